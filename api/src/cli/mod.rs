@@ -1,0 +1,99 @@
+//! The command line: arguments, dispatch, and exit codes.
+//!
+//! Exit codes: 0 success; 1 the command failed (the message says why; nothing beyond what it
+//! reports was changed); 2 the command line was wrong; 3 `ingest` finished but rejected some
+//! lines (every other line is committed), or `verify` found unreadable records.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod ingest;
+mod init;
+mod status;
+mod verify;
+
+/// recvault: a privacy- and retention-enforcing records vault.
+#[derive(Debug, Parser)]
+#[command(name = "recvault", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where a vault lives: its data directory and, apart from it, its key store.
+#[derive(Debug, clap::Args)]
+pub struct VaultPaths {
+    /// The vault's data directory.
+    #[arg(long, value_name = "DIR", env = "RECVAULT_DATA")]
+    pub data: PathBuf,
+    /// The file key store holding the root key; must be outside the data directory, mode 0600.
+    #[arg(long, value_name = "PATH", env = "RECVAULT_KEY_STORE")]
+    pub key_store: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create a new vault: an empty data directory and, outside it, a key store with a fresh root key.
+    Init(init::Args),
+    /// Load records from a JSON-lines file (offline: refused while a server holds the directory).
+    Ingest(ingest::Args),
+    /// Show the vault's format, key epoch and record counts (never record contents).
+    Status(status::Args),
+    /// Open every record (printing none) and report any that is damaged or unreadable.
+    Verify(verify::Args),
+}
+
+/// A command's failure: the message for the operator and the exit code.
+#[derive(Debug)]
+pub struct Failure {
+    message: String,
+    code: u8,
+}
+
+impl Failure {
+    /// A failed command (exit code 1).
+    pub fn failed(message: impl std::fmt::Display) -> Self {
+        Failure {
+            message: message.to_string(),
+            code: 1,
+        }
+    }
+}
+
+impl Failure {
+    /// The command finished and has printed what needs attention (exit code 3).
+    pub fn reported() -> Self {
+        Failure {
+            message: String::new(),
+            code: 3,
+        }
+    }
+}
+
+impl From<vault::Error> for Failure {
+    fn from(err: vault::Error) -> Self {
+        Failure::failed(err)
+    }
+}
+
+/// Runs the command line of this process.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Init(args) => init::run(args),
+        Command::Ingest(args) => ingest::run(args),
+        Command::Status(args) => status::run(args),
+        Command::Verify(args) => verify::run(args),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            if !failure.message.is_empty() {
+                eprintln!("recvault: {}", failure.message);
+            }
+            ExitCode::from(failure.code)
+        }
+    }
+}

@@ -1,0 +1,32 @@
+//! `recvault status`: what a vault holds, in numbers only.
+
+use crate::cli::{Failure, VaultPaths};
+
+/// Arguments of `recvault status`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    paths: VaultPaths,
+}
+
+pub(crate) fn run(args: Args) -> Result<(), Failure> {
+    let vault = vault::Vault::open(&args.paths.data, &args.paths.key_store)?;
+    let status = vault.status()?;
+    println!("format version {}", status.format_version);
+    println!("root key epoch {}", status.root_epoch);
+    println!(
+        "records {}",
+        status
+            .partitions
+            .iter()
+            .map(|partition| partition.records)
+            .sum::<u64>()
+    );
+    for partition in &status.partitions {
+        println!(
+            "  partition {:>4}  {}/{}: {} records",
+            partition.id, partition.system, partition.category, partition.records
+        );
+    }
+    Ok(())
+}

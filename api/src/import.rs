@@ -1,0 +1,175 @@
+//! The JSON-lines import format: one record per line, parsed into `vault::RecordContents`.
+//!
+//! Errors say which field breaks which rule and never repeat the value, since a misplaced
+//! value may be a name or an SSN. The format is documented in `docs/import-format.md`.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::{Map, Value};
+use vault::{display_token, Identifier, IdentifierKind, RecordContents, Subject, SystemId};
+
+/// Longest accepted line, in bytes.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+const TOP_LEVEL_FIELDS: [&str; 6] = [
+    "system",
+    "category",
+    "collected_at",
+    "source",
+    "subjects",
+    "fields",
+];
+const SUBJECT_FIELDS: [&str; 3] = ["role", "name", "identifiers"];
+
+/// Parses one line into record contents, checking its shape (not yet the vault's rules).
+pub fn parse_line(line: &str) -> Result<RecordContents, String> {
+    let value: Value = serde_json::from_str(line).map_err(|err| match err.classify() {
+        serde_json::error::Category::Eof => "not valid JSON: the line ends too early".to_owned(),
+        _ => format!("not valid JSON: syntax error at column {}", err.column()),
+    })?;
+    let Value::Object(object) = value else {
+        return Err("a line must hold one JSON object".into());
+    };
+    check_fields("", &object, &TOP_LEVEL_FIELDS)?;
+    let system =
+        SystemId::new(required_str(&object, "system", "")?).map_err(|err| err.to_string())?;
+    let category = required_str(&object, "category", "")?.to_owned();
+    let collected_at = parse_time(required_str(&object, "collected_at", "")?)?;
+    let source = string_map(object.get("source"), "source")?;
+    let fields = string_map(object.get("fields"), "fields")?;
+    let subjects = match object.get("subjects") {
+        Some(Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(idx, item)| parse_subject(item, &format!("subject {}: ", idx + 1)))
+            .collect::<Result<Vec<_>, _>>()?,
+        Some(_) => return Err("`subjects` must be an array".into()),
+        None => return Err("`subjects` is missing".into()),
+    };
+    Ok(RecordContents {
+        system,
+        category,
+        collected_at,
+        source,
+        subjects,
+        fields,
+    })
+}
+
+fn parse_subject(value: &Value, at: &str) -> Result<Subject, String> {
+    let Value::Object(object) = value else {
+        return Err(format!("{at}must be an object"));
+    };
+    check_fields(at, object, &SUBJECT_FIELDS)?;
+    let role = required_str(object, "role", at)?.to_owned();
+    let name = match object.get("name") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(name)) => Some(name.clone()),
+        Some(_) => return Err(format!("{at}`name` must be a string")),
+    };
+    let mut identifiers = Vec::new();
+    match object.get("identifiers") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(map)) => {
+            for (kind_name, value) in map {
+                let kind = IdentifierKind::from_name(kind_name).ok_or_else(|| {
+                    let known: Vec<&str> =
+                        IdentifierKind::ALL.iter().map(|kind| kind.name()).collect();
+                    format!(
+                        "{at}unknown identifier kind {} (known: {})",
+                        display_token(kind_name),
+                        known.join(", ")
+                    )
+                })?;
+                identifiers.push(parse_identifier(kind, value, at)?);
+            }
+        }
+        Some(_) => return Err(format!("{at}`identifiers` must be an object")),
+    }
+    Ok(Subject {
+        role,
+        name,
+        identifiers,
+    })
+}
+
+fn parse_identifier(kind: IdentifierKind, value: &Value, at: &str) -> Result<Identifier, String> {
+    let name = kind.name();
+    match (kind, value) {
+        (IdentifierKind::Passport, Value::Object(passport)) => {
+            check_fields(&format!("{at}identifier `passport`: "), passport, &["number", "country"])?;
+            let inner = format!("{at}identifier `passport`: ");
+            Ok(Identifier::passport(
+                required_str(passport, "number", &inner)?,
+                required_str(passport, "country", &inner)?,
+            ))
+        }
+        (IdentifierKind::Passport, _) => Err(format!(
+            "{at}identifier `passport` must be an object with `number` and `country`"
+        )),
+        (_, Value::String(text)) => Ok(Identifier::new(kind, text.clone())),
+        (_, _) => Err(format!(
+            "{at}identifier `{name}` must be a string (write numbers as strings to keep leading zeros)"
+        )),
+    }
+}
+
+/// Refuses fields the format does not define: a typo must not silently drop data.
+fn check_fields(at: &str, object: &Map<String, Value>, known: &[&str]) -> Result<(), String> {
+    match object.keys().find(|key| !known.contains(&key.as_str())) {
+        Some(unknown) => Err(format!(
+            "{at}unknown field {} (known: {})",
+            display_token(unknown),
+            known.join(", ")
+        )),
+        None => Ok(()),
+    }
+}
+
+fn required_str<'a>(
+    object: &'a Map<String, Value>,
+    field: &str,
+    at: &str,
+) -> Result<&'a str, String> {
+    match object.get(field) {
+        Some(Value::String(text)) => Ok(text),
+        Some(_) => Err(format!("{at}`{field}` must be a string")),
+        None => Err(format!("{at}`{field}` is missing")),
+    }
+}
+
+fn string_map(value: Option<&Value>, field: &str) -> Result<BTreeMap<String, String>, String> {
+    let object = match value {
+        None | Some(Value::Null) => return Ok(BTreeMap::new()),
+        Some(Value::Object(object)) => object,
+        Some(_) => return Err(format!("`{field}` must be an object")),
+    };
+    object
+        .iter()
+        .map(|(key, value)| match value {
+            Value::String(text) => Ok((key.clone(), text.clone())),
+            _ => Err(format!(
+                "`{field}`: {} must be a string (write numbers as strings to keep their exact digits)",
+                display_token(key)
+            )),
+        })
+        .collect()
+}
+
+/// A date (`2026-01-15`, midnight UTC) or an RFC 3339 timestamp (any offset, kept as UTC).
+fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        if let Some(midnight) = date.and_hms_opt(0, 0, 0) {
+            return Ok(midnight.and_utc());
+        }
+    }
+    DateTime::parse_from_rfc3339(text)
+        .map(|time| time.with_timezone(&Utc))
+        .map_err(|_| {
+            "`collected_at` must be a date (YYYY-MM-DD) or an RFC 3339 timestamp".to_owned()
+        })
+}
+
+#[cfg(test)]
+mod tests;

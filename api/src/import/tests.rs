@@ -1,0 +1,139 @@
+//! Table tests of the import format: good lines parse, bad lines get specific messages that
+//! never repeat the data.
+
+use super::*;
+
+const GOOD: &str = r#"{"system":"fincen-cbetf","category":"transmittal","collected_at":"2026-01-15","source":{"report_id":"R-1"},"subjects":[{"role":"transmittor","name":"JOHN Q PUBLIC","identifiers":{"ssn":"123-45-6789","account":"000123"}}],"fields":{"amount":"1500.00","currency":"USD"}}"#;
+
+#[test]
+fn the_documented_example_parses() {
+    let record = parse_line(GOOD).unwrap();
+    assert_eq!(record.system.as_str(), "fincen-cbetf");
+    assert_eq!(
+        record.collected_at.to_rfc3339(),
+        "2026-01-15T00:00:00+00:00"
+    );
+    assert_eq!(record.subjects[0].identifiers.len(), 2);
+    assert_eq!(record.fields["amount"], "1500.00");
+}
+
+#[test]
+fn timestamps_and_passports_parse() {
+    let line = GOOD
+        .replace("2026-01-15", "2026-01-15T10:30:00-05:00")
+        .replace(
+            r#""account":"000123""#,
+            r#""passport":{"number":"X1234567","country":"US"}"#,
+        );
+    let record = parse_line(&line).unwrap();
+    assert_eq!(
+        record.collected_at.to_rfc3339(),
+        "2026-01-15T15:30:00+00:00"
+    );
+    let passport = record.subjects[0]
+        .identifiers
+        .iter()
+        .find(|identifier| identifier.kind == IdentifierKind::Passport)
+        .unwrap();
+    assert_eq!(
+        (passport.value.as_str(), passport.country.as_deref()),
+        ("X1234567", Some("US"))
+    );
+}
+
+#[test]
+fn bad_lines_get_specific_messages_without_the_data() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            r#""fields":{"#,
+            r#""fields":"#,
+            "not valid JSON: syntax error at column",
+        ),
+        (
+            r#""USD"}}"#,
+            r#""USD""#,
+            "not valid JSON: the line ends too early",
+        ),
+        (r#"{"system""#, r#"["system""#, "not valid JSON"),
+        (r#""system":"fincen-cbetf","#, "", "`system` is missing"),
+        (
+            r#""fincen-cbetf""#,
+            r#""FinCEN CBETF""#,
+            "system id must be lowercase letters",
+        ),
+        (
+            r#""category":"transmittal","#,
+            r#""category":"transmittal","colour":"red","#,
+            "unknown field `colour`",
+        ),
+        (
+            r#""category":"transmittal","#,
+            r#""category":"transmittal","123-45-6789":1,"#,
+            "unknown field (name not shown)",
+        ),
+        (
+            r#""category":"transmittal","#,
+            r#""category":"transmittal","JOHN Q":1,"#,
+            "unknown field (name not shown)",
+        ),
+        (
+            "2026-01-15",
+            "15/01/2026",
+            "`collected_at` must be a date (YYYY-MM-DD) or an RFC 3339 timestamp",
+        ),
+        (
+            r#""1500.00""#,
+            "1500.00",
+            "`fields`: `amount` must be a string",
+        ),
+        (
+            r#""ssn":"123-45-6789""#,
+            r#""ssn":123456789"#,
+            "subject 1: identifier `ssn` must be a string",
+        ),
+        (
+            r#""ssn":"123-45-6789""#,
+            r#""sin":"123-45-6789""#,
+            "subject 1: unknown identifier kind `sin`",
+        ),
+        (
+            r#""account":"000123""#,
+            r#""passport":"X1234567""#,
+            "subject 1: identifier `passport` must be an object",
+        ),
+        (
+            r#""role":"transmittor","#,
+            "",
+            "subject 1: `role` is missing",
+        ),
+        (
+            r#""name":"JOHN Q PUBLIC""#,
+            r#""name":["JOHN"]"#,
+            "subject 1: `name` must be a string",
+        ),
+        (
+            r#"[{"role""#,
+            r#"[7,{"role""#,
+            "subject 1: must be an object",
+        ),
+    ];
+    for (from, to, expected) in cases {
+        assert!(GOOD.contains(from), "case {expected:?} does not apply");
+        let line = GOOD.replacen(from, to, 1);
+        let message = parse_line(&line).expect_err(expected);
+        assert!(
+            message.starts_with(expected),
+            "{message:?} should start with {expected:?}"
+        );
+        for secret in [
+            "JOHN",
+            "123-45-6789",
+            "123456789",
+            "000123",
+            "X1234567",
+            "1500",
+        ] {
+            assert!(!message.contains(secret), "{message:?} leaks {secret}");
+        }
+    }
+}

@@ -1,0 +1,356 @@
+//! The CLI at its boundary: the real `recvault` binary, run as an operator would run it.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers fail the test with the reason"
+)]
+
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn recvault(args: &[&str], dir: &Path) -> Run {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = Command::new(env!("CARGO_BIN_EXE_recvault"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("RECVAULT_DATA")
+        .env_remove("RECVAULT_KEY_STORE")
+        .output()
+        .unwrap();
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8(stdout).unwrap(),
+        stderr: String::from_utf8(stderr).unwrap(),
+    }
+}
+
+fn workspace() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("vault-tests")
+        .tempdir()
+        .unwrap()
+}
+
+const VAULT: [&str; 4] = ["--data", "data", "--key-store", "root.key"];
+
+fn init(dir: &Path) {
+    let run = recvault(&[&["init"][..], &VAULT].concat(), dir);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("created a vault in `data`"),
+        "{}",
+        run.stdout
+    );
+}
+
+fn good_line(name: &str, ssn: &str) -> String {
+    format!(
+        r#"{{"system":"fincen-cbetf","category":"transmittal","collected_at":"2026-01-15","source":{{"report_id":"R-1"}},"subjects":[{{"role":"transmittor","name":"{name}","identifiers":{{"ssn":"{ssn}","account":"000123"}}}}],"fields":{{"amount":"1500.00","currency":"USD"}}}}"#
+    )
+}
+
+#[test]
+fn init_creates_a_private_key_store_outside_the_data_directory() {
+    let dir = workspace();
+    init(dir.path());
+    let mode = fs::metadata(dir.path().join("root.key"))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o600);
+    assert!(dir.path().join("data/CURRENT").exists());
+
+    let again = recvault(&[&["init"][..], &VAULT].concat(), dir.path());
+    assert_eq!(again.code, 1);
+    assert!(
+        again
+            .stderr
+            .contains("already exists; refusing to overwrite it"),
+        "{}",
+        again.stderr
+    );
+}
+
+#[test]
+fn init_refuses_a_key_store_inside_the_data_directory_and_leaves_nothing() {
+    let dir = workspace();
+    let run = recvault(
+        &[
+            "init",
+            "--data",
+            "data",
+            "--key-store",
+            "data/keys/root.key",
+        ],
+        dir.path(),
+    );
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("must not be inside the data directory"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !dir.path().join("data").exists(),
+        "nothing half-made is left behind"
+    );
+}
+
+#[test]
+fn a_key_store_readable_by_others_is_refused() {
+    let dir = workspace();
+    init(dir.path());
+    let key_store = dir.path().join("root.key");
+    fs::set_permissions(&key_store, fs::Permissions::from_mode(0o640)).unwrap();
+    let run = recvault(&[&["status"][..], &VAULT].concat(), dir.path());
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("mode 0640"), "{}", run.stderr);
+    assert!(run.stderr.contains("chmod 600"), "{}", run.stderr);
+    fs::set_permissions(&key_store, fs::Permissions::from_mode(0o600)).unwrap();
+    assert_eq!(
+        recvault(&[&["status"][..], &VAULT].concat(), dir.path()).code,
+        0
+    );
+}
+
+#[test]
+fn ingest_commits_in_batches_and_lists_every_rejected_line() {
+    let dir = workspace();
+    init(dir.path());
+    // (line, expected rejection reason or None)
+    let long_line = format!("{{\"x\":\"{}\"}}", "a".repeat(1 << 20));
+    let lines: Vec<(String, Option<&str>)> = vec![
+        (good_line("ALICE EXAMPLE", "123-45-6789"), None),
+        (good_line("BOB EXAMPLE", "987-65-4321"), None),
+        (
+            good_line("CAROL EXAMPLE", "12-34"),
+            Some("subject 1: identifier `ssn` must have 9 digits"),
+        ),
+        (String::new(), None),
+        (
+            "{not json".into(),
+            Some("not valid JSON: syntax error at column 2"),
+        ),
+        (
+            good_line("DAVE EXAMPLE", "111-22-3333").replace("fincen-cbetf", "FinCEN"),
+            Some("system id must be"),
+        ),
+        (long_line, Some("line is longer than 1048576 bytes")),
+        (good_line("ERIN EXAMPLE", "222-33-4444"), None),
+        (
+            good_line("FRANK EXAMPLE", "333-44-5555").replace(r#""1500.00""#, "1500.00"),
+            Some("`fields`: `amount` must be a string"),
+        ),
+        (good_line("GRACE EXAMPLE", "444-55-6666"), None),
+    ];
+    let text: String = lines.iter().map(|(line, _)| format!("{line}\n")).collect();
+    fs::write(dir.path().join("input.jsonl"), text).unwrap();
+
+    let run = recvault(
+        &[&["ingest", "input.jsonl", "--batch-size", "2"][..], &VAULT].concat(),
+        dir.path(),
+    );
+    assert_eq!(run.code, 3, "{}\n{}", run.stdout, run.stderr);
+    // Good lines are 1, 2, 8 and 10: a batch of two fills at line 2 and again at line 10.
+    assert!(
+        run.stdout.starts_with("committed through line 2\ncommitted through line 10\ningested 4 records from 10 lines (5 rejected)\n"),
+        "{}",
+        run.stdout
+    );
+    for (line_no, (_, reason)) in lines.iter().enumerate() {
+        if let Some(reason) = reason {
+            let expected = format!("  line {}: {reason}", line_no + 1);
+            assert!(
+                run.stdout.contains(&expected),
+                "missing {expected:?} in\n{}",
+                run.stdout
+            );
+        }
+    }
+    for secret in ["ALICE", "CAROL", "12-34", "123-45-6789", "000123", "FRANK"] {
+        assert!(
+            !run.stdout.contains(secret) && !run.stderr.contains(secret),
+            "output leaks {secret}"
+        );
+    }
+
+    let status = recvault(&[&["status"][..], &VAULT].concat(), dir.path());
+    assert_eq!(status.code, 0, "{}", status.stderr);
+    assert!(status.stdout.contains("records 4\n"), "{}", status.stdout);
+    assert!(
+        status
+            .stdout
+            .contains("fincen-cbetf/transmittal: 4 records"),
+        "{}",
+        status.stdout
+    );
+}
+
+#[test]
+fn a_clean_ingest_exits_zero_and_reads_standard_input() {
+    let dir = workspace();
+    init(dir.path());
+    let input = dir.path().join("one.jsonl");
+    fs::write(&input, good_line("ALICE EXAMPLE", "123456789")).unwrap();
+    let run = recvault(&[&["ingest", "one.jsonl"][..], &VAULT].concat(), dir.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .ends_with("committed through line 1\ningested 1 records from 1 lines (0 rejected)\n"),
+        "{}",
+        run.stdout
+    );
+
+    let piped = Command::new(env!("CARGO_BIN_EXE_recvault"))
+        .args([&["ingest", "-"][..], &VAULT].concat())
+        .current_dir(dir.path())
+        .stdin(fs::File::open(&input).unwrap())
+        .output()
+        .unwrap();
+    assert!(
+        piped.status.success(),
+        "{}",
+        String::from_utf8_lossy(&piped.stderr)
+    );
+    let status = recvault(&[&["status"][..], &VAULT].concat(), dir.path());
+    assert!(status.stdout.contains("records 2\n"), "{}", status.stdout);
+}
+
+#[test]
+fn offline_commands_refuse_a_directory_another_process_holds() {
+    let dir = workspace();
+    init(dir.path());
+    let held = vault::Vault::open(&dir.path().join("data"), &dir.path().join("root.key")).unwrap();
+    let run = recvault(&[&["status"][..], &VAULT].concat(), dir.path());
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("data directory `data` is in use by another process"),
+        "{}",
+        run.stderr
+    );
+    drop(held);
+}
+
+#[test]
+fn wrong_usage_and_wrong_paths_say_what_is_wrong() {
+    let dir = workspace();
+    let cases: &[(&[&str], i32, &str)] = &[
+        (&["ingest"], 2, "required arguments were not provided"),
+        (
+            &[
+                "ingest",
+                "x.jsonl",
+                "--data",
+                "data",
+                "--key-store",
+                "root.key",
+                "--batch-size",
+                "0",
+            ],
+            2,
+            "invalid value",
+        ),
+        (
+            &["status", "--data", "nowhere", "--key-store", "root.key"],
+            1,
+            "`nowhere` is not a recvault data directory",
+        ),
+        (&["frobnicate"], 2, "unrecognized subcommand"),
+    ];
+    for (args, code, message) in cases {
+        let run = recvault(args, dir.path());
+        assert_eq!(run.code, *code, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains(message), "{args:?}: {}", run.stderr);
+    }
+    init(dir.path());
+    let missing = recvault(
+        &[&["ingest", "absent.jsonl"][..], &VAULT].concat(),
+        dir.path(),
+    );
+    assert_eq!(missing.code, 1);
+    assert!(
+        missing.stderr.contains("cannot open `absent.jsonl`"),
+        "{}",
+        missing.stderr
+    );
+}
+
+/// Kill -9 in the middle of an ingest: every batch reported committed is there, and no batch
+/// is there in part (all lines are good, so the record count is a whole number of batches).
+#[test]
+fn a_killed_ingest_keeps_every_committed_batch_and_no_half_batch() {
+    const LINES: usize = 100_000;
+    const BATCH: usize = 50;
+    let dir = workspace();
+    init(dir.path());
+    let text: String = (0..LINES)
+        .map(|n| good_line(&format!("PERSON {n}"), &format!("{:09}", 100_000_000 + n)) + "\n")
+        .collect();
+    fs::write(dir.path().join("big.jsonl"), text).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_recvault"))
+        .args([&["ingest", "big.jsonl", "--batch-size", "50"][..], &VAULT].concat())
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut reports = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut committed_through = 0;
+    for _ in 0..20 {
+        let report = reports.next().unwrap().unwrap();
+        committed_through = report
+            .strip_prefix("committed through line ")
+            .unwrap_or_else(|| panic!("unexpected output {report:?}"))
+            .parse::<usize>()
+            .unwrap();
+    }
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    assert!(
+        !status.success(),
+        "the ingest finished before it was killed; make the input larger"
+    );
+
+    let verify = recvault(&[&["verify"][..], &VAULT].concat(), dir.path());
+    assert_eq!(verify.code, 0, "{}{}", verify.stdout, verify.stderr);
+    let stored: usize = verify
+        .stdout
+        .strip_prefix("verified ")
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        verify
+            .stdout
+            .contains(&format!("{stored} readable, 0 unreadable")),
+        "{}",
+        verify.stdout
+    );
+    assert!(
+        stored >= committed_through,
+        "{stored} stored, {committed_through} reported committed"
+    );
+    assert!(stored < LINES, "the kill came before the end");
+    assert_eq!(
+        stored % BATCH,
+        0,
+        "{stored} records is not a whole number of batches"
+    );
+}

@@ -1,0 +1,76 @@
+//! Shared fixtures for the workspace's tests: temporary vaults, a fixed clock, sample records.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, TimeZone, Utc};
+use vault::{Identifier, IdentifierKind, RecordContents, Subject, SystemId, Vault};
+
+/// The fixed "now" of every test.
+pub fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0)
+        .single()
+        .unwrap_or_default()
+}
+
+/// A vault in a temporary directory, with its key store beside (not inside) its data directory.
+/// Fields are dropped in order: the vault before the directory that holds it.
+pub struct TestVault {
+    /// The open vault.
+    pub vault: Vault,
+    /// The data directory.
+    pub data_dir: PathBuf,
+    /// The key store file.
+    pub key_store: PathBuf,
+    /// The temporary directory holding both; removed on drop.
+    pub root: tempfile::TempDir,
+}
+
+impl TestVault {
+    /// Creates a fresh vault.
+    pub fn create() -> vault::Result<Self> {
+        let root = tempfile::Builder::new()
+            .prefix("vault-tests")
+            .tempdir()
+            .map_err(|err| vault::Error::Storage(err.to_string()))?;
+        let data_dir = root.path().join("data");
+        let key_store = root.path().join("root.key");
+        let vault = Vault::create(&data_dir, &key_store)?;
+        Ok(TestVault {
+            vault,
+            data_dir,
+            key_store,
+            root,
+        })
+    }
+
+    /// The temporary directory holding the data directory and key store.
+    pub fn root(&self) -> &Path {
+        self.root.path()
+    }
+}
+
+/// A CBETF transmittal about one person, with the given name, SSN and account number.
+pub fn transmittal(name: &str, ssn: &str, account: &str) -> RecordContents {
+    RecordContents {
+        system: SystemId::new("fincen-cbetf").unwrap_or_else(|_| unreachable!()),
+        category: "transmittal".into(),
+        collected_at: Utc
+            .with_ymd_and_hms(2026, 1, 15, 0, 0, 0)
+            .single()
+            .unwrap_or_default(),
+        source: BTreeMap::from([("report_id".into(), "R-1".into())]),
+        subjects: vec![Subject {
+            role: "transmittor".into(),
+            name: Some(name.into()),
+            identifiers: vec![
+                Identifier::new(IdentifierKind::Ssn, ssn),
+                Identifier::new(IdentifierKind::Account, account),
+            ],
+        }],
+        fields: BTreeMap::from([
+            ("amount".into(), "1500.00".into()),
+            ("currency".into(), "USD".into()),
+        ]),
+    }
+}

@@ -1,0 +1,11 @@
+//! The workspace's one integration-test binary.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers fail the test with the reason"
+)]
+
+mod at_rest;
+mod tidy;

@@ -1,0 +1,272 @@
+//! Tidy: enforces the layout rules of docs/ARCHITECTURE.md, so they hold by test, not by memory.
+//!
+//! - the dependency table ("Dependency rules") against `cargo metadata`;
+//! - engine and secret types named only in their one module;
+//! - every Rust file opens with a `//!` line saying what it is for.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// One row of the dependency table.
+#[derive(Debug)]
+struct Rule {
+    allowed_workspace: Option<BTreeSet<String>>, // None means any
+    never: BTreeSet<String>,
+    never_directly: BTreeSet<String>,
+}
+
+fn names(cell: &str) -> BTreeSet<String> {
+    cell.split(',')
+        .map(|name| name.trim().trim_matches('`').to_owned())
+        .filter(|name| !name.is_empty() && name != "none" && name != "-")
+        .collect()
+}
+
+fn dependency_rules() -> BTreeMap<String, Rule> {
+    let text = fs::read_to_string(workspace_root().join("docs/ARCHITECTURE.md")).unwrap();
+    let section = text
+        .split("## Dependency rules")
+        .nth(1)
+        .expect("ARCHITECTURE.md has a `## Dependency rules` section");
+    let section = section.split("\n## ").next().unwrap();
+    let mut rules = BTreeMap::new();
+    for line in section.lines().filter(|line| line.starts_with("| `")) {
+        let cells: Vec<&str> = line
+            .trim()
+            .trim_matches('|')
+            .split('|')
+            .map(str::trim)
+            .collect();
+        assert_eq!(
+            cells.len(),
+            4,
+            "dependency table rows have four cells: {line}"
+        );
+        let allowed = if cells[1] == "all" {
+            None
+        } else {
+            Some(names(cells[1]))
+        };
+        rules.insert(
+            cells[0].trim_matches('`').to_owned(),
+            Rule {
+                allowed_workspace: allowed,
+                never: names(cells[2]),
+                never_directly: names(cells[3]),
+            },
+        );
+    }
+    rules
+}
+
+fn cargo_metadata() -> Value {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    // Only this machine's platform: the full graph would need crates for every other target,
+    // which are never downloaded for the build.
+    let rustc = Command::new("rustc").arg("-vV").output().unwrap();
+    let rustc = String::from_utf8(rustc.stdout).unwrap();
+    let host = rustc
+        .lines()
+        .find_map(|line| line.strip_prefix("host: "))
+        .unwrap();
+    let output = Command::new(cargo)
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--offline",
+            "--filter-platform",
+            host,
+        ])
+        .current_dir(workspace_root())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// Whether a resolve-graph edge is a normal (not dev, not build) dependency.
+fn is_normal(dep: &Value) -> bool {
+    dep["dep_kinds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|kind| kind["kind"].is_null())
+}
+
+#[test]
+fn crates_depend_only_as_the_architecture_allows() {
+    let rules = dependency_rules();
+    let metadata = cargo_metadata();
+    let root = workspace_root();
+    let packages: BTreeMap<&str, &Value> = metadata["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|package| (package["id"].as_str().unwrap(), package))
+        .collect();
+    let nodes: BTreeMap<&str, &Value> = metadata["resolve"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|node| (node["id"].as_str().unwrap(), node))
+        .collect();
+    // Workspace members by directory name (`vault`, `api`...).
+    let members: BTreeMap<String, &str> = metadata["workspace_members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|id| {
+            let id = id.as_str().unwrap();
+            let manifest = Path::new(packages[id]["manifest_path"].as_str().unwrap());
+            let dir = manifest.parent().unwrap().strip_prefix(&root).unwrap();
+            (dir.display().to_string(), id)
+        })
+        .collect();
+    let member_dir = |id: &str| {
+        members
+            .iter()
+            .find(|(_, member)| **member == id)
+            .map(|(dir, _)| dir.clone())
+    };
+    assert_eq!(
+        members.keys().collect::<Vec<_>>(),
+        rules.keys().collect::<Vec<_>>(),
+        "the dependency table lists exactly the workspace's crates"
+    );
+
+    for (dir, id) in &members {
+        let rule = &rules[dir];
+        let direct: Vec<&Value> = nodes[id]["deps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|dep| is_normal(dep))
+            .collect();
+        for dep in &direct {
+            let dep_id = dep["pkg"].as_str().unwrap();
+            let name = packages[dep_id]["name"].as_str().unwrap();
+            if let (Some(dep_dir), Some(allowed)) = (member_dir(dep_id), &rule.allowed_workspace) {
+                assert!(
+                    allowed.contains(&dep_dir),
+                    "`{dir}` may not depend on `{dep_dir}`"
+                );
+            }
+            assert!(
+                !rule.never_directly.contains(name),
+                "`{dir}` names `{name}` directly"
+            );
+        }
+        // Everything reachable through normal dependencies.
+        let mut seen = BTreeSet::new();
+        let mut pending: Vec<&str> = vec![id];
+        while let Some(next) = pending.pop() {
+            for dep in nodes[next]["deps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|dep| is_normal(dep))
+            {
+                let dep_id = dep["pkg"].as_str().unwrap();
+                if seen.insert(dep_id) {
+                    pending.push(dep_id);
+                }
+            }
+        }
+        for dep_id in seen {
+            let name = packages[dep_id]["name"].as_str().unwrap();
+            assert!(
+                !rule.never.contains(name),
+                "`{dir}` depends on `{name}`, even if indirectly"
+            );
+        }
+    }
+}
+
+fn rust_files() -> Vec<PathBuf> {
+    let root = workspace_root();
+    let mut files = Vec::new();
+    let mut pending: Vec<PathBuf> = ["vault", "policy", "retention", "api", "tests"]
+        .iter()
+        .map(|dir| root.join(dir))
+        .collect();
+    while let Some(path) = pending.pop() {
+        if path.is_dir() {
+            pending.extend(
+                fs::read_dir(&path)
+                    .unwrap()
+                    .map(|entry| entry.unwrap().path()),
+            );
+        } else if path.extension().is_some_and(|ext| ext == "rs") {
+            files.push(path);
+        }
+    }
+    assert!(files.len() > 10);
+    files
+}
+
+#[test]
+fn every_rust_file_says_what_it_is_for() {
+    for path in rust_files() {
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(
+            text.starts_with("//!"),
+            "{} must open with a `//!` line",
+            path.display()
+        );
+    }
+}
+
+/// Whether `needle` appears in `text` at the start of a word (so `ring::` is not found in
+/// `String::`).
+fn names_word(text: &str, needle: &str) -> bool {
+    text.match_indices(needle).any(|(at, _)| {
+        !text[..at]
+            .chars()
+            .next_back()
+            .is_some_and(|before| before.is_alphanumeric() || before == '_')
+    })
+}
+
+#[test]
+fn engine_crypto_and_policy_types_stay_in_their_modules() {
+    // (needle, the only file allowed to contain it)
+    let rules = [
+        ("rocksdb::", "vault/src/store/rocks.rs"),
+        ("use rocksdb", "vault/src/store/rocks.rs"),
+        ("casbin::", "policy/src/casbin.rs"),
+        ("expose_secret", "vault/src/crypto.rs"),
+        ("aes_gcm::", "vault/src/crypto.rs"),
+        ("ring::", "vault/src/crypto.rs"),
+    ];
+    let root = workspace_root();
+    let this_file = Path::new(file!()).file_name().unwrap();
+    for path in rust_files() {
+        if path.file_name() == Some(this_file) {
+            continue;
+        }
+        let relative = path.strip_prefix(&root).unwrap().display().to_string();
+        let text = fs::read_to_string(&path).unwrap();
+        for (needle, home) in rules {
+            assert!(
+                !names_word(&text, needle) || relative == home,
+                "`{needle}` appears in {relative}; only {home} may name it"
+            );
+        }
+    }
+}

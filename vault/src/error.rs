@@ -1,0 +1,88 @@
+//! The vault's error type: one enum, messages safe to show (no key bytes, no record contents).
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in the vault.
+///
+/// Messages never contain key material, record contents or identifiers: callers may print
+/// them and log them as they are.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Authentication failed while opening an envelope. Deliberately opaque: which check
+    /// failed (tag, associated data, key) is not said, so it cannot serve as an oracle.
+    #[error("decryption failed")]
+    DecryptionFailed,
+    /// An envelope or stored value names a format version or algorithm this build does not know.
+    #[error("unsupported {what} version {version}")]
+    UnsupportedVersion {
+        /// Which layout carried the unknown version.
+        what: &'static str,
+        /// The version byte found.
+        version: u8,
+    },
+    /// A stored value could not be parsed: the store is damaged or was written by something else.
+    #[error("corrupt {what}: {detail}")]
+    Corrupt {
+        /// Which layout was being read.
+        what: &'static str,
+        /// What was wrong, without the data itself.
+        detail: &'static str,
+    },
+    /// A record, or a field of one, failed validation.
+    #[error("{0}")]
+    Invalid(String),
+    /// No record has this id (it never existed, or it was destroyed).
+    #[error("record `{0}` not found")]
+    NotFound(String),
+    /// The storage engine failed.
+    #[error("storage error: {0}")]
+    Storage(String),
+    /// Another process (usually `recvault serve`) holds the data directory.
+    #[error("data directory `{}` is in use by another process", .0.display())]
+    InUse(PathBuf),
+    /// The data directory does not hold a vault.
+    #[error("`{}` is not a recvault data directory (run `recvault init` first)", .0.display())]
+    NotAVault(PathBuf),
+    /// `init` was pointed at something that already exists.
+    #[error("`{}` already exists; refusing to overwrite it", .0.display())]
+    AlreadyExists(PathBuf),
+    /// The key store is unusable: missing, badly formed, too open, or inside the data directory.
+    #[error("key store `{}`: {reason}", .path.display())]
+    KeyStore {
+        /// The key store's path.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The key store opened, but its root key is not the one this vault was created with.
+    #[error("the key store does not belong to this vault (key check failed)")]
+    WrongKeyStore,
+    /// The operating system's random number generator failed.
+    #[error("random number generator failed")]
+    Random,
+    /// Plain file-system I/O failed (key store, directories).
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+
+    pub(crate) fn corrupt(what: &'static str, detail: &'static str) -> Self {
+        Error::Corrupt { what, detail }
+    }
+}
+
+/// The vault's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

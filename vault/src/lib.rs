@@ -1,0 +1,36 @@
+//! The records vault's core: records sealed with AES-256-GCM envelope encryption in a
+//! key-value store, with no identifier or record contents ever on disk in the clear.
+//!
+//! # Layout
+//! - `record`: the record model (`Record`, `RecordContents`, `Subject`, `Identifier`,
+//!   `RecordId`) and its validation rules.
+//! - `codec`: the versioned binary encoding of record contents (the plaintext that is sealed).
+//! - `crypto`: the crypto provider, the only module that touches key bytes and primitives.
+//! - `keys`: key backends (`KeyBackend`, `FileKeyBackend`) and the key ring of cohort keys.
+//! - `sealed`: the stored layout of a record (wrapped data key plus sealed contents).
+//! - `store`: the `Store` trait, `RocksStore` (the only module naming RocksDB), `MemStore`.
+//! - `vault`: `Vault`, which ties them together: create, open, ingest, read.
+//! - `testing`: a door for tests and benchmarks (feature `testing`), reaching the raw store.
+//!
+//! Byte layouts are in `docs/storage-format.md`; the map of the workspace in
+//! `docs/ARCHITECTURE.md`.
+
+mod codec;
+pub mod crypto;
+mod error;
+mod keys;
+mod record;
+mod sealed;
+pub mod store;
+mod vault;
+
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
+pub use crate::error::{Error, Result};
+pub use crate::keys::{FileKeyBackend, KeyBackend, MemKeyBackend, RootKey};
+pub use crate::record::{
+    display_token, Identifier, IdentifierKind, Record, RecordContents, RecordId, Subject, SystemId,
+    MAX_FIELDS, MAX_SUBJECTS, MAX_VALUE_BYTES,
+};
+pub use crate::vault::{PartitionStatus, Vault, VaultStatus, VerifyReport, VAULT_FORMAT_VERSION};

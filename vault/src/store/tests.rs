@@ -1,0 +1,212 @@
+//! The storage conformance suite: every [`Store`] implementation must pass all of it.
+
+use std::sync::Arc;
+
+use super::*;
+use crate::error::Error;
+
+fn kv(key: &str, value: &str) -> Entry {
+    (key.as_bytes().to_vec(), value.as_bytes().to_vec())
+}
+
+fn scan_all(store: &dyn Store, column: Column) -> Vec<Entry> {
+    store.scan(column, b"", None, usize::MAX).unwrap()
+}
+
+/// Runs every conformance check against a fresh, empty store.
+fn conformance(store: Arc<dyn Store>) {
+    missing_keys_read_as_none(&*store);
+    columns_are_separate(&*store);
+    batches_apply_puts_deletes_and_ranges(&*store);
+    scans_respect_bounds_order_and_limit(&*store);
+    batches_are_atomic_to_concurrent_readers(store);
+}
+
+fn missing_keys_read_as_none(store: &dyn Store) {
+    for column in Column::ALL {
+        assert_eq!(store.get(column, b"absent").unwrap(), None);
+    }
+    store.write(WriteBatch::new(), Durability::Synced).unwrap();
+}
+
+fn columns_are_separate(store: &dyn Store) {
+    let mut batch = WriteBatch::new();
+    batch.put(Column::Keys, "shared", "in keys");
+    batch.put(Column::Log, "shared", "in log");
+    store.write(batch, Durability::Synced).unwrap();
+    assert_eq!(
+        store.get(Column::Keys, b"shared").unwrap(),
+        Some(b"in keys".to_vec())
+    );
+    assert_eq!(
+        store.get(Column::Log, b"shared").unwrap(),
+        Some(b"in log".to_vec())
+    );
+    assert_eq!(store.get(Column::Records, b"shared").unwrap(), None);
+}
+
+fn batches_apply_puts_deletes_and_ranges(store: &dyn Store) {
+    let mut batch = WriteBatch::new();
+    for key in ["a", "b", "c", "d", "e", "f"] {
+        batch.put(Column::Records, key, format!("v-{key}"));
+    }
+    store.write(batch, Durability::Synced).unwrap();
+
+    // Later operations in a batch see earlier ones: put-then-delete leaves nothing,
+    // delete-then-put leaves the new value.
+    let mut batch = WriteBatch::new();
+    batch.delete(Column::Records, "a");
+    batch.put(Column::Records, "a", "again");
+    batch.put(Column::Records, "z", "short-lived");
+    batch.delete(Column::Records, "z");
+    batch.delete_range(Column::Records, "c", "e");
+    batch.put(Column::Records, "b", "overwritten");
+    batch.delete_range(Column::Records, "f", "a"); // empty range: no effect
+    store.write(batch, Durability::Synced).unwrap();
+
+    assert_eq!(
+        scan_all(store, Column::Records),
+        vec![
+            kv("a", "again"),
+            kv("b", "overwritten"),
+            kv("e", "v-e"),
+            kv("f", "v-f")
+        ]
+    );
+}
+
+fn scans_respect_bounds_order_and_limit(store: &dyn Store) {
+    let mut batch = WriteBatch::new();
+    for key in [&b"k\x00"[..], b"k\x01", b"k\xff", b"k", b"j", b"l"] {
+        batch.put(Column::Index, key, key);
+    }
+    store.write(batch, Durability::Buffered).unwrap();
+    let keys = |start: &[u8], end: Option<&[u8]>, limit: usize| -> Vec<Vec<u8>> {
+        store
+            .scan(Column::Index, start, end, limit)
+            .unwrap()
+            .into_iter()
+            .map(|(key, _)| key)
+            .collect()
+    };
+    // Byte order, start included, end excluded: (start, end, limit, keys expected).
+    type ScanCase<'a> = (&'a [u8], Option<&'a [u8]>, usize, Vec<&'a [u8]>);
+    let cases: &[ScanCase<'_>] = &[
+        (
+            b"k",
+            Some(b"l"),
+            10,
+            vec![b"k", b"k\x00", b"k\x01", b"k\xff"],
+        ),
+        (b"k\x00", Some(b"k\xff"), 10, vec![b"k\x00", b"k\x01"]),
+        (b"k", Some(b"l"), 2, vec![b"k", b"k\x00"]),
+        (b"k\x02", None, 10, vec![b"k\xff", b"l"]),
+        (b"", None, 1, vec![b"j"]),
+        (b"l", Some(b"k"), 10, vec![]),
+        (b"m", None, 10, vec![]),
+    ];
+    for (start, end, limit, expected) in cases {
+        let expected: Vec<Vec<u8>> = expected.iter().map(|key| key.to_vec()).collect();
+        assert_eq!(
+            keys(start, *end, *limit),
+            expected,
+            "scan {start:?}..{end:?} limit {limit}"
+        );
+        if *limit == 10 {
+            let count = store.count(Column::Index, start, *end).unwrap();
+            assert_eq!(count, expected.len() as u64, "count {start:?}..{end:?}");
+        }
+    }
+}
+
+/// A reader racing a writer never sees one half of a batch without the other.
+fn batches_are_atomic_to_concurrent_readers(store: Arc<dyn Store>) {
+    const BATCHES: u32 = 300;
+    let writer_store = Arc::clone(&store);
+    let writer = std::thread::spawn(move || {
+        for batch_idx in 0..BATCHES {
+            let mut batch = WriteBatch::new();
+            batch.put(Column::Accounting, format!("pair-{batch_idx:05}-a"), "1");
+            batch.put(Column::Meta, format!("pair-{batch_idx:05}-b"), "1");
+            writer_store.write(batch, Durability::Buffered).unwrap();
+        }
+    });
+    let mut seen = 0;
+    while seen < BATCHES {
+        // The newest `a` key written: its `b` partner must be visible too.
+        let entries = store
+            .scan(Column::Accounting, b"pair-", None, usize::MAX)
+            .unwrap();
+        if let Some((key, _)) = entries.last() {
+            let partner = [&key[..key.len() - 1], b"b"].concat();
+            let newest = entries.len() as u32;
+            // Visibility is monotonic, so a partner written in the same batch is visible now.
+            assert!(
+                store.get(Column::Meta, &partner).unwrap().is_some(),
+                "saw half of batch {newest}"
+            );
+            seen = newest;
+        }
+    }
+    writer.join().unwrap();
+}
+
+#[test]
+fn mem_store_conforms() {
+    conformance(Arc::new(MemStore::new()));
+}
+
+#[test]
+fn rocks_store_conforms() {
+    let dir = tempfile::Builder::new()
+        .prefix("vault-tests")
+        .tempdir()
+        .unwrap();
+    let store: Arc<dyn Store> = Arc::new(RocksStore::create(&dir.path().join("db")).unwrap());
+    conformance(store);
+    // NB: the store is dropped above, before its directory.
+}
+
+#[test]
+fn rocks_store_keeps_synced_writes_across_reopen() {
+    let dir = tempfile::Builder::new()
+        .prefix("vault-tests")
+        .tempdir()
+        .unwrap();
+    let path = dir.path().join("db");
+    {
+        let store = RocksStore::create(&path).unwrap();
+        let mut batch = WriteBatch::new();
+        batch.put(Column::Records, "r1", "sealed");
+        batch.put(Column::Meta, "m1", "meta");
+        store.write(batch, Durability::Synced).unwrap();
+    }
+    let store = RocksStore::open(&path).unwrap();
+    assert_eq!(
+        store.get(Column::Records, b"r1").unwrap(),
+        Some(b"sealed".to_vec())
+    );
+    assert_eq!(
+        store.get(Column::Meta, b"m1").unwrap(),
+        Some(b"meta".to_vec())
+    );
+}
+
+#[test]
+fn rocks_store_refuses_wrong_opens() {
+    let dir = tempfile::Builder::new()
+        .prefix("vault-tests")
+        .tempdir()
+        .unwrap();
+    let path = dir.path().join("db");
+    assert!(matches!(RocksStore::open(&path), Err(Error::NotAVault(_))));
+    let held = RocksStore::create(&path).unwrap();
+    assert!(matches!(
+        RocksStore::create(&path),
+        Err(Error::AlreadyExists(_))
+    ));
+    let second = RocksStore::open(&path);
+    assert!(matches!(second, Err(Error::InUse(_))), "{second:?}");
+    drop(held);
+    RocksStore::open(&path).unwrap();
+}

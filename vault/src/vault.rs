@@ -1,0 +1,526 @@
+//! The vault: creates and opens a store, seals records into it and opens them again.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::Path;
+use std::sync::{Arc, Mutex, RwLock};
+
+use chrono::{DateTime, Utc};
+
+use crate::codec::{decode_contents, encode_contents, CONTENTS_VERSION};
+use crate::crypto::{fill_random, AeadKey, Envelope, KeyMaterial, SEGMENT_SEAL_LIMIT};
+use crate::error::{Error, Result};
+use crate::keys::{FileKeyBackend, KeyBackend, KeyRing, DEFAULT_COHORT};
+use crate::record::{Record, RecordContents, RecordId, SystemId};
+use crate::sealed::{contents_aad, data_key_aad, SealedRecord};
+use crate::store::{Column, Durability, RocksStore, Store, WriteBatch};
+
+/// Version of the vault as a whole (the set of layouts in `docs/storage-format.md`).
+pub const VAULT_FORMAT_VERSION: u8 = 1;
+
+const META_FORMAT: &[u8] = b"format";
+const META_SESSION: &[u8] = b"session";
+const META_PARTITION_NEXT: &[u8] = b"partition-next";
+const META_PARTITION_BY_NAME: &[u8] = b"partition/";
+const META_PARTITION_BY_ID: &[u8] = b"partition-id/";
+
+/// Below this many records a batch is sealed on the calling thread; above, on every core.
+const PARALLEL_SEAL_THRESHOLD: usize = 64;
+
+/// An open vault.
+#[derive(Debug)]
+pub struct Vault {
+    store: Arc<dyn Store>,
+    keys: KeyRing,
+    /// Taken on the first write, so read-only opens consume no session.
+    session: Mutex<Option<Session>>,
+    partitions: RwLock<Partitions>,
+}
+
+/// What [`Vault::status`] reports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VaultStatus {
+    /// The vault format version.
+    pub format_version: u8,
+    /// The root key's epoch.
+    pub root_epoch: u32,
+    /// This process's writer session, if it has written.
+    pub session: Option<u32>,
+    /// Each partition and its record count, by partition id.
+    pub partitions: Vec<PartitionStatus>,
+}
+
+/// What [`Vault::verify`] found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VerifyReport {
+    /// How many records were checked.
+    pub records: u64,
+    /// The records that failed to open, by id, with the (content-free) reason.
+    pub unreadable: Vec<(String, String)>,
+}
+
+/// One partition in [`VaultStatus`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartitionStatus {
+    /// The partition's number (the first two bytes of its records' ids).
+    pub id: u16,
+    /// Its system.
+    pub system: SystemId,
+    /// Its category.
+    pub category: String,
+    /// How many records it holds.
+    pub records: u64,
+}
+
+/// The writer session: ids and wrap segments come from it (see `RecordId`).
+#[derive(Debug)]
+struct Session {
+    id: u32,
+    next_seq: u64,
+}
+
+/// Partitions: one per system and category, numbered from 1.
+#[derive(Debug, Default)]
+struct Partitions {
+    by_name: HashMap<(String, String), u16>,
+    by_id: HashMap<u16, (SystemId, String)>,
+}
+
+impl Vault {
+    /// Creates a vault: a new data directory and, outside it, a new file key store.
+    /// Refuses if either exists already (a non-empty directory counts).
+    pub fn create(data_dir: &Path, key_store: &Path) -> Result<Vault> {
+        if data_dir.exists()
+            && fs::read_dir(data_dir)
+                .map(|mut entries| entries.next().is_some())
+                .unwrap_or(true)
+        {
+            return Err(Error::AlreadyExists(data_dir.to_path_buf()));
+        }
+        if key_store.exists() {
+            return Err(Error::AlreadyExists(key_store.to_path_buf()));
+        }
+        fs::create_dir_all(data_dir)
+            .map_err(|err| Error::io(format!("creating `{}`", data_dir.display()), err))?;
+        let created = FileKeyBackend::create(key_store, data_dir)
+            .and_then(|backend| Ok((RocksStore::create(data_dir)?, backend)))
+            .and_then(|(store, backend)| Self::create_with(Arc::new(store), &backend));
+        if created.is_err() {
+            // Leave nothing half-made behind: a key store without a vault, or the reverse.
+            let _ = fs::remove_file(key_store);
+            let _ = fs::remove_dir_all(data_dir);
+        }
+        created
+    }
+
+    /// Opens the vault in `data_dir` with the root key from the file key store.
+    pub fn open(data_dir: &Path, key_store: &Path) -> Result<Vault> {
+        let store = RocksStore::open(data_dir)?;
+        let backend = FileKeyBackend::open(key_store, data_dir)?;
+        Self::open_with(Arc::new(store), &backend)
+    }
+
+    /// Creates a vault in an empty store, keyed by `backend`.
+    pub fn create_with(store: Arc<dyn Store>, backend: &dyn KeyBackend) -> Result<Vault> {
+        if store.get(Column::Meta, META_FORMAT)?.is_some() {
+            return Err(Error::Invalid("the store already holds a vault".into()));
+        }
+        let root = backend.root_key()?;
+        let mut batch = WriteBatch::new();
+        batch.put(Column::Meta, META_FORMAT, [VAULT_FORMAT_VERSION]);
+        KeyRing::create(&root, &mut batch)?;
+        store.write(batch, Durability::Synced)?;
+        Self::open_with(store, backend)
+    }
+
+    /// Opens the vault held in `store`, keyed by `backend`.
+    pub fn open_with(store: Arc<dyn Store>, backend: &dyn KeyBackend) -> Result<Vault> {
+        match store.get(Column::Meta, META_FORMAT)?.as_deref() {
+            Some([VAULT_FORMAT_VERSION]) => {}
+            Some([version]) => {
+                return Err(Error::UnsupportedVersion {
+                    what: "vault format",
+                    version: *version,
+                })
+            }
+            _ => return Err(Error::corrupt("vault metadata", "format version missing")),
+        }
+        let keys = KeyRing::open(&backend.root_key()?, &*store)?;
+        let partitions = load_partitions(&*store)?;
+        Ok(Vault {
+            store,
+            keys,
+            session: Mutex::new(None),
+            partitions: RwLock::new(partitions),
+        })
+    }
+
+    /// Seals `records` and stores them in one atomic batch, synced before this returns: when
+    /// it returns `Ok`, every record is durable; on `Err`, none was stored. `now` bounds the
+    /// dates that cannot be in the future. Returns the new ids in the order given.
+    pub fn ingest(&self, records: &[RecordContents], now: DateTime<Utc>) -> Result<Vec<RecordId>> {
+        for (record_idx, record) in records.iter().enumerate() {
+            record
+                .validate(now)
+                .map_err(|err| Error::Invalid(format!("record {}: {err}", record_idx + 1)))?;
+        }
+        let (session, first_seq) = self.reserve_ids(records.len())?;
+        let mut planned = Vec::with_capacity(records.len());
+        for (offset, record) in records.iter().enumerate() {
+            let partition = self.partition_for(&record.system, &record.category)?;
+            // reserve_ids keeps first_seq + len within the session's limit, below u32::MAX.
+            let seq = (first_seq + offset as u64) as u32;
+            planned.push(RecordId::new(
+                partition,
+                record.collected_at.timestamp_millis(),
+                session,
+                seq,
+            ));
+        }
+        let cohort_version = self.keys.current_version(DEFAULT_COHORT)?;
+        let wrapper = self
+            .keys
+            .data_key_wrapper(DEFAULT_COHORT, cohort_version, session)?;
+        let seal_one = |(id, record): (&RecordId, &RecordContents)| {
+            seal_record(id, record, &wrapper, DEFAULT_COHORT, cohort_version)
+        };
+        let sealed: Vec<Vec<u8>> = if records.len() < PARALLEL_SEAL_THRESHOLD {
+            planned
+                .iter()
+                .zip(records)
+                .map(seal_one)
+                .collect::<Result<_>>()?
+        } else {
+            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let chunk = records.len().div_ceil(threads);
+            std::thread::scope(|scope| {
+                let workers: Vec<_> = planned
+                    .chunks(chunk)
+                    .zip(records.chunks(chunk))
+                    .map(|(ids, chunk_records)| {
+                        scope.spawn(move || {
+                            ids.iter()
+                                .zip(chunk_records)
+                                .map(seal_one)
+                                .collect::<Result<Vec<_>>>()
+                        })
+                    })
+                    .collect();
+                let mut all = Vec::with_capacity(records.len());
+                for worker in workers {
+                    all.extend(
+                        worker
+                            .join()
+                            .map_err(|_| Error::Storage("sealing thread panicked".into()))??,
+                    );
+                }
+                Ok::<_, Error>(all)
+            })?
+        };
+        let mut batch = WriteBatch::new();
+        for (id, value) in planned.iter().zip(sealed) {
+            batch.put(Column::Records, id.as_bytes().to_vec(), value);
+        }
+        self.store.write(batch, Durability::Synced)?;
+        Ok(planned)
+    }
+
+    /// Opens one record. A destroyed or unknown record is [`Error::NotFound`]; a record whose
+    /// keys are gone or whose bytes were altered is [`Error::DecryptionFailed`].
+    pub fn read(&self, id: &RecordId) -> Result<Record> {
+        let value = self
+            .store
+            .get(Column::Records, id.as_bytes())?
+            .ok_or_else(|| Error::NotFound(id.to_string()))?;
+        let sealed = SealedRecord::parse(&value)?;
+        if sealed.contents_version != CONTENTS_VERSION {
+            return Err(Error::UnsupportedVersion {
+                what: "record contents",
+                version: sealed.contents_version,
+            });
+        }
+        let (system, category) = self.partition_name(id.partition())?;
+        let wrapped = Envelope::parse(sealed.wrapped_data_key)?;
+        let segment = wrapped.segment.ok_or(Error::DecryptionFailed)?;
+        let wrapper = self
+            .keys
+            .data_key_wrapper(sealed.cohort, sealed.cohort_version, segment)?;
+        let data_key = wrapper.unwrap_key(
+            &data_key_aad(
+                id,
+                sealed.cohort,
+                sealed.cohort_version,
+                &sealed.data_key_id,
+            ),
+            &wrapped,
+        )?;
+        let plaintext = AeadKey::direct(&data_key).open(
+            &contents_aad(
+                id,
+                system.as_str(),
+                sealed.contents_version,
+                &sealed.data_key_id,
+            ),
+            &Envelope::parse(sealed.sealed_contents)?,
+        )?;
+        let contents = decode_contents(&plaintext)?;
+        // The id, the partition and the sealed contents must agree; authenticated contents that
+        // disagree mean the vault wrote something wrong, so refuse rather than guess.
+        if contents.system != system
+            || contents.category != category
+            || contents.collected_at.timestamp_millis() != id.collected_at_millis()
+        {
+            return Err(Error::corrupt(
+                "stored record",
+                "contents disagree with the record id",
+            ));
+        }
+        Ok(Record { id: *id, contents })
+    }
+
+    /// Opens every record (without returning any contents) and reports those that fail:
+    /// the offline check that nothing stored is damaged or half-written.
+    pub fn verify(&self) -> Result<VerifyReport> {
+        const CHUNK: usize = 1024;
+        let mut report = VerifyReport::default();
+        let mut start = Vec::new();
+        loop {
+            let entries = self.store.scan(Column::Records, &start, None, CHUNK)?;
+            for (key, _) in &entries {
+                report.records += 1;
+                let outcome = <[u8; 16]>::try_from(key.as_slice())
+                    .map_err(|_| Error::corrupt("records column", "key is not a record id"))
+                    .and_then(|bytes| self.read(&RecordId::from_bytes(bytes)).map(drop));
+                if let Err(err) = outcome {
+                    let id = <[u8; 16]>::try_from(key.as_slice())
+                        .map(|bytes| RecordId::from_bytes(bytes).to_string())
+                        .unwrap_or_else(|_| format!("({} byte key)", key.len()));
+                    report.unreadable.push((id, err.to_string()));
+                }
+            }
+            match entries.last() {
+                Some((last, _)) if entries.len() == CHUNK => {
+                    start = [last.as_slice(), &[0]].concat()
+                }
+                _ => return Ok(report),
+            }
+        }
+    }
+
+    /// What the vault holds, in numbers: never contents, identifiers or keys.
+    pub fn status(&self) -> Result<VaultStatus> {
+        let session = self
+            .session
+            .lock()
+            .map_err(|_| Error::Storage("session lock poisoned".into()))?
+            .as_ref()
+            .map(|session| session.id);
+        let mut partitions: Vec<PartitionStatus> = self
+            .partitions
+            .read()
+            .map_err(|_| Error::Storage("partition lock poisoned".into()))?
+            .by_id
+            .iter()
+            .map(|(id, (system, category))| PartitionStatus {
+                id: *id,
+                system: system.clone(),
+                category: category.clone(),
+                records: 0,
+            })
+            .collect();
+        partitions.sort_by_key(|partition| partition.id);
+        for partition in &mut partitions {
+            let start = partition.id.to_be_bytes();
+            // Ids start with their partition, so a partition is the range up to the next one.
+            let end = partition.id.checked_add(1).map(u16::to_be_bytes);
+            partition.records =
+                self.store
+                    .count(Column::Records, &start, end.as_ref().map(|end| &end[..]))?;
+        }
+        Ok(VaultStatus {
+            format_version: VAULT_FORMAT_VERSION,
+            root_epoch: self.keys.epoch(),
+            session,
+            partitions,
+        })
+    }
+
+    /// The store underneath, for the testing door only.
+    #[cfg(any(test, feature = "testing"))]
+    pub(crate) fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// Takes `n` sequence numbers from the writer session, moving to a new session when this
+    /// one would pass its limit (which also bounds the seals of its segment keys).
+    fn reserve_ids(&self, n: usize) -> Result<(u32, u64)> {
+        let n = n as u64;
+        if n > SEGMENT_SEAL_LIMIT {
+            return Err(Error::Invalid(format!(
+                "a batch holds at most {SEGMENT_SEAL_LIMIT} records"
+            )));
+        }
+        let mut current = self
+            .session
+            .lock()
+            .map_err(|_| Error::Storage("session lock poisoned".into()))?;
+        let session = match &mut *current {
+            Some(session) if session.next_seq + n <= SEGMENT_SEAL_LIMIT => session,
+            _ => current.insert(Session {
+                id: allocate_session(&*self.store)?,
+                next_seq: 0,
+            }),
+        };
+        let first = session.next_seq;
+        session.next_seq += n;
+        Ok((session.id, first))
+    }
+
+    /// The partition of a system and category, allocated (durably) on first use.
+    fn partition_for(&self, system: &SystemId, category: &str) -> Result<u16> {
+        let name = (system.as_str().to_owned(), category.to_owned());
+        let poisoned = || Error::Storage("partition lock poisoned".into());
+        if let Some(id) = self
+            .partitions
+            .read()
+            .map_err(|_| poisoned())?
+            .by_name
+            .get(&name)
+        {
+            return Ok(*id);
+        }
+        let mut partitions = self.partitions.write().map_err(|_| poisoned())?;
+        if let Some(id) = partitions.by_name.get(&name) {
+            return Ok(*id);
+        }
+        let next = self
+            .store
+            .get(Column::Meta, META_PARTITION_NEXT)?
+            .map(|bytes| read_u16(&bytes, "partition counter"))
+            .transpose()?
+            .unwrap_or(1);
+        let following = next.checked_add(1).ok_or_else(|| {
+            Error::Invalid("no partition left for a new system or category".into())
+        })?;
+        let mut batch = WriteBatch::new();
+        let key = partition_name_key(system.as_str(), category);
+        batch.put(Column::Meta, key, next.to_be_bytes());
+        batch.put(
+            Column::Meta,
+            [META_PARTITION_BY_ID, &next.to_be_bytes()].concat(),
+            partition_name_key(system.as_str(), category),
+        );
+        batch.put(Column::Meta, META_PARTITION_NEXT, following.to_be_bytes());
+        self.store.write(batch, Durability::Synced)?;
+        partitions.by_name.insert(name, next);
+        partitions
+            .by_id
+            .insert(next, (system.clone(), category.to_owned()));
+        Ok(next)
+    }
+
+    fn partition_name(&self, partition: u16) -> Result<(SystemId, String)> {
+        self.partitions
+            .read()
+            .map_err(|_| Error::Storage("partition lock poisoned".into()))?
+            .by_id
+            .get(&partition)
+            .cloned()
+            .ok_or_else(|| Error::corrupt("stored record", "unknown partition"))
+    }
+}
+
+/// Seals one record: a fresh data key seals the contents, and the cohort's segment key wraps it.
+fn seal_record(
+    id: &RecordId,
+    record: &RecordContents,
+    wrapper: &AeadKey,
+    cohort: u32,
+    cohort_version: u32,
+) -> Result<Vec<u8>> {
+    let data_key = KeyMaterial::generate()?;
+    let mut data_key_id = [0u8; 8];
+    fill_random(&mut data_key_id)?;
+    let plaintext = encode_contents(record);
+    let sealed_contents = AeadKey::direct(&data_key).seal(
+        &contents_aad(id, record.system.as_str(), CONTENTS_VERSION, &data_key_id),
+        &plaintext,
+    )?;
+    let wrapped_data_key = wrapper.wrap_key(
+        &data_key_aad(id, cohort, cohort_version, &data_key_id),
+        &data_key,
+    )?;
+    Ok(SealedRecord {
+        contents_version: CONTENTS_VERSION,
+        cohort,
+        cohort_version,
+        data_key_id,
+        wrapped_data_key: &wrapped_data_key,
+        sealed_contents: &sealed_contents,
+    }
+    .encode())
+}
+
+/// Allocates a new writer session durably, so no two writers ever share one, even across crashes.
+fn allocate_session(store: &dyn Store) -> Result<u32> {
+    let last = match store.get(Column::Meta, META_SESSION)? {
+        Some(bytes) => u32::from_be_bytes(
+            bytes
+                .as_slice()
+                .try_into()
+                .map_err(|_| Error::corrupt("vault metadata", "bad session counter"))?,
+        ),
+        None => 0,
+    };
+    let next = last
+        .checked_add(1)
+        .ok_or_else(|| Error::Invalid("writer sessions exhausted".into()))?;
+    let mut batch = WriteBatch::new();
+    batch.put(Column::Meta, META_SESSION, next.to_be_bytes());
+    store.write(batch, Durability::Synced)?;
+    Ok(next)
+}
+
+fn partition_name_key(system: &str, category: &str) -> Vec<u8> {
+    // Neither name may contain a NUL byte (both are validated tokens), so it separates them.
+    [
+        META_PARTITION_BY_NAME,
+        system.as_bytes(),
+        b"\0",
+        category.as_bytes(),
+    ]
+    .concat()
+}
+
+fn read_u16(bytes: &[u8], what: &'static str) -> Result<u16> {
+    Ok(u16::from_be_bytes(
+        bytes
+            .try_into()
+            .map_err(|_| Error::corrupt(what, "bad length"))?,
+    ))
+}
+
+fn load_partitions(store: &dyn Store) -> Result<Partitions> {
+    let mut partitions = Partitions::default();
+    let end = [META_PARTITION_BY_NAME, &[0xff]].concat();
+    for (key, value) in store.scan(Column::Meta, META_PARTITION_BY_NAME, Some(&end), usize::MAX)? {
+        let what = "partition entry";
+        let name = std::str::from_utf8(&key[META_PARTITION_BY_NAME.len()..])
+            .map_err(|_| Error::corrupt(what, "bad name"))?;
+        let (system, category) = name
+            .split_once('\0')
+            .ok_or_else(|| Error::corrupt(what, "bad name"))?;
+        let id = read_u16(&value, what)?;
+        let system_id = SystemId::new(system).map_err(|_| Error::corrupt(what, "bad system id"))?;
+        partitions
+            .by_name
+            .insert((system.to_owned(), category.to_owned()), id);
+        partitions
+            .by_id
+            .insert(id, (system_id, category.to_owned()));
+    }
+    Ok(partitions)
+}
+
+#[cfg(test)]
+mod tests;
