@@ -354,3 +354,67 @@ fn a_killed_ingest_keeps_every_committed_batch_and_no_half_batch() {
         "{stored} records is not a whole number of batches"
     );
 }
+
+#[test]
+fn keys_status_shows_cohorts_and_rotation_moves_the_epoch() {
+    let dir = workspace();
+    init(dir.path());
+    fs::write(
+        dir.path().join("one.jsonl"),
+        good_line("ALICE EXAMPLE", "123456789"),
+    )
+    .unwrap();
+    assert_eq!(
+        recvault(&[&["ingest", "one.jsonl"][..], &VAULT].concat(), dir.path()).code,
+        0
+    );
+    let key_store_before = fs::read_to_string(dir.path().join("root.key")).unwrap();
+
+    let status = recvault(&[&["keys", "status"][..], &VAULT].concat(), dir.path());
+    assert_eq!(status.code, 0, "{}", status.stderr);
+    assert!(
+        status
+            .stdout
+            .starts_with("root key epoch 1\nlive cohort keys 1\n"),
+        "{}",
+        status.stdout
+    );
+    assert!(
+        status
+            .stdout
+            .contains("period fincen-cbetf/transmittal collected 2026-01  key v1"),
+        "{}",
+        status.stdout
+    );
+
+    let rotate = recvault(&[&["keys", "rotate"][..], &VAULT].concat(), dir.path());
+    assert_eq!(rotate.code, 0, "{}", rotate.stderr);
+    assert_eq!(
+        rotate.stdout,
+        "rotated the root key: epoch 2 is in force and epoch 1 is destroyed\n"
+    );
+    let key_store_after = fs::read_to_string(dir.path().join("root.key")).unwrap();
+    let old_key_line = key_store_before.lines().nth(1).unwrap();
+    assert!(
+        !key_store_after.contains(old_key_line),
+        "the old root key is gone"
+    );
+    let mode = fs::metadata(dir.path().join("root.key"))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o600);
+
+    let verify = recvault(&[&["verify"][..], &VAULT].concat(), dir.path());
+    assert_eq!(
+        verify.stdout,
+        "verified 1 records: 1 readable, 0 unreadable\n"
+    );
+    for output in [&status.stdout, &rotate.stdout, &key_store_after] {
+        assert!(
+            !output.contains(&old_key_line[8..]),
+            "key bytes never printed"
+        );
+    }
+}

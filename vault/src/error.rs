@@ -54,6 +54,15 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// The key backend holds no root key for the vault's epoch: the wrong key store, or a
+    /// copy of the data older than the last epoch change (whose root key is destroyed).
+    #[error("the key store holds no root key for epoch {epoch} (it holds epochs {held}); this data is from another vault or from before an epoch change")]
+    RootKeyMissing {
+        /// The epoch the data needs.
+        epoch: u32,
+        /// The epochs the backend holds.
+        held: String,
+    },
     /// The key store opened, but its root key is not the one this vault was created with.
     #[error("the key store does not belong to this vault (key check failed)")]
     WrongKeyStore,

@@ -6,12 +6,12 @@
 //! vault, stored wrapped under the root key in the `keys` column, and unwrapped into the key
 //! ring at open. See `docs/storage-format.md` for the layouts.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use zeroize::Zeroizing;
 
@@ -32,46 +32,98 @@ impl RootKey {
     }
 }
 
+#[cfg(any(test, feature = "testing"))]
+impl RootKey {
+    pub(crate) fn key_for_testing(&self) -> &KeyMaterial {
+        &self.key
+    }
+}
+
+/// The associated data of a wrapped cohort key, for the testing door's attacker.
+#[cfg(any(test, feature = "testing"))]
+pub(crate) fn cohort_key_aad_for_testing(cohort: u32, version: u32, epoch: &[u8]) -> Vec<u8> {
+    [
+        &b"recvault/cohort-key/v1"[..],
+        &cohort.to_be_bytes(),
+        &version.to_be_bytes(),
+        epoch,
+    ]
+    .concat()
+}
+
 impl fmt::Debug for RootKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "RootKey(epoch {}, REDACTED)", self.epoch)
     }
 }
 
-/// Where the root key lives.
+/// Where root keys live: one per epoch, normally only the current one.
+///
+/// A backend must really destroy what [`KeyBackend::destroy_root_keys_before`] removes: the
+/// promise that destroyed records stay destroyed in old copies rests on it.
 pub trait KeyBackend: Send + Sync + fmt::Debug {
-    /// The root key of the current epoch.
-    fn root_key(&self) -> Result<RootKey>;
+    /// Every root key the backend holds, by epoch, oldest first. Between the two steps of an
+    /// epoch change it holds two.
+    fn root_keys(&self) -> Result<Vec<RootKey>>;
+
+    /// Generates and durably stores a fresh root key for `epoch`, keeping the others. A key
+    /// already held for `epoch` (left by a change that never committed) is replaced.
+    fn add_root_key(&self, epoch: u32) -> Result<()>;
+
+    /// Durably destroys every root key of an epoch before `epoch`.
+    fn destroy_root_keys_before(&self, epoch: u32) -> Result<()>;
 
     /// Whether the backend keeps keys away from the data and from other users. The in-memory
     /// backend is not secure; the served vault refuses insecure backends outside tests.
     fn is_secure(&self) -> bool;
 }
 
-/// An in-memory key backend for tests. Not secure: the key dies with the process.
+/// An in-memory key backend for tests. Not secure: the keys die with the process.
 #[derive(Debug)]
 pub struct MemKeyBackend {
-    epoch: u32,
-    key: Zeroizing<[u8; KEY_LEN]>,
+    keys: Mutex<BTreeMap<u32, Zeroizing<[u8; KEY_LEN]>>>,
 }
 
 impl MemKeyBackend {
     /// A backend holding a fresh random root key in epoch 1.
     pub fn generate() -> Result<Self> {
-        let key = KeyMaterial::generate()?;
-        Ok(MemKeyBackend {
-            epoch: 1,
-            key: Zeroizing::new(*key.expose_for_backend()),
-        })
+        let backend = MemKeyBackend {
+            keys: Mutex::new(BTreeMap::new()),
+        };
+        backend.add_root_key(1)?;
+        Ok(backend)
+    }
+
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, BTreeMap<u32, Zeroizing<[u8; KEY_LEN]>>>> {
+        self.keys
+            .lock()
+            .map_err(|_| Error::Storage("key backend lock poisoned".into()))
     }
 }
 
 impl KeyBackend for MemKeyBackend {
-    fn root_key(&self) -> Result<RootKey> {
-        Ok(RootKey {
-            epoch: self.epoch,
-            key: KeyMaterial::from_bytes(&self.key),
-        })
+    fn root_keys(&self) -> Result<Vec<RootKey>> {
+        Ok(self
+            .lock()?
+            .iter()
+            .map(|(epoch, key)| RootKey {
+                epoch: *epoch,
+                key: KeyMaterial::from_bytes(key),
+            })
+            .collect())
+    }
+
+    fn add_root_key(&self, epoch: u32) -> Result<()> {
+        let key = KeyMaterial::generate()?;
+        self.lock()?
+            .insert(epoch, Zeroizing::new(*key.expose_for_backend()));
+        Ok(())
+    }
+
+    fn destroy_root_keys_before(&self, epoch: u32) -> Result<()> {
+        // Zeroizing wipes each removed key as it drops.
+        self.lock()?.retain(|held, _| *held >= epoch);
+        Ok(())
     }
 
     fn is_secure(&self) -> bool {
@@ -83,11 +135,16 @@ const KEY_STORE_HEADER: &str = "recvault-key-store v1";
 
 /// The file key backend: one text file, mode 0600, outside the data directory.
 ///
-/// Format (v1): the line `recvault-key-store v1`, then `epoch N`, then `root` and the key
-/// in 64 hexadecimal digits.
+/// Format (v1): the line `recvault-key-store v1`, then one line per epoch held,
+/// `root EPOCH KEY` with the key in 64 hexadecimal digits. Every change writes a new file,
+/// renames it into place, then overwrites the replaced file's blocks with zeros, so the bytes
+/// of a destroyed key do not linger in it (a copy-on-write or wear-levelled disk may still
+/// keep them: an HSM or KMS gives the real guarantee; see docs/storage-format.md).
 #[derive(Debug)]
 pub struct FileKeyBackend {
     path: PathBuf,
+    /// Serializes changes made through this handle.
+    writing: Mutex<()>,
 }
 
 impl FileKeyBackend {
@@ -95,14 +152,14 @@ impl FileKeyBackend {
     /// to put it inside `data_dir`.
     pub fn create(path: &Path, data_dir: &Path) -> Result<Self> {
         check_outside(path, data_dir)?;
+        if path.exists() {
+            return Err(Error::AlreadyExists(path.to_path_buf()));
+        }
         let key = KeyMaterial::generate()?;
-        let text = Zeroizing::new(format!(
-            "{KEY_STORE_HEADER}\nepoch 1\nroot {}\n",
-            hex::encode(key.expose_for_backend())
-        ));
-        write_private_file(path, text.as_bytes())?;
+        write_key_file(path, &[(1, key)], false)?;
         Ok(FileKeyBackend {
             path: path.to_path_buf(),
+            writing: Mutex::new(()),
         })
     }
 
@@ -111,8 +168,9 @@ impl FileKeyBackend {
         check_outside(path, data_dir)?;
         let backend = FileKeyBackend {
             path: path.to_path_buf(),
+            writing: Mutex::new(()),
         };
-        backend.root_key()?;
+        backend.root_keys()?;
         Ok(backend)
     }
 
@@ -122,10 +180,27 @@ impl FileKeyBackend {
             reason: reason.into(),
         }
     }
+
+    fn change(&self, edit: impl FnOnce(&mut Vec<(u32, KeyMaterial)>) -> Result<()>) -> Result<()> {
+        let _writing = self
+            .writing
+            .lock()
+            .map_err(|_| self.problem("lock poisoned"))?;
+        let mut keys: Vec<(u32, KeyMaterial)> = self
+            .root_keys()?
+            .into_iter()
+            .map(|root| (root.epoch, root.key))
+            .collect();
+        edit(&mut keys)?;
+        if keys.is_empty() {
+            return Err(self.problem("refusing to destroy the last root key"));
+        }
+        write_key_file(&self.path, &keys, true)
+    }
 }
 
 impl KeyBackend for FileKeyBackend {
-    fn root_key(&self) -> Result<RootKey> {
+    fn root_keys(&self) -> Result<Vec<RootKey>> {
         check_private(&self.path)?;
         let text = Zeroizing::new(
             fs::read_to_string(&self.path)
@@ -137,27 +212,71 @@ impl KeyBackend for FileKeyBackend {
                 "not a key store (first line must be `{KEY_STORE_HEADER}`)"
             )));
         }
-        let epoch = lines
-            .next()
-            .and_then(|line| line.strip_prefix("epoch "))
-            .and_then(|epoch| epoch.parse::<u32>().ok())
-            .ok_or_else(|| self.problem("second line must be `epoch N`"))?;
-        let mut key = Zeroizing::new([0u8; KEY_LEN]);
-        lines
-            .next()
-            .and_then(|line| line.strip_prefix("root "))
-            .filter(|hex_key| hex_key.len() == 2 * KEY_LEN)
-            .and_then(|hex_key| hex::decode_to_slice(hex_key, &mut key[..]).ok())
-            .ok_or_else(|| self.problem("third line must be `root` and 64 hexadecimal digits"))?;
-        Ok(RootKey {
-            epoch,
-            key: KeyMaterial::from_bytes(&key),
+        let mut keys: Vec<RootKey> = Vec::new();
+        for line in lines {
+            let bad =
+                || self.problem("each key line must be `root EPOCH` and 64 hexadecimal digits");
+            let mut words = line.split(' ');
+            if words.next() != Some("root") {
+                return Err(bad());
+            }
+            let epoch = words
+                .next()
+                .and_then(|epoch| epoch.parse::<u32>().ok())
+                .ok_or_else(bad)?;
+            let mut key = Zeroizing::new([0u8; KEY_LEN]);
+            words
+                .next()
+                .filter(|hex_key| hex_key.len() == 2 * KEY_LEN)
+                .and_then(|hex_key| hex::decode_to_slice(hex_key, &mut key[..]).ok())
+                .ok_or_else(bad)?;
+            if words.next().is_some() || keys.iter().any(|held| held.epoch >= epoch) {
+                return Err(bad());
+            }
+            keys.push(RootKey {
+                epoch,
+                key: KeyMaterial::from_bytes(&key),
+            });
+        }
+        if keys.is_empty() {
+            return Err(self.problem("holds no root key"));
+        }
+        Ok(keys)
+    }
+
+    fn add_root_key(&self, epoch: u32) -> Result<()> {
+        let key = KeyMaterial::generate()?;
+        self.change(|keys| {
+            keys.retain(|(held, _)| *held != epoch);
+            keys.push((epoch, key));
+            keys.sort_by_key(|(held, _)| *held);
+            Ok(())
+        })
+    }
+
+    fn destroy_root_keys_before(&self, epoch: u32) -> Result<()> {
+        self.change(|keys| {
+            keys.retain(|(held, _)| *held >= epoch);
+            Ok(())
         })
     }
 
     fn is_secure(&self) -> bool {
         true
     }
+}
+
+/// Writes the key file: a new file (mode 0600) synced under a temporary name, then moved into
+/// place, the directory synced, and the replaced file's blocks overwritten with zeros.
+fn write_key_file(path: &Path, keys: &[(u32, KeyMaterial)], replace: bool) -> Result<()> {
+    let mut text = Zeroizing::new(format!("{KEY_STORE_HEADER}\n"));
+    for (epoch, key) in keys {
+        text.push_str(&format!(
+            "root {epoch} {}\n",
+            hex::encode(key.expose_for_backend())
+        ));
+    }
+    write_private_file(path, text.as_bytes(), replace)
 }
 
 /// Resolves `path` to an absolute path without requiring it to exist (its parent must).
@@ -208,13 +327,12 @@ fn check_private(path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Writes a new file readable by its owner only, durably: written and synced under a
-/// temporary name, renamed into place, and the directory synced. Refuses to replace a file.
-fn write_private_file(path: &Path, contents: &[u8]) -> Result<()> {
+/// Writes a file readable by its owner only, durably: written and synced under a temporary
+/// name, then moved into place and the directory synced. Without `replace` it refuses to
+/// replace a file (a hard link, unlike a rename, cannot); with it, the replaced file's blocks
+/// are overwritten with zeros once the new file is in place.
+fn write_private_file(path: &Path, contents: &[u8], replace: bool) -> Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
-    if path.exists() {
-        return Err(Error::AlreadyExists(path.to_path_buf()));
-    }
     let io = |what: &str| {
         let what = format!("{what} `{}`", path.display());
         move |err| Error::io(what, err)
@@ -228,6 +346,8 @@ fn write_private_file(path: &Path, contents: &[u8]) -> Result<()> {
         _ => PathBuf::from("."),
     };
     let temporary = parent.join(format!(".{}.tmp", file_name.to_string_lossy()));
+    // A temporary left by a crash holds nothing that the real file does not.
+    let _ = fs::remove_file(&temporary);
     let mut file = fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -236,31 +356,68 @@ fn write_private_file(path: &Path, contents: &[u8]) -> Result<()> {
         .map_err(io("creating"))?;
     let written = file.write_all(contents).and_then(|()| file.sync_all());
     drop(file);
-    if let Err(err) = written.and_then(|()| fs::hard_link(&temporary, path)) {
+    // Hold the file being replaced open, so its blocks can be wiped after it is unlinked.
+    let replaced = if replace {
+        Some(
+            fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(io("opening"))?,
+        )
+    } else {
+        None
+    };
+    let placed = written.and_then(|()| {
+        if replace {
+            fs::rename(&temporary, path)
+        } else {
+            fs::hard_link(&temporary, path).and_then(|()| fs::remove_file(&temporary))
+        }
+    });
+    if let Err(err) = placed {
         let _ = fs::remove_file(&temporary);
         return Err(io("writing")(err));
     }
-    // The hard link refuses to replace an existing file, unlike rename; then drop the temporary name.
-    fs::remove_file(&temporary).map_err(io("cleaning up after"))?;
     fs::File::open(&parent)
         .and_then(|dir| dir.sync_all())
         .map_err(io("syncing the directory of"))?;
+    if let Some(mut old) = replaced {
+        let len = old.metadata().map_err(io("wiping the old copy of"))?.len();
+        let zeros = vec![0u8; usize::try_from(len).unwrap_or(0)];
+        old.write_all(&zeros)
+            .and_then(|()| old.sync_all())
+            .map_err(io("wiping the old copy of"))?;
+    }
     Ok(())
 }
-
-/// The cohort that holds every record until the retention schedules assign cohorts.
-pub(crate) const DEFAULT_COHORT: u32 = 1;
 
 /// HKDF context for segment keys that wrap data keys.
 const DATA_KEY_WRAP_CONTEXT: &[u8] = b"recvault/data-key-wrap/v1";
 
-fn cohort_key_id(cohort: u32, version: u32) -> Vec<u8> {
+/// Metadata key of the key check.
+pub(crate) const META_KEY_CHECK: &[u8] = b"key-check";
+/// Metadata key of the current root epoch.
+pub(crate) const META_ROOT_EPOCH: &[u8] = b"root-epoch";
+const COHORT_KEY_PREFIX: &[u8] = b"cohort/";
+
+pub(crate) fn cohort_key_id(cohort: u32, version: u32) -> Vec<u8> {
     [
-        &b"cohort/"[..],
+        COHORT_KEY_PREFIX,
         &cohort.to_be_bytes(),
         &version.to_be_bytes(),
     ]
     .concat()
+}
+
+/// The range of the `keys` column holding every version of one cohort's key.
+pub(crate) fn cohort_key_range(cohort: u32) -> (Vec<u8>, Vec<u8>) {
+    let start = [COHORT_KEY_PREFIX, &cohort.to_be_bytes()].concat();
+    let end = [
+        COHORT_KEY_PREFIX,
+        &(u64::from(cohort) + 1).to_be_bytes()[4..],
+    ]
+    .concat();
+    (start, end)
 }
 
 fn cohort_key_aad(cohort: u32, version: u32, epoch: u32) -> Vec<u8> {
@@ -273,8 +430,8 @@ fn cohort_key_aad(cohort: u32, version: u32, epoch: u32) -> Vec<u8> {
     .concat()
 }
 
-/// The key check stored in metadata: proves at open that the key store belongs to this vault,
-/// without revealing anything about the key.
+/// The key check stored in metadata: proves at open that the key store holds this vault's
+/// root key, without revealing anything about the key.
 fn key_check(root: &RootKey) -> Vec<u8> {
     let message = [&b"recvault/key-check/v1"[..], &root.epoch.to_be_bytes()].concat();
     [
@@ -284,81 +441,162 @@ fn key_check(root: &RootKey) -> Vec<u8> {
     .concat()
 }
 
-/// The unwrapped cohort keys, and the segment keys derived from them.
+fn read_u32(bytes: &[u8], what: &'static str) -> Result<u32> {
+    Ok(u32::from_be_bytes(
+        bytes
+            .try_into()
+            .map_err(|_| Error::corrupt(what, "bad length"))?,
+    ))
+}
+
+/// The current root key and the unwrapped cohort keys, with the segment keys derived from them.
 pub(crate) struct KeyRing {
-    epoch: u32,
+    root: RootKey,
     cohorts: HashMap<(u32, u32), KeyMaterial>,
     segment_keys: RwLock<HashMap<(u32, u32, u32), Arc<AeadKey>>>,
 }
 
 impl fmt::Debug for KeyRing {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "KeyRing({} cohort keys, REDACTED)", self.cohorts.len())
+        write!(
+            f,
+            "KeyRing(epoch {}, {} cohort keys, REDACTED)",
+            self.root.epoch,
+            self.cohorts.len()
+        )
     }
 }
 
 impl KeyRing {
-    /// Generates the first cohort key and the key check, into `batch`.
-    pub(crate) fn create(root: &RootKey, batch: &mut WriteBatch) -> Result<()> {
+    /// Writes a new vault's key metadata into `batch`: epoch and key check.
+    pub(crate) fn create(root: &RootKey, batch: &mut WriteBatch) {
+        batch.put(Column::Meta, META_ROOT_EPOCH, root.epoch.to_be_bytes());
         batch.put(Column::Meta, META_KEY_CHECK, key_check(root));
-        let cohort_key = KeyMaterial::generate()?;
-        let (cohort, version) = (DEFAULT_COHORT, 1);
-        let wrapped = AeadKey::direct(&root.key)
-            .wrap_key(&cohort_key_aad(cohort, version, root.epoch), &cohort_key)?;
-        let value = [&root.epoch.to_be_bytes()[..], &wrapped].concat();
-        batch.put(Column::Keys, cohort_key_id(cohort, version), value);
-        Ok(())
     }
 
-    /// Checks the root key against the vault's key check and unwraps every cohort key.
-    pub(crate) fn open(root: &RootKey, store: &dyn Store) -> Result<Self> {
+    /// Finds the root key of the vault's epoch in the backend, checks it, unwraps every
+    /// cohort key, and finishes an epoch change that committed but did not yet destroy the
+    /// previous root key.
+    pub(crate) fn open(backend: &dyn KeyBackend, store: &dyn Store) -> Result<Self> {
+        let epoch = read_u32(
+            &store
+                .get(Column::Meta, META_ROOT_EPOCH)?
+                .ok_or_else(|| Error::corrupt("vault metadata", "root epoch missing"))?,
+            "root epoch",
+        )?;
+        let held = backend.root_keys()?;
+        let held_epochs: Vec<String> = held.iter().map(|root| root.epoch.to_string()).collect();
+        let root = held
+            .into_iter()
+            .find(|root| root.epoch == epoch)
+            .ok_or_else(|| Error::RootKeyMissing {
+                epoch,
+                held: held_epochs.join(", "),
+            })?;
         let stored_check = store
             .get(Column::Meta, META_KEY_CHECK)?
             .ok_or_else(|| Error::corrupt("vault metadata", "key check missing"))?;
-        let (epoch, mac) = stored_check.split_at(stored_check.len().min(4));
-        let message = [&b"recvault/key-check/v1"[..], epoch].concat();
-        if epoch != root.epoch.to_be_bytes() || !MacKey::new(&root.key).verify(&message, mac) {
+        let (check_epoch, mac) = stored_check.split_at(stored_check.len().min(4));
+        let message = [&b"recvault/key-check/v1"[..], check_epoch].concat();
+        if check_epoch != epoch.to_be_bytes() || !MacKey::new(&root.key).verify(&message, mac) {
             return Err(Error::WrongKeyStore);
         }
+        // Older epochs are leftovers of a committed change: finish it. Newer ones belong to a
+        // change that never committed; the next change replaces them.
+        backend.destroy_root_keys_before(epoch)?;
+
         let root_aead = AeadKey::direct(&root.key);
         let mut cohorts = HashMap::new();
-        for (id, value) in store.scan(Column::Keys, b"cohort/", Some(b"cohort0"), usize::MAX)? {
+        let (start, end) = (
+            COHORT_KEY_PREFIX.to_vec(),
+            [&b"cohort"[..], &[b'/' + 1]].concat(),
+        );
+        for (id, value) in store.scan(Column::Keys, &start, Some(&end), usize::MAX)? {
             let what = "wrapped cohort key";
             let numbers = id
                 .get(7..15)
                 .ok_or_else(|| Error::corrupt(what, "bad id"))?;
-            let cohort = u32::from_be_bytes([numbers[0], numbers[1], numbers[2], numbers[3]]);
-            let version = u32::from_be_bytes([numbers[4], numbers[5], numbers[6], numbers[7]]);
+            let cohort = read_u32(&numbers[..4], what)?;
+            let version = read_u32(&numbers[4..], what)?;
             let (wrapped_epoch, envelope) = value.split_at(value.len().min(4));
-            if wrapped_epoch != root.epoch.to_be_bytes() {
+            if wrapped_epoch != epoch.to_be_bytes() {
                 return Err(Error::corrupt(what, "wrapped under another epoch"));
             }
             let cohort_key = root_aead.unwrap_key(
-                &cohort_key_aad(cohort, version, root.epoch),
+                &cohort_key_aad(cohort, version, epoch),
                 &Envelope::parse(envelope)?,
             )?;
             cohorts.insert((cohort, version), cohort_key);
         }
         Ok(KeyRing {
-            epoch: root.epoch,
+            root,
             cohorts,
             segment_keys: RwLock::new(HashMap::new()),
         })
     }
 
-    /// The root-key epoch the ring was opened under.
+    /// The root epoch the ring is under.
     pub(crate) fn epoch(&self) -> u32 {
-        self.epoch
+        self.root.epoch
     }
 
-    /// The current version of a cohort's key.
-    pub(crate) fn current_version(&self, cohort: u32) -> Result<u32> {
+    /// How many cohort keys (all versions) the ring holds.
+    pub(crate) fn n_cohort_keys(&self) -> usize {
+        self.cohorts.len()
+    }
+
+    /// Generates a key for `cohort` at `version` and puts it, wrapped under the current root,
+    /// into `batch`. The key joins the ring only through [`KeyRing::insert`], once the batch
+    /// is committed: nothing may be sealed under a key that is not stored.
+    pub(crate) fn new_cohort_key(
+        &self,
+        cohort: u32,
+        version: u32,
+        batch: &mut WriteBatch,
+    ) -> Result<KeyMaterial> {
+        let key = KeyMaterial::generate()?;
+        let wrapped = AeadKey::direct(&self.root.key)
+            .wrap_key(&cohort_key_aad(cohort, version, self.root.epoch), &key)?;
+        let value = [&self.root.epoch.to_be_bytes()[..], &wrapped].concat();
+        batch.put(Column::Keys, cohort_key_id(cohort, version), value);
+        Ok(key)
+    }
+
+    /// Adds a committed cohort key to the ring.
+    pub(crate) fn insert(&mut self, cohort: u32, version: u32, key: KeyMaterial) {
+        self.cohorts.insert((cohort, version), key);
+    }
+
+    /// Puts into `batch` every cohort key except those of `dropped`, re-wrapped under
+    /// `new_root`, with the new epoch and its key check.
+    pub(crate) fn rewrap_under(
+        &self,
+        new_root: &RootKey,
+        dropped: &[u32],
+        batch: &mut WriteBatch,
+    ) -> Result<()> {
+        let new_aead = AeadKey::direct(&new_root.key);
+        for ((cohort, version), key) in &self.cohorts {
+            if dropped.contains(cohort) {
+                continue;
+            }
+            let wrapped =
+                new_aead.wrap_key(&cohort_key_aad(*cohort, *version, new_root.epoch), key)?;
+            let value = [&new_root.epoch.to_be_bytes()[..], &wrapped].concat();
+            batch.put(Column::Keys, cohort_key_id(*cohort, *version), value);
+        }
+        KeyRing::create(new_root, batch);
+        Ok(())
+    }
+
+    /// After a committed epoch change: the new root, without the dropped cohorts' keys.
+    pub(crate) fn switch_root(&mut self, new_root: RootKey, dropped: &[u32]) {
+        self.root = new_root;
         self.cohorts
-            .keys()
-            .filter(|(id, _)| *id == cohort)
-            .map(|(_, version)| *version)
-            .max()
-            .ok_or_else(|| Error::corrupt("key ring", "cohort key missing"))
+            .retain(|(cohort, _), _| !dropped.contains(cohort));
+        if let Ok(mut segment_keys) = self.segment_keys.write() {
+            segment_keys.retain(|(cohort, _, _), _| !dropped.contains(cohort));
+        }
     }
 
     /// The key that wraps data keys under `cohort` key `version` in `segment`.
@@ -396,5 +634,14 @@ impl KeyRing {
     }
 }
 
-/// Metadata key of the key check.
-pub(crate) const META_KEY_CHECK: &[u8] = b"key-check";
+/// Finds the backend's root key for `epoch`.
+pub(crate) fn root_key_of(backend: &dyn KeyBackend, epoch: u32) -> Result<RootKey> {
+    backend
+        .root_keys()?
+        .into_iter()
+        .find(|root| root.epoch == epoch)
+        .ok_or_else(|| Error::RootKeyMissing {
+            epoch,
+            held: String::from("(not the new one)"),
+        })
+}

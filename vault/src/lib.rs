@@ -6,7 +6,10 @@
 //!   `RecordId`) and its validation rules.
 //! - `codec`: the versioned binary encoding of record contents (the plaintext that is sealed).
 //! - `crypto`: the crypto provider, the only module that touches key bytes and primitives.
-//! - `keys`: key backends (`KeyBackend`, `FileKeyBackend`) and the key ring of cohort keys.
+//! - `keys`: key backends (`KeyBackend`, `FileKeyBackend`) in root epochs, and the key ring
+//!   of cohort keys.
+//! - `cohort`: cohorts (the records that die together) and their registry.
+//! - `lifecycle`: holds, cohort destruction, root-key rotation: the operations that change keys.
 //! - `sealed`: the stored layout of a record (wrapped data key plus sealed contents).
 //! - `store`: the `Store` trait, `RocksStore` (the only module naming RocksDB), `MemStore`.
 //! - `vault`: `Vault`, which ties them together: create, open, ingest, read.
@@ -16,9 +19,11 @@
 //! `docs/ARCHITECTURE.md`.
 
 mod codec;
+mod cohort;
 pub mod crypto;
 mod error;
 mod keys;
+mod lifecycle;
 mod record;
 mod sealed;
 pub mod store;
@@ -27,8 +32,10 @@ mod vault;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
+pub use crate::cohort::{CohortInfo, CohortKind};
 pub use crate::error::{Error, Result};
 pub use crate::keys::{FileKeyBackend, KeyBackend, MemKeyBackend, RootKey};
+pub use crate::lifecycle::{Destruction, KeyStatus};
 pub use crate::record::{
     display_token, Identifier, IdentifierKind, Record, RecordContents, RecordId, Subject, SystemId,
     MAX_FIELDS, MAX_SUBJECTS, MAX_VALUE_BYTES,

@@ -25,3 +25,94 @@ pub fn raw_put(vault: &Vault, column: Column, key: &[u8], value: &[u8]) -> Resul
     batch.put(column, key.to_vec(), value.to_vec());
     vault.store().write(batch, Durability::Synced)
 }
+
+/// The attacker's view of an old copy: with every root key `backend` holds now, tries to
+/// unwrap every cohort key stored in `store` (under any epoch), then to open every record with
+/// whatever it unwrapped. Returns how many records it could decrypt. After a destruction, a
+/// copy taken before it must give zero.
+pub fn count_decryptable(
+    store: &dyn crate::store::Store,
+    backend: &dyn crate::keys::KeyBackend,
+) -> Result<u64> {
+    use std::collections::HashMap;
+
+    use crate::codec::decode_contents;
+    use crate::crypto::{AeadKey, Envelope};
+    use crate::sealed::{contents_aad, data_key_aad, SealedRecord};
+
+    let roots = backend.root_keys()?;
+    let mut cohort_keys = HashMap::new();
+    for (id, value) in store.scan(Column::Keys, b"cohort/", Some(b"cohort0"), usize::MAX)? {
+        let (Some(cohort), Some(version)) = (id.get(7..11), id.get(11..15)) else {
+            continue;
+        };
+        let (cohort, version) = (
+            u32::from_be_bytes([cohort[0], cohort[1], cohort[2], cohort[3]]),
+            u32::from_be_bytes([version[0], version[1], version[2], version[3]]),
+        );
+        let (epoch, envelope) = value.split_at(4.min(value.len()));
+        let Ok(envelope) = Envelope::parse(envelope) else {
+            continue;
+        };
+        for root in &roots {
+            let aad = crate::keys::cohort_key_aad_for_testing(cohort, version, epoch);
+            if let Ok(key) = AeadKey::direct(root.key_for_testing()).unwrap_key(&aad, &envelope) {
+                cohort_keys.insert((cohort, version), key);
+            }
+        }
+    }
+    let partitions = crate::vault::load_partitions(store)?;
+    let mut decrypted = 0;
+    for (key, value) in store.scan(Column::Records, b"", None, usize::MAX)? {
+        let Ok(id_bytes) = <[u8; 16]>::try_from(key.as_slice()) else {
+            continue;
+        };
+        let id = crate::record::RecordId::from_bytes(id_bytes);
+        let Ok(sealed) = SealedRecord::parse(&value) else {
+            continue;
+        };
+        let Some(cohort_key) = cohort_keys.get(&(sealed.cohort, sealed.cohort_version)) else {
+            continue;
+        };
+        let Ok(wrapped) = Envelope::parse(sealed.wrapped_data_key) else {
+            continue;
+        };
+        let Some(segment) = wrapped.segment else {
+            continue;
+        };
+        let context = [
+            &b"recvault/data-key-wrap/v1"[..],
+            &sealed.cohort.to_be_bytes(),
+            &sealed.cohort_version.to_be_bytes(),
+        ]
+        .concat();
+        let wrapper = AeadKey::segment(cohort_key, &context, segment);
+        let aad = data_key_aad(
+            &id,
+            sealed.cohort,
+            sealed.cohort_version,
+            &sealed.data_key_id,
+        );
+        let Ok(data_key) = wrapper.unwrap_key(&aad, &wrapped) else {
+            continue;
+        };
+        let Some((system, _)) = partitions.by_id.get(&id.partition()) else {
+            continue;
+        };
+        let aad = contents_aad(
+            &id,
+            system.as_str(),
+            sealed.contents_version,
+            &sealed.data_key_id,
+        );
+        let Ok(contents) = Envelope::parse(sealed.sealed_contents) else {
+            continue;
+        };
+        if let Ok(plaintext) = AeadKey::direct(&data_key).open(&aad, &contents) {
+            if decode_contents(&plaintext).is_ok() {
+                decrypted += 1;
+            }
+        }
+    }
+    Ok(decrypted)
+}

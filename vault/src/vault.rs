@@ -8,9 +8,10 @@ use std::sync::{Arc, Mutex, RwLock};
 use chrono::{DateTime, Utc};
 
 use crate::codec::{decode_contents, encode_contents, CONTENTS_VERSION};
+use crate::cohort::{month_bucket, Cohorts};
 use crate::crypto::{fill_random, AeadKey, Envelope, KeyMaterial, SEGMENT_SEAL_LIMIT};
 use crate::error::{Error, Result};
-use crate::keys::{FileKeyBackend, KeyBackend, KeyRing, DEFAULT_COHORT};
+use crate::keys::{FileKeyBackend, KeyBackend, KeyRing};
 use crate::record::{Record, RecordContents, RecordId, SystemId};
 use crate::sealed::{contents_aad, data_key_aad, SealedRecord};
 use crate::store::{Column, Durability, RocksStore, Store, WriteBatch};
@@ -28,10 +29,18 @@ const META_PARTITION_BY_ID: &[u8] = b"partition-id/";
 const PARALLEL_SEAL_THRESHOLD: usize = 64;
 
 /// An open vault.
+///
+/// Lock order, to rule out deadlock: `lifecycle`, then `cohorts`, then `keys`, then
+/// `partitions` or `session`.
 #[derive(Debug)]
 pub struct Vault {
-    store: Arc<dyn Store>,
-    keys: KeyRing,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) backend: Arc<dyn KeyBackend>,
+    /// Writes hold it shared; operations that change keys (holds, destruction, epoch
+    /// changes) hold it exclusively, so no record is sealed under a key being destroyed.
+    pub(crate) lifecycle: RwLock<()>,
+    pub(crate) keys: RwLock<KeyRing>,
+    pub(crate) cohorts: RwLock<Cohorts>,
     /// Taken on the first write, so read-only opens consume no session.
     session: Mutex<Option<Session>>,
     partitions: RwLock<Partitions>,
@@ -81,9 +90,9 @@ struct Session {
 
 /// Partitions: one per system and category, numbered from 1.
 #[derive(Debug, Default)]
-struct Partitions {
+pub(crate) struct Partitions {
     by_name: HashMap<(String, String), u16>,
-    by_id: HashMap<u16, (SystemId, String)>,
+    pub(crate) by_id: HashMap<u16, (SystemId, String)>,
 }
 
 impl Vault {
@@ -104,7 +113,7 @@ impl Vault {
             .map_err(|err| Error::io(format!("creating `{}`", data_dir.display()), err))?;
         let created = FileKeyBackend::create(key_store, data_dir)
             .and_then(|backend| Ok((RocksStore::create(data_dir)?, backend)))
-            .and_then(|(store, backend)| Self::create_with(Arc::new(store), &backend));
+            .and_then(|(store, backend)| Self::create_with(Arc::new(store), Arc::new(backend)));
         if created.is_err() {
             // Leave nothing half-made behind: a key store without a vault, or the reverse.
             let _ = fs::remove_file(key_store);
@@ -117,24 +126,27 @@ impl Vault {
     pub fn open(data_dir: &Path, key_store: &Path) -> Result<Vault> {
         let store = RocksStore::open(data_dir)?;
         let backend = FileKeyBackend::open(key_store, data_dir)?;
-        Self::open_with(Arc::new(store), &backend)
+        Self::open_with(Arc::new(store), Arc::new(backend))
     }
 
     /// Creates a vault in an empty store, keyed by `backend`.
-    pub fn create_with(store: Arc<dyn Store>, backend: &dyn KeyBackend) -> Result<Vault> {
+    pub fn create_with(store: Arc<dyn Store>, backend: Arc<dyn KeyBackend>) -> Result<Vault> {
         if store.get(Column::Meta, META_FORMAT)?.is_some() {
             return Err(Error::Invalid("the store already holds a vault".into()));
         }
-        let root = backend.root_key()?;
+        let root = backend
+            .root_keys()?
+            .pop()
+            .ok_or_else(|| Error::Invalid("the key backend holds no root key".into()))?;
         let mut batch = WriteBatch::new();
         batch.put(Column::Meta, META_FORMAT, [VAULT_FORMAT_VERSION]);
-        KeyRing::create(&root, &mut batch)?;
+        KeyRing::create(&root, &mut batch);
         store.write(batch, Durability::Synced)?;
         Self::open_with(store, backend)
     }
 
     /// Opens the vault held in `store`, keyed by `backend`.
-    pub fn open_with(store: Arc<dyn Store>, backend: &dyn KeyBackend) -> Result<Vault> {
+    pub fn open_with(store: Arc<dyn Store>, backend: Arc<dyn KeyBackend>) -> Result<Vault> {
         match store.get(Column::Meta, META_FORMAT)?.as_deref() {
             Some([VAULT_FORMAT_VERSION]) => {}
             Some([version]) => {
@@ -145,14 +157,20 @@ impl Vault {
             }
             _ => return Err(Error::corrupt("vault metadata", "format version missing")),
         }
-        let keys = KeyRing::open(&backend.root_key()?, &*store)?;
+        let keys = KeyRing::open(&*backend, &*store)?;
+        let cohorts = Cohorts::load(&*store)?;
         let partitions = load_partitions(&*store)?;
-        Ok(Vault {
+        let vault = Vault {
             store,
-            keys,
+            backend,
+            lifecycle: RwLock::new(()),
+            keys: RwLock::new(keys),
+            cohorts: RwLock::new(cohorts),
             session: Mutex::new(None),
             partitions: RwLock::new(partitions),
-        })
+        };
+        vault.finish_pending_purges()?;
+        Ok(vault)
     }
 
     /// Seals `records` and stores them in one atomic batch, synced before this returns: when
@@ -164,30 +182,61 @@ impl Vault {
                 .validate(now)
                 .map_err(|err| Error::Invalid(format!("record {}: {err}", record_idx + 1)))?;
         }
-        let (session, first_seq) = self.reserve_ids(records.len())?;
-        let mut planned = Vec::with_capacity(records.len());
-        for (offset, record) in records.iter().enumerate() {
+        let _writing = self.lifecycle.read().map_err(|_| poisoned("lifecycle"))?;
+        // Each record's cohort: its partition's records collected in the same month.
+        let mut cohort_of = Vec::with_capacity(records.len());
+        for (record_idx, record) in records.iter().enumerate() {
             let partition = self.partition_for(&record.system, &record.category)?;
-            // reserve_ids keeps first_seq + len within the session's limit, below u32::MAX.
-            let seq = (first_seq + offset as u64) as u32;
-            planned.push(RecordId::new(
-                partition,
-                record.collected_at.timestamp_millis(),
-                session,
-                seq,
-            ));
+            let (start_ms, end_ms) = month_bucket(record.collected_at.timestamp_millis())?;
+            let cohort = self
+                .period_cohort(partition, start_ms, end_ms, now)
+                .map_err(|err| match err {
+                    Error::Invalid(reason) => {
+                        Error::Invalid(format!("record {}: {reason}", record_idx + 1))
+                    }
+                    other => other,
+                })?;
+            cohort_of.push((partition, cohort));
         }
-        let cohort_version = self.keys.current_version(DEFAULT_COHORT)?;
-        let wrapper = self
-            .keys
-            .data_key_wrapper(DEFAULT_COHORT, cohort_version, session)?;
-        let seal_one = |(id, record): (&RecordId, &RecordContents)| {
-            seal_record(id, record, &wrapper, DEFAULT_COHORT, cohort_version)
+        let (session, first_seq) = self.reserve_ids(records.len())?;
+        let planned: Vec<RecordId> = records
+            .iter()
+            .zip(&cohort_of)
+            .enumerate()
+            .map(|(offset, (record, (partition, _)))| {
+                // reserve_ids keeps first_seq + len within the session's limit, below u32::MAX.
+                let seq = (first_seq + offset as u64) as u32;
+                RecordId::new(
+                    *partition,
+                    record.collected_at.timestamp_millis(),
+                    session,
+                    seq,
+                )
+            })
+            .collect();
+        let keys = self.keys.read().map_err(|_| poisoned("key ring"))?;
+        let mut wrappers: HashMap<u32, (u32, Arc<AeadKey>)> = HashMap::new();
+        for (_, cohort) in &cohort_of {
+            if let std::collections::hash_map::Entry::Vacant(entry) = wrappers.entry(cohort.id) {
+                let wrapper = keys.data_key_wrapper(cohort.id, cohort.key_version, session)?;
+                entry.insert((cohort.key_version, wrapper));
+            }
+        }
+        drop(keys);
+        let seal_one = |((id, record), (_, cohort)): (
+            (&RecordId, &RecordContents),
+            &(u16, crate::cohort::CohortInfo),
+        )| {
+            let (version, wrapper) = wrappers
+                .get(&cohort.id)
+                .ok_or_else(|| Error::corrupt("key ring", "cohort key missing"))?;
+            seal_record(id, record, wrapper, cohort.id, *version)
         };
         let sealed: Vec<Vec<u8>> = if records.len() < PARALLEL_SEAL_THRESHOLD {
             planned
                 .iter()
                 .zip(records)
+                .zip(&cohort_of)
                 .map(seal_one)
                 .collect::<Result<_>>()?
         } else {
@@ -197,10 +246,12 @@ impl Vault {
                 let workers: Vec<_> = planned
                     .chunks(chunk)
                     .zip(records.chunks(chunk))
-                    .map(|(ids, chunk_records)| {
+                    .zip(cohort_of.chunks(chunk))
+                    .map(|((ids, chunk_records), chunk_cohorts)| {
                         scope.spawn(move || {
                             ids.iter()
                                 .zip(chunk_records)
+                                .zip(chunk_cohorts)
                                 .map(seal_one)
                                 .collect::<Result<Vec<_>>>()
                         })
@@ -244,6 +295,8 @@ impl Vault {
         let segment = wrapped.segment.ok_or(Error::DecryptionFailed)?;
         let wrapper = self
             .keys
+            .read()
+            .map_err(|_| poisoned("key ring"))?
             .data_key_wrapper(sealed.cohort, sealed.cohort_version, segment)?;
         let data_key = wrapper.unwrap_key(
             &data_key_aad(
@@ -339,7 +392,7 @@ impl Vault {
         }
         Ok(VaultStatus {
             format_version: VAULT_FORMAT_VERSION,
-            root_epoch: self.keys.epoch(),
+            root_epoch: self.keys.read().map_err(|_| poisoned("key ring"))?.epoch(),
             session,
             partitions,
         })
@@ -353,7 +406,7 @@ impl Vault {
 
     /// Takes `n` sequence numbers from the writer session, moving to a new session when this
     /// one would pass its limit (which also bounds the seals of its segment keys).
-    fn reserve_ids(&self, n: usize) -> Result<(u32, u64)> {
+    pub(crate) fn reserve_ids(&self, n: usize) -> Result<(u32, u64)> {
         let n = n as u64;
         if n > SEGMENT_SEAL_LIMIT {
             return Err(Error::Invalid(format!(
@@ -430,6 +483,10 @@ impl Vault {
     }
 }
 
+pub(crate) fn poisoned(what: &str) -> Error {
+    Error::Storage(format!("{what} lock poisoned"))
+}
+
 /// Seals one record: a fresh data key seals the contents, and the cohort's segment key wraps it.
 fn seal_record(
     id: &RecordId,
@@ -500,7 +557,7 @@ fn read_u16(bytes: &[u8], what: &'static str) -> Result<u16> {
     ))
 }
 
-fn load_partitions(store: &dyn Store) -> Result<Partitions> {
+pub(crate) fn load_partitions(store: &dyn Store) -> Result<Partitions> {
     let mut partitions = Partitions::default();
     let end = [META_PARTITION_BY_NAME, &[0xff]].concat();
     for (key, value) in store.scan(Column::Meta, META_PARTITION_BY_NAME, Some(&end), usize::MAX)? {

@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 
 mod ingest;
 mod init;
+mod keys;
 mod status;
 mod verify;
 
@@ -39,6 +40,8 @@ enum Command {
     Init(init::Args),
     /// Load records from a JSON-lines file (offline: refused while a server holds the directory).
     Ingest(ingest::Args),
+    /// Key hierarchy: status (ids, epochs, versions, ages) and root-key rotation.
+    Keys(keys::Args),
     /// Show the vault's format, key epoch and record counts (never record contents).
     Status(status::Args),
     /// Open every record (printing none) and report any that is damaged or unreadable.
@@ -84,6 +87,7 @@ pub fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Init(args) => init::run(args),
         Command::Ingest(args) => ingest::run(args),
+        Command::Keys(args) => keys::run(args),
         Command::Status(args) => status::run(args),
         Command::Verify(args) => verify::run(args),
     };

@@ -8,4 +8,5 @@
 )]
 
 mod at_rest;
+mod destruction;
 mod tidy;

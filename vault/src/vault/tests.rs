@@ -36,10 +36,10 @@ fn transmittal(name: &str, ssn: &str, day: u32) -> RecordContents {
     }
 }
 
-fn memory_vault() -> (Vault, Arc<dyn Store>, MemKeyBackend) {
+fn memory_vault() -> (Vault, Arc<dyn Store>, Arc<dyn KeyBackend>) {
     let store: Arc<dyn Store> = Arc::new(MemStore::new());
-    let backend = MemKeyBackend::generate().unwrap();
-    let vault = Vault::create_with(Arc::clone(&store), &backend).unwrap();
+    let backend: Arc<dyn KeyBackend> = Arc::new(MemKeyBackend::generate().unwrap());
+    let vault = Vault::create_with(Arc::clone(&store), Arc::clone(&backend)).unwrap();
     (vault, store, backend)
 }
 
@@ -116,7 +116,7 @@ fn reopening_starts_a_new_session_and_keeps_partitions() {
         .ingest(&[transmittal("A", "123456789", 1)], now())
         .unwrap()[0];
     drop(vault);
-    let vault = Vault::open_with(Arc::clone(&store), &backend).unwrap();
+    let vault = Vault::open_with(Arc::clone(&store), Arc::clone(&backend)).unwrap();
     let second = vault
         .ingest(&[transmittal("A", "123456789", 1)], now())
         .unwrap()[0];
@@ -134,9 +134,9 @@ fn reopening_starts_a_new_session_and_keeps_partitions() {
 fn another_root_key_is_refused_at_open() {
     let (vault, store, _) = memory_vault();
     drop(vault);
-    let stranger = MemKeyBackend::generate().unwrap();
+    let stranger = Arc::new(MemKeyBackend::generate().unwrap());
     assert!(matches!(
-        Vault::open_with(store, &stranger),
+        Vault::open_with(store, stranger),
         Err(Error::WrongKeyStore)
     ));
 }

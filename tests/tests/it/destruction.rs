@@ -1,0 +1,131 @@
+//! Deletion that holds against old copies (invariant 4): copy the data directory, destroy a
+//! cohort, and with the key material that remains nothing in the copy decrypts, while the live
+//! vault still reads its survivors, including a record moved to a hold.
+
+use std::fs;
+use std::path::Path;
+
+use chrono::{TimeZone, Utc};
+use tests::{now, transmittal, TestVault};
+use vault::store::RocksStore;
+use vault::{CohortKind, Error, FileKeyBackend, Vault};
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+}
+
+fn in_month(name: &str, month: u32) -> vault::RecordContents {
+    let mut record = transmittal(name, "123-45-6789", "000123");
+    record.collected_at = Utc.with_ymd_and_hms(2026, month, 10, 0, 0, 0).unwrap();
+    record
+}
+
+#[test]
+fn an_old_copy_decrypts_nothing_after_a_destruction() {
+    let test_vault = TestVault::create().unwrap();
+    let january = test_vault
+        .vault
+        .ingest(
+            &[
+                in_month("JAN A", 1),
+                in_month("JAN B", 1),
+                in_month("JAN C", 1),
+            ],
+            now(),
+        )
+        .unwrap();
+    let february = test_vault
+        .vault
+        .ingest(&[in_month("FEB A", 2), in_month("FEB B", 2)], now())
+        .unwrap();
+    test_vault
+        .vault
+        .place_hold("LIT-2026-7", &january[2..], now())
+        .unwrap();
+    let TestVault {
+        vault,
+        data_dir,
+        key_store,
+        root,
+    } = test_vault;
+    drop(vault);
+
+    // The copy an operator's backup, a disk snapshot or a thief would hold, and (for the
+    // positive control only) a copy of the key store as it was then.
+    let old_copy = root.path().join("old-copy");
+    copy_dir(&data_dir, &old_copy);
+    let old_key_store = root.path().join("old-root.key");
+    fs::copy(&key_store, &old_key_store).unwrap();
+
+    let vault = Vault::open(&data_dir, &key_store).unwrap();
+    let january_cohort = vault
+        .key_status()
+        .unwrap()
+        .cohorts
+        .iter()
+        .find(|cohort| {
+            matches!(cohort.kind, CohortKind::Period { start_ms, .. }
+            if start_ms == Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap().timestamp_millis())
+        })
+        .unwrap()
+        .id;
+    let destruction = vault.destroy_cohort(january_cohort, now()).unwrap();
+    assert_eq!((destruction.survivors, destruction.new_epoch), (1, 2));
+
+    // The live vault: destroyed records are gone, survivors read.
+    assert!(matches!(vault.read(&january[0]), Err(Error::NotFound(_))));
+    assert!(matches!(vault.read(&january[1]), Err(Error::NotFound(_))));
+    assert_eq!(
+        vault.read(&january[2]).unwrap().contents.subjects[0]
+            .name
+            .as_deref(),
+        Some("JAN C")
+    );
+    assert_eq!(
+        vault.read(&february[1]).unwrap().contents.subjects[0]
+            .name
+            .as_deref(),
+        Some("FEB B")
+    );
+    drop(vault);
+
+    // The old copy with the key store as it is now: the vault refuses it, and the attacker's
+    // routine, trying every remaining root key on every wrapped key, decrypts nothing at all,
+    // not even the records that still live (their cohort keys were wrapped by the destroyed
+    // epoch's root key).
+    let refused = Vault::open(&old_copy, &key_store).unwrap_err();
+    assert!(
+        matches!(refused, Error::RootKeyMissing { epoch: 1, .. }),
+        "{refused}"
+    );
+    let copy_store = RocksStore::open(&old_copy).unwrap();
+    let current_keys = FileKeyBackend::open(&key_store, &old_copy).unwrap();
+    assert_eq!(
+        vault::testing::count_decryptable(&copy_store, &current_keys).unwrap(),
+        0
+    );
+
+    // Positive control: the same routine with the old key store decrypts all five, so the
+    // zero above is the keys' doing, not the routine's.
+    let old_keys = FileKeyBackend::open(&old_key_store, &old_copy).unwrap();
+    assert_eq!(
+        vault::testing::count_decryptable(&copy_store, &old_keys).unwrap(),
+        5
+    );
+    drop(copy_store);
+
+    // And the key store file itself holds only the new epoch.
+    let text = fs::read_to_string(&key_store).unwrap();
+    assert_eq!(
+        text.lines()
+            .filter(|line| line.starts_with("root "))
+            .count(),
+        1
+    );
+    assert!(text.contains("\nroot 2 "), "only epoch 2 remains");
+    drop(root);
+}

@@ -1,0 +1,225 @@
+//! Cohorts: the sets of records that die together, and their registry in the `meta` column.
+//!
+//! A period cohort holds one partition's records collected in one destruction bucket (a UTC
+//! calendar month until the retention schedules choose buckets per system); since record ids
+//! start with partition and collection time, it is one contiguous key range. A hold cohort
+//! holds records moved out of their period cohort by a hold; they survive its destruction.
+//! Phases (production, archive...) change who may read a record, not when it dies, so they
+//! never move records between cohorts.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Datelike, TimeZone, Utc};
+
+use crate::codec::{Reader, Writer};
+use crate::error::{Error, Result};
+use crate::record::RecordId;
+use crate::store::{Column, Store};
+
+/// Metadata key prefix: cohort id to its description.
+pub(crate) const META_COHORT: &[u8] = b"cohort/";
+/// Metadata key prefix: partition and bucket start to the period cohort's id.
+pub(crate) const META_PERIOD_COHORT: &[u8] = b"cohort-period/";
+/// Metadata key prefix: hold reference to the hold cohort's id.
+pub(crate) const META_HOLD_COHORT: &[u8] = b"cohort-hold/";
+/// Metadata key: the next cohort id.
+pub(crate) const META_COHORT_NEXT: &[u8] = b"cohort-next";
+/// Metadata key prefix: a record moved out of its period cohort, to its destination cohort.
+pub(crate) const META_MOVED: &[u8] = b"moved/";
+
+/// What a cohort groups.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CohortKind {
+    /// A partition's records collected in `start..end` (Unix ms).
+    Period {
+        /// The partition.
+        partition: u16,
+        /// First collection time in the bucket.
+        start_ms: i64,
+        /// First collection time after it.
+        end_ms: i64,
+    },
+    /// Records kept by a hold, whatever their period.
+    Hold {
+        /// The hold's reference (a case or litigation number; not personal data).
+        reference: String,
+    },
+}
+
+/// A cohort's description and state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CohortInfo {
+    /// The cohort's id.
+    pub id: u32,
+    /// What it groups.
+    pub kind: CohortKind,
+    /// The current version of its key.
+    pub key_version: u32,
+    /// When its first key was made (Unix ms).
+    pub created_ms: i64,
+    /// When it was destroyed (Unix ms), if it was.
+    pub destroyed_ms: Option<i64>,
+}
+
+impl CohortInfo {
+    /// Whether its key still exists.
+    pub fn is_live(&self) -> bool {
+        self.destroyed_ms.is_none()
+    }
+
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        let mut out = Writer(zeroize::Zeroizing::new(Vec::with_capacity(48)));
+        out.u8(1); // layout version
+        match &self.kind {
+            CohortKind::Period {
+                partition,
+                start_ms,
+                end_ms,
+            } => {
+                out.u8(1);
+                out.u32(u32::from(*partition));
+                out.i64(*start_ms);
+                out.i64(*end_ms);
+            }
+            CohortKind::Hold { reference } => {
+                out.u8(2);
+                out.str(reference);
+            }
+        }
+        out.u32(self.key_version);
+        out.i64(self.created_ms);
+        out.i64(self.destroyed_ms.unwrap_or(-1));
+        out.0.to_vec()
+    }
+
+    pub(crate) fn decode(id: u32, bytes: &[u8]) -> Result<Self> {
+        const WHAT: &str = "cohort entry";
+        let mut input = Reader::new(bytes, WHAT);
+        let version = input.u8()?;
+        if version != 1 {
+            return Err(Error::UnsupportedVersion {
+                what: WHAT,
+                version,
+            });
+        }
+        let kind = match input.u8()? {
+            1 => CohortKind::Period {
+                partition: u16::try_from(input.u32()?)
+                    .map_err(|_| Error::corrupt(WHAT, "bad partition"))?,
+                start_ms: input.i64()?,
+                end_ms: input.i64()?,
+            },
+            2 => CohortKind::Hold {
+                reference: input.string()?,
+            },
+            _ => return Err(Error::corrupt(WHAT, "unknown kind")),
+        };
+        let key_version = input.u32()?;
+        let created_ms = input.i64()?;
+        let destroyed_ms = Some(input.i64()?).filter(|ms| *ms >= 0);
+        input.finish()?;
+        Ok(CohortInfo {
+            id,
+            kind,
+            key_version,
+            created_ms,
+            destroyed_ms,
+        })
+    }
+
+    /// The records key range of a period cohort: every id of its partition collected in
+    /// its bucket.
+    pub(crate) fn record_range(&self) -> Option<(Vec<u8>, Vec<u8>)> {
+        match self.kind {
+            CohortKind::Period {
+                partition,
+                start_ms,
+                end_ms,
+            } => Some((
+                RecordId::new(partition, start_ms, 0, 0).as_bytes().to_vec(),
+                RecordId::new(partition, end_ms, 0, 0).as_bytes().to_vec(),
+            )),
+            CohortKind::Hold { .. } => None,
+        }
+    }
+}
+
+/// The destruction bucket of a collection time: its UTC calendar month, as `start..end` ms.
+pub(crate) fn month_bucket(collected_at_ms: i64) -> Result<(i64, i64)> {
+    let time = DateTime::<Utc>::from_timestamp_millis(collected_at_ms)
+        .ok_or_else(|| Error::Invalid("collected_at is out of range".into()))?;
+    let start = Utc
+        .with_ymd_and_hms(time.year(), time.month(), 1, 0, 0, 0)
+        .single()
+        .ok_or_else(|| Error::Invalid("collected_at is out of range".into()))?;
+    let (next_year, next_month) = if time.month() == 12 {
+        (time.year() + 1, 1)
+    } else {
+        (time.year(), time.month() + 1)
+    };
+    let end = Utc
+        .with_ymd_and_hms(next_year, next_month, 1, 0, 0, 0)
+        .single()
+        .ok_or_else(|| Error::Invalid("collected_at is out of range".into()))?;
+    Ok((start.timestamp_millis(), end.timestamp_millis()))
+}
+
+pub(crate) fn cohort_key(id: u32) -> Vec<u8> {
+    [META_COHORT, &id.to_be_bytes()].concat()
+}
+
+pub(crate) fn period_key(partition: u16, start_ms: i64) -> Vec<u8> {
+    [
+        META_PERIOD_COHORT,
+        &partition.to_be_bytes(),
+        &start_ms.to_be_bytes(),
+    ]
+    .concat()
+}
+
+pub(crate) fn hold_key(reference: &str) -> Vec<u8> {
+    [META_HOLD_COHORT, reference.as_bytes()].concat()
+}
+
+pub(crate) fn moved_key(id: &RecordId) -> Vec<u8> {
+    [META_MOVED, id.as_bytes()].concat()
+}
+
+/// The cohort registry, loaded at open and kept in step with the `meta` column.
+#[derive(Debug, Default)]
+pub(crate) struct Cohorts {
+    pub(crate) info: BTreeMap<u32, CohortInfo>,
+    pub(crate) by_period: HashMap<(u16, i64), u32>,
+    pub(crate) by_hold: HashMap<String, u32>,
+}
+
+impl Cohorts {
+    pub(crate) fn load(store: &dyn Store) -> Result<Self> {
+        let mut cohorts = Cohorts::default();
+        let end = [&b"cohort"[..], &[b'/' + 1]].concat();
+        for (key, value) in store.scan(Column::Meta, META_COHORT, Some(&end), usize::MAX)? {
+            let id_bytes: [u8; 4] = key[META_COHORT.len()..]
+                .try_into()
+                .map_err(|_| Error::corrupt("cohort entry", "bad id"))?;
+            let info = CohortInfo::decode(u32::from_be_bytes(id_bytes), &value)?;
+            cohorts.index(&info);
+            cohorts.info.insert(info.id, info);
+        }
+        Ok(cohorts)
+    }
+
+    pub(crate) fn index(&mut self, info: &CohortInfo) {
+        match &info.kind {
+            CohortKind::Period {
+                partition,
+                start_ms,
+                ..
+            } => {
+                self.by_period.insert((*partition, *start_ms), info.id);
+            }
+            CohortKind::Hold { reference } => {
+                self.by_hold.insert(reference.clone(), info.id);
+            }
+        }
+    }
+}

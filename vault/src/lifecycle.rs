@@ -1,0 +1,405 @@
+//! Key lifecycle of an open vault: cohorts made on demand, holds that move records to a cohort
+//! of their own, destruction of a cohort by destroying its key and the root epoch that wrapped
+//! it, and root-key rotation. The argument why this makes deletion hold against old copies is
+//! in docs/storage-format.md ("Destruction").
+
+use chrono::{DateTime, Utc};
+
+use crate::cohort::{
+    cohort_key, hold_key, moved_key, period_key, CohortInfo, CohortKind, META_COHORT_NEXT,
+    META_MOVED,
+};
+use crate::crypto::Envelope;
+use crate::error::{Error, Result};
+use crate::keys::{cohort_key_range, root_key_of};
+use crate::record::RecordId;
+use crate::sealed::{data_key_aad, SealedRecord};
+use crate::store::{Column, Durability, WriteBatch};
+use crate::vault::{poisoned, Vault};
+
+/// Metadata key prefix: a destroyed cohort whose records still await their range deletes.
+const META_PURGE_PENDING: &[u8] = b"purge-pending/";
+
+/// What [`Vault::destroy_cohort`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Destruction {
+    /// The destroyed cohort.
+    pub cohort: u32,
+    /// Records of its range that survive because they were moved to another cohort (a hold).
+    pub survivors: u64,
+    /// The root epoch started by the destruction; the previous one is destroyed.
+    pub new_epoch: u32,
+}
+
+/// What [`Vault::key_status`] reports: ids, versions, epochs and ages, never key bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyStatus {
+    /// The current root epoch.
+    pub root_epoch: u32,
+    /// How many cohort keys (all versions) are live.
+    pub live_cohort_keys: usize,
+    /// Every cohort, live or destroyed.
+    pub cohorts: Vec<CohortInfo>,
+}
+
+impl Vault {
+    /// The period cohort of a partition's bucket, made (key and registry, synced) on first use.
+    /// Refused if that cohort was destroyed: the record's retention window has ended.
+    pub(crate) fn period_cohort(
+        &self,
+        partition: u16,
+        start_ms: i64,
+        end_ms: i64,
+        now: DateTime<Utc>,
+    ) -> Result<CohortInfo> {
+        let found = {
+            let cohorts = self
+                .cohorts
+                .read()
+                .map_err(|_| poisoned("cohort registry"))?;
+            cohorts
+                .by_period
+                .get(&(partition, start_ms))
+                .and_then(|id| cohorts.info.get(id))
+                .cloned()
+        };
+        let info = match found {
+            Some(info) => info,
+            None => self.new_cohort(
+                CohortKind::Period {
+                    partition,
+                    start_ms,
+                    end_ms,
+                },
+                now,
+            )?,
+        };
+        if !info.is_live() {
+            return Err(Error::Invalid(
+                "its retention period has ended and its cohort was destroyed, so it cannot be stored".into(),
+            ));
+        }
+        Ok(info)
+    }
+
+    /// Makes a cohort: its first key, wrapped under the current root, and its registry
+    /// entries, in one synced batch; the key joins the ring only once that batch is durable.
+    fn new_cohort(&self, kind: CohortKind, now: DateTime<Utc>) -> Result<CohortInfo> {
+        let mut cohorts = self
+            .cohorts
+            .write()
+            .map_err(|_| poisoned("cohort registry"))?;
+        // Another writer may have made it while this one waited for the lock.
+        let existing = match &kind {
+            CohortKind::Period {
+                partition,
+                start_ms,
+                ..
+            } => cohorts.by_period.get(&(*partition, *start_ms)),
+            CohortKind::Hold { reference } => cohorts.by_hold.get(reference),
+        };
+        if let Some(info) = existing.and_then(|id| cohorts.info.get(id)) {
+            return Ok(info.clone());
+        }
+        let id = match self.store.get(Column::Meta, META_COHORT_NEXT)? {
+            Some(bytes) => u32::from_be_bytes(
+                bytes
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| Error::corrupt("cohort counter", "bad length"))?,
+            ),
+            None => 1,
+        };
+        let next = id
+            .checked_add(1)
+            .ok_or_else(|| Error::Invalid("no cohort id left".into()))?;
+        let info = CohortInfo {
+            id,
+            kind,
+            key_version: 1,
+            created_ms: now.timestamp_millis(),
+            destroyed_ms: None,
+        };
+        let mut keys = self.keys.write().map_err(|_| poisoned("key ring"))?;
+        let mut batch = WriteBatch::new();
+        let key = keys.new_cohort_key(id, 1, &mut batch)?;
+        batch.put(Column::Meta, cohort_key(id), info.encode());
+        match &info.kind {
+            CohortKind::Period {
+                partition,
+                start_ms,
+                ..
+            } => batch.put(
+                Column::Meta,
+                period_key(*partition, *start_ms),
+                id.to_be_bytes(),
+            ),
+            CohortKind::Hold { reference } => {
+                batch.put(Column::Meta, hold_key(reference), id.to_be_bytes())
+            }
+        }
+        batch.put(Column::Meta, META_COHORT_NEXT, next.to_be_bytes());
+        self.store.write(batch, Durability::Synced)?;
+        keys.insert(id, 1, key);
+        cohorts.index(&info);
+        cohorts.info.insert(id, info.clone());
+        Ok(info)
+    }
+
+    /// Places a hold: moves the records into the hold's own cohort by re-wrapping their data
+    /// keys (their contents are not re-encrypted), so destroying their period cohort spares
+    /// them. Returns how many records moved (records already under this hold stay). All or
+    /// nothing: an unknown id refuses the whole request.
+    pub fn place_hold(&self, reference: &str, ids: &[RecordId], now: DateTime<Utc>) -> Result<u64> {
+        check_hold_reference(reference)?;
+        let _exclusive = self.lifecycle.write().map_err(|_| poisoned("lifecycle"))?;
+        let hold = match self.hold_cohort(reference)? {
+            Some(info) => info,
+            None => self.new_cohort(
+                CohortKind::Hold {
+                    reference: reference.to_owned(),
+                },
+                now,
+            )?,
+        };
+        // One sequence number per wrap keeps the session's segment within its seal budget.
+        let (session, _) = self.reserve_ids(ids.len())?;
+        let keys = self.keys.read().map_err(|_| poisoned("key ring"))?;
+        let hold_wrapper = keys.data_key_wrapper(hold.id, hold.key_version, session)?;
+        let mut batch = WriteBatch::new();
+        let mut moved = 0;
+        for id in ids {
+            let value = self
+                .store
+                .get(Column::Records, id.as_bytes())?
+                .ok_or_else(|| Error::NotFound(id.to_string()))?;
+            let sealed = SealedRecord::parse(&value)?;
+            if sealed.cohort == hold.id {
+                continue;
+            }
+            let wrapped = Envelope::parse(sealed.wrapped_data_key)?;
+            let segment = wrapped.segment.ok_or(Error::DecryptionFailed)?;
+            let data_key = keys
+                .data_key_wrapper(sealed.cohort, sealed.cohort_version, segment)?
+                .unwrap_key(
+                    &data_key_aad(
+                        id,
+                        sealed.cohort,
+                        sealed.cohort_version,
+                        &sealed.data_key_id,
+                    ),
+                    &wrapped,
+                )?;
+            let rewrapped = hold_wrapper.wrap_key(
+                &data_key_aad(id, hold.id, hold.key_version, &sealed.data_key_id),
+                &data_key,
+            )?;
+            let moved_value = SealedRecord {
+                cohort: hold.id,
+                cohort_version: hold.key_version,
+                wrapped_data_key: &rewrapped,
+                ..sealed
+            }
+            .encode();
+            batch.put(Column::Records, id.as_bytes().to_vec(), moved_value);
+            batch.put(Column::Meta, moved_key(id), hold.id.to_be_bytes());
+            moved += 1;
+        }
+        drop(keys);
+        self.store.write(batch, Durability::Synced)?;
+        Ok(moved)
+    }
+
+    fn hold_cohort(&self, reference: &str) -> Result<Option<CohortInfo>> {
+        let cohorts = self
+            .cohorts
+            .read()
+            .map_err(|_| poisoned("cohort registry"))?;
+        Ok(cohorts
+            .by_hold
+            .get(reference)
+            .and_then(|id| cohorts.info.get(id))
+            .cloned())
+    }
+
+    /// Destroys a period cohort: deletes its key, starts a new root epoch (every live cohort
+    /// key re-wrapped under a fresh root key, durably, then the previous root key destroyed in
+    /// the backend), then range-deletes its records, sparing those moved to another cohort.
+    /// After it returns, no copy of the data taken before can be decrypted with the key
+    /// material that remains.
+    pub fn destroy_cohort(&self, cohort: u32, now: DateTime<Utc>) -> Result<Destruction> {
+        let _exclusive = self.lifecycle.write().map_err(|_| poisoned("lifecycle"))?;
+        let mut info = self
+            .cohorts
+            .read()
+            .map_err(|_| poisoned("cohort registry"))?
+            .info
+            .get(&cohort)
+            .cloned()
+            .ok_or_else(|| Error::Invalid(format!("no cohort {cohort}")))?;
+        if !info.is_live() {
+            return Err(Error::Invalid(format!(
+                "cohort {cohort} is already destroyed"
+            )));
+        }
+        if let CohortKind::Hold { reference } = &info.kind {
+            return Err(Error::Invalid(format!(
+                "cohort {cohort} belongs to hold `{reference}`: a held record is never destroyed"
+            )));
+        }
+        info.destroyed_ms = Some(now.timestamp_millis());
+        let survivors = self.moved_out_of(&info)?.len() as u64;
+        let mut batch = WriteBatch::new();
+        let (key_start, key_end) = cohort_key_range(cohort);
+        batch.delete_range(Column::Keys, key_start, key_end);
+        batch.put(Column::Meta, cohort_key(cohort), info.encode());
+        batch.put(
+            Column::Meta,
+            [META_PURGE_PENDING, &cohort.to_be_bytes()].concat(),
+            [],
+        );
+        let new_epoch = self.change_epoch(&[cohort], batch)?;
+        self.cohorts
+            .write()
+            .map_err(|_| poisoned("cohort registry"))?
+            .info
+            .insert(cohort, info.clone());
+        self.purge(&info)?;
+        Ok(Destruction {
+            cohort,
+            survivors,
+            new_epoch,
+        })
+    }
+
+    /// Rotates the root key without destroying anything: a new epoch re-wraps every live
+    /// cohort key and the previous root key is destroyed. Returns the new epoch.
+    pub fn rotate_root_key(&self) -> Result<u32> {
+        let _exclusive = self.lifecycle.write().map_err(|_| poisoned("lifecycle"))?;
+        self.change_epoch(&[], WriteBatch::new())
+    }
+
+    /// Starts a new root epoch. The order makes every crash safe: (1) the backend stores the
+    /// new root key beside the old; (2) one synced batch re-wraps every live cohort key (but
+    /// those of `dropped`) under it, switches the epoch and applies `extra`: the commit point;
+    /// (3) the backend destroys the old root key. A crash before (2) leaves the old epoch in
+    /// force and an unused new key that the next change replaces; a crash after (2) is
+    /// finished at the next open, which destroys the older root key.
+    fn change_epoch(&self, dropped: &[u32], mut batch: WriteBatch) -> Result<u32> {
+        let mut keys = self.keys.write().map_err(|_| poisoned("key ring"))?;
+        let new_epoch = keys
+            .epoch()
+            .checked_add(1)
+            .ok_or_else(|| Error::Invalid("root epochs exhausted".into()))?;
+        self.backend.add_root_key(new_epoch)?;
+        let new_root = root_key_of(&*self.backend, new_epoch)?;
+        keys.rewrap_under(&new_root, dropped, &mut batch)?;
+        self.store.write(batch, Durability::Synced)?;
+        keys.switch_root(new_root, dropped);
+        drop(keys);
+        self.backend.destroy_root_keys_before(new_epoch)?;
+        Ok(new_epoch)
+    }
+
+    /// Ids of records in a period cohort's range that moved to another cohort.
+    fn moved_out_of(&self, info: &CohortInfo) -> Result<Vec<RecordId>> {
+        let Some((start, end)) = info.record_range() else {
+            return Ok(Vec::new());
+        };
+        let entries = self.store.scan(
+            Column::Meta,
+            &[META_MOVED, &start].concat(),
+            Some(&[META_MOVED, &end].concat()),
+            usize::MAX,
+        )?;
+        entries
+            .iter()
+            .map(|(key, _)| {
+                let bytes: [u8; 16] = key[META_MOVED.len()..]
+                    .try_into()
+                    .map_err(|_| Error::corrupt("moved entry", "bad record id"))?;
+                Ok(RecordId::from_bytes(bytes))
+            })
+            .collect()
+    }
+
+    /// Removes a destroyed cohort's records with range deletes that skip the survivors, and
+    /// clears its pending-purge mark, in one synced batch. Idempotent.
+    fn purge(&self, info: &CohortInfo) -> Result<()> {
+        let mut batch = WriteBatch::new();
+        if let Some((start, end)) = info.record_range() {
+            let mut from = start;
+            for survivor in self.moved_out_of(info)? {
+                batch.delete_range(Column::Records, from, survivor.as_bytes().to_vec());
+                from = [survivor.as_bytes().as_slice(), &[0]].concat();
+            }
+            batch.delete_range(Column::Records, from, end);
+        }
+        batch.delete(
+            Column::Meta,
+            [META_PURGE_PENDING, &info.id.to_be_bytes()].concat(),
+        );
+        self.store.write(batch, Durability::Synced)
+    }
+
+    /// Finishes the purges of destructions that committed before a crash.
+    pub(crate) fn finish_pending_purges(&self) -> Result<()> {
+        let end = [
+            &META_PURGE_PENDING[..META_PURGE_PENDING.len() - 1],
+            &[b'/' + 1],
+        ]
+        .concat();
+        for (key, _) in self
+            .store
+            .scan(Column::Meta, META_PURGE_PENDING, Some(&end), usize::MAX)?
+        {
+            let id_bytes: [u8; 4] = key[META_PURGE_PENDING.len()..]
+                .try_into()
+                .map_err(|_| Error::corrupt("purge mark", "bad cohort id"))?;
+            let info = self
+                .cohorts
+                .read()
+                .map_err(|_| poisoned("cohort registry"))?
+                .info
+                .get(&u32::from_be_bytes(id_bytes))
+                .cloned()
+                .ok_or_else(|| Error::corrupt("purge mark", "unknown cohort"))?;
+            self.purge(&info)?;
+        }
+        Ok(())
+    }
+
+    /// Key ids, epochs, versions and ages: never key bytes.
+    pub fn key_status(&self) -> Result<KeyStatus> {
+        let keys = self.keys.read().map_err(|_| poisoned("key ring"))?;
+        let cohorts = self
+            .cohorts
+            .read()
+            .map_err(|_| poisoned("cohort registry"))?;
+        Ok(KeyStatus {
+            root_epoch: keys.epoch(),
+            live_cohort_keys: keys.n_cohort_keys(),
+            cohorts: cohorts.info.values().cloned().collect(),
+        })
+    }
+}
+
+/// A hold reference names a case or a litigation matter, never a person: 1 to 64 letters,
+/// digits, `-`, `_`, `.` or `/`.
+fn check_hold_reference(reference: &str) -> Result<()> {
+    let ok = !reference.is_empty()
+        && reference.len() <= 64
+        && reference
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Invalid(
+            "a hold reference must be 1 to 64 letters, digits, `-`, `_`, `.` or `/`".into(),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests;

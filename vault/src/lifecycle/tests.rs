@@ -1,0 +1,309 @@
+//! Tests of holds, destruction and epoch changes through the vault's library API, including
+//! crashes between the steps of an epoch change.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use chrono::TimeZone;
+
+use super::*;
+use crate::keys::{KeyBackend, MemKeyBackend, RootKey};
+use crate::record::{Identifier, IdentifierKind, RecordContents, Subject, SystemId};
+use crate::store::{MemStore, Store};
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
+}
+
+fn record(name: &str, month: u32) -> RecordContents {
+    RecordContents {
+        system: SystemId::new("fincen-cbetf").unwrap(),
+        category: "transmittal".into(),
+        collected_at: Utc.with_ymd_and_hms(2026, month, 15, 0, 0, 0).unwrap(),
+        source: BTreeMap::from([("report_id".into(), "R-1".into())]),
+        subjects: vec![Subject {
+            role: "transmittor".into(),
+            name: Some(name.into()),
+            identifiers: vec![Identifier::new(IdentifierKind::Ssn, "123456789")],
+        }],
+        fields: BTreeMap::new(),
+    }
+}
+
+/// A key backend whose destruction step can be made to fail, as a crash between the commit
+/// of an epoch change and the destruction of the old root key would.
+#[derive(Debug)]
+struct FlakyBackend {
+    inner: MemKeyBackend,
+    fail_destroy: AtomicBool,
+}
+
+impl KeyBackend for FlakyBackend {
+    fn root_keys(&self) -> Result<Vec<RootKey>> {
+        self.inner.root_keys()
+    }
+    fn add_root_key(&self, epoch: u32) -> Result<()> {
+        self.inner.add_root_key(epoch)
+    }
+    fn destroy_root_keys_before(&self, epoch: u32) -> Result<()> {
+        if self.fail_destroy.swap(false, Ordering::SeqCst) {
+            return Err(Error::Storage("simulated crash".into()));
+        }
+        self.inner.destroy_root_keys_before(epoch)
+    }
+    fn is_secure(&self) -> bool {
+        false
+    }
+}
+
+struct Fixture {
+    vault: Vault,
+    store: Arc<dyn Store>,
+    backend: Arc<FlakyBackend>,
+    january: Vec<RecordId>,
+    february: Vec<RecordId>,
+}
+
+fn fixture() -> Fixture {
+    let store: Arc<dyn Store> = Arc::new(MemStore::new());
+    let backend = Arc::new(FlakyBackend {
+        inner: MemKeyBackend::generate().unwrap(),
+        fail_destroy: AtomicBool::new(false),
+    });
+    let vault = Vault::create_with(Arc::clone(&store), backend.clone()).unwrap();
+    let january = vault
+        .ingest(
+            &[record("JAN A", 1), record("JAN B", 1), record("JAN C", 1)],
+            now(),
+        )
+        .unwrap();
+    let february = vault
+        .ingest(&[record("FEB A", 2), record("FEB B", 2)], now())
+        .unwrap();
+    Fixture {
+        vault,
+        store,
+        backend,
+        january,
+        february,
+    }
+}
+
+fn period_cohort_of(vault: &Vault, month: u32) -> u32 {
+    let start = Utc
+        .with_ymd_and_hms(2026, month, 1, 0, 0, 0)
+        .unwrap()
+        .timestamp_millis();
+    vault
+        .key_status()
+        .unwrap()
+        .cohorts
+        .iter()
+        .find(|info| matches!(info.kind, CohortKind::Period { start_ms, .. } if start_ms == start))
+        .unwrap()
+        .id
+}
+
+fn name(vault: &Vault, id: &RecordId) -> Result<String> {
+    Ok(vault.read(id)?.contents.subjects[0]
+        .name
+        .clone()
+        .unwrap_or_default())
+}
+
+#[test]
+fn records_of_each_month_share_a_cohort_key() {
+    let Fixture { vault, .. } = fixture();
+    let status = vault.key_status().unwrap();
+    assert_eq!(status.root_epoch, 1);
+    assert_eq!(status.cohorts.len(), 2);
+    assert_eq!(status.live_cohort_keys, 2);
+    assert!(status.cohorts.iter().all(CohortInfo::is_live));
+    assert_ne!(period_cohort_of(&vault, 1), period_cohort_of(&vault, 2));
+}
+
+#[test]
+fn destroying_a_cohort_spares_held_records_and_other_cohorts() {
+    let Fixture {
+        vault,
+        backend,
+        january,
+        february,
+        ..
+    } = fixture();
+    assert_eq!(
+        vault
+            .place_hold("LIT-2026-001", &january[1..2], now())
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        vault
+            .place_hold("LIT-2026-001", &january[1..2], now())
+            .unwrap(),
+        0,
+        "already held"
+    );
+    assert_eq!(
+        name(&vault, &january[1]).unwrap(),
+        "JAN B",
+        "a moved record still reads"
+    );
+
+    let destruction = vault
+        .destroy_cohort(period_cohort_of(&vault, 1), now())
+        .unwrap();
+    assert_eq!(destruction.survivors, 1);
+    assert_eq!(destruction.new_epoch, 2);
+    let epochs: Vec<u32> = backend
+        .root_keys()
+        .unwrap()
+        .iter()
+        .map(RootKey::epoch)
+        .collect();
+    assert_eq!(epochs, vec![2], "the previous root key is destroyed");
+
+    for destroyed in [january[0], january[2]] {
+        assert!(matches!(vault.read(&destroyed), Err(Error::NotFound(_))));
+    }
+    assert_eq!(name(&vault, &january[1]).unwrap(), "JAN B");
+    assert_eq!(name(&vault, &february[0]).unwrap(), "FEB A");
+    assert_eq!(vault.verify().unwrap().records, 3);
+
+    let late = vault
+        .ingest(&[record("LATE JAN", 1)], now())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        late.starts_with("record 1: its retention period has ended"),
+        "{late}"
+    );
+    let again = vault
+        .destroy_cohort(period_cohort_of(&vault, 1), now())
+        .unwrap_err();
+    assert!(
+        again.to_string().ends_with("is already destroyed"),
+        "{again}"
+    );
+    let hold = vault
+        .key_status()
+        .unwrap()
+        .cohorts
+        .iter()
+        .find(|c| matches!(c.kind, CohortKind::Hold { .. }))
+        .unwrap()
+        .id;
+    let held = vault.destroy_cohort(hold, now()).unwrap_err().to_string();
+    assert!(held.contains("a held record is never destroyed"), "{held}");
+}
+
+#[test]
+fn holds_are_all_or_nothing_and_references_are_checked() {
+    let Fixture {
+        vault,
+        store,
+        january,
+        ..
+    } = fixture();
+    let absent = RecordId::new(1, 0, 99, 99);
+    let refused = vault.place_hold("LIT-1", &[january[0], absent], now());
+    assert!(matches!(refused, Err(Error::NotFound(_))), "{refused:?}");
+    assert!(store
+        .scan(Column::Meta, META_MOVED, Some(b"moved0"), 10)
+        .unwrap()
+        .is_empty());
+    for reference in ["", "JOHN Q PUBLIC", &"x".repeat(65)] {
+        assert!(
+            vault.place_hold(reference, &january, now()).is_err(),
+            "{reference:?}"
+        );
+    }
+}
+
+#[test]
+fn rotation_rewraps_cohort_keys_and_everything_still_reads_after_reopen() {
+    let Fixture {
+        vault,
+        store,
+        backend,
+        january,
+        february,
+    } = fixture();
+    assert_eq!(vault.rotate_root_key().unwrap(), 2);
+    assert_eq!(vault.rotate_root_key().unwrap(), 3);
+    drop(vault);
+    let vault = Vault::open_with(store, backend.clone()).unwrap();
+    assert_eq!(vault.key_status().unwrap().root_epoch, 3);
+    for id in january.iter().chain(&february) {
+        vault.read(id).unwrap();
+    }
+    let epochs: Vec<u32> = backend
+        .root_keys()
+        .unwrap()
+        .iter()
+        .map(RootKey::epoch)
+        .collect();
+    assert_eq!(epochs, vec![3]);
+}
+
+/// The destruction commits, then the old root key's destruction fails (a crash there): the
+/// caller is told, and the next open finishes the job.
+#[test]
+fn a_crash_after_the_commit_is_finished_at_the_next_open() {
+    let Fixture {
+        vault,
+        store,
+        backend,
+        january,
+        february,
+    } = fixture();
+    backend.fail_destroy.store(true, Ordering::SeqCst);
+    assert!(vault
+        .destroy_cohort(period_cohort_of(&vault, 1), now())
+        .is_err());
+    drop(vault);
+    let held: Vec<u32> = backend
+        .root_keys()
+        .unwrap()
+        .iter()
+        .map(RootKey::epoch)
+        .collect();
+    assert_eq!(held, vec![1, 2], "the crash left both root keys");
+
+    let vault = Vault::open_with(store, backend.clone()).unwrap();
+    let held: Vec<u32> = backend
+        .root_keys()
+        .unwrap()
+        .iter()
+        .map(RootKey::epoch)
+        .collect();
+    assert_eq!(held, vec![2], "the open destroyed the old one");
+    assert!(
+        matches!(vault.read(&january[0]), Err(Error::NotFound(_))),
+        "the purge was finished"
+    );
+    assert_eq!(name(&vault, &february[1]).unwrap(), "FEB B");
+}
+
+/// The backend stored a new root key, then the commit never happened: the old epoch stays in
+/// force, and the next change replaces the unused key.
+#[test]
+fn a_crash_before_the_commit_leaves_the_old_epoch_in_force() {
+    let Fixture {
+        vault,
+        store,
+        backend,
+        january,
+        ..
+    } = fixture();
+    drop(vault);
+    backend.add_root_key(2).unwrap();
+    let vault = Vault::open_with(Arc::clone(&store), backend.clone()).unwrap();
+    assert_eq!(vault.key_status().unwrap().root_epoch, 1);
+    vault.read(&january[0]).unwrap();
+    assert_eq!(vault.rotate_root_key().unwrap(), 2);
+    drop(vault);
+    let vault = Vault::open_with(store, backend).unwrap();
+    vault.read(&january[0]).unwrap();
+}
