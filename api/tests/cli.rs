@@ -418,3 +418,87 @@ fn keys_status_shows_cohorts_and_rotation_moves_the_epoch() {
         );
     }
 }
+
+#[test]
+fn backup_and_restore_from_the_command_line() {
+    let dir = workspace();
+    init(dir.path());
+    let lines = [
+        good_line("ALICE EXAMPLE", "123456789"),
+        good_line("BOB EXAMPLE", "987654321"),
+    ]
+    .join("\n");
+    fs::write(dir.path().join("two.jsonl"), lines).unwrap();
+    assert_eq!(
+        recvault(&[&["ingest", "two.jsonl"][..], &VAULT].concat(), dir.path()).code,
+        0
+    );
+
+    let backup = recvault(
+        &[&["backup", "--to", "backup-1"][..], &VAULT].concat(),
+        dir.path(),
+    );
+    assert_eq!(backup.code, 0, "{}", backup.stderr);
+    assert!(
+        backup
+            .stdout
+            .contains("backed up the encrypted store to `backup-1` (root epoch 1)"),
+        "{}",
+        backup.stdout
+    );
+    assert!(
+        backup.stdout.contains("key-tables/key-table"),
+        "{}",
+        backup.stdout
+    );
+    let again = recvault(
+        &[&["backup", "--to", "backup-1"][..], &VAULT].concat(),
+        dir.path(),
+    );
+    assert_eq!(again.code, 1);
+    assert!(
+        again.stderr.contains("`backup-1` already exists"),
+        "{}",
+        again.stderr
+    );
+
+    assert_eq!(
+        recvault(&[&["keys", "rotate"][..], &VAULT].concat(), dir.path()).code,
+        0
+    );
+    let restore_args = [
+        "restore",
+        "--from",
+        "backup-1",
+        "--key-table",
+        "key-tables/key-table",
+        "--data",
+        "restored",
+        "--key-store",
+        "root.key",
+    ];
+    let restore = recvault(&restore_args, dir.path());
+    assert_eq!(restore.code, 0, "{}", restore.stderr);
+    assert!(
+        restore
+            .stdout
+            .starts_with("restored 2 records into `restored` under root epoch 2; 0 records"),
+        "{}",
+        restore.stdout
+    );
+    let again = recvault(&restore_args, dir.path());
+    assert_eq!(again.code, 1);
+    assert!(
+        again.stderr.contains("`restored` already exists"),
+        "{}",
+        again.stderr
+    );
+    let verify = recvault(
+        &["verify", "--data", "restored", "--key-store", "root.key"],
+        dir.path(),
+    );
+    assert_eq!(
+        verify.stdout,
+        "verified 2 records: 2 readable, 0 unreadable\n"
+    );
+}

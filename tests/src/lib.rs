@@ -22,6 +22,8 @@ pub struct TestVault {
     pub data_dir: PathBuf,
     /// The key store file.
     pub key_store: PathBuf,
+    /// Where the key table is exported.
+    pub key_table_dir: PathBuf,
     /// The temporary directory holding both; removed on drop.
     pub root: tempfile::TempDir,
 }
@@ -35,11 +37,13 @@ impl TestVault {
             .map_err(|err| vault::Error::Storage(err.to_string()))?;
         let data_dir = root.path().join("data");
         let key_store = root.path().join("root.key");
-        let vault = Vault::create(&data_dir, &key_store)?;
+        let key_table_dir = root.path().join("key-tables");
+        let vault = Vault::create(&data_dir, &key_store, &key_table_dir)?;
         Ok(TestVault {
             vault,
             data_dir,
             key_store,
+            key_table_dir,
             root,
         })
     }

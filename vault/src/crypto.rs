@@ -327,6 +327,13 @@ pub fn verify_signature(public_key: &[u8; 32], message: &[u8], signature: &[u8])
         .is_ok()
 }
 
+/// SHA-256 of `data` (checksums of exported files; not for secrets).
+pub fn sha256(data: &[u8]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, data).as_ref());
+    out
+}
+
 /// Fills `out` from the operating system's cryptographic generator.
 pub fn fill_random(out: &mut [u8]) -> Result<()> {
     SystemRandom::new().fill(out).map_err(|_| Error::Random)

@@ -294,7 +294,7 @@ fn resolve(path: &Path) -> Result<PathBuf> {
 
 /// Refuses a key store inside the data directory: a copy of the directory must never carry
 /// the key that decrypts it.
-fn check_outside(key_store: &Path, data_dir: &Path) -> Result<()> {
+pub(crate) fn check_outside(key_store: &Path, data_dir: &Path) -> Result<()> {
     let key_path = resolve(key_store)?;
     let data_path = resolve(data_dir)?;
     if key_path.starts_with(&data_path) {
@@ -331,7 +331,7 @@ fn check_private(path: &Path) -> Result<()> {
 /// name, then moved into place and the directory synced. Without `replace` it refuses to
 /// replace a file (a hard link, unlike a rename, cannot); with it, the replaced file's blocks
 /// are overwritten with zeros once the new file is in place.
-fn write_private_file(path: &Path, contents: &[u8], replace: bool) -> Result<()> {
+pub(crate) fn write_private_file(path: &Path, contents: &[u8], replace: bool) -> Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     let io = |what: &str| {
         let what = format!("{what} `{}`", path.display());
@@ -358,12 +358,8 @@ fn write_private_file(path: &Path, contents: &[u8], replace: bool) -> Result<()>
     drop(file);
     // Hold the file being replaced open, so its blocks can be wiped after it is unlinked.
     let replaced = if replace {
-        Some(
-            fs::OpenOptions::new()
-                .write(true)
-                .open(path)
-                .map_err(io("opening"))?,
-        )
+        // Nothing to wipe if there was no file yet.
+        fs::OpenOptions::new().write(true).open(path).ok()
     } else {
         None
     };

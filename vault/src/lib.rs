@@ -9,6 +9,7 @@
 //! - `keys`: key backends (`KeyBackend`, `FileKeyBackend`) in root epochs, and the key ring
 //!   of cohort keys.
 //! - `cohort`: cohorts (the records that die together) and their registry.
+//! - `backup`: checkpoints, the key table exported after every key change, and restore.
 //! - `lifecycle`: holds, cohort destruction, root-key rotation: the operations that change keys.
 //! - `sealed`: the stored layout of a record (wrapped data key plus sealed contents).
 //! - `store`: the `Store` trait, `RocksStore` (the only module naming RocksDB), `MemStore`.
@@ -18,6 +19,7 @@
 //! Byte layouts are in `docs/storage-format.md`; the map of the workspace in
 //! `docs/ARCHITECTURE.md`.
 
+mod backup;
 mod codec;
 mod cohort;
 pub mod crypto;
@@ -32,6 +34,7 @@ mod vault;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
+pub use crate::backup::{restore, BackupReport, RestoreReport, KEY_TABLE_FILE};
 pub use crate::cohort::{CohortInfo, CohortKind};
 pub use crate::error::{Error, Result};
 pub use crate::keys::{FileKeyBackend, KeyBackend, MemKeyBackend, RootKey};

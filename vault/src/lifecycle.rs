@@ -85,6 +85,12 @@ impl Vault {
     /// Makes a cohort: its first key, wrapped under the current root, and its registry
     /// entries, in one synced batch; the key joins the ring only once that batch is durable.
     fn new_cohort(&self, kind: CohortKind, now: DateTime<Utc>) -> Result<CohortInfo> {
+        let info = self.new_cohort_locked(kind, now)?;
+        self.export_key_table()?;
+        Ok(info)
+    }
+
+    fn new_cohort_locked(&self, kind: CohortKind, now: DateTime<Utc>) -> Result<CohortInfo> {
         let mut cohorts = self
             .cohorts
             .write()
@@ -207,6 +213,7 @@ impl Vault {
         }
         drop(keys);
         self.store.write(batch, Durability::Synced)?;
+        self.export_key_table()?;
         Ok(moved)
     }
 
@@ -298,6 +305,7 @@ impl Vault {
         keys.switch_root(new_root, dropped);
         drop(keys);
         self.backend.destroy_root_keys_before(new_epoch)?;
+        self.export_key_table()?;
         Ok(new_epoch)
     }
 

@@ -199,6 +199,10 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// How many keys lie in `start..end` (to the end of the column if `end` is `None`).
     fn count(&self, column: Column, start: &[u8], end: Option<&[u8]>) -> Result<u64>;
 
+    /// Writes a consistent copy of the whole store into the new directory `to` (a RocksDB
+    /// checkpoint: hard links where the file system allows). Engines without files refuse.
+    fn checkpoint(&self, to: &std::path::Path) -> Result<()>;
+
     /// Writes in-memory state to the engine's files (a no-op where there are none).
     fn flush(&self) -> Result<()>;
 

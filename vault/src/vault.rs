@@ -96,9 +96,10 @@ pub(crate) struct Partitions {
 }
 
 impl Vault {
-    /// Creates a vault: a new data directory and, outside it, a new file key store.
-    /// Refuses if either exists already (a non-empty directory counts).
-    pub fn create(data_dir: &Path, key_store: &Path) -> Result<Vault> {
+    /// Creates a vault: a new data directory and, outside it, a new file key store and the
+    /// directory the key table is exported to after every key change.
+    /// Refuses if the data directory or key store exists already (a non-empty directory counts).
+    pub fn create(data_dir: &Path, key_store: &Path, key_table_dir: &Path) -> Result<Vault> {
         if data_dir.exists()
             && fs::read_dir(data_dir)
                 .map(|mut entries| entries.next().is_some())
@@ -113,7 +114,21 @@ impl Vault {
             .map_err(|err| Error::io(format!("creating `{}`", data_dir.display()), err))?;
         let created = FileKeyBackend::create(key_store, data_dir)
             .and_then(|backend| Ok((RocksStore::create(data_dir)?, backend)))
-            .and_then(|(store, backend)| Self::create_with(Arc::new(store), Arc::new(backend)));
+            .and_then(|(store, backend)| Self::create_with(Arc::new(store), Arc::new(backend)))
+            .and_then(|vault| {
+                let dir = std::path::absolute(key_table_dir).map_err(|err| {
+                    Error::io(format!("resolving `{}`", key_table_dir.display()), err)
+                })?;
+                let mut batch = WriteBatch::new();
+                batch.put(
+                    Column::Meta,
+                    crate::backup::META_KEY_TABLE_DIR,
+                    dir.to_string_lossy().as_bytes().to_vec(),
+                );
+                vault.store.write(batch, Durability::Synced)?;
+                vault.export_key_table()?;
+                Ok(vault)
+            });
         if created.is_err() {
             // Leave nothing half-made behind: a key store without a vault, or the reverse.
             let _ = fs::remove_file(key_store);

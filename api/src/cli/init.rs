@@ -7,15 +7,30 @@ use crate::cli::{Failure, VaultPaths};
 pub struct Args {
     #[command(flatten)]
     paths: VaultPaths,
+    /// Where the key table is exported after every key change (outside the data directory;
+    /// back it up with the backups). Default: `key-tables` beside the key store.
+    #[arg(long, value_name = "DIR", env = "RECVAULT_KEY_TABLE_DIR")]
+    key_table_dir: Option<std::path::PathBuf>,
 }
 
 pub(crate) fn run(args: Args) -> Result<(), Failure> {
     let paths = args.paths;
-    vault::Vault::create(&paths.data, &paths.key_store)?;
+    let key_table_dir = args.key_table_dir.unwrap_or_else(|| {
+        paths
+            .key_store
+            .parent()
+            .unwrap_or_else(|| std::path::Path::new("."))
+            .join("key-tables")
+    });
+    vault::Vault::create(&paths.data, &paths.key_store, &key_table_dir)?;
     println!("created a vault in `{}`", paths.data.display());
     println!(
         "its root key (epoch 1) is in `{}`: keep that file off the data directory's backups",
         paths.key_store.display()
+    );
+    println!(
+        "its key table is exported to `{}` after every key change: back it up with the backups",
+        key_table_dir.display()
     );
     Ok(())
 }

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod backup;
 mod ingest;
 mod init;
 mod keys;
@@ -38,6 +39,11 @@ pub struct VaultPaths {
 enum Command {
     /// Create a new vault: an empty data directory and, outside it, a key store with a fresh root key.
     Init(init::Args),
+    /// Back up the encrypted store (a checkpoint) and export the current key table; no key bytes.
+    Backup(backup::BackupArgs),
+    /// Restore a backup into a new data directory with the current key table: what still lives
+    /// comes back, what was destroyed since does not.
+    Restore(backup::RestoreArgs),
     /// Load records from a JSON-lines file (offline: refused while a server holds the directory).
     Ingest(ingest::Args),
     /// Key hierarchy: status (ids, epochs, versions, ages) and root-key rotation.
@@ -86,6 +92,8 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Init(args) => init::run(args),
+        Command::Backup(args) => backup::backup(args),
+        Command::Restore(args) => backup::restore(args),
         Command::Ingest(args) => ingest::run(args),
         Command::Keys(args) => keys::run(args),
         Command::Status(args) => status::run(args),

@@ -180,6 +180,7 @@ fn records_survive_reopen_and_a_copy_needs_the_key_store() {
         data_dir,
         key_store,
         root,
+        ..
     } = test_vault;
     drop(vault);
     let reopened = vault::Vault::open(&data_dir, &key_store).unwrap();
@@ -192,7 +193,14 @@ fn records_survive_reopen_and_a_copy_needs_the_key_store() {
     drop(reopened);
     // A key store made for another vault does not open this one.
     let other_key_store = root.path().join("other.key");
-    drop(vault::Vault::create(&root.path().join("other"), &other_key_store).unwrap());
+    drop(
+        vault::Vault::create(
+            &root.path().join("other"),
+            &other_key_store,
+            &root.path().join("other-tables"),
+        )
+        .unwrap(),
+    );
     let refused = vault::Vault::open(&data_dir, &other_key_store);
     assert!(
         matches!(refused, Err(vault::Error::WrongKeyStore)),

@@ -51,6 +51,7 @@ fn an_old_copy_decrypts_nothing_after_a_destruction() {
         data_dir,
         key_store,
         root,
+        ..
     } = test_vault;
     drop(vault);
 

@@ -8,5 +8,6 @@
 )]
 
 mod at_rest;
+mod backup;
 mod destruction;
 mod tidy;

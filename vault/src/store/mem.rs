@@ -91,6 +91,12 @@ impl Store for MemStore {
         Ok(self.scan(column, start, end, usize::MAX)?.len() as u64)
     }
 
+    fn checkpoint(&self, _to: &std::path::Path) -> Result<()> {
+        Err(Error::Invalid(
+            "an in-memory store has no files to back up".into(),
+        ))
+    }
+
     fn flush(&self) -> Result<()> {
         Ok(())
     }

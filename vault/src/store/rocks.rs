@@ -163,6 +163,17 @@ impl Store for RocksStore {
         Ok(n_keys)
     }
 
+    fn checkpoint(&self, to: &Path) -> Result<()> {
+        if to.exists() {
+            return Err(Error::AlreadyExists(to.to_path_buf()));
+        }
+        // Flush first, so the checkpoint is SST files and a short WAL rather than a long one.
+        self.db.flush_wal(true).map_err(storage)?;
+        rocksdb::checkpoint::Checkpoint::new(&self.db)
+            .and_then(|checkpoint| checkpoint.create_checkpoint(to))
+            .map_err(storage)
+    }
+
     fn flush(&self) -> Result<()> {
         for column in Column::ALL {
             self.db.flush_cf(self.cf(column)?).map_err(storage)?;

@@ -193,6 +193,32 @@ fn rocks_store_keeps_synced_writes_across_reopen() {
 }
 
 #[test]
+fn rocks_store_checkpoints_are_consistent_copies() {
+    let dir = tempfile::Builder::new()
+        .prefix("vault-tests")
+        .tempdir()
+        .unwrap();
+    let store = RocksStore::create(&dir.path().join("db")).unwrap();
+    let mut batch = WriteBatch::new();
+    batch.put(Column::Records, "r1", "before");
+    store.write(batch, Durability::Synced).unwrap();
+    store.checkpoint(&dir.path().join("copy")).unwrap();
+    let mut batch = WriteBatch::new();
+    batch.put(Column::Records, "r1", "after");
+    store.write(batch, Durability::Synced).unwrap();
+    assert!(matches!(
+        store.checkpoint(&dir.path().join("copy")),
+        Err(Error::AlreadyExists(_))
+    ));
+    let copy = RocksStore::open(&dir.path().join("copy")).unwrap();
+    assert_eq!(
+        copy.get(Column::Records, b"r1").unwrap(),
+        Some(b"before".to_vec())
+    );
+    assert!(MemStore::new().checkpoint(&dir.path().join("mem")).is_err());
+}
+
+#[test]
 fn rocks_store_refuses_wrong_opens() {
     let dir = tempfile::Builder::new()
         .prefix("vault-tests")

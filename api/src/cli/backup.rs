@@ -1,0 +1,67 @@
+//! `recvault backup` and `recvault restore`: checkpoints of the encrypted store, and restores
+//! that bring back what still lives and nothing destroyed since.
+
+use std::path::PathBuf;
+
+use crate::cli::{Failure, VaultPaths};
+
+/// Arguments of `recvault backup`.
+#[derive(Debug, clap::Args)]
+pub struct BackupArgs {
+    /// A new directory for the checkpoint.
+    #[arg(long, value_name = "DEST")]
+    to: PathBuf,
+    #[command(flatten)]
+    paths: VaultPaths,
+}
+
+/// Arguments of `recvault restore`.
+#[derive(Debug, clap::Args)]
+pub struct RestoreArgs {
+    /// The backup's checkpoint directory.
+    #[arg(long, value_name = "BACKUP")]
+    from: PathBuf,
+    /// The current key table (from the vault's key-table directory).
+    #[arg(long, value_name = "FILE")]
+    key_table: PathBuf,
+    #[command(flatten)]
+    paths: VaultPaths,
+}
+
+pub(crate) fn backup(args: BackupArgs) -> Result<(), Failure> {
+    let vault = vault::Vault::open(&args.paths.data, &args.paths.key_store)?;
+    let report = vault.backup(&args.to)?;
+    println!(
+        "backed up the encrypted store to `{}` (root epoch {})",
+        report.checkpoint.display(),
+        report.epoch
+    );
+    match report.key_table {
+        Some(path) => println!(
+            "the current key table is `{}`: keep it with the backups",
+            path.display()
+        ),
+        None => println!(
+            "this vault has no key-table directory: export one before relying on this backup"
+        ),
+    }
+    println!("no root-key bytes are in either");
+    Ok(())
+}
+
+pub(crate) fn restore(args: RestoreArgs) -> Result<(), Failure> {
+    let report = vault::restore(
+        &args.from,
+        &args.key_table,
+        &args.paths.data,
+        &args.paths.key_store,
+    )?;
+    println!(
+        "restored {} records into `{}` under root epoch {}; {} records of the backup were destroyed since and are not restored",
+        report.records,
+        args.paths.data.display(),
+        report.epoch,
+        report.purged
+    );
+    Ok(())
+}
