@@ -30,12 +30,14 @@ const META_MOVED: &[u8] = b"moved/";
 const META_PURGE_PENDING: &[u8] = b"purge-pending/";
 
 /// The metadata that describes keys and where records live: a key table carries all of it.
-const KEY_META_PREFIXES: [&[u8]; 11] = [
+const KEY_META_PREFIXES: [&[u8]; 13] = [
     b"root-epoch",
     b"key-check",
     b"cohort/",
     b"cohort-period/",
     b"cohort-hold/",
+    b"cohort-index/",
+    b"system",
     b"cohort-next",
     b"partition/",
     b"partition-id/",

@@ -44,6 +44,16 @@ pub enum CohortKind {
         /// The hold's reference (a case or litigation number; not personal data).
         reference: String,
     },
+    /// Not records but the blind index: the key that makes the tokens of one system's
+    /// identifiers of one kind, for records collected in one calendar year (the index period).
+    IndexPeriod {
+        /// The system's number.
+        system: u16,
+        /// The index kind's tag (identifier kinds 1 to 6, names 7).
+        kind: u8,
+        /// The calendar year of collection.
+        year: u16,
+    },
 }
 
 /// A cohort's description and state.
@@ -85,6 +95,12 @@ impl CohortInfo {
                 out.u8(2);
                 out.str(reference);
             }
+            CohortKind::IndexPeriod { system, kind, year } => {
+                out.u8(3);
+                out.u32(u32::from(*system));
+                out.u8(*kind);
+                out.u32(u32::from(*year));
+            }
         }
         out.u32(self.key_version);
         out.i64(self.created_ms);
@@ -111,6 +127,12 @@ impl CohortInfo {
             },
             2 => CohortKind::Hold {
                 reference: input.string()?,
+            },
+            3 => CohortKind::IndexPeriod {
+                system: u16::try_from(input.u32()?)
+                    .map_err(|_| Error::corrupt(WHAT, "bad system"))?,
+                kind: input.u8()?,
+                year: u16::try_from(input.u32()?).map_err(|_| Error::corrupt(WHAT, "bad year"))?,
             },
             _ => return Err(Error::corrupt(WHAT, "unknown kind")),
         };
@@ -139,7 +161,19 @@ impl CohortInfo {
                 RecordId::new(partition, start_ms, 0, 0).as_bytes().to_vec(),
                 RecordId::new(partition, end_ms, 0, 0).as_bytes().to_vec(),
             )),
-            CohortKind::Hold { .. } => None,
+            CohortKind::Hold { .. } | CohortKind::IndexPeriod { .. } => None,
+        }
+    }
+
+    /// The index key range of an index period: every entry of its system and year (all
+    /// kinds, since the kinds of one period end together).
+    pub(crate) fn index_range(&self) -> Option<(Vec<u8>, Vec<u8>)> {
+        match self.kind {
+            CohortKind::IndexPeriod { system, year, .. } => Some((
+                crate::index::period_prefix(system, year),
+                crate::index::period_prefix(system, year + 1),
+            )),
+            _ => None,
         }
     }
 }
@@ -177,6 +211,19 @@ pub(crate) fn period_key(partition: u16, start_ms: i64) -> Vec<u8> {
     .concat()
 }
 
+/// Metadata key prefix: system, kind and year to the index period's cohort id.
+pub(crate) const META_INDEX_COHORT: &[u8] = b"cohort-index/";
+
+pub(crate) fn index_cohort_key(system: u16, kind: u8, year: u16) -> Vec<u8> {
+    [
+        META_INDEX_COHORT,
+        &system.to_be_bytes(),
+        &[kind],
+        &year.to_be_bytes(),
+    ]
+    .concat()
+}
+
 pub(crate) fn hold_key(reference: &str) -> Vec<u8> {
     [META_HOLD_COHORT, reference.as_bytes()].concat()
 }
@@ -191,6 +238,8 @@ pub(crate) struct Cohorts {
     pub(crate) info: BTreeMap<u32, CohortInfo>,
     pub(crate) by_period: HashMap<(u16, i64), u32>,
     pub(crate) by_hold: HashMap<String, u32>,
+    /// Index periods by system, kind and year.
+    pub(crate) by_index: BTreeMap<(u16, u8, u16), u32>,
 }
 
 impl Cohorts {
@@ -219,6 +268,9 @@ impl Cohorts {
             }
             CohortKind::Hold { reference } => {
                 self.by_hold.insert(reference.clone(), info.id);
+            }
+            CohortKind::IndexPeriod { system, kind, year } => {
+                self.by_index.insert((*system, *kind, *year), info.id);
             }
         }
     }

@@ -267,6 +267,14 @@ impl MacKey {
         MacKey(ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key.bytes()))
     }
 
+    /// The HMAC key derived from `key` for one purpose: HKDF-SHA256 with `context` as info,
+    /// so key material that also wraps keys never doubles as an HMAC key.
+    pub fn derived(key: &KeyMaterial, context: &[u8]) -> Self {
+        let mut derived = Zeroizing::new([0u8; KEY_LEN]);
+        hkdf_sha256(key.bytes(), context, &[], &mut derived);
+        MacKey(ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &derived[..]))
+    }
+
     /// HMAC-SHA256 of `message`.
     pub fn mac(&self, message: &[u8]) -> [u8; 32] {
         let tag = ring::hmac::sign(&self.0, message);

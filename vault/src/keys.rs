@@ -390,6 +390,9 @@ pub(crate) fn write_private_file(path: &Path, contents: &[u8], replace: bool) ->
 /// HKDF context for segment keys that wrap data keys.
 const DATA_KEY_WRAP_CONTEXT: &[u8] = b"recvault/data-key-wrap/v1";
 
+/// HKDF context for the HMAC keys of blind-index tokens.
+pub(crate) const INDEX_TOKEN_CONTEXT: &[u8] = b"recvault/index-token/v1";
+
 /// Metadata key of the key check.
 pub(crate) const META_KEY_CHECK: &[u8] = b"key-check";
 /// Metadata key of the current root epoch.
@@ -450,6 +453,7 @@ pub(crate) struct KeyRing {
     root: RootKey,
     cohorts: HashMap<(u32, u32), KeyMaterial>,
     segment_keys: RwLock<HashMap<(u32, u32, u32), Arc<AeadKey>>>,
+    index_macs: RwLock<HashMap<(u32, u32), Arc<MacKey>>>,
 }
 
 impl fmt::Debug for KeyRing {
@@ -528,6 +532,7 @@ impl KeyRing {
             root,
             cohorts,
             segment_keys: RwLock::new(HashMap::new()),
+            index_macs: RwLock::new(HashMap::new()),
         })
     }
 
@@ -593,6 +598,30 @@ impl KeyRing {
         if let Ok(mut segment_keys) = self.segment_keys.write() {
             segment_keys.retain(|(cohort, _, _), _| !dropped.contains(cohort));
         }
+        if let Ok(mut index_macs) = self.index_macs.write() {
+            index_macs.retain(|(cohort, _), _| !dropped.contains(cohort));
+        }
+    }
+
+    /// The HMAC key that makes blind-index tokens for an index period's key.
+    pub(crate) fn index_mac(&self, cohort: u32, version: u32) -> Result<Arc<MacKey>> {
+        if let Some(mac) = self
+            .index_macs
+            .read()
+            .ok()
+            .and_then(|macs| macs.get(&(cohort, version)).cloned())
+        {
+            return Ok(mac);
+        }
+        let key = self
+            .cohorts
+            .get(&(cohort, version))
+            .ok_or(Error::DecryptionFailed)?;
+        let mac = Arc::new(MacKey::derived(key, INDEX_TOKEN_CONTEXT));
+        if let Ok(mut macs) = self.index_macs.write() {
+            macs.insert((cohort, version), Arc::clone(&mac));
+        }
+        Ok(mac)
     }
 
     /// The key that wraps data keys under `cohort` key `version` in `segment`.

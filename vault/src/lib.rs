@@ -10,6 +10,8 @@
 //!   of cohort keys.
 //! - `cohort`: cohorts (the records that die together) and their registry.
 //! - `backup`: checkpoints, the key table exported after every key change, and restore.
+//! - `normalize`: the documented normalization of identifiers and names for search.
+//! - `index`: blind indexes: HMAC tokens per index period, written with each record; `lookup`.
 //! - `lifecycle`: holds, cohort destruction, root-key rotation: the operations that change keys.
 //! - `sealed`: the stored layout of a record (wrapped data key plus sealed contents).
 //! - `store`: the `Store` trait, `RocksStore` (the only module naming RocksDB), `MemStore`.
@@ -24,8 +26,10 @@ mod codec;
 mod cohort;
 pub mod crypto;
 mod error;
+mod index;
 mod keys;
 mod lifecycle;
+pub mod normalize;
 mod record;
 mod sealed;
 pub mod store;
@@ -37,6 +41,7 @@ pub mod testing;
 pub use crate::backup::{restore, BackupReport, RestoreReport, KEY_TABLE_FILE};
 pub use crate::cohort::{CohortInfo, CohortKind};
 pub use crate::error::{Error, Result};
+pub use crate::index::{index_kind_name, SearchKey, INDEX_LAYOUT_VERSION};
 pub use crate::keys::{FileKeyBackend, KeyBackend, MemKeyBackend, RootKey};
 pub use crate::lifecycle::{Destruction, KeyStatus};
 pub use crate::record::{

@@ -3,11 +3,11 @@
 //! it, and root-key rotation. The argument why this makes deletion hold against old copies is
 //! in docs/storage-format.md ("Destruction").
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 
 use crate::cohort::{
-    cohort_key, hold_key, moved_key, period_key, CohortInfo, CohortKind, META_COHORT_NEXT,
-    META_MOVED,
+    cohort_key, hold_key, index_cohort_key, moved_key, period_key, CohortInfo, CohortKind,
+    META_COHORT_NEXT, META_MOVED,
 };
 use crate::crypto::Envelope;
 use crate::error::{Error, Result};
@@ -29,6 +29,8 @@ pub struct Destruction {
     pub survivors: u64,
     /// The root epoch started by the destruction; the previous one is destroyed.
     pub new_epoch: u32,
+    /// Index-period keys destroyed with it (its system's year ended with this cohort).
+    pub index_keys_destroyed: usize,
 }
 
 /// What [`Vault::key_status`] reports: ids, versions, epochs and ages, never key bytes.
@@ -84,7 +86,7 @@ impl Vault {
 
     /// Makes a cohort: its first key, wrapped under the current root, and its registry
     /// entries, in one synced batch; the key joins the ring only once that batch is durable.
-    fn new_cohort(&self, kind: CohortKind, now: DateTime<Utc>) -> Result<CohortInfo> {
+    pub(crate) fn new_cohort(&self, kind: CohortKind, now: DateTime<Utc>) -> Result<CohortInfo> {
         let info = self.new_cohort_locked(kind, now)?;
         self.export_key_table()?;
         Ok(info)
@@ -103,6 +105,9 @@ impl Vault {
                 ..
             } => cohorts.by_period.get(&(*partition, *start_ms)),
             CohortKind::Hold { reference } => cohorts.by_hold.get(reference),
+            CohortKind::IndexPeriod { system, kind, year } => {
+                cohorts.by_index.get(&(*system, *kind, *year))
+            }
         };
         if let Some(info) = existing.and_then(|id| cohorts.info.get(id)) {
             return Ok(info.clone());
@@ -143,6 +148,11 @@ impl Vault {
             CohortKind::Hold { reference } => {
                 batch.put(Column::Meta, hold_key(reference), id.to_be_bytes())
             }
+            CohortKind::IndexPeriod { system, kind, year } => batch.put(
+                Column::Meta,
+                index_cohort_key(*system, *kind, *year),
+                id.to_be_bytes(),
+            ),
         }
         batch.put(Column::Meta, META_COHORT_NEXT, next.to_be_bytes());
         self.store.write(batch, Durability::Synced)?;
@@ -236,7 +246,7 @@ impl Vault {
     /// material that remains.
     pub fn destroy_cohort(&self, cohort: u32, now: DateTime<Utc>) -> Result<Destruction> {
         let _exclusive = self.lifecycle.write().map_err(|_| poisoned("lifecycle"))?;
-        let mut info = self
+        let info = self
             .cohorts
             .read()
             .map_err(|_| poisoned("cohort registry"))?
@@ -254,29 +264,111 @@ impl Vault {
                 "cohort {cohort} belongs to hold `{reference}`: a held record is never destroyed"
             )));
         }
-        info.destroyed_ms = Some(now.timestamp_millis());
+        if let CohortKind::IndexPeriod { .. } = info.kind {
+            return Err(Error::Invalid(format!(
+                "cohort {cohort} is an index period: it ends with the last record cohort of its year"
+            )));
+        }
         let survivors = self.moved_out_of(&info)?.len() as u64;
+        // When this was the last live cohort of its system's year and the year is over, the
+        // year's index keys die with it, in the same epoch change.
+        let mut doomed = vec![info];
+        doomed.extend(self.index_periods_ending_with(&doomed[0], now)?);
         let mut batch = WriteBatch::new();
-        let (key_start, key_end) = cohort_key_range(cohort);
-        batch.delete_range(Column::Keys, key_start, key_end);
-        batch.put(Column::Meta, cohort_key(cohort), info.encode());
-        batch.put(
-            Column::Meta,
-            [META_PURGE_PENDING, &cohort.to_be_bytes()].concat(),
-            [],
-        );
-        let new_epoch = self.change_epoch(&[cohort], batch)?;
-        self.cohorts
-            .write()
-            .map_err(|_| poisoned("cohort registry"))?
-            .info
-            .insert(cohort, info.clone());
-        self.purge(&info)?;
+        for cohort_info in &mut doomed {
+            cohort_info.destroyed_ms = Some(now.timestamp_millis());
+            let (key_start, key_end) = cohort_key_range(cohort_info.id);
+            batch.delete_range(Column::Keys, key_start, key_end);
+            batch.put(
+                Column::Meta,
+                cohort_key(cohort_info.id),
+                cohort_info.encode(),
+            );
+            batch.put(
+                Column::Meta,
+                [META_PURGE_PENDING, &cohort_info.id.to_be_bytes()].concat(),
+                [],
+            );
+        }
+        let dropped: Vec<u32> = doomed.iter().map(|cohort_info| cohort_info.id).collect();
+        let new_epoch = self.change_epoch(&dropped, batch)?;
+        {
+            let mut cohorts = self
+                .cohorts
+                .write()
+                .map_err(|_| poisoned("cohort registry"))?;
+            for cohort_info in &doomed {
+                cohorts.info.insert(cohort_info.id, cohort_info.clone());
+            }
+        }
+        for cohort_info in &doomed {
+            self.purge(cohort_info)?;
+        }
         Ok(Destruction {
             cohort,
             survivors,
             new_epoch,
+            index_keys_destroyed: doomed.len() - 1,
         })
+    }
+
+    /// The live index periods that end when `ending` (a period cohort) is destroyed at `now`:
+    /// its system's keys for its year, if the year is over and every other record cohort of
+    /// that system and year is already destroyed.
+    fn index_periods_ending_with(
+        &self,
+        ending: &CohortInfo,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<CohortInfo>> {
+        let CohortKind::Period {
+            partition,
+            start_ms,
+            ..
+        } = ending.kind
+        else {
+            return Ok(Vec::new());
+        };
+        let (system, _) = self.partition_name(partition)?;
+        let Some(system_no) = self.system_number(&system)? else {
+            return Ok(Vec::new());
+        };
+        let Some(start) = DateTime::<Utc>::from_timestamp_millis(start_ms) else {
+            return Ok(Vec::new());
+        };
+        let year = start.year();
+        if now.year() <= year {
+            return Ok(Vec::new());
+        }
+        let cohorts = self
+            .cohorts
+            .read()
+            .map_err(|_| poisoned("cohort registry"))?;
+        for other in cohorts.info.values() {
+            if let CohortKind::Period {
+                partition: other_partition,
+                start_ms: other_start,
+                ..
+            } = other.kind
+            {
+                let same_year = DateTime::<Utc>::from_timestamp_millis(other_start)
+                    .is_some_and(|t| t.year() == year);
+                let same_system = self.partition_name(other_partition)?.0 == system;
+                if other.id != ending.id && same_year && same_system && other.is_live() {
+                    return Ok(Vec::new());
+                }
+            }
+        }
+        let Ok(year) = u16::try_from(year) else {
+            return Ok(Vec::new());
+        };
+        Ok(cohorts
+            .by_index
+            .range((system_no, 0, year)..=(system_no, u8::MAX, year))
+            .filter(|((_, _, index_year), _)| *index_year == year)
+            .filter_map(|(_, id)| cohorts.info.get(id))
+            .filter(|index_info| index_info.is_live())
+            .cloned()
+            .collect())
     }
 
     /// Rotates the root key without destroying anything: a new epoch re-wraps every live
@@ -335,6 +427,9 @@ impl Vault {
     /// clears its pending-purge mark, in one synced batch. Idempotent.
     fn purge(&self, info: &CohortInfo) -> Result<()> {
         let mut batch = WriteBatch::new();
+        if let Some((start, end)) = info.index_range() {
+            batch.delete_range(Column::Index, start, end);
+        }
         if let Some((start, end)) = info.record_range() {
             let mut from = start;
             for survivor in self.moved_out_of(info)? {

@@ -269,7 +269,8 @@ impl Identifier {
         };
         match self.kind {
             IdentifierKind::Ssn => {
-                let digits = digits_only();
+                // Checked in its indexed form, so full-width digits and any dash are accepted.
+                let digits = crate::normalize::identifier(self);
                 if digits.len() != 9 || !digits.bytes().all(|b| b.is_ascii_digit()) {
                     return Err(format!(
                         "identifier `{kind}` must have 9 digits (dashes and spaces allowed)"

@@ -116,3 +116,15 @@ pub fn count_decryptable(
     }
     Ok(decrypted)
 }
+
+/// The attacker's probe of an old copy's index: the tokens that `vault`'s remaining index keys
+/// make for `key`, looked up in `copy`. After an index period ends, nobody whose records were
+/// in it can be found in a copy this way.
+pub fn probe_copy_index(
+    vault: &Vault,
+    copy: &dyn crate::store::Store,
+    system: &crate::record::SystemId,
+    key: &crate::index::SearchKey,
+) -> Result<Vec<crate::record::RecordId>> {
+    vault.index_hits(copy, system, key)
+}

@@ -8,9 +8,10 @@ use std::sync::{Arc, Mutex, RwLock};
 use chrono::{DateTime, Utc};
 
 use crate::codec::{decode_contents, encode_contents, CONTENTS_VERSION};
-use crate::cohort::{month_bucket, Cohorts};
+use crate::cohort::{month_bucket, CohortInfo, Cohorts};
 use crate::crypto::{fill_random, AeadKey, Envelope, KeyMaterial, SEGMENT_SEAL_LIMIT};
 use crate::error::{Error, Result};
+use crate::index::{entry_keys, index_forms, index_year};
 use crate::keys::{FileKeyBackend, KeyBackend, KeyRing};
 use crate::record::{Record, RecordContents, RecordId, SystemId};
 use crate::sealed::{contents_aad, data_key_aad, SealedRecord};
@@ -24,6 +25,8 @@ const META_SESSION: &[u8] = b"session";
 const META_PARTITION_NEXT: &[u8] = b"partition-next";
 const META_PARTITION_BY_NAME: &[u8] = b"partition/";
 const META_PARTITION_BY_ID: &[u8] = b"partition-id/";
+const META_SYSTEM: &[u8] = b"system/";
+const META_SYSTEM_NEXT: &[u8] = b"system-next";
 
 /// Below this many records a batch is sealed on the calling thread; above, on every core.
 const PARALLEL_SEAL_THRESHOLD: usize = 64;
@@ -57,6 +60,8 @@ pub struct VaultStatus {
     pub session: Option<u32>,
     /// Each partition and its record count, by partition id.
     pub partitions: Vec<PartitionStatus>,
+    /// Each system with records, by its number (the index is laid out by system number).
+    pub systems: Vec<(u16, SystemId)>,
 }
 
 /// What [`Vault::verify`] found.
@@ -81,6 +86,16 @@ pub struct PartitionStatus {
     pub records: u64,
 }
 
+/// Where one record of a batch goes.
+struct Plan {
+    partition: u16,
+    cohort: CohortInfo,
+    system: u16,
+    year: u16,
+    /// Normalized identifiers and names: plaintext, kept only while the batch is sealed.
+    forms: Vec<(u8, String)>,
+}
+
 /// The writer session: ids and wrap segments come from it (see `RecordId`).
 #[derive(Debug)]
 struct Session {
@@ -93,6 +108,8 @@ struct Session {
 pub(crate) struct Partitions {
     by_name: HashMap<(String, String), u16>,
     pub(crate) by_id: HashMap<u16, (SystemId, String)>,
+    /// Systems by name, numbered from 1 (the index is laid out by system).
+    pub(crate) systems: HashMap<String, u16>,
 }
 
 impl Vault {
@@ -198,31 +215,57 @@ impl Vault {
                 .map_err(|err| Error::Invalid(format!("record {}: {err}", record_idx + 1)))?;
         }
         let _writing = self.lifecycle.read().map_err(|_| poisoned("lifecycle"))?;
-        // Each record's cohort: its partition's records collected in the same month.
-        let mut cohort_of = Vec::with_capacity(records.len());
+        // Where each record goes: its partition, its cohort (the partition's records collected
+        // in the same month), and its index period (its system's records of the same year).
+        let mut plans = Vec::with_capacity(records.len());
         for (record_idx, record) in records.iter().enumerate() {
+            let at_record = |err: Error| match err {
+                Error::Invalid(reason) => {
+                    Error::Invalid(format!("record {}: {reason}", record_idx + 1))
+                }
+                other => other,
+            };
             let partition = self.partition_for(&record.system, &record.category)?;
             let (start_ms, end_ms) = month_bucket(record.collected_at.timestamp_millis())?;
             let cohort = self
                 .period_cohort(partition, start_ms, end_ms, now)
-                .map_err(|err| match err {
-                    Error::Invalid(reason) => {
-                        Error::Invalid(format!("record {}: {reason}", record_idx + 1))
-                    }
-                    other => other,
-                })?;
-            cohort_of.push((partition, cohort));
+                .map_err(at_record)?;
+            let system = self
+                .system_number(&record.system)?
+                .ok_or_else(|| Error::corrupt("partition registry", "system without a number"))?;
+            plans.push(Plan {
+                partition,
+                cohort,
+                system,
+                year: index_year(record.collected_at)?,
+                forms: index_forms(record),
+            });
         }
+        let mut wanted: Vec<(u16, u8, u16)> = plans
+            .iter()
+            .flat_map(|plan| {
+                plan.forms
+                    .iter()
+                    .map(|(kind, _)| (plan.system, *kind, plan.year))
+            })
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let macs = self.index_macs(&wanted, now).map_err(|err| match err {
+            Error::Invalid(reason) => Error::Invalid(format!("a record in this batch: {reason}")),
+            other => other,
+        })?;
+
         let (session, first_seq) = self.reserve_ids(records.len())?;
         let planned: Vec<RecordId> = records
             .iter()
-            .zip(&cohort_of)
+            .zip(&plans)
             .enumerate()
-            .map(|(offset, (record, (partition, _)))| {
+            .map(|(offset, (record, plan))| {
                 // reserve_ids keeps first_seq + len within the session's limit, below u32::MAX.
                 let seq = (first_seq + offset as u64) as u32;
                 RecordId::new(
-                    *partition,
+                    plan.partition,
                     record.collected_at.timestamp_millis(),
                     session,
                     seq,
@@ -231,27 +274,28 @@ impl Vault {
             .collect();
         let keys = self.keys.read().map_err(|_| poisoned("key ring"))?;
         let mut wrappers: HashMap<u32, (u32, Arc<AeadKey>)> = HashMap::new();
-        for (_, cohort) in &cohort_of {
-            if let std::collections::hash_map::Entry::Vacant(entry) = wrappers.entry(cohort.id) {
-                let wrapper = keys.data_key_wrapper(cohort.id, cohort.key_version, session)?;
-                entry.insert((cohort.key_version, wrapper));
+        for plan in &plans {
+            if let std::collections::hash_map::Entry::Vacant(entry) = wrappers.entry(plan.cohort.id)
+            {
+                let wrapper =
+                    keys.data_key_wrapper(plan.cohort.id, plan.cohort.key_version, session)?;
+                entry.insert((plan.cohort.key_version, wrapper));
             }
         }
         drop(keys);
-        let seal_one = |((id, record), (_, cohort)): (
-            (&RecordId, &RecordContents),
-            &(u16, crate::cohort::CohortInfo),
-        )| {
+        let seal_one = |((id, record), plan): ((&RecordId, &RecordContents), &Plan)| {
             let (version, wrapper) = wrappers
-                .get(&cohort.id)
+                .get(&plan.cohort.id)
                 .ok_or_else(|| Error::corrupt("key ring", "cohort key missing"))?;
-            seal_record(id, record, wrapper, cohort.id, *version)
+            let sealed = seal_record(id, record, wrapper, plan.cohort.id, *version)?;
+            let index_keys = entry_keys(id, plan.system, plan.year, &plan.forms, &macs)?;
+            Ok((sealed, index_keys))
         };
-        let sealed: Vec<Vec<u8>> = if records.len() < PARALLEL_SEAL_THRESHOLD {
+        let sealed: Vec<(Vec<u8>, Vec<Vec<u8>>)> = if records.len() < PARALLEL_SEAL_THRESHOLD {
             planned
                 .iter()
                 .zip(records)
-                .zip(&cohort_of)
+                .zip(&plans)
                 .map(seal_one)
                 .collect::<Result<_>>()?
         } else {
@@ -261,12 +305,12 @@ impl Vault {
                 let workers: Vec<_> = planned
                     .chunks(chunk)
                     .zip(records.chunks(chunk))
-                    .zip(cohort_of.chunks(chunk))
-                    .map(|((ids, chunk_records), chunk_cohorts)| {
+                    .zip(plans.chunks(chunk))
+                    .map(|((ids, chunk_records), chunk_plans)| {
                         scope.spawn(move || {
                             ids.iter()
                                 .zip(chunk_records)
-                                .zip(chunk_cohorts)
+                                .zip(chunk_plans)
                                 .map(seal_one)
                                 .collect::<Result<Vec<_>>>()
                         })
@@ -283,9 +327,13 @@ impl Vault {
                 Ok::<_, Error>(all)
             })?
         };
+        // INVARIANT: a record and its index entries go in one atomic, synced batch.
         let mut batch = WriteBatch::new();
-        for (id, value) in planned.iter().zip(sealed) {
+        for (id, (value, index_keys)) in planned.iter().zip(sealed) {
             batch.put(Column::Records, id.as_bytes().to_vec(), value);
+            for index_key in index_keys {
+                batch.put(Column::Index, index_key, Vec::new());
+            }
         }
         self.store.write(batch, Durability::Synced)?;
         Ok(planned)
@@ -397,6 +445,15 @@ impl Vault {
             })
             .collect();
         partitions.sort_by_key(|partition| partition.id);
+        let mut systems: Vec<(u16, SystemId)> = self
+            .partitions
+            .read()
+            .map_err(|_| poisoned("partition"))?
+            .systems
+            .iter()
+            .filter_map(|(name, number)| SystemId::new(name).ok().map(|id| (*number, id)))
+            .collect();
+        systems.sort();
         for partition in &mut partitions {
             let start = partition.id.to_be_bytes();
             // Ids start with their partition, so a partition is the range up to the next one.
@@ -410,6 +467,7 @@ impl Vault {
             root_epoch: self.keys.read().map_err(|_| poisoned("key ring"))?.epoch(),
             session,
             partitions,
+            systems,
         })
     }
 
@@ -471,6 +529,28 @@ impl Vault {
             Error::Invalid("no partition left for a new system or category".into())
         })?;
         let mut batch = WriteBatch::new();
+        // A system is numbered with its first partition, in the same batch.
+        let new_system = match partitions.systems.get(system.as_str()) {
+            Some(_) => None,
+            None => {
+                let system_no = self
+                    .store
+                    .get(Column::Meta, META_SYSTEM_NEXT)?
+                    .map(|bytes| read_u16(&bytes, "system counter"))
+                    .transpose()?
+                    .unwrap_or(1);
+                let following = system_no
+                    .checked_add(1)
+                    .ok_or_else(|| Error::Invalid("no number left for a new system".into()))?;
+                batch.put(
+                    Column::Meta,
+                    [META_SYSTEM, system.as_str().as_bytes()].concat(),
+                    system_no.to_be_bytes(),
+                );
+                batch.put(Column::Meta, META_SYSTEM_NEXT, following.to_be_bytes());
+                Some(system_no)
+            }
+        };
         let key = partition_name_key(system.as_str(), category);
         batch.put(Column::Meta, key, next.to_be_bytes());
         batch.put(
@@ -480,6 +560,11 @@ impl Vault {
         );
         batch.put(Column::Meta, META_PARTITION_NEXT, following.to_be_bytes());
         self.store.write(batch, Durability::Synced)?;
+        if let Some(system_no) = new_system {
+            partitions
+                .systems
+                .insert(system.as_str().to_owned(), system_no);
+        }
         partitions.by_name.insert(name, next);
         partitions
             .by_id
@@ -487,7 +572,19 @@ impl Vault {
         Ok(next)
     }
 
-    fn partition_name(&self, partition: u16) -> Result<(SystemId, String)> {
+    /// The number of a system that has records, if it has any.
+    pub(crate) fn system_number(&self, system: &SystemId) -> Result<Option<u16>> {
+        Ok(self
+            .partitions
+            .read()
+            .map_err(|_| poisoned("partition"))?
+            .systems
+            .get(system.as_str())
+            .copied())
+    }
+
+    /// The system (name and number) and category of a partition.
+    pub(crate) fn partition_name(&self, partition: u16) -> Result<(SystemId, String)> {
         self.partitions
             .read()
             .map_err(|_| Error::Storage("partition lock poisoned".into()))?
@@ -590,6 +687,14 @@ pub(crate) fn load_partitions(store: &dyn Store) -> Result<Partitions> {
         partitions
             .by_id
             .insert(id, (system_id, category.to_owned()));
+    }
+    let end = [META_SYSTEM, &[0xff]].concat();
+    for (key, value) in store.scan(Column::Meta, META_SYSTEM, Some(&end), usize::MAX)? {
+        let name = std::str::from_utf8(&key[META_SYSTEM.len()..])
+            .map_err(|_| Error::corrupt("system entry", "bad name"))?;
+        partitions
+            .systems
+            .insert(name.to_owned(), read_u16(&value, "system entry")?);
     }
     Ok(partitions)
 }

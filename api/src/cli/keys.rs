@@ -49,8 +49,13 @@ fn status(paths: &VaultPaths) -> Result<(), Failure> {
     let vault = vault::Vault::open(&paths.data, &paths.key_store)?;
     let now = Utc::now();
     let keys = vault.key_status()?;
-    let partitions: HashMap<u16, String> = vault
-        .status()?
+    let status = vault.status()?;
+    let systems: HashMap<u16, String> = status
+        .systems
+        .iter()
+        .map(|(number, system)| (*number, system.to_string()))
+        .collect();
+    let partitions: HashMap<u16, String> = status
         .partitions
         .into_iter()
         .map(|partition| {
@@ -74,6 +79,11 @@ fn status(paths: &VaultPaths) -> Result<(), Failure> {
                 date(*start_ms).format("%Y-%m")
             ),
             CohortKind::Hold { reference } => format!("hold `{reference}`"),
+            CohortKind::IndexPeriod { system, kind, year } => format!(
+                "index {} {} {year}",
+                systems.get(system).map_or("?", String::as_str),
+                vault::index_kind_name(*kind)
+            ),
         };
         let state = match cohort.destroyed_ms {
             Some(ms) => format!("destroyed {}", date(ms).format("%Y-%m-%d")),

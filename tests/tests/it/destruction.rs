@@ -130,3 +130,82 @@ fn an_old_copy_decrypts_nothing_after_a_destruction() {
     assert!(text.contains("\nroot 2 "), "only epoch 2 remains");
     drop(root);
 }
+
+/// After a cohort's destruction and its index period's end, an old copy probed with the keys
+/// that remain finds nothing for a destroyed person, while a living person is still found in
+/// it (the probe works), and the destroyed person was found in it before (the copy has them).
+#[test]
+fn an_old_copy_cannot_be_probed_for_a_destroyed_person() {
+    let test_vault = TestVault::create().unwrap();
+    let mut destroyed_person = transmittal("ZEBULON QUIXOTE", "078-05-1120", "ACCT-1");
+    destroyed_person.collected_at = Utc.with_ymd_and_hms(2024, 3, 1, 0, 0, 0).unwrap();
+    let living_person = transmittal("JANE ROE", "219-09-9999", "ACCT-2");
+    test_vault
+        .vault
+        .ingest(&[destroyed_person, living_person], now())
+        .unwrap();
+    let TestVault {
+        vault,
+        data_dir,
+        key_store,
+        root,
+        ..
+    } = test_vault;
+    drop(vault);
+    let old_copy = root.path().join("old-copy");
+    copy_dir(&data_dir, &old_copy);
+    let copy_store = RocksStore::open(&old_copy).unwrap();
+
+    let vault = Vault::open(&data_dir, &key_store).unwrap();
+    let system = vault::SystemId::new("fincen-cbetf").unwrap();
+    let ssn = |value: &str| {
+        vault::SearchKey::Identifier(vault::Identifier::new(vault::IdentifierKind::Ssn, value))
+    };
+    let name = |value: &str| vault::SearchKey::Name(value.into());
+    let probe = |vault: &Vault, key: &vault::SearchKey| {
+        vault::testing::probe_copy_index(vault, &copy_store, &system, key)
+            .unwrap()
+            .len()
+    };
+    assert_eq!(
+        probe(&vault, &ssn("078051120")),
+        1,
+        "before: the copy holds the person"
+    );
+    assert_eq!(probe(&vault, &name("Zebulon Quixote")), 1);
+
+    let march_2024 = vault
+        .key_status()
+        .unwrap()
+        .cohorts
+        .iter()
+        .find(|cohort| {
+            matches!(cohort.kind, CohortKind::Period { start_ms, .. }
+            if start_ms == Utc.with_ymd_and_hms(2024, 3, 1, 0, 0, 0).unwrap().timestamp_millis())
+        })
+        .unwrap()
+        .id;
+    let destruction = vault.destroy_cohort(march_2024, now()).unwrap();
+    assert_eq!(
+        destruction.index_keys_destroyed, 3,
+        "2024's name, SSN and account keys"
+    );
+
+    for key in [
+        ssn("078051120"),
+        ssn("078-05-1120"),
+        name("ZEBULON QUIXOTE"),
+    ] {
+        assert_eq!(probe(&vault, &key), 0, "{key:?}");
+        assert!(vault.lookup(&system, &key).unwrap().is_empty());
+    }
+    assert_eq!(
+        probe(&vault, &ssn("219-09-9999")),
+        1,
+        "a living person is still found"
+    );
+    assert_eq!(vault.lookup(&system, &ssn("219099999")).unwrap().len(), 1);
+    drop(copy_store);
+    drop(vault);
+    drop(root);
+}

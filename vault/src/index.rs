@@ -1,0 +1,272 @@
+//! Blind indexes: records found by identifier or name without the identifier ever being
+//! stored. An index entry's key holds an HMAC token of the normalized identifier, made with the
+//! key of one index period (a system's identifiers of one kind, for records collected in one
+//! calendar year); destroying that key when the period ends means an old copy can no longer be
+//! probed for anyone in it. Layout and trade-offs: docs/storage-format.md and docs/search.md.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Datelike, Utc};
+
+use crate::cohort::{month_bucket, CohortInfo, CohortKind};
+use crate::crypto::MacKey;
+use crate::error::{Error, Result};
+use crate::normalize;
+use crate::record::{Identifier, RecordContents, RecordId, SystemId};
+use crate::store::Column;
+use crate::vault::{poisoned, Vault};
+
+/// Index entry layout version written by this build.
+pub const INDEX_LAYOUT_VERSION: u8 = 1;
+/// The index kind of names (identifier kinds use their own tags, 1 to 6).
+pub(crate) const NAME_KIND: u8 = 7;
+/// Bytes of the HMAC-SHA256 output kept as the token: 128 bits, so two identifiers share a
+/// token with odds of about 2^-64 even among 2^32 of them.
+const TOKEN_LEN: usize = 16;
+
+/// What to look a record up by.
+#[derive(Clone, PartialEq, Eq)]
+pub enum SearchKey {
+    /// An identifier (SSN, TIN, passport with country, account, date of birth, importer ID).
+    Identifier(Identifier),
+    /// A name, matched exactly after normalization.
+    Name(String),
+}
+
+impl std::fmt::Debug for SearchKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SearchKey::Identifier(identifier) => write!(f, "SearchKey({identifier:?})"),
+            SearchKey::Name(_) => f.write_str("SearchKey(name, REDACTED)"),
+        }
+    }
+}
+
+impl SearchKey {
+    fn kind_and_form(&self) -> (u8, String) {
+        match self {
+            SearchKey::Identifier(identifier) => {
+                (identifier.kind.tag(), normalize::identifier(identifier))
+            }
+            SearchKey::Name(name) => (NAME_KIND, normalize::name(name)),
+        }
+    }
+}
+
+/// The name of an index kind (its tag in the layout): an identifier kind's name, or `name`.
+pub fn index_kind_name(tag: u8) -> &'static str {
+    if tag == NAME_KIND {
+        return "name";
+    }
+    crate::record::IdentifierKind::from_tag(tag).map_or("unknown", |kind| kind.name())
+}
+
+/// The first bytes of every entry of one system's index period.
+pub(crate) fn period_prefix(system: u16, year: u16) -> Vec<u8> {
+    [
+        &[INDEX_LAYOUT_VERSION][..],
+        &system.to_be_bytes(),
+        &year.to_be_bytes(),
+    ]
+    .concat()
+}
+
+fn token(mac: &MacKey, form: &str) -> [u8; TOKEN_LEN] {
+    let full = mac.mac(form.as_bytes());
+    let mut token = [0u8; TOKEN_LEN];
+    token.copy_from_slice(&full[..TOKEN_LEN]);
+    token
+}
+
+fn token_prefix(system: u16, year: u16, kind: u8, token: &[u8; TOKEN_LEN]) -> Vec<u8> {
+    [&period_prefix(system, year)[..], &[kind], token].concat()
+}
+
+/// Every (kind, normalized form) a record is indexed under: its subjects' names and identifiers.
+pub(crate) fn index_forms(record: &RecordContents) -> Vec<(u8, String)> {
+    let mut forms = Vec::new();
+    for subject in &record.subjects {
+        if let Some(name) = &subject.name {
+            forms.push((NAME_KIND, normalize::name(name)));
+        }
+        for identifier in &subject.identifiers {
+            forms.push((identifier.kind.tag(), normalize::identifier(identifier)));
+        }
+    }
+    forms.sort();
+    forms.dedup();
+    forms
+}
+
+/// The year of a collection time, as the index period.
+pub(crate) fn index_year(collected_at: DateTime<Utc>) -> Result<u16> {
+    u16::try_from(collected_at.year())
+        .map_err(|_| Error::Invalid("collected_at is out of range".into()))
+}
+
+/// The HMAC keys a batch of records needs, by (system number, kind, year), with their cohort.
+pub(crate) type IndexMacs = HashMap<(u16, u8, u16), Arc<MacKey>>;
+
+/// Index entry keys for one record.
+pub(crate) fn entry_keys(
+    id: &RecordId,
+    system: u16,
+    year: u16,
+    forms: &[(u8, String)],
+    macs: &IndexMacs,
+) -> Result<Vec<Vec<u8>>> {
+    forms
+        .iter()
+        .map(|(kind, form)| {
+            let mac = macs
+                .get(&(system, *kind, year))
+                .ok_or_else(|| Error::corrupt("key ring", "index key missing"))?;
+            Ok([
+                &token_prefix(system, year, *kind, &token(mac, form))[..],
+                id.as_bytes(),
+            ]
+            .concat())
+        })
+        .collect()
+}
+
+impl Vault {
+    /// The index period's key for a system's kind and year, made on first use. Refused if
+    /// that period has ended and its key is destroyed.
+    pub(crate) fn index_cohort(
+        &self,
+        system: u16,
+        kind: u8,
+        year: u16,
+        now: DateTime<Utc>,
+    ) -> Result<CohortInfo> {
+        let found = {
+            let cohorts = self
+                .cohorts
+                .read()
+                .map_err(|_| poisoned("cohort registry"))?;
+            cohorts
+                .by_index
+                .get(&(system, kind, year))
+                .and_then(|id| cohorts.info.get(id))
+                .cloned()
+        };
+        let info = match found {
+            Some(info) => info,
+            None => self.new_cohort(CohortKind::IndexPeriod { system, kind, year }, now)?,
+        };
+        if !info.is_live() {
+            return Err(Error::Invalid(
+                "its index period has ended and its key was destroyed, so it cannot be stored"
+                    .into(),
+            ));
+        }
+        Ok(info)
+    }
+
+    /// The HMAC keys for every index form of `records`, making index periods as needed.
+    pub(crate) fn index_macs(
+        &self,
+        wanted: &[(u16, u8, u16)],
+        now: DateTime<Utc>,
+    ) -> Result<IndexMacs> {
+        let mut infos = Vec::new();
+        for (system, kind, year) in wanted {
+            infos.push((
+                (*system, *kind, *year),
+                self.index_cohort(*system, *kind, *year, now)?,
+            ));
+        }
+        let keys = self.keys.read().map_err(|_| poisoned("key ring"))?;
+        infos
+            .into_iter()
+            .map(|(period, info)| Ok((period, keys.index_mac(info.id, info.key_version)?)))
+            .collect()
+    }
+
+    /// The ids of the records of `system` indexed under `key`, in id order. Probes every live
+    /// index period of the system (one seek each), and leaves out records destroyed since.
+    pub fn lookup(&self, system: &SystemId, key: &SearchKey) -> Result<Vec<RecordId>> {
+        let mut ids = Vec::new();
+        for id in self.index_hits(&*self.store, system, key)? {
+            if self.may_still_exist(&id)? {
+                ids.push(id);
+            }
+        }
+        Ok(ids)
+    }
+
+    /// Every id that `store`'s index holds under `key`'s tokens for the vault's live index
+    /// periods, destroyed records included. `store` is the vault's own, or (for the testing
+    /// door's attacker) an old copy probed with the keys that remain.
+    pub(crate) fn index_hits(
+        &self,
+        store: &dyn crate::store::Store,
+        system: &SystemId,
+        key: &SearchKey,
+    ) -> Result<Vec<RecordId>> {
+        let Some(system_no) = self.system_number(system)? else {
+            return Ok(Vec::new());
+        };
+        let (kind, form) = key.kind_and_form();
+        let periods: Vec<(u16, CohortInfo)> = {
+            let cohorts = self
+                .cohorts
+                .read()
+                .map_err(|_| poisoned("cohort registry"))?;
+            cohorts
+                .by_index
+                .range((system_no, kind, 0)..=(system_no, kind, u16::MAX))
+                .filter_map(|((_, _, year), id)| {
+                    cohorts.info.get(id).map(|info| (*year, info.clone()))
+                })
+                .filter(|(_, info)| info.is_live())
+                .collect()
+        };
+        let mut ids = Vec::new();
+        for (year, info) in periods {
+            let mac = self
+                .keys
+                .read()
+                .map_err(|_| poisoned("key ring"))?
+                .index_mac(info.id, info.key_version)?;
+            let prefix = token_prefix(system_no, year, kind, &token(&mac, &form));
+            let end = [&prefix[..], &[0xff; 17]].concat();
+            for (entry, _) in store.scan(Column::Index, &prefix, Some(&end), usize::MAX)? {
+                if let Some(id_bytes) = entry
+                    .get(prefix.len()..)
+                    .and_then(|rest| <[u8; 16]>::try_from(rest).ok())
+                {
+                    ids.push(RecordId::from_bytes(id_bytes));
+                }
+            }
+        }
+        ids.sort();
+        ids.dedup();
+        Ok(ids)
+    }
+
+    /// Index entries outlive their records until the index period ends: an id whose period
+    /// cohort is destroyed is kept only if the record itself is still there (moved to a hold).
+    fn may_still_exist(&self, id: &RecordId) -> Result<bool> {
+        let Ok((start_ms, _)) = month_bucket(id.collected_at_millis()) else {
+            return Ok(false);
+        };
+        let live = {
+            let cohorts = self
+                .cohorts
+                .read()
+                .map_err(|_| poisoned("cohort registry"))?;
+            cohorts
+                .by_period
+                .get(&(id.partition(), start_ms))
+                .and_then(|cohort| cohorts.info.get(cohort))
+                .is_some_and(CohortInfo::is_live)
+        };
+        Ok(live || self.store.get(Column::Records, id.as_bytes())?.is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests;
