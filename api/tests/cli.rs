@@ -500,3 +500,50 @@ fn backup_and_restore_from_the_command_line() {
         "verified 2 records: 2 readable, 0 unreadable\n"
     );
 }
+
+/// The benchmark runs end to end on a small data set and reports every figure. Its numbers are
+/// not judged here (a timed test would be flaky); `docs/performance.md` records them.
+#[test]
+fn bench_runs_and_ends_with_one_line_of_json() {
+    let dir = workspace();
+    let run = recvault(
+        &[
+            "bench",
+            "--records",
+            "3000",
+            "--lookups",
+            "200",
+            "--dir",
+            "scratch",
+        ],
+        dir.path(),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json = run.stdout.lines().last().unwrap();
+    for field in [
+        "\"records\":3000,",
+        "\"ingest_records_per_s\":",
+        "\"ingest_ratio_to_rocksdb\":",
+        "\"ingest_ratio_to_rocksdb_record_only\":",
+        "\"lookup_p50_ms\":",
+        "\"lookup_p99_ms\":",
+        "\"index_entries_per_record\":8,",
+    ] {
+        assert!(
+            json.starts_with('{') && json.contains(field),
+            "{field} missing from {json}"
+        );
+    }
+    assert!(!json.contains("null"), "{json}");
+    assert!(
+        !dir.path().join("scratch").exists(),
+        "the scratch directory is removed"
+    );
+    let refused = recvault(&["bench", "--records", "0"], dir.path());
+    assert_eq!(refused.code, 1);
+    assert!(
+        refused.stderr.contains("`--records` must be at least 1"),
+        "{}",
+        refused.stderr
+    );
+}

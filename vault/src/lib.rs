@@ -16,7 +16,9 @@
 //! - `sealed`: the stored layout of a record (wrapped data key plus sealed contents).
 //! - `store`: the `Store` trait, `RocksStore` (the only module naming RocksDB), `MemStore`.
 //! - `vault`: `Vault`, which ties them together: create, open, ingest, read.
-//! - `testing`: a door for tests and benchmarks (feature `testing`), reaching the raw store.
+//! - `testing`: a door for tests (feature `testing`), reaching the raw store.
+//! - `bench`: a door for the benchmark (feature `bench`): plain-RocksDB baselines that make the
+//!   same logical writes without encryption or HMAC.
 //!
 //! Byte layouts are in `docs/storage-format.md`; the map of the workspace in
 //! `docs/ARCHITECTURE.md`.
@@ -37,6 +39,9 @@ mod vault;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+
+#[cfg(feature = "bench")]
+pub mod bench;
 
 pub use crate::backup::{restore, BackupReport, RestoreReport, KEY_TABLE_FILE};
 pub use crate::cohort::{CohortInfo, CohortKind};

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod backup;
+mod bench;
 mod ingest;
 mod init;
 mod keys;
@@ -39,6 +40,8 @@ pub struct VaultPaths {
 enum Command {
     /// Create a new vault: an empty data directory and, outside it, a key store with a fresh root key.
     Init(init::Args),
+    /// Measure durable ingest and lookups on a scratch vault against plain RocksDB.
+    Bench(bench::Args),
     /// Back up the encrypted store (a checkpoint) and export the current key table; no key bytes.
     Backup(backup::BackupArgs),
     /// Restore a backup into a new data directory with the current key table: what still lives
@@ -92,6 +95,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Init(args) => init::run(args),
+        Command::Bench(args) => bench::run(args),
         Command::Backup(args) => backup::backup(args),
         Command::Restore(args) => backup::restore(args),
         Command::Ingest(args) => ingest::run(args),

@@ -25,15 +25,20 @@ fn people() -> Vec<(String, String, String)> {
 }
 
 /// Every form in which a person's data could leak: as written, and as normalized for search.
-fn needles(people: &[(String, String, String)]) -> Vec<Vec<u8>> {
+fn needles_of(people: &[(String, String, String)]) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     for (name, ssn, account) in people {
+        let account_id = vault::Identifier::new(vault::IdentifierKind::Account, account.as_str());
         out.push(name.as_bytes().to_vec());
         out.push(name.to_lowercase().into_bytes());
+        out.push(vault::normalize::name(name).into_bytes());
         out.push(ssn.as_bytes().to_vec());
         out.push(ssn.replace('-', "").into_bytes());
         out.push(account.as_bytes().to_vec());
+        out.push(vault::normalize::identifier(&account_id).into_bytes());
     }
+    out.sort();
+    out.dedup();
     out
 }
 
@@ -83,7 +88,7 @@ fn file_names(dir: &Path) -> Vec<String> {
 #[test]
 fn no_identifier_or_name_is_on_disk_in_the_clear() {
     let people = people();
-    let needles = needles(&people);
+    let needles = needles_of(&people);
     let test_vault = TestVault::create().unwrap();
     let records: Vec<_> = people
         .iter()
@@ -129,7 +134,7 @@ fn no_identifier_or_name_is_on_disk_in_the_clear() {
 #[test]
 fn the_scan_finds_plaintext_in_an_unencrypted_control_store() {
     let people = people();
-    let needles = needles(&people);
+    let needles = needles_of(&people);
     let root = tempfile::Builder::new()
         .prefix("vault-tests")
         .tempdir()
@@ -139,9 +144,12 @@ fn the_scan_finds_plaintext_in_an_unencrypted_control_store() {
         let store = RocksStore::create(&control_dir).unwrap();
         let mut batch = WriteBatch::new();
         for (n, (name, ssn, account)) in people.iter().enumerate() {
-            let normalized_ssn = ssn.replace('-', "");
-            let lower = name.to_lowercase();
-            let value = format!("{name}|{lower}|{ssn}|{normalized_ssn}|{account}");
+            // Every needle of this person, as an unencrypted store would hold them.
+            let value = needles_of(&[(name.clone(), ssn.clone(), account.clone())])
+                .into_iter()
+                .map(|needle| String::from_utf8(needle).unwrap())
+                .collect::<Vec<_>>()
+                .join("|");
             batch.put(
                 Column::Records,
                 (n as u64).to_be_bytes().to_vec(),

@@ -1,0 +1,407 @@
+//! The benchmark behind `recvault bench`: durable ingest and lookups on a fresh vault, and in
+//! the same run the same logical writes to plain RocksDB (baselines), with the ratios.
+//! Records are deterministic CBETF-like transmittals: about 600 bytes, six identifiers and two
+//! names each, spread over a number of collection years (so lookups probe that many index
+//! periods).
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Datelike, TimeZone, Utc};
+use vault::bench::{BaselineWrites, PlainBaseline};
+use vault::{
+    Identifier, IdentifierKind, RecordContents, RecordId, SearchKey, Subject, SystemId, Vault,
+};
+
+/// What to run.
+#[derive(Clone, Debug)]
+pub struct BenchConfig {
+    /// Records to ingest.
+    pub records: u64,
+    /// Records per synced batch.
+    pub batch_size: usize,
+    /// Lookups to time.
+    pub lookups: usize,
+    /// Collection years the records spread over (index periods each lookup probes).
+    pub years: u16,
+    /// Whether to run the plain-RocksDB baselines.
+    pub rocksdb_baselines: bool,
+    /// Scratch directory (made and removed by the run).
+    pub dir: PathBuf,
+    /// The clock reading of the run.
+    pub now: DateTime<Utc>,
+}
+
+/// What was measured.
+#[derive(Clone, Debug, Default)]
+pub struct BenchReport {
+    /// Records ingested.
+    pub records: u64,
+    /// Durable, encrypted, indexed ingest rate.
+    pub ingest_records_per_s: f64,
+    /// CPU time (user and system, all threads) per ingested record, in microseconds.
+    pub ingest_cpu_us_per_record: f64,
+    /// Plain RocksDB with the same record and index writes.
+    pub rocksdb_records_per_s: Option<f64>,
+    /// Plain RocksDB, record alone.
+    pub rocksdb_record_only_per_s: Option<f64>,
+    /// Lookup latencies in milliseconds: p50, p95, p99, max.
+    pub lookup_ms: [f64; 4],
+    /// Index periods each lookup probed.
+    pub index_periods: u16,
+    /// Index entries written per record.
+    pub index_entries_per_record: usize,
+    /// Plaintext bytes per record (encoded contents).
+    pub plaintext_bytes_per_record: usize,
+}
+
+const FIRST: [&str; 16] = [
+    "MARIA",
+    "JAMES",
+    "CHEN",
+    "FATIMA",
+    "OLUWASEUN",
+    "ANA",
+    "DMITRI",
+    "PRIYA",
+    "JOHN",
+    "SOFIA",
+    "KENJI",
+    "AMARA",
+    "LUCAS",
+    "NOOR",
+    "ELENA",
+    "SAMUEL",
+];
+const LAST: [&str; 16] = [
+    "GARCIA", "SMITH", "WEI", "HASSAN", "ADEYEMI", "SILVA", "IVANOV", "PATEL", "PUBLIC", "ROSSI",
+    "TANAKA", "OKAFOR", "MULLER", "KOWALSKI", "NGUYEN", "HERRERA",
+];
+
+/// splitmix64: a fast, deterministic generator for test data (not for keys).
+fn mix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+fn pick<'a>(list: &[&'a str], seed: u64) -> &'a str {
+    list.get((seed % list.len() as u64) as usize)
+        .copied()
+        .unwrap_or("X")
+}
+
+/// The SSN of record `n` (also what the lookups ask for).
+fn ssn_of(n: u64) -> String {
+    let x = mix(n ^ 0x55);
+    format!(
+        "{:03}-{:02}-{:04}",
+        100 + x % 600,
+        10 + (x >> 10) % 90,
+        1000 + (x >> 20) % 9000
+    )
+}
+
+/// Record `n` of the deterministic data set.
+pub fn record(n: u64, years: u16, now: DateTime<Utc>) -> RecordContents {
+    let x = mix(n);
+    let first_year = now.year() - i32::from(years.max(1)) + 1;
+    let year = first_year + (n % u64::from(years.max(1))) as i32;
+    let day_of_year = (x >> 8) % 300;
+    let collected_at = Utc
+        .with_ymd_and_hms(year, 1, 1, 0, 0, 0)
+        .single()
+        .map(|start| start + chrono::Duration::days(day_of_year as i64))
+        .unwrap_or(now)
+        .min(now);
+    let transmittor = Subject {
+        role: "transmittor".into(),
+        name: Some(format!(
+            "{} {} {}",
+            pick(&FIRST, x),
+            pick(&FIRST, x >> 4),
+            pick(&LAST, x >> 8)
+        )),
+        identifiers: vec![
+            Identifier::new(IdentifierKind::Ssn, ssn_of(n)),
+            Identifier::new(
+                IdentifierKind::Account,
+                format!("{:012}", mix(n ^ 1) % 1_000_000_000_000),
+            ),
+            Identifier::new(
+                IdentifierKind::DateOfBirth,
+                format!(
+                    "{}-{:02}-{:02}",
+                    1940 + x % 60,
+                    1 + (x >> 6) % 12,
+                    1 + (x >> 12) % 28
+                ),
+            ),
+        ],
+    };
+    let recipient = Subject {
+        role: "recipient".into(),
+        name: Some(format!(
+            "{} {}",
+            pick(&FIRST, x >> 16),
+            pick(&LAST, x >> 20)
+        )),
+        identifiers: vec![
+            Identifier::new(
+                IdentifierKind::Tin,
+                format!("{:09}", mix(n ^ 2) % 1_000_000_000),
+            ),
+            Identifier::new(
+                IdentifierKind::Account,
+                format!(
+                    "GB{:02}BANK{:014}",
+                    x % 100,
+                    mix(n ^ 3) % 100_000_000_000_000
+                ),
+            ),
+            Identifier::passport(
+                format!("P{:08}", mix(n ^ 4) % 100_000_000),
+                pick(&["GB", "MX", "IN", "NG", "JP", "DE"], x >> 24),
+            ),
+        ],
+    };
+    let fields = BTreeMap::from([
+        (
+            "amount".to_owned(),
+            format!("{}.{:02}", 100 + mix(n ^ 5) % 250_000, x % 100),
+        ),
+        ("currency".to_owned(), "USD".to_owned()),
+        (
+            "value_date".to_owned(),
+            collected_at.format("%Y-%m-%d").to_string(),
+        ),
+        ("uti".to_owned(), format!("UTI{n:016}")),
+        (
+            "uetr".to_owned(),
+            format!("{:016x}{:016x}", mix(n ^ 6), mix(n ^ 7)),
+        ),
+        ("sender_bic".to_owned(), "DEMOUS33XXX".to_owned()),
+        ("receiver_bic".to_owned(), "SAMPGB2LXXX".to_owned()),
+        (
+            "remittance".to_owned(),
+            format!(
+                "INVOICE {} PAYMENT FOR GOODS AND SERVICES RENDERED PER CONTRACT {}",
+                mix(n ^ 8) % 100_000,
+                n % 977
+            ),
+        ),
+        (
+            "transmittor_address".to_owned(),
+            format!(
+                "{} MAIN STREET, SPRINGFIELD, IL 627{:02}",
+                1 + x % 9999,
+                x % 100
+            ),
+        ),
+        (
+            "recipient_address".to_owned(),
+            format!(
+                "{} HIGH STREET, LONDON EC{}A 1BB",
+                1 + (x >> 9) % 999,
+                1 + x % 4
+            ),
+        ),
+    ]);
+    RecordContents {
+        system: SystemId::new("fincen-cbetf").unwrap_or_else(|_| unreachable!("a valid literal")),
+        category: "transmittal".into(),
+        collected_at,
+        source: BTreeMap::from([
+            (
+                "report_id".to_owned(),
+                format!("R-{}-{:05}", year, n / 40_000),
+            ),
+            ("institution".to_owned(), "FIRST EXAMPLE BANK NA".to_owned()),
+        ]),
+        subjects: vec![transmittor, recipient],
+        fields,
+    }
+}
+
+/// CPU time (user and system) of this process so far. Linux reports it in /proc in units of
+/// USER_HZ, which the kernel ABI fixes at 100 per second.
+fn cpu_time() -> Duration {
+    let ticks = fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|stat| {
+            // Fields after the command name (which is in parentheses and may hold spaces).
+            let rest = stat.rsplit_once(')')?.1.to_owned();
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            let user: u64 = fields.get(11)?.parse().ok()?;
+            let system: u64 = fields.get(12)?.parse().ok()?;
+            Some(user + system)
+        })
+        .unwrap_or(0);
+    Duration::from_millis(ticks * 10)
+}
+
+fn percentile(sorted: &[Duration], fraction: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((sorted.len() as f64 * fraction).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted.get(rank).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+}
+
+fn batches(config: &BenchConfig) -> impl Iterator<Item = Vec<RecordContents>> + '_ {
+    let batch = config.batch_size as u64;
+    (0..config.records.div_ceil(batch)).map(move |batch_idx| {
+        let start = batch_idx * batch;
+        let end = (start + batch).min(config.records);
+        (start..end)
+            .map(|n| record(n, config.years, config.now))
+            .collect()
+    })
+}
+
+/// Runs the benchmark in `config.dir`, which must not exist; removes it afterwards.
+pub fn run(config: &BenchConfig, progress: &dyn Fn(&str)) -> Result<BenchReport, String> {
+    if config.dir.exists() {
+        return Err(format!(
+            "`{}` already exists; the benchmark needs a new directory",
+            config.dir.display()
+        ));
+    }
+    fs::create_dir_all(&config.dir)
+        .map_err(|err| format!("creating `{}`: {err}", config.dir.display()))?;
+    let outcome = measure(config, progress);
+    let _ = fs::remove_dir_all(&config.dir);
+    outcome
+}
+
+fn measure(config: &BenchConfig, progress: &dyn Fn(&str)) -> Result<BenchReport, String> {
+    let dir = &config.dir;
+    let sample = record(0, config.years, config.now);
+    let mut report = BenchReport {
+        records: config.records,
+        index_periods: config.years,
+        plaintext_bytes_per_record: vault::bench::encoded_len(&sample),
+        ..BenchReport::default()
+    };
+    report.index_entries_per_record = vault::bench::index_entry_count(&sample);
+
+    progress("ingesting into the vault");
+    let vault = Vault::create(
+        &dir.join("vault"),
+        &dir.join("root.key"),
+        &dir.join("key-tables"),
+    )
+    .map_err(|err| err.to_string())?;
+    let mut ids: Vec<RecordId> = Vec::with_capacity(config.records as usize);
+    let mut spent = Duration::ZERO;
+    let cpu_before = cpu_time();
+    for batch in batches(config) {
+        let started = Instant::now();
+        ids.extend(
+            vault
+                .ingest(&batch, config.now)
+                .map_err(|err| err.to_string())?,
+        );
+        spent += started.elapsed();
+    }
+    let cpu = cpu_time().saturating_sub(cpu_before);
+    report.ingest_records_per_s = config.records as f64 / spent.as_secs_f64();
+    report.ingest_cpu_us_per_record = cpu.as_secs_f64() * 1e6 / config.records.max(1) as f64;
+
+    progress("timing lookups");
+    let system = SystemId::new("fincen-cbetf").map_err(|err| err.to_string())?;
+    let mut latencies = Vec::with_capacity(config.lookups);
+    for lookup_idx in 0..config.lookups as u64 {
+        let n = mix(lookup_idx ^ 0xbeef) % config.records.max(1);
+        let key = SearchKey::Identifier(Identifier::new(IdentifierKind::Ssn, ssn_of(n)));
+        let started = Instant::now();
+        let found = vault.lookup(&system, &key).map_err(|err| err.to_string())?;
+        latencies.push(started.elapsed());
+        let expected = ids.get(n as usize).ok_or("lookup sample out of range")?;
+        if !found.contains(expected) {
+            return Err(format!(
+                "lookup {lookup_idx} did not find record {n}: the index is wrong"
+            ));
+        }
+    }
+    latencies.sort();
+    report.lookup_ms = [
+        percentile(&latencies, 0.50),
+        percentile(&latencies, 0.95),
+        percentile(&latencies, 0.99),
+        percentile(&latencies, 1.0),
+    ];
+    drop(vault);
+
+    if config.rocksdb_baselines {
+        progress("baseline: plain RocksDB, record and index");
+        report.rocksdb_records_per_s = Some(baseline(
+            config,
+            &dir.join("plain"),
+            BaselineWrites::RecordAndIndex,
+        )?);
+        progress("baseline: plain RocksDB, record only");
+        report.rocksdb_record_only_per_s = Some(baseline(
+            config,
+            &dir.join("plain-record-only"),
+            BaselineWrites::RecordOnly,
+        )?);
+    }
+    Ok(report)
+}
+
+fn baseline(config: &BenchConfig, dir: &Path, writes: BaselineWrites) -> Result<f64, String> {
+    let mut plain = PlainBaseline::create(dir, writes).map_err(|err| err.to_string())?;
+    let mut spent = Duration::ZERO;
+    for batch in batches(config) {
+        let started = Instant::now();
+        plain.write(&batch).map_err(|err| err.to_string())?;
+        spent += started.elapsed();
+    }
+    Ok(config.records as f64 / spent.as_secs_f64())
+}
+
+impl BenchReport {
+    /// The vault's ingest rate over the plain-RocksDB baseline with the same writes.
+    pub fn ratio_to_rocksdb(&self) -> Option<f64> {
+        self.rocksdb_records_per_s
+            .map(|plain| self.ingest_records_per_s / plain)
+    }
+
+    /// The vault's ingest rate over plain RocksDB writing the record alone.
+    pub fn ratio_to_record_only(&self) -> Option<f64> {
+        self.rocksdb_record_only_per_s
+            .map(|plain| self.ingest_records_per_s / plain)
+    }
+
+    /// Every figure as one line of JSON.
+    pub fn json(&self) -> String {
+        let optional = |value: Option<f64>| value.map_or("null".to_owned(), |v| format!("{v:.4}"));
+        format!(
+            concat!(
+                "{{\"records\":{},\"ingest_records_per_s\":{:.1},\"ingest_cpu_us_per_record\":{:.2},",
+                "\"rocksdb_records_per_s\":{},\"rocksdb_record_only_per_s\":{},",
+                "\"ingest_ratio_to_rocksdb\":{},\"ingest_ratio_to_rocksdb_record_only\":{},",
+                "\"lookup_p50_ms\":{:.4},\"lookup_p95_ms\":{:.4},\"lookup_p99_ms\":{:.4},\"lookup_max_ms\":{:.4},",
+                "\"index_periods\":{},\"index_entries_per_record\":{},\"plaintext_bytes_per_record\":{}}}"
+            ),
+            self.records,
+            self.ingest_records_per_s,
+            self.ingest_cpu_us_per_record,
+            optional(self.rocksdb_records_per_s),
+            optional(self.rocksdb_record_only_per_s),
+            optional(self.ratio_to_rocksdb()),
+            optional(self.ratio_to_record_only()),
+            self.lookup_ms[0],
+            self.lookup_ms[1],
+            self.lookup_ms[2],
+            self.lookup_ms[3],
+            self.index_periods,
+            self.index_entries_per_record,
+            self.plaintext_bytes_per_record,
+        )
+    }
+}

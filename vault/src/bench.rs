@@ -1,0 +1,80 @@
+//! The benchmark's door (feature `bench`): baselines that make the same logical writes as
+//! `Vault::ingest` (a record, one index entry per name and identifier, the same batching and
+//! syncing) to plain RocksDB, without encryption or HMAC, so `recvault bench` can report what
+//! security costs. Nothing here is reachable from the served vault.
+
+use std::path::Path;
+
+use crate::codec::encode_contents;
+use crate::error::Result;
+use crate::index::index_forms;
+use crate::record::{RecordContents, RecordId};
+use crate::store::{Column, Durability, RocksStore, Store, WriteBatch};
+
+/// What a baseline writes per record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BaselineWrites {
+    /// The record and its index entries, in the clear (baseline 1).
+    RecordAndIndex,
+    /// The record alone, in the clear: the physical limit (baseline 0).
+    RecordOnly,
+}
+
+/// A plain RocksDB database written the way the vault writes, minus the cryptography.
+#[derive(Debug)]
+pub struct PlainBaseline {
+    store: RocksStore,
+    writes: BaselineWrites,
+    next_seq: u32,
+}
+
+impl PlainBaseline {
+    /// Creates the baseline's database in the new directory `dir`.
+    pub fn create(dir: &Path, writes: BaselineWrites) -> Result<Self> {
+        Ok(PlainBaseline {
+            store: RocksStore::create(dir)?,
+            writes,
+            next_seq: 0,
+        })
+    }
+
+    /// Writes `records` in one synced batch: each record's encoded contents under an id of
+    /// the vault's layout, and (for [`BaselineWrites::RecordAndIndex`]) one entry per name and
+    /// identifier keyed by the plaintext normalized form, laid out as the vault's tokens are.
+    pub fn write(&mut self, records: &[RecordContents]) -> Result<()> {
+        let mut batch = WriteBatch::new();
+        for record in records {
+            let id = RecordId::new(1, record.collected_at.timestamp_millis(), 1, self.next_seq);
+            self.next_seq = self.next_seq.wrapping_add(1);
+            batch.put(
+                Column::Records,
+                id.as_bytes().to_vec(),
+                encode_contents(record).to_vec(),
+            );
+            if self.writes == BaselineWrites::RecordAndIndex {
+                let year = crate::index::index_year(record.collected_at)?;
+                for (kind, form) in index_forms(record) {
+                    let key = [
+                        &crate::index::period_prefix(1, year)[..],
+                        &[kind],
+                        form.as_bytes(),
+                        id.as_bytes(),
+                    ]
+                    .concat();
+                    batch.put(Column::Index, key, Vec::new());
+                }
+            }
+        }
+        self.store.write(batch, Durability::Synced)
+    }
+}
+
+/// Bytes of a record's encoded contents (its plaintext size as stored, before sealing).
+pub fn encoded_len(record: &RecordContents) -> usize {
+    encode_contents(record).len()
+}
+
+/// Index entries the vault writes for a record (its distinct names and identifiers).
+pub fn index_entry_count(record: &RecordContents) -> usize {
+    index_forms(record).len()
+}
