@@ -288,6 +288,7 @@ fn measure(config: &BenchConfig, progress: &dyn Fn(&str)) -> Result<BenchReport,
     };
     report.index_entries_per_record = vault::bench::index_entry_count(&sample);
 
+    let access = vault::Access::offline("bench", "benchmark");
     progress("ingesting into the vault");
     let vault = Vault::create(
         &dir.join("vault"),
@@ -302,7 +303,7 @@ fn measure(config: &BenchConfig, progress: &dyn Fn(&str)) -> Result<BenchReport,
         let started = Instant::now();
         ids.extend(
             vault
-                .ingest(&batch, config.now)
+                .ingest(&access, &batch, config.now)
                 .map_err(|err| err.to_string())?,
         );
         spent += started.elapsed();
@@ -318,7 +319,9 @@ fn measure(config: &BenchConfig, progress: &dyn Fn(&str)) -> Result<BenchReport,
         let n = mix(lookup_idx ^ 0xbeef) % config.records.max(1);
         let key = SearchKey::Identifier(Identifier::new(IdentifierKind::Ssn, ssn_of(n)));
         let started = Instant::now();
-        let found = vault.lookup(&system, &key).map_err(|err| err.to_string())?;
+        let found = vault
+            .lookup(&access, &system, &key, config.now)
+            .map_err(|err| err.to_string())?;
         latencies.push(started.elapsed());
         let expected = ids.get(n as usize).ok_or("lookup sample out of range")?;
         if !found.contains(expected) {

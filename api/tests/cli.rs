@@ -547,3 +547,104 @@ fn bench_runs_and_ends_with_one_line_of_json() {
         refused.stderr
     );
 }
+
+#[test]
+fn audit_anchor_verify_and_search_from_the_command_line() {
+    let dir = workspace();
+    let created = recvault(&[&["init"][..], &VAULT].concat(), dir.path());
+    let public_key = created
+        .stdout
+        .split("public key ")
+        .nth(1)
+        .and_then(|rest| rest.split(':').next())
+        .unwrap()
+        .to_owned();
+    assert_eq!(public_key.len(), 64, "{}", created.stdout);
+    fs::write(
+        dir.path().join("one.jsonl"),
+        good_line("ALICE EXAMPLE", "123456789"),
+    )
+    .unwrap();
+    assert_eq!(
+        recvault(&[&["ingest", "one.jsonl"][..], &VAULT].concat(), dir.path()).code,
+        0
+    );
+
+    let anchor = recvault(
+        &[&["audit", "anchor", "--to", "anchor.txt"][..], &VAULT].concat(),
+        dir.path(),
+    );
+    assert_eq!(anchor.code, 0, "{}", anchor.stderr);
+    assert!(fs::read_to_string(dir.path().join("anchor.txt"))
+        .unwrap()
+        .contains(&public_key));
+
+    let verify = recvault(
+        &[
+            "audit",
+            "verify",
+            "--data",
+            "data",
+            "--public-key",
+            &public_key,
+            "--anchor",
+            "anchor.txt",
+        ],
+        dir.path(),
+    );
+    assert_eq!(verify.code, 0, "{}{}", verify.stdout, verify.stderr);
+    assert!(
+        verify.stdout.starts_with("the access log verifies: "),
+        "{}",
+        verify.stdout
+    );
+    assert!(
+        verify.stdout.contains("anchored entry"),
+        "{}",
+        verify.stdout
+    );
+    let stranger = "ab".repeat(32);
+    let refused = recvault(
+        &[
+            "audit",
+            "verify",
+            "--data",
+            "data",
+            "--public-key",
+            &stranger,
+        ],
+        dir.path(),
+    );
+    assert_eq!(refused.code, 3, "{}", refused.stderr);
+    assert!(
+        refused.stdout.contains("is not signed by the pinned key"),
+        "{}",
+        refused.stdout
+    );
+
+    let search = recvault(
+        &[
+            &["audit", "search", "--action", "ingest", "--json"][..],
+            &VAULT,
+        ]
+        .concat(),
+        dir.path(),
+    );
+    assert_eq!(search.code, 0, "{}", search.stderr);
+    let lines: Vec<&str> = search.stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{}", search.stdout);
+    let entry: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(entry["action"], "ingest");
+    assert_eq!(entry["purpose"], "intake");
+    assert_eq!(entry["record_ids"].as_array().unwrap().len(), 1);
+    assert!(!search.stdout.contains("ALICE") && !search.stdout.contains("123456789"));
+    let searches = recvault(
+        &[&["audit", "search", "--action", "audit.search"][..], &VAULT].concat(),
+        dir.path(),
+    );
+    assert!(
+        searches.stdout.ends_with("1 entries\n"),
+        "the first search was logged: {}",
+        searches.stdout
+    );
+}

@@ -6,6 +6,11 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, TimeZone, Utc};
 use vault::{Identifier, IdentifierKind, RecordContents, Subject, SystemId, Vault};
 
+/// The access context of every test's operations (an offline operator).
+pub fn access() -> vault::Access {
+    vault::Access::offline("tester", "testing")
+}
+
 /// The fixed "now" of every test.
 pub fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0)

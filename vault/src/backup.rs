@@ -18,6 +18,7 @@ use crate::cohort::{CohortInfo, META_COHORT};
 use crate::crypto::sha256;
 use crate::error::{Error, Result};
 use crate::keys::{check_outside, write_private_file, FileKeyBackend, KeyBackend, META_ROOT_EPOCH};
+use crate::log::{Access, Draft};
 use crate::store::{Column, Durability, RocksStore, Store, WriteBatch};
 use crate::vault::{poisoned, Vault};
 
@@ -30,8 +31,9 @@ const META_MOVED: &[u8] = b"moved/";
 const META_PURGE_PENDING: &[u8] = b"purge-pending/";
 
 /// The metadata that describes keys and where records live: a key table carries all of it.
-const KEY_META_PREFIXES: [&[u8]; 13] = [
+const KEY_META_PREFIXES: [&[u8]; 14] = [
     b"root-epoch",
+    b"log-public-key",
     b"key-check",
     b"cohort/",
     b"cohort-period/",
@@ -154,9 +156,19 @@ impl Vault {
 
     /// Takes a backup: a checkpoint of the encrypted store into the new directory `to`, and
     /// the key table exported beside the vault's others. No root-key bytes go anywhere.
-    pub fn backup(&self, to: &Path) -> Result<BackupReport> {
+    pub fn backup(
+        &self,
+        access: &Access,
+        to: &Path,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<BackupReport> {
+        access.validate()?;
         // Writers may go on; key changes wait, so checkpoint and key table share an epoch.
         let _no_key_changes = self.lifecycle.read().map_err(|_| poisoned("lifecycle"))?;
+        // Logged first, so the backup holds its own entry.
+        let mut draft = Draft::new(access, "backup", now.timestamp_millis());
+        draft.outcome = format!("checkpoint to `{}`", to.display());
+        self.log.commit(draft, WriteBatch::new())?;
         self.store.checkpoint(to)?;
         let key_table = self.export_key_table()?;
         Ok(BackupReport {
@@ -237,7 +249,7 @@ pub fn restore(
     let restored = copy_checkpoint(backup, data_dir).and_then(|records_in_backup| {
         rewrite_keys(data_dir, &table)?;
         let vault = Vault::open(data_dir, key_store)?;
-        let verified = vault.verify()?;
+        let verified = vault.verify_unlogged()?;
         if let Some((id, reason)) = verified.unreadable.first() {
             return Err(Error::Invalid(format!(
                 "restored record `{id}` does not open ({reason}): is the key table the current one?"

@@ -66,6 +66,10 @@ pub enum Error {
     /// The key store opened, but its root key is not the one this vault was created with.
     #[error("the key store does not belong to this vault (key check failed)")]
     WrongKeyStore,
+    /// The access log could not make the operation's entry durable, so the operation was
+    /// refused: no plaintext was returned and no change was stored.
+    #[error("the access log cannot be written ({0}); the operation was refused")]
+    LogUnavailable(String),
     /// The operating system's random number generator failed.
     #[error("random number generator failed")]
     Random,

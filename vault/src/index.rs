@@ -12,6 +12,7 @@ use chrono::{DateTime, Datelike, Utc};
 use crate::cohort::{month_bucket, CohortInfo, CohortKind};
 use crate::crypto::MacKey;
 use crate::error::{Error, Result};
+use crate::log::{Access, Draft};
 use crate::normalize;
 use crate::record::{Identifier, RecordContents, RecordId, SystemId};
 use crate::store::Column;
@@ -61,6 +62,9 @@ pub fn index_kind_name(tag: u8) -> &'static str {
     }
     crate::record::IdentifierKind::from_tag(tag).map_or("unknown", |kind| kind.name())
 }
+
+/// A token a query probed, with its index year (what the access log records of a lookup).
+pub(crate) type QueryToken = (u16, [u8; TOKEN_LEN]);
 
 /// The first bytes of every entry of one system's index period.
 pub(crate) fn period_prefix(system: u16, year: u16) -> Vec<u8> {
@@ -187,13 +191,27 @@ impl Vault {
 
     /// The ids of the records of `system` indexed under `key`, in id order. Probes every live
     /// index period of the system (one seek each), and leaves out records destroyed since.
-    pub fn lookup(&self, system: &SystemId, key: &SearchKey) -> Result<Vec<RecordId>> {
+    /// The query is logged with the blind-index tokens it probed, never the identifier.
+    pub fn lookup(
+        &self,
+        access: &Access,
+        system: &SystemId,
+        key: &SearchKey,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<RecordId>> {
+        access.validate()?;
+        let (hits, tokens) = self.index_hits(&*self.store, system, key)?;
         let mut ids = Vec::new();
-        for id in self.index_hits(&*self.store, system, key)? {
+        for id in hits {
             if self.may_still_exist(&id)? {
                 ids.push(id);
             }
         }
+        let mut draft = Draft::new(access, "lookup", now.timestamp_millis());
+        draft.system = system.to_string();
+        draft.tokens = tokens;
+        draft.outcome = format!("{} records found", ids.len());
+        self.log.commit(draft, crate::store::WriteBatch::new())?;
         Ok(ids)
     }
 
@@ -205,9 +223,9 @@ impl Vault {
         store: &dyn crate::store::Store,
         system: &SystemId,
         key: &SearchKey,
-    ) -> Result<Vec<RecordId>> {
+    ) -> Result<(Vec<RecordId>, Vec<QueryToken>)> {
         let Some(system_no) = self.system_number(system)? else {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), Vec::new()));
         };
         let (kind, form) = key.kind_and_form();
         let periods: Vec<(u16, CohortInfo)> = {
@@ -225,13 +243,16 @@ impl Vault {
                 .collect()
         };
         let mut ids = Vec::new();
+        let mut tokens = Vec::new();
         for (year, info) in periods {
             let mac = self
                 .keys
                 .read()
                 .map_err(|_| poisoned("key ring"))?
                 .index_mac(info.id, info.key_version)?;
-            let prefix = token_prefix(system_no, year, kind, &token(&mac, &form));
+            let query_token = token(&mac, &form);
+            tokens.push((year, query_token));
+            let prefix = token_prefix(system_no, year, kind, &query_token);
             let end = [&prefix[..], &[0xff; 17]].concat();
             for (entry, _) in store.scan(Column::Index, &prefix, Some(&end), usize::MAX)? {
                 if let Some(id_bytes) = entry
@@ -244,7 +265,7 @@ impl Vault {
         }
         ids.sort();
         ids.dedup();
-        Ok(ids)
+        Ok((ids, tokens))
     }
 
     /// Index entries outlive their records until the index period ends: an id whose period

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use zeroize::Zeroizing;
 
-use crate::crypto::{AeadKey, Envelope, KeyMaterial, MacKey, KEY_LEN};
+use crate::crypto::{AeadKey, Envelope, KeyMaterial, MacKey, SigningKey, KEY_LEN};
 use crate::error::{Error, Result};
 use crate::store::{Column, Store, WriteBatch};
 
@@ -390,6 +390,15 @@ pub(crate) fn write_private_file(path: &Path, contents: &[u8], replace: bool) ->
 /// HKDF context for segment keys that wrap data keys.
 const DATA_KEY_WRAP_CONTEXT: &[u8] = b"recvault/data-key-wrap/v1";
 
+/// The `keys` entry of the access log's wrapped signing seed.
+const SIGNING_KEY_ID: &[u8] = b"log-signing";
+/// Metadata key of the access log's public key.
+pub(crate) const META_LOG_PUBLIC_KEY: &[u8] = b"log-public-key";
+
+fn signing_key_aad(epoch: u32) -> Vec<u8> {
+    [&b"recvault/log-signing/v1"[..], &epoch.to_be_bytes()].concat()
+}
+
 /// HKDF context for the HMAC keys of blind-index tokens.
 pub(crate) const INDEX_TOKEN_CONTEXT: &[u8] = b"recvault/index-token/v1";
 
@@ -451,6 +460,10 @@ fn read_u32(bytes: &[u8], what: &'static str) -> Result<u32> {
 /// The current root key and the unwrapped cohort keys, with the segment keys derived from them.
 pub(crate) struct KeyRing {
     root: RootKey,
+    /// The seed of the access log's Ed25519 signing key: wrapped under the root like the
+    /// cohort keys, never used to encrypt anything.
+    signing_seed: KeyMaterial,
+    signing: Arc<SigningKey>,
     cohorts: HashMap<(u32, u32), KeyMaterial>,
     segment_keys: RwLock<HashMap<(u32, u32, u32), Arc<AeadKey>>>,
     index_macs: RwLock<HashMap<(u32, u32), Arc<MacKey>>>,
@@ -472,6 +485,26 @@ impl KeyRing {
     pub(crate) fn create(root: &RootKey, batch: &mut WriteBatch) {
         batch.put(Column::Meta, META_ROOT_EPOCH, root.epoch.to_be_bytes());
         batch.put(Column::Meta, META_KEY_CHECK, key_check(root));
+    }
+
+    /// Generates the access log's signing key into `batch`: its seed wrapped under the root,
+    /// its public key in metadata (verifiers should pin their own copy, not trust this one).
+    pub(crate) fn create_signing_key(root: &RootKey, batch: &mut WriteBatch) -> Result<()> {
+        let seed = KeyMaterial::generate()?;
+        let public_key = SigningKey::from_seed(&seed)?.public_key();
+        let wrapped = AeadKey::direct(&root.key).wrap_key(&signing_key_aad(root.epoch), &seed)?;
+        batch.put(
+            Column::Keys,
+            SIGNING_KEY_ID,
+            [&root.epoch.to_be_bytes()[..], &wrapped].concat(),
+        );
+        batch.put(Column::Meta, META_LOG_PUBLIC_KEY, public_key);
+        Ok(())
+    }
+
+    /// The access log's signing key.
+    pub(crate) fn signing_key(&self) -> Arc<SigningKey> {
+        Arc::clone(&self.signing)
     }
 
     /// Finds the root key of the vault's epoch in the backend, checks it, unwraps every
@@ -528,8 +561,24 @@ impl KeyRing {
             )?;
             cohorts.insert((cohort, version), cohort_key);
         }
+        let signing_seed = {
+            let value = store
+                .get(Column::Keys, SIGNING_KEY_ID)?
+                .ok_or_else(|| Error::corrupt("key ring", "log signing key missing"))?;
+            let (wrapped_epoch, envelope) = value.split_at(value.len().min(4));
+            if wrapped_epoch != epoch.to_be_bytes() {
+                return Err(Error::corrupt(
+                    "log signing key",
+                    "wrapped under another epoch",
+                ));
+            }
+            root_aead.unwrap_key(&signing_key_aad(epoch), &Envelope::parse(envelope)?)?
+        };
+        let signing = Arc::new(SigningKey::from_seed(&signing_seed)?);
         Ok(KeyRing {
             root,
+            signing_seed,
+            signing,
             cohorts,
             segment_keys: RwLock::new(HashMap::new()),
             index_macs: RwLock::new(HashMap::new()),
@@ -586,6 +635,12 @@ impl KeyRing {
             let value = [&new_root.epoch.to_be_bytes()[..], &wrapped].concat();
             batch.put(Column::Keys, cohort_key_id(*cohort, *version), value);
         }
+        let wrapped = new_aead.wrap_key(&signing_key_aad(new_root.epoch), &self.signing_seed)?;
+        batch.put(
+            Column::Keys,
+            SIGNING_KEY_ID,
+            [&new_root.epoch.to_be_bytes()[..], &wrapped].concat(),
+        );
         KeyRing::create(new_root, batch);
         Ok(())
     }

@@ -12,6 +12,8 @@
 //! - `backup`: checkpoints, the key table exported after every key change, and restore.
 //! - `normalize`: the documented normalization of identifiers and names for search.
 //! - `index`: blind indexes: HMAC tokens per index period, written with each record; `lookup`.
+//! - `audit`: verifying the access log against a pinned key and anchors; audit search.
+//! - `log`: the access log: entries, the hash chain, signed checkpoints, the group-commit writer.
 //! - `lifecycle`: holds, cohort destruction, root-key rotation: the operations that change keys.
 //! - `sealed`: the stored layout of a record (wrapped data key plus sealed contents).
 //! - `store`: the `Store` trait, `RocksStore` (the only module naming RocksDB), `MemStore`.
@@ -23,6 +25,7 @@
 //! Byte layouts are in `docs/storage-format.md`; the map of the workspace in
 //! `docs/ARCHITECTURE.md`.
 
+pub mod audit;
 mod backup;
 mod codec;
 mod cohort;
@@ -31,6 +34,7 @@ mod error;
 mod index;
 mod keys;
 mod lifecycle;
+mod log;
 pub mod normalize;
 mod record;
 mod sealed;
@@ -49,8 +53,14 @@ pub use crate::error::{Error, Result};
 pub use crate::index::{index_kind_name, SearchKey, INDEX_LAYOUT_VERSION};
 pub use crate::keys::{FileKeyBackend, KeyBackend, MemKeyBackend, RootKey};
 pub use crate::lifecycle::{Destruction, KeyStatus};
+pub use crate::log::{
+    decode_entry, entry_hash, Access, Checkpoint, CheckpointPolicy, Decision, LogEntry,
+    DEFAULT_LOG_TIMEOUT, LOG_ENTRY_VERSION,
+};
 pub use crate::record::{
     display_token, Identifier, IdentifierKind, Record, RecordContents, RecordId, Subject, SystemId,
     MAX_FIELDS, MAX_SUBJECTS, MAX_VALUE_BYTES,
 };
-pub use crate::vault::{PartitionStatus, Vault, VaultStatus, VerifyReport, VAULT_FORMAT_VERSION};
+pub use crate::vault::{
+    PartitionStatus, Vault, VaultOptions, VaultStatus, VerifyReport, VAULT_FORMAT_VERSION,
+};

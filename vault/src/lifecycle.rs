@@ -12,6 +12,7 @@ use crate::cohort::{
 use crate::crypto::Envelope;
 use crate::error::{Error, Result};
 use crate::keys::{cohort_key_range, root_key_of};
+use crate::log::{Access, Draft};
 use crate::record::RecordId;
 use crate::sealed::{data_key_aad, SealedRecord};
 use crate::store::{Column, Durability, WriteBatch};
@@ -155,7 +156,9 @@ impl Vault {
             ),
         }
         batch.put(Column::Meta, META_COHORT_NEXT, next.to_be_bytes());
-        self.store.write(batch, Durability::Synced)?;
+        let mut draft = Draft::new(&Access::automatic(), "key.create", now.timestamp_millis());
+        draft.cohorts = vec![id];
+        self.log.commit(draft, batch)?;
         keys.insert(id, 1, key);
         cohorts.index(&info);
         cohorts.info.insert(id, info.clone());
@@ -166,7 +169,14 @@ impl Vault {
     /// keys (their contents are not re-encrypted), so destroying their period cohort spares
     /// them. Returns how many records moved (records already under this hold stay). All or
     /// nothing: an unknown id refuses the whole request.
-    pub fn place_hold(&self, reference: &str, ids: &[RecordId], now: DateTime<Utc>) -> Result<u64> {
+    pub fn place_hold(
+        &self,
+        access: &Access,
+        reference: &str,
+        ids: &[RecordId],
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
+        access.validate()?;
         check_hold_reference(reference)?;
         let _exclusive = self.lifecycle.write().map_err(|_| poisoned("lifecycle"))?;
         let hold = match self.hold_cohort(reference)? {
@@ -222,7 +232,11 @@ impl Vault {
             moved += 1;
         }
         drop(keys);
-        self.store.write(batch, Durability::Synced)?;
+        let mut draft = Draft::new(access, "hold.place", now.timestamp_millis());
+        draft.record_ids = ids.to_vec();
+        draft.cohorts = vec![hold.id];
+        draft.outcome = format!("moved {moved} records to hold `{reference}`");
+        self.log.commit(draft, batch)?;
         self.export_key_table()?;
         Ok(moved)
     }
@@ -244,7 +258,13 @@ impl Vault {
     /// the backend), then range-deletes its records, sparing those moved to another cohort.
     /// After it returns, no copy of the data taken before can be decrypted with the key
     /// material that remains.
-    pub fn destroy_cohort(&self, cohort: u32, now: DateTime<Utc>) -> Result<Destruction> {
+    pub fn destroy_cohort(
+        &self,
+        access: &Access,
+        cohort: u32,
+        now: DateTime<Utc>,
+    ) -> Result<Destruction> {
+        access.validate()?;
         let _exclusive = self.lifecycle.write().map_err(|_| poisoned("lifecycle"))?;
         let info = self
             .cohorts
@@ -291,7 +311,10 @@ impl Vault {
             );
         }
         let dropped: Vec<u32> = doomed.iter().map(|cohort_info| cohort_info.id).collect();
-        let new_epoch = self.change_epoch(&dropped, batch)?;
+        let mut draft = Draft::new(access, "cohort.destroy", now.timestamp_millis());
+        draft.cohorts = dropped.clone();
+        draft.outcome = format!("{survivors} survivors in holds");
+        let new_epoch = self.change_epoch(&dropped, batch, draft)?;
         {
             let mut cohorts = self
                 .cohorts
@@ -373,9 +396,11 @@ impl Vault {
 
     /// Rotates the root key without destroying anything: a new epoch re-wraps every live
     /// cohort key and the previous root key is destroyed. Returns the new epoch.
-    pub fn rotate_root_key(&self) -> Result<u32> {
+    pub fn rotate_root_key(&self, access: &Access, now: DateTime<Utc>) -> Result<u32> {
+        access.validate()?;
         let _exclusive = self.lifecycle.write().map_err(|_| poisoned("lifecycle"))?;
-        self.change_epoch(&[], WriteBatch::new())
+        let draft = Draft::new(access, "key.rotate-root", now.timestamp_millis());
+        self.change_epoch(&[], WriteBatch::new(), draft)
     }
 
     /// Starts a new root epoch. The order makes every crash safe: (1) the backend stores the
@@ -384,7 +409,12 @@ impl Vault {
     /// (3) the backend destroys the old root key. A crash before (2) leaves the old epoch in
     /// force and an unused new key that the next change replaces; a crash after (2) is
     /// finished at the next open, which destroys the older root key.
-    fn change_epoch(&self, dropped: &[u32], mut batch: WriteBatch) -> Result<u32> {
+    fn change_epoch(
+        &self,
+        dropped: &[u32],
+        mut batch: WriteBatch,
+        mut draft: Draft,
+    ) -> Result<u32> {
         let mut keys = self.keys.write().map_err(|_| poisoned("key ring"))?;
         let new_epoch = keys
             .epoch()
@@ -393,7 +423,13 @@ impl Vault {
         self.backend.add_root_key(new_epoch)?;
         let new_root = root_key_of(&*self.backend, new_epoch)?;
         keys.rewrap_under(&new_root, dropped, &mut batch)?;
-        self.store.write(batch, Durability::Synced)?;
+        if draft.outcome == "ok" {
+            draft.outcome = String::new();
+        } else {
+            draft.outcome.push_str("; ");
+        }
+        draft.outcome.push_str(&format!("root epoch {new_epoch}"));
+        self.log.commit(draft, batch)?;
         keys.switch_root(new_root, dropped);
         drop(keys);
         self.backend.destroy_root_keys_before(new_epoch)?;

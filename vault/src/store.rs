@@ -158,6 +158,11 @@ impl WriteBatch {
         });
     }
 
+    /// Moves every change of `other` to the end of this batch.
+    pub fn append(&mut self, other: WriteBatch) {
+        self.ops.extend(other.ops);
+    }
+
     /// The changes, in order.
     pub fn ops(&self) -> &[Op] {
         &self.ops

@@ -126,5 +126,5 @@ pub fn probe_copy_index(
     system: &crate::record::SystemId,
     key: &crate::index::SearchKey,
 ) -> Result<Vec<crate::record::RecordId>> {
-    vault.index_hits(copy, system, key)
+    Ok(vault.index_hits(copy, system, key)?.0)
 }

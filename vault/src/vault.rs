@@ -13,6 +13,7 @@ use crate::crypto::{fill_random, AeadKey, Envelope, KeyMaterial, SEGMENT_SEAL_LI
 use crate::error::{Error, Result};
 use crate::index::{entry_keys, index_forms, index_year};
 use crate::keys::{FileKeyBackend, KeyBackend, KeyRing};
+use crate::log::{Access, CheckpointPolicy, Draft, LogWriter, DEFAULT_LOG_TIMEOUT};
 use crate::record::{Record, RecordContents, RecordId, SystemId};
 use crate::sealed::{contents_aad, data_key_aad, SealedRecord};
 use crate::store::{Column, Durability, RocksStore, Store, WriteBatch};
@@ -44,9 +45,31 @@ pub struct Vault {
     pub(crate) lifecycle: RwLock<()>,
     pub(crate) keys: RwLock<KeyRing>,
     pub(crate) cohorts: RwLock<Cohorts>,
+    /// The access log's writer: every operation's entry, and every logged change, goes
+    /// through it.
+    pub(crate) log: LogWriter,
     /// Taken on the first write, so read-only opens consume no session.
     session: Mutex<Option<Session>>,
     partitions: RwLock<Partitions>,
+}
+
+/// Settings of an open vault.
+#[derive(Clone, Copy, Debug)]
+pub struct VaultOptions {
+    /// How long an operation waits for its access-log entry to become durable before it is
+    /// refused.
+    pub log_timeout: std::time::Duration,
+    /// When the access log signs checkpoints.
+    pub checkpoints: CheckpointPolicy,
+}
+
+impl Default for VaultOptions {
+    fn default() -> Self {
+        VaultOptions {
+            log_timeout: DEFAULT_LOG_TIMEOUT,
+            checkpoints: CheckpointPolicy::default(),
+        }
+    }
 }
 
 /// What [`Vault::status`] reports.
@@ -62,6 +85,10 @@ pub struct VaultStatus {
     pub partitions: Vec<PartitionStatus>,
     /// Each system with records, by its number (the index is laid out by system number).
     pub systems: Vec<(u16, SystemId)>,
+    /// The access log's last sequence number.
+    pub log_entries: u64,
+    /// Operations refused since the vault opened because the access log could not be written.
+    pub log_failures: u64,
 }
 
 /// What [`Vault::verify`] found.
@@ -173,12 +200,22 @@ impl Vault {
         let mut batch = WriteBatch::new();
         batch.put(Column::Meta, META_FORMAT, [VAULT_FORMAT_VERSION]);
         KeyRing::create(&root, &mut batch);
+        KeyRing::create_signing_key(&root, &mut batch)?;
         store.write(batch, Durability::Synced)?;
         Self::open_with(store, backend)
     }
 
     /// Opens the vault held in `store`, keyed by `backend`.
     pub fn open_with(store: Arc<dyn Store>, backend: Arc<dyn KeyBackend>) -> Result<Vault> {
+        Self::open_with_options(store, backend, VaultOptions::default())
+    }
+
+    /// Opens the vault held in `store`, keyed by `backend`, with non-default options.
+    pub fn open_with_options(
+        store: Arc<dyn Store>,
+        backend: Arc<dyn KeyBackend>,
+        options: VaultOptions,
+    ) -> Result<Vault> {
         match store.get(Column::Meta, META_FORMAT)?.as_deref() {
             Some([VAULT_FORMAT_VERSION]) => {}
             Some([version]) => {
@@ -192,7 +229,14 @@ impl Vault {
         let keys = KeyRing::open(&*backend, &*store)?;
         let cohorts = Cohorts::load(&*store)?;
         let partitions = load_partitions(&*store)?;
+        let log = LogWriter::start(
+            Arc::clone(&store),
+            keys.signing_key(),
+            options.checkpoints,
+            options.log_timeout,
+        )?;
         let vault = Vault {
+            log,
             store,
             backend,
             lifecycle: RwLock::new(()),
@@ -208,7 +252,13 @@ impl Vault {
     /// Seals `records` and stores them in one atomic batch, synced before this returns: when
     /// it returns `Ok`, every record is durable; on `Err`, none was stored. `now` bounds the
     /// dates that cannot be in the future. Returns the new ids in the order given.
-    pub fn ingest(&self, records: &[RecordContents], now: DateTime<Utc>) -> Result<Vec<RecordId>> {
+    pub fn ingest(
+        &self,
+        access: &Access,
+        records: &[RecordContents],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<RecordId>> {
+        access.validate()?;
         for (record_idx, record) in records.iter().enumerate() {
             record
                 .validate(now)
@@ -335,13 +385,60 @@ impl Vault {
                 batch.put(Column::Index, index_key, Vec::new());
             }
         }
-        self.store.write(batch, Durability::Synced)?;
+        let mut draft = Draft::new(access, "ingest", now.timestamp_millis());
+        let mut systems: Vec<&str> = records
+            .iter()
+            .map(|record| record.system.as_str())
+            .collect();
+        systems.sort_unstable();
+        systems.dedup();
+        draft.system = systems.join(",");
+        draft.outcome = format!("stored {}", planned.len());
+        draft.record_ids = planned.clone();
+        self.log.commit(draft, batch)?;
         Ok(planned)
     }
 
-    /// Opens one record. A destroyed or unknown record is [`Error::NotFound`]; a record whose
-    /// keys are gone or whose bytes were altered is [`Error::DecryptionFailed`].
-    pub fn read(&self, id: &RecordId) -> Result<Record> {
+    /// Reads one record for `access`. The access-log entry is durable before the record is
+    /// returned; if it cannot be written, the read is refused ([`Error::LogUnavailable`]) and
+    /// the decrypted record is dropped (its buffers zeroized). A destroyed or unknown record is
+    /// [`Error::NotFound`]; a record whose keys are gone or whose bytes were altered is
+    /// [`Error::DecryptionFailed`]. Both are logged too.
+    pub fn read(&self, access: &Access, id: &RecordId, now: DateTime<Utc>) -> Result<Record> {
+        access.validate()?;
+        let opened = self.open_record(id);
+        let mut draft = Draft::new(access, "read", now.timestamp_millis());
+        draft.record_ids = vec![*id];
+        draft.outcome = match &opened {
+            Ok(_) => "ok".to_owned(),
+            Err(err) => err.to_string(),
+        };
+        if let Ok(record) = &opened {
+            draft.system = record.contents.system.to_string();
+        }
+        self.log.commit(draft, WriteBatch::new())?;
+        opened
+    }
+
+    /// Logs an attempt the policy gate refused: who, what, on which system, and why. A refusal
+    /// that cannot be logged is still a refusal; the caller is told the log failed too.
+    pub fn record_denial(
+        &self,
+        access: &Access,
+        action: &str,
+        system: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut draft = Draft::new(access, action, now.timestamp_millis());
+        draft.system = system.to_owned();
+        draft.decision = crate::log::Decision::Deny;
+        draft.outcome = reason.to_owned();
+        self.log.commit(draft, WriteBatch::new()).map(drop)
+    }
+
+    /// Opens one record without logging: for the vault's own checks, never for a caller.
+    pub(crate) fn open_record(&self, id: &RecordId) -> Result<Record> {
         let value = self
             .store
             .get(Column::Records, id.as_bytes())?
@@ -396,7 +493,21 @@ impl Vault {
 
     /// Opens every record (without returning any contents) and reports those that fail:
     /// the offline check that nothing stored is damaged or half-written.
-    pub fn verify(&self) -> Result<VerifyReport> {
+    pub fn verify(&self, access: &Access, now: DateTime<Utc>) -> Result<VerifyReport> {
+        access.validate()?;
+        let report = self.verify_unlogged()?;
+        let mut draft = Draft::new(access, "verify", now.timestamp_millis());
+        draft.outcome = format!(
+            "{} records, {} unreadable",
+            report.records,
+            report.unreadable.len()
+        );
+        self.log.commit(draft, WriteBatch::new())?;
+        Ok(report)
+    }
+
+    /// [`Vault::verify`] without the log entry, for restore's check before the vault is in use.
+    pub(crate) fn verify_unlogged(&self) -> Result<VerifyReport> {
         const CHUNK: usize = 1024;
         let mut report = VerifyReport::default();
         let mut start = Vec::new();
@@ -406,7 +517,7 @@ impl Vault {
                 report.records += 1;
                 let outcome = <[u8; 16]>::try_from(key.as_slice())
                     .map_err(|_| Error::corrupt("records column", "key is not a record id"))
-                    .and_then(|bytes| self.read(&RecordId::from_bytes(bytes)).map(drop));
+                    .and_then(|bytes| self.open_record(&RecordId::from_bytes(bytes)).map(drop));
                 if let Err(err) = outcome {
                     let id = <[u8; 16]>::try_from(key.as_slice())
                         .map(|bytes| RecordId::from_bytes(bytes).to_string())
@@ -468,6 +579,8 @@ impl Vault {
             session,
             partitions,
             systems,
+            log_entries: self.log.head().seq,
+            log_failures: self.log.failures(),
         })
     }
 

@@ -30,7 +30,11 @@ pub struct RestoreArgs {
 
 pub(crate) fn backup(args: BackupArgs) -> Result<(), Failure> {
     let vault = vault::Vault::open(&args.paths.data, &args.paths.key_store)?;
-    let report = vault.backup(&args.to)?;
+    let report = vault.backup(
+        &crate::cli::operator("backup"),
+        &args.to,
+        chrono::Utc::now(),
+    )?;
     println!(
         "backed up the encrypted store to `{}` (root epoch {})",
         report.checkpoint.display(),

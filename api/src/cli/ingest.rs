@@ -170,7 +170,9 @@ fn commit(
     now: chrono::DateTime<Utc>,
     committed: &mut u64,
 ) -> Result<(), String> {
-    let ids = vault.ingest(batch, now).map_err(|err| err.to_string())?;
+    let ids = vault
+        .ingest(&crate::cli::operator("intake"), batch, now)
+        .map_err(|err| err.to_string())?;
     *committed += ids.len() as u64;
     batch.clear();
     Ok(())

@@ -22,7 +22,12 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             .unwrap_or_else(|| std::path::Path::new("."))
             .join("key-tables")
     });
-    vault::Vault::create(&paths.data, &paths.key_store, &key_table_dir)?;
+    let vault = vault::Vault::create(&paths.data, &paths.key_store, &key_table_dir)?;
+    let public_key: String = vault
+        .log_public_key()?
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     println!("created a vault in `{}`", paths.data.display());
     println!(
         "its root key (epoch 1) is in `{}`: keep that file off the data directory's backups",
@@ -32,5 +37,6 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         "its key table is exported to `{}` after every key change: back it up with the backups",
         key_table_dir.display()
     );
+    println!("its access log is signed with public key {public_key}: pin it (`recvault audit verify --public-key`)");
     Ok(())
 }

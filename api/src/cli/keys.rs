@@ -35,7 +35,8 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         Command::Status { paths } => status(&paths),
         Command::Rotate { paths } => {
             let vault = vault::Vault::open(&paths.data, &paths.key_store)?;
-            let epoch = vault.rotate_root_key()?;
+            let epoch =
+                vault.rotate_root_key(&crate::cli::operator("key-management"), Utc::now())?;
             println!(
                 "rotated the root key: epoch {epoch} is in force and epoch {} is destroyed",
                 epoch - 1

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod audit;
 mod backup;
 mod bench;
 mod ingest;
@@ -42,6 +43,8 @@ enum Command {
     Init(init::Args),
     /// Measure durable ingest and lookups on a scratch vault against plain RocksDB.
     Bench(bench::Args),
+    /// The access log: anchors off the host, verification, audit search.
+    Audit(audit::Args),
     /// Back up the encrypted store (a checkpoint) and export the current key table; no key bytes.
     Backup(backup::BackupArgs),
     /// Restore a backup into a new data directory with the current key table: what still lives
@@ -55,6 +58,16 @@ enum Command {
     Status(status::Args),
     /// Open every record (printing none) and report any that is damaged or unreadable.
     Verify(verify::Args),
+}
+
+/// The access context of an offline command: the operating-system user at this host's
+/// command line, acting as an operator for `purpose`. Every logged operation carries it.
+pub(crate) fn operator(purpose: &str) -> vault::Access {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    let user: String = user.chars().filter(|c| !c.is_control()).take(64).collect();
+    vault::Access::offline(&format!("os:{user}"), purpose)
 }
 
 /// A command's failure: the message for the operator and the exit code.
@@ -96,6 +109,7 @@ pub fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Init(args) => init::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Audit(args) => audit::run(args),
         Command::Backup(args) => backup::backup(args),
         Command::Restore(args) => backup::restore(args),
         Command::Ingest(args) => ingest::run(args),

@@ -14,6 +14,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
     let status = vault.status()?;
     println!("format version {}", status.format_version);
     println!("root key epoch {}", status.root_epoch);
+    println!("access log entries {}", status.log_entries);
     println!(
         "records {}",
         status

@@ -11,7 +11,7 @@ pub struct Args {
 
 pub(crate) fn run(args: Args) -> Result<(), Failure> {
     let vault = vault::Vault::open(&args.paths.data, &args.paths.key_store)?;
-    let report = vault.verify()?;
+    let report = vault.verify(&crate::cli::operator("verification"), chrono::Utc::now())?;
     println!(
         "verified {} records: {} readable, {} unreadable",
         report.records,

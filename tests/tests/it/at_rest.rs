@@ -95,7 +95,10 @@ fn no_identifier_or_name_is_on_disk_in_the_clear() {
         .map(|(name, ssn, account)| transmittal(name, ssn, account))
         .collect();
     for chunk in records.chunks(50) {
-        test_vault.vault.ingest(chunk, now()).unwrap();
+        test_vault
+            .vault
+            .ingest(&tests::access(), chunk, now())
+            .unwrap();
     }
 
     // Straight after ingest the records are in the write-ahead log and memtables only.
@@ -181,7 +184,11 @@ fn records_survive_reopen_and_a_copy_needs_the_key_store() {
     let test_vault = TestVault::create().unwrap();
     let id = test_vault
         .vault
-        .ingest(&[transmittal("A", "123456789", "1")], now())
+        .ingest(
+            &tests::access(),
+            &[transmittal("A", "123456789", "1")],
+            now(),
+        )
         .unwrap()[0];
     let TestVault {
         vault,
@@ -193,7 +200,11 @@ fn records_survive_reopen_and_a_copy_needs_the_key_store() {
     drop(vault);
     let reopened = vault::Vault::open(&data_dir, &key_store).unwrap();
     assert_eq!(
-        reopened.read(&id).unwrap().contents.subjects[0]
+        reopened
+            .read(&tests::access(), &id, now())
+            .unwrap()
+            .contents
+            .subjects[0]
             .name
             .as_deref(),
         Some("A")

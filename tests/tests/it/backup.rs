@@ -32,7 +32,7 @@ fn cohort_of_month(vault: &Vault, month: u32) -> u32 {
 }
 
 fn name(vault: &Vault, id: &RecordId) -> Option<String> {
-    match vault.read(id) {
+    match vault.read(&tests::access(), id, now()) {
         Ok(record) => record.contents.subjects[0].name.clone(),
         Err(Error::NotFound(_)) => None,
         Err(err) => panic!("{id}: {err}"),
@@ -52,15 +52,25 @@ fn restoring_an_old_backup_brings_back_what_lives_and_nothing_destroyed() {
     let vault = &test_vault.vault;
     let root = test_vault.root();
     let jan = vault
-        .ingest(&[in_month("JAN A", 1), in_month("JAN B", 1)], now())
+        .ingest(
+            &tests::access(),
+            &[in_month("JAN A", 1), in_month("JAN B", 1)],
+            now(),
+        )
         .unwrap();
     let feb = vault
-        .ingest(&[in_month("FEB C", 2), in_month("FEB D", 2)], now())
+        .ingest(
+            &tests::access(),
+            &[in_month("FEB C", 2), in_month("FEB D", 2)],
+            now(),
+        )
         .unwrap();
-    let mar = vault.ingest(&[in_month("MAR E", 3)], now()).unwrap();
+    let mar = vault
+        .ingest(&tests::access(), &[in_month("MAR E", 3)], now())
+        .unwrap();
 
     let backup_dir = root.join("backup-1");
-    let report = vault.backup(&backup_dir).unwrap();
+    let report = vault.backup(&tests::access(), &backup_dir, now()).unwrap();
     assert_eq!(report.epoch, 1);
     let current_table = test_vault.key_table_dir.join(KEY_TABLE_FILE);
     assert_eq!(report.key_table.as_deref(), Some(current_table.as_path()));
@@ -85,10 +95,14 @@ fn restoring_an_old_backup_brings_back_what_lives_and_nothing_destroyed() {
 
     // After the backup: January is destroyed, one February record goes on hold, April arrives.
     vault
-        .destroy_cohort(cohort_of_month(vault, 1), now())
+        .destroy_cohort(&tests::access(), cohort_of_month(vault, 1), now())
         .unwrap();
-    vault.place_hold("LIT-2026-9", &feb[1..], now()).unwrap();
-    let apr = vault.ingest(&[in_month("APR F", 4)], now()).unwrap();
+    vault
+        .place_hold(&tests::access(), "LIT-2026-9", &feb[1..], now())
+        .unwrap();
+    let apr = vault
+        .ingest(&tests::access(), &[in_month("APR F", 4)], now())
+        .unwrap();
 
     // The backup alone is now useless: its epoch's root key is gone.
     let copy_store = RocksStore::open(&backup_dir).unwrap();
@@ -138,7 +152,7 @@ fn restoring_an_old_backup_brings_back_what_lives_and_nothing_destroyed() {
 
     // The hold came back with the key table: destroying February spares the held record.
     let destruction = vault
-        .destroy_cohort(cohort_of_month(&vault, 2), now())
+        .destroy_cohort(&tests::access(), cohort_of_month(&vault, 2), now())
         .unwrap();
     assert_eq!(destruction.survivors, 1);
     assert_eq!(name(&vault, &feb[0]), None);

@@ -30,6 +30,7 @@ fn an_old_copy_decrypts_nothing_after_a_destruction() {
     let january = test_vault
         .vault
         .ingest(
+            &tests::access(),
             &[
                 in_month("JAN A", 1),
                 in_month("JAN B", 1),
@@ -40,11 +41,15 @@ fn an_old_copy_decrypts_nothing_after_a_destruction() {
         .unwrap();
     let february = test_vault
         .vault
-        .ingest(&[in_month("FEB A", 2), in_month("FEB B", 2)], now())
+        .ingest(
+            &tests::access(),
+            &[in_month("FEB A", 2), in_month("FEB B", 2)],
+            now(),
+        )
         .unwrap();
     test_vault
         .vault
-        .place_hold("LIT-2026-7", &january[2..], now())
+        .place_hold(&tests::access(), "LIT-2026-7", &january[2..], now())
         .unwrap();
     let TestVault {
         vault,
@@ -74,20 +79,36 @@ fn an_old_copy_decrypts_nothing_after_a_destruction() {
         })
         .unwrap()
         .id;
-    let destruction = vault.destroy_cohort(january_cohort, now()).unwrap();
+    let destruction = vault
+        .destroy_cohort(&tests::access(), january_cohort, now())
+        .unwrap();
     assert_eq!((destruction.survivors, destruction.new_epoch), (1, 2));
 
     // The live vault: destroyed records are gone, survivors read.
-    assert!(matches!(vault.read(&january[0]), Err(Error::NotFound(_))));
-    assert!(matches!(vault.read(&january[1]), Err(Error::NotFound(_))));
+    assert!(matches!(
+        vault.read(&tests::access(), &january[0], now()),
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(
+        vault.read(&tests::access(), &january[1], now()),
+        Err(Error::NotFound(_))
+    ));
     assert_eq!(
-        vault.read(&january[2]).unwrap().contents.subjects[0]
+        vault
+            .read(&tests::access(), &january[2], now())
+            .unwrap()
+            .contents
+            .subjects[0]
             .name
             .as_deref(),
         Some("JAN C")
     );
     assert_eq!(
-        vault.read(&february[1]).unwrap().contents.subjects[0]
+        vault
+            .read(&tests::access(), &february[1], now())
+            .unwrap()
+            .contents
+            .subjects[0]
             .name
             .as_deref(),
         Some("FEB B")
@@ -142,7 +163,7 @@ fn an_old_copy_cannot_be_probed_for_a_destroyed_person() {
     let living_person = transmittal("JANE ROE", "219-09-9999", "ACCT-2");
     test_vault
         .vault
-        .ingest(&[destroyed_person, living_person], now())
+        .ingest(&tests::access(), &[destroyed_person, living_person], now())
         .unwrap();
     let TestVault {
         vault,
@@ -185,7 +206,9 @@ fn an_old_copy_cannot_be_probed_for_a_destroyed_person() {
         })
         .unwrap()
         .id;
-    let destruction = vault.destroy_cohort(march_2024, now()).unwrap();
+    let destruction = vault
+        .destroy_cohort(&tests::access(), march_2024, now())
+        .unwrap();
     assert_eq!(
         destruction.index_keys_destroyed, 3,
         "2024's name, SSN and account keys"
@@ -197,14 +220,23 @@ fn an_old_copy_cannot_be_probed_for_a_destroyed_person() {
         name("ZEBULON QUIXOTE"),
     ] {
         assert_eq!(probe(&vault, &key), 0, "{key:?}");
-        assert!(vault.lookup(&system, &key).unwrap().is_empty());
+        assert!(vault
+            .lookup(&tests::access(), &system, &key, now())
+            .unwrap()
+            .is_empty());
     }
     assert_eq!(
         probe(&vault, &ssn("219-09-9999")),
         1,
         "a living person is still found"
     );
-    assert_eq!(vault.lookup(&system, &ssn("219099999")).unwrap().len(), 1);
+    assert_eq!(
+        vault
+            .lookup(&tests::access(), &system, &ssn("219099999"), now())
+            .unwrap()
+            .len(),
+        1
+    );
     drop(copy_store);
     drop(vault);
     drop(root);

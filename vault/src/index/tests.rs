@@ -11,6 +11,14 @@ use crate::keys::{KeyBackend, MemKeyBackend};
 use crate::record::{IdentifierKind, Subject};
 use crate::store::{MemStore, Store};
 
+fn access() -> crate::log::Access {
+    crate::log::Access::offline("tester", "testing")
+}
+
+fn now() -> DateTime<Utc> {
+    at(2026, 11)
+}
+
 fn at(year: i32, month: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(year, month, 15, 0, 0, 0).unwrap()
 }
@@ -57,9 +65,10 @@ fn ssn(value: &str) -> SearchKey {
 #[test]
 fn lookups_find_records_whatever_form_the_query_takes() {
     let vault = vault();
-    let now = at(2026, 11);
+    let now = now();
     let ids = vault
         .ingest(
+            &access(),
             &[
                 record("John Q. Public", "123-45-6789", at(2026, 1)),
                 record("JANE ROE", "987654321", at(2025, 6)),
@@ -94,11 +103,15 @@ fn lookups_find_records_whatever_form_the_query_takes() {
         ),
     ];
     for (key, expected) in cases {
-        assert_eq!(vault.lookup(&system(), &key).unwrap(), expected, "{key:?}");
+        assert_eq!(
+            vault.lookup(&access(), &system(), &key, now).unwrap(),
+            expected,
+            "{key:?}"
+        );
     }
     let other_system = SystemId::new("cbp-pnr").unwrap();
     assert!(vault
-        .lookup(&other_system, &ssn("123456789"))
+        .lookup(&access(), &other_system, &ssn("123456789"), now)
         .unwrap()
         .is_empty());
 }
@@ -108,6 +121,7 @@ fn index_entries_hold_no_identifier_in_the_clear() {
     let vault = vault();
     vault
         .ingest(
+            &access(),
             &[record("JOHN Q PUBLIC", "123-45-6789", at(2026, 1))],
             at(2026, 11),
         )
@@ -131,9 +145,10 @@ fn index_entries_hold_no_identifier_in_the_clear() {
 #[test]
 fn index_periods_end_with_their_last_cohort() {
     let vault = vault();
-    let now = at(2026, 11);
+    let now = now();
     let ids = vault
         .ingest(
+            &access(),
             &[
                 record("A", "111-11-1111", at(2024, 1)),
                 record("B", "222-22-2222", at(2024, 2)),
@@ -143,7 +158,9 @@ fn index_periods_end_with_their_last_cohort() {
             now,
         )
         .unwrap();
-    vault.place_hold("LIT-1", &ids[2..3], now).unwrap();
+    vault
+        .place_hold(&access(), "LIT-1", &ids[2..3], now)
+        .unwrap();
     let cohort_of = |month: u32| {
         let start = Utc
             .with_ymd_and_hms(2024, month, 1, 0, 0, 0)
@@ -170,19 +187,23 @@ fn index_periods_end_with_their_last_cohort() {
     };
     assert_eq!(index_keys_of_2024(&vault), 4);
 
-    let january = vault.destroy_cohort(cohort_of(1), now).unwrap();
+    let january = vault.destroy_cohort(&access(), cohort_of(1), now).unwrap();
     assert_eq!(january.index_keys_destroyed, 0, "February 2024 still lives");
     assert_eq!(
-        vault.lookup(&system(), &ssn("111111111")).unwrap(),
+        vault
+            .lookup(&access(), &system(), &ssn("111111111"), now)
+            .unwrap(),
         vec![ids[3]],
         "A is gone at once"
     );
     assert_eq!(
-        vault.lookup(&system(), &ssn("333333333")).unwrap(),
+        vault
+            .lookup(&access(), &system(), &ssn("333333333"), now)
+            .unwrap(),
         vec![ids[2]]
     );
 
-    let february = vault.destroy_cohort(cohort_of(2), now).unwrap();
+    let february = vault.destroy_cohort(&access(), cohort_of(2), now).unwrap();
     assert_eq!(
         february.index_keys_destroyed, 4,
         "the year is over and its last cohort is gone"
@@ -200,21 +221,27 @@ fn index_periods_end_with_their_last_cohort() {
         .is_empty());
     // The held record still reads, but its year's index is gone: it is found through the hold.
     assert!(vault
-        .lookup(&system(), &ssn("333333333"))
+        .lookup(&access(), &system(), &ssn("333333333"), now)
         .unwrap()
         .is_empty());
     assert_eq!(
-        vault.read(&ids[2]).unwrap().contents.subjects[0]
+        vault
+            .read(&access(), &ids[2], now)
+            .unwrap()
+            .contents
+            .subjects[0]
             .name
             .as_deref(),
         Some("C")
     );
     assert_eq!(
-        vault.lookup(&system(), &ssn("111111111")).unwrap(),
+        vault
+            .lookup(&access(), &system(), &ssn("111111111"), now)
+            .unwrap(),
         vec![ids[3]]
     );
     let late = vault
-        .ingest(&[record("E", "444-44-4444", at(2024, 3))], now)
+        .ingest(&access(), &[record("E", "444-44-4444", at(2024, 3))], now)
         .unwrap_err();
     assert!(
         late.to_string().contains("its index period has ended"),
@@ -225,9 +252,9 @@ fn index_periods_end_with_their_last_cohort() {
 #[test]
 fn a_year_that_is_not_over_keeps_its_index() {
     let vault = vault();
-    let now = at(2026, 11);
+    let now = now();
     let ids = vault
-        .ingest(&[record("A", "111-11-1111", at(2026, 2))], now)
+        .ingest(&access(), &[record("A", "111-11-1111", at(2026, 2))], now)
         .unwrap();
     let cohort = vault
         .key_status()
@@ -239,14 +266,17 @@ fn a_year_that_is_not_over_keeps_its_index() {
         .id;
     assert_eq!(
         vault
-            .destroy_cohort(cohort, now)
+            .destroy_cohort(&access(), cohort, now)
             .unwrap()
             .index_keys_destroyed,
         0
     );
     assert!(vault
-        .lookup(&system(), &ssn("111111111"))
+        .lookup(&access(), &system(), &ssn("111111111"), now)
         .unwrap()
         .is_empty());
-    assert!(matches!(vault.read(&ids[0]), Err(Error::NotFound(_))));
+    assert!(matches!(
+        vault.read(&access(), &ids[0], now),
+        Err(Error::NotFound(_))
+    ));
 }

@@ -12,6 +12,10 @@ use crate::keys::{KeyBackend, MemKeyBackend, RootKey};
 use crate::record::{Identifier, IdentifierKind, RecordContents, Subject, SystemId};
 use crate::store::{MemStore, Store};
 
+fn access() -> crate::log::Access {
+    crate::log::Access::offline("tester", "testing")
+}
+
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
 }
@@ -74,12 +78,13 @@ fn fixture() -> Fixture {
     let vault = Vault::create_with(Arc::clone(&store), backend.clone()).unwrap();
     let january = vault
         .ingest(
+            &access(),
             &[record("JAN A", 1), record("JAN B", 1), record("JAN C", 1)],
             now(),
         )
         .unwrap();
     let february = vault
-        .ingest(&[record("FEB A", 2), record("FEB B", 2)], now())
+        .ingest(&access(), &[record("FEB A", 2), record("FEB B", 2)], now())
         .unwrap();
     Fixture {
         vault,
@@ -106,7 +111,7 @@ fn period_cohort_of(vault: &Vault, month: u32) -> u32 {
 }
 
 fn name(vault: &Vault, id: &RecordId) -> Result<String> {
-    Ok(vault.read(id)?.contents.subjects[0]
+    Ok(vault.read(&access(), id, now())?.contents.subjects[0]
         .name
         .clone()
         .unwrap_or_default())
@@ -145,13 +150,13 @@ fn destroying_a_cohort_spares_held_records_and_other_cohorts() {
     } = fixture();
     assert_eq!(
         vault
-            .place_hold("LIT-2026-001", &january[1..2], now())
+            .place_hold(&access(), "LIT-2026-001", &january[1..2], now())
             .unwrap(),
         1
     );
     assert_eq!(
         vault
-            .place_hold("LIT-2026-001", &january[1..2], now())
+            .place_hold(&access(), "LIT-2026-001", &january[1..2], now())
             .unwrap(),
         0,
         "already held"
@@ -163,7 +168,7 @@ fn destroying_a_cohort_spares_held_records_and_other_cohorts() {
     );
 
     let destruction = vault
-        .destroy_cohort(period_cohort_of(&vault, 1), now())
+        .destroy_cohort(&access(), period_cohort_of(&vault, 1), now())
         .unwrap();
     assert_eq!(destruction.survivors, 1);
     assert_eq!(destruction.new_epoch, 2);
@@ -176,14 +181,17 @@ fn destroying_a_cohort_spares_held_records_and_other_cohorts() {
     assert_eq!(epochs, vec![2], "the previous root key is destroyed");
 
     for destroyed in [january[0], january[2]] {
-        assert!(matches!(vault.read(&destroyed), Err(Error::NotFound(_))));
+        assert!(matches!(
+            vault.read(&access(), &destroyed, now()),
+            Err(Error::NotFound(_))
+        ));
     }
     assert_eq!(name(&vault, &january[1]).unwrap(), "JAN B");
     assert_eq!(name(&vault, &february[0]).unwrap(), "FEB A");
-    assert_eq!(vault.verify().unwrap().records, 3);
+    assert_eq!(vault.verify(&access(), now()).unwrap().records, 3);
 
     let late = vault
-        .ingest(&[record("LATE JAN", 1)], now())
+        .ingest(&access(), &[record("LATE JAN", 1)], now())
         .unwrap_err()
         .to_string();
     assert!(
@@ -191,7 +199,7 @@ fn destroying_a_cohort_spares_held_records_and_other_cohorts() {
         "{late}"
     );
     let again = vault
-        .destroy_cohort(period_cohort_of(&vault, 1), now())
+        .destroy_cohort(&access(), period_cohort_of(&vault, 1), now())
         .unwrap_err();
     assert!(
         again.to_string().ends_with("is already destroyed"),
@@ -205,7 +213,10 @@ fn destroying_a_cohort_spares_held_records_and_other_cohorts() {
         .find(|c| matches!(c.kind, CohortKind::Hold { .. }))
         .unwrap()
         .id;
-    let held = vault.destroy_cohort(hold, now()).unwrap_err().to_string();
+    let held = vault
+        .destroy_cohort(&access(), hold, now())
+        .unwrap_err()
+        .to_string();
     assert!(held.contains("a held record is never destroyed"), "{held}");
 }
 
@@ -218,7 +229,7 @@ fn holds_are_all_or_nothing_and_references_are_checked() {
         ..
     } = fixture();
     let absent = RecordId::new(1, 0, 99, 99);
-    let refused = vault.place_hold("LIT-1", &[january[0], absent], now());
+    let refused = vault.place_hold(&access(), "LIT-1", &[january[0], absent], now());
     assert!(matches!(refused, Err(Error::NotFound(_))), "{refused:?}");
     assert!(store
         .scan(Column::Meta, META_MOVED, Some(b"moved0"), 10)
@@ -226,7 +237,9 @@ fn holds_are_all_or_nothing_and_references_are_checked() {
         .is_empty());
     for reference in ["", "JOHN Q PUBLIC", &"x".repeat(65)] {
         assert!(
-            vault.place_hold(reference, &january, now()).is_err(),
+            vault
+                .place_hold(&access(), reference, &january, now())
+                .is_err(),
             "{reference:?}"
         );
     }
@@ -241,13 +254,13 @@ fn rotation_rewraps_cohort_keys_and_everything_still_reads_after_reopen() {
         january,
         february,
     } = fixture();
-    assert_eq!(vault.rotate_root_key().unwrap(), 2);
-    assert_eq!(vault.rotate_root_key().unwrap(), 3);
+    assert_eq!(vault.rotate_root_key(&access(), now()).unwrap(), 2);
+    assert_eq!(vault.rotate_root_key(&access(), now()).unwrap(), 3);
     drop(vault);
     let vault = Vault::open_with(store, backend.clone()).unwrap();
     assert_eq!(vault.key_status().unwrap().root_epoch, 3);
     for id in january.iter().chain(&february) {
-        vault.read(id).unwrap();
+        vault.read(&access(), id, now()).unwrap();
     }
     let epochs: Vec<u32> = backend
         .root_keys()
@@ -271,7 +284,7 @@ fn a_crash_after_the_commit_is_finished_at_the_next_open() {
     } = fixture();
     backend.fail_destroy.store(true, Ordering::SeqCst);
     assert!(vault
-        .destroy_cohort(period_cohort_of(&vault, 1), now())
+        .destroy_cohort(&access(), period_cohort_of(&vault, 1), now())
         .is_err());
     drop(vault);
     let held: Vec<u32> = backend
@@ -291,7 +304,10 @@ fn a_crash_after_the_commit_is_finished_at_the_next_open() {
         .collect();
     assert_eq!(held, vec![2], "the open destroyed the old one");
     assert!(
-        matches!(vault.read(&january[0]), Err(Error::NotFound(_))),
+        matches!(
+            vault.read(&access(), &january[0], now()),
+            Err(Error::NotFound(_))
+        ),
         "the purge was finished"
     );
     assert_eq!(name(&vault, &february[1]).unwrap(), "FEB B");
@@ -312,9 +328,9 @@ fn a_crash_before_the_commit_leaves_the_old_epoch_in_force() {
     backend.add_root_key(2).unwrap();
     let vault = Vault::open_with(Arc::clone(&store), backend.clone()).unwrap();
     assert_eq!(vault.key_status().unwrap().root_epoch, 1);
-    vault.read(&january[0]).unwrap();
-    assert_eq!(vault.rotate_root_key().unwrap(), 2);
+    vault.read(&access(), &january[0], now()).unwrap();
+    assert_eq!(vault.rotate_root_key(&access(), now()).unwrap(), 2);
     drop(vault);
     let vault = Vault::open_with(store, backend).unwrap();
-    vault.read(&january[0]).unwrap();
+    vault.read(&access(), &january[0], now()).unwrap();
 }

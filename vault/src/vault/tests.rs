@@ -10,6 +10,10 @@ use crate::keys::MemKeyBackend;
 use crate::record::{Identifier, IdentifierKind, Subject};
 use crate::store::MemStore;
 
+fn access() -> crate::log::Access {
+    crate::log::Access::offline("tester", "testing")
+}
+
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
 }
@@ -50,10 +54,10 @@ fn records_round_trip() {
         transmittal("JOHN Q PUBLIC", "123-45-6789", 15),
         transmittal("JANE ROE", "987-65-4321", 3),
     ];
-    let ids = vault.ingest(&records, now()).unwrap();
+    let ids = vault.ingest(&access(), &records, now()).unwrap();
     for (id, contents) in ids.iter().zip(&records) {
         assert_eq!(
-            vault.read(id).unwrap(),
+            vault.read(&access(), id, now()).unwrap(),
             Record {
                 id: *id,
                 contents: contents.clone()
@@ -68,10 +72,13 @@ fn large_batches_are_sealed_in_parallel_and_read_back() {
     let records: Vec<_> = (0..300)
         .map(|n| transmittal(&format!("PERSON {n}"), "123456789", 1 + n % 28))
         .collect();
-    let ids = vault.ingest(&records, now()).unwrap();
+    let ids = vault.ingest(&access(), &records, now()).unwrap();
     assert_eq!(ids.len(), 300);
     for (id, contents) in ids.iter().zip(&records) {
-        assert_eq!(&vault.read(id).unwrap().contents, contents);
+        assert_eq!(
+            &vault.read(&access(), id, now()).unwrap().contents,
+            contents
+        );
     }
 }
 
@@ -86,7 +93,7 @@ fn ids_are_unique_and_ordered_by_partition_then_collection_time() {
         transmittal("C", "123456789", 10),
         other_category,
     ];
-    let ids = vault.ingest(&records, now()).unwrap();
+    let ids = vault.ingest(&access(), &records, now()).unwrap();
     assert!(ids[1] < ids[2], "same time: ordered by sequence");
     assert!(ids[2] < ids[0], "ordered by collection time");
     assert!(
@@ -113,17 +120,21 @@ fn ids_are_unique_and_ordered_by_partition_then_collection_time() {
 fn reopening_starts_a_new_session_and_keeps_partitions() {
     let (vault, store, backend) = memory_vault();
     let first = vault
-        .ingest(&[transmittal("A", "123456789", 1)], now())
+        .ingest(&access(), &[transmittal("A", "123456789", 1)], now())
         .unwrap()[0];
     drop(vault);
     let vault = Vault::open_with(Arc::clone(&store), Arc::clone(&backend)).unwrap();
     let second = vault
-        .ingest(&[transmittal("A", "123456789", 1)], now())
+        .ingest(&access(), &[transmittal("A", "123456789", 1)], now())
         .unwrap()[0];
     assert_eq!(first.partition(), second.partition());
     assert_ne!(first, second);
     assert_eq!(
-        vault.read(&first).unwrap().contents.subjects[0]
+        vault
+            .read(&access(), &first, now())
+            .unwrap()
+            .contents
+            .subjects[0]
             .name
             .as_deref(),
         Some("A")
@@ -145,7 +156,10 @@ fn another_root_key_is_refused_at_open() {
 fn unknown_and_missing_records() {
     let (vault, _, _) = memory_vault();
     let id = RecordId::new(1, 0, 9, 9);
-    assert!(matches!(vault.read(&id), Err(Error::NotFound(_))));
+    assert!(matches!(
+        vault.read(&access(), &id, now()),
+        Err(Error::NotFound(_))
+    ));
 }
 
 /// Each case breaks one rule; the error names the rule and never repeats the value.
@@ -224,7 +238,10 @@ fn invalid_records_are_refused_with_specific_messages() {
     for (break_rule, expected) in cases {
         let mut record = transmittal("JOHN Q PUBLIC", "123-45-6789", 1);
         break_rule(&mut record);
-        let message = vault.ingest(&[record], now()).unwrap_err().to_string();
+        let message = vault
+            .ingest(&access(), &[record], now())
+            .unwrap_err()
+            .to_string();
         assert!(
             message.starts_with(expected),
             "{message:?} should start with {expected:?}"
@@ -241,7 +258,7 @@ fn a_refused_batch_stores_nothing() {
     let mut bad = transmittal("B", "1", 1);
     bad.subjects[0].identifiers.truncate(1);
     assert!(vault
-        .ingest(&[transmittal("A", "123456789", 1), bad], now())
+        .ingest(&access(), &[transmittal("A", "123456789", 1), bad], now())
         .is_err());
     assert!(store
         .scan(Column::Records, b"", None, 10)
@@ -256,6 +273,7 @@ fn tampered_stored_records_are_refused() {
     let (vault, store, _) = memory_vault();
     let ids = vault
         .ingest(
+            &access(),
             &[
                 transmittal("A", "123456789", 1),
                 transmittal("B", "987654321", 2),
@@ -315,16 +333,20 @@ fn tampered_stored_records_are_refused() {
     ];
     for (name, tampered, expected) in cases {
         put(&a, &tampered);
-        let err = vault.read(&a).expect_err(name);
+        let err = vault.read(&access(), &a, now()).expect_err(name);
         assert_eq!(err.to_string(), expected, "{name}");
         put(&a, &value_a);
         assert_eq!(
-            vault.read(&a).unwrap().contents.subjects[0].name.as_deref(),
+            vault.read(&access(), &a, now()).unwrap().contents.subjects[0]
+                .name
+                .as_deref(),
             Some("A")
         );
     }
     assert_eq!(
-        vault.read(&b).unwrap().contents.subjects[0].name.as_deref(),
+        vault.read(&access(), &b, now()).unwrap().contents.subjects[0]
+            .name
+            .as_deref(),
         Some("B")
     );
 }
@@ -348,9 +370,9 @@ fn verify_opens_every_record_and_names_the_damaged_ones() {
     let records: Vec<_> = (0..3)
         .map(|n| transmittal("A", "123456789", 1 + n))
         .collect();
-    let ids = vault.ingest(&records, now()).unwrap();
+    let ids = vault.ingest(&access(), &records, now()).unwrap();
     assert_eq!(
-        vault.verify().unwrap(),
+        vault.verify(&access(), now()).unwrap(),
         VerifyReport {
             records: 3,
             unreadable: vec![]
@@ -365,7 +387,7 @@ fn verify_opens_every_record_and_names_the_damaged_ones() {
     batch.put(Column::Records, ids[1].as_bytes().to_vec(), damaged);
     store.write(batch, Durability::Synced).unwrap();
     assert_eq!(
-        vault.verify().unwrap(),
+        vault.verify(&access(), now()).unwrap(),
         VerifyReport {
             records: 3,
             unreadable: vec![(ids[1].to_string(), "decryption failed".into())]

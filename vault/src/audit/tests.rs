@@ -1,0 +1,546 @@
+//! Access-log tests: the chain and its checkpoints, verification against every kind of
+//! tampering (each found, with the first bad entry named), failures that refuse operations and
+//! recover, and audit search.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::TimeZone;
+
+use super::*;
+use crate::crypto::{KeyMaterial, SigningKey};
+use crate::keys::{KeyBackend, MemKeyBackend};
+use crate::log::{checkpoint_key, encode_entry, entry_key, CheckpointPolicy, Decision};
+use crate::record::{Identifier, IdentifierKind, RecordContents, Subject, SystemId};
+use crate::store::{Durability, Entry, MemStore, Op, Store};
+use crate::{SearchKey, VaultOptions};
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
+}
+
+fn analyst() -> Access {
+    Access {
+        principal: "analyst-7".into(),
+        organization: "treasury-fincen".into(),
+        role: "analyst".into(),
+        purpose: "investigation".into(),
+        case_id: "CASE-2026-0042".into(),
+        rule: "p, analyst, fincen-cbetf, read, investigation".into(),
+        client: "10.0.0.7".into(),
+        request_id: "req-1".into(),
+    }
+}
+
+fn record(name: &str) -> RecordContents {
+    RecordContents {
+        system: SystemId::new("fincen-cbetf").unwrap(),
+        category: "transmittal".into(),
+        collected_at: Utc.with_ymd_and_hms(2026, 1, 15, 0, 0, 0).unwrap(),
+        source: BTreeMap::from([("report_id".into(), "R-1".into())]),
+        subjects: vec![Subject {
+            role: "transmittor".into(),
+            name: Some(name.into()),
+            identifiers: vec![Identifier::new(IdentifierKind::Ssn, "123-45-6789")],
+        }],
+        fields: BTreeMap::new(),
+    }
+}
+
+/// A store that can be told to fail or stall writes that carry access-log entries.
+#[derive(Debug)]
+struct FaultyStore {
+    inner: MemStore,
+    fail_log_writes: AtomicBool,
+    stall_ms: AtomicU64,
+}
+
+impl Store for FaultyStore {
+    fn get(&self, column: Column, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.inner.get(column, key)
+    }
+    fn write(&self, batch: WriteBatch, durability: Durability) -> Result<()> {
+        let logs = batch.ops().iter().any(|op| {
+            matches!(
+                op,
+                Op::Put {
+                    column: Column::Log,
+                    ..
+                }
+            )
+        });
+        if logs {
+            std::thread::sleep(Duration::from_millis(self.stall_ms.load(Ordering::SeqCst)));
+            if self.fail_log_writes.load(Ordering::SeqCst) {
+                return Err(Error::Storage("injected: no space left on device".into()));
+            }
+        }
+        self.inner.write(batch, durability)
+    }
+    fn scan(
+        &self,
+        column: Column,
+        start: &[u8],
+        end: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<Entry>> {
+        self.inner.scan(column, start, end, limit)
+    }
+    fn count(&self, column: Column, start: &[u8], end: Option<&[u8]>) -> Result<u64> {
+        self.inner.count(column, start, end)
+    }
+    fn checkpoint(&self, to: &std::path::Path) -> Result<()> {
+        self.inner.checkpoint(to)
+    }
+    fn flush(&self) -> Result<()> {
+        Ok(())
+    }
+    fn compact(&self) -> Result<()> {
+        Ok(())
+    }
+}
+
+struct Fixture {
+    vault: Vault,
+    store: Arc<FaultyStore>,
+    public_key: [u8; 32],
+}
+
+fn fixture(every_entries: u64) -> Fixture {
+    let store = Arc::new(FaultyStore {
+        inner: MemStore::new(),
+        fail_log_writes: AtomicBool::new(false),
+        stall_ms: AtomicU64::new(0),
+    });
+    let backend: Arc<dyn KeyBackend> = Arc::new(MemKeyBackend::generate().unwrap());
+    drop(Vault::create_with(store.clone(), Arc::clone(&backend)).unwrap());
+    let options = VaultOptions {
+        log_timeout: Duration::from_millis(300),
+        checkpoints: CheckpointPolicy {
+            every_entries,
+            every_ms: i64::MAX,
+        },
+    };
+    let vault = Vault::open_with_options(store.clone(), backend, options).unwrap();
+    let public_key = vault.log_public_key().unwrap();
+    Fixture {
+        vault,
+        store,
+        public_key,
+    }
+}
+
+/// A vault with a dozen logged operations: ingest, reads, lookups, a denial.
+fn busy(every_entries: u64) -> (Fixture, Vec<RecordId>) {
+    let fixture = fixture(every_entries);
+    let vault = &fixture.vault;
+    let ids = vault
+        .ingest(&analyst(), &[record("A"), record("B")], now())
+        .unwrap();
+    for _ in 0..3 {
+        vault.read(&analyst(), &ids[0], now()).unwrap();
+    }
+    vault.read(&analyst(), &ids[1], now()).unwrap();
+    let ssn = SearchKey::Identifier(Identifier::new(IdentifierKind::Ssn, "123456789"));
+    vault
+        .lookup(
+            &analyst(),
+            &SystemId::new("fincen-cbetf").unwrap(),
+            &ssn,
+            now(),
+        )
+        .unwrap();
+    vault
+        .record_denial(
+            &analyst(),
+            "read",
+            "cbp-pnr",
+            "role may not read this system",
+            now(),
+        )
+        .unwrap();
+    for _ in 0..4 {
+        vault.read(&analyst(), &ids[1], now()).unwrap();
+    }
+    (fixture, ids)
+}
+
+/// A copy of the store's current contents, to tamper with.
+fn copy_of(store: &dyn Store) -> MemStore {
+    let copy = MemStore::new();
+    let mut batch = WriteBatch::new();
+    for column in Column::ALL {
+        for (key, value) in store.scan(column, b"", None, usize::MAX).unwrap() {
+            batch.put(column, key, value);
+        }
+    }
+    copy.write(batch, Durability::Synced).unwrap();
+    copy
+}
+
+fn entry_at(store: &dyn Store, seq: u64) -> LogEntry {
+    decode_entry(&store.get(Column::Log, &entry_key(seq)).unwrap().unwrap()).unwrap()
+}
+
+fn put(store: &dyn Store, key: Vec<u8>, value: Vec<u8>) {
+    let mut batch = WriteBatch::new();
+    batch.put(Column::Log, key, value);
+    store.write(batch, Durability::Synced).unwrap();
+}
+
+fn last_seq(store: &dyn Store) -> u64 {
+    store
+        .count(Column::Log, ENTRY_KEYS.0, Some(ENTRY_KEYS.1))
+        .unwrap()
+}
+
+#[test]
+fn every_operation_is_an_entry_in_an_intact_signed_chain() {
+    let (fixture, ids) = busy(5);
+    let store = &*fixture.store;
+    // The key creations of the ingest (record cohort and two index periods), the ingest, four
+    // reads, a lookup, a denial, four reads.
+    let entries: Vec<LogEntry> = (1..=last_seq(store))
+        .map(|seq| entry_at(store, seq))
+        .collect();
+    let actions: Vec<&str> = entries.iter().map(|entry| entry.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "key.create",
+            "key.create",
+            "key.create",
+            "ingest",
+            "read",
+            "read",
+            "read",
+            "read",
+            "lookup",
+            "read",
+            "read",
+            "read",
+            "read",
+            "read"
+        ]
+    );
+    let ingest = &entries[3];
+    assert_eq!(ingest.record_ids, ids);
+    assert_eq!(
+        (
+            ingest.access.principal.as_str(),
+            ingest.access.case_id.as_str()
+        ),
+        ("analyst-7", "CASE-2026-0042")
+    );
+    let lookup = &entries[8];
+    assert_eq!(lookup.tokens.len(), 1, "one live index period probed");
+    assert_eq!(lookup.outcome, "2 records found");
+    let denial = &entries[9];
+    assert_eq!(
+        (denial.decision, denial.system.as_str()),
+        (Decision::Deny, "cbp-pnr")
+    );
+    // No personal data in the clear anywhere in the log column.
+    for (_, value) in store.scan(Column::Log, b"", None, usize::MAX).unwrap() {
+        for needle in [&b"123456789"[..], b"123-45-6789"] {
+            assert!(!value.windows(needle.len()).any(|window| window == needle));
+        }
+    }
+    let report = verify_log(store, &fixture.public_key, None).unwrap();
+    assert_eq!(report.problem, None);
+    assert_eq!(
+        (report.entries, report.checkpoints, report.signed_through),
+        (14, 2, 10)
+    );
+}
+
+/// Each tamper on a copy of the log is found, and the first bad entry is named.
+#[test]
+fn tampering_is_found_and_the_first_bad_entry_named() {
+    let (fixture, _) = busy(5);
+    let pinned = fixture.public_key;
+    type Tamper = fn(&dyn Store);
+    let cases: Vec<(&str, Tamper, u64, &str)> = vec![
+        (
+            "edit",
+            |store| {
+                let mut entry = entry_at(store, 7);
+                entry.access.principal = "someone-else".into();
+                put(
+                    store,
+                    entry_key(7),
+                    encode_entry(7, &(&entry).into(), &entry.prev_hash),
+                );
+            },
+            7,
+            "entry 7 does not match the hash that entry 8 holds for it",
+        ),
+        (
+            "edit a checkpointed entry",
+            |store| {
+                let mut entry = entry_at(store, 10);
+                entry.outcome = "nothing happened".into();
+                put(
+                    store,
+                    entry_key(10),
+                    encode_entry(10, &(&entry).into(), &entry.prev_hash),
+                );
+            },
+            10,
+            "entry 10 does not match its signed checkpoint",
+        ),
+        (
+            "delete",
+            |store| {
+                let mut batch = WriteBatch::new();
+                batch.delete(Column::Log, entry_key(6));
+                store.write(batch, Durability::Synced).unwrap();
+            },
+            6,
+            "entry 6 is missing (deleted)",
+        ),
+        (
+            "insert",
+            |store| {
+                // A forged entry 6, correctly linked to entry 5; the old 6 onwards renumbered.
+                let last = last_seq(store);
+                for seq in (6..=last).rev() {
+                    let mut entry = entry_at(store, seq);
+                    entry.seq = seq + 1;
+                    put(
+                        store,
+                        entry_key(seq + 1),
+                        encode_entry(seq + 1, &(&entry).into(), &entry.prev_hash),
+                    );
+                }
+                let forged = entry_at(store, 5);
+                let prev = entry_hash(&store.get(Column::Log, &entry_key(5)).unwrap().unwrap());
+                put(
+                    store,
+                    entry_key(6),
+                    encode_entry(6, &(&forged).into(), &prev),
+                );
+            },
+            6,
+            "entry 6 does not match the hash that entry 7 holds for it",
+        ),
+        (
+            "reorder",
+            |store| {
+                let (six, seven) = (
+                    store.get(Column::Log, &entry_key(6)).unwrap().unwrap(),
+                    store.get(Column::Log, &entry_key(7)).unwrap().unwrap(),
+                );
+                put(store, entry_key(6), seven);
+                put(store, entry_key(7), six);
+            },
+            6,
+            "entry 6 holds the entry numbered 7 (reordered or moved)",
+        ),
+        (
+            "re-signed with another key",
+            |store| {
+                let forger = SigningKey::from_seed(&KeyMaterial::generate().unwrap()).unwrap();
+                let head = entry_hash(&store.get(Column::Log, &entry_key(5)).unwrap().unwrap());
+                put(
+                    store,
+                    checkpoint_key(5),
+                    Checkpoint::sign(&forger, 5, head, 0).encode(),
+                );
+            },
+            5,
+            "the checkpoint at entry 5 is not signed by the pinned key",
+        ),
+        (
+            "truncated after a checkpoint",
+            |store| {
+                let mut batch = WriteBatch::new();
+                batch.delete_range(Column::Log, entry_key(8), entry_key(u64::MAX));
+                store.write(batch, Durability::Synced).unwrap();
+            },
+            8,
+            "a checkpoint covers entry 10, but the log ends at entry 7 (truncated)",
+        ),
+    ];
+    for (name, tamper, seq, reason) in cases {
+        let copy = copy_of(&*fixture.store);
+        tamper(&copy);
+        let report = verify_log(&copy, &pinned, None).unwrap();
+        let problem = report
+            .problem
+            .unwrap_or_else(|| panic!("{name}: not found"));
+        assert_eq!(problem.seq, seq, "{name}: {}", problem.reason);
+        assert!(
+            problem.reason.starts_with(reason),
+            "{name}: {}",
+            problem.reason
+        );
+    }
+    // The untouched log still verifies: each finding above is its tamper's.
+    assert_eq!(
+        verify_log(&*fixture.store, &pinned, None).unwrap().problem,
+        None
+    );
+    // A verifier pinning another key rejects the first checkpoint.
+    let stranger = SigningKey::from_seed(&KeyMaterial::generate().unwrap())
+        .unwrap()
+        .public_key();
+    let problem = verify_log(&*fixture.store, &stranger, None)
+        .unwrap()
+        .problem
+        .unwrap();
+    assert_eq!(problem.seq, 5);
+}
+
+/// What is not detected without an anchor, stated as a test: the entries after the last
+/// signed checkpoint can be rewritten or cut off consistently. An anchor taken later finds it.
+#[test]
+fn the_unsigned_tail_needs_an_anchor() {
+    let (fixture, _) = busy(5);
+    let pinned = fixture.public_key;
+    let cut = copy_of(&*fixture.store);
+    let mut batch = WriteBatch::new();
+    batch.delete_range(Column::Log, entry_key(12), entry_key(u64::MAX));
+    cut.write(batch, Durability::Synced).unwrap();
+    assert_eq!(
+        verify_log(&cut, &pinned, None).unwrap().problem,
+        None,
+        "undetectable without an anchor"
+    );
+
+    let (anchor, public_key) = fixture.vault.anchor(&analyst(), now()).unwrap();
+    assert_eq!((anchor.seq, public_key), (15, pinned));
+    let text = anchor_text(&anchor, &public_key);
+    assert_eq!(parse_anchor(&text).unwrap(), anchor);
+    let problem = verify_log(&cut, &pinned, Some(&anchor))
+        .unwrap()
+        .problem
+        .unwrap();
+    assert_eq!(problem.seq, 12);
+    assert!(
+        problem
+            .reason
+            .contains("the anchor covers entry 15 (truncated or rolled back)"),
+        "{}",
+        problem.reason
+    );
+    assert_eq!(
+        verify_log(&*fixture.store, &pinned, Some(&anchor))
+            .unwrap()
+            .problem,
+        None
+    );
+    // A forged anchor is refused.
+    let mut forged = anchor.clone();
+    forged.head[0] ^= 1;
+    assert!(verify_log(&*fixture.store, &pinned, Some(&forged))
+        .unwrap()
+        .problem
+        .is_some());
+}
+
+#[test]
+fn a_log_that_cannot_be_written_refuses_reads_and_recovers() {
+    let (fixture, ids) = busy(5);
+    let Fixture { vault, store, .. } = fixture;
+    store.fail_log_writes.store(true, Ordering::SeqCst);
+    let refused = vault.read(&analyst(), &ids[0], now());
+    assert!(
+        matches!(refused, Err(Error::LogUnavailable(_))),
+        "{refused:?}"
+    );
+    let refused_ingest = vault.ingest(&analyst(), &[record("C")], now());
+    assert!(
+        matches!(refused_ingest, Err(Error::LogUnavailable(_))),
+        "{refused_ingest:?}"
+    );
+    assert_eq!(
+        vault.verify_unlogged().unwrap().records,
+        2,
+        "the refused ingest stored nothing"
+    );
+    assert_eq!(vault.status().unwrap().log_failures, 2);
+
+    // A log that stalls beyond the bound refuses too, instead of hanging.
+    store.fail_log_writes.store(false, Ordering::SeqCst);
+    store.stall_ms.store(1_000, Ordering::SeqCst);
+    let started = std::time::Instant::now();
+    let stalled = vault.read(&analyst(), &ids[0], now());
+    assert!(
+        matches!(stalled, Err(Error::LogUnavailable(ref reason)) if reason.contains("not durable within 300 ms")),
+        "{stalled:?}"
+    );
+    assert!(started.elapsed() < Duration::from_millis(900));
+
+    // Once the log can be written again, service resumes without a restart.
+    store.stall_ms.store(0, Ordering::SeqCst);
+    std::thread::sleep(Duration::from_millis(800)); // let the stalled write finish
+    assert_eq!(
+        vault
+            .read(&analyst(), &ids[0], now())
+            .unwrap()
+            .contents
+            .subjects[0]
+            .name
+            .as_deref(),
+        Some("A")
+    );
+    let report = verify_log(&*store, &vault.log_public_key().unwrap(), None).unwrap();
+    assert_eq!(
+        report.problem, None,
+        "failed writes left no gap in the chain"
+    );
+}
+
+#[test]
+fn audit_search_returns_exactly_the_accesses_made() {
+    let (fixture, ids) = busy(5);
+    let vault = &fixture.vault;
+    let auditor = Access::offline("auditor-1", "audit");
+    let for_record = |id: &RecordId| {
+        let query = LogQuery {
+            record: Some(*id),
+            ..LogQuery::default()
+        };
+        vault
+            .audit_search(&auditor, &query, now())
+            .unwrap()
+            .iter()
+            .map(|entry| entry.action.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(for_record(&ids[0]), ["ingest", "read", "read", "read"]);
+    assert_eq!(
+        for_record(&ids[1]),
+        ["ingest", "read", "read", "read", "read", "read"]
+    );
+    let searches = LogQuery {
+        action: Some("audit.search".into()),
+        principal: Some("auditor-1".into()),
+        ..LogQuery::default()
+    };
+    assert_eq!(
+        vault
+            .audit_search(&auditor, &searches, now())
+            .unwrap()
+            .len(),
+        2,
+        "searches are logged"
+    );
+    let denials = LogQuery {
+        principal: Some("analyst-7".into()),
+        from_ms: Some(now().timestamp_millis()),
+        to_ms: Some(now().timestamp_millis() + 1),
+        ..LogQuery::default()
+    };
+    let found = vault.audit_search(&auditor, &denials, now()).unwrap();
+    assert_eq!(
+        found
+            .iter()
+            .filter(|entry| entry.decision == Decision::Deny)
+            .count(),
+        1
+    );
+}

@@ -1,0 +1,659 @@
+//! The access log: every read, lookup, write, destruction and key operation, and every denied
+//! attempt, as a hash-chained entry written in the same atomic batch as the change it records
+//! (for reads, before the plaintext leaves the vault), with Ed25519-signed checkpoints over the
+//! chain head. One writer thread commits entries in groups (one sync for many readers) and
+//! callers wait for it with a bound, so a log that cannot be written refuses operations
+//! instead of hanging them. Format and guarantees: docs/access-log.md.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crate::codec::{Reader, Writer};
+use crate::crypto::{sha256, SigningKey};
+use crate::error::{Error, Result};
+use crate::record::RecordId;
+use crate::store::{Column, Durability, Store, WriteBatch};
+
+/// Entry layout version written by this build.
+pub const LOG_ENTRY_VERSION: u8 = 1;
+/// Metadata key of the chain head.
+pub(crate) const META_LOG_HEAD: &[u8] = b"log-head";
+const ENTRY_PREFIX: u8 = b'e';
+const CHECKPOINT_PREFIX: u8 = b'c';
+const CHECKPOINT_MAGIC: &[u8] = b"recvault-log-checkpoint v1";
+/// How long a caller waits for its entry to become durable before the operation is refused.
+pub const DEFAULT_LOG_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Who is acting, in which role, for what, and under which rule: the context every logged
+/// operation carries. None of it may identify a person that records are about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Access {
+    /// The account acting.
+    pub principal: String,
+    /// The account's organization.
+    pub organization: String,
+    /// The role it acts in.
+    pub role: String,
+    /// The purpose code (or routine use) declared.
+    pub purpose: String,
+    /// The case id declared (letters, digits and dashes), or empty for administration.
+    pub case_id: String,
+    /// The policy rule that allowed (or denied) it.
+    pub rule: String,
+    /// Where the request came from (client address, or `local`).
+    pub client: String,
+    /// The request's id, for correlation with other logs.
+    pub request_id: String,
+}
+
+impl Access {
+    /// An operator's offline administration from this host's command line.
+    pub fn offline(principal: &str, purpose: &str) -> Self {
+        Access {
+            principal: principal.to_owned(),
+            organization: "local".into(),
+            role: "operator".into(),
+            purpose: purpose.to_owned(),
+            case_id: String::new(),
+            rule: "offline-administration".into(),
+            client: "local".into(),
+            request_id: String::new(),
+        }
+    }
+
+    /// The vault itself, for automatic operations (a new cohort key made during an ingest).
+    pub(crate) fn automatic() -> Self {
+        Access {
+            principal: "recvault".into(),
+            organization: "local".into(),
+            role: "system".into(),
+            purpose: "key-management".into(),
+            case_id: String::new(),
+            rule: "automatic".into(),
+            client: "local".into(),
+            request_id: String::new(),
+        }
+    }
+
+    /// Checks the fields: printable, at most 128 bytes; the case id letters, digits and dashes.
+    pub fn validate(&self) -> Result<()> {
+        let fields = [
+            ("principal", &self.principal),
+            ("organization", &self.organization),
+            ("role", &self.role),
+            ("purpose", &self.purpose),
+            ("case id", &self.case_id),
+            ("rule", &self.rule),
+            ("client", &self.client),
+            ("request id", &self.request_id),
+        ];
+        for (name, value) in fields {
+            if value.len() > 128 || value.chars().any(char::is_control) {
+                return Err(Error::Invalid(format!(
+                    "{name} must be at most 128 printable bytes"
+                )));
+            }
+        }
+        if ["principal", "organization", "role", "purpose"]
+            .iter()
+            .zip([
+                &self.principal,
+                &self.organization,
+                &self.role,
+                &self.purpose,
+            ])
+            .any(|(_, value)| value.trim().is_empty())
+        {
+            return Err(Error::Invalid(
+                "principal, organization, role and purpose are required".into(),
+            ));
+        }
+        if !self
+            .case_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
+            return Err(Error::Invalid(
+                "case id must be letters, digits and dashes".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Whether the operation was allowed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// It went ahead.
+    Allow,
+    /// It was refused.
+    Deny,
+}
+
+/// One entry of the access log, as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogEntry {
+    /// Position in the chain, from 1.
+    pub seq: u64,
+    /// When (Unix ms, the caller's clock reading).
+    pub time_ms: i64,
+    /// Who, in which role, for what.
+    pub access: Access,
+    /// What was done (`read`, `lookup`, `ingest`, `cohort.destroy`...).
+    pub action: String,
+    /// The system of records concerned, if one.
+    pub system: String,
+    /// Allowed or denied.
+    pub decision: Decision,
+    /// What happened (`ok`, `not found`, counts), never data.
+    pub outcome: String,
+    /// Records concerned.
+    pub record_ids: Vec<RecordId>,
+    /// Blind-index tokens of a query, with their index year.
+    pub tokens: Vec<(u16, [u8; 16])>,
+    /// Cohorts or keys concerned.
+    pub cohorts: Vec<u32>,
+    /// Hash of the previous entry (zeros for the first).
+    pub prev_hash: [u8; 32],
+}
+
+/// What a caller asks to log; the writer adds the sequence number and the chain link.
+#[derive(Clone, Debug)]
+pub(crate) struct Draft {
+    pub(crate) time_ms: i64,
+    pub(crate) access: Access,
+    pub(crate) action: String,
+    pub(crate) system: String,
+    pub(crate) decision: Decision,
+    pub(crate) outcome: String,
+    pub(crate) record_ids: Vec<RecordId>,
+    pub(crate) tokens: Vec<(u16, [u8; 16])>,
+    pub(crate) cohorts: Vec<u32>,
+    /// Sign a checkpoint on this entry whatever the policy says (for anchors).
+    pub(crate) force_checkpoint: bool,
+}
+
+impl Draft {
+    pub(crate) fn new(access: &Access, action: &str, time_ms: i64) -> Self {
+        Draft {
+            time_ms,
+            access: access.clone(),
+            action: action.to_owned(),
+            system: String::new(),
+            decision: Decision::Allow,
+            outcome: "ok".into(),
+            record_ids: Vec::new(),
+            tokens: Vec::new(),
+            cohorts: Vec::new(),
+            force_checkpoint: false,
+        }
+    }
+}
+
+pub(crate) fn encode_entry(seq: u64, draft: &Draft, prev_hash: &[u8; 32]) -> Vec<u8> {
+    let mut out = Writer(zeroize::Zeroizing::new(Vec::with_capacity(
+        256 + 16 * draft.record_ids.len(),
+    )));
+    out.u8(LOG_ENTRY_VERSION);
+    out.u64(seq);
+    out.i64(draft.time_ms);
+    for field in [
+        &draft.access.principal,
+        &draft.access.organization,
+        &draft.access.role,
+        &draft.access.purpose,
+        &draft.access.case_id,
+        &draft.access.rule,
+        &draft.access.client,
+        &draft.access.request_id,
+    ] {
+        out.str(field);
+    }
+    out.str(&draft.action);
+    out.str(&draft.system);
+    out.u8(match draft.decision {
+        Decision::Allow => 1,
+        Decision::Deny => 2,
+    });
+    out.str(&draft.outcome);
+    out.u32(draft.record_ids.len() as u32);
+    for id in &draft.record_ids {
+        out.0.extend_from_slice(id.as_bytes());
+    }
+    out.u32(draft.tokens.len() as u32);
+    for (year, token) in &draft.tokens {
+        out.0.extend_from_slice(&year.to_be_bytes());
+        out.0.extend_from_slice(token);
+    }
+    out.u32(draft.cohorts.len() as u32);
+    for cohort in &draft.cohorts {
+        out.u32(*cohort);
+    }
+    out.0.extend_from_slice(prev_hash);
+    out.0.to_vec()
+}
+
+impl From<&LogEntry> for Draft {
+    fn from(entry: &LogEntry) -> Self {
+        Draft {
+            time_ms: entry.time_ms,
+            access: entry.access.clone(),
+            action: entry.action.clone(),
+            system: entry.system.clone(),
+            decision: entry.decision,
+            outcome: entry.outcome.clone(),
+            record_ids: entry.record_ids.clone(),
+            tokens: entry.tokens.clone(),
+            cohorts: entry.cohorts.clone(),
+            force_checkpoint: false,
+        }
+    }
+}
+
+/// Decodes a stored entry.
+pub fn decode_entry(bytes: &[u8]) -> Result<LogEntry> {
+    const WHAT: &str = "log entry";
+    let mut input = Reader::new(bytes, WHAT);
+    let version = input.u8()?;
+    if version != LOG_ENTRY_VERSION {
+        return Err(Error::UnsupportedVersion {
+            what: WHAT,
+            version,
+        });
+    }
+    let seq = input.u64()?;
+    let time_ms = input.i64()?;
+    let mut strings = Vec::with_capacity(10);
+    for _ in 0..10 {
+        strings.push(input.string()?);
+    }
+    let mut strings = strings.into_iter();
+    let mut next = || strings.next().unwrap_or_default();
+    let access = Access {
+        principal: next(),
+        organization: next(),
+        role: next(),
+        purpose: next(),
+        case_id: next(),
+        rule: next(),
+        client: next(),
+        request_id: next(),
+    };
+    let action = next();
+    let system = next();
+    let decision = match input.u8()? {
+        1 => Decision::Allow,
+        2 => Decision::Deny,
+        _ => return Err(Error::corrupt(WHAT, "bad decision")),
+    };
+    let outcome = input.string()?;
+    let n_ids = input.u32()?;
+    let mut record_ids = Vec::new();
+    for _ in 0..n_ids {
+        record_ids.push(RecordId::from_bytes(input.array()?));
+    }
+    let n_tokens = input.u32()?;
+    let mut tokens = Vec::new();
+    for _ in 0..n_tokens {
+        tokens.push((input.u16()?, input.array()?));
+    }
+    let n_cohorts = input.u32()?;
+    let mut cohorts = Vec::new();
+    for _ in 0..n_cohorts {
+        cohorts.push(input.u32()?);
+    }
+    let prev_hash = input.array()?;
+    input.finish()?;
+    Ok(LogEntry {
+        seq,
+        time_ms,
+        access,
+        action,
+        system,
+        decision,
+        outcome,
+        record_ids,
+        tokens,
+        cohorts,
+        prev_hash,
+    })
+}
+
+/// The chain hash of an entry's stored bytes.
+pub fn entry_hash(bytes: &[u8]) -> [u8; 32] {
+    sha256(&[&b"recvault/log/v1"[..], bytes].concat())
+}
+
+/// First key of the entries in the `log` column.
+pub(crate) const ENTRY_KEYS: (&[u8], &[u8]) = (&[ENTRY_PREFIX], &[ENTRY_PREFIX + 1]);
+/// First key of the checkpoints in the `log` column.
+pub(crate) const CHECKPOINT_KEYS: (&[u8], &[u8]) = (&[CHECKPOINT_PREFIX], &[CHECKPOINT_PREFIX + 1]);
+
+pub(crate) fn entry_key(seq: u64) -> Vec<u8> {
+    [&[ENTRY_PREFIX][..], &seq.to_be_bytes()].concat()
+}
+
+pub(crate) fn checkpoint_key(seq: u64) -> Vec<u8> {
+    [&[CHECKPOINT_PREFIX][..], &seq.to_be_bytes()].concat()
+}
+
+/// A signed statement that the chain had `head` as the hash of entry `seq` at `time_ms`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// The last entry covered.
+    pub seq: u64,
+    /// That entry's chain hash.
+    pub head: [u8; 32],
+    /// When it was signed (Unix ms).
+    pub time_ms: i64,
+    /// Ed25519 signature over the three fields above.
+    pub signature: [u8; 64],
+}
+
+impl Checkpoint {
+    /// The bytes the signature covers.
+    pub fn signed_message(seq: u64, head: &[u8; 32], time_ms: i64) -> Vec<u8> {
+        [
+            CHECKPOINT_MAGIC,
+            &seq.to_be_bytes(),
+            head,
+            &time_ms.to_be_bytes(),
+        ]
+        .concat()
+    }
+
+    pub(crate) fn sign(key: &SigningKey, seq: u64, head: [u8; 32], time_ms: i64) -> Self {
+        let signature = key.sign(&Self::signed_message(seq, &head, time_ms));
+        Checkpoint {
+            seq,
+            head,
+            time_ms,
+            signature,
+        }
+    }
+
+    /// Whether the signature is valid under `public_key`.
+    pub fn verify(&self, public_key: &[u8; 32]) -> bool {
+        crate::crypto::verify_signature(
+            public_key,
+            &Self::signed_message(self.seq, &self.head, self.time_ms),
+            &self.signature,
+        )
+    }
+
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        [
+            &self.seq.to_be_bytes()[..],
+            &self.head,
+            &self.time_ms.to_be_bytes(),
+            &self.signature,
+        ]
+        .concat()
+    }
+
+    pub(crate) fn decode(bytes: &[u8]) -> Result<Self> {
+        let mut input = Reader::new(bytes, "log checkpoint");
+        let checkpoint = Checkpoint {
+            seq: input.u64()?,
+            head: input.array()?,
+            time_ms: input.i64()?,
+            signature: input.array()?,
+        };
+        input.finish()?;
+        Ok(checkpoint)
+    }
+}
+
+/// The chain head as the writer keeps it (and as `meta/log-head` stores it).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Head {
+    pub(crate) seq: u64,
+    pub(crate) hash: [u8; 32],
+    pub(crate) checkpoint_seq: u64,
+    pub(crate) checkpoint_time_ms: i64,
+}
+
+impl Head {
+    fn encode(&self) -> Vec<u8> {
+        [
+            &self.seq.to_be_bytes()[..],
+            &self.hash,
+            &self.checkpoint_seq.to_be_bytes(),
+            &self.checkpoint_time_ms.to_be_bytes(),
+        ]
+        .concat()
+    }
+
+    pub(crate) fn load(store: &dyn Store) -> Result<Self> {
+        let Some(bytes) = store.get(Column::Meta, META_LOG_HEAD)? else {
+            return Ok(Head::default());
+        };
+        let mut input = Reader::new(&bytes, "log head");
+        let head = Head {
+            seq: input.u64()?,
+            hash: input.array()?,
+            checkpoint_seq: input.u64()?,
+            checkpoint_time_ms: input.i64()?,
+        };
+        input.finish()?;
+        Ok(head)
+    }
+}
+
+/// When the writer signs a checkpoint: after this many entries, or when an entry comes this
+/// long after the last checkpoint.
+#[derive(Clone, Copy, Debug)]
+pub struct CheckpointPolicy {
+    /// Entries between checkpoints.
+    pub every_entries: u64,
+    /// Milliseconds between checkpoints.
+    pub every_ms: i64,
+}
+
+impl Default for CheckpointPolicy {
+    fn default() -> Self {
+        CheckpointPolicy {
+            every_entries: 1000,
+            every_ms: 60_000,
+        }
+    }
+}
+
+struct Request {
+    draft: Draft,
+    extra: WriteBatch,
+    reply: Arc<Reply>,
+}
+
+#[derive(Default)]
+struct Reply {
+    slot: Mutex<Option<Result<u64>>>,
+    ready: Condvar,
+}
+
+#[derive(Default)]
+struct Queue {
+    requests: Vec<Request>,
+    shutdown: bool,
+}
+
+struct Shared {
+    queue: Mutex<Queue>,
+    wake: Condvar,
+    failures: AtomicU64,
+    head: Mutex<Head>,
+}
+
+/// The log's writer: a thread that commits queued entries (with the changes they record) in
+/// groups, one synced batch per group.
+pub(crate) struct LogWriter {
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<()>>,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for LogWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "LogWriter(timeout {:?})", self.timeout)
+    }
+}
+
+impl LogWriter {
+    pub(crate) fn start(
+        store: Arc<dyn Store>,
+        signing: Arc<SigningKey>,
+        policy: CheckpointPolicy,
+        timeout: Duration,
+    ) -> Result<Self> {
+        let head = Head::load(&*store)?;
+        let shared = Arc::new(Shared {
+            queue: Mutex::new(Queue::default()),
+            wake: Condvar::new(),
+            failures: AtomicU64::new(0),
+            head: Mutex::new(head),
+        });
+        let thread_shared = Arc::clone(&shared);
+        let thread = std::thread::Builder::new()
+            .name("recvault-log".into())
+            .spawn(move || write_loop(&thread_shared, &*store, &signing, policy))
+            .map_err(|err| Error::io("starting the access log writer", err))?;
+        Ok(LogWriter {
+            shared,
+            thread: Some(thread),
+            timeout,
+        })
+    }
+
+    /// Commits `draft` with the changes in `extra`, atomically and durably; returns the entry's
+    /// sequence number. Waits at most the writer's timeout; on failure nothing of `extra` is
+    /// stored and the error says why.
+    pub(crate) fn commit(&self, draft: Draft, extra: WriteBatch) -> Result<u64> {
+        let reply = Arc::new(Reply::default());
+        {
+            let mut queue = self
+                .shared
+                .queue
+                .lock()
+                .map_err(|_| Error::LogUnavailable("writer lock poisoned".into()))?;
+            if queue.shutdown {
+                return Err(Error::LogUnavailable("the writer has stopped".into()));
+            }
+            queue.requests.push(Request {
+                draft,
+                extra,
+                reply: Arc::clone(&reply),
+            });
+        }
+        self.shared.wake.notify_one();
+        let slot = reply
+            .slot
+            .lock()
+            .map_err(|_| Error::LogUnavailable("reply lock poisoned".into()))?;
+        let (mut slot, waited) = reply
+            .ready
+            .wait_timeout_while(slot, self.timeout, |slot| slot.is_none())
+            .map_err(|_| Error::LogUnavailable("reply lock poisoned".into()))?;
+        match slot.take() {
+            Some(result) => result,
+            None => {
+                debug_assert!(waited.timed_out());
+                self.shared.failures.fetch_add(1, Ordering::Relaxed);
+                Err(Error::LogUnavailable(format!(
+                    "the entry was not durable within {} ms",
+                    self.timeout.as_millis()
+                )))
+            }
+        }
+    }
+
+    /// Operations refused because the log could not be written, since the vault opened.
+    pub(crate) fn failures(&self) -> u64 {
+        self.shared.failures.load(Ordering::Relaxed)
+    }
+
+    /// The current chain head (sequence number and hash of the last entry).
+    pub(crate) fn head(&self) -> Head {
+        self.shared
+            .head
+            .lock()
+            .map(|head| *head)
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for LogWriter {
+    fn drop(&mut self) {
+        if let Ok(mut queue) = self.shared.queue.lock() {
+            queue.shutdown = true;
+        }
+        self.shared.wake.notify_all();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn write_loop(shared: &Shared, store: &dyn Store, signing: &SigningKey, policy: CheckpointPolicy) {
+    loop {
+        let requests = {
+            let Ok(mut queue) = shared.queue.lock() else {
+                return;
+            };
+            while queue.requests.is_empty() && !queue.shutdown {
+                queue = match shared.wake.wait(queue) {
+                    Ok(queue) => queue,
+                    Err(_) => return,
+                };
+            }
+            if queue.requests.is_empty() && queue.shutdown {
+                return;
+            }
+            std::mem::take(&mut queue.requests)
+        };
+        let start = shared.head.lock().map(|head| *head).unwrap_or_default();
+        let mut head = start;
+        let mut batch = WriteBatch::new();
+        let mut replies = Vec::with_capacity(requests.len());
+        for request in requests {
+            head.seq += 1;
+            let bytes = encode_entry(head.seq, &request.draft, &head.hash);
+            head.hash = entry_hash(&bytes);
+            batch.put(Column::Log, entry_key(head.seq), bytes);
+            batch.append(request.extra);
+            let due = request.draft.force_checkpoint
+                || head.seq - head.checkpoint_seq >= policy.every_entries
+                || request.draft.time_ms - head.checkpoint_time_ms >= policy.every_ms;
+            if due {
+                let checkpoint =
+                    Checkpoint::sign(signing, head.seq, head.hash, request.draft.time_ms);
+                batch.put(Column::Log, checkpoint_key(head.seq), checkpoint.encode());
+                head.checkpoint_seq = head.seq;
+                head.checkpoint_time_ms = request.draft.time_ms;
+            }
+            replies.push((head.seq, request.reply));
+        }
+        batch.put(Column::Meta, META_LOG_HEAD, head.encode());
+        let outcome = store.write(batch, Durability::Synced);
+        if outcome.is_ok() {
+            if let Ok(mut current) = shared.head.lock() {
+                *current = head;
+            }
+        } else {
+            shared
+                .failures
+                .fetch_add(replies.len() as u64, Ordering::Relaxed);
+        }
+        for (seq, reply) in replies {
+            let result = match &outcome {
+                Ok(()) => Ok(seq),
+                Err(err) => Err(Error::LogUnavailable(err.to_string())),
+            };
+            if let Ok(mut slot) = reply.slot.lock() {
+                *slot = Some(result);
+            }
+            reply.ready.notify_all();
+        }
+    }
+}
