@@ -648,3 +648,55 @@ fn audit_anchor_verify_and_search_from_the_command_line() {
         searches.stdout
     );
 }
+
+#[test]
+fn checkpoints_are_exported_to_the_anchor_directory() {
+    let dir = workspace();
+    let args = [&["init", "--anchor-dir", "anchors"][..], &VAULT].concat();
+    let created = recvault(&args, dir.path());
+    assert_eq!(created.code, 0, "{}", created.stderr);
+    let public_key = created.stdout.split("public key ").nth(1).unwrap()[..64].to_owned();
+    fs::write(
+        dir.path().join("one.jsonl"),
+        good_line("ALICE EXAMPLE", "123456789"),
+    )
+    .unwrap();
+    assert_eq!(
+        recvault(&[&["ingest", "one.jsonl"][..], &VAULT].concat(), dir.path()).code,
+        0
+    );
+    // Checkpoints come every 1,000 entries or 60 seconds; an anchor forces one now.
+    let anchor = recvault(&[&["audit", "anchor"][..], &VAULT].concat(), dir.path());
+    assert_eq!(anchor.code, 0, "{}", anchor.stderr);
+    let mut anchors: Vec<_> = fs::read_dir(dir.path().join("anchors"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    anchors.sort();
+    assert!(!anchors.is_empty(), "a checkpoint was exported");
+    let newest = anchors.last().unwrap().display().to_string();
+    let verify = recvault(
+        &[
+            "audit",
+            "verify",
+            "--data",
+            "data",
+            "--public-key",
+            &public_key,
+            "--anchor",
+            &newest,
+        ],
+        dir.path(),
+    );
+    assert_eq!(verify.code, 0, "{}{}", verify.stdout, verify.stderr);
+    let truncate = recvault(
+        &[&["audit", "truncate", "--at", "2"][..], &VAULT].concat(),
+        dir.path(),
+    );
+    assert_eq!(truncate.code, 1);
+    assert!(
+        truncate.stderr.contains("has no signed checkpoint"),
+        "{}",
+        truncate.stderr
+    );
+}

@@ -15,6 +15,25 @@ use crate::store::{Column, Store, WriteBatch};
 use crate::vault::Vault;
 
 const ANCHOR_HEADER: &str = "recvault-log-checkpoint v1";
+/// Metadata key: the first entry kept after truncation (`u64`; 1 when never truncated).
+pub(crate) const META_LOG_BASE: &[u8] = b"log-base";
+/// Metadata key: the log's retention period in days (`u32`).
+pub(crate) const META_LOG_RETENTION: &[u8] = b"config/log-retention-days";
+/// The log's retention period unless configured: 15 years. Our choice, not a legal rule: it
+/// outlives every record the seeded systems keep (PNR's deleted record file ends 11.5 years
+/// after collection), so the log still proves who saw a record when the record is gone.
+pub const DEFAULT_LOG_RETENTION_DAYS: u32 = 15 * 365;
+
+fn read_u64(store: &dyn Store, key: &[u8]) -> Result<Option<u64>> {
+    store
+        .get(Column::Meta, key)?
+        .map(|bytes| {
+            <[u8; 8]>::try_from(bytes.as_slice())
+                .map(u64::from_be_bytes)
+                .map_err(|_| Error::corrupt("vault metadata", "bad number"))
+        })
+        .transpose()
+}
 const SCAN_CHUNK: usize = 4096;
 
 /// The first problem verification found.
@@ -86,14 +105,22 @@ pub fn verify_log(
     anchor: Option<&Checkpoint>,
 ) -> Result<LogVerification> {
     let checkpoints = checkpoints(store)?;
+    let base = read_u64(store, META_LOG_BASE)?.unwrap_or(1);
     let mut report = LogVerification {
         entries: 0,
         checkpoints: 0,
         signed_through: 0,
         problem: None,
     };
-    let mut expected = 1u64;
+    let mut expected = base;
     let mut prev_hash = [0u8; 32];
+    if base > 1 && !checkpoints.contains_key(&base) {
+        report.problem = Some(LogProblem {
+            seq: base,
+            reason: format!("the log starts at entry {base} but no signed checkpoint is there"),
+        });
+        return Ok(report);
+    }
     let mut anchor_seen = false;
     let mut problem = None;
     for_each_entry(store, |key, value| {
@@ -128,7 +155,9 @@ pub fn verify_log(
             );
             return Ok(false);
         }
-        if entry.prev_hash != prev_hash {
+        // After a truncation the first entry's link points at a removed entry; the signed
+        // checkpoint required on it stands in for the link.
+        if entry.prev_hash != prev_hash && !(key_seq == base && base > 1) {
             let culprit = key_seq.saturating_sub(1).max(1);
             problem = fail(
                 culprit,
@@ -278,6 +307,91 @@ impl Vault {
             .signing_key()
             .public_key();
         Ok((Checkpoint::decode(&value)?, public_key))
+    }
+
+    /// Sets the access log's retention period (a configuration change, logged).
+    pub fn set_log_retention_days(
+        &self,
+        access: &Access,
+        days: u32,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        access.validate()?;
+        if days == 0 {
+            return Err(Error::Invalid(
+                "the log's retention period must be at least one day".into(),
+            ));
+        }
+        let mut batch = WriteBatch::new();
+        batch.put(Column::Meta, META_LOG_RETENTION, days.to_be_bytes());
+        let mut draft = Draft::new(access, "config.log-retention", now.timestamp_millis());
+        draft.outcome = format!("{days} days");
+        self.log.commit(draft, batch).map(drop)
+    }
+
+    /// The access log's retention period in days.
+    pub fn log_retention_days(&self) -> Result<u32> {
+        Ok(match self.store.get(Column::Meta, META_LOG_RETENTION)? {
+            Some(bytes) => u32::from_be_bytes(
+                bytes
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| Error::corrupt("vault configuration", "bad log retention"))?,
+            ),
+            None => DEFAULT_LOG_RETENTION_DAYS,
+        })
+    }
+
+    /// Removes the log's entries before `at`, which must carry a signed checkpoint (anchor it
+    /// off the host first) and whose removed entries are all older than the retention period.
+    /// The chain stays verifiable from `at`: verification starts at its checkpoint. Returns
+    /// how many entries were removed. The truncation is itself logged.
+    pub fn truncate_log(&self, access: &Access, at: u64, now: DateTime<Utc>) -> Result<u64> {
+        access.validate()?;
+        let base = read_u64(&*self.store, META_LOG_BASE)?.unwrap_or(1);
+        if at <= base {
+            return Err(Error::Invalid(format!(
+                "the log already starts at entry {base}"
+            )));
+        }
+        if self
+            .store
+            .get(Column::Log, &crate::log::checkpoint_key(at))?
+            .is_none()
+        {
+            return Err(Error::Invalid(format!(
+                "entry {at} has no signed checkpoint: truncate only at one (`recvault audit anchor` makes one)"
+            )));
+        }
+        let newest_removed = self
+            .store
+            .get(Column::Log, &crate::log::entry_key(at - 1))?
+            .ok_or_else(|| Error::corrupt("access log", "entry missing"))?;
+        let newest_removed = decode_entry(&newest_removed)?;
+        let retention_ms = i64::from(self.log_retention_days()?) * 86_400_000;
+        if newest_removed.time_ms > now.timestamp_millis() - retention_ms {
+            return Err(Error::Invalid(format!(
+                "entry {} is younger than the log's retention period of {} days",
+                at - 1,
+                retention_ms / 86_400_000
+            )));
+        }
+        let mut batch = WriteBatch::new();
+        batch.delete_range(
+            Column::Log,
+            crate::log::entry_key(0),
+            crate::log::entry_key(at),
+        );
+        batch.delete_range(
+            Column::Log,
+            crate::log::checkpoint_key(0),
+            crate::log::checkpoint_key(at),
+        );
+        batch.put(Column::Meta, META_LOG_BASE, at.to_be_bytes());
+        let mut draft = Draft::new(access, "audit.truncate", now.timestamp_millis());
+        draft.outcome = format!("removed entries {base} to {}", at - 1);
+        self.log.commit(draft, batch)?;
+        Ok(at - base)
     }
 
     /// The access log's public key, as stored (verifiers should pin their own copy).

@@ -483,7 +483,15 @@ struct Shared {
     queue: Mutex<Queue>,
     wake: Condvar,
     failures: AtomicU64,
+    anchor_failures: AtomicU64,
     head: Mutex<Head>,
+}
+
+/// Where the writer exports each checkpoint as an anchor file, and the key to name in it.
+#[derive(Clone, Debug)]
+pub(crate) struct AnchorExport {
+    pub(crate) dir: std::path::PathBuf,
+    pub(crate) public_key: [u8; 32],
 }
 
 /// The log's writer: a thread that commits queued entries (with the changes they record) in
@@ -506,18 +514,20 @@ impl LogWriter {
         signing: Arc<SigningKey>,
         policy: CheckpointPolicy,
         timeout: Duration,
+        export: Option<AnchorExport>,
     ) -> Result<Self> {
         let head = Head::load(&*store)?;
         let shared = Arc::new(Shared {
             queue: Mutex::new(Queue::default()),
             wake: Condvar::new(),
             failures: AtomicU64::new(0),
+            anchor_failures: AtomicU64::new(0),
             head: Mutex::new(head),
         });
         let thread_shared = Arc::clone(&shared);
         let thread = std::thread::Builder::new()
             .name("recvault-log".into())
-            .spawn(move || write_loop(&thread_shared, &*store, &signing, policy))
+            .spawn(move || write_loop(&thread_shared, &*store, &signing, policy, export.as_ref()))
             .map_err(|err| Error::io("starting the access log writer", err))?;
         Ok(LogWriter {
             shared,
@@ -573,6 +583,12 @@ impl LogWriter {
         self.shared.failures.load(Ordering::Relaxed)
     }
 
+    /// Checkpoints that could not be exported to the anchor directory (they are still in the
+    /// store; `recvault audit anchor` can export them).
+    pub(crate) fn anchor_failures(&self) -> u64 {
+        self.shared.anchor_failures.load(Ordering::Relaxed)
+    }
+
     /// The current chain head (sequence number and hash of the last entry).
     pub(crate) fn head(&self) -> Head {
         self.shared
@@ -595,7 +611,13 @@ impl Drop for LogWriter {
     }
 }
 
-fn write_loop(shared: &Shared, store: &dyn Store, signing: &SigningKey, policy: CheckpointPolicy) {
+fn write_loop(
+    shared: &Shared,
+    store: &dyn Store,
+    signing: &SigningKey,
+    policy: CheckpointPolicy,
+    export: Option<&AnchorExport>,
+) {
     loop {
         let requests = {
             let Ok(mut queue) = shared.queue.lock() else {
@@ -616,6 +638,7 @@ fn write_loop(shared: &Shared, store: &dyn Store, signing: &SigningKey, policy: 
         let mut head = start;
         let mut batch = WriteBatch::new();
         let mut replies = Vec::with_capacity(requests.len());
+        let mut signed = Vec::new();
         for request in requests {
             head.seq += 1;
             let bytes = encode_entry(head.seq, &request.draft, &head.hash);
@@ -629,6 +652,7 @@ fn write_loop(shared: &Shared, store: &dyn Store, signing: &SigningKey, policy: 
                 let checkpoint =
                     Checkpoint::sign(signing, head.seq, head.hash, request.draft.time_ms);
                 batch.put(Column::Log, checkpoint_key(head.seq), checkpoint.encode());
+                signed.push(checkpoint);
                 head.checkpoint_seq = head.seq;
                 head.checkpoint_time_ms = request.draft.time_ms;
             }
@@ -639,6 +663,13 @@ fn write_loop(shared: &Shared, store: &dyn Store, signing: &SigningKey, policy: 
         if outcome.is_ok() {
             if let Ok(mut current) = shared.head.lock() {
                 *current = head;
+            }
+            if let Some(export) = export {
+                for checkpoint in &signed {
+                    if export_anchor(export, checkpoint).is_err() {
+                        shared.anchor_failures.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
             }
         } else {
             shared
@@ -656,4 +687,18 @@ fn write_loop(shared: &Shared, store: &dyn Store, signing: &SigningKey, policy: 
             reply.ready.notify_all();
         }
     }
+}
+
+/// Writes a checkpoint as an anchor file into the export directory (which should be on
+/// another disk or host): `checkpoint-<seq>.txt`, written whole then renamed into place.
+fn export_anchor(export: &AnchorExport, checkpoint: &Checkpoint) -> std::io::Result<()> {
+    std::fs::create_dir_all(&export.dir)?;
+    let name = format!("checkpoint-{:020}.txt", checkpoint.seq);
+    let temporary = export.dir.join(format!(".{name}.tmp"));
+    std::fs::write(
+        &temporary,
+        crate::audit::anchor_text(checkpoint, &export.public_key),
+    )?;
+    std::fs::File::open(&temporary)?.sync_all()?;
+    std::fs::rename(&temporary, export.dir.join(name))
 }

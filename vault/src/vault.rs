@@ -13,7 +13,7 @@ use crate::crypto::{fill_random, AeadKey, Envelope, KeyMaterial, SEGMENT_SEAL_LI
 use crate::error::{Error, Result};
 use crate::index::{entry_keys, index_forms, index_year};
 use crate::keys::{FileKeyBackend, KeyBackend, KeyRing};
-use crate::log::{Access, CheckpointPolicy, Draft, LogWriter, DEFAULT_LOG_TIMEOUT};
+use crate::log::{Access, AnchorExport, CheckpointPolicy, Draft, LogWriter, DEFAULT_LOG_TIMEOUT};
 use crate::record::{Record, RecordContents, RecordId, SystemId};
 use crate::sealed::{contents_aad, data_key_aad, SealedRecord};
 use crate::store::{Column, Durability, RocksStore, Store, WriteBatch};
@@ -27,6 +27,8 @@ const META_PARTITION_NEXT: &[u8] = b"partition-next";
 const META_PARTITION_BY_NAME: &[u8] = b"partition/";
 const META_PARTITION_BY_ID: &[u8] = b"partition-id/";
 const META_SYSTEM: &[u8] = b"system/";
+/// Metadata key: the directory each signed checkpoint is exported to, if configured.
+pub(crate) const META_ANCHOR_DIR: &[u8] = b"config/anchor-dir";
 const META_SYSTEM_NEXT: &[u8] = b"system-next";
 
 /// Below this many records a batch is sealed on the calling thread; above, on every core.
@@ -89,6 +91,8 @@ pub struct VaultStatus {
     pub log_entries: u64,
     /// Operations refused since the vault opened because the access log could not be written.
     pub log_failures: u64,
+    /// Checkpoints that could not be exported to the anchor directory since the vault opened.
+    pub anchor_failures: u64,
 }
 
 /// What [`Vault::verify`] found.
@@ -229,11 +233,22 @@ impl Vault {
         let keys = KeyRing::open(&*backend, &*store)?;
         let cohorts = Cohorts::load(&*store)?;
         let partitions = load_partitions(&*store)?;
+        let export =
+            match store.get(Column::Meta, META_ANCHOR_DIR)? {
+                Some(dir) => Some(AnchorExport {
+                    dir: std::path::PathBuf::from(String::from_utf8(dir).map_err(|_| {
+                        Error::corrupt("vault configuration", "bad anchor directory")
+                    })?),
+                    public_key: keys.signing_key().public_key(),
+                }),
+                None => None,
+            };
         let log = LogWriter::start(
             Arc::clone(&store),
             keys.signing_key(),
             options.checkpoints,
             options.log_timeout,
+            export,
         )?;
         let vault = Vault {
             log,
@@ -420,6 +435,36 @@ impl Vault {
         opened
     }
 
+    /// Sets (or clears) the directory every signed checkpoint is exported to, outside the data
+    /// directory: a configuration change, logged. Takes effect at the next open.
+    pub fn set_anchor_dir(
+        &self,
+        access: &Access,
+        dir: Option<&Path>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        access.validate()?;
+        let mut batch = WriteBatch::new();
+        let mut draft = Draft::new(access, "config.anchor-dir", now.timestamp_millis());
+        match dir {
+            Some(dir) => {
+                let dir = std::path::absolute(dir)
+                    .map_err(|err| Error::io(format!("resolving `{}`", dir.display()), err))?;
+                batch.put(
+                    Column::Meta,
+                    META_ANCHOR_DIR,
+                    dir.to_string_lossy().as_bytes().to_vec(),
+                );
+                draft.outcome = format!("set to `{}`", dir.display());
+            }
+            None => {
+                batch.delete(Column::Meta, META_ANCHOR_DIR);
+                draft.outcome = "cleared".into();
+            }
+        }
+        self.log.commit(draft, batch).map(drop)
+    }
+
     /// Logs an attempt the policy gate refused: who, what, on which system, and why. A refusal
     /// that cannot be logged is still a refusal; the caller is told the log failed too.
     pub fn record_denial(
@@ -581,6 +626,7 @@ impl Vault {
             systems,
             log_entries: self.log.head().seq,
             log_failures: self.log.failures(),
+            anchor_failures: self.log.anchor_failures(),
         })
     }
 

@@ -42,6 +42,23 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         anchor: Option<PathBuf>,
     },
+    /// Remove the log's entries before SEQ: allowed only at a signed checkpoint, and only for
+    /// entries older than the log's retention period. The chain stays verifiable from SEQ.
+    Truncate {
+        /// The first entry to keep (it must carry a signed checkpoint).
+        #[arg(long, value_name = "SEQ")]
+        at: u64,
+        #[command(flatten)]
+        paths: VaultPaths,
+    },
+    /// Set the log's retention period (ours to set; default 15 years).
+    Retention {
+        /// Days to keep entries.
+        #[arg(long, value_name = "N")]
+        days: u32,
+        #[command(flatten)]
+        paths: VaultPaths,
+    },
     /// Search the access log; the search is itself logged.
     Search {
         #[command(flatten)]
@@ -120,6 +137,18 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                     Err(Failure::reported())
                 }
             }
+        }
+        Command::Truncate { at, paths } => {
+            let vault = vault::Vault::open(&paths.data, &paths.key_store)?;
+            let removed = vault.truncate_log(&operator("audit"), at, Utc::now())?;
+            println!("removed {removed} entries; the log now starts at entry {at}");
+            Ok(())
+        }
+        Command::Retention { days, paths } => {
+            let vault = vault::Vault::open(&paths.data, &paths.key_store)?;
+            vault.set_log_retention_days(&operator("audit"), days, Utc::now())?;
+            println!("the access log keeps entries {days} days");
+            Ok(())
         }
         Command::Search {
             paths,

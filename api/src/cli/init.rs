@@ -11,6 +11,10 @@ pub struct Args {
     /// back it up with the backups). Default: `key-tables` beside the key store.
     #[arg(long, value_name = "DIR", env = "RECVAULT_KEY_TABLE_DIR")]
     key_table_dir: Option<std::path::PathBuf>,
+    /// A directory (on another disk or host) that receives every signed checkpoint of the
+    /// access log as an anchor file.
+    #[arg(long, value_name = "DIR", env = "RECVAULT_ANCHOR_DIR")]
+    anchor_dir: Option<std::path::PathBuf>,
 }
 
 pub(crate) fn run(args: Args) -> Result<(), Failure> {
@@ -23,6 +27,13 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             .join("key-tables")
     });
     let vault = vault::Vault::create(&paths.data, &paths.key_store, &key_table_dir)?;
+    if let Some(dir) = &args.anchor_dir {
+        vault.set_anchor_dir(
+            &crate::cli::operator("configuration"),
+            Some(dir),
+            chrono::Utc::now(),
+        )?;
+    }
     let public_key: String = vault
         .log_public_key()?
         .iter()
