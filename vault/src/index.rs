@@ -169,12 +169,13 @@ impl Vault {
         Ok(info)
     }
 
-    /// The HMAC keys for every index form of `records`, making index periods as needed.
+    /// The HMAC keys for every index form of `records`, making index periods as needed, and
+    /// those periods' ids.
     pub(crate) fn index_macs(
         &self,
         wanted: &[(u16, u8, u16)],
         now: DateTime<Utc>,
-    ) -> Result<IndexMacs> {
+    ) -> Result<(IndexMacs, Vec<u32>)> {
         let mut infos = Vec::new();
         for (system, kind, year) in wanted {
             infos.push((
@@ -183,10 +184,12 @@ impl Vault {
             ));
         }
         let keys = self.keys.read().map_err(|_| poisoned("key ring"))?;
-        infos
+        let ids = infos.iter().map(|(_, info)| info.id).collect();
+        let macs = infos
             .into_iter()
             .map(|(period, info)| Ok((period, keys.index_mac(info.id, info.key_version)?)))
-            .collect()
+            .collect::<Result<IndexMacs>>()?;
+        Ok((macs, ids))
     }
 
     /// The ids of the records of `system` indexed under `key`, in id order. Probes every live

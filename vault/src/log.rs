@@ -494,6 +494,40 @@ pub(crate) struct AnchorExport {
     pub(crate) public_key: [u8; 32],
 }
 
+/// A queued entry's claim on its outcome.
+pub(crate) struct Ticket {
+    reply: Arc<Reply>,
+    shared: Arc<Shared>,
+    timeout: Duration,
+}
+
+impl Ticket {
+    /// Waits (at most the writer's timeout) until the entry and its changes are durable, and
+    /// returns the entry's sequence number; on failure nothing of its changes is stored.
+    pub(crate) fn wait(self) -> Result<u64> {
+        let slot = self
+            .reply
+            .slot
+            .lock()
+            .map_err(|_| Error::LogUnavailable("reply lock poisoned".into()))?;
+        let (mut slot, _) = self
+            .reply
+            .ready
+            .wait_timeout_while(slot, self.timeout, |slot| slot.is_none())
+            .map_err(|_| Error::LogUnavailable("reply lock poisoned".into()))?;
+        match slot.take() {
+            Some(result) => result,
+            None => {
+                self.shared.failures.fetch_add(1, Ordering::Relaxed);
+                Err(Error::LogUnavailable(format!(
+                    "the entry was not durable within {} ms",
+                    self.timeout.as_millis()
+                )))
+            }
+        }
+    }
+}
+
 /// The log's writer: a thread that commits queued entries (with the changes they record) in
 /// groups, one synced batch per group.
 pub(crate) struct LogWriter {
@@ -540,6 +574,12 @@ impl LogWriter {
     /// sequence number. Waits at most the writer's timeout; on failure nothing of `extra` is
     /// stored and the error says why.
     pub(crate) fn commit(&self, draft: Draft, extra: WriteBatch) -> Result<u64> {
+        self.submit(draft, extra)?.wait()
+    }
+
+    /// Queues `draft` with the changes in `extra` and returns at once; [`Ticket::wait`] waits
+    /// for the outcome. Lets a caller prepare its next change while this one is synced.
+    pub(crate) fn submit(&self, draft: Draft, extra: WriteBatch) -> Result<Ticket> {
         let reply = Arc::new(Reply::default());
         {
             let mut queue = self
@@ -557,25 +597,11 @@ impl LogWriter {
             });
         }
         self.shared.wake.notify_one();
-        let slot = reply
-            .slot
-            .lock()
-            .map_err(|_| Error::LogUnavailable("reply lock poisoned".into()))?;
-        let (mut slot, waited) = reply
-            .ready
-            .wait_timeout_while(slot, self.timeout, |slot| slot.is_none())
-            .map_err(|_| Error::LogUnavailable("reply lock poisoned".into()))?;
-        match slot.take() {
-            Some(result) => result,
-            None => {
-                debug_assert!(waited.timed_out());
-                self.shared.failures.fetch_add(1, Ordering::Relaxed);
-                Err(Error::LogUnavailable(format!(
-                    "the entry was not durable within {} ms",
-                    self.timeout.as_millis()
-                )))
-            }
-        }
+        Ok(Ticket {
+            reply,
+            shared: Arc::clone(&self.shared),
+            timeout: self.timeout,
+        })
     }
 
     /// Operations refused because the log could not be written, since the vault opened.

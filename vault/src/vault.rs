@@ -13,7 +13,9 @@ use crate::crypto::{fill_random, AeadKey, Envelope, KeyMaterial, SEGMENT_SEAL_LI
 use crate::error::{Error, Result};
 use crate::index::{entry_keys, index_forms, index_year};
 use crate::keys::{FileKeyBackend, KeyBackend, KeyRing};
-use crate::log::{Access, AnchorExport, CheckpointPolicy, Draft, LogWriter, DEFAULT_LOG_TIMEOUT};
+use crate::log::{
+    Access, AnchorExport, CheckpointPolicy, Draft, LogWriter, Ticket, DEFAULT_LOG_TIMEOUT,
+};
 use crate::record::{Record, RecordContents, RecordId, SystemId};
 use crate::sealed::{contents_aad, data_key_aad, SealedRecord};
 use crate::store::{Column, Durability, RocksStore, Store, WriteBatch};
@@ -115,6 +117,15 @@ pub struct PartitionStatus {
     pub category: String,
     /// How many records it holds.
     pub records: u64,
+}
+
+/// A sealed batch, not yet stored.
+struct PreparedIngest {
+    draft: Draft,
+    batch: WriteBatch,
+    ids: Vec<RecordId>,
+    /// Every cohort and index period whose keys sealed or indexed it.
+    cohorts: Vec<u32>,
 }
 
 /// Where one record of a batch goes.
@@ -273,6 +284,77 @@ impl Vault {
         records: &[RecordContents],
         now: DateTime<Utc>,
     ) -> Result<Vec<RecordId>> {
+        let prepared = self.prepare_ingest(access, records, now)?;
+        let (ticket, ids) = self.submit_ingest(prepared)?;
+        ticket.wait()?;
+        Ok(ids)
+    }
+
+    /// Ingests a stream of batches in order, each one atomic and synced like [`Vault::ingest`],
+    /// sealing each batch while the one before is being synced (the second core's work).
+    /// `on_commit` hears of each batch, with its tag, once it is durable; batches become
+    /// durable strictly in order, so when an error stops the stream every batch reported
+    /// before it is stored and none after it is.
+    pub fn ingest_stream<T>(
+        &self,
+        access: &Access,
+        now: DateTime<Utc>,
+        batches: impl IntoIterator<Item = (T, Vec<RecordContents>)>,
+        mut on_commit: impl FnMut(T, Vec<RecordId>),
+    ) -> Result<()> {
+        let mut in_flight: Option<(T, Ticket, Vec<RecordId>)> = None;
+        for (tag, records) in batches {
+            if records.is_empty() {
+                continue;
+            }
+            let prepared = self.prepare_ingest(access, &records, now);
+            // The next batch is submitted only once this one is durable: a failure can never
+            // leave a later batch stored behind a lost one.
+            if let Some((done_tag, ticket, ids)) = in_flight.take() {
+                ticket.wait()?;
+                on_commit(done_tag, ids);
+            }
+            let (ticket, ids) = self.submit_ingest(prepared?)?;
+            in_flight = Some((tag, ticket, ids));
+        }
+        if let Some((done_tag, ticket, ids)) = in_flight {
+            ticket.wait()?;
+            on_commit(done_tag, ids);
+        }
+        Ok(())
+    }
+
+    /// Queues a prepared batch with the log writer. A destruction may have run since the batch
+    /// was sealed; its records are then refused rather than written into a destroyed cohort.
+    fn submit_ingest(&self, prepared: PreparedIngest) -> Result<(Ticket, Vec<RecordId>)> {
+        let _writing = self.lifecycle.read().map_err(|_| poisoned("lifecycle"))?;
+        {
+            let cohorts = self
+                .cohorts
+                .read()
+                .map_err(|_| poisoned("cohort registry"))?;
+            let destroyed = prepared
+                .cohorts
+                .iter()
+                .any(|id| cohorts.info.get(id).is_none_or(|info| !info.is_live()));
+            if destroyed {
+                return Err(Error::Invalid(
+                    "a cohort of this batch was destroyed while the batch was being sealed; nothing was stored".into(),
+                ));
+            }
+        }
+        let ticket = self.log.submit(prepared.draft, prepared.batch)?;
+        Ok((ticket, prepared.ids))
+    }
+
+    /// Validates and seals a batch: ids, cohorts and index periods assigned, records sealed and
+    /// indexed, the log entry drafted. Nothing is stored yet.
+    fn prepare_ingest(
+        &self,
+        access: &Access,
+        records: &[RecordContents],
+        now: DateTime<Utc>,
+    ) -> Result<PreparedIngest> {
         access.validate()?;
         for (record_idx, record) in records.iter().enumerate() {
             record
@@ -316,7 +398,7 @@ impl Vault {
             .collect();
         wanted.sort_unstable();
         wanted.dedup();
-        let macs = self.index_macs(&wanted, now).map_err(|err| match err {
+        let (macs, index_cohorts) = self.index_macs(&wanted, now).map_err(|err| match err {
             Error::Invalid(reason) => Error::Invalid(format!("a record in this batch: {reason}")),
             other => other,
         })?;
@@ -410,8 +492,19 @@ impl Vault {
         draft.system = systems.join(",");
         draft.outcome = format!("stored {}", planned.len());
         draft.record_ids = planned.clone();
-        self.log.commit(draft, batch)?;
-        Ok(planned)
+        let mut cohort_ids: Vec<u32> = plans
+            .iter()
+            .map(|plan| plan.cohort.id)
+            .chain(index_cohorts)
+            .collect();
+        cohort_ids.sort_unstable();
+        cohort_ids.dedup();
+        Ok(PreparedIngest {
+            draft,
+            batch,
+            ids: planned,
+            cohorts: cohort_ids,
+        })
     }
 
     /// Reads one record for `access`. The access-log entry is durable before the record is

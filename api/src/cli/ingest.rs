@@ -44,56 +44,49 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         (Box::new(file), size)
     };
     let progress = progress_bar(size);
-    let mut reader = BufReader::with_capacity(1 << 20, progress.wrap_read(input));
+    let reader = BufReader::with_capacity(1 << 20, progress.wrap_read(input));
 
     // The clock is read here, at the edge, once: validation takes it as an input.
     let now = Utc::now();
-    let mut batch = Vec::with_capacity(args.batch_size.get());
-    let mut rejected: Vec<Rejected> = Vec::new();
-    let mut line_no: u64 = 0;
+    let mut lines = LineBatches {
+        reader,
+        batch_size: args.batch_size.get(),
+        now,
+        line_no: 0,
+        rejected: Vec::new(),
+        read_error: None,
+    };
     let mut committed: u64 = 0;
-    let mut last_reported: u64 = 0;
-    let mut line = Zeroizing::new(Vec::with_capacity(4096));
-    loop {
-        line.clear();
-        let outcome = read_line(&mut reader, &mut line).map_err(|err| {
-            stopped(
-                &progress,
-                line_no,
-                committed,
-                format!("reading the input failed: {err}"),
-            )
-        })?;
-        let Some(too_long) = outcome else { break };
-        line_no += 1;
-        let parsed = if too_long {
-            Err(format!("line is longer than {MAX_LINE_BYTES} bytes"))
-        } else {
-            parse_checked(&line, now)
-        };
-        match parsed {
-            Ok(None) => {}
-            Ok(Some(record)) => batch.push(record),
-            Err(reason) => rejected.push(Rejected {
-                line: line_no,
-                reason,
-            }),
-        }
-        if batch.len() >= args.batch_size.get() {
-            commit(&vault, &mut batch, now, &mut committed)
-                .map_err(|err| stopped(&progress, line_no, committed, err))?;
-            progress.suspend(|| println!("committed through line {line_no}"));
-            last_reported = line_no;
-        }
+    let mut reported: u64 = 0;
+    // Each batch is sealed while the one before is synced; reports come in line order, once
+    // a batch is durable.
+    let outcome = vault.ingest_stream(
+        &crate::cli::operator("intake"),
+        now,
+        std::iter::from_fn(|| lines.next_batch()),
+        |through_line, ids| {
+            committed += ids.len() as u64;
+            reported = through_line;
+            progress.suspend(|| println!("committed through line {through_line}"));
+        },
+    );
+    let line_no = lines.line_no;
+    if let Err(err) = outcome {
+        return Err(stopped(&progress, line_no, committed, err.to_string()));
     }
-    if !batch.is_empty() {
-        commit(&vault, &mut batch, now, &mut committed)
-            .map_err(|err| stopped(&progress, line_no, committed, err))?;
+    if let Some(err) = lines.read_error {
+        return Err(stopped(
+            &progress,
+            line_no,
+            committed,
+            format!("reading the input failed: {err}"),
+        ));
     }
     progress.finish_and_clear();
-    if line_no > last_reported {
+    if line_no > reported {
         println!("committed through line {line_no}");
     }
+    let rejected = lines.rejected;
     println!(
         "ingested {committed} records from {line_no} lines ({} rejected)",
         rejected.len()
@@ -106,6 +99,54 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         println!("  line {}: {}", rejection.line, rejection.reason);
     }
     Err(Failure::reported())
+}
+
+/// The input, cut into batches of valid records; rejected lines are set aside with their
+/// reasons. A batch is tagged with the number of the last line it covers.
+struct LineBatches<R> {
+    reader: R,
+    batch_size: usize,
+    now: chrono::DateTime<Utc>,
+    line_no: u64,
+    rejected: Vec<Rejected>,
+    read_error: Option<io::Error>,
+}
+
+impl<R: BufRead> LineBatches<R> {
+    fn next_batch(&mut self) -> Option<(u64, Vec<vault::RecordContents>)> {
+        let mut batch = Vec::with_capacity(self.batch_size);
+        let mut line = Zeroizing::new(Vec::with_capacity(4096));
+        while batch.len() < self.batch_size {
+            line.clear();
+            let too_long = match read_line(&mut self.reader, &mut line) {
+                Ok(Some(too_long)) => too_long,
+                Ok(None) => break,
+                Err(err) => {
+                    self.read_error = Some(err);
+                    break;
+                }
+            };
+            self.line_no += 1;
+            let parsed = if too_long {
+                Err(format!("line is longer than {MAX_LINE_BYTES} bytes"))
+            } else {
+                parse_checked(&line, self.now)
+            };
+            match parsed {
+                Ok(None) => {}
+                Ok(Some(record)) => batch.push(record),
+                Err(reason) => self.rejected.push(Rejected {
+                    line: self.line_no,
+                    reason,
+                }),
+            }
+        }
+        if batch.is_empty() {
+            None
+        } else {
+            Some((self.line_no, batch))
+        }
+    }
 }
 
 /// Reads one line (without its newline) into `line`. Returns `None` at the end of the input,
@@ -162,20 +203,6 @@ fn parse_checked(
     let record = parse_line(text)?;
     record.validate(now).map_err(|err| err.to_string())?;
     Ok(Some(record))
-}
-
-fn commit(
-    vault: &vault::Vault,
-    batch: &mut Vec<vault::RecordContents>,
-    now: chrono::DateTime<Utc>,
-    committed: &mut u64,
-) -> Result<(), String> {
-    let ids = vault
-        .ingest(&crate::cli::operator("intake"), batch, now)
-        .map_err(|err| err.to_string())?;
-    *committed += ids.len() as u64;
-    batch.clear();
-    Ok(())
 }
 
 /// The failure of a run that stopped part way: says how far it is safe to assume it got.

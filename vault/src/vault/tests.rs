@@ -394,3 +394,34 @@ fn verify_opens_every_record_and_names_the_damaged_ones() {
         }
     );
 }
+
+/// A stream stops at its first bad batch: every batch reported before it is stored, none after.
+#[test]
+fn a_stream_stops_at_the_first_bad_batch_and_reports_only_what_is_stored() {
+    let (vault, store, _) = memory_vault();
+    let good = |name: &str| {
+        vec![
+            transmittal(name, "123456789", 1),
+            transmittal(name, "123456789", 2),
+        ]
+    };
+    let mut bad = good("C");
+    bad[1].subjects.clear();
+    let batches = vec![
+        ("one", good("A")),
+        ("two", good("B")),
+        ("three", bad),
+        ("four", good("D")),
+    ];
+    let mut reported = Vec::new();
+    let outcome = vault.ingest_stream(&access(), now(), batches, |tag, ids| {
+        reported.push((tag, ids.len()))
+    });
+    let err = outcome.unwrap_err().to_string();
+    assert!(
+        err.starts_with("record 2: subjects must list at least one subject"),
+        "{err}"
+    );
+    assert_eq!(reported, vec![("one", 2), ("two", 2)]);
+    assert_eq!(store.count(Column::Records, b"", None).unwrap(), 4);
+}
