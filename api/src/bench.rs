@@ -291,9 +291,11 @@ fn measure(config: &BenchConfig, progress: &dyn Fn(&str)) -> Result<BenchReport,
     let access = vault::Access::offline("bench", "benchmark");
     progress("ingesting into the vault");
     let vault = Vault::create(
+        &access,
         &dir.join("vault"),
         &dir.join("root.key"),
         &dir.join("key-tables"),
+        config.now,
     )
     .map_err(|err| err.to_string())?;
     let mut ids: Vec<RecordId> = Vec::with_capacity(config.records as usize);

@@ -43,7 +43,7 @@ impl TestVault {
         let data_dir = root.path().join("data");
         let key_store = root.path().join("root.key");
         let key_table_dir = root.path().join("key-tables");
-        let vault = Vault::create(&data_dir, &key_store, &key_table_dir)?;
+        let vault = Vault::create(&access(), &data_dir, &key_store, &key_table_dir, now())?;
         Ok(TestVault {
             vault,
             data_dir,

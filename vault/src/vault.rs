@@ -158,7 +158,15 @@ impl Vault {
     /// Creates a vault: a new data directory and, outside it, a new file key store and the
     /// directory the key table is exported to after every key change.
     /// Refuses if the data directory or key store exists already (a non-empty directory counts).
-    pub fn create(data_dir: &Path, key_store: &Path, key_table_dir: &Path) -> Result<Vault> {
+    /// The creation is the log's first entry, with `access` as its author.
+    pub fn create(
+        access: &Access,
+        data_dir: &Path,
+        key_store: &Path,
+        key_table_dir: &Path,
+        now: DateTime<Utc>,
+    ) -> Result<Vault> {
+        access.validate()?;
         if data_dir.exists()
             && fs::read_dir(data_dir)
                 .map(|mut entries| entries.next().is_some())
@@ -184,7 +192,9 @@ impl Vault {
                     crate::backup::META_KEY_TABLE_DIR,
                     dir.to_string_lossy().as_bytes().to_vec(),
                 );
-                vault.store.write(batch, Durability::Synced)?;
+                let mut draft = Draft::new(access, "vault.create", now.timestamp_millis());
+                draft.outcome = format!("key table exported to `{}`", dir.display());
+                vault.log.commit(draft, batch)?;
                 vault.export_key_table()?;
                 Ok(vault)
             });

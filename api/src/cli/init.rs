@@ -26,7 +26,13 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             .unwrap_or_else(|| std::path::Path::new("."))
             .join("key-tables")
     });
-    let vault = vault::Vault::create(&paths.data, &paths.key_store, &key_table_dir)?;
+    let vault = vault::Vault::create(
+        &crate::cli::operator("configuration"),
+        &paths.data,
+        &paths.key_store,
+        &key_table_dir,
+        chrono::Utc::now(),
+    )?;
     if let Some(dir) = &args.anchor_dir {
         vault.set_anchor_dir(
             &crate::cli::operator("configuration"),

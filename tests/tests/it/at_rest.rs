@@ -214,9 +214,11 @@ fn records_survive_reopen_and_a_copy_needs_the_key_store() {
     let other_key_store = root.path().join("other.key");
     drop(
         vault::Vault::create(
+            &tests::access(),
             &root.path().join("other"),
             &other_key_store,
             &root.path().join("other-tables"),
+            now(),
         )
         .unwrap(),
     );
