@@ -257,6 +257,23 @@ impl Cohorts {
         Ok(cohorts)
     }
 
+    /// The cohort registered for `kind` (matched by what identifies it: partition and bucket
+    /// start, hold reference, or system, kind and year), live or destroyed.
+    pub(crate) fn find(&self, kind: &CohortKind) -> Option<&CohortInfo> {
+        let id = match kind {
+            CohortKind::Period {
+                partition,
+                start_ms,
+                ..
+            } => self.by_period.get(&(*partition, *start_ms)),
+            CohortKind::Hold { reference } => self.by_hold.get(reference),
+            CohortKind::IndexPeriod { system, kind, year } => {
+                self.by_index.get(&(*system, *kind, *year))
+            }
+        }?;
+        self.info.get(id)
+    }
+
     pub(crate) fn index(&mut self, info: &CohortInfo) {
         match &info.kind {
             CohortKind::Period {

@@ -136,39 +136,6 @@ pub(crate) fn entry_keys(
 }
 
 impl Vault {
-    /// The index period's key for a system's kind and year, made on first use. Refused if
-    /// that period has ended and its key is destroyed.
-    pub(crate) fn index_cohort(
-        &self,
-        system: u16,
-        kind: u8,
-        year: u16,
-        now: DateTime<Utc>,
-    ) -> Result<CohortInfo> {
-        let found = {
-            let cohorts = self
-                .cohorts
-                .read()
-                .map_err(|_| poisoned("cohort registry"))?;
-            cohorts
-                .by_index
-                .get(&(system, kind, year))
-                .and_then(|id| cohorts.info.get(id))
-                .cloned()
-        };
-        let info = match found {
-            Some(info) => info,
-            None => self.new_cohort(CohortKind::IndexPeriod { system, kind, year }, now)?,
-        };
-        if !info.is_live() {
-            return Err(Error::Invalid(
-                "its index period has ended and its key was destroyed, so it cannot be stored"
-                    .into(),
-            ));
-        }
-        Ok(info)
-    }
-
     /// The HMAC keys for every index form of `records`, making index periods as needed, and
     /// those periods' ids.
     pub(crate) fn index_macs(
@@ -180,7 +147,15 @@ impl Vault {
         for (system, kind, year) in wanted {
             infos.push((
                 (*system, *kind, *year),
-                self.index_cohort(*system, *kind, *year, now)?,
+                self.live_cohort(
+                    CohortKind::IndexPeriod {
+                        system: *system,
+                        kind: *kind,
+                        year: *year,
+                    },
+                    "its index period has ended and its key was destroyed, so it cannot be stored",
+                    now,
+                )?,
             ));
         }
         let keys = self.keys.read().map_err(|_| poisoned("key ring"))?;

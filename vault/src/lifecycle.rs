@@ -16,7 +16,7 @@ use crate::log::{Access, Draft};
 use crate::record::RecordId;
 use crate::sealed::{data_key_aad, SealedRecord};
 use crate::store::{Column, Durability, WriteBatch};
-use crate::vault::{poisoned, Vault};
+use crate::vault::{meta_u32, poisoned, Vault};
 
 /// Metadata key prefix: a destroyed cohort whose records still await their range deletes.
 const META_PURGE_PENDING: &[u8] = b"purge-pending/";
@@ -46,41 +46,26 @@ pub struct KeyStatus {
 }
 
 impl Vault {
-    /// The period cohort of a partition's bucket, made (key and registry, synced) on first use.
-    /// Refused if that cohort was destroyed: the record's retention window has ended.
-    pub(crate) fn period_cohort(
+    /// The cohort of `kind`, made (key and registry, synced) on first use. Refused with
+    /// `ended` if that cohort was destroyed: what would go into it has outlived it.
+    pub(crate) fn live_cohort(
         &self,
-        partition: u16,
-        start_ms: i64,
-        end_ms: i64,
+        kind: CohortKind,
+        ended: &str,
         now: DateTime<Utc>,
     ) -> Result<CohortInfo> {
-        let found = {
-            let cohorts = self
-                .cohorts
-                .read()
-                .map_err(|_| poisoned("cohort registry"))?;
-            cohorts
-                .by_period
-                .get(&(partition, start_ms))
-                .and_then(|id| cohorts.info.get(id))
-                .cloned()
-        };
+        let found = self
+            .cohorts
+            .read()
+            .map_err(|_| poisoned("cohort registry"))?
+            .find(&kind)
+            .cloned();
         let info = match found {
             Some(info) => info,
-            None => self.new_cohort(
-                CohortKind::Period {
-                    partition,
-                    start_ms,
-                    end_ms,
-                },
-                now,
-            )?,
+            None => self.new_cohort(kind, now)?,
         };
         if !info.is_live() {
-            return Err(Error::Invalid(
-                "its retention period has ended and its cohort was destroyed, so it cannot be stored".into(),
-            ));
+            return Err(Error::Invalid(ended.to_owned()));
         }
         Ok(info)
     }
@@ -99,29 +84,10 @@ impl Vault {
             .write()
             .map_err(|_| poisoned("cohort registry"))?;
         // Another writer may have made it while this one waited for the lock.
-        let existing = match &kind {
-            CohortKind::Period {
-                partition,
-                start_ms,
-                ..
-            } => cohorts.by_period.get(&(*partition, *start_ms)),
-            CohortKind::Hold { reference } => cohorts.by_hold.get(reference),
-            CohortKind::IndexPeriod { system, kind, year } => {
-                cohorts.by_index.get(&(*system, *kind, *year))
-            }
-        };
-        if let Some(info) = existing.and_then(|id| cohorts.info.get(id)) {
+        if let Some(info) = cohorts.find(&kind) {
             return Ok(info.clone());
         }
-        let id = match self.store.get(Column::Meta, META_COHORT_NEXT)? {
-            Some(bytes) => u32::from_be_bytes(
-                bytes
-                    .as_slice()
-                    .try_into()
-                    .map_err(|_| Error::corrupt("cohort counter", "bad length"))?,
-            ),
-            None => 1,
-        };
+        let id = meta_u32(&*self.store, META_COHORT_NEXT, "cohort counter")?.unwrap_or(1);
         let next = id
             .checked_add(1)
             .ok_or_else(|| Error::Invalid("no cohort id left".into()))?;
@@ -179,15 +145,13 @@ impl Vault {
         access.validate()?;
         check_hold_reference(reference)?;
         let _exclusive = self.lifecycle.write().map_err(|_| poisoned("lifecycle"))?;
-        let hold = match self.hold_cohort(reference)? {
-            Some(info) => info,
-            None => self.new_cohort(
-                CohortKind::Hold {
-                    reference: reference.to_owned(),
-                },
-                now,
-            )?,
-        };
+        let hold = self.live_cohort(
+            CohortKind::Hold {
+                reference: reference.to_owned(),
+            },
+            "that hold's cohort was destroyed",
+            now,
+        )?;
         // One sequence number per wrap keeps the session's segment within its seal budget.
         let (session, _) = self.reserve_ids(ids.len())?;
         let keys = self.keys.read().map_err(|_| poisoned("key ring"))?;
@@ -239,18 +203,6 @@ impl Vault {
         self.log.commit(draft, batch)?;
         self.export_key_table()?;
         Ok(moved)
-    }
-
-    fn hold_cohort(&self, reference: &str) -> Result<Option<CohortInfo>> {
-        let cohorts = self
-            .cohorts
-            .read()
-            .map_err(|_| poisoned("cohort registry"))?;
-        Ok(cohorts
-            .by_hold
-            .get(reference)
-            .and_then(|id| cohorts.info.get(id))
-            .cloned())
     }
 
     /// Destroys a period cohort: deletes its key, starts a new root epoch (every live cohort

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use chrono::{DateTime, Utc};
 
 use crate::codec::{decode_contents, encode_contents, CONTENTS_VERSION};
-use crate::cohort::{month_bucket, CohortInfo, Cohorts};
+use crate::cohort::{month_bucket, CohortInfo, CohortKind, Cohorts};
 use crate::crypto::{fill_random, AeadKey, Envelope, KeyMaterial, SEGMENT_SEAL_LIMIT};
 use crate::error::{Error, Result};
 use crate::index::{entry_keys, index_forms, index_year};
@@ -384,9 +384,13 @@ impl Vault {
             };
             let partition = self.partition_for(&record.system, &record.category)?;
             let (start_ms, end_ms) = month_bucket(record.collected_at.timestamp_millis())?;
-            let cohort = self
-                .period_cohort(partition, start_ms, end_ms, now)
-                .map_err(at_record)?;
+            let period = CohortKind::Period {
+                partition,
+                start_ms,
+                end_ms,
+            };
+            let ended = "its retention period has ended and its cohort was destroyed, so it cannot be stored";
+            let cohort = self.live_cohort(period, ended, now).map_err(at_record)?;
             let system = self
                 .system_number(&record.system)?
                 .ok_or_else(|| Error::corrupt("partition registry", "system without a number"))?;
@@ -894,15 +898,7 @@ fn seal_record(
 
 /// Allocates a new writer session durably, so no two writers ever share one, even across crashes.
 fn allocate_session(store: &dyn Store) -> Result<u32> {
-    let last = match store.get(Column::Meta, META_SESSION)? {
-        Some(bytes) => u32::from_be_bytes(
-            bytes
-                .as_slice()
-                .try_into()
-                .map_err(|_| Error::corrupt("vault metadata", "bad session counter"))?,
-        ),
-        None => 0,
-    };
+    let last = meta_u32(store, META_SESSION, "session counter")?.unwrap_or(0);
     let next = last
         .checked_add(1)
         .ok_or_else(|| Error::Invalid("writer sessions exhausted".into()))?;
@@ -921,6 +917,18 @@ fn partition_name_key(system: &str, category: &str) -> Vec<u8> {
         category.as_bytes(),
     ]
     .concat()
+}
+
+/// A `u32` stored big-endian under `key` in the `meta` column (counters and numbers).
+pub(crate) fn meta_u32(store: &dyn Store, key: &[u8], what: &'static str) -> Result<Option<u32>> {
+    store
+        .get(Column::Meta, key)?
+        .map(|bytes| {
+            <[u8; 4]>::try_from(bytes.as_slice())
+                .map(u32::from_be_bytes)
+                .map_err(|_| Error::corrupt(what, "bad length"))
+        })
+        .transpose()
 }
 
 fn read_u16(bytes: &[u8], what: &'static str) -> Result<u16> {
