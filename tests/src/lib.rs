@@ -59,6 +59,21 @@ impl TestVault {
     }
 }
 
+/// The id of the period cohort holding records collected in `year`-`month`.
+pub fn cohort_of_month(vault: &Vault, year: i32, month: u32) -> Option<u32> {
+    let start = Utc
+        .with_ymd_and_hms(year, month, 1, 0, 0, 0)
+        .single()?
+        .timestamp_millis();
+    vault
+        .key_status()
+        .ok()?
+        .cohorts
+        .iter()
+        .find(|cohort| matches!(cohort.kind, vault::CohortKind::Period { start_ms, .. } if start_ms == start))
+        .map(|cohort| cohort.id)
+}
+
 /// A CBETF transmittal about one person, with the given name, SSN and account number.
 pub fn transmittal(name: &str, ssn: &str, account: &str) -> RecordContents {
     RecordContents {

@@ -17,6 +17,8 @@ use zeroize::Zeroizing;
 
 use crate::crypto::{AeadKey, Envelope, KeyMaterial, MacKey, SigningKey, KEY_LEN};
 use crate::error::{Error, Result};
+use crate::record::RecordId;
+use crate::sealed::{data_key_aad, SealedRecord};
 use crate::store::{Column, Store, WriteBatch};
 
 /// The root key of one epoch.
@@ -677,6 +679,27 @@ impl KeyRing {
             macs.insert((cohort, version), Arc::clone(&mac));
         }
         Ok(mac)
+    }
+
+    /// Unwraps a stored record's data key with its cohort's key. A destroyed cohort key, or a
+    /// wrapped key moved from another record, is [`Error::DecryptionFailed`].
+    pub(crate) fn unwrap_data_key(
+        &self,
+        id: &RecordId,
+        sealed: &SealedRecord<'_>,
+    ) -> Result<KeyMaterial> {
+        let wrapped = Envelope::parse(sealed.wrapped_data_key)?;
+        let segment = wrapped.segment.ok_or(Error::DecryptionFailed)?;
+        self.data_key_wrapper(sealed.cohort, sealed.cohort_version, segment)?
+            .unwrap_key(
+                &data_key_aad(
+                    id,
+                    sealed.cohort,
+                    sealed.cohort_version,
+                    &sealed.data_key_id,
+                ),
+                &wrapped,
+            )
     }
 
     /// The key that wraps data keys under `cohort` key `version` in `segment`.

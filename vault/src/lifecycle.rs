@@ -9,7 +9,6 @@ use crate::cohort::{
     cohort_key, hold_key, index_cohort_key, moved_key, period_key, CohortInfo, CohortKind,
     META_COHORT_NEXT, META_MOVED,
 };
-use crate::crypto::Envelope;
 use crate::error::{Error, Result};
 use crate::keys::{cohort_key_range, root_key_of};
 use crate::log::{Access, Draft};
@@ -167,19 +166,7 @@ impl Vault {
             if sealed.cohort == hold.id {
                 continue;
             }
-            let wrapped = Envelope::parse(sealed.wrapped_data_key)?;
-            let segment = wrapped.segment.ok_or(Error::DecryptionFailed)?;
-            let data_key = keys
-                .data_key_wrapper(sealed.cohort, sealed.cohort_version, segment)?
-                .unwrap_key(
-                    &data_key_aad(
-                        id,
-                        sealed.cohort,
-                        sealed.cohort_version,
-                        &sealed.data_key_id,
-                    ),
-                    &wrapped,
-                )?;
+            let data_key = keys.unwrap_data_key(id, &sealed)?;
             let rewrapped = hold_wrapper.wrap_key(
                 &data_key_aad(id, hold.id, hold.key_version, &sealed.data_key_id),
                 &data_key,

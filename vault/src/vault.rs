@@ -603,22 +603,11 @@ impl Vault {
             });
         }
         let (system, category) = self.partition_name(id.partition())?;
-        let wrapped = Envelope::parse(sealed.wrapped_data_key)?;
-        let segment = wrapped.segment.ok_or(Error::DecryptionFailed)?;
-        let wrapper = self
+        let data_key = self
             .keys
             .read()
             .map_err(|_| poisoned("key ring"))?
-            .data_key_wrapper(sealed.cohort, sealed.cohort_version, segment)?;
-        let data_key = wrapper.unwrap_key(
-            &data_key_aad(
-                id,
-                sealed.cohort,
-                sealed.cohort_version,
-                &sealed.data_key_id,
-            ),
-            &wrapped,
-        )?;
+            .unwrap_data_key(id, &sealed)?;
         let plaintext = AeadKey::direct(&data_key).open(
             &contents_aad(
                 id,

@@ -8,27 +8,12 @@ use std::path::Path;
 use chrono::{TimeZone, Utc};
 use tests::{now, transmittal, TestVault};
 use vault::store::RocksStore;
-use vault::{CohortKind, Error, FileKeyBackend, RecordId, Vault, KEY_TABLE_FILE};
+use vault::{Error, FileKeyBackend, RecordId, Vault, KEY_TABLE_FILE};
 
 fn in_month(name: &str, month: u32) -> vault::RecordContents {
     let mut record = transmittal(name, "123-45-6789", "000123");
     record.collected_at = Utc.with_ymd_and_hms(2026, month, 10, 0, 0, 0).unwrap();
     record
-}
-
-fn cohort_of_month(vault: &Vault, month: u32) -> u32 {
-    let start = Utc
-        .with_ymd_and_hms(2026, month, 1, 0, 0, 0)
-        .unwrap()
-        .timestamp_millis();
-    vault
-        .key_status()
-        .unwrap()
-        .cohorts
-        .iter()
-        .find(|cohort| matches!(cohort.kind, CohortKind::Period { start_ms, .. } if start_ms == start))
-        .unwrap()
-        .id
 }
 
 fn name(vault: &Vault, id: &RecordId) -> Option<String> {
@@ -95,7 +80,11 @@ fn restoring_an_old_backup_brings_back_what_lives_and_nothing_destroyed() {
 
     // After the backup: January is destroyed, one February record goes on hold, April arrives.
     vault
-        .destroy_cohort(&tests::access(), cohort_of_month(vault, 1), now())
+        .destroy_cohort(
+            &tests::access(),
+            tests::cohort_of_month(vault, 2026, 1).unwrap(),
+            now(),
+        )
         .unwrap();
     vault
         .place_hold(&tests::access(), "LIT-2026-9", &feb[1..], now())
@@ -152,7 +141,11 @@ fn restoring_an_old_backup_brings_back_what_lives_and_nothing_destroyed() {
 
     // The hold came back with the key table: destroying February spares the held record.
     let destruction = vault
-        .destroy_cohort(&tests::access(), cohort_of_month(&vault, 2), now())
+        .destroy_cohort(
+            &tests::access(),
+            tests::cohort_of_month(&vault, 2026, 2).unwrap(),
+            now(),
+        )
         .unwrap();
     assert_eq!(destruction.survivors, 1);
     assert_eq!(name(&vault, &feb[0]), None);

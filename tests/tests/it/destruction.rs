@@ -8,7 +8,7 @@ use std::path::Path;
 use chrono::{TimeZone, Utc};
 use tests::{now, transmittal, TestVault};
 use vault::store::RocksStore;
-use vault::{CohortKind, Error, FileKeyBackend, Vault};
+use vault::{Error, FileKeyBackend, Vault};
 
 fn copy_dir(from: &Path, to: &Path) {
     fs::create_dir_all(to).unwrap();
@@ -68,17 +68,7 @@ fn an_old_copy_decrypts_nothing_after_a_destruction() {
     fs::copy(&key_store, &old_key_store).unwrap();
 
     let vault = Vault::open(&data_dir, &key_store).unwrap();
-    let january_cohort = vault
-        .key_status()
-        .unwrap()
-        .cohorts
-        .iter()
-        .find(|cohort| {
-            matches!(cohort.kind, CohortKind::Period { start_ms, .. }
-            if start_ms == Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap().timestamp_millis())
-        })
-        .unwrap()
-        .id;
+    let january_cohort = tests::cohort_of_month(&vault, 2026, 1).unwrap();
     let destruction = vault
         .destroy_cohort(&tests::access(), january_cohort, now())
         .unwrap();
@@ -195,17 +185,7 @@ fn an_old_copy_cannot_be_probed_for_a_destroyed_person() {
     );
     assert_eq!(probe(&vault, &name("Zebulon Quixote")), 1);
 
-    let march_2024 = vault
-        .key_status()
-        .unwrap()
-        .cohorts
-        .iter()
-        .find(|cohort| {
-            matches!(cohort.kind, CohortKind::Period { start_ms, .. }
-            if start_ms == Utc.with_ymd_and_hms(2024, 3, 1, 0, 0, 0).unwrap().timestamp_millis())
-        })
-        .unwrap()
-        .id;
+    let march_2024 = tests::cohort_of_month(&vault, 2024, 3).unwrap();
     let destruction = vault
         .destroy_cohort(&tests::access(), march_2024, now())
         .unwrap();
