@@ -5,6 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use zeroize::Zeroize;
 
 use crate::error::{Error, Result};
 
@@ -334,6 +335,16 @@ impl Identifier {
     }
 }
 
+/// Identifier values are personal data: wiped from memory when dropped.
+impl Drop for Identifier {
+    fn drop(&mut self) {
+        self.value.zeroize();
+        if let Some(country) = &mut self.country {
+            country.zeroize();
+        }
+    }
+}
+
 impl fmt::Debug for Identifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Identifier({}, REDACTED)", self.kind.name())
@@ -349,6 +360,15 @@ pub struct Subject {
     pub name: Option<String>,
     /// Identifiers, at most one of each kind.
     pub identifiers: Vec<Identifier>,
+}
+
+/// Names are personal data: wiped from memory when dropped (identifiers wipe themselves).
+impl Drop for Subject {
+    fn drop(&mut self) {
+        if let Some(name) = &mut self.name {
+            name.zeroize();
+        }
+    }
 }
 
 impl fmt::Debug for Subject {
@@ -480,6 +500,20 @@ fn check_text(text: &str) -> Result<(), String> {
         return Err("must not contain control characters".into());
     }
     Ok(())
+}
+
+/// A record's fields and provenance may be personal data: wiped from memory when dropped, so
+/// a record refused at the last moment (its access-log entry could not be written) leaves no
+/// plaintext behind in freed memory. Subjects wipe themselves.
+impl Drop for RecordContents {
+    fn drop(&mut self) {
+        for map in [&mut self.fields, &mut self.source] {
+            for (mut key, mut value) in std::mem::take(map) {
+                key.zeroize();
+                value.zeroize();
+            }
+        }
+    }
 }
 
 impl fmt::Debug for RecordContents {
