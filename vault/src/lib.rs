@@ -17,6 +17,7 @@
 //! - `lifecycle`: holds, cohort destruction, root-key rotation: the operations that change keys.
 //! - `sealed`: the stored layout of a record (wrapped data key plus sealed contents).
 //! - `store`: the `Store` trait, `RocksStore` (the only module naming RocksDB), `MemStore`.
+//! - `ingest`: validating, sealing and indexing batches, committed with their log entries.
 //! - `vault`: `Vault`, which ties them together: create, open, ingest, read.
 //! - `testing`: a door for tests (feature `testing`), reaching the raw store.
 //! - `bench`: a door for the benchmark (feature `bench`): plain-RocksDB baselines that make the
@@ -32,6 +33,7 @@ mod cohort;
 pub mod crypto;
 mod error;
 mod index;
+mod ingest;
 mod keys;
 mod lifecycle;
 mod log;

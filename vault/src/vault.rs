@@ -1,4 +1,5 @@
-//! The vault: creates and opens a store, seals records into it and opens them again.
+//! The vault: creates and opens a store, reads records back (logged), and keeps the
+//! registries of partitions, systems and writer sessions. Ingest is in `ingest`.
 
 use std::collections::HashMap;
 use std::fs;
@@ -7,17 +8,14 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::{DateTime, Utc};
 
-use crate::codec::{decode_contents, encode_contents, CONTENTS_VERSION};
-use crate::cohort::{month_bucket, CohortInfo, CohortKind, Cohorts};
-use crate::crypto::{fill_random, AeadKey, Envelope, KeyMaterial, SEGMENT_SEAL_LIMIT};
+use crate::codec::{decode_contents, CONTENTS_VERSION};
+use crate::cohort::Cohorts;
+use crate::crypto::{AeadKey, Envelope, SEGMENT_SEAL_LIMIT};
 use crate::error::{Error, Result};
-use crate::index::{entry_keys, index_forms, index_year};
 use crate::keys::{FileKeyBackend, KeyBackend, KeyRing};
-use crate::log::{
-    Access, AnchorExport, CheckpointPolicy, Draft, LogWriter, Ticket, DEFAULT_LOG_TIMEOUT,
-};
-use crate::record::{Record, RecordContents, RecordId, SystemId};
-use crate::sealed::{contents_aad, data_key_aad, SealedRecord};
+use crate::log::{Access, AnchorExport, CheckpointPolicy, Draft, LogWriter, DEFAULT_LOG_TIMEOUT};
+use crate::record::{Record, RecordId, SystemId};
+use crate::sealed::{contents_aad, SealedRecord};
 use crate::store::{Column, Durability, RocksStore, Store, WriteBatch};
 
 /// Version of the vault as a whole (the set of layouts in `docs/storage-format.md`).
@@ -32,9 +30,6 @@ const META_SYSTEM: &[u8] = b"system/";
 /// Metadata key: the directory each signed checkpoint is exported to, if configured.
 pub(crate) const META_ANCHOR_DIR: &[u8] = b"config/anchor-dir";
 const META_SYSTEM_NEXT: &[u8] = b"system-next";
-
-/// Below this many records a batch is sealed on the calling thread; above, on every core.
-const PARALLEL_SEAL_THRESHOLD: usize = 64;
 
 /// An open vault.
 ///
@@ -117,25 +112,6 @@ pub struct PartitionStatus {
     pub category: String,
     /// How many records it holds.
     pub records: u64,
-}
-
-/// A sealed batch, not yet stored.
-struct PreparedIngest {
-    draft: Draft,
-    batch: WriteBatch,
-    ids: Vec<RecordId>,
-    /// Every cohort and index period whose keys sealed or indexed it.
-    cohorts: Vec<u32>,
-}
-
-/// Where one record of a batch goes.
-struct Plan {
-    partition: u16,
-    cohort: CohortInfo,
-    system: u16,
-    year: u16,
-    /// Normalized identifiers and names: plaintext, kept only while the batch is sealed.
-    forms: Vec<(u8, String)>,
 }
 
 /// The writer session: ids and wrap segments come from it (see `RecordId`).
@@ -283,242 +259,6 @@ impl Vault {
         };
         vault.finish_pending_purges()?;
         Ok(vault)
-    }
-
-    /// Seals `records` and stores them in one atomic batch, synced before this returns: when
-    /// it returns `Ok`, every record is durable; on `Err`, none was stored. `now` bounds the
-    /// dates that cannot be in the future. Returns the new ids in the order given.
-    pub fn ingest(
-        &self,
-        access: &Access,
-        records: &[RecordContents],
-        now: DateTime<Utc>,
-    ) -> Result<Vec<RecordId>> {
-        let prepared = self.prepare_ingest(access, records, now)?;
-        let (ticket, ids) = self.submit_ingest(prepared)?;
-        ticket.wait()?;
-        Ok(ids)
-    }
-
-    /// Ingests a stream of batches in order, each one atomic and synced like [`Vault::ingest`],
-    /// sealing each batch while the one before is being synced (the second core's work).
-    /// `on_commit` hears of each batch, with its tag, once it is durable; batches become
-    /// durable strictly in order, so when an error stops the stream every batch reported
-    /// before it is stored and none after it is.
-    pub fn ingest_stream<T>(
-        &self,
-        access: &Access,
-        now: DateTime<Utc>,
-        batches: impl IntoIterator<Item = (T, Vec<RecordContents>)>,
-        mut on_commit: impl FnMut(T, Vec<RecordId>),
-    ) -> Result<()> {
-        let mut in_flight: Option<(T, Ticket, Vec<RecordId>)> = None;
-        for (tag, records) in batches {
-            if records.is_empty() {
-                continue;
-            }
-            let prepared = self.prepare_ingest(access, &records, now);
-            // The next batch is submitted only once this one is durable: a failure can never
-            // leave a later batch stored behind a lost one.
-            if let Some((done_tag, ticket, ids)) = in_flight.take() {
-                ticket.wait()?;
-                on_commit(done_tag, ids);
-            }
-            let (ticket, ids) = self.submit_ingest(prepared?)?;
-            in_flight = Some((tag, ticket, ids));
-        }
-        if let Some((done_tag, ticket, ids)) = in_flight {
-            ticket.wait()?;
-            on_commit(done_tag, ids);
-        }
-        Ok(())
-    }
-
-    /// Queues a prepared batch with the log writer. A destruction may have run since the batch
-    /// was sealed; its records are then refused rather than written into a destroyed cohort.
-    fn submit_ingest(&self, prepared: PreparedIngest) -> Result<(Ticket, Vec<RecordId>)> {
-        let _writing = self.lifecycle.read().map_err(|_| poisoned("lifecycle"))?;
-        {
-            let cohorts = self
-                .cohorts
-                .read()
-                .map_err(|_| poisoned("cohort registry"))?;
-            let destroyed = prepared
-                .cohorts
-                .iter()
-                .any(|id| cohorts.info.get(id).is_none_or(|info| !info.is_live()));
-            if destroyed {
-                return Err(Error::Invalid(
-                    "a cohort of this batch was destroyed while the batch was being sealed; nothing was stored".into(),
-                ));
-            }
-        }
-        let ticket = self.log.submit(prepared.draft, prepared.batch)?;
-        Ok((ticket, prepared.ids))
-    }
-
-    /// Validates and seals a batch: ids, cohorts and index periods assigned, records sealed and
-    /// indexed, the log entry drafted. Nothing is stored yet.
-    fn prepare_ingest(
-        &self,
-        access: &Access,
-        records: &[RecordContents],
-        now: DateTime<Utc>,
-    ) -> Result<PreparedIngest> {
-        access.validate()?;
-        for (record_idx, record) in records.iter().enumerate() {
-            record
-                .validate(now)
-                .map_err(|err| Error::Invalid(format!("record {}: {err}", record_idx + 1)))?;
-        }
-        let _writing = self.lifecycle.read().map_err(|_| poisoned("lifecycle"))?;
-        // Where each record goes: its partition, its cohort (the partition's records collected
-        // in the same month), and its index period (its system's records of the same year).
-        let mut plans = Vec::with_capacity(records.len());
-        for (record_idx, record) in records.iter().enumerate() {
-            let at_record = |err: Error| match err {
-                Error::Invalid(reason) => {
-                    Error::Invalid(format!("record {}: {reason}", record_idx + 1))
-                }
-                other => other,
-            };
-            let partition = self.partition_for(&record.system, &record.category)?;
-            let (start_ms, end_ms) = month_bucket(record.collected_at.timestamp_millis())?;
-            let period = CohortKind::Period {
-                partition,
-                start_ms,
-                end_ms,
-            };
-            let ended = "its retention period has ended and its cohort was destroyed, so it cannot be stored";
-            let cohort = self.live_cohort(period, ended, now).map_err(at_record)?;
-            let system = self
-                .system_number(&record.system)?
-                .ok_or_else(|| Error::corrupt("partition registry", "system without a number"))?;
-            plans.push(Plan {
-                partition,
-                cohort,
-                system,
-                year: index_year(record.collected_at)?,
-                forms: index_forms(record),
-            });
-        }
-        let mut wanted: Vec<(u16, u8, u16)> = plans
-            .iter()
-            .flat_map(|plan| {
-                plan.forms
-                    .iter()
-                    .map(|(kind, _)| (plan.system, *kind, plan.year))
-            })
-            .collect();
-        wanted.sort_unstable();
-        wanted.dedup();
-        let (macs, index_cohorts) = self.index_macs(&wanted, now).map_err(|err| match err {
-            Error::Invalid(reason) => Error::Invalid(format!("a record in this batch: {reason}")),
-            other => other,
-        })?;
-
-        let (session, first_seq) = self.reserve_ids(records.len())?;
-        let planned: Vec<RecordId> = records
-            .iter()
-            .zip(&plans)
-            .enumerate()
-            .map(|(offset, (record, plan))| {
-                // reserve_ids keeps first_seq + len within the session's limit, below u32::MAX.
-                let seq = (first_seq + offset as u64) as u32;
-                RecordId::new(
-                    plan.partition,
-                    record.collected_at.timestamp_millis(),
-                    session,
-                    seq,
-                )
-            })
-            .collect();
-        let keys = self.keys.read().map_err(|_| poisoned("key ring"))?;
-        let mut wrappers: HashMap<u32, (u32, Arc<AeadKey>)> = HashMap::new();
-        for plan in &plans {
-            if let std::collections::hash_map::Entry::Vacant(entry) = wrappers.entry(plan.cohort.id)
-            {
-                let wrapper =
-                    keys.data_key_wrapper(plan.cohort.id, plan.cohort.key_version, session)?;
-                entry.insert((plan.cohort.key_version, wrapper));
-            }
-        }
-        drop(keys);
-        let seal_one = |((id, record), plan): ((&RecordId, &RecordContents), &Plan)| {
-            let (version, wrapper) = wrappers
-                .get(&plan.cohort.id)
-                .ok_or_else(|| Error::corrupt("key ring", "cohort key missing"))?;
-            let sealed = seal_record(id, record, wrapper, plan.cohort.id, *version)?;
-            let index_keys = entry_keys(id, plan.system, plan.year, &plan.forms, &macs)?;
-            Ok((sealed, index_keys))
-        };
-        let sealed: Vec<(Vec<u8>, Vec<Vec<u8>>)> = if records.len() < PARALLEL_SEAL_THRESHOLD {
-            planned
-                .iter()
-                .zip(records)
-                .zip(&plans)
-                .map(seal_one)
-                .collect::<Result<_>>()?
-        } else {
-            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-            let chunk = records.len().div_ceil(threads);
-            std::thread::scope(|scope| {
-                let workers: Vec<_> = planned
-                    .chunks(chunk)
-                    .zip(records.chunks(chunk))
-                    .zip(plans.chunks(chunk))
-                    .map(|((ids, chunk_records), chunk_plans)| {
-                        scope.spawn(move || {
-                            ids.iter()
-                                .zip(chunk_records)
-                                .zip(chunk_plans)
-                                .map(seal_one)
-                                .collect::<Result<Vec<_>>>()
-                        })
-                    })
-                    .collect();
-                let mut all = Vec::with_capacity(records.len());
-                for worker in workers {
-                    all.extend(
-                        worker
-                            .join()
-                            .map_err(|_| Error::Storage("sealing thread panicked".into()))??,
-                    );
-                }
-                Ok::<_, Error>(all)
-            })?
-        };
-        // INVARIANT: a record and its index entries go in one atomic, synced batch.
-        let mut batch = WriteBatch::new();
-        for (id, (value, index_keys)) in planned.iter().zip(sealed) {
-            batch.put(Column::Records, id.as_bytes().to_vec(), value);
-            for index_key in index_keys {
-                batch.put(Column::Index, index_key, Vec::new());
-            }
-        }
-        let mut draft = Draft::new(access, "ingest", now.timestamp_millis());
-        let mut systems: Vec<&str> = records
-            .iter()
-            .map(|record| record.system.as_str())
-            .collect();
-        systems.sort_unstable();
-        systems.dedup();
-        draft.system = systems.join(",");
-        draft.outcome = format!("stored {}", planned.len());
-        draft.record_ids = planned.clone();
-        let mut cohort_ids: Vec<u32> = plans
-            .iter()
-            .map(|plan| plan.cohort.id)
-            .chain(index_cohorts)
-            .collect();
-        cohort_ids.sort_unstable();
-        cohort_ids.dedup();
-        Ok(PreparedIngest {
-            draft,
-            batch,
-            ids: planned,
-            cohorts: cohort_ids,
-        })
     }
 
     /// Reads one record for `access`. The access-log entry is durable before the record is
@@ -758,7 +498,7 @@ impl Vault {
     }
 
     /// The partition of a system and category, allocated (durably) on first use.
-    fn partition_for(&self, system: &SystemId, category: &str) -> Result<u16> {
+    pub(crate) fn partition_for(&self, system: &SystemId, category: &str) -> Result<u16> {
         let name = (system.as_str().to_owned(), category.to_owned());
         let poisoned = || Error::Storage("partition lock poisoned".into());
         if let Some(id) = self
@@ -852,37 +592,6 @@ impl Vault {
 
 pub(crate) fn poisoned(what: &str) -> Error {
     Error::Storage(format!("{what} lock poisoned"))
-}
-
-/// Seals one record: a fresh data key seals the contents, and the cohort's segment key wraps it.
-fn seal_record(
-    id: &RecordId,
-    record: &RecordContents,
-    wrapper: &AeadKey,
-    cohort: u32,
-    cohort_version: u32,
-) -> Result<Vec<u8>> {
-    let data_key = KeyMaterial::generate()?;
-    let mut data_key_id = [0u8; 8];
-    fill_random(&mut data_key_id)?;
-    let plaintext = encode_contents(record);
-    let sealed_contents = AeadKey::direct(&data_key).seal(
-        &contents_aad(id, record.system.as_str(), CONTENTS_VERSION, &data_key_id),
-        &plaintext,
-    )?;
-    let wrapped_data_key = wrapper.wrap_key(
-        &data_key_aad(id, cohort, cohort_version, &data_key_id),
-        &data_key,
-    )?;
-    Ok(SealedRecord {
-        contents_version: CONTENTS_VERSION,
-        cohort,
-        cohort_version,
-        data_key_id,
-        wrapped_data_key: &wrapped_data_key,
-        sealed_contents: &sealed_contents,
-    }
-    .encode())
 }
 
 /// Allocates a new writer session durably, so no two writers ever share one, even across crashes.

@@ -7,7 +7,7 @@ use chrono::TimeZone;
 
 use super::*;
 use crate::keys::MemKeyBackend;
-use crate::record::{Identifier, IdentifierKind, Subject};
+use crate::record::{Identifier, IdentifierKind, RecordContents, Subject};
 use crate::store::MemStore;
 
 fn access() -> crate::log::Access {
