@@ -6,8 +6,9 @@
 //!   `RecordId`) and its validation rules.
 //! - `codec`: the versioned binary encoding of record contents (the plaintext that is sealed).
 //! - `crypto`: the crypto provider, the only module that touches key bytes and primitives.
-//! - `keys`: key backends (`KeyBackend`, `FileKeyBackend`) in root epochs, and the key ring
-//!   of cohort keys.
+//! - `key_backend`: key backends (`KeyBackend`, `FileKeyBackend`, `MemKeyBackend`): root keys
+//!   by epoch, outside the data directory.
+//! - `keys`: the key ring of cohort keys and the log's signing key, unwrapped by the root key.
 //! - `cohort`: cohorts (the records that die together) and their registry.
 //! - `backup`: checkpoints, the key table exported after every key change, and restore.
 //! - `normalize`: the documented normalization of identifiers and names for search.
@@ -34,6 +35,7 @@ pub mod crypto;
 mod error;
 mod index;
 mod ingest;
+mod key_backend;
 mod keys;
 mod lifecycle;
 mod log;
@@ -53,7 +55,7 @@ pub use crate::backup::{restore, BackupReport, RestoreReport, KEY_TABLE_FILE};
 pub use crate::cohort::{CohortInfo, CohortKind};
 pub use crate::error::{Error, Result};
 pub use crate::index::{index_kind_name, SearchKey, INDEX_LAYOUT_VERSION};
-pub use crate::keys::{FileKeyBackend, KeyBackend, MemKeyBackend, RootKey};
+pub use crate::key_backend::{FileKeyBackend, KeyBackend, MemKeyBackend, RootKey};
 pub use crate::lifecycle::{Destruction, KeyStatus};
 pub use crate::log::{
     decode_entry, entry_hash, Access, Checkpoint, CheckpointPolicy, Decision, LogEntry,

@@ -32,7 +32,7 @@ pub fn raw_put(vault: &Vault, column: Column, key: &[u8], value: &[u8]) -> Resul
 /// copy taken before it must give zero.
 pub fn count_decryptable(
     store: &dyn crate::store::Store,
-    backend: &dyn crate::keys::KeyBackend,
+    backend: &dyn crate::key_backend::KeyBackend,
 ) -> Result<u64> {
     use std::collections::HashMap;
 

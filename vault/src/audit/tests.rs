@@ -11,7 +11,7 @@ use chrono::TimeZone;
 
 use super::*;
 use crate::crypto::{KeyMaterial, SigningKey};
-use crate::keys::{KeyBackend, MemKeyBackend};
+use crate::key_backend::{KeyBackend, MemKeyBackend};
 use crate::log::{checkpoint_key, encode_entry, entry_key, CheckpointPolicy, Decision};
 use crate::record::{Identifier, IdentifierKind, RecordContents, Subject, SystemId};
 use crate::store::{Durability, Entry, MemStore, Op, Store};

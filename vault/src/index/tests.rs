@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::TimeZone;
 
 use super::*;
-use crate::keys::{KeyBackend, MemKeyBackend};
+use crate::key_backend::{KeyBackend, MemKeyBackend};
 use crate::record::{IdentifierKind, Subject};
 use crate::store::{MemStore, Store};
 

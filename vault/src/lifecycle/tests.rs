@@ -8,7 +8,7 @@ use std::sync::Arc;
 use chrono::TimeZone;
 
 use super::*;
-use crate::keys::{KeyBackend, MemKeyBackend, RootKey};
+use crate::key_backend::{KeyBackend, MemKeyBackend, RootKey};
 use crate::record::{Identifier, IdentifierKind, RecordContents, Subject, SystemId};
 use crate::store::{MemStore, Store};
 

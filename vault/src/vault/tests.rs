@@ -6,7 +6,7 @@ use std::sync::Arc;
 use chrono::TimeZone;
 
 use super::*;
-use crate::keys::MemKeyBackend;
+use crate::key_backend::MemKeyBackend;
 use crate::record::{Identifier, IdentifierKind, RecordContents, Subject};
 use crate::store::MemStore;
 
