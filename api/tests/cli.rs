@@ -700,3 +700,67 @@ fn checkpoints_are_exported_to_the_anchor_directory() {
         truncate.stderr
     );
 }
+
+#[test]
+fn destruction_buckets_from_the_command_line() {
+    let dir = workspace();
+    init(dir.path());
+    let args = [
+        "keys",
+        "bucket",
+        "--system",
+        "fincen-cbetf",
+        "--category",
+        "transmittal",
+        "--bucket",
+        "day",
+    ];
+    let set = recvault(&[&args[..], &VAULT].concat(), dir.path());
+    assert_eq!(set.code, 0, "{}", set.stderr);
+    assert_eq!(
+        set.stdout,
+        "`fincen-cbetf/transmittal` records die together by day\n"
+    );
+    fs::write(
+        dir.path().join("one.jsonl"),
+        good_line("ALICE EXAMPLE", "123456789"),
+    )
+    .unwrap();
+    assert_eq!(
+        recvault(&[&["ingest", "one.jsonl"][..], &VAULT].concat(), dir.path()).code,
+        0
+    );
+    let status = recvault(&[&["keys", "status"][..], &VAULT].concat(), dir.path());
+    assert!(
+        status
+            .stdout
+            .contains("period fincen-cbetf/transmittal collected 2026-01-15  key v1"),
+        "{}",
+        status.stdout
+    );
+    let again = recvault(&[&args[..], &VAULT].concat(), dir.path());
+    assert_eq!(again.code, 1);
+    assert!(
+        again.stderr.contains("its destruction bucket is fixed"),
+        "{}",
+        again.stderr
+    );
+    let bad = recvault(
+        &[
+            &[
+                "keys",
+                "bucket",
+                "--system",
+                "x",
+                "--category",
+                "y",
+                "--bucket",
+                "week",
+            ][..],
+            &VAULT,
+        ]
+        .concat(),
+        dir.path(),
+    );
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+}

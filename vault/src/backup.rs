@@ -32,7 +32,8 @@ const META_MOVED: &[u8] = b"moved/";
 const META_PURGE_PENDING: &[u8] = b"purge-pending/";
 
 /// The metadata that describes keys and where records live: a key table carries all of it.
-const KEY_META_PREFIXES: [&[u8]; 14] = [
+const KEY_META_PREFIXES: [&[u8]; 15] = [
+    b"partition-bucket/",
     b"root-epoch",
     b"log-public-key",
     b"key-check",

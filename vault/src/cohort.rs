@@ -1,7 +1,7 @@
 //! Cohorts: the sets of records that die together, and their registry in the `meta` column.
 //!
 //! A period cohort holds one partition's records collected in one destruction bucket (a UTC
-//! calendar month until the retention schedules choose buckets per system); since record ids
+//! day, month or year, set per partition; months by default); since record ids
 //! start with partition and collection time, it is one contiguous key range. A hold cohort
 //! holds records moved out of their period cohort by a hold; they survive its destruction.
 //! Phases (production, archive...) change who may read a record, not when it dies, so they
@@ -178,8 +178,81 @@ impl CohortInfo {
     }
 }
 
+/// How long a destruction bucket is: the records of a partition collected in one bucket die
+/// together. Short retention windows want days (PNR), long ones months or years.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Bucket {
+    /// One UTC calendar day.
+    Day,
+    /// One UTC calendar month (the default).
+    #[default]
+    Month,
+    /// One UTC calendar year.
+    Year,
+}
+
+impl Bucket {
+    /// The name used on the command line and in status output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Bucket::Day => "day",
+            Bucket::Month => "month",
+            Bucket::Year => "year",
+        }
+    }
+
+    /// The bucket with this name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Bucket::Day, Bucket::Month, Bucket::Year]
+            .into_iter()
+            .find(|bucket| bucket.name() == name)
+    }
+
+    pub(crate) fn tag(self) -> u8 {
+        match self {
+            Bucket::Day => 1,
+            Bucket::Month => 2,
+            Bucket::Year => 3,
+        }
+    }
+
+    pub(crate) fn from_tag(tag: u8) -> Option<Self> {
+        [Bucket::Day, Bucket::Month, Bucket::Year]
+            .into_iter()
+            .find(|bucket| bucket.tag() == tag)
+    }
+
+    /// The bucket holding a collection time, as `start..end` Unix ms.
+    pub(crate) fn range(self, collected_at_ms: i64) -> Result<(i64, i64)> {
+        match self {
+            Bucket::Day => {
+                let start = collected_at_ms.div_euclid(DAY_MS) * DAY_MS;
+                Ok((start, start + DAY_MS))
+            }
+            Bucket::Month => month_bucket(collected_at_ms),
+            Bucket::Year => {
+                let out_of_range = || Error::Invalid("collected_at is out of range".into());
+                let year = DateTime::<Utc>::from_timestamp_millis(collected_at_ms)
+                    .ok_or_else(out_of_range)?
+                    .year();
+                let start = Utc
+                    .with_ymd_and_hms(year, 1, 1, 0, 0, 0)
+                    .single()
+                    .ok_or_else(out_of_range)?;
+                let end = Utc
+                    .with_ymd_and_hms(year + 1, 1, 1, 0, 0, 0)
+                    .single()
+                    .ok_or_else(out_of_range)?;
+                Ok((start.timestamp_millis(), end.timestamp_millis()))
+            }
+        }
+    }
+}
+
+const DAY_MS: i64 = 86_400_000;
+
 /// The destruction bucket of a collection time: its UTC calendar month, as `start..end` ms.
-pub(crate) fn month_bucket(collected_at_ms: i64) -> Result<(i64, i64)> {
+fn month_bucket(collected_at_ms: i64) -> Result<(i64, i64)> {
     let time = DateTime::<Utc>::from_timestamp_millis(collected_at_ms)
         .ok_or_else(|| Error::Invalid("collected_at is out of range".into()))?;
     let start = Utc

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, Utc};
 
-use crate::cohort::{month_bucket, CohortInfo, CohortKind};
+use crate::cohort::{CohortInfo, CohortKind};
 use crate::crypto::MacKey;
 use crate::error::{Error, Result};
 use crate::log::{Access, Draft};
@@ -249,7 +249,10 @@ impl Vault {
     /// Index entries outlive their records until the index period ends: an id whose period
     /// cohort is destroyed is kept only if the record itself is still there (moved to a hold).
     fn may_still_exist(&self, id: &RecordId) -> Result<bool> {
-        let Ok((start_ms, _)) = month_bucket(id.collected_at_millis()) else {
+        let Ok((start_ms, _)) = self
+            .bucket_of(id.partition())?
+            .range(id.collected_at_millis())
+        else {
             return Ok(false);
         };
         let live = {

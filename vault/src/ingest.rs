@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::codec::{encode_contents, CONTENTS_VERSION};
-use crate::cohort::{month_bucket, CohortInfo, CohortKind};
+use crate::cohort::{CohortInfo, CohortKind};
 use crate::crypto::{fill_random, AeadKey, KeyMaterial};
 use crate::error::{Error, Result};
 use crate::index::{entry_keys, index_forms, index_year};
@@ -138,7 +138,9 @@ impl Vault {
                 other => other,
             };
             let partition = self.partition_for(&record.system, &record.category)?;
-            let (start_ms, end_ms) = month_bucket(record.collected_at.timestamp_millis())?;
+            let (start_ms, end_ms) = self
+                .bucket_of(partition)?
+                .range(record.collected_at.timestamp_millis())?;
             let period = CohortKind::Period {
                 partition,
                 start_ms,

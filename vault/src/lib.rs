@@ -52,7 +52,7 @@ pub mod testing;
 pub mod bench;
 
 pub use crate::backup::{restore, BackupReport, RestoreReport, KEY_TABLE_FILE};
-pub use crate::cohort::{CohortInfo, CohortKind};
+pub use crate::cohort::{Bucket, CohortInfo, CohortKind};
 pub use crate::error::{Error, Result};
 pub use crate::index::{index_kind_name, SearchKey, INDEX_LAYOUT_VERSION};
 pub use crate::key_backend::{FileKeyBackend, KeyBackend, MemKeyBackend, RootKey};

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use chrono::{DateTime, Utc};
 
 use crate::codec::{decode_contents, CONTENTS_VERSION};
-use crate::cohort::Cohorts;
+use crate::cohort::{Bucket, Cohorts};
 use crate::crypto::{AeadKey, Envelope, SEGMENT_SEAL_LIMIT};
 use crate::error::{Error, Result};
 use crate::key_backend::{FileKeyBackend, KeyBackend};
@@ -28,6 +28,8 @@ const META_PARTITION_NEXT: &[u8] = b"partition-next";
 const META_PARTITION_BY_NAME: &[u8] = b"partition/";
 const META_PARTITION_BY_ID: &[u8] = b"partition-id/";
 const META_SYSTEM: &[u8] = b"system/";
+/// Metadata key prefix: a partition's destruction bucket (`u8`), when not months.
+pub(crate) const META_PARTITION_BUCKET: &[u8] = b"partition-bucket/";
 /// Metadata key: the directory each signed checkpoint is exported to, if configured.
 pub(crate) const META_ANCHOR_DIR: &[u8] = b"config/anchor-dir";
 const META_SYSTEM_NEXT: &[u8] = b"system-next";
@@ -129,6 +131,8 @@ pub(crate) struct Partitions {
     pub(crate) by_id: HashMap<u16, (SystemId, String)>,
     /// Systems by name, numbered from 1 (the index is laid out by system).
     pub(crate) systems: HashMap<String, u16>,
+    /// Destruction buckets of the partitions that do not use the default (months).
+    pub(crate) buckets: HashMap<u16, Bucket>,
 }
 
 impl Vault {
@@ -568,6 +572,65 @@ impl Vault {
         Ok(next)
     }
 
+    /// The destruction bucket of a partition.
+    pub(crate) fn bucket_of(&self, partition: u16) -> Result<Bucket> {
+        Ok(self
+            .partitions
+            .read()
+            .map_err(|_| poisoned("partition"))?
+            .buckets
+            .get(&partition)
+            .copied()
+            .unwrap_or_default())
+    }
+
+    /// Sets how long the destruction buckets of a system's category are (days for short
+    /// retention windows, months, years), before its first record: cohorts already made keep
+    /// their bucket, so the setting is refused once the category has records. A configuration
+    /// change, logged.
+    pub fn set_destruction_bucket(
+        &self,
+        access: &Access,
+        system: &SystemId,
+        category: &str,
+        bucket: Bucket,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        access.validate()?;
+        let _exclusive = self.lifecycle.write().map_err(|_| poisoned("lifecycle"))?;
+        let partition = self.partition_for(system, category)?;
+        let has_cohorts = self
+            .cohorts
+            .read()
+            .map_err(|_| poisoned("cohort registry"))?
+            .by_period
+            .keys()
+            .any(|(cohort_partition, _)| *cohort_partition == partition);
+        if has_cohorts {
+            return Err(Error::Invalid(format!(
+                "`{system}/{}` already has records: its destruction bucket is fixed",
+                crate::record::display_token(category).trim_matches('`')
+            )));
+        }
+        let mut batch = WriteBatch::new();
+        batch.put(
+            Column::Meta,
+            [META_PARTITION_BUCKET, &partition.to_be_bytes()].concat(),
+            [bucket.tag()],
+        );
+        let mut draft = Draft::new(access, "config.bucket", now.timestamp_millis());
+        draft.system = system.to_string();
+        draft.outcome = format!("category `{category}`: {} buckets", bucket.name());
+        self.log.commit(draft, batch)?;
+        self.partitions
+            .write()
+            .map_err(|_| poisoned("partition"))?
+            .buckets
+            .insert(partition, bucket);
+        self.export_key_table()?;
+        Ok(())
+    }
+
     /// The number of a system that has records, if it has any.
     pub(crate) fn system_number(&self, system: &SystemId) -> Result<Option<u16>> {
         Ok(self
@@ -656,6 +719,16 @@ pub(crate) fn load_partitions(store: &dyn Store) -> Result<Partitions> {
         partitions
             .by_id
             .insert(id, (system_id, category.to_owned()));
+    }
+    let end = [META_PARTITION_BUCKET, &[0xff]].concat();
+    for (key, value) in store.scan(Column::Meta, META_PARTITION_BUCKET, Some(&end), usize::MAX)? {
+        let what = "partition bucket";
+        let partition = read_u16(&key[META_PARTITION_BUCKET.len()..], what)?;
+        let bucket = value
+            .first()
+            .and_then(|tag| Bucket::from_tag(*tag))
+            .ok_or_else(|| Error::corrupt(what, "unknown bucket"))?;
+        partitions.buckets.insert(partition, bucket);
     }
     let end = [META_SYSTEM, &[0xff]].concat();
     for (key, value) in store.scan(Column::Meta, META_SYSTEM, Some(&end), usize::MAX)? {

@@ -22,6 +22,21 @@ enum Command {
         #[command(flatten)]
         paths: VaultPaths,
     },
+    /// Set how long a system's category's destruction buckets are (`day` for short retention
+    /// windows such as PNR's, `month` by default, `year`), before its first record.
+    Bucket {
+        /// The system of records.
+        #[arg(long, value_name = "SYSTEM")]
+        system: String,
+        /// The category within it.
+        #[arg(long, value_name = "CATEGORY")]
+        category: String,
+        /// `day`, `month` or `year`.
+        #[arg(long, value_name = "BUCKET", value_parser = ["day", "month", "year"])]
+        bucket: String,
+        #[command(flatten)]
+        paths: VaultPaths,
+    },
     /// Start a new root epoch: re-wrap every cohort key under a fresh root key, then destroy
     /// the old one in the key store.
     Rotate {
@@ -33,6 +48,29 @@ enum Command {
 pub(crate) fn run(args: Args) -> Result<(), Failure> {
     match args.command {
         Command::Status { paths } => status(&paths),
+        Command::Bucket {
+            system,
+            category,
+            bucket,
+            paths,
+        } => {
+            let system = vault::SystemId::new(&system)?;
+            let bucket = vault::Bucket::from_name(&bucket)
+                .ok_or_else(|| Failure::failed("the bucket must be `day`, `month` or `year`"))?;
+            let vault = vault::Vault::open(&paths.data, &paths.key_store)?;
+            vault.set_destruction_bucket(
+                &crate::cli::operator("configuration"),
+                &system,
+                &category,
+                bucket,
+                Utc::now(),
+            )?;
+            println!(
+                "`{system}/{category}` records die together by {}",
+                bucket.name()
+            );
+            Ok(())
+        }
         Command::Rotate { paths } => {
             let vault = vault::Vault::open(&paths.data, &paths.key_store)?;
             let epoch =
@@ -73,12 +111,20 @@ fn status(paths: &VaultPaths) -> Result<(), Failure> {
             CohortKind::Period {
                 partition,
                 start_ms,
-                ..
-            } => format!(
-                "period {} collected {}",
-                partitions.get(partition).map_or("?", String::as_str),
-                date(*start_ms).format("%Y-%m")
-            ),
+                end_ms,
+            } => {
+                // The bucket's length says how to name it: a day, a month or a year.
+                let format = match end_ms - start_ms {
+                    length if length <= 86_400_000 => "%Y-%m-%d",
+                    length if length <= 31 * 86_400_000 => "%Y-%m",
+                    _ => "%Y",
+                };
+                format!(
+                    "period {} collected {}",
+                    partitions.get(partition).map_or("?", String::as_str),
+                    date(*start_ms).format(format)
+                )
+            }
             CohortKind::Hold { reference } => format!("hold `{reference}`"),
             CohortKind::IndexPeriod { system, kind, year } => format!(
                 "index {} {} {year}",

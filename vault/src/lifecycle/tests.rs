@@ -334,3 +334,101 @@ fn a_crash_before_the_commit_leaves_the_old_epoch_in_force() {
     let vault = Vault::open_with(store, backend).unwrap();
     vault.read(&access(), &january[0], now()).unwrap();
 }
+
+/// Short windows want daily cohorts, long ones yearly: a partition's bucket decides, and it is
+/// fixed once the partition has records.
+#[test]
+fn destruction_buckets_are_set_per_category_before_its_first_record() {
+    let store: Arc<dyn Store> = Arc::new(MemStore::new());
+    let backend: Arc<dyn KeyBackend> = Arc::new(MemKeyBackend::generate().unwrap());
+    let vault = Vault::create_with(store, backend).unwrap();
+    let pnr = SystemId::new("cbp-pnr").unwrap();
+    let at = |month: u32, day: u32| Utc.with_ymd_and_hms(2026, month, day, 9, 0, 0).unwrap();
+    let pnr_record = |day: u32| {
+        let mut record = record("PASSENGER", 3);
+        record.system = pnr.clone();
+        record.category = "pnr".into();
+        record.collected_at = at(3, day);
+        record
+    };
+    vault
+        .set_destruction_bucket(&access(), &pnr, "pnr", crate::cohort::Bucket::Day, now())
+        .unwrap();
+    vault
+        .set_destruction_bucket(
+            &access(),
+            &SystemId::new("fincen-cbetf").unwrap(),
+            "transmittal",
+            crate::cohort::Bucket::Year,
+            now(),
+        )
+        .unwrap();
+    let days = vault
+        .ingest(
+            &access(),
+            &[pnr_record(1), pnr_record(2), pnr_record(2), pnr_record(3)],
+            now(),
+        )
+        .unwrap();
+    let transmittals = vault
+        .ingest(&access(), &[record("JAN", 1), record("FEB", 2)], now())
+        .unwrap();
+
+    let periods: Vec<(u16, i64, i64)> = vault
+        .key_status()
+        .unwrap()
+        .cohorts
+        .iter()
+        .filter_map(|info| match info.kind {
+            CohortKind::Period {
+                partition,
+                start_ms,
+                end_ms,
+            } => Some((partition, start_ms, end_ms)),
+            _ => None,
+        })
+        .collect();
+    let day_ms = 86_400_000;
+    let pnr_periods: Vec<_> = periods
+        .iter()
+        .filter(|(partition, ..)| *partition == days[0].partition())
+        .collect();
+    assert_eq!(pnr_periods.len(), 3, "one cohort a day");
+    assert!(pnr_periods
+        .iter()
+        .all(|(_, start, end)| end - start == day_ms));
+    let year: Vec<_> = periods
+        .iter()
+        .filter(|(partition, ..)| *partition == transmittals[0].partition())
+        .collect();
+    assert_eq!(
+        year.len(),
+        1,
+        "January and February share the year's cohort"
+    );
+
+    // Destroying 2 March spares 1 and 3 March.
+    let march_2 = vault
+        .key_status()
+        .unwrap()
+        .cohorts
+        .iter()
+        .find(|info| matches!(info.kind, CohortKind::Period { start_ms, .. } if start_ms == at(3, 2).timestamp_millis() - 9 * 3_600_000))
+        .unwrap()
+        .id;
+    vault.destroy_cohort(&access(), march_2, now()).unwrap();
+    let readable: Vec<bool> = days
+        .iter()
+        .map(|id| vault.read(&access(), id, now()).is_ok())
+        .collect();
+    assert_eq!(readable, [true, false, false, true]);
+
+    let refused = vault
+        .set_destruction_bucket(&access(), &pnr, "pnr", crate::cohort::Bucket::Month, now())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains("already has records: its destruction bucket is fixed"),
+        "{refused}"
+    );
+}
