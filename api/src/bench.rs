@@ -55,6 +55,9 @@ pub struct BenchReport {
     pub index_entries_per_record: usize,
     /// Plaintext bytes per record (encoded contents).
     pub plaintext_bytes_per_record: usize,
+    /// Bytes the vault's data directory holds per record after the run (records, index
+    /// entries, access log, write-ahead log; before any manual compaction).
+    pub disk_bytes_per_record: f64,
 }
 
 const FIRST: [&str; 16] = [
@@ -342,6 +345,8 @@ fn measure(config: &BenchConfig, progress: &dyn Fn(&str)) -> Result<BenchReport,
         percentile(&latencies, 1.0),
     ];
     drop(vault);
+    report.disk_bytes_per_record =
+        dir_size(&dir.join("vault")) as f64 / config.records.max(1) as f64;
 
     if config.rocksdb_baselines {
         progress("baseline: plain RocksDB, record and index");
@@ -358,6 +363,25 @@ fn measure(config: &BenchConfig, progress: &dyn Fn(&str)) -> Result<BenchReport,
         )?);
     }
     Ok(report)
+}
+
+/// Total size of the files under `dir`.
+fn dir_size(dir: &Path) -> u64 {
+    fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|entry| entry.ok())
+                .map(|entry| {
+                    let path = entry.path();
+                    if path.is_dir() {
+                        dir_size(&path)
+                    } else {
+                        entry.metadata().map_or(0, |metadata| metadata.len())
+                    }
+                })
+                .sum()
+        })
+        .unwrap_or(0)
 }
 
 fn baseline(config: &BenchConfig, dir: &Path, writes: BaselineWrites) -> Result<f64, String> {
@@ -393,7 +417,7 @@ impl BenchReport {
                 "\"rocksdb_records_per_s\":{},\"rocksdb_record_only_per_s\":{},",
                 "\"ingest_ratio_to_rocksdb\":{},\"ingest_ratio_to_rocksdb_record_only\":{},",
                 "\"lookup_p50_ms\":{:.4},\"lookup_p95_ms\":{:.4},\"lookup_p99_ms\":{:.4},\"lookup_max_ms\":{:.4},",
-                "\"index_periods\":{},\"index_entries_per_record\":{},\"plaintext_bytes_per_record\":{}}}"
+                "\"index_periods\":{},\"index_entries_per_record\":{},\"plaintext_bytes_per_record\":{},\"disk_bytes_per_record\":{:.1}}}"
             ),
             self.records,
             self.ingest_records_per_s,
@@ -409,6 +433,7 @@ impl BenchReport {
             self.index_periods,
             self.index_entries_per_record,
             self.plaintext_bytes_per_record,
+            self.disk_bytes_per_record,
         )
     }
 }

@@ -528,6 +528,7 @@ fn bench_runs_and_ends_with_one_line_of_json() {
         "\"lookup_p50_ms\":",
         "\"lookup_p99_ms\":",
         "\"index_entries_per_record\":8,",
+        "\"disk_bytes_per_record\":",
     ] {
         assert!(
             json.starts_with('{') && json.contains(field),

@@ -106,6 +106,12 @@ fn print_table(config: &BenchConfig, report: &BenchReport) {
         );
     }
     println!(
+        "bytes on disk per record: {:.0} ({:.2} times the {} plaintext bytes; index and log included)",
+        report.disk_bytes_per_record,
+        report.disk_bytes_per_record / report.plaintext_bytes_per_record.max(1) as f64,
+        report.plaintext_bytes_per_record
+    );
+    println!(
         "lookup by SSN ({} queries, {} periods probed each): p50 {:.3} ms, p95 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
         config.lookups, report.index_periods, report.lookup_ms[0], report.lookup_ms[1], report.lookup_ms[2], report.lookup_ms[3]
     );

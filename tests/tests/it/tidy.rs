@@ -11,11 +11,13 @@ use std::process::Command;
 
 use serde_json::Value;
 
+/// The checkout being tested. Read at run time: with a build cache shared between checkouts
+/// (as `scripts/env.sh` sets up), a binary built in another checkout would otherwise check
+/// that checkout's files.
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR")
+        .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned());
+    Path::new(&manifest_dir).parent().unwrap().to_path_buf()
 }
 
 /// One row of the dependency table.
