@@ -38,6 +38,11 @@ fn recvault(args: &[&str], dir: &Path) -> Run {
     }
 }
 
+/// Runs `recvault ARGS --data data --key-store root.key` in `dir`: the test vault.
+fn on_vault(args: &[&str], dir: &Path) -> Run {
+    recvault(&[args, &VAULT].concat(), dir)
+}
+
 fn workspace() -> tempfile::TempDir {
     tempfile::Builder::new()
         .prefix("vault-tests")
@@ -48,7 +53,7 @@ fn workspace() -> tempfile::TempDir {
 const VAULT: [&str; 4] = ["--data", "data", "--key-store", "root.key"];
 
 fn init(dir: &Path) {
-    let run = recvault(&[&["init"][..], &VAULT].concat(), dir);
+    let run = on_vault(&["init"], dir);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stdout.contains("created a vault in `data`"),
@@ -75,7 +80,7 @@ fn init_creates_a_private_key_store_outside_the_data_directory() {
     assert_eq!(mode, 0o600);
     assert!(dir.path().join("data/CURRENT").exists());
 
-    let again = recvault(&[&["init"][..], &VAULT].concat(), dir.path());
+    let again = on_vault(&["init"], dir.path());
     assert_eq!(again.code, 1);
     assert!(
         again
@@ -117,15 +122,12 @@ fn a_key_store_readable_by_others_is_refused() {
     init(dir.path());
     let key_store = dir.path().join("root.key");
     fs::set_permissions(&key_store, fs::Permissions::from_mode(0o640)).unwrap();
-    let run = recvault(&[&["status"][..], &VAULT].concat(), dir.path());
+    let run = on_vault(&["status"], dir.path());
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("mode 0640"), "{}", run.stderr);
     assert!(run.stderr.contains("chmod 600"), "{}", run.stderr);
     fs::set_permissions(&key_store, fs::Permissions::from_mode(0o600)).unwrap();
-    assert_eq!(
-        recvault(&[&["status"][..], &VAULT].concat(), dir.path()).code,
-        0
-    );
+    assert_eq!(on_vault(&["status"], dir.path()).code, 0);
 }
 
 #[test]
@@ -161,10 +163,7 @@ fn ingest_commits_in_batches_and_lists_every_rejected_line() {
     let text: String = lines.iter().map(|(line, _)| format!("{line}\n")).collect();
     fs::write(dir.path().join("input.jsonl"), text).unwrap();
 
-    let run = recvault(
-        &[&["ingest", "input.jsonl", "--batch-size", "2"][..], &VAULT].concat(),
-        dir.path(),
-    );
+    let run = on_vault(&["ingest", "input.jsonl", "--batch-size", "2"], dir.path());
     assert_eq!(run.code, 3, "{}\n{}", run.stdout, run.stderr);
     // Good lines are 1, 2, 8 and 10: a batch of two fills at line 2 and again at line 10.
     assert!(
@@ -189,7 +188,7 @@ fn ingest_commits_in_batches_and_lists_every_rejected_line() {
         );
     }
 
-    let status = recvault(&[&["status"][..], &VAULT].concat(), dir.path());
+    let status = on_vault(&["status"], dir.path());
     assert_eq!(status.code, 0, "{}", status.stderr);
     assert!(status.stdout.contains("records 4\n"), "{}", status.stdout);
     assert!(
@@ -207,7 +206,7 @@ fn a_clean_ingest_exits_zero_and_reads_standard_input() {
     init(dir.path());
     let input = dir.path().join("one.jsonl");
     fs::write(&input, good_line("ALICE EXAMPLE", "123456789")).unwrap();
-    let run = recvault(&[&["ingest", "one.jsonl"][..], &VAULT].concat(), dir.path());
+    let run = on_vault(&["ingest", "one.jsonl"], dir.path());
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stdout
@@ -227,7 +226,7 @@ fn a_clean_ingest_exits_zero_and_reads_standard_input() {
         "{}",
         String::from_utf8_lossy(&piped.stderr)
     );
-    let status = recvault(&[&["status"][..], &VAULT].concat(), dir.path());
+    let status = on_vault(&["status"], dir.path());
     assert!(status.stdout.contains("records 2\n"), "{}", status.stdout);
 }
 
@@ -236,7 +235,7 @@ fn offline_commands_refuse_a_directory_another_process_holds() {
     let dir = workspace();
     init(dir.path());
     let held = vault::Vault::open(&dir.path().join("data"), &dir.path().join("root.key")).unwrap();
-    let run = recvault(&[&["status"][..], &VAULT].concat(), dir.path());
+    let run = on_vault(&["status"], dir.path());
     assert_eq!(run.code, 1);
     assert!(
         run.stderr
@@ -279,10 +278,7 @@ fn wrong_usage_and_wrong_paths_say_what_is_wrong() {
         assert!(run.stderr.contains(message), "{args:?}: {}", run.stderr);
     }
     init(dir.path());
-    let missing = recvault(
-        &[&["ingest", "absent.jsonl"][..], &VAULT].concat(),
-        dir.path(),
-    );
+    let missing = on_vault(&["ingest", "absent.jsonl"], dir.path());
     assert_eq!(missing.code, 1);
     assert!(
         missing.stderr.contains("cannot open `absent.jsonl`"),
@@ -327,7 +323,7 @@ fn a_killed_ingest_keeps_every_committed_batch_and_no_half_batch() {
         "the ingest finished before it was killed; make the input larger"
     );
 
-    let verify = recvault(&[&["verify"][..], &VAULT].concat(), dir.path());
+    let verify = on_vault(&["verify"], dir.path());
     assert_eq!(verify.code, 0, "{}{}", verify.stdout, verify.stderr);
     let stored: usize = verify
         .stdout
@@ -364,13 +360,10 @@ fn keys_status_shows_cohorts_and_rotation_moves_the_epoch() {
         good_line("ALICE EXAMPLE", "123456789"),
     )
     .unwrap();
-    assert_eq!(
-        recvault(&[&["ingest", "one.jsonl"][..], &VAULT].concat(), dir.path()).code,
-        0
-    );
+    assert_eq!(on_vault(&["ingest", "one.jsonl"], dir.path()).code, 0);
     let key_store_before = fs::read_to_string(dir.path().join("root.key")).unwrap();
 
-    let status = recvault(&[&["keys", "status"][..], &VAULT].concat(), dir.path());
+    let status = on_vault(&["keys", "status"], dir.path());
     assert_eq!(status.code, 0, "{}", status.stderr);
     // One record cohort, and the 2026 index keys for its SSN, account and name.
     let head = "root key epoch 1\nlive cohort keys 4\n";
@@ -385,7 +378,7 @@ fn keys_status_shows_cohorts_and_rotation_moves_the_epoch() {
         status.stdout
     );
 
-    let rotate = recvault(&[&["keys", "rotate"][..], &VAULT].concat(), dir.path());
+    let rotate = on_vault(&["keys", "rotate"], dir.path());
     assert_eq!(rotate.code, 0, "{}", rotate.stderr);
     assert_eq!(
         rotate.stdout,
@@ -404,7 +397,7 @@ fn keys_status_shows_cohorts_and_rotation_moves_the_epoch() {
         & 0o777;
     assert_eq!(mode, 0o600);
 
-    let verify = recvault(&[&["verify"][..], &VAULT].concat(), dir.path());
+    let verify = on_vault(&["verify"], dir.path());
     assert_eq!(
         verify.stdout,
         "verified 1 records: 1 readable, 0 unreadable\n"
@@ -427,15 +420,9 @@ fn backup_and_restore_from_the_command_line() {
     ]
     .join("\n");
     fs::write(dir.path().join("two.jsonl"), lines).unwrap();
-    assert_eq!(
-        recvault(&[&["ingest", "two.jsonl"][..], &VAULT].concat(), dir.path()).code,
-        0
-    );
+    assert_eq!(on_vault(&["ingest", "two.jsonl"], dir.path()).code, 0);
 
-    let backup = recvault(
-        &[&["backup", "--to", "backup-1"][..], &VAULT].concat(),
-        dir.path(),
-    );
+    let backup = on_vault(&["backup", "--to", "backup-1"], dir.path());
     assert_eq!(backup.code, 0, "{}", backup.stderr);
     assert!(
         backup
@@ -449,10 +436,7 @@ fn backup_and_restore_from_the_command_line() {
         "{}",
         backup.stdout
     );
-    let again = recvault(
-        &[&["backup", "--to", "backup-1"][..], &VAULT].concat(),
-        dir.path(),
-    );
+    let again = on_vault(&["backup", "--to", "backup-1"], dir.path());
     assert_eq!(again.code, 1);
     assert!(
         again.stderr.contains("`backup-1` already exists"),
@@ -460,10 +444,7 @@ fn backup_and_restore_from_the_command_line() {
         again.stderr
     );
 
-    assert_eq!(
-        recvault(&[&["keys", "rotate"][..], &VAULT].concat(), dir.path()).code,
-        0
-    );
+    assert_eq!(on_vault(&["keys", "rotate"], dir.path()).code, 0);
     let restore_args = [
         "restore",
         "--from",
@@ -552,7 +533,7 @@ fn bench_runs_and_ends_with_one_line_of_json() {
 #[test]
 fn audit_anchor_verify_and_search_from_the_command_line() {
     let dir = workspace();
-    let created = recvault(&[&["init"][..], &VAULT].concat(), dir.path());
+    let created = on_vault(&["init"], dir.path());
     let public_key = created
         .stdout
         .split("public key ")
@@ -566,15 +547,9 @@ fn audit_anchor_verify_and_search_from_the_command_line() {
         good_line("ALICE EXAMPLE", "123456789"),
     )
     .unwrap();
-    assert_eq!(
-        recvault(&[&["ingest", "one.jsonl"][..], &VAULT].concat(), dir.path()).code,
-        0
-    );
+    assert_eq!(on_vault(&["ingest", "one.jsonl"], dir.path()).code, 0);
 
-    let anchor = recvault(
-        &[&["audit", "anchor", "--to", "anchor.txt"][..], &VAULT].concat(),
-        dir.path(),
-    );
+    let anchor = on_vault(&["audit", "anchor", "--to", "anchor.txt"], dir.path());
     assert_eq!(anchor.code, 0, "{}", anchor.stderr);
     assert!(fs::read_to_string(dir.path().join("anchor.txt"))
         .unwrap()
@@ -639,10 +614,7 @@ fn audit_anchor_verify_and_search_from_the_command_line() {
     assert_eq!(entry["purpose"], "intake");
     assert_eq!(entry["record_ids"].as_array().unwrap().len(), 1);
     assert!(!search.stdout.contains("ALICE") && !search.stdout.contains("123456789"));
-    let searches = recvault(
-        &[&["audit", "search", "--action", "audit.search"][..], &VAULT].concat(),
-        dir.path(),
-    );
+    let searches = on_vault(&["audit", "search", "--action", "audit.search"], dir.path());
     assert!(
         searches.stdout.ends_with("1 entries\n"),
         "the first search was logged: {}",
@@ -653,8 +625,7 @@ fn audit_anchor_verify_and_search_from_the_command_line() {
 #[test]
 fn checkpoints_are_exported_to_the_anchor_directory() {
     let dir = workspace();
-    let args = [&["init", "--anchor-dir", "anchors"][..], &VAULT].concat();
-    let created = recvault(&args, dir.path());
+    let created = on_vault(&["init", "--anchor-dir", "anchors"], dir.path());
     assert_eq!(created.code, 0, "{}", created.stderr);
     let public_key = created.stdout.split("public key ").nth(1).unwrap()[..64].to_owned();
     fs::write(
@@ -662,12 +633,9 @@ fn checkpoints_are_exported_to_the_anchor_directory() {
         good_line("ALICE EXAMPLE", "123456789"),
     )
     .unwrap();
-    assert_eq!(
-        recvault(&[&["ingest", "one.jsonl"][..], &VAULT].concat(), dir.path()).code,
-        0
-    );
+    assert_eq!(on_vault(&["ingest", "one.jsonl"], dir.path()).code, 0);
     // Checkpoints come every 1,000 entries or 60 seconds; an anchor forces one now.
-    let anchor = recvault(&[&["audit", "anchor"][..], &VAULT].concat(), dir.path());
+    let anchor = on_vault(&["audit", "anchor"], dir.path());
     assert_eq!(anchor.code, 0, "{}", anchor.stderr);
     let mut anchors: Vec<_> = fs::read_dir(dir.path().join("anchors"))
         .unwrap()
@@ -690,10 +658,7 @@ fn checkpoints_are_exported_to_the_anchor_directory() {
         dir.path(),
     );
     assert_eq!(verify.code, 0, "{}{}", verify.stdout, verify.stderr);
-    let truncate = recvault(
-        &[&["audit", "truncate", "--at", "2"][..], &VAULT].concat(),
-        dir.path(),
-    );
+    let truncate = on_vault(&["audit", "truncate", "--at", "2"], dir.path());
     assert_eq!(truncate.code, 1);
     assert!(
         truncate.stderr.contains("has no signed checkpoint"),
@@ -716,7 +681,7 @@ fn destruction_buckets_from_the_command_line() {
         "--bucket",
         "day",
     ];
-    let set = recvault(&[&args[..], &VAULT].concat(), dir.path());
+    let set = on_vault(&args, dir.path());
     assert_eq!(set.code, 0, "{}", set.stderr);
     assert_eq!(
         set.stdout,
@@ -727,11 +692,8 @@ fn destruction_buckets_from_the_command_line() {
         good_line("ALICE EXAMPLE", "123456789"),
     )
     .unwrap();
-    assert_eq!(
-        recvault(&[&["ingest", "one.jsonl"][..], &VAULT].concat(), dir.path()).code,
-        0
-    );
-    let status = recvault(&[&["keys", "status"][..], &VAULT].concat(), dir.path());
+    assert_eq!(on_vault(&["ingest", "one.jsonl"], dir.path()).code, 0);
+    let status = on_vault(&["keys", "status"], dir.path());
     assert!(
         status
             .stdout
@@ -739,7 +701,7 @@ fn destruction_buckets_from_the_command_line() {
         "{}",
         status.stdout
     );
-    let again = recvault(&[&args[..], &VAULT].concat(), dir.path());
+    let again = on_vault(&args, dir.path());
     assert_eq!(again.code, 1);
     assert!(
         again.stderr.contains("its destruction bucket is fixed"),

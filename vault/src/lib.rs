@@ -20,7 +20,7 @@
 //! - `store`: the `Store` trait, `RocksStore` (the only module naming RocksDB), `MemStore`.
 //! - `ingest`: validating, sealing and indexing batches, committed with their log entries.
 //! - `vault`: `Vault`, which ties them together: create, open, ingest, read.
-//! - `testing`: a door for tests (feature `testing`), reaching the raw store.
+//! - `testing`: a door for tests (feature `testing`): store flushes and attacker routines.
 //! - `bench`: a door for the benchmark (feature `bench`): plain-RocksDB baselines that make the
 //!   same logical writes without encryption or HMAC.
 //!

@@ -95,6 +95,16 @@ fn fixture() -> Fixture {
     }
 }
 
+/// The epochs whose root keys `backend` holds.
+fn epochs(backend: &dyn KeyBackend) -> Vec<u32> {
+    backend
+        .root_keys()
+        .unwrap()
+        .iter()
+        .map(RootKey::epoch)
+        .collect()
+}
+
 fn period_cohort_of(vault: &Vault, month: u32) -> u32 {
     let start = Utc
         .with_ymd_and_hms(2026, month, 1, 0, 0, 0)
@@ -172,12 +182,7 @@ fn destroying_a_cohort_spares_held_records_and_other_cohorts() {
         .unwrap();
     assert_eq!(destruction.survivors, 1);
     assert_eq!(destruction.new_epoch, 2);
-    let epochs: Vec<u32> = backend
-        .root_keys()
-        .unwrap()
-        .iter()
-        .map(RootKey::epoch)
-        .collect();
+    let epochs: Vec<u32> = epochs(&*backend);
     assert_eq!(epochs, vec![2], "the previous root key is destroyed");
 
     for destroyed in [january[0], january[2]] {
@@ -262,12 +267,7 @@ fn rotation_rewraps_cohort_keys_and_everything_still_reads_after_reopen() {
     for id in january.iter().chain(&february) {
         vault.read(&access(), id, now()).unwrap();
     }
-    let epochs: Vec<u32> = backend
-        .root_keys()
-        .unwrap()
-        .iter()
-        .map(RootKey::epoch)
-        .collect();
+    let epochs: Vec<u32> = epochs(&*backend);
     assert_eq!(epochs, vec![3]);
 }
 
@@ -287,21 +287,11 @@ fn a_crash_after_the_commit_is_finished_at_the_next_open() {
         .destroy_cohort(&access(), period_cohort_of(&vault, 1), now())
         .is_err());
     drop(vault);
-    let held: Vec<u32> = backend
-        .root_keys()
-        .unwrap()
-        .iter()
-        .map(RootKey::epoch)
-        .collect();
+    let held: Vec<u32> = epochs(&*backend);
     assert_eq!(held, vec![1, 2], "the crash left both root keys");
 
     let vault = Vault::open_with(store, backend.clone()).unwrap();
-    let held: Vec<u32> = backend
-        .root_keys()
-        .unwrap()
-        .iter()
-        .map(RootKey::epoch)
-        .collect();
+    let held: Vec<u32> = epochs(&*backend);
     assert_eq!(held, vec![2], "the open destroyed the old one");
     assert!(
         matches!(
