@@ -128,7 +128,8 @@ impl Vault {
         }
         let _writing = self.lifecycle.read().map_err(|_| poisoned("lifecycle"))?;
         // Where each record goes: its partition, its cohort (the partition's records collected
-        // in the same month), and its index period (its system's records of the same year).
+        // in the same destruction bucket), and its index period (its system's records of the
+        // same year).
         let mut plans = Vec::with_capacity(records.len());
         for (record_idx, record) in records.iter().enumerate() {
             let at_record = |err: Error| match err {
