@@ -1,12 +1,22 @@
-//! The `recvault` application: the command-line interface over the vault, and (with the served
-//! vault) the HTTP API. The only crate that knows JSON and command lines.
+//! The `recvault` application: the command-line interface over the vault, and the HTTP API. The only crate that knows JSON and command lines.
 //!
 //! # Layout
 //! - `bench`: the benchmark (`recvault bench`): vault ingest and lookups against plain-RocksDB
 //!   baselines in the same run.
 //! - `cli`: subcommands (`init`, `ingest`, `status`), their arguments, output and exit codes.
+//! - `client`: the CLI as a client of the server (address, token, problem documents).
+//! - `gate`: the only way from the network to the vault: authentication, the policy decision
+//!   and its logging, then the vault operation.
 //! - `import`: the JSON-lines import format, parsed into `vault::RecordContents`.
+//! - `lines`: JSON-lines input cut into validated batches (offline and served ingest alike).
+//! - `render`: JSON renderings of records, log entries and accounts.
+//! - `server`: the HTTP API (axum), problem+json errors, limits, the listener and TLS.
 
 pub mod bench;
 pub mod cli;
+pub mod client;
+pub mod gate;
 pub mod import;
+pub mod lines;
+pub mod render;
+pub mod server;

@@ -164,7 +164,7 @@ fn ingest_commits_in_batches_and_lists_every_rejected_line() {
     fs::write(dir.path().join("input.jsonl"), text).unwrap();
 
     let run = on_vault(&["ingest", "input.jsonl", "--batch-size", "2"], dir.path());
-    assert_eq!(run.code, 3, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     // Good lines are 1, 2, 8 and 10: a batch of two fills at line 2 and again at line 10.
     assert!(
         run.stdout.starts_with("committed through line 2\ncommitted through line 10\ningested 4 records from 10 lines (5 rejected)\n"),
@@ -591,7 +591,7 @@ fn audit_anchor_verify_and_search_from_the_command_line() {
         ],
         dir.path(),
     );
-    assert_eq!(refused.code, 3, "{}", refused.stderr);
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
     assert!(
         refused.stdout.contains("is not signed by the pinned key"),
         "{}",

@@ -394,6 +394,28 @@ impl Vault {
         Ok(at - base)
     }
 
+    /// Verifies this vault's log while it runs, against `public_key` (the verifier's pinned
+    /// copy; the vault's own if `None`) and, if given, an anchor kept off the host. Logged as
+    /// `audit.verify` with the outcome.
+    pub fn verify_own_log(
+        &self,
+        access: &Access,
+        public_key: Option<&[u8; 32]>,
+        anchor: Option<&Checkpoint>,
+        now: DateTime<Utc>,
+    ) -> Result<LogVerification> {
+        access.validate()?;
+        let own = self.log_public_key()?;
+        let report = verify_log(&*self.store, public_key.unwrap_or(&own), anchor)?;
+        let mut draft = Draft::new(access, "audit.verify", now.timestamp_millis());
+        draft.outcome = match &report.problem {
+            None => format!("{} entries verified", report.entries),
+            Some(problem) => format!("problem at entry {}", problem.seq),
+        };
+        self.log.commit(draft, WriteBatch::new())?;
+        Ok(report)
+    }
+
     /// The access log's public key, as stored (verifiers should pin their own copy).
     pub fn log_public_key(&self) -> Result<[u8; 32]> {
         Ok(self

@@ -342,6 +342,35 @@ pub fn sha256(data: &[u8]) -> [u8; 32] {
     out
 }
 
+/// SHA-256 over data given in pieces (hashes of whole files; not for secrets).
+pub struct Sha256(ring::digest::Context);
+
+impl Sha256 {
+    /// An empty hash.
+    #[allow(clippy::new_without_default, reason = "a hash has no meaningful default")]
+    pub fn new() -> Self {
+        Sha256(ring::digest::Context::new(&ring::digest::SHA256))
+    }
+
+    /// Adds `data`.
+    pub fn update(&mut self, data: &[u8]) {
+        self.0.update(data);
+    }
+
+    /// The hash of everything added.
+    pub fn finish(self) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        out.copy_from_slice(self.0.finish().as_ref());
+        out
+    }
+}
+
+impl fmt::Debug for Sha256 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Sha256")
+    }
+}
+
 /// Fills `out` from the operating system's cryptographic generator.
 pub fn fill_random(out: &mut [u8]) -> Result<()> {
     SystemRandom::new().fill(out).map_err(|_| Error::Random)

@@ -38,7 +38,7 @@ pub enum Error {
     #[error("storage error: {0}")]
     Storage(String),
     /// Another process (usually `recvault serve`) holds the data directory.
-    #[error("data directory `{}` is in use by another process", .0.display())]
+    #[error("data directory `{}` is in use by another process (a running `recvault serve`?); offline commands need the vault stopped, or use the server", .0.display())]
     InUse(PathBuf),
     /// The data directory does not hold a vault.
     #[error("`{}` is not a recvault data directory (run `recvault init` first)", .0.display())]

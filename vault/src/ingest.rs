@@ -65,6 +65,54 @@ impl Vault {
         access: &Access,
         now: DateTime<Utc>,
         batches: impl IntoIterator<Item = (T, Vec<RecordContents>)>,
+        on_commit: impl FnMut(T, Vec<RecordId>),
+    ) -> Result<()> {
+        self.ingest_stream_marked(access, now, batches, |_| None, on_commit)
+    }
+
+    /// Ingests a resumable stream: like [`Vault::ingest_stream`], with batches tagged by the
+    /// number of the last input line they cover, and each batch's commit also records that
+    /// line as the stream's progress, in the same atomic batch. A retry of the same stream
+    /// (same `stream` key) skips what [`Vault::ingest_progress`] says is stored, so a stream
+    /// cut by a crash or a dropped connection can be re-sent whole without duplicates.
+    pub fn ingest_stream_resumable(
+        &self,
+        access: &Access,
+        now: DateTime<Utc>,
+        stream: &StreamKey,
+        batches: impl IntoIterator<Item = (u64, Vec<RecordContents>)>,
+        on_commit: impl FnMut(u64, Vec<RecordId>),
+    ) -> Result<()> {
+        let key = stream.meta_key();
+        self.ingest_stream_marked(
+            access,
+            now,
+            batches,
+            |through_line| Some((key.clone(), through_line.to_be_bytes().to_vec())),
+            on_commit,
+        )
+    }
+
+    /// The last input line of `stream` whose records are all stored (0 if none).
+    pub fn ingest_progress(&self, stream: &StreamKey) -> Result<u64> {
+        match self.store.get(Column::Meta, &stream.meta_key())? {
+            None => Ok(0),
+            Some(value) => {
+                let bytes: [u8; 8] = value
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| Error::corrupt("ingest progress", "not 8 bytes"))?;
+                Ok(u64::from_be_bytes(bytes))
+            }
+        }
+    }
+
+    fn ingest_stream_marked<T>(
+        &self,
+        access: &Access,
+        now: DateTime<Utc>,
+        batches: impl IntoIterator<Item = (T, Vec<RecordContents>)>,
+        marker: impl Fn(&T) -> Option<(Vec<u8>, Vec<u8>)>,
         mut on_commit: impl FnMut(T, Vec<RecordId>),
     ) -> Result<()> {
         let mut in_flight: Option<(T, Ticket, Vec<RecordId>)> = None;
@@ -72,7 +120,12 @@ impl Vault {
             if records.is_empty() {
                 continue;
             }
-            let prepared = self.prepare_ingest(access, &records, now);
+            let prepared = self.prepare_ingest(access, &records, now).map(|mut prepared| {
+                if let Some((key, value)) = marker(&tag) {
+                    prepared.batch.put(Column::Meta, key, value);
+                }
+                prepared
+            });
             // The next batch is submitted only once this one is durable: a failure can never
             // leave a later batch stored behind a lost one.
             if let Some((done_tag, ticket, ids)) = in_flight.take() {
@@ -310,3 +363,29 @@ fn seal_record(
     }
     .encode())
 }
+
+/// Names a resumable ingest stream (an idempotency key: for a file, its hash). Only the key's
+/// SHA-256 is stored.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StreamKey([u8; 32]);
+
+impl StreamKey {
+    /// The stream named by `key` (any bytes; callers use the input's hash and their own
+    /// names).
+    pub fn new(key: &[u8]) -> Self {
+        StreamKey(crate::crypto::sha256(key))
+    }
+
+    fn meta_key(&self) -> Vec<u8> {
+        [META_INGEST_STREAM, &self.0[..]].concat()
+    }
+}
+
+impl std::fmt::Debug for StreamKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "StreamKey({})", hex::encode(&self.0[..6]))
+    }
+}
+
+/// Metadata prefix of resumable streams' progress (stream key hash to last stored line).
+const META_INGEST_STREAM: &[u8] = b"ingest-stream/";

@@ -33,6 +33,8 @@ pub(crate) const META_PARTITION_BUCKET: &[u8] = b"partition-bucket/";
 /// Metadata key: the directory each signed checkpoint is exported to, if configured.
 pub(crate) const META_ANCHOR_DIR: &[u8] = b"config/anchor-dir";
 const META_SYSTEM_NEXT: &[u8] = b"system-next";
+/// Written by readiness probes (the time of the last probe).
+const META_LOG_PROBE: &[u8] = b"log-probe";
 
 /// An open vault.
 ///
@@ -315,6 +317,21 @@ impl Vault {
             }
         }
         self.log.commit(draft, batch).map(drop)
+    }
+
+    /// Whether the access log can be written now, for readiness checks: a synced write of a
+    /// probe to the store the log commits to. Not a log entry, so probing does not flood the
+    /// log; it fails exactly when a log commit would fail for the store's sake.
+    pub fn log_writable(&self, now: DateTime<Utc>) -> Result<()> {
+        let mut batch = WriteBatch::new();
+        batch.put(
+            Column::Meta,
+            META_LOG_PROBE,
+            now.timestamp_millis().to_be_bytes().to_vec(),
+        );
+        self.store
+            .write(batch, Durability::Synced)
+            .map_err(|err| Error::LogUnavailable(err.to_string()))
     }
 
     /// Logs an attempt the policy gate refused: who, what, on which system, and why. A refusal
@@ -640,6 +657,19 @@ impl Vault {
             .systems
             .get(system.as_str())
             .copied())
+    }
+
+    /// The system of records a record id belongs to (from its partition, without reading or
+    /// logging anything): what the gate decides on before a read. Unknown partitions are
+    /// [`Error::NotFound`].
+    pub fn system_of(&self, id: &RecordId) -> Result<SystemId> {
+        self.partitions
+            .read()
+            .map_err(|_| poisoned("partition"))?
+            .by_id
+            .get(&id.partition())
+            .map(|(system, _)| system.clone())
+            .ok_or_else(|| Error::NotFound(id.to_string()))
     }
 
     /// The system (name and number) and category of a partition.

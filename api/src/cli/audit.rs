@@ -3,11 +3,13 @@
 
 use std::path::PathBuf;
 
-use chrono::{DateTime, Utc};
-use serde_json::json;
+use chrono::Utc;
 use vault::audit::{anchor_text, parse_anchor, parse_public_key, verify_log_at, LogQuery};
 
-use crate::cli::{operator, Failure, VaultPaths};
+use serde_json::json;
+
+use crate::cli::{operator, Failure, Mode, VaultPaths};
+use crate::client::{Client, ClientArgs};
 
 /// Arguments of `recvault audit`.
 #[derive(Debug, clap::Args)]
@@ -31,16 +33,20 @@ enum Command {
     /// signature against the pinned public key, and (if given) an anchored checkpoint.
     /// Needs no key store.
     Verify {
-        /// The vault's data directory (or a copy of it).
-        #[arg(long, value_name = "DIR", env = "RECVAULT_DATA")]
-        data: PathBuf,
+        /// Verify offline the data directory of a stopped vault (or a copy of it). Without
+        /// it, the server verifies its live log (role auditor).
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
         /// The log's public key as you pinned it (64 hexadecimal digits; `init` and `audit
-        /// anchor` print it).
+        /// anchor` print it). Required offline; against the server, the server's own key is
+        /// used if omitted.
         #[arg(long, value_name = "HEX")]
-        public_key: String,
+        public_key: Option<String>,
         /// An anchor file kept off the host: finds truncation and rollback after it.
         #[arg(long, value_name = "FILE")]
         anchor: Option<PathBuf>,
+        #[command(flatten)]
+        client: ClientArgs,
     },
     /// Remove the log's entries before SEQ: allowed only at a signed checkpoint, and only for
     /// entries older than the log's retention period. The chain stays verifiable from SEQ.
@@ -62,7 +68,7 @@ enum Command {
     /// Search the access log; the search is itself logged.
     Search {
         #[command(flatten)]
-        paths: VaultPaths,
+        mode: Mode,
         /// Only entries naming this record id.
         #[arg(long, value_name = "ID")]
         record: Option<String>,
@@ -109,15 +115,49 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             data,
             public_key,
             anchor,
+            client,
         } => {
-            let public_key = parse_public_key(&public_key)?;
-            let anchor = match anchor {
-                Some(path) => Some(parse_anchor(&std::fs::read_to_string(&path).map_err(
-                    |err| Failure::failed(format!("reading `{}`: {err}", path.display())),
-                )?)?),
+            let anchor_text = match &anchor {
+                Some(path) => Some(std::fs::read_to_string(path).map_err(|err| {
+                    Failure::failed(format!("reading `{}`: {err}", path.display()))
+                })?),
                 None => None,
             };
-            let report = verify_log_at(&data, &public_key, anchor.as_ref())?;
+            let anchor = anchor_text.as_deref().map(parse_anchor).transpose()?;
+            let report = match data {
+                Some(data) => {
+                    if client.any() {
+                        return Err(Failure::usage(
+                            "--data verifies offline; --server and --token-file are for the server: give one or the other",
+                        ));
+                    }
+                    let public_key = public_key.ok_or_else(|| {
+                        Failure::usage("offline verification needs --public-key (the key you pinned)")
+                    })?;
+                    verify_log_at(&data, &parse_public_key(&public_key)?, anchor.as_ref())?
+                }
+                None => {
+                    let answer = Client::new(&client)?.post(
+                        "/v1/audit/verify",
+                        &json!({"public_key": public_key, "anchor": anchor_text}),
+                    )?;
+                    vault::audit::LogVerification {
+                        entries: answer["entries"].as_u64().unwrap_or(0),
+                        checkpoints: answer["checkpoints"].as_u64().unwrap_or(0),
+                        signed_through: answer["signed_through"].as_u64().unwrap_or(0),
+                        problem: answer["problem"].as_object().map(|problem| {
+                            vault::audit::LogProblem {
+                                seq: problem.get("seq").and_then(serde_json::Value::as_u64).unwrap_or(0),
+                                reason: problem
+                                    .get("reason")
+                                    .and_then(serde_json::Value::as_str)
+                                    .unwrap_or("")
+                                    .to_owned(),
+                            }
+                        }),
+                    }
+                }
+            };
             match report.problem {
                 None => {
                     println!(
@@ -151,7 +191,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             Ok(())
         }
         Command::Search {
-            paths,
+            mode,
             record,
             principal,
             action,
@@ -159,40 +199,60 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             to,
             json,
         } => {
-            let time = |text: Option<String>, name: &str| -> Result<Option<i64>, Failure> {
-                text.map(|text| {
-                    DateTime::parse_from_rfc3339(&text)
-                        .map(|time| time.timestamp_millis())
-                        .map_err(|_| {
-                            Failure::failed(format!("`--{name}` must be an RFC 3339 time"))
-                        })
-                })
-                .transpose()
+            let entries: Vec<serde_json::Value> = match mode.offline()? {
+                Some(paths) => {
+                    let time = |text: Option<String>, name: &str| {
+                        crate::server::time_filter(text.as_deref(), name)
+                            .map_err(crate::cli::refused)
+                    };
+                    let query = LogQuery {
+                        record: record.map(|id| id.parse()).transpose()?,
+                        principal,
+                        action,
+                        from_ms: time(from, "from")?,
+                        to_ms: time(to, "to")?,
+                    };
+                    let vault = vault::Vault::open(&paths.data, &paths.key_store)?;
+                    vault
+                        .audit_search(&operator("audit"), &query, Utc::now())?
+                        .iter()
+                        .map(crate::render::entry_json)
+                        .collect()
+                }
+                None => {
+                    let mut query = String::new();
+                    for (name, value) in [
+                        ("record", record),
+                        ("principal", principal),
+                        ("action", action),
+                        ("from", from),
+                        ("to", to),
+                    ] {
+                        if let Some(value) = value {
+                            query.push(if query.is_empty() { '?' } else { '&' });
+                            query.push_str(&format!("{name}={}", crate::client::query_escape(&value)));
+                        }
+                    }
+                    let answer = Client::new(&mode.client)?.get(&format!("/v1/audit/entries{query}"))?;
+                    answer["entries"].as_array().cloned().unwrap_or_default()
+                }
             };
-            let query = LogQuery {
-                record: record.map(|id| id.parse()).transpose()?,
-                principal,
-                action,
-                from_ms: time(from, "from")?,
-                to_ms: time(to, "to")?,
-            };
-            let vault = vault::Vault::open(&paths.data, &paths.key_store)?;
-            let entries = vault.audit_search(&operator("audit"), &query, Utc::now())?;
             for entry in &entries {
                 if json {
-                    println!("{}", entry_json(entry));
+                    println!("{entry}");
                 } else {
+                    let text = |name: &str| entry[name].as_str().unwrap_or("").to_owned();
                     println!(
-                        "{:>8}  {}  {} ({}, {})  {} {}  {:?}  {}",
-                        entry.seq,
-                        rfc3339(entry.time_ms),
-                        entry.access.principal,
-                        entry.access.organization,
-                        entry.access.role,
-                        entry.action,
-                        entry.system,
-                        entry.decision,
-                        entry.outcome
+                        "{:>8}  {}  {} ({}, {})  {} {}  {}  {}",
+                        entry["seq"].as_u64().unwrap_or(0),
+                        text("time"),
+                        text("principal"),
+                        text("organization"),
+                        text("role"),
+                        text("action"),
+                        text("system"),
+                        text("decision"),
+                        text("outcome")
                     );
                 }
             }
@@ -202,37 +262,4 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             Ok(())
         }
     }
-}
-
-fn rfc3339(ms: i64) -> String {
-    DateTime::<Utc>::from_timestamp_millis(ms)
-        .map(|time| time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
-        .unwrap_or_default()
-}
-
-fn entry_json(entry: &vault::LogEntry) -> serde_json::Value {
-    json!({
-        "seq": entry.seq,
-        "time": rfc3339(entry.time_ms),
-        "principal": entry.access.principal,
-        "organization": entry.access.organization,
-        "role": entry.access.role,
-        "action": entry.action,
-        "purpose": entry.access.purpose,
-        "case_id": entry.access.case_id,
-        "system": entry.system,
-        "record_ids": entry.record_ids.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        "tokens": entry.tokens.iter().map(|(year, token)| json!({"year": year, "token": hex(token)})).collect::<Vec<_>>(),
-        "cohorts": entry.cohorts,
-        "decision": match entry.decision { vault::Decision::Allow => "allow", vault::Decision::Deny => "deny" },
-        "rule": entry.access.rule,
-        "client": entry.access.client,
-        "request_id": entry.access.request_id,
-        "outcome": entry.outcome,
-        "prev_hash": hex(&entry.prev_hash),
-    })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -3,16 +3,18 @@
 
 use std::path::PathBuf;
 
-use crate::cli::{Failure, VaultPaths};
+use crate::cli::{Failure, Mode, VaultPaths};
+use crate::client::Client;
 
 /// Arguments of `recvault backup`.
 #[derive(Debug, clap::Args)]
 pub struct BackupArgs {
-    /// A new directory for the checkpoint.
+    /// A new directory for the checkpoint (on the server's host when sent to the server:
+    /// an absolute path).
     #[arg(long, value_name = "DEST")]
     to: PathBuf,
     #[command(flatten)]
-    paths: VaultPaths,
+    mode: Mode,
 }
 
 /// Arguments of `recvault restore`.
@@ -29,12 +31,27 @@ pub struct RestoreArgs {
 }
 
 pub(crate) fn backup(args: BackupArgs) -> Result<(), Failure> {
-    let vault = vault::Vault::open(&args.paths.data, &args.paths.key_store)?;
-    let report = vault.backup(
-        &crate::cli::operator("backup"),
-        &args.to,
-        chrono::Utc::now(),
-    )?;
+    let report = match args.mode.offline()? {
+        Some(paths) => {
+            let vault = vault::Vault::open(&paths.data, &paths.key_store)?;
+            vault.backup(&crate::cli::operator("backup"), &args.to, chrono::Utc::now())?
+        }
+        None => {
+            // A live checkpoint by the server, into a directory on its host.
+            let to = std::path::absolute(&args.to).map_err(|err| {
+                Failure::failed(format!("resolving `{}`: {err}", args.to.display()))
+            })?;
+            let answer = Client::new(&args.mode.client)?.post(
+                "/v1/backup",
+                &serde_json::json!({"to": to.display().to_string()}),
+            )?;
+            vault::BackupReport {
+                checkpoint: PathBuf::from(answer["checkpoint"].as_str().unwrap_or("")),
+                key_table: answer["key_table"].as_str().map(PathBuf::from),
+                epoch: answer["epoch"].as_u64().unwrap_or(0) as u32,
+            }
+        }
+    };
     println!(
         "backed up the encrypted store to `{}` (root epoch {})",
         report.checkpoint.display(),

@@ -1,61 +1,64 @@
-//! `recvault ingest`: loads a JSON-lines file offline, in synced batches, reporting progress
-//! as "committed through line N" and ending with every rejected line's number and reason.
+//! `recvault ingest`: loads a JSON-lines file in synced batches, reporting progress as
+//! "committed through line N" and ending with every rejected line's number and reason.
+//! Sent to the server by default (streamed, with the file's hash as the idempotency key, so a
+//! retry after a cut resumes without duplicates); offline with `--data`.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufReader, Read};
 use std::num::NonZeroUsize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::Utc;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use zeroize::Zeroizing;
+use serde_json::Value;
 
-use crate::cli::{Failure, VaultPaths};
-use crate::import::{parse_line, MAX_LINE_BYTES};
+use crate::cli::{Failure, Mode, VaultPaths};
+use crate::client::Client;
+use crate::lines::{LineBatches, Rejected};
 
 /// Arguments of `recvault ingest`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The JSON-lines file to load (`-` for standard input). See docs/import-format.md.
+    /// The JSON-lines file to load (`-` for standard input, offline only). See
+    /// docs/import-format.md.
     #[arg(value_name = "FILE")]
     file: PathBuf,
     #[command(flatten)]
-    paths: VaultPaths,
+    mode: Mode,
     /// Records per synced batch: a batch is committed (and reported) all together.
     #[arg(long, default_value = "1000", value_name = "N")]
     batch_size: NonZeroUsize,
 }
 
-/// A line that could not be loaded, and why.
-struct Rejected {
-    line: u64,
-    reason: String,
-}
+/// Attempts of a served ingest before giving up (each resumes where the last stopped).
+const ATTEMPTS: u32 = 3;
 
 pub(crate) fn run(args: Args) -> Result<(), Failure> {
-    let vault = vault::Vault::open(&args.paths.data, &args.paths.key_store)?;
-    let (input, size): (Box<dyn Read>, Option<u64>) = if args.file.as_os_str() == "-" {
-        (Box::new(io::stdin().lock()), None)
-    } else {
-        let file = File::open(&args.file).map_err(|err| {
-            Failure::failed(format!("cannot open `{}`: {err}", args.file.display()))
-        })?;
-        let size = file.metadata().ok().map(|metadata| metadata.len());
-        (Box::new(file), size)
-    };
+    match args.mode.offline()? {
+        Some(paths) => offline(&args.file, &paths, args.batch_size.get()),
+        None => served(&args.file, &Client::new(&args.mode.client)?, args.batch_size.get()),
+    }
+}
+
+fn open_input(file: &Path) -> Result<(Box<dyn Read + Send>, Option<u64>), Failure> {
+    if file.as_os_str() == "-" {
+        return Ok((Box::new(io::stdin()), None));
+    }
+    let opened = File::open(file)
+        .map_err(|err| Failure::failed(format!("cannot open `{}`: {err}", file.display())))?;
+    let size = opened.metadata().ok().map(|metadata| metadata.len());
+    Ok((Box::new(opened), size))
+}
+
+fn offline(file: &Path, paths: &VaultPaths, batch_size: usize) -> Result<(), Failure> {
+    let vault = vault::Vault::open(&paths.data, &paths.key_store)?;
+    let (input, size) = open_input(file)?;
     let progress = progress_bar(size);
     let reader = BufReader::with_capacity(1 << 20, progress.wrap_read(input));
 
     // The clock is read here, at the edge, once: validation takes it as an input.
     let now = Utc::now();
-    let mut lines = LineBatches {
-        reader,
-        batch_size: args.batch_size.get(),
-        now,
-        line_no: 0,
-        rejected: Vec::new(),
-        read_error: None,
-    };
+    let mut lines = LineBatches::new(reader, batch_size, now);
     let mut committed: u64 = 0;
     let mut reported: u64 = 0;
     // Each batch is sealed while the one before is synced; reports come in line order, once
@@ -86,123 +89,106 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
     if line_no > reported {
         println!("committed through line {line_no}");
     }
-    let rejected = lines.rejected;
+    summary(committed, line_no, &lines.rejected)
+}
+
+/// Streams the file to the server. The idempotency key is the file's SHA-256, so re-running
+/// the same file (after a cut, or by mistake) stores nothing twice.
+fn served(file: &Path, client: &Client, batch_size: usize) -> Result<(), Failure> {
+    if file.as_os_str() == "-" {
+        return Err(Failure::usage(
+            "standard input cannot be resumed: give a file (or --data to ingest offline)",
+        ));
+    }
+    let key = format!("sha256:{}", file_hash(file)?);
+    let mut last_error = None;
+    for attempt in 1..=ATTEMPTS {
+        let (input, size) = open_input(file)?;
+        let progress = progress_bar(size);
+        let input = progress.wrap_read(input);
+        let mut reported = 0;
+        let outcome = client.ingest(input, &key, batch_size, |line: &Value| {
+            if let Some(through) = line
+                .get("committed_through_line")
+                .and_then(Value::as_u64)
+                .filter(|_| line.get("done").is_none())
+            {
+                reported = through;
+                progress.suspend(|| println!("committed through line {through}"));
+            }
+        });
+        progress.finish_and_clear();
+        match outcome {
+            Ok(summary_line) => {
+                let through = summary_line["committed_through_line"].as_u64().unwrap_or(0);
+                let skipped = summary_line["skipped_through_line"].as_u64().unwrap_or(0);
+                if skipped > 0 {
+                    println!("lines 1 to {skipped} were stored by an earlier run; skipped");
+                }
+                if through > reported {
+                    println!("committed through line {through}");
+                }
+                let rejected: Vec<Rejected> = summary_line["rejected"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|item| Rejected {
+                        line: item["line"].as_u64().unwrap_or(0),
+                        reason: item["reason"].as_str().unwrap_or("").to_owned(),
+                    })
+                    .collect();
+                if let Some(problem) = summary_line.get("error") {
+                    let status = problem["status"].as_u64().unwrap_or(500) as u16;
+                    return Err(Failure::failed(format!(
+                        "stopped after line {through}: {}; every line through {through} is stored, none after it",
+                        crate::client::problem_message(status, problem)
+                    )));
+                }
+                let lines = summary_line["lines"].as_u64().unwrap_or(0);
+                let ingested = summary_line["ingested"].as_u64().unwrap_or(0);
+                return summary(ingested, lines, &rejected);
+            }
+            Err(failure) if failure.is_connection() && attempt < ATTEMPTS => {
+                eprintln!("recvault: {failure}; resuming (attempt {} of {ATTEMPTS})", attempt + 1);
+                last_error = Some(failure);
+                std::thread::sleep(std::time::Duration::from_secs(1));
+            }
+            Err(failure) => return Err(failure),
+        }
+    }
+    Err(last_error.unwrap_or_else(|| Failure::failed("the ingest did not complete")))
+}
+
+fn file_hash(file: &Path) -> Result<String, Failure> {
+    let mut opened = File::open(file)
+        .map_err(|err| Failure::failed(format!("cannot open `{}`: {err}", file.display())))?;
+    let mut hasher = vault::crypto::Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let n = opened
+            .read(&mut buffer)
+            .map_err(|err| Failure::failed(format!("reading `{}`: {err}", file.display())))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+    }
+    Ok(hex::encode(hasher.finish()))
+}
+
+fn summary(ingested: u64, lines: u64, rejected: &[Rejected]) -> Result<(), Failure> {
     println!(
-        "ingested {committed} records from {line_no} lines ({} rejected)",
+        "ingested {ingested} records from {lines} lines ({} rejected)",
         rejected.len()
     );
     if rejected.is_empty() {
         return Ok(());
     }
     println!("rejected lines:");
-    for rejection in &rejected {
+    for rejection in rejected {
         println!("  line {}: {}", rejection.line, rejection.reason);
     }
     Err(Failure::reported())
-}
-
-/// The input, cut into batches of valid records; rejected lines are set aside with their
-/// reasons. A batch is tagged with the number of the last line it covers.
-struct LineBatches<R> {
-    reader: R,
-    batch_size: usize,
-    now: chrono::DateTime<Utc>,
-    line_no: u64,
-    rejected: Vec<Rejected>,
-    read_error: Option<io::Error>,
-}
-
-impl<R: BufRead> LineBatches<R> {
-    fn next_batch(&mut self) -> Option<(u64, Vec<vault::RecordContents>)> {
-        let mut batch = Vec::with_capacity(self.batch_size);
-        let mut line = Zeroizing::new(Vec::with_capacity(4096));
-        while batch.len() < self.batch_size {
-            line.clear();
-            let too_long = match read_line(&mut self.reader, &mut line) {
-                Ok(Some(too_long)) => too_long,
-                Ok(None) => break,
-                Err(err) => {
-                    self.read_error = Some(err);
-                    break;
-                }
-            };
-            self.line_no += 1;
-            let parsed = if too_long {
-                Err(format!("line is longer than {MAX_LINE_BYTES} bytes"))
-            } else {
-                parse_checked(&line, self.now)
-            };
-            match parsed {
-                Ok(None) => {}
-                Ok(Some(record)) => batch.push(record),
-                Err(reason) => self.rejected.push(Rejected {
-                    line: self.line_no,
-                    reason,
-                }),
-            }
-        }
-        if batch.is_empty() {
-            None
-        } else {
-            Some((self.line_no, batch))
-        }
-    }
-}
-
-/// Reads one line (without its newline) into `line`. Returns `None` at the end of the input,
-/// `Some(true)` for a line longer than the limit (consumed and discarded), else `Some(false)`.
-fn read_line(reader: &mut impl BufRead, line: &mut Vec<u8>) -> io::Result<Option<bool>> {
-    let read = reader
-        .by_ref()
-        .take(MAX_LINE_BYTES as u64 + 1)
-        .read_until(b'\n', line)?;
-    if read == 0 {
-        return Ok(None);
-    }
-    if line.last() == Some(&b'\n') {
-        line.pop();
-        if line.last() == Some(&b'\r') {
-            line.pop();
-        }
-        return Ok(Some(false));
-    }
-    if line.len() <= MAX_LINE_BYTES {
-        return Ok(Some(false)); // the last line, without a newline
-    }
-    // Too long: skip to the end of the line without holding it in memory.
-    line.clear();
-    loop {
-        let chunk = reader.fill_buf()?;
-        if chunk.is_empty() {
-            break;
-        }
-        match chunk.iter().position(|&b| b == b'\n') {
-            Some(newline) => {
-                reader.consume(newline + 1);
-                break;
-            }
-            None => {
-                let len = chunk.len();
-                reader.consume(len);
-            }
-        }
-    }
-    Ok(Some(true))
-}
-
-/// Parses and validates one line; blank lines are skipped (`Ok(None)`).
-fn parse_checked(
-    line: &[u8],
-    now: chrono::DateTime<Utc>,
-) -> Result<Option<vault::RecordContents>, String> {
-    let text = std::str::from_utf8(line)
-        .map_err(|err| format!("not valid UTF-8 (at byte {})", err.valid_up_to()))?;
-    if text.trim().is_empty() {
-        return Ok(None);
-    }
-    let record = parse_line(text)?;
-    record.validate(now).map_err(|err| err.to_string())?;
-    Ok(Some(record))
 }
 
 /// The failure of a run that stopped part way: says how far it is safe to assume it got.

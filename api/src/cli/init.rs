@@ -1,6 +1,12 @@
-//! `recvault init`: creates a vault and its key store.
+//! `recvault init`: creates a vault and its key store and, with `--admin-token-file`, the
+//! first administrator's account.
+
+use std::io::Write;
+
+use chrono::NaiveDate;
 
 use crate::cli::{Failure, VaultPaths};
+use crate::gate::{check_account_fields, NewAccount};
 
 /// Arguments of `recvault init`.
 #[derive(Debug, clap::Args)]
@@ -15,9 +21,37 @@ pub struct Args {
     /// access log as an anchor file.
     #[arg(long, value_name = "DIR", env = "RECVAULT_ANCHOR_DIR")]
     anchor_dir: Option<std::path::PathBuf>,
+    /// Create the first administrator, `admin`, and write its token to this new file (mode
+    /// 0600). Without it, add accounts offline with `recvault accounts add --data`.
+    #[arg(long, value_name = "FILE")]
+    admin_token_file: Option<std::path::PathBuf>,
+    /// The administrator's organization.
+    #[arg(long, value_name = "ORG", default_value = "treasury-fincen")]
+    admin_organization: String,
+    /// Date of the administrator's background investigation (default: today).
+    #[arg(long, value_name = "DATE")]
+    admin_background_investigation: Option<NaiveDate>,
+    /// Date of the administrator's last privacy training (default: today).
+    #[arg(long, value_name = "DATE")]
+    admin_training_date: Option<NaiveDate>,
 }
 
 pub(crate) fn run(args: Args) -> Result<(), Failure> {
+    let today = chrono::Utc::now().date_naive();
+    let admin = NewAccount {
+        name: "admin".into(),
+        role: "admin".into(),
+        organization: args.admin_organization.clone(),
+        background_investigation: args.admin_background_investigation.unwrap_or(today),
+        privacy_training: args.admin_training_date.unwrap_or(today),
+    };
+    check_account_fields(&admin).map_err(crate::cli::refused)?;
+    // Claimed before the vault is made: a vault is never left without a way to administer it.
+    let admin_file = args
+        .admin_token_file
+        .as_deref()
+        .map(crate::cli::accounts::create_private)
+        .transpose()?;
     let paths = args.paths;
     let key_table_dir = args.key_table_dir.unwrap_or_else(|| {
         paths
@@ -32,7 +66,23 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         &paths.key_store,
         &key_table_dir,
         chrono::Utc::now(),
-    )?;
+    )
+    .inspect_err(|_| {
+        if let Some(path) = &args.admin_token_file {
+            let _ = std::fs::remove_file(path);
+        }
+    })?;
+    if let (Some(mut file), Some(path)) = (admin_file, &args.admin_token_file) {
+        let token = add_account(&vault, &admin)?;
+        file.write_all(format!("{}\n", token.as_str()).as_bytes())
+            .and_then(|()| file.sync_all())
+            .map_err(|err| Failure::failed(format!("writing `{}`: {err}", path.display())))?;
+        println!(
+            "the administrator `admin` ({}) has its token in `{}` (mode 0600)",
+            admin.organization,
+            path.display()
+        );
+    }
     if let Some(dir) = &args.anchor_dir {
         vault.set_anchor_dir(
             &crate::cli::operator("configuration"),
@@ -56,4 +106,34 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
     );
     println!("its access log is signed with public key {public_key}: pin it (`recvault audit verify --public-key`)");
     Ok(())
+}
+
+/// Adds an account offline, as this host's operator; returns its token.
+pub(crate) fn add_account(
+    vault: &vault::Vault,
+    new: &NewAccount,
+) -> Result<zeroize::Zeroizing<String>, Failure> {
+    if vault.account(&new.name)?.is_some() {
+        return Err(Failure::failed(format!(
+            "an account `{}` exists already",
+            new.name
+        )));
+    }
+    let token = vault::accounts::new_token()?;
+    let now = chrono::Utc::now();
+    vault.put_account(
+        &crate::cli::operator("administration"),
+        &vault::accounts::Account {
+            name: new.name.clone(),
+            role: new.role.clone(),
+            organization: new.organization.clone(),
+            background_investigation: new.background_investigation,
+            privacy_training: new.privacy_training,
+            disabled: false,
+            token_hash: token.hash,
+            created_ms: now.timestamp_millis(),
+        },
+        now,
+    )?;
+    Ok(token.token)
 }

@@ -1,20 +1,27 @@
 //! The command line: arguments, dispatch, and exit codes.
 //!
-//! Exit codes: 0 success; 1 the command failed (the message says why; nothing beyond what it
-//! reports was changed); 2 the command line was wrong; 3 `ingest` finished but rejected some
-//! lines (every other line is committed), or `verify` found unreadable records.
+//! A command runs offline, on the vault's directory, if and only if `--data DIR` is given
+//! (refused while a server holds the directory; offline commands never print record
+//! contents). Otherwise it is a client of `recvault serve` (`--server`, `--token-file`).
+//!
+//! Exit codes: 0 success; 1 refused or invalid input (the reason is on standard error;
+//! nothing beyond what the command reports was changed; an `ingest` that rejected lines
+//! stored every other line); 2 the command line was wrong.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod accounts;
 mod audit;
 mod backup;
 mod bench;
 mod ingest;
-mod init;
+pub(crate) mod init;
 mod keys;
+mod search;
+mod serve;
 mod status;
 mod verify;
 
@@ -30,11 +37,48 @@ pub struct Cli {
 #[derive(Debug, clap::Args)]
 pub struct VaultPaths {
     /// The vault's data directory.
-    #[arg(long, value_name = "DIR", env = "RECVAULT_DATA")]
+    #[arg(long, value_name = "DIR")]
     pub data: PathBuf,
     /// The file key store holding the root key; must be outside the data directory, mode 0600.
     #[arg(long, value_name = "PATH", env = "RECVAULT_KEY_STORE")]
     pub key_store: PathBuf,
+}
+
+/// Where a command that runs either way goes: offline on `--data DIR` (with `--key-store`),
+/// or to the server.
+#[derive(Debug, clap::Args)]
+pub struct Mode {
+    /// Work offline on this data directory (refused while a server holds it). Without it,
+    /// the command is sent to the server.
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// The key store (offline only).
+    #[arg(long, value_name = "PATH", env = "RECVAULT_KEY_STORE")]
+    pub key_store: Option<PathBuf>,
+    /// How to reach the server, when not offline.
+    #[command(flatten)]
+    pub client: crate::client::ClientArgs,
+}
+
+impl Mode {
+    /// The vault's paths if the command runs offline; `None` for a client command.
+    pub fn offline(&self) -> Result<Option<VaultPaths>, Failure> {
+        match (&self.data, &self.key_store) {
+            (Some(_), _) if self.client.server.is_some() || self.client.token_file.is_some() => {
+                Err(Failure::usage(
+                    "--data runs the command offline; --server and --token-file are for sending it to the server: give one or the other",
+                ))
+            }
+            (Some(data), Some(key_store)) => Ok(Some(VaultPaths {
+                data: data.clone(),
+                key_store: key_store.clone(),
+            })),
+            (Some(_), None) => Err(Failure::usage(
+                "offline (--data) needs --key-store PATH (or RECVAULT_KEY_STORE)",
+            )),
+            (None, _) => Ok(None),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -50,8 +94,16 @@ enum Command {
     /// Restore a backup into a new data directory with the current key table: what still lives
     /// comes back, what was destroyed since does not.
     Restore(backup::RestoreArgs),
-    /// Load records from a JSON-lines file (offline: refused while a server holds the directory).
+    /// Load records from a JSON-lines file: to the server, or offline with --data.
     Ingest(ingest::Args),
+    /// Serve the HTTP API (owns the data directory while it runs).
+    Serve(serve::Args),
+    /// Accounts of the served vault: add, list, disable.
+    Accounts(accounts::Args),
+    /// Search a system's records by identifier (client): JSON lines out, one per record.
+    Search(search::SearchArgs),
+    /// Read one record by id (client): one JSON line.
+    Get(search::GetArgs),
     /// Key hierarchy: status (ids, epochs, versions, ages) and root-key rotation.
     Keys(keys::Args),
     /// Show the vault's format, key epoch and record counts (never record contents).
@@ -75,6 +127,8 @@ pub(crate) fn operator(purpose: &str) -> vault::Access {
 pub struct Failure {
     message: String,
     code: u8,
+    /// The server could not be reached or the connection broke: a retry may succeed.
+    connection: bool,
 }
 
 impl Failure {
@@ -83,18 +137,63 @@ impl Failure {
         Failure {
             message: message.to_string(),
             code: 1,
+            connection: false,
         }
+    }
+
+    /// The server could not be reached, or the connection broke (exit code 1).
+    pub fn connection(message: impl std::fmt::Display) -> Self {
+        Failure {
+            connection: true,
+            ..Failure::failed(message)
+        }
+    }
+
+    /// Whether this is a connection failure, which a retry may cure.
+    pub fn is_connection(&self) -> bool {
+        self.connection
     }
 }
 
 impl Failure {
-    /// The command finished and has printed what needs attention (exit code 3).
+    /// The command finished and has printed what needs attention (exit code 1).
     pub fn reported() -> Self {
         Failure {
             message: String::new(),
-            code: 3,
+            code: 1,
+            connection: false,
         }
     }
+
+    /// The command line was wrong (exit code 2).
+    pub fn usage(message: impl std::fmt::Display) -> Self {
+        Failure {
+            message: message.to_string(),
+            code: 2,
+            connection: false,
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// A gate refusal as a command failure.
+pub(crate) fn refused(refusal: crate::gate::Refusal) -> Failure {
+    use crate::gate::Refusal;
+    Failure::failed(match refusal {
+        Refusal::Unauthenticated { rule, reason } | Refusal::Denied { rule, reason } => {
+            format!("refused (rule `{rule}`): {reason}")
+        }
+        Refusal::Invalid(reason)
+        | Refusal::NotFound(reason)
+        | Refusal::Conflict(reason)
+        | Refusal::Unavailable(reason)
+        | Refusal::Internal(reason) => reason,
+    })
 }
 
 impl From<vault::Error> for Failure {
@@ -113,6 +212,10 @@ pub fn main() -> ExitCode {
         Command::Backup(args) => backup::backup(args),
         Command::Restore(args) => backup::restore(args),
         Command::Ingest(args) => ingest::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Accounts(args) => accounts::run(args),
+        Command::Search(args) => search::search(args),
+        Command::Get(args) => search::get(args),
         Command::Keys(args) => keys::run(args),
         Command::Status(args) => status::run(args),
         Command::Verify(args) => verify::run(args),

@@ -425,3 +425,38 @@ fn a_stream_stops_at_the_first_bad_batch_and_reports_only_what_is_stored() {
     assert_eq!(reported, vec![("one", 2), ("two", 2)]);
     assert_eq!(store.count(Column::Records, b"", None).unwrap(), 4);
 }
+
+#[test]
+fn resumable_streams_record_their_progress_with_each_batch() {
+    let (vault, _, _) = memory_vault();
+    let stream = crate::ingest::StreamKey::new(b"file-hash:0");
+    assert_eq!(vault.ingest_progress(&stream).unwrap(), 0);
+    let batches = vec![
+        (2u64, vec![transmittal("A ONE", "123-45-6781", 1)]),
+        (5u64, vec![transmittal("B TWO", "123-45-6782", 2)]),
+    ];
+    let mut seen = Vec::new();
+    vault
+        .ingest_stream_resumable(&access(), now(), &stream, batches, |line, ids| {
+            seen.push((line, ids.len()));
+        })
+        .unwrap();
+    assert_eq!(seen, [(2, 1), (5, 1)]);
+    assert_eq!(vault.ingest_progress(&stream).unwrap(), 5);
+    // Another stream has its own progress.
+    assert_eq!(
+        vault
+            .ingest_progress(&crate::ingest::StreamKey::new(b"other"))
+            .unwrap(),
+        0
+    );
+    // A batch that fails stores neither its records nor its progress.
+    let mut invalid = transmittal("C", "123-45-6783", 3);
+    invalid.category = String::new();
+    let bad = vec![(9u64, vec![invalid])];
+    assert!(vault
+        .ingest_stream_resumable(&access(), now(), &stream, bad, |_, _| {})
+        .is_err());
+    assert_eq!(vault.ingest_progress(&stream).unwrap(), 5);
+    vault.log_writable(now()).unwrap();
+}

@@ -1,0 +1,210 @@
+//! `recvault accounts`: add, list and disable accounts of the served vault. `add` also works
+//! offline (`--data`), to bootstrap the first accounts before a server runs.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use serde_json::json;
+
+use crate::cli::{Failure, Mode};
+use crate::client::Client;
+use crate::gate::{check_account_fields, NewAccount};
+
+/// Arguments of `recvault accounts`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Create an account and write its token to a new file (mode 0600).
+    Add {
+        /// The account's name (lowercase letters, digits, `.`, `-`, `_`).
+        name: String,
+        /// Its role: admin, ingest, analyst, disclosure-officer, privacy-officer,
+        /// records-officer, auditor, internal-affairs, oig, maintainer, foreign-partner.
+        #[arg(long)]
+        role: String,
+        /// Its organization: dhs-ice, dhs-cbp, treasury-fincen, foreign-ttu.
+        #[arg(long)]
+        organization: String,
+        /// Date (YYYY-MM-DD) the holder's background investigation was completed.
+        #[arg(long, value_name = "DATE")]
+        background_investigation: NaiveDate,
+        /// Date (YYYY-MM-DD) the holder last completed privacy training.
+        #[arg(long, value_name = "DATE")]
+        training_date: NaiveDate,
+        /// Where to write the new token (must not exist; created with mode 0600).
+        #[arg(long, value_name = "FILE")]
+        new_token_file: PathBuf,
+        #[command(flatten)]
+        mode: Mode,
+    },
+    /// List accounts (never tokens).
+    List {
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        mode: Mode,
+    },
+    /// Disable an account: its token is refused from then on.
+    Disable {
+        /// The account's name.
+        name: String,
+        #[command(flatten)]
+        mode: Mode,
+    },
+}
+
+pub(crate) fn run(args: Args) -> Result<(), Failure> {
+    match args.command {
+        Command::Add {
+            name,
+            role,
+            organization,
+            background_investigation,
+            training_date,
+            new_token_file,
+            mode,
+        } => {
+            let new = NewAccount {
+                name,
+                role,
+                organization,
+                background_investigation,
+                privacy_training: training_date,
+            };
+            check_account_fields(&new).map_err(crate::cli::refused)?;
+            // Claim the file first: a token is never made that cannot be handed over.
+            let mut file = create_private(&new_token_file)?;
+            let made = match mode.offline()? {
+                Some(paths) => add_offline(&paths.data, &paths.key_store, &new),
+                None => add_online(&Client::new(&mode.client)?, &new),
+            };
+            let token = match made {
+                Ok(token) => token,
+                Err(failure) => {
+                    drop(file);
+                    let _ = std::fs::remove_file(&new_token_file);
+                    return Err(failure);
+                }
+            };
+            file.write_all(format!("{}\n", token.as_str()).as_bytes())
+                .and_then(|()| file.sync_all())
+                .map_err(|err| {
+                    Failure::failed(format!(
+                        "the account `{}` was created but its token could not be written to `{}`: {err}; disable it",
+                        new.name,
+                        new_token_file.display()
+                    ))
+                })?;
+            println!(
+                "created account `{}` ({} of {}); its token is in `{}` (mode 0600)",
+                new.name,
+                new.role,
+                new.organization,
+                new_token_file.display()
+            );
+            Ok(())
+        }
+        Command::List { json, mode } => {
+            let accounts = match mode.offline()? {
+                Some(paths) => {
+                    let vault = vault::Vault::open(&paths.data, &paths.key_store)?;
+                    vault
+                        .accounts()?
+                        .iter()
+                        .map(crate::render::account_json)
+                        .collect()
+                }
+                None => {
+                    let answer = Client::new(&mode.client)?.get("/v1/accounts")?;
+                    answer["accounts"].as_array().cloned().unwrap_or_default()
+                }
+            };
+            for account in &accounts {
+                if json {
+                    println!("{account}");
+                } else {
+                    println!(
+                        "{:<24} {:<20} {:<16} bi {} training {}{}",
+                        account["name"].as_str().unwrap_or(""),
+                        account["role"].as_str().unwrap_or(""),
+                        account["organization"].as_str().unwrap_or(""),
+                        account["background_investigation"].as_str().unwrap_or(""),
+                        account["privacy_training"].as_str().unwrap_or(""),
+                        if account["disabled"].as_bool() == Some(true) {
+                            "  DISABLED"
+                        } else {
+                            ""
+                        }
+                    );
+                }
+            }
+            Ok(())
+        }
+        Command::Disable { name, mode } => {
+            match mode.offline()? {
+                Some(paths) => {
+                    let vault = vault::Vault::open(&paths.data, &paths.key_store)?;
+                    let mut account = vault
+                        .account(&name)?
+                        .ok_or_else(|| Failure::failed(format!("no account `{name}`")))?;
+                    account.disabled = true;
+                    vault.put_account(
+                        &crate::cli::operator("administration"),
+                        &account,
+                        chrono::Utc::now(),
+                    )?;
+                }
+                None => {
+                    Client::new(&mode.client)?
+                        .post(&format!("/v1/accounts/{name}/disable"), &json!({}))?;
+                }
+            }
+            println!("disabled account `{name}`");
+            Ok(())
+        }
+    }
+}
+
+fn add_offline(
+    data: &Path,
+    key_store: &Path,
+    new: &NewAccount,
+) -> Result<zeroize::Zeroizing<String>, Failure> {
+    let vault = vault::Vault::open(data, key_store)?;
+    crate::cli::init::add_account(&vault, new)
+}
+
+fn add_online(client: &Client, new: &NewAccount) -> Result<zeroize::Zeroizing<String>, Failure> {
+    let answer = client.post(
+        "/v1/accounts",
+        &json!({
+            "name": new.name,
+            "role": new.role,
+            "organization": new.organization,
+            "background_investigation": new.background_investigation.to_string(),
+            "privacy_training": new.privacy_training.to_string(),
+        }),
+    )?;
+    answer["token"]
+        .as_str()
+        .map(|token| zeroize::Zeroizing::new(token.to_owned()))
+        .ok_or_else(|| Failure::failed("the server's answer holds no token"))
+}
+
+/// Creates `path` for writing with mode 0600; refuses if it exists.
+pub(crate) fn create_private(path: &Path) -> Result<std::fs::File, Failure> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|err| Failure::failed(format!("cannot create `{}`: {err}", path.display())))
+}

@@ -1,0 +1,115 @@
+//! `recvault search` and `recvault get`: an analyst's retrieval through the server, each with
+//! a purpose code and a case id. Records come out as JSON lines; no match prints nothing.
+
+use std::io::BufRead;
+
+use serde_json::{json, Value};
+use zeroize::Zeroizing;
+
+use crate::cli::Failure;
+use crate::client::{Client, ClientArgs};
+
+/// Arguments of `recvault search`.
+#[derive(Debug, clap::Args)]
+pub struct SearchArgs {
+    /// The system of records (`fincen-cbetf`).
+    #[arg(long)]
+    system: String,
+    /// What to search by, `TYPE=VALUE`: ssn, tin, account, dob, importer_exporter_id, name, or
+    /// passport=CC:NUMBER (issuing country first). Visible in `ps` and shell history: prefer
+    /// --identifier-stdin for anything sensitive.
+    #[arg(long, value_name = "TYPE=VALUE", conflicts_with = "identifier_stdin", required_unless_present = "identifier_stdin")]
+    identifier: Option<String>,
+    /// Read `TYPE=VALUE` from the first line of standard input instead.
+    #[arg(long)]
+    identifier_stdin: bool,
+    /// The purpose code (one of the system's purposes, `investigation`).
+    #[arg(long)]
+    purpose: String,
+    /// The case id the search serves (letters, digits and dashes).
+    #[arg(long = "case", value_name = "ID")]
+    case_id: String,
+    #[command(flatten)]
+    client: ClientArgs,
+}
+
+/// Arguments of `recvault get`.
+#[derive(Debug, clap::Args)]
+pub struct GetArgs {
+    /// The record's id.
+    id: String,
+    /// The purpose code.
+    #[arg(long)]
+    purpose: String,
+    /// The case id the read serves.
+    #[arg(long = "case", value_name = "ID")]
+    case_id: String,
+    #[command(flatten)]
+    client: ClientArgs,
+}
+
+pub(crate) fn search(args: SearchArgs) -> Result<(), Failure> {
+    let client = Client::new(&args.client)?;
+    let text = match &args.identifier {
+        Some(text) => Zeroizing::new(text.clone()),
+        None => {
+            let mut line = Zeroizing::new(String::new());
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map_err(|err| Failure::failed(format!("reading standard input: {err}")))?;
+            Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_owned())
+        }
+    };
+    let identifier = identifier_json(&text)?;
+    let answer = client.post(
+        "/v1/search",
+        &json!({
+            "system": args.system,
+            "identifier": identifier,
+            "purpose": args.purpose,
+            "case": args.case_id,
+        }),
+    )?;
+    for record in answer["records"].as_array().into_iter().flatten() {
+        println!("{record}");
+    }
+    Ok(())
+}
+
+pub(crate) fn get(args: GetArgs) -> Result<(), Failure> {
+    let client = Client::new(&args.client)?;
+    for (what, value) in [("id", &args.id), ("purpose", &args.purpose), ("case", &args.case_id)] {
+        if !value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+        {
+            return Err(Failure::failed(format!(
+                "the {what} may hold only letters, digits, `-`, `_` and `.`"
+            )));
+        }
+    }
+    let record = client.get(&format!(
+        "/v1/records/{}?purpose={}&case={}",
+        args.id, args.purpose, args.case_id
+    ))?;
+    println!("{record}");
+    Ok(())
+}
+
+/// `TYPE=VALUE` as the API's identifier object; errors never repeat the value.
+fn identifier_json(text: &str) -> Result<Value, Failure> {
+    let (kind, value) = text.split_once('=').ok_or_else(|| {
+        Failure::usage("an identifier is TYPE=VALUE, for example ssn=123-45-6789")
+    })?;
+    if value.is_empty() {
+        return Err(Failure::usage("the identifier's value is empty"));
+    }
+    if kind == "passport" {
+        let (country, number) = value.split_once(':').ok_or_else(|| {
+            Failure::usage("a passport is passport=CC:NUMBER (issuing country, then number)")
+        })?;
+        return Ok(json!({"type": "passport", "value": number, "country": country}));
+    }
+    Ok(json!({"type": kind, "value": value}))
+}

@@ -1,0 +1,98 @@
+//! `recvault serve`: owns the vault's directory and serves the HTTP API until SIGINT or
+//! SIGTERM. Plain HTTP only on loopback; TLS (rustls) with a certificate and key.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::cli::{Failure, VaultPaths};
+use crate::gate::Gate;
+use crate::server::{listener, router, Limits};
+
+/// Arguments of `recvault serve`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    paths: VaultPaths,
+    /// Address to listen on. Without TLS it must be a loopback address.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7443")]
+    listen: SocketAddr,
+    /// The server's certificate chain (PEM); with --tls-key, serves HTTPS.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Records per committed batch of an ingest.
+    #[arg(long, value_name = "N", default_value = "1000")]
+    ingest_batch: usize,
+}
+
+pub(crate) fn run(args: Args) -> Result<(), Failure> {
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(listener::tls_acceptor(cert, key).map_err(Failure::failed)?),
+        _ => {
+            listener::check_plain_http(&args.listen).map_err(Failure::failed)?;
+            None
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    // Opening takes the directory's lock: offline commands are refused while this runs.
+    let vault = Arc::new(vault::Vault::open(&args.paths.data, &args.paths.key_store)?);
+    let policy = policy::Policy::builtin().map_err(Failure::failed)?;
+    let gate = Gate::new(vault, policy, Arc::new(chrono::Utc::now))
+        .map_err(|refusal| Failure::failed(format!("{refusal:?}")))?;
+    let limits = Limits {
+        ingest_batch: args.ingest_batch.clamp(1, 10_000),
+        ..Limits::default()
+    };
+    let app = router(Arc::new(gate), limits);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| Failure::failed(format!("starting the runtime: {err}")))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .map_err(|err| Failure::failed(format!("listening on {}: {err}", args.listen)))?;
+        let local = listener
+            .local_addr()
+            .map_err(|err| Failure::failed(format!("listening on {}: {err}", args.listen)))?;
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        // One line on standard output that scripts can wait for.
+        println!("recvault serving {scheme}://{local}");
+        tracing::info!(address = %local, tls = tls.is_some(), "serving");
+        listener::serve(listener, app, tls, shutdown_signal()).await;
+        Ok::<(), Failure>(())
+    })?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = interrupt => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}

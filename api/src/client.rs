@@ -1,0 +1,231 @@
+//! The CLI as a client of `recvault serve`: the server's address, the bearer token (from a
+//! file or the environment, never an argument, so it stays out of `ps` and shell history),
+//! JSON requests, problem documents turned into messages, and the streamed ingest.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::Value;
+use ureq::tls::{Certificate, RootCerts, TlsConfig};
+use zeroize::Zeroizing;
+
+use crate::cli::Failure;
+
+/// How to reach the server.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ClientArgs {
+    /// The server's address (`https://host:port`, or `http://127.0.0.1:port` on this host).
+    #[arg(long, value_name = "URL", env = "RECVAULT_ADDR")]
+    pub server: Option<String>,
+    /// A file holding your bearer token (mode 0600). Otherwise the token is read from the
+    /// environment variable RECVAULT_TOKEN; it is never taken as an argument.
+    #[arg(long, value_name = "FILE", env = "RECVAULT_TOKEN_FILE")]
+    pub token_file: Option<PathBuf>,
+    /// A PEM file of the CA (or self-signed certificate) to trust for the server's TLS
+    /// certificate, instead of the public roots.
+    #[arg(long, value_name = "FILE", env = "RECVAULT_CA_FILE")]
+    pub ca_file: Option<PathBuf>,
+}
+
+impl ClientArgs {
+    /// Whether any client option was given (they make no sense offline).
+    pub fn any(&self) -> bool {
+        self.server.is_some() || self.token_file.is_some() || self.ca_file.is_some()
+    }
+}
+
+/// A connection to the server.
+pub struct Client {
+    agent: ureq::Agent,
+    base: String,
+    token: Zeroizing<String>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("base", &self.base).finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A client from the command line's options and the environment.
+    pub fn new(args: &ClientArgs) -> Result<Self, Failure> {
+        let server = args.server.as_deref().ok_or_else(|| {
+            Failure::usage(
+                "no server: give --server URL (or set RECVAULT_ADDR), or --data DIR to work offline",
+            )
+        })?;
+        let base = server.trim_end_matches('/').to_owned();
+        if !(base.starts_with("https://") || base.starts_with("http://")) {
+            return Err(Failure::usage(format!(
+                "--server must start with https:// or http:// (got `{base}`)"
+            )));
+        }
+        let token = read_token(args.token_file.as_ref())?;
+        let mut tls = TlsConfig::builder();
+        if let Some(ca) = &args.ca_file {
+            let pem = std::fs::read(ca)
+                .map_err(|err| Failure::failed(format!("reading `{}`: {err}", ca.display())))?;
+            let cert = Certificate::from_pem(&pem).map_err(|err| {
+                Failure::failed(format!("`{}` holds no PEM certificate: {err}", ca.display()))
+            })?;
+            tls = tls.root_certs(RootCerts::new_with_certs(&[cert]));
+        }
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .tls_config(tls.build())
+            .timeout_connect(Some(Duration::from_secs(10)))
+            .build();
+        Ok(Client {
+            agent: config.into(),
+            base,
+            token,
+        })
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn bearer(&self) -> Zeroizing<String> {
+        Zeroizing::new(format!("Bearer {}", self.token.as_str()))
+    }
+
+    /// GET `path`, expecting JSON.
+    pub fn get(&self, path: &str) -> Result<Value, Failure> {
+        let response = self
+            .agent
+            .get(self.url(path))
+            .header("Authorization", self.bearer().as_str())
+            .call()
+            .map_err(|err| self.unreachable(err))?;
+        json_or_problem(response)
+    }
+
+    /// POST `body` to `path`, expecting JSON.
+    pub fn post(&self, path: &str, body: &Value) -> Result<Value, Failure> {
+        let response = self
+            .agent
+            .post(self.url(path))
+            .header("Authorization", self.bearer().as_str())
+            .header("Content-Type", "application/json")
+            .send(body.to_string())
+            .map_err(|err| self.unreachable(err))?;
+        json_or_problem(response)
+    }
+
+    /// Streams `input` to `/v1/ingest` under `idempotency_key`, calling `on_line` with each
+    /// line of the streamed response (progress lines, then the summary).
+    pub fn ingest(
+        &self,
+        input: impl Read + Send + 'static,
+        idempotency_key: &str,
+        batch_size: usize,
+        mut on_line: impl FnMut(&Value),
+    ) -> Result<Value, Failure> {
+        let response = self
+            .agent
+            .post(self.url(&format!("/v1/ingest?batch_size={batch_size}")))
+            .header("Authorization", self.bearer().as_str())
+            .header("Content-Type", "application/x-ndjson")
+            .header("Idempotency-Key", idempotency_key)
+            .send(ureq::SendBody::from_owned_reader(input))
+            .map_err(|err| self.unreachable(err))?;
+        if response.status().as_u16() >= 400 {
+            return json_or_problem(response);
+        }
+        let reader = BufReader::new(response.into_body().into_reader());
+        let mut last = None;
+        for line in reader.lines() {
+            let line = line.map_err(|err| {
+                Failure::connection(format!("the connection to the server broke: {err}"))
+            })?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            let value: Value = serde_json::from_str(&line).map_err(|_| {
+                Failure::failed("the server's progress report is not JSON".to_owned())
+            })?;
+            on_line(&value);
+            last = Some(value);
+        }
+        last.filter(|value| value.get("done").is_some())
+            .ok_or_else(|| Failure::connection("the server ended the response before its summary"))
+    }
+
+    fn unreachable(&self, err: ureq::Error) -> Failure {
+        Failure::connection(format!("cannot reach the server at {}: {err}", self.base))
+    }
+}
+
+/// The body of a successful response, or the problem of a failed one as the failure message
+/// (with the denying rule).
+fn json_or_problem(mut response: ureq::http::Response<ureq::Body>) -> Result<Value, Failure> {
+    let status = response.status().as_u16();
+    let text = response
+        .body_mut()
+        .with_config()
+        .limit(256 << 20)
+        .read_to_string()
+        .map_err(|err| Failure::failed(format!("reading the server's answer: {err}")))?;
+    let value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    if status < 400 {
+        return Ok(value);
+    }
+    Err(Failure::failed(problem_message(status, &value)))
+}
+
+/// A problem document as one line: `denied (rule r): detail`.
+pub fn problem_message(status: u16, problem: &Value) -> String {
+    let detail = problem
+        .get("detail")
+        .and_then(Value::as_str)
+        .unwrap_or("the server refused the request");
+    match problem.get("rule").and_then(Value::as_str) {
+        Some(rule) => format!("refused (HTTP {status}, rule `{rule}`): {detail}"),
+        None => format!("refused (HTTP {status}): {detail}"),
+    }
+}
+
+/// The token from `file` (which must not be readable by others) or RECVAULT_TOKEN.
+fn read_token(file: Option<&PathBuf>) -> Result<Zeroizing<String>, Failure> {
+    let token = match file {
+        Some(path) => {
+            use std::os::unix::fs::PermissionsExt;
+            let metadata = std::fs::metadata(path).map_err(|err| {
+                Failure::failed(format!("token file `{}`: {err}", path.display()))
+            })?;
+            if metadata.permissions().mode() & 0o077 != 0 {
+                return Err(Failure::failed(format!(
+                    "token file `{}` is readable by others; `chmod 600` it",
+                    path.display()
+                )));
+            }
+            Zeroizing::new(std::fs::read_to_string(path).map_err(|err| {
+                Failure::failed(format!("token file `{}`: {err}", path.display()))
+            })?)
+        }
+        None => Zeroizing::new(std::env::var("RECVAULT_TOKEN").map_err(|_| {
+            Failure::usage("no token: give --token-file FILE or set RECVAULT_TOKEN")
+        })?),
+    };
+    let trimmed = Zeroizing::new(token.trim().to_owned());
+    if trimmed.is_empty() || trimmed.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Failure::failed("the token is empty or malformed"));
+    }
+    Ok(trimmed)
+}
+
+/// Percent-encodes a query parameter's value (everything but unreserved characters).
+pub fn query_escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}

@@ -1,0 +1,721 @@
+//! The gate: the only way from the network to the vault. Every request is authenticated by
+//! its bearer token, decided by the policy (principal, organization, role, action, system,
+//! purpose, case) before the store is touched, and logged with the rule that decided it,
+//! allowed or denied. The HTTP layer holds a `Gate`, never a `Vault`.
+//!
+//! Operations block (they sync the store and wait for the access log): the HTTP layer runs
+//! them on blocking threads.
+
+use std::collections::{HashMap, HashSet};
+use std::io::BufRead;
+use std::path::Path;
+use std::sync::{Arc, Mutex, RwLock};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use policy::{Action, Decision, Policy, Request, VAULT_SYSTEM};
+use vault::accounts::{new_token, token_hash, Account, NewToken};
+use vault::audit::{LogQuery, LogVerification};
+use vault::{Access, Checkpoint, LogEntry, Record, RecordId, SearchKey, StreamKey, SystemId, Vault};
+
+use crate::lines::{LineBatches, Rejected};
+
+/// The clock the gate reads at the edge (injected, so tests fix time).
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// Where a request came from, for the log.
+#[derive(Clone, Debug, Default)]
+pub struct RequestContext {
+    /// The request id (shared with the response header, tracing and the access log).
+    pub request_id: String,
+    /// The client's address.
+    pub client: String,
+}
+
+/// An authenticated caller.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    account: Account,
+}
+
+impl Caller {
+    /// The account's name.
+    pub fn name(&self) -> &str {
+        &self.account.name
+    }
+
+    /// The account's role.
+    pub fn role(&self) -> &str {
+        &self.account.role
+    }
+}
+
+/// Why the gate refused a request. Messages are for the caller: they name rules and codes,
+/// never record contents or identifiers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// No valid token (HTTP 401).
+    Unauthenticated {
+        /// The check that failed.
+        rule: String,
+        /// Why.
+        reason: String,
+    },
+    /// The policy denied it (HTTP 403).
+    Denied {
+        /// The rule that denied.
+        rule: String,
+        /// Why.
+        reason: String,
+    },
+    /// The request is malformed (HTTP 400).
+    Invalid(String),
+    /// Nothing there (HTTP 404).
+    NotFound(String),
+    /// It conflicts with another request or the current state (HTTP 409).
+    Conflict(String),
+    /// The access log cannot be written, so nothing is served (HTTP 503).
+    Unavailable(String),
+    /// Something failed inside: the detail is logged by the HTTP layer, never returned.
+    Internal(String),
+}
+
+impl From<vault::Error> for Refusal {
+    fn from(err: vault::Error) -> Self {
+        match err {
+            vault::Error::Invalid(reason) => Refusal::Invalid(reason),
+            vault::Error::NotFound(what) => Refusal::NotFound(format!("no record `{what}`")),
+            vault::Error::LogUnavailable(_) => Refusal::Unavailable(
+                "the access log cannot be written, so the vault refuses to serve".into(),
+            ),
+            vault::Error::AlreadyExists(path) => {
+                Refusal::Conflict(format!("`{}` already exists", path.display()))
+            }
+            other => Refusal::Internal(other.to_string()),
+        }
+    }
+}
+
+/// The fields of a new account.
+#[derive(Clone, Debug)]
+pub struct NewAccount {
+    /// Its name.
+    pub name: String,
+    /// Its role (one of `policy::ROLES`).
+    pub role: String,
+    /// Its organization (one of `policy::ORGANIZATIONS`).
+    pub organization: String,
+    /// Date of the holder's background investigation.
+    pub background_investigation: NaiveDate,
+    /// Date of the holder's last privacy training.
+    pub privacy_training: NaiveDate,
+}
+
+/// What a streamed ingest did.
+#[derive(Debug, Default)]
+pub struct IngestSummary {
+    /// Lines a previous run of the same stream had stored, skipped unread.
+    pub skipped_through_line: u64,
+    /// The last line whose records are all stored (0 if none).
+    pub committed_through_line: u64,
+    /// Lines read in all.
+    pub lines: u64,
+    /// Records stored by this run.
+    pub ingested: u64,
+    /// Lines rejected, with reasons.
+    pub rejected: Vec<Rejected>,
+    /// Why the run stopped early, if it did (everything before `committed_through_line` is
+    /// stored; nothing after it).
+    pub stopped: Option<Refusal>,
+}
+
+/// The gate in front of one vault.
+pub struct Gate {
+    vault: Arc<Vault>,
+    policy: Policy,
+    clock: Clock,
+    /// Enabled and disabled accounts by token hash, kept in step with the vault.
+    accounts: RwLock<HashMap<[u8; 32], Account>>,
+    /// Ingest streams running now (by stream key), so a retry cannot race its original.
+    streams: Mutex<HashSet<Vec<u8>>>,
+}
+
+impl std::fmt::Debug for Gate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gate").finish_non_exhaustive()
+    }
+}
+
+impl Gate {
+    /// A gate over `vault` with `policy`, reading time from `clock`.
+    pub fn new(vault: Arc<Vault>, policy: Policy, clock: Clock) -> Result<Self, Refusal> {
+        let gate = Gate {
+            vault,
+            policy,
+            clock,
+            accounts: RwLock::new(HashMap::new()),
+            streams: Mutex::new(HashSet::new()),
+        };
+        gate.reload_accounts()?;
+        Ok(gate)
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
+    }
+
+    fn reload_accounts(&self) -> Result<(), Refusal> {
+        let accounts = self.vault.accounts()?;
+        let by_token = accounts
+            .into_iter()
+            .map(|account| (account.token_hash, account))
+            .collect();
+        *self
+            .accounts
+            .write()
+            .map_err(|_| Refusal::Internal("account table lock poisoned".into()))? = by_token;
+        Ok(())
+    }
+
+    /// Finds the account of a bearer token. Every failure is logged as a denial.
+    pub fn authenticate(
+        &self,
+        token: Option<&str>,
+        context: &RequestContext,
+    ) -> Result<Caller, Refusal> {
+        let refuse = |principal: &str, rule: &str, reason: &str| {
+            let access = Access {
+                principal: principal.into(),
+                organization: "unknown".into(),
+                role: "none".into(),
+                purpose: "authentication".into(),
+                case_id: String::new(),
+                rule: rule.into(),
+                client: context.client.clone(),
+                request_id: context.request_id.clone(),
+            };
+            self.log_denial(&access, "authenticate", "", reason)?;
+            Err(Refusal::Unauthenticated {
+                rule: rule.into(),
+                reason: reason.into(),
+            })
+        };
+        let Some(token) = token.filter(|token| !token.is_empty()) else {
+            return refuse(
+                "anonymous",
+                "token-missing",
+                "a bearer token is required (Authorization: Bearer ...)",
+            );
+        };
+        let hash = token_hash(token);
+        let account = self
+            .accounts
+            .read()
+            .map_err(|_| Refusal::Internal("account table lock poisoned".into()))?
+            .get(&hash)
+            .cloned();
+        match account {
+            None => refuse("unknown", "token-unknown", "the bearer token is not valid"),
+            Some(account) if account.disabled => refuse(
+                &account.name,
+                "account-disabled",
+                "the account is disabled",
+            ),
+            Some(account) => Ok(Caller { account }),
+        }
+    }
+
+    /// Decides a request; a denial is logged and returned, an allowance becomes the `Access`
+    /// the vault logs with the operation.
+    fn authorize(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        action: Action,
+        system: &str,
+        purpose: Option<&str>,
+        case_id: Option<&str>,
+    ) -> Result<Access, Refusal> {
+        let decision = self.policy.decide(&Request {
+            principal: &caller.account.name,
+            organization: &caller.account.organization,
+            role: &caller.account.role,
+            action,
+            system,
+            purpose,
+            case_id,
+        });
+        let access = self.access(caller, context, &decision, purpose, case_id);
+        if decision.allowed {
+            return Ok(access);
+        }
+        self.log_denial(&access, action.name(), policy::code(system), &decision.reason)?;
+        Err(Refusal::Denied {
+            rule: decision.rule,
+            reason: decision.reason,
+        })
+    }
+
+    fn access(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        decision: &Decision,
+        purpose: Option<&str>,
+        case_id: Option<&str>,
+    ) -> Access {
+        // Only well-formed codes reach the log: a case id that failed validation is replaced.
+        let case_id = case_id
+            .filter(|case| policy::validate_case_id(case).is_ok())
+            .unwrap_or("");
+        Access {
+            principal: caller.account.name.clone(),
+            organization: caller.account.organization.clone(),
+            role: caller.account.role.clone(),
+            purpose: policy::code(purpose.unwrap_or("none")).to_owned(),
+            case_id: case_id.to_owned(),
+            rule: decision.rule.clone(),
+            client: context.client.clone(),
+            request_id: context.request_id.clone(),
+        }
+    }
+
+    /// Logs a denial. If even that fails, the caller hears that the log is down: still a
+    /// refusal, and the operator learns why.
+    fn log_denial(
+        &self,
+        access: &Access,
+        action: &str,
+        system: &str,
+        reason: &str,
+    ) -> Result<(), Refusal> {
+        self.vault
+            .record_denial(access, action, system, reason, self.now())
+            .map_err(Refusal::from)
+    }
+
+    /// Searches `system` for records with `key`, for `purpose` under `case_id`: the lookup and
+    /// every record read are logged.
+    pub fn search(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        system: &str,
+        purpose: Option<&str>,
+        case_id: Option<&str>,
+        key: &SearchKey,
+    ) -> Result<Vec<Record>, Refusal> {
+        let access = self.authorize(
+            caller,
+            context,
+            Action::RecordSearch,
+            system,
+            purpose,
+            case_id,
+        )?;
+        let system = SystemId::new(system)?;
+        let now = self.now();
+        let ids = self.vault.lookup(&access, &system, key, now)?;
+        let mut records = Vec::with_capacity(ids.len());
+        for id in ids {
+            match self.vault.read(&access, &id, now) {
+                Ok(record) => records.push(record),
+                // Destroyed between the lookup and the read: not a result any more.
+                Err(vault::Error::NotFound(_)) => {}
+                Err(err) => return Err(err.into()),
+            }
+        }
+        Ok(records)
+    }
+
+    /// Reads one record, deciding on its system (known from its id) before touching it.
+    pub fn read(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        id: &str,
+        purpose: Option<&str>,
+        case_id: Option<&str>,
+    ) -> Result<Record, Refusal> {
+        let id: RecordId = id.parse()?;
+        let system = match self.vault.system_of(&id) {
+            Ok(system) => system.as_str().to_owned(),
+            // An id from no partition: decide on an unknown system, so the refusal is logged.
+            Err(vault::Error::NotFound(_)) => "unknown".to_owned(),
+            Err(err) => return Err(err.into()),
+        };
+        let access = self.authorize(
+            caller,
+            context,
+            Action::RecordRead,
+            &system,
+            purpose,
+            case_id,
+        )?;
+        Ok(self.vault.read(&access, &id, self.now())?)
+    }
+
+    /// Starts an ingest for `caller`: decides that it may ingest into some system, claims the
+    /// stream key (an idempotency key: a retry skips the lines a previous run stored) and
+    /// reads the stream's progress. Nothing of the input has been read yet.
+    pub fn begin_ingest(
+        self: &Arc<Self>,
+        caller: &Caller,
+        context: &RequestContext,
+        stream_key: Option<&str>,
+    ) -> Result<IngestPlan, Refusal> {
+        let Some(rule) = self.ingest_rule(caller) else {
+            let decision = Decision::deny(
+                "no-rule",
+                format!(
+                    "no rule allows the role `{}` of `{}` to record.ingest on any system",
+                    caller.account.role, caller.account.organization
+                ),
+            );
+            let access = self.access(caller, context, &decision, Some("intake"), None);
+            self.log_denial(&access, Action::RecordIngest.name(), "", &decision.reason)?;
+            return Err(Refusal::Denied {
+                rule: decision.rule,
+                reason: decision.reason,
+            });
+        };
+        let stream = match stream_key {
+            Some(key) => {
+                if key.is_empty() || key.len() > 200 || key.chars().any(char::is_control) {
+                    return Err(Refusal::Invalid(
+                        "an idempotency key is 1 to 200 printable characters".into(),
+                    ));
+                }
+                // Keys are per account: two accounts cannot resume (or block) each other.
+                let name = format!("{}\0{key}", caller.account.name).into_bytes();
+                let mut running = self
+                    .streams
+                    .lock()
+                    .map_err(|_| Refusal::Internal("stream table lock poisoned".into()))?;
+                if !running.insert(name.clone()) {
+                    return Err(Refusal::Conflict(
+                        "an ingest with this idempotency key is running; retry when it ends"
+                            .into(),
+                    ));
+                }
+                Some((StreamKey::new(&name), name))
+            }
+            None => None,
+        };
+        let mut plan = IngestPlan {
+            gate: Arc::clone(self),
+            caller: caller.clone(),
+            context: context.clone(),
+            rule,
+            stream,
+            skip: 0,
+        };
+        if let Some((key, _)) = &plan.stream {
+            plan.skip = self.vault.ingest_progress(key)?;
+        }
+        Ok(plan)
+    }
+
+    /// The rule that lets `caller` ingest: the allowing rule of the first system it may
+    /// ingest into (lines for other systems are rejected, and their denials logged apart).
+    fn ingest_rule(&self, caller: &Caller) -> Option<String> {
+        self.policy
+            .catalog()
+            .systems()
+            .iter()
+            .map(|system| self.decide_ingest(caller, &system.id))
+            .find(|decision| decision.allowed)
+            .map(|decision| decision.rule)
+    }
+
+    fn decide_ingest(&self, caller: &Caller, system: &str) -> Decision {
+        self.policy.decide(&Request {
+            principal: &caller.account.name,
+            organization: &caller.account.organization,
+            role: &caller.account.role,
+            action: Action::RecordIngest,
+            system,
+            purpose: None,
+            case_id: None,
+        })
+    }
+
+    /// Creates an account and returns its token (shown once).
+    pub fn add_account(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        new: &NewAccount,
+    ) -> Result<NewToken, Refusal> {
+        let access = self.authorize_vault(caller, context, Action::AccountsManage)?;
+        check_account_fields(new)?;
+        if self.vault.account(&new.name)?.is_some() {
+            return Err(Refusal::Conflict(format!(
+                "an account `{}` exists already",
+                new.name
+            )));
+        }
+        let token = new_token()?;
+        let now = self.now();
+        let account = Account {
+            name: new.name.clone(),
+            role: new.role.clone(),
+            organization: new.organization.clone(),
+            background_investigation: new.background_investigation,
+            privacy_training: new.privacy_training,
+            disabled: false,
+            token_hash: token.hash,
+            created_ms: now.timestamp_millis(),
+        };
+        self.vault.put_account(&access, &account, now)?;
+        self.reload_accounts()?;
+        Ok(token)
+    }
+
+    /// Every account (never a token or its hash).
+    pub fn list_accounts(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+    ) -> Result<Vec<Account>, Refusal> {
+        self.authorize_vault(caller, context, Action::AccountsList)?;
+        Ok(self.vault.accounts()?)
+    }
+
+    /// Disables an account: its token is refused from now on.
+    pub fn disable_account(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        name: &str,
+    ) -> Result<(), Refusal> {
+        let access = self.authorize_vault(caller, context, Action::AccountsManage)?;
+        let mut account = self
+            .vault
+            .account(name)?
+            .ok_or_else(|| Refusal::NotFound(format!("no account `{name}`")))?;
+        account.disabled = true;
+        self.vault.put_account(&access, &account, self.now())?;
+        self.reload_accounts()
+    }
+
+    /// Searches the access log.
+    pub fn audit_search(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        query: &LogQuery,
+    ) -> Result<Vec<LogEntry>, Refusal> {
+        let access = self.authorize_vault(caller, context, Action::AuditSearch)?;
+        Ok(self.vault.audit_search(&access, query, self.now())?)
+    }
+
+    /// Verifies the access log against the caller's pinned key and anchor.
+    pub fn audit_verify(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        public_key: Option<&[u8; 32]>,
+        anchor: Option<&Checkpoint>,
+    ) -> Result<LogVerification, Refusal> {
+        let access = self.authorize_vault(caller, context, Action::AuditVerify)?;
+        Ok(self
+            .vault
+            .verify_own_log(&access, public_key, anchor, self.now())?)
+    }
+
+    /// Takes a live backup (a checkpoint and the key table) into the new directory `to`.
+    pub fn backup(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        to: &Path,
+    ) -> Result<vault::BackupReport, Refusal> {
+        let access = self.authorize_vault(caller, context, Action::VaultBackup)?;
+        if !to.is_absolute() {
+            return Err(Refusal::Invalid(
+                "a backup destination is an absolute path on the server".into(),
+            ));
+        }
+        Ok(self.vault.backup(&access, to, self.now())?)
+    }
+
+    /// Whether the vault can serve: the access log can be written.
+    pub fn ready(&self) -> Result<(), Refusal> {
+        self.vault.log_writable(self.now()).map_err(Refusal::from)
+    }
+
+    fn authorize_vault(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        action: Action,
+    ) -> Result<Access, Refusal> {
+        self.authorize(caller, context, action, VAULT_SYSTEM, None, None)
+    }
+}
+
+/// Checks a new account's role, organization and dates.
+pub fn check_account_fields(new: &NewAccount) -> Result<(), Refusal> {
+    vault::accounts::validate_account_name(&new.name)?;
+    if !policy::ROLES.contains(&new.role.as_str()) {
+        return Err(Refusal::Invalid(format!(
+            "unknown role `{}`; roles are {}",
+            policy::code(&new.role),
+            policy::ROLES.join(", ")
+        )));
+    }
+    if !policy::ORGANIZATIONS.contains(&new.organization.as_str()) {
+        return Err(Refusal::Invalid(format!(
+            "unknown organization `{}`; organizations are {}",
+            policy::code(&new.organization),
+            policy::ORGANIZATIONS.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+/// An ingest the gate has allowed: holds the claim on its stream key until it ends.
+pub struct IngestPlan {
+    gate: Arc<Gate>,
+    caller: Caller,
+    context: RequestContext,
+    rule: String,
+    stream: Option<(StreamKey, Vec<u8>)>,
+    skip: u64,
+}
+
+impl std::fmt::Debug for IngestPlan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IngestPlan")
+            .field("caller", &self.caller.account.name)
+            .field("skip", &self.skip)
+            .finish_non_exhaustive()
+    }
+}
+
+impl IngestPlan {
+    /// Lines a previous run of this stream stored (skipped unread).
+    pub fn skipped_through_line(&self) -> u64 {
+        self.skip
+    }
+
+    /// Reads `input` to its end, committing batches of `batch_size` records; each line names
+    /// its system, which the gate decides on (once per system; a denied system's lines are
+    /// rejected and the denial logged). `on_commit` hears of each durable batch with the last
+    /// line it covers. Errors stop the run and are in the summary: everything through
+    /// `committed_through_line` is stored, nothing after it.
+    pub fn run(
+        self,
+        input: impl BufRead,
+        batch_size: usize,
+        mut on_commit: impl FnMut(u64),
+    ) -> IngestSummary {
+        let gate = &self.gate;
+        let now = gate.now();
+        let decisions: HashMap<String, Decision> = gate
+            .policy
+            .catalog()
+            .systems()
+            .iter()
+            .map(|system| (system.id.clone(), gate.decide_ingest(&self.caller, &system.id)))
+            .collect();
+        let seen: Arc<Mutex<HashMap<String, Decision>>> = Arc::default();
+        let admit: crate::lines::Admit = {
+            let seen = Arc::clone(&seen);
+            Box::new(move |record: &vault::RecordContents| {
+                let system = record.system.as_str();
+                let decision = decisions.get(system).cloned().unwrap_or_else(|| {
+                    Decision::deny(
+                        "system-unknown",
+                        format!("the gate knows no system of records `{system}`"),
+                    )
+                });
+                let verdict = if decision.allowed {
+                    Ok(())
+                } else {
+                    Err(format!("{} (rule `{}`)", decision.reason, decision.rule))
+                };
+                if let Ok(mut seen) = seen.lock() {
+                    seen.entry(system.to_owned()).or_insert(decision);
+                }
+                verdict
+            })
+        };
+        let mut lines = LineBatches::new(input, batch_size, now)
+            .skipping_through(self.skip)
+            .admitting(admit);
+        let access = gate.access(
+            &self.caller,
+            &self.context,
+            &Decision {
+                allowed: true,
+                rule: self.rule.clone(),
+                reason: String::new(),
+            },
+            Some("intake"),
+            None,
+        );
+        let mut summary = IngestSummary {
+            skipped_through_line: self.skip,
+            committed_through_line: self.skip,
+            ..IngestSummary::default()
+        };
+        let batches = std::iter::from_fn(|| lines.next_batch());
+        let commit = |through_line: u64, ids: Vec<RecordId>| {
+            summary.committed_through_line = through_line;
+            summary.ingested += ids.len() as u64;
+            on_commit(through_line);
+        };
+        let outcome = match &self.stream {
+            Some((key, _)) => gate
+                .vault
+                .ingest_stream_resumable(&access, now, key, batches, commit),
+            None => gate.vault.ingest_stream(&access, now, batches, commit),
+        };
+        summary.lines = lines.line_no;
+        summary.rejected = std::mem::take(&mut lines.rejected);
+        if let Err(err) = outcome {
+            summary.stopped = Some(err.into());
+        } else if let Some(err) = lines.read_error.take() {
+            summary.stopped = Some(Refusal::Invalid(format!(
+                "reading the input stopped after line {}: {err}",
+                lines.line_no
+            )));
+        } else {
+            // Every line was read and either stored or rejected.
+            summary.committed_through_line = summary.lines.max(self.skip);
+        }
+        let denied: Vec<(String, Decision)> = seen
+            .lock()
+            .map(|seen| {
+                seen.iter()
+                    .filter(|(_, decision)| !decision.allowed)
+                    .map(|(system, decision)| (system.clone(), decision.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        for (system, decision) in denied {
+            let access = gate.access(&self.caller, &self.context, &decision, Some("intake"), None);
+            let logged = gate.log_denial(
+                &access,
+                Action::RecordIngest.name(),
+                policy::code(&system),
+                &decision.reason,
+            );
+            if let (Err(refusal), None) = (logged, &summary.stopped) {
+                summary.stopped = Some(refusal);
+            }
+        }
+        summary
+    }
+}
+
+impl Drop for IngestPlan {
+    fn drop(&mut self) {
+        if let Some((_, name)) = &self.stream {
+            if let Ok(mut running) = self.gate.streams.lock() {
+                running.remove(name);
+            }
+        }
+    }
+}

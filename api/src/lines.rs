@@ -1,0 +1,170 @@
+//! Cutting a JSON-lines input into batches of valid records, the same way offline and in
+//! the served vault: line numbers, the line-length limit, rejected lines set aside with their
+//! reasons (never their values), lines a resumed stream already stored skipped unread.
+
+use std::io::{self, BufRead, Read};
+
+use chrono::Utc;
+use zeroize::Zeroizing;
+
+use crate::import::{parse_line, MAX_LINE_BYTES};
+
+/// A line that could not be loaded, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejected {
+    /// The line number, from 1.
+    pub line: u64,
+    /// Why it was rejected.
+    pub reason: String,
+}
+
+/// The input, cut into batches of valid records; rejected lines are set aside with their
+/// reasons. A batch is tagged with the number of the last line it covers.
+pub struct LineBatches<R> {
+    reader: R,
+    batch_size: usize,
+    now: chrono::DateTime<Utc>,
+    /// Lines up to this one were stored by an earlier run of the same stream: skipped unread.
+    skip_through: u64,
+    /// Lines read so far.
+    pub line_no: u64,
+    /// Lines rejected so far.
+    pub rejected: Vec<Rejected>,
+    /// Why reading stopped early, if it did.
+    pub read_error: Option<io::Error>,
+    admit: Admit,
+}
+
+/// A check on each valid record before it joins a batch (the gate's, in the served vault):
+/// `Err` rejects the line with that reason.
+pub type Admit = Box<dyn FnMut(&vault::RecordContents) -> Result<(), String> + Send>;
+
+impl<R: BufRead> LineBatches<R> {
+    /// Batches of at most `batch_size` records from `reader`, validated against `now`.
+    pub fn new(reader: R, batch_size: usize, now: chrono::DateTime<Utc>) -> Self {
+        LineBatches {
+            reader,
+            batch_size: batch_size.max(1),
+            now,
+            skip_through: 0,
+            line_no: 0,
+            rejected: Vec::new(),
+            read_error: None,
+            admit: Box::new(|_| Ok(())),
+        }
+    }
+
+    /// Skips (without parsing) the lines up to `line`, which an earlier run stored.
+    pub fn skipping_through(mut self, line: u64) -> Self {
+        self.skip_through = line;
+        self
+    }
+
+    /// Checks every valid record with `admit` too.
+    pub fn admitting(mut self, admit: Admit) -> Self {
+        self.admit = admit;
+        self
+    }
+
+    /// The next batch of valid records, tagged with the number of the last line it covers;
+    /// `None` at the end of the input (or when reading fails: see `read_error`).
+    pub fn next_batch(&mut self) -> Option<(u64, Vec<vault::RecordContents>)> {
+        let mut batch = Vec::with_capacity(self.batch_size);
+        let mut line = Zeroizing::new(Vec::with_capacity(4096));
+        while batch.len() < self.batch_size {
+            line.clear();
+            let too_long = match read_line(&mut self.reader, &mut line) {
+                Ok(Some(too_long)) => too_long,
+                Ok(None) => break,
+                Err(err) => {
+                    self.read_error = Some(err);
+                    break;
+                }
+            };
+            self.line_no += 1;
+            if self.line_no <= self.skip_through {
+                continue;
+            }
+            let parsed = if too_long {
+                Err(format!("line is longer than {MAX_LINE_BYTES} bytes"))
+            } else {
+                parse_checked(&line, self.now)
+            };
+            match parsed {
+                Ok(None) => {}
+                Ok(Some(record)) => match (self.admit)(&record) {
+                    Ok(()) => batch.push(record),
+                    Err(reason) => self.rejected.push(Rejected {
+                        line: self.line_no,
+                        reason,
+                    }),
+                },
+                Err(reason) => self.rejected.push(Rejected {
+                    line: self.line_no,
+                    reason,
+                }),
+            }
+        }
+        if batch.is_empty() {
+            None
+        } else {
+            Some((self.line_no, batch))
+        }
+    }
+}
+
+/// Reads one line (without its newline) into `line`. Returns `None` at the end of the input,
+/// `Some(true)` for a line longer than the limit (consumed and discarded), else `Some(false)`.
+pub fn read_line(reader: &mut impl BufRead, line: &mut Vec<u8>) -> io::Result<Option<bool>> {
+    let read = reader
+        .by_ref()
+        .take(MAX_LINE_BYTES as u64 + 1)
+        .read_until(b'\n', line)?;
+    if read == 0 {
+        return Ok(None);
+    }
+    if line.last() == Some(&b'\n') {
+        line.pop();
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+        return Ok(Some(false));
+    }
+    if line.len() <= MAX_LINE_BYTES {
+        return Ok(Some(false)); // the last line, without a newline
+    }
+    // Too long: skip to the end of the line without holding it in memory.
+    line.clear();
+    loop {
+        let chunk = reader.fill_buf()?;
+        if chunk.is_empty() {
+            break;
+        }
+        match chunk.iter().position(|&b| b == b'\n') {
+            Some(newline) => {
+                reader.consume(newline + 1);
+                break;
+            }
+            None => {
+                let len = chunk.len();
+                reader.consume(len);
+            }
+        }
+    }
+    Ok(Some(true))
+}
+
+/// Parses and validates one line; blank lines are skipped (`Ok(None)`).
+pub fn parse_checked(
+    line: &[u8],
+    now: chrono::DateTime<Utc>,
+) -> Result<Option<vault::RecordContents>, String> {
+    let text = std::str::from_utf8(line)
+        .map_err(|err| format!("not valid UTF-8 (at byte {})", err.valid_up_to()))?;
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    let record = parse_line(text)?;
+    record.validate(now).map_err(|err| err.to_string())?;
+    Ok(Some(record))
+}

@@ -1,0 +1,101 @@
+//! JSON renderings shared by the CLI and the HTTP API: records (in the import format, with
+//! their id), access-log entries, accounts and verification reports.
+
+use chrono::{DateTime, Utc};
+use serde_json::{json, Map, Value};
+use vault::accounts::Account;
+use vault::audit::LogVerification;
+use vault::{IdentifierKind, Record};
+
+/// A record as JSON: the import format's fields, plus `id`. Contains personal data: only the
+/// gate's callers get it.
+pub fn record_json(record: &Record) -> Value {
+    let contents = &record.contents;
+    let subjects: Vec<Value> = contents
+        .subjects
+        .iter()
+        .map(|subject| {
+            let mut identifiers = Map::new();
+            for identifier in &subject.identifiers {
+                let value = match (identifier.kind, &identifier.country) {
+                    (IdentifierKind::Passport, Some(country)) => {
+                        json!({"number": identifier.value, "country": country})
+                    }
+                    _ => Value::String(identifier.value.clone()),
+                };
+                identifiers.insert(identifier.kind.name().to_owned(), value);
+            }
+            let mut out = Map::new();
+            out.insert("role".into(), Value::String(subject.role.clone()));
+            if let Some(name) = &subject.name {
+                out.insert("name".into(), Value::String(name.clone()));
+            }
+            out.insert("identifiers".into(), Value::Object(identifiers));
+            Value::Object(out)
+        })
+        .collect();
+    json!({
+        "id": record.id.to_string(),
+        "system": contents.system.as_str(),
+        "category": contents.category,
+        "collected_at": contents.collected_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "source": contents.source,
+        "subjects": subjects,
+        "fields": contents.fields,
+    })
+}
+
+/// A time in Unix ms as RFC 3339 (UTC, milliseconds).
+pub fn rfc3339(ms: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .map(|time| time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        .unwrap_or_default()
+}
+
+/// An access-log entry as JSON.
+pub fn entry_json(entry: &vault::LogEntry) -> Value {
+    json!({
+        "seq": entry.seq,
+        "time": rfc3339(entry.time_ms),
+        "principal": entry.access.principal,
+        "organization": entry.access.organization,
+        "role": entry.access.role,
+        "action": entry.action,
+        "purpose": entry.access.purpose,
+        "case_id": entry.access.case_id,
+        "system": entry.system,
+        "record_ids": entry.record_ids.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "tokens": entry.tokens.iter().map(|(year, token)| json!({"year": year, "token": hex::encode(token)})).collect::<Vec<_>>(),
+        "cohorts": entry.cohorts,
+        "decision": match entry.decision { vault::Decision::Allow => "allow", vault::Decision::Deny => "deny" },
+        "rule": entry.access.rule,
+        "client": entry.access.client,
+        "request_id": entry.access.request_id,
+        "outcome": entry.outcome,
+        "prev_hash": hex::encode(entry.prev_hash),
+    })
+}
+
+/// An account as JSON (never its token hash).
+pub fn account_json(account: &Account) -> Value {
+    json!({
+        "name": account.name,
+        "role": account.role,
+        "organization": account.organization,
+        "background_investigation": account.background_investigation.to_string(),
+        "privacy_training": account.privacy_training.to_string(),
+        "disabled": account.disabled,
+        "created": rfc3339(account.created_ms),
+    })
+}
+
+/// A log verification report as JSON.
+pub fn verification_json(report: &LogVerification) -> Value {
+    json!({
+        "ok": report.problem.is_none(),
+        "entries": report.entries,
+        "checkpoints": report.checkpoints,
+        "signed_through": report.signed_through,
+        "problem": report.problem.as_ref().map(|problem| json!({"seq": problem.seq, "reason": problem.reason})),
+    })
+}

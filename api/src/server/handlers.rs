@@ -1,0 +1,414 @@
+//! The API's handlers (all but ingest): each parses its request, calls one gate operation on
+//! a blocking thread, and renders the result as JSON.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::NaiveDate;
+use serde::Deserialize;
+use serde_json::json;
+use vault::audit::{parse_anchor, parse_public_key, LogQuery};
+use vault::{Identifier, IdentifierKind, SearchKey};
+
+use crate::gate::{NewAccount, Refusal};
+use crate::render::{account_json, entry_json, record_json, verification_json};
+use crate::server::{blocking, json_response, AppState, Authed, Problem};
+
+/// A JSON body whose rejection is a problem document.
+pub(crate) struct JsonBody<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+    type Rejection = Problem;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Problem> {
+        axum::Json::<T>::from_request(request, state)
+            .await
+            .map(|axum::Json(value)| JsonBody(value))
+            .map_err(|rejection: JsonRejection| {
+                let detail = match &rejection {
+                    JsonRejection::JsonSyntaxError(_) => "the body is not valid JSON".to_owned(),
+                    JsonRejection::MissingJsonContentType(_) => {
+                        "the body must be sent as `Content-Type: application/json`".to_owned()
+                    }
+                    _ => shape_error(&rejection.body_text()),
+                };
+                Problem::new(rejection.status(), "invalid-request", detail)
+            })
+    }
+}
+
+/// Query parameters whose rejection is a problem document.
+pub(crate) struct QueryParams<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for QueryParams<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Problem> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(value)| QueryParams(value))
+            .map_err(|rejection: QueryRejection| {
+                Problem::invalid(shape_error(&rejection.body_text()))
+            })
+    }
+}
+
+/// A deserialization error without the value: serde's "invalid type/value" messages quote
+/// what was sent, which may be an identifier. Keeps the field path and, for missing or
+/// unknown fields, serde's message (it names only fields).
+fn shape_error(text: &str) -> String {
+    let rest = text.split_once("target type: ").map_or(text, |(_, rest)| rest);
+    let (path, message) = rest.split_once(": ").unwrap_or(("", rest));
+    let safe = message.starts_with("missing field") || message.starts_with("unknown field");
+    match (path.is_empty() || path == ".", safe) {
+        (_, true) if path.is_empty() || path == "." => message.to_owned(),
+        (_, true) => format!("{path}: {message}"),
+        (true, false) => "the request does not have the expected shape (see /openapi.json)".into(),
+        (false, false) => format!("`{path}` has the wrong type or form (see /openapi.json)"),
+    }
+}
+
+pub(crate) async fn healthz() -> Response {
+    json_response(StatusCode::OK, json!({"status": "ok"}))
+}
+
+/// Ready when the access log can be written: a vault that cannot log must not serve.
+pub(crate) async fn readyz(State(state): State<AppState>) -> Result<Response, Problem> {
+    let gate = Arc::clone(&state.gate);
+    blocking(state.limits.operation, move || gate.ready())
+        .await
+        .map_err(|problem| Problem {
+            kind: "not-ready",
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            ..problem
+        })?;
+    Ok(json_response(StatusCode::OK, json!({"status": "ready"})))
+}
+
+pub(crate) async fn openapi() -> Response {
+    json_response(StatusCode::OK, crate::server::openapi::document())
+}
+
+pub(crate) async fn not_found() -> Problem {
+    Problem::new(
+        StatusCode::NOT_FOUND,
+        "not-found",
+        "no such endpoint; the API is described at /openapi.json",
+    )
+}
+
+pub(crate) async fn method_not_allowed() -> Problem {
+    Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+        "this endpoint does not take that method; see /openapi.json",
+    )
+}
+
+/// A search request.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SearchBody {
+    system: String,
+    identifier: IdentifierBody,
+    purpose: Option<String>,
+    case: Option<String>,
+}
+
+/// What to search by: an identifier kind (or `name`), its value, and a passport's country.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct IdentifierBody {
+    #[serde(rename = "type")]
+    kind: String,
+    value: String,
+    country: Option<String>,
+}
+
+impl Drop for IdentifierBody {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.value);
+    }
+}
+
+/// The search key of an identifier body; errors never repeat the value.
+pub(crate) fn search_key(body: &IdentifierBody) -> Result<SearchKey, Refusal> {
+    if body.value.trim().is_empty() {
+        return Err(Refusal::Invalid("the identifier's value is empty".into()));
+    }
+    if body.kind == "name" {
+        return Ok(SearchKey::Name(body.value.clone()));
+    }
+    let kind = IdentifierKind::from_name(&body.kind).ok_or_else(|| {
+        let kinds: Vec<&str> = IdentifierKind::ALL.iter().map(|kind| kind.name()).collect();
+        Refusal::Invalid(format!(
+            "unknown identifier type `{}`; types are name, {}",
+            policy::code(&body.kind),
+            kinds.join(", ")
+        ))
+    })?;
+    let identifier = match (kind, &body.country) {
+        (IdentifierKind::Passport, Some(country)) => {
+            Identifier::passport(body.value.clone(), country.clone())
+        }
+        (IdentifierKind::Passport, None) => {
+            return Err(Refusal::Invalid(
+                "a passport search needs the issuing `country`".into(),
+            ))
+        }
+        (_, Some(_)) => {
+            return Err(Refusal::Invalid(
+                "only a passport takes a `country`".into(),
+            ))
+        }
+        (kind, None) => Identifier::new(kind, body.value.clone()),
+    };
+    Ok(SearchKey::Identifier(identifier))
+}
+
+pub(crate) async fn search(
+    State(state): State<AppState>,
+    authed: Authed,
+    JsonBody(body): JsonBody<SearchBody>,
+) -> Result<Response, Problem> {
+    let gate = Arc::clone(&state.gate);
+    let records = blocking(state.limits.operation, move || {
+        let key = search_key(&body.identifier)?;
+        gate.search(
+            &authed.caller,
+            &authed.context,
+            &body.system,
+            body.purpose.as_deref(),
+            body.case.as_deref(),
+            &key,
+        )
+    })
+    .await?;
+    let records: Vec<_> = records.iter().map(record_json).collect();
+    Ok(json_response(StatusCode::OK, json!({"records": records})))
+}
+
+/// Purpose and case of a read.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ReadParams {
+    purpose: Option<String>,
+    case: Option<String>,
+}
+
+pub(crate) async fn get_record(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(id): Path<String>,
+    QueryParams(params): QueryParams<ReadParams>,
+) -> Result<Response, Problem> {
+    let gate = Arc::clone(&state.gate);
+    let record = blocking(state.limits.operation, move || {
+        gate.read(
+            &authed.caller,
+            &authed.context,
+            &id,
+            params.purpose.as_deref(),
+            params.case.as_deref(),
+        )
+    })
+    .await?;
+    Ok(json_response(StatusCode::OK, record_json(&record)))
+}
+
+/// A new account.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AccountBody {
+    name: String,
+    role: String,
+    organization: String,
+    /// YYYY-MM-DD.
+    background_investigation: String,
+    /// YYYY-MM-DD.
+    privacy_training: String,
+}
+
+fn date(text: &str, name: &str) -> Result<NaiveDate, Problem> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| Problem::invalid(format!("`{name}` must be a date, YYYY-MM-DD")))
+}
+
+pub(crate) async fn add_account(
+    State(state): State<AppState>,
+    authed: Authed,
+    JsonBody(body): JsonBody<AccountBody>,
+) -> Result<Response, Problem> {
+    let background_investigation =
+        date(&body.background_investigation, "background_investigation")?;
+    let privacy_training = date(&body.privacy_training, "privacy_training")?;
+    let gate = Arc::clone(&state.gate);
+    let name = body.name.clone();
+    let token = blocking(state.limits.operation, move || {
+        gate.add_account(
+            &authed.caller,
+            &authed.context,
+            &NewAccount {
+                name: body.name,
+                role: body.role,
+                organization: body.organization,
+                background_investigation,
+                privacy_training,
+            },
+        )
+    })
+    .await?;
+    Ok(json_response(
+        StatusCode::CREATED,
+        json!({"name": name, "token": token.token.as_str()}),
+    ))
+}
+
+pub(crate) async fn list_accounts(
+    State(state): State<AppState>,
+    authed: Authed,
+) -> Result<Response, Problem> {
+    let gate = Arc::clone(&state.gate);
+    let accounts = blocking(state.limits.operation, move || {
+        gate.list_accounts(&authed.caller, &authed.context)
+    })
+    .await?;
+    let accounts: Vec<_> = accounts.iter().map(account_json).collect();
+    Ok(json_response(StatusCode::OK, json!({"accounts": accounts})))
+}
+
+pub(crate) async fn disable_account(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(name): Path<String>,
+) -> Result<Response, Problem> {
+    let gate = Arc::clone(&state.gate);
+    let shown = name.clone();
+    blocking(state.limits.operation, move || {
+        gate.disable_account(&authed.caller, &authed.context, &name)
+    })
+    .await?;
+    Ok(json_response(
+        StatusCode::OK,
+        json!({"name": shown, "disabled": true}),
+    ))
+}
+
+/// Filters of an audit search.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AuditParams {
+    record: Option<String>,
+    principal: Option<String>,
+    action: Option<String>,
+    /// RFC 3339 or a date: entries at or after.
+    from: Option<String>,
+    /// RFC 3339 or a date: entries before.
+    to: Option<String>,
+}
+
+/// A time filter as Unix ms: an RFC 3339 timestamp or a date (midnight UTC).
+pub fn time_filter(text: Option<&str>, name: &str) -> Result<Option<i64>, Refusal> {
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    if let Ok(time) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(Some(time.timestamp_millis()));
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|date| date.and_hms_opt(0, 0, 0))
+        .map(|time| Some(time.and_utc().timestamp_millis()))
+        .ok_or_else(|| Refusal::Invalid(format!("`{name}` must be a date or an RFC 3339 time")))
+}
+
+pub(crate) async fn audit_search(
+    State(state): State<AppState>,
+    authed: Authed,
+    QueryParams(params): QueryParams<AuditParams>,
+) -> Result<Response, Problem> {
+    let gate = Arc::clone(&state.gate);
+    let entries = blocking(state.limits.operation, move || {
+        let query = LogQuery {
+            record: params.record.as_deref().map(str::parse).transpose()?,
+            principal: params.principal,
+            action: params.action,
+            from_ms: time_filter(params.from.as_deref(), "from")?,
+            to_ms: time_filter(params.to.as_deref(), "to")?,
+        };
+        gate.audit_search(&authed.caller, &authed.context, &query)
+    })
+    .await?;
+    let entries: Vec<_> = entries.iter().map(entry_json).collect();
+    Ok(json_response(StatusCode::OK, json!({"entries": entries})))
+}
+
+/// What to verify against: the auditor's pinned public key and an anchor kept off the host.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct VerifyBody {
+    public_key: Option<String>,
+    anchor: Option<String>,
+}
+
+pub(crate) async fn audit_verify(
+    State(state): State<AppState>,
+    authed: Authed,
+    body: axum::body::Bytes,
+) -> Result<Response, Problem> {
+    // The body is optional: empty means the vault's own key and no anchor.
+    let body: VerifyBody = if body.iter().all(u8::is_ascii_whitespace) {
+        VerifyBody::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|_| {
+            Problem::invalid("the body must be a JSON object with `public_key` and/or `anchor`")
+        })?
+    };
+    let gate = Arc::clone(&state.gate);
+    let report = blocking(state.limits.operation, move || {
+        let public_key = body.public_key.as_deref().map(parse_public_key).transpose()?;
+        let anchor = body.anchor.as_deref().map(parse_anchor).transpose()?;
+        gate.audit_verify(
+            &authed.caller,
+            &authed.context,
+            public_key.as_ref(),
+            anchor.as_ref(),
+        )
+    })
+    .await?;
+    Ok(json_response(StatusCode::OK, verification_json(&report)))
+}
+
+/// Where to put a backup, on the server.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BackupBody {
+    to: PathBuf,
+}
+
+pub(crate) async fn backup(
+    State(state): State<AppState>,
+    authed: Authed,
+    JsonBody(body): JsonBody<BackupBody>,
+) -> Result<Response, Problem> {
+    let gate = Arc::clone(&state.gate);
+    let report = blocking(state.limits.operation, move || {
+        gate.backup(&authed.caller, &authed.context, &body.to)
+    })
+    .await?;
+    Ok(json_response(
+        StatusCode::OK,
+        json!({
+            "checkpoint": report.checkpoint.display().to_string(),
+            "epoch": report.epoch,
+            "key_table": report.key_table.map(|path| path.display().to_string()),
+        }),
+    ))
+}

@@ -1,0 +1,199 @@
+//! `POST /v1/ingest`: a JSON-lines body streamed into the vault and committed batch by batch.
+//! The response is streamed too (`application/x-ndjson`): one line per durable batch,
+//! `{"committed_through_line": N}`, then a summary line. A client that loses the connection
+//! knows how far it got; re-sending with the same `Idempotency-Key` skips what was stored.
+//!
+//! The body is bridged to a blocking thread (where the gate parses, seals and commits) through
+//! a small bounded channel, so a slow disk slows the upload instead of filling memory.
+
+use std::convert::Infallible;
+use std::io::{self, BufReader, Read};
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
+use futures_util::StreamExt;
+use serde::Deserialize;
+use serde_json::json;
+use tokio::sync::mpsc;
+
+use crate::gate::{IngestSummary, Refusal};
+use crate::server::handlers::QueryParams;
+use crate::server::{blocking, AppState, Authed, Problem};
+
+/// The header naming a resumable stream.
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+/// Largest batch a request may ask for.
+const MAX_BATCH: usize = 10_000;
+
+/// Options of an ingest.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct IngestParams {
+    batch_size: Option<usize>,
+}
+
+pub(crate) async fn ingest(
+    State(state): State<AppState>,
+    authed: Authed,
+    headers: HeaderMap,
+    QueryParams(params): QueryParams<IngestParams>,
+    body: Body,
+) -> Result<Response, Problem> {
+    let batch_size = params.batch_size.unwrap_or(state.limits.ingest_batch);
+    if batch_size == 0 || batch_size > MAX_BATCH {
+        return Err(Problem::invalid(format!(
+            "batch_size must be 1 to {MAX_BATCH}"
+        )));
+    }
+    let stream_key = match headers.get(IDEMPOTENCY_KEY) {
+        None => None,
+        Some(value) => Some(
+            value
+                .to_str()
+                .map_err(|_| Problem::invalid("the Idempotency-Key header must be ASCII"))?
+                .to_owned(),
+        ),
+    };
+    // Decide, claim the stream key and read its progress before any of the body is read, so
+    // a denial or a conflict is a plain problem response.
+    let gate = Arc::clone(&state.gate);
+    let plan = blocking(state.limits.operation, move || {
+        gate.begin_ingest(&authed.caller, &authed.context, stream_key.as_deref())
+    })
+    .await?;
+
+    let (chunks_tx, chunks_rx) = mpsc::channel::<io::Result<Bytes>>(8);
+    let (lines_tx, lines_rx) = mpsc::unbounded_channel::<Bytes>();
+    tokio::spawn(feed_body(
+        body,
+        chunks_tx,
+        state.limits.ingest_body_bytes,
+        state.limits.ingest_idle,
+    ));
+    let progress_tx = lines_tx.clone();
+    tokio::task::spawn_blocking(move || {
+        let input = BufReader::with_capacity(
+            1 << 20,
+            ChannelReader {
+                chunks: chunks_rx,
+                current: Bytes::new(),
+            },
+        );
+        let summary = plan.run(input, batch_size, |through_line| {
+            let line = json!({"committed_through_line": through_line});
+            let _ = progress_tx.send(Bytes::from(format!("{line}\n")));
+        });
+        let _ = lines_tx.send(Bytes::from(format!("{}\n", summary_json(&summary))));
+    });
+
+    let stream = futures_util::stream::unfold(lines_rx, |mut lines| async move {
+        lines
+            .recv()
+            .await
+            .map(|line| (Ok::<_, Infallible>(line), lines))
+    });
+    let mut response = Response::new(Body::from_stream(stream));
+    *response.status_mut() = StatusCode::OK;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-ndjson"),
+    );
+    Ok(response)
+}
+
+/// The last line of an ingest response.
+fn summary_json(summary: &IngestSummary) -> serde_json::Value {
+    let rejected: Vec<_> = summary
+        .rejected
+        .iter()
+        .map(|rejected| json!({"line": rejected.line, "reason": rejected.reason}))
+        .collect();
+    let mut line = json!({
+        "done": summary.stopped.is_none(),
+        "committed_through_line": summary.committed_through_line,
+        "skipped_through_line": summary.skipped_through_line,
+        "lines": summary.lines,
+        "ingested": summary.ingested,
+        "rejected": rejected,
+    });
+    if let Some(refusal) = &summary.stopped {
+        line["error"] = Problem::from(refusal.clone()).body();
+    }
+    line
+}
+
+/// Moves the request body into the channel, enforcing the size limit and the idle timeout.
+/// A body that ends badly ends the channel with an error, never a clean end: a cut upload
+/// must not look like a complete last line.
+async fn feed_body(
+    body: Body,
+    chunks: mpsc::Sender<io::Result<Bytes>>,
+    max_bytes: u64,
+    idle: std::time::Duration,
+) {
+    let mut stream = body.into_data_stream();
+    let mut total: u64 = 0;
+    loop {
+        let next = match tokio::time::timeout(idle, stream.next()).await {
+            Err(_) => Some(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("no data for {} s", idle.as_secs()),
+            ))),
+            Ok(None) => None,
+            Ok(Some(Err(err))) => Some(Err(io::Error::other(format!(
+                "the upload was cut: {err}"
+            )))),
+            Ok(Some(Ok(chunk))) => {
+                total += chunk.len() as u64;
+                if total > max_bytes {
+                    Some(Err(io::Error::other(format!(
+                        "the body is larger than {max_bytes} bytes"
+                    ))))
+                } else {
+                    Some(Ok(chunk))
+                }
+            }
+        };
+        let Some(next) = next else {
+            return; // dropping the sender is the clean end
+        };
+        let failed = next.is_err();
+        if chunks.send(next).await.is_err() || failed {
+            return;
+        }
+    }
+}
+
+/// The request body as a blocking reader, fed by [`feed_body`].
+struct ChannelReader {
+    chunks: mpsc::Receiver<io::Result<Bytes>>,
+    current: Bytes,
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        while self.current.is_empty() {
+            match self.chunks.blocking_recv() {
+                None => return Ok(0),
+                Some(Err(err)) => return Err(err),
+                Some(Ok(chunk)) => self.current = chunk,
+            }
+        }
+        let n = out.len().min(self.current.len());
+        out[..n].copy_from_slice(&self.current[..n]);
+        let _ = self.current.split_to(n);
+        Ok(n)
+    }
+}
+
+impl From<Refusal> for IngestSummary {
+    fn from(refusal: Refusal) -> Self {
+        IngestSummary {
+            stopped: Some(refusal),
+            ..IngestSummary::default()
+        }
+    }
+}

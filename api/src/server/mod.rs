@@ -1,0 +1,219 @@
+//! The served vault's HTTP API: axum routes over the [`Gate`], problem+json errors, a request
+//! id on every response (shared with tracing and the access log), body and time limits, and
+//! the listener (plain HTTP on loopback only, TLS with rustls elsewhere).
+//!
+//! Handlers never see a `Vault`: everything they do goes through the gate, on a blocking
+//! thread, bounded in time. Endpoints are listed in `openapi.rs` (served at `/openapi.json`).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use tracing::Instrument;
+
+use crate::gate::{Caller, Gate, Refusal, RequestContext};
+
+mod handlers;
+mod ingest;
+pub mod listener;
+pub mod openapi;
+pub mod problem;
+
+pub use handlers::time_filter;
+pub use problem::Problem;
+
+/// The header carrying the request id.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// Limits on requests.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Largest JSON request body (bytes).
+    pub json_body_bytes: usize,
+    /// Largest ingest body (bytes): a weekly report streamed whole fits.
+    pub ingest_body_bytes: u64,
+    /// Longest a non-streaming operation may run before the caller is answered 503 (the
+    /// operation itself finishes or fails atomically; its log entry tells which).
+    pub operation: Duration,
+    /// Longest an ingest waits for the next piece of its body.
+    pub ingest_idle: Duration,
+    /// Records per committed batch of an ingest, unless the request asks for fewer.
+    pub ingest_batch: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            json_body_bytes: 1 << 20,
+            ingest_body_bytes: 64 << 30,
+            operation: Duration::from_secs(30),
+            ingest_idle: Duration::from_secs(60),
+            ingest_batch: 1000,
+        }
+    }
+}
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    gate: Arc<Gate>,
+    limits: Limits,
+}
+
+/// The API's router over `gate`.
+pub fn router(gate: Arc<Gate>, limits: Limits) -> Router {
+    let json_limit = limits.json_body_bytes;
+    let state = AppState { gate, limits };
+    let ingest = Router::new()
+        .route("/v1/ingest", post(ingest::ingest))
+        // The ingest body is streamed and bounded by its own byte count, not buffered.
+        .layer(DefaultBodyLimit::disable());
+    Router::new()
+        .route("/healthz", get(handlers::healthz))
+        .route("/readyz", get(handlers::readyz))
+        .route("/openapi.json", get(handlers::openapi))
+        .route("/v1/search", post(handlers::search))
+        .route("/v1/records/{id}", get(handlers::get_record))
+        .route(
+            "/v1/accounts",
+            get(handlers::list_accounts).post(handlers::add_account),
+        )
+        .route("/v1/accounts/{name}/disable", post(handlers::disable_account))
+        .route("/v1/audit/entries", get(handlers::audit_search))
+        .route("/v1/audit/verify", post(handlers::audit_verify))
+        .route("/v1/backup", post(handlers::backup))
+        .layer(DefaultBodyLimit::max(json_limit))
+        .merge(ingest)
+        .fallback(handlers::not_found)
+        .method_not_allowed_fallback(handlers::method_not_allowed)
+        .with_state(state)
+        .layer(axum::middleware::from_fn(request_id))
+}
+
+/// The client's address, set by the listener on each connection.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientAddr(pub SocketAddr);
+
+/// Gives every request a fresh id (a client's own id is not trusted into the log), runs it in
+/// a tracing span carrying the id, and returns the id in the response's header.
+async fn request_id(mut request: Request, next: Next) -> Response {
+    let id = new_request_id();
+    let client = request
+        .extensions()
+        .get::<ClientAddr>()
+        .map(|addr| addr.0.to_string())
+        .unwrap_or_else(|| "in-process".into());
+    let context = RequestContext {
+        request_id: id.clone(),
+        client,
+    };
+    request.extensions_mut().insert(context);
+    // The path only: no query string reaches the log. Paths hold record ids and account
+    // names, never identifiers (searches are POSTed).
+    let span = tracing::info_span!(
+        "request",
+        id = %id,
+        method = %request.method(),
+        path = %request.uri().path()
+    );
+    let mut response = next.run(request).instrument(span.clone()).await;
+    span.in_scope(|| tracing::info!(status = response.status().as_u16(), "answered"));
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, value);
+    }
+    response
+}
+
+fn new_request_id() -> String {
+    let mut bytes = [0u8; 12];
+    // A failed random source still gives a unique-enough id from the clock; ids are for
+    // correlation, not security.
+    if vault::crypto::fill_random(&mut bytes).is_err() {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_nanos());
+        bytes.copy_from_slice(&nanos.to_be_bytes()[4..16]);
+    }
+    hex::encode(bytes)
+}
+
+/// An authenticated request: the caller and where the request came from. Authentication
+/// failures are logged by the gate and answered 401.
+pub struct Authed {
+    /// The caller.
+    pub caller: Caller,
+    /// The request's id and client.
+    pub context: RequestContext,
+}
+
+impl FromRequestParts<AppState> for Authed {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        let context = parts
+            .extensions
+            .get::<RequestContext>()
+            .cloned()
+            .unwrap_or_default();
+        let token = match parts.headers.get(header::AUTHORIZATION) {
+            None => None,
+            Some(value) => {
+                let value = value
+                    .to_str()
+                    .map_err(|_| Problem::invalid("the Authorization header is not ASCII"))?;
+                let token = value.strip_prefix("Bearer ").ok_or_else(|| {
+                    Problem::invalid("the Authorization header must be `Bearer <token>`")
+                })?;
+                Some(token.trim().to_owned())
+            }
+        };
+        let gate = Arc::clone(&state.gate);
+        let for_gate = context.clone();
+        let caller = blocking(state.limits.operation, move || {
+            gate.authenticate(token.as_deref(), &for_gate)
+        })
+        .await?;
+        Ok(Authed { caller, context })
+    }
+}
+
+/// Runs a gate operation on a blocking thread, answering 503 if it outlives `limit`. The
+/// operation is not cancelled: it completes (or fails) atomically, and its log entry says
+/// which, so a time limit never leaves a batch half-committed.
+pub(crate) async fn blocking<T: Send + 'static>(
+    limit: Duration,
+    operation: impl FnOnce() -> Result<T, Refusal> + Send + 'static,
+) -> Result<T, Problem> {
+    let task = tokio::task::spawn_blocking(operation);
+    match tokio::time::timeout(limit, task).await {
+        Ok(Ok(result)) => result.map_err(Problem::from),
+        Ok(Err(join)) => Err(Problem::from(Refusal::Internal(format!(
+            "the operation's thread failed: {join}"
+        )))),
+        Err(_) => Err(Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            format!(
+                "the operation did not finish within {} s; it completes or fails as a whole, and the access log records which",
+                limit.as_secs()
+            ),
+        )),
+    }
+}
+
+/// A JSON response with a status.
+pub(crate) fn json_response(status: StatusCode, body: serde_json::Value) -> Response {
+    let mut response = (status, body.to_string()).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}

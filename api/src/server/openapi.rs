@@ -1,0 +1,185 @@
+//! The OpenAPI 3.1 document of the API, served at `/openapi.json`. Written by hand next to
+//! the router; a test checks that every route is here and every path here is routed.
+
+use serde_json::{json, Value};
+
+/// Every route: method and path, as the router has them.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("get", "/healthz"),
+    ("get", "/readyz"),
+    ("get", "/openapi.json"),
+    ("post", "/v1/ingest"),
+    ("post", "/v1/search"),
+    ("get", "/v1/records/{id}"),
+    ("get", "/v1/accounts"),
+    ("post", "/v1/accounts"),
+    ("post", "/v1/accounts/{name}/disable"),
+    ("get", "/v1/audit/entries"),
+    ("post", "/v1/audit/verify"),
+    ("post", "/v1/backup"),
+];
+
+fn problem_responses(codes: &[&str]) -> Value {
+    let mut responses = serde_json::Map::new();
+    for code in codes {
+        responses.insert(
+            (*code).to_owned(),
+            json!({
+                "description": match *code {
+                    "400" => "malformed request",
+                    "401" => "no valid bearer token (logged)",
+                    "403" => "denied by the policy; `rule` names the rule (logged)",
+                    "404" => "not found",
+                    "409" => "conflicts with a running request or the current state",
+                    _ => "the access log cannot be written, or the operation outlived its time limit",
+                },
+                "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+            }),
+        );
+    }
+    Value::Object(responses)
+}
+
+fn with_problems(ok: Value, codes: &[&str]) -> Value {
+    let mut responses = problem_responses(codes);
+    if let (Value::Object(responses), Value::Object(ok)) = (&mut responses, ok) {
+        responses.extend(ok);
+    }
+    responses
+}
+
+fn purpose_and_case() -> Value {
+    json!([
+        {"name": "purpose", "in": "query", "required": true, "schema": {"type": "string"}, "description": "a purpose code of the record's system (`investigation`)"},
+        {"name": "case", "in": "query", "required": true, "schema": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9-]{0,63}$"}, "description": "the case the read serves"}
+    ])
+}
+
+/// The document.
+pub fn document() -> Value {
+    let secured = json!([{"bearer": []}]);
+    let all = ["400", "401", "403", "503"];
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "recvault",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "A privacy- and retention-enforcing records vault. Every request but the health checks carries a bearer token; every decision is logged with its rule. Errors are application/problem+json; every response has an x-request-id header, which the access log records."
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Problem": {
+                    "type": "object",
+                    "required": ["type", "title", "status", "detail"],
+                    "properties": {
+                        "type": {"type": "string"}, "title": {"type": "string"},
+                        "status": {"type": "integer"}, "detail": {"type": "string"},
+                        "rule": {"type": "string", "description": "the rule that denied the request"}
+                    }
+                },
+                "Record": {
+                    "type": "object",
+                    "description": "a record in the import format (docs/import-format.md) with its id",
+                    "required": ["id", "system", "category", "collected_at", "source", "subjects", "fields"],
+                    "properties": {
+                        "id": {"type": "string"}, "system": {"type": "string"}, "category": {"type": "string"},
+                        "collected_at": {"type": "string", "format": "date-time"},
+                        "source": {"type": "object"}, "subjects": {"type": "array"}, "fields": {"type": "object"}
+                    }
+                },
+                "Account": {
+                    "type": "object",
+                    "properties": {
+                        "name": {"type": "string"}, "role": {"type": "string"}, "organization": {"type": "string"},
+                        "background_investigation": {"type": "string", "format": "date"},
+                        "privacy_training": {"type": "string", "format": "date"},
+                        "disabled": {"type": "boolean"}, "created": {"type": "string", "format": "date-time"}
+                    }
+                }
+            }
+        },
+        "paths": {
+            "/healthz": {"get": {"summary": "The process is up.", "responses": {"200": {"description": "up"}}}},
+            "/readyz": {"get": {"summary": "Ready to serve: the access log can be written.", "responses": with_problems(json!({"200": {"description": "ready"}}), &["503"])}},
+            "/openapi.json": {"get": {"summary": "This document.", "responses": {"200": {"description": "the document"}}}},
+            "/v1/ingest": {"post": {
+                "summary": "Load JSON lines (docs/import-format.md), committed and synced batch by batch.",
+                "description": "The response streams one line per durable batch, {\"committed_through_line\": N}, then a summary line with `done`, `committed_through_line`, `lines`, `ingested`, `rejected` (line and reason) and, if the run stopped early, `error` (a problem). Re-sending the same input with the same Idempotency-Key skips what was stored. Role `ingest`.",
+                "security": secured,
+                "parameters": [
+                    {"name": "Idempotency-Key", "in": "header", "required": false, "schema": {"type": "string", "maxLength": 200}, "description": "names the input (for a file: its hash); a retry with the same key resumes after the last stored line"},
+                    {"name": "batch_size", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 10000}}
+                ],
+                "requestBody": {"required": true, "content": {"application/x-ndjson": {}}},
+                "responses": with_problems(json!({"200": {"description": "progress lines, then the summary", "content": {"application/x-ndjson": {}}}}), &["400", "401", "403", "409", "503"])
+            }},
+            "/v1/search": {"post": {
+                "summary": "Records of a system with an identifier (or name), for a purpose and a case. The lookup and each record read are logged.",
+                "security": secured,
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["system", "identifier", "purpose", "case"],
+                    "properties": {
+                        "system": {"type": "string"},
+                        "identifier": {"type": "object", "required": ["type", "value"], "properties": {
+                            "type": {"type": "string", "enum": ["name", "ssn", "tin", "passport", "account", "dob", "importer_exporter_id"]},
+                            "value": {"type": "string"},
+                            "country": {"type": "string", "description": "passports only"}
+                        }},
+                        "purpose": {"type": "string"}, "case": {"type": "string"}
+                    }
+                }}}},
+                "responses": with_problems(json!({"200": {"description": "the records found (possibly none)", "content": {"application/json": {"schema": {"type": "object", "properties": {"records": {"type": "array", "items": {"$ref": "#/components/schemas/Record"}}}}}}}}), &all)
+            }},
+            "/v1/records/{id}": {"get": {
+                "summary": "One record by id, for a purpose and a case (logged).",
+                "security": secured,
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "x-query": purpose_and_case(),
+                "responses": with_problems(json!({"200": {"description": "the record", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Record"}}}}}), &["400", "401", "403", "404", "503"])
+            }},
+            "/v1/accounts": {
+                "get": {"summary": "Every account (role admin).", "security": secured, "responses": with_problems(json!({"200": {"description": "accounts", "content": {"application/json": {"schema": {"type": "object", "properties": {"accounts": {"type": "array", "items": {"$ref": "#/components/schemas/Account"}}}}}}}}), &all)},
+                "post": {
+                    "summary": "Create an account (role admin); the response holds its token, shown once.",
+                    "security": secured,
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["name", "role", "organization", "background_investigation", "privacy_training"], "properties": {
+                        "name": {"type": "string"}, "role": {"type": "string"}, "organization": {"type": "string"},
+                        "background_investigation": {"type": "string", "format": "date"}, "privacy_training": {"type": "string", "format": "date"}
+                    }}}}},
+                    "responses": with_problems(json!({"201": {"description": "created; `token` is shown only here"}}), &["400", "401", "403", "409", "503"])
+                }
+            },
+            "/v1/accounts/{name}/disable": {"post": {
+                "summary": "Disable an account: its token is refused from now on (role admin).",
+                "security": secured,
+                "parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": with_problems(json!({"200": {"description": "disabled"}}), &["400", "401", "403", "404", "503"])
+            }},
+            "/v1/audit/entries": {"get": {
+                "summary": "Search the access log (roles auditor, internal-affairs, oig); the search is logged.",
+                "security": secured,
+                "parameters": [
+                    {"name": "record", "in": "query", "schema": {"type": "string"}},
+                    {"name": "principal", "in": "query", "schema": {"type": "string"}},
+                    {"name": "action", "in": "query", "schema": {"type": "string"}},
+                    {"name": "from", "in": "query", "schema": {"type": "string"}, "description": "date or RFC 3339; at or after"},
+                    {"name": "to", "in": "query", "schema": {"type": "string"}, "description": "date or RFC 3339; before"}
+                ],
+                "responses": with_problems(json!({"200": {"description": "entries, oldest first"}}), &all)
+            }},
+            "/v1/audit/verify": {"post": {
+                "summary": "Verify the access log's chain and signatures (role auditor), against your pinned public key and an anchor if given.",
+                "security": secured,
+                "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object", "properties": {"public_key": {"type": "string"}, "anchor": {"type": "string", "description": "an anchor file's text"}}}}}},
+                "responses": with_problems(json!({"200": {"description": "the report; `ok` is false with `problem` naming the first bad entry"}}), &all)
+            }},
+            "/v1/backup": {"post": {
+                "summary": "A live backup (a checkpoint of the encrypted store and the key table) into a new directory on the server (role admin).",
+                "security": secured,
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["to"], "properties": {"to": {"type": "string", "description": "an absolute path on the server, not existing yet"}}}}}},
+                "responses": with_problems(json!({"200": {"description": "where the backup went"}}), &["400", "401", "403", "409", "503"])
+            }}
+        }
+    })
+}

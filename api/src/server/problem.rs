@@ -1,0 +1,103 @@
+//! Errors as `application/problem+json` (RFC 9457): a status, a title, a specific detail and,
+//! for denials, the rule. Internal details go to the server's log, never to the caller.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::gate::Refusal;
+
+/// The media type of problem documents.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// A problem document.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// A short name of the kind of problem; also the last part of its `type` URI.
+    pub kind: &'static str,
+    /// What went wrong with this request.
+    pub detail: String,
+    /// The rule that denied it, for denials.
+    pub rule: Option<String>,
+}
+
+impl Problem {
+    /// A problem of `kind` with `status` and `detail`.
+    pub fn new(status: StatusCode, kind: &'static str, detail: impl Into<String>) -> Self {
+        Problem {
+            status,
+            kind,
+            detail: detail.into(),
+            rule: None,
+        }
+    }
+
+    /// A malformed request (400).
+    pub fn invalid(detail: impl Into<String>) -> Self {
+        Problem::new(StatusCode::BAD_REQUEST, "invalid-request", detail)
+    }
+
+    /// The problem as JSON.
+    pub fn body(&self) -> serde_json::Value {
+        let mut body = json!({
+            "type": format!("https://recvault.dev/problems/{}", self.kind),
+            "title": self.status.canonical_reason().unwrap_or("Error"),
+            "status": self.status.as_u16(),
+            "detail": self.detail,
+        });
+        if let Some(rule) = &self.rule {
+            body["rule"] = json!(rule);
+        }
+        body
+    }
+}
+
+impl From<Refusal> for Problem {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::Unauthenticated { rule, reason } => Problem {
+                rule: Some(rule),
+                ..Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", reason)
+            },
+            Refusal::Denied { rule, reason } => Problem {
+                rule: Some(rule),
+                ..Problem::new(StatusCode::FORBIDDEN, "denied", reason)
+            },
+            Refusal::Invalid(detail) => Problem::invalid(detail),
+            Refusal::NotFound(detail) => Problem::new(StatusCode::NOT_FOUND, "not-found", detail),
+            Refusal::Conflict(detail) => Problem::new(StatusCode::CONFLICT, "conflict", detail),
+            Refusal::Unavailable(detail) => {
+                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", detail)
+            }
+            Refusal::Internal(detail) => {
+                // The detail may name files or engine errors: the operator's log gets it (with
+                // the request id from the span), the caller a pointer to it.
+                tracing::error!(error = %detail, "internal error");
+                Problem::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "the request failed inside the vault; the server log has the detail under this request's id",
+                )
+            }
+        }
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, self.body().to_string()).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(PROBLEM_JSON),
+        );
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"recvault\""),
+            );
+        }
+        response
+    }
+}

@@ -1,0 +1,233 @@
+//! Accounts of the served vault: who may call it, in which role and organization, with the
+//! vetting dates the systems-of-records issue enforces. Stored in the vault's metadata and
+//! signed with the vault's signing key, so an account cannot be added or altered on disk
+//! without the root key. Tokens are never stored: only their SHA-256 (a token is 256 random
+//! bits, so a hash is enough; no salt or slow hash is needed against guessing).
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::codec::{Reader, Writer};
+use crate::crypto::{fill_random, sha256, verify_signature, SigningKey};
+use crate::error::{Error, Result};
+use crate::log::{Access, Draft};
+use crate::store::{Column, WriteBatch};
+use crate::vault::{poisoned, Vault};
+
+const META_ACCOUNT: &[u8] = b"account/";
+const ACCOUNT_VERSION: u8 = 1;
+const SIGNATURE_CONTEXT: &[u8] = b"recvault-account v1\0";
+/// The prefix of every bearer token this vault issues.
+pub const TOKEN_PREFIX: &str = "rvt1_";
+
+/// One account.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Account {
+    /// The account's name (the principal in the access log).
+    pub name: String,
+    /// Its role.
+    pub role: String,
+    /// Its organization.
+    pub organization: String,
+    /// When its holder's background investigation was completed.
+    pub background_investigation: NaiveDate,
+    /// When its holder last completed privacy training.
+    pub privacy_training: NaiveDate,
+    /// A disabled account is refused.
+    pub disabled: bool,
+    /// SHA-256 of its bearer token.
+    pub token_hash: [u8; 32],
+    /// When it was created (Unix ms).
+    pub created_ms: i64,
+}
+
+impl std::fmt::Debug for Account {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Account")
+            .field("name", &self.name)
+            .field("role", &self.role)
+            .field("organization", &self.organization)
+            .field("background_investigation", &self.background_investigation)
+            .field("privacy_training", &self.privacy_training)
+            .field("disabled", &self.disabled)
+            .field("token_hash", &"[redacted]")
+            .finish()
+    }
+}
+
+/// A new bearer token and the hash the vault stores. The token is shown once.
+pub struct NewToken {
+    /// The token, for the account holder.
+    pub token: zeroize::Zeroizing<String>,
+    /// Its SHA-256, for the account.
+    pub hash: [u8; 32],
+}
+
+impl std::fmt::Debug for NewToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewToken([redacted])")
+    }
+}
+
+/// Makes a bearer token: the prefix and 32 random bytes in hexadecimal.
+pub fn new_token() -> Result<NewToken> {
+    let mut bytes = zeroize::Zeroizing::new([0u8; 32]);
+    fill_random(&mut *bytes)?;
+    let token = zeroize::Zeroizing::new(format!("{TOKEN_PREFIX}{}", hex::encode(*bytes)));
+    let hash = token_hash(&token);
+    Ok(NewToken { token, hash })
+}
+
+/// The stored form of a presented token.
+pub fn token_hash(token: &str) -> [u8; 32] {
+    sha256(token.as_bytes())
+}
+
+/// Checks an account name: 1 to 64 lowercase letters, digits, dots, dashes and underscores,
+/// starting with a letter or digit.
+pub fn validate_account_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name.as_bytes()[0].is_ascii_alphanumeric()
+        && name.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'_')
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Invalid(
+            "an account name is 1 to 64 lowercase letters, digits, dots, dashes and underscores, starting with a letter or digit".into(),
+        ))
+    }
+}
+
+impl Vault {
+    /// Creates or replaces `account` (a change of role, a disabling, a new token), logged as
+    /// `accounts.put` with the account's name and what changed.
+    pub fn put_account(&self, access: &Access, account: &Account, now: DateTime<Utc>) -> Result<()> {
+        access.validate()?;
+        validate_account_name(&account.name)?;
+        for (what, value) in [("role", &account.role), ("organization", &account.organization)] {
+            if value.is_empty() || value.len() > 64 || value.chars().any(|c| c.is_control()) {
+                return Err(Error::Invalid(format!(
+                    "an account's {what} is 1 to 64 printable characters"
+                )));
+            }
+        }
+        let signing = self.signing_key()?;
+        let key = account_key(&account.name);
+        let mut batch = WriteBatch::new();
+        batch.put(Column::Meta, key.clone(), encode_account(&signing, &key, account));
+        let mut draft = Draft::new(access, "accounts.put", now.timestamp_millis());
+        draft.outcome = format!(
+            "account `{}`: role {}, organization {}{}",
+            account.name,
+            account.role,
+            account.organization,
+            if account.disabled { ", disabled" } else { "" }
+        );
+        self.log.commit(draft, batch).map(drop)
+    }
+
+    /// Every account, in name order, each checked against the vault's signing key: an account
+    /// altered or added on disk is refused as corruption, never trusted.
+    pub fn accounts(&self) -> Result<Vec<Account>> {
+        let public_key = self.signing_key()?.public_key();
+        let mut end = META_ACCOUNT.to_vec();
+        end.push(0xff);
+        self.store
+            .scan(Column::Meta, META_ACCOUNT, Some(&end), usize::MAX)?
+            .into_iter()
+            .map(|(key, value)| decode_account(&public_key, &key, &value))
+            .collect()
+    }
+
+    /// The account `name`, if there is one.
+    pub fn account(&self, name: &str) -> Result<Option<Account>> {
+        validate_account_name(name)?;
+        let public_key = self.signing_key()?.public_key();
+        let key = account_key(name);
+        self.store
+            .get(Column::Meta, &key)?
+            .map(|value| decode_account(&public_key, &key, &value))
+            .transpose()
+    }
+
+    fn signing_key(&self) -> Result<Arc<SigningKey>> {
+        Ok(self
+            .keys
+            .read()
+            .map_err(|_| poisoned("key ring"))?
+            .signing_key())
+    }
+}
+
+fn account_key(name: &str) -> Vec<u8> {
+    [META_ACCOUNT, name.as_bytes()].concat()
+}
+
+fn encode_account(signing: &SigningKey, key: &[u8], account: &Account) -> Vec<u8> {
+    let mut writer = Writer(zeroize::Zeroizing::new(Vec::new()));
+    writer.u8(ACCOUNT_VERSION);
+    writer.str(&account.name);
+    writer.str(&account.role);
+    writer.str(&account.organization);
+    writer.i64(days(account.background_investigation));
+    writer.i64(days(account.privacy_training));
+    writer.u8(u8::from(account.disabled));
+    writer.0.extend_from_slice(&account.token_hash);
+    writer.i64(account.created_ms);
+    let mut value = writer.0.to_vec();
+    let signature = signing.sign(&[SIGNATURE_CONTEXT, key, &value].concat());
+    value.extend_from_slice(&signature);
+    value
+}
+
+fn decode_account(public_key: &[u8; 32], key: &[u8], value: &[u8]) -> Result<Account> {
+    let split = value
+        .len()
+        .checked_sub(64)
+        .ok_or_else(|| Error::corrupt("account", "too short"))?;
+    let (body, signature) = value.split_at(split);
+    if !verify_signature(public_key, &[SIGNATURE_CONTEXT, key, body].concat(), signature) {
+        return Err(Error::corrupt("account", "signature does not verify"));
+    }
+    let mut reader = Reader::new(body, "account");
+    let version = reader.u8()?;
+    if version != ACCOUNT_VERSION {
+        return Err(Error::UnsupportedVersion {
+            what: "account",
+            version,
+        });
+    }
+    let account = Account {
+        name: reader.string()?,
+        role: reader.string()?,
+        organization: reader.string()?,
+        background_investigation: from_days(reader.i64()?)?,
+        privacy_training: from_days(reader.i64()?)?,
+        disabled: reader.u8()? != 0,
+        token_hash: reader.array()?,
+        created_ms: reader.i64()?,
+    };
+    reader.finish()?;
+    if account_key(&account.name) != key {
+        return Err(Error::corrupt("account", "stored under another name"));
+    }
+    Ok(account)
+}
+
+fn days(date: NaiveDate) -> i64 {
+    i64::from(date.to_epoch_days())
+}
+
+fn from_days(days: i64) -> Result<NaiveDate> {
+    i32::try_from(days)
+        .ok()
+        .and_then(NaiveDate::from_epoch_days)
+        .ok_or_else(|| Error::corrupt("account", "date out of range"))
+}
+
+#[cfg(test)]
+mod tests;
