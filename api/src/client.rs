@@ -44,7 +44,9 @@ pub struct Client {
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client").field("base", &self.base).finish_non_exhaustive()
+        f.debug_struct("Client")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
     }
 }
 
@@ -68,7 +70,10 @@ impl Client {
             let pem = std::fs::read(ca)
                 .map_err(|err| Failure::failed(format!("reading `{}`: {err}", ca.display())))?;
             let cert = Certificate::from_pem(&pem).map_err(|err| {
-                Failure::failed(format!("`{}` holds no PEM certificate: {err}", ca.display()))
+                Failure::failed(format!(
+                    "`{}` holds no PEM certificate: {err}",
+                    ca.display()
+                ))
             })?;
             tls = tls.root_certs(RootCerts::new_with_certs(&[cert]));
         }

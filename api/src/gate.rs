@@ -15,7 +15,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use policy::{Action, Decision, Policy, Request, VAULT_SYSTEM};
 use vault::accounts::{new_token, token_hash, Account, NewToken};
 use vault::audit::{LogQuery, LogVerification};
-use vault::{Access, Checkpoint, LogEntry, Record, RecordId, SearchKey, StreamKey, SystemId, Vault};
+use vault::{
+    Access, Checkpoint, LogEntry, Record, RecordId, SearchKey, StreamKey, SystemId, Vault,
+};
 
 use crate::lines::{LineBatches, Rejected};
 
@@ -215,11 +217,9 @@ impl Gate {
             .cloned();
         match account {
             None => refuse("unknown", "token-unknown", "the bearer token is not valid"),
-            Some(account) if account.disabled => refuse(
-                &account.name,
-                "account-disabled",
-                "the account is disabled",
-            ),
+            Some(account) if account.disabled => {
+                refuse(&account.name, "account-disabled", "the account is disabled")
+            }
             Some(account) => Ok(Caller { account }),
         }
     }
@@ -248,7 +248,12 @@ impl Gate {
         if decision.allowed {
             return Ok(access);
         }
-        self.log_denial(&access, action.name(), policy::code(system), &decision.reason)?;
+        self.log_denial(
+            &access,
+            action.name(),
+            policy::code(system),
+            &decision.reason,
+        )?;
         Err(Refusal::Denied {
             rule: decision.rule,
             reason: decision.reason,
@@ -393,8 +398,7 @@ impl Gate {
                     .map_err(|_| Refusal::Internal("stream table lock poisoned".into()))?;
                 if !running.insert(name.clone()) {
                     return Err(Refusal::Conflict(
-                        "an ingest with this idempotency key is running; retry when it ends"
-                            .into(),
+                        "an ingest with this idempotency key is running; retry when it ends".into(),
                     ));
                 }
                 Some((StreamKey::new(&name), name))
@@ -617,7 +621,12 @@ impl IngestPlan {
             .catalog()
             .systems()
             .iter()
-            .map(|system| (system.id.clone(), gate.decide_ingest(&self.caller, &system.id)))
+            .map(|system| {
+                (
+                    system.id.clone(),
+                    gate.decide_ingest(&self.caller, &system.id),
+                )
+            })
             .collect();
         let seen: Arc<Mutex<HashMap<String, Decision>>> = Arc::default();
         let admit: crate::lines::Admit = {

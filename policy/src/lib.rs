@@ -5,8 +5,8 @@
 //! [`Policy::decide`] answers every request with a [`Decision`] that names its rule, allowed or
 //! not: the access log records it either way. Any error while deciding is a denial.
 
-mod casbin;
 mod catalog;
+mod enforcer;
 
 #[cfg(test)]
 mod tests;
@@ -167,7 +167,7 @@ pub enum Error {
 
 /// The gate's policy: the rules and the systems of records.
 pub struct Policy {
-    rules: casbin::Rules,
+    rules: enforcer::Rules,
     catalog: Catalog,
 }
 
@@ -182,13 +182,13 @@ impl std::fmt::Debug for Policy {
 impl Policy {
     /// The built-in policy: the embedded rules over the built-in catalog.
     pub fn builtin() -> Result<Self, Error> {
-        Self::new(Catalog::builtin(), casbin::RULES)
+        Self::new(Catalog::builtin(), enforcer::RULES)
     }
 
     /// A policy of `rules` (casbin CSV rows, see `rules.csv`) over `catalog`.
     pub fn new(catalog: Catalog, rules: &str) -> Result<Self, Error> {
         Ok(Policy {
-            rules: casbin::Rules::load(casbin::MODEL, rules)?,
+            rules: enforcer::Rules::load(enforcer::MODEL, rules)?,
             catalog,
         })
     }
@@ -208,7 +208,10 @@ impl Policy {
     /// well formed and the purpose is one of the system's; then the rules. Any error denies.
     pub fn decide(&self, request: &Request<'_>) -> Decision {
         if !ROLES.contains(&request.role) {
-            return Decision::deny("role-unknown", "the account's role is not one the vault knows");
+            return Decision::deny(
+                "role-unknown",
+                "the account's role is not one the vault knows",
+            );
         }
         if !ORGANIZATIONS.contains(&request.organization) {
             return Decision::deny(
@@ -221,7 +224,10 @@ impl Policy {
             let Some(system) = self.catalog.system(request.system) else {
                 return Decision::deny(
                     "system-unknown",
-                    format!("the gate knows no system of records `{}`", code(request.system)),
+                    format!(
+                        "the gate knows no system of records `{}`",
+                        code(request.system)
+                    ),
                 );
             };
             if action.needs_purpose() {
@@ -290,7 +296,9 @@ impl Policy {
 pub fn validate_case_id(case_id: &str) -> Result<(), String> {
     let well_formed = !case_id.is_empty()
         && case_id.len() <= MAX_CASE_ID_LEN
-        && case_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && case_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
         && case_id.as_bytes()[0].is_ascii_alphanumeric();
     if well_formed {
         Ok(())

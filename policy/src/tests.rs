@@ -13,6 +13,10 @@ struct Case {
     rule: &'static str,
 }
 
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one argument per column of the table"
+)]
 const fn case(
     role: &'static str,
     organization: &'static str,
@@ -133,7 +137,7 @@ fn every_rule_id_is_unique_and_every_role_and_action_is_known() {
     assert_eq!(unique.len(), ids.len(), "duplicate rule ids");
     assert!(ids.len() >= 15, "rules not loaded: {ids:?}");
     let names: Vec<&str> = Action::ALL.iter().map(|action| action.name()).collect();
-    for line in crate::casbin::RULES.lines() {
+    for line in crate::enforcer::RULES.lines() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
@@ -151,22 +155,24 @@ fn every_rule_id_is_unique_and_every_role_and_action_is_known() {
 
 #[test]
 fn broken_rules_fail_to_load_rather_than_allow() {
-    assert!(Policy::new(Catalog::builtin(), "p, analyst\nthis is not csv \"").is_err()
-        || !Policy::new(Catalog::builtin(), "p, analyst")
-            .map(|policy| {
-                policy
-                    .decide(&Request {
-                        principal: "a",
-                        organization: FINCEN,
-                        role: "analyst",
-                        action: Action::RecordSearch,
-                        system: CBETF,
-                        purpose: INV,
-                        case_id: CASE,
-                    })
-                    .allowed
-            })
-            .unwrap_or(false));
+    assert!(
+        Policy::new(Catalog::builtin(), "p, analyst\nthis is not csv \"").is_err()
+            || !Policy::new(Catalog::builtin(), "p, analyst")
+                .map(|policy| {
+                    policy
+                        .decide(&Request {
+                            principal: "a",
+                            organization: FINCEN,
+                            role: "analyst",
+                            action: Action::RecordSearch,
+                            system: CBETF,
+                            purpose: INV,
+                            case_id: CASE,
+                        })
+                        .allowed
+                })
+                .unwrap_or(false)
+    );
 }
 
 #[test]

@@ -105,10 +105,18 @@ pub fn validate_account_name(name: &str) -> Result<()> {
 impl Vault {
     /// Creates or replaces `account` (a change of role, a disabling, a new token), logged as
     /// `accounts.put` with the account's name and what changed.
-    pub fn put_account(&self, access: &Access, account: &Account, now: DateTime<Utc>) -> Result<()> {
+    pub fn put_account(
+        &self,
+        access: &Access,
+        account: &Account,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         access.validate()?;
         validate_account_name(&account.name)?;
-        for (what, value) in [("role", &account.role), ("organization", &account.organization)] {
+        for (what, value) in [
+            ("role", &account.role),
+            ("organization", &account.organization),
+        ] {
             if value.is_empty() || value.len() > 64 || value.chars().any(|c| c.is_control()) {
                 return Err(Error::Invalid(format!(
                     "an account's {what} is 1 to 64 printable characters"
@@ -118,7 +126,11 @@ impl Vault {
         let signing = self.signing_key()?;
         let key = account_key(&account.name);
         let mut batch = WriteBatch::new();
-        batch.put(Column::Meta, key.clone(), encode_account(&signing, &key, account));
+        batch.put(
+            Column::Meta,
+            key.clone(),
+            encode_account(&signing, &key, account),
+        );
         let mut draft = Draft::new(access, "accounts.put", now.timestamp_millis());
         draft.outcome = format!(
             "account `{}`: role {}, organization {}{}",
@@ -190,7 +202,11 @@ fn decode_account(public_key: &[u8; 32], key: &[u8], value: &[u8]) -> Result<Acc
         .checked_sub(64)
         .ok_or_else(|| Error::corrupt("account", "too short"))?;
     let (body, signature) = value.split_at(split);
-    if !verify_signature(public_key, &[SIGNATURE_CONTEXT, key, body].concat(), signature) {
+    if !verify_signature(
+        public_key,
+        &[SIGNATURE_CONTEXT, key, body].concat(),
+        signature,
+    ) {
         return Err(Error::corrupt("account", "signature does not verify"));
     }
     let mut reader = Reader::new(body, "account");

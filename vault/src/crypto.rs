@@ -347,7 +347,10 @@ pub struct Sha256(ring::digest::Context);
 
 impl Sha256 {
     /// An empty hash.
-    #[allow(clippy::new_without_default, reason = "a hash has no meaningful default")]
+    #[allow(
+        clippy::new_without_default,
+        reason = "a hash has no meaningful default"
+    )]
     pub fn new() -> Self {
         Sha256(ring::digest::Context::new(&ring::digest::SHA256))
     }

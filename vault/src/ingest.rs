@@ -120,12 +120,14 @@ impl Vault {
             if records.is_empty() {
                 continue;
             }
-            let prepared = self.prepare_ingest(access, &records, now).map(|mut prepared| {
-                if let Some((key, value)) = marker(&tag) {
-                    prepared.batch.put(Column::Meta, key, value);
-                }
-                prepared
-            });
+            let prepared = self
+                .prepare_ingest(access, &records, now)
+                .map(|mut prepared| {
+                    if let Some((key, value)) = marker(&tag) {
+                        prepared.batch.put(Column::Meta, key, value);
+                    }
+                    prepared
+                });
             // The next batch is submitted only once this one is durable: a failure can never
             // leave a later batch stored behind a lost one.
             if let Some((done_tag, ticket, ids)) = in_flight.take() {

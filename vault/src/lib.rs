@@ -55,8 +55,8 @@ pub mod bench;
 pub use crate::backup::{restore, BackupReport, RestoreReport, KEY_TABLE_FILE};
 pub use crate::cohort::{Bucket, CohortInfo, CohortKind};
 pub use crate::error::{Error, Result};
-pub use crate::ingest::StreamKey;
 pub use crate::index::{index_kind_name, SearchKey, INDEX_LAYOUT_VERSION};
+pub use crate::ingest::StreamKey;
 pub use crate::key_backend::{FileKeyBackend, KeyBackend, MemKeyBackend, RootKey};
 pub use crate::lifecycle::{Destruction, KeyStatus};
 pub use crate::log::{

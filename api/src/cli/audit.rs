@@ -132,7 +132,9 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                         ));
                     }
                     let public_key = public_key.ok_or_else(|| {
-                        Failure::usage("offline verification needs --public-key (the key you pinned)")
+                        Failure::usage(
+                            "offline verification needs --public-key (the key you pinned)",
+                        )
                     })?;
                     verify_log_at(&data, &parse_public_key(&public_key)?, anchor.as_ref())?
                 }
@@ -147,7 +149,10 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                         signed_through: answer["signed_through"].as_u64().unwrap_or(0),
                         problem: answer["problem"].as_object().map(|problem| {
                             vault::audit::LogProblem {
-                                seq: problem.get("seq").and_then(serde_json::Value::as_u64).unwrap_or(0),
+                                seq: problem
+                                    .get("seq")
+                                    .and_then(serde_json::Value::as_u64)
+                                    .unwrap_or(0),
                                 reason: problem
                                     .get("reason")
                                     .and_then(serde_json::Value::as_str)
@@ -230,10 +235,14 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                     ] {
                         if let Some(value) = value {
                             query.push(if query.is_empty() { '?' } else { '&' });
-                            query.push_str(&format!("{name}={}", crate::client::query_escape(&value)));
+                            query.push_str(&format!(
+                                "{name}={}",
+                                crate::client::query_escape(&value)
+                            ));
                         }
                     }
-                    let answer = Client::new(&mode.client)?.get(&format!("/v1/audit/entries{query}"))?;
+                    let answer =
+                        Client::new(&mode.client)?.get(&format!("/v1/audit/entries{query}"))?;
                     answer["entries"].as_array().cloned().unwrap_or_default()
                 }
             };

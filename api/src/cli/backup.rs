@@ -34,7 +34,11 @@ pub(crate) fn backup(args: BackupArgs) -> Result<(), Failure> {
     let report = match args.mode.offline()? {
         Some(paths) => {
             let vault = vault::Vault::open(&paths.data, &paths.key_store)?;
-            vault.backup(&crate::cli::operator("backup"), &args.to, chrono::Utc::now())?
+            vault.backup(
+                &crate::cli::operator("backup"),
+                &args.to,
+                chrono::Utc::now(),
+            )?
         }
         None => {
             // A live checkpoint by the server, into a directory on its host.

@@ -36,7 +36,11 @@ const ATTEMPTS: u32 = 3;
 pub(crate) fn run(args: Args) -> Result<(), Failure> {
     match args.mode.offline()? {
         Some(paths) => offline(&args.file, &paths, args.batch_size.get()),
-        None => served(&args.file, &Client::new(&args.mode.client)?, args.batch_size.get()),
+        None => served(
+            &args.file,
+            &Client::new(&args.mode.client)?,
+            args.batch_size.get(),
+        ),
     }
 }
 
@@ -149,7 +153,10 @@ fn served(file: &Path, client: &Client, batch_size: usize) -> Result<(), Failure
                 return summary(ingested, lines, &rejected);
             }
             Err(failure) if failure.is_connection() && attempt < ATTEMPTS => {
-                eprintln!("recvault: {failure}; resuming (attempt {} of {ATTEMPTS})", attempt + 1);
+                eprintln!(
+                    "recvault: {failure}; resuming (attempt {} of {ATTEMPTS})",
+                    attempt + 1
+                );
                 last_error = Some(failure);
                 std::thread::sleep(std::time::Duration::from_secs(1));
             }

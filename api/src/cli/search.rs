@@ -18,7 +18,12 @@ pub struct SearchArgs {
     /// What to search by, `TYPE=VALUE`: ssn, tin, account, dob, importer_exporter_id, name, or
     /// passport=CC:NUMBER (issuing country first). Visible in `ps` and shell history: prefer
     /// --identifier-stdin for anything sensitive.
-    #[arg(long, value_name = "TYPE=VALUE", conflicts_with = "identifier_stdin", required_unless_present = "identifier_stdin")]
+    #[arg(
+        long,
+        value_name = "TYPE=VALUE",
+        conflicts_with = "identifier_stdin",
+        required_unless_present = "identifier_stdin"
+    )]
     identifier: Option<String>,
     /// Read `TYPE=VALUE` from the first line of standard input instead.
     #[arg(long)]
@@ -79,7 +84,11 @@ pub(crate) fn search(args: SearchArgs) -> Result<(), Failure> {
 
 pub(crate) fn get(args: GetArgs) -> Result<(), Failure> {
     let client = Client::new(&args.client)?;
-    for (what, value) in [("id", &args.id), ("purpose", &args.purpose), ("case", &args.case_id)] {
+    for (what, value) in [
+        ("id", &args.id),
+        ("purpose", &args.purpose),
+        ("case", &args.case_id),
+    ] {
         if !value
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')

@@ -30,7 +30,9 @@ pub struct Args {
 
 pub(crate) fn run(args: Args) -> Result<(), Failure> {
     let tls = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => Some(listener::tls_acceptor(cert, key).map_err(Failure::failed)?),
+        (Some(cert), Some(key)) => {
+            Some(listener::tls_acceptor(cert, key).map_err(Failure::failed)?)
+        }
         _ => {
             listener::check_plain_http(&args.listen).map_err(Failure::failed)?;
             None

@@ -36,7 +36,12 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody
                     }
                     _ => shape_error(&rejection.body_text()),
                 };
-                Problem::new(rejection.status(), "invalid-request", detail)
+                // One status for every malformed body (axum says 422 for a wrong shape).
+                let status = match rejection {
+                    JsonRejection::MissingJsonContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    _ => StatusCode::BAD_REQUEST,
+                };
+                Problem::new(status, "invalid-request", detail)
             })
     }
 }
@@ -64,7 +69,9 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Que
 /// what was sent, which may be an identifier. Keeps the field path and, for missing or
 /// unknown fields, serde's message (it names only fields).
 fn shape_error(text: &str) -> String {
-    let rest = text.split_once("target type: ").map_or(text, |(_, rest)| rest);
+    let rest = text
+        .split_once("target type: ")
+        .map_or(text, |(_, rest)| rest);
     let (path, message) = rest.split_once(": ").unwrap_or(("", rest));
     let safe = message.starts_with("missing field") || message.starts_with("unknown field");
     match (path.is_empty() || path == ".", safe) {
@@ -163,11 +170,7 @@ pub(crate) fn search_key(body: &IdentifierBody) -> Result<SearchKey, Refusal> {
                 "a passport search needs the issuing `country`".into(),
             ))
         }
-        (_, Some(_)) => {
-            return Err(Refusal::Invalid(
-                "only a passport takes a `country`".into(),
-            ))
-        }
+        (_, Some(_)) => return Err(Refusal::Invalid("only a passport takes a `country`".into())),
         (kind, None) => Identifier::new(kind, body.value.clone()),
     };
     Ok(SearchKey::Identifier(identifier))
@@ -373,7 +376,11 @@ pub(crate) async fn audit_verify(
     };
     let gate = Arc::clone(&state.gate);
     let report = blocking(state.limits.operation, move || {
-        let public_key = body.public_key.as_deref().map(parse_public_key).transpose()?;
+        let public_key = body
+            .public_key
+            .as_deref()
+            .map(parse_public_key)
+            .transpose()?;
         let anchor = body.anchor.as_deref().map(parse_anchor).transpose()?;
         gate.audit_verify(
             &authed.caller,

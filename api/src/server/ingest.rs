@@ -143,9 +143,7 @@ async fn feed_body(
                 format!("no data for {} s", idle.as_secs()),
             ))),
             Ok(None) => None,
-            Ok(Some(Err(err))) => Some(Err(io::Error::other(format!(
-                "the upload was cut: {err}"
-            )))),
+            Ok(Some(Err(err))) => Some(Err(io::Error::other(format!("the upload was cut: {err}")))),
             Ok(Some(Ok(chunk))) => {
                 total += chunk.len() as u64;
                 if total > max_bytes {

@@ -84,12 +84,13 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let service = router
-            .clone()
-            .map_request(move |mut request: Request<hyper::body::Incoming>| {
-                request.extensions_mut().insert(ClientAddr(peer));
-                request
-            });
+        let service =
+            router
+                .clone()
+                .map_request(move |mut request: Request<hyper::body::Incoming>| {
+                    request.extensions_mut().insert(ClientAddr(peer));
+                    request
+                });
         let service = TowerToHyperService::new(service);
         let watcher = graceful.watcher();
         let tls = tls.clone();
@@ -104,7 +105,12 @@ pub async fn serve(
                     watcher.watch(connection).await
                 }
                 Some(acceptor) => {
-                    let stream = match tokio::time::timeout(HEADER_READ_TIMEOUT, acceptor.accept(tcp)).await {
+                    let stream = match tokio::time::timeout(
+                        HEADER_READ_TIMEOUT,
+                        acceptor.accept(tcp),
+                    )
+                    .await
+                    {
                         Ok(Ok(stream)) => stream,
                         Ok(Err(err)) => {
                             tracing::debug!(client = %peer, error = %err, "TLS handshake failed");

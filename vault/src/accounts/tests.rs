@@ -11,7 +11,10 @@ use crate::store::{Durability, MemStore, Store};
 fn vault() -> (Vault, Arc<dyn Store>) {
     let store: Arc<dyn Store> = Arc::new(MemStore::new());
     let backend: Arc<dyn KeyBackend> = Arc::new(MemKeyBackend::generate().unwrap());
-    (Vault::create_with(Arc::clone(&store), backend).unwrap(), store)
+    (
+        Vault::create_with(Arc::clone(&store), backend).unwrap(),
+        store,
+    )
 }
 
 fn account(name: &str, token_hash: [u8; 32]) -> Account {
@@ -43,7 +46,9 @@ fn accounts_round_trip_and_replace() {
     assert_eq!(token_hash(&token.token), token.hash);
     let mut alice = account("alice", token.hash);
     vault.put_account(&access(), &alice, now()).unwrap();
-    vault.put_account(&access(), &account("bob", [7; 32]), now()).unwrap();
+    vault
+        .put_account(&access(), &account("bob", [7; 32]), now())
+        .unwrap();
     assert_eq!(vault.account("alice").unwrap(), Some(alice.clone()));
     alice.disabled = true;
     vault.put_account(&access(), &alice, now()).unwrap();
@@ -62,7 +67,9 @@ fn bad_names_are_refused() {
     let (vault, _) = vault();
     for name in ["", "Alice", "a b", "-a", "a/b", &"a".repeat(65)] {
         assert!(
-            vault.put_account(&access(), &account(name, [0; 32]), now()).is_err(),
+            vault
+                .put_account(&access(), &account(name, [0; 32]), now())
+                .is_err(),
             "{name:?}"
         );
     }
@@ -71,7 +78,9 @@ fn bad_names_are_refused() {
 #[test]
 fn accounts_altered_or_added_on_disk_are_refused() {
     let (vault, store) = vault();
-    vault.put_account(&access(), &account("alice", [1; 32]), now()).unwrap();
+    vault
+        .put_account(&access(), &account("alice", [1; 32]), now())
+        .unwrap();
     let key = account_key("alice");
     let stored = store.get(Column::Meta, &key).unwrap().unwrap();
 
@@ -84,7 +93,9 @@ fn accounts_altered_or_added_on_disk_are_refused() {
 
     // Or flips alice's role byte by byte: every alteration is refused.
     let (vault, store) = self::vault();
-    vault.put_account(&access(), &account("alice", [1; 32]), now()).unwrap();
+    vault
+        .put_account(&access(), &account("alice", [1; 32]), now())
+        .unwrap();
     let stored = store.get(Column::Meta, &key).unwrap().unwrap();
     for at in 0..stored.len() {
         let mut altered = stored.clone();

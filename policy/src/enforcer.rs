@@ -71,7 +71,10 @@ impl Rules {
 /// Polls `future` once; `None` if it is not ready (it would need a runtime to finish).
 fn poll_once<F: Future>(future: F) -> Option<F::Output> {
     let mut future = pin!(future);
-    match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
         Poll::Ready(output) => Some(output),
         Poll::Pending => None,
     }

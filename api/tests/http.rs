@@ -1,0 +1,866 @@
+//! The HTTP API at its boundary: the router called in process (and once through a real TLS
+//! socket), over a real RocksDB vault. Every denial is checked for its status, its rule, and
+//! its entry in the access log (read back through the auditor's API).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers fail the test with the reason"
+)]
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::Router;
+use chrono::{NaiveDate, TimeZone, Utc};
+use http_body_util::BodyExt;
+use recvault::gate::{Gate, NewAccount};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+use vault::store::{Column, Durability, Entry, RocksStore, Store, WriteBatch};
+use vault::{Access, KeyBackend, MemKeyBackend, Vault};
+
+/// A store whose writes can be made to fail, as a full or failing disk would.
+#[derive(Debug)]
+struct FaultyStore {
+    inner: RocksStore,
+    fail_writes: Arc<AtomicBool>,
+}
+
+impl Store for FaultyStore {
+    fn get(&self, column: Column, key: &[u8]) -> vault::Result<Option<Vec<u8>>> {
+        self.inner.get(column, key)
+    }
+    fn write(&self, batch: WriteBatch, durability: Durability) -> vault::Result<()> {
+        if self.fail_writes.load(Ordering::SeqCst) {
+            return Err(vault::Error::Storage("injected write failure".into()));
+        }
+        self.inner.write(batch, durability)
+    }
+    fn scan(
+        &self,
+        column: Column,
+        start: &[u8],
+        end: Option<&[u8]>,
+        limit: usize,
+    ) -> vault::Result<Vec<Entry>> {
+        self.inner.scan(column, start, end, limit)
+    }
+    fn count(&self, column: Column, start: &[u8], end: Option<&[u8]>) -> vault::Result<u64> {
+        self.inner.count(column, start, end)
+    }
+    fn checkpoint(&self, to: &Path) -> vault::Result<()> {
+        self.inner.checkpoint(to)
+    }
+    fn flush(&self) -> vault::Result<()> {
+        self.inner.flush()
+    }
+    fn compact(&self) -> vault::Result<()> {
+        self.inner.compact()
+    }
+}
+
+struct Api {
+    router: Router,
+    fail_writes: Arc<AtomicBool>,
+    tokens: std::collections::HashMap<&'static str, String>,
+    _dir: tempfile::TempDir,
+}
+
+/// The accounts every test has: name, role, organization.
+const ACCOUNTS: &[(&str, &str, &str)] = &[
+    ("admin", "admin", "treasury-fincen"),
+    ("ana", "analyst", "treasury-fincen"),
+    ("ingester", "ingest", "treasury-fincen"),
+    ("auditor", "auditor", "treasury-fincen"),
+    ("ice-analyst", "analyst", "dhs-ice"),
+    ("partner", "foreign-partner", "foreign-ttu"),
+    ("gone", "analyst", "treasury-fincen"),
+];
+
+fn now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
+}
+
+fn api() -> Api {
+    let dir = tempfile::Builder::new()
+        .prefix("vault-tests")
+        .tempdir()
+        .unwrap();
+    let fail_writes = Arc::new(AtomicBool::new(false));
+    let store: Arc<dyn Store> = Arc::new(FaultyStore {
+        inner: RocksStore::create(&dir.path().join("data")).unwrap(),
+        fail_writes: Arc::clone(&fail_writes),
+    });
+    let backend: Arc<dyn KeyBackend> = Arc::new(MemKeyBackend::generate().unwrap());
+    let vault = Arc::new(Vault::create_with(store, backend).unwrap());
+    let mut tokens = std::collections::HashMap::new();
+    for (name, role, organization) in ACCOUNTS {
+        let token = vault::accounts::new_token().unwrap();
+        vault
+            .put_account(
+                &Access::offline("tester", "administration"),
+                &vault::accounts::Account {
+                    name: (*name).into(),
+                    role: (*role).into(),
+                    organization: (*organization).into(),
+                    background_investigation: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
+                    privacy_training: NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
+                    disabled: *name == "gone",
+                    token_hash: token.hash,
+                    created_ms: 0,
+                },
+                now(),
+            )
+            .unwrap();
+        tokens.insert(*name, token.token.to_string());
+    }
+    let gate = Gate::new(vault, policy::Policy::builtin().unwrap(), Arc::new(now)).unwrap();
+    let router = recvault::server::router(Arc::new(gate), recvault::server::Limits::default());
+    Api {
+        router,
+        fail_writes,
+        tokens,
+        _dir: dir,
+    }
+}
+
+struct Answer {
+    status: StatusCode,
+    content_type: String,
+    request_id: String,
+    body: Value,
+    text: String,
+}
+
+impl Api {
+    async fn call(&self, request: Request<Body>) -> Answer {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .map(|value| value.to_str().unwrap().to_owned())
+                .unwrap_or_default()
+        };
+        let content_type = header("content-type");
+        let request_id = header("x-request-id");
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let text = String::from_utf8(bytes.to_vec()).unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Answer {
+            status,
+            content_type,
+            request_id,
+            body,
+            text,
+        }
+    }
+
+    fn request(
+        &self,
+        method: &str,
+        uri: &str,
+        who: Option<&str>,
+        body: Option<Value>,
+    ) -> Request<Body> {
+        let mut builder = Request::builder().method(method).uri(uri);
+        if let Some(who) = who {
+            let token = self
+                .tokens
+                .get(who)
+                .cloned()
+                .unwrap_or_else(|| who.to_owned());
+            builder = builder.header("authorization", format!("Bearer {token}"));
+        }
+        match body {
+            Some(body) => builder
+                .header("content-type", "application/json")
+                .body(Body::from(body.to_string()))
+                .unwrap(),
+            None => builder.body(Body::empty()).unwrap(),
+        }
+    }
+
+    async fn get(&self, uri: &str, who: Option<&str>) -> Answer {
+        self.call(self.request("GET", uri, who, None)).await
+    }
+
+    async fn post(&self, uri: &str, who: Option<&str>, body: Value) -> Answer {
+        self.call(self.request("POST", uri, who, Some(body))).await
+    }
+
+    async fn ingest(&self, who: &str, lines: &str, key: Option<&str>) -> Answer {
+        let mut builder = Request::builder()
+            .method("POST")
+            .uri("/v1/ingest?batch_size=2")
+            .header("authorization", format!("Bearer {}", self.tokens[who]));
+        if let Some(key) = key {
+            builder = builder.header("idempotency-key", key);
+        }
+        self.call(builder.body(Body::from(lines.to_owned())).unwrap())
+            .await
+    }
+
+    /// Log entries through the auditor's API.
+    async fn entries(&self, query: &str) -> Vec<Value> {
+        let answer = self
+            .get(&format!("/v1/audit/entries?{query}"), Some("auditor"))
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+        answer.body["entries"].as_array().unwrap().clone()
+    }
+}
+
+fn line(name: &str, ssn: &str, day: u32) -> String {
+    json!({
+        "system": "fincen-cbetf", "category": "transmittal",
+        "collected_at": format!("2026-03-{day:02}"),
+        "source": {"report_id": format!("R-{ssn}")},
+        "subjects": [{"role": "transmittor", "name": name, "identifiers": {"ssn": ssn, "account": "000123"}}],
+        "fields": {"amount": "1500.00", "currency": "USD"}
+    })
+    .to_string()
+}
+
+fn search_body(ssn: &str) -> Value {
+    json!({"system": "fincen-cbetf", "identifier": {"type": "ssn", "value": ssn}, "purpose": "investigation", "case": "CASE-1"})
+}
+
+/// The last line of an ingest's streamed answer.
+fn summary(answer: &Answer) -> Value {
+    let last = answer.text.lines().last().unwrap();
+    serde_json::from_str(last).unwrap()
+}
+
+#[tokio::test]
+async fn ingest_search_and_read_round_trip_with_every_step_logged() {
+    let api = api();
+    let body = [
+        line("JOHN Q PUBLIC", "123-45-6789", 1),
+        line("JANE ROE", "987-65-4321", 2),
+        line("AL", "111-22-3333", 3),
+    ]
+    .join("\n");
+    let answer = api.ingest("ingester", &body, Some("file-1")).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    assert_eq!(answer.content_type, "application/x-ndjson");
+    let progress: Vec<Value> = answer
+        .text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        progress[0],
+        json!({"committed_through_line": 2}),
+        "{}",
+        answer.text
+    );
+    let done = summary(&answer);
+    assert_eq!(
+        (
+            done["done"].clone(),
+            done["ingested"].clone(),
+            done["committed_through_line"].clone()
+        ),
+        (json!(true), json!(3), json!(3))
+    );
+
+    let found = api
+        .post("/v1/search", Some("ana"), search_body("123456789"))
+        .await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.text);
+    let records = found.body["records"].as_array().unwrap();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0]["subjects"][0]["name"], "JOHN Q PUBLIC");
+    let id = records[0]["id"].as_str().unwrap().to_owned();
+
+    let read = api
+        .get(
+            &format!("/v1/records/{id}?purpose=investigation&case=CASE-1"),
+            Some("ana"),
+        )
+        .await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.text);
+    assert_eq!(
+        read.body["subjects"][0]["identifiers"]["ssn"],
+        "123-45-6789"
+    );
+    assert_eq!(read.request_id.len(), 24);
+
+    // No match is an empty list, not an error.
+    let none = api
+        .post("/v1/search", Some("ana"), search_body("999-99-9999"))
+        .await;
+    assert_eq!(
+        (none.status, none.body["records"].as_array().unwrap().len()),
+        (StatusCode::OK, 0)
+    );
+
+    // The log holds who, why, the rule and the request id of each step.
+    let reads = api.entries(&format!("record={id}&action=read")).await;
+    let last = reads.last().unwrap();
+    assert_eq!(
+        (
+            last["principal"].as_str(),
+            last["rule"].as_str(),
+            last["purpose"].as_str(),
+            last["case_id"].as_str(),
+            last["request_id"].as_str()
+        ),
+        (
+            Some("ana"),
+            Some("cbetf-analyst-read"),
+            Some("investigation"),
+            Some("CASE-1"),
+            Some(read.request_id.as_str())
+        )
+    );
+    let lookups = api.entries("action=lookup").await;
+    assert_eq!(lookups.len(), 2);
+    assert!(lookups
+        .iter()
+        .all(|entry| !entry.to_string().contains("123-45-6789")));
+    let ingests = api.entries("action=ingest&principal=ingester").await;
+    assert_eq!(ingests.len(), 2, "two batches");
+    assert_eq!(ingests[0]["rule"], "cbetf-ingest");
+}
+
+/// A denial: who asks, what, and the status and rule expected.
+struct Denial {
+    what: &'static str,
+    who: Option<&'static str>,
+    method: &'static str,
+    uri: &'static str,
+    body: Option<fn() -> Value>,
+    status: StatusCode,
+    rule: &'static str,
+    /// The principal the log records.
+    logged_as: &'static str,
+}
+
+fn search_with(purpose: Option<&str>, case: Option<&str>, system: &str) -> Value {
+    let mut body = json!({"system": system, "identifier": {"type": "ssn", "value": "123-45-6789"}});
+    if let Some(purpose) = purpose {
+        body["purpose"] = json!(purpose);
+    }
+    if let Some(case) = case {
+        body["case"] = json!(case);
+    }
+    body
+}
+
+#[rustfmt::skip]
+const DENIALS: &[Denial] = &[
+    Denial { what: "no token", who: None, method: "POST", uri: "/v1/search", body: Some(|| search_body("123-45-6789")), status: StatusCode::UNAUTHORIZED, rule: "token-missing", logged_as: "anonymous" },
+    Denial { what: "wrong token", who: Some("rvt1_00000000"), method: "POST", uri: "/v1/search", body: Some(|| search_body("123-45-6789")), status: StatusCode::UNAUTHORIZED, rule: "token-unknown", logged_as: "unknown" },
+    Denial { what: "disabled account", who: Some("gone"), method: "POST", uri: "/v1/search", body: Some(|| search_body("123-45-6789")), status: StatusCode::UNAUTHORIZED, rule: "account-disabled", logged_as: "gone" },
+    Denial { what: "missing purpose", who: Some("ana"), method: "POST", uri: "/v1/search", body: Some(|| search_with(None, Some("C-1"), "fincen-cbetf")), status: StatusCode::FORBIDDEN, rule: "purpose-missing", logged_as: "ana" },
+    Denial { what: "missing case", who: Some("ana"), method: "POST", uri: "/v1/search", body: Some(|| search_with(Some("investigation"), None, "fincen-cbetf")), status: StatusCode::FORBIDDEN, rule: "case-missing", logged_as: "ana" },
+    Denial { what: "malformed case", who: Some("ana"), method: "POST", uri: "/v1/search", body: Some(|| search_with(Some("investigation"), Some("C 1;drop"), "fincen-cbetf")), status: StatusCode::FORBIDDEN, rule: "case-invalid", logged_as: "ana" },
+    Denial { what: "unknown purpose", who: Some("ana"), method: "POST", uri: "/v1/search", body: Some(|| search_with(Some("curiosity"), Some("C-1"), "fincen-cbetf")), status: StatusCode::FORBIDDEN, rule: "purpose-unknown", logged_as: "ana" },
+    Denial { what: "unknown system", who: Some("ana"), method: "POST", uri: "/v1/search", body: Some(|| search_with(Some("investigation"), Some("C-1"), "cbp-pnr")), status: StatusCode::FORBIDDEN, rule: "system-unknown", logged_as: "ana" },
+    Denial { what: "role without the action: ingest searching", who: Some("ingester"), method: "POST", uri: "/v1/search", body: Some(|| search_body("123-45-6789")), status: StatusCode::FORBIDDEN, rule: "no-rule", logged_as: "ingester" },
+    Denial { what: "another organization's analyst", who: Some("ice-analyst"), method: "POST", uri: "/v1/search", body: Some(|| search_body("123-45-6789")), status: StatusCode::FORBIDDEN, rule: "no-rule", logged_as: "ice-analyst" },
+    Denial { what: "foreign partner reading directly", who: Some("partner"), method: "GET", uri: "/v1/records/0001-019b76daa800-00000001-00000000?purpose=investigation&case=C-1", body: None, status: StatusCode::FORBIDDEN, rule: "system-unknown", logged_as: "partner" },
+    Denial { what: "analyst administering accounts", who: Some("ana"), method: "GET", uri: "/v1/accounts", body: None, status: StatusCode::FORBIDDEN, rule: "no-rule", logged_as: "ana" },
+    Denial { what: "analyst searching the log", who: Some("ana"), method: "GET", uri: "/v1/audit/entries", body: None, status: StatusCode::FORBIDDEN, rule: "no-rule", logged_as: "ana" },
+    Denial { what: "admin searching the log", who: Some("admin"), method: "GET", uri: "/v1/audit/entries", body: None, status: StatusCode::FORBIDDEN, rule: "no-rule", logged_as: "admin" },
+    Denial { what: "auditor taking a backup", who: Some("auditor"), method: "POST", uri: "/v1/backup", body: Some(|| json!({"to": "/tmp/vault-tests-never"})), status: StatusCode::FORBIDDEN, rule: "no-rule", logged_as: "auditor" },
+    Denial { what: "analyst ingesting", who: Some("ana"), method: "POST", uri: "/v1/ingest", body: Some(|| json!({})), status: StatusCode::FORBIDDEN, rule: "no-rule", logged_as: "ana" },
+];
+
+#[tokio::test]
+async fn every_denial_has_its_status_and_rule_and_is_logged() {
+    let api = api();
+    for denial in DENIALS {
+        let request = api.request(
+            denial.method,
+            denial.uri,
+            denial.who,
+            denial.body.map(|body| body()),
+        );
+        let answer = api.call(request).await;
+        assert_eq!(
+            answer.status, denial.status,
+            "{}: {}",
+            denial.what, answer.text
+        );
+        assert_eq!(
+            answer.content_type, "application/problem+json",
+            "{}",
+            denial.what
+        );
+        assert_eq!(
+            answer.body["rule"], denial.rule,
+            "{}: {}",
+            denial.what, answer.text
+        );
+        assert!(
+            !answer.body["detail"].as_str().unwrap().is_empty(),
+            "{}",
+            denial.what
+        );
+        assert!(
+            !answer.text.contains("123-45-6789"),
+            "{}: the identifier is echoed",
+            denial.what
+        );
+        let logged = api
+            .entries(&format!("principal={}", denial.logged_as))
+            .await;
+        let entry = logged
+            .iter()
+            .find(|entry| entry["request_id"] == answer.request_id.as_str())
+            .unwrap_or_else(|| {
+                panic!(
+                    "{}: no log entry for request {}",
+                    denial.what, answer.request_id
+                )
+            });
+        assert_eq!(
+            (entry["decision"].as_str(), entry["rule"].as_str()),
+            (Some("deny"), Some(denial.rule)),
+            "{}",
+            denial.what
+        );
+    }
+}
+
+#[tokio::test]
+async fn malformed_requests_are_problems_that_never_echo_values() {
+    let api = api();
+    let cases: &[(&str, &str, Value, &str)] = &[
+        (
+            "POST",
+            "/v1/search",
+            json!({"system": "fincen-cbetf", "identifier": {"type": "ssn", "value": 123456789}, "purpose": "investigation", "case": "C-1"}),
+            "identifier.value",
+        ),
+        (
+            "POST",
+            "/v1/search",
+            json!({"system": "fincen-cbetf", "identifier": {"type": "ssn", "value": "1", "extra": "987-65-4321"}, "purpose": "investigation", "case": "C-1"}),
+            "unknown field",
+        ),
+        (
+            "POST",
+            "/v1/search",
+            json!({"system": "fincen-cbetf", "identifier": {"type": "shoe-size", "value": "987-65-4321"}, "purpose": "investigation", "case": "C-1"}),
+            "unknown identifier type",
+        ),
+        (
+            "POST",
+            "/v1/search",
+            json!({"system": "fincen-cbetf", "identifier": {"type": "passport", "value": "987654321"}, "purpose": "investigation", "case": "C-1"}),
+            "country",
+        ),
+        (
+            "POST",
+            "/v1/accounts",
+            json!({"name": "x", "role": "king", "organization": "treasury-fincen", "background_investigation": "2024-01-01", "privacy_training": "2026-01-01"}),
+            "unknown role",
+        ),
+        (
+            "POST",
+            "/v1/accounts",
+            json!({"name": "x", "role": "analyst", "organization": "treasury-fincen", "background_investigation": "yesterday", "privacy_training": "2026-01-01"}),
+            "background_investigation",
+        ),
+    ];
+    for (method, uri, body, expected) in cases {
+        let answer = api
+            .call(
+                api.request(
+                    method,
+                    uri,
+                    Some("admin")
+                        .filter(|_| uri.contains("accounts"))
+                        .or(Some("ana")),
+                    Some(body.clone()),
+                ),
+            )
+            .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::BAD_REQUEST,
+            "{uri} {body}: {}",
+            answer.text
+        );
+        assert_eq!(answer.content_type, "application/problem+json");
+        let detail = answer.body["detail"].as_str().unwrap();
+        assert!(detail.contains(expected), "{body}: {detail}");
+        assert!(
+            !detail.contains("987") && !detail.contains("123456789"),
+            "{detail}"
+        );
+    }
+    let raw = api
+        .call(
+            Request::builder()
+                .method("POST")
+                .uri("/v1/search")
+                .header("authorization", format!("Bearer {}", api.tokens["ana"]))
+                .header("content-type", "application/json")
+                .body(Body::from("{\"system\": \"123-45-6789"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(raw.status, StatusCode::BAD_REQUEST);
+    assert!(!raw.text.contains("6789"), "{}", raw.text);
+    let unknown = api.get("/v2/nothing", None).await;
+    assert_eq!(
+        (unknown.status, unknown.content_type.as_str()),
+        (StatusCode::NOT_FOUND, "application/problem+json")
+    );
+    let wrong_method = api
+        .call(api.request("DELETE", "/v1/search", Some("ana"), None))
+        .await;
+    assert_eq!(wrong_method.status, StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test]
+async fn readyz_follows_the_access_log() {
+    let api = api();
+    let ready = api.get("/readyz", None).await;
+    assert_eq!(ready.status, StatusCode::OK, "{}", ready.text);
+    api.fail_writes.store(true, Ordering::SeqCst);
+    let not_ready = api.get("/readyz", None).await;
+    assert_eq!(
+        not_ready.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        not_ready.text
+    );
+    assert_eq!(not_ready.content_type, "application/problem+json");
+    // Nothing is served while the log is down: a read is refused, not answered unlogged.
+    let refused = api
+        .post("/v1/search", Some("ana"), search_body("123-45-6789"))
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        refused.text
+    );
+    assert!(
+        !refused.text.contains("injected"),
+        "internal detail leaked: {}",
+        refused.text
+    );
+    let health = api.get("/healthz", None).await;
+    assert_eq!(health.status, StatusCode::OK);
+    api.fail_writes.store(false, Ordering::SeqCst);
+    assert_eq!(api.get("/readyz", None).await.status, StatusCode::OK);
+    assert_eq!(
+        api.post("/v1/search", Some("ana"), search_body("123-45-6789"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn a_retried_ingest_with_the_same_key_stores_nothing_twice() {
+    let api = api();
+    let lines: Vec<String> = (1..=7)
+        .map(|n| line(&format!("P{n}"), &format!("100-00-000{n}"), n))
+        .collect();
+    // The first attempt is cut after line 4 (a partial fifth line never counts).
+    let cut = format!("{}\n{}", lines[..4].join("\n"), &lines[4][..20]);
+    let first = api
+        .ingest("ingester", &format!("{cut}\n"), Some("weekly-47"))
+        .await;
+    // The cut line is simply invalid JSON here; with a real cut connection, reading fails.
+    let first = summary(&first);
+    assert_eq!(first["ingested"], 4, "{first}");
+    let whole = lines.join("\n");
+    let retry = api.ingest("ingester", &whole, Some("weekly-47")).await;
+    let retry = summary(&retry);
+    assert_eq!(
+        (
+            retry["skipped_through_line"].clone(),
+            retry["ingested"].clone()
+        ),
+        (json!(4), json!(3)),
+        "{retry}"
+    );
+    let again = summary(&api.ingest("ingester", &whole, Some("weekly-47")).await);
+    assert_eq!(again["ingested"], 0, "{again}");
+    for n in 1..=7 {
+        let found = api
+            .post(
+                "/v1/search",
+                Some("ana"),
+                search_body(&format!("100-00-000{n}")),
+            )
+            .await;
+        assert_eq!(
+            found.body["records"].as_array().unwrap().len(),
+            1,
+            "line {n}"
+        );
+    }
+    // Without a key, a re-send is a new stream: stored again (the caller chose not to dedupe).
+    let unkeyed = summary(&api.ingest("ingester", &lines[0], None).await);
+    assert_eq!(unkeyed["ingested"], 1);
+}
+
+#[tokio::test]
+async fn ingest_rejects_lines_for_systems_the_gate_refuses_and_keeps_the_rest() {
+    let api = api();
+    let other = line("X", "222-33-4444", 5).replace("fincen-cbetf", "cbp-pnr");
+    let body = [
+        line("A", "200-00-0001", 1),
+        other,
+        "{not json".to_owned(),
+        line("B", "200-00-0002", 2),
+    ]
+    .join("\n");
+    let answer = api.ingest("ingester", &body, None).await;
+    let done = summary(&answer);
+    assert_eq!(done["ingested"], 2, "{done}");
+    let rejected = done["rejected"].as_array().unwrap();
+    assert_eq!(rejected.len(), 2);
+    assert_eq!(rejected[0]["line"], 2);
+    assert!(
+        rejected[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("system-unknown"),
+        "{done}"
+    );
+    assert_eq!(rejected[1]["line"], 3);
+    let denials = api.entries("action=record.ingest").await;
+    assert_eq!(denials.len(), 1);
+    assert_eq!(
+        (
+            denials[0]["decision"].as_str(),
+            denials[0]["system"].as_str()
+        ),
+        (Some("deny"), Some("cbp-pnr"))
+    );
+}
+
+#[tokio::test]
+async fn accounts_are_administered_and_a_disabled_token_stops_working() {
+    let api = api();
+    let made = api
+        .post(
+            "/v1/accounts",
+            Some("admin"),
+            json!({"name": "bob", "role": "analyst", "organization": "treasury-fincen", "background_investigation": "2025-02-03", "privacy_training": "2026-10-01"}),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+    let token = made.body["token"].as_str().unwrap().to_owned();
+    let listed = api.get("/v1/accounts", Some("admin")).await;
+    assert!(
+        !listed.text.contains(&token[5..]),
+        "tokens are never listed"
+    );
+    let bob = listed.body["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "bob")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (
+            bob["role"].as_str(),
+            bob["background_investigation"].as_str(),
+            bob["disabled"].as_bool()
+        ),
+        (Some("analyst"), Some("2025-02-03"), Some(false))
+    );
+    let as_bob = api
+        .post("/v1/search", Some(&token), search_body("123-45-6789"))
+        .await;
+    assert_eq!(as_bob.status, StatusCode::OK, "{}", as_bob.text);
+    let twice = api
+        .post("/v1/accounts", Some("admin"), json!({"name": "bob", "role": "analyst", "organization": "treasury-fincen", "background_investigation": "2025-02-03", "privacy_training": "2026-10-01"}))
+        .await;
+    assert_eq!(twice.status, StatusCode::CONFLICT);
+    assert_eq!(
+        api.post("/v1/accounts/bob/disable", Some("admin"), json!({}))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let after = api
+        .post("/v1/search", Some(&token), search_body("123-45-6789"))
+        .await;
+    assert_eq!(
+        (after.status, after.body["rule"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("account-disabled"))
+    );
+    let missing = api
+        .post("/v1/accounts/nobody/disable", Some("admin"), json!({}))
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn auditors_verify_the_log_and_admins_take_live_backups() {
+    let api = api();
+    let verified = api
+        .post("/v1/audit/verify", Some("auditor"), json!({}))
+        .await;
+    assert_eq!(verified.status, StatusCode::OK, "{}", verified.text);
+    assert_eq!(verified.body["ok"], true);
+    let wrong_key = api
+        .post(
+            "/v1/audit/verify",
+            Some("auditor"),
+            json!({"public_key": "00".repeat(32)}),
+        )
+        .await;
+    assert_eq!(wrong_key.body["ok"], false, "{}", wrong_key.text);
+    let dir = tempfile::Builder::new()
+        .prefix("vault-tests")
+        .tempdir()
+        .unwrap();
+    let to = dir.path().join("backup-1");
+    let backup = api
+        .post("/v1/backup", Some("admin"), json!({"to": to}))
+        .await;
+    assert_eq!(backup.status, StatusCode::OK, "{}", backup.text);
+    assert!(to.join("CURRENT").exists());
+    let relative = api
+        .post("/v1/backup", Some("admin"), json!({"to": "relative/dir"}))
+        .await;
+    assert_eq!(relative.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_every_route() {
+    let api = api();
+    let answer = api.get("/openapi.json", None).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let paths = answer.body["paths"].as_object().unwrap();
+    let mut documented = Vec::new();
+    for (path, methods) in paths {
+        for method in methods.as_object().unwrap().keys() {
+            documented.push((method.clone(), path.clone()));
+        }
+    }
+    documented.sort();
+    let mut routed: Vec<(String, String)> = recvault::server::openapi::ROUTES
+        .iter()
+        .map(|(method, path)| ((*method).to_owned(), (*path).to_owned()))
+        .collect();
+    routed.sort();
+    assert_eq!(documented, routed);
+    // And every listed route is really routed (a 404 would be the fallback's problem).
+    for (method, path) in &routed {
+        let uri = path
+            .replace("{id}", "0001-019b76daa800-00000001-00000000")
+            .replace("{name}", "bob");
+        let answer = api
+            .call(api.request(&method.to_uppercase(), &uri, None, None))
+            .await;
+        assert_ne!(
+            answer.status,
+            StatusCode::NOT_FOUND,
+            "{method} {path} is not routed"
+        );
+        assert_ne!(
+            answer.status,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {path} is not routed"
+        );
+    }
+}
+
+#[test]
+fn tls_through_a_real_socket() {
+    let api = api();
+    let dir = tempfile::Builder::new()
+        .prefix("vault-tests")
+        .tempdir()
+        .unwrap();
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert_path, cert.cert.pem()).unwrap();
+    std::fs::write(&key_path, cert.key_pair.serialize_pem()).unwrap();
+    let token_path = dir.path().join("ana.token");
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&token_path)
+            .unwrap();
+        std::io::Write::write_all(&mut file, api.tokens["ana"].as_bytes()).unwrap();
+    }
+    let acceptor = recvault::server::listener::tls_acceptor(&cert_path, &key_path).unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = runtime.spawn(recvault::server::listener::serve(
+        listener,
+        api.router.clone(),
+        Some(acceptor),
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    let client = |ca: Option<&Path>| {
+        recvault::client::Client::new(&recvault::client::ClientArgs {
+            server: Some(format!("https://localhost:{port}")),
+            token_file: Some(token_path.clone()),
+            ca_file: ca.map(Path::to_path_buf),
+        })
+        .unwrap()
+    };
+    let found = client(Some(&cert_path))
+        .post("/v1/search", &search_body("123-45-6789"))
+        .unwrap();
+    assert_eq!(found["records"], json!([]));
+    // Without trusting the certificate, the client refuses the connection.
+    assert!(client(None).get("/healthz").is_err());
+    // The log records the client's real address.
+    let entries = api_entries_blocking(&runtime, &api);
+    assert!(
+        entries.iter().any(|entry| entry["client"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("127.0.0.1:")),
+        "{entries:?}"
+    );
+    let _ = stop.send(());
+    runtime.block_on(server).unwrap();
+    // Plain HTTP is refused anywhere but loopback.
+    assert!(
+        recvault::server::listener::check_plain_http(&"0.0.0.0:7443".parse().unwrap()).is_err()
+    );
+    assert!(
+        recvault::server::listener::check_plain_http(&"127.0.0.1:7443".parse().unwrap()).is_ok()
+    );
+    assert!(recvault::server::listener::check_plain_http(&"[::1]:7443".parse().unwrap()).is_ok());
+}
+
+fn api_entries_blocking(runtime: &tokio::runtime::Runtime, api: &Api) -> Vec<Value> {
+    runtime.block_on(api.entries("action=lookup"))
+}
+
+#[allow(dead_code, reason = "documents the accounts' shape for readers")]
+fn _new_account_shape() -> NewAccount {
+    NewAccount {
+        name: "x".into(),
+        role: "analyst".into(),
+        organization: "dhs-ice".into(),
+        background_investigation: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
+        privacy_training: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
+    }
+}

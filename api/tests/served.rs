@@ -1,0 +1,364 @@
+//! The served vault as its users run it: `recvault serve` as a real process, killed with
+//! SIGKILL in the middle of a large streamed ingest, restarted, and checked: every record up
+//! to the last line the server reported committed is there with its index entries and its
+//! log entry, nothing after it is half-written, and re-sending the file with the same
+//! idempotency key (what `recvault ingest` does) stores nothing twice.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers fail the test with the reason"
+)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const LINES: usize = 60_000;
+const BATCH: usize = 500;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn recvault(args: &[&str], dir: &Path) -> Run {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = Command::new(env!("CARGO_BIN_EXE_recvault"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("RECVAULT_ADDR")
+        .env_remove("RECVAULT_TOKEN")
+        .env_remove("RECVAULT_KEY_STORE")
+        .output()
+        .unwrap();
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8(stdout).unwrap(),
+        stderr: String::from_utf8(stderr).unwrap(),
+    }
+}
+
+const OFFLINE: [&str; 4] = ["--data", "data", "--key-store", "root.key"];
+
+fn offline(args: &[&str], dir: &Path) -> Run {
+    recvault(&[args, &OFFLINE].concat(), dir)
+}
+
+/// Starts `recvault serve` on a free loopback port; returns the process and its URL.
+fn serve(dir: &Path) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_recvault"))
+        .args([&["serve", "--listen", "127.0.0.1:0"][..], &OFFLINE].concat())
+        .current_dir(dir)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("recvault serving ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    (child, url)
+}
+
+fn client(args: &[&str], dir: &Path, url: &str, token: &str) -> Run {
+    recvault(
+        &[args, &["--server", url, "--token-file", token]].concat(),
+        dir,
+    )
+}
+
+fn ssn(n: usize) -> String {
+    format!("{:09}", 300_000_000 + n)
+}
+
+fn line(n: usize) -> String {
+    format!(
+        r#"{{"system":"fincen-cbetf","category":"transmittal","collected_at":"2026-02-03","source":{{"report_id":"R-{n}"}},"subjects":[{{"role":"transmittor","name":"PERSON {n}","identifiers":{{"ssn":"{}"}}}}],"fields":{{"amount":"1500.00","currency":"USD"}}}}"#,
+        ssn(n)
+    )
+}
+
+/// Records found for line `n`'s SSN, through the server as the analyst.
+fn found(dir: &Path, url: &str, n: usize) -> usize {
+    let run = client(
+        &[
+            "search",
+            "--system",
+            "fincen-cbetf",
+            "--identifier",
+            &format!("ssn={}", ssn(n)),
+            "--purpose",
+            "investigation",
+            "--case",
+            "CRASH-1",
+        ],
+        dir,
+        url,
+        "ana.token",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.stdout.lines().count()
+}
+
+fn records(dir: &Path) -> usize {
+    let status = offline(&["status"], dir);
+    assert_eq!(status.code, 0, "{}", status.stderr);
+    status
+        .stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("records "))
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn a_server_killed_mid_ingest_keeps_what_it_reported_and_a_retry_stores_nothing_twice() {
+    let workspace = tempfile::Builder::new()
+        .prefix("vault-tests")
+        .tempdir()
+        .unwrap();
+    let dir = workspace.path();
+    let init = offline(&["init", "--admin-token-file", "admin.token"], dir);
+    assert_eq!(init.code, 0, "{}", init.stderr);
+    let public_key = init
+        .stdout
+        .split("public key ")
+        .nth(1)
+        .unwrap()
+        .split(':')
+        .next()
+        .unwrap()
+        .to_owned();
+    for (name, role) in [("ing", "ingest"), ("ana", "analyst")] {
+        let add = offline(
+            &[
+                "accounts",
+                "add",
+                name,
+                "--role",
+                role,
+                "--organization",
+                "treasury-fincen",
+                "--background-investigation",
+                "2024-01-01",
+                "--training-date",
+                "2026-06-01",
+                "--new-token-file",
+                &format!("{name}.token"),
+            ],
+            dir,
+        );
+        assert_eq!(add.code, 0, "{}", add.stderr);
+    }
+    let text: String = (1..=LINES).map(|n| line(n) + "\n").collect();
+    std::fs::write(dir.join("week.jsonl"), &text).unwrap();
+    // The same idempotency key `recvault ingest` uses for this file.
+    let key = format!(
+        "sha256:{}",
+        hex::encode(vault::crypto::sha256(text.as_bytes()))
+    );
+
+    let (mut server, url) = serve(dir);
+    // Offline commands are refused while the server holds the directory.
+    let refused = offline(&["status"], dir);
+    assert_eq!(refused.code, 1);
+    assert!(
+        refused.stderr.contains("in use by another process"),
+        "{}",
+        refused.stderr
+    );
+
+    // Stream the file over one connection, reading the progress lines as they come.
+    let address = url.strip_prefix("http://").unwrap();
+    let mut stream = TcpStream::connect(address).unwrap();
+    let token = std::fs::read_to_string(dir.join("ing.token")).unwrap();
+    write!(
+        stream,
+        "POST /v1/ingest?batch_size={BATCH} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\nIdempotency-Key: {key}\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n",
+        token.trim()
+    )
+    .unwrap();
+    let mut writer = stream.try_clone().unwrap();
+    let body = text.clone().into_bytes();
+    let sender = std::thread::spawn(move || {
+        for chunk in body.chunks(16 * 1024) {
+            if write!(writer, "{:x}\r\n", chunk.len()).is_err()
+                || writer.write_all(chunk).is_err()
+                || writer.write_all(b"\r\n").is_err()
+            {
+                return; // the server is gone
+            }
+        }
+        let _ = writer.write_all(b"0\r\n\r\n");
+    });
+    let mut received = Vec::new();
+    let mut reported = 0usize;
+    let started = Instant::now();
+    let mut buffer = [0u8; 4096];
+    while reported < LINES / 4 {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no progress: {}",
+            String::from_utf8_lossy(&received)
+        );
+        let n = stream.read(&mut buffer).unwrap();
+        assert!(
+            n > 0,
+            "the server closed the stream early: {}",
+            String::from_utf8_lossy(&received)
+        );
+        received.extend_from_slice(&buffer[..n]);
+        reported = last_reported(&received);
+    }
+    server.kill().unwrap(); // SIGKILL
+    server.wait().unwrap();
+    // Whatever else reached the socket before the kill counts as reported too.
+    stream
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    while let Ok(n) = stream.read(&mut buffer) {
+        if n == 0 {
+            break;
+        }
+        received.extend_from_slice(&buffer[..n]);
+    }
+    reported = last_reported(&received);
+    sender.join().unwrap();
+    assert!(
+        !String::from_utf8_lossy(&received).contains("\"done\""),
+        "the ingest finished before the kill; make the input larger"
+    );
+
+    // Offline, after the crash: whole batches only, at least what was reported, all readable.
+    let stored = records(dir);
+    eprintln!("killed with {reported} lines reported committed; {stored} records stored");
+    assert!(
+        stored >= reported,
+        "{stored} stored, {reported} reported committed"
+    );
+    assert!(stored < LINES, "the kill came after the end");
+    assert_eq!(
+        stored % BATCH,
+        0,
+        "{stored} records is not a whole number of batches"
+    );
+    let verify = offline(&["verify"], dir);
+    assert_eq!(verify.code, 0, "{}{}", verify.stdout, verify.stderr);
+    assert!(
+        verify
+            .stdout
+            .contains(&format!("{stored} readable, 0 unreadable")),
+        "{}",
+        verify.stdout
+    );
+    // Every stored record has its log entry, and the log verifies.
+    let audit = offline(&["audit", "search", "--action", "ingest", "--json"], dir);
+    assert_eq!(audit.code, 0, "{}", audit.stderr);
+    let logged: usize = audit
+        .stdout
+        .lines()
+        .map(|line| {
+            serde_json::from_str::<Value>(line).unwrap()["record_ids"]
+                .as_array()
+                .unwrap()
+                .len()
+        })
+        .sum();
+    assert_eq!(logged, stored);
+    let verified = recvault(
+        &[
+            "audit",
+            "verify",
+            "--data",
+            "data",
+            "--public-key",
+            &public_key,
+        ],
+        dir,
+    );
+    assert_eq!(verified.code, 0, "{}{}", verified.stdout, verified.stderr);
+
+    // Restarted: the records through the reported line are found by their index entries;
+    // the first line after what was stored is not.
+    let (mut server, url) = serve(dir);
+    for n in [1, reported / 2, reported, stored] {
+        assert_eq!(found(dir, &url, n), 1, "line {n} of {stored} stored");
+    }
+    assert_eq!(found(dir, &url, stored + 1), 0);
+
+    // Re-sending the file resumes after the last stored line: no duplicates.
+    let resent = client(&["ingest", "week.jsonl"], dir, &url, "ing.token");
+    assert_eq!(resent.code, 0, "{}{}", resent.stdout, resent.stderr);
+    assert!(
+        resent.stdout.contains(&format!(
+            "lines 1 to {stored} were stored by an earlier run"
+        )),
+        "{}",
+        resent.stdout
+    );
+    assert!(
+        resent.stdout.contains(&format!(
+            "ingested {} records from {LINES} lines (0 rejected)",
+            LINES - stored
+        )),
+        "{}",
+        resent.stdout
+    );
+    let again = client(&["ingest", "week.jsonl"], dir, &url, "ing.token");
+    assert!(
+        again
+            .stdout
+            .contains(&format!("ingested 0 records from {LINES} lines")),
+        "{}",
+        again.stdout
+    );
+    for n in [1, stored, stored + 1, LINES] {
+        assert_eq!(found(dir, &url, n), 1, "line {n}");
+    }
+    terminate(&mut server);
+    assert_eq!(records(dir), LINES);
+}
+
+/// The last `committed_through_line` in the raw response bytes (chunk framing and all: each
+/// progress line is sent whole).
+fn last_reported(received: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(received);
+    text.match_indices("{\"committed_through_line\":")
+        .filter_map(|(at, prefix)| {
+            let rest = &text[at + prefix.len()..];
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            // A line cut at the end of what was read so far has no closing brace yet.
+            rest[digits.len()..]
+                .starts_with('}')
+                .then(|| digits.parse().ok())?
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// Stops the server as an operator would (SIGTERM) and waits for it to let go of the vault.
+fn terminate(server: &mut Child) {
+    let _ = Command::new("kill").arg(server.id().to_string()).status();
+    let status = server.wait().unwrap();
+    assert!(
+        status.success(),
+        "the server did not stop cleanly: {status}"
+    );
+}
