@@ -18,7 +18,7 @@ use axum::http::{Request, StatusCode};
 use axum::Router;
 use chrono::{NaiveDate, TimeZone, Utc};
 use http_body_util::BodyExt;
-use recvault::gate::{Gate, NewAccount};
+use recvault::gate::Gate;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 use vault::store::{Column, Durability, Entry, RocksStore, Store, WriteBatch};
@@ -852,15 +852,4 @@ fn tls_through_a_real_socket() {
 
 fn api_entries_blocking(runtime: &tokio::runtime::Runtime, api: &Api) -> Vec<Value> {
     runtime.block_on(api.entries("action=lookup"))
-}
-
-#[allow(dead_code, reason = "documents the accounts' shape for readers")]
-fn _new_account_shape() -> NewAccount {
-    NewAccount {
-        name: "x".into(),
-        role: "analyst".into(),
-        organization: "dhs-ice".into(),
-        background_investigation: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
-        privacy_training: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
-    }
 }

@@ -48,8 +48,9 @@ fn with_problems(ok: Value, codes: &[&str]) -> Value {
     responses
 }
 
-fn purpose_and_case() -> Value {
+fn record_parameters() -> Value {
     json!([
+        {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
         {"name": "purpose", "in": "query", "required": true, "schema": {"type": "string"}, "description": "a purpose code of the record's system (`investigation`)"},
         {"name": "case", "in": "query", "required": true, "schema": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9-]{0,63}$"}, "description": "the case the read serves"}
     ])
@@ -134,8 +135,7 @@ pub fn document() -> Value {
             "/v1/records/{id}": {"get": {
                 "summary": "One record by id, for a purpose and a case (logged).",
                 "security": secured,
-                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
-                "x-query": purpose_and_case(),
+                "parameters": record_parameters(),
                 "responses": with_problems(json!({"200": {"description": "the record", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Record"}}}}}), &["400", "401", "403", "404", "503"])
             }},
             "/v1/accounts": {
