@@ -362,3 +362,267 @@ fn terminate(server: &mut Child) {
         "the server did not stop cleanly: {status}"
     );
 }
+
+#[test]
+fn the_cli_as_a_client_of_the_server() {
+    let workspace = tempfile::Builder::new()
+        .prefix("vault-tests")
+        .tempdir()
+        .unwrap();
+    let dir = workspace.path();
+    let init = offline(&["init", "--admin-token-file", "admin.token"], dir);
+    assert_eq!(init.code, 0, "{}", init.stderr);
+    let mode = std::fs::metadata(dir.join("admin.token"))
+        .unwrap()
+        .permissions();
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777,
+        0o600
+    );
+    let (mut server, url) = serve(dir);
+    let add = |name: &str, role: &str| {
+        client(
+            &[
+                "accounts",
+                "add",
+                name,
+                "--role",
+                role,
+                "--organization",
+                "treasury-fincen",
+                "--background-investigation",
+                "2024-01-01",
+                "--training-date",
+                "2026-06-01",
+                "--new-token-file",
+                &format!("{name}.token"),
+            ],
+            dir,
+            &url,
+            "admin.token",
+        )
+    };
+    for (name, role) in [("ing", "ingest"), ("ana", "analyst"), ("aud", "auditor")] {
+        let run = add(name, role);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+    // A bad role is refused before any token is made; no token file is left behind.
+    let bad = add("eve", "emperor");
+    assert_eq!(bad.code, 1);
+    assert!(bad.stderr.contains("unknown role"), "{}", bad.stderr);
+    assert!(!dir.join("eve.token").exists());
+
+    std::fs::write(
+        dir.join("few.jsonl"),
+        (1..=3).map(|n| line(n) + "\n").collect::<String>() + "{\"oops\n",
+    )
+    .unwrap();
+    let ingest = client(&["ingest", "few.jsonl"], dir, &url, "ing.token");
+    assert_eq!(
+        ingest.code, 1,
+        "rejected lines make exit code 1: {}",
+        ingest.stdout
+    );
+    assert!(
+        ingest
+            .stdout
+            .contains("ingested 3 records from 4 lines (1 rejected)"),
+        "{}",
+        ingest.stdout
+    );
+    assert!(
+        ingest.stdout.contains("line 4: not valid JSON"),
+        "{}",
+        ingest.stdout
+    );
+
+    // Search by standard input: the SSN is in no argument.
+    let mut search = Command::new(env!("CARGO_BIN_EXE_recvault"))
+        .args([
+            "search",
+            "--system",
+            "fincen-cbetf",
+            "--identifier-stdin",
+            "--purpose",
+            "investigation",
+            "--case",
+            "C-7",
+            "--server",
+            &url,
+            "--token-file",
+            "ana.token",
+        ])
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(search.stdin.take().unwrap(), "ssn={}", ssn(2)).unwrap();
+    let output = search.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let record: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(record["subjects"][0]["name"], "PERSON 2");
+    let id = record["id"].as_str().unwrap();
+    let get = client(
+        &["get", id, "--purpose", "investigation", "--case", "C-7"],
+        dir,
+        &url,
+        "ana.token",
+    );
+    assert_eq!(get.code, 0, "{}", get.stderr);
+    assert_eq!(
+        serde_json::from_str::<Value>(&get.stdout).unwrap()["id"],
+        id
+    );
+    let denied = client(
+        &["get", id, "--purpose", "curiosity", "--case", "C-7"],
+        dir,
+        &url,
+        "ana.token",
+    );
+    assert_eq!(denied.code, 1);
+    assert!(
+        denied.stderr.contains("rule `purpose-unknown`"),
+        "{}",
+        denied.stderr
+    );
+    let none = client(
+        &[
+            "search",
+            "--system",
+            "fincen-cbetf",
+            "--identifier",
+            "ssn=999-99-9999",
+            "--purpose",
+            "investigation",
+            "--case",
+            "C-7",
+        ],
+        dir,
+        &url,
+        "ana.token",
+    );
+    assert_eq!(
+        (none.code, none.stdout.as_str()),
+        (0, ""),
+        "{}",
+        none.stderr
+    );
+
+    // The auditor sees it all; the log verifies; the admin lists, disables and backs up.
+    let audit = client(
+        &["audit", "search", "--principal", "ana", "--json"],
+        dir,
+        &url,
+        "aud.token",
+    );
+    assert_eq!(audit.code, 0, "{}", audit.stderr);
+    assert!(
+        audit
+            .stdout
+            .lines()
+            .any(|line| line.contains("\"rule\":\"purpose-unknown\"")),
+        "{}",
+        audit.stdout
+    );
+    let verify = client(&["audit", "verify"], dir, &url, "aud.token");
+    assert_eq!(verify.code, 0, "{}{}", verify.stdout, verify.stderr);
+    assert!(
+        verify.stdout.contains("the access log verifies"),
+        "{}",
+        verify.stdout
+    );
+    let listed = client(&["accounts", "list"], dir, &url, "admin.token");
+    assert_eq!(listed.stdout.lines().count(), 4, "{}", listed.stdout);
+    let backup = client(&["backup", "--to", "backup-1"], dir, &url, "admin.token");
+    assert_eq!(backup.code, 0, "{}", backup.stderr);
+    assert!(dir.join("backup-1/CURRENT").exists());
+    assert_eq!(
+        client(&["accounts", "disable", "ana"], dir, &url, "admin.token").code,
+        0
+    );
+    let disabled = client(
+        &["get", id, "--purpose", "investigation", "--case", "C-7"],
+        dir,
+        &url,
+        "ana.token",
+    );
+    assert!(
+        disabled.stderr.contains("rule `account-disabled`"),
+        "{}",
+        disabled.stderr
+    );
+
+    // Wrong use: no token, an argument where only a file will do, both modes at once.
+    let no_token = recvault(
+        &[
+            "search",
+            "--system",
+            "fincen-cbetf",
+            "--identifier",
+            "ssn=1",
+            "--purpose",
+            "investigation",
+            "--case",
+            "C-7",
+            "--server",
+            &url,
+        ],
+        dir,
+    );
+    assert_eq!(no_token.code, 2, "{}", no_token.stderr);
+    assert!(
+        no_token.stderr.contains("--token-file"),
+        "{}",
+        no_token.stderr
+    );
+    let no_flag = recvault(
+        &["search", "--token", "rvt1_x", "--system", "fincen-cbetf"],
+        dir,
+    );
+    assert_eq!(no_flag.code, 2);
+    let both = recvault(
+        &[
+            "ingest",
+            "few.jsonl",
+            "--data",
+            "data",
+            "--key-store",
+            "root.key",
+            "--server",
+            &url,
+        ],
+        dir,
+    );
+    assert_eq!(both.code, 2, "{}", both.stderr);
+    std::fs::set_permissions(
+        dir.join("aud.token"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o644),
+    )
+    .unwrap();
+    let open_token = client(&["audit", "verify"], dir, &url, "aud.token");
+    assert_eq!(open_token.code, 1);
+    assert!(
+        open_token.stderr.contains("readable by others"),
+        "{}",
+        open_token.stderr
+    );
+    let unreachable = recvault(
+        &[
+            "accounts",
+            "list",
+            "--server",
+            "http://127.0.0.1:9",
+            "--token-file",
+            "admin.token",
+        ],
+        dir,
+    );
+    assert_eq!(unreachable.code, 1);
+    assert!(
+        unreachable.stderr.contains("cannot reach the server"),
+        "{}",
+        unreachable.stderr
+    );
+    terminate(&mut server);
+}
