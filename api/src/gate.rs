@@ -451,26 +451,7 @@ impl Gate {
         new: &NewAccount,
     ) -> Result<NewToken, Refusal> {
         let access = self.authorize_vault(caller, context, Action::AccountsManage)?;
-        check_account_fields(new)?;
-        if self.vault.account(&new.name)?.is_some() {
-            return Err(Refusal::Conflict(format!(
-                "an account `{}` exists already",
-                new.name
-            )));
-        }
-        let token = new_token()?;
-        let now = self.now();
-        let account = Account {
-            name: new.name.clone(),
-            role: new.role.clone(),
-            organization: new.organization.clone(),
-            background_investigation: new.background_investigation,
-            privacy_training: new.privacy_training,
-            disabled: false,
-            token_hash: token.hash,
-            created_ms: now.timestamp_millis(),
-        };
-        self.vault.put_account(&access, &account, now)?;
+        let token = create_account(&self.vault, &access, new, self.now())?;
         self.reload_accounts()?;
         Ok(token)
     }
@@ -556,6 +537,36 @@ impl Gate {
     ) -> Result<Access, Refusal> {
         self.authorize(caller, context, action, VAULT_SYSTEM, None, None)
     }
+}
+
+/// Creates the account `new` with a fresh token, as `access`: for the gate, and for the
+/// offline bootstrap of `init` and `accounts add --data`. Refuses a name in use.
+pub fn create_account(
+    vault: &Vault,
+    access: &Access,
+    new: &NewAccount,
+    now: DateTime<Utc>,
+) -> Result<NewToken, Refusal> {
+    check_account_fields(new)?;
+    if vault.account(&new.name)?.is_some() {
+        return Err(Refusal::Conflict(format!(
+            "an account `{}` exists already",
+            new.name
+        )));
+    }
+    let token = new_token()?;
+    let account = Account {
+        name: new.name.clone(),
+        role: new.role.clone(),
+        organization: new.organization.clone(),
+        background_investigation: new.background_investigation,
+        privacy_training: new.privacy_training,
+        disabled: false,
+        token_hash: token.hash,
+        created_ms: now.timestamp_millis(),
+    };
+    vault.put_account(access, &account, now)?;
+    Ok(token)
 }
 
 /// Checks a new account's role, organization and dates.

@@ -11,43 +11,15 @@ use std::fs;
 use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+mod common;
 
-fn recvault(args: &[&str], dir: &Path) -> Run {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = Command::new(env!("CARGO_BIN_EXE_recvault"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("RECVAULT_DATA")
-        .env_remove("RECVAULT_KEY_STORE")
-        .output()
-        .unwrap();
-    Run {
-        code: status.code().unwrap_or(-1),
-        stdout: String::from_utf8(stdout).unwrap(),
-        stderr: String::from_utf8(stderr).unwrap(),
-    }
-}
+use common::{recvault, workspace, Run};
 
 /// Runs `recvault ARGS --data data --key-store root.key` in `dir`: the test vault.
 fn on_vault(args: &[&str], dir: &Path) -> Run {
     recvault(&[args, &VAULT].concat(), dir)
-}
-
-fn workspace() -> tempfile::TempDir {
-    tempfile::Builder::new()
-        .prefix("vault-tests")
-        .tempdir()
-        .unwrap()
 }
 
 const VAULT: [&str; 4] = ["--data", "data", "--key-store", "root.key"];

@@ -14,7 +14,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -22,35 +22,13 @@ use serde_json::Value;
 const LINES: usize = 60_000;
 const BATCH: usize = 500;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+mod common;
 
-fn recvault(args: &[&str], dir: &Path) -> Run {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = Command::new(env!("CARGO_BIN_EXE_recvault"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("RECVAULT_ADDR")
-        .env_remove("RECVAULT_TOKEN")
-        .env_remove("RECVAULT_KEY_STORE")
-        .output()
-        .unwrap();
-    Run {
-        code: status.code().unwrap_or(-1),
-        stdout: String::from_utf8(stdout).unwrap(),
-        stderr: String::from_utf8(stderr).unwrap(),
-    }
-}
+use common::{recvault, workspace};
 
 const OFFLINE: [&str; 4] = ["--data", "data", "--key-store", "root.key"];
 
-fn offline(args: &[&str], dir: &Path) -> Run {
+fn offline(args: &[&str], dir: &Path) -> common::Run {
     recvault(&[args, &OFFLINE].concat(), dir)
 }
 
@@ -76,11 +54,35 @@ fn serve(dir: &Path) -> (Child, String) {
     (child, url)
 }
 
-fn client(args: &[&str], dir: &Path, url: &str, token: &str) -> Run {
+fn client(args: &[&str], dir: &Path, url: &str, token: &str) -> common::Run {
     recvault(
         &[args, &["--server", url, "--token-file", token]].concat(),
         dir,
     )
+}
+
+/// `recvault accounts add` for `name` in `role` at FinCEN, its token in `NAME.token`.
+fn add_account(name: &str, role: &str) -> Vec<String> {
+    [
+        "accounts",
+        "add",
+        name,
+        "--role",
+        role,
+        "--organization",
+        "treasury-fincen",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .chain([
+        "--background-investigation".into(),
+        "2024-01-01".into(),
+        "--training-date".into(),
+        "2026-06-01".into(),
+        "--new-token-file".into(),
+        format!("{name}.token"),
+    ])
+    .collect()
 }
 
 fn ssn(n: usize) -> String {
@@ -130,10 +132,7 @@ fn records(dir: &Path) -> usize {
 
 #[test]
 fn a_server_killed_mid_ingest_keeps_what_it_reported_and_a_retry_stores_nothing_twice() {
-    let workspace = tempfile::Builder::new()
-        .prefix("vault-tests")
-        .tempdir()
-        .unwrap();
+    let workspace = workspace();
     let dir = workspace.path();
     let init = offline(&["init", "--admin-token-file", "admin.token"], dir);
     assert_eq!(init.code, 0, "{}", init.stderr);
@@ -147,24 +146,8 @@ fn a_server_killed_mid_ingest_keeps_what_it_reported_and_a_retry_stores_nothing_
         .unwrap()
         .to_owned();
     for (name, role) in [("ing", "ingest"), ("ana", "analyst")] {
-        let add = offline(
-            &[
-                "accounts",
-                "add",
-                name,
-                "--role",
-                role,
-                "--organization",
-                "treasury-fincen",
-                "--background-investigation",
-                "2024-01-01",
-                "--training-date",
-                "2026-06-01",
-                "--new-token-file",
-                &format!("{name}.token"),
-            ],
-            dir,
-        );
+        let args = add_account(name, role);
+        let add = offline(&args.iter().map(String::as_str).collect::<Vec<_>>(), dir);
         assert_eq!(add.code, 0, "{}", add.stderr);
     }
     let text: String = (1..=LINES).map(|n| line(n) + "\n").collect();
@@ -365,10 +348,7 @@ fn terminate(server: &mut Child) {
 
 #[test]
 fn the_cli_as_a_client_of_the_server() {
-    let workspace = tempfile::Builder::new()
-        .prefix("vault-tests")
-        .tempdir()
-        .unwrap();
+    let workspace = workspace();
     let dir = workspace.path();
     let init = offline(&["init", "--admin-token-file", "admin.token"], dir);
     assert_eq!(init.code, 0, "{}", init.stderr);
@@ -381,26 +361,9 @@ fn the_cli_as_a_client_of_the_server() {
     );
     let (mut server, url) = serve(dir);
     let add = |name: &str, role: &str| {
-        client(
-            &[
-                "accounts",
-                "add",
-                name,
-                "--role",
-                role,
-                "--organization",
-                "treasury-fincen",
-                "--background-investigation",
-                "2024-01-01",
-                "--training-date",
-                "2026-06-01",
-                "--new-token-file",
-                &format!("{name}.token"),
-            ],
-            dir,
-            &url,
-            "admin.token",
-        )
+        let args = add_account(name, role);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        client(&args, dir, &url, "admin.token")
     };
     for (name, role) in [("ing", "ingest"), ("ana", "analyst"), ("aud", "auditor")] {
         let run = add(name, role);

@@ -113,27 +113,12 @@ pub(crate) fn add_account(
     vault: &vault::Vault,
     new: &NewAccount,
 ) -> Result<zeroize::Zeroizing<String>, Failure> {
-    if vault.account(&new.name)?.is_some() {
-        return Err(Failure::failed(format!(
-            "an account `{}` exists already",
-            new.name
-        )));
-    }
-    let token = vault::accounts::new_token()?;
-    let now = chrono::Utc::now();
-    vault.put_account(
+    crate::gate::create_account(
+        vault,
         &crate::cli::operator("administration"),
-        &vault::accounts::Account {
-            name: new.name.clone(),
-            role: new.role.clone(),
-            organization: new.organization.clone(),
-            background_investigation: new.background_investigation,
-            privacy_training: new.privacy_training,
-            disabled: false,
-            token_hash: token.hash,
-            created_ms: now.timestamp_millis(),
-        },
-        now,
-    )?;
-    Ok(token.token)
+        new,
+        chrono::Utc::now(),
+    )
+    .map(|token| token.token)
+    .map_err(crate::cli::refused)
 }
