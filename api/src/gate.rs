@@ -298,8 +298,13 @@ impl Gate {
             .map_err(Refusal::from)
     }
 
-    /// Searches `system` for records with `key`, for `purpose` under `case_id`: the lookup and
-    /// every record read are logged.
+    /// Searches `system` for records with `key`, for `purpose` under `case_id`, reading at most
+    /// `limit` of them (oldest first): the lookup (with how many it found) and every record
+    /// read are logged. Returns the records read and how many were found.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "each is one field of the request"
+    )]
     pub fn search(
         &self,
         caller: &Caller,
@@ -308,7 +313,8 @@ impl Gate {
         purpose: Option<&str>,
         case_id: Option<&str>,
         key: &SearchKey,
-    ) -> Result<Vec<Record>, Refusal> {
+        limit: usize,
+    ) -> Result<(Vec<Record>, usize), Refusal> {
         let access = self.authorize(
             caller,
             context,
@@ -320,8 +326,9 @@ impl Gate {
         let system = SystemId::new(system)?;
         let now = self.now();
         let ids = self.vault.lookup(&access, &system, key, now)?;
-        let mut records = Vec::with_capacity(ids.len());
-        for id in ids {
+        let found = ids.len();
+        let mut records = Vec::with_capacity(found.min(limit));
+        for id in ids.into_iter().take(limit) {
             match self.vault.read(&access, &id, now) {
                 Ok(record) => records.push(record),
                 // Destroyed between the lookup and the read: not a result any more.
@@ -329,7 +336,7 @@ impl Gate {
                 Err(err) => return Err(err.into()),
             }
         }
-        Ok(records)
+        Ok((records, found))
     }
 
     /// Reads one record, deciding on its system (known from its id) before touching it.

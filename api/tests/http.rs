@@ -853,3 +853,40 @@ fn tls_through_a_real_socket() {
 fn api_entries_blocking(runtime: &tokio::runtime::Runtime, api: &Api) -> Vec<Value> {
     runtime.block_on(api.entries("action=lookup"))
 }
+
+#[tokio::test]
+async fn a_search_reads_at_most_its_limit_and_says_how_many_matched() {
+    let api = api();
+    let body: Vec<String> = (1..=3)
+        .map(|n| line("SAME NAME", &format!("300-00-000{n}"), n))
+        .collect();
+    let done = summary(&api.ingest("ingester", &body.join("\n"), None).await);
+    assert_eq!(done["ingested"], 3);
+    let by_name = |limit: Value| json!({"system": "fincen-cbetf", "identifier": {"type": "name", "value": "same  name"}, "purpose": "investigation", "case": "C-9", "limit": limit});
+    let answer = api.post("/v1/search", Some("ana"), by_name(json!(2))).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    assert_eq!(
+        (
+            answer.body["records"].as_array().unwrap().len(),
+            answer.body["found"].clone(),
+            answer.body["truncated"].clone()
+        ),
+        (2, json!(3), json!(true))
+    );
+    assert_eq!(
+        api.entries("action=read").await.len(),
+        2,
+        "only the records returned are read"
+    );
+    let all = api
+        .post("/v1/search", Some("ana"), by_name(json!(1000)))
+        .await;
+    assert_eq!(
+        (all.body["found"].clone(), all.body["truncated"].clone()),
+        (json!(3), json!(false))
+    );
+    for limit in [json!(0), json!(1001)] {
+        let refused = api.post("/v1/search", Some("ana"), by_name(limit)).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    }
+}

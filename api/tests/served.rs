@@ -32,14 +32,20 @@ fn offline(args: &[&str], dir: &Path) -> common::Run {
     recvault(&[args, &OFFLINE].concat(), dir)
 }
 
-/// Starts `recvault serve` on a free loopback port; returns the process and its URL.
+/// Starts `recvault serve` on a free loopback port, its log appended to `server.log`; returns
+/// the process and its URL.
 fn serve(dir: &Path) -> (Child, String) {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("server.log"))
+        .unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_recvault"))
         .args([&["serve", "--listen", "127.0.0.1:0"][..], &OFFLINE].concat())
         .current_dir(dir)
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", "debug")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(log)
         .spawn()
         .unwrap();
     let mut line = String::new();
@@ -570,6 +576,12 @@ fn the_cli_as_a_client_of_the_server() {
         "{}",
         open_token.stderr
     );
+    // The server's own log (at debug level) names requests, never what they carried.
+    let log = std::fs::read_to_string(dir.join("server.log")).unwrap();
+    assert!(log.contains("/v1/search"), "the log is empty: {log}");
+    for secret in [ssn(2).as_str(), "PERSON 2", "investigation"] {
+        assert!(!log.contains(secret), "`{secret}` is in the server log");
+    }
     let unreachable = recvault(
         &[
             "accounts",

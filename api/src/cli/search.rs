@@ -34,6 +34,9 @@ pub struct SearchArgs {
     /// The case id the search serves (letters, digits and dashes).
     #[arg(long = "case", value_name = "ID")]
     case_id: String,
+    /// Most records to return (1 to 1000).
+    #[arg(long, default_value = "100", value_name = "N")]
+    limit: usize,
     #[command(flatten)]
     client: ClientArgs,
 }
@@ -74,10 +77,17 @@ pub(crate) fn search(args: SearchArgs) -> Result<(), Failure> {
             "identifier": identifier,
             "purpose": args.purpose,
             "case": args.case_id,
+            "limit": args.limit,
         }),
     )?;
     for record in answer["records"].as_array().into_iter().flatten() {
         println!("{record}");
+    }
+    if answer["truncated"].as_bool() == Some(true) {
+        eprintln!(
+            "recvault: {} records match; only the first {} were read (narrow the search, or raise --limit up to 1000)",
+            answer["found"], args.limit
+        );
     }
     Ok(())
 }

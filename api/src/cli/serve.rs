@@ -44,12 +44,12 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     // Opening takes the directory's lock: offline commands are refused while this runs.
     let vault = Arc::new(vault::Vault::open(&args.paths.data, &args.paths.key_store)?);
     let policy = policy::Policy::builtin().map_err(Failure::failed)?;
-    let gate = Gate::new(vault, policy, Arc::new(chrono::Utc::now))
-        .map_err(|refusal| Failure::failed(format!("{refusal:?}")))?;
+    let gate = Gate::new(vault, policy, Arc::new(chrono::Utc::now)).map_err(crate::cli::refused)?;
     let limits = Limits {
         ingest_batch: args.ingest_batch.clamp(1, 10_000),
         ..Limits::default()

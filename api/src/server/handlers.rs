@@ -127,7 +127,14 @@ pub(crate) struct SearchBody {
     identifier: IdentifierBody,
     purpose: Option<String>,
     case: Option<String>,
+    /// Most records to return (default 100, at most 1000).
+    limit: Option<usize>,
 }
+
+/// Records a search returns unless it asks for another number.
+const DEFAULT_SEARCH_LIMIT: usize = 100;
+/// Most records one search may return: more is a bulk extract, not a retrieval.
+const MAX_SEARCH_LIMIT: usize = 1000;
 
 /// What to search by: an identifier kind (or `name`), its value, and a passport's country.
 #[derive(Deserialize)]
@@ -181,8 +188,14 @@ pub(crate) async fn search(
     authed: Authed,
     JsonBody(body): JsonBody<SearchBody>,
 ) -> Result<Response, Problem> {
+    let limit = body.limit.unwrap_or(DEFAULT_SEARCH_LIMIT);
+    if limit == 0 || limit > MAX_SEARCH_LIMIT {
+        return Err(Problem::invalid(format!(
+            "`limit` must be 1 to {MAX_SEARCH_LIMIT}"
+        )));
+    }
     let gate = Arc::clone(&state.gate);
-    let records = blocking(state.limits.operation, move || {
+    let (records, found) = blocking(state.limits.operation, move || {
         let key = search_key(&body.identifier)?;
         gate.search(
             &authed.caller,
@@ -191,11 +204,16 @@ pub(crate) async fn search(
             body.purpose.as_deref(),
             body.case.as_deref(),
             &key,
+            limit,
         )
     })
     .await?;
+    let truncated = found > records.len();
     let records: Vec<_> = records.iter().map(record_json).collect();
-    Ok(json_response(StatusCode::OK, json!({"records": records})))
+    Ok(json_response(
+        StatusCode::OK,
+        json!({"records": records, "found": found, "truncated": truncated}),
+    ))
 }
 
 /// Purpose and case of a read.

@@ -127,10 +127,11 @@ pub fn document() -> Value {
                             "value": {"type": "string"},
                             "country": {"type": "string", "description": "passports only"}
                         }},
-                        "purpose": {"type": "string"}, "case": {"type": "string"}
+                        "purpose": {"type": "string"}, "case": {"type": "string"},
+                        "limit": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}
                     }
                 }}}},
-                "responses": with_problems(json!({"200": {"description": "the records found (possibly none)", "content": {"application/json": {"schema": {"type": "object", "properties": {"records": {"type": "array", "items": {"$ref": "#/components/schemas/Record"}}}}}}}}), &all)
+                "responses": with_problems(json!({"200": {"description": "the records read (possibly none), oldest first; `found` counts every match, `truncated` says some were not read", "content": {"application/json": {"schema": {"type": "object", "properties": {"records": {"type": "array", "items": {"$ref": "#/components/schemas/Record"}}, "found": {"type": "integer"}, "truncated": {"type": "boolean"}}}}}}}), &all)
             }},
             "/v1/records/{id}": {"get": {
                 "summary": "One record by id, for a purpose and a case (logged).",
