@@ -367,7 +367,8 @@ const DENIALS: &[Denial] = &[
     Denial { what: "unknown system", who: Some("ana"), method: "POST", uri: "/v1/search", body: Some(|| search_with(Some("investigation"), Some("C-1"), "cbp-pnr")), status: StatusCode::FORBIDDEN, rule: "system-unknown", logged_as: "ana" },
     Denial { what: "role without the action: ingest searching", who: Some("ingester"), method: "POST", uri: "/v1/search", body: Some(|| search_body("123-45-6789")), status: StatusCode::FORBIDDEN, rule: "no-rule", logged_as: "ingester" },
     Denial { what: "another organization's analyst", who: Some("ice-analyst"), method: "POST", uri: "/v1/search", body: Some(|| search_body("123-45-6789")), status: StatusCode::FORBIDDEN, rule: "no-rule", logged_as: "ice-analyst" },
-    Denial { what: "foreign partner reading directly", who: Some("partner"), method: "GET", uri: "/v1/records/0001-019b76daa800-00000001-00000000?purpose=investigation&case=C-1", body: None, status: StatusCode::FORBIDDEN, rule: "system-unknown", logged_as: "partner" },
+    Denial { what: "foreign partner reading directly", who: Some("partner"), method: "GET", uri: "/v1/records/{id}?purpose=investigation&case=C-1", body: None, status: StatusCode::FORBIDDEN, rule: "no-rule", logged_as: "partner" },
+    Denial { what: "a record id from no system", who: Some("ana"), method: "GET", uri: "/v1/records/0fff-019b76daa800-00000001-00000000?purpose=investigation&case=C-1", body: None, status: StatusCode::FORBIDDEN, rule: "system-unknown", logged_as: "ana" },
     Denial { what: "analyst administering accounts", who: Some("ana"), method: "GET", uri: "/v1/accounts", body: None, status: StatusCode::FORBIDDEN, rule: "no-rule", logged_as: "ana" },
     Denial { what: "analyst searching the log", who: Some("ana"), method: "GET", uri: "/v1/audit/entries", body: None, status: StatusCode::FORBIDDEN, rule: "no-rule", logged_as: "ana" },
     Denial { what: "admin searching the log", who: Some("admin"), method: "GET", uri: "/v1/audit/entries", body: None, status: StatusCode::FORBIDDEN, rule: "no-rule", logged_as: "admin" },
@@ -378,10 +379,19 @@ const DENIALS: &[Denial] = &[
 #[tokio::test]
 async fn every_denial_has_its_status_and_rule_and_is_logged() {
     let api = api();
+    let stored = summary(
+        &api.ingest("ingester", &line("A B", "123-45-6789", 1), None)
+            .await,
+    );
+    assert_eq!(stored["ingested"], 1);
+    let found = api
+        .post("/v1/search", Some("ana"), search_body("123-45-6789"))
+        .await;
+    let id = found.body["records"][0]["id"].as_str().unwrap().to_owned();
     for denial in DENIALS {
         let request = api.request(
             denial.method,
-            denial.uri,
+            &denial.uri.replace("{id}", &id),
             denial.who,
             denial.body.map(|body| body()),
         );
