@@ -9,6 +9,10 @@ use zeroize::Zeroizing;
 
 use crate::import::{parse_line, MAX_LINE_BYTES};
 
+/// Most rejected lines one input may have: reading stops there, with everything before it
+/// stored or listed.
+pub const MAX_REJECTED: usize = 10_000;
+
 /// A line that could not be loaded, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rejected {
@@ -66,6 +70,13 @@ impl<R: BufRead> LineBatches<R> {
         self
     }
 
+    fn reject(&mut self, reason: String) {
+        self.rejected.push(Rejected {
+            line: self.line_no,
+            reason,
+        });
+    }
+
     /// The next batch of valid records, tagged with the number of the last line it covers;
     /// `None` at the end of the input (or when reading fails: see `read_error`).
     pub fn next_batch(&mut self) -> Option<(u64, Vec<vault::RecordContents>)> {
@@ -94,15 +105,16 @@ impl<R: BufRead> LineBatches<R> {
                 Ok(None) => {}
                 Ok(Some(record)) => match (self.admit)(&record) {
                     Ok(()) => batch.push(record),
-                    Err(reason) => self.rejected.push(Rejected {
-                        line: self.line_no,
-                        reason,
-                    }),
+                    Err(reason) => self.reject(reason),
                 },
-                Err(reason) => self.rejected.push(Rejected {
-                    line: self.line_no,
-                    reason,
-                }),
+                Err(reason) => self.reject(reason),
+            }
+            if self.rejected.len() >= MAX_REJECTED {
+                // An input this wrong is not worth reading on, and the list must stay bounded.
+                self.read_error = Some(io::Error::other(format!(
+                    "{MAX_REJECTED} lines were rejected; stopped reading (fix the input and send it again)"
+                )));
+                break;
             }
         }
         if batch.is_empty() {
@@ -168,3 +180,6 @@ pub fn parse_checked(
     record.validate(now).map_err(|err| err.to_string())?;
     Ok(Some(record))
 }
+
+#[cfg(test)]
+mod tests;
