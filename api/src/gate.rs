@@ -133,7 +133,7 @@ pub struct IngestSummary {
 /// The gate in front of one vault.
 pub struct Gate {
     vault: Arc<Vault>,
-    policy: Policy,
+    policy: Arc<Policy>,
     clock: Clock,
     /// Enabled and disabled accounts by token hash, kept in step with the vault.
     accounts: RwLock<HashMap<[u8; 32], Account>>,
@@ -152,7 +152,7 @@ impl Gate {
     pub fn new(vault: Arc<Vault>, policy: Policy, clock: Clock) -> Result<Self, Refusal> {
         let gate = Gate {
             vault,
-            policy,
+            policy: Arc::new(policy),
             clock,
             accounts: RwLock::new(HashMap::new()),
             streams: Mutex::new(HashSet::new()),
@@ -649,6 +649,7 @@ impl IngestPlan {
         let seen: Arc<Mutex<HashMap<String, Decision>>> = Arc::default();
         let admit: crate::lines::Admit = {
             let seen = Arc::clone(&seen);
+            let policy = Arc::clone(&gate.policy);
             Box::new(move |record: &vault::RecordContents| {
                 let system = record.system.as_str();
                 let decision = decisions.get(system).cloned().unwrap_or_else(|| {
@@ -665,7 +666,7 @@ impl IngestPlan {
                 if let Ok(mut seen) = seen.lock() {
                     seen.entry(system.to_owned()).or_insert(decision);
                 }
-                verdict
+                verdict.and_then(|()| crate::lines::check_shape(policy.catalog(), record))
             })
         };
         let mut lines = LineBatches::new(input, batch_size, now)

@@ -181,5 +181,24 @@ pub fn parse_checked(
     Ok(Some(record))
 }
 
+/// Checks a record against its system's notice (category, subject roles, fields).
+pub fn check_shape(
+    catalog: &policy::Catalog,
+    record: &vault::RecordContents,
+) -> Result<(), String> {
+    let roles: Vec<&str> = record
+        .subjects
+        .iter()
+        .map(|subject| subject.role.as_str())
+        .collect();
+    let fields: Vec<&str> = record.fields.keys().map(String::as_str).collect();
+    catalog.check_record(&policy::RecordShape {
+        system: record.system.as_str(),
+        category: &record.category,
+        subject_roles: &roles,
+        fields: &fields,
+    })
+}
+
 #[cfg(test)]
 mod tests;

@@ -699,3 +699,131 @@ fn destruction_buckets_from_the_command_line() {
     );
     assert_eq!(bad.code, 2, "{}", bad.stderr);
 }
+
+#[test]
+fn sorn_files_are_checked_listed_and_imported() {
+    let dir = workspace();
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("../policy/sorn");
+    let files: Vec<String> = ["dhs-ice-005-ttar.toml", "cbp-pnr.toml", "fincen-cbetf.toml"]
+        .iter()
+        .map(|file| shipped.join(file).display().to_string())
+        .collect();
+    let args: Vec<&str> = ["sorn", "check"]
+        .into_iter()
+        .chain(files.iter().map(String::as_str))
+        .collect();
+    let check = recvault(&args, dir.path());
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    assert!(
+        check
+            .stdout
+            .contains("3 SORN files valid: dhs-ice-005-ttar, cbp-pnr, fincen-cbetf"),
+        "{}",
+        check.stdout
+    );
+
+    // A broken copy: the error names the file and the line.
+    let text = fs::read_to_string(shipped.join("fincen-cbetf.toml")).unwrap();
+    fs::create_dir(dir.path().join("mine")).unwrap();
+    fs::write(
+        dir.path().join("mine/fincen-cbetf.toml"),
+        text.replace("role = \"analyst\"", "role = \"wizard\""),
+    )
+    .unwrap();
+    let broken = recvault(&["sorn", "check", "mine/fincen-cbetf.toml"], dir.path());
+    assert_eq!(broken.code, 1);
+    assert!(
+        broken.stderr.contains("mine/fincen-cbetf.toml:"),
+        "{}",
+        broken.stderr
+    );
+    assert!(
+        broken.stderr.contains("unknown role `wizard`"),
+        "{}",
+        broken.stderr
+    );
+
+    let list = recvault(&["sorn", "list"], dir.path());
+    assert_eq!(list.code, 0, "{}", list.stderr);
+    for expected in [
+        "owner dhs-ice; direct access: dhs-ice, dhs-cbp",
+        "owner dhs-cbp; direct access: dhs-cbp",
+        "first-party under foia",
+        "routine use R (news-media, individual",
+        "schedule records-proposed for records: proposed; production to 10y0m0d",
+        "deleted-record-file to 11y6m0d (only if manually-accessed)",
+    ] {
+        assert!(
+            list.stdout.contains(expected),
+            "`{expected}` missing from:\n{}",
+            list.stdout
+        );
+    }
+
+    // `init` refuses a broken directory and creates nothing; a good one is imported, logged.
+    let refused = on_vault(&["init", "--sorn-dir", "mine"], dir.path());
+    assert_eq!(refused.code, 1);
+    assert!(!dir.path().join("data").exists());
+    fs::write(dir.path().join("mine/fincen-cbetf.toml"), &text).unwrap();
+    let init = on_vault(&["init", "--sorn-dir", "mine"], dir.path());
+    assert_eq!(init.code, 0, "{}", init.stderr);
+    assert!(
+        init.stdout.contains("its systems of records: fincen-cbetf"),
+        "{}",
+        init.stdout
+    );
+    let listed = on_vault(&["sorn", "list"], dir.path());
+    assert!(
+        listed.stdout.starts_with("fincen-cbetf:") && !listed.stdout.contains("cbp-pnr"),
+        "{}",
+        listed.stdout
+    );
+    let import = recvault(
+        &[
+            "sorn",
+            "import",
+            "--sorn-dir",
+            &shipped.display().to_string(),
+            "--data",
+            "data",
+            "--key-store",
+            "root.key",
+        ],
+        dir.path(),
+    );
+    assert_eq!(import.code, 0, "{}", import.stderr);
+    let logged = on_vault(
+        &["audit", "search", "--action", "config.documents", "--json"],
+        dir.path(),
+    );
+    assert_eq!(logged.stdout.lines().count(), 2, "{}", logged.stdout);
+    assert!(
+        logged.stdout.contains("cbp-pnr.toml sha256:"),
+        "{}",
+        logged.stdout
+    );
+}
+
+#[test]
+fn intake_refuses_categories_roles_and_fields_the_notice_does_not_have() {
+    let dir = workspace();
+    init(dir.path());
+    let good = good_line("JOHN Q PUBLIC", "123-45-6789");
+    let lines = [
+        good.clone(),
+        good.replace("\"transmittal\"", "\"gossip\""),
+        good.replace("\"transmittor\"", "\"bystander\""),
+        good.replace("\"currency\"", "\"mood\""),
+    ];
+    fs::write(dir.path().join("shapes.jsonl"), lines.join("\n") + "\n").unwrap();
+    let run = on_vault(&["ingest", "shapes.jsonl"], dir.path());
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    for expected in [
+        "ingested 1 records from 4 lines (3 rejected)",
+        "line 2: `gossip` is not a category of `fincen-cbetf` (its categories: transmittal, tin-report)",
+        "line 3: subject role `bystander` is not one of category `transmittal`",
+        "line 4: field `mood` is not one of category `transmittal`",
+    ] {
+        assert!(run.stdout.contains(expected), "`{expected}` missing from:\n{}", run.stdout);
+    }
+}

@@ -315,7 +315,7 @@ async fn ingest_search_and_read_round_trip_with_every_step_logged() {
         ),
         (
             Some("ana"),
-            Some("cbetf-analyst-read"),
+            Some("fincen-cbetf/analyst/read"),
             Some("investigation"),
             Some("CASE-1"),
             Some(read.request_id.as_str())
@@ -328,7 +328,7 @@ async fn ingest_search_and_read_round_trip_with_every_step_logged() {
         .all(|entry| !entry.to_string().contains("123-45-6789")));
     let ingests = api.entries("action=ingest&principal=ingester").await;
     assert_eq!(ingests.len(), 2, "two batches");
-    assert_eq!(ingests[0]["rule"], "cbetf-ingest");
+    assert_eq!(ingests[0]["rule"], "fincen-cbetf/ingest/ingest");
 }
 
 /// A denial: who asks, what, and the status and rule expected.
@@ -364,7 +364,7 @@ const DENIALS: &[Denial] = &[
     Denial { what: "missing case", who: Some("ana"), method: "POST", uri: "/v1/search", body: Some(|| search_with(Some("investigation"), None, "fincen-cbetf")), status: StatusCode::FORBIDDEN, rule: "case-missing", logged_as: "ana" },
     Denial { what: "malformed case", who: Some("ana"), method: "POST", uri: "/v1/search", body: Some(|| search_with(Some("investigation"), Some("C 1;drop"), "fincen-cbetf")), status: StatusCode::FORBIDDEN, rule: "case-invalid", logged_as: "ana" },
     Denial { what: "unknown purpose", who: Some("ana"), method: "POST", uri: "/v1/search", body: Some(|| search_with(Some("curiosity"), Some("C-1"), "fincen-cbetf")), status: StatusCode::FORBIDDEN, rule: "purpose-unknown", logged_as: "ana" },
-    Denial { what: "unknown system", who: Some("ana"), method: "POST", uri: "/v1/search", body: Some(|| search_with(Some("investigation"), Some("C-1"), "cbp-pnr")), status: StatusCode::FORBIDDEN, rule: "system-unknown", logged_as: "ana" },
+    Denial { what: "unknown system", who: Some("ana"), method: "POST", uri: "/v1/search", body: Some(|| search_with(Some("investigation"), Some("C-1"), "no-such-system")), status: StatusCode::FORBIDDEN, rule: "system-unknown", logged_as: "ana" },
     Denial { what: "role without the action: ingest searching", who: Some("ingester"), method: "POST", uri: "/v1/search", body: Some(|| search_body("123-45-6789")), status: StatusCode::FORBIDDEN, rule: "no-rule", logged_as: "ingester" },
     Denial { what: "another organization's analyst", who: Some("ice-analyst"), method: "POST", uri: "/v1/search", body: Some(|| search_body("123-45-6789")), status: StatusCode::FORBIDDEN, rule: "no-rule", logged_as: "ice-analyst" },
     Denial { what: "foreign partner reading directly", who: Some("partner"), method: "GET", uri: "/v1/records/{id}?purpose=investigation&case=C-1", body: None, status: StatusCode::FORBIDDEN, rule: "no-rule", logged_as: "partner" },
@@ -624,7 +624,7 @@ async fn a_retried_ingest_with_the_same_key_stores_nothing_twice() {
 #[tokio::test]
 async fn ingest_rejects_lines_for_systems_the_gate_refuses_and_keeps_the_rest() {
     let api = api();
-    let other = line("X", "222-33-4444", 5).replace("fincen-cbetf", "cbp-pnr");
+    let other = line("X", "222-33-4444", 5).replace("fincen-cbetf", "no-such-system");
     let body = [
         line("A", "200-00-0001", 1),
         other,
@@ -653,7 +653,7 @@ async fn ingest_rejects_lines_for_systems_the_gate_refuses_and_keeps_the_rest() 
             denials[0]["decision"].as_str(),
             denials[0]["system"].as_str()
         ),
-        (Some("deny"), Some("cbp-pnr"))
+        (Some("deny"), Some("no-such-system"))
     );
 }
 

@@ -1,36 +1,88 @@
-//! The systems of records the gate knows, with their owners and purpose codes. Built in until
-//! the systems-of-records issue loads them from SORN files.
+//! The systems of records the gate knows, loaded from SORN files: owners, the organizations
+//! with direct access, purpose codes, categories with their subject roles and fields, and the
+//! casbin rows their grants become.
+
+use crate::sorn::{Sorn, SornError};
 
 /// The pseudo-system of the vault's own actions (administration, audit).
 pub const VAULT_SYSTEM: &str = "vault";
 
 /// A system of records.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct System {
     /// Its id (`fincen-cbetf`).
     pub id: String,
-    /// The organization that owns it: its staff have need-to-know access.
+    /// The organization that owns it.
     pub owner: String,
+    /// Organizations whose staff read it directly.
+    pub direct_access: Vec<String>,
     /// The purpose codes a search or read may declare.
     pub purposes: Vec<String>,
+    /// The notice, as loaded.
+    pub sorn: Sorn,
 }
 
 /// The systems of records.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct Catalog {
     systems: Vec<System>,
 }
 
+/// What a record to be stored says about its shape, for [`Catalog::check_record`].
+#[derive(Clone, Copy, Debug)]
+pub struct RecordShape<'a> {
+    /// Its system.
+    pub system: &'a str,
+    /// Its category.
+    pub category: &'a str,
+    /// Its subjects' roles.
+    pub subject_roles: &'a [&'a str],
+    /// Its field names.
+    pub fields: &'a [&'a str],
+}
+
 impl Catalog {
-    /// The one system known before SORN files: FinCEN's cross-border electronic funds
-    /// transfer reports, owned by `treasury-fincen`, with the purpose code `investigation`.
-    pub fn builtin() -> Self {
-        Catalog {
-            systems: vec![System {
-                id: "fincen-cbetf".into(),
-                owner: "treasury-fincen".into(),
-                purposes: vec!["investigation".into()],
-            }],
+    /// The systems of the SORN files shipped with recvault.
+    pub fn builtin() -> Result<Self, Vec<SornError>> {
+        let texts: Vec<(String, String)> = crate::sorn::BUILTIN
+            .iter()
+            .map(|(file, text)| ((*file).to_owned(), (*text).to_owned()))
+            .collect();
+        Self::from_texts(&texts)
+    }
+
+    /// The systems of SORN files given as (file name, text). Every problem of every file is
+    /// returned; a system id given twice is one.
+    pub fn from_texts(files: &[(String, String)]) -> Result<Self, Vec<SornError>> {
+        let mut errors = Vec::new();
+        let mut systems: Vec<System> = Vec::new();
+        for (file, text) in files {
+            match Sorn::parse(file, text) {
+                Err(mut found) => errors.append(&mut found),
+                Ok(sorn) => {
+                    let id = sorn.id.get_ref().clone();
+                    if systems.iter().any(|system| system.id == id) {
+                        errors.push(SornError {
+                            file: file.clone(),
+                            line: None,
+                            message: format!("system `{id}` is defined twice"),
+                        });
+                        continue;
+                    }
+                    systems.push(System {
+                        owner: sorn.ownership.owner.get_ref().clone(),
+                        direct_access: sorn.ownership.direct_access.get_ref().clone(),
+                        purposes: sorn.purpose_codes(),
+                        id,
+                        sorn,
+                    });
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(Catalog { systems })
+        } else {
+            Err(errors)
         }
     }
 
@@ -42,5 +94,107 @@ impl Catalog {
     /// Every system.
     pub fn systems(&self) -> &[System] {
         &self.systems
+    }
+
+    /// Checks a record against its system's notice: the category is one of the system's, every
+    /// subject role is one the category has, and every field is one it declares. The message
+    /// names codes only, never values.
+    pub fn check_record(&self, shape: &RecordShape<'_>) -> Result<(), String> {
+        let system = self.system(shape.system).ok_or_else(|| {
+            format!(
+                "the gate knows no system of records `{}`",
+                crate::code(shape.system)
+            )
+        })?;
+        let category = system.sorn.category(shape.category).ok_or_else(|| {
+            let known: Vec<&str> = system
+                .sorn
+                .categories
+                .iter()
+                .map(|category| category.get_ref().id.as_str())
+                .collect();
+            format!(
+                "`{}` is not a category of `{}` (its categories: {})",
+                crate::code(shape.category),
+                system.id,
+                known.join(", ")
+            )
+        })?;
+        for role in shape.subject_roles {
+            if !category.subject_roles.iter().any(|known| known == role) {
+                return Err(format!(
+                    "subject role `{}` is not one of category `{}` (its roles: {})",
+                    crate::code(role),
+                    category.id,
+                    category.subject_roles.join(", ")
+                ));
+            }
+        }
+        for field in shape.fields {
+            if !category.fields.iter().any(|known| known.name == *field) {
+                return Err(format!(
+                    "field `{}` is not one of category `{}`",
+                    crate::code(field),
+                    category.id
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The casbin rows the systems' grants become: one per organization with direct access,
+    /// action and purpose, for grants in the first phase of the records schedule in force
+    /// (phases beyond it are decided per record with the retention issue). Ingest is allowed
+    /// to the owner's `ingest` accounts. Each row ends with its rule id,
+    /// `<system>/<role>/<action>`.
+    pub fn rule_rows(&self) -> Vec<[String; 6]> {
+        let mut rows = Vec::new();
+        for system in &self.systems {
+            rows.push([
+                "ingest".to_owned(),
+                system.owner.clone(),
+                "record.ingest".to_owned(),
+                system.id.clone(),
+                "intake".to_owned(),
+                format!("{}/ingest/ingest", system.id),
+            ]);
+            let first_phase = system
+                .sorn
+                .schedules
+                .iter()
+                .map(|schedule| schedule.get_ref())
+                .find(|schedule| schedule.artefact == "records" && schedule.in_force)
+                .and_then(|schedule| schedule.phases.first())
+                .map(|phase| phase.name.clone())
+                .unwrap_or_default();
+            for grant in system.sorn.grants.iter().map(|grant| grant.get_ref()) {
+                if !grant.phases.contains(&first_phase) {
+                    continue;
+                }
+                let purposes = if grant.purposes.is_empty() {
+                    vec!["*".to_owned()]
+                } else {
+                    grant.purposes.clone()
+                };
+                for action in &grant.actions {
+                    let Some(action_name) = crate::Action::from_sorn(action) else {
+                        continue; // actions without an API yet (disclose, hold...)
+                    };
+                    for org in &system.direct_access {
+                        for purpose in &purposes {
+                            rows.push([
+                                grant.role.clone(),
+                                org.clone(),
+                                action_name.name().to_owned(),
+                                system.id.clone(),
+                                purpose.clone(),
+                                format!("{}/{}/{action}", system.id, grant.role),
+                            ]);
+                        }
+                    }
+                }
+            }
+        }
+        rows
     }
 }

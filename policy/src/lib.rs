@@ -7,11 +7,12 @@
 
 mod catalog;
 mod enforcer;
+pub mod sorn;
 
 #[cfg(test)]
 mod tests;
 
-pub use crate::catalog::{Catalog, System, VAULT_SYSTEM};
+pub use crate::catalog::{Catalog, RecordShape, System, VAULT_SYSTEM};
 
 /// The roles an account may hold.
 pub const ROLES: [&str; 11] = [
@@ -84,6 +85,15 @@ impl Action {
             Action::AuditVerify => "audit.verify",
             Action::VaultBackup => "vault.backup",
             Action::VaultStatus => "vault.status",
+        }
+    }
+
+    /// The action a SORN grant's action word allows through the API, if there is one yet.
+    pub fn from_sorn(action: &str) -> Option<Action> {
+        match action {
+            "search" => Some(Action::RecordSearch),
+            "read" => Some(Action::RecordRead),
+            _ => None,
         }
     }
 
@@ -180,15 +190,35 @@ impl std::fmt::Debug for Policy {
 }
 
 impl Policy {
-    /// The built-in policy: the embedded rules over the built-in catalog.
+    /// The built-in policy: the shipped SORN files and the vault's own rules.
     pub fn builtin() -> Result<Self, Error> {
-        Self::new(Catalog::builtin(), enforcer::RULES)
+        let catalog = Catalog::builtin().map_err(|errors| {
+            Error::Load(
+                errors
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
+        })?;
+        Self::new(catalog)
     }
 
-    /// A policy of `rules` (casbin CSV rows, see `rules.csv`) over `catalog`.
-    pub fn new(catalog: Catalog, rules: &str) -> Result<Self, Error> {
+    /// The policy of `catalog`: its systems' grants and the vault's own rules (`rules.csv`).
+    pub fn new(catalog: Catalog) -> Result<Self, Error> {
+        Self::with_vault_rules(catalog, enforcer::RULES)
+    }
+
+    /// The policy of `catalog` with `vault_rules` (casbin CSV rows) for the vault's own
+    /// actions.
+    pub fn with_vault_rules(catalog: Catalog, vault_rules: &str) -> Result<Self, Error> {
+        let mut rules = vault_rules.to_owned();
+        for row in catalog.rule_rows() {
+            rules.push_str("\np, ");
+            rules.push_str(&row.join(", "));
+        }
         Ok(Policy {
-            rules: enforcer::Rules::load(enforcer::MODEL, rules)?,
+            rules: enforcer::Rules::load(enforcer::MODEL, &rules)?,
             catalog,
         })
     }

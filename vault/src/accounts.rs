@@ -123,7 +123,7 @@ impl Vault {
                 )));
             }
         }
-        let signing = self.signing_key()?;
+        let signing = self.log_signing_key()?;
         let key = account_key(&account.name);
         let mut batch = WriteBatch::new();
         batch.put(
@@ -145,7 +145,7 @@ impl Vault {
     /// Every account, in name order, each checked against the vault's signing key: an account
     /// altered or added on disk is refused as corruption, never trusted.
     pub fn accounts(&self) -> Result<Vec<Account>> {
-        let public_key = self.signing_key()?.public_key();
+        let public_key = self.log_signing_key()?.public_key();
         let mut end = META_ACCOUNT.to_vec();
         end.push(0xff);
         self.store
@@ -158,7 +158,7 @@ impl Vault {
     /// The account `name`, if there is one.
     pub fn account(&self, name: &str) -> Result<Option<Account>> {
         validate_account_name(name)?;
-        let public_key = self.signing_key()?.public_key();
+        let public_key = self.log_signing_key()?.public_key();
         let key = account_key(name);
         self.store
             .get(Column::Meta, &key)?
@@ -166,7 +166,8 @@ impl Vault {
             .transpose()
     }
 
-    fn signing_key(&self) -> Result<Arc<SigningKey>> {
+    /// The access log's signing key, which also signs accounts and documents.
+    pub(crate) fn log_signing_key(&self) -> Result<Arc<SigningKey>> {
         Ok(self
             .keys
             .read()

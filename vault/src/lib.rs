@@ -33,6 +33,7 @@ mod backup;
 mod codec;
 mod cohort;
 pub mod crypto;
+mod documents;
 mod error;
 mod index;
 mod ingest;

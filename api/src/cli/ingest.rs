@@ -62,7 +62,11 @@ fn offline(file: &Path, paths: &VaultPaths, batch_size: usize) -> Result<(), Fai
 
     // The clock is read here, at the edge, once: validation takes it as an input.
     let now = Utc::now();
-    let mut lines = LineBatches::new(reader, batch_size, now);
+    // Records are checked against the vault's SORN files, as the server checks them.
+    let catalog = crate::cli::sorn::vault_catalog(&vault)?;
+    let mut lines = LineBatches::new(reader, batch_size, now).admitting(Box::new(move |record| {
+        crate::lines::check_shape(&catalog, record)
+    }));
     let mut committed: u64 = 0;
     let mut reported: u64 = 0;
     // Each batch is sealed while the one before is synced; reports come in line order, once

@@ -21,6 +21,9 @@ pub struct Args {
     /// access log as an anchor file.
     #[arg(long, value_name = "DIR", env = "RECVAULT_ANCHOR_DIR")]
     anchor_dir: Option<std::path::PathBuf>,
+    /// Import the SORN files of this directory instead of those shipped with recvault.
+    #[arg(long, value_name = "DIR")]
+    sorn_dir: Option<std::path::PathBuf>,
     /// Create the first administrator, `admin`, and write its token to this new file (mode
     /// 0600). Without it, add accounts offline with `recvault accounts add --data`.
     #[arg(long, value_name = "FILE")]
@@ -46,6 +49,12 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         privacy_training: args.admin_training_date.unwrap_or(today),
     };
     check_account_fields(&admin).map_err(crate::cli::refused)?;
+    // The systems of records, checked before anything is created.
+    let sorns = match &args.sorn_dir {
+        Some(dir) => crate::cli::sorn::read_dir(dir)?,
+        None => crate::cli::sorn::builtin(),
+    };
+    let catalog = crate::cli::sorn::catalog_of(&sorns)?;
     // Claimed before the vault is made: a vault is never left without a way to administer it.
     let admin_file = args
         .admin_token_file
@@ -72,6 +81,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             let _ = std::fs::remove_file(path);
         }
     })?;
+    crate::cli::sorn::store(&vault, &sorns)?;
     if let (Some(mut file), Some(path)) = (admin_file, &args.admin_token_file) {
         let token = add_account(&vault, &admin)?;
         file.write_all(format!("{}\n", token.as_str()).as_bytes())
@@ -96,6 +106,12 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         .map(|b| format!("{b:02x}"))
         .collect();
     println!("created a vault in `{}`", paths.data.display());
+    let systems: Vec<&str> = catalog
+        .systems()
+        .iter()
+        .map(|system| system.id.as_str())
+        .collect();
+    println!("its systems of records: {}", systems.join(", "));
     println!(
         "its root key (epoch 1) is in `{}`: keep that file off the data directory's backups",
         paths.key_store.display()

@@ -22,6 +22,7 @@ pub(crate) mod init;
 mod keys;
 mod search;
 mod serve;
+pub(crate) mod sorn;
 mod status;
 mod verify;
 
@@ -104,6 +105,8 @@ enum Command {
     Search(search::SearchArgs),
     /// Read one record by id (client): one JSON line.
     Get(search::GetArgs),
+    /// Systems of records as SORN files: check, list, import.
+    Sorn(sorn::Args),
     /// Key hierarchy: status (ids, epochs, versions, ages) and root-key rotation.
     Keys(keys::Args),
     /// Show the vault's format, key epoch and record counts (never record contents).
@@ -216,6 +219,7 @@ pub fn main() -> ExitCode {
         Command::Accounts(args) => accounts::run(args),
         Command::Search(args) => search::search(args),
         Command::Get(args) => search::get(args),
+        Command::Sorn(args) => sorn::run(args),
         Command::Keys(args) => keys::run(args),
         Command::Status(args) => status::run(args),
         Command::Verify(args) => verify::run(args),

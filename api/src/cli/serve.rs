@@ -48,7 +48,9 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         .init();
     // Opening takes the directory's lock: offline commands are refused while this runs.
     let vault = Arc::new(vault::Vault::open(&args.paths.data, &args.paths.key_store)?);
-    let policy = policy::Policy::builtin().map_err(Failure::failed)?;
+    // The vault's own SORN files: an invalid one stops the server from starting.
+    let catalog = crate::cli::sorn::vault_catalog(&vault)?;
+    let policy = policy::Policy::new(catalog).map_err(Failure::failed)?;
     let gate = Gate::new(vault, policy, Arc::new(chrono::Utc::now)).map_err(crate::cli::refused)?;
     let limits = Limits {
         ingest_batch: args.ingest_batch.clamp(1, 10_000),

@@ -1,0 +1,755 @@
+//! SORN files: a system of records as data (format `recvault-sorn/1`, docs/sorn-format.md).
+//! Each published notice becomes one TOML file: who owns the system and who has direct
+//! need-to-know access, the procedures that govern requests, its categories of records with
+//! their fields, purposes with codes, routine uses, exemptions, retention schedules, and what
+//! each role may do in each phase. Loading checks everything a later decision relies on, and
+//! every error names its file and line.
+
+use std::collections::BTreeSet;
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::{ORGANIZATIONS, ROLES};
+
+/// The format this build reads.
+pub const SORN_FORMAT: &str = "recvault-sorn/1";
+
+/// The SORN files shipped with recvault: (file name, text).
+pub const BUILTIN: [(&str, &str); 3] = [
+    (
+        "dhs-ice-005-ttar.toml",
+        include_str!("../sorn/dhs-ice-005-ttar.toml"),
+    ),
+    ("cbp-pnr.toml", include_str!("../sorn/cbp-pnr.toml")),
+    (
+        "fincen-cbetf.toml",
+        include_str!("../sorn/fincen-cbetf.toml"),
+    ),
+];
+
+/// The recipient categories routine uses may name (one vocabulary for every system).
+pub const RECIPIENT_CATEGORIES: [&str; 13] = [
+    "federal-agency",
+    "state-agency",
+    "local-agency",
+    "tribal-agency",
+    "territorial-agency",
+    "foreign-agency",
+    "international-organization",
+    "court",
+    "congress",
+    "contractor",
+    "former-employee",
+    "news-media",
+    "individual",
+];
+
+/// What a grant may allow in a phase.
+pub const ACTIONS: [&str; 8] = [
+    "search",
+    "read",
+    "read-free-text",
+    "disclose",
+    "annotate",
+    "hold",
+    "destroy",
+    "export",
+];
+
+/// The kinds of field a category declares.
+pub const FIELD_KINDS: [&str; 4] = ["identifier", "free-text", "sensitive", "ordinary"];
+
+/// What a subject may be searched by.
+pub const RETRIEVAL_KEYS: [&str; 7] = [
+    "name",
+    "ssn",
+    "tin",
+    "passport",
+    "account",
+    "dob",
+    "importer_exporter_id",
+];
+
+/// One system of records.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sorn {
+    /// Always `recvault-sorn/1`.
+    pub format: Spanned<String>,
+    /// The system's id (`fincen-cbetf`).
+    pub id: Spanned<String>,
+    /// Its published name.
+    pub name: String,
+    /// The notice it comes from (citation) and its publication date.
+    pub notice: Notice,
+    /// Who keeps it and who reads it directly.
+    pub ownership: Ownership,
+    /// The procedures that govern individuals' requests.
+    pub procedures: Procedures,
+    /// Categories of individuals covered.
+    pub individuals: Vec<String>,
+    /// What a record may be retrieved by.
+    pub retrieved_by: Spanned<Vec<String>>,
+    /// Categories of records.
+    #[serde(rename = "category")]
+    pub categories: Vec<Spanned<Category>>,
+    /// Purposes, each with a code.
+    #[serde(rename = "purpose")]
+    pub purposes: Vec<Spanned<Purpose>>,
+    /// Routine uses.
+    #[serde(rename = "routine_use", default)]
+    pub routine_uses: Vec<Spanned<RoutineUse>>,
+    /// Exemptions claimed.
+    #[serde(default)]
+    pub exemptions: Exemptions,
+    /// Retention schedules, per artefact.
+    #[serde(rename = "schedule")]
+    pub schedules: Vec<Spanned<Schedule>>,
+    /// What each role may do in each phase.
+    #[serde(rename = "grant")]
+    pub grants: Vec<Spanned<Grant>>,
+    /// Field sets of roles that see less than whole records.
+    #[serde(rename = "projection", default)]
+    pub projections: Vec<Spanned<Projection>>,
+    /// Codes and terms removed at intake, never stored.
+    #[serde(default)]
+    pub sensitive_filter: SensitiveFilter,
+}
+
+/// The notice a file transcribes.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Notice {
+    /// Where it was published.
+    pub citation: String,
+    /// When (YYYY-MM-DD).
+    pub published: Spanned<String>,
+}
+
+/// Who keeps the system, and whose staff have direct need-to-know access.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ownership {
+    /// The agency that keeps it (`dhs`, `treasury`).
+    pub agency: String,
+    /// The organization that owns it.
+    pub owner: Spanned<String>,
+    /// Organizations whose staff read it directly; everyone else receives disclosures.
+    pub direct_access: Spanned<Vec<String>>,
+    /// Where that list comes from (`seed ...`) or why it is ours (`ours: ...`).
+    pub basis: Spanned<String>,
+}
+
+/// Which rules govern individuals' requests.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Procedures {
+    /// `treasury-31-cfr-1`, or `dhs-6-cfr-5` (Treasury's rules as the stated analogue).
+    pub privacy_act: Spanned<String>,
+    /// How first-party requests are processed: `privacy-act` or `foia`.
+    pub first_party: Spanned<String>,
+    /// Where this comes from.
+    pub basis: Spanned<String>,
+}
+
+/// A category of records and its fields.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Category {
+    /// Its id in the import format (`transmittal`).
+    pub id: String,
+    /// What it is.
+    pub name: String,
+    /// The roles a subject may have in it.
+    pub subject_roles: Vec<String>,
+    /// The fields a record of it may carry besides its subjects.
+    #[serde(default)]
+    pub fields: Vec<Field>,
+}
+
+/// One field of a category.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Field {
+    /// Its name in the import format.
+    pub name: String,
+    /// `identifier`, `free-text`, `sensitive` or `ordinary`.
+    pub kind: String,
+}
+
+/// A purpose of the system.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Purpose {
+    /// The code requests declare (`investigation`).
+    pub code: String,
+    /// The notice's words.
+    pub text: String,
+    /// Where it comes from; codes are always ours.
+    pub basis: String,
+}
+
+/// A routine use.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoutineUse {
+    /// Its letter in the notice.
+    pub letter: String,
+    /// Who may receive records under it.
+    pub recipients: Vec<String>,
+    /// The purpose codes it serves.
+    pub purposes: Vec<String>,
+    /// When it was published (YYYY-MM-DD); in effect 30 days after (31 CFR 1.23).
+    pub published: String,
+    /// The notice's words, shortened.
+    pub text: String,
+}
+
+/// Exemptions the system claims.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exemptions {
+    /// Each claim: the subsection claimed under and the provisions exempted from.
+    #[serde(default)]
+    pub claims: Vec<Exemption>,
+    /// Whether notices of correction are sent to prior recipients (552a(c)(4)).
+    #[serde(default = "yes")]
+    pub correction_notices: bool,
+    /// Whether exemptions are reviewed case by case rather than applied wholesale.
+    #[serde(default)]
+    pub case_by_case: bool,
+    /// Where the claims come from.
+    #[serde(default)]
+    pub basis: String,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// One exemption claim.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exemption {
+    /// `552a(j)(2)`, `552a(k)(2)`...
+    pub under: String,
+    /// The provisions exempted from (`552a(c)(3)`, `552a(d)`...).
+    pub from: Vec<String>,
+}
+
+/// A retention schedule for one artefact.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Schedule {
+    /// Its id within the file.
+    pub id: String,
+    /// `records` or `raw-input`.
+    pub artefact: String,
+    /// `approved` (destroys) or `proposed` (reports only), 44 U.S.C. 3303a.
+    pub status: String,
+    /// The records-schedule authority, or why there is none.
+    pub authority: String,
+    /// Where it comes from, or why it is ours.
+    pub basis: String,
+    /// Whether a record may be destroyed under it (an approved schedule also in force).
+    #[serde(default)]
+    pub in_force: bool,
+    /// Its phases, in order; each ends at an age counted from collection.
+    #[serde(rename = "phase")]
+    pub phases: Vec<Phase>,
+}
+
+/// One phase of a schedule.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Phase {
+    /// `production`, `limited`, `archive`, `deleted-record-file`.
+    pub name: String,
+    /// The age (from collection) at which it ends.
+    pub ends_after: Age,
+    /// Only records meeting this condition enter the phase (`manually-accessed`); the others
+    /// are destroyed when the phase before ends.
+    #[serde(default)]
+    pub only_if: Option<String>,
+    /// Whether records in it are in the search indexes.
+    #[serde(default = "yes")]
+    pub searchable: bool,
+}
+
+/// An age: years, months and days.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Age {
+    /// Years.
+    #[serde(default)]
+    pub years: u32,
+    /// Months.
+    #[serde(default)]
+    pub months: u32,
+    /// Days.
+    #[serde(default)]
+    pub days: u32,
+}
+
+impl Age {
+    /// Roughly in days, for ordering (365 per year, 30 per month).
+    pub fn approx_days(self) -> u64 {
+        u64::from(self.years) * 365 + u64::from(self.months) * 30 + u64::from(self.days)
+    }
+}
+
+/// What a role may do in some phases.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Grant {
+    /// The role.
+    pub role: String,
+    /// The phases it applies in.
+    pub phases: Vec<String>,
+    /// The actions it allows.
+    pub actions: Vec<String>,
+    /// The purpose codes it is limited to (empty: any of the system's purposes).
+    #[serde(default)]
+    pub purposes: Vec<String>,
+    /// Why (a citation, or `ours: ...`).
+    pub basis: String,
+}
+
+/// The fields a role sees.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Projection {
+    /// The role.
+    pub role: String,
+    /// The fields (and subject parts: `subject.name`, `subject.<identifier>`) it sees.
+    pub fields: Vec<String>,
+    /// Why.
+    pub basis: String,
+}
+
+/// What is removed at intake.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SensitiveFilter {
+    /// Codes (whole tokens, case-insensitive) removed from free text.
+    #[serde(default)]
+    pub codes: Vec<String>,
+    /// Terms (case-insensitive substrings) removed from free text.
+    #[serde(default)]
+    pub terms: Vec<String>,
+    /// Why these.
+    #[serde(default)]
+    pub basis: String,
+}
+
+/// A problem in a SORN file, with where it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SornError {
+    /// The file.
+    pub file: String,
+    /// The line (from 1), if known.
+    pub line: Option<usize>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for SornError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{line}: {}", self.file, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+impl Sorn {
+    /// Parses and checks one file's text. Returns every problem found, each with its line.
+    pub fn parse(file: &str, text: &str) -> Result<Sorn, Vec<SornError>> {
+        let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+        let sorn: Sorn = toml::from_str(text).map_err(|err| {
+            vec![SornError {
+                file: file.to_owned(),
+                line: err.span().map(|span| line_of(span.start)),
+                message: err.message().to_owned(),
+            }]
+        })?;
+        let mut errors = Vec::new();
+        let mut error = |span: std::ops::Range<usize>, message: String| {
+            errors.push(SornError {
+                file: file.to_owned(),
+                line: Some(line_of(span.start)),
+                message,
+            });
+        };
+        sorn.check(&mut error);
+        if errors.is_empty() {
+            Ok(sorn)
+        } else {
+            Err(errors)
+        }
+    }
+
+    fn check(&self, error: &mut impl FnMut(std::ops::Range<usize>, String)) {
+        if self.format.get_ref() != SORN_FORMAT {
+            error(
+                self.format.span(),
+                format!("format must be `{SORN_FORMAT}` (this build reads no other)"),
+            );
+        }
+        if !is_token(self.id.get_ref()) {
+            error(
+                self.id.span(),
+                "id must be lowercase letters, digits and dashes".into(),
+            );
+        }
+        if parse_date(self.notice.published.get_ref()).is_none() {
+            error(
+                self.notice.published.span(),
+                "published must be a date, YYYY-MM-DD".into(),
+            );
+        }
+        let ownership = &self.ownership;
+        if !ORGANIZATIONS.contains(&ownership.owner.get_ref().as_str()) {
+            error(
+                ownership.owner.span(),
+                format!("unknown organization `{}`", ownership.owner.get_ref()),
+            );
+        }
+        for org in ownership.direct_access.get_ref() {
+            if !ORGANIZATIONS.contains(&org.as_str()) {
+                error(
+                    ownership.direct_access.span(),
+                    format!("unknown organization `{org}`"),
+                );
+            }
+        }
+        if !ownership
+            .direct_access
+            .get_ref()
+            .contains(ownership.owner.get_ref())
+        {
+            error(
+                ownership.direct_access.span(),
+                "the owner must be among direct_access".into(),
+            );
+        }
+        check_basis(&ownership.basis, error);
+        let procedures = &self.procedures;
+        if !["treasury-31-cfr-1", "dhs-6-cfr-5"]
+            .contains(&procedures.privacy_act.get_ref().as_str())
+        {
+            error(
+                procedures.privacy_act.span(),
+                "privacy_act must be `treasury-31-cfr-1` or `dhs-6-cfr-5`".into(),
+            );
+        }
+        if !["privacy-act", "foia"].contains(&procedures.first_party.get_ref().as_str()) {
+            error(
+                procedures.first_party.span(),
+                "first_party must be `privacy-act` or `foia`".into(),
+            );
+        }
+        check_basis(&procedures.basis, error);
+        for key in self.retrieved_by.get_ref() {
+            if !RETRIEVAL_KEYS.contains(&key.as_str()) {
+                error(
+                    self.retrieved_by.span(),
+                    format!("unknown retrieval key `{key}`"),
+                );
+            }
+        }
+
+        let mut ids = BTreeSet::new();
+        for category in &self.categories {
+            let span = category.span();
+            let category = category.get_ref();
+            if !ids.insert(category.id.as_str()) {
+                error(
+                    span.clone(),
+                    format!("category `{}` appears twice", category.id),
+                );
+            }
+            if !is_token(&category.id) || category.subject_roles.is_empty() {
+                error(
+                    span.clone(),
+                    format!(
+                        "category `{}`: an id token and at least one subject role",
+                        category.id
+                    ),
+                );
+            }
+            let mut names = BTreeSet::new();
+            for field in &category.fields {
+                if !FIELD_KINDS.contains(&field.kind.as_str()) {
+                    error(
+                        span.clone(),
+                        format!(
+                            "field `{}`: kind must be one of {}",
+                            field.name,
+                            FIELD_KINDS.join(", ")
+                        ),
+                    );
+                }
+                if !names.insert(field.name.as_str()) {
+                    error(
+                        span.clone(),
+                        format!("field `{}` appears twice", field.name),
+                    );
+                }
+            }
+        }
+        if self.categories.is_empty() {
+            error(
+                self.id.span(),
+                "a system needs at least one category".into(),
+            );
+        }
+
+        let mut codes = BTreeSet::new();
+        for purpose in &self.purposes {
+            if !codes.insert(purpose.get_ref().code.as_str()) || !is_token(&purpose.get_ref().code)
+            {
+                error(
+                    purpose.span(),
+                    format!(
+                        "purpose code `{}` is not a new token",
+                        purpose.get_ref().code
+                    ),
+                );
+            }
+        }
+        if !codes.contains("investigation") {
+            error(
+                self.id.span(),
+                "every system has the purpose code `investigation`".into(),
+            );
+        }
+        let mut letters = BTreeSet::new();
+        for routine_use in &self.routine_uses {
+            let span = routine_use.span();
+            let routine_use = routine_use.get_ref();
+            if !letters.insert(routine_use.letter.as_str()) {
+                error(
+                    span.clone(),
+                    format!("routine use {} appears twice", routine_use.letter),
+                );
+            }
+            for recipient in &routine_use.recipients {
+                if !RECIPIENT_CATEGORIES.contains(&recipient.as_str()) {
+                    error(
+                        span.clone(),
+                        format!(
+                            "routine use {}: unknown recipient category `{recipient}`",
+                            routine_use.letter
+                        ),
+                    );
+                }
+            }
+            // A routine use's purposes are what a disclosure under it may be for: codes of
+            // their own (`litigation`), not only the system's purposes.
+            for code in &routine_use.purposes {
+                if !is_token(code) {
+                    error(
+                        span.clone(),
+                        format!(
+                            "routine use {}: purpose `{code}` is not a code",
+                            routine_use.letter
+                        ),
+                    );
+                }
+            }
+            if routine_use.recipients.is_empty() || routine_use.purposes.is_empty() {
+                error(
+                    span.clone(),
+                    format!(
+                        "routine use {}: name its recipients and purposes",
+                        routine_use.letter
+                    ),
+                );
+            }
+            if parse_date(&routine_use.published).is_none() {
+                error(
+                    span.clone(),
+                    format!(
+                        "routine use {}: published must be YYYY-MM-DD",
+                        routine_use.letter
+                    ),
+                );
+            }
+        }
+
+        let mut phases = BTreeSet::new();
+        let mut schedule_ids = BTreeSet::new();
+        for schedule in &self.schedules {
+            let span = schedule.span();
+            let schedule = schedule.get_ref();
+            if !schedule_ids.insert(schedule.id.as_str()) {
+                error(
+                    span.clone(),
+                    format!("schedule `{}` appears twice", schedule.id),
+                );
+            }
+            if !["records", "raw-input"].contains(&schedule.artefact.as_str()) {
+                error(
+                    span.clone(),
+                    format!(
+                        "schedule `{}`: artefact must be `records` or `raw-input`",
+                        schedule.id
+                    ),
+                );
+            }
+            if !["approved", "proposed"].contains(&schedule.status.as_str()) {
+                error(
+                    span.clone(),
+                    format!(
+                        "schedule `{}`: status must be `approved` or `proposed`",
+                        schedule.id
+                    ),
+                );
+            }
+            if schedule.in_force && schedule.status != "approved" {
+                error(
+                    span.clone(),
+                    format!(
+                        "schedule `{}`: only an approved schedule can be in force",
+                        schedule.id
+                    ),
+                );
+            }
+            if !(schedule.basis.starts_with("seed ") || schedule.basis.starts_with("ours:")) {
+                error(
+                    span.clone(),
+                    format!(
+                        "schedule `{}`: basis must cite a seed (`seed ...`) or say `ours: ...`",
+                        schedule.id
+                    ),
+                );
+            }
+            let mut last = 0;
+            for phase in &schedule.phases {
+                let age = phase.ends_after.approx_days();
+                if age <= last {
+                    error(
+                        span.clone(),
+                        format!(
+                            "schedule `{}`: phase `{}` must end after the one before",
+                            schedule.id, phase.name
+                        ),
+                    );
+                }
+                last = age;
+                if schedule.artefact == "records" {
+                    phases.insert(phase.name.as_str());
+                }
+            }
+            if schedule.phases.is_empty() {
+                error(
+                    span.clone(),
+                    format!("schedule `{}` has no phase", schedule.id),
+                );
+            }
+        }
+        let in_force = self
+            .schedules
+            .iter()
+            .filter(|schedule| {
+                schedule.get_ref().artefact == "records" && schedule.get_ref().in_force
+            })
+            .count();
+        if in_force != 1 {
+            error(
+                self.id.span(),
+                format!("exactly one records schedule must be in force, not {in_force}"),
+            );
+        }
+
+        for grant in &self.grants {
+            let span = grant.span();
+            let grant = grant.get_ref();
+            if !ROLES.contains(&grant.role.as_str()) {
+                error(span.clone(), format!("unknown role `{}`", grant.role));
+            }
+            for phase in &grant.phases {
+                if !phases.contains(phase.as_str()) {
+                    error(
+                        span.clone(),
+                        format!(
+                            "grant to {}: no records schedule has a phase `{phase}`",
+                            grant.role
+                        ),
+                    );
+                }
+            }
+            for action in &grant.actions {
+                if !ACTIONS.contains(&action.as_str()) {
+                    error(
+                        span.clone(),
+                        format!("grant to {}: unknown action `{action}`", grant.role),
+                    );
+                }
+            }
+            for code in &grant.purposes {
+                if !codes.contains(code.as_str()) {
+                    error(
+                        span.clone(),
+                        format!("grant to {}: unknown purpose `{code}`", grant.role),
+                    );
+                }
+            }
+        }
+        for projection in &self.projections {
+            if !ROLES.contains(&projection.get_ref().role.as_str()) {
+                error(
+                    projection.span(),
+                    format!(
+                        "projection for unknown role `{}`",
+                        projection.get_ref().role
+                    ),
+                );
+            }
+        }
+    }
+
+    /// The category `id`, if the system has it.
+    pub fn category(&self, id: &str) -> Option<&Category> {
+        self.categories
+            .iter()
+            .map(Spanned::get_ref)
+            .find(|category| category.id == id)
+    }
+
+    /// The system's purpose codes.
+    pub fn purpose_codes(&self) -> Vec<String> {
+        self.purposes
+            .iter()
+            .map(|p| p.get_ref().code.clone())
+            .collect()
+    }
+}
+
+fn check_basis(basis: &Spanned<String>, error: &mut impl FnMut(std::ops::Range<usize>, String)) {
+    if !(basis.get_ref().starts_with("seed ") || basis.get_ref().starts_with("ours:")) {
+        error(
+            basis.span(),
+            "basis must cite a seed (`seed ...`) or say `ours: ...`".into(),
+        );
+    }
+}
+
+fn is_token(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= 64
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+/// A `YYYY-MM-DD` date.
+pub fn parse_date(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
+}
+
+#[cfg(test)]
+mod tests;

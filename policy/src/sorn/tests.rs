@@ -1,0 +1,131 @@
+//! SORN files: the shipped ones load, and each kind of mistake is found with its line.
+
+use super::*;
+
+#[test]
+fn the_shipped_files_load() {
+    for (file, text) in BUILTIN {
+        let sorn = Sorn::parse(file, text).unwrap_or_else(|errors| {
+            panic!(
+                "{}",
+                errors
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        });
+        assert_eq!(format!("{}.toml", sorn.id.get_ref()), file);
+        assert!(sorn.purpose_codes().contains(&"investigation".to_owned()));
+    }
+}
+
+#[test]
+fn the_seeded_facts_are_there() {
+    let load = |file: &str| {
+        let (_, text) = BUILTIN.iter().find(|(name, _)| *name == file).unwrap();
+        Sorn::parse(file, text).unwrap()
+    };
+    let ttar = load("dhs-ice-005-ttar.toml");
+    assert_eq!(
+        ttar.ownership.direct_access.get_ref(),
+        &["dhs-ice", "dhs-cbp"]
+    );
+    assert_eq!(ttar.routine_uses.len(), 18, "routine uses A to R");
+    let categories: Vec<&str> = ttar
+        .categories
+        .iter()
+        .map(|c| c.get_ref().id.as_str())
+        .collect();
+    assert_eq!(
+        categories,
+        [
+            "trade-financial",
+            "biographic",
+            "tecs-subject",
+            "licensing",
+            "sdn"
+        ]
+    );
+    let statuses: Vec<(&str, &str, bool)> = ttar
+        .schedules
+        .iter()
+        .map(|s| {
+            (
+                s.get_ref().artefact.as_str(),
+                s.get_ref().status.as_str(),
+                s.get_ref().in_force,
+            )
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("records", "approved", true),
+            ("records", "proposed", false),
+            ("raw-input", "approved", true),
+            ("raw-input", "proposed", false)
+        ]
+    );
+    let pnr = load("cbp-pnr.toml");
+    assert_eq!(pnr.ownership.direct_access.get_ref(), &["dhs-cbp"]);
+    assert_eq!(pnr.procedures.first_party.get_ref(), "foia");
+    // The 34 elements of Attachment A, less the name (the subject's), plus CBP's flag.
+    assert_eq!(pnr.category("pnr").unwrap().fields.len(), 34);
+    let phases: Vec<&str> = pnr.schedules[0]
+        .get_ref()
+        .phases
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(phases, ["production", "limited", "deleted-record-file"]);
+    let cbetf = load("fincen-cbetf.toml");
+    assert!(cbetf.ownership.basis.get_ref().starts_with("ours:"));
+    let roles = &cbetf.category("transmittal").unwrap().subject_roles;
+    assert_eq!(roles, &["transmittor", "recipient"]);
+}
+
+/// A mistake, the text that replaces a line of the CBETF file, and the message expected.
+const MISTAKES: &[(&str, &str, &str, &str)] = &[
+    ("unknown organization", "owner = \"treasury-fincen\"", "owner = \"treasury-irs\"", "unknown organization `treasury-irs`"),
+    ("unknown field", "agency = \"treasury\"", "agency = \"treasury\"\nagencies = 2", "unknown field `agencies`"),
+    ("bad recipient", "recipients = [\"congress\"]", "recipients = [\"senator\"]", "unknown recipient category `senator`"),
+    ("bad date", "published = \"2010-09-30\"", "published = \"30/09/2010\"", "published must be a date"),
+    ("bad role", "role = \"analyst\"", "role = \"wizard\"", "unknown role `wizard`"),
+    ("bad action", "actions = [\"hold\", \"destroy\"]", "actions = [\"hold\", \"shred\"]", "unknown action `shred`"),
+    ("bad phase", "phases = [\"production\"]\nactions = [\"hold\"", "phases = [\"limbo\"]\nactions = [\"hold\"", "no records schedule has a phase `limbo`"),
+    ("bad kind", "{ name = \"amount\", kind = \"ordinary\" }", "{ name = \"amount\", kind = \"secret\" }", "kind must be one of"),
+    ("no basis", "basis = \"seed 002: 31 CFR part 1, subpart C\"", "basis = \"trust me\"", "basis must cite a seed"),
+    ("wrong format", "format = \"recvault-sorn/1\"", "format = \"recvault-sorn/9\"", "format must be"),
+    ("proposed in force", "status = \"approved\"\nin_force = true\nauthority = \"ours: no records-schedule authority is in the seeds\"\nbasis = \"ours: a configurable", "status = \"proposed\"\nin_force = true\nauthority = \"ours: no records-schedule authority is in the seeds\"\nbasis = \"ours: a configurable", "only an approved schedule can be in force"),
+];
+
+#[test]
+fn each_mistake_is_found_with_its_line() {
+    let (_, original) = BUILTIN
+        .iter()
+        .find(|(name, _)| *name == "fincen-cbetf.toml")
+        .unwrap();
+    for (what, from, to, expected) in MISTAKES {
+        assert!(original.contains(from), "{what}: the fixture text moved");
+        let broken = original.replacen(from, to, 1);
+        let errors = Sorn::parse("broken.toml", &broken)
+            .err()
+            .unwrap_or_else(|| panic!("{what}: accepted"));
+        let error = errors
+            .iter()
+            .find(|error| error.message.contains(expected))
+            .unwrap_or_else(|| panic!("{what}: {errors:?}"));
+        let at = broken.find(to.lines().next().unwrap()).unwrap();
+        let line = broken[..at].matches('\n').count() + 1;
+        let reported = error.line.unwrap();
+        assert!(
+            reported.abs_diff(line) <= 12,
+            "{what}: reported line {reported}, the mistake is on line {line}"
+        );
+        assert!(
+            error.to_string().starts_with("broken.toml:"),
+            "{what}: {error}"
+        );
+    }
+}

@@ -1,0 +1,99 @@
+//! Configuration documents kept in the vault (the SORN files of its systems of records):
+//! stored in metadata, signed with the vault's signing key so a file swapped on disk is
+//! refused, replaced only as a whole set in one logged change that names each file and its
+//! SHA-256.
+
+use chrono::{DateTime, Utc};
+
+use crate::crypto::{sha256, verify_signature};
+use crate::error::{Error, Result};
+use crate::log::{Access, Draft};
+use crate::store::{Column, WriteBatch};
+use crate::vault::Vault;
+
+const META_DOCUMENT: &[u8] = b"document/";
+const SIGNATURE_CONTEXT: &[u8] = b"recvault-document v1\0";
+
+fn kind_prefix(kind: &str) -> Vec<u8> {
+    [META_DOCUMENT, kind.as_bytes(), b"/"].concat()
+}
+
+fn check_name(what: &str, name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 128
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Invalid(format!(
+            "a document {what} is 1 to 128 letters, digits, `-`, `_` and `.`"
+        )))
+    }
+}
+
+impl Vault {
+    /// Replaces every document of `kind` with `documents` (name, bytes), atomically, logged
+    /// as `config.documents` with each name and SHA-256.
+    pub fn replace_documents(
+        &self,
+        access: &Access,
+        kind: &str,
+        documents: &[(String, Vec<u8>)],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        access.validate()?;
+        check_name("kind", kind)?;
+        let signing = self.log_signing_key()?;
+        let prefix = kind_prefix(kind);
+        let mut end = prefix.clone();
+        end.push(0xff);
+        let mut batch = WriteBatch::new();
+        batch.delete_range(Column::Meta, prefix.clone(), end);
+        let mut named = Vec::with_capacity(documents.len());
+        for (name, bytes) in documents {
+            check_name("name", name)?;
+            let key = [prefix.as_slice(), name.as_bytes()].concat();
+            let signature = signing.sign(&[SIGNATURE_CONTEXT, &key, bytes].concat());
+            batch.put(Column::Meta, key, [bytes.as_slice(), &signature].concat());
+            named.push(format!("{name} sha256:{}", hex::encode(sha256(bytes))));
+        }
+        let mut draft = Draft::new(access, "config.documents", now.timestamp_millis());
+        draft.outcome = format!("{kind}: {}", named.join(", "));
+        self.log.commit(draft, batch).map(drop)
+    }
+
+    /// The documents of `kind`, by name, each checked against the vault's signing key.
+    pub fn documents(&self, kind: &str) -> Result<Vec<(String, Vec<u8>)>> {
+        check_name("kind", kind)?;
+        let public_key = self.log_signing_key()?.public_key();
+        let prefix = kind_prefix(kind);
+        let mut end = prefix.clone();
+        end.push(0xff);
+        self.store
+            .scan(Column::Meta, &prefix, Some(&end), usize::MAX)?
+            .into_iter()
+            .map(|(key, value)| {
+                let split = value
+                    .len()
+                    .checked_sub(64)
+                    .ok_or_else(|| Error::corrupt("document", "too short"))?;
+                let (body, signature) = value.split_at(split);
+                if !verify_signature(
+                    &public_key,
+                    &[SIGNATURE_CONTEXT, &key, body].concat(),
+                    signature,
+                ) {
+                    return Err(Error::corrupt("document", "signature does not verify"));
+                }
+                let name = String::from_utf8(key[prefix.len()..].to_vec())
+                    .map_err(|_| Error::corrupt("document", "name is not UTF-8"))?;
+                Ok((name, body.to_vec()))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests;
