@@ -827,3 +827,78 @@ fn intake_refuses_categories_roles_and_fields_the_notice_does_not_have() {
         assert!(run.stdout.contains(expected), "`{expected}` missing from:\n{}", run.stdout);
     }
 }
+
+#[test]
+fn the_legal_calendar_from_the_command_line() {
+    let dir = workspace();
+    // (arguments, the one line expected)
+    let table: &[(&[&str], &str)] = &[
+        (
+            &[
+                "calendar",
+                "business-days",
+                "--from",
+                "2026-11-24",
+                "--days",
+                "30",
+            ],
+            "2027-01-08",
+        ),
+        (
+            &[
+                "calendar",
+                "business-days",
+                "--from",
+                "2021-12-30",
+                "--days",
+                "1",
+            ],
+            "2022-01-03",
+        ),
+        (
+            &[
+                "calendar",
+                "calendar-days",
+                "--from",
+                "2026-11-24",
+                "--days",
+                "35",
+            ],
+            "2026-12-29",
+        ),
+    ];
+    for (args, expected) in table {
+        let run = recvault(args, dir.path());
+        assert_eq!(
+            (run.code, run.stdout.trim()),
+            (0, *expected),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+    let holidays = recvault(&["calendar", "holidays", "--year", "2021"], dir.path());
+    assert!(
+        holidays
+            .stdout
+            .contains("2021-06-18 Fri Juneteenth National Independence Day"),
+        "{}",
+        holidays.stdout
+    );
+    assert!(
+        holidays.stdout.contains("2021-12-31 Fri New Year's Day"),
+        "{}",
+        holidays.stdout
+    );
+    let bad = recvault(
+        &[
+            "calendar",
+            "business-days",
+            "--from",
+            "24/11/2026",
+            "--days",
+            "3",
+        ],
+        dir.path(),
+    );
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+}

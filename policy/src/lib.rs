@@ -5,6 +5,7 @@
 //! [`Policy::decide`] answers every request with a [`Decision`] that names its rule, allowed or
 //! not: the access log records it either way. Any error while deciding is a denial.
 
+pub mod calendar;
 mod catalog;
 mod enforcer;
 pub mod sorn;

@@ -17,6 +17,7 @@ mod accounts;
 mod audit;
 mod backup;
 mod bench;
+mod calendar;
 mod ingest;
 pub(crate) mod init;
 mod keys;
@@ -107,6 +108,8 @@ enum Command {
     Get(search::GetArgs),
     /// Systems of records as SORN files: check, list, import.
     Sorn(sorn::Args),
+    /// The legal calendar: due dates in working days, and each year's legal public holidays.
+    Calendar(calendar::Args),
     /// Key hierarchy: status (ids, epochs, versions, ages) and root-key rotation.
     Keys(keys::Args),
     /// Show the vault's format, key epoch and record counts (never record contents).
@@ -220,6 +223,7 @@ pub fn main() -> ExitCode {
         Command::Search(args) => search::search(args),
         Command::Get(args) => search::get(args),
         Command::Sorn(args) => sorn::run(args),
+        Command::Calendar(args) => calendar::run(args),
         Command::Keys(args) => keys::run(args),
         Command::Status(args) => status::run(args),
         Command::Verify(args) => verify::run(args),
