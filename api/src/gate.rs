@@ -12,7 +12,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use policy::{Action, Decision, Policy, Request, VAULT_SYSTEM};
+use policy::{Action, Decision, Policy, Request, Vetting, VAULT_SYSTEM};
 use vault::accounts::{new_token, token_hash, Account, NewToken};
 use vault::audit::{LogQuery, LogVerification};
 use vault::{
@@ -97,6 +97,34 @@ impl From<vault::Error> for Refusal {
     }
 }
 
+/// Where a record sits, from its id: its system, category and retention phase (with whether
+/// the phase is in the search indexes), or no phase once its schedule has ended.
+struct Placement {
+    system: String,
+    category: String,
+    phase: Option<(String, bool)>,
+}
+
+/// A record as the caller may see it, and the fields withheld from it.
+#[derive(Debug)]
+pub struct Viewed {
+    /// The record, less what is withheld.
+    pub record: Record,
+    /// The fields withheld (free text not open to the caller, fields outside its projection).
+    pub withheld: Vec<String>,
+}
+
+/// What a search found.
+#[derive(Debug, Default)]
+pub struct SearchResult {
+    /// The records read, as the caller may see them.
+    pub records: Vec<Viewed>,
+    /// How many records matched and are in a searchable phase.
+    pub found: usize,
+    /// How many of them the policy withheld (another phase or category than the caller's).
+    pub withheld: usize,
+}
+
 /// The fields of a new account.
 #[derive(Clone, Debug)]
 pub struct NewAccount {
@@ -106,8 +134,9 @@ pub struct NewAccount {
     pub role: String,
     /// Its organization (one of `policy::ORGANIZATIONS`).
     pub organization: String,
-    /// Date of the holder's background investigation.
-    pub background_investigation: NaiveDate,
+    /// Date of the holder's background investigation (`None`: pending; the account is
+    /// refused until it is recorded).
+    pub background_investigation: Option<NaiveDate>,
     /// Date of the holder's last privacy training.
     pub privacy_training: NaiveDate,
 }
@@ -224,40 +253,143 @@ impl Gate {
         }
     }
 
+    /// The policy request of `caller` for `action` on `system`, with the account's vetting
+    /// and today's date; the caller sets the rest.
+    fn request<'a>(&self, caller: &'a Caller, action: Action, system: &'a str) -> Request<'a> {
+        Request {
+            principal: &caller.account.name,
+            organization: &caller.account.organization,
+            role: &caller.account.role,
+            vetting: Vetting {
+                background_investigation: caller.account.background_investigation,
+                privacy_training: Some(caller.account.privacy_training),
+                today: self.now().date_naive(),
+            },
+            action,
+            system,
+            category: None,
+            phase: None,
+            purpose: None,
+            case_id: None,
+            fields: None,
+            high_risk: false,
+        }
+    }
+
     /// Decides a request; a denial is logged and returned, an allowance becomes the `Access`
-    /// the vault logs with the operation.
+    /// the vault logs with the operation (and the decision, for its projection).
     fn authorize(
         &self,
         caller: &Caller,
         context: &RequestContext,
-        action: Action,
-        system: &str,
-        purpose: Option<&str>,
-        case_id: Option<&str>,
-    ) -> Result<Access, Refusal> {
-        let decision = self.policy.decide(&Request {
-            principal: &caller.account.name,
-            organization: &caller.account.organization,
-            role: &caller.account.role,
-            action,
-            system,
-            purpose,
-            case_id,
-        });
-        let access = self.access(caller, context, &decision, purpose, case_id);
+        request: &Request<'_>,
+    ) -> Result<(Access, Decision), Refusal> {
+        let decision = self.policy.decide(request);
+        let access = self.access(caller, context, &decision, request.purpose, request.case_id);
         if decision.allowed {
-            return Ok(access);
+            return Ok((access, decision));
         }
         self.log_denial(
             &access,
-            action.name(),
-            policy::code(system),
+            request.action.name(),
+            policy::code(request.system),
             &decision.reason,
         )?;
         Err(Refusal::Denied {
             rule: decision.rule,
             reason: decision.reason,
         })
+    }
+
+    /// A record's category and retention phase, from its id alone (nothing is read).
+    /// `Ok(None)` for an id of no known system.
+    fn placement(&self, id: &RecordId) -> Result<Option<Placement>, Refusal> {
+        let (system, category) = match self.vault.partition_of(id) {
+            Ok(found) => found,
+            Err(vault::Error::NotFound(_)) => return Ok(None),
+            Err(err) => return Err(err.into()),
+        };
+        let collected = DateTime::<Utc>::from_timestamp_millis(id.collected_at_millis())
+            .ok_or_else(|| Refusal::Internal("a record id's time is out of range".into()))?;
+        let phase = self
+            .policy
+            .catalog()
+            .phase_at(system.as_str(), collected, self.now())
+            .map(|phase| (phase.name.clone(), phase.searchable));
+        Ok(Some(Placement {
+            system: system.as_str().to_owned(),
+            category,
+            phase,
+        }))
+    }
+
+    /// What of `record` the caller may see: free text only if the policy allows it for this
+    /// record (for PNR, only for a subject flagged high risk), and only the fields of its
+    /// projection if its role has one.
+    fn view(
+        &self,
+        caller: &Caller,
+        request: &Request<'_>,
+        decision: &Decision,
+        record: Record,
+    ) -> Viewed {
+        let mut record = record;
+        let mut withheld = Vec::new();
+        let high_risk = record
+            .contents
+            .fields
+            .get("high_risk")
+            .is_some_and(|flag| flag.eq_ignore_ascii_case("true"));
+        let free_text = self.policy.decide(&Request {
+            action: Action::RecordReadFreeText,
+            high_risk,
+            ..*request
+        });
+        let category = self
+            .policy
+            .catalog()
+            .system(record.contents.system.as_str())
+            .and_then(|system| system.sorn.category(&record.contents.category).cloned());
+        if let Some(category) = &category {
+            if !free_text.allowed {
+                for field in category
+                    .fields
+                    .iter()
+                    .filter(|field| field.kind == "free-text")
+                {
+                    if record.contents.fields.remove(&field.name).is_some() {
+                        withheld.push(field.name.clone());
+                    }
+                }
+            }
+        }
+        if let Some(projection) = &decision.projection {
+            let keep = |name: &str| projection.iter().any(|field| field == name);
+            let names: Vec<String> = record.contents.fields.keys().cloned().collect();
+            for name in names {
+                if !keep(&name) {
+                    record.contents.fields.remove(&name);
+                    withheld.push(name);
+                }
+            }
+            for subject in &mut record.contents.subjects {
+                if !keep("subject.name") && subject.name.take().is_some() {
+                    withheld.push("subject.name".into());
+                }
+                subject.identifiers.retain(|identifier| {
+                    let field = format!("subject.{}", identifier.kind.name());
+                    let kept = keep(&field);
+                    if !kept {
+                        withheld.push(field);
+                    }
+                    kept
+                });
+            }
+        }
+        withheld.sort();
+        withheld.dedup();
+        let _ = caller;
+        Viewed { record, withheld }
     }
 
     fn access(
@@ -299,8 +431,10 @@ impl Gate {
     }
 
     /// Searches `system` for records with `key`, for `purpose` under `case_id`, reading at most
-    /// `limit` of them (oldest first): the lookup (with how many it found) and every record
-    /// read are logged. Returns the records read and how many were found.
+    /// `limit` of them (oldest first). The search is decided first; then each record found is
+    /// decided on its own category and retention phase, and read only if allowed (records in
+    /// a phase that leaves the indexes are never results). The lookup (with how many it
+    /// found) and every record read are logged.
     #[allow(
         clippy::too_many_arguments,
         reason = "each is one field of the request"
@@ -314,32 +448,59 @@ impl Gate {
         case_id: Option<&str>,
         key: &SearchKey,
         limit: usize,
-    ) -> Result<(Vec<Record>, usize), Refusal> {
-        let access = self.authorize(
-            caller,
-            context,
-            Action::RecordSearch,
-            system,
+    ) -> Result<SearchResult, Refusal> {
+        let request = Request {
             purpose,
             case_id,
-        )?;
-        let system = SystemId::new(system)?;
+            ..self.request(caller, Action::RecordSearch, system)
+        };
+        let (access, _) = self.authorize(caller, context, &request)?;
+        let system_id = SystemId::new(system)?;
         let now = self.now();
-        let ids = self.vault.lookup(&access, &system, key, now)?;
-        let found = ids.len();
-        let mut records = Vec::with_capacity(found.min(limit));
-        for id in ids.into_iter().take(limit) {
-            match self.vault.read(&access, &id, now) {
-                Ok(record) => records.push(record),
+        let ids = self.vault.lookup(&access, &system_id, key, now)?;
+        let mut result = SearchResult {
+            found: ids.len(),
+            ..SearchResult::default()
+        };
+        for id in ids {
+            if result.records.len() >= limit {
+                break;
+            }
+            let Some(Placement {
+                category,
+                phase: Some((phase, true)),
+                ..
+            }) = self.placement(&id)?
+            else {
+                result.found -= 1; // past its schedule, or out of the indexes: not a result
+                continue;
+            };
+            let read = Request {
+                action: Action::RecordRead,
+                category: Some(&category),
+                phase: Some(&phase),
+                ..request
+            };
+            let decision = self.policy.decide(&read);
+            if !decision.allowed {
+                result.withheld += 1;
+                continue;
+            }
+            let access = self.access(caller, context, &decision, purpose, case_id);
+            match self.vault.read_by_person(&access, &id, now) {
+                Ok(record) => result
+                    .records
+                    .push(self.view(caller, &read, &decision, record)),
                 // Destroyed between the lookup and the read: not a result any more.
-                Err(vault::Error::NotFound(_)) => {}
+                Err(vault::Error::NotFound(_)) => result.found -= 1,
                 Err(err) => return Err(err.into()),
             }
         }
-        Ok((records, found))
+        Ok(result)
     }
 
-    /// Reads one record, deciding on its system (known from its id) before touching it.
+    /// Reads one record, deciding on its system, category and retention phase (known from
+    /// its id) before touching it.
     pub fn read(
         &self,
         caller: &Caller,
@@ -347,23 +508,30 @@ impl Gate {
         id: &str,
         purpose: Option<&str>,
         case_id: Option<&str>,
-    ) -> Result<Record, Refusal> {
+    ) -> Result<Viewed, Refusal> {
         let id: RecordId = id.parse()?;
-        let system = match self.vault.system_of(&id) {
-            Ok(system) => system.as_str().to_owned(),
-            // An id from no partition: decide on an unknown system, so the refusal is logged.
-            Err(vault::Error::NotFound(_)) => "unknown".to_owned(),
-            Err(err) => return Err(err.into()),
-        };
-        let access = self.authorize(
-            caller,
-            context,
-            Action::RecordRead,
-            &system,
+        // An id of no system is decided on an unknown system, so the refusal is logged.
+        let placement = self.placement(&id)?.unwrap_or_else(|| Placement {
+            system: "unknown".into(),
+            category: String::new(),
+            phase: None,
+        });
+        let request = Request {
             purpose,
             case_id,
-        )?;
-        Ok(self.vault.read(&access, &id, self.now())?)
+            category: Some(&placement.category),
+            // A record past its schedule is in no phase: only a rule for any phase reaches it.
+            phase: Some(
+                placement
+                    .phase
+                    .as_ref()
+                    .map_or("past-retention", |(phase, _)| phase.as_str()),
+            ),
+            ..self.request(caller, Action::RecordRead, &placement.system)
+        };
+        let (access, decision) = self.authorize(caller, context, &request)?;
+        let record = self.vault.read_by_person(&access, &id, self.now())?;
+        Ok(self.view(caller, &request, &decision, record))
     }
 
     /// Starts an ingest for `caller`: decides that it may ingest into some system, claims the
@@ -439,15 +607,8 @@ impl Gate {
     }
 
     fn decide_ingest(&self, caller: &Caller, system: &str) -> Decision {
-        self.policy.decide(&Request {
-            principal: &caller.account.name,
-            organization: &caller.account.organization,
-            role: &caller.account.role,
-            action: Action::RecordIngest,
-            system,
-            purpose: None,
-            case_id: None,
-        })
+        self.policy
+            .decide(&self.request(caller, Action::RecordIngest, system))
     }
 
     /// Creates an account and returns its token (shown once).
@@ -542,7 +703,9 @@ impl Gate {
         context: &RequestContext,
         action: Action,
     ) -> Result<Access, Refusal> {
-        self.authorize(caller, context, action, VAULT_SYSTEM, None, None)
+        let request = self.request(caller, action, VAULT_SYSTEM);
+        self.authorize(caller, context, &request)
+            .map(|(access, _)| access)
     }
 }
 
@@ -679,6 +842,7 @@ impl IngestPlan {
                 allowed: true,
                 rule: self.rule.clone(),
                 reason: String::new(),
+                projection: None,
             },
             Some("intake"),
             None,

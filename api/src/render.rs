@@ -82,7 +82,7 @@ pub fn account_json(account: &Account) -> Value {
         "name": account.name,
         "role": account.role,
         "organization": account.organization,
-        "background_investigation": account.background_investigation.to_string(),
+        "background_investigation": account.background_investigation.map(|date| date.to_string()),
         "privacy_training": account.privacy_training.to_string(),
         "disabled": account.disabled,
         "created": rfc3339(account.created_ms),

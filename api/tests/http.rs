@@ -67,6 +67,8 @@ impl Store for FaultyStore {
 struct Api {
     router: Router,
     fail_writes: Arc<AtomicBool>,
+    /// Days the gate's clock runs ahead of `now()`.
+    days_later: Arc<std::sync::atomic::AtomicI64>,
     tokens: std::collections::HashMap<&'static str, String>,
     _dir: tempfile::TempDir,
 }
@@ -80,6 +82,11 @@ const ACCOUNTS: &[(&str, &str, &str)] = &[
     ("ice-analyst", "analyst", "dhs-ice"),
     ("partner", "foreign-partner", "foreign-ttu"),
     ("gone", "analyst", "treasury-fincen"),
+    ("pending", "analyst", "treasury-fincen"),
+    ("lapsed", "analyst", "treasury-fincen"),
+    ("cbp-analyst", "analyst", "dhs-cbp"),
+    ("cbp-ingest", "ingest", "dhs-cbp"),
+    ("cbp-ia", "internal-affairs", "dhs-cbp"),
 ];
 
 fn now() -> chrono::DateTime<Utc> {
@@ -108,8 +115,18 @@ fn api() -> Api {
                     name: (*name).into(),
                     role: (*role).into(),
                     organization: (*organization).into(),
-                    background_investigation: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
-                    privacy_training: NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
+                    // `pending` has no background investigation on file; `lapsed` trained 25
+                    // months before the tests' today.
+                    background_investigation: NaiveDate::from_ymd_opt(2024, 1, 1)
+                        .filter(|_| *name != "pending"),
+                    // These accounts still work four years on, when a test moves the clock there.
+                    privacy_training: match *name {
+                        "lapsed" => NaiveDate::from_ymd_opt(2024, 10, 23).unwrap(),
+                        "cbp-ia" | "cbp-analyst" | "auditor" => {
+                            NaiveDate::from_ymd_opt(2030, 9, 1).unwrap()
+                        }
+                        _ => NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
+                    },
                     disabled: *name == "gone",
                     token_hash: token.hash,
                     created_ms: 0,
@@ -119,11 +136,17 @@ fn api() -> Api {
             .unwrap();
         tokens.insert(*name, token.token.to_string());
     }
-    let gate = Gate::new(vault, policy::Policy::builtin().unwrap(), Arc::new(now)).unwrap();
+    let days_later = Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let clock = {
+        let days_later = Arc::clone(&days_later);
+        Arc::new(move || now() + chrono::Duration::days(days_later.load(Ordering::SeqCst)))
+    };
+    let gate = Gate::new(vault, policy::Policy::builtin().unwrap(), clock).unwrap();
     let router = recvault::server::router(Arc::new(gate), recvault::server::Limits::default());
     Api {
         router,
         fail_writes,
+        days_later,
         tokens,
         _dir: dir,
     }
@@ -366,13 +389,17 @@ const DENIALS: &[Denial] = &[
     Denial { what: "unknown purpose", who: Some("ana"), method: "POST", uri: "/v1/search", body: Some(|| search_with(Some("curiosity"), Some("C-1"), "fincen-cbetf")), status: StatusCode::FORBIDDEN, rule: "purpose-unknown", logged_as: "ana" },
     Denial { what: "unknown system", who: Some("ana"), method: "POST", uri: "/v1/search", body: Some(|| search_with(Some("investigation"), Some("C-1"), "no-such-system")), status: StatusCode::FORBIDDEN, rule: "system-unknown", logged_as: "ana" },
     Denial { what: "role without the action: ingest searching", who: Some("ingester"), method: "POST", uri: "/v1/search", body: Some(|| search_body("123-45-6789")), status: StatusCode::FORBIDDEN, rule: "no-rule", logged_as: "ingester" },
-    Denial { what: "another organization's analyst", who: Some("ice-analyst"), method: "POST", uri: "/v1/search", body: Some(|| search_body("123-45-6789")), status: StatusCode::FORBIDDEN, rule: "no-rule", logged_as: "ice-analyst" },
-    Denial { what: "foreign partner reading directly", who: Some("partner"), method: "GET", uri: "/v1/records/{id}?purpose=investigation&case=C-1", body: None, status: StatusCode::FORBIDDEN, rule: "no-rule", logged_as: "partner" },
+    Denial { what: "another organization's analyst", who: Some("ice-analyst"), method: "POST", uri: "/v1/search", body: Some(|| search_body("123-45-6789")), status: StatusCode::FORBIDDEN, rule: "not-direct-access", logged_as: "ice-analyst" },
+    Denial { what: "foreign partner reading directly", who: Some("partner"), method: "GET", uri: "/v1/records/{id}?purpose=investigation&case=C-1", body: None, status: StatusCode::FORBIDDEN, rule: "not-direct-access", logged_as: "partner" },
     Denial { what: "a record id from no system", who: Some("ana"), method: "GET", uri: "/v1/records/0fff-019b76daa800-00000001-00000000?purpose=investigation&case=C-1", body: None, status: StatusCode::FORBIDDEN, rule: "system-unknown", logged_as: "ana" },
     Denial { what: "analyst administering accounts", who: Some("ana"), method: "GET", uri: "/v1/accounts", body: None, status: StatusCode::FORBIDDEN, rule: "no-rule", logged_as: "ana" },
     Denial { what: "analyst searching the log", who: Some("ana"), method: "GET", uri: "/v1/audit/entries", body: None, status: StatusCode::FORBIDDEN, rule: "no-rule", logged_as: "ana" },
     Denial { what: "admin searching the log", who: Some("admin"), method: "GET", uri: "/v1/audit/entries", body: None, status: StatusCode::FORBIDDEN, rule: "no-rule", logged_as: "admin" },
     Denial { what: "auditor taking a backup", who: Some("auditor"), method: "POST", uri: "/v1/backup", body: Some(|| json!({"to": "/tmp/vault-tests-never"})), status: StatusCode::FORBIDDEN, rule: "no-rule", logged_as: "auditor" },
+    Denial { what: "no background investigation on file", who: Some("pending"), method: "POST", uri: "/v1/search", body: Some(|| search_body("123-45-6789")), status: StatusCode::FORBIDDEN, rule: "vetting-background-investigation", logged_as: "pending" },
+    Denial { what: "privacy training 25 months old", who: Some("lapsed"), method: "GET", uri: "/v1/records/{id}?purpose=investigation&case=C-1", body: None, status: StatusCode::FORBIDDEN, rule: "vetting-training-lapsed", logged_as: "lapsed" },
+    Denial { what: "a CBP analyst reading a FinCEN record", who: Some("cbp-analyst"), method: "GET", uri: "/v1/records/{id}?purpose=investigation&case=C-1", body: None, status: StatusCode::FORBIDDEN, rule: "not-direct-access", logged_as: "cbp-analyst" },
+    Denial { what: "an analyst reading for a privacy-act purpose", who: Some("ana"), method: "GET", uri: "/v1/records/{id}?purpose=privacy-act-request&case=C-1", body: None, status: StatusCode::FORBIDDEN, rule: "no-rule", logged_as: "ana" },
     Denial { what: "analyst ingesting", who: Some("ana"), method: "POST", uri: "/v1/ingest", body: Some(|| json!({})), status: StatusCode::FORBIDDEN, rule: "no-rule", logged_as: "ana" },
 ];
 
@@ -899,4 +926,164 @@ async fn a_search_reads_at_most_its_limit_and_says_how_many_matched() {
         let refused = api.post("/v1/search", Some("ana"), by_name(limit)).await;
         assert_eq!(refused.status, StatusCode::BAD_REQUEST);
     }
+}
+
+fn pnr_line(name: &str, passport: &str, high_risk: bool) -> String {
+    json!({
+        "system": "cbp-pnr", "category": "pnr", "collected_at": "2026-11-24T06:00:00Z",
+        "source": {"carrier": "XX"},
+        "subjects": [{"role": "passenger", "name": name, "identifiers": {"passport": {"number": passport, "country": "FR"}}}],
+        "fields": {"record_locator": "ABC123", "osi": "CTCE PASSENGER NOTE", "general_remarks": "SEAT REQUEST", "high_risk": high_risk.to_string()}
+    })
+    .to_string()
+}
+
+fn pnr_search(passport: &str, purpose: &str) -> Value {
+    json!({"system": "cbp-pnr", "identifier": {"type": "passport", "value": passport, "country": "FR"}, "purpose": purpose, "case": "PNR-1"})
+}
+
+#[tokio::test]
+async fn pnr_free_text_phases_and_the_deleted_record_file_through_the_gate() {
+    let api = api();
+    let lines = [
+        pnr_line("ANNE LOW", "P1000001", false),
+        pnr_line("HUGO HIGH", "P1000002", true),
+    ]
+    .join("\n");
+    let done = summary(&api.ingest("cbp-ingest", &lines, None).await);
+    assert_eq!(done["ingested"], 2, "{done}");
+    // FinCEN's ingest account cannot load PNR.
+    let refused = summary(
+        &api.ingest("ingester", &pnr_line("X", "P1000003", false), None)
+            .await,
+    );
+    assert_eq!(refused["ingested"], 0, "{refused}");
+
+    // Day 0, broad access: free text only for the subject flagged high risk.
+    let low = api
+        .post(
+            "/v1/search",
+            Some("cbp-analyst"),
+            pnr_search("P1000001", "counterterrorism"),
+        )
+        .await;
+    assert_eq!(low.status, StatusCode::OK, "{}", low.text);
+    let record = &low.body["records"][0];
+    assert!(record["fields"].get("osi").is_none(), "{record}");
+    assert_eq!(record["withheld_fields"], json!(["general_remarks", "osi"]));
+    assert_eq!(record["fields"]["record_locator"], "ABC123");
+    let high = api
+        .post(
+            "/v1/search",
+            Some("cbp-analyst"),
+            pnr_search("P1000002", "counterterrorism"),
+        )
+        .await;
+    assert_eq!(
+        high.body["records"][0]["fields"]["osi"], "CTCE PASSENGER NOTE",
+        "{}",
+        high.text
+    );
+    let id = low.body["records"][0]["id"].as_str().unwrap().to_owned();
+
+    // Day 8, limited access: the analyst's search withholds the record, and a read is denied.
+    api.days_later.store(8, Ordering::SeqCst);
+    let later = api
+        .post(
+            "/v1/search",
+            Some("cbp-analyst"),
+            pnr_search("P1000001", "counterterrorism"),
+        )
+        .await;
+    assert_eq!(
+        (
+            later.body["found"].clone(),
+            later.body["withheld"].clone(),
+            later.body["records"].as_array().unwrap().len()
+        ),
+        (json!(1), json!(1), 0),
+        "{}",
+        later.text
+    );
+    let read = api
+        .get(
+            &format!("/v1/records/{id}?purpose=counterterrorism&case=PNR-1"),
+            Some("cbp-analyst"),
+        )
+        .await;
+    assert_eq!(
+        (read.status, read.body["rule"].as_str()),
+        (StatusCode::FORBIDDEN, Some("no-rule")),
+        "{}",
+        read.text
+    );
+    assert!(
+        read.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("phase `limited`"),
+        "{}",
+        read.text
+    );
+
+    // Four years on, the deleted record file: out of the indexes (internal affairs may not
+    // even search it; the analyst's search finds nothing), read by id only by internal affairs.
+    api.days_later.store(4 * 365, Ordering::SeqCst);
+    let ia_search = api
+        .post(
+            "/v1/search",
+            Some("cbp-ia"),
+            pnr_search("P1000001", "audit"),
+        )
+        .await;
+    assert_eq!(
+        (ia_search.status, ia_search.body["rule"].as_str()),
+        (StatusCode::FORBIDDEN, Some("no-rule"))
+    );
+    let gone = api
+        .post(
+            "/v1/search",
+            Some("cbp-analyst"),
+            pnr_search("P1000001", "counterterrorism"),
+        )
+        .await;
+    assert_eq!(
+        (gone.status, gone.body["found"].clone()),
+        (StatusCode::OK, json!(0)),
+        "{}",
+        gone.text
+    );
+    let audit = api
+        .get(
+            &format!("/v1/records/{id}?purpose=audit&case=IA-7"),
+            Some("cbp-ia"),
+        )
+        .await;
+    assert_eq!(audit.status, StatusCode::OK, "{}", audit.text);
+    assert_eq!(audit.body["subjects"][0]["name"], "ANNE LOW");
+    let analyst = api
+        .get(
+            &format!("/v1/records/{id}?purpose=investigation&case=PNR-1"),
+            Some("cbp-analyst"),
+        )
+        .await;
+    assert_eq!(
+        (analyst.status, analyst.body["rule"].as_str()),
+        (StatusCode::FORBIDDEN, Some("no-rule")),
+        "{}",
+        analyst.text
+    );
+    assert!(
+        analyst.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("deleted-record-file"),
+        "{}",
+        analyst.text
+    );
+    let reads = api.entries(&format!("record={id}&action=read")).await;
+    assert_eq!(
+        reads.last().unwrap()["rule"],
+        "cbp-pnr/internal-affairs/read"
+    );
 }

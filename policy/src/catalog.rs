@@ -41,6 +41,18 @@ pub struct RecordShape<'a> {
     pub fields: &'a [&'a str],
 }
 
+impl System {
+    /// The fields `role` sees of this system's records, if it sees less than whole records.
+    pub fn projection(&self, role: &str) -> Option<&Vec<String>> {
+        self.sorn
+            .projections
+            .iter()
+            .map(|projection| projection.get_ref())
+            .find(|projection| projection.role == role)
+            .map(|projection| &projection.fields)
+    }
+}
+
 impl Catalog {
     /// The systems of the SORN files shipped with recvault.
     pub fn builtin() -> Result<Self, Vec<SornError>> {
@@ -143,11 +155,9 @@ impl Catalog {
     }
 
     /// The casbin rows the systems' grants become: one per organization with direct access,
-    /// action and purpose, for grants in the first phase of the records schedule in force
-    /// (phases beyond it are decided per record with the retention issue). Ingest is allowed
-    /// to the owner's `ingest` accounts. Each row ends with its rule id,
-    /// `<system>/<role>/<action>`.
-    pub fn rule_rows(&self) -> Vec<[String; 6]> {
+    /// action, phase and purpose (any category). Ingest is allowed to the owner's `ingest`
+    /// accounts. Each row ends with its rule id, `<system>/<role>/<action>`.
+    pub fn rule_rows(&self) -> Vec<[String; 8]> {
         let mut rows = Vec::new();
         for system in &self.systems {
             rows.push([
@@ -155,22 +165,12 @@ impl Catalog {
                 system.owner.clone(),
                 "record.ingest".to_owned(),
                 system.id.clone(),
+                "*".to_owned(),
+                "*".to_owned(),
                 "intake".to_owned(),
                 format!("{}/ingest/ingest", system.id),
             ]);
-            let first_phase = system
-                .sorn
-                .schedules
-                .iter()
-                .map(|schedule| schedule.get_ref())
-                .find(|schedule| schedule.artefact == "records" && schedule.in_force)
-                .and_then(|schedule| schedule.phases.first())
-                .map(|phase| phase.name.clone())
-                .unwrap_or_default();
             for grant in system.sorn.grants.iter().map(|grant| grant.get_ref()) {
-                if !grant.phases.contains(&first_phase) {
-                    continue;
-                }
                 let purposes = if grant.purposes.is_empty() {
                     vec!["*".to_owned()]
                 } else {
@@ -178,23 +178,52 @@ impl Catalog {
                 };
                 for action in &grant.actions {
                     let Some(action_name) = crate::Action::from_sorn(action) else {
-                        continue; // actions without an API yet (disclose, hold...)
+                        continue;
                     };
                     for org in &system.direct_access {
-                        for purpose in &purposes {
-                            rows.push([
-                                grant.role.clone(),
-                                org.clone(),
-                                action_name.name().to_owned(),
-                                system.id.clone(),
-                                purpose.clone(),
-                                format!("{}/{}/{action}", system.id, grant.role),
-                            ]);
+                        for phase in &grant.phases {
+                            for purpose in &purposes {
+                                rows.push([
+                                    grant.role.clone(),
+                                    org.clone(),
+                                    action_name.name().to_owned(),
+                                    system.id.clone(),
+                                    "*".to_owned(),
+                                    phase.clone(),
+                                    purpose.clone(),
+                                    format!("{}/{}/{action}", system.id, grant.role),
+                                ]);
+                            }
                         }
                     }
                 }
             }
         }
         rows
+    }
+
+    /// The retention phase of a record of `system` collected at `collected` on `now`, under
+    /// the system's records schedule in force; `None` once its last phase has ended (it is
+    /// due for destruction).
+    pub fn phase_at(
+        &self,
+        system: &str,
+        collected: chrono::DateTime<chrono::Utc>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Option<&crate::sorn::Phase> {
+        let schedule = self
+            .system(system)?
+            .sorn
+            .schedules
+            .iter()
+            .map(|schedule| schedule.get_ref())
+            .find(|schedule| schedule.artefact == "records" && schedule.in_force)?;
+        schedule.phases.iter().find(|phase| {
+            let age = phase.ends_after;
+            let ends = collected
+                .checked_add_months(chrono::Months::new(age.years * 12 + age.months))
+                .and_then(|at| at.checked_add_days(chrono::Days::new(u64::from(age.days))));
+            ends.is_some_and(|ends| now < ends)
+        })
     }
 }

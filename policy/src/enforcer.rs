@@ -40,8 +40,8 @@ impl Rules {
     }
 
     /// The rule id of the row that allows `request` (role, organization, action, system,
-    /// purpose), or `None` when no row does.
-    pub(crate) fn allowing_rule(&self, request: [&str; 5]) -> Result<Option<String>, Error> {
+    /// category, phase, purpose), or `None` when no row does.
+    pub(crate) fn allowing_rule(&self, request: [&str; 7]) -> Result<Option<String>, Error> {
         let request: Vec<String> = request.iter().map(|field| (*field).to_owned()).collect();
         let (allowed, explain) = self
             .enforcer
@@ -50,10 +50,10 @@ impl Rules {
         if !allowed {
             return Ok(None);
         }
-        // A row is (role, organization, action, system, purpose, rule).
+        // A row is (role, organization, action, system, category, phase, purpose, rule).
         let rule = explain
             .first()
-            .and_then(|row| row.get(5))
+            .and_then(|row| row.get(7))
             .filter(|rule| !rule.is_empty())
             .ok_or_else(|| Error::Evaluate("an allowing row has no rule id".into()))?;
         Ok(Some(rule.clone()))
@@ -63,7 +63,7 @@ impl Rules {
     pub(crate) fn rule_ids(&self) -> Vec<String> {
         casbin::MgmtApi::get_policy(&self.enforcer)
             .into_iter()
-            .filter_map(|row| row.get(5).cloned())
+            .filter_map(|row| row.get(7).cloned())
             .collect()
     }
 }

@@ -15,6 +15,8 @@ mod tests;
 
 pub use crate::catalog::{Catalog, RecordShape, System, VAULT_SYSTEM};
 
+use chrono::{Months, NaiveDate};
+
 /// The roles an account may hold.
 pub const ROLES: [&str; 11] = [
     "admin",
@@ -44,6 +46,18 @@ pub enum Action {
     RecordSearch,
     /// Read one record by id.
     RecordRead,
+    /// Read a record's free text (remarks, open fields).
+    RecordReadFreeText,
+    /// Release records outside the agency (the disclosure issue).
+    RecordDisclose,
+    /// Attach a correction, dispute or statement to a record.
+    RecordAnnotate,
+    /// Place or release a hold.
+    RecordHold,
+    /// Destroy records under a schedule.
+    RecordDestroy,
+    /// Export records in bulk.
+    RecordExport,
     /// Load records into a system.
     RecordIngest,
     /// Create or disable accounts.
@@ -62,9 +76,15 @@ pub enum Action {
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 9] = [
+    pub const ALL: [Action; 15] = [
         Action::RecordSearch,
         Action::RecordRead,
+        Action::RecordReadFreeText,
+        Action::RecordDisclose,
+        Action::RecordAnnotate,
+        Action::RecordHold,
+        Action::RecordDestroy,
+        Action::RecordExport,
         Action::RecordIngest,
         Action::AccountsManage,
         Action::AccountsList,
@@ -79,6 +99,12 @@ impl Action {
         match self {
             Action::RecordSearch => "record.search",
             Action::RecordRead => "record.read",
+            Action::RecordReadFreeText => "record.read-free-text",
+            Action::RecordDisclose => "record.disclose",
+            Action::RecordAnnotate => "record.annotate",
+            Action::RecordHold => "record.hold",
+            Action::RecordDestroy => "record.destroy",
+            Action::RecordExport => "record.export",
             Action::RecordIngest => "record.ingest",
             Action::AccountsManage => "accounts.manage",
             Action::AccountsList => "accounts.list",
@@ -89,32 +115,57 @@ impl Action {
         }
     }
 
-    /// The action a SORN grant's action word allows through the API, if there is one yet.
+    /// The action of a SORN grant's action word (`search`, `read-free-text`...).
     pub fn from_sorn(action: &str) -> Option<Action> {
-        match action {
-            "search" => Some(Action::RecordSearch),
-            "read" => Some(Action::RecordRead),
-            _ => None,
-        }
+        Some(match action {
+            "search" => Action::RecordSearch,
+            "read" => Action::RecordRead,
+            "read-free-text" => Action::RecordReadFreeText,
+            "disclose" => Action::RecordDisclose,
+            "annotate" => Action::RecordAnnotate,
+            "hold" => Action::RecordHold,
+            "destroy" => Action::RecordDestroy,
+            "export" => Action::RecordExport,
+            _ => return None,
+        })
     }
 
     /// Whether the action reaches records of a system of records (and so names one), rather
     /// than the vault itself.
     pub fn on_records(self) -> bool {
-        matches!(
-            self,
-            Action::RecordSearch | Action::RecordRead | Action::RecordIngest
-        )
+        self.name().starts_with("record.")
     }
 
     /// Whether the action releases record contents, and so must carry a purpose code from the
     /// system's list and a case id.
     pub fn needs_purpose(self) -> bool {
-        matches!(self, Action::RecordSearch | Action::RecordRead)
+        matches!(
+            self,
+            Action::RecordSearch
+                | Action::RecordRead
+                | Action::RecordReadFreeText
+                | Action::RecordDisclose
+                | Action::RecordExport
+        )
     }
 }
 
-/// One request to decide: who asks (as authenticated), what for, on which system.
+/// What the vault knows of an account's vetting, and the day it is decided on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Vetting {
+    /// When the holder's background investigation was completed, if it was.
+    pub background_investigation: Option<NaiveDate>,
+    /// When the holder last completed privacy training, if ever.
+    pub privacy_training: Option<NaiveDate>,
+    /// Today (injected).
+    pub today: NaiveDate,
+}
+
+/// How long privacy training lasts (seed 001 paragraph 20: biennial).
+pub const TRAINING_MONTHS: u32 = 24;
+
+/// One request to decide: who asks (as authenticated), what for, on which system and, when
+/// deciding on one record, its category and retention phase.
 #[derive(Clone, Copy, Debug)]
 pub struct Request<'a> {
     /// The account's name.
@@ -123,14 +174,24 @@ pub struct Request<'a> {
     pub organization: &'a str,
     /// The account's role.
     pub role: &'a str,
+    /// The account's vetting.
+    pub vetting: Vetting,
     /// What it wants to do.
     pub action: Action,
     /// The system of records, or [`VAULT_SYSTEM`] for the vault's own actions.
     pub system: &'a str,
+    /// The record's category (`None`: any, as for a search).
+    pub category: Option<&'a str>,
+    /// The record's retention phase (`None`: any phase the role works in, as for a search).
+    pub phase: Option<&'a str>,
     /// The purpose code declared (required where [`Action::needs_purpose`]).
     pub purpose: Option<&'a str>,
     /// The case id declared (required where [`Action::needs_purpose`]).
     pub case_id: Option<&'a str>,
+    /// The fields asked for (`None`: the whole record).
+    pub fields: Option<&'a [&'a str]>,
+    /// For free text: whether the record's subject is flagged high risk.
+    pub high_risk: bool,
 }
 
 /// A decision and the rule that made it.
@@ -138,11 +199,13 @@ pub struct Request<'a> {
 pub struct Decision {
     /// Whether the request may go ahead.
     pub allowed: bool,
-    /// The rule: an allowing row's id from the rules, or the check that denied.
+    /// The rule: an allowing row's id, or the check that denied.
     pub rule: String,
     /// Why it was denied, for the caller and the log (empty when allowed). Never contains
     /// values other than the request's own codes.
     pub reason: String,
+    /// The fields the caller may see, when its role sees less than whole records.
+    pub projection: Option<Vec<String>>,
 }
 
 impl Decision {
@@ -151,6 +214,7 @@ impl Decision {
             allowed: true,
             rule,
             reason: String::new(),
+            projection: None,
         }
     }
 
@@ -160,6 +224,7 @@ impl Decision {
             allowed: false,
             rule: rule.to_owned(),
             reason: reason.into(),
+            projection: None,
         }
     }
 }
@@ -234,9 +299,17 @@ impl Policy {
         self.rules.rule_ids()
     }
 
-    /// Decides `request`. Checks, in order: the role and organization are known; for actions
-    /// on records, the system is known; for releases, the purpose and case id are present and
-    /// well formed and the purpose is one of the system's; then the rules. Any error denies.
+    /// Decides `request`. Checks, in order:
+    /// 1. the role and organization are known, and the account is vetted (a background
+    ///    investigation on file, privacy training within two years);
+    /// 2. for actions on records: the system is known; releases carry a well-formed purpose
+    ///    code of the system and case id; the organization has direct access (others receive
+    ///    records through disclosures); the fields asked for are within the role's projection;
+    ///    free text of a category that requires it is read only for a subject flagged high
+    ///    risk;
+    /// 3. the rules (casbin): role, organization, action, system, category, phase, purpose.
+    ///
+    /// Any error denies.
     pub fn decide(&self, request: &Request<'_>) -> Decision {
         if !ROLES.contains(&request.role) {
             return Decision::deny(
@@ -250,7 +323,11 @@ impl Policy {
                 "the account's organization is not one the vault knows",
             );
         }
+        if let Some(denial) = vetting_denial(&request.vetting) {
+            return denial;
+        }
         let action = request.action;
+        let mut projection = None;
         let purpose = if action.on_records() {
             let Some(system) = self.catalog.system(request.system) else {
                 return Decision::deny(
@@ -261,7 +338,7 @@ impl Policy {
                     ),
                 );
             };
-            if action.needs_purpose() {
+            let purpose = if action.needs_purpose() {
                 let Some(purpose) = request.purpose.filter(|p| !p.is_empty()) else {
                     return Decision::deny(
                         "purpose-missing",
@@ -288,39 +365,195 @@ impl Policy {
                     );
                 }
                 purpose
-            } else {
+            } else if action == Action::RecordIngest {
                 "intake"
+            } else {
+                request.purpose.unwrap_or("*")
+            };
+            if let Some(fields) = system.projection(request.role) {
+                if let Some(outside) = request.fields.and_then(|asked| {
+                    asked
+                        .iter()
+                        .find(|field| !fields.contains(&(**field).to_owned()))
+                }) {
+                    return Decision::deny(
+                        "field-outside-projection",
+                        format!(
+                            "the role `{}` sees only its field set of `{}`; `{}` is outside it",
+                            request.role,
+                            system.id,
+                            code(outside)
+                        ),
+                    );
+                }
+                projection = Some(fields.clone());
             }
+            if action != Action::RecordIngest
+                && !system
+                    .direct_access
+                    .iter()
+                    .any(|org| org == request.organization)
+            {
+                return Decision::deny(
+                    "not-direct-access",
+                    format!(
+                        "staff of `{}` have no direct access to `{}`; they receive its records only through a disclosure",
+                        request.organization, system.id
+                    ),
+                );
+            }
+            if action == Action::RecordReadFreeText && !request.high_risk {
+                let gated = request
+                    .category
+                    .and_then(|category| system.sorn.category(category))
+                    .is_none_or(|category| category.free_text_requires_high_risk);
+                if gated {
+                    return Decision::deny(
+                        "free-text-not-high-risk",
+                        "free text is read by a person only when the record's subject is flagged high risk",
+                    );
+                }
+            }
+            purpose
         } else if request.system != VAULT_SYSTEM {
             return Decision::deny(
                 "system-unknown",
                 format!("`{}` applies to the vault itself", action.name()),
             );
         } else {
-            request.purpose.unwrap_or("administration")
+            request.purpose.unwrap_or("*")
         };
         let evaluated = self.rules.allowing_rule([
             request.role,
             request.organization,
             action.name(),
             request.system,
+            request.category.unwrap_or("*"),
+            request.phase.unwrap_or("*"),
             purpose,
         ]);
         match evaluated {
-            Ok(Some(rule)) => Decision::allow(rule),
+            Ok(Some(rule)) => Decision {
+                projection,
+                ..Decision::allow(rule)
+            },
             Ok(None) => Decision::deny(
                 "no-rule",
                 format!(
-                    "no rule allows the role `{}` of `{}` to {} on `{}`",
+                    "no rule allows the role `{}` of `{}` to {} on `{}`{}{}",
                     request.role,
                     request.organization,
                     action.name(),
-                    request.system
+                    request.system,
+                    request
+                        .phase
+                        .map_or(String::new(), |phase| format!(" in phase `{phase}`")),
+                    request
+                        .purpose
+                        .map_or(String::new(), |purpose| format!(" for `{}`", code(purpose)))
                 ),
             ),
             Err(err) => Decision::deny("policy-error", err.to_string()),
         }
     }
+
+    /// Decides whether records of `system` may be released under routine use `letter` to a
+    /// recipient of `recipient` category for `purpose` on `today`: the use must exist, name
+    /// the recipient category and the purpose, and be in effect (30 days after publication,
+    /// 31 CFR 1.23).
+    pub fn decide_routine_use(
+        &self,
+        system: &str,
+        letter: &str,
+        recipient: &str,
+        purpose: &str,
+        today: NaiveDate,
+    ) -> Decision {
+        let Some(system) = self.catalog.system(system) else {
+            return Decision::deny(
+                "system-unknown",
+                format!("the gate knows no system of records `{}`", code(system)),
+            );
+        };
+        let Some(routine_use) = system
+            .sorn
+            .routine_uses
+            .iter()
+            .map(|use_| use_.get_ref())
+            .find(|use_| use_.letter == letter)
+        else {
+            return Decision::deny(
+                "routine-use-unknown",
+                format!("`{}` has no routine use `{}`", system.id, code(letter)),
+            );
+        };
+        if !routine_use
+            .recipients
+            .iter()
+            .any(|known| known == recipient)
+        {
+            return Decision::deny(
+                "routine-use-recipient",
+                format!(
+                    "routine use {letter} of `{}` does not name the recipient category `{}`",
+                    system.id,
+                    code(recipient)
+                ),
+            );
+        }
+        if !routine_use.purposes.iter().any(|known| known == purpose) {
+            return Decision::deny(
+                "routine-use-purpose",
+                format!(
+                    "routine use {letter} of `{}` is not for `{}`",
+                    system.id,
+                    code(purpose)
+                ),
+            );
+        }
+        let in_effect = sorn::parse_date(&routine_use.published)
+            .and_then(|published| calendar::add_calendar_days(published, ROUTINE_USE_NOTICE_DAYS));
+        match in_effect {
+            Some(in_effect) if today >= in_effect => {
+                Decision::allow(format!("{}/routine-use/{letter}", system.id))
+            }
+            Some(in_effect) => Decision::deny(
+                "routine-use-not-in-effect",
+                format!(
+                    "routine use {letter} of `{}` is in effect from {in_effect}",
+                    system.id
+                ),
+            ),
+            None => Decision::deny(
+                "policy-error",
+                "the routine use has no valid publication date",
+            ),
+        }
+    }
+}
+
+/// Days after publication before a routine use is in effect (31 CFR 1.23).
+pub const ROUTINE_USE_NOTICE_DAYS: u32 = 30;
+
+/// The denial an account's vetting calls for, if any (seed 001 paragraphs 19 and 20).
+fn vetting_denial(vetting: &Vetting) -> Option<Decision> {
+    if vetting.background_investigation.is_none() {
+        return Some(Decision::deny(
+            "vetting-background-investigation",
+            "the account has no completed background investigation on file",
+        ));
+    }
+    let current = vetting
+        .privacy_training
+        .and_then(|trained| trained.checked_add_months(Months::new(TRAINING_MONTHS)))
+        .is_some_and(|lapses| vetting.today <= lapses);
+    if !current {
+        return Some(Decision::deny(
+            "vetting-training-lapsed",
+            "the account's privacy training is missing or more than two years old",
+        ));
+    }
+    None
 }
 
 /// Checks a case id: 1 to 64 letters, digits and dashes, starting with a letter or digit.

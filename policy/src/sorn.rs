@@ -167,6 +167,10 @@ pub struct Category {
     /// The fields a record of it may carry besides its subjects.
     #[serde(default)]
     pub fields: Vec<Field>,
+    /// Whether a person reads its free text only when the subject is flagged high risk (the
+    /// record's `high_risk` field is `true`; PNR, seed 001 paragraph 5).
+    #[serde(default)]
+    pub free_text_requires_high_risk: bool,
 }
 
 /// One field of a category.

@@ -1,6 +1,37 @@
 //! The gate's decisions, as a table: each row a request and the decision and rule expected.
 
-use crate::{Action, Catalog, Policy, Request, VAULT_SYSTEM};
+use chrono::NaiveDate;
+
+use crate::{Action, Catalog, Policy, Request, Vetting, VAULT_SYSTEM};
+
+fn date(text: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+}
+
+/// Today, for every decision of these tests.
+const TODAY: &str = "2026-11-24";
+
+/// A vetted account's request with nothing else set: each test sets what it decides on.
+fn base() -> Request<'static> {
+    Request {
+        principal: "someone",
+        organization: FINCEN,
+        role: "analyst",
+        vetting: Vetting {
+            background_investigation: Some(date("2024-01-15")),
+            privacy_training: Some(date("2026-01-10")),
+            today: date(TODAY),
+        },
+        action: Action::RecordRead,
+        system: CBETF,
+        category: None,
+        phase: None,
+        purpose: None,
+        case_id: None,
+        fields: None,
+        high_risk: false,
+    }
+}
 
 struct Case {
     role: &'static str,
@@ -68,8 +99,8 @@ const TABLE: &[Case] = &[
     // Systems from their SORN files: who reads directly, for which purposes.
     case("analyst", "dhs-cbp", Action::RecordSearch, "dhs-ice-005-ttar", INV, CASE, true, "dhs-ice-005-ttar/analyst/search"),
     case("analyst", "dhs-ice", Action::RecordRead, "dhs-ice-005-ttar", Some("trade-analysis"), CASE, true, "dhs-ice-005-ttar/analyst/read"),
-    case("analyst", FINCEN, Action::RecordRead, "dhs-ice-005-ttar", INV, CASE, false, "no-rule"),
-    case("analyst", "dhs-ice", Action::RecordRead, "cbp-pnr", INV, CASE, false, "no-rule"),
+    case("analyst", FINCEN, Action::RecordRead, "dhs-ice-005-ttar", INV, CASE, false, "not-direct-access"),
+    case("analyst", "dhs-ice", Action::RecordRead, "cbp-pnr", INV, CASE, false, "not-direct-access"),
     case("analyst", "dhs-cbp", Action::RecordRead, "cbp-pnr", Some("counterterrorism"), CASE, true, "cbp-pnr/analyst/read"),
     case("analyst", "dhs-cbp", Action::RecordRead, "cbp-pnr", Some("vital-interests"), CASE, false, "no-rule"),
     case("privacy-officer", FINCEN, Action::RecordRead, CBETF, Some("privacy-act-request"), CASE, true, "fincen-cbetf/privacy-officer/read"),
@@ -84,8 +115,8 @@ const TABLE: &[Case] = &[
     case("analyst", FINCEN, Action::RecordIngest, CBETF, None, None, false, "no-rule"),
     case("analyst", FINCEN, Action::AccountsManage, VAULT_SYSTEM, None, None, false, "no-rule"),
     case("analyst", FINCEN, Action::AuditSearch, VAULT_SYSTEM, None, None, false, "no-rule"),
-    case("analyst", "dhs-ice", Action::RecordSearch, CBETF, INV, CASE, false, "no-rule"),
-    case("foreign-partner", "foreign-ttu", Action::RecordRead, CBETF, INV, CASE, false, "no-rule"),
+    case("analyst", "dhs-ice", Action::RecordSearch, CBETF, INV, CASE, false, "not-direct-access"),
+    case("foreign-partner", "foreign-ttu", Action::RecordRead, CBETF, INV, CASE, false, "not-direct-access"),
     case("ingest", FINCEN, Action::RecordSearch, CBETF, INV, CASE, false, "no-rule"),
     case("ingest", "dhs-cbp", Action::RecordIngest, CBETF, None, None, false, "no-rule"),
     case("auditor", FINCEN, Action::RecordRead, CBETF, INV, CASE, false, "no-rule"),
@@ -106,6 +137,7 @@ fn decisions_follow_the_table() {
             system: expected.system,
             purpose: expected.purpose,
             case_id: expected.case_id,
+            ..base()
         });
         assert_eq!(
             (decision.allowed, decision.rule.as_str()),
@@ -132,6 +164,7 @@ fn denial_reasons_never_echo_what_is_not_a_code() {
             system,
             purpose: Some(purpose),
             case_id: CASE,
+            ..base()
         });
         assert!(!decision.allowed);
         assert!(!decision.reason.contains("6789"), "{}", decision.reason);
@@ -150,14 +183,14 @@ fn the_vault_rules_have_unique_ids_and_known_roles_and_actions() {
             continue;
         }
         let fields: Vec<&str> = line.split(',').map(str::trim).collect();
-        assert_eq!(fields.len(), 7, "{line}");
+        assert_eq!(fields.len(), 9, "{line}");
         assert!(crate::ROLES.contains(&fields[1]), "unknown role: {line}");
         assert!(
             fields[2] == "*" || crate::ORGANIZATIONS.contains(&fields[2]),
             "unknown organization: {line}"
         );
         assert!(names.contains(&fields[3]), "unknown action: {line}");
-        ids.push(fields[6]);
+        ids.push(fields[8]);
     }
     let mut unique = ids.clone();
     unique.sort_unstable();
@@ -179,6 +212,7 @@ fn broken_rules_fail_to_load_rather_than_allow() {
                     system: crate::VAULT_SYSTEM,
                     purpose: None,
                     case_id: None,
+                    ..base()
                 })
                 .allowed
         })
@@ -203,5 +237,409 @@ fn case_ids() {
     }
     for bad in ["", "-a", "a b", "a_b", "a/b", "é", &"x".repeat(65)] {
         assert!(crate::validate_case_id(bad).is_err(), "{bad}");
+    }
+}
+
+/// One row of the authorization matrix: a request (as changes to `base()`) and the outcome.
+struct Row {
+    what: &'static str,
+    request: Request<'static>,
+    allowed: bool,
+    rule: &'static str,
+}
+
+fn matrix() -> Vec<Row> {
+    let ttar = "dhs-ice-005-ttar";
+    let pnr = "cbp-pnr";
+    let read = |organization, role, system, phase, purpose| Request {
+        organization,
+        role,
+        system,
+        action: Action::RecordRead,
+        phase: Some(phase),
+        purpose: Some(purpose),
+        case_id: Some("CASE-9"),
+        ..base()
+    };
+    let stale = |request: Request<'static>, bi: Option<&str>, training: Option<&str>| Request {
+        vetting: Vetting {
+            background_investigation: bi.map(date),
+            privacy_training: training.map(date),
+            today: date(TODAY),
+        },
+        ..request
+    };
+    const FOREIGN_ASKS: &[&str] = &["goods_value", "subject.ssn"];
+    const FOREIGN_OK: &[&str] = &["goods_value", "subject.name"];
+    vec![
+        Row {
+            what: "a CBP analyst reading TTAR",
+            request: read("dhs-cbp", "analyst", ttar, "production", "investigation"),
+            allowed: true,
+            rule: "dhs-ice-005-ttar/analyst/read",
+        },
+        Row {
+            what: "an ICE analyst reading TTAR",
+            request: read("dhs-ice", "analyst", ttar, "production", "trade-analysis"),
+            allowed: true,
+            rule: "dhs-ice-005-ttar/analyst/read",
+        },
+        Row {
+            what: "a FinCEN analyst reading TTAR: disclosure only",
+            request: read(FINCEN, "analyst", ttar, "production", "investigation"),
+            allowed: false,
+            rule: "not-direct-access",
+        },
+        Row {
+            what: "an ICE analyst reading PNR",
+            request: read("dhs-ice", "analyst", pnr, "production", "investigation"),
+            allowed: false,
+            rule: "not-direct-access",
+        },
+        Row {
+            what: "a CBP analyst reading PNR in its first week",
+            request: read("dhs-cbp", "analyst", pnr, "production", "counterterrorism"),
+            allowed: true,
+            rule: "cbp-pnr/analyst/read",
+        },
+        Row {
+            what: "a limited-tier PNR read on day 8 by an analyst",
+            request: read("dhs-cbp", "analyst", pnr, "limited", "counterterrorism"),
+            allowed: false,
+            rule: "no-rule",
+        },
+        Row {
+            what: "a limited-tier PNR read by a disclosure officer",
+            request: read(
+                "dhs-cbp",
+                "disclosure-officer",
+                pnr,
+                "limited",
+                "investigation",
+            ),
+            allowed: true,
+            rule: "cbp-pnr/disclosure-officer/read",
+        },
+        Row {
+            what: "the deleted record file read by an analyst",
+            request: read(
+                "dhs-cbp",
+                "analyst",
+                pnr,
+                "deleted-record-file",
+                "investigation",
+            ),
+            allowed: false,
+            rule: "no-rule",
+        },
+        Row {
+            what: "the deleted record file read by internal affairs",
+            request: read(
+                "dhs-cbp",
+                "internal-affairs",
+                pnr,
+                "deleted-record-file",
+                "audit",
+            ),
+            allowed: true,
+            rule: "cbp-pnr/internal-affairs/read",
+        },
+        Row {
+            what: "the deleted record file read by the OIG",
+            request: read("dhs-cbp", "oig", pnr, "deleted-record-file", "audit"),
+            allowed: true,
+            rule: "cbp-pnr/oig/read",
+        },
+        Row {
+            what: "a maintainer with a maintenance purpose",
+            request: read(
+                "dhs-cbp",
+                "maintainer",
+                pnr,
+                "deleted-record-file",
+                "maintenance",
+            ),
+            allowed: true,
+            rule: "cbp-pnr/maintainer/read",
+        },
+        Row {
+            what: "a maintainer without one",
+            request: read(
+                "dhs-cbp",
+                "maintainer",
+                pnr,
+                "deleted-record-file",
+                "investigation",
+            ),
+            allowed: false,
+            rule: "no-rule",
+        },
+        Row {
+            what: "a TTAR record in its archive read by an analyst",
+            request: read("dhs-ice", "analyst", ttar, "archive", "investigation"),
+            allowed: false,
+            rule: "no-rule",
+        },
+        Row {
+            what: "a TTAR record in its archive read by a disclosure officer",
+            request: read(
+                "dhs-ice",
+                "disclosure-officer",
+                ttar,
+                "archive",
+                "investigation",
+            ),
+            allowed: true,
+            rule: "dhs-ice-005-ttar/disclosure-officer/read",
+        },
+        Row {
+            what: "PNR remarks of a subject not flagged high risk",
+            request: Request {
+                action: Action::RecordReadFreeText,
+                category: Some("pnr"),
+                ..read("dhs-cbp", "analyst", pnr, "production", "counterterrorism")
+            },
+            allowed: false,
+            rule: "free-text-not-high-risk",
+        },
+        Row {
+            what: "PNR remarks of a subject flagged high risk",
+            request: Request {
+                action: Action::RecordReadFreeText,
+                category: Some("pnr"),
+                high_risk: true,
+                ..read("dhs-cbp", "analyst", pnr, "production", "counterterrorism")
+            },
+            allowed: true,
+            rule: "cbp-pnr/analyst/read-free-text",
+        },
+        Row {
+            what: "CBETF free text, not gated on risk",
+            request: Request {
+                action: Action::RecordReadFreeText,
+                category: Some("transmittal"),
+                ..read(FINCEN, "analyst", CBETF, "production", "investigation")
+            },
+            allowed: true,
+            rule: "fincen-cbetf/analyst/read-free-text",
+        },
+        Row {
+            what: "a foreign partner asking for a field outside its set",
+            request: Request {
+                fields: Some(FOREIGN_ASKS),
+                ..read(
+                    "foreign-ttu",
+                    "foreign-partner",
+                    ttar,
+                    "production",
+                    "foreign-partner-sharing",
+                )
+            },
+            allowed: false,
+            rule: "field-outside-projection",
+        },
+        Row {
+            what: "a foreign partner inside its set still reads only through disclosures",
+            request: Request {
+                fields: Some(FOREIGN_OK),
+                ..read(
+                    "foreign-ttu",
+                    "foreign-partner",
+                    ttar,
+                    "production",
+                    "foreign-partner-sharing",
+                )
+            },
+            allowed: false,
+            rule: "not-direct-access",
+        },
+        Row {
+            what: "training 25 months old",
+            request: stale(
+                read(FINCEN, "analyst", CBETF, "production", "investigation"),
+                Some("2020-01-01"),
+                Some("2024-10-23"),
+            ),
+            allowed: false,
+            rule: "vetting-training-lapsed",
+        },
+        Row {
+            what: "training 23 months old",
+            request: stale(
+                read(FINCEN, "analyst", CBETF, "production", "investigation"),
+                Some("2020-01-01"),
+                Some("2024-12-24"),
+            ),
+            allowed: true,
+            rule: "fincen-cbetf/analyst/read",
+        },
+        Row {
+            what: "no training on file",
+            request: stale(
+                read(FINCEN, "analyst", CBETF, "production", "investigation"),
+                Some("2020-01-01"),
+                None,
+            ),
+            allowed: false,
+            rule: "vetting-training-lapsed",
+        },
+        Row {
+            what: "no background investigation",
+            request: stale(
+                read(FINCEN, "analyst", CBETF, "production", "investigation"),
+                None,
+                Some("2026-01-01"),
+            ),
+            allowed: false,
+            rule: "vetting-background-investigation",
+        },
+        Row {
+            what: "an admin with lapsed training administering",
+            request: stale(
+                Request {
+                    role: "admin",
+                    action: Action::AccountsManage,
+                    system: VAULT_SYSTEM,
+                    ..base()
+                },
+                Some("2020-01-01"),
+                Some("2020-01-01"),
+            ),
+            allowed: false,
+            rule: "vetting-training-lapsed",
+        },
+        Row {
+            what: "a records officer holding PNR in its deleted record file",
+            request: Request {
+                organization: "dhs-cbp",
+                role: "records-officer",
+                system: pnr,
+                action: Action::RecordHold,
+                phase: Some("deleted-record-file"),
+                ..base()
+            },
+            allowed: true,
+            rule: "cbp-pnr/records-officer/hold",
+        },
+        Row {
+            what: "an analyst destroying records",
+            request: Request {
+                organization: FINCEN,
+                role: "analyst",
+                system: CBETF,
+                action: Action::RecordDestroy,
+                phase: Some("production"),
+                ..base()
+            },
+            allowed: false,
+            rule: "no-rule",
+        },
+        Row {
+            what: "a privacy officer reading for a request",
+            request: read(
+                FINCEN,
+                "privacy-officer",
+                CBETF,
+                "production",
+                "privacy-act-request",
+            ),
+            allowed: true,
+            rule: "fincen-cbetf/privacy-officer/read",
+        },
+        Row {
+            what: "a privacy officer annotating",
+            request: Request {
+                organization: FINCEN,
+                role: "privacy-officer",
+                system: CBETF,
+                action: Action::RecordAnnotate,
+                phase: Some("production"),
+                purpose: Some("privacy-act-request"),
+                ..base()
+            },
+            allowed: true,
+            rule: "fincen-cbetf/privacy-officer/annotate",
+        },
+    ]
+}
+
+#[test]
+fn the_authorization_matrix() {
+    let policy = Policy::builtin().unwrap();
+    for row in matrix() {
+        let decision = policy.decide(&row.request);
+        assert_eq!(
+            (decision.allowed, decision.rule.as_str()),
+            (row.allowed, row.rule),
+            "{}: {}",
+            row.what,
+            decision.reason
+        );
+    }
+}
+
+#[test]
+fn routine_uses_are_in_effect_thirty_days_after_publication() {
+    let policy = Policy::builtin().unwrap();
+    // TTAR's routine uses were published 2012-09-04: in effect from 2012-10-04.
+    let table = [
+        (
+            "H",
+            "state-agency",
+            "investigation",
+            "2012-10-03",
+            false,
+            "routine-use-not-in-effect",
+        ),
+        (
+            "H",
+            "state-agency",
+            "investigation",
+            "2012-10-04",
+            true,
+            "dhs-ice-005-ttar/routine-use/H",
+        ),
+        (
+            "H",
+            "news-media",
+            "investigation",
+            "2026-11-24",
+            false,
+            "routine-use-recipient",
+        ),
+        (
+            "B",
+            "congress",
+            "investigation",
+            "2026-11-24",
+            false,
+            "routine-use-purpose",
+        ),
+        (
+            "B",
+            "congress",
+            "congressional-inquiry",
+            "2026-11-24",
+            true,
+            "dhs-ice-005-ttar/routine-use/B",
+        ),
+        (
+            "Z",
+            "court",
+            "litigation",
+            "2026-11-24",
+            false,
+            "routine-use-unknown",
+        ),
+    ];
+    for (letter, recipient, purpose, today, allowed, rule) in table {
+        let decision =
+            policy.decide_routine_use("dhs-ice-005-ttar", letter, recipient, purpose, date(today));
+        assert_eq!(
+            (decision.allowed, decision.rule.as_str()),
+            (allowed, rule),
+            "{letter} {recipient} {today}: {}",
+            decision.reason
+        );
     }
 }

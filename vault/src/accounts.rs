@@ -30,8 +30,9 @@ pub struct Account {
     pub role: String,
     /// Its organization.
     pub organization: String,
-    /// When its holder's background investigation was completed.
-    pub background_investigation: NaiveDate,
+    /// When its holder's background investigation was completed (`None`: not yet, and the
+    /// gate refuses the account).
+    pub background_investigation: Option<NaiveDate>,
     /// When its holder last completed privacy training.
     pub privacy_training: NaiveDate,
     /// A disabled account is refused.
@@ -186,7 +187,13 @@ fn encode_account(signing: &SigningKey, key: &[u8], account: &Account) -> Vec<u8
     writer.str(&account.name);
     writer.str(&account.role);
     writer.str(&account.organization);
-    writer.i64(days(account.background_investigation));
+    match account.background_investigation {
+        Some(date) => {
+            writer.u8(1);
+            writer.i64(days(date));
+        }
+        None => writer.u8(0),
+    }
     writer.i64(days(account.privacy_training));
     writer.u8(u8::from(account.disabled));
     writer.0.extend_from_slice(&account.token_hash);
@@ -222,7 +229,10 @@ fn decode_account(public_key: &[u8; 32], key: &[u8], value: &[u8]) -> Result<Acc
         name: reader.string()?,
         role: reader.string()?,
         organization: reader.string()?,
-        background_investigation: from_days(reader.i64()?)?,
+        background_investigation: match reader.u8()? {
+            0 => None,
+            _ => Some(from_days(reader.i64()?)?),
+        },
         privacy_training: from_days(reader.i64()?)?,
         disabled: reader.u8()? != 0,
         token_hash: reader.array()?,

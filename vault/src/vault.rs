@@ -35,6 +35,9 @@ pub(crate) const META_ANCHOR_DIR: &[u8] = b"config/anchor-dir";
 const META_SYSTEM_NEXT: &[u8] = b"system-next";
 /// Written by readiness probes (the time of the last probe).
 const META_LOG_PROBE: &[u8] = b"log-probe";
+/// Records whose contents were returned to a person, by id (the time of the first such read is
+/// not kept: the key is rewritten at each).
+const META_MANUAL_ACCESS: &[u8] = b"manual-access/";
 
 /// An open vault.
 ///
@@ -274,6 +277,36 @@ impl Vault {
     /// [`Error::NotFound`]; a record whose keys are gone or whose bytes were altered is
     /// [`Error::DecryptionFailed`]. Both are logged too.
     pub fn read(&self, access: &Access, id: &RecordId, now: DateTime<Utc>) -> Result<Record> {
+        self.read_marked(access, id, now, false)
+    }
+
+    /// Reads one record for a person: like [`Vault::read`], and the record is marked as
+    /// manually accessed, in the same batch as the log entry (PNR retention depends on it,
+    /// seed 001 paragraph 15). Automated matching uses [`Vault::read`].
+    pub fn read_by_person(
+        &self,
+        access: &Access,
+        id: &RecordId,
+        now: DateTime<Utc>,
+    ) -> Result<Record> {
+        self.read_marked(access, id, now, true)
+    }
+
+    /// Whether a person has ever been given the record's contents.
+    pub fn manually_accessed(&self, id: &RecordId) -> Result<bool> {
+        Ok(self
+            .store
+            .get(Column::Meta, &manual_access_key(id))?
+            .is_some())
+    }
+
+    fn read_marked(
+        &self,
+        access: &Access,
+        id: &RecordId,
+        now: DateTime<Utc>,
+        by_person: bool,
+    ) -> Result<Record> {
         access.validate()?;
         let opened = self.open_record(id);
         let mut draft = Draft::new(access, "read", now.timestamp_millis());
@@ -282,10 +315,18 @@ impl Vault {
             Ok(_) => "ok".to_owned(),
             Err(err) => err.to_string(),
         };
+        let mut batch = WriteBatch::new();
         if let Ok(record) = &opened {
             draft.system = record.contents.system.to_string();
+            if by_person {
+                batch.put(
+                    Column::Meta,
+                    manual_access_key(id),
+                    now.timestamp_millis().to_be_bytes().to_vec(),
+                );
+            }
         }
-        self.log.commit(draft, WriteBatch::new())?;
+        self.log.commit(draft, batch)?;
         opened
     }
 
@@ -663,12 +704,18 @@ impl Vault {
     /// logging anything): what the gate decides on before a read. Unknown partitions are
     /// [`Error::NotFound`].
     pub fn system_of(&self, id: &RecordId) -> Result<SystemId> {
+        self.partition_of(id).map(|(system, _)| system)
+    }
+
+    /// The system and category a record id belongs to (from its partition, without reading
+    /// or logging anything). Unknown partitions are [`Error::NotFound`].
+    pub fn partition_of(&self, id: &RecordId) -> Result<(SystemId, String)> {
         self.partitions
             .read()
             .map_err(|_| poisoned("partition"))?
             .by_id
             .get(&id.partition())
-            .map(|(system, _)| system.clone())
+            .cloned()
             .ok_or_else(|| Error::NotFound(id.to_string()))
     }
 
@@ -682,6 +729,11 @@ impl Vault {
             .cloned()
             .ok_or_else(|| Error::corrupt("stored record", "unknown partition"))
     }
+}
+
+/// Metadata key marking a record whose contents were returned to a person (record id only).
+fn manual_access_key(id: &RecordId) -> Vec<u8> {
+    [META_MANUAL_ACCESS, &id.as_bytes()[..]].concat()
 }
 
 pub(crate) fn poisoned(what: &str) -> Error {

@@ -31,9 +31,10 @@ enum Command {
         /// Its organization: dhs-ice, dhs-cbp, treasury-fincen, foreign-ttu.
         #[arg(long)]
         organization: String,
-        /// Date (YYYY-MM-DD) the holder's background investigation was completed.
+        /// Date (YYYY-MM-DD) the holder's background investigation was completed. Without
+        /// it the account is created pending, and refused until the date is recorded.
         #[arg(long, value_name = "DATE")]
-        background_investigation: NaiveDate,
+        background_investigation: Option<NaiveDate>,
         /// Date (YYYY-MM-DD) the holder last completed privacy training.
         #[arg(long, value_name = "DATE")]
         training_date: NaiveDate,
@@ -135,7 +136,9 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                         account["name"].as_str().unwrap_or(""),
                         account["role"].as_str().unwrap_or(""),
                         account["organization"].as_str().unwrap_or(""),
-                        account["background_investigation"].as_str().unwrap_or(""),
+                        account["background_investigation"]
+                            .as_str()
+                            .unwrap_or("PENDING"),
                         account["privacy_training"].as_str().unwrap_or(""),
                         if account["disabled"].as_bool() == Some(true) {
                             "  DISABLED"
@@ -188,7 +191,7 @@ fn add_online(client: &Client, new: &NewAccount) -> Result<zeroize::Zeroizing<St
             "name": new.name,
             "role": new.role,
             "organization": new.organization,
-            "background_investigation": new.background_investigation.to_string(),
+            "background_investigation": new.background_investigation.map(|date| date.to_string()),
             "privacy_training": new.privacy_training.to_string(),
         }),
     )?;

@@ -45,7 +45,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         name: "admin".into(),
         role: "admin".into(),
         organization: args.admin_organization.clone(),
-        background_investigation: args.admin_background_investigation.unwrap_or(today),
+        background_investigation: Some(args.admin_background_investigation.unwrap_or(today)),
         privacy_training: args.admin_training_date.unwrap_or(today),
     };
     check_account_fields(&admin).map_err(crate::cli::refused)?;

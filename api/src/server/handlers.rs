@@ -195,7 +195,7 @@ pub(crate) async fn search(
         )));
     }
     let gate = Arc::clone(&state.gate);
-    let (records, found) = blocking(state.limits.operation, move || {
+    let result = blocking(state.limits.operation, move || {
         let key = search_key(&body.identifier)?;
         gate.search(
             &authed.caller,
@@ -208,12 +208,21 @@ pub(crate) async fn search(
         )
     })
     .await?;
-    let truncated = found > records.len();
-    let records: Vec<_> = records.iter().map(record_json).collect();
+    let truncated = result.found > result.records.len() + result.withheld;
+    let records: Vec<_> = result.records.iter().map(viewed_json).collect();
     Ok(json_response(
         StatusCode::OK,
-        json!({"records": records, "found": found, "truncated": truncated}),
+        json!({"records": records, "found": result.found, "withheld": result.withheld, "truncated": truncated}),
     ))
+}
+
+/// A record as the caller may see it, with the fields withheld from it named.
+fn viewed_json(viewed: &crate::gate::Viewed) -> serde_json::Value {
+    let mut value = record_json(&viewed.record);
+    if !viewed.withheld.is_empty() {
+        value["withheld_fields"] = json!(viewed.withheld);
+    }
+    value
 }
 
 /// Purpose and case of a read.
@@ -241,7 +250,7 @@ pub(crate) async fn get_record(
         )
     })
     .await?;
-    Ok(json_response(StatusCode::OK, record_json(&record)))
+    Ok(json_response(StatusCode::OK, viewed_json(&record)))
 }
 
 /// A new account.
@@ -251,8 +260,8 @@ pub(crate) struct AccountBody {
     name: String,
     role: String,
     organization: String,
-    /// YYYY-MM-DD.
-    background_investigation: String,
+    /// YYYY-MM-DD, or absent while the investigation is pending (the account is refused).
+    background_investigation: Option<String>,
     /// YYYY-MM-DD.
     privacy_training: String,
 }
@@ -267,8 +276,11 @@ pub(crate) async fn add_account(
     authed: Authed,
     JsonBody(body): JsonBody<AccountBody>,
 ) -> Result<Response, Problem> {
-    let background_investigation =
-        date(&body.background_investigation, "background_investigation")?;
+    let background_investigation = body
+        .background_investigation
+        .as_deref()
+        .map(|text| date(text, "background_investigation"))
+        .transpose()?;
     let privacy_training = date(&body.privacy_training, "privacy_training")?;
     let gate = Arc::clone(&state.gate);
     let name = body.name.clone();

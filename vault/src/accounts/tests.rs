@@ -22,7 +22,7 @@ fn account(name: &str, token_hash: [u8; 32]) -> Account {
         name: name.into(),
         role: "analyst".into(),
         organization: "treasury-fincen".into(),
-        background_investigation: NaiveDate::from_ymd_opt(2024, 3, 1).unwrap(),
+        background_investigation: NaiveDate::from_ymd_opt(2024, 3, 1),
         privacy_training: NaiveDate::from_ymd_opt(2026, 9, 30).unwrap(),
         disabled: false,
         token_hash,
@@ -46,6 +46,10 @@ fn accounts_round_trip_and_replace() {
     assert_eq!(token_hash(&token.token), token.hash);
     let mut alice = account("alice", token.hash);
     vault.put_account(&access(), &alice, now()).unwrap();
+    let mut pending = account("pending", [9; 32]);
+    pending.background_investigation = None;
+    vault.put_account(&access(), &pending, now()).unwrap();
+    assert_eq!(vault.account("pending").unwrap(), Some(pending));
     vault
         .put_account(&access(), &account("bob", [7; 32]), now())
         .unwrap();
@@ -58,7 +62,14 @@ fn accounts_round_trip_and_replace() {
         .into_iter()
         .map(|account| (account.name, account.disabled))
         .collect();
-    assert_eq!(names, [("alice".into(), true), ("bob".into(), false)]);
+    assert_eq!(
+        names,
+        [
+            ("alice".into(), true),
+            ("bob".into(), false),
+            ("pending".into(), false)
+        ]
+    );
     assert_eq!(vault.account("carol").unwrap(), None);
 }
 

@@ -460,3 +460,29 @@ fn resumable_streams_record_their_progress_with_each_batch() {
     assert_eq!(vault.ingest_progress(&stream).unwrap(), 5);
     vault.log_writable(now()).unwrap();
 }
+
+#[test]
+fn reads_for_a_person_mark_the_record_and_automated_reads_do_not() {
+    let (vault, _, _) = memory_vault();
+    let ids = vault
+        .ingest(
+            &access(),
+            &[
+                transmittal("A", "123-45-6701", 1),
+                transmittal("B", "123-45-6702", 2),
+            ],
+            now(),
+        )
+        .unwrap();
+    vault.read(&access(), &ids[0], now()).unwrap();
+    assert!(!vault.manually_accessed(&ids[0]).unwrap());
+    vault.read_by_person(&access(), &ids[1], now()).unwrap();
+    assert!(vault.manually_accessed(&ids[1]).unwrap());
+    assert_eq!(
+        vault.partition_of(&ids[1]).unwrap(),
+        (
+            SystemId::new("fincen-cbetf").unwrap(),
+            "transmittal".to_owned()
+        )
+    );
+}
