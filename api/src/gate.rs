@@ -813,7 +813,7 @@ impl IngestPlan {
         let admit: crate::lines::Admit = {
             let seen = Arc::clone(&seen);
             let policy = Arc::clone(&gate.policy);
-            Box::new(move |record: &vault::RecordContents| {
+            Box::new(move |record: &mut vault::RecordContents| {
                 let system = record.system.as_str();
                 let decision = decisions.get(system).cloned().unwrap_or_else(|| {
                     Decision::deny(
@@ -829,7 +829,7 @@ impl IngestPlan {
                 if let Ok(mut seen) = seen.lock() {
                     seen.entry(system.to_owned()).or_insert(decision);
                 }
-                verdict.and_then(|()| crate::lines::check_shape(policy.catalog(), record))
+                verdict.and_then(|()| crate::lines::admit_record(policy.catalog(), record))
             })
         };
         let mut lines = LineBatches::new(input, batch_size, now)

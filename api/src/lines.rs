@@ -39,9 +39,10 @@ pub struct LineBatches<R> {
     admit: Admit,
 }
 
-/// A check on each valid record before it joins a batch (the gate's, in the served vault):
-/// `Err` rejects the line with that reason.
-pub type Admit = Box<dyn FnMut(&vault::RecordContents) -> Result<(), String> + Send>;
+/// A check on each valid record before it joins a batch (the gate's, in the served vault),
+/// which may also change it (the sensitive-data filter): `Err` rejects the line with that
+/// reason.
+pub type Admit = Box<dyn FnMut(&mut vault::RecordContents) -> Result<(), String> + Send>;
 
 impl<R: BufRead> LineBatches<R> {
     /// Batches of at most `batch_size` records from `reader`, validated against `now`.
@@ -103,7 +104,7 @@ impl<R: BufRead> LineBatches<R> {
             };
             match parsed {
                 Ok(None) => {}
-                Ok(Some(record)) => match (self.admit)(&record) {
+                Ok(Some(mut record)) => match (self.admit)(&mut record) {
                     Ok(()) => batch.push(record),
                     Err(reason) => self.reject(reason),
                 },
@@ -179,6 +180,24 @@ pub fn parse_checked(
     let record = parse_line(text)?;
     record.validate(now).map_err(|err| err.to_string())?;
     Ok(Some(record))
+}
+
+/// Checks a record against its system's notice (category, subject roles, fields), then
+/// removes from its free text what the notice's sensitive-data filter names, so it is never
+/// stored.
+pub fn admit_record(
+    catalog: &policy::Catalog,
+    record: &mut vault::RecordContents,
+) -> Result<(), String> {
+    check_shape(catalog, record)?;
+    let system = record.system.as_str().to_owned();
+    for (name, value) in record.fields.iter_mut() {
+        if let Some(filtered) = catalog.filter_sensitive(&system, &record.category, name, value) {
+            zeroize::Zeroize::zeroize(value);
+            *value = filtered;
+        }
+    }
+    Ok(())
 }
 
 /// Checks a record against its system's notice (category, subject roles, fields).

@@ -67,6 +67,10 @@ impl Store for FaultyStore {
 struct Api {
     router: Router,
     fail_writes: Arc<AtomicBool>,
+    /// The vault behind the gate, for flushing before at-rest scans.
+    vault: Arc<Vault>,
+    /// Its data directory.
+    data_dir: std::path::PathBuf,
     /// Days the gate's clock runs ahead of `now()`.
     days_later: Arc<std::sync::atomic::AtomicI64>,
     tokens: std::collections::HashMap<&'static str, String>,
@@ -141,11 +145,18 @@ fn api() -> Api {
         let days_later = Arc::clone(&days_later);
         Arc::new(move || now() + chrono::Duration::days(days_later.load(Ordering::SeqCst)))
     };
-    let gate = Gate::new(vault, policy::Policy::builtin().unwrap(), clock).unwrap();
+    let gate = Gate::new(
+        Arc::clone(&vault),
+        policy::Policy::builtin().unwrap(),
+        clock,
+    )
+    .unwrap();
     let router = recvault::server::router(Arc::new(gate), recvault::server::Limits::default());
     Api {
         router,
         fail_writes,
+        vault,
+        data_dir: dir.path().join("data"),
         days_later,
         tokens,
         _dir: dir,
@@ -1086,4 +1097,73 @@ async fn pnr_free_text_phases_and_the_deleted_record_file_through_the_gate() {
         reads.last().unwrap()["rule"],
         "cbp-pnr/internal-affairs/read"
     );
+}
+
+/// Files under `dir` holding any of `needles` (as bytes, any case the needle is given in).
+fn files_holding(dir: &Path, needles: &[&str]) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(path) = pending.pop() {
+        if path.is_dir() {
+            pending.extend(
+                std::fs::read_dir(&path)
+                    .unwrap()
+                    .map(|entry| entry.unwrap().path()),
+            );
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        for needle in needles {
+            if bytes
+                .windows(needle.len())
+                .any(|window| window == needle.as_bytes())
+            {
+                found.push(format!("{} in {}", needle, path.display()));
+            }
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn sensitive_pnr_codes_are_removed_at_intake_and_never_stored_or_returned() {
+    let api = api();
+    let line = pnr_line("SARA SENSITIVE", "P2000001", true).replace(
+        "CTCE PASSENGER NOTE",
+        "SSR MOML NN1 PAX PREGNANT 7 MONTHS SEAT 4A",
+    );
+    let needles = ["MOML", "PREGNANT"];
+    // Positive control: the same scan finds them in the input as written.
+    let control = tempfile::Builder::new()
+        .prefix("vault-tests")
+        .tempdir()
+        .unwrap();
+    std::fs::write(control.path().join("input.jsonl"), &line).unwrap();
+    assert_eq!(files_holding(control.path(), &needles).len(), 2);
+
+    let answer = api.ingest("cbp-ingest", &line, None).await;
+    assert_eq!(summary(&answer)["ingested"], 1, "{}", answer.text);
+    let found = api
+        .post(
+            "/v1/search",
+            Some("cbp-analyst"),
+            pnr_search("P2000001", "counterterrorism"),
+        )
+        .await;
+    // The subject is flagged high risk, so the analyst sees the free text: what is left of it.
+    assert_eq!(
+        found.body["records"][0]["fields"]["osi"], "SSR NN1 PAX 7 MONTHS SEAT 4A",
+        "{}",
+        found.text
+    );
+    for response in [&answer.text, &found.text] {
+        for needle in needles {
+            assert!(
+                !response.contains(needle),
+                "`{needle}` in a response: {response}"
+            );
+        }
+    }
+    vault::testing::flush_and_compact(&api.vault).unwrap();
+    assert_eq!(files_holding(&api.data_dir, &needles), Vec::<String>::new());
 }

@@ -202,6 +202,28 @@ impl Catalog {
         rows
     }
 
+    /// The value of free-text field `field` of a `category` record of `system` without the
+    /// notice's sensitive codes and terms, or `None` when there is nothing to remove (or the
+    /// field is not free text).
+    pub fn filter_sensitive(
+        &self,
+        system: &str,
+        category: &str,
+        field: &str,
+        value: &str,
+    ) -> Option<String> {
+        let sorn = &self.system(system)?.sorn;
+        let is_free_text = sorn
+            .category(category)?
+            .fields
+            .iter()
+            .any(|known| known.name == field && known.kind == "free-text");
+        if !is_free_text {
+            return None;
+        }
+        sorn.sensitive_filter.apply(value)
+    }
+
     /// The retention phase of a record of `system` collected at `collected` on `now`, under
     /// the system's records schedule in force; `None` once its last phase has ended (it is
     /// due for destruction).

@@ -348,6 +348,59 @@ pub struct SensitiveFilter {
     pub basis: String,
 }
 
+impl SensitiveFilter {
+    /// `text` without the filter's codes (whole tokens) and terms (every token containing
+    /// one; a term of several words is removed where it appears), case-insensitive; `None`
+    /// if nothing was removed.
+    pub fn apply(&self, text: &str) -> Option<String> {
+        if self.codes.is_empty() && self.terms.is_empty() {
+            return None;
+        }
+        let mut rest = text.to_owned();
+        for term in self.terms.iter().filter(|term| term.contains(' ')) {
+            rest = remove_ignoring_case(&rest, term);
+        }
+        let single: Vec<String> = self
+            .terms
+            .iter()
+            .filter(|term| !term.contains(' '))
+            .map(|term| term.to_lowercase())
+            .collect();
+        let kept: Vec<&str> = rest
+            .split_whitespace()
+            .filter(|token| {
+                let bare = token.trim_matches(|c: char| !c.is_alphanumeric());
+                let lower = bare.to_lowercase();
+                !self
+                    .codes
+                    .iter()
+                    .any(|code| code.eq_ignore_ascii_case(bare))
+                    && !single.iter().any(|term| lower.contains(term.as_str()))
+            })
+            .collect();
+        let filtered = kept.join(" ");
+        let original: Vec<&str> = text.split_whitespace().collect();
+        (filtered != original.join(" ")).then_some(filtered)
+    }
+}
+
+fn remove_ignoring_case(text: &str, term: &str) -> String {
+    let lower = text.to_lowercase();
+    let term = term.to_lowercase();
+    // Lowercasing can change lengths outside ASCII: only remove where byte offsets agree.
+    if lower.len() != text.len() {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    while let Some(found) = lower[at..].find(&term) {
+        out.push_str(&text[at..at + found]);
+        at += found + term.len();
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
 /// A problem in a SORN file, with where it is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SornError {

@@ -65,7 +65,7 @@ fn offline(file: &Path, paths: &VaultPaths, batch_size: usize) -> Result<(), Fai
     // Records are checked against the vault's SORN files, as the server checks them.
     let catalog = crate::cli::sorn::vault_catalog(&vault)?;
     let mut lines = LineBatches::new(reader, batch_size, now).admitting(Box::new(move |record| {
-        crate::lines::check_shape(&catalog, record)
+        crate::lines::admit_record(&catalog, record)
     }));
     let mut committed: u64 = 0;
     let mut reported: u64 = 0;

@@ -129,3 +129,23 @@ fn each_mistake_is_found_with_its_line() {
         );
     }
 }
+
+#[test]
+fn the_sensitive_filter_removes_codes_and_terms() {
+    let filter = SensitiveFilter {
+        codes: vec!["MOML".into(), "WCHR".into()],
+        terms: vec!["pregnan".into(), "trade union".into()],
+        basis: String::new(),
+    };
+    let table = [
+        ("SSR MOML NN1", Some("SSR NN1")),
+        ("ssr moml, seat 4A", Some("ssr seat 4A")),
+        ("PAX PREGNANT 7 MONTHS", Some("PAX 7 MONTHS")),
+        ("MEMBER OF TRADE UNION X", Some("MEMBER OF X")),
+        ("MOMLX IS NOT A CODE", None),
+        ("NOTHING HERE", None),
+    ];
+    for (text, expected) in table {
+        assert_eq!(filter.apply(text).as_deref(), expected, "{text}");
+    }
+}
