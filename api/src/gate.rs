@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use chrono::{DateTime, NaiveDate, Utc};
 use policy::{Action, Decision, Policy, Request, Vetting, VAULT_SYSTEM};
 use vault::accounts::{new_token, token_hash, Account, NewToken};
+use vault::annotations::{Annotation, AnnotationKind};
 use vault::audit::{LogQuery, LogVerification};
 use vault::{
     Access, Checkpoint, LogEntry, Record, RecordId, SearchKey, StreamKey, SystemId, Vault,
@@ -112,6 +113,8 @@ pub struct Viewed {
     pub record: Record,
     /// The fields withheld (free text not open to the caller, fields outside its projection).
     pub withheld: Vec<String>,
+    /// The record's annotations, oldest first.
+    pub annotations: Vec<Annotation>,
 }
 
 /// What a search found.
@@ -389,7 +392,11 @@ impl Gate {
         withheld.sort();
         withheld.dedup();
         let _ = caller;
-        Viewed { record, withheld }
+        Viewed {
+            record,
+            withheld,
+            annotations: Vec::new(),
+        }
     }
 
     fn access(
@@ -487,10 +494,12 @@ impl Gate {
                 continue;
             }
             let access = self.access(caller, context, &decision, purpose, case_id);
-            match self.vault.read_by_person(&access, &id, now) {
-                Ok(record) => result
-                    .records
-                    .push(self.view(caller, &read, &decision, record)),
+            match self.vault.read_annotated(&access, &id, now) {
+                Ok((record, annotations)) => {
+                    let mut viewed = self.view(caller, &read, &decision, record);
+                    viewed.annotations = annotations;
+                    result.records.push(viewed);
+                }
                 // Destroyed between the lookup and the read: not a result any more.
                 Err(vault::Error::NotFound(_)) => result.found -= 1,
                 Err(err) => return Err(err.into()),
@@ -530,8 +539,56 @@ impl Gate {
             ..self.request(caller, Action::RecordRead, &placement.system)
         };
         let (access, decision) = self.authorize(caller, context, &request)?;
-        let record = self.vault.read_by_person(&access, &id, self.now())?;
-        Ok(self.view(caller, &request, &decision, record))
+        let (record, annotations) = self.vault.read_annotated(&access, &id, self.now())?;
+        let mut viewed = self.view(caller, &request, &decision, record);
+        viewed.annotations = annotations;
+        Ok(viewed)
+    }
+
+    /// Appends an annotation (a correction, a notation of dispute, a statement of
+    /// disagreement) to a record, deciding on its category and phase first. The original is
+    /// never altered; every later read shows the annotation.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "each is one field of the request"
+    )]
+    pub fn annotate(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        id: &str,
+        kind: &str,
+        portions: &[String],
+        text: &str,
+        purpose: Option<&str>,
+    ) -> Result<u32, Refusal> {
+        let id: RecordId = id.parse()?;
+        let kind = AnnotationKind::from_name(kind).ok_or_else(|| {
+            Refusal::Invalid(
+                "an annotation's kind is `correction`, `dispute` or `statement-of-disagreement`"
+                    .into(),
+            )
+        })?;
+        let placement = self.placement(&id)?.unwrap_or_else(|| Placement {
+            system: "unknown".into(),
+            category: String::new(),
+            phase: None,
+        });
+        let request = Request {
+            purpose,
+            category: Some(&placement.category),
+            phase: Some(
+                placement
+                    .phase
+                    .as_ref()
+                    .map_or("past-retention", |(phase, _)| phase.as_str()),
+            ),
+            ..self.request(caller, Action::RecordAnnotate, &placement.system)
+        };
+        let (access, _) = self.authorize(caller, context, &request)?;
+        Ok(self
+            .vault
+            .annotate(&access, &id, kind, portions, text, self.now())?)
     }
 
     /// Starts an ingest for `caller`: decides that it may ingest into some system, claims the

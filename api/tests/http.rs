@@ -91,6 +91,7 @@ const ACCOUNTS: &[(&str, &str, &str)] = &[
     ("cbp-analyst", "analyst", "dhs-cbp"),
     ("cbp-ingest", "ingest", "dhs-cbp"),
     ("cbp-ia", "internal-affairs", "dhs-cbp"),
+    ("privacy", "privacy-officer", "treasury-fincen"),
 ];
 
 fn now() -> chrono::DateTime<Utc> {
@@ -1166,4 +1167,71 @@ async fn sensitive_pnr_codes_are_removed_at_intake_and_never_stored_or_returned(
     }
     vault::testing::flush_and_compact(&api.vault).unwrap();
     assert_eq!(files_holding(&api.data_dir, &needles), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn annotations_are_appended_by_the_privacy_office_and_shown_with_every_read() {
+    let api = api();
+    summary(
+        &api.ingest("ingester", &line("JOHN Q PUBLIC", "123-45-6789", 3), None)
+            .await,
+    );
+    let found = api
+        .post("/v1/search", Some("ana"), search_body("123-45-6789"))
+        .await;
+    let id = found.body["records"][0]["id"].as_str().unwrap().to_owned();
+    let uri = format!("/v1/records/{id}/annotations");
+    let dispute = json!({"kind": "dispute", "portions": ["fields.amount"], "text": "The subject says the amount was 150.00", "purpose": "privacy-act-request"});
+    // An analyst may not annotate; the privacy office may, for a Privacy Act request.
+    let refused = api.post(&uri, Some("ana"), dispute.clone()).await;
+    assert_eq!(
+        (refused.status, refused.body["rule"].as_str()),
+        (StatusCode::FORBIDDEN, Some("no-rule")),
+        "{}",
+        refused.text
+    );
+    let made = api.post(&uri, Some("privacy"), dispute).await;
+    assert_eq!(
+        (made.status, made.body["seq"].clone()),
+        (StatusCode::CREATED, json!(1)),
+        "{}",
+        made.text
+    );
+    let correction = json!({"kind": "correction", "portions": ["fields.amount"], "text": "150.00", "purpose": "privacy-act-request"});
+    assert_eq!(
+        api.post(&uri, Some("privacy"), correction).await.status,
+        StatusCode::CREATED
+    );
+    let bad = api.post(&uri, Some("privacy"), json!({"kind": "rumour", "portions": ["record"], "text": "x", "purpose": "privacy-act-request"})).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+
+    // The original is unchanged, and every read shows the annotations and the disputed portion.
+    let read = api
+        .get(
+            &format!("/v1/records/{id}?purpose=investigation&case=C-2"),
+            Some("ana"),
+        )
+        .await;
+    assert_eq!(read.body["fields"]["amount"], "1500.00");
+    assert_eq!(read.body["disputed"], json!(["fields.amount"]));
+    let kinds: Vec<&str> = read.body["annotations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["dispute", "correction"]);
+    assert_eq!(read.body["annotations"][1]["author"], "privacy");
+    let searched = api
+        .post("/v1/search", Some("ana"), search_body("123-45-6789"))
+        .await;
+    assert_eq!(
+        searched.body["records"][0]["disputed"],
+        json!(["fields.amount"])
+    );
+    let logged = api.entries(&format!("record={id}&action=annotate")).await;
+    assert_eq!(logged.len(), 2);
+    assert!(!logged
+        .iter()
+        .any(|entry| entry.to_string().contains("150.00")));
 }

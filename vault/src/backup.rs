@@ -91,6 +91,7 @@ fn column_tag(column: Column) -> u8 {
         Column::Index => 4,
         Column::Log => 5,
         Column::Accounting => 6,
+        Column::Annotations => 7,
     }
 }
 

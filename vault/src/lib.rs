@@ -28,6 +28,7 @@
 //! `docs/ARCHITECTURE.md`.
 
 pub mod accounts;
+pub mod annotations;
 pub mod audit;
 mod backup;
 mod codec;

@@ -406,12 +406,21 @@ impl Vault {
             batch.delete_range(Column::Index, start, end);
         }
         if let Some((start, end)) = info.record_range() {
-            let mut from = start;
+            let mut from = start.clone();
+            let mut from_annotations = start;
             for survivor in self.moved_out_of(info)? {
                 batch.delete_range(Column::Records, from, survivor.as_bytes().to_vec());
+                batch.delete_range(
+                    Column::Annotations,
+                    from_annotations,
+                    survivor.as_bytes().to_vec(),
+                );
                 from = [survivor.as_bytes().as_slice(), &[0]].concat();
+                // A survivor's annotations are its id and a 4-byte sequence: skip them all.
+                from_annotations = [survivor.as_bytes().as_slice(), &[0xff; 5]].concat();
             }
-            batch.delete_range(Column::Records, from, end);
+            batch.delete_range(Column::Records, from, end.clone());
+            batch.delete_range(Column::Annotations, from_annotations, end);
         }
         batch.delete(
             Column::Meta,

@@ -31,17 +31,21 @@ pub enum Column {
     Accounting,
     /// Vault metadata: format version, key check, partitions, sessions.
     Meta,
+    /// Annotations of records (corrections, disputes, statements), keyed by record id and
+    /// sequence, so a record's range covers them.
+    Annotations,
 }
 
 impl Column {
     /// Every column, in a fixed order.
-    pub const ALL: [Column; 6] = [
+    pub const ALL: [Column; 7] = [
         Column::Records,
         Column::Index,
         Column::Keys,
         Column::Log,
         Column::Accounting,
         Column::Meta,
+        Column::Annotations,
     ];
 
     /// The column family's name on disk.
@@ -53,6 +57,7 @@ impl Column {
             Column::Log => "log",
             Column::Accounting => "accounting",
             Column::Meta => "meta",
+            Column::Annotations => "annotations",
         }
     }
 }

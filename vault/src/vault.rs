@@ -292,6 +292,20 @@ impl Vault {
         self.read_marked(access, id, now, true)
     }
 
+    /// Reads one record for a person with its annotations (corrections, disputes,
+    /// statements of disagreement), which every read must show: like
+    /// [`Vault::read_by_person`].
+    pub fn read_annotated(
+        &self,
+        access: &Access,
+        id: &RecordId,
+        now: DateTime<Utc>,
+    ) -> Result<(Record, Vec<crate::annotations::Annotation>)> {
+        let record = self.read_marked(access, id, now, true)?;
+        let annotations = self.annotations_of(id)?;
+        Ok((record, annotations))
+    }
+
     /// Whether a person has ever been given the record's contents.
     pub fn manually_accessed(&self, id: &RecordId) -> Result<bool> {
         Ok(self

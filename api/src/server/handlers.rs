@@ -216,13 +216,83 @@ pub(crate) async fn search(
     ))
 }
 
-/// A record as the caller may see it, with the fields withheld from it named.
+/// A record as the caller may see it: the fields withheld from it named, its annotations, and
+/// the portions disputed (by a notation of dispute or a statement of disagreement).
 fn viewed_json(viewed: &crate::gate::Viewed) -> serde_json::Value {
+    use vault::annotations::AnnotationKind;
     let mut value = record_json(&viewed.record);
     if !viewed.withheld.is_empty() {
         value["withheld_fields"] = json!(viewed.withheld);
     }
+    if !viewed.annotations.is_empty() {
+        let annotations: Vec<_> = viewed
+            .annotations
+            .iter()
+            .map(|annotation| {
+                json!({
+                    "seq": annotation.seq,
+                    "kind": annotation.kind.name(),
+                    "portions": annotation.portions,
+                    "text": annotation.text,
+                    "author": annotation.author,
+                    "created": crate::render::rfc3339(annotation.created_ms),
+                })
+            })
+            .collect();
+        let mut disputed: Vec<&str> = viewed
+            .annotations
+            .iter()
+            .filter(|annotation| annotation.kind != AnnotationKind::Correction)
+            .flat_map(|annotation| annotation.portions.iter().map(String::as_str))
+            .collect();
+        disputed.sort_unstable();
+        disputed.dedup();
+        value["annotations"] = json!(annotations);
+        value["disputed"] = json!(disputed);
+    }
     value
+}
+
+/// A new annotation.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AnnotationBody {
+    kind: String,
+    portions: Vec<String>,
+    text: String,
+    purpose: Option<String>,
+}
+
+impl Drop for AnnotationBody {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.text);
+    }
+}
+
+pub(crate) async fn annotate(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<AnnotationBody>,
+) -> Result<Response, Problem> {
+    let gate = Arc::clone(&state.gate);
+    let shown = id.clone();
+    let seq = blocking(state.limits.operation, move || {
+        gate.annotate(
+            &authed.caller,
+            &authed.context,
+            &id,
+            &body.kind,
+            &body.portions,
+            &body.text,
+            body.purpose.as_deref(),
+        )
+    })
+    .await?;
+    Ok(json_response(
+        StatusCode::CREATED,
+        json!({"record": shown, "seq": seq}),
+    ))
 }
 
 /// Purpose and case of a read.

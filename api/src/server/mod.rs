@@ -81,6 +81,7 @@ pub fn router(gate: Arc<Gate>, limits: Limits) -> Router {
         .route("/openapi.json", get(handlers::openapi))
         .route("/v1/search", post(handlers::search))
         .route("/v1/records/{id}", get(handlers::get_record))
+        .route("/v1/records/{id}/annotations", post(handlers::annotate))
         .route(
             "/v1/accounts",
             get(handlers::list_accounts).post(handlers::add_account),

@@ -11,6 +11,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/ingest"),
     ("post", "/v1/search"),
     ("get", "/v1/records/{id}"),
+    ("post", "/v1/records/{id}/annotations"),
     ("get", "/v1/accounts"),
     ("post", "/v1/accounts"),
     ("post", "/v1/accounts/{name}/disable"),
@@ -138,6 +139,18 @@ pub fn document() -> Value {
                 "security": secured,
                 "parameters": record_parameters(),
                 "responses": with_problems(json!({"200": {"description": "the record", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Record"}}}}}), &["400", "401", "403", "404", "503"])
+            }},
+            "/v1/records/{id}/annotations": {"post": {
+                "summary": "Append a correction, a notation of dispute or a statement of disagreement to a record (per the SORN grants: privacy officers). The original is never altered; every later read shows it and marks disputed portions.",
+                "security": secured,
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["kind", "portions", "text"], "properties": {
+                    "kind": {"type": "string", "enum": ["correction", "dispute", "statement-of-disagreement"]},
+                    "portions": {"type": "array", "items": {"type": "string"}, "description": "`record`, `fields.NAME`, `subject.N.name`, `subject.N.IDENTIFIER`"},
+                    "text": {"type": "string", "maxLength": 16384},
+                    "purpose": {"type": "string"}
+                }}}}},
+                "responses": with_problems(json!({"201": {"description": "appended; `seq` is its place among the record's annotations"}}), &["400", "401", "403", "404", "503"])
             }},
             "/v1/accounts": {
                 "get": {"summary": "Every account (role admin).", "security": secured, "responses": with_problems(json!({"200": {"description": "accounts", "content": {"application/json": {"schema": {"type": "object", "properties": {"accounts": {"type": "array", "items": {"$ref": "#/components/schemas/Account"}}}}}}}}), &all)},

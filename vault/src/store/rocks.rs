@@ -46,7 +46,8 @@ impl RocksStore {
     fn open_with(path: &Path, create: bool) -> Result<Self> {
         let mut db_options = Options::default();
         db_options.create_if_missing(create);
-        db_options.create_missing_column_families(create);
+        // Column families added by later versions (annotations) are created on open.
+        db_options.create_missing_column_families(true);
         db_options.set_paranoid_checks(true);
         // Engine logs hold statistics and file names, never keys or values; keep a few.
         db_options.set_keep_log_file_num(4);

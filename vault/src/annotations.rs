@@ -1,0 +1,241 @@
+//! Annotations: corrections, notations of dispute and statements of disagreement attached to
+//! a record. Append-only: the original is never altered (seed 001 footnote 10, 31 CFR 1.27);
+//! every read returns the record with them. Each is sealed under a key derived from its
+//! record's data key, so it lives and dies with the record (destroying the cohort shreds it),
+//! and it is stored beside the record (its id and a sequence), so the record's purge removes it.
+
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+
+use crate::codec::{Reader, Writer};
+use crate::crypto::{AeadKey, Envelope};
+use crate::error::{Error, Result};
+use crate::log::{Access, Draft};
+use crate::record::RecordId;
+use crate::sealed::SealedRecord;
+use crate::store::{Column, WriteBatch};
+use crate::vault::{poisoned, Vault};
+
+const ANNOTATION_VERSION: u8 = 1;
+const ANNOTATION_KEY_CONTEXT: &[u8] = b"recvault/annotation/v1";
+/// Longest annotation text.
+pub const MAX_ANNOTATION_BYTES: usize = 16 * 1024;
+
+/// Serializes annotation writers, so two never take the same sequence number.
+pub(crate) static ANNOTATING: Mutex<()> = Mutex::new(());
+
+/// What an annotation is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AnnotationKind {
+    /// A correction: the portion is inaccurate and this is the proper value.
+    Correction,
+    /// A notation that the individual disputes the portion.
+    Dispute,
+    /// The individual's statement of disagreement (31 CFR 1.27).
+    Disagreement,
+}
+
+impl AnnotationKind {
+    /// Its name in the API and the log.
+    pub fn name(self) -> &'static str {
+        match self {
+            AnnotationKind::Correction => "correction",
+            AnnotationKind::Dispute => "dispute",
+            AnnotationKind::Disagreement => "statement-of-disagreement",
+        }
+    }
+
+    /// The kind with this name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [
+            AnnotationKind::Correction,
+            AnnotationKind::Dispute,
+            AnnotationKind::Disagreement,
+        ]
+        .into_iter()
+        .find(|kind| kind.name() == name)
+    }
+
+    fn tag(self) -> u8 {
+        match self {
+            AnnotationKind::Correction => 1,
+            AnnotationKind::Dispute => 2,
+            AnnotationKind::Disagreement => 3,
+        }
+    }
+}
+
+/// One annotation of a record.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Annotation {
+    /// Its place among the record's annotations, from 1.
+    pub seq: u32,
+    /// What it is.
+    pub kind: AnnotationKind,
+    /// The portions of the record it concerns (`fields.amount`, `subject.1.name`, `record`).
+    pub portions: Vec<String>,
+    /// The correction or statement (may hold personal data: sealed).
+    pub text: String,
+    /// Who added it (the account).
+    pub author: String,
+    /// When (Unix ms).
+    pub created_ms: i64,
+}
+
+impl std::fmt::Debug for Annotation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Annotation")
+            .field("seq", &self.seq)
+            .field("kind", &self.kind)
+            .field("portions", &self.portions)
+            .field("text", &"[redacted]")
+            .finish_non_exhaustive()
+    }
+}
+
+fn annotation_key(id: &RecordId, seq: u32) -> Vec<u8> {
+    [&id.as_bytes()[..], &seq.to_be_bytes()].concat()
+}
+
+fn annotation_aad(id: &RecordId, seq: u32) -> Vec<u8> {
+    [
+        b"recvault-annotation v1\0".as_slice(),
+        id.as_bytes(),
+        &seq.to_be_bytes(),
+    ]
+    .concat()
+}
+
+fn check_portion(portion: &str) -> bool {
+    !portion.is_empty()
+        && portion.len() <= 64
+        && portion.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+        })
+}
+
+impl Vault {
+    /// Appends an annotation to record `id`, logged as `annotate` with its kind and portions
+    /// (never its text). Returns its sequence number.
+    pub fn annotate(
+        &self,
+        access: &Access,
+        id: &RecordId,
+        kind: AnnotationKind,
+        portions: &[String],
+        text: &str,
+        now: DateTime<Utc>,
+    ) -> Result<u32> {
+        access.validate()?;
+        if portions.is_empty() || !portions.iter().all(|portion| check_portion(portion)) {
+            return Err(Error::Invalid(
+                "an annotation names the portions it concerns: `record`, `fields.NAME`, `subject.N.name` or `subject.N.IDENTIFIER`".into(),
+            ));
+        }
+        if text.trim().is_empty() || text.len() > MAX_ANNOTATION_BYTES {
+            return Err(Error::Invalid(format!(
+                "an annotation's text is 1 to {MAX_ANNOTATION_BYTES} bytes"
+            )));
+        }
+        let _writing = ANNOTATING.lock().map_err(|_| poisoned("annotations"))?;
+        let seq = self.annotation_count(id)? + 1;
+        let key = self.annotation_key_for(id, seq)?;
+        let mut plain = Writer(zeroize::Zeroizing::new(Vec::new()));
+        plain.u8(ANNOTATION_VERSION);
+        plain.u8(kind.tag());
+        plain.u32(portions.len() as u32);
+        for portion in portions {
+            plain.str(portion);
+        }
+        plain.str(text);
+        plain.str(&access.principal);
+        plain.i64(now.timestamp_millis());
+        let sealed = key.seal(&annotation_aad(id, seq), &plain.0)?;
+        let mut batch = WriteBatch::new();
+        batch.put(Column::Annotations, annotation_key(id, seq), sealed);
+        let mut draft = Draft::new(access, "annotate", now.timestamp_millis());
+        draft.record_ids = vec![*id];
+        draft.outcome = format!("{} #{seq} of {}", kind.name(), portions.join(", "));
+        self.log.commit(draft, batch)?;
+        Ok(seq)
+    }
+
+    /// The annotations of record `id`, oldest first. Crate-internal: callers get them with a
+    /// logged read ([`Vault::read_by_person`]).
+    pub(crate) fn annotations_of(&self, id: &RecordId) -> Result<Vec<Annotation>> {
+        let start = annotation_key(id, 0);
+        let end = annotation_key(id, u32::MAX);
+        let stored = self
+            .store
+            .scan(Column::Annotations, &start, Some(&end), usize::MAX)?;
+        let mut out = Vec::with_capacity(stored.len());
+        for (key, value) in stored {
+            let seq = key
+                .get(16..20)
+                .and_then(|bytes| bytes.try_into().ok())
+                .map(u32::from_be_bytes)
+                .ok_or_else(|| Error::corrupt("annotation", "bad key"))?;
+            let plain = self
+                .annotation_key_for(id, seq)?
+                .open(&annotation_aad(id, seq), &Envelope::parse(&value)?)?;
+            let mut reader = Reader::new(&plain, "annotation");
+            if reader.u8()? != ANNOTATION_VERSION {
+                return Err(Error::UnsupportedVersion {
+                    what: "annotation",
+                    version: ANNOTATION_VERSION,
+                });
+            }
+            let kind = match reader.u8()? {
+                1 => AnnotationKind::Correction,
+                2 => AnnotationKind::Dispute,
+                3 => AnnotationKind::Disagreement,
+                _ => return Err(Error::corrupt("annotation", "unknown kind")),
+            };
+            let n = reader.u32()? as usize;
+            let mut portions = Vec::with_capacity(n.min(64));
+            for _ in 0..n {
+                portions.push(reader.string()?);
+            }
+            let annotation = Annotation {
+                seq,
+                kind,
+                portions,
+                text: reader.string()?,
+                author: reader.string()?,
+                created_ms: reader.i64()?,
+            };
+            reader.finish()?;
+            out.push(annotation);
+        }
+        Ok(out)
+    }
+
+    fn annotation_count(&self, id: &RecordId) -> Result<u32> {
+        let count = self.store.count(
+            Column::Annotations,
+            &annotation_key(id, 0),
+            Some(&annotation_key(id, u32::MAX)),
+        )?;
+        u32::try_from(count).map_err(|_| Error::Invalid("too many annotations".into()))
+    }
+
+    /// The key sealing annotation `seq` of record `id`: derived from the record's data key,
+    /// one per annotation, so each key seals once.
+    fn annotation_key_for(&self, id: &RecordId, seq: u32) -> Result<AeadKey> {
+        let value = self
+            .store
+            .get(Column::Records, id.as_bytes())?
+            .ok_or_else(|| Error::NotFound(id.to_string()))?;
+        let sealed = SealedRecord::parse(&value)?;
+        let data_key = self
+            .keys
+            .read()
+            .map_err(|_| poisoned("key ring"))?
+            .unwrap_data_key(id, &sealed)?;
+        Ok(AeadKey::segment(&data_key, ANNOTATION_KEY_CONTEXT, seq))
+    }
+}
+
+#[cfg(test)]
+mod tests;
