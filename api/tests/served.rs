@@ -601,3 +601,39 @@ fn the_cli_as_a_client_of_the_server() {
     );
     terminate(&mut server);
 }
+
+#[test]
+fn the_server_refuses_to_start_on_an_invalid_sorn_file() {
+    let workspace = workspace();
+    let dir = workspace.path();
+    assert_eq!(offline(&["init"], dir).code, 0);
+    // Swap in a broken file through the library (the CLI's import would refuse it).
+    {
+        let vault = vault::Vault::open(&dir.join("data"), &dir.join("root.key")).unwrap();
+        let broken = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../policy/sorn/fincen-cbetf.toml"),
+        )
+        .unwrap()
+        .replace("owner = \"treasury-fincen\"", "owner = \"treasury-mint\"");
+        vault
+            .replace_documents(
+                &vault::Access::offline("tester", "configuration"),
+                "sorn",
+                &[("fincen-cbetf.toml".into(), broken.into_bytes())],
+                chrono::Utc::now(),
+            )
+            .unwrap();
+    }
+    let run = recvault(
+        &[&["serve", "--listen", "127.0.0.1:0"][..], &OFFLINE].concat(),
+        dir,
+    );
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("fincen-cbetf.toml:"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("unknown organization `treasury-mint`"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stdout.contains("serving"));
+}
