@@ -58,6 +58,10 @@ pub struct BenchReport {
     /// Bytes the vault's data directory holds per record after the run (records, index
     /// entries, access log, write-ahead log; before any manual compaction).
     pub disk_bytes_per_record: f64,
+    /// Policy decisions (the shipped SORN files' rules), in microseconds: the median of each
+    /// combination's first decision (casbin evaluating its rows), then p50 and p99 of repeated
+    /// ones (answered from the policy's memo).
+    pub decision_us: [f64; 3],
 }
 
 const FIRST: [&str; 16] = [
@@ -290,6 +294,8 @@ fn measure(config: &BenchConfig, progress: &dyn Fn(&str)) -> Result<BenchReport,
         ..BenchReport::default()
     };
     report.index_entries_per_record = vault::bench::index_entry_count(&sample);
+    progress("timing policy decisions");
+    report.decision_us = decision_latency()?;
 
     let access = vault::Access::offline("bench", "benchmark");
     progress("ingesting into the vault");
@@ -365,6 +371,118 @@ fn measure(config: &BenchConfig, progress: &dyn Fn(&str)) -> Result<BenchReport,
     Ok(report)
 }
 
+/// Times policy decisions over the shipped SORN files: a mix of allowed and denied reads,
+/// searches and free-text reads across the three systems and their phases, each decided as
+/// the gate decides it. Returns the median first decision, and p50 and p99 of the rest, in
+/// microseconds.
+fn decision_latency() -> Result<[f64; 3], String> {
+    use policy::{Action, Policy, Request, Vetting};
+    let policy = Policy::builtin().map_err(|err| err.to_string())?;
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap_or_default();
+    let vetting = Vetting {
+        background_investigation: Some(today),
+        privacy_training: Some(today),
+        today,
+    };
+    let cases: [(&str, &str, Action, &str, &str, &str); 8] = [
+        (
+            "dhs-cbp",
+            "analyst",
+            Action::RecordRead,
+            "cbp-pnr",
+            "production",
+            "counterterrorism",
+        ),
+        (
+            "dhs-cbp",
+            "analyst",
+            Action::RecordRead,
+            "cbp-pnr",
+            "limited",
+            "counterterrorism",
+        ),
+        (
+            "dhs-cbp",
+            "internal-affairs",
+            Action::RecordRead,
+            "cbp-pnr",
+            "deleted-record-file",
+            "audit",
+        ),
+        (
+            "dhs-ice",
+            "analyst",
+            Action::RecordSearch,
+            "dhs-ice-005-ttar",
+            "production",
+            "investigation",
+        ),
+        (
+            "treasury-fincen",
+            "analyst",
+            Action::RecordRead,
+            "dhs-ice-005-ttar",
+            "production",
+            "investigation",
+        ),
+        (
+            "treasury-fincen",
+            "analyst",
+            Action::RecordRead,
+            "fincen-cbetf",
+            "production",
+            "investigation",
+        ),
+        (
+            "treasury-fincen",
+            "maintainer",
+            Action::RecordRead,
+            "fincen-cbetf",
+            "production",
+            "investigation",
+        ),
+        (
+            "dhs-cbp",
+            "analyst",
+            Action::RecordReadFreeText,
+            "cbp-pnr",
+            "production",
+            "counterterrorism",
+        ),
+    ];
+    let mut latencies = Vec::with_capacity(40_000);
+    for round in 0..5_000 {
+        for (organization, role, action, system, phase, purpose) in cases {
+            let request = Request {
+                principal: "bench",
+                organization,
+                role,
+                vetting,
+                action,
+                system,
+                category: None,
+                phase: Some(phase),
+                purpose: Some(purpose),
+                case_id: Some("BENCH-1"),
+                fields: None,
+                high_risk: round % 2 == 0,
+            };
+            let started = Instant::now();
+            std::hint::black_box(policy.decide(&request));
+            latencies.push(started.elapsed());
+        }
+    }
+    let mut first: Vec<Duration> = latencies.drain(..cases.len()).collect();
+    first.sort();
+    latencies.sort();
+    let micros = |sorted: &[Duration], fraction| percentile(sorted, fraction) * 1000.0;
+    Ok([
+        micros(&first, 0.50),
+        micros(&latencies, 0.50),
+        micros(&latencies, 0.99),
+    ])
+}
+
 /// Total size of the files under `dir`.
 fn dir_size(dir: &Path) -> u64 {
     fs::read_dir(dir)
@@ -417,7 +535,8 @@ impl BenchReport {
                 "\"rocksdb_records_per_s\":{},\"rocksdb_record_only_per_s\":{},",
                 "\"ingest_ratio_to_rocksdb\":{},\"ingest_ratio_to_rocksdb_record_only\":{},",
                 "\"lookup_p50_ms\":{:.4},\"lookup_p95_ms\":{:.4},\"lookup_p99_ms\":{:.4},\"lookup_max_ms\":{:.4},",
-                "\"index_periods\":{},\"index_entries_per_record\":{},\"plaintext_bytes_per_record\":{},\"disk_bytes_per_record\":{:.1}}}"
+                "\"index_periods\":{},\"index_entries_per_record\":{},\"plaintext_bytes_per_record\":{},\"disk_bytes_per_record\":{:.1},",
+                "\"decision_first_us\":{:.2},\"decision_p50_us\":{:.2},\"decision_p99_us\":{:.2}}}"
             ),
             self.records,
             self.ingest_records_per_s,
@@ -434,6 +553,9 @@ impl BenchReport {
             self.index_entries_per_record,
             self.plaintext_bytes_per_record,
             self.disk_bytes_per_record,
+            self.decision_us[0],
+            self.decision_us[1],
+            self.decision_us[2],
         )
     }
 }

@@ -2,8 +2,10 @@
 //! call that returns whether a request is allowed and by which rule. The only module that
 //! names `casbin`; nothing casbin-typed leaves it.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::pin;
+use std::sync::RwLock;
 use std::task::{Context, Poll, Waker};
 
 use casbin::{CoreApi, DefaultModel, Enforcer, StringAdapter};
@@ -15,10 +17,16 @@ pub(crate) const MODEL: &str = include_str!("model.conf");
 /// The rules: one row per allowed (role, organization, action, system, purpose).
 pub(crate) const RULES: &str = include_str!("rules.csv");
 
-/// A loaded casbin enforcer.
+/// A loaded casbin enforcer, and the answers it has given. casbin evaluates its matcher over
+/// every row (over a hundred microseconds with the shipped files); the rows never change
+/// after loading and requests repeat a few thousand combinations, so each answer is kept.
 pub(crate) struct Rules {
     enforcer: Enforcer,
+    answers: RwLock<HashMap<[String; 7], Option<String>>>,
 }
+
+/// Most answers kept; past it the table starts again (it holds codes, never values).
+const MAX_ANSWERS: usize = 100_000;
 
 impl Rules {
     /// Loads the model and the rules.
@@ -36,13 +44,37 @@ impl Rules {
         })
         .ok_or_else(|| Error::Load("the policy loader would block".into()))?
         .map_err(|err| Error::Load(err.to_string()))?;
-        Ok(Rules { enforcer })
+        Ok(Rules {
+            enforcer,
+            answers: RwLock::new(HashMap::new()),
+        })
     }
 
     /// The rule id of the row that allows `request` (role, organization, action, system,
     /// category, phase, purpose), or `None` when no row does.
     pub(crate) fn allowing_rule(&self, request: [&str; 7]) -> Result<Option<String>, Error> {
-        let request: Vec<String> = request.iter().map(|field| (*field).to_owned()).collect();
+        let key = request.map(str::to_owned);
+        if let Some(answer) = self
+            .answers
+            .read()
+            .ok()
+            .and_then(|answers| answers.get(&key).cloned())
+        {
+            return Ok(answer);
+        }
+        let answer = self.evaluate(&key)?;
+        if let Ok(mut answers) = self.answers.write() {
+            if answers.len() >= MAX_ANSWERS {
+                answers.clear();
+            }
+            answers.insert(key, answer.clone());
+        }
+        Ok(answer)
+    }
+
+    /// Asks casbin (errors are never remembered: they deny, and the next request asks again).
+    fn evaluate(&self, request: &[String; 7]) -> Result<Option<String>, Error> {
+        let request: Vec<String> = request.to_vec();
         let (allowed, explain) = self
             .enforcer
             .enforce_ex(request)
