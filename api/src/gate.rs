@@ -462,6 +462,30 @@ impl Gate {
             ..self.request(caller, Action::RecordSearch, system)
         };
         let (access, _) = self.authorize(caller, context, &request)?;
+        // A system is retrieved only by what its notice says (its "retrievability").
+        let by = match key {
+            SearchKey::Identifier(identifier) => identifier.kind.name(),
+            SearchKey::Name(_) => "name",
+        };
+        let retrievable = self.policy.catalog().system(system).is_some_and(|known| {
+            known
+                .sorn
+                .retrieved_by
+                .get_ref()
+                .iter()
+                .any(|key| key == by)
+        });
+        if !retrievable {
+            let reason =
+                format!("`{system}` is not retrieved by `{by}` (its notice's retrievability)");
+            let denial = Decision::deny("not-retrievable", reason.clone());
+            let denied = self.access(caller, context, &denial, purpose, case_id);
+            self.log_denial(&denied, Action::RecordSearch.name(), system, &reason)?;
+            return Err(Refusal::Denied {
+                rule: denial.rule,
+                reason,
+            });
+        }
         let system_id = SystemId::new(system)?;
         let now = self.now();
         let ids = self.vault.lookup(&access, &system_id, key, now)?;

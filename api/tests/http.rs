@@ -412,6 +412,7 @@ const DENIALS: &[Denial] = &[
     Denial { what: "privacy training 25 months old", who: Some("lapsed"), method: "GET", uri: "/v1/records/{id}?purpose=investigation&case=C-1", body: None, status: StatusCode::FORBIDDEN, rule: "vetting-training-lapsed", logged_as: "lapsed" },
     Denial { what: "a CBP analyst reading a FinCEN record", who: Some("cbp-analyst"), method: "GET", uri: "/v1/records/{id}?purpose=investigation&case=C-1", body: None, status: StatusCode::FORBIDDEN, rule: "not-direct-access", logged_as: "cbp-analyst" },
     Denial { what: "an analyst reading for a privacy-act purpose", who: Some("ana"), method: "GET", uri: "/v1/records/{id}?purpose=privacy-act-request&case=C-1", body: None, status: StatusCode::FORBIDDEN, rule: "no-rule", logged_as: "ana" },
+    Denial { what: "a PNR search by SSN, which the notice does not retrieve by", who: Some("cbp-analyst"), method: "POST", uri: "/v1/search", body: Some(|| json!({"system": "cbp-pnr", "identifier": {"type": "ssn", "value": "123-45-6789"}, "purpose": "counterterrorism", "case": "C-1"})), status: StatusCode::FORBIDDEN, rule: "not-retrievable", logged_as: "cbp-analyst" },
     Denial { what: "analyst ingesting", who: Some("ana"), method: "POST", uri: "/v1/ingest", body: Some(|| json!({})), status: StatusCode::FORBIDDEN, rule: "no-rule", logged_as: "ana" },
 ];
 
