@@ -644,3 +644,75 @@ fn routine_uses_are_in_effect_thirty_days_after_publication() {
         );
     }
 }
+
+/// Every role, organization, system, action, phase and purpose: the policy allows exactly
+/// what some SORN grant says, to organizations with direct access, and nothing else. The
+/// expected answer is computed from the SORN files directly, not through casbin.
+#[test]
+fn the_whole_matrix_agrees_with_the_sorn_grants() {
+    let policy = Policy::builtin().unwrap();
+    let record_actions: Vec<(Action, &str)> = crate::sorn::ACTIONS
+        .iter()
+        .map(|word| (Action::from_sorn(word).unwrap(), *word))
+        .collect();
+    let mut decided = 0;
+    let mut allowed = 0;
+    for system in policy.catalog().systems() {
+        let sorn = &system.sorn;
+        let mut phases: Vec<&str> = sorn
+            .schedules
+            .iter()
+            .map(|schedule| schedule.get_ref())
+            .filter(|schedule| schedule.artefact == "records")
+            .flat_map(|schedule| schedule.phases.iter().map(|phase| phase.name.as_str()))
+            .collect();
+        phases.sort_unstable();
+        phases.dedup();
+        for role in crate::ROLES {
+            for organization in crate::ORGANIZATIONS {
+                for (action, word) in &record_actions {
+                    for phase in &phases {
+                        for purpose in &system.purposes {
+                            let expected =
+                                system.direct_access.iter().any(|org| org == organization)
+                                    && sorn.grants.iter().map(|grant| grant.get_ref()).any(
+                                        |grant| {
+                                            grant.role == role
+                                                && grant.phases.iter().any(|p| p == phase)
+                                                && grant.actions.iter().any(|a| a == word)
+                                                && (grant.purposes.is_empty()
+                                                    || grant.purposes.contains(purpose))
+                                        },
+                                    );
+                            let decision = policy.decide(&Request {
+                                organization,
+                                role,
+                                action: *action,
+                                system: &system.id,
+                                phase: Some(phase),
+                                purpose: Some(purpose),
+                                case_id: Some("CASE-1"),
+                                high_risk: true,
+                                ..base()
+                            });
+                            assert_eq!(
+                                decision.allowed, expected,
+                                "{role} of {organization}: {word} on {} in {phase} for {purpose}: {} {}",
+                                system.id, decision.rule, decision.reason
+                            );
+                            if decision.allowed {
+                                assert_eq!(decision.rule, format!("{}/{role}/{word}", system.id));
+                                allowed += 1;
+                            }
+                            decided += 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        decided > 10_000 && allowed > 100,
+        "{decided} decided, {allowed} allowed"
+    );
+}
