@@ -326,6 +326,36 @@ impl Gate {
         }))
     }
 
+    /// Like [`Gate::placement`], with an id of no known system placed in the system `unknown`,
+    /// so its refusal is decided and logged like any other.
+    fn placement_or_unknown(&self, id: &RecordId) -> Result<Placement, Refusal> {
+        Ok(self.placement(id)?.unwrap_or_else(|| Placement {
+            system: "unknown".into(),
+            category: String::new(),
+            phase: None,
+        }))
+    }
+
+    /// The request of `caller` for `action` on one record, where `placement` puts it. A record
+    /// past its schedule is in no phase (`past-retention`), which no grant names.
+    fn record_request<'a>(
+        &self,
+        caller: &'a Caller,
+        action: Action,
+        placement: &'a Placement,
+    ) -> Request<'a> {
+        Request {
+            category: Some(&placement.category),
+            phase: Some(
+                placement
+                    .phase
+                    .as_ref()
+                    .map_or("past-retention", |(phase, _)| phase.as_str()),
+            ),
+            ..self.request(caller, action, &placement.system)
+        }
+    }
+
     /// What of `record` the caller may see: free text only if the policy allows it for this
     /// record (for PNR, only for a subject flagged high risk), and only the fields of its
     /// projection if its role has one.
@@ -544,23 +574,11 @@ impl Gate {
     ) -> Result<Viewed, Refusal> {
         let id: RecordId = id.parse()?;
         // An id of no system is decided on an unknown system, so the refusal is logged.
-        let placement = self.placement(&id)?.unwrap_or_else(|| Placement {
-            system: "unknown".into(),
-            category: String::new(),
-            phase: None,
-        });
+        let placement = self.placement_or_unknown(&id)?;
         let request = Request {
             purpose,
             case_id,
-            category: Some(&placement.category),
-            // A record past its schedule is in no phase: only a rule for any phase reaches it.
-            phase: Some(
-                placement
-                    .phase
-                    .as_ref()
-                    .map_or("past-retention", |(phase, _)| phase.as_str()),
-            ),
-            ..self.request(caller, Action::RecordRead, &placement.system)
+            ..self.record_request(caller, Action::RecordRead, &placement)
         };
         let (access, decision) = self.authorize(caller, context, &request)?;
         let (record, annotations) = self.vault.read_annotated(&access, &id, self.now())?;
@@ -593,21 +611,10 @@ impl Gate {
                     .into(),
             )
         })?;
-        let placement = self.placement(&id)?.unwrap_or_else(|| Placement {
-            system: "unknown".into(),
-            category: String::new(),
-            phase: None,
-        });
+        let placement = self.placement_or_unknown(&id)?;
         let request = Request {
             purpose,
-            category: Some(&placement.category),
-            phase: Some(
-                placement
-                    .phase
-                    .as_ref()
-                    .map_or("past-retention", |(phase, _)| phase.as_str()),
-            ),
-            ..self.request(caller, Action::RecordAnnotate, &placement.system)
+            ..self.record_request(caller, Action::RecordAnnotate, &placement)
         };
         let (access, _) = self.authorize(caller, context, &request)?;
         Ok(self
