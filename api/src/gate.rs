@@ -359,13 +359,7 @@ impl Gate {
     /// What of `record` the caller may see: free text only if the policy allows it for this
     /// record (for PNR, only for a subject flagged high risk), and only the fields of its
     /// projection if its role has one.
-    fn view(
-        &self,
-        caller: &Caller,
-        request: &Request<'_>,
-        decision: &Decision,
-        record: Record,
-    ) -> Viewed {
+    fn view(&self, request: &Request<'_>, decision: &Decision, record: Record) -> Viewed {
         let mut record = record;
         let mut withheld = Vec::new();
         let high_risk = record
@@ -421,7 +415,6 @@ impl Gate {
         }
         withheld.sort();
         withheld.dedup();
-        let _ = caller;
         Viewed {
             record,
             withheld,
@@ -550,7 +543,7 @@ impl Gate {
             let access = self.access(caller, context, &decision, purpose, case_id);
             match self.vault.read_annotated(&access, &id, now) {
                 Ok((record, annotations)) => {
-                    let mut viewed = self.view(caller, &read, &decision, record);
+                    let mut viewed = self.view(&read, &decision, record);
                     viewed.annotations = annotations;
                     result.records.push(viewed);
                 }
@@ -582,7 +575,7 @@ impl Gate {
         };
         let (access, decision) = self.authorize(caller, context, &request)?;
         let (record, annotations) = self.vault.read_annotated(&access, &id, self.now())?;
-        let mut viewed = self.view(caller, &request, &decision, record);
+        let mut viewed = self.view(&request, &decision, record);
         viewed.annotations = annotations;
         Ok(viewed)
     }
