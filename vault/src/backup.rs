@@ -32,7 +32,7 @@ const META_MOVED: &[u8] = b"moved/";
 const META_PURGE_PENDING: &[u8] = b"purge-pending/";
 
 /// The metadata that describes keys and where records live: a key table carries all of it.
-const KEY_META_PREFIXES: [&[u8]; 15] = [
+const KEY_META_PREFIXES: [&[u8]; 16] = [
     b"partition-bucket/",
     b"root-epoch",
     b"log-public-key",
@@ -41,6 +41,7 @@ const KEY_META_PREFIXES: [&[u8]; 15] = [
     b"cohort-period/",
     b"cohort-hold/",
     b"cohort-index/",
+    b"cohort-accounting/",
     b"system",
     b"cohort-next",
     b"partition/",

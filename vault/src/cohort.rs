@@ -54,6 +54,13 @@ pub enum CohortKind {
         /// The calendar year of collection.
         year: u16,
     },
+    /// Not records but the accounting of disclosures: the key that seals (and indexes) the
+    /// accounting entries that may be destroyed from the start of `year` (31 CFR 1.25(a)(2):
+    /// five years after the disclosure or the life of the record, whichever is longer).
+    Accounting {
+        /// The calendar year from which its entries may be destroyed.
+        year: u16,
+    },
 }
 
 /// A cohort's description and state.
@@ -101,6 +108,10 @@ impl CohortInfo {
                 out.u8(*kind);
                 out.u32(u32::from(*year));
             }
+            CohortKind::Accounting { year } => {
+                out.u8(4);
+                out.u32(u32::from(*year));
+            }
         }
         out.u32(self.key_version);
         out.i64(self.created_ms);
@@ -134,6 +145,9 @@ impl CohortInfo {
                 kind: input.u8()?,
                 year: u16::try_from(input.u32()?).map_err(|_| Error::corrupt(WHAT, "bad year"))?,
             },
+            4 => CohortKind::Accounting {
+                year: u16::try_from(input.u32()?).map_err(|_| Error::corrupt(WHAT, "bad year"))?,
+            },
             _ => return Err(Error::corrupt(WHAT, "unknown kind")),
         };
         let key_version = input.u32()?;
@@ -161,7 +175,9 @@ impl CohortInfo {
                 RecordId::new(partition, start_ms, 0, 0).as_bytes().to_vec(),
                 RecordId::new(partition, end_ms, 0, 0).as_bytes().to_vec(),
             )),
-            CohortKind::Hold { .. } | CohortKind::IndexPeriod { .. } => None,
+            CohortKind::Hold { .. }
+            | CohortKind::IndexPeriod { .. }
+            | CohortKind::Accounting { .. } => None,
         }
     }
 
@@ -297,6 +313,13 @@ pub(crate) fn index_cohort_key(system: u16, kind: u8, year: u16) -> Vec<u8> {
     .concat()
 }
 
+/// Metadata key prefix: an accounting year to its cohort id.
+pub(crate) const META_ACCOUNTING_COHORT: &[u8] = b"cohort-accounting/";
+
+pub(crate) fn accounting_cohort_key(year: u16) -> Vec<u8> {
+    [META_ACCOUNTING_COHORT, &year.to_be_bytes()].concat()
+}
+
 pub(crate) fn hold_key(reference: &str) -> Vec<u8> {
     [META_HOLD_COHORT, reference.as_bytes()].concat()
 }
@@ -313,6 +336,8 @@ pub(crate) struct Cohorts {
     pub(crate) by_hold: HashMap<String, u32>,
     /// Index periods by system, kind and year.
     pub(crate) by_index: BTreeMap<(u16, u8, u16), u32>,
+    /// Accounting cohorts by the year their entries may be destroyed from.
+    pub(crate) by_accounting: BTreeMap<u16, u32>,
 }
 
 impl Cohorts {
@@ -343,6 +368,7 @@ impl Cohorts {
             CohortKind::IndexPeriod { system, kind, year } => {
                 self.by_index.get(&(*system, *kind, *year))
             }
+            CohortKind::Accounting { year } => self.by_accounting.get(year),
         }?;
         self.info.get(id)
     }
@@ -361,6 +387,9 @@ impl Cohorts {
             }
             CohortKind::IndexPeriod { system, kind, year } => {
                 self.by_index.insert((*system, *kind, *year), info.id);
+            }
+            CohortKind::Accounting { year } => {
+                self.by_accounting.insert(*year, info.id);
             }
         }
     }

@@ -45,7 +45,7 @@ impl std::fmt::Debug for SearchKey {
 }
 
 impl SearchKey {
-    fn kind_and_form(&self) -> (u8, String) {
+    pub(crate) fn kind_and_form(&self) -> (u8, String) {
         match self {
             SearchKey::Identifier(identifier) => {
                 (identifier.kind.tag(), normalize::identifier(identifier))
@@ -76,7 +76,7 @@ pub(crate) fn period_prefix(system: u16, year: u16) -> Vec<u8> {
     .concat()
 }
 
-fn token(mac: &MacKey, form: &str) -> [u8; TOKEN_LEN] {
+pub(crate) fn token(mac: &MacKey, form: &str) -> [u8; TOKEN_LEN] {
     let full = mac.mac(form.as_bytes());
     let mut token = [0u8; TOKEN_LEN];
     token.copy_from_slice(&full[..TOKEN_LEN]);

@@ -27,6 +27,7 @@
 //! Byte layouts are in `docs/storage-format.md`; the map of the workspace in
 //! `docs/ARCHITECTURE.md`.
 
+pub mod accounting;
 pub mod accounts;
 pub mod annotations;
 pub mod audit;

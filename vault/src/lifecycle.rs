@@ -119,6 +119,11 @@ impl Vault {
                 index_cohort_key(*system, *kind, *year),
                 id.to_be_bytes(),
             ),
+            CohortKind::Accounting { year } => batch.put(
+                Column::Meta,
+                crate::cohort::accounting_cohort_key(*year),
+                id.to_be_bytes(),
+            ),
         }
         batch.put(Column::Meta, META_COHORT_NEXT, next.to_be_bytes());
         let mut draft = Draft::new(&Access::automatic(), "key.create", now.timestamp_millis());
@@ -404,6 +409,11 @@ impl Vault {
         let mut batch = WriteBatch::new();
         if let Some((start, end)) = info.index_range() {
             batch.delete_range(Column::Index, start, end);
+        }
+        if let CohortKind::Accounting { year } = info.kind {
+            for (start, end) in crate::accounting::year_ranges(year) {
+                batch.delete_range(Column::Accounting, start, end);
+            }
         }
         if let Some((start, end)) = info.record_range() {
             let mut from = start.clone();

@@ -131,6 +131,7 @@ fn status(paths: &VaultPaths) -> Result<(), Failure> {
                 systems.get(system).map_or("?", String::as_str),
                 vault::index_kind_name(*kind)
             ),
+            CohortKind::Accounting { year } => format!("accounting entries kept until {year}"),
         };
         let state = match cohort.destroyed_ms {
             Some(ms) => format!("destroyed {}", date(ms).format("%Y-%m-%d")),

@@ -1,0 +1,348 @@
+//! The accounting of disclosures (5 U.S.C. 552a(c), 31 CFR 1.25): one entry per record per
+//! disclosure, written in the same atomic batch as the release and its log entry. It outlives
+//! the records: entries are sealed under keys of their own (accounting cohorts, one per year
+//! from which their entries may be destroyed) and found through a blind index of their own
+//! (by the subject's identifiers and names, with keys of the same cohorts), so privacy staff
+//! can answer "what about me was disclosed, and to whom" after the record is destroyed.
+//!
+//! Layout (column `accounting`): entries `e` | year `u16` | session `u32` | sequence `u32`;
+//! index `i` | year `u16` | kind `u8` | token `[16]` | session | sequence (empty value).
+
+use chrono::{DateTime, Datelike, Utc};
+
+use crate::codec::{Reader, Writer};
+use crate::cohort::CohortKind;
+use crate::crypto::{AeadKey, Envelope, KeyMaterial};
+use crate::error::{Error, Result};
+use crate::index::{index_forms, token, SearchKey};
+use crate::log::{Access, Draft};
+use crate::record::{Record, RecordId};
+use crate::store::{Column, WriteBatch};
+use crate::vault::{poisoned, Vault};
+
+const ENTRY_VERSION: u8 = 1;
+const ENTRY_PREFIX: u8 = b'e';
+const INDEX_PREFIX: u8 = b'i';
+
+/// The key ranges of one accounting year (its entries, and its index), for the purge.
+pub(crate) fn year_ranges(year: u16) -> [(Vec<u8>, Vec<u8>); 2] {
+    let range = |prefix: u8| {
+        (
+            [&[prefix][..], &year.to_be_bytes()].concat(),
+            [&[prefix][..], &(u32::from(year) + 1).to_be_bytes()[2..]].concat(),
+        )
+    };
+    [range(ENTRY_PREFIX), range(INDEX_PREFIX)]
+}
+
+/// What a release is: the records and everything the accounting must say of it.
+#[derive(Clone, Debug)]
+pub struct Release {
+    /// The records released, each with the year from which its entry may be destroyed (the
+    /// later of five years after the disclosure and the end of the record's life).
+    pub records: Vec<(RecordId, u16)>,
+    /// The nature of the disclosure (`electronic`, `paper`, `oral`).
+    pub nature: String,
+    /// Its purpose.
+    pub purpose: String,
+    /// Its legal basis (`routine use H`, `552a(b)(7)`, `consent`, `designated authority`).
+    pub basis: String,
+    /// The recipient's name.
+    pub recipient_name: String,
+    /// The recipient's address.
+    pub recipient_address: String,
+    /// The recipient's category (SORN vocabulary).
+    pub recipient_category: String,
+    /// The release package's id.
+    pub package: String,
+    /// Whether the individual is not told of it (a 552a(b)(7) disclosure, 1.25(d)(2)).
+    pub withheld_from_individual: bool,
+}
+
+/// One entry of the accounting.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccountingEntry {
+    /// The record disclosed.
+    pub record: RecordId,
+    /// Its system.
+    pub system: String,
+    /// When (Unix ms).
+    pub disclosed_ms: i64,
+    /// The nature of the disclosure.
+    pub nature: String,
+    /// Its purpose.
+    pub purpose: String,
+    /// Its legal basis.
+    pub basis: String,
+    /// The recipient's name.
+    pub recipient_name: String,
+    /// The recipient's address.
+    pub recipient_address: String,
+    /// The recipient's category.
+    pub recipient_category: String,
+    /// The package.
+    pub package: String,
+    /// Whether the individual is not told of it.
+    pub withheld_from_individual: bool,
+    /// Who released it.
+    pub officer: String,
+    /// The year from which the entry may be destroyed.
+    pub keep_until_year: u16,
+}
+
+impl std::fmt::Debug for AccountingEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccountingEntry")
+            .field("record", &self.record)
+            .field("basis", &self.basis)
+            .field("package", &self.package)
+            .finish_non_exhaustive()
+    }
+}
+
+fn entry_aad(key: &[u8]) -> Vec<u8> {
+    [b"recvault-accounting v1\0".as_slice(), key].concat()
+}
+
+impl Vault {
+    /// Releases records: reads each one and writes, in one atomic, synced batch, one
+    /// accounting entry per record (with its blind-index entries by subject) and the
+    /// disclosure's log entry. The records are returned only once that batch is durable; if
+    /// it cannot be written, nothing is released and no entry exists.
+    pub fn disclose(
+        &self,
+        access: &Access,
+        release: &Release,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Record>> {
+        access.validate()?;
+        if release.records.is_empty() {
+            return Err(Error::Invalid(
+                "a disclosure names at least one record".into(),
+            ));
+        }
+        let records: Vec<Record> = release
+            .records
+            .iter()
+            .map(|(id, _)| self.open_record(id))
+            .collect::<Result<_>>()?;
+        let mut years: Vec<u16> = release.records.iter().map(|(_, year)| *year).collect();
+        years.sort_unstable();
+        years.dedup();
+        let mut cohorts = std::collections::HashMap::new();
+        for year in years {
+            let info = self.live_cohort(
+                CohortKind::Accounting { year },
+                "its accounting year was destroyed",
+                now,
+            )?;
+            cohorts.insert(year, info);
+        }
+        let (session, first_seq) = self.reserve_ids(release.records.len())?;
+        let keys = self.keys.read().map_err(|_| poisoned("key ring"))?;
+        let mut batch = WriteBatch::new();
+        for (offset, ((id, year), record)) in release.records.iter().zip(&records).enumerate() {
+            let info = &cohorts[year];
+            let seq = (first_seq + offset as u64) as u32;
+            let suffix = [&session.to_be_bytes()[..], &seq.to_be_bytes()].concat();
+            let key = [&[ENTRY_PREFIX][..], &year.to_be_bytes(), &suffix].concat();
+            let mut plain = Writer(zeroize::Zeroizing::new(Vec::new()));
+            plain.u8(ENTRY_VERSION);
+            plain.0.extend_from_slice(id.as_bytes());
+            plain.str(record.contents.system.as_str());
+            plain.i64(now.timestamp_millis());
+            for text in [
+                &release.nature,
+                &release.purpose,
+                &release.basis,
+                &release.recipient_name,
+                &release.recipient_address,
+                &release.recipient_category,
+                &release.package,
+                &access.principal,
+            ] {
+                plain.str(text);
+            }
+            plain.u8(u8::from(release.withheld_from_individual));
+            let data_key = KeyMaterial::generate()?;
+            let wrapper = keys.data_key_wrapper(info.id, info.key_version, session)?;
+            let wrapped =
+                wrapper.wrap_key(&[entry_aad(&key), b"key".to_vec()].concat(), &data_key)?;
+            let sealed = AeadKey::direct(&data_key).seal(&entry_aad(&key), &plain.0)?;
+            let mut value = Writer(zeroize::Zeroizing::new(Vec::new()));
+            value.u8(ENTRY_VERSION);
+            value.u32(info.id);
+            value.u32(info.key_version);
+            value.u32(wrapped.len() as u32);
+            value.0.extend_from_slice(&wrapped);
+            value.0.extend_from_slice(&sealed);
+            batch.put(Column::Accounting, key, value.0.to_vec());
+            let mac = keys.index_mac(info.id, info.key_version)?;
+            for (kind, form) in index_forms(&record.contents) {
+                let index_key = [
+                    &[INDEX_PREFIX][..],
+                    &year.to_be_bytes(),
+                    &[kind],
+                    &token(&mac, &form),
+                    &suffix,
+                ]
+                .concat();
+                batch.put(Column::Accounting, index_key, Vec::new());
+            }
+        }
+        drop(keys);
+        let mut draft = Draft::new(access, "disclose", now.timestamp_millis());
+        draft.record_ids = release.records.iter().map(|(id, _)| *id).collect();
+        draft.system = records
+            .first()
+            .map(|record| record.contents.system.to_string())
+            .unwrap_or_default();
+        draft.outcome = format!(
+            "package {} to a {} under {}; {} accounting entries",
+            release.package,
+            release.recipient_category,
+            release.basis,
+            release.records.len()
+        );
+        self.log.commit(draft, batch)?;
+        Ok(records)
+    }
+
+    /// The accounting entries of disclosures of records about the subject `key` (by
+    /// identifier or name), in every accounting year whose keys live, oldest first. Logged
+    /// with the tokens probed, never the identifier.
+    pub fn accounting_for(
+        &self,
+        access: &Access,
+        key: &SearchKey,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<AccountingEntry>> {
+        access.validate()?;
+        let (kind, form) = key.kind_and_form();
+        let live: Vec<(u16, u32, u32)> = self
+            .cohorts
+            .read()
+            .map_err(|_| poisoned("cohort registry"))?
+            .info
+            .values()
+            .filter(|info| info.is_live())
+            .filter_map(|info| match info.kind {
+                CohortKind::Accounting { year } => Some((year, info.id, info.key_version)),
+                _ => None,
+            })
+            .collect();
+        let mut entries = Vec::new();
+        let mut tokens = Vec::new();
+        for (year, cohort, version) in live {
+            let mac = self
+                .keys
+                .read()
+                .map_err(|_| poisoned("key ring"))?
+                .index_mac(cohort, version)?;
+            let probe = token(&mac, &form);
+            tokens.push((year, probe));
+            let prefix = [&[INDEX_PREFIX][..], &year.to_be_bytes(), &[kind], &probe].concat();
+            let mut end = prefix.clone();
+            end.push(0xff);
+            for (index_key, _) in
+                self.store
+                    .scan(Column::Accounting, &prefix, Some(&end), usize::MAX)?
+            {
+                let suffix = &index_key[prefix.len()..];
+                let entry_key = [&[ENTRY_PREFIX][..], &year.to_be_bytes(), suffix].concat();
+                if let Some(value) = self.store.get(Column::Accounting, &entry_key)? {
+                    entries.push(self.open_entry(&entry_key, &value, year)?);
+                }
+            }
+        }
+        entries.sort_by_key(|entry| entry.disclosed_ms);
+        let mut draft = Draft::new(access, "accounting.search", now.timestamp_millis());
+        draft.tokens = tokens;
+        draft.outcome = format!("{} entries", entries.len());
+        self.log.commit(draft, WriteBatch::new())?;
+        Ok(entries)
+    }
+
+    /// Destroys the accounting years whose entries may all be destroyed by `now` (years up to
+    /// and including the current one), as cohort destructions: their keys are deleted in an
+    /// epoch change and their entries purged. Returns the years destroyed.
+    pub fn expire_accounting(&self, access: &Access, now: DateTime<Utc>) -> Result<Vec<u16>> {
+        let due: Vec<(u16, u32)> = self
+            .cohorts
+            .read()
+            .map_err(|_| poisoned("cohort registry"))?
+            .info
+            .values()
+            .filter(|info| info.is_live())
+            .filter_map(|info| match info.kind {
+                CohortKind::Accounting { year } if i32::from(year) <= now.year() => {
+                    Some((year, info.id))
+                }
+                _ => None,
+            })
+            .collect();
+        let mut destroyed = Vec::new();
+        for (year, cohort) in due {
+            self.destroy_cohort(access, cohort, now)?;
+            destroyed.push(year);
+        }
+        Ok(destroyed)
+    }
+
+    fn open_entry(&self, key: &[u8], value: &[u8], year: u16) -> Result<AccountingEntry> {
+        let mut outer = Reader::new(value, "accounting entry");
+        if outer.u8()? != ENTRY_VERSION {
+            return Err(Error::UnsupportedVersion {
+                what: "accounting entry",
+                version: ENTRY_VERSION,
+            });
+        }
+        let cohort = outer.u32()?;
+        let version = outer.u32()?;
+        let wrapped_len = outer.u32()? as usize;
+        let wrapped = outer.take(wrapped_len)?;
+        let sealed = outer.rest();
+        let envelope = Envelope::parse(wrapped)?;
+        let segment = envelope.segment.ok_or(Error::DecryptionFailed)?;
+        let data_key = self
+            .keys
+            .read()
+            .map_err(|_| poisoned("key ring"))?
+            .data_key_wrapper(cohort, version, segment)?
+            .unwrap_key(&[entry_aad(key), b"key".to_vec()].concat(), &envelope)?;
+        let plain = AeadKey::direct(&data_key).open(&entry_aad(key), &Envelope::parse(sealed)?)?;
+        let mut reader = Reader::new(&plain, "accounting entry");
+        if reader.u8()? != ENTRY_VERSION {
+            return Err(Error::corrupt("accounting entry", "bad version"));
+        }
+        let record = RecordId::from_bytes(reader.array()?);
+        let system = reader.string()?;
+        let disclosed_ms = reader.i64()?;
+        let mut texts = Vec::with_capacity(8);
+        for _ in 0..8 {
+            texts.push(reader.string()?);
+        }
+        let withheld_from_individual = reader.u8()? != 0;
+        reader.finish()?;
+        let mut texts = texts.into_iter();
+        let mut next = || texts.next().unwrap_or_default();
+        Ok(AccountingEntry {
+            record,
+            system,
+            disclosed_ms,
+            nature: next(),
+            purpose: next(),
+            basis: next(),
+            recipient_name: next(),
+            recipient_address: next(),
+            recipient_category: next(),
+            package: next(),
+            officer: next(),
+            withheld_from_individual,
+            keep_until_year: year,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

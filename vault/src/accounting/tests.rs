@@ -1,0 +1,195 @@
+//! The accounting: written with the release, found by the subject after the record is gone,
+//! destroyed with its own year, and never written without the release.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::TimeZone;
+
+use super::*;
+use crate::key_backend::{KeyBackend, MemKeyBackend};
+use crate::record::{Identifier, IdentifierKind, RecordContents, Subject, SystemId};
+use crate::store::{MemStore, Store};
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
+}
+
+fn access() -> Access {
+    Access::offline("disclosure-officer", "investigation")
+}
+
+fn record(name: &str, ssn: &str) -> RecordContents {
+    RecordContents {
+        system: SystemId::new("fincen-cbetf").unwrap(),
+        category: "transmittal".into(),
+        collected_at: Utc.with_ymd_and_hms(2026, 2, 3, 0, 0, 0).unwrap(),
+        source: BTreeMap::from([("report_id".into(), "R-1".into())]),
+        subjects: vec![Subject {
+            role: "transmittor".into(),
+            name: Some(name.into()),
+            identifiers: vec![Identifier::new(IdentifierKind::Ssn, ssn)],
+        }],
+        fields: BTreeMap::from([("amount".into(), "1500.00".into())]),
+    }
+}
+
+fn release(ids: &[RecordId], keep_until: u16) -> Release {
+    Release {
+        records: ids.iter().map(|id| (*id, keep_until)).collect(),
+        nature: "electronic".into(),
+        purpose: "investigation".into(),
+        basis: "routine use A".into(),
+        recipient_name: "US Attorney, District of Nowhere".into(),
+        recipient_address: "1 Court St".into(),
+        recipient_category: "federal-agency".into(),
+        package: "pkg-1".into(),
+        withheld_from_individual: false,
+    }
+}
+
+fn ssn(value: &str) -> SearchKey {
+    SearchKey::Identifier(Identifier::new(IdentifierKind::Ssn, value))
+}
+
+#[test]
+fn the_accounting_outlives_the_record_and_dies_with_its_year() {
+    let store: Arc<dyn Store> = Arc::new(MemStore::new());
+    let backend: Arc<dyn KeyBackend> = Arc::new(MemKeyBackend::generate().unwrap());
+    let vault = Vault::create_with(Arc::clone(&store), backend).unwrap();
+    let ids = vault
+        .ingest(
+            &access(),
+            &[
+                record("JOHN Q PUBLIC", "123-45-6789"),
+                record("JANE ROE", "987-65-4321"),
+            ],
+            now(),
+        )
+        .unwrap();
+    let released = vault
+        .disclose(&access(), &release(&ids[..1], 2031), now())
+        .unwrap();
+    assert_eq!(released.len(), 1);
+    let found = vault
+        .accounting_for(&access(), &ssn("123456789"), now())
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    let entry = &found[0];
+    assert_eq!(
+        (
+            entry.record,
+            entry.basis.as_str(),
+            entry.package.as_str(),
+            entry.keep_until_year
+        ),
+        (ids[0], "routine use A", "pkg-1", 2031)
+    );
+    assert_eq!(entry.officer, "disclosure-officer");
+    assert_eq!(
+        vault
+            .accounting_for(&access(), &SearchKey::Name("john q public".into()), now())
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(vault
+        .accounting_for(&access(), &ssn("987-65-4321"), now())
+        .unwrap()
+        .is_empty());
+
+    // The record's cohort is destroyed: the record is gone, its accounting is not.
+    let period = vault
+        .key_status()
+        .unwrap()
+        .cohorts
+        .iter()
+        .find(|info| matches!(info.kind, CohortKind::Period { .. }))
+        .unwrap()
+        .id;
+    vault.destroy_cohort(&access(), period, now()).unwrap();
+    assert!(vault.read(&access(), &ids[0], now()).is_err());
+    assert_eq!(
+        vault
+            .accounting_for(&access(), &ssn("123-45-6789"), now())
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // Before its year nothing expires; from its year on, the entry is destroyed.
+    assert!(vault
+        .expire_accounting(&access(), now())
+        .unwrap()
+        .is_empty());
+    let later = Utc.with_ymd_and_hms(2031, 1, 2, 0, 0, 0).unwrap();
+    assert_eq!(vault.expire_accounting(&access(), later).unwrap(), [2031]);
+    assert!(vault
+        .accounting_for(&access(), &ssn("123-45-6789"), later)
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        store.count(Column::Accounting, b"", None).unwrap(),
+        0,
+        "purged"
+    );
+}
+
+#[test]
+fn nothing_is_released_or_accounted_when_the_batch_cannot_be_written() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    #[derive(Debug)]
+    struct Failing(MemStore, AtomicBool);
+    impl Store for Failing {
+        fn get(&self, column: Column, key: &[u8]) -> Result<Option<Vec<u8>>> {
+            self.0.get(column, key)
+        }
+        fn write(&self, batch: WriteBatch, durability: crate::store::Durability) -> Result<()> {
+            if self.1.load(Ordering::SeqCst) {
+                return Err(Error::Storage("injected".into()));
+            }
+            self.0.write(batch, durability)
+        }
+        fn scan(
+            &self,
+            column: Column,
+            start: &[u8],
+            end: Option<&[u8]>,
+            limit: usize,
+        ) -> Result<Vec<crate::store::Entry>> {
+            self.0.scan(column, start, end, limit)
+        }
+        fn count(&self, column: Column, start: &[u8], end: Option<&[u8]>) -> Result<u64> {
+            self.0.count(column, start, end)
+        }
+        fn checkpoint(&self, to: &std::path::Path) -> Result<()> {
+            self.0.checkpoint(to)
+        }
+        fn flush(&self) -> Result<()> {
+            Ok(())
+        }
+        fn compact(&self) -> Result<()> {
+            Ok(())
+        }
+    }
+    let store = Arc::new(Failing(MemStore::new(), AtomicBool::new(false)));
+    let backend: Arc<dyn KeyBackend> = Arc::new(MemKeyBackend::generate().unwrap());
+    let vault = Vault::create_with(Arc::clone(&store) as Arc<dyn Store>, backend).unwrap();
+    let ids = vault
+        .ingest(&access(), &[record("JOHN Q PUBLIC", "123-45-6789")], now())
+        .unwrap();
+    // The accounting year's key is made first, then the write of the release fails.
+    vault
+        .live_cohort(CohortKind::Accounting { year: 2031 }, "", now())
+        .unwrap();
+    store.1.store(true, Ordering::SeqCst);
+    assert!(vault
+        .disclose(&access(), &release(&ids, 2031), now())
+        .is_err());
+    store.1.store(false, Ordering::SeqCst);
+    assert!(vault
+        .accounting_for(&access(), &ssn("123-45-6789"), now())
+        .unwrap()
+        .is_empty());
+    assert_eq!(store.0.count(Column::Accounting, b"", None).unwrap(), 0);
+}
