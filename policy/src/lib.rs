@@ -7,6 +7,7 @@
 
 pub mod calendar;
 mod catalog;
+pub mod disclosure;
 mod enforcer;
 pub mod sorn;
 
@@ -144,7 +145,6 @@ impl Action {
             Action::RecordSearch
                 | Action::RecordRead
                 | Action::RecordReadFreeText
-                | Action::RecordDisclose
                 | Action::RecordExport
         )
     }

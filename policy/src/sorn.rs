@@ -116,6 +116,27 @@ pub struct Sorn {
     /// Codes and terms removed at intake, never stored.
     #[serde(default)]
     pub sensitive_filter: SensitiveFilter,
+    /// How releases outside the routine uses work (PNR's designated authorities).
+    #[serde(default)]
+    pub disclosure: DisclosureRules,
+}
+
+/// Releases beyond the routine uses.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisclosureRules {
+    /// Whether records are released case by case to designated authorities.
+    #[serde(default)]
+    pub designated_authorities: bool,
+    /// The purposes such a release may serve.
+    #[serde(default)]
+    pub designated_authority_purposes: Vec<String>,
+    /// The conditions every such release carries.
+    #[serde(default)]
+    pub conditions: Vec<String>,
+    /// Where this comes from.
+    #[serde(default)]
+    pub basis: String,
 }
 
 /// The notice a file transcribes.

@@ -716,3 +716,355 @@ fn the_whole_matrix_agrees_with_the_sorn_grants() {
         "{decided} decided, {allowed} allowed"
     );
 }
+
+#[test]
+fn releases_need_a_basis_that_holds() {
+    use crate::disclosure::{Basis, Disclosure, Evidence};
+    let policy = Policy::builtin().unwrap();
+    let none = Evidence::default();
+    let on_file = Evidence {
+        document: Some("doc-7".into()),
+        ..Evidence::default()
+    };
+    let b7 = Evidence {
+        document: Some("letter-1".into()),
+        agency_head_request: true,
+        portion: vec!["fields.amount".into(), "subject.name".into()],
+        activity: Some("money laundering investigation".into()),
+    };
+    let b7_no_portion = Evidence {
+        portion: vec![],
+        ..b7.clone()
+    };
+    let b7_not_head = Evidence {
+        agency_head_request: false,
+        ..b7.clone()
+    };
+    let ttar = "dhs-ice-005-ttar";
+    // (what, system, recipient, purpose, basis, evidence, attested, today, allowed, rule)
+    let table: Vec<(
+        &str,
+        &str,
+        &str,
+        &str,
+        Basis,
+        &Evidence,
+        bool,
+        &str,
+        bool,
+        &str,
+    )> = vec![
+        (
+            "routine use H to a state agency",
+            ttar,
+            "state-agency",
+            "investigation",
+            Basis::RoutineUse("H".into()),
+            &none,
+            true,
+            TODAY,
+            true,
+            "dhs-ice-005-ttar/routine-use/H",
+        ),
+        (
+            "routine use not in the SORN",
+            ttar,
+            "state-agency",
+            "investigation",
+            Basis::RoutineUse("Z".into()),
+            &none,
+            true,
+            TODAY,
+            false,
+            "routine-use-unknown",
+        ),
+        (
+            "routine use not yet in effect",
+            ttar,
+            "state-agency",
+            "investigation",
+            Basis::RoutineUse("H".into()),
+            &none,
+            true,
+            "2012-10-03",
+            false,
+            "routine-use-not-in-effect",
+        ),
+        (
+            "routine use for a recipient it does not name",
+            ttar,
+            "news-media",
+            "investigation",
+            Basis::RoutineUse("H".into()),
+            &none,
+            true,
+            TODAY,
+            false,
+            "routine-use-recipient",
+        ),
+        (
+            "routine use for a purpose it does not name",
+            ttar,
+            "congress",
+            "investigation",
+            Basis::RoutineUse("B".into()),
+            &none,
+            true,
+            TODAY,
+            false,
+            "routine-use-purpose",
+        ),
+        (
+            "a non-agency without the accuracy attestation",
+            ttar,
+            "state-agency",
+            "investigation",
+            Basis::RoutineUse("H".into()),
+            &none,
+            false,
+            TODAY,
+            false,
+            "accuracy-attestation-missing",
+        ),
+        (
+            "a federal agency needs no attestation",
+            ttar,
+            "federal-agency",
+            "investigation",
+            Basis::RoutineUse("H".into()),
+            &none,
+            false,
+            TODAY,
+            true,
+            "dhs-ice-005-ttar/routine-use/H",
+        ),
+        (
+            "(b)(7) with the head's request and the portion",
+            CBETF,
+            "state-agency",
+            "investigation",
+            Basis::Condition(7),
+            &b7,
+            true,
+            TODAY,
+            true,
+            "fincen-cbetf/basis/b7",
+        ),
+        (
+            "(b)(7) without the head's request",
+            CBETF,
+            "state-agency",
+            "investigation",
+            Basis::Condition(7),
+            &b7_not_head,
+            true,
+            TODAY,
+            false,
+            "b7-request-missing",
+        ),
+        (
+            "(b)(7) without the portion",
+            CBETF,
+            "state-agency",
+            "investigation",
+            Basis::Condition(7),
+            &b7_no_portion,
+            true,
+            TODAY,
+            false,
+            "b7-portion-missing",
+        ),
+        (
+            "(b)(7) to a foreign agency",
+            CBETF,
+            "foreign-agency",
+            "investigation",
+            Basis::Condition(7),
+            &b7,
+            true,
+            TODAY,
+            false,
+            "condition-recipient",
+        ),
+        (
+            "(b)(1) is not a disclosure",
+            CBETF,
+            "federal-agency",
+            "investigation",
+            Basis::Condition(1),
+            &on_file,
+            true,
+            TODAY,
+            false,
+            "condition-b1-internal",
+        ),
+        (
+            "(b)(11) with the court order",
+            CBETF,
+            "court",
+            "litigation",
+            Basis::Condition(11),
+            &on_file,
+            true,
+            TODAY,
+            true,
+            "fincen-cbetf/basis/b11",
+        ),
+        (
+            "(b)(11) without it",
+            CBETF,
+            "court",
+            "litigation",
+            Basis::Condition(11),
+            &none,
+            true,
+            TODAY,
+            false,
+            "evidence-missing",
+        ),
+        (
+            "consent on file",
+            CBETF,
+            "individual",
+            "congressional-inquiry",
+            Basis::Consent,
+            &on_file,
+            true,
+            TODAY,
+            true,
+            "fincen-cbetf/basis/consent",
+        ),
+        (
+            "consent not on file",
+            CBETF,
+            "individual",
+            "congressional-inquiry",
+            Basis::Consent,
+            &none,
+            true,
+            TODAY,
+            false,
+            "consent-missing",
+        ),
+        (
+            "a designated authority for PNR",
+            "cbp-pnr",
+            "foreign-agency",
+            "counterterrorism",
+            Basis::DesignatedAuthority("Bundeskriminalamt".into()),
+            &none,
+            true,
+            TODAY,
+            true,
+            "cbp-pnr/basis/designated-authority",
+        ),
+        (
+            "a designated authority for a system without them",
+            CBETF,
+            "foreign-agency",
+            "investigation",
+            Basis::DesignatedAuthority("X".into()),
+            &none,
+            true,
+            TODAY,
+            false,
+            "designated-authority-not-a-basis",
+        ),
+        (
+            "no basis: a routine use PNR does not have",
+            "cbp-pnr",
+            "federal-agency",
+            "investigation",
+            Basis::RoutineUse("A".into()),
+            &none,
+            true,
+            TODAY,
+            false,
+            "routine-use-unknown",
+        ),
+    ];
+    for (what, system, recipient, purpose, basis, evidence, attested, today, allowed, rule) in table
+    {
+        let decided = policy.decide_disclosure(&Disclosure {
+            system,
+            recipient_category: recipient,
+            purpose,
+            basis: &basis,
+            evidence,
+            accuracy_attested: attested,
+            today: date(today),
+        });
+        assert_eq!(
+            (decided.decision.allowed, decided.decision.rule.as_str()),
+            (allowed, rule),
+            "{what}: {}",
+            decided.decision.reason
+        );
+    }
+    // What an allowed release carries.
+    let seven = policy.decide_disclosure(&Disclosure {
+        system: CBETF,
+        recipient_category: "state-agency",
+        purpose: "investigation",
+        basis: &Basis::Condition(7),
+        evidence: &b7,
+        accuracy_attested: true,
+        today: date(TODAY),
+    });
+    assert!(seven.withheld_from_individual && seven.accounted);
+    assert_eq!(
+        seven.portion,
+        Some(vec!["fields.amount".to_owned(), "subject.name".to_owned()])
+    );
+    let court = policy.decide_disclosure(&Disclosure {
+        system: "cbp-pnr",
+        recipient_category: "court",
+        purpose: "litigation",
+        basis: &Basis::Condition(11),
+        evidence: &on_file,
+        accuracy_attested: true,
+        today: date(TODAY),
+    });
+    assert_eq!(
+        court.notice.as_ref().map(|notice| notice.due),
+        Some(date("2026-12-02")),
+        "5 working days, Thanksgiving skipped"
+    );
+    let exempt = policy.decide_disclosure(&Disclosure {
+        system: "dhs-ice-005-ttar",
+        recipient_category: "court",
+        purpose: "litigation",
+        basis: &Basis::Condition(11),
+        evidence: &on_file,
+        accuracy_attested: true,
+        today: date(TODAY),
+    });
+    assert_eq!(exempt.notice, None, "TTAR is (j)(2)-exempt from (e)(8)");
+    let foia = policy.decide_disclosure(&Disclosure {
+        system: CBETF,
+        recipient_category: "individual",
+        purpose: "foia",
+        basis: &Basis::Condition(2),
+        evidence: &on_file,
+        accuracy_attested: false,
+        today: date(TODAY),
+    });
+    assert!(
+        foia.decision.allowed && !foia.accounted,
+        "FOIA releases are not accounted and need no attestation"
+    );
+    let pnr = policy.decide_disclosure(&Disclosure {
+        system: "cbp-pnr",
+        recipient_category: "foreign-agency",
+        purpose: "counterterrorism",
+        basis: &Basis::DesignatedAuthority("BKA".into()),
+        evidence: &none,
+        accuracy_attested: true,
+        today: date(TODAY),
+    });
+    assert_eq!(
+        pnr.conditions.len(),
+        3,
+        "the designated authority's conditions"
+    );
+}
