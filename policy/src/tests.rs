@@ -717,6 +717,20 @@ fn the_whole_matrix_agrees_with_the_sorn_grants() {
     );
 }
 
+/// (what, system, recipient category, purpose, basis, evidence, attested, today, allowed, rule)
+type ReleaseRow<'a> = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    crate::disclosure::Basis,
+    &'a crate::disclosure::Evidence,
+    bool,
+    &'static str,
+    bool,
+    &'static str,
+);
+
 #[test]
 fn releases_need_a_basis_that_holds() {
     use crate::disclosure::{Basis, Disclosure, Evidence};
@@ -741,19 +755,7 @@ fn releases_need_a_basis_that_holds() {
         ..b7.clone()
     };
     let ttar = "dhs-ice-005-ttar";
-    // (what, system, recipient, purpose, basis, evidence, attested, today, allowed, rule)
-    let table: Vec<(
-        &str,
-        &str,
-        &str,
-        &str,
-        Basis,
-        &Evidence,
-        bool,
-        &str,
-        bool,
-        &str,
-    )> = vec![
+    let table: Vec<ReleaseRow<'_>> = vec![
         (
             "routine use H to a state agency",
             ttar,
