@@ -12,7 +12,9 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use policy::disclosure::{Basis, Disclosure, Evidence, NoticeDue};
 use policy::{Action, Decision, Policy, Request, Vetting, VAULT_SYSTEM};
+use vault::accounting::{AccountingEntry, Release};
 use vault::accounts::{new_token, token_hash, Account, NewToken};
 use vault::annotations::{Annotation, AnnotationKind};
 use vault::audit::{LogQuery, LogVerification};
@@ -126,6 +128,48 @@ pub struct SearchResult {
     pub found: usize,
     /// How many of them the policy withheld (another phase or category than the caller's).
     pub withheld: usize,
+}
+
+/// A release asked for by a disclosure officer.
+#[derive(Clone, Debug)]
+pub struct DisclosureInput {
+    /// The records, by id.
+    pub records: Vec<String>,
+    /// The recipient's name.
+    pub recipient_name: String,
+    /// The recipient's address.
+    pub recipient_address: String,
+    /// The recipient's category (SORN vocabulary).
+    pub recipient_category: String,
+    /// The release's purpose.
+    pub purpose: String,
+    /// The case it serves, if any.
+    pub case_id: Option<String>,
+    /// The legal basis.
+    pub basis: Basis,
+    /// Its evidence.
+    pub evidence: Evidence,
+    /// The officer's accuracy attestation.
+    pub accuracy_attested: bool,
+    /// `electronic` (through the vault) unless said otherwise.
+    pub nature: String,
+}
+
+/// What a release hands over.
+#[derive(Debug)]
+pub struct Package {
+    /// Its id (in every accounting entry it made).
+    pub id: String,
+    /// The legal basis, as accounted.
+    pub basis: String,
+    /// The records, as the recipient may see them (a (b)(7) release: only the portion).
+    pub records: Vec<Viewed>,
+    /// The conditions the recipient is bound by.
+    pub conditions: Vec<String>,
+    /// Whether accounting entries were written (all but FOIA releases).
+    pub accounted: bool,
+    /// The notice the release created, and when it is due.
+    pub notice: Option<NoticeDue>,
 }
 
 /// The fields of a new account.
@@ -394,7 +438,8 @@ impl Gate {
             let keep = |name: &str| projection.iter().any(|field| field == name);
             let names: Vec<String> = record.contents.fields.keys().cloned().collect();
             for name in names {
-                if !keep(&name) {
+                // A field is named bare in a SORN projection, `fields.NAME` in a portion.
+                if !keep(&name) && !keep(&format!("fields.{name}")) {
                     record.contents.fields.remove(&name);
                     withheld.push(name);
                 }
@@ -613,6 +658,172 @@ impl Gate {
         Ok(self
             .vault
             .annotate(&access, &id, kind, portions, text, self.now())?)
+    }
+
+    /// Releases records outside the agency: each record is decided for the officer (its
+    /// category and phase), then the legal basis (routine use, condition, consent, designated
+    /// authority); the records are read and, in the same atomic batch, one accounting entry
+    /// per record is written. Refusals are logged. Returns the package.
+    pub fn disclose(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        input: &DisclosureInput,
+    ) -> Result<Package, Refusal> {
+        if input.records.is_empty() || input.records.len() > 1000 {
+            return Err(Refusal::Invalid(
+                "a disclosure names 1 to 1000 records".into(),
+            ));
+        }
+        let ids: Vec<RecordId> = input
+            .records
+            .iter()
+            .map(|id| id.parse())
+            .collect::<Result<_, _>>()?;
+        let mut placements = Vec::with_capacity(ids.len());
+        for id in &ids {
+            placements.push(self.placement_or_unknown(id)?);
+        }
+        let system = placements[0].system.clone();
+        if placements
+            .iter()
+            .any(|placement| placement.system != system)
+        {
+            return Err(Refusal::Invalid(
+                "one disclosure releases records of one system".into(),
+            ));
+        }
+        let purpose = Some(input.purpose.as_str());
+        let case_id = input.case_id.as_deref();
+        let mut reads = Vec::with_capacity(ids.len());
+        for placement in &placements {
+            let request = Request {
+                purpose,
+                case_id,
+                ..self.record_request(caller, Action::RecordDisclose, placement)
+            };
+            self.authorize(caller, context, &request)?;
+            reads.push(Request {
+                action: Action::RecordRead,
+                ..request
+            });
+        }
+        let today = self.now().date_naive();
+        let decided = self.policy.decide_disclosure(&Disclosure {
+            system: &system,
+            recipient_category: &input.recipient_category,
+            purpose: &input.purpose,
+            basis: &input.basis,
+            evidence: &input.evidence,
+            accuracy_attested: input.accuracy_attested,
+            today,
+        });
+        let access = self.access(caller, context, &decided.decision, purpose, case_id);
+        if !decided.decision.allowed {
+            self.log_denial(
+                &access,
+                Action::RecordDisclose.name(),
+                policy::code(&system),
+                &decided.decision.reason,
+            )?;
+            return Err(Refusal::Denied {
+                rule: decided.decision.rule,
+                reason: decided.decision.reason,
+            });
+        }
+        let mut package_bytes = [0u8; 12];
+        vault::crypto::fill_random(&mut package_bytes)?;
+        let package = format!("pkg-{}", hex::encode(package_bytes));
+        let now = self.now();
+        let released: Vec<(Record, Vec<Annotation>)> = if decided.accounted {
+            let records = ids
+                .iter()
+                .map(|id| (*id, self.keep_accounting_until(&system, id, now)))
+                .collect();
+            self.vault.disclose(
+                &access,
+                &Release {
+                    records,
+                    nature: input.nature.clone(),
+                    purpose: input.purpose.clone(),
+                    basis: input.basis.describe(),
+                    recipient_name: input.recipient_name.clone(),
+                    recipient_address: input.recipient_address.clone(),
+                    recipient_category: input.recipient_category.clone(),
+                    package: package.clone(),
+                    withheld_from_individual: decided.withheld_from_individual,
+                },
+                now,
+            )?
+        } else {
+            // A FOIA release (b)(2) is not accounted (1.25(c)); each read is still logged.
+            ids.iter()
+                .map(|id| self.vault.read_annotated(&access, id, now))
+                .collect::<Result<_, _>>()?
+        };
+        let records = released
+            .into_iter()
+            .zip(&reads)
+            .map(|((record, annotations), read)| {
+                let mut viewed = self.view(read, &decided.decision, record);
+                viewed.annotations = annotations;
+                viewed
+            })
+            .collect();
+        Ok(Package {
+            id: package,
+            basis: input.basis.describe(),
+            records,
+            conditions: decided.conditions,
+            accounted: decided.accounted,
+            notice: decided.notice,
+        })
+    }
+
+    /// The year from which the accounting entry of a release of `id` today may be destroyed:
+    /// after five years from the disclosure or the life of the record, whichever is longer
+    /// (31 CFR 1.25(a)(2)).
+    fn keep_accounting_until(&self, system: &str, id: &RecordId, now: DateTime<Utc>) -> u16 {
+        let five_years = now
+            .checked_add_months(chrono::Months::new(60))
+            .unwrap_or(now);
+        let life = DateTime::<Utc>::from_timestamp_millis(id.collected_at_millis())
+            .and_then(|collected| self.policy.catalog().life_end(system, collected))
+            .unwrap_or(five_years);
+        let until = five_years.max(life);
+        u16::try_from(chrono::Datelike::year(&until) + 1).unwrap_or(u16::MAX)
+    }
+
+    /// The accounting of disclosures about the subject `key`: everything for privacy staff;
+    /// for the individual (`for_individual`), without (b)(7) disclosures and without systems
+    /// exempt from 552a(c)(3) (31 CFR 1.25(d)(2)).
+    pub fn accounting(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        key: &SearchKey,
+        for_individual: bool,
+    ) -> Result<Vec<AccountingEntry>, Refusal> {
+        let access = self.authorize_vault(caller, context, Action::AccountingSearch)?;
+        let entries = self.vault.accounting_for(&access, key, self.now())?;
+        if !for_individual {
+            return Ok(entries);
+        }
+        let catalog = self.policy.catalog();
+        Ok(entries
+            .into_iter()
+            .filter(|entry| !entry.withheld_from_individual)
+            .filter(|entry| {
+                !catalog.system(&entry.system).is_some_and(|system| {
+                    system
+                        .sorn
+                        .exemptions
+                        .claims
+                        .iter()
+                        .any(|claim| claim.from.iter().any(|from| from == "552a(c)(3)"))
+                })
+            })
+            .collect())
     }
 
     /// Starts an ingest for `caller`: decides that it may ingest into some system, claims the

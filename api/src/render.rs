@@ -99,3 +99,21 @@ pub fn verification_json(report: &LogVerification) -> Value {
         "problem": report.problem.as_ref().map(|problem| json!({"seq": problem.seq, "reason": problem.reason})),
     })
 }
+
+/// An accounting entry as JSON (31 CFR 1.25(a)(1): date, nature, purpose, name and address of
+/// the recipient; with the record, the basis and the package).
+pub fn accounting_json(entry: &vault::accounting::AccountingEntry) -> Value {
+    json!({
+        "record": entry.record.to_string(),
+        "system": entry.system,
+        "date": rfc3339(entry.disclosed_ms),
+        "nature": entry.nature,
+        "purpose": entry.purpose,
+        "basis": entry.basis,
+        "recipient": {"name": entry.recipient_name, "address": entry.recipient_address, "category": entry.recipient_category},
+        "package": entry.package,
+        "officer": entry.officer,
+        "withheld_from_individual": entry.withheld_from_individual,
+        "kept_until_year": entry.keep_until_year,
+    })
+}

@@ -92,6 +92,8 @@ const ACCOUNTS: &[(&str, &str, &str)] = &[
     ("cbp-ingest", "ingest", "dhs-cbp"),
     ("cbp-ia", "internal-affairs", "dhs-cbp"),
     ("privacy", "privacy-officer", "treasury-fincen"),
+    ("disclosure", "disclosure-officer", "treasury-fincen"),
+    ("cbp-disclosure", "disclosure-officer", "dhs-cbp"),
 ];
 
 fn now() -> chrono::DateTime<Utc> {
@@ -1235,4 +1237,386 @@ async fn annotations_are_appended_by_the_privacy_office_and_shown_with_every_rea
     assert!(!logged
         .iter()
         .any(|entry| entry.to_string().contains("150.00")));
+}
+
+fn release(records: &[&str], category: &str, purpose: &str, basis: Value, attested: bool) -> Value {
+    json!({
+        "records": records,
+        "recipient": {"name": "Office of the State Prosecutor", "address": "1 Justice Way", "category": category},
+        "purpose": purpose, "case": "DISC-1", "basis": basis, "accuracy_attested": attested
+    })
+}
+
+async fn accounting(api: &Api, who: &str, identifier: Value, for_individual: bool) -> Vec<Value> {
+    let answer = api
+        .post(
+            "/v1/accounting/search",
+            Some(who),
+            json!({"identifier": identifier, "for_individual": for_individual}),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    answer.body["entries"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn disclosures_need_a_basis_and_write_exactly_one_accounting_entry_per_record() {
+    let api = api();
+    summary(
+        &api.ingest(
+            "ingester",
+            &[
+                line("JOHN Q PUBLIC", "123-45-6789", 3),
+                line("JANE ROE", "987-65-4321", 4),
+            ]
+            .join("\n"),
+            None,
+        )
+        .await,
+    );
+    let found = api
+        .post("/v1/search", Some("ana"), search_body("123-45-6789"))
+        .await;
+    let id = found.body["records"][0]["id"].as_str().unwrap().to_owned();
+    let ids = [id.as_str()];
+    let b7 = json!({"condition": "b7", "evidence": "letter-2026-17", "agency_head_request": true, "portion": ["fields.amount"], "activity": "structuring investigation"});
+    // (what, who, body, status, rule)
+    let refusals: Vec<(&str, &str, Value, StatusCode, &str)> = vec![
+        (
+            "no basis",
+            "disclosure",
+            release(&ids, "state-agency", "investigation", json!({}), true),
+            StatusCode::BAD_REQUEST,
+            "",
+        ),
+        (
+            "a routine use not in the SORN",
+            "disclosure",
+            release(
+                &ids,
+                "state-agency",
+                "investigation",
+                json!({"routine_use": "Q"}),
+                true,
+            ),
+            StatusCode::FORBIDDEN,
+            "routine-use-unknown",
+        ),
+        (
+            "a recipient category it does not name",
+            "disclosure",
+            release(
+                &ids,
+                "news-media",
+                "investigation",
+                json!({"routine_use": "A"}),
+                true,
+            ),
+            StatusCode::FORBIDDEN,
+            "routine-use-recipient",
+        ),
+        (
+            "a purpose it does not name",
+            "disclosure",
+            release(
+                &ids,
+                "state-agency",
+                "litigation",
+                json!({"routine_use": "A"}),
+                true,
+            ),
+            StatusCode::FORBIDDEN,
+            "routine-use-purpose",
+        ),
+        (
+            "(b)(7) without the head's request",
+            "disclosure",
+            release(
+                &ids,
+                "state-agency",
+                "investigation",
+                json!({"condition": "b7", "evidence": "x", "portion": ["fields.amount"], "activity": "y"}),
+                true,
+            ),
+            StatusCode::FORBIDDEN,
+            "b7-request-missing",
+        ),
+        (
+            "(b)(7) without the portion",
+            "disclosure",
+            release(
+                &ids,
+                "state-agency",
+                "investigation",
+                json!({"condition": "b7", "evidence": "x", "agency_head_request": true, "activity": "y"}),
+                true,
+            ),
+            StatusCode::FORBIDDEN,
+            "b7-portion-missing",
+        ),
+        (
+            "a state prosecutor without the accuracy attestation",
+            "disclosure",
+            release(
+                &ids,
+                "state-agency",
+                "investigation",
+                json!({"routine_use": "A"}),
+                false,
+            ),
+            StatusCode::FORBIDDEN,
+            "accuracy-attestation-missing",
+        ),
+        (
+            "an analyst disclosing",
+            "ana",
+            release(
+                &ids,
+                "federal-agency",
+                "investigation",
+                json!({"routine_use": "A"}),
+                true,
+            ),
+            StatusCode::FORBIDDEN,
+            "no-rule",
+        ),
+        (
+            "another organization's officer",
+            "cbp-disclosure",
+            release(
+                &ids,
+                "federal-agency",
+                "investigation",
+                json!({"routine_use": "A"}),
+                true,
+            ),
+            StatusCode::FORBIDDEN,
+            "not-direct-access",
+        ),
+    ];
+    for (what, who, body, status, rule) in refusals {
+        let answer = api.post("/v1/disclosures", Some(who), body).await;
+        assert_eq!(answer.status, status, "{what}: {}", answer.text);
+        if !rule.is_empty() {
+            assert_eq!(answer.body["rule"], rule, "{what}: {}", answer.text);
+        }
+    }
+    assert!(
+        accounting(
+            &api,
+            "privacy",
+            json!({"type": "ssn", "value": "123-45-6789"}),
+            false
+        )
+        .await
+        .is_empty(),
+        "nothing refused was accounted"
+    );
+
+    // A routine use: the package, and one entry per record.
+    let released = api
+        .post(
+            "/v1/disclosures",
+            Some("disclosure"),
+            release(
+                &ids,
+                "state-agency",
+                "investigation",
+                json!({"routine_use": "A"}),
+                true,
+            ),
+        )
+        .await;
+    assert_eq!(released.status, StatusCode::CREATED, "{}", released.text);
+    assert_eq!(
+        released.body["records"][0]["subjects"][0]["name"],
+        "JOHN Q PUBLIC"
+    );
+    let package = released.body["package"].as_str().unwrap().to_owned();
+    // (b)(7): only the portion goes out.
+    let seven = api
+        .post(
+            "/v1/disclosures",
+            Some("disclosure"),
+            release(&ids, "state-agency", "investigation", b7, true),
+        )
+        .await;
+    assert_eq!(seven.status, StatusCode::CREATED, "{}", seven.text);
+    let record = &seven.body["records"][0];
+    assert_eq!(record["fields"], json!({"amount": "1500.00"}), "{record}");
+    assert!(
+        record["subjects"][0].get("name").is_none()
+            && record["subjects"][0]["identifiers"] == json!({}),
+        "{record}"
+    );
+
+    let entries = accounting(
+        &api,
+        "privacy",
+        json!({"type": "ssn", "value": "123456789"}),
+        false,
+    )
+    .await;
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    assert_eq!(
+        (entries[0]["package"].as_str(), entries[0]["basis"].as_str()),
+        (Some(package.as_str()), Some("routine use A"))
+    );
+    assert_eq!(entries[0]["recipient"]["address"], "1 Justice Way");
+    assert_eq!(entries[1]["withheld_from_individual"], true);
+    // CBETF is exempt from 552a(c)(3) (ours, after FinCEN's Data Base): the individual is told nothing.
+    assert!(accounting(
+        &api,
+        "privacy",
+        json!({"type": "ssn", "value": "123-45-6789"}),
+        true
+    )
+    .await
+    .is_empty());
+    assert!(accounting(
+        &api,
+        "privacy",
+        json!({"type": "ssn", "value": "987-65-4321"}),
+        false
+    )
+    .await
+    .is_empty());
+    // An analyst cannot search the accounting.
+    let refused = api
+        .post(
+            "/v1/accounting/search",
+            Some("ana"),
+            json!({"identifier": {"type": "ssn", "value": "123-45-6789"}}),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let logged = api.entries("action=disclose").await;
+    assert_eq!(logged.len(), 2);
+    assert!(
+        !logged
+            .iter()
+            .any(|entry| entry.to_string().contains("Justice")),
+        "recipients are in the accounting, not the log"
+    );
+}
+
+#[tokio::test]
+async fn a_pnr_release_to_a_designated_authority_is_accounted_and_shown_to_the_individual() {
+    let api = api();
+    summary(
+        &api.ingest("cbp-ingest", &pnr_line("ANNE LOW", "P3000001", false), None)
+            .await,
+    );
+    let found = api
+        .post(
+            "/v1/search",
+            Some("cbp-analyst"),
+            pnr_search("P3000001", "counterterrorism"),
+        )
+        .await;
+    let id = found.body["records"][0]["id"].as_str().unwrap().to_owned();
+    let body = |basis: Value| {
+        json!({"records": [id], "recipient": {"name": "Bundeskriminalamt", "address": "Wiesbaden", "category": "foreign-agency"},
+               "purpose": "counterterrorism", "basis": basis, "accuracy_attested": true})
+    };
+    let lettered = api
+        .post(
+            "/v1/disclosures",
+            Some("cbp-disclosure"),
+            body(json!({"routine_use": "A"})),
+        )
+        .await;
+    assert_eq!(
+        lettered.body["rule"], "routine-use-unknown",
+        "PNR has no lettered routine uses"
+    );
+    let released = api
+        .post(
+            "/v1/disclosures",
+            Some("cbp-disclosure"),
+            body(json!({"designated_authority": "Bundeskriminalamt"})),
+        )
+        .await;
+    assert_eq!(released.status, StatusCode::CREATED, "{}", released.text);
+    assert_eq!(
+        released.body["conditions"].as_array().unwrap().len(),
+        3,
+        "the designated authority's conditions travel with the package"
+    );
+    // Free text of a subject not flagged high risk does not travel either.
+    assert!(released.body["records"][0]["fields"].get("osi").is_none());
+    let mine = accounting(
+        &api,
+        "privacy",
+        json!({"type": "passport", "value": "P3000001", "country": "FR"}),
+        true,
+    )
+    .await;
+    assert_eq!(mine.len(), 1, "PNR claims no exemption from (c)(3)");
+    assert_eq!(mine[0]["basis"], "designated authority Bundeskriminalamt");
+}
+
+#[tokio::test]
+async fn a_release_whose_batch_cannot_be_written_leaves_neither_release_nor_accounting() {
+    let api = api();
+    summary(
+        &api.ingest("ingester", &line("JOHN Q PUBLIC", "123-45-6789", 3), None)
+            .await,
+    );
+    let found = api
+        .post("/v1/search", Some("ana"), search_body("123-45-6789"))
+        .await;
+    let id = found.body["records"][0]["id"].as_str().unwrap().to_owned();
+    // The accounting year's key exists from an earlier release, so only the release's batch is at stake.
+    let first = api
+        .post(
+            "/v1/disclosures",
+            Some("disclosure"),
+            release(
+                &[&id],
+                "federal-agency",
+                "investigation",
+                json!({"routine_use": "A"}),
+                false,
+            ),
+        )
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    api.fail_writes.store(true, Ordering::SeqCst);
+    let failed = api
+        .post(
+            "/v1/disclosures",
+            Some("disclosure"),
+            release(
+                &[&id],
+                "federal-agency",
+                "investigation",
+                json!({"routine_use": "A"}),
+                false,
+            ),
+        )
+        .await;
+    api.fail_writes.store(false, Ordering::SeqCst);
+    assert_eq!(
+        failed.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        failed.text
+    );
+    assert!(
+        failed.body.get("records").is_none(),
+        "nothing released: {}",
+        failed.text
+    );
+    assert_eq!(
+        accounting(
+            &api,
+            "privacy",
+            json!({"type": "ssn", "value": "123-45-6789"}),
+            false
+        )
+        .await
+        .len(),
+        1
+    );
 }

@@ -17,7 +17,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 const LINES: usize = 60_000;
 const BATCH: usize = 500;
@@ -636,4 +636,152 @@ fn the_server_refuses_to_start_on_an_invalid_sorn_file() {
         run.stderr
     );
     assert!(!run.stdout.contains("serving"));
+}
+
+#[test]
+fn disclosures_and_the_accounting_from_the_command_line() {
+    let workspace = workspace();
+    let dir = workspace.path();
+    assert_eq!(offline(&["init"], dir).code, 0);
+    for (name, role) in [
+        ("ing", "ingest"),
+        ("ana", "analyst"),
+        ("dis", "disclosure-officer"),
+        ("pri", "privacy-officer"),
+    ] {
+        let args = add_account(name, role);
+        let add = offline(&args.iter().map(String::as_str).collect::<Vec<_>>(), dir);
+        assert_eq!(add.code, 0, "{}", add.stderr);
+    }
+    std::fs::write(dir.join("one.jsonl"), line(1) + "\n").unwrap();
+    std::fs::write(
+        dir.join("request.pdf"),
+        b"a signed letter from the agency head",
+    )
+    .unwrap();
+    let (mut server, url) = serve(dir);
+    assert_eq!(
+        client(&["ingest", "one.jsonl"], dir, &url, "ing.token").code,
+        0
+    );
+    let found = client(
+        &[
+            "search",
+            "--system",
+            "fincen-cbetf",
+            "--identifier",
+            &format!("ssn={}", ssn(1)),
+            "--purpose",
+            "investigation",
+            "--case",
+            "C-1",
+        ],
+        dir,
+        &url,
+        "ana.token",
+    );
+    let id = serde_json::from_str::<Value>(&found.stdout).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let base = [
+        "disclose",
+        "--record",
+        &id,
+        "--recipient-name",
+        "State Attorney",
+        "--recipient-address",
+        "1 Main St",
+        "--recipient-category",
+        "state-agency",
+        "--purpose",
+        "investigation",
+        "--case",
+        "C-1",
+    ];
+
+    let unattested = client(
+        &[&base[..], &["--routine-use", "A"]].concat(),
+        dir,
+        &url,
+        "dis.token",
+    );
+    assert_eq!(unattested.code, 1);
+    assert!(
+        unattested
+            .stderr
+            .contains("rule `accuracy-attestation-missing`"),
+        "{}",
+        unattested.stderr
+    );
+    let no_basis = client(&base, dir, &url, "dis.token");
+    assert_eq!(no_basis.code, 2, "a basis is required: {}", no_basis.stderr);
+
+    let seven = client(
+        &[
+            &base[..],
+            &[
+                "--condition",
+                "b7",
+                "--evidence",
+                "request.pdf",
+                "--agency-head-request",
+                "--portion",
+                "fields.amount",
+                "--activity",
+                "money laundering",
+                "--accuracy-attested",
+            ],
+        ]
+        .concat(),
+        dir,
+        &url,
+        "dis.token",
+    );
+    assert_eq!(seven.code, 0, "{}", seven.stderr);
+    let package: Value = serde_json::from_str(&seven.stdout).unwrap();
+    assert_eq!(
+        package["records"][0]["fields"],
+        json!({"amount": "1500.00"})
+    );
+    assert!(
+        !seven.stdout.contains("PERSON 1"),
+        "only the portion: {}",
+        seven.stdout
+    );
+
+    let entries = client(
+        &[
+            "accounting",
+            "--subject",
+            &format!("ssn={}", ssn(1)),
+            "--json",
+        ],
+        dir,
+        &url,
+        "pri.token",
+    );
+    assert_eq!(entries.code, 0, "{}", entries.stderr);
+    let entry: Value = serde_json::from_str(entries.stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        (entry["basis"].as_str(), entry["package"].as_str()),
+        (Some("552a(b)(7)"), package["package"].as_str())
+    );
+    let individual = client(
+        &[
+            "accounting",
+            "--subject",
+            &format!("ssn={}", ssn(1)),
+            "--for-individual",
+        ],
+        dir,
+        &url,
+        "pri.token",
+    );
+    assert!(
+        individual.stdout.contains("0 entries"),
+        "{}",
+        individual.stdout
+    );
+    terminate(&mut server);
 }

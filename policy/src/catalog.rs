@@ -224,6 +224,26 @@ impl Catalog {
         sorn.sensitive_filter.apply(value)
     }
 
+    /// When the last phase of a record of `system` collected at `collected` ends under the
+    /// records schedule in force: the end of its life.
+    pub fn life_end(
+        &self,
+        system: &str,
+        collected: chrono::DateTime<chrono::Utc>,
+    ) -> Option<chrono::DateTime<chrono::Utc>> {
+        let schedule = self
+            .system(system)?
+            .sorn
+            .schedules
+            .iter()
+            .map(|schedule| schedule.get_ref())
+            .find(|schedule| schedule.artefact == "records" && schedule.in_force)?;
+        let age = schedule.phases.last()?.ends_after;
+        collected
+            .checked_add_months(chrono::Months::new(age.years * 12 + age.months))?
+            .checked_add_days(chrono::Days::new(u64::from(age.days)))
+    }
+
     /// The retention phase of a record of `system` collected at `collected` on `now`, under
     /// the system's records schedule in force; `None` once its last phase has ended (it is
     /// due for destruction).

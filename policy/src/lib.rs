@@ -69,6 +69,8 @@ pub enum Action {
     AuditSearch,
     /// Verify the access log.
     AuditVerify,
+    /// Search the accounting of disclosures by subject.
+    AccountingSearch,
     /// Take a backup.
     VaultBackup,
     /// See the vault's status (counts, never contents).
@@ -77,7 +79,7 @@ pub enum Action {
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 16] = [
         Action::RecordSearch,
         Action::RecordRead,
         Action::RecordReadFreeText,
@@ -91,6 +93,7 @@ impl Action {
         Action::AccountsList,
         Action::AuditSearch,
         Action::AuditVerify,
+        Action::AccountingSearch,
         Action::VaultBackup,
         Action::VaultStatus,
     ];
@@ -111,6 +114,7 @@ impl Action {
             Action::AccountsList => "accounts.list",
             Action::AuditSearch => "audit.search",
             Action::AuditVerify => "audit.verify",
+            Action::AccountingSearch => "accounting.search",
             Action::VaultBackup => "vault.backup",
             Action::VaultStatus => "vault.status",
         }

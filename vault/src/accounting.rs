@@ -10,6 +10,7 @@
 
 use chrono::{DateTime, Datelike, Utc};
 
+use crate::annotations::Annotation;
 use crate::codec::{Reader, Writer};
 use crate::cohort::CohortKind;
 use crate::crypto::{AeadKey, Envelope, KeyMaterial};
@@ -114,7 +115,7 @@ impl Vault {
         access: &Access,
         release: &Release,
         now: DateTime<Utc>,
-    ) -> Result<Vec<Record>> {
+    ) -> Result<Vec<(Record, Vec<Annotation>)>> {
         access.validate()?;
         if release.records.is_empty() {
             return Err(Error::Invalid(
@@ -205,7 +206,14 @@ impl Vault {
             release.records.len()
         );
         self.log.commit(draft, batch)?;
-        Ok(records)
+        // Every release shows the record's annotations (31 CFR 1.25(a)(3), 1.27(e)(5)).
+        records
+            .into_iter()
+            .map(|record| {
+                let annotations = self.annotations_of(&record.id)?;
+                Ok((record, annotations))
+            })
+            .collect()
     }
 
     /// The accounting entries of disclosures of records about the subject `key` (by

@@ -18,10 +18,11 @@ mod audit;
 mod backup;
 mod bench;
 mod calendar;
+mod disclose;
 mod ingest;
 pub(crate) mod init;
 mod keys;
-mod search;
+pub(crate) mod search;
 mod serve;
 pub(crate) mod sorn;
 mod status;
@@ -110,6 +111,10 @@ enum Command {
     Sorn(sorn::Args),
     /// The legal calendar: due dates in working days, and each year's legal public holidays.
     Calendar(calendar::Args),
+    /// Release records outside the agency on a legal basis (client): prints the package.
+    Disclose(disclose::DiscloseArgs),
+    /// The accounting of disclosures about a subject (client).
+    Accounting(disclose::AccountingArgs),
     /// Key hierarchy: status (ids, epochs, versions, ages) and root-key rotation.
     Keys(keys::Args),
     /// Show the vault's format, key epoch and record counts (never record contents).
@@ -224,6 +229,8 @@ pub fn main() -> ExitCode {
         Command::Get(args) => search::get(args),
         Command::Sorn(args) => sorn::run(args),
         Command::Calendar(args) => calendar::run(args),
+        Command::Disclose(args) => disclose::disclose(args),
+        Command::Accounting(args) => disclose::accounting(args),
         Command::Keys(args) => keys::run(args),
         Command::Status(args) => status::run(args),
         Command::Verify(args) => verify::run(args),

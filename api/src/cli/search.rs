@@ -117,7 +117,7 @@ pub(crate) fn get(args: GetArgs) -> Result<(), Failure> {
 }
 
 /// `TYPE=VALUE` as the API's identifier object; errors never repeat the value.
-fn identifier_json(text: &str) -> Result<Value, Failure> {
+pub(crate) fn identifier_json(text: &str) -> Result<Value, Failure> {
     let (kind, value) = text.split_once('=').ok_or_else(|| {
         Failure::usage("an identifier is TYPE=VALUE, for example ssn=123-45-6789")
     })?;

@@ -519,3 +519,147 @@ pub(crate) async fn backup(
         }),
     ))
 }
+
+/// A release, as posted.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DisclosureBody {
+    records: Vec<String>,
+    recipient: RecipientBody,
+    purpose: String,
+    case: Option<String>,
+    basis: BasisBody,
+    #[serde(default)]
+    accuracy_attested: bool,
+    nature: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RecipientBody {
+    name: String,
+    address: String,
+    category: String,
+}
+
+/// `{"routine_use": "H"}`, `{"condition": "b7", ...evidence}`, `{"consent": "ref"}` or
+/// `{"designated_authority": "name"}`.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BasisBody {
+    routine_use: Option<String>,
+    condition: Option<String>,
+    consent: Option<String>,
+    designated_authority: Option<String>,
+    /// The document on file (its reference or hash).
+    evidence: Option<String>,
+    #[serde(default)]
+    agency_head_request: bool,
+    #[serde(default)]
+    portion: Vec<String>,
+    activity: Option<String>,
+}
+
+/// The basis and evidence of a posted release; exactly one basis.
+pub(crate) fn basis_of(
+    body: &BasisBody,
+) -> Result<(policy::disclosure::Basis, policy::disclosure::Evidence), Refusal> {
+    use policy::disclosure::{Basis, Evidence};
+    let named = [
+        body.routine_use.is_some(),
+        body.condition.is_some(),
+        body.consent.is_some(),
+        body.designated_authority.is_some(),
+    ]
+    .iter()
+    .filter(|given| **given)
+    .count();
+    if named != 1 {
+        return Err(Refusal::Invalid(
+            "a release names exactly one basis: `routine_use`, `condition`, `consent` or `designated_authority`".into(),
+        ));
+    }
+    let mut evidence = Evidence {
+        document: body.evidence.clone(),
+        agency_head_request: body.agency_head_request,
+        portion: body.portion.clone(),
+        activity: body.activity.clone(),
+    };
+    let basis = if let Some(letter) = &body.routine_use {
+        Basis::RoutineUse(letter.clone())
+    } else if let Some(condition) = &body.condition {
+        let n = condition
+            .strip_prefix('b')
+            .and_then(|n| n.parse::<u8>().ok())
+            .filter(|n| (1..=11).contains(n))
+            .ok_or_else(|| Refusal::Invalid("a condition is `b1` to `b11`".into()))?;
+        Basis::Condition(n)
+    } else if let Some(consent) = &body.consent {
+        evidence.document = Some(consent.clone());
+        Basis::Consent
+    } else {
+        Basis::DesignatedAuthority(body.designated_authority.clone().unwrap_or_default())
+    };
+    Ok((basis, evidence))
+}
+
+pub(crate) async fn disclose(
+    State(state): State<AppState>,
+    authed: Authed,
+    JsonBody(body): JsonBody<DisclosureBody>,
+) -> Result<Response, Problem> {
+    let (basis, evidence) = basis_of(&body.basis)?;
+    let input = crate::gate::DisclosureInput {
+        records: body.records,
+        recipient_name: body.recipient.name,
+        recipient_address: body.recipient.address,
+        recipient_category: body.recipient.category,
+        purpose: body.purpose,
+        case_id: body.case,
+        basis,
+        evidence,
+        accuracy_attested: body.accuracy_attested,
+        nature: body.nature.unwrap_or_else(|| "electronic".into()),
+    };
+    let gate = Arc::clone(&state.gate);
+    let package = blocking(state.limits.operation, move || {
+        gate.disclose(&authed.caller, &authed.context, &input)
+    })
+    .await?;
+    let records: Vec<_> = package.records.iter().map(viewed_json).collect();
+    Ok(json_response(
+        StatusCode::CREATED,
+        json!({
+            "package": package.id,
+            "basis": package.basis,
+            "accounted": package.accounted,
+            "conditions": package.conditions,
+            "notice": package.notice.map(|notice| json!({"kind": notice.kind, "due": notice.due.to_string()})),
+            "records": records,
+        }),
+    ))
+}
+
+/// An accounting search.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AccountingBody {
+    identifier: IdentifierBody,
+    #[serde(default)]
+    for_individual: bool,
+}
+
+pub(crate) async fn accounting(
+    State(state): State<AppState>,
+    authed: Authed,
+    JsonBody(body): JsonBody<AccountingBody>,
+) -> Result<Response, Problem> {
+    let gate = Arc::clone(&state.gate);
+    let entries = blocking(state.limits.operation, move || {
+        let key = search_key(&body.identifier)?;
+        gate.accounting(&authed.caller, &authed.context, &key, body.for_individual)
+    })
+    .await?;
+    let entries: Vec<_> = entries.iter().map(crate::render::accounting_json).collect();
+    Ok(json_response(StatusCode::OK, json!({"entries": entries})))
+}

@@ -93,6 +93,8 @@ pub fn router(gate: Arc<Gate>, limits: Limits) -> Router {
         .route("/v1/audit/entries", get(handlers::audit_search))
         .route("/v1/audit/verify", post(handlers::audit_verify))
         .route("/v1/backup", post(handlers::backup))
+        .route("/v1/disclosures", post(handlers::disclose))
+        .route("/v1/accounting/search", post(handlers::accounting))
         .layer(DefaultBodyLimit::max(json_limit))
         .merge(ingest)
         .fallback(handlers::not_found)

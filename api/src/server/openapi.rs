@@ -18,6 +18,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/audit/entries"),
     ("post", "/v1/audit/verify"),
     ("post", "/v1/backup"),
+    ("post", "/v1/disclosures"),
+    ("post", "/v1/accounting/search"),
 ];
 
 fn problem_responses(codes: &[&str]) -> Value {
@@ -187,6 +189,25 @@ pub fn document() -> Value {
                 "security": secured,
                 "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object", "properties": {"public_key": {"type": "string"}, "anchor": {"type": "string", "description": "an anchor file's text"}}}}}},
                 "responses": with_problems(json!({"200": {"description": "the report; `ok` is false with `problem` naming the first bad entry"}}), &all)
+            }},
+            "/v1/disclosures": {"post": {
+                "summary": "Release records outside the agency on a legal basis (disclosure officers), writing one accounting entry per record in the same atomic batch; returns the package.",
+                "security": secured,
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["records", "recipient", "purpose", "basis"], "properties": {
+                    "records": {"type": "array", "items": {"type": "string"}},
+                    "recipient": {"type": "object", "required": ["name", "address", "category"], "properties": {"name": {"type": "string"}, "address": {"type": "string"}, "category": {"type": "string"}}},
+                    "purpose": {"type": "string"}, "case": {"type": "string"},
+                    "basis": {"type": "object", "description": "exactly one of routine_use (letter), condition (b1..b11, with evidence, agency_head_request, portion, activity as the condition needs), consent (the consent's reference), designated_authority (name)"},
+                    "accuracy_attested": {"type": "boolean", "description": "required before a release to anyone but a federal agency (1.22(d)(2))"},
+                    "nature": {"type": "string", "default": "electronic"}
+                }}}}},
+                "responses": with_problems(json!({"201": {"description": "the package: id, basis, conditions, notice (if the release creates one), records as the recipient may see them"}}), &all)
+            }},
+            "/v1/accounting/search": {"post": {
+                "summary": "The accounting of disclosures about a subject (privacy officers, disclosure officers, auditors); `for_individual` leaves out what the individual is not told (1.25(d)(2)).",
+                "security": secured,
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["identifier"], "properties": {"identifier": {"type": "object"}, "for_individual": {"type": "boolean"}}}}}},
+                "responses": with_problems(json!({"200": {"description": "entries, oldest first"}}), &all)
             }},
             "/v1/backup": {"post": {
                 "summary": "A live backup (a checkpoint of the encrypted store and the key table) into a new directory on the server (role admin).",

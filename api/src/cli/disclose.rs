@@ -1,0 +1,163 @@
+//! `recvault disclose` and `recvault accounting`: releases outside the agency on a legal
+//! basis, through the server, and the accounting of disclosures about a subject.
+
+use std::path::PathBuf;
+
+use serde_json::{json, Value};
+use zeroize::Zeroizing;
+
+use crate::cli::Failure;
+use crate::client::{Client, ClientArgs};
+
+/// Arguments of `recvault disclose`.
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("basis").required(true).args(["routine_use", "condition", "consent", "designated_authority"])))]
+pub struct DiscloseArgs {
+    /// A record to release (repeat for several, all of one system).
+    #[arg(long = "record", value_name = "ID", required = true)]
+    records: Vec<String>,
+    /// The recipient's name.
+    #[arg(long, value_name = "NAME")]
+    recipient_name: String,
+    /// The recipient's address.
+    #[arg(long, value_name = "ADDR")]
+    recipient_address: String,
+    /// The recipient's category: federal-agency, state-agency, local-agency, tribal-agency,
+    /// territorial-agency, foreign-agency, international-organization, court, congress,
+    /// contractor, former-employee, news-media, individual.
+    #[arg(long, value_name = "CAT")]
+    recipient_category: String,
+    /// The release's purpose (a purpose code of the routine use or the system).
+    #[arg(long, value_name = "CODE")]
+    purpose: String,
+    /// The case the release serves.
+    #[arg(long = "case", value_name = "ID")]
+    case_id: Option<String>,
+    /// A routine use of the system, by letter.
+    #[arg(long, value_name = "LETTER")]
+    routine_use: Option<String>,
+    /// A condition of 5 U.S.C. 552a(b): b1 to b11.
+    #[arg(long, value_name = "bN")]
+    condition: Option<String>,
+    /// The evidence the condition needs (the written request, the justification, the court
+    /// order): the vault records its SHA-256, not its contents.
+    #[arg(long, value_name = "FILE")]
+    evidence: Option<PathBuf>,
+    /// (b)(7): the written request is signed by the head of the requesting agency.
+    #[arg(long)]
+    agency_head_request: bool,
+    /// (b)(7): a field of the portion requested (`fields.amount`, `subject.name`); repeat.
+    #[arg(long = "portion", value_name = "FIELD")]
+    portion: Vec<String>,
+    /// (b)(7): the law-enforcement activity.
+    #[arg(long, value_name = "TEXT")]
+    activity: Option<String>,
+    /// The individual's written consent (its file; the vault records its SHA-256).
+    #[arg(long, value_name = "FILE")]
+    consent: Option<PathBuf>,
+    /// A designated authority (PNR), by name.
+    #[arg(long, value_name = "NAME")]
+    designated_authority: Option<String>,
+    /// Attest that reasonable efforts were made to assure the records are accurate,
+    /// complete, timely and relevant (required for any recipient but a federal agency).
+    #[arg(long)]
+    accuracy_attested: bool,
+    #[command(flatten)]
+    client: ClientArgs,
+}
+
+/// Arguments of `recvault accounting`.
+#[derive(Debug, clap::Args)]
+pub struct AccountingArgs {
+    /// The subject, `TYPE=VALUE` (passport=CC:NUMBER).
+    #[arg(long, value_name = "TYPE=VALUE")]
+    subject: String,
+    /// Only what the individual is told (1.25(d)(2)).
+    #[arg(long)]
+    for_individual: bool,
+    /// One JSON object per line.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    client: ClientArgs,
+}
+
+fn file_reference(path: &PathBuf) -> Result<String, Failure> {
+    let bytes = Zeroizing::new(
+        std::fs::read(path)
+            .map_err(|err| Failure::failed(format!("reading `{}`: {err}", path.display())))?,
+    );
+    Ok(format!(
+        "sha256:{}",
+        hex::encode(vault::crypto::sha256(&bytes))
+    ))
+}
+
+pub(crate) fn disclose(args: DiscloseArgs) -> Result<(), Failure> {
+    let client = Client::new(&args.client)?;
+    let evidence = args.evidence.as_ref().map(file_reference).transpose()?;
+    let mut basis = json!({
+        "evidence": evidence,
+        "agency_head_request": args.agency_head_request,
+        "portion": args.portion,
+        "activity": args.activity,
+    });
+    if let Some(letter) = &args.routine_use {
+        basis["routine_use"] = json!(letter);
+    } else if let Some(condition) = &args.condition {
+        basis["condition"] = json!(condition);
+    } else if let Some(consent) = &args.consent {
+        basis["consent"] = json!(file_reference(consent)?);
+    } else if let Some(name) = &args.designated_authority {
+        basis["designated_authority"] = json!(name);
+    }
+    let package = client.post(
+        "/v1/disclosures",
+        &json!({
+            "records": args.records,
+            "recipient": {"name": args.recipient_name, "address": args.recipient_address, "category": args.recipient_category},
+            "purpose": args.purpose,
+            "case": args.case_id,
+            "basis": basis,
+            "accuracy_attested": args.accuracy_attested,
+        }),
+    )?;
+    eprintln!(
+        "recvault: released package {} under {}",
+        package["package"].as_str().unwrap_or("?"),
+        package["basis"].as_str().unwrap_or("?")
+    );
+    println!("{package}");
+    Ok(())
+}
+
+pub(crate) fn accounting(args: AccountingArgs) -> Result<(), Failure> {
+    let client = Client::new(&args.client)?;
+    let identifier = crate::cli::search::identifier_json(&args.subject)?;
+    let answer = client.post(
+        "/v1/accounting/search",
+        &json!({"identifier": identifier, "for_individual": args.for_individual}),
+    )?;
+    let entries: Vec<Value> = answer["entries"].as_array().cloned().unwrap_or_default();
+    for entry in &entries {
+        if args.json {
+            println!("{entry}");
+        } else {
+            println!(
+                "{}  record {}  {}  to {} ({}), {}  for {}  package {}",
+                entry["date"].as_str().unwrap_or(""),
+                entry["record"].as_str().unwrap_or(""),
+                entry["basis"].as_str().unwrap_or(""),
+                entry["recipient"]["name"].as_str().unwrap_or(""),
+                entry["recipient"]["category"].as_str().unwrap_or(""),
+                entry["recipient"]["address"].as_str().unwrap_or(""),
+                entry["purpose"].as_str().unwrap_or(""),
+                entry["package"].as_str().unwrap_or("")
+            );
+        }
+    }
+    if !args.json {
+        println!("{} entries", entries.len());
+    }
+    Ok(())
+}
