@@ -655,9 +655,17 @@ impl Gate {
             ..self.record_request(caller, Action::RecordAnnotate, &placement)
         };
         let (access, _) = self.authorize(caller, context, &request)?;
-        Ok(self
-            .vault
-            .annotate(&access, &id, kind, portions, text, self.now())?)
+        // Prior recipients are told of corrections and disputes unless the notice exempts the
+        // system from it (PNR always tells the designated authorities, seed 001 paragraph 39).
+        let notify = self
+            .policy
+            .catalog()
+            .system(&placement.system)
+            .is_some_and(|system| system.sorn.exemptions.correction_notices);
+        let (seq, _notices) =
+            self.vault
+                .annotate(&access, &id, kind, portions, text, notify, self.now())?;
+        Ok(seq)
     }
 
     /// Releases records outside the agency: each record is decided for the officer (its
@@ -824,6 +832,27 @@ impl Gate {
                 })
             })
             .collect())
+    }
+
+    /// The notices to prior recipients of corrected or disputed records, pending and sent.
+    pub fn notices(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+    ) -> Result<Vec<vault::accounting::Notice>, Refusal> {
+        let access = self.authorize_vault(caller, context, Action::AccountingSearch)?;
+        Ok(self.vault.notices(&access, self.now())?)
+    }
+
+    /// Records that a notice was sent.
+    pub fn notice_sent(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        id: &str,
+    ) -> Result<(), Refusal> {
+        let access = self.authorize_vault(caller, context, Action::AccountingSearch)?;
+        Ok(self.vault.mark_notice_sent(&access, id, self.now())?)
     }
 
     /// Starts an ingest for `caller`: decides that it may ingest into some system, claims the

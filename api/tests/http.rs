@@ -94,6 +94,7 @@ const ACCOUNTS: &[(&str, &str, &str)] = &[
     ("privacy", "privacy-officer", "treasury-fincen"),
     ("disclosure", "disclosure-officer", "treasury-fincen"),
     ("cbp-disclosure", "disclosure-officer", "dhs-cbp"),
+    ("cbp-privacy", "privacy-officer", "dhs-cbp"),
 ];
 
 fn now() -> chrono::DateTime<Utc> {
@@ -1619,4 +1620,118 @@ async fn a_release_whose_batch_cannot_be_written_leaves_neither_release_nor_acco
         .len(),
         1
     );
+}
+
+#[tokio::test]
+async fn a_rectification_notifies_prior_recipients_unless_the_system_is_exempt() {
+    let api = api();
+    summary(
+        &api.ingest("cbp-ingest", &pnr_line("ANNE LOW", "P4000001", false), None)
+            .await,
+    );
+    summary(
+        &api.ingest("ingester", &line("JOHN Q PUBLIC", "123-45-6789", 3), None)
+            .await,
+    );
+    let pnr = api
+        .post(
+            "/v1/search",
+            Some("cbp-analyst"),
+            pnr_search("P4000001", "counterterrorism"),
+        )
+        .await;
+    let pnr_id = pnr.body["records"][0]["id"].as_str().unwrap().to_owned();
+    let cbetf = api
+        .post("/v1/search", Some("ana"), search_body("123-45-6789"))
+        .await;
+    let cbetf_id = cbetf.body["records"][0]["id"].as_str().unwrap().to_owned();
+    // The PNR goes to two designated authorities; the CBETF record to a federal agency.
+    for authority in ["Bundeskriminalamt", "Koninklijke Marechaussee"] {
+        let body = json!({"records": [pnr_id], "recipient": {"name": authority, "address": "EU", "category": "foreign-agency"},
+                          "purpose": "counterterrorism", "basis": {"designated_authority": authority}, "accuracy_attested": true});
+        assert_eq!(
+            api.post("/v1/disclosures", Some("cbp-disclosure"), body)
+                .await
+                .status,
+            StatusCode::CREATED
+        );
+    }
+    let released = api
+        .post(
+            "/v1/disclosures",
+            Some("disclosure"),
+            release(
+                &[&cbetf_id],
+                "federal-agency",
+                "investigation",
+                json!({"routine_use": "A"}),
+                false,
+            ),
+        )
+        .await;
+    assert_eq!(released.status, StatusCode::CREATED, "{}", released.text);
+
+    // A granted rectification of the PNR: a notice to each designated authority.
+    let correction = json!({"kind": "correction", "portions": ["fields.record_locator"], "text": "ABC124", "purpose": "privacy-act-request"});
+    let made = api
+        .post(
+            &format!("/v1/records/{pnr_id}/annotations"),
+            Some("cbp-privacy"),
+            correction.clone(),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+    // A correction in CBETF, exempt from notices (552a(c)(4) under (j)(2)): none.
+    let made = api
+        .post(
+            &format!("/v1/records/{cbetf_id}/annotations"),
+            Some("privacy"),
+            correction,
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+
+    let listed = api.get("/v1/notices", Some("privacy")).await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
+    let notices = listed.body["notices"].as_array().unwrap().clone();
+    let mut recipients: Vec<&str> = notices
+        .iter()
+        .map(|n| n["recipient"]["name"].as_str().unwrap())
+        .collect();
+    recipients.sort_unstable();
+    assert_eq!(
+        recipients,
+        ["Bundeskriminalamt", "Koninklijke Marechaussee"]
+    );
+    assert!(notices
+        .iter()
+        .all(|n| n["record"] == pnr_id.as_str() && n["sent"].is_null()));
+    // Tracked until sent.
+    let id = notices[0]["id"].as_str().unwrap();
+    assert_eq!(
+        api.post(
+            &format!("/v1/notices/{id}/sent"),
+            Some("privacy"),
+            json!({})
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    let again = api
+        .post(
+            &format!("/v1/notices/{id}/sent"),
+            Some("privacy"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+    let after = api.get("/v1/notices", Some("privacy")).await;
+    let pending = after.body["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["sent"].is_null())
+        .count();
+    assert_eq!(pending, 1);
 }

@@ -5,8 +5,12 @@
 //! (by the subject's identifiers and names, with keys of the same cohorts), so privacy staff
 //! can answer "what about me was disclosed, and to whom" after the record is destroyed.
 //!
-//! Layout (column `accounting`): entries `e` | year `u16` | session `u32` | sequence `u32`;
-//! index `i` | year `u16` | kind `u8` | token `[16]` | session | sequence (empty value).
+//! Layout (column `accounting`), every key after its one-byte prefix starting with the year
+//! its entries may be destroyed from, so a year's purge takes all of it: entries `e` | year |
+//! session `u32` | sequence `u32`; the index by subject `i` | year | kind `u8` | token `[16]` |
+//! session | sequence; the index by record `r` | year | record id | session | sequence;
+//! notices to prior recipients `n` | year | session | sequence, and when each was sent `s` |
+//! the same.
 
 use chrono::{DateTime, Datelike, Utc};
 
@@ -24,16 +28,50 @@ use crate::vault::{poisoned, Vault};
 const ENTRY_VERSION: u8 = 1;
 const ENTRY_PREFIX: u8 = b'e';
 const INDEX_PREFIX: u8 = b'i';
+const RECORD_PREFIX: u8 = b'r';
+const NOTICE_PREFIX: u8 = b'n';
+/// When a notice was sent: `s` and the notice's key after its prefix; the value is the time.
+const SENT_PREFIX: u8 = b's';
 
 /// The key ranges of one accounting year (its entries, and its index), for the purge.
-pub(crate) fn year_ranges(year: u16) -> [(Vec<u8>, Vec<u8>); 2] {
+pub(crate) fn year_ranges(year: u16) -> [(Vec<u8>, Vec<u8>); 5] {
     let range = |prefix: u8| {
         (
             [&[prefix][..], &year.to_be_bytes()].concat(),
             [&[prefix][..], &(u32::from(year) + 1).to_be_bytes()[2..]].concat(),
         )
     };
-    [range(ENTRY_PREFIX), range(INDEX_PREFIX)]
+    [
+        range(ENTRY_PREFIX),
+        range(INDEX_PREFIX),
+        range(NOTICE_PREFIX),
+        range(SENT_PREFIX),
+        range(RECORD_PREFIX),
+    ]
+}
+
+/// Seals `plain` for the accounting key `key` under accounting cohort `cohort`: a fresh data
+/// key, wrapped by the cohort's segment key for `session`.
+fn seal_in(
+    keys: &crate::keys::KeyRing,
+    cohort: u32,
+    version: u32,
+    session: u32,
+    key: &[u8],
+    plain: &[u8],
+) -> Result<Vec<u8>> {
+    let data_key = KeyMaterial::generate()?;
+    let wrapper = keys.data_key_wrapper(cohort, version, session)?;
+    let wrapped = wrapper.wrap_key(&[entry_aad(key), b"key".to_vec()].concat(), &data_key)?;
+    let sealed = AeadKey::direct(&data_key).seal(&entry_aad(key), plain)?;
+    let mut value = Writer(zeroize::Zeroizing::new(Vec::new()));
+    value.u8(ENTRY_VERSION);
+    value.u32(cohort);
+    value.u32(version);
+    value.u32(wrapped.len() as u32);
+    value.0.extend_from_slice(&wrapped);
+    value.0.extend_from_slice(&sealed);
+    Ok(value.0.to_vec())
 }
 
 /// What a release is: the records and everything the accounting must say of it.
@@ -165,19 +203,20 @@ impl Vault {
                 plain.str(text);
             }
             plain.u8(u8::from(release.withheld_from_individual));
-            let data_key = KeyMaterial::generate()?;
-            let wrapper = keys.data_key_wrapper(info.id, info.key_version, session)?;
-            let wrapped =
-                wrapper.wrap_key(&[entry_aad(&key), b"key".to_vec()].concat(), &data_key)?;
-            let sealed = AeadKey::direct(&data_key).seal(&entry_aad(&key), &plain.0)?;
-            let mut value = Writer(zeroize::Zeroizing::new(Vec::new()));
-            value.u8(ENTRY_VERSION);
-            value.u32(info.id);
-            value.u32(info.key_version);
-            value.u32(wrapped.len() as u32);
-            value.0.extend_from_slice(&wrapped);
-            value.0.extend_from_slice(&sealed);
-            batch.put(Column::Accounting, key, value.0.to_vec());
+            let value = seal_in(&keys, info.id, info.key_version, session, &key, &plain.0)?;
+            batch.put(Column::Accounting, key, value);
+            // By record too, so the recipients of a record can be told of its corrections.
+            batch.put(
+                Column::Accounting,
+                [
+                    &[RECORD_PREFIX][..],
+                    &year.to_be_bytes(),
+                    id.as_bytes(),
+                    &suffix,
+                ]
+                .concat(),
+                Vec::new(),
+            );
             let mac = keys.index_mac(info.id, info.key_version)?;
             for (kind, form) in index_forms(&record.contents) {
                 let index_key = [
@@ -297,7 +336,7 @@ impl Vault {
         Ok(destroyed)
     }
 
-    fn open_entry(&self, key: &[u8], value: &[u8], year: u16) -> Result<AccountingEntry> {
+    fn open_in(&self, key: &[u8], value: &[u8]) -> Result<zeroize::Zeroizing<Vec<u8>>> {
         let mut outer = Reader::new(value, "accounting entry");
         if outer.u8()? != ENTRY_VERSION {
             return Err(Error::UnsupportedVersion {
@@ -318,7 +357,144 @@ impl Vault {
             .map_err(|_| poisoned("key ring"))?
             .data_key_wrapper(cohort, version, segment)?
             .unwrap_key(&[entry_aad(key), b"key".to_vec()].concat(), &envelope)?;
-        let plain = AeadKey::direct(&data_key).open(&entry_aad(key), &Envelope::parse(sealed)?)?;
+        AeadKey::direct(&data_key).open(&entry_aad(key), &Envelope::parse(sealed)?)
+    }
+
+    /// The accounting entries of record `id` (whose keys live): its prior recipients.
+    pub(crate) fn accounting_of_record(
+        &self,
+        id: &RecordId,
+    ) -> Result<Vec<(u16, AccountingEntry)>> {
+        let years: Vec<u16> = self
+            .cohorts
+            .read()
+            .map_err(|_| poisoned("cohort registry"))?
+            .by_accounting
+            .keys()
+            .copied()
+            .collect();
+        let mut entries = Vec::new();
+        for year in years {
+            let prefix = [&[RECORD_PREFIX][..], &year.to_be_bytes(), id.as_bytes()].concat();
+            let mut end = prefix.clone();
+            end.push(0xff);
+            for (key, _) in self
+                .store
+                .scan(Column::Accounting, &prefix, Some(&end), usize::MAX)?
+            {
+                let suffix = &key[prefix.len()..];
+                let entry_key = [&[ENTRY_PREFIX][..], &year.to_be_bytes(), suffix].concat();
+                // A year whose key was destroyed has been purged, index and all.
+                if let Some(value) = self.store.get(Column::Accounting, &entry_key)? {
+                    entries.push((year, self.open_entry(&entry_key, &value, year)?));
+                }
+            }
+        }
+        Ok(entries)
+    }
+
+    /// Adds to `batch` a notice to every prior recipient of record `id` (from its accounting)
+    /// that annotation `seq` of `kind` was made (552a(c)(4), 31 CFR 1.25(a)(3)). Returns how
+    /// many.
+    pub(crate) fn notices_for(
+        &self,
+        batch: &mut WriteBatch,
+        id: &RecordId,
+        seq: u32,
+        kind: &str,
+        now: DateTime<Utc>,
+    ) -> Result<usize> {
+        let recipients = self.accounting_of_record(id)?;
+        if recipients.is_empty() {
+            return Ok(0);
+        }
+        let (session, first) = self.reserve_ids(recipients.len())?;
+        let cohorts = self
+            .cohorts
+            .read()
+            .map_err(|_| poisoned("cohort registry"))?;
+        let keys = self.keys.read().map_err(|_| poisoned("key ring"))?;
+        for (offset, (year, entry)) in recipients.iter().enumerate() {
+            let info = cohorts
+                .find(&CohortKind::Accounting { year: *year })
+                .ok_or_else(|| Error::corrupt("accounting", "entry without its year"))?;
+            let number = (first + offset as u64) as u32;
+            let key = [
+                &[NOTICE_PREFIX][..],
+                &year.to_be_bytes(),
+                &session.to_be_bytes(),
+                &number.to_be_bytes(),
+            ]
+            .concat();
+            let plain = encode_notice(id, seq, kind, entry, now.timestamp_millis());
+            batch.put(
+                Column::Accounting,
+                key.clone(),
+                seal_in(&keys, info.id, info.key_version, session, &key, &plain)?,
+            );
+        }
+        Ok(recipients.len())
+    }
+
+    /// Every notice to prior recipients whose year lives, oldest first; logged.
+    pub fn notices(&self, access: &Access, now: DateTime<Utc>) -> Result<Vec<Notice>> {
+        access.validate()?;
+        let prefix = [NOTICE_PREFIX];
+        let end = [NOTICE_PREFIX + 1];
+        let mut notices = Vec::new();
+        for (key, value) in self
+            .store
+            .scan(Column::Accounting, &prefix, Some(&end), usize::MAX)?
+        {
+            let mut notice = decode_notice(&key, &self.open_in(&key, &value)?)?;
+            notice.sent_ms = self.sent_at(&key)?;
+            notices.push(notice);
+        }
+        notices.sort_by_key(|notice| notice.created_ms);
+        let mut draft = Draft::new(access, "notices.list", now.timestamp_millis());
+        draft.outcome = format!("{} notices", notices.len());
+        self.log.commit(draft, WriteBatch::new())?;
+        Ok(notices)
+    }
+
+    /// Records that the notice `id` (as [`Notice::id`] gives it) was sent; logged.
+    pub fn mark_notice_sent(&self, access: &Access, id: &str, now: DateTime<Utc>) -> Result<()> {
+        access.validate()?;
+        let key = hex::decode(id)
+            .ok()
+            .filter(|key| key.first() == Some(&NOTICE_PREFIX) && key.len() == 11)
+            .ok_or_else(|| Error::Invalid("a notice id is 22 hexadecimal digits".into()))?;
+        let value = self
+            .store
+            .get(Column::Accounting, &key)?
+            .ok_or_else(|| Error::NotFound(format!("notice {id}")))?;
+        let notice = decode_notice(&key, &self.open_in(&key, &value)?)?;
+        if self.sent_at(&key)?.is_some() {
+            return Err(Error::Invalid(format!("notice {id} was sent already")));
+        }
+        let mut batch = WriteBatch::new();
+        batch.put(
+            Column::Accounting,
+            [&[SENT_PREFIX][..], &key[1..]].concat(),
+            now.timestamp_millis().to_be_bytes().to_vec(),
+        );
+        let mut draft = Draft::new(access, "notice.sent", now.timestamp_millis());
+        draft.record_ids = vec![notice.record];
+        draft.outcome = format!("notice {id} sent");
+        self.log.commit(draft, batch).map(drop)
+    }
+
+    fn sent_at(&self, notice_key: &[u8]) -> Result<Option<i64>> {
+        let marker = [&[SENT_PREFIX][..], &notice_key[1..]].concat();
+        Ok(self
+            .store
+            .get(Column::Accounting, &marker)?
+            .and_then(|value| value.try_into().ok())
+            .map(i64::from_be_bytes))
+    }
+
+    fn open_entry(&self, key: &[u8], value: &[u8], year: u16) -> Result<AccountingEntry> {
+        let plain = self.open_in(key, value)?;
         let mut reader = Reader::new(&plain, "accounting entry");
         if reader.u8()? != ENTRY_VERSION {
             return Err(Error::corrupt("accounting entry", "bad version"));
@@ -354,3 +530,90 @@ impl Vault {
 
 #[cfg(test)]
 mod tests;
+
+/// A notice to a prior recipient that a record it received was corrected or disputed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// Its id (hexadecimal), to mark it sent.
+    pub id: String,
+    /// The record.
+    pub record: RecordId,
+    /// The annotation it tells of.
+    pub annotation: u32,
+    /// The annotation's kind.
+    pub kind: String,
+    /// The recipient's name.
+    pub recipient_name: String,
+    /// The recipient's address.
+    pub recipient_address: String,
+    /// The recipient's category.
+    pub recipient_category: String,
+    /// The package the recipient received.
+    pub package: String,
+    /// When the notice was made (Unix ms).
+    pub created_ms: i64,
+    /// When it was sent, once it was.
+    pub sent_ms: Option<i64>,
+}
+
+impl std::fmt::Debug for Notice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Notice")
+            .field("id", &self.id)
+            .field("record", &self.record)
+            .field("sent", &self.sent_ms.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+fn encode_notice(
+    id: &RecordId,
+    annotation: u32,
+    kind: &str,
+    entry: &AccountingEntry,
+    created_ms: i64,
+) -> zeroize::Zeroizing<Vec<u8>> {
+    let mut plain = Writer(zeroize::Zeroizing::new(Vec::new()));
+    plain.u8(ENTRY_VERSION);
+    plain.0.extend_from_slice(id.as_bytes());
+    plain.u32(annotation);
+    for text in [
+        kind,
+        &entry.recipient_name,
+        &entry.recipient_address,
+        &entry.recipient_category,
+        &entry.package,
+    ] {
+        plain.str(text);
+    }
+    plain.i64(created_ms);
+    plain.0
+}
+
+fn decode_notice(key: &[u8], plain: &[u8]) -> Result<Notice> {
+    let mut reader = Reader::new(plain, "notice");
+    if reader.u8()? != ENTRY_VERSION {
+        return Err(Error::corrupt("notice", "bad version"));
+    }
+    let record = RecordId::from_bytes(reader.array()?);
+    let annotation = reader.u32()?;
+    let kind = reader.string()?;
+    let recipient_name = reader.string()?;
+    let recipient_address = reader.string()?;
+    let recipient_category = reader.string()?;
+    let package = reader.string()?;
+    let created_ms = reader.i64()?;
+    reader.finish()?;
+    Ok(Notice {
+        id: hex::encode(key),
+        record,
+        annotation,
+        kind,
+        recipient_name,
+        recipient_address,
+        recipient_category,
+        package,
+        created_ms,
+        sent_ms: None,
+    })
+}

@@ -117,7 +117,9 @@ fn check_portion(portion: &str) -> bool {
 
 impl Vault {
     /// Appends an annotation to record `id`, logged as `annotate` with its kind and portions
-    /// (never its text). Returns its sequence number.
+    /// (never its text). With `notify_recipients`, the same batch holds a notice to every
+    /// prior recipient in the record's accounting (552a(c)(4)). Returns its sequence number
+    /// and the number of notices.
     pub fn annotate(
         &self,
         access: &Access,
@@ -125,8 +127,9 @@ impl Vault {
         kind: AnnotationKind,
         portions: &[String],
         text: &str,
+        notify_recipients: bool,
         now: DateTime<Utc>,
-    ) -> Result<u32> {
+    ) -> Result<(u32, usize)> {
         access.validate()?;
         if portions.is_empty() || !portions.iter().all(|portion| check_portion(portion)) {
             return Err(Error::Invalid(
@@ -154,11 +157,20 @@ impl Vault {
         let sealed = key.seal(&annotation_aad(id, seq), &plain.0)?;
         let mut batch = WriteBatch::new();
         batch.put(Column::Annotations, annotation_key(id, seq), sealed);
+        let notices = if notify_recipients {
+            self.notices_for(&mut batch, id, seq, kind.name(), now)?
+        } else {
+            0
+        };
         let mut draft = Draft::new(access, "annotate", now.timestamp_millis());
         draft.record_ids = vec![*id];
-        draft.outcome = format!("{} #{seq} of {}", kind.name(), portions.join(", "));
+        draft.outcome = format!(
+            "{} #{seq} of {}; {notices} notices to prior recipients",
+            kind.name(),
+            portions.join(", ")
+        );
         self.log.commit(draft, batch)?;
-        Ok(seq)
+        Ok((seq, notices))
     }
 
     /// The annotations of record `id`, oldest first. Crate-internal: callers get them with a

@@ -663,3 +663,47 @@ pub(crate) async fn accounting(
     let entries: Vec<_> = entries.iter().map(crate::render::accounting_json).collect();
     Ok(json_response(StatusCode::OK, json!({"entries": entries})))
 }
+
+pub(crate) async fn notices(
+    State(state): State<AppState>,
+    authed: Authed,
+) -> Result<Response, Problem> {
+    let gate = Arc::clone(&state.gate);
+    let notices = blocking(state.limits.operation, move || {
+        gate.notices(&authed.caller, &authed.context)
+    })
+    .await?;
+    let notices: Vec<_> = notices
+        .iter()
+        .map(|notice| {
+            json!({
+                "id": notice.id,
+                "record": notice.record.to_string(),
+                "annotation": notice.annotation,
+                "kind": notice.kind,
+                "recipient": {"name": notice.recipient_name, "address": notice.recipient_address, "category": notice.recipient_category},
+                "package": notice.package,
+                "created": crate::render::rfc3339(notice.created_ms),
+                "sent": notice.sent_ms.map(crate::render::rfc3339),
+            })
+        })
+        .collect();
+    Ok(json_response(StatusCode::OK, json!({"notices": notices})))
+}
+
+pub(crate) async fn notice_sent(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let gate = Arc::clone(&state.gate);
+    let shown = id.clone();
+    blocking(state.limits.operation, move || {
+        gate.notice_sent(&authed.caller, &authed.context, &id)
+    })
+    .await?;
+    Ok(json_response(
+        StatusCode::OK,
+        json!({"id": shown, "sent": true}),
+    ))
+}

@@ -95,6 +95,8 @@ pub fn router(gate: Arc<Gate>, limits: Limits) -> Router {
         .route("/v1/backup", post(handlers::backup))
         .route("/v1/disclosures", post(handlers::disclose))
         .route("/v1/accounting/search", post(handlers::accounting))
+        .route("/v1/notices", get(handlers::notices))
+        .route("/v1/notices/{id}/sent", post(handlers::notice_sent))
         .layer(DefaultBodyLimit::max(json_limit))
         .merge(ingest)
         .fallback(handlers::not_found)

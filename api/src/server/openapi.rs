@@ -20,6 +20,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/backup"),
     ("post", "/v1/disclosures"),
     ("post", "/v1/accounting/search"),
+    ("get", "/v1/notices"),
+    ("post", "/v1/notices/{id}/sent"),
 ];
 
 fn problem_responses(codes: &[&str]) -> Value {
@@ -208,6 +210,17 @@ pub fn document() -> Value {
                 "security": secured,
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["identifier"], "properties": {"identifier": {"type": "object"}, "for_individual": {"type": "boolean"}}}}}},
                 "responses": with_problems(json!({"200": {"description": "entries, oldest first"}}), &all)
+            }},
+            "/v1/notices": {"get": {
+                "summary": "Notices to prior recipients of records later corrected or disputed (552a(c)(4)), pending and sent.",
+                "security": secured,
+                "responses": with_problems(json!({"200": {"description": "notices, oldest first; `sent` is null until marked"}}), &all)
+            }},
+            "/v1/notices/{id}/sent": {"post": {
+                "summary": "Record that a notice was sent.",
+                "security": secured,
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": with_problems(json!({"200": {"description": "marked"}}), &["400", "401", "403", "404", "503"])
             }},
             "/v1/backup": {"post": {
                 "summary": "A live backup (a checkpoint of the encrypted store and the key table) into a new directory on the server (role admin).",

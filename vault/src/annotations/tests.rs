@@ -43,6 +43,7 @@ fn annotations_are_appended_and_read_with_the_record() {
             AnnotationKind::Dispute,
             &["fields.amount".into()],
             "The subject says the amount was 150.00",
+            false,
             now(),
         )
         .unwrap();
@@ -53,10 +54,11 @@ fn annotations_are_appended_and_read_with_the_record() {
             AnnotationKind::Correction,
             &["fields.amount".into()],
             "150.00",
+            false,
             now(),
         )
         .unwrap();
-    assert_eq!((first, second), (1, 2));
+    assert_eq!((first, second), ((1, 0), (2, 0)));
     let (record_read, annotations) = vault.read_annotated(&access, &id, now()).unwrap();
     assert_eq!(
         record_read.contents,
@@ -94,6 +96,7 @@ fn annotations_are_appended_and_read_with_the_record() {
                 AnnotationKind::Dispute,
                 &portions,
                 text,
+                false,
                 now()
             )
             .is_err());
@@ -106,6 +109,7 @@ fn annotations_are_appended_and_read_with_the_record() {
             AnnotationKind::Dispute,
             &["record".into()],
             "x",
+            false,
             now()
         )
         .is_err());
