@@ -120,6 +120,10 @@ impl Vault {
     /// (never its text). With `notify_recipients`, the same batch holds a notice to every
     /// prior recipient in the record's accounting (552a(c)(4)). Returns its sequence number
     /// and the number of notices.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "each is one part of the annotation or its context"
+    )]
     pub fn annotate(
         &self,
         access: &Access,
