@@ -130,6 +130,9 @@ pub struct SearchResult {
     pub withheld: usize,
 }
 
+/// The document kind of the designated-authority registry.
+const AUTHORITIES: &str = "designated-authorities";
+
 /// A release asked for by a disclosure officer.
 #[derive(Clone, Debug)]
 pub struct DisclosureInput {
@@ -726,6 +729,31 @@ impl Gate {
             accuracy_attested: input.accuracy_attested,
             today,
         });
+        let mut decided = decided;
+        if let (true, Basis::DesignatedAuthority(name)) = (decided.decision.allowed, &input.basis) {
+            // Only a registered designated authority that kept its conditions receives PNR.
+            let registered = self
+                .authorities()?
+                .into_iter()
+                .find(|entry| entry["system"] == system.as_str() && entry["name"] == name.as_str());
+            let refusal = match registered {
+                None => Some((
+                    "designated-authority-unregistered",
+                    format!("`{name}` is not a registered designated authority of `{system}`"),
+                )),
+                Some(entry) if entry["eligible"] != true => Some((
+                    "designated-authority-ineligible",
+                    format!(
+                        "`{name}` was made ineligible: {}",
+                        entry["reason"].as_str().unwrap_or("")
+                    ),
+                )),
+                Some(_) => None,
+            };
+            if let Some((rule, reason)) = refusal {
+                decided.decision = Decision::deny(rule, reason);
+            }
+        }
         let access = self.access(caller, context, &decided.decision, purpose, case_id);
         if !decided.decision.allowed {
             self.log_denial(
@@ -831,6 +859,89 @@ impl Gate {
                         .any(|claim| claim.from.iter().any(|from| from == "552a(c)(3)"))
                 })
             })
+            .collect())
+    }
+
+    /// The designated authorities of `system` (PNR): name, address, eligible, reason.
+    fn authorities(&self) -> Result<Vec<serde_json::Value>, Refusal> {
+        self.vault
+            .documents(AUTHORITIES)?
+            .into_iter()
+            .map(|(_, bytes)| {
+                serde_json::from_slice(&bytes)
+                    .map_err(|_| Refusal::Internal("a designated authority is not JSON".into()))
+            })
+            .collect()
+    }
+
+    /// Registers a designated authority of `system` (or changes its address, or its
+    /// eligibility with the reason), as one logged change of the registry. Decided as a
+    /// release of the system (the owner's disclosure officers).
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "each is one field of the registration"
+    )]
+    pub fn register_authority(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        system: &str,
+        name: &str,
+        address: &str,
+        eligible: bool,
+        reason: &str,
+    ) -> Result<(), Refusal> {
+        let request = self.request(caller, Action::RecordDisclose, system);
+        let (access, _) = self.authorize(caller, context, &request)?;
+        let takes = self
+            .policy
+            .catalog()
+            .system(system)
+            .is_some_and(|known| known.sorn.disclosure.designated_authorities);
+        if !takes {
+            return Err(Refusal::Invalid(format!(
+                "`{system}` does not release to designated authorities"
+            )));
+        }
+        if name.trim().is_empty() || name.len() > 200 || address.trim().is_empty() {
+            return Err(Refusal::Invalid(
+                "a designated authority has a name (at most 200 characters) and an address".into(),
+            ));
+        }
+        let mut registry = self.authorities()?;
+        registry.retain(|entry| !(entry["system"] == system && entry["name"] == name));
+        registry.push(serde_json::json!({
+            "system": system, "name": name, "address": address,
+            "eligible": eligible, "reason": reason,
+        }));
+        let documents: Vec<(String, Vec<u8>)> = registry
+            .iter()
+            .enumerate()
+            .map(|(n, entry)| {
+                (
+                    format!("authority-{n:05}.json"),
+                    entry.to_string().into_bytes(),
+                )
+            })
+            .collect();
+        Ok(self
+            .vault
+            .replace_documents(&access, AUTHORITIES, &documents, self.now())?)
+    }
+
+    /// The designated authorities, for the disclosure office.
+    pub fn list_authorities(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        system: &str,
+    ) -> Result<Vec<serde_json::Value>, Refusal> {
+        let request = self.request(caller, Action::RecordDisclose, system);
+        self.authorize(caller, context, &request)?;
+        Ok(self
+            .authorities()?
+            .into_iter()
+            .filter(|entry| entry["system"] == system)
             .collect())
     }
 

@@ -1520,6 +1520,19 @@ async fn a_pnr_release_to_a_designated_authority_is_accounted_and_shown_to_the_i
         json!({"records": [id], "recipient": {"name": "Bundeskriminalamt", "address": "Wiesbaden", "category": "foreign-agency"},
                "purpose": "counterterrorism", "basis": basis, "accuracy_attested": true})
     };
+    let unregistered = api
+        .post(
+            "/v1/disclosures",
+            Some("cbp-disclosure"),
+            body(json!({"designated_authority": "Bundeskriminalamt"})),
+        )
+        .await;
+    assert_eq!(
+        unregistered.body["rule"], "designated-authority-unregistered",
+        "{}",
+        unregistered.text
+    );
+    register(&api, "Bundeskriminalamt", true).await;
     let lettered = api
         .post(
             "/v1/disclosures",
@@ -1546,6 +1559,32 @@ async fn a_pnr_release_to_a_designated_authority_is_accounted_and_shown_to_the_i
     );
     // Free text of a subject not flagged high risk does not travel either.
     assert!(released.body["records"][0]["fields"].get("osi").is_none());
+    // An authority that broke its conditions is made ineligible: releases to it are refused.
+    register(&api, "Bundeskriminalamt", false).await;
+    let refused = api
+        .post(
+            "/v1/disclosures",
+            Some("cbp-disclosure"),
+            body(json!({"designated_authority": "Bundeskriminalamt"})),
+        )
+        .await;
+    assert_eq!(
+        (refused.status, refused.body["rule"].as_str()),
+        (
+            StatusCode::FORBIDDEN,
+            Some("designated-authority-ineligible")
+        ),
+        "{}",
+        refused.text
+    );
+    assert!(
+        refused.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("further dissemination"),
+        "{}",
+        refused.text
+    );
     let mine = accounting(
         &api,
         "privacy",
@@ -1647,6 +1686,7 @@ async fn a_rectification_notifies_prior_recipients_unless_the_system_is_exempt()
     let cbetf_id = cbetf.body["records"][0]["id"].as_str().unwrap().to_owned();
     // The PNR goes to two designated authorities; the CBETF record to a federal agency.
     for authority in ["Bundeskriminalamt", "Koninklijke Marechaussee"] {
+        register(&api, authority, true).await;
         let body = json!({"records": [pnr_id], "recipient": {"name": authority, "address": "EU", "category": "foreign-agency"},
                           "purpose": "counterterrorism", "basis": {"designated_authority": authority}, "accuracy_attested": true});
         assert_eq!(
@@ -1734,4 +1774,16 @@ async fn a_rectification_notifies_prior_recipients_unless_the_system_is_exempt()
         .filter(|n| n["sent"].is_null())
         .count();
     assert_eq!(pending, 1);
+}
+
+async fn register(api: &Api, name: &str, eligible: bool) {
+    let answer = api
+        .post(
+            "/v1/designated-authorities",
+            Some("cbp-disclosure"),
+            json!({"system": "cbp-pnr", "name": name, "address": "EU", "eligible": eligible,
+                   "reason": if eligible { "" } else { "further dissemination without CBP's authorization" }}),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
 }

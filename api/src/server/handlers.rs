@@ -707,3 +707,62 @@ pub(crate) async fn notice_sent(
         json!({"id": shown, "sent": true}),
     ))
 }
+
+/// A designated authority's registration, or a change of its eligibility.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AuthorityBody {
+    system: String,
+    name: String,
+    address: String,
+    #[serde(default = "eligible")]
+    eligible: bool,
+    #[serde(default)]
+    reason: String,
+}
+
+fn eligible() -> bool {
+    true
+}
+
+pub(crate) async fn register_authority(
+    State(state): State<AppState>,
+    authed: Authed,
+    JsonBody(body): JsonBody<AuthorityBody>,
+) -> Result<Response, Problem> {
+    let gate = Arc::clone(&state.gate);
+    let shown = json!({"system": body.system, "name": body.name, "eligible": body.eligible});
+    blocking(state.limits.operation, move || {
+        gate.register_authority(
+            &authed.caller,
+            &authed.context,
+            &body.system,
+            &body.name,
+            &body.address,
+            body.eligible,
+            &body.reason,
+        )
+    })
+    .await?;
+    Ok(json_response(StatusCode::OK, shown))
+}
+
+/// Which system's authorities.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AuthorityParams {
+    system: String,
+}
+
+pub(crate) async fn list_authorities(
+    State(state): State<AppState>,
+    authed: Authed,
+    QueryParams(params): QueryParams<AuthorityParams>,
+) -> Result<Response, Problem> {
+    let gate = Arc::clone(&state.gate);
+    let list = blocking(state.limits.operation, move || {
+        gate.list_authorities(&authed.caller, &authed.context, &params.system)
+    })
+    .await?;
+    Ok(json_response(StatusCode::OK, json!({"authorities": list})))
+}

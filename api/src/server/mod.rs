@@ -96,6 +96,10 @@ pub fn router(gate: Arc<Gate>, limits: Limits) -> Router {
         .route("/v1/disclosures", post(handlers::disclose))
         .route("/v1/accounting/search", post(handlers::accounting))
         .route("/v1/notices", get(handlers::notices))
+        .route(
+            "/v1/designated-authorities",
+            get(handlers::list_authorities).post(handlers::register_authority),
+        )
         .route("/v1/notices/{id}/sent", post(handlers::notice_sent))
         .layer(DefaultBodyLimit::max(json_limit))
         .merge(ingest)

@@ -21,6 +21,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/disclosures"),
     ("post", "/v1/accounting/search"),
     ("get", "/v1/notices"),
+    ("get", "/v1/designated-authorities"),
+    ("post", "/v1/designated-authorities"),
     ("post", "/v1/notices/{id}/sent"),
 ];
 
@@ -222,6 +224,15 @@ pub fn document() -> Value {
                 "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
                 "responses": with_problems(json!({"200": {"description": "marked"}}), &["400", "401", "403", "404", "503"])
             }},
+            "/v1/designated-authorities": {
+                "get": {"summary": "The designated authorities of a system (PNR), with their eligibility.", "security": secured,
+                        "parameters": [{"name": "system", "in": "query", "required": true, "schema": {"type": "string"}}],
+                        "responses": with_problems(json!({"200": {"description": "the registry"}}), &all)},
+                "post": {"summary": "Register a designated authority, or change its address or eligibility (with the reason); releases to an ineligible one are refused.", "security": secured,
+                         "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["system", "name", "address"], "properties": {
+                             "system": {"type": "string"}, "name": {"type": "string"}, "address": {"type": "string"}, "eligible": {"type": "boolean", "default": true}, "reason": {"type": "string"}}}}}},
+                         "responses": with_problems(json!({"200": {"description": "registered"}}), &all)}
+            },
             "/v1/backup": {"post": {
                 "summary": "A live backup (a checkpoint of the encrypted store and the key table) into a new directory on the server (role admin).",
                 "security": secured,
