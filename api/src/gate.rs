@@ -154,7 +154,8 @@ pub struct DisclosureInput {
     pub evidence: Evidence,
     /// The officer's accuracy attestation.
     pub accuracy_attested: bool,
-    /// `electronic` (through the vault) unless said otherwise.
+    /// `electronic` (released through the vault), or `paper` or `oral`: a disclosure made
+    /// outside the vault, entered by hand for its accounting (no records are returned).
     pub nature: String,
 }
 
@@ -686,6 +687,11 @@ impl Gate {
                 "a disclosure names 1 to 1000 records".into(),
             ));
         }
+        if !["electronic", "paper", "oral"].contains(&input.nature.as_str()) {
+            return Err(Refusal::Invalid(
+                "the nature of a disclosure is `electronic` (through the vault), or `paper` or `oral` (made outside it and entered by hand)".into(),
+            ));
+        }
         let ids: Vec<RecordId> = input
             .records
             .iter()
@@ -797,15 +803,21 @@ impl Gate {
                 .map(|id| self.vault.read_annotated(&access, id, now))
                 .collect::<Result<_, _>>()?
         };
-        let records = released
-            .into_iter()
-            .zip(&reads)
-            .map(|((record, annotations), read)| {
-                let mut viewed = self.view(read, &decided.decision, record);
-                viewed.annotations = annotations;
-                viewed
-            })
-            .collect();
+        // A disclosure made outside the vault (orally, on paper) is entered by hand for its
+        // accounting (1.25(b)): the vault releases nothing itself.
+        let records = if input.nature == "electronic" {
+            released
+                .into_iter()
+                .zip(&reads)
+                .map(|((record, annotations), read)| {
+                    let mut viewed = self.view(read, &decided.decision, record);
+                    viewed.annotations = annotations;
+                    viewed
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         Ok(Package {
             id: package,
             basis: input.basis.describe(),

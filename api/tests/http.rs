@@ -1787,3 +1787,57 @@ async fn register(api: &Api, name: &str, eligible: bool) {
         .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
 }
+
+#[tokio::test]
+async fn a_disclosure_made_outside_the_vault_is_entered_by_hand_with_the_same_checks() {
+    let api = api();
+    summary(
+        &api.ingest("ingester", &line("JOHN Q PUBLIC", "123-45-6789", 3), None)
+            .await,
+    );
+    let found = api
+        .post("/v1/search", Some("ana"), search_body("123-45-6789"))
+        .await;
+    let id = found.body["records"][0]["id"].as_str().unwrap().to_owned();
+    let mut body = release(
+        &[&id],
+        "federal-agency",
+        "investigation",
+        json!({"routine_use": "A"}),
+        false,
+    );
+    body["nature"] = json!("oral");
+    let entered = api
+        .post("/v1/disclosures", Some("disclosure"), body.clone())
+        .await;
+    assert_eq!(entered.status, StatusCode::CREATED, "{}", entered.text);
+    assert_eq!(
+        entered.body["records"],
+        json!([]),
+        "nothing is released through the vault"
+    );
+    let entries = accounting(
+        &api,
+        "privacy",
+        json!({"type": "ssn", "value": "123-45-6789"}),
+        false,
+    )
+    .await;
+    assert_eq!(
+        (entries.len(), entries[0]["nature"].as_str()),
+        (1, Some("oral"))
+    );
+    // The same basis checks apply.
+    body["basis"] = json!({"routine_use": "Z"});
+    let refused = api
+        .post("/v1/disclosures", Some("disclosure"), body.clone())
+        .await;
+    assert_eq!(refused.body["rule"], "routine-use-unknown");
+    body["nature"] = json!("telepathic");
+    assert_eq!(
+        api.post("/v1/disclosures", Some("disclosure"), body)
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+}

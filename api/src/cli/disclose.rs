@@ -58,6 +58,10 @@ pub struct DiscloseArgs {
     /// A designated authority (PNR), by name.
     #[arg(long, value_name = "NAME")]
     designated_authority: Option<String>,
+    /// Enter into the accounting a disclosure made outside the vault: `paper` or `oral`
+    /// (1.25(b)). Nothing is released through the vault.
+    #[arg(long, value_name = "NATURE")]
+    outside: Option<String>,
     /// Attest that reasonable efforts were made to assure the records are accurate,
     /// complete, timely and relevant (required for any recipient but a federal agency).
     #[arg(long)]
@@ -120,6 +124,7 @@ pub(crate) fn disclose(args: DiscloseArgs) -> Result<(), Failure> {
             "case": args.case_id,
             "basis": basis,
             "accuracy_attested": args.accuracy_attested,
+            "nature": args.outside.as_deref().unwrap_or("electronic"),
         }),
     )?;
     eprintln!(
