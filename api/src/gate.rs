@@ -874,6 +874,138 @@ impl Gate {
             .collect())
     }
 
+    /// A search by a partner outside the agency (Foreign DARTTS): allowed only to the
+    /// organizations and role the system's projection names, and every record it returns is a
+    /// disclosure under the projection's routine use, with its accounting entry, showing only
+    /// the projected fields.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "each is one field of the request"
+    )]
+    pub fn partner_search(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        system: &str,
+        purpose: &str,
+        case_id: Option<&str>,
+        key: &SearchKey,
+        limit: usize,
+    ) -> Result<SearchResult, Refusal> {
+        let request = Request {
+            purpose: Some(purpose),
+            case_id,
+            ..self.request(caller, Action::RecordSearch, system)
+        };
+        let partner = self.policy.catalog().system(system).and_then(|known| {
+            known
+                .sorn
+                .projections
+                .iter()
+                .map(|p| p.get_ref())
+                .find(|projection| {
+                    projection.role == caller.account.role
+                        && projection
+                            .organizations
+                            .contains(&caller.account.organization)
+                        && projection.routine_use.is_some()
+                })
+        });
+        let today = self.now().date_naive();
+        let decision = match partner {
+            None => Decision::deny(
+                "no-partner-access",
+                format!(
+                    "the role `{}` of `{}` does not search `{}` as a partner",
+                    caller.account.role,
+                    caller.account.organization,
+                    policy::code(system)
+                ),
+            ),
+            Some(projection) => match self.policy.vetting_denial(&request.vetting) {
+                Some(denial) => denial,
+                None => {
+                    let mut decided = self.policy.decide_routine_use(
+                        system,
+                        projection.routine_use.as_deref().unwrap_or_default(),
+                        projection.recipient_category.as_deref().unwrap_or_default(),
+                        purpose,
+                        today,
+                    );
+                    decided.projection = Some(projection.fields.clone());
+                    decided
+                }
+            },
+        };
+        let access = self.access(caller, context, &decision, Some(purpose), case_id);
+        if !decision.allowed {
+            self.log_denial(
+                &access,
+                Action::RecordSearch.name(),
+                policy::code(system),
+                &decision.reason,
+            )?;
+            return Err(Refusal::Denied {
+                rule: decision.rule,
+                reason: decision.reason,
+            });
+        }
+        let (letter, category) = partner
+            .map(|projection| {
+                (
+                    projection.routine_use.clone().unwrap_or_default(),
+                    projection.recipient_category.clone().unwrap_or_default(),
+                )
+            })
+            .unwrap_or_default();
+        let system_id = SystemId::new(system)?;
+        let now = self.now();
+        let ids = self.vault.lookup(&access, &system_id, key, now)?;
+        let mut result = SearchResult::default();
+        let mut chosen = Vec::new();
+        for id in ids {
+            if let Some(Placement {
+                phase: Some((_, true)),
+                ..
+            }) = self.placement(&id)?
+            {
+                result.found += 1;
+                if chosen.len() < limit {
+                    chosen.push((id, self.keep_accounting_until(system, &id, now)));
+                }
+            }
+        }
+        if chosen.is_empty() {
+            return Ok(result);
+        }
+        let mut package_bytes = [0u8; 12];
+        vault::crypto::fill_random(&mut package_bytes)?;
+        let released = self.vault.disclose(
+            &access,
+            &Release {
+                records: chosen,
+                nature: "electronic".into(),
+                purpose: purpose.to_owned(),
+                basis: format!("routine use {letter}"),
+                recipient_name: format!(
+                    "{} (account {})",
+                    caller.account.organization, caller.account.name
+                ),
+                recipient_address: caller.account.organization.clone(),
+                recipient_category: category,
+                package: format!("pkg-{}", hex::encode(package_bytes)),
+                withheld_from_individual: false,
+            },
+            now,
+        )?;
+        for (record, annotations) in released {
+            let mut viewed = self.view(&request, &decision, record);
+            viewed.annotations = annotations;
+            result.records.push(viewed);
+        }
+        Ok(result)
+    }
+
     /// The designated authorities of `system` (PNR): name, address, eligible, reason.
     fn authorities(&self) -> Result<Vec<serde_json::Value>, Refusal> {
         self.vault

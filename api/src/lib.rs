@@ -12,6 +12,9 @@
 //! - `render`: JSON renderings of records, log entries and accounts.
 //! - `server`: the HTTP API (axum), problem+json errors, limits, the listener and TLS.
 
+// The OpenAPI document is one `json!` literal, deeper than the default macro recursion limit.
+#![recursion_limit = "256"]
+
 pub mod bench;
 pub mod cli;
 pub mod client;

@@ -95,6 +95,7 @@ const ACCOUNTS: &[(&str, &str, &str)] = &[
     ("disclosure", "disclosure-officer", "treasury-fincen"),
     ("cbp-disclosure", "disclosure-officer", "dhs-cbp"),
     ("cbp-privacy", "privacy-officer", "dhs-cbp"),
+    ("ice-ingest", "ingest", "dhs-ice"),
 ];
 
 fn now() -> chrono::DateTime<Utc> {
@@ -1839,5 +1840,74 @@ async fn a_disclosure_made_outside_the_vault_is_entered_by_hand_with_the_same_ch
             .await
             .status,
         StatusCode::BAD_REQUEST
+    );
+}
+
+#[tokio::test]
+async fn a_foreign_partner_search_releases_only_its_fields_and_accounts_every_result() {
+    let api = api();
+    let trade = json!({
+        "system": "dhs-ice-005-ttar", "category": "trade-financial", "collected_at": "2026-05-02",
+        "source": {"entry_number": "E-1"},
+        "subjects": [{"role": "importer", "name": "MARIA OKAFOR", "identifiers": {"importer_exporter_id": "12-3456789", "ssn": "321-54-9876"}}],
+        "fields": {"goods_description": "GOLD JEWELRY", "goods_value": "250000.00", "country_of_origin": "CO", "business_information": "CASH PAYMENT"}
+    });
+    let done = summary(&api.ingest("ice-ingest", &trade.to_string(), None).await);
+    assert_eq!(done["ingested"], 1, "{done}");
+    let search = json!({"system": "dhs-ice-005-ttar", "identifier": {"type": "importer_exporter_id", "value": "12-3456789"}, "purpose": "foreign-partner-sharing", "case": "TTU-9"});
+    // Directly, the partner is refused; as a partner, it gets the projection.
+    let direct = api
+        .post("/v1/search", Some("partner"), search.clone())
+        .await;
+    assert_eq!(direct.body["rule"], "not-direct-access");
+    let found = api
+        .post("/v1/partner/search", Some("partner"), search.clone())
+        .await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.text);
+    let record = &found.body["records"][0];
+    assert_eq!(record["subjects"][0]["name"], "MARIA OKAFOR");
+    assert_eq!(
+        record["subjects"][0]["identifiers"],
+        json!({"importer_exporter_id": "12-3456789"})
+    );
+    assert_eq!(
+        record["fields"],
+        json!({"country_of_origin": "CO", "goods_description": "GOLD JEWELRY", "goods_value": "250000.00"})
+    );
+    assert!(
+        !found.text.contains("321-54-9876") && !found.text.contains("CASH"),
+        "{}",
+        found.text
+    );
+    // Every result is a disclosure under routine use K, in the accounting.
+    let entries = accounting(
+        &api,
+        "privacy",
+        json!({"type": "importer_exporter_id", "value": "12-3456789"}),
+        false,
+    )
+    .await;
+    assert_eq!(entries.len(), 1);
+    assert_eq!(
+        (
+            entries[0]["basis"].as_str(),
+            entries[0]["recipient"]["category"].as_str()
+        ),
+        (Some("routine use K"), Some("foreign-agency"))
+    );
+    // For a purpose routine use K does not serve, or by a role without a projection: refused.
+    let mut other = search.clone();
+    other["purpose"] = json!("investigation");
+    let refused = api.post("/v1/partner/search", Some("partner"), other).await;
+    assert_eq!(
+        refused.body["rule"], "routine-use-purpose",
+        "{}",
+        refused.text
+    );
+    let analyst = api.post("/v1/partner/search", Some("ana"), search).await;
+    assert_eq!(
+        analyst.body["rule"], "no-partner-access",
+        "{}",
+        analyst.text
     );
 }

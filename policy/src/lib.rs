@@ -461,6 +461,12 @@ impl Policy {
         }
     }
 
+    /// The denial an account's vetting calls for, if any: no background investigation on
+    /// file, or privacy training missing or more than two years old.
+    pub fn vetting_denial(&self, vetting: &Vetting) -> Option<Decision> {
+        vetting_denial(vetting)
+    }
+
     /// Decides whether records of `system` may be released under routine use `letter` to a
     /// recipient of `recipient` category for `purpose` on `today`: the use must exist, name
     /// the recipient category and the purpose, and be in effect (30 days after publication,

@@ -352,6 +352,16 @@ pub struct Projection {
     pub fields: Vec<String>,
     /// Why.
     pub basis: String,
+    /// The organizations whose staff in this role search the system themselves, each result
+    /// a disclosure under `routine_use` (Foreign DARTTS).
+    #[serde(default)]
+    pub organizations: Vec<String>,
+    /// The routine use every result they receive is released under.
+    #[serde(default)]
+    pub routine_use: Option<String>,
+    /// Their recipient category.
+    #[serde(default)]
+    pub recipient_category: Option<String>,
 }
 
 /// What is removed at intake.

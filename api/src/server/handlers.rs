@@ -766,3 +766,35 @@ pub(crate) async fn list_authorities(
     .await?;
     Ok(json_response(StatusCode::OK, json!({"authorities": list})))
 }
+
+pub(crate) async fn partner_search(
+    State(state): State<AppState>,
+    authed: Authed,
+    JsonBody(body): JsonBody<SearchBody>,
+) -> Result<Response, Problem> {
+    let limit = body.limit.unwrap_or(DEFAULT_SEARCH_LIMIT);
+    if limit == 0 || limit > MAX_SEARCH_LIMIT {
+        return Err(Problem::invalid(format!(
+            "`limit` must be 1 to {MAX_SEARCH_LIMIT}"
+        )));
+    }
+    let gate = Arc::clone(&state.gate);
+    let result = blocking(state.limits.operation, move || {
+        let key = search_key(&body.identifier)?;
+        gate.partner_search(
+            &authed.caller,
+            &authed.context,
+            &body.system,
+            body.purpose.as_deref().unwrap_or_default(),
+            body.case.as_deref(),
+            &key,
+            limit,
+        )
+    })
+    .await?;
+    let records: Vec<_> = result.records.iter().map(viewed_json).collect();
+    Ok(json_response(
+        StatusCode::OK,
+        json!({"records": records, "found": result.found, "truncated": result.found > result.records.len()}),
+    ))
+}

@@ -80,6 +80,7 @@ pub fn router(gate: Arc<Gate>, limits: Limits) -> Router {
         .route("/readyz", get(handlers::readyz))
         .route("/openapi.json", get(handlers::openapi))
         .route("/v1/search", post(handlers::search))
+        .route("/v1/partner/search", post(handlers::partner_search))
         .route("/v1/records/{id}", get(handlers::get_record))
         .route("/v1/records/{id}/annotations", post(handlers::annotate))
         .route(

@@ -10,6 +10,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/openapi.json"),
     ("post", "/v1/ingest"),
     ("post", "/v1/search"),
+    ("post", "/v1/partner/search"),
     ("get", "/v1/records/{id}"),
     ("post", "/v1/records/{id}/annotations"),
     ("get", "/v1/accounts"),
@@ -139,6 +140,12 @@ pub fn document() -> Value {
                     }
                 }}}},
                 "responses": with_problems(json!({"200": {"description": "the records read (possibly none), oldest first; `found` counts every match, `truncated` says some were not read", "content": {"application/json": {"schema": {"type": "object", "properties": {"records": {"type": "array", "items": {"$ref": "#/components/schemas/Record"}}, "found": {"type": "integer"}, "truncated": {"type": "boolean"}}}}}}}), &all)
+            }},
+            "/v1/partner/search": {"post": {
+                "summary": "A partner's search (Foreign DARTTS): the body of /v1/search; only the projected fields come back, and every record returned is a disclosure under the projection's routine use, with its accounting entry.",
+                "security": secured,
+                "requestBody": {"required": true, "content": {"application/json": {}}},
+                "responses": with_problems(json!({"200": {"description": "the records released"}}), &all)
             }},
             "/v1/records/{id}": {"get": {
                 "summary": "One record by id, for a purpose and a case (logged).",
