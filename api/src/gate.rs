@@ -794,6 +794,10 @@ impl Gate {
                     recipient_category: input.recipient_category.clone(),
                     package: package.clone(),
                     withheld_from_individual: decided.withheld_from_individual,
+                    individual_notice: decided
+                        .notice
+                        .as_ref()
+                        .map(|notice| (notice.kind.to_owned(), notice.due.to_string())),
                 },
                 now,
             )?
@@ -995,6 +999,7 @@ impl Gate {
                 recipient_category: category,
                 package: format!("pkg-{}", hex::encode(package_bytes)),
                 withheld_from_individual: false,
+                individual_notice: None,
             },
             now,
         )?;

@@ -1911,3 +1911,43 @@ async fn a_foreign_partner_search_releases_only_its_fields_and_accounts_every_re
         analyst.text
     );
 }
+
+#[tokio::test]
+async fn court_order_releases_open_a_notice_to_the_individual_unless_the_system_is_exempt() {
+    let api = api();
+    summary(
+        &api.ingest("cbp-ingest", &pnr_line("ANNE LOW", "P5000001", false), None)
+            .await,
+    );
+    let found = api
+        .post(
+            "/v1/search",
+            Some("cbp-analyst"),
+            pnr_search("P5000001", "counterterrorism"),
+        )
+        .await;
+    let id = found.body["records"][0]["id"].as_str().unwrap().to_owned();
+    let body = json!({"records": [id], "recipient": {"name": "US District Court", "address": "Courthouse", "category": "court"},
+                      "purpose": "litigation", "basis": {"condition": "b11", "evidence": "order-2026-55"}, "accuracy_attested": true});
+    let released = api
+        .post("/v1/disclosures", Some("cbp-disclosure"), body)
+        .await;
+    assert_eq!(released.status, StatusCode::CREATED, "{}", released.text);
+    // 5 working days after 2026-11-24, Thanksgiving skipped.
+    assert_eq!(
+        released.body["notice"]["due"], "2026-12-02",
+        "{}",
+        released.text
+    );
+    let listed = api.get("/v1/notices", Some("privacy")).await;
+    let notices = listed.body["notices"].as_array().unwrap();
+    assert_eq!(notices.len(), 1, "{}", listed.text);
+    assert_eq!(
+        (
+            notices[0]["due"].as_str(),
+            notices[0]["recipient"]["category"].as_str()
+        ),
+        (Some("2026-12-02"), Some("individual"))
+    );
+    assert!(notices[0]["sent"].is_null());
+}

@@ -96,6 +96,9 @@ pub struct Release {
     pub package: String,
     /// Whether the individual is not told of it (a 552a(b)(7) disclosure, 1.25(d)(2)).
     pub withheld_from_individual: bool,
+    /// A notice to the individual the release requires, and its due date (YYYY-MM-DD): for
+    /// (b)(8) and (b)(11) releases (31 CFR 1.22(f), (g)). One per record, tracked until sent.
+    pub individual_notice: Option<(String, String)>,
 }
 
 /// One entry of the accounting.
@@ -127,6 +130,26 @@ pub struct AccountingEntry {
     pub officer: String,
     /// The year from which the entry may be destroyed.
     pub keep_until_year: u16,
+}
+
+impl AccountingEntry {
+    fn empty(record: RecordId, keep_until_year: u16) -> Self {
+        AccountingEntry {
+            record,
+            system: String::new(),
+            disclosed_ms: 0,
+            nature: String::new(),
+            purpose: String::new(),
+            basis: String::new(),
+            recipient_name: String::new(),
+            recipient_address: String::new(),
+            recipient_category: String::new(),
+            package: String::new(),
+            withheld_from_individual: false,
+            officer: String::new(),
+            keep_until_year,
+        }
+    }
 }
 
 impl std::fmt::Debug for AccountingEntry {
@@ -205,6 +228,26 @@ impl Vault {
             plain.u8(u8::from(release.withheld_from_individual));
             let value = seal_in(&keys, info.id, info.key_version, session, &key, &plain.0)?;
             batch.put(Column::Accounting, key, value);
+            if let Some((kind, due)) = &release.individual_notice {
+                let notice_key = [&[NOTICE_PREFIX][..], &year.to_be_bytes(), &suffix].concat();
+                let to_individual = AccountingEntry {
+                    recipient_name: "the individual the record is about".into(),
+                    recipient_address: "the individual's last known address".into(),
+                    recipient_category: "individual".into(),
+                    package: release.package.clone(),
+                    ..AccountingEntry::empty(*id, *year)
+                };
+                let plain = encode_notice(id, 0, kind, &to_individual, now.timestamp_millis(), due);
+                let sealed = seal_in(
+                    &keys,
+                    info.id,
+                    info.key_version,
+                    session,
+                    &notice_key,
+                    &plain,
+                )?;
+                batch.put(Column::Accounting, notice_key, sealed);
+            }
             // By record too, so the recipients of a record can be told of its corrections.
             batch.put(
                 Column::Accounting,
@@ -426,7 +469,7 @@ impl Vault {
                 &number.to_be_bytes(),
             ]
             .concat();
-            let plain = encode_notice(id, seq, kind, entry, now.timestamp_millis());
+            let plain = encode_notice(id, seq, kind, entry, now.timestamp_millis(), "");
             batch.put(
                 Column::Accounting,
                 key.clone(),
@@ -552,6 +595,8 @@ pub struct Notice {
     pub package: String,
     /// When the notice was made (Unix ms).
     pub created_ms: i64,
+    /// When it is due (YYYY-MM-DD), for notices with a legal deadline.
+    pub due: Option<String>,
     /// When it was sent, once it was.
     pub sent_ms: Option<i64>,
 }
@@ -572,6 +617,7 @@ fn encode_notice(
     kind: &str,
     entry: &AccountingEntry,
     created_ms: i64,
+    due: &str,
 ) -> zeroize::Zeroizing<Vec<u8>> {
     let mut plain = Writer(zeroize::Zeroizing::new(Vec::new()));
     plain.u8(ENTRY_VERSION);
@@ -587,6 +633,7 @@ fn encode_notice(
         plain.str(text);
     }
     plain.i64(created_ms);
+    plain.str(due);
     plain.0
 }
 
@@ -603,6 +650,7 @@ fn decode_notice(key: &[u8], plain: &[u8]) -> Result<Notice> {
     let recipient_category = reader.string()?;
     let package = reader.string()?;
     let created_ms = reader.i64()?;
+    let due = Some(reader.string()?).filter(|due| !due.is_empty());
     reader.finish()?;
     Ok(Notice {
         id: hex::encode(key),
@@ -614,6 +662,7 @@ fn decode_notice(key: &[u8], plain: &[u8]) -> Result<Notice> {
         recipient_category,
         package,
         created_ms,
+        due,
         sent_ms: None,
     })
 }

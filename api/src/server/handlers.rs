@@ -684,6 +684,7 @@ pub(crate) async fn notices(
                 "recipient": {"name": notice.recipient_name, "address": notice.recipient_address, "category": notice.recipient_category},
                 "package": notice.package,
                 "created": crate::render::rfc3339(notice.created_ms),
+                "due": notice.due,
                 "sent": notice.sent_ms.map(crate::render::rfc3339),
             })
         })

@@ -45,6 +45,7 @@ fn release(ids: &[RecordId], keep_until: u16) -> Release {
         recipient_category: "federal-agency".into(),
         package: "pkg-1".into(),
         withheld_from_individual: false,
+        individual_notice: None,
     }
 }
 
