@@ -1094,6 +1094,16 @@ impl Gate {
             .collect())
     }
 
+    /// Destroys the accounting years that are due, with a signed certificate each.
+    pub fn expire_accounting(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+    ) -> Result<Vec<vault::accounting::AccountingCertificate>, Refusal> {
+        let access = self.authorize_vault(caller, context, Action::AccountingExpire)?;
+        Ok(self.vault.expire_accounting(&access, self.now())?)
+    }
+
     /// The notices to prior recipients of corrected or disputed records, pending and sent.
     pub fn notices(
         &self,

@@ -96,6 +96,7 @@ const ACCOUNTS: &[(&str, &str, &str)] = &[
     ("cbp-disclosure", "disclosure-officer", "dhs-cbp"),
     ("cbp-privacy", "privacy-officer", "dhs-cbp"),
     ("ice-ingest", "ingest", "dhs-ice"),
+    ("records", "records-officer", "treasury-fincen"),
 ];
 
 fn now() -> chrono::DateTime<Utc> {
@@ -131,7 +132,7 @@ fn api() -> Api {
                     // These accounts still work four years on, when a test moves the clock there.
                     privacy_training: match *name {
                         "lapsed" => NaiveDate::from_ymd_opt(2024, 10, 23).unwrap(),
-                        "cbp-ia" | "cbp-analyst" | "auditor" => {
+                        "cbp-ia" | "cbp-analyst" | "auditor" | "records" => {
                             NaiveDate::from_ymd_opt(2030, 9, 1).unwrap()
                         }
                         _ => NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
@@ -1950,4 +1951,73 @@ async fn court_order_releases_open_a_notice_to_the_individual_unless_the_system_
         (Some("2026-12-02"), Some("individual"))
     );
     assert!(notices[0]["sent"].is_null());
+}
+
+#[tokio::test]
+async fn due_years_of_the_accounting_are_destroyed_with_a_signed_certificate() {
+    let api = api();
+    summary(
+        &api.ingest("ingester", &line("JOHN Q PUBLIC", "123-45-6789", 3), None)
+            .await,
+    );
+    let found = api
+        .post("/v1/search", Some("ana"), search_body("123-45-6789"))
+        .await;
+    let id = found.body["records"][0]["id"].as_str().unwrap().to_owned();
+    let released = api
+        .post(
+            "/v1/disclosures",
+            Some("disclosure"),
+            release(
+                &[&id],
+                "federal-agency",
+                "investigation",
+                json!({"routine_use": "A"}),
+                false,
+            ),
+        )
+        .await;
+    assert_eq!(released.status, StatusCode::CREATED);
+    let entries = accounting(
+        &api,
+        "auditor",
+        json!({"type": "ssn", "value": "123-45-6789"}),
+        false,
+    )
+    .await;
+    // Five years after the disclosure (2031-11-24) outlasts the record (2031-03-03): kept until 2032.
+    assert_eq!(entries[0]["kept_until_year"], 2032);
+    let early = api
+        .post("/v1/accounting/expire", Some("records"), json!({}))
+        .await;
+    assert_eq!(early.body["certificates"], json!([]), "{}", early.text);
+    assert_eq!(
+        api.post("/v1/accounting/expire", Some("ana"), json!({}))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let to_2032 = (Utc.with_ymd_and_hms(2032, 1, 2, 12, 0, 0).unwrap() - now()).num_days();
+    api.days_later.store(to_2032, Ordering::SeqCst);
+    let expired = api
+        .post("/v1/accounting/expire", Some("records"), json!({}))
+        .await;
+    assert_eq!(expired.status, StatusCode::OK, "{}", expired.text);
+    let certificate = &expired.body["certificates"][0];
+    assert_eq!(
+        (certificate["year"].clone(), certificate["entries"].clone()),
+        (json!(2032), json!(1))
+    );
+    assert!(certificate["text"]
+        .as_str()
+        .unwrap()
+        .contains("31 CFR 1.25(a)(2)"));
+    assert!(accounting(
+        &api,
+        "auditor",
+        json!({"type": "ssn", "value": "123-45-6789"}),
+        false
+    )
+    .await
+    .is_empty());
 }

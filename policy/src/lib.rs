@@ -71,6 +71,8 @@ pub enum Action {
     AuditVerify,
     /// Search the accounting of disclosures by subject.
     AccountingSearch,
+    /// Destroy the years of the accounting that are due (with certificates).
+    AccountingExpire,
     /// Take a backup.
     VaultBackup,
     /// See the vault's status (counts, never contents).
@@ -79,7 +81,7 @@ pub enum Action {
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 17] = [
         Action::RecordSearch,
         Action::RecordRead,
         Action::RecordReadFreeText,
@@ -94,6 +96,7 @@ impl Action {
         Action::AuditSearch,
         Action::AuditVerify,
         Action::AccountingSearch,
+        Action::AccountingExpire,
         Action::VaultBackup,
         Action::VaultStatus,
     ];
@@ -115,6 +118,7 @@ impl Action {
             Action::AuditSearch => "audit.search",
             Action::AuditVerify => "audit.verify",
             Action::AccountingSearch => "accounting.search",
+            Action::AccountingExpire => "accounting.expire",
             Action::VaultBackup => "vault.backup",
             Action::VaultStatus => "vault.status",
         }

@@ -355,8 +355,13 @@ impl Vault {
 
     /// Destroys the accounting years whose entries may all be destroyed by `now` (years up to
     /// and including the current one), as cohort destructions: their keys are deleted in an
-    /// epoch change and their entries purged. Returns the years destroyed.
-    pub fn expire_accounting(&self, access: &Access, now: DateTime<Utc>) -> Result<Vec<u16>> {
+    /// epoch change and their entries purged. Returns a certificate per year, signed with the
+    /// log's key and kept in the vault's metadata.
+    pub fn expire_accounting(
+        &self,
+        access: &Access,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<AccountingCertificate>> {
         let due: Vec<(u16, u32)> = self
             .cohorts
             .read()
@@ -371,12 +376,35 @@ impl Vault {
                 _ => None,
             })
             .collect();
-        let mut destroyed = Vec::new();
+        let mut certificates = Vec::new();
         for (year, cohort) in due {
-            self.destroy_cohort(access, cohort, now)?;
-            destroyed.push(year);
+            let [entries, ..] = year_ranges(year);
+            let count = self
+                .store
+                .count(Column::Accounting, &entries.0, Some(&entries.1))?;
+            let destruction = self.destroy_cohort(access, cohort, now)?;
+            let text = format!(
+                "recvault accounting destruction certificate v1\nyear: {year}\ncohort: {cohort}\nentries: {count}\nnew root epoch: {}\ndestroyed at: {}\nby: {}\nbasis: 31 CFR 1.25(a)(2), kept five years after each disclosure or the life of the record, whichever is longer\n",
+                destruction.new_epoch,
+                now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                access.principal,
+            );
+            let signature = self.log_signing_key()?.sign(text.as_bytes());
+            let mut batch = WriteBatch::new();
+            batch.put(
+                Column::Meta,
+                [META_CERTIFICATE, &year.to_be_bytes()].concat(),
+                [text.as_bytes(), &signature].concat(),
+            );
+            self.store.write(batch, crate::store::Durability::Synced)?;
+            certificates.push(AccountingCertificate {
+                year,
+                entries: count,
+                text,
+                signature: hex::encode(signature),
+            });
         }
-        Ok(destroyed)
+        Ok(certificates)
     }
 
     fn open_in(&self, key: &[u8], value: &[u8]) -> Result<zeroize::Zeroizing<Vec<u8>>> {
@@ -573,6 +601,22 @@ impl Vault {
 
 #[cfg(test)]
 mod tests;
+
+/// Metadata prefix of accounting destruction certificates, by year.
+const META_CERTIFICATE: &[u8] = b"certificate/accounting/";
+
+/// A signed statement that a year of the accounting was destroyed, and how much of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountingCertificate {
+    /// The year destroyed.
+    pub year: u16,
+    /// How many entries it held.
+    pub entries: u64,
+    /// The statement.
+    pub text: String,
+    /// Its Ed25519 signature by the log's key (hexadecimal): verify with the pinned public key.
+    pub signature: String,
+}
 
 /// A notice to a prior recipient that a record it received was corrected or disputed.
 #[derive(Clone, PartialEq, Eq)]

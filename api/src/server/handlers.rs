@@ -799,3 +799,24 @@ pub(crate) async fn partner_search(
         json!({"records": records, "found": result.found, "truncated": result.found > result.records.len()}),
     ))
 }
+
+pub(crate) async fn expire_accounting(
+    State(state): State<AppState>,
+    authed: Authed,
+) -> Result<Response, Problem> {
+    let gate = Arc::clone(&state.gate);
+    let certificates = blocking(state.limits.operation, move || {
+        gate.expire_accounting(&authed.caller, &authed.context)
+    })
+    .await?;
+    let certificates: Vec<_> = certificates
+        .iter()
+        .map(|certificate| {
+            json!({"year": certificate.year, "entries": certificate.entries, "text": certificate.text, "signature": certificate.signature})
+        })
+        .collect();
+    Ok(json_response(
+        StatusCode::OK,
+        json!({"certificates": certificates}),
+    ))
+}

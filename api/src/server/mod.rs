@@ -96,6 +96,7 @@ pub fn router(gate: Arc<Gate>, limits: Limits) -> Router {
         .route("/v1/backup", post(handlers::backup))
         .route("/v1/disclosures", post(handlers::disclose))
         .route("/v1/accounting/search", post(handlers::accounting))
+        .route("/v1/accounting/expire", post(handlers::expire_accounting))
         .route("/v1/notices", get(handlers::notices))
         .route(
             "/v1/designated-authorities",

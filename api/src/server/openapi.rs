@@ -21,6 +21,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/backup"),
     ("post", "/v1/disclosures"),
     ("post", "/v1/accounting/search"),
+    ("post", "/v1/accounting/expire"),
     ("get", "/v1/notices"),
     ("get", "/v1/designated-authorities"),
     ("post", "/v1/designated-authorities"),
@@ -219,6 +220,11 @@ pub fn document() -> Value {
                 "security": secured,
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["identifier"], "properties": {"identifier": {"type": "object"}, "for_individual": {"type": "boolean"}}}}}},
                 "responses": with_problems(json!({"200": {"description": "entries, oldest first"}}), &all)
+            }},
+            "/v1/accounting/expire": {"post": {
+                "summary": "Destroy the years of the accounting that are due (records officers), each with a certificate signed by the log's key.",
+                "security": secured,
+                "responses": with_problems(json!({"200": {"description": "the certificates"}}), &all)
             }},
             "/v1/notices": {"get": {
                 "summary": "Notices to prior recipients of records later corrected or disputed (552a(c)(4)), pending and sent.",

@@ -124,7 +124,22 @@ fn the_accounting_outlives_the_record_and_dies_with_its_year() {
         .unwrap()
         .is_empty());
     let later = Utc.with_ymd_and_hms(2031, 1, 2, 0, 0, 0).unwrap();
-    assert_eq!(vault.expire_accounting(&access(), later).unwrap(), [2031]);
+    let certificates = vault.expire_accounting(&access(), later).unwrap();
+    assert_eq!(
+        (
+            certificates.len(),
+            certificates[0].year,
+            certificates[0].entries
+        ),
+        (1, 2031, 1)
+    );
+    let public_key = vault.log_public_key().unwrap();
+    let signature = hex::decode(&certificates[0].signature).unwrap();
+    assert!(crate::crypto::verify_signature(
+        &public_key,
+        certificates[0].text.as_bytes(),
+        &signature
+    ));
     assert!(vault
         .accounting_for(&access(), &ssn("123-45-6789"), later)
         .unwrap()
