@@ -138,6 +138,9 @@ const AUTHORITIES: &str = "designated-authorities";
 pub struct DisclosureInput {
     /// The records, by id.
     pub records: Vec<String>,
+    /// Or the records a search finds: the system and what to search by (the lookup is
+    /// logged; records in phases out of the indexes are not found).
+    pub search: Option<(String, SearchKey)>,
     /// The recipient's name.
     pub recipient_name: String,
     /// The recipient's address.
@@ -682,9 +685,9 @@ impl Gate {
         context: &RequestContext,
         input: &DisclosureInput,
     ) -> Result<Package, Refusal> {
-        if input.records.is_empty() || input.records.len() > 1000 {
+        if input.records.is_empty() == input.search.is_none() || input.records.len() > 1000 {
             return Err(Refusal::Invalid(
-                "a disclosure names 1 to 1000 records".into(),
+                "a disclosure names 1 to 1000 records, or a search".into(),
             ));
         }
         if !["electronic", "paper", "oral"].contains(&input.nature.as_str()) {
@@ -692,11 +695,45 @@ impl Gate {
                 "the nature of a disclosure is `electronic` (through the vault), or `paper` or `oral` (made outside it and entered by hand)".into(),
             ));
         }
-        let ids: Vec<RecordId> = input
-            .records
-            .iter()
-            .map(|id| id.parse())
-            .collect::<Result<_, _>>()?;
+        let ids: Vec<RecordId> = match &input.search {
+            None => input
+                .records
+                .iter()
+                .map(|id| id.parse())
+                .collect::<Result<_, _>>()?,
+            Some((system, key)) => {
+                let request = Request {
+                    purpose: Some(&input.purpose),
+                    case_id: input.case_id.as_deref(),
+                    ..self.request(caller, Action::RecordDisclose, system)
+                };
+                let (access, _) = self.authorize(caller, context, &request)?;
+                let found = self
+                    .vault
+                    .lookup(&access, &SystemId::new(system)?, key, self.now())?;
+                let mut ids = Vec::with_capacity(found.len());
+                for id in found {
+                    if let Some(Placement {
+                        phase: Some((_, true)),
+                        ..
+                    }) = self.placement(&id)?
+                    {
+                        ids.push(id);
+                    }
+                }
+                if ids.is_empty() {
+                    return Err(Refusal::NotFound(
+                        "the search found no record to release".into(),
+                    ));
+                }
+                ids
+            }
+        };
+        if ids.len() > 1000 {
+            return Err(Refusal::Invalid(
+                "a disclosure releases at most 1000 records".into(),
+            ));
+        }
         let mut placements = Vec::with_capacity(ids.len());
         for id in &ids {
             placements.push(self.placement_or_unknown(id)?);

@@ -2021,3 +2021,60 @@ async fn due_years_of_the_accounting_are_destroyed_with_a_signed_certificate() {
     .await
     .is_empty());
 }
+
+#[tokio::test]
+async fn a_disclosure_can_name_its_records_by_a_search() {
+    let api = api();
+    summary(
+        &api.ingest(
+            "ingester",
+            &[
+                line("JOHN Q PUBLIC", "123-45-6789", 3),
+                line("JOHN Q PUBLIC", "123-45-6789", 4),
+            ]
+            .join("\n"),
+            None,
+        )
+        .await,
+    );
+    let mut body = release(
+        &[],
+        "federal-agency",
+        "investigation",
+        json!({"routine_use": "A"}),
+        false,
+    );
+    body["search"] =
+        json!({"system": "fincen-cbetf", "identifier": {"type": "ssn", "value": "123-45-6789"}});
+    let released = api
+        .post("/v1/disclosures", Some("disclosure"), body.clone())
+        .await;
+    assert_eq!(released.status, StatusCode::CREATED, "{}", released.text);
+    assert_eq!(released.body["records"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        accounting(
+            &api,
+            "privacy",
+            json!({"type": "ssn", "value": "123-45-6789"}),
+            false
+        )
+        .await
+        .len(),
+        2
+    );
+    body["search"]["identifier"]["value"] = json!("999-99-9999");
+    assert_eq!(
+        api.post("/v1/disclosures", Some("disclosure"), body.clone())
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    body["records"] = json!(["0001-019b76daa800-00000001-00000000"]);
+    assert_eq!(
+        api.post("/v1/disclosures", Some("disclosure"), body)
+            .await
+            .status,
+        StatusCode::BAD_REQUEST,
+        "ids or a search, not both"
+    );
+}

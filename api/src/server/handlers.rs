@@ -524,7 +524,10 @@ pub(crate) async fn backup(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct DisclosureBody {
+    #[serde(default)]
     records: Vec<String>,
+    /// Or a search: `{"system", "identifier": {...}}`.
+    search: Option<DisclosureSearch>,
     recipient: RecipientBody,
     purpose: String,
     case: Option<String>,
@@ -532,6 +535,14 @@ pub(crate) struct DisclosureBody {
     #[serde(default)]
     accuracy_attested: bool,
     nature: Option<String>,
+}
+
+/// The records of a release, found by a search.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DisclosureSearch {
+    system: String,
+    identifier: IdentifierBody,
 }
 
 #[derive(Deserialize)]
@@ -609,8 +620,13 @@ pub(crate) async fn disclose(
     JsonBody(body): JsonBody<DisclosureBody>,
 ) -> Result<Response, Problem> {
     let (basis, evidence) = basis_of(&body.basis)?;
+    let search = match &body.search {
+        Some(search) => Some((search.system.clone(), search_key(&search.identifier)?)),
+        None => None,
+    };
     let input = crate::gate::DisclosureInput {
         records: body.records,
+        search,
         recipient_name: body.recipient.name,
         recipient_address: body.recipient.address,
         recipient_category: body.recipient.category,
