@@ -389,19 +389,12 @@ impl Vault {
                 now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
                 access.principal,
             );
-            let signature = self.log_signing_key()?.sign(text.as_bytes());
-            let mut batch = WriteBatch::new();
-            batch.put(
-                Column::Meta,
-                [META_CERTIFICATE, &year.to_be_bytes()].concat(),
-                [text.as_bytes(), &signature].concat(),
-            );
-            self.store.write(batch, crate::store::Durability::Synced)?;
+            let signature = self.put_certificate("accounting", &format!("{year:05}"), &text)?;
             certificates.push(AccountingCertificate {
                 year,
                 entries: count,
                 text,
-                signature: hex::encode(signature),
+                signature,
             });
         }
         Ok(certificates)
@@ -601,9 +594,6 @@ impl Vault {
 
 #[cfg(test)]
 mod tests;
-
-/// Metadata prefix of accounting destruction certificates, by year.
-const META_CERTIFICATE: &[u8] = b"certificate/accounting/";
 
 /// A signed statement that a year of the accounting was destroyed, and how much of it.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -32,6 +32,7 @@ pub mod accounts;
 pub mod annotations;
 pub mod audit;
 mod backup;
+mod certificates;
 mod codec;
 mod cohort;
 pub mod crypto;
@@ -56,6 +57,7 @@ pub mod testing;
 pub mod bench;
 
 pub use crate::backup::{restore, BackupReport, RestoreReport, KEY_TABLE_FILE};
+pub use crate::certificates::Certificate;
 pub use crate::cohort::{Bucket, CohortInfo, CohortKind};
 pub use crate::error::{Error, Result};
 pub use crate::index::{index_kind_name, SearchKey, INDEX_LAYOUT_VERSION};

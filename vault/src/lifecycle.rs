@@ -382,7 +382,7 @@ impl Vault {
     }
 
     /// Ids of records in a period cohort's range that moved to another cohort.
-    fn moved_out_of(&self, info: &CohortInfo) -> Result<Vec<RecordId>> {
+    pub(crate) fn moved_out_of(&self, info: &CohortInfo) -> Result<Vec<RecordId>> {
         let Some((start, end)) = info.record_range() else {
             return Ok(Vec::new());
         };
