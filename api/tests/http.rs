@@ -2078,3 +2078,98 @@ async fn a_disclosure_can_name_its_records_by_a_search() {
         "ids or a search, not both"
     );
 }
+
+#[tokio::test]
+async fn retention_plans_runs_and_certifies_through_the_api() {
+    let api = api();
+    summary(
+        &api.ingest("ingester", &line("JOHN Q PUBLIC", "123-45-6789", 3), None)
+            .await,
+    );
+    // Planning ahead changes nothing.
+    let plan = api
+        .post(
+            "/v1/retention/plan",
+            Some("records"),
+            json!({"as_of": "2031-04-01"}),
+        )
+        .await;
+    assert_eq!(plan.status, StatusCode::OK, "{}", plan.text);
+    assert_eq!(
+        plan.body["due"].as_array().unwrap().len(),
+        1,
+        "{}",
+        plan.text
+    );
+    assert_eq!(
+        (
+            plan.body["due"][0]["system"].as_str(),
+            plan.body["due"][0]["destroy"].as_bool()
+        ),
+        (Some("fincen-cbetf"), Some(true))
+    );
+    // Today nothing is due; the run records today as the trusted time.
+    let today = api
+        .post("/v1/retention/run", Some("records"), json!({}))
+        .await;
+    assert_eq!(
+        (
+            today.status,
+            today.body["destroyed"].as_array().map(Vec::len)
+        ),
+        (StatusCode::OK, Some(0)),
+        "{}",
+        today.text
+    );
+    assert_eq!(
+        api.post("/v1/retention/run", Some("ana"), json!({}))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    // Years later: the jump needs a confirmation, then the cohort goes with a certificate.
+    let to_2031 = (Utc.with_ymd_and_hms(2031, 4, 1, 12, 0, 0).unwrap() - now()).num_days();
+    api.days_later.store(to_2031, Ordering::SeqCst);
+    let jumped = api
+        .post("/v1/retention/run", Some("records"), json!({}))
+        .await;
+    assert_eq!(jumped.status, StatusCode::CONFLICT, "{}", jumped.text);
+    assert!(
+        jumped.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("jumped forward"),
+        "{}",
+        jumped.text
+    );
+    let run = api
+        .post(
+            "/v1/retention/run",
+            Some("records"),
+            json!({"confirm_clock": true}),
+        )
+        .await;
+    assert_eq!(run.status, StatusCode::OK, "{}", run.text);
+    assert_eq!(run.body["destroyed"][0]["records"], 1, "{}", run.text);
+    assert!(run.body["certificate"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("disposition certificate"));
+    // The clock set back is refused.
+    api.days_later.store(to_2031 - 30, Ordering::SeqCst);
+    let behind = api
+        .post(
+            "/v1/retention/run",
+            Some("records"),
+            json!({"confirm_clock": true}),
+        )
+        .await;
+    assert_eq!(behind.status, StatusCode::CONFLICT, "{}", behind.text);
+    let certificates = api.get("/v1/retention/certificates", Some("auditor")).await;
+    assert_eq!(
+        certificates.body["certificates"].as_array().unwrap().len(),
+        1,
+        "{}",
+        certificates.text
+    );
+}

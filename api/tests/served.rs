@@ -785,3 +785,47 @@ fn disclosures_and_the_accounting_from_the_command_line() {
     );
     terminate(&mut server);
 }
+
+#[test]
+fn retention_from_the_command_line() {
+    let workspace = workspace();
+    let dir = workspace.path();
+    assert_eq!(offline(&["init"], dir).code, 0);
+    for (name, role) in [("ing", "ingest"), ("rec", "records-officer")] {
+        let args = add_account(name, role);
+        assert_eq!(
+            offline(&args.iter().map(String::as_str).collect::<Vec<_>>(), dir).code,
+            0
+        );
+    }
+    std::fs::write(dir.join("one.jsonl"), line(1) + "\n").unwrap();
+    let (mut server, url) = serve(dir);
+    assert_eq!(
+        client(&["ingest", "one.jsonl"], dir, &url, "ing.token").code,
+        0
+    );
+    let plan = client(
+        &["retention", "plan", "--as-of", "2031-03-01"],
+        dir,
+        &url,
+        "rec.token",
+    );
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    assert!(
+        plan.stdout.contains("fincen-cbetf/transmittal")
+            && plan.stdout.contains("DESTROY under records (approved)"),
+        "{}",
+        plan.stdout
+    );
+    let run = client(&["retention", "run"], dir, &url, "rec.token");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("nothing was due"), "{}", run.stdout);
+    let certificates = client(&["retention", "certificates"], dir, &url, "rec.token");
+    assert_eq!(
+        (certificates.code, certificates.stdout.as_str()),
+        (0, ""),
+        "{}",
+        certificates.stderr
+    );
+    terminate(&mut server);
+}

@@ -73,6 +73,12 @@ pub enum Action {
     AccountingSearch,
     /// Destroy the years of the accounting that are due (with certificates).
     AccountingExpire,
+    /// See what the retention schedules would do.
+    RetentionPlan,
+    /// Run the retention schedules (destroy what is due).
+    RetentionRun,
+    /// Read the disposition certificates.
+    RetentionCertificates,
     /// Take a backup.
     VaultBackup,
     /// See the vault's status (counts, never contents).
@@ -81,7 +87,7 @@ pub enum Action {
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 20] = [
         Action::RecordSearch,
         Action::RecordRead,
         Action::RecordReadFreeText,
@@ -97,6 +103,9 @@ impl Action {
         Action::AuditVerify,
         Action::AccountingSearch,
         Action::AccountingExpire,
+        Action::RetentionPlan,
+        Action::RetentionRun,
+        Action::RetentionCertificates,
         Action::VaultBackup,
         Action::VaultStatus,
     ];
@@ -119,6 +128,9 @@ impl Action {
             Action::AuditVerify => "audit.verify",
             Action::AccountingSearch => "accounting.search",
             Action::AccountingExpire => "accounting.expire",
+            Action::RetentionPlan => "retention.plan",
+            Action::RetentionRun => "retention.run",
+            Action::RetentionCertificates => "retention.certificates",
             Action::VaultBackup => "vault.backup",
             Action::VaultStatus => "vault.status",
         }

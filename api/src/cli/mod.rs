@@ -22,6 +22,7 @@ mod disclose;
 mod ingest;
 pub(crate) mod init;
 mod keys;
+mod retention;
 pub(crate) mod search;
 mod serve;
 pub(crate) mod sorn;
@@ -115,6 +116,8 @@ enum Command {
     Disclose(disclose::DiscloseArgs),
     /// The accounting of disclosures about a subject (client).
     Accounting(disclose::AccountingArgs),
+    /// Retention: plan, run (through the server, as a records officer), certificates.
+    Retention(retention::Args),
     /// Key hierarchy: status (ids, epochs, versions, ages) and root-key rotation.
     Keys(keys::Args),
     /// Show the vault's format, key epoch and record counts (never record contents).
@@ -231,6 +234,7 @@ pub fn main() -> ExitCode {
         Command::Calendar(args) => calendar::run(args),
         Command::Disclose(args) => disclose::disclose(args),
         Command::Accounting(args) => disclose::accounting(args),
+        Command::Retention(args) => retention::run(args),
         Command::Keys(args) => keys::run(args),
         Command::Status(args) => status::run(args),
         Command::Verify(args) => verify::run(args),

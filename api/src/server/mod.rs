@@ -98,6 +98,12 @@ pub fn router(gate: Arc<Gate>, limits: Limits) -> Router {
         .route("/v1/accounting/search", post(handlers::accounting))
         .route("/v1/accounting/expire", post(handlers::expire_accounting))
         .route("/v1/notices", get(handlers::notices))
+        .route("/v1/retention/plan", post(handlers::retention_plan))
+        .route("/v1/retention/run", post(handlers::retention_run))
+        .route(
+            "/v1/retention/certificates",
+            get(handlers::retention_certificates),
+        )
         .route(
             "/v1/designated-authorities",
             get(handlers::list_authorities).post(handlers::register_authority),

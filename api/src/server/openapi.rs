@@ -23,6 +23,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/accounting/search"),
     ("post", "/v1/accounting/expire"),
     ("get", "/v1/notices"),
+    ("post", "/v1/retention/plan"),
+    ("post", "/v1/retention/run"),
+    ("get", "/v1/retention/certificates"),
     ("get", "/v1/designated-authorities"),
     ("post", "/v1/designated-authorities"),
     ("post", "/v1/notices/{id}/sent"),
@@ -226,6 +229,9 @@ pub fn document() -> Value {
                 "security": secured,
                 "responses": with_problems(json!({"200": {"description": "the certificates"}}), &all)
             }},
+            "/v1/retention/plan": {"post": {"summary": "What the retention schedules would destroy (approved, in force) or report (proposed) on a day (`as_of`, default now); changes nothing (records officers).", "security": secured, "responses": with_problems(json!({"200": {"description": "the due cohorts"}}), &all)}},
+            "/v1/retention/run": {"post": {"summary": "Run the schedules now with the real clock (records officers): refused when the clock is behind the trusted time or jumped without `confirm_clock`, or when the volume needs a second officer's `approval_token`; ends with a signed disposition certificate.", "security": secured, "responses": with_problems(json!({"200": {"description": "what was destroyed and reported, and the certificate"}}), &["400", "401", "403", "409", "503"])}},
+            "/v1/retention/certificates": {"get": {"summary": "The disposition certificates (records officers, auditors).", "security": secured, "responses": with_problems(json!({"200": {"description": "certificates, oldest first"}}), &all)}},
             "/v1/notices": {"get": {
                 "summary": "Notices to prior recipients of records later corrected or disputed (552a(c)(4)), pending and sent.",
                 "security": secured,

@@ -1,0 +1,158 @@
+//! `recvault retention`: what the schedules would do (`plan`), running them now (`run`,
+//! through the server, as a records officer), and the disposition certificates.
+
+use std::path::PathBuf;
+
+use serde_json::{json, Value};
+
+use crate::cli::Failure;
+use crate::client::{Client, ClientArgs};
+
+/// Arguments of `recvault retention`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Per system and cohort, what would be destroyed (approved schedule in force) or only
+    /// reported (proposed schedule) on a day; changes nothing.
+    Plan {
+        /// The day to plan for (YYYY-MM-DD; default: today).
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Run the schedules now, with the server's clock (nothing can make it destroy early).
+    Run {
+        /// Confirm a clock that jumped forward from the last run's time.
+        #[arg(long)]
+        confirm_clock: bool,
+        /// A second records officer's token file, for a run larger than one approval allows.
+        #[arg(long, value_name = "FILE")]
+        approval_token_file: Option<PathBuf>,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// The signed disposition certificates.
+    Certificates {
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+}
+
+fn due_line(due: &Value) -> String {
+    format!(
+        "cohort {:>6}  {}/{} collected {} to {}  {} under {} ({}), life ended {}",
+        due["cohort"],
+        due["system"].as_str().unwrap_or(""),
+        due["category"].as_str().unwrap_or(""),
+        due["collected_from"]
+            .as_str()
+            .unwrap_or("")
+            .get(..10)
+            .unwrap_or(""),
+        due["collected_to"]
+            .as_str()
+            .unwrap_or("")
+            .get(..10)
+            .unwrap_or(""),
+        if due["destroy"].as_bool() == Some(true) {
+            "DESTROY"
+        } else {
+            "report only"
+        },
+        due["schedule"].as_str().unwrap_or(""),
+        due["status"].as_str().unwrap_or(""),
+        due["life_ended"]
+            .as_str()
+            .unwrap_or("")
+            .get(..10)
+            .unwrap_or(""),
+    )
+}
+
+pub(crate) fn run(args: Args) -> Result<(), Failure> {
+    match args.command {
+        Command::Plan {
+            as_of,
+            json,
+            client,
+        } => {
+            let answer =
+                Client::new(&client)?.post("/v1/retention/plan", &json!({"as_of": as_of}))?;
+            let due = answer["due"].as_array().cloned().unwrap_or_default();
+            for item in &due {
+                if json {
+                    println!("{item}");
+                } else {
+                    println!("{}", due_line(item));
+                }
+            }
+            if !json {
+                println!("{} cohorts due", due.len());
+            }
+        }
+        Command::Run {
+            confirm_clock,
+            approval_token_file,
+            client,
+        } => {
+            let approval = match &approval_token_file {
+                Some(path) => Some(
+                    std::fs::read_to_string(path)
+                        .map_err(|err| {
+                            Failure::failed(format!("reading `{}`: {err}", path.display()))
+                        })?
+                        .trim()
+                        .to_owned(),
+                ),
+                None => None,
+            };
+            let answer = Client::new(&client)?.post(
+                "/v1/retention/run",
+                &json!({"confirm_clock": confirm_clock, "approval_token": approval}),
+            )?;
+            for item in answer["destroyed"].as_array().into_iter().flatten() {
+                println!(
+                    "destroyed: {} ({} records, {} held kept)",
+                    due_line(item),
+                    item["records"],
+                    item["held"]
+                );
+            }
+            for item in answer["reported"].as_array().into_iter().flatten() {
+                println!("reported: {}", due_line(item));
+            }
+            match answer["certificate"]["name"].as_str() {
+                Some(name) => println!("certificate {name} signed and kept"),
+                None => println!("nothing was due"),
+            }
+        }
+        Command::Certificates { json, client } => {
+            let answer = Client::new(&client)?.get("/v1/retention/certificates")?;
+            for certificate in answer["certificates"].as_array().into_iter().flatten() {
+                if json {
+                    println!("{certificate}");
+                } else {
+                    println!(
+                        "== certificate {} (signature {})",
+                        certificate["name"].as_str().unwrap_or(""),
+                        certificate["signature"].as_str().unwrap_or("")
+                    );
+                    print!("{}", certificate["text"].as_str().unwrap_or(""));
+                }
+            }
+        }
+    }
+    Ok(())
+}
