@@ -1198,6 +1198,30 @@ impl Gate {
         })
     }
 
+    /// The daily scheduled run: as the vault's own scheduler (logged as such), with the
+    /// default limits and no confirmation: a clock that jumped, or a volume that needs a
+    /// second approval, stops it until a records officer runs it.
+    pub fn scheduled_retention_run(&self) -> Result<retention::run::RunReport, String> {
+        let access = Access {
+            principal: "recvault-scheduler".into(),
+            organization: "local".into(),
+            role: "scheduler".into(),
+            purpose: "retention".into(),
+            case_id: String::new(),
+            rule: "scheduled-retention".into(),
+            client: "local".into(),
+            request_id: String::new(),
+        };
+        retention::run::run(
+            &self.vault,
+            self.policy.catalog(),
+            &access,
+            self.now(),
+            &retention::run::RunOptions::default(),
+        )
+        .map_err(|err| err.to_string())
+    }
+
     /// The disposition certificates, oldest first.
     pub fn retention_certificates(
         &self,

@@ -67,6 +67,8 @@ impl Store for FaultyStore {
 struct Api {
     router: Router,
     fail_writes: Arc<AtomicBool>,
+    /// The gate, for what is not behind a route (the scheduled retention run).
+    gate: Arc<Gate>,
     /// The vault behind the gate, for flushing before at-rest scans.
     vault: Arc<Vault>,
     /// Its data directory.
@@ -157,10 +159,12 @@ fn api() -> Api {
         clock,
     )
     .unwrap();
-    let router = recvault::server::router(Arc::new(gate), recvault::server::Limits::default());
+    let gate = Arc::new(gate);
+    let router = recvault::server::router(Arc::clone(&gate), recvault::server::Limits::default());
     Api {
         router,
         fail_writes,
+        gate,
         vault,
         data_dir: dir.path().join("data"),
         days_later,
@@ -2172,4 +2176,48 @@ async fn retention_plans_runs_and_certifies_through_the_api() {
         "{}",
         certificates.text
     );
+}
+
+#[tokio::test]
+async fn the_scheduled_run_destroys_what_is_due_as_the_scheduler_and_stops_at_a_clock_jump() {
+    let api = api();
+    summary(
+        &api.ingest("ingester", &line("JOHN Q PUBLIC", "123-45-6789", 3), None)
+            .await,
+    );
+    let gate = Arc::clone(&api.gate);
+    let first = tokio::task::spawn_blocking(move || gate.scheduled_retention_run())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(first.destroyed.is_empty());
+    // Years later, the daily run does not accept the jump on its own.
+    let to_2031 = (Utc.with_ymd_and_hms(2031, 4, 2, 12, 0, 0).unwrap() - now()).num_days();
+    api.days_later.store(to_2031, Ordering::SeqCst);
+    let gate = Arc::clone(&api.gate);
+    let refused = tokio::task::spawn_blocking(move || gate.scheduled_retention_run())
+        .await
+        .unwrap();
+    assert!(refused.unwrap_err().contains("jumped forward"));
+    // A records officer confirms; the next daily run (a day later) goes on by itself.
+    let confirmed = api
+        .post(
+            "/v1/retention/run",
+            Some("records"),
+            json!({"confirm_clock": true}),
+        )
+        .await;
+    assert_eq!(
+        confirmed.body["destroyed"].as_array().unwrap().len(),
+        1,
+        "{}",
+        confirmed.text
+    );
+    api.days_later.store(to_2031 + 1, Ordering::SeqCst);
+    let gate = Arc::clone(&api.gate);
+    let next = tokio::task::spawn_blocking(move || gate.scheduled_retention_run())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(next.destroyed.is_empty());
 }

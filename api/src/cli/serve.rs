@@ -26,6 +26,10 @@ pub struct Args {
     /// Records per committed batch of an ingest.
     #[arg(long, value_name = "N", default_value = "1000")]
     ingest_batch: usize,
+    /// When the retention schedules run each day (HH:MM, UTC); `off` to run them only on
+    /// demand (`recvault retention run`).
+    #[arg(long, value_name = "HH:MM", default_value = "02:00")]
+    retention_at: String,
 }
 
 pub(crate) fn run(args: Args) -> Result<(), Failure> {
@@ -56,7 +60,15 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         ingest_batch: args.ingest_batch.clamp(1, 10_000),
         ..Limits::default()
     };
-    let app = router(Arc::new(gate), limits);
+    let retention_at = match args.retention_at.as_str() {
+        "off" => None,
+        text => Some(
+            chrono::NaiveTime::parse_from_str(text, "%H:%M")
+                .map_err(|_| Failure::usage("--retention-at is HH:MM (UTC) or `off`"))?,
+        ),
+    };
+    let gate = Arc::new(gate);
+    let app = router(Arc::clone(&gate), limits);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -72,6 +84,9 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         // One line on standard output that scripts can wait for.
         println!("recvault serving {scheme}://{local}");
         tracing::info!(address = %local, tls = tls.is_some(), "serving");
+        if let Some(at) = retention_at {
+            tokio::spawn(daily_retention(Arc::clone(&gate), at));
+        }
         listener::serve(listener, app, tls, shutdown_signal()).await;
         Ok::<(), Failure>(())
     })?;
@@ -98,5 +113,35 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     {
         let _ = interrupt.await;
+    }
+}
+
+/// Runs the retention schedules every day at `at` (UTC). Never at start-up: the first run is
+/// the next `at`, which catches up everything that came due while the server was down. A run
+/// that refuses (the clock jumped, the volume needs a second approval) is logged and waits
+/// for a records officer.
+async fn daily_retention(gate: Arc<Gate>, at: chrono::NaiveTime) {
+    loop {
+        let now = chrono::Utc::now();
+        let today = now.date_naive().and_time(at).and_utc();
+        let next = if today > now {
+            today
+        } else {
+            today + chrono::Duration::days(1)
+        };
+        let wait = (next - now)
+            .to_std()
+            .unwrap_or(std::time::Duration::from_secs(60));
+        tokio::time::sleep(wait).await;
+        let gate = Arc::clone(&gate);
+        match tokio::task::spawn_blocking(move || gate.scheduled_retention_run()).await {
+            Ok(Ok(report)) => tracing::info!(
+                destroyed = report.destroyed.len(),
+                reported = report.reported.len(),
+                "scheduled retention run"
+            ),
+            Ok(Err(refusal)) => tracing::warn!(%refusal, "scheduled retention run refused"),
+            Err(err) => tracing::error!(error = %err, "scheduled retention run failed"),
+        }
     }
 }
