@@ -32,6 +32,8 @@ pub struct BenchConfig {
     pub dir: PathBuf,
     /// The clock reading of the run.
     pub now: DateTime<Utc>,
+    /// The destruction bucket of the records' partition (the vault's default is a month).
+    pub bucket: Option<vault::Bucket>,
 }
 
 /// What was measured.
@@ -58,6 +60,13 @@ pub struct BenchReport {
     /// Bytes the vault's data directory holds per record after the run (records, index
     /// entries, access log, write-ahead log; before any manual compaction).
     pub disk_bytes_per_record: f64,
+    /// The largest cohort destroyed at the end of the run: its records.
+    pub destroy_records: u64,
+    /// Destroying it: the key in an epoch change (with the key table's export) and the range
+    /// deletes of its records and index entries, in milliseconds.
+    pub destroy_ms: f64,
+    /// The compaction that then drops the deleted data physically, in seconds.
+    pub purge_compaction_s: f64,
     /// Policy decisions (the shipped SORN files' rules), in microseconds: the median of each
     /// combination's first decision (casbin evaluating its rows), then p50 and p99 of repeated
     /// ones (answered from the policy's memo).
@@ -307,6 +316,17 @@ fn measure(config: &BenchConfig, progress: &dyn Fn(&str)) -> Result<BenchReport,
         config.now,
     )
     .map_err(|err| err.to_string())?;
+    if let Some(bucket) = config.bucket {
+        vault
+            .set_destruction_bucket(
+                &access,
+                &sample.system,
+                &sample.category,
+                bucket,
+                config.now,
+            )
+            .map_err(|err| err.to_string())?;
+    }
     let mut ids: Vec<RecordId> = Vec::with_capacity(config.records as usize);
     // The pipelined stream, as `recvault ingest` uses it: batch generation and sealing overlap
     // the previous batch's synced write; generation is timed too (it is cheap next to sealing).
@@ -350,9 +370,33 @@ fn measure(config: &BenchConfig, progress: &dyn Fn(&str)) -> Result<BenchReport,
         percentile(&latencies, 0.99),
         percentile(&latencies, 1.0),
     ];
-    drop(vault);
     report.disk_bytes_per_record =
         dir_size(&dir.join("vault")) as f64 / config.records.max(1) as f64;
+
+    progress("destroying the largest cohort");
+    let mut largest = (0, 0);
+    for info in vault.key_status().map_err(|err| err.to_string())?.cohorts {
+        if info.is_live() && matches!(info.kind, vault::CohortKind::Period { .. }) {
+            let (records, _) = vault
+                .cohort_records_digest(info.id)
+                .map_err(|err| err.to_string())?;
+            if records > largest.1 {
+                largest = (info.id, records);
+            }
+        }
+    }
+    if largest.1 > 0 {
+        let started = Instant::now();
+        vault
+            .destroy_cohort(&access, largest.0, config.now)
+            .map_err(|err| err.to_string())?;
+        report.destroy_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let started = Instant::now();
+        vault::bench::compact(&vault).map_err(|err| err.to_string())?;
+        report.purge_compaction_s = started.elapsed().as_secs_f64();
+        report.destroy_records = largest.1;
+    }
+    drop(vault);
 
     if config.rocksdb_baselines {
         progress("baseline: plain RocksDB, record and index");
@@ -536,7 +580,8 @@ impl BenchReport {
                 "\"ingest_ratio_to_rocksdb\":{},\"ingest_ratio_to_rocksdb_record_only\":{},",
                 "\"lookup_p50_ms\":{:.4},\"lookup_p95_ms\":{:.4},\"lookup_p99_ms\":{:.4},\"lookup_max_ms\":{:.4},",
                 "\"index_periods\":{},\"index_entries_per_record\":{},\"plaintext_bytes_per_record\":{},\"disk_bytes_per_record\":{:.1},",
-                "\"decision_first_us\":{:.2},\"decision_p50_us\":{:.2},\"decision_p99_us\":{:.2}}}"
+                "\"decision_first_us\":{:.2},\"decision_p50_us\":{:.2},\"decision_p99_us\":{:.2},",
+                "\"destroy_cohort_records\":{},\"destroy_cohort_ms\":{:.2},\"purge_compaction_s\":{:.2}}}"
             ),
             self.records,
             self.ingest_records_per_s,
@@ -556,6 +601,9 @@ impl BenchReport {
             self.decision_us[0],
             self.decision_us[1],
             self.decision_us[2],
+            self.destroy_records,
+            self.destroy_ms,
+            self.purge_compaction_s,
         )
     }
 }
