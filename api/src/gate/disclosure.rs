@@ -1,0 +1,365 @@
+//! The gate's releases outside the agency: disclosures on a legal basis, the accounting of
+//! disclosures, designated authorities, notices, and the accounting's expiry.
+
+use super::*;
+
+impl Gate {
+    /// Releases records outside the agency: each record is decided for the officer (its
+    /// category and phase), then the legal basis (routine use, condition, consent, designated
+    /// authority); the records are read and, in the same atomic batch, one accounting entry
+    /// per record is written. Refusals are logged. Returns the package.
+    pub fn disclose(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        input: &DisclosureInput,
+    ) -> Result<Package, Refusal> {
+        if input.records.is_empty() == input.search.is_none() || input.records.len() > 1000 {
+            return Err(Refusal::Invalid(
+                "a disclosure names 1 to 1000 records, or a search".into(),
+            ));
+        }
+        if !["electronic", "paper", "oral"].contains(&input.nature.as_str()) {
+            return Err(Refusal::Invalid(
+                "the nature of a disclosure is `electronic` (through the vault), or `paper` or `oral` (made outside it and entered by hand)".into(),
+            ));
+        }
+        let ids: Vec<RecordId> = match &input.search {
+            None => input
+                .records
+                .iter()
+                .map(|id| id.parse())
+                .collect::<Result<_, _>>()?,
+            Some((system, key)) => {
+                let request = Request {
+                    purpose: Some(&input.purpose),
+                    case_id: input.case_id.as_deref(),
+                    ..self.request(caller, Action::RecordDisclose, system)
+                };
+                let (access, _) = self.authorize(caller, context, &request)?;
+                let found = self
+                    .vault
+                    .lookup(&access, &SystemId::new(system)?, key, self.now())?;
+                let mut ids = Vec::with_capacity(found.len());
+                for id in found {
+                    if let Some(Placement {
+                        phase: Some((_, true)),
+                        ..
+                    }) = self.placement(&id)?
+                    {
+                        ids.push(id);
+                    }
+                }
+                if ids.is_empty() {
+                    return Err(Refusal::NotFound(
+                        "the search found no record to release".into(),
+                    ));
+                }
+                ids
+            }
+        };
+        if ids.len() > 1000 {
+            return Err(Refusal::Invalid(
+                "a disclosure releases at most 1000 records".into(),
+            ));
+        }
+        let mut placements = Vec::with_capacity(ids.len());
+        for id in &ids {
+            placements.push(self.placement_or_unknown(id)?);
+        }
+        let system = placements[0].system.clone();
+        if placements
+            .iter()
+            .any(|placement| placement.system != system)
+        {
+            return Err(Refusal::Invalid(
+                "one disclosure releases records of one system".into(),
+            ));
+        }
+        let purpose = Some(input.purpose.as_str());
+        let case_id = input.case_id.as_deref();
+        let mut reads = Vec::with_capacity(ids.len());
+        for placement in &placements {
+            let request = Request {
+                purpose,
+                case_id,
+                ..self.record_request(caller, Action::RecordDisclose, placement)
+            };
+            self.authorize(caller, context, &request)?;
+            reads.push(Request {
+                action: Action::RecordRead,
+                ..request
+            });
+        }
+        let today = self.now().date_naive();
+        let decided = self.policy.decide_disclosure(&Disclosure {
+            system: &system,
+            recipient_category: &input.recipient_category,
+            purpose: &input.purpose,
+            basis: &input.basis,
+            evidence: &input.evidence,
+            accuracy_attested: input.accuracy_attested,
+            today,
+        });
+        let mut decided = decided;
+        if let (true, Basis::DesignatedAuthority(name)) = (decided.decision.allowed, &input.basis) {
+            // Only a registered designated authority that kept its conditions receives PNR.
+            let registered = self
+                .authorities()?
+                .into_iter()
+                .find(|entry| entry["system"] == system.as_str() && entry["name"] == name.as_str());
+            let refusal = match registered {
+                None => Some((
+                    "designated-authority-unregistered",
+                    format!("`{name}` is not a registered designated authority of `{system}`"),
+                )),
+                Some(entry) if entry["eligible"] != true => Some((
+                    "designated-authority-ineligible",
+                    format!(
+                        "`{name}` was made ineligible: {}",
+                        entry["reason"].as_str().unwrap_or("")
+                    ),
+                )),
+                Some(_) => None,
+            };
+            if let Some((rule, reason)) = refusal {
+                decided.decision = Decision::deny(rule, reason);
+            }
+        }
+        let access = self.access(caller, context, &decided.decision, purpose, case_id);
+        if !decided.decision.allowed {
+            self.log_denial(
+                &access,
+                Action::RecordDisclose.name(),
+                policy::code(&system),
+                &decided.decision.reason,
+            )?;
+            return Err(Refusal::Denied {
+                rule: decided.decision.rule,
+                reason: decided.decision.reason,
+            });
+        }
+        let mut package_bytes = [0u8; 12];
+        vault::crypto::fill_random(&mut package_bytes)?;
+        let package = format!("pkg-{}", hex::encode(package_bytes));
+        let now = self.now();
+        let released: Vec<(Record, Vec<Annotation>)> = if decided.accounted {
+            let records = ids
+                .iter()
+                .map(|id| (*id, self.keep_accounting_until(&system, id, now)))
+                .collect();
+            self.vault.disclose(
+                &access,
+                &Release {
+                    records,
+                    nature: input.nature.clone(),
+                    purpose: input.purpose.clone(),
+                    basis: input.basis.describe(),
+                    recipient_name: input.recipient_name.clone(),
+                    recipient_address: input.recipient_address.clone(),
+                    recipient_category: input.recipient_category.clone(),
+                    package: package.clone(),
+                    withheld_from_individual: decided.withheld_from_individual,
+                    individual_notice: decided
+                        .notice
+                        .as_ref()
+                        .map(|notice| (notice.kind.to_owned(), notice.due.to_string())),
+                },
+                now,
+            )?
+        } else {
+            // A FOIA release (b)(2) is not accounted (1.25(c)); each read is still logged.
+            ids.iter()
+                .map(|id| self.vault.read_annotated(&access, id, now))
+                .collect::<Result<_, _>>()?
+        };
+        // A disclosure made outside the vault (orally, on paper) is entered by hand for its
+        // accounting (1.25(b)): the vault releases nothing itself.
+        let records = if input.nature == "electronic" {
+            released
+                .into_iter()
+                .zip(&reads)
+                .map(|((record, annotations), read)| {
+                    let mut viewed = self.view(read, &decided.decision, record);
+                    viewed.annotations = annotations;
+                    viewed
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(Package {
+            id: package,
+            basis: input.basis.describe(),
+            records,
+            conditions: decided.conditions,
+            accounted: decided.accounted,
+            notice: decided.notice,
+        })
+    }
+
+    /// The year from which the accounting entry of a release of `id` today may be destroyed:
+    /// after five years from the disclosure or the life of the record, whichever is longer
+    /// (31 CFR 1.25(a)(2)).
+    pub(super) fn keep_accounting_until(
+        &self,
+        system: &str,
+        id: &RecordId,
+        now: DateTime<Utc>,
+    ) -> u16 {
+        let five_years = now
+            .checked_add_months(chrono::Months::new(60))
+            .unwrap_or(now);
+        let life = DateTime::<Utc>::from_timestamp_millis(id.collected_at_millis())
+            .and_then(|collected| self.policy.catalog().life_end(system, collected))
+            .unwrap_or(five_years);
+        let until = five_years.max(life);
+        u16::try_from(chrono::Datelike::year(&until) + 1).unwrap_or(u16::MAX)
+    }
+
+    /// The accounting of disclosures about the subject `key`: everything for privacy staff;
+    /// for the individual (`for_individual`), without (b)(7) disclosures and without systems
+    /// exempt from 552a(c)(3) (31 CFR 1.25(d)(2)).
+    pub fn accounting(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        key: &SearchKey,
+        for_individual: bool,
+    ) -> Result<Vec<AccountingEntry>, Refusal> {
+        let access = self.authorize_vault(caller, context, Action::AccountingSearch)?;
+        let entries = self.vault.accounting_for(&access, key, self.now())?;
+        if !for_individual {
+            return Ok(entries);
+        }
+        let catalog = self.policy.catalog();
+        Ok(entries
+            .into_iter()
+            .filter(|entry| !entry.withheld_from_individual)
+            .filter(|entry| {
+                !catalog.system(&entry.system).is_some_and(|system| {
+                    system
+                        .sorn
+                        .exemptions
+                        .claims
+                        .iter()
+                        .any(|claim| claim.from.iter().any(|from| from == "552a(c)(3)"))
+                })
+            })
+            .collect())
+    }
+
+    /// The designated authorities of `system` (PNR): name, address, eligible, reason.
+    fn authorities(&self) -> Result<Vec<serde_json::Value>, Refusal> {
+        self.vault
+            .documents(AUTHORITIES)?
+            .into_iter()
+            .map(|(_, bytes)| {
+                serde_json::from_slice(&bytes)
+                    .map_err(|_| Refusal::Internal("a designated authority is not JSON".into()))
+            })
+            .collect()
+    }
+
+    /// Registers a designated authority of `system` (or changes its address, or its
+    /// eligibility with the reason), as one logged change of the registry. Decided as a
+    /// release of the system (the owner's disclosure officers).
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "each is one field of the registration"
+    )]
+    pub fn register_authority(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        system: &str,
+        name: &str,
+        address: &str,
+        eligible: bool,
+        reason: &str,
+    ) -> Result<(), Refusal> {
+        let request = self.request(caller, Action::RecordDisclose, system);
+        let (access, _) = self.authorize(caller, context, &request)?;
+        let takes = self
+            .policy
+            .catalog()
+            .system(system)
+            .is_some_and(|known| known.sorn.disclosure.designated_authorities);
+        if !takes {
+            return Err(Refusal::Invalid(format!(
+                "`{system}` does not release to designated authorities"
+            )));
+        }
+        if name.trim().is_empty() || name.len() > 200 || address.trim().is_empty() {
+            return Err(Refusal::Invalid(
+                "a designated authority has a name (at most 200 characters) and an address".into(),
+            ));
+        }
+        let mut registry = self.authorities()?;
+        registry.retain(|entry| !(entry["system"] == system && entry["name"] == name));
+        registry.push(serde_json::json!({
+            "system": system, "name": name, "address": address,
+            "eligible": eligible, "reason": reason,
+        }));
+        let documents: Vec<(String, Vec<u8>)> = registry
+            .iter()
+            .enumerate()
+            .map(|(n, entry)| {
+                (
+                    format!("authority-{n:05}.json"),
+                    entry.to_string().into_bytes(),
+                )
+            })
+            .collect();
+        Ok(self
+            .vault
+            .replace_documents(&access, AUTHORITIES, &documents, self.now())?)
+    }
+
+    /// The designated authorities, for the disclosure office.
+    pub fn list_authorities(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        system: &str,
+    ) -> Result<Vec<serde_json::Value>, Refusal> {
+        let request = self.request(caller, Action::RecordDisclose, system);
+        self.authorize(caller, context, &request)?;
+        Ok(self
+            .authorities()?
+            .into_iter()
+            .filter(|entry| entry["system"] == system)
+            .collect())
+    }
+
+    /// Destroys the accounting years that are due, with a signed certificate each.
+    pub fn expire_accounting(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+    ) -> Result<Vec<vault::accounting::AccountingCertificate>, Refusal> {
+        let access = self.authorize_vault(caller, context, Action::AccountingExpire)?;
+        Ok(self.vault.expire_accounting(&access, self.now())?)
+    }
+
+    /// The notices to prior recipients of corrected or disputed records, pending and sent.
+    pub fn notices(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+    ) -> Result<Vec<vault::accounting::Notice>, Refusal> {
+        let access = self.authorize_vault(caller, context, Action::AccountingSearch)?;
+        Ok(self.vault.notices(&access, self.now())?)
+    }
+
+    /// Records that a notice was sent.
+    pub fn notice_sent(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        id: &str,
+    ) -> Result<(), Refusal> {
+        let access = self.authorize_vault(caller, context, Action::AccountingSearch)?;
+        Ok(self.vault.mark_notice_sent(&access, id, self.now())?)
+    }
+}

@@ -1,0 +1,544 @@
+//! The gate: the only way from the network to the vault. Every request is authenticated by
+//! its bearer token, decided by the policy (principal, organization, role, action, system,
+//! purpose, case) before the store is touched, and logged with the rule that decided it,
+//! allowed or denied. The HTTP layer holds a `Gate`, never a `Vault`.
+//!
+//! Operations block (they sync the store and wait for the access log): the HTTP layer runs
+//! them on blocking threads.
+//!
+//! This module holds the types, authentication, the decision plumbing and what a caller may
+//! see of a record; the operations are in `records` (search, read, annotate, partner search),
+//! `ingest`, `disclosure` (releases, the accounting, designated authorities, notices),
+//! `retention` and `admin` (accounts, audit, backup).
+
+use std::collections::{HashMap, HashSet};
+use std::io::BufRead;
+use std::path::Path;
+use std::sync::{Arc, Mutex, RwLock};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use policy::disclosure::{Basis, Disclosure, Evidence, NoticeDue};
+use policy::{Action, Decision, Policy, Request, Vetting, VAULT_SYSTEM};
+use vault::accounting::{AccountingEntry, Release};
+use vault::accounts::{new_token, token_hash, Account, NewToken};
+use vault::annotations::{Annotation, AnnotationKind};
+use vault::audit::{LogQuery, LogVerification};
+use vault::{
+    Access, Checkpoint, LogEntry, Record, RecordId, SearchKey, StreamKey, SystemId, Vault,
+};
+
+use crate::lines::{LineBatches, Rejected};
+
+mod admin;
+mod disclosure;
+mod ingest;
+mod records;
+mod retention;
+
+pub use admin::{check_account_fields, create_account};
+pub use ingest::IngestPlan;
+
+/// The clock the gate reads at the edge (injected, so tests fix time).
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// Where a request came from, for the log.
+#[derive(Clone, Debug, Default)]
+pub struct RequestContext {
+    /// The request id (shared with the response header, tracing and the access log).
+    pub request_id: String,
+    /// The client's address.
+    pub client: String,
+}
+
+/// An authenticated caller.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    account: Account,
+}
+
+impl Caller {
+    /// The account's name.
+    pub fn name(&self) -> &str {
+        &self.account.name
+    }
+
+    /// The account's role.
+    pub fn role(&self) -> &str {
+        &self.account.role
+    }
+}
+
+/// Why the gate refused a request. Messages are for the caller: they name rules and codes,
+/// never record contents or identifiers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// No valid token (HTTP 401).
+    Unauthenticated {
+        /// The check that failed.
+        rule: String,
+        /// Why.
+        reason: String,
+    },
+    /// The policy denied it (HTTP 403).
+    Denied {
+        /// The rule that denied.
+        rule: String,
+        /// Why.
+        reason: String,
+    },
+    /// The request is malformed (HTTP 400).
+    Invalid(String),
+    /// Nothing there (HTTP 404).
+    NotFound(String),
+    /// It conflicts with another request or the current state (HTTP 409).
+    Conflict(String),
+    /// The access log cannot be written, so nothing is served (HTTP 503).
+    Unavailable(String),
+    /// Something failed inside: the detail is logged by the HTTP layer, never returned.
+    Internal(String),
+}
+
+impl From<vault::Error> for Refusal {
+    fn from(err: vault::Error) -> Self {
+        match err {
+            vault::Error::Invalid(reason) => Refusal::Invalid(reason),
+            vault::Error::NotFound(what) => Refusal::NotFound(format!("no record `{what}`")),
+            vault::Error::LogUnavailable(_) => Refusal::Unavailable(
+                "the access log cannot be written, so the vault refuses to serve".into(),
+            ),
+            vault::Error::AlreadyExists(path) => {
+                Refusal::Conflict(format!("`{}` already exists", path.display()))
+            }
+            other => Refusal::Internal(other.to_string()),
+        }
+    }
+}
+
+/// Where a record sits, from its id: its system, category and retention phase (with whether
+/// the phase is in the search indexes), or no phase once its schedule has ended.
+struct Placement {
+    system: String,
+    category: String,
+    phase: Option<(String, bool)>,
+}
+
+/// A record as the caller may see it, and the fields withheld from it.
+#[derive(Debug)]
+pub struct Viewed {
+    /// The record, less what is withheld.
+    pub record: Record,
+    /// The fields withheld (free text not open to the caller, fields outside its projection).
+    pub withheld: Vec<String>,
+    /// The record's annotations, oldest first.
+    pub annotations: Vec<Annotation>,
+}
+
+/// What a search found.
+#[derive(Debug, Default)]
+pub struct SearchResult {
+    /// The records read, as the caller may see them.
+    pub records: Vec<Viewed>,
+    /// How many records matched and are in a searchable phase.
+    pub found: usize,
+    /// How many of them the policy withheld (another phase or category than the caller's).
+    pub withheld: usize,
+}
+
+/// The document kind of the designated-authority registry.
+const AUTHORITIES: &str = "designated-authorities";
+
+/// A release asked for by a disclosure officer.
+#[derive(Clone, Debug)]
+pub struct DisclosureInput {
+    /// The records, by id.
+    pub records: Vec<String>,
+    /// Or the records a search finds: the system and what to search by (the lookup is
+    /// logged; records in phases out of the indexes are not found).
+    pub search: Option<(String, SearchKey)>,
+    /// The recipient's name.
+    pub recipient_name: String,
+    /// The recipient's address.
+    pub recipient_address: String,
+    /// The recipient's category (SORN vocabulary).
+    pub recipient_category: String,
+    /// The release's purpose.
+    pub purpose: String,
+    /// The case it serves, if any.
+    pub case_id: Option<String>,
+    /// The legal basis.
+    pub basis: Basis,
+    /// Its evidence.
+    pub evidence: Evidence,
+    /// The officer's accuracy attestation.
+    pub accuracy_attested: bool,
+    /// `electronic` (released through the vault), or `paper` or `oral`: a disclosure made
+    /// outside the vault, entered by hand for its accounting (no records are returned).
+    pub nature: String,
+}
+
+/// What a release hands over.
+#[derive(Debug)]
+pub struct Package {
+    /// Its id (in every accounting entry it made).
+    pub id: String,
+    /// The legal basis, as accounted.
+    pub basis: String,
+    /// The records, as the recipient may see them (a (b)(7) release: only the portion).
+    pub records: Vec<Viewed>,
+    /// The conditions the recipient is bound by.
+    pub conditions: Vec<String>,
+    /// Whether accounting entries were written (all but FOIA releases).
+    pub accounted: bool,
+    /// The notice the release created, and when it is due.
+    pub notice: Option<NoticeDue>,
+}
+
+/// The fields of a new account.
+#[derive(Clone, Debug)]
+pub struct NewAccount {
+    /// Its name.
+    pub name: String,
+    /// Its role (one of `policy::ROLES`).
+    pub role: String,
+    /// Its organization (one of `policy::ORGANIZATIONS`).
+    pub organization: String,
+    /// Date of the holder's background investigation (`None`: pending; the account is
+    /// refused until it is recorded).
+    pub background_investigation: Option<NaiveDate>,
+    /// Date of the holder's last privacy training.
+    pub privacy_training: NaiveDate,
+}
+
+/// What a streamed ingest did.
+#[derive(Debug, Default)]
+pub struct IngestSummary {
+    /// Lines a previous run of the same stream had stored, skipped unread.
+    pub skipped_through_line: u64,
+    /// The last line whose records are all stored (0 if none).
+    pub committed_through_line: u64,
+    /// Lines read in all.
+    pub lines: u64,
+    /// Records stored by this run.
+    pub ingested: u64,
+    /// Lines rejected, with reasons.
+    pub rejected: Vec<Rejected>,
+    /// Why the run stopped early, if it did (everything before `committed_through_line` is
+    /// stored; nothing after it).
+    pub stopped: Option<Refusal>,
+}
+
+/// The gate in front of one vault.
+pub struct Gate {
+    vault: Arc<Vault>,
+    policy: Arc<Policy>,
+    clock: Clock,
+    /// Enabled and disabled accounts by token hash, kept in step with the vault.
+    accounts: RwLock<HashMap<[u8; 32], Account>>,
+    /// Ingest streams running now (by stream key), so a retry cannot race its original.
+    streams: Mutex<HashSet<Vec<u8>>>,
+}
+
+impl std::fmt::Debug for Gate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gate").finish_non_exhaustive()
+    }
+}
+
+impl Gate {
+    /// A gate over `vault` with `policy`, reading time from `clock`.
+    pub fn new(vault: Arc<Vault>, policy: Policy, clock: Clock) -> Result<Self, Refusal> {
+        let gate = Gate {
+            vault,
+            policy: Arc::new(policy),
+            clock,
+            accounts: RwLock::new(HashMap::new()),
+            streams: Mutex::new(HashSet::new()),
+        };
+        gate.reload_accounts()?;
+        Ok(gate)
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
+    }
+
+    fn reload_accounts(&self) -> Result<(), Refusal> {
+        let accounts = self.vault.accounts()?;
+        let by_token = accounts
+            .into_iter()
+            .map(|account| (account.token_hash, account))
+            .collect();
+        *self
+            .accounts
+            .write()
+            .map_err(|_| Refusal::Internal("account table lock poisoned".into()))? = by_token;
+        Ok(())
+    }
+
+    /// Finds the account of a bearer token. Every failure is logged as a denial.
+    pub fn authenticate(
+        &self,
+        token: Option<&str>,
+        context: &RequestContext,
+    ) -> Result<Caller, Refusal> {
+        let refuse = |principal: &str, rule: &str, reason: &str| {
+            let access = Access {
+                principal: principal.into(),
+                organization: "unknown".into(),
+                role: "none".into(),
+                purpose: "authentication".into(),
+                case_id: String::new(),
+                rule: rule.into(),
+                client: context.client.clone(),
+                request_id: context.request_id.clone(),
+            };
+            self.log_denial(&access, "authenticate", "", reason)?;
+            Err(Refusal::Unauthenticated {
+                rule: rule.into(),
+                reason: reason.into(),
+            })
+        };
+        let Some(token) = token.filter(|token| !token.is_empty()) else {
+            return refuse(
+                "anonymous",
+                "token-missing",
+                "a bearer token is required (Authorization: Bearer ...)",
+            );
+        };
+        let hash = token_hash(token);
+        let account = self
+            .accounts
+            .read()
+            .map_err(|_| Refusal::Internal("account table lock poisoned".into()))?
+            .get(&hash)
+            .cloned();
+        match account {
+            None => refuse("unknown", "token-unknown", "the bearer token is not valid"),
+            Some(account) if account.disabled => {
+                refuse(&account.name, "account-disabled", "the account is disabled")
+            }
+            Some(account) => Ok(Caller { account }),
+        }
+    }
+
+    /// The policy request of `caller` for `action` on `system`, with the account's vetting
+    /// and today's date; the caller sets the rest.
+    fn request<'a>(&self, caller: &'a Caller, action: Action, system: &'a str) -> Request<'a> {
+        Request {
+            principal: &caller.account.name,
+            organization: &caller.account.organization,
+            role: &caller.account.role,
+            vetting: Vetting {
+                background_investigation: caller.account.background_investigation,
+                privacy_training: Some(caller.account.privacy_training),
+                today: self.now().date_naive(),
+            },
+            action,
+            system,
+            category: None,
+            phase: None,
+            purpose: None,
+            case_id: None,
+            fields: None,
+            high_risk: false,
+        }
+    }
+
+    /// Decides a request; a denial is logged and returned, an allowance becomes the `Access`
+    /// the vault logs with the operation (and the decision, for its projection).
+    fn authorize(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        request: &Request<'_>,
+    ) -> Result<(Access, Decision), Refusal> {
+        let decision = self.policy.decide(request);
+        let access = self.access(caller, context, &decision, request.purpose, request.case_id);
+        if decision.allowed {
+            return Ok((access, decision));
+        }
+        self.log_denial(
+            &access,
+            request.action.name(),
+            policy::code(request.system),
+            &decision.reason,
+        )?;
+        Err(Refusal::Denied {
+            rule: decision.rule,
+            reason: decision.reason,
+        })
+    }
+
+    /// A record's category and retention phase, from its id alone (nothing is read).
+    /// `Ok(None)` for an id of no known system.
+    fn placement(&self, id: &RecordId) -> Result<Option<Placement>, Refusal> {
+        let (system, category) = match self.vault.partition_of(id) {
+            Ok(found) => found,
+            Err(vault::Error::NotFound(_)) => return Ok(None),
+            Err(err) => return Err(err.into()),
+        };
+        let collected = DateTime::<Utc>::from_timestamp_millis(id.collected_at_millis())
+            .ok_or_else(|| Refusal::Internal("a record id's time is out of range".into()))?;
+        let phase = self
+            .policy
+            .catalog()
+            .phase_at(system.as_str(), collected, self.now())
+            .map(|phase| (phase.name.clone(), phase.searchable));
+        Ok(Some(Placement {
+            system: system.as_str().to_owned(),
+            category,
+            phase,
+        }))
+    }
+
+    /// Like [`Gate::placement`], with an id of no known system placed in the system `unknown`,
+    /// so its refusal is decided and logged like any other.
+    fn placement_or_unknown(&self, id: &RecordId) -> Result<Placement, Refusal> {
+        Ok(self.placement(id)?.unwrap_or_else(|| Placement {
+            system: "unknown".into(),
+            category: String::new(),
+            phase: None,
+        }))
+    }
+
+    /// The request of `caller` for `action` on one record, where `placement` puts it. A record
+    /// past its schedule is in no phase (`past-retention`), which no grant names.
+    fn record_request<'a>(
+        &self,
+        caller: &'a Caller,
+        action: Action,
+        placement: &'a Placement,
+    ) -> Request<'a> {
+        Request {
+            category: Some(&placement.category),
+            phase: Some(
+                placement
+                    .phase
+                    .as_ref()
+                    .map_or("past-retention", |(phase, _)| phase.as_str()),
+            ),
+            ..self.request(caller, action, &placement.system)
+        }
+    }
+
+    /// What of `record` the caller may see: free text only if the policy allows it for this
+    /// record (for PNR, only for a subject flagged high risk), and only the fields of its
+    /// projection if its role has one.
+    fn view(&self, request: &Request<'_>, decision: &Decision, record: Record) -> Viewed {
+        let mut record = record;
+        let mut withheld = Vec::new();
+        let high_risk = record
+            .contents
+            .fields
+            .get("high_risk")
+            .is_some_and(|flag| flag.eq_ignore_ascii_case("true"));
+        let free_text = self.policy.decide(&Request {
+            action: Action::RecordReadFreeText,
+            high_risk,
+            ..*request
+        });
+        let category = self
+            .policy
+            .catalog()
+            .system(record.contents.system.as_str())
+            .and_then(|system| system.sorn.category(&record.contents.category).cloned());
+        if let Some(category) = &category {
+            if !free_text.allowed {
+                for field in category
+                    .fields
+                    .iter()
+                    .filter(|field| field.kind == "free-text")
+                {
+                    if record.contents.fields.remove(&field.name).is_some() {
+                        withheld.push(field.name.clone());
+                    }
+                }
+            }
+        }
+        if let Some(projection) = &decision.projection {
+            let keep = |name: &str| projection.iter().any(|field| field == name);
+            let names: Vec<String> = record.contents.fields.keys().cloned().collect();
+            for name in names {
+                // A field is named bare in a SORN projection, `fields.NAME` in a portion.
+                if !keep(&name) && !keep(&format!("fields.{name}")) {
+                    record.contents.fields.remove(&name);
+                    withheld.push(name);
+                }
+            }
+            for subject in &mut record.contents.subjects {
+                if !keep("subject.name") && subject.name.take().is_some() {
+                    withheld.push("subject.name".into());
+                }
+                subject.identifiers.retain(|identifier| {
+                    let field = format!("subject.{}", identifier.kind.name());
+                    let kept = keep(&field);
+                    if !kept {
+                        withheld.push(field);
+                    }
+                    kept
+                });
+            }
+        }
+        withheld.sort();
+        withheld.dedup();
+        Viewed {
+            record,
+            withheld,
+            annotations: Vec::new(),
+        }
+    }
+
+    fn access(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        decision: &Decision,
+        purpose: Option<&str>,
+        case_id: Option<&str>,
+    ) -> Access {
+        // Only well-formed codes reach the log: a case id that failed validation is replaced.
+        let case_id = case_id
+            .filter(|case| policy::validate_case_id(case).is_ok())
+            .unwrap_or("");
+        Access {
+            principal: caller.account.name.clone(),
+            organization: caller.account.organization.clone(),
+            role: caller.account.role.clone(),
+            purpose: policy::code(purpose.unwrap_or("none")).to_owned(),
+            case_id: case_id.to_owned(),
+            rule: decision.rule.clone(),
+            client: context.client.clone(),
+            request_id: context.request_id.clone(),
+        }
+    }
+
+    /// Logs a denial. If even that fails, the caller hears that the log is down: still a
+    /// refusal, and the operator learns why.
+    fn log_denial(
+        &self,
+        access: &Access,
+        action: &str,
+        system: &str,
+        reason: &str,
+    ) -> Result<(), Refusal> {
+        self.vault
+            .record_denial(access, action, system, reason, self.now())
+            .map_err(Refusal::from)
+    }
+
+    /// Whether the vault can serve: the access log can be written.
+    pub fn ready(&self) -> Result<(), Refusal> {
+        self.vault.log_writable(self.now()).map_err(Refusal::from)
+    }
+
+    fn authorize_vault(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        action: Action,
+    ) -> Result<Access, Refusal> {
+        let request = self.request(caller, action, VAULT_SYSTEM);
+        self.authorize(caller, context, &request)
+            .map(|(access, _)| access)
+    }
+}

@@ -1,0 +1,302 @@
+//! The gate's operations on records: search, read, annotate, and a partner's search (every
+//! result a disclosure).
+
+use super::*;
+
+impl Gate {
+    /// Searches `system` for records with `key`, for `purpose` under `case_id`, reading at most
+    /// `limit` of them (oldest first). The search is decided first; then each record found is
+    /// decided on its own category and retention phase, and read only if allowed (records in
+    /// a phase that leaves the indexes are never results). The lookup (with how many it
+    /// found) and every record read are logged.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "each is one field of the request"
+    )]
+    pub fn search(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        system: &str,
+        purpose: Option<&str>,
+        case_id: Option<&str>,
+        key: &SearchKey,
+        limit: usize,
+    ) -> Result<SearchResult, Refusal> {
+        let request = Request {
+            purpose,
+            case_id,
+            ..self.request(caller, Action::RecordSearch, system)
+        };
+        let (access, _) = self.authorize(caller, context, &request)?;
+        // A system is retrieved only by what its notice says (its "retrievability").
+        let by = match key {
+            SearchKey::Identifier(identifier) => identifier.kind.name(),
+            SearchKey::Name(_) => "name",
+        };
+        let retrievable = self.policy.catalog().system(system).is_some_and(|known| {
+            known
+                .sorn
+                .retrieved_by
+                .get_ref()
+                .iter()
+                .any(|key| key == by)
+        });
+        if !retrievable {
+            let reason =
+                format!("`{system}` is not retrieved by `{by}` (its notice's retrievability)");
+            let denial = Decision::deny("not-retrievable", reason.clone());
+            let denied = self.access(caller, context, &denial, purpose, case_id);
+            self.log_denial(&denied, Action::RecordSearch.name(), system, &reason)?;
+            return Err(Refusal::Denied {
+                rule: denial.rule,
+                reason,
+            });
+        }
+        let system_id = SystemId::new(system)?;
+        let now = self.now();
+        let ids = self.vault.lookup(&access, &system_id, key, now)?;
+        let mut result = SearchResult {
+            found: ids.len(),
+            ..SearchResult::default()
+        };
+        for id in ids {
+            if result.records.len() >= limit {
+                break;
+            }
+            let Some(Placement {
+                category,
+                phase: Some((phase, true)),
+                ..
+            }) = self.placement(&id)?
+            else {
+                result.found -= 1; // past its schedule, or out of the indexes: not a result
+                continue;
+            };
+            let read = Request {
+                action: Action::RecordRead,
+                category: Some(&category),
+                phase: Some(&phase),
+                ..request
+            };
+            let decision = self.policy.decide(&read);
+            if !decision.allowed {
+                result.withheld += 1;
+                continue;
+            }
+            let access = self.access(caller, context, &decision, purpose, case_id);
+            match self.vault.read_annotated(&access, &id, now) {
+                Ok((record, annotations)) => {
+                    let mut viewed = self.view(&read, &decision, record);
+                    viewed.annotations = annotations;
+                    result.records.push(viewed);
+                }
+                // Destroyed between the lookup and the read: not a result any more.
+                Err(vault::Error::NotFound(_)) => result.found -= 1,
+                Err(err) => return Err(err.into()),
+            }
+        }
+        Ok(result)
+    }
+
+    /// Reads one record, deciding on its system, category and retention phase (known from
+    /// its id) before touching it.
+    pub fn read(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        id: &str,
+        purpose: Option<&str>,
+        case_id: Option<&str>,
+    ) -> Result<Viewed, Refusal> {
+        let id: RecordId = id.parse()?;
+        // An id of no system is decided on an unknown system, so the refusal is logged.
+        let placement = self.placement_or_unknown(&id)?;
+        let request = Request {
+            purpose,
+            case_id,
+            ..self.record_request(caller, Action::RecordRead, &placement)
+        };
+        let (access, decision) = self.authorize(caller, context, &request)?;
+        let (record, annotations) = self.vault.read_annotated(&access, &id, self.now())?;
+        let mut viewed = self.view(&request, &decision, record);
+        viewed.annotations = annotations;
+        Ok(viewed)
+    }
+
+    /// Appends an annotation (a correction, a notation of dispute, a statement of
+    /// disagreement) to a record, deciding on its category and phase first. The original is
+    /// never altered; every later read shows the annotation.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "each is one field of the request"
+    )]
+    pub fn annotate(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        id: &str,
+        kind: &str,
+        portions: &[String],
+        text: &str,
+        purpose: Option<&str>,
+    ) -> Result<u32, Refusal> {
+        let id: RecordId = id.parse()?;
+        let kind = AnnotationKind::from_name(kind).ok_or_else(|| {
+            Refusal::Invalid(
+                "an annotation's kind is `correction`, `dispute` or `statement-of-disagreement`"
+                    .into(),
+            )
+        })?;
+        let placement = self.placement_or_unknown(&id)?;
+        let request = Request {
+            purpose,
+            ..self.record_request(caller, Action::RecordAnnotate, &placement)
+        };
+        let (access, _) = self.authorize(caller, context, &request)?;
+        // Prior recipients are told of corrections and disputes unless the notice exempts the
+        // system from it (PNR always tells the designated authorities, seed 001 paragraph 39).
+        let notify = self
+            .policy
+            .catalog()
+            .system(&placement.system)
+            .is_some_and(|system| system.sorn.exemptions.correction_notices);
+        let (seq, _notices) =
+            self.vault
+                .annotate(&access, &id, kind, portions, text, notify, self.now())?;
+        Ok(seq)
+    }
+
+    /// A search by a partner outside the agency (Foreign DARTTS): allowed only to the
+    /// organizations and role the system's projection names, and every record it returns is a
+    /// disclosure under the projection's routine use, with its accounting entry, showing only
+    /// the projected fields.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "each is one field of the request"
+    )]
+    pub fn partner_search(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        system: &str,
+        purpose: &str,
+        case_id: Option<&str>,
+        key: &SearchKey,
+        limit: usize,
+    ) -> Result<SearchResult, Refusal> {
+        let request = Request {
+            purpose: Some(purpose),
+            case_id,
+            ..self.request(caller, Action::RecordSearch, system)
+        };
+        let partner = self.policy.catalog().system(system).and_then(|known| {
+            known
+                .sorn
+                .projections
+                .iter()
+                .map(|p| p.get_ref())
+                .find(|projection| {
+                    projection.role == caller.account.role
+                        && projection
+                            .organizations
+                            .contains(&caller.account.organization)
+                        && projection.routine_use.is_some()
+                })
+        });
+        let today = self.now().date_naive();
+        let decision = match partner {
+            None => Decision::deny(
+                "no-partner-access",
+                format!(
+                    "the role `{}` of `{}` does not search `{}` as a partner",
+                    caller.account.role,
+                    caller.account.organization,
+                    policy::code(system)
+                ),
+            ),
+            Some(projection) => match self.policy.vetting_denial(&request.vetting) {
+                Some(denial) => denial,
+                None => {
+                    let mut decided = self.policy.decide_routine_use(
+                        system,
+                        projection.routine_use.as_deref().unwrap_or_default(),
+                        projection.recipient_category.as_deref().unwrap_or_default(),
+                        purpose,
+                        today,
+                    );
+                    decided.projection = Some(projection.fields.clone());
+                    decided
+                }
+            },
+        };
+        let access = self.access(caller, context, &decision, Some(purpose), case_id);
+        if !decision.allowed {
+            self.log_denial(
+                &access,
+                Action::RecordSearch.name(),
+                policy::code(system),
+                &decision.reason,
+            )?;
+            return Err(Refusal::Denied {
+                rule: decision.rule,
+                reason: decision.reason,
+            });
+        }
+        let (letter, category) = partner
+            .map(|projection| {
+                (
+                    projection.routine_use.clone().unwrap_or_default(),
+                    projection.recipient_category.clone().unwrap_or_default(),
+                )
+            })
+            .unwrap_or_default();
+        let system_id = SystemId::new(system)?;
+        let now = self.now();
+        let ids = self.vault.lookup(&access, &system_id, key, now)?;
+        let mut result = SearchResult::default();
+        let mut chosen = Vec::new();
+        for id in ids {
+            if let Some(Placement {
+                phase: Some((_, true)),
+                ..
+            }) = self.placement(&id)?
+            {
+                result.found += 1;
+                if chosen.len() < limit {
+                    chosen.push((id, self.keep_accounting_until(system, &id, now)));
+                }
+            }
+        }
+        if chosen.is_empty() {
+            return Ok(result);
+        }
+        let mut package_bytes = [0u8; 12];
+        vault::crypto::fill_random(&mut package_bytes)?;
+        let released = self.vault.disclose(
+            &access,
+            &Release {
+                records: chosen,
+                nature: "electronic".into(),
+                purpose: purpose.to_owned(),
+                basis: format!("routine use {letter}"),
+                recipient_name: format!(
+                    "{} (account {})",
+                    caller.account.organization, caller.account.name
+                ),
+                recipient_address: caller.account.organization.clone(),
+                recipient_category: category,
+                package: format!("pkg-{}", hex::encode(package_bytes)),
+                withheld_from_individual: false,
+                individual_notice: None,
+            },
+            now,
+        )?;
+        for (record, annotations) in released {
+            let mut viewed = self.view(&request, &decision, record);
+            viewed.annotations = annotations;
+            result.records.push(viewed);
+        }
+        Ok(result)
+    }
+}
