@@ -1,0 +1,200 @@
+//! Handlers of administration: accounts, the audit log, backups.
+
+use super::*;
+
+/// A new account.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AccountBody {
+    name: String,
+    role: String,
+    organization: String,
+    /// YYYY-MM-DD, or absent while the investigation is pending (the account is refused).
+    background_investigation: Option<String>,
+    /// YYYY-MM-DD.
+    privacy_training: String,
+}
+
+fn date(text: &str, name: &str) -> Result<NaiveDate, Problem> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| Problem::invalid(format!("`{name}` must be a date, YYYY-MM-DD")))
+}
+
+pub(crate) async fn add_account(
+    State(state): State<AppState>,
+    authed: Authed,
+    JsonBody(body): JsonBody<AccountBody>,
+) -> Result<Response, Problem> {
+    let background_investigation = body
+        .background_investigation
+        .as_deref()
+        .map(|text| date(text, "background_investigation"))
+        .transpose()?;
+    let privacy_training = date(&body.privacy_training, "privacy_training")?;
+    let gate = Arc::clone(&state.gate);
+    let name = body.name.clone();
+    let token = blocking(state.limits.operation, move || {
+        gate.add_account(
+            &authed.caller,
+            &authed.context,
+            &NewAccount {
+                name: body.name,
+                role: body.role,
+                organization: body.organization,
+                background_investigation,
+                privacy_training,
+            },
+        )
+    })
+    .await?;
+    Ok(json_response(
+        StatusCode::CREATED,
+        json!({"name": name, "token": token.token.as_str()}),
+    ))
+}
+
+pub(crate) async fn list_accounts(
+    State(state): State<AppState>,
+    authed: Authed,
+) -> Result<Response, Problem> {
+    let gate = Arc::clone(&state.gate);
+    let accounts = blocking(state.limits.operation, move || {
+        gate.list_accounts(&authed.caller, &authed.context)
+    })
+    .await?;
+    let accounts: Vec<_> = accounts.iter().map(account_json).collect();
+    Ok(json_response(StatusCode::OK, json!({"accounts": accounts})))
+}
+
+pub(crate) async fn disable_account(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(name): Path<String>,
+) -> Result<Response, Problem> {
+    let gate = Arc::clone(&state.gate);
+    let shown = name.clone();
+    blocking(state.limits.operation, move || {
+        gate.disable_account(&authed.caller, &authed.context, &name)
+    })
+    .await?;
+    Ok(json_response(
+        StatusCode::OK,
+        json!({"name": shown, "disabled": true}),
+    ))
+}
+
+/// Filters of an audit search.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AuditParams {
+    record: Option<String>,
+    principal: Option<String>,
+    action: Option<String>,
+    /// RFC 3339 or a date: entries at or after.
+    from: Option<String>,
+    /// RFC 3339 or a date: entries before.
+    to: Option<String>,
+}
+
+/// A time filter as Unix ms: an RFC 3339 timestamp or a date (midnight UTC).
+pub fn time_filter(text: Option<&str>, name: &str) -> Result<Option<i64>, Refusal> {
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    if let Ok(time) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(Some(time.timestamp_millis()));
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|date| date.and_hms_opt(0, 0, 0))
+        .map(|time| Some(time.and_utc().timestamp_millis()))
+        .ok_or_else(|| Refusal::Invalid(format!("`{name}` must be a date or an RFC 3339 time")))
+}
+
+pub(crate) async fn audit_search(
+    State(state): State<AppState>,
+    authed: Authed,
+    QueryParams(params): QueryParams<AuditParams>,
+) -> Result<Response, Problem> {
+    let gate = Arc::clone(&state.gate);
+    let entries = blocking(state.limits.operation, move || {
+        let query = LogQuery {
+            record: params.record.as_deref().map(str::parse).transpose()?,
+            principal: params.principal,
+            action: params.action,
+            from_ms: time_filter(params.from.as_deref(), "from")?,
+            to_ms: time_filter(params.to.as_deref(), "to")?,
+        };
+        gate.audit_search(&authed.caller, &authed.context, &query)
+    })
+    .await?;
+    let entries: Vec<_> = entries.iter().map(entry_json).collect();
+    Ok(json_response(StatusCode::OK, json!({"entries": entries})))
+}
+
+/// What to verify against: the auditor's pinned public key and an anchor kept off the host.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct VerifyBody {
+    public_key: Option<String>,
+    anchor: Option<String>,
+}
+
+pub(crate) async fn audit_verify(
+    State(state): State<AppState>,
+    authed: Authed,
+    body: axum::body::Bytes,
+) -> Result<Response, Problem> {
+    // The body is optional: empty means the vault's own key and no anchor.
+    let body: VerifyBody = if body.iter().all(u8::is_ascii_whitespace) {
+        VerifyBody::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|_| {
+            Problem::invalid("the body must be a JSON object with `public_key` and/or `anchor`")
+        })?
+    };
+    let gate = Arc::clone(&state.gate);
+    let report = blocking(state.limits.operation, move || {
+        let public_key = body
+            .public_key
+            .as_deref()
+            .map(parse_public_key)
+            .transpose()?;
+        let anchor = body.anchor.as_deref().map(parse_anchor).transpose()?;
+        gate.audit_verify(
+            &authed.caller,
+            &authed.context,
+            public_key.as_ref(),
+            anchor.as_ref(),
+        )
+    })
+    .await?;
+    Ok(json_response(StatusCode::OK, verification_json(&report)))
+}
+
+/// Where to put a backup, on the server.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BackupBody {
+    to: PathBuf,
+}
+
+pub(crate) async fn backup(
+    State(state): State<AppState>,
+    authed: Authed,
+    JsonBody(body): JsonBody<BackupBody>,
+) -> Result<Response, Problem> {
+    let gate = Arc::clone(&state.gate);
+    let report = blocking(state.limits.operation, move || {
+        gate.backup(&authed.caller, &authed.context, &body.to)
+    })
+    .await?;
+    Ok(json_response(
+        StatusCode::OK,
+        json!({
+            "checkpoint": report.checkpoint.display().to_string(),
+            "epoch": report.epoch,
+            "key_table": report.key_table.map(|path| path.display().to_string()),
+        }),
+    ))
+}

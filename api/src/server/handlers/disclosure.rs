@@ -1,0 +1,289 @@
+//! Handlers of releases: disclosures, the accounting and its expiry, notices, designated
+//! authorities.
+
+use super::*;
+
+/// A release, as posted.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DisclosureBody {
+    #[serde(default)]
+    records: Vec<String>,
+    /// Or a search: `{"system", "identifier": {...}}`.
+    search: Option<DisclosureSearch>,
+    recipient: RecipientBody,
+    purpose: String,
+    case: Option<String>,
+    basis: BasisBody,
+    #[serde(default)]
+    accuracy_attested: bool,
+    nature: Option<String>,
+}
+
+/// The records of a release, found by a search.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DisclosureSearch {
+    system: String,
+    identifier: IdentifierBody,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RecipientBody {
+    name: String,
+    address: String,
+    category: String,
+}
+
+/// `{"routine_use": "H"}`, `{"condition": "b7", ...evidence}`, `{"consent": "ref"}` or
+/// `{"designated_authority": "name"}`.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BasisBody {
+    routine_use: Option<String>,
+    condition: Option<String>,
+    consent: Option<String>,
+    designated_authority: Option<String>,
+    /// The document on file (its reference or hash).
+    evidence: Option<String>,
+    #[serde(default)]
+    agency_head_request: bool,
+    #[serde(default)]
+    portion: Vec<String>,
+    activity: Option<String>,
+}
+
+/// The basis and evidence of a posted release; exactly one basis.
+pub(crate) fn basis_of(
+    body: &BasisBody,
+) -> Result<(policy::disclosure::Basis, policy::disclosure::Evidence), Refusal> {
+    use policy::disclosure::{Basis, Evidence};
+    let named = [
+        body.routine_use.is_some(),
+        body.condition.is_some(),
+        body.consent.is_some(),
+        body.designated_authority.is_some(),
+    ]
+    .iter()
+    .filter(|given| **given)
+    .count();
+    if named != 1 {
+        return Err(Refusal::Invalid(
+            "a release names exactly one basis: `routine_use`, `condition`, `consent` or `designated_authority`".into(),
+        ));
+    }
+    let mut evidence = Evidence {
+        document: body.evidence.clone(),
+        agency_head_request: body.agency_head_request,
+        portion: body.portion.clone(),
+        activity: body.activity.clone(),
+    };
+    let basis = if let Some(letter) = &body.routine_use {
+        Basis::RoutineUse(letter.clone())
+    } else if let Some(condition) = &body.condition {
+        let n = condition
+            .strip_prefix('b')
+            .and_then(|n| n.parse::<u8>().ok())
+            .filter(|n| (1..=11).contains(n))
+            .ok_or_else(|| Refusal::Invalid("a condition is `b1` to `b11`".into()))?;
+        Basis::Condition(n)
+    } else if let Some(consent) = &body.consent {
+        evidence.document = Some(consent.clone());
+        Basis::Consent
+    } else {
+        Basis::DesignatedAuthority(body.designated_authority.clone().unwrap_or_default())
+    };
+    Ok((basis, evidence))
+}
+
+pub(crate) async fn disclose(
+    State(state): State<AppState>,
+    authed: Authed,
+    JsonBody(body): JsonBody<DisclosureBody>,
+) -> Result<Response, Problem> {
+    let (basis, evidence) = basis_of(&body.basis)?;
+    let search = match &body.search {
+        Some(search) => Some((search.system.clone(), search_key(&search.identifier)?)),
+        None => None,
+    };
+    let input = crate::gate::DisclosureInput {
+        records: body.records,
+        search,
+        recipient_name: body.recipient.name,
+        recipient_address: body.recipient.address,
+        recipient_category: body.recipient.category,
+        purpose: body.purpose,
+        case_id: body.case,
+        basis,
+        evidence,
+        accuracy_attested: body.accuracy_attested,
+        nature: body.nature.unwrap_or_else(|| "electronic".into()),
+    };
+    let gate = Arc::clone(&state.gate);
+    let package = blocking(state.limits.operation, move || {
+        gate.disclose(&authed.caller, &authed.context, &input)
+    })
+    .await?;
+    let records: Vec<_> = package.records.iter().map(viewed_json).collect();
+    Ok(json_response(
+        StatusCode::CREATED,
+        json!({
+            "package": package.id,
+            "basis": package.basis,
+            "accounted": package.accounted,
+            "conditions": package.conditions,
+            "notice": package.notice.map(|notice| json!({"kind": notice.kind, "due": notice.due.to_string()})),
+            "records": records,
+        }),
+    ))
+}
+
+/// An accounting search.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AccountingBody {
+    identifier: IdentifierBody,
+    #[serde(default)]
+    for_individual: bool,
+}
+
+pub(crate) async fn accounting(
+    State(state): State<AppState>,
+    authed: Authed,
+    JsonBody(body): JsonBody<AccountingBody>,
+) -> Result<Response, Problem> {
+    let gate = Arc::clone(&state.gate);
+    let entries = blocking(state.limits.operation, move || {
+        let key = search_key(&body.identifier)?;
+        gate.accounting(&authed.caller, &authed.context, &key, body.for_individual)
+    })
+    .await?;
+    let entries: Vec<_> = entries.iter().map(crate::render::accounting_json).collect();
+    Ok(json_response(StatusCode::OK, json!({"entries": entries})))
+}
+
+pub(crate) async fn notices(
+    State(state): State<AppState>,
+    authed: Authed,
+) -> Result<Response, Problem> {
+    let gate = Arc::clone(&state.gate);
+    let notices = blocking(state.limits.operation, move || {
+        gate.notices(&authed.caller, &authed.context)
+    })
+    .await?;
+    let notices: Vec<_> = notices
+        .iter()
+        .map(|notice| {
+            json!({
+                "id": notice.id,
+                "record": notice.record.to_string(),
+                "annotation": notice.annotation,
+                "kind": notice.kind,
+                "recipient": {"name": notice.recipient_name, "address": notice.recipient_address, "category": notice.recipient_category},
+                "package": notice.package,
+                "created": crate::render::rfc3339(notice.created_ms),
+                "due": notice.due,
+                "sent": notice.sent_ms.map(crate::render::rfc3339),
+            })
+        })
+        .collect();
+    Ok(json_response(StatusCode::OK, json!({"notices": notices})))
+}
+
+pub(crate) async fn notice_sent(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let gate = Arc::clone(&state.gate);
+    let shown = id.clone();
+    blocking(state.limits.operation, move || {
+        gate.notice_sent(&authed.caller, &authed.context, &id)
+    })
+    .await?;
+    Ok(json_response(
+        StatusCode::OK,
+        json!({"id": shown, "sent": true}),
+    ))
+}
+
+/// A designated authority's registration, or a change of its eligibility.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AuthorityBody {
+    system: String,
+    name: String,
+    address: String,
+    #[serde(default = "eligible")]
+    eligible: bool,
+    #[serde(default)]
+    reason: String,
+}
+
+fn eligible() -> bool {
+    true
+}
+
+pub(crate) async fn register_authority(
+    State(state): State<AppState>,
+    authed: Authed,
+    JsonBody(body): JsonBody<AuthorityBody>,
+) -> Result<Response, Problem> {
+    let gate = Arc::clone(&state.gate);
+    let shown = json!({"system": body.system, "name": body.name, "eligible": body.eligible});
+    blocking(state.limits.operation, move || {
+        gate.register_authority(
+            &authed.caller,
+            &authed.context,
+            &body.system,
+            &body.name,
+            &body.address,
+            body.eligible,
+            &body.reason,
+        )
+    })
+    .await?;
+    Ok(json_response(StatusCode::OK, shown))
+}
+
+/// Which system's authorities.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AuthorityParams {
+    system: String,
+}
+
+pub(crate) async fn list_authorities(
+    State(state): State<AppState>,
+    authed: Authed,
+    QueryParams(params): QueryParams<AuthorityParams>,
+) -> Result<Response, Problem> {
+    let gate = Arc::clone(&state.gate);
+    let list = blocking(state.limits.operation, move || {
+        gate.list_authorities(&authed.caller, &authed.context, &params.system)
+    })
+    .await?;
+    Ok(json_response(StatusCode::OK, json!({"authorities": list})))
+}
+
+pub(crate) async fn expire_accounting(
+    State(state): State<AppState>,
+    authed: Authed,
+) -> Result<Response, Problem> {
+    let gate = Arc::clone(&state.gate);
+    let certificates = blocking(state.limits.operation, move || {
+        gate.expire_accounting(&authed.caller, &authed.context)
+    })
+    .await?;
+    let certificates: Vec<_> = certificates
+        .iter()
+        .map(|certificate| {
+            json!({"year": certificate.year, "entries": certificate.entries, "text": certificate.text, "signature": certificate.signature})
+        })
+        .collect();
+    Ok(json_response(
+        StatusCode::OK,
+        json!({"certificates": certificates}),
+    ))
+}

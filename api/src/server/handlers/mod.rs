@@ -1,0 +1,133 @@
+//! The API's handlers (all but ingest): each parses its request, calls one gate operation on
+//! a blocking thread, and renders the result as JSON. This module holds the extractors that
+//! turn bad requests into problem documents and the health endpoints; the rest are grouped by
+//! concern in its submodules.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::NaiveDate;
+use serde::Deserialize;
+use serde_json::json;
+use vault::audit::{parse_anchor, parse_public_key, LogQuery};
+use vault::{Identifier, IdentifierKind, SearchKey};
+
+use crate::gate::{NewAccount, Refusal};
+use crate::render::{account_json, entry_json, record_json, verification_json};
+use crate::server::{blocking, json_response, AppState, Authed, Problem};
+
+mod admin;
+mod disclosure;
+mod records;
+mod retention;
+
+pub use admin::time_filter;
+pub(crate) use admin::*;
+pub(crate) use disclosure::*;
+pub(crate) use records::*;
+pub(crate) use retention::*;
+
+/// A JSON body whose rejection is a problem document.
+pub(crate) struct JsonBody<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+    type Rejection = Problem;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Problem> {
+        axum::Json::<T>::from_request(request, state)
+            .await
+            .map(|axum::Json(value)| JsonBody(value))
+            .map_err(|rejection: JsonRejection| {
+                let detail = match &rejection {
+                    JsonRejection::JsonSyntaxError(_) => "the body is not valid JSON".to_owned(),
+                    JsonRejection::MissingJsonContentType(_) => {
+                        "the body must be sent as `Content-Type: application/json`".to_owned()
+                    }
+                    _ => shape_error(&rejection.body_text()),
+                };
+                // One status for every malformed body (axum says 422 for a wrong shape).
+                let status = match rejection {
+                    JsonRejection::MissingJsonContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    _ => StatusCode::BAD_REQUEST,
+                };
+                Problem::new(status, "invalid-request", detail)
+            })
+    }
+}
+
+/// Query parameters whose rejection is a problem document.
+pub(crate) struct QueryParams<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for QueryParams<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Problem> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(value)| QueryParams(value))
+            .map_err(|rejection: QueryRejection| {
+                Problem::invalid(shape_error(&rejection.body_text()))
+            })
+    }
+}
+
+/// A deserialization error without the value: serde's "invalid type/value" messages quote
+/// what was sent, which may be an identifier. Keeps the field path and, for missing or
+/// unknown fields, serde's message (it names only fields).
+fn shape_error(text: &str) -> String {
+    let rest = text
+        .split_once("target type: ")
+        .map_or(text, |(_, rest)| rest);
+    let (path, message) = rest.split_once(": ").unwrap_or(("", rest));
+    let safe = message.starts_with("missing field") || message.starts_with("unknown field");
+    match (path.is_empty() || path == ".", safe) {
+        (_, true) if path.is_empty() || path == "." => message.to_owned(),
+        (_, true) => format!("{path}: {message}"),
+        (true, false) => "the request does not have the expected shape (see /openapi.json)".into(),
+        (false, false) => format!("`{path}` has the wrong type or form (see /openapi.json)"),
+    }
+}
+
+pub(crate) async fn healthz() -> Response {
+    json_response(StatusCode::OK, json!({"status": "ok"}))
+}
+
+/// Ready when the access log can be written: a vault that cannot log must not serve.
+pub(crate) async fn readyz(State(state): State<AppState>) -> Result<Response, Problem> {
+    let gate = Arc::clone(&state.gate);
+    blocking(state.limits.operation, move || gate.ready())
+        .await
+        .map_err(|problem| Problem {
+            kind: "not-ready",
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            ..problem
+        })?;
+    Ok(json_response(StatusCode::OK, json!({"status": "ready"})))
+}
+
+pub(crate) async fn openapi() -> Response {
+    json_response(StatusCode::OK, crate::server::openapi::document())
+}
+
+pub(crate) async fn not_found() -> Problem {
+    Problem::new(
+        StatusCode::NOT_FOUND,
+        "not-found",
+        "no such endpoint; the API is described at /openapi.json",
+    )
+}
+
+pub(crate) async fn method_not_allowed() -> Problem {
+    Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+        "this endpoint does not take that method; see /openapi.json",
+    )
+}
