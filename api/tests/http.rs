@@ -2221,3 +2221,18 @@ async fn the_scheduled_run_destroys_what_is_due_as_the_scheduler_and_stops_at_a_
         .unwrap();
     assert!(next.destroyed.is_empty());
 }
+
+#[tokio::test]
+async fn a_partner_searches_only_by_what_the_notice_retrieves_by() {
+    let api = api();
+    let search = json!({"system": "dhs-ice-005-ttar", "identifier": {"type": "dob", "value": "1970-01-01"}, "purpose": "foreign-partner-sharing", "case": "TTU-9"});
+    let refused = api
+        .post("/v1/partner/search", Some("partner"), search)
+        .await;
+    assert_eq!(
+        (refused.status, refused.body["rule"].as_str()),
+        (StatusCode::FORBIDDEN, Some("not-retrievable")),
+        "{}",
+        refused.text
+    );
+}

@@ -29,30 +29,7 @@ impl Gate {
             ..self.request(caller, Action::RecordSearch, system)
         };
         let (access, _) = self.authorize(caller, context, &request)?;
-        // A system is retrieved only by what its notice says (its "retrievability").
-        let by = match key {
-            SearchKey::Identifier(identifier) => identifier.kind.name(),
-            SearchKey::Name(_) => "name",
-        };
-        let retrievable = self.policy.catalog().system(system).is_some_and(|known| {
-            known
-                .sorn
-                .retrieved_by
-                .get_ref()
-                .iter()
-                .any(|key| key == by)
-        });
-        if !retrievable {
-            let reason =
-                format!("`{system}` is not retrieved by `{by}` (its notice's retrievability)");
-            let denial = Decision::deny("not-retrievable", reason.clone());
-            let denied = self.access(caller, context, &denial, purpose, case_id);
-            self.log_denial(&denied, Action::RecordSearch.name(), system, &reason)?;
-            return Err(Refusal::Denied {
-                rule: denial.rule,
-                reason,
-            });
-        }
+        self.check_retrievable(caller, context, system, purpose, case_id, key)?;
         let system_id = SystemId::new(system)?;
         let now = self.now();
         let ids = self.vault.lookup(&access, &system_id, key, now)?;
@@ -251,6 +228,7 @@ impl Gate {
                 )
             })
             .unwrap_or_default();
+        self.check_retrievable(caller, context, system, Some(purpose), case_id, key)?;
         let system_id = SystemId::new(system)?;
         let now = self.now();
         let ids = self.vault.lookup(&access, &system_id, key, now)?;
@@ -298,5 +276,41 @@ impl Gate {
             result.records.push(viewed);
         }
         Ok(result)
+    }
+
+    /// A system is searched only by what its notice says (its retrievability); any other
+    /// search is refused and logged (`not-retrievable`).
+    fn check_retrievable(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        system: &str,
+        purpose: Option<&str>,
+        case_id: Option<&str>,
+        key: &SearchKey,
+    ) -> Result<(), Refusal> {
+        let by = match key {
+            SearchKey::Identifier(identifier) => identifier.kind.name(),
+            SearchKey::Name(_) => "name",
+        };
+        let retrievable = self.policy.catalog().system(system).is_some_and(|known| {
+            known
+                .sorn
+                .retrieved_by
+                .get_ref()
+                .iter()
+                .any(|key| key == by)
+        });
+        if retrievable {
+            return Ok(());
+        }
+        let reason = format!("`{system}` is not retrieved by `{by}` (its notice's retrievability)");
+        let denial = Decision::deny("not-retrievable", reason.clone());
+        let denied = self.access(caller, context, &denial, purpose, case_id);
+        self.log_denial(&denied, Action::RecordSearch.name(), system, &reason)?;
+        Err(Refusal::Denied {
+            rule: denial.rule,
+            reason,
+        })
     }
 }

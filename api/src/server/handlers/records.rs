@@ -14,6 +14,19 @@ pub(crate) struct SearchBody {
     limit: Option<usize>,
 }
 
+impl SearchBody {
+    /// The number of records asked for: default 100, at most 1000.
+    fn limit(&self) -> Result<usize, Problem> {
+        let limit = self.limit.unwrap_or(DEFAULT_SEARCH_LIMIT);
+        if limit == 0 || limit > MAX_SEARCH_LIMIT {
+            return Err(Problem::invalid(format!(
+                "`limit` must be 1 to {MAX_SEARCH_LIMIT}"
+            )));
+        }
+        Ok(limit)
+    }
+}
+
 /// Records a search returns unless it asks for another number.
 pub(crate) const DEFAULT_SEARCH_LIMIT: usize = 100;
 /// Most records one search may return: more is a bulk extract, not a retrieval.
@@ -71,12 +84,7 @@ pub(crate) async fn search(
     authed: Authed,
     JsonBody(body): JsonBody<SearchBody>,
 ) -> Result<Response, Problem> {
-    let limit = body.limit.unwrap_or(DEFAULT_SEARCH_LIMIT);
-    if limit == 0 || limit > MAX_SEARCH_LIMIT {
-        return Err(Problem::invalid(format!(
-            "`limit` must be 1 to {MAX_SEARCH_LIMIT}"
-        )));
-    }
+    let limit = body.limit()?;
     let gate = Arc::clone(&state.gate);
     let result = blocking(state.limits.operation, move || {
         let key = search_key(&body.identifier)?;
@@ -211,12 +219,7 @@ pub(crate) async fn partner_search(
     authed: Authed,
     JsonBody(body): JsonBody<SearchBody>,
 ) -> Result<Response, Problem> {
-    let limit = body.limit.unwrap_or(DEFAULT_SEARCH_LIMIT);
-    if limit == 0 || limit > MAX_SEARCH_LIMIT {
-        return Err(Problem::invalid(format!(
-            "`limit` must be 1 to {MAX_SEARCH_LIMIT}"
-        )));
-    }
+    let limit = body.limit()?;
     let gate = Arc::clone(&state.gate);
     let result = blocking(state.limits.operation, move || {
         let key = search_key(&body.identifier)?;
