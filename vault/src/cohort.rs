@@ -54,6 +54,17 @@ pub enum CohortKind {
         /// The calendar year of collection.
         year: u16,
     },
+    /// Records of one period cohort kept past its end in a conditional phase (the PNR
+    /// "deleted record file": records manually accessed, seed 001 paragraph 15); they die
+    /// together when that phase ends.
+    Deferred {
+        /// The partition.
+        partition: u16,
+        /// First collection time in the bucket.
+        start_ms: i64,
+        /// First collection time after it.
+        end_ms: i64,
+    },
     /// Not records but the accounting of disclosures: the key that seals (and indexes) the
     /// accounting entries that may be destroyed from the start of `year` (31 CFR 1.25(a)(2):
     /// five years after the disclosure or the life of the record, whichever is longer).
@@ -112,6 +123,16 @@ impl CohortInfo {
                 out.u8(4);
                 out.u32(u32::from(*year));
             }
+            CohortKind::Deferred {
+                partition,
+                start_ms,
+                end_ms,
+            } => {
+                out.u8(5);
+                out.u32(u32::from(*partition));
+                out.i64(*start_ms);
+                out.i64(*end_ms);
+            }
         }
         out.u32(self.key_version);
         out.i64(self.created_ms);
@@ -148,6 +169,12 @@ impl CohortInfo {
             4 => CohortKind::Accounting {
                 year: u16::try_from(input.u32()?).map_err(|_| Error::corrupt(WHAT, "bad year"))?,
             },
+            5 => CohortKind::Deferred {
+                partition: u16::try_from(input.u32()?)
+                    .map_err(|_| Error::corrupt(WHAT, "bad partition"))?,
+                start_ms: input.i64()?,
+                end_ms: input.i64()?,
+            },
             _ => return Err(Error::corrupt(WHAT, "unknown kind")),
         };
         let key_version = input.u32()?;
@@ -176,6 +203,7 @@ impl CohortInfo {
                 RecordId::new(partition, end_ms, 0, 0).as_bytes().to_vec(),
             )),
             CohortKind::Hold { .. }
+            | CohortKind::Deferred { .. }
             | CohortKind::IndexPeriod { .. }
             | CohortKind::Accounting { .. } => None,
         }
@@ -320,6 +348,18 @@ pub(crate) fn accounting_cohort_key(year: u16) -> Vec<u8> {
     [META_ACCOUNTING_COHORT, &year.to_be_bytes()].concat()
 }
 
+/// Metadata key prefix: partition and bucket start to the deferred cohort's id.
+pub(crate) const META_DEFERRED_COHORT: &[u8] = b"cohort-deferred/";
+
+pub(crate) fn deferred_key(partition: u16, start_ms: i64) -> Vec<u8> {
+    [
+        META_DEFERRED_COHORT,
+        &partition.to_be_bytes(),
+        &start_ms.to_be_bytes(),
+    ]
+    .concat()
+}
+
 pub(crate) fn hold_key(reference: &str) -> Vec<u8> {
     [META_HOLD_COHORT, reference.as_bytes()].concat()
 }
@@ -334,6 +374,8 @@ pub(crate) struct Cohorts {
     pub(crate) info: BTreeMap<u32, CohortInfo>,
     pub(crate) by_period: HashMap<(u16, i64), u32>,
     pub(crate) by_hold: HashMap<String, u32>,
+    /// Deferred cohorts by partition and bucket start.
+    pub(crate) by_deferred: HashMap<(u16, i64), u32>,
     /// Index periods by system, kind and year.
     pub(crate) by_index: BTreeMap<(u16, u8, u16), u32>,
     /// Accounting cohorts by the year their entries may be destroyed from.
@@ -369,6 +411,11 @@ impl Cohorts {
                 self.by_index.get(&(*system, *kind, *year))
             }
             CohortKind::Accounting { year } => self.by_accounting.get(year),
+            CohortKind::Deferred {
+                partition,
+                start_ms,
+                ..
+            } => self.by_deferred.get(&(*partition, *start_ms)),
         }?;
         self.info.get(id)
     }
@@ -390,6 +437,13 @@ impl Cohorts {
             }
             CohortKind::Accounting { year } => {
                 self.by_accounting.insert(*year, info.id);
+            }
+            CohortKind::Deferred {
+                partition,
+                start_ms,
+                ..
+            } => {
+                self.by_deferred.insert((*partition, *start_ms), info.id);
             }
         }
     }

@@ -37,6 +37,9 @@ struct Plan {
     year: u16,
     /// Normalized identifiers and names: plaintext, kept only while the batch is sealed.
     forms: Vec<(u8, String)>,
+    /// The subject hold (by position in the active ones) that keeps this record, and the
+    /// period cohort it would otherwise be in.
+    held: Option<(usize, u32)>,
 }
 
 impl Vault {
@@ -213,7 +216,24 @@ impl Vault {
                 system,
                 year: index_year(record.collected_at)?,
                 forms: index_forms(record),
+                held: None,
             });
+        }
+        // A subject hold keeps records of its subject stored after it was placed: they are
+        // sealed under the hold's cohort from the start.
+        let subject_holds = self.subject_holds()?;
+        if !subject_holds.is_empty() {
+            for plan in &mut plans {
+                let matched = subject_holds.iter().position(|hold| {
+                    plan.forms.iter().any(|(kind, form)| {
+                        *kind == hold.kind && crate::index::token(&hold.mac, form) == hold.token
+                    })
+                });
+                if let Some(position) = matched {
+                    plan.held = Some((position, plan.cohort.id));
+                    plan.cohort = subject_holds[position].cohort.clone();
+                }
+            }
         }
         let mut wanted: Vec<(u16, u8, u16)> = plans
             .iter()
@@ -303,10 +323,19 @@ impl Vault {
         };
         // INVARIANT: a record and its index entries go in one atomic, synced batch.
         let mut batch = WriteBatch::new();
-        for (id, (value, index_keys)) in planned.iter().zip(sealed) {
+        for ((id, (value, index_keys)), plan) in planned.iter().zip(sealed).zip(&plans) {
             batch.put(Column::Records, id.as_bytes().to_vec(), value);
             for index_key in index_keys {
                 batch.put(Column::Index, index_key, Vec::new());
+            }
+            if let Some((position, origin)) = plan.held {
+                Vault::join_subject_hold(
+                    &subject_holds[position],
+                    id,
+                    origin,
+                    &plan.forms,
+                    &mut batch,
+                );
             }
         }
         let mut draft = Draft::new(access, "ingest", now.timestamp_millis());

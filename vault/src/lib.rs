@@ -15,7 +15,9 @@
 //! - `index`: blind indexes: HMAC tokens per index period, written with each record; `lookup`.
 //! - `audit`: verifying the access log against a pinned key and anchors; audit search.
 //! - `log`: the access log: entries, the hash chain, signed checkpoints, the group-commit writer.
-//! - `lifecycle`: holds, cohort destruction, root-key rotation: the operations that change keys.
+//! - `holds`: holds on records or subjects, their own cohorts and indexes, and their release.
+//! - `lifecycle`: cohort destruction, deferral to a deleted record file, root-key rotation:
+//!   the operations that change keys.
 //! - `sealed`: the stored layout of a record (wrapped data key plus sealed contents).
 //! - `store`: the `Store` trait, `RocksStore` (the only module naming RocksDB), `MemStore`.
 //! - `ingest`: validating, sealing and indexing batches, committed with their log entries.
@@ -38,6 +40,7 @@ mod cohort;
 pub mod crypto;
 mod documents;
 mod error;
+mod holds;
 mod index;
 mod ingest;
 mod key_backend;
@@ -60,6 +63,10 @@ pub use crate::backup::{restore, BackupReport, RestoreReport, KEY_TABLE_FILE};
 pub use crate::certificates::Certificate;
 pub use crate::cohort::{Bucket, CohortInfo, CohortKind};
 pub use crate::error::{Error, Result};
+pub use crate::holds::{
+    parse_hold_id, Hold, HoldMode, HoldPurpose, HoldRelease, HoldSpec, HoldSummary, HoldTarget,
+    PlacedHold, ReleasedHold,
+};
 pub use crate::index::{index_kind_name, SearchKey, INDEX_LAYOUT_VERSION};
 pub use crate::ingest::StreamKey;
 pub use crate::key_backend::{FileKeyBackend, KeyBackend, MemKeyBackend, RootKey};

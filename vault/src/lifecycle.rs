@@ -124,6 +124,15 @@ impl Vault {
                 crate::cohort::accounting_cohort_key(*year),
                 id.to_be_bytes(),
             ),
+            CohortKind::Deferred {
+                partition,
+                start_ms,
+                ..
+            } => batch.put(
+                Column::Meta,
+                crate::cohort::deferred_key(*partition, *start_ms),
+                id.to_be_bytes(),
+            ),
         }
         batch.put(Column::Meta, META_COHORT_NEXT, next.to_be_bytes());
         let mut draft = Draft::new(&Access::automatic(), "key.create", now.timestamp_millis());
@@ -135,69 +144,7 @@ impl Vault {
         Ok(info)
     }
 
-    /// Places a hold: moves the records into the hold's own cohort by re-wrapping their data
-    /// keys (their contents are not re-encrypted), so destroying their period cohort spares
-    /// them. Returns how many records moved (records already under this hold stay). All or
-    /// nothing: an unknown id refuses the whole request.
-    pub fn place_hold(
-        &self,
-        access: &Access,
-        reference: &str,
-        ids: &[RecordId],
-        now: DateTime<Utc>,
-    ) -> Result<u64> {
-        access.validate()?;
-        check_hold_reference(reference)?;
-        let _exclusive = self.lifecycle.write().map_err(|_| poisoned("lifecycle"))?;
-        let hold = self.live_cohort(
-            CohortKind::Hold {
-                reference: reference.to_owned(),
-            },
-            "that hold's cohort was destroyed",
-            now,
-        )?;
-        // One sequence number per wrap keeps the session's segment within its seal budget.
-        let (session, _) = self.reserve_ids(ids.len())?;
-        let keys = self.keys.read().map_err(|_| poisoned("key ring"))?;
-        let hold_wrapper = keys.data_key_wrapper(hold.id, hold.key_version, session)?;
-        let mut batch = WriteBatch::new();
-        let mut moved = 0;
-        for id in ids {
-            let value = self
-                .store
-                .get(Column::Records, id.as_bytes())?
-                .ok_or_else(|| Error::NotFound(id.to_string()))?;
-            let sealed = SealedRecord::parse(&value)?;
-            if sealed.cohort == hold.id {
-                continue;
-            }
-            let data_key = keys.unwrap_data_key(id, &sealed)?;
-            let rewrapped = hold_wrapper.wrap_key(
-                &data_key_aad(id, hold.id, hold.key_version, &sealed.data_key_id),
-                &data_key,
-            )?;
-            let moved_value = SealedRecord {
-                cohort: hold.id,
-                cohort_version: hold.key_version,
-                wrapped_data_key: &rewrapped,
-                ..sealed
-            }
-            .encode();
-            batch.put(Column::Records, id.as_bytes().to_vec(), moved_value);
-            batch.put(Column::Meta, moved_key(id), hold.id.to_be_bytes());
-            moved += 1;
-        }
-        drop(keys);
-        let mut draft = Draft::new(access, "hold.place", now.timestamp_millis());
-        draft.record_ids = ids.to_vec();
-        draft.cohorts = vec![hold.id];
-        draft.outcome = format!("moved {moved} records to hold `{reference}`");
-        self.log.commit(draft, batch)?;
-        self.export_key_table()?;
-        Ok(moved)
-    }
-
-    /// Destroys a period cohort: deletes its key, starts a new root epoch (every live cohort
+    /// Destroys a period cohort (or a deferred cohort, or a released hold's cohort): deletes its key, starts a new root epoch (every live cohort
     /// key re-wrapped under a fresh root key, durably, then the previous root key destroyed in
     /// the backend), then range-deletes its records, sparing those moved to another cohort.
     /// After it returns, no copy of the data taken before can be decrypted with the key
@@ -224,9 +171,14 @@ impl Vault {
             )));
         }
         if let CohortKind::Hold { reference } = &info.kind {
-            return Err(Error::Invalid(format!(
-                "cohort {cohort} belongs to hold `{reference}`: a held record is never destroyed"
-            )));
+            if self
+                .hold_of_cohort(cohort)?
+                .is_none_or(|hold| hold.is_active())
+            {
+                return Err(Error::Invalid(format!(
+                    "cohort {cohort} belongs to hold `{reference}`: a held record is never destroyed"
+                )));
+            }
         }
         if let CohortKind::IndexPeriod { .. } = info.kind {
             return Err(Error::Invalid(format!(
@@ -381,6 +333,171 @@ impl Vault {
         Ok(new_epoch)
     }
 
+    /// The records a deferred cohort keeps: those of its bucket whose moved mark names it.
+    fn deferred_members(&self, info: &CohortInfo) -> Result<Vec<RecordId>> {
+        let CohortKind::Deferred {
+            partition,
+            start_ms,
+            end_ms,
+        } = info.kind
+        else {
+            return Ok(Vec::new());
+        };
+        let period = CohortInfo {
+            kind: CohortKind::Period {
+                partition,
+                start_ms,
+                end_ms,
+            },
+            ..info.clone()
+        };
+        let mut out = Vec::new();
+        for id in self.moved_out_of(&period)? {
+            if self.store.get(Column::Meta, &moved_key(&id))?.as_deref()
+                == Some(&info.id.to_be_bytes()[..])
+            {
+                out.push(id);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Moves the records of a period cohort that a person has read into its deferred cohort
+    /// (the PNR deleted record file), before the period cohort is destroyed: their data keys
+    /// are re-wrapped under the deferred cohort and their index entries deleted, since that
+    /// file is not in a readily searchable form (seed 001 paragraph 15, footnote 7). Records
+    /// moved elsewhere (held) stay where they are. Idempotent. Returns how many moved.
+    pub fn defer_accessed_records(
+        &self,
+        access: &Access,
+        cohort: u32,
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
+        access.validate()?;
+        let _exclusive = self.lifecycle.write().map_err(|_| poisoned("lifecycle"))?;
+        let info = self
+            .cohorts
+            .read()
+            .map_err(|_| poisoned("cohort registry"))?
+            .info
+            .get(&cohort)
+            .cloned()
+            .ok_or_else(|| Error::Invalid(format!("no cohort {cohort}")))?;
+        let CohortKind::Period {
+            partition,
+            start_ms,
+            end_ms,
+        } = info.kind
+        else {
+            return Err(Error::Invalid(format!(
+                "cohort {cohort} is not a period cohort"
+            )));
+        };
+        if !info.is_live() {
+            return Err(Error::Invalid(format!(
+                "cohort {cohort} is already destroyed"
+            )));
+        }
+        let marks = self.store.scan(
+            Column::Meta,
+            &crate::vault::manual_access_key(&RecordId::new(partition, start_ms, 0, 0)),
+            Some(&crate::vault::manual_access_key(&RecordId::new(
+                partition, end_ms, 0, 0,
+            ))),
+            usize::MAX,
+        )?;
+        let accessed: Vec<RecordId> = marks
+            .into_iter()
+            .filter_map(|(key, _)| {
+                key.get(key.len().saturating_sub(16)..)
+                    .and_then(|bytes| <[u8; 16]>::try_from(bytes).ok())
+                    .map(RecordId::from_bytes)
+            })
+            .collect();
+        // Records still in the period cohort (not held): read their index forms first.
+        let mut moving = Vec::new();
+        for id in accessed {
+            if self.store.get(Column::Meta, &moved_key(&id))?.is_some() {
+                continue;
+            }
+            let Some(value) = self.store.get(Column::Records, id.as_bytes())? else {
+                continue;
+            };
+            let record = self.open_record(&id)?;
+            moving.push((
+                id,
+                value,
+                crate::index::index_forms(&record.contents),
+                record.contents.collected_at,
+            ));
+        }
+        if moving.is_empty() {
+            return Ok(0);
+        }
+        let deferred = self.live_cohort(
+            CohortKind::Deferred {
+                partition,
+                start_ms,
+                end_ms,
+            },
+            "its deferred cohort was destroyed",
+            now,
+        )?;
+        let (system, _) = self.partition_name(partition)?;
+        let system_no = self
+            .system_number(&system)?
+            .ok_or_else(|| Error::corrupt("partition registry", "system without a number"))?;
+        let mut wanted: Vec<(u16, u8, u16)> = moving
+            .iter()
+            .flat_map(|(_, _, forms, collected)| {
+                let year = crate::index::index_year(*collected).unwrap_or(0);
+                forms.iter().map(move |(kind, _)| (system_no, *kind, year))
+            })
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let (macs, _) = self.index_macs(&wanted, now)?;
+        let (session, _) = self.reserve_ids(moving.len())?;
+        let keys = self.keys.read().map_err(|_| poisoned("key ring"))?;
+        let wrapper = keys.data_key_wrapper(deferred.id, deferred.key_version, session)?;
+        let mut batch = WriteBatch::new();
+        let mut ids = Vec::with_capacity(moving.len());
+        for (id, value, forms, collected) in &moving {
+            let sealed = SealedRecord::parse(value)?;
+            let data_key = keys.unwrap_data_key(id, &sealed)?;
+            let rewrapped = wrapper.wrap_key(
+                &data_key_aad(id, deferred.id, deferred.key_version, &sealed.data_key_id),
+                &data_key,
+            )?;
+            let moved_value = SealedRecord {
+                cohort: deferred.id,
+                cohort_version: deferred.key_version,
+                wrapped_data_key: &rewrapped,
+                ..sealed
+            }
+            .encode();
+            batch.put(Column::Records, id.as_bytes().to_vec(), moved_value);
+            batch.put(Column::Meta, moved_key(id), deferred.id.to_be_bytes());
+            let year = crate::index::index_year(*collected)?;
+            for entry in crate::index::entry_keys(id, system_no, year, forms, &macs)? {
+                batch.delete(Column::Index, entry);
+            }
+            ids.push(*id);
+        }
+        drop(keys);
+        let mut draft = Draft::new(access, "records.defer", now.timestamp_millis());
+        draft.system = system.to_string();
+        draft.record_ids = ids;
+        draft.cohorts = vec![cohort, deferred.id];
+        draft.outcome = format!(
+            "{} manually accessed records moved to the deleted record file, out of the search indexes",
+            moving.len()
+        );
+        self.log.commit(draft, batch)?;
+        self.export_key_table()?;
+        Ok(moving.len() as u64)
+    }
+
     /// Ids of records in a period cohort's range that moved to another cohort.
     pub(crate) fn moved_out_of(&self, info: &CohortInfo) -> Result<Vec<RecordId>> {
         let Some((start, end)) = info.record_range() else {
@@ -413,6 +530,21 @@ impl Vault {
         if let CohortKind::Accounting { year } = info.kind {
             for (start, end) in crate::accounting::year_ranges(year) {
                 batch.delete_range(Column::Accounting, start, end);
+            }
+        }
+        if let CohortKind::Hold { .. } = info.kind {
+            self.purge_hold_members(info.id, &mut batch)?;
+        }
+        if let CohortKind::Deferred { .. } = info.kind {
+            for id in self.deferred_members(info)? {
+                batch.delete(Column::Records, id.as_bytes().to_vec());
+                batch.delete_range(
+                    Column::Annotations,
+                    id.as_bytes().to_vec(),
+                    [id.as_bytes().as_slice(), &[0xff; 5]].concat(),
+                );
+                batch.delete(Column::Meta, moved_key(&id));
+                batch.delete(Column::Meta, crate::vault::manual_access_key(&id));
             }
         }
         if let Some((start, end)) = info.record_range() {
@@ -483,7 +615,7 @@ impl Vault {
 
 /// A hold reference names a case or a litigation matter, never a person: 1 to 64 letters,
 /// digits, `-`, `_`, `.` or `/`.
-fn check_hold_reference(reference: &str) -> Result<()> {
+pub(crate) fn check_hold_reference(reference: &str) -> Result<()> {
     let ok = !reference.is_empty()
         && reference.len() <= 64
         && reference

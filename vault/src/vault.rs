@@ -746,7 +746,7 @@ impl Vault {
 }
 
 /// Metadata key marking a record whose contents were returned to a person (record id only).
-fn manual_access_key(id: &RecordId) -> Vec<u8> {
+pub(crate) fn manual_access_key(id: &RecordId) -> Vec<u8> {
     [META_MANUAL_ACCESS, &id.as_bytes()[..]].concat()
 }
 

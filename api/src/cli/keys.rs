@@ -126,6 +126,15 @@ fn status(paths: &VaultPaths) -> Result<(), Failure> {
                 )
             }
             CohortKind::Hold { reference } => format!("hold `{reference}`"),
+            CohortKind::Deferred {
+                partition,
+                start_ms,
+                ..
+            } => format!(
+                "deleted record file of {} collected {}",
+                partitions.get(partition).map_or("?", String::as_str),
+                date(*start_ms).format("%Y-%m-%d")
+            ),
             CohortKind::IndexPeriod { system, kind, year } => format!(
                 "index {} {} {year}",
                 systems.get(system).map_or("?", String::as_str),

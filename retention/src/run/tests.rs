@@ -53,7 +53,17 @@ fn a_run_destroys_what_is_due_keeps_what_is_held_and_signs_a_certificate() {
         )
         .unwrap();
     vault
-        .place_hold(&access(), "LIT-2030-1", &ids[2..], day(2026, 11, 24))
+        .place_hold(
+            &access(),
+            &vault::HoldSpec::new(
+                "LIT-2030-1",
+                "litigation",
+                vault::HoldPurpose::Litigation,
+                vault::HoldMode::Governance,
+            ),
+            vault::HoldTarget::Records(&ids[2..]),
+            day(2026, 11, 24),
+        )
         .unwrap();
 
     // Nothing is due before five years after the last day of January 2026.

@@ -87,7 +87,17 @@ fn restoring_an_old_backup_brings_back_what_lives_and_nothing_destroyed() {
         )
         .unwrap();
     vault
-        .place_hold(&tests::access(), "LIT-2026-9", &feb[1..], now())
+        .place_hold(
+            &tests::access(),
+            &vault::HoldSpec::new(
+                "LIT-2026-9",
+                "litigation",
+                vault::HoldPurpose::Litigation,
+                vault::HoldMode::Governance,
+            ),
+            vault::HoldTarget::Records(&feb[1..]),
+            now(),
+        )
         .unwrap();
     let apr = vault
         .ingest(&tests::access(), &[in_month("APR F", 4)], now())

@@ -49,7 +49,17 @@ fn an_old_copy_decrypts_nothing_after_a_destruction() {
         .unwrap();
     test_vault
         .vault
-        .place_hold(&tests::access(), "LIT-2026-7", &january[2..], now())
+        .place_hold(
+            &tests::access(),
+            &vault::HoldSpec::new(
+                "LIT-2026-7",
+                "litigation",
+                vault::HoldPurpose::Litigation,
+                vault::HoldMode::Governance,
+            ),
+            vault::HoldTarget::Records(&january[2..]),
+            now(),
+        )
         .unwrap();
     let TestVault {
         vault,

@@ -159,7 +159,17 @@ fn index_periods_end_with_their_last_cohort() {
         )
         .unwrap();
     vault
-        .place_hold(&access(), "LIT-1", &ids[2..3], now)
+        .place_hold(
+            &access(),
+            &crate::HoldSpec::new(
+                "LIT-1",
+                "litigation",
+                crate::HoldPurpose::Litigation,
+                crate::HoldMode::Governance,
+            ),
+            crate::HoldTarget::Records(&ids[2..3]),
+            now,
+        )
         .unwrap();
     let cohort_of = |month: u32| {
         let start = Utc

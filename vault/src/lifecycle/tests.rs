@@ -160,14 +160,36 @@ fn destroying_a_cohort_spares_held_records_and_other_cohorts() {
     } = fixture();
     assert_eq!(
         vault
-            .place_hold(&access(), "LIT-2026-001", &january[1..2], now())
-            .unwrap(),
+            .place_hold(
+                &access(),
+                &crate::HoldSpec::new(
+                    "LIT-2026-001",
+                    "litigation",
+                    crate::HoldPurpose::Litigation,
+                    crate::HoldMode::Governance
+                ),
+                crate::HoldTarget::Records(&january[1..2]),
+                now()
+            )
+            .unwrap()
+            .moved,
         1
     );
     assert_eq!(
         vault
-            .place_hold(&access(), "LIT-2026-001", &january[1..2], now())
-            .unwrap(),
+            .place_hold(
+                &access(),
+                &crate::HoldSpec::new(
+                    "LIT-2026-001",
+                    "litigation",
+                    crate::HoldPurpose::Litigation,
+                    crate::HoldMode::Governance
+                ),
+                crate::HoldTarget::Records(&january[1..2]),
+                now()
+            )
+            .unwrap()
+            .moved,
         0,
         "already held"
     );
@@ -234,7 +256,17 @@ fn holds_are_all_or_nothing_and_references_are_checked() {
         ..
     } = fixture();
     let absent = RecordId::new(1, 0, 99, 99);
-    let refused = vault.place_hold(&access(), "LIT-1", &[january[0], absent], now());
+    let refused = vault.place_hold(
+        &access(),
+        &crate::HoldSpec::new(
+            "LIT-1",
+            "litigation",
+            crate::HoldPurpose::Litigation,
+            crate::HoldMode::Governance,
+        ),
+        crate::HoldTarget::Records(&[january[0], absent]),
+        now(),
+    );
     assert!(matches!(refused, Err(Error::NotFound(_))), "{refused:?}");
     assert!(store
         .scan(Column::Meta, META_MOVED, Some(b"moved0"), 10)
@@ -243,7 +275,17 @@ fn holds_are_all_or_nothing_and_references_are_checked() {
     for reference in ["", "JOHN Q PUBLIC", &"x".repeat(65)] {
         assert!(
             vault
-                .place_hold(&access(), reference, &january, now())
+                .place_hold(
+                    &access(),
+                    &crate::HoldSpec::new(
+                        reference,
+                        "litigation",
+                        crate::HoldPurpose::Litigation,
+                        crate::HoldMode::Governance
+                    ),
+                    crate::HoldTarget::Records(&january),
+                    now()
+                )
                 .is_err(),
             "{reference:?}"
         );
