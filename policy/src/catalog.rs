@@ -224,6 +224,16 @@ impl Catalog {
         sorn.sensitive_filter.apply(value)
     }
 
+    /// The records schedule in force for `system`.
+    pub fn records_schedule(&self, system: &str) -> Option<&crate::sorn::Schedule> {
+        self.system(system)?
+            .sorn
+            .schedules
+            .iter()
+            .map(|schedule| schedule.get_ref())
+            .find(|schedule| schedule.artefact == "records" && schedule.in_force)
+    }
+
     /// When the last phase of a record of `system` collected at `collected` ends under the
     /// records schedule in force: the end of its life.
     pub fn life_end(
@@ -231,17 +241,11 @@ impl Catalog {
         system: &str,
         collected: chrono::DateTime<chrono::Utc>,
     ) -> Option<chrono::DateTime<chrono::Utc>> {
-        let schedule = self
-            .system(system)?
-            .sorn
-            .schedules
-            .iter()
-            .map(|schedule| schedule.get_ref())
-            .find(|schedule| schedule.artefact == "records" && schedule.in_force)?;
-        let age = schedule.phases.last()?.ends_after;
-        collected
-            .checked_add_months(chrono::Months::new(age.years * 12 + age.months))?
-            .checked_add_days(chrono::Days::new(u64::from(age.days)))
+        self.records_schedule(system)?
+            .phases
+            .last()?
+            .ends_after
+            .after(collected)
     }
 
     /// The retention phase of a record of `system` collected at `collected` on `now`, under
@@ -253,19 +257,30 @@ impl Catalog {
         collected: chrono::DateTime<chrono::Utc>,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Option<&crate::sorn::Phase> {
-        let schedule = self
-            .system(system)?
-            .sorn
-            .schedules
-            .iter()
-            .map(|schedule| schedule.get_ref())
-            .find(|schedule| schedule.artefact == "records" && schedule.in_force)?;
-        schedule.phases.iter().find(|phase| {
-            let age = phase.ends_after;
-            let ends = collected
-                .checked_add_months(chrono::Months::new(age.years * 12 + age.months))
-                .and_then(|at| at.checked_add_days(chrono::Days::new(u64::from(age.days))));
-            ends.is_some_and(|ends| now < ends)
+        self.records_schedule(system)?.phases.iter().find(|phase| {
+            phase
+                .ends_after
+                .after(collected)
+                .is_some_and(|ends| now < ends)
         })
+    }
+
+    /// The phase a held record of `system` is in on `now`: its phase by age, or, once its
+    /// life has ended, its last phase (a hold keeps a record as it was, never wider). A record
+    /// linked to an enforcement record stays in its last searchable phase instead of moving
+    /// to an unsearchable one or ending (seed 001 paragraph 15).
+    pub fn held_phase_at(
+        &self,
+        system: &str,
+        collected: chrono::DateTime<chrono::Utc>,
+        now: chrono::DateTime<chrono::Utc>,
+        enforcement_link: bool,
+    ) -> Option<&crate::sorn::Phase> {
+        let schedule = self.records_schedule(system)?;
+        let by_age = self.phase_at(system, collected, now);
+        if enforcement_link && by_age.is_none_or(|phase| !phase.searchable) {
+            return schedule.phases.iter().rev().find(|phase| phase.searchable);
+        }
+        by_age.or_else(|| schedule.phases.last())
     }
 }

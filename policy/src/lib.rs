@@ -79,6 +79,12 @@ pub enum Action {
     RetentionRun,
     /// Read the disposition certificates.
     RetentionCertificates,
+    /// Place a hold on records or on a subject.
+    HoldsPlace,
+    /// Release a hold (a compliance hold only after its retain-until date).
+    HoldsRelease,
+    /// List the holds.
+    HoldsList,
     /// Take a backup.
     VaultBackup,
     /// See the vault's status (counts, never contents).
@@ -87,7 +93,7 @@ pub enum Action {
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 23] = [
         Action::RecordSearch,
         Action::RecordRead,
         Action::RecordReadFreeText,
@@ -106,6 +112,9 @@ impl Action {
         Action::RetentionPlan,
         Action::RetentionRun,
         Action::RetentionCertificates,
+        Action::HoldsPlace,
+        Action::HoldsRelease,
+        Action::HoldsList,
         Action::VaultBackup,
         Action::VaultStatus,
     ];
@@ -131,6 +140,9 @@ impl Action {
             Action::RetentionPlan => "retention.plan",
             Action::RetentionRun => "retention.run",
             Action::RetentionCertificates => "retention.certificates",
+            Action::HoldsPlace => "holds.place",
+            Action::HoldsRelease => "holds.release",
+            Action::HoldsList => "holds.list",
             Action::VaultBackup => "vault.backup",
             Action::VaultStatus => "vault.status",
         }

@@ -303,6 +303,19 @@ pub struct Phase {
     pub searchable: bool,
 }
 
+impl Age {
+    /// The moment a record collected at `collected` reaches this age (calendar months, so a
+    /// year is a year whatever its length); `None` out of range.
+    pub fn after(
+        &self,
+        collected: chrono::DateTime<chrono::Utc>,
+    ) -> Option<chrono::DateTime<chrono::Utc>> {
+        collected
+            .checked_add_months(chrono::Months::new(self.years * 12 + self.months))?
+            .checked_add_days(chrono::Days::new(u64::from(self.days)))
+    }
+}
+
 /// An age: years, months and days.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]

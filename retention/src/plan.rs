@@ -2,6 +2,11 @@
 //! when its last member's life ends under the schedule in force, and whether that day has come.
 //! A cohort goes when the last of its members may (schedules set minimum lives: records go
 //! late, never early); the lag is at most the bucket's length.
+//!
+//! A schedule whose last phase is conditional (PNR's deleted record file, entered only by
+//! records a person has read) ends a period cohort when the phase before it ends: the run first
+//! moves the records that meet the condition to the cohort's deferred cohort, which goes when
+//! the conditional phase ends.
 
 use chrono::{DateTime, Utc};
 use policy::Catalog;
@@ -19,6 +24,9 @@ pub struct PeriodCohort {
     pub start_ms: i64,
     /// The first collection time after it.
     pub end_ms: i64,
+    /// Whether it is a deferred cohort (records of that bucket in a conditional phase) rather
+    /// than the period cohort itself.
+    pub deferred: bool,
 }
 
 /// What the plan says of one cohort.
@@ -37,6 +45,8 @@ pub struct Due {
     /// Whether the run destroys it (an approved schedule in force); otherwise it is reported
     /// only.
     pub destroy: bool,
+    /// The conditional phase whose records the run moves to the deferred cohort first.
+    pub defer_to: Option<String>,
 }
 
 /// The cohorts due on `now`: under each system's schedule in force (destroyed), and under its
@@ -62,7 +72,12 @@ pub fn plan(catalog: &Catalog, cohorts: &[PeriodCohort], now: DateTime<Utc>) -> 
             if schedule.artefact != "records" {
                 continue;
             }
-            let Some(ends) = life_end(schedule, last) else {
+            let (ends, defer_to) = if cohort.deferred {
+                (life_end(schedule, last), None)
+            } else {
+                period_end(schedule, last)
+            };
+            let Some(ends) = ends else {
                 continue;
             };
             if now < ends {
@@ -80,6 +95,7 @@ pub fn plan(catalog: &Catalog, cohorts: &[PeriodCohort], now: DateTime<Utc>) -> 
                 status: schedule.status.clone(),
                 life_ended: ends,
                 destroy,
+                defer_to,
             });
         }
     }
@@ -99,10 +115,40 @@ pub fn life_end(
     schedule: &policy::sorn::Schedule,
     collected: DateTime<Utc>,
 ) -> Option<DateTime<Utc>> {
-    let age = schedule.phases.last()?.ends_after;
-    collected
-        .checked_add_months(chrono::Months::new(age.years * 12 + age.months))?
-        .checked_add_days(chrono::Days::new(u64::from(age.days)))
+    schedule.phases.last()?.ends_after.after(collected)
+}
+
+/// When a record collected at `collected` leaves its period cohort under `schedule`: the end
+/// of its last phase, or, if that phase is conditional, the end of the phase before it, with
+/// the conditional phase's name (the records meeting its condition move on to it).
+pub fn period_end(
+    schedule: &policy::sorn::Schedule,
+    collected: DateTime<Utc>,
+) -> (Option<DateTime<Utc>>, Option<String>) {
+    match schedule.phases.split_last() {
+        Some((last, earlier)) if last.only_if.is_some() && !earlier.is_empty() => (
+            earlier
+                .last()
+                .and_then(|phase| phase.ends_after.after(collected)),
+            Some(last.name.clone()),
+        ),
+        _ => (life_end(schedule, collected), None),
+    }
+}
+
+/// When a record ends its life under the records schedule in force for `system`, given
+/// whether it meets the condition of a conditional last phase (a person has read it).
+pub fn record_life_end(
+    catalog: &Catalog,
+    system: &str,
+    collected: DateTime<Utc>,
+    meets_condition: bool,
+) -> Option<DateTime<Utc>> {
+    let schedule = catalog.records_schedule(system)?;
+    match period_end(schedule, collected) {
+        (end, Some(_)) if !meets_condition => end,
+        _ => life_end(schedule, collected),
+    }
 }
 
 #[cfg(test)]

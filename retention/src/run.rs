@@ -3,7 +3,20 @@
 //! larger than a volume needs a second approver, each due cohort is destroyed (its key in an
 //! epoch change, then its records and index entries purged; held records survive in their hold
 //! cohorts), and the run ends with a signed disposition certificate. A run is idempotent: what
-//! a crash interrupted, the next run finishes (destroyed cohorts are not live any more).
+//! a crash interrupted, the next run finishes (destroyed cohorts are not live any more), and a
+//! journal kept before each step lets that run's certificate name what the interrupted one did.
+//!
+//! Before a period cohort whose schedule ends in a conditional phase is destroyed, the records
+//! that meet the condition move to its deferred cohort. A released hold's cohort goes once
+//! every record left in it has reached the end of its life.
+//!
+//! There is no grace window: a destroyed key is gone at once, in the backend too (the root
+//! epoch that wrapped it is destroyed in the same step). Cloud KMSs wait 7 to 30 days before
+//! deleting a key so a mistake can be undone; here the mistake is prevented instead, before
+//! anything is destroyed: only approved schedules destroy, never early, never with a clock
+//! behind the trusted time or jumped without confirmation, never a held record, and large runs
+//! need a second records officer. A grace window would also keep the data readable past the
+//! end of its retention, which is what the schedule forbids. docs/retention.md says more.
 
 use chrono::{DateTime, Duration, Utc};
 use policy::Catalog;
@@ -87,6 +100,10 @@ pub struct Destroyed {
     pub held: u64,
     /// The root epoch the destruction started.
     pub new_epoch: u32,
+    /// Records moved to the deferred cohort (a conditional phase) just before.
+    pub deferred: u64,
+    /// Where the survivors are kept (each hold, the deleted record file), with how many.
+    pub kept_by: Vec<(String, u64)>,
 }
 
 /// What a run did.
@@ -118,24 +135,114 @@ pub fn live_cohorts(vault: &Vault) -> Result<Vec<PeriodCohort>, vault::Error> {
         .cohorts
         .into_iter()
         .filter(|info| info.is_live())
-        .filter_map(|info| match info.kind {
-            CohortKind::Period {
-                partition,
-                start_ms,
-                end_ms,
-            } => {
-                let (system, category) = partitions.get(&partition)?.clone();
-                Some(PeriodCohort {
-                    id: info.id,
-                    system,
-                    category,
+        .filter_map(|info| {
+            let (partition, start_ms, end_ms, deferred) = match info.kind {
+                CohortKind::Period {
+                    partition,
                     start_ms,
                     end_ms,
-                })
-            }
-            _ => None,
+                } => (partition, start_ms, end_ms, false),
+                CohortKind::Deferred {
+                    partition,
+                    start_ms,
+                    end_ms,
+                } => (partition, start_ms, end_ms, true),
+                _ => return None,
+            };
+            let (system, category) = partitions.get(&partition)?.clone();
+            Some(PeriodCohort {
+                id: info.id,
+                system,
+                category,
+                start_ms,
+                end_ms,
+                deferred,
+            })
         })
         .collect())
+}
+
+/// The cohorts of released holds whose every remaining record has reached the end of its life
+/// on `now` (a record of a schedule with a conditional last phase ends before that phase
+/// unless a person read it). Destroyed under the schedule in force of their records' system.
+pub fn released_holds_due(
+    vault: &Vault,
+    catalog: &Catalog,
+    now: DateTime<Utc>,
+) -> Result<Vec<Due>, vault::Error> {
+    let live: std::collections::HashSet<u32> = vault
+        .key_status()?
+        .cohorts
+        .iter()
+        .filter(|info| info.is_live())
+        .map(|info| info.id)
+        .collect();
+    let mut due = Vec::new();
+    for summary in vault.holds()? {
+        let hold = summary.hold;
+        if hold.is_active() || !live.contains(&hold.cohort) {
+            continue;
+        }
+        let mut ends = Vec::new();
+        let mut system = String::new();
+        let mut first = i64::MAX;
+        let mut last = i64::MIN;
+        for id in vault.hold_cohort_records(hold.cohort)? {
+            let (record_system, _) = vault.partition_of(&id)?;
+            let collected = id.collected_at_millis();
+            first = first.min(collected);
+            last = last.max(collected);
+            system = record_system.as_str().to_owned();
+            let Some(at) = DateTime::<Utc>::from_timestamp_millis(collected) else {
+                continue;
+            };
+            ends.push(crate::plan::record_life_end(
+                catalog,
+                record_system.as_str(),
+                at,
+                vault.manually_accessed(&id)?,
+            ));
+        }
+        // A record of a system without a schedule in force is never destroyed.
+        let Some(ends) = ends.into_iter().collect::<Option<Vec<_>>>() else {
+            continue;
+        };
+        let released_at = hold.released.as_ref().map_or(now, |release| release.at);
+        let life_ended = ends.into_iter().max().unwrap_or(released_at);
+        if life_ended > now {
+            continue;
+        }
+        let schedule = catalog.records_schedule(&system);
+        if !system.is_empty() && schedule.is_none_or(|schedule| schedule.status != "approved") {
+            continue;
+        }
+        due.push(Due {
+            cohort: PeriodCohort {
+                id: hold.cohort,
+                system,
+                category: format!("released hold {}", hold.label()),
+                start_ms: if first == i64::MAX { 0 } else { first },
+                end_ms: if last == i64::MIN { 0 } else { last + 1 },
+                deferred: false,
+            },
+            schedule: schedule.map_or_else(|| "none".to_owned(), |schedule| schedule.id.clone()),
+            authority: schedule.map_or_else(
+                || {
+                    format!(
+                        "hold {} `{}` released, no records left",
+                        hold.label(),
+                        hold.spec.reference
+                    )
+                },
+                |schedule| schedule.authority.clone(),
+            ),
+            status: "approved".into(),
+            life_ended,
+            destroy: true,
+            defer_to: None,
+        });
+    }
+    Ok(due)
 }
 
 /// The plan of `vault` on `as_of` (changes nothing).
@@ -144,7 +251,9 @@ pub fn plan_of(
     catalog: &Catalog,
     as_of: DateTime<Utc>,
 ) -> Result<Vec<Due>, vault::Error> {
-    Ok(plan(catalog, &live_cohorts(vault)?, as_of))
+    let mut due = plan(catalog, &live_cohorts(vault)?, as_of);
+    due.extend(released_holds_due(vault, catalog, as_of)?);
+    Ok(due)
 }
 
 /// Runs the schedule on `now` (the real clock: no option makes a run destroy early).
@@ -180,25 +289,79 @@ pub fn run(
         return Err(RunError::NeedsSecondApproval { records: total });
     }
     let started = now;
+    // The end is the start plus the time the run took (a monotonic timer, not the clock).
+    let timer = std::time::Instant::now();
     let mut report = RunReport {
         reported: due.iter().filter(|item| !item.destroy).cloned().collect(),
         ..RunReport::default()
     };
-    for (item, records, ids_digest) in counted {
+    // What an interrupted run did: its finished steps, and a pending one if its cohort was
+    // destroyed before the crash (otherwise the plan offers that cohort again).
+    let mut journal = String::new();
+    if let Some(previous) = vault.run_journal()? {
+        let destroyed: std::collections::HashSet<u32> = vault
+            .key_status()?
+            .cohorts
+            .iter()
+            .filter(|info| !info.is_live())
+            .map(|info| info.id)
+            .collect();
+        for line in previous.lines() {
+            match line.split_once('\t') {
+                Some(("done", text)) => {
+                    journal.push_str(&format!("done\t{text}\n"));
+                }
+                Some((step, text)) => {
+                    let cohort = step.strip_prefix("pending ").and_then(|id| id.parse().ok());
+                    if cohort.is_some_and(|id| destroyed.contains(&id)) {
+                        journal.push_str(&format!("done\t{text}\n"));
+                    }
+                }
+                None => journal.push_str(&format!("{line}\n")),
+            }
+        }
+        journal.push_str(
+            "resumed: this run finishes one that was interrupted; the lines above are its steps\n",
+        );
+    } else {
+        journal.push_str(&format!(
+            "started: {} by {}\n",
+            started.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            access.principal
+        ));
+    }
+    for (item, _, _) in counted {
+        let deferred = match &item.defer_to {
+            Some(_) => vault.defer_accessed_records(access, item.cohort.id, now)?,
+            None => 0,
+        };
+        let (records, ids_digest) = vault.cohort_records_digest(item.cohort.id)?;
+        let kept_by = vault.survivors_by_keeper(item.cohort.id)?;
+        let line = destroyed_line(&item, records, &ids_digest, deferred, &kept_by);
+        vault.put_run_journal(&format!("{journal}pending {}\t{line}\n", item.cohort.id))?;
         let destruction = vault.destroy_cohort(access, item.cohort.id, now)?;
+        journal.push_str(&format!(
+            "done\t{line}; root epoch now {}\n",
+            destruction.new_epoch
+        ));
+        vault.put_run_journal(&journal)?;
         report.destroyed.push(Destroyed {
             due: item,
             records,
             ids_digest,
             held: destruction.survivors,
             new_epoch: destruction.new_epoch,
+            deferred,
+            kept_by,
         });
     }
     vault.advance_trusted_time(now)?;
-    if !report.destroyed.is_empty() || !report.reported.is_empty() {
-        let text = certificate_text(&report, access, started, options);
+    let resumed = journal.contains("\nresumed: ");
+    if !report.destroyed.is_empty() || !report.reported.is_empty() || resumed {
+        let ended = started + Duration::from_std(timer.elapsed()).unwrap_or_default();
+        let text = certificate_text(&report, &journal, access, (started, ended), options);
         let name = format!("{:013}", now.timestamp_millis());
-        let signature = vault.put_certificate("retention", &name, &text)?;
+        let signature = vault.put_run_certificate("retention", &name, &text)?;
         report.certificate = Some(vault::Certificate {
             kind: "retention".into(),
             name,
@@ -209,10 +372,45 @@ pub fn run(
     Ok(report)
 }
 
+/// The certificate's line for one destroyed cohort (without its new root epoch).
+fn destroyed_line(
+    item: &Due,
+    records: u64,
+    ids_digest: &[u8; 32],
+    deferred: u64,
+    kept_by: &[(String, u64)],
+) -> String {
+    let mut line = format!(
+        "destroyed: cohort {} of {}/{}{} collected {} to {}; schedule {} ({}, authority: {}); life ended {}; {} records, ids sha256 {}",
+        item.cohort.id,
+        item.cohort.system,
+        item.cohort.category,
+        if item.cohort.deferred { " (deleted record file)" } else { "" },
+        ms(item.cohort.start_ms),
+        ms(item.cohort.end_ms),
+        item.schedule,
+        item.status,
+        item.authority,
+        item.life_ended.format("%Y-%m-%d"),
+        records,
+        hex::encode(ids_digest),
+    );
+    if let Some(phase) = &item.defer_to {
+        line.push_str(&format!(
+            "; {deferred} records read by a person moved first to the {phase} phase"
+        ));
+    }
+    for (keeper, count) in kept_by {
+        line.push_str(&format!("; held: {count} kept by {keeper}"));
+    }
+    line
+}
+
 fn certificate_text(
     report: &RunReport,
+    journal: &str,
     access: &Access,
-    started: DateTime<Utc>,
+    (started, ended): (DateTime<Utc>, DateTime<Utc>),
     options: &RunOptions,
 ) -> String {
     let mut text = String::from("recvault disposition certificate v1\n");
@@ -224,23 +422,12 @@ fn certificate_text(
     if let Some(approver) = &options.second_approver {
         text.push_str(&format!("second approval: {approver}\n"));
     }
-    for item in &report.destroyed {
-        text.push_str(&format!(
-            "destroyed: cohort {} of {}/{} collected {} to {}; schedule {} ({}, authority: {}); life ended {}; {} records, ids sha256 {}; {} held records kept; root epoch now {}\n",
-            item.due.cohort.id,
-            item.due.cohort.system,
-            item.due.cohort.category,
-            ms(item.due.cohort.start_ms),
-            ms(item.due.cohort.end_ms),
-            item.due.schedule,
-            item.due.status,
-            item.due.authority,
-            item.due.life_ended.format("%Y-%m-%d"),
-            item.records,
-            hex::encode(item.ids_digest),
-            item.held,
-            item.new_epoch,
-        ));
+    for line in journal.lines() {
+        match line.split_once('\t') {
+            Some((_, done)) => text.push_str(&format!("{done}\n")),
+            None if line.starts_with("resumed: ") => text.push_str(&format!("{line}\n")),
+            None => {}
+        }
     }
     for item in &report.reported {
         text.push_str(&format!(
@@ -252,6 +439,10 @@ fn certificate_text(
             item.life_ended.format("%Y-%m-%d"),
         ));
     }
+    text.push_str(&format!(
+        "ended: {}\n",
+        ended.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    ));
     text
 }
 

@@ -32,7 +32,7 @@ const META_MOVED: &[u8] = b"moved/";
 const META_PURGE_PENDING: &[u8] = b"purge-pending/";
 
 /// The metadata that describes keys and where records live: a key table carries all of it.
-const KEY_META_PREFIXES: [&[u8]; 16] = [
+const KEY_META_PREFIXES: [&[u8]; 22] = [
     b"partition-bucket/",
     b"root-epoch",
     b"log-public-key",
@@ -48,6 +48,12 @@ const KEY_META_PREFIXES: [&[u8]; 16] = [
     b"partition-id/",
     b"partition-next",
     b"session",
+    b"cohort-deferred/",
+    b"hold/",
+    b"hold-next",
+    b"hold-member/",
+    b"held/",
+    b"hold-subject/",
     META_MOVED,
 ];
 
@@ -108,6 +114,16 @@ impl Vault {
         let mut entries: Vec<(Column, Vec<u8>, Vec<u8>)> = Vec::new();
         for (key, value) in self.store.scan(Column::Keys, b"", None, usize::MAX)? {
             entries.push((Column::Keys, key, value));
+        }
+        // Holds' own index entries: a hold placed after a backup must still find its records.
+        let hold_index = [crate::holds::HOLD_INDEX_TAG];
+        for (key, value) in self.store.scan(
+            Column::Index,
+            &hold_index,
+            Some(&prefix_end(&hold_index)),
+            usize::MAX,
+        )? {
+            entries.push((Column::Index, key, value));
         }
         for prefix in KEY_META_PREFIXES {
             for (key, value) in

@@ -12,6 +12,9 @@ use crate::vault::Vault;
 
 const META_CERTIFICATE: &[u8] = b"certificate/";
 const META_TRUSTED_TIME: &[u8] = b"retention/trusted-time";
+/// The statement of a run in progress, so a run a crash interrupted is finished, and
+/// certified, by the next.
+const META_RUN_JOURNAL: &[u8] = b"retention/journal";
 
 /// A stored certificate.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,6 +46,37 @@ impl Vault {
         );
         self.store.write(batch, Durability::Synced)?;
         Ok(hex::encode(signature))
+    }
+
+    /// Signs and keeps a run's certificate and clears the run's journal, in one synced batch.
+    pub fn put_run_certificate(&self, kind: &str, name: &str, text: &str) -> Result<String> {
+        let signature = self.log_signing_key()?.sign(text.as_bytes());
+        let mut batch = WriteBatch::new();
+        batch.put(
+            Column::Meta,
+            certificate_key(kind, name),
+            [text.as_bytes(), &signature].concat(),
+        );
+        batch.delete(Column::Meta, META_RUN_JOURNAL);
+        self.store.write(batch, Durability::Synced)?;
+        Ok(hex::encode(signature))
+    }
+
+    /// The journal of a run in progress (or interrupted): what it has done so far.
+    pub fn run_journal(&self) -> Result<Option<String>> {
+        self.store
+            .get(Column::Meta, META_RUN_JOURNAL)?
+            .map(|bytes| {
+                String::from_utf8(bytes).map_err(|_| Error::corrupt("run journal", "not UTF-8"))
+            })
+            .transpose()
+    }
+
+    /// Replaces the journal of the run in progress (synced), before each step it records.
+    pub fn put_run_journal(&self, text: &str) -> Result<()> {
+        let mut batch = WriteBatch::new();
+        batch.put(Column::Meta, META_RUN_JOURNAL, text.as_bytes().to_vec());
+        self.store.write(batch, Durability::Synced)
     }
 
     /// The certificates of `kind`, in name order, each checked against the log's key.
@@ -108,7 +142,18 @@ impl Vault {
             .find(|info| info.id == cohort)
             .ok_or_else(|| Error::Invalid(format!("no cohort {cohort}")))?;
         let Some((start, end)) = info.record_range() else {
-            return Ok((0, crate::crypto::sha256(b"")));
+            // Deferred and released hold cohorts: their members, wherever they are.
+            let mut members = match info.kind {
+                crate::CohortKind::Deferred { .. } => self.deferred_members(&info)?,
+                crate::CohortKind::Hold { .. } => self.hold_cohort_records(cohort)?,
+                _ => Vec::new(),
+            };
+            members.sort();
+            let mut hash = crate::crypto::Sha256::new();
+            for id in &members {
+                hash.update(id.as_bytes());
+            }
+            return Ok((members.len() as u64, hash.finish()));
         };
         // Records moved to a hold keep their ids in the range but survive: not counted.
         let survivors: std::collections::HashSet<[u8; 16]> = self
@@ -135,5 +180,37 @@ impl Vault {
             }
         }
         Ok((count, hash.finish()))
+    }
+
+    /// The records of a period cohort that survive its destruction, by where they are kept:
+    /// each hold (`H-<n> `reference``) or the deleted record file, with how many.
+    pub fn survivors_by_keeper(&self, cohort: u32) -> Result<Vec<(String, u64)>> {
+        let info = self
+            .key_status()?
+            .cohorts
+            .into_iter()
+            .find(|info| info.id == cohort)
+            .ok_or_else(|| Error::Invalid(format!("no cohort {cohort}")))?;
+        let mut by_keeper: std::collections::BTreeMap<String, u64> = Default::default();
+        for id in self.moved_out_of(&info)? {
+            let Some(keeper) = self
+                .store
+                .get(Column::Meta, &crate::cohort::moved_key(&id))?
+            else {
+                continue;
+            };
+            let keeper = u32::from_be_bytes(
+                keeper
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| Error::corrupt("moved entry", "bad cohort"))?,
+            );
+            let name = match self.hold_of_cohort(keeper)? {
+                Some(hold) => format!("hold {} `{}`", hold.label(), hold.spec.reference),
+                None => "the deleted record file".to_owned(),
+            };
+            *by_keeper.entry(name).or_default() += 1;
+        }
+        Ok(by_keeper.into_iter().collect())
     }
 }

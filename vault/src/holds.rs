@@ -912,6 +912,7 @@ impl Vault {
             released.awaiting_destruction
         );
         self.log.commit(draft, batch)?;
+        self.export_key_table()?;
         Ok(released)
     }
 

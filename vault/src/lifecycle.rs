@@ -186,6 +186,11 @@ impl Vault {
             )));
         }
         let survivors = self.moved_out_of(&info)?.len() as u64;
+        let kept_by: Vec<String> = self
+            .survivors_by_keeper(cohort)?
+            .into_iter()
+            .map(|(keeper, count)| format!("{count} kept by {keeper}"))
+            .collect();
         // When this was the last live cohort of its system's year and the year is over, the
         // year's index keys die with it, in the same epoch change.
         let mut doomed = vec![info];
@@ -209,7 +214,11 @@ impl Vault {
         let dropped: Vec<u32> = doomed.iter().map(|cohort_info| cohort_info.id).collect();
         let mut draft = Draft::new(access, "cohort.destroy", now.timestamp_millis());
         draft.cohorts = dropped.clone();
-        draft.outcome = format!("{survivors} survivors in holds");
+        draft.outcome = if kept_by.is_empty() {
+            "no survivors".to_owned()
+        } else {
+            format!("survivors: {}", kept_by.join(", "))
+        };
         let new_epoch = self.change_epoch(&dropped, batch, draft)?;
         {
             let mut cohorts = self
@@ -334,7 +343,7 @@ impl Vault {
     }
 
     /// The records a deferred cohort keeps: those of its bucket whose moved mark names it.
-    fn deferred_members(&self, info: &CohortInfo) -> Result<Vec<RecordId>> {
+    pub(crate) fn deferred_members(&self, info: &CohortInfo) -> Result<Vec<RecordId>> {
         let CohortKind::Deferred {
             partition,
             start_ms,
@@ -596,6 +605,21 @@ impl Vault {
             self.purge(&info)?;
         }
         Ok(())
+    }
+
+    /// Physically drops what destructions deleted: flushes, then compacts each column
+    /// (the last level included), calling `progress(columns done, columns in all, column)`
+    /// after each. Crypto-shredding has already made the data unreadable; this removes the
+    /// ciphertext, index tokens and wrapped keys from the files. Safe to run alongside reads
+    /// and writes, and to interrupt.
+    pub fn compact_destroyed(&self, progress: &mut dyn FnMut(usize, usize, &str)) -> Result<()> {
+        self.store.flush()?;
+        let columns = crate::store::Column::ALL;
+        for (done, column) in columns.iter().enumerate() {
+            self.store.compact_column(*column)?;
+            progress(done + 1, columns.len(), column.name());
+        }
+        self.store.flush()
     }
 
     /// Key ids, epochs, versions and ages: never key bytes.

@@ -218,6 +218,12 @@ pub trait Store: Send + Sync + fmt::Debug {
 
     /// Rewrites the engine's files so deleted data is physically dropped where the engine can.
     fn compact(&self) -> Result<()>;
+
+    /// Like [`Store::compact`], for one column (so a long compaction can report progress).
+    fn compact_column(&self, column: Column) -> Result<()> {
+        let _ = column;
+        self.compact()
+    }
 }
 
 #[cfg(test)]

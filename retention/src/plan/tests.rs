@@ -16,6 +16,7 @@ fn month_cohort(id: u32, system: &str, category: &str, y: i32, m: u32) -> Period
         category: category.into(),
         start_ms: day(y, m, 1).timestamp_millis(),
         end_ms: day(ny, nm, 1).timestamp_millis(),
+        deferred: false,
     }
 }
 
@@ -28,16 +29,18 @@ fn cohorts_go_when_their_last_member_may_and_proposed_schedules_only_report() {
         month_cohort(3, "cbp-pnr", "pnr", 2026, 1),
     ];
     // (day, cohorts destroyed, cohorts reported under a proposed schedule)
-    let table: [(DateTime<Utc>, &[u32], &[u32]); 6] = [
-        (day(2030, 12, 31), &[], &[]),
+    let table: [(DateTime<Utc>, &[u32], &[u32]); 7] = [
+        (day(2030, 12, 31), &[3], &[]),
         // CBETF: five years after its last member (2026-01-31), on 2031-01-31, not a day before.
-        (day(2031, 1, 30), &[], &[]),
-        (day(2031, 2, 1), &[1], &[]),
+        (day(2031, 1, 30), &[3], &[]),
+        (day(2031, 2, 1), &[1, 3], &[]),
         // TTAR: ten years under the schedule in force (5 production + 5 archive); the proposed
         // schedule (10 years production) would destroy at the same time, so no report.
-        (day(2036, 2, 1), &[1, 2], &[]),
-        // PNR: the deleted record file ends 11 years 6 months after collection.
-        (day(2037, 7, 31), &[1, 2], &[]),
+        (day(2036, 2, 1), &[1, 2, 3], &[]),
+        // PNR: the period cohort ends 3 years 6 months after collection (the run first moves
+        // records a person read to the deleted record file).
+        (day(2029, 7, 31), &[], &[]),
+        (day(2029, 8, 1), &[3], &[]),
         (day(2037, 8, 1), &[1, 2, 3], &[]),
     ];
     for (now, destroyed, reported) in table {
@@ -94,5 +97,60 @@ fn a_proposed_schedule_that_lets_go_earlier_is_reported_never_applied() {
             due[0].schedule.as_str()
         ),
         (false, "proposed", "records-proposed")
+    );
+}
+
+#[test]
+fn pnr_period_cohorts_defer_at_three_and_a_half_years_and_the_deleted_record_file_goes_at_eleven_and_a_half(
+) {
+    let catalog = Catalog::builtin().unwrap();
+    // Daily PNR cohorts: 2026-01-10.
+    let period = PeriodCohort {
+        id: 1,
+        system: "cbp-pnr".into(),
+        category: "pnr".into(),
+        start_ms: day(2026, 1, 10).timestamp_millis(),
+        end_ms: day(2026, 1, 11).timestamp_millis(),
+        deferred: false,
+    };
+    let deferred = PeriodCohort {
+        id: 2,
+        deferred: true,
+        ..period.clone()
+    };
+    let cohorts = [period, deferred];
+    // (day, cohorts due) over 7 days, 3.5 years, 10 years and 11.5 years.
+    let table: [(DateTime<Utc>, &[u32]); 6] = [
+        (day(2026, 1, 18), &[]),
+        (day(2029, 7, 10), &[]),
+        (day(2029, 7, 11), &[1]),
+        (day(2036, 1, 11), &[1]),
+        (day(2037, 7, 10), &[1]),
+        (day(2037, 7, 11), &[1, 2]),
+    ];
+    for (now, expected) in table {
+        let due = plan(&catalog, &cohorts, now);
+        let got: Vec<u32> = due.iter().map(|d| d.cohort.id).collect();
+        assert_eq!(got, expected, "{now}");
+        for item in &due {
+            assert_eq!(
+                item.defer_to.as_deref(),
+                (!item.cohort.deferred).then_some("deleted-record-file")
+            );
+        }
+    }
+    // One record's life, by whether a person read it.
+    let collected = day(2026, 1, 10);
+    assert_eq!(
+        record_life_end(&catalog, "cbp-pnr", collected, false),
+        Some(day(2029, 7, 10))
+    );
+    assert_eq!(
+        record_life_end(&catalog, "cbp-pnr", collected, true),
+        Some(day(2037, 7, 10))
+    );
+    assert_eq!(
+        record_life_end(&catalog, "fincen-cbetf", collected, true),
+        Some(day(2031, 1, 10))
     );
 }

@@ -129,7 +129,9 @@ fn a_run_destroys_what_is_due_keeps_what_is_held_and_signs_a_certificate() {
         certificate.text
     );
     assert!(
-        certificate.text.contains("1 held records kept"),
+        certificate
+            .text
+            .contains("held: 1 kept by hold H-1 `LIT-2030-1`"),
         "{}",
         certificate.text
     );
@@ -150,4 +152,432 @@ fn a_run_destroys_what_is_due_keeps_what_is_held_and_signs_a_certificate() {
     )
     .unwrap();
     assert!(again.destroyed.is_empty());
+}
+
+fn record_of(system: &str, category: &str, ssn: &str, collected: DateTime<Utc>) -> RecordContents {
+    RecordContents {
+        system: SystemId::new(system).unwrap(),
+        category: category.into(),
+        collected_at: collected,
+        source: BTreeMap::from([("report_id".into(), "R-1".into())]),
+        subjects: vec![Subject {
+            role: "traveler".into(),
+            name: Some("JANE ROE".into()),
+            identifiers: vec![Identifier::new(IdentifierKind::Ssn, ssn)],
+        }],
+        fields: BTreeMap::new(),
+    }
+}
+
+fn confirmed() -> RunOptions {
+    RunOptions {
+        confirm_clock: true,
+        ..RunOptions::default()
+    }
+}
+
+fn found(vault: &Vault, system: &str, ssn: &str, now: DateTime<Utc>) -> Vec<vault::RecordId> {
+    vault
+        .lookup(
+            &access(),
+            &SystemId::new(system).unwrap(),
+            &vault::SearchKey::Identifier(Identifier::new(IdentifierKind::Ssn, ssn)),
+            now,
+        )
+        .unwrap()
+}
+
+/// The seeded schedules on injected days: 7 days, 3.5 years, 10 years and 11.5 years, with
+/// PNR's access-dependent branch, a held record and an enforcement link across the windows.
+#[test]
+fn time_moves_across_every_window_of_the_seeded_schedules() {
+    let store: Arc<dyn Store> = Arc::new(MemStore::new());
+    let backend: Arc<dyn KeyBackend> = Arc::new(MemKeyBackend::generate().unwrap());
+    let vault = Vault::create_with(store, backend).unwrap();
+    let catalog = Catalog::builtin().unwrap();
+    let pnr = SystemId::new("cbp-pnr").unwrap();
+    vault
+        .set_destruction_bucket(&access(), &pnr, "pnr", vault::Bucket::Day, day(2026, 1, 1))
+        .unwrap();
+    let collected = Utc.with_ymd_and_hms(2026, 1, 10, 8, 0, 0).unwrap();
+    let ids = vault
+        .ingest(
+            &access(),
+            &[
+                record_of("cbp-pnr", "pnr", "111-11-1111", collected), // read by an analyst
+                record_of("cbp-pnr", "pnr", "222-22-2222", collected), // never read
+                record_of("cbp-pnr", "pnr", "333-33-3333", collected), // linked to a case
+                record_of(
+                    "dhs-ice-005-ttar",
+                    "trade-financial",
+                    "444-44-4444",
+                    collected,
+                ),
+            ],
+            day(2026, 1, 10),
+        )
+        .unwrap();
+    let (read, unread, linked, trade) = (ids[0], ids[1], ids[2], ids[3]);
+    vault
+        .read_by_person(&access(), &read, day(2026, 1, 12))
+        .unwrap();
+    vault.read(&access(), &unread, day(2026, 1, 12)).unwrap(); // automated: not a person
+    let link = vault::HoldSpec::new(
+        "ENF-2026-17",
+        "linked to enforcement case ENF-2026-17",
+        vault::HoldPurpose::EnforcementLink,
+        vault::HoldMode::Governance,
+    );
+    let held = vault
+        .place_hold(
+            &access(),
+            &link,
+            vault::HoldTarget::Records(&[linked]),
+            day(2026, 1, 12),
+        )
+        .unwrap();
+
+    // 7 days: production ends, limited begins; nothing is destroyed.
+    let phase = |at: DateTime<Utc>| {
+        catalog
+            .phase_at("cbp-pnr", collected, at)
+            .map(|p| p.name.clone())
+    };
+    assert_eq!(phase(day(2026, 1, 16)).as_deref(), Some("production"));
+    assert_eq!(phase(day(2026, 1, 18)).as_deref(), Some("limited"));
+    let report = run(&vault, &catalog, &access(), day(2026, 1, 18), &confirmed()).unwrap();
+    assert!(report.destroyed.is_empty());
+
+    // 3.5 years: the read record moves to the deleted record file and leaves the index, the
+    // unread one goes, the linked one stays in its accessible phase.
+    assert_eq!(
+        found(&vault, "cbp-pnr", "111111111", day(2029, 7, 9)),
+        vec![read]
+    );
+    assert!(
+        run(&vault, &catalog, &access(), day(2029, 7, 9), &confirmed())
+            .unwrap()
+            .destroyed
+            .is_empty()
+    );
+    let report = run(&vault, &catalog, &access(), day(2029, 7, 11), &confirmed()).unwrap();
+    assert_eq!(report.destroyed.len(), 1);
+    let pnr_day = &report.destroyed[0];
+    assert_eq!((pnr_day.records, pnr_day.deferred, pnr_day.held), (1, 1, 2));
+    let text = &report.certificate.as_ref().unwrap().text;
+    assert!(
+        text.contains("1 records read by a person moved first to the deleted-record-file phase"),
+        "{text}"
+    );
+    assert!(
+        text.contains("held: 1 kept by hold H-1 `ENF-2026-17`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("held: 1 kept by the deleted record file"),
+        "{text}"
+    );
+    assert!(vault.read(&access(), &unread, day(2029, 7, 11)).is_err());
+    assert!(vault.read(&access(), &read, day(2029, 7, 11)).is_ok());
+    assert!(
+        found(&vault, "cbp-pnr", "111111111", day(2029, 7, 11)).is_empty(),
+        "not readily searchable"
+    );
+    assert_eq!(
+        catalog
+            .held_phase_at("cbp-pnr", collected, day(2029, 7, 11), true)
+            .map(|p| p.name.as_str()),
+        Some("limited"),
+        "the linked record stays accessible"
+    );
+
+    // 10 years: TTAR goes (5 production + 5 archive) once the last day of its monthly cohort
+    // is ten years old; the read PNR stays in its file.
+    assert_eq!(
+        catalog
+            .phase_at("dhs-ice-005-ttar", collected, day(2031, 2, 1))
+            .map(|p| p.name.as_str()),
+        Some("archive")
+    );
+    let report = run(&vault, &catalog, &access(), day(2036, 2, 1), &confirmed()).unwrap();
+    assert_eq!(report.destroyed.len(), 1);
+    assert!(vault.read(&access(), &trade, day(2036, 2, 1)).is_err());
+    assert!(vault.read(&access(), &read, day(2036, 2, 1)).is_ok());
+
+    // 11.5 years: the deleted record file goes; the linked record waits for its case.
+    let report = run(&vault, &catalog, &access(), day(2037, 7, 11), &confirmed()).unwrap();
+    assert_eq!(report.destroyed.len(), 1);
+    assert!(report.destroyed[0].due.cohort.deferred);
+    assert!(vault.read(&access(), &read, day(2037, 7, 11)).is_err());
+    assert!(vault.read(&access(), &linked, day(2037, 7, 11)).is_ok());
+
+    // The enforcement record is archived: the link is released and the record goes next run.
+    vault
+        .release_hold(
+            &access(),
+            held.hold.id,
+            "enforcement record ENF-2026-17 archived",
+            day(2037, 8, 1),
+        )
+        .unwrap();
+    let plan = plan_of(&vault, &catalog, day(2037, 8, 1)).unwrap();
+    assert_eq!(plan.len(), 1, "{plan:?}");
+    let report = run(&vault, &catalog, &access(), day(2037, 8, 1), &confirmed()).unwrap();
+    assert_eq!(report.destroyed[0].records, 1);
+    assert!(vault.read(&access(), &linked, day(2037, 8, 1)).is_err());
+    assert!(
+        run(&vault, &catalog, &access(), day(2037, 8, 2), &confirmed())
+            .unwrap()
+            .certificate
+            .is_none()
+    );
+}
+
+/// The TTAR catalog with its proposed schedule approved and in force (the old one retired).
+fn ttar_migrated() -> Catalog {
+    let texts: Vec<(String, String)> = policy::sorn::BUILTIN
+        .iter()
+        .map(|(file, text)| {
+            let text = if *file == "dhs-ice-005-ttar.toml" {
+                text.replace(
+                    "id = \"records-in-force\"\nartefact = \"records\"\nstatus = \"approved\"\nin_force = true",
+                    "id = \"records-in-force\"\nartefact = \"records\"\nstatus = \"approved\"\nin_force = false",
+                )
+                .replace(
+                    "id = \"records-proposed\"\nartefact = \"records\"\nstatus = \"proposed\"",
+                    "id = \"records-proposed\"\nartefact = \"records\"\nstatus = \"approved\"\nin_force = true",
+                )
+            } else {
+                (*text).to_owned()
+            };
+            ((*file).to_owned(), text)
+        })
+        .collect();
+    Catalog::from_texts(&texts).unwrap()
+}
+
+#[test]
+fn ttar_records_migrate_to_the_proposed_schedule_once_it_is_approved() {
+    let store: Arc<dyn Store> = Arc::new(MemStore::new());
+    let backend: Arc<dyn KeyBackend> = Arc::new(MemKeyBackend::generate().unwrap());
+    let vault = Vault::create_with(store, backend).unwrap();
+    let collected = Utc.with_ymd_and_hms(2026, 1, 10, 0, 0, 0).unwrap();
+    vault
+        .ingest(
+            &access(),
+            &[record_of(
+                "dhs-ice-005-ttar",
+                "trade-financial",
+                "444-44-4444",
+                collected,
+            )],
+            day(2026, 1, 10),
+        )
+        .unwrap();
+    let before = Catalog::builtin().unwrap();
+    let after = ttar_migrated();
+    assert_eq!(
+        after.records_schedule("dhs-ice-005-ttar").unwrap().id,
+        "records-proposed",
+        "the fixture text moved"
+    );
+    // Six years in: archived under the old schedule, still in production under the new one.
+    let six = day(2032, 1, 10);
+    let phase = |catalog: &Catalog| {
+        catalog
+            .phase_at("dhs-ice-005-ttar", collected, six)
+            .map(|p| p.name.clone())
+    };
+    assert_eq!(phase(&before).as_deref(), Some("archive"));
+    assert_eq!(phase(&after).as_deref(), Some("production"));
+    // The stored records need no rewrite: cohorts are by collection time, and the new
+    // schedule is ten years, no shorter than the old: the plan names it from now on.
+    let plan = plan_of(&vault, &after, day(2036, 2, 1)).unwrap();
+    assert_eq!(plan.len(), 1);
+    assert_eq!(
+        (plan[0].schedule.as_str(), plan[0].destroy),
+        ("records-proposed", true)
+    );
+    assert!(plan_of(&vault, &after, day(2036, 1, 31))
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn a_proposed_schedule_destroys_nothing_and_says_so() {
+    let store: Arc<dyn Store> = Arc::new(MemStore::new());
+    let backend: Arc<dyn KeyBackend> = Arc::new(MemKeyBackend::generate().unwrap());
+    let vault = Vault::create_with(store, backend).unwrap();
+    let collected = Utc.with_ymd_and_hms(2026, 1, 10, 0, 0, 0).unwrap();
+    let ids = vault
+        .ingest(
+            &access(),
+            &[record_of(
+                "dhs-ice-005-ttar",
+                "trade-financial",
+                "444-44-4444",
+                collected,
+            )],
+            day(2026, 1, 10),
+        )
+        .unwrap();
+    // A catalog whose proposed TTAR schedule would end records at 3 years.
+    let texts: Vec<(String, String)> = policy::sorn::BUILTIN
+        .iter()
+        .map(|(file, text)| {
+            let text = if *file == "dhs-ice-005-ttar.toml" {
+                text.replace(
+                    "phase = [\n  { name = \"production\", ends_after = { years = 10 } },\n]\n\n[[schedule]]\nid = \"raw-input-in-force\"",
+                    "phase = [\n  { name = \"production\", ends_after = { years = 3 } },\n]\n\n[[schedule]]\nid = \"raw-input-in-force\"",
+                )
+            } else {
+                (*text).to_owned()
+            };
+            ((*file).to_owned(), text)
+        })
+        .collect();
+    let catalog = Catalog::from_texts(&texts).unwrap();
+    let report = run(
+        &vault,
+        &catalog,
+        &access(),
+        day(2029, 6, 1),
+        &RunOptions::default(),
+    )
+    .unwrap();
+    assert!(report.destroyed.is_empty());
+    assert_eq!(report.reported.len(), 1);
+    let text = report.certificate.unwrap().text;
+    assert!(
+        text.contains("nothing is destroyed under a schedule not approved"),
+        "{text}"
+    );
+    assert!(vault.read(&access(), &ids[0], day(2029, 6, 1)).is_ok());
+}
+
+/// A store that fails the `n`th batch that destroys cohort keys, as a crash just before that
+/// destruction's commit would; everything before it is stored.
+#[derive(Debug)]
+struct CrashingStore {
+    inner: MemStore,
+    destructions_left: std::sync::atomic::AtomicI64,
+}
+
+impl Store for CrashingStore {
+    fn get(&self, column: vault::store::Column, key: &[u8]) -> vault::Result<Option<Vec<u8>>> {
+        self.inner.get(column, key)
+    }
+    fn write(
+        &self,
+        batch: vault::store::WriteBatch,
+        durability: vault::store::Durability,
+    ) -> vault::Result<()> {
+        let destroys_keys = batch.ops().iter().any(|op| {
+            matches!(
+                op,
+                vault::store::Op::DeleteRange {
+                    column: vault::store::Column::Keys,
+                    ..
+                }
+            )
+        });
+        if destroys_keys
+            && self
+                .destructions_left
+                .fetch_sub(1, std::sync::atomic::Ordering::SeqCst)
+                == 0
+        {
+            return Err(vault::Error::Storage("simulated crash".into()));
+        }
+        self.inner.write(batch, durability)
+    }
+    fn scan(
+        &self,
+        column: vault::store::Column,
+        start: &[u8],
+        end: Option<&[u8]>,
+        limit: usize,
+    ) -> vault::Result<Vec<vault::store::Entry>> {
+        self.inner.scan(column, start, end, limit)
+    }
+    fn count(
+        &self,
+        column: vault::store::Column,
+        start: &[u8],
+        end: Option<&[u8]>,
+    ) -> vault::Result<u64> {
+        self.inner.count(column, start, end)
+    }
+    fn checkpoint(&self, to: &std::path::Path) -> vault::Result<()> {
+        self.inner.checkpoint(to)
+    }
+    fn flush(&self) -> vault::Result<()> {
+        self.inner.flush()
+    }
+    fn compact(&self) -> vault::Result<()> {
+        self.inner.compact()
+    }
+}
+
+#[test]
+fn a_run_interrupted_in_the_middle_is_finished_and_certified_by_the_next() {
+    let store = Arc::new(CrashingStore {
+        inner: MemStore::new(),
+        destructions_left: std::sync::atomic::AtomicI64::new(i64::MAX),
+    });
+    let backend: Arc<dyn KeyBackend> = Arc::new(MemKeyBackend::generate().unwrap());
+    let vault = Vault::create_with(store.clone(), Arc::clone(&backend)).unwrap();
+    let catalog = Catalog::builtin().unwrap();
+    let ids = vault
+        .ingest(
+            &access(),
+            &[transmittal("123-45-6781", 5), transmittal("123-45-6782", 6)],
+            day(2026, 11, 24),
+        )
+        .unwrap();
+    let february = vault
+        .ingest(
+            &access(),
+            &[record_of(
+                "fincen-cbetf",
+                "transmittal",
+                "123-45-6783",
+                Utc.with_ymd_and_hms(2026, 2, 3, 0, 0, 0).unwrap(),
+            )],
+            day(2026, 11, 24),
+        )
+        .unwrap();
+    // The second cohort's destruction fails before its commit: the run stops there.
+    store
+        .destructions_left
+        .store(1, std::sync::atomic::Ordering::SeqCst);
+    let crashed = run(&vault, &catalog, &access(), day(2031, 3, 5), &confirmed());
+    assert!(crashed.is_err(), "{crashed:?}");
+    drop(vault);
+
+    let vault = Vault::open_with(store.clone(), Arc::clone(&backend)).unwrap();
+    assert!(
+        vault.read(&access(), &ids[0], day(2031, 3, 5)).is_err(),
+        "January went"
+    );
+    assert!(
+        vault.read(&access(), &february[0], day(2031, 3, 5)).is_ok(),
+        "February had not"
+    );
+    assert!(vault.run_journal().unwrap().is_some());
+    let report = run(&vault, &catalog, &access(), day(2031, 3, 5), &confirmed()).unwrap();
+    assert_eq!(report.destroyed.len(), 1, "only February was left");
+    assert!(vault
+        .read(&access(), &february[0], day(2031, 3, 5))
+        .is_err());
+    let text = report.certificate.unwrap().text;
+    assert_eq!(text.matches("destroyed: cohort").count(), 2, "{text}");
+    assert!(
+        text.contains("resumed: this run finishes one that was interrupted"),
+        "{text}"
+    );
+    assert!(
+        vault.run_journal().unwrap().is_none(),
+        "the journal is closed"
+    );
 }

@@ -183,13 +183,18 @@ impl Store for RocksStore {
     }
 
     fn compact(&self) -> Result<()> {
+        for column in Column::ALL {
+            self.compact_column(column)?;
+        }
+        Ok(())
+    }
+
+    fn compact_column(&self, column: Column) -> Result<()> {
         let mut options = CompactOptions::default();
         // Rewrite the last level too, so deleted entries and tombstones are really dropped.
         options.set_bottommost_level_compaction(BottommostLevelCompaction::Force);
-        for column in Column::ALL {
-            self.db
-                .compact_range_cf_opt(self.cf(column)?, None::<&[u8]>, None::<&[u8]>, &options);
-        }
+        self.db
+            .compact_range_cf_opt(self.cf(column)?, None::<&[u8]>, None::<&[u8]>, &options);
         Ok(())
     }
 }
