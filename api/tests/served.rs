@@ -827,5 +827,84 @@ fn retention_from_the_command_line() {
         "{}",
         certificates.stderr
     );
+    let status = client(&["retention", "status"], dir, &url, "rec.token");
+    assert_eq!(status.code, 0, "{}", status.stderr);
+    assert!(
+        status.stdout.contains("compaction: idle"),
+        "{}",
+        status.stdout
+    );
+
+    // Holds: on a subject (the value never printed back), listed, released.
+    let place = client(
+        &[
+            "hold",
+            "place",
+            "--subject",
+            "ssn=123-45-6789",
+            "--reference",
+            "FOIA-2026-7",
+            "--reason",
+            "pending FOIA appeal",
+            "--kind",
+            "governance",
+            "--purpose",
+            "request",
+        ],
+        dir,
+        &url,
+        "rec.token",
+    );
+    assert_eq!(place.code, 0, "{}", place.stderr);
+    assert!(
+        place.stdout.starts_with("hold H-1 placed:"),
+        "{}",
+        place.stdout
+    );
+    let refused = client(
+        &[
+            "hold",
+            "place",
+            "--subject",
+            "ssn=123-45-6789",
+            "--reference",
+            "LIT-1",
+            "--reason",
+            "suit",
+            "--kind",
+            "compliance",
+        ],
+        dir,
+        &url,
+        "rec.token",
+    );
+    assert_eq!(refused.code, 1, "{}", refused.stdout);
+    assert!(
+        refused.stderr.contains("needs a retain-until date"),
+        "{}",
+        refused.stderr
+    );
+    let list = client(&["hold", "list"], dir, &url, "rec.token");
+    assert_eq!(list.code, 0, "{}", list.stderr);
+    assert!(
+        list.stdout.contains("FOIA-2026-7")
+            && list.stdout.contains("(subject by ssn)")
+            && list.stdout.contains("active"),
+        "{}",
+        list.stdout
+    );
+    assert!(!list.stdout.contains("6789"), "{}", list.stdout);
+    let release = client(
+        &["hold", "release", "H-1", "--reason", "appeal decided"],
+        dir,
+        &url,
+        "rec.token",
+    );
+    assert_eq!(release.code, 0, "{}", release.stderr);
+    assert!(
+        release.stdout.starts_with("hold H-1 released:"),
+        "{}",
+        release.stdout
+    );
     terminate(&mut server);
 }

@@ -19,6 +19,7 @@ mod backup;
 mod bench;
 mod calendar;
 mod disclose;
+mod hold;
 mod ingest;
 pub(crate) mod init;
 mod keys;
@@ -118,6 +119,9 @@ enum Command {
     Accounting(disclose::AccountingArgs),
     /// Retention: plan, run (through the server, as a records officer), certificates.
     Retention(retention::Args),
+    /// Holds: place on records or a subject, release, list (through the server, as a
+    /// records officer).
+    Hold(hold::Args),
     /// Key hierarchy: status (ids, epochs, versions, ages) and root-key rotation.
     Keys(keys::Args),
     /// Show the vault's format, key epoch and record counts (never record contents).
@@ -235,6 +239,7 @@ pub fn main() -> ExitCode {
         Command::Disclose(args) => disclose::disclose(args),
         Command::Accounting(args) => disclose::accounting(args),
         Command::Retention(args) => retention::run(args),
+        Command::Hold(args) => hold::run(args),
         Command::Keys(args) => keys::run(args),
         Command::Status(args) => status::run(args),
         Command::Verify(args) => verify::run(args),

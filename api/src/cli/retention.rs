@@ -1,5 +1,6 @@
 //! `recvault retention`: what the schedules would do (`plan`), running them now (`run`,
-//! through the server, as a records officer), and the disposition certificates.
+//! through the server, as a records officer), its `status` (trusted time, compaction), and the
+//! disposition certificates.
 
 use std::path::PathBuf;
 
@@ -37,6 +38,12 @@ enum Command {
         /// A second records officer's token file, for a run larger than one approval allows.
         #[arg(long, value_name = "FILE")]
         approval_token_file: Option<PathBuf>,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// The trusted time, an interrupted run awaiting the next, and the background
+    /// compaction's progress after a destruction.
+    Status {
         #[command(flatten)]
         client: ClientArgs,
     },
@@ -137,6 +144,35 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                 Some(name) => println!("certificate {name} signed and kept"),
                 None => println!("nothing was due"),
             }
+        }
+        Command::Status { client } => {
+            let answer = Client::new(&client)?.get("/v1/retention/status")?;
+            println!(
+                "trusted time: {}",
+                answer["trusted_time"]
+                    .as_str()
+                    .unwrap_or("none (no run yet)")
+            );
+            if answer["interrupted_run"].as_bool() == Some(true) {
+                println!(
+                    "an interrupted run awaits the next run, which will finish and certify it"
+                );
+            }
+            let compaction = &answer["compaction"];
+            println!(
+                "compaction: {} ({} of {} columns{}{})",
+                compaction["state"].as_str().unwrap_or(""),
+                compaction["columns_done"],
+                compaction["columns"],
+                compaction["started"]
+                    .as_str()
+                    .map(|at| format!(", started {at}"))
+                    .unwrap_or_default(),
+                compaction["finished"]
+                    .as_str()
+                    .map(|at| format!(", finished {at}"))
+                    .unwrap_or_default(),
+            );
         }
         Command::Certificates { json, client } => {
             let answer = Client::new(&client)?.get("/v1/retention/certificates")?;

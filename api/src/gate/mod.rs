@@ -9,7 +9,7 @@
 //! This module holds the types, authentication, the decision plumbing and what a caller may
 //! see of a record; the operations are in `records` (search, read, annotate, partner search),
 //! `ingest`, `disclosure` (releases, the accounting, designated authorities, notices),
-//! `retention` and `admin` (accounts, audit, backup).
+//! `retention`, `holds` and `admin` (accounts, audit, backup).
 
 use std::collections::{HashMap, HashSet};
 use std::io::BufRead;
@@ -31,12 +31,15 @@ use crate::lines::{LineBatches, Rejected};
 
 mod admin;
 mod disclosure;
+mod holds;
 mod ingest;
 mod records;
 mod retention;
 
 pub use admin::{check_account_fields, create_account};
+pub use holds::HoldRequest;
 pub use ingest::IngestPlan;
+pub use retention::{Compaction, RetentionStatus};
 
 /// The clock the gate reads at the edge (injected, so tests fix time).
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
@@ -236,6 +239,8 @@ pub struct Gate {
     accounts: RwLock<HashMap<[u8; 32], Account>>,
     /// Ingest streams running now (by stream key), so a retry cannot race its original.
     streams: Mutex<HashSet<Vec<u8>>>,
+    /// The background compaction after a destruction, and how far it has got.
+    compaction: Arc<Mutex<retention::Compaction>>,
 }
 
 impl std::fmt::Debug for Gate {
@@ -253,6 +258,7 @@ impl Gate {
             clock,
             accounts: RwLock::new(HashMap::new()),
             streams: Mutex::new(HashSet::new()),
+            compaction: Arc::new(Mutex::new(retention::Compaction::default())),
         };
         gate.reload_accounts()?;
         Ok(gate)
@@ -369,8 +375,11 @@ impl Gate {
         })
     }
 
-    /// A record's category and retention phase, from its id alone (nothing is read).
-    /// `Ok(None)` for an id of no known system.
+    /// A record's category and retention phase, from its id, its holds and whether a person
+    /// has read it (nothing of it is decrypted). A conditional phase (PNR's deleted record
+    /// file) holds only records that meet its condition: the others are past retention. A held
+    /// record keeps its last phase once its life has ended; one linked to an enforcement
+    /// record stays in its last searchable phase. `Ok(None)` for an id of no known system.
     fn placement(&self, id: &RecordId) -> Result<Option<Placement>, Refusal> {
         let (system, category) = match self.vault.partition_of(id) {
             Ok(found) => found,
@@ -379,11 +388,23 @@ impl Gate {
         };
         let collected = DateTime::<Utc>::from_timestamp_millis(id.collected_at_millis())
             .ok_or_else(|| Refusal::Internal("a record id's time is out of range".into()))?;
-        let phase = self
-            .policy
-            .catalog()
-            .phase_at(system.as_str(), collected, self.now())
-            .map(|phase| (phase.name.clone(), phase.searchable));
+        let catalog = self.policy.catalog();
+        let now = self.now();
+        let holds = self.vault.holds_of(id)?;
+        let mut phase = if holds.is_empty() {
+            catalog.phase_at(system.as_str(), collected, now)
+        } else {
+            let linked = holds
+                .iter()
+                .any(|hold| hold.spec.purpose == vault::HoldPurpose::EnforcementLink);
+            catalog.held_phase_at(system.as_str(), collected, now, linked)
+        };
+        if phase.is_some_and(|phase| phase.only_if.as_deref() == Some("manually-accessed"))
+            && !self.vault.manually_accessed(id)?
+        {
+            phase = None;
+        }
+        let phase = phase.map(|phase| (phase.name.clone(), phase.searchable));
         Ok(Some(Placement {
             system: system.as_str().to_owned(),
             category,

@@ -32,7 +32,19 @@ impl Gate {
         self.check_retrievable(caller, context, system, purpose, case_id, key)?;
         let system_id = SystemId::new(system)?;
         let now = self.now();
-        let ids = self.vault.lookup(&access, &system_id, key, now)?;
+        let mut ids = self.vault.lookup(&access, &system_id, key, now)?;
+        // Held records whose index period has ended are found through their holds' own
+        // indexes, by the roles those holds name.
+        let holds = self.holds_naming(caller)?;
+        if !holds.is_empty() {
+            for (id, _) in self.vault.lookup_held(&access, key, &holds, now)? {
+                if self.vault.system_of(&id)? == system_id {
+                    ids.push(id);
+                }
+            }
+            ids.sort();
+            ids.dedup();
+        }
         let mut result = SearchResult {
             found: ids.len(),
             ..SearchResult::default()

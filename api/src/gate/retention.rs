@@ -1,7 +1,39 @@
 //! The gate's retention operations: the plan, runs (with the clock checks and a second
-//! approval), the daily scheduled run, and the certificates.
+//! approval), the daily scheduled run, the certificates, and the compaction that follows a
+//! destruction in the background (crypto-shredding has already made the data unreadable; the
+//! compaction drops its ciphertext and index tokens from the files), with its progress.
 
 use super::*;
+
+/// The background compaction after a destruction.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Compaction {
+    /// `idle`, `running`, `done` or `failed`.
+    pub state: &'static str,
+    /// Columns compacted so far.
+    pub columns_done: usize,
+    /// Columns in all.
+    pub columns: usize,
+    /// The last column compacted.
+    pub last_column: String,
+    /// When it started.
+    pub started: Option<DateTime<Utc>>,
+    /// When it ended.
+    pub finished: Option<DateTime<Utc>>,
+    /// Why it failed.
+    pub error: Option<String>,
+}
+
+/// What [`Gate::retention_status`] reports.
+#[derive(Clone, Debug)]
+pub struct RetentionStatus {
+    /// The latest time a run relied on.
+    pub trusted_time: Option<DateTime<Utc>>,
+    /// Whether a run was interrupted and awaits the next to finish it.
+    pub interrupted_run: bool,
+    /// The background compaction.
+    pub compaction: Compaction,
+}
 
 impl Gate {
     /// What the retention schedules would do on `as_of` (default: now); changes nothing.
@@ -48,7 +80,7 @@ impl Gate {
             second_approver,
             ..::retention::run::RunOptions::default()
         };
-        ::retention::run::run(
+        let report = ::retention::run::run(
             &self.vault,
             self.policy.catalog(),
             &access,
@@ -58,6 +90,84 @@ impl Gate {
         .map_err(|err| match err {
             ::retention::run::RunError::Vault(err) => Refusal::from(err),
             refused => Refusal::Conflict(refused.to_string()),
+        })?;
+        if !report.destroyed.is_empty() {
+            self.start_compaction();
+        }
+        Ok(report)
+    }
+
+    /// Starts compacting the store in the background (unless a compaction is running), so
+    /// what a run destroyed leaves the files; its progress is in [`Gate::retention_status`].
+    pub fn start_compaction(&self) {
+        {
+            let Ok(mut status) = self.compaction.lock() else {
+                return;
+            };
+            if status.state == "running" {
+                return;
+            }
+            *status = Compaction {
+                state: "running",
+                columns: vault::store::Column::ALL.len(),
+                started: Some(self.now()),
+                ..Compaction::default()
+            };
+        }
+        let vault = Arc::clone(&self.vault);
+        let status = Arc::clone(&self.compaction);
+        let clock = Arc::clone(&self.clock);
+        let spawned = std::thread::Builder::new()
+            .name("recvault-compaction".into())
+            .spawn(move || {
+                let result = vault.compact_destroyed(&mut |done, columns, column| {
+                    if let Ok(mut status) = status.lock() {
+                        status.columns_done = done;
+                        status.columns = columns;
+                        status.last_column = column.to_owned();
+                    }
+                });
+                if let Ok(mut status) = status.lock() {
+                    status.finished = Some(clock());
+                    match result {
+                        Ok(()) => status.state = "done",
+                        Err(err) => {
+                            tracing::error!(error = %err, "compaction after destruction failed");
+                            status.state = "failed";
+                            status.error = Some(err.to_string());
+                        }
+                    }
+                }
+            });
+        if let (Err(err), Ok(mut status)) = (spawned, self.compaction.lock()) {
+            status.state = "failed";
+            status.error = Some(format!("could not start: {err}"));
+        }
+    }
+
+    /// The trusted time, whether a run awaits finishing, and the background compaction.
+    pub fn retention_status(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+    ) -> Result<RetentionStatus, Refusal> {
+        self.authorize_vault(caller, context, Action::RetentionPlan)?;
+        let compaction = self
+            .compaction
+            .lock()
+            .map_err(|_| Refusal::Internal("compaction status lock poisoned".into()))?
+            .clone();
+        Ok(RetentionStatus {
+            trusted_time: self.vault.trusted_time()?,
+            interrupted_run: self.vault.run_journal()?.is_some(),
+            compaction: Compaction {
+                state: if compaction.state.is_empty() {
+                    "idle"
+                } else {
+                    compaction.state
+                },
+                ..compaction
+            },
         })
     }
 
@@ -75,14 +185,18 @@ impl Gate {
             client: "local".into(),
             request_id: String::new(),
         };
-        ::retention::run::run(
+        let report = ::retention::run::run(
             &self.vault,
             self.policy.catalog(),
             &access,
             self.now(),
             &::retention::run::RunOptions::default(),
         )
-        .map_err(|err| err.to_string())
+        .map_err(|err| err.to_string())?;
+        if !report.destroyed.is_empty() {
+            self.start_compaction();
+        }
+        Ok(report)
     }
 
     /// The disposition certificates, oldest first.

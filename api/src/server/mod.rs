@@ -104,6 +104,12 @@ pub fn router(gate: Arc<Gate>, limits: Limits) -> Router {
             "/v1/retention/certificates",
             get(handlers::retention_certificates),
         )
+        .route("/v1/retention/status", get(handlers::retention_status))
+        .route(
+            "/v1/holds",
+            get(handlers::list_holds).post(handlers::place_hold),
+        )
+        .route("/v1/holds/{id}/release", post(handlers::release_hold))
         .route(
             "/v1/designated-authorities",
             get(handlers::list_authorities).post(handlers::register_authority),

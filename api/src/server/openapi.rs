@@ -26,6 +26,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/retention/plan"),
     ("post", "/v1/retention/run"),
     ("get", "/v1/retention/certificates"),
+    ("get", "/v1/retention/status"),
+    ("get", "/v1/holds"),
+    ("post", "/v1/holds"),
+    ("post", "/v1/holds/{id}/release"),
     ("get", "/v1/designated-authorities"),
     ("post", "/v1/designated-authorities"),
     ("post", "/v1/notices/{id}/sent"),
@@ -232,6 +236,12 @@ pub fn document() -> Value {
             "/v1/retention/plan": {"post": {"summary": "What the retention schedules would destroy (approved, in force) or report (proposed) on a day (`as_of`, default now); changes nothing (records officers).", "security": secured, "responses": with_problems(json!({"200": {"description": "the due cohorts"}}), &all)}},
             "/v1/retention/run": {"post": {"summary": "Run the schedules now with the real clock (records officers): refused when the clock is behind the trusted time or jumped without `confirm_clock`, or when the volume needs a second officer's `approval_token`; ends with a signed disposition certificate.", "security": secured, "responses": with_problems(json!({"200": {"description": "what was destroyed and reported, and the certificate"}}), &["400", "401", "403", "409", "503"])}},
             "/v1/retention/certificates": {"get": {"summary": "The disposition certificates (records officers, auditors).", "security": secured, "responses": with_problems(json!({"200": {"description": "certificates, oldest first"}}), &all)}},
+            "/v1/retention/status": {"get": {"summary": "The trusted time, whether an interrupted run awaits the next, and the background compaction after a destruction with its progress (records officers).", "security": secured, "responses": with_problems(json!({"200": {"description": "the status"}}), &all)}},
+            "/v1/holds": {
+                "get": {"summary": "Every hold, active or released, with how many records it holds (records officers, auditors).", "security": secured, "responses": with_problems(json!({"200": {"description": "the holds"}}), &all)},
+                "post": {"summary": "Place a hold (records officers) on `records` (ids) or on a `subject` identifier (records stored later included): `reference`, `reason`, `purpose` (litigation, request, enforcement-link, declassification), `kind` (governance or compliance), `until` (required for compliance), `roles` that may find the held records.", "security": secured, "responses": with_problems(json!({"201": {"description": "the hold, with the records it holds"}}), &all)}
+            },
+            "/v1/holds/{id}/release": {"post": {"summary": "Release a hold with a `reason` (records officers); a compliance hold only from its retain-until date. Its records go back to their cohorts, on to another hold, or to destruction at the next run once their lives have ended.", "security": secured, "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": with_problems(json!({"200": {"description": "the released hold and where its records went"}}), &all)}},
             "/v1/notices": {"get": {
                 "summary": "Notices to prior recipients of records later corrected or disputed (552a(c)(4)), pending and sent.",
                 "security": secured,

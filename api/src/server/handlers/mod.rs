@@ -22,12 +22,14 @@ use crate::server::{blocking, json_response, AppState, Authed, Problem};
 
 mod admin;
 mod disclosure;
+mod holds;
 mod records;
 mod retention;
 
 pub use admin::time_filter;
 pub(crate) use admin::*;
 pub(crate) use disclosure::*;
+pub(crate) use holds::*;
 pub(crate) use records::*;
 pub(crate) use retention::*;
 

@@ -75,6 +75,12 @@ pub(crate) async fn retention_run(
             value["records"] = json!(item.records);
             value["held"] = json!(item.held);
             value["ids_sha256"] = json!(hex::encode(item.ids_digest));
+            value["deferred"] = json!(item.deferred);
+            value["kept_by"] = item
+                .kept_by
+                .iter()
+                .map(|(keeper, records)| json!({"keeper": keeper, "records": records}))
+                .collect();
             value
         })
         .collect();
@@ -105,5 +111,35 @@ pub(crate) async fn retention_certificates(
     Ok(json_response(
         StatusCode::OK,
         json!({"certificates": certificates}),
+    ))
+}
+
+pub(crate) async fn retention_status(
+    State(state): State<AppState>,
+    authed: Authed,
+) -> Result<Response, Problem> {
+    let gate = Arc::clone(&state.gate);
+    let status = blocking(state.limits.operation, move || {
+        gate.retention_status(&authed.caller, &authed.context)
+    })
+    .await?;
+    let time = |at: Option<chrono::DateTime<chrono::Utc>>| {
+        at.map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+    };
+    Ok(json_response(
+        StatusCode::OK,
+        json!({
+            "trusted_time": time(status.trusted_time),
+            "interrupted_run": status.interrupted_run,
+            "compaction": {
+                "state": status.compaction.state,
+                "columns_done": status.compaction.columns_done,
+                "columns": status.compaction.columns,
+                "last_column": status.compaction.last_column,
+                "started": time(status.compaction.started),
+                "finished": time(status.compaction.finished),
+                "error": status.compaction.error,
+            },
+        }),
     ))
 }

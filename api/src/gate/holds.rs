@@ -1,0 +1,115 @@
+//! The gate's hold operations: placing a hold on records or on a subject, releasing it, and
+//! listing holds. Records officers place and release holds (the vault refuses to release a
+//! compliance hold before its date, whoever asks); auditors may list them.
+
+use vault::{
+    Hold, HoldMode, HoldPurpose, HoldSpec, HoldSummary, HoldTarget, PlacedHold, ReleasedHold,
+};
+
+use super::*;
+
+/// A hold as asked for over the API.
+#[derive(Debug)]
+pub struct HoldRequest {
+    /// Record ids (exclusive with `subject`).
+    pub records: Vec<String>,
+    /// A subject identifier (exclusive with `records`).
+    pub subject: Option<SearchKey>,
+    /// The case or matter.
+    pub reference: String,
+    /// Why, in words.
+    pub reason: String,
+    /// `litigation`, `request`, `enforcement-link` or `declassification`.
+    pub purpose: String,
+    /// `governance` or `compliance`.
+    pub mode: String,
+    /// Retain until (required for compliance).
+    pub until: Option<DateTime<Utc>>,
+    /// Roles besides the records officer that may find the held records.
+    pub roles: Vec<String>,
+}
+
+impl Gate {
+    /// Places a hold.
+    pub fn place_hold(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        request: HoldRequest,
+    ) -> Result<PlacedHold, Refusal> {
+        let access = self.authorize_vault(caller, context, Action::HoldsPlace)?;
+        let purpose = HoldPurpose::from_name(&request.purpose).ok_or_else(|| {
+            Refusal::Invalid(format!(
+                "unknown hold purpose `{}`; purposes are litigation, request, enforcement-link, declassification",
+                policy::code(&request.purpose)
+            ))
+        })?;
+        let mode = HoldMode::from_name(&request.mode).ok_or_else(|| {
+            Refusal::Invalid(format!(
+                "unknown hold kind `{}`; kinds are governance, compliance",
+                policy::code(&request.mode)
+            ))
+        })?;
+        let spec = HoldSpec {
+            until: request.until,
+            roles: request.roles,
+            ..HoldSpec::new(&request.reference, &request.reason, purpose, mode)
+        };
+        let ids: Vec<RecordId> = request
+            .records
+            .iter()
+            .map(|id| id.parse())
+            .collect::<Result<_, _>>()?;
+        let target = match (&request.subject, ids.is_empty()) {
+            (Some(SearchKey::Identifier(identifier)), true) => HoldTarget::Subject(identifier),
+            (Some(SearchKey::Name(_)), true) => {
+                return Err(Refusal::Invalid(
+                    "a subject hold needs an identifier, not a name".into(),
+                ))
+            }
+            (None, false) => HoldTarget::Records(&ids),
+            _ => {
+                return Err(Refusal::Invalid(
+                    "a hold is placed on `records` or on a `subject`, exactly one".into(),
+                ))
+            }
+        };
+        Ok(self.vault.place_hold(&access, &spec, target, self.now())?)
+    }
+
+    /// Releases hold `id` (`H-<n>`).
+    pub fn release_hold(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        id: &str,
+        reason: &str,
+    ) -> Result<(Hold, ReleasedHold), Refusal> {
+        let access = self.authorize_vault(caller, context, Action::HoldsRelease)?;
+        let id = vault::parse_hold_id(id)
+            .ok_or_else(|| Refusal::Invalid("a hold id is `H-<number>`".into()))?;
+        let released = self.vault.release_hold(&access, id, reason, self.now())?;
+        Ok((self.vault.hold(id)?, released))
+    }
+
+    /// Every hold, with how many records each holds.
+    pub fn holds(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+    ) -> Result<Vec<HoldSummary>, Refusal> {
+        self.authorize_vault(caller, context, Action::HoldsList)?;
+        Ok(self.vault.holds()?)
+    }
+
+    /// The active holds that let `caller` find their records through their own indexes.
+    pub(super) fn holds_naming(&self, caller: &Caller) -> Result<Vec<u32>, Refusal> {
+        Ok(self
+            .vault
+            .holds()?
+            .into_iter()
+            .filter(|summary| summary.hold.is_active() && summary.hold.names_role(caller.role()))
+            .map(|summary| summary.hold.id)
+            .collect())
+    }
+}
