@@ -17,6 +17,8 @@ use crate::sealed::{data_key_aad, SealedRecord};
 use crate::store::{Column, Durability, WriteBatch};
 use crate::vault::{meta_u32, poisoned, Vault};
 
+/// Metadata key: written after a compaction so the engine records one more version edit.
+const META_LAST_COMPACTION: &[u8] = b"store/compacted";
 /// Metadata key prefix: a destroyed cohort whose records still await their range deletes.
 const META_PURGE_PENDING: &[u8] = b"purge-pending/";
 
@@ -619,6 +621,11 @@ impl Vault {
             self.store.compact_column(*column)?;
             progress(done + 1, columns.len(), column.name());
         }
+        // One more version edit after the compaction, so the engine's manifest (rolled at
+        // every edit) no longer names the files it removed, nor their boundary keys.
+        let mut batch = WriteBatch::new();
+        batch.put(Column::Meta, META_LAST_COMPACTION, Vec::from([1u8]));
+        self.store.write(batch, Durability::Synced)?;
         self.store.flush()
     }
 

@@ -43,7 +43,7 @@ fn needles_of(people: &[(String, String, String)]) -> Vec<Vec<u8>> {
 }
 
 /// Every needle found in any file under `dir`, with the file it was found in.
-fn scan(dir: &Path, needles: &[Vec<u8>]) -> Vec<(String, String)> {
+pub(crate) fn scan(dir: &Path, needles: &[Vec<u8>]) -> Vec<(String, String)> {
     let mut found = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
     let mut n_files = 0;

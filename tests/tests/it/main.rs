@@ -10,4 +10,5 @@
 mod at_rest;
 mod backup;
 mod destruction;
+mod retention_run;
 mod tidy;

@@ -52,6 +52,14 @@ impl RocksStore {
         // Engine logs hold statistics and file names, never keys or values; keep a few.
         db_options.set_keep_log_file_num(4);
         db_options.set_max_log_file_size(8 << 20);
+        // The MANIFEST keeps each table file's smallest and largest keys, index tokens among
+        // them, in every version edit until it is rolled over: roll it at every edit (no
+        // minimum size, no space-amplification allowance), so the keys of files a compaction
+        // removed leave with the next edit (provable deletion). A roll writes the current file
+        // list, a few kilobytes, once per flush or compaction.
+        let db_options = db_options
+            .get_options_from_string("max_manifest_file_size=1;max_manifest_space_amp_pct=0")
+            .map_err(storage)?;
         let descriptors = Column::ALL
             .into_iter()
             .map(|column| ColumnFamilyDescriptor::new(column.name(), column_options()));
