@@ -67,6 +67,10 @@ pub struct BenchReport {
     pub destroy_ms: f64,
     /// The compaction that then drops the deleted data physically, in seconds.
     pub purge_compaction_s: f64,
+    /// Planning the retention run that destroys it: the plan over every live cohort, in ms.
+    pub plan_ms: f64,
+    /// Counting and hashing the cohort's record ids for its certificate, in ms.
+    pub certificate_digest_ms: f64,
     /// Policy decisions (the shipped SORN files' rules), in microseconds: the median of each
     /// combination's first decision (casbin evaluating its rows), then p50 and p99 of repeated
     /// ones (answered from the policy's memo).
@@ -386,6 +390,23 @@ fn measure(config: &BenchConfig, progress: &dyn Fn(&str)) -> Result<BenchReport,
         }
     }
     if largest.1 > 0 {
+        // What a retention run does first: the plan, far enough ahead that every cohort is
+        // due, and the digest of the doomed cohort's ids for its certificate.
+        let catalog = policy::Catalog::builtin()
+            .map_err(|_| "the built-in SORN files are invalid".to_owned())?;
+        let far = config.now + chrono::Duration::days(365 * 20);
+        let started = Instant::now();
+        let plan =
+            ::retention::run::plan_of(&vault, &catalog, far).map_err(|err| err.to_string())?;
+        report.plan_ms = started.elapsed().as_secs_f64() * 1000.0;
+        if !plan.iter().any(|due| due.cohort.id == largest.0) {
+            return Err("the benchmark's largest cohort is not in the retention plan".into());
+        }
+        let started = Instant::now();
+        vault
+            .cohort_records_digest(largest.0)
+            .map_err(|err| err.to_string())?;
+        report.certificate_digest_ms = started.elapsed().as_secs_f64() * 1000.0;
         let started = Instant::now();
         vault
             .destroy_cohort(&access, largest.0, config.now)
@@ -581,7 +602,8 @@ impl BenchReport {
                 "\"lookup_p50_ms\":{:.4},\"lookup_p95_ms\":{:.4},\"lookup_p99_ms\":{:.4},\"lookup_max_ms\":{:.4},",
                 "\"index_periods\":{},\"index_entries_per_record\":{},\"plaintext_bytes_per_record\":{},\"disk_bytes_per_record\":{:.1},",
                 "\"decision_first_us\":{:.2},\"decision_p50_us\":{:.2},\"decision_p99_us\":{:.2},",
-                "\"destroy_cohort_records\":{},\"destroy_cohort_ms\":{:.2},\"purge_compaction_s\":{:.2}}}"
+                "\"destroy_cohort_records\":{},\"destroy_cohort_ms\":{:.2},\"purge_compaction_s\":{:.2},",
+                "\"retention_plan_ms\":{:.2},\"certificate_digest_ms\":{:.2}}}"
             ),
             self.records,
             self.ingest_records_per_s,
@@ -604,6 +626,8 @@ impl BenchReport {
             self.destroy_records,
             self.destroy_ms,
             self.purge_compaction_s,
+            self.plan_ms,
+            self.certificate_digest_ms,
         )
     }
 }

@@ -640,6 +640,32 @@ fn checkpoints_are_exported_to_the_anchor_directory() {
 }
 
 #[test]
+fn init_sets_each_systems_destruction_bucket_from_its_schedule() {
+    // PNR's schedule asks for daily cohorts; the others keep months.
+    let dir = workspace();
+    init(dir.path());
+    let pnr = r#"{"system":"cbp-pnr","category":"pnr","collected_at":"2026-11-20T06:00:00Z","source":{"carrier":"XX"},"subjects":[{"role":"passenger","name":"ANNE EXAMPLE","identifiers":{"passport":{"number":"X1234567","country":"FR"}}}],"fields":{"record_locator":"ABC123"}}"#;
+    fs::write(
+        dir.path().join("two.jsonl"),
+        format!("{pnr}\n{}", good_line("ALICE EXAMPLE", "123456789")),
+    )
+    .unwrap();
+    let ingest = on_vault(&["ingest", "two.jsonl"], dir.path());
+    assert_eq!(ingest.code, 0, "{}", ingest.stderr);
+    let status = on_vault(&["keys", "status"], dir.path());
+    assert!(
+        status
+            .stdout
+            .contains("period cbp-pnr/pnr collected 2026-11-20  key v1")
+            && status
+                .stdout
+                .contains("period fincen-cbetf/transmittal collected 2026-01  key v1"),
+        "{}",
+        status.stdout
+    );
+}
+
+#[test]
 fn destruction_buckets_from_the_command_line() {
     let dir = workspace();
     init(dir.path());

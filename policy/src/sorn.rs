@@ -281,6 +281,12 @@ pub struct Schedule {
     /// Whether a record may be destroyed under it (an approved schedule also in force).
     #[serde(default)]
     pub in_force: bool,
+    /// How long the destruction buckets of the system's records are: `day`, `month` (the
+    /// default) or `year`. A cohort goes when its last member may, so a short window wants
+    /// days (a cohort goes at most a bucket late). Set when the vault is made, before any
+    /// record is stored.
+    #[serde(default)]
+    pub bucket: Option<String>,
     /// Its phases, in order; each ends at an age counted from collection.
     #[serde(rename = "phase")]
     pub phases: Vec<Phase>,
@@ -709,6 +715,26 @@ impl Sorn {
                         schedule.id
                     ),
                 );
+            }
+            if let Some(bucket) = &schedule.bucket {
+                if !["day", "month", "year"].contains(&bucket.as_str()) {
+                    error(
+                        span.clone(),
+                        format!(
+                            "schedule `{}`: bucket must be `day`, `month` or `year`",
+                            schedule.id
+                        ),
+                    );
+                }
+                if schedule.artefact != "records" {
+                    error(
+                        span.clone(),
+                        format!(
+                            "schedule `{}`: only a records schedule sets a bucket",
+                            schedule.id
+                        ),
+                    );
+                }
             }
             if schedule.in_force && schedule.status != "approved" {
                 error(

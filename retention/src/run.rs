@@ -120,15 +120,9 @@ pub struct RunReport {
 /// The live period cohorts of `vault`, with their systems and categories.
 pub fn live_cohorts(vault: &Vault) -> Result<Vec<PeriodCohort>, vault::Error> {
     let partitions: std::collections::HashMap<u16, (String, String)> = vault
-        .status()?
-        .partitions
+        .partitions()?
         .into_iter()
-        .map(|partition| {
-            (
-                partition.id,
-                (partition.system.as_str().to_owned(), partition.category),
-            )
-        })
+        .map(|(id, system, category)| (id, (system.as_str().to_owned(), category)))
         .collect();
     Ok(vault
         .key_status()?

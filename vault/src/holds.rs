@@ -700,7 +700,7 @@ impl Vault {
     /// every system, and through every active hold's index (records whose period ended).
     fn subject_records(&self, key: &SearchKey) -> Result<Vec<RecordId>> {
         let mut ids = Vec::new();
-        for (_, system) in self.status()?.systems {
+        for (_, system) in self.systems()? {
             let (hits, _) = self.index_hits(&*self.store, &system, key)?;
             ids.extend(hits);
         }

@@ -492,28 +492,23 @@ impl Vault {
         }
     }
 
-    /// What the vault holds, in numbers: never contents, identifiers or keys.
-    pub fn status(&self) -> Result<VaultStatus> {
-        let session = self
-            .session
-            .lock()
-            .map_err(|_| Error::Storage("session lock poisoned".into()))?
-            .as_ref()
-            .map(|session| session.id);
-        let mut partitions: Vec<PartitionStatus> = self
+    /// Every partition (number, system, category), in number order, without counting
+    /// anything.
+    pub fn partitions(&self) -> Result<Vec<(u16, SystemId, String)>> {
+        let mut partitions: Vec<(u16, SystemId, String)> = self
             .partitions
             .read()
-            .map_err(|_| Error::Storage("partition lock poisoned".into()))?
+            .map_err(|_| poisoned("partition"))?
             .by_id
             .iter()
-            .map(|(id, (system, category))| PartitionStatus {
-                id: *id,
-                system: system.clone(),
-                category: category.clone(),
-                records: 0,
-            })
+            .map(|(id, (system, category))| (*id, system.clone(), category.clone()))
             .collect();
-        partitions.sort_by_key(|partition| partition.id);
+        partitions.sort_by_key(|(id, _, _)| *id);
+        Ok(partitions)
+    }
+
+    /// Every system with records, by its number.
+    pub fn systems(&self) -> Result<Vec<(u16, SystemId)>> {
         let mut systems: Vec<(u16, SystemId)> = self
             .partitions
             .read()
@@ -523,6 +518,28 @@ impl Vault {
             .filter_map(|(name, number)| SystemId::new(name).ok().map(|id| (*number, id)))
             .collect();
         systems.sort();
+        Ok(systems)
+    }
+
+    /// What the vault holds, in numbers: never contents, identifiers or keys.
+    pub fn status(&self) -> Result<VaultStatus> {
+        let session = self
+            .session
+            .lock()
+            .map_err(|_| Error::Storage("session lock poisoned".into()))?
+            .as_ref()
+            .map(|session| session.id);
+        let mut partitions: Vec<PartitionStatus> = self
+            .partitions()?
+            .into_iter()
+            .map(|(id, system, category)| PartitionStatus {
+                id,
+                system,
+                category,
+                records: 0,
+            })
+            .collect();
+        let systems = self.systems()?;
         for partition in &mut partitions {
             let start = partition.id.to_be_bytes();
             // Ids start with their partition, so a partition is the range up to the next one.

@@ -128,6 +128,10 @@ fn print_table(config: &BenchConfig, report: &BenchReport) {
     );
     if report.destroy_records > 0 {
         println!(
+            "planning its retention run: the plan over every live cohort {:.2} ms; counting and hashing its record ids for the certificate {:.1} ms",
+            report.plan_ms, report.certificate_digest_ms
+        );
+        println!(
             "destroying the largest cohort ({} records): key and range deletes {:.1} ms; compaction dropping the data {:.2} s ({:.0} records/s)",
             report.destroy_records,
             report.destroy_ms,

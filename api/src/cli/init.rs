@@ -82,6 +82,27 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         }
     })?;
     crate::cli::sorn::store(&vault, &sorns)?;
+    // Destruction buckets from each system's records schedule (days for PNR), before any
+    // record is stored.
+    for system in catalog.systems() {
+        let Some(bucket) = catalog
+            .records_schedule(&system.id)
+            .and_then(|schedule| schedule.bucket.as_deref())
+            .and_then(vault::Bucket::from_name)
+        else {
+            continue;
+        };
+        let system_id = vault::SystemId::new(&system.id)?;
+        for category in &system.sorn.categories {
+            vault.set_destruction_bucket(
+                &crate::cli::operator("configuration"),
+                &system_id,
+                &category.get_ref().id,
+                bucket,
+                chrono::Utc::now(),
+            )?;
+        }
+    }
     if let (Some(mut file), Some(path)) = (admin_file, &args.admin_token_file) {
         let token = add_account(&vault, &admin)?;
         file.write_all(format!("{}\n", token.as_str()).as_bytes())
