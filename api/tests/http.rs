@@ -2329,6 +2329,32 @@ async fn holds_keep_records_past_their_schedule_for_the_roles_they_name_until_re
         held.text
     );
 
+    // The records officer finds it too, by identifier through the holds' indexes (ids only).
+    let by_officer = api
+        .post(
+            "/v1/holds/search",
+            Some("records"),
+            json!({"identifier": {"type": "ssn", "value": "123456789"}}),
+        )
+        .await;
+    assert_eq!(by_officer.status, StatusCode::OK, "{}", by_officer.text);
+    assert_eq!(
+        by_officer.body["held"],
+        json!([{"record": id, "hold": "H-2"}])
+    );
+    let listed = api.get("/v1/holds/H-2/records", Some("records")).await;
+    assert_eq!(listed.body["record_ids"], json!([id]), "{}", listed.text);
+    assert_eq!(
+        api.post(
+            "/v1/holds/search",
+            Some("ana"),
+            json!({"identifier": {"type": "ssn", "value": "123456789"}})
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+
     // The compaction after the destruction runs in the background, with its progress.
     let mut status = Value::Null;
     for _ in 0..200 {

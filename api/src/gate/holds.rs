@@ -102,6 +102,38 @@ impl Gate {
         Ok(self.vault.holds()?)
     }
 
+    /// The records of hold `id` (ids only, nothing decrypted).
+    pub fn hold_records(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        id: &str,
+    ) -> Result<(Hold, Vec<RecordId>), Refusal> {
+        self.authorize_vault(caller, context, Action::HoldsList)?;
+        let id = vault::parse_hold_id(id)
+            .ok_or_else(|| Refusal::Invalid("a hold id is `H-<number>`".into()))?;
+        Ok((self.vault.hold(id)?, self.vault.hold_records(id)?))
+    }
+
+    /// The held records with an identifier, found through the indexes of the active holds
+    /// that name the caller's role (the records officer: every hold); ids and holds only.
+    /// The lookup is logged with the records it found.
+    pub fn search_held(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        key: &SearchKey,
+    ) -> Result<Vec<(RecordId, String)>, Refusal> {
+        let access = self.authorize_vault(caller, context, Action::HoldsList)?;
+        let holds = self.holds_naming(caller)?;
+        Ok(self
+            .vault
+            .lookup_held(&access, key, &holds, self.now())?
+            .into_iter()
+            .map(|(id, hold)| (id, format!("H-{hold}")))
+            .collect())
+    }
+
     /// The active holds that let `caller` find their records through their own indexes.
     pub(super) fn holds_naming(&self, caller: &Caller) -> Result<Vec<u32>, Refusal> {
         Ok(self

@@ -110,6 +110,8 @@ pub fn router(gate: Arc<Gate>, limits: Limits) -> Router {
             get(handlers::list_holds).post(handlers::place_hold),
         )
         .route("/v1/holds/{id}/release", post(handlers::release_hold))
+        .route("/v1/holds/{id}/records", get(handlers::hold_records))
+        .route("/v1/holds/search", post(handlers::search_held))
         .route(
             "/v1/designated-authorities",
             get(handlers::list_authorities).post(handlers::register_authority),

@@ -30,6 +30,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/holds"),
     ("post", "/v1/holds"),
     ("post", "/v1/holds/{id}/release"),
+    ("get", "/v1/holds/{id}/records"),
+    ("post", "/v1/holds/search"),
     ("get", "/v1/designated-authorities"),
     ("post", "/v1/designated-authorities"),
     ("post", "/v1/notices/{id}/sent"),
@@ -241,6 +243,8 @@ pub fn document() -> Value {
                 "get": {"summary": "Every hold, active or released, with how many records it holds (records officers, auditors).", "security": secured, "responses": with_problems(json!({"200": {"description": "the holds"}}), &all)},
                 "post": {"summary": "Place a hold (records officers) on `records` (ids) or on a `subject` identifier (records stored later included): `reference`, `reason`, `purpose` (litigation, request, enforcement-link, declassification), `kind` (governance or compliance), `until` (required for compliance), `roles` that may find the held records.", "security": secured, "responses": with_problems(json!({"201": {"description": "the hold, with the records it holds"}}), &all)}
             },
+            "/v1/holds/{id}/records": {"get": {"summary": "The ids of the records a hold holds, nothing decrypted (records officers, auditors).", "security": secured, "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": with_problems(json!({"200": {"description": "the hold and its record ids"}}), &all)}},
+            "/v1/holds/search": {"post": {"summary": "The held records with an `identifier`, found through the indexes of the holds that name the caller's role (records officers: every hold); ids and holds only, logged.", "security": secured, "responses": with_problems(json!({"200": {"description": "record ids with their holds"}}), &all)}},
             "/v1/holds/{id}/release": {"post": {"summary": "Release a hold with a `reason` (records officers); a compliance hold only from its retain-until date. Its records go back to their cohorts, on to another hold, or to destruction at the next run once their lives have ended.", "security": secured, "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": with_problems(json!({"200": {"description": "the released hold and where its records went"}}), &all)}},
             "/v1/notices": {"get": {
                 "summary": "Notices to prior recipients of records later corrected or disputed (552a(c)(4)), pending and sent.",

@@ -116,3 +116,44 @@ pub(crate) async fn list_holds(
         .collect();
     Ok(json_response(StatusCode::OK, json!({"holds": holds})))
 }
+
+pub(crate) async fn hold_records(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let gate = Arc::clone(&state.gate);
+    let (hold, records) = blocking(state.limits.operation, move || {
+        gate.hold_records(&authed.caller, &authed.context, &id)
+    })
+    .await?;
+    let records: Vec<String> = records.iter().map(ToString::to_string).collect();
+    let mut value = hold_json(&hold, Some(records.len() as u64));
+    value["record_ids"] = json!(records);
+    Ok(json_response(StatusCode::OK, value))
+}
+
+/// A search of the holds' indexes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct HeldSearchBody {
+    identifier: IdentifierBody,
+}
+
+pub(crate) async fn search_held(
+    State(state): State<AppState>,
+    authed: Authed,
+    JsonBody(body): JsonBody<HeldSearchBody>,
+) -> Result<Response, Problem> {
+    let key = search_key(&body.identifier).map_err(Problem::from)?;
+    let gate = Arc::clone(&state.gate);
+    let found = blocking(state.limits.operation, move || {
+        gate.search_held(&authed.caller, &authed.context, &key)
+    })
+    .await?;
+    let found: Vec<_> = found
+        .iter()
+        .map(|(id, hold)| json!({"record": id.to_string(), "hold": hold}))
+        .collect();
+    Ok(json_response(StatusCode::OK, json!({"held": found})))
+}
