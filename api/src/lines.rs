@@ -190,6 +190,19 @@ pub fn admit_record(
     record: &mut vault::RecordContents,
 ) -> Result<(), String> {
     check_shape(catalog, record)?;
+    // The version key is the notice's to set, never the sender's.
+    if let Some(mut sent) = record.source.remove(vault::VERSION_KEY_SOURCE) {
+        zeroize::Zeroize::zeroize(&mut sent);
+    }
+    let version_key = catalog
+        .system(record.system.as_str())
+        .and_then(|system| system.sorn.category(&record.category))
+        .and_then(|category| category.version_key(&record.source, &record.fields));
+    if let Some(key) = version_key {
+        record
+            .source
+            .insert(vault::VERSION_KEY_SOURCE.to_owned(), key);
+    }
     let system = record.system.as_str().to_owned();
     for (name, value) in record.fields.iter_mut() {
         if let Some(filtered) = catalog.filter_sensitive(&system, &record.category, name, value) {

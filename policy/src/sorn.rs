@@ -192,6 +192,39 @@ pub struct Category {
     /// record's `high_risk` field is `true`; PNR, seed 001 paragraph 5).
     #[serde(default)]
     pub free_text_requires_high_risk: bool,
+    /// What makes two records versions of one record (`source.<key>` or `fields.<name>`): a
+    /// record whose values match a stored record's is a new version of it, its retention
+    /// clock running from the first receipt (PNR re-pulls; ours).
+    #[serde(default)]
+    pub versions_by: Vec<String>,
+}
+
+impl Category {
+    /// The version key of a record of this category, from its provenance and fields: the
+    /// values `versions_by` names, joined; `None` if the category has none or a value is
+    /// missing.
+    pub fn version_key(
+        &self,
+        source: &std::collections::BTreeMap<String, String>,
+        fields: &std::collections::BTreeMap<String, String>,
+    ) -> Option<String> {
+        if self.versions_by.is_empty() {
+            return None;
+        }
+        let mut parts = Vec::with_capacity(self.versions_by.len());
+        for path in &self.versions_by {
+            let value = match path.split_once('.') {
+                Some(("source", key)) => source.get(key),
+                Some(("fields", name)) => fields.get(name),
+                _ => None,
+            }?;
+            if value.trim().is_empty() {
+                return None;
+            }
+            parts.push(value.trim().to_ascii_uppercase());
+        }
+        Some(parts.join("/"))
+    }
 }
 
 /// One field of a category.
@@ -603,6 +636,22 @@ impl Sorn {
                     error(
                         span.clone(),
                         format!("field `{}` appears twice", field.name),
+                    );
+                }
+            }
+            for path in &category.versions_by {
+                let known = match path.split_once('.') {
+                    Some(("source", key)) => is_token(key),
+                    Some(("fields", name)) => names.contains(name),
+                    _ => false,
+                };
+                if !known {
+                    error(
+                        span.clone(),
+                        format!(
+                            "category `{}`: versions_by `{path}` must be `source.<key>` or `fields.<a field of the category>`",
+                            category.id
+                        ),
                     );
                 }
             }

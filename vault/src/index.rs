@@ -22,6 +22,11 @@ use crate::vault::{poisoned, Vault};
 pub const INDEX_LAYOUT_VERSION: u8 = 1;
 /// The index kind of names (identifier kinds use their own tags, 1 to 6).
 pub(crate) const NAME_KIND: u8 = 7;
+/// The index kind of version keys: what makes two records versions of one (PNR re-pulls).
+pub(crate) const VERSION_KIND: u8 = 9;
+/// The provenance entry holding a record's version key, set by intake from its system's
+/// notice; the vault indexes it and stores a matching record as a new version.
+pub const VERSION_KEY_SOURCE: &str = "version_key";
 /// Bytes of the HMAC-SHA256 output kept as the token: 128 bits, so two identifiers share a
 /// token with odds of about 2^-64 even among 2^32 of them.
 const TOKEN_LEN: usize = 16;
@@ -60,6 +65,9 @@ pub fn index_kind_name(tag: u8) -> &'static str {
     if tag == NAME_KIND {
         return "name";
     }
+    if tag == VERSION_KIND {
+        return "version";
+    }
     crate::record::IdentifierKind::from_tag(tag).map_or("unknown", |kind| kind.name())
 }
 
@@ -87,9 +95,22 @@ fn token_prefix(system: u16, year: u16, kind: u8, token: &[u8; TOKEN_LEN]) -> Ve
     [&period_prefix(system, year)[..], &[kind], token].concat()
 }
 
-/// Every (kind, normalized form) a record is indexed under: its subjects' names and identifiers.
+/// The normalized form of a record's version key, if it has one.
+pub(crate) fn version_form(record: &RecordContents) -> Option<String> {
+    record
+        .source
+        .get(VERSION_KEY_SOURCE)
+        .map(|key| key.trim().to_ascii_uppercase())
+        .filter(|key| !key.is_empty())
+}
+
+/// Every (kind, normalized form) a record is indexed under: its subjects' names and
+/// identifiers, and its version key.
 pub(crate) fn index_forms(record: &RecordContents) -> Vec<(u8, String)> {
-    let mut forms = Vec::new();
+    let mut forms: Vec<(u8, String)> = version_form(record)
+        .map(|form| (VERSION_KIND, form))
+        .into_iter()
+        .collect();
     for subject in &record.subjects {
         if let Some(name) = &subject.name {
             forms.push((NAME_KIND, normalize::name(name)));
@@ -206,6 +227,18 @@ impl Vault {
             return Ok((Vec::new(), Vec::new()));
         };
         let (kind, form) = key.kind_and_form();
+        self.period_hits(store, system_no, kind, &form)
+    }
+
+    /// Every id `store`'s index holds for (`kind`, `form`) in the live index periods of
+    /// system `system_no`, with the tokens probed.
+    pub(crate) fn period_hits(
+        &self,
+        store: &dyn crate::store::Store,
+        system_no: u16,
+        kind: u8,
+        form: &str,
+    ) -> Result<(Vec<RecordId>, Vec<QueryToken>)> {
         let periods: Vec<(u16, CohortInfo)> = {
             let cohorts = self
                 .cohorts
@@ -228,7 +261,7 @@ impl Vault {
                 .read()
                 .map_err(|_| poisoned("key ring"))?
                 .index_mac(info.id, info.key_version)?;
-            let query_token = token(&mac, &form);
+            let query_token = token(&mac, form);
             tokens.push((year, query_token));
             let prefix = token_prefix(system_no, year, kind, &query_token);
             let end = [&prefix[..], &[0xff; 17]].concat();

@@ -170,6 +170,93 @@ impl Vault {
         Ok((ticket, prepared.ids))
     }
 
+    /// Records whose version key matches a stored record's, or an earlier one's in the batch
+    /// (a PNR re-pulled), become new versions of it: their retention clock runs from the first
+    /// receipt, so they take its collection time, and their own goes into their provenance as
+    /// `received_at`. They share its cohort and index period. A first receipt whose cohort is
+    /// gone is no more: the record is new. Returns the adjusted batch (if any record changed)
+    /// and how many records are versions.
+    fn resolve_versions(
+        &self,
+        records: &[RecordContents],
+    ) -> Result<(Option<Vec<RecordContents>>, usize)> {
+        if !records
+            .iter()
+            .any(|record| crate::index::version_form(record).is_some())
+        {
+            return Ok((None, 0));
+        }
+        let mut first: HashMap<(String, String), DateTime<Utc>> = HashMap::new();
+        let mut out = records.to_vec();
+        let mut versions = 0;
+        for record in &mut out {
+            let Some(form) = crate::index::version_form(record) else {
+                continue;
+            };
+            let key = (record.system.as_str().to_owned(), form);
+            let earliest = match first.get(&key) {
+                Some(at) => Some(*at),
+                None => self.first_version(&record.system, &key.1)?,
+            };
+            match earliest {
+                Some(at) if at < record.collected_at => {
+                    record.source.insert(
+                        "received_at".to_owned(),
+                        record
+                            .collected_at
+                            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                    );
+                    record.collected_at = at;
+                    versions += 1;
+                    first.entry(key).or_insert(at);
+                }
+                _ => {
+                    first.entry(key).or_insert(record.collected_at);
+                }
+            }
+        }
+        Ok((Some(out), versions))
+    }
+
+    /// The collection time of the earliest stored record of `system` with version key `form`
+    /// whose period cohort still lives.
+    fn first_version(
+        &self,
+        system: &crate::record::SystemId,
+        form: &str,
+    ) -> Result<Option<DateTime<Utc>>> {
+        let Some(system_no) = self.system_number(system)? else {
+            return Ok(None);
+        };
+        let (ids, _) =
+            self.period_hits(&*self.store, system_no, crate::index::VERSION_KIND, form)?;
+        let mut earliest: Option<i64> = None;
+        for id in ids {
+            let Ok((start_ms, _)) = self
+                .bucket_of(id.partition())?
+                .range(id.collected_at_millis())
+            else {
+                continue;
+            };
+            let live = {
+                let cohorts = self
+                    .cohorts
+                    .read()
+                    .map_err(|_| poisoned("cohort registry"))?;
+                cohorts
+                    .by_period
+                    .get(&(id.partition(), start_ms))
+                    .and_then(|cohort| cohorts.info.get(cohort))
+                    .is_some_and(CohortInfo::is_live)
+            };
+            if live && self.store.get(Column::Records, id.as_bytes())?.is_some() {
+                let at = id.collected_at_millis();
+                earliest = Some(earliest.map_or(at, |current| current.min(at)));
+            }
+        }
+        Ok(earliest.and_then(DateTime::<Utc>::from_timestamp_millis))
+    }
+
     /// Validates and seals a batch: ids, cohorts and index periods assigned, records sealed and
     /// indexed, the log entry drafted. Nothing is stored yet.
     fn prepare_ingest(
@@ -185,6 +272,8 @@ impl Vault {
                 .map_err(|err| Error::Invalid(format!("record {}: {err}", record_idx + 1)))?;
         }
         let _writing = self.lifecycle.read().map_err(|_| poisoned("lifecycle"))?;
+        let (versioned, n_versions) = self.resolve_versions(records)?;
+        let records: &[RecordContents] = versioned.as_deref().unwrap_or(records);
         // Where each record goes: its partition, its cohort (the partition's records collected
         // in the same destruction bucket), and its index period (its system's records of the
         // same year).
@@ -346,7 +435,14 @@ impl Vault {
         systems.sort_unstable();
         systems.dedup();
         draft.system = systems.join(",");
-        draft.outcome = format!("stored {}", planned.len());
+        draft.outcome = if n_versions == 0 {
+            format!("stored {}", planned.len())
+        } else {
+            format!(
+                "stored {}, {n_versions} of them new versions of earlier records",
+                planned.len()
+            )
+        };
         draft.record_ids = planned.clone();
         let mut cohort_ids: Vec<u32> = plans
             .iter()

@@ -67,7 +67,7 @@ pub use crate::holds::{
     parse_hold_id, Hold, HoldMode, HoldPurpose, HoldRelease, HoldSpec, HoldSummary, HoldTarget,
     PlacedHold, ReleasedHold,
 };
-pub use crate::index::{index_kind_name, SearchKey, INDEX_LAYOUT_VERSION};
+pub use crate::index::{index_kind_name, SearchKey, INDEX_LAYOUT_VERSION, VERSION_KEY_SOURCE};
 pub use crate::ingest::StreamKey;
 pub use crate::key_backend::{FileKeyBackend, KeyBackend, MemKeyBackend, RootKey};
 pub use crate::lifecycle::{Destruction, KeyStatus};

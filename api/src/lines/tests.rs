@@ -14,3 +14,23 @@ fn reading_stops_after_too_many_rejected_lines() {
     assert_eq!(lines.line_no, MAX_REJECTED as u64);
     assert!(lines.read_error.is_some());
 }
+
+#[test]
+fn admission_sets_a_pnr_version_key_from_the_notice_and_never_takes_the_senders() {
+    let catalog = policy::Catalog::builtin().unwrap();
+    let line = r#"{"system":"cbp-pnr","category":"pnr","collected_at":"2026-11-20T06:00:00Z","source":{"carrier":"xx","version_key":"FORGED"},"subjects":[{"role":"passenger","name":"ANNE EXAMPLE","identifiers":{"passport":{"number":"X1234567","country":"FR"}}}],"fields":{"record_locator":"abc123"}}"#;
+    let mut record = parse_line(line).unwrap();
+    admit_record(&catalog, &mut record).unwrap();
+    assert_eq!(
+        record
+            .source
+            .get(vault::VERSION_KEY_SOURCE)
+            .map(String::as_str),
+        Some("XX/ABC123")
+    );
+    // Without a record locator there is no key, and the sender's is dropped.
+    let line = line.replace(r#""record_locator":"abc123""#, r#""osi":"NOTE""#);
+    let mut record = parse_line(&line).unwrap();
+    admit_record(&catalog, &mut record).unwrap();
+    assert_eq!(record.source.get(vault::VERSION_KEY_SOURCE), None);
+}

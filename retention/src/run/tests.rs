@@ -581,3 +581,83 @@ fn a_run_interrupted_in_the_middle_is_finished_and_certified_by_the_next() {
         "the journal is closed"
     );
 }
+
+#[test]
+fn a_pnr_re_pull_is_a_new_version_whose_clock_runs_from_the_first_receipt() {
+    let store: Arc<dyn Store> = Arc::new(MemStore::new());
+    let backend: Arc<dyn KeyBackend> = Arc::new(MemKeyBackend::generate().unwrap());
+    let vault = Vault::create_with(store, backend).unwrap();
+    let catalog = Catalog::builtin().unwrap();
+    let pnr = SystemId::new("cbp-pnr").unwrap();
+    vault
+        .set_destruction_bucket(&access(), &pnr, "pnr", vault::Bucket::Day, day(2026, 1, 1))
+        .unwrap();
+    let pulled = |ssn: &str, at: DateTime<Utc>, key: Option<&str>| {
+        let mut record = record_of("cbp-pnr", "pnr", ssn, at);
+        if let Some(key) = key {
+            record
+                .source
+                .insert(vault::VERSION_KEY_SOURCE.into(), key.into());
+        }
+        record
+    };
+    let first_receipt = Utc.with_ymd_and_hms(2026, 1, 10, 8, 0, 0).unwrap();
+    let later = Utc.with_ymd_and_hms(2026, 6, 1, 8, 0, 0).unwrap();
+    let first = vault
+        .ingest(
+            &access(),
+            &[pulled("111-11-1111", first_receipt, Some("XX/ABC123"))],
+            day(2026, 1, 10),
+        )
+        .unwrap();
+    // The re-pull, and in the same batch a second re-pull and an unrelated PNR.
+    let again = vault
+        .ingest(
+            &access(),
+            &[
+                pulled("111-11-1111", later, Some("xx/abc123")),
+                pulled("111-11-1111", later, Some("XX/ABC123")),
+                pulled("222-22-2222", later, Some("YY/XYZ789")),
+            ],
+            day(2026, 6, 1),
+        )
+        .unwrap();
+    for version in &again[..2] {
+        assert_eq!(
+            version.collected_at_millis(),
+            first_receipt.timestamp_millis()
+        );
+        let record = vault.read(&access(), version, day(2026, 6, 1)).unwrap();
+        assert_eq!(record.contents.collected_at, first_receipt);
+        assert_eq!(
+            record
+                .contents
+                .source
+                .get("received_at")
+                .map(String::as_str),
+            Some("2026-06-01T08:00:00.000Z")
+        );
+    }
+    assert_eq!(again[2].collected_at_millis(), later.timestamp_millis());
+
+    // At 3.5 years from the first receipt, nobody having read them, the first receipt and
+    // both versions go together; the unrelated PNR waits for its own window.
+    let report = run(&vault, &catalog, &access(), day(2029, 7, 11), &confirmed()).unwrap();
+    assert_eq!(report.destroyed.len(), 1);
+    assert_eq!(report.destroyed[0].records, 3);
+    for id in first.iter().chain(&again[..2]) {
+        assert!(vault.read(&access(), id, day(2029, 7, 11)).is_err());
+    }
+    assert!(vault.read(&access(), &again[2], day(2029, 7, 11)).is_ok());
+
+    // The first receipt gone, a later pull of the same PNR is a new record with its own clock.
+    let fresh_at = Utc.with_ymd_and_hms(2029, 7, 12, 8, 0, 0).unwrap();
+    let fresh = vault
+        .ingest(
+            &access(),
+            &[pulled("111-11-1111", fresh_at, Some("XX/ABC123"))],
+            day(2029, 7, 12),
+        )
+        .unwrap();
+    assert_eq!(fresh[0].collected_at_millis(), fresh_at.timestamp_millis());
+}
