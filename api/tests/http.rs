@@ -134,9 +134,8 @@ fn api() -> Api {
                     // These accounts still work four years on, when a test moves the clock there.
                     privacy_training: match *name {
                         "lapsed" => NaiveDate::from_ymd_opt(2024, 10, 23).unwrap(),
-                        "cbp-ia" | "cbp-analyst" | "auditor" | "records" | "ana" => {
-                            NaiveDate::from_ymd_opt(2030, 9, 1).unwrap()
-                        }
+                        "cbp-ia" | "cbp-analyst" | "cbp-disclosure" | "auditor" | "records"
+                        | "ana" => NaiveDate::from_ymd_opt(2030, 9, 1).unwrap(),
                         _ => NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
                     },
                     disabled: *name == "gone",
@@ -970,10 +969,11 @@ async fn pnr_free_text_phases_and_the_deleted_record_file_through_the_gate() {
     let lines = [
         pnr_line("ANNE LOW", "P1000001", false),
         pnr_line("HUGO HIGH", "P1000002", true),
+        pnr_line("NOBODY READ", "P1000004", false).replace("ABC123", "DEF456"),
     ]
     .join("\n");
     let done = summary(&api.ingest("cbp-ingest", &lines, None).await);
-    assert_eq!(done["ingested"], 2, "{done}");
+    assert_eq!(done["ingested"], 3, "{done}");
     // FinCEN's ingest account cannot load PNR.
     let refused = summary(
         &api.ingest("ingester", &pnr_line("X", "P1000003", false), None)
@@ -1007,6 +1007,25 @@ async fn pnr_free_text_phases_and_the_deleted_record_file_through_the_gate() {
         high.text
     );
     let id = low.body["records"][0]["id"].as_str().unwrap().to_owned();
+    let high_id = high.body["records"][0]["id"].as_str().unwrap().to_owned();
+    // HUGO HIGH's record is linked to an enforcement case: it stays accessible.
+    let link = api
+        .post(
+            "/v1/holds",
+            Some("records"),
+            json!({"records": [high_id], "reference": "ENF-2026-3", "reason": "linked to enforcement case ENF-2026-3", "kind": "governance", "purpose": "enforcement-link"}),
+        )
+        .await;
+    assert_eq!(link.status, StatusCode::CREATED, "{}", link.text);
+    // The third record is never read by a person: an audit search of the log finds its id.
+    let unread = api
+        .entries("action=ingest")
+        .await
+        .iter()
+        .flat_map(|entry| entry["record_ids"].as_array().cloned().unwrap_or_default())
+        .filter_map(|id| id.as_str().map(str::to_owned))
+        .find(|candidate| *candidate != id && *candidate != high_id)
+        .unwrap();
 
     // Day 8, limited access: the analyst's search withholds the record, and a read is denied.
     api.days_later.store(8, Ordering::SeqCst);
@@ -1107,6 +1126,79 @@ async fn pnr_free_text_phases_and_the_deleted_record_file_through_the_gate() {
     assert_eq!(
         reads.last().unwrap()["rule"],
         "cbp-pnr/internal-affairs/read"
+    );
+    // The record nobody read is past retention from 3.5 years: nobody may read it.
+    let unread_read = api
+        .get(
+            &format!("/v1/records/{unread}?purpose=audit&case=IA-7"),
+            Some("cbp-ia"),
+        )
+        .await;
+    assert_eq!(
+        unread_read.status,
+        StatusCode::FORBIDDEN,
+        "{}",
+        unread_read.text
+    );
+    assert!(
+        unread_read.text.contains("past-retention"),
+        "{}",
+        unread_read.text
+    );
+    // The linked record stays in its accessible phase: a CBP disclosure officer still reads it.
+    let linked = api
+        .get(
+            &format!("/v1/records/{high_id}?purpose=investigation&case=ENF-2026-3"),
+            Some("cbp-disclosure"),
+        )
+        .await;
+    assert_eq!(linked.status, StatusCode::OK, "{}", linked.text);
+
+    // The run: the read record moves to the deleted record file, the unread one goes, the
+    // linked one is kept by its hold.
+    let run = api
+        .post(
+            "/v1/retention/run",
+            Some("records"),
+            json!({"confirm_clock": true}),
+        )
+        .await;
+    assert_eq!(run.status, StatusCode::OK, "{}", run.text);
+    let destroyed = &run.body["destroyed"][0];
+    assert_eq!(
+        (destroyed["records"].clone(), destroyed["deferred"].clone()),
+        (json!(1), json!(1)),
+        "{}",
+        run.text
+    );
+    assert!(run.body["certificate"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("held: 1 kept by hold H-1 `ENF-2026-3`"));
+    let audit = api
+        .get(
+            &format!("/v1/records/{id}?purpose=audit&case=IA-7"),
+            Some("cbp-ia"),
+        )
+        .await;
+    assert_eq!(audit.status, StatusCode::OK, "{}", audit.text);
+    let linked = api
+        .get(
+            &format!("/v1/records/{high_id}?purpose=investigation&case=ENF-2026-3"),
+            Some("cbp-disclosure"),
+        )
+        .await;
+    assert_eq!(linked.status, StatusCode::OK, "{}", linked.text);
+    assert_eq!(
+        api.vault
+            .read(
+                &Access::offline("tester", "testing"),
+                &unread.parse().unwrap(),
+                now()
+            )
+            .unwrap_err()
+            .to_string(),
+        format!("record `{unread}` not found")
     );
 }
 

@@ -813,7 +813,10 @@ fn retention_from_the_command_line() {
     assert_eq!(plan.code, 0, "{}", plan.stderr);
     assert!(
         plan.stdout.contains("fincen-cbetf/transmittal")
-            && plan.stdout.contains("DESTROY under records (approved)"),
+            && plan.stdout.contains("DESTROY under records (approved)")
+            && plan
+                .stdout
+                .contains("fincen-cbetf: 1 cohorts in past-retention"),
         "{}",
         plan.stdout
     );

@@ -104,6 +104,8 @@ pub struct Destroyed {
     pub deferred: u64,
     /// Where the survivors are kept (each hold, the deleted record file), with how many.
     pub kept_by: Vec<(String, u64)>,
+    /// Index-period keys destroyed with it (its system's year ended with it).
+    pub index_keys_destroyed: usize,
 }
 
 /// What a run did.
@@ -239,6 +241,51 @@ pub fn released_holds_due(
     Ok(due)
 }
 
+/// What `retention plan` shows: each due cohort with the holds (and deleted record file)
+/// that would keep some of its records, and how many live cohorts each system has in each
+/// phase on the day.
+#[derive(Clone, Debug, Default)]
+pub struct PlanView {
+    /// The due cohorts, each with where its survivors would be kept.
+    pub due: Vec<(Due, Vec<(String, u64)>)>,
+    /// (system, phase of the cohort's last member, live cohorts); `past-retention` for those
+    /// due.
+    pub phases: Vec<(String, String, u64)>,
+}
+
+/// The plan of `vault` on `as_of` with its survivors and phases (changes nothing).
+pub fn plan_view(
+    vault: &Vault,
+    catalog: &Catalog,
+    as_of: DateTime<Utc>,
+) -> Result<PlanView, vault::Error> {
+    let mut view = PlanView::default();
+    for item in plan_of(vault, catalog, as_of)? {
+        let kept = if item.cohort.category.starts_with("released hold") {
+            Vec::new()
+        } else {
+            vault.survivors_by_keeper(item.cohort.id)?
+        };
+        view.due.push((item, kept));
+    }
+    let mut phases: std::collections::BTreeMap<(String, String), u64> = Default::default();
+    for cohort in live_cohorts(vault)? {
+        let Some(last) = DateTime::<Utc>::from_timestamp_millis(cohort.end_ms - 1) else {
+            continue;
+        };
+        let phase = catalog
+            .phase_at(&cohort.system, last, as_of)
+            .map_or("past-retention", |phase| phase.name.as_str())
+            .to_owned();
+        *phases.entry((cohort.system, phase)).or_default() += 1;
+    }
+    view.phases = phases
+        .into_iter()
+        .map(|((system, phase), cohorts)| (system, phase, cohorts))
+        .collect();
+    Ok(view)
+}
+
 /// The plan of `vault` on `as_of` (changes nothing).
 pub fn plan_of(
     vault: &Vault,
@@ -335,7 +382,16 @@ pub fn run(
         vault.put_run_journal(&format!("{journal}pending {}\t{line}\n", item.cohort.id))?;
         let destruction = vault.destroy_cohort(access, item.cohort.id, now)?;
         journal.push_str(&format!(
-            "done\t{line}; root epoch now {}\n",
+            "done\t{line}; keys destroyed: cohort {}{}; root epoch now {}\n",
+            item.cohort.id,
+            if destruction.index_keys_destroyed > 0 {
+                format!(
+                    " and {} index keys of its year",
+                    destruction.index_keys_destroyed
+                )
+            } else {
+                String::new()
+            },
             destruction.new_epoch
         ));
         vault.put_run_journal(&journal)?;
@@ -347,6 +403,7 @@ pub fn run(
             new_epoch: destruction.new_epoch,
             deferred,
             kept_by,
+            index_keys_destroyed: destruction.index_keys_destroyed,
         });
     }
     vault.advance_trusted_time(now)?;

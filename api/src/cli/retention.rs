@@ -103,10 +103,28 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                     println!("{item}");
                 } else {
                     println!("{}", due_line(item));
+                    if let Some(phase) = item["defer_to"].as_str() {
+                        println!("    first: records read by a person move to the {phase} phase");
+                    }
+                    for kept in item["kept_by"].as_array().into_iter().flatten() {
+                        println!(
+                            "    kept: {} records by {}",
+                            kept["records"],
+                            kept["keeper"].as_str().unwrap_or("")
+                        );
+                    }
                 }
             }
             if !json {
                 println!("{} cohorts due", due.len());
+                for phase in answer["phases"].as_array().into_iter().flatten() {
+                    println!(
+                        "{}: {} cohorts in {}",
+                        phase["system"].as_str().unwrap_or(""),
+                        phase["cohorts"],
+                        phase["phase"].as_str().unwrap_or("")
+                    );
+                }
             }
         }
         Command::Run {

@@ -42,9 +42,9 @@ impl Gate {
         caller: &Caller,
         context: &RequestContext,
         as_of: Option<DateTime<Utc>>,
-    ) -> Result<Vec<::retention::plan::Due>, Refusal> {
+    ) -> Result<::retention::run::PlanView, Refusal> {
         self.authorize_vault(caller, context, Action::RetentionPlan)?;
-        Ok(::retention::run::plan_of(
+        Ok(::retention::run::plan_view(
             &self.vault,
             self.policy.catalog(),
             as_of.unwrap_or_else(|| self.now()),

@@ -22,7 +22,14 @@ fn due_json(due: &::retention::plan::Due) -> serde_json::Value {
         "authority": due.authority,
         "life_ended": due.life_ended.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "destroy": due.destroy,
+        "defer_to": due.defer_to,
     })
+}
+
+fn kept_json(kept: &[(String, u64)]) -> serde_json::Value {
+    kept.iter()
+        .map(|(keeper, records)| json!({"keeper": keeper, "records": records}))
+        .collect()
 }
 
 pub(crate) async fn retention_plan(
@@ -38,8 +45,24 @@ pub(crate) async fn retention_plan(
         gate.retention_plan(&authed.caller, &authed.context, as_of)
     })
     .await?;
-    let due: Vec<_> = plan.iter().map(due_json).collect();
-    Ok(json_response(StatusCode::OK, json!({"due": due})))
+    let due: Vec<_> = plan
+        .due
+        .iter()
+        .map(|(item, kept)| {
+            let mut value = due_json(item);
+            value["kept_by"] = kept_json(kept);
+            value
+        })
+        .collect();
+    let phases: Vec<_> = plan
+        .phases
+        .iter()
+        .map(|(system, phase, cohorts)| json!({"system": system, "phase": phase, "cohorts": cohorts}))
+        .collect();
+    Ok(json_response(
+        StatusCode::OK,
+        json!({"due": due, "phases": phases}),
+    ))
 }
 
 /// A retention run request.
@@ -76,11 +99,8 @@ pub(crate) async fn retention_run(
             value["held"] = json!(item.held);
             value["ids_sha256"] = json!(hex::encode(item.ids_digest));
             value["deferred"] = json!(item.deferred);
-            value["kept_by"] = item
-                .kept_by
-                .iter()
-                .map(|(keeper, records)| json!({"keeper": keeper, "records": records}))
-                .collect();
+            value["kept_by"] = kept_json(&item.kept_by);
+            value["index_keys_destroyed"] = json!(item.index_keys_destroyed);
             value
         })
         .collect();
