@@ -37,27 +37,29 @@ impl Vault {
     /// Signs `text` with the log's key and keeps it as certificate `name` of `kind` (synced).
     /// Returns the signature (hexadecimal).
     pub fn put_certificate(&self, kind: &str, name: &str, text: &str) -> Result<String> {
-        let signature = self.log_signing_key()?.sign(text.as_bytes());
-        let mut batch = WriteBatch::new();
-        batch.put(
-            Column::Meta,
-            certificate_key(kind, name),
-            [text.as_bytes(), &signature].concat(),
-        );
-        self.store.write(batch, Durability::Synced)?;
-        Ok(hex::encode(signature))
+        self.keep_certificate(kind, name, text, WriteBatch::new())
     }
 
     /// Signs and keeps a run's certificate and clears the run's journal, in one synced batch.
     pub fn put_run_certificate(&self, kind: &str, name: &str, text: &str) -> Result<String> {
-        let signature = self.log_signing_key()?.sign(text.as_bytes());
         let mut batch = WriteBatch::new();
+        batch.delete(Column::Meta, META_RUN_JOURNAL);
+        self.keep_certificate(kind, name, text, batch)
+    }
+
+    fn keep_certificate(
+        &self,
+        kind: &str,
+        name: &str,
+        text: &str,
+        mut batch: WriteBatch,
+    ) -> Result<String> {
+        let signature = self.log_signing_key()?.sign(text.as_bytes());
         batch.put(
             Column::Meta,
             certificate_key(kind, name),
             [text.as_bytes(), &signature].concat(),
         );
-        batch.delete(Column::Meta, META_RUN_JOURNAL);
         self.store.write(batch, Durability::Synced)?;
         Ok(hex::encode(signature))
     }
@@ -136,10 +138,7 @@ impl Vault {
     /// (ids only: nothing is decrypted), for a certificate.
     pub fn cohort_records_digest(&self, cohort: u32) -> Result<(u64, [u8; 32])> {
         let info = self
-            .key_status()?
-            .cohorts
-            .into_iter()
-            .find(|info| info.id == cohort)
+            .cohort_info(cohort)?
             .ok_or_else(|| Error::Invalid(format!("no cohort {cohort}")))?;
         let Some((start, end)) = info.record_range() else {
             // Deferred and released hold cohorts: their members, wherever they are.
@@ -186,25 +185,13 @@ impl Vault {
     /// each hold (`H-<n> `reference``) or the deleted record file, with how many.
     pub fn survivors_by_keeper(&self, cohort: u32) -> Result<Vec<(String, u64)>> {
         let info = self
-            .key_status()?
-            .cohorts
-            .into_iter()
-            .find(|info| info.id == cohort)
+            .cohort_info(cohort)?
             .ok_or_else(|| Error::Invalid(format!("no cohort {cohort}")))?;
         let mut by_keeper: std::collections::BTreeMap<String, u64> = Default::default();
         for id in self.moved_out_of(&info)? {
-            let Some(keeper) = self
-                .store
-                .get(Column::Meta, &crate::cohort::moved_key(&id))?
-            else {
+            let Some(keeper) = self.moved_to(&id)? else {
                 continue;
             };
-            let keeper = u32::from_be_bytes(
-                keeper
-                    .as_slice()
-                    .try_into()
-                    .map_err(|_| Error::corrupt("moved entry", "bad cohort"))?,
-            );
             let name = match self.hold_of_cohort(keeper)? {
                 Some(hold) => format!("hold {} `{}`", hold.label(), hold.spec.reference),
                 None => "the deleted record file".to_owned(),

@@ -19,13 +19,13 @@ use chrono::{DateTime, Utc};
 
 use crate::codec::{Reader, Writer};
 use crate::cohort::{moved_key, CohortInfo, CohortKind};
-use crate::crypto::{verify_signature, AeadKey, MacKey};
+use crate::crypto::{verify_signature, MacKey};
 use crate::error::{Error, Result};
 use crate::index::{index_forms, token, SearchKey};
-use crate::keys::KeyRing;
+use crate::lifecycle::rewrap;
 use crate::log::{Access, Draft};
 use crate::record::{IdentifierKind, RecordId};
-use crate::sealed::{data_key_aad, SealedRecord};
+use crate::sealed::SealedRecord;
 use crate::store::{Column, WriteBatch};
 use crate::vault::{manual_access_key, meta_u32, poisoned, Vault};
 
@@ -432,29 +432,6 @@ fn decode_hold(body: &[u8]) -> Result<Hold> {
     })
 }
 
-/// Re-wraps a stored record's data key under `target` (its contents are not re-encrypted).
-fn rewrap(
-    keys: &KeyRing,
-    id: &RecordId,
-    value: &[u8],
-    target: &CohortInfo,
-    wrapper: &AeadKey,
-) -> Result<Vec<u8>> {
-    let sealed = SealedRecord::parse(value)?;
-    let data_key = keys.unwrap_data_key(id, &sealed)?;
-    let rewrapped = wrapper.wrap_key(
-        &data_key_aad(id, target.id, target.key_version, &sealed.data_key_id),
-        &data_key,
-    )?;
-    Ok(SealedRecord {
-        cohort: target.id,
-        cohort_version: target.key_version,
-        wrapped_data_key: &rewrapped,
-        ..sealed
-    }
-    .encode())
-}
-
 impl Vault {
     fn put_hold(&self, hold: &Hold, batch: &mut WriteBatch) -> Result<()> {
         let key = hold_key(hold.id);
@@ -570,9 +547,7 @@ impl Vault {
         };
         let mut out = Vec::new();
         for (id, _) in self.members(hold.id)? {
-            if self.store.get(Column::Meta, &moved_key(&id))?.as_deref()
-                == Some(&cohort.to_be_bytes()[..])
-            {
+            if self.moved_to(&id)? == Some(cohort) {
                 out.push(id);
             }
         }
@@ -581,14 +556,8 @@ impl Vault {
 
     /// The hold whose cohort `cohort` is.
     pub fn hold_of_cohort(&self, cohort: u32) -> Result<Option<Hold>> {
-        let info = self
-            .cohorts
-            .read()
-            .map_err(|_| poisoned("cohort registry"))?
-            .info
-            .get(&cohort)
-            .cloned();
-        let Some(CohortKind::Hold { reference }) = info.map(|info| info.kind) else {
+        let Some(CohortKind::Hold { reference }) = self.cohort_info(cohort)?.map(|info| info.kind)
+        else {
             return Ok(None);
         };
         let Some(id) = reference
@@ -816,14 +785,7 @@ impl Vault {
             }
         }
         let live = |cohort: u32| -> Result<Option<CohortInfo>> {
-            Ok(self
-                .cohorts
-                .read()
-                .map_err(|_| poisoned("cohort registry"))?
-                .info
-                .get(&cohort)
-                .filter(|info| info.is_live())
-                .cloned())
+            Ok(self.cohort_info(cohort)?.filter(CohortInfo::is_live))
         };
         let mut batch = WriteBatch::new();
         let mut released = ReleasedHold::default();
@@ -943,15 +905,7 @@ impl Vault {
         let mut found = Vec::new();
         for hold_id in holds {
             let hold = self.hold(*hold_id)?;
-            let Some(cohort) = self
-                .cohorts
-                .read()
-                .map_err(|_| poisoned("cohort registry"))?
-                .info
-                .get(&hold.cohort)
-                .filter(|info| info.is_live())
-                .cloned()
-            else {
+            let Some(cohort) = self.cohort_info(hold.cohort)?.filter(CohortInfo::is_live) else {
                 continue;
             };
             let mac = self
@@ -1004,12 +958,7 @@ impl Vault {
                 .try_into()
                 .map_err(|_| Error::corrupt("subject hold", "bad token"))?;
             let cohort = self
-                .cohorts
-                .read()
-                .map_err(|_| poisoned("cohort registry"))?
-                .info
-                .get(&hold.cohort)
-                .cloned()
+                .cohort_info(hold.cohort)?
                 .ok_or_else(|| Error::corrupt("subject hold", "unknown cohort"))?;
             let mac = self
                 .keys
@@ -1058,9 +1007,7 @@ impl Vault {
             return Ok(());
         };
         for (id, _) in self.members(hold.id)? {
-            let here = self.store.get(Column::Meta, &moved_key(&id))?.as_deref()
-                == Some(&cohort.to_be_bytes()[..]);
-            if here {
+            if self.moved_to(&id)? == Some(cohort) {
                 batch.delete(Column::Records, id.as_bytes().to_vec());
                 batch.delete_range(
                     Column::Annotations,

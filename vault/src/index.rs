@@ -282,23 +282,7 @@ impl Vault {
     /// Index entries outlive their records until the index period ends: an id whose period
     /// cohort is destroyed is kept only if the record itself is still there (moved to a hold).
     fn may_still_exist(&self, id: &RecordId) -> Result<bool> {
-        let Ok((start_ms, _)) = self
-            .bucket_of(id.partition())?
-            .range(id.collected_at_millis())
-        else {
-            return Ok(false);
-        };
-        let live = {
-            let cohorts = self
-                .cohorts
-                .read()
-                .map_err(|_| poisoned("cohort registry"))?;
-            cohorts
-                .by_period
-                .get(&(id.partition(), start_ms))
-                .and_then(|cohort| cohorts.info.get(cohort))
-                .is_some_and(CohortInfo::is_live)
-        };
+        let live = self.period_cohort_live(id)?;
         Ok(live || self.store.get(Column::Records, id.as_bytes())?.is_some())
     }
 }

@@ -232,23 +232,7 @@ impl Vault {
             self.period_hits(&*self.store, system_no, crate::index::VERSION_KIND, form)?;
         let mut earliest: Option<i64> = None;
         for id in ids {
-            let Ok((start_ms, _)) = self
-                .bucket_of(id.partition())?
-                .range(id.collected_at_millis())
-            else {
-                continue;
-            };
-            let live = {
-                let cohorts = self
-                    .cohorts
-                    .read()
-                    .map_err(|_| poisoned("cohort registry"))?;
-                cohorts
-                    .by_period
-                    .get(&(id.partition(), start_ms))
-                    .and_then(|cohort| cohorts.info.get(cohort))
-                    .is_some_and(CohortInfo::is_live)
-            };
+            let live = self.period_cohort_live(&id)?;
             if live && self.store.get(Column::Records, id.as_bytes())?.is_some() {
                 let at = id.collected_at_millis();
                 earliest = Some(earliest.map_or(at, |current| current.min(at)));

@@ -47,6 +47,48 @@ pub struct KeyStatus {
 }
 
 impl Vault {
+    /// Cohort `id`'s description and state, if it exists.
+    pub(crate) fn cohort_info(&self, id: u32) -> Result<Option<CohortInfo>> {
+        Ok(self
+            .cohorts
+            .read()
+            .map_err(|_| poisoned("cohort registry"))?
+            .info
+            .get(&id)
+            .cloned())
+    }
+
+    /// Whether the period cohort a record id falls in still lives.
+    pub(crate) fn period_cohort_live(&self, id: &RecordId) -> Result<bool> {
+        let Ok((start_ms, _)) = self
+            .bucket_of(id.partition())?
+            .range(id.collected_at_millis())
+        else {
+            return Ok(false);
+        };
+        let cohorts = self
+            .cohorts
+            .read()
+            .map_err(|_| poisoned("cohort registry"))?;
+        Ok(cohorts
+            .by_period
+            .get(&(id.partition(), start_ms))
+            .and_then(|cohort| cohorts.info.get(cohort))
+            .is_some_and(CohortInfo::is_live))
+    }
+
+    /// The cohort a record moved to out of its period cohort, if it moved.
+    pub(crate) fn moved_to(&self, id: &RecordId) -> Result<Option<u32>> {
+        self.store
+            .get(Column::Meta, &moved_key(id))?
+            .map(|value| {
+                <[u8; 4]>::try_from(value.as_slice())
+                    .map(u32::from_be_bytes)
+                    .map_err(|_| Error::corrupt("moved entry", "bad cohort"))
+            })
+            .transpose()
+    }
+
     /// The cohort of `kind`, made (key and registry, synced) on first use. Refused with
     /// `ended` if that cohort was destroyed: what would go into it has outlived it.
     pub(crate) fn live_cohort(
@@ -160,12 +202,7 @@ impl Vault {
         access.validate()?;
         let _exclusive = self.lifecycle.write().map_err(|_| poisoned("lifecycle"))?;
         let info = self
-            .cohorts
-            .read()
-            .map_err(|_| poisoned("cohort registry"))?
-            .info
-            .get(&cohort)
-            .cloned()
+            .cohort_info(cohort)?
             .ok_or_else(|| Error::Invalid(format!("no cohort {cohort}")))?;
         if !info.is_live() {
             return Err(Error::Invalid(format!(
@@ -364,9 +401,7 @@ impl Vault {
         };
         let mut out = Vec::new();
         for id in self.moved_out_of(&period)? {
-            if self.store.get(Column::Meta, &moved_key(&id))?.as_deref()
-                == Some(&info.id.to_be_bytes()[..])
-            {
+            if self.moved_to(&id)? == Some(info.id) {
                 out.push(id);
             }
         }
@@ -387,12 +422,7 @@ impl Vault {
         access.validate()?;
         let _exclusive = self.lifecycle.write().map_err(|_| poisoned("lifecycle"))?;
         let info = self
-            .cohorts
-            .read()
-            .map_err(|_| poisoned("cohort registry"))?
-            .info
-            .get(&cohort)
-            .cloned()
+            .cohort_info(cohort)?
             .ok_or_else(|| Error::Invalid(format!("no cohort {cohort}")))?;
         let CohortKind::Period {
             partition,
@@ -474,20 +504,11 @@ impl Vault {
         let mut batch = WriteBatch::new();
         let mut ids = Vec::with_capacity(moving.len());
         for (id, value, forms, collected) in &moving {
-            let sealed = SealedRecord::parse(value)?;
-            let data_key = keys.unwrap_data_key(id, &sealed)?;
-            let rewrapped = wrapper.wrap_key(
-                &data_key_aad(id, deferred.id, deferred.key_version, &sealed.data_key_id),
-                &data_key,
-            )?;
-            let moved_value = SealedRecord {
-                cohort: deferred.id,
-                cohort_version: deferred.key_version,
-                wrapped_data_key: &rewrapped,
-                ..sealed
-            }
-            .encode();
-            batch.put(Column::Records, id.as_bytes().to_vec(), moved_value);
+            batch.put(
+                Column::Records,
+                id.as_bytes().to_vec(),
+                rewrap(&keys, id, value, &deferred, &wrapper)?,
+            );
             batch.put(Column::Meta, moved_key(id), deferred.id.to_be_bytes());
             let year = crate::index::index_year(*collected)?;
             for entry in crate::index::entry_keys(id, system_no, year, forms, &macs)? {
@@ -597,12 +618,7 @@ impl Vault {
                 .try_into()
                 .map_err(|_| Error::corrupt("purge mark", "bad cohort id"))?;
             let info = self
-                .cohorts
-                .read()
-                .map_err(|_| poisoned("cohort registry"))?
-                .info
-                .get(&u32::from_be_bytes(id_bytes))
-                .cloned()
+                .cohort_info(u32::from_be_bytes(id_bytes))?
                 .ok_or_else(|| Error::corrupt("purge mark", "unknown cohort"))?;
             self.purge(&info)?;
         }
@@ -642,6 +658,30 @@ impl Vault {
             cohorts: cohorts.info.values().cloned().collect(),
         })
     }
+}
+
+/// Re-wraps a stored record's data key under `target` (its contents are not re-encrypted):
+/// the record's new stored value.
+pub(crate) fn rewrap(
+    keys: &crate::keys::KeyRing,
+    id: &RecordId,
+    value: &[u8],
+    target: &CohortInfo,
+    wrapper: &crate::crypto::AeadKey,
+) -> Result<Vec<u8>> {
+    let sealed = SealedRecord::parse(value)?;
+    let data_key = keys.unwrap_data_key(id, &sealed)?;
+    let rewrapped = wrapper.wrap_key(
+        &data_key_aad(id, target.id, target.key_version, &sealed.data_key_id),
+        &data_key,
+    )?;
+    Ok(SealedRecord {
+        cohort: target.id,
+        cohort_version: target.key_version,
+        wrapped_data_key: &rewrapped,
+        ..sealed
+    }
+    .encode())
 }
 
 /// A hold reference names a case or a litigation matter, never a person: 1 to 64 letters,
