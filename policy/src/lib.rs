@@ -9,6 +9,7 @@ pub mod calendar;
 mod catalog;
 pub mod disclosure;
 mod enforcer;
+pub mod requests;
 pub mod sorn;
 
 #[cfg(test)]

@@ -1,0 +1,584 @@
+//! Privacy Act requests as pure rules: a request's kind and route, its case history, whether an
+//! event may happen now, and the deadlines that follow from the history (31 CFR 1.26, 1.27 and,
+//! for first-party requests under the FOIA, 1.5), computed on the legal calendar. Nothing here
+//! reads the clock or stores anything: the case is an input, `as_of` too.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::{add_calendar_days, add_working_days};
+
+/// What the individual asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RequestKind {
+    /// Whether a system holds a record about them (1.26(a)).
+    Notification,
+    /// Access to their records (1.26).
+    Access,
+    /// Amendment of a record (1.27).
+    Amendment,
+    /// The accounting of disclosures of their records (1.25(c)).
+    Accounting,
+    /// A PNR data subject's rectification request, decided by CBP (seed 001 paragraphs 39-41).
+    Rectification,
+}
+
+impl RequestKind {
+    /// Every kind.
+    pub const ALL: [RequestKind; 5] = [
+        RequestKind::Notification,
+        RequestKind::Access,
+        RequestKind::Amendment,
+        RequestKind::Accounting,
+        RequestKind::Rectification,
+    ];
+
+    /// Its name.
+    pub fn name(self) -> &'static str {
+        match self {
+            RequestKind::Notification => "notification",
+            RequestKind::Access => "access",
+            RequestKind::Amendment => "amendment",
+            RequestKind::Accounting => "accounting",
+            RequestKind::Rectification => "rectification",
+        }
+    }
+
+    /// The kind with this name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+}
+
+/// The procedures that govern a request, from the systems' SORN files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Route {
+    /// The Privacy Act procedures of 31 CFR 1.26 and 1.27 (Treasury's, and DHS's analogue).
+    PrivacyAct,
+    /// A first-party request processed under the FOIA (PNR, seed 001): the clocks of 1.5.
+    Foia,
+}
+
+impl Route {
+    /// The route for a request of `kind` under a system whose SORN says first-party requests go
+    /// by `first_party` (`privacy-act` or `foia`).
+    pub fn of(kind: RequestKind, first_party: &str) -> Route {
+        match (kind, first_party) {
+            (RequestKind::Rectification, _) => Route::PrivacyAct,
+            (_, "foia") => Route::Foia,
+            _ => Route::PrivacyAct,
+        }
+    }
+}
+
+/// The requester's status: DHS extends the Act's protections to all (seed 000), Treasury's
+/// systems to citizens and permanent residents.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RequesterStatus {
+    /// A United States citizen.
+    Citizen,
+    /// A lawfully admitted permanent resident.
+    PermanentResident,
+    /// Anyone else.
+    Other,
+}
+
+/// How the requester's identity was verified (31 CFR part 1 appendices; ACC-15).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IdentityMethod {
+    /// In person, one official document bearing a photograph.
+    InPersonPhoto,
+    /// In person, two documents bearing name and signature.
+    InPersonTwoDocuments,
+    /// By mail: signature, address, and one other identifier.
+    Mail,
+    /// A notarized statement of identity.
+    Notarized,
+    /// A statement under penalty of perjury under 28 U.S.C. 1746.
+    PerjuryStatement,
+}
+
+/// What proves a parent's or guardian's authority (31 CFR 1.34).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Relationship {
+    /// A birth certificate showing parentage.
+    BirthCertificate,
+    /// A court order establishing guardianship.
+    CourtOrder,
+}
+
+/// A determination's outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// Granted in full.
+    Granted,
+    /// Granted in part.
+    PartlyGranted,
+    /// Refused.
+    Denied,
+}
+
+/// What happened in a case.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum EventKind {
+    /// The request arrived (complete or not).
+    Received,
+    /// A deficiency notice went out listing what is missing; no clock runs until perfected.
+    Deficient {
+        /// What is missing.
+        missing: Vec<String>,
+    },
+    /// The request became complete: its date of receipt (1.26(f), 1.27(c)).
+    Perfected,
+    /// The requester's identity was verified.
+    IdentityVerified {
+        /// How.
+        method: IdentityMethod,
+    },
+    /// A representative's authority was proven.
+    RelationshipProven {
+        /// By what.
+        document: Relationship,
+    },
+    /// Receipt was acknowledged in writing.
+    Acknowledged,
+    /// The response is delayed (or, on appeal, the time extended), with a reason and the date
+    /// by which it will be dispatched.
+    Extended {
+        /// Why.
+        reason: String,
+        /// The new due date.
+        until: NaiveDate,
+    },
+    /// The determination was dispatched.
+    Determined {
+        /// What was decided.
+        outcome: Outcome,
+        /// Why (required for a refusal).
+        reasons: String,
+    },
+    /// The requester appealed a refusal; `postmarked` is the postmark or hand-delivery date.
+    Appealed {
+        /// When it was mailed or delivered.
+        postmarked: NaiveDate,
+    },
+    /// The appeal's receipt was acknowledged.
+    AppealAcknowledged,
+    /// The appeal was decided.
+    AppealDetermined {
+        /// `granted` reverses the refusal; `denied` upholds it.
+        outcome: Outcome,
+        /// Why.
+        reasons: String,
+    },
+    /// The requester filed a statement of disagreement.
+    DisagreementFiled {
+        /// When it was mailed or delivered.
+        postmarked: NaiveDate,
+    },
+    /// An unresolved PNR complaint went on to the DHS Chief Privacy Officer.
+    ReferredToChiefPrivacyOfficer,
+    /// The case is closed.
+    Closed {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl EventKind {
+    /// The event's name (its `kind`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::Received => "received",
+            EventKind::Deficient { .. } => "deficient",
+            EventKind::Perfected => "perfected",
+            EventKind::IdentityVerified { .. } => "identity-verified",
+            EventKind::RelationshipProven { .. } => "relationship-proven",
+            EventKind::Acknowledged => "acknowledged",
+            EventKind::Extended { .. } => "extended",
+            EventKind::Determined { .. } => "determined",
+            EventKind::Appealed { .. } => "appealed",
+            EventKind::AppealAcknowledged => "appeal-acknowledged",
+            EventKind::AppealDetermined { .. } => "appeal-determined",
+            EventKind::DisagreementFiled { .. } => "disagreement-filed",
+            EventKind::ReferredToChiefPrivacyOfficer => "referred-to-chief-privacy-officer",
+            EventKind::Closed { .. } => "closed",
+        }
+    }
+}
+
+/// One event of a case history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// What happened.
+    #[serde(flatten)]
+    pub kind: EventKind,
+    /// The day it happened (the agency's stamp).
+    pub on: NaiveDate,
+    /// Who recorded it.
+    pub by: String,
+}
+
+/// A request and its history: what [`deadlines`] and [`check_event`] work on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Case {
+    /// Its kind.
+    pub kind: RequestKind,
+    /// Its route.
+    pub route: Route,
+    /// Whether a representative (a parent or guardian) acts for the individual.
+    pub representative: bool,
+    /// The history, in order.
+    pub events: Vec<Event>,
+}
+
+/// A deadline and where it stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Deadline {
+    /// What is due (`determination`, `acknowledgment`, `appeal-decision`...).
+    pub what: &'static str,
+    /// By when (inclusive).
+    pub due: NaiveDate,
+    /// The rule.
+    pub rule: &'static str,
+    /// When it was met, if it was.
+    pub met_on: Option<NaiveDate>,
+    /// Whether it is the requester's window (an appeal or a statement), not the agency's.
+    pub requester: bool,
+}
+
+impl Deadline {
+    /// `met`, `met-late`, `due`, `overdue`, or for a requester's window `open` or `closed`.
+    pub fn state(&self, as_of: NaiveDate) -> &'static str {
+        match (self.requester, self.met_on) {
+            (true, _) if as_of <= self.due => "open",
+            (true, _) => "closed",
+            (false, Some(on)) if on <= self.due => "met",
+            (false, Some(_)) => "met-late",
+            (false, None) if as_of <= self.due => "due",
+            (false, None) => "overdue",
+        }
+    }
+}
+
+fn last<'a>(case: &'a Case, name: &str) -> Option<&'a Event> {
+    case.events
+        .iter()
+        .rev()
+        .find(|event| event.kind.name() == name)
+}
+
+fn first_after<'a>(case: &'a Case, name: &str, after: NaiveDate) -> Option<&'a Event> {
+    case.events
+        .iter()
+        .find(|event| event.kind.name() == name && event.on >= after)
+}
+
+/// The date of receipt: the day the request became complete (the `perfected` event if a
+/// deficiency notice went out, otherwise the day it was received). `None` while incomplete.
+pub fn date_of_receipt(case: &Case) -> Option<NaiveDate> {
+    let received = last(case, "received")?.on;
+    if last(case, "deficient").is_some() {
+        return last(case, "perfected").map(|event| event.on.max(received));
+    }
+    Some(received)
+}
+
+/// The refusal a statement of disagreement or an appeal answers: the last refusal, if the case
+/// has one.
+fn refusal(case: &Case, appeal: bool) -> Option<NaiveDate> {
+    case.events
+        .iter()
+        .rev()
+        .find_map(|event| match &event.kind {
+            EventKind::Determined {
+                outcome: Outcome::Denied | Outcome::PartlyGranted,
+                ..
+            } if !appeal => Some(event.on),
+            EventKind::AppealDetermined {
+                outcome: Outcome::Denied,
+                ..
+            } if appeal => Some(event.on),
+            _ => None,
+        })
+}
+
+/// Every deadline of a case, in the order they arise: the agency's (determination,
+/// acknowledgment, appeal acknowledgment and decision) and the requester's windows (appeal,
+/// statement of disagreement). None runs before the date of receipt.
+pub fn deadlines(case: &Case) -> Vec<Deadline> {
+    let mut out = Vec::new();
+    let Some(receipt) = date_of_receipt(case) else {
+        return out;
+    };
+    let determined = first_after(case, "determined", receipt).map(|event| event.on);
+    // An extension before the determination moves its due date (1.26(g)(1); 1.5(j)).
+    let extended = |stage_start: NaiveDate, stage_end: Option<NaiveDate>| {
+        case.events
+            .iter()
+            .rev()
+            .find_map(|event| match &event.kind {
+                EventKind::Extended { until, .. }
+                    if event.on >= stage_start && stage_end.is_none_or(|end| event.on <= end) =>
+                {
+                    Some(*until)
+                }
+                _ => None,
+            })
+    };
+    let push = |out: &mut Vec<Deadline>, what, due: Option<NaiveDate>, rule, met_on, requester| {
+        if let Some(due) = due {
+            out.push(Deadline {
+                what,
+                due,
+                rule,
+                met_on,
+                requester,
+            });
+        }
+    };
+    match (case.kind, case.route) {
+        (RequestKind::Amendment, Route::PrivacyAct) | (RequestKind::Rectification, _) => {
+            let acknowledged = first_after(case, "acknowledged", receipt).map(|event| event.on);
+            let ack_due = add_working_days(receipt, 10);
+            // A determination dispatched within the 10 days is its own acknowledgment.
+            let ack_met = acknowledged.or(determined.filter(|on| ack_due.is_some_and(|due| *on <= due)));
+            push(
+                &mut out,
+                "acknowledgment",
+                ack_due,
+                if case.kind == RequestKind::Rectification {
+                    "ours: PNR rectification requests acknowledged like amendments (31 CFR 1.27(d)(1))"
+                } else {
+                    "31 CFR 1.27(d)(1): acknowledge within 10 working days"
+                },
+                ack_met,
+                false,
+            );
+            push(
+                &mut out,
+                "determination",
+                extended(receipt, determined).or_else(|| add_working_days(receipt, 30)),
+                "31 CFR 1.27(d)(2): decide promptly; ours: 30 working days, as the IRS appendix",
+                determined,
+                false,
+            );
+        }
+        (_, Route::PrivacyAct) => push(
+            &mut out,
+            "determination",
+            extended(receipt, determined).or_else(|| add_working_days(receipt, 30)),
+            "31 CFR 1.26(g)(1): within 30 days excluding Saturdays, Sundays and legal public holidays",
+            determined,
+            false,
+        ),
+        (_, Route::Foia) => {
+            let base = add_working_days(receipt, 20);
+            // Extensions total at most 10 working days (1.5(j)(2)).
+            let cap = base.and_then(|base| add_working_days(base, 10));
+            let due = extended(receipt, determined)
+                .map(|until| cap.map_or(until, |cap| until.min(cap)))
+                .or(base);
+            push(
+                &mut out,
+                "determination",
+                due,
+                "31 CFR 1.5(h)(1): within 20 working days; extensions at most 10 more (1.5(j))",
+                determined,
+                false,
+            );
+        }
+    }
+    // After a refusal: the requester's appeal window, then the appeal's clocks.
+    let refused = refusal(case, false);
+    if let Some(refused) = refused {
+        let window = match case.route {
+            Route::PrivacyAct => {
+                "31 CFR 1.27(e)(1): appeal mailed or delivered within 35 days of the refusal"
+            }
+            Route::Foia => "31 CFR 1.5(i): appeal within 35 days of the determination",
+        };
+        if matches!(case.kind, RequestKind::Amendment) || case.route == Route::Foia {
+            push(
+                &mut out,
+                "appeal-window",
+                add_calendar_days(refused, 35),
+                window,
+                None,
+                true,
+            );
+        }
+        if let Some(appeal) = first_after(case, "appealed", refused) {
+            let decided = first_after(case, "appeal-determined", appeal.on).map(|event| event.on);
+            let (ack, decision, decision_rule) = match case.route {
+                Route::PrivacyAct => (
+                    add_working_days(appeal.on, 10),
+                    add_working_days(appeal.on, 30),
+                    "31 CFR 1.27(e)(4): decide within 30 working days unless the agency head or a delegate extends it",
+                ),
+                Route::Foia => (
+                    None,
+                    add_working_days(appeal.on, 20),
+                    "31 CFR 1.5(i): decide the appeal within 20 working days",
+                ),
+            };
+            let acknowledged =
+                first_after(case, "appeal-acknowledged", appeal.on).map(|event| event.on);
+            push(
+                &mut out,
+                "appeal-acknowledgment",
+                ack,
+                "31 CFR 1.27(e)(3): acknowledge within 10 working days unless decided within them",
+                acknowledged.or(decided.filter(|on| ack.is_some_and(|due| *on <= due))),
+                false,
+            );
+            push(
+                &mut out,
+                "appeal-decision",
+                extended(appeal.on, decided).or(decision),
+                decision_rule,
+                decided,
+                false,
+            );
+        }
+    }
+    if let Some(final_refusal) = refusal(case, true) {
+        push(
+            &mut out,
+            "statement-of-disagreement-window",
+            add_calendar_days(final_refusal, 35),
+            "31 CFR 1.27(e)(4): a statement of disagreement within 35 days of the final refusal",
+            first_after(case, "disagreement-filed", final_refusal).map(|event| event.on),
+            true,
+        );
+    }
+    out
+}
+
+/// Whether `event` may be added to `case` now; the reason if not. The order the regulations
+/// need: nothing after closing; a determination that releases anything only after the
+/// requester's identity (and a representative's authority) is verified; an appeal only after
+/// a refusal, and only if mailed or delivered within its window; an extension of an appeal's
+/// decision only with a reason.
+pub fn check_event(case: &Case, event: &Event) -> Result<(), String> {
+    if last(case, "closed").is_some() {
+        return Err("the case is closed".into());
+    }
+    let received = last(case, "received");
+    if received.is_none() && !matches!(event.kind, EventKind::Received) {
+        return Err("a case starts with `received`".into());
+    }
+    if let Some(received) = received {
+        if matches!(event.kind, EventKind::Received) {
+            return Err("the case was already received".into());
+        }
+        if event.on < received.on {
+            return Err("an event cannot come before the request was received".into());
+        }
+    }
+    if let Some(latest) = case.events.last() {
+        if event.on < latest.on {
+            return Err(format!(
+                "events are recorded in order: the last one is dated {}",
+                latest.on
+            ));
+        }
+    }
+    match &event.kind {
+        EventKind::Deficient { missing } if missing.is_empty() => {
+            Err("a deficiency notice lists what is missing".into())
+        }
+        EventKind::Perfected if last(case, "deficient").is_none() => {
+            Err("only a request found deficient is perfected later".into())
+        }
+        EventKind::Determined { outcome, reasons } => {
+            if date_of_receipt(case).is_none() {
+                return Err("the request is incomplete: perfect it first".into());
+            }
+            let releases = matches!(outcome, Outcome::Granted | Outcome::PartlyGranted);
+            if releases && last(case, "identity-verified").is_none() {
+                return Err(
+                    "nothing is released before the requester's identity is verified".into(),
+                );
+            }
+            if releases && case.representative && last(case, "relationship-proven").is_none() {
+                return Err(
+                    "nothing is released to a representative before the relationship is proven (31 CFR 1.34)"
+                        .into(),
+                );
+            }
+            if !matches!(outcome, Outcome::Granted) && reasons.trim().is_empty() {
+                return Err("a refusal states its reasons (31 CFR 1.26(g)(4), 1.27(d)(2))".into());
+            }
+            Ok(())
+        }
+        EventKind::Appealed { postmarked } => {
+            let Some(refused) = refusal(case, false) else {
+                return Err("there is no refusal to appeal".into());
+            };
+            let Some(closes) = add_calendar_days(refused, 35) else {
+                return Err("the appeal window is out of range".into());
+            };
+            if *postmarked > closes {
+                return Err(format!(
+                    "the appeal was mailed or delivered on {postmarked}, after its window closed on {closes} (35 days after the refusal of {refused})"
+                ));
+            }
+            if *postmarked > event.on {
+                return Err("an appeal cannot be received before it was mailed".into());
+            }
+            Ok(())
+        }
+        EventKind::AppealDetermined { outcome, reasons } => {
+            if last(case, "appealed").is_none() {
+                return Err("there is no appeal to decide".into());
+            }
+            if matches!(outcome, Outcome::Denied) && reasons.trim().is_empty() {
+                return Err("an appeal upheld states its reasons".into());
+            }
+            Ok(())
+        }
+        EventKind::DisagreementFiled { postmarked } => {
+            let Some(refused) = refusal(case, true).or_else(|| {
+                // PNR rectification has no appeal: a refusal is final.
+                (case.kind == RequestKind::Rectification)
+                    .then(|| refusal(case, false))
+                    .flatten()
+            }) else {
+                return Err("a statement of disagreement follows a final refusal".into());
+            };
+            let Some(closes) = add_calendar_days(refused, 35) else {
+                return Err("the window is out of range".into());
+            };
+            if *postmarked > closes {
+                return Err(format!(
+                    "the statement was mailed or delivered on {postmarked}, after its window closed on {closes}"
+                ));
+            }
+            Ok(())
+        }
+        EventKind::Extended { reason, until } => {
+            if reason.trim().is_empty() {
+                return Err("an extension states its reason".into());
+            }
+            if *until <= event.on {
+                return Err("an extension promises a later date".into());
+            }
+            Ok(())
+        }
+        EventKind::ReferredToChiefPrivacyOfficer if case.kind != RequestKind::Rectification => {
+            Err("only PNR rectification complaints go to the DHS Chief Privacy Officer".into())
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests;

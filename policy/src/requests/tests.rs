@@ -1,0 +1,350 @@
+//! The request rules on hand-counted dates around weekends, holidays (Thanksgiving, Christmas,
+//! New Year's Day, Martin Luther King Jr.'s Birthday) and year ends.
+
+use super::*;
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+fn at(kind: EventKind, on: NaiveDate) -> Event {
+    Event {
+        kind,
+        on,
+        by: "privacy".into(),
+    }
+}
+
+fn case(kind: RequestKind, route: Route, events: Vec<Event>) -> Case {
+    Case {
+        kind,
+        route,
+        representative: false,
+        events,
+    }
+}
+
+/// Adds each event after checking it, as the vault's caller does.
+fn run(kind: RequestKind, route: Route, events: Vec<Event>) -> Case {
+    let mut built = case(kind, route, Vec::new());
+    for event in events {
+        check_event(&built, &event).unwrap_or_else(|err| panic!("{event:?}: {err}"));
+        built.events.push(event);
+    }
+    built
+}
+
+fn due(case: &Case, what: &str) -> Option<NaiveDate> {
+    deadlines(case)
+        .into_iter()
+        .find(|deadline| deadline.what == what)
+        .map(|deadline| deadline.due)
+}
+
+#[test]
+fn access_determinations_are_due_in_thirty_working_days_from_the_date_of_receipt() {
+    // (received, perfected, due): Thanksgiving, Christmas and New Year's Day are not counted.
+    let table = [
+        (d(2026, 11, 20), None, d(2027, 1, 6)),
+        // Perfected late: the clock starts on the day the request became complete, and skips
+        // Christmas, New Year's Day and Martin Luther King Jr.'s Birthday (2027-01-18).
+        (d(2026, 11, 20), Some(d(2026, 12, 21)), d(2027, 2, 4)),
+    ];
+    for (received, perfected, expected) in table {
+        let mut events = vec![at(EventKind::Received, received)];
+        if let Some(perfected) = perfected {
+            events.push(at(
+                EventKind::Deficient {
+                    missing: vec!["signature".into()],
+                },
+                received,
+            ));
+            let incomplete = run(RequestKind::Access, Route::PrivacyAct, events.clone());
+            assert!(
+                deadlines(&incomplete).is_empty(),
+                "no clock before it is complete"
+            );
+            events.push(at(EventKind::Perfected, perfected));
+        }
+        let built = run(RequestKind::Access, Route::PrivacyAct, events);
+        assert_eq!(date_of_receipt(&built), Some(perfected.unwrap_or(received)));
+        assert_eq!(due(&built, "determination"), Some(expected), "{received}");
+    }
+}
+
+#[test]
+fn the_whole_life_of_an_access_request() {
+    let mut built = run(
+        RequestKind::Access,
+        Route::PrivacyAct,
+        vec![at(EventKind::Received, d(2026, 11, 20))],
+    );
+    let grant = at(
+        EventKind::Determined {
+            outcome: Outcome::Granted,
+            reasons: String::new(),
+        },
+        d(2026, 12, 1),
+    );
+    assert_eq!(
+        check_event(&built, &grant).unwrap_err(),
+        "nothing is released before the requester's identity is verified"
+    );
+    built.events.push(at(
+        EventKind::IdentityVerified {
+            method: IdentityMethod::Notarized,
+        },
+        d(2026, 11, 23),
+    ));
+    let deadline = &deadlines(&built)[0];
+    assert_eq!(
+        (deadline.state(d(2027, 1, 6)), deadline.state(d(2027, 1, 7))),
+        ("due", "overdue")
+    );
+    // A delay notice with a reason moves the date.
+    let delay = at(
+        EventKind::Extended {
+            reason: "records at a field office".into(),
+            until: d(2027, 1, 20),
+        },
+        d(2027, 1, 5),
+    );
+    check_event(&built, &delay).unwrap();
+    built.events.push(delay);
+    assert_eq!(due(&built, "determination"), Some(d(2027, 1, 20)));
+    let grant = at(grant.kind, d(2027, 1, 15));
+    check_event(&built, &grant).unwrap();
+    built.events.push(grant);
+    assert_eq!(deadlines(&built)[0].state(d(2027, 2, 1)), "met");
+    let close = at(
+        EventKind::Closed {
+            reason: "records furnished".into(),
+        },
+        d(2027, 1, 15),
+    );
+    check_event(&built, &close).unwrap();
+    built.events.push(close);
+    assert_eq!(
+        check_event(&built, &at(EventKind::Acknowledged, d(2027, 1, 16))).unwrap_err(),
+        "the case is closed"
+    );
+}
+
+#[test]
+fn an_amendment_refused_appealed_by_postmark_upheld_and_disputed() {
+    let refusal = EventKind::Determined {
+        outcome: Outcome::Denied,
+        reasons: "the record is accurate as reported".into(),
+    };
+    let mut built = run(
+        RequestKind::Amendment,
+        Route::PrivacyAct,
+        vec![
+            at(EventKind::Received, d(2026, 12, 18)),
+            at(
+                EventKind::IdentityVerified {
+                    method: IdentityMethod::Mail,
+                },
+                d(2026, 12, 18),
+            ),
+        ],
+    );
+    // Acknowledgment within 10 working days: Christmas and New Year's Day skipped.
+    assert_eq!(due(&built, "acknowledgment"), Some(d(2027, 1, 5)));
+    // A determination dispatched within the 10 days is its own acknowledgment.
+    let mut quick = built.clone();
+    quick.events.push(at(refusal.clone(), d(2027, 1, 5)));
+    assert_eq!(deadlines(&quick)[0].met_on, Some(d(2027, 1, 5)));
+    built
+        .events
+        .push(at(EventKind::Acknowledged, d(2027, 1, 4)));
+    built.events.push(at(refusal, d(2027, 1, 8)));
+    assert_eq!(deadlines(&built)[0].state(d(2027, 1, 8)), "met");
+    assert_eq!(due(&built, "appeal-window"), Some(d(2027, 2, 12)));
+    // Mailed on the last day, received after it: timely (the postmark counts).
+    let late = at(
+        EventKind::Appealed {
+            postmarked: d(2027, 2, 13),
+        },
+        d(2027, 2, 16),
+    );
+    assert!(check_event(&built, &late)
+        .unwrap_err()
+        .contains("after its window closed on 2027-02-12"));
+    let appeal = at(
+        EventKind::Appealed {
+            postmarked: d(2027, 2, 12),
+        },
+        d(2027, 2, 16),
+    );
+    check_event(&built, &appeal).unwrap();
+    built.events.push(appeal);
+    assert_eq!(due(&built, "appeal-acknowledgment"), Some(d(2027, 3, 2)));
+    assert_eq!(due(&built, "appeal-decision"), Some(d(2027, 3, 30)));
+    built
+        .events
+        .push(at(EventKind::AppealAcknowledged, d(2027, 2, 25)));
+    let upheld = at(
+        EventKind::AppealDetermined {
+            outcome: Outcome::Denied,
+            reasons: "upheld".into(),
+        },
+        d(2027, 3, 19),
+    );
+    check_event(&built, &upheld).unwrap();
+    built.events.push(upheld);
+    let states: Vec<(&str, &str)> = deadlines(&built)
+        .iter()
+        .map(|deadline| (deadline.what, deadline.state(d(2027, 3, 19))))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("acknowledgment", "met"),
+            ("determination", "met"),
+            ("appeal-window", "closed"),
+            ("appeal-acknowledgment", "met"),
+            ("appeal-decision", "met"),
+            ("statement-of-disagreement-window", "open"),
+        ]
+    );
+    assert_eq!(
+        due(&built, "statement-of-disagreement-window"),
+        Some(d(2027, 4, 23))
+    );
+    let statement = |postmarked| at(EventKind::DisagreementFiled { postmarked }, d(2027, 4, 26));
+    assert!(check_event(&built, &statement(d(2027, 4, 24))).is_err());
+    check_event(&built, &statement(d(2027, 4, 23))).unwrap();
+}
+
+#[test]
+fn first_party_foia_requests_follow_twenty_working_days_and_at_most_ten_more() {
+    let mut built = run(
+        RequestKind::Access,
+        Route::Foia,
+        vec![at(EventKind::Received, d(2026, 12, 24))],
+    );
+    assert_eq!(due(&built, "determination"), Some(d(2027, 1, 26)));
+    built.events.push(at(
+        EventKind::Extended {
+            reason: "voluminous records".into(),
+            until: d(2027, 3, 31),
+        },
+        d(2027, 1, 20),
+    ));
+    assert_eq!(
+        due(&built, "determination"),
+        Some(d(2027, 2, 9)),
+        "extensions total at most 10 working days"
+    );
+    assert_eq!(Route::of(RequestKind::Access, "foia"), Route::Foia);
+    assert_eq!(
+        Route::of(RequestKind::Rectification, "foia"),
+        Route::PrivacyAct
+    );
+}
+
+#[test]
+fn events_out_of_order_or_without_their_grounds_are_refused() {
+    let received = at(EventKind::Received, d(2026, 11, 20));
+    let mut representative = case(
+        RequestKind::Access,
+        Route::PrivacyAct,
+        vec![received.clone()],
+    );
+    representative.representative = true;
+    representative.events.push(at(
+        EventKind::IdentityVerified {
+            method: IdentityMethod::InPersonPhoto,
+        },
+        d(2026, 11, 20),
+    ));
+    let grant = at(
+        EventKind::Determined {
+            outcome: Outcome::Granted,
+            reasons: String::new(),
+        },
+        d(2026, 11, 30),
+    );
+    let empty = case(RequestKind::Access, Route::PrivacyAct, vec![]);
+    let plain = case(
+        RequestKind::Access,
+        Route::PrivacyAct,
+        vec![received.clone()],
+    );
+    let table: Vec<(&Case, Event, &str)> = vec![
+        (
+            &representative,
+            grant.clone(),
+            "before the relationship is proven",
+        ),
+        (&empty, grant.clone(), "starts with `received`"),
+        (&plain, received.clone(), "already received"),
+        (
+            &plain,
+            at(EventKind::Perfected, d(2026, 11, 21)),
+            "only a request found deficient",
+        ),
+        (
+            &plain,
+            at(EventKind::Deficient { missing: vec![] }, d(2026, 11, 21)),
+            "lists what is missing",
+        ),
+        (
+            &plain,
+            at(EventKind::Acknowledged, d(2026, 11, 19)),
+            "before the request was received",
+        ),
+        (
+            &plain,
+            at(
+                EventKind::Appealed {
+                    postmarked: d(2026, 11, 25),
+                },
+                d(2026, 11, 25),
+            ),
+            "no refusal to appeal",
+        ),
+        (
+            &plain,
+            at(
+                EventKind::Determined {
+                    outcome: Outcome::Denied,
+                    reasons: " ".into(),
+                },
+                d(2026, 11, 25),
+            ),
+            "states its reasons",
+        ),
+        (
+            &plain,
+            at(
+                EventKind::Extended {
+                    reason: "busy".into(),
+                    until: d(2026, 11, 24),
+                },
+                d(2026, 11, 25),
+            ),
+            "a later date",
+        ),
+        (
+            &plain,
+            at(EventKind::ReferredToChiefPrivacyOfficer, d(2026, 11, 25)),
+            "only PNR rectification",
+        ),
+        (
+            &plain,
+            at(
+                EventKind::DisagreementFiled {
+                    postmarked: d(2026, 11, 25),
+                },
+                d(2026, 11, 25),
+            ),
+            "follows a final refusal",
+        ),
+    ];
+    for (built, event, message) in table {
+        let err = check_event(built, &event).unwrap_err();
+        assert!(err.contains(message), "{event:?}: {err}");
+    }
+}
