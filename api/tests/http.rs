@@ -2495,3 +2495,107 @@ async fn holds_keep_records_past_their_schedule_for_the_roles_they_name_until_re
     assert_eq!(read.status, StatusCode::FORBIDDEN, "{}", read.text);
     assert!(read.text.contains("past-retention"), "{}", read.text);
 }
+
+#[tokio::test]
+async fn the_whole_life_of_an_access_request_through_the_api() {
+    let api = api();
+    let open = json!({
+        "kind": "access", "requester": "JOHN Q PUBLIC", "status": "citizen",
+        "identifiers": [{"type": "ssn", "value": "123-45-6789"}],
+        "systems": ["fincen-cbetf"], "received": "2026-11-20"
+    });
+    assert_eq!(
+        api.post("/v1/requests", Some("ana"), open.clone())
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let opened = api.post("/v1/requests", Some("privacy"), open).await;
+    assert_eq!(opened.status, StatusCode::CREATED, "{}", opened.text);
+    assert_eq!(opened.body["id"], "PA-2026-000001");
+    assert_eq!(opened.body["case"]["route"], "privacy-act");
+    assert_eq!(
+        opened.body["deadlines"][0]["due"], "2027-01-06",
+        "30 working days: Thanksgiving, Christmas and New Year's Day not counted"
+    );
+    let api = &api;
+    let event = |body: Value| async move {
+        api.post("/v1/requests/PA-2026-000001/events", Some("privacy"), body)
+            .await
+    };
+    let steps: Vec<(Value, StatusCode, &str)> = vec![
+        (
+            json!({"kind": "deficient", "missing": ["signature"], "on": "2026-11-23"}),
+            StatusCode::OK,
+            "\"deadlines\":[]",
+        ),
+        (
+            json!({"kind": "perfected", "on": "2026-11-24"}),
+            StatusCode::OK,
+            "\"due\":\"2027-01-08\"",
+        ),
+        (
+            json!({"kind": "determined", "outcome": "granted", "reasons": ""}),
+            StatusCode::BAD_REQUEST,
+            "identity is verified",
+        ),
+        (
+            json!({"kind": "identity-verified", "method": "notarized"}),
+            StatusCode::OK,
+            "identity-verified",
+        ),
+        (
+            json!({"kind": "acknowledged", "on": "2026-12-01"}),
+            StatusCode::BAD_REQUEST,
+            "in the future",
+        ),
+        (json!({"kind": "teleported"}), StatusCode::BAD_REQUEST, ""),
+    ];
+    for (body, status, fragment) in steps {
+        let answer = event(body.clone()).await;
+        assert_eq!(answer.status, status, "{body}: {}", answer.text);
+        assert!(answer.text.contains(fragment), "{body}: {}", answer.text);
+    }
+    // What is due: on the last day it is due, the day after it is overdue.
+    for (as_of, state) in [("2027-01-08", "due"), ("2027-01-11", "overdue")] {
+        let due = api
+            .get(&format!("/v1/requests/due?as_of={as_of}"), Some("auditor"))
+            .await;
+        assert_eq!(due.status, StatusCode::OK, "{}", due.text);
+        assert_eq!(
+            (
+                due.body["due"][0]["request"].as_str(),
+                due.body["due"][0]["state"].as_str()
+            ),
+            (Some("PA-2026-000001"), Some(state)),
+            "{}",
+            due.text
+        );
+    }
+    let granted = event(json!({"kind": "determined", "outcome": "granted", "reasons": ""})).await;
+    assert_eq!(granted.status, StatusCode::OK, "{}", granted.text);
+    assert_eq!(granted.body["deadlines"][0]["state"], "met");
+    let closed = event(json!({"kind": "closed", "reason": "records furnished"})).await;
+    assert_eq!(closed.status, StatusCode::OK, "{}", closed.text);
+    let after = event(json!({"kind": "acknowledged"})).await;
+    assert!(after.text.contains("the case is closed"), "{}", after.text);
+    let shown = api
+        .get("/v1/requests/PA-2026-000001", Some("auditor"))
+        .await;
+    assert_eq!(
+        shown.body["case"]["events"].as_array().unwrap().len(),
+        6,
+        "{}",
+        shown.text
+    );
+    assert_eq!(shown.body["identifiers"], json!(["ssn=123-45-6789"]));
+    let due = api.get("/v1/requests/due", Some("privacy")).await;
+    assert_eq!(due.body["due"], json!([]), "a closed request owes nothing");
+    // The access log names the request and what happened, never the requester or the SSN.
+    let entries = api.entries("principal=privacy").await;
+    let log = serde_json::to_string(&entries).unwrap();
+    assert!(log.contains("case.event perfected"), "{log}");
+    for secret in ["123-45-6789", "123456789", "JOHN Q PUBLIC"] {
+        assert!(!log.contains(secret), "{secret} in the log");
+    }
+}

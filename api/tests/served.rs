@@ -911,3 +911,98 @@ fn retention_from_the_command_line() {
     );
     terminate(&mut server);
 }
+
+#[test]
+fn privacy_act_requests_from_the_command_line() {
+    let workspace = workspace();
+    let dir = workspace.path();
+    assert_eq!(offline(&["init"], dir).code, 0);
+    let args = add_account("priv", "privacy-officer");
+    assert_eq!(
+        offline(&args.iter().map(String::as_str).collect::<Vec<_>>(), dir).code,
+        0
+    );
+    let (mut server, url) = serve(dir);
+    let open = client(
+        &[
+            "requests",
+            "open",
+            "--kind",
+            "access",
+            "--requester",
+            "JOHN Q PUBLIC",
+            "--identifier",
+            "ssn=123-45-6789",
+            "--systems",
+            "fincen-cbetf",
+        ],
+        dir,
+        &url,
+        "priv.token",
+    );
+    assert_eq!(open.code, 0, "{}", open.stderr);
+    let id = open.stdout.trim().to_owned();
+    assert!(id.starts_with("PA-20") && id.len() == 14, "{}", open.stdout);
+    let mixed = client(
+        &[
+            "requests",
+            "open",
+            "--kind",
+            "access",
+            "--requester",
+            "JOHN Q PUBLIC",
+            "--identifier",
+            "ssn=123-45-6789",
+            "--systems",
+            "fincen-cbetf",
+            "cbp-pnr",
+        ],
+        dir,
+        &url,
+        "priv.token",
+    );
+    assert_eq!(mixed.code, 1);
+    assert!(
+        mixed.stderr.contains("different procedures"),
+        "{}",
+        mixed.stderr
+    );
+    let verified = client(
+        &[
+            "requests",
+            "event",
+            &id,
+            "--kind",
+            "identity-verified",
+            "--method",
+            "mail",
+        ],
+        dir,
+        &url,
+        "priv.token",
+    );
+    assert_eq!(verified.code, 0, "{}", verified.stderr);
+    assert!(
+        verified.stdout.contains("identity-verified"),
+        "{}",
+        verified.stdout
+    );
+    let show = client(&["requests", "show", &id], dir, &url, "priv.token");
+    assert!(
+        show.stdout
+            .contains("access request by JOHN Q PUBLIC (citizen), privacy-act route")
+            && show.stdout.contains("determination")
+            && show.stdout.contains("due"),
+        "{}",
+        show.stdout
+    );
+    let due = client(&["requests", "due", "--json"], dir, &url, "priv.token");
+    assert_eq!(due.code, 0, "{}", due.stderr);
+    let first: serde_json::Value =
+        serde_json::from_str(due.stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        (first["request"].as_str(), first["state"].as_str()),
+        (Some(id.as_str()), Some("due"))
+    );
+    terminate(&mut server);
+}

@@ -86,6 +86,10 @@ pub enum Action {
     HoldsRelease,
     /// List the holds.
     HoldsList,
+    /// Open Privacy Act requests and record their events.
+    RequestsManage,
+    /// See Privacy Act requests and what is due.
+    RequestsView,
     /// Take a backup.
     VaultBackup,
     /// See the vault's status (counts, never contents).
@@ -94,7 +98,7 @@ pub enum Action {
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 23] = [
+    pub const ALL: [Action; 25] = [
         Action::RecordSearch,
         Action::RecordRead,
         Action::RecordReadFreeText,
@@ -116,6 +120,8 @@ impl Action {
         Action::HoldsPlace,
         Action::HoldsRelease,
         Action::HoldsList,
+        Action::RequestsManage,
+        Action::RequestsView,
         Action::VaultBackup,
         Action::VaultStatus,
     ];
@@ -144,6 +150,8 @@ impl Action {
             Action::HoldsPlace => "holds.place",
             Action::HoldsRelease => "holds.release",
             Action::HoldsList => "holds.list",
+            Action::RequestsManage => "requests.manage",
+            Action::RequestsView => "requests.view",
             Action::VaultBackup => "vault.backup",
             Action::VaultStatus => "vault.status",
         }

@@ -34,7 +34,7 @@ const NOTICE_PREFIX: u8 = b'n';
 const SENT_PREFIX: u8 = b's';
 
 /// The key ranges of one accounting year (its entries, and its index), for the purge.
-pub(crate) fn year_ranges(year: u16) -> [(Vec<u8>, Vec<u8>); 5] {
+pub(crate) fn year_ranges(year: u16) -> [(Vec<u8>, Vec<u8>); 7] {
     let range = |prefix: u8| {
         (
             [&[prefix][..], &year.to_be_bytes()].concat(),
@@ -47,12 +47,15 @@ pub(crate) fn year_ranges(year: u16) -> [(Vec<u8>, Vec<u8>); 5] {
         range(NOTICE_PREFIX),
         range(SENT_PREFIX),
         range(RECORD_PREFIX),
+        // Privacy Act request case files and their index share the accounting's keys.
+        range(crate::cases::CASE_PREFIX),
+        range(crate::cases::CASE_INDEX_PREFIX),
     ]
 }
 
 /// Seals `plain` for the accounting key `key` under accounting cohort `cohort`: a fresh data
 /// key, wrapped by the cohort's segment key for `session`.
-fn seal_in(
+pub(crate) fn seal_in(
     keys: &crate::keys::KeyRing,
     cohort: u32,
     version: u32,
@@ -400,7 +403,7 @@ impl Vault {
         Ok(certificates)
     }
 
-    fn open_in(&self, key: &[u8], value: &[u8]) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+    pub(crate) fn open_in(&self, key: &[u8], value: &[u8]) -> Result<zeroize::Zeroizing<Vec<u8>>> {
         let mut outer = Reader::new(value, "accounting entry");
         if outer.u8()? != ENTRY_VERSION {
             return Err(Error::UnsupportedVersion {

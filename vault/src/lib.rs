@@ -10,6 +10,8 @@
 //!   by epoch, outside the data directory.
 //! - `keys`: the key ring of cohort keys and the log's signing key, unwrapped by the root key.
 //! - `cohort`: cohorts (the records that die together) and their registry.
+//! - `cases`: Privacy Act request case files, sealed under the accounting's year keys, with
+//!   the requester's identifiers blind-indexed.
 //! - `backup`: checkpoints, the key table exported after every key change, and restore.
 //! - `normalize`: the documented normalization of identifiers and names for search.
 //! - `index`: blind indexes: HMAC tokens per index period, written with each record; `lookup`.
@@ -34,6 +36,7 @@ pub mod accounts;
 pub mod annotations;
 pub mod audit;
 mod backup;
+mod cases;
 mod certificates;
 mod codec;
 mod cohort;
@@ -60,6 +63,7 @@ pub mod testing;
 pub mod bench;
 
 pub use crate::backup::{restore, BackupReport, RestoreReport, KEY_TABLE_FILE};
+pub use crate::cases::CASE_KEEP_YEARS;
 pub use crate::certificates::Certificate;
 pub use crate::cohort::{Bucket, CohortInfo, CohortKind};
 pub use crate::error::{Error, Result};

@@ -139,7 +139,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             );
         }
         Command::Release { id, reason, client } => {
-            let path = format!("/v1/holds/{}/release", urlencode(&id));
+            let path = format!("/v1/holds/{}/release", path_segment(&id));
             let answer = Client::new(&client)?.post(&path, &json!({"reason": reason}))?;
             println!(
                 "hold {} released: {} records back in their cohorts, {} still held by other holds, {} to be destroyed at the next run",
@@ -167,8 +167,8 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
     Ok(())
 }
 
-/// A hold id as one path segment: only letters, digits and `-` pass unchanged.
-fn urlencode(text: &str) -> String {
+/// Text as one path or query segment: only letters, digits and `-` pass unchanged.
+pub(crate) fn path_segment(text: &str) -> String {
     text.bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() || b == b'-' {

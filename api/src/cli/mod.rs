@@ -19,10 +19,11 @@ mod backup;
 mod bench;
 mod calendar;
 mod disclose;
-mod hold;
+pub(crate) mod hold;
 mod ingest;
 pub(crate) mod init;
 mod keys;
+mod requests;
 mod retention;
 pub(crate) mod search;
 mod serve;
@@ -122,6 +123,9 @@ enum Command {
     /// Holds: place on records or a subject, release, list (through the server, as a
     /// records officer).
     Hold(hold::Args),
+    /// Privacy Act requests: open, record events, show, what is due (through the server, as
+    /// privacy staff).
+    Requests(requests::Args),
     /// Key hierarchy: status (ids, epochs, versions, ages) and root-key rotation.
     Keys(keys::Args),
     /// Show the vault's format, key epoch and record counts (never record contents).
@@ -240,6 +244,7 @@ pub fn main() -> ExitCode {
         Command::Accounting(args) => disclose::accounting(args),
         Command::Retention(args) => retention::run(args),
         Command::Hold(args) => hold::run(args),
+        Command::Requests(args) => requests::run(args),
         Command::Keys(args) => keys::run(args),
         Command::Status(args) => status::run(args),
         Command::Verify(args) => verify::run(args),

@@ -9,7 +9,8 @@
 //! This module holds the types, authentication, the decision plumbing and what a caller may
 //! see of a record; the operations are in `records` (search, read, annotate, partner search),
 //! `ingest`, `disclosure` (releases, the accounting, designated authorities, notices),
-//! `retention`, `holds` and `admin` (accounts, audit, backup).
+//! `retention`, `holds`, `requests` (Privacy Act requests) and `admin` (accounts, audit,
+//! backup).
 
 use std::collections::{HashMap, HashSet};
 use std::io::BufRead;
@@ -34,11 +35,13 @@ mod disclosure;
 mod holds;
 mod ingest;
 mod records;
+mod requests;
 mod retention;
 
 pub use admin::{check_account_fields, create_account};
 pub use holds::HoldRequest;
 pub use ingest::IngestPlan;
+pub use requests::{DeadlineView, NewRequest, RequestFile};
 pub use retention::{Compaction, RetentionStatus};
 
 /// The clock the gate reads at the edge (injected, so tests fix time).
@@ -241,6 +244,9 @@ pub struct Gate {
     streams: Mutex<HashSet<Vec<u8>>>,
     /// The background compaction after a destruction, and how far it has got.
     compaction: Arc<Mutex<retention::Compaction>>,
+    /// Taken while a request's file is read, changed and sealed again, so two events recorded
+    /// at once do not lose one.
+    case_writes: Mutex<()>,
 }
 
 impl std::fmt::Debug for Gate {
@@ -259,6 +265,7 @@ impl Gate {
             accounts: RwLock::new(HashMap::new()),
             streams: Mutex::new(HashSet::new()),
             compaction: Arc::new(Mutex::new(retention::Compaction::default())),
+            case_writes: Mutex::new(()),
         };
         gate.reload_accounts()?;
         Ok(gate)
@@ -266,6 +273,11 @@ impl Gate {
 
     fn now(&self) -> DateTime<Utc> {
         (self.clock)()
+    }
+
+    /// Today's date on the gate's clock (UTC).
+    pub fn today(&self) -> NaiveDate {
+        self.now().date_naive()
     }
 
     fn reload_accounts(&self) -> Result<(), Refusal> {

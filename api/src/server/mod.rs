@@ -112,6 +112,10 @@ pub fn router(gate: Arc<Gate>, limits: Limits) -> Router {
         .route("/v1/holds/{id}/release", post(handlers::release_hold))
         .route("/v1/holds/{id}/records", get(handlers::hold_records))
         .route("/v1/holds/search", post(handlers::search_held))
+        .route("/v1/requests", post(handlers::open_request))
+        .route("/v1/requests/due", get(handlers::requests_due))
+        .route("/v1/requests/{id}", get(handlers::show_request))
+        .route("/v1/requests/{id}/events", post(handlers::request_event))
         .route(
             "/v1/designated-authorities",
             get(handlers::list_authorities).post(handlers::register_authority),

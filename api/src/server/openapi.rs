@@ -32,6 +32,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/holds/{id}/release"),
     ("get", "/v1/holds/{id}/records"),
     ("post", "/v1/holds/search"),
+    ("post", "/v1/requests"),
+    ("get", "/v1/requests/due"),
+    ("get", "/v1/requests/{id}"),
+    ("post", "/v1/requests/{id}/events"),
     ("get", "/v1/designated-authorities"),
     ("post", "/v1/designated-authorities"),
     ("post", "/v1/notices/{id}/sent"),
@@ -244,6 +248,10 @@ pub fn document() -> Value {
                 "post": {"summary": "Place a hold (records officers) on `records` (ids) or on a `subject` identifier (records stored later included): `reference`, `reason`, `purpose` (litigation, request, enforcement-link, declassification), `kind` (governance or compliance), `until` (required for compliance), `roles` that may find the held records.", "security": secured, "responses": with_problems(json!({"201": {"description": "the hold, with the records it holds"}}), &all)}
             },
             "/v1/holds/{id}/records": {"get": {"summary": "The ids of the records a hold holds, nothing decrypted (records officers, auditors).", "security": secured, "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": with_problems(json!({"200": {"description": "the hold and its record ids"}}), &all)}},
+            "/v1/requests": {"post": {"summary": "Open a Privacy Act request (privacy officers): `kind` (notification, access, amendment, accounting, rectification), `requester`, `status`, `representative`, `identifiers` (blind-indexed, never logged), `systems`, `received`. 201 with the case file and its deadlines.", "security": secured, "responses": with_problems(json!({"201": {"description": "the request"}}), &all)}},
+            "/v1/requests/due": {"get": {"summary": "Every deadline not met of every open request, with its state on `as_of` (privacy officers, auditors).", "security": secured, "responses": with_problems(json!({"200": {"description": "deadlines, soonest first"}}), &all)}},
+            "/v1/requests/{id}": {"get": {"summary": "A request's file, history and deadlines (privacy officers, auditors).", "security": secured, "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": with_problems(json!({"200": {"description": "the request"}}), &all)}},
+            "/v1/requests/{id}/events": {"post": {"summary": "Record an event of the case (privacy officers): `kind` and its fields, `on` (default today); refused when the rules do not allow it now.", "security": secured, "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": with_problems(json!({"200": {"description": "the request"}}), &all)}},
             "/v1/holds/search": {"post": {"summary": "The held records with an `identifier`, found through the indexes of the holds that name the caller's role (records officers: every hold); ids and holds only, logged.", "security": secured, "responses": with_problems(json!({"200": {"description": "record ids with their holds"}}), &all)}},
             "/v1/holds/{id}/release": {"post": {"summary": "Release a hold with a `reason` (records officers); a compliance hold only from its retain-until date. Its records go back to their cohorts, on to another hold, or to destruction at the next run once their lives have ended.", "security": secured, "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": with_problems(json!({"200": {"description": "the released hold and where its records went"}}), &all)}},
             "/v1/notices": {"get": {

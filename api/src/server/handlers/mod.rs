@@ -24,6 +24,7 @@ mod admin;
 mod disclosure;
 mod holds;
 mod records;
+mod requests;
 mod retention;
 
 pub use admin::time_filter;
@@ -31,6 +32,7 @@ pub(crate) use admin::*;
 pub(crate) use disclosure::*;
 pub(crate) use holds::*;
 pub(crate) use records::*;
+pub(crate) use requests::*;
 pub(crate) use retention::*;
 
 /// A JSON body whose rejection is a problem document.

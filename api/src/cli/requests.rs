@@ -1,0 +1,282 @@
+//! `recvault requests`: Privacy Act requests through the server, as privacy staff: open one,
+//! record the events of its case, show it, and list what is due.
+
+use std::io::BufRead;
+
+use serde_json::{json, Value};
+use zeroize::Zeroizing;
+
+use crate::cli::search::identifier_json;
+use crate::cli::Failure;
+use crate::client::{Client, ClientArgs};
+
+/// Arguments of `recvault requests`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Open a request; prints its id alone (or, with --json, the whole file).
+    Open {
+        /// notification, access, amendment, accounting or rectification.
+        #[arg(long)]
+        kind: String,
+        /// The requester's name.
+        #[arg(long)]
+        requester: String,
+        /// citizen, permanent-resident or other.
+        #[arg(long, default_value = "citizen")]
+        status: String,
+        /// A parent or guardian acting for the individual.
+        #[arg(long)]
+        representative: Option<String>,
+        /// An identifier the requester gave, TYPE=VALUE (repeat). Prefer --identifier-stdin.
+        #[arg(
+            long = "identifier",
+            value_name = "TYPE=VALUE",
+            required_unless_present = "identifier_stdin"
+        )]
+        identifiers: Vec<String>,
+        /// Read the identifiers from standard input, one TYPE=VALUE per line.
+        #[arg(long, conflicts_with = "identifiers")]
+        identifier_stdin: bool,
+        /// The systems named (repeat, or several after one --systems).
+        #[arg(long, num_args = 1.., required = true)]
+        systems: Vec<String>,
+        /// The day it was received (YYYY-MM-DD; default today).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        received: Option<String>,
+        /// Print the whole file as JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Record an event of a request's case.
+    Event {
+        /// The request's id.
+        id: String,
+        /// received, deficient, perfected, identity-verified, relationship-proven,
+        /// acknowledged, extended, determined, appealed, appeal-acknowledged,
+        /// appeal-determined, disagreement-filed, referred-to-chief-privacy-officer, closed.
+        #[arg(long)]
+        kind: String,
+        /// The day (YYYY-MM-DD; default today).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        on: Option<String>,
+        /// What is missing (deficient; repeat).
+        #[arg(long)]
+        missing: Vec<String>,
+        /// How identity was verified (identity-verified): in-person-photo,
+        /// in-person-two-documents, mail, notarized, perjury-statement.
+        #[arg(long)]
+        method: Option<String>,
+        /// The document proving a representative's authority (relationship-proven):
+        /// birth-certificate, court-order.
+        #[arg(long)]
+        document: Option<String>,
+        /// Why (extended, closed).
+        #[arg(long)]
+        reason: Option<String>,
+        /// The promised date (extended).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        until: Option<String>,
+        /// granted, partly-granted or denied (determined, appeal-determined).
+        #[arg(long)]
+        outcome: Option<String>,
+        /// The reasons of a refusal (determined, appeal-determined).
+        #[arg(long)]
+        reasons: Option<String>,
+        /// The postmark or delivery date (appealed, disagreement-filed).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        postmarked: Option<String>,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// A request's file, history and deadlines.
+    Show {
+        /// The request's id.
+        id: String,
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Every deadline not met, soonest first, with its state.
+    Due {
+        /// The day to judge by (YYYY-MM-DD; default today).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        as_of: Option<String>,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+}
+
+fn print_file(file: &Value) {
+    let text = |value: &Value| value.as_str().unwrap_or("").to_owned();
+    println!(
+        "{}  {} request by {} ({}), {} route",
+        text(&file["id"]),
+        text(&file["case"]["kind"]),
+        text(&file["requester"]),
+        text(&file["status"]),
+        text(&file["case"]["route"]),
+    );
+    for procedure in file["procedures"].as_array().into_iter().flatten() {
+        println!("  procedures: {}", text(procedure));
+    }
+    for event in file["case"]["events"].as_array().into_iter().flatten() {
+        println!(
+            "  {}  {:<22} by {}",
+            text(&event["on"]),
+            text(&event["kind"]),
+            text(&event["by"])
+        );
+    }
+    for deadline in file["deadlines"].as_array().into_iter().flatten() {
+        println!(
+            "  due {}  {:<34} {}",
+            text(&deadline["due"]),
+            text(&deadline["what"]),
+            text(&deadline["state"])
+        );
+    }
+}
+
+pub(crate) fn run(args: Args) -> Result<(), Failure> {
+    match args.command {
+        Command::Open {
+            kind,
+            requester,
+            status,
+            representative,
+            identifiers,
+            identifier_stdin,
+            systems,
+            received,
+            json,
+            client,
+        } => {
+            let texts: Vec<Zeroizing<String>> = if identifier_stdin {
+                std::io::stdin()
+                    .lock()
+                    .lines()
+                    .map(|line| line.map(Zeroizing::new))
+                    .collect::<Result<_, _>>()
+                    .map_err(|err| Failure::failed(format!("reading standard input: {err}")))?
+            } else {
+                identifiers.into_iter().map(Zeroizing::new).collect()
+            };
+            let identifiers = texts
+                .iter()
+                .filter(|text| !text.trim().is_empty())
+                .map(|text| identifier_json(text.trim()))
+                .collect::<Result<Vec<_>, _>>()?;
+            let systems: Vec<String> = systems
+                .iter()
+                .flat_map(|system| system.split(','))
+                .map(str::to_owned)
+                .collect();
+            let answer = Client::new(&client)?.post(
+                "/v1/requests",
+                &json!({
+                    "kind": kind, "requester": requester, "status": status,
+                    "representative": representative, "identifiers": identifiers,
+                    "systems": systems, "received": received,
+                }),
+            )?;
+            if json {
+                println!("{answer}");
+            } else {
+                println!("{}", answer["id"].as_str().unwrap_or(""));
+            }
+        }
+        Command::Event {
+            id,
+            kind,
+            on,
+            missing,
+            method,
+            document,
+            reason,
+            until,
+            outcome,
+            reasons,
+            postmarked,
+            client,
+        } => {
+            let mut body = json!({"kind": kind, "on": on});
+            let fields = [
+                ("method", method),
+                ("document", document),
+                ("reason", reason),
+                ("until", until),
+                ("outcome", outcome),
+                ("reasons", reasons),
+                ("postmarked", postmarked),
+            ];
+            for (name, value) in fields {
+                if let Some(value) = value {
+                    body[name] = json!(value);
+                }
+            }
+            if !missing.is_empty() {
+                body["missing"] = json!(missing);
+            }
+            let path = format!(
+                "/v1/requests/{}/events",
+                crate::cli::hold::path_segment(&id)
+            );
+            let answer = Client::new(&client)?.post(&path, &body)?;
+            print_file(&answer);
+        }
+        Command::Show { id, json, client } => {
+            let path = format!("/v1/requests/{}", crate::cli::hold::path_segment(&id));
+            let answer = Client::new(&client)?.get(&path)?;
+            if json {
+                println!("{answer}");
+            } else {
+                print_file(&answer);
+            }
+        }
+        Command::Due {
+            as_of,
+            json,
+            client,
+        } => {
+            let path = match &as_of {
+                Some(day) => format!(
+                    "/v1/requests/due?as_of={}",
+                    crate::cli::hold::path_segment(day)
+                ),
+                None => "/v1/requests/due".to_owned(),
+            };
+            let answer = Client::new(&client)?.get(&path)?;
+            let due = answer["due"].as_array().cloned().unwrap_or_default();
+            for item in &due {
+                if json {
+                    println!("{item}");
+                } else {
+                    println!(
+                        "{}  {:<8} {}  {}",
+                        item["due"].as_str().unwrap_or(""),
+                        item["state"].as_str().unwrap_or(""),
+                        item["request"].as_str().unwrap_or(""),
+                        item["what"].as_str().unwrap_or(""),
+                    );
+                }
+            }
+            if !json {
+                println!("{} deadlines not met", due.len());
+            }
+        }
+    }
+    Ok(())
+}

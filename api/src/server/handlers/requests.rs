@@ -1,0 +1,151 @@
+//! Handlers of Privacy Act requests: open, record an event, show, and what is due.
+
+use policy::requests::{EventKind, RequestKind, RequesterStatus};
+
+use super::*;
+
+/// A new request.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OpenBody {
+    kind: String,
+    requester: String,
+    /// `citizen`, `permanent-resident` or `other` (default `citizen`).
+    status: Option<RequesterStatus>,
+    /// A parent or guardian acting for the individual.
+    representative: Option<String>,
+    identifiers: Vec<IdentifierBody>,
+    systems: Vec<String>,
+    /// YYYY-MM-DD (default: today).
+    received: Option<NaiveDate>,
+}
+
+/// An event: its `kind` and fields (policy::requests::EventKind), and the day (`on`, default
+/// today).
+#[derive(Deserialize)]
+pub(crate) struct EventBody {
+    #[serde(flatten)]
+    event: EventKind,
+    on: Option<NaiveDate>,
+}
+
+/// What is due on a day.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DueParams {
+    as_of: Option<NaiveDate>,
+}
+
+fn file_json(
+    file: &crate::gate::RequestFile,
+    deadlines: &[policy::requests::Deadline],
+    today: NaiveDate,
+) -> Result<serde_json::Value, Problem> {
+    let mut value = serde_json::to_value(file)
+        .map_err(|err| Problem::from(Refusal::Internal(err.to_string())))?;
+    value["deadlines"] = deadlines
+        .iter()
+        .map(|deadline| {
+            let mut shown = serde_json::to_value(deadline).unwrap_or_default();
+            shown["state"] = json!(deadline.state(today));
+            shown
+        })
+        .collect();
+    Ok(value)
+}
+
+pub(crate) async fn open_request(
+    State(state): State<AppState>,
+    authed: Authed,
+    JsonBody(body): JsonBody<OpenBody>,
+) -> Result<Response, Problem> {
+    let kind = RequestKind::from_name(&body.kind).ok_or_else(|| {
+        Problem::invalid(format!(
+            "unknown request kind `{}`; kinds are notification, access, amendment, accounting, rectification",
+            policy::code(&body.kind)
+        ))
+    })?;
+    let identifiers = body
+        .identifiers
+        .iter()
+        .map(|identifier| match search_key(identifier)? {
+            SearchKey::Identifier(identifier) => Ok(identifier),
+            SearchKey::Name(_) => Err(Refusal::Invalid(
+                "a request's identifiers are numbers (SSN, passport...); the name is `requester`"
+                    .into(),
+            )),
+        })
+        .collect::<Result<Vec<_>, Refusal>>()
+        .map_err(Problem::from)?;
+    let request = crate::gate::NewRequest {
+        kind,
+        requester: body.requester.clone(),
+        status: body.status.unwrap_or(RequesterStatus::Citizen),
+        representative: body.representative.clone(),
+        identifiers,
+        systems: body.systems.clone(),
+        received: body.received,
+    };
+    let gate = Arc::clone(&state.gate);
+    let (file, today) = blocking(state.limits.operation, move || {
+        let file = gate.open_request(&authed.caller, &authed.context, request)?;
+        Ok((file, gate.today()))
+    })
+    .await?;
+    let deadlines = policy::requests::deadlines(&file.case);
+    Ok(json_response(
+        StatusCode::CREATED,
+        file_json(&file, &deadlines, today)?,
+    ))
+}
+
+pub(crate) async fn request_event(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<EventBody>,
+) -> Result<Response, Problem> {
+    let gate = Arc::clone(&state.gate);
+    let (file, deadlines, today) = blocking(state.limits.operation, move || {
+        let (file, deadlines) =
+            gate.request_event(&authed.caller, &authed.context, &id, body.event, body.on)?;
+        Ok((file, deadlines, gate.today()))
+    })
+    .await?;
+    Ok(json_response(
+        StatusCode::OK,
+        file_json(&file, &deadlines, today)?,
+    ))
+}
+
+pub(crate) async fn show_request(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let gate = Arc::clone(&state.gate);
+    let (file, deadlines, today) = blocking(state.limits.operation, move || {
+        let (file, deadlines) = gate.show_request(&authed.caller, &authed.context, &id)?;
+        Ok((file, deadlines, gate.today()))
+    })
+    .await?;
+    Ok(json_response(
+        StatusCode::OK,
+        file_json(&file, &deadlines, today)?,
+    ))
+}
+
+pub(crate) async fn requests_due(
+    State(state): State<AppState>,
+    authed: Authed,
+    QueryParams(params): QueryParams<DueParams>,
+) -> Result<Response, Problem> {
+    let gate = Arc::clone(&state.gate);
+    let due = blocking(state.limits.operation, move || {
+        gate.requests_due(&authed.caller, &authed.context, params.as_of)
+    })
+    .await?;
+    let due = serde_json::to_value(&due)
+        .map_err(|err| Problem::from(Refusal::Internal(err.to_string())))?;
+    Ok(json_response(StatusCode::OK, json!({"due": due})))
+}

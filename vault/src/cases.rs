@@ -1,0 +1,255 @@
+//! Privacy Act request case files, sealed. A case is opaque bytes to the vault (its caller
+//! encodes the requester, the identifiers given, the systems named and the history), sealed
+//! with a fresh data key under the accounting cohort of the year the file may be destroyed
+//! from, so the accounting's expiry destroys it with the same proof. The requester's
+//! identifiers are blind-indexed under that cohort's index key, so a later request finds the
+//! earlier ones without any identifier on disk. Every read and change is logged with the case
+//! id only.
+
+use chrono::{DateTime, Datelike, Utc};
+
+use crate::cohort::CohortKind;
+use crate::error::{Error, Result};
+use crate::index::{token, SearchKey};
+use crate::log::{Access, Draft};
+use crate::record::Identifier;
+use crate::store::{Column, WriteBatch};
+use crate::vault::{meta_u32, poisoned, Vault};
+
+/// Key prefix (column `accounting`) of a case file.
+pub(crate) const CASE_PREFIX: u8 = b'q';
+/// Key prefix (column `accounting`) of a case's index entries.
+pub(crate) const CASE_INDEX_PREFIX: u8 = b'k';
+/// Years a case file is kept after the year it was opened (ours: GRS 4.2 item 020 keeps
+/// Privacy Act request files 3 years after final action; the 2-year limit on suits under
+/// 552a(g)(5) and appeals come on top).
+pub const CASE_KEEP_YEARS: u16 = 7;
+const META_CASE_NEXT: &[u8] = b"case-next/";
+
+/// The year a case opened in `opened` may be destroyed from.
+fn keep_year(opened: u16) -> u16 {
+    opened.saturating_add(CASE_KEEP_YEARS)
+}
+
+/// The opening year of case `id` (`PA-2026-000001`).
+fn opened_year(id: &str) -> Result<u16> {
+    let invalid = || Error::Invalid("a request id is `PA-<year>-<number>`".into());
+    let mut parts = id.split('-');
+    let (Some("PA"), Some(year), Some(number), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(invalid());
+    };
+    if number.len() != 6 || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid());
+    }
+    year.parse().map_err(|_| invalid())
+}
+
+fn case_key(id: &str) -> Result<Vec<u8>> {
+    let year = keep_year(opened_year(id)?);
+    Ok([&[CASE_PREFIX][..], &year.to_be_bytes(), id.as_bytes()].concat())
+}
+
+impl Vault {
+    /// Opens a case: a new id (`PA-<year>-<number>`), the file sealed, the requester's
+    /// identifiers indexed. Logged with the id.
+    pub fn open_case(
+        &self,
+        access: &Access,
+        plain: &[u8],
+        identifiers: &[Identifier],
+        now: DateTime<Utc>,
+    ) -> Result<String> {
+        access.validate()?;
+        let opened =
+            u16::try_from(now.year()).map_err(|_| Error::Invalid("year out of range".into()))?;
+        let _numbering = self.lifecycle.write().map_err(|_| poisoned("lifecycle"))?;
+        let counter = [META_CASE_NEXT, &opened.to_be_bytes()].concat();
+        let number = meta_u32(&*self.store, &counter, "case counter")?.unwrap_or(1);
+        if number > 999_999 {
+            return Err(Error::Invalid("no request number left this year".into()));
+        }
+        let id = format!("PA-{opened}-{number:06}");
+        let mut batch = WriteBatch::new();
+        batch.put(Column::Meta, counter, (number + 1).to_be_bytes());
+        // Held to the commit, so two requests never take one number.
+        self.seal_case(access, &id, plain, identifiers, "case.open", batch, now)?;
+        Ok(id)
+    }
+
+    /// Replaces case `id`'s file (its history grows in the caller's encoding); `what` names
+    /// the change for the log (`event received`...).
+    pub fn update_case(
+        &self,
+        access: &Access,
+        id: &str,
+        plain: &[u8],
+        what: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        access.validate()?;
+        if self
+            .store
+            .get(Column::Accounting, &case_key(id)?)?
+            .is_none()
+        {
+            return Err(Error::Invalid(format!("there is no request {id}")));
+        }
+        self.seal_case(access, id, plain, &[], what, WriteBatch::new(), now)
+    }
+
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "each is one part of the sealed write"
+    )]
+    fn seal_case(
+        &self,
+        access: &Access,
+        id: &str,
+        plain: &[u8],
+        identifiers: &[Identifier],
+        action: &str,
+        mut batch: WriteBatch,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let key = case_key(id)?;
+        let year = keep_year(opened_year(id)?);
+        let cohort = self.live_cohort(
+            CohortKind::Accounting { year },
+            "the request file's year was destroyed",
+            now,
+        )?;
+        let (session, _) = self.reserve_ids(1)?;
+        let keys = self.keys.read().map_err(|_| poisoned("key ring"))?;
+        let value =
+            crate::accounting::seal_in(&keys, cohort.id, cohort.key_version, session, &key, plain)?;
+        batch.put(Column::Accounting, key, value);
+        if !identifiers.is_empty() {
+            let mac = keys.index_mac(cohort.id, cohort.key_version)?;
+            for identifier in identifiers {
+                let (kind, form) = SearchKey::Identifier(identifier.clone()).kind_and_form();
+                batch.put(
+                    Column::Accounting,
+                    [
+                        &[CASE_INDEX_PREFIX][..],
+                        &year.to_be_bytes(),
+                        &[kind],
+                        &token(&mac, &form),
+                        id.as_bytes(),
+                    ]
+                    .concat(),
+                    Vec::new(),
+                );
+            }
+        }
+        drop(keys);
+        let mut draft = Draft::new(access, action, now.timestamp_millis());
+        draft.outcome = format!("request {id}");
+        draft.cohorts = vec![cohort.id];
+        self.log.commit(draft, batch)?;
+        Ok(())
+    }
+
+    /// Case `id`'s file. Logged.
+    pub fn read_case(
+        &self,
+        access: &Access,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+        access.validate()?;
+        let key = case_key(id)?;
+        let opened = self
+            .store
+            .get(Column::Accounting, &key)?
+            .ok_or_else(|| Error::Invalid(format!("there is no request {id}")))
+            .and_then(|value| self.open_in(&key, &value));
+        let mut draft = Draft::new(access, "case.read", now.timestamp_millis());
+        draft.outcome = match &opened {
+            Ok(_) => format!("request {id}"),
+            Err(err) => format!("request {id}: {err}"),
+        };
+        self.log.commit(draft, WriteBatch::new())?;
+        opened
+    }
+
+    /// The ids of every case whose file still lives, oldest first.
+    pub fn case_ids(&self) -> Result<Vec<String>> {
+        let mut ids: Vec<String> = self
+            .store
+            .scan(
+                Column::Accounting,
+                &[CASE_PREFIX],
+                Some(&[CASE_PREFIX + 1]),
+                usize::MAX,
+            )?
+            .into_iter()
+            .filter_map(|(key, _)| String::from_utf8(key.get(3..)?.to_vec()).ok())
+            .collect();
+        ids.sort();
+        Ok(ids)
+    }
+
+    /// The cases whose requester gave identifier `key`, in every year whose keys live. Logged
+    /// with the tokens probed, never the identifier.
+    pub fn cases_for(
+        &self,
+        access: &Access,
+        key: &SearchKey,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>> {
+        access.validate()?;
+        let (kind, form) = key.kind_and_form();
+        let live: Vec<(u16, u32, u32)> = self
+            .cohorts
+            .read()
+            .map_err(|_| poisoned("cohort registry"))?
+            .info
+            .values()
+            .filter(|info| info.is_live())
+            .filter_map(|info| match info.kind {
+                CohortKind::Accounting { year } => Some((year, info.id, info.key_version)),
+                _ => None,
+            })
+            .collect();
+        let mut ids = Vec::new();
+        let mut tokens = Vec::new();
+        for (year, cohort, version) in live {
+            let mac = self
+                .keys
+                .read()
+                .map_err(|_| poisoned("key ring"))?
+                .index_mac(cohort, version)?;
+            let probe = token(&mac, &form);
+            tokens.push((year, probe));
+            let prefix = [
+                &[CASE_INDEX_PREFIX][..],
+                &year.to_be_bytes(),
+                &[kind],
+                &probe,
+            ]
+            .concat();
+            let mut end = prefix.clone();
+            end.push(0xff);
+            for (index_key, _) in
+                self.store
+                    .scan(Column::Accounting, &prefix, Some(&end), usize::MAX)?
+            {
+                if let Ok(id) = String::from_utf8(index_key[prefix.len()..].to_vec()) {
+                    ids.push(id);
+                }
+            }
+        }
+        ids.sort();
+        ids.dedup();
+        let mut draft = Draft::new(access, "case.search", now.timestamp_millis());
+        draft.tokens = tokens;
+        draft.outcome = format!("{} requests", ids.len());
+        self.log.commit(draft, WriteBatch::new())?;
+        Ok(ids)
+    }
+}
+
+#[cfg(test)]
+mod tests;
