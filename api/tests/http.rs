@@ -2599,3 +2599,141 @@ async fn the_whole_life_of_an_access_request_through_the_api() {
         assert!(!log.contains(secret), "{secret} in the log");
     }
 }
+
+/// Opens an access request for `ssn` in CBETF, verifies the requester and records the
+/// determination; returns its id.
+async fn determined_request(api: &Api, ssn: &str, outcome: &str, reasons: &str) -> String {
+    let opened = api
+        .post(
+            "/v1/requests",
+            Some("privacy"),
+            json!({"kind": "access", "requester": "JOHN Q PUBLIC",
+                   "identifiers": [{"type": "ssn", "value": ssn}],
+                   "systems": ["fincen-cbetf"], "received": "2026-11-20"}),
+        )
+        .await;
+    assert_eq!(opened.status, StatusCode::CREATED, "{}", opened.text);
+    let id = opened.body["id"].as_str().unwrap().to_owned();
+    for body in [
+        json!({"kind": "identity-verified", "method": "notarized", "on": "2026-11-23"}),
+        json!({"kind": "determined", "outcome": outcome, "reasons": reasons, "on": "2026-11-24"}),
+    ] {
+        let answer = api
+            .post(&format!("/v1/requests/{id}/events"), Some("privacy"), body)
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    }
+    id
+}
+
+#[tokio::test]
+async fn the_neither_confirm_nor_deny_answer_is_byte_identical_with_and_without_a_record() {
+    let api = api();
+    summary(
+        &api.ingest("ingester", &line("JOHN Q PUBLIC", "123-45-6789", 3), None)
+            .await,
+    );
+    let reasons = "exempt from access under 5 U.S.C. 552a(j)(2)";
+    let with = determined_request(&api, "123-45-6789", "denied", reasons).await;
+    let without = determined_request(&api, "987-65-4321", "denied", reasons).await;
+    // The officer sees the difference...
+    let found = |id: String| {
+        let api = &api;
+        async move {
+            api.get(&format!("/v1/requests/{id}/records"), Some("privacy"))
+                .await
+                .body
+        }
+    };
+    let with_found = found(with.clone()).await;
+    assert_eq!(
+        with_found["records"].as_array().unwrap().len(),
+        1,
+        "{with_found}"
+    );
+    assert_eq!(with_found["records"][0]["exemption"], "552a(j)(2)");
+    assert_eq!(found(without.clone()).await["records"], json!([]));
+    // ...the requester never does: the same bytes but for the request's own id.
+    let respond = |id: String| {
+        let api = &api;
+        async move {
+            let answer = api
+                .post(
+                    &format!("/v1/requests/{id}/response"),
+                    Some("privacy"),
+                    json!({"official": "JANE ROE, Disclosure Officer"}),
+                )
+                .await;
+            assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+            answer.text.replace(&id, "PA-ID")
+        }
+    };
+    let (with_text, without_text) = (respond(with.clone()).await, respond(without).await);
+    assert_eq!(with_text, without_text);
+    assert!(
+        with_text.contains(
+            "no record available to you pursuant to the Privacy Act of 1974 has been identified"
+        ),
+        "{with_text}"
+    );
+}
+
+#[tokio::test]
+async fn a_granted_access_request_releases_readable_records_with_the_fee_rule() {
+    let api = api();
+    summary(
+        &api.ingest("ingester", &line("JOHN Q PUBLIC", "123-45-6789", 3), None)
+            .await,
+    );
+    let id = determined_request(&api, "123-45-6789", "granted", "").await;
+    let record = api
+        .get(&format!("/v1/requests/{id}/records"), Some("privacy"))
+        .await
+        .body["records"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The exemption is the ceiling: without a waiver, nothing from CBETF is released.
+    let refused = api
+        .post(
+            &format!("/v1/requests/{id}/response"),
+            Some("privacy"),
+            json!({"official": "JANE ROE, Disclosure Officer", "release": [record]}),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text);
+    let package = api
+        .post(
+            &format!("/v1/requests/{id}/response"),
+            Some("privacy"),
+            json!({"official": "JANE ROE, Disclosure Officer", "release": [record],
+                   "waive": ["552a(j)(2)"], "pages": 120}),
+        )
+        .await;
+    assert_eq!(package.status, StatusCode::OK, "{}", package.text);
+    assert_eq!(
+        package.body["records"][0]["subjects"][0]["name"],
+        "JOHN Q PUBLIC"
+    );
+    assert_eq!(
+        package.body["fee_cents"], 400,
+        "20 pages beyond the first 100 at 20 cents"
+    );
+    let letter = package.body["letter"].as_str().unwrap();
+    assert!(letter.contains(": 1 records released to you."), "{letter}");
+    assert!(
+        letter.contains("Responsible official: JANE ROE, Disclosure Officer"),
+        "{letter}"
+    );
+    assert!(letter.contains("5 U.S.C. 552a(g)(1)(B)"), "{letter}");
+    // Twenty pages fewer and the fee is under $3.00: none.
+    let cheap = api
+        .post(
+            &format!("/v1/requests/{id}/response"),
+            Some("privacy"),
+            json!({"official": "JANE ROE, Disclosure Officer", "release": [record],
+                   "waive": ["552a(j)(2)"], "pages": 110}),
+        )
+        .await;
+    assert_eq!(cheap.body["fee_cents"], 0, "{}", cheap.text);
+}

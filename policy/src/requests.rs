@@ -580,5 +580,69 @@ pub fn check_event(case: &Case, event: &Event) -> Result<(), String> {
     }
 }
 
+/// What an individual's access or notification request gets from one system.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SystemAnswer {
+    /// Neither confirm nor deny (31 CFR 1.26(g)(6)): the same words whether or not a record
+    /// exists, because the system is exempt from access under 552a(j), or under (k)(2) and
+    /// the requester has not shown a right, privilege or benefit was denied. Names the claim.
+    NeitherConfirmNorDeny {
+        /// The exemption relied on.
+        under: String,
+    },
+    /// The officer decides on the records found; what is released is rendered.
+    Records,
+}
+
+/// The words of a neither-confirm-nor-deny answer for a system: they never depend on whether
+/// a record exists (31 CFR 1.26(g)(6)(i)).
+pub fn neither_confirm_nor_deny(system_name: &str) -> String {
+    format!(
+        "{system_name}: no record available to you pursuant to the Privacy Act of 1974 has been identified."
+    )
+}
+
+/// The answer a system gives an access or notification request: the SORN's claimed exemptions
+/// from access (552a(d)) are the ceiling; the officer may waive a claim for this request
+/// (`waived`, by its `under`), and a (k)(2) claim yields when the requester shows that the
+/// information was used to deny a right, privilege or benefit (`benefit_denied`).
+pub fn access_answer(
+    exemptions: &crate::sorn::Exemptions,
+    waived: &[String],
+    benefit_denied: bool,
+) -> SystemAnswer {
+    for claim in &exemptions.claims {
+        let from_access = claim.from.iter().any(|from| from == "552a(d)");
+        if !from_access || waived.contains(&claim.under) {
+            continue;
+        }
+        let applies = if claim.under.starts_with("552a(j)") {
+            true
+        } else if claim.under == "552a(k)(2)" {
+            !benefit_denied
+        } else {
+            false
+        };
+        if applies {
+            return SystemAnswer::NeitherConfirmNorDeny {
+                under: claim.under.clone(),
+            };
+        }
+    }
+    SystemAnswer::Records
+}
+
+/// The fee for copies of first-party records, in cents: duplication only, the first 100 pages
+/// free, $0.20 a page after (31 CFR 1.7(a)(4), (g)(1)(i)), and nothing when the total is under
+/// $3.00 (1.26(g)(2)).
+pub fn copy_fee_cents(pages: u32) -> u32 {
+    let fee = pages.saturating_sub(100).saturating_mul(20);
+    if fee < 300 {
+        0
+    } else {
+        fee
+    }
+}
+
 #[cfg(test)]
 mod tests;

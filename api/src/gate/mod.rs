@@ -41,7 +41,9 @@ mod retention;
 pub use admin::{check_account_fields, create_account};
 pub use holds::HoldRequest;
 pub use ingest::IngestPlan;
-pub use requests::{DeadlineView, NewRequest, RequestFile};
+pub use requests::{
+    DeadlineView, FoundRecord, NewRequest, RequestFile, ResponseInput, ResponsePackage,
+};
 pub use retention::{Compaction, RetentionStatus};
 
 /// The clock the gate reads at the edge (injected, so tests fix time).

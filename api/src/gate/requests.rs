@@ -65,6 +65,75 @@ pub struct DeadlineView {
     pub state: &'static str,
 }
 
+/// The purpose code privacy staff declare when they search and read for a request.
+const PRIVACY_ACT_PURPOSE: &str = "privacy-act-request";
+
+/// A record found for a request.
+#[derive(Clone, Debug, Serialize)]
+pub struct FoundRecord {
+    /// Its system.
+    pub system: String,
+    /// Its id.
+    pub id: String,
+    /// Its category.
+    pub category: String,
+    /// Its retention phase today (`None` past its schedule).
+    pub phase: Option<String>,
+    /// The exemption from access its system claims, unless waived (the ceiling).
+    pub exemption: Option<String>,
+}
+
+/// What the officer decides for a response package.
+#[derive(Debug, Default)]
+pub struct ResponseInput {
+    /// The records released.
+    pub release: Vec<String>,
+    /// Exemption claims waived for this request (`552a(j)(2)`...).
+    pub waive: Vec<String>,
+    /// Whether the requester showed that information was used to deny a right, privilege or
+    /// benefit (lifts a (k)(2) claim, 31 CFR 1.26(g)(6)(ii)(B)).
+    pub benefit_denied: bool,
+    /// The responsible official's name and title.
+    pub official: String,
+    /// Pages of copies.
+    pub pages: u32,
+}
+
+/// The response package for the individual.
+#[derive(Debug)]
+pub struct ResponsePackage {
+    /// The request.
+    pub request: String,
+    /// The letter's text.
+    pub letter: String,
+    /// Per system named, its answer.
+    pub answers: Vec<(String, String)>,
+    /// The released records as the individual sees them, with their annotations.
+    pub records: Vec<Viewed>,
+    /// The accounting of disclosures as the individual may see it.
+    pub accounting: Vec<AccountingEntry>,
+    /// The fee, in cents.
+    pub fee_cents: u32,
+}
+
+/// Identifiers as stored in a file (`TYPE=VALUE`, a passport `passport=CC:NUMBER`).
+fn parse_identifiers(texts: &[String]) -> Result<Vec<Identifier>, Refusal> {
+    texts
+        .iter()
+        .map(|text| {
+            let bad = || Refusal::Internal("a request file holds a malformed identifier".into());
+            let (kind, value) = text.split_once('=').ok_or_else(bad)?;
+            let kind = vault::IdentifierKind::from_name(kind).ok_or_else(bad)?;
+            Ok(match (kind, value.split_once(':')) {
+                (vault::IdentifierKind::Passport, Some((country, number))) => {
+                    Identifier::passport(number.to_owned(), country.to_owned())
+                }
+                _ => Identifier::new(kind, value.to_owned()),
+            })
+        })
+        .collect()
+}
+
 fn text_of(identifier: &Identifier) -> String {
     match &identifier.country {
         Some(country) => format!("{}={country}:{}", identifier.kind.name(), identifier.value),
@@ -257,6 +326,247 @@ impl Gate {
         }
         due.sort_by(|a, b| (a.deadline.due, &a.request).cmp(&(b.deadline.due, &b.request)));
         Ok(due)
+    }
+
+    /// Every record of every system found for a request's identifiers, for the officer's
+    /// decision: ids, systems, categories and phases (nothing is read), and the exemption
+    /// each system claims from access (the ceiling). Systems the officer may not search are
+    /// named with the reason. Every lookup is logged under the request's id.
+    pub fn request_records(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        id: &str,
+    ) -> Result<(Vec<FoundRecord>, Vec<String>), Refusal> {
+        let access = self.authorize_vault(caller, context, Action::RequestsManage)?;
+        let file = self.request_file(&access, id)?;
+        let identifiers = parse_identifiers(&file.identifiers)?;
+        let mut found = Vec::new();
+        let mut not_searched = Vec::new();
+        let systems: Vec<String> = self
+            .policy
+            .catalog()
+            .systems()
+            .iter()
+            .map(|system| system.id.clone())
+            .collect();
+        for system in systems {
+            let request = Request {
+                purpose: Some(PRIVACY_ACT_PURPOSE),
+                case_id: Some(id),
+                ..self.request(caller, Action::RecordSearch, &system)
+            };
+            let decision = self.policy.decide(&request);
+            if !decision.allowed {
+                not_searched.push(format!("{system}: {}", decision.reason));
+                continue;
+            }
+            let access = self.access(
+                caller,
+                context,
+                &decision,
+                Some(PRIVACY_ACT_PURPOSE),
+                Some(id),
+            );
+            let system_id = SystemId::new(&system)?;
+            let ceiling =
+                self.policy.catalog().system(&system).and_then(
+                    |found| match requests::access_answer(&found.sorn.exemptions, &[], false) {
+                        requests::SystemAnswer::NeitherConfirmNorDeny { under } => Some(under),
+                        requests::SystemAnswer::Records => None,
+                    },
+                );
+            let mut ids = Vec::new();
+            for identifier in &identifiers {
+                ids.extend(self.vault.lookup(
+                    &access,
+                    &system_id,
+                    &SearchKey::Identifier(identifier.clone()),
+                    self.now(),
+                )?);
+            }
+            ids.sort();
+            ids.dedup();
+            for record in ids {
+                let placement = self.placement(&record)?;
+                found.push(FoundRecord {
+                    system: system.clone(),
+                    id: record.to_string(),
+                    category: placement
+                        .as_ref()
+                        .map(|p| p.category.clone())
+                        .unwrap_or_default(),
+                    phase: placement.and_then(|p| p.phase).map(|(phase, _)| phase),
+                    exemption: ceiling.clone(),
+                });
+            }
+        }
+        Ok((found, not_searched))
+    }
+
+    /// The response package of an access or notification request, once determined: per system
+    /// named, a neither-confirm-nor-deny answer (the same words whether or not a record exists)
+    /// or the released records in a readable form with their annotations; the accounting as the
+    /// individual may see it; the letter's facts; the fee.
+    pub fn request_response(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        id: &str,
+        input: ResponseInput,
+    ) -> Result<ResponsePackage, Refusal> {
+        let access = self.authorize_vault(caller, context, Action::RequestsManage)?;
+        let file = self.request_file(&access, id)?;
+        if !matches!(
+            file.case.kind,
+            RequestKind::Access | RequestKind::Notification
+        ) {
+            return Err(Refusal::Invalid(
+                "a response package answers an access or notification request".into(),
+            ));
+        }
+        let Some((outcome, reasons)) = file.case.events.iter().rev().find_map(|event| match &event
+            .kind
+        {
+            EventKind::Determined { outcome, reasons } => Some((*outcome, reasons.clone())),
+            _ => None,
+        }) else {
+            return Err(Refusal::Invalid("record the determination first".into()));
+        };
+        if input.official.trim().is_empty() {
+            return Err(Refusal::Invalid(
+                "the responsible official's name and title are required (31 CFR 1.26(g)(4))".into(),
+            ));
+        }
+        let catalog = self.policy.catalog();
+        let mut answers = Vec::new();
+        let mut open_systems = Vec::new();
+        for system in &file.systems {
+            let found = catalog.system(system).ok_or_else(|| {
+                Refusal::Internal(format!("request {id} names an unknown system"))
+            })?;
+            match requests::access_answer(
+                &found.sorn.exemptions,
+                &input.waive,
+                input.benefit_denied,
+            ) {
+                requests::SystemAnswer::NeitherConfirmNorDeny { under } => {
+                    answers.push((
+                        system.clone(),
+                        requests::neither_confirm_nor_deny(&found.sorn.name),
+                        Some(under),
+                    ));
+                }
+                requests::SystemAnswer::Records => {
+                    open_systems.push(system.clone());
+                    answers.push((system.clone(), String::new(), None));
+                }
+            }
+        }
+        let released = if matches!(outcome, requests::Outcome::Denied)
+            || file.case.kind == RequestKind::Notification
+        {
+            if !input.release.is_empty() {
+                return Err(Refusal::Invalid(
+                    "a denial or a notification releases no record".into(),
+                ));
+            }
+            Vec::new()
+        } else {
+            let mut viewed = Vec::new();
+            for record in &input.release {
+                let record_id: RecordId = record.parse()?;
+                let placement = self.placement_or_unknown(&record_id)?;
+                if !open_systems.contains(&placement.system) {
+                    return Err(Refusal::Invalid(format!(
+                        "record {record} is not in a system this request may receive records from (not named, or its exemption applies and is not waived)"
+                    )));
+                }
+                let request = Request {
+                    purpose: Some(PRIVACY_ACT_PURPOSE),
+                    case_id: Some(id),
+                    ..self.record_request(caller, Action::RecordRead, &placement)
+                };
+                let (read_access, decision) = self.authorize(caller, context, &request)?;
+                let (record, annotations) =
+                    self.vault
+                        .read_annotated(&read_access, &record_id, self.now())?;
+                let mut shown = self.view(&request, &decision, record);
+                shown.annotations = annotations;
+                viewed.push(shown);
+            }
+            viewed
+        };
+        // Records found: the open systems' count goes in their answer; a closed one's never.
+        for (system, text, under) in &mut answers {
+            if under.is_none() {
+                let count = released
+                    .iter()
+                    .filter(|v| v.record.contents.system.as_str() == system)
+                    .count();
+                let name = catalog
+                    .system(system)
+                    .map_or(system.as_str(), |found| found.sorn.name.as_str());
+                *text = format!("{name}: {count} records released to you.");
+            }
+        }
+        let mut accounting = Vec::new();
+        for identifier in parse_identifiers(&file.identifiers)? {
+            let entries =
+                self.accounting(caller, context, &SearchKey::Identifier(identifier), true)?;
+            accounting.extend(
+                entries
+                    .into_iter()
+                    .filter(|entry| open_systems.contains(&entry.system)),
+            );
+        }
+        accounting.sort_by_key(|entry| entry.disclosed_ms);
+        accounting.dedup_by(|a, b| {
+            a.record == b.record && a.disclosed_ms == b.disclosed_ms && a.package == b.package
+        });
+        let fee_cents = requests::copy_fee_cents(input.pages);
+        let mut letter = format!(
+            "Privacy Act response to request {id}\nRequester: {}\n",
+            file.requester
+        );
+        letter.push_str(&format!(
+            "Determination: {}{}\n",
+            match outcome {
+                requests::Outcome::Granted => "granted",
+                requests::Outcome::PartlyGranted => "granted in part",
+                requests::Outcome::Denied => "denied",
+            },
+            if reasons.trim().is_empty() {
+                String::new()
+            } else {
+                format!("; reasons: {reasons}")
+            }
+        ));
+        for (_, text, _) in &answers {
+            letter.push_str(text);
+            letter.push('\n');
+        }
+        letter.push_str(&if fee_cents == 0 {
+            "Fee: none (copies are free when the total is under $3.00, and the first 100 pages are always free).\n".to_owned()
+        } else {
+            format!("Fee: ${}.{:02} for copies beyond the first 100 pages.\n", fee_cents / 100, fee_cents % 100)
+        });
+        letter.push_str(&format!(
+            "Responsible official: {}\n",
+            input.official.trim()
+        ));
+        letter.push_str("You may file suit in accordance with 5 U.S.C. 552a(g)(1)(B).\n");
+        Ok(ResponsePackage {
+            request: id.to_owned(),
+            letter,
+            answers: answers
+                .into_iter()
+                .map(|(system, text, _)| (system, text))
+                .collect(),
+            records: released,
+            accounting,
+            fee_cents,
+        })
     }
 
     fn request_file(&self, access: &Access, id: &str) -> Result<RequestFile, Refusal> {

@@ -116,6 +116,11 @@ pub fn router(gate: Arc<Gate>, limits: Limits) -> Router {
         .route("/v1/requests/due", get(handlers::requests_due))
         .route("/v1/requests/{id}", get(handlers::show_request))
         .route("/v1/requests/{id}/events", post(handlers::request_event))
+        .route("/v1/requests/{id}/records", get(handlers::request_records))
+        .route(
+            "/v1/requests/{id}/response",
+            post(handlers::request_response),
+        )
         .route(
             "/v1/designated-authorities",
             get(handlers::list_authorities).post(handlers::register_authority),

@@ -348,3 +348,47 @@ fn events_out_of_order_or_without_their_grounds_are_refused() {
         assert!(err.contains(message), "{event:?}: {err}");
     }
 }
+
+#[test]
+fn exemptions_are_a_ceiling_the_officer_may_waive_and_fees_start_at_three_dollars() {
+    let catalog = crate::Catalog::builtin().unwrap();
+    let exemptions = |system: &str| catalog.system(system).unwrap().sorn.exemptions.clone();
+    let ncnd = |under: &str| SystemAnswer::NeitherConfirmNorDeny {
+        under: under.into(),
+    };
+    // (system, waived, benefit denied, answer)
+    let table: [(&str, &[&str], bool, SystemAnswer); 5] = [
+        ("fincen-cbetf", &[], false, ncnd("552a(j)(2)")),
+        (
+            "fincen-cbetf",
+            &["552a(j)(2)"],
+            false,
+            SystemAnswer::Records,
+        ),
+        (
+            "dhs-ice-005-ttar",
+            &["552a(j)(2)"],
+            false,
+            ncnd("552a(k)(2)"),
+        ),
+        (
+            "dhs-ice-005-ttar",
+            &["552a(j)(2)"],
+            true,
+            SystemAnswer::Records,
+        ),
+        ("cbp-pnr", &[], false, SystemAnswer::Records),
+    ];
+    for (system, waived, benefit_denied, expected) in table {
+        let waived: Vec<String> = waived.iter().map(|w| (*w).to_owned()).collect();
+        assert_eq!(
+            access_answer(&exemptions(system), &waived, benefit_denied),
+            expected,
+            "{system} {waived:?} {benefit_denied}"
+        );
+    }
+    // (pages, cents): 100 free, 20 cents after, nothing under $3.00.
+    for (pages, cents) in [(0, 0), (100, 0), (114, 0), (115, 300), (200, 2000)] {
+        assert_eq!(copy_fee_cents(pages), cents, "{pages} pages");
+    }
+}

@@ -149,3 +149,67 @@ pub(crate) async fn requests_due(
         .map_err(|err| Problem::from(Refusal::Internal(err.to_string())))?;
     Ok(json_response(StatusCode::OK, json!({"due": due})))
 }
+
+pub(crate) async fn request_records(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let gate = Arc::clone(&state.gate);
+    let (found, not_searched) = blocking(state.limits.operation, move || {
+        gate.request_records(&authed.caller, &authed.context, &id)
+    })
+    .await?;
+    let found = serde_json::to_value(&found)
+        .map_err(|err| Problem::from(Refusal::Internal(err.to_string())))?;
+    Ok(json_response(
+        StatusCode::OK,
+        json!({"records": found, "not_searched": not_searched}),
+    ))
+}
+
+/// The officer's decisions for a response package.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ResponseBody {
+    #[serde(default)]
+    release: Vec<String>,
+    #[serde(default)]
+    waive: Vec<String>,
+    #[serde(default)]
+    benefit_denied: bool,
+    official: String,
+    #[serde(default)]
+    pages: u32,
+}
+
+pub(crate) async fn request_response(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ResponseBody>,
+) -> Result<Response, Problem> {
+    let input = crate::gate::ResponseInput {
+        release: body.release,
+        waive: body.waive,
+        benefit_denied: body.benefit_denied,
+        official: body.official,
+        pages: body.pages,
+    };
+    let gate = Arc::clone(&state.gate);
+    let package = blocking(state.limits.operation, move || {
+        gate.request_response(&authed.caller, &authed.context, &id, input)
+    })
+    .await?;
+    Ok(json_response(
+        StatusCode::OK,
+        json!({
+            "request": package.request,
+            "letter": package.letter,
+            "answers": package.answers.iter().map(|(system, answer)| json!({"system": system, "answer": answer})).collect::<Vec<_>>(),
+            "records": package.records.iter().map(viewed_json).collect::<Vec<_>>(),
+            "accounting": package.accounting.iter().map(crate::render::accounting_json).collect::<Vec<_>>(),
+            "fee_cents": package.fee_cents,
+        }),
+    ))
+}
