@@ -106,6 +106,11 @@ fn now() -> chrono::DateTime<Utc> {
 }
 
 fn api() -> Api {
+    api_with(policy::Policy::builtin().unwrap())
+}
+
+/// The harness over a vault whose gate decides with `policy` (a fixture catalog).
+fn api_with(policy: policy::Policy) -> Api {
     let dir = tempfile::Builder::new()
         .prefix("vault-tests")
         .tempdir()
@@ -152,12 +157,7 @@ fn api() -> Api {
         let days_later = Arc::clone(&days_later);
         Arc::new(move || now() + chrono::Duration::days(days_later.load(Ordering::SeqCst)))
     };
-    let gate = Gate::new(
-        Arc::clone(&vault),
-        policy::Policy::builtin().unwrap(),
-        clock,
-    )
-    .unwrap();
+    let gate = Gate::new(Arc::clone(&vault), policy, clock).unwrap();
     let gate = Arc::new(gate);
     let router = recvault::server::router(Arc::clone(&gate), recvault::server::Limits::default());
     Api {
@@ -2736,4 +2736,279 @@ async fn a_granted_access_request_releases_readable_records_with_the_fee_rule() 
         )
         .await;
     assert_eq!(cheap.body["fee_cents"], 0, "{}", cheap.text);
+}
+
+/// A fixture system, not a shipped one: CBETF's notice as `test-open`, claiming no exemptions
+/// and telling prior recipients of corrections and disputes.
+fn open_system_policy() -> policy::Policy {
+    let mut texts: Vec<(String, String)> = policy::sorn::BUILTIN
+        .iter()
+        .map(|(file, text)| ((*file).to_owned(), (*text).to_owned()))
+        .collect();
+    let cbetf = texts
+        .iter()
+        .find(|(file, _)| file == "fincen-cbetf.toml")
+        .unwrap()
+        .1
+        .clone();
+    let start = cbetf.find("[exemptions]").unwrap();
+    let end = cbetf.find("case_by_case").unwrap();
+    let open = format!(
+        "{}[exemptions]\nclaims = []\ncorrection_notices = true\n{}",
+        &cbetf[..start],
+        &cbetf[end..]
+    )
+    .replace("id = \"fincen-cbetf\"", "id = \"test-open\"");
+    texts.push(("test-open.toml".into(), open));
+    policy::Policy::new(policy::Catalog::from_texts(&texts).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn an_amendment_refused_appealed_upheld_and_disputed_reaches_both_prior_recipients() {
+    let api = api_with(open_system_policy());
+    let line = line("JOHN Q PUBLIC", "123-45-6789", 3).replace("fincen-cbetf", "test-open");
+    assert_eq!(
+        summary(&api.ingest("ingester", &line, None).await)["ingested"],
+        1
+    );
+    let search = json!({"system": "test-open", "identifier": {"type": "ssn", "value": "123-45-6789"}, "purpose": "investigation", "case": "CASE-1"});
+    let found = api.post("/v1/search", Some("ana"), search).await;
+    let record = found.body["records"][0]["id"].as_str().unwrap().to_owned();
+    // Two prior recipients.
+    for recipient in ["State Police of Ohio", "State Police of Iowa"] {
+        let mut body = release(
+            &[record.as_str()],
+            "state-agency",
+            "investigation",
+            json!({"routine_use": "A"}),
+            true,
+        );
+        body["recipient"]["name"] = json!(recipient);
+        let released = api.post("/v1/disclosures", Some("disclosure"), body).await;
+        assert_eq!(released.status, StatusCode::CREATED, "{}", released.text);
+    }
+    let opened = api
+        .post(
+            "/v1/requests",
+            Some("privacy"),
+            json!({"kind": "amendment", "requester": "JOHN Q PUBLIC",
+                   "identifiers": [{"type": "ssn", "value": "123-45-6789"}],
+                   "systems": ["test-open"], "received": "2026-09-01"}),
+        )
+        .await;
+    assert_eq!(opened.status, StatusCode::CREATED, "{}", opened.text);
+    let id = opened.body["id"].as_str().unwrap().to_owned();
+    let annotate = |kind: &str| json!({"record": record, "kind": kind, "portions": ["fields.amount"], "text": "the amount is wrong"});
+    let premature = api
+        .post(
+            &format!("/v1/requests/{id}/annotations"),
+            Some("privacy"),
+            annotate("statement-of-disagreement"),
+        )
+        .await;
+    assert_eq!(
+        premature.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        premature.text
+    );
+    // (event, its fragment in the answer): refusal, an appeal mailed on the 35th day and
+    // received after, upheld, then a statement of disagreement in its window.
+    let steps = [
+        (
+            json!({"kind": "identity-verified", "method": "in-person-photo", "on": "2026-09-01"}),
+            "\"acknowledgment\"",
+        ),
+        (
+            json!({"kind": "acknowledged", "on": "2026-09-08"}),
+            "\"met\"",
+        ),
+        (
+            json!({"kind": "determined", "outcome": "denied", "reasons": "the amount matches the report filed", "on": "2026-09-15"}),
+            "\"appeal-window\"",
+        ),
+        (
+            json!({"kind": "appealed", "postmarked": "2026-10-20", "on": "2026-10-22"}),
+            "\"appeal-decision\"",
+        ),
+        (
+            json!({"kind": "appeal-acknowledged", "on": "2026-10-26"}),
+            "appeal-acknowledged",
+        ),
+        (
+            json!({"kind": "appeal-determined", "outcome": "denied", "reasons": "upheld on review", "on": "2026-11-02"}),
+            "statement-of-disagreement-window",
+        ),
+        (
+            json!({"kind": "disagreement-filed", "postmarked": "2026-11-20", "on": "2026-11-23"}),
+            "disagreement-filed",
+        ),
+    ];
+    for (body, fragment) in steps {
+        let answer = api
+            .post(
+                &format!("/v1/requests/{id}/events"),
+                Some("privacy"),
+                body.clone(),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{body}: {}", answer.text);
+        assert!(answer.text.contains(fragment), "{body}: {}", answer.text);
+    }
+    let statement = api
+        .post(
+            &format!("/v1/requests/{id}/annotations"),
+            Some("privacy"),
+            annotate("statement-of-disagreement"),
+        )
+        .await;
+    assert_eq!(statement.status, StatusCode::CREATED, "{}", statement.text);
+    assert_eq!(statement.body["notices"], 2, "{}", statement.text);
+    let notices = api.get("/v1/notices", Some("privacy")).await.body["notices"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let mut recipients: Vec<&str> = notices
+        .iter()
+        .filter(|notice| notice["record"] == record.as_str())
+        .map(|notice| notice["recipient"]["name"].as_str().unwrap())
+        .collect();
+    recipients.sort_unstable();
+    assert_eq!(recipients, ["State Police of Iowa", "State Police of Ohio"]);
+    // Every later read shows the disputed portion and the statement, linked to the request.
+    let read = api
+        .get(
+            &format!("/v1/records/{record}?purpose=investigation&case=CASE-1"),
+            Some("ana"),
+        )
+        .await;
+    let annotation = &read.body["annotations"][0];
+    assert_eq!(
+        annotation["kind"], "statement-of-disagreement",
+        "{}",
+        read.text
+    );
+    assert_eq!(annotation["portions"], json!(["fields.amount"]));
+    assert!(annotation["text"]
+        .as_str()
+        .unwrap()
+        .starts_with(&format!("request {id}: ")));
+    // A correction needs a grant this request never had.
+    let correction = api
+        .post(
+            &format!("/v1/requests/{id}/annotations"),
+            Some("privacy"),
+            annotate("correction"),
+        )
+        .await;
+    assert_eq!(
+        correction.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        correction.text
+    );
+}
+
+#[tokio::test]
+async fn a_granted_pnr_rectification_reaches_both_designated_authorities() {
+    let api = api();
+    summary(
+        &api.ingest("cbp-ingest", &pnr_line("ANNE LOW", "P4000001", false), None)
+            .await,
+    );
+    let pnr = api
+        .post(
+            "/v1/search",
+            Some("cbp-analyst"),
+            pnr_search("P4000001", "counterterrorism"),
+        )
+        .await;
+    let pnr_id = pnr.body["records"][0]["id"].as_str().unwrap().to_owned();
+    for authority in ["Bundeskriminalamt", "Koninklijke Marechaussee"] {
+        register(&api, authority, true).await;
+        let body = json!({"records": [pnr_id], "recipient": {"name": authority, "address": "EU", "category": "foreign-agency"},
+                          "purpose": "counterterrorism", "basis": {"designated_authority": authority}, "accuracy_attested": true});
+        assert_eq!(
+            api.post("/v1/disclosures", Some("cbp-disclosure"), body)
+                .await
+                .status,
+            StatusCode::CREATED
+        );
+    }
+    let open = |kind: &str, systems: Value| {
+        json!({"kind": kind, "requester": "ANNE LOW", "status": "other",
+               "identifiers": [{"type": "passport", "value": "P4000001", "country": "FR"}],
+               "systems": systems, "received": "2026-11-16"})
+    };
+    // Rectification is PNR's own cycle; other systems take amendment requests.
+    let refused = api
+        .post(
+            "/v1/requests",
+            Some("cbp-privacy"),
+            open("rectification", json!(["fincen-cbetf"])),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text);
+    let opened = api
+        .post(
+            "/v1/requests",
+            Some("cbp-privacy"),
+            open("rectification", json!(["cbp-pnr"])),
+        )
+        .await;
+    assert_eq!(opened.status, StatusCode::CREATED, "{}", opened.text);
+    assert_eq!(opened.body["case"]["route"], "privacy-act");
+    let id = opened.body["id"].as_str().unwrap().to_owned();
+    for body in [
+        json!({"kind": "identity-verified", "method": "mail", "on": "2026-11-17"}),
+        json!({"kind": "determined", "outcome": "granted", "reasons": "", "on": "2026-11-20"}),
+    ] {
+        let answer = api
+            .post(
+                &format!("/v1/requests/{id}/events"),
+                Some("cbp-privacy"),
+                body,
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    }
+    let made = api
+        .post(
+            &format!("/v1/requests/{id}/annotations"),
+            Some("cbp-privacy"),
+            json!({"record": pnr_id, "kind": "correction", "portions": ["fields.record_locator"], "text": "ABC124"}),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+    assert_eq!(made.body["notices"], 2, "{}", made.text);
+    let notices = api.get("/v1/notices", Some("cbp-privacy")).await.body["notices"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let mut recipients: Vec<&str> = notices
+        .iter()
+        .map(|notice| notice["recipient"]["name"].as_str().unwrap())
+        .collect();
+    recipients.sort_unstable();
+    assert_eq!(
+        recipients,
+        ["Bundeskriminalamt", "Koninklijke Marechaussee"]
+    );
+    // An unresolved complaint goes on to the DHS Chief Privacy Officer, and is tracked.
+    let second = api
+        .post(
+            "/v1/requests",
+            Some("cbp-privacy"),
+            open("rectification", json!(["cbp-pnr"])),
+        )
+        .await;
+    let second_id = second.body["id"].as_str().unwrap().to_owned();
+    let referred = api
+        .post(
+            &format!("/v1/requests/{second_id}/events"),
+            Some("cbp-privacy"),
+            json!({"kind": "referred-to-chief-privacy-officer"}),
+        )
+        .await;
+    assert_eq!(referred.status, StatusCode::OK, "{}", referred.text);
 }

@@ -115,7 +115,8 @@ impl Gate {
 
     /// Appends an annotation (a correction, a notation of dispute, a statement of
     /// disagreement) to a record, deciding on its category and phase first. The original is
-    /// never altered; every later read shows the annotation.
+    /// never altered; every later read shows the annotation. Returns its sequence number and
+    /// how many notices to prior recipients it queued.
     #[allow(
         clippy::too_many_arguments,
         reason = "each is one field of the request"
@@ -129,7 +130,7 @@ impl Gate {
         portions: &[String],
         text: &str,
         purpose: Option<&str>,
-    ) -> Result<u32, Refusal> {
+    ) -> Result<(u32, usize), Refusal> {
         let id: RecordId = id.parse()?;
         let kind = AnnotationKind::from_name(kind).ok_or_else(|| {
             Refusal::Invalid(
@@ -150,10 +151,9 @@ impl Gate {
             .catalog()
             .system(&placement.system)
             .is_some_and(|system| system.sorn.exemptions.correction_notices);
-        let (seq, _notices) =
-            self.vault
-                .annotate(&access, &id, kind, portions, text, notify, self.now())?;
-        Ok(seq)
+        Ok(self
+            .vault
+            .annotate(&access, &id, kind, portions, text, notify, self.now())?)
     }
 
     /// A search by a partner outside the agency (Foreign DARTTS): allowed only to the

@@ -569,6 +569,90 @@ impl Gate {
         })
     }
 
+    /// Attaches what an amendment or PNR rectification request decided to a record, as an
+    /// annotation naming the request (the original stays unchanged): a `correction` once the
+    /// request (or its appeal) was granted, a `dispute` once refused, a
+    /// `statement-of-disagreement` once the requester filed one. Prior recipients are told as
+    /// the system's notice says (PNR: the designated authorities that received it). Returns the
+    /// annotation's number and how many notices it queued.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "each is one field of the annotation"
+    )]
+    pub fn request_annotation(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        id: &str,
+        record: &str,
+        kind: &str,
+        portions: &[String],
+        text: &str,
+    ) -> Result<(u32, usize), Refusal> {
+        let access = self.authorize_vault(caller, context, Action::RequestsManage)?;
+        let file = self.request_file(&access, id)?;
+        if !matches!(
+            file.case.kind,
+            RequestKind::Amendment | RequestKind::Rectification
+        ) {
+            return Err(Refusal::Invalid(
+                "only an amendment or rectification request annotates records".into(),
+            ));
+        }
+        let decided = file
+            .case
+            .events
+            .iter()
+            .rev()
+            .find_map(|event| match &event.kind {
+                EventKind::AppealDetermined { outcome, .. }
+                | EventKind::Determined { outcome, .. } => Some(*outcome),
+                _ => None,
+            });
+        let filed = file
+            .case
+            .events
+            .iter()
+            .any(|event| event.kind.name() == "disagreement-filed");
+        let allowed = match kind {
+            "correction" => matches!(
+                decided,
+                Some(requests::Outcome::Granted | requests::Outcome::PartlyGranted)
+            ),
+            "dispute" => matches!(
+                decided,
+                Some(requests::Outcome::Denied | requests::Outcome::PartlyGranted)
+            ),
+            "statement-of-disagreement" => filed,
+            _ => false,
+        };
+        if !allowed {
+            return Err(Refusal::Invalid(format!(
+                "request {id} has no grounds for a `{}` yet: a correction follows a grant, a dispute a refusal, a statement of disagreement its filing",
+                policy::code(kind)
+            )));
+        }
+        let record_id: RecordId = record.parse()?;
+        if !file.systems.iter().any(|system| {
+            self.vault
+                .system_of(&record_id)
+                .is_ok_and(|found| found.as_str() == system)
+        }) {
+            return Err(Refusal::Invalid(format!(
+                "record {record} is not in a system request {id} names"
+            )));
+        }
+        self.annotate(
+            caller,
+            context,
+            record,
+            kind,
+            portions,
+            &format!("request {id}: {text}"),
+            Some(PRIVACY_ACT_PURPOSE),
+        )
+    }
+
     fn request_file(&self, access: &Access, id: &str) -> Result<RequestFile, Refusal> {
         let plain = self.vault.read_case(access, id, self.now())?;
         serde_json::from_slice(&plain)

@@ -118,6 +118,10 @@ pub fn router(gate: Arc<Gate>, limits: Limits) -> Router {
         .route("/v1/requests/{id}/events", post(handlers::request_event))
         .route("/v1/requests/{id}/records", get(handlers::request_records))
         .route(
+            "/v1/requests/{id}/annotations",
+            post(handlers::request_annotation),
+        )
+        .route(
             "/v1/requests/{id}/response",
             post(handlers::request_response),
         )

@@ -168,7 +168,7 @@ pub(crate) async fn annotate(
 ) -> Result<Response, Problem> {
     let gate = Arc::clone(&state.gate);
     let shown = id.clone();
-    let seq = blocking(state.limits.operation, move || {
+    let (seq, notices) = blocking(state.limits.operation, move || {
         gate.annotate(
             &authed.caller,
             &authed.context,
@@ -182,7 +182,7 @@ pub(crate) async fn annotate(
     .await?;
     Ok(json_response(
         StatusCode::CREATED,
-        json!({"record": shown, "seq": seq}),
+        json!({"record": shown, "seq": seq, "notices": notices}),
     ))
 }
 

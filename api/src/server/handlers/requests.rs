@@ -213,3 +213,40 @@ pub(crate) async fn request_response(
         }),
     ))
 }
+
+/// An annotation a request decided.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RequestAnnotationBody {
+    record: String,
+    kind: String,
+    #[serde(default)]
+    portions: Vec<String>,
+    text: String,
+}
+
+pub(crate) async fn request_annotation(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<RequestAnnotationBody>,
+) -> Result<Response, Problem> {
+    let gate = Arc::clone(&state.gate);
+    let record = body.record.clone();
+    let (seq, notices) = blocking(state.limits.operation, move || {
+        gate.request_annotation(
+            &authed.caller,
+            &authed.context,
+            &id,
+            &body.record,
+            &body.kind,
+            &body.portions,
+            &body.text,
+        )
+    })
+    .await?;
+    Ok(json_response(
+        StatusCode::CREATED,
+        json!({"record": record, "seq": seq, "notices": notices}),
+    ))
+}
