@@ -73,6 +73,29 @@ impl Route {
     }
 }
 
+/// The route of a request of `kind` from a requester of `status` under a system whose
+/// procedures are `privacy_act` (`treasury-31-cfr-1`, `dhs-6-cfr-5`) and whose first-party
+/// requests go by `first_party`. The Privacy Act covers citizens and permanent residents; DHS
+/// extends its protections to everyone (seed 000), Treasury does not, so another requester's
+/// access, notification or accounting request to a Treasury system goes by the FOIA, and an
+/// amendment request is refused.
+pub fn route_for(
+    kind: RequestKind,
+    status: RequesterStatus,
+    privacy_act: &str,
+    first_party: &str,
+) -> Result<Route, String> {
+    let covered = status != RequesterStatus::Other || privacy_act.starts_with("dhs-");
+    match (covered, kind) {
+        (true, _) => Ok(Route::of(kind, first_party)),
+        (false, RequestKind::Amendment) => Err(
+            "the Privacy Act's amendment right covers citizens and permanent residents; this system's procedures do not extend it to others"
+                .into(),
+        ),
+        (false, _) => Ok(Route::Foia),
+    }
+}
+
 /// The requester's status: DHS extends the Act's protections to all (seed 000), Treasury's
 /// systems to citizens and permanent residents.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,9 +5,7 @@
 //! holds the case id and what happened, never the requester's identifiers.
 
 use chrono::NaiveDate;
-use policy::requests::{
-    self, Case, Deadline, Event, EventKind, RequestKind, RequesterStatus, Route,
-};
+use policy::requests::{self, Case, Deadline, Event, EventKind, RequestKind, RequesterStatus};
 use serde::{Deserialize, Serialize};
 use vault::Identifier;
 
@@ -177,7 +175,15 @@ impl Gate {
             })?;
             let sorn_procedures = &found.sorn.procedures;
             let first_party = sorn_procedures.first_party.get_ref();
-            routes.push(Route::of(request.kind, first_party));
+            routes.push(
+                requests::route_for(
+                    request.kind,
+                    request.status,
+                    sorn_procedures.privacy_act.get_ref(),
+                    first_party,
+                )
+                .map_err(|reason| Refusal::Invalid(format!("{system}: {reason}")))?,
+            );
             procedures.push(format!(
                 "{system}: {} ({})",
                 sorn_procedures.privacy_act.get_ref(),

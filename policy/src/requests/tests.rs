@@ -392,3 +392,63 @@ fn exemptions_are_a_ceiling_the_officer_may_waive_and_fees_start_at_three_dollar
         assert_eq!(copy_fee_cents(pages), cents, "{pages} pages");
     }
 }
+
+#[test]
+fn routes_follow_the_procedures_and_the_requesters_status() {
+    use RequestKind::{Access, Amendment, Rectification};
+    use RequesterStatus::{Citizen, Other, PermanentResident};
+    // (kind, status, procedures, first-party route, expected; None: refused)
+    type Row = (
+        RequestKind,
+        RequesterStatus,
+        &'static str,
+        &'static str,
+        Option<Route>,
+    );
+    let table: [Row; 7] = [
+        (
+            Access,
+            Citizen,
+            "treasury-31-cfr-1",
+            "privacy-act",
+            Some(Route::PrivacyAct),
+        ),
+        (
+            Access,
+            PermanentResident,
+            "treasury-31-cfr-1",
+            "privacy-act",
+            Some(Route::PrivacyAct),
+        ),
+        (
+            Access,
+            Other,
+            "treasury-31-cfr-1",
+            "privacy-act",
+            Some(Route::Foia),
+        ),
+        (Amendment, Other, "treasury-31-cfr-1", "privacy-act", None),
+        (
+            Amendment,
+            Other,
+            "dhs-6-cfr-5",
+            "privacy-act",
+            Some(Route::PrivacyAct),
+        ),
+        (Access, Other, "dhs-6-cfr-5", "foia", Some(Route::Foia)),
+        (
+            Rectification,
+            Other,
+            "dhs-6-cfr-5",
+            "foia",
+            Some(Route::PrivacyAct),
+        ),
+    ];
+    for (kind, status, procedures, first_party, expected) in table {
+        assert_eq!(
+            route_for(kind, status, procedures, first_party).ok(),
+            expected,
+            "{kind:?} {status:?} {procedures}"
+        );
+    }
+}
