@@ -312,28 +312,9 @@ impl Vault {
     ) -> Result<Vec<AccountingEntry>> {
         access.validate()?;
         let (kind, form) = key.kind_and_form();
-        let live: Vec<(u16, u32, u32)> = self
-            .cohorts
-            .read()
-            .map_err(|_| poisoned("cohort registry"))?
-            .info
-            .values()
-            .filter(|info| info.is_live())
-            .filter_map(|info| match info.kind {
-                CohortKind::Accounting { year } => Some((year, info.id, info.key_version)),
-                _ => None,
-            })
-            .collect();
         let mut entries = Vec::new();
-        let mut tokens = Vec::new();
-        for (year, cohort, version) in live {
-            let mac = self
-                .keys
-                .read()
-                .map_err(|_| poisoned("key ring"))?
-                .index_mac(cohort, version)?;
-            let probe = token(&mac, &form);
-            tokens.push((year, probe));
+        let tokens = self.accounting_probes(&form)?;
+        for &(year, probe) in &tokens {
             let prefix = [&[INDEX_PREFIX][..], &year.to_be_bytes(), &[kind], &probe].concat();
             let mut end = prefix.clone();
             end.push(0xff);
@@ -354,6 +335,29 @@ impl Vault {
         draft.outcome = format!("{} entries", entries.len());
         self.log.commit(draft, WriteBatch::new())?;
         Ok(entries)
+    }
+
+    /// For every accounting year whose key lives, the token `form` has under that year's index
+    /// key: what a search of the accounting (or of request files) probes.
+    pub(crate) fn accounting_probes(&self, form: &str) -> Result<Vec<(u16, [u8; 16])>> {
+        let live: Vec<(u16, u32, u32)> = self
+            .cohorts
+            .read()
+            .map_err(|_| poisoned("cohort registry"))?
+            .info
+            .values()
+            .filter(|info| info.is_live())
+            .filter_map(|info| match info.kind {
+                CohortKind::Accounting { year } => Some((year, info.id, info.key_version)),
+                _ => None,
+            })
+            .collect();
+        let keys = self.keys.read().map_err(|_| poisoned("key ring"))?;
+        live.into_iter()
+            .map(|(year, cohort, version)| {
+                Ok((year, token(&*keys.index_mac(cohort, version)?, form)))
+            })
+            .collect()
     }
 
     /// Destroys the accounting years whose entries may all be destroyed by `now` (years up to

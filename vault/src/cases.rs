@@ -201,28 +201,9 @@ impl Vault {
     ) -> Result<Vec<String>> {
         access.validate()?;
         let (kind, form) = key.kind_and_form();
-        let live: Vec<(u16, u32, u32)> = self
-            .cohorts
-            .read()
-            .map_err(|_| poisoned("cohort registry"))?
-            .info
-            .values()
-            .filter(|info| info.is_live())
-            .filter_map(|info| match info.kind {
-                CohortKind::Accounting { year } => Some((year, info.id, info.key_version)),
-                _ => None,
-            })
-            .collect();
         let mut ids = Vec::new();
-        let mut tokens = Vec::new();
-        for (year, cohort, version) in live {
-            let mac = self
-                .keys
-                .read()
-                .map_err(|_| poisoned("key ring"))?
-                .index_mac(cohort, version)?;
-            let probe = token(&mac, &form);
-            tokens.push((year, probe));
+        let tokens = self.accounting_probes(&form)?;
+        for &(year, probe) in &tokens {
             let prefix = [
                 &[CASE_INDEX_PREFIX][..],
                 &year.to_be_bytes(),
