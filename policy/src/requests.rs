@@ -179,6 +179,9 @@ pub enum EventKind {
         reason: String,
         /// The new due date.
         until: NaiveDate,
+        /// Who approved it: on appeal, the agency head or a delegate (31 CFR 1.27(e)(4)).
+        #[serde(default)]
+        approved_by: Option<String>,
     },
     /// The determination was dispatched.
     Determined {
@@ -587,12 +590,29 @@ pub fn check_event(case: &Case, event: &Event) -> Result<(), String> {
             }
             Ok(())
         }
-        EventKind::Extended { reason, until } => {
+        EventKind::Extended {
+            reason,
+            until,
+            approved_by,
+        } => {
             if reason.trim().is_empty() {
                 return Err("an extension states its reason".into());
             }
             if *until <= event.on {
                 return Err("an extension promises a later date".into());
+            }
+            let appeal_pending = last(case, "appealed")
+                .is_some_and(|appeal| first_after(case, "appeal-determined", appeal.on).is_none());
+            if appeal_pending
+                && case.route == Route::PrivacyAct
+                && approved_by
+                    .as_deref()
+                    .is_none_or(|who| who.trim().is_empty())
+            {
+                return Err(
+                    "extending an appeal's decision needs the approval of the agency head or a delegate (`approved_by`, 31 CFR 1.27(e)(4))"
+                        .into(),
+                );
             }
             Ok(())
         }

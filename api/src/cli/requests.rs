@@ -84,6 +84,9 @@ enum Command {
         /// The promised date (extended).
         #[arg(long, value_name = "YYYY-MM-DD")]
         until: Option<String>,
+        /// Who approved an extension of an appeal's decision (the agency head or a delegate).
+        #[arg(long)]
+        approved_by: Option<String>,
         /// granted, partly-granted or denied (determined, appeal-determined).
         #[arg(long)]
         outcome: Option<String>,
@@ -207,6 +210,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             document,
             reason,
             until,
+            approved_by,
             outcome,
             reasons,
             postmarked,
@@ -218,6 +222,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                 ("document", document),
                 ("reason", reason),
                 ("until", until),
+                ("approved_by", approved_by),
                 ("outcome", outcome),
                 ("reasons", reasons),
                 ("postmarked", postmarked),

@@ -106,6 +106,7 @@ fn the_whole_life_of_an_access_request() {
         EventKind::Extended {
             reason: "records at a field office".into(),
             until: d(2027, 1, 20),
+            approved_by: None,
         },
         d(2027, 1, 5),
     );
@@ -181,6 +182,25 @@ fn an_amendment_refused_appealed_by_postmark_upheld_and_disputed() {
     built.events.push(appeal);
     assert_eq!(due(&built, "appeal-acknowledgment"), Some(d(2027, 3, 2)));
     assert_eq!(due(&built, "appeal-decision"), Some(d(2027, 3, 30)));
+    // Only the agency head or a delegate extends an appeal's decision.
+    let extend = |approved_by: Option<&str>| {
+        at(
+            EventKind::Extended {
+                reason: "consultation with another agency".into(),
+                until: d(2027, 4, 15),
+                approved_by: approved_by.map(str::to_owned),
+            },
+            d(2027, 2, 17),
+        )
+    };
+    assert!(check_event(&built, &extend(None))
+        .unwrap_err()
+        .contains("agency head or a delegate"));
+    let mut extended = built.clone();
+    extended
+        .events
+        .push(extend(Some("Deputy Assistant Secretary (Privacy)")));
+    assert_eq!(due(&extended, "appeal-decision"), Some(d(2027, 4, 15)));
     built
         .events
         .push(at(EventKind::AppealAcknowledged, d(2027, 2, 25)));
@@ -229,6 +249,7 @@ fn first_party_foia_requests_follow_twenty_working_days_and_at_most_ten_more() {
         EventKind::Extended {
             reason: "voluminous records".into(),
             until: d(2027, 3, 31),
+            approved_by: None,
         },
         d(2027, 1, 20),
     ));
@@ -322,6 +343,7 @@ fn events_out_of_order_or_without_their_grounds_are_refused() {
                 EventKind::Extended {
                     reason: "busy".into(),
                     until: d(2026, 11, 24),
+                    approved_by: None,
                 },
                 d(2026, 11, 25),
             ),
