@@ -3,8 +3,25 @@
 //! storage, networking and async, so each parser can be tested and fuzzed on its own.
 //!
 //! - `swift`: SWIFT FIN messages (MT 103, MT 202 COV), one or many in an RJE file.
+//! - `cbetf`: the CBETF data items of proposed 31 CFR 103.14(c), as CSV or JSON lines.
 
+pub mod cbetf;
 pub mod swift;
+
+/// A name from the input shown in an error only if it is a plain token (letters, digits, `_`,
+/// `-`, at most 40), since a misplaced value may be personal data.
+pub(crate) fn token(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text.len() <= 40
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if plain {
+        text.to_owned()
+    } else {
+        "(not shown)".to_owned()
+    }
+}
 
 /// Why a part of an input was refused: where (message and field) and why, never the value.
 #[derive(Clone, Debug, PartialEq, Eq)]
