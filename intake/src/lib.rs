@@ -4,9 +4,13 @@
 //!
 //! - `swift`: SWIFT FIN messages (MT 103, MT 202 COV), one or many in an RJE file.
 //! - `cbetf`: the CBETF data items of proposed 31 CFR 103.14(c), as CSV or JSON lines.
+//! - `pacs`: ISO 20022 pacs.008 and pacs.009 (COV) credit transfers.
+//! - `xml`: the small XML reader `pacs` uses (no DTDs, a depth limit).
 
 pub mod cbetf;
+pub mod pacs;
 pub mod swift;
+pub mod xml;
 
 /// A name from the input shown in an error only if it is a plain token (letters, digits, `_`,
 /// `-`, at most 40), since a misplaced value may be personal data.
