@@ -6,8 +6,10 @@
 //! - `cbetf`: the CBETF data items of proposed 31 CFR 103.14(c), as CSV or JSON lines.
 //! - `pacs`: ISO 20022 pacs.008 and pacs.009 (COV) credit transfers.
 //! - `xml`: the small XML reader `pacs` uses (no DTDs, a depth limit).
+//! - `cbetf_map`: parsed transmittals to CBETF records, with the intake rules of seed 003.
 
 pub mod cbetf;
+pub mod cbetf_map;
 pub mod pacs;
 pub mod swift;
 pub mod xml;

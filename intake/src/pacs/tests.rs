@@ -138,7 +138,7 @@ fn malformed_documents_are_refused_with_their_line() {
         assert_eq!(err.location, location, "{document}: {err}");
         assert!(err.reason.contains(reason), "{document}: {err}");
     }
-    let deep = "<a>".repeat(100) + &"</a>".repeat(100);
+    let deep = format!("{}{}", "<a>".repeat(100), "</a>".repeat(100));
     assert!(parse(&deep)[0]
         .as_ref()
         .unwrap_err()

@@ -1,0 +1,205 @@
+//! The intake rules on written MT 103 and 202 messages and pacs documents, and on the real
+//! samples (whose legs are domestic or have no US institution: not reportable).
+
+use super::*;
+use crate::{pacs, swift};
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+/// Business days for the tests: weekends and Thanksgiving 2026 skipped (the real legal
+/// calendar is policy::calendar's, tested there).
+fn business_days(from: NaiveDate, n: u32) -> Option<NaiveDate> {
+    use chrono::Datelike;
+    let mut day = from;
+    let mut counted = 0;
+    while counted < n {
+        day = day.succ_opt()?;
+        let weekend = matches!(day.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun);
+        if !weekend && day != d(2026, 11, 26) {
+            counted += 1;
+        }
+    }
+    Some(day)
+}
+
+fn filing(reporter_type: ReporterType, filed_on: NaiveDate) -> Filing {
+    Filing {
+        reporter: None,
+        reporter_type,
+        filed_on,
+        business_days,
+    }
+}
+
+fn mt(kind: &str, amount: &str, currency: &str, cover: bool) -> MtMessage {
+    let block3 = if cover {
+        "{3:{119:COV}{121:EB6305C9-1F7F-49DE-AED0-16487C27B42D}}"
+    } else {
+        "{3:{121:EB6305C9-1F7F-49DE-AED0-16487C27B42D}}"
+    };
+    let text = format!(
+        "{{1:F01BANKUS33AXXX0000000000}}{{2:I{kind}BANKDEFFXXXXN}}{block3}{{4:\r\n:20:REF-1\r\n:32A:261120{currency}{amount}\r\n:50K:/000123\r\nJOHN Q PUBLIC\r\n1 MAIN ST\r\n:59:/DE89\r\nJANE EXAMPLE\r\nBERLIN\r\n:70:INVOICE 7\r\n-}}"
+    );
+    swift::parse_file(&text).remove(0).unwrap()
+}
+
+/// The record holds only the fields the CBETF notice declares for a transmittal (the notice is
+/// checked again at ingest; this keeps the mapping honest here).
+fn accepted_by_the_notice(record: &Value) {
+    const DECLARED: &str = include_str!("../../../policy/sorn/fincen-cbetf.toml");
+    for field in record["fields"].as_object().unwrap().keys() {
+        assert!(
+            DECLARED.contains(&format!("name = \"{field}\"")),
+            "`{field}` is not in the notice"
+        );
+    }
+    for subject in record["subjects"].as_array().unwrap() {
+        assert!(["transmittor", "recipient"].contains(&subject["role"].as_str().unwrap()));
+    }
+}
+
+#[test]
+fn a_sent_mt103_from_a_us_bank_is_a_cbetf_record() {
+    let mapped = map_mt(
+        &mt("103", "1500,50", "USD", false),
+        &filing(ReporterType::Bank, d(2026, 11, 24)),
+    )
+    .unwrap();
+    accepted_by_the_notice(&mapped.record);
+    let record = &mapped.record;
+    assert_eq!(record["source"]["reporter"], "BANKUS33XXX");
+    assert_eq!(record["fields"]["direction"], "sent");
+    assert_eq!(record["fields"]["amount"], "1500.50");
+    assert_eq!(
+        record["fields"]["uti"],
+        "EB6305C9-1F7F-49DE-AED0-16487C27B42D"
+    );
+    assert_eq!(record["fields"]["threshold_rule"], "bank: any amount");
+    assert_eq!(
+        record["fields"]["transmitted_on_source"],
+        "value date (32A)"
+    );
+    assert_eq!(record["subjects"][0]["name"], "JOHN Q PUBLIC");
+    assert_eq!(record["subjects"][0]["identifiers"]["account"], "000123");
+    assert_eq!(record["fields"]["transmittor_address"], "1 MAIN ST");
+    assert_eq!(
+        mapped.transfer_key,
+        "uetr:eb6305c9-1f7f-49de-aed0-16487c27b42d"
+    );
+    assert!(mapped.flags.is_empty());
+}
+
+#[test]
+fn the_rules_of_seed_003_decide_what_is_reportable() {
+    let bank = filing(ReporterType::Bank, d(2026, 11, 24));
+    let transmitter = filing(ReporterType::MoneyTransmitter, d(2026, 11, 24));
+    // (message, filing, outcome: Ok(threshold rule or flag) or Err(reason fragment))
+    let table: Vec<(MtMessage, &Filing, Result<&str, &str>)> = vec![
+        (
+            mt("202", "1500,", "USD", false),
+            &bank,
+            Err("bank-to-bank transfer with no third-party customer"),
+        ),
+        (
+            mt("202", "1500,", "USD", true),
+            &bank,
+            Ok("bank: any amount"),
+        ),
+        (
+            mt("103", "999,99", "USD", false),
+            &transmitter,
+            Err("$1,000 or more"),
+        ),
+        (
+            mt("103", "1000,", "USD", false),
+            &transmitter,
+            Ok("money transmitter: $1,000 or more"),
+        ),
+        (
+            mt("103", "3000,", "USD", false),
+            &transmitter,
+            Ok("money transmitter: $3,000 or more, TIN required"),
+        ),
+        (
+            mt("103", "5000,", "EUR", false),
+            &transmitter,
+            Ok("threshold-unchecked"),
+        ),
+    ];
+    for (message, filing, expected) in table {
+        match (map_mt(&message, filing), expected) {
+            (Ok(mapped), Ok(rule)) => assert!(
+                mapped.record["fields"]["threshold_rule"] == rule
+                    || mapped.flags.iter().any(|flag| flag == rule),
+                "{rule}: {}",
+                mapped.record
+            ),
+            (Err(reason), Err(fragment)) => assert!(reason.contains(fragment), "{reason}"),
+            (got, expected) => panic!("{got:?} for {expected:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_report_more_than_five_business_days_late_is_kept_and_flagged() {
+    // Value date 2026-11-20 (a Friday): five business days later, Thanksgiving skipped, is
+    // 2026-11-30.
+    for (filed_on, late) in [(d(2026, 11, 30), false), (d(2026, 12, 1), true)] {
+        let mapped = map_mt(
+            &mt("103", "10,", "USD", false),
+            &filing(ReporterType::Bank, filed_on),
+        )
+        .unwrap();
+        assert_eq!(
+            mapped.flags.contains(&"late".to_owned()),
+            late,
+            "{filed_on}"
+        );
+        assert_eq!(mapped.record["fields"].get("flags").is_some(), late);
+    }
+}
+
+#[test]
+fn the_samples_are_not_reportable_and_a_us_pacs_leg_is() {
+    for message in swift::parse_file(include_str!("../../tests/samples/mt103-bulk-with-ack.rje")) {
+        let reason = map_mt(
+            &message.unwrap(),
+            &filing(ReporterType::Bank, d(2019, 4, 26)),
+        )
+        .unwrap_err();
+        assert!(
+            reason.contains("both institutions are in the United States"),
+            "{reason}"
+        );
+    }
+    for sample in [
+        include_str!("../../tests/samples/pacs008-cbprplus-A-B.xml"),
+        include_str!("../../tests/samples/pacs009cov-cbprplus-A-B.xml"),
+    ] {
+        let transfer = pacs::parse(sample).remove(0).unwrap();
+        let reason = map_pacs(&transfer, &filing(ReporterType::Bank, d(2022, 10, 21))).unwrap_err();
+        assert!(
+            reason.contains("no US institution at the border"),
+            "{reason}"
+        );
+    }
+    // The pacs.009 COV sample, had its instructed agent been a US bank: its underlying
+    // customers become the record's subjects.
+    let mut cover = pacs::parse(include_str!(
+        "../../tests/samples/pacs009cov-cbprplus-A-B.xml"
+    ))
+    .remove(0)
+    .unwrap();
+    cover.instructed_agent = Some("BANKUS33XXX".into());
+    let mapped = map_pacs(&cover, &filing(ReporterType::Bank, d(2022, 10, 21))).unwrap();
+    accepted_by_the_notice(&mapped.record);
+    assert_eq!(mapped.record["fields"]["direction"], "received");
+    assert_eq!(mapped.record["source"]["reporter"], "BANKUS33XXX");
+    assert_eq!(mapped.record["subjects"][0]["name"], "Debtor Co");
+    assert_eq!(
+        mapped.record["subjects"][1]["identifiers"]["account"],
+        "65479512"
+    );
+}
