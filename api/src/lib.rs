@@ -8,6 +8,8 @@
 //! - `gate`: the only way from the network to the vault: authentication, the policy decision
 //!   and its logging, then the vault operation.
 //! - `import`: the JSON-lines import format, parsed into `vault::RecordContents`.
+//! - `intake_files`: files in the institutions' formats (MT, pacs, CBETF data items)
+//!   converted to import lines, with refusals, duplicates and flags by location.
 //! - `lines`: JSON-lines input cut into validated batches (offline and served ingest alike).
 //! - `render`: JSON renderings of records, log entries and accounts.
 //! - `server`: the HTTP API (axum), problem+json errors, limits, the listener and TLS.
@@ -20,6 +22,7 @@ pub mod cli;
 pub mod client;
 pub mod gate;
 pub mod import;
+pub mod intake_files;
 pub mod lines;
 pub mod render;
 pub mod server;

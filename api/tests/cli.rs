@@ -928,3 +928,110 @@ fn the_legal_calendar_from_the_command_line() {
     );
     assert_eq!(bad.code, 2, "{}", bad.stderr);
 }
+
+#[test]
+fn ingest_takes_swift_mt_and_cbetf_data_items_with_a_receipt_by_location() {
+    let dir = workspace();
+    init(dir.path());
+    let sent = |uetr: &str| {
+        format!("{{1:F01BANKUS33AXXX0000000000}}{{2:I103BANKDEFFXXXXN}}{{3:{{121:{uetr}}}}}{{4:\r\n:20:REF-1\r\n:32A:261110USD1500,50\r\n:50K:/000123\r\nJOHN Q PUBLIC\r\n:59:/DE89\r\nJANE EXAMPLE\r\n-}}")
+    };
+    let domestic = fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../intake/tests/samples/mt103-bulk-with-ack.rje"
+    ))
+    .unwrap();
+    let file = [
+        sent("eb6305c9-1f7f-49de-aed0-16487c27b42d"),
+        sent("EB6305C9-1F7F-49DE-AED0-16487C27B42D"),
+        domestic.split('$').next().unwrap().to_owned(),
+        "{1:F01BANKUS33AXXX0000000000}{2:I103BANKDEFFXXXXN}{4:\r\n:20:REF-2\r\n-}".to_owned(),
+    ]
+    .join("$");
+    fs::write(dir.path().join("orders.rje"), file).unwrap();
+    let run = on_vault(
+        &[
+            "ingest",
+            "orders.rje",
+            "--format",
+            "mt",
+            "--filed-on",
+            "2026-11-24",
+            "--json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(run.code, 1, "rejections exit 1: {}", run.stderr);
+    let receipt: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
+    assert_eq!(receipt["accepted"], 1, "{receipt}");
+    assert_eq!(receipt["duplicates"][0]["location"], "message 2");
+    assert_eq!(receipt["duplicates"][0]["first"], "message 1");
+    assert_eq!(
+        receipt["flagged"][0]["flags"], "late",
+        "filed 7 business days after"
+    );
+    assert_eq!(receipt["rejected"], 2);
+    assert_eq!(receipt["rejections"][0]["location"], "message 3");
+    assert!(receipt["rejections"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("both institutions are in the United States"));
+    assert_eq!(receipt["rejections"][1]["location"], "message 4, field 32A");
+    assert!(!run.stdout.contains("JOHN"), "receipts never repeat values");
+
+    // The data items as CSV, from a money transmitter: under $1,000 is not reportable.
+    fs::write(
+        dir.path().join("items.csv"),
+        "transmittor_name,amount,currency,execution_date,recipient_account\nJOHN Q PUBLIC,1500.00,USD,2026-11-20,DE89\nJOHN Q PUBLIC,999.99,USD,2026-11-20,DE89\n",
+    )
+    .unwrap();
+    let missing = on_vault(
+        &["ingest", "items.csv", "--format", "cbetf-csv"],
+        dir.path(),
+    );
+    assert_eq!(missing.code, 1);
+    assert!(
+        missing.stdout.contains("give --reporter"),
+        "{}",
+        missing.stdout
+    );
+    let run = on_vault(
+        &[
+            "ingest",
+            "items.csv",
+            "--format",
+            "cbetf-csv",
+            "--reporter",
+            "MONEYUS33",
+            "--reporter-type",
+            "money-transmitter",
+            "--filed-on",
+            "2026-11-24",
+        ],
+        dir.path(),
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .starts_with("cbetf-csv: 1 accepted, 0 duplicates, 0 flagged, 1 rejected"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("rejected: row 3: not reportable: a money transmitter reports transfers of $1,000 or more"), "{}", run.stdout);
+    let unknown = on_vault(&["ingest", "items.csv", "--format", "swift"], dir.path());
+    assert_eq!(unknown.code, 2, "{}", unknown.stderr);
+    let future = on_vault(
+        &[
+            "ingest",
+            "items.csv",
+            "--format",
+            "cbetf-csv",
+            "--reporter",
+            "MONEYUS33",
+            "--filed-on",
+            "2999-01-01",
+        ],
+        dir.path(),
+    );
+    assert_eq!(future.code, 2, "{}", future.stderr);
+}

@@ -388,5 +388,111 @@ pub fn map_pacs(transfer: &PacsTransfer, filing: &Filing) -> Result<Mapped, Stri
     )
 }
 
+/// The CBETF data items of proposed 103.14(c) as a record. The filer names itself (the items
+/// carry institutions as given, not always BICs, so the border cannot be checked here).
+pub fn map_items(items: &crate::cbetf::DataItems, filing: &Filing) -> Result<Mapped, String> {
+    let reporter = filing
+        .reporter
+        .clone()
+        .ok_or("data items name no reporting institution: give --reporter")?;
+    let party = |name: &Option<String>, account: &Option<String>, address: &Option<String>| Party {
+        tag: String::new(),
+        account: account.clone(),
+        bic: None,
+        name: name.clone(),
+        address: address.iter().cloned().collect(),
+    };
+    let transmittor = party(
+        &items.transmittor_name,
+        &items.transmittor_account,
+        &items.transmittor_address,
+    );
+    let recipient = party(
+        &items.recipient_name,
+        &items.recipient_account,
+        &items.recipient_address,
+    );
+    let mut fields = Map::new();
+    fields.insert("amount".into(), json!(amount_text(items.amount_cents)));
+    fields.insert("currency".into(), json!(items.currency));
+    put(
+        &mut fields,
+        "value_date",
+        items.execution_date.map(|date| date.to_string()),
+    );
+    fields.insert(
+        "message_type".into(),
+        json!("data items (proposed 31 CFR 103.14(c))"),
+    );
+    put(&mut fields, "uti", items.uetr.clone());
+    put(
+        &mut fields,
+        "transmittor_institution",
+        items.transmittor_institution.clone(),
+    );
+    put(
+        &mut fields,
+        "recipient_institution",
+        items.recipient_institution.clone(),
+    );
+    put(&mut fields, "instructions", items.other_identifiers.clone());
+    put(
+        &mut fields,
+        "transmittor_address",
+        items.transmittor_address.clone(),
+    );
+    put(
+        &mut fields,
+        "recipient_address",
+        items.recipient_address.clone(),
+    );
+    let mut transmittor_subject = subject("transmittor", Some(&transmittor));
+    if let (Some(subject), Some(tax)) = (&mut transmittor_subject, &items.tax_identifier) {
+        match tax {
+            crate::cbetf::TaxIdentifier::Tin(tin) => subject["identifiers"]["tin"] = json!(tin),
+            crate::cbetf::TaxIdentifier::AlienId(id) => subject["identifiers"]["tin"] = json!(id),
+            crate::cbetf::TaxIdentifier::Passport { number, country } => {
+                subject["identifiers"]["passport"] = json!({"number": number, "country": country})
+            }
+        }
+    }
+    if filing.reporter_type == ReporterType::MoneyTransmitter
+        && items.currency == "USD"
+        && items.amount_cents >= 300_000
+        && items.tax_identifier.is_none()
+    {
+        return Err(
+            "a money transmitter's report of $3,000 or more includes the TIN, or an alien identification or passport number (item xi)"
+                .into(),
+        );
+    }
+    let transfer_key = match &items.uetr {
+        Some(uetr) => format!("uetr:{}", uetr.to_ascii_lowercase()),
+        None => format!(
+            "{reporter}/{}/{}{}",
+            items
+                .execution_date
+                .map(|date| date.to_string())
+                .unwrap_or_default(),
+            items.currency,
+            items.amount_cents
+        ),
+    };
+    record(
+        filing,
+        "cbetf-items",
+        fields,
+        transmittor_subject,
+        subject("recipient", Some(&recipient)),
+        items.amount_cents,
+        &items.currency,
+        items
+            .execution_date
+            .map(|date| (date, "execution date (item vi)")),
+        &reporter,
+        transfer_key,
+    )
+}
+
 #[cfg(test)]
 mod tests;

@@ -15,6 +15,7 @@ use serde_json::Value;
 use crate::cli::{Failure, Mode, VaultPaths};
 use crate::client::Client;
 use crate::lines::{LineBatches, Rejected};
+use zeroize::Zeroizing;
 
 /// Arguments of `recvault ingest`.
 #[derive(Debug, clap::Args)]
@@ -28,19 +29,163 @@ pub struct Args {
     /// Records per synced batch: a batch is committed (and reported) all together.
     #[arg(long, default_value = "1000", value_name = "N")]
     batch_size: NonZeroUsize,
+    /// The file's format: jsonl (the generic import), mt (SWIFT MT 103 / 202 COV, one message
+    /// or an RJE file), pacs (ISO 20022 pacs.008 / pacs.009 COV), cbetf-csv or cbetf-jsonl (the
+    /// data items of proposed 31 CFR 103.14(c)).
+    #[arg(long, default_value = "jsonl")]
+    format: String,
+    /// The reporting institution's BIC (default: the US institution at the border; required
+    /// for data items).
+    #[arg(long, value_name = "BIC")]
+    reporter: Option<String>,
+    /// bank (reports any amount) or money-transmitter ($1,000 or more).
+    #[arg(long, default_value = "bank")]
+    reporter_type: String,
+    /// The filing date (YYYY-MM-DD; default today): reports more than five business days after
+    /// the transmittal are accepted and flagged late.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    filed_on: Option<String>,
+    /// Print the receipt as one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Where the records come from: a JSON-lines file, or a converted file's lines in memory.
+enum Source<'a> {
+    File(&'a Path),
+    Converted { lines: &'a [u8], key: String },
 }
 
 /// Attempts of a served ingest before giving up (each resumes where the last stopped).
 const ATTEMPTS: u32 = 3;
 
 pub(crate) fn run(args: Args) -> Result<(), Failure> {
+    if args.format != "jsonl" {
+        return run_converted(&args);
+    }
     match args.mode.offline()? {
-        Some(paths) => offline(&args.file, &paths, args.batch_size.get()),
+        Some(paths) => offline(Source::File(&args.file), &paths, args.batch_size.get()).map(drop),
         None => served(
-            &args.file,
+            Source::File(&args.file),
             &Client::new(&args.mode.client)?,
             args.batch_size.get(),
-        ),
+        )
+        .map(drop),
+    }
+}
+
+/// Converts a file in an institution's format, ingests its records, and prints the receipt:
+/// accepted, duplicates, flagged and rejected, each rejection with its location.
+fn run_converted(args: &Args) -> Result<(), Failure> {
+    let reporter_type = match args.reporter_type.as_str() {
+        "bank" => intake::cbetf_map::ReporterType::Bank,
+        "money-transmitter" => intake::cbetf_map::ReporterType::MoneyTransmitter,
+        _ => {
+            return Err(Failure::usage(
+                "--reporter-type is `bank` or `money-transmitter`",
+            ))
+        }
+    };
+    let filed_on = match &args.filed_on {
+        Some(day) => chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
+            .map_err(|_| Failure::usage("--filed-on is YYYY-MM-DD"))?,
+        None => Utc::now().date_naive(),
+    };
+    if filed_on > Utc::now().date_naive() {
+        return Err(Failure::usage("--filed-on cannot be in the future"));
+    }
+    let filing = intake::cbetf_map::Filing {
+        reporter: args.reporter.clone(),
+        reporter_type,
+        filed_on,
+        business_days: policy::calendar::add_working_days,
+    };
+    let mut raw = Zeroizing::new(Vec::new());
+    let (mut input, _) = open_input(&args.file)?;
+    input
+        .read_to_end(&mut raw)
+        .map_err(|err| Failure::failed(format!("reading `{}`: {err}", args.file.display())))?;
+    let text = std::str::from_utf8(&raw)
+        .map_err(|_| Failure::failed(format!("`{}` is not UTF-8 text", args.file.display())))?;
+    let conversion =
+        crate::intake_files::convert(&args.format, text, &filing).map_err(Failure::usage)?;
+    // The key covers the input and how it was read, so a re-run stores nothing twice.
+    let mut hasher = vault::crypto::Sha256::new();
+    hasher.update(&raw);
+    hasher.update(
+        format!(
+            "\0{}\0{:?}\0{}\0{filed_on}",
+            args.format, args.reporter, args.reporter_type
+        )
+        .as_bytes(),
+    );
+    let source = Source::Converted {
+        lines: conversion.lines.as_bytes(),
+        key: format!("sha256:{}", hex::encode(hasher.finish())),
+    };
+    let (ingested, rejected) = if conversion.origins.is_empty() {
+        (0, Vec::new())
+    } else {
+        match args.mode.offline()? {
+            Some(paths) => offline(source, &paths, args.batch_size.get())?,
+            None => served(
+                source,
+                &Client::new(&args.mode.client)?,
+                args.batch_size.get(),
+            )?,
+        }
+    };
+    let mut rejections: Vec<(String, String)> = conversion.refused.clone();
+    for rejection in rejected {
+        let origin = usize::try_from(rejection.line)
+            .ok()
+            .and_then(|line| conversion.origins.get(line.wrapping_sub(1)))
+            .cloned()
+            .unwrap_or_else(|| format!("converted line {}", rejection.line));
+        rejections.push((origin, rejection.reason));
+    }
+    if args.json {
+        let receipt = serde_json::json!({
+            "format": args.format,
+            "accepted": ingested,
+            "duplicates": conversion.duplicates.iter().map(|(location, first)| serde_json::json!({"location": location, "first": first})).collect::<Vec<_>>(),
+            "flagged": conversion.flagged.iter().map(|(location, flags)| serde_json::json!({"location": location, "flags": flags})).collect::<Vec<_>>(),
+            "rejected": rejections.len(),
+            "rejections": rejections.iter().map(|(location, reason)| serde_json::json!({"location": location, "reason": reason})).collect::<Vec<_>>(),
+        });
+        println!("{receipt}");
+    } else {
+        println!(
+            "{}: {ingested} accepted, {} duplicates, {} flagged, {} rejected",
+            args.format,
+            conversion.duplicates.len(),
+            conversion.flagged.len(),
+            rejections.len()
+        );
+        for (location, first) in &conversion.duplicates {
+            println!("  duplicate: {location} reports the transfer of {first}; stored once");
+        }
+        for (location, flags) in &conversion.flagged {
+            println!("  flagged: {location}: {flags}");
+        }
+        for (location, reason) in &rejections {
+            println!("  rejected: {location}: {reason}");
+        }
+    }
+    if rejections.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::reported())
+    }
+}
+
+fn open_source(source: &Source<'_>) -> Result<(Box<dyn Read + Send>, Option<u64>), Failure> {
+    match source {
+        Source::File(file) => open_input(file),
+        Source::Converted { lines, .. } => Ok((
+            Box::new(io::Cursor::new(lines.to_vec())),
+            Some(lines.len() as u64),
+        )),
     }
 }
 
@@ -54,9 +199,14 @@ fn open_input(file: &Path) -> Result<(Box<dyn Read + Send>, Option<u64>), Failur
     Ok((Box::new(opened), size))
 }
 
-fn offline(file: &Path, paths: &VaultPaths, batch_size: usize) -> Result<(), Failure> {
+fn offline(
+    source: Source<'_>,
+    paths: &VaultPaths,
+    batch_size: usize,
+) -> Result<(u64, Vec<Rejected>), Failure> {
+    let converted = matches!(source, Source::Converted { .. });
     let vault = vault::Vault::open(&paths.data, &paths.key_store)?;
-    let (input, size) = open_input(file)?;
+    let (input, size) = open_source(&source)?;
     let progress = progress_bar(size);
     let reader = BufReader::with_capacity(1 << 20, progress.wrap_read(input));
 
@@ -78,7 +228,10 @@ fn offline(file: &Path, paths: &VaultPaths, batch_size: usize) -> Result<(), Fai
         |through_line, ids| {
             committed += ids.len() as u64;
             reported = through_line;
-            progress.suspend(|| println!("committed through line {through_line}"));
+            // A converted file's line numbers are not the user's: its receipt says it all.
+            if !converted {
+                progress.suspend(|| println!("committed through line {through_line}"));
+            }
         },
     );
     let line_no = lines.line_no;
@@ -94,24 +247,35 @@ fn offline(file: &Path, paths: &VaultPaths, batch_size: usize) -> Result<(), Fai
         ));
     }
     progress.finish_and_clear();
+    if converted {
+        return Ok((committed, lines.rejected));
+    }
     if line_no > reported {
         println!("committed through line {line_no}");
     }
-    summary(committed, line_no, &lines.rejected)
+    summary(committed, line_no, &lines.rejected).map(|()| (committed, Vec::new()))
 }
 
 /// Streams the file to the server. The idempotency key is the file's SHA-256, so re-running
 /// the same file (after a cut, or by mistake) stores nothing twice.
-fn served(file: &Path, client: &Client, batch_size: usize) -> Result<(), Failure> {
-    if file.as_os_str() == "-" {
-        return Err(Failure::usage(
-            "standard input cannot be resumed: give a file (or --data to ingest offline)",
-        ));
-    }
-    let key = format!("sha256:{}", file_hash(file)?);
+fn served(
+    source: Source<'_>,
+    client: &Client,
+    batch_size: usize,
+) -> Result<(u64, Vec<Rejected>), Failure> {
+    let key = match &source {
+        Source::File(file) if file.as_os_str() == "-" => {
+            return Err(Failure::usage(
+                "standard input cannot be resumed: give a file (or --data to ingest offline)",
+            ))
+        }
+        Source::File(file) => format!("sha256:{}", file_hash(file)?),
+        Source::Converted { key, .. } => key.clone(),
+    };
+    let converted = matches!(source, Source::Converted { .. });
     let mut last_error = None;
     for attempt in 1..=ATTEMPTS {
-        let (input, size) = open_input(file)?;
+        let (input, size) = open_source(&source)?;
         let progress = progress_bar(size);
         let input = progress.wrap_read(input);
         let mut reported = 0;
@@ -122,7 +286,9 @@ fn served(file: &Path, client: &Client, batch_size: usize) -> Result<(), Failure
                 .filter(|_| line.get("done").is_none())
             {
                 reported = through;
-                progress.suspend(|| println!("committed through line {through}"));
+                if !converted {
+                    progress.suspend(|| println!("committed through line {through}"));
+                }
             }
         });
         progress.finish_and_clear();
@@ -130,10 +296,10 @@ fn served(file: &Path, client: &Client, batch_size: usize) -> Result<(), Failure
             Ok(summary_line) => {
                 let through = summary_line["committed_through_line"].as_u64().unwrap_or(0);
                 let skipped = summary_line["skipped_through_line"].as_u64().unwrap_or(0);
-                if skipped > 0 {
+                if skipped > 0 && !converted {
                     println!("lines 1 to {skipped} were stored by an earlier run; skipped");
                 }
-                if through > reported {
+                if through > reported && !converted {
                     println!("committed through line {through}");
                 }
                 let rejected: Vec<Rejected> = summary_line["rejected"]
@@ -154,7 +320,10 @@ fn served(file: &Path, client: &Client, batch_size: usize) -> Result<(), Failure
                 }
                 let lines = summary_line["lines"].as_u64().unwrap_or(0);
                 let ingested = summary_line["ingested"].as_u64().unwrap_or(0);
-                return summary(ingested, lines, &rejected);
+                if converted {
+                    return Ok((ingested, rejected));
+                }
+                return summary(ingested, lines, &rejected).map(|()| (ingested, Vec::new()));
             }
             Err(failure) if failure.is_connection() && attempt < ATTEMPTS => {
                 eprintln!(
