@@ -287,7 +287,10 @@ pub fn map_mt(message: &MtMessage, filing: &Filing) -> Result<Mapped, String> {
         &message.value.currency,
         // A received message's day is its output date; a sent one carries none: the value date
         // stands in, and the record says so.
-        Some((message.value.date, "value date (32A)")),
+        Some(match message.received_on {
+            Some(day) => (day, "output date (block 2)"),
+            None => (message.value.date, "value date (32A)"),
+        }),
         reporter,
         transfer_key,
     )

@@ -62,6 +62,8 @@ pub struct MtMessage {
     pub sender_bic: String,
     /// The receiving institution's BIC (11 characters).
     pub receiver_bic: String,
+    /// The day the institution received it (block 2's output date), for a received message.
+    pub received_on: Option<NaiveDate>,
     /// The unique end-to-end transaction reference (block 3 field 121), if any.
     pub uetr: Option<String>,
     /// Field 20: the sender's reference.
@@ -180,6 +182,7 @@ fn parse_message(text: &str) -> Result<MtMessage, Failure> {
         bic_of_lt(own_lt).ok_or_else(|| fail("the basic header's LT address is malformed"))?;
     let (application, rest) =
         block(rest.trim_start(), '2').ok_or_else(|| fail("no application header block {2:...}"))?;
+    let mut received_on = None;
     let (direction, message_type, other) = if let Some(input) = application.strip_prefix('I') {
         let message_type = input
             .get(..3)
@@ -198,6 +201,8 @@ fn parse_message(text: &str) -> Result<MtMessage, Failure> {
             .get(13..25)
             .and_then(bic_of_lt)
             .ok_or_else(|| fail("block 2's message input reference is malformed"))?;
+        // After the MIR (28 characters) comes the output date, YYMMDD.
+        received_on = output.get(35..41).and_then(yymmdd);
         (Direction::Received, message_type, sender)
     } else {
         return Err(fail("block 2 is neither input (`I`) nor output (`O`)"));
@@ -283,6 +288,7 @@ fn parse_message(text: &str) -> Result<MtMessage, Failure> {
         direction,
         sender_bic,
         receiver_bic,
+        received_on,
         uetr,
         reference,
         value,
@@ -332,24 +338,29 @@ fn text_fields(body: &str) -> Result<Vec<(String, String)>, Failure> {
     Ok(fields)
 }
 
+/// A SWIFT date, `YYMMDD`: years 80 to 99 are the 1980s and 1990s, the rest this century.
+fn yymmdd(date: &str) -> Option<NaiveDate> {
+    if date.len() != 6 || !date.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (year, month, day) = (
+        date[..2].parse::<i32>().ok()?,
+        date[2..4].parse::<u32>().ok()?,
+        date[4..6].parse::<u32>().ok()?,
+    );
+    NaiveDate::from_ymd_opt(
+        if year >= 80 { 1900 + year } else { 2000 + year },
+        month,
+        day,
+    )
+}
+
 /// `YYMMDD` then currency and amount (`190425USD3700,`).
 fn value_date_amount(text: &str) -> Result<ValueDateAmount, String> {
-    let date = text.get(..6).ok_or("too short")?;
-    let (year, month, day) = (
-        date.get(..2).and_then(|y| y.parse::<i32>().ok()),
-        date.get(2..4).and_then(|m| m.parse::<u32>().ok()),
-        date.get(4..6).and_then(|d| d.parse::<u32>().ok()),
-    );
-    // SWIFT years are two digits: 80 to 99 are 1980s and 1990s, the rest this century.
-    let date = match (year, month, day) {
-        (Some(year), Some(month), Some(day)) => NaiveDate::from_ymd_opt(
-            if year >= 80 { 1900 + year } else { 2000 + year },
-            month,
-            day,
-        ),
-        _ => None,
-    }
-    .ok_or("the value date is not a date (YYMMDD)")?;
+    let date = text
+        .get(..6)
+        .and_then(yymmdd)
+        .ok_or("the value date is not a date (YYMMDD)")?;
     let (currency, amount_cents) = currency_amount(&text[6..])?;
     Ok(ValueDateAmount {
         date,

@@ -18,6 +18,11 @@ fn the_rje_sample_gives_three_received_mt103_with_their_parties_and_amounts() {
     assert_eq!(first.message_type, "103");
     assert_eq!(first.direction, Direction::Received);
     assert_eq!(
+        first.received_on,
+        Some(d(2017, 4, 26)),
+        "block 2's output date"
+    );
+    assert_eq!(
         (first.sender_bic.as_str(), first.receiver_bic.as_str()),
         ("BBBBUS33XXX", "AAAAUSLAXXX")
     );
