@@ -9,7 +9,14 @@ use intake::cbetf_map::{self, Filing, Mapped};
 use zeroize::Zeroizing;
 
 /// The formats `recvault ingest --format` takes.
-pub const FORMATS: [&str; 5] = ["jsonl", "mt", "pacs", "cbetf-csv", "cbetf-jsonl"];
+pub const FORMATS: [&str; 6] = [
+    "jsonl",
+    "mt",
+    "pacs",
+    "cbetf-csv",
+    "cbetf-jsonl",
+    "ttar-csv",
+];
 
 /// A file converted to import lines.
 #[derive(Default)]
@@ -71,6 +78,22 @@ pub fn convert(format: &str, text: &str, filing: &Filing) -> Result<Conversion, 
                 })
                 .collect()
         }
+        "ttar-csv" => intake::ttar::parse_csv(text, filing.filed_on)
+            .into_iter()
+            .enumerate()
+            .map(|(index, parsed)| match parsed {
+                Ok(record) => (
+                    format!("row {}", index + 2),
+                    Ok(Mapped {
+                        record,
+                        flags: Vec::new(),
+                        // Trade records are not deduplicated: each row is its own.
+                        transfer_key: format!("row {}", index + 2),
+                    }),
+                ),
+                Err(err) => (err.location, Err(err.reason)),
+            })
+            .collect(),
         other => {
             return Err(format!(
                 "unknown format `{}`; formats are {}",

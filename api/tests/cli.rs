@@ -1018,6 +1018,18 @@ fn ingest_takes_swift_mt_and_cbetf_data_items_with_a_receipt_by_location() {
         run.stdout
     );
     assert!(run.stdout.contains("rejected: row 3: not reportable: a money transmitter reports transfers of $1,000 or more"), "{}", run.stdout);
+    fs::write(
+        dir.path().join("trade.csv"),
+        "importer_name,importer_id,goods_description,goods_value,currency,country_of_origin\nACME IMPORTS,12-3456789,bolts,15000.00,USD,CN\n",
+    )
+    .unwrap();
+    let trade = on_vault(&["ingest", "trade.csv", "--format", "ttar-csv"], dir.path());
+    assert_eq!(trade.code, 0, "{}{}", trade.stdout, trade.stderr);
+    assert!(
+        trade.stdout.starts_with("ttar-csv: 1 accepted"),
+        "{}",
+        trade.stdout
+    );
     let unknown = on_vault(&["ingest", "items.csv", "--format", "swift"], dir.path());
     assert_eq!(unknown.code, 2, "{}", unknown.stderr);
     let future = on_vault(

@@ -141,11 +141,11 @@ pub fn parse_csv(text: &str) -> Vec<Result<DataItems, ParseError>> {
 }
 
 /// A CSV row and the line it starts on.
-type Row = (usize, Vec<String>);
+pub(crate) type Row = (usize, Vec<String>);
 
 /// The rows of a CSV text with the line each starts on: quoted cells may hold commas, quotes
 /// (doubled) and line breaks. An error names the line.
-fn csv_rows(text: &str) -> Result<Vec<Row>, (usize, String)> {
+pub(crate) fn csv_rows(text: &str) -> Result<Vec<Row>, (usize, String)> {
     let mut rows = Vec::new();
     let mut line = 1;
     let mut start = 1;

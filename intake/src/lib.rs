@@ -7,11 +7,13 @@
 //! - `pacs`: ISO 20022 pacs.008 and pacs.009 (COV) credit transfers.
 //! - `xml`: the small XML reader `pacs` uses (no DTDs, a depth limit).
 //! - `cbetf_map`: parsed transmittals to CBETF records, with the intake rules of seed 003.
+//! - `ttar`: TTAR trade records as CSV, to `trade-financial` records.
 
 pub mod cbetf;
 pub mod cbetf_map;
 pub mod pacs;
 pub mod swift;
+pub mod ttar;
 pub mod xml;
 
 /// A name from the input shown in an error only if it is a plain token (letters, digits, `_`,

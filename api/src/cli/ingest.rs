@@ -31,7 +31,7 @@ pub struct Args {
     batch_size: NonZeroUsize,
     /// The file's format: jsonl (the generic import), mt (SWIFT MT 103 / 202 COV, one message
     /// or an RJE file), pacs (ISO 20022 pacs.008 / pacs.009 COV), cbetf-csv or cbetf-jsonl (the
-    /// data items of proposed 31 CFR 103.14(c)).
+    /// data items of proposed 31 CFR 103.14(c)), ttar-csv (TTAR trade records).
     #[arg(long, default_value = "jsonl")]
     format: String,
     /// The reporting institution's BIC (default: the US institution at the border; required

@@ -1,0 +1,178 @@
+//! TTAR trade records (seed 000: importers, exporters and manufacturers, the goods, their
+//! values and countries) as CSV with a header row, mapped to `trade-financial` records of the
+//! TTAR system in the generic import format. Column names are ours (the notice names the data,
+//! not a file format); each row is answered with its line and column.
+
+use chrono::NaiveDate;
+use serde_json::{json, Map, Value};
+
+use crate::ParseError;
+
+/// The columns a TTAR file may have.
+pub const COLUMNS: [&str; 15] = [
+    "importer_name",
+    "importer_id",
+    "exporter_name",
+    "exporter_id",
+    "manufacturer_name",
+    "manufacturer_id",
+    "broker_id",
+    "goods_description",
+    "goods_value",
+    "currency",
+    "country_of_origin",
+    "country_of_export",
+    "transaction_date",
+    "conveyance",
+    "entry_number",
+];
+
+/// Parses a CSV file received on `received_on` into import records (`collected_at` is that
+/// day; `source` names the format and the row's entry number when given).
+pub fn parse_csv(text: &str, received_on: NaiveDate) -> Vec<Result<Value, ParseError>> {
+    let rows = match crate::cbetf::csv_rows(text) {
+        Ok(rows) => rows,
+        Err((line, reason)) => {
+            return vec![Err(ParseError {
+                location: format!("line {line}"),
+                reason,
+            })]
+        }
+    };
+    let mut rows = rows.into_iter();
+    let Some((_, header)) = rows.next() else {
+        return Vec::new();
+    };
+    let header: Vec<String> = header.iter().map(|name| name.trim().to_owned()).collect();
+    if let Some(unknown) = header.iter().find(|name| !COLUMNS.contains(&name.as_str())) {
+        return vec![Err(ParseError {
+            location: "line 1".into(),
+            reason: format!(
+                "unknown column `{}`; the columns are {}",
+                crate::token(unknown),
+                COLUMNS.join(", ")
+            ),
+        })];
+    }
+    rows.map(|(line, cells)| {
+        if cells.len() != header.len() {
+            return Err(ParseError {
+                location: format!("line {line}"),
+                reason: format!("{} cells for {} columns", cells.len(), header.len()),
+            });
+        }
+        let row: Map<String, Value> = header
+            .iter()
+            .cloned()
+            .zip(cells)
+            .filter(|(_, value)| !value.trim().is_empty())
+            .map(|(name, value)| (name, json!(value.trim())))
+            .collect();
+        record(&row, received_on).map_err(|(column, reason)| ParseError {
+            location: format!("line {line}, column {column}"),
+            reason,
+        })
+    })
+    .collect()
+}
+
+type Failure = (&'static str, String);
+
+fn record(row: &Map<String, Value>, received_on: NaiveDate) -> Result<Value, Failure> {
+    let text = |name: &str| row.get(name).and_then(Value::as_str).map(str::to_owned);
+    let mut subjects = Vec::new();
+    for (role, name_column, id_column) in [
+        ("importer", "importer_name", Some("importer_id")),
+        ("exporter", "exporter_name", Some("exporter_id")),
+        ("manufacturer", "manufacturer_name", None),
+    ] {
+        let name = text(name_column);
+        let id = id_column.and_then(text);
+        if name.is_none() && id.is_none() {
+            continue;
+        }
+        let mut subject = json!({"role": role, "identifiers": {}});
+        if let Some(name) = name {
+            subject["name"] = json!(name);
+        }
+        if let Some(id) = id {
+            subject["identifiers"]["importer_exporter_id"] = json!(id);
+        }
+        subjects.push(subject);
+    }
+    if !subjects.iter().any(|s| s["role"] != "manufacturer") {
+        return Err((
+            "importer_name",
+            "a trade record names its importer or exporter (or gives an id)".into(),
+        ));
+    }
+    let mut fields = Map::new();
+    if let Some(value) = text("goods_value") {
+        let (whole, fraction) = value.split_once('.').unwrap_or((&value, ""));
+        let ok = !whole.is_empty()
+            && whole.bytes().all(|b| b.is_ascii_digit())
+            && fraction.bytes().all(|b| b.is_ascii_digit())
+            && fraction.len() <= 2;
+        if !ok {
+            return Err((
+                "goods_value",
+                "the value is digits with at most two decimals after a point".into(),
+            ));
+        }
+        fields.insert("goods_value".into(), json!(value));
+        let currency = text("currency")
+            .filter(|c| c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase()))
+            .ok_or((
+                "currency",
+                "a value's currency is three capital letters".to_owned(),
+            ))?;
+        fields.insert("currency".into(), json!(currency));
+    }
+    for column in ["country_of_origin", "country_of_export"] {
+        if let Some(country) = text(column) {
+            let ok =
+                (2..=3).contains(&country.len()) && country.bytes().all(|b| b.is_ascii_uppercase());
+            if !ok {
+                return Err((
+                    if column == "country_of_origin" {
+                        "country_of_origin"
+                    } else {
+                        "country_of_export"
+                    },
+                    "a country is an ISO 3166 code of 2 or 3 capital letters".into(),
+                ));
+            }
+            fields.insert(column.into(), json!(country));
+        }
+    }
+    if let Some(date) = text("transaction_date") {
+        NaiveDate::parse_from_str(&date, "%Y-%m-%d")
+            .map_err(|_| ("transaction_date", "the date is YYYY-MM-DD".to_owned()))?;
+        fields.insert("transaction_date".into(), json!(date));
+    }
+    for column in [
+        "goods_description",
+        "manufacturer_id",
+        "broker_id",
+        "conveyance",
+    ] {
+        if let Some(value) = text(column) {
+            fields.insert(column.into(), json!(value));
+        }
+    }
+    let mut source = json!({"format": "ttar-csv", "received_on": received_on.to_string()});
+    if let Some(entry) = text("entry_number") {
+        source["entry_number"] = json!(entry);
+    }
+    Ok(json!({
+        "system": "dhs-ice-005-ttar",
+        "category": "trade-financial",
+        "collected_at": received_on.to_string(),
+        "source": source,
+        "subjects": subjects,
+        "fields": fields,
+    }))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,73 @@
+//! TTAR trade records as CSV: a full row, the fields the TTAR notice declares, and a refusal
+//! per rule with its line and column.
+
+use super::*;
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+const HEADER: &str = "entry_number,importer_name,importer_id,exporter_name,manufacturer_name,manufacturer_id,goods_description,goods_value,currency,country_of_origin,country_of_export,transaction_date";
+
+#[test]
+fn a_trade_row_is_a_trade_financial_record_with_declared_fields_only() {
+    let text = format!("{HEADER}\nE-1,ACME IMPORTS,12-3456789,\"SHENZHEN WIDGETS, LTD\",WIDGET WORKS,MID-9,\"steel bolts, M8\",15000.00,USD,CN,HK,2026-11-02\n");
+    let record = parse_csv(&text, d(2026, 11, 24)).remove(0).unwrap();
+    assert_eq!(record["system"], "dhs-ice-005-ttar");
+    assert_eq!(record["collected_at"], "2026-11-24");
+    assert_eq!(record["source"]["entry_number"], "E-1");
+    assert_eq!(
+        record["subjects"][0]["identifiers"]["importer_exporter_id"],
+        "12-3456789"
+    );
+    assert_eq!(record["subjects"][1]["name"], "SHENZHEN WIDGETS, LTD");
+    assert_eq!(record["subjects"][2]["role"], "manufacturer");
+    assert_eq!(record["fields"]["goods_value"], "15000.00");
+    const DECLARED: &str = include_str!("../../../policy/sorn/dhs-ice-005-ttar.toml");
+    for field in record["fields"].as_object().unwrap().keys() {
+        assert!(
+            DECLARED.contains(&format!("name = \"{field}\"")),
+            "`{field}` is not in the notice"
+        );
+    }
+}
+
+#[test]
+fn each_refusal_names_the_line_and_column() {
+    let good = "E-1,ACME IMPORTS,12-3456789,EXPORTER,,,bolts,15000.00,USD,CN,HK,2026-11-02";
+    let table = [
+        (good.replace("15000.00", "15,000"), "line 2", "cells for"),
+        (
+            good.replace("15000.00", "15000.001"),
+            "line 2, column goods_value",
+            "two decimals",
+        ),
+        (
+            good.replace(",USD,", ",usd,"),
+            "line 2, column currency",
+            "three capital",
+        ),
+        (
+            good.replace(",CN,", ",China,"),
+            "line 2, column country_of_origin",
+            "ISO 3166",
+        ),
+        (
+            good.replace("2026-11-02", "11/02/2026"),
+            "line 2, column transaction_date",
+            "YYYY-MM-DD",
+        ),
+        (
+            good.replace("ACME IMPORTS,12-3456789,EXPORTER", ",,"),
+            "line 2, column importer_name",
+            "importer or exporter",
+        ),
+    ];
+    for (row, location, reason) in table {
+        let err = parse_csv(&format!("{HEADER}\n{row}\n"), d(2026, 11, 24))
+            .remove(0)
+            .unwrap_err();
+        assert_eq!(err.location, location, "{row}: {err}");
+        assert!(err.reason.contains(reason), "{row}: {err}");
+    }
+}
