@@ -3012,3 +3012,67 @@ async fn a_granted_pnr_rectification_reaches_both_designated_authorities() {
         .await;
     assert_eq!(referred.status, StatusCode::OK, "{}", referred.text);
 }
+
+#[tokio::test]
+async fn an_institutions_mt_file_is_ingested_over_the_api_with_a_receipt_by_location() {
+    let api = api();
+    let sent = "{1:F01BANKUS33AXXX0000000000}{2:I103BANKDEFFXXXXN}{3:{121:eb6305c9-1f7f-49de-aed0-16487c27b42d}}{4:\r\n:20:REF-1\r\n:32A:261110USD1500,50\r\n:50K:/000123\r\nJOHN Q PUBLIC\r\n:59:/DE89\r\nJANE EXAMPLE\r\n-}";
+    let domestic = "{1:F01AAAAUSLAAXXX5195167828}{2:O1031612170425BBBBUS33BXXX01613135551704260717N}{4:\r\n:20:234234233\r\n:32A:190425USD3700,\r\n:50K:/0000000000\r\nX\r\n:59:/0000000000\r\nY\r\n-}";
+    let post = |query: &str, body: String, who: &str| {
+        let request = Request::builder()
+            .method("POST")
+            .uri(format!("/v1/ingest?{query}"))
+            .header("authorization", format!("Bearer {}", api.tokens[who]))
+            .body(Body::from(body))
+            .unwrap();
+        api.call(request)
+    };
+    let answer = post(
+        "format=mt&filed_on=2026-11-24",
+        [sent, sent, domestic].join("$"),
+        "ingester",
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    let receipt = summary(&answer);
+    assert_eq!(receipt["format"], "mt", "{receipt}");
+    assert_eq!(receipt["accepted"], 1, "{receipt}");
+    assert_eq!(receipt["duplicates"][0]["location"], "message 2");
+    assert_eq!(receipt["flagged"][0]["flags"], "late", "{receipt}");
+    assert_eq!(receipt["rejections"][0]["location"], "message 3");
+    assert!(
+        !answer.text.contains("JOHN"),
+        "receipts never repeat values"
+    );
+    // The record is found by the transmittor's account, like any CBETF record.
+    let found = api
+        .post(
+            "/v1/search",
+            Some("ana"),
+            json!({"system": "fincen-cbetf", "identifier": {"type": "account", "value": "000123"}, "purpose": "investigation", "case": "CASE-1"}),
+        )
+        .await;
+    assert_eq!(
+        found.body["records"][0]["fields"]["direction"], "sent",
+        "{}",
+        found.text
+    );
+    assert_eq!(
+        found.body["records"][0]["fields"]["transmitted_on_source"],
+        "value date (32A)"
+    );
+    // Bad options are refused before anything is read.
+    for query in [
+        "format=swift",
+        "format=mt&reporter_type=bureau",
+        "format=mt&filed_on=2999-01-01",
+    ] {
+        let refused = post(query, sent.to_owned(), "ingester").await;
+        assert_eq!(
+            refused.status,
+            StatusCode::BAD_REQUEST,
+            "{query}: {}",
+            refused.text
+        );
+    }
+}

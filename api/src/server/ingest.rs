@@ -5,6 +5,10 @@
 //!
 //! The body is bridged to a blocking thread (where the gate parses, seals and commits) through
 //! a small bounded channel, so a slow disk slows the upload instead of filling memory.
+//!
+//! With `?format=mt|pacs|cbetf-csv|cbetf-jsonl|ttar-csv` the body is an institution's file: it
+//! is read whole (within the body limit), converted in memory (`intake_files`), and its records
+//! go through the same ingest; the summary adds the receipt by location.
 
 use std::convert::Infallible;
 use std::io::{self, BufReader, Read};
@@ -33,6 +37,14 @@ const MAX_BATCH: usize = 10_000;
 #[serde(deny_unknown_fields)]
 pub(crate) struct IngestParams {
     batch_size: Option<usize>,
+    /// An institution's format (default: JSON lines).
+    format: Option<String>,
+    /// The reporting institution's BIC.
+    reporter: Option<String>,
+    /// `bank` (default) or `money-transmitter`.
+    reporter_type: Option<String>,
+    /// The filing date (default: today).
+    filed_on: Option<chrono::NaiveDate>,
 }
 
 pub(crate) async fn ingest(
@@ -48,6 +60,40 @@ pub(crate) async fn ingest(
             "batch_size must be 1 to {MAX_BATCH}"
         )));
     }
+    let filing = match params.format.as_deref() {
+        None | Some("jsonl") => None,
+        Some(format) => {
+            if !crate::intake_files::FORMATS.contains(&format) {
+                return Err(Problem::invalid(format!(
+                    "unknown format; formats are {}",
+                    crate::intake_files::FORMATS.join(", ")
+                )));
+            }
+            let reporter_type = match params.reporter_type.as_deref() {
+                None | Some("bank") => intake::cbetf_map::ReporterType::Bank,
+                Some("money-transmitter") => intake::cbetf_map::ReporterType::MoneyTransmitter,
+                Some(_) => {
+                    return Err(Problem::invalid(
+                        "reporter_type is `bank` or `money-transmitter`",
+                    ))
+                }
+            };
+            let today = state.gate.today();
+            let filed_on = params.filed_on.unwrap_or(today);
+            if filed_on > today {
+                return Err(Problem::invalid("filed_on cannot be in the future"));
+            }
+            Some((
+                format.to_owned(),
+                intake::cbetf_map::Filing {
+                    reporter: params.reporter.clone(),
+                    reporter_type,
+                    filed_on,
+                    business_days: policy::calendar::add_working_days,
+                },
+            ))
+        }
+    };
     let stream_key = match headers.get(IDEMPOTENCY_KEY) {
         None => None,
         Some(value) => Some(
@@ -75,18 +121,74 @@ pub(crate) async fn ingest(
     ));
     let progress_tx = lines_tx.clone();
     tokio::task::spawn_blocking(move || {
-        let input = BufReader::with_capacity(
-            1 << 20,
-            ChannelReader {
-                chunks: chunks_rx,
-                current: Bytes::new(),
-            },
-        );
-        let summary = plan.run(input, batch_size, |through_line| {
+        let mut body = ChannelReader {
+            chunks: chunks_rx,
+            current: Bytes::new(),
+        };
+        let progress = |through_line| {
             let line = json!({"committed_through_line": through_line});
             let _ = progress_tx.send(Bytes::from(format!("{line}\n")));
-        });
-        let _ = lines_tx.send(Bytes::from(format!("{}\n", summary_json(&summary))));
+        };
+        let Some((format, filing)) = filing else {
+            let summary = plan.run(
+                BufReader::with_capacity(1 << 20, body),
+                batch_size,
+                progress,
+            );
+            let _ = lines_tx.send(Bytes::from(format!("{}\n", summary_json(&summary))));
+            return;
+        };
+        // An institution's file: read whole (the body limit bounds it), converted in memory.
+        let mut raw = zeroize::Zeroizing::new(Vec::new());
+        let converted = body
+            .read_to_end(&mut raw)
+            .map_err(|err| Refusal::Invalid(format!("the upload failed: {err}")))
+            .and_then(|_| {
+                std::str::from_utf8(&raw)
+                    .map_err(|_| Refusal::Invalid("the file is not UTF-8 text".into()))
+            })
+            .and_then(|text| {
+                crate::intake_files::convert(&format, text, &filing).map_err(Refusal::Invalid)
+            });
+        let summary_line = match converted {
+            Err(refusal) => summary_json(&IngestSummary::from(refusal)),
+            Ok(conversion) => {
+                let summary = plan.run(
+                    io::Cursor::new(conversion.lines.as_bytes().to_vec()),
+                    batch_size,
+                    progress,
+                );
+                let mut line = summary_json(&summary);
+                let mut rejections: Vec<serde_json::Value> = conversion
+                    .refused
+                    .iter()
+                    .map(|(location, reason)| json!({"location": location, "reason": reason}))
+                    .collect();
+                for rejected in &summary.rejected {
+                    let location = usize::try_from(rejected.line)
+                        .ok()
+                        .and_then(|n| conversion.origins.get(n.wrapping_sub(1)))
+                        .cloned()
+                        .unwrap_or_else(|| format!("converted line {}", rejected.line));
+                    rejections.push(json!({"location": location, "reason": rejected.reason}));
+                }
+                line["format"] = json!(format);
+                line["accepted"] = json!(summary.ingested);
+                line["duplicates"] = conversion
+                    .duplicates
+                    .iter()
+                    .map(|(location, first)| json!({"location": location, "first": first}))
+                    .collect();
+                line["flagged"] = conversion
+                    .flagged
+                    .iter()
+                    .map(|(location, flags)| json!({"location": location, "flags": flags}))
+                    .collect();
+                line["rejections"] = json!(rejections);
+                line
+            }
+        };
+        let _ = lines_tx.send(Bytes::from(format!("{summary_line}\n")));
     });
 
     let stream = futures_util::stream::unfold(lines_rx, |mut lines| async move {
