@@ -95,49 +95,26 @@ pub struct DataItems {
 /// Parses a CSV file with a header row. Each data row is answered with its line (1-based,
 /// counting the header) on error.
 pub fn parse_csv(text: &str) -> Vec<Result<DataItems, ParseError>> {
-    let rows = match csv_rows(text) {
-        Ok(rows) => rows,
-        Err((line, reason)) => {
-            return vec![Err(ParseError {
-                location: format!("line {line}"),
+    let (header, rows) = match crate::csv_with_header(text, &COLUMNS) {
+        Ok(Some(parsed)) => parsed,
+        Ok(None) => return Vec::new(),
+        Err(err) => return vec![Err(err)],
+    };
+    rows.into_iter()
+        .map(|(line, cells)| {
+            if cells.len() != header.len() {
+                return Err(ParseError {
+                    location: format!("line {line}"),
+                    reason: format!("{} cells for {} columns", cells.len(), header.len()),
+                });
+            }
+            let values: BTreeMap<String, String> = header.iter().cloned().zip(cells).collect();
+            items(&values).map_err(|(column, reason)| ParseError {
+                location: format!("line {line}, column {column}"),
                 reason,
-            })]
-        }
-    };
-    let mut rows = rows.into_iter();
-    let Some((_, header)) = rows.next() else {
-        return Vec::new();
-    };
-    for name in &header {
-        if !COLUMNS.contains(&name.trim()) {
-            return vec![Err(ParseError {
-                location: "line 1".into(),
-                reason: format!(
-                    "unknown column `{}`; the columns are {}",
-                    crate::token(name.trim()),
-                    COLUMNS.join(", ")
-                ),
-            })];
-        }
-    }
-    rows.map(|(line, cells)| {
-        if cells.len() != header.len() {
-            return Err(ParseError {
-                location: format!("line {line}"),
-                reason: format!("{} cells for {} columns", cells.len(), header.len()),
-            });
-        }
-        let values: BTreeMap<String, String> = header
-            .iter()
-            .map(|name| name.trim().to_owned())
-            .zip(cells)
-            .collect();
-        items(&values).map_err(|(column, reason)| ParseError {
-            location: format!("line {line}, column {column}"),
-            reason,
+            })
         })
-    })
-    .collect()
+        .collect()
 }
 
 /// A CSV row and the line it starts on.
@@ -203,7 +180,7 @@ fn items(values: &BTreeMap<String, String>) -> Result<DataItems, Failure> {
             .map(str::to_owned)
     };
     let amount = text("amount").ok_or(("amount", "the amount (item v) is required".to_owned()))?;
-    let amount_cents = decimal_cents(&amount).ok_or((
+    let amount_cents = crate::decimal_cents(&amount).ok_or((
         "amount",
         "the amount is digits with at most two decimals after a point".to_owned(),
     ))?;
@@ -270,26 +247,6 @@ fn items(values: &BTreeMap<String, String>) -> Result<DataItems, Failure> {
         ));
     }
     Ok(items)
-}
-
-/// `1500`, `1500.5`, `1500.50` in cents.
-fn decimal_cents(text: &str) -> Option<i64> {
-    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
-    let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
-    if whole.is_empty()
-        || whole.len() > 13
-        || !digits(whole)
-        || !digits(fraction)
-        || fraction.len() > 2
-    {
-        return None;
-    }
-    let fraction: i64 = format!("{fraction:0<2}").parse().ok()?;
-    whole
-        .parse::<i64>()
-        .ok()?
-        .checked_mul(100)?
-        .checked_add(fraction)
 }
 
 /// Parses JSON lines: one object per line whose keys are the column names, values strings (or

@@ -16,6 +16,58 @@ pub mod swift;
 pub mod ttar;
 pub mod xml;
 
+/// A decimal amount with a point (`1500`, `1500.5`, `1500.50`) in cents: at most 13 digits
+/// before the point and two after.
+pub(crate) fn decimal_cents(text: &str) -> Option<i64> {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty()
+        || whole.len() > 13
+        || !digits(whole)
+        || !digits(fraction)
+        || fraction.len() > 2
+    {
+        return None;
+    }
+    let fraction: i64 = format!("{fraction:0<2}").parse().ok()?;
+    whole
+        .parse::<i64>()
+        .ok()?
+        .checked_mul(100)?
+        .checked_add(fraction)
+}
+
+/// A CSV file's header names and its data rows.
+pub(crate) type CsvTable = (Vec<String>, Vec<cbetf::Row>);
+
+/// A CSV text's header (trimmed names, each one of `columns`) and its data rows (`None` for an
+/// empty file), or the error that stops the whole file (a malformed quote, an unknown column).
+pub(crate) fn csv_with_header(
+    text: &str,
+    columns: &[&str],
+) -> Result<Option<CsvTable>, ParseError> {
+    let rows = cbetf::csv_rows(text).map_err(|(line, reason)| ParseError {
+        location: format!("line {line}"),
+        reason,
+    })?;
+    let mut rows = rows.into_iter();
+    let Some((_, header)) = rows.next() else {
+        return Ok(None);
+    };
+    let header: Vec<String> = header.iter().map(|name| name.trim().to_owned()).collect();
+    if let Some(unknown) = header.iter().find(|name| !columns.contains(&name.as_str())) {
+        return Err(ParseError {
+            location: "line 1".into(),
+            reason: format!(
+                "unknown column `{}`; the columns are {}",
+                token(unknown),
+                columns.join(", ")
+            ),
+        });
+    }
+    Ok(Some((header, rows.collect())))
+}
+
 /// A name from the input shown in an error only if it is a plain token (letters, digits, `_`,
 /// `-`, at most 40), since a misplaced value may be personal data.
 pub(crate) fn token(text: &str) -> String {

@@ -165,26 +165,6 @@ fn customers(element: &Element) -> Customers {
     }
 }
 
-/// An ISO 20022 amount (a decimal point, up to two decimals for the currencies reported here).
-fn cents(text: &str) -> Option<i64> {
-    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
-    let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
-    if whole.is_empty()
-        || whole.len() > 13
-        || !digits(whole)
-        || !digits(fraction)
-        || fraction.len() > 2
-    {
-        return None;
-    }
-    let fraction: i64 = format!("{fraction:0<2}").parse().ok()?;
-    whole
-        .parse::<i64>()
-        .ok()?
-        .checked_mul(100)?
-        .checked_add(fraction)
-}
-
 fn transfer(
     transaction: &Element,
     definition: &str,
@@ -204,7 +184,8 @@ fn transfer(
             "the currency (Ccy) is not three capital letters".to_owned(),
         ))?
         .to_owned();
-    let amount_cents = cents(&amount.text).ok_or((
+    // An ISO 20022 amount has a decimal point; up to two decimals for the currencies reported.
+    let amount_cents = crate::decimal_cents(&amount.text).ok_or((
         Some("IntrBkSttlmAmt"),
         "the amount is digits with at most two decimals after a point".to_owned(),
     ))?;

@@ -30,50 +30,32 @@ pub const COLUMNS: [&str; 15] = [
 /// Parses a CSV file received on `received_on` into import records (`collected_at` is that
 /// day; `source` names the format and the row's entry number when given).
 pub fn parse_csv(text: &str, received_on: NaiveDate) -> Vec<Result<Value, ParseError>> {
-    let rows = match crate::cbetf::csv_rows(text) {
-        Ok(rows) => rows,
-        Err((line, reason)) => {
-            return vec![Err(ParseError {
-                location: format!("line {line}"),
+    let (header, rows) = match crate::csv_with_header(text, &COLUMNS) {
+        Ok(Some(parsed)) => parsed,
+        Ok(None) => return Vec::new(),
+        Err(err) => return vec![Err(err)],
+    };
+    rows.into_iter()
+        .map(|(line, cells)| {
+            if cells.len() != header.len() {
+                return Err(ParseError {
+                    location: format!("line {line}"),
+                    reason: format!("{} cells for {} columns", cells.len(), header.len()),
+                });
+            }
+            let row: Map<String, Value> = header
+                .iter()
+                .cloned()
+                .zip(cells)
+                .filter(|(_, value)| !value.trim().is_empty())
+                .map(|(name, value)| (name, json!(value.trim())))
+                .collect();
+            record(&row, received_on).map_err(|(column, reason)| ParseError {
+                location: format!("line {line}, column {column}"),
                 reason,
-            })]
-        }
-    };
-    let mut rows = rows.into_iter();
-    let Some((_, header)) = rows.next() else {
-        return Vec::new();
-    };
-    let header: Vec<String> = header.iter().map(|name| name.trim().to_owned()).collect();
-    if let Some(unknown) = header.iter().find(|name| !COLUMNS.contains(&name.as_str())) {
-        return vec![Err(ParseError {
-            location: "line 1".into(),
-            reason: format!(
-                "unknown column `{}`; the columns are {}",
-                crate::token(unknown),
-                COLUMNS.join(", ")
-            ),
-        })];
-    }
-    rows.map(|(line, cells)| {
-        if cells.len() != header.len() {
-            return Err(ParseError {
-                location: format!("line {line}"),
-                reason: format!("{} cells for {} columns", cells.len(), header.len()),
-            });
-        }
-        let row: Map<String, Value> = header
-            .iter()
-            .cloned()
-            .zip(cells)
-            .filter(|(_, value)| !value.trim().is_empty())
-            .map(|(name, value)| (name, json!(value.trim())))
-            .collect();
-        record(&row, received_on).map_err(|(column, reason)| ParseError {
-            location: format!("line {line}, column {column}"),
-            reason,
+            })
         })
-    })
-    .collect()
+        .collect()
 }
 
 type Failure = (&'static str, String);
@@ -108,12 +90,7 @@ fn record(row: &Map<String, Value>, received_on: NaiveDate) -> Result<Value, Fai
     }
     let mut fields = Map::new();
     if let Some(value) = text("goods_value") {
-        let (whole, fraction) = value.split_once('.').unwrap_or((&value, ""));
-        let ok = !whole.is_empty()
-            && whole.bytes().all(|b| b.is_ascii_digit())
-            && fraction.bytes().all(|b| b.is_ascii_digit())
-            && fraction.len() <= 2;
-        if !ok {
+        if crate::decimal_cents(&value).is_none() {
             return Err((
                 "goods_value",
                 "the value is digits with at most two decimals after a point".into(),
