@@ -471,16 +471,32 @@ impl Vault {
         self.decode_signed_hold(&key, &value)
     }
 
+    /// The holds still in force (no counts: what every search consults).
+    pub fn active_holds(&self) -> Result<Vec<Hold>> {
+        Ok(self
+            .all_holds()?
+            .into_iter()
+            .filter(Hold::is_active)
+            .collect())
+    }
+
+    fn all_holds(&self) -> Result<Vec<Hold>> {
+        self.store
+            .scan(
+                Column::Meta,
+                META_HOLD,
+                Some(&prefix_end(META_HOLD)),
+                usize::MAX,
+            )?
+            .into_iter()
+            .map(|(key, value)| self.decode_signed_hold(&key, &value))
+            .collect()
+    }
+
     /// Every hold, active or released, with how many records it holds.
     pub fn holds(&self) -> Result<Vec<HoldSummary>> {
         let mut out = Vec::new();
-        for (key, value) in self.store.scan(
-            Column::Meta,
-            META_HOLD,
-            Some(&prefix_end(META_HOLD)),
-            usize::MAX,
-        )? {
-            let hold = self.decode_signed_hold(&key, &value)?;
+        for hold in self.all_holds()? {
             let prefix = [META_HOLD_MEMBER, &hold.id.to_be_bytes()].concat();
             let records = self
                 .store
@@ -673,12 +689,7 @@ impl Vault {
             let (hits, _) = self.index_hits(&*self.store, &system, key)?;
             ids.extend(hits);
         }
-        let active: Vec<u32> = self
-            .holds()?
-            .into_iter()
-            .filter(|summary| summary.hold.is_active())
-            .map(|summary| summary.hold.id)
-            .collect();
+        let active: Vec<u32> = self.active_holds()?.iter().map(|hold| hold.id).collect();
         ids.extend(self.held_hits(key, &active)?.into_iter().map(|(id, _)| id));
         ids.sort();
         ids.dedup();

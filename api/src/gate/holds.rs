@@ -138,10 +138,10 @@ impl Gate {
     pub(super) fn holds_naming(&self, caller: &Caller) -> Result<Vec<u32>, Refusal> {
         Ok(self
             .vault
-            .holds()?
+            .active_holds()?
             .into_iter()
-            .filter(|summary| summary.hold.is_active() && summary.hold.names_role(caller.role()))
-            .map(|summary| summary.hold.id)
+            .filter(|hold| hold.names_role(caller.role()))
+            .map(|hold| hold.id)
             .collect())
     }
 }
