@@ -95,26 +95,7 @@ pub struct DataItems {
 /// Parses a CSV file with a header row. Each data row is answered with its line (1-based,
 /// counting the header) on error.
 pub fn parse_csv(text: &str) -> Vec<Result<DataItems, ParseError>> {
-    let (header, rows) = match crate::csv_with_header(text, &COLUMNS) {
-        Ok(Some(parsed)) => parsed,
-        Ok(None) => return Vec::new(),
-        Err(err) => return vec![Err(err)],
-    };
-    rows.into_iter()
-        .map(|(line, cells)| {
-            if cells.len() != header.len() {
-                return Err(ParseError {
-                    location: format!("line {line}"),
-                    reason: format!("{} cells for {} columns", cells.len(), header.len()),
-                });
-            }
-            let values: BTreeMap<String, String> = header.iter().cloned().zip(cells).collect();
-            items(&values).map_err(|(column, reason)| ParseError {
-                location: format!("line {line}, column {column}"),
-                reason,
-            })
-        })
-        .collect()
+    crate::csv_records(text, &COLUMNS, items)
 }
 
 /// A CSV row and the line it starts on.

@@ -37,35 +37,52 @@ pub(crate) fn decimal_cents(text: &str) -> Option<i64> {
         .checked_add(fraction)
 }
 
-/// A CSV file's header names and its data rows.
-pub(crate) type CsvTable = (Vec<String>, Vec<cbetf::Row>);
-
-/// A CSV text's header (trimmed names, each one of `columns`) and its data rows (`None` for an
-/// empty file), or the error that stops the whole file (a malformed quote, an unknown column).
-pub(crate) fn csv_with_header(
+/// Reads a CSV text with a header row whose names are all among `columns`, and maps each data
+/// row (its cells by column name) with `row`. A malformed file or an unknown column is one
+/// error; otherwise each row is answered on its own, located `line N` or `line N, column C`.
+pub(crate) fn csv_records<T>(
     text: &str,
     columns: &[&str],
-) -> Result<Option<CsvTable>, ParseError> {
-    let rows = cbetf::csv_rows(text).map_err(|(line, reason)| ParseError {
-        location: format!("line {line}"),
-        reason,
-    })?;
+    row: impl Fn(&std::collections::BTreeMap<String, String>) -> Result<T, (&'static str, String)>,
+) -> Vec<Result<T, ParseError>> {
+    let rows = match cbetf::csv_rows(text) {
+        Ok(rows) => rows,
+        Err((line, reason)) => {
+            return vec![Err(ParseError {
+                location: format!("line {line}"),
+                reason,
+            })]
+        }
+    };
     let mut rows = rows.into_iter();
     let Some((_, header)) = rows.next() else {
-        return Ok(None);
+        return Vec::new();
     };
     let header: Vec<String> = header.iter().map(|name| name.trim().to_owned()).collect();
     if let Some(unknown) = header.iter().find(|name| !columns.contains(&name.as_str())) {
-        return Err(ParseError {
+        return vec![Err(ParseError {
             location: "line 1".into(),
             reason: format!(
                 "unknown column `{}`; the columns are {}",
                 token(unknown),
                 columns.join(", ")
             ),
-        });
+        })];
     }
-    Ok(Some((header, rows.collect())))
+    rows.map(|(line, cells)| {
+        if cells.len() != header.len() {
+            return Err(ParseError {
+                location: format!("line {line}"),
+                reason: format!("{} cells for {} columns", cells.len(), header.len()),
+            });
+        }
+        let values = header.iter().cloned().zip(cells).collect();
+        row(&values).map_err(|(column, reason)| ParseError {
+            location: format!("line {line}, column {column}"),
+            reason,
+        })
+    })
+    .collect()
 }
 
 /// A name from the input shown in an error only if it is a plain token (letters, digits, `_`,

@@ -3,6 +3,8 @@
 //! TTAR system in the generic import format. Column names are ours (the notice names the data,
 //! not a file format); each row is answered with its line and column.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use serde_json::{json, Map, Value};
 
@@ -30,38 +32,18 @@ pub const COLUMNS: [&str; 15] = [
 /// Parses a CSV file received on `received_on` into import records (`collected_at` is that
 /// day; `source` names the format and the row's entry number when given).
 pub fn parse_csv(text: &str, received_on: NaiveDate) -> Vec<Result<Value, ParseError>> {
-    let (header, rows) = match crate::csv_with_header(text, &COLUMNS) {
-        Ok(Some(parsed)) => parsed,
-        Ok(None) => return Vec::new(),
-        Err(err) => return vec![Err(err)],
-    };
-    rows.into_iter()
-        .map(|(line, cells)| {
-            if cells.len() != header.len() {
-                return Err(ParseError {
-                    location: format!("line {line}"),
-                    reason: format!("{} cells for {} columns", cells.len(), header.len()),
-                });
-            }
-            let row: Map<String, Value> = header
-                .iter()
-                .cloned()
-                .zip(cells)
-                .filter(|(_, value)| !value.trim().is_empty())
-                .map(|(name, value)| (name, json!(value.trim())))
-                .collect();
-            record(&row, received_on).map_err(|(column, reason)| ParseError {
-                location: format!("line {line}, column {column}"),
-                reason,
-            })
-        })
-        .collect()
+    crate::csv_records(text, &COLUMNS, |row| record(row, received_on))
 }
 
 type Failure = (&'static str, String);
 
-fn record(row: &Map<String, Value>, received_on: NaiveDate) -> Result<Value, Failure> {
-    let text = |name: &str| row.get(name).and_then(Value::as_str).map(str::to_owned);
+fn record(row: &BTreeMap<String, String>, received_on: NaiveDate) -> Result<Value, Failure> {
+    let text = |name: &str| {
+        row.get(name)
+            .map(|value| value.trim())
+            .filter(|value| !value.is_empty())
+            .map(str::to_owned)
+    };
     let mut subjects = Vec::new();
     for (role, name_column, id_column) in [
         ("importer", "importer_name", Some("importer_id")),
