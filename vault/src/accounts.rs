@@ -9,7 +9,7 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::codec::{Reader, Writer};
-use crate::crypto::{fill_random, sha256, verify_signature, SigningKey};
+use crate::crypto::{fill_random, sha256, SigningKey};
 use crate::error::{Error, Result};
 use crate::log::{Access, Draft};
 use crate::store::{Column, WriteBatch};
@@ -205,18 +205,8 @@ fn encode_account(signing: &SigningKey, key: &[u8], account: &Account) -> Vec<u8
 }
 
 fn decode_account(public_key: &[u8; 32], key: &[u8], value: &[u8]) -> Result<Account> {
-    let split = value
-        .len()
-        .checked_sub(64)
-        .ok_or_else(|| Error::corrupt("account", "too short"))?;
-    let (body, signature) = value.split_at(split);
-    if !verify_signature(
-        public_key,
-        &[SIGNATURE_CONTEXT, key, body].concat(),
-        signature,
-    ) {
-        return Err(Error::corrupt("account", "signature does not verify"));
-    }
+    let (body, _) =
+        crate::codec::verified_signed(public_key, SIGNATURE_CONTEXT, key, value, "account")?;
     let mut reader = Reader::new(body, "account");
     let version = reader.u8()?;
     if version != ACCOUNT_VERSION {

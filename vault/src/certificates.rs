@@ -5,7 +5,6 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::crypto::verify_signature;
 use crate::error::{Error, Result};
 use crate::store::{Column, Durability, WriteBatch};
 use crate::vault::Vault;
@@ -91,14 +90,9 @@ impl Vault {
             .scan(Column::Meta, &prefix, Some(&end), usize::MAX)?
             .into_iter()
             .map(|(key, value)| {
-                let split = value
-                    .len()
-                    .checked_sub(64)
-                    .ok_or_else(|| Error::corrupt("certificate", "too short"))?;
-                let (text, signature) = value.split_at(split);
-                if !verify_signature(&public_key, text, signature) {
-                    return Err(Error::corrupt("certificate", "signature does not verify"));
-                }
+                // A certificate's signature covers its text alone.
+                let (text, signature) =
+                    crate::codec::verified_signed(&public_key, &[], &[], &value, "certificate")?;
                 Ok(Certificate {
                     kind: kind.to_owned(),
                     name: String::from_utf8_lossy(&key[prefix.len()..]).into_owned(),

@@ -220,3 +220,25 @@ impl<'a> Reader<'a> {
         }
     }
 }
+
+/// A value stored as its body followed by an Ed25519 signature (64 bytes) over `context`, the
+/// value's `key` and the body: the body and the signature, once the signature verifies against
+/// `public_key`. Accounts, documents, holds and certificates are stored this way, so a value
+/// altered or added on disk is refused.
+pub(crate) fn verified_signed<'a>(
+    public_key: &[u8; 32],
+    context: &[u8],
+    key: &[u8],
+    value: &'a [u8],
+    what: &'static str,
+) -> Result<(&'a [u8], &'a [u8])> {
+    let split = value
+        .len()
+        .checked_sub(64)
+        .ok_or_else(|| Error::corrupt(what, "too short"))?;
+    let (body, signature) = value.split_at(split);
+    if !crate::crypto::verify_signature(public_key, &[context, key, body].concat(), signature) {
+        return Err(Error::corrupt(what, "signature does not verify"));
+    }
+    Ok((body, signature))
+}

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::crypto::{sha256, verify_signature};
+use crate::crypto::sha256;
 use crate::error::{Error, Result};
 use crate::log::{Access, Draft};
 use crate::store::{Column, WriteBatch};
@@ -75,18 +75,13 @@ impl Vault {
             .scan(Column::Meta, &prefix, Some(&end), usize::MAX)?
             .into_iter()
             .map(|(key, value)| {
-                let split = value
-                    .len()
-                    .checked_sub(64)
-                    .ok_or_else(|| Error::corrupt("document", "too short"))?;
-                let (body, signature) = value.split_at(split);
-                if !verify_signature(
+                let (body, _) = crate::codec::verified_signed(
                     &public_key,
-                    &[SIGNATURE_CONTEXT, &key, body].concat(),
-                    signature,
-                ) {
-                    return Err(Error::corrupt("document", "signature does not verify"));
-                }
+                    SIGNATURE_CONTEXT,
+                    &key,
+                    &value,
+                    "document",
+                )?;
                 let name = String::from_utf8(key[prefix.len()..].to_vec())
                     .map_err(|_| Error::corrupt("document", "name is not UTF-8"))?;
                 Ok((name, body.to_vec()))

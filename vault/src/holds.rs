@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 
 use crate::codec::{Reader, Writer};
 use crate::cohort::{moved_key, CohortInfo, CohortKind};
-use crate::crypto::{verify_signature, MacKey};
+use crate::crypto::MacKey;
 use crate::error::{Error, Result};
 use crate::index::{index_forms, token, SearchKey};
 use crate::lifecycle::rewrap;
@@ -445,19 +445,9 @@ impl Vault {
     }
 
     fn decode_signed_hold(&self, key: &[u8], value: &[u8]) -> Result<Hold> {
-        let split = value
-            .len()
-            .checked_sub(64)
-            .ok_or_else(|| Error::corrupt("hold", "too short"))?;
-        let (body, signature) = value.split_at(split);
         let public_key = self.log_signing_key()?.public_key();
-        if !verify_signature(
-            &public_key,
-            &[SIGNATURE_CONTEXT, key, body].concat(),
-            signature,
-        ) {
-            return Err(Error::corrupt("hold", "signature does not verify"));
-        }
+        let (body, _) =
+            crate::codec::verified_signed(&public_key, SIGNATURE_CONTEXT, key, value, "hold")?;
         decode_hold(body)
     }
 
