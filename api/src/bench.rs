@@ -341,7 +341,7 @@ fn measure(config: &BenchConfig, progress: &dyn Fn(&str)) -> Result<BenchReport,
             &access,
             config.now,
             batches(config).map(|batch| ((), batch)),
-            |(), batch_ids| ids.extend(batch_ids),
+            |(), batch| ids.extend(batch.ids),
         )
         .map_err(|err| err.to_string())?;
     let spent = started.elapsed();

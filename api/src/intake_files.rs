@@ -1,9 +1,10 @@
 //! Intake files in the formats institutions send (SWIFT MT, ISO 20022 pacs, the CBETF data
 //! items as CSV or JSON lines), converted to the generic import format before ingest: each
-//! message or row becomes a record line or a refusal with its location and reason, duplicates
-//! of a transfer already in the file are reported once, and flags (late, threshold unchecked)
-//! are kept with the record. The converted lines stay in memory (they hold personal data) and
-//! go through the same ingest as a JSON-lines file.
+//! message or row becomes a record line or a refusal with its location and reason, and flags
+//! (late, threshold unchecked) are kept with the record. The converted lines stay in memory
+//! (they hold personal data) and go through the same ingest as a JSON-lines file, where the
+//! vault finds the reports of a transfer already stored (reports.rs); the receipt tells every
+//! outcome by the location in the file.
 
 use intake::cbetf_map::{self, Filing, Mapped};
 use zeroize::Zeroizing;
@@ -25,12 +26,112 @@ pub struct Conversion {
     pub lines: Zeroizing<String>,
     /// Where each line came from (`message 3`, `line 7`), by line.
     pub origins: Vec<String>,
+    /// The flags intake put on each line's record (empty for none), by line.
+    pub flags: Vec<String>,
     /// Messages or rows refused before ingest: location and reason.
     pub refused: Vec<(String, String)>,
-    /// Reports of a transfer the file already reported: location and the first's location.
-    pub duplicates: Vec<(String, String)>,
-    /// Records kept with flags: location and flags.
-    pub flagged: Vec<(String, String)>,
+}
+
+/// What ingest did with a converted file's lines (by line number, from 1).
+#[derive(Debug, Default)]
+pub struct Stored {
+    /// Records stored.
+    pub accepted: u64,
+    /// Lines refused at ingest, with reasons.
+    pub rejected: Vec<crate::lines::Rejected>,
+    /// Lines reporting a transfer already reported identically, with the first's id.
+    pub duplicates: Vec<(u64, String)>,
+    /// Lines stored though they disagree with an earlier report, with their id.
+    pub conflicting: Vec<(u64, String)>,
+}
+
+impl From<&crate::gate::IngestSummary> for Stored {
+    fn from(summary: &crate::gate::IngestSummary) -> Self {
+        Stored {
+            accepted: summary.ingested,
+            rejected: summary.rejected.clone(),
+            duplicates: summary
+                .duplicates
+                .iter()
+                .map(|(line, first)| (*line, first.to_string()))
+                .collect(),
+            conflicting: summary
+                .conflicting
+                .iter()
+                .map(|(line, id)| (*line, id.to_string()))
+                .collect(),
+        }
+    }
+}
+
+impl Conversion {
+    /// Where converted line `line` came from.
+    fn location(&self, line: u64) -> String {
+        usize::try_from(line)
+            .ok()
+            .and_then(|n| self.origins.get(n.wrapping_sub(1)))
+            .cloned()
+            .unwrap_or_else(|| format!("converted line {line}"))
+    }
+
+    /// The intake receipt: accepted (stored, flagged ones included), duplicates (linked, not
+    /// stored again), flagged (accepted ones that are late, unchecked or inconsistent with
+    /// another report) and rejected, each with its location in the file.
+    pub fn receipt(&self, format: &str, stored: &Stored) -> serde_json::Value {
+        use serde_json::json;
+        let mut rejections: Vec<serde_json::Value> = self
+            .refused
+            .iter()
+            .map(|(location, reason)| json!({"location": location, "reason": reason}))
+            .collect();
+        let mut not_stored = std::collections::HashSet::new();
+        for rejected in &stored.rejected {
+            not_stored.insert(rejected.line);
+            rejections
+                .push(json!({"location": self.location(rejected.line), "reason": rejected.reason}));
+        }
+        let duplicates: Vec<serde_json::Value> = stored
+            .duplicates
+            .iter()
+            .map(|(line, first)| {
+                not_stored.insert(*line);
+                json!({"location": self.location(*line), "first": first})
+            })
+            .collect();
+        let conflicting: std::collections::HashMap<u64, &String> = stored
+            .conflicting
+            .iter()
+            .map(|(line, id)| (*line, id))
+            .collect();
+        let mut flagged = Vec::new();
+        for (index, flags) in self.flags.iter().enumerate() {
+            let line = index as u64 + 1;
+            if not_stored.contains(&line) {
+                continue;
+            }
+            let mut all: Vec<&str> = flags.split(',').filter(|flag| !flag.is_empty()).collect();
+            if conflicting.contains_key(&line) {
+                all.push("inconsistent");
+            }
+            if all.is_empty() {
+                continue;
+            }
+            let mut entry = json!({"location": self.location(line), "flags": all.join(",")});
+            if let Some(id) = conflicting.get(&line) {
+                entry["record"] = json!(id);
+                entry["reason"] = json!("disagrees with an earlier report of the same transfer on amount, date or parties: both kept, linked by conflicts_with");
+            }
+            flagged.push(entry);
+        }
+        json!({
+            "format": format,
+            "accepted": stored.accepted,
+            "duplicates": duplicates,
+            "flagged": flagged,
+            "rejected": rejections.len(),
+            "rejections": rejections,
+        })
+    }
 }
 
 /// Converts `text` of `format` (not `jsonl`) under `filing`.
@@ -87,8 +188,6 @@ pub fn convert(format: &str, text: &str, filing: &Filing) -> Result<Conversion, 
                     Ok(Mapped {
                         record,
                         flags: Vec::new(),
-                        // Trade records are not deduplicated: each row is its own.
-                        transfer_key: format!("row {}", index + 2),
                     }),
                 ),
                 Err(err) => (err.location, Err(err.reason)),
@@ -103,24 +202,14 @@ pub fn convert(format: &str, text: &str, filing: &Filing) -> Result<Conversion, 
         }
     };
     let mut conversion = Conversion::default();
-    let mut seen: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     for (location, outcome) in mapped {
         match outcome {
             Err(reason) => conversion.refused.push((location, reason)),
             Ok(mapped) => {
-                if let Some(first) = seen.get(&mapped.transfer_key) {
-                    conversion.duplicates.push((location, first.clone()));
-                    continue;
-                }
-                seen.insert(mapped.transfer_key.clone(), location.clone());
-                if !mapped.flags.is_empty() {
-                    conversion
-                        .flagged
-                        .push((location.clone(), mapped.flags.join(", ")));
-                }
                 conversion.lines.push_str(&mapped.record.to_string());
                 conversion.lines.push('\n');
                 conversion.origins.push(location);
+                conversion.flags.push(mapped.flags.join(","));
             }
         }
     }

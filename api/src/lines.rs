@@ -37,6 +37,23 @@ pub struct LineBatches<R> {
     /// Why reading stopped early, if it did.
     pub read_error: Option<io::Error>,
     admit: Admit,
+    batch_lines: BatchLines,
+}
+
+/// The input line of each record of the batches handed out, by the batch's last line, until
+/// taken: how a batch's outcome (a duplicate at position 3) is told by line.
+#[derive(Clone, Default)]
+pub struct BatchLines(std::sync::Arc<std::sync::Mutex<std::collections::HashMap<u64, Vec<u64>>>>);
+
+impl BatchLines {
+    /// The lines of the records of the batch ending at `through_line`, forgotten once taken.
+    pub fn take(&self, through_line: u64) -> Vec<u64> {
+        self.0
+            .lock()
+            .ok()
+            .and_then(|mut batches| batches.remove(&through_line))
+            .unwrap_or_default()
+    }
 }
 
 /// A check on each valid record before it joins a batch (the gate's, in the served vault),
@@ -56,7 +73,13 @@ impl<R: BufRead> LineBatches<R> {
             rejected: Vec::new(),
             read_error: None,
             admit: Box::new(|_| Ok(())),
+            batch_lines: BatchLines::default(),
         }
+    }
+
+    /// The handle that tells the line of each record of a batch.
+    pub fn batch_lines(&self) -> BatchLines {
+        self.batch_lines.clone()
     }
 
     /// Skips (without parsing) the lines up to `line`, which an earlier run stored.
@@ -82,6 +105,7 @@ impl<R: BufRead> LineBatches<R> {
     /// `None` at the end of the input (or when reading fails: see `read_error`).
     pub fn next_batch(&mut self) -> Option<(u64, Vec<vault::RecordContents>)> {
         let mut batch = Vec::with_capacity(self.batch_size);
+        let mut lines = Vec::with_capacity(self.batch_size);
         let mut line = Zeroizing::new(Vec::with_capacity(4096));
         while batch.len() < self.batch_size {
             line.clear();
@@ -105,7 +129,10 @@ impl<R: BufRead> LineBatches<R> {
             match parsed {
                 Ok(None) => {}
                 Ok(Some(mut record)) => match (self.admit)(&mut record) {
-                    Ok(()) => batch.push(record),
+                    Ok(()) => {
+                        batch.push(record);
+                        lines.push(self.line_no);
+                    }
                     Err(reason) => self.reject(reason),
                 },
                 Err(reason) => self.reject(reason),
@@ -121,6 +148,9 @@ impl<R: BufRead> LineBatches<R> {
         if batch.is_empty() {
             None
         } else {
+            if let Ok(mut batches) = self.batch_lines.0.lock() {
+                batches.insert(self.line_no, lines);
+            }
             Some((self.line_no, batch))
         }
     }
@@ -190,14 +220,43 @@ pub fn admit_record(
     record: &mut vault::RecordContents,
 ) -> Result<(), String> {
     check_shape(catalog, record)?;
-    // The version key is the notice's to set, never the sender's.
-    if let Some(mut sent) = record.source.remove(vault::VERSION_KEY_SOURCE) {
-        zeroize::Zeroize::zeroize(&mut sent);
+    // The version key, the deduplication window and the links to other reports are the
+    // notice's and the vault's to set, never the sender's.
+    for key in [
+        vault::VERSION_KEY_SOURCE,
+        vault::TRANSFER_WINDOW_SOURCE,
+        vault::CONFLICTS_WITH_SOURCE,
+        vault::COVERS_RECORDS_SOURCE,
+        vault::COVERED_BY_SOURCE,
+    ] {
+        if let Some(mut sent) = record.source.remove(key) {
+            zeroize::Zeroize::zeroize(&mut sent);
+        }
     }
-    let version_key = catalog
+    let category = catalog
         .system(record.system.as_str())
-        .and_then(|system| system.sorn.category(&record.category))
-        .and_then(|category| category.version_key(&record.source, &record.fields));
+        .and_then(|system| system.sorn.category(&record.category));
+    match category.and_then(|category| category.deduplicate_within_days) {
+        Some(days) if record.source.contains_key(vault::TRANSFER_KEY_SOURCE) => {
+            record
+                .source
+                .insert(vault::TRANSFER_WINDOW_SOURCE.to_owned(), days.to_string());
+        }
+        // A notice without a window does not deduplicate: the keys are dropped.
+        _ => {
+            for key in [
+                vault::TRANSFER_KEY_SOURCE,
+                vault::TRANSFER_MATCH_SOURCE,
+                vault::COVERS_SOURCE,
+            ] {
+                if let Some(mut sent) = record.source.remove(key) {
+                    zeroize::Zeroize::zeroize(&mut sent);
+                }
+            }
+        }
+    }
+    let version_key =
+        category.and_then(|category| category.version_key(&record.source, &record.fields));
     if let Some(key) = version_key {
         record
             .source

@@ -965,7 +965,11 @@ fn ingest_takes_swift_mt_and_cbetf_data_items_with_a_receipt_by_location() {
     let receipt: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
     assert_eq!(receipt["accepted"], 1, "{receipt}");
     assert_eq!(receipt["duplicates"][0]["location"], "message 2");
-    assert_eq!(receipt["duplicates"][0]["first"], "message 1");
+    let first = receipt["duplicates"][0]["first"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(first.len(), 35, "the first report's record id: {first}");
     assert_eq!(
         receipt["flagged"][0]["flags"], "late",
         "filed 7 business days after"
@@ -978,6 +982,60 @@ fn ingest_takes_swift_mt_and_cbetf_data_items_with_a_receipt_by_location() {
         .contains("both institutions are in the United States"));
     assert_eq!(receipt["rejections"][1]["location"], "message 4, field 32A");
     assert!(!run.stdout.contains("JOHN"), "receipts never repeat values");
+
+    // A second file, against what is stored: the transfer sent again (a duplicate of the
+    // stored record), a report of it that disagrees on the amount (kept and flagged), and the
+    // cover payment for it (stored, linked to it).
+    let report = |uetr: &str, kind: &str, block3: &str, amount: &str| {
+        format!("{{1:F01BANKUS33AXXX0000000000}}{{2:I{kind}BANKDEFFXXXXN}}{{3:{block3}{{121:{uetr}}}}}{{4:\r\n:20:REF-1\r\n:21:REF-1\r\n:32A:261110USD{amount}\r\n:50K:/000123\r\nJOHN Q PUBLIC\r\n:59:/DE89\r\nJANE EXAMPLE\r\n-}}")
+    };
+    let uetr = "eb6305c9-1f7f-49de-aed0-16487c27b42d";
+    let file = [
+        report(uetr, "103", "", "1500,50"),
+        report(uetr, "103", "", "1600,50"),
+        report(uetr, "202", "{119:COV}", "1500,50"),
+    ]
+    .join("$");
+    fs::write(dir.path().join("again.rje"), file).unwrap();
+    let again = on_vault(
+        &[
+            "ingest",
+            "again.rje",
+            "--format",
+            "mt",
+            "--filed-on",
+            "2026-11-24",
+            "--json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(again.code, 0, "{}{}", again.stdout, again.stderr);
+    let receipt: serde_json::Value = serde_json::from_str(again.stdout.trim()).unwrap();
+    assert_eq!(receipt["accepted"], 2, "{receipt}");
+    assert_eq!(receipt["duplicates"][0]["location"], "message 1");
+    assert_eq!(
+        receipt["duplicates"][0]["first"],
+        first.as_str(),
+        "linked to the stored record"
+    );
+    assert_eq!(receipt["flagged"][0]["location"], "message 2", "{receipt}");
+    assert_eq!(receipt["flagged"][0]["flags"], "late,inconsistent");
+    assert_ne!(receipt["flagged"][0]["record"], first.as_str());
+    // Sent a third time, the same file stores nothing new.
+    let third = on_vault(
+        &[
+            "ingest",
+            "again.rje",
+            "--format",
+            "mt",
+            "--filed-on",
+            "2026-11-24",
+            "--json",
+        ],
+        dir.path(),
+    );
+    let receipt: serde_json::Value = serde_json::from_str(third.stdout.trim()).unwrap();
+    assert_eq!(receipt["accepted"], 0, "{receipt}");
 
     // The data items as CSV, from a money transmitter: under $1,000 is not reportable.
     fs::write(

@@ -41,9 +41,76 @@ pub struct Mapped {
     pub record: Value,
     /// Flags kept with the record (`late`...), also in its fields.
     pub flags: Vec<String>,
-    /// What identifies the transfer for deduplication: `uetr:<UETR>`, or the sender's BIC,
-    /// reference, value date, currency and amount.
-    pub transfer_key: String,
+}
+
+/// The transfer a report is of, for the vault's deduplication (its provenance's
+/// `transfer_key`, and for a cover payment `covers`): `uetr:<UETR>` where the message has one,
+/// else `ref:<sending institution>/<its reference>`; a cover payment's own key is the
+/// underlying transfer's with `cover:` before it.
+pub struct TransferKey {
+    /// The key.
+    pub key: String,
+    /// For a cover payment, the underlying transfer's key.
+    pub covers: Option<String>,
+}
+
+impl TransferKey {
+    /// A transfer's key: its UETR, else its sender's reference.
+    fn of(uetr: Option<&str>, sender: &str, reference: &str) -> String {
+        match uetr {
+            Some(uetr) => format!("uetr:{}", uetr.trim().to_ascii_lowercase()),
+            None => format!(
+                "ref:{}/{}",
+                sender.trim().to_ascii_uppercase(),
+                reference.trim()
+            ),
+        }
+    }
+
+    /// The key of a report of a customer transfer.
+    pub fn transfer(uetr: Option<&str>, sender: &str, reference: &str) -> TransferKey {
+        TransferKey {
+            key: TransferKey::of(uetr, sender, reference),
+            covers: None,
+        }
+    }
+
+    /// The key of a cover payment, given the underlying transfer's UETR, sender and
+    /// reference.
+    pub fn cover(uetr: Option<&str>, sender: &str, reference: &str) -> TransferKey {
+        let underlying = TransferKey::of(uetr, sender, reference);
+        TransferKey {
+            key: format!("cover:{underlying}"),
+            covers: Some(underlying),
+        }
+    }
+}
+
+/// What two reports of one transfer must agree on: value date, currency, amount, and the
+/// parties' names and accounts (case and spacing aside).
+fn transfer_match(fields: &Map<String, Value>, subjects: &[Value]) -> String {
+    let text = |value: Option<&Value>| value.and_then(Value::as_str).unwrap_or("").to_owned();
+    let mut parts = vec![
+        text(fields.get("value_date")),
+        text(fields.get("currency")),
+        text(fields.get("amount")),
+    ];
+    for subject in subjects {
+        let name = text(subject.get("name"));
+        parts.push(format!(
+            "{}={}:{}",
+            text(subject.get("role")),
+            name.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_uppercase(),
+            subject
+                .get("identifiers")
+                .map(Value::to_string)
+                .unwrap_or_default()
+        ));
+    }
+    parts.join("|")
 }
 
 /// The country of a BIC (its 5th and 6th letters).
@@ -107,7 +174,7 @@ fn record(
     currency: &str,
     transmitted_on: Option<(NaiveDate, &'static str)>,
     reporter: &str,
-    transfer_key: String,
+    transfer: TransferKey,
 ) -> Result<Mapped, String> {
     let mut flags = Vec::new();
     let mut fields = fields;
@@ -158,11 +225,14 @@ fn record(
     if subjects.is_empty() {
         return Err("neither the transmittor nor the recipient is named or has an account".into());
     }
-    let record = json!({
+    let matched = transfer_match(&fields, &subjects);
+    let mut record = json!({
         "system": "fincen-cbetf",
         "category": "transmittal",
         "collected_at": filing.filed_on.to_string(),
         "source": {
+            "transfer_key": transfer.key,
+            "transfer_match": matched,
             "format": format,
             "reporter": filing.reporter.clone().unwrap_or_else(|| reporter.to_owned()),
             "reporter_type": match filing.reporter_type {
@@ -174,11 +244,10 @@ fn record(
         "subjects": subjects,
         "fields": fields,
     });
-    Ok(Mapped {
-        record,
-        flags,
-        transfer_key,
-    })
+    if let Some(covers) = transfer.covers {
+        record["source"]["covers"] = json!(covers);
+    }
+    Ok(Mapped { record, flags })
 }
 
 fn put(fields: &mut Map<String, Value>, name: &str, value: Option<String>) {
@@ -266,16 +335,26 @@ pub fn map_mt(message: &MtMessage, filing: &Filing) -> Result<Mapped, String> {
         "recipient_address",
         address(message.beneficiary.as_ref()),
     );
-    let transfer_key = match &message.uetr {
-        Some(uetr) => format!("uetr:{}", uetr.to_ascii_lowercase()),
-        None => format!(
-            "{}/{}/{}{}{}",
-            message.sender_bic,
-            message.reference,
-            message.value.date,
-            message.value.currency,
-            message.value.amount_cents
-        ),
+    let transfer = if message.cover {
+        // The underlying MT 103 was sent by the ordering institution (52a) under the
+        // reference the cover names in field 21.
+        let related = message
+            .fields
+            .iter()
+            .find(|(tag, _)| tag == "21")
+            .map_or("", |(_, value)| value.as_str());
+        let underlying_sender = message
+            .ordering_institution
+            .as_ref()
+            .and_then(|party| party.bic.clone())
+            .unwrap_or_else(|| message.sender_bic.clone());
+        TransferKey::cover(message.uetr.as_deref(), &underlying_sender, related)
+    } else {
+        TransferKey::transfer(
+            message.uetr.as_deref(),
+            &message.sender_bic,
+            &message.reference,
+        )
     };
     record(
         filing,
@@ -292,7 +371,7 @@ pub fn map_mt(message: &MtMessage, filing: &Filing) -> Result<Mapped, String> {
             None => (message.value.date, "value date (32A)"),
         }),
         reporter,
-        transfer_key,
+        transfer,
     )
 }
 
@@ -361,14 +440,21 @@ pub fn map_pacs(transfer: &PacsTransfer, filing: &Filing) -> Result<Mapped, Stri
         "recipient_address",
         address(customers.creditor.as_ref()),
     );
-    let transfer_key = match &transfer.uetr {
-        Some(uetr) => format!("uetr:{}", uetr.to_ascii_lowercase()),
-        None => format!(
-            "{sender}/{}/{}{}",
-            transfer.end_to_end_id.clone().unwrap_or_default(),
-            transfer.currency,
-            transfer.amount_cents
-        ),
+    // The end-to-end id travels unchanged from the debtor's agent; a cover names the
+    // underlying transfer's.
+    let end_to_end = transfer.end_to_end_id.clone().unwrap_or_default();
+    let key = if transfer.underlying.is_some() {
+        TransferKey::cover(
+            transfer.uetr.as_deref(),
+            customers.debtor_agent.as_deref().unwrap_or(&sender),
+            &end_to_end,
+        )
+    } else {
+        TransferKey::transfer(
+            transfer.uetr.as_deref(),
+            customers.debtor_agent.as_deref().unwrap_or(&sender),
+            &end_to_end,
+        )
     };
     let reporter = if us_sends {
         sender.clone()
@@ -387,7 +473,7 @@ pub fn map_pacs(transfer: &PacsTransfer, filing: &Filing) -> Result<Mapped, Stri
             .settlement_date
             .map(|date| (date, "interbank settlement date")),
         &reporter,
-        transfer_key,
+        key,
     )
 }
 
@@ -469,18 +555,20 @@ pub fn map_items(items: &crate::cbetf::DataItems, filing: &Filing) -> Result<Map
                 .into(),
         );
     }
-    let transfer_key = match &items.uetr {
-        Some(uetr) => format!("uetr:{}", uetr.to_ascii_lowercase()),
-        None => format!(
-            "{reporter}/{}/{}{}",
-            items
-                .execution_date
-                .map(|date| date.to_string())
-                .unwrap_or_default(),
-            items.currency,
-            items.amount_cents
-        ),
-    };
+    // Without a UETR the items carry no reference: the filer's transfer of that amount on
+    // that day between those accounts stands for one.
+    let reference = format!(
+        "{}/{}{}/{}/{}",
+        items
+            .execution_date
+            .map(|date| date.to_string())
+            .unwrap_or_default(),
+        items.currency,
+        items.amount_cents,
+        items.transmittor_account.as_deref().unwrap_or(""),
+        items.recipient_account.as_deref().unwrap_or("")
+    );
+    let transfer = TransferKey::transfer(items.uetr.as_deref(), &reporter, &reference);
     record(
         filing,
         "cbetf-items",
@@ -493,7 +581,7 @@ pub fn map_items(items: &crate::cbetf::DataItems, filing: &Filing) -> Result<Map
             .execution_date
             .map(|date| (date, "execution date (item vi)")),
         &reporter,
-        transfer_key,
+        transfer,
     )
 }
 

@@ -197,6 +197,11 @@ pub struct Category {
     /// clock running from the first receipt (PNR re-pulls; ours).
     #[serde(default)]
     pub versions_by: Vec<String>,
+    /// Within how many days of each other two reports of one transfer (intake's transfer key)
+    /// count as reports of it: a duplicate is linked and not stored, a disagreeing one kept
+    /// and flagged. Without it, reports are not deduplicated.
+    #[serde(default)]
+    pub deduplicate_within_days: Option<u32>,
 }
 
 impl Category {
@@ -638,6 +643,18 @@ impl Sorn {
                         format!("field `{}` appears twice", field.name),
                     );
                 }
+            }
+            if category
+                .deduplicate_within_days
+                .is_some_and(|days| !(1..=3653).contains(&days))
+            {
+                error(
+                    span.clone(),
+                    format!(
+                        "category `{}`: deduplicate_within_days must be from 1 to 3653",
+                        category.id
+                    ),
+                );
             }
             for path in &category.versions_by {
                 let known = match path.split_once('.') {

@@ -68,6 +68,12 @@ pub fn index_kind_name(tag: u8) -> &'static str {
     if tag == VERSION_KIND {
         return "version";
     }
+    if tag == crate::reports::TRANSFER_KIND {
+        return "transfer";
+    }
+    if tag == crate::reports::TRANSFER_MATCH_KIND {
+        return "transfer-match";
+    }
     crate::record::IdentifierKind::from_tag(tag).map_or("unknown", |kind| kind.name())
 }
 
@@ -105,12 +111,13 @@ pub(crate) fn version_form(record: &RecordContents) -> Option<String> {
 }
 
 /// Every (kind, normalized form) a record is indexed under: its subjects' names and
-/// identifiers, and its version key.
+/// identifiers, its version key, and the transfer it reports.
 pub(crate) fn index_forms(record: &RecordContents) -> Vec<(u8, String)> {
     let mut forms: Vec<(u8, String)> = version_form(record)
         .map(|form| (VERSION_KIND, form))
         .into_iter()
         .collect();
+    forms.extend(crate::reports::report_forms(record));
     for subject in &record.subjects {
         if let Some(name) = &subject.name {
             forms.push((NAME_KIND, normalize::name(name)));
@@ -239,6 +246,18 @@ impl Vault {
         kind: u8,
         form: &str,
     ) -> Result<(Vec<RecordId>, Vec<QueryToken>)> {
+        self.period_hits_in(store, system_no, kind, form, 0..=u16::MAX)
+    }
+
+    /// Like [`Vault::period_hits`], probing only the index periods of `years`.
+    pub(crate) fn period_hits_in(
+        &self,
+        store: &dyn crate::store::Store,
+        system_no: u16,
+        kind: u8,
+        form: &str,
+        years: std::ops::RangeInclusive<u16>,
+    ) -> Result<(Vec<RecordId>, Vec<QueryToken>)> {
         let periods: Vec<(u16, CohortInfo)> = {
             let cohorts = self
                 .cohorts
@@ -246,7 +265,7 @@ impl Vault {
                 .map_err(|_| poisoned("cohort registry"))?;
             cohorts
                 .by_index
-                .range((system_no, kind, 0)..=(system_no, kind, u16::MAX))
+                .range((system_no, kind, *years.start())..=(system_no, kind, *years.end()))
                 .filter_map(|((_, _, year), id)| {
                     cohorts.info.get(id).map(|info| (*year, info.clone()))
                 })

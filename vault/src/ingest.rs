@@ -20,11 +20,33 @@ use crate::vault::{poisoned, Vault};
 /// Below this many records a batch is sealed on the calling thread; above, on every core.
 const PARALLEL_SEAL_THRESHOLD: usize = 64;
 
+/// What became of each record of a batch.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Ingested {
+    /// Each record's id, in the order given; a duplicate's is the first report's.
+    pub ids: Vec<RecordId>,
+    /// Records not stored because an identical report of their transfer was (positions in
+    /// the batch given).
+    pub duplicates: Vec<usize>,
+    /// Records stored though they disagree with an earlier report of their transfer
+    /// (positions), linked to it by `conflicts_with`.
+    pub conflicting: Vec<usize>,
+}
+
+impl Ingested {
+    /// How many records were stored.
+    pub fn stored(&self) -> usize {
+        self.ids.len() - self.duplicates.len()
+    }
+}
+
 /// A sealed batch, not yet stored.
 struct PreparedIngest {
     draft: Draft,
     batch: WriteBatch,
-    ids: Vec<RecordId>,
+    outcome: Ingested,
+    /// Its reports of transfers, for the batches prepared while it is synced.
+    reports: Vec<(u16, String, String, i64, RecordId)>,
     /// Every cohort and index period whose keys sealed or indexed it.
     cohorts: Vec<u32>,
 }
@@ -52,10 +74,42 @@ impl Vault {
         records: &[RecordContents],
         now: DateTime<Utc>,
     ) -> Result<Vec<RecordId>> {
-        let prepared = self.prepare_ingest(access, records, now)?;
-        let (ticket, ids) = self.submit_ingest(prepared)?;
+        Ok(self.ingest_reporting(access, records, now)?.ids)
+    }
+
+    /// Like [`Vault::ingest`], saying which records were duplicates of reports already
+    /// stored (not stored again) and which disagree with one (stored, linked).
+    pub fn ingest_reporting(
+        &self,
+        access: &Access,
+        records: &[RecordContents],
+        now: DateTime<Utc>,
+    ) -> Result<Ingested> {
+        let mut reports = self.reports_guard(records)?;
+        let prepared = self.prepare_ingest(access, records, now, reports.as_deref_mut())?;
+        let (ticket, outcome) = self.submit_ingest(prepared, reports.as_deref_mut())?;
+        drop(reports);
         ticket.wait()?;
-        Ok(ids)
+        Ok(outcome)
+    }
+
+    /// The reports in flight, locked, if any record of the batch reports a transfer: from its
+    /// resolution until it is queued, no other batch with reports may resolve.
+    fn reports_guard(
+        &self,
+        records: &[RecordContents],
+    ) -> Result<Option<std::sync::MutexGuard<'_, crate::reports::ReportsInFlight>>> {
+        if !records.iter().any(|record| {
+            record
+                .source
+                .contains_key(crate::reports::TRANSFER_KEY_SOURCE)
+        }) {
+            return Ok(None);
+        }
+        self.reports
+            .lock()
+            .map(Some)
+            .map_err(|_| poisoned("reports in flight"))
     }
 
     /// Ingests a stream of batches in order, each one atomic and synced like [`Vault::ingest`],
@@ -68,7 +122,7 @@ impl Vault {
         access: &Access,
         now: DateTime<Utc>,
         batches: impl IntoIterator<Item = (T, Vec<RecordContents>)>,
-        on_commit: impl FnMut(T, Vec<RecordId>),
+        on_commit: impl FnMut(T, Ingested),
     ) -> Result<()> {
         self.ingest_stream_marked(access, now, batches, |_| None, on_commit)
     }
@@ -84,7 +138,7 @@ impl Vault {
         now: DateTime<Utc>,
         stream: &StreamKey,
         batches: impl IntoIterator<Item = (u64, Vec<RecordContents>)>,
-        on_commit: impl FnMut(u64, Vec<RecordId>),
+        on_commit: impl FnMut(u64, Ingested),
     ) -> Result<()> {
         let key = stream.meta_key();
         self.ingest_stream_marked(
@@ -116,15 +170,16 @@ impl Vault {
         now: DateTime<Utc>,
         batches: impl IntoIterator<Item = (T, Vec<RecordContents>)>,
         marker: impl Fn(&T) -> Option<(Vec<u8>, Vec<u8>)>,
-        mut on_commit: impl FnMut(T, Vec<RecordId>),
+        mut on_commit: impl FnMut(T, Ingested),
     ) -> Result<()> {
-        let mut in_flight: Option<(T, Ticket, Vec<RecordId>)> = None;
+        let mut in_flight: Option<(T, Ticket, Ingested)> = None;
         for (tag, records) in batches {
             if records.is_empty() {
                 continue;
             }
+            let mut reports = self.reports_guard(&records)?;
             let prepared = self
-                .prepare_ingest(access, &records, now)
+                .prepare_ingest(access, &records, now, reports.as_deref_mut())
                 .map(|mut prepared| {
                     if let Some((key, value)) = marker(&tag) {
                         prepared.batch.put(Column::Meta, key, value);
@@ -137,8 +192,9 @@ impl Vault {
                 ticket.wait()?;
                 on_commit(done_tag, ids);
             }
-            let (ticket, ids) = self.submit_ingest(prepared?)?;
-            in_flight = Some((tag, ticket, ids));
+            let (ticket, outcome) = self.submit_ingest(prepared?, reports.as_deref_mut())?;
+            drop(reports);
+            in_flight = Some((tag, ticket, outcome));
         }
         if let Some((done_tag, ticket, ids)) = in_flight {
             ticket.wait()?;
@@ -149,7 +205,11 @@ impl Vault {
 
     /// Queues a prepared batch with the log writer. A destruction may have run since the batch
     /// was sealed; its records are then refused rather than written into a destroyed cohort.
-    fn submit_ingest(&self, prepared: PreparedIngest) -> Result<(Ticket, Vec<RecordId>)> {
+    fn submit_ingest(
+        &self,
+        prepared: PreparedIngest,
+        reports: Option<&mut crate::reports::ReportsInFlight>,
+    ) -> Result<(Ticket, Ingested)> {
         let _writing = self.lifecycle.read().map_err(|_| poisoned("lifecycle"))?;
         {
             let cohorts = self
@@ -167,7 +227,10 @@ impl Vault {
             }
         }
         let ticket = self.log.submit(prepared.draft, prepared.batch)?;
-        Ok((ticket, prepared.ids))
+        if let Some(reports) = reports {
+            reports.add(prepared.reports, &ticket);
+        }
+        Ok((ticket, prepared.outcome))
     }
 
     /// Records whose version key matches a stored record's, or an earlier one's in the batch
@@ -248,6 +311,7 @@ impl Vault {
         access: &Access,
         records: &[RecordContents],
         now: DateTime<Utc>,
+        reports_in_flight: Option<&mut crate::reports::ReportsInFlight>,
     ) -> Result<PreparedIngest> {
         access.validate()?;
         for (record_idx, record) in records.iter().enumerate() {
@@ -257,7 +321,31 @@ impl Vault {
         }
         let _writing = self.lifecycle.read().map_err(|_| poisoned("lifecycle"))?;
         let (versioned, n_versions) = self.resolve_versions(records)?;
-        let records: &[RecordContents] = versioned.as_deref().unwrap_or(records);
+        let given: &[RecordContents] = versioned.as_deref().unwrap_or(records);
+        // Duplicates of a transfer already reported are dropped here; the rest are kept.
+        let found = match reports_in_flight {
+            Some(in_flight) => self.resolve_reports(given, in_flight)?,
+            None => None,
+        };
+        let mut kept_at: Vec<Option<usize>> = Vec::with_capacity(given.len());
+        let mut records: std::borrow::Cow<'_, [RecordContents]> = match &found {
+            None => {
+                kept_at.extend((0..given.len()).map(Some));
+                std::borrow::Cow::Borrowed(given)
+            }
+            Some(found) => {
+                let mut kept = Vec::with_capacity(given.len());
+                for (record, found) in given.iter().zip(found) {
+                    if found.duplicate_of.is_some() {
+                        kept_at.push(None);
+                    } else {
+                        kept_at.push(Some(kept.len()));
+                        kept.push(record.clone());
+                    }
+                }
+                std::borrow::Cow::Owned(kept)
+            }
+        };
         // Where each record goes: its partition, its cohort (the partition's records collected
         // in the same destruction bucket), and its index period (its system's records of the
         // same year).
@@ -339,6 +427,48 @@ impl Vault {
                 )
             })
             .collect();
+        // Links to earlier reports name their ids, known now; duplicates take the first's.
+        let id_of = |earlier: crate::reports::Earlier| match earlier {
+            crate::reports::Earlier::Stored(id) => Some(id),
+            crate::reports::Earlier::Batch(position) => kept_at[position].map(|k| planned[k]),
+        };
+        let mut outcome = Ingested::default();
+        let mut reports = Vec::new();
+        for (position, kept) in kept_at.iter().enumerate() {
+            let found = found.as_ref().map(|found| &found[position]);
+            match (kept, found) {
+                (Some(k), found) => {
+                    outcome.ids.push(planned[*k]);
+                    if let Some(found) = found {
+                        if !found.conflicts.is_empty() {
+                            outcome.conflicting.push(position);
+                        }
+                        let record = &mut records.to_mut()[*k];
+                        crate::reports::write_links(record, found, id_of);
+                        if let Some(report) = crate::reports::ReportKey::of(record)? {
+                            reports.push((
+                                plans[*k].system,
+                                report.key.clone(),
+                                report.matched.clone(),
+                                record.collected_at.timestamp_millis(),
+                                planned[*k],
+                            ));
+                        }
+                    }
+                }
+                (None, found) => {
+                    let first = found
+                        .and_then(|found| found.duplicate_of)
+                        .and_then(id_of)
+                        .ok_or_else(|| {
+                            Error::corrupt("intake", "a duplicate without its first report")
+                        })?;
+                    outcome.ids.push(first);
+                    outcome.duplicates.push(position);
+                }
+            }
+        }
+        let records: &[RecordContents] = &records;
         let keys = self.keys.read().map_err(|_| poisoned("key ring"))?;
         let mut wrappers: HashMap<u32, (u32, Arc<AeadKey>)> = HashMap::new();
         for plan in &plans {
@@ -419,14 +549,22 @@ impl Vault {
         systems.sort_unstable();
         systems.dedup();
         draft.system = systems.join(",");
-        draft.outcome = if n_versions == 0 {
-            format!("stored {}", planned.len())
-        } else {
-            format!(
-                "stored {}, {n_versions} of them new versions of earlier records",
-                planned.len()
-            )
-        };
+        draft.outcome = format!("stored {}", planned.len());
+        if n_versions > 0 {
+            draft.outcome += &format!(", {n_versions} of them new versions of earlier records");
+        }
+        if !outcome.duplicates.is_empty() {
+            draft.outcome += &format!(
+                ", {} duplicates of reports already stored not stored again",
+                outcome.duplicates.len()
+            );
+        }
+        if !outcome.conflicting.is_empty() {
+            draft.outcome += &format!(
+                ", {} disagreeing with an earlier report of their transfer",
+                outcome.conflicting.len()
+            );
+        }
         draft.record_ids = planned.clone();
         let mut cohort_ids: Vec<u32> = plans
             .iter()
@@ -438,7 +576,8 @@ impl Vault {
         Ok(PreparedIngest {
             draft,
             batch,
-            ids: planned,
+            outcome,
+            reports,
             cohorts: cohort_ids,
         })
     }

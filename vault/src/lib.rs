@@ -52,6 +52,7 @@ mod lifecycle;
 mod log;
 pub mod normalize;
 mod record;
+mod reports;
 mod sealed;
 pub mod store;
 mod vault;
@@ -72,7 +73,7 @@ pub use crate::holds::{
     PlacedHold, ReleasedHold,
 };
 pub use crate::index::{index_kind_name, SearchKey, INDEX_LAYOUT_VERSION, VERSION_KEY_SOURCE};
-pub use crate::ingest::StreamKey;
+pub use crate::ingest::{Ingested, StreamKey};
 pub use crate::key_backend::{FileKeyBackend, KeyBackend, MemKeyBackend, RootKey};
 pub use crate::lifecycle::{Destruction, KeyStatus};
 pub use crate::log::{
@@ -82,6 +83,10 @@ pub use crate::log::{
 pub use crate::record::{
     display_token, Identifier, IdentifierKind, Record, RecordContents, RecordId, Subject, SystemId,
     MAX_FIELDS, MAX_SUBJECTS, MAX_VALUE_BYTES,
+};
+pub use crate::reports::{
+    CONFLICTS_WITH_SOURCE, COVERED_BY_SOURCE, COVERS_RECORDS_SOURCE, COVERS_SOURCE,
+    TRANSFER_KEY_SOURCE, TRANSFER_MATCH_SOURCE, TRANSFER_WINDOW_SOURCE,
 };
 pub use crate::vault::{
     PartitionStatus, Vault, VaultOptions, VaultStatus, VerifyReport, VAULT_FORMAT_VERSION,

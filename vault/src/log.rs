@@ -494,7 +494,8 @@ pub(crate) struct AnchorExport {
     pub(crate) public_key: [u8; 32],
 }
 
-/// A queued entry's claim on its outcome.
+/// A queued entry's claim on its outcome; clones wait on the same outcome.
+#[derive(Clone)]
 pub(crate) struct Ticket {
     reply: Arc<Reply>,
     shared: Arc<Shared>,
@@ -510,13 +511,16 @@ impl Ticket {
             .slot
             .lock()
             .map_err(|_| Error::LogUnavailable("reply lock poisoned".into()))?;
-        let (mut slot, _) = self
+        let (slot, _) = self
             .reply
             .ready
             .wait_timeout_while(slot, self.timeout, |slot| slot.is_none())
             .map_err(|_| Error::LogUnavailable("reply lock poisoned".into()))?;
-        match slot.take() {
-            Some(result) => result,
+        match slot.as_ref() {
+            Some(Ok(seq)) => Ok(*seq),
+            // The writer only ever answers a failed write with `LogUnavailable`.
+            Some(Err(Error::LogUnavailable(reason))) => Err(Error::LogUnavailable(reason.clone())),
+            Some(Err(other)) => Err(Error::LogUnavailable(other.to_string())),
             None => {
                 self.shared.failures.fetch_add(1, Ordering::Relaxed);
                 Err(Error::LogUnavailable(format!(
@@ -525,6 +529,13 @@ impl Ticket {
                 )))
             }
         }
+    }
+}
+
+impl Ticket {
+    /// Whether the entry has an outcome (durable or failed).
+    pub(crate) fn is_resolved(&self) -> bool {
+        self.reply.slot.lock().map_or(true, |slot| slot.is_some())
     }
 }
 

@@ -58,6 +58,9 @@ pub struct Vault {
     /// Taken on the first write, so read-only opens consume no session.
     session: Mutex<Option<Session>>,
     partitions: RwLock<Partitions>,
+    /// Reports of transfers in batches being synced; held while a batch with reports is
+    /// resolved and queued (see reports.rs).
+    pub(crate) reports: Mutex<crate::reports::ReportsInFlight>,
 }
 
 /// Settings of an open vault.
@@ -266,6 +269,7 @@ impl Vault {
             cohorts: RwLock::new(cohorts),
             session: Mutex::new(None),
             partitions: RwLock::new(partitions),
+            reports: Mutex::default(),
         };
         vault.finish_pending_purges()?;
         Ok(vault)

@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use crate::cli::{Failure, Mode, VaultPaths};
 use crate::client::Client;
+use crate::intake_files::Stored;
 use crate::lines::{LineBatches, Rejected};
 use zeroize::Zeroizing;
 
@@ -123,8 +124,8 @@ fn run_converted(args: &Args) -> Result<(), Failure> {
         lines: conversion.lines.as_bytes(),
         key: format!("sha256:{}", hex::encode(hasher.finish())),
     };
-    let (ingested, rejected) = if conversion.origins.is_empty() {
-        (0, Vec::new())
+    let stored = if conversion.origins.is_empty() {
+        Stored::default()
     } else {
         match args.mode.offline()? {
             Some(paths) => offline(source, &paths, args.batch_size.get())?,
@@ -135,44 +136,44 @@ fn run_converted(args: &Args) -> Result<(), Failure> {
             )?,
         }
     };
-    let mut rejections: Vec<(String, String)> = conversion.refused.clone();
-    for rejection in rejected {
-        let origin = usize::try_from(rejection.line)
-            .ok()
-            .and_then(|line| conversion.origins.get(line.wrapping_sub(1)))
-            .cloned()
-            .unwrap_or_else(|| format!("converted line {}", rejection.line));
-        rejections.push((origin, rejection.reason));
-    }
+    let receipt = conversion.receipt(&args.format, &stored);
     if args.json {
-        let receipt = serde_json::json!({
-            "format": args.format,
-            "accepted": ingested,
-            "duplicates": conversion.duplicates.iter().map(|(location, first)| serde_json::json!({"location": location, "first": first})).collect::<Vec<_>>(),
-            "flagged": conversion.flagged.iter().map(|(location, flags)| serde_json::json!({"location": location, "flags": flags})).collect::<Vec<_>>(),
-            "rejected": rejections.len(),
-            "rejections": rejections.iter().map(|(location, reason)| serde_json::json!({"location": location, "reason": reason})).collect::<Vec<_>>(),
-        });
         println!("{receipt}");
     } else {
+        let list = |name: &str| receipt[name].as_array().cloned().unwrap_or_default();
         println!(
-            "{}: {ingested} accepted, {} duplicates, {} flagged, {} rejected",
+            "{}: {} accepted, {} duplicates, {} flagged, {} rejected",
             args.format,
-            conversion.duplicates.len(),
-            conversion.flagged.len(),
-            rejections.len()
+            stored.accepted,
+            list("duplicates").len(),
+            list("flagged").len(),
+            list("rejections").len()
         );
-        for (location, first) in &conversion.duplicates {
-            println!("  duplicate: {location} reports the transfer of {first}; stored once");
+        let text = |value: &Value| value.as_str().unwrap_or("").to_owned();
+        for duplicate in list("duplicates") {
+            println!(
+                "  duplicate: {} reports the transfer of record {}; not stored again",
+                text(&duplicate["location"]),
+                text(&duplicate["first"])
+            );
         }
-        for (location, flags) in &conversion.flagged {
-            println!("  flagged: {location}: {flags}");
+        for flagged in list("flagged") {
+            println!(
+                "  flagged: {}: {}",
+                text(&flagged["location"]),
+                text(&flagged["flags"])
+            );
         }
-        for (location, reason) in &rejections {
-            println!("  rejected: {location}: {reason}");
+        for rejection in list("rejections") {
+            println!(
+                "  rejected: {}: {}",
+                text(&rejection["location"]),
+                text(&rejection["reason"])
+            );
         }
     }
-    if rejections.is_empty() {
+    let rejections = receipt["rejected"].as_u64().unwrap_or(0);
+    if rejections == 0 {
         Ok(())
     } else {
         Err(Failure::reported())
@@ -199,11 +200,7 @@ fn open_input(file: &Path) -> Result<(Box<dyn Read + Send>, Option<u64>), Failur
     Ok((Box::new(opened), size))
 }
 
-fn offline(
-    source: Source<'_>,
-    paths: &VaultPaths,
-    batch_size: usize,
-) -> Result<(u64, Vec<Rejected>), Failure> {
+fn offline(source: Source<'_>, paths: &VaultPaths, batch_size: usize) -> Result<Stored, Failure> {
     let converted = matches!(source, Source::Converted { .. });
     let vault = vault::Vault::open(&paths.data, &paths.key_store)?;
     let (input, size) = open_source(&source)?;
@@ -217,16 +214,29 @@ fn offline(
     let mut lines = LineBatches::new(reader, batch_size, now).admitting(Box::new(move |record| {
         crate::lines::admit_record(&catalog, record)
     }));
-    let mut committed: u64 = 0;
+    let mut stored = Stored::default();
     let mut reported: u64 = 0;
+    let batch_lines = lines.batch_lines();
     // Each batch is sealed while the one before is synced; reports come in line order, once
     // a batch is durable.
     let outcome = vault.ingest_stream(
         &crate::cli::operator("intake"),
         now,
         std::iter::from_fn(|| lines.next_batch()),
-        |through_line, ids| {
-            committed += ids.len() as u64;
+        |through_line, ingested| {
+            stored.accepted += ingested.stored() as u64;
+            let batch = batch_lines.take(through_line);
+            let line_of = |position: &usize| batch.get(*position).copied().unwrap_or(through_line);
+            for position in &ingested.duplicates {
+                stored
+                    .duplicates
+                    .push((line_of(position), ingested.ids[*position].to_string()));
+            }
+            for position in &ingested.conflicting {
+                stored
+                    .conflicting
+                    .push((line_of(position), ingested.ids[*position].to_string()));
+            }
             reported = through_line;
             // A converted file's line numbers are not the user's: its receipt says it all.
             if !converted {
@@ -236,33 +246,36 @@ fn offline(
     );
     let line_no = lines.line_no;
     if let Err(err) = outcome {
-        return Err(stopped(&progress, line_no, committed, err.to_string()));
+        return Err(stopped(
+            &progress,
+            line_no,
+            stored.accepted,
+            err.to_string(),
+        ));
     }
     if let Some(err) = lines.read_error {
         return Err(stopped(
             &progress,
             line_no,
-            committed,
+            stored.accepted,
             format!("reading the input failed: {err}"),
         ));
     }
     progress.finish_and_clear();
     if converted {
-        return Ok((committed, lines.rejected));
+        stored.rejected = lines.rejected;
+        return Ok(stored);
     }
     if line_no > reported {
         println!("committed through line {line_no}");
     }
-    summary(committed, line_no, &lines.rejected).map(|()| (committed, Vec::new()))
+    stored.rejected = lines.rejected;
+    summary(&stored, line_no).map(|()| stored)
 }
 
 /// Streams the file to the server. The idempotency key is the file's SHA-256, so re-running
 /// the same file (after a cut, or by mistake) stores nothing twice.
-fn served(
-    source: Source<'_>,
-    client: &Client,
-    batch_size: usize,
-) -> Result<(u64, Vec<Rejected>), Failure> {
+fn served(source: Source<'_>, client: &Client, batch_size: usize) -> Result<Stored, Failure> {
     let key = match &source {
         Source::File(file) if file.as_os_str() == "-" => {
             return Err(Failure::usage(
@@ -319,11 +332,29 @@ fn served(
                     )));
                 }
                 let lines = summary_line["lines"].as_u64().unwrap_or(0);
-                let ingested = summary_line["ingested"].as_u64().unwrap_or(0);
+                let by_line = |name: &str, id: &str| -> Vec<(u64, String)> {
+                    summary_line[name]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|item| {
+                            (
+                                item["line"].as_u64().unwrap_or(0),
+                                item[id].as_str().unwrap_or("").to_owned(),
+                            )
+                        })
+                        .collect()
+                };
+                let stored = Stored {
+                    accepted: summary_line["ingested"].as_u64().unwrap_or(0),
+                    rejected,
+                    duplicates: by_line("duplicates", "first"),
+                    conflicting: by_line("conflicting", "record"),
+                };
                 if converted {
-                    return Ok((ingested, rejected));
+                    return Ok(stored);
                 }
-                return summary(ingested, lines, &rejected).map(|()| (ingested, Vec::new()));
+                return summary(&stored, lines).map(|()| stored);
             }
             Err(failure) if failure.is_connection() && attempt < ATTEMPTS => {
                 eprintln!(
@@ -356,11 +387,19 @@ fn file_hash(file: &Path) -> Result<String, Failure> {
     Ok(hex::encode(hasher.finish()))
 }
 
-fn summary(ingested: u64, lines: u64, rejected: &[Rejected]) -> Result<(), Failure> {
+fn summary(stored: &Stored, lines: u64) -> Result<(), Failure> {
+    let rejected = &stored.rejected;
     println!(
-        "ingested {ingested} records from {lines} lines ({} rejected)",
+        "ingested {} records from {lines} lines ({} rejected)",
+        stored.accepted,
         rejected.len()
     );
+    for (line, first) in &stored.duplicates {
+        println!("  line {line}: reports the transfer of record {first} again; not stored again");
+    }
+    for (line, id) in &stored.conflicting {
+        println!("  line {line}: stored as {id}, flagged: disagrees with an earlier report of its transfer");
+    }
     if rejected.is_empty() {
         return Ok(());
     }

@@ -175,10 +175,23 @@ impl IngestPlan {
             committed_through_line: self.skip,
             ..IngestSummary::default()
         };
+        let batch_lines = lines.batch_lines();
         let batches = std::iter::from_fn(|| lines.next_batch());
-        let commit = |through_line: u64, ids: Vec<RecordId>| {
+        let commit = |through_line: u64, ingested: vault::Ingested| {
             summary.committed_through_line = through_line;
-            summary.ingested += ids.len() as u64;
+            summary.ingested += ingested.stored() as u64;
+            let batch = batch_lines.take(through_line);
+            let line_of = |position: &usize| batch.get(*position).copied().unwrap_or(through_line);
+            for position in &ingested.duplicates {
+                summary
+                    .duplicates
+                    .push((line_of(position), ingested.ids[*position]));
+            }
+            for position in &ingested.conflicting {
+                summary
+                    .conflicting
+                    .push((line_of(position), ingested.ids[*position]));
+            }
             on_commit(through_line);
         };
         let outcome = match &self.stream {

@@ -230,6 +230,12 @@ pub struct IngestSummary {
     pub ingested: u64,
     /// Lines rejected, with reasons.
     pub rejected: Vec<Rejected>,
+    /// Lines reporting a transfer already reported identically: not stored again; with the
+    /// first report's id.
+    pub duplicates: Vec<(u64, vault::RecordId)>,
+    /// Lines stored though they disagree with an earlier report of their transfer; with their
+    /// id.
+    pub conflicting: Vec<(u64, vault::RecordId)>,
     /// Why the run stopped early, if it did (everything before `committed_through_line` is
     /// stored; nothing after it).
     pub stopped: Option<Refusal>,

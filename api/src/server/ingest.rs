@@ -159,32 +159,11 @@ pub(crate) async fn ingest(
                     progress,
                 );
                 let mut line = summary_json(&summary);
-                let mut rejections: Vec<serde_json::Value> = conversion
-                    .refused
-                    .iter()
-                    .map(|(location, reason)| json!({"location": location, "reason": reason}))
-                    .collect();
-                for rejected in &summary.rejected {
-                    let location = usize::try_from(rejected.line)
-                        .ok()
-                        .and_then(|n| conversion.origins.get(n.wrapping_sub(1)))
-                        .cloned()
-                        .unwrap_or_else(|| format!("converted line {}", rejected.line));
-                    rejections.push(json!({"location": location, "reason": rejected.reason}));
+                let receipt =
+                    conversion.receipt(&format, &crate::intake_files::Stored::from(&summary));
+                if let (Some(line), Some(receipt)) = (line.as_object_mut(), receipt.as_object()) {
+                    line.extend(receipt.clone());
                 }
-                line["format"] = json!(format);
-                line["accepted"] = json!(summary.ingested);
-                line["duplicates"] = conversion
-                    .duplicates
-                    .iter()
-                    .map(|(location, first)| json!({"location": location, "first": first}))
-                    .collect();
-                line["flagged"] = conversion
-                    .flagged
-                    .iter()
-                    .map(|(location, flags)| json!({"location": location, "flags": flags}))
-                    .collect();
-                line["rejections"] = json!(rejections);
                 line
             }
         };
@@ -220,6 +199,8 @@ fn summary_json(summary: &IngestSummary) -> serde_json::Value {
         "lines": summary.lines,
         "ingested": summary.ingested,
         "rejected": rejected,
+        "duplicates": summary.duplicates.iter().map(|(line, first)| json!({"line": line, "first": first.to_string()})).collect::<Vec<_>>(),
+        "conflicting": summary.conflicting.iter().map(|(line, record)| json!({"line": line, "record": record.to_string()})).collect::<Vec<_>>(),
     });
     if let Some(refusal) = &summary.stopped {
         line["error"] = Problem::from(refusal.clone()).body();

@@ -85,9 +85,14 @@ fn a_sent_mt103_from_a_us_bank_is_a_cbetf_record() {
     assert_eq!(record["subjects"][0]["identifiers"]["account"], "000123");
     assert_eq!(record["fields"]["transmittor_address"], "1 MAIN ST");
     assert_eq!(
-        mapped.transfer_key,
+        record["source"]["transfer_key"],
         "uetr:eb6305c9-1f7f-49de-aed0-16487c27b42d"
     );
+    assert_eq!(
+        record["source"]["transfer_match"],
+        r#"2026-11-20|USD|1500.50|transmittor=JOHN Q PUBLIC:{"account":"000123"}|recipient=JANE EXAMPLE:{"account":"DE89"}"#
+    );
+    assert_eq!(record["source"].get("covers"), None);
     assert!(mapped.flags.is_empty());
 }
 
@@ -201,5 +206,28 @@ fn the_samples_are_not_reportable_and_a_us_pacs_leg_is() {
     assert_eq!(
         mapped.record["subjects"][1]["identifiers"]["account"],
         "65479512"
+    );
+}
+
+#[test]
+fn a_cover_payment_is_keyed_apart_from_the_transfer_it_covers_and_names_it() {
+    let bank = filing(ReporterType::Bank, d(2026, 11, 24));
+    let customer = map_mt(&mt("103", "1500,50", "USD", false), &bank).unwrap();
+    let cover = map_mt(&mt("202", "1500,50", "USD", true), &bank).unwrap();
+    assert_eq!(
+        cover.record["source"]["transfer_key"],
+        "cover:uetr:eb6305c9-1f7f-49de-aed0-16487c27b42d"
+    );
+    assert_eq!(
+        cover.record["source"]["covers"],
+        customer.record["source"]["transfer_key"]
+    );
+    // Without a UETR: the sender's reference, and for a cover the one field 21 names.
+    let mut plain = mt("103", "1500,50", "USD", false);
+    plain.uetr = None;
+    let plain = map_mt(&plain, &bank).unwrap();
+    assert_eq!(
+        plain.record["source"]["transfer_key"],
+        "ref:BANKUS33XXX/REF-1"
     );
 }

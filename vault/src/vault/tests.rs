@@ -415,7 +415,7 @@ fn a_stream_stops_at_the_first_bad_batch_and_reports_only_what_is_stored() {
     ];
     let mut reported = Vec::new();
     let outcome = vault.ingest_stream(&access(), now(), batches, |tag, ids| {
-        reported.push((tag, ids.len()))
+        reported.push((tag, ids.stored()))
     });
     let err = outcome.unwrap_err().to_string();
     assert!(
@@ -438,7 +438,7 @@ fn resumable_streams_record_their_progress_with_each_batch() {
     let mut seen = Vec::new();
     vault
         .ingest_stream_resumable(&access(), now(), &stream, batches, |line, ids| {
-            seen.push((line, ids.len()));
+            seen.push((line, ids.stored()));
         })
         .unwrap();
     assert_eq!(seen, [(2, 1), (5, 1)]);
