@@ -12,13 +12,14 @@ use vault::{display_token, Identifier, IdentifierKind, RecordContents, Subject, 
 /// Longest accepted line, in bytes.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
 
-const TOP_LEVEL_FIELDS: [&str; 6] = [
+const TOP_LEVEL_FIELDS: [&str; 7] = [
     "system",
     "category",
     "collected_at",
     "source",
     "subjects",
     "fields",
+    "raw",
 ];
 const SUBJECT_FIELDS: [&str; 3] = ["role", "name", "identifiers"];
 
@@ -36,7 +37,15 @@ pub fn parse_line(line: &str) -> Result<RecordContents, String> {
         SystemId::new(required_str(&object, "system", "")?).map_err(|err| err.to_string())?;
     let category = required_str(&object, "category", "")?.to_owned();
     let collected_at = parse_time(required_str(&object, "collected_at", "")?)?;
-    let source = string_map(object.get("source"), "source")?;
+    let mut source = string_map(object.get("source"), "source")?;
+    // The message the record came from, as received: sealed apart by the vault (raw.rs).
+    match object.get("raw") {
+        None => {}
+        Some(Value::String(raw)) => {
+            source.insert(vault::RAW_SOURCE.to_owned(), raw.clone());
+        }
+        Some(_) => return Err("`raw` must be a string (the message as received)".into()),
+    }
     let fields = string_map(object.get("fields"), "fields")?;
     let subjects = match object.get("subjects") {
         Some(Value::Array(items)) => items

@@ -136,20 +136,30 @@ impl Conversion {
 
 /// Converts `text` of `format` (not `jsonl`) under `filing`.
 pub fn convert(format: &str, text: &str, filing: &Filing) -> Result<Conversion, String> {
+    // Each record line carries the raw message it came from (`raw`): the MT message, the pacs
+    // document, the CSV row under its header, the JSON line.
+    let mut raws: Vec<Option<String>> = Vec::new();
     let mapped: Vec<(String, Result<Mapped, String>)> = match format {
         "mt" => intake::swift::parse_file(text)
             .into_iter()
             .enumerate()
             .map(|(index, parsed)| match parsed {
-                Ok(message) => (
-                    format!("message {}", index + 1),
-                    cbetf_map::map_mt(&message, filing),
-                ),
-                Err(err) => (err.location, Err(err.reason)),
+                Ok(message) => {
+                    raws.push(Some(message.raw.clone()));
+                    (
+                        format!("message {}", index + 1),
+                        cbetf_map::map_mt(&message, filing),
+                    )
+                }
+                Err(err) => {
+                    raws.push(None);
+                    (err.location, Err(err.reason))
+                }
             })
             .collect(),
         "pacs" => intake::pacs::parse(text)
             .into_iter()
+            .inspect(|_| raws.push(Some(text.to_owned())))
             .enumerate()
             .map(|(index, parsed)| match parsed {
                 Ok(transfer) => (
@@ -161,8 +171,14 @@ pub fn convert(format: &str, text: &str, filing: &Filing) -> Result<Conversion, 
             .collect(),
         "cbetf-csv" | "cbetf-jsonl" => {
             let parsed = if format == "cbetf-csv" {
+                raws = intake::csv_raw_rows(text).into_iter().map(Some).collect();
                 intake::cbetf::parse_csv(text)
             } else {
+                raws = text
+                    .lines()
+                    .filter(|line| !line.trim().is_empty())
+                    .map(|line| Some(line.to_owned()))
+                    .collect();
                 intake::cbetf::parse_json_lines(text)
             };
             // CSV rows start after the header; JSON lines count from the first line.
@@ -179,20 +195,23 @@ pub fn convert(format: &str, text: &str, filing: &Filing) -> Result<Conversion, 
                 })
                 .collect()
         }
-        "ttar-csv" => intake::ttar::parse_csv(text, filing.filed_on)
-            .into_iter()
-            .enumerate()
-            .map(|(index, parsed)| match parsed {
-                Ok(record) => (
-                    format!("row {}", index + 2),
-                    Ok(Mapped {
-                        record,
-                        flags: Vec::new(),
-                    }),
-                ),
-                Err(err) => (err.location, Err(err.reason)),
-            })
-            .collect(),
+        "ttar-csv" => {
+            raws = intake::csv_raw_rows(text).into_iter().map(Some).collect();
+            intake::ttar::parse_csv(text, filing.filed_on)
+                .into_iter()
+                .enumerate()
+                .map(|(index, parsed)| match parsed {
+                    Ok(record) => (
+                        format!("row {}", index + 2),
+                        Ok(Mapped {
+                            record,
+                            flags: Vec::new(),
+                        }),
+                    ),
+                    Err(err) => (err.location, Err(err.reason)),
+                })
+                .collect()
+        }
         other => {
             return Err(format!(
                 "unknown format `{}`; formats are {}",
@@ -202,16 +221,22 @@ pub fn convert(format: &str, text: &str, filing: &Filing) -> Result<Conversion, 
         }
     };
     let mut conversion = Conversion::default();
-    for (location, outcome) in mapped {
+    for (index, (location, outcome)) in mapped.into_iter().enumerate() {
         match outcome {
             Err(reason) => conversion.refused.push((location, reason)),
-            Ok(mapped) => {
+            Ok(mut mapped) => {
+                if let Some(Some(raw)) = raws.get_mut(index) {
+                    mapped.record["raw"] = serde_json::Value::String(std::mem::take(raw));
+                }
                 conversion.lines.push_str(&mapped.record.to_string());
                 conversion.lines.push('\n');
                 conversion.origins.push(location);
                 conversion.flags.push(mapped.flags.join(","));
             }
         }
+    }
+    for raw in raws.iter_mut().flatten() {
+        zeroize::Zeroize::zeroize(raw);
     }
     Ok(conversion)
 }

@@ -224,6 +224,7 @@ pub fn admit_record(
     // notice's and the vault's to set, never the sender's.
     for key in [
         vault::VERSION_KEY_SOURCE,
+        vault::RAW_RECORD_SOURCE,
         vault::TRANSFER_WINDOW_SOURCE,
         vault::CONFLICTS_WITH_SOURCE,
         vault::COVERS_RECORDS_SOURCE,
@@ -263,6 +264,13 @@ pub fn admit_record(
             .insert(vault::VERSION_KEY_SOURCE.to_owned(), key);
     }
     let system = record.system.as_str().to_owned();
+    // A raw message is kept only after the same filter (PNR, seed 001 paragraph 5).
+    if let Some(raw) = record.source.get_mut(vault::RAW_SOURCE) {
+        if let Some(filtered) = catalog.filter_raw(&system, raw) {
+            zeroize::Zeroize::zeroize(raw);
+            *raw = filtered;
+        }
+    }
     for (name, value) in record.fields.iter_mut() {
         if let Some(filtered) = catalog.filter_sensitive(&system, &record.category, name, value) {
             zeroize::Zeroize::zeroize(value);

@@ -3061,6 +3061,38 @@ async fn an_institutions_mt_file_is_ingested_over_the_api_with_a_receipt_by_loca
         found.body["records"][0]["fields"]["transmitted_on_source"],
         "value date (32A)"
     );
+    // The record traces to the bytes it came from, exactly as sent; the raw record itself is
+    // read only through it.
+    let id = found.body["records"][0]["id"].as_str().unwrap().to_owned();
+    let raw = api
+        .get(
+            &format!("/v1/records/{id}/raw?purpose=investigation&case=CASE-1"),
+            Some("ana"),
+        )
+        .await;
+    assert_eq!(raw.status, StatusCode::OK, "{}", raw.text);
+    assert_eq!(raw.body["message"], sent, "the message as received");
+    assert_eq!(
+        found.body["records"][0]["source"]["raw_record"], raw.body["raw_record"],
+        "{}",
+        found.text
+    );
+    let raw_id = raw.body["raw_record"].as_str().unwrap();
+    let direct = api
+        .get(
+            &format!("/v1/records/{raw_id}?purpose=investigation&case=CASE-1"),
+            Some("ana"),
+        )
+        .await;
+    assert_eq!(direct.status, StatusCode::NOT_FOUND, "{}", direct.text);
+    assert!(direct.text.contains("/raw"), "{}", direct.text);
+    let anonymous = api
+        .get(
+            &format!("/v1/records/{id}/raw?purpose=investigation&case=CASE-1"),
+            None,
+        )
+        .await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
     // Bad options are refused before anything is read.
     for query in [
         "format=swift",

@@ -40,6 +40,37 @@ pub(crate) fn decimal_cents(text: &str) -> Option<i64> {
 /// Reads a CSV text with a header row whose names are all among `columns`, and maps each data
 /// row (its cells by column name) with `row`. A malformed file or an unknown column is one
 /// error; otherwise each row is answered on its own, located `line N` or `line N, column C`.
+/// The text of each data row of a CSV file, after the header line: what the vault keeps as a
+/// row's raw message. Empty when the file's rows cannot be read.
+pub fn csv_raw_rows(text: &str) -> Vec<String> {
+    let Ok(rows) = cbetf::csv_rows(text) else {
+        return Vec::new();
+    };
+    let lines: Vec<&str> = text.split('\n').collect();
+    let starts: Vec<usize> = rows.iter().map(|(line, _)| *line).collect();
+    let Some(&header_start) = starts.first() else {
+        return Vec::new();
+    };
+    let span = |from: usize, to: usize| -> String {
+        lines
+            .get(from.saturating_sub(1)..to.saturating_sub(1).min(lines.len()))
+            .unwrap_or_default()
+            .join("\n")
+            .trim_end()
+            .to_owned()
+    };
+    let header = span(
+        header_start,
+        starts.get(1).copied().unwrap_or(lines.len() + 1),
+    );
+    (1..starts.len())
+        .map(|index| {
+            let end = starts.get(index + 1).copied().unwrap_or(lines.len() + 1);
+            format!("{header}\n{}", span(starts[index], end))
+        })
+        .collect()
+}
+
 pub(crate) fn csv_records<T>(
     text: &str,
     columns: &[&str],

@@ -88,6 +88,9 @@ pub struct MtMessage {
     pub sender_to_receiver: Option<String>,
     /// Every field of block 4 in order, as (tag, value).
     pub fields: Vec<(String, String)>,
+    /// The message as received, from its basic header to its last block (what the vault keeps
+    /// as the raw message).
+    pub raw: String,
 }
 
 /// Splits an RJE file (or one message) into its FIN messages and parses each. Acknowledgments
@@ -283,6 +286,7 @@ fn parse_message(text: &str) -> Result<MtMessage, Failure> {
         ));
     }
     Ok(MtMessage {
+        raw: text.to_owned(),
         message_type: message_type.to_owned(),
         cover,
         direction,

@@ -224,6 +224,13 @@ impl Catalog {
         sorn.sensitive_filter.apply(value)
     }
 
+    /// A raw message of `system` with what its sensitive-data filter names removed (`None` if
+    /// nothing was). Applied to the message's text as a whole: a format that knows its free
+    /// text (PNR) filters that before handing the message in.
+    pub fn filter_raw(&self, system: &str, raw: &str) -> Option<String> {
+        self.system(system)?.sorn.sensitive_filter.apply(raw)
+    }
+
     /// The records schedule in force for `system`.
     pub fn records_schedule(&self, system: &str) -> Option<&crate::sorn::Schedule> {
         self.system(system)?

@@ -63,17 +63,42 @@ pub fn plan(catalog: &Catalog, cohorts: &[PeriodCohort], now: DateTime<Utc>) -> 
             continue;
         };
         let mut in_force_due = false;
+        // Raw messages go under the raw-input schedules (the records' where the notice has
+        // none), and never later than the records made from them may.
+        let raw = cohort.category == vault::RAW_CATEGORY;
+        let artefact = if raw
+            && system
+                .sorn
+                .schedules
+                .iter()
+                .any(|schedule| schedule.get_ref().artefact == "raw-input")
+        {
+            "raw-input"
+        } else {
+            "records"
+        };
+        let records_end = catalog
+            .records_schedule(&cohort.system)
+            .and_then(|schedule| period_end(schedule, last).0);
         for schedule in system
             .sorn
             .schedules
             .iter()
             .map(|schedule| schedule.get_ref())
         {
-            if schedule.artefact != "records" {
+            if schedule.artefact != artefact {
                 continue;
             }
             let (ends, defer_to) = if cohort.deferred {
                 (life_end(schedule, last), None)
+            } else if raw {
+                let own = life_end(schedule, last);
+                (
+                    own.zip(records_end)
+                        .map(|(own, records)| own.min(records))
+                        .or(own),
+                    None,
+                )
             } else {
                 period_end(schedule, last)
             };

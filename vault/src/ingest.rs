@@ -349,6 +349,10 @@ impl Vault {
         // Where each record goes: its partition, its cohort (the partition's records collected
         // in the same destruction bucket), and its index period (its system's records of the
         // same year).
+        // Raw messages become raw records after the records they came with.
+        let n_kept = records.len();
+        let mut raw_of = crate::raw::split_raw(&mut records);
+        let mut dead_raws = Vec::new();
         let mut plans = Vec::with_capacity(records.len());
         for (record_idx, record) in records.iter().enumerate() {
             let at_record = |err: Error| match err {
@@ -367,7 +371,15 @@ impl Vault {
                 end_ms,
             };
             let ended = "its retention period has ended and its cohort was destroyed, so it cannot be stored";
-            let cohort = self.live_cohort(period, ended, now).map_err(at_record)?;
+            let cohort = match self.live_cohort(period, ended, now) {
+                Ok(cohort) => cohort,
+                // A raw message past its own (shorter) retention is not kept; its record is.
+                Err(Error::Invalid(_)) if record_idx >= n_kept => {
+                    dead_raws.push(record_idx - n_kept);
+                    continue;
+                }
+                Err(err) => return Err(at_record(err)),
+            };
             let system = self
                 .system_number(&record.system)?
                 .ok_or_else(|| Error::corrupt("partition registry", "system without a number"))?;
@@ -379,6 +391,23 @@ impl Vault {
                 forms: index_forms(record),
                 held: None,
             });
+        }
+        if !dead_raws.is_empty() {
+            let all = records.to_mut();
+            let mut renumbered = Vec::new();
+            let mut next = 0;
+            for raw in 0..all.len() - n_kept {
+                renumbered.push((!dead_raws.contains(&raw)).then(|| {
+                    next += 1;
+                    next - 1
+                }));
+            }
+            for (offset, raw) in dead_raws.iter().enumerate() {
+                all.remove(n_kept + raw - offset);
+            }
+            for slot in &mut raw_of {
+                *slot = slot.and_then(|raw| renumbered[raw]);
+            }
         }
         // A subject hold keeps records of its subject stored after it was placed: they are
         // sealed under the hold's cohort from the start.
@@ -468,6 +497,15 @@ impl Vault {
                 }
             }
         }
+        for (k, raw) in raw_of.iter().enumerate() {
+            if let Some(raw) = raw {
+                records.to_mut()[k].source.insert(
+                    crate::raw::RAW_RECORD_SOURCE.to_owned(),
+                    planned[n_kept + raw].to_string(),
+                );
+            }
+        }
+        let n_raw = records.len() - n_kept;
         let records: &[RecordContents] = &records;
         let keys = self.keys.read().map_err(|_| poisoned("key ring"))?;
         let mut wrappers: HashMap<u32, (u32, Arc<AeadKey>)> = HashMap::new();
@@ -549,7 +587,10 @@ impl Vault {
         systems.sort_unstable();
         systems.dedup();
         draft.system = systems.join(",");
-        draft.outcome = format!("stored {}", planned.len());
+        draft.outcome = format!("stored {n_kept}");
+        if n_raw > 0 {
+            draft.outcome += &format!(" with {n_raw} raw messages");
+        }
         if n_versions > 0 {
             draft.outcome += &format!(", {n_versions} of them new versions of earlier records");
         }

@@ -51,6 +51,7 @@ mod keys;
 mod lifecycle;
 mod log;
 pub mod normalize;
+mod raw;
 mod record;
 mod reports;
 mod sealed;
@@ -79,6 +80,9 @@ pub use crate::lifecycle::{Destruction, KeyStatus};
 pub use crate::log::{
     decode_entry, entry_hash, Access, Checkpoint, CheckpointPolicy, Decision, LogEntry,
     DEFAULT_LOG_TIMEOUT, LOG_ENTRY_VERSION,
+};
+pub use crate::raw::{
+    raw_record_of, MAX_RAW_BYTES, RAW_CATEGORY, RAW_MESSAGE_FIELD, RAW_RECORD_SOURCE, RAW_SOURCE,
 };
 pub use crate::record::{
     display_token, Identifier, IdentifierKind, Record, RecordContents, RecordId, Subject, SystemId,

@@ -426,7 +426,13 @@ impl RecordContents {
                 "source must name at least one provenance entry (for example `report_id`)".into(),
             );
         }
-        check_map("source", &self.source)?;
+        // The raw message is bytes as received (line ends and all), sealed apart (raw.rs).
+        let mut source = std::borrow::Cow::Borrowed(&self.source);
+        if let Some(raw) = self.source.get(crate::raw::RAW_SOURCE) {
+            crate::raw::check_raw(raw)?;
+            source.to_mut().remove(crate::raw::RAW_SOURCE);
+        }
+        check_map("source", &source)?;
         check_map("fields", &self.fields)?;
         if self.subjects.is_empty() {
             return invalid("subjects must list at least one subject".into());

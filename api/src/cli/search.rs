@@ -52,6 +52,9 @@ pub struct GetArgs {
     /// The case id the read serves.
     #[arg(long = "case", value_name = "ID")]
     case_id: String,
+    /// Print the raw message the record came from (as received, exactly), not the record.
+    #[arg(long)]
+    raw: bool,
     #[command(flatten)]
     client: ClientArgs,
 }
@@ -108,11 +111,17 @@ pub(crate) fn get(args: GetArgs) -> Result<(), Failure> {
             )));
         }
     }
+    let path = if args.raw { "/raw" } else { "" };
     let record = client.get(&format!(
-        "/v1/records/{}?purpose={}&case={}",
+        "/v1/records/{}{path}?purpose={}&case={}",
         args.id, args.purpose, args.case_id
     ))?;
-    println!("{record}");
+    if args.raw {
+        // The message exactly as received, line ends included.
+        print!("{}", record["message"].as_str().unwrap_or(""));
+    } else {
+        println!("{record}");
+    }
     Ok(())
 }
 

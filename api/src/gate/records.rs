@@ -101,6 +101,7 @@ impl Gate {
         let id: RecordId = id.parse()?;
         // An id of no system is decided on an unknown system, so the refusal is logged.
         let placement = self.placement_or_unknown(&id)?;
+        refuse_raw_by_id(&placement)?;
         let request = Request {
             purpose,
             case_id,
@@ -111,6 +112,73 @@ impl Gate {
         let mut viewed = self.view(&request, &decision, record);
         viewed.annotations = annotations;
         Ok(viewed)
+    }
+
+    /// The raw message a record came from, for a caller who may read the whole record (its
+    /// free text, no projection): the message holds every field. The record's read and the
+    /// raw message's are both logged. Returns the raw record's id and the message.
+    pub fn read_raw(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        id: &str,
+        purpose: Option<&str>,
+        case_id: Option<&str>,
+    ) -> Result<(RecordId, zeroize::Zeroizing<String>), Refusal> {
+        let id: RecordId = id.parse()?;
+        let placement = self.placement_or_unknown(&id)?;
+        refuse_raw_by_id(&placement)?;
+        let request = Request {
+            purpose,
+            case_id,
+            ..self.record_request(caller, Action::RecordRead, &placement)
+        };
+        let (access, decision) = self.authorize(caller, context, &request)?;
+        let now = self.now();
+        // Read as a person reads (marked, like any read through the gate).
+        let (record, _) = self.vault.read_annotated(&access, &id, now)?;
+        let high_risk = record
+            .contents
+            .fields
+            .get("high_risk")
+            .is_some_and(|flag| flag.eq_ignore_ascii_case("true"));
+        let free_text = self.policy.decide(&Request {
+            action: Action::RecordReadFreeText,
+            high_risk,
+            ..request
+        });
+        if !free_text.allowed || decision.projection.is_some() {
+            return Err(Refusal::Denied {
+                rule: if free_text.allowed {
+                    decision.rule
+                } else {
+                    free_text.rule
+                },
+                reason: "the raw message holds every field of the record, free text included: it is shown only to a caller who may read the whole record".into(),
+            });
+        }
+        let raw_id = vault::raw_record_of(&record.contents).ok_or_else(|| {
+            Refusal::NotFound(
+                "this record keeps no raw message (only records from institutions' files do)"
+                    .into(),
+            )
+        })?;
+        let raw = match self.vault.read(&access, &raw_id, now) {
+            Ok(raw) => raw,
+            Err(vault::Error::NotFound(_)) => {
+                return Err(Refusal::NotFound(
+                    "the raw message was destroyed under its raw-input schedule".into(),
+                ))
+            }
+            Err(err) => return Err(err.into()),
+        };
+        let mut raw = raw;
+        let message = raw
+            .contents
+            .fields
+            .remove(vault::RAW_MESSAGE_FIELD)
+            .ok_or_else(|| Refusal::Internal("a raw record without its message".into()))?;
+        Ok((raw_id, zeroize::Zeroizing::new(message)))
     }
 
     /// Appends an annotation (a correction, a notation of dispute, a statement of
@@ -325,4 +393,15 @@ impl Gate {
             reason,
         })
     }
+}
+
+/// A raw record is read through the record made from it, under that record's rules.
+fn refuse_raw_by_id(placement: &Placement) -> Result<(), Refusal> {
+    if placement.category == vault::RAW_CATEGORY {
+        return Err(Refusal::NotFound(
+            "a raw message is read through the record made from it: GET /v1/records/{id}/raw"
+                .into(),
+        ));
+    }
+    Ok(())
 }

@@ -82,6 +82,7 @@ pub fn router(gate: Arc<Gate>, limits: Limits) -> Router {
         .route("/v1/search", post(handlers::search))
         .route("/v1/partner/search", post(handlers::partner_search))
         .route("/v1/records/{id}", get(handlers::get_record))
+        .route("/v1/records/{id}/raw", get(handlers::get_raw))
         .route("/v1/records/{id}/annotations", post(handlers::annotate))
         .route(
             "/v1/accounts",

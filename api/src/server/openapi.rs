@@ -12,6 +12,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/search"),
     ("post", "/v1/partner/search"),
     ("get", "/v1/records/{id}"),
+    ("get", "/v1/records/{id}/raw"),
     ("post", "/v1/records/{id}/annotations"),
     ("get", "/v1/accounts"),
     ("post", "/v1/accounts"),
@@ -169,6 +170,12 @@ pub fn document() -> Value {
                 "security": secured,
                 "parameters": record_parameters(),
                 "responses": with_problems(json!({"200": {"description": "the record", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Record"}}}}}), &["400", "401", "403", "404", "503"])
+            }},
+            "/v1/records/{id}/raw": {"get": {
+                "summary": "The raw message the record came from (the MT message, pacs document, CSV row or PNR push, PNR after the sensitive filter), for a caller who may read the whole record, free text included; both reads are logged. 404 when the record keeps none or the raw-input schedule has destroyed it.",
+                "security": secured,
+                "parameters": record_parameters(),
+                "responses": with_problems(json!({"200": {"description": "`record`, `raw_record` (its id) and `message`"}}), &["400", "401", "403", "404", "503"])
             }},
             "/v1/records/{id}/annotations": {"post": {
                 "summary": "Append a correction, a notation of dispute or a statement of disagreement to a record (per the SORN grants: privacy officers). The original is never altered; every later read shows it and marks disputed portions.",

@@ -154,3 +154,42 @@ fn pnr_period_cohorts_defer_at_three_and_a_half_years_and_the_deleted_record_fil
         Some(day(2031, 1, 10))
     );
 }
+
+#[test]
+fn raw_messages_go_under_their_schedule_and_never_after_the_records_made_from_them() {
+    let catalog = Catalog::builtin().unwrap();
+    let raw = vault::RAW_CATEGORY;
+    let cohorts = [
+        // TTAR: raw input five years in force (ten proposed), records ten.
+        month_cohort(1, "dhs-ice-005-ttar", raw, 2026, 1),
+        // CBETF: raw input five years, like the records.
+        month_cohort(2, "fincen-cbetf", raw, 2026, 1),
+        // PNR: no raw-input schedule; the raw message goes with the period cohort at 3.5
+        // years, never kept for the deleted record file's 11.5.
+        month_cohort(3, "cbp-pnr", raw, 2026, 1),
+    ];
+    // (day, destroyed, reported under a proposed schedule)
+    let table: [(DateTime<Utc>, &[u32], &[u32]); 5] = [
+        (day(2029, 7, 31), &[], &[]),
+        (day(2029, 8, 1), &[3], &[]),
+        (day(2031, 1, 30), &[3], &[]),
+        (day(2031, 2, 1), &[1, 2, 3], &[]),
+        (day(2036, 2, 1), &[1, 2, 3], &[]),
+    ];
+    for (now, destroyed, reported) in table {
+        let due = plan(&catalog, &cohorts, now);
+        let ids = |destroy: bool| -> Vec<u32> {
+            due.iter()
+                .filter(|d| d.destroy == destroy)
+                .map(|d| d.cohort.id)
+                .collect()
+        };
+        assert_eq!(
+            (ids(true).as_slice(), ids(false).as_slice()),
+            (destroyed, reported),
+            "on {now}"
+        );
+    }
+    let ttar = plan(&catalog, &cohorts, day(2031, 2, 1));
+    assert_eq!(ttar[0].schedule, "raw-input-in-force");
+}

@@ -667,3 +667,69 @@ fn a_pnr_re_pull_is_a_new_version_whose_clock_runs_from_the_first_receipt() {
         .unwrap();
     assert_eq!(fresh[0].collected_at_millis(), fresh_at.timestamp_millis());
 }
+
+/// TTAR keeps raw input five years and the records ten: the run destroys the raw messages at
+/// five years and leaves the records readable without them; at ten the records go too. Two
+/// records from one message share one raw record.
+#[test]
+fn raw_messages_go_under_their_own_schedule_and_records_outlive_them() {
+    let store: Arc<dyn Store> = Arc::new(MemStore::new());
+    let backend: Arc<dyn KeyBackend> = Arc::new(MemKeyBackend::generate().unwrap());
+    let vault = Vault::create_with(store, backend).unwrap();
+    let catalog = Catalog::builtin().unwrap();
+    let collected = Utc.with_ymd_and_hms(2026, 1, 10, 0, 0, 0).unwrap();
+    let with_raw = |ssn: &str| {
+        let mut record = record_of("dhs-ice-005-ttar", "trade-financial", ssn, collected);
+        record.source.insert(
+            vault::RAW_SOURCE.into(),
+            "entry_number,importer_id\r\nE-1,X\r\n".into(),
+        );
+        record
+    };
+    let ids = vault
+        .ingest(
+            &access(),
+            &[with_raw("444-44-4444"), with_raw("555-55-5555")],
+            day(2026, 1, 10),
+        )
+        .unwrap();
+    let raw_of = |id: &vault::RecordId| {
+        vault::raw_record_of(
+            &vault
+                .read(&access(), id, day(2026, 1, 11))
+                .unwrap()
+                .contents,
+        )
+        .unwrap()
+    };
+    let raw = raw_of(&ids[0]);
+    assert_eq!(raw, raw_of(&ids[1]), "one message, one raw record");
+    let message = vault.read(&access(), &raw, day(2026, 1, 11)).unwrap();
+    assert_eq!(
+        message.contents.fields[vault::RAW_MESSAGE_FIELD],
+        "entry_number,importer_id\r\nE-1,X\r\n",
+        "kept exactly as received"
+    );
+    assert_eq!(message.contents.category, vault::RAW_CATEGORY);
+    let five = day(2031, 2, 1);
+    run(&vault, &catalog, &access(), five, &confirmed()).unwrap();
+    assert!(matches!(
+        vault.read(&access(), &raw, five),
+        Err(vault::Error::NotFound(_))
+    ));
+    assert!(
+        vault.read(&access(), &ids[0], five).is_ok(),
+        "the record outlives its raw message"
+    );
+    // A late record of that month is still stored; its raw message, past its own schedule, is
+    // not kept.
+    let late = vault
+        .ingest(&access(), &[with_raw("666-66-6666")], five)
+        .unwrap();
+    let late = vault.read(&access(), &late[0], five).unwrap();
+    assert_eq!(vault::raw_record_of(&late.contents), None);
+    assert_eq!(late.contents.source.get(vault::RAW_SOURCE), None);
+    let ten = day(2036, 2, 1);
+    run(&vault, &catalog, &access(), ten, &confirmed()).unwrap();
+    assert!(vault.read(&access(), &ids[0], ten).is_err());
+}

@@ -214,6 +214,31 @@ pub(crate) async fn get_record(
     Ok(json_response(StatusCode::OK, viewed_json(&record)))
 }
 
+/// `GET /v1/records/{id}/raw`: the raw message the record came from.
+pub(crate) async fn get_raw(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(id): Path<String>,
+    QueryParams(params): QueryParams<ReadParams>,
+) -> Result<Response, Problem> {
+    let gate = Arc::clone(&state.gate);
+    let record = id.clone();
+    let (raw_id, message) = blocking(state.limits.operation, move || {
+        gate.read_raw(
+            &authed.caller,
+            &authed.context,
+            &id,
+            params.purpose.as_deref(),
+            params.case.as_deref(),
+        )
+    })
+    .await?;
+    Ok(json_response(
+        StatusCode::OK,
+        serde_json::json!({"record": record, "raw_record": raw_id.to_string(), "message": message.as_str()}),
+    ))
+}
+
 pub(crate) async fn partner_search(
     State(state): State<AppState>,
     authed: Authed,
