@@ -10,12 +10,14 @@ use intake::cbetf_map::{self, Filing, Mapped};
 use zeroize::Zeroizing;
 
 /// The formats `recvault ingest --format` takes.
-pub const FORMATS: [&str; 6] = [
+pub const FORMATS: [&str; 8] = [
     "jsonl",
     "mt",
     "pacs",
     "cbetf-csv",
     "cbetf-jsonl",
+    "tin",
+    "pnr",
     "ttar-csv",
 ];
 
@@ -134,10 +136,26 @@ impl Conversion {
     }
 }
 
+/// Checks the filing options for `format` before anything is read.
+pub fn check_filing(format: &str, filing: &Filing) -> Result<(), String> {
+    if format == "tin" {
+        if filing.reporter_type == cbetf_map::ReporterType::MoneyTransmitter {
+            return Err("the annual TIN report is filed by banks (proposed 31 CFR 103.14(e)), not money transmitters".into());
+        }
+        if filing.reporter.is_none() {
+            return Err(
+                "a TIN report names no reporting institution: give the reporter's BIC".into(),
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Converts `text` of `format` (not `jsonl`) under `filing`.
 pub fn convert(format: &str, text: &str, filing: &Filing) -> Result<Conversion, String> {
     // Each record line carries the raw message it came from (`raw`): the MT message, the pacs
     // document, the CSV row under its header, the JSON line.
+    check_filing(format, filing)?;
     let mut raws: Vec<Option<String>> = Vec::new();
     let mapped: Vec<(String, Result<Mapped, String>)> = match format {
         "mt" => intake::swift::parse_file(text)
@@ -190,6 +208,36 @@ pub fn convert(format: &str, text: &str, filing: &Filing) -> Result<Conversion, 
                     Ok(items) => (
                         format!("row {}", index + first_line),
                         cbetf_map::map_items(&items, filing),
+                    ),
+                    Err(err) => (err.location, Err(err.reason)),
+                })
+                .collect()
+        }
+        "pnr" => intake::pnr::parse(text, filing.filed_on)
+            .into_iter()
+            .map(|(parsed, raw)| {
+                raws.push(Some(raw));
+                match parsed {
+                    Ok((location, record)) => (
+                        location,
+                        Ok(Mapped {
+                            record,
+                            flags: Vec::new(),
+                        }),
+                    ),
+                    Err(err) => (err.location, Err(err.reason)),
+                }
+            })
+            .collect(),
+        "tin" => {
+            raws = intake::csv_raw_rows(text).into_iter().map(Some).collect();
+            intake::tin::parse_csv(text)
+                .into_iter()
+                .enumerate()
+                .map(|(index, parsed)| match parsed {
+                    Ok(row) => (
+                        format!("row {}", index + 2),
+                        cbetf_map::map_tin(&row, filing),
                     ),
                     Err(err) => (err.location, Err(err.reason)),
                 })

@@ -266,7 +266,7 @@ pub fn admit_record(
     let system = record.system.as_str().to_owned();
     // A raw message is kept only after the same filter (PNR, seed 001 paragraph 5).
     if let Some(raw) = record.source.get_mut(vault::RAW_SOURCE) {
-        if let Some(filtered) = catalog.filter_raw(&system, raw) {
+        if let Some(filtered) = filter_raw_message(catalog, &system, raw) {
             zeroize::Zeroize::zeroize(raw);
             *raw = filtered;
         }
@@ -278,6 +278,38 @@ pub fn admit_record(
         }
     }
     Ok(())
+}
+
+/// A raw message with the notice's sensitive-data filter applied (`None` if nothing was
+/// removed): a JSON message (a PNR) value by value, so it stays the JSON it was; any other as
+/// text.
+fn filter_raw_message(catalog: &policy::Catalog, system: &str, raw: &str) -> Option<String> {
+    fn filter(value: &mut serde_json::Value, apply: &dyn Fn(&str) -> Option<String>) -> bool {
+        match value {
+            serde_json::Value::String(text) => match apply(text) {
+                Some(filtered) => {
+                    zeroize::Zeroize::zeroize(text);
+                    *text = filtered;
+                    true
+                }
+                None => false,
+            },
+            serde_json::Value::Array(items) => items
+                .iter_mut()
+                .fold(false, |changed, item| filter(item, apply) | changed),
+            serde_json::Value::Object(entries) => entries
+                .values_mut()
+                .fold(false, |changed, item| filter(item, apply) | changed),
+            _ => false,
+        }
+    }
+    match serde_json::from_str::<serde_json::Value>(raw) {
+        Ok(mut value) if value.is_object() => {
+            let changed = filter(&mut value, &|text| catalog.filter_raw(system, text));
+            changed.then(|| value.to_string())
+        }
+        _ => catalog.filter_raw(system, raw),
+    }
 }
 
 /// Checks a record against its system's notice (category, subject roles, fields).

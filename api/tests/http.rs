@@ -3108,3 +3108,109 @@ async fn an_institutions_mt_file_is_ingested_over_the_api_with_a_receipt_by_loca
         );
     }
 }
+
+#[tokio::test]
+async fn a_banks_tin_report_and_a_carriers_pnrs_are_ingested_over_the_api_with_receipts() {
+    let api = api();
+    let post = |query: &str, body: &str, who: &str| {
+        let request = Request::builder()
+            .method("POST")
+            .uri(format!("/v1/ingest?{query}"))
+            .header("authorization", format!("Bearer {}", api.tokens[who]))
+            .body(Body::from(body.to_owned()))
+            .unwrap();
+        api.call(request)
+    };
+    let report = "report_year,account,tin,accountholder_name,accountholder_type\n\
+                  2025,000123,123-45-6789,JOHN Q PUBLIC,\n\
+                  2025,000999,987654321,,bank\n\
+                  2025,000123,123456789,JOHN Q PUBLIC,\n\
+                  2025,000555,12345,,\n";
+    let answer = post(
+        "format=tin&reporter=BANKUS33XXX&filed_on=2026-04-20",
+        report,
+        "ingester",
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    let receipt = summary(&answer);
+    assert_eq!(receipt["accepted"], 1, "{receipt}");
+    assert_eq!(receipt["duplicates"][0]["location"], "row 4", "{receipt}");
+    assert_eq!(receipt["flagged"][0]["location"], "row 2");
+    assert_eq!(receipt["flagged"][0]["flags"], "late", "due April 15");
+    assert_eq!(receipt["rejected"], 2);
+    assert_eq!(receipt["rejections"][0]["location"], "row 3");
+    assert!(receipt["rejections"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("103.14(f)(1)"));
+    assert_eq!(receipt["rejections"][1]["location"], "line 5, column tin");
+    assert!(!answer.text.contains("JOHN") && !answer.text.contains("6789"));
+    // Found by the TIN, and by the account it shares with the year's transmittals.
+    for identifier in [
+        json!({"type": "tin", "value": "123-45-6789"}),
+        json!({"type": "account", "value": "000123"}),
+    ] {
+        let found = api
+            .post(
+                "/v1/search",
+                Some("ana"),
+                json!({"system": "fincen-cbetf", "identifier": identifier, "purpose": "investigation", "case": "CASE-1"}),
+            )
+            .await;
+        let record = &found.body["records"][0];
+        assert_eq!(record["category"], "tin-report", "{}", found.text);
+        assert_eq!(record["fields"]["due_on"], "2026-04-15");
+        assert_eq!(record["fields"]["report_year"], "2025");
+    }
+    // Money transmitters file no TIN report, and a report names its bank.
+    for query in [
+        "format=tin&reporter=BANKUS33XXX&reporter_type=money-transmitter&filed_on=2026-04-20",
+        "format=tin&filed_on=2026-04-20",
+    ] {
+        let refused = post(query, report, "ingester").await;
+        assert_eq!(
+            refused.status,
+            StatusCode::BAD_REQUEST,
+            "{query}: {}",
+            refused.text
+        );
+    }
+
+    // A carrier's push: two PNRs, one malformed.
+    let pnrs = format!(
+        "{}\n{}\n",
+        r#"{"carrier":"XX","pulled_at":"2026-11-20T06:00:00Z","record_locator":"ABC123","name":"ANNE EXAMPLE","osi":"PASSENGER IS PREGNANT","apis":{"passport_number":"X1234567","passport_country":"FR"}}"#,
+        r#"{"carrier":"XX","name":"BEN EXAMPLE"}"#
+    );
+    let answer = post("format=pnr&filed_on=2026-11-20", &pnrs, "cbp-ingest").await;
+    let receipt = summary(&answer);
+    assert_eq!(receipt["accepted"], 1, "{receipt}");
+    assert_eq!(
+        receipt["rejections"][0]["location"],
+        "line 2, key record_locator"
+    );
+    let found = api
+        .post(
+            "/v1/search",
+            Some("cbp-analyst"),
+            pnr_search("X1234567", "counterterrorism"),
+        )
+        .await;
+    let record = &found.body["records"][0];
+    assert_eq!(
+        record["fields"]["record_locator"], "ABC123",
+        "{}",
+        found.text
+    );
+    // Its raw message holds the free text: not for an analyst while the passenger is not
+    // flagged high risk.
+    let id = record["id"].as_str().unwrap();
+    let raw = api
+        .get(
+            &format!("/v1/records/{id}/raw?purpose=counterterrorism&case=PNR-1"),
+            Some("cbp-analyst"),
+        )
+        .await;
+    assert_eq!(raw.status, StatusCode::FORBIDDEN, "{}", raw.text);
+}

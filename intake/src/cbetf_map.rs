@@ -585,5 +585,76 @@ pub fn map_items(items: &crate::cbetf::DataItems, filing: &Filing) -> Result<Map
     )
 }
 
+/// A row of a bank's annual TIN report (proposed 103.14(e)) as a `tin-report` record of the
+/// CBETF system. It is linked to the year's transmittals by the account, which both are indexed
+/// by. Filed after April 15 of the following year, it is kept and flagged `late`. A second row
+/// for the same account and year from the same bank is a duplicate, or, with another TIN,
+/// inconsistent.
+pub fn map_tin(row: &crate::tin::TinRow, filing: &Filing) -> Result<Mapped, String> {
+    if filing.reporter_type == ReporterType::MoneyTransmitter {
+        return Err(
+            "the annual TIN report is filed by banks (proposed 31 CFR 103.14(e)); a money transmitter gives the TIN in each report of $3,000 or more"
+                .into(),
+        );
+    }
+    if let Some(reason) = row.exempt {
+        return Err(reason.into());
+    }
+    let reporter = filing
+        .reporter
+        .clone()
+        .ok_or("a TIN report names no reporting institution: give --reporter")?;
+    if row.report_year >= chrono::Datelike::year(&filing.filed_on) {
+        return Err(format!(
+            "a report for {} is filed once the year is over (from January 1, {})",
+            row.report_year,
+            row.report_year + 1
+        ));
+    }
+    let due = NaiveDate::from_ymd_opt(row.report_year + 1, 4, 15)
+        .ok_or("the report year is out of range")?;
+    let mut flags = Vec::new();
+    let mut fields = Map::new();
+    fields.insert("report_year".into(), json!(row.report_year.to_string()));
+    fields.insert("reporting_institution".into(), json!(reporter));
+    fields.insert("due_on".into(), json!(due.to_string()));
+    if filing.filed_on > due {
+        flags.push("late".to_owned());
+        fields.insert("flags".into(), json!("late"));
+    }
+    let mut subject = json!({
+        "role": "accountholder",
+        "identifiers": {"account": row.account, "tin": row.tin},
+    });
+    if let Some(name) = &row.name {
+        subject["name"] = json!(name);
+    }
+    let transfer = TransferKey {
+        key: format!(
+            "tin:{}/{}/{}",
+            reporter.trim().to_ascii_uppercase(),
+            row.report_year,
+            row.account.trim()
+        ),
+        covers: None,
+    };
+    let matched = transfer_match(&Map::new(), std::slice::from_ref(&subject));
+    let record = json!({
+        "system": "fincen-cbetf",
+        "category": "tin-report",
+        "collected_at": filing.filed_on.to_string(),
+        "source": {
+            "format": "tin",
+            "reporter": reporter,
+            "filed_on": filing.filed_on.to_string(),
+            "transfer_key": transfer.key,
+            "transfer_match": matched,
+        },
+        "subjects": [subject],
+        "fields": fields,
+    });
+    Ok(Mapped { record, flags })
+}
+
 #[cfg(test)]
 mod tests;

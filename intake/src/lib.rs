@@ -8,11 +8,15 @@
 //! - `xml`: the small XML reader `pacs` uses (no DTDs, a depth limit).
 //! - `cbetf_map`: parsed transmittals to CBETF records, with the intake rules of seed 003.
 //! - `ttar`: TTAR trade records as CSV, to `trade-financial` records.
+//! - `tin`: banks' annual TIN reports (proposed 103.14(e)), as CSV.
+//! - `pnr`: Passenger Name Records (seed 001, Attachment A), one JSON object per line.
 
 pub mod cbetf;
 pub mod cbetf_map;
 pub mod pacs;
+pub mod pnr;
 pub mod swift;
+pub mod tin;
 pub mod ttar;
 pub mod xml;
 

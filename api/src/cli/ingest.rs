@@ -32,11 +32,13 @@ pub struct Args {
     batch_size: NonZeroUsize,
     /// The file's format: jsonl (the generic import), mt (SWIFT MT 103 / 202 COV, one message
     /// or an RJE file), pacs (ISO 20022 pacs.008 / pacs.009 COV), cbetf-csv or cbetf-jsonl (the
-    /// data items of proposed 31 CFR 103.14(c)), ttar-csv (TTAR trade records).
+    /// data items of proposed 31 CFR 103.14(c)), tin (a bank's annual TIN report, proposed
+    /// 103.14(e)), pnr (Passenger Name Records, one JSON object per line), ttar-csv (TTAR trade
+    /// records).
     #[arg(long, default_value = "jsonl")]
     format: String,
     /// The reporting institution's BIC (default: the US institution at the border; required
-    /// for data items).
+    /// for data items and TIN reports).
     #[arg(long, value_name = "BIC")]
     reporter: Option<String>,
     /// bank (reports any amount) or money-transmitter ($1,000 or more).
@@ -101,6 +103,7 @@ fn run_converted(args: &Args) -> Result<(), Failure> {
         filed_on,
         business_days: policy::calendar::add_working_days,
     };
+    crate::intake_files::check_filing(&args.format, &filing).map_err(Failure::usage)?;
     let mut raw = Zeroizing::new(Vec::new());
     let (mut input, _) = open_input(&args.file)?;
     input

@@ -34,3 +34,38 @@ fn admission_sets_a_pnr_version_key_from_the_notice_and_never_takes_the_senders(
     admit_record(&catalog, &mut record).unwrap();
     assert_eq!(record.source.get(vault::VERSION_KEY_SOURCE), None);
 }
+
+#[test]
+fn admission_filters_a_pnr_and_its_raw_message_before_anything_is_stored() {
+    let catalog = policy::Catalog::builtin().unwrap();
+    let pnr = r#"{"carrier":"XX","record_locator":"ABC123","name":"ANNE EXAMPLE","ssi_ssr":"WCHR KOSHER MEAL","osi":"PASSENGER IS PREGNANT","general_remarks":"window"}"#;
+    let filing = intake::cbetf_map::Filing {
+        reporter: None,
+        reporter_type: intake::cbetf_map::ReporterType::Bank,
+        filed_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
+        business_days: policy::calendar::add_working_days,
+    };
+    let conversion = crate::intake_files::convert("pnr", pnr, &filing).unwrap();
+    let mut record = parse_line(conversion.lines.trim()).unwrap();
+    admit_record(&catalog, &mut record).unwrap();
+    assert_eq!(record.fields["ssi_ssr"], "KOSHER MEAL");
+    assert_eq!(record.fields["osi"], "PASSENGER IS");
+    let raw: serde_json::Value =
+        serde_json::from_str(&record.source[vault::RAW_SOURCE]).expect("still JSON");
+    assert_eq!(raw["ssi_ssr"], "KOSHER MEAL");
+    assert_eq!(raw["osi"], "PASSENGER IS");
+    assert_eq!(raw["general_remarks"], "window");
+    // A sender cannot name the raw record or the deduplication window.
+    let forged = r#"{"system":"fincen-cbetf","category":"transmittal","collected_at":"2026-11-20","source":{"raw_record":"0001-000000000000-00000001-00000001","transfer_key":"uetr:x","transfer_match":"m","transfer_window_days":"3650"},"subjects":[{"role":"transmittor","identifiers":{"account":"1"}}]}"#;
+    let mut record = parse_line(forged).unwrap();
+    admit_record(&catalog, &mut record).unwrap();
+    assert_eq!(record.source.get(vault::RAW_RECORD_SOURCE), None);
+    assert_eq!(
+        record
+            .source
+            .get(vault::TRANSFER_WINDOW_SOURCE)
+            .map(String::as_str),
+        Some("90"),
+        "the notice's window"
+    );
+}

@@ -83,15 +83,14 @@ pub(crate) async fn ingest(
             if filed_on > today {
                 return Err(Problem::invalid("filed_on cannot be in the future"));
             }
-            Some((
-                format.to_owned(),
-                intake::cbetf_map::Filing {
-                    reporter: params.reporter.clone(),
-                    reporter_type,
-                    filed_on,
-                    business_days: policy::calendar::add_working_days,
-                },
-            ))
+            let filing = intake::cbetf_map::Filing {
+                reporter: params.reporter.clone(),
+                reporter_type,
+                filed_on,
+                business_days: policy::calendar::add_working_days,
+            };
+            crate::intake_files::check_filing(format, &filing).map_err(Problem::invalid)?;
+            Some((format.to_owned(), filing))
         }
     };
     let stream_key = match headers.get(IDEMPOTENCY_KEY) {
