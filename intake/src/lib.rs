@@ -8,11 +8,13 @@
 //! - `xml`: the small XML reader `pacs` uses (no DTDs, a depth limit).
 //! - `cbetf_map`: parsed transmittals to CBETF records, with the intake rules of seed 003.
 //! - `ttar`: TTAR trade records as CSV, to `trade-financial` records.
+//! - `fuzzing`: a fuzz target per parser and the mutation engine that drives them.
 //! - `tin`: banks' annual TIN reports (proposed 103.14(e)), as CSV.
 //! - `pnr`: Passenger Name Records (seed 001, Attachment A), one JSON object per line.
 
 pub mod cbetf;
 pub mod cbetf_map;
+pub mod fuzzing;
 pub mod pacs;
 pub mod pnr;
 pub mod swift;
