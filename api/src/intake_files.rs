@@ -177,7 +177,7 @@ pub fn convert(format: &str, text: &str, filing: &Filing) -> Result<Conversion, 
             .collect(),
         "pacs" => intake::pacs::parse(text)
             .into_iter()
-            .inspect(|_| raws.push(Some(text.to_owned())))
+            .inspect(|parsed| raws.push(parsed.as_ref().ok().map(|transfer| transfer.raw.clone())))
             .enumerate()
             .map(|(index, parsed)| match parsed {
                 Ok(transfer) => (

@@ -56,6 +56,11 @@ pub struct PacsTransfer {
     pub parties: Customers,
     /// For a cover payment, the underlying customer credit transfer.
     pub underlying: Option<Customers>,
+    /// The raw message this transfer came from: the whole document when it holds one
+    /// transaction; else the header, the group header and this transaction's element, each as
+    /// the document has them, one per line (so a file of many transactions is not kept whole
+    /// for each).
+    pub raw: String,
 }
 
 /// Parses one document; each transaction gives a transfer or an error located by its
@@ -91,6 +96,22 @@ pub fn parse(text: &str) -> Vec<Result<PacsTransfer, ParseError>> {
         .map(str::to_owned)
         .unwrap_or_else(|| if cover_kind { "pacs.009" } else { "pacs.008" }.to_owned());
     let transactions: Vec<&Element> = body.children_named("CdtTrfTxInf").collect();
+    let cut = |element: &Element| text.get(element.span.0..element.span.1).unwrap_or("");
+    let shared: Vec<&str> = [header, body.child("GrpHdr")]
+        .into_iter()
+        .flatten()
+        .map(cut)
+        .collect();
+    let whole = transactions.len() == 1;
+    let raw_of = |transaction: &Element| {
+        if whole {
+            text.to_owned()
+        } else {
+            let mut parts = shared.clone();
+            parts.push(cut(transaction));
+            parts.join("\n")
+        }
+    };
     if transactions.is_empty() {
         return vec![Err(ParseError {
             location: "document".into(),
@@ -108,6 +129,10 @@ pub fn parse(text: &str) -> Vec<Result<PacsTransfer, ParseError>> {
                 header_bic("Fr"),
                 header_bic("To"),
             )
+            .map(|mut transfer| {
+                transfer.raw = raw_of(transaction);
+                transfer
+            })
             .map_err(|(element, reason)| ParseError {
                 location: match element {
                     Some(element) => format!("transaction {}, {element}", index + 1),
@@ -227,6 +252,7 @@ fn transfer(
         settlement_date,
         parties,
         underlying,
+        raw: String::new(),
     })
 }
 

@@ -15,6 +15,9 @@ pub struct Element {
     pub children: Vec<Element>,
     /// The text directly inside, trimmed.
     pub text: String,
+    /// Where it is in the document: the byte offsets of its start tag's `<` and just after its
+    /// end tag (what an element's raw text is cut from).
+    pub span: (usize, usize),
 }
 
 impl Element {
@@ -158,9 +161,10 @@ pub fn parse(text: &str) -> Result<Element, (usize, String)> {
         let tag = &rest[1..close];
         at = open + close + 1;
         if let Some(name) = tag.strip_prefix('/') {
-            let element = stack
+            let mut element = stack
                 .pop()
                 .ok_or_else(|| (line_of(open), "a closing tag with nothing open".to_owned()))?;
+            element.span.1 = at;
             if element.name != local(name.trim()) {
                 return Err((
                     line_of(open),
@@ -187,6 +191,7 @@ pub fn parse(text: &str) -> Result<Element, (usize, String)> {
         }
         let mut element = Element {
             name: local(name).to_owned(),
+            span: (open, at),
             ..Element::default()
         };
         let mut attributes = tag[name_end..].trim();

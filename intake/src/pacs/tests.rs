@@ -103,6 +103,25 @@ fn a_document_without_header_or_prefixes_decodes_entities_and_answers_each_trans
 }
 
 #[test]
+fn each_transaction_of_a_document_keeps_its_own_raw_text() {
+    let two = BARE.replace("15.001", "15.01");
+    let results = parse(&two);
+    let (first, second) = (results[0].as_ref().unwrap(), results[1].as_ref().unwrap());
+    assert!(
+        first
+            .raw
+            .starts_with("<CdtTrfTxInf><PmtId><EndToEndId>E2E-1"),
+        "{}",
+        first.raw
+    );
+    assert!(first.raw.ends_with("</CdtTrfTxInf>") && !first.raw.contains("E2E-2"));
+    assert!(second.raw.contains("E2E-2") && !second.raw.contains("E2E-1"));
+    // A document of one transaction is kept whole.
+    let sample = include_str!("../../tests/samples/pacs008-cbprplus-A-B.xml");
+    assert_eq!(parse(sample)[0].as_ref().unwrap().raw, sample);
+}
+
+#[test]
 fn malformed_documents_are_refused_with_their_line() {
     // (document, location, reason fragment)
     let table = [
