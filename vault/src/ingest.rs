@@ -86,7 +86,12 @@ impl Vault {
         now: DateTime<Utc>,
     ) -> Result<Ingested> {
         let mut reports = self.reports_guard(records)?;
-        let prepared = self.prepare_ingest(access, records, now, reports.as_deref_mut())?;
+        let prepared = self.prepare_ingest(
+            access,
+            std::borrow::Cow::Borrowed(records),
+            now,
+            reports.as_deref_mut(),
+        )?;
         let (ticket, outcome) = self.submit_ingest(prepared, reports.as_deref_mut())?;
         drop(reports);
         ticket.wait()?;
@@ -179,7 +184,12 @@ impl Vault {
             }
             let mut reports = self.reports_guard(&records)?;
             let prepared = self
-                .prepare_ingest(access, &records, now, reports.as_deref_mut())
+                .prepare_ingest(
+                    access,
+                    std::borrow::Cow::Owned(records),
+                    now,
+                    reports.as_deref_mut(),
+                )
                 .map(|mut prepared| {
                     if let Some((key, value)) = marker(&tag) {
                         prepared.batch.put(Column::Meta, key, value);
@@ -241,18 +251,17 @@ impl Vault {
     /// and how many records are versions.
     fn resolve_versions(
         &self,
-        records: &[RecordContents],
-    ) -> Result<(Option<Vec<RecordContents>>, usize)> {
+        records: &mut std::borrow::Cow<'_, [RecordContents]>,
+    ) -> Result<usize> {
         if !records
             .iter()
             .any(|record| crate::index::version_form(record).is_some())
         {
-            return Ok((None, 0));
+            return Ok(0);
         }
         let mut first: HashMap<(String, String), DateTime<Utc>> = HashMap::new();
-        let mut out = records.to_vec();
         let mut versions = 0;
-        for record in &mut out {
+        for record in records.to_mut().iter_mut() {
             let Some(form) = crate::index::version_form(record) else {
                 continue;
             };
@@ -278,7 +287,7 @@ impl Vault {
                 }
             }
         }
-        Ok((Some(out), versions))
+        Ok(versions)
     }
 
     /// The collection time of the earliest stored record of `system` with version key `form`
@@ -309,38 +318,39 @@ impl Vault {
     fn prepare_ingest(
         &self,
         access: &Access,
-        records: &[RecordContents],
+        records: std::borrow::Cow<'_, [RecordContents]>,
         now: DateTime<Utc>,
         reports_in_flight: Option<&mut crate::reports::ReportsInFlight>,
     ) -> Result<PreparedIngest> {
+        let mut given = records;
         access.validate()?;
-        for (record_idx, record) in records.iter().enumerate() {
+        for (record_idx, record) in given.iter().enumerate() {
             record
                 .validate(now)
                 .map_err(|err| Error::Invalid(format!("record {}: {err}", record_idx + 1)))?;
         }
         let _writing = self.lifecycle.read().map_err(|_| poisoned("lifecycle"))?;
-        let (versioned, n_versions) = self.resolve_versions(records)?;
-        let given: &[RecordContents] = versioned.as_deref().unwrap_or(records);
+        let n_versions = self.resolve_versions(&mut given)?;
         // Duplicates of a transfer already reported are dropped here; the rest are kept.
         let found = match reports_in_flight {
-            Some(in_flight) => self.resolve_reports(given, in_flight)?,
+            Some(in_flight) => self.resolve_reports(&given, in_flight)?,
             None => None,
         };
         let mut kept_at: Vec<Option<usize>> = Vec::with_capacity(given.len());
         let mut records: std::borrow::Cow<'_, [RecordContents]> = match &found {
             None => {
                 kept_at.extend((0..given.len()).map(Some));
-                std::borrow::Cow::Borrowed(given)
+                given
             }
             Some(found) => {
+                // Moved, not copied, when the batch is the caller's to give.
                 let mut kept = Vec::with_capacity(given.len());
-                for (record, found) in given.iter().zip(found) {
+                for (record, found) in given.into_owned().into_iter().zip(found) {
                     if found.duplicate_of.is_some() {
                         kept_at.push(None);
                     } else {
                         kept_at.push(Some(kept.len()));
-                        kept.push(record.clone());
+                        kept.push(record);
                     }
                 }
                 std::borrow::Cow::Owned(kept)
