@@ -443,6 +443,47 @@ fn the_cli_as_a_client_of_the_server() {
         serde_json::from_str::<Value>(&get.stdout).unwrap()["id"],
         id
     );
+    // A record with its raw message: `get --raw` prints the bytes as they came.
+    let with_raw = line(9).replacen('{', r#"{"raw":"{4:\r\n:20:REF-9\r\n-}","#, 1);
+    std::fs::write(dir.join("raw.jsonl"), with_raw + "\n").unwrap();
+    let ingest = client(&["ingest", "raw.jsonl"], dir, &url, "ing.token");
+    assert_eq!(ingest.code, 0, "{}{}", ingest.stdout, ingest.stderr);
+    let found_raw = client(
+        &[
+            "search",
+            "--system",
+            "fincen-cbetf",
+            "--identifier",
+            &format!("ssn={}", ssn(9)),
+            "--purpose",
+            "investigation",
+            "--case",
+            "C-7",
+        ],
+        dir,
+        &url,
+        "ana.token",
+    );
+    let raw_id = serde_json::from_str::<Value>(found_raw.stdout.trim()).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let raw = client(
+        &[
+            "get",
+            &raw_id,
+            "--purpose",
+            "investigation",
+            "--case",
+            "C-7",
+            "--raw",
+        ],
+        dir,
+        &url,
+        "ana.token",
+    );
+    assert_eq!(raw.code, 0, "{}", raw.stderr);
+    assert_eq!(raw.stdout, "{4:\r\n:20:REF-9\r\n-}");
     let denied = client(
         &["get", id, "--purpose", "curiosity", "--case", "C-7"],
         dir,
