@@ -54,6 +54,32 @@ impl BatchLines {
             .and_then(|mut batches| batches.remove(&through_line))
             .unwrap_or_default()
     }
+
+    /// The duplicates and the disagreeing reports of the batch ending at `through_line`, by
+    /// line: each with the first report's id (a duplicate) or its own (a disagreeing one).
+    #[allow(clippy::type_complexity, reason = "two lists of (line, id)")]
+    pub fn reported(
+        &self,
+        through_line: u64,
+        ingested: &vault::Ingested,
+    ) -> (Vec<(u64, vault::RecordId)>, Vec<(u64, vault::RecordId)>) {
+        let lines = self.take(through_line);
+        let by_line = |positions: &[usize]| {
+            positions
+                .iter()
+                .map(|position| {
+                    (
+                        lines.get(*position).copied().unwrap_or(through_line),
+                        ingested.ids[*position],
+                    )
+                })
+                .collect()
+        };
+        (
+            by_line(&ingested.duplicates),
+            by_line(&ingested.conflicting),
+        )
+    }
 }
 
 /// A check on each valid record before it joins a batch (the gate's, in the served vault),

@@ -228,18 +228,10 @@ fn offline(source: Source<'_>, paths: &VaultPaths, batch_size: usize) -> Result<
         std::iter::from_fn(|| lines.next_batch()),
         |through_line, ingested| {
             stored.accepted += ingested.stored() as u64;
-            let batch = batch_lines.take(through_line);
-            let line_of = |position: &usize| batch.get(*position).copied().unwrap_or(through_line);
-            for position in &ingested.duplicates {
-                stored
-                    .duplicates
-                    .push((line_of(position), ingested.ids[*position].to_string()));
-            }
-            for position in &ingested.conflicting {
-                stored
-                    .conflicting
-                    .push((line_of(position), ingested.ids[*position].to_string()));
-            }
+            let (duplicates, conflicting) = batch_lines.reported(through_line, &ingested);
+            let text = |(line, id): (u64, vault::RecordId)| (line, id.to_string());
+            stored.duplicates.extend(duplicates.into_iter().map(text));
+            stored.conflicting.extend(conflicting.into_iter().map(text));
             reported = through_line;
             // A converted file's line numbers are not the user's: its receipt says it all.
             if !converted {

@@ -180,18 +180,9 @@ impl IngestPlan {
         let commit = |through_line: u64, ingested: vault::Ingested| {
             summary.committed_through_line = through_line;
             summary.ingested += ingested.stored() as u64;
-            let batch = batch_lines.take(through_line);
-            let line_of = |position: &usize| batch.get(*position).copied().unwrap_or(through_line);
-            for position in &ingested.duplicates {
-                summary
-                    .duplicates
-                    .push((line_of(position), ingested.ids[*position]));
-            }
-            for position in &ingested.conflicting {
-                summary
-                    .conflicting
-                    .push((line_of(position), ingested.ids[*position]));
-            }
+            let (duplicates, conflicting) = batch_lines.reported(through_line, &ingested);
+            summary.duplicates.extend(duplicates);
+            summary.conflicting.extend(conflicting);
             on_commit(through_line);
         };
         let outcome = match &self.stream {

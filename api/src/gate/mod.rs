@@ -468,11 +468,7 @@ impl Gate {
     fn view(&self, request: &Request<'_>, decision: &Decision, record: Record) -> Viewed {
         let mut record = record;
         let mut withheld = Vec::new();
-        let high_risk = record
-            .contents
-            .fields
-            .get("high_risk")
-            .is_some_and(|flag| flag.eq_ignore_ascii_case("true"));
+        let high_risk = flagged_high_risk(&record);
         let free_text = self.policy.decide(&Request {
             action: Action::RecordReadFreeText,
             high_risk,
@@ -582,4 +578,14 @@ impl Gate {
         self.authorize(caller, context, &request)
             .map(|(access, _)| access)
     }
+}
+
+/// Whether CBP flagged the record's subject high risk (its `high_risk` field; PNR, seed 001
+/// paragraph 5), which opens its free text to a person.
+fn flagged_high_risk(record: &Record) -> bool {
+    record
+        .contents
+        .fields
+        .get("high_risk")
+        .is_some_and(|flag| flag.eq_ignore_ascii_case("true"))
 }

@@ -137,11 +137,7 @@ impl Gate {
         let now = self.now();
         // Read as a person reads (marked, like any read through the gate).
         let (record, _) = self.vault.read_annotated(&access, &id, now)?;
-        let high_risk = record
-            .contents
-            .fields
-            .get("high_risk")
-            .is_some_and(|flag| flag.eq_ignore_ascii_case("true"));
+        let high_risk = flagged_high_risk(&record);
         let free_text = self.policy.decide(&Request {
             action: Action::RecordReadFreeText,
             high_risk,
