@@ -16,6 +16,7 @@
 //! | (ix) recipient's account | `recipient_account` |
 //! | (x) other identifiers | `other_identifiers` |
 //! | (xi) TIN, or alien id, or passport and country | `tin`, `tin_type` (`tin`, `alien-id`, `passport`), `tin_country` |
+//! | how the order went (ours): `proprietary` when solely through the filer's own systems (103.14(f)(2)) | `channel` |
 
 use std::collections::BTreeMap;
 
@@ -24,7 +25,7 @@ use chrono::NaiveDate;
 use crate::ParseError;
 
 /// The columns, in the order a file written by recvault has them.
-pub const COLUMNS: [&str; 16] = [
+pub const COLUMNS: [&str; 17] = [
     "uetr",
     "transmittor_institution",
     "transmittor_name",
@@ -41,6 +42,7 @@ pub const COLUMNS: [&str; 16] = [
     "tin",
     "tin_type",
     "tin_country",
+    "channel",
 ];
 
 /// Item (xi): how the transmittor or recipient is identified for the tax authorities.
@@ -90,6 +92,9 @@ pub struct DataItems {
     pub other_identifiers: Option<String>,
     /// (xi)
     pub tax_identifier: Option<TaxIdentifier>,
+    /// Whether the order and its advice went solely through the filer's own systems (the
+    /// `channel` column is `proprietary`): exempt for a bank (proposed 103.14(f)(2)).
+    pub proprietary: bool,
 }
 
 /// Parses a CSV file with a header row. Each data row is answered with its line (1-based,
@@ -214,6 +219,16 @@ fn items(values: &BTreeMap<String, String>) -> Result<DataItems, Failure> {
         recipient_account: text("recipient_account"),
         other_identifiers: text("other_identifiers"),
         tax_identifier,
+        proprietary: match text("channel").as_deref() {
+            None => false,
+            Some("proprietary") => true,
+            Some(_) => {
+                return Err((
+                    "channel",
+                    "the channel is `proprietary` or left empty".to_owned(),
+                ))
+            }
+        },
     };
     if items.transmittor_name.is_none() && items.transmittor_account.is_none() {
         return Err((

@@ -484,6 +484,13 @@ pub fn map_items(items: &crate::cbetf::DataItems, filing: &Filing) -> Result<Map
         .reporter
         .clone()
         .ok_or("data items name no reporting institution: give --reporter")?;
+    // The exemption is for systems proprietary to a bank, not to a money transmitter.
+    if items.proprietary && filing.reporter_type == ReporterType::Bank {
+        return Err(
+            "not reportable: a transmittal communicated solely through systems proprietary to a bank is exempt (proposed 31 CFR 103.14(f)(2)); not stored"
+                .into(),
+        );
+    }
     let party = |name: &Option<String>, account: &Option<String>, address: &Option<String>| Party {
         tag: String::new(),
         account: account.clone(),

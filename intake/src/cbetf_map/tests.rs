@@ -231,3 +231,19 @@ fn a_cover_payment_is_keyed_apart_from_the_transfer_it_covers_and_names_it() {
         "ref:BANKUS33XXX/REF-1"
     );
 }
+
+#[test]
+fn a_banks_proprietary_channel_is_exempt_and_a_money_transmitters_is_not() {
+    let file = "transmittor_name,amount,currency,recipient_account,channel\nJOHN Q PUBLIC,1500.00,USD,DE89,proprietary\n";
+    let items = crate::cbetf::parse_csv(file).remove(0).unwrap();
+    assert!(items.proprietary);
+    let with = |reporter_type| Filing {
+        reporter: Some("BANKUS33XXX".into()),
+        ..filing(reporter_type, d(2026, 11, 24))
+    };
+    let bank = map_items(&items, &with(ReporterType::Bank)).unwrap_err();
+    assert!(bank.contains("103.14(f)(2)"), "{bank}");
+    assert!(map_items(&items, &with(ReporterType::MoneyTransmitter)).is_ok());
+    let bad = crate::cbetf::parse_csv(&file.replace("proprietary", "pigeon")).remove(0);
+    assert_eq!(bad.unwrap_err().location, "line 2, column channel");
+}
