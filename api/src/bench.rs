@@ -7,7 +7,15 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+mod chart;
+mod http;
+mod postgres;
+
+pub use http::HttpLoad;
+pub use postgres::PostgresBaseline;
 
 use chrono::{DateTime, Datelike, TimeZone, Utc};
 use vault::bench::{BaselineWrites, PlainBaseline};
@@ -28,6 +36,12 @@ pub struct BenchConfig {
     pub years: u16,
     /// Whether to run the plain-RocksDB baselines.
     pub rocksdb_baselines: bool,
+    /// The PostgreSQL baseline, if asked for: clients, seconds per batch size, batch sizes.
+    pub postgres: Option<(usize, f64, Vec<usize>)>,
+    /// The HTTP load, if asked for: clients and seconds.
+    pub http: Option<(usize, f64)>,
+    /// Where to write the chart of throughput and latency against records stored (SVG).
+    pub chart: Option<PathBuf>,
     /// Scratch directory (made and removed by the run).
     pub dir: PathBuf,
     /// The clock reading of the run.
@@ -51,6 +65,13 @@ pub struct BenchReport {
     pub rocksdb_record_only_per_s: Option<f64>,
     /// Lookup latencies in milliseconds: p50, p95, p99, max.
     pub lookup_ms: [f64; 4],
+    /// At each checkpoint of the ingest: records stored, the ingest rate since the last
+    /// checkpoint, and lookup p50 and p99 (ms) with that many records stored.
+    pub checkpoints: Vec<Checkpoint>,
+    /// The PostgreSQL baseline.
+    pub postgres: Option<PostgresBaseline>,
+    /// Reads by id over HTTP from concurrent clients.
+    pub http: Option<HttpLoad>,
     /// Index periods each lookup probed.
     pub index_periods: u16,
     /// Index entries written per record.
@@ -75,6 +96,19 @@ pub struct BenchReport {
     /// combination's first decision (casbin evaluating its rows), then p50 and p99 of repeated
     /// ones (answered from the policy's memo).
     pub decision_us: [f64; 3],
+}
+
+/// Figures with a number of records stored.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Checkpoint {
+    /// Records stored.
+    pub records: u64,
+    /// Ingest rate over the records since the previous checkpoint.
+    pub ingest_records_per_s: f64,
+    /// Lookup latency p50 (ms).
+    pub lookup_p50_ms: f64,
+    /// Lookup latency p99 (ms).
+    pub lookup_p99_ms: f64,
 }
 
 const FIRST: [&str; 16] = [
@@ -240,6 +274,16 @@ pub fn record(n: u64, years: u16, now: DateTime<Utc>) -> RecordContents {
                 format!("R-{}-{:05}", year, n / 40_000),
             ),
             ("institution".to_owned(), "FIRST EXAMPLE BANK NA".to_owned()),
+            // Deduplicated as intake does: two probes of the transfer's key per record.
+            (
+                vault::TRANSFER_KEY_SOURCE.to_owned(),
+                format!("uetr:{:016x}{:016x}", mix(n ^ 6), mix(n ^ 7)),
+            ),
+            (
+                vault::TRANSFER_MATCH_SOURCE.to_owned(),
+                format!("{}|USD|{}", collected_at.format("%Y-%m-%d"), n),
+            ),
+            (vault::TRANSFER_WINDOW_SOURCE.to_owned(), "90".to_owned()),
         ]),
         subjects: vec![transmittor, recipient],
         fields,
@@ -272,10 +316,19 @@ fn percentile(sorted: &[Duration], fraction: f64) -> f64 {
 }
 
 fn batches(config: &BenchConfig) -> impl Iterator<Item = Vec<RecordContents>> + '_ {
+    batches_between(config, 0, config.records)
+}
+
+/// The batches of records `from..to`.
+fn batches_between(
+    config: &BenchConfig,
+    from: u64,
+    to: u64,
+) -> impl Iterator<Item = Vec<RecordContents>> + '_ {
     let batch = config.batch_size as u64;
-    (0..config.records.div_ceil(batch)).map(move |batch_idx| {
-        let start = batch_idx * batch;
-        let end = (start + batch).min(config.records);
+    (0..(to - from).div_ceil(batch)).map(move |batch_idx| {
+        let start = from + batch_idx * batch;
+        let end = (start + batch).min(to);
         (start..end)
             .map(|n| record(n, config.years, config.now))
             .collect()
@@ -331,49 +384,78 @@ fn measure(config: &BenchConfig, progress: &dyn Fn(&str)) -> Result<BenchReport,
             )
             .map_err(|err| err.to_string())?;
     }
+    let vault = Arc::new(vault);
     let mut ids: Vec<RecordId> = Vec::with_capacity(config.records as usize);
     // The pipelined stream, as `recvault ingest` uses it: batch generation and sealing overlap
     // the previous batch's synced write; generation is timed too (it is cheap next to sealing).
-    let cpu_before = cpu_time();
-    let started = Instant::now();
-    vault
-        .ingest_stream(
-            &access,
-            config.now,
-            batches(config).map(|batch| ((), batch)),
-            |(), batch| ids.extend(batch.ids),
-        )
-        .map_err(|err| err.to_string())?;
-    let spent = started.elapsed();
-    let cpu = cpu_time().saturating_sub(cpu_before);
-    report.ingest_records_per_s = config.records as f64 / spent.as_secs_f64();
-    report.ingest_cpu_us_per_record = cpu.as_secs_f64() * 1e6 / config.records.max(1) as f64;
-
-    progress("timing lookups");
-    let system = SystemId::new("fincen-cbetf").map_err(|err| err.to_string())?;
-    let mut latencies = Vec::with_capacity(config.lookups);
-    for lookup_idx in 0..config.lookups as u64 {
-        let n = mix(lookup_idx ^ 0xbeef) % config.records.max(1);
-        let key = SearchKey::Identifier(Identifier::new(IdentifierKind::Ssn, ssn_of(n)));
+    // The stream stops at each checkpoint for lookups, which are not timed as ingest.
+    let mut spent = Duration::ZERO;
+    let mut cpu = Duration::ZERO;
+    let mut stored = 0;
+    let points = checkpoints_of(config.records);
+    for (index, &point) in points.iter().enumerate() {
+        progress(&format!("ingesting records {} to {point}", stored + 1));
+        let cpu_before = cpu_time();
         let started = Instant::now();
-        let found = vault
-            .lookup(&access, &system, &key, config.now)
+        vault
+            .ingest_stream(
+                &access,
+                config.now,
+                batches_between(config, stored, point).map(|batch| ((), batch)),
+                |(), batch| ids.extend(batch.ids),
+            )
             .map_err(|err| err.to_string())?;
-        latencies.push(started.elapsed());
-        let expected = ids.get(n as usize).ok_or("lookup sample out of range")?;
-        if !found.contains(expected) {
-            return Err(format!(
-                "lookup {lookup_idx} did not find record {n}: the index is wrong"
-            ));
+        let segment = started.elapsed();
+        spent += segment;
+        cpu += cpu_time().saturating_sub(cpu_before);
+        let last = index + 1 == points.len();
+        let lookups = if last {
+            config.lookups
+        } else {
+            config.lookups.min(2_000)
+        };
+        progress(&format!(
+            "timing {lookups} lookups with {point} records stored"
+        ));
+        let latencies = time_lookups(&vault, &access, &ids, lookups, config.now)?;
+        report.checkpoints.push(Checkpoint {
+            records: point,
+            ingest_records_per_s: (point - stored) as f64 / segment.as_secs_f64(),
+            lookup_p50_ms: percentile(&latencies, 0.50),
+            lookup_p99_ms: percentile(&latencies, 0.99),
+        });
+        stored = point;
+        if last {
+            report.lookup_ms = [
+                percentile(&latencies, 0.50),
+                percentile(&latencies, 0.95),
+                percentile(&latencies, 0.99),
+                percentile(&latencies, 1.0),
+            ];
         }
     }
-    latencies.sort();
-    report.lookup_ms = [
-        percentile(&latencies, 0.50),
-        percentile(&latencies, 0.95),
-        percentile(&latencies, 0.99),
-        percentile(&latencies, 1.0),
-    ];
+    report.ingest_records_per_s = config.records as f64 / spent.as_secs_f64();
+    report.ingest_cpu_us_per_record = cpu.as_secs_f64() * 1e6 / config.records.max(1) as f64;
+    if ids.len() as u64 != config.records {
+        return Err(format!(
+            "{} records were stored of {}: the deduplication found a transfer twice",
+            ids.len(),
+            config.records
+        ));
+    }
+
+    if let Some((clients, seconds)) = config.http {
+        progress(&format!(
+            "reads over HTTP: {clients} clients for {seconds} s"
+        ));
+        report.http = Some(http::run(
+            Arc::clone(&vault),
+            &ids,
+            clients,
+            seconds,
+            config.now,
+        )?);
+    }
     report.disk_bytes_per_record =
         dir_size(&dir.join("vault")) as f64 / config.records.max(1) as f64;
 
@@ -418,6 +500,8 @@ fn measure(config: &BenchConfig, progress: &dyn Fn(&str)) -> Result<BenchReport,
         report.destroy_records = largest.1;
     }
     drop(vault);
+    // Each store is removed once measured, so a large run needs the disk of one at a time.
+    let _ = fs::remove_dir_all(dir.join("vault"));
 
     if config.rocksdb_baselines {
         progress("baseline: plain RocksDB, record and index");
@@ -433,7 +517,94 @@ fn measure(config: &BenchConfig, progress: &dyn Fn(&str)) -> Result<BenchReport,
             BaselineWrites::RecordOnly,
         )?);
     }
+    if let Some((clients, seconds, batch_sizes)) = &config.postgres {
+        report.postgres = Some(postgres::run(
+            config,
+            &dir.join("postgres"),
+            *clients,
+            *seconds,
+            batch_sizes,
+            progress,
+        )?);
+    }
+    if let Some(path) = &config.chart {
+        fs::write(path, chart::svg(&report))
+            .map_err(|err| format!("writing the chart `{}`: {err}", path.display()))?;
+    }
     Ok(report)
+}
+
+/// Where the ingest stops to time lookups: every eighth of the records, and at 1 and 10
+/// million records when the run passes them.
+fn checkpoints_of(records: u64) -> Vec<u64> {
+    let mut points: Vec<u64> = (1..=8).map(|k| records * k / 8).collect();
+    points.extend(
+        [1_000_000, 10_000_000]
+            .into_iter()
+            .filter(|&mark| mark < records),
+    );
+    points.retain(|&point| point > 0);
+    points.sort_unstable();
+    points.dedup();
+    points
+}
+
+/// Times `lookups` lookups by SSN of records among those stored, each checked to find its
+/// record.
+fn time_lookups(
+    vault: &Vault,
+    access: &vault::Access,
+    ids: &[RecordId],
+    lookups: usize,
+    now: DateTime<Utc>,
+) -> Result<Vec<Duration>, String> {
+    let system = SystemId::new("fincen-cbetf").map_err(|err| err.to_string())?;
+    let mut latencies = Vec::with_capacity(lookups);
+    for lookup_idx in 0..lookups as u64 {
+        let n = mix(lookup_idx ^ 0xbeef) % ids.len().max(1) as u64;
+        let key = SearchKey::Identifier(Identifier::new(IdentifierKind::Ssn, ssn_of(n)));
+        let started = Instant::now();
+        let found = vault
+            .lookup(access, &system, &key, now)
+            .map_err(|err| err.to_string())?;
+        latencies.push(started.elapsed());
+        let expected = ids.get(n as usize).ok_or("lookup sample out of range")?;
+        if !found.contains(expected) {
+            return Err(format!(
+                "lookup {lookup_idx} did not find record {n}: the index is wrong"
+            ));
+        }
+    }
+    latencies.sort();
+    Ok(latencies)
+}
+
+/// A record as JSON text (what the PostgreSQL baseline encrypts).
+fn record_json(record: &RecordContents) -> String {
+    let subjects: Vec<serde_json::Value> = record
+        .subjects
+        .iter()
+        .map(|subject| {
+            serde_json::json!({
+                "role": subject.role,
+                "name": subject.name,
+                "identifiers": subject
+                    .identifiers
+                    .iter()
+                    .map(|identifier| (identifier.kind.name(), identifier.value.clone()))
+                    .collect::<BTreeMap<_, _>>(),
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "system": record.system.as_str(),
+        "category": record.category,
+        "collected_at": record.collected_at.to_rfc3339(),
+        "source": record.source,
+        "subjects": subjects,
+        "fields": record.fields,
+    })
+    .to_string()
 }
 
 /// Times policy decisions over the shipped SORN files: a mix of allowed and denied reads,
@@ -575,6 +746,8 @@ fn baseline(config: &BenchConfig, dir: &Path, writes: BaselineWrites) -> Result<
         plain.write(&batch).map_err(|err| err.to_string())?;
         spent += started.elapsed();
     }
+    drop(plain);
+    let _ = fs::remove_dir_all(dir);
     Ok(config.records as f64 / spent.as_secs_f64())
 }
 
@@ -591,43 +764,71 @@ impl BenchReport {
             .map(|plain| self.ingest_records_per_s / plain)
     }
 
+    /// The vault's ingest rate over PostgreSQL's at its best batch size.
+    pub fn ratio_to_postgres(&self) -> Option<f64> {
+        self.postgres
+            .as_ref()
+            .and_then(PostgresBaseline::best)
+            .map(|(_, rate)| self.ingest_records_per_s / rate)
+    }
+
+    /// Lookup p99 (ms) at a checkpoint of exactly `records` records.
+    pub fn lookup_p99_at(&self, records: u64) -> Option<f64> {
+        self.checkpoints
+            .iter()
+            .find(|checkpoint| checkpoint.records == records)
+            .map(|checkpoint| checkpoint.lookup_p99_ms)
+    }
+
     /// Every figure as one line of JSON.
     pub fn json(&self) -> String {
-        let optional = |value: Option<f64>| value.map_or("null".to_owned(), |v| format!("{v:.4}"));
-        format!(
-            concat!(
-                "{{\"records\":{},\"ingest_records_per_s\":{:.1},\"ingest_cpu_us_per_record\":{:.2},",
-                "\"rocksdb_records_per_s\":{},\"rocksdb_record_only_per_s\":{},",
-                "\"ingest_ratio_to_rocksdb\":{},\"ingest_ratio_to_rocksdb_record_only\":{},",
-                "\"lookup_p50_ms\":{:.4},\"lookup_p95_ms\":{:.4},\"lookup_p99_ms\":{:.4},\"lookup_max_ms\":{:.4},",
-                "\"index_periods\":{},\"index_entries_per_record\":{},\"plaintext_bytes_per_record\":{},\"disk_bytes_per_record\":{:.1},",
-                "\"decision_first_us\":{:.2},\"decision_p50_us\":{:.2},\"decision_p99_us\":{:.2},",
-                "\"destroy_cohort_records\":{},\"destroy_cohort_ms\":{:.2},\"purge_compaction_s\":{:.2},",
-                "\"retention_plan_ms\":{:.2},\"certificate_digest_ms\":{:.2}}}"
-            ),
-            self.records,
-            self.ingest_records_per_s,
-            self.ingest_cpu_us_per_record,
-            optional(self.rocksdb_records_per_s),
-            optional(self.rocksdb_record_only_per_s),
-            optional(self.ratio_to_rocksdb()),
-            optional(self.ratio_to_record_only()),
-            self.lookup_ms[0],
-            self.lookup_ms[1],
-            self.lookup_ms[2],
-            self.lookup_ms[3],
-            self.index_periods,
-            self.index_entries_per_record,
-            self.plaintext_bytes_per_record,
-            self.disk_bytes_per_record,
-            self.decision_us[0],
-            self.decision_us[1],
-            self.decision_us[2],
-            self.destroy_records,
-            self.destroy_ms,
-            self.purge_compaction_s,
-            self.plan_ms,
-            self.certificate_digest_ms,
-        )
+        let round = |value: f64, places: i32| {
+            let scale = 10f64.powi(places);
+            (value * scale).round() / scale
+        };
+        let best = self.postgres.as_ref().and_then(PostgresBaseline::best);
+        serde_json::json!({
+            "records": self.records,
+            "ingest_records_per_s": round(self.ingest_records_per_s, 1),
+            "ingest_cpu_us_per_record": round(self.ingest_cpu_us_per_record, 2),
+            "rocksdb_records_per_s": self.rocksdb_records_per_s.map(|v| round(v, 1)),
+            "rocksdb_record_only_per_s": self.rocksdb_record_only_per_s.map(|v| round(v, 1)),
+            "ingest_ratio_to_rocksdb": self.ratio_to_rocksdb().map(|v| round(v, 4)),
+            "ingest_ratio_to_rocksdb_record_only": self.ratio_to_record_only().map(|v| round(v, 4)),
+            "postgres_records_per_s": best.map(|(_, rate)| round(rate, 1)),
+            "postgres_best_batch": best.map(|(batch, _)| batch),
+            "postgres_clients": self.postgres.as_ref().map(|pg| pg.clients),
+            "postgres_by_batch": self.postgres.as_ref().map(|pg| pg.by_batch.iter().map(|(batch, rate)| serde_json::json!({"batch": batch, "records_per_s": round(*rate, 1)})).collect::<Vec<_>>()),
+            "ingest_ratio_to_postgres": self.ratio_to_postgres().map(|v| round(v, 3)),
+            "lookup_p50_ms": round(self.lookup_ms[0], 4),
+            "lookup_p95_ms": round(self.lookup_ms[1], 4),
+            "lookup_p99_ms": round(self.lookup_ms[2], 4),
+            "lookup_max_ms": round(self.lookup_ms[3], 4),
+            "lookup_p99_ms_1m": self.lookup_p99_at(1_000_000).map(|v| round(v, 4)),
+            "lookup_p99_ms_10m": self.lookup_p99_at(10_000_000).map(|v| round(v, 4)),
+            "checkpoints": self.checkpoints.iter().map(|c| serde_json::json!({
+                "records": c.records,
+                "ingest_records_per_s": round(c.ingest_records_per_s, 1),
+                "lookup_p50_ms": round(c.lookup_p50_ms, 4),
+                "lookup_p99_ms": round(c.lookup_p99_ms, 4),
+            })).collect::<Vec<_>>(),
+            "http_clients": self.http.as_ref().map(|h| h.clients),
+            "http_reads_per_s": self.http.as_ref().map(|h| round(h.reads_per_s, 1)),
+            "http_p50_ms": self.http.as_ref().map(|h| round(h.latency_ms[0], 3)),
+            "http_p99_ms": self.http.as_ref().map(|h| round(h.latency_ms[2], 3)),
+            "index_periods": self.index_periods,
+            "index_entries_per_record": self.index_entries_per_record,
+            "plaintext_bytes_per_record": self.plaintext_bytes_per_record,
+            "disk_bytes_per_record": round(self.disk_bytes_per_record, 1),
+            "decision_first_us": round(self.decision_us[0], 2),
+            "decision_p50_us": round(self.decision_us[1], 2),
+            "decision_p99_us": round(self.decision_us[2], 2),
+            "destroy_cohort_records": self.destroy_records,
+            "destroy_cohort_ms": round(self.destroy_ms, 2),
+            "purge_compaction_s": round(self.purge_compaction_s, 2),
+            "retention_plan_ms": round(self.plan_ms, 2),
+            "certificate_digest_ms": round(self.certificate_digest_ms, 2),
+        })
+        .to_string()
     }
 }

@@ -82,13 +82,7 @@ pub struct RestoreReport {
     pub epoch: u32,
 }
 
-fn prefix_end(prefix: &[u8]) -> Vec<u8> {
-    let mut end = prefix.to_vec();
-    if let Some(last) = end.last_mut() {
-        *last += 1; // every prefix above ends in an ASCII byte
-    }
-    end
-}
+use crate::store::prefix_end;
 
 fn column_tag(column: Column) -> u8 {
     match column {

@@ -46,6 +46,7 @@ impl PlainBaseline {
     /// identifier keyed by the plaintext normalized form, laid out as the vault's tokens are.
     pub fn write(&mut self, records: &[RecordContents]) -> Result<()> {
         let mut batch = WriteBatch::new();
+        let mut index_entries = Vec::new();
         let mut logged_ids = Vec::with_capacity(16 * records.len() + 128);
         for record in records {
             let id = RecordId::new(1, record.collected_at.timestamp_millis(), 1, self.next_seq);
@@ -65,9 +66,15 @@ impl PlainBaseline {
                         id.as_bytes(),
                     ]
                     .concat();
-                    batch.put(Column::Index, key, Vec::new());
+                    index_entries.push(key);
                 }
             }
+        }
+        // In key order, as the vault writes them: the same write strategy, so the ratio
+        // measures the cryptography alone.
+        index_entries.sort_unstable();
+        for key in index_entries {
+            batch.put(Column::Index, key, Vec::new());
         }
         if self.writes == BaselineWrites::RecordAndIndex {
             // The vault's one access-log entry per batch: who and why, then the record ids.
@@ -88,6 +95,12 @@ impl PlainBaseline {
 /// Bytes of a record's encoded contents (its plaintext size as stored, before sealing).
 pub fn encoded_len(record: &RecordContents) -> usize {
     encode_contents(record).len()
+}
+
+/// The (index kind, normalized form) pairs the vault indexes a record under: what the
+/// PostgreSQL baseline turns into its blind-index tokens.
+pub fn index_forms_of(record: &RecordContents) -> Vec<(u8, String)> {
+    index_forms(record)
 }
 
 /// Index entries the vault writes for a record (its distinct names and identifiers).

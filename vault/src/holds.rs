@@ -273,14 +273,7 @@ fn subject_key(hold: u32) -> Vec<u8> {
     [META_HOLD_SUBJECT, &hold.to_be_bytes()].concat()
 }
 
-/// The end of a prefix scan: the prefix with its last byte incremented.
-fn prefix_end(prefix: &[u8]) -> Vec<u8> {
-    let mut end = prefix.to_vec();
-    if let Some(last) = end.last_mut() {
-        *last += 1;
-    }
-    end
-}
+use crate::store::prefix_end;
 
 fn hold_index_prefix(hold: u32) -> Vec<u8> {
     [&[HOLD_INDEX_TAG][..], &hold.to_be_bytes()].concat()

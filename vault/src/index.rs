@@ -283,8 +283,7 @@ impl Vault {
             let query_token = token(&mac, form);
             tokens.push((year, query_token));
             let prefix = token_prefix(system_no, year, kind, &query_token);
-            let end = [&prefix[..], &[0xff; 17]].concat();
-            for (entry, _) in store.scan(Column::Index, &prefix, Some(&end), usize::MAX)? {
+            for (entry, _) in store.scan_token(Column::Index, &prefix)? {
                 if let Some(id_bytes) = entry
                     .get(prefix.len()..)
                     .and_then(|rest| <[u8; 16]>::try_from(rest).ok())

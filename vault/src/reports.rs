@@ -137,24 +137,24 @@ pub(crate) struct Found {
 /// A report in a batch submitted but maybe not yet durable: a batch prepared meanwhile waits
 /// for it before counting it.
 pub(crate) struct InFlight {
-    key: String,
     matched: String,
     collected_ms: i64,
     id: RecordId,
     ticket: Ticket,
 }
 
-/// The reports of batches being synced, by system number. Held from a batch's resolution
-/// until it is queued, so two batches never both take themselves for the first report.
+/// The reports of batches being synced, by system number and transfer key. Held from a
+/// batch's resolution until it is queued, so two batches never both take themselves for the
+/// first report.
 #[derive(Default)]
 pub(crate) struct ReportsInFlight {
-    by_system: HashMap<u16, Vec<InFlight>>,
+    by_key: HashMap<(u16, String), Vec<InFlight>>,
 }
 
 // Shows counts only: the keys name transfers.
 impl std::fmt::Debug for ReportsInFlight {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let reports: usize = self.by_system.values().map(Vec::len).sum();
+        let reports: usize = self.by_key.values().map(Vec::len).sum();
         f.debug_struct("ReportsInFlight")
             .field("reports", &reports)
             .finish()
@@ -164,10 +164,10 @@ impl std::fmt::Debug for ReportsInFlight {
 impl ReportsInFlight {
     /// Forgets reports whose batch has an outcome: stored ones are found in the store now.
     fn prune(&mut self) {
-        for reports in self.by_system.values_mut() {
+        for reports in self.by_key.values_mut() {
             reports.retain(|report| !report.ticket.is_resolved());
         }
-        self.by_system.retain(|_, reports| !reports.is_empty());
+        self.by_key.retain(|_, reports| !reports.is_empty());
     }
 
     /// Remembers a queued batch's reports: (system, key, match, collection ms, id).
@@ -177,13 +177,15 @@ impl ReportsInFlight {
         ticket: &Ticket,
     ) {
         for (system, key, matched, collected_ms, id) in reports {
-            self.by_system.entry(system).or_default().push(InFlight {
-                key,
-                matched,
-                collected_ms,
-                id,
-                ticket: ticket.clone(),
-            });
+            self.by_key
+                .entry((system, key))
+                .or_default()
+                .push(InFlight {
+                    matched,
+                    collected_ms,
+                    id,
+                    ticket: ticket.clone(),
+                });
         }
     }
 }
@@ -309,8 +311,13 @@ impl Vault {
             for id in self.hits_within(no, TRANSFER_KIND, key, at, window_ms)? {
                 earlier.push((Earlier::Stored(id), None));
             }
-            for report in in_flight.by_system.get(&no).into_iter().flatten() {
-                if report.key != key || !within(window_ms, report.collected_ms, at) {
+            for report in in_flight
+                .by_key
+                .get(&(no, key.to_owned()))
+                .into_iter()
+                .flatten()
+            {
+                if !within(window_ms, report.collected_ms, at) {
                     continue;
                 }
                 // Counted only once durable: a batch that failed stored nothing.

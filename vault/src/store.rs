@@ -184,6 +184,26 @@ impl WriteBatch {
     }
 }
 
+/// Bytes of an index entry's key before the record id: layout version, system, year, kind and
+/// token. The `index` column's prefix filter covers exactly these.
+pub const INDEX_TOKEN_PREFIX: usize = 1 + 2 + 2 + 1 + 16;
+
+/// The first key after every key that starts with `prefix`: the end of a prefix scan or range
+/// delete. Trailing `ff` bytes are dropped before the last byte is incremented, so a prefix
+/// ending in a record id or a hold number of any value is covered (a plain increment of the
+/// last byte would overflow on `ff`). Every prefix the vault scans starts with a tag below
+/// `ff`; for one made only of `ff` bytes the end is empty and the scan finds nothing.
+pub(crate) fn prefix_end(prefix: &[u8]) -> Vec<u8> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < u8::MAX {
+            end.push(last + 1);
+            break;
+        }
+    }
+    end
+}
+
 /// A key and its value, as returned by scans.
 pub type Entry = (Vec<u8>, Vec<u8>);
 
@@ -205,6 +225,12 @@ pub trait Store: Send + Sync + fmt::Debug {
         end: Option<&[u8]>,
         limit: usize,
     ) -> Result<Vec<Entry>>;
+
+    /// Every entry whose key starts with `prefix`, where `prefix` is a whole index token
+    /// prefix ([`INDEX_TOKEN_PREFIX`] bytes): an engine may skip files by a prefix filter.
+    fn scan_token(&self, column: Column, prefix: &[u8]) -> Result<Vec<Entry>> {
+        self.scan(column, prefix, Some(&prefix_end(prefix)), usize::MAX)
+    }
 
     /// How many keys lie in `start..end` (to the end of the column if `end` is `None`).
     fn count(&self, column: Column, start: &[u8], end: Option<&[u8]>) -> Result<u64>;

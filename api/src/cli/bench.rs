@@ -14,7 +14,8 @@ pub struct Args {
     /// Records to ingest.
     #[arg(long, default_value = "100000", value_name = "N")]
     records: u64,
-    /// Baselines to run in the same process: `rocksdb` or `none`.
+    /// Baselines to run in the same run: `rocksdb` (plain RocksDB, same writes; record only),
+    /// `postgres` (a PostgreSQL server with pgcrypto, started on loopback), or `none`.
     #[arg(
         long,
         default_value = "rocksdb",
@@ -38,17 +39,41 @@ pub struct Args {
     /// Scratch directory, made and removed by the run (default: one under the system's temp directory).
     #[arg(long, value_name = "DIR")]
     dir: Option<PathBuf>,
+    /// Seconds PostgreSQL runs at each batch size (1, 100 and 1,000 records per transaction).
+    #[arg(long, default_value = "30", value_name = "S")]
+    postgres_seconds: f64,
+    /// Concurrent PostgreSQL clients.
+    #[arg(long, default_value = "4", value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    postgres_clients: u16,
+    /// Seconds of concurrent reads over HTTP on loopback (0 skips them).
+    #[arg(long, default_value = "10", value_name = "S")]
+    http_seconds: f64,
+    /// Concurrent HTTP clients.
+    #[arg(long, default_value = "8", value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    http_clients: u16,
+    /// Write a chart of throughput and latency against records stored here (SVG).
+    #[arg(long, value_name = "FILE")]
+    chart: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 enum Baseline {
     Rocksdb,
+    Postgres,
     None,
 }
 
 pub(crate) fn run(args: Args) -> Result<(), Failure> {
     if args.records == 0 {
         return Err(Failure::failed("`--records` must be at least 1"));
+    }
+    if !(args.postgres_seconds > 0.0 && args.postgres_seconds <= 3600.0) {
+        return Err(Failure::usage(
+            "--postgres-seconds is more than 0 and at most 3600",
+        ));
+    }
+    if !(0.0..=3600.0).contains(&args.http_seconds) {
+        return Err(Failure::usage("--http-seconds is 0 to 3600"));
     }
     let now = Utc::now();
     let dir = args.dir.unwrap_or_else(|| {
@@ -71,6 +96,16 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         lookups: args.lookups,
         years: args.years,
         rocksdb_baselines: args.baselines.contains(&Baseline::Rocksdb),
+        postgres: args.baselines.contains(&Baseline::Postgres).then(|| {
+            (
+                usize::from(args.postgres_clients),
+                args.postgres_seconds,
+                vec![1, 100, 1_000],
+            )
+        }),
+        http: (args.http_seconds > 0.0)
+            .then_some((usize::from(args.http_clients), args.http_seconds)),
+        chart: args.chart.clone(),
         dir,
         now,
     };
@@ -114,6 +149,35 @@ fn print_table(config: &BenchConfig, report: &BenchReport) {
         println!(
             "{:<52} {:>12.0} {:>9.2}x",
             "baseline 0: plain RocksDB, record only", plain, ratio
+        );
+    }
+    if let Some(pg) = &report.postgres {
+        for (batch, rate) in &pg.by_batch {
+            println!(
+                "{:<52} {:>12.0} {:>9.2}x",
+                format!(
+                    "baseline 2: PostgreSQL+pgcrypto, {batch}/tx, {} clients",
+                    pg.clients
+                ),
+                rate,
+                report.ingest_records_per_s / rate.max(1e-9)
+            );
+        }
+        println!("  ({}; {} s per batch size)", pg.version, pg.seconds);
+    }
+    for checkpoint in &report.checkpoints {
+        println!(
+            "  at {:>10} records: ingest {:>8.0} records/s since the last point; lookup p50 {:.3} ms, p99 {:.3} ms",
+            checkpoint.records,
+            checkpoint.ingest_records_per_s,
+            checkpoint.lookup_p50_ms,
+            checkpoint.lookup_p99_ms
+        );
+    }
+    if let Some(http) = &report.http {
+        println!(
+            "reads by id over HTTP ({} clients, {:.0} s, loopback, each decided and logged durably): {:.0} reads/s, p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms",
+            http.clients, http.seconds, http.reads_per_s, http.latency_ms[0], http.latency_ms[1], http.latency_ms[2]
         );
     }
     println!(

@@ -62,7 +62,7 @@ impl RocksStore {
             .map_err(storage)?;
         let descriptors = Column::ALL
             .into_iter()
-            .map(|column| ColumnFamilyDescriptor::new(column.name(), column_options()));
+            .map(|column| ColumnFamilyDescriptor::new(column.name(), column_options(column)));
         let db = DB::open_cf_descriptors(&db_options, path, descriptors).map_err(|err| {
             let message = err.into_string();
             // RocksDB reports a held LOCK file as an I/O error naming it.
@@ -86,8 +86,20 @@ impl RocksStore {
 }
 
 /// Options shared by every column family.
-fn column_options() -> Options {
+fn column_options(column: Column) -> Options {
     let mut options = Options::default();
+    if column == Column::Index {
+        // Index entries are small and arrive in bursts of several per record: more memtables
+        // let a burst go on while one is flushed, instead of stalling the writer.
+        options.set_max_write_buffer_number(4);
+        // Probes by token (lookups, deduplication) seek one token prefix: a prefix Bloom filter
+        // in every table file and in the memtable lets a probe skip what cannot hold it.
+        // Scans across tokens seek in total order (`scan`).
+        options.set_prefix_extractor(rocksdb::SliceTransform::create_fixed_prefix(
+            crate::store::INDEX_TOKEN_PREFIX,
+        ));
+        options.set_memtable_prefix_bloom_ratio(0.1);
+    }
     // Values are ciphertext and index keys are HMACs: compression would find nothing to
     // squeeze. The build leaves the codecs out altogether, which also shortens it.
     options.set_compression_type(DBCompressionType::None);
@@ -134,6 +146,8 @@ impl Store for RocksStore {
         limit: usize,
     ) -> Result<Vec<Entry>> {
         let mut options = ReadOptions::default();
+        // A scan may cross token prefixes: never let the prefix filter decide.
+        options.set_total_order_seek(true);
         if let Some(end) = end {
             if end <= start {
                 return Ok(Vec::new());
@@ -153,8 +167,37 @@ impl Store for RocksStore {
         Ok(entries)
     }
 
+    fn scan_token(&self, column: Column, prefix: &[u8]) -> Result<Vec<Entry>> {
+        if column != Column::Index || prefix.len() != crate::store::INDEX_TOKEN_PREFIX {
+            return self.scan(
+                column,
+                prefix,
+                Some(&crate::store::prefix_end(prefix)),
+                usize::MAX,
+            );
+        }
+        let mut options = ReadOptions::default();
+        options.set_prefix_same_as_start(true);
+        options.set_iterate_upper_bound(crate::store::prefix_end(prefix));
+        let iterator = self.db.iterator_cf_opt(
+            self.cf(column)?,
+            options,
+            IteratorMode::From(prefix, Direction::Forward),
+        );
+        let mut entries = Vec::new();
+        for item in iterator {
+            let (key, value) = item.map_err(storage)?;
+            if !key.starts_with(prefix) {
+                break;
+            }
+            entries.push((key.into_vec(), value.into_vec()));
+        }
+        Ok(entries)
+    }
+
     fn count(&self, column: Column, start: &[u8], end: Option<&[u8]>) -> Result<u64> {
         let mut options = ReadOptions::default();
+        options.set_total_order_seek(true);
         if let Some(end) = end {
             if end <= start {
                 return Ok(0);
