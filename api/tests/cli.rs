@@ -466,6 +466,8 @@ fn bench_runs_and_ends_with_one_line_of_json() {
             "3000",
             "--lookups",
             "200",
+            "--http-seconds",
+            "1",
             "--dir",
             "scratch",
         ],
@@ -480,15 +482,28 @@ fn bench_runs_and_ends_with_one_line_of_json() {
         "\"ingest_ratio_to_rocksdb_record_only\":",
         "\"lookup_p50_ms\":",
         "\"lookup_p99_ms\":",
-        "\"index_entries_per_record\":8,",
+        "\"index_entries_per_record\":10,",
         "\"disk_bytes_per_record\":",
+        "\"http_reads_per_s\":",
+        "\"checkpoints\":[{",
+        // Not asked for: present, and null.
+        "\"ingest_ratio_to_postgres\":null",
+        "\"lookup_p99_ms_10m\":null",
     ] {
         assert!(
             json.starts_with('{') && json.contains(field),
             "{field} missing from {json}"
         );
     }
-    assert!(!json.contains("null"), "{json}");
+    let figures: serde_json::Value = serde_json::from_str(json).unwrap();
+    for key in [
+        "ingest_records_per_s",
+        "ingest_ratio_to_rocksdb",
+        "lookup_p99_ms",
+        "http_reads_per_s",
+    ] {
+        assert!(figures[key].as_f64().unwrap() > 0.0, "{key}: {json}");
+    }
     assert!(
         !dir.path().join("scratch").exists(),
         "the scratch directory is removed"
