@@ -482,7 +482,7 @@ fn bench_runs_and_ends_with_one_line_of_json() {
         "\"ingest_ratio_to_rocksdb_record_only\":",
         "\"lookup_p50_ms\":",
         "\"lookup_p99_ms\":",
-        "\"index_entries_per_record\":10,",
+        "\"index_entries_per_record\":9,",
         "\"disk_bytes_per_record\":",
         "\"http_reads_per_s\":",
         "\"checkpoints\":[{",

@@ -47,6 +47,7 @@ impl PlainBaseline {
     pub fn write(&mut self, records: &[RecordContents]) -> Result<()> {
         let mut batch = WriteBatch::new();
         let mut index_entries = Vec::new();
+        let mut transfer_entries = Vec::new();
         let mut logged_ids = Vec::with_capacity(16 * records.len() + 128);
         for record in records {
             let id = RecordId::new(1, record.collected_at.timestamp_millis(), 1, self.next_seq);
@@ -68,7 +69,22 @@ impl PlainBaseline {
                     .concat();
                     index_entries.push(key);
                 }
+                // The transfer's entry: its key in the clear, the record and what it says.
+                if let Ok(Some(report)) = crate::reports::ReportKey::of(record) {
+                    let key = [
+                        &crate::index::period_prefix(1, year)[..],
+                        &[crate::reports::TRANSFER_KIND],
+                        report.key.as_bytes(),
+                    ]
+                    .concat();
+                    let value = [id.as_bytes(), report.matched.as_bytes()].concat();
+                    transfer_entries.push((key, value));
+                }
             }
+        }
+        transfer_entries.sort_unstable();
+        for (key, value) in transfer_entries {
+            batch.put(Column::Index, key, value);
         }
         // In key order, as the vault writes them: the same write strategy, so the ratio
         // measures the cryptography alone.
@@ -100,12 +116,18 @@ pub fn encoded_len(record: &RecordContents) -> usize {
 /// The (index kind, normalized form) pairs the vault indexes a record under: what the
 /// PostgreSQL baseline turns into its blind-index tokens.
 pub fn index_forms_of(record: &RecordContents) -> Vec<(u8, String)> {
-    index_forms(record)
+    let mut forms = index_forms(record);
+    if let Ok(Some(report)) = crate::reports::ReportKey::of(record) {
+        forms.push((crate::reports::TRANSFER_KIND, report.key));
+    }
+    forms
 }
 
-/// Index entries the vault writes for a record (its distinct names and identifiers).
+/// Index entries the vault writes for a record (its distinct names and identifiers, its
+/// version key, and the transfer it reports).
 pub fn index_entry_count(record: &RecordContents) -> usize {
     index_forms(record).len()
+        + usize::from(matches!(crate::reports::ReportKey::of(record), Ok(Some(_))))
 }
 
 /// Flushes and compacts the vault's store, so deleted data is physically dropped: the purge's

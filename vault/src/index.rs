@@ -71,9 +71,7 @@ pub fn index_kind_name(tag: u8) -> &'static str {
     if tag == crate::reports::TRANSFER_KIND {
         return "transfer";
     }
-    if tag == crate::reports::TRANSFER_MATCH_KIND {
-        return "transfer-match";
-    }
+
     crate::record::IdentifierKind::from_tag(tag).map_or("unknown", |kind| kind.name())
 }
 
@@ -97,7 +95,7 @@ pub(crate) fn token(mac: &MacKey, form: &str) -> [u8; TOKEN_LEN] {
     token
 }
 
-fn token_prefix(system: u16, year: u16, kind: u8, token: &[u8; TOKEN_LEN]) -> Vec<u8> {
+pub(crate) fn token_prefix(system: u16, year: u16, kind: u8, token: &[u8; TOKEN_LEN]) -> Vec<u8> {
     [&period_prefix(system, year)[..], &[kind], token].concat()
 }
 
@@ -111,13 +109,13 @@ pub(crate) fn version_form(record: &RecordContents) -> Option<String> {
 }
 
 /// Every (kind, normalized form) a record is indexed under: its subjects' names and
-/// identifiers, its version key, and the transfer it reports.
+/// identifiers, and its version key. (The transfer it reports has an index entry of its own:
+/// reports.rs.)
 pub(crate) fn index_forms(record: &RecordContents) -> Vec<(u8, String)> {
     let mut forms: Vec<(u8, String)> = version_form(record)
         .map(|form| (VERSION_KIND, form))
         .into_iter()
         .collect();
-    forms.extend(crate::reports::report_forms(record));
     for subject in &record.subjects {
         if let Some(name) = &subject.name {
             forms.push((NAME_KIND, normalize::name(name)));

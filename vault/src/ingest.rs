@@ -332,7 +332,8 @@ impl Vault {
         let _writing = self.lifecycle.read().map_err(|_| poisoned("lifecycle"))?;
         let n_versions = self.resolve_versions(&mut given)?;
         // Duplicates of a transfer already reported are dropped here; the rest are kept.
-        let found = match reports_in_flight {
+        let mut reports_in_flight = reports_in_flight;
+        let found = match reports_in_flight.as_deref_mut() {
             Some(in_flight) => self.resolve_reports(&given, in_flight)?,
             None => None,
         };
@@ -443,6 +444,15 @@ impl Vault {
                     .map(|(kind, _)| (plan.system, *kind, plan.year))
             })
             .collect();
+        // The transfer index of each period a report goes to.
+        for (record, plan) in records.iter().zip(&plans) {
+            if record
+                .source
+                .contains_key(crate::reports::TRANSFER_KEY_SOURCE)
+            {
+                wanted.push((plan.system, crate::reports::TRANSFER_KIND, plan.year));
+            }
+        }
         wanted.sort_unstable();
         wanted.dedup();
         let (macs, index_cohorts) = self.index_macs(&wanted, now).map_err(|err| match err {
@@ -473,6 +483,7 @@ impl Vault {
         };
         let mut outcome = Ingested::default();
         let mut reports = Vec::new();
+        let mut transfers = Vec::new();
         for (position, kept) in kept_at.iter().enumerate() {
             let found = found.as_ref().map(|found| &found[position]);
             match (kept, found) {
@@ -485,10 +496,17 @@ impl Vault {
                         let record = &mut records.to_mut()[*k];
                         crate::reports::write_links(record, found, id_of);
                         if let Some(report) = crate::reports::ReportKey::of(record)? {
-                            reports.push((
+                            transfers.push((
                                 plans[*k].system,
+                                plans[*k].year,
                                 report.key.clone(),
                                 report.matched.clone(),
+                                planned[*k],
+                            ));
+                            reports.push((
+                                plans[*k].system,
+                                report.key,
+                                report.matched,
                                 record.collected_at.timestamp_millis(),
                                 planned[*k],
                             ));
@@ -516,6 +534,12 @@ impl Vault {
             }
         }
         let n_raw = records.len() - n_kept;
+        let transfer_entries = match reports_in_flight.as_deref() {
+            Some(in_flight) if !transfers.is_empty() => {
+                self.transfer_entries(&transfers, &macs, in_flight)?
+            }
+            _ => Vec::new(),
+        };
         let records: &[RecordContents] = &records;
         let keys = self.keys.read().map_err(|_| poisoned("key ring"))?;
         let mut wrappers: HashMap<u32, (u32, Arc<AeadKey>)> = HashMap::new();
@@ -594,6 +618,9 @@ impl Vault {
         index_entries.sort_unstable();
         for index_key in index_entries {
             batch.put(Column::Index, index_key, Vec::new());
+        }
+        for (key, value) in transfer_entries {
+            batch.put(Column::Index, key, value);
         }
         let mut draft = Draft::new(access, "ingest", now.timestamp_millis());
         let mut systems: Vec<&str> = records

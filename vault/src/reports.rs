@@ -14,8 +14,12 @@
 //! - a cover payment is linked to the records of the transfer it covers (`covers_records`), and
 //!   a transfer to the covers stored before it (`covered_by_records`).
 //!
-//! The keys are indexed as blind tokens under the index period's keys, like identifiers, so
-//! the store never holds a reference in the clear and the keys go with the period.
+//! Each transfer key has one index entry per index period (kind 10): its key is the period's
+//! token of the transfer key (no record id), its value the reports of that transfer, each a
+//! record id and a token of what it says (under the same period key). A probe is then one
+//! point read, Bloom-filtered, and telling a duplicate from a disagreeing report needs no
+//! decryption. The store never holds a reference in the clear, and the entries go with the
+//! period.
 
 use std::collections::HashMap;
 
@@ -45,8 +49,8 @@ pub const COVERED_BY_SOURCE: &str = "covered_by_records";
 
 /// The index kind of transfer keys.
 pub(crate) const TRANSFER_KIND: u8 = 10;
-/// The index kind of a transfer key with what must agree: equal tokens mean identical reports.
-pub(crate) const TRANSFER_MATCH_KIND: u8 = 11;
+/// Bytes of one report in a transfer entry's value: its record id and its match token.
+const REPORT_BYTES: usize = 16 + 16;
 /// The longest window a notice may set (ten years).
 const MAX_WINDOW_DAYS: i64 = 3653;
 /// Prefix of a cover payment's own transfer key, so it is never a duplicate of its underlying
@@ -99,22 +103,48 @@ impl ReportKey {
                 .filter(|covers| !covers.is_empty()),
         }))
     }
-
-    /// The form of the match index: the key with what must agree.
-    pub(crate) fn match_form(&self) -> String {
-        format!("{}\u{1f}{}", self.key, self.matched)
-    }
 }
 
-/// The (kind, form) entries a record's report key is indexed under.
-pub(crate) fn report_forms(record: &RecordContents) -> Vec<(u8, String)> {
-    match ReportKey::of(record) {
-        Ok(Some(report)) => vec![
-            (TRANSFER_MATCH_KIND, report.match_form()),
-            (TRANSFER_KIND, report.key),
-        ],
-        _ => Vec::new(),
+/// A report's match token under an index period's key: equal tokens, identical reports.
+fn match_token(mac: &crate::crypto::MacKey, matched: &str) -> [u8; 16] {
+    crate::index::token(mac, &format!("match\u{1f}{matched}"))
+}
+
+/// The key of the transfer entry of `key` in an index period.
+fn entry_key(mac: &crate::crypto::MacKey, system: u16, year: u16, key: &str) -> Vec<u8> {
+    crate::index::token_prefix(system, year, TRANSFER_KIND, &crate::index::token(mac, key))
+}
+
+/// The reports a transfer entry's value lists: record id and match token.
+fn parse_reports(value: &[u8]) -> Result<Vec<(RecordId, [u8; 16])>> {
+    if !value.len().is_multiple_of(REPORT_BYTES) {
+        return Err(Error::corrupt("transfer index entry", "bad length"));
     }
+    Ok(value
+        .chunks_exact(REPORT_BYTES)
+        .map(|chunk| {
+            let mut id = [0u8; 16];
+            let mut token = [0u8; 16];
+            id.copy_from_slice(&chunk[..16]);
+            token.copy_from_slice(&chunk[16..]);
+            (RecordId::from_bytes(id), token)
+        })
+        .collect())
+}
+
+/// The index periods (years) a window around `at` touches.
+fn years_of(at: i64, window_ms: i64) -> std::ops::RangeInclusive<u16> {
+    let year = |ms: i64| {
+        DateTime::<Utc>::from_timestamp_millis(ms)
+            .and_then(|t| u16::try_from(t.year()).ok())
+            .unwrap_or(0)
+    };
+    year(at - window_ms)..=year(at + window_ms).max(year(at - window_ms))
+}
+
+/// The year of a collection time in ms.
+fn year_of(ms: i64) -> u16 {
+    years_of(ms, 0).into_inner().0
 }
 
 /// An earlier report: in this batch (by position among the records given) or stored.
@@ -168,6 +198,17 @@ impl ReportsInFlight {
             reports.retain(|report| !report.ticket.is_resolved());
         }
         self.by_key.retain(|_, reports| !reports.is_empty());
+    }
+
+    /// The reports of `key` in batches being synced, once durable (waiting for them; a batch
+    /// that failed stored nothing).
+    fn durable(&self, system: u16, key: &str) -> Vec<&InFlight> {
+        self.by_key
+            .get(&(system, key.to_owned()))
+            .into_iter()
+            .flatten()
+            .filter(|report| report.ticket.clone().wait().is_ok())
+            .collect()
     }
 
     /// Remembers a queued batch's reports: (system, key, match, collection ms, id).
@@ -233,30 +274,15 @@ impl Vault {
             let earlier = self.reports_of(
                 system_no,
                 &report.key,
+                &report.matched,
                 at,
                 report.window_ms,
                 batch.get(&(system, report.key.as_str())),
                 in_flight,
             )?;
-            // A stored report's match is known through its own match index entry.
-            let identical_stored = match system_no {
-                Some(no) if earlier.iter().any(|(_, matched)| matched.is_none()) => self
-                    .hits_within(
-                        no,
-                        TRANSFER_MATCH_KIND,
-                        &report.match_form(),
-                        at,
-                        report.window_ms,
-                    )?,
-                _ => Vec::new(),
-            };
             let identical = earlier
                 .iter()
-                .find(|(earlier, matched)| match (earlier, matched) {
-                    (_, Some(matched)) => *matched == report.matched,
-                    (Earlier::Stored(id), None) => identical_stored.contains(id),
-                    (Earlier::Batch(_), None) => false,
-                })
+                .find(|(_, same)| *same)
                 .map(|(earlier, _)| *earlier);
             if let Some(first) = identical {
                 this.duplicate_of = Some(first);
@@ -272,6 +298,7 @@ impl Vault {
                 .reports_of(
                     system_no,
                     &linked_key,
+                    "",
                     at,
                     report.window_ms,
                     batch.get(&(system, linked_key.as_str())),
@@ -294,72 +321,154 @@ impl Vault {
         Ok(Some(found))
     }
 
-    /// The earlier reports of `key` within the window around `at`, oldest stored first, then
-    /// those being synced, then those earlier in the batch; with their match where known
-    /// without decrypting (a stored report's is `None`).
+    /// The earlier reports of `key` within the window around `at`: stored, then those being
+    /// synced, then those earlier in the batch; each with whether it says what `matched` says.
+    #[allow(clippy::too_many_arguments, reason = "the probe and where to look")]
     fn reports_of(
         &self,
         system_no: Option<u16>,
         key: &str,
+        matched: &str,
         at: i64,
         window_ms: i64,
         batch: Option<&Vec<BatchReport<'_>>>,
         in_flight: &ReportsInFlight,
-    ) -> Result<Vec<(Earlier, Option<String>)>> {
+    ) -> Result<Vec<(Earlier, bool)>> {
         let mut earlier = Vec::new();
         if let Some(no) = system_no {
-            for id in self.hits_within(no, TRANSFER_KIND, key, at, window_ms)? {
-                earlier.push((Earlier::Stored(id), None));
+            for (id, same) in self.stored_reports(no, key, matched, at, window_ms)? {
+                earlier.push((Earlier::Stored(id), same));
             }
-            for report in in_flight
-                .by_key
-                .get(&(no, key.to_owned()))
-                .into_iter()
-                .flatten()
-            {
-                if !within(window_ms, report.collected_ms, at) {
-                    continue;
-                }
-                // Counted only once durable: a batch that failed stored nothing.
-                if report.ticket.clone().wait().is_ok() {
-                    earlier.push((Earlier::Stored(report.id), Some(report.matched.clone())));
+            for report in in_flight.durable(no, key) {
+                if within(window_ms, report.collected_ms, at)
+                    && !earlier.contains(&(Earlier::Stored(report.id), true))
+                    && !earlier.contains(&(Earlier::Stored(report.id), false))
+                {
+                    earlier.push((Earlier::Stored(report.id), report.matched == matched));
                 }
             }
         }
-        for (position, matched, collected_ms) in batch.into_iter().flatten() {
+        for (position, batch_matched, collected_ms) in batch.into_iter().flatten() {
             if within(window_ms, *collected_ms, at) {
-                earlier.push((Earlier::Batch(*position), Some((*matched).to_owned())));
+                earlier.push((Earlier::Batch(*position), *batch_matched == matched));
             }
         }
         Ok(earlier)
     }
 
-    /// Stored records indexed under `form` of `kind`, collected within the window around
-    /// `at`; only the index periods the window touches are probed.
-    fn hits_within(
+    /// The key of index kind `kind` of `system`'s period `year`, if the period exists.
+    fn period_mac(
+        &self,
+        system: u16,
+        kind: u8,
+        year: u16,
+    ) -> Result<Option<std::sync::Arc<crate::crypto::MacKey>>> {
+        let info = {
+            let cohorts = self
+                .cohorts
+                .read()
+                .map_err(|_| crate::vault::poisoned("cohort registry"))?;
+            cohorts
+                .by_index
+                .get(&(system, kind, year))
+                .and_then(|id| cohorts.info.get(id))
+                .filter(|info| info.is_live())
+                .cloned()
+        };
+        let Some(info) = info else {
+            return Ok(None);
+        };
+        let mac = self
+            .keys
+            .read()
+            .map_err(|_| crate::vault::poisoned("key ring"))?
+            .index_mac(info.id, info.key_version)?;
+        Ok(Some(mac))
+    }
+
+    /// Stored reports of `key` collected within the window around `at`, with whether each
+    /// says what `matched` says: one point read per index period the window touches.
+    fn stored_reports(
         &self,
         system_no: u16,
-        kind: u8,
-        form: &str,
+        key: &str,
+        matched: &str,
         at: i64,
         window_ms: i64,
-    ) -> Result<Vec<RecordId>> {
-        let year = |ms: i64| {
-            DateTime::<Utc>::from_timestamp_millis(ms)
-                .and_then(|t| u16::try_from(t.year()).ok())
-                .unwrap_or(0)
-        };
-        let years = year(at - window_ms)..=year(at + window_ms).max(year(at - window_ms));
-        let (ids, _) = self.period_hits_in(&*self.store, system_no, kind, form, years)?;
+    ) -> Result<Vec<(RecordId, bool)>> {
         let mut stored = Vec::new();
-        for id in ids {
-            if within(window_ms, id.collected_at_millis(), at)
-                && self.store.get(Column::Records, id.as_bytes())?.is_some()
-            {
-                stored.push(id);
+        for year in years_of(at, window_ms) {
+            let Some(mac) = self.period_mac(system_no, TRANSFER_KIND, year)? else {
+                continue;
+            };
+            let Some(value) = self
+                .store
+                .get(Column::Index, &entry_key(&mac, system_no, year, key))?
+            else {
+                continue;
+            };
+            let same = match_token(&mac, matched);
+            for (id, token) in parse_reports(&value)? {
+                if within(window_ms, id.collected_at_millis(), at)
+                    && self.store.get(Column::Records, id.as_bytes())?.is_some()
+                {
+                    stored.push((id, token == same));
+                }
             }
         }
         Ok(stored)
+    }
+
+    /// The transfer entries a batch writes: for each (system, year, key) its reports, the
+    /// stored ones, those of batches being synced and the batch's own (`new`: system, year,
+    /// key, match, id), each with its match token.
+    pub(crate) fn transfer_entries(
+        &self,
+        new: &[(u16, u16, String, String, RecordId)],
+        macs: &crate::index::IndexMacs,
+        in_flight: &ReportsInFlight,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        // By (system, year, key): each report's match and id.
+        type Grouped<'a> =
+            std::collections::BTreeMap<(u16, u16, &'a str), Vec<(&'a str, RecordId)>>;
+        let mut grouped: Grouped<'_> = std::collections::BTreeMap::new();
+        for (system, year, key, matched, id) in new {
+            grouped
+                .entry((*system, *year, key.as_str()))
+                .or_default()
+                .push((matched.as_str(), *id));
+        }
+        let mut entries = Vec::with_capacity(grouped.len());
+        for ((system, year, key), reports) in grouped {
+            let mac = macs
+                .get(&(system, TRANSFER_KIND, year))
+                .ok_or_else(|| Error::corrupt("key ring", "transfer index key missing"))?;
+            let entry = entry_key(mac, system, year, key);
+            let mut listed = match self.store.get(Column::Index, &entry)? {
+                Some(value) => parse_reports(&value)?,
+                None => Vec::new(),
+            };
+            let synced = in_flight
+                .durable(system, key)
+                .into_iter()
+                .filter(|report| year_of(report.collected_ms) == year)
+                .map(|report| (report.id, match_token(mac, &report.matched)));
+            let own = reports
+                .iter()
+                .map(|(matched, id)| (*id, match_token(mac, matched)));
+            for (id, token) in synced.chain(own).collect::<Vec<_>>() {
+                if !listed.iter().any(|(listed_id, _)| *listed_id == id) {
+                    listed.push((id, token));
+                }
+            }
+            let mut value = Vec::with_capacity(listed.len() * REPORT_BYTES);
+            for (id, token) in listed {
+                value.extend_from_slice(id.as_bytes());
+                value.extend_from_slice(&token);
+            }
+            entries.push((entry, value));
+        }
+        Ok(entries)
     }
 }
 
