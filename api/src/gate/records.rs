@@ -99,19 +99,40 @@ impl Gate {
         case_id: Option<&str>,
     ) -> Result<Viewed, Refusal> {
         let id: RecordId = id.parse()?;
-        // An id of no system is decided on an unknown system, so the refusal is logged.
         let placement = self.placement_or_unknown(&id)?;
-        refuse_raw_by_id(&placement)?;
+        let read = self.decided_read(caller, context, &id, &placement, purpose, case_id)?;
+        let mut viewed = self.view(&read.request, &read.decision, read.record);
+        viewed.annotations = read.annotations;
+        Ok(viewed)
+    }
+
+    /// Decides a read of the record `id` (on its system, category and phase, from
+    /// `placement`), then reads it as a person reads (marked, with its annotations).
+    fn decided_read<'a>(
+        &self,
+        caller: &'a Caller,
+        context: &RequestContext,
+        id: &RecordId,
+        placement: &'a Placement,
+        purpose: Option<&'a str>,
+        case_id: Option<&'a str>,
+    ) -> Result<DecidedRead<'a>, Refusal> {
+        // An id of no system is decided on an unknown system, so the refusal is logged.
+        refuse_raw_by_id(placement)?;
         let request = Request {
             purpose,
             case_id,
-            ..self.record_request(caller, Action::RecordRead, &placement)
+            ..self.record_request(caller, Action::RecordRead, placement)
         };
         let (access, decision) = self.authorize(caller, context, &request)?;
-        let (record, annotations) = self.vault.read_annotated(&access, &id, self.now())?;
-        let mut viewed = self.view(&request, &decision, record);
-        viewed.annotations = annotations;
-        Ok(viewed)
+        let (record, annotations) = self.vault.read_annotated(&access, id, self.now())?;
+        Ok(DecidedRead {
+            request,
+            decision,
+            access,
+            record,
+            annotations,
+        })
     }
 
     /// The raw message a record came from, for a caller who may read the whole record (its
@@ -127,16 +148,14 @@ impl Gate {
     ) -> Result<(RecordId, zeroize::Zeroizing<String>), Refusal> {
         let id: RecordId = id.parse()?;
         let placement = self.placement_or_unknown(&id)?;
-        refuse_raw_by_id(&placement)?;
-        let request = Request {
-            purpose,
-            case_id,
-            ..self.record_request(caller, Action::RecordRead, &placement)
-        };
-        let (access, decision) = self.authorize(caller, context, &request)?;
+        let DecidedRead {
+            request,
+            decision,
+            access,
+            record,
+            ..
+        } = self.decided_read(caller, context, &id, &placement, purpose, case_id)?;
         let now = self.now();
-        // Read as a person reads (marked, like any read through the gate).
-        let (record, _) = self.vault.read_annotated(&access, &id, now)?;
         let high_risk = flagged_high_risk(&record);
         let free_text = self.policy.decide(&Request {
             action: Action::RecordReadFreeText,
@@ -400,4 +419,14 @@ fn refuse_raw_by_id(placement: &Placement) -> Result<(), Refusal> {
         ));
     }
     Ok(())
+}
+
+/// A read decided and done: what it was decided as, the decision, the access it was logged
+/// under, and the record with its annotations.
+struct DecidedRead<'a> {
+    request: Request<'a>,
+    decision: Decision,
+    access: vault::Access,
+    record: Record,
+    annotations: Vec<Annotation>,
 }
