@@ -99,6 +99,7 @@ impl Gate {
         case_id: Option<&str>,
     ) -> Result<Viewed, Refusal> {
         let id: RecordId = id.parse()?;
+        // An id of no system is decided on an unknown system, so the refusal is logged.
         let placement = self.placement_or_unknown(&id)?;
         let read = self.decided_read(caller, context, &id, &placement, purpose, case_id)?;
         let mut viewed = self.view(&read.request, &read.decision, read.record);
@@ -117,7 +118,6 @@ impl Gate {
         purpose: Option<&'a str>,
         case_id: Option<&'a str>,
     ) -> Result<DecidedRead<'a>, Refusal> {
-        // An id of no system is decided on an unknown system, so the refusal is logged.
         refuse_raw_by_id(placement)?;
         let request = Request {
             purpose,
