@@ -579,34 +579,6 @@ fn time_lookups(
     Ok(latencies)
 }
 
-/// A record as JSON text (what the PostgreSQL baseline encrypts).
-fn record_json(record: &RecordContents) -> String {
-    let subjects: Vec<serde_json::Value> = record
-        .subjects
-        .iter()
-        .map(|subject| {
-            serde_json::json!({
-                "role": subject.role,
-                "name": subject.name,
-                "identifiers": subject
-                    .identifiers
-                    .iter()
-                    .map(|identifier| (identifier.kind.name(), identifier.value.clone()))
-                    .collect::<BTreeMap<_, _>>(),
-            })
-        })
-        .collect();
-    serde_json::json!({
-        "system": record.system.as_str(),
-        "category": record.category,
-        "collected_at": record.collected_at.to_rfc3339(),
-        "source": record.source,
-        "subjects": subjects,
-        "fields": record.fields,
-    })
-    .to_string()
-}
-
 /// Times policy decisions over the shipped SORN files: a mix of allowed and denied reads,
 /// searches and free-text reads across the three systems and their phases, each decided as
 /// the gate decides it. Returns the median first decision, and p50 and p99 of the rest, in

@@ -10,7 +10,13 @@ use vault::{IdentifierKind, Record};
 /// A record as JSON: the import format's fields, plus `id`. Contains personal data: only the
 /// gate's callers get it.
 pub fn record_json(record: &Record) -> Value {
-    let contents = &record.contents;
+    let mut json = contents_json(&record.contents);
+    json["id"] = Value::String(record.id.to_string());
+    json
+}
+
+/// Record contents as JSON in the import format.
+pub fn contents_json(contents: &vault::RecordContents) -> Value {
     let subjects: Vec<Value> = contents
         .subjects
         .iter()
@@ -35,7 +41,6 @@ pub fn record_json(record: &Record) -> Value {
         })
         .collect();
     json!({
-        "id": record.id.to_string(),
         "system": contents.system.as_str(),
         "category": contents.category,
         "collected_at": contents.collected_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),

@@ -333,9 +333,12 @@ impl Vault {
         let n_versions = self.resolve_versions(&mut given)?;
         // Duplicates of a transfer already reported are dropped here; the rest are kept.
         let mut reports_in_flight = reports_in_flight;
-        let found = match reports_in_flight.as_deref_mut() {
-            Some(in_flight) => self.resolve_reports(&given, in_flight)?,
-            None => None,
+        let (found, entries_read) = match reports_in_flight.as_deref_mut() {
+            Some(in_flight) => match self.resolve_reports(&given, in_flight)? {
+                Some((found, read)) => (Some(found), read),
+                None => (None, Default::default()),
+            },
+            None => (None, Default::default()),
         };
         let mut kept_at: Vec<Option<usize>> = Vec::with_capacity(given.len());
         let mut records: std::borrow::Cow<'_, [RecordContents]> = match &found {
@@ -536,7 +539,7 @@ impl Vault {
         let n_raw = records.len() - n_kept;
         let transfer_entries = match reports_in_flight.as_deref() {
             Some(in_flight) if !transfers.is_empty() => {
-                self.transfer_entries(&transfers, &macs, in_flight)?
+                self.transfer_entries(&transfers, &macs, in_flight, &entries_read)?
             }
             _ => Vec::new(),
         };

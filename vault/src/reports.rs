@@ -23,7 +23,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::error::{Error, Result};
 use crate::log::Ticket;
@@ -105,6 +105,11 @@ impl ReportKey {
     }
 }
 
+/// The transfer entries a batch's probes read, by (system, year, key): every report each
+/// lists (empty when there was none), so the entries the batch writes start from them
+/// instead of reading them again.
+pub(crate) type EntriesRead = HashMap<(u16, u16, String), Vec<(RecordId, [u8; 16])>>;
+
 /// A report's match token under an index period's key: equal tokens, identical reports.
 fn match_token(mac: &crate::crypto::MacKey, matched: &str) -> [u8; 16] {
     crate::index::token(mac, &format!("match\u{1f}{matched}"))
@@ -132,19 +137,16 @@ fn parse_reports(value: &[u8]) -> Result<Vec<(RecordId, [u8; 16])>> {
         .collect())
 }
 
-/// The index periods (years) a window around `at` touches.
-fn years_of(at: i64, window_ms: i64) -> std::ops::RangeInclusive<u16> {
-    let year = |ms: i64| {
-        DateTime::<Utc>::from_timestamp_millis(ms)
-            .and_then(|t| u16::try_from(t.year()).ok())
-            .unwrap_or(0)
-    };
-    year(at - window_ms)..=year(at + window_ms).max(year(at - window_ms))
+/// The index period (year) of a collection time in ms.
+fn year_of(ms: i64) -> u16 {
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .and_then(|at| crate::index::index_year(at).ok())
+        .unwrap_or(0)
 }
 
-/// The year of a collection time in ms.
-fn year_of(ms: i64) -> u16 {
-    years_of(ms, 0).into_inner().0
+/// The index periods (years) a window around `at` touches.
+fn years_of(at: i64, window_ms: i64) -> std::ops::RangeInclusive<u16> {
+    year_of(at - window_ms)..=year_of(at + window_ms).max(year_of(at - window_ms))
 }
 
 /// An earlier report: in this batch (by position among the records given) or stored.
@@ -245,7 +247,7 @@ impl Vault {
         &self,
         records: &[RecordContents],
         in_flight: &mut ReportsInFlight,
-    ) -> Result<Option<Vec<Found>>> {
+    ) -> Result<Option<(Vec<Found>, EntriesRead)>> {
         let mut keys = Vec::with_capacity(records.len());
         for (position, record) in records.iter().enumerate() {
             keys.push(ReportKey::of(record).map_err(|err| match err {
@@ -262,6 +264,7 @@ impl Vault {
         // Reports kept so far in this batch, by (system, key): (position, match, collected ms).
         let mut batch: HashMap<(&str, &str), Vec<BatchReport<'_>>> = HashMap::new();
         let mut found: Vec<Found> = Vec::with_capacity(records.len());
+        let mut read = EntriesRead::new();
         for (position, (record, report)) in records.iter().zip(&keys).enumerate() {
             let mut this = Found::default();
             let Some(report) = report else {
@@ -279,6 +282,7 @@ impl Vault {
                 report.window_ms,
                 batch.get(&(system, report.key.as_str())),
                 in_flight,
+                &mut read,
             )?;
             let identical = earlier
                 .iter()
@@ -303,6 +307,7 @@ impl Vault {
                     report.window_ms,
                     batch.get(&(system, linked_key.as_str())),
                     in_flight,
+                    &mut read,
                 )?
                 .into_iter()
                 .map(|(e, _)| e)
@@ -318,7 +323,7 @@ impl Vault {
                 .push((position, report.matched.as_str(), at));
             found.push(this);
         }
-        Ok(Some(found))
+        Ok(Some((found, read)))
     }
 
     /// The earlier reports of `key` within the window around `at`: stored, then those being
@@ -333,10 +338,11 @@ impl Vault {
         window_ms: i64,
         batch: Option<&Vec<BatchReport<'_>>>,
         in_flight: &ReportsInFlight,
+        read: &mut EntriesRead,
     ) -> Result<Vec<(Earlier, bool)>> {
         let mut earlier = Vec::new();
         if let Some(no) = system_no {
-            for (id, same) in self.stored_reports(no, key, matched, at, window_ms)? {
+            for (id, same) in self.stored_reports(no, key, matched, at, window_ms, read)? {
                 earlier.push((Earlier::Stored(id), same));
             }
             for report in in_flight.durable(no, key) {
@@ -395,20 +401,31 @@ impl Vault {
         matched: &str,
         at: i64,
         window_ms: i64,
+        read: &mut EntriesRead,
     ) -> Result<Vec<(RecordId, bool)>> {
         let mut stored = Vec::new();
         for year in years_of(at, window_ms) {
             let Some(mac) = self.period_mac(system_no, TRANSFER_KIND, year)? else {
+                // No period yet: no reports in it (the batch makes its key if it needs it).
+                read.insert((system_no, year, key.to_owned()), Vec::new());
                 continue;
             };
-            let Some(value) = self
-                .store
-                .get(Column::Index, &entry_key(&mac, system_no, year, key))?
-            else {
-                continue;
+            let reports = match read.get(&(system_no, year, key.to_owned())) {
+                Some(reports) => reports.clone(),
+                None => {
+                    let reports = match self
+                        .store
+                        .get(Column::Index, &entry_key(&mac, system_no, year, key))?
+                    {
+                        Some(value) => parse_reports(&value)?,
+                        None => Vec::new(),
+                    };
+                    read.insert((system_no, year, key.to_owned()), reports.clone());
+                    reports
+                }
             };
             let same = match_token(&mac, matched);
-            for (id, token) in parse_reports(&value)? {
+            for (id, token) in reports {
                 if within(window_ms, id.collected_at_millis(), at)
                     && self.store.get(Column::Records, id.as_bytes())?.is_some()
                 {
@@ -420,13 +437,15 @@ impl Vault {
     }
 
     /// The transfer entries a batch writes: for each (system, year, key) its reports, the
-    /// stored ones, those of batches being synced and the batch's own (`new`: system, year,
-    /// key, match, id), each with its match token.
+    /// stored ones (as the batch's probes read them, under the same lock, or read now),
+    /// those of batches being synced and the batch's own (`new`: system, year, key, match,
+    /// id), each with its match token.
     pub(crate) fn transfer_entries(
         &self,
         new: &[(u16, u16, String, String, RecordId)],
         macs: &crate::index::IndexMacs,
         in_flight: &ReportsInFlight,
+        read: &EntriesRead,
     ) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
         // By (system, year, key): each report's match and id.
         type Grouped<'a> =
@@ -444,9 +463,12 @@ impl Vault {
                 .get(&(system, TRANSFER_KIND, year))
                 .ok_or_else(|| Error::corrupt("key ring", "transfer index key missing"))?;
             let entry = entry_key(mac, system, year, key);
-            let mut listed = match self.store.get(Column::Index, &entry)? {
-                Some(value) => parse_reports(&value)?,
-                None => Vec::new(),
+            let mut listed = match read.get(&(system, year, key.to_owned())) {
+                Some(reports) => reports.clone(),
+                None => match self.store.get(Column::Index, &entry)? {
+                    Some(value) => parse_reports(&value)?,
+                    None => Vec::new(),
+                },
             };
             let synced = in_flight
                 .durable(system, key)

@@ -205,7 +205,8 @@ fn transaction(config: &BenchConfig, numbers: &[u64]) -> String {
     let mut tokens = Vec::with_capacity(numbers.len() * 10);
     for &n in numbers {
         let record = super::record(n, config.years, config.now);
-        let json = super::record_json(&record);
+        // What it encrypts: the record in the import format, as the vault is given it.
+        let json = crate::render::contents_json(&record).to_string();
         records.push(format!(
             "({n},pgp_sym_encrypt({},'bench-data-key','cipher-algo=aes256, compress-algo=0, s2k-mode=1'))",
             literal(&json)
