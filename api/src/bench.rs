@@ -48,6 +48,20 @@ pub struct BenchConfig {
     pub now: DateTime<Utc>,
     /// The destruction bucket of the records' partition (the vault's default is a month).
     pub bucket: Option<vault::Bucket>,
+    /// The order the records arrive in.
+    pub arrival: Arrival,
+}
+
+/// The order records arrive in, against when they were collected.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Arrival {
+    /// As reports are filed: in the order of the transfers they report, each within a few
+    /// days of its transfer, the run spread evenly over the years (a year's intake).
+    #[default]
+    Filed,
+    /// Collection times at random over the years, so every batch writes across the whole
+    /// key space of the records: the worst case for compaction.
+    Shuffled,
 }
 
 /// What was measured.
@@ -55,6 +69,8 @@ pub struct BenchConfig {
 pub struct BenchReport {
     /// Records ingested.
     pub records: u64,
+    /// The order they arrived in.
+    pub arrival: Arrival,
     /// Durable, encrypted, indexed ingest rate.
     pub ingest_records_per_s: f64,
     /// CPU time (user and system, all threads) per ingested record, in microseconds.
@@ -159,18 +175,33 @@ fn ssn_of(n: u64) -> String {
     )
 }
 
-/// Record `n` of the deterministic data set.
-pub fn record(n: u64, years: u16, now: DateTime<Utc>) -> RecordContents {
+/// Days of each year the data set's collection times fall in (all before the run's clock).
+const DAYS_A_YEAR: u64 = 300;
+
+/// Record `n` of the deterministic data set of `config` (its years, clock, size and arrival).
+pub fn record(n: u64, config: &BenchConfig) -> RecordContents {
     let x = mix(n);
-    let first_year = now.year() - i32::from(years.max(1)) + 1;
-    let year = first_year + (n % u64::from(years.max(1))) as i32;
-    let day_of_year = (x >> 8) % 300;
+    let years = u64::from(config.years.max(1));
+    let first_year = config.now.year() - years as i32 + 1;
+    let (year, day_of_year) = match config.arrival {
+        Arrival::Shuffled => (first_year + (n % years) as i32, (x >> 8) % DAYS_A_YEAR),
+        Arrival::Filed => {
+            // The run's records spread evenly over the years' days; each is filed up to three
+            // days after its transfer, so neighbouring batches overlap a little.
+            let slot = n * years * DAYS_A_YEAR / config.records.max(1);
+            let jitter = (x >> 8) % 4;
+            (
+                first_year + (slot / DAYS_A_YEAR) as i32,
+                (slot % DAYS_A_YEAR).saturating_sub(jitter),
+            )
+        }
+    };
     let collected_at = Utc
         .with_ymd_and_hms(year, 1, 1, 0, 0, 0)
         .single()
         .map(|start| start + chrono::Duration::days(day_of_year as i64))
-        .unwrap_or(now)
-        .min(now);
+        .unwrap_or(config.now)
+        .min(config.now);
     let transmittor = Subject {
         role: "transmittor".into(),
         name: Some(format!(
@@ -329,9 +360,7 @@ fn batches_between(
     (0..(to - from).div_ceil(batch)).map(move |batch_idx| {
         let start = from + batch_idx * batch;
         let end = (start + batch).min(to);
-        (start..end)
-            .map(|n| record(n, config.years, config.now))
-            .collect()
+        (start..end).map(|n| record(n, config)).collect()
     })
 }
 
@@ -352,9 +381,10 @@ pub fn run(config: &BenchConfig, progress: &dyn Fn(&str)) -> Result<BenchReport,
 
 fn measure(config: &BenchConfig, progress: &dyn Fn(&str)) -> Result<BenchReport, String> {
     let dir = &config.dir;
-    let sample = record(0, config.years, config.now);
+    let sample = record(0, config);
     let mut report = BenchReport {
         records: config.records,
+        arrival: config.arrival,
         index_periods: config.years,
         plaintext_bytes_per_record: vault::bench::encoded_len(&sample),
         ..BenchReport::default()
@@ -386,22 +416,25 @@ fn measure(config: &BenchConfig, progress: &dyn Fn(&str)) -> Result<BenchReport,
     }
     let vault = Arc::new(vault);
     let mut ids: Vec<RecordId> = Vec::with_capacity(config.records as usize);
-    // The pipelined stream, as `recvault ingest` uses it: batch generation and sealing overlap
-    // the previous batch's synced write; generation is timed too (it is cheap next to sealing).
-    // The stream stops at each checkpoint for lookups, which are not timed as ingest.
+    // The pipelined stream, as `recvault ingest` uses it: sealing overlaps the previous
+    // batch's synced write. The stream stops at each checkpoint for lookups, which are not
+    // timed as ingest.
     let mut spent = Duration::ZERO;
     let mut cpu = Duration::ZERO;
     let mut stored = 0;
     let points = checkpoints_of(config.records);
     for (index, &point) in points.iter().enumerate() {
         progress(&format!("ingesting records {} to {point}", stored + 1));
+        // The data set is made before the clock starts, as for the baselines: what is timed
+        // starts from records in memory, as they leave intake.
+        let segment_batches: Vec<_> = batches_between(config, stored, point).collect();
         let cpu_before = cpu_time();
         let started = Instant::now();
         vault
             .ingest_stream(
                 &access,
                 config.now,
-                batches_between(config, stored, point).map(|batch| ((), batch)),
+                segment_batches.into_iter().map(|batch| ((), batch)),
                 |(), batch| ids.extend(batch.ids),
             )
             .map_err(|err| err.to_string())?;
@@ -716,6 +749,8 @@ fn baseline(config: &BenchConfig, dir: &Path, writes: BaselineWrites) -> Result<
     for batch in batches(config) {
         let started = Instant::now();
         plain.write(&batch).map_err(|err| err.to_string())?;
+        // The vault drops each batch's records once written: timed alike.
+        drop(batch);
         spent += started.elapsed();
     }
     drop(plain);
@@ -761,6 +796,10 @@ impl BenchReport {
         let best = self.postgres.as_ref().and_then(PostgresBaseline::best);
         serde_json::json!({
             "records": self.records,
+            "arrival": match self.arrival {
+                Arrival::Filed => "filed",
+                Arrival::Shuffled => "shuffled",
+            },
             "ingest_records_per_s": round(self.ingest_records_per_s, 1),
             "ingest_cpu_us_per_record": round(self.ingest_cpu_us_per_record, 2),
             "rocksdb_records_per_s": self.rocksdb_records_per_s.map(|v| round(v, 1)),
@@ -802,5 +841,56 @@ impl BenchReport {
             "certificate_digest_ms": round(self.certificate_digest_ms, 2),
         })
         .to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(records: u64, arrival: Arrival) -> BenchConfig {
+        BenchConfig {
+            records,
+            batch_size: 1000,
+            lookups: 0,
+            years: 3,
+            rocksdb_baselines: false,
+            postgres: None,
+            http: None,
+            chart: None,
+            dir: PathBuf::from("unused"),
+            now: Utc.with_ymd_and_hms(2026, 11, 25, 0, 0, 0).unwrap(),
+            bucket: None,
+            arrival,
+        }
+    }
+
+    /// Filed records come in the order of their transfers, at most three days out, and cover
+    /// every year; shuffled ones jump across the years from one record to the next.
+    #[test]
+    fn arrival_orders_collection_times() {
+        let filed = config(30_000, Arrival::Filed);
+        let times: Vec<_> = (0..30_000)
+            .map(|n| record(n, &filed).collected_at)
+            .collect();
+        let mut latest = times[0];
+        for at in &times {
+            assert!(
+                *at > latest - chrono::Duration::days(4),
+                "{at} after {latest}"
+            );
+            latest = latest.max(*at);
+        }
+        let years: std::collections::BTreeSet<i32> = times.iter().map(|at| at.year()).collect();
+        assert_eq!(years.into_iter().collect::<Vec<_>>(), [2024, 2025, 2026]);
+
+        let shuffled = config(30_000, Arrival::Shuffled);
+        let backwards = (1..1000)
+            .filter(|&n| {
+                record(n, &shuffled).collected_at
+                    < record(n - 1, &shuffled).collected_at - chrono::Duration::days(4)
+            })
+            .count();
+        assert!(backwards > 200, "{backwards} of 999 steps go back in time");
     }
 }

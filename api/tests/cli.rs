@@ -477,6 +477,7 @@ fn bench_runs_and_ends_with_one_line_of_json() {
     let json = run.stdout.lines().last().unwrap();
     for field in [
         "\"records\":3000,",
+        "\"arrival\":\"filed\",",
         "\"ingest_records_per_s\":",
         "\"ingest_ratio_to_rocksdb\":",
         "\"ingest_ratio_to_rocksdb_record_only\":",

@@ -547,7 +547,7 @@ impl Vault {
         batch.put(
             Column::Accounting,
             [&[SENT_PREFIX][..], &key[1..]].concat(),
-            now.timestamp_millis().to_be_bytes().to_vec(),
+            now.timestamp_millis().to_be_bytes(),
         );
         let mut draft = Draft::new(access, "notice.sent", now.timestamp_millis());
         draft.record_ids = vec![notice.record];

@@ -306,7 +306,7 @@ fn rewrite_keys(data_dir: &Path, table: &KeyTable) -> Result<()> {
     let mut batch = WriteBatch::new();
     batch.delete_range(Column::Keys, Vec::new(), vec![0xff; 64]);
     for prefix in KEY_META_PREFIXES {
-        batch.delete_range(Column::Meta, prefix.to_vec(), prefix_end(prefix));
+        batch.delete_range(Column::Meta, prefix, prefix_end(prefix));
     }
     let mut saw_epoch = false;
     for (column, key, value) in &table.entries {

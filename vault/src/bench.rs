@@ -52,11 +52,8 @@ impl PlainBaseline {
         for record in records {
             let id = RecordId::new(1, record.collected_at.timestamp_millis(), 1, self.next_seq);
             self.next_seq = self.next_seq.wrapping_add(1);
-            batch.put(
-                Column::Records,
-                id.as_bytes().to_vec(),
-                encode_contents(record).to_vec(),
-            );
+            logged_ids.extend_from_slice(id.as_bytes());
+            batch.put(Column::Records, id.as_bytes(), encode_contents(record));
             if self.writes == BaselineWrites::RecordAndIndex {
                 let year = crate::index::index_year(record.collected_at)?;
                 for (kind, form) in index_forms(record) {
@@ -93,16 +90,12 @@ impl PlainBaseline {
             batch.put(Column::Index, key, Vec::new());
         }
         if self.writes == BaselineWrites::RecordAndIndex {
-            // The vault's one access-log entry per batch: who and why, then the record ids.
+            // The vault's one access-log entry per batch: who and why, and the record ids.
             self.next_log_seq += 1;
             logged_ids.extend_from_slice(
                 b"bench|local|operator|benchmark|offline-administration|local|ingest",
             );
-            batch.put(
-                Column::Log,
-                self.next_log_seq.to_be_bytes().to_vec(),
-                logged_ids,
-            );
+            batch.put(Column::Log, self.next_log_seq.to_be_bytes(), logged_ids);
         }
         self.store.write(batch, Durability::Synced)
     }

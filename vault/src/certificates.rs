@@ -76,7 +76,7 @@ impl Vault {
     /// Replaces the journal of the run in progress (synced), before each step it records.
     pub fn put_run_journal(&self, text: &str) -> Result<()> {
         let mut batch = WriteBatch::new();
-        batch.put(Column::Meta, META_RUN_JOURNAL, text.as_bytes().to_vec());
+        batch.put(Column::Meta, META_RUN_JOURNAL, text.as_bytes());
         self.store.write(batch, Durability::Synced)
     }
 
@@ -123,7 +123,7 @@ impl Vault {
         batch.put(
             Column::Meta,
             META_TRUSTED_TIME,
-            now.timestamp_millis().to_be_bytes().to_vec(),
+            now.timestamp_millis().to_be_bytes(),
         );
         self.store.write(batch, Durability::Synced)
     }

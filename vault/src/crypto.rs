@@ -23,7 +23,7 @@ use aes_gcm::aead::{AeadInPlace, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce};
 use ring::rand::{SecureRandom, SystemRandom};
 use secrecy::{ExposeSecret, ExposeSecretMut, SecretBox};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::codec::Reader;
 use crate::error::{Error, Result};
@@ -54,6 +54,20 @@ impl KeyMaterial {
         let mut key = KeyMaterial(SecretBox::new(Box::new([0u8; KEY_LEN])));
         fill_random(key.0.expose_secret_mut())?;
         Ok(key)
+    }
+
+    /// Fresh key bytes and a fresh 8-byte identifier for them, from one call to the operating
+    /// system's generator (a record's data key and its id: one system call per record).
+    pub fn generate_with_id() -> Result<(Self, [u8; 8])> {
+        let mut both = Zeroizing::new([0u8; KEY_LEN + 8]);
+        fill_random(&mut both[..])?;
+        let mut key = [0u8; KEY_LEN];
+        key.copy_from_slice(&both[..KEY_LEN]);
+        let material = KeyMaterial(SecretBox::new(Box::new(key)));
+        key.zeroize();
+        let mut id = [0u8; 8];
+        id.copy_from_slice(&both[KEY_LEN..]);
+        Ok((material, id))
     }
 
     /// Takes ownership of bytes read from a key backend; the caller's copy should be zeroized.

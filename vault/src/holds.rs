@@ -717,7 +717,7 @@ impl Vault {
             if !kept_by_hold {
                 batch.put(
                     Column::Records,
-                    id.as_bytes().to_vec(),
+                    id.as_bytes(),
                     rewrap(&keys, id, &value, cohort, &wrapper)?,
                 );
                 batch.put(Column::Meta, moved_key(id), cohort.id.to_be_bytes());
@@ -832,7 +832,7 @@ impl Vault {
             };
             batch.put(
                 Column::Records,
-                record.as_bytes().to_vec(),
+                record.as_bytes(),
                 rewrap(&keys, &record, &value, &target, &wrapper)?,
             );
             batch.delete(Column::Meta, member_key(id, &record));
@@ -1002,10 +1002,10 @@ impl Vault {
         };
         for (id, _) in self.members(hold.id)? {
             if self.moved_to(&id)? == Some(cohort) {
-                batch.delete(Column::Records, id.as_bytes().to_vec());
+                batch.delete(Column::Records, id.as_bytes());
                 batch.delete_range(
                     Column::Annotations,
-                    id.as_bytes().to_vec(),
+                    id.as_bytes(),
                     [id.as_bytes().as_slice(), &[0xff; 5]].concat(),
                 );
                 batch.delete(Column::Meta, moved_key(&id));

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use crate::codec::{encode_contents, CONTENTS_VERSION};
 use crate::cohort::{CohortInfo, CohortKind};
-use crate::crypto::{fill_random, AeadKey, KeyMaterial};
+use crate::crypto::{AeadKey, KeyMaterial};
 use crate::error::{Error, Result};
 use crate::index::{entry_keys, index_forms, index_year};
 use crate::log::{Access, Draft, Ticket};
@@ -600,10 +600,16 @@ impl Vault {
             })?
         };
         // INVARIANT: a record and its index entries go in one atomic, synced batch.
-        let mut batch = WriteBatch::new();
+        let sealed_bytes: usize = sealed
+            .iter()
+            .map(|(value, index_keys)| {
+                16 + value.len() + index_keys.iter().map(Vec::len).sum::<usize>()
+            })
+            .sum();
+        let mut batch = WriteBatch::with_capacity(planned.len() * 12, sealed_bytes + 64 * 1024);
         let mut index_entries = Vec::with_capacity(planned.len() * 10);
         for ((id, (value, index_keys)), plan) in planned.iter().zip(sealed).zip(&plans) {
-            batch.put(Column::Records, id.as_bytes().to_vec(), value);
+            batch.put(Column::Records, id.as_bytes(), value);
             index_entries.extend(index_keys);
             if let Some((position, origin)) = plan.held {
                 Vault::join_subject_hold(
@@ -620,7 +626,7 @@ impl Vault {
         // most of a batch's write time; docs/performance.md).
         index_entries.sort_unstable();
         for index_key in index_entries {
-            batch.put(Column::Index, index_key, Vec::new());
+            batch.put(Column::Index, index_key, []);
         }
         for (key, value) in transfer_entries {
             batch.put(Column::Index, key, value);
@@ -678,9 +684,7 @@ fn seal_record(
     cohort: u32,
     cohort_version: u32,
 ) -> Result<Vec<u8>> {
-    let data_key = KeyMaterial::generate()?;
-    let mut data_key_id = [0u8; 8];
-    fill_random(&mut data_key_id)?;
+    let (data_key, data_key_id) = KeyMaterial::generate_with_id()?;
     let plaintext = encode_contents(record);
     let sealed_contents = AeadKey::direct(&data_key).seal(
         &contents_aad(id, record.system.as_str(), CONTENTS_VERSION, &data_key_id),

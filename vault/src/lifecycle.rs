@@ -506,7 +506,7 @@ impl Vault {
         for (id, value, forms, collected) in &moving {
             batch.put(
                 Column::Records,
-                id.as_bytes().to_vec(),
+                id.as_bytes(),
                 rewrap(&keys, id, value, &deferred, &wrapper)?,
             );
             batch.put(Column::Meta, moved_key(id), deferred.id.to_be_bytes());
@@ -569,10 +569,10 @@ impl Vault {
         }
         if let CohortKind::Deferred { .. } = info.kind {
             for id in self.deferred_members(info)? {
-                batch.delete(Column::Records, id.as_bytes().to_vec());
+                batch.delete(Column::Records, id.as_bytes());
                 batch.delete_range(
                     Column::Annotations,
-                    id.as_bytes().to_vec(),
+                    id.as_bytes(),
                     [id.as_bytes().as_slice(), &[0xff; 5]].concat(),
                 );
                 batch.delete(Column::Meta, moved_key(&id));
@@ -583,12 +583,8 @@ impl Vault {
             let mut from = start.clone();
             let mut from_annotations = start;
             for survivor in self.moved_out_of(info)? {
-                batch.delete_range(Column::Records, from, survivor.as_bytes().to_vec());
-                batch.delete_range(
-                    Column::Annotations,
-                    from_annotations,
-                    survivor.as_bytes().to_vec(),
-                );
+                batch.delete_range(Column::Records, from, survivor.as_bytes());
+                batch.delete_range(Column::Annotations, from_annotations, survivor.as_bytes());
                 from = [survivor.as_bytes().as_slice(), &[0]].concat();
                 // A survivor's annotations are its id and a 4-byte sequence: skip them all.
                 from_annotations = [survivor.as_bytes().as_slice(), &[0xff; 5]].concat();

@@ -72,37 +72,37 @@ pub enum Durability {
     Buffered,
 }
 
-/// One change in a batch.
-#[derive(Clone, PartialEq, Eq)]
-pub enum Op {
+/// One change in a batch, borrowed from it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Op<'a> {
     /// Sets `key` to `value`.
     Put {
         /// Where.
         column: Column,
         /// The key.
-        key: Vec<u8>,
+        key: &'a [u8],
         /// The new value.
-        value: Vec<u8>,
+        value: &'a [u8],
     },
     /// Removes `key`.
     Delete {
         /// Where.
         column: Column,
         /// The key.
-        key: Vec<u8>,
+        key: &'a [u8],
     },
     /// Removes every key in `start..end`.
     DeleteRange {
         /// Where.
         column: Column,
         /// First key removed.
-        start: Vec<u8>,
+        start: &'a [u8],
         /// First key kept.
-        end: Vec<u8>,
+        end: &'a [u8],
     },
 }
 
-impl fmt::Debug for Op {
+impl fmt::Debug for Op<'_> {
     /// Shows columns and sizes only: keys may be index tokens and values are ciphertext.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -120,10 +120,40 @@ impl fmt::Debug for Op {
     }
 }
 
+/// What a change of a batch does.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum OpKind {
+    Put,
+    Delete,
+    DeleteRange,
+}
+
+/// A change of a batch: its kind and column, and where its two byte strings (key and value,
+/// or range start and end) lie in the batch's buffer.
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    kind: OpKind,
+    column: Column,
+    first: (usize, usize),
+    second: (usize, usize),
+}
+
 /// Changes applied all together or not at all.
-#[derive(Clone, Default, Debug)]
+///
+/// Every key and value is copied into one buffer as it is added. A batch of a thousand
+/// records holds some ten thousand keys: one allocation instead of one per key, and the
+/// writer thread that drops the batch frees a few buffers instead of memory allocated key by
+/// key on the sealing threads (freeing across threads is the allocator's slow path).
+#[derive(Clone, Default)]
 pub struct WriteBatch {
-    ops: Vec<Op>,
+    bytes: Vec<u8>,
+    slots: Vec<Slot>,
+}
+
+impl fmt::Debug for WriteBatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.ops()).finish()
+    }
 }
 
 impl WriteBatch {
@@ -132,55 +162,87 @@ impl WriteBatch {
         Self::default()
     }
 
-    /// Adds a put.
-    pub fn put(&mut self, column: Column, key: impl Into<Vec<u8>>, value: impl Into<Vec<u8>>) {
-        self.ops.push(Op::Put {
+    /// An empty batch with room for `ops` changes of `bytes` bytes of keys and values.
+    pub fn with_capacity(ops: usize, bytes: usize) -> Self {
+        WriteBatch {
+            bytes: Vec::with_capacity(bytes),
+            slots: Vec::with_capacity(ops),
+        }
+    }
+
+    fn push(&mut self, kind: OpKind, column: Column, first: &[u8], second: &[u8]) {
+        let at = self.bytes.len();
+        self.bytes.extend_from_slice(first);
+        self.bytes.extend_from_slice(second);
+        self.slots.push(Slot {
+            kind,
             column,
-            key: key.into(),
-            value: value.into(),
+            first: (at, first.len()),
+            second: (at + first.len(), second.len()),
         });
+    }
+
+    /// Adds a put.
+    pub fn put(&mut self, column: Column, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) {
+        self.push(OpKind::Put, column, key.as_ref(), value.as_ref());
     }
 
     /// Adds a delete.
-    pub fn delete(&mut self, column: Column, key: impl Into<Vec<u8>>) {
-        self.ops.push(Op::Delete {
-            column,
-            key: key.into(),
-        });
+    pub fn delete(&mut self, column: Column, key: impl AsRef<[u8]>) {
+        self.push(OpKind::Delete, column, key.as_ref(), &[]);
     }
 
     /// Adds a range delete of `start..end`.
-    pub fn delete_range(
-        &mut self,
-        column: Column,
-        start: impl Into<Vec<u8>>,
-        end: impl Into<Vec<u8>>,
-    ) {
-        self.ops.push(Op::DeleteRange {
-            column,
-            start: start.into(),
-            end: end.into(),
-        });
+    pub fn delete_range(&mut self, column: Column, start: impl AsRef<[u8]>, end: impl AsRef<[u8]>) {
+        self.push(OpKind::DeleteRange, column, start.as_ref(), end.as_ref());
     }
 
     /// Moves every change of `other` to the end of this batch.
     pub fn append(&mut self, other: WriteBatch) {
-        self.ops.extend(other.ops);
+        let shift = self.bytes.len();
+        self.bytes.extend_from_slice(&other.bytes);
+        self.slots.extend(other.slots.into_iter().map(|slot| Slot {
+            first: (slot.first.0 + shift, slot.first.1),
+            second: (slot.second.0 + shift, slot.second.1),
+            ..slot
+        }));
     }
 
     /// The changes, in order.
-    pub fn ops(&self) -> &[Op] {
-        &self.ops
+    pub fn ops(&self) -> impl ExactSizeIterator<Item = Op<'_>> + '_ {
+        self.slots.iter().map(|slot| {
+            let first = &self.bytes[slot.first.0..slot.first.0 + slot.first.1];
+            let second = &self.bytes[slot.second.0..slot.second.0 + slot.second.1];
+            let column = slot.column;
+            match slot.kind {
+                OpKind::Put => Op::Put {
+                    column,
+                    key: first,
+                    value: second,
+                },
+                OpKind::Delete => Op::Delete { column, key: first },
+                OpKind::DeleteRange => Op::DeleteRange {
+                    column,
+                    start: first,
+                    end: second,
+                },
+            }
+        })
     }
 
     /// Whether the batch holds no change.
     pub fn is_empty(&self) -> bool {
-        self.ops.is_empty()
+        self.slots.is_empty()
     }
 
     /// How many changes it holds.
     pub fn len(&self) -> usize {
-        self.ops.len()
+        self.slots.len()
+    }
+
+    /// Bytes of its keys and values together.
+    pub fn byte_len(&self) -> usize {
+        self.bytes.len()
     }
 }
 

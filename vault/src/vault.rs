@@ -179,7 +179,7 @@ impl Vault {
                 batch.put(
                     Column::Meta,
                     crate::backup::META_KEY_TABLE_DIR,
-                    dir.to_string_lossy().as_bytes().to_vec(),
+                    dir.to_string_lossy().as_bytes(),
                 );
                 let mut draft = Draft::new(access, "vault.create", now.timestamp_millis());
                 draft.outcome = format!("key table exported to `{}`", dir.display());
@@ -340,7 +340,7 @@ impl Vault {
                 batch.put(
                     Column::Meta,
                     manual_access_key(id),
-                    now.timestamp_millis().to_be_bytes().to_vec(),
+                    now.timestamp_millis().to_be_bytes(),
                 );
             }
         }
@@ -366,7 +366,7 @@ impl Vault {
                 batch.put(
                     Column::Meta,
                     META_ANCHOR_DIR,
-                    dir.to_string_lossy().as_bytes().to_vec(),
+                    dir.to_string_lossy().as_bytes(),
                 );
                 draft.outcome = format!("set to `{}`", dir.display());
             }
@@ -386,7 +386,7 @@ impl Vault {
         batch.put(
             Column::Meta,
             META_LOG_PROBE,
-            now.timestamp_millis().to_be_bytes().to_vec(),
+            now.timestamp_millis().to_be_bytes(),
         );
         self.store
             .write(batch, Durability::Synced)

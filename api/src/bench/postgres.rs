@@ -204,7 +204,7 @@ fn transaction(config: &BenchConfig, numbers: &[u64]) -> String {
     let mut records = Vec::with_capacity(numbers.len());
     let mut tokens = Vec::with_capacity(numbers.len() * 10);
     for &n in numbers {
-        let record = super::record(n, config.years, config.now);
+        let record = super::record(n, config);
         // What it encrypts: the record in the import format, as the vault is given it.
         let json = crate::render::contents_json(&record).to_string();
         records.push(format!(

@@ -51,9 +51,20 @@ pub struct Args {
     /// Concurrent HTTP clients.
     #[arg(long, default_value = "8", value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     http_clients: u16,
+    /// The order records arrive in: `filed` (in the order of their transfers, within days, as
+    /// reports are filed) or `shuffled` (collection times at random over the years: every batch
+    /// writes across the whole key space).
+    #[arg(long, default_value = "filed", value_name = "ORDER")]
+    arrival: Arrival,
     /// Write a chart of throughput and latency against records stored here (SVG).
     #[arg(long, value_name = "FILE")]
     chart: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Arrival {
+    Filed,
+    Shuffled,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -108,6 +119,10 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         chart: args.chart.clone(),
         dir,
         now,
+        arrival: match args.arrival {
+            Arrival::Filed => crate::bench::Arrival::Filed,
+            Arrival::Shuffled => crate::bench::Arrival::Shuffled,
+        },
     };
     let report = crate::bench::run(&config, &|step| eprintln!("recvault bench: {step}"))
         .map_err(Failure::failed)?;

@@ -472,7 +472,7 @@ impl Store for CrashingStore {
         batch: vault::store::WriteBatch,
         durability: vault::store::Durability,
     ) -> vault::Result<()> {
-        let destroys_keys = batch.ops().iter().any(|op| {
+        let destroys_keys = batch.ops().any(|op| {
             matches!(
                 op,
                 vault::store::Op::DeleteRange {

@@ -155,7 +155,7 @@ fn the_scan_finds_plaintext_in_an_unencrypted_control_store() {
                 .join("|");
             batch.put(
                 Column::Records,
-                (n as u64).to_be_bytes().to_vec(),
+                (n as u64).to_be_bytes(),
                 value.into_bytes(),
             );
         }

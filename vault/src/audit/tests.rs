@@ -63,7 +63,7 @@ impl Store for FaultyStore {
         self.inner.get(column, key)
     }
     fn write(&self, batch: WriteBatch, durability: Durability) -> Result<()> {
-        let logs = batch.ops().iter().any(|op| {
+        let logs = batch.ops().any(|op| {
             matches!(
                 op,
                 Op::Put {

@@ -39,19 +39,22 @@ impl Store for MemStore {
 
     fn write(&self, batch: WriteBatch, _durability: Durability) -> Result<()> {
         let mut columns = self.lock()?;
-        for op in batch.ops {
+        for op in batch.ops() {
             match op {
                 Op::Put { column, key, value } => {
-                    columns.entry(column).or_default().insert(key, value);
+                    columns
+                        .entry(column)
+                        .or_default()
+                        .insert(key.to_vec(), value.to_vec());
                 }
                 Op::Delete { column, key } => {
-                    columns.entry(column).or_default().remove(&key);
+                    columns.entry(column).or_default().remove(key);
                 }
                 Op::DeleteRange { column, start, end } => {
                     let map = columns.entry(column).or_default();
                     if start < end {
                         let doomed: Vec<Vec<u8>> = map
-                            .range::<Vec<u8>, _>((Bound::Included(&start), Bound::Excluded(&end)))
+                            .range::<[u8], _>((Bound::Included(start), Bound::Excluded(end)))
                             .map(|(key, _)| key.clone())
                             .collect();
                         for key in doomed {

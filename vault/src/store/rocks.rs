@@ -121,14 +121,16 @@ impl Store for RocksStore {
     }
 
     fn write(&self, batch: WriteBatch, durability: Durability) -> Result<()> {
-        let mut rocks_batch = rocksdb::WriteBatch::default();
+        // Room for every key and value, and each change's tag, column and lengths.
+        let mut rocks_batch =
+            rocksdb::WriteBatch::with_capacity_bytes(16 + batch.byte_len() + 12 * batch.len());
         for op in batch.ops() {
             match op {
-                Op::Put { column, key, value } => rocks_batch.put_cf(self.cf(*column)?, key, value),
-                Op::Delete { column, key } => rocks_batch.delete_cf(self.cf(*column)?, key),
+                Op::Put { column, key, value } => rocks_batch.put_cf(self.cf(column)?, key, value),
+                Op::Delete { column, key } => rocks_batch.delete_cf(self.cf(column)?, key),
                 Op::DeleteRange { column, start, end } => {
                     if start < end {
-                        rocks_batch.delete_range_cf(self.cf(*column)?, start, end);
+                        rocks_batch.delete_range_cf(self.cf(column)?, start, end);
                     }
                 }
             }

@@ -18,6 +18,7 @@ fn conformance(store: Arc<dyn Store>) {
     missing_keys_read_as_none(&*store);
     columns_are_separate(&*store);
     batches_apply_puts_deletes_and_ranges(&*store);
+    appended_batches_apply_in_order(&*store);
     scans_respect_bounds_order_and_limit(&*store);
     token_scans_find_exactly_their_prefix(&*store);
     batches_are_atomic_to_concurrent_readers(store);
@@ -115,6 +116,47 @@ fn batches_apply_puts_deletes_and_ranges(store: &dyn Store) {
             kv("f", "v-f")
         ]
     );
+}
+
+/// A batch appended to another keeps its changes, after the first one's: keys and values
+/// of both share one buffer, so the second's positions must move with it.
+fn appended_batches_apply_in_order(store: &dyn Store) {
+    let mut first = WriteBatch::new();
+    first.put(Column::Meta, "k1", "first value");
+    first.put(Column::Meta, "k2", "");
+    let mut second = WriteBatch::with_capacity(4, 64);
+    second.delete(Column::Meta, "k1");
+    second.put(Column::Meta, "k3", "third, longer than the others");
+    second.delete_range(Column::Meta, "k2", "k3");
+    first.append(second);
+    assert_eq!(first.len(), 5);
+    assert_eq!(
+        first.ops().nth(3),
+        Some(Op::Put {
+            column: Column::Meta,
+            key: b"k3",
+            value: b"third, longer than the others",
+        })
+    );
+    store.write(first, Durability::Synced).unwrap();
+    assert_eq!(
+        scan_all(store, Column::Meta),
+        vec![kv("k3", "third, longer than the others")]
+    );
+}
+
+/// A batch's Debug output names columns and sizes, never keys or values.
+#[test]
+fn batches_never_show_their_bytes() {
+    let mut batch = WriteBatch::new();
+    batch.put(Column::Index, "token-of-123-45-6789", "secret value");
+    batch.delete_range(Column::Records, "from-here", "to-there");
+    let shown = format!("{batch:?}");
+    assert!(
+        shown.contains("Put(Index, 20 byte key, 12 byte value)"),
+        "{shown}"
+    );
+    assert!(!shown.contains("123") && !shown.contains("secret") && !shown.contains("here"));
 }
 
 fn scans_respect_bounds_order_and_limit(store: &dyn Store) {

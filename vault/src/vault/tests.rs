@@ -286,7 +286,7 @@ fn tampered_stored_records_are_refused() {
     let (value_a, value_b) = (stored(&a), stored(&b));
     let put = |id: &RecordId, value: &[u8]| {
         let mut batch = WriteBatch::new();
-        batch.put(Column::Records, id.as_bytes().to_vec(), value.to_vec());
+        batch.put(Column::Records, id.as_bytes(), value);
         store.write(batch, Durability::Synced).unwrap();
     };
     let wrapped_range = |value: &[u8]| {
@@ -384,7 +384,7 @@ fn verify_opens_every_record_and_names_the_damaged_ones() {
         .unwrap();
     *damaged.last_mut().unwrap() ^= 1;
     let mut batch = WriteBatch::new();
-    batch.put(Column::Records, ids[1].as_bytes().to_vec(), damaged);
+    batch.put(Column::Records, ids[1].as_bytes(), damaged);
     store.write(batch, Durability::Synced).unwrap();
     assert_eq!(
         vault.verify(&access(), now()).unwrap(),
