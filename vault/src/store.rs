@@ -274,6 +274,12 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// The value at `key`, if any.
     fn get(&self, column: Column, key: &[u8]) -> Result<Option<Vec<u8>>>;
 
+    /// The values at `keys`, in their order: one read of many keys, which an engine may serve
+    /// together (RocksDB's batched MultiGet checks filters and reads blocks for all of them).
+    fn multi_get(&self, column: Column, keys: &[&[u8]]) -> Result<Vec<Option<Vec<u8>>>> {
+        keys.iter().map(|key| self.get(column, key)).collect()
+    }
+
     /// Applies every change of `batch` atomically: after a crash, all of it or none of it is
     /// there. With [`Durability::Synced`] it is on stable storage when this returns.
     fn write(&self, batch: WriteBatch, durability: Durability) -> Result<()>;

@@ -120,6 +120,21 @@ impl Store for RocksStore {
         self.db.get_cf(self.cf(column)?, key).map_err(storage)
     }
 
+    fn multi_get(&self, column: Column, keys: &[&[u8]]) -> Result<Vec<Option<Vec<u8>>>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.db
+            .batched_multi_get_cf(self.cf(column)?, keys.iter().copied(), false)
+            .into_iter()
+            .map(|value| {
+                value
+                    .map(|found| found.map(|slice| slice.to_vec()))
+                    .map_err(storage)
+            })
+            .collect()
+    }
+
     fn write(&self, batch: WriteBatch, durability: Durability) -> Result<()> {
         // Room for every key and value, and each change's tag, column and lengths.
         let mut rocks_batch =

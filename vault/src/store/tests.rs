@@ -19,6 +19,7 @@ fn conformance(store: Arc<dyn Store>) {
     columns_are_separate(&*store);
     batches_apply_puts_deletes_and_ranges(&*store);
     appended_batches_apply_in_order(&*store);
+    multi_reads_answer_each_key_in_order(&*store);
     scans_respect_bounds_order_and_limit(&*store);
     token_scans_find_exactly_their_prefix(&*store);
     batches_are_atomic_to_concurrent_readers(store);
@@ -143,6 +144,39 @@ fn appended_batches_apply_in_order(store: &dyn Store) {
         scan_all(store, Column::Meta),
         vec![kv("k3", "third, longer than the others")]
     );
+}
+
+/// A multi-read answers each key as a point read would, in the order asked, repeated keys
+/// and missing ones included, from the memtable and from table files alike.
+fn multi_reads_answer_each_key_in_order(store: &dyn Store) {
+    let mut batch = WriteBatch::new();
+    batch.put(Column::Accounting, "m-1", "one");
+    batch.put(Column::Accounting, "m-3", "three");
+    store.write(batch, Durability::Synced).unwrap();
+    let _ = store.flush();
+    let mut batch = WriteBatch::new();
+    batch.put(Column::Accounting, "m-2", "two, in the memtable");
+    batch.put(Column::Records, "m-4", "another column");
+    store.write(batch, Durability::Synced).unwrap();
+    let keys: [&[u8]; 6] = [b"m-3", b"m-0", b"m-2", b"m-1", b"m-3", b"m-4"];
+    let read = store.multi_get(Column::Accounting, &keys).unwrap();
+    let expected: Vec<Option<Vec<u8>>> = keys
+        .iter()
+        .map(|key| store.get(Column::Accounting, key).unwrap())
+        .collect();
+    assert_eq!(read, expected);
+    assert_eq!(
+        read,
+        [
+            Some(b"three".to_vec()),
+            None,
+            Some(b"two, in the memtable".to_vec()),
+            Some(b"one".to_vec()),
+            Some(b"three".to_vec()),
+            None,
+        ]
+    );
+    assert!(store.multi_get(Column::Accounting, &[]).unwrap().is_empty());
 }
 
 /// A batch's Debug output names columns and sizes, never keys or values.
