@@ -103,9 +103,7 @@ impl ReportKey {
                 .filter(|covers| !covers.is_empty()),
         }))
     }
-}
 
-impl ReportKey {
     /// The key of the other side of a cover: for a cover payment, the transfer it covers; for
     /// a transfer, the key its cover payments are filed under.
     fn linked_key(&self) -> String {
