@@ -52,8 +52,8 @@ pub struct BenchConfig {
     pub arrival: Arrival,
 }
 
-/// The order records arrive in, against when they were collected.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// The order records arrive in, against when they were collected (`--arrival`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Arrival {
     /// As reports are filed: in the order of the transfers they report, each within a few
     /// days of its transfer, the run spread evenly over the years (a year's intake).

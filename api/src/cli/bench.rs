@@ -55,16 +55,10 @@ pub struct Args {
     /// reports are filed) or `shuffled` (collection times at random over the years: every batch
     /// writes across the whole key space).
     #[arg(long, default_value = "filed", value_name = "ORDER")]
-    arrival: Arrival,
+    arrival: crate::bench::Arrival,
     /// Write a chart of throughput and latency against records stored here (SVG).
     #[arg(long, value_name = "FILE")]
     chart: Option<PathBuf>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-enum Arrival {
-    Filed,
-    Shuffled,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -119,10 +113,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         chart: args.chart.clone(),
         dir,
         now,
-        arrival: match args.arrival {
-            Arrival::Filed => crate::bench::Arrival::Filed,
-            Arrival::Shuffled => crate::bench::Arrival::Shuffled,
-        },
+        arrival: args.arrival,
     };
     let report = crate::bench::run(&config, &|step| eprintln!("recvault bench: {step}"))
         .map_err(Failure::failed)?;
