@@ -443,16 +443,17 @@ impl RecordContents {
             ));
         }
         for (subject_idx, subject) in self.subjects.iter().enumerate() {
-            let at = format!("subject {}", subject_idx + 1);
+            // Named only when something is wrong: most records are valid.
+            let at = || format!("subject {}", subject_idx + 1);
             if let Err(problem) = check_token(&subject.role, 64, true) {
-                return invalid(format!("{at}: role {problem}"));
+                return invalid(format!("{}: role {problem}", at()));
             }
             if let Some(name) = &subject.name {
                 check_text(name)
-                    .map_err(|problem| Error::Invalid(format!("{at}: name {problem}")))?;
+                    .map_err(|problem| Error::Invalid(format!("{}: name {problem}", at())))?;
             }
             if subject.name.is_none() && subject.identifiers.is_empty() {
-                return invalid(format!("{at}: needs a name or at least one identifier"));
+                return invalid(format!("{}: needs a name or at least one identifier", at()));
             }
             for (identifier_idx, identifier) in subject.identifiers.iter().enumerate() {
                 if subject.identifiers[..identifier_idx]
@@ -460,13 +461,14 @@ impl RecordContents {
                     .any(|other| other.kind == identifier.kind)
                 {
                     return invalid(format!(
-                        "{at}: identifier `{}` given twice",
+                        "{}: identifier `{}` given twice",
+                        at(),
                         identifier.kind.name()
                     ));
                 }
                 identifier
                     .validate(now)
-                    .map_err(|problem| Error::Invalid(format!("{at}: {problem}")))?;
+                    .map_err(|problem| Error::Invalid(format!("{}: {problem}", at())))?;
             }
         }
         Ok(())

@@ -114,10 +114,19 @@ impl ReportKey {
     }
 }
 
-/// The transfer entries a batch's probes read, by (system, year, key): every report each
-/// lists (empty when there was none), so the entries the batch writes start from them
-/// instead of reading them again.
-pub(crate) type EntriesRead = HashMap<(u16, u16, String), Vec<(RecordId, [u8; 16])>>;
+/// The transfer entries a batch's probes read, by (system, year, key), so the entries the
+/// batch writes start from them instead of reading them, or computing their keys, again.
+pub(crate) type EntriesRead = HashMap<(u16, u16, String), EntryRead>;
+
+/// One transfer entry as a probe read it.
+#[derive(Default)]
+pub(crate) struct EntryRead {
+    /// Its key in the index, with the period's key it is an HMAC under; none while the period
+    /// has no key.
+    key: Option<(std::sync::Arc<crate::crypto::MacKey>, Vec<u8>)>,
+    /// Every report it lists (empty when there was none).
+    reports: Vec<(RecordId, [u8; 16])>,
+}
 
 /// A report's match token under an index period's key: equal tokens, identical reports.
 fn match_token(mac: &crate::crypto::MacKey, matched: &str) -> [u8; 16] {
@@ -410,7 +419,11 @@ impl Vault {
         let mut read = EntriesRead::new();
         let mut macs: HashMap<(u16, u16), Option<std::sync::Arc<crate::crypto::MacKey>>> =
             HashMap::new();
-        let mut wanted: Vec<((u16, u16, String), Vec<u8>)> = Vec::new();
+        type Wanted = (
+            (u16, u16, String),
+            (std::sync::Arc<crate::crypto::MacKey>, Vec<u8>),
+        );
+        let mut wanted: Vec<Wanted> = Vec::new();
         let mut asked = std::collections::HashSet::new();
         for (record, report) in records.iter().zip(keys) {
             let Some(report) = report else {
@@ -437,11 +450,11 @@ impl Vault {
                     match mac {
                         // No period yet: no reports in it (the batch makes its key if needed).
                         None => {
-                            read.insert(probe, Vec::new());
+                            read.insert(probe, EntryRead::default());
                         }
                         Some(mac) => {
                             let entry = entry_key(&mac, system_no, year, &key);
-                            wanted.push((probe, entry));
+                            wanted.push((probe, (mac, entry)));
                         }
                     }
                 }
@@ -451,15 +464,16 @@ impl Vault {
             Column::Index,
             &wanted
                 .iter()
-                .map(|(_, entry)| entry.as_slice())
+                .map(|(_, (_, entry))| entry.as_slice())
                 .collect::<Vec<_>>(),
         )?;
-        for ((probe, _), value) in wanted.into_iter().zip(values) {
+        for ((probe, key), value) in wanted.into_iter().zip(values) {
             let reports = match value {
                 Some(value) => parse_reports(&value)?,
                 None => Vec::new(),
             };
-            read.insert(probe, reports);
+            let key = Some(key);
+            read.insert(probe, EntryRead { key, reports });
         }
         Ok(read)
     }
@@ -479,25 +493,25 @@ impl Vault {
         let mut stored = Vec::new();
         for year in years_of(at, window_ms) {
             let probe = (system_no, year, key.to_owned());
-            let reports = match read.get(&probe) {
-                Some(reports) => reports.clone(),
-                None => {
-                    let Some(mac) = self.period_mac(system_no, TRANSFER_KIND, year)? else {
-                        // No period yet: no reports in it (the batch makes its key if needed).
-                        read.insert(probe, Vec::new());
-                        continue;
-                    };
-                    let reports = match self
-                        .store
-                        .get(Column::Index, &entry_key(&mac, system_no, year, key))?
-                    {
-                        Some(value) => parse_reports(&value)?,
-                        None => Vec::new(),
-                    };
-                    read.insert(probe, reports.clone());
-                    reports
-                }
-            };
+            if !read.contains_key(&probe) {
+                let entry = match self.period_mac(system_no, TRANSFER_KIND, year)? {
+                    // No period yet: no reports in it (the batch makes its key if needed).
+                    None => EntryRead::default(),
+                    Some(mac) => {
+                        let entry = entry_key(&mac, system_no, year, key);
+                        let reports = match self.store.get(Column::Index, &entry)? {
+                            Some(value) => parse_reports(&value)?,
+                            None => Vec::new(),
+                        };
+                        EntryRead {
+                            key: Some((mac, entry)),
+                            reports,
+                        }
+                    }
+                };
+                read.insert(probe.clone(), entry);
+            }
+            let reports = read.get(&probe).map_or(&[][..], |entry| &entry.reports);
             if reports.is_empty() {
                 continue;
             }
@@ -509,7 +523,7 @@ impl Vault {
                 if within(window_ms, id.collected_at_millis(), at)
                     && self.store.get(Column::Records, id.as_bytes())?.is_some()
                 {
-                    stored.push((id, token == same));
+                    stored.push((*id, *token == same));
                 }
             }
         }
@@ -542,13 +556,25 @@ impl Vault {
             let mac = macs
                 .get(&(system, TRANSFER_KIND, year))
                 .ok_or_else(|| Error::corrupt("key ring", "transfer index key missing"))?;
-            let entry = entry_key(mac, system, year, key);
-            let mut listed = match read.get(&(system, year, key.to_owned())) {
-                Some(reports) => reports.clone(),
-                None => match self.store.get(Column::Index, &entry)? {
-                    Some(value) => parse_reports(&value)?,
-                    None => Vec::new(),
-                },
+            let (entry, mut listed) = match read.get(&(system, year, key.to_owned())) {
+                // Read under the key the batch writes with (the key ring hands out one `Arc`
+                // per key): its entry key is computed already.
+                Some(EntryRead {
+                    key: Some((read_mac, entry)),
+                    reports,
+                }) if std::sync::Arc::ptr_eq(read_mac, mac) => (entry.clone(), reports.clone()),
+                // The period's key was made by this batch: nothing can be listed under it.
+                Some(EntryRead { key: None, .. }) => {
+                    (entry_key(mac, system, year, key), Vec::new())
+                }
+                _ => {
+                    let entry = entry_key(mac, system, year, key);
+                    let listed = match self.store.get(Column::Index, &entry)? {
+                        Some(value) => parse_reports(&value)?,
+                        None => Vec::new(),
+                    };
+                    (entry, listed)
+                }
             };
             let synced = in_flight
                 .durable(system, key)
