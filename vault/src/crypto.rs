@@ -56,18 +56,24 @@ impl KeyMaterial {
         Ok(key)
     }
 
-    /// Fresh key bytes and a fresh 8-byte identifier for them, from one call to the operating
-    /// system's generator (a record's data key and its id: one system call per record).
-    pub fn generate_with_id() -> Result<(Self, [u8; 8])> {
-        let mut both = Zeroizing::new([0u8; KEY_LEN + 8]);
-        fill_random(&mut both[..])?;
-        let mut key = [0u8; KEY_LEN];
-        key.copy_from_slice(&both[..KEY_LEN]);
-        let material = KeyMaterial(SecretBox::new(Box::new(key)));
-        key.zeroize();
-        let mut id = [0u8; 8];
-        id.copy_from_slice(&both[KEY_LEN..]);
-        Ok((material, id))
+    /// Fresh keys, each with a fresh 8-byte identifier, for `n` records from one call to the
+    /// operating system's generator: a batch's data keys cost one system call, not one each.
+    pub fn generate_many_with_ids(n: usize) -> Result<Vec<(Self, [u8; 8])>> {
+        const EACH: usize = KEY_LEN + 8;
+        let mut drawn = Zeroizing::new(vec![0u8; n * EACH]);
+        fill_random(&mut drawn[..])?;
+        Ok(drawn
+            .chunks_exact(EACH)
+            .map(|both| {
+                let mut key = [0u8; KEY_LEN];
+                key.copy_from_slice(&both[..KEY_LEN]);
+                let material = KeyMaterial(SecretBox::new(Box::new(key)));
+                key.zeroize();
+                let mut id = [0u8; 8];
+                id.copy_from_slice(&both[KEY_LEN..]);
+                (material, id)
+            })
+            .collect())
     }
 
     /// Takes ownership of bytes read from a key backend; the caller's copy should be zeroized.

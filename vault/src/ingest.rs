@@ -555,21 +555,34 @@ impl Vault {
             }
         }
         drop(keys);
-        let seal_one = |((id, record), plan): ((&RecordId, &RecordContents), &Plan)| {
-            let (version, wrapper) = wrappers
-                .get(&plan.cohort.id)
-                .ok_or_else(|| Error::corrupt("key ring", "cohort key missing"))?;
-            let sealed = seal_record(id, record, wrapper, plan.cohort.id, *version)?;
-            let index_keys = entry_keys(id, plan.system, plan.year, &plan.forms, &macs)?;
-            Ok((sealed, index_keys))
+        // Each thread draws its records' data keys from the OS in one call.
+        let seal_chunk = |ids: &[RecordId],
+                          chunk_records: &[RecordContents],
+                          chunk_plans: &[Plan]| {
+            let data_keys = KeyMaterial::generate_many_with_ids(ids.len())?;
+            ids.iter()
+                .zip(chunk_records)
+                .zip(chunk_plans)
+                .zip(data_keys)
+                .map(|(((id, record), plan), (data_key, data_key_id))| {
+                    let (version, wrapper) = wrappers
+                        .get(&plan.cohort.id)
+                        .ok_or_else(|| Error::corrupt("key ring", "cohort key missing"))?;
+                    let sealed = seal_record(
+                        id,
+                        record,
+                        (&data_key, data_key_id),
+                        wrapper,
+                        plan.cohort.id,
+                        *version,
+                    )?;
+                    let index_keys = entry_keys(id, plan.system, plan.year, &plan.forms, &macs)?;
+                    Ok((sealed, index_keys))
+                })
+                .collect::<Result<Vec<_>>>()
         };
         let sealed: Vec<(Vec<u8>, Vec<Vec<u8>>)> = if records.len() < PARALLEL_SEAL_THRESHOLD {
-            planned
-                .iter()
-                .zip(records)
-                .zip(&plans)
-                .map(seal_one)
-                .collect::<Result<_>>()?
+            seal_chunk(&planned, records, &plans)?
         } else {
             let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
             let chunk = records.len().div_ceil(threads);
@@ -579,13 +592,7 @@ impl Vault {
                     .zip(records.chunks(chunk))
                     .zip(plans.chunks(chunk))
                     .map(|((ids, chunk_records), chunk_plans)| {
-                        scope.spawn(move || {
-                            ids.iter()
-                                .zip(chunk_records)
-                                .zip(chunk_plans)
-                                .map(seal_one)
-                                .collect::<Result<Vec<_>>>()
-                        })
+                        scope.spawn(move || seal_chunk(ids, chunk_records, chunk_plans))
                     })
                     .collect();
                 let mut all = Vec::with_capacity(records.len());
@@ -676,23 +683,24 @@ impl Vault {
     }
 }
 
-/// Seals one record: a fresh data key seals the contents, and the cohort's segment key wraps it.
+/// Seals one record: its fresh data key (with the key's id) seals the contents, and the
+/// cohort's segment key wraps it.
 fn seal_record(
     id: &RecordId,
     record: &RecordContents,
+    (data_key, data_key_id): (&KeyMaterial, [u8; 8]),
     wrapper: &AeadKey,
     cohort: u32,
     cohort_version: u32,
 ) -> Result<Vec<u8>> {
-    let (data_key, data_key_id) = KeyMaterial::generate_with_id()?;
     let plaintext = encode_contents(record);
-    let sealed_contents = AeadKey::direct(&data_key).seal(
+    let sealed_contents = AeadKey::direct(data_key).seal(
         &contents_aad(id, record.system.as_str(), CONTENTS_VERSION, &data_key_id),
         &plaintext,
     )?;
     let wrapped_data_key = wrapper.wrap_key(
         &data_key_aad(id, cohort, cohort_version, &data_key_id),
-        &data_key,
+        data_key,
     )?;
     Ok(SealedRecord {
         contents_version: CONTENTS_VERSION,

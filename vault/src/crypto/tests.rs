@@ -210,3 +210,20 @@ fn debug_output_never_shows_key_bytes() {
     assert!(!shown.contains("171"), "{shown}");
     assert!(shown.contains("REDACTED"));
 }
+
+#[test]
+fn a_batch_of_data_keys_is_fresh_key_by_key() {
+    // One draw from the OS serves many records: every key and every id must still differ.
+    for n in [0usize, 1, 2, 1000] {
+        let drawn = KeyMaterial::generate_many_with_ids(n).unwrap();
+        assert_eq!(drawn.len(), n);
+        let mut keys: Vec<[u8; KEY_LEN]> = drawn.iter().map(|(key, _)| *key.bytes()).collect();
+        let mut ids: Vec<[u8; 8]> = drawn.iter().map(|(_, id)| *id).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!((keys.len(), ids.len()), (n, n), "{n} keys drawn at once");
+        assert!(keys.iter().all(|key| key != &[0u8; KEY_LEN]));
+    }
+}

@@ -52,6 +52,11 @@ impl RocksStore {
         // Engine logs hold statistics and file names, never keys or values; keep a few.
         db_options.set_keep_log_file_num(4);
         db_options.set_max_log_file_size(8 << 20);
+        // Table files written by flushes and compactions are handed to the disk a megabyte at
+        // a time instead of piling up in the page cache until the kernel writes them out in
+        // one burst: a burst makes the write-ahead log's sync wait behind it, and with it
+        // every acknowledged write and every lookup's access-log entry (RocksDB wiki, "IO").
+        db_options.set_bytes_per_sync(1 << 20);
         // The MANIFEST keeps each table file's smallest and largest keys, index tokens among
         // them, in every version edit until it is rolled over: roll it at every edit (no
         // minimum size, no space-amplification allowance), so the keys of files a compaction
@@ -92,6 +97,11 @@ fn column_options(column: Column) -> Options {
         // Index entries are small and arrive in bursts of several per record: more memtables
         // let a burst go on while one is flushed, instead of stalling the writer.
         options.set_max_write_buffer_number(4);
+        // Index keys are random HMAC tokens, so every insert walks the memtable's skip list
+        // from high up: in a 16 MB memtable that walk stays in the CPU's caches, where in the
+        // default 64 MB one it missed them at most levels. Measured at 400,000 records,
+        // interleaved runs: 44,000 records/s against 38,800 (docs/performance.md).
+        options.set_write_buffer_size(16 << 20);
         // Probes by token (lookups, deduplication) seek one token prefix: a prefix Bloom filter
         // in every table file and in the memtable lets a probe skip what cannot hold it.
         // Scans across tokens seek in total order (`scan`).
