@@ -94,14 +94,17 @@ impl RocksStore {
 fn column_options(column: Column) -> Options {
     let mut options = Options::default();
     if column == Column::Index {
-        // Index entries are small and arrive in bursts of several per record: more memtables
-        // let a burst go on while one is flushed, instead of stalling the writer.
-        options.set_max_write_buffer_number(4);
         // Index keys are random HMAC tokens, so every insert walks the memtable's skip list
         // from high up: in a 16 MB memtable that walk stays in the CPU's caches, where in the
-        // default 64 MB one it missed them at most levels. Measured at 400,000 records,
-        // interleaved runs: 44,000 records/s against 38,800 (docs/performance.md).
+        // default 64 MB one it missed them at most levels (measured at 400,000 records,
+        // interleaved runs: 44,000 records/s against 38,800; docs/performance.md).
         options.set_write_buffer_size(16 << 20);
+        // A flush merges four of them into one table file, so level 0 gets files of the old
+        // size: random keys overlap the whole base level, and every level-0 compaction
+        // rewrites it, so smaller level-0 files would multiply the rewriting as the store
+        // grows. Eight memtables let the writer go on while four are flushed.
+        options.set_min_write_buffer_number_to_merge(4);
+        options.set_max_write_buffer_number(8);
         // Probes by token (lookups, deduplication) seek one token prefix: a prefix Bloom filter
         // in every table file and in the memtable lets a probe skip what cannot hold it.
         // Scans across tokens seek in total order (`scan`).
