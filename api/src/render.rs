@@ -101,6 +101,12 @@ pub fn verification_json(report: &LogVerification) -> Value {
         "entries": report.entries,
         "checkpoints": report.checkpoints,
         "signed_through": report.signed_through,
+        "base": report.base,
+        "unsigned_tail": report.unsigned_tail,
+        "checkpoint_every_entries": report.policy.map(|rule| rule.every_entries),
+        "truncations": report.truncations,
+        "time_rule_misses": report.time_rule_misses,
+        "extension": report.extension,
         "problem": report.problem.as_ref().map(|problem| json!({"seq": problem.seq, "reason": problem.reason})),
     })
 }

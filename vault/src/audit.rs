@@ -8,14 +8,18 @@ use chrono::{DateTime, Utc};
 
 use crate::error::{Error, Result};
 use crate::log::{
-    decode_entry, entry_hash, Access, Checkpoint, Draft, LogEntry, CHECKPOINT_KEYS, ENTRY_KEYS,
+    decode_entry, entry_hash, truncation_key, Access, Checkpoint, CheckpointLink, CheckpointPolicy,
+    Draft, LogEntry, TruncationRecord, CHECKPOINT_KEYS, ENTRY_KEYS, MAX_CHECKPOINT_INTERVAL,
+    TRUNCATION_KEYS,
 };
 use crate::record::RecordId;
 use crate::store::{Column, Store, WriteBatch};
 use crate::vault::Vault;
 
-const ANCHOR_HEADER: &str = "recvault-log-checkpoint v1";
-/// Metadata key: the first entry kept after truncation (`u64`; 1 when never truncated).
+const ANCHOR_HEADER_V1: &str = "recvault-log-checkpoint v1";
+const ANCHOR_HEADER_V2: &str = "recvault-log-checkpoint v2";
+/// Metadata key: the first entry kept after truncation (`u64`; 1 when never truncated). Kept
+/// for reading vaults made before version 2; the signed truncation records are what counts.
 pub(crate) const META_LOG_BASE: &[u8] = b"log-base";
 /// Metadata key: the log's retention period in days (`u32`).
 pub(crate) const META_LOG_RETENTION: &[u8] = b"config/log-retention-days";
@@ -24,7 +28,21 @@ pub(crate) const META_LOG_RETENTION: &[u8] = b"config/log-retention-days";
 /// after collection), so the log still proves who saw a record when the record is gone.
 pub const DEFAULT_LOG_RETENTION_DAYS: u32 = 15 * 365;
 
-fn read_u64(store: &dyn Store, key: &[u8]) -> Result<Option<u64>> {
+/// The signed truncation records, oldest first (unchecked: [`verify_log`] checks them).
+pub(crate) fn truncation_records(store: &dyn Store) -> Result<Vec<TruncationRecord>> {
+    store
+        .scan(
+            Column::Log,
+            TRUNCATION_KEYS.0,
+            Some(TRUNCATION_KEYS.1),
+            usize::MAX,
+        )?
+        .iter()
+        .map(|(_, value)| TruncationRecord::decode(value))
+        .collect()
+}
+
+pub(crate) fn read_u64(store: &dyn Store, key: &[u8]) -> Result<Option<u64>> {
     store
         .get(Column::Meta, key)?
         .map(|bytes| {
@@ -46,15 +64,29 @@ pub struct LogProblem {
 }
 
 /// What [`verify_log`] found.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LogVerification {
     /// Entries checked (up to the first problem).
     pub entries: u64,
-    /// Signed checkpoints checked.
+    /// Signed checkpoints checked against the entries they cover.
     pub checkpoints: u64,
     /// The last entry covered by a valid checkpoint: entries after it are chained but not yet
     /// signed.
     pub signed_through: u64,
+    /// The first entry kept (1 unless the log was truncated).
+    pub base: u64,
+    /// Entries after the last signed checkpoint: chained, but protected only by an anchor or a
+    /// checkpoint exported off the host. Never more than the checkpoint rule's count.
+    pub unsigned_tail: u64,
+    /// The checkpoint rule the checkpoints carry (`None` for a log with version 1 ones only).
+    pub policy: Option<CheckpointPolicy>,
+    /// Signed truncation records checked.
+    pub truncations: u64,
+    /// Entries on which the time rule called for a checkpoint and none was signed. Reported,
+    /// not enforced: entry times are the caller's clock readings.
+    pub time_rule_misses: u64,
+    /// How the log extends the anchor given, when it does.
+    pub extension: Option<String>,
     /// The first problem, if any.
     pub problem: Option<LogProblem>,
 }
@@ -81,159 +113,541 @@ fn for_each_entry(
     }
 }
 
-fn checkpoints(store: &dyn Store) -> Result<BTreeMap<u64, Checkpoint>> {
+/// The sequence number in a `log` column key (prefix byte, then `u64`).
+fn key_seq(key: &[u8]) -> Option<u64> {
+    let bytes: [u8; 8] = key.get(1..)?.try_into().ok()?;
+    Some(u64::from_be_bytes(bytes))
+}
+
+/// Keeps the problem with the lowest entry number: the first bad entry.
+fn note(problem: &mut Option<LogProblem>, seq: u64, reason: String) {
+    if problem.as_ref().is_none_or(|found| seq < found.seq) {
+        *problem = Some(LogProblem { seq, reason });
+    }
+}
+
+/// The stored checkpoints by entry, each checked on its own: well formed, in its place,
+/// signed by the pinned key.
+fn load_checkpoints(
+    store: &dyn Store,
+    public_key: &[u8; 32],
+    problem: &mut Option<LogProblem>,
+) -> Result<BTreeMap<u64, Checkpoint>> {
     let mut out = BTreeMap::new();
-    for (_, value) in store.scan(
+    for (key, value) in store.scan(
         Column::Log,
         CHECKPOINT_KEYS.0,
         Some(CHECKPOINT_KEYS.1),
         usize::MAX,
     )? {
-        let checkpoint = Checkpoint::decode(&value)?;
-        out.insert(checkpoint.seq, checkpoint);
+        let Some(seq) = key_seq(&key) else {
+            note(problem, 0, "a checkpoint's key is malformed".into());
+            continue;
+        };
+        match Checkpoint::decode(&value) {
+            Err(_) => note(
+                problem,
+                seq,
+                format!("the checkpoint at entry {seq} cannot be decoded (edited)"),
+            ),
+            Ok(checkpoint) if checkpoint.seq != seq => note(
+                problem,
+                seq,
+                format!(
+                    "the checkpoint stored at entry {seq} is for entry {} (moved)",
+                    checkpoint.seq
+                ),
+            ),
+            Ok(checkpoint) if !checkpoint.verify(public_key) => note(
+                problem,
+                seq,
+                format!("the checkpoint at entry {seq} is not signed by the pinned key"),
+            ),
+            Ok(checkpoint) => {
+                out.insert(seq, checkpoint);
+            }
+        }
     }
     Ok(out)
 }
 
-/// Checks the whole chain in `store`: every entry in sequence, each linked to the hash of the
-/// one before, every checkpoint signed by `public_key` (the verifier's pinned copy) over the
-/// hash the chain really has there, and, if given, that the chain still holds `anchor` (a
-/// checkpoint kept off the host). Stops at the first problem and names the first bad entry.
+/// Checks that the checkpoints form one chain (each version 2 checkpoint names the one
+/// before it) under one rule, and returns that rule.
+fn check_checkpoint_chain(
+    checkpoints: &BTreeMap<u64, Checkpoint>,
+    problem: &mut Option<LogProblem>,
+) -> Option<CheckpointPolicy> {
+    let mut policy: Option<CheckpointPolicy> = None;
+    let mut previous: Option<&Checkpoint> = None;
+    for checkpoint in checkpoints.values() {
+        let seq = checkpoint.seq;
+        match &checkpoint.link {
+            None => {
+                if policy.is_some() {
+                    note(
+                        problem,
+                        seq,
+                        format!(
+                            "the checkpoint at entry {seq} is in the old layout after newer ones \
+                             (replayed)"
+                        ),
+                    );
+                }
+            }
+            Some(link) => {
+                let (expected_seq, expected_digest) =
+                    previous.map_or((0, [0; 32]), |previous| (previous.seq, previous.digest()));
+                if link.prev_seq > expected_seq {
+                    note(
+                        problem,
+                        link.prev_seq,
+                        format!(
+                            "the checkpoint at entry {} is missing (deleted): the checkpoint at \
+                             entry {seq} names it",
+                            link.prev_seq
+                        ),
+                    );
+                } else if link.prev_seq < expected_seq {
+                    note(
+                        problem,
+                        expected_seq,
+                        format!(
+                            "the checkpoint at entry {expected_seq} is not in the chain of \
+                             checkpoints: the checkpoint at entry {seq} names entry {} before it",
+                            link.prev_seq
+                        ),
+                    );
+                } else if link.prev_digest != expected_digest {
+                    note(
+                        problem,
+                        expected_seq,
+                        format!(
+                            "the checkpoint at entry {expected_seq} is not the one the checkpoint \
+                             at entry {seq} names (replaced)"
+                        ),
+                    );
+                }
+                match policy {
+                    None => {
+                        if link.policy.every_entries == 0
+                            || link.policy.every_entries > MAX_CHECKPOINT_INTERVAL
+                        {
+                            note(
+                                problem,
+                                seq,
+                                format!(
+                                    "the checkpoint at entry {seq} carries a checkpoint interval \
+                                     out of range"
+                                ),
+                            );
+                        }
+                        policy = Some(link.policy);
+                    }
+                    Some(fixed) if fixed != link.policy => note(
+                        problem,
+                        seq,
+                        format!("the checkpoint at entry {seq} carries another checkpoint rule"),
+                    ),
+                    Some(_) => {}
+                }
+            }
+        }
+        previous = Some(checkpoint);
+    }
+    policy
+}
+
+/// The signed truncation records, checked: each signed by the pinned key, in its place,
+/// chained to the one before, and removing only entries older than the retention then in
+/// force. Returns them by base.
+fn load_truncations(
+    store: &dyn Store,
+    public_key: &[u8; 32],
+    problem: &mut Option<LogProblem>,
+) -> Result<Vec<TruncationRecord>> {
+    let mut records: Vec<TruncationRecord> = Vec::new();
+    for (key, value) in store.scan(
+        Column::Log,
+        TRUNCATION_KEYS.0,
+        Some(TRUNCATION_KEYS.1),
+        usize::MAX,
+    )? {
+        let Some(base) = key_seq(&key) else {
+            note(problem, 0, "a truncation record's key is malformed".into());
+            continue;
+        };
+        let record = match TruncationRecord::decode(&value) {
+            Ok(record) if record.base == base && record.verify(public_key) => record,
+            _ => {
+                note(
+                    problem,
+                    base,
+                    format!(
+                        "the truncation record at entry {base} is not signed by the pinned key \
+                         (forged or edited)"
+                    ),
+                );
+                continue;
+            }
+        };
+        let prev_base = records.last().map_or(0, |previous| previous.base);
+        if record.prev_base != prev_base || record.removed_from != prev_base.max(1) {
+            note(
+                problem,
+                base,
+                format!(
+                    "the truncation record at entry {base} follows the truncation at entry {}, \
+                     but the one before it is at entry {prev_base} (a truncation record was \
+                     deleted)",
+                    record.prev_base
+                ),
+            );
+        }
+        if record.base <= record.removed_from {
+            note(
+                problem,
+                base,
+                format!("the truncation record at entry {base} removes nothing"),
+            );
+        }
+        let retention_ms = i64::from(record.retention_days).saturating_mul(86_400_000);
+        let old_enough = record.newest_removed_ms == i64::MIN
+            || record
+                .newest_removed_ms
+                .checked_add(retention_ms)
+                .is_some_and(|limit| limit <= record.time_ms);
+        if !old_enough {
+            let last = base.saturating_sub(1);
+            note(
+                problem,
+                last,
+                format!(
+                    "the truncation at entry {base} removed entries {} to {last}, some younger \
+                     than the {}-day retention then in force",
+                    record.removed_from, record.retention_days
+                ),
+            );
+        }
+        records.push(record);
+    }
+    Ok(records)
+}
+
+/// Checks the whole log in `store` against `public_key` (the verifier's pinned copy):
+/// - every entry in sequence from the first kept one, each linked to the hash of the one
+///   before; a log that does not start at entry 1 needs a signed truncation record whose
+///   removed entries were all older than the retention then in force;
+/// - a signed checkpoint wherever an entry declares one and wherever the count rule puts one
+///   (the rule is carried in every checkpoint), each over the hash the chain really has
+///   there, and the checkpoints chained to each other;
+/// - if given, that the log extends `anchor` (a checkpoint kept off the host), and how.
+///
+/// Names the first bad entry. What is and is not detected: docs/access-log.md.
 pub fn verify_log(
     store: &dyn Store,
     public_key: &[u8; 32],
     anchor: Option<&Checkpoint>,
 ) -> Result<LogVerification> {
-    let checkpoints = checkpoints(store)?;
-    let base = read_u64(store, META_LOG_BASE)?.unwrap_or(1);
+    let mut problem = None;
+    let checkpoints = load_checkpoints(store, public_key, &mut problem)?;
+    let policy = check_checkpoint_chain(&checkpoints, &mut problem);
+    let truncations = load_truncations(store, public_key, &mut problem)?;
+    let base = truncations.last().map_or(1, |record| record.base);
     let mut report = LogVerification {
-        entries: 0,
-        checkpoints: 0,
-        signed_through: 0,
-        problem: None,
+        base,
+        policy,
+        truncations: truncations.len() as u64,
+        ..LogVerification::default()
     };
+
     let mut expected = base;
     let mut prev_hash = [0u8; 32];
-    if base > 1 && !checkpoints.contains_key(&base) {
-        report.problem = Some(LogProblem {
-            seq: base,
-            reason: format!("the log starts at entry {base} but no signed checkpoint is there"),
-        });
-        return Ok(report);
-    }
-    let mut anchor_seen = false;
-    let mut problem = None;
+    let mut seen_v2 = false;
+    let mut last_checkpoint: Option<(u64, i64)> = None;
+    let mut anchor_hash_matches = None;
+    let mut walk_problem: Option<LogProblem> = None;
     for_each_entry(store, |key, value| {
-        let key_seq = key
-            .get(1..9)
-            .and_then(|bytes| <[u8; 8]>::try_from(bytes).ok())
-            .map(u64::from_be_bytes)
-            .unwrap_or(0);
-        let fail = |seq: u64, reason: String| Some(LogProblem { seq, reason });
-        if key_seq != expected {
-            problem = if key_seq > expected {
-                fail(expected, format!("entry {expected} is missing (deleted)"))
-            } else {
-                fail(key_seq, format!("entry {key_seq} is out of place"))
-            };
-            return Ok(false);
+        let mut fail = |seq: u64, reason: String| {
+            walk_problem = Some(LogProblem { seq, reason });
+            Ok(false)
+        };
+        let Some(seq) = key_seq(key) else {
+            return fail(expected, "an entry's key is malformed".into());
+        };
+        if seq != expected {
+            if expected == base && seq > base {
+                let reason = if base == 1 {
+                    format!(
+                        "entries 1 to {} are missing and no signed truncation record removed \
+                         them (the front was deleted)",
+                        seq - 1
+                    )
+                } else {
+                    format!(
+                        "entries {base} to {} are missing: the signed truncation record starts \
+                         the log at entry {base} (the front was deleted)",
+                        seq - 1
+                    )
+                };
+                return fail(base, reason);
+            }
+            if seq > expected {
+                return fail(expected, format!("entry {expected} is missing (deleted)"));
+            }
+            return fail(
+                seq,
+                if seq < base {
+                    format!("entry {seq} is before the log's signed start, entry {base}")
+                } else {
+                    format!("entry {seq} is out of place")
+                },
+            );
         }
         let Ok(entry) = decode_entry(value) else {
-            problem = fail(
-                key_seq,
-                format!("entry {key_seq} cannot be decoded (edited)"),
-            );
-            return Ok(false);
+            return fail(seq, format!("entry {seq} cannot be decoded (edited)"));
         };
-        if entry.seq != key_seq {
-            problem = fail(
-                key_seq,
+        if entry.seq != seq {
+            return fail(
+                seq,
                 format!(
-                    "entry {key_seq} holds the entry numbered {} (reordered or moved)",
+                    "entry {seq} holds the entry numbered {} (reordered or moved)",
                     entry.seq
                 ),
             );
-            return Ok(false);
         }
-        // After a truncation the first entry's link points at a removed entry; the signed
-        // checkpoint required on it stands in for the link.
-        if entry.prev_hash != prev_hash && !(key_seq == base && base > 1) {
-            let culprit = key_seq.saturating_sub(1).max(1);
-            problem = fail(
-                culprit,
-                format!(
-                    "entry {culprit} does not match the hash that entry {key_seq} holds for it \
-                     (edited, or an entry was inserted, deleted or reordered there)"
-                ),
-            );
-            return Ok(false);
+        // After a truncation the first entry links to the last removed one, whose hash the
+        // signed truncation record keeps.
+        let expected_prev = match truncations.last() {
+            Some(record) if seq == base => record.last_removed_hash,
+            _ => prev_hash,
+        };
+        if entry.prev_hash != expected_prev {
+            return if seq == base {
+                fail(
+                    seq,
+                    format!(
+                        "entry {seq} does not link to the last entry the signed truncation \
+                         removed (edited or replaced)"
+                    ),
+                )
+            } else {
+                let culprit = seq - 1;
+                fail(
+                    culprit,
+                    format!(
+                        "entry {culprit} does not match the hash that entry {seq} holds for it \
+                         (edited, or an entry was inserted, deleted or reordered there)"
+                    ),
+                )
+            };
         }
         let hash = entry_hash(value);
-        if let Some(checkpoint) = checkpoints.get(&key_seq) {
-            if !checkpoint.verify(public_key) {
-                problem = fail(
-                    key_seq,
-                    format!("the checkpoint at entry {key_seq} is not signed by the pinned key"),
+        let stored = checkpoints.get(&seq);
+        if entry.version == 1 && seen_v2 {
+            return fail(
+                seq,
+                format!("entry {seq} is in the old layout after newer entries (rewritten)"),
+            );
+        }
+        if entry.version >= 2 {
+            // The first entry of the log, the first after an upgrade, and the first kept after
+            // a truncation carry a checkpoint: the chain of checkpoints starts there.
+            let must_start = !seen_v2 || seq == base;
+            seen_v2 = true;
+            if entry.checkpointed && stored.is_none() {
+                return fail(
+                    seq,
+                    format!(
+                        "entry {seq} was checkpointed but its signed checkpoint is missing \
+                         (deleted)"
+                    ),
                 );
-                return Ok(false);
             }
-            if checkpoint.head != hash {
-                problem = fail(
-                    key_seq,
-                    format!("entry {key_seq} does not match its signed checkpoint (edited)"),
+            if !entry.checkpointed && stored.is_some() {
+                return fail(
+                    seq,
+                    format!("entry {seq} has a checkpoint it does not declare (inserted)"),
                 );
-                return Ok(false);
+            }
+            if must_start && !entry.checkpointed {
+                return fail(
+                    seq,
+                    format!(
+                        "entry {seq} starts the checkpointed log but carries no checkpoint \
+                         (checkpoints deleted and the log re-chained)"
+                    ),
+                );
+            }
+            if let (Some(rule), Some((last_seq, last_time)), false) =
+                (policy, last_checkpoint, entry.checkpointed)
+            {
+                if seq.saturating_sub(last_seq) >= rule.every_entries {
+                    return fail(
+                        seq,
+                        format!(
+                            "entry {seq} should carry a signed checkpoint ({} entries since the \
+                             one at entry {last_seq}) but does not (checkpoints deleted and the \
+                             log re-chained)",
+                            seq - last_seq
+                        ),
+                    );
+                }
+                if entry.time_ms.saturating_sub(last_time) >= rule.every_ms {
+                    report.time_rule_misses += 1;
+                }
+            }
+        } else if seq == base && base > 1 && stored.is_none() {
+            return fail(
+                seq,
+                format!("the log starts at entry {seq} but no signed checkpoint is there"),
+            );
+        }
+        if let Some(checkpoint) = stored {
+            if checkpoint.head != hash {
+                return fail(
+                    seq,
+                    format!("entry {seq} does not match its signed checkpoint (edited)"),
+                );
             }
             report.checkpoints += 1;
-            report.signed_through = key_seq;
+            report.signed_through = seq;
+            last_checkpoint = Some((seq, checkpoint.time_ms));
         }
-        if let Some(anchor) = anchor.filter(|anchor| anchor.seq == key_seq) {
+        if let Some(anchor) = anchor.filter(|anchor| anchor.seq == seq) {
+            anchor_hash_matches = Some(anchor.head == hash);
             if anchor.head != hash {
-                problem = fail(
-                    key_seq,
-                    format!("entry {key_seq} does not match the anchored checkpoint (the log was altered or replaced)"),
+                return fail(
+                    seq,
+                    format!(
+                        "entry {seq} does not match the anchored checkpoint (the log was \
+                         altered or replaced)"
+                    ),
                 );
-                return Ok(false);
             }
-            anchor_seen = true;
         }
         prev_hash = hash;
         report.entries += 1;
         expected += 1;
         Ok(true)
     })?;
-    if problem.is_none() {
-        if let Some((&seq, _)) = checkpoints.range(expected..).next() {
-            problem = Some(LogProblem {
-                seq: expected,
-                reason: format!(
-                    "a checkpoint covers entry {seq}, but the log ends at entry {} (truncated)",
-                    expected - 1
+    if let Some(found) = walk_problem {
+        note(&mut problem, found.seq, found.reason);
+    }
+    let last = expected - 1;
+    if report.entries == 0 && base > 1 {
+        note(
+            &mut problem,
+            base,
+            format!("the log should start at entry {base} but holds no entries (deleted)"),
+        );
+    }
+    if let Some((&seq, _)) = checkpoints.range(expected..).next() {
+        note(
+            &mut problem,
+            expected,
+            format!(
+                "a checkpoint covers entry {seq}, but the log ends at entry {last} (truncated)"
+            ),
+        );
+    }
+    report.unsigned_tail = last.saturating_sub(report.signed_through.max(base - 1));
+    if let Some(rule) = policy {
+        if report.unsigned_tail >= rule.every_entries {
+            note(
+                &mut problem,
+                last,
+                format!(
+                    "{} entries follow the last signed checkpoint, more than the rule's {}",
+                    report.unsigned_tail, rule.every_entries
                 ),
-            });
+            );
         }
     }
-    if problem.is_none() {
-        if let Some(anchor) = anchor {
-            if !anchor.verify(public_key) {
-                problem = Some(LogProblem {
-                    seq: anchor.seq,
-                    reason: "the anchor is not signed by the pinned key".into(),
-                });
-            } else if !anchor_seen {
-                problem = Some(LogProblem {
-                    seq: expected,
-                    reason: format!(
-                        "the log ends at entry {} but the anchor covers entry {} (truncated or rolled back)",
-                        expected - 1,
-                        anchor.seq
-                    ),
-                });
-            }
+    if let Some(anchor) = anchor {
+        match check_anchor(
+            anchor,
+            public_key,
+            &checkpoints,
+            &truncations,
+            last,
+            anchor_hash_matches,
+        ) {
+            Ok(how) => report.extension = Some(how),
+            Err((seq, reason)) => note(&mut problem, seq, reason),
         }
     }
     report.problem = problem;
     Ok(report)
+}
+
+/// Whether the log (verified otherwise) extends `anchor`, and how; or the entry and reason
+/// it does not.
+fn check_anchor(
+    anchor: &Checkpoint,
+    public_key: &[u8; 32],
+    checkpoints: &BTreeMap<u64, Checkpoint>,
+    truncations: &[TruncationRecord],
+    last: u64,
+    hash_matches: Option<bool>,
+) -> std::result::Result<String, (u64, String)> {
+    let seq = anchor.seq;
+    if !anchor.verify(public_key) {
+        return Err((seq, "the anchor is not signed by the pinned key".into()));
+    }
+    if seq > last {
+        return Err((
+            last + 1,
+            format!(
+                "the log ends at entry {last} but the anchor covers entry {seq} (truncated or \
+                 rolled back)"
+            ),
+        ));
+    }
+    let stored = checkpoints.get(&seq);
+    if stored.is_some_and(|stored| stored.digest() != anchor.digest()) {
+        return Err((
+            seq,
+            format!("the checkpoint at entry {seq} is not the anchored one (replaced)"),
+        ));
+    }
+    let later = checkpoints.range(seq + 1..).count();
+    match hash_matches {
+        Some(true) => Ok(format!(
+            "the anchored entry {seq} is in the log with the anchored hash; the hash chain links \
+             it to the last entry, {last}, through {} entries and {later} signed checkpoints",
+            last - seq
+        )),
+        Some(false) => Err((
+            seq,
+            format!("entry {seq} does not match the anchored checkpoint"),
+        )),
+        None => {
+            // The anchored entry was removed by a truncation: its checkpoint is kept, and the
+            // chain of signed checkpoints links it to the ones over the kept entries.
+            let Some(record) = truncations
+                .iter()
+                .find(|record| record.removed_from <= seq && seq < record.base)
+            else {
+                return Err((seq, format!("the anchored entry {seq} is missing")));
+            };
+            if stored.is_none() {
+                return Err((
+                    seq,
+                    format!(
+                        "the anchored entry {seq} was removed by the truncation at entry {} and \
+                         its checkpoint is not kept: the log cannot be shown to extend it",
+                        record.base
+                    ),
+                ));
+            }
+            Ok(format!(
+                "the anchored entry {seq} was removed by the signed truncation at entry {} \
+                 (retention {} days); its checkpoint is kept, and the chain of signed \
+                 checkpoints links it to the last entry, {last}, through {later} checkpoints",
+                record.base, record.retention_days
+            ))
+        }
+    }
 }
 
 /// Which entries an audit search returns; every condition given must hold.
@@ -344,11 +758,15 @@ impl Vault {
 
     /// Removes the log's entries before `at`, which must carry a signed checkpoint (anchor it
     /// off the host first) and whose removed entries are all older than the retention period.
-    /// The chain stays verifiable from `at`: verification starts at its checkpoint. Returns
-    /// how many entries were removed. The truncation is itself logged.
+    /// A signed truncation record (the new start, the hash of the last removed entry, the
+    /// newest removed entry's time, the retention in force) is written with the removal and the
+    /// `audit.truncate` entry, in one batch; checkpoints are kept, so anchors taken before the
+    /// truncation still verify through the chain of checkpoints. Returns how many entries were
+    /// removed.
     pub fn truncate_log(&self, access: &Access, at: u64, now: DateTime<Utc>) -> Result<u64> {
         access.validate()?;
-        let base = read_u64(&*self.store, META_LOG_BASE)?.unwrap_or(1);
+        let previous = truncation_records(&*self.store)?.pop();
+        let base = previous.as_ref().map_or(1, |record| record.base);
         if at <= base {
             return Err(Error::Invalid(format!(
                 "the log already starts at entry {base}"
@@ -363,35 +781,70 @@ impl Vault {
                 "entry {at} has no signed checkpoint: truncate only at one (`recvault audit anchor` makes one)"
             )));
         }
-        let newest_removed = self
-            .store
-            .get(Column::Log, &crate::log::entry_key(at - 1))?
-            .ok_or_else(|| Error::corrupt("access log", "entry missing"))?;
-        let newest_removed = decode_entry(&newest_removed)?;
-        let retention_ms = i64::from(self.log_retention_days()?) * 86_400_000;
-        if newest_removed.time_ms > now.timestamp_millis() - retention_ms {
+        let retention_days = self.log_retention_days()?;
+        let retention_ms = i64::from(retention_days).saturating_mul(86_400_000);
+        // Entry times are the callers' clock readings and need not increase: every removed
+        // entry must be older than the retention, not only the last.
+        let mut newest: Option<(u64, i64)> = None;
+        let mut last_removed_hash = None;
+        for_each_entry(&*self.store, |key, value| {
+            let seq = key_seq(key).ok_or_else(|| Error::corrupt("access log", "bad entry key"))?;
+            if seq >= at {
+                return Ok(false);
+            }
+            let entry = decode_entry(value)?;
+            if newest.is_none_or(|(_, time)| entry.time_ms > time) {
+                newest = Some((seq, entry.time_ms));
+            }
+            if seq == at - 1 {
+                last_removed_hash = Some(entry_hash(value));
+            }
+            Ok(true)
+        })?;
+        let (Some((newest_seq, newest_ms)), Some(last_removed_hash)) = (newest, last_removed_hash)
+        else {
+            return Err(Error::corrupt(
+                "access log",
+                "the entries to remove are missing",
+            ));
+        };
+        if newest_ms > now.timestamp_millis().saturating_sub(retention_ms) {
             return Err(Error::Invalid(format!(
-                "entry {} is younger than the log's retention period of {} days",
-                at - 1,
-                retention_ms / 86_400_000
+                "entry {newest_seq} is younger than the log's retention period of {retention_days} days"
             )));
         }
+        let record = TruncationRecord {
+            base: at,
+            removed_from: base,
+            last_removed_hash,
+            newest_removed_ms: newest_ms,
+            time_ms: now.timestamp_millis(),
+            retention_days,
+            prev_base: previous.map_or(0, |record| record.base),
+            signature: [0; 64],
+        }
+        .sign(&*self.signing_key()?);
         let mut batch = WriteBatch::new();
         batch.delete_range(
             Column::Log,
             crate::log::entry_key(0),
             crate::log::entry_key(at),
         );
-        batch.delete_range(
-            Column::Log,
-            crate::log::checkpoint_key(0),
-            crate::log::checkpoint_key(at),
-        );
+        batch.put(Column::Log, truncation_key(at), record.encode());
         batch.put(Column::Meta, META_LOG_BASE, at.to_be_bytes());
         let mut draft = Draft::new(access, "audit.truncate", now.timestamp_millis());
         draft.outcome = format!("removed entries {base} to {}", at - 1);
+        draft.force_checkpoint = true;
         self.log.commit(draft, batch)?;
         Ok(at - base)
+    }
+
+    fn signing_key(&self) -> Result<std::sync::Arc<crate::crypto::SigningKey>> {
+        Ok(self
+            .keys
+            .read()
+            .map_err(|_| crate::vault::poisoned("key ring"))?
+            .signing_key())
     }
 
     /// Verifies this vault's log while it runs, against `public_key` (the verifier's pinned
@@ -432,27 +885,55 @@ pub fn anchor_text(checkpoint: &Checkpoint, public_key: &[u8; 32]) -> String {
     let time = DateTime::<Utc>::from_timestamp_millis(checkpoint.time_ms)
         .map(|time| time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
         .unwrap_or_default();
-    format!(
-        "{ANCHOR_HEADER}\nseq {}\nhead {}\ntime {}\nsignature {}\npublic-key {}\n",
+    let header = match checkpoint.link {
+        None => ANCHOR_HEADER_V1,
+        Some(_) => ANCHOR_HEADER_V2,
+    };
+    let mut text = format!(
+        "{header}\nseq {}\nhead {}\ntime {}\n",
         checkpoint.seq,
         hex::encode(checkpoint.head),
         time,
+    );
+    if let Some(link) = &checkpoint.link {
+        text.push_str(&format!(
+            "every-entries {}\nevery-ms {}\nprev-seq {}\nprev-digest {}\nstate {}\n",
+            link.policy.every_entries,
+            link.policy.every_ms,
+            link.prev_seq,
+            hex::encode(link.prev_digest),
+            hex::encode(&checkpoint.state),
+        ));
+    }
+    text.push_str(&format!(
+        "signature {}\npublic-key {}\n",
         hex::encode(checkpoint.signature),
         hex::encode(public_key)
-    )
+    ));
+    text
 }
 
-/// Parses an anchor file.
+/// Parses an anchor file (either layout).
 pub fn parse_anchor(text: &str) -> Result<Checkpoint> {
     let bad = |what: &str| Error::Invalid(format!("not a recvault anchor: {what}"));
     let mut lines = text.lines();
-    if lines.next() != Some(ANCHOR_HEADER) {
-        return Err(bad(&format!("the first line must be `{ANCHOR_HEADER}`")));
-    }
+    let v2 = match lines.next() {
+        Some(ANCHOR_HEADER_V1) => false,
+        Some(ANCHOR_HEADER_V2) => true,
+        _ => {
+            return Err(bad(&format!(
+                "the first line must be `{ANCHOR_HEADER_V2}` (or `{ANCHOR_HEADER_V1}`)"
+            )))
+        }
+    };
     let mut fields = BTreeMap::new();
     for line in lines {
         if let Some((name, value)) = line.split_once(' ') {
             fields.insert(name, value.trim());
+        }
+        // An empty `state` is written as `state ` and may lose its space.
+        if line == "state" {
+            fields.insert("state", "");
         }
     }
     let field = |name: &str| {
@@ -460,6 +941,11 @@ pub fn parse_anchor(text: &str) -> Result<Checkpoint> {
             .get(name)
             .copied()
             .ok_or_else(|| bad(&format!("`{name}` is missing")))
+    };
+    let number = |name: &str| -> Result<u64> {
+        field(name)?
+            .parse()
+            .map_err(|_| bad(&format!("`{name}` must be a number")))
     };
     let mut head = [0u8; 32];
     hex::decode_to_slice(field("head")?, &mut head)
@@ -470,12 +956,33 @@ pub fn parse_anchor(text: &str) -> Result<Checkpoint> {
     let time_ms = DateTime::parse_from_rfc3339(field("time")?)
         .map_err(|_| bad("`time` must be an RFC 3339 timestamp"))?
         .timestamp_millis();
-    Ok(Checkpoint {
-        seq: field("seq")?
+    let (link, state) = if v2 {
+        let mut prev_digest = [0u8; 32];
+        hex::decode_to_slice(field("prev-digest")?, &mut prev_digest)
+            .map_err(|_| bad("`prev-digest` must be 64 hexadecimal digits"))?;
+        let every_ms = field("every-ms")?
             .parse()
-            .map_err(|_| bad("`seq` must be a number"))?,
+            .map_err(|_| bad("`every-ms` must be a number"))?;
+        let link = CheckpointLink {
+            policy: CheckpointPolicy {
+                every_entries: number("every-entries")?,
+                every_ms,
+            },
+            prev_seq: number("prev-seq")?,
+            prev_digest,
+        };
+        let state =
+            hex::decode(field("state")?).map_err(|_| bad("`state` must be hexadecimal digits"))?;
+        (Some(link), state)
+    } else {
+        (None, Vec::new())
+    };
+    Ok(Checkpoint {
+        seq: number("seq")?,
         head,
         time_ms,
+        link,
+        state,
         signature,
     })
 }

@@ -78,8 +78,8 @@ pub use crate::ingest::{Ingested, StreamKey};
 pub use crate::key_backend::{FileKeyBackend, KeyBackend, MemKeyBackend, RootKey};
 pub use crate::lifecycle::{Destruction, KeyStatus};
 pub use crate::log::{
-    decode_entry, entry_hash, Access, Checkpoint, CheckpointPolicy, Decision, LogEntry,
-    DEFAULT_LOG_TIMEOUT, LOG_ENTRY_VERSION,
+    decode_entry, entry_hash, Access, Checkpoint, CheckpointLink, CheckpointPolicy, Decision,
+    LogEntry, TruncationRecord, DEFAULT_LOG_TIMEOUT, LOG_ENTRY_VERSION, MAX_CHECKPOINT_INTERVAL,
 };
 pub use crate::raw::{
     raw_record_of, MAX_RAW_BYTES, RAW_CATEGORY, RAW_MESSAGE_FIELD, RAW_RECORD_SOURCE, RAW_SOURCE,

@@ -16,13 +16,20 @@ use crate::error::{Error, Result};
 use crate::record::RecordId;
 use crate::store::{Column, Durability, Store, WriteBatch};
 
-/// Entry layout version written by this build.
-pub const LOG_ENTRY_VERSION: u8 = 1;
+/// Entry layout version written by this build (2: the entry says whether a checkpoint was
+/// signed on it). Version 1 entries, written before, are still read and verified.
+pub const LOG_ENTRY_VERSION: u8 = 2;
 /// Metadata key of the chain head.
 pub(crate) const META_LOG_HEAD: &[u8] = b"log-head";
 const ENTRY_PREFIX: u8 = b'e';
 const CHECKPOINT_PREFIX: u8 = b'c';
-const CHECKPOINT_MAGIC: &[u8] = b"recvault-log-checkpoint v1";
+const TRUNCATION_PREFIX: u8 = b't';
+const CHECKPOINT_MAGIC_V1: &[u8] = b"recvault-log-checkpoint v1";
+const CHECKPOINT_MAGIC_V2: &[u8] = b"recvault-log-checkpoint v2";
+const TRUNCATION_MAGIC: &[u8] = b"recvault-log-truncation v1";
+/// The most entries between checkpoints a vault may be created with: the unsigned tail, which
+/// only an anchor protects, is never longer.
+pub const MAX_CHECKPOINT_INTERVAL: u64 = 100_000;
 /// How long a caller waits for its entry to become durable before the operation is refused.
 pub const DEFAULT_LOG_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -135,10 +142,15 @@ pub enum Decision {
 /// One entry of the access log, as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LogEntry {
+    /// The layout it was stored in (1 or 2).
+    pub version: u8,
     /// Position in the chain, from 1.
     pub seq: u64,
     /// When (Unix ms, the caller's clock reading).
     pub time_ms: i64,
+    /// Whether the writer signed a checkpoint on this entry (inside the entry's hash, so a
+    /// verifier knows where checkpoints must be). Always false in version 1 entries.
+    pub checkpointed: bool,
     /// Who, in which role, for what.
     pub access: Access,
     /// What was done (`read`, `lookup`, `ingest`, `cohort.destroy`...).
@@ -192,13 +204,21 @@ impl Draft {
     }
 }
 
-pub(crate) fn encode_entry(seq: u64, draft: &Draft, prev_hash: &[u8; 32]) -> Vec<u8> {
+/// Encodes an entry in the current layout; `checkpointed` says whether the writer signs a
+/// checkpoint on it.
+pub(crate) fn encode_entry(
+    seq: u64,
+    draft: &Draft,
+    checkpointed: bool,
+    prev_hash: &[u8; 32],
+) -> Vec<u8> {
     let mut out = Writer(zeroize::Zeroizing::new(Vec::with_capacity(
         256 + 16 * draft.record_ids.len(),
     )));
     out.u8(LOG_ENTRY_VERSION);
     out.u64(seq);
     out.i64(draft.time_ms);
+    out.u8(u8::from(checkpointed));
     for field in [
         &draft.access.principal,
         &draft.access.organization,
@@ -236,6 +256,7 @@ pub(crate) fn encode_entry(seq: u64, draft: &Draft, prev_hash: &[u8; 32]) -> Vec
 }
 
 impl From<&LogEntry> for Draft {
+    /// The entry as a draft (for tests that rewrite the log as an attacker would).
     fn from(entry: &LogEntry) -> Self {
         Draft {
             time_ms: entry.time_ms,
@@ -257,7 +278,7 @@ pub fn decode_entry(bytes: &[u8]) -> Result<LogEntry> {
     const WHAT: &str = "log entry";
     let mut input = Reader::new(bytes, WHAT);
     let version = input.u8()?;
-    if version != LOG_ENTRY_VERSION {
+    if version != 1 && version != LOG_ENTRY_VERSION {
         return Err(Error::UnsupportedVersion {
             what: WHAT,
             version,
@@ -265,6 +286,14 @@ pub fn decode_entry(bytes: &[u8]) -> Result<LogEntry> {
     }
     let seq = input.u64()?;
     let time_ms = input.i64()?;
+    let checkpointed = match version {
+        1 => false,
+        _ => match input.u8()? {
+            0 => false,
+            1 => true,
+            _ => return Err(Error::corrupt(WHAT, "bad checkpoint flag")),
+        },
+    };
     let mut strings = Vec::with_capacity(10);
     for _ in 0..10 {
         strings.push(input.string()?);
@@ -307,8 +336,10 @@ pub fn decode_entry(bytes: &[u8]) -> Result<LogEntry> {
     let prev_hash = input.array()?;
     input.finish()?;
     Ok(LogEntry {
+        version,
         seq,
         time_ms,
+        checkpointed,
         access,
         action,
         system,
@@ -339,7 +370,21 @@ pub(crate) fn checkpoint_key(seq: u64) -> Vec<u8> {
     [&[CHECKPOINT_PREFIX][..], &seq.to_be_bytes()].concat()
 }
 
-/// A signed statement that the chain had `head` as the hash of entry `seq` at `time_ms`.
+/// Where a version 2 checkpoint sits in the chain of checkpoints, and the rule it was made
+/// under: what a verifier needs to require the next one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CheckpointLink {
+    /// The checkpoint rule the writer follows (fixed when the vault was made).
+    pub policy: CheckpointPolicy,
+    /// The previous checkpoint's entry (0 for the first).
+    pub prev_seq: u64,
+    /// The previous checkpoint's digest (zeros for the first).
+    pub prev_digest: [u8; 32],
+}
+
+/// A signed statement that the chain had `head` as the hash of entry `seq` at `time_ms`; from
+/// version 2 on, also naming the previous checkpoint and the rule, so checkpoints form a
+/// chain of their own and none can be deleted unseen.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Checkpoint {
     /// The last entry covered.
@@ -348,61 +393,223 @@ pub struct Checkpoint {
     pub head: [u8; 32],
     /// When it was signed (Unix ms).
     pub time_ms: i64,
-    /// Ed25519 signature over the three fields above.
+    /// The link to the previous checkpoint and the rule (`None` for version 1 checkpoints).
+    pub link: Option<CheckpointLink>,
+    /// Signed state carried by the checkpoint (reserved for the generations of signed
+    /// configuration; empty today).
+    pub state: Vec<u8>,
+    /// Ed25519 signature over the fields above.
     pub signature: [u8; 64],
 }
 
+/// A version 1 checkpoint's stored length: sequence, head, time, signature.
+const CHECKPOINT_V1_LEN: usize = 8 + 32 + 8 + 64;
+
 impl Checkpoint {
     /// The bytes the signature covers.
-    pub fn signed_message(seq: u64, head: &[u8; 32], time_ms: i64) -> Vec<u8> {
-        [
-            CHECKPOINT_MAGIC,
-            &seq.to_be_bytes(),
-            head,
-            &time_ms.to_be_bytes(),
-        ]
-        .concat()
+    pub fn signed_message(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(160 + self.state.len());
+        match &self.link {
+            None => out.extend_from_slice(CHECKPOINT_MAGIC_V1),
+            Some(_) => out.extend_from_slice(CHECKPOINT_MAGIC_V2),
+        }
+        out.extend_from_slice(&self.seq.to_be_bytes());
+        out.extend_from_slice(&self.head);
+        out.extend_from_slice(&self.time_ms.to_be_bytes());
+        if let Some(link) = &self.link {
+            out.extend_from_slice(&link.policy.every_entries.to_be_bytes());
+            out.extend_from_slice(&link.policy.every_ms.to_be_bytes());
+            out.extend_from_slice(&link.prev_seq.to_be_bytes());
+            out.extend_from_slice(&link.prev_digest);
+            out.extend_from_slice(&(self.state.len() as u32).to_be_bytes());
+            out.extend_from_slice(&self.state);
+        }
+        out
     }
 
-    pub(crate) fn sign(key: &SigningKey, seq: u64, head: [u8; 32], time_ms: i64) -> Self {
-        let signature = key.sign(&Self::signed_message(seq, &head, time_ms));
-        Checkpoint {
+    /// The checkpoint's digest, which the next checkpoint names: SHA-256 of its signed bytes.
+    pub fn digest(&self) -> [u8; 32] {
+        sha256(&self.signed_message())
+    }
+
+    pub(crate) fn sign(
+        key: &SigningKey,
+        seq: u64,
+        head: [u8; 32],
+        time_ms: i64,
+        link: CheckpointLink,
+    ) -> Self {
+        let mut checkpoint = Checkpoint {
             seq,
             head,
             time_ms,
-            signature,
-        }
+            link: Some(link),
+            state: Vec::new(),
+            signature: [0; 64],
+        };
+        checkpoint.signature = key.sign(&checkpoint.signed_message());
+        checkpoint
     }
 
     /// Whether the signature is valid under `public_key`.
     pub fn verify(&self, public_key: &[u8; 32]) -> bool {
-        crate::crypto::verify_signature(
-            public_key,
-            &Self::signed_message(self.seq, &self.head, self.time_ms),
-            &self.signature,
-        )
+        crate::crypto::verify_signature(public_key, &self.signed_message(), &self.signature)
+    }
+
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        match &self.link {
+            None => [
+                &self.seq.to_be_bytes()[..],
+                &self.head,
+                &self.time_ms.to_be_bytes(),
+                &self.signature,
+            ]
+            .concat(),
+            Some(link) => [
+                &[2u8][..],
+                &self.seq.to_be_bytes(),
+                &self.head,
+                &self.time_ms.to_be_bytes(),
+                &link.policy.every_entries.to_be_bytes(),
+                &link.policy.every_ms.to_be_bytes(),
+                &link.prev_seq.to_be_bytes(),
+                &link.prev_digest,
+                &(self.state.len() as u32).to_be_bytes(),
+                &self.state,
+                &self.signature,
+            ]
+            .concat(),
+        }
+    }
+
+    pub(crate) fn decode(bytes: &[u8]) -> Result<Self> {
+        const WHAT: &str = "log checkpoint";
+        let mut input = Reader::new(bytes, WHAT);
+        // Version 1 checkpoints have no version byte; their length tells them apart (a
+        // version 2 checkpoint is never this short).
+        let v1 = bytes.len() == CHECKPOINT_V1_LEN;
+        if !v1 {
+            let version = input.u8()?;
+            if version != 2 {
+                return Err(Error::UnsupportedVersion {
+                    what: WHAT,
+                    version,
+                });
+            }
+        }
+        let seq = input.u64()?;
+        let head = input.array()?;
+        let time_ms = input.i64()?;
+        let (link, state) = if v1 {
+            (None, Vec::new())
+        } else {
+            let policy = CheckpointPolicy {
+                every_entries: input.u64()?,
+                every_ms: input.i64()?,
+            };
+            let link = CheckpointLink {
+                policy,
+                prev_seq: input.u64()?,
+                prev_digest: input.array()?,
+            };
+            let len = input.u32()? as usize;
+            (Some(link), input.take(len)?.to_vec())
+        };
+        let checkpoint = Checkpoint {
+            seq,
+            head,
+            time_ms,
+            link,
+            state,
+            signature: input.array()?,
+        };
+        input.finish()?;
+        Ok(checkpoint)
+    }
+}
+
+/// A signed statement that the log's first entries were removed on purpose: the new first
+/// entry, the hash of the last removed one (which the new first entry links to), when, and
+/// the retention then in force. The verifier requires one for any log that does not start at
+/// entry 1, and checks that every removed entry was older than that retention.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TruncationRecord {
+    /// The first entry kept.
+    pub base: u64,
+    /// The first entry removed (the base before this truncation).
+    pub removed_from: u64,
+    /// The chain hash of the last removed entry (`base - 1`).
+    pub last_removed_hash: [u8; 32],
+    /// The time of the newest removed entry (Unix ms); `i64::MIN` when not known (a
+    /// truncation made before version 2, recorded by the upgrade).
+    pub newest_removed_ms: i64,
+    /// When the truncation was made (Unix ms, the caller's clock reading).
+    pub time_ms: i64,
+    /// The log's retention period in force then, in days.
+    pub retention_days: u32,
+    /// The previous truncation's base (0 for the first).
+    pub prev_base: u64,
+    /// Ed25519 signature by the log's signing key over the fields above.
+    pub signature: [u8; 64],
+}
+
+impl TruncationRecord {
+    /// The bytes the signature covers.
+    pub fn signed_message(&self) -> Vec<u8> {
+        [
+            TRUNCATION_MAGIC,
+            &self.base.to_be_bytes(),
+            &self.removed_from.to_be_bytes(),
+            &self.last_removed_hash,
+            &self.newest_removed_ms.to_be_bytes(),
+            &self.time_ms.to_be_bytes(),
+            &self.retention_days.to_be_bytes(),
+            &self.prev_base.to_be_bytes(),
+        ]
+        .concat()
+    }
+
+    pub(crate) fn sign(mut self, key: &SigningKey) -> Self {
+        self.signature = key.sign(&self.signed_message());
+        self
+    }
+
+    /// Whether the signature is valid under `public_key`.
+    pub fn verify(&self, public_key: &[u8; 32]) -> bool {
+        crate::crypto::verify_signature(public_key, &self.signed_message(), &self.signature)
     }
 
     pub(crate) fn encode(&self) -> Vec<u8> {
         [
-            &self.seq.to_be_bytes()[..],
-            &self.head,
-            &self.time_ms.to_be_bytes(),
+            &[1u8][..],
+            &self.signed_message()[TRUNCATION_MAGIC.len()..],
             &self.signature,
         ]
         .concat()
     }
 
     pub(crate) fn decode(bytes: &[u8]) -> Result<Self> {
-        let mut input = Reader::new(bytes, "log checkpoint");
-        let checkpoint = Checkpoint {
-            seq: input.u64()?,
-            head: input.array()?,
+        const WHAT: &str = "log truncation record";
+        let mut input = Reader::new(bytes, WHAT);
+        let version = input.u8()?;
+        if version != 1 {
+            return Err(Error::UnsupportedVersion {
+                what: WHAT,
+                version,
+            });
+        }
+        let record = TruncationRecord {
+            base: input.u64()?,
+            removed_from: input.u64()?,
+            last_removed_hash: input.array()?,
+            newest_removed_ms: input.i64()?,
             time_ms: input.i64()?,
+            retention_days: input.u32()?,
+            prev_base: input.u64()?,
             signature: input.array()?,
         };
         input.finish()?;
-        Ok(checkpoint)
+        Ok(record)
     }
 }
 
@@ -413,7 +620,15 @@ pub(crate) struct Head {
     pub(crate) hash: [u8; 32],
     pub(crate) checkpoint_seq: u64,
     pub(crate) checkpoint_time_ms: i64,
+    /// The last checkpoint's digest; `None` when the head was stored before version 2 (the
+    /// writer then reads the last checkpoint to find it).
+    pub(crate) checkpoint_digest: Option<[u8; 32]>,
+    /// The time of the last entry (not stored: a shutdown checkpoint's entry carries it).
+    pub(crate) last_time_ms: i64,
 }
+
+/// The stored head's length before version 2: sequence, hash, checkpoint's sequence and time.
+const HEAD_V1_LEN: usize = 8 + 32 + 8 + 8;
 
 impl Head {
     fn encode(&self) -> Vec<u8> {
@@ -422,29 +637,52 @@ impl Head {
             &self.hash,
             &self.checkpoint_seq.to_be_bytes(),
             &self.checkpoint_time_ms.to_be_bytes(),
+            &self.checkpoint_digest.unwrap_or_default(),
         ]
         .concat()
     }
 
+    /// Loads the stored head and checks it is consistent with itself (a tampered head is an
+    /// error at open, never a panic in the writer).
     pub(crate) fn load(store: &dyn Store) -> Result<Self> {
         let Some(bytes) = store.get(Column::Meta, META_LOG_HEAD)? else {
             return Ok(Head::default());
         };
         let mut input = Reader::new(&bytes, "log head");
-        let head = Head {
+        let mut head = Head {
             seq: input.u64()?,
             hash: input.array()?,
             checkpoint_seq: input.u64()?,
             checkpoint_time_ms: input.i64()?,
+            checkpoint_digest: None,
+            last_time_ms: 0,
         };
+        if bytes.len() > HEAD_V1_LEN {
+            head.checkpoint_digest = Some(input.array()?);
+        }
         input.finish()?;
+        if head.checkpoint_seq > head.seq {
+            return Err(Error::corrupt(
+                "log head",
+                "its checkpoint is past its last entry",
+            ));
+        }
         Ok(head)
     }
 }
 
+/// The key of the truncation record whose first kept entry is `base`.
+pub(crate) fn truncation_key(base: u64) -> Vec<u8> {
+    [&[TRUNCATION_PREFIX][..], &base.to_be_bytes()].concat()
+}
+
+/// The keys of the truncation records in the `log` column.
+pub(crate) const TRUNCATION_KEYS: (&[u8], &[u8]) = (&[TRUNCATION_PREFIX], &[TRUNCATION_PREFIX + 1]);
+
 /// When the writer signs a checkpoint: after this many entries, or when an entry comes this
-/// long after the last checkpoint.
-#[derive(Clone, Copy, Debug)]
+/// long after the last checkpoint. Fixed when the vault is made: every version 2 checkpoint
+/// carries it, and the verifier requires a checkpoint wherever the entry count puts one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CheckpointPolicy {
     /// Entries between checkpoints.
     pub every_entries: u64,
@@ -561,7 +799,44 @@ impl LogWriter {
         timeout: Duration,
         export: Option<AnchorExport>,
     ) -> Result<Self> {
-        let head = Head::load(&*store)?;
+        let mut head = Head::load(&*store)?;
+        let last_checkpoint = match head.checkpoint_seq {
+            0 => None,
+            seq => Some(
+                store
+                    .get(Column::Log, &checkpoint_key(seq))?
+                    .map(|bytes| Checkpoint::decode(&bytes))
+                    .transpose()?
+                    .ok_or_else(|| {
+                        Error::corrupt("access log", "the head's last checkpoint is missing")
+                    })?,
+            ),
+        };
+        head.checkpoint_digest = Some(last_checkpoint.as_ref().map_or([0; 32], Checkpoint::digest));
+        // The rule is fixed by the first version 2 checkpoint; until there is one (a new
+        // vault, or one made before version 2), the next entry is checkpointed whatever the
+        // rule says, so the chain of checkpoints starts with the rule in it.
+        let fixed = last_checkpoint
+            .as_ref()
+            .and_then(|checkpoint| checkpoint.link)
+            .map(|link| link.policy);
+        let policy = fixed.unwrap_or(policy);
+        if policy.every_entries == 0 || policy.every_entries > MAX_CHECKPOINT_INTERVAL {
+            return Err(Error::corrupt(
+                "access log",
+                "its checkpoint interval is out of range",
+            ));
+        }
+        if head.seq > 0 {
+            head.last_time_ms = store
+                .get(Column::Log, &entry_key(head.seq))?
+                .and_then(|bytes| decode_entry(&bytes).ok())
+                .map_or(head.checkpoint_time_ms, |entry| entry.time_ms);
+        }
+        let state = WriterState {
+            policy,
+            checkpoint_next: fixed.is_none(),
+        };
         let shared = Arc::new(Shared {
             queue: Mutex::new(Queue::default()),
             wake: Condvar::new(),
@@ -572,7 +847,7 @@ impl LogWriter {
         let thread_shared = Arc::clone(&shared);
         let thread = std::thread::Builder::new()
             .name("recvault-log".into())
-            .spawn(move || write_loop(&thread_shared, &*store, &signing, policy, export.as_ref()))
+            .spawn(move || write_loop(&thread_shared, &*store, &signing, state, export.as_ref()))
             .map_err(|err| Error::io("starting the access log writer", err))?;
         Ok(LogWriter {
             shared,
@@ -636,8 +911,27 @@ impl LogWriter {
     }
 }
 
+impl LogWriter {
+    /// On a clean shutdown, an entry `log.close` with a checkpoint signed on it, so the
+    /// unsigned tail is empty while the vault is stopped. It carries the last entry's time
+    /// (the writer reads no clock). A failure is ignored: the tail is then checkpointed by the
+    /// count rule later, and verification reports its length.
+    fn checkpoint_on_close(&self) {
+        let head = self.head();
+        if head.seq == head.checkpoint_seq {
+            return;
+        }
+        let mut draft = Draft::new(&Access::automatic(), "log.close", head.last_time_ms);
+        draft.access.purpose = "log-integrity".into();
+        draft.outcome = "checkpoint on shutdown".into();
+        draft.force_checkpoint = true;
+        let _ = self.commit(draft, WriteBatch::new());
+    }
+}
+
 impl Drop for LogWriter {
     fn drop(&mut self) {
+        self.checkpoint_on_close();
         if let Ok(mut queue) = self.shared.queue.lock() {
             queue.shutdown = true;
         }
@@ -648,13 +942,21 @@ impl Drop for LogWriter {
     }
 }
 
+/// What the writer thread keeps besides the head.
+struct WriterState {
+    policy: CheckpointPolicy,
+    /// Checkpoint the next entry whatever the rule says (no version 2 checkpoint yet).
+    checkpoint_next: bool,
+}
+
 fn write_loop(
     shared: &Shared,
     store: &dyn Store,
     signing: &SigningKey,
-    policy: CheckpointPolicy,
+    mut state: WriterState,
     export: Option<&AnchorExport>,
 ) {
+    let policy = state.policy;
     loop {
         let requests = {
             let Ok(mut queue) = shared.queue.lock() else {
@@ -673,34 +975,62 @@ fn write_loop(
         };
         let start = shared.head.lock().map(|head| *head).unwrap_or_default();
         let mut head = start;
+        let mut checkpoint_next = state.checkpoint_next;
         let mut batch = WriteBatch::new();
         let mut replies = Vec::with_capacity(requests.len());
         let mut signed = Vec::new();
+        let mut overflow = false;
         for request in requests {
-            head.seq += 1;
-            let bytes = encode_entry(head.seq, &request.draft, &head.hash);
+            let Some(seq) = head.seq.checked_add(1) else {
+                overflow = true;
+                replies.push((0, request.reply));
+                continue;
+            };
+            head.seq = seq;
+            let due = checkpoint_next
+                || request.draft.force_checkpoint
+                || head.seq.saturating_sub(head.checkpoint_seq) >= policy.every_entries
+                || request
+                    .draft
+                    .time_ms
+                    .saturating_sub(head.checkpoint_time_ms)
+                    >= policy.every_ms;
+            let bytes = encode_entry(head.seq, &request.draft, due, &head.hash);
             head.hash = entry_hash(&bytes);
+            head.last_time_ms = head.last_time_ms.max(request.draft.time_ms);
             batch.put(Column::Log, entry_key(head.seq), bytes);
             batch.append(request.extra);
-            let due = request.draft.force_checkpoint
-                || head.seq - head.checkpoint_seq >= policy.every_entries
-                || request.draft.time_ms - head.checkpoint_time_ms >= policy.every_ms;
             if due {
+                let link = CheckpointLink {
+                    policy,
+                    prev_seq: head.checkpoint_seq,
+                    prev_digest: head.checkpoint_digest.unwrap_or_default(),
+                };
                 let checkpoint =
-                    Checkpoint::sign(signing, head.seq, head.hash, request.draft.time_ms);
+                    Checkpoint::sign(signing, head.seq, head.hash, request.draft.time_ms, link);
                 batch.put(Column::Log, checkpoint_key(head.seq), checkpoint.encode());
-                signed.push(checkpoint);
                 head.checkpoint_seq = head.seq;
                 head.checkpoint_time_ms = request.draft.time_ms;
+                head.checkpoint_digest = Some(checkpoint.digest());
+                signed.push(checkpoint);
+                checkpoint_next = false;
             }
             replies.push((head.seq, request.reply));
         }
         batch.put(Column::Meta, META_LOG_HEAD, head.encode());
-        let outcome = store.write(batch, Durability::Synced);
+        let outcome = if overflow {
+            Err(Error::corrupt(
+                "access log",
+                "the sequence number is exhausted",
+            ))
+        } else {
+            store.write(batch, Durability::Synced)
+        };
         if outcome.is_ok() {
             if let Ok(mut current) = shared.head.lock() {
                 *current = head;
             }
+            state.checkpoint_next = checkpoint_next;
             if let Some(export) = export {
                 for checkpoint in &signed {
                     if export_anchor(export, checkpoint).is_err() {

@@ -20,7 +20,10 @@ use crate::sealed::{contents_aad, SealedRecord};
 use crate::store::{Column, Durability, RocksStore, Store, WriteBatch};
 
 /// Version of the vault as a whole (the set of layouts in `docs/storage-format.md`).
-pub const VAULT_FORMAT_VERSION: u8 = 1;
+/// 2: access-log entries say whether they were checkpointed, checkpoints are chained and
+/// carry the checkpoint rule, truncations are signed records. A version 1 vault is upgraded
+/// at open ([`Vault::open_with_options`]), and the upgrade is logged.
+pub const VAULT_FORMAT_VERSION: u8 = 2;
 
 const META_FORMAT: &[u8] = b"format";
 const META_SESSION: &[u8] = b"session";
@@ -230,8 +233,8 @@ impl Vault {
         backend: Arc<dyn KeyBackend>,
         options: VaultOptions,
     ) -> Result<Vault> {
-        match store.get(Column::Meta, META_FORMAT)?.as_deref() {
-            Some([VAULT_FORMAT_VERSION]) => {}
+        let format = match store.get(Column::Meta, META_FORMAT)?.as_deref() {
+            Some([version @ (1 | VAULT_FORMAT_VERSION)]) => *version,
             Some([version]) => {
                 return Err(Error::UnsupportedVersion {
                     what: "vault format",
@@ -239,7 +242,7 @@ impl Vault {
                 })
             }
             _ => return Err(Error::corrupt("vault metadata", "format version missing")),
-        }
+        };
         let keys = KeyRing::open(&*backend, &*store)?;
         let cohorts = Cohorts::load(&*store)?;
         let partitions = load_partitions(&*store)?;
@@ -271,8 +274,62 @@ impl Vault {
             partitions: RwLock::new(partitions),
             reports: Mutex::default(),
         };
+        if format == 1 {
+            vault.upgrade_from_v1()?;
+        }
         vault.finish_pending_purges()?;
         Ok(vault)
+    }
+
+    /// Upgrades a version 1 vault in place, as one logged batch: the format becomes 2, the
+    /// upgrade's entry carries the first chained checkpoint (which covers every version 1
+    /// entry through the hash chain), and a log truncated before version 2 gets the signed
+    /// truncation record version 2 requires (its removed entries' times are not known; the
+    /// version 1 code checked them against the retention when it truncated). The entry carries
+    /// the last entry's time: opening reads no clock.
+    fn upgrade_from_v1(&self) -> Result<()> {
+        let mut batch = WriteBatch::new();
+        batch.put(Column::Meta, META_FORMAT, [VAULT_FORMAT_VERSION]);
+        let time_ms = self.log.head().last_time_ms;
+        let base = crate::audit::read_u64(&*self.store, crate::audit::META_LOG_BASE)?.unwrap_or(1);
+        let mut outcome = String::from(
+            "format 1 to 2: entries say whether they are checkpointed, checkpoints are chained, \
+             truncations are signed",
+        );
+        if base > 1 && crate::audit::truncation_records(&*self.store)?.is_empty() {
+            let first = self
+                .store
+                .get(Column::Log, &crate::log::entry_key(base))?
+                .ok_or_else(|| Error::corrupt("access log", "the first kept entry is missing"))?;
+            let first = crate::log::decode_entry(&first)?;
+            let signing = self
+                .keys
+                .read()
+                .map_err(|_| poisoned("key ring"))?
+                .signing_key();
+            let record = crate::log::TruncationRecord {
+                base,
+                removed_from: 1,
+                last_removed_hash: first.prev_hash,
+                newest_removed_ms: i64::MIN,
+                time_ms: first.time_ms,
+                retention_days: self.log_retention_days()?,
+                prev_base: 0,
+                signature: [0; 64],
+            }
+            .sign(&signing);
+            batch.put(
+                Column::Log,
+                crate::log::truncation_key(base),
+                record.encode(),
+            );
+            outcome.push_str(&format!("; the truncation before entry {base} recorded"));
+        }
+        let mut draft = Draft::new(&Access::automatic(), "vault.upgrade", time_ms);
+        draft.access.purpose = "format-upgrade".into();
+        draft.outcome = outcome;
+        draft.force_checkpoint = true;
+        self.log.commit(draft, batch).map(drop)
     }
 
     /// Reads one record for `access`. The access-log entry is durable before the record is

@@ -147,6 +147,20 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                         entries: answer["entries"].as_u64().unwrap_or(0),
                         checkpoints: answer["checkpoints"].as_u64().unwrap_or(0),
                         signed_through: answer["signed_through"].as_u64().unwrap_or(0),
+                        base: answer["base"].as_u64().unwrap_or(1),
+                        unsigned_tail: answer["unsigned_tail"].as_u64().unwrap_or(0),
+                        policy: answer["checkpoint_every_entries"]
+                            .as_u64()
+                            .map(|every_entries| {
+                                vault::CheckpointPolicy {
+                                    every_entries,
+                                    // The time rule is reported, not enforced: not needed here.
+                                    every_ms: 0,
+                                }
+                            }),
+                        truncations: answer["truncations"].as_u64().unwrap_or(0),
+                        time_rule_misses: answer["time_rule_misses"].as_u64().unwrap_or(0),
+                        extension: answer["extension"].as_str().map(str::to_owned),
                         problem: answer["problem"].as_object().map(|problem| {
                             vault::audit::LogProblem {
                                 seq: problem
@@ -166,12 +180,30 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             match report.problem {
                 None => {
                     println!(
-                        "the access log verifies: {} entries, {} signed checkpoints, signed through entry {}{}",
+                        "the access log verifies: {} entries from entry {}, {} signed checkpoints, signed through entry {}; {} entries in the unsigned tail{}{}",
                         report.entries,
+                        report.base,
                         report.checkpoints,
                         report.signed_through,
-                        anchor.map_or(String::new(), |anchor| format!("; anchored entry {} present", anchor.seq))
+                        report.unsigned_tail,
+                        match report.policy {
+                            Some(rule) => format!(" (a checkpoint every {} entries)", rule.every_entries),
+                            None => String::new(),
+                        },
+                        match report.truncations {
+                            0 => String::new(),
+                            n => format!("; {n} signed truncations"),
+                        },
                     );
+                    if report.time_rule_misses > 0 {
+                        println!(
+                            "note: {} entries came a minute or more after the last checkpoint without one (entry times are the callers' clocks, so this is reported, not enforced)",
+                            report.time_rule_misses
+                        );
+                    }
+                    if let (Some(anchor), Some(how)) = (&anchor, &report.extension) {
+                        println!("the log extends the anchor at entry {}: {how}", anchor.seq);
+                    }
                     Ok(())
                 }
                 Some(problem) => {

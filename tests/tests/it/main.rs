@@ -10,5 +10,7 @@
 mod at_rest;
 mod backup;
 mod destruction;
+mod log_attacks;
 mod retention_run;
 mod tidy;
+mod upgrade;

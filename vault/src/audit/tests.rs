@@ -253,10 +253,18 @@ fn every_operation_is_an_entry_in_an_intact_signed_chain() {
     }
     let report = verify_log(store, &fixture.public_key, None).unwrap();
     assert_eq!(report.problem, None);
+    // The first entry carries the first checkpoint, then every 5 entries: 1, 6 and 11.
     assert_eq!(
         (report.entries, report.checkpoints, report.signed_through),
-        (14, 2, 10)
+        (14, 3, 11)
     );
+    assert_eq!(report.unsigned_tail, 3);
+    let flagged: Vec<u64> = entries
+        .iter()
+        .filter(|entry| entry.checkpointed)
+        .map(|entry| entry.seq)
+        .collect();
+    assert_eq!(flagged, [1, 6, 11]);
 }
 
 /// Each tamper on a copy of the log is found, and the first bad entry is named.
@@ -274,7 +282,7 @@ fn tampering_is_found_and_the_first_bad_entry_named() {
                 put(
                     store,
                     entry_key(7),
-                    encode_entry(7, &(&entry).into(), &entry.prev_hash),
+                    encode_entry(7, &(&entry).into(), entry.checkpointed, &entry.prev_hash),
                 );
             },
             7,
@@ -283,16 +291,16 @@ fn tampering_is_found_and_the_first_bad_entry_named() {
         (
             "edit a checkpointed entry",
             |store| {
-                let mut entry = entry_at(store, 10);
+                let mut entry = entry_at(store, 11);
                 entry.outcome = "nothing happened".into();
                 put(
                     store,
-                    entry_key(10),
-                    encode_entry(10, &(&entry).into(), &entry.prev_hash),
+                    entry_key(11),
+                    encode_entry(11, &(&entry).into(), entry.checkpointed, &entry.prev_hash),
                 );
             },
-            10,
-            "entry 10 does not match its signed checkpoint",
+            11,
+            "entry 11 does not match its signed checkpoint",
         ),
         (
             "delete",
@@ -315,7 +323,12 @@ fn tampering_is_found_and_the_first_bad_entry_named() {
                     put(
                         store,
                         entry_key(seq + 1),
-                        encode_entry(seq + 1, &(&entry).into(), &entry.prev_hash),
+                        encode_entry(
+                            seq + 1,
+                            &(&entry).into(),
+                            entry.checkpointed,
+                            &entry.prev_hash,
+                        ),
                     );
                 }
                 let forged = entry_at(store, 5);
@@ -323,11 +336,11 @@ fn tampering_is_found_and_the_first_bad_entry_named() {
                 put(
                     store,
                     entry_key(6),
-                    encode_entry(6, &(&forged).into(), &prev),
+                    encode_entry(6, &(&forged).into(), false, &prev),
                 );
             },
             6,
-            "entry 6 does not match the hash that entry 7 holds for it",
+            "entry 6 has a checkpoint it does not declare (inserted)",
         ),
         (
             "reorder",
@@ -346,15 +359,19 @@ fn tampering_is_found_and_the_first_bad_entry_named() {
             "re-signed with another key",
             |store| {
                 let forger = SigningKey::from_seed(&KeyMaterial::generate().unwrap()).unwrap();
-                let head = entry_hash(&store.get(Column::Log, &entry_key(5)).unwrap().unwrap());
-                put(
-                    store,
-                    checkpoint_key(5),
-                    Checkpoint::sign(&forger, 5, head, 0).encode(),
+                let stored = store.get(Column::Log, &checkpoint_key(6)).unwrap().unwrap();
+                let stored = Checkpoint::decode(&stored).unwrap();
+                let forged = Checkpoint::sign(
+                    &forger,
+                    6,
+                    stored.head,
+                    stored.time_ms,
+                    stored.link.unwrap(),
                 );
+                put(store, checkpoint_key(6), forged.encode());
             },
-            5,
-            "the checkpoint at entry 5 is not signed by the pinned key",
+            6,
+            "the checkpoint at entry 6 is not signed by the pinned key",
         ),
         (
             "truncated after a checkpoint",
@@ -364,7 +381,7 @@ fn tampering_is_found_and_the_first_bad_entry_named() {
                 store.write(batch, Durability::Synced).unwrap();
             },
             8,
-            "a checkpoint covers entry 10, but the log ends at entry 7 (truncated)",
+            "a checkpoint covers entry 11, but the log ends at entry 7 (truncated)",
         ),
     ];
     for (name, tamper, seq, reason) in cases {
@@ -394,7 +411,7 @@ fn tampering_is_found_and_the_first_bad_entry_named() {
         .unwrap()
         .problem
         .unwrap();
-    assert_eq!(problem.seq, 5);
+    assert_eq!(problem.seq, 1);
 }
 
 /// What is not detected without an anchor, stated as a test: the entries after the last
@@ -563,7 +580,7 @@ fn truncation_only_at_a_checkpoint_past_retention_and_the_rest_still_verifies() 
         "{refused}"
     );
     let too_young = vault
-        .truncate_log(&auditor, 10, now())
+        .truncate_log(&auditor, 11, now())
         .unwrap_err()
         .to_string();
     assert!(
@@ -572,10 +589,14 @@ fn truncation_only_at_a_checkpoint_past_retention_and_the_rest_still_verifies() 
     );
     vault.set_log_retention_days(&auditor, 30, now()).unwrap();
     let later = now() + chrono::Duration::days(31);
-    assert_eq!(vault.truncate_log(&auditor, 10, later).unwrap(), 9);
+    assert_eq!(vault.truncate_log(&auditor, 11, later).unwrap(), 10);
     let report = verify_log(&*fixture.store, &fixture.public_key, None).unwrap();
     assert_eq!(report.problem, None);
-    assert_eq!(report.entries, 7, "entries 10 to 16 remain");
+    assert_eq!(
+        (report.entries, report.base, report.truncations),
+        (6, 11, 1),
+        "entries 11 to 16 remain"
+    );
     // Moving the start elsewhere without a checkpoint there is found.
     let copy = copy_of(&*fixture.store);
     let mut batch = WriteBatch::new();
@@ -586,7 +607,7 @@ fn truncation_only_at_a_checkpoint_past_retention_and_the_rest_still_verifies() 
         .unwrap()
         .problem
         .unwrap();
-    assert_eq!(problem.seq, 12);
+    assert_eq!(problem.seq, 11, "{}", problem.reason);
 }
 
 /// Concurrent readers share syncs: with a slow disk (2 ms a write), 8 readers making 25 reads
@@ -615,3 +636,7 @@ fn group_commit_shares_one_sync_among_concurrent_reads() {
     let report = verify_log(&*store, &public_key, None).unwrap();
     assert_eq!((report.problem, report.entries), (None, 14 + 200));
 }
+
+mod attacks;
+
+mod random_edits;
