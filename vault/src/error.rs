@@ -70,6 +70,11 @@ pub enum Error {
     /// refused: no plaintext was returned and no change was stored.
     #[error("the access log cannot be written ({0}); the operation was refused")]
     LogUnavailable(String),
+    /// The operation's entry and changes were handed to the store, which did not answer in
+    /// time: they may still be stored. Not a failure: a retry must first learn the outcome
+    /// (an ingest retried with the same stream key waits for it, or is refused until then).
+    #[error("the access log did not confirm the operation ({0}); it may still be stored")]
+    LogInDoubt(String),
     /// The operating system's random number generator failed.
     #[error("random number generator failed")]
     Random,

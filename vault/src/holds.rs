@@ -655,7 +655,7 @@ impl Vault {
             if subject.is_some() { ", subject" } else { "" },
             ids.len(),
         );
-        self.log.commit(draft, batch)?;
+        self.commit_key_change(draft, batch)?;
         self.export_key_table()?;
         Ok(PlacedHold {
             hold,
@@ -867,7 +867,7 @@ impl Vault {
             released.still_held,
             released.awaiting_destruction
         );
-        self.log.commit(draft, batch)?;
+        self.commit_key_change(draft, batch)?;
         self.export_key_table()?;
         Ok(released)
     }

@@ -129,7 +129,7 @@ impl Vault {
         batches: impl IntoIterator<Item = (T, Vec<RecordContents>)>,
         on_commit: impl FnMut(T, Ingested),
     ) -> Result<()> {
-        self.ingest_stream_marked(access, now, batches, |_| None, on_commit)
+        self.ingest_stream_marked(access, now, batches, |_| None, None, on_commit)
     }
 
     /// Ingests a resumable stream: like [`Vault::ingest_stream`], with batches tagged by the
@@ -145,18 +145,24 @@ impl Vault {
         batches: impl IntoIterator<Item = (u64, Vec<RecordContents>)>,
         on_commit: impl FnMut(u64, Ingested),
     ) -> Result<()> {
+        self.await_stream(stream)?;
         let key = stream.meta_key();
         self.ingest_stream_marked(
             access,
             now,
             batches,
             |through_line| Some((key.clone(), through_line.to_be_bytes().to_vec())),
+            Some(stream),
             on_commit,
         )
     }
 
-    /// The last input line of `stream` whose records are all stored (0 if none).
+    /// The last input line of `stream` whose records are all stored (0 if none). If the
+    /// stream's last batch is in doubt, waits (at most the log's timeout) for its outcome
+    /// first, and refuses with [`Error::LogInDoubt`] while there is none: a retry that read
+    /// the progress before that batch landed would store its lines twice.
     pub fn ingest_progress(&self, stream: &StreamKey) -> Result<u64> {
+        self.await_stream(stream)?;
         match self.store.get(Column::Meta, &stream.meta_key())? {
             None => Ok(0),
             Some(value) => {
@@ -169,12 +175,52 @@ impl Vault {
         }
     }
 
+    /// Waits for the outcome of `stream`'s batch in doubt, if it has one.
+    fn await_stream(&self, stream: &StreamKey) -> Result<()> {
+        let in_doubt = self
+            .streams_in_doubt
+            .lock()
+            .map_err(|_| poisoned("streams in doubt"))?
+            .get(&stream.0)
+            .cloned();
+        let Some(ticket) = in_doubt else {
+            return Ok(());
+        };
+        match ticket.outcome_within(self.log.timeout()) {
+            Some(_) => {
+                self.streams_in_doubt
+                    .lock()
+                    .map_err(|_| poisoned("streams in doubt"))?
+                    .remove(&stream.0);
+                Ok(())
+            }
+            None => Err(Error::LogInDoubt(
+                "an earlier attempt of this stream has a batch the store has not confirmed yet; \
+                 nothing was read or stored: retry once the store answers"
+                    .into(),
+            )),
+        }
+    }
+
+    /// Waits for a queued batch; if it is in doubt, remembers it under the stream's key.
+    fn wait_batch(&self, ticket: &Ticket, stream: Option<&StreamKey>) -> Result<u64> {
+        let outcome = ticket.wait();
+        if let (Err(Error::LogInDoubt(_)), Some(stream)) = (&outcome, stream) {
+            self.streams_in_doubt
+                .lock()
+                .map_err(|_| poisoned("streams in doubt"))?
+                .insert(stream.0, ticket.clone());
+        }
+        outcome
+    }
+
     fn ingest_stream_marked<T>(
         &self,
         access: &Access,
         now: DateTime<Utc>,
         batches: impl IntoIterator<Item = (T, Vec<RecordContents>)>,
         marker: impl Fn(&T) -> Option<(Vec<u8>, Vec<u8>)>,
+        stream: Option<&StreamKey>,
         mut on_commit: impl FnMut(T, Ingested),
     ) -> Result<()> {
         let mut in_flight: Option<(T, Ticket, Ingested)> = None;
@@ -199,7 +245,7 @@ impl Vault {
             // The next batch is submitted only once this one is durable: a failure can never
             // leave a later batch stored behind a lost one.
             if let Some((done_tag, ticket, ids)) = in_flight.take() {
-                ticket.wait()?;
+                self.wait_batch(&ticket, stream)?;
                 on_commit(done_tag, ids);
             }
             let (ticket, outcome) = self.submit_ingest(prepared?, reports.as_deref_mut())?;
@@ -207,7 +253,7 @@ impl Vault {
             in_flight = Some((tag, ticket, outcome));
         }
         if let Some((done_tag, ticket, ids)) = in_flight {
-            ticket.wait()?;
+            self.wait_batch(&ticket, stream)?;
             on_commit(done_tag, ids);
         }
         Ok(())

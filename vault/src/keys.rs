@@ -119,6 +119,48 @@ impl fmt::Debug for KeyRing {
     }
 }
 
+/// Checks that every wrapped key in `store` (cohort keys and the log's signing seed) is
+/// wrapped under `root`'s epoch and opens with it: the condition for destroying every older
+/// root key.
+pub(crate) fn check_wrapped_under(store: &dyn Store, root: &RootKey) -> Result<()> {
+    let aead = AeadKey::direct(&root.key);
+    let epoch = root.epoch.to_be_bytes();
+    let (start, end) = (
+        COHORT_KEY_PREFIX.to_vec(),
+        [&b"cohort"[..], &[b'/' + 1]].concat(),
+    );
+    for (id, value) in store.scan(Column::Keys, &start, Some(&end), usize::MAX)? {
+        let what = "wrapped cohort key";
+        let numbers = id
+            .get(7..15)
+            .ok_or_else(|| Error::corrupt(what, "bad id"))?;
+        let (cohort, version) = (
+            read_u32(&numbers[..4], what)?,
+            read_u32(&numbers[4..], what)?,
+        );
+        let (wrapped_epoch, envelope) = value.split_at(value.len().min(4));
+        if wrapped_epoch != epoch {
+            return Err(Error::corrupt(what, "wrapped under another epoch"));
+        }
+        drop(aead.unwrap_key(
+            &cohort_key_aad(cohort, version, root.epoch),
+            &Envelope::parse(envelope)?,
+        )?);
+    }
+    let value = store
+        .get(Column::Keys, SIGNING_KEY_ID)?
+        .ok_or_else(|| Error::corrupt("key ring", "log signing key missing"))?;
+    let (wrapped_epoch, envelope) = value.split_at(value.len().min(4));
+    if wrapped_epoch != epoch {
+        return Err(Error::corrupt(
+            "log signing key",
+            "wrapped under another epoch",
+        ));
+    }
+    drop(aead.unwrap_key(&signing_key_aad(root.epoch), &Envelope::parse(envelope)?)?);
+    Ok(())
+}
+
 impl KeyRing {
     /// Writes a new vault's key metadata into `batch`: epoch and key check.
     pub(crate) fn create(root: &RootKey, batch: &mut WriteBatch) {
@@ -173,10 +215,6 @@ impl KeyRing {
         if check_epoch != epoch.to_be_bytes() || !MacKey::new(&root.key).verify(&message, mac) {
             return Err(Error::WrongKeyStore);
         }
-        // Older epochs are leftovers of a committed change: finish it. Newer ones belong to a
-        // change that never committed; the next change replaces them.
-        backend.destroy_root_keys_before(epoch)?;
-
         let root_aead = AeadKey::direct(&root.key);
         let mut cohorts = HashMap::new();
         let (start, end) = (
@@ -214,6 +252,11 @@ impl KeyRing {
             root_aead.unwrap_key(&signing_key_aad(epoch), &Envelope::parse(envelope)?)?
         };
         let signing = Arc::new(SigningKey::from_seed(&signing_seed)?);
+        // Older epochs are leftovers of a committed change: finish it, now that every wrapped
+        // key has opened under the current root (a key still under an older epoch refused
+        // the open above, and its root is kept). Newer ones belong to a change that never
+        // committed; the next change replaces them.
+        backend.destroy_root_keys_before(epoch)?;
         Ok(KeyRing {
             root,
             signing_seed,

@@ -181,7 +181,7 @@ impl Vault {
         batch.put(Column::Meta, META_COHORT_NEXT, next.to_be_bytes());
         let mut draft = Draft::new(&Access::automatic(), "key.create", now.timestamp_millis());
         draft.cohorts = vec![id];
-        self.log.commit(draft, batch)?;
+        self.commit_key_change(draft, batch)?;
         keys.insert(id, 1, key);
         cohorts.index(&info);
         cohorts.info.insert(id, info.clone());
@@ -364,6 +364,9 @@ impl Vault {
             .epoch()
             .checked_add(1)
             .ok_or_else(|| Error::Invalid("root epochs exhausted".into()))?;
+        // After a key change whose outcome stayed unknown, the epoch in memory may be behind
+        // the disk's: adding "the next" root key would then replace the one the disk uses.
+        self.refuse_if_halted()?;
         self.backend.add_root_key(new_epoch)?;
         let new_root = root_key_of(&*self.backend, new_epoch)?;
         keys.rewrap_under(&new_root, dropped, &mut batch)?;
@@ -373,9 +376,12 @@ impl Vault {
             draft.outcome.push_str("; ");
         }
         draft.outcome.push_str(&format!("root epoch {new_epoch}"));
-        self.log.commit(draft, batch)?;
+        self.commit_key_change(draft, batch)?;
         keys.switch_root(new_root, dropped);
         drop(keys);
+        // The old root key goes only once every wrapped key on disk opens under the new one:
+        // otherwise something is wrapped under the old epoch, and destroying it would lose it.
+        crate::keys::check_wrapped_under(&*self.store, &root_key_of(&*self.backend, new_epoch)?)?;
         self.backend.destroy_root_keys_before(new_epoch)?;
         self.export_key_table()?;
         Ok(new_epoch)
@@ -525,7 +531,7 @@ impl Vault {
             "{} manually accessed records moved to the deleted record file, out of the search indexes",
             moving.len()
         );
-        self.log.commit(draft, batch)?;
+        self.commit_key_change(draft, batch)?;
         self.export_key_table()?;
         Ok(moving.len() as u64)
     }

@@ -705,9 +705,22 @@ struct Request {
     reply: Arc<Reply>,
 }
 
+/// Where a request stands. The writer and the waiting caller both change it under the
+/// reply's lock, so a caller that gives up either cancels a request the writer has not taken
+/// (which is then never written) or learns it is in doubt (taken, its write not yet answered).
+#[derive(Default)]
+struct Slot {
+    /// The writer has put the request into a write to the store.
+    taken: bool,
+    /// The caller gave up before the writer took it: the writer skips it.
+    cancelled: bool,
+    /// The write's outcome: the entry's sequence number, or why nothing was stored.
+    outcome: Option<Result<u64>>,
+}
+
 #[derive(Default)]
 struct Reply {
-    slot: Mutex<Option<Result<u64>>>,
+    slot: Mutex<Slot>,
     ready: Condvar,
 }
 
@@ -715,6 +728,9 @@ struct Reply {
 struct Queue {
     requests: Vec<Request>,
     shutdown: bool,
+    /// Why the writer stopped taking requests, if it did (a key change whose outcome stayed
+    /// unknown): memory may disagree with the disk until the vault is opened again.
+    halted: Option<String>,
 }
 
 struct Shared {
@@ -732,7 +748,8 @@ pub(crate) struct AnchorExport {
     pub(crate) public_key: [u8; 32],
 }
 
-/// A queued entry's claim on its outcome; clones wait on the same outcome.
+/// A queued entry's claim on its outcome; clones wait on the same outcome. Only the caller
+/// that submitted it calls [`Ticket::wait`] (which may cancel it); others observe.
 #[derive(Clone)]
 pub(crate) struct Ticket {
     reply: Arc<Reply>,
@@ -740,40 +757,73 @@ pub(crate) struct Ticket {
     timeout: Duration,
 }
 
-impl Ticket {
-    /// Waits (at most the writer's timeout) until the entry and its changes are durable, and
-    /// returns the entry's sequence number; on failure nothing of its changes is stored.
-    pub(crate) fn wait(self) -> Result<u64> {
-        let slot = self
-            .reply
-            .slot
-            .lock()
-            .map_err(|_| Error::LogUnavailable("reply lock poisoned".into()))?;
-        let (slot, _) = self
-            .reply
-            .ready
-            .wait_timeout_while(slot, self.timeout, |slot| slot.is_none())
-            .map_err(|_| Error::LogUnavailable("reply lock poisoned".into()))?;
-        match slot.as_ref() {
-            Some(Ok(seq)) => Ok(*seq),
-            // The writer only ever answers a failed write with `LogUnavailable`.
-            Some(Err(Error::LogUnavailable(reason))) => Err(Error::LogUnavailable(reason.clone())),
-            Some(Err(other)) => Err(Error::LogUnavailable(other.to_string())),
-            None => {
-                self.shared.failures.fetch_add(1, Ordering::Relaxed);
-                Err(Error::LogUnavailable(format!(
-                    "the entry was not durable within {} ms",
-                    self.timeout.as_millis()
-                )))
-            }
-        }
+impl std::fmt::Debug for Ticket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Ticket(resolved: {})", self.is_resolved())
     }
 }
 
+fn poisoned_reply() -> Error {
+    Error::LogUnavailable("reply lock poisoned".into())
+}
+
 impl Ticket {
-    /// Whether the entry has an outcome (durable or failed).
+    /// Waits (at most the writer's timeout) until the entry and its changes are durable, and
+    /// returns the entry's sequence number. If the writer has not taken the request by then,
+    /// it is cancelled and never written: [`Error::LogUnavailable`], nothing stored. If it has
+    /// (the store has not answered its write), the outcome is unknown: [`Error::LogInDoubt`],
+    /// never "failed", since the write may still land.
+    pub(crate) fn wait(&self) -> Result<u64> {
+        let slot = self.reply.slot.lock().map_err(|_| poisoned_reply())?;
+        let (mut slot, _) = self
+            .reply
+            .ready
+            .wait_timeout_while(slot, self.timeout, |slot| slot.outcome.is_none())
+            .map_err(|_| poisoned_reply())?;
+        if let Some(outcome) = &slot.outcome {
+            return clone_outcome(outcome);
+        }
+        self.shared.failures.fetch_add(1, Ordering::Relaxed);
+        let waited = self.timeout.as_millis();
+        if slot.taken {
+            return Err(Error::LogInDoubt(format!(
+                "the store did not confirm the write within {waited} ms"
+            )));
+        }
+        slot.cancelled = true;
+        let refused = Error::LogUnavailable(format!(
+            "the entry was not durable within {waited} ms; it was withdrawn and will not be written"
+        ));
+        slot.outcome = Some(Err(Error::LogUnavailable(refused.to_string())));
+        Err(refused)
+    }
+
+    /// Waits at most `bound` for the outcome, without cancelling: `None` if there is none yet.
+    pub(crate) fn outcome_within(&self, bound: Duration) -> Option<Result<u64>> {
+        let slot = self.reply.slot.lock().ok()?;
+        let (slot, _) = self
+            .reply
+            .ready
+            .wait_timeout_while(slot, bound, |slot| slot.outcome.is_none())
+            .ok()?;
+        slot.outcome.as_ref().map(clone_outcome)
+    }
+
+    /// Whether the entry has an outcome (durable, failed or withdrawn).
     pub(crate) fn is_resolved(&self) -> bool {
-        self.reply.slot.lock().map_or(true, |slot| slot.is_some())
+        self.reply
+            .slot
+            .lock()
+            .map_or(true, |slot| slot.outcome.is_some())
+    }
+}
+
+/// The writer only ever answers with a sequence number or `LogUnavailable`.
+fn clone_outcome(outcome: &Result<u64>) -> Result<u64> {
+    match outcome {
+        Ok(seq) => Ok(*seq),
+        Err(Error::LogUnavailable(reason)) => Err(Error::LogUnavailable(reason.clone())),
+        Err(other) => Err(Error::LogUnavailable(other.to_string())),
     }
 }
 
@@ -876,6 +926,9 @@ impl LogWriter {
             if queue.shutdown {
                 return Err(Error::LogUnavailable("the writer has stopped".into()));
             }
+            if let Some(reason) = &queue.halted {
+                return Err(Error::LogUnavailable(reason.clone()));
+            }
             queue.requests.push(Request {
                 draft,
                 extra,
@@ -888,6 +941,42 @@ impl LogWriter {
             shared: Arc::clone(&self.shared),
             timeout: self.timeout,
         })
+    }
+
+    /// Stops taking requests, for good in this process: a key change's outcome stayed unknown,
+    /// so the keys in memory may disagree with the disk. Requests still queued are refused;
+    /// the next open reads the keys from disk.
+    pub(crate) fn halt(&self, reason: &str) {
+        let queued = match self.shared.queue.lock() {
+            Ok(mut queue) => {
+                queue.halted = Some(format!(
+                    "the vault stopped accepting writes: {reason}; restart it to reconcile its keys from disk"
+                ));
+                std::mem::take(&mut queue.requests)
+            }
+            Err(_) => Vec::new(),
+        };
+        for request in queued {
+            if let Ok(mut slot) = request.reply.slot.lock() {
+                slot.outcome = Some(Err(Error::LogUnavailable(
+                    "the vault stopped accepting writes".into(),
+                )));
+            }
+            request.reply.ready.notify_all();
+        }
+    }
+
+    /// How long a caller waits for its entry.
+    pub(crate) fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Whether the writer was halted ([`LogWriter::halt`]).
+    pub(crate) fn halted(&self) -> bool {
+        self.shared
+            .queue
+            .lock()
+            .map_or(true, |queue| queue.halted.is_some())
     }
 
     /// Operations refused because the log could not be written, since the vault opened.
@@ -981,6 +1070,12 @@ fn write_loop(
         let mut signed = Vec::new();
         let mut overflow = false;
         for request in requests {
+            // A request its caller withdrew is never written; the others are now in the
+            // write, so their callers can only learn they are in doubt.
+            match request.reply.slot.lock() {
+                Ok(mut slot) if !slot.cancelled => slot.taken = true,
+                _ => continue,
+            }
             let Some(seq) = head.seq.checked_add(1) else {
                 overflow = true;
                 replies.push((0, request.reply));
@@ -1049,7 +1144,7 @@ fn write_loop(
                 Err(err) => Err(Error::LogUnavailable(err.to_string())),
             };
             if let Ok(mut slot) = reply.slot.lock() {
-                *slot = Some(result);
+                slot.outcome = Some(result);
             }
             reply.ready.notify_all();
         }

@@ -221,14 +221,31 @@ impl ReportsInFlight {
     }
 
     /// The reports of `key` in batches being synced, once durable (waiting for them; a batch
-    /// that failed stored nothing).
-    fn durable(&self, system: u16, key: &str) -> Vec<&InFlight> {
-        self.by_key
+    /// that failed stored nothing). A batch whose outcome stays unknown refuses this one: it
+    /// may yet be stored, and this batch would then report the transfer twice.
+    fn durable(
+        &self,
+        system: u16,
+        key: &str,
+        bound: std::time::Duration,
+    ) -> Result<Vec<&InFlight>> {
+        let mut out = Vec::new();
+        for report in self
+            .by_key
             .get(&(system, key.to_owned()))
             .into_iter()
             .flatten()
-            .filter(|report| report.ticket.clone().wait().is_ok())
-            .collect()
+        {
+            match report.ticket.outcome_within(bound) {
+                Some(Ok(_)) => out.push(report),
+                Some(Err(_)) => {}
+                None => return Err(crate::error::Error::LogInDoubt(
+                    "a batch reporting the same transfer is not confirmed yet; nothing was stored"
+                        .into(),
+                )),
+            }
+        }
+        Ok(out)
     }
 
     /// Remembers a queued batch's reports: (system, key, match, collection ms, id).
@@ -360,7 +377,7 @@ impl Vault {
             for (id, same) in self.stored_reports(no, key, matched, at, window_ms, read)? {
                 earlier.push((Earlier::Stored(id), same));
             }
-            for report in in_flight.durable(no, key) {
+            for report in in_flight.durable(no, key, self.log.timeout())? {
                 if within(window_ms, report.collected_ms, at)
                     && !earlier.contains(&(Earlier::Stored(report.id), true))
                     && !earlier.contains(&(Earlier::Stored(report.id), false))
@@ -577,7 +594,7 @@ impl Vault {
                 }
             };
             let synced = in_flight
-                .durable(system, key)
+                .durable(system, key, self.log.timeout())?
                 .into_iter()
                 .filter(|report| year_of(report.collected_ms) == year)
                 .map(|report| (report.id, match_token(mac, &report.matched)));

@@ -64,6 +64,11 @@ pub struct Vault {
     /// Reports of transfers in batches being synced; held while a batch with reports is
     /// resolved and queued (see reports.rs).
     pub(crate) reports: Mutex<crate::reports::ReportsInFlight>,
+    /// Resumable ingest streams whose last batch is in doubt, by stream key: a retry waits
+    /// for that batch's outcome before reading the stream's progress.
+    pub(crate) streams_in_doubt: Mutex<HashMap<[u8; 32], crate::log::Ticket>>,
+    /// See [`VaultOptions::key_change_timeout`].
+    pub(crate) key_change_timeout: std::time::Duration,
 }
 
 /// Settings of an open vault.
@@ -72,15 +77,23 @@ pub struct VaultOptions {
     /// How long an operation waits for its access-log entry to become durable before it is
     /// refused.
     pub log_timeout: std::time::Duration,
-    /// When the access log signs checkpoints.
+    /// When the access log signs checkpoints (used only when the vault is made: the rule is
+    /// then fixed in its checkpoints).
     pub checkpoints: CheckpointPolicy,
+    /// How long a key change (an epoch switch, a new cohort, a hold's move, a deferral) whose
+    /// commit is in doubt waits for the store's answer before the vault stops accepting writes.
+    pub key_change_timeout: std::time::Duration,
 }
+
+/// How long a key change waits for a store that has not answered its write.
+pub const DEFAULT_KEY_CHANGE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 
 impl Default for VaultOptions {
     fn default() -> Self {
         VaultOptions {
             log_timeout: DEFAULT_LOG_TIMEOUT,
             checkpoints: CheckpointPolicy::default(),
+            key_change_timeout: DEFAULT_KEY_CHANGE_TIMEOUT,
         }
     }
 }
@@ -104,6 +117,9 @@ pub struct VaultStatus {
     pub log_failures: u64,
     /// Checkpoints that could not be exported to the anchor directory since the vault opened.
     pub anchor_failures: u64,
+    /// Whether the vault stopped accepting writes because a key change's outcome stayed
+    /// unknown (it must be restarted).
+    pub writes_halted: bool,
 }
 
 /// What [`Vault::verify`] found.
@@ -273,12 +289,51 @@ impl Vault {
             session: Mutex::new(None),
             partitions: RwLock::new(partitions),
             reports: Mutex::default(),
+            streams_in_doubt: Mutex::default(),
+            key_change_timeout: options.key_change_timeout,
         };
         if format == 1 {
             vault.upgrade_from_v1()?;
         }
         vault.finish_pending_purges()?;
         Ok(vault)
+    }
+
+    /// Commits a change of keys (the keys in memory change only once it is durable) and waits
+    /// for its real outcome: a request withdrawn before the store saw it failed cleanly; one
+    /// the store has not answered is waited for up to the key-change bound, since the keys in
+    /// memory must follow the disk. If the store never answers, the vault stops accepting
+    /// writes (memory and disk may disagree) and the next open reconciles from disk.
+    pub(crate) fn commit_key_change(&self, draft: Draft, batch: WriteBatch) -> Result<u64> {
+        let ticket = self.log.submit(draft, batch)?;
+        match ticket.wait() {
+            Err(Error::LogInDoubt(reason)) => {
+                match ticket.outcome_within(self.key_change_timeout) {
+                    Some(outcome) => outcome,
+                    None => {
+                        self.log.halt("a key change's outcome stayed unknown");
+                        Err(Error::LogInDoubt(format!(
+                            "{reason}, nor within {} s more; the vault stopped accepting writes \
+                         until it is restarted",
+                            self.key_change_timeout.as_secs()
+                        )))
+                    }
+                }
+            }
+            outcome => outcome,
+        }
+    }
+
+    /// Refuses once the vault has stopped accepting writes ([`Vault::commit_key_change`]).
+    pub(crate) fn refuse_if_halted(&self) -> Result<()> {
+        if self.log.halted() {
+            return Err(Error::LogUnavailable(
+                "the vault stopped accepting writes after a key change's outcome stayed unknown; \
+                 restart it to reconcile its keys from disk"
+                    .into(),
+            ));
+        }
+        Ok(())
     }
 
     /// Upgrades a version 1 vault in place, as one logged batch: the format becomes 2, the
@@ -439,6 +494,11 @@ impl Vault {
     /// probe to the store the log commits to. Not a log entry, so probing does not flood the
     /// log; it fails exactly when a log commit would fail for the store's sake.
     pub fn log_writable(&self, now: DateTime<Utc>) -> Result<()> {
+        if self.log.halted() {
+            return Err(Error::LogUnavailable(
+                "the vault stopped accepting writes; restart it".into(),
+            ));
+        }
         let mut batch = WriteBatch::new();
         batch.put(
             Column::Meta,
@@ -618,6 +678,7 @@ impl Vault {
             log_entries: self.log.head().seq,
             log_failures: self.log.failures(),
             anchor_failures: self.log.anchor_failures(),
+            writes_halted: self.log.halted(),
         })
     }
 

@@ -114,6 +114,11 @@ impl From<vault::Error> for Refusal {
             vault::Error::LogUnavailable(_) => Refusal::Unavailable(
                 "the access log cannot be written, so the vault refuses to serve".into(),
             ),
+            vault::Error::LogInDoubt(_) => Refusal::Unavailable(
+                "the store did not confirm the operation in time: it may still be stored; a \
+                 retry with the same idempotency key waits for its outcome"
+                    .into(),
+            ),
             vault::Error::AlreadyExists(path) => {
                 Refusal::Conflict(format!("`{}` already exists", path.display()))
             }

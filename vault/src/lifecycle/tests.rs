@@ -464,3 +464,5 @@ fn destruction_buckets_are_set_per_category_before_its_first_record() {
         "{refused}"
     );
 }
+
+mod stalls;

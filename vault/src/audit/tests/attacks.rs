@@ -258,6 +258,7 @@ fn a_clean_shutdown_checkpoints_the_tail_and_the_rule_stays_fixed() {
             every_entries: 1000,
             every_ms: i64::MAX,
         },
+        ..VaultOptions::default()
     };
     let vault = Vault::open_with_options(store.clone(), backend, options).unwrap();
     for _ in 0..5 {
