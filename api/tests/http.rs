@@ -59,6 +59,9 @@ impl Store for FaultyStore {
     fn flush(&self) -> vault::Result<()> {
         self.inner.flush()
     }
+    fn available_bytes(&self) -> vault::Result<Option<u64>> {
+        self.inner.available_bytes()
+    }
     fn compact(&self) -> vault::Result<()> {
         self.inner.compact()
     }
@@ -667,6 +670,45 @@ async fn a_retried_ingest_with_the_same_key_stores_nothing_twice() {
     // Without a key, a re-send is a new stream: stored again (the caller chose not to dedupe).
     let unkeyed = summary(&api.ingest("ingester", &lines[0], None).await);
     assert_eq!(unkeyed["ingested"], 1);
+}
+
+/// Under the free-space reserve, ingest is refused at once with 507 and a problem saying why;
+/// reads go on. (The reserve against a real, filling filesystem: tests/tests/it/disk_full.rs.)
+#[tokio::test]
+async fn ingest_under_the_disk_reserve_is_refused_with_507() {
+    let api = api();
+    let stored = summary(
+        &api.ingest("ingester", &line("P1", "100-00-0001", 1), None)
+            .await,
+    );
+    assert_eq!(stored["ingested"], 1, "{stored}");
+    api.vault.set_disk_reserve(u64::MAX);
+    let refused = api
+        .ingest("ingester", &line("P2", "100-00-0002", 2), None)
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::INSUFFICIENT_STORAGE,
+        "{}",
+        refused.text
+    );
+    assert_eq!(
+        refused.body["type"],
+        "https://recvault.dev/problems/insufficient-storage"
+    );
+    assert!(
+        refused.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("under the reserve"),
+        "{}",
+        refused.text
+    );
+    let found = api
+        .post("/v1/search", Some("ana"), search_body("100-00-0001"))
+        .await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.text);
+    assert_eq!(found.body["records"].as_array().unwrap().len(), 1);
 }
 
 #[tokio::test]

@@ -75,6 +75,15 @@ pub enum Error {
     /// (an ingest retried with the same stream key waits for it, or is refused until then).
     #[error("the access log did not confirm the operation ({0}); it may still be stored")]
     LogInDoubt(String),
+    /// Free space on the store's filesystem is under the reserve, so a write that would add
+    /// data is refused before the store can run out of space (nothing of it was stored).
+    #[error("free space on the data directory's filesystem ({available_mib} MiB) is under the reserve of {reserve_mib} MiB: ingest is refused so the store never runs out of space; nothing of this batch was stored")]
+    InsufficientStorage {
+        /// Free space, in MiB.
+        available_mib: u64,
+        /// The reserve, in MiB.
+        reserve_mib: u64,
+    },
     /// The operating system's random number generator failed.
     #[error("random number generator failed")]
     Random,

@@ -266,6 +266,7 @@ impl Vault {
         prepared: PreparedIngest,
         reports: Option<&mut crate::reports::ReportsInFlight>,
     ) -> Result<(Ticket, Ingested)> {
+        self.check_disk_reserve()?;
         let _writing = self.lifecycle.read().map_err(|_| poisoned("lifecycle"))?;
         {
             let cohorts = self

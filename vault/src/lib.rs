@@ -93,6 +93,6 @@ pub use crate::reports::{
     TRANSFER_KEY_SOURCE, TRANSFER_MATCH_SOURCE, TRANSFER_WINDOW_SOURCE,
 };
 pub use crate::vault::{
-    PartitionStatus, Vault, VaultOptions, VaultStatus, VerifyReport, DEFAULT_KEY_CHANGE_TIMEOUT,
-    VAULT_FORMAT_VERSION,
+    PartitionStatus, Vault, VaultOptions, VaultStatus, VerifyReport, DEFAULT_DISK_RESERVE,
+    DEFAULT_KEY_CHANGE_TIMEOUT, VAULT_FORMAT_VERSION,
 };

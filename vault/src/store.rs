@@ -310,6 +310,12 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// Writes in-memory state to the engine's files (a no-op where there are none).
     fn flush(&self) -> Result<()>;
 
+    /// Bytes free for unprivileged writers on the filesystem that holds the store's files, if
+    /// it has files (`None` for a store in memory).
+    fn available_bytes(&self) -> Result<Option<u64>> {
+        Ok(None)
+    }
+
     /// Rewrites the engine's files so deleted data is physically dropped where the engine can.
     fn compact(&self) -> Result<()>;
 

@@ -69,7 +69,14 @@ pub struct Vault {
     pub(crate) streams_in_doubt: Mutex<HashMap<[u8; 32], crate::log::Ticket>>,
     /// See [`VaultOptions::key_change_timeout`].
     pub(crate) key_change_timeout: std::time::Duration,
+    /// Ingest is refused while the store's filesystem has less free space than this (bytes).
+    disk_reserve: std::sync::atomic::AtomicU64,
 }
+
+/// The free space ingest keeps in reserve unless configured: enough for RocksDB to flush its
+/// memtables and compact, so the store never meets a full disk (ENOSPC) in the middle of a
+/// write. Our choice: four times the largest memtable (64 MB).
+pub const DEFAULT_DISK_RESERVE: u64 = 256 << 20;
 
 /// Settings of an open vault.
 #[derive(Clone, Copy, Debug)]
@@ -291,6 +298,7 @@ impl Vault {
             reports: Mutex::default(),
             streams_in_doubt: Mutex::default(),
             key_change_timeout: options.key_change_timeout,
+            disk_reserve: std::sync::atomic::AtomicU64::new(DEFAULT_DISK_RESERVE),
         };
         if format == 1 {
             vault.upgrade_from_v1()?;
@@ -321,6 +329,25 @@ impl Vault {
                 }
             }
             outcome => outcome,
+        }
+    }
+
+    /// Sets the free space ingest keeps in reserve on the store's filesystem (bytes).
+    pub fn set_disk_reserve(&self, bytes: u64) {
+        self.disk_reserve
+            .store(bytes, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Refuses with [`Error::InsufficientStorage`] when the store's filesystem has less free
+    /// space than the reserve.
+    pub fn check_disk_reserve(&self) -> Result<()> {
+        let reserve = self.disk_reserve.load(std::sync::atomic::Ordering::Relaxed);
+        match self.store.available_bytes()? {
+            Some(available) if available < reserve => Err(Error::InsufficientStorage {
+                available_mib: available >> 20,
+                reserve_mib: reserve >> 20,
+            }),
+            _ => Ok(()),
         }
     }
 

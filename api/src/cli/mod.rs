@@ -214,6 +214,7 @@ pub(crate) fn refused(refusal: crate::gate::Refusal) -> Failure {
         | Refusal::NotFound(reason)
         | Refusal::Conflict(reason)
         | Refusal::Unavailable(reason)
+        | Refusal::InsufficientStorage(reason)
         | Refusal::Internal(reason) => reason,
     })
 }

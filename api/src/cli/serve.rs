@@ -30,6 +30,10 @@ pub struct Args {
     /// demand (`recvault retention run`).
     #[arg(long, value_name = "HH:MM", default_value = "02:00")]
     retention_at: String,
+    /// Free space (MiB) kept in reserve on the data directory's filesystem: ingest is refused
+    /// with HTTP 507 below it, so the store never meets a full disk in the middle of a write.
+    #[arg(long, value_name = "MIB", default_value_t = vault::DEFAULT_DISK_RESERVE >> 20)]
+    disk_reserve_mib: u64,
 }
 
 pub(crate) fn run(args: Args) -> Result<(), Failure> {
@@ -52,6 +56,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         .init();
     // Opening takes the directory's lock: offline commands are refused while this runs.
     let vault = Arc::new(vault::Vault::open(&args.paths.data, &args.paths.key_store)?);
+    vault.set_disk_reserve(args.disk_reserve_mib.saturating_mul(1 << 20));
     // The vault's own SORN files: an invalid one stops the server from starting.
     let catalog = crate::cli::sorn::vault_catalog(&vault)?;
     let policy = policy::Policy::new(catalog).map_err(Failure::failed)?;

@@ -28,6 +28,9 @@ impl Gate {
                 reason: decision.reason,
             });
         };
+        // Refused before anything is read: the client learns at once (HTTP 507), not after
+        // streaming its file.
+        self.vault.check_disk_reserve()?;
         let stream = match stream_key {
             Some(key) => {
                 if key.is_empty() || key.len() > 200 || key.chars().any(char::is_control) {

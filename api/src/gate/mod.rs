@@ -102,6 +102,8 @@ pub enum Refusal {
     Conflict(String),
     /// The access log cannot be written, so nothing is served (HTTP 503).
     Unavailable(String),
+    /// The data directory's free space is under the reserve: nothing more is stored (HTTP 507).
+    InsufficientStorage(String),
     /// Something failed inside: the detail is logged by the HTTP layer, never returned.
     Internal(String),
 }
@@ -114,6 +116,9 @@ impl From<vault::Error> for Refusal {
             vault::Error::LogUnavailable(_) => Refusal::Unavailable(
                 "the access log cannot be written, so the vault refuses to serve".into(),
             ),
+            err @ vault::Error::InsufficientStorage { .. } => {
+                Refusal::InsufficientStorage(err.to_string())
+            }
             vault::Error::LogInDoubt(_) => Refusal::Unavailable(
                 "the store did not confirm the operation in time: it may still be stored; a \
                  retry with the same idempotency key waits for its outcome"

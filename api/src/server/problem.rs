@@ -71,6 +71,11 @@ impl From<Refusal> for Problem {
             Refusal::Unavailable(detail) => {
                 Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", detail)
             }
+            Refusal::InsufficientStorage(detail) => Problem::new(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "insufficient-storage",
+                detail,
+            ),
             Refusal::Internal(detail) => {
                 // The detail may name files or engine errors: the operator's log gets it (with
                 // the request id from the span), the caller a pointer to it.

@@ -10,6 +10,7 @@
 mod at_rest;
 mod backup;
 mod destruction;
+mod disk_full;
 mod log_attacks;
 mod retention_run;
 mod tidy;

@@ -256,6 +256,16 @@ impl Store for RocksStore {
             .map_err(storage)
     }
 
+    fn available_bytes(&self) -> Result<Option<u64>> {
+        let stat = rustix::fs::statvfs(&self.path).map_err(|err| {
+            Error::io(
+                format!("reading the free space of `{}`", self.path.display()),
+                err.into(),
+            )
+        })?;
+        Ok(Some(stat.f_bavail.saturating_mul(stat.f_frsize)))
+    }
+
     fn flush(&self) -> Result<()> {
         for column in Column::ALL {
             self.db.flush_cf(self.cf(column)?).map_err(storage)?;
