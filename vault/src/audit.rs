@@ -533,7 +533,7 @@ pub fn verify_log(
     if let Some(found) = walk_problem {
         note(&mut problem, found.seq, found.reason);
     }
-    let last = expected - 1;
+    let last = expected.saturating_sub(1);
     if report.entries == 0 && base > 1 {
         note(
             &mut problem,
@@ -550,7 +550,7 @@ pub fn verify_log(
             ),
         );
     }
-    report.unsigned_tail = last.saturating_sub(report.signed_through.max(base - 1));
+    report.unsigned_tail = last.saturating_sub(report.signed_through.max(base.saturating_sub(1)));
     if let Some(rule) = policy {
         if report.unsigned_tail >= rule.every_entries {
             note(
@@ -596,7 +596,7 @@ fn check_anchor(
     }
     if seq > last {
         return Err((
-            last + 1,
+            last.saturating_add(1),
             format!(
                 "the log ends at entry {last} but the anchor covers entry {seq} (truncated or \
                  rolled back)"
@@ -610,12 +610,12 @@ fn check_anchor(
             format!("the checkpoint at entry {seq} is not the anchored one (replaced)"),
         ));
     }
-    let later = checkpoints.range(seq + 1..).count();
+    let later = checkpoints.range(seq.saturating_add(1)..).count();
     match hash_matches {
         Some(true) => Ok(format!(
             "the anchored entry {seq} is in the log with the anchored hash; the hash chain links \
              it to the last entry, {last}, through {} entries and {later} signed checkpoints",
-            last - seq
+            last.saturating_sub(seq)
         )),
         Some(false) => Err((
             seq,

@@ -252,13 +252,28 @@ impl KeyBackend for FileKeyBackend {
 /// Writes the key file: a new file (mode 0600) synced under a temporary name, then moved into
 /// place, the directory synced, and the replaced file's blocks overwritten with zeros.
 fn write_key_file(path: &Path, keys: &[(u32, KeyMaterial)], replace: bool) -> Result<()> {
-    let mut text = Zeroizing::new(format!("{KEY_STORE_HEADER}\n"));
+    // Sized once, so it never reallocates (a reallocation would leave key text behind in the
+    // freed buffer), and the hex digits are written into a buffer wiped on drop rather than
+    // into a temporary `String`.
+    let line_len = "root  \n".len() + 10 + 2 * KEY_LEN;
+    let mut text = Zeroizing::new(String::with_capacity(
+        KEY_STORE_HEADER.len() + 1 + keys.len() * line_len,
+    ));
+    text.push_str(KEY_STORE_HEADER);
+    text.push('\n');
+    let mut digits = Zeroizing::new([0u8; 2 * KEY_LEN]);
     for (epoch, key) in keys {
-        text.push_str(&format!(
-            "root {epoch} {}\n",
-            hex::encode(key.expose_for_backend())
-        ));
+        hex::encode_to_slice(key.expose_for_backend(), &mut digits[..])
+            .map_err(|_| Error::corrupt("key store", "a key is not 32 bytes"))?;
+        let digits = std::str::from_utf8(&digits[..])
+            .map_err(|_| Error::corrupt("key store", "hex is not text"))?;
+        text.push_str("root ");
+        text.push_str(&epoch.to_string());
+        text.push(' ');
+        text.push_str(digits);
+        text.push('\n');
     }
+    debug_assert!(text.len() <= text.capacity());
     write_private_file(path, text.as_bytes(), replace)
 }
 

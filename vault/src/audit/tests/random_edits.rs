@@ -124,6 +124,7 @@ fn random_edits_to_metadata_and_the_log_end_in_errors_not_panics() {
         *outcomes.entry(verified).or_default() += 1;
         *outcomes.entry(opened).or_default() += 1;
     }
+    eprintln!("{rounds} random edits: {outcomes:?}");
     assert_eq!(
         WRITER_PANICS.load(Ordering::SeqCst),
         0,
