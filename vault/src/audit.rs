@@ -348,6 +348,17 @@ pub fn verify_log(
     public_key: &[u8; 32],
     anchor: Option<&Checkpoint>,
 ) -> Result<LogVerification> {
+    verify_log_with(store, public_key, anchor, false)
+}
+
+/// [`verify_log`], but accepting a log in layout 1 only: for the upgrade, which verifies a
+/// format 1 log with the rules it had before signing over it.
+pub(crate) fn verify_log_with(
+    store: &dyn Store,
+    public_key: &[u8; 32],
+    anchor: Option<&Checkpoint>,
+    layout_1_only: bool,
+) -> Result<LogVerification> {
     let mut problem = None;
     let checkpoints = load_checkpoints(store, public_key, &mut problem)?;
     let policy = check_checkpoint_chain(&checkpoints, &mut problem);
@@ -530,10 +541,30 @@ pub fn verify_log(
         expected += 1;
         Ok(true)
     })?;
+    let walked_whole = walk_problem.is_none();
     if let Some(found) = walk_problem {
         note(&mut problem, found.seq, found.reason);
     }
     let last = expected.saturating_sub(1);
+    // A log in layout 1 only cannot be told from a layout 2 log rewritten without its flags
+    // and checkpoints: it must be upgraded (opened once with this build) to be verified.
+    if walked_whole && report.entries > 0 && !seen_v2 && !layout_1_only {
+        note(
+            &mut problem,
+            base,
+            "the log has no entry in layout 2: a log written before format 2 must be upgraded \
+             (opened once with this build) to be verified, since a newer log rewritten in the \
+             old layout would look the same"
+                .into(),
+        );
+    }
+    if report.entries == 0 && store.get(Column::Meta, b"format")?.is_some() {
+        note(
+            &mut problem,
+            base,
+            "the vault's log is empty (deleted): every vault logs its creation".into(),
+        );
+    }
     if report.entries == 0 && base > 1 {
         note(
             &mut problem,
@@ -630,12 +661,19 @@ fn check_anchor(
             else {
                 return Err((seq, format!("the anchored entry {seq} is missing")));
             };
-            if stored.is_none() {
+            // Version 2 checkpoints name the one before them: the anchored checkpoint is in
+            // the signed chain only if the next one is version 2 (and so names it).
+            let linked = checkpoints
+                .range(seq.saturating_add(1)..)
+                .next()
+                .is_some_and(|(_, next)| next.link.is_some());
+            if stored.is_none() || !linked {
                 return Err((
                     seq,
                     format!(
                         "the anchored entry {seq} was removed by the truncation at entry {} and \
-                         its checkpoint is not kept: the log cannot be shown to extend it",
+                         no signed chain of checkpoints links it to the kept entries: the log \
+                         cannot be shown to extend it",
                         record.base
                     ),
                 ));
@@ -765,6 +803,11 @@ impl Vault {
     /// removed.
     pub fn truncate_log(&self, access: &Access, at: u64, now: DateTime<Utc>) -> Result<u64> {
         access.validate()?;
+        // One truncation at a time: each record names the one before it.
+        let _exclusive = self
+            .lifecycle
+            .write()
+            .map_err(|_| crate::vault::poisoned("lifecycle"))?;
         let previous = truncation_records(&*self.store)?.pop();
         let base = previous.as_ref().map_or(1, |record| record.base);
         if at <= base {

@@ -381,8 +381,17 @@ impl Vault {
         drop(keys);
         // The old root key goes only once every wrapped key on disk opens under the new one:
         // otherwise something is wrapped under the old epoch, and destroying it would lose it.
-        crate::keys::check_wrapped_under(&*self.store, &root_key_of(&*self.backend, new_epoch)?)?;
-        self.backend.destroy_root_keys_before(new_epoch)?;
+        // The change is committed: if finishing it fails, memory and the backend may not
+        // follow the disk, so writes stop until a restart finishes it (opening destroys the
+        // older root keys once every wrapped key opens under the current one).
+        let finished = root_key_of(&*self.backend, new_epoch)
+            .and_then(|root| crate::keys::check_wrapped_under(&*self.store, &root))
+            .and_then(|()| self.backend.destroy_root_keys_before(new_epoch));
+        if let Err(err) = finished {
+            self.log
+                .halt("a committed epoch change could not be finished");
+            return Err(err);
+        }
         self.export_key_table()?;
         Ok(new_epoch)
     }

@@ -877,11 +877,36 @@ impl LogWriter {
                 "its checkpoint interval is out of range",
             ));
         }
+        // The head is written in the same batch as the entries it names: a head that does not
+        // match the last entry means the log was cut or replaced on disk. Refused, rather than
+        // carried on from (and signed over).
         if head.seq > 0 {
-            head.last_time_ms = store
+            let last = store
                 .get(Column::Log, &entry_key(head.seq))?
-                .and_then(|bytes| decode_entry(&bytes).ok())
-                .map_or(head.checkpoint_time_ms, |entry| entry.time_ms);
+                .ok_or_else(|| {
+                    Error::corrupt(
+                        "access log",
+                        "the head's last entry is missing (the log was cut)",
+                    )
+                })?;
+            if entry_hash(&last) != head.hash {
+                return Err(Error::corrupt(
+                    "access log",
+                    "the head's last entry was altered or replaced",
+                ));
+            }
+            head.last_time_ms =
+                decode_entry(&last).map_or(head.checkpoint_time_ms, |entry| entry.time_ms);
+        }
+        let after = head
+            .seq
+            .checked_add(1)
+            .ok_or_else(|| Error::corrupt("log head", "sequence number exhausted"))?;
+        if store.get(Column::Log, &entry_key(after))?.is_some() {
+            return Err(Error::corrupt(
+                "access log",
+                "entries follow the head (the head was moved back)",
+            ));
         }
         let state = WriterState {
             policy,

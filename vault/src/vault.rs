@@ -370,13 +370,26 @@ impl Vault {
     /// version 1 code checked them against the retention when it truncated). The entry carries
     /// the last entry's time: opening reads no clock.
     fn upgrade_from_v1(&self) -> Result<()> {
+        // The upgrade signs over the log as it finds it: verify it first, with the rules of
+        // format 1, and refuse to sign over a log that does not verify.
+        let verified =
+            crate::audit::verify_log_with(&*self.store, &self.log_public_key()?, None, true)?;
+        if let Some(problem) = verified.problem {
+            return Err(Error::Invalid(format!(
+                "the format 1 access log does not verify (entry {}: {}); the vault is not \
+                 upgraded: restore it from a copy that verifies",
+                problem.seq, problem.reason
+            )));
+        }
         let mut batch = WriteBatch::new();
         batch.put(Column::Meta, META_FORMAT, [VAULT_FORMAT_VERSION]);
         let time_ms = self.log.head().last_time_ms;
         let base = crate::audit::read_u64(&*self.store, crate::audit::META_LOG_BASE)?.unwrap_or(1);
-        let mut outcome = String::from(
+        let mut outcome = format!(
             "format 1 to 2: entries say whether they are checkpointed, checkpoints are chained, \
-             truncations are signed",
+             truncations are signed; the format 1 log verified with format 1's rules ({} \
+             entries, {} signed checkpoints)",
+            verified.entries, verified.checkpoints
         );
         if base > 1 && crate::audit::truncation_records(&*self.store)?.is_empty() {
             let first = self
@@ -405,7 +418,9 @@ impl Vault {
                 crate::log::truncation_key(base),
                 record.encode(),
             );
-            outcome.push_str(&format!("; the truncation before entry {base} recorded"));
+            outcome.push_str(&format!(
+                "; the truncation before entry {base} recorded (unverified: made before format 2)"
+            ));
         }
         let mut draft = Draft::new(&Access::automatic(), "vault.upgrade", time_ms);
         draft.access.purpose = "format-upgrade".into();
@@ -859,7 +874,8 @@ impl Vault {
         let mut draft = Draft::new(access, "config.bucket", now.timestamp_millis());
         draft.system = system.to_string();
         draft.outcome = format!("category `{category}`: {} buckets", bucket.name());
-        self.log.commit(draft, batch)?;
+        // Memory changes after the commit: it must follow the disk (see commit_key_change).
+        self.commit_key_change(draft, batch)?;
         self.partitions
             .write()
             .map_err(|_| poisoned("partition"))?

@@ -48,9 +48,17 @@ fn a_format_1_vault_opens_upgrades_verifies_and_reads() {
     );
     let (_root, data, key_store) = copy_of("vault-format-1");
 
-    // Before the upgrade: the version 1 log verifies with this build's verifier.
+    // Before the upgrade: this build's verifier will not vouch for a log in layout 1 only (a
+    // newer log rewritten in the old layout would look the same), and says to upgrade it.
     let before = verify_log_at(&data, &pinned, Some(&anchor)).unwrap();
-    assert_eq!(before.problem, None);
+    let problem = before.problem.clone().unwrap();
+    assert!(
+        problem
+            .reason
+            .starts_with("the log has no entry in layout 2"),
+        "{}",
+        problem.reason
+    );
     assert_eq!(before.policy, None, "no version 2 checkpoint yet");
 
     let vault = Vault::open(&data, &key_store).unwrap();
@@ -72,6 +80,13 @@ fn a_format_1_vault_opens_upgrades_verifies_and_reads() {
         "and carries the first chained checkpoint"
     );
     assert_eq!(upgrades[0].seq, before.entries + 1);
+    assert!(
+        upgrades[0]
+            .outcome
+            .contains(&format!("({} entries, ", before.entries)),
+        "the format 1 log was verified first: {}",
+        upgrades[0].outcome
+    );
 
     // Every record of the fixture still opens, and one is found by its SSN and read.
     let verified = vault.verify(&access(), now()).unwrap();

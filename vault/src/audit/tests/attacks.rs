@@ -41,6 +41,26 @@ fn rechain(store: &dyn Store, from: u64, edit: impl Fn(&mut LogEntry)) {
     store.write(batch, Durability::Synced).unwrap();
 }
 
+/// The whole log rewritten in layout 1 (no checkpoint flags), re-chained from entry 1, every
+/// checkpoint deleted: what an attacker would do to escape the rules of layout 2.
+fn rewrite_in_layout_1(store: &dyn Store) {
+    let last = last_entry(store);
+    let mut prev = [0u8; 32];
+    let mut batch = WriteBatch::new();
+    batch.delete_range(Column::Log, checkpoint_key(0), checkpoint_key(u64::MAX));
+    for seq in 1..=last {
+        let v2 = raw(store, seq);
+        // Version, sequence and time (17 bytes), the flag byte dropped, the rest less the link.
+        let mut v1 = vec![1u8];
+        v1.extend_from_slice(&v2[1..17]);
+        v1.extend_from_slice(&v2[18..v2.len() - 32]);
+        v1.extend_from_slice(&prev);
+        prev = entry_hash(&v1);
+        batch.put(Column::Log, entry_key(seq), v1);
+    }
+    store.write(batch, Durability::Synced).unwrap();
+}
+
 fn delete(store: &dyn Store, from: Vec<u8>, to: Vec<u8>) {
     let mut batch = WriteBatch::new();
     batch.delete_range(Column::Log, from, to);
@@ -87,6 +107,22 @@ fn every_attack_on_the_signed_log_is_found_with_and_without_the_anchor() {
             Box::new(|store| rechain(store, 7, hide_reads_of_entry(8))),
             11,
             "entry 11 should carry a signed checkpoint (5 entries since the one at entry 6)",
+        ),
+        (
+            // The reviewer's downgrade: layout 1 has no flags and no count rule to break.
+            "the whole log rewritten in layout 1, every checkpoint deleted",
+            Box::new(rewrite_in_layout_1),
+            1,
+            "the log has no entry in layout 2",
+        ),
+        (
+            "every entry and checkpoint deleted",
+            Box::new(|store| {
+                delete(store, entry_key(0), entry_key(u64::MAX));
+                delete(store, checkpoint_key(0), checkpoint_key(u64::MAX));
+            }),
+            1,
+            "the vault's log is empty (deleted)",
         ),
         (
             "one middle checkpoint deleted",
@@ -179,6 +215,12 @@ fn every_attack_on_the_signed_log_is_found_with_and_without_the_anchor() {
     ];
     for (name, tamper, seq, reason) in &cases {
         for with_anchor in [None, Some(&anchor)] {
+            // Rewritten in layout 1, the log's entry 15 no longer has the anchored hash: with
+            // the anchor that is found first.
+            let (seq, reason) = match (with_anchor, name.contains("layout 1")) {
+                (Some(_), true) => (&15, &"entry 15 does not match the anchored checkpoint"),
+                _ => (seq, reason),
+            };
             let copy = copy_of(&*fixture.store);
             tamper(&copy);
             let report = verify_log(&copy, &pinned, with_anchor).unwrap();
@@ -235,6 +277,47 @@ fn the_unsigned_tail_is_bounded_and_reported() {
     let report = verify_log(&*fixture.store, &fixture.public_key, None).unwrap();
     assert_eq!(report.problem, None);
     assert!(report.unsigned_tail < 5, "{}", report.unsigned_tail);
+}
+
+/// Stated as a test: the log cut back to an earlier checkpoint (entries and checkpoints after
+/// it deleted, the head rewritten to match) verifies without an anchor newer than the cut:
+/// checkpoints name the one before them, never the one after. An anchor finds it; so does
+/// opening the vault if the head was left as it was.
+#[test]
+fn a_cut_back_to_a_checkpoint_needs_an_anchor_newer_than_the_cut() {
+    let (fixture, anchor) = anchored();
+    let copy = copy_of(&*fixture.store);
+    delete(&copy, entry_key(7), entry_key(u64::MAX));
+    delete(&copy, checkpoint_key(7), checkpoint_key(u64::MAX));
+    assert_eq!(
+        verify_log(&copy, &fixture.public_key, None)
+            .unwrap()
+            .problem,
+        None,
+        "not detectable without an anchor newer than the cut"
+    );
+    let problem = verify_log(&copy, &fixture.public_key, Some(&anchor))
+        .unwrap()
+        .problem
+        .unwrap();
+    assert!(
+        problem.reason.contains("(truncated or rolled back)"),
+        "{}",
+        problem.reason
+    );
+    // The head still names entry 17: the vault refuses to open (and to sign over the cut).
+    let backend: Arc<dyn KeyBackend> = Arc::clone(&fixture.vault.backend);
+    let refused = Vault::open_with(Arc::new(copy), backend).unwrap_err();
+    // (Its checkpoint at entry 15 is gone too, which the writer finds first.)
+    assert!(
+        refused
+            .to_string()
+            .contains("the head's last checkpoint is missing")
+            || refused
+                .to_string()
+                .contains("the head's last entry is missing"),
+        "{refused}"
+    );
 }
 
 #[test]
