@@ -98,3 +98,14 @@ pub fn transmittal(name: &str, ssn: &str, account: &str) -> RecordContents {
         ]),
     }
 }
+
+/// Copies the files of a directory (a stopped vault's data directory: flat) into `to`, as
+/// someone taking a copy of the disk would.
+pub fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        std::fs::copy(entry.path(), to.join(entry.file_name()))?;
+    }
+    Ok(())
+}

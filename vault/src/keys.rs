@@ -119,12 +119,16 @@ impl fmt::Debug for KeyRing {
     }
 }
 
-/// Checks that every wrapped key in `store` (cohort keys and the log's signing seed) is
-/// wrapped under `root`'s epoch and opens with it: the condition for destroying every older
-/// root key.
-pub(crate) fn check_wrapped_under(store: &dyn Store, root: &RootKey) -> Result<()> {
-    let aead = AeadKey::direct(&root.key);
-    let epoch = root.epoch.to_be_bytes();
+/// Cohort keys by (cohort, version).
+type CohortKeys = HashMap<(u32, u32), KeyMaterial>;
+
+/// Every wrapped key in `store`, unwrapped under `root`: the cohort keys by (cohort, version)
+/// and the log's signing seed. A key wrapped under another epoch, or one that does not open,
+/// is an error.
+fn unwrap_all(store: &dyn Store, root: &RootKey) -> Result<(CohortKeys, KeyMaterial)> {
+    let epoch = root.epoch;
+    let root_aead = AeadKey::direct(&root.key);
+    let mut cohorts = HashMap::new();
     let (start, end) = (
         COHORT_KEY_PREFIX.to_vec(),
         [&b"cohort"[..], &[b'/' + 1]].concat(),
@@ -134,31 +138,38 @@ pub(crate) fn check_wrapped_under(store: &dyn Store, root: &RootKey) -> Result<(
         let numbers = id
             .get(7..15)
             .ok_or_else(|| Error::corrupt(what, "bad id"))?;
-        let (cohort, version) = (
-            read_u32(&numbers[..4], what)?,
-            read_u32(&numbers[4..], what)?,
-        );
+        let cohort = read_u32(&numbers[..4], what)?;
+        let version = read_u32(&numbers[4..], what)?;
         let (wrapped_epoch, envelope) = value.split_at(value.len().min(4));
-        if wrapped_epoch != epoch {
+        if wrapped_epoch != epoch.to_be_bytes() {
             return Err(Error::corrupt(what, "wrapped under another epoch"));
         }
-        drop(aead.unwrap_key(
-            &cohort_key_aad(cohort, version, root.epoch),
+        let cohort_key = root_aead.unwrap_key(
+            &cohort_key_aad(cohort, version, epoch),
             &Envelope::parse(envelope)?,
-        )?);
+        )?;
+        cohorts.insert((cohort, version), cohort_key);
     }
     let value = store
         .get(Column::Keys, SIGNING_KEY_ID)?
         .ok_or_else(|| Error::corrupt("key ring", "log signing key missing"))?;
     let (wrapped_epoch, envelope) = value.split_at(value.len().min(4));
-    if wrapped_epoch != epoch {
+    if wrapped_epoch != epoch.to_be_bytes() {
         return Err(Error::corrupt(
             "log signing key",
             "wrapped under another epoch",
         ));
     }
-    drop(aead.unwrap_key(&signing_key_aad(root.epoch), &Envelope::parse(envelope)?)?);
-    Ok(())
+    let signing_seed =
+        root_aead.unwrap_key(&signing_key_aad(epoch), &Envelope::parse(envelope)?)?;
+    Ok((cohorts, signing_seed))
+}
+
+/// Checks that every wrapped key in `store` (cohort keys and the log's signing seed) is
+/// wrapped under `root`'s epoch and opens with it: the condition for destroying every older
+/// root key.
+pub(crate) fn check_wrapped_under(store: &dyn Store, root: &RootKey) -> Result<()> {
+    unwrap_all(store, root).map(drop)
 }
 
 impl KeyRing {
@@ -215,42 +226,7 @@ impl KeyRing {
         if check_epoch != epoch.to_be_bytes() || !MacKey::new(&root.key).verify(&message, mac) {
             return Err(Error::WrongKeyStore);
         }
-        let root_aead = AeadKey::direct(&root.key);
-        let mut cohorts = HashMap::new();
-        let (start, end) = (
-            COHORT_KEY_PREFIX.to_vec(),
-            [&b"cohort"[..], &[b'/' + 1]].concat(),
-        );
-        for (id, value) in store.scan(Column::Keys, &start, Some(&end), usize::MAX)? {
-            let what = "wrapped cohort key";
-            let numbers = id
-                .get(7..15)
-                .ok_or_else(|| Error::corrupt(what, "bad id"))?;
-            let cohort = read_u32(&numbers[..4], what)?;
-            let version = read_u32(&numbers[4..], what)?;
-            let (wrapped_epoch, envelope) = value.split_at(value.len().min(4));
-            if wrapped_epoch != epoch.to_be_bytes() {
-                return Err(Error::corrupt(what, "wrapped under another epoch"));
-            }
-            let cohort_key = root_aead.unwrap_key(
-                &cohort_key_aad(cohort, version, epoch),
-                &Envelope::parse(envelope)?,
-            )?;
-            cohorts.insert((cohort, version), cohort_key);
-        }
-        let signing_seed = {
-            let value = store
-                .get(Column::Keys, SIGNING_KEY_ID)?
-                .ok_or_else(|| Error::corrupt("key ring", "log signing key missing"))?;
-            let (wrapped_epoch, envelope) = value.split_at(value.len().min(4));
-            if wrapped_epoch != epoch.to_be_bytes() {
-                return Err(Error::corrupt(
-                    "log signing key",
-                    "wrapped under another epoch",
-                ));
-            }
-            root_aead.unwrap_key(&signing_key_aad(epoch), &Envelope::parse(envelope)?)?
-        };
+        let (cohorts, signing_seed) = unwrap_all(store, &root)?;
         let signing = Arc::new(SigningKey::from_seed(&signing_seed)?);
         // Older epochs are leftovers of a committed change: finish it, now that every wrapped
         // key has opened under the current root (a key still under an older epoch refused

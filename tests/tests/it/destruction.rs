@@ -3,20 +3,11 @@
 //! vault still reads its survivors, including a record moved to a hold.
 
 use std::fs;
-use std::path::Path;
 
 use chrono::{TimeZone, Utc};
 use tests::{now, transmittal, TestVault};
 use vault::store::RocksStore;
 use vault::{Error, FileKeyBackend, Vault};
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-    }
-}
 
 fn in_month(name: &str, month: u32) -> vault::RecordContents {
     let mut record = transmittal(name, "123-45-6789", "000123");
@@ -73,7 +64,7 @@ fn an_old_copy_decrypts_nothing_after_a_destruction() {
     // The copy an operator's backup, a disk snapshot or a thief would hold, and (for the
     // positive control only) a copy of the key store as it was then.
     let old_copy = root.path().join("old-copy");
-    copy_dir(&data_dir, &old_copy);
+    tests::copy_dir(&data_dir, &old_copy).unwrap();
     let old_key_store = root.path().join("old-root.key");
     fs::copy(&key_store, &old_key_store).unwrap();
 
@@ -174,7 +165,7 @@ fn an_old_copy_cannot_be_probed_for_a_destroyed_person() {
     } = test_vault;
     drop(vault);
     let old_copy = root.path().join("old-copy");
-    copy_dir(&data_dir, &old_copy);
+    tests::copy_dir(&data_dir, &old_copy).unwrap();
     let copy_store = RocksStore::open(&old_copy).unwrap();
 
     let vault = Vault::open(&data_dir, &key_store).unwrap();

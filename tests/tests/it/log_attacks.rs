@@ -19,14 +19,6 @@ fn checkpoint_key(seq: u64) -> Vec<u8> {
     [&b"c"[..], &seq.to_be_bytes()].concat()
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-    }
-}
-
 /// A stopped vault's directories with a few dozen entries and a checkpoint every so often, its
 /// pinned key, and the auditor's newest anchor.
 fn stopped_vault() -> (
@@ -72,7 +64,7 @@ fn with_copy(
     tamper: impl Fn(&RocksStore),
 ) -> std::path::PathBuf {
     let copy = root.join(name);
-    copy_dir(data_dir, &copy);
+    tests::copy_dir(data_dir, &copy).unwrap();
     let store = RocksStore::open(&copy).unwrap();
     tamper(&store);
     drop(store);

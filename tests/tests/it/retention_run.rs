@@ -4,21 +4,10 @@
 //! of the live directory finds neither their ciphertext nor their index entries. The held
 //! record is the positive control: its ciphertext is still found, so the scan can see.
 
-use std::fs;
-use std::path::Path;
-
 use chrono::{TimeZone, Utc};
 use tests::{now, transmittal, TestVault};
 use vault::store::{Column, RocksStore, Store};
 use vault::{FileKeyBackend, Identifier, IdentifierKind, SearchKey, SystemId, Vault};
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-    }
-}
 
 fn collected(name: &str, ssn: &str, year: i32, month: u32) -> vault::RecordContents {
     let mut record = transmittal(name, ssn, "000123");
@@ -75,7 +64,7 @@ fn a_run_leaves_nothing_of_what_it_destroyed_in_an_old_copy_or_on_disk() {
     vault::testing::flush_and_compact(&vault).unwrap();
     drop(vault);
     let old_copy = root.path().join("old-copy");
-    copy_dir(&data_dir, &old_copy);
+    tests::copy_dir(&data_dir, &old_copy).unwrap();
 
     // What the destroyed records look like on disk: a slice of each sealed record and each of
     // their index entries, taken from the copy. The held record's slice is the control.

@@ -16,20 +16,12 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-    }
-}
-
 /// A writable copy of a fixture vault: its data directory and its key store (mode 0600, which
 /// git does not keep).
 fn copy_of(name: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
     let root = tempfile::tempdir().unwrap();
     let data = root.path().join("data");
-    copy_dir(&fixture(name).join("data"), &data);
+    tests::copy_dir(&fixture(name).join("data"), &data).unwrap();
     let key_store = root.path().join("root.key");
     std::fs::copy(fixture(name).join("root.key"), &key_store).unwrap();
     std::fs::set_permissions(&key_store, std::fs::Permissions::from_mode(0o600)).unwrap();

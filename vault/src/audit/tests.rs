@@ -173,15 +173,7 @@ fn busy(every_entries: u64) -> (Fixture, Vec<RecordId>) {
 
 /// A copy of the store's current contents, to tamper with.
 fn copy_of(store: &dyn Store) -> MemStore {
-    let copy = MemStore::new();
-    let mut batch = WriteBatch::new();
-    for column in Column::ALL {
-        for (key, value) in store.scan(column, b"", None, usize::MAX).unwrap() {
-            batch.put(column, key, value);
-        }
-    }
-    copy.write(batch, Durability::Synced).unwrap();
-    copy
+    MemStore::copy_of(store).unwrap()
 }
 
 fn entry_at(store: &dyn Store, seq: u64) -> LogEntry {

@@ -22,6 +22,20 @@ impl MemStore {
         Self::default()
     }
 
+    /// A store holding a copy of everything in `store`: for tests that tamper with a copy, or
+    /// keep one from before a change, as someone with an old copy of the disk would.
+    pub fn copy_of(store: &dyn Store) -> Result<Self> {
+        let copy = MemStore::new();
+        let mut batch = WriteBatch::new();
+        for column in Column::ALL {
+            for (key, value) in store.scan(column, b"", None, usize::MAX)? {
+                batch.put(column, key, value);
+            }
+        }
+        copy.write(batch, Durability::Synced)?;
+        Ok(copy)
+    }
+
     fn lock(&self) -> Result<MutexGuard<'_, Columns>> {
         self.columns
             .lock()

@@ -269,15 +269,7 @@ fn check_after(
 }
 
 fn copy(store: &dyn Store) -> MemStore {
-    let copy = MemStore::new();
-    let mut batch = WriteBatch::new();
-    for column in Column::ALL {
-        for (key, value) in store.scan(column, b"", None, usize::MAX).unwrap() {
-            batch.put(column, key, value);
-        }
-    }
-    copy.write(batch, Durability::Synced).unwrap();
-    copy
+    MemStore::copy_of(store).unwrap()
 }
 
 /// The store answers after the log's timeout but within the key-change bound: the key change
