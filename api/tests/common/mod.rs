@@ -17,7 +17,7 @@ pub fn recvault(args: &[&str], dir: &Path) -> Run {
         status,
         stdout,
         stderr,
-    } = Command::new(env!("CARGO_BIN_EXE_recvault"))
+    } = Command::new(binary())
         .args(args)
         .current_dir(dir)
         .env_remove("RECVAULT_DATA")
@@ -33,6 +33,15 @@ pub fn recvault(args: &[&str], dir: &Path) -> Run {
         stdout: String::from_utf8(stdout).unwrap(),
         stderr: String::from_utf8(stderr).unwrap(),
     }
+}
+
+/// The `recvault` binary under test: the one Cargo built, or `RECVAULT_BIN` (so a long
+/// campaign can run a copy while the tree is rebuilt).
+pub fn binary() -> std::path::PathBuf {
+    std::env::var_os("RECVAULT_BIN").map_or_else(
+        || env!("CARGO_BIN_EXE_recvault").into(),
+        std::path::PathBuf::from,
+    )
 }
 
 /// A temporary directory for one test.
