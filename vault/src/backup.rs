@@ -12,7 +12,7 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crate::cohort::{CohortInfo, META_COHORT};
 use crate::crypto::sha256;
@@ -262,7 +262,15 @@ pub fn restore(
     }
     let restored = copy_checkpoint(backup, data_dir).and_then(|records_in_backup| {
         rewrite_keys(data_dir, &table)?;
-        let vault = Vault::open(data_dir, key_store)?;
+        // Older than what the key store last saw, on purpose: logged, and the mark reset.
+        let vault = Vault::open_with_options(
+            Arc::new(RocksStore::open(data_dir)?),
+            Arc::new(FileKeyBackend::open(key_store, data_dir)?),
+            crate::vault::VaultOptions {
+                restoring: true,
+                ..crate::vault::VaultOptions::default()
+            },
+        )?;
         let verified = vault.verify_unlogged()?;
         if let Some((id, reason)) = verified.unreadable.first() {
             return Err(Error::Invalid(format!(

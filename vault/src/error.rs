@@ -66,6 +66,20 @@ pub enum Error {
     /// The key store opened, but its root key is not the one this vault was created with.
     #[error("the key store does not belong to this vault (key check failed)")]
     WrongKeyStore,
+    /// Signed state (accounts, documents, holds, settings) does not match its signed manifest
+    /// or the last signed checkpoint: items were altered, deleted or rolled back on disk. The
+    /// vault refuses to open.
+    #[error("signed state: the {kind}: {detail}; the data directory was altered, rolled back or partly restored, and nothing is served (restore a whole copy with `recvault restore`)")]
+    SignedStateTampered {
+        /// Which kind of signed state.
+        kind: &'static str,
+        /// What does not match.
+        detail: &'static str,
+    },
+    /// The data directory is older than what the key store last saw of it (its high-water
+    /// mark), or does not extend the newest exported anchor: a whole copy was put back.
+    #[error("the data directory was rolled back: {0}; nothing is served (if this copy was restored on purpose, `recvault restore` records that as a signed, logged act)")]
+    RolledBack(String),
     /// The access log could not make the operation's entry durable, so the operation was
     /// refused: no plaintext was returned and no change was stored.
     #[error("the access log cannot be written ({0}); the operation was refused")]

@@ -59,12 +59,22 @@ pub trait KeyBackend: Send + Sync + fmt::Debug {
     /// Whether the backend keeps keys away from the data and from other users. The in-memory
     /// backend is not secure; the served vault refuses insecure backends outside tests.
     fn is_secure(&self) -> bool;
+
+    /// The high-water mark last stored with the keys (`None` if none was): what the vault
+    /// last saw of its data directory, so an older copy of the directory is refused at open
+    /// (`high_water` module). Not secret, but kept where the keys are, out of reach of
+    /// whoever holds only the data directory.
+    fn high_water_mark(&self) -> Result<Option<Vec<u8>>>;
+
+    /// Durably replaces the high-water mark.
+    fn set_high_water_mark(&self, mark: &[u8]) -> Result<()>;
 }
 
 /// An in-memory key backend for tests. Not secure: the keys die with the process.
 #[derive(Debug)]
 pub struct MemKeyBackend {
     keys: Mutex<BTreeMap<u32, Zeroizing<[u8; KEY_LEN]>>>,
+    mark: Mutex<Option<Vec<u8>>>,
 }
 
 impl MemKeyBackend {
@@ -72,6 +82,7 @@ impl MemKeyBackend {
     pub fn generate() -> Result<Self> {
         let backend = MemKeyBackend {
             keys: Mutex::new(BTreeMap::new()),
+            mark: Mutex::new(None),
         };
         backend.add_root_key(1)?;
         Ok(backend)
@@ -111,6 +122,21 @@ impl KeyBackend for MemKeyBackend {
 
     fn is_secure(&self) -> bool {
         false
+    }
+
+    fn high_water_mark(&self) -> Result<Option<Vec<u8>>> {
+        self.mark
+            .lock()
+            .map(|mark| mark.clone())
+            .map_err(|_| Error::Storage("key backend lock poisoned".into()))
+    }
+
+    fn set_high_water_mark(&self, mark: &[u8]) -> Result<()> {
+        *self
+            .mark
+            .lock()
+            .map_err(|_| Error::Storage("key backend lock poisoned".into()))? = Some(mark.to_vec());
+        Ok(())
     }
 }
 
@@ -155,6 +181,13 @@ impl FileKeyBackend {
         };
         backend.root_keys()?;
         Ok(backend)
+    }
+
+    /// The high-water mark's file: beside the key store, `<key store>.mark`.
+    fn mark_path(&self) -> PathBuf {
+        let mut path = self.path.clone().into_os_string();
+        path.push(".mark");
+        PathBuf::from(path)
     }
 
     fn problem(&self, reason: impl Into<String>) -> Error {
@@ -246,6 +279,18 @@ impl KeyBackend for FileKeyBackend {
 
     fn is_secure(&self) -> bool {
         true
+    }
+
+    fn high_water_mark(&self) -> Result<Option<Vec<u8>>> {
+        match fs::read(self.mark_path()) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(err) => Err(self.problem(format!("cannot read its high-water mark: {err}"))),
+        }
+    }
+
+    fn set_high_water_mark(&self, mark: &[u8]) -> Result<()> {
+        write_private_file(&self.mark_path(), mark, true)
     }
 }
 

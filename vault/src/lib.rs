@@ -43,6 +43,7 @@ mod cohort;
 pub mod crypto;
 mod documents;
 mod error;
+mod high_water;
 mod holds;
 mod index;
 mod ingest;
@@ -55,6 +56,7 @@ mod raw;
 mod record;
 mod reports;
 mod sealed;
+mod signed_state;
 pub mod store;
 mod vault;
 

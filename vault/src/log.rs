@@ -13,7 +13,10 @@ use std::time::Duration;
 use crate::codec::{Reader, Writer};
 use crate::crypto::{sha256, SigningKey};
 use crate::error::{Error, Result};
+use crate::high_water::Mark;
+use crate::key_backend::KeyBackend;
 use crate::record::RecordId;
+use crate::signed_state::SignedState;
 use crate::store::{Column, Durability, Store, WriteBatch};
 
 /// Entry layout version written by this build (2: the entry says whether a checkpoint was
@@ -185,6 +188,8 @@ pub(crate) struct Draft {
     pub(crate) cohorts: Vec<u32>,
     /// Sign a checkpoint on this entry whatever the policy says (for anchors).
     pub(crate) force_checkpoint: bool,
+    /// Publish every kind's signed-state manifest with this entry (a format upgrade).
+    pub(crate) publish_manifests: bool,
 }
 
 impl Draft {
@@ -200,6 +205,7 @@ impl Draft {
             tokens: Vec::new(),
             cohorts: Vec::new(),
             force_checkpoint: false,
+            publish_manifests: false,
         }
     }
 }
@@ -269,6 +275,7 @@ impl From<&LogEntry> for Draft {
             tokens: entry.tokens.clone(),
             cohorts: entry.cohorts.clone(),
             force_checkpoint: false,
+            publish_manifests: false,
         }
     }
 }
@@ -395,8 +402,8 @@ pub struct Checkpoint {
     pub time_ms: i64,
     /// The link to the previous checkpoint and the rule (`None` for version 1 checkpoints).
     pub link: Option<CheckpointLink>,
-    /// Signed state carried by the checkpoint (reserved for the generations of signed
-    /// configuration; empty today).
+    /// The generation of every kind of signed state when it was signed (`signed_state`;
+    /// empty before format 3).
     pub state: Vec<u8>,
     /// Ed25519 signature over the fields above.
     pub signature: [u8; 64],
@@ -438,13 +445,14 @@ impl Checkpoint {
         head: [u8; 32],
         time_ms: i64,
         link: CheckpointLink,
+        state: Vec<u8>,
     ) -> Self {
         let mut checkpoint = Checkpoint {
             seq,
             head,
             time_ms,
             link: Some(link),
-            state: Vec::new(),
+            state,
             signature: [0; 64],
         };
         checkpoint.signature = key.sign(&checkpoint.signed_message());
@@ -738,6 +746,7 @@ struct Shared {
     wake: Condvar,
     failures: AtomicU64,
     anchor_failures: AtomicU64,
+    mark_failures: AtomicU64,
     head: Mutex<Head>,
 }
 
@@ -841,6 +850,16 @@ impl std::fmt::Debug for LogWriter {
     }
 }
 
+/// What the writer checks at start beyond the log itself, and keeps up to date: the signed
+/// state's manifests and the key store's high-water mark.
+pub(crate) struct Safeguards {
+    /// The key backend, which keeps the high-water mark.
+    pub(crate) backend: Arc<dyn KeyBackend>,
+    /// The data directory is older than the mark on purpose (`recvault restore`): the mark and
+    /// anchor checks are skipped, and the next mark supersedes the anchors exported so far.
+    pub(crate) restoring: bool,
+}
+
 impl LogWriter {
     pub(crate) fn start(
         store: Arc<dyn Store>,
@@ -848,6 +867,7 @@ impl LogWriter {
         policy: CheckpointPolicy,
         timeout: Duration,
         export: Option<AnchorExport>,
+        safeguards: Safeguards,
     ) -> Result<Self> {
         let mut head = Head::load(&*store)?;
         let last_checkpoint = match head.checkpoint_seq {
@@ -908,15 +928,62 @@ impl LogWriter {
                 "entries follow the head (the head was moved back)",
             ));
         }
+        // Signed state: items against their manifests, manifests against the last signed
+        // checkpoint; then the whole directory against the key store's mark and the newest
+        // exported anchor.
+        let public_key = signing.public_key();
+        let (signed, found) = SignedState::load(&*store, &public_key)?;
+        let vector = last_checkpoint
+            .as_ref()
+            .map_or(&[][..], |checkpoint| checkpoint.state.as_slice());
+        // A restore brings back an older directory with the current keys and holds (from the
+        // key table): its signed state is republished with the restore's entry instead.
+        if !safeguards.restoring {
+            signed.check(&found, vector, head.checkpoint_seq, head.seq)?;
+        }
+        let mark = safeguards
+            .backend
+            .high_water_mark()?
+            .map(|bytes| Mark::decode(&bytes))
+            .transpose()?;
+        let anchors_superseded_through = if safeguards.restoring {
+            let newest = match &export {
+                Some(export) => crate::high_water::newest_anchor_seq(&export.dir)?,
+                None => 0,
+            };
+            newest.max(mark.as_ref().map_or(0, |mark| mark.seq))
+        } else {
+            let superseded = mark
+                .as_ref()
+                .map_or(0, |mark| mark.anchors_superseded_through);
+            if let Some(mark) = &mark {
+                crate::high_water::check_mark(&*store, &head, &signed.generations(), mark)?;
+            }
+            if let Some(export) = &export {
+                crate::high_water::check_newest_anchor(
+                    &*store,
+                    &head,
+                    &export.dir,
+                    &public_key,
+                    superseded,
+                )?;
+            }
+            superseded
+        };
         let state = WriterState {
             policy,
             checkpoint_next: fixed.is_none(),
+            publish_next: safeguards.restoring || !SignedState::complete(&found),
+            signed,
+            backend: safeguards.backend,
+            anchors_superseded_through,
         };
         let shared = Arc::new(Shared {
             queue: Mutex::new(Queue::default()),
             wake: Condvar::new(),
             failures: AtomicU64::new(0),
             anchor_failures: AtomicU64::new(0),
+            mark_failures: AtomicU64::new(0),
             head: Mutex::new(head),
         });
         let thread_shared = Arc::clone(&shared);
@@ -1009,6 +1076,12 @@ impl LogWriter {
         self.shared.failures.load(Ordering::Relaxed)
     }
 
+    /// Checkpoints whose high-water mark could not be stored with the keys (the mark then
+    /// lags: an older copy of the directory back to the last stored mark is not refused).
+    pub(crate) fn mark_failures(&self) -> u64 {
+        self.shared.mark_failures.load(Ordering::Relaxed)
+    }
+
     /// Checkpoints that could not be exported to the anchor directory (they are still in the
     /// store; `recvault audit anchor` can export them).
     pub(crate) fn anchor_failures(&self) -> u64 {
@@ -1061,6 +1134,14 @@ struct WriterState {
     policy: CheckpointPolicy,
     /// Checkpoint the next entry whatever the rule says (no version 2 checkpoint yet).
     checkpoint_next: bool,
+    /// Publish every kind's manifest with the next entry (a kind has none yet).
+    publish_next: bool,
+    /// Every kind of signed state's items and generation.
+    signed: SignedState,
+    /// Where the high-water mark goes after each checkpoint.
+    backend: Arc<dyn KeyBackend>,
+    /// Carried into every mark (see `high_water::Mark`).
+    anchors_superseded_through: u64,
 }
 
 fn write_loop(
@@ -1090,6 +1171,10 @@ fn write_loop(
         let start = shared.head.lock().map(|head| *head).unwrap_or_default();
         let mut head = start;
         let mut checkpoint_next = state.checkpoint_next;
+        let mut publish_next = state.publish_next;
+        // The signed state before this group, restored if the group is not written.
+        let mut signed_before: Option<SignedState> = None;
+        let mut state_failure = None;
         let mut batch = WriteBatch::new();
         let mut replies = Vec::with_capacity(requests.len());
         let mut signed = Vec::new();
@@ -1107,7 +1192,26 @@ fn write_loop(
                 continue;
             };
             head.seq = seq;
+            // A change to signed state moves its kind's generation and manifest in this
+            // batch, and is always checkpointed, so the signed chain carries every generation.
+            let publish = publish_next || request.draft.publish_manifests;
+            let mut manifests = WriteBatch::new();
+            let state_change = publish || SignedState::touches(&request.extra);
+            if state_change {
+                if signed_before.is_none() {
+                    signed_before = Some(state.signed.clone());
+                }
+                if let Err(err) =
+                    state
+                        .signed
+                        .apply(&request.extra, publish, head.seq, signing, &mut manifests)
+                {
+                    state_failure = Some(err);
+                }
+                publish_next = false;
+            }
             let due = checkpoint_next
+                || state_change
                 || request.draft.force_checkpoint
                 || head.seq.saturating_sub(head.checkpoint_seq) >= policy.every_entries
                 || request
@@ -1120,14 +1224,21 @@ fn write_loop(
             head.last_time_ms = head.last_time_ms.max(request.draft.time_ms);
             batch.put(Column::Log, entry_key(head.seq), bytes);
             batch.append(request.extra);
+            batch.append(manifests);
             if due {
                 let link = CheckpointLink {
                     policy,
                     prev_seq: head.checkpoint_seq,
                     prev_digest: head.checkpoint_digest.unwrap_or_default(),
                 };
-                let checkpoint =
-                    Checkpoint::sign(signing, head.seq, head.hash, request.draft.time_ms, link);
+                let checkpoint = Checkpoint::sign(
+                    signing,
+                    head.seq,
+                    head.hash,
+                    request.draft.time_ms,
+                    link,
+                    state.signed.vector(),
+                );
                 batch.put(Column::Log, checkpoint_key(head.seq), checkpoint.encode());
                 head.checkpoint_seq = head.seq;
                 head.checkpoint_time_ms = request.draft.time_ms;
@@ -1143,14 +1254,34 @@ fn write_loop(
                 "access log",
                 "the sequence number is exhausted",
             ))
+        } else if let Some(err) = state_failure {
+            Err(err)
         } else {
             store.write(batch, Durability::Synced)
         };
+        if outcome.is_err() {
+            if let Some(before) = signed_before {
+                state.signed = before;
+            }
+        }
         if outcome.is_ok() {
             if let Ok(mut current) = shared.head.lock() {
                 *current = head;
             }
             state.checkpoint_next = checkpoint_next;
+            state.publish_next = publish_next;
+            // The mark follows the disk, never leads it: written once the batch is durable.
+            if let Some(last) = signed.last() {
+                let mark = Mark {
+                    seq: last.seq,
+                    hash: last.head,
+                    generations: state.signed.generations(),
+                    anchors_superseded_through: state.anchors_superseded_through,
+                };
+                if state.backend.set_high_water_mark(&mark.encode()).is_err() {
+                    shared.mark_failures.fetch_add(1, Ordering::Relaxed);
+                }
+            }
             if let Some(export) = export {
                 for checkpoint in &signed {
                     if export_anchor(export, checkpoint).is_err() {

@@ -23,7 +23,10 @@ use crate::store::{Column, Durability, RocksStore, Store, WriteBatch};
 /// 2: access-log entries say whether they were checkpointed, checkpoints are chained and
 /// carry the checkpoint rule, truncations are signed records. A version 1 vault is upgraded
 /// at open ([`Vault::open_with_options`]), and the upgrade is logged.
-pub const VAULT_FORMAT_VERSION: u8 = 2;
+/// 3: every kind of signed state (accounts, documents, holds, settings) has a generation and
+/// a signed manifest, and every checkpoint carries the generations (`signed_state`). A version
+/// 2 vault gets its manifests at open, in one logged, checkpointed entry.
+pub const VAULT_FORMAT_VERSION: u8 = 3;
 
 const META_FORMAT: &[u8] = b"format";
 const META_SESSION: &[u8] = b"session";
@@ -90,6 +93,11 @@ pub struct VaultOptions {
     /// How long a key change (an epoch switch, a new cohort, a hold's move, a deferral) whose
     /// commit is in doubt waits for the store's answer before the vault stops accepting writes.
     pub key_change_timeout: std::time::Duration,
+    /// The data directory was restored from an older copy on purpose (`recvault restore`):
+    /// the key store's high-water mark and the exported anchors, which it no longer reaches,
+    /// are not checked; the open logs the restore (`vault.restore`, checkpointed) and resets
+    /// the mark to the restored directory.
+    pub restoring: bool,
 }
 
 /// How long a key change waits for a store that has not answered its write.
@@ -101,6 +109,7 @@ impl Default for VaultOptions {
             log_timeout: DEFAULT_LOG_TIMEOUT,
             checkpoints: CheckpointPolicy::default(),
             key_change_timeout: DEFAULT_KEY_CHANGE_TIMEOUT,
+            restoring: false,
         }
     }
 }
@@ -124,6 +133,9 @@ pub struct VaultStatus {
     pub log_failures: u64,
     /// Checkpoints that could not be exported to the anchor directory since the vault opened.
     pub anchor_failures: u64,
+    /// Checkpoints whose high-water mark could not be stored with the keys since the vault
+    /// opened (the mark lags until the next one is stored).
+    pub mark_failures: u64,
     /// Whether the vault stopped accepting writes because a key change's outcome stayed
     /// unknown (it must be restarted).
     pub writes_halted: bool,
@@ -257,7 +269,7 @@ impl Vault {
         options: VaultOptions,
     ) -> Result<Vault> {
         let format = match store.get(Column::Meta, META_FORMAT)?.as_deref() {
-            Some([version @ (1 | VAULT_FORMAT_VERSION)]) => *version,
+            Some([version @ (1 | 2 | VAULT_FORMAT_VERSION)]) => *version,
             Some([version]) => {
                 return Err(Error::UnsupportedVersion {
                     what: "vault format",
@@ -285,6 +297,10 @@ impl Vault {
             options.checkpoints,
             options.log_timeout,
             export,
+            crate::log::Safeguards {
+                backend: Arc::clone(&backend),
+                restoring: options.restoring,
+            },
         )?;
         let vault = Vault {
             log,
@@ -302,6 +318,12 @@ impl Vault {
         };
         if format == 1 {
             vault.upgrade_from_v1()?;
+        }
+        if format < 3 {
+            vault.upgrade_to_v3()?;
+        }
+        if options.restoring {
+            vault.log_restore(format)?;
         }
         vault.finish_pending_purges()?;
         Ok(vault)
@@ -382,7 +404,7 @@ impl Vault {
             )));
         }
         let mut batch = WriteBatch::new();
-        batch.put(Column::Meta, META_FORMAT, [VAULT_FORMAT_VERSION]);
+        batch.put(Column::Meta, META_FORMAT, [2]);
         let time_ms = self.log.head().last_time_ms;
         let base = crate::audit::read_u64(&*self.store, crate::audit::META_LOG_BASE)?.unwrap_or(1);
         let mut outcome = format!(
@@ -427,6 +449,43 @@ impl Vault {
         draft.outcome = outcome;
         draft.force_checkpoint = true;
         self.log.commit(draft, batch).map(drop)
+    }
+
+    /// Upgrades a version 2 vault in place: one logged, checkpointed entry publishes every
+    /// kind's signed manifest (generation 1 of what is stored now, which the format 2 vault
+    /// had signed item by item) and the checkpoint carries the generations.
+    fn upgrade_to_v3(&self) -> Result<()> {
+        let mut batch = WriteBatch::new();
+        batch.put(Column::Meta, META_FORMAT, [VAULT_FORMAT_VERSION]);
+        let mut draft = Draft::new(
+            &Access::automatic(),
+            "vault.upgrade",
+            self.log.head().last_time_ms,
+        );
+        draft.access.purpose = "format-upgrade".into();
+        draft.outcome = "format 2 to 3: every kind of signed state (accounts, documents, holds, \
+                         settings) has a generation and a signed manifest, and every checkpoint \
+                         carries the generations"
+            .into();
+        draft.force_checkpoint = true;
+        draft.publish_manifests = true;
+        self.log.commit(draft, batch).map(drop)
+    }
+
+    /// Logs a restore from an older copy (the open skipped the high-water mark and anchor
+    /// checks): a checkpointed `vault.restore` entry, after which the writer stores a new mark.
+    fn log_restore(&self, format: u8) -> Result<()> {
+        let head = self.log.head();
+        let mut draft = Draft::new(&Access::automatic(), "vault.restore", head.last_time_ms);
+        draft.access.purpose = "restore".into();
+        draft.outcome = format!(
+            "restored from an older copy (format {format}, access log through entry {}): the \
+             key store's high-water mark is reset to it, and anchors exported before it are \
+             superseded",
+            head.seq
+        );
+        draft.force_checkpoint = true;
+        self.log.commit(draft, WriteBatch::new()).map(drop)
     }
 
     /// Reads one record for `access`. The access-log entry is durable before the record is
@@ -720,6 +779,7 @@ impl Vault {
             log_entries: self.log.head().seq,
             log_failures: self.log.failures(),
             anchor_failures: self.log.anchor_failures(),
+            mark_failures: self.log.mark_failures(),
             writes_halted: self.log.halted(),
         })
     }

@@ -13,5 +13,6 @@ mod destruction;
 mod disk_full;
 mod log_attacks;
 mod retention_run;
+mod rollback;
 mod tidy;
 mod upgrade;

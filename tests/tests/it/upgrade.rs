@@ -28,101 +28,142 @@ fn copy_of(name: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
     (root, data, key_store)
 }
 
+/// The upgrades a fixture of `format` goes through at open, oldest first, by the start of
+/// their outcome.
+fn upgrades_from(format: u8) -> &'static [&'static str] {
+    match format {
+        1 => &["format 1 to 2", "format 2 to 3"],
+        2 => &["format 2 to 3"],
+        _ => unreachable!("no fixture of format {format}"),
+    }
+}
+
 #[test]
-fn a_format_1_vault_opens_upgrades_verifies_and_reads() {
-    let dir = fixture("vault-format-1");
-    let pinned =
-        parse_public_key(&std::fs::read_to_string(dir.join("public-key.txt")).unwrap()).unwrap();
-    let anchor = parse_anchor(&std::fs::read_to_string(dir.join("anchor.txt")).unwrap()).unwrap();
-    assert!(
-        anchor.link.is_none(),
-        "the fixture's anchor is a version 1 checkpoint"
-    );
-    let (_root, data, key_store) = copy_of("vault-format-1");
+fn every_earlier_format_opens_upgrades_verifies_and_reads() {
+    for format in [1u8, 2] {
+        let name = format!("vault-format-{format}");
+        let dir = fixture(&name);
+        let pinned =
+            parse_public_key(&std::fs::read_to_string(dir.join("public-key.txt")).unwrap())
+                .unwrap();
+        let anchor =
+            parse_anchor(&std::fs::read_to_string(dir.join("anchor.txt")).unwrap()).unwrap();
+        assert_eq!(
+            anchor.link.is_some(),
+            format >= 2,
+            "{name}: the fixture's anchor is a version {format} checkpoint"
+        );
+        let (_root, data, key_store) = copy_of(&name);
 
-    // Before the upgrade: this build's verifier will not vouch for a log in layout 1 only (a
-    // newer log rewritten in the old layout would look the same), and says to upgrade it.
-    let before = verify_log_at(&data, &pinned, Some(&anchor)).unwrap();
-    let problem = before.problem.clone().unwrap();
-    assert!(
-        problem
-            .reason
-            .starts_with("the log has no entry in layout 2"),
-        "{}",
-        problem.reason
-    );
-    assert_eq!(before.policy, None, "no version 2 checkpoint yet");
+        // Before the upgrade: this build's verifier will not vouch for a log in layout 1 only
+        // (a newer log rewritten in the old layout would look the same), and says to upgrade
+        // it; a format 2 log verifies as it is.
+        let before = verify_log_at(&data, &pinned, Some(&anchor)).unwrap();
+        if format == 1 {
+            let problem = before.problem.clone().unwrap();
+            assert!(
+                problem
+                    .reason
+                    .starts_with("the log has no entry in layout 2"),
+                "{}",
+                problem.reason
+            );
+            assert_eq!(before.policy, None, "no version 2 checkpoint yet");
+        } else {
+            assert_eq!(before.problem, None, "{name}");
+        }
 
-    let vault = Vault::open(&data, &key_store).unwrap();
-    let status = vault.status().unwrap();
-    assert_eq!(status.format_version, VAULT_FORMAT_VERSION);
-    let upgrades = vault
-        .audit_search(
-            &access(),
-            &LogQuery {
-                action: Some("vault.upgrade".into()),
-                ..LogQuery::default()
-            },
-            now(),
-        )
-        .unwrap();
-    assert_eq!(upgrades.len(), 1, "the upgrade is logged");
-    assert!(
-        upgrades[0].checkpointed,
-        "and carries the first chained checkpoint"
-    );
-    assert_eq!(upgrades[0].seq, before.entries + 1);
-    assert!(
-        upgrades[0]
-            .outcome
-            .contains(&format!("({} entries, ", before.entries)),
-        "the format 1 log was verified first: {}",
-        upgrades[0].outcome
-    );
+        let vault = Vault::open(&data, &key_store).unwrap();
+        let status = vault.status().unwrap();
+        assert_eq!(status.format_version, VAULT_FORMAT_VERSION);
+        let upgrades = vault
+            .audit_search(
+                &access(),
+                &LogQuery {
+                    action: Some("vault.upgrade".into()),
+                    ..LogQuery::default()
+                },
+                now(),
+            )
+            .unwrap();
+        let expected = upgrades_from(format);
+        assert_eq!(
+            upgrades.len(),
+            expected.len(),
+            "{name}: each upgrade is logged"
+        );
+        for (at, (upgrade, outcome)) in upgrades.iter().zip(expected).enumerate() {
+            assert!(
+                upgrade.outcome.starts_with(outcome),
+                "{name}: {}",
+                upgrade.outcome
+            );
+            assert!(upgrade.checkpointed, "{name}: {outcome} is checkpointed");
+            assert_eq!(upgrade.seq, before.entries + 1 + at as u64, "{name}");
+        }
+        if format == 1 {
+            assert!(
+                upgrades[0]
+                    .outcome
+                    .contains(&format!("({} entries, ", before.entries)),
+                "the format 1 log was verified first: {}",
+                upgrades[0].outcome
+            );
+        }
 
-    // Every record of the fixture still opens, and one is found by its SSN and read.
-    let verified = vault.verify(&access(), now()).unwrap();
-    assert_eq!(
-        (verified.records, verified.unreadable.len()),
-        (18, 0),
-        "12 CBETF and 6 TTAR records"
-    );
-    let ssn = SearchKey::Identifier(Identifier::new(IdentifierKind::Ssn, "241-87-8621"));
-    let system = SystemId::new("fincen-cbetf").unwrap();
-    let ids = vault.lookup(&access(), &system, &ssn, now()).unwrap();
-    assert!(!ids.is_empty());
-    let record = vault.read(&access(), &ids[0], now()).unwrap();
-    assert_eq!(
-        record.contents.subjects[0].name.as_deref(),
-        Some("CHEN TANAKA")
-    );
-    drop(vault);
+        // Every record of the fixture still opens, and one is found by its SSN and read.
+        let verified = vault.verify(&access(), now()).unwrap();
+        assert_eq!(
+            (verified.records, verified.unreadable.len()),
+            (18, 0),
+            "{name}: 12 CBETF and 6 TTAR records"
+        );
+        let ssn = SearchKey::Identifier(Identifier::new(IdentifierKind::Ssn, "241-87-8621"));
+        let system = SystemId::new("fincen-cbetf").unwrap();
+        let ids = vault.lookup(&access(), &system, &ssn, now()).unwrap();
+        assert!(!ids.is_empty());
+        let record = vault.read(&access(), &ids[0], now()).unwrap();
+        assert_eq!(
+            record.contents.subjects[0].name.as_deref(),
+            Some("CHEN TANAKA")
+        );
+        // The accounts the old build made still sign in (their manifest is generation 1 of
+        // what the old build signed item by item).
+        assert!(
+            vault.accounts().unwrap().len() >= 2,
+            "{name}: the administrator and the analyst"
+        );
+        drop(vault);
 
-    // After: the mixed log (version 1 entries, then version 2) verifies, extends the old
-    // build's anchor, and has no unsigned tail after the clean shutdown.
-    let after = verify_log_at(&data, &pinned, Some(&anchor)).unwrap();
-    assert_eq!(after.problem, None);
-    assert_eq!(after.unsigned_tail, 0);
-    assert_eq!(after.policy.map(|rule| rule.every_entries), Some(1000));
-    assert!(
-        after.extension.as_deref().is_some_and(
-            |how| how.starts_with(&format!("the anchored entry {} is in the log", anchor.seq))
-        ),
-        "{:?}",
-        after.extension
-    );
+        // After: the log verifies, extends the old build's anchor, and has no unsigned tail
+        // after the clean shutdown.
+        let after = verify_log_at(&data, &pinned, Some(&anchor)).unwrap();
+        assert_eq!(after.problem, None, "{name}");
+        assert_eq!(after.unsigned_tail, 0);
+        assert_eq!(after.policy.map(|rule| rule.every_entries), Some(1000));
+        assert!(
+            after
+                .extension
+                .as_deref()
+                .is_some_and(|how| how
+                    .starts_with(&format!("the anchored entry {} is in the log", anchor.seq))),
+            "{name}: {:?}",
+            after.extension
+        );
 
-    // Opened again, it is not upgraded twice.
-    let vault = Vault::open(&data, &key_store).unwrap();
-    let upgrades = vault
-        .audit_search(
-            &access(),
-            &LogQuery {
-                action: Some("vault.upgrade".into()),
-                ..LogQuery::default()
-            },
-            now(),
-        )
-        .unwrap();
-    assert_eq!(upgrades.len(), 1);
+        // Opened again (its manifests checked against the upgrade's checkpoint), it is not
+        // upgraded twice.
+        let vault = Vault::open(&data, &key_store).unwrap();
+        let again = vault
+            .audit_search(
+                &access(),
+                &LogQuery {
+                    action: Some("vault.upgrade".into()),
+                    ..LogQuery::default()
+                },
+                now(),
+            )
+            .unwrap();
+        assert_eq!(again.len(), expected.len(), "{name}");
+    }
 }

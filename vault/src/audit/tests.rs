@@ -360,6 +360,7 @@ fn tampering_is_found_and_the_first_bad_entry_named() {
                     stored.head,
                     stored.time_ms,
                     stored.link.unwrap(),
+                    stored.state.clone(),
                 );
                 put(store, checkpoint_key(6), forged.encode());
             },

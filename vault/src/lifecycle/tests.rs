@@ -59,6 +59,12 @@ impl KeyBackend for FlakyBackend {
     fn is_secure(&self) -> bool {
         false
     }
+    fn high_water_mark(&self) -> Result<Option<Vec<u8>>> {
+        self.inner.high_water_mark()
+    }
+    fn set_high_water_mark(&self, mark: &[u8]) -> Result<()> {
+        self.inner.set_high_water_mark(mark)
+    }
 }
 
 struct Fixture {
