@@ -2,6 +2,9 @@
 //!
 //! Seal and open (AES-256-GCM envelopes), wrap and unwrap (the same envelopes over key bytes),
 //! segment-key derivation (HKDF-SHA256), keyed hashing (HMAC-SHA256) and signing (Ed25519).
+//! Every key type wipes its bytes when it drops (a compile-time check below): AES-GCM, HMAC and
+//! HKDF from RustCrypto with `zeroize`, Ed25519 from `ed25519-dalek`; `ring` only draws random
+//! bytes, hashes public data and checks signatures, none of which holds a secret.
 //! Callers see keys only as opaque types, so a FIPS-validated module can replace this one
 //! without touching them.
 //!
@@ -265,47 +268,63 @@ pub(crate) fn aes256_gcm_with_nonce(
     out
 }
 
-/// HKDF-SHA256 (RFC 5869) with `salt` empty: extract from `ikm`, expand with `context || info`.
+/// HKDF-SHA256 (RFC 5869) with no salt (HashLen zeros, which is what an empty salt gives as
+/// well): extract from `ikm`, expand with `context || info`. The extracted key lives in an HMAC
+/// state that is wiped when it drops.
 fn hkdf_sha256(ikm: &[u8; KEY_LEN], context: &[u8], info: &[u8], out: &mut [u8; KEY_LEN]) {
-    let prk = ring::hkdf::Salt::new(ring::hkdf::HKDF_SHA256, &[]).extract(ikm);
-    let info = [context, info];
-    // Expanding 32 bytes from SHA-256 is within HKDF's 255 * 32 limit, so neither step can fail;
-    // on an impossible failure the output stays zeroed and the key is useless, never weak-but-used.
-    if let Ok(okm) = prk.expand(&info, ring::hkdf::HKDF_SHA256) {
-        if okm.fill(out).is_err() {
-            out.fill(0);
-        }
+    let prk = hkdf::Hkdf::<sha2::Sha256>::new(None, ikm);
+    // Expanding 32 bytes from SHA-256 is within HKDF's 255 * 32 limit, so this cannot fail; on
+    // an impossible failure the output is zeroed and the key is useless, never weak-but-used.
+    if prk.expand_multi_info(&[context, info], out).is_err() {
+        out.fill(0);
     }
 }
 
-/// A key for HMAC-SHA256: blind-index tokens and key checks.
-pub struct MacKey(ring::hmac::Key);
+/// HMAC-SHA256 with its key state (the padded key's inner and outer hash states) wiped on drop.
+type HmacSha256 = hmac::Hmac<sha2::Sha256>;
+
+/// A key for HMAC-SHA256: blind-index tokens and key checks. Always derived from key
+/// material for one purpose, never the material itself.
+pub struct MacKey(HmacSha256);
 
 impl MacKey {
-    /// The HMAC key over this key material.
-    pub fn new(key: &KeyMaterial) -> Self {
-        MacKey(ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key.bytes()))
-    }
-
     /// The HMAC key derived from `key` for one purpose: HKDF-SHA256 with `context` as info,
     /// so key material that also wraps keys never doubles as an HMAC key.
     pub fn derived(key: &KeyMaterial, context: &[u8]) -> Self {
         let mut derived = Zeroizing::new([0u8; KEY_LEN]);
         hkdf_sha256(key.bytes(), context, &[], &mut derived);
-        MacKey(ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &derived[..]))
+        MacKey::over(&derived[..])
+    }
+
+    /// The HMAC key over this key material itself. Only for the key check of vaults made
+    /// before format 3, which is rewritten under a derived key when they are upgraded.
+    pub(crate) fn direct_for_format_2(key: &KeyMaterial) -> Self {
+        MacKey::over(key.bytes())
+    }
+
+    fn over(key: &[u8]) -> Self {
+        // HMAC takes a key of any length, so this cannot fail; the fallback is never used.
+        MacKey(
+            <HmacSha256 as hmac::KeyInit>::new_from_slice(key)
+                .unwrap_or_else(|_| <HmacSha256 as hmac::KeyInit>::new(&Default::default())),
+        )
     }
 
     /// HMAC-SHA256 of `message`.
     pub fn mac(&self, message: &[u8]) -> [u8; 32] {
-        let tag = ring::hmac::sign(&self.0, message);
-        let mut out = [0u8; 32];
-        out.copy_from_slice(tag.as_ref());
-        out
+        use hmac::Mac;
+        // The copy of the key state is wiped when it drops with the finished computation.
+        let mut mac = self.0.clone();
+        mac.update(message);
+        mac.finalize().into_bytes().into()
     }
 
     /// Checks `tag` against `message` in constant time.
     pub fn verify(&self, message: &[u8], tag: &[u8]) -> bool {
-        ring::hmac::verify(&self.0, message, tag).is_ok()
+        use hmac::Mac;
+        let mut mac = self.0.clone();
+        mac.update(message);
+        mac.verify_slice(tag).is_ok()
     }
 }
 
@@ -315,32 +334,51 @@ impl fmt::Debug for MacKey {
     }
 }
 
-/// An Ed25519 signing key (for the access log's checkpoints).
-pub struct SigningKey(ring::signature::Ed25519KeyPair);
+/// An Ed25519 signing key (for the access log's checkpoints), its secret scalar and seed
+/// wiped on drop. Signatures are RFC 8032's, so they are the same bytes `ring` made before.
+pub struct SigningKey(ed25519_dalek::SigningKey);
 
 impl SigningKey {
     /// The signing key whose seed is this key material.
     pub fn from_seed(seed: &KeyMaterial) -> Result<Self> {
-        ring::signature::Ed25519KeyPair::from_seed_unchecked(seed.bytes())
-            .map(SigningKey)
-            .map_err(|_| Error::corrupt("signing key", "bad seed"))
+        Ok(SigningKey(ed25519_dalek::SigningKey::from_bytes(
+            seed.bytes(),
+        )))
     }
 
     /// The 32-byte public key that verifiers pin.
     pub fn public_key(&self) -> [u8; 32] {
-        use ring::signature::KeyPair;
-        let mut out = [0u8; 32];
-        out.copy_from_slice(self.0.public_key().as_ref());
-        out
+        self.0.verifying_key().to_bytes()
     }
 
     /// The 64-byte signature of `message`.
     pub fn sign(&self, message: &[u8]) -> [u8; 64] {
-        let mut out = [0u8; 64];
-        out.copy_from_slice(self.0.sign(message).as_ref());
-        out
+        use ed25519_dalek::Signer;
+        self.0.sign(message).to_bytes()
     }
 }
+
+// Every type that holds key bytes wipes them when it drops, checked when this module compiles:
+// a dependency update that lost the guarantee fails the build. The wrappers hold nothing but
+// the checked parts: `AeadKey` the AES key schedule and the GHASH key (`polyval`, wiped by its
+// `Drop` with the `zeroize` feature, which has no marker to check), `MacKey` the two SHA-256
+// states that HMAC keeps of its padded key (its buffer holds only message bytes).
+const _: () = {
+    const fn wiped_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+    wiped_on_drop::<SecretBox<[u8; KEY_LEN]>>();
+    wiped_on_drop::<aes::Aes256>();
+    wiped_on_drop::<<sha2::Sha256 as sha2::digest::block_api::CoreProxy>::Core>();
+    wiped_on_drop::<ed25519_dalek::SigningKey>();
+    wiped_on_drop::<Zeroizing<[u8; KEY_LEN]>>();
+    wiped_on_drop::<KeyMaterial>();
+    wiped_on_drop::<AeadKey>();
+    wiped_on_drop::<MacKey>();
+    wiped_on_drop::<SigningKey>();
+};
+impl zeroize::ZeroizeOnDrop for KeyMaterial {}
+impl zeroize::ZeroizeOnDrop for AeadKey {}
+impl zeroize::ZeroizeOnDrop for MacKey {}
+impl zeroize::ZeroizeOnDrop for SigningKey {}
 
 impl fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

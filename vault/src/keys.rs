@@ -77,15 +77,39 @@ fn cohort_key_aad(cohort: u32, version: u32, epoch: u32) -> Vec<u8> {
     .concat()
 }
 
+/// The key check's context: HKDF info for its key, and the start of its message.
+const KEY_CHECK_CONTEXT: &[u8] = b"recvault/key-check/v2";
+
 /// The key check stored in metadata: proves at open that the key store holds this vault's
-/// root key, without revealing anything about the key.
-fn key_check(root: &RootKey) -> Vec<u8> {
-    let message = [&b"recvault/key-check/v1"[..], &root.epoch.to_be_bytes()].concat();
+/// root key, without revealing anything about the key. Version 2 (format 3): `02`, epoch
+/// `u32`, HMAC-SHA256 under a key derived from the root with HKDF (the root key itself is
+/// never an HMAC key) of the context and epoch.
+pub(crate) fn key_check(root: &RootKey) -> Vec<u8> {
+    let message = [KEY_CHECK_CONTEXT, &root.epoch.to_be_bytes()].concat();
     [
-        &root.epoch.to_be_bytes()[..],
-        &MacKey::new(&root.key).mac(&message),
+        &[2u8][..],
+        &root.epoch.to_be_bytes(),
+        &MacKey::derived(&root.key, KEY_CHECK_CONTEXT).mac(&message),
     ]
     .concat()
+}
+
+/// Whether a stored key check is `root`'s: version 2 (above), or version 1, which vaults
+/// before format 3 hold until their upgrade rewrites it (epoch `u32`, HMAC-SHA256 under the
+/// root key itself of `recvault/key-check/v1` and the epoch).
+fn key_check_matches(stored: &[u8], root: &RootKey) -> bool {
+    let epoch = root.epoch.to_be_bytes();
+    match stored {
+        [2, check_epoch @ .., _] if stored.len() == 37 && check_epoch.starts_with(&epoch) => {
+            let message = [KEY_CHECK_CONTEXT, &epoch].concat();
+            MacKey::derived(&root.key, KEY_CHECK_CONTEXT).verify(&message, &stored[5..])
+        }
+        _ if stored.len() == 36 && stored.starts_with(&epoch) => {
+            let message = [&b"recvault/key-check/v1"[..], &epoch].concat();
+            MacKey::direct_for_format_2(&root.key).verify(&message, &stored[4..])
+        }
+        _ => false,
+    }
 }
 
 fn read_u32(bytes: &[u8], what: &'static str) -> Result<u32> {
@@ -221,9 +245,7 @@ impl KeyRing {
         let stored_check = store
             .get(Column::Meta, META_KEY_CHECK)?
             .ok_or_else(|| Error::corrupt("vault metadata", "key check missing"))?;
-        let (check_epoch, mac) = stored_check.split_at(stored_check.len().min(4));
-        let message = [&b"recvault/key-check/v1"[..], check_epoch].concat();
-        if check_epoch != epoch.to_be_bytes() || !MacKey::new(&root.key).verify(&message, mac) {
+        if !key_check_matches(&stored_check, &root) {
             return Err(Error::WrongKeyStore);
         }
         let (cohorts, signing_seed) = unwrap_all(store, &root)?;
@@ -241,6 +263,12 @@ impl KeyRing {
             segment_keys: RwLock::new(HashMap::new()),
             index_macs: RwLock::new(HashMap::new()),
         })
+    }
+
+    /// The key check of the current root key, in the current layout (a format upgrade
+    /// rewrites an older one).
+    pub(crate) fn key_check(&self) -> Vec<u8> {
+        key_check(&self.root)
     }
 
     /// The root epoch the ring is under.

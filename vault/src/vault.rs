@@ -457,6 +457,16 @@ impl Vault {
     fn upgrade_to_v3(&self) -> Result<()> {
         let mut batch = WriteBatch::new();
         batch.put(Column::Meta, META_FORMAT, [VAULT_FORMAT_VERSION]);
+        // The key check moves to a key derived from the root (the root itself is no longer
+        // an HMAC key).
+        batch.put(
+            Column::Meta,
+            crate::keys::META_KEY_CHECK,
+            self.keys
+                .read()
+                .map_err(|_| poisoned("key ring"))?
+                .key_check(),
+        );
         let mut draft = Draft::new(
             &Access::automatic(),
             "vault.upgrade",
@@ -465,7 +475,8 @@ impl Vault {
         draft.access.purpose = "format-upgrade".into();
         draft.outcome = "format 2 to 3: every kind of signed state (accounts, documents, holds, \
                          settings) has a generation and a signed manifest, and every checkpoint \
-                         carries the generations"
+                         carries the generations; the key check is made under a key derived \
+                         from the root"
             .into();
         draft.force_checkpoint = true;
         draft.publish_manifests = true;

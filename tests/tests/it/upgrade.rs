@@ -135,6 +135,19 @@ fn every_earlier_format_opens_upgrades_verifies_and_reads() {
         );
         drop(vault);
 
+        // The key check was rewritten under a key derived from the root (version 2): the root
+        // key is no longer an HMAC key.
+        {
+            use vault::store::{Column, RocksStore, Store};
+            let store = RocksStore::open(&data).unwrap();
+            let check = store.get(Column::Meta, b"key-check").unwrap().unwrap();
+            assert_eq!(
+                (check.len(), check[0]),
+                (37, 2),
+                "{name}: key check version 2"
+            );
+        }
+
         // After: the log verifies, extends the old build's anchor, and has no unsigned tail
         // after the clean shutdown.
         let after = verify_log_at(&data, &pinned, Some(&anchor)).unwrap();

@@ -3,8 +3,8 @@
 //! a whole vault are in `tests/tests/it/rollback.rs`.
 
 use super::*;
-use crate::high_water::Mark;
 use crate::crypto::KeyMaterial;
+use crate::high_water::Mark;
 use crate::store::MemStore;
 
 fn signing() -> SigningKey {
