@@ -131,3 +131,65 @@ fn ingest_is_refused_under_the_reserve_before_the_disk_fills() {
         acknowledged as u64
     );
 }
+
+/// The disk fills anyway (the reserve set to nothing, a file filling the rest): RocksDB meets
+/// ENOSPC in the middle of ingest. The failed batch is refused and stored nothing; once space
+/// is freed, the same open vault takes writes again (the store is reopened in-process, no
+/// restart), and every acknowledged record is there, before and after a restart.
+#[test]
+fn the_store_recovers_in_process_after_the_disk_really_fills() {
+    let disk = SmallDisk::mount(96);
+    let keys = tempfile::tempdir().unwrap();
+    drop(
+        Vault::create(
+            &access(),
+            &disk.mount.join("data"),
+            &keys.path().join("root.key"),
+            &keys.path().join("key-tables"),
+            now(),
+        )
+        .unwrap(),
+    );
+    let vault = open(&disk, keys.path());
+    vault.set_disk_reserve(0);
+    let mut acknowledged = vault.ingest(&access(), &batch(0), now()).unwrap().len();
+    // Leave about 12 MiB: a few batches fill it.
+    let filler = disk.mount.join("filler");
+    let fill = disk.available().saturating_sub(12 << 20);
+    std::fs::write(&filler, vec![0u8; usize::try_from(fill).unwrap()]).unwrap();
+    let failure = loop {
+        match vault.ingest(&access(), &batch(acknowledged), now()) {
+            Ok(ids) => acknowledged += ids.len(),
+            Err(err) => break err,
+        }
+        assert!(acknowledged < 200_000, "the disk never filled");
+    };
+    eprintln!(
+        "failed after {acknowledged} records at {} KiB free: {failure}",
+        disk.available() >> 10
+    );
+    std::fs::remove_file(&filler).unwrap();
+    let mut after = None;
+    for attempt in 0..3 {
+        match vault.ingest(&access(), &batch(acknowledged), now()) {
+            Ok(ids) => {
+                after = Some(attempt);
+                acknowledged += ids.len();
+                break;
+            }
+            Err(err) => eprintln!("attempt {attempt} after freeing space: {err}"),
+        }
+    }
+    assert_eq!(after, Some(0), "the store took writes again at once");
+    let report = vault.verify(&access(), now()).unwrap();
+    assert_eq!(
+        (report.records, report.unreadable.len()),
+        (acknowledged as u64, 0)
+    );
+    drop(vault);
+    let vault = open(&disk, keys.path());
+    assert_eq!(
+        vault.verify(&access(), now()).unwrap().records,
+        acknowledged as u64
+    );
+}
