@@ -864,6 +864,7 @@ impl Vault {
             time_ms: now.timestamp_millis(),
             retention_days,
             prev_base: previous.map_or(0, |record| record.base),
+            state: self.log.generations(),
             signature: [0; 64],
         }
         .sign(&*self.signing_key()?);

@@ -30,6 +30,7 @@ const TRUNCATION_PREFIX: u8 = b't';
 const CHECKPOINT_MAGIC_V1: &[u8] = b"recvault-log-checkpoint v1";
 const CHECKPOINT_MAGIC_V2: &[u8] = b"recvault-log-checkpoint v2";
 const TRUNCATION_MAGIC: &[u8] = b"recvault-log-truncation v1";
+const TRUNCATION_MAGIC_V2: &[u8] = b"recvault-log-truncation v2";
 /// The most entries between checkpoints a vault may be created with: the unsigned tail, which
 /// only an anchor protects, is never longer.
 pub const MAX_CHECKPOINT_INTERVAL: u64 = 100_000;
@@ -557,6 +558,9 @@ pub struct TruncationRecord {
     pub retention_days: u32,
     /// The previous truncation's base (0 for the first).
     pub prev_base: u64,
+    /// The generation of every kind of signed state when it was made (`signed_state`'s
+    /// vector); empty in records of version 1 (before format 3), which do not carry it.
+    pub state: Vec<u8>,
     /// Ed25519 signature by the log's signing key over the fields above.
     pub signature: [u8; 64],
 }
@@ -564,9 +568,26 @@ pub struct TruncationRecord {
 impl TruncationRecord {
     /// The bytes the signature covers.
     pub fn signed_message(&self) -> Vec<u8> {
+        let mut out = [
+            if self.state.is_empty() {
+                TRUNCATION_MAGIC
+            } else {
+                TRUNCATION_MAGIC_V2
+            },
+            &self.fields(),
+        ]
+        .concat();
+        if !self.state.is_empty() {
+            out.extend_from_slice(&(self.state.len() as u32).to_be_bytes());
+            out.extend_from_slice(&self.state);
+        }
+        out
+    }
+
+    /// The fields both versions share, in order.
+    fn fields(&self) -> Vec<u8> {
         [
-            TRUNCATION_MAGIC,
-            &self.base.to_be_bytes(),
+            &self.base.to_be_bytes()[..],
             &self.removed_from.to_be_bytes(),
             &self.last_removed_hash,
             &self.newest_removed_ms.to_be_bytes(),
@@ -587,10 +608,18 @@ impl TruncationRecord {
         crate::crypto::verify_signature(public_key, &self.signed_message(), &self.signature)
     }
 
+    /// Version 1 without a generation vector (as the format 2 upgrade records one), version
+    /// 2 with it: the version byte, the fields, for version 2 the `u32` length and the vector,
+    /// the signature.
     pub(crate) fn encode(&self) -> Vec<u8> {
+        let (version, magic) = if self.state.is_empty() {
+            (1u8, TRUNCATION_MAGIC)
+        } else {
+            (2u8, TRUNCATION_MAGIC_V2)
+        };
         [
-            &[1u8][..],
-            &self.signed_message()[TRUNCATION_MAGIC.len()..],
+            &[version][..],
+            &self.signed_message()[magic.len()..],
             &self.signature,
         ]
         .concat()
@@ -600,13 +629,13 @@ impl TruncationRecord {
         const WHAT: &str = "log truncation record";
         let mut input = Reader::new(bytes, WHAT);
         let version = input.u8()?;
-        if version != 1 {
+        if !matches!(version, 1 | 2) {
             return Err(Error::UnsupportedVersion {
                 what: WHAT,
                 version,
             });
         }
-        let record = TruncationRecord {
+        let mut record = TruncationRecord {
             base: input.u64()?,
             removed_from: input.u64()?,
             last_removed_hash: input.array()?,
@@ -614,8 +643,20 @@ impl TruncationRecord {
             time_ms: input.i64()?,
             retention_days: input.u32()?,
             prev_base: input.u64()?,
-            signature: input.array()?,
+            state: Vec::new(),
+            signature: [0; 64],
         };
+        if version == 2 {
+            let len = input.u32()? as usize;
+            record.state = input.take(len)?.to_vec();
+            if record.state.is_empty() {
+                return Err(Error::corrupt(
+                    WHAT,
+                    "a version 2 record without its vector",
+                ));
+            }
+        }
+        record.signature = input.array()?;
         input.finish()?;
         Ok(record)
     }
@@ -748,6 +789,8 @@ struct Shared {
     anchor_failures: AtomicU64,
     mark_failures: AtomicU64,
     head: Mutex<Head>,
+    /// The generation vector after the last durable write (what a truncation record carries).
+    generations: Mutex<Vec<u8>>,
 }
 
 /// Where the writer exports each checkpoint as an anchor file, and the key to name in it.
@@ -940,6 +983,9 @@ impl LogWriter {
         // key table): its signed state is republished with the restore's entry instead.
         if !safeguards.restoring {
             signed.check(&found, vector, head.checkpoint_seq, head.seq)?;
+            if let Some(truncation) = crate::audit::truncation_records(&*store)?.pop() {
+                signed.check_not_older_than(&truncation.state)?;
+            }
         }
         let mark = safeguards
             .backend
@@ -985,6 +1031,7 @@ impl LogWriter {
             anchor_failures: AtomicU64::new(0),
             mark_failures: AtomicU64::new(0),
             head: Mutex::new(head),
+            generations: Mutex::new(state.signed.vector()),
         });
         let thread_shared = Arc::clone(&shared);
         let thread = std::thread::Builder::new()
@@ -1086,6 +1133,15 @@ impl LogWriter {
     /// store; `recvault audit anchor` can export them).
     pub(crate) fn anchor_failures(&self) -> u64 {
         self.shared.anchor_failures.load(Ordering::Relaxed)
+    }
+
+    /// The generation vector of the signed state as last made durable.
+    pub(crate) fn generations(&self) -> Vec<u8> {
+        self.shared
+            .generations
+            .lock()
+            .map(|generations| generations.clone())
+            .unwrap_or_default()
     }
 
     /// The current chain head (sequence number and hash of the last entry).
@@ -1270,6 +1326,9 @@ fn write_loop(
             }
             state.checkpoint_next = checkpoint_next;
             state.publish_next = publish_next;
+            if let Ok(mut generations) = shared.generations.lock() {
+                *generations = state.signed.vector();
+            }
             // The mark follows the disk, never leads it: written once the batch is durable.
             if let Some(last) = signed.last() {
                 let mark = Mark {

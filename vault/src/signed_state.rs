@@ -296,6 +296,24 @@ impl SignedState {
         Ok(())
     }
 
+    /// Checks that no kind is older than a signed record of an earlier moment (the newest
+    /// truncation record's vector): state rolled back to before the truncation is refused.
+    pub(crate) fn check_not_older_than(&self, vector: &[u8]) -> Result<()> {
+        let recorded = decode_vector(vector)?;
+        for (kind, state) in KINDS.iter().zip(&self.kinds) {
+            if recorded
+                .get(kind.prefix)
+                .is_some_and(|then| state.generation.number < then.number)
+            {
+                return Err(tampered(
+                    kind,
+                    "it is older than the access log's last truncation recorded",
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Whether `batch` changes any kind.
     pub(crate) fn touches(batch: &WriteBatch) -> bool {
         batch.ops().any(|op| match op {

@@ -432,6 +432,7 @@ impl Vault {
                 time_ms: first.time_ms,
                 retention_days: self.log_retention_days()?,
                 prev_base: 0,
+                state: Vec::new(),
                 signature: [0; 64],
             }
             .sign(&signing);

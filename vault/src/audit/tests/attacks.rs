@@ -168,6 +168,7 @@ fn every_attack_on_the_signed_log_is_found_with_and_without_the_anchor() {
                     time_ms: now().timestamp_millis(),
                     retention_days: DEFAULT_LOG_RETENTION_DAYS,
                     prev_base: 0,
+                    state: Vec::new(),
                     signature: [0; 64],
                 }
                 .sign(&signing);
@@ -190,6 +191,7 @@ fn every_attack_on_the_signed_log_is_found_with_and_without_the_anchor() {
                     time_ms: now().timestamp_millis(),
                     retention_days: 1,
                     prev_base: 0,
+                    state: Vec::new(),
                     signature: [0; 64],
                 }
                 .sign(&forger);
@@ -372,6 +374,21 @@ fn truncation_is_signed_and_anchors_before_it_still_verify() {
     vault.set_log_retention_days(&auditor, 30, now()).unwrap();
     let later = now() + chrono::Duration::days(31);
     assert_eq!(vault.truncate_log(&auditor, 18, later).unwrap(), 17);
+    // The record carries the generations of the signed state (the retention just set among
+    // them), signed: version 2.
+    let record = crate::audit::truncation_records(&*fixture.store)
+        .unwrap()
+        .pop()
+        .unwrap();
+    let vector = crate::signed_state::decode_vector(&record.state).unwrap();
+    assert!(
+        vector
+            .get(b"config/".as_slice())
+            .is_some_and(|generation| generation.number >= 2),
+        "{vector:?}"
+    );
+    assert!(record.verify(&fixture.public_key));
+    assert_eq!(record.encode()[0], 2);
     for held in [&anchor, &early] {
         let report = verify_log(&*fixture.store, &fixture.public_key, Some(held)).unwrap();
         assert_eq!(report.problem, None, "anchor at {}", held.seq);
