@@ -412,7 +412,7 @@ pub fn run(
         let ended = started + Duration::from_std(timer.elapsed()).unwrap_or_default();
         let text = certificate_text(&report, &journal, access, (started, ended), options);
         let name = format!("{:013}", now.timestamp_millis());
-        let signature = vault.put_run_certificate("retention", &name, &text)?;
+        let signature = vault.put_run_certificate("retention", &name, &text, now)?;
         report.certificate = Some(vault::Certificate {
             kind: "retention".into(),
             name,

@@ -396,7 +396,8 @@ impl Vault {
                 now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
                 access.principal,
             );
-            let signature = self.put_certificate("accounting", &format!("{year:05}"), &text)?;
+            let signature =
+                self.put_certificate("accounting", &format!("{year:05}"), &text, now)?;
             certificates.push(AccountingCertificate {
                 year,
                 entries: count,

@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::error::{Error, Result};
+use crate::log::{Access, Draft};
 use crate::store::{Column, Durability, WriteBatch};
 use crate::vault::Vault;
 
@@ -33,17 +34,29 @@ fn certificate_key(kind: &str, name: &str) -> Vec<u8> {
 }
 
 impl Vault {
-    /// Signs `text` with the log's key and keeps it as certificate `name` of `kind` (synced).
-    /// Returns the signature (hexadecimal).
-    pub fn put_certificate(&self, kind: &str, name: &str, text: &str) -> Result<String> {
-        self.keep_certificate(kind, name, text, WriteBatch::new())
+    /// Signs `text` with the log's key and keeps it as certificate `name` of `kind`, logged as
+    /// `certificate.keep` with the text's SHA-256. Returns the signature (hexadecimal).
+    pub fn put_certificate(
+        &self,
+        kind: &str,
+        name: &str,
+        text: &str,
+        now: DateTime<Utc>,
+    ) -> Result<String> {
+        self.keep_certificate(kind, name, text, WriteBatch::new(), now)
     }
 
     /// Signs and keeps a run's certificate and clears the run's journal, in one synced batch.
-    pub fn put_run_certificate(&self, kind: &str, name: &str, text: &str) -> Result<String> {
+    pub fn put_run_certificate(
+        &self,
+        kind: &str,
+        name: &str,
+        text: &str,
+        now: DateTime<Utc>,
+    ) -> Result<String> {
         let mut batch = WriteBatch::new();
         batch.delete(Column::Meta, META_RUN_JOURNAL);
-        self.keep_certificate(kind, name, text, batch)
+        self.keep_certificate(kind, name, text, batch, now)
     }
 
     fn keep_certificate(
@@ -52,6 +65,7 @@ impl Vault {
         name: &str,
         text: &str,
         mut batch: WriteBatch,
+        now: DateTime<Utc>,
     ) -> Result<String> {
         let signature = self.log_signing_key()?.sign(text.as_bytes());
         batch.put(
@@ -59,7 +73,19 @@ impl Vault {
             certificate_key(kind, name),
             [text.as_bytes(), &signature].concat(),
         );
-        self.store.write(batch, Durability::Synced)?;
+        // Through the access log, so certificates are signed state (`signed_state`): one
+        // deleted or put back on disk is refused at open.
+        let mut draft = Draft::new(
+            &Access::automatic(),
+            "certificate.keep",
+            now.timestamp_millis(),
+        );
+        draft.access.purpose = "destruction-certificate".into();
+        draft.outcome = format!(
+            "{kind} certificate {name}: sha256:{}",
+            hex::encode(crate::crypto::sha256(text.as_bytes()))
+        );
+        self.log.commit(draft, batch)?;
         Ok(hex::encode(signature))
     }
 

@@ -56,6 +56,10 @@ pub(crate) const KINDS: &[Kind] = &[
         name: "configuration",
         prefix: b"config/",
     },
+    Kind {
+        name: "destruction certificates",
+        prefix: b"certificate/",
+    },
 ];
 
 /// Where a kind's manifest is kept (column Meta): this prefix and the kind's prefix.

@@ -174,6 +174,21 @@ fn attacks() -> Vec<Attack> {
             refused: "the configuration: its items differ",
         },
         Attack {
+            name: "a destruction certificate deleted",
+            before: |vault| {
+                vault
+                    .put_certificate("retention", "0001", "destroyed: cohort 1", now())
+                    .unwrap();
+            },
+            after: |vault| {
+                vault
+                    .put_certificate("retention", "0002", "destroyed: cohort 2", now())
+                    .unwrap();
+            },
+            put_back: PutBack::Delete(b"certificate/retention/0002"),
+            refused: "the destruction certificates: its items differ",
+        },
+        Attack {
             name: "the whole data directory replaced by its older copy",
             before: |vault| analyst(vault, false),
             after: |vault| analyst(vault, true),
