@@ -791,6 +791,22 @@ struct Shared {
     head: Mutex<Head>,
     /// The generation vector after the last durable write (what a truncation record carries).
     generations: Mutex<Vec<u8>>,
+    /// Set when the writer thread has returned (or unwound), for a shutdown that waits for it
+    /// only so long.
+    exited: Mutex<bool>,
+    gone: Condvar,
+}
+
+/// Marks the writer thread as gone when it returns or unwinds.
+struct ExitSignal<'a>(&'a Shared);
+
+impl Drop for ExitSignal<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut exited) = self.0.exited.lock() {
+            *exited = true;
+        }
+        self.0.gone.notify_all();
+    }
 }
 
 /// Where the writer exports each checkpoint as an anchor file, and the key to name in it.
@@ -1032,11 +1048,16 @@ impl LogWriter {
             mark_failures: AtomicU64::new(0),
             head: Mutex::new(head),
             generations: Mutex::new(state.signed.vector()),
+            exited: Mutex::new(false),
+            gone: Condvar::new(),
         });
         let thread_shared = Arc::clone(&shared);
         let thread = std::thread::Builder::new()
             .name("recvault-log".into())
-            .spawn(move || write_loop(&thread_shared, &*store, &signing, state, export.as_ref()))
+            .spawn(move || {
+                let _exit = ExitSignal(&thread_shared);
+                write_loop(&thread_shared, &*store, &signing, state, export.as_ref());
+            })
             .map_err(|err| Error::io("starting the access log writer", err))?;
         Ok(LogWriter {
             shared,
@@ -1179,7 +1200,17 @@ impl Drop for LogWriter {
             queue.shutdown = true;
         }
         self.shared.wake.notify_all();
-        if let Some(thread) = self.thread.take() {
+        // The thread finishes the write it is in, which a stalled disk may hold for ever: wait
+        // for it at most the writer's timeout, then leave it (the write is in doubt, as after
+        // a kill), so a shutdown never hangs on the disk.
+        let exited = self.shared.exited.lock().ok().and_then(|exited| {
+            self.shared
+                .gone
+                .wait_timeout_while(exited, self.timeout, |exited| !*exited)
+                .ok()
+                .map(|(exited, _)| *exited)
+        });
+        if let (Some(true), Some(thread)) = (exited, self.thread.take()) {
             let _ = thread.join();
         }
     }

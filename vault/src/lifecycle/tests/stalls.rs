@@ -367,6 +367,32 @@ fn a_request_withdrawn_before_the_store_took_it_never_lands() {
     );
 }
 
+/// A vault closed while its store is frozen (a write in flight) does not hang: the writer is
+/// waited for at most its timeout, then left with its write in doubt.
+#[test]
+fn closing_a_vault_whose_disk_stalls_returns_within_the_bound() {
+    let s = stalled();
+    let _thaw = ThawOnDrop(s.store.clone());
+    s.store.freeze();
+    let reading = std::thread::scope(|scope| {
+        let reading = scope.spawn(|| s.vault.read(&access(), &s.february[0], now()).is_ok());
+        while s.store.blocked.load(Ordering::SeqCst) == 0 {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        reading.join().unwrap()
+    });
+    assert!(!reading, "the read's entry was never confirmed");
+    let started = std::time::Instant::now();
+    drop(s.vault);
+    let took = started.elapsed();
+    // The shutdown checkpoint waits for its entry (refused: the queue is behind the frozen
+    // write), then the thread at most the timeout.
+    assert!(
+        took < LOG_TIMEOUT * 4,
+        "closing took {took:?} with the disk stalled"
+    );
+}
+
 /// An ingest batch in doubt: the stream reports it, a retry with the same key waits (or is
 /// refused) until the batch's outcome is known, and then resumes after it: every line once.
 #[test]
