@@ -99,13 +99,17 @@ fn decode_hash(text: &str) -> Option<[u8; 32]> {
     hex::decode(text).ok()?.try_into().ok()
 }
 
-/// Refuses a data directory older than `mark`: a log that ends before the mark's entry, an
-/// entry there that is not the one the mark saw, or signed state older than the mark's.
+/// Refuses a data directory older than `mark`: a log that ends before the mark's entry; no
+/// signed checkpoint there over the hash the mark saw (checkpoints are kept through
+/// truncations, so it is never legitimately missing); the entry there missing without a
+/// signed truncation having removed it, or not the one the mark saw; or signed state older
+/// than the mark's.
 pub(crate) fn check_mark(
     store: &dyn Store,
     head: &Head,
     generations: &BTreeMap<Vec<u8>, Generation>,
     mark: &Mark,
+    public_key: &[u8; 32],
 ) -> Result<()> {
     if head.seq < mark.seq {
         return Err(Error::RolledBack(format!(
@@ -113,14 +117,38 @@ pub(crate) fn check_mark(
             head.seq, mark.seq
         )));
     }
-    // The entry may have been removed by a signed truncation since; `audit verify` checks
-    // those.
-    if let Some(entry) = store.get(Column::Log, &entry_key(mark.seq))? {
-        if entry_hash(&entry) != mark.hash {
+    let checkpoint = store
+        .get(Column::Log, &checkpoint_key(mark.seq))?
+        .map(|bytes| Checkpoint::decode(&bytes))
+        .transpose()?;
+    if !checkpoint
+        .is_some_and(|checkpoint| checkpoint.head == mark.hash && checkpoint.verify(public_key))
+    {
+        return Err(Error::RolledBack(format!(
+            "the signed checkpoint of access-log entry {} that the key store saw is missing or \
+             different (another copy of the vault)",
+            mark.seq
+        )));
+    }
+    match store.get(Column::Log, &entry_key(mark.seq))? {
+        Some(entry) if entry_hash(&entry) != mark.hash => {
             return Err(Error::RolledBack(format!(
                 "access-log entry {} is not the one the key store saw (another copy of the vault)",
                 mark.seq
             )));
+        }
+        Some(_) => {}
+        None => {
+            let base = crate::audit::truncation_records(store)?
+                .last()
+                .map_or(1, |record| record.base);
+            if mark.seq >= base {
+                return Err(Error::RolledBack(format!(
+                    "access-log entry {} that the key store saw is missing, and no signed \
+                     truncation removed it",
+                    mark.seq
+                )));
+            }
         }
     }
     for (prefix, seen) in &mark.generations {

@@ -1019,7 +1019,13 @@ impl LogWriter {
                 .as_ref()
                 .map_or(0, |mark| mark.anchors_superseded_through);
             if let Some(mark) = &mark {
-                crate::high_water::check_mark(&*store, &head, &signed.generations(), mark)?;
+                crate::high_water::check_mark(
+                    &*store,
+                    &head,
+                    &signed.generations(),
+                    mark,
+                    &public_key,
+                )?;
             }
             if let Some(export) = &export {
                 crate::high_water::check_newest_anchor(

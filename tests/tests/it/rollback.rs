@@ -357,3 +357,39 @@ fn a_restore_resets_the_mark_as_a_logged_act() {
     let refusal = Vault::open(&data_dir, &key_store).unwrap_err();
     assert!(matches!(refusal, Error::RolledBack(_)), "{refusal}");
 }
+
+/// The signed checkpoint the mark names deleted (checkpoints are kept through truncations, so
+/// only an attacker removes one): refused, whatever the entries say.
+#[test]
+fn the_checkpoint_the_mark_names_cannot_be_removed() {
+    let test = TestVault::create().unwrap();
+    analyst(&test.vault, false);
+    let TestVault {
+        vault,
+        data_dir,
+        key_store,
+        root,
+        ..
+    } = test;
+    drop(vault);
+    let mark = std::fs::read_to_string(root.path().join("root.key.mark")).unwrap();
+    let seq: u64 = mark
+        .lines()
+        .find_map(|line| line.strip_prefix("entry "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let store = RocksStore::open(&data_dir).unwrap();
+    let mut batch = WriteBatch::new();
+    batch.delete(Column::Log, [&b"c"[..], &seq.to_be_bytes()].concat());
+    store.write(batch, Durability::Synced).unwrap();
+    drop(store);
+    // The mark names the last checkpoint (a clean shutdown signs one), so the head's own
+    // check finds it first; the mark's check stands behind it for a head rewritten to match.
+    let refusal = Vault::open(&data_dir, &key_store).unwrap_err().to_string();
+    assert!(
+        refusal.contains("the head's last checkpoint is missing")
+            || refusal.contains(&format!("the signed checkpoint of access-log entry {seq}")),
+        "{refusal}"
+    );
+}
