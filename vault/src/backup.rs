@@ -260,6 +260,10 @@ pub fn restore(
     if data_dir.exists() {
         return Err(Error::AlreadyExists(data_dir.to_path_buf()));
     }
+    // The restore's open resets the key store's high-water mark; a restore that fails after
+    // it puts the old mark back, so the live vault is not refused for a history that was
+    // never kept.
+    let mark_before = backend.high_water_mark()?;
     let restored = copy_checkpoint(backup, data_dir).and_then(|records_in_backup| {
         rewrite_keys(data_dir, &table)?;
         // Older than what the key store last saw, on purpose: logged, and the mark reset.
@@ -285,6 +289,9 @@ pub fn restore(
     });
     if restored.is_err() {
         let _ = fs::remove_dir_all(data_dir);
+        if let Some(mark) = &mark_before {
+            let _ = backend.set_high_water_mark(mark);
+        }
     }
     restored
 }

@@ -139,6 +139,7 @@ pub(crate) fn check_mark(
         }
         Some(_) => {}
         None => {
+            // The newest truncation record's signature was checked when the writer started.
             let base = crate::audit::truncation_records(store)?
                 .last()
                 .map_or(1, |record| record.base);

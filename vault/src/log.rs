@@ -788,6 +788,8 @@ struct Shared {
     failures: AtomicU64,
     anchor_failures: AtomicU64,
     mark_failures: AtomicU64,
+    /// Groups whose write failed but which the disk kept after all (found on the next write).
+    landed_after_failure: AtomicU64,
     head: Mutex<Head>,
     /// The generation vector after the last durable write (what a truncation record carries).
     generations: Mutex<Vec<u8>>,
@@ -941,6 +943,45 @@ impl LogWriter {
                     })?,
             ),
         };
+        // The head is not signed: the checkpoint it names must be signed by this vault, sign
+        // the entry it covers, and be the newest there is (a head pointed back at an older
+        // checkpoint, whose generations an attacker restored, is refused).
+        if let Some(checkpoint) = &last_checkpoint {
+            if !checkpoint.verify(&signing.public_key()) {
+                return Err(Error::corrupt(
+                    "access log",
+                    "the head's last checkpoint is not signed by this vault",
+                ));
+            }
+            if let Some(entry) = store.get(Column::Log, &entry_key(checkpoint.seq))? {
+                if entry_hash(&entry) != checkpoint.head {
+                    return Err(Error::corrupt(
+                        "access log",
+                        "the head's last checkpoint does not sign its entry",
+                    ));
+                }
+            }
+        }
+        let later = store.scan(
+            Column::Log,
+            &checkpoint_key(head.checkpoint_seq.saturating_add(1)),
+            Some(&checkpoint_key(u64::MAX)),
+            1,
+        )?;
+        if !later.is_empty() {
+            return Err(Error::corrupt(
+                "access log",
+                "a checkpoint follows the head's last one (the head was moved back)",
+            ));
+        }
+        if let Some(truncation) = crate::audit::truncation_records(&*store)?.last() {
+            if !truncation.verify(&signing.public_key()) {
+                return Err(Error::corrupt(
+                    "access log",
+                    "the newest truncation record is not signed by this vault",
+                ));
+            }
+        }
         head.checkpoint_digest = Some(last_checkpoint.as_ref().map_or([0; 32], Checkpoint::digest));
         // The rule is fixed by the first version 2 checkpoint; until there is one (a new
         // vault, or one made before version 2), the next entry is checkpointed whatever the
@@ -1045,6 +1086,7 @@ impl LogWriter {
             signed,
             backend: safeguards.backend,
             anchors_superseded_through,
+            resync: false,
         };
         let shared = Arc::new(Shared {
             queue: Mutex::new(Queue::default()),
@@ -1052,6 +1094,7 @@ impl LogWriter {
             failures: AtomicU64::new(0),
             anchor_failures: AtomicU64::new(0),
             mark_failures: AtomicU64::new(0),
+            landed_after_failure: AtomicU64::new(0),
             head: Mutex::new(head),
             generations: Mutex::new(state.signed.vector()),
             exited: Mutex::new(false),
@@ -1235,6 +1278,8 @@ struct WriterState {
     backend: Arc<dyn KeyBackend>,
     /// Carried into every mark (see `high_water::Mark`).
     anchors_superseded_through: u64,
+    /// The last write failed: read the head from disk before the next one.
+    resync: bool,
 }
 
 fn write_loop(
@@ -1261,7 +1306,30 @@ fn write_loop(
             }
             std::mem::take(&mut queue.requests)
         };
-        let start = shared.head.lock().map(|head| *head).unwrap_or_default();
+        let mut start = shared.head.lock().map(|head| *head).unwrap_or_default();
+        if state.resync {
+            // The last group's write failed. The engine may have kept it after all (a
+            // write-ahead-log record that survives a reopen after a full disk): read the disk
+            // before writing again, so memory follows it and no entry number is used twice.
+            if store.recover().is_ok() {
+                if let Ok(disk) = Head::load(store) {
+                    if (disk.seq, disk.hash) != (start.seq, start.hash) {
+                        if let Ok((signed, _)) = SignedState::load(store, &signing.public_key()) {
+                            state.signed = signed;
+                        }
+                        start = Head {
+                            last_time_ms: start.last_time_ms,
+                            ..disk
+                        };
+                        if let Ok(mut current) = shared.head.lock() {
+                            *current = start;
+                        }
+                        shared.landed_after_failure.fetch_add(1, Ordering::Relaxed);
+                    }
+                    state.resync = false;
+                }
+            }
+        }
         let mut head = start;
         let mut checkpoint_next = state.checkpoint_next;
         let mut publish_next = state.publish_next;
@@ -1356,6 +1424,7 @@ fn write_loop(
             if let Some(before) = signed_before {
                 state.signed = before;
             }
+            state.resync = true;
         }
         if outcome.is_ok() {
             if let Ok(mut current) = shared.head.lock() {

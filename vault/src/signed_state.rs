@@ -288,7 +288,9 @@ impl SignedState {
                         ));
                     }
                 }
-                (Some(seq), None) if *seq <= checkpoint_seq && !vector.is_empty() => {
+                // A manifest written at or before the checkpoint is in its vector (an empty
+                // vector included: a checkpoint with its state emptied is refused).
+                (Some(seq), None) if *seq <= checkpoint_seq => {
                     return Err(tampered(
                         kind,
                         "the last signed checkpoint does not know it",
@@ -366,11 +368,13 @@ impl SignedState {
                         touched[at] = true;
                     }
                 }
+                // An empty or reversed range deletes nothing (and `BTreeMap::range` would
+                // panic on a reversed one).
                 Op::DeleteRange {
                     column: Column::Meta,
                     start,
                     end,
-                } => {
+                } if start < end => {
                     for (at, state) in self.kinds.iter_mut().enumerate() {
                         let doomed: Vec<Vec<u8>> = state
                             .items

@@ -310,6 +310,12 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// Writes in-memory state to the engine's files (a no-op where there are none).
     fn flush(&self) -> Result<()>;
 
+    /// Brings the engine back after a failed write, if it needs to (RocksDB reopens after a
+    /// full disk), so a caller can read what really is on disk before writing again.
+    fn recover(&self) -> Result<()> {
+        Ok(())
+    }
+
     /// Bytes free for unprivileged writers on the filesystem that holds the store's files, if
     /// it has files (`None` for a store in memory).
     fn available_bytes(&self) -> Result<Option<u64>> {

@@ -363,6 +363,13 @@ impl Store for RocksStore {
         })
     }
 
+    fn recover(&self) -> Result<()> {
+        if self.stuck.load(Ordering::SeqCst) {
+            self.reopen()?;
+        }
+        Ok(())
+    }
+
     fn compact(&self) -> Result<()> {
         for column in Column::ALL {
             self.compact_column(column)?;
