@@ -151,7 +151,19 @@ impl Vault {
             META_TRUSTED_TIME,
             now.timestamp_millis().to_be_bytes(),
         );
-        self.store.write(batch, Durability::Synced)
+        // Through the access log: the trusted time is signed state, so deleting it or putting
+        // an older one back (to let a clock jumped forward destroy early) is refused at open.
+        let mut draft = Draft::new(
+            &Access::automatic(),
+            "retention.trusted-time",
+            now.timestamp_millis(),
+        );
+        draft.access.purpose = "retention".into();
+        draft.outcome = format!(
+            "trusted time moved to {}",
+            now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        );
+        self.log.commit(draft, batch).map(drop)
     }
 
     /// How many records a period cohort holds now, and the SHA-256 of their ids in order

@@ -97,14 +97,14 @@ pub(crate) fn key_check(root: &RootKey) -> Vec<u8> {
 /// Whether a stored key check is `root`'s: version 2 (above), or version 1, which vaults
 /// before format 3 hold until their upgrade rewrites it (epoch `u32`, HMAC-SHA256 under the
 /// root key itself of `recvault/key-check/v1` and the epoch).
-fn key_check_matches(stored: &[u8], root: &RootKey) -> bool {
+fn key_check_matches(stored: &[u8], root: &RootKey, version_1: bool) -> bool {
     let epoch = root.epoch.to_be_bytes();
     match stored {
         [2, check_epoch @ .., _] if stored.len() == 37 && check_epoch.starts_with(&epoch) => {
             let message = [KEY_CHECK_CONTEXT, &epoch].concat();
             MacKey::derived(&root.key, KEY_CHECK_CONTEXT).verify(&message, &stored[5..])
         }
-        _ if stored.len() == 36 && stored.starts_with(&epoch) => {
+        _ if version_1 && stored.len() == 36 && stored.starts_with(&epoch) => {
             let message = [&b"recvault/key-check/v1"[..], &epoch].concat();
             MacKey::direct_for_format_2(&root.key).verify(&message, &stored[4..])
         }
@@ -226,7 +226,9 @@ impl KeyRing {
     /// Finds the root key of the vault's epoch in the backend, checks it, unwraps every
     /// cohort key, and finishes an epoch change that committed but did not yet destroy the
     /// previous root key.
-    pub(crate) fn open(backend: &dyn KeyBackend, store: &dyn Store) -> Result<Self> {
+    /// `format` is the vault's: a version 1 key check (the root key as an HMAC key) is read
+    /// only before format 3, whose upgrade rewrites it.
+    pub(crate) fn open(backend: &dyn KeyBackend, store: &dyn Store, format: u8) -> Result<Self> {
         let epoch = read_u32(
             &store
                 .get(Column::Meta, META_ROOT_EPOCH)?
@@ -245,7 +247,7 @@ impl KeyRing {
         let stored_check = store
             .get(Column::Meta, META_KEY_CHECK)?
             .ok_or_else(|| Error::corrupt("vault metadata", "key check missing"))?;
-        if !key_check_matches(&stored_check, &root) {
+        if !key_check_matches(&stored_check, &root, format < 3) {
             return Err(Error::WrongKeyStore);
         }
         let (cohorts, signing_seed) = unwrap_all(store, &root)?;

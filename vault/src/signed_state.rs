@@ -60,6 +60,10 @@ pub(crate) const KINDS: &[Kind] = &[
         name: "destruction certificates",
         prefix: b"certificate/",
     },
+    Kind {
+        name: "retention's trusted time",
+        prefix: b"retention/trusted-time",
+    },
 ];
 
 /// Where a kind's manifest is kept (column Meta): this prefix and the kind's prefix.

@@ -278,7 +278,7 @@ impl Vault {
             }
             _ => return Err(Error::corrupt("vault metadata", "format version missing")),
         };
-        let keys = KeyRing::open(&*backend, &*store)?;
+        let keys = KeyRing::open(&*backend, &*store, format)?;
         let cohorts = Cohorts::load(&*store)?;
         let partitions = load_partitions(&*store)?;
         let export =

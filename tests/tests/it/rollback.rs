@@ -189,6 +189,17 @@ fn attacks() -> Vec<Attack> {
             refused: "the destruction certificates: its items differ",
         },
         Attack {
+            name: "retention's trusted time put back (so a clock jumped forward is not noticed)",
+            before: |vault| vault.advance_trusted_time(now()).unwrap(),
+            after: |vault| {
+                vault
+                    .advance_trusted_time(now() + chrono::Duration::days(1))
+                    .unwrap();
+            },
+            put_back: PutBack::Items(b"retention/trusted-time"),
+            refused: "the retention's trusted time: its items differ",
+        },
+        Attack {
             name: "the whole data directory replaced by its older copy",
             before: |vault| analyst(vault, false),
             after: |vault| analyst(vault, true),
