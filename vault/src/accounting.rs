@@ -38,7 +38,8 @@ pub(crate) fn year_ranges(year: u16) -> [(Vec<u8>, Vec<u8>); 7] {
     let range = |prefix: u8| {
         (
             [&[prefix][..], &year.to_be_bytes()].concat(),
-            [&[prefix][..], &(u32::from(year) + 1).to_be_bytes()[2..]].concat(),
+            // The end of the year's own prefix (year 65535 included, which would wrap).
+            crate::store::prefix_end(&[&[prefix][..], &year.to_be_bytes()].concat()),
         )
     };
     [

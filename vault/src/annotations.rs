@@ -146,7 +146,10 @@ impl Vault {
             )));
         }
         let _writing = ANNOTATING.lock().map_err(|_| poisoned("annotations"))?;
-        let seq = self.annotation_count(id)? + 1;
+        let seq = self
+            .annotation_count(id)?
+            .checked_add(1)
+            .ok_or_else(|| Error::corrupt("annotations", "too many annotations on one record"))?;
         let key = self.annotation_key_for(id, seq)?;
         let mut plain = Writer(zeroize::Zeroizing::new(Vec::new()));
         plain.u8(ANNOTATION_VERSION);

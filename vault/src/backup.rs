@@ -283,7 +283,8 @@ pub fn restore(
         }
         Ok(RestoreReport {
             records: verified.records,
-            purged: records_in_backup - verified.records,
+            // Held records the key table carries may outnumber those purged: never underflow.
+            purged: records_in_backup.saturating_sub(verified.records),
             epoch: table.epoch,
         })
     });

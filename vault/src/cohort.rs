@@ -215,7 +215,11 @@ impl CohortInfo {
         match self.kind {
             CohortKind::IndexPeriod { system, year, .. } => Some((
                 crate::index::period_prefix(system, year),
-                crate::index::period_prefix(system, year + 1),
+                // A tampered year of 65535 must not overflow: the end of its own prefix.
+                year.checked_add(1).map_or_else(
+                    || crate::store::prefix_end(&crate::index::period_prefix(system, year)),
+                    |next| crate::index::period_prefix(system, next),
+                ),
             )),
             _ => None,
         }
