@@ -22,10 +22,10 @@
 )]
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -33,8 +33,11 @@ use std::time::{Duration, Instant};
 use chrono::{Datelike, Duration as Days, NaiveDate, Utc};
 
 mod common;
+#[path = "common/server.rs"]
+mod server;
 
 use common::{recvault, workspace};
+use server::{client, offline, serve, terminate};
 
 const PNR_LINES: usize = 600;
 const PNR_BATCH: usize = 50;
@@ -50,55 +53,6 @@ const TTAR_CATEGORIES: [(&str, &str); 5] = [
     ("licensing", "applicant"),
     ("sdn", "designated-person"),
 ];
-
-const OFFLINE: [&str; 4] = ["--data", "data", "--key-store", "root.key"];
-
-fn offline(args: &[&str], dir: &Path) -> common::Run {
-    recvault(&[args, &OFFLINE].concat(), dir)
-}
-
-fn client(args: &[&str], dir: &Path, url: &str, token: &str) -> common::Run {
-    recvault(
-        &[args, &["--server", url, "--token-file", token]].concat(),
-        dir,
-    )
-}
-
-/// Starts `recvault serve` on a free loopback port, its log appended to `server.log`.
-fn serve(dir: &Path) -> (Child, String) {
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(dir.join("server.log"))
-        .unwrap();
-    let mut child = Command::new(common::binary())
-        .args([&["serve", "--listen", "127.0.0.1:0"][..], &OFFLINE].concat())
-        .current_dir(dir)
-        .stdout(Stdio::piped())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("recvault serving ")
-        .unwrap_or_else(|| panic!("the server did not start: {line:?} (see server.log)"))
-        .to_owned();
-    (child, url)
-}
-
-/// Stops the server as an operator would (SIGTERM) and waits for it to let go of the vault.
-fn terminate(server: &mut Child) {
-    let _ = Command::new("kill").arg(server.id().to_string()).status();
-    let status = server.wait().unwrap();
-    assert!(
-        status.success(),
-        "the server did not stop cleanly: {status}"
-    );
-}
 
 /// The shipped notices, with TTAR's schedule in force cut to days: production two days,
 /// archive one more, buckets of a day. A slot collected five or more days ago is due.
@@ -350,7 +304,7 @@ fn a_vault_killed_at_random_moments_loses_nothing_acknowledged_and_stores_nothin
         std::fs::write(dir.join("pnr.jsonl"), &pnr_text).unwrap();
         std::fs::write(dir.join("ttar.jsonl"), ttar_file(round, slot)).unwrap();
 
-        let (mut server, url) = serve(dir);
+        let (mut server, url) = serve(dir, None);
         let begun = Instant::now();
         // Milliseconds since `begun` at which each step ended (0: not yet).
         let ttar_done = Arc::new(AtomicU64::new(0));
@@ -429,7 +383,7 @@ fn a_vault_killed_at_random_moments_loses_nothing_acknowledged_and_stores_nothin
         // Restarted: the vault opens; re-sending with the same keys completes each file.
         let url = match kill_at {
             Some(_) => {
-                let (restarted, url) = serve(dir);
+                let (restarted, url) = serve(dir, None);
                 server = restarted;
                 url
             }

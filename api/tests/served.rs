@@ -11,10 +11,10 @@
     reason = "test helpers fail the test with the reason"
 )]
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -23,49 +23,11 @@ const LINES: usize = 60_000;
 const BATCH: usize = 500;
 
 mod common;
+#[path = "common/server.rs"]
+mod server;
 
 use common::{recvault, workspace};
-
-const OFFLINE: [&str; 4] = ["--data", "data", "--key-store", "root.key"];
-
-fn offline(args: &[&str], dir: &Path) -> common::Run {
-    recvault(&[args, &OFFLINE].concat(), dir)
-}
-
-/// Starts `recvault serve` on a free loopback port, its log appended to `server.log`; returns
-/// the process and its URL.
-fn serve(dir: &Path) -> (Child, String) {
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(dir.join("server.log"))
-        .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_recvault"))
-        .args([&["serve", "--listen", "127.0.0.1:0"][..], &OFFLINE].concat())
-        .current_dir(dir)
-        .env("RUST_LOG", "debug")
-        .stdout(Stdio::piped())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("recvault serving ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned();
-    (child, url)
-}
-
-fn client(args: &[&str], dir: &Path, url: &str, token: &str) -> common::Run {
-    recvault(
-        &[args, &["--server", url, "--token-file", token]].concat(),
-        dir,
-    )
-}
+use server::{client, offline, serve, terminate, OFFLINE};
 
 /// `recvault accounts add` for `name` in `role` at FinCEN, its token in `NAME.token`.
 fn add_account(name: &str, role: &str) -> Vec<String> {
@@ -164,7 +126,7 @@ fn a_server_killed_mid_ingest_keeps_what_it_reported_and_a_retry_stores_nothing_
         hex::encode(vault::crypto::sha256(text.as_bytes()))
     );
 
-    let (mut server, url) = serve(dir);
+    let (mut server, url) = serve(dir, Some("debug"));
     // Offline commands are refused while the server holds the directory.
     let refused = offline(&["status"], dir);
     assert_eq!(refused.code, 1);
@@ -286,7 +248,7 @@ fn a_server_killed_mid_ingest_keeps_what_it_reported_and_a_retry_stores_nothing_
 
     // Restarted: the records through the reported line are found by their index entries;
     // the first line after what was stored is not.
-    let (mut server, url) = serve(dir);
+    let (mut server, url) = serve(dir, Some("debug"));
     for n in [1, reported / 2, reported, stored] {
         assert_eq!(found(dir, &url, n), 1, "line {n} of {stored} stored");
     }
@@ -342,16 +304,6 @@ fn last_reported(received: &[u8]) -> usize {
         .unwrap_or(0)
 }
 
-/// Stops the server as an operator would (SIGTERM) and waits for it to let go of the vault.
-fn terminate(server: &mut Child) {
-    let _ = Command::new("kill").arg(server.id().to_string()).status();
-    let status = server.wait().unwrap();
-    assert!(
-        status.success(),
-        "the server did not stop cleanly: {status}"
-    );
-}
-
 #[test]
 fn the_cli_as_a_client_of_the_server() {
     let workspace = workspace();
@@ -365,7 +317,7 @@ fn the_cli_as_a_client_of_the_server() {
         std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777,
         0o600
     );
-    let (mut server, url) = serve(dir);
+    let (mut server, url) = serve(dir, Some("debug"));
     let add = |name: &str, role: &str| {
         let args = add_account(name, role);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -700,7 +652,7 @@ fn disclosures_and_the_accounting_from_the_command_line() {
         b"a signed letter from the agency head",
     )
     .unwrap();
-    let (mut server, url) = serve(dir);
+    let (mut server, url) = serve(dir, Some("debug"));
     assert_eq!(
         client(&["ingest", "one.jsonl"], dir, &url, "ing.token").code,
         0
@@ -840,7 +792,7 @@ fn retention_from_the_command_line() {
         );
     }
     std::fs::write(dir.join("one.jsonl"), line(1) + "\n").unwrap();
-    let (mut server, url) = serve(dir);
+    let (mut server, url) = serve(dir, Some("debug"));
     assert_eq!(
         client(&["ingest", "one.jsonl"], dir, &url, "ing.token").code,
         0
@@ -963,7 +915,7 @@ fn privacy_act_requests_from_the_command_line() {
         offline(&args.iter().map(String::as_str).collect::<Vec<_>>(), dir).code,
         0
     );
-    let (mut server, url) = serve(dir);
+    let (mut server, url) = serve(dir, Some("debug"));
     let open = client(
         &[
             "requests",
