@@ -10,279 +10,19 @@
 )]
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use axum::Router;
-use chrono::{NaiveDate, TimeZone, Utc};
-use http_body_util::BodyExt;
-use recvault::gate::Gate;
+use chrono::{TimeZone, Utc};
 use serde_json::{json, Value};
-use tower::ServiceExt;
-use vault::store::{Column, Durability, Entry, RocksStore, Store, WriteBatch};
-use vault::{Access, KeyBackend, MemKeyBackend, Vault};
+use vault::Access;
 
-/// A store whose writes can be made to fail, as a full or failing disk would.
-#[derive(Debug)]
-struct FaultyStore {
-    inner: RocksStore,
-    fail_writes: Arc<AtomicBool>,
-}
+#[path = "common/harness.rs"]
+mod harness;
 
-impl Store for FaultyStore {
-    fn get(&self, column: Column, key: &[u8]) -> vault::Result<Option<Vec<u8>>> {
-        self.inner.get(column, key)
-    }
-    fn write(&self, batch: WriteBatch, durability: Durability) -> vault::Result<()> {
-        if self.fail_writes.load(Ordering::SeqCst) {
-            return Err(vault::Error::Storage("injected write failure".into()));
-        }
-        self.inner.write(batch, durability)
-    }
-    fn scan(
-        &self,
-        column: Column,
-        start: &[u8],
-        end: Option<&[u8]>,
-        limit: usize,
-    ) -> vault::Result<Vec<Entry>> {
-        self.inner.scan(column, start, end, limit)
-    }
-    fn count(&self, column: Column, start: &[u8], end: Option<&[u8]>) -> vault::Result<u64> {
-        self.inner.count(column, start, end)
-    }
-    fn checkpoint(&self, to: &Path) -> vault::Result<()> {
-        self.inner.checkpoint(to)
-    }
-    fn flush(&self) -> vault::Result<()> {
-        self.inner.flush()
-    }
-    fn available_bytes(&self) -> vault::Result<Option<u64>> {
-        self.inner.available_bytes()
-    }
-    fn compact(&self) -> vault::Result<()> {
-        self.inner.compact()
-    }
-}
-
-struct Api {
-    router: Router,
-    fail_writes: Arc<AtomicBool>,
-    /// The gate, for what is not behind a route (the scheduled retention run).
-    gate: Arc<Gate>,
-    /// The vault behind the gate, for flushing before at-rest scans.
-    vault: Arc<Vault>,
-    /// Its data directory.
-    data_dir: std::path::PathBuf,
-    /// Days the gate's clock runs ahead of `now()`.
-    days_later: Arc<std::sync::atomic::AtomicI64>,
-    tokens: std::collections::HashMap<&'static str, String>,
-    _dir: tempfile::TempDir,
-}
-
-/// The accounts every test has: name, role, organization.
-const ACCOUNTS: &[(&str, &str, &str)] = &[
-    ("admin", "admin", "treasury-fincen"),
-    ("ana", "analyst", "treasury-fincen"),
-    ("ingester", "ingest", "treasury-fincen"),
-    ("auditor", "auditor", "treasury-fincen"),
-    ("ice-analyst", "analyst", "dhs-ice"),
-    ("partner", "foreign-partner", "foreign-ttu"),
-    ("gone", "analyst", "treasury-fincen"),
-    ("pending", "analyst", "treasury-fincen"),
-    ("lapsed", "analyst", "treasury-fincen"),
-    ("cbp-analyst", "analyst", "dhs-cbp"),
-    ("cbp-ingest", "ingest", "dhs-cbp"),
-    ("cbp-ia", "internal-affairs", "dhs-cbp"),
-    ("privacy", "privacy-officer", "treasury-fincen"),
-    ("disclosure", "disclosure-officer", "treasury-fincen"),
-    ("cbp-disclosure", "disclosure-officer", "dhs-cbp"),
-    ("cbp-privacy", "privacy-officer", "dhs-cbp"),
-    ("ice-ingest", "ingest", "dhs-ice"),
-    ("records", "records-officer", "treasury-fincen"),
-];
-
-fn now() -> chrono::DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
-}
-
-fn api() -> Api {
-    api_with(policy::Policy::builtin().unwrap())
-}
-
-/// The harness over a vault whose gate decides with `policy` (a fixture catalog).
-fn api_with(policy: policy::Policy) -> Api {
-    let dir = tempfile::Builder::new()
-        .prefix("vault-tests")
-        .tempdir()
-        .unwrap();
-    let fail_writes = Arc::new(AtomicBool::new(false));
-    let store: Arc<dyn Store> = Arc::new(FaultyStore {
-        inner: RocksStore::create(&dir.path().join("data")).unwrap(),
-        fail_writes: Arc::clone(&fail_writes),
-    });
-    let backend: Arc<dyn KeyBackend> = Arc::new(MemKeyBackend::generate().unwrap());
-    let vault = Arc::new(Vault::create_with(store, backend).unwrap());
-    let mut tokens = std::collections::HashMap::new();
-    for (name, role, organization) in ACCOUNTS {
-        let token = vault::accounts::new_token().unwrap();
-        vault
-            .put_account(
-                &Access::offline("tester", "administration"),
-                &vault::accounts::Account {
-                    name: (*name).into(),
-                    role: (*role).into(),
-                    organization: (*organization).into(),
-                    // `pending` has no background investigation on file; `lapsed` trained 25
-                    // months before the tests' today.
-                    background_investigation: NaiveDate::from_ymd_opt(2024, 1, 1)
-                        .filter(|_| *name != "pending"),
-                    // These accounts still work four years on, when a test moves the clock there.
-                    privacy_training: match *name {
-                        "lapsed" => NaiveDate::from_ymd_opt(2024, 10, 23).unwrap(),
-                        "cbp-ia" | "cbp-analyst" | "cbp-disclosure" | "auditor" | "records"
-                        | "ana" => NaiveDate::from_ymd_opt(2030, 9, 1).unwrap(),
-                        _ => NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
-                    },
-                    disabled: *name == "gone",
-                    token_hash: token.hash,
-                    created_ms: 0,
-                },
-                now(),
-            )
-            .unwrap();
-        tokens.insert(*name, token.token.to_string());
-    }
-    let days_later = Arc::new(std::sync::atomic::AtomicI64::new(0));
-    let clock = {
-        let days_later = Arc::clone(&days_later);
-        Arc::new(move || now() + chrono::Duration::days(days_later.load(Ordering::SeqCst)))
-    };
-    let gate = Gate::new(Arc::clone(&vault), policy, clock).unwrap();
-    let gate = Arc::new(gate);
-    let router = recvault::server::router(Arc::clone(&gate), recvault::server::Limits::default());
-    Api {
-        router,
-        fail_writes,
-        gate,
-        vault,
-        data_dir: dir.path().join("data"),
-        days_later,
-        tokens,
-        _dir: dir,
-    }
-}
-
-struct Answer {
-    status: StatusCode,
-    content_type: String,
-    request_id: String,
-    body: Value,
-    text: String,
-}
-
-impl Api {
-    async fn call(&self, request: Request<Body>) -> Answer {
-        let response = self.router.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .map(|value| value.to_str().unwrap().to_owned())
-                .unwrap_or_default()
-        };
-        let content_type = header("content-type");
-        let request_id = header("x-request-id");
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        let text = String::from_utf8(bytes.to_vec()).unwrap();
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Answer {
-            status,
-            content_type,
-            request_id,
-            body,
-            text,
-        }
-    }
-
-    fn request(
-        &self,
-        method: &str,
-        uri: &str,
-        who: Option<&str>,
-        body: Option<Value>,
-    ) -> Request<Body> {
-        let mut builder = Request::builder().method(method).uri(uri);
-        if let Some(who) = who {
-            let token = self
-                .tokens
-                .get(who)
-                .cloned()
-                .unwrap_or_else(|| who.to_owned());
-            builder = builder.header("authorization", format!("Bearer {token}"));
-        }
-        match body {
-            Some(body) => builder
-                .header("content-type", "application/json")
-                .body(Body::from(body.to_string()))
-                .unwrap(),
-            None => builder.body(Body::empty()).unwrap(),
-        }
-    }
-
-    async fn get(&self, uri: &str, who: Option<&str>) -> Answer {
-        self.call(self.request("GET", uri, who, None)).await
-    }
-
-    async fn post(&self, uri: &str, who: Option<&str>, body: Value) -> Answer {
-        self.call(self.request("POST", uri, who, Some(body))).await
-    }
-
-    async fn ingest(&self, who: &str, lines: &str, key: Option<&str>) -> Answer {
-        let mut builder = Request::builder()
-            .method("POST")
-            .uri("/v1/ingest?batch_size=2")
-            .header("authorization", format!("Bearer {}", self.tokens[who]));
-        if let Some(key) = key {
-            builder = builder.header("idempotency-key", key);
-        }
-        self.call(builder.body(Body::from(lines.to_owned())).unwrap())
-            .await
-    }
-
-    /// Log entries through the auditor's API.
-    async fn entries(&self, query: &str) -> Vec<Value> {
-        let answer = self
-            .get(&format!("/v1/audit/entries?{query}"), Some("auditor"))
-            .await;
-        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
-        answer.body["entries"].as_array().unwrap().clone()
-    }
-}
-
-fn line(name: &str, ssn: &str, day: u32) -> String {
-    json!({
-        "system": "fincen-cbetf", "category": "transmittal",
-        "collected_at": format!("2026-03-{day:02}"),
-        "source": {"report_id": format!("R-{ssn}")},
-        "subjects": [{"role": "transmittor", "name": name, "identifiers": {"ssn": ssn, "account": "000123"}}],
-        "fields": {"amount": "1500.00", "currency": "USD"}
-    })
-    .to_string()
-}
-
-fn search_body(ssn: &str) -> Value {
-    json!({"system": "fincen-cbetf", "identifier": {"type": "ssn", "value": ssn}, "purpose": "investigation", "case": "CASE-1"})
-}
-
-/// The last line of an ingest's streamed answer.
-fn summary(answer: &Answer) -> Value {
-    let last = answer.text.lines().last().unwrap();
-    serde_json::from_str(last).unwrap()
-}
+use harness::*;
 
 #[tokio::test]
 async fn ingest_search_and_read_round_trip_with_every_step_logged() {
@@ -418,7 +158,7 @@ const DENIALS: &[Denial] = &[
     Denial { what: "analyst administering accounts", who: Some("ana"), method: "GET", uri: "/v1/accounts", body: None, status: StatusCode::FORBIDDEN, rule: "no-rule", logged_as: "ana" },
     Denial { what: "analyst searching the log", who: Some("ana"), method: "GET", uri: "/v1/audit/entries", body: None, status: StatusCode::FORBIDDEN, rule: "no-rule", logged_as: "ana" },
     Denial { what: "admin searching the log", who: Some("admin"), method: "GET", uri: "/v1/audit/entries", body: None, status: StatusCode::FORBIDDEN, rule: "no-rule", logged_as: "admin" },
-    Denial { what: "auditor taking a backup", who: Some("auditor"), method: "POST", uri: "/v1/backup", body: Some(|| json!({"to": "/tmp/vault-tests-never"})), status: StatusCode::FORBIDDEN, rule: "no-rule", logged_as: "auditor" },
+    Denial { what: "auditor taking a backup", who: Some("auditor"), method: "POST", uri: "/v1/backup", body: Some(|| json!({"name": "never"})), status: StatusCode::FORBIDDEN, rule: "no-rule", logged_as: "auditor" },
     Denial { what: "no background investigation on file", who: Some("pending"), method: "POST", uri: "/v1/search", body: Some(|| search_body("123-45-6789")), status: StatusCode::FORBIDDEN, rule: "vetting-background-investigation", logged_as: "pending" },
     Denial { what: "privacy training 25 months old", who: Some("lapsed"), method: "GET", uri: "/v1/records/{id}?purpose=investigation&case=C-1", body: None, status: StatusCode::FORBIDDEN, rule: "vetting-training-lapsed", logged_as: "lapsed" },
     Denial { what: "a CBP analyst reading a FinCEN record", who: Some("cbp-analyst"), method: "GET", uri: "/v1/records/{id}?purpose=investigation&case=C-1", body: None, status: StatusCode::FORBIDDEN, rule: "not-direct-access", logged_as: "cbp-analyst" },
@@ -500,6 +240,12 @@ async fn malformed_requests_are_problems_that_never_echo_values() {
         (
             "POST",
             "/v1/search",
+            json!({"system": "fincen-cbetf", "987-65-4321": 1, "identifier": {"type": "ssn", "value": "1"}, "purpose": "investigation", "case": "C-1"}),
+            "a field this endpoint does not take (see",
+        ),
+        (
+            "POST",
+            "/v1/search",
             json!({"system": "fincen-cbetf", "identifier": {"type": "ssn", "value": 123456789}, "purpose": "investigation", "case": "C-1"}),
             "identifier.value",
         ),
@@ -507,7 +253,7 @@ async fn malformed_requests_are_problems_that_never_echo_values() {
             "POST",
             "/v1/search",
             json!({"system": "fincen-cbetf", "identifier": {"type": "ssn", "value": "1", "extra": "987-65-4321"}, "purpose": "investigation", "case": "C-1"}),
-            "unknown field",
+            "a field this endpoint does not take at `identifier`",
         ),
         (
             "POST",
@@ -743,7 +489,7 @@ async fn ingest_rejects_lines_for_systems_the_gate_refuses_and_keeps_the_rest() 
             denials[0]["decision"].as_str(),
             denials[0]["system"].as_str()
         ),
-        (Some("deny"), Some("no-such-system"))
+        (Some("deny"), Some("(not a code)"))
     );
 }
 
@@ -822,20 +568,55 @@ async fn auditors_verify_the_log_and_admins_take_live_backups() {
         )
         .await;
     assert_eq!(wrong_key.body["ok"], false, "{}", wrong_key.text);
-    let dir = tempfile::Builder::new()
-        .prefix("vault-tests")
-        .tempdir()
-        .unwrap();
-    let to = dir.path().join("backup-1");
+    // A backup goes only into the server's backup directory, made private on first use, in
+    // a new directory named by a reference: no path, no climbing out, no identifier.
+    let backups = api.data_dir.parent().unwrap().join("backups");
     let backup = api
-        .post("/v1/backup", Some("admin"), json!({"to": to}))
+        .post("/v1/backup", Some("admin"), json!({"name": "backup-1"}))
         .await;
     assert_eq!(backup.status, StatusCode::OK, "{}", backup.text);
-    assert!(to.join("CURRENT").exists());
-    let relative = api
-        .post("/v1/backup", Some("admin"), json!({"to": "relative/dir"}))
+    assert!(backups.join("backup-1/CURRENT").exists());
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&backups).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700, "{mode:o}");
+    }
+    for name in [
+        "/tmp/vault-tests-anywhere",
+        "../data/x",
+        "relative/dir",
+        "987-65-4329",
+        "..",
+    ] {
+        let refused = api
+            .post("/v1/backup", Some("admin"), json!({"name": name}))
+            .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::BAD_REQUEST,
+            "{name}: {}",
+            refused.text
+        );
+        assert!(
+            !refused.text.contains(name),
+            "{name} echoed: {}",
+            refused.text
+        );
+    }
+    let old_shape = api
+        .post(
+            "/v1/backup",
+            Some("admin"),
+            json!({"to": "/tmp/vault-tests-anywhere"}),
+        )
         .await;
-    assert_eq!(relative.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        old_shape.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        old_shape.text
+    );
+    assert!(!std::path::Path::new("/tmp/vault-tests-anywhere").exists());
 }
 
 #[tokio::test]

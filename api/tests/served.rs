@@ -498,7 +498,7 @@ fn the_cli_as_a_client_of_the_server() {
     assert_eq!(listed.stdout.lines().count(), 4, "{}", listed.stdout);
     let backup = client(&["backup", "--to", "backup-1"], dir, &url, "admin.token");
     assert_eq!(backup.code, 0, "{}", backup.stderr);
-    assert!(dir.join("backup-1/CURRENT").exists());
+    assert!(dir.join("data.backups/backup-1/CURRENT").exists());
     assert_eq!(
         client(&["accounts", "disable", "ana"], dir, &url, "admin.token").code,
         0

@@ -42,14 +42,34 @@ pub struct RecordShape<'a> {
 }
 
 impl System {
-    /// The fields `role` sees of this system's records, if it sees less than whole records.
-    pub fn projection(&self, role: &str) -> Option<&Vec<String>> {
+    /// What `role` sees of this system's records, if it sees less than whole records: its
+    /// fields (bare names, `subject.name`, `subject.<identifier>`) and the provenance keys
+    /// its projection lets out, as `source.<key>` (none unless the SORN file lists them).
+    pub fn projection(&self, role: &str) -> Option<Vec<String>> {
         self.sorn
             .projections
             .iter()
             .map(|projection| projection.get_ref())
             .find(|projection| projection.role == role)
-            .map(|projection| &projection.fields)
+            .map(crate::sorn::Projection::released)
+    }
+
+    /// `purpose` if the system knows it (one of its purposes, or one a grant names), otherwise
+    /// [`crate::NOT_A_CODE`]: what reaches the rules and the access log.
+    pub fn known_purpose<'a>(&self, purpose: &'a str) -> &'a str {
+        let known = self.purposes.iter().any(|known| known == purpose)
+            || self.sorn.grants.iter().any(|grant| {
+                grant
+                    .get_ref()
+                    .purposes
+                    .iter()
+                    .any(|known| known == purpose)
+            });
+        if known {
+            purpose
+        } else {
+            crate::NOT_A_CODE
+        }
     }
 }
 

@@ -28,6 +28,9 @@ pub(crate) struct Rules {
 /// Most answers kept; past it the table starts again (it holds codes, never values).
 const MAX_ANSWERS: usize = 100_000;
 
+/// The longest part of a request the answer cache keeps (codes and ids are shorter).
+const MAX_CACHED_PART: usize = 64;
+
 impl Rules {
     /// Loads the model and the rules.
     pub(crate) fn load(model: &str, rules: &str) -> Result<Self, Error> {
@@ -63,6 +66,11 @@ impl Rules {
             return Ok(answer);
         }
         let answer = self.evaluate(&key)?;
+        // Only short, validated inputs are remembered (the gate passes known codes), so the
+        // cache stays small whatever a caller sends.
+        if key.iter().any(|part| part.len() > MAX_CACHED_PART) {
+            return Ok(answer);
+        }
         if let Ok(mut answers) = self.answers.write() {
             if answers.len() >= MAX_ANSWERS {
                 answers.clear();

@@ -7,6 +7,7 @@
 
 pub mod calendar;
 mod catalog;
+pub mod codes;
 pub mod disclosure;
 mod enforcer;
 pub mod requests;
@@ -16,6 +17,7 @@ pub mod sorn;
 mod tests;
 
 pub use crate::catalog::{Catalog, RecordShape, System, VAULT_SYSTEM};
+pub use crate::codes::{code, validate_case_id, NOT_A_CODE};
 
 use chrono::{Months, NaiveDate};
 
@@ -39,7 +41,7 @@ pub const ROLES: [&str; 11] = [
 pub const ORGANIZATIONS: [&str; 4] = ["dhs-ice", "dhs-cbp", "treasury-fincen", "foreign-ttu"];
 
 /// The longest case id accepted.
-pub const MAX_CASE_ID_LEN: usize = 64;
+pub const MAX_CASE_ID_LEN: usize = codes::MAX_REFERENCE_LEN;
 
 /// What a request wants to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -373,10 +375,7 @@ impl Policy {
             let Some(system) = self.catalog.system(request.system) else {
                 return Decision::deny(
                     "system-unknown",
-                    format!(
-                        "the gate knows no system of records `{}`",
-                        code(request.system)
-                    ),
+                    "the gate knows no such system of records",
                 );
             };
             let purpose = if action.needs_purpose() {
@@ -396,12 +395,14 @@ impl Policy {
                     return Decision::deny("case-invalid", reason);
                 }
                 if !system.purposes.iter().any(|known| known == purpose) {
+                    // The value is not repeated: a purpose field is where an identifier typed
+                    // by mistake would land.
                     return Decision::deny(
                         "purpose-unknown",
                         format!(
-                            "`{}` is not a purpose of the system `{}`",
-                            code(purpose),
-                            system.id
+                            "the purpose given is not one of the system `{}`'s purposes ({})",
+                            system.id,
+                            system.purposes.join(", ")
                         ),
                     );
                 }
@@ -409,7 +410,11 @@ impl Policy {
             } else if action == Action::RecordIngest {
                 "intake"
             } else {
-                request.purpose.unwrap_or("*")
+                // Only a purpose the system knows reaches the rules (and their answer cache):
+                // anything else is asked as "(not a code)", which only a `*` row allows.
+                request
+                    .purpose
+                    .map_or("*", |purpose| system.known_purpose(purpose))
             };
             if let Some(fields) = system.projection(request.role) {
                 if let Some(outside) = request.fields.and_then(|asked| {
@@ -427,7 +432,7 @@ impl Policy {
                         ),
                     );
                 }
-                projection = Some(fields.clone());
+                projection = Some(fields);
             }
             if action != Action::RecordIngest
                 && !system
@@ -462,7 +467,8 @@ impl Policy {
                 format!("`{}` applies to the vault itself", action.name()),
             );
         } else {
-            request.purpose.unwrap_or("*")
+            // The vault's own rows allow any purpose: none is asked by name.
+            request.purpose.map_or("*", |_| NOT_A_CODE)
         };
         let evaluated = self.rules.allowing_rule([
             request.role,
@@ -489,9 +495,11 @@ impl Policy {
                     request
                         .phase
                         .map_or(String::new(), |phase| format!(" in phase `{phase}`")),
-                    request
-                        .purpose
-                        .map_or(String::new(), |purpose| format!(" for `{}`", code(purpose)))
+                    if purpose == "*" {
+                        String::new()
+                    } else {
+                        format!(" for `{purpose}`")
+                    }
                 ),
             ),
             Err(err) => Decision::deny("policy-error", err.to_string()),
@@ -517,10 +525,7 @@ impl Policy {
         today: NaiveDate,
     ) -> Decision {
         let Some(system) = self.catalog.system(system) else {
-            return Decision::deny(
-                "system-unknown",
-                format!("the gate knows no system of records `{}`", code(system)),
-            );
+            return Decision::deny("system-unknown", "the gate knows no such system of records");
         };
         let Some(routine_use) = system
             .sorn
@@ -601,36 +606,4 @@ fn vetting_denial(vetting: &Vetting) -> Option<Decision> {
         ));
     }
     None
-}
-
-/// Checks a case id: 1 to 64 letters, digits and dashes, starting with a letter or digit.
-pub fn validate_case_id(case_id: &str) -> Result<(), String> {
-    let well_formed = !case_id.is_empty()
-        && case_id.len() <= MAX_CASE_ID_LEN
-        && case_id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        && case_id.as_bytes()[0].is_ascii_alphanumeric();
-    if well_formed {
-        Ok(())
-    } else {
-        Err(format!(
-            "a case id is 1 to {MAX_CASE_ID_LEN} letters, digits and dashes, starting with a letter or digit"
-        ))
-    }
-}
-
-/// A code the caller gave, safe to echo: a short token of letters, digits, dashes and dots,
-/// or a placeholder (a misplaced value may be an identifier).
-pub fn code(value: &str) -> &str {
-    let token = !value.is_empty()
-        && value.len() <= 64
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
-    if token {
-        value
-    } else {
-        "(not a code)"
-    }
 }

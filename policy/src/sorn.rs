@@ -407,6 +407,9 @@ pub struct Projection {
     pub role: String,
     /// The fields (and subject parts: `subject.name`, `subject.<identifier>`) it sees.
     pub fields: Vec<String>,
+    /// The provenance keys (`source.<key>` of a record) it sees; none unless listed.
+    #[serde(default)]
+    pub provenance: Vec<String>,
     /// Why.
     pub basis: String,
     /// The organizations whose staff in this role search the system themselves, each result
@@ -419,6 +422,18 @@ pub struct Projection {
     /// Their recipient category.
     #[serde(default)]
     pub recipient_category: Option<String>,
+}
+
+impl Projection {
+    /// What it releases: its fields and subject parts, and its provenance keys as
+    /// `source.<key>`.
+    pub fn released(&self) -> Vec<String> {
+        self.fields
+            .iter()
+            .cloned()
+            .chain(self.provenance.iter().map(|key| format!("source.{key}")))
+            .collect()
+    }
 }
 
 /// What is removed at intake.

@@ -232,10 +232,24 @@ fn broken_rules_fail_to_load_rather_than_allow() {
 
 #[test]
 fn case_ids() {
-    for good in ["A", "case-1", "2026-ABC-17", &"x".repeat(64)] {
+    for good in [
+        "A1",
+        "case-1",
+        "ABC-2026-17",
+        &format!("x1{}", "y".repeat(62)),
+    ] {
         assert!(crate::validate_case_id(good).is_ok(), "{good}");
     }
-    for bad in ["", "-a", "a b", "a_b", "a/b", "é", &"x".repeat(65)] {
+    for bad in [
+        "",
+        "-a",
+        "1-a",
+        "a b",
+        "a/b",
+        "é",
+        "987-65-4329",
+        &"x".repeat(65),
+    ] {
         assert!(crate::validate_case_id(bad).is_err(), "{bad}");
     }
 }

@@ -107,12 +107,23 @@ fn annotation_aad(id: &RecordId, seq: u32) -> Vec<u8> {
     .concat()
 }
 
+/// Whether `portion` names a part of a record: `record`, `fields.NAME`, `source.KEY` or
+/// `subject.N.PART` (N the subject's place, from 1), each name a schema token. The grammar
+/// keeps the log's copy of the portions free of anything a caller might type by mistake
+/// (an SSN is not a portion).
 fn check_portion(portion: &str) -> bool {
-    !portion.is_empty()
-        && portion.len() <= 64
-        && portion.bytes().all(|b| {
-            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
-        })
+    let name = |token: &str| crate::record::display_token(token) == format!("`{token}`");
+    match portion.split('.').collect::<Vec<_>>().as_slice() {
+        ["record"] => true,
+        ["fields" | "source", key] => name(key),
+        ["subject", place, part] => {
+            place.len() <= 3
+                && place.bytes().all(|b| b.is_ascii_digit())
+                && !place.starts_with('0')
+                && name(part)
+        }
+        _ => false,
+    }
 }
 
 impl Vault {
@@ -137,7 +148,7 @@ impl Vault {
         access.validate()?;
         if portions.is_empty() || !portions.iter().all(|portion| check_portion(portion)) {
             return Err(Error::Invalid(
-                "an annotation names the portions it concerns: `record`, `fields.NAME`, `subject.N.name` or `subject.N.IDENTIFIER`".into(),
+                "an annotation names the portions it concerns: `record`, `fields.NAME`, `source.KEY`, `subject.N.name` or `subject.N.IDENTIFIER`".into(),
             ));
         }
         if text.trim().is_empty() || text.len() > MAX_ANNOTATION_BYTES {

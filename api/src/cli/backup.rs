@@ -9,8 +9,8 @@ use crate::client::Client;
 /// Arguments of `recvault backup`.
 #[derive(Debug, clap::Args)]
 pub struct BackupArgs {
-    /// A new directory for the checkpoint (on the server's host when sent to the server:
-    /// an absolute path).
+    /// A new directory for the checkpoint; sent to the server, a name for a new directory
+    /// in its backup directory (`serve --backup-dir`).
     #[arg(long, value_name = "DEST")]
     to: PathBuf,
     #[command(flatten)]
@@ -41,14 +41,18 @@ pub(crate) fn backup(args: BackupArgs) -> Result<(), Failure> {
             )?
         }
         None => {
-            // A live checkpoint by the server, into a directory on its host.
-            let to = std::path::absolute(&args.to).map_err(|err| {
-                Failure::failed(format!("resolving `{}`: {err}", args.to.display()))
-            })?;
-            let answer = Client::new(&args.mode.client)?.post(
-                "/v1/backup",
-                &serde_json::json!({"to": to.display().to_string()}),
-            )?;
+            // A live checkpoint by the server, into a new directory of its backup directory.
+            let name = args
+                .to
+                .to_str()
+                .filter(|name| !name.contains('/'))
+                .ok_or_else(|| {
+                    Failure::usage(
+                        "sent to a server, --to names a new directory in its backup directory (no `/`)",
+                    )
+                })?;
+            let answer = Client::new(&args.mode.client)?
+                .post("/v1/backup", &serde_json::json!({"name": name}))?;
             vault::BackupReport {
                 checkpoint: PathBuf::from(answer["checkpoint"].as_str().unwrap_or("")),
                 key_table: answer["key_table"].as_str().map(PathBuf::from),

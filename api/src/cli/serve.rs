@@ -30,6 +30,11 @@ pub struct Args {
     /// demand (`recvault retention run`).
     #[arg(long, value_name = "HH:MM", default_value = "02:00")]
     retention_at: String,
+    /// Where `recvault backup` against this server writes its backups, each in a new
+    /// directory (made 0700; outside the data directory). Default: `<DATA>.backups` beside the
+    /// data directory.
+    #[arg(long, value_name = "DIR")]
+    backup_dir: Option<PathBuf>,
     /// Free space (MiB) kept in reserve on the data directory's filesystem: ingest is refused
     /// with HTTP 507 below it, so the store never meets a full disk in the middle of a write.
     #[arg(long, value_name = "MIB", default_value_t = vault::DEFAULT_DISK_RESERVE >> 20)]
@@ -60,7 +65,14 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
     // The vault's own SORN files: an invalid one stops the server from starting.
     let catalog = crate::cli::sorn::vault_catalog(&vault)?;
     let policy = policy::Policy::new(catalog).map_err(Failure::failed)?;
-    let gate = Gate::new(vault, policy, Arc::new(chrono::Utc::now)).map_err(crate::cli::refused)?;
+    let backup_dir = args.backup_dir.clone().unwrap_or_else(|| {
+        let mut name = args.paths.data.as_os_str().to_owned();
+        name.push(".backups");
+        PathBuf::from(name)
+    });
+    let gate = Gate::new(vault, policy, Arc::new(chrono::Utc::now))
+        .and_then(|gate| gate.with_backup_dir(backup_dir, &args.paths.data))
+        .map_err(crate::cli::refused)?;
     let limits = Limits {
         ingest_batch: args.ingest_batch.clamp(1, 10_000),
         ..Limits::default()

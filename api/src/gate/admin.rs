@@ -69,20 +69,30 @@ impl Gate {
             .verify_own_log(&access, public_key, anchor, self.now())?)
     }
 
-    /// Takes a live backup (a checkpoint and the key table) into the new directory `to`.
+    /// Takes a live backup (a checkpoint and the key table) into a new directory `name` of the
+    /// server's backup directory, which is made (mode 0700) on first use. The name is a
+    /// reference (`backup-2026-12-04`): it is logged, and it cannot climb out of the directory.
     pub fn backup(
         &self,
         caller: &Caller,
         context: &RequestContext,
-        to: &Path,
+        name: &str,
     ) -> Result<vault::BackupReport, Refusal> {
         let access = self.authorize_vault(caller, context, Action::VaultBackup)?;
-        if !to.is_absolute() {
+        let Some(dir) = &self.backup_dir else {
+            return Err(Refusal::Conflict(
+                "this server has no backup directory (recvault serve --backup-dir)".into(),
+            ));
+        };
+        if !policy::codes::is_reference(name) || name.contains("..") {
             return Err(Refusal::Invalid(
-                "a backup destination is an absolute path on the server".into(),
+                "a backup's name is a reference: letters, digits, dashes, dots and underscores, \
+                 starting with a letter, with at most two runs of digits of at most 6 each"
+                    .into(),
             ));
         }
-        Ok(self.vault.backup(&access, to, self.now())?)
+        create_private_dir(dir)?;
+        Ok(self.vault.backup(&access, &dir.join(name), self.now())?)
     }
 }
 
@@ -119,6 +129,15 @@ pub fn create_account(
 /// Checks a new account's role, organization and dates.
 pub fn check_account_fields(new: &NewAccount) -> Result<(), Refusal> {
     vault::accounts::validate_account_name(&new.name)?;
+    // An account's name is logged with everything it does: it must be a reference, which an
+    // identifier cannot be.
+    if !policy::codes::is_reference(&new.name) {
+        return Err(Refusal::Invalid(format!(
+            "an account name starts with a letter and has at most {} runs of digits of at most {} each",
+            policy::codes::MAX_DIGIT_RUNS,
+            policy::codes::MAX_DIGIT_RUN
+        )));
+    }
     if !policy::ROLES.contains(&new.role.as_str()) {
         return Err(Refusal::Invalid(format!(
             "unknown role `{}`; roles are {}",
@@ -132,6 +151,20 @@ pub fn check_account_fields(new: &NewAccount) -> Result<(), Refusal> {
             policy::code(&new.organization),
             policy::ORGANIZATIONS.join(", ")
         )));
+    }
+    Ok(())
+}
+
+/// Creates `dir` (and its parents) if it is missing, readable by the server's user only.
+fn create_private_dir(dir: &Path) -> Result<(), Refusal> {
+    let failed =
+        |err: std::io::Error| Refusal::Internal(format!("creating the backup directory: {err}"));
+    if !dir.exists() {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir).map_err(failed)?;
     }
     Ok(())
 }

@@ -111,7 +111,7 @@ impl Gate {
             let refusal = match registered {
                 None => Some((
                     "designated-authority-unregistered",
-                    format!("`{name}` is not a registered designated authority of `{system}`"),
+                    format!("the authority named is not a registered designated authority of `{system}`"),
                 )),
                 Some(entry) if entry["eligible"] != true => Some((
                     "designated-authority-ineligible",
@@ -126,12 +126,19 @@ impl Gate {
                 decided.decision = Decision::deny(rule, reason);
             }
         }
-        let access = self.access(caller, context, &decided.decision, purpose, case_id);
+        let access = self.access(
+            caller,
+            context,
+            &decided.decision,
+            &system,
+            purpose,
+            case_id,
+        );
         if !decided.decision.allowed {
             self.log_denial(
                 &access,
                 Action::RecordDisclose.name(),
-                policy::code(&system),
+                self.system_code(&system),
                 &decided.decision.reason,
             )?;
             return Err(Refusal::Denied {
@@ -180,9 +187,7 @@ impl Gate {
                 .into_iter()
                 .zip(&reads)
                 .map(|((record, annotations), read)| {
-                    let mut viewed = self.view(read, &decided.decision, record);
-                    viewed.annotations = annotations;
-                    viewed
+                    self.view(read, &decided.decision, record, annotations)
                 })
                 .collect()
         } else {

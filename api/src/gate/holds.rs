@@ -38,6 +38,27 @@ impl Gate {
         request: HoldRequest,
     ) -> Result<PlacedHold, Refusal> {
         let access = self.authorize_vault(caller, context, Action::HoldsPlace)?;
+        // The reference is logged with the hold: it must be a reference, never an identifier.
+        if !policy::codes::is_reference(&request.reference) {
+            return Err(Refusal::Invalid(format!(
+                "a hold reference must be a reference to its case or matter: 1 to {} letters, digits, \
+                 dashes, dots and underscores, starting with a letter, with at most {} runs of digits \
+                 of at most {} each",
+                policy::codes::MAX_REFERENCE_LEN,
+                policy::codes::MAX_DIGIT_RUNS,
+                policy::codes::MAX_DIGIT_RUN
+            )));
+        }
+        if request
+            .roles
+            .iter()
+            .any(|role| !policy::ROLES.contains(&role.as_str()))
+        {
+            return Err(Refusal::Invalid(format!(
+                "a hold names roles the vault knows: {}",
+                policy::ROLES.join(", ")
+            )));
+        }
         let purpose = HoldPurpose::from_name(&request.purpose).ok_or_else(|| {
             Refusal::Invalid(format!(
                 "unknown hold purpose `{}`; purposes are litigation, request, enforcement-link, declassification",

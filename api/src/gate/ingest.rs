@@ -21,7 +21,7 @@ impl Gate {
                     caller.account.role, caller.account.organization
                 ),
             );
-            let access = self.access(caller, context, &decision, Some("intake"), None);
+            let access = self.access(caller, context, &decision, "", Some("intake"), None);
             self.log_denial(&access, Action::RecordIngest.name(), "", &decision.reason)?;
             return Err(Refusal::Denied {
                 rule: decision.rule,
@@ -170,6 +170,7 @@ impl IngestPlan {
                 reason: String::new(),
                 projection: None,
             },
+            "",
             Some("intake"),
             None,
         );
@@ -225,11 +226,18 @@ impl IngestPlan {
             })
             .unwrap_or_default();
         for (system, decision) in denied {
-            let access = gate.access(&self.caller, &self.context, &decision, Some("intake"), None);
+            let access = gate.access(
+                &self.caller,
+                &self.context,
+                &decision,
+                &system,
+                Some("intake"),
+                None,
+            );
             let logged = gate.log_denial(
                 &access,
                 Action::RecordIngest.name(),
-                policy::code(&system),
+                gate.system_code(&system),
                 &decision.reason,
             );
             if let (Err(refusal), None) = (logged, &summary.stopped) {

@@ -145,9 +145,11 @@ struct Placement {
 pub struct Viewed {
     /// The record, less what is withheld.
     pub record: Record,
-    /// The fields withheld (free text not open to the caller, fields outside its projection).
+    /// What is withheld: free text not open to the caller; fields, subject parts
+    /// (`subject.name`) and provenance keys (`source.KEY`) outside its projection; and
+    /// annotations about any of them (`annotation.N`).
     pub withheld: Vec<String>,
-    /// The record's annotations, oldest first.
+    /// The record's annotations the caller may see, oldest first.
     pub annotations: Vec<Annotation>,
 }
 
@@ -161,6 +163,9 @@ pub struct SearchResult {
     /// How many of them the policy withheld (another phase or category than the caller's).
     pub withheld: usize,
 }
+
+/// Purposes the gate itself declares (never a caller): logged as they are.
+const GATE_PURPOSES: [&str; 2] = ["intake", requests::PRIVACY_ACT_PURPOSE];
 
 /// The document kind of the designated-authority registry.
 const AUTHORITIES: &str = "designated-authorities";
@@ -265,6 +270,8 @@ pub struct Gate {
     /// Taken while a request's file is read, changed and sealed again, so two events recorded
     /// at once do not lose one.
     case_writes: Mutex<()>,
+    /// Where `POST /v1/backup` writes (never inside the data directory); none: refused.
+    backup_dir: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for Gate {
@@ -284,9 +291,37 @@ impl Gate {
             streams: Mutex::new(HashSet::new()),
             compaction: Arc::new(Mutex::new(retention::Compaction::default())),
             case_writes: Mutex::new(()),
+            backup_dir: None,
         };
         gate.reload_accounts()?;
         Ok(gate)
+    }
+
+    /// The directory live backups go to, each in a new directory named by its caller. It must
+    /// not be inside the data directory (a backup there would be backed up in the next one,
+    /// and a caller could aim at the store's own files).
+    pub fn with_backup_dir(
+        mut self,
+        dir: std::path::PathBuf,
+        data_dir: &Path,
+    ) -> Result<Self, Refusal> {
+        let data = data_dir
+            .canonicalize()
+            .map_err(|err| Refusal::Internal(format!("resolving the data directory: {err}")))?;
+        let resolved = std::path::absolute(&dir)
+            .map_err(|err| Refusal::Invalid(format!("resolving the backup directory: {err}")))?;
+        // Resolve the longest part that exists (the directory itself is made on first use).
+        let existing = resolved
+            .ancestors()
+            .find_map(|ancestor| ancestor.canonicalize().ok())
+            .unwrap_or_else(|| resolved.clone());
+        if existing.starts_with(&data) || resolved.starts_with(&data) {
+            return Err(Refusal::Invalid(
+                "the backup directory must be outside the data directory".into(),
+            ));
+        }
+        self.backup_dir = Some(resolved);
+        Ok(self)
     }
 
     fn now(&self) -> DateTime<Utc> {
@@ -389,14 +424,21 @@ impl Gate {
         request: &Request<'_>,
     ) -> Result<(Access, Decision), Refusal> {
         let decision = self.policy.decide(request);
-        let access = self.access(caller, context, &decision, request.purpose, request.case_id);
+        let access = self.access(
+            caller,
+            context,
+            &decision,
+            request.system,
+            request.purpose,
+            request.case_id,
+        );
         if decision.allowed {
             return Ok((access, decision));
         }
         self.log_denial(
             &access,
             request.action.name(),
-            policy::code(request.system),
+            self.system_code(request.system),
             &decision.reason,
         )?;
         Err(Refusal::Denied {
@@ -473,9 +515,18 @@ impl Gate {
     }
 
     /// What of `record` the caller may see: free text only if the policy allows it for this
-    /// record (for PNR, only for a subject flagged high risk), and only the fields of its
-    /// projection if its role has one.
-    fn view(&self, request: &Request<'_>, decision: &Decision, record: Record) -> Viewed {
+    /// record (for PNR, only for a subject flagged high risk); under a projection (a role's
+    /// field set, a partner's, a (b)(7) portion) only the fields, subject parts and provenance
+    /// keys it names, so the `source` map goes only as far as the projection lists it. An
+    /// annotation goes out only when every portion it concerns goes out: one about a withheld
+    /// portion is withheld with it and named `annotation.<n>`.
+    fn view(
+        &self,
+        request: &Request<'_>,
+        decision: &Decision,
+        record: Record,
+        annotations: Vec<Annotation>,
+    ) -> Viewed {
         let mut record = record;
         let mut withheld = Vec::new();
         let high_risk = flagged_high_risk(&record);
@@ -502,7 +553,8 @@ impl Gate {
                 }
             }
         }
-        if let Some(projection) = &decision.projection {
+        let projection = decision.projection.as_deref();
+        if let Some(projection) = projection {
             let keep = |name: &str| projection.iter().any(|field| field == name);
             let names: Vec<String> = record.contents.fields.keys().cloned().collect();
             for name in names {
@@ -525,33 +577,67 @@ impl Gate {
                     kept
                 });
             }
+            let keys: Vec<String> = record.contents.source.keys().cloned().collect();
+            for key in keys {
+                let field = format!("source.{key}");
+                if !keep(&field) {
+                    record.contents.source.remove(&key);
+                    withheld.push(field);
+                }
+            }
+        }
+        let mut shown = Vec::new();
+        for annotation in annotations {
+            let released = annotation
+                .portions
+                .iter()
+                .all(|portion| portion_released(portion, projection, &withheld));
+            if released {
+                shown.push(annotation);
+            } else {
+                withheld.push(format!("annotation.{}", annotation.seq));
+            }
         }
         withheld.sort();
         withheld.dedup();
         Viewed {
             record,
             withheld,
-            annotations: Vec::new(),
+            annotations: shown,
         }
     }
 
+    /// The `Access` a request is logged under. Only codes reach the log: a purpose the system
+    /// does not know and a case id outside the reference grammar are written as
+    /// `(not a code)` (a purpose or case field is where an identifier typed by mistake lands).
     fn access(
         &self,
         caller: &Caller,
         context: &RequestContext,
         decision: &Decision,
+        system: &str,
         purpose: Option<&str>,
         case_id: Option<&str>,
     ) -> Access {
-        // Only well-formed codes reach the log: a case id that failed validation is replaced.
-        let case_id = case_id
-            .filter(|case| policy::validate_case_id(case).is_ok())
-            .unwrap_or("");
+        let purpose = match purpose {
+            None => "none",
+            Some(own) if GATE_PURPOSES.contains(&own) => own,
+            Some(purpose) => self
+                .policy
+                .catalog()
+                .system(system)
+                .map_or(policy::NOT_A_CODE, |known| known.known_purpose(purpose)),
+        };
+        let case_id = match case_id {
+            None | Some("") => "",
+            Some(case) if policy::validate_case_id(case).is_ok() => case,
+            Some(_) => policy::NOT_A_CODE,
+        };
         Access {
             principal: caller.account.name.clone(),
             organization: caller.account.organization.clone(),
             role: caller.account.role.clone(),
-            purpose: policy::code(purpose.unwrap_or("none")).to_owned(),
+            purpose: purpose.to_owned(),
             case_id: case_id.to_owned(),
             rule: decision.rule.clone(),
             client: context.client.clone(),
@@ -573,6 +659,16 @@ impl Gate {
             .map_err(Refusal::from)
     }
 
+    /// `system` if it is the vault or a system the gate knows, otherwise `(not a code)`: what
+    /// the log records of a system a caller named.
+    fn system_code<'a>(&self, system: &'a str) -> &'a str {
+        if system == VAULT_SYSTEM || self.policy.catalog().system(system).is_some() {
+            system
+        } else {
+            policy::NOT_A_CODE
+        }
+    }
+
     /// Whether the vault can serve: the access log can be written.
     pub fn ready(&self) -> Result<(), Refusal> {
         self.vault.log_writable(self.now()).map_err(Refusal::from)
@@ -588,6 +684,26 @@ impl Gate {
         self.authorize(caller, context, &request)
             .map(|(access, _)| access)
     }
+}
+
+/// Whether an annotation's `portion` (`record`, `fields.NAME`, `subject.N.PART`,
+/// `source.KEY`) lies inside what is released: nothing withheld names it, and under a
+/// projection the projection names it (the whole `record` never lies inside one).
+fn portion_released(portion: &str, projection: Option<&[String]>, withheld: &[String]) -> bool {
+    // What the view calls the portion: `subject.2.name` is the `subject.name` part.
+    let named = match portion.split('.').collect::<Vec<_>>().as_slice() {
+        ["fields", name] => (*name).to_owned(),
+        ["subject", _, part] => format!("subject.{part}"),
+        _ => portion.to_owned(),
+    };
+    if withheld.contains(&named) {
+        return false;
+    }
+    let Some(projection) = projection else {
+        return true;
+    };
+    let keep = |name: &str| projection.iter().any(|field| field == name);
+    keep(&named) || keep(&format!("fields.{named}")) || keep(portion)
 }
 
 /// Whether CBP flagged the record's subject high risk (its `high_risk` field; PNR, seed 001

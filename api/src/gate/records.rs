@@ -73,12 +73,12 @@ impl Gate {
                 result.withheld += 1;
                 continue;
             }
-            let access = self.access(caller, context, &decision, purpose, case_id);
+            let access = self.access(caller, context, &decision, read.system, purpose, case_id);
             match self.vault.read_annotated(&access, &id, now) {
                 Ok((record, annotations)) => {
-                    let mut viewed = self.view(&read, &decision, record);
-                    viewed.annotations = annotations;
-                    result.records.push(viewed);
+                    result
+                        .records
+                        .push(self.view(&read, &decision, record, annotations));
                 }
                 // Destroyed between the lookup and the read: not a result any more.
                 Err(vault::Error::NotFound(_)) => result.found -= 1,
@@ -102,9 +102,7 @@ impl Gate {
         // An id of no system is decided on an unknown system, so the refusal is logged.
         let placement = self.placement_or_unknown(&id)?;
         let read = self.decided_read(caller, context, &id, &placement, purpose, case_id)?;
-        let mut viewed = self.view(&read.request, &read.decision, read.record);
-        viewed.annotations = read.annotations;
-        Ok(viewed)
+        Ok(self.view(&read.request, &read.decision, read.record, read.annotations))
     }
 
     /// Decides a read of the record `id` (on its system, category and phase, from
@@ -284,7 +282,7 @@ impl Gate {
                     "the role `{}` of `{}` does not search `{}` as a partner",
                     caller.account.role,
                     caller.account.organization,
-                    policy::code(system)
+                    self.system_code(system)
                 ),
             ),
             Some(projection) => match self.policy.vetting_denial(&request.vetting) {
@@ -297,17 +295,17 @@ impl Gate {
                         purpose,
                         today,
                     );
-                    decided.projection = Some(projection.fields.clone());
+                    decided.projection = Some(projection.released());
                     decided
                 }
             },
         };
-        let access = self.access(caller, context, &decision, Some(purpose), case_id);
+        let access = self.access(caller, context, &decision, system, Some(purpose), case_id);
         if !decision.allowed {
             self.log_denial(
                 &access,
                 Action::RecordSearch.name(),
-                policy::code(system),
+                self.system_code(system),
                 &decision.reason,
             )?;
             return Err(Refusal::Denied {
@@ -366,9 +364,9 @@ impl Gate {
             now,
         )?;
         for (record, annotations) in released {
-            let mut viewed = self.view(&request, &decision, record);
-            viewed.annotations = annotations;
-            result.records.push(viewed);
+            result
+                .records
+                .push(self.view(&request, &decision, record, annotations));
         }
         Ok(result)
     }
@@ -401,7 +399,7 @@ impl Gate {
         }
         let reason = format!("`{system}` is not retrieved by `{by}` (its notice's retrievability)");
         let denial = Decision::deny("not-retrievable", reason.clone());
-        let denied = self.access(caller, context, &denial, purpose, case_id);
+        let denied = self.access(caller, context, &denial, system, purpose, case_id);
         self.log_denial(&denied, Action::RecordSearch.name(), system, &reason)?;
         Err(Refusal::Denied {
             rule: denial.rule,

@@ -64,7 +64,7 @@ pub struct DeadlineView {
 }
 
 /// The purpose code privacy staff declare when they search and read for a request.
-const PRIVACY_ACT_PURPOSE: &str = "privacy-act-request";
+pub(super) const PRIVACY_ACT_PURPOSE: &str = "privacy-act-request";
 
 /// A record found for a request.
 #[derive(Clone, Debug, Serialize)]
@@ -371,6 +371,7 @@ impl Gate {
                 caller,
                 context,
                 &decision,
+                &system,
                 Some(PRIVACY_ACT_PURPOSE),
                 Some(id),
             );
@@ -497,9 +498,7 @@ impl Gate {
                 let (record, annotations) =
                     self.vault
                         .read_annotated(&read_access, &record_id, self.now())?;
-                let mut shown = self.view(&request, &decision, record);
-                shown.annotations = annotations;
-                viewed.push(shown);
+                viewed.push(self.view(&request, &decision, record, annotations));
             }
             viewed
         };

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, FromRequestParts, Request};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, MatchedPath, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
@@ -157,13 +157,18 @@ async fn request_id(mut request: Request, next: Next) -> Response {
         client,
     };
     request.extensions_mut().insert(context);
-    // The path only: no query string reaches the log. Paths hold record ids and account
-    // names, never identifiers (searches are POSTed).
+    // The matched route's template only (`/v1/records/{id}`), never the path or query a
+    // caller sent: an unknown path could be anything they typed.
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("(no route)", MatchedPath::as_str)
+        .to_owned();
     let span = tracing::info_span!(
         "request",
         id = %id,
-        method = %request.method(),
-        path = %request.uri().path()
+        method = %known_method(request.method()),
+        route = %route
     );
     let mut response = next.run(request).instrument(span.clone()).await;
     span.in_scope(|| tracing::info!(status = response.status().as_u16(), "answered"));
@@ -171,6 +176,23 @@ async fn request_id(mut request: Request, next: Next) -> Response {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
     response
+}
+
+/// The request's method if it is a standard one (a caller may send any token as a method).
+fn known_method(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    [
+        Method::GET,
+        Method::POST,
+        Method::PUT,
+        Method::DELETE,
+        Method::HEAD,
+        Method::OPTIONS,
+        Method::PATCH,
+    ]
+    .iter()
+    .find(|known| *known == method)
+    .map_or("OTHER", |known| known.as_str())
 }
 
 fn new_request_id() -> String {

@@ -288,9 +288,9 @@ pub fn document() -> Value {
                          "responses": with_problems(json!({"200": {"description": "registered"}}), &all)}
             },
             "/v1/backup": {"post": {
-                "summary": "A live backup (a checkpoint of the encrypted store and the key table) into a new directory on the server (role admin).",
+                "summary": "A live backup (a checkpoint of the encrypted store and the key table) into a new directory of the server's backup directory (role admin).",
                 "security": secured,
-                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["to"], "properties": {"to": {"type": "string", "description": "an absolute path on the server, not existing yet"}}}}}},
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9._-]{0,63}$", "description": "a new directory in the server's backup directory: a reference (at most two runs of digits of at most 6)"}}}}}},
                 "responses": with_problems(json!({"200": {"description": "where the backup went"}}), &["400", "401", "403", "409", "503"])
             }}
         }

@@ -172,11 +172,11 @@ pub(crate) async fn audit_verify(
     Ok(json_response(StatusCode::OK, verification_json(&report)))
 }
 
-/// Where to put a backup, on the server.
+/// The name of a new backup, a directory in the server's backup directory.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct BackupBody {
-    to: PathBuf,
+    name: String,
 }
 
 pub(crate) async fn backup(
@@ -186,7 +186,7 @@ pub(crate) async fn backup(
 ) -> Result<Response, Problem> {
     let gate = Arc::clone(&state.gate);
     let report = blocking(state.limits.operation, move || {
-        gate.backup(&authed.caller, &authed.context, &body.to)
+        gate.backup(&authed.caller, &authed.context, &body.name)
     })
     .await?;
     Ok(json_response(

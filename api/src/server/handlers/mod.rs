@@ -3,7 +3,6 @@
 //! turn bad requests into problem documents and the health endpoints; the rest are grouped by
 //! concern in its submodules.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -82,21 +81,47 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Que
     }
 }
 
-/// A deserialization error without the value: serde's "invalid type/value" messages quote
-/// what was sent, which may be an identifier. Keeps the field path and, for missing or
-/// unknown fields, serde's message (it names only fields).
+/// A deserialization error in words of our own: serde's messages quote what was sent (a value,
+/// or the name of a field the endpoint does not take, either of which may be an identifier
+/// typed in the wrong place), so they are replaced, not trimmed. What is kept comes from the
+/// endpoint's schema, never from the input: the path to the field (request types hold no
+/// maps, so every segment is a field name of ours or an index) and a missing field's name.
 fn shape_error(text: &str) -> String {
     let rest = text
         .split_once("target type: ")
         .map_or(text, |(_, rest)| rest);
     let (path, message) = rest.split_once(": ").unwrap_or(("", rest));
-    let safe = message.starts_with("missing field") || message.starts_with("unknown field");
-    match (path.is_empty() || path == ".", safe) {
-        (_, true) if path.is_empty() || path == "." => message.to_owned(),
-        (_, true) => format!("{path}: {message}"),
-        (true, false) => "the request does not have the expected shape (see /openapi.json)".into(),
-        (false, false) => format!("`{path}` has the wrong type or form (see /openapi.json)"),
+    let unknown = message.starts_with("unknown field");
+    // An unknown field's path ends with its name, which came from the input.
+    let path = match path.rsplit_once('.') {
+        Some((parent, _)) if unknown => parent,
+        None if unknown => "",
+        _ => path,
+    };
+    let schema_name = |name: &str| {
+        name.parse::<usize>().is_ok() || vault::display_token(name) == format!("`{name}`")
+    };
+    let path = Some(path)
+        .filter(|path| !path.is_empty() && *path != ".")
+        .filter(|path| {
+            path.split(['.', '[', ']'])
+                .filter(|segment| !segment.is_empty())
+                .all(schema_name)
+        });
+    let at = path.map_or(String::new(), |path| format!(" at `{path}`"));
+    if let Some(field) = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.strip_suffix('`'))
+        .filter(|field| schema_name(field))
+    {
+        return format!("a required field is missing{at}: `{field}` (see /openapi.json)");
     }
+    if unknown {
+        return format!(
+            "the request has a field this endpoint does not take{at} (see /openapi.json)"
+        );
+    }
+    format!("a field has the wrong type or form{at} (see /openapi.json)")
 }
 
 pub(crate) async fn healthz() -> Response {

@@ -1,0 +1,285 @@
+//! The in-process API harness shared by the HTTP tests: a real RocksDB vault (whose writes
+//! can be made to fail) behind a gate with a fixed clock, the router called in process, and
+//! one account per role.
+
+#![allow(dead_code, reason = "each test file uses part of the harness")]
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::Router;
+use chrono::{NaiveDate, TimeZone, Utc};
+use http_body_util::BodyExt;
+use recvault::gate::Gate;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+use vault::store::{Column, Durability, Entry, RocksStore, Store, WriteBatch};
+use vault::{Access, KeyBackend, MemKeyBackend, Vault};
+
+/// A store whose writes can be made to fail, as a full or failing disk would.
+#[derive(Debug)]
+pub struct FaultyStore {
+    inner: RocksStore,
+    fail_writes: Arc<AtomicBool>,
+}
+
+impl Store for FaultyStore {
+    fn get(&self, column: Column, key: &[u8]) -> vault::Result<Option<Vec<u8>>> {
+        self.inner.get(column, key)
+    }
+    fn write(&self, batch: WriteBatch, durability: Durability) -> vault::Result<()> {
+        if self.fail_writes.load(Ordering::SeqCst) {
+            return Err(vault::Error::Storage("injected write failure".into()));
+        }
+        self.inner.write(batch, durability)
+    }
+    fn scan(
+        &self,
+        column: Column,
+        start: &[u8],
+        end: Option<&[u8]>,
+        limit: usize,
+    ) -> vault::Result<Vec<Entry>> {
+        self.inner.scan(column, start, end, limit)
+    }
+    fn count(&self, column: Column, start: &[u8], end: Option<&[u8]>) -> vault::Result<u64> {
+        self.inner.count(column, start, end)
+    }
+    fn checkpoint(&self, to: &Path) -> vault::Result<()> {
+        self.inner.checkpoint(to)
+    }
+    fn flush(&self) -> vault::Result<()> {
+        self.inner.flush()
+    }
+    fn available_bytes(&self) -> vault::Result<Option<u64>> {
+        self.inner.available_bytes()
+    }
+    fn compact(&self) -> vault::Result<()> {
+        self.inner.compact()
+    }
+}
+
+pub struct Api {
+    pub router: Router,
+    pub fail_writes: Arc<AtomicBool>,
+    /// The gate, for what is not behind a route (the scheduled retention run).
+    pub gate: Arc<Gate>,
+    /// The vault behind the gate, for flushing before at-rest scans.
+    pub vault: Arc<Vault>,
+    /// Its data directory.
+    pub data_dir: std::path::PathBuf,
+    /// Days the gate's clock runs ahead of `now()`.
+    pub days_later: Arc<std::sync::atomic::AtomicI64>,
+    pub tokens: std::collections::HashMap<&'static str, String>,
+    pub _dir: tempfile::TempDir,
+}
+
+/// The accounts every test has: name, role, organization.
+pub const ACCOUNTS: &[(&str, &str, &str)] = &[
+    ("admin", "admin", "treasury-fincen"),
+    ("ana", "analyst", "treasury-fincen"),
+    ("ingester", "ingest", "treasury-fincen"),
+    ("auditor", "auditor", "treasury-fincen"),
+    ("ice-analyst", "analyst", "dhs-ice"),
+    ("partner", "foreign-partner", "foreign-ttu"),
+    ("gone", "analyst", "treasury-fincen"),
+    ("pending", "analyst", "treasury-fincen"),
+    ("lapsed", "analyst", "treasury-fincen"),
+    ("cbp-analyst", "analyst", "dhs-cbp"),
+    ("cbp-ingest", "ingest", "dhs-cbp"),
+    ("cbp-ia", "internal-affairs", "dhs-cbp"),
+    ("privacy", "privacy-officer", "treasury-fincen"),
+    ("disclosure", "disclosure-officer", "treasury-fincen"),
+    ("cbp-disclosure", "disclosure-officer", "dhs-cbp"),
+    ("cbp-privacy", "privacy-officer", "dhs-cbp"),
+    ("ice-ingest", "ingest", "dhs-ice"),
+    ("records", "records-officer", "treasury-fincen"),
+    ("ice-privacy", "privacy-officer", "dhs-ice"),
+    ("ice-disclosure", "disclosure-officer", "dhs-ice"),
+];
+
+pub fn now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
+}
+
+pub fn api() -> Api {
+    api_with(policy::Policy::builtin().unwrap())
+}
+
+/// The harness over a vault whose gate decides with `policy` (a fixture catalog).
+pub fn api_with(policy: policy::Policy) -> Api {
+    let dir = tempfile::Builder::new()
+        .prefix("vault-tests")
+        .tempdir()
+        .unwrap();
+    let fail_writes = Arc::new(AtomicBool::new(false));
+    let store: Arc<dyn Store> = Arc::new(FaultyStore {
+        inner: RocksStore::create(&dir.path().join("data")).unwrap(),
+        fail_writes: Arc::clone(&fail_writes),
+    });
+    let backend: Arc<dyn KeyBackend> = Arc::new(MemKeyBackend::generate().unwrap());
+    let vault = Arc::new(Vault::create_with(store, backend).unwrap());
+    let mut tokens = std::collections::HashMap::new();
+    for (name, role, organization) in ACCOUNTS {
+        let token = vault::accounts::new_token().unwrap();
+        vault
+            .put_account(
+                &Access::offline("tester", "administration"),
+                &vault::accounts::Account {
+                    name: (*name).into(),
+                    role: (*role).into(),
+                    organization: (*organization).into(),
+                    // `pending` has no background investigation on file; `lapsed` trained 25
+                    // months before the tests' today.
+                    background_investigation: NaiveDate::from_ymd_opt(2024, 1, 1)
+                        .filter(|_| *name != "pending"),
+                    // These accounts still work four years on, when a test moves the clock there.
+                    privacy_training: match *name {
+                        "lapsed" => NaiveDate::from_ymd_opt(2024, 10, 23).unwrap(),
+                        "cbp-ia" | "cbp-analyst" | "cbp-disclosure" | "auditor" | "records"
+                        | "ana" => NaiveDate::from_ymd_opt(2030, 9, 1).unwrap(),
+                        _ => NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
+                    },
+                    disabled: *name == "gone",
+                    token_hash: token.hash,
+                    created_ms: 0,
+                },
+                now(),
+            )
+            .unwrap();
+        tokens.insert(*name, token.token.to_string());
+    }
+    let days_later = Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let clock = {
+        let days_later = Arc::clone(&days_later);
+        Arc::new(move || now() + chrono::Duration::days(days_later.load(Ordering::SeqCst)))
+    };
+    let gate = Gate::new(Arc::clone(&vault), policy, clock)
+        .unwrap()
+        .with_backup_dir(dir.path().join("backups"), &dir.path().join("data"))
+        .unwrap();
+    let gate = Arc::new(gate);
+    let router = recvault::server::router(Arc::clone(&gate), recvault::server::Limits::default());
+    Api {
+        router,
+        fail_writes,
+        gate,
+        vault,
+        data_dir: dir.path().join("data"),
+        days_later,
+        tokens,
+        _dir: dir,
+    }
+}
+
+pub struct Answer {
+    pub status: StatusCode,
+    pub content_type: String,
+    pub request_id: String,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Api {
+    pub async fn call(&self, request: Request<Body>) -> Answer {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .map(|value| value.to_str().unwrap().to_owned())
+                .unwrap_or_default()
+        };
+        let content_type = header("content-type");
+        let request_id = header("x-request-id");
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let text = String::from_utf8(bytes.to_vec()).unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Answer {
+            status,
+            content_type,
+            request_id,
+            body,
+            text,
+        }
+    }
+
+    pub fn request(
+        &self,
+        method: &str,
+        uri: &str,
+        who: Option<&str>,
+        body: Option<Value>,
+    ) -> Request<Body> {
+        let mut builder = Request::builder().method(method).uri(uri);
+        if let Some(who) = who {
+            let token = self
+                .tokens
+                .get(who)
+                .cloned()
+                .unwrap_or_else(|| who.to_owned());
+            builder = builder.header("authorization", format!("Bearer {token}"));
+        }
+        match body {
+            Some(body) => builder
+                .header("content-type", "application/json")
+                .body(Body::from(body.to_string()))
+                .unwrap(),
+            None => builder.body(Body::empty()).unwrap(),
+        }
+    }
+
+    pub async fn get(&self, uri: &str, who: Option<&str>) -> Answer {
+        self.call(self.request("GET", uri, who, None)).await
+    }
+
+    pub async fn post(&self, uri: &str, who: Option<&str>, body: Value) -> Answer {
+        self.call(self.request("POST", uri, who, Some(body))).await
+    }
+
+    pub async fn ingest(&self, who: &str, lines: &str, key: Option<&str>) -> Answer {
+        let mut builder = Request::builder()
+            .method("POST")
+            .uri("/v1/ingest?batch_size=2")
+            .header("authorization", format!("Bearer {}", self.tokens[who]));
+        if let Some(key) = key {
+            builder = builder.header("idempotency-key", key);
+        }
+        self.call(builder.body(Body::from(lines.to_owned())).unwrap())
+            .await
+    }
+
+    /// Log entries through the auditor's API.
+    pub async fn entries(&self, query: &str) -> Vec<Value> {
+        let answer = self
+            .get(&format!("/v1/audit/entries?{query}"), Some("auditor"))
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+        answer.body["entries"].as_array().unwrap().clone()
+    }
+}
+
+pub fn line(name: &str, ssn: &str, day: u32) -> String {
+    json!({
+        "system": "fincen-cbetf", "category": "transmittal",
+        "collected_at": format!("2026-03-{day:02}"),
+        "source": {"report_id": format!("R-{ssn}")},
+        "subjects": [{"role": "transmittor", "name": name, "identifiers": {"ssn": ssn, "account": "000123"}}],
+        "fields": {"amount": "1500.00", "currency": "USD"}
+    })
+    .to_string()
+}
+
+pub fn search_body(ssn: &str) -> Value {
+    json!({"system": "fincen-cbetf", "identifier": {"type": "ssn", "value": ssn}, "purpose": "investigation", "case": "CASE-1"})
+}
+
+/// The last line of an ingest's streamed answer.
+pub fn summary(answer: &Answer) -> Value {
+    let last = answer.text.lines().last().unwrap();
+    serde_json::from_str(last).unwrap()
+}

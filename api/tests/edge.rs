@@ -1,0 +1,1064 @@
+//! The edge's least-disclosure and no-echo guarantees, attacked at the HTTP boundary (issue
+//! 21): a projection or a (b)(7) portion releases only what it names (the whole released
+//! object is compared with an allow-list), and nothing a caller types that could identify a
+//! person reaches the access log, an answer that refuses, or the server's trace.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers fail the test with the reason"
+)]
+
+#[path = "common/harness.rs"]
+mod harness;
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use harness::*;
+use serde_json::{json, Value};
+
+/// What a released record may carry: its own keys, and the fields, subject parts
+/// (`subject.name`, `subject.<identifier>`) and provenance keys (`source.<key>`) of the
+/// projection or portion; anything else fails.
+struct AllowList {
+    what: String,
+    released: BTreeSet<String>,
+}
+
+/// The keys every released record may have whatever its projection.
+const RECORD_KEYS: &[&str] = &[
+    "id",
+    "system",
+    "category",
+    "collected_at",
+    "source",
+    "subjects",
+    "fields",
+    "withheld_fields",
+    "annotations",
+    "disputed",
+];
+
+impl AllowList {
+    fn new(what: &str, released: &[&str]) -> Self {
+        AllowList {
+            what: what.to_owned(),
+            released: released.iter().map(|name| (*name).to_owned()).collect(),
+        }
+    }
+
+    fn allows(&self, name: &str) -> bool {
+        self.released.contains(name)
+    }
+
+    /// Whether an annotation's portion lies inside what is released.
+    fn allows_portion(&self, portion: &str) -> bool {
+        match portion.split('.').collect::<Vec<_>>().as_slice() {
+            ["fields", name] => self.allows(name) || self.allows(portion),
+            ["subject", _, part] => self.allows(&format!("subject.{part}")),
+            _ => self.allows(portion),
+        }
+    }
+
+    /// Fails on anything in `record` (a whole released object) that the list does not name.
+    fn check(&self, record: &Value) {
+        let what = &self.what;
+        let object = record.as_object().unwrap();
+        for key in object.keys() {
+            assert!(
+                RECORD_KEYS.contains(&key.as_str()),
+                "{what}: key `{key}` in {record}"
+            );
+        }
+        for key in record["source"].as_object().unwrap().keys() {
+            assert!(
+                self.allows(&format!("source.{key}")),
+                "{what}: provenance `{key}` released: {record}"
+            );
+        }
+        for key in record["fields"].as_object().unwrap().keys() {
+            assert!(
+                self.allows(key) || self.allows(&format!("fields.{key}")),
+                "{what}: field `{key}` released: {record}"
+            );
+        }
+        for subject in record["subjects"].as_array().unwrap() {
+            for key in subject.as_object().unwrap().keys() {
+                match key.as_str() {
+                    "role" | "identifiers" => {}
+                    "name" => assert!(self.allows("subject.name"), "{what}: name: {record}"),
+                    other => panic!("{what}: subject key `{other}`: {record}"),
+                }
+            }
+            for kind in subject["identifiers"].as_object().unwrap().keys() {
+                assert!(
+                    self.allows(&format!("subject.{kind}")),
+                    "{what}: identifier `{kind}` released: {record}"
+                );
+            }
+        }
+        for annotation in record["annotations"].as_array().into_iter().flatten() {
+            for portion in annotation["portions"].as_array().unwrap() {
+                let portion = portion.as_str().unwrap();
+                assert!(
+                    self.allows_portion(portion),
+                    "{what}: an annotation about `{portion}` released: {record}"
+                );
+            }
+        }
+        for portion in record["disputed"].as_array().into_iter().flatten() {
+            assert!(
+                self.allows_portion(portion.as_str().unwrap()),
+                "{what}: disputed portion {portion} released: {record}"
+            );
+        }
+    }
+}
+
+/// Adds two annotations to `id` as the privacy office: one about `inside` (a portion that is
+/// released) and one about `outside` (withheld), whose text restates a withheld value.
+async fn annotate(api: &Api, who: &str, id: &str, inside: &str, outside: &str, secret: &str) {
+    let uri = format!("/v1/records/{id}/annotations");
+    for (portion, text) in [(inside, "corrected on request"), (outside, secret)] {
+        let made = api
+            .post(
+                &uri,
+                Some(who),
+                json!({"kind": "correction", "portions": [portion], "text": text, "purpose": "privacy-act-request"}),
+            )
+            .await;
+        assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+    }
+}
+
+/// A (b)(7) release of `ids` for `portion`, by `officer`.
+fn b7_release(ids: &[String], portion: &[&str]) -> Value {
+    json!({
+        "records": ids,
+        "recipient": {"name": "Office of the State Prosecutor", "address": "1 Justice Way", "category": "state-agency"},
+        "purpose": "investigation", "case": "C-1", "accuracy_attested": true,
+        "basis": {"condition": "b7", "evidence": "L-1", "agency_head_request": true, "portion": portion, "activity": "fraud"}
+    })
+}
+
+/// The ids a search finds, as `who`.
+async fn find(
+    api: &Api,
+    who: &str,
+    system: &str,
+    kind: &str,
+    value: &str,
+    purpose: &str,
+) -> Vec<String> {
+    let found = api
+        .post(
+            "/v1/search",
+            Some(who),
+            json!({"system": system, "identifier": {"type": kind, "value": value}, "purpose": purpose, "case": "C-1"}),
+        )
+        .await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.text);
+    found.body["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|record| record["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Uploads an institution's file through `?format=`.
+async fn ingest_file(api: &Api, format: &str, body: String) {
+    let request = Request::builder()
+        .method("POST")
+        .uri(format!("/v1/ingest?format={format}&filed_on=2026-11-20"))
+        .header(
+            "authorization",
+            format!("Bearer {}", api.tokens["ingester"]),
+        )
+        .body(Body::from(body))
+        .unwrap();
+    let answer = api.call(request).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    let done = summary(&answer);
+    assert_eq!(done["accepted"], 1, "{done}");
+}
+
+/// An MT103 a US bank sent abroad for JOHN Q PUBLIC (account 000123).
+const MT103: &str = "{1:F01BANKUS33AXXX0000000000}{2:I103BANKDEFFXXXXN}{3:{121:eb6305c9-1f7f-49de-aed0-16487c27b42d}}{4:\r\n:20:REF-1\r\n:32A:261110USD1500,50\r\n:50K:/000123\r\nJOHN Q PUBLIC\r\n:59:/DE89\r\nJANE EXAMPLE\r\n-}";
+
+/// The pacs.009 COV sample, its instructed agent made a US bank, so it is reportable: its
+/// underlying debtor `Debtor Co` holds account 65479512.
+fn pacs009_cov() -> String {
+    include_str!("../../intake/tests/samples/pacs009cov-cbprplus-A-B.xml")
+        .replace("MYMBGB2LXXX", "BANKUS33XXX")
+}
+
+#[tokio::test]
+async fn a_b7_portion_of_every_system_releases_only_what_it_names() {
+    let api = api();
+    // FinCEN CBETF, from JSON lines, from an MT103 and from a pacs.009 COV.
+    summary(
+        &api.ingest("ingester", &line("JOHN Q PUBLIC", "123-45-6789", 3), None)
+            .await,
+    );
+    ingest_file(&api, "mt", MT103.to_owned()).await;
+    ingest_file(&api, "pacs", pacs009_cov()).await;
+    let mut cbetf = find(
+        &api,
+        "ana",
+        "fincen-cbetf",
+        "account",
+        "000123",
+        "investigation",
+    )
+    .await;
+    cbetf.extend(
+        find(
+            &api,
+            "ana",
+            "fincen-cbetf",
+            "account",
+            "65479512",
+            "investigation",
+        )
+        .await,
+    );
+    assert_eq!(cbetf.len(), 3, "JSON lines, MT and pacs records: {cbetf:?}");
+    for id in &cbetf {
+        annotate(
+            &api,
+            "privacy",
+            id,
+            "fields.amount",
+            "subject.1.name",
+            "JOHN Q PUBLIC",
+        )
+        .await;
+    }
+    let released = api
+        .post(
+            "/v1/disclosures",
+            Some("disclosure"),
+            b7_release(&cbetf, &["fields.amount"]),
+        )
+        .await;
+    assert_eq!(released.status, StatusCode::CREATED, "{}", released.text);
+    let allow = AllowList::new("CBETF (b)(7) amount", &["fields.amount"]);
+    let records = released.body["records"].as_array().unwrap();
+    assert_eq!(records.len(), cbetf.len());
+    for record in records {
+        allow.check(record);
+        assert_eq!(record["source"], json!({}), "no provenance: {record}");
+        assert!(record["fields"]["amount"].is_string(), "{record}");
+        assert_eq!(
+            record["annotations"].as_array().unwrap().len(),
+            1,
+            "{record}"
+        );
+        let withheld = record["withheld_fields"].as_array().unwrap();
+        assert!(withheld.contains(&json!("annotation.2")), "{record}");
+        assert!(
+            withheld
+                .iter()
+                .any(|name| name.as_str().unwrap().starts_with("source.")),
+            "{record}"
+        );
+    }
+    for secret in [
+        "JOHN Q PUBLIC",
+        "Debtor Co",
+        "Ardent Finance",
+        "123-45-6789",
+    ] {
+        assert!(
+            !released.text.contains(secret),
+            "{secret} in {}",
+            released.text
+        );
+    }
+
+    // A portion that names a provenance key and the subject's name releases those too.
+    let named = api
+        .post(
+            "/v1/disclosures",
+            Some("disclosure"),
+            b7_release(
+                &cbetf[..1],
+                &["fields.amount", "subject.name", "source.report_id"],
+            ),
+        )
+        .await;
+    assert_eq!(named.status, StatusCode::CREATED, "{}", named.text);
+    let record = &named.body["records"][0];
+    AllowList::new(
+        "CBETF with name",
+        &["fields.amount", "subject.name", "source.report_id"],
+    )
+    .check(record);
+    assert_eq!(record["source"], json!({"report_id": "R-123-45-6789"}));
+    assert_eq!(
+        record["annotations"].as_array().unwrap().len(),
+        2,
+        "both portions released"
+    );
+
+    // TTAR trade records.
+    let trade = json!({
+        "system": "dhs-ice-005-ttar", "category": "trade-financial", "collected_at": "2026-05-02",
+        "source": {"entry_number": "E-1"},
+        "subjects": [{"role": "importer", "name": "MARIA OKAFOR", "identifiers": {"importer_exporter_id": "12-3456789", "ssn": "321-54-9876"}}],
+        "fields": {"goods_description": "GOLD JEWELRY", "goods_value": "250000.00", "country_of_origin": "CO", "business_information": "CASH PAYMENT"}
+    });
+    summary(&api.ingest("ice-ingest", &trade.to_string(), None).await);
+    let ttar = find(
+        &api,
+        "ice-analyst",
+        "dhs-ice-005-ttar",
+        "importer_exporter_id",
+        "12-3456789",
+        "investigation",
+    )
+    .await;
+    annotate(
+        &api,
+        "ice-privacy",
+        &ttar[0],
+        "fields.goods_value",
+        "fields.business_information",
+        "CASH PAYMENT",
+    )
+    .await;
+
+    // Foreign DARTTS: the partner's projection lists no provenance key, so none goes out, and
+    // the annotation about a field outside it is withheld.
+    let partner = api
+        .post(
+            "/v1/partner/search",
+            Some("partner"),
+            json!({"system": "dhs-ice-005-ttar", "identifier": {"type": "importer_exporter_id", "value": "12-3456789"}, "purpose": "foreign-partner-sharing", "case": "TTU-9"}),
+        )
+        .await;
+    assert_eq!(partner.status, StatusCode::OK, "{}", partner.text);
+    let projection = policy::Policy::builtin()
+        .unwrap()
+        .catalog()
+        .system("dhs-ice-005-ttar")
+        .unwrap()
+        .projection("foreign-partner")
+        .unwrap();
+    let projection: Vec<&str> = projection.iter().map(String::as_str).collect();
+    let record = &partner.body["records"][0];
+    AllowList::new("Foreign DARTTS", &projection).check(record);
+    assert_eq!(record["source"], json!({}), "{record}");
+    assert_eq!(
+        record["annotations"].as_array().unwrap().len(),
+        1,
+        "{record}"
+    );
+    for secret in ["E-1", "CASH PAYMENT", "321-54-9876"] {
+        assert!(
+            !partner.text.contains(secret),
+            "{secret} in {}",
+            partner.text
+        );
+    }
+
+    // A (b)(7) portion of the TTAR record: its goods value only.
+    let released = api
+        .post(
+            "/v1/disclosures",
+            Some("ice-disclosure"),
+            b7_release(&ttar, &["fields.goods_value"]),
+        )
+        .await;
+    assert_eq!(released.status, StatusCode::CREATED, "{}", released.text);
+    let record = &released.body["records"][0];
+    AllowList::new("TTAR (b)(7) goods value", &["fields.goods_value"]).check(record);
+    assert_eq!(
+        record["annotations"].as_array().unwrap().len(),
+        1,
+        "{record}"
+    );
+    for secret in ["E-1", "CASH PAYMENT", "MARIA OKAFOR", "12-3456789"] {
+        assert!(
+            !released.text.contains(secret),
+            "{secret} in {}",
+            released.text
+        );
+    }
+
+    // CBP PNR: a (b)(7) portion of the record locator; the carrier (provenance), the
+    // passenger and the free text stay behind, and so does an annotation about the name.
+    let pnr = json!({
+        "system": "cbp-pnr", "category": "pnr", "collected_at": "2026-11-24T06:00:00Z",
+        "source": {"carrier": "XX"},
+        "subjects": [{"role": "passenger", "name": "JEAN DUPONT", "identifiers": {"passport": {"number": "C0300598", "country": "FR"}}}],
+        "fields": {"record_locator": "QWE123", "osi": "CTCE PASSENGER NOTE", "general_remarks": "SEAT REQUEST"}
+    });
+    summary(&api.ingest("cbp-ingest", &pnr.to_string(), None).await);
+    let found = api
+        .post(
+            "/v1/search",
+            Some("cbp-analyst"),
+            json!({"system": "cbp-pnr", "identifier": {"type": "passport", "value": "C0300598", "country": "FR"}, "purpose": "investigation", "case": "PNR-1"}),
+        )
+        .await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.text);
+    let pnr_ids = vec![found.body["records"][0]["id"].as_str().unwrap().to_owned()];
+    annotate(
+        &api,
+        "cbp-privacy",
+        &pnr_ids[0],
+        "fields.record_locator",
+        "subject.1.name",
+        "JEAN DUPONT",
+    )
+    .await;
+    let released = api
+        .post(
+            "/v1/disclosures",
+            Some("cbp-disclosure"),
+            b7_release(&pnr_ids, &["fields.record_locator"]),
+        )
+        .await;
+    assert_eq!(released.status, StatusCode::CREATED, "{}", released.text);
+    let record = &released.body["records"][0];
+    AllowList::new("PNR (b)(7) record locator", &["fields.record_locator"]).check(record);
+    assert_eq!(
+        record["annotations"].as_array().unwrap().len(),
+        1,
+        "{record}"
+    );
+    for secret in ["JEAN DUPONT", "C0300598", "CTCE", "SEAT REQUEST", "\"XX\""] {
+        assert!(
+            !released.text.contains(secret),
+            "{secret} in {}",
+            released.text
+        );
+    }
+}
+
+/// Identifier-shaped values: SSNs with and without dashes, a TIN, a passport number, account
+/// numbers and an IBAN, and names from the samples and fixtures.
+const IDENTIFIERS: &[&str] = &[
+    "987-65-4329",
+    "987654329",
+    "12-3456789",
+    "C0300598",
+    "000123456789",
+    "DE89370400440532013000",
+    "JOHN Q PUBLIC",
+    "Australian Submarine",
+    "VICTORY FOOBAR",
+];
+
+/// The keys whose values are codes or references in a successful answer: none may carry an
+/// identifier a caller typed.
+const CODE_KEYS: &[&str] = &[
+    "purpose",
+    "case",
+    "case_id",
+    "reference",
+    "rule",
+    "system",
+    "systems",
+    "category",
+    "role",
+    "organization",
+    "principal",
+    "action",
+    "basis",
+    "status",
+    "kind",
+    "outcome",
+    "schedule",
+    "client",
+    "request_id",
+    "mode",
+    "roles",
+    "portions",
+    "disputed",
+    "withheld_fields",
+    "route",
+    "method",
+];
+
+/// One endpoint, as a template: every string in its path (`{...}`), query and body is a
+/// slot the scan fills with each identifier in turn.
+struct Endpoint {
+    method: &'static str,
+    path: &'static str,
+    query: Value,
+    body: Option<Value>,
+}
+
+/// Every endpoint with every field it takes. A new endpoint must join this table (the test
+/// checks the table covers every route of the OpenAPI document).
+fn endpoints(id: &str) -> Vec<Endpoint> {
+    let identifier = json!({"type": "ssn", "value": "111-22-3333", "country": "US"});
+    let e = |method, path, query: Value, body: Option<Value>| Endpoint {
+        method,
+        path,
+        query,
+        body,
+    };
+    let none = json!({});
+    vec![
+        e("GET", "/healthz", none.clone(), None),
+        e("GET", "/readyz", none.clone(), None),
+        e("GET", "/openapi.json", none.clone(), None),
+        e("GET", "/v1/no-such-route/{x}", json!({"q": "x"}), None),
+        e(
+            "POST",
+            "/v1/search",
+            none.clone(),
+            Some(
+                json!({"system": "fincen-cbetf", "identifier": identifier, "purpose": "investigation", "case": "C-1"}),
+            ),
+        ),
+        e(
+            "POST",
+            "/v1/partner/search",
+            none.clone(),
+            Some(
+                json!({"system": "dhs-ice-005-ttar", "identifier": {"type": "importer_exporter_id", "value": "12-1111111"}, "purpose": "foreign-partner-sharing", "case": "TTU-9"}),
+            ),
+        ),
+        e(
+            "GET",
+            "/v1/records/{id}",
+            json!({"purpose": "investigation", "case": "C-1"}),
+            None,
+        ),
+        e(
+            "GET",
+            "/v1/records/{id}/raw",
+            json!({"purpose": "investigation", "case": "C-1"}),
+            None,
+        ),
+        e(
+            "POST",
+            "/v1/records/{id}/annotations",
+            none.clone(),
+            Some(
+                json!({"kind": "dispute", "portions": ["fields.amount"], "text": "x", "purpose": "privacy-act-request"}),
+            ),
+        ),
+        e("GET", "/v1/accounts", none.clone(), None),
+        e(
+            "POST",
+            "/v1/accounts",
+            none.clone(),
+            Some(
+                json!({"name": "newbie-1", "role": "analyst", "organization": "treasury-fincen", "background_investigation": "2024-01-01", "privacy_training": "2026-01-01"}),
+            ),
+        ),
+        e(
+            "POST",
+            "/v1/accounts/{name}/disable",
+            none.clone(),
+            Some(json!({})),
+        ),
+        e(
+            "GET",
+            "/v1/audit/entries",
+            json!({"record": id, "principal": "ana", "action": "read", "from": "2026-01-01", "to": "2027-01-01"}),
+            None,
+        ),
+        e(
+            "POST",
+            "/v1/audit/verify",
+            none.clone(),
+            Some(json!({"public_key": "ab", "anchor": "x"})),
+        ),
+        e(
+            "POST",
+            "/v1/backup",
+            none.clone(),
+            Some(json!({"name": "scan-1"})),
+        ),
+        e(
+            "POST",
+            "/v1/disclosures",
+            none.clone(),
+            Some(json!({
+                "records": [id], "search": {"system": "fincen-cbetf", "identifier": identifier},
+                "recipient": {"name": "State Prosecutor", "address": "1 Justice Way", "category": "state-agency"},
+                "purpose": "investigation", "case": "C-1", "accuracy_attested": true, "nature": "electronic",
+                "basis": {"routine_use": "A", "condition": "b7", "consent": "x", "designated_authority": "x", "evidence": "L-1", "agency_head_request": true, "portion": ["fields.amount"], "activity": "fraud"}
+            })),
+        ),
+        e(
+            "POST",
+            "/v1/accounting/search",
+            none.clone(),
+            Some(json!({"identifier": identifier, "for_individual": false})),
+        ),
+        e(
+            "POST",
+            "/v1/accounting/expire",
+            none.clone(),
+            Some(json!({})),
+        ),
+        e("GET", "/v1/notices", none.clone(), None),
+        e(
+            "POST",
+            "/v1/notices/{notice}/sent",
+            none.clone(),
+            Some(json!({})),
+        ),
+        e(
+            "POST",
+            "/v1/retention/plan",
+            none.clone(),
+            Some(json!({"as_of": "2026-12-01"})),
+        ),
+        e(
+            "POST",
+            "/v1/retention/run",
+            none.clone(),
+            Some(json!({"confirm_clock": false})),
+        ),
+        e("GET", "/v1/retention/certificates", none.clone(), None),
+        e("GET", "/v1/retention/status", none.clone(), None),
+        e("GET", "/v1/holds", none.clone(), None),
+        e(
+            "POST",
+            "/v1/holds",
+            none.clone(),
+            Some(
+                json!({"records": [id], "reference": "LIT-1", "reason": "suit", "kind": "governance", "purpose": "litigation", "until": "2027-01-01", "roles": ["analyst"]}),
+            ),
+        ),
+        e(
+            "POST",
+            "/v1/holds",
+            none.clone(),
+            Some(
+                json!({"subject": identifier, "reference": "LIT-2", "reason": "suit", "kind": "governance"}),
+            ),
+        ),
+        e(
+            "POST",
+            "/v1/holds/{hold}/release",
+            none.clone(),
+            Some(json!({"reason": "settled"})),
+        ),
+        e("GET", "/v1/holds/{hold}/records", none.clone(), None),
+        e(
+            "POST",
+            "/v1/holds/search",
+            none.clone(),
+            Some(json!({"identifier": identifier})),
+        ),
+        e(
+            "POST",
+            "/v1/requests",
+            none.clone(),
+            Some(
+                json!({"kind": "access", "requester": "Requester Name", "status": "citizen", "representative": "Parent Name", "identifiers": [identifier], "systems": ["fincen-cbetf"], "received": "2026-11-20"}),
+            ),
+        ),
+        e(
+            "GET",
+            "/v1/requests/due",
+            json!({"as_of": "2026-12-01"}),
+            None,
+        ),
+        e("GET", "/v1/requests/{request}", none.clone(), None),
+        e(
+            "POST",
+            "/v1/requests/{request}/events",
+            none.clone(),
+            Some(
+                json!({"kind": "determined", "outcome": "granted", "reasons": "none", "on": "2026-11-24"}),
+            ),
+        ),
+        e(
+            "POST",
+            "/v1/requests/{request}/events",
+            none.clone(),
+            Some(json!({"kind": "identity-verified", "method": "notarized"})),
+        ),
+        e("GET", "/v1/requests/{request}/records", none.clone(), None),
+        e(
+            "POST",
+            "/v1/requests/{request}/annotations",
+            none.clone(),
+            Some(
+                json!({"record": id, "kind": "dispute", "portions": ["fields.amount"], "text": "x"}),
+            ),
+        ),
+        e(
+            "POST",
+            "/v1/requests/{request}/response",
+            none.clone(),
+            Some(
+                json!({"release": [id], "waive": ["552a(j)(2)"], "official": "Officer Name", "pages": 1}),
+            ),
+        ),
+        e(
+            "GET",
+            "/v1/designated-authorities",
+            json!({"system": "cbp-pnr"}),
+            None,
+        ),
+        e(
+            "POST",
+            "/v1/designated-authorities",
+            none.clone(),
+            Some(
+                json!({"system": "cbp-pnr", "name": "Border Agency", "address": "1 Main St", "eligible": true, "reason": "listed"}),
+            ),
+        ),
+        e(
+            "POST",
+            "/v1/ingest",
+            json!({"format": "mt", "reporter": "BANKUS33", "reporter_type": "bank", "filed_on": "2026-11-20", "batch_size": "2"}),
+            None,
+        ),
+    ]
+}
+
+/// Where a value goes in a request.
+#[derive(Clone, Debug)]
+enum Slot {
+    /// A `{placeholder}` of the path.
+    Path(String),
+    /// A query parameter.
+    Query(String),
+    /// A string in the body, by JSON pointer.
+    Body(String),
+    /// The ingest's idempotency key header.
+    Header,
+}
+
+impl Slot {
+    fn is(&self, other: &Slot) -> bool {
+        match (self, other) {
+            (Slot::Path(a), Slot::Path(b))
+            | (Slot::Query(a), Slot::Query(b))
+            | (Slot::Body(a), Slot::Body(b)) => a == b,
+            (Slot::Header, Slot::Header) => true,
+            _ => false,
+        }
+    }
+}
+
+impl Endpoint {
+    fn slots(&self) -> Vec<Slot> {
+        let mut slots: Vec<Slot> = self
+            .path
+            .split('/')
+            .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+            .map(|name| Slot::Path(name.to_owned()))
+            .collect();
+        slots.extend(
+            self.query
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(|key| Slot::Query(key.clone())),
+        );
+        fn strings(value: &Value, at: String, out: &mut Vec<Slot>) {
+            match value {
+                Value::String(_) => out.push(Slot::Body(at)),
+                Value::Array(items) => {
+                    for (n, item) in items.iter().enumerate() {
+                        strings(item, format!("{at}/{n}"), out);
+                    }
+                }
+                Value::Object(fields) => {
+                    for (key, item) in fields {
+                        strings(item, format!("{at}/{key}"), out);
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let Some(body) = &self.body {
+            strings(body, String::new(), &mut slots);
+        }
+        if self.path == "/v1/ingest" {
+            slots.push(Slot::Header);
+        }
+        slots
+    }
+
+    /// The request with `value` in the `chosen` slots (all of them when `None`), the rest as
+    /// in the template (`ids` fills the path's placeholders).
+    fn request(
+        &self,
+        ids: &[(&str, &str)],
+        chosen: Option<&Slot>,
+        value: &str,
+        token: &str,
+    ) -> Request<Body> {
+        let picked = |slot: &Slot| chosen.is_none_or(|chosen| chosen.is(slot));
+        let mut path = self.path.to_owned();
+        for (name, default) in ids {
+            let placeholder = format!("{{{name}}}");
+            let filled = if picked(&Slot::Path((*name).to_owned())) {
+                encode(value)
+            } else {
+                (*default).to_owned()
+            };
+            path = path.replace(&placeholder, &filled);
+        }
+        let query: Vec<String> = self
+            .query
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(key, default)| {
+                let chosen = picked(&Slot::Query(key.clone()));
+                let default = default.as_str().unwrap();
+                format!("{key}={}", encode(if chosen { value } else { default }))
+            })
+            .collect();
+        let uri = if query.is_empty() {
+            path
+        } else {
+            format!("{path}?{}", query.join("&"))
+        };
+        let mut builder = Request::builder()
+            .method(self.method)
+            .uri(uri)
+            .header("authorization", format!("Bearer {token}"));
+        if self.path == "/v1/ingest" {
+            let key = if picked(&Slot::Header) {
+                value
+            } else {
+                "scan-key"
+            };
+            builder = builder.header("idempotency-key", key);
+            return builder
+                .body(Body::from(format!(":20:{value}\n{value}\n")))
+                .unwrap();
+        }
+        match &self.body {
+            None => builder.body(Body::empty()).unwrap(),
+            Some(template) => {
+                let mut body = template.clone();
+                for slot in self.slots() {
+                    if let (Slot::Body(pointer), true) = (&slot, picked(&slot)) {
+                        *body.pointer_mut(pointer).unwrap() = json!(value);
+                    }
+                }
+                builder
+                    .header("content-type", "application/json")
+                    .body(Body::from(body.to_string()))
+                    .unwrap()
+            }
+        }
+    }
+}
+
+/// A path with every `{placeholder}` made `{}`.
+fn template(path: &str) -> String {
+    path.split('/')
+        .map(|segment| {
+            if segment.starts_with('{') {
+                "{}"
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Percent-encodes everything but letters and digits.
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// The server's whole trace output in this test binary, at every level.
+fn trace_output() -> Arc<Mutex<Vec<u8>>> {
+    static BUFFER: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    Arc::clone(BUFFER.get_or_init(|| {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let writer = Arc::clone(&buffer);
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(move || TraceWriter(Arc::clone(&writer)))
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).unwrap();
+        buffer
+    }))
+}
+
+struct TraceWriter(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for TraceWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The identifiers in `text`, if any.
+fn identifiers_in(text: &str) -> Vec<&'static str> {
+    IDENTIFIERS
+        .iter()
+        .copied()
+        .filter(|value| text.contains(value))
+        .collect()
+}
+
+/// The identifiers in the (C) fields of a successful answer.
+fn identifiers_in_codes(value: &Value, found: &mut Vec<String>) {
+    match value {
+        Value::Object(fields) => {
+            for (key, item) in fields {
+                if CODE_KEYS.contains(&key.as_str()) {
+                    for hit in identifiers_in(&item.to_string()) {
+                        found.push(format!("{key}: {hit}"));
+                    }
+                }
+                identifiers_in_codes(item, found);
+            }
+        }
+        Value::Array(items) => items
+            .iter()
+            .for_each(|item| identifiers_in_codes(item, found)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn no_identifier_typed_into_any_field_reaches_the_log_a_refusal_or_the_trace() {
+    let trace = trace_output();
+    let api = api();
+    // What the templates point at: a record, an open request.
+    summary(
+        &api.ingest("ingester", &line("SETUP PERSON", "111-22-3333", 3), None)
+            .await,
+    );
+    let id = find(
+        &api,
+        "ana",
+        "fincen-cbetf",
+        "ssn",
+        "111-22-3333",
+        "investigation",
+    )
+    .await[0]
+        .clone();
+    let opened = api
+        .post(
+            "/v1/requests",
+            Some("privacy"),
+            json!({"kind": "access", "requester": "SETUP PERSON", "identifiers": [{"type": "ssn", "value": "111-22-3333"}], "systems": ["fincen-cbetf"], "received": "2026-11-20"}),
+        )
+        .await;
+    assert_eq!(opened.status, StatusCode::CREATED, "{}", opened.text);
+    let request = opened.body["id"].as_str().unwrap().to_owned();
+    let ids = [
+        ("id", id.as_str()),
+        ("request", request.as_str()),
+        ("hold", "H-1"),
+        ("notice", "N-1"),
+        ("name", "nobody-1"),
+        ("x", "x"),
+    ];
+    let endpoints = endpoints(&id);
+    // Every route of the API is in the table.
+    let document = api.get("/openapi.json", None).await;
+    for (route, methods) in document.body["paths"].as_object().unwrap() {
+        for method in methods.as_object().unwrap().keys() {
+            assert!(
+                endpoints.iter().any(|endpoint| {
+                    template(endpoint.path) == template(route)
+                        && endpoint.method.eq_ignore_ascii_case(method)
+                }),
+                "{method} {route} is not in the scan's table"
+            );
+        }
+    }
+    let callers: Vec<&str> = ACCOUNTS.iter().map(|(name, _, _)| *name).collect();
+    let mut leaks = Vec::new();
+    let mut sent = 0;
+    let mut turn = 0;
+    for endpoint in &endpoints {
+        // Each value in each slot (the caller turning over), then each caller with a value in
+        // every slot at once.
+        let mut probes: Vec<(Option<Slot>, &str, &str)> = Vec::new();
+        for slot in endpoint.slots() {
+            for value in IDENTIFIERS {
+                turn += 1;
+                probes.push((Some(slot.clone()), value, callers[turn % callers.len()]));
+            }
+        }
+        for caller in &callers {
+            turn += 1;
+            probes.push((None, IDENTIFIERS[turn % IDENTIFIERS.len()], caller));
+        }
+        for (slot, value, caller) in probes {
+            let answer = api
+                .call(endpoint.request(&ids, slot.as_ref(), value, &api.tokens[caller]))
+                .await;
+            sent += 1;
+            let what = format!("{} {} {slot:?} as {caller}", endpoint.method, endpoint.path);
+            if answer.status.is_client_error()
+                || answer.status.is_server_error()
+                || endpoint.path == "/v1/ingest"
+            {
+                for hit in identifiers_in(&answer.text) {
+                    leaks.push(format!(
+                        "{what}: {hit} in the answer {}: {}",
+                        answer.status, answer.text
+                    ));
+                }
+            } else {
+                let mut found = Vec::new();
+                identifiers_in_codes(&answer.body, &mut found);
+                for hit in found {
+                    leaks.push(format!("{what}: {hit} in a code field: {}", answer.text));
+                }
+            }
+        }
+    }
+    let log = api.get("/v1/audit/entries", Some("auditor")).await;
+    assert_eq!(log.status, StatusCode::OK);
+    let entries = log.body["entries"].as_array().unwrap();
+    assert!(
+        entries.len() > sent / 4,
+        "{} entries for {sent} requests",
+        entries.len()
+    );
+    for entry in entries {
+        for hit in identifiers_in(&entry.to_string()) {
+            leaks.push(format!("the access log: {hit} in {entry}"));
+        }
+    }
+    let trace = String::from_utf8(trace.lock().unwrap().clone()).unwrap();
+    assert!(trace.contains("answered"), "the trace was captured");
+    for line in trace.lines() {
+        for hit in identifiers_in(line) {
+            leaks.push(format!("the trace: {hit} in {line}"));
+        }
+    }
+    assert!(
+        leaks.is_empty(),
+        "{} leaks in {sent} requests:\n{}",
+        leaks.len(),
+        leaks.join("\n")
+    );
+}
