@@ -64,6 +64,11 @@ impl Client {
                 "--server must start with https:// or http:// (got `{base}`)"
             )));
         }
+        if base.starts_with("http://") && !loopback(&base) {
+            return Err(Failure::usage(
+                "a token is sent over plain http:// only to this host (127.0.0.0/8, ::1, localhost); use https:// for another host",
+            ));
+        }
         let token = read_token(args.token_file.as_ref())?;
         let mut tls = TlsConfig::builder();
         if let Some(ca) = &args.ca_file {
@@ -233,4 +238,39 @@ pub fn query_escape(value: &str) -> String {
         }
     }
     out
+}
+
+/// Whether a URL's host is this machine (a loopback address or `localhost`).
+fn loopback(url: &str) -> bool {
+    let Ok(uri) = url.parse::<ureq::http::Uri>() else {
+        return false;
+    };
+    match uri.host() {
+        Some("localhost") => true,
+        Some(host) => host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback()),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn plain_http_only_to_loopback() {
+        for (url, ok) in [
+            ("http://127.0.0.1:7443", true),
+            ("http://127.9.9.9", true),
+            ("http://[::1]:7443", true),
+            ("http://localhost:7443", true),
+            ("http://10.0.0.5:7443", false),
+            ("http://vault.example.gov", false),
+            ("http://localhost.example.gov", false),
+            ("http://127.0.0.1@evil.example:80", false),
+        ] {
+            assert_eq!(super::loopback(url), ok, "{url}");
+        }
+    }
 }

@@ -170,21 +170,23 @@ async fn find(
         .collect()
 }
 
-/// Uploads an institution's file through `?format=`.
+/// Uploads an institution's file through `?format=`, as `ingester`.
 async fn ingest_file(api: &Api, format: &str, body: String) {
+    let done = file_as(api, "ingester", format, body).await;
+    assert_eq!(done["accepted"], 1, "{done}");
+}
+
+/// Uploads an institution's file as `who`; its receipt.
+async fn file_as(api: &Api, who: &str, format: &str, body: String) -> Value {
     let request = Request::builder()
         .method("POST")
         .uri(format!("/v1/ingest?format={format}&filed_on=2026-11-20"))
-        .header(
-            "authorization",
-            format!("Bearer {}", api.tokens["ingester"]),
-        )
+        .header("authorization", format!("Bearer {}", api.tokens[who]))
         .body(Body::from(body))
         .unwrap();
     let answer = api.call(request).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
-    let done = summary(&answer);
-    assert_eq!(done["accepted"], 1, "{done}");
+    summary(&answer)
 }
 
 /// An MT103 a US bank sent abroad for JOHN Q PUBLIC (account 000123).
@@ -997,13 +999,14 @@ async fn no_identifier_typed_into_any_field_reaches_the_log_a_refusal_or_the_tra
     let mut sent = 0;
     let mut turn = 0;
     for endpoint in &endpoints {
-        // Each value in each slot (the caller turning over), then each caller with a value in
-        // every slot at once.
+        // Each value in each slot as each caller, then each caller with a value in every slot
+        // at once.
         let mut probes: Vec<(Option<Slot>, &str, &str)> = Vec::new();
         for slot in endpoint.slots() {
             for value in IDENTIFIERS {
-                turn += 1;
-                probes.push((Some(slot.clone()), value, callers[turn % callers.len()]));
+                for caller in &callers {
+                    probes.push((Some(slot.clone()), value, caller));
+                }
             }
         }
         for caller in &callers {
@@ -1061,4 +1064,191 @@ async fn no_identifier_typed_into_any_field_reaches_the_log_a_refusal_or_the_tra
         leaks.len(),
         leaks.join("\n")
     );
+}
+
+/// The log entries of one request, by its id.
+async fn entries_of(api: &Api, answer: &Answer) -> Vec<Value> {
+    api.entries("")
+        .await
+        .into_iter()
+        .filter(|entry| entry["request_id"] == answer.request_id.as_str())
+        .collect()
+}
+
+#[tokio::test]
+async fn every_listing_and_every_refusal_is_logged_and_a_raw_refusal_reads_nothing() {
+    let api = api();
+    ingest_file(&api, "mt", MT103.to_owned()).await;
+    let id = find(
+        &api,
+        "ana",
+        "fincen-cbetf",
+        "account",
+        "000123",
+        "investigation",
+    )
+    .await[0]
+        .clone();
+    let held = api
+        .post(
+            "/v1/holds",
+            Some("records"),
+            json!({"records": [id], "reference": "LIT-1", "reason": "suit", "kind": "governance"}),
+        )
+        .await;
+    assert_eq!(held.status, StatusCode::CREATED, "{}", held.text);
+    // Listings: each answer's request has exactly one entry, allowed, naming what it showed.
+    let listings: &[(&str, &str, &str, Option<Value>, &str)] = &[
+        ("admin", "GET", "/v1/accounts", None, "accounts.list"),
+        ("records", "GET", "/v1/holds", None, "holds.list"),
+        (
+            "records",
+            "GET",
+            "/v1/holds/H-1/records",
+            None,
+            "holds.list",
+        ),
+        (
+            "cbp-disclosure",
+            "GET",
+            "/v1/designated-authorities?system=cbp-pnr",
+            None,
+            "designated-authorities.list",
+        ),
+        (
+            "records",
+            "POST",
+            "/v1/retention/plan",
+            Some(json!({})),
+            "retention.plan",
+        ),
+        (
+            "records",
+            "GET",
+            "/v1/retention/status",
+            None,
+            "retention.plan",
+        ),
+    ];
+    for (who, method, uri, body, action) in listings {
+        let answer = api
+            .call(api.request(method, uri, Some(who), body.clone()))
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{uri}: {}", answer.text);
+        let logged = entries_of(&api, &answer).await;
+        assert_eq!(logged.len(), 1, "{uri}: {logged:?}");
+        assert_eq!(
+            (logged[0]["action"].as_str(), logged[0]["decision"].as_str()),
+            (Some(*action), Some("allow")),
+            "{uri}: {logged:?}"
+        );
+    }
+    let hold_records = api.get("/v1/holds/H-1/records", Some("records")).await;
+    assert_eq!(
+        entries_of(&api, &hold_records).await[0]["record_ids"],
+        json!([id])
+    );
+
+    // The raw message: its own id is refused and logged; a caller under a projection is
+    // refused before the record is decrypted or marked read.
+    let raw = api
+        .get(
+            &format!("/v1/records/{id}/raw?purpose=investigation&case=C-1"),
+            Some("ana"),
+        )
+        .await;
+    assert_eq!(raw.status, StatusCode::OK, "{}", raw.text);
+    let raw_id = raw.body["raw_record"].as_str().unwrap().to_owned();
+    let by_id = api
+        .get(
+            &format!("/v1/records/{raw_id}?purpose=investigation&case=C-1"),
+            Some("ana"),
+        )
+        .await;
+    assert_eq!(by_id.status, StatusCode::NOT_FOUND, "{}", by_id.text);
+    let logged = entries_of(&api, &by_id).await;
+    assert_eq!(
+        (
+            logged.len(),
+            logged[0]["decision"].as_str(),
+            logged[0]["rule"].as_str()
+        ),
+        (1, Some("deny"), Some("raw-by-id")),
+        "{logged:?}"
+    );
+
+    // A request's search: the systems the officer may not search are refused, and logged.
+    let opened = api
+        .post(
+            "/v1/requests",
+            Some("privacy"),
+            json!({"kind": "access", "requester": "JOHN Q PUBLIC", "identifiers": [{"type": "ssn", "value": "123-45-6789"}], "systems": ["fincen-cbetf"], "received": "2026-11-20"}),
+        )
+        .await;
+    let request = opened.body["id"].as_str().unwrap().to_owned();
+    let records = api
+        .get(&format!("/v1/requests/{request}/records"), Some("privacy"))
+        .await;
+    assert_eq!(records.status, StatusCode::OK, "{}", records.text);
+    let denied: Vec<String> = entries_of(&api, &records)
+        .await
+        .iter()
+        .filter(|entry| entry["decision"] == "deny")
+        .map(|entry| entry["system"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        denied.len(),
+        records.body["not_searched"].as_array().unwrap().len(),
+        "{}",
+        records.text
+    );
+    assert!(
+        !denied.is_empty() && !denied.iter().any(|system| system == "fincen-cbetf"),
+        "{denied:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_duplicate_of_another_filers_report_is_not_named_to_the_filer() {
+    let api = api();
+    ingest_file(&api, "mt", MT103.to_owned()).await;
+    // Another filer reporting the same transfer learns nothing from the receipt: accepted,
+    // no duplicate, no record id; inside the vault it is linked, not stored twice.
+    let other = file_as(&api, "ingester-2", "mt", MT103.to_owned()).await;
+    assert_eq!(
+        (
+            other["accepted"].clone(),
+            other["duplicates"].clone(),
+            other["conflicting"].clone()
+        ),
+        (json!(1), json!([]), json!([])),
+        "{other}"
+    );
+    assert!(
+        !other.to_string().contains("0001-"),
+        "no record id: {other}"
+    );
+    let found = find(
+        &api,
+        "ana",
+        "fincen-cbetf",
+        "account",
+        "000123",
+        "investigation",
+    )
+    .await;
+    assert_eq!(found.len(), 1, "stored once: {found:?}");
+    // A duplicate within the filer's own file is named, as before.
+    let own = file_as(
+        &api,
+        "ingester-2",
+        "mt",
+        [
+            MT103.replace("eb6305c9", "fb6305c9"),
+            MT103.replace("eb6305c9", "fb6305c9"),
+        ]
+        .join("$"),
+    )
+    .await;
+    assert_eq!(own["duplicates"][0]["location"], "message 2", "{own}");
 }

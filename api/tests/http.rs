@@ -2561,6 +2561,102 @@ async fn a_granted_access_request_releases_readable_records_with_the_fee_rule() 
     assert_eq!(cheap.body["fee_cents"], 0, "{}", cheap.text);
 }
 
+#[tokio::test]
+async fn a_response_releases_only_the_requesters_records_as_the_individual_sees_them() {
+    let api = api();
+    let two_parties = json!({
+        "system": "fincen-cbetf", "category": "transmittal", "collected_at": "2026-03-04",
+        "source": {"report_id": "R-2"},
+        "subjects": [
+            {"role": "transmittor", "name": "JOHN Q PUBLIC", "identifiers": {"ssn": "123-45-6789"}},
+            {"role": "recipient", "name": "OTHER PARTY", "identifiers": {"ssn": "555-66-7777", "account": "998877"}}
+        ],
+        "fields": {"amount": "900.00", "currency": "USD"}
+    });
+    let lines = [
+        line("JOHN Q PUBLIC", "123-45-6789", 3),
+        line("JANE ROE", "987-65-4321", 3),
+        two_parties.to_string(),
+    ]
+    .join("\n");
+    summary(&api.ingest("ingester", &lines, None).await);
+    let find = |ssn: &'static str| {
+        let api = &api;
+        async move {
+            let found = api.post("/v1/search", Some("ana"), search_body(ssn)).await;
+            found.body["records"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|record| record["id"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    let johns = find("123-45-6789").await;
+    let janes = find("987-65-4321").await;
+    assert_eq!((johns.len(), janes.len()), (2, 1));
+    let id = determined_request(&api, "123-45-6789", "granted", "").await;
+    let respond = |release: Vec<String>| {
+        let api = &api;
+        let uri = format!("/v1/requests/{id}/response");
+        async move {
+            api.post(
+                &uri,
+                Some("privacy"),
+                json!({"official": "JANE ROE, Disclosure Officer", "release": release, "waive": ["552a(j)(2)"]}),
+            )
+            .await
+        }
+    };
+    // Another person's record, from the same open system: refused, logged, nothing read.
+    let refused = respond(vec![johns[0].clone(), janes[0].clone()]).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text);
+    assert!(!refused.text.contains("JANE ROE"), "{}", refused.text);
+    let denial = api.entries("action=request.response").await;
+    assert_eq!(
+        (
+            denial.len(),
+            denial[0]["decision"].as_str(),
+            denial[0]["rule"].as_str()
+        ),
+        (1, Some("deny"), Some("response-not-the-requesters")),
+        "{denial:?}"
+    );
+    assert!(
+        api.entries(&format!("record={}&principal=privacy", janes[0]))
+            .await
+            .is_empty(),
+        "the other person's record was never read"
+    );
+    // The requester's own records: the other party to a transfer is reduced to its role.
+    let package = respond(johns.clone()).await;
+    assert_eq!(package.status, StatusCode::OK, "{}", package.text);
+    let records = package.body["records"].as_array().unwrap();
+    assert_eq!(records.len(), 2);
+    for secret in [
+        "OTHER PARTY",
+        "555-66-7777",
+        "998877",
+        "R-2",
+        "transfer_match",
+    ] {
+        assert!(!package.text.contains(secret), "{secret}: {}", package.text);
+    }
+    let shared = records
+        .iter()
+        .find(|record| record["subjects"].as_array().unwrap().len() == 2)
+        .unwrap();
+    assert_eq!(shared["subjects"][0]["name"], "JOHN Q PUBLIC");
+    assert_eq!(
+        shared["subjects"][1],
+        json!({"role": "recipient", "identifiers": {}})
+    );
+    assert!(shared["withheld_fields"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("subject.2")));
+}
+
 /// A fixture system, not a shipped one: CBETF's notice as `test-open`, claiming no exemptions
 /// and telling prior recipients of corrections and disputes.
 fn open_system_policy() -> policy::Policy {

@@ -31,6 +31,8 @@ pub struct Ingested {
     /// Records stored though they disagree with an earlier report of their transfer
     /// (positions), linked to it by `conflicts_with`.
     pub conflicting: Vec<usize>,
+    /// For each of `conflicting`, the earlier reports it disagrees with.
+    pub conflicts_with: Vec<Vec<RecordId>>,
 }
 
 impl Ingested {
@@ -542,6 +544,9 @@ impl Vault {
                     if let Some(found) = found {
                         if !found.conflicts.is_empty() {
                             outcome.conflicting.push(position);
+                            outcome
+                                .conflicts_with
+                                .push(found.conflicts.iter().filter_map(|e| id_of(*e)).collect());
                         }
                         let record = &mut records.to_mut()[*k];
                         crate::reports::write_links(record, found, id_of);

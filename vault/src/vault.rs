@@ -640,6 +640,25 @@ impl Vault {
         self.log.commit(draft, WriteBatch::new()).map(drop)
     }
 
+    /// Logs an allowed operation that decrypts no record (a listing of accounts, holds, the
+    /// registry of designated authorities, the retention plan or status): `outcome` says what
+    /// was shown (counts and codes, never contents), with the ids of any records it named.
+    /// Returns once the entry is durable, so nothing is shown that the log does not hold.
+    pub fn record_listing(
+        &self,
+        access: &Access,
+        action: &str,
+        record_ids: Vec<RecordId>,
+        outcome: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        access.validate()?;
+        let mut draft = Draft::new(access, action, now.timestamp_millis());
+        draft.record_ids = record_ids;
+        draft.outcome = outcome.to_owned();
+        self.log.commit(draft, WriteBatch::new()).map(drop)
+    }
+
     /// Opens one record without logging: for the vault's own checks, never for a caller.
     pub(crate) fn open_record(&self, id: &RecordId) -> Result<Record> {
         let value = self

@@ -136,12 +136,41 @@ enum Command {
 
 /// The access context of an offline command: the operating-system user at this host's
 /// command line, acting as an operator for `purpose`. Every logged operation carries it.
+/// The user is the process's real user id (from `/proc/self/status`; `$USER` is whatever the
+/// caller sets), named from `/etc/passwd` when it is there. Reading the two files needs no
+/// `unsafe` call to `getuid` and no crate.
 pub(crate) fn operator(purpose: &str) -> vault::Access {
-    let user = std::env::var("USER")
-        .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| "unknown".into());
-    let user: String = user.chars().filter(|c| !c.is_control()).take(64).collect();
+    let uid = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix("Uid:"))
+                .and_then(|ids| ids.split_whitespace().next())
+                .and_then(|real| real.parse::<u32>().ok())
+        });
+    let user = match uid {
+        Some(uid) => user_name(uid).unwrap_or_else(|| format!("uid-{uid}")),
+        None => "unknown".into(),
+    };
     vault::Access::offline(&format!("os:{user}"), purpose)
+}
+
+/// The name `/etc/passwd` gives user `uid`, if it is a plain token.
+fn user_name(uid: u32) -> Option<String> {
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        let id = fields.nth(1)?.parse::<u32>().ok()?;
+        (id == uid
+            && !name.is_empty()
+            && name.len() <= 32
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')))
+        .then(|| name.to_owned())
+    })
 }
 
 /// A command's failure: the message for the operator and the exit code.
@@ -258,5 +287,21 @@ pub fn main() -> ExitCode {
             }
             ExitCode::from(failure.code)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_offline_principal_is_the_real_user_not_the_environment() {
+        // The variables a caller sets cannot name the operator in the log.
+        std::env::set_var("USER", "mallory");
+        std::env::set_var("LOGNAME", "mallory");
+        let principal = super::operator("test").principal;
+        assert_ne!(principal, "os:mallory");
+        assert!(
+            principal.starts_with("os:") && principal != "os:unknown",
+            "{principal}"
+        );
     }
 }

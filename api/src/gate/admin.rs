@@ -23,8 +23,15 @@ impl Gate {
         caller: &Caller,
         context: &RequestContext,
     ) -> Result<Vec<Account>, Refusal> {
-        self.authorize_vault(caller, context, Action::AccountsList)?;
-        Ok(self.vault.accounts()?)
+        let access = self.authorize_vault(caller, context, Action::AccountsList)?;
+        let accounts = self.vault.accounts()?;
+        self.log_listing(
+            &access,
+            Action::AccountsList,
+            Vec::new(),
+            &format!("{} accounts", accounts.len()),
+        )?;
+        Ok(accounts)
     }
 
     /// Disables an account: its token is refused from now on.
@@ -38,7 +45,7 @@ impl Gate {
         let mut account = self
             .vault
             .account(name)?
-            .ok_or_else(|| Refusal::NotFound(format!("no account `{name}`")))?;
+            .ok_or_else(|| Refusal::NotFound("no account by that name".into()))?;
         account.disabled = true;
         self.vault.put_account(&access, &account, self.now())?;
         self.reload_accounts()

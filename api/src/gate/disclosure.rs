@@ -329,12 +329,20 @@ impl Gate {
         system: &str,
     ) -> Result<Vec<serde_json::Value>, Refusal> {
         let request = self.request(caller, Action::RecordDisclose, system);
-        self.authorize(caller, context, &request)?;
-        Ok(self
+        let (access, _) = self.authorize(caller, context, &request)?;
+        let listed: Vec<serde_json::Value> = self
             .authorities()?
             .into_iter()
             .filter(|entry| entry["system"] == system)
-            .collect())
+            .collect();
+        self.vault.record_listing(
+            &access,
+            "designated-authorities.list",
+            Vec::new(),
+            &format!("{} designated authorities of `{system}`", listed.len()),
+            self.now(),
+        )?;
+        Ok(listed)
     }
 
     /// Destroys the accounting years that are due, with a signed certificate each.

@@ -107,8 +107,7 @@ impl Gate {
         reason: &str,
     ) -> Result<(Hold, ReleasedHold), Refusal> {
         let access = self.authorize_vault(caller, context, Action::HoldsRelease)?;
-        let id = vault::parse_hold_id(id)
-            .ok_or_else(|| Refusal::Invalid("a hold id is `H-<number>`".into()))?;
+        let id = hold_id(id)?;
         let released = self.vault.release_hold(&access, id, reason, self.now())?;
         Ok((self.vault.hold(id)?, released))
     }
@@ -119,8 +118,15 @@ impl Gate {
         caller: &Caller,
         context: &RequestContext,
     ) -> Result<Vec<HoldSummary>, Refusal> {
-        self.authorize_vault(caller, context, Action::HoldsList)?;
-        Ok(self.vault.holds()?)
+        let access = self.authorize_vault(caller, context, Action::HoldsList)?;
+        let holds = self.vault.holds()?;
+        self.log_listing(
+            &access,
+            Action::HoldsList,
+            Vec::new(),
+            &format!("{} holds", holds.len()),
+        )?;
+        Ok(holds)
     }
 
     /// The records of hold `id` (ids only, nothing decrypted).
@@ -130,10 +136,16 @@ impl Gate {
         context: &RequestContext,
         id: &str,
     ) -> Result<(Hold, Vec<RecordId>), Refusal> {
-        self.authorize_vault(caller, context, Action::HoldsList)?;
-        let id = vault::parse_hold_id(id)
-            .ok_or_else(|| Refusal::Invalid("a hold id is `H-<number>`".into()))?;
-        Ok((self.vault.hold(id)?, self.vault.hold_records(id)?))
+        let access = self.authorize_vault(caller, context, Action::HoldsList)?;
+        let id = hold_id(id)?;
+        let (hold, records) = (self.vault.hold(id)?, self.vault.hold_records(id)?);
+        self.log_listing(
+            &access,
+            Action::HoldsList,
+            records.clone(),
+            &format!("the {} records of hold H-{id}", records.len()),
+        )?;
+        Ok((hold, records))
     }
 
     /// The held records with an identifier, found through the indexes of the active holds
@@ -165,4 +177,13 @@ impl Gate {
             .map(|hold| hold.id)
             .collect())
     }
+}
+
+/// A hold's id from `H-<number>`; a number longer than a reference's runs of digits is no
+/// hold's (and is not repeated: it may be an identifier typed in the wrong place).
+fn hold_id(text: &str) -> Result<u32, Refusal> {
+    policy::codes::is_reference(text)
+        .then(|| vault::parse_hold_id(text))
+        .flatten()
+        .ok_or_else(|| Refusal::Invalid("a hold id is `H-<number>`".into()))
 }

@@ -181,12 +181,34 @@ impl IngestPlan {
         };
         let batch_lines = lines.batch_lines();
         let batches = std::iter::from_fn(|| lines.next_batch());
+        // The records this run stored: a duplicate or a disagreement is named to the filer only
+        // when the earlier report is one of them (its own file). One of another filer's report
+        // is answered as accepted, and linked only inside the vault, so ingest is not an oracle
+        // for what others reported.
+        let mut own: HashSet<RecordId> = HashSet::new();
         let commit = |through_line: u64, ingested: vault::Ingested| {
             summary.committed_through_line = through_line;
-            summary.ingested += ingested.stored() as u64;
+            own.extend(
+                ingested
+                    .ids
+                    .iter()
+                    .enumerate()
+                    .filter(|(position, _)| !ingested.duplicates.contains(position))
+                    .map(|(_, id)| *id),
+            );
             let (duplicates, conflicting) = batch_lines.reported(through_line, &ingested);
-            summary.duplicates.extend(duplicates);
-            summary.conflicting.extend(conflicting);
+            let (named, hidden): (Vec<_>, Vec<_>) = duplicates
+                .into_iter()
+                .partition(|(_, first)| own.contains(first));
+            summary.ingested += (ingested.stored() + hidden.len()) as u64;
+            summary.duplicates.extend(named);
+            summary.conflicting.extend(
+                conflicting
+                    .into_iter()
+                    .zip(&ingested.conflicts_with)
+                    .filter(|(_, earlier)| earlier.iter().all(|id| own.contains(id)))
+                    .map(|(line, _)| line),
+            );
             on_commit(through_line);
         };
         let outcome = match &self.stream {

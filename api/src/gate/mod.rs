@@ -669,6 +669,19 @@ impl Gate {
         }
     }
 
+    /// Logs a listing `access` was allowed (see [`Vault::record_listing`]).
+    fn log_listing(
+        &self,
+        access: &Access,
+        action: Action,
+        record_ids: Vec<RecordId>,
+        outcome: &str,
+    ) -> Result<(), Refusal> {
+        self.vault
+            .record_listing(access, action.name(), record_ids, outcome, self.now())
+            .map_err(Refusal::from)
+    }
+
     /// Whether the vault can serve: the access log can be written.
     pub fn ready(&self) -> Result<(), Refusal> {
         self.vault.log_writable(self.now()).map_err(Refusal::from)

@@ -116,7 +116,7 @@ impl Gate {
         purpose: Option<&'a str>,
         case_id: Option<&'a str>,
     ) -> Result<DecidedRead<'a>, Refusal> {
-        refuse_raw_by_id(placement)?;
+        self.refuse_raw_by_id(caller, context, placement, purpose, case_id)?;
         let request = Request {
             purpose,
             case_id,
@@ -127,7 +127,6 @@ impl Gate {
         Ok(DecidedRead {
             request,
             decision,
-            access,
             record,
             annotations,
         })
@@ -146,30 +145,46 @@ impl Gate {
     ) -> Result<(RecordId, zeroize::Zeroizing<String>), Refusal> {
         let id: RecordId = id.parse()?;
         let placement = self.placement_or_unknown(&id)?;
-        let DecidedRead {
-            request,
-            decision,
-            access,
-            record,
-            ..
-        } = self.decided_read(caller, context, &id, &placement, purpose, case_id)?;
-        let now = self.now();
-        let high_risk = flagged_high_risk(&record);
+        self.refuse_raw_by_id(caller, context, &placement, purpose, case_id)?;
+        let request = Request {
+            purpose,
+            case_id,
+            ..self.record_request(caller, Action::RecordRead, &placement)
+        };
+        let (access, decision) = self.authorize(caller, context, &request)?;
+        // Decided before anything is decrypted or marked read: the raw message holds every
+        // field, so only a caller who may read all of them (free text on its own right, not
+        // through a high-risk flag inside the record; no projection) sees it. Records with a
+        // raw message come from institutions' files, whose free text no flag gates.
         let free_text = self.policy.decide(&Request {
             action: Action::RecordReadFreeText,
-            high_risk,
+            high_risk: false,
             ..request
         });
         if !free_text.allowed || decision.projection.is_some() {
+            let rule = if free_text.allowed {
+                "raw-under-projection".to_owned()
+            } else {
+                free_text.rule
+            };
+            let reason = "the raw message holds every field of the record, free text included: it is shown only to a caller who may read the whole record";
+            let denial = Decision::deny(&rule, reason);
+            let denied = self.access(
+                caller,
+                context,
+                &denial,
+                &placement.system,
+                purpose,
+                case_id,
+            );
+            self.log_denial(&denied, "record.read-raw", &placement.system, reason)?;
             return Err(Refusal::Denied {
-                rule: if free_text.allowed {
-                    decision.rule
-                } else {
-                    free_text.rule
-                },
-                reason: "the raw message holds every field of the record, free text included: it is shown only to a caller who may read the whole record".into(),
+                rule,
+                reason: reason.into(),
             });
         }
+        let now = self.now();
+        let (record, _) = self.vault.read_annotated(&access, &id, now)?;
         let raw_id = vault::raw_record_of(&record.contents).ok_or_else(|| {
             Refusal::NotFound(
                 "this record keeps no raw message (only records from institutions' files do)"
@@ -408,23 +423,46 @@ impl Gate {
     }
 }
 
-/// A raw record is read through the record made from it, under that record's rules.
-fn refuse_raw_by_id(placement: &Placement) -> Result<(), Refusal> {
-    if placement.category == vault::RAW_CATEGORY {
-        return Err(Refusal::NotFound(
-            "a raw message is read through the record made from it: GET /v1/records/{id}/raw"
-                .into(),
-        ));
+impl Gate {
+    /// A raw record is read through the record made from it, under that record's rules: its
+    /// own id is refused (404, logged).
+    fn refuse_raw_by_id(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        placement: &Placement,
+        purpose: Option<&str>,
+        case_id: Option<&str>,
+    ) -> Result<(), Refusal> {
+        if placement.category != vault::RAW_CATEGORY {
+            return Ok(());
+        }
+        let reason =
+            "a raw message is read through the record made from it: GET /v1/records/{id}/raw";
+        let denial = Decision::deny("raw-by-id", reason);
+        let denied = self.access(
+            caller,
+            context,
+            &denial,
+            &placement.system,
+            purpose,
+            case_id,
+        );
+        self.log_denial(
+            &denied,
+            Action::RecordRead.name(),
+            &placement.system,
+            reason,
+        )?;
+        Err(Refusal::NotFound(reason.into()))
     }
-    Ok(())
 }
 
-/// A read decided and done: what it was decided as, the decision, the access it was logged
-/// under, and the record with its annotations.
+/// A read decided and done: what it was decided as, the decision, and the record with its
+/// annotations.
 struct DecidedRead<'a> {
     request: Request<'a>,
     decision: Decision,
-    access: vault::Access,
     record: Record,
     annotations: Vec<Annotation>,
 }

@@ -357,25 +357,13 @@ impl Gate {
             .map(|system| system.id.clone())
             .collect();
         for system in systems {
-            let request = Request {
-                purpose: Some(PRIVACY_ACT_PURPOSE),
-                case_id: Some(id),
-                ..self.request(caller, Action::RecordSearch, &system)
+            let ids = match self.lookup_for_request(caller, context, id, &system, &identifiers)? {
+                Ok(ids) => ids,
+                Err(reason) => {
+                    not_searched.push(format!("{system}: {reason}"));
+                    continue;
+                }
             };
-            let decision = self.policy.decide(&request);
-            if !decision.allowed {
-                not_searched.push(format!("{system}: {}", decision.reason));
-                continue;
-            }
-            let access = self.access(
-                caller,
-                context,
-                &decision,
-                &system,
-                Some(PRIVACY_ACT_PURPOSE),
-                Some(id),
-            );
-            let system_id = SystemId::new(&system)?;
             let ceiling =
                 self.policy.catalog().system(&system).and_then(
                     |found| match requests::access_answer(&found.sorn.exemptions, &[], false) {
@@ -383,17 +371,6 @@ impl Gate {
                         requests::SystemAnswer::Records => None,
                     },
                 );
-            let mut ids = Vec::new();
-            for identifier in &identifiers {
-                ids.extend(self.vault.lookup(
-                    &access,
-                    &system_id,
-                    &SearchKey::Identifier(identifier.clone()),
-                    self.now(),
-                )?);
-            }
-            ids.sort();
-            ids.dedup();
             for record in ids {
                 let placement = self.placement(&record)?;
                 found.push(FoundRecord {
@@ -409,6 +386,72 @@ impl Gate {
             }
         }
         Ok((found, not_searched))
+    }
+
+    /// The records of `system` the identifiers of request `id` find, each lookup logged under
+    /// the request; or why the caller may not search the system.
+    fn lookup_for_request(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        id: &str,
+        system: &str,
+        identifiers: &[Identifier],
+    ) -> Result<Result<Vec<RecordId>, String>, Refusal> {
+        let request = Request {
+            purpose: Some(PRIVACY_ACT_PURPOSE),
+            case_id: Some(id),
+            ..self.request(caller, Action::RecordSearch, system)
+        };
+        let decision = self.policy.decide(&request);
+        let access = self.access(
+            caller,
+            context,
+            &decision,
+            system,
+            Some(PRIVACY_ACT_PURPOSE),
+            Some(id),
+        );
+        if !decision.allowed {
+            self.log_denial(
+                &access,
+                Action::RecordSearch.name(),
+                system,
+                &decision.reason,
+            )?;
+            return Ok(Err(decision.reason));
+        }
+        let system_id = SystemId::new(system)?;
+        let mut ids = Vec::new();
+        for identifier in identifiers {
+            ids.extend(self.vault.lookup(
+                &access,
+                &system_id,
+                &SearchKey::Identifier(identifier.clone()),
+                self.now(),
+            )?);
+        }
+        ids.sort();
+        ids.dedup();
+        Ok(Ok(ids))
+    }
+
+    /// Every record the request's search finds in `systems` (those the caller may search).
+    fn found_for(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        id: &str,
+        identifiers: &[Identifier],
+        systems: &[String],
+    ) -> Result<HashSet<RecordId>, Refusal> {
+        let mut found = HashSet::new();
+        for system in systems {
+            if let Ok(ids) = self.lookup_for_request(caller, context, id, system, identifiers)? {
+                found.extend(ids);
+            }
+        }
+        Ok(found)
     }
 
     /// The response package of an access or notification request, once determined: per system
@@ -480,6 +523,10 @@ impl Gate {
             }
             Vec::new()
         } else {
+            let identifiers = parse_identifiers(&file.identifiers)?;
+            // Only what the request's own search finds is about the requester: the lookups
+            // (logged under the request) run before anything is read.
+            let found = self.found_for(caller, context, id, &identifiers, &open_systems)?;
             let mut viewed = Vec::new();
             for record in &input.release {
                 let record_id: RecordId = record.parse()?;
@@ -489,16 +536,32 @@ impl Gate {
                         "record {record} is not in a system this request may receive records from (not named, or its exemption applies and is not waived)"
                     )));
                 }
+                if !found.contains(&record_id) {
+                    let reason = format!(
+                        "record {record} is not one the request's search finds for the requester's identifiers"
+                    );
+                    let denial = Decision::deny("response-not-the-requesters", reason.clone());
+                    let denied = self.access(
+                        caller,
+                        context,
+                        &denial,
+                        &placement.system,
+                        Some(PRIVACY_ACT_PURPOSE),
+                        Some(id),
+                    );
+                    self.log_denial(&denied, "request.response", &placement.system, &reason)?;
+                    return Err(Refusal::Invalid(reason));
+                }
                 let request = Request {
                     purpose: Some(PRIVACY_ACT_PURPOSE),
                     case_id: Some(id),
                     ..self.record_request(caller, Action::RecordRead, &placement)
                 };
-                let (read_access, decision) = self.authorize(caller, context, &request)?;
+                let (read_access, _) = self.authorize(caller, context, &request)?;
                 let (record, annotations) =
                     self.vault
                         .read_annotated(&read_access, &record_id, self.now())?;
-                viewed.push(self.view(&request, &decision, record, annotations));
+                viewed.push(individual_view(record, annotations, &identifiers));
             }
             viewed
         };
@@ -662,5 +725,57 @@ impl Gate {
         let plain = self.vault.read_case(access, id, self.now())?;
         serde_json::from_slice(&plain)
             .map_err(|_| Refusal::Internal(format!("request {id}'s file does not parse")))
+    }
+}
+
+/// A record as the individual who asked for it may see it: all of its fields (it is about
+/// them), but of its subjects only those the request's identifiers name; another party to the
+/// record (the other side of a transfer, say) is reduced to its role, and its parts and the
+/// annotations about them are withheld. Provenance is the agency's, not the individual's
+/// (`source.transfer_match` names every party): withheld.
+fn individual_view(
+    record: Record,
+    annotations: Vec<Annotation>,
+    identifiers: &[vault::Identifier],
+) -> Viewed {
+    let mut record = record;
+    let mut withheld = Vec::new();
+    let mut others = Vec::new();
+    for (place, subject) in record.contents.subjects.iter_mut().enumerate() {
+        let theirs = subject.identifiers.iter().any(|held| {
+            identifiers
+                .iter()
+                .any(|asked| asked.kind == held.kind && asked.value == held.value)
+        });
+        if !theirs {
+            subject.name = None;
+            subject.identifiers.clear();
+            others.push(place + 1);
+            withheld.push(format!("subject.{}", place + 1));
+        }
+    }
+    let keys: Vec<String> = std::mem::take(&mut record.contents.source)
+        .into_keys()
+        .collect();
+    withheld.extend(keys.into_iter().map(|key| format!("source.{key}")));
+    let mut shown = Vec::new();
+    for annotation in annotations {
+        let about_others = annotation.portions.iter().any(|portion| {
+            portion.starts_with("source.")
+                || others
+                    .iter()
+                    .any(|place| portion.starts_with(&format!("subject.{place}.")))
+        });
+        if about_others {
+            withheld.push(format!("annotation.{}", annotation.seq));
+        } else {
+            shown.push(annotation);
+        }
+    }
+    withheld.sort();
+    Viewed {
+        record,
+        withheld,
+        annotations: shown,
     }
 }

@@ -43,12 +43,19 @@ impl Gate {
         context: &RequestContext,
         as_of: Option<DateTime<Utc>>,
     ) -> Result<::retention::run::PlanView, Refusal> {
-        self.authorize_vault(caller, context, Action::RetentionPlan)?;
-        Ok(::retention::run::plan_view(
+        let access = self.authorize_vault(caller, context, Action::RetentionPlan)?;
+        let view = ::retention::run::plan_view(
             &self.vault,
             self.policy.catalog(),
             as_of.unwrap_or_else(|| self.now()),
-        )?)
+        )?;
+        self.log_listing(
+            &access,
+            Action::RetentionPlan,
+            Vec::new(),
+            &format!("retention plan: {} cohorts due", view.due.len()),
+        )?;
+        Ok(view)
     }
 
     /// Runs the retention schedules now, with the real clock. A run larger than one
@@ -151,7 +158,13 @@ impl Gate {
         caller: &Caller,
         context: &RequestContext,
     ) -> Result<RetentionStatus, Refusal> {
-        self.authorize_vault(caller, context, Action::RetentionPlan)?;
+        let access = self.authorize_vault(caller, context, Action::RetentionPlan)?;
+        self.log_listing(
+            &access,
+            Action::RetentionPlan,
+            Vec::new(),
+            "retention status shown",
+        )?;
         let compaction = self
             .compaction
             .lock()

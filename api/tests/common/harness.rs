@@ -99,6 +99,7 @@ pub const ACCOUNTS: &[(&str, &str, &str)] = &[
     ("records", "records-officer", "treasury-fincen"),
     ("ice-privacy", "privacy-officer", "dhs-ice"),
     ("ice-disclosure", "disclosure-officer", "dhs-ice"),
+    ("ingester-2", "ingest", "treasury-fincen"),
 ];
 
 pub fn now() -> chrono::DateTime<Utc> {
