@@ -1252,3 +1252,45 @@ async fn a_duplicate_of_another_filers_report_is_not_named_to_the_filer() {
     .await;
     assert_eq!(own["duplicates"][0]["location"], "message 2", "{own}");
 }
+
+#[tokio::test]
+async fn megabyte_purposes_never_grow_the_policy_cache() {
+    let api = api();
+    summary(
+        &api.ingest("ingester", &line("JOHN Q PUBLIC", "123-45-6789", 3), None)
+            .await,
+    );
+    let id = find(
+        &api,
+        "ana",
+        "fincen-cbetf",
+        "ssn",
+        "123-45-6789",
+        "investigation",
+    )
+    .await[0]
+        .clone();
+    let uri = format!("/v1/records/{id}/annotations");
+    let before = api.gate.cached_decisions();
+    // 2,000 annotations by an account that may annotate, each with its own purpose of almost a
+    // megabyte (the body limit), all different: none reaches the rules by its value.
+    let mut purpose = "p".repeat(1_000_000 - 200);
+    for n in 0..2_000 {
+        purpose.replace_range(..8, &format!("{n:08}"));
+        let answer = api
+            .post(&uri, Some("privacy"), json!({"kind": "dispute", "portions": ["fields.amount"], "text": "x", "purpose": purpose}))
+            .await;
+        assert!(
+            answer.status.is_client_error() || answer.status.is_success(),
+            "{}",
+            answer.text
+        );
+        assert!(answer.text.len() < 4096, "the purpose is not repeated");
+    }
+    let after = api.gate.cached_decisions();
+    println!("policy cache: {before} answers before, {after} after 2,000 megabyte purposes");
+    assert!(
+        after <= before + 4,
+        "the cache grew from {before} to {after}"
+    );
+}

@@ -27,7 +27,7 @@ mod common;
 mod server;
 
 use common::{recvault, workspace};
-use server::{client, offline, serve, terminate, OFFLINE};
+use server::{client, offline, serve, serve_with, terminate, OFFLINE};
 
 /// `recvault accounts add` for `name` in `role` at FinCEN, its token in `NAME.token`.
 fn add_account(name: &str, role: &str) -> Vec<String> {
@@ -997,5 +997,103 @@ fn privacy_act_requests_from_the_command_line() {
         (first["request"].as_str(), first["state"].as_str()),
         (Some(id.as_str()), Some("due"))
     );
+    terminate(&mut server);
+}
+
+/// The server's peak resident memory so far (KiB), from `/proc`.
+fn peak_rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+/// Sends `bytes` of an MT file to `/v1/ingest?format=mt` over one connection, chunked (no
+/// length announced), and returns the answer's head and body.
+fn upload_chunked(address: &str, token: &str, bytes: usize) -> String {
+    let mut stream = TcpStream::connect(address).unwrap();
+    write!(
+        stream,
+        "POST /v1/ingest?format=mt HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut writer = stream.try_clone().unwrap();
+    let sender = std::thread::spawn(move || {
+        let chunk = vec![b'x'; 256 * 1024];
+        let mut sent = 0;
+        while sent < bytes {
+            if write!(writer, "{:x}\r\n", chunk.len()).is_err()
+                || writer.write_all(&chunk).is_err()
+                || writer.write_all(b"\r\n").is_err()
+            {
+                return; // the server answered and closed
+            }
+            sent += chunk.len();
+        }
+        let _ = writer.write_all(b"0\r\n\r\n");
+    });
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    sender.join().unwrap();
+    answer
+}
+
+#[test]
+fn an_institutions_file_over_the_cap_is_refused_with_413_within_bounded_memory() {
+    let dir = workspace();
+    let dir = dir.path();
+    assert_eq!(offline(&["init"], dir).code, 0);
+    let args = add_account("ing", "ingest");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    assert_eq!(offline(&args, dir).code, 0);
+    let token = std::fs::read_to_string(dir.join("ing.token")).unwrap();
+    let (mut server, url) = serve_with(dir, None, &["--max-upload-mib", "16"]);
+    let address = url.strip_prefix("http://").unwrap().to_owned();
+    // A file within the cap first, so the peak below counts the refusal, not the start-up.
+    let small = upload_chunked(&address, token.trim(), 1 << 20);
+    assert!(
+        small.starts_with("HTTP/1.1 200"),
+        "{}",
+        &small[..small.len().min(400)]
+    );
+    let before = peak_rss_kib(server.id());
+    // Announced too large: refused before a byte is read.
+    let mut stream = TcpStream::connect(&address).unwrap();
+    write!(
+        stream,
+        "POST /v1/ingest?format=mt HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        token.trim(),
+        64u64 << 30
+    )
+    .unwrap();
+    let mut announced = String::new();
+    let _ = stream.read_to_string(&mut announced);
+    assert!(announced.starts_with("HTTP/1.1 413"), "{announced}");
+    // Sent without a length, 512 MiB: refused once the cap is passed.
+    let answer = upload_chunked(&address, token.trim(), 512 << 20);
+    assert!(
+        answer.starts_with("HTTP/1.1 413"),
+        "{}",
+        &answer[..answer.len().min(400)]
+    );
+    assert!(answer.contains("upload-too-large"), "{answer}");
+    let grew_mib = (peak_rss_kib(server.id()).saturating_sub(before)) >> 10;
+    // The cap (16 MiB), plus a stated margin of 64 MiB: the buffer's last doubling (its old
+    // half is wiped and freed as it grows) and the connection's and runtime's own buffers.
+    // The old code read the 512 MiB whole.
+    println!("peak resident memory grew by {grew_mib} MiB for a 512 MiB upload over a 16 MiB cap");
+    assert!(grew_mib < 16 + 64, "peak memory grew by {grew_mib} MiB");
+    // The server still serves.
+    let mut stream = TcpStream::connect(&address).unwrap();
+    write!(
+        stream,
+        "GET /readyz HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut ready = String::new();
+    let _ = stream.read_to_string(&mut ready);
+    assert!(ready.starts_with("HTTP/1.1 200"), "{ready}");
     terminate(&mut server);
 }

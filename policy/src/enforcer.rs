@@ -99,6 +99,11 @@ impl Rules {
         Ok(Some(rule.clone()))
     }
 
+    /// How many answers the cache holds.
+    pub(crate) fn cached(&self) -> usize {
+        self.answers.read().map_or(0, |answers| answers.len())
+    }
+
     /// Every rule id, in file order.
     pub(crate) fn rule_ids(&self) -> Vec<String> {
         casbin::MgmtApi::get_policy(&self.enforcer)

@@ -342,6 +342,11 @@ impl Policy {
         self.rules.rule_ids()
     }
 
+    /// How many decisions the rules' answer cache holds (bounded: only known codes are asked).
+    pub fn cached_decisions(&self) -> usize {
+        self.rules.cached()
+    }
+
     /// Decides `request`. Checks, in order:
     /// 1. the role and organization are known, and the account is vetted (a background
     ///    investigation on file, privacy training within two years);

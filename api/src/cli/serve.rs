@@ -23,6 +23,10 @@ pub struct Args {
     /// The certificate's private key (PEM).
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// Largest institution's file (`ingest --format`) the server takes (MiB): such files are
+    /// read whole to be converted, so this bounds the memory one upload can take.
+    #[arg(long, value_name = "MIB", default_value_t = crate::server::DEFAULT_UPLOAD_MIB)]
+    max_upload_mib: u64,
     /// Records per committed batch of an ingest.
     #[arg(long, value_name = "N", default_value = "1000")]
     ingest_batch: usize,
@@ -75,6 +79,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         .map_err(crate::cli::refused)?;
     let limits = Limits {
         ingest_batch: args.ingest_batch.clamp(1, 10_000),
+        converted_upload_bytes: args.max_upload_mib.clamp(1, 64 << 10) << 20,
         ..Limits::default()
     };
     let retention_at = match args.retention_at.as_str() {

@@ -682,6 +682,12 @@ impl Gate {
             .map_err(Refusal::from)
     }
 
+    /// How many decisions the policy's answer cache holds (for the memory-bound tests and
+    /// operators).
+    pub fn cached_decisions(&self) -> usize {
+        self.policy.cached_decisions()
+    }
+
     /// Whether the vault can serve: the access log can be written.
     pub fn ready(&self) -> Result<(), Refusal> {
         self.vault.log_writable(self.now()).map_err(Refusal::from)

@@ -25,7 +25,7 @@ use tokio::sync::mpsc;
 
 use crate::gate::{IngestSummary, Refusal};
 use crate::server::handlers::QueryParams;
-use crate::server::{blocking, AppState, Authed, Problem};
+use crate::server::{blocking, AppState, Authed, Limits, Problem};
 
 /// The header naming a resumable stream.
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
@@ -110,6 +110,15 @@ pub(crate) async fn ingest(
     })
     .await?;
 
+    // An institution's file is converted whole, so it is read whole first, up to its own cap
+    // (413 beyond it, before anything is stored); JSON lines are streamed.
+    let (upload, body) = match &filing {
+        Some(_) => (
+            Some(read_upload(body, &headers, &state.limits).await?),
+            Body::empty(),
+        ),
+        None => (None, body),
+    };
     let (chunks_tx, chunks_rx) = mpsc::channel::<io::Result<Bytes>>(8);
     let (lines_tx, lines_rx) = mpsc::unbounded_channel::<Bytes>();
     tokio::spawn(feed_body(
@@ -120,7 +129,7 @@ pub(crate) async fn ingest(
     ));
     let progress_tx = lines_tx.clone();
     tokio::task::spawn_blocking(move || {
-        let mut body = ChannelReader {
+        let body = ChannelReader {
             chunks: chunks_rx,
             current: Bytes::new(),
         };
@@ -137,26 +146,18 @@ pub(crate) async fn ingest(
             let _ = lines_tx.send(Bytes::from(format!("{}\n", summary_json(&summary))));
             return;
         };
-        // An institution's file: read whole (the body limit bounds it), converted in memory.
-        let mut raw = zeroize::Zeroizing::new(Vec::new());
-        let converted = body
-            .read_to_end(&mut raw)
-            .map_err(|err| Refusal::Invalid(format!("the upload failed: {err}")))
-            .and_then(|_| {
-                std::str::from_utf8(&raw)
-                    .map_err(|_| Refusal::Invalid("the file is not UTF-8 text".into()))
-            })
+        // An institution's file: read whole under its cap, converted in memory.
+        let raw = upload.unwrap_or_default();
+        let converted = std::str::from_utf8(&raw)
+            .map_err(|_| Refusal::Invalid("the file is not UTF-8 text".into()))
             .and_then(|text| {
                 crate::intake_files::convert(&format, text, &filing).map_err(Refusal::Invalid)
             });
         let summary_line = match converted {
             Err(refusal) => summary_json(&IngestSummary::from(refusal)),
-            Ok(conversion) => {
-                let summary = plan.run(
-                    io::Cursor::new(conversion.lines.as_bytes().to_vec()),
-                    batch_size,
-                    progress,
-                );
+            Ok(mut conversion) => {
+                let lines = std::mem::take(&mut conversion.lines);
+                let summary = plan.run(io::Cursor::new(lines.as_bytes()), batch_size, progress);
                 let mut line = summary_json(&summary);
                 let receipt =
                     conversion.receipt(&format, &crate::intake_files::Stored::from(&summary));
@@ -205,6 +206,66 @@ fn summary_json(summary: &IngestSummary) -> serde_json::Value {
         line["error"] = Problem::from(refusal.clone()).body();
     }
     line
+}
+
+/// Reads an institution's file whole, refusing it with 413 as soon as it is larger than the
+/// cap (at once when its `Content-Length` says so), so a caller cannot make the server hold
+/// more than the cap. Chunks are appended to a buffer whose old copies are wiped as it grows.
+async fn read_upload(
+    body: Body,
+    headers: &HeaderMap,
+    limits: &Limits,
+) -> Result<zeroize::Zeroizing<Vec<u8>>, Problem> {
+    let cap = limits.converted_upload_bytes;
+    let too_large = || {
+        Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "upload-too-large",
+            format!(
+                "an institution's file is read whole to convert it, up to {} MiB (`serve \
+                 --max-upload-mib`); send larger ones in parts",
+                cap >> 20
+            ),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > cap) {
+        return Err(too_large());
+    }
+    let mut raw = zeroize::Zeroizing::new(Vec::with_capacity(
+        declared.map_or(0, |length| length as usize),
+    ));
+    let mut stream = body.into_data_stream();
+    loop {
+        let chunk = match tokio::time::timeout(limits.ingest_idle, stream.next()).await {
+            Err(_) => {
+                return Err(Problem::invalid(format!(
+                    "the upload stopped: no data for {} s",
+                    limits.ingest_idle.as_secs()
+                )))
+            }
+            Ok(None) => return Ok(raw),
+            Ok(Some(Err(_))) => return Err(Problem::invalid("the upload was cut")),
+            Ok(Some(Ok(chunk))) => chunk,
+        };
+        if (raw.len() + chunk.len()) as u64 > cap {
+            return Err(too_large());
+        }
+        if raw.len() + chunk.len() > raw.capacity() {
+            // Grow by hand so the old buffer is wiped, not left to the allocator.
+            let mut grown = zeroize::Zeroizing::new(Vec::with_capacity(
+                (raw.capacity() * 2)
+                    .max(raw.len() + chunk.len())
+                    .min(cap as usize),
+            ));
+            grown.extend_from_slice(&raw);
+            raw = grown;
+        }
+        raw.extend_from_slice(&chunk);
+    }
 }
 
 /// Moves the request body into the channel, enforcing the size limit and the idle timeout.

@@ -32,6 +32,10 @@ pub use problem::Problem;
 /// The header carrying the request id.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
+/// The default cap on an institution's file (MiB): a large bank's weekly MT file is tens of
+/// MiB; the cap bounds what one caller can make the server hold.
+pub const DEFAULT_UPLOAD_MIB: u64 = 256;
+
 /// Limits on requests.
 #[derive(Clone, Debug)]
 pub struct Limits {
@@ -46,6 +50,8 @@ pub struct Limits {
     pub ingest_idle: Duration,
     /// Records per committed batch of an ingest, unless the request asks for fewer.
     pub ingest_batch: usize,
+    /// Largest institution's file (`?format=`), which is read whole to be converted (bytes).
+    pub converted_upload_bytes: u64,
 }
 
 impl Default for Limits {
@@ -56,6 +62,7 @@ impl Default for Limits {
             operation: Duration::from_secs(30),
             ingest_idle: Duration::from_secs(60),
             ingest_batch: 1000,
+            converted_upload_bytes: DEFAULT_UPLOAD_MIB << 20,
         }
     }
 }

@@ -27,6 +27,11 @@ pub fn client(args: &[&str], dir: &Path, url: &str, token: &str) -> Run {
 /// Starts `recvault serve` on a free loopback port, its log appended to `server.log` (at
 /// `log_level` if given); returns the process and its URL.
 pub fn serve(dir: &Path, log_level: Option<&str>) -> (Child, String) {
+    serve_with(dir, log_level, &[])
+}
+
+/// [`serve`] with more options for `recvault serve`.
+pub fn serve_with(dir: &Path, log_level: Option<&str>, options: &[&str]) -> (Child, String) {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -34,7 +39,7 @@ pub fn serve(dir: &Path, log_level: Option<&str>) -> (Child, String) {
         .unwrap();
     let mut command = Command::new(binary());
     command
-        .args([&["serve", "--listen", "127.0.0.1:0"][..], &OFFLINE].concat())
+        .args([&["serve", "--listen", "127.0.0.1:0"][..], &OFFLINE, options].concat())
         .current_dir(dir)
         .stdout(Stdio::piped())
         .stderr(log);
