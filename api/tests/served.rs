@@ -1097,3 +1097,224 @@ fn an_institutions_file_over_the_cap_is_refused_with_413_within_bounded_memory()
     assert!(ready.starts_with("HTTP/1.1 200"), "{ready}");
     terminate(&mut server);
 }
+
+/// One request on a keep-alive connection: its status, or `None` if the server closed it.
+async fn exchange(
+    stream: &mut tokio::io::BufReader<tokio::net::TcpStream>,
+    request: &str,
+) -> Option<u16> {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+    stream.get_mut().write_all(request.as_bytes()).await.ok()?;
+    let mut status_line = String::new();
+    if stream.read_line(&mut status_line).await.ok()? == 0 {
+        return None;
+    }
+    let status = status_line.split_whitespace().nth(1)?.parse().ok()?;
+    let mut length = 0usize;
+    let mut closing = false;
+    loop {
+        let mut header = String::new();
+        stream.read_line(&mut header).await.ok()?;
+        let header = header.trim_end().to_ascii_lowercase();
+        if header.is_empty() {
+            break;
+        }
+        if let Some(value) = header.strip_prefix("content-length:") {
+            length = value.trim().parse().ok()?;
+        }
+        closing |= header == "connection: close";
+    }
+    let mut body = vec![0; length];
+    stream.read_exact(&mut body).await.ok()?;
+    (!closing).then_some(status)
+}
+
+/// Sends `requests` (built by `make`) from the loopback address `from`, reconnecting when the
+/// server closes; the statuses.
+async fn flood_from(
+    from: std::net::IpAddr,
+    to: std::net::SocketAddr,
+    requests: usize,
+    make: impl Fn(usize) -> String,
+) -> Vec<u16> {
+    let mut statuses = Vec::with_capacity(requests);
+    let mut stream = None;
+    for n in 0..requests {
+        if stream.is_none() {
+            let socket = tokio::net::TcpSocket::new_v4().unwrap();
+            socket.bind(std::net::SocketAddr::new(from, 0)).unwrap();
+            stream = Some(tokio::io::BufReader::new(socket.connect(to).await.unwrap()));
+        }
+        match exchange(stream.as_mut().unwrap(), &make(n)).await {
+            Some(status) => statuses.push(status),
+            None => {
+                statuses.push(0);
+                stream = None;
+            }
+        }
+    }
+    statuses
+}
+
+/// Bytes under `dir`.
+fn bytes_under(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| {
+            let entry = entry.unwrap();
+            let meta = entry.metadata().unwrap();
+            if meta.is_dir() {
+                bytes_under(&entry.path())
+            } else {
+                meta.len()
+            }
+        })
+        .sum()
+}
+
+#[test]
+fn a_flood_from_many_addresses_leaves_the_log_and_the_disk_bounded_and_the_analyst_served() {
+    let workspace = workspace();
+    let dir = workspace.path();
+    assert_eq!(offline(&["init"], dir).code, 0);
+    for (name, role) in [("ing", "ingest"), ("ana", "analyst")] {
+        let args = add_account(name, role);
+        let add = offline(&args.iter().map(String::as_str).collect::<Vec<_>>(), dir);
+        assert_eq!(add.code, 0, "{}", add.stderr);
+    }
+    std::fs::write(dir.join("one.jsonl"), line(1) + "\n").unwrap();
+    let (mut server, url) = serve(dir, None);
+    let ingest = client(&["ingest", "one.jsonl"], dir, &url, "ing.token");
+    assert_eq!(ingest.code, 0, "{}", ingest.stderr);
+    let found = client(
+        &[
+            "search",
+            "--system",
+            "fincen-cbetf",
+            "--identifier",
+            &format!("ssn={}", ssn(1)),
+            "--purpose",
+            "investigation",
+            "--case",
+            "FLOOD-1",
+        ],
+        dir,
+        &url,
+        "ana.token",
+    );
+    let id = found
+        .stdout
+        .split("\"id\":\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no record found: {} {}", found.stdout, found.stderr))
+        .to_owned();
+    let token = std::fs::read_to_string(dir.join("ana.token")).unwrap();
+    let token = token.trim().to_owned();
+    let to: std::net::SocketAddr = url.strip_prefix("http://").unwrap().parse().unwrap();
+    let data_before = bytes_under(&dir.join("data"));
+
+    // Eight addresses send 2,500 bad-token requests and 2,500 readiness probes each (40,000 in
+    // all) while the analyst reads from another address.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (flood, reads) = runtime.block_on(async {
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut flooders = Vec::new();
+        for host in 2..10u8 {
+            let from = std::net::IpAddr::from([127, 0, 0, host]);
+            flooders.push(tokio::spawn(flood_from(from, to, 5_000, move |n| {
+                if n % 2 == 0 {
+                    format!("GET /v1/accounts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer rv1_bad{n}\r\n\r\n")
+                } else {
+                    "GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n".to_owned()
+                }
+            })));
+        }
+        let analyst = {
+            let done = std::sync::Arc::clone(&done);
+            let request = format!(
+                "GET /v1/records/{id}?purpose=investigation&case=FLOOD-1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\r\n"
+            );
+            tokio::spawn(async move {
+                let from = std::net::IpAddr::from([127, 0, 0, 1]);
+                let mut reads = Vec::new();
+                while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                    let started = Instant::now();
+                    let status = flood_from(from, to, 1, |_| request.clone()).await[0];
+                    reads.push((status, started.elapsed()));
+                }
+                reads
+            })
+        };
+        let mut flood = Vec::new();
+        for flooder in flooders {
+            flood.extend(flooder.await.unwrap());
+        }
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        (flood, analyst.await.unwrap())
+    });
+    terminate(&mut server);
+
+    let count = |status: u16| flood.iter().filter(|s| **s == status).count();
+    println!(
+        "flood: {} requests: {} answered 401, {} 429, {} 200, {} 503, {} closed",
+        flood.len(),
+        count(401),
+        count(429),
+        count(200),
+        count(503),
+        count(0)
+    );
+    assert_eq!(flood.len(), 40_000);
+    assert_eq!(count(503), 0, "the vault never closed");
+    let mut latencies: Vec<Duration> = reads.iter().map(|(_, took)| *took).collect();
+    latencies.sort();
+    let p99 = latencies[(latencies.len() * 99 / 100).min(latencies.len() - 1)];
+    println!(
+        "analyst: {} reads during the flood, p99 {:.1} ms",
+        reads.len(),
+        p99.as_secs_f64() * 1e3
+    );
+    assert!(!reads.is_empty());
+    assert!(
+        reads.iter().all(|(status, _)| *status == 200),
+        "the analyst was refused: {:?}",
+        reads
+            .iter()
+            .filter(|(status, _)| *status != 200)
+            .take(5)
+            .collect::<Vec<_>>()
+    );
+    // The log holds a few counted entries for 20,000 bad tokens, not 20,000.
+    let audit = offline(
+        &["audit", "search", "--action", "authenticate", "--json"],
+        dir,
+    );
+    assert_eq!(audit.code, 0, "{}", audit.stderr);
+    let entries = audit.stdout.lines().count();
+    let counted: u64 = audit
+        .stdout
+        .lines()
+        .filter_map(|line| {
+            line.split("\"outcome\":\"")
+                .nth(1)?
+                .split(' ')
+                .next()?
+                .parse::<u64>()
+                .ok()
+        })
+        .sum();
+    println!("log: {entries} authentication entries counting {counted} failures");
+    assert!(entries <= 8 * 2, "{entries} entries: {}", audit.stdout);
+    assert_eq!(
+        counted, 20_000,
+        "every failed authentication is counted, limited or not"
+    );
+    let grew = bytes_under(&dir.join("data")).saturating_sub(data_before);
+    println!("data directory grew by {} KiB", grew >> 10);
+    assert!(grew < 16 << 20, "the data directory grew by {grew} bytes");
+}

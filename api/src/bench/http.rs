@@ -69,9 +69,15 @@ pub fn run(
         .map_err(|err| err.to_string())?;
     let address = listener.local_addr().map_err(|err| err.to_string())?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = runtime.spawn(listener::serve(listener, app, None, async {
-        let _ = stopped.await;
-    }));
+    let server = runtime.spawn(listener::serve(
+        listener,
+        app,
+        None,
+        listener::ConnectionCaps::default(),
+        async {
+            let _ = stopped.await;
+        },
+    ));
 
     let deadline = Instant::now() + Duration::from_secs_f64(seconds);
     let started = Instant::now();

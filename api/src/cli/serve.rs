@@ -39,6 +39,12 @@ pub struct Args {
     /// data directory.
     #[arg(long, value_name = "DIR")]
     backup_dir: Option<PathBuf>,
+    /// Connections served at once; more wait to be accepted.
+    #[arg(long, value_name = "N", default_value_t = listener::ConnectionCaps::default().total)]
+    max_connections: usize,
+    /// Connections one client address may hold open at once; more are closed at once.
+    #[arg(long, value_name = "N", default_value_t = listener::ConnectionCaps::default().per_client)]
+    max_connections_per_client: usize,
     /// Free space (MiB) kept in reserve on the data directory's filesystem: ingest is refused
     /// with HTTP 507 below it, so the store never meets a full disk in the middle of a write.
     #[arg(long, value_name = "MIB", default_value_t = vault::DEFAULT_DISK_RESERVE >> 20)]
@@ -89,6 +95,10 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                 .map_err(|_| Failure::usage("--retention-at is HH:MM (UTC) or `off`"))?,
         ),
     };
+    let caps = listener::ConnectionCaps {
+        total: args.max_connections.max(1),
+        per_client: args.max_connections_per_client.max(1),
+    };
     let gate = Arc::new(gate);
     let app = router(Arc::clone(&gate), limits);
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -109,11 +119,34 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         if let Some(at) = retention_at {
             tokio::spawn(daily_retention(Arc::clone(&gate), at));
         }
-        listener::serve(listener, app, tls, shutdown_signal()).await;
+        tokio::spawn(log_auth_failures(Arc::clone(&gate)));
+        listener::serve(listener, app, tls, caps, shutdown_signal()).await;
+        let gate = Arc::clone(&gate);
+        if let Ok(Err(refusal)) =
+            tokio::task::spawn_blocking(move || gate.flush_auth_failures()).await
+        {
+            tracing::warn!(?refusal, "failed authentications not logged at stop");
+        }
         Ok::<(), Failure>(())
     })?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Writes the counted failed authentications every interval (one entry per client address and
+/// rule): a crash loses at most one interval of counts.
+async fn log_auth_failures(gate: Arc<Gate>) {
+    let mut every = tokio::time::interval(crate::gate::AUTH_LOG_INTERVAL);
+    every.tick().await;
+    loop {
+        every.tick().await;
+        let gate = Arc::clone(&gate);
+        match tokio::task::spawn_blocking(move || gate.flush_auth_failures()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(refusal)) => tracing::warn!(?refusal, "failed authentications not logged yet"),
+            Err(err) => tracing::error!(error = %err, "logging failed authentications failed"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -272,7 +272,43 @@ pub struct Gate {
     case_writes: Mutex<()>,
     /// Where `POST /v1/backup` writes (never inside the data directory); none: refused.
     backup_dir: Option<std::path::PathBuf>,
+    /// Failed authentications counted since their last log entry, by client address, rule
+    /// and principal: logged one entry per key and interval, never one per attempt.
+    auth_failures: Mutex<HashMap<FailureKey, FailureWindow>>,
+    /// How long failed authentications are counted before their entry is written.
+    auth_log_interval: std::time::Duration,
+    /// The last readiness check and when it ran: `/readyz` is answered from it for a second.
+    readiness: Mutex<Option<(std::time::Instant, Result<(), Refusal>)>>,
 }
+
+/// Whose failed authentications one log entry counts: the client's address (without its
+/// port), the rule that refused them and the principal they claimed.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct FailureKey {
+    client: String,
+    rule: String,
+    principal: String,
+}
+
+/// Failed authentications of one key since its last entry.
+#[derive(Debug)]
+struct FailureWindow {
+    started: std::time::Instant,
+    started_at: DateTime<Utc>,
+    count: u64,
+    reason: String,
+    first_request_id: String,
+}
+
+/// How long failed authentications are counted before their entry is written, unless set.
+pub const AUTH_LOG_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Most keys counted at once; past it, new addresses are counted together (a flood from
+/// many addresses still writes a bounded number of entries).
+const MAX_FAILURE_KEYS: usize = 1024;
+
+/// How long a readiness answer is reused.
+const READINESS_TTL: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl std::fmt::Debug for Gate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -292,6 +328,9 @@ impl Gate {
             compaction: Arc::new(Mutex::new(retention::Compaction::default())),
             case_writes: Mutex::new(()),
             backup_dir: None,
+            auth_failures: Mutex::new(HashMap::new()),
+            auth_log_interval: AUTH_LOG_INTERVAL,
+            readiness: Mutex::new(None),
         };
         gate.reload_accounts()?;
         Ok(gate)
@@ -346,24 +385,23 @@ impl Gate {
         Ok(())
     }
 
-    /// Finds the account of a bearer token. Every failure is logged as a denial.
+    /// How long failed authentications are counted before their entry is written (tests
+    /// shorten it; the server uses [`AUTH_LOG_INTERVAL`]).
+    pub fn with_auth_log_interval(mut self, interval: std::time::Duration) -> Self {
+        self.auth_log_interval = interval;
+        self
+    }
+
+    /// Finds the account of a bearer token. Failures are counted, and logged one entry per
+    /// client address, rule and interval with their count (so a flood of bad tokens cannot
+    /// fill the disk or the log's sync queue); see [`Gate::flush_auth_failures`].
     pub fn authenticate(
         &self,
         token: Option<&str>,
         context: &RequestContext,
     ) -> Result<Caller, Refusal> {
         let refuse = |principal: &str, rule: &str, reason: &str| {
-            let access = Access {
-                principal: principal.into(),
-                organization: "unknown".into(),
-                role: "none".into(),
-                purpose: "authentication".into(),
-                case_id: String::new(),
-                rule: rule.into(),
-                client: context.client.clone(),
-                request_id: context.request_id.clone(),
-            };
-            self.log_denial(&access, "authenticate", "", reason)?;
+            self.count_auth_failure(principal, rule, reason, context)?;
             Err(Refusal::Unauthenticated {
                 rule: rule.into(),
                 reason: reason.into(),
@@ -390,6 +428,94 @@ impl Gate {
             }
             Some(account) => Ok(Caller { account }),
         }
+    }
+
+    /// Counts a failed authentication; writes its key's entry once its interval has passed.
+    fn count_auth_failure(
+        &self,
+        principal: &str,
+        rule: &str,
+        reason: &str,
+        context: &RequestContext,
+    ) -> Result<(), Refusal> {
+        let client = context
+            .client
+            .parse::<std::net::SocketAddr>()
+            .map_or_else(|_| context.client.clone(), |addr| addr.ip().to_string());
+        let mut failures = self
+            .auth_failures
+            .lock()
+            .map_err(|_| Refusal::Internal("failure counts lock poisoned".into()))?;
+        let mut key = FailureKey {
+            client,
+            rule: rule.into(),
+            principal: principal.into(),
+        };
+        if !failures.contains_key(&key) && failures.len() >= MAX_FAILURE_KEYS {
+            key.client = "(other addresses)".into();
+        }
+        let window = failures
+            .entry(key.clone())
+            .or_insert_with(|| FailureWindow {
+                started: std::time::Instant::now(),
+                started_at: self.now(),
+                count: 0,
+                reason: reason.into(),
+                first_request_id: context.request_id.clone(),
+            });
+        window.count += 1;
+        if window.started.elapsed() < self.auth_log_interval {
+            return Ok(());
+        }
+        let Some(window) = failures.remove(&key) else {
+            return Ok(());
+        };
+        drop(failures);
+        self.log_auth_failures(&key, &window)
+    }
+
+    /// Writes the entries of every failed authentication counted and not yet logged (the
+    /// server calls it every interval and when it stops). Counts whose entry cannot be
+    /// written are kept for the next try.
+    pub fn flush_auth_failures(&self) -> Result<(), Refusal> {
+        let pending: Vec<(FailureKey, FailureWindow)> = self
+            .auth_failures
+            .lock()
+            .map_err(|_| Refusal::Internal("failure counts lock poisoned".into()))?
+            .drain()
+            .collect();
+        let mut result = Ok(());
+        for (key, window) in pending {
+            if let Err(refusal) = self.log_auth_failures(&key, &window) {
+                if let Ok(mut failures) = self.auth_failures.lock() {
+                    failures.insert(key, window);
+                }
+                result = Err(refusal);
+            }
+        }
+        result
+    }
+
+    fn log_auth_failures(&self, key: &FailureKey, window: &FailureWindow) -> Result<(), Refusal> {
+        let access = Access {
+            principal: key.principal.clone(),
+            organization: "unknown".into(),
+            role: "none".into(),
+            purpose: "authentication".into(),
+            case_id: String::new(),
+            rule: key.rule.clone(),
+            client: key.client.clone(),
+            request_id: window.first_request_id.clone(),
+        };
+        let outcome = format!(
+            "{} failed authentications since {}: {}",
+            window.count,
+            window
+                .started_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            window.reason
+        );
+        self.log_denial(&access, "authenticate", "", &outcome)
     }
 
     /// The policy request of `caller` for `action` on `system`, with the account's vetting
@@ -688,9 +814,21 @@ impl Gate {
         self.policy.cached_decisions()
     }
 
-    /// Whether the vault can serve: the access log can be written.
+    /// Whether the vault can serve: the access log can be written. The check (a synced write)
+    /// runs at most once a second; calls in between get its answer.
     pub fn ready(&self) -> Result<(), Refusal> {
-        self.vault.log_writable(self.now()).map_err(Refusal::from)
+        let mut readiness = self
+            .readiness
+            .lock()
+            .map_err(|_| Refusal::Internal("readiness lock poisoned".into()))?;
+        if let Some((checked, answer)) = readiness.as_ref() {
+            if checked.elapsed() < READINESS_TTL {
+                return answer.clone();
+            }
+        }
+        let answer = self.vault.log_writable(self.now()).map_err(Refusal::from);
+        *readiness = Some((std::time::Instant::now(), answer.clone()));
+        answer
     }
 
     fn authorize_vault(

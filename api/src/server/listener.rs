@@ -61,17 +61,84 @@ pub fn tls_acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor, String> {
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
+/// How many connections are served at once, in all and per client address.
+#[derive(Clone, Copy, Debug)]
+pub struct ConnectionCaps {
+    /// Connections served at once; the next waits to be accepted until one ends.
+    pub total: usize,
+    /// Connections one client address may hold; one more is closed at once.
+    pub per_client: usize,
+}
+
+impl Default for ConnectionCaps {
+    fn default() -> Self {
+        // Ours: far above an agency's concurrent users, far below the descriptor limit.
+        ConnectionCaps {
+            total: 1024,
+            per_client: 64,
+        }
+    }
+}
+
+/// The open connections of each client address; a guard gives its place back on drop.
+#[derive(Clone, Default)]
+struct PerClient(Arc<std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>>);
+
+struct ClientSlot {
+    table: PerClient,
+    ip: std::net::IpAddr,
+}
+
+impl PerClient {
+    fn take(&self, ip: std::net::IpAddr, cap: usize) -> Option<ClientSlot> {
+        let mut table = self.0.lock().ok()?;
+        let open = table.entry(ip).or_insert(0);
+        if *open >= cap {
+            return None;
+        }
+        *open += 1;
+        Some(ClientSlot {
+            table: self.clone(),
+            ip,
+        })
+    }
+}
+
+impl Drop for ClientSlot {
+    fn drop(&mut self) {
+        if let Ok(mut table) = self.table.0.lock() {
+            if let Some(open) = table.get_mut(&self.ip) {
+                *open -= 1;
+                if *open == 0 {
+                    table.remove(&self.ip);
+                }
+            }
+        }
+    }
+}
+
 /// Serves `router` on `listener` until `shutdown` completes, then waits (bounded) for
-/// requests in flight.
+/// requests in flight. At most `caps.total` connections are served at once (the next waits
+/// to be accepted) and `caps.per_client` from one address (one more is closed).
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     tls: Option<TlsAcceptor>,
+    caps: ConnectionCaps,
     shutdown: impl Future<Output = ()>,
 ) {
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
+    let permits = Arc::new(tokio::sync::Semaphore::new(caps.total));
+    let per_client = PerClient::default();
     loop {
+        let permit = tokio::select! {
+            permit = Arc::clone(&permits).acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
         let (tcp, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
@@ -84,6 +151,11 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
+        let Some(slot) = per_client.take(peer.ip(), caps.per_client) else {
+            tracing::debug!(client = %peer, "connection closed: too many from this address");
+            drop(tcp);
+            continue;
+        };
         let service =
             router
                 .clone()
@@ -95,6 +167,8 @@ pub async fn serve(
         let watcher = graceful.watcher();
         let tls = tls.clone();
         tokio::spawn(async move {
+            // Held while the connection lives.
+            let _held = (permit, slot);
             let mut builder = hyper::server::conn::http1::Builder::new();
             builder
                 .timer(TokioTimer::new())

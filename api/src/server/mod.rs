@@ -20,6 +20,7 @@ use tracing::Instrument;
 
 use crate::gate::{Caller, Gate, Refusal, RequestContext};
 
+pub mod flood;
 mod handlers;
 mod ingest;
 pub mod listener;
@@ -52,6 +53,8 @@ pub struct Limits {
     pub ingest_batch: usize,
     /// Largest institution's file (`?format=`), which is read whole to be converted (bytes).
     pub converted_upload_bytes: u64,
+    /// Per-client rate limits.
+    pub flood: flood::FloodLimits,
 }
 
 impl Default for Limits {
@@ -63,6 +66,7 @@ impl Default for Limits {
             ingest_idle: Duration::from_secs(60),
             ingest_batch: 1000,
             converted_upload_bytes: DEFAULT_UPLOAD_MIB << 20,
+            flood: flood::FloodLimits::default(),
         }
     }
 }
@@ -72,20 +76,32 @@ impl Default for Limits {
 pub struct AppState {
     gate: Arc<Gate>,
     limits: Limits,
+    limiters: Arc<flood::Limiters>,
 }
 
 /// The API's router over `gate`.
 pub fn router(gate: Arc<Gate>, limits: Limits) -> Router {
     let json_limit = limits.json_body_bytes;
-    let state = AppState { gate, limits };
+    let limiters = Arc::new(flood::Limiters::new(limits.flood));
+    let state = AppState {
+        gate,
+        limits,
+        limiters: Arc::clone(&limiters),
+    };
+    let limited = || {
+        axum::middleware::from_fn_with_state(Arc::clone(&limiters), flood::limit_unauthenticated)
+    };
+    // The endpoints that need no token, each rate-limited per client address.
+    let open = Router::new()
+        .route("/healthz", get(handlers::healthz))
+        .route("/readyz", get(handlers::readyz))
+        .route("/openapi.json", get(handlers::openapi))
+        .route_layer(limited());
     let ingest = Router::new()
         .route("/v1/ingest", post(ingest::ingest))
         // The ingest body is streamed and bounded by its own byte count, not buffered.
         .layer(DefaultBodyLimit::disable());
     Router::new()
-        .route("/healthz", get(handlers::healthz))
-        .route("/readyz", get(handlers::readyz))
-        .route("/openapi.json", get(handlers::openapi))
         .route("/v1/search", post(handlers::search))
         .route("/v1/partner/search", post(handlers::partner_search))
         .route("/v1/records/{id}", get(handlers::get_record))
@@ -140,8 +156,15 @@ pub fn router(gate: Arc<Gate>, limits: Limits) -> Router {
         .route("/v1/notices/{id}/sent", post(handlers::notice_sent))
         .layer(DefaultBodyLimit::max(json_limit))
         .merge(ingest)
-        .fallback(handlers::not_found)
-        .method_not_allowed_fallback(handlers::method_not_allowed)
+        .merge(open)
+        .fallback(axum::handler::Handler::layer(
+            handlers::not_found,
+            limited(),
+        ))
+        .method_not_allowed_fallback(axum::handler::Handler::layer(
+            handlers::method_not_allowed,
+            limited(),
+        ))
         .with_state(state)
         .layer(axum::middleware::from_fn(request_id))
 }
@@ -245,8 +268,25 @@ impl FromRequestParts<AppState> for Authed {
         let caller = blocking(state.limits.operation, move || {
             gate.authenticate(token.as_deref(), &for_gate)
         })
-        .await?;
-        Ok(Authed { caller, context })
+        .await;
+        // Failed authentications are limited per address (successes never count).
+        if let Err(problem) = &caller {
+            if problem.status == StatusCode::UNAUTHORIZED
+                && !state
+                    .limiters
+                    .allow_auth_failure(flood::client_ip(&context))
+            {
+                return Err(Problem::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate-limited",
+                    "too many failed authentications from this address; retry in a second",
+                ));
+            }
+        }
+        Ok(Authed {
+            caller: caller?,
+            context,
+        })
     }
 }
 
