@@ -623,7 +623,13 @@ fn endpoints(id: &str) -> Vec<Endpoint> {
             "POST",
             "/v1/retention/run",
             none.clone(),
-            Some(json!({"confirm_clock": false})),
+            Some(json!({"confirm_clock": false, "approval": "A-1"})),
+        ),
+        e(
+            "POST",
+            "/v1/retention/approvals",
+            none.clone(),
+            Some(json!({})),
         ),
         e("GET", "/v1/retention/certificates", none.clone(), None),
         e("GET", "/v1/retention/status", none.clone(), None),
@@ -1293,4 +1299,96 @@ async fn megabyte_purposes_never_grow_the_policy_cache() {
         after <= before + 4,
         "the cache grew from {before} to {after}"
     );
+}
+
+#[tokio::test]
+async fn a_large_destruction_needs_a_second_officers_own_single_use_approval_of_that_plan() {
+    let api = api();
+    summary(
+        &api.ingest("ingester", &line("JOHN Q PUBLIC", "123-45-6789", 3), None)
+            .await,
+    );
+    api.gate.set_max_run_records(0);
+    let to_2031 = (chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2031, 4, 1, 12, 0, 0).unwrap()
+        - now())
+    .num_days();
+    api.days_later
+        .store(to_2031, std::sync::atomic::Ordering::SeqCst);
+    let run = |who: &'static str, approval: Option<String>| {
+        let api = &api;
+        async move {
+            api.post(
+                "/v1/retention/run",
+                Some(who),
+                json!({"confirm_clock": true, "approval": approval}),
+            )
+            .await
+        }
+    };
+    // One officer alone: refused, and nothing is destroyed.
+    let alone = run("records", None).await;
+    assert_eq!(alone.status, StatusCode::CONFLICT, "{}", alone.text);
+    assert!(
+        alone.text.contains("second records officer"),
+        "{}",
+        alone.text
+    );
+    // Their own approval does not count; the old way (a colleague's token) is gone.
+    let own = api
+        .post("/v1/retention/approvals", Some("records"), json!({}))
+        .await;
+    assert_eq!(own.status, StatusCode::CREATED, "{}", own.text);
+    let refused = run("records", own.body["id"].as_str().map(str::to_owned)).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.text);
+    let token = api
+        .post(
+            "/v1/retention/run",
+            Some("records"),
+            json!({"confirm_clock": true, "approval_token": api.tokens["records-2"]}),
+        )
+        .await;
+    assert_eq!(token.status, StatusCode::BAD_REQUEST, "{}", token.text);
+    // Another officer's approval, from their own session, bound to this plan: used once.
+    let approval = api
+        .post("/v1/retention/approvals", Some("records-2"), json!({}))
+        .await;
+    assert_eq!(approval.status, StatusCode::CREATED, "{}", approval.text);
+    assert_eq!(
+        (
+            approval.body["records"].clone(),
+            approval.body["cohorts"].clone()
+        ),
+        (json!(1), json!(1))
+    );
+    let id = approval.body["id"].as_str().unwrap().to_owned();
+    let logged = entries_of(&api, &approval).await;
+    assert!(
+        logged[0]["outcome"].as_str().unwrap().contains(&id),
+        "{logged:?}"
+    );
+    let done = run("records", Some(id.clone())).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+    assert_eq!(done.body["destroyed"][0]["records"], 1, "{}", done.text);
+    let certificate = done.body["certificate"]["text"].as_str().unwrap();
+    assert!(
+        certificate.contains("second approval: records-2 (plan sha256:"),
+        "{certificate}"
+    );
+    let again = run("records", Some(id)).await;
+    assert_eq!(
+        again.status,
+        StatusCode::CONFLICT,
+        "single use: {}",
+        again.text
+    );
+    // An approval expires (one for another plan is refused by the run itself: retention's
+    // unit tests bind the digest to the day and each cohort's records).
+    let stale = api
+        .post("/v1/retention/approvals", Some("records-2"), json!({}))
+        .await;
+    let stale = stale.body["id"].as_str().unwrap().to_owned();
+    api.days_later
+        .store(to_2031 + 1, std::sync::atomic::Ordering::SeqCst);
+    let expired = run("records", Some(stale)).await;
+    assert_eq!(expired.status, StatusCode::CONFLICT, "{}", expired.text);
 }

@@ -33,8 +33,60 @@ pub struct RunOptions {
     pub max_jump: Duration,
     /// The most records one run destroys without a second approver.
     pub max_records: u64,
-    /// A second records officer who approved a larger run.
-    pub second_approver: Option<String>,
+    /// A second records officer's approval of a larger run: who, and the plan they approved
+    /// (see [`plan_digest`]); the run goes ahead only if its own plan has that digest.
+    pub approval: Option<PlanApproval>,
+}
+
+/// A second records officer's approval of one plan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlanApproval {
+    /// The approving officer (not the one who runs).
+    pub approver: String,
+    /// The digest of the plan they were shown.
+    pub plan_digest: [u8; 32],
+}
+
+/// What a run on `now` would destroy, as a second officer approves it: how many records, in
+/// how many cohorts, and a digest binding the day and each cohort with its records' digest,
+/// so an approval cannot be reused for another day's run or a cohort that changed.
+pub fn plan_digest(
+    vault: &Vault,
+    catalog: &Catalog,
+    now: DateTime<Utc>,
+) -> Result<(u64, usize, [u8; 32]), RunError> {
+    let counted = counted_plan(vault, catalog, now)?;
+    let total = counted.iter().map(|(_, records, _)| records).sum();
+    Ok((total, counted.len(), digest_of(now, &counted)))
+}
+
+/// The cohorts a run on `now` destroys, each with its record count and records' digest.
+fn counted_plan(
+    vault: &Vault,
+    catalog: &Catalog,
+    now: DateTime<Utc>,
+) -> Result<Vec<(Due, u64, [u8; 32])>, RunError> {
+    let mut counted = Vec::new();
+    for item in plan_of(vault, catalog, now)?
+        .into_iter()
+        .filter(|item| item.destroy)
+    {
+        let (records, digest) = vault.cohort_records_digest(item.cohort.id)?;
+        counted.push((item, records, digest));
+    }
+    Ok(counted)
+}
+
+fn digest_of(now: DateTime<Utc>, counted: &[(Due, u64, [u8; 32])]) -> [u8; 32] {
+    let mut text = format!("recvault retention plan v1\n{}\n", now.date_naive());
+    for (item, records, digest) in counted {
+        text.push_str(&format!(
+            "{} {records} {}\n",
+            item.cohort.id,
+            hex::encode(digest)
+        ));
+    }
+    vault::crypto::sha256(text.as_bytes())
 }
 
 impl Default for RunOptions {
@@ -43,7 +95,7 @@ impl Default for RunOptions {
             confirm_clock: false,
             max_jump: Duration::days(3),
             max_records: 10_000_000,
-            second_approver: None,
+            approval: None,
         }
     }
 }
@@ -314,19 +366,12 @@ pub fn run(
         }
     }
     let due = plan_of(vault, catalog, now)?;
-    let mut counted = Vec::new();
-    let mut total = 0;
-    for item in due.iter().filter(|item| item.destroy) {
-        let (records, digest) = vault.cohort_records_digest(item.cohort.id)?;
-        total += records;
-        counted.push((item.clone(), records, digest));
-    }
-    if total > options.max_records
-        && options
-            .second_approver
-            .as_deref()
-            .is_none_or(|approver| approver == access.principal)
-    {
+    let counted = counted_plan(vault, catalog, now)?;
+    let total: u64 = counted.iter().map(|(_, records, _)| records).sum();
+    let approved = options.approval.as_ref().is_some_and(|approval| {
+        approval.approver != access.principal && approval.plan_digest == digest_of(now, &counted)
+    });
+    if total > options.max_records && !approved {
         return Err(RunError::NeedsSecondApproval { records: total });
     }
     let started = now;
@@ -470,8 +515,12 @@ fn certificate_text(
         started.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
     ));
     text.push_str(&format!("by: {} ({})\n", access.principal, access.role));
-    if let Some(approver) = &options.second_approver {
-        text.push_str(&format!("second approval: {approver}\n"));
+    if let Some(approval) = &options.approval {
+        text.push_str(&format!(
+            "second approval: {} (plan sha256:{})\n",
+            approval.approver,
+            hex::encode(approval.plan_digest)
+        ));
     }
     for line in journal.lines() {
         match line.split_once('\t') {

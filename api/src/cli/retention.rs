@@ -2,8 +2,6 @@
 //! through the server, as a records officer), its `status` (trusted time, compaction), and the
 //! disposition certificates.
 
-use std::path::PathBuf;
-
 use serde_json::{json, Value};
 
 use crate::cli::Failure;
@@ -35,9 +33,17 @@ enum Command {
         /// Confirm a clock that jumped forward from the last run's time.
         #[arg(long)]
         confirm_clock: bool,
-        /// A second records officer's token file, for a run larger than one approval allows.
-        #[arg(long, value_name = "FILE")]
-        approval_token_file: Option<PathBuf>,
+        /// A second records officer's approval of this plan (`retention approve`), for a run
+        /// larger than one officer may make alone.
+        #[arg(long, value_name = "ID")]
+        approval: Option<String>,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Approve, as a second records officer and from your own session, the run the plan shows
+    /// now: prints a single-use approval id, bound to this plan and valid for an hour, which
+    /// the officer who runs passes with `retention run --approval`.
+    Approve {
         #[command(flatten)]
         client: ClientArgs,
     },
@@ -127,25 +133,32 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                 }
             }
         }
+        Command::Approve { client } => {
+            let answer = Client::new(&client)?.post("/v1/retention/approvals", &json!({}))?;
+            let field = |name: &str| {
+                answer[name]
+                    .as_str()
+                    .map(str::to_owned)
+                    .or_else(|| answer[name].as_u64().map(|n| n.to_string()))
+                    .ok_or_else(|| Failure::failed(format!("the server's answer has no `{name}`")))
+            };
+            println!(
+                "approval {} of a run of {} records in {} cohorts (plan sha256:{}), usable once until {}",
+                field("id")?,
+                field("records")?,
+                field("cohorts")?,
+                field("plan_sha256")?,
+                field("expires")?
+            );
+        }
         Command::Run {
             confirm_clock,
-            approval_token_file,
+            approval,
             client,
         } => {
-            let approval = match &approval_token_file {
-                Some(path) => Some(
-                    std::fs::read_to_string(path)
-                        .map_err(|err| {
-                            Failure::failed(format!("reading `{}`: {err}", path.display()))
-                        })?
-                        .trim()
-                        .to_owned(),
-                ),
-                None => None,
-            };
             let answer = Client::new(&client)?.post(
                 "/v1/retention/run",
-                &json!({"confirm_clock": confirm_clock, "approval_token": approval}),
+                &json!({"confirm_clock": confirm_clock, "approval": approval}),
             )?;
             for item in answer["destroyed"].as_array().into_iter().flatten() {
                 println!(

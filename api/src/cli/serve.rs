@@ -39,6 +39,10 @@ pub struct Args {
     /// data directory.
     #[arg(long, value_name = "DIR")]
     backup_dir: Option<PathBuf>,
+    /// The most records one records officer's retention run destroys; a larger run needs a
+    /// second officer's approval (`retention approve`).
+    #[arg(long, value_name = "N", default_value_t = retention::run::RunOptions::default().max_records)]
+    max_run_records: u64,
     /// Connections served at once; more wait to be accepted.
     #[arg(long, value_name = "N", default_value_t = listener::ConnectionCaps::default().total)]
     max_connections: usize,
@@ -99,6 +103,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         total: args.max_connections.max(1),
         per_client: args.max_connections_per_client.max(1),
     };
+    gate.set_max_run_records(args.max_run_records);
     let gate = Arc::new(gate);
     let app = router(Arc::clone(&gate), limits);
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -44,7 +44,7 @@ pub use ingest::IngestPlan;
 pub use requests::{
     DeadlineView, FoundRecord, NewRequest, RequestFile, ResponseInput, ResponsePackage,
 };
-pub use retention::{Compaction, RetentionStatus};
+pub use retention::{Approval, Compaction, RetentionStatus, APPROVAL_TTL_MINUTES};
 
 /// The clock the gate reads at the edge (injected, so tests fix time).
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
@@ -279,6 +279,11 @@ pub struct Gate {
     auth_log_interval: std::time::Duration,
     /// The last readiness check and when it ran: `/readyz` is answered from it for a second.
     readiness: Mutex<Option<(std::time::Instant, Result<(), Refusal>)>>,
+    /// Second approvals of retention runs not yet used, by id (single-use, expiring; kept in
+    /// memory, so a restart voids them, and each is in the log).
+    approvals: Mutex<HashMap<String, retention::Approval>>,
+    /// The most records one officer's run destroys without a second approval.
+    max_run_records: std::sync::atomic::AtomicU64,
 }
 
 /// Whose failed authentications one log entry counts: the client's address (without its
@@ -331,6 +336,10 @@ impl Gate {
             auth_failures: Mutex::new(HashMap::new()),
             auth_log_interval: AUTH_LOG_INTERVAL,
             readiness: Mutex::new(None),
+            approvals: Mutex::new(HashMap::new()),
+            max_run_records: std::sync::atomic::AtomicU64::new(
+                ::retention::run::RunOptions::default().max_records,
+            ),
         };
         gate.reload_accounts()?;
         Ok(gate)
@@ -361,6 +370,13 @@ impl Gate {
         }
         self.backup_dir = Some(resolved);
         Ok(self)
+    }
+
+    /// Sets the most records one officer's retention run destroys without a second
+    /// approval (`serve --max-run-records`; tests lower it).
+    pub fn set_max_run_records(&self, records: u64) {
+        self.max_run_records
+            .store(records, std::sync::atomic::Ordering::SeqCst);
     }
 
     fn now(&self) -> DateTime<Utc> {

@@ -5,6 +5,26 @@
 
 use super::*;
 
+/// How long a second approval of a retention run stays usable.
+pub const APPROVAL_TTL_MINUTES: i64 = 60;
+
+/// A second records officer's approval of one retention plan.
+#[derive(Clone, Debug)]
+pub struct Approval {
+    /// Its id, which the running officer passes.
+    pub id: String,
+    /// Who approved.
+    pub approver: String,
+    /// How many records the approved plan destroys.
+    pub records: u64,
+    /// In how many cohorts.
+    pub cohorts: usize,
+    /// The plan's digest (`retention::run::plan_digest`).
+    pub plan_digest: [u8; 32],
+    /// Until when it may be used.
+    pub expires: DateTime<Utc>,
+}
+
 /// The background compaction after a destruction.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Compaction {
@@ -58,33 +78,95 @@ impl Gate {
         Ok(view)
     }
 
-    /// Runs the retention schedules now, with the real clock. A run larger than one
-    /// approval allows needs `approval_token`: the bearer token of a second records officer.
+    /// A second records officer's approval of the run the plan shows now: single-use, bound to
+    /// the plan's digest (the day, each due cohort and its records' digest), expiring after
+    /// [`APPROVAL_TTL_MINUTES`], logged. The officer who runs passes its id; it never hands
+    /// over a credential.
+    pub fn approve_retention_run(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+    ) -> Result<Approval, Refusal> {
+        let access = self.authorize_vault(caller, context, Action::RetentionRun)?;
+        let now = self.now();
+        let (records, cohorts, plan_digest) =
+            ::retention::run::plan_digest(&self.vault, self.policy.catalog(), now).map_err(
+                |err| match err {
+                    ::retention::run::RunError::Vault(err) => Refusal::from(err),
+                    refused => Refusal::Conflict(refused.to_string()),
+                },
+            )?;
+        let mut id_bytes = [0u8; 12];
+        vault::crypto::fill_random(&mut id_bytes)?;
+        let approval = Approval {
+            id: format!("A-{}", hex::encode(id_bytes)),
+            approver: caller.name().to_owned(),
+            records,
+            cohorts,
+            plan_digest,
+            expires: now + chrono::Duration::minutes(APPROVAL_TTL_MINUTES),
+        };
+        self.log_listing(
+            &access,
+            Action::RetentionRun,
+            Vec::new(),
+            &format!(
+                "approval {} of a run of {records} records in {cohorts} cohorts, plan sha256:{}, until {}",
+                approval.id,
+                hex::encode(plan_digest),
+                approval.expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ),
+        )?;
+        self.approvals
+            .lock()
+            .map_err(|_| Refusal::Internal("approvals lock poisoned".into()))?
+            .insert(approval.id.clone(), approval.clone());
+        Ok(approval)
+    }
+
+    /// Runs the retention schedules now, with the real clock. A run larger than one approval
+    /// allows needs `approval`: the id of a second records officer's approval of this plan
+    /// ([`Gate::approve_retention_run`]), used up by this call whatever its outcome.
     pub fn retention_run(
         &self,
         caller: &Caller,
         context: &RequestContext,
         confirm_clock: bool,
-        approval_token: Option<&str>,
+        approval: Option<&str>,
     ) -> Result<::retention::run::RunReport, Refusal> {
         let access = self.authorize_vault(caller, context, Action::RetentionRun)?;
-        let second_approver = match approval_token {
+        let approval = match approval {
             None => None,
-            Some(token) => {
-                let approver = self.authenticate(Some(token), context)?;
-                let request = self.request(&approver, Action::RetentionRun, VAULT_SYSTEM);
-                self.authorize(&approver, context, &request)?;
-                if approver.name() == caller.name() {
-                    return Err(Refusal::Invalid(
+            Some(id) => {
+                let taken = self
+                    .approvals
+                    .lock()
+                    .map_err(|_| Refusal::Internal("approvals lock poisoned".into()))?
+                    .remove(id);
+                let approval = taken
+                    .filter(|approval| approval.expires >= self.now())
+                    .ok_or_else(|| {
+                        Refusal::Conflict(
+                            "no such approval, or it was used or has expired: a second records officer approves again (POST /v1/retention/approvals)".into(),
+                        )
+                    })?;
+                if approval.approver == caller.name() {
+                    return Err(Refusal::Conflict(
                         "the second approval must come from another records officer".into(),
                     ));
                 }
-                Some(approver.name().to_owned())
+                Some(::retention::run::PlanApproval {
+                    approver: approval.approver,
+                    plan_digest: approval.plan_digest,
+                })
             }
         };
         let options = ::retention::run::RunOptions {
             confirm_clock,
-            second_approver,
+            approval,
+            max_records: self
+                .max_run_records
+                .load(std::sync::atomic::Ordering::SeqCst),
             ..::retention::run::RunOptions::default()
         };
         let report = ::retention::run::run(

@@ -124,6 +124,7 @@ pub fn router(gate: Arc<Gate>, limits: Limits) -> Router {
         .route("/v1/notices", get(handlers::notices))
         .route("/v1/retention/plan", post(handlers::retention_plan))
         .route("/v1/retention/run", post(handlers::retention_run))
+        .route("/v1/retention/approvals", post(handlers::retention_approve))
         .route(
             "/v1/retention/certificates",
             get(handlers::retention_certificates),

@@ -26,6 +26,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/notices"),
     ("post", "/v1/retention/plan"),
     ("post", "/v1/retention/run"),
+    ("post", "/v1/retention/approvals"),
     ("get", "/v1/retention/certificates"),
     ("get", "/v1/retention/status"),
     ("get", "/v1/holds"),
@@ -250,7 +251,10 @@ pub fn document() -> Value {
                 "responses": with_problems(json!({"200": {"description": "the certificates"}}), &all)
             }},
             "/v1/retention/plan": {"post": {"summary": "What the retention schedules would destroy (approved, in force) or report (proposed) on a day (`as_of`, default now); changes nothing (records officers).", "security": secured, "responses": with_problems(json!({"200": {"description": "the due cohorts"}}), &all)}},
-            "/v1/retention/run": {"post": {"summary": "Run the schedules now with the real clock (records officers): refused when the clock is behind the trusted time or jumped without `confirm_clock`, or when the volume needs a second officer's `approval_token`; ends with a signed disposition certificate.", "security": secured, "responses": with_problems(json!({"200": {"description": "what was destroyed and reported, and the certificate"}}), &["400", "401", "403", "409", "503"])}},
+            "/v1/retention/run": {"post": {"summary": "Run the schedules now with the real clock (records officers): refused when the clock is behind the trusted time or jumped without `confirm_clock`, or when the volume needs a second officer's `approval` (an id from POST /v1/retention/approvals); ends with a signed disposition certificate.", "security": secured,
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "properties": {"confirm_clock": {"type": "boolean"}, "approval": {"type": "string"}}}}}},
+                "responses": with_problems(json!({"200": {"description": "what was destroyed and reported, and the certificate"}}), &["400", "401", "403", "409", "503"])}},
+            "/v1/retention/approvals": {"post": {"summary": "A second records officer approves, from their own session, the run the plan shows now: a single-use approval id bound to the plan's digest (the day, each due cohort and its records' digest), valid for an hour, logged.", "security": secured, "responses": with_problems(json!({"201": {"description": "the approval: id, approver, records, cohorts, plan_sha256, expires"}}), &["401", "403", "409", "503"])}},
             "/v1/retention/certificates": {"get": {"summary": "The disposition certificates (records officers, auditors).", "security": secured, "responses": with_problems(json!({"200": {"description": "certificates, oldest first"}}), &all)}},
             "/v1/retention/status": {"get": {"summary": "The trusted time, whether an interrupted run awaits the next, and the background compaction after a destruction with its progress (records officers).", "security": secured, "responses": with_problems(json!({"200": {"description": "the status"}}), &all)}},
             "/v1/holds": {

@@ -100,6 +100,7 @@ pub const ACCOUNTS: &[(&str, &str, &str)] = &[
     ("ice-privacy", "privacy-officer", "dhs-ice"),
     ("ice-disclosure", "disclosure-officer", "dhs-ice"),
     ("ingester-2", "ingest", "treasury-fincen"),
+    ("records-2", "records-officer", "treasury-fincen"),
 ];
 
 pub fn now() -> chrono::DateTime<Utc> {
@@ -141,7 +142,7 @@ pub fn api_with(policy: policy::Policy) -> Api {
                     privacy_training: match *name {
                         "lapsed" => NaiveDate::from_ymd_opt(2024, 10, 23).unwrap(),
                         "cbp-ia" | "cbp-analyst" | "cbp-disclosure" | "auditor" | "records"
-                        | "ana" => NaiveDate::from_ymd_opt(2030, 9, 1).unwrap(),
+                        | "records-2" | "ana" => NaiveDate::from_ymd_opt(2030, 9, 1).unwrap(),
                         _ => NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
                     },
                     disabled: *name == "gone",

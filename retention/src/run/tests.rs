@@ -112,8 +112,36 @@ fn a_run_destroys_what_is_due_keeps_what_is_held_and_signs_a_certificate() {
         matches!(refused, Err(RunError::NeedsSecondApproval { records: 2 })),
         "{refused:?}"
     );
+    // An approval binds the plan it was given for: another plan's digest, another day's, or
+    // the runner's own approval does not do.
+    let (records, cohorts, digest) =
+        crate::run::plan_digest(&vault, &catalog, day(2031, 2, 5)).unwrap();
+    assert_eq!((records, cohorts), (2, 1));
+    let (_, _, next_day) = crate::run::plan_digest(&vault, &catalog, day(2031, 2, 6)).unwrap();
+    assert_ne!(digest, next_day, "the day is bound");
+    for (approver, plan_digest) in [
+        ("another-officer", [0u8; 32]),
+        ("another-officer", next_day),
+        (access().principal.as_str(), digest),
+    ] {
+        let wrong = RunOptions {
+            approval: Some(crate::run::PlanApproval {
+                approver: approver.to_owned(),
+                plan_digest,
+            }),
+            ..large.clone()
+        };
+        let refused = run(&vault, &catalog, &access(), day(2031, 2, 5), &wrong);
+        assert!(
+            matches!(refused, Err(RunError::NeedsSecondApproval { .. })),
+            "{approver}: {refused:?}"
+        );
+    }
     let approved = RunOptions {
-        second_approver: Some("another-officer".into()),
+        approval: Some(crate::run::PlanApproval {
+            approver: "another-officer".into(),
+            plan_digest: digest,
+        }),
         ..large
     };
     let report = run(&vault, &catalog, &access(), day(2031, 2, 5), &approved).unwrap();

@@ -71,8 +71,9 @@ pub(crate) async fn retention_plan(
 pub(crate) struct RunBody {
     #[serde(default)]
     confirm_clock: bool,
-    /// A second records officer's bearer token, for a run larger than one approval allows.
-    approval_token: Option<String>,
+    /// A second records officer's approval of this plan (`POST /v1/retention/approvals`), for
+    /// a run larger than one officer may make alone.
+    approval: Option<String>,
 }
 
 pub(crate) async fn retention_run(
@@ -86,7 +87,7 @@ pub(crate) async fn retention_run(
             &authed.caller,
             &authed.context,
             body.confirm_clock,
-            body.approval_token.as_deref(),
+            body.approval.as_deref(),
         )
     })
     .await?;
@@ -160,6 +161,29 @@ pub(crate) async fn retention_status(
                 "finished": time(status.compaction.finished),
                 "error": status.compaction.error,
             },
+        }),
+    ))
+}
+
+/// A second records officer approves the run the plan shows now.
+pub(crate) async fn retention_approve(
+    State(state): State<AppState>,
+    authed: Authed,
+) -> Result<Response, Problem> {
+    let gate = Arc::clone(&state.gate);
+    let approval = blocking(state.limits.operation, move || {
+        gate.approve_retention_run(&authed.caller, &authed.context)
+    })
+    .await?;
+    Ok(json_response(
+        StatusCode::CREATED,
+        json!({
+            "id": approval.id,
+            "approver": approval.approver,
+            "records": approval.records,
+            "cohorts": approval.cohorts,
+            "plan_sha256": hex::encode(approval.plan_digest),
+            "expires": approval.expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         }),
     ))
 }
