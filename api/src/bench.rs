@@ -623,6 +623,7 @@ fn decision_latency() -> Result<[f64; 3], String> {
     let vetting = Vetting {
         background_investigation: Some(today),
         privacy_training: Some(today),
+        attested: true,
         today,
     };
     let cases: [(&str, &str, Action, &str, &str, &str); 8] = [

@@ -555,15 +555,21 @@ fn endpoints(id: &str) -> Vec<Endpoint> {
             "POST",
             "/v1/accounts",
             none.clone(),
-            Some(
-                json!({"name": "newbie-1", "role": "analyst", "organization": "treasury-fincen", "background_investigation": "2024-01-01", "privacy_training": "2026-01-01"}),
-            ),
+            Some(json!({"name": "newbie-1", "role": "analyst", "organization": "treasury-fincen"})),
         ),
         e(
             "POST",
             "/v1/accounts/{name}/disable",
             none.clone(),
             Some(json!({})),
+        ),
+        e(
+            "POST",
+            "/v1/accounts/{name}/vetting",
+            none.clone(),
+            Some(
+                json!({"background_investigation": "2024-01-01", "privacy_training": "2026-01-01"}),
+            ),
         ),
         e(
             "GET",
@@ -1391,4 +1397,140 @@ async fn a_large_destruction_needs_a_second_officers_own_single_use_approval_of_
         .store(to_2031 + 1, std::sync::atomic::Ordering::SeqCst);
     let expired = run("records", Some(stale)).await;
     assert_eq!(expired.status, StatusCode::CONFLICT, "{}", expired.text);
+}
+
+#[tokio::test]
+async fn one_admin_alone_cannot_make_an_account_that_reads_a_record() {
+    let api = api();
+    summary(
+        &api.ingest("ingester", &line("JOHN Q PUBLIC", "123-45-6789", 3), None)
+            .await,
+    );
+    // The admin makes an analyst; the dates it would type are not taken.
+    let typed = api
+        .post("/v1/accounts", Some("admin"), json!({"name": "mallory", "role": "analyst", "organization": "treasury-fincen", "background_investigation": "2024-01-01", "privacy_training": "2026-06-01"}))
+        .await;
+    assert_eq!(typed.status, StatusCode::BAD_REQUEST, "{}", typed.text);
+    let made = api
+        .post(
+            "/v1/accounts",
+            Some("admin"),
+            json!({"name": "mallory", "role": "analyst", "organization": "treasury-fincen"}),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+    let token = made.body["token"].as_str().unwrap().to_owned();
+    let search = |token: String| {
+        let api = &api;
+        async move {
+            api.post("/v1/search", Some(&token), search_body("123-45-6789"))
+                .await
+        }
+    };
+    let refused = search(token.clone()).await;
+    assert_eq!(
+        (refused.status, refused.body["rule"].as_str()),
+        (StatusCode::FORBIDDEN, Some("vetting-unattested")),
+        "{}",
+        refused.text
+    );
+    // The admin cannot attest it; neither can an account attest itself.
+    let vetting =
+        json!({"background_investigation": "2024-01-01", "privacy_training": "2026-06-01"});
+    let by_admin = api
+        .post(
+            "/v1/accounts/mallory/vetting",
+            Some("admin"),
+            vetting.clone(),
+        )
+        .await;
+    assert_eq!(by_admin.status, StatusCode::FORBIDDEN, "{}", by_admin.text);
+    assert_eq!(search(token.clone()).await.status, StatusCode::FORBIDDEN);
+    // A security officer attests it, and it works; the act is logged by its author.
+    let attested = api
+        .post("/v1/accounts/mallory/vetting", Some("security"), vetting)
+        .await;
+    assert_eq!(attested.status, StatusCode::OK, "{}", attested.text);
+    let logged = entries_of(&api, &attested).await;
+    assert_eq!(
+        (
+            logged[0]["principal"].as_str(),
+            logged[0]["action"].as_str()
+        ),
+        (Some("security"), Some("accounts.put")),
+        "{logged:?}"
+    );
+    let found = search(token).await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.text);
+}
+
+/// Copies a directory tree.
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn accounts_from_before_attestation_are_migrated_once_and_logged() {
+    use std::os::unix::fs::PermissionsExt;
+    let fixture =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/vault-format-2");
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&fixture.join("data"), &dir.path().join("data"));
+    let key_store = dir.path().join("root.key");
+    std::fs::copy(fixture.join("root.key"), &key_store).unwrap();
+    std::fs::set_permissions(&key_store, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let migrations = |vault: &vault::Vault| {
+        vault
+            .audit_search(
+                &vault::Access::offline("tester", "audit"),
+                &vault::audit::LogQuery {
+                    action: Some("accounts.migrate".into()),
+                    ..vault::audit::LogQuery::default()
+                },
+                chrono::Utc::now(),
+            )
+            .unwrap()
+    };
+    for start in 1..=2 {
+        let vault =
+            std::sync::Arc::new(vault::Vault::open(&dir.path().join("data"), &key_store).unwrap());
+        let gate = recvault::gate::Gate::new(
+            std::sync::Arc::clone(&vault),
+            policy::Policy::builtin().unwrap(),
+            std::sync::Arc::new(chrono::Utc::now),
+        )
+        .unwrap();
+        drop(gate);
+        let accounts = vault.accounts().unwrap();
+        assert_eq!(accounts.len(), 2, "{accounts:?}");
+        for account in &accounts {
+            assert_eq!(account.created_by, "(before attestation)", "{account:?}");
+            assert_eq!(
+                account.vetted_by.as_deref(),
+                Some(vault::accounts::MIGRATED)
+            );
+            assert!(
+                account.attested(),
+                "carried over, so no one is locked out at the upgrade"
+            );
+        }
+        let logged = migrations(&vault);
+        assert_eq!(logged.len(), 1, "start {start}: migrated once, logged once");
+        assert!(
+            logged[0]
+                .outcome
+                .starts_with("2 accounts from before attestation"),
+            "{}",
+            logged[0].outcome
+        );
+    }
 }

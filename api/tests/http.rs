@@ -273,13 +273,13 @@ async fn malformed_requests_are_problems_that_never_echo_values() {
         (
             "POST",
             "/v1/accounts",
-            json!({"name": "x", "role": "king", "organization": "treasury-fincen", "background_investigation": "2024-01-01", "privacy_training": "2026-01-01"}),
+            json!({"name": "x", "role": "king", "organization": "treasury-fincen"}),
             "unknown role",
         ),
         (
             "POST",
-            "/v1/accounts",
-            json!({"name": "x", "role": "analyst", "organization": "treasury-fincen", "background_investigation": "yesterday", "privacy_training": "2026-01-01"}),
+            "/v1/accounts/ana/vetting",
+            json!({"background_investigation": "yesterday", "privacy_training": "2026-01-01"}),
             "background_investigation",
         ),
     ];
@@ -508,10 +508,18 @@ async fn accounts_are_administered_and_a_disabled_token_stops_working() {
         .post(
             "/v1/accounts",
             Some("admin"),
-            json!({"name": "bob", "role": "analyst", "organization": "treasury-fincen", "background_investigation": "2025-02-03", "privacy_training": "2026-10-01"}),
+            json!({"name": "bob", "role": "analyst", "organization": "treasury-fincen"}),
         )
         .await;
     assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+    let vetted = api
+        .post(
+            "/v1/accounts/bob/vetting",
+            Some("security"),
+            json!({"background_investigation": "2025-02-03", "privacy_training": "2026-10-01"}),
+        )
+        .await;
+    assert_eq!(vetted.status, StatusCode::OK, "{}", vetted.text);
     let token = made.body["token"].as_str().unwrap().to_owned();
     let listed = api.get("/v1/accounts", Some("admin")).await;
     assert!(
@@ -538,7 +546,11 @@ async fn accounts_are_administered_and_a_disabled_token_stops_working() {
         .await;
     assert_eq!(as_bob.status, StatusCode::OK, "{}", as_bob.text);
     let twice = api
-        .post("/v1/accounts", Some("admin"), json!({"name": "bob", "role": "analyst", "organization": "treasury-fincen", "background_investigation": "2025-02-03", "privacy_training": "2026-10-01"}))
+        .post(
+            "/v1/accounts",
+            Some("admin"),
+            json!({"name": "bob", "role": "analyst", "organization": "treasury-fincen"}),
+        )
         .await;
     assert_eq!(twice.status, StatusCode::CONFLICT);
     assert_eq!(

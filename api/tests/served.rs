@@ -308,7 +308,16 @@ fn last_reported(received: &[u8]) -> usize {
 fn the_cli_as_a_client_of_the_server() {
     let workspace = workspace();
     let dir = workspace.path();
-    let init = offline(&["init", "--admin-token-file", "admin.token"], dir);
+    let init = offline(
+        &[
+            "init",
+            "--admin-token-file",
+            "admin.token",
+            "--security-officer-token-file",
+            "sec.token",
+        ],
+        dir,
+    );
     assert_eq!(init.code, 0, "{}", init.stderr);
     let mode = std::fs::metadata(dir.join("admin.token"))
         .unwrap()
@@ -318,14 +327,41 @@ fn the_cli_as_a_client_of_the_server() {
         0o600
     );
     let (mut server, url) = serve(dir, Some("debug"));
+    // Through the server, the admin makes accounts and the security officer attests their
+    // vetting: two people, two sessions.
     let add = |name: &str, role: &str| {
-        let args = add_account(name, role);
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let token_file = format!("{name}.token");
+        let args = [
+            "accounts",
+            "add",
+            name,
+            "--role",
+            role,
+            "--organization",
+            "treasury-fincen",
+            "--new-token-file",
+            &token_file,
+        ];
         client(&args, dir, &url, "admin.token")
     };
     for (name, role) in [("ing", "ingest"), ("ana", "analyst"), ("aud", "auditor")] {
         let run = add(name, role);
         assert_eq!(run.code, 0, "{}", run.stderr);
+        let vet = client(
+            &[
+                "accounts",
+                "vet",
+                name,
+                "--background-investigation",
+                "2024-01-01",
+                "--training-date",
+                "2026-06-01",
+            ],
+            dir,
+            &url,
+            "sec.token",
+        );
+        assert_eq!(vet.code, 0, "{}", vet.stderr);
     }
     // A bad role is refused before any token is made; no token file is left behind.
     let bad = add("eve", "emperor");
@@ -495,7 +531,12 @@ fn the_cli_as_a_client_of_the_server() {
         verify.stdout
     );
     let listed = client(&["accounts", "list"], dir, &url, "admin.token");
-    assert_eq!(listed.stdout.lines().count(), 4, "{}", listed.stdout);
+    assert_eq!(
+        listed.stdout.lines().count(),
+        5,
+        "admin, security and three: {}",
+        listed.stdout
+    );
     let backup = client(&["backup", "--to", "backup-1"], dir, &url, "admin.token");
     assert_eq!(backup.code, 0, "{}", backup.stderr);
     assert!(dir.join("data.backups/backup-1/CURRENT").exists());

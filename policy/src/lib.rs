@@ -22,8 +22,9 @@ pub use crate::codes::{code, validate_case_id, NOT_A_CODE};
 use chrono::{Months, NaiveDate};
 
 /// The roles an account may hold.
-pub const ROLES: [&str; 11] = [
+pub const ROLES: [&str; 12] = [
     "admin",
+    "security-officer",
     "ingest",
     "analyst",
     "disclosure-officer",
@@ -68,6 +69,8 @@ pub enum Action {
     AccountsManage,
     /// List accounts.
     AccountsList,
+    /// Attest an account's vetting (background investigation and training dates).
+    AccountsVet,
     /// Search the access log.
     AuditSearch,
     /// Verify the access log.
@@ -100,7 +103,7 @@ pub enum Action {
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 26] = [
         Action::RecordSearch,
         Action::RecordRead,
         Action::RecordReadFreeText,
@@ -112,6 +115,7 @@ impl Action {
         Action::RecordIngest,
         Action::AccountsManage,
         Action::AccountsList,
+        Action::AccountsVet,
         Action::AuditSearch,
         Action::AuditVerify,
         Action::AccountingSearch,
@@ -142,6 +146,7 @@ impl Action {
             Action::RecordIngest => "record.ingest",
             Action::AccountsManage => "accounts.manage",
             Action::AccountsList => "accounts.list",
+            Action::AccountsVet => "accounts.vet",
             Action::AuditSearch => "audit.search",
             Action::AuditVerify => "audit.verify",
             Action::AccountingSearch => "accounting.search",
@@ -200,6 +205,9 @@ pub struct Vetting {
     pub background_investigation: Option<NaiveDate>,
     /// When the holder last completed privacy training, if ever.
     pub privacy_training: Option<NaiveDate>,
+    /// Whether the dates were attested by someone other than whoever created the account (a
+    /// security officer, or the labelled bootstrap act of `init`).
+    pub attested: bool,
     /// Today (injected).
     pub today: NaiveDate,
 }
@@ -594,6 +602,12 @@ pub const ROUTINE_USE_NOTICE_DAYS: u32 = 30;
 
 /// The denial an account's vetting calls for, if any (seed 001 paragraphs 19 and 20).
 fn vetting_denial(vetting: &Vetting) -> Option<Decision> {
+    if !vetting.attested {
+        return Some(Decision::deny(
+            "vetting-unattested",
+            "the account's vetting has not been attested by a security officer other than its creator",
+        ));
+    }
     if vetting.background_investigation.is_none() {
         return Some(Decision::deny(
             "vetting-background-investigation",

@@ -18,6 +18,7 @@ fn base() -> Request<'static> {
         organization: FINCEN,
         role: "analyst",
         vetting: Vetting {
+            attested: true,
             background_investigation: Some(date("2024-01-15")),
             privacy_training: Some(date("2026-01-10")),
             today: date(TODAY),
@@ -277,6 +278,7 @@ fn matrix() -> Vec<Row> {
     };
     let stale = |request: Request<'static>, bi: Option<&str>, training: Option<&str>| Request {
         vetting: Vetting {
+            attested: true,
             background_investigation: bi.map(date),
             privacy_training: training.map(date),
             today: date(TODAY),

@@ -16,7 +16,9 @@ use crate::store::{Column, WriteBatch};
 use crate::vault::{poisoned, Vault};
 
 const META_ACCOUNT: &[u8] = b"account/";
-const ACCOUNT_VERSION: u8 = 1;
+/// Version 2 adds who created the account and who attested its vetting; a version 1 value
+/// still reads (its vetting carried over, see [`MIGRATED`]), and the gate rewrites it.
+const ACCOUNT_VERSION: u8 = 2;
 const SIGNATURE_CONTEXT: &[u8] = b"recvault-account v1\0";
 /// The prefix of every bearer token this vault issues.
 pub const TOKEN_PREFIX: &str = "rvt1_";
@@ -41,6 +43,25 @@ pub struct Account {
     pub token_hash: [u8; 32],
     /// When it was created (Unix ms).
     pub created_ms: i64,
+    /// Who created it (the principal; empty for an account of version 1).
+    pub created_by: String,
+    /// Who attested its vetting dates (a security officer, or a labelled bootstrap act);
+    /// `None` until someone has. The account works only when this is someone other than
+    /// `created_by`.
+    pub vetted_by: Option<String>,
+}
+
+/// Who a version 1 account's vetting is attested by: it was typed by the administrator who
+/// created it, before attestation existed, and is carried over (logged) at the upgrade.
+pub const MIGRATED: &str = "(carried over from before attestation)";
+
+impl Account {
+    /// Whether its vetting was attested by someone other than its creator.
+    pub fn attested(&self) -> bool {
+        self.vetted_by
+            .as_deref()
+            .is_some_and(|by| !by.is_empty() && by != self.created_by)
+    }
 }
 
 impl std::fmt::Debug for Account {
@@ -52,6 +73,8 @@ impl std::fmt::Debug for Account {
             .field("background_investigation", &self.background_investigation)
             .field("privacy_training", &self.privacy_training)
             .field("disabled", &self.disabled)
+            .field("created_by", &self.created_by)
+            .field("vetted_by", &self.vetted_by)
             .field("token_hash", &"[redacted]")
             .finish()
     }
@@ -198,6 +221,14 @@ fn encode_account(signing: &SigningKey, key: &[u8], account: &Account) -> Vec<u8
     writer.u8(u8::from(account.disabled));
     writer.0.extend_from_slice(&account.token_hash);
     writer.i64(account.created_ms);
+    writer.str(&account.created_by);
+    match &account.vetted_by {
+        Some(by) => {
+            writer.u8(1);
+            writer.str(by);
+        }
+        None => writer.u8(0),
+    }
     let mut value = writer.0.to_vec();
     let signature = signing.sign(&[SIGNATURE_CONTEXT, key, &value].concat());
     value.extend_from_slice(&signature);
@@ -209,13 +240,13 @@ fn decode_account(public_key: &[u8; 32], key: &[u8], value: &[u8]) -> Result<Acc
         crate::codec::verified_signed(public_key, SIGNATURE_CONTEXT, key, value, "account")?;
     let mut reader = Reader::new(body, "account");
     let version = reader.u8()?;
-    if version != ACCOUNT_VERSION {
+    if !(1..=ACCOUNT_VERSION).contains(&version) {
         return Err(Error::UnsupportedVersion {
             what: "account",
             version,
         });
     }
-    let account = Account {
+    let mut account = Account {
         name: reader.string()?,
         role: reader.string()?,
         organization: reader.string()?,
@@ -227,7 +258,16 @@ fn decode_account(public_key: &[u8; 32], key: &[u8], value: &[u8]) -> Result<Acc
         disabled: reader.u8()? != 0,
         token_hash: reader.array()?,
         created_ms: reader.i64()?,
+        created_by: String::new(),
+        vetted_by: Some(MIGRATED.to_owned()),
     };
+    if version >= 2 {
+        account.created_by = reader.string()?;
+        account.vetted_by = match reader.u8()? {
+            0 => None,
+            _ => Some(reader.string()?),
+        };
+    }
     reader.finish()?;
     if account_key(&account.name) != key {
         return Err(Error::corrupt("account", "stored under another name"));

@@ -49,6 +49,7 @@ pub fn run(
             background_investigation: Some(vetted),
             privacy_training: vetted,
         },
+        true,
         now,
     )
     .map_err(|err| format!("{err:?}"))?;

@@ -31,13 +31,15 @@ enum Command {
         /// Its organization: dhs-ice, dhs-cbp, treasury-fincen, foreign-ttu.
         #[arg(long)]
         organization: String,
-        /// Date (YYYY-MM-DD) the holder's background investigation was completed. Without
-        /// it the account is created pending, and refused until the date is recorded.
+        /// Offline only (the host's operator, as a labelled bootstrap act): the date
+        /// (YYYY-MM-DD) the holder's background investigation was completed; without it the
+        /// account is refused until it is recorded. Against a server, a security officer
+        /// attests vetting (`accounts vet`).
         #[arg(long, value_name = "DATE")]
         background_investigation: Option<NaiveDate>,
-        /// Date (YYYY-MM-DD) the holder last completed privacy training.
+        /// Offline only: the date (YYYY-MM-DD) the holder last completed privacy training.
         #[arg(long, value_name = "DATE")]
-        training_date: NaiveDate,
+        training_date: Option<NaiveDate>,
         /// Where to write the new token (must not exist; created with mode 0600).
         #[arg(long, value_name = "FILE")]
         new_token_file: PathBuf,
@@ -51,6 +53,21 @@ enum Command {
         json: bool,
         #[command(flatten)]
         mode: Mode,
+    },
+    /// As a security officer: attest an account's vetting (its holder's background
+    /// investigation and last privacy training). An account made through the server works
+    /// only once someone other than its creator has done this.
+    Vet {
+        /// The account's name.
+        name: String,
+        /// Date (YYYY-MM-DD) the background investigation was completed.
+        #[arg(long, value_name = "DATE")]
+        background_investigation: NaiveDate,
+        /// Date (YYYY-MM-DD) of the last privacy training.
+        #[arg(long, value_name = "DATE")]
+        training_date: NaiveDate,
+        #[command(flatten)]
+        client: crate::client::ClientArgs,
     },
     /// Disable an account: its token is refused from then on.
     Disable {
@@ -72,17 +89,32 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             new_token_file,
             mode,
         } => {
+            let offline = mode.offline()?;
+            let privacy_training = match (&offline, training_date) {
+                (Some(_), Some(date)) => date,
+                (Some(_), None) => {
+                    return Err(Failure::usage(
+                        "offline, --training-date is required (the operator attests vetting as a bootstrap act)",
+                    ))
+                }
+                (None, None) if background_investigation.is_none() => chrono::NaiveDate::default(),
+                (None, _) => {
+                    return Err(Failure::usage(
+                        "against a server, vetting dates are attested by a security officer: `recvault accounts vet NAME --background-investigation D --training-date D`",
+                    ))
+                }
+            };
             let new = NewAccount {
                 name,
                 role,
                 organization,
                 background_investigation,
-                privacy_training: training_date,
+                privacy_training,
             };
             check_account_fields(&new).map_err(crate::cli::refused)?;
             // Claim the file first: a token is never made that cannot be handed over.
             let mut file = create_private(&new_token_file)?;
-            let made = match mode.offline()? {
+            let made = match offline {
                 Some(paths) => add_offline(&paths.data, &paths.key_store, &new),
                 None => add_online(&Client::new(&mode.client)?, &new),
             };
@@ -150,6 +182,22 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             }
             Ok(())
         }
+        Command::Vet {
+            name,
+            background_investigation,
+            training_date,
+            client,
+        } => {
+            Client::new(&client)?.post(
+                &format!("/v1/accounts/{name}/vetting"),
+                &json!({
+                    "background_investigation": background_investigation.to_string(),
+                    "privacy_training": training_date.to_string(),
+                }),
+            )?;
+            println!("attested the vetting of account `{name}`");
+            Ok(())
+        }
         Command::Disable { name, mode } => {
             match mode.offline()? {
                 Some(paths) => {
@@ -191,8 +239,6 @@ fn add_online(client: &Client, new: &NewAccount) -> Result<zeroize::Zeroizing<St
             "name": new.name,
             "role": new.role,
             "organization": new.organization,
-            "background_investigation": new.background_investigation.map(|date| date.to_string()),
-            "privacy_training": new.privacy_training.to_string(),
         }),
     )?;
     answer["token"]

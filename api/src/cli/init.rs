@@ -28,6 +28,11 @@ pub struct Args {
     /// 0600). Without it, add accounts offline with `recvault accounts add --data`.
     #[arg(long, value_name = "FILE")]
     admin_token_file: Option<std::path::PathBuf>,
+    /// Create the first security officer, `security`, who attests the vetting of the
+    /// accounts administrators create, and write its token to this new file (mode 0600).
+    /// With the first administrator, a labelled bootstrap act of this host's operator.
+    #[arg(long, value_name = "FILE")]
+    security_officer_token_file: Option<std::path::PathBuf>,
     /// The administrator's organization.
     #[arg(long, value_name = "ORG", default_value = "treasury-fincen")]
     admin_organization: String,
@@ -61,6 +66,11 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         .as_deref()
         .map(crate::cli::accounts::create_private)
         .transpose()?;
+    let security_file = args
+        .security_officer_token_file
+        .as_deref()
+        .map(crate::cli::accounts::create_private)
+        .transpose()?;
     let paths = args.paths;
     let key_table_dir = args.key_table_dir.unwrap_or_else(|| {
         paths
@@ -77,7 +87,10 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         chrono::Utc::now(),
     )
     .inspect_err(|_| {
-        if let Some(path) = &args.admin_token_file {
+        for path in [&args.admin_token_file, &args.security_officer_token_file]
+            .into_iter()
+            .flatten()
+        {
             let _ = std::fs::remove_file(path);
         }
     })?;
@@ -111,6 +124,23 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         println!(
             "the administrator `admin` ({}) has its token in `{}` (mode 0600)",
             admin.organization,
+            path.display()
+        );
+    }
+    if let (Some(mut file), Some(path)) = (security_file, &args.security_officer_token_file) {
+        let security = NewAccount {
+            name: "security".into(),
+            role: "security-officer".into(),
+            ..admin.clone()
+        };
+        let token = add_account(&vault, &security)?;
+        file.write_all(format!("{}\n", token.as_str()).as_bytes())
+            .and_then(|()| file.sync_all())
+            .map_err(|err| Failure::failed(format!("writing `{}`: {err}", path.display())))?;
+        println!(
+            "the security officer `security` ({}) has its token in `{}` (mode 0600): it attests \
+             the vetting of every account an administrator creates",
+            security.organization,
             path.display()
         );
     }
@@ -154,6 +184,7 @@ pub(crate) fn add_account(
         vault,
         &crate::cli::operator("administration"),
         new,
+        true,
         chrono::Utc::now(),
     )
     .map(|token| token.token)

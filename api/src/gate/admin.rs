@@ -12,9 +12,44 @@ impl Gate {
         new: &NewAccount,
     ) -> Result<NewToken, Refusal> {
         let access = self.authorize_vault(caller, context, Action::AccountsManage)?;
-        let token = create_account(&self.vault, &access, new, self.now())?;
+        let token = create_account(&self.vault, &access, new, false, self.now())?;
         self.reload_accounts()?;
         Ok(token)
+    }
+
+    /// Records an account's vetting as a security officer's act: the dates of the holder's
+    /// background investigation and last privacy training. The account works only once its
+    /// vetting is attested by someone other than whoever created it, so one administrator
+    /// alone cannot make an account that reads a record.
+    pub fn vet_account(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        name: &str,
+        background_investigation: NaiveDate,
+        privacy_training: NaiveDate,
+    ) -> Result<(), Refusal> {
+        let access = self.authorize_vault(caller, context, Action::AccountsVet)?;
+        let mut account = self
+            .vault
+            .account(name)?
+            .ok_or_else(|| Refusal::NotFound("no account by that name".into()))?;
+        if account.created_by == caller.name() || account.name == caller.name() {
+            return Err(Refusal::Conflict(
+                "an account's vetting is attested by someone other than its creator or holder"
+                    .into(),
+            ));
+        }
+        if background_investigation > self.today() || privacy_training > self.today() {
+            return Err(Refusal::Invalid(
+                "vetting dates cannot be in the future".into(),
+            ));
+        }
+        account.background_investigation = Some(background_investigation);
+        account.privacy_training = privacy_training;
+        account.vetted_by = Some(caller.name().to_owned());
+        self.vault.put_account(&access, &account, self.now())?;
+        self.reload_accounts()
     }
 
     /// Every account (never a token or its hash).
@@ -103,12 +138,16 @@ impl Gate {
     }
 }
 
-/// Creates the account `new` with a fresh token, as `access`: for the gate, and for the
-/// offline bootstrap of `init` and `accounts add --data`. Refuses a name in use.
+/// Creates the account `new` with a fresh token, as `access`: for the gate (its vetting then
+/// waits for a security officer's attestation, and the dates typed are not kept), and for
+/// the offline bootstrap of `init` and `accounts add --data` (`bootstrap`: the host's operator,
+/// who holds the key store, attests the dates as a labelled bootstrap act). Refuses a name in
+/// use.
 pub fn create_account(
     vault: &Vault,
     access: &Access,
     new: &NewAccount,
+    bootstrap: bool,
     now: DateTime<Utc>,
 ) -> Result<NewToken, Refusal> {
     check_account_fields(new)?;
@@ -123,11 +162,17 @@ pub fn create_account(
         name: new.name.clone(),
         role: new.role.clone(),
         organization: new.organization.clone(),
-        background_investigation: new.background_investigation,
-        privacy_training: new.privacy_training,
+        background_investigation: new.background_investigation.filter(|_| bootstrap),
+        privacy_training: if bootstrap {
+            new.privacy_training
+        } else {
+            NaiveDate::default()
+        },
         disabled: false,
         token_hash: token.hash,
         created_ms: now.timestamp_millis(),
+        created_by: access.principal.clone(),
+        vetted_by: bootstrap.then(|| format!("bootstrap by {}", access.principal)),
     };
     vault.put_account(access, &account, now)?;
     Ok(token)

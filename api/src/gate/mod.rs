@@ -341,6 +341,7 @@ impl Gate {
                 ::retention::run::RunOptions::default().max_records,
             ),
         };
+        gate.migrate_accounts()?;
         gate.reload_accounts()?;
         Ok(gate)
     }
@@ -386,6 +387,40 @@ impl Gate {
     /// Today's date on the gate's clock (UTC).
     pub fn today(&self) -> NaiveDate {
         self.now().date_naive()
+    }
+
+    /// Rewrites accounts stored before attestation existed (version 1) in the current form,
+    /// their vetting carried over as typed by the administrator who made them (marked so),
+    /// each rewrite logged and the migration logged with its count.
+    fn migrate_accounts(&self) -> Result<(), Refusal> {
+        let old: Vec<Account> = self
+            .vault
+            .accounts()?
+            .into_iter()
+            .filter(|account| account.created_by.is_empty())
+            .collect();
+        if old.is_empty() {
+            return Ok(());
+        }
+        let access = Access::offline("recvault-migration", "administration");
+        for mut account in old.iter().cloned() {
+            account.created_by = "(before attestation)".into();
+            self.vault.put_account(&access, &account, self.now())?;
+        }
+        self.vault.record_listing(
+            &access,
+            "accounts.migrate",
+            Vec::new(),
+            &format!(
+                "{} accounts from before attestation rewritten; their vetting, typed by the \
+                 administrator who created them, is carried over and marked `{}` until a \
+                 security officer attests it",
+                old.len(),
+                vault::accounts::MIGRATED
+            ),
+            self.now(),
+        )?;
+        Ok(())
     }
 
     fn reload_accounts(&self) -> Result<(), Refusal> {
@@ -544,6 +579,7 @@ impl Gate {
             vetting: Vetting {
                 background_investigation: caller.account.background_investigation,
                 privacy_training: Some(caller.account.privacy_training),
+                attested: caller.account.attested(),
                 today: self.now().date_naive(),
             },
             action,

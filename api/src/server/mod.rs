@@ -115,6 +115,7 @@ pub fn router(gate: Arc<Gate>, limits: Limits) -> Router {
             "/v1/accounts/{name}/disable",
             post(handlers::disable_account),
         )
+        .route("/v1/accounts/{name}/vetting", post(handlers::vet_account))
         .route("/v1/audit/entries", get(handlers::audit_search))
         .route("/v1/audit/verify", post(handlers::audit_verify))
         .route("/v1/backup", post(handlers::backup))

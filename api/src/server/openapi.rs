@@ -17,6 +17,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/accounts"),
     ("post", "/v1/accounts"),
     ("post", "/v1/accounts/{name}/disable"),
+    ("post", "/v1/accounts/{name}/vetting"),
     ("get", "/v1/audit/entries"),
     ("post", "/v1/audit/verify"),
     ("post", "/v1/backup"),
@@ -193,11 +194,10 @@ pub fn document() -> Value {
             "/v1/accounts": {
                 "get": {"summary": "Every account (role admin).", "security": secured, "responses": with_problems(json!({"200": {"description": "accounts", "content": {"application/json": {"schema": {"type": "object", "properties": {"accounts": {"type": "array", "items": {"$ref": "#/components/schemas/Account"}}}}}}}}), &all)},
                 "post": {
-                    "summary": "Create an account (role admin); the response holds its token, shown once.",
+                    "summary": "Create an account (role admin); the response holds its token, shown once. It works only once a security officer other than its creator attests its vetting (POST /v1/accounts/{name}/vetting).",
                     "security": secured,
-                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["name", "role", "organization", "background_investigation", "privacy_training"], "properties": {
-                        "name": {"type": "string"}, "role": {"type": "string"}, "organization": {"type": "string"},
-                        "background_investigation": {"type": "string", "format": "date"}, "privacy_training": {"type": "string", "format": "date"}
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["name", "role", "organization"], "additionalProperties": false, "properties": {
+                        "name": {"type": "string"}, "role": {"type": "string"}, "organization": {"type": "string"}
                     }}}}},
                     "responses": with_problems(json!({"201": {"description": "created; `token` is shown only here"}}), &["400", "401", "403", "409", "503"])
                 }
@@ -207,6 +207,14 @@ pub fn document() -> Value {
                 "security": secured,
                 "parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}],
                 "responses": with_problems(json!({"200": {"description": "disabled"}}), &["400", "401", "403", "404", "503"])
+            }},
+            "/v1/accounts/{name}/vetting": {"post": {
+                "summary": "Attest an account's vetting: the holder's background investigation and last privacy training (role security-officer; not the account's creator or holder). Logged.",
+                "security": secured,
+                "parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["background_investigation", "privacy_training"], "additionalProperties": false, "properties": {
+                    "background_investigation": {"type": "string", "format": "date"}, "privacy_training": {"type": "string", "format": "date"}}}}}},
+                "responses": with_problems(json!({"200": {"description": "attested"}}), &["400", "401", "403", "404", "409", "503"])
             }},
             "/v1/audit/entries": {"get": {
                 "summary": "Search the access log (roles auditor, internal-affairs, oig); the search is logged.",

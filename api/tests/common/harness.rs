@@ -101,6 +101,7 @@ pub const ACCOUNTS: &[(&str, &str, &str)] = &[
     ("ice-disclosure", "disclosure-officer", "dhs-ice"),
     ("ingester-2", "ingest", "treasury-fincen"),
     ("records-2", "records-officer", "treasury-fincen"),
+    ("security", "security-officer", "treasury-fincen"),
 ];
 
 pub fn now() -> chrono::DateTime<Utc> {
@@ -148,6 +149,8 @@ pub fn api_with(policy: policy::Policy) -> Api {
                     disabled: *name == "gone",
                     token_hash: token.hash,
                     created_ms: 0,
+                    created_by: "tester-admin".into(),
+                    vetted_by: Some("tester-security".into()),
                 },
                 now(),
             )

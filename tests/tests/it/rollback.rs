@@ -34,6 +34,8 @@ fn analyst(vault: &Vault, disabled: bool) {
                 disabled,
                 token_hash: token.hash,
                 created_ms: now().timestamp_millis(),
+                created_by: "admin".into(),
+                vetted_by: Some("security".into()),
             },
             now(),
         )

@@ -27,6 +27,8 @@ fn account(name: &str, token_hash: [u8; 32]) -> Account {
         disabled: false,
         token_hash,
         created_ms: 1,
+        created_by: "admin".into(),
+        vetted_by: Some("security".into()),
     }
 }
 

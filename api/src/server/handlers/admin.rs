@@ -2,15 +2,22 @@
 
 use super::*;
 
-/// A new account.
+/// A new account. Its vetting is not the administrator's to give: a security officer
+/// attests it (`POST /v1/accounts/{name}/vetting`).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AccountBody {
     name: String,
     role: String,
     organization: String,
-    /// YYYY-MM-DD, or absent while the investigation is pending (the account is refused).
-    background_investigation: Option<String>,
+}
+
+/// A security officer's attestation of an account's vetting.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct VettingBody {
+    /// YYYY-MM-DD.
+    background_investigation: String,
     /// YYYY-MM-DD.
     privacy_training: String,
 }
@@ -20,17 +27,34 @@ fn date(text: &str, name: &str) -> Result<NaiveDate, Problem> {
         .map_err(|_| Problem::invalid(format!("`{name}` must be a date, YYYY-MM-DD")))
 }
 
+pub(crate) async fn vet_account(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(name): Path<String>,
+    JsonBody(body): JsonBody<VettingBody>,
+) -> Result<Response, Problem> {
+    let background_investigation =
+        date(&body.background_investigation, "background_investigation")?;
+    let privacy_training = date(&body.privacy_training, "privacy_training")?;
+    let gate = Arc::clone(&state.gate);
+    blocking(state.limits.operation, move || {
+        gate.vet_account(
+            &authed.caller,
+            &authed.context,
+            &name,
+            background_investigation,
+            privacy_training,
+        )
+    })
+    .await?;
+    Ok(json_response(StatusCode::OK, json!({"vetted": true})))
+}
+
 pub(crate) async fn add_account(
     State(state): State<AppState>,
     authed: Authed,
     JsonBody(body): JsonBody<AccountBody>,
 ) -> Result<Response, Problem> {
-    let background_investigation = body
-        .background_investigation
-        .as_deref()
-        .map(|text| date(text, "background_investigation"))
-        .transpose()?;
-    let privacy_training = date(&body.privacy_training, "privacy_training")?;
     let gate = Arc::clone(&state.gate);
     let name = body.name.clone();
     let token = blocking(state.limits.operation, move || {
@@ -41,8 +65,8 @@ pub(crate) async fn add_account(
                 name: body.name,
                 role: body.role,
                 organization: body.organization,
-                background_investigation,
-                privacy_training,
+                background_investigation: None,
+                privacy_training: NaiveDate::default(),
             },
         )
     })
