@@ -41,10 +41,19 @@ pub struct Stored {
     pub accepted: u64,
     /// Lines refused at ingest, with reasons.
     pub rejected: Vec<crate::lines::Rejected>,
-    /// Lines reporting a transfer already reported identically, with the first's id.
-    pub duplicates: Vec<(u64, String)>,
+    /// Lines reporting a transfer already reported identically, with the first report.
+    pub duplicates: Vec<(u64, FirstReport)>,
     /// Lines stored though they disagree with an earlier report, with their id.
     pub conflicting: Vec<(u64, String)>,
+}
+
+/// The first report of a duplicated transfer, as a receipt names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FirstReport {
+    /// A stored record, by id (offline, for the vault's own operator).
+    Record(String),
+    /// An earlier line of the same file (through the server, which names nothing else).
+    Line(u64),
 }
 
 impl From<&crate::gate::IngestSummary> for Stored {
@@ -55,7 +64,7 @@ impl From<&crate::gate::IngestSummary> for Stored {
             duplicates: summary
                 .duplicates
                 .iter()
-                .map(|(line, first)| (*line, first.to_string()))
+                .map(|(line, first)| (*line, FirstReport::Line(*first)))
                 .collect(),
             conflicting: summary
                 .conflicting
@@ -97,6 +106,10 @@ impl Conversion {
             .iter()
             .map(|(line, first)| {
                 not_stored.insert(*line);
+                let first = match first {
+                    FirstReport::Record(id) => id.clone(),
+                    FirstReport::Line(first) => self.location(*first),
+                };
                 json!({"location": self.location(*line), "first": first})
             })
             .collect();

@@ -501,7 +501,8 @@ struct Endpoint {
 /// Every endpoint with every field it takes. A new endpoint must join this table (the test
 /// checks the table covers every route of the OpenAPI document).
 fn endpoints(id: &str) -> Vec<Endpoint> {
-    let identifier = json!({"type": "ssn", "value": "111-22-3333", "country": "US"});
+    let identifier = json!({"type": "ssn", "value": "111-22-3333"});
+    let passport = json!({"type": "passport", "value": "X1234", "country": "FR"});
     let e = |method, path, query: Value, body: Option<Value>| Endpoint {
         method,
         path,
@@ -520,6 +521,14 @@ fn endpoints(id: &str) -> Vec<Endpoint> {
             none.clone(),
             Some(
                 json!({"system": "fincen-cbetf", "identifier": identifier, "purpose": "investigation", "case": "C-1"}),
+            ),
+        ),
+        e(
+            "POST",
+            "/v1/search",
+            none.clone(),
+            Some(
+                json!({"system": "cbp-pnr", "identifier": passport, "purpose": "investigation", "case": "PNR-1"}),
             ),
         ),
         e(
@@ -594,10 +603,34 @@ fn endpoints(id: &str) -> Vec<Endpoint> {
             "/v1/disclosures",
             none.clone(),
             Some(json!({
-                "records": [id], "search": {"system": "fincen-cbetf", "identifier": identifier},
-                "recipient": {"name": "State Prosecutor", "address": "1 Justice Way", "category": "state-agency"},
+                "records": [id],
+                "recipient": {"name": "Federal Agency", "address": "1 Main St", "category": "federal-agency"},
                 "purpose": "investigation", "case": "C-1", "accuracy_attested": true, "nature": "electronic",
-                "basis": {"routine_use": "A", "condition": "b7", "consent": "x", "designated_authority": "x", "evidence": "L-1", "agency_head_request": true, "portion": ["fields.amount"], "activity": "fraud"}
+                "basis": {"routine_use": "A"}
+            })),
+        ),
+        // The same release naming its records by a search, and a (b)(7) release of a portion:
+        // every template is a release the officer could make, so each field is reached.
+        e(
+            "POST",
+            "/v1/disclosures",
+            none.clone(),
+            Some(json!({
+                "search": {"system": "fincen-cbetf", "identifier": identifier},
+                "recipient": {"name": "Federal Agency", "address": "1 Main St", "category": "federal-agency"},
+                "purpose": "investigation", "case": "C-1", "accuracy_attested": true,
+                "basis": {"routine_use": "A"}
+            })),
+        ),
+        e(
+            "POST",
+            "/v1/disclosures",
+            none.clone(),
+            Some(json!({
+                "records": [id],
+                "recipient": {"name": "State Prosecutor", "address": "1 Justice Way", "category": "state-agency"},
+                "purpose": "investigation", "case": "C-1", "accuracy_attested": true,
+                "basis": {"condition": "b7", "evidence": "L-1", "agency_head_request": true, "portion": ["fields.amount"], "activity": "fraud"}
             })),
         ),
         e(
@@ -1006,6 +1039,13 @@ async fn no_identifier_typed_into_any_field_reaches_the_log_a_refusal_or_the_tra
             );
         }
     }
+    // The release templates are releases the officer can make, so every field of them is
+    // reached by the probes (a template refused for its shape would test only that check).
+    for endpoint in endpoints.iter().filter(|e| e.path == "/v1/disclosures") {
+        let as_is = endpoint.request(&ids, Some(&Slot::Header), "", &api.tokens["disclosure"]);
+        let answer = api.call(as_is).await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+    }
     let callers: Vec<&str> = ACCOUNTS.iter().map(|(name, _, _)| *name).collect();
     let mut leaks = Vec::new();
     let mut sent = 0;
@@ -1224,22 +1264,44 @@ async fn every_listing_and_every_refusal_is_logged_and_a_raw_refusal_reads_nothi
 async fn a_duplicate_of_another_filers_report_is_not_named_to_the_filer() {
     let api = api();
     ingest_file(&api, "mt", MT103.to_owned()).await;
-    // Another filer reporting the same transfer learns nothing from the receipt: accepted,
-    // no duplicate, no record id; inside the vault it is linked, not stored twice.
-    let other = file_as(&api, "ingester-2", "mt", MT103.to_owned()).await;
-    assert_eq!(
+    // Another filer reports the same transfer once, then twice in one file; and, for the
+    // comparison, a transfer nobody reported, twice in one file. The receipts read the same:
+    // nothing tells the second filer that the first one reported anything.
+    let fresh = MT103.replace("eb6305c9", "fb6305c9");
+    let receipt = |value: &Value| {
         (
-            other["accepted"].clone(),
-            other["duplicates"].clone(),
-            other["conflicting"].clone()
-        ),
-        (json!(1), json!([]), json!([])),
-        "{other}"
+            value["accepted"].clone(),
+            value["duplicates"].clone(),
+            value["conflicting"].clone(),
+            value["flagged"].clone(),
+        )
+    };
+    let once = file_as(&api, "ingester-2", "mt", MT103.to_owned()).await;
+    assert_eq!(
+        (once["accepted"].clone(), once["duplicates"].clone()),
+        (json!(1), json!([])),
+        "{once}"
     );
-    assert!(
-        !other.to_string().contains("0001-"),
-        "no record id: {other}"
+    assert!(!once.to_string().contains("0001-"), "no record id: {once}");
+    let known_twice = file_as(&api, "ingester-2", "mt", [MT103, MT103].join("$")).await;
+    let fresh_twice = file_as(
+        &api,
+        "ingester-2",
+        "mt",
+        [fresh.as_str(), fresh.as_str()].join("$"),
+    )
+    .await;
+    assert_eq!(
+        receipt(&known_twice),
+        receipt(&fresh_twice),
+        "{known_twice}\n{fresh_twice}"
     );
+    assert_eq!(
+        known_twice["duplicates"],
+        json!([{"location": "message 2", "first": "message 1"}]),
+        "named by its line, never by a record id"
+    );
+    // Inside the vault the transfer is stored once, linked.
     let found = find(
         &api,
         "ana",
@@ -1249,20 +1311,11 @@ async fn a_duplicate_of_another_filers_report_is_not_named_to_the_filer() {
         "investigation",
     )
     .await;
-    assert_eq!(found.len(), 1, "stored once: {found:?}");
-    // A duplicate within the filer's own file is named, as before.
-    let own = file_as(
-        &api,
-        "ingester-2",
-        "mt",
-        [
-            MT103.replace("eb6305c9", "fb6305c9"),
-            MT103.replace("eb6305c9", "fb6305c9"),
-        ]
-        .join("$"),
-    )
-    .await;
-    assert_eq!(own["duplicates"][0]["location"], "message 2", "{own}");
+    assert_eq!(
+        found.len(),
+        2,
+        "the first filer's and the fresh transfer: {found:?}"
+    );
 }
 
 #[tokio::test]

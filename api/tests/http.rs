@@ -2589,10 +2589,11 @@ async fn a_response_releases_only_the_requesters_records_as_the_individual_sees_
         "system": "fincen-cbetf", "category": "transmittal", "collected_at": "2026-03-04",
         "source": {"report_id": "R-2"},
         "subjects": [
-            {"role": "transmittor", "name": "JOHN Q PUBLIC", "identifiers": {"ssn": "123-45-6789"}},
+            {"role": "transmittor", "name": "JOHN Q PUBLIC", "identifiers": {"ssn": "123456789"}},
             {"role": "recipient", "name": "OTHER PARTY", "identifiers": {"ssn": "555-66-7777", "account": "998877"}}
         ],
-        "fields": {"amount": "900.00", "currency": "USD"}
+        "fields": {"amount": "900.00", "currency": "USD", "transmittor_address": "1 MAIN ST",
+                   "recipient_address": "9 ELSEWHERE RD", "remittance_information": "RENT FOR OTHER PARTY"}
     });
     let lines = [
         line("JOHN Q PUBLIC", "123-45-6789", 3),
@@ -2660,6 +2661,8 @@ async fn a_response_releases_only_the_requesters_records_as_the_individual_sees_
         "998877",
         "R-2",
         "transfer_match",
+        "ELSEWHERE",
+        "RENT FOR",
     ] {
         assert!(!package.text.contains(secret), "{secret}: {}", package.text);
     }
@@ -2667,7 +2670,12 @@ async fn a_response_releases_only_the_requesters_records_as_the_individual_sees_
         .iter()
         .find(|record| record["subjects"].as_array().unwrap().len() == 2)
         .unwrap();
+    // The requester is found though the record holds the SSN without dashes.
     assert_eq!(shared["subjects"][0]["name"], "JOHN Q PUBLIC");
+    assert_eq!(
+        shared["fields"]["transmittor_address"], "1 MAIN ST",
+        "their own field"
+    );
     assert_eq!(
         shared["subjects"][1],
         json!({"role": "recipient", "identifiers": {}})

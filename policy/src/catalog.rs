@@ -54,17 +54,24 @@ impl System {
             .map(crate::sorn::Projection::released)
     }
 
-    /// `purpose` if the system knows it (one of its purposes, or one a grant names), otherwise
-    /// [`crate::NOT_A_CODE`]: what reaches the rules and the access log.
+    /// `purpose` if the system knows it (one of its purposes, or one a grant, a routine use or
+    /// its designated-authority rules name, or one of the 552a(b) conditions' occasions),
+    /// otherwise [`crate::NOT_A_CODE`]: what reaches the rules and the access log, and the only
+    /// purposes a release may state.
     pub fn known_purpose<'a>(&self, purpose: &'a str) -> &'a str {
-        let known = self.purposes.iter().any(|known| known == purpose)
-            || self.sorn.grants.iter().any(|grant| {
-                grant
-                    .get_ref()
-                    .purposes
-                    .iter()
-                    .any(|known| known == purpose)
-            });
+        let listed = |purposes: &[String]| purposes.iter().any(|known| known == purpose);
+        let sorn = &self.sorn;
+        let known = listed(&self.purposes)
+            || sorn
+                .grants
+                .iter()
+                .any(|grant| listed(&grant.get_ref().purposes))
+            || sorn
+                .routine_uses
+                .iter()
+                .any(|use_| listed(&use_.get_ref().purposes))
+            || listed(&sorn.disclosure.designated_authority_purposes)
+            || crate::disclosure::CONDITION_PURPOSES.contains(&purpose);
         if known {
             purpose
         } else {

@@ -47,6 +47,26 @@ impl Basis {
     }
 }
 
+/// Purposes a release under a 552a(b) condition may state whatever the system (ours: the
+/// conditions name their occasions, 31 CFR 1.24(a)): a need within the agency, a FOIA
+/// request, a census, statistics, the archives, law enforcement, health or safety, Congress,
+/// an audit, a court order, litigation, a debt, with consent.
+pub const CONDITION_PURPOSES: [&str; 13] = [
+    "agency-function",
+    "foia",
+    "census",
+    "statistical-research",
+    "archives",
+    "law-enforcement",
+    "health-or-safety",
+    "congressional-inquiry",
+    "audit",
+    "court-order",
+    "litigation",
+    "debt-collection",
+    "consent",
+];
+
 /// A notice a release creates, and when it is due.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NoticeDue {
@@ -174,7 +194,7 @@ impl Policy {
                 if !rules.designated_authority_purposes.iter().any(|purpose| purpose == release.purpose) {
                     return refuse(
                         "designated-authority-purpose",
-                        format!("a release to a designated authority of `{}` is not for `{}`", system.id, code(release.purpose)),
+                        format!("a release to a designated authority of `{}` is not for the purpose given (it may be for: {})", system.id, rules.designated_authority_purposes.join(", ")),
                     );
                 }
                 outcome.conditions = rules.conditions.clone();

@@ -570,9 +570,9 @@ impl Policy {
             return Decision::deny(
                 "routine-use-purpose",
                 format!(
-                    "routine use {letter} of `{}` is not for `{}`",
+                    "routine use {letter} of `{}` is not for the purpose given (it serves: {})",
                     system.id,
-                    code(purpose)
+                    routine_use.purposes.join(", ")
                 ),
             );
         }

@@ -230,7 +230,14 @@ fn offline(source: Source<'_>, paths: &VaultPaths, batch_size: usize) -> Result<
             stored.accepted += ingested.stored() as u64;
             let (duplicates, conflicting) = batch_lines.reported(through_line, &ingested);
             let text = |(line, id): (u64, vault::RecordId)| (line, id.to_string());
-            stored.duplicates.extend(duplicates.into_iter().map(text));
+            stored
+                .duplicates
+                .extend(duplicates.into_iter().map(|(line, id)| {
+                    (
+                        line,
+                        crate::intake_files::FirstReport::Record(id.to_string()),
+                    )
+                }));
             stored.conflicting.extend(conflicting.into_iter().map(text));
             reported = through_line;
             // A converted file's line numbers are not the user's: its receipt says it all.
@@ -343,7 +350,19 @@ fn served(source: Source<'_>, client: &Client, batch_size: usize) -> Result<Stor
                 let stored = Stored {
                     accepted: summary_line["ingested"].as_u64().unwrap_or(0),
                     rejected,
-                    duplicates: by_line("duplicates", "first"),
+                    duplicates: summary_line["duplicates"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|item| {
+                            (
+                                item["line"].as_u64().unwrap_or(0),
+                                crate::intake_files::FirstReport::Line(
+                                    item["first_line"].as_u64().unwrap_or(0),
+                                ),
+                            )
+                        })
+                        .collect(),
                     conflicting: by_line("conflicting", "record"),
                 };
                 if converted {
@@ -390,7 +409,18 @@ fn summary(stored: &Stored, lines: u64) -> Result<(), Failure> {
         rejected.len()
     );
     for (line, first) in &stored.duplicates {
-        println!("  line {line}: reports the transfer of record {first} again; not stored again");
+        match first {
+            crate::intake_files::FirstReport::Record(id) => {
+                println!(
+                    "  line {line}: reports the transfer of record {id} again; not stored again"
+                )
+            }
+            crate::intake_files::FirstReport::Line(first) => {
+                println!(
+                    "  line {line}: reports the transfer of line {first} again; not stored again"
+                )
+            }
+        }
     }
     for (line, id) in &stored.conflicting {
         println!("  line {line}: stored as {id}, flagged: disagrees with an earlier report of its transfer");

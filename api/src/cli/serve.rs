@@ -80,7 +80,9 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
     let catalog = crate::cli::sorn::vault_catalog(&vault)?;
     let policy = policy::Policy::new(catalog).map_err(Failure::failed)?;
     let backup_dir = args.backup_dir.clone().unwrap_or_else(|| {
-        let mut name = args.paths.data.as_os_str().to_owned();
+        // Beside the data directory (a trailing `/` dropped first, or it would go inside).
+        let data: PathBuf = args.paths.data.components().collect();
+        let mut name = data.into_os_string();
         name.push(".backups");
         PathBuf::from(name)
     });

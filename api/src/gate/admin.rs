@@ -218,5 +218,9 @@ fn create_private_dir(dir: &Path) -> Result<(), Refusal> {
         std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
         builder.create(dir).map_err(failed)?;
     }
+    // An existing directory is made private too.
+    #[cfg(unix)]
+    std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+        .map_err(failed)?;
     Ok(())
 }

@@ -31,6 +31,7 @@ impl Gate {
                 .map(|id| id.parse())
                 .collect::<Result<_, _>>()?,
             Some((system, key)) => {
+                self.check_release_purpose(caller, context, system, input)?;
                 let request = Request {
                     purpose: Some(&input.purpose),
                     case_id: input.case_id.as_deref(),
@@ -76,6 +77,7 @@ impl Gate {
                 "one disclosure releases records of one system".into(),
             ));
         }
+        self.check_release_purpose(caller, context, &system, input)?;
         let purpose = Some(input.purpose.as_str());
         let case_id = input.case_id.as_deref();
         let mut reads = Vec::with_capacity(ids.len());
@@ -200,6 +202,47 @@ impl Gate {
             conditions: decided.conditions,
             accounted: decided.accounted,
             notice: decided.notice,
+        })
+    }
+
+    /// A release states a purpose its system's notice names (a purpose of the system, of a
+    /// grant, of a routine use or of its designated-authority rules): the purpose goes into
+    /// the accounting and the recipient's conditions, so it must be a code, never whatever a
+    /// caller typed. Anything else is refused (403, `purpose-unknown`), logged without it.
+    fn check_release_purpose(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        system: &str,
+        input: &DisclosureInput,
+    ) -> Result<(), Refusal> {
+        let known = self
+            .policy
+            .catalog()
+            .system(system)
+            .is_some_and(|found| found.known_purpose(&input.purpose) != policy::NOT_A_CODE);
+        if known {
+            return Ok(());
+        }
+        let reason = "the purpose given is not one the system's notice names";
+        let denial = Decision::deny("purpose-unknown", reason);
+        let access = self.access(
+            caller,
+            context,
+            &denial,
+            system,
+            Some(&input.purpose),
+            input.case_id.as_deref(),
+        );
+        self.log_denial(
+            &access,
+            Action::RecordDisclose.name(),
+            self.system_code(system),
+            reason,
+        )?;
+        Err(Refusal::Denied {
+            rule: denial.rule,
+            reason: reason.into(),
         })
     }
 

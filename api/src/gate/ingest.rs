@@ -181,34 +181,35 @@ impl IngestPlan {
         };
         let batch_lines = lines.batch_lines();
         let batches = std::iter::from_fn(|| lines.next_batch());
-        // The records this run stored: a duplicate or a disagreement is named to the filer only
-        // when the earlier report is one of them (its own file). One of another filer's report
-        // is answered as accepted, and linked only inside the vault, so ingest is not an oracle
-        // for what others reported.
-        let mut own: HashSet<RecordId> = HashSet::new();
+        // A duplicate or a disagreement is named to the filer only by the line of this file it
+        // repeats: the first line reporting a transfer is answered as accepted whether the
+        // vault stored it or linked it to another filer's report, so a receipt reads the same
+        // either way and ingest is no oracle for what others reported. (Each line's transfer
+        // is keyed by the id it was stored or linked as.)
+        let mut first_line: HashMap<RecordId, u64> = HashMap::new();
         let commit = |through_line: u64, ingested: vault::Ingested| {
             summary.committed_through_line = through_line;
-            own.extend(
-                ingested
-                    .ids
-                    .iter()
-                    .enumerate()
-                    .filter(|(position, _)| !ingested.duplicates.contains(position))
-                    .map(|(_, id)| *id),
-            );
-            let (duplicates, conflicting) = batch_lines.reported(through_line, &ingested);
-            let (named, hidden): (Vec<_>, Vec<_>) = duplicates
-                .into_iter()
-                .partition(|(_, first)| own.contains(first));
-            summary.ingested += (ingested.stored() + hidden.len()) as u64;
-            summary.duplicates.extend(named);
-            summary.conflicting.extend(
-                conflicting
-                    .into_iter()
-                    .zip(&ingested.conflicts_with)
-                    .filter(|(_, earlier)| earlier.iter().all(|id| own.contains(id)))
-                    .map(|(line, _)| line),
-            );
+            let lines = batch_lines.take(through_line);
+            let line_of = |position: usize| lines.get(position).copied().unwrap_or(through_line);
+            for (position, id) in ingested.ids.iter().enumerate() {
+                let line = line_of(position);
+                match first_line.get(id) {
+                    Some(first) if ingested.duplicates.contains(&position) => {
+                        summary.duplicates.push((line, *first));
+                    }
+                    _ => {
+                        summary.ingested += 1;
+                        first_line.entry(*id).or_insert(line);
+                    }
+                }
+            }
+            for (position, earlier) in ingested.conflicting.iter().zip(&ingested.conflicts_with) {
+                if !earlier.is_empty() && earlier.iter().all(|id| first_line.contains_key(id)) {
+                    summary
+                        .conflicting
+                        .push((line_of(*position), ingested.ids[*position]));
+                }
+            }
             on_commit(through_line);
         };
         let outcome = match &self.stream {

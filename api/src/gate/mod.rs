@@ -245,9 +245,9 @@ pub struct IngestSummary {
     pub ingested: u64,
     /// Lines rejected, with reasons.
     pub rejected: Vec<Rejected>,
-    /// Lines reporting a transfer already reported identically: not stored again; with the
-    /// first report's id.
-    pub duplicates: Vec<(u64, vault::RecordId)>,
+    /// Lines reporting a transfer an earlier line of the same input reported identically:
+    /// not stored again; with that earlier line.
+    pub duplicates: Vec<(u64, u64)>,
     /// Lines stored though they disagree with an earlier report of their transfer; with their
     /// id.
     pub conflicting: Vec<(u64, vault::RecordId)>,
@@ -279,6 +279,11 @@ pub struct Gate {
     auth_log_interval: std::time::Duration,
     /// The last readiness check and when it ran: `/readyz` is answered from it for a second.
     readiness: Mutex<Option<(std::time::Instant, Result<(), Refusal>)>>,
+    /// Whether a readiness probe is running (read without the lock).
+    probing: std::sync::atomic::AtomicBool,
+    /// When the gate was made, and when (ms after it) the last readiness probe started.
+    started: std::time::Instant,
+    probe_started_ms: std::sync::atomic::AtomicU64,
     /// Second approvals of retention runs not yet used, by id (single-use, expiring; kept in
     /// memory, so a restart voids them, and each is in the log).
     approvals: Mutex<HashMap<String, retention::Approval>>,
@@ -336,6 +341,9 @@ impl Gate {
             auth_failures: Mutex::new(HashMap::new()),
             auth_log_interval: AUTH_LOG_INTERVAL,
             readiness: Mutex::new(None),
+            probing: std::sync::atomic::AtomicBool::new(false),
+            started: std::time::Instant::now(),
+            probe_started_ms: std::sync::atomic::AtomicU64::new(0),
             approvals: Mutex::new(HashMap::new()),
             max_run_records: std::sync::atomic::AtomicU64::new(
                 ::retention::run::RunOptions::default().max_records,
@@ -357,8 +365,20 @@ impl Gate {
         let data = data_dir
             .canonicalize()
             .map_err(|err| Refusal::Internal(format!("resolving the data directory: {err}")))?;
-        let resolved = std::path::absolute(&dir)
+        let absolute = std::path::absolute(&dir)
             .map_err(|err| Refusal::Invalid(format!("resolving the backup directory: {err}")))?;
+        // `..` resolved by hand before the check: canonicalizing stops at the first part that
+        // does not exist, after which `..` could climb back into the data directory.
+        let mut resolved = std::path::PathBuf::new();
+        for part in absolute.components() {
+            match part {
+                std::path::Component::ParentDir => {
+                    resolved.pop();
+                }
+                std::path::Component::CurDir => {}
+                other => resolved.push(other),
+            }
+        }
         // Resolve the longest part that exists (the directory itself is made on first use).
         let existing = resolved
             .ancestors()
@@ -522,7 +542,29 @@ impl Gate {
             return Ok(());
         };
         drop(failures);
-        self.log_auth_failures(&key, &window)
+        if let Err(refusal) = self.log_auth_failures(&key, &window) {
+            self.keep_auth_failures(key, window);
+            return Err(refusal);
+        }
+        Ok(())
+    }
+
+    /// Puts back counts whose entry could not be written, merged with any counted since, so
+    /// none is lost while the log is down.
+    fn keep_auth_failures(&self, key: FailureKey, window: FailureWindow) {
+        if let Ok(mut failures) = self.auth_failures.lock() {
+            match failures.get_mut(&key) {
+                Some(newer) => {
+                    newer.count += window.count;
+                    newer.started = window.started;
+                    newer.started_at = window.started_at;
+                    newer.first_request_id = window.first_request_id;
+                }
+                None => {
+                    failures.insert(key, window);
+                }
+            }
+        }
     }
 
     /// Writes the entries of every failed authentication counted and not yet logged (the
@@ -538,9 +580,7 @@ impl Gate {
         let mut result = Ok(());
         for (key, window) in pending {
             if let Err(refusal) = self.log_auth_failures(&key, &window) {
-                if let Ok(mut failures) = self.auth_failures.lock() {
-                    failures.insert(key, window);
-                }
+                self.keep_auth_failures(key, window);
                 result = Err(refusal);
             }
         }
@@ -785,6 +825,23 @@ impl Gate {
         }
     }
 
+    /// The free-text fields of `record`'s category (its SORN file's `free-text` kind).
+    fn free_text_fields(&self, record: &Record) -> Vec<String> {
+        self.policy
+            .catalog()
+            .system(record.contents.system.as_str())
+            .and_then(|system| system.sorn.category(&record.contents.category))
+            .map(|category| {
+                category
+                    .fields
+                    .iter()
+                    .filter(|field| field.kind == "free-text")
+                    .map(|field| field.name.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// The `Access` a request is logged under. Only codes reach the log: a purpose the system
     /// does not know and a case id outside the reference grammar are written as
     /// `(not a code)` (a purpose or case field is where an identifier typed by mistake lands).
@@ -869,16 +926,47 @@ impl Gate {
     /// Whether the vault can serve: the access log can be written. The check (a synced write)
     /// runs at most once a second; calls in between get its answer.
     pub fn ready(&self) -> Result<(), Refusal> {
-        let mut readiness = self
-            .readiness
-            .lock()
-            .map_err(|_| Refusal::Internal("readiness lock poisoned".into()))?;
+        // A probe stuck behind a stalled disk holds the lock: the others answer at once from
+        // the last result (or as not ready) instead of queueing behind it.
+        let mut readiness = match self.readiness.try_lock() {
+            Ok(readiness) => readiness,
+            Err(std::sync::TryLockError::WouldBlock) => {
+                // Another call holds it: reading the cache, or probing. A probe that has run
+                // for more than a second is stuck on the store: not ready, at once.
+                let since = self.started.elapsed().as_millis() as u64;
+                let probing_for = since.saturating_sub(
+                    self.probe_started_ms
+                        .load(std::sync::atomic::Ordering::SeqCst),
+                );
+                if self.probing.load(std::sync::atomic::Ordering::SeqCst)
+                    && probing_for >= READINESS_TTL.as_millis() as u64
+                {
+                    return Err(Refusal::Unavailable(
+                        "the readiness check is waiting on the store".into(),
+                    ));
+                }
+                self.readiness
+                    .lock()
+                    .map_err(|_| Refusal::Internal("readiness lock poisoned".into()))?
+            }
+            Err(std::sync::TryLockError::Poisoned(_)) => {
+                return Err(Refusal::Internal("readiness lock poisoned".into()))
+            }
+        };
         if let Some((checked, answer)) = readiness.as_ref() {
             if checked.elapsed() < READINESS_TTL {
                 return answer.clone();
             }
         }
+        self.probe_started_ms.store(
+            self.started.elapsed().as_millis() as u64,
+            std::sync::atomic::Ordering::SeqCst,
+        );
+        self.probing
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         let answer = self.vault.log_writable(self.now()).map_err(Refusal::from);
+        self.probing
+            .store(false, std::sync::atomic::Ordering::SeqCst);
         *readiness = Some((std::time::Instant::now(), answer.clone()));
         answer
     }
@@ -907,6 +995,10 @@ fn portion_released(portion: &str, projection: Option<&[String]>, withheld: &[St
     };
     if withheld.contains(&named) {
         return false;
+    }
+    // A note on the whole record may restate anything in it: it goes only with all of it.
+    if portion == "record" {
+        return withheld.is_empty() && projection.is_none();
     }
     let Some(projection) = projection else {
         return true;

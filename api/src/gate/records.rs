@@ -154,8 +154,9 @@ impl Gate {
         let (access, decision) = self.authorize(caller, context, &request)?;
         // Decided before anything is decrypted or marked read: the raw message holds every
         // field, so only a caller who may read all of them (free text on its own right, not
-        // through a high-risk flag inside the record; no projection) sees it. Records with a
-        // raw message come from institutions' files, whose free text no flag gates.
+        // through a high-risk flag inside the record; no projection) sees it. A record whose
+        // free text only a high-risk flag opens (PNR) has its raw message refused: the flag is
+        // inside the sealed record, and it is not opened to decide.
         let free_text = self.policy.decide(&Request {
             action: Action::RecordReadFreeText,
             high_risk: false,

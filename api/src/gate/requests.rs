@@ -527,20 +527,30 @@ impl Gate {
             // Only what the request's own search finds is about the requester: the lookups
             // (logged under the request) run before anything is read.
             let found = self.found_for(caller, context, id, &identifiers, &open_systems)?;
-            let mut viewed = Vec::new();
+            // Every id is checked (and a refusal logged) before any record is read.
+            let mut chosen = Vec::new();
             for record in &input.release {
                 let record_id: RecordId = record.parse()?;
                 let placement = self.placement_or_unknown(&record_id)?;
-                if !open_systems.contains(&placement.system) {
-                    return Err(Refusal::Invalid(format!(
-                        "record {record} is not in a system this request may receive records from (not named, or its exemption applies and is not waived)"
-                    )));
-                }
-                if !found.contains(&record_id) {
-                    let reason = format!(
-                        "record {record} is not one the request's search finds for the requester's identifiers"
-                    );
-                    let denial = Decision::deny("response-not-the-requesters", reason.clone());
+                let refusal = if !open_systems.contains(&placement.system) {
+                    Some((
+                        "response-system-not-open",
+                        format!(
+                            "record {record} is not in a system this request may receive records from (not named, or its exemption applies and is not waived)"
+                        ),
+                    ))
+                } else if !found.contains(&record_id) {
+                    Some((
+                        "response-not-the-requesters",
+                        format!(
+                            "record {record} is not one the request's search finds for the requester's identifiers"
+                        ),
+                    ))
+                } else {
+                    None
+                };
+                if let Some((rule, reason)) = refusal {
+                    let denial = Decision::deny(rule, reason.clone());
                     let denied = self.access(
                         caller,
                         context,
@@ -549,19 +559,30 @@ impl Gate {
                         Some(PRIVACY_ACT_PURPOSE),
                         Some(id),
                     );
-                    self.log_denial(&denied, "request.response", &placement.system, &reason)?;
+                    let system = self.system_code(&placement.system);
+                    self.log_denial(&denied, "request.response", system, &reason)?;
                     return Err(Refusal::Invalid(reason));
                 }
+                chosen.push((record_id, placement));
+            }
+            let mut viewed = Vec::new();
+            for (record_id, placement) in &chosen {
                 let request = Request {
                     purpose: Some(PRIVACY_ACT_PURPOSE),
                     case_id: Some(id),
-                    ..self.record_request(caller, Action::RecordRead, &placement)
+                    ..self.record_request(caller, Action::RecordRead, placement)
                 };
                 let (read_access, _) = self.authorize(caller, context, &request)?;
                 let (record, annotations) =
                     self.vault
-                        .read_annotated(&read_access, &record_id, self.now())?;
-                viewed.push(individual_view(record, annotations, &identifiers));
+                        .read_annotated(&read_access, record_id, self.now())?;
+                let free_text = self.free_text_fields(&record);
+                viewed.push(individual_view(
+                    record,
+                    annotations,
+                    &identifiers,
+                    &free_text,
+                ));
             }
             viewed
         };
@@ -728,30 +749,51 @@ impl Gate {
     }
 }
 
-/// A record as the individual who asked for it may see it: all of its fields (it is about
-/// them), but of its subjects only those the request's identifiers name; another party to the
-/// record (the other side of a transfer, say) is reduced to its role, and its parts and the
-/// annotations about them are withheld. Provenance is the agency's, not the individual's
+/// A record as the individual who asked for it may see it: of its subjects only those the
+/// request's identifiers name (compared in their indexed form, a passport with its country);
+/// another party to the record (the other side of a transfer, say) is reduced to its role, and
+/// its parts, the fields named for its role (`recipient_address` for a recipient) and the
+/// annotations about them are withheld, and so is free text, which may speak of anyone, when
+/// the record has another party. Provenance is the agency's, not the individual's
 /// (`source.transfer_match` names every party): withheld.
 fn individual_view(
     record: Record,
     annotations: Vec<Annotation>,
     identifiers: &[vault::Identifier],
+    free_text: &[String],
 ) -> Viewed {
     let mut record = record;
     let mut withheld = Vec::new();
     let mut others = Vec::new();
+    let mut other_roles = Vec::new();
+    let asked: Vec<String> = identifiers
+        .iter()
+        .map(vault::normalize::identifier)
+        .collect();
     for (place, subject) in record.contents.subjects.iter_mut().enumerate() {
         let theirs = subject.identifiers.iter().any(|held| {
-            identifiers
-                .iter()
-                .any(|asked| asked.kind == held.kind && asked.value == held.value)
+            identifiers.iter().zip(&asked).any(|(ask, form)| {
+                ask.kind == held.kind && *form == vault::normalize::identifier(held)
+            })
         });
         if !theirs {
             subject.name = None;
             subject.identifiers.clear();
             others.push(place + 1);
+            other_roles.push(format!("{}_", subject.role));
             withheld.push(format!("subject.{}", place + 1));
+        }
+    }
+    if !others.is_empty() {
+        let names: Vec<String> = record.contents.fields.keys().cloned().collect();
+        for name in names {
+            let about_other = other_roles
+                .iter()
+                .any(|prefix| name.starts_with(prefix.as_str()));
+            if about_other || free_text.contains(&name) {
+                record.contents.fields.remove(&name);
+                withheld.push(name);
+            }
         }
     }
     let keys: Vec<String> = std::mem::take(&mut record.contents.source)
@@ -762,6 +804,10 @@ fn individual_view(
     for annotation in annotations {
         let about_others = annotation.portions.iter().any(|portion| {
             portion.starts_with("source.")
+                || (portion == "record" && !others.is_empty())
+                || portion
+                    .strip_prefix("fields.")
+                    .is_some_and(|field| withheld.iter().any(|gone| gone == field))
                 || others
                     .iter()
                     .any(|place| portion.starts_with(&format!("subject.{place}.")))

@@ -300,7 +300,14 @@ impl Gate {
         caller: &Caller,
         context: &RequestContext,
     ) -> Result<Vec<vault::Certificate>, Refusal> {
-        self.authorize_vault(caller, context, Action::RetentionCertificates)?;
-        Ok(self.vault.certificates("retention")?)
+        let access = self.authorize_vault(caller, context, Action::RetentionCertificates)?;
+        let certificates = self.vault.certificates("retention")?;
+        self.log_listing(
+            &access,
+            Action::RetentionCertificates,
+            Vec::new(),
+            &format!("{} retention certificates", certificates.len()),
+        )?;
+        Ok(certificates)
     }
 }

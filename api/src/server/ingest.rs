@@ -112,12 +112,26 @@ pub(crate) async fn ingest(
 
     // An institution's file is converted whole, so it is read whole first, up to its own cap
     // (413 beyond it, before anything is stored); JSON lines are streamed.
-    let (upload, body) = match &filing {
-        Some(_) => (
-            Some(read_upload(body, &headers, &state.limits).await?),
-            Body::empty(),
-        ),
-        None => (None, body),
+    // At most a few files are read and converted at once, so the memory they take is
+    // bounded for the server, not only per request.
+    let (upload, body, converting) = match &filing {
+        Some(_) => {
+            let permit = Arc::clone(&state.converting)
+                .try_acquire_owned()
+                .map_err(|_| {
+                    Problem::new(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        "rate-limited",
+                        "other institutions' files are being converted; retry in a minute",
+                    )
+                })?;
+            (
+                Some(read_upload(body, &headers, &state.limits).await?),
+                Body::empty(),
+                Some(permit),
+            )
+        }
+        None => (None, body, None),
     };
     let (chunks_tx, chunks_rx) = mpsc::channel::<io::Result<Bytes>>(8);
     let (lines_tx, lines_rx) = mpsc::unbounded_channel::<Bytes>();
@@ -129,6 +143,8 @@ pub(crate) async fn ingest(
     ));
     let progress_tx = lines_tx.clone();
     tokio::task::spawn_blocking(move || {
+        // Held until the file's conversion and ingest end.
+        let _converting = converting;
         let body = ChannelReader {
             chunks: chunks_rx,
             current: Bytes::new(),
@@ -199,7 +215,7 @@ fn summary_json(summary: &IngestSummary) -> serde_json::Value {
         "lines": summary.lines,
         "ingested": summary.ingested,
         "rejected": rejected,
-        "duplicates": summary.duplicates.iter().map(|(line, first)| json!({"line": line, "first": first.to_string()})).collect::<Vec<_>>(),
+        "duplicates": summary.duplicates.iter().map(|(line, first)| json!({"line": line, "first_line": first})).collect::<Vec<_>>(),
         "conflicting": summary.conflicting.iter().map(|(line, record)| json!({"line": line, "record": record.to_string()})).collect::<Vec<_>>(),
     });
     if let Some(refusal) = &summary.stopped {
@@ -235,9 +251,8 @@ async fn read_upload(
     if declared.is_some_and(|length| length > cap) {
         return Err(too_large());
     }
-    let mut raw = zeroize::Zeroizing::new(Vec::with_capacity(
-        declared.map_or(0, |length| length as usize),
-    ));
+    // Nothing is reserved on the caller's word: the buffer grows with what arrives.
+    let mut raw = zeroize::Zeroizing::new(Vec::new());
     let mut stream = body.into_data_stream();
     loop {
         let chunk = match tokio::time::timeout(limits.ingest_idle, stream.next()).await {

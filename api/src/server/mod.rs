@@ -77,7 +77,12 @@ pub struct AppState {
     gate: Arc<Gate>,
     limits: Limits,
     limiters: Arc<flood::Limiters>,
+    /// Institutions' files read and converted at once (each up to its cap).
+    converting: Arc<tokio::sync::Semaphore>,
 }
+
+/// How many institutions' files are converted at once.
+pub const CONVERTING_AT_ONCE: usize = 2;
 
 /// The API's router over `gate`.
 pub fn router(gate: Arc<Gate>, limits: Limits) -> Router {
@@ -87,6 +92,7 @@ pub fn router(gate: Arc<Gate>, limits: Limits) -> Router {
         gate,
         limits,
         limiters: Arc::clone(&limiters),
+        converting: Arc::new(tokio::sync::Semaphore::new(CONVERTING_AT_ONCE)),
     };
     let limited = || {
         axum::middleware::from_fn_with_state(Arc::clone(&limiters), flood::limit_unauthenticated)
