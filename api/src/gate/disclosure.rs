@@ -224,26 +224,19 @@ impl Gate {
         if known {
             return Ok(());
         }
-        let reason = "the purpose given is not one the system's notice names";
-        let denial = Decision::deny("purpose-unknown", reason);
-        let access = self.access(
+        let attempt = Attempt {
+            action: Action::RecordDisclose.name(),
+            system,
+            purpose: Some(&input.purpose),
+            case_id: input.case_id.as_deref(),
+        };
+        Err(self.deny(
             caller,
             context,
-            &denial,
-            system,
-            Some(&input.purpose),
-            input.case_id.as_deref(),
-        );
-        self.log_denial(
-            &access,
-            Action::RecordDisclose.name(),
-            self.system_code(system),
-            reason,
-        )?;
-        Err(Refusal::Denied {
-            rule: denial.rule,
-            reason: reason.into(),
-        })
+            &attempt,
+            "purpose-unknown",
+            "the purpose given is not one the system's notice names",
+        ))
     }
 
     /// The year from which the accounting entry of a release of `id` today may be destroyed:

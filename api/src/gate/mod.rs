@@ -132,6 +132,15 @@ impl From<vault::Error> for Refusal {
     }
 }
 
+/// What a caller tried, as a denial of the gate's own logs it: the action, the system, and the
+/// purpose and case declared.
+struct Attempt<'a> {
+    action: &'a str,
+    system: &'a str,
+    purpose: Option<&'a str>,
+    case_id: Option<&'a str>,
+}
+
 /// Where a record sits, from its id: its system, category and retention phase (with whether
 /// the phase is in the search indexes), or no phase once its schedule has ended.
 struct Placement {
@@ -753,21 +762,10 @@ impl Gate {
             high_risk,
             ..*request
         });
-        let category = self
-            .policy
-            .catalog()
-            .system(record.contents.system.as_str())
-            .and_then(|system| system.sorn.category(&record.contents.category).cloned());
-        if let Some(category) = &category {
-            if !free_text.allowed {
-                for field in category
-                    .fields
-                    .iter()
-                    .filter(|field| field.kind == "free-text")
-                {
-                    if record.contents.fields.remove(&field.name).is_some() {
-                        withheld.push(field.name.clone());
-                    }
+        if !free_text.allowed {
+            for field in self.free_text_fields(&record) {
+                if record.contents.fields.remove(&field).is_some() {
+                    withheld.push(field);
                 }
             }
         }
@@ -877,6 +875,41 @@ impl Gate {
             rule: decision.rule.clone(),
             client: context.client.clone(),
             request_id: context.request_id.clone(),
+        }
+    }
+
+    /// Refuses `attempt` under a rule of the gate's own (not a row of the policy's rules): the
+    /// denial is logged like the policy's, with only codes (the system if known, the purpose
+    /// if the system names it, the case id if well-formed), and returned as a 403. If the
+    /// denial cannot be logged, the caller hears that the log is down.
+    fn deny(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        attempt: &Attempt<'_>,
+        rule: &str,
+        reason: &str,
+    ) -> Refusal {
+        let denial = Decision::deny(rule, reason);
+        let access = self.access(
+            caller,
+            context,
+            &denial,
+            attempt.system,
+            attempt.purpose,
+            attempt.case_id,
+        );
+        match self.log_denial(
+            &access,
+            attempt.action,
+            self.system_code(attempt.system),
+            reason,
+        ) {
+            Ok(()) => Refusal::Denied {
+                rule: denial.rule,
+                reason: denial.reason,
+            },
+            Err(refusal) => refusal,
         }
     }
 

@@ -168,21 +168,19 @@ impl Gate {
             } else {
                 free_text.rule
             };
-            let reason = "the raw message holds every field of the record, free text included: it is shown only to a caller who may read the whole record";
-            let denial = Decision::deny(&rule, reason);
-            let denied = self.access(
-                caller,
-                context,
-                &denial,
-                &placement.system,
+            let attempt = Attempt {
+                action: "record.read-raw",
+                system: &placement.system,
                 purpose,
                 case_id,
-            );
-            self.log_denial(&denied, "record.read-raw", &placement.system, reason)?;
-            return Err(Refusal::Denied {
-                rule,
-                reason: reason.into(),
-            });
+            };
+            return Err(self.deny(
+                caller,
+                context,
+                &attempt,
+                &rule,
+                "the raw message holds every field of the record, free text included: it is shown only to a caller who may read the whole record",
+            ));
         }
         let now = self.now();
         let (record, _) = self.vault.read_annotated(&access, &id, now)?;
@@ -414,13 +412,13 @@ impl Gate {
             return Ok(());
         }
         let reason = format!("`{system}` is not retrieved by `{by}` (its notice's retrievability)");
-        let denial = Decision::deny("not-retrievable", reason.clone());
-        let denied = self.access(caller, context, &denial, system, purpose, case_id);
-        self.log_denial(&denied, Action::RecordSearch.name(), system, &reason)?;
-        Err(Refusal::Denied {
-            rule: denial.rule,
-            reason,
-        })
+        let attempt = Attempt {
+            action: Action::RecordSearch.name(),
+            system,
+            purpose,
+            case_id,
+        };
+        Err(self.deny(caller, context, &attempt, "not-retrievable", &reason))
     }
 }
 
@@ -440,22 +438,16 @@ impl Gate {
         }
         let reason =
             "a raw message is read through the record made from it: GET /v1/records/{id}/raw";
-        let denial = Decision::deny("raw-by-id", reason);
-        let denied = self.access(
-            caller,
-            context,
-            &denial,
-            &placement.system,
+        let attempt = Attempt {
+            action: Action::RecordRead.name(),
+            system: &placement.system,
             purpose,
             case_id,
-        );
-        self.log_denial(
-            &denied,
-            Action::RecordRead.name(),
-            &placement.system,
-            reason,
-        )?;
-        Err(Refusal::NotFound(reason.into()))
+        };
+        match self.deny(caller, context, &attempt, "raw-by-id", reason) {
+            Refusal::Denied { .. } => Err(Refusal::NotFound(reason.into())),
+            log_down => Err(log_down),
+        }
     }
 }
 

@@ -550,18 +550,17 @@ impl Gate {
                     None
                 };
                 if let Some((rule, reason)) = refusal {
-                    let denial = Decision::deny(rule, reason.clone());
-                    let denied = self.access(
-                        caller,
-                        context,
-                        &denial,
-                        &placement.system,
-                        Some(PRIVACY_ACT_PURPOSE),
-                        Some(id),
-                    );
-                    let system = self.system_code(&placement.system);
-                    self.log_denial(&denied, "request.response", system, &reason)?;
-                    return Err(Refusal::Invalid(reason));
+                    let attempt = Attempt {
+                        action: "request.response",
+                        system: &placement.system,
+                        purpose: Some(PRIVACY_ACT_PURPOSE),
+                        case_id: Some(id),
+                    };
+                    // Logged as a denial, answered as the invalid request it is (400).
+                    return Err(match self.deny(caller, context, &attempt, rule, &reason) {
+                        Refusal::Denied { .. } => Refusal::Invalid(reason),
+                        log_down => log_down,
+                    });
                 }
                 chosen.push((record_id, placement));
             }
