@@ -1105,6 +1105,10 @@ async fn no_identifier_typed_into_any_field_reaches_the_log_a_refusal_or_the_tra
     }
     let trace = String::from_utf8(trace.lock().unwrap().clone()).unwrap();
     assert!(trace.contains("answered"), "the trace was captured");
+    assert!(
+        trace.contains("route=/v1/records/{id}") && trace.contains("route=(no route)"),
+        "the trace names route templates (and an unknown path as no route)"
+    );
     for line in trace.lines() {
         for hit in identifiers_in(line) {
             leaks.push(format!("the trace: {hit} in {line}"));
