@@ -393,8 +393,9 @@ async fn a_b7_portion_of_every_system_releases_only_what_it_names() {
         );
     }
 
-    // CBP PNR: a (b)(7) portion of the record locator; the carrier (provenance), the
-    // passenger and the free text stay behind, and so does an annotation about the name.
+    // CBP PNR leaves only on the Undertakings' paths (no (b)(7) portion): to a designated
+    // authority goes the whole record, its provenance included, but not the free text of a
+    // subject CBP has not designated high risk, nor an annotation about that free text.
     let pnr = json!({
         "system": "cbp-pnr", "category": "pnr", "collected_at": "2026-11-24T06:00:00Z",
         "source": {"carrier": "XX"},
@@ -416,26 +417,46 @@ async fn a_b7_portion_of_every_system_releases_only_what_it_names() {
         "cbp-privacy",
         &pnr_ids[0],
         "fields.record_locator",
-        "subject.1.name",
-        "JEAN DUPONT",
+        "fields.general_remarks",
+        "SEAT REQUEST",
     )
     .await;
+    let registered = api
+        .post(
+            "/v1/designated-authorities",
+            Some("cbp-disclosure"),
+            json!({"system": "cbp-pnr", "name": "Bundeskriminalamt", "address": "Wiesbaden", "eligible": true, "reason": ""}),
+        )
+        .await;
+    assert_eq!(registered.status, StatusCode::OK, "{}", registered.text);
     let released = api
         .post(
             "/v1/disclosures",
             Some("cbp-disclosure"),
-            b7_release(&pnr_ids, &["fields.record_locator"]),
+            json!({"records": pnr_ids, "recipient": {"name": "Bundeskriminalamt", "address": "Wiesbaden", "category": "foreign-agency"},
+                   "purpose": "counterterrorism", "accuracy_attested": true,
+                   "basis": {"designated_authority": "Bundeskriminalamt", "statute": "18 U.S.C. 2339B", "violation": "a listed payer"}}),
         )
         .await;
     assert_eq!(released.status, StatusCode::CREATED, "{}", released.text);
     let record = &released.body["records"][0];
-    AllowList::new("PNR (b)(7) record locator", &["fields.record_locator"]).check(record);
+    AllowList::new(
+        "PNR to a designated authority",
+        &[
+            "fields.record_locator",
+            "subject.name",
+            "subject.passport",
+            "source.carrier",
+            "source.version_key",
+        ],
+    )
+    .check(record);
     assert_eq!(
         record["annotations"].as_array().unwrap().len(),
         1,
         "{record}"
     );
-    for secret in ["JEAN DUPONT", "C0300598", "CTCE", "SEAT REQUEST", "\"XX\""] {
+    for secret in ["CTCE", "SEAT REQUEST"] {
         assert!(
             !released.text.contains(secret),
             "{secret} in {}",

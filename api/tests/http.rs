@@ -1229,8 +1229,8 @@ async fn disclosures_need_a_basis_and_write_exactly_one_accounting_entry_per_rec
             "no basis",
             "disclosure",
             release(&ids, "state-agency", "investigation", json!({}), true),
-            StatusCode::BAD_REQUEST,
-            "",
+            StatusCode::FORBIDDEN,
+            "basis-missing",
         ),
         (
             "a routine use not in the SORN",
@@ -1466,7 +1466,7 @@ async fn a_pnr_release_to_a_designated_authority_is_accounted_and_shown_to_the_i
         .post(
             "/v1/disclosures",
             Some("cbp-disclosure"),
-            body(json!({"designated_authority": "Bundeskriminalamt"})),
+            body(json!({"designated_authority": "Bundeskriminalamt", "statute": "18 U.S.C. 2339B", "violation": "a booking paid by a listed entity"})),
         )
         .await;
     assert_eq!(
@@ -1483,21 +1483,21 @@ async fn a_pnr_release_to_a_designated_authority_is_accounted_and_shown_to_the_i
         )
         .await;
     assert_eq!(
-        lettered.body["rule"], "routine-use-unknown",
+        lettered.body["rule"], "pnr-path-required",
         "PNR has no lettered routine uses"
     );
     let released = api
         .post(
             "/v1/disclosures",
             Some("cbp-disclosure"),
-            body(json!({"designated_authority": "Bundeskriminalamt"})),
+            body(json!({"designated_authority": "Bundeskriminalamt", "statute": "18 U.S.C. 2339B", "violation": "a booking paid by a listed entity"})),
         )
         .await;
     assert_eq!(released.status, StatusCode::CREATED, "{}", released.text);
     assert_eq!(
         released.body["conditions"].as_array().unwrap().len(),
-        3,
-        "the designated authority's conditions travel with the package"
+        6,
+        "the Undertakings' conditions (paragraphs 31 and 32) travel with the package"
     );
     // Free text of a subject not flagged high risk does not travel either.
     assert!(released.body["records"][0]["fields"].get("osi").is_none());
@@ -1507,7 +1507,7 @@ async fn a_pnr_release_to_a_designated_authority_is_accounted_and_shown_to_the_i
         .post(
             "/v1/disclosures",
             Some("cbp-disclosure"),
-            body(json!({"designated_authority": "Bundeskriminalamt"})),
+            body(json!({"designated_authority": "Bundeskriminalamt", "statute": "18 U.S.C. 2339B", "violation": "a booking paid by a listed entity"})),
         )
         .await;
     assert_eq!(
@@ -1520,11 +1520,8 @@ async fn a_pnr_release_to_a_designated_authority_is_accounted_and_shown_to_the_i
         refused.text
     );
     assert!(
-        refused.body["detail"]
-            .as_str()
-            .unwrap()
-            .contains("further dissemination"),
-        "{}",
+        !refused.text.contains("further dissemination"),
+        "the registered reason is typed text, never echoed: {}",
         refused.text
     );
     let mine = accounting(
@@ -1630,7 +1627,7 @@ async fn a_rectification_notifies_prior_recipients_unless_the_system_is_exempt()
     for authority in ["Bundeskriminalamt", "Koninklijke Marechaussee"] {
         register(&api, authority, true).await;
         let body = json!({"records": [pnr_id], "recipient": {"name": authority, "address": "EU", "category": "foreign-agency"},
-                          "purpose": "counterterrorism", "basis": {"designated_authority": authority}, "accuracy_attested": true});
+                          "purpose": "counterterrorism", "basis": {"designated_authority": authority, "statute": "18 U.S.C. 2339B", "violation": "a booking paid by a listed entity"}, "accuracy_attested": true});
         assert_eq!(
             api.post("/v1/disclosures", Some("cbp-disclosure"), body)
                 .await
@@ -1869,7 +1866,7 @@ async fn court_order_releases_open_a_notice_to_the_individual_unless_the_system_
         .await;
     let id = found.body["records"][0]["id"].as_str().unwrap().to_owned();
     let body = json!({"records": [id], "recipient": {"name": "US District Court", "address": "Courthouse", "category": "court"},
-                      "purpose": "litigation", "basis": {"condition": "b11", "evidence": "order-2026-55"}, "accuracy_attested": true});
+                      "purpose": "counterterrorism", "basis": {"legal_proceedings": true, "evidence": "order-2026-55", "proceeding": "United States v. Doe, 1:26-cr-00042"}, "accuracy_attested": true});
     let released = api
         .post("/v1/disclosures", Some("cbp-disclosure"), body)
         .await;
@@ -2875,7 +2872,7 @@ async fn a_granted_pnr_rectification_reaches_both_designated_authorities() {
     for authority in ["Bundeskriminalamt", "Koninklijke Marechaussee"] {
         register(&api, authority, true).await;
         let body = json!({"records": [pnr_id], "recipient": {"name": authority, "address": "EU", "category": "foreign-agency"},
-                          "purpose": "counterterrorism", "basis": {"designated_authority": authority}, "accuracy_attested": true});
+                          "purpose": "counterterrorism", "basis": {"designated_authority": authority, "statute": "18 U.S.C. 2339B", "violation": "a booking paid by a listed entity"}, "accuracy_attested": true});
         assert_eq!(
             api.post("/v1/disclosures", Some("cbp-disclosure"), body)
                 .await

@@ -1,8 +1,10 @@
 //! The legal basis of a release outside the agency (5 U.S.C. 552a(b), 31 CFR 1.24): the
-//! individual's written consent, a routine use of the system, one of the conditions (b)(1) to
-//! (b)(11) with its evidence, or (for PNR, ours) a designated authority. Decides whether the
-//! release may go ahead, whether it is accounted, whether the individual is told of it, which
-//! portion is released, and which notice it creates. Pure: `today` is an input.
+//! individual's written consent, a routine use of the system, or one of the conditions (b)(1)
+//! to (b)(11) with its evidence; for a system under the PNR Undertakings (seed 001), only the
+//! Undertakings' own paths (paragraphs 29, 34 and 35). Decides whether the release may go
+//! ahead, whether it is accounted, whether the individual is told of it, which portion is
+//! released, which notice it creates and which conditions bind the recipient. Pure: `today`
+//! is an input.
 
 use chrono::NaiveDate;
 
@@ -20,6 +22,24 @@ pub struct Evidence {
     pub portion: Vec<String>,
     /// For (b)(7): the law-enforcement activity.
     pub activity: Option<String>,
+    /// For a designated authority (Undertakings paragraph 30): the statute or regulation
+    /// related to the purpose that the authority is responsible for preventing, investigating
+    /// or prosecuting violations of, or enforcing or implementing.
+    pub statute: Option<String>,
+    /// For a designated authority (paragraph 30): the indication of a violation or potential
+    /// violation of law that CBP is aware of.
+    pub violation: Option<String>,
+    /// For vital interests (paragraph 34): why the release is necessary to protect the vital
+    /// interests of the data subject or of others.
+    pub necessity: Option<String>,
+    /// For legal proceedings (paragraph 35): the criminal judicial proceeding (court, case), or
+    /// the law that requires the release.
+    pub proceeding: Option<String>,
+}
+
+/// Whether `text` says something (evidence given as an empty or blank string is not given).
+fn stated(text: &Option<String>) -> bool {
+    text.as_deref().is_some_and(|text| !text.trim().is_empty())
 }
 
 /// The legal basis claimed for a release.
@@ -31,8 +51,13 @@ pub enum Basis {
     RoutineUse(String),
     /// A condition of 552a(b), 1 to 11.
     Condition(u8),
-    /// A designated authority, by name (PNR; ours).
+    /// PNR, Undertakings paragraph 29: a designated authority, by name.
     DesignatedAuthority(String),
+    /// PNR, paragraph 34: relevant government authorities, where necessary for the protection
+    /// of the vital interests of the data subject or of others.
+    VitalInterests,
+    /// PNR, paragraph 35: criminal judicial proceedings, or as otherwise required by law.
+    LegalProceedings,
 }
 
 impl Basis {
@@ -43,9 +68,40 @@ impl Basis {
             Basis::RoutineUse(letter) => format!("routine use {letter}"),
             Basis::Condition(n) => format!("552a(b)({n})"),
             Basis::DesignatedAuthority(name) => format!("designated authority {name}"),
+            Basis::VitalInterests => "vital interests (Undertakings paragraph 34)".into(),
+            Basis::LegalProceedings => {
+                "criminal judicial proceedings or required by law (Undertakings paragraph 35)"
+                    .into()
+            }
         }
     }
+
+    /// Whether it is one of the PNR Undertakings' own paths.
+    pub fn is_undertakings_path(&self) -> bool {
+        matches!(
+            self,
+            Basis::DesignatedAuthority(_) | Basis::VitalInterests | Basis::LegalProceedings
+        )
+    }
 }
+
+/// The terms of every release to a designated authority or for vital interests, in the
+/// Undertakings' words (seed 001 paragraphs 31 and 32; paragraph 34 applies both to vital
+/// interests). `{paragraph}` is the paragraph whose purposes bind the recipient.
+const UNDERTAKINGS_CONDITIONS: [&str; 6] = [
+    "Use the PNR data only for the purposes set forth in paragraph {paragraph} of the Undertakings (paragraph 31(1))",
+    "Ensure the orderly disposal of the PNR information received, consistent with your record retention procedures (paragraph 31(2))",
+    "Obtain CBP's express authorization for any further dissemination (paragraph 31(3))",
+    "Treat this data as confidential commercial information and law enforcement sensitive, confidential personal information of the data subject, exempt from disclosure under the Freedom of Information Act (5 U.S.C. 552) (paragraph 32)",
+    "Further disclosure of this information is not permitted without the express prior approval of CBP (paragraph 32)",
+    "CBP will not authorize any further transfer for purposes other than those of paragraphs 29, 34 or 35 (paragraph 32)",
+];
+
+/// The terms of a release in criminal judicial proceedings or as required by law (paragraph
+/// 35 sets none of its own; ours: the release is for that proceeding or requirement only).
+const PROCEEDINGS_CONDITIONS: [&str; 1] = [
+    "Use the PNR data only in the criminal judicial proceeding, or for the legal requirement, for which it was disclosed (paragraph 35)",
+];
 
 /// Purposes a release under a 552a(b) condition may state whatever the system (ours: the
 /// conditions name their occasions, 31 CFR 1.24(a)): a need within the agency, a FOIA
@@ -83,10 +139,14 @@ pub struct Disclosure<'a> {
     pub system: &'a str,
     /// The recipient's category (SORN vocabulary).
     pub recipient_category: &'a str,
+    /// The recipient's name and address (552a(c)(1)(A): the accounting names both).
+    pub recipient_name: &'a str,
+    /// The recipient's address.
+    pub recipient_address: &'a str,
     /// The release's purpose.
     pub purpose: &'a str,
-    /// The legal basis.
-    pub basis: &'a Basis,
+    /// The legal basis, if the release cites one.
+    pub basis: Option<&'a Basis>,
     /// Its evidence.
     pub evidence: &'a Evidence,
     /// The officer attests reasonable efforts to assure accuracy, completeness, timeliness and
@@ -122,23 +182,24 @@ const GOVERNMENT: [&str; 5] = [
     "territorial-agency",
 ];
 
+/// Whether a recipient category is a government authority, foreign ones included (seed 001
+/// paragraph 29: "other government authorities, including foreign government authorities";
+/// paragraph 34: "relevant government authorities").
+fn government_authority(category: &str) -> bool {
+    GOVERNMENT.contains(&category) || category == "foreign-agency"
+}
+
 impl Policy {
-    /// Decides a release. Checks, in order: the system is known; the basis holds (a routine
-    /// use in effect that names the recipient category and the purpose; a condition with
-    /// its evidence; consent on file; a designated authority where the system has them);
-    /// and, for any recipient but a federal agency (FOIA releases apart), the accuracy
-    /// attestation.
+    /// Decides a release. Checks, in order: the system is known; the release cites one basis
+    /// and names its recipient (category, name and address); a system under the PNR
+    /// Undertakings releases only on their paths, and no other system on those; the basis
+    /// holds (a routine use in effect that names the recipient category and the purpose; a
+    /// condition with its evidence; consent on file; a path of the Undertakings with its
+    /// findings); and, for any recipient but a federal agency (FOIA releases apart), the
+    /// accuracy attestation.
     pub fn decide_disclosure(&self, release: &Disclosure<'_>) -> DisclosureDecision {
-        let refuse = |rule: &str, reason: String| DisclosureDecision {
-            decision: Decision::deny(rule, reason),
-            accounted: true,
-            withheld_from_individual: false,
-            portion: None,
-            notice: None,
-            conditions: Vec::new(),
-        };
         let Some(system) = self.catalog().system(release.system) else {
-            return refuse(
+            return refused(
                 "system-unknown",
                 format!(
                     "the gate knows no system of records `{}`",
@@ -147,7 +208,7 @@ impl Policy {
             );
         };
         if !sorn::RECIPIENT_CATEGORIES.contains(&release.recipient_category) {
-            return refuse(
+            return refused(
                 "recipient-category-unknown",
                 format!(
                     "`{}` is not a recipient category",
@@ -155,11 +216,37 @@ impl Policy {
                 ),
             );
         }
-        let evidence = release.evidence;
-        let document = evidence
-            .document
-            .as_deref()
-            .filter(|doc| !doc.trim().is_empty());
+        if release.recipient_name.trim().is_empty() || release.recipient_address.trim().is_empty() {
+            return refused(
+                "recipient-missing",
+                "a release names its recipient and the recipient's address: the accounting keeps both (552a(c)(1)(A))".into(),
+            );
+        }
+        let Some(basis) = release.basis else {
+            return refused(
+                "basis-missing",
+                "a release cites exactly one legal basis: a routine use, a condition of 552a(b), the individual's written consent, or (PNR) a path of the Undertakings".into(),
+            );
+        };
+        let undertakings = system.sorn.disclosure.designated_authorities;
+        if undertakings && !basis.is_undertakings_path() {
+            return refused(
+                "pnr-path-required",
+                format!(
+                    "`{}` is released only on the Undertakings' paths: to a designated authority (paragraph 29), for vital interests (paragraph 34), or in criminal judicial proceedings or as required by law (paragraph 35); a passenger's own copy goes through a request (paragraph 37)",
+                    system.id
+                ),
+            );
+        }
+        if !undertakings && basis.is_undertakings_path() {
+            return refused(
+                "designated-authority-not-a-basis",
+                format!(
+                    "`{}` is not under the PNR Undertakings: its releases cite a routine use, a condition of 552a(b) or consent",
+                    system.id
+                ),
+            );
+        }
         let mut outcome = DisclosureDecision {
             decision: Decision::deny("policy-error", "undecided"),
             accounted: true,
@@ -171,108 +258,31 @@ impl Policy {
                 "No further disclosure without the system owner's written authorization".to_owned(),
             ],
         };
-        let allowed = match release.basis {
-            Basis::Consent => match document {
-                Some(_) => format!("{}/basis/consent", system.id),
-                None => return refuse("consent-missing", "a release by consent needs the written consent on file (its reference)".into()),
-            },
-            Basis::RoutineUse(letter) => {
-                let decision = self.decide_routine_use(&system.id, letter, release.recipient_category, release.purpose, release.today);
-                if !decision.allowed {
-                    return DisclosureDecision { decision, ..outcome };
+        let allowed = match basis {
+            Basis::DesignatedAuthority(_) | Basis::VitalInterests | Basis::LegalProceedings => {
+                match self.decide_undertakings_path(system, release, basis, &mut outcome) {
+                    Ok(rule) => rule,
+                    Err(decision) => {
+                        return DisclosureDecision {
+                            decision,
+                            ..refused("", String::new())
+                        }
+                    }
                 }
-                decision.rule
             }
-            Basis::DesignatedAuthority(name) => {
-                let rules = &system.sorn.disclosure;
-                if !rules.designated_authorities {
-                    return refuse("designated-authority-not-a-basis", format!("`{}` does not release to designated authorities", system.id));
+            _ => match self.decide_privacy_act_basis(system, release, basis, &mut outcome) {
+                Ok(rule) => rule,
+                Err(decision) => {
+                    return DisclosureDecision {
+                        decision,
+                        ..refused("", String::new())
+                    }
                 }
-                if name.trim().is_empty() {
-                    return refuse("designated-authority-missing", "name the designated authority".into());
-                }
-                if !rules.designated_authority_purposes.iter().any(|purpose| purpose == release.purpose) {
-                    return refuse(
-                        "designated-authority-purpose",
-                        format!("a release to a designated authority of `{}` is not for the purpose given (it may be for: {})", system.id, rules.designated_authority_purposes.join(", ")),
-                    );
-                }
-                outcome.conditions = rules.conditions.clone();
-                format!("{}/basis/designated-authority", system.id)
-            }
-            Basis::Condition(n) => match n {
-                1 => return refuse("condition-b1-internal", "(b)(1) is need-to-know access within the agency: its staff read the system directly, not by disclosure".into()),
-                2 => {
-                    if document.is_none() {
-                        return refuse("evidence-missing", "a (b)(2) release needs the FOIA request it answers".into());
-                    }
-                    outcome.accounted = false;
-                    format!("{}/basis/b2", system.id)
-                }
-                3 => return refuse("condition-b3-use-routine-use", "(b)(3) is a routine use: name its letter".into()),
-                4 | 5 | 6 | 10 => {
-                    if document.is_none() {
-                        return refuse("evidence-missing", format!("a (b)({n}) release needs its written basis on file"));
-                    }
-                    if *n != 5 && release.recipient_category != "federal-agency" {
-                        return refuse("condition-recipient", format!("a (b)({n}) release goes to a federal agency"));
-                    }
-                    format!("{}/basis/b{n}", system.id)
-                }
-                7 => {
-                    if !evidence.agency_head_request || document.is_none() {
-                        return refuse("b7-request-missing", "a (b)(7) release needs the written request of the head of the requesting agency, on file".into());
-                    }
-                    if evidence.portion.is_empty() {
-                        return refuse("b7-portion-missing", "a (b)(7) request names the particular portion desired; only it is released".into());
-                    }
-                    if evidence.activity.as_deref().is_none_or(|activity| activity.trim().is_empty()) {
-                        return refuse("b7-activity-missing", "a (b)(7) request names the law-enforcement activity".into());
-                    }
-                    if !GOVERNMENT.contains(&release.recipient_category) {
-                        return refuse("condition-recipient", "a (b)(7) release goes to an agency or instrumentality of a US jurisdiction".into());
-                    }
-                    outcome.withheld_from_individual = true;
-                    outcome.portion = Some(evidence.portion.clone());
-                    format!("{}/basis/b7", system.id)
-                }
-                8 => {
-                    if document.is_none() {
-                        return refuse("evidence-missing", "a (b)(8) release needs the written showing of compelling circumstances".into());
-                    }
-                    outcome.notice = calendar::add_working_days(release.today, 5).map(|due| NoticeDue {
-                        kind: "notification of a (b)(8) disclosure to the individual's last known address (1.22(g))",
-                        due,
-                    });
-                    format!("{}/basis/b8", system.id)
-                }
-                9 => {
-                    if release.recipient_category != "congress" {
-                        return refuse("condition-recipient", "a (b)(9) release goes to a House of Congress or a committee".into());
-                    }
-                    format!("{}/basis/b9", system.id)
-                }
-                11 => {
-                    if document.is_none() {
-                        return refuse("evidence-missing", "a (b)(11) release needs the court order on file".into());
-                    }
-                    let exempt = system.sorn.exemptions.claims.iter().any(|claim| {
-                        claim.under.contains("(j)") && claim.from.iter().any(|from| from == "552a(e)(8)")
-                    });
-                    if !exempt {
-                        outcome.notice = calendar::add_working_days(release.today, 5).map(|due| NoticeDue {
-                            kind: "notice of compulsory legal process to the individual (1.22(f))",
-                            due,
-                        });
-                    }
-                    format!("{}/basis/b11", system.id)
-                }
-                _ => return refuse("condition-unknown", format!("there is no condition (b)({n})")),
             },
         };
-        let foia = matches!(release.basis, Basis::Condition(2));
+        let foia = matches!(basis, Basis::Condition(2));
         if release.recipient_category != "federal-agency" && !foia && !release.accuracy_attested {
-            return refuse(
+            return refused(
                 "accuracy-attestation-missing",
                 "before releasing to anyone but a federal agency, attest that reasonable efforts were made to assure the records are accurate, complete, timely and relevant (1.22(d)(2))".into(),
             );
@@ -285,4 +295,225 @@ impl Policy {
         };
         outcome
     }
+
+    /// A release on a basis of the Privacy Act: consent, a routine use, or a condition of
+    /// 552a(b) with its evidence. The rule that allows it, or the refusal.
+    fn decide_privacy_act_basis(
+        &self,
+        system: &crate::catalog::System,
+        release: &Disclosure<'_>,
+        basis: &Basis,
+        outcome: &mut DisclosureDecision,
+    ) -> Result<String, Decision> {
+        let evidence = release.evidence;
+        let document = stated(&evidence.document);
+        Ok(match basis {
+            Basis::Consent => {
+                if !document {
+                    return Err(Decision::deny("consent-missing", "a release by consent needs the written consent on file (its reference)"));
+                }
+                format!("{}/basis/consent", system.id)
+            }
+            Basis::RoutineUse(letter) => {
+                let decision = self.decide_routine_use(&system.id, letter, release.recipient_category, release.purpose, release.today);
+                if !decision.allowed {
+                    return Err(decision);
+                }
+                decision.rule
+            }
+            Basis::Condition(n) => match n {
+                1 => return Err(Decision::deny("condition-b1-internal", "(b)(1) is need-to-know access within the agency: its staff read the system directly, not by disclosure")),
+                2 => {
+                    if !document {
+                        return Err(Decision::deny("evidence-missing", "a (b)(2) release needs the FOIA request it answers"));
+                    }
+                    outcome.accounted = false;
+                    format!("{}/basis/b2", system.id)
+                }
+                3 => return Err(Decision::deny("condition-b3-use-routine-use", "(b)(3) is a routine use: name its letter")),
+                4 | 5 | 6 | 10 => {
+                    if !document {
+                        return Err(Decision::deny("evidence-missing", format!("a (b)({n}) release needs its written basis on file")));
+                    }
+                    if *n != 5 && release.recipient_category != "federal-agency" {
+                        return Err(Decision::deny("condition-recipient", format!("a (b)({n}) release goes to a federal agency")));
+                    }
+                    format!("{}/basis/b{n}", system.id)
+                }
+                7 => {
+                    if !evidence.agency_head_request || !document {
+                        return Err(Decision::deny("b7-request-missing", "a (b)(7) release needs the written request of the head of the requesting agency, on file"));
+                    }
+                    if evidence.portion.is_empty() {
+                        return Err(Decision::deny("b7-portion-missing", "a (b)(7) request names the particular portion desired; only it is released"));
+                    }
+                    if !stated(&evidence.activity) {
+                        return Err(Decision::deny("b7-activity-missing", "a (b)(7) request names the law-enforcement activity"));
+                    }
+                    if !GOVERNMENT.contains(&release.recipient_category) {
+                        return Err(Decision::deny("condition-recipient", "a (b)(7) release goes to an agency or instrumentality of a US jurisdiction"));
+                    }
+                    outcome.withheld_from_individual = true;
+                    outcome.portion = Some(evidence.portion.clone());
+                    format!("{}/basis/b7", system.id)
+                }
+                8 => {
+                    if !document {
+                        return Err(Decision::deny("evidence-missing", "a (b)(8) release needs the written showing of compelling circumstances"));
+                    }
+                    outcome.notice = calendar::add_working_days(release.today, 5).map(|due| NoticeDue {
+                        kind: "notification of a (b)(8) disclosure to the individual's last known address (1.22(g))",
+                        due,
+                    });
+                    format!("{}/basis/b8", system.id)
+                }
+                9 => {
+                    if release.recipient_category != "congress" {
+                        return Err(Decision::deny("condition-recipient", "a (b)(9) release goes to a House of Congress or a committee"));
+                    }
+                    format!("{}/basis/b9", system.id)
+                }
+                11 => {
+                    if !document {
+                        return Err(Decision::deny("evidence-missing", "a (b)(11) release needs the court order on file"));
+                    }
+                    outcome.notice = legal_process_notice(system, release.today);
+                    format!("{}/basis/b11", system.id)
+                }
+                _ => return Err(Decision::deny("condition-unknown", format!("there is no condition (b)({n})"))),
+            },
+            Basis::DesignatedAuthority(_) | Basis::VitalInterests | Basis::LegalProceedings => {
+                return Err(Decision::deny("policy-error", "not a basis of the Privacy Act"))
+            }
+        })
+    }
+
+    /// A release of PNR on a path of the Undertakings (seed 001 paragraphs 29 to 35), with the
+    /// findings the path needs and the conditions it carries. The rule that allows it, or the
+    /// refusal.
+    fn decide_undertakings_path(
+        &self,
+        system: &crate::catalog::System,
+        release: &Disclosure<'_>,
+        basis: &Basis,
+        outcome: &mut DisclosureDecision,
+    ) -> Result<String, Decision> {
+        let evidence = release.evidence;
+        let rules = &system.sorn.disclosure;
+        let (paragraph, rule) = match basis {
+            Basis::DesignatedAuthority(name) => {
+                if name.trim().is_empty() {
+                    return Err(Decision::deny(
+                        "designated-authority-missing",
+                        "name the designated authority",
+                    ));
+                }
+                // Paragraph 29: "other government authorities, including foreign government
+                // authorities, with counter-terrorism or law enforcement functions".
+                if !government_authority(release.recipient_category) {
+                    return Err(Decision::deny("pnr-recipient", "paragraph 29: PNR goes only to government authorities, including foreign ones, with counter-terrorism or law enforcement functions"));
+                }
+                // Paragraph 29's purposes are paragraph 3's; vital interests are paragraph 34's.
+                if release.purpose == "vital-interests"
+                    || !rules
+                        .designated_authority_purposes
+                        .iter()
+                        .any(|purpose| purpose == release.purpose)
+                {
+                    return Err(Decision::deny(
+                        "designated-authority-purpose",
+                        format!("paragraph 29: a release to a designated authority is for preventing and combating the offenses of paragraph 3 (it may be for: {})", rules.designated_authority_purposes.iter().filter(|purpose| *purpose != "vital-interests").cloned().collect::<Vec<_>>().join(", ")),
+                    ));
+                }
+                // Paragraph 30: CBP first finds that the authority "is responsible for
+                // preventing, investigating or prosecuting the violations of, or enforcing or
+                // implementing, a statute or regulation related to that purpose, where CBP is
+                // aware of an indication of a violation or potential violation of law".
+                if !stated(&evidence.statute) {
+                    return Err(Decision::deny("pnr-statute-missing", "paragraph 30: name the statute or regulation related to the purpose that the authority is responsible for enforcing"));
+                }
+                if !stated(&evidence.violation) {
+                    return Err(Decision::deny("pnr-violation-missing", "paragraph 30: state the indication of a violation or potential violation of law that CBP is aware of"));
+                }
+                ("29", format!("{}/basis/designated-authority", system.id))
+            }
+            Basis::VitalInterests => {
+                // Paragraph 34: "to relevant government authorities, where such disclosure is
+                // necessary for the protection of the vital interests of the data subject or of
+                // other persons".
+                if !government_authority(release.recipient_category) {
+                    return Err(Decision::deny("pnr-recipient", "paragraph 34: PNR goes for vital interests only to relevant government authorities"));
+                }
+                if release.purpose != "vital-interests" {
+                    return Err(Decision::deny("pnr-purpose", "paragraph 34: a release for vital interests states the purpose `vital-interests`"));
+                }
+                if !stated(&evidence.necessity) {
+                    return Err(Decision::deny("pnr-necessity-missing", "paragraph 34: state why the release is necessary to protect the vital interests of the data subject or of others"));
+                }
+                ("34", format!("{}/basis/vital-interests", system.id))
+            }
+            Basis::LegalProceedings => {
+                // Paragraph 35: "in any criminal judicial proceedings or as otherwise required
+                // by law": a court, or the government body the law or the process names.
+                if release.recipient_category != "court"
+                    && !GOVERNMENT.contains(&release.recipient_category)
+                    && release.recipient_category != "congress"
+                {
+                    return Err(Decision::deny("pnr-recipient", "paragraph 35: PNR goes in criminal judicial proceedings (a court) or where required by law (a body of a US government)"));
+                }
+                if !stated(&evidence.document) {
+                    return Err(Decision::deny("evidence-missing", "paragraph 35: the subpoena, order or law that requires the release, on file"));
+                }
+                if !stated(&evidence.proceeding) {
+                    return Err(Decision::deny("pnr-proceeding-missing", "paragraph 35: name the criminal judicial proceeding (court and case) or the law that requires the release"));
+                }
+                outcome.notice = legal_process_notice(system, release.today);
+                outcome.conditions = PROCEEDINGS_CONDITIONS
+                    .iter()
+                    .map(|condition| (*condition).to_owned())
+                    .collect();
+                outcome.conditions.extend(rules.conditions.iter().cloned());
+                return Ok(format!("{}/basis/legal-proceedings", system.id));
+            }
+            _ => {
+                return Err(Decision::deny(
+                    "policy-error",
+                    "not a path of the Undertakings",
+                ))
+            }
+        };
+        outcome.conditions = UNDERTAKINGS_CONDITIONS
+            .iter()
+            .map(|condition| condition.replace("{paragraph}", paragraph))
+            .collect();
+        outcome.conditions.extend(rules.conditions.iter().cloned());
+        Ok(rule)
+    }
+}
+
+/// A refused release.
+fn refused(rule: &str, reason: String) -> DisclosureDecision {
+    DisclosureDecision {
+        decision: Decision::deny(rule, reason),
+        accounted: true,
+        withheld_from_individual: false,
+        portion: None,
+        notice: None,
+        conditions: Vec::new(),
+    }
+}
+
+/// The notice of compulsory legal process to the individual (1.22(f)), due in 5 working days,
+/// unless the system is exempt from 552a(e)(8) under (j).
+fn legal_process_notice(system: &crate::catalog::System, today: NaiveDate) -> Option<NoticeDue> {
+    let exempt = system.sorn.exemptions.claims.iter().any(|claim| {
+        claim.under.contains("(j)") && claim.from.iter().any(|from| from == "552a(e)(8)")
+    });
+    if exempt {
+        return None;
+    }
+    calendar::add_working_days(today, 5).map(|due| NoticeDue {
+        kind: "notice of compulsory legal process to the individual (1.22(f))",
+        due,
+    })
 }

@@ -125,13 +125,15 @@ pub struct Sorn {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DisclosureRules {
-    /// Whether records are released case by case to designated authorities.
+    /// Whether the system is under the PNR Undertakings (seed 001): records leave only on their
+    /// paths (designated authorities, vital interests, legal proceedings), case by case.
     #[serde(default)]
     pub designated_authorities: bool,
-    /// The purposes such a release may serve.
+    /// The purposes a release to a designated authority may serve (paragraph 29: those of
+    /// paragraph 3).
     #[serde(default)]
     pub designated_authority_purposes: Vec<String>,
-    /// The conditions every such release carries.
+    /// Conditions the owner adds to every such release, after the Undertakings' own.
     #[serde(default)]
     pub conditions: Vec<String>,
     /// Where this comes from.

@@ -761,6 +761,7 @@ fn releases_need_a_basis_that_holds() {
         agency_head_request: true,
         portion: vec!["fields.amount".into(), "subject.name".into()],
         activity: Some("money laundering investigation".into()),
+        ..Evidence::default()
     };
     let b7_no_portion = Evidence {
         portion: vec![],
@@ -965,18 +966,6 @@ fn releases_need_a_basis_that_holds() {
             "consent-missing",
         ),
         (
-            "a designated authority for PNR",
-            "cbp-pnr",
-            "foreign-agency",
-            "counterterrorism",
-            Basis::DesignatedAuthority("Bundeskriminalamt".into()),
-            &none,
-            true,
-            TODAY,
-            true,
-            "cbp-pnr/basis/designated-authority",
-        ),
-        (
             "a designated authority for a system without them",
             CBETF,
             "foreign-agency",
@@ -989,7 +978,7 @@ fn releases_need_a_basis_that_holds() {
             "designated-authority-not-a-basis",
         ),
         (
-            "no basis: a routine use PNR does not have",
+            "PNR under a routine use",
             "cbp-pnr",
             "federal-agency",
             "investigation",
@@ -998,7 +987,7 @@ fn releases_need_a_basis_that_holds() {
             true,
             TODAY,
             false,
-            "routine-use-unknown",
+            "pnr-path-required",
         ),
     ];
     for (what, system, recipient, purpose, basis, evidence, attested, today, allowed, rule) in table
@@ -1006,8 +995,10 @@ fn releases_need_a_basis_that_holds() {
         let decided = policy.decide_disclosure(&Disclosure {
             system,
             recipient_category: recipient,
+            recipient_name: "Recipient",
+            recipient_address: "1 Main Street",
             purpose,
-            basis: &basis,
+            basis: Some(&basis),
             evidence,
             accuracy_attested: attested,
             today: date(today),
@@ -1024,7 +1015,9 @@ fn releases_need_a_basis_that_holds() {
         system: CBETF,
         recipient_category: "state-agency",
         purpose: "investigation",
-        basis: &Basis::Condition(7),
+        recipient_name: "State Police",
+        recipient_address: "1 Main Street",
+        basis: Some(&Basis::Condition(7)),
         evidence: &b7,
         accuracy_attested: true,
         today: date(TODAY),
@@ -1037,22 +1030,30 @@ fn releases_need_a_basis_that_holds() {
     let court = policy.decide_disclosure(&Disclosure {
         system: "cbp-pnr",
         recipient_category: "court",
-        purpose: "litigation",
-        basis: &Basis::Condition(11),
-        evidence: &on_file,
+        recipient_name: "U.S. District Court",
+        recipient_address: "Washington, DC",
+        purpose: "counterterrorism",
+        basis: Some(&Basis::LegalProceedings),
+        evidence: &Evidence {
+            proceeding: Some("United States v. Doe, 1:26-cr-00042".into()),
+            ..on_file.clone()
+        },
         accuracy_attested: true,
         today: date(TODAY),
     });
     assert_eq!(
         court.notice.as_ref().map(|notice| notice.due),
         Some(date("2026-12-02")),
-        "5 working days, Thanksgiving skipped"
+        "5 working days, Thanksgiving skipped: {}",
+        court.decision.reason
     );
     let exempt = policy.decide_disclosure(&Disclosure {
         system: "dhs-ice-005-ttar",
         recipient_category: "court",
+        recipient_name: "U.S. District Court",
+        recipient_address: "Washington, DC",
         purpose: "litigation",
-        basis: &Basis::Condition(11),
+        basis: Some(&Basis::Condition(11)),
         evidence: &on_file,
         accuracy_attested: true,
         today: date(TODAY),
@@ -1061,8 +1062,10 @@ fn releases_need_a_basis_that_holds() {
     let foia = policy.decide_disclosure(&Disclosure {
         system: CBETF,
         recipient_category: "individual",
+        recipient_name: "A requester",
+        recipient_address: "1 Main Street",
         purpose: "foia",
-        basis: &Basis::Condition(2),
+        basis: Some(&Basis::Condition(2)),
         evidence: &on_file,
         accuracy_attested: false,
         today: date(TODAY),
@@ -1071,18 +1074,179 @@ fn releases_need_a_basis_that_holds() {
         foia.decision.allowed && !foia.accounted,
         "FOIA releases are not accounted and need no attestation"
     );
-    let pnr = policy.decide_disclosure(&Disclosure {
-        system: "cbp-pnr",
-        recipient_category: "foreign-agency",
-        purpose: "counterterrorism",
-        basis: &Basis::DesignatedAuthority("BKA".into()),
-        evidence: &none,
-        accuracy_attested: true,
-        today: date(TODAY),
-    });
-    assert_eq!(
-        pnr.conditions.len(),
-        3,
-        "the designated authority's conditions"
+}
+
+/// Seed 001 paragraph 29: "CBP, in its discretion, will only provide PNR data to other
+/// government authorities, including foreign government authorities, with counter-terrorism or
+/// law enforcement functions, on a case-by-case basis, for purposes of preventing and combating
+/// offenses identified in paragraph 3 herein"; paragraph 30: CBP determines "whether that
+/// Designated Authority is responsible for preventing, investigating or prosecuting the
+/// violations of, or enforcing or implementing, a statute or regulation related to that
+/// purpose, where CBP is aware of an indication of a violation or potential violation of law";
+/// paragraph 34: "to relevant government authorities, where such disclosure is necessary for the
+/// protection of the vital interests of the data subject or of other persons"; paragraph 35:
+/// "in any criminal judicial proceedings or as otherwise required by law". Everything else is
+/// refused with the rule that refused it.
+#[test]
+fn pnr_leaves_only_on_the_undertakings_paths() {
+    use crate::disclosure::{Basis, Disclosure, Evidence};
+    let policy = Policy::builtin().unwrap();
+    let findings = Evidence {
+        statute: Some("18 U.S.C. 2339B".into()),
+        violation: Some("a booking paid by a listed entity".into()),
+        ..Evidence::default()
+    };
+    let necessity = Evidence {
+        necessity: Some("a passenger exposed to a notifiable disease".into()),
+        ..Evidence::default()
+    };
+    let process = Evidence {
+        document: Some("sha256:subpoena".into()),
+        proceeding: Some("United States v. Doe, 1:26-cr-00042 (D.D.C.)".into()),
+        ..Evidence::default()
+    };
+    let authority = || Basis::DesignatedAuthority("Bundeskriminalamt".into());
+    let pnr = "cbp-pnr";
+    type PathRow = (
+        &'static str,
+        &'static str,
+        Option<Basis>,
+        &'static str,
+        Evidence,
+        bool,
+        &'static str,
     );
+    #[rustfmt::skip]
+    let table: Vec<PathRow> = vec![
+        // (what, recipient category, basis, purpose, evidence, allowed, rule)
+        ("paragraph 29: a foreign law-enforcement authority, with the paragraph 30 findings", "foreign-agency", Some(authority()), "counterterrorism", findings.clone(), true, "cbp-pnr/basis/designated-authority"),
+        ("paragraph 29: a federal agency", "federal-agency", Some(authority()), "serious-crime", findings.clone(), true, "cbp-pnr/basis/designated-authority"),
+        ("paragraph 29: news media are no government authority", "news-media", Some(authority()), "counterterrorism", findings.clone(), false, "pnr-recipient"),
+        ("paragraph 29: an individual is no government authority", "individual", Some(authority()), "counterterrorism", findings.clone(), false, "pnr-recipient"),
+        ("paragraph 29: a contractor is no government authority", "contractor", Some(authority()), "counterterrorism", findings.clone(), false, "pnr-recipient"),
+        ("paragraph 29: an international organization is no government authority", "international-organization", Some(authority()), "investigation", findings.clone(), false, "pnr-recipient"),
+        ("paragraph 30: without the statute", "foreign-agency", Some(authority()), "counterterrorism", Evidence { statute: None, ..findings.clone() }, false, "pnr-statute-missing"),
+        ("paragraph 30: without the indication of a violation", "foreign-agency", Some(authority()), "counterterrorism", Evidence { violation: Some("  ".into()), ..findings.clone() }, false, "pnr-violation-missing"),
+        ("paragraph 29: vital interests are paragraph 34's", "foreign-agency", Some(authority()), "vital-interests", findings.clone(), false, "designated-authority-purpose"),
+        ("paragraph 29: maintenance is no paragraph 3 purpose", "federal-agency", Some(authority()), "maintenance", findings.clone(), false, "designated-authority-purpose"),
+        ("paragraph 34: a health authority", "foreign-agency", Some(Basis::VitalInterests), "vital-interests", necessity.clone(), true, "cbp-pnr/basis/vital-interests"),
+        ("paragraph 34: without the necessity", "state-agency", Some(Basis::VitalInterests), "vital-interests", Evidence::default(), false, "pnr-necessity-missing"),
+        ("paragraph 34: for another purpose", "state-agency", Some(Basis::VitalInterests), "counterterrorism", necessity.clone(), false, "pnr-purpose"),
+        ("paragraph 34: news media", "news-media", Some(Basis::VitalInterests), "vital-interests", necessity.clone(), false, "pnr-recipient"),
+        ("paragraph 35: a criminal court", "court", Some(Basis::LegalProceedings), "counterterrorism", process.clone(), true, "cbp-pnr/basis/legal-proceedings"),
+        ("paragraph 35: without the process on file", "court", Some(Basis::LegalProceedings), "counterterrorism", Evidence { document: None, ..process.clone() }, false, "evidence-missing"),
+        ("paragraph 35: without the proceeding named", "court", Some(Basis::LegalProceedings), "counterterrorism", Evidence { proceeding: None, ..process.clone() }, false, "pnr-proceeding-missing"),
+        ("paragraph 35: news media", "news-media", Some(Basis::LegalProceedings), "counterterrorism", process.clone(), false, "pnr-recipient"),
+        ("consent is no path of the Undertakings", "individual", Some(Basis::Consent), "counterterrorism", process.clone(), false, "pnr-path-required"),
+        ("a routine use is no path", "news-media", Some(Basis::RoutineUse("R".into())), "counterterrorism", findings.clone(), false, "pnr-path-required"),
+        ("(b)(7) is no path", "state-agency", Some(Basis::Condition(7)), "counterterrorism", findings.clone(), false, "pnr-path-required"),
+        ("(b)(5) is no path", "federal-agency", Some(Basis::Condition(5)), "counterterrorism", process.clone(), false, "pnr-path-required"),
+        ("(b)(2): a passenger's own copy goes through a request (paragraph 37)", "individual", Some(Basis::Condition(2)), "counterterrorism", process.clone(), false, "pnr-path-required"),
+        ("no basis at all", "foreign-agency", None, "counterterrorism", findings.clone(), false, "basis-missing"),
+    ];
+    for (what, recipient, basis, purpose, evidence, allowed, rule) in table {
+        let decided = policy.decide_disclosure(&Disclosure {
+            system: pnr,
+            recipient_category: recipient,
+            recipient_name: "Bundeskriminalamt",
+            recipient_address: "Wiesbaden",
+            purpose,
+            basis: basis.as_ref(),
+            evidence: &evidence,
+            accuracy_attested: true,
+            today: date(TODAY),
+        });
+        assert_eq!(
+            (decided.decision.allowed, decided.decision.rule.as_str()),
+            (allowed, rule),
+            "{what}: {}",
+            decided.decision.reason
+        );
+        // Paragraph 32: "Each disclosure of PNR data by CBP will be conditioned upon the
+        // receiving agency's treatment of this data as confidential ... exempt from disclosure
+        // under the Freedom of Information Act"; paragraph 34: "subject to the same conditions
+        // for transfers set forth in paragraphs 31 and 32". Paragraph 35 has its own terms.
+        if allowed {
+            let text = decided.conditions.join("\n");
+            let paragraph_35 = matches!(basis, Some(Basis::LegalProceedings));
+            assert_eq!(
+                text.contains("exempt from disclosure under the Freedom of Information Act"),
+                !paragraph_35,
+                "{what}: {text}"
+            );
+            assert_eq!(
+                text.contains("express authorization for any further dissemination"),
+                !paragraph_35,
+                "{what}: {text}"
+            );
+            let bound = match basis {
+                Some(Basis::VitalInterests) => "paragraph 34 of the Undertakings",
+                Some(Basis::LegalProceedings) => "criminal judicial proceeding",
+                _ => "paragraph 29 of the Undertakings",
+            };
+            assert!(text.contains(bound), "{what}: {text}");
+        }
+    }
+    // The other systems are not under the Undertakings: their paths are refused there.
+    for basis in [authority(), Basis::VitalInterests, Basis::LegalProceedings] {
+        let decided = policy.decide_disclosure(&Disclosure {
+            system: CBETF,
+            recipient_category: "federal-agency",
+            recipient_name: "FBI",
+            recipient_address: "Washington, DC",
+            purpose: "investigation",
+            basis: Some(&basis),
+            evidence: &process,
+            accuracy_attested: true,
+            today: date(TODAY),
+        });
+        assert_eq!(
+            decided.decision.rule, "designated-authority-not-a-basis",
+            "{basis:?}"
+        );
+    }
+}
+
+/// 552a(c)(1)(A): the accounting keeps "the date, nature, and purpose of each disclosure ...
+/// and the name and address of the person or agency to whom the disclosure is made". A release
+/// without a recipient's name or address, or without a basis, is refused (and the gate logs it).
+#[test]
+fn a_release_names_its_recipient_and_one_basis() {
+    use crate::disclosure::{Basis, Disclosure, Evidence};
+    let policy = Policy::builtin().unwrap();
+    let basis = Basis::RoutineUse("H".into());
+    type RecipientRow<'a> = (
+        &'static str,
+        &'static str,
+        &'static str,
+        Option<&'a Basis>,
+        bool,
+        &'static str,
+    );
+    #[rustfmt::skip]
+    let table: Vec<RecipientRow<'_>> = vec![
+        ("named, with a basis", "State Police", "1 Main Street", Some(&basis), true, "dhs-ice-005-ttar/routine-use/H"),
+        ("no name", "", "1 Main Street", Some(&basis), false, "recipient-missing"),
+        ("a blank address", "State Police", "  ", Some(&basis), false, "recipient-missing"),
+        ("no basis", "State Police", "1 Main Street", None, false, "basis-missing"),
+    ];
+    for (what, name, address, basis, allowed, rule) in table {
+        let decided = policy.decide_disclosure(&Disclosure {
+            system: "dhs-ice-005-ttar",
+            recipient_category: "state-agency",
+            recipient_name: name,
+            recipient_address: address,
+            purpose: "investigation",
+            basis,
+            evidence: &Evidence::default(),
+            accuracy_attested: true,
+            today: date(TODAY),
+        });
+        assert_eq!(
+            (decided.decision.allowed, decided.decision.rule.as_str()),
+            (allowed, rule),
+            "{what}: {}",
+            decided.decision.reason
+        );
+    }
 }

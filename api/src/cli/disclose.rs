@@ -11,7 +11,7 @@ use crate::client::{Client, ClientArgs};
 
 /// Arguments of `recvault disclose`.
 #[derive(Debug, clap::Args)]
-#[command(group(clap::ArgGroup::new("basis").required(true).args(["routine_use", "condition", "consent", "designated_authority"])))]
+#[command(group(clap::ArgGroup::new("basis").required(true).args(["routine_use", "condition", "consent", "designated_authority", "vital_interests", "legal_proceedings"])))]
 pub struct DiscloseArgs {
     /// A record to release (repeat for several, all of one system).
     #[arg(long = "record", value_name = "ID", required = true)]
@@ -55,9 +55,30 @@ pub struct DiscloseArgs {
     /// The individual's written consent (its file; the vault records its SHA-256).
     #[arg(long, value_name = "FILE")]
     consent: Option<PathBuf>,
-    /// A designated authority (PNR), by name.
+    /// PNR, Undertakings paragraph 29: a registered designated authority, by name (the
+    /// recipient); with `--statute` and `--violation`.
     #[arg(long, value_name = "NAME")]
     designated_authority: Option<String>,
+    /// Paragraph 30: the statute or regulation the designated authority enforces.
+    #[arg(long, value_name = "TEXT")]
+    statute: Option<String>,
+    /// Paragraph 30: the indication of a violation or potential violation of law.
+    #[arg(long, value_name = "TEXT")]
+    violation: Option<String>,
+    /// PNR, paragraph 34: to a relevant government authority for vital interests; with
+    /// `--necessity`.
+    #[arg(long)]
+    vital_interests: bool,
+    /// Paragraph 34: why the release is necessary to protect vital interests.
+    #[arg(long, value_name = "TEXT")]
+    necessity: Option<String>,
+    /// PNR, paragraph 35: in criminal judicial proceedings or as required by law; with
+    /// `--evidence` (the subpoena, order or law) and `--proceeding`.
+    #[arg(long)]
+    legal_proceedings: bool,
+    /// Paragraph 35: the proceeding (court and case) or the law requiring the release.
+    #[arg(long, value_name = "TEXT")]
+    proceeding: Option<String>,
     /// Enter into the accounting a disclosure made outside the vault: `paper` or `oral`
     /// (1.25(b)). Nothing is released through the vault.
     #[arg(long, value_name = "NATURE")]
@@ -105,6 +126,10 @@ pub(crate) fn disclose(args: DiscloseArgs) -> Result<(), Failure> {
         "agency_head_request": args.agency_head_request,
         "portion": args.portion,
         "activity": args.activity,
+        "statute": args.statute,
+        "violation": args.violation,
+        "necessity": args.necessity,
+        "proceeding": args.proceeding,
     });
     if let Some(letter) = &args.routine_use {
         basis["routine_use"] = json!(letter);
@@ -114,6 +139,10 @@ pub(crate) fn disclose(args: DiscloseArgs) -> Result<(), Failure> {
         basis["consent"] = json!(file_reference(consent)?);
     } else if let Some(name) = &args.designated_authority {
         basis["designated_authority"] = json!(name);
+    } else if args.vital_interests {
+        basis["vital_interests"] = json!(true);
+    } else if args.legal_proceedings {
+        basis["legal_proceedings"] = json!(true);
     }
     let package = client.post(
         "/v1/disclosures",

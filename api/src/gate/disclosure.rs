@@ -97,15 +97,22 @@ impl Gate {
         let decided = self.policy.decide_disclosure(&Disclosure {
             system: &system,
             recipient_category: &input.recipient_category,
+            recipient_name: &input.recipient_name,
+            recipient_address: &input.recipient_address,
             purpose: &input.purpose,
-            basis: &input.basis,
+            basis: input.basis.as_ref(),
             evidence: &input.evidence,
             accuracy_attested: input.accuracy_attested,
             today,
         });
         let mut decided = decided;
-        if let (true, Basis::DesignatedAuthority(name)) = (decided.decision.allowed, &input.basis) {
-            // Only a registered designated authority that kept its conditions receives PNR.
+        if let (true, Some(Basis::DesignatedAuthority(name))) =
+            (decided.decision.allowed, &input.basis)
+        {
+            // Only a registered designated authority that kept its conditions receives PNR
+            // (paragraph 31: failing them "may make the Designated Authority ineligible"), and
+            // the release goes to that authority. Neither refusal repeats the name or the
+            // registered reason, which are typed, not codes.
             let registered = self
                 .authorities()?
                 .into_iter()
@@ -117,10 +124,11 @@ impl Gate {
                 )),
                 Some(entry) if entry["eligible"] != true => Some((
                     "designated-authority-ineligible",
-                    format!(
-                        "`{name}` was made ineligible: {}",
-                        entry["reason"].as_str().unwrap_or("")
-                    ),
+                    "the authority named was made ineligible to receive PNR (paragraph 31); its registration states why".to_owned(),
+                )),
+                Some(_) if input.recipient_name != *name => Some((
+                    "designated-authority-recipient",
+                    "a release to a designated authority names that authority as its recipient".to_owned(),
                 )),
                 Some(_) => None,
             };
@@ -163,7 +171,11 @@ impl Gate {
                     records,
                     nature: input.nature.clone(),
                     purpose: input.purpose.clone(),
-                    basis: input.basis.describe(),
+                    basis: input
+                        .basis
+                        .as_ref()
+                        .map(Basis::describe)
+                        .unwrap_or_default(),
                     recipient_name: input.recipient_name.clone(),
                     recipient_address: input.recipient_address.clone(),
                     recipient_category: input.recipient_category.clone(),
@@ -197,7 +209,11 @@ impl Gate {
         };
         Ok(Package {
             id: package,
-            basis: input.basis.describe(),
+            basis: input
+                .basis
+                .as_ref()
+                .map(Basis::describe)
+                .unwrap_or_default(),
             records,
             conditions: decided.conditions,
             accounted: decided.accounted,

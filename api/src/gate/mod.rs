@@ -197,8 +197,9 @@ pub struct DisclosureInput {
     pub purpose: String,
     /// The case it serves, if any.
     pub case_id: Option<String>,
-    /// The legal basis.
-    pub basis: Basis,
+    /// The legal basis: `None` when the release cites none, or more than one (refused at the
+    /// gate and logged).
+    pub basis: Option<Basis>,
     /// Its evidence.
     pub evidence: Evidence,
     /// The officer's accuracy attestation.

@@ -241,7 +241,7 @@ pub fn document() -> Value {
                     "records": {"type": "array", "items": {"type": "string"}},
                     "recipient": {"type": "object", "required": ["name", "address", "category"], "properties": {"name": {"type": "string"}, "address": {"type": "string"}, "category": {"type": "string"}}},
                     "purpose": {"type": "string"}, "case": {"type": "string"},
-                    "basis": {"type": "object", "description": "exactly one of routine_use (letter), condition (b1..b11, with evidence, agency_head_request, portion, activity as the condition needs), consent (the consent's reference), designated_authority (name)"},
+                    "basis": {"type": "object", "description": "exactly one of routine_use (letter), condition (b1..b11, with evidence, agency_head_request, portion, activity as the condition needs), consent (the consent's reference), or for PNR a path of the Undertakings: designated_authority (name; with statute and violation, paragraph 30), vital_interests (true; with necessity, paragraph 34), legal_proceedings (true; with evidence and proceeding, paragraph 35). No basis, or two, is a logged refusal (403 basis-missing)"},
                     "accuracy_attested": {"type": "boolean", "description": "required before a release to anyone but a federal agency (1.22(d)(2))"},
                     "nature": {"type": "string", "default": "electronic"}
                 }}}}},

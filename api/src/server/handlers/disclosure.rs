@@ -28,16 +28,21 @@ pub(crate) struct DisclosureSearch {
     identifier: IdentifierBody,
 }
 
+/// The recipient; a missing name or address is refused at the gate (and logged).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RecipientBody {
+    #[serde(default)]
     name: String,
+    #[serde(default)]
     address: String,
     category: String,
 }
 
-/// `{"routine_use": "H"}`, `{"condition": "b7", ...evidence}`, `{"consent": "ref"}` or
-/// `{"designated_authority": "name"}`.
+/// `{"routine_use": "H"}`, `{"condition": "b7", ...evidence}`, `{"consent": "ref"}`, or a
+/// path of the PNR Undertakings: `{"designated_authority": "name", "statute", "violation"}`,
+/// `{"vital_interests": true, "necessity"}`, `{"legal_proceedings": true, "evidence",
+/// "proceeding"}`. No basis, or more than one, is refused at the gate (and logged).
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct BasisBody {
@@ -45,6 +50,10 @@ pub(crate) struct BasisBody {
     condition: Option<String>,
     consent: Option<String>,
     designated_authority: Option<String>,
+    #[serde(default)]
+    vital_interests: bool,
+    #[serde(default)]
+    legal_proceedings: bool,
     /// The document on file (its reference or hash).
     evidence: Option<String>,
     #[serde(default)]
@@ -52,33 +61,52 @@ pub(crate) struct BasisBody {
     #[serde(default)]
     portion: Vec<String>,
     activity: Option<String>,
+    /// Designated authority (paragraph 30): the statute the authority enforces.
+    statute: Option<String>,
+    /// Designated authority (paragraph 30): the indication of a violation.
+    violation: Option<String>,
+    /// Vital interests (paragraph 34): why the release is necessary.
+    necessity: Option<String>,
+    /// Legal proceedings (paragraph 35): the proceeding, or the law requiring the release.
+    proceeding: Option<String>,
 }
 
-/// The basis and evidence of a posted release; exactly one basis.
+/// The basis and evidence of a posted release: the basis is `None` unless exactly one is
+/// named, for the gate to refuse and log.
 pub(crate) fn basis_of(
     body: &BasisBody,
-) -> Result<(policy::disclosure::Basis, policy::disclosure::Evidence), Refusal> {
+) -> Result<
+    (
+        Option<policy::disclosure::Basis>,
+        policy::disclosure::Evidence,
+    ),
+    Refusal,
+> {
     use policy::disclosure::{Basis, Evidence};
     let named = [
         body.routine_use.is_some(),
         body.condition.is_some(),
         body.consent.is_some(),
         body.designated_authority.is_some(),
+        body.vital_interests,
+        body.legal_proceedings,
     ]
     .iter()
     .filter(|given| **given)
     .count();
-    if named != 1 {
-        return Err(Refusal::Invalid(
-            "a release names exactly one basis: `routine_use`, `condition`, `consent` or `designated_authority`".into(),
-        ));
-    }
     let mut evidence = Evidence {
         document: body.evidence.clone(),
         agency_head_request: body.agency_head_request,
         portion: body.portion.clone(),
         activity: body.activity.clone(),
+        statute: body.statute.clone(),
+        violation: body.violation.clone(),
+        necessity: body.necessity.clone(),
+        proceeding: body.proceeding.clone(),
     };
+    if named != 1 {
+        return Ok((None, evidence));
+    }
     let basis = if let Some(letter) = &body.routine_use {
         Basis::RoutineUse(letter.clone())
     } else if let Some(condition) = &body.condition {
@@ -91,10 +119,14 @@ pub(crate) fn basis_of(
     } else if let Some(consent) = &body.consent {
         evidence.document = Some(consent.clone());
         Basis::Consent
+    } else if let Some(name) = &body.designated_authority {
+        Basis::DesignatedAuthority(name.clone())
+    } else if body.vital_interests {
+        Basis::VitalInterests
     } else {
-        Basis::DesignatedAuthority(body.designated_authority.clone().unwrap_or_default())
+        Basis::LegalProceedings
     };
-    Ok((basis, evidence))
+    Ok((Some(basis), evidence))
 }
 
 pub(crate) async fn disclose(
