@@ -208,3 +208,136 @@ async fn a_release_without_its_recipient_or_basis_is_a_logged_refusal() {
         );
     }
 }
+
+/// A CBETF transmittal of `name` (SSN `ssn`) in `currency`, from the shared account `000123`.
+fn transmittal(name: &str, ssn: &str, currency: &str, n: usize) -> String {
+    json!({
+        "system": "fincen-cbetf", "category": "transmittal",
+        "collected_at": format!("2026-03-{:02}", 1 + n % 28),
+        "source": {"report_id": format!("R-{n}")},
+        "subjects": [{"role": "transmittor", "name": name, "identifiers": {"ssn": ssn, "account": "000123"}}],
+        "fields": {"amount": format!("{}.00", 1000 + n), "currency": currency, "direction": "outgoing",
+                   "remittance_information": format!("INVOICE FOR {name}")}
+    })
+    .to_string()
+}
+
+/// 31 CFR 1.24(a)(5): a record goes "to a recipient who has provided the component with advance
+/// adequate written assurance that the record will be used solely as a statistical research or
+/// reporting record, and the record is to be transferred in a form that is not individually
+/// identifiable". The recipient gets one table of counts over fields the notice marks
+/// statistical, every cell under the minimum suppressed, and nothing else: no rows, names,
+/// identifiers, free text or ids.
+#[tokio::test]
+async fn a_b5_release_is_a_table_of_counts_with_small_cells_suppressed() {
+    let api = api();
+    // 12 in USD, 9 in EUR, 4 in GBP: only the USD cell reaches 10.
+    let mut lines = Vec::new();
+    let mut ssns = Vec::new();
+    for n in 0..25 {
+        let currency = match n {
+            0..12 => "USD",
+            12..21 => "EUR",
+            _ => "GBP",
+        };
+        let ssn = format!("123-45-{:04}", 6700 + n);
+        lines.push(transmittal(&format!("PERSON NUMBER{n}"), &ssn, currency, n));
+        ssns.push(ssn);
+    }
+    let stored = summary(&api.ingest("ingester", &lines.join("\n"), None).await);
+    assert_eq!(stored["ingested"], 25, "{stored}");
+    let release = |basis: Value| {
+        json!({"search": {"system": "fincen-cbetf", "identifier": {"type": "account", "value": "000123"}},
+               "recipient": {"name": "Census Bureau", "address": "4600 Silver Hill Road", "category": "federal-agency"},
+               "purpose": "statistical-research", "case": "STAT-1", "basis": basis})
+    };
+    #[rustfmt::skip]
+    let refusals: Vec<(&str, Value, StatusCode, &str)> = vec![
+        ("without the written assurance", json!({"condition": "b5", "tabulate": ["currency"]}), StatusCode::FORBIDDEN, "statistics-assurance-missing"),
+        ("a field that identifies", json!({"condition": "b5", "evidence": "sha256:assurance", "tabulate": ["amount"]}), StatusCode::FORBIDDEN, "statistics-field"),
+        ("free text", json!({"condition": "b5", "evidence": "sha256:assurance", "tabulate": ["remittance_information"]}), StatusCode::FORBIDDEN, "statistics-field"),
+        ("a minimum cell under 10", json!({"condition": "b5", "evidence": "sha256:assurance", "tabulate": ["currency"], "min_cell": 3}), StatusCode::FORBIDDEN, "statistics-min-cell"),
+        ("four fields crossed", json!({"condition": "b5", "evidence": "sha256:assurance", "tabulate": ["currency", "direction", "message_type", "threshold_rule"]}), StatusCode::FORBIDDEN, "statistics-field"),
+    ];
+    for (what, basis, status, rule) in refusals {
+        let answer = api
+            .post("/v1/disclosures", Some("disclosure"), release(basis))
+            .await;
+        assert_eq!(
+            (answer.status, answer.body["rule"].as_str()),
+            (status, Some(rule)),
+            "{what}: {}",
+            answer.text
+        );
+        let logged = disclosure_entries(&api).await;
+        let entry = logged
+            .iter()
+            .find(|entry| entry["request_id"] == answer.request_id.as_str())
+            .unwrap_or_else(|| panic!("{what}: no log entry"));
+        assert_eq!(entry["rule"], rule, "{what}: logged with its rule");
+    }
+    let released = api
+        .post(
+            "/v1/disclosures",
+            Some("disclosure"),
+            release(json!({"condition": "b5", "evidence": "sha256:assurance", "tabulate": ["currency", "direction"]})),
+        )
+        .await;
+    assert_eq!(released.status, StatusCode::CREATED, "{}", released.text);
+    // The whole answer against an allow-list.
+    let answer = released.body.as_object().unwrap();
+    let keys: Vec<&str> = answer.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "accounted",
+            "basis",
+            "conditions",
+            "notice",
+            "package",
+            "records",
+            "table"
+        ],
+        "{}",
+        released.text
+    );
+    assert_eq!(released.body["records"], json!([]));
+    assert!(released.body["notice"].is_null());
+    let table = released.body["table"].as_object().unwrap();
+    let table_keys: Vec<&str> = table.keys().map(String::as_str).collect();
+    assert_eq!(
+        table_keys,
+        ["cells", "dimensions", "min_cell", "suppressed_cells"]
+    );
+    assert_eq!(
+        released.body["table"],
+        json!({"dimensions": ["currency", "direction"], "min_cell": 10, "suppressed_cells": 2,
+               "cells": [{"values": ["USD", "outgoing"], "count": 12}]}),
+        "no cell under 10"
+    );
+    for ssn in &ssns {
+        assert!(!released.text.contains(ssn.as_str()), "an SSN released");
+    }
+    for secret in ["PERSON", "INVOICE", "000123", "R-1", "0001-"] {
+        assert!(
+            !released.text.contains(secret),
+            "{secret} released: {}",
+            released.text
+        );
+    }
+    // The accounting records what was released: one entry per record counted.
+    let entries = api
+        .post(
+            "/v1/accounting/search",
+            Some("privacy"),
+            json!({"identifier": {"type": "ssn", "value": ssns[0]}, "for_individual": false}),
+        )
+        .await;
+    let entries = entries.body["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0]["basis"], "552a(b)(5)");
+    assert_eq!(
+        entries[0]["nature"],
+        "statistical table of counts by currency, direction, cells under 10 suppressed"
+    );
+}

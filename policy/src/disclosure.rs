@@ -171,6 +171,9 @@ pub struct DisclosureDecision {
     pub notice: Option<NoticeDue>,
     /// The conditions the package carries.
     pub conditions: Vec<String>,
+    /// Whether the release is statistical (552a(b)(5)): the recipient gets a table of counts
+    /// (`statistics::tabulate`), never the records.
+    pub statistical: bool,
 }
 
 /// Government recipients that are "agencies" or instrumentalities for (b)(7).
@@ -257,6 +260,7 @@ impl Policy {
                 format!("Use the records only for `{}`", release.purpose),
                 "No further disclosure without the system owner's written authorization".to_owned(),
             ],
+            statistical: false,
         };
         let allowed = match basis {
             Basis::DesignatedAuthority(_) | Basis::VitalInterests | Basis::LegalProceedings => {
@@ -331,11 +335,22 @@ impl Policy {
                     format!("{}/basis/b2", system.id)
                 }
                 3 => return Err(Decision::deny("condition-b3-use-routine-use", "(b)(3) is a routine use: name its letter")),
-                4 | 5 | 6 | 10 => {
+                5 => {
+                    // 1.24(a)(5): "advance adequate written assurance that the record will be
+                    // used solely as a statistical research or reporting record, and the record
+                    // is to be transferred in a form that is not individually identifiable".
+                    if !document {
+                        return Err(Decision::deny("statistics-assurance-missing", "a (b)(5) release needs the recipient's advance written assurance that the records will be used solely as statistical research or reporting records (1.24(a)(5)), on file"));
+                    }
+                    outcome.statistical = true;
+                    outcome.conditions.push("Use the tables solely as a statistical research or reporting record (31 CFR 1.24(a)(5))".to_owned());
+                    format!("{}/basis/b5", system.id)
+                }
+                4 | 6 | 10 => {
                     if !document {
                         return Err(Decision::deny("evidence-missing", format!("a (b)({n}) release needs its written basis on file")));
                     }
-                    if *n != 5 && release.recipient_category != "federal-agency" {
+                    if release.recipient_category != "federal-agency" {
                         return Err(Decision::deny("condition-recipient", format!("a (b)({n}) release goes to a federal agency")));
                     }
                     format!("{}/basis/b{n}", system.id)
@@ -500,6 +515,7 @@ fn refused(rule: &str, reason: String) -> DisclosureDecision {
         portion: None,
         notice: None,
         conditions: Vec::new(),
+        statistical: false,
     }
 }
 

@@ -12,6 +12,7 @@ pub mod disclosure;
 mod enforcer;
 pub mod requests;
 pub mod sorn;
+pub mod statistics;
 
 #[cfg(test)]
 mod tests;

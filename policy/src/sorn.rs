@@ -242,6 +242,10 @@ pub struct Field {
     pub name: String,
     /// `identifier`, `free-text`, `sensitive` or `ordinary`.
     pub kind: String,
+    /// Whether a statistical release (552a(b)(5)) may tabulate it: an `ordinary` field whose
+    /// values are categories (a currency, a direction, a country), never one that identifies.
+    #[serde(default)]
+    pub statistical: bool,
 }
 
 /// A purpose of the system.
@@ -651,6 +655,15 @@ impl Sorn {
                             "field `{}`: kind must be one of {}",
                             field.name,
                             FIELD_KINDS.join(", ")
+                        ),
+                    );
+                }
+                if field.statistical && field.kind != "ordinary" {
+                    error(
+                        span.clone(),
+                        format!(
+                            "field `{}`: only an `ordinary` field may be `statistical` (a (b)(5) table never counts identifiers, free text or sensitive data)",
+                            field.name
                         ),
                     );
                 }

@@ -1250,3 +1250,92 @@ fn a_release_names_its_recipient_and_one_basis() {
         );
     }
 }
+
+/// 31 CFR 1.24(a)(5): "the record is to be transferred in a form that is not individually
+/// identifiable": a count under the minimum is never shown, a value that is not a short code
+/// is never shown, and the minimum can be raised, never lowered.
+#[test]
+fn statistical_tables_suppress_small_cells_and_show_only_codes() {
+    use crate::statistics::{category_value, tabulate, MIN_CELL, OTHER};
+    #[rustfmt::skip]
+    let values: [(Option<&str>, &str); 7] = [
+        (Some("USD"), "USD"),
+        (Some(" outgoing "), "outgoing"),
+        (Some("JOHN Q PUBLIC"), "JOHN Q PUBLIC"), // a short phrase: counted as itself, shown only in a cell of 10
+        (Some("123-45-6789"), OTHER),             // nine digits: an identifier, never a category
+        (Some("a remark that goes on far too long"), OTHER),
+        (Some("O'BRIEN"), OTHER),
+        (None, "(none)"),
+    ];
+    for (value, shown) in values {
+        assert_eq!(category_value(value), shown, "{value:?}");
+    }
+    let dimensions = vec!["currency".to_owned()];
+    let rows = |counts: &[(&'static str, usize)]| {
+        counts
+            .iter()
+            .flat_map(|(value, n)| std::iter::repeat_n(vec![Some(*value)], *n))
+            .collect::<Vec<_>>()
+    };
+    type Row = (
+        &'static str,
+        Vec<(&'static str, usize)>,
+        u32,
+        Vec<(&'static str, u32)>,
+        usize,
+    );
+    #[rustfmt::skip]
+    let table: Vec<Row> = vec![
+        ("cells of 10 and more are shown", vec![("USD", 10), ("EUR", 11)], 10, vec![("EUR", 11), ("USD", 10)], 0),
+        ("a cell of 9 is suppressed", vec![("USD", 12), ("EUR", 9), ("GBP", 1)], 10, vec![("USD", 12)], 2),
+        ("a minimum under 10 counts as 10", vec![("USD", 12), ("EUR", 5)], 2, vec![("USD", 12)], 1),
+        ("a raised minimum", vec![("USD", 12), ("EUR", 25)], 20, vec![("EUR", 25)], 1),
+        ("nothing reaches it", vec![("USD", 3)], 10, vec![], 1),
+    ];
+    for (what, counts, min_cell, shown, suppressed) in table {
+        let made = tabulate(&dimensions, rows(&counts), min_cell);
+        let cells: Vec<(&str, u32)> = made
+            .cells
+            .iter()
+            .map(|cell| (cell.values[0].as_str(), cell.count))
+            .collect();
+        assert_eq!(
+            (cells, made.suppressed_cells),
+            (shown, suppressed),
+            "{what}"
+        );
+        assert!(
+            made.cells.iter().all(|cell| cell.count >= MIN_CELL),
+            "{what}"
+        );
+    }
+}
+
+/// Only fields the notice marks `statistical` are counted, at most three at a time.
+#[test]
+fn a_statistical_release_counts_only_statistical_fields() {
+    let policy = Policy::builtin().unwrap();
+    let asked = |fields: &[&str]| fields.iter().map(|f| (*f).to_owned()).collect::<Vec<_>>();
+    type Row = (
+        &'static str,
+        Vec<String>,
+        Option<u32>,
+        Result<Vec<String>, &'static str>,
+    );
+    #[rustfmt::skip]
+    let table: Vec<Row> = vec![
+        ("one statistical field", asked(&["currency"]), None, Ok(asked(&["currency"]))),
+        ("none asked: the notice's, up to three", vec![], None, Ok(asked(&["currency", "direction", "message_type"]))),
+        ("an amount identifies", asked(&["amount"]), None, Err("statistics-field")),
+        ("free text", asked(&["instructions"]), None, Err("statistics-field")),
+        ("four fields", asked(&["currency", "direction", "message_type", "threshold_rule"]), None, Err("statistics-field")),
+        ("a lower minimum", asked(&["currency"]), Some(9), Err("statistics-min-cell")),
+        ("a higher minimum", asked(&["currency"]), Some(50), Ok(asked(&["currency"]))),
+    ];
+    for (what, fields, min_cell, expected) in table {
+        let got = policy
+            .statistical_dimensions(CBETF, "transmittal", &fields, min_cell)
+            .map_err(|decision| decision.rule);
+        assert_eq!(got, expected.map_err(str::to_owned), "{what}");
+    }
+}

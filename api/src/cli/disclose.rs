@@ -65,6 +65,13 @@ pub struct DiscloseArgs {
     /// Paragraph 30: the indication of a violation or potential violation of law.
     #[arg(long, value_name = "TEXT")]
     violation: Option<String>,
+    /// (b)(5): a field to count by (one the notice marks statistical; repeat, at most 3). The
+    /// recipient gets a table of counts, never the records.
+    #[arg(long = "tabulate", value_name = "FIELD")]
+    tabulate: Vec<String>,
+    /// (b)(5): a higher minimum count of a released cell than 10.
+    #[arg(long, value_name = "N")]
+    min_cell: Option<u32>,
     /// PNR, paragraph 34: to a relevant government authority for vital interests; with
     /// `--necessity`.
     #[arg(long)]
@@ -130,6 +137,8 @@ pub(crate) fn disclose(args: DiscloseArgs) -> Result<(), Failure> {
         "violation": args.violation,
         "necessity": args.necessity,
         "proceeding": args.proceeding,
+        "tabulate": args.tabulate,
+        "min_cell": args.min_cell,
     });
     if let Some(letter) = &args.routine_use {
         basis["routine_use"] = json!(letter);

@@ -136,6 +136,38 @@ impl Gate {
                 decided.decision = Decision::deny(rule, reason);
             }
         }
+        // A statistical release (b)(5) counts fields the notice marks statistical, over records
+        // of one category, with cells under the minimum suppressed.
+        let mut dimensions = Vec::new();
+        if decided.decision.allowed && decided.statistical {
+            let category = &placements[0].category;
+            let checked = if placements
+                .iter()
+                .any(|placement| placement.category != *category)
+            {
+                Err(Decision::deny(
+                    "statistics-category",
+                    "a statistical release tabulates records of one category",
+                ))
+            } else {
+                self.policy.statistical_dimensions(
+                    &system,
+                    category,
+                    &input.statistics.tabulate,
+                    input.statistics.min_cell,
+                )
+            };
+            match checked {
+                Ok(fields) => dimensions = fields,
+                Err(decision) => decided.decision = decision,
+            }
+        } else if decided.decision.allowed
+            && (!input.statistics.tabulate.is_empty() || input.statistics.min_cell.is_some())
+        {
+            return Err(Refusal::Invalid(
+                "`tabulate` and `min_cell` belong to a statistical release (condition b5)".into(),
+            ));
+        }
         let access = self.access(
             caller,
             context,
@@ -169,7 +201,20 @@ impl Gate {
                 &access,
                 &Release {
                     records,
-                    nature: input.nature.clone(),
+                    nature: if dimensions.is_empty() || input.nature != "electronic" {
+                        input.nature.clone()
+                    } else {
+                        // What the recipient received (1.25(a)(1): the nature of the
+                        // disclosure): the table's fields and its minimum cell.
+                        format!(
+                            "statistical table of counts by {}, cells under {} suppressed",
+                            dimensions.join(", "),
+                            input
+                                .statistics
+                                .min_cell
+                                .unwrap_or(policy::statistics::MIN_CELL)
+                        )
+                    },
                     purpose: input.purpose.clone(),
                     basis: input
                         .basis
@@ -196,7 +241,27 @@ impl Gate {
         };
         // A disclosure made outside the vault (orally, on paper) is entered by hand for its
         // accounting (1.25(b)): the vault releases nothing itself.
-        let records = if input.nature == "electronic" {
+        let mut table = None;
+        let records = if input.nature != "electronic" {
+            Vec::new()
+        } else if !dimensions.is_empty() {
+            // 1.24(a)(5): "in a form that is not individually identifiable": the counts only.
+            let rows = released.iter().map(|(record, _)| {
+                dimensions
+                    .iter()
+                    .map(|field| record.contents.fields.get(field).map(String::as_str))
+                    .collect::<Vec<_>>()
+            });
+            table = Some(policy::statistics::tabulate(
+                &dimensions,
+                rows,
+                input
+                    .statistics
+                    .min_cell
+                    .unwrap_or(policy::statistics::MIN_CELL),
+            ));
+            Vec::new()
+        } else {
             released
                 .into_iter()
                 .zip(&reads)
@@ -204,8 +269,6 @@ impl Gate {
                     self.view(read, &decided.decision, record, annotations)
                 })
                 .collect()
-        } else {
-            Vec::new()
         };
         Ok(Package {
             id: package,
@@ -215,6 +278,7 @@ impl Gate {
                 .map(Basis::describe)
                 .unwrap_or_default(),
             records,
+            table,
             conditions: decided.conditions,
             accounted: decided.accounted,
             notice: decided.notice,

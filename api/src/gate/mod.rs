@@ -207,6 +207,18 @@ pub struct DisclosureInput {
     /// `electronic` (released through the vault), or `paper` or `oral`: a disclosure made
     /// outside the vault, entered by hand for its accounting (no records are returned).
     pub nature: String,
+    /// For a statistical release (b)(5): the fields to count by, and the minimum cell.
+    pub statistics: StatisticsAsked,
+}
+
+/// What a statistical release (552a(b)(5)) asks to count.
+#[derive(Clone, Debug, Default)]
+pub struct StatisticsAsked {
+    /// The fields to cross (each one the notice marks `statistical`); none: all of them, up to
+    /// `policy::statistics::MAX_DIMENSIONS`.
+    pub tabulate: Vec<String>,
+    /// A higher minimum count of a released cell than `policy::statistics::MIN_CELL`.
+    pub min_cell: Option<u32>,
 }
 
 /// What a release hands over.
@@ -216,8 +228,11 @@ pub struct Package {
     pub id: String,
     /// The legal basis, as accounted.
     pub basis: String,
-    /// The records, as the recipient may see them (a (b)(7) release: only the portion).
+    /// The records, as the recipient may see them (a (b)(7) release: only the portion; a
+    /// statistical release: none).
     pub records: Vec<Viewed>,
+    /// A statistical release's table of counts.
+    pub table: Option<policy::statistics::Table>,
     /// The conditions the recipient is bound by.
     pub conditions: Vec<String>,
     /// Whether accounting entries were written (all but FOIA releases).

@@ -98,6 +98,7 @@ const MISTAKES: &[(&str, &str, &str, &str)] = &[
     ("no basis", "basis = \"seed 002: 31 CFR part 1, subpart C\"", "basis = \"trust me\"", "basis must cite a seed"),
     ("wrong format", "format = \"recvault-sorn/1\"", "format = \"recvault-sorn/9\"", "format must be"),
     ("proposed in force", "status = \"approved\"\nin_force = true\nauthority = \"ours: no records-schedule authority is in the seeds\"\nbasis = \"ours: a configurable", "status = \"proposed\"\nin_force = true\nauthority = \"ours: no records-schedule authority is in the seeds\"\nbasis = \"ours: a configurable", "only an approved schedule can be in force"),
+    ("an identifier marked statistical", "{ name = \"uti\", kind = \"identifier\" }", "{ name = \"uti\", kind = \"identifier\", statistical = true }", "only an `ordinary` field may be `statistical`"),
 ];
 
 #[test]

@@ -69,6 +69,11 @@ pub(crate) struct BasisBody {
     necessity: Option<String>,
     /// Legal proceedings (paragraph 35): the proceeding, or the law requiring the release.
     proceeding: Option<String>,
+    /// A statistical release (b)(5): the fields to count by.
+    #[serde(default)]
+    tabulate: Vec<String>,
+    /// A statistical release (b)(5): a higher minimum cell.
+    min_cell: Option<u32>,
 }
 
 /// The basis and evidence of a posted release: the basis is `None` unless exactly one is
@@ -151,6 +156,10 @@ pub(crate) async fn disclose(
         evidence,
         accuracy_attested: body.accuracy_attested,
         nature: body.nature.unwrap_or_else(|| "electronic".into()),
+        statistics: crate::gate::StatisticsAsked {
+            tabulate: body.basis.tabulate.clone(),
+            min_cell: body.basis.min_cell,
+        },
     };
     let gate = Arc::clone(&state.gate);
     let package = blocking(state.limits.operation, move || {
@@ -167,6 +176,12 @@ pub(crate) async fn disclose(
             "conditions": package.conditions,
             "notice": package.notice.map(|notice| json!({"kind": notice.kind, "due": notice.due.to_string()})),
             "records": records,
+            "table": package.table.map(|table| json!({
+                "dimensions": table.dimensions,
+                "cells": table.cells.iter().map(|cell| json!({"values": cell.values, "count": cell.count})).collect::<Vec<_>>(),
+                "suppressed_cells": table.suppressed_cells,
+                "min_cell": table.min_cell,
+            })),
         }),
     ))
 }
