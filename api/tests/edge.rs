@@ -785,6 +785,36 @@ fn endpoints(id: &str) -> Vec<Endpoint> {
         ),
         e(
             "POST",
+            "/v1/designations",
+            none.clone(),
+            Some(
+                json!({"system": "cbp-pnr", "subject": {"type": "passport", "value": "C0300598", "country": "FR"}, "purpose": "counterterrorism", "case": "PNR-1", "reason": "pattern", "review_on": "2026-12-20"}),
+            ),
+        ),
+        e(
+            "POST",
+            "/v1/designations/search",
+            none.clone(),
+            Some(
+                json!({"system": "cbp-pnr", "subject": {"type": "passport", "value": "C0300598", "country": "FR"}, "purpose": "counterterrorism", "case": "PNR-1"}),
+            ),
+        ),
+        e(
+            "POST",
+            "/v1/designations/{designation}/confirm",
+            none.clone(),
+            Some(
+                json!({"system": "cbp-pnr", "purpose": "counterterrorism", "case": "PNR-1", "reason": "pattern", "review_on": "2026-12-20"}),
+            ),
+        ),
+        e(
+            "POST",
+            "/v1/designations/{designation}/withdraw",
+            none.clone(),
+            Some(json!({"system": "cbp-pnr", "purpose": "counterterrorism", "case": "PNR-1"})),
+        ),
+        e(
+            "POST",
             "/v1/ingest",
             json!({"format": "mt", "reporter": "BANKUS33", "reporter_type": "bank", "filed_on": "2026-11-20", "batch_size": "2"}),
             None,
@@ -1043,6 +1073,7 @@ async fn no_identifier_typed_into_any_field_reaches_the_log_a_refusal_or_the_tra
         ("request", request.as_str()),
         ("hold", "H-1"),
         ("notice", "N-1"),
+        ("designation", "HR-2026-000001"),
         ("name", "nobody-1"),
         ("x", "x"),
     ];

@@ -793,14 +793,28 @@ async fn a_search_reads_at_most_its_limit_and_says_how_many_matched() {
     }
 }
 
-fn pnr_line(name: &str, passport: &str, high_risk: bool) -> String {
+fn pnr_line(name: &str, passport: &str) -> String {
     json!({
         "system": "cbp-pnr", "category": "pnr", "collected_at": "2026-11-24T06:00:00Z",
         "source": {"carrier": "XX"},
         "subjects": [{"role": "passenger", "name": name, "identifiers": {"passport": {"number": passport, "country": "FR"}}}],
-        "fields": {"record_locator": "ABC123", "osi": "CTCE PASSENGER NOTE", "general_remarks": "SEAT REQUEST", "high_risk": high_risk.to_string()}
+        "fields": {"record_locator": "ABC123", "osi": "CTCE PASSENGER NOTE", "general_remarks": "SEAT REQUEST"}
     })
     .to_string()
+}
+
+/// CBP's analyst designates the holder of `passport` (FR) high risk (seed 001 paragraph 5).
+async fn designate_high_risk(api: &Api, passport: &str) {
+    let answer = api
+        .post(
+            "/v1/designations",
+            Some("cbp-analyst"),
+            json!({"system": "cbp-pnr", "subject": {"type": "passport", "value": passport, "country": "FR"},
+                   "purpose": "counterterrorism", "case": "PNR-1", "reason": "targeting rule match",
+                   "review_on": "2027-06-30"}),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
 }
 
 fn pnr_search(passport: &str, purpose: &str) -> Value {
@@ -811,21 +825,22 @@ fn pnr_search(passport: &str, purpose: &str) -> Value {
 async fn pnr_free_text_phases_and_the_deleted_record_file_through_the_gate() {
     let api = api();
     let lines = [
-        pnr_line("ANNE LOW", "P1000001", false),
-        pnr_line("HUGO HIGH", "P1000002", true),
-        pnr_line("NOBODY READ", "P1000004", false).replace("ABC123", "DEF456"),
+        pnr_line("ANNE LOW", "P1000001"),
+        pnr_line("HUGO HIGH", "P1000002"),
+        pnr_line("NOBODY READ", "P1000004").replace("ABC123", "DEF456"),
     ]
     .join("\n");
     let done = summary(&api.ingest("cbp-ingest", &lines, None).await);
     assert_eq!(done["ingested"], 3, "{done}");
+    designate_high_risk(&api, "P1000002").await;
     // FinCEN's ingest account cannot load PNR.
     let refused = summary(
-        &api.ingest("ingester", &pnr_line("X", "P1000003", false), None)
+        &api.ingest("ingester", &pnr_line("X", "P1000003"), None)
             .await,
     );
     assert_eq!(refused["ingested"], 0, "{refused}");
 
-    // Day 0, broad access: free text only for the subject flagged high risk.
+    // Day 0, broad access: free text only for the subject CBP designated high risk.
     let low = api
         .post(
             "/v1/search",
@@ -1075,7 +1090,7 @@ fn files_holding(dir: &Path, needles: &[&str]) -> Vec<String> {
 #[tokio::test]
 async fn sensitive_pnr_codes_are_removed_at_intake_and_never_stored_or_returned() {
     let api = api();
-    let line = pnr_line("SARA SENSITIVE", "P2000001", true).replace(
+    let line = pnr_line("SARA SENSITIVE", "P2000001").replace(
         "CTCE PASSENGER NOTE",
         "SSR MOML NN1 PAX PREGNANT 7 MONTHS SEAT 4A",
     );
@@ -1090,6 +1105,7 @@ async fn sensitive_pnr_codes_are_removed_at_intake_and_never_stored_or_returned(
 
     let answer = api.ingest("cbp-ingest", &line, None).await;
     assert_eq!(summary(&answer)["ingested"], 1, "{}", answer.text);
+    designate_high_risk(&api, "P2000001").await;
     let found = api
         .post(
             "/v1/search",
@@ -1097,7 +1113,7 @@ async fn sensitive_pnr_codes_are_removed_at_intake_and_never_stored_or_returned(
             pnr_search("P2000001", "counterterrorism"),
         )
         .await;
-    // The subject is flagged high risk, so the analyst sees the free text: what is left of it.
+    // The subject is designated high risk, so the analyst sees the free text: what is left of it.
     assert_eq!(
         found.body["records"][0]["fields"]["osi"], "SSR NN1 PAX 7 MONTHS SEAT 4A",
         "{}",
@@ -1447,7 +1463,7 @@ async fn disclosures_need_a_basis_and_write_exactly_one_accounting_entry_per_rec
 async fn a_pnr_release_to_a_designated_authority_is_accounted_and_shown_to_the_individual() {
     let api = api();
     summary(
-        &api.ingest("cbp-ingest", &pnr_line("ANNE LOW", "P3000001", false), None)
+        &api.ingest("cbp-ingest", &pnr_line("ANNE LOW", "P3000001"), None)
             .await,
     );
     let found = api
@@ -1604,7 +1620,7 @@ async fn a_release_whose_batch_cannot_be_written_leaves_neither_release_nor_acco
 async fn a_rectification_notifies_prior_recipients_unless_the_system_is_exempt() {
     let api = api();
     summary(
-        &api.ingest("cbp-ingest", &pnr_line("ANNE LOW", "P4000001", false), None)
+        &api.ingest("cbp-ingest", &pnr_line("ANNE LOW", "P4000001"), None)
             .await,
     );
     summary(
@@ -1854,7 +1870,7 @@ async fn a_foreign_partner_search_releases_only_its_fields_and_accounts_every_re
 async fn court_order_releases_open_a_notice_to_the_individual_unless_the_system_is_exempt() {
     let api = api();
     summary(
-        &api.ingest("cbp-ingest", &pnr_line("ANNE LOW", "P5000001", false), None)
+        &api.ingest("cbp-ingest", &pnr_line("ANNE LOW", "P5000001"), None)
             .await,
     );
     let found = api
@@ -2858,7 +2874,7 @@ async fn an_amendment_refused_appealed_upheld_and_disputed_reaches_both_prior_re
 async fn a_granted_pnr_rectification_reaches_both_designated_authorities() {
     let api = api();
     summary(
-        &api.ingest("cbp-ingest", &pnr_line("ANNE LOW", "P4000001", false), None)
+        &api.ingest("cbp-ingest", &pnr_line("ANNE LOW", "P4000001"), None)
             .await,
     );
     let pnr = api

@@ -341,3 +341,210 @@ async fn a_b5_release_is_a_table_of_counts_with_small_cells_suppressed() {
         "statistical table of counts by currency, direction, cells under 10 suppressed"
     );
 }
+
+/// A PNR of `passport`, optionally carrying a `high_risk` field.
+fn pnr_with(passport: &str, high_risk: Option<&str>) -> String {
+    let mut line: Value = serde_json::from_str(&pnr_line("ANNE LOW", passport)).unwrap();
+    if let Some(flag) = high_risk {
+        line["fields"]["high_risk"] = json!(flag);
+    }
+    line.to_string()
+}
+
+/// Reads `id` as `who` for counterterrorism: whether the OSI free text came back.
+async fn osi_shown(api: &Api, who: &str, id: &str) -> bool {
+    let read = api
+        .get(
+            &format!("/v1/records/{id}?purpose=counterterrorism&case=PNR-1"),
+            Some(who),
+        )
+        .await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.text);
+    read.body["fields"].get("osi").is_some()
+}
+
+fn designation(passport: &str, review_on: &str, reason: &str) -> Value {
+    json!({"system": "cbp-pnr", "subject": {"type": "passport", "value": passport, "country": "FR"},
+           "purpose": "counterterrorism", "case": "PNR-1", "reason": reason, "review_on": review_on})
+}
+
+/// Seed 001 paragraph 5: "CBP personnel will not be authorized to manually review the full OSI
+/// and SSI/SSR fields unless the individual that is the subject of a PNR has been identified by
+/// CBP as high risk in relation to any of the purposes identified in paragraph 3 hereof." High
+/// risk is CBP's act, not a value in the data: a line that sets it is refused; a designation by
+/// an officer with the grant opens that subject's records (stored before it too), and only
+/// theirs; withdrawing it closes them; other roles cannot designate.
+#[tokio::test]
+async fn high_risk_is_a_designation_by_cbp_not_a_field() {
+    let api = api();
+    // A sender's flag is refused with its reason.
+    let flagged = summary(
+        &api.ingest("cbp-ingest", &pnr_with("P8000009", Some("true")), None)
+            .await,
+    );
+    assert_eq!(flagged["ingested"], 0, "{flagged}");
+    let reason = flagged["rejected"][0]["reason"].as_str().unwrap();
+    assert!(reason.contains("only when CBP designates it"), "{reason}");
+    let anne = one_pnr(&api, "P8000001").await;
+    let other = one_pnr(&api, "P8000002").await;
+    assert!(
+        !osi_shown(&api, "cbp-analyst", &anne).await,
+        "not designated"
+    );
+    // Who may designate (the SORN's `designate` grant: CBP's analysts), and what they state.
+    const REASON: &str = "matches travel pattern of case PNR-1";
+    #[rustfmt::skip]
+    let table: Vec<(&str, &str, Value, StatusCode, &str)> = vec![
+        ("a privacy officer", "cbp-privacy", designation("P8000001", "2026-12-24", REASON), StatusCode::FORBIDDEN, "no-rule"),
+        ("a sender", "cbp-ingest", designation("P8000001", "2026-12-24", REASON), StatusCode::FORBIDDEN, "no-rule"),
+        ("a disclosure officer", "cbp-disclosure", designation("P8000001", "2026-12-24", REASON), StatusCode::FORBIDDEN, "no-rule"),
+        ("an analyst of another agency", "ana", designation("P8000001", "2026-12-24", REASON), StatusCode::FORBIDDEN, "not-direct-access"),
+        ("a purpose outside paragraph 3", "cbp-analyst", {
+            let mut body = designation("P8000001", "2026-12-24", REASON);
+            body["purpose"] = json!("maintenance");
+            body
+        }, StatusCode::FORBIDDEN, "no-rule"),
+        ("no reason", "cbp-analyst", designation("P8000001", "2026-12-24", " "), StatusCode::BAD_REQUEST, ""),
+        ("a review date over a year away", "cbp-analyst", designation("P8000001", "2028-01-01", REASON), StatusCode::BAD_REQUEST, ""),
+        ("a CBP analyst", "cbp-analyst", designation("P8000001", "2026-12-24", REASON), StatusCode::CREATED, ""),
+    ];
+    let mut id = String::new();
+    for (what, who, body, status, rule) in table {
+        let answer = api.post("/v1/designations", Some(who), body).await;
+        assert_eq!(answer.status, status, "{what}: {}", answer.text);
+        if !rule.is_empty() {
+            assert_eq!(answer.body["rule"], rule, "{what}: {}", answer.text);
+        }
+        if status == StatusCode::CREATED {
+            id = answer.body["id"].as_str().unwrap().to_owned();
+        }
+    }
+    assert!(id.starts_with("HR-2026-"), "{id}");
+    // The designated subject's record, stored before the designation, opens; the other does not.
+    assert!(osi_shown(&api, "cbp-analyst", &anne).await);
+    assert!(!osi_shown(&api, "cbp-analyst", &other).await);
+    // A record of the same subject stored after it opens too.
+    let later = one_pnr(&api, "P8000001").await;
+    assert!(osi_shown(&api, "cbp-analyst", &later).await);
+    // The designation is listed for the officers who may designate.
+    let listed = api
+        .post(
+            "/v1/designations/search",
+            Some("cbp-analyst"),
+            json!({"system": "cbp-pnr", "subject": {"type": "passport", "value": "P8000001", "country": "FR"},
+                   "purpose": "counterterrorism", "case": "PNR-1"}),
+        )
+        .await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
+    assert_eq!(listed.body["designations"][0]["status"], "in-force");
+    // Past its review date it opens nothing (read by a disclosure officer, whose grant reaches
+    // the record's `limited` phase a month on).
+    api.days_later
+        .store(29, std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        osi_shown(&api, "cbp-disclosure", &anne).await,
+        "on its review date"
+    );
+    api.days_later
+        .store(31, std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        !osi_shown(&api, "cbp-disclosure", &anne).await,
+        "past its review"
+    );
+    api.days_later.store(0, std::sync::atomic::Ordering::SeqCst);
+    // Withdrawn, it closes them again.
+    let withdrawn = api
+        .post(
+            &format!("/v1/designations/{id}/withdraw"),
+            Some("cbp-analyst"),
+            json!({"system": "cbp-pnr", "purpose": "counterterrorism", "case": "PNR-1"}),
+        )
+        .await;
+    assert_eq!(withdrawn.status, StatusCode::OK, "{}", withdrawn.text);
+    assert_eq!(withdrawn.body["status"], "withdrawn");
+    assert!(!osi_shown(&api, "cbp-analyst", &anne).await, "withdrawn");
+    // The log holds ids and tokens: never the reason or the passport.
+    let all = api.entries("").await;
+    let text = serde_json::to_string(&all).unwrap();
+    assert!(
+        !text.contains(REASON) && !text.contains("P8000001"),
+        "typed text in the log"
+    );
+    assert!(all
+        .iter()
+        .any(|entry| entry["action"] == "designation.open"));
+    assert!(all
+        .iter()
+        .any(|entry| entry["action"] == "designation.check"));
+}
+
+/// An older vault whose PNR records carry a `high_risk` field: at the gate's first start each
+/// flag becomes a pending designation of the record's subjects, which opens nothing until a
+/// CBP officer confirms it with a purpose, reason, case and review date.
+#[tokio::test]
+async fn old_high_risk_flags_become_pending_designations_that_unlock_nothing() {
+    // Stored as an older intake stored it: through the vault, the flag in the record, before
+    // this version's gate first starts.
+    let mut stored = Vec::new();
+    let upgraded = api_after(policy::Policy::builtin().unwrap(), |vault| {
+        let contents = vault::RecordContents {
+            system: vault::SystemId::new("cbp-pnr").unwrap(),
+            category: "pnr".into(),
+            collected_at: now() - chrono::Duration::hours(6),
+            source: [("carrier".to_owned(), "XX".to_owned())].into(),
+            subjects: vec![vault::Subject {
+                role: "passenger".into(),
+                name: Some("ANNE LOW".into()),
+                identifiers: vec![vault::Identifier::passport("P8100001", "FR")],
+            }],
+            fields: [
+                ("record_locator", "ABC123"),
+                ("osi", "CTCE PASSENGER NOTE"),
+                ("high_risk", "true"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+        };
+        stored = vault
+            .ingest(
+                &vault::Access::offline("tester", "intake"),
+                &[contents],
+                now(),
+            )
+            .unwrap();
+    });
+    let id = stored[0].to_string();
+    assert!(
+        !osi_shown(&upgraded, "cbp-analyst", &id).await,
+        "pending opens nothing"
+    );
+    let listed = upgraded
+        .post(
+            "/v1/designations/search",
+            Some("cbp-analyst"),
+            json!({"system": "cbp-pnr", "subject": {"type": "passport", "value": "P8100001", "country": "FR"},
+                   "purpose": "counterterrorism", "case": "PNR-1"}),
+        )
+        .await;
+    let found = listed.body["designations"].as_array().unwrap();
+    assert_eq!(found.len(), 1, "{}", listed.text);
+    assert_eq!(found[0]["status"], "pending");
+    assert_eq!(found[0]["migrated_from"], id.as_str());
+    let migrated = upgraded.entries("action=designations.migrate").await;
+    assert_eq!(migrated.len(), 1, "logged once");
+    // Confirmed by a CBP officer, it opens the record.
+    let confirm = upgraded
+        .post(
+            &format!(
+                "/v1/designations/{}/confirm",
+                found[0]["id"].as_str().unwrap()
+            ),
+            Some("cbp-analyst"),
+            json!({"system": "cbp-pnr", "purpose": "counterterrorism", "case": "PNR-1",
+                   "reason": "confirmed on review", "review_on": "2027-01-15"}),
+        )
+        .await;
+    assert_eq!(confirm.status, StatusCode::OK, "{}", confirm.text);
+    assert!(osi_shown(&upgraded, "cbp-analyst", &id).await);
+}

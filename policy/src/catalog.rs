@@ -170,6 +170,15 @@ impl Catalog {
             }
         }
         for field in shape.fields {
+            // Seed 001 paragraph 5: the subject "has been identified by CBP as high risk": a
+            // designation CBP makes, never a value a sender puts in (even where an older copy
+            // of the notice still lists the field).
+            if category.free_text_requires_high_risk && *field == "high_risk" {
+                return Err(format!(
+                    "field `high_risk` is refused: a subject of a `{}` record is high risk only when CBP designates it (seed 001 paragraph 5), through a designation, never at intake",
+                    category.id
+                ));
+            }
             if !category.fields.iter().any(|known| known.name == *field) {
                 return Err(format!(
                     "field `{}` is not one of category `{}`",

@@ -56,6 +56,9 @@ pub enum Action {
     RecordReadFreeText,
     /// Release records outside the agency (the disclosure issue).
     RecordDisclose,
+    /// Designate a subject high risk, or confirm or withdraw a designation (PNR, seed 001
+    /// paragraph 5: "identified by CBP as high risk").
+    RecordDesignate,
     /// Attach a correction, dispute or statement to a record.
     RecordAnnotate,
     /// Place or release a hold.
@@ -104,11 +107,12 @@ pub enum Action {
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 27] = [
         Action::RecordSearch,
         Action::RecordRead,
         Action::RecordReadFreeText,
         Action::RecordDisclose,
+        Action::RecordDesignate,
         Action::RecordAnnotate,
         Action::RecordHold,
         Action::RecordDestroy,
@@ -140,6 +144,7 @@ impl Action {
             Action::RecordRead => "record.read",
             Action::RecordReadFreeText => "record.read-free-text",
             Action::RecordDisclose => "record.disclose",
+            Action::RecordDesignate => "record.designate",
             Action::RecordAnnotate => "record.annotate",
             Action::RecordHold => "record.hold",
             Action::RecordDestroy => "record.destroy",
@@ -172,6 +177,7 @@ impl Action {
             "read" => Action::RecordRead,
             "read-free-text" => Action::RecordReadFreeText,
             "disclose" => Action::RecordDisclose,
+            "designate" => Action::RecordDesignate,
             "annotate" => Action::RecordAnnotate,
             "hold" => Action::RecordHold,
             "destroy" => Action::RecordDestroy,
@@ -195,6 +201,7 @@ impl Action {
                 | Action::RecordRead
                 | Action::RecordReadFreeText
                 | Action::RecordExport
+                | Action::RecordDesignate
         )
     }
 }
@@ -242,7 +249,8 @@ pub struct Request<'a> {
     pub case_id: Option<&'a str>,
     /// The fields asked for (`None`: the whole record).
     pub fields: Option<&'a [&'a str]>,
-    /// For free text: whether the record's subject is flagged high risk.
+    /// For free text: whether a designation by CBP that a record's subject is high risk is in
+    /// force (seed 001 paragraph 5).
     pub high_risk: bool,
 }
 
@@ -470,7 +478,7 @@ impl Policy {
                 if gated {
                     return Decision::deny(
                         "free-text-not-high-risk",
-                        "free text is read by a person only when the record's subject is flagged high risk",
+                        "free text is read by a person only when CBP has designated the record's subject high risk (seed 001 paragraph 5)",
                     );
                 }
             }

@@ -47,11 +47,12 @@ pub const RECIPIENT_CATEGORIES: [&str; 13] = [
 ];
 
 /// What a grant may allow in a phase.
-pub const ACTIONS: [&str; 8] = [
+pub const ACTIONS: [&str; 9] = [
     "search",
     "read",
     "read-free-text",
     "disclose",
+    "designate",
     "annotate",
     "hold",
     "destroy",
@@ -191,7 +192,8 @@ pub struct Category {
     #[serde(default)]
     pub fields: Vec<Field>,
     /// Whether a person reads its free text only when the subject is flagged high risk (the
-    /// record's `high_risk` field is `true`; PNR, seed 001 paragraph 5).
+    /// subject is designated high risk by CBP, a designation in force at the time of the read;
+    /// PNR, seed 001 paragraph 5).
     #[serde(default)]
     pub free_text_requires_high_risk: bool,
     /// What makes two records versions of one record (`source.<key>` or `fields.<name>`): a

@@ -1,10 +1,11 @@
-//! Privacy Act request case files, sealed. A case is opaque bytes to the vault (its caller
-//! encodes the requester, the identifiers given, the systems named and the history), sealed
-//! with a fresh data key under the accounting cohort of the year the file may be destroyed
-//! from, so the accounting's expiry destroys it with the same proof. The requester's
-//! identifiers are blind-indexed under that cohort's index key, so a later request finds the
-//! earlier ones without any identifier on disk. Every read and change is logged with the case
-//! id only.
+//! Case files, sealed: Privacy Act requests (`PA-<year>-<number>`) and high-risk designations
+//! (`HR-<year>-<number>`, PNR seed 001 paragraph 5). A file is opaque bytes to the vault (its
+//! caller encodes the requester or subject, the identifiers, the systems and the history),
+//! sealed with a fresh data key under the accounting cohort of the year the file may be
+//! destroyed from, so the accounting's expiry destroys it with the same proof. The identifiers
+//! of the person it is about are blind-indexed under that cohort's index key, so a later
+//! request or read finds the earlier files without any identifier on disk. Every read and
+//! change is logged with the file's id only.
 
 use chrono::{DateTime, Datelike, Utc};
 
@@ -25,17 +26,59 @@ pub(crate) const CASE_INDEX_PREFIX: u8 = b'k';
 /// 552a(g)(5) and appeals come on top).
 pub const CASE_KEEP_YEARS: u16 = 7;
 const META_CASE_NEXT: &[u8] = b"case-next/";
+const META_DESIGNATION_NEXT: &[u8] = b"designation-next/";
+
+/// The kinds of case file, by the prefix of their ids.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    /// A Privacy Act or FOIA request (`PA-`).
+    Request,
+    /// A designation of a subject as high risk by CBP (`HR-`).
+    Designation,
+}
+
+impl FileKind {
+    fn prefix(self) -> &'static str {
+        match self {
+            FileKind::Request => "PA",
+            FileKind::Designation => "HR",
+        }
+    }
+
+    /// How the log names a file of this kind.
+    fn noun(self) -> &'static str {
+        match self {
+            FileKind::Request => "request",
+            FileKind::Designation => "designation",
+        }
+    }
+
+    fn counter(self) -> &'static [u8] {
+        match self {
+            FileKind::Request => META_CASE_NEXT,
+            FileKind::Designation => META_DESIGNATION_NEXT,
+        }
+    }
+
+    /// The kind of the file `id`, by its prefix.
+    fn of(id: &str) -> Option<FileKind> {
+        [FileKind::Request, FileKind::Designation]
+            .into_iter()
+            .find(|kind| id.split('-').next() == Some(kind.prefix()))
+    }
+}
 
 /// The year a case opened in `opened` may be destroyed from.
 fn keep_year(opened: u16) -> u16 {
     opened.saturating_add(CASE_KEEP_YEARS)
 }
 
-/// The opening year of case `id` (`PA-2026-000001`).
+/// The opening year of case `id` (`PA-2026-000001`, `HR-2026-000001`).
 fn opened_year(id: &str) -> Result<u16> {
-    let invalid = || Error::Invalid("a request id is `PA-<year>-<number>`".into());
+    let invalid =
+        || Error::Invalid("a file id is `PA-<year>-<number>` or `HR-<year>-<number>`".into());
     let mut parts = id.split('-');
-    let (Some("PA"), Some(year), Some(number), None) =
+    let (Some("PA" | "HR"), Some(year), Some(number), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(invalid());
@@ -61,20 +104,50 @@ impl Vault {
         identifiers: &[Identifier],
         now: DateTime<Utc>,
     ) -> Result<String> {
+        self.open_file(FileKind::Request, access, plain, identifiers, now)
+    }
+
+    /// Opens a designation file (`HR-<year>-<number>`), sealed and indexed by the subject's
+    /// identifiers like a case. Logged with the id.
+    pub fn open_designation(
+        &self,
+        access: &Access,
+        plain: &[u8],
+        identifiers: &[Identifier],
+        now: DateTime<Utc>,
+    ) -> Result<String> {
+        self.open_file(FileKind::Designation, access, plain, identifiers, now)
+    }
+
+    fn open_file(
+        &self,
+        kind: FileKind,
+        access: &Access,
+        plain: &[u8],
+        identifiers: &[Identifier],
+        now: DateTime<Utc>,
+    ) -> Result<String> {
         access.validate()?;
         let opened =
             u16::try_from(now.year()).map_err(|_| Error::Invalid("year out of range".into()))?;
         let _numbering = self.lifecycle.write().map_err(|_| poisoned("lifecycle"))?;
-        let counter = [META_CASE_NEXT, &opened.to_be_bytes()].concat();
+        let counter = [kind.counter(), &opened.to_be_bytes()].concat();
         let number = meta_u32(&*self.store, &counter, "case counter")?.unwrap_or(1);
         if number > 999_999 {
-            return Err(Error::Invalid("no request number left this year".into()));
+            return Err(Error::Invalid(format!(
+                "no {} number left this year",
+                kind.noun()
+            )));
         }
-        let id = format!("PA-{opened}-{number:06}");
+        let id = format!("{}-{opened}-{number:06}", kind.prefix());
         let mut batch = WriteBatch::new();
         batch.put(Column::Meta, counter, (number + 1).to_be_bytes());
-        // Held to the commit, so two requests never take one number.
-        self.seal_case(access, &id, plain, identifiers, "case.open", batch, now)?;
+        // Held to the commit, so two files never take one number.
+        let action = match kind {
+            FileKind::Request => "case.open",
+            FileKind::Designation => "designation.open",
+        };
+        self.seal_case(access, &id, plain, identifiers, action, batch, now)?;
         Ok(id)
     }
 
@@ -94,7 +167,7 @@ impl Vault {
             .get(Column::Accounting, &case_key(id)?)?
             .is_none()
         {
-            return Err(Error::Invalid(format!("there is no request {id}")));
+            return Err(Error::Invalid("there is no such file".into()));
         }
         self.seal_case(access, id, plain, &[], what, WriteBatch::new(), now)
     }
@@ -145,7 +218,7 @@ impl Vault {
         }
         drop(keys);
         let mut draft = Draft::new(access, action, now.timestamp_millis());
-        draft.outcome = format!("request {id}");
+        draft.outcome = format!("{} {id}", FileKind::of(id).map_or("file", FileKind::noun));
         draft.cohorts = vec![cohort.id];
         self.log.commit(draft, batch)?;
         Ok(())
@@ -163,19 +236,29 @@ impl Vault {
         let opened = self
             .store
             .get(Column::Accounting, &key)?
-            .ok_or_else(|| Error::Invalid(format!("there is no request {id}")))
+            .ok_or_else(|| Error::Invalid("there is no such file".into()))
             .and_then(|value| self.open_in(&key, &value));
+        let noun = FileKind::of(id).map_or("file", FileKind::noun);
         let mut draft = Draft::new(access, "case.read", now.timestamp_millis());
         draft.outcome = match &opened {
-            Ok(_) => format!("request {id}"),
-            Err(err) => format!("request {id}: {err}"),
+            Ok(_) => format!("{noun} {id}"),
+            Err(err) => format!("{noun} {id}: {err}"),
         };
         self.log.commit(draft, WriteBatch::new())?;
         opened
     }
 
-    /// The ids of every case whose file still lives, oldest first.
+    /// The ids of every request whose file still lives, oldest first.
     pub fn case_ids(&self) -> Result<Vec<String>> {
+        self.file_ids(FileKind::Request)
+    }
+
+    /// The ids of every designation whose file still lives, oldest first.
+    pub fn designation_ids(&self) -> Result<Vec<String>> {
+        self.file_ids(FileKind::Designation)
+    }
+
+    fn file_ids(&self, kind: FileKind) -> Result<Vec<String>> {
         let mut ids: Vec<String> = self
             .store
             .scan(
@@ -186,6 +269,7 @@ impl Vault {
             )?
             .into_iter()
             .filter_map(|(key, _)| String::from_utf8(key.get(3..)?.to_vec()).ok())
+            .filter(|id| FileKind::of(id) == Some(kind))
             .collect();
         ids.sort();
         Ok(ids)
@@ -200,35 +284,81 @@ impl Vault {
         now: DateTime<Utc>,
     ) -> Result<Vec<String>> {
         access.validate()?;
-        let (kind, form) = key.kind_and_form();
-        let mut ids = Vec::new();
-        let tokens = self.accounting_probes(&form)?;
-        for &(year, probe) in &tokens {
-            let prefix = [
-                &[CASE_INDEX_PREFIX][..],
-                &year.to_be_bytes(),
-                &[kind],
-                &probe,
-            ]
-            .concat();
-            let mut end = prefix.clone();
-            end.push(0xff);
-            for (index_key, _) in
-                self.store
-                    .scan(Column::Accounting, &prefix, Some(&end), usize::MAX)?
-            {
-                if let Ok(id) = String::from_utf8(index_key[prefix.len()..].to_vec()) {
-                    ids.push(id);
-                }
-            }
-        }
-        ids.sort();
-        ids.dedup();
+        let (ids, tokens) = self.files_for(FileKind::Request, std::slice::from_ref(key))?;
         let mut draft = Draft::new(access, "case.search", now.timestamp_millis());
         draft.tokens = tokens;
         draft.outcome = format!("{} requests", ids.len());
         self.log.commit(draft, WriteBatch::new())?;
         Ok(ids)
+    }
+
+    /// The designation files of the subjects `keys` (their identifiers), opened: the gate
+    /// decides which are in force. One log entry with the tokens probed and how many were
+    /// found, never an identifier.
+    pub fn designations_for(
+        &self,
+        access: &Access,
+        keys: &[SearchKey],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(String, zeroize::Zeroizing<Vec<u8>>)>> {
+        access.validate()?;
+        let (ids, tokens) = self.files_for(FileKind::Designation, keys)?;
+        let mut files = Vec::with_capacity(ids.len());
+        for id in ids {
+            let key = case_key(&id)?;
+            // A file destroyed with its year between the probe and the read is not in force.
+            if let Some(value) = self.store.get(Column::Accounting, &key)? {
+                files.push((id, self.open_in(&key, &value)?));
+            }
+        }
+        let mut draft = Draft::new(access, "designation.check", now.timestamp_millis());
+        draft.tokens = tokens;
+        draft.outcome = format!("{} designations", files.len());
+        self.log.commit(draft, WriteBatch::new())?;
+        Ok(files)
+    }
+
+    /// The ids of `kind`'s files indexed under any of `keys`, and the tokens probed.
+    #[allow(
+        clippy::type_complexity,
+        reason = "the ids and the probes, for the log"
+    )]
+    fn files_for(
+        &self,
+        kind: FileKind,
+        keys: &[SearchKey],
+    ) -> Result<(Vec<String>, Vec<(u16, [u8; 16])>)> {
+        let mut ids = Vec::new();
+        let mut all_tokens = Vec::new();
+        for key in keys {
+            let (index_kind, form) = key.kind_and_form();
+            let tokens = self.accounting_probes(&form)?;
+            for &(year, probe) in &tokens {
+                let prefix = [
+                    &[CASE_INDEX_PREFIX][..],
+                    &year.to_be_bytes(),
+                    &[index_kind],
+                    &probe,
+                ]
+                .concat();
+                let mut end = prefix.clone();
+                end.push(0xff);
+                for (index_key, _) in
+                    self.store
+                        .scan(Column::Accounting, &prefix, Some(&end), usize::MAX)?
+                {
+                    if let Ok(id) = String::from_utf8(index_key[prefix.len()..].to_vec()) {
+                        if FileKind::of(&id) == Some(kind) {
+                            ids.push(id);
+                        }
+                    }
+                }
+            }
+            all_tokens.extend(tokens);
+        }
+        ids.sort();
+        ids.dedup();
+        Ok((ids, all_tokens))
     }
 }
 

@@ -760,6 +760,29 @@ impl Vault {
         Ok(partitions)
     }
 
+    /// The ids of every record stored in `partition`, oldest first: ids only (no contents), for
+    /// a migration that must read each one through a logged read.
+    pub fn record_ids_in(&self, partition: u16) -> Result<Vec<RecordId>> {
+        let end = crate::store::prefix_end(&partition.to_be_bytes());
+        let mut from = partition.to_be_bytes().to_vec();
+        let mut ids = Vec::new();
+        // In chunks, so a large partition's ciphertexts are never all in memory at once.
+        loop {
+            let chunk = self.store.scan(Column::Records, &from, Some(&end), 4096)?;
+            let Some((last, _)) = chunk.last() else {
+                break;
+            };
+            from = [last.as_slice(), &[0]].concat();
+            ids.extend(
+                chunk
+                    .iter()
+                    .filter_map(|(key, _)| <[u8; 16]>::try_from(key.as_slice()).ok())
+                    .map(RecordId::from_bytes),
+            );
+        }
+        Ok(ids)
+    }
+
     /// Every system with records, by its number.
     pub fn systems(&self) -> Result<Vec<(u16, SystemId)>> {
         let mut systems: Vec<(u16, SystemId)> = self

@@ -266,9 +266,9 @@ impl Gate {
                 .into_iter()
                 .zip(&reads)
                 .map(|((record, annotations), read)| {
-                    self.view(read, &decided.decision, record, annotations)
+                    self.view(&access, read, &decided.decision, record, annotations)
                 })
-                .collect()
+                .collect::<Result<_, _>>()?
         };
         Ok(Package {
             id: package,

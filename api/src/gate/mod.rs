@@ -31,6 +31,7 @@ use vault::{
 use crate::lines::{LineBatches, Rejected};
 
 mod admin;
+mod designations;
 mod disclosure;
 mod holds;
 mod ingest;
@@ -39,6 +40,7 @@ mod requests;
 mod retention;
 
 pub use admin::{check_account_fields, create_account};
+pub use designations::{Designation, DesignationInput, DesignationStatus, MAX_REVIEW_DAYS};
 pub use holds::HoldRequest;
 pub use ingest::IngestPlan;
 pub use requests::{
@@ -375,6 +377,7 @@ impl Gate {
             ),
         };
         gate.migrate_accounts()?;
+        gate.migrate_high_risk_flags()?;
         gate.reload_accounts()?;
         Ok(gate)
     }
@@ -765,19 +768,31 @@ impl Gate {
     /// portion is withheld with it and named `annotation.<n>`.
     fn view(
         &self,
+        access: &Access,
         request: &Request<'_>,
         decision: &Decision,
         record: Record,
         annotations: Vec<Annotation>,
-    ) -> Viewed {
+    ) -> Result<Viewed, Refusal> {
         let mut record = record;
         let mut withheld = Vec::new();
-        let high_risk = flagged_high_risk(&record);
-        let free_text = self.policy.decide(&Request {
-            action: Action::RecordReadFreeText,
-            high_risk,
-            ..*request
-        });
+        // Free text the policy opens only for a subject CBP designated high risk (PNR, seed
+        // 001 paragraph 5): the designations in force now are looked up (and the probe logged)
+        // only when they would change the answer.
+        let asked = |high_risk| {
+            self.policy.decide(&Request {
+                action: Action::RecordReadFreeText,
+                high_risk,
+                ..*request
+            })
+        };
+        let mut free_text = asked(false);
+        if !free_text.allowed
+            && asked(true).allowed
+            && self.designated_high_risk(access, &record)?
+        {
+            free_text = asked(true);
+        }
         if !free_text.allowed {
             for field in self.free_text_fields(&record) {
                 if record.contents.fields.remove(&field).is_some() {
@@ -832,11 +847,11 @@ impl Gate {
         }
         withheld.sort();
         withheld.dedup();
-        Viewed {
+        Ok(Viewed {
             record,
             withheld,
             annotations: shown,
-        }
+        })
     }
 
     /// The free-text fields of `record`'s category (its SORN file's `free-text` kind).
@@ -1054,14 +1069,4 @@ fn portion_released(portion: &str, projection: Option<&[String]>, withheld: &[St
     };
     let keep = |name: &str| projection.iter().any(|field| field == name);
     keep(&named) || keep(&format!("fields.{named}")) || keep(portion)
-}
-
-/// Whether CBP flagged the record's subject high risk (its `high_risk` field; PNR, seed 001
-/// paragraph 5), which opens its free text to a person.
-fn flagged_high_risk(record: &Record) -> bool {
-    record
-        .contents
-        .fields
-        .get("high_risk")
-        .is_some_and(|flag| flag.eq_ignore_ascii_case("true"))
 }

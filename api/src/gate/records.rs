@@ -76,9 +76,13 @@ impl Gate {
             let access = self.access(caller, context, &decision, read.system, purpose, case_id);
             match self.vault.read_annotated(&access, &id, now) {
                 Ok((record, annotations)) => {
-                    result
-                        .records
-                        .push(self.view(&read, &decision, record, annotations));
+                    result.records.push(self.view(
+                        &access,
+                        &read,
+                        &decision,
+                        record,
+                        annotations,
+                    )?);
                 }
                 // Destroyed between the lookup and the read: not a result any more.
                 Err(vault::Error::NotFound(_)) => result.found -= 1,
@@ -102,7 +106,13 @@ impl Gate {
         // An id of no system is decided on an unknown system, so the refusal is logged.
         let placement = self.placement_or_unknown(&id)?;
         let read = self.decided_read(caller, context, &id, &placement, purpose, case_id)?;
-        Ok(self.view(&read.request, &read.decision, read.record, read.annotations))
+        self.view(
+            &read.access,
+            &read.request,
+            &read.decision,
+            read.record,
+            read.annotations,
+        )
     }
 
     /// Decides a read of the record `id` (on its system, category and phase, from
@@ -125,6 +135,7 @@ impl Gate {
         let (access, decision) = self.authorize(caller, context, &request)?;
         let (record, annotations) = self.vault.read_annotated(&access, id, self.now())?;
         Ok(DecidedRead {
+            access,
             request,
             decision,
             record,
@@ -154,9 +165,8 @@ impl Gate {
         let (access, decision) = self.authorize(caller, context, &request)?;
         // Decided before anything is decrypted or marked read: the raw message holds every
         // field, so only a caller who may read all of them (free text on its own right, not
-        // through a high-risk flag inside the record; no projection) sees it. A record whose
-        // free text only a high-risk flag opens (PNR) has its raw message refused: the flag is
-        // inside the sealed record, and it is not opened to decide.
+        // through a high-risk designation; no projection) sees it. A record whose free text
+        // only a designation opens (PNR) has its raw message refused.
         let free_text = self.policy.decide(&Request {
             action: Action::RecordReadFreeText,
             high_risk: false,
@@ -380,7 +390,7 @@ impl Gate {
         for (record, annotations) in released {
             result
                 .records
-                .push(self.view(&request, &decision, record, annotations));
+                .push(self.view(&access, &request, &decision, record, annotations)?);
         }
         Ok(result)
     }
@@ -454,6 +464,7 @@ impl Gate {
 /// A read decided and done: what it was decided as, the decision, and the record with its
 /// annotations.
 struct DecidedRead<'a> {
+    access: Access,
     request: Request<'a>,
     decision: Decision,
     record: Record,

@@ -126,6 +126,19 @@ pub fn router(gate: Arc<Gate>, limits: Limits) -> Router {
         .route("/v1/audit/verify", post(handlers::audit_verify))
         .route("/v1/backup", post(handlers::backup))
         .route("/v1/disclosures", post(handlers::disclose))
+        .route("/v1/designations", post(handlers::designate))
+        .route(
+            "/v1/designations/search",
+            post(handlers::search_designations),
+        )
+        .route(
+            "/v1/designations/{id}/confirm",
+            post(handlers::confirm_designation),
+        )
+        .route(
+            "/v1/designations/{id}/withdraw",
+            post(handlers::withdraw_designation),
+        )
         .route("/v1/accounting/search", post(handlers::accounting))
         .route("/v1/accounting/expire", post(handlers::expire_accounting))
         .route("/v1/notices", get(handlers::notices))

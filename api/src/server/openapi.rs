@@ -22,6 +22,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/audit/verify"),
     ("post", "/v1/backup"),
     ("post", "/v1/disclosures"),
+    ("post", "/v1/designations"),
+    ("post", "/v1/designations/search"),
+    ("post", "/v1/designations/{id}/confirm"),
+    ("post", "/v1/designations/{id}/withdraw"),
     ("post", "/v1/accounting/search"),
     ("post", "/v1/accounting/expire"),
     ("get", "/v1/notices"),
@@ -88,6 +92,11 @@ fn record_parameters() -> Value {
 pub fn document() -> Value {
     let secured = json!([{"bearer": []}]);
     let all = ["400", "401", "403", "503"];
+    let identifier = json!({"type": "object", "required": ["type", "value"], "properties": {
+        "type": {"type": "string", "enum": ["ssn", "tin", "passport", "account", "dob", "importer_exporter_id"]},
+        "value": {"type": "string", "minLength": 1},
+        "country": {"type": "string", "description": "passports only"}
+    }});
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -278,6 +287,42 @@ pub fn document() -> Value {
             "/v1/requests/{id}/response": {"post": {"summary": "The response package of a determined access or notification request (privacy officers): `release` (record ids), `waive` (exemption claims waived), `benefit_denied`, `official`, `pages`. Per system, a neither-confirm-nor-deny answer (identical whether or not a record exists) or the released records with their annotations; the individual's accounting; the letter; the fee.", "security": secured, "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": with_problems(json!({"200": {"description": "the package"}}), &all)}},
             "/v1/requests/{id}/events": {"post": {"summary": "Record an event of the case (privacy officers): `kind` and its fields, `on` (default today); refused when the rules do not allow it now.", "security": secured, "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": with_problems(json!({"200": {"description": "the request"}}), &all)}},
             "/v1/holds/search": {"post": {"summary": "The held records with an `identifier`, found through the indexes of the holds that name the caller's role (records officers: every hold); ids and holds only, logged.", "security": secured, "responses": with_problems(json!({"200": {"description": "record ids with their holds"}}), &all)}},
+            "/v1/designations": {"post": {
+                "summary": "Designate a subject high risk (PNR, seed 001 paragraph 5; roles with the SORN's `designate` grant): the subject's identifier, a paragraph 3 purpose, the case, a reason and a review date within a year. Sealed, indexed by the subject, logged by id. Reads open the subject's free text while it is in force.",
+                "security": secured,
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["system", "subject", "purpose", "case", "reason", "review_on"], "properties": {
+                    "system": {"type": "string"}, "subject": identifier.clone(), "purpose": {"type": "string"}, "case": {"type": "string"},
+                    "reason": {"type": "string", "minLength": 1, "maxLength": 2000}, "review_on": {"type": "string", "format": "date"}
+                }}}}},
+                "responses": with_problems(json!({"201": {"description": "`id`, `HR-<year>-<number>`"}}), &all)
+            }},
+            "/v1/designations/search": {"post": {
+                "summary": "A subject's designations in a system, in force or not (roles with the `designate` grant), decided for a purpose and case.",
+                "security": secured,
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["system", "subject", "purpose", "case"], "properties": {
+                    "system": {"type": "string"}, "subject": identifier.clone(), "purpose": {"type": "string"}, "case": {"type": "string"}
+                }}}}},
+                "responses": with_problems(json!({"200": {"description": "`designations`: id, status (pending, in-force, withdrawn), purpose, reason, case, review_on, migrated_from, history"}}), &all)
+            }},
+            "/v1/designations/{id}/confirm": {"post": {
+                "summary": "Confirm a designation (one carried over from a record's old `high_risk` field is pending and unlocks nothing until confirmed; one past its review date is renewed), with purpose, case, reason and a new review date.",
+                "security": secured,
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["system", "purpose", "case", "reason", "review_on"], "properties": {
+                    "system": {"type": "string"}, "purpose": {"type": "string"}, "case": {"type": "string"},
+                    "reason": {"type": "string", "minLength": 1, "maxLength": 2000}, "review_on": {"type": "string", "format": "date"}
+                }}}}},
+                "responses": with_problems(json!({"200": {"description": "the designation"}}), &all)
+            }},
+            "/v1/designations/{id}/withdraw": {"post": {
+                "summary": "Withdraw a designation: from now on it unlocks nothing.",
+                "security": secured,
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["system", "purpose", "case"], "properties": {
+                    "system": {"type": "string"}, "purpose": {"type": "string"}, "case": {"type": "string"}
+                }}}}},
+                "responses": with_problems(json!({"200": {"description": "the designation"}}), &all)
+            }},
             "/v1/holds/{id}/release": {"post": {"summary": "Release a hold with a `reason` (records officers); a compliance hold only from its retain-until date. Its records go back to their cohorts, on to another hold, or to destruction at the next run once their lives have ended.", "security": secured, "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": with_problems(json!({"200": {"description": "the released hold and where its records went"}}), &all)}},
             "/v1/notices": {"get": {
                 "summary": "Notices to prior recipients of records later corrected or disputed (552a(c)(4)), pending and sent.",

@@ -70,8 +70,11 @@ fn the_seeded_facts_are_there() {
     let pnr = load("cbp-pnr.toml");
     assert_eq!(pnr.ownership.direct_access.get_ref(), &["dhs-cbp"]);
     assert_eq!(pnr.procedures.first_party.get_ref(), "foia");
-    // The 34 elements of Attachment A, less the name (the subject's), plus CBP's flag.
-    assert_eq!(pnr.category("pnr").unwrap().fields.len(), 34);
+    // The 34 elements of Attachment A, less the name (the subject's). High risk is CBP's
+    // designation (paragraph 5), not a field anyone can ingest.
+    let fields = &pnr.category("pnr").unwrap().fields;
+    assert_eq!(fields.len(), 33);
+    assert!(!fields.iter().any(|field| field.name == "high_risk"));
     let phases: Vec<&str> = pnr.schedules[0]
         .get_ref()
         .phases
