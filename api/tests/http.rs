@@ -2699,31 +2699,6 @@ async fn a_response_releases_only_the_requesters_records_as_the_individual_sees_
         .contains(&json!("subject.2")));
 }
 
-/// A fixture system, not a shipped one: CBETF's notice as `test-open`, claiming no exemptions
-/// and telling prior recipients of corrections and disputes.
-fn open_system_policy() -> policy::Policy {
-    let mut texts: Vec<(String, String)> = policy::sorn::BUILTIN
-        .iter()
-        .map(|(file, text)| ((*file).to_owned(), (*text).to_owned()))
-        .collect();
-    let cbetf = texts
-        .iter()
-        .find(|(file, _)| file == "fincen-cbetf.toml")
-        .unwrap()
-        .1
-        .clone();
-    let start = cbetf.find("[exemptions]").unwrap();
-    let end = cbetf.find("case_by_case").unwrap();
-    let open = format!(
-        "{}[exemptions]\nclaims = []\ncorrection_notices = true\n{}",
-        &cbetf[..start],
-        &cbetf[end..]
-    )
-    .replace("id = \"fincen-cbetf\"", "id = \"test-open\"");
-    texts.push(("test-open.toml".into(), open));
-    policy::Policy::new(policy::Catalog::from_texts(&texts).unwrap()).unwrap()
-}
-
 #[tokio::test]
 async fn an_amendment_refused_appealed_upheld_and_disputed_reaches_both_prior_recipients() {
     let api = api_with(open_system_policy());

@@ -548,3 +548,66 @@ async fn old_high_risk_flags_become_pending_designations_that_unlock_nothing() {
     assert_eq!(confirm.status, StatusCode::OK, "{}", confirm.text);
     assert!(osi_shown(&upgraded, "cbp-analyst", &id).await);
 }
+
+/// 31 CFR 1.25(d)(2): "Access accountings of disclosure may be withheld from the individual
+/// named in the record only if the disclosures were (i) made under 5 U.S.C. 552a (b)(7) and
+/// Sec. 1.24 (a)(7), or (ii) under a system of records exempted from the requirements of 5
+/// U.S.C. 552a(c)(3)". Tested on a fixture system with routine uses and no exemption (every
+/// shipped system with routine uses is (j)(2)-exempt): a routine-use, a (b)(7) and a (b)(11)
+/// release; the individual sees two, privacy staff all three.
+#[tokio::test]
+async fn the_individual_sees_every_disclosure_but_b7_where_the_system_is_not_exempt() {
+    let api = api_with(open_system_policy());
+    let stored = line("JOHN Q PUBLIC", "123-45-6789", 3).replace("fincen-cbetf", "test-open");
+    assert_eq!(
+        summary(&api.ingest("ingester", &stored, None).await)["ingested"],
+        1
+    );
+    let found = api
+        .post(
+            "/v1/search",
+            Some("ana"),
+            json!({"system": "test-open", "identifier": {"type": "ssn", "value": "123-45-6789"}, "purpose": "investigation", "case": "CASE-1"}),
+        )
+        .await;
+    let id = found.body["records"][0]["id"].as_str().unwrap().to_owned();
+    #[rustfmt::skip]
+    let releases: Vec<(&str, &str, Value)> = vec![
+        ("state-agency", "investigation", json!({"routine_use": "A"})),
+        ("state-agency", "investigation", json!({"condition": "b7", "evidence": "letter-1", "agency_head_request": true, "portion": ["fields.amount"], "activity": "structuring"})),
+        ("court", "litigation", json!({"condition": "b11", "evidence": "order-2026-55"})),
+    ];
+    for (category, purpose, basis) in releases {
+        let released = api
+            .post(
+                "/v1/disclosures",
+                Some("disclosure"),
+                json!({"records": [id], "recipient": {"name": "Recipient", "address": "1 Main Street", "category": category},
+                       "purpose": purpose, "case": "DISC-1", "basis": basis, "accuracy_attested": true}),
+            )
+            .await;
+        assert_eq!(released.status, StatusCode::CREATED, "{}", released.text);
+    }
+    let accounting = |for_individual: bool| {
+        api.post(
+            "/v1/accounting/search",
+            Some("privacy"),
+            json!({"identifier": {"type": "ssn", "value": "123-45-6789"}, "for_individual": for_individual}),
+        )
+    };
+    let bases = |answer: &harness::Answer| -> Vec<String> {
+        answer.body["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|entry| entry["basis"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let staff = accounting(false).await;
+    assert_eq!(
+        bases(&staff),
+        ["routine use A", "552a(b)(7)", "552a(b)(11)"]
+    );
+    let individual = accounting(true).await;
+    assert_eq!(bases(&individual), ["routine use A", "552a(b)(11)"]);
+}

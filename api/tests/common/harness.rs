@@ -119,7 +119,6 @@ pub fn api_with(policy: policy::Policy) -> Api {
 
 /// The harness over a vault that `before` fills before the gate first starts (as an older
 /// version left it), whose gate decides with `policy`.
-#[allow(dead_code, reason = "not every test binary starts from an older vault")]
 pub fn api_after(policy: policy::Policy, before: impl FnOnce(&Vault)) -> Api {
     let dir = tempfile::Builder::new()
         .prefix("vault-tests")
@@ -295,4 +294,29 @@ pub fn search_body(ssn: &str) -> Value {
 pub fn summary(answer: &Answer) -> Value {
     let last = answer.text.lines().last().unwrap();
     serde_json::from_str(last).unwrap()
+}
+
+/// A fixture system, not a shipped one: CBETF's notice as `test-open`, claiming no exemptions
+/// and telling prior recipients of corrections and disputes.
+pub fn open_system_policy() -> policy::Policy {
+    let mut texts: Vec<(String, String)> = policy::sorn::BUILTIN
+        .iter()
+        .map(|(file, text)| ((*file).to_owned(), (*text).to_owned()))
+        .collect();
+    let cbetf = texts
+        .iter()
+        .find(|(file, _)| file == "fincen-cbetf.toml")
+        .unwrap()
+        .1
+        .clone();
+    let start = cbetf.find("[exemptions]").unwrap();
+    let end = cbetf.find("case_by_case").unwrap();
+    let open = format!(
+        "{}[exemptions]\nclaims = []\ncorrection_notices = true\n{}",
+        &cbetf[..start],
+        &cbetf[end..]
+    )
+    .replace("id = \"fincen-cbetf\"", "id = \"test-open\"");
+    texts.push(("test-open.toml".into(), open));
+    policy::Policy::new(policy::Catalog::from_texts(&texts).unwrap()).unwrap()
 }
