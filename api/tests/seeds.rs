@@ -611,3 +611,48 @@ async fn the_individual_sees_every_disclosure_but_b7_where_the_system_is_not_exe
     let individual = accounting(true).await;
     assert_eq!(bases(&individual), ["routine use A", "552a(b)(11)"]);
 }
+
+/// Seed 003, proposed 103.14(c), item (xi), through the gate: a bank's incoming transfer puts
+/// the identifier on the U.S. recipient, an alien identification number stays one, and both
+/// are found by what they are; the foreign sender is not found by them.
+#[tokio::test]
+async fn item_xi_is_indexed_on_its_party_as_its_own_kind() {
+    let api = api();
+    let file = "transmittor_institution,transmittor_name,transmittor_account,amount,currency,execution_date,recipient_institution,recipient_name,recipient_account,tin,tin_type\n\
+                BANKDEFF,HANS MEIER,DE89,1500.00,USD,2026-11-20,BANKUS33,JOHN Q PUBLIC,000123,A123456789,alien-id\n";
+    let request = axum::http::Request::builder()
+        .method("POST")
+        .uri("/v1/ingest?format=cbetf-csv&reporter=BANKUS33XXX&filed_on=2026-11-24")
+        .header(
+            "authorization",
+            format!("Bearer {}", api.tokens["ingester"]),
+        )
+        .body(axum::body::Body::from(file))
+        .unwrap();
+    let answer = api.call(request).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    assert_eq!(summary(&answer)["accepted"], 1, "{}", answer.text);
+    let search = |kind: &str, value: &str| {
+        api.post(
+            "/v1/search",
+            Some("ana"),
+            json!({"system": "fincen-cbetf", "identifier": {"type": kind, "value": value}, "purpose": "investigation", "case": "CASE-1"}),
+        )
+    };
+    let by_alien_id = search("alien_id", "A123-456-789").await;
+    assert_eq!(by_alien_id.status, StatusCode::OK, "{}", by_alien_id.text);
+    let records = by_alien_id.body["records"].as_array().unwrap();
+    assert_eq!(records.len(), 1, "{}", by_alien_id.text);
+    let subjects = records[0]["subjects"].as_array().unwrap();
+    let recipient = subjects.iter().find(|s| s["role"] == "recipient").unwrap();
+    assert_eq!(recipient["identifiers"]["alien_id"], "A123456789");
+    let transmittor = subjects
+        .iter()
+        .find(|s| s["role"] == "transmittor")
+        .unwrap();
+    assert!(transmittor["identifiers"].get("alien_id").is_none());
+    assert_eq!(records[0]["fields"]["direction"], "incoming");
+    // Not stored as a TIN any more.
+    let by_tin = search("tin", "A123456789").await;
+    assert_eq!(by_tin.body["records"], json!([]), "{}", by_tin.text);
+}

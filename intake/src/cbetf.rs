@@ -25,7 +25,7 @@ use chrono::NaiveDate;
 use crate::ParseError;
 
 /// The columns, in the order a file written by recvault has them.
-pub const COLUMNS: [&str; 17] = [
+pub const COLUMNS: [&str; 18] = [
     "uetr",
     "transmittor_institution",
     "transmittor_name",
@@ -42,6 +42,7 @@ pub const COLUMNS: [&str; 17] = [
     "tin",
     "tin_type",
     "tin_country",
+    "tin_party",
     "channel",
 ];
 
@@ -59,6 +60,16 @@ pub enum TaxIdentifier {
         /// The issuing country.
         country: String,
     },
+}
+
+/// Whose item (xi) is: "the U.S. taxpayer identification number of the transmittor or
+/// recipient (as applicable)" (seed 003, proposed 103.14(c)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TinParty {
+    /// The transmittor's (an outgoing transfer's U.S. customer).
+    Transmittor,
+    /// The recipient's (an incoming transfer's U.S. customer).
+    Recipient,
 }
 
 /// One transmittal's data items.
@@ -92,6 +103,9 @@ pub struct DataItems {
     pub other_identifiers: Option<String>,
     /// (xi)
     pub tax_identifier: Option<TaxIdentifier>,
+    /// (xi): whose it is, when the file says (the `tin_party` column); otherwise the mapping
+    /// works it out from which side the filer is on.
+    pub tin_party: Option<TinParty>,
     /// Whether the order and its advice went solely through the filer's own systems (the
     /// `channel` column is `proprietary`): exempt for a bank (proposed 103.14(f)(2)).
     pub proprietary: bool,
@@ -204,6 +218,17 @@ fn items(values: &BTreeMap<String, String>) -> Result<DataItems, Failure> {
             ))
         }
     };
+    let tin_party = match text("tin_party").as_deref() {
+        None => None,
+        Some("transmittor") => Some(TinParty::Transmittor),
+        Some("recipient") => Some(TinParty::Recipient),
+        Some(_) => {
+            return Err((
+                "tin_party",
+                "`tin_party` is `transmittor` or `recipient`".to_owned(),
+            ))
+        }
+    };
     let items = DataItems {
         uetr: text("uetr"),
         transmittor_institution: text("transmittor_institution"),
@@ -219,6 +244,7 @@ fn items(values: &BTreeMap<String, String>) -> Result<DataItems, Failure> {
         recipient_account: text("recipient_account"),
         other_identifiers: text("other_identifiers"),
         tax_identifier,
+        tin_party,
         proprietary: match text("channel").as_deref() {
             None => false,
             Some("proprietary") => true,

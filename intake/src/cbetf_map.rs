@@ -156,6 +156,16 @@ fn subject(role: &str, party: Option<&Party>) -> Option<Value> {
     Some(value)
 }
 
+/// Whether two names of an institution are the same one: equal ignoring case, or two BICs of
+/// one institution (the first 8 characters: a BIC8 is the BIC11 of its `XXX` office).
+fn same_institution(a: &str, b: &str) -> bool {
+    let (a, b) = (a.trim().to_ascii_uppercase(), b.trim().to_ascii_uppercase());
+    let bic = |text: &str| {
+        (text.len() == 8 || text.len() == 11) && text.bytes().all(|b| b.is_ascii_alphanumeric())
+    };
+    a == b || (bic(&a) && bic(&b) && a[..8] == b[..8])
+}
+
 fn address(party: Option<&Party>) -> Option<String> {
     party
         .filter(|party| !party.address.is_empty())
@@ -542,11 +552,48 @@ pub fn map_items(items: &crate::cbetf::DataItems, filing: &Filing) -> Result<Map
         "recipient_address",
         items.recipient_address.clone(),
     );
+    // The filer is the U.S. institution at the border: on its side of the transfer is the
+    // U.S. customer, whose item (xi) it reports (seed 003, proposed 103.14(c): "the U.S.
+    // taxpayer identification number of the transmittor or recipient (as applicable)").
+    let outgoing = items
+        .transmittor_institution
+        .as_deref()
+        .is_some_and(|institution| same_institution(institution, &reporter));
+    let incoming = items
+        .recipient_institution
+        .as_deref()
+        .is_some_and(|institution| same_institution(institution, &reporter));
+    match (outgoing, incoming) {
+        (true, false) => put(&mut fields, "direction", Some("outgoing".to_owned())),
+        (false, true) => put(&mut fields, "direction", Some("incoming".to_owned())),
+        _ => {}
+    }
+    let tin_party = match (items.tin_party, outgoing, incoming) {
+        (Some(party), _, _) => Some(party),
+        (None, true, false) => Some(crate::cbetf::TinParty::Transmittor),
+        (None, false, true) => Some(crate::cbetf::TinParty::Recipient),
+        (None, _, _) => None,
+    };
     let mut transmittor_subject = subject("transmittor", Some(&transmittor));
-    if let (Some(subject), Some(tax)) = (&mut transmittor_subject, &items.tax_identifier) {
+    let mut recipient_subject = subject("recipient", Some(&recipient));
+    if let Some(tax) = &items.tax_identifier {
+        let Some(party) = tin_party else {
+            return Err(
+                "item (xi) is the transmittor's or the recipient's \"as applicable\": say whose with `tin_party` (transmittor or recipient), or name the filer as the transmittor's or the recipient's institution"
+                    .into(),
+            );
+        };
+        let (slot, role) = match party {
+            crate::cbetf::TinParty::Transmittor => (&mut transmittor_subject, "transmittor"),
+            crate::cbetf::TinParty::Recipient => (&mut recipient_subject, "recipient"),
+        };
+        let subject = slot.get_or_insert_with(|| json!({"role": role, "identifiers": {}}));
+        // Each kind of identifier as what it is, and each indexed as its own kind.
         match tax {
             crate::cbetf::TaxIdentifier::Tin(tin) => subject["identifiers"]["tin"] = json!(tin),
-            crate::cbetf::TaxIdentifier::AlienId(id) => subject["identifiers"]["tin"] = json!(id),
+            crate::cbetf::TaxIdentifier::AlienId(id) => {
+                subject["identifiers"]["alien_id"] = json!(id)
+            }
             crate::cbetf::TaxIdentifier::Passport { number, country } => {
                 subject["identifiers"]["passport"] = json!({"number": number, "country": country})
             }
@@ -581,7 +628,7 @@ pub fn map_items(items: &crate::cbetf::DataItems, filing: &Filing) -> Result<Map
         "cbetf-items",
         fields,
         transmittor_subject,
-        subject("recipient", Some(&recipient)),
+        recipient_subject,
         items.amount_cents,
         &items.currency,
         items

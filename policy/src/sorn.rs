@@ -63,7 +63,7 @@ pub const ACTIONS: [&str; 9] = [
 pub const FIELD_KINDS: [&str; 4] = ["identifier", "free-text", "sensitive", "ordinary"];
 
 /// What a subject may be searched by.
-pub const RETRIEVAL_KEYS: [&str; 7] = [
+pub const RETRIEVAL_KEYS: [&str; 8] = [
     "name",
     "ssn",
     "tin",
@@ -71,6 +71,7 @@ pub const RETRIEVAL_KEYS: [&str; 7] = [
     "account",
     "dob",
     "importer_exporter_id",
+    "alien_id",
 ];
 
 /// One system of records.

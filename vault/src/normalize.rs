@@ -4,7 +4,7 @@
 //!
 //! Every form starts with Unicode NFKC (full-width digits become ASCII digits, ligatures
 //! split) and upper case, then:
-//! - `ssn`, `tin`: only the letters and digits are kept (`123-45-6789` = `123 45 6789` = `123456789`);
+//! - `ssn`, `tin`, `alien_id`: only the letters and digits are kept (`123-45-6789` = `123 45 6789` = `123456789`);
 //! - `account`, `importer_exporter_id`, passport numbers: spaces and dashes removed;
 //! - passports: the issuing country, `:`, the number (`US:X1234567`);
 //! - `dob`: the date as written (`YYYY-MM-DD`, checked at intake);
@@ -44,7 +44,7 @@ fn nfkc_upper(text: &str) -> String {
 pub fn identifier(identifier: &Identifier) -> String {
     let value = nfkc_upper(&identifier.value);
     match identifier.kind {
-        IdentifierKind::Ssn | IdentifierKind::Tin => {
+        IdentifierKind::Ssn | IdentifierKind::Tin | IdentifierKind::AlienId => {
             value.chars().filter(|c| c.is_alphanumeric()).collect()
         }
         IdentifierKind::Account | IdentifierKind::ImporterExporterId => value

@@ -179,17 +179,21 @@ pub enum IdentifierKind {
     DateOfBirth,
     /// Importer or exporter identification number (trade records).
     ImporterExporterId,
+    /// Alien identification number (CBETF item (xi), seed 003: "or, if none, the alien
+    /// identification number").
+    AlienId,
 }
 
 impl IdentifierKind {
     /// Every kind, in their stored order.
-    pub const ALL: [IdentifierKind; 6] = [
+    pub const ALL: [IdentifierKind; 7] = [
         IdentifierKind::Ssn,
         IdentifierKind::Tin,
         IdentifierKind::Passport,
         IdentifierKind::Account,
         IdentifierKind::DateOfBirth,
         IdentifierKind::ImporterExporterId,
+        IdentifierKind::AlienId,
     ];
 
     /// The name used in the import format and the API.
@@ -201,6 +205,7 @@ impl IdentifierKind {
             IdentifierKind::Account => "account",
             IdentifierKind::DateOfBirth => "dob",
             IdentifierKind::ImporterExporterId => "importer_exporter_id",
+            IdentifierKind::AlienId => "alien_id",
         }
     }
 
@@ -218,6 +223,8 @@ impl IdentifierKind {
             IdentifierKind::Account => 4,
             IdentifierKind::DateOfBirth => 5,
             IdentifierKind::ImporterExporterId => 6,
+            // 7 to 10 tag the index's names, versions and transfers (`index.rs`).
+            IdentifierKind::AlienId => 11,
         }
     }
 
@@ -278,7 +285,10 @@ impl Identifier {
                     ));
                 }
             }
-            IdentifierKind::Tin | IdentifierKind::ImporterExporterId | IdentifierKind::Account => {
+            IdentifierKind::Tin
+            | IdentifierKind::ImporterExporterId
+            | IdentifierKind::Account
+            | IdentifierKind::AlienId => {
                 let max = if self.kind == IdentifierKind::Account {
                     64
                 } else {

@@ -15,7 +15,7 @@ pub struct SearchArgs {
     /// The system of records (`fincen-cbetf`).
     #[arg(long)]
     system: String,
-    /// What to search by, `TYPE=VALUE`: ssn, tin, account, dob, importer_exporter_id, name, or
+    /// What to search by, `TYPE=VALUE`: ssn, tin, alien_id, account, dob, importer_exporter_id, name, or
     /// passport=CC:NUMBER (issuing country first). Visible in `ps` and shell history: prefer
     /// --identifier-stdin for anything sensitive.
     #[arg(

@@ -247,3 +247,63 @@ fn a_banks_proprietary_channel_is_exempt_and_a_money_transmitters_is_not() {
     let bad = crate::cbetf::parse_csv(&file.replace("proprietary", "pigeon")).remove(0);
     assert_eq!(bad.unwrap_err().location, "line 2, column channel");
 }
+
+/// Seed 003, proposed 31 CFR 103.14(c), item (xi): "the U.S. taxpayer identification number of
+/// the transmittor or recipient (as applicable) or, if none, the alien identification number or
+/// passport number and country of issuance". The filer is the U.S. institution at the border:
+/// an outgoing transfer's U.S. customer is the transmittor, an incoming one's the recipient;
+/// a file may say whose it is (`tin_party`). Each kind is kept as itself.
+#[test]
+fn item_xi_belongs_to_the_party_on_the_filers_side_as_its_own_kind() {
+    let header = "transmittor_institution,transmittor_name,amount,currency,recipient_institution,recipient_name,tin,tin_type,tin_country,tin_party";
+    let outgoing = "BANKUS33,JOHN Q PUBLIC,1500,USD,BANKDEFF,HANS MEIER";
+    let incoming = "BANKDEFF,HANS MEIER,1500,USD,BANKUS33,JOHN Q PUBLIC";
+    let neither = "BANKFRPP,JEAN DUPONT,1500,USD,BANKDEFF,HANS MEIER";
+    type Row = (
+        &'static str,
+        String,
+        Result<(&'static str, &'static str, Value, Option<&'static str>), &'static str>,
+    );
+    #[rustfmt::skip]
+    let table: Vec<Row> = vec![
+        ("outgoing: the transmittor's TIN", format!("{outgoing},12-3456789,tin,,"), Ok(("transmittor", "tin", json!("12-3456789"), Some("outgoing")))),
+        ("incoming: the recipient's TIN, not the foreign sender's", format!("{incoming},12-3456789,tin,,"), Ok(("recipient", "tin", json!("12-3456789"), Some("incoming")))),
+        ("an alien identification number is its own kind", format!("{incoming},A123456789,alien-id,,"), Ok(("recipient", "alien_id", json!("A123456789"), Some("incoming")))),
+        ("a passport with its country", format!("{outgoing},X1234567,passport,FR,"), Ok(("transmittor", "passport", json!({"number": "X1234567", "country": "FR"}), Some("outgoing")))),
+        ("the file says whose", format!("{neither},12-3456789,tin,,recipient"), Ok(("recipient", "tin", json!("12-3456789"), None))),
+        ("the file's word wins over the side", format!("{outgoing},12-3456789,tin,,recipient"), Ok(("recipient", "tin", json!("12-3456789"), Some("outgoing")))),
+        ("nobody's: refused", format!("{neither},12-3456789,tin,,"), Err("as applicable")),
+    ];
+    let filing = Filing {
+        reporter: Some("BANKUS33XXX".into()),
+        ..filing(ReporterType::Bank, d(2026, 11, 24))
+    };
+    for (what, row, expected) in table {
+        let items = crate::cbetf::parse_csv(&format!("{header}\n{row}\n"))
+            .remove(0)
+            .unwrap();
+        let mapped = map_items(&items, &filing);
+        match expected {
+            Ok((role, kind, value, direction)) => {
+                let mapped = mapped.unwrap_or_else(|err| panic!("{what}: {err}"));
+                let record = &mapped.record;
+                let subjects = record["subjects"].as_array().unwrap();
+                let owner = subjects
+                    .iter()
+                    .find(|subject| subject["role"] == role)
+                    .unwrap_or_else(|| panic!("{what}: no {role} in {record}"));
+                assert_eq!(owner["identifiers"][kind], value, "{what}: {record}");
+                for other in subjects.iter().filter(|subject| subject["role"] != role) {
+                    for key in ["tin", "alien_id", "passport"] {
+                        assert!(other["identifiers"].get(key).is_none(), "{what}: {record}");
+                    }
+                }
+                assert_eq!(record["fields"]["direction"].as_str(), direction, "{what}");
+            }
+            Err(reason) => {
+                let err = mapped.err().unwrap_or_else(|| panic!("{what}: accepted"));
+                assert!(err.contains(reason), "{what}: {err}");
+            }
+        }
+    }
+}
