@@ -126,5 +126,20 @@ pub fn accounting_json(entry: &vault::accounting::AccountingEntry) -> Value {
         "officer": entry.officer,
         "withheld_from_individual": entry.withheld_from_individual,
         "kept_until_year": entry.keep_until_year,
+        // The evidence of its basis (privacy staff only); `null` for an entry made before
+        // evidence was kept with it.
+        "evidence": entry.evidence.as_deref().map(|text| serde_json::from_str::<Value>(text).unwrap_or(Value::Null)),
+    })
+}
+
+/// An accounting entry as the individual it is about sees it: exactly the date, nature and
+/// purpose of the disclosure and the recipient's name and address (5 U.S.C. 552a(c)(1), 31
+/// CFR 1.25(d)); never the evidence, the officer, the package or the record's id.
+pub fn accounting_json_for_individual(entry: &vault::accounting::AccountingEntry) -> Value {
+    json!({
+        "date": rfc3339(entry.disclosed_ms),
+        "nature": entry.nature,
+        "purpose": entry.purpose,
+        "recipient": {"name": entry.recipient_name, "address": entry.recipient_address},
     })
 }

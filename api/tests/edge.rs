@@ -141,7 +141,7 @@ fn b7_release(ids: &[String], portion: &[&str]) -> Value {
         "records": ids,
         "recipient": {"name": "Office of the State Prosecutor", "address": "1 Justice Way", "category": "state-agency"},
         "purpose": "investigation", "case": "C-1", "accuracy_attested": true,
-        "basis": {"condition": "b7", "evidence": "L-1", "agency_head_request": true, "portion": portion, "activity": "fraud"}
+        "basis": {"condition": "b7", "evidence": "L-1", "agency_head_request": true, "signer": "Director", "agency": "State Police", "dated": "2026-11-20", "portion": portion, "activity": "fraud"}
     })
 }
 
@@ -651,7 +651,7 @@ fn endpoints(id: &str) -> Vec<Endpoint> {
                 "records": [id],
                 "recipient": {"name": "State Prosecutor", "address": "1 Justice Way", "category": "state-agency"},
                 "purpose": "investigation", "case": "C-1", "accuracy_attested": true,
-                "basis": {"condition": "b7", "evidence": "L-1", "agency_head_request": true, "portion": ["fields.amount"], "activity": "fraud"}
+                "basis": {"condition": "b7", "evidence": "L-1", "agency_head_request": true, "signer": "Director", "agency": "State Police", "dated": "2026-11-20", "portion": ["fields.amount"], "activity": "fraud"}
             })),
         ),
         e(

@@ -1238,7 +1238,7 @@ async fn disclosures_need_a_basis_and_write_exactly_one_accounting_entry_per_rec
         .await;
     let id = found.body["records"][0]["id"].as_str().unwrap().to_owned();
     let ids = [id.as_str()];
-    let b7 = json!({"condition": "b7", "evidence": "letter-2026-17", "agency_head_request": true, "portion": ["fields.amount"], "activity": "structuring investigation"});
+    let b7 = json!({"condition": "b7", "evidence": "letter-2026-17", "agency_head_request": true, "signer": "Director", "agency": "State Police", "dated": "2026-11-20", "portion": ["fields.amount"], "activity": "structuring investigation"});
     // (what, who, body, status, rule)
     let refusals: Vec<(&str, &str, Value, StatusCode, &str)> = vec![
         (
@@ -1307,7 +1307,7 @@ async fn disclosures_need_a_basis_and_write_exactly_one_accounting_entry_per_rec
                 &ids,
                 "state-agency",
                 "investigation",
-                json!({"condition": "b7", "evidence": "x", "agency_head_request": true, "activity": "y"}),
+                json!({"condition": "b7", "evidence": "x", "agency_head_request": true, "signer": "Director", "agency": "State Police", "dated": "2026-11-20", "activity": "y"}),
                 true,
             ),
             StatusCode::FORBIDDEN,
@@ -1548,7 +1548,9 @@ async fn a_pnr_release_to_a_designated_authority_is_accounted_and_shown_to_the_i
     )
     .await;
     assert_eq!(mine.len(), 1, "PNR claims no exemption from (c)(3)");
-    assert_eq!(mine[0]["basis"], "designated authority Bundeskriminalamt");
+    // The individual sees date, nature, purpose and recipient (552a(c)(1)), not the basis.
+    assert_eq!(mine[0]["recipient"]["name"], "Bundeskriminalamt");
+    assert!(mine[0].get("basis").is_none(), "{}", mine[0]);
 }
 
 #[tokio::test]

@@ -113,7 +113,7 @@ async fn pnr_leaves_only_on_the_undertakings_paths() {
         ("paragraph 35: a criminal court", ("U.S. District Court", "court"), "counterterrorism", proceedings.clone(), StatusCode::CREATED, "cbp-pnr/basis/legal-proceedings"),
         ("paragraph 35: without the proceeding", ("U.S. District Court", "court"), "counterterrorism", json!({"legal_proceedings": true, "evidence": "sha256:subpoena"}), StatusCode::FORBIDDEN, "pnr-proceeding-missing"),
         ("consent is not a path", ("Anne Low", "individual"), "counterterrorism", json!({"consent": "sha256:consent"}), StatusCode::FORBIDDEN, "pnr-path-required"),
-        ("(b)(7) is not a path", ("State Police", "state-agency"), "counterterrorism", json!({"condition": "b7", "evidence": "x", "agency_head_request": true, "portion": ["fields.record_locator"], "activity": "y"}), StatusCode::FORBIDDEN, "pnr-path-required"),
+        ("(b)(7) is not a path", ("State Police", "state-agency"), "counterterrorism", json!({"condition": "b7", "evidence": "x", "agency_head_request": true, "signer": "Director", "agency": "State Police", "dated": "2026-11-20", "portion": ["fields.record_locator"], "activity": "y"}), StatusCode::FORBIDDEN, "pnr-path-required"),
         ("a routine use is not a path", ("Daily Planet", "news-media"), "counterterrorism", json!({"routine_use": "R"}), StatusCode::FORBIDDEN, "pnr-path-required"),
         ("no basis", ("Bundeskriminalamt", "foreign-agency"), "counterterrorism", json!({}), StatusCode::FORBIDDEN, "basis-missing"),
         ("two bases", ("Bundeskriminalamt", "foreign-agency"), "counterterrorism", with(authority(&findings), &json!({"vital_interests": true})), StatusCode::FORBIDDEN, "basis-missing"),
@@ -572,17 +572,17 @@ async fn the_individual_sees_every_disclosure_but_b7_where_the_system_is_not_exe
         .await;
     let id = found.body["records"][0]["id"].as_str().unwrap().to_owned();
     #[rustfmt::skip]
-    let releases: Vec<(&str, &str, Value)> = vec![
-        ("state-agency", "investigation", json!({"routine_use": "A"})),
-        ("state-agency", "investigation", json!({"condition": "b7", "evidence": "letter-1", "agency_head_request": true, "portion": ["fields.amount"], "activity": "structuring"})),
-        ("court", "litigation", json!({"condition": "b11", "evidence": "order-2026-55"})),
+    let releases: Vec<(&str, &str, &str, Value)> = vec![
+        ("Office of the State Prosecutor", "state-agency", "investigation", json!({"routine_use": "A"})),
+        ("State Police", "state-agency", "investigation", json!({"condition": "b7", "evidence": "letter-1", "agency_head_request": true, "signer": "Director", "agency": "State Police", "dated": "2026-11-20", "portion": ["fields.amount"], "activity": "structuring"})),
+        ("U.S. District Court", "court", "litigation", json!({"condition": "b11", "evidence": "order-2026-55", "court": "U.S. District Court for the District of Columbia", "case_number": "United States v. Doe, 1:26-cr-00042", "dated": "2026-11-20", "returnable_to": "the Clerk of the Court"})),
     ];
-    for (category, purpose, basis) in releases {
+    for (name, category, purpose, basis) in releases {
         let released = api
             .post(
                 "/v1/disclosures",
                 Some("disclosure"),
-                json!({"records": [id], "recipient": {"name": "Recipient", "address": "1 Main Street", "category": category},
+                json!({"records": [id], "recipient": {"name": name, "address": "1 Main Street", "category": category},
                        "purpose": purpose, "case": "DISC-1", "basis": basis, "accuracy_attested": true}),
             )
             .await;
@@ -595,21 +595,97 @@ async fn the_individual_sees_every_disclosure_but_b7_where_the_system_is_not_exe
             json!({"identifier": {"type": "ssn", "value": "123-45-6789"}, "for_individual": for_individual}),
         )
     };
-    let bases = |answer: &harness::Answer| -> Vec<String> {
-        answer.body["entries"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|entry| entry["basis"].as_str().unwrap().to_owned())
-            .collect()
-    };
     let staff = accounting(false).await;
+    let bases: Vec<&str> = staff.body["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["basis"].as_str().unwrap())
+        .collect();
+    assert_eq!(bases, ["routine use A", "552a(b)(7)", "552a(b)(11)"]);
+    // Privacy staff see each basis's evidence, sealed with its entry.
+    let evidence = &staff.body["entries"][2]["evidence"];
     assert_eq!(
-        bases(&staff),
-        ["routine use A", "552a(b)(7)", "552a(b)(11)"]
+        evidence["court"], "U.S. District Court for the District of Columbia",
+        "{evidence}"
     );
+    assert_eq!(evidence["returnable_to"], "the Clerk of the Court");
+    assert_eq!(staff.body["entries"][1]["evidence"]["signer"], "Director");
+    // 552a(c)(1): the individual sees "the date, nature, and purpose of each disclosure ... and
+    // the name and address of the person or agency to whom the disclosure is made"; exactly
+    // that, of the two disclosures not made under (b)(7).
     let individual = accounting(true).await;
-    assert_eq!(bases(&individual), ["routine use A", "552a(b)(11)"]);
+    let entries = individual.body["entries"].as_array().unwrap();
+    let recipients: Vec<&str> = entries
+        .iter()
+        .map(|entry| entry["recipient"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        recipients,
+        ["Office of the State Prosecutor", "U.S. District Court"]
+    );
+    for entry in entries {
+        let keys: Vec<&str> = entry
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys, ["date", "nature", "purpose", "recipient"], "{entry}");
+        let recipient: Vec<&str> = entry["recipient"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(recipient, ["address", "name"], "{entry}");
+    }
+    assert!(!individual.text.contains("Clerk"), "never the evidence");
+}
+
+/// An element of a basis's evidence missing is a logged refusal naming it (31 CFR 1.22(f): the
+/// notice of legal process holds "the case name and number, the court, the date and authority
+/// to which the process is returnable").
+#[tokio::test]
+async fn a_release_missing_an_element_of_its_evidence_is_a_logged_refusal() {
+    let api = api();
+    summary(
+        &api.ingest("ingester", &line("JOHN Q PUBLIC", "123-45-6789", 3), None)
+            .await,
+    );
+    let found = api
+        .post("/v1/search", Some("ana"), search_body("123-45-6789"))
+        .await;
+    let id = found.body["records"][0]["id"].as_str().unwrap().to_owned();
+    let answer = api
+        .post(
+            "/v1/disclosures",
+            Some("disclosure"),
+            json!({"records": [id], "recipient": {"name": "U.S. District Court", "address": "Washington, DC", "category": "court"},
+                   "purpose": "litigation", "case": "DISC-1", "accuracy_attested": true,
+                   "basis": {"condition": "b11", "evidence": "order-2026-55", "court": "U.S. District Court", "dated": "2026-11-20", "returnable_to": "the Clerk"}}),
+        )
+        .await;
+    assert_eq!(
+        (answer.status, answer.body["rule"].as_str()),
+        (StatusCode::FORBIDDEN, Some("evidence-missing")),
+        "{}",
+        answer.text
+    );
+    assert!(
+        answer.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("`case_number`"),
+        "{}",
+        answer.text
+    );
+    let logged = disclosure_entries(&api).await;
+    let entry = logged
+        .iter()
+        .find(|entry| entry["request_id"] == answer.request_id.as_str())
+        .expect("the refusal is logged");
+    assert_eq!(entry["rule"], "evidence-missing");
 }
 
 /// Seed 003, proposed 103.14(c), item (xi), through the gate: a bank's incoming transfer puts

@@ -764,6 +764,12 @@ fn disclosures_and_the_accounting_from_the_command_line() {
                 "fields.amount",
                 "--activity",
                 "money laundering",
+                "--signer",
+                "Director",
+                "--agency",
+                "State Police",
+                "--dated",
+                "2026-11-20",
                 "--accuracy-attested",
             ],
         ]

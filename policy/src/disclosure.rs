@@ -35,6 +35,72 @@ pub struct Evidence {
     /// For legal proceedings (paragraph 35): the criminal judicial proceeding (court, case), or
     /// the law that requires the release.
     pub proceeding: Option<String>,
+    /// For consent: who gave it (the individual, a parent, a guardian).
+    pub given_by: Option<String>,
+    /// The date of the document on file (consent, the agency head's request, the court order).
+    pub dated: Option<NaiveDate>,
+    /// For a court order or subpoena ((b)(11)): the court.
+    pub court: Option<String>,
+    /// For a court order or subpoena: the case's name and number.
+    pub case_number: Option<String>,
+    /// For a court order or subpoena: to whom it is returnable.
+    pub returnable_to: Option<String>,
+    /// For (b)(7): who signed the written request (the head of the agency, or whom the head
+    /// delegated it to).
+    pub signer: Option<String>,
+    /// For (b)(7): the requesting agency.
+    pub agency: Option<String>,
+    /// For (b)(8): the compelling circumstances affecting health or safety (1.22(g)).
+    pub circumstances: Option<String>,
+}
+
+impl Evidence {
+    /// The elements of evidence `basis` needs, each with its name and, if given, its value:
+    /// what the accounting entry seals with the release (31 CFR 1.24(a), 1.22(f), (g); seed
+    /// 001 paragraphs 30, 34 and 35).
+    pub fn elements(&self, basis: &Basis) -> Vec<(&'static str, Option<String>)> {
+        let text = |value: &Option<String>| value.clone().filter(|v| !v.trim().is_empty());
+        let document = ("document", text(&self.document));
+        let dated = ("dated", self.dated.map(|day| day.to_string()));
+        match basis {
+            Basis::Consent => vec![document, ("given_by", text(&self.given_by)), dated],
+            Basis::RoutineUse(_) | Basis::Condition(1 | 3 | 9) => Vec::new(),
+            Basis::Condition(7) => vec![
+                document,
+                ("signer", text(&self.signer)),
+                ("agency", text(&self.agency)),
+                ("activity", text(&self.activity)),
+                (
+                    "portion",
+                    Some(self.portion.join(", ")).filter(|portion| !portion.is_empty()),
+                ),
+                dated,
+            ],
+            Basis::Condition(8) => vec![document, ("circumstances", text(&self.circumstances))],
+            Basis::Condition(11) => vec![
+                document,
+                ("court", text(&self.court)),
+                ("case_number", text(&self.case_number)),
+                dated,
+                ("returnable_to", text(&self.returnable_to)),
+            ],
+            Basis::Condition(_) => vec![document],
+            Basis::DesignatedAuthority(_) => vec![
+                ("statute", text(&self.statute)),
+                ("violation", text(&self.violation)),
+            ],
+            Basis::VitalInterests => vec![("necessity", text(&self.necessity))],
+            Basis::LegalProceedings => vec![document, ("proceeding", text(&self.proceeding))],
+        }
+    }
+
+    /// The first element `basis` needs that is not given.
+    pub fn missing(&self, basis: &Basis) -> Option<&'static str> {
+        self.elements(basis)
+            .into_iter()
+            .find(|(_, value)| value.is_none())
+            .map(|(name, _)| name)
+    }
 }
 
 /// Whether `text` says something (evidence given as an empty or blank string is not given).
@@ -73,6 +139,16 @@ impl Basis {
                 "criminal judicial proceedings or required by law (Undertakings paragraph 35)"
                     .into()
             }
+        }
+    }
+
+    /// How a refusal names it: without the designated authority's name, which is typed.
+    pub fn describe_code(&self) -> String {
+        match self {
+            Basis::DesignatedAuthority(_) => {
+                "a designated authority (Undertakings paragraph 29)".into()
+            }
+            other => other.describe(),
         }
     }
 
@@ -284,6 +360,17 @@ impl Policy {
                 }
             },
         };
+        // The rest of what the basis needs, sealed with the accounting entry (section 5 of the
+        // disclosure issue): a release without it is refused naming the element.
+        if let Some(element) = release.evidence.missing(basis) {
+            return refused(
+                "evidence-missing",
+                format!(
+                    "a release under {} needs its evidence: `{element}` is missing",
+                    basis.describe_code()
+                ),
+            );
+        }
         let foia = matches!(basis, Basis::Condition(2));
         if release.recipient_category != "federal-agency" && !foia && !release.accuracy_attested {
             return refused(

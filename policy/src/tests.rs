@@ -756,8 +756,24 @@ fn releases_need_a_basis_that_holds() {
         document: Some("doc-7".into()),
         ..Evidence::default()
     };
+    // A court order's elements (1.22(f)), and consent's: who gave it and when.
+    let order = Evidence {
+        court: Some("U.S. District Court".into()),
+        case_number: Some("United States v. Doe, 1:26-cr-00042".into()),
+        dated: NaiveDate::from_ymd_opt(2026, 11, 20),
+        returnable_to: Some("the Clerk of the Court".into()),
+        ..on_file.clone()
+    };
+    let consent = Evidence {
+        given_by: Some("the individual".into()),
+        dated: NaiveDate::from_ymd_opt(2026, 11, 20),
+        ..on_file.clone()
+    };
     let b7 = Evidence {
         document: Some("letter-1".into()),
+        signer: Some("Director".into()),
+        agency: Some("State Police".into()),
+        dated: NaiveDate::from_ymd_opt(2026, 11, 20),
         agency_head_request: true,
         portion: vec!["fields.amount".into(), "subject.name".into()],
         activity: Some("money laundering investigation".into()),
@@ -923,7 +939,7 @@ fn releases_need_a_basis_that_holds() {
             "court",
             "litigation",
             Basis::Condition(11),
-            &on_file,
+            &order,
             true,
             TODAY,
             true,
@@ -947,7 +963,7 @@ fn releases_need_a_basis_that_holds() {
             "individual",
             "congressional-inquiry",
             Basis::Consent,
-            &on_file,
+            &consent,
             true,
             TODAY,
             true,
@@ -1054,7 +1070,7 @@ fn releases_need_a_basis_that_holds() {
         recipient_address: "Washington, DC",
         purpose: "litigation",
         basis: Some(&Basis::Condition(11)),
-        evidence: &on_file,
+        evidence: &order,
         accuracy_attested: true,
         today: date(TODAY),
     });
@@ -1337,5 +1353,108 @@ fn a_statistical_release_counts_only_statistical_fields() {
             .statistical_dimensions(CBETF, "transmittal", &fields, min_cell)
             .map_err(|decision| decision.rule);
         assert_eq!(got, expected.map_err(str::to_owned), "{what}");
+    }
+}
+
+/// Each basis's evidence is what the rules name, and a release missing an element is refused
+/// naming it: consent (who gave it and when), a court order (31 CFR 1.22(f): "the case name and
+/// number, the court, the date and authority to which the process is returnable"), the agency
+/// head's written request for (b)(7) (1.24(a)(7): "the head of the agency or instrumentality has
+/// made a written request ... specifying the particular portion desired and the law enforcement
+/// activity"), the compelling circumstances of (b)(8) (1.22(g)).
+#[test]
+fn a_release_missing_an_element_of_its_evidence_is_refused_naming_it() {
+    use crate::disclosure::{Basis, Disclosure, Evidence};
+    let policy = Policy::builtin().unwrap();
+    let day = NaiveDate::from_ymd_opt(2026, 11, 20);
+    let text = |value: &str| Some(value.to_owned());
+    let order = Evidence {
+        document: text("sha256:order"),
+        court: text("U.S. District Court"),
+        case_number: text("United States v. Doe, 1:26-cr-00042"),
+        dated: day,
+        returnable_to: text("the Clerk of the Court"),
+        ..Evidence::default()
+    };
+    let request = Evidence {
+        document: text("sha256:request"),
+        agency_head_request: true,
+        signer: text("Director"),
+        agency: text("State Police"),
+        activity: text("structuring investigation"),
+        portion: vec!["fields.amount".into()],
+        dated: day,
+        ..Evidence::default()
+    };
+    let consent = Evidence {
+        document: text("sha256:consent"),
+        given_by: text("the individual"),
+        dated: day,
+        ..Evidence::default()
+    };
+    let emergency = Evidence {
+        document: text("sha256:showing"),
+        circumstances: text("a credible threat to the individual's life"),
+        ..Evidence::default()
+    };
+    type Row = (
+        &'static str,
+        Basis,
+        &'static str,
+        Evidence,
+        Option<&'static str>,
+    );
+    #[rustfmt::skip]
+    let table: Vec<Row> = vec![
+        ("a court order with every element", Basis::Condition(11), "court", order.clone(), None),
+        ("without the court", Basis::Condition(11), "court", Evidence { court: None, ..order.clone() }, Some("court")),
+        ("without the case", Basis::Condition(11), "court", Evidence { case_number: None, ..order.clone() }, Some("case_number")),
+        ("without its date", Basis::Condition(11), "court", Evidence { dated: None, ..order.clone() }, Some("dated")),
+        ("without to whom returnable", Basis::Condition(11), "court", Evidence { returnable_to: None, ..order.clone() }, Some("returnable_to")),
+        ("the agency head's request", Basis::Condition(7), "state-agency", request.clone(), None),
+        ("without its signer", Basis::Condition(7), "state-agency", Evidence { signer: None, ..request.clone() }, Some("signer")),
+        ("without the agency", Basis::Condition(7), "state-agency", Evidence { agency: None, ..request.clone() }, Some("agency")),
+        ("consent with who and when", Basis::Consent, "individual", consent.clone(), None),
+        ("consent without who", Basis::Consent, "individual", Evidence { given_by: None, ..consent.clone() }, Some("given_by")),
+        ("(b)(8) with the circumstances", Basis::Condition(8), "state-agency", emergency.clone(), None),
+        ("(b)(8) without them", Basis::Condition(8), "state-agency", Evidence { circumstances: None, ..emergency.clone() }, Some("circumstances")),
+    ];
+    for (what, basis, recipient, evidence, missing) in table {
+        let decided = policy.decide_disclosure(&Disclosure {
+            system: CBETF,
+            recipient_category: recipient,
+            recipient_name: "Recipient",
+            recipient_address: "1 Main Street",
+            purpose: "investigation",
+            basis: Some(&basis),
+            evidence: &evidence,
+            accuracy_attested: true,
+            today: date(TODAY),
+        });
+        match missing {
+            None => assert!(
+                decided.decision.allowed,
+                "{what}: {}",
+                decided.decision.reason
+            ),
+            Some(element) => {
+                assert_eq!(decided.decision.rule, "evidence-missing", "{what}");
+                assert!(
+                    decided.decision.reason.contains(&format!("`{element}`")),
+                    "{what}: {}",
+                    decided.decision.reason
+                );
+            }
+        }
+        // What the entry seals: every element, given.
+        if missing.is_none() {
+            assert!(
+                evidence
+                    .elements(&basis)
+                    .iter()
+                    .all(|(_, value)| value.is_some()),
+                "{what}"
+            );
+        }
     }
 }

@@ -26,6 +26,9 @@ use crate::store::{Column, WriteBatch};
 use crate::vault::{poisoned, Vault};
 
 const ENTRY_VERSION: u8 = 1;
+/// The layout of an entry's sealed contents: 1 until the entries sealed their basis's evidence
+/// (still read, with no evidence: it was checked and not kept), 2 since.
+const ENTRY_LAYOUT: u8 = 2;
 const ENTRY_PREFIX: u8 = b'e';
 const INDEX_PREFIX: u8 = b'i';
 const RECORD_PREFIX: u8 = b'r';
@@ -103,6 +106,11 @@ pub struct Release {
     /// A notice to the individual the release requires, and its due date (YYYY-MM-DD): for
     /// (b)(8) and (b)(11) releases (31 CFR 1.22(f), (g)). One per record, tracked until sent.
     pub individual_notice: Option<(String, String)>,
+    /// What the release's basis needed, as the gate encodes it (JSON): the consent, the court
+    /// order, the agency head's request, the compelling circumstances, the statistical
+    /// assurance, the PNR path's findings. Sealed with each entry, shown to privacy staff,
+    /// never to the individual.
+    pub evidence: String,
 }
 
 /// One entry of the accounting.
@@ -134,6 +142,9 @@ pub struct AccountingEntry {
     pub officer: String,
     /// The year from which the entry may be destroyed.
     pub keep_until_year: u16,
+    /// The evidence of its basis, sealed with it (`None`: an entry of layout 1, made before
+    /// evidence was kept).
+    pub evidence: Option<String>,
 }
 
 impl AccountingEntry {
@@ -152,6 +163,7 @@ impl AccountingEntry {
             withheld_from_individual: false,
             officer: String::new(),
             keep_until_year,
+            evidence: None,
         }
     }
 }
@@ -213,7 +225,7 @@ impl Vault {
             let suffix = [&session.to_be_bytes()[..], &seq.to_be_bytes()].concat();
             let key = [&[ENTRY_PREFIX][..], &year.to_be_bytes(), &suffix].concat();
             let mut plain = Writer(zeroize::Zeroizing::new(Vec::new()));
-            plain.u8(ENTRY_VERSION);
+            plain.u8(ENTRY_LAYOUT);
             plain.0.extend_from_slice(id.as_bytes());
             plain.str(record.contents.system.as_str());
             plain.i64(now.timestamp_millis());
@@ -230,6 +242,7 @@ impl Vault {
                 plain.str(text);
             }
             plain.u8(u8::from(release.withheld_from_individual));
+            plain.str(&release.evidence);
             let value = seal_in(&keys, info.id, info.key_version, session, &key, &plain.0)?;
             batch.put(Column::Accounting, key, value);
             if let Some((kind, due)) = &release.individual_notice {
@@ -569,7 +582,8 @@ impl Vault {
     fn open_entry(&self, key: &[u8], value: &[u8], year: u16) -> Result<AccountingEntry> {
         let plain = self.open_in(key, value)?;
         let mut reader = Reader::new(&plain, "accounting entry");
-        if reader.u8()? != ENTRY_VERSION {
+        let layout = reader.u8()?;
+        if layout != 1 && layout != ENTRY_LAYOUT {
             return Err(Error::corrupt("accounting entry", "bad version"));
         }
         let record = RecordId::from_bytes(reader.array()?);
@@ -580,6 +594,11 @@ impl Vault {
             texts.push(reader.string()?);
         }
         let withheld_from_individual = reader.u8()? != 0;
+        let evidence = if layout >= 2 {
+            Some(reader.string()?)
+        } else {
+            None
+        };
         reader.finish()?;
         let mut texts = texts.into_iter();
         let mut next = || texts.next().unwrap_or_default();
@@ -597,6 +616,7 @@ impl Vault {
             officer: next(),
             withheld_from_individual,
             keep_until_year: year,
+            evidence,
         })
     }
 }

@@ -65,6 +65,30 @@ pub struct DiscloseArgs {
     /// Paragraph 30: the indication of a violation or potential violation of law.
     #[arg(long, value_name = "TEXT")]
     violation: Option<String>,
+    /// Consent: who gave it (the individual, a parent, a guardian).
+    #[arg(long, value_name = "TEXT")]
+    given_by: Option<String>,
+    /// The date of the document on file (consent, request, order), YYYY-MM-DD.
+    #[arg(long, value_name = "DATE")]
+    dated: Option<String>,
+    /// (b)(11): the court.
+    #[arg(long, value_name = "TEXT")]
+    court: Option<String>,
+    /// (b)(11): the case's name and number.
+    #[arg(long, value_name = "TEXT")]
+    case_number: Option<String>,
+    /// (b)(11): to whom the order or subpoena is returnable.
+    #[arg(long, value_name = "TEXT")]
+    returnable_to: Option<String>,
+    /// (b)(7): who signed the written request.
+    #[arg(long, value_name = "TEXT")]
+    signer: Option<String>,
+    /// (b)(7): the requesting agency.
+    #[arg(long, value_name = "TEXT")]
+    agency: Option<String>,
+    /// (b)(8): the compelling circumstances affecting health or safety.
+    #[arg(long, value_name = "TEXT")]
+    circumstances: Option<String>,
     /// (b)(5): a field to count by (one the notice marks statistical; repeat, at most 3). The
     /// recipient gets a table of counts, never the records.
     #[arg(long = "tabulate", value_name = "FIELD")]
@@ -137,6 +161,14 @@ pub(crate) fn disclose(args: DiscloseArgs) -> Result<(), Failure> {
         "violation": args.violation,
         "necessity": args.necessity,
         "proceeding": args.proceeding,
+        "given_by": args.given_by,
+        "dated": args.dated,
+        "court": args.court,
+        "case_number": args.case_number,
+        "returnable_to": args.returnable_to,
+        "signer": args.signer,
+        "agency": args.agency,
+        "circumstances": args.circumstances,
         "tabulate": args.tabulate,
         "min_cell": args.min_cell,
     });
@@ -185,6 +217,16 @@ pub(crate) fn accounting(args: AccountingArgs) -> Result<(), Failure> {
     for entry in &entries {
         if args.json {
             println!("{entry}");
+        } else if args.for_individual {
+            // What the individual is shown (552a(c)(1)): date, nature, purpose, recipient.
+            println!(
+                "{}  {}  for {}  to {}, {}",
+                entry["date"].as_str().unwrap_or(""),
+                entry["nature"].as_str().unwrap_or(""),
+                entry["purpose"].as_str().unwrap_or(""),
+                entry["recipient"]["name"].as_str().unwrap_or(""),
+                entry["recipient"]["address"].as_str().unwrap_or("")
+            );
         } else {
             println!(
                 "{}  record {}  {}  to {} ({}), {}  for {}  package {}",

@@ -115,7 +115,7 @@ enum Command {
     /// The legal calendar: due dates in working days, and each year's legal public holidays.
     Calendar(calendar::Args),
     /// Release records outside the agency on a legal basis (client): prints the package.
-    Disclose(disclose::DiscloseArgs),
+    Disclose(Box<disclose::DiscloseArgs>),
     /// The accounting of disclosures about a subject (client).
     Accounting(disclose::AccountingArgs),
     /// Retention: plan, run (through the server, as a records officer), certificates.
@@ -270,7 +270,7 @@ pub fn main() -> ExitCode {
         Command::Get(args) => search::get(args),
         Command::Sorn(args) => sorn::run(args),
         Command::Calendar(args) => calendar::run(args),
-        Command::Disclose(args) => disclose::disclose(args),
+        Command::Disclose(args) => disclose::disclose(*args),
         Command::Accounting(args) => disclose::accounting(args),
         Command::Retention(args) => retention::run(args),
         Command::Hold(args) => hold::run(args),

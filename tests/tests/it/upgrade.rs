@@ -180,3 +180,82 @@ fn every_earlier_format_opens_upgrades_verifies_and_reads() {
         assert_eq!(again.len(), expected.len(), "{name}");
     }
 }
+
+/// Accounting entries sealed before entries kept their basis's evidence (layout 1, made by
+/// `tests/fixtures/make-accounting-entries-v1.sh` with the build before the change) still read:
+/// their evidence is `None` (checked at the time, not kept), nothing is rewritten, and a new
+/// release beside them seals its evidence (layout 2).
+#[test]
+fn accounting_entries_of_layout_1_read_beside_new_ones_that_seal_their_evidence() {
+    let name = "accounting-entries-v1";
+    let dir = fixture(name);
+    let pinned =
+        parse_public_key(&std::fs::read_to_string(dir.join("public-key.txt")).unwrap()).unwrap();
+    let anchor = parse_anchor(&std::fs::read_to_string(dir.join("anchor.txt")).unwrap()).unwrap();
+    let (_root, data, key_store) = copy_of(name);
+    assert_eq!(
+        verify_log_at(&data, &pinned, Some(&anchor))
+            .unwrap()
+            .problem,
+        None
+    );
+    let vault = Vault::open(&data, &key_store).unwrap();
+    // The fixture was made on its own day: read it after that, not at the tests' fixed now.
+    let today = chrono::Utc::now();
+    let ssn = |value: &str| SearchKey::Identifier(Identifier::new(IdentifierKind::Ssn, value));
+    let routine = vault
+        .accounting_for(&access(), &ssn("241-87-8621"), today)
+        .unwrap();
+    assert_eq!(routine.len(), 1);
+    assert_eq!(
+        (
+            routine[0].basis.as_str(),
+            routine[0].recipient_name.as_str(),
+            &routine[0].evidence
+        ),
+        ("routine use A", "Office of the State Prosecutor", &None)
+    );
+    let seven = vault
+        .accounting_for(&access(), &ssn("245-91-8422"), today)
+        .unwrap();
+    assert_eq!(seven.len(), 1);
+    assert_eq!(seven[0].basis, "552a(b)(7)");
+    assert!(seven[0].withheld_from_individual);
+    assert_eq!(seven[0].evidence, None);
+    // A new release beside them: layout 2, its evidence sealed with it.
+    let system = SystemId::new("fincen-cbetf").unwrap();
+    let ids = vault
+        .lookup(&access(), &system, &ssn("241-87-8621"), today)
+        .unwrap();
+    vault
+        .disclose(
+            &access(),
+            &vault::accounting::Release {
+                records: vec![(ids[0], 2040)],
+                nature: "electronic".into(),
+                purpose: "litigation".into(),
+                basis: "552a(b)(11)".into(),
+                recipient_name: "U.S. District Court".into(),
+                recipient_address: "Washington, DC".into(),
+                recipient_category: "court".into(),
+                package: "pkg-after".into(),
+                withheld_from_individual: false,
+                individual_notice: None,
+                evidence: r#"{"court":"U.S. District Court","document":"sha256:order"}"#.into(),
+            },
+            today,
+        )
+        .unwrap();
+    let both = vault
+        .accounting_for(&access(), &ssn("241-87-8621"), today)
+        .unwrap();
+    assert_eq!(both.len(), 2);
+    assert_eq!(both[0].evidence, None);
+    assert!(both[1]
+        .evidence
+        .as_deref()
+        .unwrap()
+        .contains("U.S. District Court"));
+    drop(vault);
+    assert_eq!(verify_log_at(&data, &pinned, None).unwrap().problem, None);
+}

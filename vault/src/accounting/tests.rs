@@ -46,6 +46,7 @@ fn release(ids: &[RecordId], keep_until: u16) -> Release {
         package: "pkg-1".into(),
         withheld_from_individual: false,
         individual_notice: None,
+        evidence: r#"{"document":"letter-1"}"#.into(),
     }
 }
 

@@ -69,6 +69,19 @@ pub(crate) struct BasisBody {
     necessity: Option<String>,
     /// Legal proceedings (paragraph 35): the proceeding, or the law requiring the release.
     proceeding: Option<String>,
+    /// Consent: who gave it.
+    given_by: Option<String>,
+    /// The date of the document on file, YYYY-MM-DD.
+    dated: Option<String>,
+    /// A court order or subpoena: the court, the case's name and number, to whom returnable.
+    court: Option<String>,
+    case_number: Option<String>,
+    returnable_to: Option<String>,
+    /// (b)(7): who signed the request, and the requesting agency.
+    signer: Option<String>,
+    agency: Option<String>,
+    /// (b)(8): the compelling circumstances.
+    circumstances: Option<String>,
     /// A statistical release (b)(5): the fields to count by.
     #[serde(default)]
     tabulate: Vec<String>,
@@ -108,6 +121,21 @@ pub(crate) fn basis_of(
         violation: body.violation.clone(),
         necessity: body.necessity.clone(),
         proceeding: body.proceeding.clone(),
+        given_by: body.given_by.clone(),
+        dated: body
+            .dated
+            .as_deref()
+            .map(|day| {
+                chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
+                    .map_err(|_| Refusal::Invalid("`dated` is a date, YYYY-MM-DD".into()))
+            })
+            .transpose()?,
+        court: body.court.clone(),
+        case_number: body.case_number.clone(),
+        returnable_to: body.returnable_to.clone(),
+        signer: body.signer.clone(),
+        agency: body.agency.clone(),
+        circumstances: body.circumstances.clone(),
     };
     if named != 1 {
         return Ok((None, evidence));
@@ -201,12 +229,18 @@ pub(crate) async fn accounting(
     JsonBody(body): JsonBody<AccountingBody>,
 ) -> Result<Response, Problem> {
     let gate = Arc::clone(&state.gate);
+    let for_individual = body.for_individual;
     let entries = blocking(state.limits.operation, move || {
         let key = search_key(&body.identifier)?;
-        gate.accounting(&authed.caller, &authed.context, &key, body.for_individual)
+        gate.accounting(&authed.caller, &authed.context, &key, for_individual)
     })
     .await?;
-    let entries: Vec<_> = entries.iter().map(crate::render::accounting_json).collect();
+    let render = if for_individual {
+        crate::render::accounting_json_for_individual
+    } else {
+        crate::render::accounting_json
+    };
+    let entries: Vec<_> = entries.iter().map(render).collect();
     Ok(json_response(StatusCode::OK, json!({"entries": entries})))
 }
 

@@ -208,7 +208,7 @@ pub(crate) async fn request_response(
             "letter": package.letter,
             "answers": package.answers.iter().map(|(system, answer)| json!({"system": system, "answer": answer})).collect::<Vec<_>>(),
             "records": package.records.iter().map(viewed_json).collect::<Vec<_>>(),
-            "accounting": package.accounting.iter().map(crate::render::accounting_json).collect::<Vec<_>>(),
+            "accounting": package.accounting.iter().map(crate::render::accounting_json_for_individual).collect::<Vec<_>>(),
             "fee_cents": package.fee_cents,
         }),
     ))
