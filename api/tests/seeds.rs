@@ -732,3 +732,75 @@ async fn item_xi_is_indexed_on_its_party_as_its_own_kind() {
     let by_tin = search("tin", "A123456789").await;
     assert_eq!(by_tin.body["records"], json!([]), "{}", by_tin.text);
 }
+
+/// TTAR routine use R (seed 000): "To the news media and the public, with the approval of the
+/// Chief Privacy Officer in consultation with counsel". Without the approval's evidence the
+/// release is a logged refusal; with it, the approval is sealed with the accounting entry.
+#[tokio::test]
+async fn a_routine_use_with_a_condition_releases_only_with_its_evidence() {
+    let api = api();
+    let trade = json!({
+        "system": "dhs-ice-005-ttar", "category": "trade-financial", "collected_at": "2026-05-02",
+        "source": {"entry_number": "E-1"},
+        "subjects": [{"role": "importer", "name": "MARIA OKAFOR", "identifiers": {"importer_exporter_id": "12-3456789"}}],
+        "fields": {"goods_description": "GOLD JEWELRY", "goods_value": "250000.00"}
+    });
+    summary(&api.ingest("ice-ingest", &trade.to_string(), None).await);
+    let found = api
+        .post(
+            "/v1/search",
+            Some("ice-analyst"),
+            json!({"system": "dhs-ice-005-ttar", "identifier": {"type": "importer_exporter_id", "value": "12-3456789"}, "purpose": "investigation", "case": "CASE-1"}),
+        )
+        .await;
+    let id = found.body["records"][0]["id"].as_str().unwrap().to_owned();
+    let release = |basis: Value| {
+        json!({"records": [id], "recipient": {"name": "Daily Planet", "address": "Metropolis", "category": "news-media"},
+               "purpose": "public-interest", "case": "PUB-1", "basis": basis, "accuracy_attested": true})
+    };
+    let refused = api
+        .post(
+            "/v1/disclosures",
+            Some("ice-disclosure"),
+            release(json!({"routine_use": "R"})),
+        )
+        .await;
+    assert_eq!(
+        (refused.status, refused.body["rule"].as_str()),
+        (StatusCode::FORBIDDEN, Some("routine-use-condition-missing")),
+        "{}",
+        refused.text
+    );
+    let logged = disclosure_entries(&api).await;
+    assert!(logged
+        .iter()
+        .any(|entry| entry["request_id"] == refused.request_id.as_str()
+            && entry["rule"] == "routine-use-condition-missing"));
+    let released = api
+        .post(
+            "/v1/disclosures",
+            Some("ice-disclosure"),
+            release(json!({"routine_use": "R", "approved_by": "Chief Privacy Officer", "approved_on": "2026-11-20", "approval_reference": "CPO-2026-14"})),
+        )
+        .await;
+    assert_eq!(released.status, StatusCode::CREATED, "{}", released.text);
+    let entries = api
+        .post(
+            "/v1/accounting/search",
+            Some("ice-privacy"),
+            json!({"identifier": {"type": "importer_exporter_id", "value": "12-3456789"}}),
+        )
+        .await;
+    assert_eq!(entries.status, StatusCode::OK, "{}", entries.text);
+    let evidence = &entries.body["entries"][0]["evidence"];
+    assert_eq!(
+        evidence["approved_by"], "Chief Privacy Officer",
+        "{}",
+        entries.text
+    );
+    assert_eq!(evidence["approval_reference"], "CPO-2026-14");
+    assert_eq!(
+        evidence["condition"],
+        "approval of the Chief Privacy Officer in consultation with counsel"
+    );
+}

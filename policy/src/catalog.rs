@@ -66,10 +66,11 @@ impl System {
                 .grants
                 .iter()
                 .any(|grant| listed(&grant.get_ref().purposes))
-            || sorn
-                .routine_uses
-                .iter()
-                .any(|use_| listed(&use_.get_ref().purposes))
+            || sorn.routine_uses.iter().any(|use_| {
+                let use_ = use_.get_ref();
+                listed(&use_.purposes)
+                    || use_.amended.iter().any(|version| listed(&version.purposes))
+            })
             || listed(&sorn.disclosure.designated_authority_purposes)
             || crate::disclosure::CONDITION_PURPOSES.contains(&purpose);
         if known {

@@ -52,6 +52,12 @@ pub struct Evidence {
     pub agency: Option<String>,
     /// For (b)(8): the compelling circumstances affecting health or safety (1.22(g)).
     pub circumstances: Option<String>,
+    /// For a routine use whose notice requires an approval (TTAR's R): who approved.
+    pub approved_by: Option<String>,
+    /// When they approved.
+    pub approved_on: Option<NaiveDate>,
+    /// The approval's reference (its number or the document's hash).
+    pub approval_reference: Option<String>,
 }
 
 impl Evidence {
@@ -250,6 +256,9 @@ pub struct DisclosureDecision {
     /// Whether the release is statistical (552a(b)(5)): the recipient gets a table of counts
     /// (`statistics::tabulate`), never the records.
     pub statistical: bool,
+    /// The evidence the accounting entry seals, element by element (name, value): what the
+    /// basis needed, and a routine use's condition's.
+    pub evidence: Vec<(&'static str, String)>,
 }
 
 /// Government recipients that are "agencies" or instrumentalities for (b)(7).
@@ -337,6 +346,7 @@ impl Policy {
                 "No further disclosure without the system owner's written authorization".to_owned(),
             ],
             statistical: false,
+            evidence: Vec::new(),
         };
         let allowed = match basis {
             Basis::DesignatedAuthority(_) | Basis::VitalInterests | Basis::LegalProceedings => {
@@ -370,6 +380,19 @@ impl Policy {
                     basis.describe_code()
                 ),
             );
+        }
+        outcome.evidence.extend(
+            release
+                .evidence
+                .elements(basis)
+                .into_iter()
+                .map(|(name, value)| (name, value.unwrap_or_default())),
+        );
+        if matches!(basis, Basis::Condition(7)) {
+            outcome.evidence.push((
+                "agency_head_request",
+                release.evidence.agency_head_request.to_string(),
+            ));
         }
         let foia = matches!(basis, Basis::Condition(2));
         if release.recipient_category != "federal-agency" && !foia && !release.accuracy_attested {
@@ -406,11 +429,28 @@ impl Policy {
                 format!("{}/basis/consent", system.id)
             }
             Basis::RoutineUse(letter) => {
-                let decision = self.decide_routine_use(&system.id, letter, release.recipient_category, release.purpose, release.today);
-                if !decision.allowed {
-                    return Err(decision);
+                let (rule, condition) = self.routine_use_in_effect(&system.id, letter, release.recipient_category, release.purpose, release.today)?;
+                // A use's own condition (TTAR's R: "with the approval of the Chief Privacy
+                // Officer in consultation with counsel"): its evidence, or no release.
+                if let Some(crate::sorn::UseCondition::Approval { by }) = condition {
+                    let approval = [
+                        ("approved_by", evidence.approved_by.clone().filter(|v| !v.trim().is_empty())),
+                        ("approved_on", evidence.approved_on.map(|day| day.to_string())),
+                        ("approval_reference", evidence.approval_reference.clone().filter(|v| !v.trim().is_empty())),
+                    ];
+                    if let Some((element, _)) = approval.iter().find(|(_, value)| value.is_none()) {
+                        return Err(Decision::deny(
+                            "routine-use-condition-missing",
+                            format!("routine use {letter} of `{}` releases only with the approval of {by}: `{element}` is missing", system.id),
+                        ));
+                    }
+                    if evidence.approved_on.is_some_and(|day| day > release.today) {
+                        return Err(Decision::deny("routine-use-condition-missing", "the approval is dated after today"));
+                    }
+                    outcome.evidence.push(("condition", format!("approval of {by}")));
+                    outcome.evidence.extend(approval.into_iter().map(|(name, value)| (name, value.unwrap_or_default())));
                 }
-                decision.rule
+                rule
             }
             Basis::Condition(n) => match n {
                 1 => return Err(Decision::deny("condition-b1-internal", "(b)(1) is need-to-know access within the agency: its staff read the system directly, not by disclosure")),
@@ -603,6 +643,7 @@ fn refused(rule: &str, reason: String) -> DisclosureDecision {
         notice: None,
         conditions: Vec::new(),
         statistical: false,
+        evidence: Vec::new(),
     }
 }
 

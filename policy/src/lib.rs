@@ -534,10 +534,9 @@ impl Policy {
         vetting_denial(vetting)
     }
 
-    /// Decides whether records of `system` may be released under routine use `letter` to a
-    /// recipient of `recipient` category for `purpose` on `today`: the use must exist, name
-    /// the recipient category and the purpose, and be in effect (30 days after publication,
-    /// 31 CFR 1.23).
+    /// Decides a release under routine use `letter` of `system` to a recipient category for a
+    /// purpose on `today`, on the version of the use in effect that day (each version is in
+    /// effect 30 days after its publication, 31 CFR 1.23).
     pub fn decide_routine_use(
         &self,
         system: &str,
@@ -546,8 +545,27 @@ impl Policy {
         purpose: &str,
         today: NaiveDate,
     ) -> Decision {
+        match self.routine_use_in_effect(system, letter, recipient, purpose, today) {
+            Ok((rule, _)) => Decision::allow(rule),
+            Err(denial) => denial,
+        }
+    }
+
+    /// As [`Policy::decide_routine_use`]: the rule that allows the release and the condition
+    /// of the version in effect (its evidence is then required), or the denial.
+    pub fn routine_use_in_effect(
+        &self,
+        system: &str,
+        letter: &str,
+        recipient: &str,
+        purpose: &str,
+        today: NaiveDate,
+    ) -> Result<(String, Option<sorn::UseCondition>), Decision> {
         let Some(system) = self.catalog.system(system) else {
-            return Decision::deny("system-unknown", "the gate knows no such system of records");
+            return Err(Decision::deny(
+                "system-unknown",
+                "the gate knows no such system of records",
+            ));
         };
         let Some(routine_use) = system
             .sorn
@@ -556,53 +574,58 @@ impl Policy {
             .map(|use_| use_.get_ref())
             .find(|use_| use_.letter == letter)
         else {
-            return Decision::deny(
+            return Err(Decision::deny(
                 "routine-use-unknown",
                 format!("`{}` has no routine use `{}`", system.id, code(letter)),
-            );
+            ));
         };
-        if !routine_use
-            .recipients
+        let versions = routine_use.versions();
+        let in_effect_from = |version: &sorn::UseVersion| {
+            calendar::add_calendar_days(version.published, ROUTINE_USE_NOTICE_DAYS)
+        };
+        let Some(version) = versions
             .iter()
-            .any(|known| known == recipient)
-        {
-            return Decision::deny(
+            .rev()
+            .find(|version| in_effect_from(version).is_some_and(|from| today >= from))
+        else {
+            return Err(match versions.first().and_then(in_effect_from) {
+                Some(from) => Decision::deny(
+                    "routine-use-not-in-effect",
+                    format!(
+                        "routine use {letter} of `{}` is in effect from {from}",
+                        system.id
+                    ),
+                ),
+                None => Decision::deny(
+                    "policy-error",
+                    "the routine use has no valid publication date",
+                ),
+            });
+        };
+        if !version.recipients.iter().any(|known| known == recipient) {
+            return Err(Decision::deny(
                 "routine-use-recipient",
                 format!(
-                    "routine use {letter} of `{}` does not name the recipient category `{}`",
+                    "routine use {letter} of `{}` (as in effect on {today}) does not name the recipient category `{}`",
                     system.id,
                     code(recipient)
                 ),
-            );
+            ));
         }
-        if !routine_use.purposes.iter().any(|known| known == purpose) {
-            return Decision::deny(
+        if !version.purposes.iter().any(|known| known == purpose) {
+            return Err(Decision::deny(
                 "routine-use-purpose",
                 format!(
-                    "routine use {letter} of `{}` is not for the purpose given (it serves: {})",
+                    "routine use {letter} of `{}` (as in effect on {today}) is not for the purpose given (it serves: {})",
                     system.id,
-                    routine_use.purposes.join(", ")
+                    version.purposes.join(", ")
                 ),
-            );
+            ));
         }
-        let in_effect = sorn::parse_date(&routine_use.published)
-            .and_then(|published| calendar::add_calendar_days(published, ROUTINE_USE_NOTICE_DAYS));
-        match in_effect {
-            Some(in_effect) if today >= in_effect => {
-                Decision::allow(format!("{}/routine-use/{letter}", system.id))
-            }
-            Some(in_effect) => Decision::deny(
-                "routine-use-not-in-effect",
-                format!(
-                    "routine use {letter} of `{}` is in effect from {in_effect}",
-                    system.id
-                ),
-            ),
-            None => Decision::deny(
-                "policy-error",
-                "the routine use has no valid publication date",
-            ),
-        }
+        Ok((
+            format!("{}/routine-use/{letter}", system.id),
+            version.condition.clone(),
+        ))
     }
 }
 

@@ -277,6 +277,97 @@ pub struct RoutineUse {
     pub published: String,
     /// The notice's words, shortened.
     pub text: String,
+    /// What a release under it needs besides its recipients and purposes (TTAR's R: the Chief
+    /// Privacy Officer's approval in consultation with counsel).
+    #[serde(default)]
+    pub condition: Option<UseConditionText>,
+    /// Later versions of the use, oldest first, each with its own publication date and 30-day
+    /// wait: a release is decided on the version in effect that day.
+    #[serde(default)]
+    pub amended: Vec<RoutineUseVersion>,
+}
+
+/// A later version of a routine use: all of it, as republished.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoutineUseVersion {
+    /// Who may receive records under it.
+    pub recipients: Vec<String>,
+    /// The purpose codes it serves.
+    pub purposes: Vec<String>,
+    /// When this version was published (YYYY-MM-DD).
+    pub published: String,
+    /// The notice's words.
+    pub text: String,
+    /// Its condition, if any.
+    #[serde(default)]
+    pub condition: Option<UseConditionText>,
+}
+
+/// A routine use's condition as the file writes it: `{ kind = "approval", by = "..." }`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UseConditionText {
+    /// `approval` (the only kind so far).
+    pub kind: String,
+    /// Whose approval, in the notice's words.
+    pub by: String,
+}
+
+/// A routine use's condition, typed after the check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UseCondition {
+    /// A named official approves each release (who approved, when, and the approval's
+    /// reference are its evidence).
+    Approval {
+        /// Whose approval, in the notice's words.
+        by: String,
+    },
+}
+
+impl UseConditionText {
+    /// The typed condition (`None` for a kind the checker refuses).
+    pub fn typed(&self) -> Option<UseCondition> {
+        match self.kind.as_str() {
+            "approval" if !self.by.trim().is_empty() => Some(UseCondition::Approval {
+                by: self.by.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// One version of a routine use, typed: what a release is decided on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UseVersion {
+    /// When it was published.
+    pub published: NaiveDate,
+    /// Who may receive records under it.
+    pub recipients: Vec<String>,
+    /// The purpose codes it serves.
+    pub purposes: Vec<String>,
+    /// Its condition.
+    pub condition: Option<UseCondition>,
+}
+
+impl RoutineUse {
+    /// Every version, oldest first (after the check, every date and condition parses).
+    pub fn versions(&self) -> Vec<UseVersion> {
+        let first = UseVersion {
+            published: parse_date(&self.published).unwrap_or(NaiveDate::MIN),
+            recipients: self.recipients.clone(),
+            purposes: self.purposes.clone(),
+            condition: self.condition.as_ref().and_then(UseConditionText::typed),
+        };
+        std::iter::once(first)
+            .chain(self.amended.iter().map(|version| UseVersion {
+                published: parse_date(&version.published).unwrap_or(NaiveDate::MIN),
+                recipients: version.recipients.clone(),
+                purposes: version.purposes.clone(),
+                condition: version.condition.as_ref().and_then(UseConditionText::typed),
+            }))
+            .collect()
+    }
 }
 
 /// Exemptions the system claims.
@@ -783,6 +874,43 @@ impl Sorn {
                         routine_use.letter
                     ),
                 );
+            }
+            let conditions = std::iter::once(&routine_use.condition)
+                .chain(routine_use.amended.iter().map(|version| &version.condition));
+            for condition in conditions.flatten() {
+                if condition.typed().is_none() {
+                    error(
+                        span.clone(),
+                        format!(
+                            "routine use {}: a condition is `{{ kind = \"approval\", by = \"...\" }}`",
+                            routine_use.letter
+                        ),
+                    );
+                }
+            }
+            let mut previous = parse_date(&routine_use.published);
+            for version in &routine_use.amended {
+                let published = parse_date(&version.published);
+                let valid_recipients = version
+                    .recipients
+                    .iter()
+                    .all(|recipient| RECIPIENT_CATEGORIES.contains(&recipient.as_str()));
+                if published.is_none()
+                    || published <= previous
+                    || !valid_recipients
+                    || version.recipients.is_empty()
+                    || version.purposes.is_empty()
+                    || !version.purposes.iter().all(|code| is_token(code))
+                {
+                    error(
+                        span.clone(),
+                        format!(
+                            "routine use {}: each amended version names known recipient categories, purpose codes and a publication date (YYYY-MM-DD) after the previous version's",
+                            routine_use.letter
+                        ),
+                    );
+                }
+                previous = published;
             }
         }
 

@@ -1458,3 +1458,126 @@ fn a_release_missing_an_element_of_its_evidence_is_refused_naming_it() {
         }
     }
 }
+
+/// TTAR routine use R (seed 000): "To the news media and the public, with the approval of the
+/// Chief Privacy Officer in consultation with counsel"; a release under it carries who
+/// approved, when and the reference, or is refused. A modified use is decided on the version in
+/// effect that day, each version 30 days after its own publication (31 CFR 1.23).
+#[test]
+fn routine_uses_carry_their_conditions_and_are_decided_on_the_version_in_effect() {
+    use crate::disclosure::{Basis, Disclosure, Evidence};
+    let policy = Policy::builtin().unwrap();
+    let approval = Evidence {
+        approved_by: Some("Chief Privacy Officer".into()),
+        approved_on: NaiveDate::from_ymd_opt(2026, 11, 20),
+        approval_reference: Some("CPO-2026-14".into()),
+        ..Evidence::default()
+    };
+    type Row = (&'static str, Evidence, Result<(), &'static str>);
+    #[rustfmt::skip]
+    let table: Vec<Row> = vec![
+        ("with the approval", approval.clone(), Ok(())),
+        ("without it", Evidence::default(), Err("`approved_by`")),
+        ("without its date", Evidence { approved_on: None, ..approval.clone() }, Err("`approved_on`")),
+        ("without its reference", Evidence { approval_reference: Some(" ".into()), ..approval.clone() }, Err("`approval_reference`")),
+        ("approved after today", Evidence { approved_on: NaiveDate::from_ymd_opt(2026, 12, 1), ..approval.clone() }, Err("after today")),
+    ];
+    for (what, evidence, expected) in table {
+        let decided = policy.decide_disclosure(&Disclosure {
+            system: "dhs-ice-005-ttar",
+            recipient_category: "news-media",
+            recipient_name: "Daily Planet",
+            recipient_address: "Metropolis",
+            purpose: "public-interest",
+            basis: Some(&Basis::RoutineUse("R".into())),
+            evidence: &evidence,
+            accuracy_attested: true,
+            today: date(TODAY),
+        });
+        match expected {
+            Ok(()) => {
+                assert!(
+                    decided.decision.allowed,
+                    "{what}: {}",
+                    decided.decision.reason
+                );
+                let sealed: Vec<&str> = decided.evidence.iter().map(|(name, _)| *name).collect();
+                assert_eq!(
+                    sealed,
+                    [
+                        "condition",
+                        "approved_by",
+                        "approved_on",
+                        "approval_reference"
+                    ],
+                    "{what}"
+                );
+            }
+            Err(named) => {
+                assert_eq!(
+                    decided.decision.rule, "routine-use-condition-missing",
+                    "{what}"
+                );
+                assert!(
+                    decided.decision.reason.contains(named),
+                    "{what}: {}",
+                    decided.decision.reason
+                );
+            }
+        }
+    }
+
+    // A fixture: CBETF's use A amended on 2026-11-10 to add the news media and drop state
+    // agencies; the amendment is in effect from 2026-12-10.
+    let mut texts: Vec<(String, String)> = crate::sorn::BUILTIN
+        .iter()
+        .map(|(file, text)| ((*file).to_owned(), (*text).to_owned()))
+        .collect();
+    let cbetf = texts
+        .iter_mut()
+        .find(|(file, _)| file == "fincen-cbetf.toml")
+        .unwrap();
+    let published =
+        "published = \"2005-08-08\"\ntext = \"ours: to agencies responsible for investigating";
+    assert!(cbetf.1.contains(published), "the fixture text moved");
+    cbetf.1 = cbetf.1.replacen(
+        published,
+        "amended = [{ published = \"2026-11-10\", recipients = [\"federal-agency\", \"news-media\"], purposes = [\"investigation\"], text = \"ours: amended\" }]\npublished = \"2005-08-08\"\ntext = \"ours: to agencies responsible for investigating",
+        1,
+    );
+    let amended = Policy::new(crate::Catalog::from_texts(&texts).unwrap()).unwrap();
+    #[rustfmt::skip]
+    let versions: Vec<(&str, &str, &str, bool, &str)> = vec![
+        ("before the amendment's 30 days: the first version", "2026-11-24", "state-agency", true, "fincen-cbetf/routine-use/A"),
+        ("before: news media not yet named", "2026-11-24", "news-media", false, "routine-use-recipient"),
+        ("from its 30th day: the amended version", "2026-12-10", "news-media", true, "fincen-cbetf/routine-use/A"),
+        ("from its 30th day: state agencies dropped", "2026-12-10", "state-agency", false, "routine-use-recipient"),
+    ];
+    for (what, today, recipient, allowed, rule) in versions {
+        let decided =
+            amended.decide_routine_use(CBETF, "A", recipient, "investigation", date(today));
+        assert_eq!(
+            (decided.allowed, decided.rule.as_str()),
+            (allowed, rule),
+            "{what}: {}",
+            decided.reason
+        );
+    }
+    // An amendment published before the version it amends is a check error.
+    let cbetf = texts
+        .iter_mut()
+        .find(|(file, _)| file == "fincen-cbetf.toml")
+        .unwrap();
+    cbetf.1 = cbetf.1.replacen(
+        "published = \"2026-11-10\"",
+        "published = \"2001-01-01\"",
+        1,
+    );
+    let errors = crate::Catalog::from_texts(&texts).err().unwrap();
+    assert!(
+        errors
+            .iter()
+            .any(|error| error.message.contains("after the previous version's")),
+        "{errors:?}"
+    );
+}

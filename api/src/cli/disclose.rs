@@ -89,6 +89,15 @@ pub struct DiscloseArgs {
     /// (b)(8): the compelling circumstances affecting health or safety.
     #[arg(long, value_name = "TEXT")]
     circumstances: Option<String>,
+    /// A routine use whose notice requires an approval (TTAR's R): who approved.
+    #[arg(long, value_name = "TEXT")]
+    approved_by: Option<String>,
+    /// The approval's date, YYYY-MM-DD.
+    #[arg(long, value_name = "DATE")]
+    approved_on: Option<String>,
+    /// The approval's reference.
+    #[arg(long, value_name = "REF")]
+    approval_reference: Option<String>,
     /// (b)(5): a field to count by (one the notice marks statistical; repeat, at most 3). The
     /// recipient gets a table of counts, never the records.
     #[arg(long = "tabulate", value_name = "FIELD")]
@@ -169,6 +178,9 @@ pub(crate) fn disclose(args: DiscloseArgs) -> Result<(), Failure> {
         "signer": args.signer,
         "agency": args.agency,
         "circumstances": args.circumstances,
+        "approved_by": args.approved_by,
+        "approved_on": args.approved_on,
+        "approval_reference": args.approval_reference,
         "tabulate": args.tabulate,
         "min_cell": args.min_cell,
     });

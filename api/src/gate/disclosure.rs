@@ -230,7 +230,7 @@ impl Gate {
                         .notice
                         .as_ref()
                         .map(|notice| (notice.kind.to_owned(), notice.due.to_string())),
-                    evidence: evidence_json(input),
+                    evidence: evidence_json(&decided.evidence),
                 },
                 now,
             )?
@@ -495,21 +495,11 @@ impl Gate {
 }
 
 /// The evidence of a release's basis as its accounting entries seal it (JSON): each element
-/// the basis needs, by name (the policy checked they are all given), and for a statistical
-/// release what was asked to be counted.
-fn evidence_json(input: &DisclosureInput) -> String {
-    let Some(basis) = &input.basis else {
-        return "{}".into();
-    };
-    let mut evidence = serde_json::Map::new();
-    for (name, value) in input.evidence.elements(basis) {
-        evidence.insert(name.to_owned(), serde_json::json!(value));
-    }
-    if matches!(basis, Basis::Condition(7)) {
-        evidence.insert(
-            "agency_head_request".into(),
-            serde_json::json!(input.evidence.agency_head_request),
-        );
-    }
-    serde_json::Value::Object(evidence).to_string()
+/// the policy named for the basis (and for a routine use's condition), all of them given.
+fn evidence_json(evidence: &[(&'static str, String)]) -> String {
+    let object: serde_json::Map<String, serde_json::Value> = evidence
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), serde_json::json!(value)))
+        .collect();
+    serde_json::Value::Object(object).to_string()
 }

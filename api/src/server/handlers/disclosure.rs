@@ -82,6 +82,11 @@ pub(crate) struct BasisBody {
     agency: Option<String>,
     /// (b)(8): the compelling circumstances.
     circumstances: Option<String>,
+    /// A routine use that needs an approval (TTAR's R): who approved, when (YYYY-MM-DD), and
+    /// the approval's reference.
+    approved_by: Option<String>,
+    approved_on: Option<String>,
+    approval_reference: Option<String>,
     /// A statistical release (b)(5): the fields to count by.
     #[serde(default)]
     tabulate: Vec<String>,
@@ -136,6 +141,16 @@ pub(crate) fn basis_of(
         signer: body.signer.clone(),
         agency: body.agency.clone(),
         circumstances: body.circumstances.clone(),
+        approved_by: body.approved_by.clone(),
+        approved_on: body
+            .approved_on
+            .as_deref()
+            .map(|day| {
+                chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
+                    .map_err(|_| Refusal::Invalid("`approved_on` is a date, YYYY-MM-DD".into()))
+            })
+            .transpose()?,
+        approval_reference: body.approval_reference.clone(),
     };
     if named != 1 {
         return Ok((None, evidence));
