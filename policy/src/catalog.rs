@@ -250,11 +250,9 @@ impl Catalog {
         value: &str,
     ) -> Option<String> {
         let sorn = &self.system(system)?.sorn;
-        let is_free_text = sorn
-            .category(category)?
-            .fields
-            .iter()
-            .any(|known| known.name == field && known.kind == "free-text");
+        let is_free_text = sorn.category(category)?.fields.iter().any(|known| {
+            known.name == field && known.field_kind() == crate::sorn::FieldKind::FreeText
+        });
         if !is_free_text {
             return None;
         }

@@ -447,6 +447,50 @@ pub struct Phase {
     pub searchable: bool,
 }
 
+/// The condition of a conditional phase, typed after the check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PhaseCondition {
+    /// A person has read the record (PNR's deleted record file, seed 001 paragraph 15).
+    ManuallyAccessed,
+}
+
+impl Phase {
+    /// The phase's condition (`None`: every record enters it; the checker refuses any value
+    /// but `manually-accessed`).
+    pub fn condition(&self) -> Option<PhaseCondition> {
+        match self.only_if.as_deref() {
+            Some("manually-accessed") => Some(PhaseCondition::ManuallyAccessed),
+            _ => None,
+        }
+    }
+}
+
+/// The kind of a category's field, typed after the check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldKind {
+    /// An identifying number.
+    Identifier,
+    /// Remarks a person reads only under conditions.
+    FreeText,
+    /// Sensitive data.
+    Sensitive,
+    /// Anything else.
+    Ordinary,
+}
+
+impl Field {
+    /// The field's kind (the checker refuses any other value, so none is `Ordinary` by
+    /// mistake).
+    pub fn field_kind(&self) -> FieldKind {
+        match self.kind.as_str() {
+            "identifier" => FieldKind::Identifier,
+            "free-text" => FieldKind::FreeText,
+            "sensitive" => FieldKind::Sensitive,
+            _ => FieldKind::Ordinary,
+        }
+    }
+}
+
 impl Age {
     /// The moment a record collected at `collected` reaches this age (calendar months, so a
     /// year is a year whatever its length); `None` out of range.
@@ -752,7 +796,7 @@ impl Sorn {
                         ),
                     );
                 }
-                if field.statistical && field.kind != "ordinary" {
+                if field.statistical && field.field_kind() != FieldKind::Ordinary {
                     error(
                         span.clone(),
                         format!(
@@ -982,7 +1026,20 @@ impl Sorn {
                 );
             }
             let mut last = 0;
-            for phase in &schedule.phases {
+            for (at, phase) in schedule.phases.iter().enumerate() {
+                // Only a last phase may be conditional, and only on a condition the gate and
+                // retention both read the same way.
+                if phase.only_if.is_some()
+                    && (phase.condition().is_none() || at + 1 != schedule.phases.len() || at == 0)
+                {
+                    error(
+                        span.clone(),
+                        format!(
+                            "schedule `{}`: phase `{}`: `only_if` is `manually-accessed`, on the last phase of two or more",
+                            schedule.id, phase.name
+                        ),
+                    );
+                }
                 let age = phase.ends_after.approx_days();
                 if age <= last {
                     error(

@@ -151,7 +151,7 @@ pub fn period_end(
     collected: DateTime<Utc>,
 ) -> (Option<DateTime<Utc>>, Option<String>) {
     match schedule.phases.split_last() {
-        Some((last, earlier)) if last.only_if.is_some() && !earlier.is_empty() => (
+        Some((last, earlier)) if last.condition().is_some() && !earlier.is_empty() => (
             earlier
                 .last()
                 .and_then(|phase| phase.ends_after.after(collected)),

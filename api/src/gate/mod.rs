@@ -717,8 +717,9 @@ impl Gate {
                 .any(|hold| hold.spec.purpose == vault::HoldPurpose::EnforcementLink);
             catalog.held_phase_at(system.as_str(), collected, now, linked)
         };
-        if phase.is_some_and(|phase| phase.only_if.as_deref() == Some("manually-accessed"))
-            && !self.vault.manually_accessed(id)?
+        if phase.is_some_and(|phase| {
+            phase.condition() == Some(policy::sorn::PhaseCondition::ManuallyAccessed)
+        }) && !self.vault.manually_accessed(id)?
         {
             phase = None;
         }
@@ -864,7 +865,7 @@ impl Gate {
                 category
                     .fields
                     .iter()
-                    .filter(|field| field.kind == "free-text")
+                    .filter(|field| field.field_kind() == policy::sorn::FieldKind::FreeText)
                     .map(|field| field.name.clone())
                     .collect()
             })

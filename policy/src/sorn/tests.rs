@@ -102,6 +102,7 @@ const MISTAKES: &[(&str, &str, &str, &str)] = &[
     ("wrong format", "format = \"recvault-sorn/1\"", "format = \"recvault-sorn/9\"", "format must be"),
     ("proposed in force", "status = \"approved\"\nin_force = true\nauthority = \"ours: no records-schedule authority is in the seeds\"\nbasis = \"ours: a configurable", "status = \"proposed\"\nin_force = true\nauthority = \"ours: no records-schedule authority is in the seeds\"\nbasis = \"ours: a configurable", "only an approved schedule can be in force"),
     ("an identifier marked statistical", "{ name = \"uti\", kind = \"identifier\" }", "{ name = \"uti\", kind = \"identifier\", statistical = true }", "only an `ordinary` field may be `statistical`"),
+    ("a phase condition nobody reads", "{ name = \"production\", ends_after = { years = 5 } }", "{ name = \"production\", ends_after = { years = 5 }, only_if = \"read-twice\" }", "`only_if` is `manually-accessed`"),
 ];
 
 #[test]
