@@ -804,3 +804,126 @@ async fn a_routine_use_with_a_condition_releases_only_with_its_evidence() {
         "approval of the Chief Privacy Officer in consultation with counsel"
     );
 }
+
+/// 31 CFR 1.22(g): after a (b)(8) disclosure the individual is notified, the notice stating "the
+/// nature of the information disclosed, the person or agency to whom it was disclosed, the date
+/// of disclosure, and the compelling circumstances justifying the disclosure"; 1.22(f): a
+/// release under compulsory legal process notifies the individual of the court and the case,
+/// unless the system is exempt from 552a(e)(8), in which case the log says why no notice was
+/// made. Each notice is assigned to the officer who authorized the release.
+#[tokio::test]
+async fn notices_to_the_individual_state_what_their_rule_requires() {
+    let api = api_with(open_system_policy());
+    let stored = line("JOHN Q PUBLIC", "123-45-6789", 3).replace("fincen-cbetf", "test-open");
+    summary(&api.ingest("ingester", &stored, None).await);
+    let found = api
+        .post(
+            "/v1/search",
+            Some("ana"),
+            json!({"system": "test-open", "identifier": {"type": "ssn", "value": "123-45-6789"}, "purpose": "investigation", "case": "CASE-1"}),
+        )
+        .await;
+    let id = found.body["records"][0]["id"].as_str().unwrap().to_owned();
+    let release = |category: &str, purpose: &str, basis: Value| {
+        json!({"records": [id], "recipient": {"name": "County Health Department", "address": "5 Clinic Road", "category": category},
+               "purpose": purpose, "case": "DISC-1", "basis": basis, "accuracy_attested": true})
+    };
+    let emergency = api
+        .post(
+            "/v1/disclosures",
+            Some("disclosure"),
+            release("state-agency", "health-or-safety", json!({"condition": "b8", "evidence": "sha256:showing", "circumstances": "an imminent threat to the individual's life"})),
+        )
+        .await;
+    assert_eq!(emergency.status, StatusCode::CREATED, "{}", emergency.text);
+    let court = api
+        .post(
+            "/v1/disclosures",
+            Some("disclosure"),
+            release("court", "litigation", json!({"condition": "b11", "evidence": "order-2026-55", "court": "U.S. District Court", "case_number": "United States v. Doe, 1:26-cr-00042", "dated": "2026-11-20", "returnable_to": "the Clerk of the Court"})),
+        )
+        .await;
+    assert_eq!(court.status, StatusCode::CREATED, "{}", court.text);
+    let listed = api.get("/v1/notices", Some("privacy")).await;
+    let notices = listed.body["notices"].as_array().unwrap();
+    assert_eq!(notices.len(), 2, "{}", listed.text);
+    let b8 = notices
+        .iter()
+        .find(|n| n["kind"].as_str().unwrap().contains("(b)(8)"))
+        .unwrap();
+    assert_eq!(b8["assigned_to"], "disclosure");
+    assert_eq!(
+        b8["content"]["circumstances"],
+        "an imminent threat to the individual's life"
+    );
+    assert_eq!(
+        b8["content"]["recipient"],
+        "County Health Department, 5 Clinic Road"
+    );
+    assert_eq!(b8["content"]["date"], "2026-11-24");
+    assert_eq!(
+        b8["content"]["nature"],
+        "transmittal records of test-open, whole"
+    );
+    let process = notices
+        .iter()
+        .find(|n| n["kind"].as_str().unwrap().contains("legal process"))
+        .unwrap();
+    assert_eq!(process["content"]["court"], "U.S. District Court");
+    assert_eq!(
+        process["content"]["case_number"],
+        "United States v. Doe, 1:26-cr-00042"
+    );
+    assert_eq!(
+        process["content"]["returnable_to"],
+        "the Clerk of the Court"
+    );
+    assert_eq!(process["content"]["information_sought"], "litigation");
+    let sent = api
+        .post(
+            &format!("/v1/notices/{}/sent", b8["id"].as_str().unwrap()),
+            Some("privacy"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.text);
+
+    // TTAR claims (j)(2) from 552a(e)(8): no notice, and the log says why.
+    let api = harness::api();
+    let trade = json!({
+        "system": "dhs-ice-005-ttar", "category": "trade-financial", "collected_at": "2026-05-02",
+        "source": {"entry_number": "E-1"},
+        "subjects": [{"role": "importer", "name": "MARIA OKAFOR", "identifiers": {"importer_exporter_id": "12-3456789"}}],
+        "fields": {"goods_description": "GOLD JEWELRY"}
+    });
+    summary(&api.ingest("ice-ingest", &trade.to_string(), None).await);
+    let found = api
+        .post(
+            "/v1/search",
+            Some("ice-analyst"),
+            json!({"system": "dhs-ice-005-ttar", "identifier": {"type": "importer_exporter_id", "value": "12-3456789"}, "purpose": "investigation", "case": "CASE-1"}),
+        )
+        .await;
+    let ttar_id = found.body["records"][0]["id"].as_str().unwrap().to_owned();
+    let exempt = api
+        .post(
+            "/v1/disclosures",
+            Some("ice-disclosure"),
+            json!({"records": [ttar_id], "recipient": {"name": "U.S. District Court", "address": "Washington, DC", "category": "court"},
+                   "purpose": "litigation", "case": "DISC-1", "accuracy_attested": true,
+                   "basis": {"condition": "b11", "evidence": "order-2026-55", "court": "U.S. District Court", "case_number": "United States v. Doe, 1:26-cr-00042", "dated": "2026-11-20", "returnable_to": "the Clerk of the Court"}}),
+        )
+        .await;
+    assert_eq!(exempt.status, StatusCode::CREATED, "{}", exempt.text);
+    assert!(exempt.body["notice"].is_null());
+    let suppressed = api.entries("action=notice.suppressed").await;
+    assert_eq!(suppressed.len(), 1, "{suppressed:?}");
+    assert!(
+        suppressed[0]["outcome"]
+            .as_str()
+            .unwrap()
+            .contains("exempt from 552a(e)(8) under 552a(j)(2)"),
+        "{}",
+        suppressed[0]
+    );
+}

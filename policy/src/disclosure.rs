@@ -259,6 +259,9 @@ pub struct DisclosureDecision {
     /// The evidence the accounting entry seals, element by element (name, value): what the
     /// basis needed, and a routine use's condition's.
     pub evidence: Vec<(&'static str, String)>,
+    /// Why a notice the basis calls for is not created (the system's exemption from
+    /// 552a(e)(8)): logged with the release.
+    pub notice_suppressed: Option<String>,
 }
 
 /// Government recipients that are "agencies" or instrumentalities for (b)(7).
@@ -347,6 +350,7 @@ impl Policy {
             ],
             statistical: false,
             evidence: Vec::new(),
+            notice_suppressed: None,
         };
         let allowed = match basis {
             Basis::DesignatedAuthority(_) | Basis::VitalInterests | Basis::LegalProceedings => {
@@ -520,6 +524,7 @@ impl Policy {
                         return Err(Decision::deny("evidence-missing", "a (b)(11) release needs the court order on file"));
                     }
                     outcome.notice = legal_process_notice(system, release.today);
+                    outcome.notice_suppressed = legal_process_suppressed(system);
                     format!("{}/basis/b11", system.id)
                 }
                 _ => return Err(Decision::deny("condition-unknown", format!("there is no condition (b)({n})"))),
@@ -610,6 +615,7 @@ impl Policy {
                     return Err(Decision::deny("pnr-proceeding-missing", "paragraph 35: name the criminal judicial proceeding (court and case) or the law that requires the release"));
                 }
                 outcome.notice = legal_process_notice(system, release.today);
+                outcome.notice_suppressed = legal_process_suppressed(system);
                 outcome.conditions = PROCEEDINGS_CONDITIONS
                     .iter()
                     .map(|condition| (*condition).to_owned())
@@ -644,7 +650,27 @@ fn refused(rule: &str, reason: String) -> DisclosureDecision {
         conditions: Vec::new(),
         statistical: false,
         evidence: Vec::new(),
+        notice_suppressed: None,
     }
+}
+
+/// Why no notice of legal process is created: the system's claim of exemption from
+/// 552a(e)(8), if it makes one.
+fn legal_process_suppressed(system: &crate::catalog::System) -> Option<String> {
+    system
+        .sorn
+        .exemptions
+        .claims
+        .iter()
+        .find(|claim| {
+            claim.under.contains("(j)") && claim.from.iter().any(|from| from == "552a(e)(8)")
+        })
+        .map(|claim| {
+            format!(
+                "no notice of legal process (1.22(f)): `{}` is exempt from 552a(e)(8) under {}",
+                system.id, claim.under
+            )
+        })
 }
 
 /// The notice of compulsory legal process to the individual (1.22(f)), due in 5 working days,

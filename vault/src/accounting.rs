@@ -29,6 +29,9 @@ const ENTRY_VERSION: u8 = 1;
 /// The layout of an entry's sealed contents: 1 until the entries sealed their basis's evidence
 /// (still read, with no evidence: it was checked and not kept), 2 since.
 const ENTRY_LAYOUT: u8 = 2;
+/// The layout of a notice's sealed contents: 1 until notices to the individual carried what
+/// the rules require them to state and the officer they are assigned to, 2 since.
+const NOTICE_LAYOUT: u8 = 2;
 const ENTRY_PREFIX: u8 = b'e';
 const INDEX_PREFIX: u8 = b'i';
 const RECORD_PREFIX: u8 = b'r';
@@ -111,6 +114,11 @@ pub struct Release {
     /// assurance, the PNR path's findings. Sealed with each entry, shown to privacy staff,
     /// never to the individual.
     pub evidence: String,
+    /// What the notice to the individual must state (JSON, the gate's): for (b)(8), the nature
+    /// of the information, the recipient, the date and the compelling circumstances (1.22(g));
+    /// for legal process, the court, the case, the date, to whom returnable, and the
+    /// information sought and provided (1.22(f)). Sealed with the notice.
+    pub notice_content: String,
 }
 
 /// One entry of the accounting.
@@ -254,7 +262,15 @@ impl Vault {
                     package: release.package.clone(),
                     ..AccountingEntry::empty(*id, *year)
                 };
-                let plain = encode_notice(id, 0, kind, &to_individual, now.timestamp_millis(), due);
+                let plain = encode_notice(
+                    id,
+                    0,
+                    kind,
+                    &to_individual,
+                    now.timestamp_millis(),
+                    due,
+                    (&release.notice_content, &access.principal),
+                );
                 let sealed = seal_in(
                     &keys,
                     info.id,
@@ -512,7 +528,7 @@ impl Vault {
                 &number.to_be_bytes(),
             ]
             .concat();
-            let plain = encode_notice(id, seq, kind, entry, now.timestamp_millis(), "");
+            let plain = encode_notice(id, seq, kind, entry, now.timestamp_millis(), "", ("", ""));
             batch.put(
                 Column::Accounting,
                 key.clone(),
@@ -662,6 +678,11 @@ pub struct Notice {
     pub due: Option<String>,
     /// When it was sent, once it was.
     pub sent_ms: Option<i64>,
+    /// What it must state (JSON), for a notice to the individual of layout 2.
+    pub content: Option<String>,
+    /// The officer it is assigned to (who authorized the release), for a notice to the
+    /// individual of layout 2.
+    pub assigned_to: Option<String>,
 }
 
 impl std::fmt::Debug for Notice {
@@ -681,9 +702,10 @@ fn encode_notice(
     entry: &AccountingEntry,
     created_ms: i64,
     due: &str,
+    (content, assigned_to): (&str, &str),
 ) -> zeroize::Zeroizing<Vec<u8>> {
     let mut plain = Writer(zeroize::Zeroizing::new(Vec::new()));
-    plain.u8(ENTRY_VERSION);
+    plain.u8(NOTICE_LAYOUT);
     plain.0.extend_from_slice(id.as_bytes());
     plain.u32(annotation);
     for text in [
@@ -697,12 +719,15 @@ fn encode_notice(
     }
     plain.i64(created_ms);
     plain.str(due);
+    plain.str(content);
+    plain.str(assigned_to);
     plain.0
 }
 
 fn decode_notice(key: &[u8], plain: &[u8]) -> Result<Notice> {
     let mut reader = Reader::new(plain, "notice");
-    if reader.u8()? != ENTRY_VERSION {
+    let layout = reader.u8()?;
+    if layout != 1 && layout != NOTICE_LAYOUT {
         return Err(Error::corrupt("notice", "bad version"));
     }
     let record = RecordId::from_bytes(reader.array()?);
@@ -714,6 +739,14 @@ fn decode_notice(key: &[u8], plain: &[u8]) -> Result<Notice> {
     let package = reader.string()?;
     let created_ms = reader.i64()?;
     let due = Some(reader.string()?).filter(|due| !due.is_empty());
+    let (content, assigned_to) = if layout >= 2 {
+        (
+            Some(reader.string()?).filter(|text| !text.is_empty()),
+            Some(reader.string()?).filter(|text| !text.is_empty()),
+        )
+    } else {
+        (None, None)
+    };
     reader.finish()?;
     Ok(Notice {
         id: hex::encode(key),
@@ -727,5 +760,7 @@ fn decode_notice(key: &[u8], plain: &[u8]) -> Result<Notice> {
         created_ms,
         due,
         sent_ms: None,
+        content,
+        assigned_to,
     })
 }

@@ -231,6 +231,13 @@ impl Gate {
                         .as_ref()
                         .map(|notice| (notice.kind.to_owned(), notice.due.to_string())),
                     evidence: evidence_json(&decided.evidence),
+                    notice_content: notice_content(
+                        &decided,
+                        input,
+                        &placements[0].category,
+                        &system,
+                        today,
+                    ),
                 },
                 now,
             )?
@@ -240,6 +247,16 @@ impl Gate {
                 .map(|id| self.vault.read_annotated(&access, id, now))
                 .collect::<Result<_, _>>()?
         };
+        // (e)(8) exempted: the notice the basis calls for is not made, and the log says why.
+        if let Some(suppressed) = &decided.notice_suppressed {
+            self.vault.record_listing(
+                &access,
+                "notice.suppressed",
+                ids.clone(),
+                suppressed,
+                now,
+            )?;
+        }
         // A disclosure made outside the vault (orally, on paper) is entered by hand for its
         // accounting (1.25(b)): the vault releases nothing itself.
         let mut table = None;
@@ -482,7 +499,8 @@ impl Gate {
         Ok(self.vault.notices(&access, self.now())?)
     }
 
-    /// Records that a notice was sent.
+    /// Records that a notice was sent: a notice to the individual only once it states what its
+    /// rule requires (1.22(f), (g)).
     pub fn notice_sent(
         &self,
         caller: &Caller,
@@ -490,7 +508,18 @@ impl Gate {
         id: &str,
     ) -> Result<(), Refusal> {
         let access = self.authorize_vault(caller, context, Action::AccountingSearch)?;
-        Ok(self.vault.mark_notice_sent(&access, id, self.now())?)
+        let now = self.now();
+        let notice = self
+            .vault
+            .notices(&access, now)?
+            .into_iter()
+            .find(|notice| notice.id == id);
+        if let Some(missing) = notice.as_ref().and_then(missing_from_notice) {
+            return Err(Refusal::Conflict(format!(
+                "this notice cannot be marked sent until it states `{missing}` (31 CFR 1.22(f), (g))"
+            )));
+        }
+        Ok(self.vault.mark_notice_sent(&access, id, now)?)
     }
 }
 
@@ -502,4 +531,141 @@ fn evidence_json(evidence: &[(&'static str, String)]) -> String {
         .map(|(name, value)| ((*name).to_owned(), serde_json::json!(value)))
         .collect();
     serde_json::Value::Object(object).to_string()
+}
+
+/// What a notice to the individual states (JSON, sealed with it): for (b)(8), "the nature of
+/// the information disclosed, the person or agency to whom it was disclosed, the date of
+/// disclosure, and the compelling circumstances" (1.22(g)); for compulsory legal process, the
+/// case, the court, the date and authority to which it is returnable, and the information
+/// sought and provided (1.22(f)). Empty when the release makes no such notice.
+fn notice_content(
+    decided: &policy::disclosure::DisclosureDecision,
+    input: &DisclosureInput,
+    category: &str,
+    system: &str,
+    today: NaiveDate,
+) -> String {
+    if decided.notice.is_none() {
+        return String::new();
+    }
+    let element = |name: &str| {
+        decided
+            .evidence
+            .iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| value.clone())
+    };
+    let provided = match &decided.portion {
+        Some(portion) => format!("{category} records of {system}: {}", portion.join(", ")),
+        None => format!("{category} records of {system}, whole"),
+    };
+    let mut content = serde_json::json!({
+        "nature": provided,
+        "recipient": format!("{}, {}", input.recipient_name, input.recipient_address),
+        "date": today.to_string(),
+    });
+    match &input.basis {
+        Some(Basis::Condition(8)) => {
+            content["circumstances"] = serde_json::json!(element("circumstances"));
+        }
+        Some(_) => {
+            content["information_sought"] = serde_json::json!(input.purpose);
+            for name in [
+                "court",
+                "case_number",
+                "dated",
+                "returnable_to",
+                "proceeding",
+            ] {
+                if let Some(value) = element(name) {
+                    content[name] = serde_json::json!(value);
+                }
+            }
+        }
+        None => {}
+    }
+    content.to_string()
+}
+
+/// The first thing a notice to the individual must state and does not (`None` for a complete
+/// one, a notice to a prior recipient, or one made before notices carried their content).
+fn missing_from_notice(notice: &vault::accounting::Notice) -> Option<&'static str> {
+    let content: serde_json::Value = serde_json::from_str(notice.content.as_deref()?).ok()?;
+    let given = |name: &str| {
+        content[name]
+            .as_str()
+            .is_some_and(|value| !value.trim().is_empty())
+    };
+    let required: &[&'static str] = if notice.kind.contains("(b)(8)") {
+        &["nature", "recipient", "date", "circumstances"]
+    } else if given("proceeding") {
+        &[
+            "nature",
+            "recipient",
+            "date",
+            "information_sought",
+            "proceeding",
+        ]
+    } else {
+        &[
+            "nature",
+            "date",
+            "information_sought",
+            "court",
+            "case_number",
+            "returnable_to",
+        ]
+    };
+    required.iter().copied().find(|name| !given(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::missing_from_notice;
+
+    fn notice(kind: &str, content: serde_json::Value) -> vault::accounting::Notice {
+        vault::accounting::Notice {
+            id: "n".into(),
+            record: vault::RecordId::from_bytes([0; 16]),
+            annotation: 0,
+            kind: kind.into(),
+            recipient_name: "the individual".into(),
+            recipient_address: "last known address".into(),
+            recipient_category: "individual".into(),
+            package: "pkg".into(),
+            created_ms: 0,
+            due: None,
+            sent_ms: None,
+            content: Some(content.to_string()),
+            assigned_to: Some("officer".into()),
+        }
+    }
+
+    /// 1.22(g): the (b)(8) notice states "the nature of the information disclosed, the person
+    /// or agency to whom it was disclosed, the date of disclosure, and the compelling
+    /// circumstances"; 1.22(f): the legal process notice, the case, the court, and to whom it is
+    /// returnable. A notice lacking one is not marked sent.
+    #[test]
+    fn a_notice_is_sent_only_once_it_states_what_its_rule_requires() {
+        let b8 =
+            "notification of a (b)(8) disclosure to the individual's last known address (1.22(g))";
+        let process = "notice of compulsory legal process to the individual (1.22(f))";
+        let full_b8 = serde_json::json!({"nature": "x", "recipient": "y", "date": "2026-11-24", "circumstances": "z"});
+        let full_process = serde_json::json!({"nature": "x", "recipient": "y", "date": "2026-11-24", "information_sought": "litigation", "court": "c", "case_number": "n", "returnable_to": "r"});
+        #[rustfmt::skip]
+        let table: Vec<(&str, &str, serde_json::Value, Option<&str>)> = vec![
+            ("(b)(8), complete", b8, full_b8.clone(), None),
+            ("(b)(8), no circumstances", b8, serde_json::json!({"nature": "x", "recipient": "y", "date": "2026-11-24", "circumstances": " "}), Some("circumstances")),
+            ("legal process, complete", process, full_process.clone(), None),
+            ("legal process, no court", process, serde_json::json!({"nature": "x", "date": "2026-11-24", "information_sought": "litigation", "case_number": "n", "returnable_to": "r"}), Some("court")),
+            ("paragraph 35, its proceeding", process, serde_json::json!({"nature": "x", "recipient": "y", "date": "2026-11-24", "information_sought": "counterterrorism", "proceeding": "United States v. Doe"}), None),
+        ];
+        for (what, kind, content, missing) in table {
+            assert_eq!(
+                missing_from_notice(&notice(kind, content)),
+                missing,
+                "{what}"
+            );
+        }
+    }
 }

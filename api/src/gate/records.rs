@@ -386,6 +386,7 @@ impl Gate {
                 individual_notice: None,
                 // A routine use needs no evidence beyond the letter the basis names.
                 evidence: "{}".into(),
+                notice_content: String::new(),
             },
             now,
         )?;

@@ -281,6 +281,8 @@ pub(crate) async fn notices(
                 "created": crate::render::rfc3339(notice.created_ms),
                 "due": notice.due,
                 "sent": notice.sent_ms.map(crate::render::rfc3339),
+                "assigned_to": notice.assigned_to,
+                "content": notice.content.as_deref().map(|text| serde_json::from_str::<serde_json::Value>(text).unwrap_or(serde_json::Value::Null)),
             })
         })
         .collect();
