@@ -1959,14 +1959,48 @@ async fn due_years_of_the_accounting_are_destroyed_with_a_signed_certificate() {
         .await;
     assert_eq!(expired.status, StatusCode::OK, "{}", expired.text);
     let certificate = &expired.body["certificates"][0];
+    // No retention run destroyed the record: it still lives, so its entry moves on a year
+    // (1.25(a)(2), "the life of the record, whichever is longer").
     assert_eq!(
         (certificate["year"].clone(), certificate["entries"].clone()),
-        (json!(2032), json!(1))
+        (json!(2032), json!(0))
     );
     assert!(certificate["text"]
         .as_str()
         .unwrap()
         .contains("31 CFR 1.25(a)(2)"));
+    let carried = accounting(
+        &api,
+        "auditor",
+        json!({"type": "ssn", "value": "123-45-6789"}),
+        false,
+    )
+    .await;
+    assert_eq!(carried[0]["kept_until_year"], 2033);
+    // The record destroyed (its cohort's key gone), the entry goes with the next year due.
+    let record_cohort = api
+        .vault
+        .key_status()
+        .unwrap()
+        .cohorts
+        .iter()
+        .find(|info| info.is_live() && matches!(info.kind, vault::CohortKind::Period { .. }))
+        .unwrap()
+        .id;
+    api.vault
+        .destroy_cohort(
+            &Access::offline("tester", "retention"),
+            record_cohort,
+            now(),
+        )
+        .unwrap();
+    // (The officers' training has lapsed by 2033: the vault's own expiry, as the scheduler.)
+    let in_2033 = Utc.with_ymd_and_hms(2033, 1, 2, 12, 0, 0).unwrap();
+    let certificates = api
+        .vault
+        .expire_accounting(&Access::offline("tester", "retention"), in_2033)
+        .unwrap();
+    assert_eq!((certificates[0].year, certificates[0].entries), (2033, 1));
     assert!(accounting(
         &api,
         "auditor",

@@ -415,13 +415,18 @@ impl Vault {
             .collect();
         let mut certificates = Vec::new();
         for (year, cohort) in due {
+            // 1.25(a)(2): five years "or the life of the record, whichever is longer": the
+            // entries of a record that still lives (held, or not yet destroyed) move on to the
+            // next year's cohort, re-sealed and re-indexed, before the year goes.
+            let carried = self.carry_living_entries(access, year, now)?;
             let [entries, ..] = year_ranges(year);
             let count = self
                 .store
-                .count(Column::Accounting, &entries.0, Some(&entries.1))?;
+                .count(Column::Accounting, &entries.0, Some(&entries.1))?
+                .saturating_sub(carried);
             let destruction = self.destroy_cohort(access, cohort, now)?;
             let text = format!(
-                "recvault accounting destruction certificate v1\nyear: {year}\ncohort: {cohort}\nentries: {count}\nnew root epoch: {}\ndestroyed at: {}\nby: {}\nbasis: 31 CFR 1.25(a)(2), kept five years after each disclosure or the life of the record, whichever is longer\n",
+                "recvault accounting destruction certificate v1\nyear: {year}\ncohort: {cohort}\nentries: {count}\ncarried to a later year (their records live): {carried}\nnew root epoch: {}\ndestroyed at: {}\nby: {}\nbasis: 31 CFR 1.25(a)(2), kept five years after each disclosure or the life of the record, whichever is longer\n",
                 destruction.new_epoch,
                 now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
                 access.principal,
@@ -436,6 +441,84 @@ impl Vault {
             });
         }
         Ok(certificates)
+    }
+
+    /// Moves the entries of `year` whose records still live to the next year's accounting
+    /// cohort (the year after `now`): each re-sealed under that cohort, re-indexed by the
+    /// record's subjects under its index key, with its by-record entry, in one batch with
+    /// the log entry. Returns how many moved. Re-running after a crash rewrites the same keys.
+    fn carry_living_entries(&self, access: &Access, year: u16, now: DateTime<Utc>) -> Result<u64> {
+        let [entries, ..] = year_ranges(year);
+        let stored =
+            self.store
+                .scan(Column::Accounting, &entries.0, Some(&entries.1), usize::MAX)?;
+        let mut living = Vec::new();
+        for (key, value) in stored {
+            let entry = self.open_entry(&key, &value, year)?;
+            // A record that still opens still lives; one destroyed (its keys gone) does not.
+            if let Ok(record) = self.open_record(&entry.record) {
+                living.push((key, value, record));
+            }
+        }
+        if living.is_empty() {
+            return Ok(0);
+        }
+        let target = u16::try_from(now.year() + 1)
+            .unwrap_or(u16::MAX)
+            .max(year + 1);
+        let info = self.live_cohort(
+            CohortKind::Accounting { year: target },
+            "the next accounting year's keys were destroyed",
+            now,
+        )?;
+        let (session, _) = self.reserve_ids(1)?;
+        let keys = self.keys.read().map_err(|_| poisoned("key ring"))?;
+        let mac = keys.index_mac(info.id, info.key_version)?;
+        let mut batch = WriteBatch::new();
+        let mut ids = Vec::with_capacity(living.len());
+        for (key, value, record) in &living {
+            let suffix = &key[3..];
+            let plain = self.open_in(key, value)?;
+            let moved = [&[ENTRY_PREFIX][..], &target.to_be_bytes(), suffix].concat();
+            let sealed = seal_in(&keys, info.id, info.key_version, session, &moved, &plain)?;
+            batch.put(Column::Accounting, moved, sealed);
+            batch.put(
+                Column::Accounting,
+                [
+                    &[RECORD_PREFIX][..],
+                    &target.to_be_bytes(),
+                    record.id.as_bytes(),
+                    suffix,
+                ]
+                .concat(),
+                Vec::new(),
+            );
+            for (kind, form) in index_forms(&record.contents) {
+                batch.put(
+                    Column::Accounting,
+                    [
+                        &[INDEX_PREFIX][..],
+                        &target.to_be_bytes(),
+                        &[kind],
+                        &token(&mac, &form),
+                        suffix,
+                    ]
+                    .concat(),
+                    Vec::new(),
+                );
+            }
+            ids.push(record.id);
+        }
+        drop(keys);
+        let mut draft = Draft::new(access, "accounting.carry", now.timestamp_millis());
+        draft.record_ids = ids;
+        draft.cohorts = vec![info.id];
+        draft.outcome = format!(
+            "{} entries of {year} moved to {target}: their records still live (31 CFR 1.25(a)(2))",
+            living.len()
+        );
+        self.log.commit(draft, batch)?;
+        Ok(living.len() as u64)
     }
 
     pub(crate) fn open_in(&self, key: &[u8], value: &[u8]) -> Result<zeroize::Zeroizing<Vec<u8>>> {

@@ -211,3 +211,83 @@ fn nothing_is_released_or_accounted_when_the_batch_cannot_be_written() {
         .is_empty());
     assert_eq!(store.0.count(Column::Accounting, b"", None).unwrap(), 0);
 }
+
+/// 31 CFR 1.25(a)(2): the accounting is kept "for at least five years or the life of the
+/// record, whichever is longer". A record still living when its entry's year comes due (held,
+/// or not yet destroyed) keeps its entry: it moves on to the next year, re-sealed and found by
+/// the subject; the rest of the year is destroyed on time; the moved entry goes in the first
+/// year after its record is gone.
+#[test]
+fn an_entry_lives_as_long_as_its_record_and_the_rest_of_its_year_goes_on_time() {
+    let store: Arc<dyn Store> = Arc::new(MemStore::new());
+    let backend: Arc<dyn KeyBackend> = Arc::new(MemKeyBackend::generate().unwrap());
+    let vault = Vault::create_with(Arc::clone(&store), backend).unwrap();
+    let mut living = record("JANE ROE", "987-65-4321");
+    living.collected_at = Utc.with_ymd_and_hms(2026, 6, 3, 0, 0, 0).unwrap();
+    let ids = vault
+        .ingest(
+            &access(),
+            &[record("JOHN Q PUBLIC", "123-45-6789"), living],
+            now(),
+        )
+        .unwrap();
+    vault
+        .disclose(&access(), &release(&ids, 2031), now())
+        .unwrap();
+    let period_of = |id: &RecordId| {
+        vault
+            .key_status()
+            .unwrap()
+            .cohorts
+            .iter()
+            .find(|info| match info.kind {
+                CohortKind::Period {
+                    start_ms, end_ms, ..
+                } => (start_ms..end_ms).contains(&id.collected_at_millis()),
+                _ => false,
+            })
+            .unwrap()
+            .id
+    };
+    // The first record's life ends; the second's does not (a hold, a late schedule).
+    vault
+        .destroy_cohort(&access(), period_of(&ids[0]), now())
+        .unwrap();
+
+    let due = Utc.with_ymd_and_hms(2031, 1, 2, 0, 0, 0).unwrap();
+    let certificates = vault.expire_accounting(&access(), due).unwrap();
+    assert_eq!(
+        (
+            certificates.len(),
+            certificates[0].year,
+            certificates[0].entries
+        ),
+        (1, 2031, 1),
+        "the rest of the year goes on time"
+    );
+    assert!(certificates[0]
+        .text
+        .contains("carried to a later year (their records live): 1"));
+    assert!(vault
+        .accounting_for(&access(), &ssn("123-45-6789"), due)
+        .unwrap()
+        .is_empty());
+    let kept = vault
+        .accounting_for(&access(), &ssn("987654321"), due)
+        .unwrap();
+    assert_eq!(kept.len(), 1, "the living record's entry outlives its year");
+    assert_eq!((kept[0].record, kept[0].keep_until_year), (ids[1], 2032));
+    assert_eq!(kept[0].basis, "routine use A");
+
+    // Its record gone, the entry goes with the next year due.
+    vault
+        .destroy_cohort(&access(), period_of(&ids[1]), due)
+        .unwrap();
+    let next = Utc.with_ymd_and_hms(2032, 1, 2, 0, 0, 0).unwrap();
+    let certificates = vault.expire_accounting(&access(), next).unwrap();
+    assert_eq!((certificates[0].year, certificates[0].entries), (2032, 1));
+    assert!(vault
+        .accounting_for(&access(), &ssn("987654321"), next)
+        .unwrap()
+        .is_empty());
+}
