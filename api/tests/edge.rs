@@ -1543,7 +1543,7 @@ async fn one_admin_alone_cannot_make_an_account_that_reads_a_record() {
         "{}",
         refused.text
     );
-    // The admin cannot attest it; neither can an account attest itself.
+    // The admin cannot attest it.
     let vetting =
         json!({"background_investigation": "2024-01-01", "privacy_training": "2026-06-01"});
     let by_admin = api
@@ -1569,8 +1569,51 @@ async fn one_admin_alone_cannot_make_an_account_that_reads_a_record() {
         (Some("security"), Some("accounts.put")),
         "{logged:?}"
     );
-    let found = search(token).await;
+    // The token the admin kept from the creation stops working: the attestation made the
+    // holder's own, which the security officer hands over.
+    let kept = search(token).await;
+    assert_eq!(
+        (kept.status, kept.body["rule"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("token-unknown")),
+        "{}",
+        kept.text
+    );
+    let holders = attested.body["token"].as_str().unwrap().to_owned();
+    let found = search(holders).await;
     assert_eq!(found.status, StatusCode::OK, "{}", found.text);
+    // Neither the account's creator nor its holder attests it: refused and logged. (The
+    // security officer makes an account; another security officer vets it; the first may not
+    // vet it again, nor may the new account vet itself.)
+    let made = api
+        .post(
+            "/v1/accounts",
+            Some("admin"),
+            json!({"name": "trent", "role": "security-officer", "organization": "treasury-fincen"}),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+    let vetting =
+        json!({"background_investigation": "2024-01-01", "privacy_training": "2026-06-01"});
+    let trent = api
+        .post(
+            "/v1/accounts/trent/vetting",
+            Some("security"),
+            vetting.clone(),
+        )
+        .await;
+    assert_eq!(trent.status, StatusCode::OK, "{}", trent.text);
+    let trent_token = trent.body["token"].as_str().unwrap().to_owned();
+    let itself = api
+        .post("/v1/accounts/trent/vetting", Some(&trent_token), vetting)
+        .await;
+    assert_eq!(
+        (itself.status, itself.body["rule"].as_str()),
+        (StatusCode::FORBIDDEN, Some("vetting-self")),
+        "{}",
+        itself.text
+    );
+    let logged = entries_of(&api, &itself).await;
+    assert_eq!(logged[0]["rule"], "vetting-self", "{logged:?}");
 }
 
 /// Copies a directory tree.

@@ -520,7 +520,8 @@ async fn accounts_are_administered_and_a_disabled_token_stops_working() {
         )
         .await;
     assert_eq!(vetted.status, StatusCode::OK, "{}", vetted.text);
-    let token = made.body["token"].as_str().unwrap().to_owned();
+    // The holder's token is the one the attestation made.
+    let token = vetted.body["token"].as_str().unwrap().to_owned();
     let listed = api.get("/v1/accounts", Some("admin")).await;
     assert!(
         !listed.text.contains(&token[5..]),

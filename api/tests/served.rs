@@ -330,7 +330,7 @@ fn the_cli_as_a_client_of_the_server() {
     // Through the server, the admin makes accounts and the security officer attests their
     // vetting: two people, two sessions.
     let add = |name: &str, role: &str| {
-        let token_file = format!("{name}.token");
+        let token_file = format!("{name}.created");
         let args = [
             "accounts",
             "add",
@@ -352,6 +352,8 @@ fn the_cli_as_a_client_of_the_server() {
                 "accounts",
                 "vet",
                 name,
+                "--new-token-file",
+                &format!("{name}.token"),
                 "--background-investigation",
                 "2024-01-01",
                 "--training-date",
@@ -367,7 +369,7 @@ fn the_cli_as_a_client_of_the_server() {
     let bad = add("eve", "emperor");
     assert_eq!(bad.code, 1);
     assert!(bad.stderr.contains("unknown role"), "{}", bad.stderr);
-    assert!(!dir.join("eve.token").exists());
+    assert!(!dir.join("eve.created").exists());
 
     std::fs::write(
         dir.join("few.jsonl"),

@@ -56,10 +56,14 @@ enum Command {
     },
     /// As a security officer: attest an account's vetting (its holder's background
     /// investigation and last privacy training). An account made through the server works
-    /// only once someone other than its creator has done this.
+    /// only once someone other than its creator has done this, and only with the new token
+    /// the attestation makes (the creator's copy stops working): hand it to the holder.
     Vet {
         /// The account's name.
         name: String,
+        /// Where to write the account's new token (created with mode 0600; must not exist).
+        #[arg(long, value_name = "PATH")]
+        new_token_file: PathBuf,
         /// Date (YYYY-MM-DD) the background investigation was completed.
         #[arg(long, value_name = "DATE")]
         background_investigation: NaiveDate,
@@ -184,18 +188,45 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         }
         Command::Vet {
             name,
+            new_token_file,
             background_investigation,
             training_date,
             client,
         } => {
-            Client::new(&client)?.post(
-                &format!("/v1/accounts/{name}/vetting"),
-                &json!({
-                    "background_investigation": background_investigation.to_string(),
-                    "privacy_training": training_date.to_string(),
-                }),
-            )?;
-            println!("attested the vetting of account `{name}`");
+            // Claim the file first: a token is never made that cannot be handed over.
+            let mut file = create_private(&new_token_file)?;
+            let answer = Client::new(&client).and_then(|client| {
+                client.post(
+                    &format!("/v1/accounts/{name}/vetting"),
+                    &json!({
+                        "background_investigation": background_investigation.to_string(),
+                        "privacy_training": training_date.to_string(),
+                    }),
+                )
+            });
+            let token = match answer.map(|answer| answer["token"].as_str().map(str::to_owned)) {
+                Ok(Some(token)) => zeroize::Zeroizing::new(token),
+                failed => {
+                    drop(file);
+                    let _ = std::fs::remove_file(&new_token_file);
+                    return Err(match failed {
+                        Err(failure) => failure,
+                        _ => Failure::failed("the server's answer to the vetting holds no token"),
+                    });
+                }
+            };
+            file.write_all(format!("{}\n", token.as_str()).as_bytes())
+                .and_then(|()| file.sync_all())
+                .map_err(|err| {
+                    Failure::failed(format!(
+                        "the vetting of `{name}` was attested but its new token could not be written to `{}`: {err}; disable the account",
+                        new_token_file.display()
+                    ))
+                })?;
+            println!(
+                "attested the vetting of account `{name}`; its new token is in `{}` (mode 0600): hand it to the holder, the one made at creation no longer works",
+                new_token_file.display()
+            );
             Ok(())
         }
         Command::Disable { name, mode } => {

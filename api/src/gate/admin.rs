@@ -19,8 +19,10 @@ impl Gate {
 
     /// Records an account's vetting as a security officer's act: the dates of the holder's
     /// background investigation and last privacy training. The account works only once its
-    /// vetting is attested by someone other than whoever created it, so one administrator
-    /// alone cannot make an account that reads a record.
+    /// vetting is attested by someone other than whoever created it, and only with the token
+    /// this returns, which replaces the one made at creation: the security officer hands it to
+    /// the holder, so the administrator who created the account (and kept its first token)
+    /// cannot use it. One administrator alone cannot make an account that reads a record.
     pub fn vet_account(
         &self,
         caller: &Caller,
@@ -28,16 +30,29 @@ impl Gate {
         name: &str,
         background_investigation: NaiveDate,
         privacy_training: NaiveDate,
-    ) -> Result<(), Refusal> {
+    ) -> Result<NewToken, Refusal> {
         let access = self.authorize_vault(caller, context, Action::AccountsVet)?;
+        let _writing = self
+            .account_writes
+            .lock()
+            .map_err(|_| Refusal::Internal("account lock poisoned".into()))?;
         let mut account = self
             .vault
             .account(name)?
             .ok_or_else(|| Refusal::NotFound("no account by that name".into()))?;
         if account.created_by == caller.name() || account.name == caller.name() {
-            return Err(Refusal::Conflict(
-                "an account's vetting is attested by someone other than its creator or holder"
-                    .into(),
+            let attempt = Attempt {
+                action: Action::AccountsVet.name(),
+                system: VAULT_SYSTEM,
+                purpose: None,
+                case_id: None,
+            };
+            return Err(self.deny(
+                caller,
+                context,
+                &attempt,
+                "vetting-self",
+                "an account's vetting is attested by someone other than its creator or holder",
             ));
         }
         if background_investigation > self.today() || privacy_training > self.today() {
@@ -45,11 +60,14 @@ impl Gate {
                 "vetting dates cannot be in the future".into(),
             ));
         }
+        let token = new_token()?;
         account.background_investigation = Some(background_investigation);
         account.privacy_training = privacy_training;
         account.vetted_by = Some(caller.name().to_owned());
+        account.token_hash = token.hash;
         self.vault.put_account(&access, &account, self.now())?;
-        self.reload_accounts()
+        self.reload_accounts()?;
+        Ok(token)
     }
 
     /// Every account (never a token or its hash).
@@ -77,6 +95,10 @@ impl Gate {
         name: &str,
     ) -> Result<(), Refusal> {
         let access = self.authorize_vault(caller, context, Action::AccountsManage)?;
+        let _writing = self
+            .account_writes
+            .lock()
+            .map_err(|_| Refusal::Internal("account lock poisoned".into()))?;
         let mut account = self
             .vault
             .account(name)?

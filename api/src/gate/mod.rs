@@ -296,6 +296,9 @@ pub struct Gate {
     compaction: Arc<Mutex<retention::Compaction>>,
     /// Taken while a request's file is read, changed and sealed again, so two events recorded
     /// at once do not lose one.
+    /// Held while an account is read, changed and written back (vetting, disabling), so two
+    /// officers' changes never undo each other.
+    account_writes: Mutex<()>,
     case_writes: Mutex<()>,
     /// Where `POST /v1/backup` writes (never inside the data directory); none: refused.
     backup_dir: Option<std::path::PathBuf>,
@@ -364,6 +367,7 @@ impl Gate {
             streams: Mutex::new(HashSet::new()),
             compaction: Arc::new(Mutex::new(retention::Compaction::default())),
             case_writes: Mutex::new(()),
+            account_writes: Mutex::new(()),
             backup_dir: None,
             auth_failures: Mutex::new(HashMap::new()),
             auth_log_interval: AUTH_LOG_INTERVAL,

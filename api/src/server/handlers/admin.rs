@@ -37,7 +37,7 @@ pub(crate) async fn vet_account(
         date(&body.background_investigation, "background_investigation")?;
     let privacy_training = date(&body.privacy_training, "privacy_training")?;
     let gate = Arc::clone(&state.gate);
-    blocking(state.limits.operation, move || {
+    let token = blocking(state.limits.operation, move || {
         gate.vet_account(
             &authed.caller,
             &authed.context,
@@ -47,7 +47,11 @@ pub(crate) async fn vet_account(
         )
     })
     .await?;
-    Ok(json_response(StatusCode::OK, json!({"vetted": true})))
+    // The account's token from now on, replacing the one made at its creation: for its holder.
+    Ok(json_response(
+        StatusCode::OK,
+        json!({"vetted": true, "token": token.token.as_str()}),
+    ))
 }
 
 pub(crate) async fn add_account(
