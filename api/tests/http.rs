@@ -2167,9 +2167,15 @@ async fn retention_plans_runs_and_certifies_through_the_api() {
 #[tokio::test]
 async fn the_scheduled_run_destroys_what_is_due_as_the_scheduler_and_stops_at_a_clock_jump() {
     let api = api();
+    // One record of March 2026 and one of April (their monthly cohorts end a month apart).
+    let april = line("JANE ROE", "987-65-4321", 3).replace("2026-03-03", "2026-04-03");
     summary(
-        &api.ingest("ingester", &line("JOHN Q PUBLIC", "123-45-6789", 3), None)
-            .await,
+        &api.ingest(
+            "ingester",
+            &[line("JOHN Q PUBLIC", "123-45-6789", 3), april].join("\n"),
+            None,
+        )
+        .await,
     );
     let gate = Arc::clone(&api.gate);
     let first = tokio::task::spawn_blocking(move || gate.scheduled_retention_run())
@@ -2206,6 +2212,43 @@ async fn the_scheduled_run_destroys_what_is_due_as_the_scheduler_and_stops_at_a_
         .unwrap()
         .unwrap();
     assert!(next.destroyed.is_empty());
+    // The server's limit on one run binds the scheduled run too: with it at 0, the day the
+    // April cohort is due, the daily run stops for a second approval and destroys nothing.
+    api.gate.set_max_run_records(0);
+    let mut stopped = None;
+    for day in 2..=40 {
+        api.days_later.store(to_2031 + day, Ordering::SeqCst);
+        let gate = Arc::clone(&api.gate);
+        let run = tokio::task::spawn_blocking(move || gate.scheduled_retention_run())
+            .await
+            .unwrap();
+        match run {
+            Ok(report) => assert!(report.destroyed.is_empty(), "day {day}: {report:?}"),
+            Err(reason) => {
+                stopped = Some(reason);
+                break;
+            }
+        }
+    }
+    let stopped = stopped.expect("the daily run never met the limit");
+    assert!(
+        stopped.contains("second approval") || stopped.contains("approval"),
+        "{stopped}"
+    );
+    // A records officer's run is refused the same way, and the refusal is logged.
+    let refused = api
+        .post("/v1/retention/run", Some("records"), json!({}))
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.text);
+    let logged = api.entries("action=retention.run").await;
+    assert!(
+        logged
+            .iter()
+            .any(|entry| entry["request_id"] == refused.request_id.as_str()
+                && entry["decision"] == "deny"
+                && entry["rule"] == "second-approval-missing"),
+        "{logged:?}"
+    );
 }
 
 #[tokio::test]

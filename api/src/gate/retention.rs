@@ -135,6 +135,19 @@ impl Gate {
         approval: Option<&str>,
     ) -> Result<::retention::run::RunReport, Refusal> {
         let access = self.authorize_vault(caller, context, Action::RetentionRun)?;
+        // A refused two-person control is logged, as every refusal is.
+        let refuse = |rule: &str, reason: &str| {
+            let attempt = Attempt {
+                action: Action::RetentionRun.name(),
+                system: VAULT_SYSTEM,
+                purpose: None,
+                case_id: None,
+            };
+            match self.deny(caller, context, &attempt, rule, reason) {
+                Refusal::Denied { reason, .. } => Refusal::Conflict(reason),
+                other => other,
+            }
+        };
         let approval = match approval {
             None => None,
             Some(id) => {
@@ -146,13 +159,15 @@ impl Gate {
                 let approval = taken
                     .filter(|approval| approval.expires >= self.now())
                     .ok_or_else(|| {
-                        Refusal::Conflict(
-                            "no such approval, or it was used or has expired: a second records officer approves again (POST /v1/retention/approvals)".into(),
+                        refuse(
+                            "second-approval-invalid",
+                            "no such approval, or it was used or has expired: a second records officer approves again (POST /v1/retention/approvals)",
                         )
                     })?;
                 if approval.approver == caller.name() {
-                    return Err(Refusal::Conflict(
-                        "the second approval must come from another records officer".into(),
+                    return Err(refuse(
+                        "second-approval-own",
+                        "the second approval must come from another records officer",
                     ));
                 }
                 Some(::retention::run::PlanApproval {
@@ -178,7 +193,15 @@ impl Gate {
         )
         .map_err(|err| match err {
             ::retention::run::RunError::Vault(err) => Refusal::from(err),
-            refused => Refusal::Conflict(refused.to_string()),
+            refused => {
+                let rule = match refused {
+                    ::retention::run::RunError::NeedsSecondApproval { .. } => {
+                        "second-approval-missing"
+                    }
+                    _ => "retention-clock",
+                };
+                refuse(rule, &refused.to_string())
+            }
         })?;
         if !report.destroyed.is_empty() {
             self.start_compaction();
@@ -267,8 +290,8 @@ impl Gate {
     }
 
     /// The daily scheduled run: as the vault's own scheduler (logged as such), with the
-    /// default limits and no confirmation: a clock that jumped, or a volume that needs a
-    /// second approval, stops it until a records officer runs it.
+    /// server's limit on one run and no confirmation: a clock that jumped, or a volume that
+    /// needs a second approval, stops it until a records officer runs it.
     pub fn scheduled_retention_run(&self) -> Result<::retention::run::RunReport, String> {
         let access = Access {
             principal: "recvault-scheduler".into(),
@@ -285,7 +308,12 @@ impl Gate {
             self.policy.catalog(),
             &access,
             self.now(),
-            &::retention::run::RunOptions::default(),
+            &::retention::run::RunOptions {
+                max_records: self
+                    .max_run_records
+                    .load(std::sync::atomic::Ordering::SeqCst),
+                ..::retention::run::RunOptions::default()
+            },
         )
         .map_err(|err| err.to_string())?;
         if !report.destroyed.is_empty() {
