@@ -72,17 +72,34 @@ pub fn known<'a, S: AsRef<str>>(value: &'a str, known: &[S]) -> &'a str {
     }
 }
 
-/// A code the caller gave, safe to repeat in a message when the vault cannot tell whether it
-/// is known: a short lowercase word of letters, digits, dashes and dots, starting with a
-/// letter, with at most two digits (so no identifier fits); otherwise [`NOT_A_CODE`].
+/// A value the caller gave, repeated in a message only when it is a word of the vault's own
+/// vocabulary (a role, an organization, a recipient category, an identifier type, an action,
+/// a field kind, a 552a(b) occasion, a hold purpose or kind, a shipped system): a value given
+/// in the wrong place ("analyst" as an organization) is named, anything else, a lowercase
+/// surname included, is [`NOT_A_CODE`].
 pub fn code(value: &str) -> &str {
-    let word = value.len() <= MAX_REFERENCE_LEN
-        && value.as_bytes().first().is_some_and(u8::is_ascii_lowercase)
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
-        && value.bytes().filter(u8::is_ascii_digit).count() <= 2;
-    if word {
+    const OTHERS: [&str; 9] = [
+        "fincen-cbetf",
+        "cbp-pnr",
+        "dhs-ice-005-ttar",
+        "litigation",
+        "request",
+        "enforcement-link",
+        "declassification",
+        "governance",
+        "compliance",
+    ];
+    let known = crate::ROLES
+        .iter()
+        .chain(&crate::ORGANIZATIONS)
+        .chain(&crate::sorn::RECIPIENT_CATEGORIES)
+        .chain(&crate::sorn::RETRIEVAL_KEYS)
+        .chain(&crate::sorn::ACTIONS)
+        .chain(&crate::sorn::FIELD_KINDS)
+        .chain(&crate::disclosure::CONDITION_PURPOSES)
+        .chain(&OTHERS)
+        .any(|word| *word == value);
+    if known {
         value
     } else {
         NOT_A_CODE
@@ -170,6 +187,10 @@ mod tests {
         assert_eq!(known("987-65-4329", &purposes), NOT_A_CODE);
         assert_eq!(known("other", &purposes), NOT_A_CODE);
         assert_eq!(code("fincen-cbetf"), "fincen-cbetf");
-        assert_eq!(code("dhs-ice-005-ttar"), NOT_A_CODE, "three digits");
+        assert_eq!(code("analyst"), "analyst");
+        // A lowercase surname or word is not the vault's vocabulary: never repeated.
+        for typed in ["smith", "okafor", "a1234567", "zz-top"] {
+            assert_eq!(code(typed), NOT_A_CODE, "{typed}");
+        }
     }
 }

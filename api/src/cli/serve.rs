@@ -129,8 +129,12 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         tokio::spawn(log_auth_failures(Arc::clone(&gate)));
         listener::serve(listener, app, tls, caps, shutdown_signal()).await;
         let gate = Arc::clone(&gate);
-        if let Ok(Err(refusal)) =
-            tokio::task::spawn_blocking(move || gate.flush_auth_failures()).await
+        if let Ok(Err(refusal)) = tokio::task::spawn_blocking(move || {
+            let flushed = gate.flush_auth_failures();
+            gate.wait_for_compaction(std::time::Duration::from_secs(60));
+            flushed
+        })
+        .await
         {
             tracing::warn!(?refusal, "failed authentications not logged at stop");
         }

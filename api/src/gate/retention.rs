@@ -209,6 +209,25 @@ impl Gate {
         Ok(report)
     }
 
+    /// Waits (at most `limit`) for a compaction in progress to finish: the server stops only
+    /// once its background compaction has let go of the store, so no RocksDB work is cut off
+    /// by the process's exit.
+    pub fn wait_for_compaction(&self, limit: std::time::Duration) {
+        let until = std::time::Instant::now() + limit;
+        while std::time::Instant::now() < until {
+            let running = self
+                .compaction
+                .lock()
+                .map(|status| status.state == "running")
+                .unwrap_or(false);
+            if !running {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        tracing::warn!("stopping with a compaction still running");
+    }
+
     /// Starts compacting the store in the background (unless a compaction is running), so
     /// what a run destroyed leaves the files; its progress is in [`Gate::retention_status`].
     pub fn start_compaction(&self) {
