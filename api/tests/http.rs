@@ -2686,7 +2686,8 @@ async fn a_response_releases_only_the_requesters_records_as_the_individual_sees_
             {"role": "recipient", "name": "OTHER PARTY", "identifiers": {"ssn": "555-66-7777", "account": "998877"}}
         ],
         "fields": {"amount": "900.00", "currency": "USD", "transmittor_address": "1 MAIN ST",
-                   "recipient_address": "9 ELSEWHERE RD", "remittance_information": "RENT FOR OTHER PARTY"}
+                   "recipient_address": "9 ELSEWHERE RD", "remittance_information": "RENT FOR OTHER PARTY",
+                   "uti": "UTISHARED77", "sender_reference": "REFSHARED88"}
     });
     let lines = [
         line("JOHN Q PUBLIC", "123-45-6789", 3),
@@ -2756,6 +2757,10 @@ async fn a_response_releases_only_the_requesters_records_as_the_individual_sees_
         "transfer_match",
         "ELSEWHERE",
         "RENT FOR",
+        // Identifying numbers no role prefix ties to the requester (review of issue 21,
+        // finding 5): withheld when the record has another party.
+        "UTISHARED77",
+        "REFSHARED88",
     ] {
         assert!(!package.text.contains(secret), "{secret}: {}", package.text);
     }

@@ -859,6 +859,36 @@ impl Gate {
         })
     }
 
+    /// The fields of `record` a Privacy Act response withholds when the record names another
+    /// party besides the requester: free text; identifying numbers and sensitive data (by
+    /// their kind in the notice); and contact and payment details (`address`, `email`,
+    /// `telephone`, `payment`, `frequent_flyer`, `other_names`...), which the notice does not
+    /// tie to one party (ours: a per-party field list in the SORN would be exact).
+    pub(super) fn fields_not_for_a_co_party(&self, record: &Record) -> Vec<String> {
+        const CONTACT: [&str; 7] = [
+            "address", "email", "telephone", "phone", "payment", "frequent_flyer", "names",
+        ];
+        let mut fields = self.free_text_fields(record);
+        let known = self
+            .policy
+            .catalog()
+            .system(record.contents.system.as_str())
+            .and_then(|system| system.sorn.category(&record.contents.category));
+        for name in record.contents.fields.keys() {
+            let kind = known
+                .and_then(|category| category.fields.iter().find(|field| field.name == *name))
+                .map(policy::sorn::Field::field_kind);
+            let identifying = matches!(
+                kind,
+                Some(policy::sorn::FieldKind::Identifier | policy::sorn::FieldKind::Sensitive)
+            );
+            if identifying || CONTACT.iter().any(|part| name.contains(part)) {
+                fields.push(name.clone());
+            }
+        }
+        fields
+    }
+
     /// The free-text fields of `record`'s category (its SORN file's `free-text` kind).
     fn free_text_fields(&self, record: &Record) -> Vec<String> {
         self.policy

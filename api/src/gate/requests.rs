@@ -575,12 +575,12 @@ impl Gate {
                 let (record, annotations) =
                     self.vault
                         .read_annotated(&read_access, record_id, self.now())?;
-                let free_text = self.free_text_fields(&record);
+                let shared = self.fields_not_for_a_co_party(&record);
                 viewed.push(individual_view(
                     record,
                     annotations,
                     &identifiers,
-                    &free_text,
+                    &shared,
                 ));
             }
             viewed
@@ -752,19 +752,21 @@ impl Gate {
 /// request's identifiers name (compared in their indexed form, a passport with its country);
 /// another party to the record (the other side of a transfer, say) is reduced to its role, and
 /// its parts, the fields named for its role (`recipient_address` for a recipient) and the
-/// annotations about them are withheld, and so is free text, which may speak of anyone, when
-/// the record has another party. Provenance is the agency's, not the individual's
-/// (`source.transfer_match` names every party): withheld.
+/// annotations about them are withheld, and so are the fields in `shared` (free text, which
+/// may speak of anyone; identifying numbers, sensitive data and contact details that no role
+/// prefix ties to the requester) when the record has another party. Provenance is the
+/// agency's, not the individual's (`source.transfer_match` names every party): withheld.
 fn individual_view(
     record: Record,
     annotations: Vec<Annotation>,
     identifiers: &[vault::Identifier],
-    free_text: &[String],
+    shared: &[String],
 ) -> Viewed {
     let mut record = record;
     let mut withheld = Vec::new();
     let mut others = Vec::new();
     let mut other_roles = Vec::new();
+    let mut own_roles = Vec::new();
     let asked: Vec<String> = identifiers
         .iter()
         .map(vault::normalize::identifier)
@@ -775,7 +777,9 @@ fn individual_view(
                 ask.kind == held.kind && *form == vault::normalize::identifier(held)
             })
         });
-        if !theirs {
+        if theirs {
+            own_roles.push(format!("{}_", subject.role));
+        } else {
             subject.name = None;
             subject.identifiers.clear();
             others.push(place + 1);
@@ -789,7 +793,10 @@ fn individual_view(
             let about_other = other_roles
                 .iter()
                 .any(|prefix| name.starts_with(prefix.as_str()));
-            if about_other || free_text.contains(&name) {
+            let own = own_roles
+                .iter()
+                .any(|prefix| name.starts_with(prefix.as_str()));
+            if about_other || (shared.contains(&name) && !own) {
                 record.contents.fields.remove(&name);
                 withheld.push(name);
             }
