@@ -276,6 +276,20 @@ async fn a_b5_release_is_a_table_of_counts_with_small_cells_suppressed() {
             .unwrap_or_else(|| panic!("{what}: no log entry"));
         assert_eq!(entry["rule"], rule, "{what}: logged with its rule");
     }
+    // On paper it would be records: refused, and logged.
+    let mut on_paper = release(
+        json!({"condition": "b5", "evidence": "sha256:assurance", "tabulate": ["currency"]}),
+    );
+    on_paper["nature"] = json!("paper");
+    let paper = api
+        .post("/v1/disclosures", Some("disclosure"), on_paper)
+        .await;
+    assert_eq!(
+        (paper.status, paper.body["rule"].as_str()),
+        (StatusCode::FORBIDDEN, Some("statistics-electronic")),
+        "{}",
+        paper.text
+    );
     let released = api
         .post(
             "/v1/disclosures",
@@ -925,5 +939,62 @@ async fn notices_to_the_individual_state_what_their_rule_requires() {
             .contains("exempt from 552a(e)(8) under 552a(j)(2)"),
         "{}",
         suppressed[0]
+    );
+}
+
+/// Seed 001 paragraph 5 designates "the individual that is the subject of a PNR": one person.
+/// A designation names its subject by passport; one by date of birth (which many passengers
+/// share) is refused, and a designated passenger's date of birth opens no one else's record.
+#[tokio::test]
+async fn a_designation_opens_only_its_own_passengers_records() {
+    let api = api();
+    let with_dob = |passport: &str| {
+        let mut line: Value = serde_json::from_str(&pnr_line("SAME BIRTHDAY", passport)).unwrap();
+        line["subjects"][0]["identifiers"]["dob"] = json!("1980-01-01");
+        line.to_string()
+    };
+    summary(
+        &api.ingest(
+            "cbp-ingest",
+            &[with_dob("P8200001"), with_dob("P8200002")].join("\n"),
+            None,
+        )
+        .await,
+    );
+    let id_of = |passport: &'static str| {
+        let api = &api;
+        async move {
+            let found = api
+                .post(
+                    "/v1/search",
+                    Some("cbp-analyst"),
+                    json!({"system": "cbp-pnr", "identifier": {"type": "passport", "value": passport, "country": "FR"}, "purpose": "counterterrorism", "case": "PNR-1"}),
+                )
+                .await;
+            found.body["records"][0]["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let (a, b) = (id_of("P8200001").await, id_of("P8200002").await);
+    let by_dob = api
+        .post(
+            "/v1/designations",
+            Some("cbp-analyst"),
+            json!({"system": "cbp-pnr", "subject": {"type": "dob", "value": "1980-01-01"},
+                   "purpose": "counterterrorism", "case": "PNR-1", "reason": "pattern", "review_on": "2026-12-24"}),
+        )
+        .await;
+    assert_eq!(by_dob.status, StatusCode::BAD_REQUEST, "{}", by_dob.text);
+    let made = api
+        .post(
+            "/v1/designations",
+            Some("cbp-analyst"),
+            designation("P8200001", "2026-12-24", "pattern"),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+    assert!(osi_shown(&api, "cbp-analyst", &a).await);
+    assert!(
+        !osi_shown(&api, "cbp-analyst", &b).await,
+        "the same birthday opens nothing"
     );
 }

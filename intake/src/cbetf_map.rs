@@ -568,6 +568,19 @@ pub fn map_items(items: &crate::cbetf::DataItems, filing: &Filing) -> Result<Map
         (false, true) => put(&mut fields, "direction", Some("incoming".to_owned())),
         _ => {}
     }
+    // A file's word that contradicts the filer's side would put a U.S. identifier on the
+    // foreign party: refused.
+    let contradicts = matches!(
+        (items.tin_party, outgoing, incoming),
+        (Some(crate::cbetf::TinParty::Recipient), true, false)
+            | (Some(crate::cbetf::TinParty::Transmittor), false, true)
+    );
+    if contradicts && items.tax_identifier.is_some() {
+        return Err(
+            "`tin_party` names the party on the other side of the filer: item (xi) is the U.S. customer's, on the filer's side"
+                .into(),
+        );
+    }
     let tin_party = match (items.tin_party, outgoing, incoming) {
         (Some(party), _, _) => Some(party),
         (None, true, false) => Some(crate::cbetf::TinParty::Transmittor),

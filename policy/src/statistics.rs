@@ -44,19 +44,20 @@ pub struct Cell {
     pub count: u32,
 }
 
-/// A field's value as a table shows it: a short code (letters, digits, `.`, `-`, `_`, spaces;
-/// at most 24 bytes, at most four digits), else [`OTHER`]; a record without it, [`MISSING`].
+/// A field's value as a table shows it: a short code (letters, digits, `.`, `-`, `_`; no
+/// spaces, so no full name; at most 16 bytes, at most four digits), else [`OTHER`]; a record
+/// without it, [`MISSING`].
 pub fn category_value(value: Option<&str>) -> String {
     let Some(value) = value.map(str::trim) else {
         return MISSING.to_owned();
     };
     let digits = value.bytes().filter(u8::is_ascii_digit).count();
     let short_code = !value.is_empty()
-        && value.len() <= 24
+        && value.len() <= 16
         && digits <= 4
         && value
             .bytes()
-            .all(|byte| byte.is_ascii_alphanumeric() || b".-_ ".contains(&byte));
+            .all(|byte| byte.is_ascii_alphanumeric() || b".-_".contains(&byte));
     if short_code {
         value.to_owned()
     } else {
@@ -64,19 +65,27 @@ pub fn category_value(value: Option<&str>) -> String {
     }
 }
 
-/// Counts `rows` (one value per dimension each, `None` where a record lacks the field) into
-/// one table, suppressing every cell under `min_cell` (raised to [`MIN_CELL`] if lower). No
-/// total is released: with one suppressed cell, a total would give it away.
+/// Counts `rows` (one value per dimension each, `None` where a record lacks the field, and
+/// the person the record is about) into one table of record counts. A cell is shown only when
+/// its records are about at least `min_cell` different people (raised to [`MIN_CELL`] if
+/// lower): ten records of one person are still one person. A table whose one shown cell holds
+/// every record counted would tell each person's values: it is suppressed too. No total is
+/// released: with one suppressed cell, a total would give it away.
 pub fn tabulate<'a>(
     dimensions: &[String],
-    rows: impl IntoIterator<Item = Vec<Option<&'a str>>>,
+    rows: impl IntoIterator<Item = (Vec<Option<&'a str>>, String)>,
     min_cell: u32,
 ) -> Table {
     let min_cell = min_cell.max(MIN_CELL);
-    let mut counts: BTreeMap<Vec<String>, u32> = BTreeMap::new();
-    for row in rows {
+    let mut counts: BTreeMap<Vec<String>, (u32, std::collections::BTreeSet<String>)> =
+        BTreeMap::new();
+    let mut total = 0u32;
+    for (row, person) in rows {
         let key = row.into_iter().map(category_value).collect();
-        *counts.entry(key).or_default() += 1;
+        let cell = counts.entry(key).or_default();
+        cell.0 += 1;
+        cell.1.insert(person);
+        total += 1;
     }
     let mut table = Table {
         dimensions: dimensions.to_vec(),
@@ -84,12 +93,16 @@ pub fn tabulate<'a>(
         suppressed_cells: 0,
         min_cell,
     };
-    for (values, count) in counts {
-        if count >= min_cell {
+    for (values, (count, people)) in counts {
+        if u32::try_from(people.len()).unwrap_or(u32::MAX) >= min_cell {
             table.cells.push(Cell { values, count });
         } else {
             table.suppressed_cells += 1;
         }
+    }
+    if table.cells.len() == 1 && table.cells[0].count == total {
+        table.cells.clear();
+        table.suppressed_cells += 1;
     }
     table
 }

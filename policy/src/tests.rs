@@ -1277,7 +1277,7 @@ fn statistical_tables_suppress_small_cells_and_show_only_codes() {
     let values: [(Option<&str>, &str); 7] = [
         (Some("USD"), "USD"),
         (Some(" outgoing "), "outgoing"),
-        (Some("JOHN Q PUBLIC"), "JOHN Q PUBLIC"), // a short phrase: counted as itself, shown only in a cell of 10
+        (Some("JOHN Q PUBLIC"), OTHER),           // a name has spaces: never a category
         (Some("123-45-6789"), OTHER),             // nine digits: an identifier, never a category
         (Some("a remark that goes on far too long"), OTHER),
         (Some("O'BRIEN"), OTHER),
@@ -1287,26 +1287,36 @@ fn statistical_tables_suppress_small_cells_and_show_only_codes() {
         assert_eq!(category_value(value), shown, "{value:?}");
     }
     let dimensions = vec!["currency".to_owned()];
-    let rows = |counts: &[(&'static str, usize)]| {
+    // Each record of its own person, unless the row says how many people share the records.
+    let rows = |counts: &[(&'static str, usize, usize)]| {
         counts
             .iter()
-            .flat_map(|(value, n)| std::iter::repeat_n(vec![Some(*value)], *n))
+            .flat_map(|(value, n, people)| {
+                (0..*n).map(move |at| {
+                    (
+                        vec![Some(*value)],
+                        format!("{value}-person-{}", at % people),
+                    )
+                })
+            })
             .collect::<Vec<_>>()
     };
     type Row = (
         &'static str,
-        Vec<(&'static str, usize)>,
+        Vec<(&'static str, usize, usize)>,
         u32,
         Vec<(&'static str, u32)>,
         usize,
     );
     #[rustfmt::skip]
     let table: Vec<Row> = vec![
-        ("cells of 10 and more are shown", vec![("USD", 10), ("EUR", 11)], 10, vec![("EUR", 11), ("USD", 10)], 0),
-        ("a cell of 9 is suppressed", vec![("USD", 12), ("EUR", 9), ("GBP", 1)], 10, vec![("USD", 12)], 2),
-        ("a minimum under 10 counts as 10", vec![("USD", 12), ("EUR", 5)], 2, vec![("USD", 12)], 1),
-        ("a raised minimum", vec![("USD", 12), ("EUR", 25)], 20, vec![("EUR", 25)], 1),
-        ("nothing reaches it", vec![("USD", 3)], 10, vec![], 1),
+        ("cells of 10 people and more are shown", vec![("USD", 10, 10), ("EUR", 11, 11)], 10, vec![("EUR", 11), ("USD", 10)], 0),
+        ("a cell of 9 is suppressed", vec![("USD", 12, 12), ("EUR", 9, 9), ("GBP", 1, 1)], 10, vec![("USD", 12)], 2),
+        ("a minimum under 10 counts as 10", vec![("USD", 12, 12), ("EUR", 5, 5), ("GBP", 11, 11)], 2, vec![("GBP", 11), ("USD", 12)], 1),
+        ("a raised minimum", vec![("USD", 12, 12), ("EUR", 25, 25)], 20, vec![("EUR", 25)], 1),
+        ("nothing reaches it", vec![("USD", 3, 3)], 10, vec![], 1),
+        ("twenty records of one person are one person", vec![("USD", 20, 1), ("EUR", 12, 12)], 10, vec![("EUR", 12)], 1),
+        ("one cell holding every record tells everyone's value", vec![("USD", 30, 30)], 10, vec![], 1),
     ];
     for (what, counts, min_cell, shown, suppressed) in table {
         let made = tabulate(&dimensions, rows(&counts), min_cell);

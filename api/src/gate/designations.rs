@@ -103,10 +103,15 @@ impl Gate {
         input: &DesignationInput,
     ) -> Result<String, Refusal> {
         let access = self.authorize_designation(caller, context, input)?;
-        let SearchKey::Identifier(identifier) = subject else {
-            return Err(Refusal::Invalid(
-                "a designation names the subject by an identifier (a passport, an account...), not a name".into(),
-            ));
+        // Paragraph 5: "the individual that is the subject": one person, so a passport with
+        // its country, never a name, a date of birth or an account that many share.
+        let identifier = match subject {
+            SearchKey::Identifier(identifier) if designates_one_person(identifier) => identifier,
+            _ => {
+                return Err(Refusal::Invalid(
+                    "a designation names its subject by passport (number and issuing country): a name, a date of birth or an account may belong to many".into(),
+                ))
+            }
         };
         let now = self.now();
         let file = Designation {
@@ -223,6 +228,7 @@ impl Gate {
             .subjects
             .iter()
             .flat_map(|subject| subject.identifiers.iter().cloned())
+            .filter(designates_one_person)
             .map(SearchKey::Identifier)
             .collect();
         if keys.is_empty() {
@@ -283,13 +289,19 @@ impl Gate {
                     continue;
                 }
                 for subject in &record.contents.subjects {
-                    if subject.identifiers.is_empty() {
+                    let passports: Vec<vault::Identifier> = subject
+                        .identifiers
+                        .iter()
+                        .filter(|identifier| designates_one_person(identifier))
+                        .cloned()
+                        .collect();
+                    if passports.is_empty() {
                         continue;
                     }
                     let file = Designation {
                         id: String::new(),
                         system: system.as_str().to_owned(),
-                        subject: subject.identifiers.iter().map(identifier_text).collect(),
+                        subject: passports.iter().map(identifier_text).collect(),
                         purpose: None,
                         reason: None,
                         case: None,
@@ -301,7 +313,7 @@ impl Gate {
                     let sealed = serde_json::to_vec(&file)
                         .map_err(|_| Refusal::Internal("encoding a designation".into()))?;
                     self.vault
-                        .open_designation(&access, &sealed, &subject.identifiers, now)?;
+                        .open_designation(&access, &sealed, &passports, now)?;
                     carried += 1;
                 }
             }
@@ -408,6 +420,12 @@ impl Gate {
             .vault
             .update_case(access, id, &sealed, what, self.now())?)
     }
+}
+
+/// Whether an identifier names one person, as a designation's subject must: a passport with
+/// its issuing country.
+fn designates_one_person(identifier: &vault::Identifier) -> bool {
+    identifier.kind == vault::IdentifierKind::Passport && identifier.country.is_some()
 }
 
 fn decode(plain: &[u8]) -> Result<Designation, Refusal> {

@@ -161,6 +161,13 @@ impl Gate {
                 Ok(fields) => dimensions = fields,
                 Err(decision) => decided.decision = decision,
             }
+            // A table is what leaves: a (b)(5) release made on paper or orally would be records.
+            if input.nature != "electronic" {
+                decided.decision = Decision::deny(
+                    "statistics-electronic",
+                    "a statistical release is a table the vault computes: it is made electronically, never entered as a release of records on paper or orally",
+                );
+            }
         } else if decided.decision.allowed
             && (!input.statistics.tabulate.is_empty() || input.statistics.min_cell.is_some())
         {
@@ -265,10 +272,11 @@ impl Gate {
         } else if !dimensions.is_empty() {
             // 1.24(a)(5): "in a form that is not individually identifiable": the counts only.
             let rows = released.iter().map(|(record, _)| {
-                dimensions
+                let values = dimensions
                     .iter()
                     .map(|field| record.contents.fields.get(field).map(String::as_str))
-                    .collect::<Vec<_>>()
+                    .collect::<Vec<_>>();
+                (values, person_of(record))
             });
             table = Some(policy::statistics::tabulate(
                 &dimensions,
@@ -521,6 +529,40 @@ impl Gate {
         }
         Ok(self.vault.mark_notice_sent(&access, id, now)?)
     }
+}
+
+/// Who a record is about, for counting people rather than records: its subjects' identifiers
+/// in their indexed forms (or names), sorted; never leaves the gate.
+fn person_of(record: &Record) -> String {
+    let mut keys: Vec<String> = record
+        .contents
+        .subjects
+        .iter()
+        .flat_map(|subject| {
+            let identifiers: Vec<String> = subject
+                .identifiers
+                .iter()
+                .map(|identifier| {
+                    format!(
+                        "{}:{}",
+                        identifier.kind.name(),
+                        vault::normalize::identifier(identifier)
+                    )
+                })
+                .collect();
+            if identifiers.is_empty() {
+                subject
+                    .name
+                    .iter()
+                    .map(|name| vault::normalize::name(name))
+                    .collect()
+            } else {
+                identifiers
+            }
+        })
+        .collect();
+    keys.sort();
+    keys.join("|")
 }
 
 /// The evidence of a release's basis as its accounting entries seal it (JSON): each element

@@ -866,7 +866,13 @@ impl Gate {
     /// tie to one party (ours: a per-party field list in the SORN would be exact).
     pub(super) fn fields_not_for_a_co_party(&self, record: &Record) -> Vec<String> {
         const CONTACT: [&str; 7] = [
-            "address", "email", "telephone", "phone", "payment", "frequent_flyer", "names",
+            "address",
+            "email",
+            "telephone",
+            "phone",
+            "payment",
+            "frequent_flyer",
+            "names",
         ];
         let mut fields = self.free_text_fields(record);
         let known = self

@@ -312,13 +312,27 @@ impl Gate {
             Some(projection) => match self.policy.vetting_denial(&request.vetting) {
                 Some(denial) => denial,
                 None => {
-                    let mut decided = self.policy.decide_routine_use(
+                    // A use whose version in effect sets a condition (an approval per
+                    // release) cannot be a partner's standing basis for searching.
+                    let mut decided = match self.policy.routine_use_in_effect(
                         system,
                         projection.routine_use.as_deref().unwrap_or_default(),
                         projection.recipient_category.as_deref().unwrap_or_default(),
                         purpose,
                         today,
-                    );
+                    ) {
+                        Ok((rule, None)) => Decision {
+                            allowed: true,
+                            rule,
+                            reason: String::new(),
+                            projection: None,
+                        },
+                        Ok((_, Some(_))) => Decision::deny(
+                            "routine-use-condition-missing",
+                            "the projection's routine use requires a condition met release by release; a partner search cannot meet it",
+                        ),
+                        Err(denial) => denial,
+                    };
                     decided.projection = Some(projection.released());
                     decided
                 }

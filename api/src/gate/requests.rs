@@ -576,12 +576,7 @@ impl Gate {
                     self.vault
                         .read_annotated(&read_access, record_id, self.now())?;
                 let shared = self.fields_not_for_a_co_party(&record);
-                viewed.push(individual_view(
-                    record,
-                    annotations,
-                    &identifiers,
-                    &shared,
-                ));
+                viewed.push(individual_view(record, annotations, &identifiers, &shared));
             }
             viewed
         };

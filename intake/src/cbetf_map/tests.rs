@@ -271,7 +271,7 @@ fn item_xi_belongs_to_the_party_on_the_filers_side_as_its_own_kind() {
         ("an alien identification number is its own kind", format!("{incoming},A123456789,alien-id,,"), Ok(("recipient", "alien_id", json!("A123456789"), Some("incoming")))),
         ("a passport with its country", format!("{outgoing},X1234567,passport,FR,"), Ok(("transmittor", "passport", json!({"number": "X1234567", "country": "FR"}), Some("outgoing")))),
         ("the file says whose", format!("{neither},12-3456789,tin,,recipient"), Ok(("recipient", "tin", json!("12-3456789"), None))),
-        ("the file's word wins over the side", format!("{outgoing},12-3456789,tin,,recipient"), Ok(("recipient", "tin", json!("12-3456789"), Some("outgoing")))),
+        ("the file's word against the filer's side: refused", format!("{outgoing},12-3456789,tin,,recipient"), Err("other side of the filer")),
         ("nobody's: refused", format!("{neither},12-3456789,tin,,"), Err("as applicable")),
     ];
     let filing = Filing {
