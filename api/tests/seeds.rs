@@ -181,6 +181,7 @@ async fn a_release_without_its_recipient_or_basis_is_a_logged_refusal() {
         ("no recipient name", json!({"address": "1 Justice Way", "category": "federal-agency"}), json!({"routine_use": "A"}), "recipient-missing"),
         ("a blank address", json!({"name": "FBI", "address": " ", "category": "federal-agency"}), json!({"routine_use": "A"}), "recipient-missing"),
         ("no basis", json!({"name": "FBI", "address": "1 Justice Way", "category": "federal-agency"}), json!({}), "basis-missing"),
+        ("a condition that does not exist", json!({"name": "FBI", "address": "1 Justice Way", "category": "federal-agency"}), json!({"condition": "b12", "evidence": "x"}), "condition-unknown"),
     ];
     for (what, recipient, basis, rule) in table {
         let answer = api

@@ -527,7 +527,7 @@ impl Policy {
                     outcome.notice_suppressed = legal_process_suppressed(system);
                     format!("{}/basis/b11", system.id)
                 }
-                _ => return Err(Decision::deny("condition-unknown", format!("there is no condition (b)({n})"))),
+                _ => return Err(Decision::deny("condition-unknown", "a condition of 552a(b) is `b1` to `b11`")),
             },
             Basis::DesignatedAuthority(_) | Basis::VitalInterests | Basis::LegalProceedings => {
                 return Err(Decision::deny("policy-error", "not a basis of the Privacy Act"))

@@ -158,11 +158,13 @@ pub(crate) fn basis_of(
     let basis = if let Some(letter) = &body.routine_use {
         Basis::RoutineUse(letter.clone())
     } else if let Some(condition) = &body.condition {
+        // A condition that does not exist (`b12`, `x`) is a basis the gate refuses and logs
+        // (`condition-unknown`), like a missing one.
         let n = condition
             .strip_prefix('b')
             .and_then(|n| n.parse::<u8>().ok())
             .filter(|n| (1..=11).contains(n))
-            .ok_or_else(|| Refusal::Invalid("a condition is `b1` to `b11`".into()))?;
+            .unwrap_or(0);
         Basis::Condition(n)
     } else if let Some(consent) = &body.consent {
         evidence.document = Some(consent.clone());
