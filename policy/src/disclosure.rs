@@ -356,22 +356,12 @@ impl Policy {
             Basis::DesignatedAuthority(_) | Basis::VitalInterests | Basis::LegalProceedings => {
                 match self.decide_undertakings_path(system, release, basis, &mut outcome) {
                     Ok(rule) => rule,
-                    Err(decision) => {
-                        return DisclosureDecision {
-                            decision,
-                            ..refused("", String::new())
-                        }
-                    }
+                    Err(decision) => return refused_by(decision),
                 }
             }
             _ => match self.decide_privacy_act_basis(system, release, basis, &mut outcome) {
                 Ok(rule) => rule,
-                Err(decision) => {
-                    return DisclosureDecision {
-                        decision,
-                        ..refused("", String::new())
-                    }
-                }
+                Err(decision) => return refused_by(decision),
             },
         };
         // The rest of what the basis needs, sealed with the accounting entry (section 5 of the
@@ -641,8 +631,13 @@ impl Policy {
 
 /// A refused release.
 fn refused(rule: &str, reason: String) -> DisclosureDecision {
+    refused_by(Decision::deny(rule, reason))
+}
+
+/// A release refused by `decision`.
+fn refused_by(decision: Decision) -> DisclosureDecision {
     DisclosureDecision {
-        decision: Decision::deny(rule, reason),
+        decision,
         accounted: true,
         withheld_from_individual: false,
         portion: None,
@@ -676,10 +671,7 @@ fn legal_process_suppressed(system: &crate::catalog::System) -> Option<String> {
 /// The notice of compulsory legal process to the individual (1.22(f)), due in 5 working days,
 /// unless the system is exempt from 552a(e)(8) under (j).
 fn legal_process_notice(system: &crate::catalog::System, today: NaiveDate) -> Option<NoticeDue> {
-    let exempt = system.sorn.exemptions.claims.iter().any(|claim| {
-        claim.under.contains("(j)") && claim.from.iter().any(|from| from == "552a(e)(8)")
-    });
-    if exempt {
+    if legal_process_suppressed(system).is_some() {
         return None;
     }
     calendar::add_working_days(today, 5).map(|due| NoticeDue {

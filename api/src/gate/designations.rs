@@ -117,7 +117,7 @@ impl Gate {
         let file = Designation {
             id: String::new(),
             system: input.system.clone(),
-            subject: vec![identifier_text(identifier)],
+            subject: vec![super::requests::text_of(identifier)],
             purpose: Some(input.purpose.clone()),
             reason: Some(input.reason.clone()),
             case: Some(input.case_id.clone()),
@@ -301,7 +301,7 @@ impl Gate {
                     let file = Designation {
                         id: String::new(),
                         system: system.as_str().to_owned(),
-                        subject: passports.iter().map(identifier_text).collect(),
+                        subject: passports.iter().map(super::requests::text_of).collect(),
                         purpose: None,
                         reason: None,
                         case: None,
@@ -438,13 +438,5 @@ fn event(what: &str, by: &str, at: DateTime<Utc>) -> DesignationEvent {
         what: what.to_owned(),
         by: by.to_owned(),
         at: crate::render::rfc3339(at.timestamp_millis()),
-    }
-}
-
-/// An identifier as a file keeps it (`TYPE=VALUE`, a passport `passport=CC:NUMBER`).
-fn identifier_text(identifier: &vault::Identifier) -> String {
-    match &identifier.country {
-        Some(country) => format!("{}={country}:{}", identifier.kind.name(), identifier.value),
-        None => format!("{}={}", identifier.kind.name(), identifier.value),
     }
 }

@@ -132,7 +132,7 @@ fn parse_identifiers(texts: &[String]) -> Result<Vec<Identifier>, Refusal> {
         .collect()
 }
 
-fn text_of(identifier: &Identifier) -> String {
+pub(super) fn text_of(identifier: &Identifier) -> String {
     match &identifier.country {
         Some(country) => format!("{}={country}:{}", identifier.kind.name(), identifier.value),
         None => format!("{}={}", identifier.kind.name(), identifier.value),

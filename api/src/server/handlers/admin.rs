@@ -22,11 +22,6 @@ pub(crate) struct VettingBody {
     privacy_training: String,
 }
 
-fn date(text: &str, name: &str) -> Result<NaiveDate, Problem> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map_err(|_| Problem::invalid(format!("`{name}` must be a date, YYYY-MM-DD")))
-}
-
 pub(crate) async fn vet_account(
     State(state): State<AppState>,
     authed: Authed,

@@ -29,8 +29,7 @@ pub(crate) struct DesignationScope {
 }
 
 fn designation_input(body: &DesignationBody) -> Result<crate::gate::DesignationInput, Refusal> {
-    let review_on = NaiveDate::parse_from_str(&body.review_on, "%Y-%m-%d")
-        .map_err(|_| Refusal::Invalid("`review_on` is a date, YYYY-MM-DD".into()))?;
+    let review_on = date(&body.review_on, "review_on")?;
     Ok(crate::gate::DesignationInput {
         system: body.system.clone(),
         purpose: body.purpose.clone(),

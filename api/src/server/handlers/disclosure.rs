@@ -130,10 +130,7 @@ pub(crate) fn basis_of(
         dated: body
             .dated
             .as_deref()
-            .map(|day| {
-                chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
-                    .map_err(|_| Refusal::Invalid("`dated` is a date, YYYY-MM-DD".into()))
-            })
+            .map(|day| date(day, "dated"))
             .transpose()?,
         court: body.court.clone(),
         case_number: body.case_number.clone(),
@@ -145,10 +142,7 @@ pub(crate) fn basis_of(
         approved_on: body
             .approved_on
             .as_deref()
-            .map(|day| {
-                chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
-                    .map_err(|_| Refusal::Invalid("`approved_on` is a date, YYYY-MM-DD".into()))
-            })
+            .map(|day| date(day, "approved_on"))
             .transpose()?,
         approval_reference: body.approval_reference.clone(),
     };

@@ -36,6 +36,12 @@ pub(crate) use records::*;
 pub(crate) use requests::*;
 pub(crate) use retention::*;
 
+/// A date field of a request body (`YYYY-MM-DD`), named in the refusal.
+pub(crate) fn date(text: &str, name: &str) -> Result<NaiveDate, Refusal> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| Refusal::Invalid(format!("`{name}` must be a date, YYYY-MM-DD")))
+}
+
 /// A JSON body whose rejection is a problem document.
 pub(crate) struct JsonBody<T>(pub T);
 
