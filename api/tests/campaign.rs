@@ -120,7 +120,7 @@ fn ttar_file(round: usize, (category, role, day): (&str, &str, NaiveDate)) -> St
     (1..=TTAR_LINES)
         .map(|n| {
             format!(
-                r#"{{"system":"{TTAR}","category":"{category}","collected_at":"{day}","source":{{"report_id":"T-{round}-{n}"}},"subjects":[{{"role":"{role}","name":"TRADER {n}","identifiers":{{"ssn":"{:09}"}}}}],"fields":{{}}}}"#,
+                r#"{{"system":"{TTAR}","category":"{category}","collected_at":"{day}","source":{{"report_id":"T-{round}-{n}","system":"ttar-analysis"}},"subjects":[{{"role":"{role}","name":"TRADER {n}","identifiers":{{"ssn":"{:09}"}}}}],"fields":{{}}}}"#,
                 300_000_000 + round * 1_000 + n
             ) + "\n"
         })

@@ -1112,7 +1112,7 @@ fn ingest_takes_swift_mt_and_cbetf_data_items_with_a_receipt_by_location() {
     assert!(run.stdout.contains("rejected: row 3: not reportable: a money transmitter reports transfers of $1,000 or more"), "{}", run.stdout);
     fs::write(
         dir.path().join("trade.csv"),
-        "importer_name,importer_id,goods_description,goods_value,currency,country_of_origin\nACME IMPORTS,12-3456789,bolts,15000.00,USD,CN\n",
+        "importer_name,importer_id,goods_description,goods_value,currency,country_of_origin,source_system\nACME IMPORTS,12-3456789,bolts,15000.00,USD,CN,cbp-trade\n",
     )
     .unwrap();
     let trade = on_vault(&["ingest", "trade.csv", "--format", "ttar-csv"], dir.path());

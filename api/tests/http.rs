@@ -1805,7 +1805,7 @@ async fn a_foreign_partner_search_releases_only_its_fields_and_accounts_every_re
     let api = api();
     let trade = json!({
         "system": "dhs-ice-005-ttar", "category": "trade-financial", "collected_at": "2026-05-02",
-        "source": {"entry_number": "E-1"},
+        "source": {"entry_number": "E-1", "system": "cbp-trade"},
         "subjects": [{"role": "importer", "name": "MARIA OKAFOR", "identifiers": {"importer_exporter_id": "12-3456789", "ssn": "321-54-9876"}}],
         "fields": {"goods_description": "GOLD JEWELRY", "goods_value": "250000.00", "country_of_origin": "CO", "business_information": "CASH PAYMENT"}
     });

@@ -756,7 +756,7 @@ async fn a_routine_use_with_a_condition_releases_only_with_its_evidence() {
     let api = api();
     let trade = json!({
         "system": "dhs-ice-005-ttar", "category": "trade-financial", "collected_at": "2026-05-02",
-        "source": {"entry_number": "E-1"},
+        "source": {"entry_number": "E-1", "system": "cbp-trade"},
         "subjects": [{"role": "importer", "name": "MARIA OKAFOR", "identifiers": {"importer_exporter_id": "12-3456789"}}],
         "fields": {"goods_description": "GOLD JEWELRY", "goods_value": "250000.00"}
     });
@@ -902,35 +902,56 @@ async fn notices_to_the_individual_state_what_their_rule_requires() {
         )
         .await;
     assert_eq!(sent.status, StatusCode::OK, "{}", sent.text);
+}
 
-    // TTAR claims (j)(2) from 552a(e)(8): no notice, and the log says why.
+/// Seed 000: "Pursuant to 5 U.S.C. 552a(j)(2) of the Privacy Act, portions of this system are
+/// exempt from 5 U.S.C. 552a(c)(3) and (4); ... and (e)(8)", and "ICE and DHS are not
+/// exempting any records that were ingested or indexed by TTAR where the source system of
+/// records already provides access and/or amendment under the Privacy Act". A TTAR record names
+/// its source system; the notice of legal process (1.22(f)) and the notices of correction to
+/// prior recipients (552a(c)(4)) are skipped only for records of sources that give neither,
+/// and each skipped notice of legal process is logged.
+#[tokio::test]
+async fn ttar_skips_notices_only_for_the_exempt_portions() {
+    // (source system, in the exempt portion)
+    let table = [
+        ("cbp-trade", false),
+        ("treasury-sdn", false),
+        ("commerce", false),
+        ("foreign", true),
+        ("ttar-analysis", true),
+        ("cbp-tecs", true),
+        ("treasury-bsa", true),
+    ];
     let api = harness::api();
-    let trade = json!({
-        "system": "dhs-ice-005-ttar", "category": "trade-financial", "collected_at": "2026-05-02",
-        "source": {"entry_number": "E-1"},
-        "subjects": [{"role": "importer", "name": "MARIA OKAFOR", "identifiers": {"importer_exporter_id": "12-3456789"}}],
-        "fields": {"goods_description": "GOLD JEWELRY"}
-    });
-    summary(&api.ingest("ice-ingest", &trade.to_string(), None).await);
-    let found = api
-        .post(
-            "/v1/search",
-            Some("ice-analyst"),
-            json!({"system": "dhs-ice-005-ttar", "identifier": {"type": "importer_exporter_id", "value": "12-3456789"}, "purpose": "investigation", "case": "CASE-1"}),
-        )
-        .await;
-    let ttar_id = found.body["records"][0]["id"].as_str().unwrap().to_owned();
-    let exempt = api
+    let mut ids = Vec::new();
+    for (n, (source, _)) in table.iter().enumerate() {
+        let trade = json!({
+            "system": "dhs-ice-005-ttar", "category": "trade-financial", "collected_at": "2026-05-02",
+            "source": {"entry_number": format!("E-{n}"), "system": source},
+            "subjects": [{"role": "importer", "name": "MARIA OKAFOR", "identifiers": {"importer_exporter_id": format!("12-345678{n}")}}],
+            "fields": {"goods_description": "GOLD JEWELRY"}
+        });
+        summary(&api.ingest("ice-ingest", &trade.to_string(), None).await);
+        let found = api
+            .post(
+                "/v1/search",
+                Some("ice-analyst"),
+                json!({"system": "dhs-ice-005-ttar", "identifier": {"type": "importer_exporter_id", "value": format!("12-345678{n}")}, "purpose": "investigation", "case": "CASE-1"}),
+            )
+            .await;
+        ids.push(found.body["records"][0]["id"].as_str().unwrap().to_owned());
+    }
+    let released = api
         .post(
             "/v1/disclosures",
             Some("ice-disclosure"),
-            json!({"records": [ttar_id], "recipient": {"name": "U.S. District Court", "address": "Washington, DC", "category": "court"},
+            json!({"records": ids, "recipient": {"name": "U.S. District Court", "address": "Washington, DC", "category": "court"},
                    "purpose": "litigation", "case": "DISC-1", "accuracy_attested": true,
                    "basis": {"condition": "b11", "evidence": "order-2026-55", "court": "U.S. District Court", "case_number": "United States v. Doe, 1:26-cr-00042", "dated": "2026-11-20", "returnable_to": "the Clerk of the Court"}}),
         )
         .await;
-    assert_eq!(exempt.status, StatusCode::CREATED, "{}", exempt.text);
-    assert!(exempt.body["notice"].is_null());
+    assert_eq!(released.status, StatusCode::CREATED, "{}", released.text);
     let suppressed = api.entries("action=notice.suppressed").await;
     assert_eq!(suppressed.len(), 1, "{suppressed:?}");
     assert!(
@@ -941,6 +962,87 @@ async fn notices_to_the_individual_state_what_their_rule_requires() {
         "{}",
         suppressed[0]
     );
+    let logged: Vec<&str> = suppressed[0]["record_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|id| id.as_str().unwrap())
+        .collect();
+    let listed = api.get("/v1/notices", Some("ice-privacy")).await;
+    let notices = listed.body["notices"].as_array().unwrap().clone();
+    for ((source, exempt), id) in table.iter().zip(&ids) {
+        let to_individual = notices
+            .iter()
+            .filter(|n| {
+                n["record"] == id.as_str() && n["kind"].as_str().unwrap().contains("legal process")
+            })
+            .count();
+        assert_eq!(
+            to_individual,
+            usize::from(!exempt),
+            "{source}: {}",
+            listed.text
+        );
+        assert_eq!(logged.contains(&id.as_str()), *exempt, "{source}");
+    }
+    // A correction of each: the court, a prior recipient, is told of those outside the
+    // exempt portions only.
+    for ((source, exempt), id) in table.iter().zip(&ids) {
+        let made = api
+            .post(
+                &format!("/v1/records/{id}/annotations"),
+                Some("ice-privacy"),
+                json!({"kind": "correction", "portions": ["fields.goods_description"], "text": "GOLD BULLION", "purpose": "privacy-act-request"}),
+            )
+            .await;
+        assert_eq!(made.status, StatusCode::CREATED, "{source}: {}", made.text);
+        assert_eq!(
+            made.body["notices"],
+            u64::from(!exempt),
+            "{source}: {}",
+            made.text
+        );
+    }
+}
+
+/// A record of a system that lists its sources names one of them; the refusal names the
+/// notice's codes and never repeats an unknown one.
+#[tokio::test]
+async fn a_ttar_record_names_a_source_of_the_notice() {
+    let api = harness::api();
+    type Row = (Option<&'static str>, &'static str);
+    let table: [Row; 3] = [
+        (None, "names its source system in `source.system`"),
+        (
+            Some("SSN 123-45-6789"),
+            "is not a source of `dhs-ice-005-ttar`",
+        ),
+        (Some("cbp-trade"), ""),
+    ];
+    for (source, refusal) in table {
+        let mut trade = json!({
+            "system": "dhs-ice-005-ttar", "category": "trade-financial", "collected_at": "2026-05-02",
+            "source": {"entry_number": "E-1"},
+            "subjects": [{"role": "importer", "name": "MARIA OKAFOR", "identifiers": {"importer_exporter_id": "12-3456789"}}],
+            "fields": {"goods_description": "GOLD JEWELRY"}
+        });
+        if let Some(source) = source {
+            trade["source"]["system"] = json!(source);
+        }
+        let answer = api.ingest("ice-ingest", &trade.to_string(), None).await;
+        if refusal.is_empty() {
+            assert_eq!(summary(&answer)["ingested"], 1, "{}", answer.text);
+        } else {
+            assert_eq!(summary(&answer)["ingested"], 0, "{}", answer.text);
+            assert!(answer.text.contains(refusal), "{}", answer.text);
+            assert!(
+                answer.text.contains("cbp-trade, cbp-tecs"),
+                "{}",
+                answer.text
+            );
+            assert!(!answer.text.contains("123-45"), "{}", answer.text);
+        }
+    }
 }
 
 /// Seed 001 paragraph 5 designates "the individual that is the subject of a PNR": one person.

@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 use crate::ParseError;
 
 /// The columns a TTAR file may have.
-pub const COLUMNS: [&str; 15] = [
+pub const COLUMNS: [&str; 16] = [
     "importer_name",
     "importer_id",
     "exporter_name",
@@ -27,10 +27,12 @@ pub const COLUMNS: [&str; 15] = [
     "transaction_date",
     "conveyance",
     "entry_number",
+    "source_system",
 ];
 
 /// Parses a CSV file received on `received_on` into import records (`collected_at` is that
-/// day; `source` names the format and the row's entry number when given).
+/// day; `source` names the format, the row's entry number and its source system of records
+/// (`source_system`, a code of the TTAR notice's sources) when given).
 pub fn parse_csv(text: &str, received_on: NaiveDate) -> Vec<Result<Value, ParseError>> {
     crate::csv_records(text, &COLUMNS, |row| record(row, received_on))
 }
@@ -122,6 +124,11 @@ fn record(row: &BTreeMap<String, String>, received_on: NaiveDate) -> Result<Valu
     let mut source = json!({"format": "ttar-csv", "received_on": received_on.to_string()});
     if let Some(entry) = text("entry_number") {
         source["entry_number"] = json!(entry);
+    }
+    // Which of the notice's exemptions cover the record depends on its source (seed 000);
+    // the gate checks the code against the notice.
+    if let Some(system) = text("source_system") {
+        source["system"] = json!(system);
     }
     Ok(json!({
         "system": "dhs-ice-005-ttar",

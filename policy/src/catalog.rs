@@ -39,6 +39,8 @@ pub struct RecordShape<'a> {
     pub subject_roles: &'a [&'a str],
     /// Its field names.
     pub fields: &'a [&'a str],
+    /// The source system it names (`source.system`), if any.
+    pub source_system: Option<&'a str>,
 }
 
 impl System {
@@ -169,6 +171,38 @@ impl Catalog {
                     category.subject_roles.join(", ")
                 ));
             }
+        }
+        // The notice's record sources decide which records its exemptions cover (seed 000), so
+        // a record of a system that lists them names one.
+        let sources: Vec<&str> = system
+            .sorn
+            .sources
+            .iter()
+            .map(|source| source.get_ref().code.as_str())
+            .collect();
+        match (shape.source_system, sources.is_empty()) {
+            (None, false) => {
+                return Err(format!(
+                    "a record of `{}` names its source system in `source.system` (one of: {}): its exemptions cover only the records of sources that give individuals no access or amendment",
+                    system.id,
+                    sources.join(", ")
+                ))
+            }
+            (Some(source), false) if !sources.contains(&source) => {
+                return Err(format!(
+                    "`{}` in `source.system` is not a source of `{}` (its sources: {})",
+                    crate::code(source),
+                    system.id,
+                    sources.join(", ")
+                ))
+            }
+            (Some(_), true) => {
+                return Err(format!(
+                    "`source.system` names a source system, and the notice of `{}` lists none",
+                    system.id
+                ))
+            }
+            _ => {}
         }
         for field in shape.fields {
             // Seed 001 paragraph 5: the subject "has been identified by CBP as high risk": a

@@ -8,6 +8,7 @@
 
 use chrono::NaiveDate;
 
+use crate::sorn::ExemptPortion;
 use crate::{calendar, code, sorn, Decision, Policy};
 
 /// The evidence a condition of 552a(b) needs.
@@ -259,9 +260,12 @@ pub struct DisclosureDecision {
     /// The evidence the accounting entry seals, element by element (name, value): what the
     /// basis needed, and a routine use's condition's.
     pub evidence: Vec<(&'static str, String)>,
-    /// Why a notice the basis calls for is not created (the system's exemption from
-    /// 552a(e)(8)): logged with the release.
+    /// Why a notice the basis calls for is not created for some or all of the records (the
+    /// system's exemption from 552a(e)(8)): logged with the release, naming the records.
     pub notice_suppressed: Option<String>,
+    /// The records that exemption covers ([`ExemptPortion::covers`] by each record's source
+    /// system): the notice goes out for the others.
+    pub notice_exempt: ExemptPortion,
 }
 
 /// Government recipients that are "agencies" or instrumentalities for (b)(7).
@@ -351,6 +355,7 @@ impl Policy {
             statistical: false,
             evidence: Vec::new(),
             notice_suppressed: None,
+            notice_exempt: ExemptPortion::Nothing,
         };
         let allowed = match basis {
             Basis::DesignatedAuthority(_) | Basis::VitalInterests | Basis::LegalProceedings => {
@@ -513,8 +518,7 @@ impl Policy {
                     if !document {
                         return Err(Decision::deny("evidence-missing", "a (b)(11) release needs the court order on file"));
                     }
-                    outcome.notice = legal_process_notice(system, release.today);
-                    outcome.notice_suppressed = legal_process_suppressed(system);
+                    legal_process_notice(system, release.today, outcome);
                     format!("{}/basis/b11", system.id)
                 }
                 _ => return Err(Decision::deny("condition-unknown", "a condition of 552a(b) is `b1` to `b11`")),
@@ -604,8 +608,7 @@ impl Policy {
                 if !stated(&evidence.proceeding) {
                     return Err(Decision::deny("pnr-proceeding-missing", "paragraph 35: name the criminal judicial proceeding (court and case) or the law that requires the release"));
                 }
-                outcome.notice = legal_process_notice(system, release.today);
-                outcome.notice_suppressed = legal_process_suppressed(system);
+                legal_process_notice(system, release.today, outcome);
                 outcome.conditions = PROCEEDINGS_CONDITIONS
                     .iter()
                     .map(|condition| (*condition).to_owned())
@@ -646,36 +649,37 @@ fn refused_by(decision: Decision) -> DisclosureDecision {
         statistical: false,
         evidence: Vec::new(),
         notice_suppressed: None,
+        notice_exempt: ExemptPortion::Nothing,
     }
-}
-
-/// Why no notice of legal process is created: the system's claim of exemption from
-/// 552a(e)(8), if it makes one.
-fn legal_process_suppressed(system: &crate::catalog::System) -> Option<String> {
-    system
-        .sorn
-        .exemptions
-        .claims
-        .iter()
-        .find(|claim| {
-            claim.under.contains("(j)") && claim.from.iter().any(|from| from == "552a(e)(8)")
-        })
-        .map(|claim| {
-            format!(
-                "no notice of legal process (1.22(f)): `{}` is exempt from 552a(e)(8) under {}",
-                system.id, claim.under
-            )
-        })
 }
 
 /// The notice of compulsory legal process to the individual (1.22(f)), due in 5 working days,
-/// unless the system is exempt from 552a(e)(8) under (j).
-fn legal_process_notice(system: &crate::catalog::System, today: NaiveDate) -> Option<NoticeDue> {
-    if legal_process_suppressed(system).is_some() {
-        return None;
-    }
-    calendar::add_working_days(today, 5).map(|due| NoticeDue {
-        kind: "notice of compulsory legal process to the individual (1.22(f))",
-        due,
-    })
+/// for the records the system's claim of exemption from 552a(e)(8) under (j) does not cover:
+/// "Notice ... is not required if the system of records has been exempted from the notice
+/// requirement of 5 U.S.C. 552a (e)(8) and this section, pursuant to 5 U.S.C. 552a (j)". The
+/// claim may cover only portions of the system (seed 000).
+fn legal_process_notice(
+    system: &crate::catalog::System,
+    today: NaiveDate,
+    outcome: &mut DisclosureDecision,
+) {
+    let portion = system.sorn.exempt_portion("552a(e)(8)");
+    outcome.notice_suppressed = portion.under().map(|under| {
+        let which = match portion {
+            ExemptPortion::UnlessFrom { .. } => "records of this release whose source system gives no access or amendment",
+            _ => "every record",
+        };
+        format!(
+            "no notice of legal process (1.22(f)) for {which}: `{}` is exempt from 552a(e)(8) under {under}",
+            system.id
+        )
+    });
+    outcome.notice = match portion {
+        ExemptPortion::Whole { .. } => None,
+        _ => calendar::add_working_days(today, 5).map(|due| NoticeDue {
+            kind: "notice of compulsory legal process to the individual (1.22(f))",
+            due,
+        }),
+    };
+    outcome.notice_exempt = portion;
 }

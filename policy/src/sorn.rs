@@ -121,6 +121,28 @@ pub struct Sorn {
     /// How releases outside the routine uses work (PNR's designated authorities).
     #[serde(default)]
     pub disclosure: DisclosureRules,
+    /// The source systems its records come from (record source categories), each with whether
+    /// it already gives individuals access and amendment. When the notice lists any, every
+    /// record names one in `source.system`, and the claims of exemption cover only the records
+    /// of sources that give neither (seed 000).
+    #[serde(rename = "source", default)]
+    pub sources: Vec<Spanned<Source>>,
+}
+
+/// One source system of records.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// Its code, what a record names in `source.system` (`cbp-trade`).
+    pub code: String,
+    /// What it is.
+    pub name: String,
+    /// Whether the source system of records already gives individuals access to its records.
+    pub access: bool,
+    /// Whether it already gives individuals amendment of them.
+    pub amendment: bool,
+    /// Where this comes from.
+    pub basis: String,
 }
 
 /// Releases beyond the routine uses.
@@ -371,21 +393,40 @@ impl RoutineUse {
 }
 
 /// Exemptions the system claims.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Exemptions {
     /// Each claim: the subsection claimed under and the provisions exempted from.
     #[serde(default)]
     pub claims: Vec<Exemption>,
-    /// Whether notices of correction are sent to prior recipients (552a(c)(4)).
-    #[serde(default = "yes")]
-    pub correction_notices: bool,
+    /// Whether notices of correction are sent to prior recipients (552a(c)(4)); false only
+    /// with a claim under (j) from 552a(c)(4), and then for the exempt records only (a system
+    /// that lists its sources still notifies for records of a source that gives access or
+    /// amendment).
+    #[serde(default = "notices_sent")]
+    pub correction_notices: Spanned<bool>,
     /// Whether exemptions are reviewed case by case rather than applied wholesale.
     #[serde(default)]
     pub case_by_case: bool,
     /// Where the claims come from.
     #[serde(default)]
     pub basis: String,
+}
+
+impl Default for Exemptions {
+    /// No claim: every notice goes out.
+    fn default() -> Self {
+        Exemptions {
+            claims: Vec::new(),
+            correction_notices: notices_sent(),
+            case_by_case: false,
+            basis: String::new(),
+        }
+    }
+}
+
+fn notices_sent() -> Spanned<bool> {
+    Spanned::new(0..0, true)
 }
 
 fn yes() -> bool {
@@ -400,6 +441,47 @@ pub struct Exemption {
     pub under: String,
     /// The provisions exempted from (`552a(c)(3)`, `552a(d)`...).
     pub from: Vec<String>,
+}
+
+/// The records a general exemption from one provision covers ([`Sorn::exempt_portion`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExemptPortion {
+    /// No claim under (j) exempts the system from the provision.
+    Nothing,
+    /// The claim covers every record of the system.
+    Whole {
+        /// The subsection claimed under (`552a(j)(2)`).
+        under: String,
+    },
+    /// The claim covers the system's records except those from these source systems (the
+    /// ones that give access or amendment).
+    UnlessFrom {
+        /// The subsection claimed under.
+        under: String,
+        /// The sources whose records the claim does not cover.
+        sources: Vec<String>,
+    },
+}
+
+impl ExemptPortion {
+    /// Whether the claim covers a record whose `source.system` is `source`.
+    pub fn covers(&self, source: Option<&str>) -> bool {
+        match self {
+            ExemptPortion::Nothing => false,
+            ExemptPortion::Whole { .. } => true,
+            ExemptPortion::UnlessFrom { sources, .. } => {
+                !source.is_some_and(|source| sources.iter().any(|known| known == source))
+            }
+        }
+    }
+
+    /// The subsection the claim is under, if there is one.
+    pub fn under(&self) -> Option<&str> {
+        match self {
+            ExemptPortion::Nothing => None,
+            ExemptPortion::Whole { under } | ExemptPortion::UnlessFrom { under, .. } => Some(under),
+        }
+    }
 }
 
 /// A retention schedule for one artefact.
@@ -1121,6 +1203,80 @@ impl Sorn {
                 );
             }
         }
+        let mut sources = BTreeSet::new();
+        for source in &self.sources {
+            let span = source.span();
+            let source = source.get_ref();
+            if !is_token(&source.code) || source.code.contains('_') {
+                error(
+                    span.clone(),
+                    format!(
+                        "source `{}`: a code of lowercase letters, digits and dashes",
+                        source.code
+                    ),
+                );
+            }
+            if !sources.insert(source.code.as_str()) {
+                error(
+                    span.clone(),
+                    format!("source `{}` appears twice", source.code),
+                );
+            }
+            if !(source.basis.starts_with("seed ") || source.basis.starts_with("ours:")) {
+                error(
+                    span,
+                    format!(
+                        "source `{}`: basis must cite a seed (`seed ...`) or say `ours: ...`",
+                        source.code
+                    ),
+                );
+            }
+        }
+        // Without a claim under (j) from 552a(c)(4), prior recipients are told of corrections.
+        let notices = &self.exemptions.correction_notices;
+        if !notices.get_ref() && self.exempt_portion("552a(c)(4)") == ExemptPortion::Nothing {
+            error(
+                notices.span(),
+                "correction_notices = false needs a claim under 552a(j) from 552a(c)(4)".into(),
+            );
+        }
+    }
+
+    /// Which of the system's records a general exemption (552a(j)) from `provision` covers:
+    /// none, all of them, or (when the notice lists its sources) those whose source system
+    /// gives individuals neither access nor amendment. Seed 000: "ICE and DHS are not
+    /// exempting any records that were ingested or indexed by TTAR where the source system of
+    /// records already provides access and/or amendment under the Privacy Act." A record that
+    /// names no source is not shown to come from such a source, so the claim covers it.
+    pub fn exempt_portion(&self, provision: &str) -> ExemptPortion {
+        let Some(claim) = self.exemptions.claims.iter().find(|claim| {
+            claim.under.starts_with("552a(j)") && claim.from.iter().any(|from| from == provision)
+        }) else {
+            return ExemptPortion::Nothing;
+        };
+        if self.sources.is_empty() {
+            return ExemptPortion::Whole {
+                under: claim.under.clone(),
+            };
+        }
+        ExemptPortion::UnlessFrom {
+            under: claim.under.clone(),
+            sources: self
+                .sources
+                .iter()
+                .map(Spanned::get_ref)
+                .filter(|source| source.access || source.amendment)
+                .map(|source| source.code.clone())
+                .collect(),
+        }
+    }
+
+    /// The source `code`, if the notice lists it.
+    pub fn source(&self, code: &str) -> Option<&Source> {
+        self.sources
+            .iter()
+            .map(Spanned::get_ref)
+            .find(|source| source.code == code)
     }
 
     /// The category `id`, if the system has it.

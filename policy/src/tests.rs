@@ -1074,7 +1074,33 @@ fn releases_need_a_basis_that_holds() {
         accuracy_attested: true,
         today: date(TODAY),
     });
-    assert_eq!(exempt.notice, None, "TTAR is (j)(2)-exempt from (e)(8)");
+    // TTAR is (j)(2)-exempt from (e)(8) in portions: the notice is made for the records of
+    // sources that give access or amendment, and skipped (logged) for the rest.
+    assert!(exempt.notice.is_some());
+    assert!(exempt.notice_exempt.covers(Some("foreign")));
+    assert!(!exempt.notice_exempt.covers(Some("cbp-trade")));
+    assert!(exempt
+        .notice_suppressed
+        .as_deref()
+        .is_some_and(|reason| reason.contains("exempt from 552a(e)(8) under 552a(j)(2)")));
+    let wholly = policy.decide_disclosure(&Disclosure {
+        system: CBETF,
+        ..Disclosure {
+            system: "dhs-ice-005-ttar",
+            recipient_category: "court",
+            recipient_name: "U.S. District Court",
+            recipient_address: "Washington, DC",
+            purpose: "litigation",
+            basis: Some(&Basis::Condition(11)),
+            evidence: &order,
+            accuracy_attested: true,
+            today: date(TODAY),
+        }
+    });
+    assert_eq!(
+        wholly.notice, None,
+        "CBETF is (j)(2)-exempt from (e)(8), wholly"
+    );
     let foia = policy.decide_disclosure(&Disclosure {
         system: CBETF,
         recipient_category: "individual",

@@ -109,6 +109,9 @@ pub struct Release {
     /// A notice to the individual the release requires, and its due date (YYYY-MM-DD): for
     /// (b)(8) and (b)(11) releases (31 CFR 1.22(f), (g)). One per record, tracked until sent.
     pub individual_notice: Option<(String, String)>,
+    /// Which of the released records get that notice: a system exempt from it in portions
+    /// (seed 000) still notifies for records of a source that gives access or amendment.
+    pub notice_scope: NoticeScope,
     /// What the release's basis needed, as the gate encodes it (JSON): the consent, the court
     /// order, the agency head's request, the compelling circumstances, the statistical
     /// assurance, the PNR path's findings. Sealed with each entry, shown to privacy staff,
@@ -119,6 +122,35 @@ pub struct Release {
     /// for legal process, the court, the case, the date, to whom returnable, and the
     /// information sought and provided (1.22(f)). Sealed with the notice.
     pub notice_content: String,
+}
+
+/// Which records a notice goes out for, by the source system each names
+/// ([`crate::SOURCE_SYSTEM`]): the gate decides it from the notice's exemptions, the vault
+/// applies it to each record as it writes, in the same batch.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum NoticeScope {
+    /// Every record.
+    #[default]
+    Every,
+    /// No record (the system is exempt from the notice, wholly).
+    NoRecord,
+    /// Only the records whose source system is one of these.
+    FromSources(Vec<String>),
+}
+
+impl NoticeScope {
+    /// Whether the notice goes out for `record`.
+    pub fn covers(&self, record: &Record) -> bool {
+        match self {
+            NoticeScope::Every => true,
+            NoticeScope::NoRecord => false,
+            NoticeScope::FromSources(sources) => record
+                .contents
+                .source
+                .get(crate::SOURCE_SYSTEM)
+                .is_some_and(|source| sources.contains(source)),
+        }
+    }
 }
 
 /// One entry of the accounting.
@@ -253,7 +285,10 @@ impl Vault {
             plain.str(&release.evidence);
             let value = seal_in(&keys, info.id, info.key_version, session, &key, &plain.0)?;
             batch.put(Column::Accounting, key, value);
-            if let Some((kind, due)) = &release.individual_notice {
+            if let (Some((kind, due)), true) = (
+                &release.individual_notice,
+                release.notice_scope.covers(record),
+            ) {
                 let notice_key = [&[NOTICE_PREFIX][..], &year.to_be_bytes(), &suffix].concat();
                 let to_individual = AccountingEntry {
                     recipient_name: "the individual the record is about".into(),

@@ -8,6 +8,7 @@ use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 
+use crate::accounting::NoticeScope;
 use crate::codec::{Reader, Writer};
 use crate::crypto::{AeadKey, Envelope};
 use crate::error::{Error, Result};
@@ -128,9 +129,9 @@ fn check_portion(portion: &str) -> bool {
 
 impl Vault {
     /// Appends an annotation to record `id`, logged as `annotate` with its kind and portions
-    /// (never its text). With `notify_recipients`, the same batch holds a notice to every
-    /// prior recipient in the record's accounting (552a(c)(4)). Returns its sequence number
-    /// and the number of notices.
+    /// (never its text). When `notify_recipients` covers the record, the same batch holds a
+    /// notice to every prior recipient in the record's accounting (552a(c)(4)). Returns its
+    /// sequence number and the number of notices.
     #[allow(
         clippy::too_many_arguments,
         reason = "each is one part of the annotation or its context"
@@ -142,7 +143,7 @@ impl Vault {
         kind: AnnotationKind,
         portions: &[String],
         text: &str,
-        notify_recipients: bool,
+        notify_recipients: &NoticeScope,
         now: DateTime<Utc>,
     ) -> Result<(u32, usize)> {
         access.validate()?;
@@ -175,7 +176,13 @@ impl Vault {
         let sealed = key.seal(&annotation_aad(id, seq), &plain.0)?;
         let mut batch = WriteBatch::new();
         batch.put(Column::Annotations, annotation_key(id, seq), sealed);
-        let notices = if notify_recipients {
+        let notify = match notify_recipients {
+            NoticeScope::Every => true,
+            NoticeScope::NoRecord => false,
+            // Opened here only to read its source; nothing of it leaves.
+            scope => scope.covers(&self.open_record(id)?),
+        };
+        let notices = if notify {
             self.notices_for(&mut batch, id, seq, kind.name(), now)?
         } else {
             0

@@ -88,7 +88,7 @@ pub use crate::raw::{
 };
 pub use crate::record::{
     display_token, Identifier, IdentifierKind, Record, RecordContents, RecordId, Subject, SystemId,
-    MAX_FIELDS, MAX_SUBJECTS, MAX_VALUE_BYTES,
+    MAX_FIELDS, MAX_SUBJECTS, MAX_VALUE_BYTES, SOURCE_SYSTEM,
 };
 pub use crate::reports::{
     CONFLICTS_WITH_SOURCE, COVERED_BY_SOURCE, COVERS_RECORDS_SOURCE, COVERS_SOURCE,

@@ -164,6 +164,10 @@ pub fn display_token(token: &str) -> String {
     }
 }
 
+/// The `source` key that names the source system of records a record came from (one the
+/// system's notice lists, `cbp-trade`): which of the system's exemptions cover it.
+pub const SOURCE_SYSTEM: &str = "system";
+
 /// The kinds of identifier a subject can carry; each is searchable through the blind index.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub enum IdentifierKind {

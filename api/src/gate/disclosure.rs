@@ -237,6 +237,7 @@ impl Gate {
                         .notice
                         .as_ref()
                         .map(|notice| (notice.kind.to_owned(), notice.due.to_string())),
+                    notice_scope: notice_scope(&decided.notice_exempt),
                     evidence: evidence_json(&decided.evidence),
                     notice_content: notice_content(
                         &decided,
@@ -254,15 +255,26 @@ impl Gate {
                 .map(|id| self.vault.read_annotated(&access, id, now))
                 .collect::<Result<_, _>>()?
         };
-        // (e)(8) exempted: the notice the basis calls for is not made, and the log says why.
+        // (e)(8) exempted: the notice the basis calls for is not made for the records the claim
+        // covers, and the log names them and says why.
         if let Some(suppressed) = &decided.notice_suppressed {
-            self.vault.record_listing(
-                &access,
-                "notice.suppressed",
-                ids.clone(),
-                suppressed,
-                now,
-            )?;
+            let exempt: Vec<RecordId> = released
+                .iter()
+                .filter(|(record, _)| {
+                    decided.notice_exempt.covers(
+                        record
+                            .contents
+                            .source
+                            .get(vault::SOURCE_SYSTEM)
+                            .map(String::as_str),
+                    )
+                })
+                .map(|(record, _)| record.id)
+                .collect();
+            if !exempt.is_empty() {
+                self.vault
+                    .record_listing(&access, "notice.suppressed", exempt, suppressed, now)?;
+            }
         }
         // A disclosure made outside the vault (orally, on paper) is entered by hand for its
         // accounting (1.25(b)): the vault releases nothing itself.
@@ -528,6 +540,18 @@ impl Gate {
             )));
         }
         Ok(self.vault.mark_notice_sent(&access, id, now)?)
+    }
+}
+
+/// Which released or corrected records get a notice, from the records a claim of exemption
+/// from it covers (by their source systems).
+pub(super) fn notice_scope(exempt: &policy::sorn::ExemptPortion) -> vault::accounting::NoticeScope {
+    use policy::sorn::ExemptPortion;
+    use vault::accounting::NoticeScope;
+    match exempt {
+        ExemptPortion::Nothing => NoticeScope::Every,
+        ExemptPortion::Whole { .. } => NoticeScope::NoRecord,
+        ExemptPortion::UnlessFrom { sources, .. } => NoticeScope::FromSources(sources.clone()),
     }
 }
 

@@ -250,15 +250,21 @@ impl Gate {
         };
         let (access, _) = self.authorize(caller, context, &request)?;
         // Prior recipients are told of corrections and disputes unless the notice exempts the
-        // system from it (PNR always tells the designated authorities, seed 001 paragraph 39).
-        let notify = self
-            .policy
-            .catalog()
-            .system(&placement.system)
-            .is_some_and(|system| system.sorn.exemptions.correction_notices);
+        // record from it under (j) (PNR always tells the designated authorities, seed 001
+        // paragraph 39); TTAR's claim covers only the records of sources that give individuals
+        // no access or amendment (seed 000), so the others' recipients are told.
+        let notify = match self.policy.catalog().system(&placement.system) {
+            None => vault::accounting::NoticeScope::NoRecord,
+            Some(system) if *system.sorn.exemptions.correction_notices.get_ref() => {
+                vault::accounting::NoticeScope::Every
+            }
+            Some(system) => {
+                super::disclosure::notice_scope(&system.sorn.exempt_portion("552a(c)(4)"))
+            }
+        };
         Ok(self
             .vault
-            .annotate(&access, &id, kind, portions, text, notify, self.now())?)
+            .annotate(&access, &id, kind, portions, text, &notify, self.now())?)
     }
 
     /// A search by a partner outside the agency (Foreign DARTTS): allowed only to the
@@ -398,6 +404,7 @@ impl Gate {
                 package: format!("pkg-{}", hex::encode(package_bytes)),
                 withheld_from_individual: false,
                 individual_notice: None,
+                notice_scope: Default::default(),
                 // A routine use needs no evidence beyond the letter the basis names.
                 evidence: "{}".into(),
                 notice_content: String::new(),

@@ -33,6 +33,17 @@ fn a_trade_row_is_a_trade_financial_record_with_declared_fields_only() {
 }
 
 #[test]
+fn a_rows_source_system_is_its_provenance() {
+    // Seed 000: "ICE and DHS are not exempting any records that were ingested or indexed by
+    // TTAR where the source system of records already provides access and/or amendment": the
+    // record keeps which source it came from, so the gate can tell.
+    let text = "importer_name,goods_value,currency,source_system\nACME IMPORTS,10.00,USD,cbp-trade\nBETA,10.00,USD,\n";
+    let rows = parse_csv(text, d(2026, 11, 24));
+    assert_eq!(rows[0].as_ref().unwrap()["source"]["system"], "cbp-trade");
+    assert!(rows[1].as_ref().unwrap()["source"].get("system").is_none());
+}
+
+#[test]
 fn each_refusal_names_the_line_and_column() {
     let good = "E-1,ACME IMPORTS,12-3456789,EXPORTER,,,bolts,15000.00,USD,CN,HK,2026-11-02";
     let table = [

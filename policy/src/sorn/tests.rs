@@ -32,6 +32,36 @@ fn the_seeded_facts_are_there() {
         &["dhs-ice", "dhs-cbp"]
     );
     assert_eq!(ttar.routine_uses.len(), 18, "routine uses A to R");
+    // Seed 000: "portions of this system are exempt" under (j)(2); "ICE and DHS are not
+    // exempting any records ... where the source system of records already provides access
+    // and/or amendment".
+    let exempt = ttar.exempt_portion("552a(e)(8)");
+    assert_eq!(
+        exempt,
+        ExemptPortion::UnlessFrom {
+            under: "552a(j)(2)".into(),
+            sources: vec!["cbp-trade".into(), "commerce".into(), "treasury-sdn".into()],
+        }
+    );
+    type Row = (Option<&'static str>, bool);
+    let table: [Row; 4] = [
+        (Some("cbp-trade"), false),
+        (Some("foreign"), true),
+        (Some("ttar-analysis"), true),
+        (None, true),
+    ];
+    for (source, covered) in table {
+        assert_eq!(exempt.covers(source), covered, "{source:?}");
+    }
+    // (k)(2) exempts from neither (e)(8) nor (c)(4).
+    assert_eq!(ttar.exempt_portion("552a(g)").under(), Some("552a(j)(2)"));
+    assert_eq!(ttar.exempt_portion("552a(e)(11)"), ExemptPortion::Nothing);
+    let cbetf = load("fincen-cbetf.toml");
+    assert!(cbetf.exempt_portion("552a(c)(4)").covers(Some("anything")));
+    assert_eq!(
+        load("cbp-pnr.toml").exempt_portion("552a(e)(8)"),
+        ExemptPortion::Nothing
+    );
     let categories: Vec<&str> = ttar
         .categories
         .iter()
@@ -102,6 +132,9 @@ const MISTAKES: &[(&str, &str, &str, &str)] = &[
     ("wrong format", "format = \"recvault-sorn/1\"", "format = \"recvault-sorn/9\"", "format must be"),
     ("proposed in force", "status = \"approved\"\nin_force = true\nauthority = \"ours: no records-schedule authority is in the seeds\"\nbasis = \"ours: a configurable", "status = \"proposed\"\nin_force = true\nauthority = \"ours: no records-schedule authority is in the seeds\"\nbasis = \"ours: a configurable", "only an approved schedule can be in force"),
     ("an identifier marked statistical", "{ name = \"uti\", kind = \"identifier\" }", "{ name = \"uti\", kind = \"identifier\", statistical = true }", "only an `ordinary` field may be `statistical`"),
+    ("notices skipped without a claim", "claims = [\n  { under = \"552a(j)(2)\", from = [\"552a(c)(3)\", \"552a(c)(4)\",", "claims = [\n  { under = \"552a(k)(2)\", from = [\"552a(c)(3)\", \"552a(c)(4)\",", "correction_notices = false needs a claim under 552a(j) from 552a(c)(4)"),
+    ("a source twice", "# The period is configurable", "[[source]]\ncode = \"bank\"\nname = \"a bank\"\naccess = false\namendment = false\nbasis = \"ours: a test\"\n\n[[source]]\ncode = \"bank\"\nname = \"a bank\"\naccess = false\namendment = false\nbasis = \"ours: a test\"\n\n# The period is configurable", "source `bank` appears twice"),
+    ("a source without its basis", "# The period is configurable", "[[source]]\ncode = \"bank\"\nname = \"a bank\"\naccess = false\namendment = false\nbasis = \"trust me\"\n\n# The period is configurable", "source `bank`: basis must cite a seed"),
     ("a phase condition nobody reads", "{ name = \"production\", ends_after = { years = 5 } }", "{ name = \"production\", ends_after = { years = 5 }, only_if = \"read-twice\" }", "`only_if` is `manually-accessed`"),
 ];
 

@@ -46,6 +46,7 @@ fn release(ids: &[RecordId], keep_until: u16) -> Release {
         package: "pkg-1".into(),
         withheld_from_individual: false,
         individual_notice: None,
+        notice_scope: Default::default(),
         evidence: r#"{"document":"letter-1"}"#.into(),
         notice_content: String::new(),
     }

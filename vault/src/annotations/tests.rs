@@ -43,7 +43,7 @@ fn annotations_are_appended_and_read_with_the_record() {
             AnnotationKind::Dispute,
             &["fields.amount".into()],
             "The subject says the amount was 150.00",
-            false,
+            &NoticeScope::NoRecord,
             now(),
         )
         .unwrap();
@@ -54,7 +54,7 @@ fn annotations_are_appended_and_read_with_the_record() {
             AnnotationKind::Correction,
             &["fields.amount".into()],
             "150.00",
-            false,
+            &NoticeScope::NoRecord,
             now(),
         )
         .unwrap();
@@ -96,7 +96,7 @@ fn annotations_are_appended_and_read_with_the_record() {
                 AnnotationKind::Dispute,
                 &portions,
                 text,
-                false,
+                &NoticeScope::NoRecord,
                 now()
             )
             .is_err());
@@ -109,7 +109,7 @@ fn annotations_are_appended_and_read_with_the_record() {
             AnnotationKind::Dispute,
             &["record".into()],
             "x",
-            false,
+            &NoticeScope::NoRecord,
             now()
         )
         .is_err());
