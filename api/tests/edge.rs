@@ -675,6 +675,12 @@ fn endpoints(id: &str) -> Vec<Endpoint> {
         ),
         e(
             "POST",
+            "/v1/notices/{notice}/public",
+            none.clone(),
+            Some(json!({"on": "2026-11-23"})),
+        ),
+        e(
+            "POST",
             "/v1/retention/plan",
             none.clone(),
             Some(json!({"as_of": "2026-12-01"})),

@@ -904,6 +904,197 @@ async fn notices_to_the_individual_state_what_their_rule_requires() {
     assert_eq!(sent.status, StatusCode::OK, "{}", sent.text);
 }
 
+/// 31 CFR 1.22(f): "when records concerning an individual are subpoenaed by a Grand Jury,
+/// Court, or quasi-judicial agency, or disclosed in accordance with an ex parte court order
+/// ... Notice shall be provided within five working days of making the records available
+/// under compulsory legal process or, in the case of a Grand Jury subpoena or an ex parte
+/// order, within five days of its becoming a matter of public record", stating "the date and
+/// authority to which the subpoena is, or was returnable, or the date of and court issuing the
+/// ex parte order, the name and number of the case or proceeding". Whatever basis the release
+/// cites (a routine use for litigation here), the process makes the notice.
+#[tokio::test]
+async fn legal_process_makes_its_notice_whatever_the_basis() {
+    let api = api_with(open_system_policy());
+    let stored = line("JOHN Q PUBLIC", "123-45-6789", 3).replace("fincen-cbetf", "test-open");
+    summary(&api.ingest("ingester", &stored, None).await);
+    let found = api
+        .post(
+            "/v1/search",
+            Some("ana"),
+            json!({"system": "test-open", "identifier": {"type": "ssn", "value": "123-45-6789"}, "purpose": "investigation", "case": "CASE-1"}),
+        )
+        .await;
+    let id = found.body["records"][0]["id"].as_str().unwrap().to_owned();
+    let order = json!({"evidence": "sha256:process", "court": "U.S. District Court", "case_number": "United States v. Doe, 1:26-cr-00042", "dated": "2026-11-20", "returnable_to": "the Grand Jury"});
+    let with = |basis: Value, extra: Value| {
+        let mut basis = basis;
+        for (key, value) in order
+            .as_object()
+            .unwrap()
+            .iter()
+            .chain(extra.as_object().unwrap())
+        {
+            basis[key] = value.clone();
+        }
+        basis
+    };
+    let b = json!({"routine_use": "B"});
+    // (basis, status, the refusal's rule, the notice's due date: None for no notice,
+    // Some(None) for one due from a public record not yet known)
+    type Row = (
+        Value,
+        StatusCode,
+        &'static str,
+        Option<Option<&'static str>>,
+    );
+    let table: Vec<Row> = vec![
+        (json!({"routine_use": "B"}), StatusCode::CREATED, "", None),
+        // Five working days, Thanksgiving (2026-11-26) skipped.
+        (
+            with(b.clone(), json!({"process": "subpoena"})),
+            StatusCode::CREATED,
+            "",
+            Some(Some("2026-12-02")),
+        ),
+        (
+            with(b.clone(), json!({"process": "grand-jury-subpoena"})),
+            StatusCode::CREATED,
+            "",
+            Some(None),
+        ),
+        // Five days after it became public record (days, not working days).
+        (
+            with(
+                json!({"condition": "b11"}),
+                json!({"process": "ex-parte-order", "public_on": "2026-11-20"}),
+            ),
+            StatusCode::CREATED,
+            "",
+            Some(Some("2026-11-25")),
+        ),
+        (
+            with(
+                b.clone(),
+                json!({"process": "subpoena", "returnable_to": ""}),
+            ),
+            StatusCode::FORBIDDEN,
+            "evidence-missing",
+            None,
+        ),
+        (
+            with(b.clone(), json!({"process": "a letter 123-45-6789"})),
+            StatusCode::FORBIDDEN,
+            "legal-process-unknown",
+            None,
+        ),
+        (
+            with(
+                json!({"condition": "b8", "circumstances": "a threat"}),
+                json!({"process": "subpoena"}),
+            ),
+            StatusCode::FORBIDDEN,
+            "legal-process-basis",
+            None,
+        ),
+    ];
+    let mut pending = None;
+    for (n, (basis, status, rule, due)) in table.into_iter().enumerate() {
+        let before = api.get("/v1/notices", Some("privacy")).await.body["notices"]
+            .as_array()
+            .unwrap()
+            .len();
+        let answer = api
+            .post(
+                "/v1/disclosures",
+                Some("disclosure"),
+                json!({"records": [id], "recipient": {"name": "U.S. District Court", "address": "Washington, DC", "category": "court"},
+                       "purpose": "litigation", "case": format!("DISC-{n}"), "basis": basis, "accuracy_attested": true}),
+            )
+            .await;
+        assert_eq!(answer.status, status, "row {n}: {}", answer.text);
+        if !rule.is_empty() {
+            assert!(!answer.text.contains("123-45"), "row {n}: {}", answer.text);
+            assert_eq!(answer.body["rule"], rule, "row {n}: {}", answer.text);
+        }
+        let notices = api.get("/v1/notices", Some("privacy")).await.body["notices"]
+            .as_array()
+            .unwrap()
+            .clone();
+        match due {
+            None => assert_eq!(notices.len(), before, "row {n}"),
+            Some(due) => {
+                assert_eq!(notices.len(), before + 1, "row {n}");
+                let made = notices.last().unwrap();
+                assert_eq!(made["due"].as_str(), due, "row {n}: {made}");
+                assert_eq!(answer.body["notice"]["due"].as_str(), due, "row {n}");
+                assert_eq!(
+                    made["content"]["case_number"],
+                    "United States v. Doe, 1:26-cr-00042"
+                );
+                assert_eq!(made["content"]["court"], "U.S. District Court");
+                if due.is_none() {
+                    pending = Some(made["id"].as_str().unwrap().to_owned());
+                }
+            }
+        }
+    }
+    let refusals: Vec<Value> = api
+        .entries("action=record.disclose")
+        .await
+        .into_iter()
+        .filter(|entry| entry["decision"] == "deny")
+        .collect();
+    assert_eq!(refusals.len(), 3, "{refusals:?}");
+    assert!(refusals
+        .iter()
+        .all(|entry| !entry.to_string().contains("123-45")));
+    // The grand-jury subpoena becomes public on 2026-11-23: due five days later, once.
+    let pending = pending.unwrap();
+    let uri = format!("/v1/notices/{pending}/public");
+    let future = api
+        .post(&uri, Some("privacy"), json!({"on": "2027-01-01"}))
+        .await;
+    assert_eq!(future.status, StatusCode::BAD_REQUEST, "{}", future.text);
+    let made = api
+        .post(&uri, Some("privacy"), json!({"on": "2026-11-23"}))
+        .await;
+    assert_eq!(made.status, StatusCode::OK, "{}", made.text);
+    assert_eq!(made.body["due"], "2026-11-28");
+    let again = api
+        .post(&uri, Some("privacy"), json!({"on": "2026-11-23"}))
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text);
+    let listed = api.get("/v1/notices", Some("privacy")).await;
+    let notice = listed.body["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|notice| notice["id"] == pending.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(notice["due"], "2026-11-28");
+    assert_eq!(notice["public_on"], "2026-11-23");
+    // A subpoena's notice is due from the release, never from a public record.
+    let subpoena = listed.body["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|notice| notice["due"] == "2026-12-02")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refused = api
+        .post(
+            &format!("/v1/notices/{subpoena}/public"),
+            Some("privacy"),
+            json!({"on": "2026-11-23"}),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.text);
+    assert_eq!(api.entries("action=notice.public").await.len(), 1);
+}
+
 /// Seed 000: "Pursuant to 5 U.S.C. 552a(j)(2) of the Privacy Act, portions of this system are
 /// exempt from 5 U.S.C. 552a(c)(3) and (4); ... and (e)(8)", and "ICE and DHS are not
 /// exempting any records that were ingested or indexed by TTAR where the source system of

@@ -59,6 +59,35 @@ pub struct Evidence {
     pub approved_on: Option<NaiveDate>,
     /// The approval's reference (its number or the document's hash).
     pub approval_reference: Option<String>,
+    /// The compulsory legal process the release answers, whatever basis it cites (1.22(f)):
+    /// one of [`LEGAL_PROCESS`]. A (b)(11) release is under a court order without it.
+    pub process: Option<String>,
+    /// For a grand-jury subpoena or an ex parte order: the day it became a matter of public
+    /// record, from which its notice is due in five days (1.22(f)); unknown until then.
+    pub public_on: Option<NaiveDate>,
+}
+
+/// The kinds of compulsory legal process a release may answer (31 CFR 1.22(f): "subpoenaed by
+/// a Grand Jury, Court, or quasi-judicial agency, or disclosed in accordance with an ex parte
+/// court order").
+pub const LEGAL_PROCESS: [&str; 4] = [
+    "subpoena",
+    "court-order",
+    "grand-jury-subpoena",
+    "ex-parte-order",
+];
+
+/// Whether the notice of `process` is due from the day it became public rather than from the
+/// release: "in the case of a Grand Jury subpoena or an ex parte order, within five days of its
+/// becoming a matter of public record" (1.22(f)).
+pub fn due_from_public_record(process: &str) -> bool {
+    matches!(process, "grand-jury-subpoena" | "ex-parte-order")
+}
+
+/// When the notice of a grand-jury subpoena or ex parte order is due: five days (the rule says
+/// days, where the first clause says working days) after it became a matter of public record.
+pub fn legal_process_due_after_public(public_on: NaiveDate) -> Option<NaiveDate> {
+    public_on.checked_add_days(chrono::Days::new(5))
 }
 
 impl Evidence {
@@ -69,7 +98,7 @@ impl Evidence {
         let text = |value: &Option<String>| value.clone().filter(|v| !v.trim().is_empty());
         let document = ("document", text(&self.document));
         let dated = ("dated", self.dated.map(|day| day.to_string()));
-        match basis {
+        let mut elements = match basis {
             Basis::Consent => vec![document, ("given_by", text(&self.given_by)), dated],
             Basis::RoutineUse(_) | Basis::Condition(1 | 3 | 9) => Vec::new(),
             Basis::Condition(7) => vec![
@@ -98,7 +127,32 @@ impl Evidence {
             ],
             Basis::VitalInterests => vec![("necessity", text(&self.necessity))],
             Basis::LegalProceedings => vec![document, ("proceeding", text(&self.proceeding))],
+        };
+        // Under compulsory legal process, whatever the basis, the notice states "the date and
+        // authority to which the subpoena is, or was returnable, or the date of and court
+        // issuing the ex parte order, the name and number of the case or proceeding"
+        // (1.22(f)): those are sealed too.
+        if let Some(process) = text(&self.process) {
+            let mut needed = vec![
+                ("document", text(&self.document)),
+                ("court", text(&self.court)),
+                ("case_number", text(&self.case_number)),
+                ("dated", self.dated.map(|day| day.to_string())),
+            ];
+            if process.contains("subpoena") {
+                needed.push(("returnable_to", text(&self.returnable_to)));
+            }
+            for element in needed {
+                if !elements.iter().any(|(name, _)| *name == element.0) {
+                    elements.push(element);
+                }
+            }
+            elements.push(("process", Some(process)));
+            if let Some(day) = self.public_on {
+                elements.push(("public_on", Some(day.to_string())));
+            }
         }
+        elements
     }
 
     /// The first element `basis` needs that is not given.
@@ -211,8 +265,9 @@ pub const CONDITION_PURPOSES: [&str; 13] = [
 pub struct NoticeDue {
     /// What it is.
     pub kind: &'static str,
-    /// When it is due.
-    pub due: NaiveDate,
+    /// When it is due; `None` for a grand-jury subpoena or ex parte order not yet a matter of
+    /// public record (due five days after it becomes one).
+    pub due: Option<NaiveDate>,
 }
 
 /// One release to decide.
@@ -369,6 +424,26 @@ impl Policy {
                 Err(decision) => return refused_by(decision),
             },
         };
+        // Compulsory legal process, whatever the basis cited (1.22(f)): a routine use for
+        // litigation answering a subpoena makes the same notice as a (b)(11) court order.
+        if let Some(process) = release.evidence.process.as_deref() {
+            if !LEGAL_PROCESS.contains(&process) {
+                return refused(
+                    "legal-process-unknown",
+                    format!(
+                        "the `process` a release answers is one of: {}",
+                        LEGAL_PROCESS.join(", ")
+                    ),
+                );
+            }
+            if matches!(basis, Basis::Condition(8)) {
+                return refused(
+                    "legal-process-basis",
+                    "a (b)(8) release answers compelling circumstances, not legal process: cite the basis the process is served under".into(),
+                );
+            }
+            legal_process_notice(system, release.today, release.evidence, &mut outcome);
+        }
         // The rest of what the basis needs, sealed with the accounting entry (section 5 of the
         // disclosure issue): a release without it is refused naming the element.
         if let Some(element) = release.evidence.missing(basis) {
@@ -504,7 +579,7 @@ impl Policy {
                     }
                     outcome.notice = calendar::add_working_days(release.today, 5).map(|due| NoticeDue {
                         kind: "notification of a (b)(8) disclosure to the individual's last known address (1.22(g))",
-                        due,
+                        due: Some(due),
                     });
                     format!("{}/basis/b8", system.id)
                 }
@@ -518,7 +593,7 @@ impl Policy {
                     if !document {
                         return Err(Decision::deny("evidence-missing", "a (b)(11) release needs the court order on file"));
                     }
-                    legal_process_notice(system, release.today, outcome);
+                    legal_process_notice(system, release.today, release.evidence, outcome);
                     format!("{}/basis/b11", system.id)
                 }
                 _ => return Err(Decision::deny("condition-unknown", "a condition of 552a(b) is `b1` to `b11`")),
@@ -608,7 +683,7 @@ impl Policy {
                 if !stated(&evidence.proceeding) {
                     return Err(Decision::deny("pnr-proceeding-missing", "paragraph 35: name the criminal judicial proceeding (court and case) or the law that requires the release"));
                 }
-                legal_process_notice(system, release.today, outcome);
+                legal_process_notice(system, release.today, release.evidence, outcome);
                 outcome.conditions = PROCEEDINGS_CONDITIONS
                     .iter()
                     .map(|condition| (*condition).to_owned())
@@ -653,14 +728,18 @@ fn refused_by(decision: Decision) -> DisclosureDecision {
     }
 }
 
-/// The notice of compulsory legal process to the individual (1.22(f)), due in 5 working days,
-/// for the records the system's claim of exemption from 552a(e)(8) under (j) does not cover:
-/// "Notice ... is not required if the system of records has been exempted from the notice
-/// requirement of 5 U.S.C. 552a (e)(8) and this section, pursuant to 5 U.S.C. 552a (j)". The
-/// claim may cover only portions of the system (seed 000).
+/// The notice of compulsory legal process to the individual (1.22(f)): "within five working
+/// days of making the records available under compulsory legal process or, in the case of a
+/// Grand Jury subpoena or an ex parte order, within five days of its becoming a matter of public
+/// record" (with no due date until that day is known). Made for the records the system's claim
+/// of exemption from 552a(e)(8) under (j) does not cover: "Notice ... is not required if the
+/// system of records has been exempted from the notice requirement of 5 U.S.C. 552a (e)(8) and
+/// this section, pursuant to 5 U.S.C. 552a (j)". The claim may cover only portions of the
+/// system (seed 000).
 fn legal_process_notice(
     system: &crate::catalog::System,
     today: NaiveDate,
+    evidence: &Evidence,
     outcome: &mut DisclosureDecision,
 ) {
     let portion = system.sorn.exempt_portion("552a(e)(8)");
@@ -674,9 +753,15 @@ fn legal_process_notice(
             system.id
         )
     });
+    let due = match evidence.process.as_deref() {
+        Some(process) if due_from_public_record(process) => {
+            evidence.public_on.and_then(legal_process_due_after_public)
+        }
+        _ => calendar::add_working_days(today, 5),
+    };
     outcome.notice = match portion {
         ExemptPortion::Whole { .. } => None,
-        _ => calendar::add_working_days(today, 5).map(|due| NoticeDue {
+        _ => Some(NoticeDue {
             kind: "notice of compulsory legal process to the individual (1.22(f))",
             due,
         }),

@@ -1059,7 +1059,7 @@ fn releases_need_a_basis_that_holds() {
     });
     assert_eq!(
         court.notice.as_ref().map(|notice| notice.due),
-        Some(date("2026-12-02")),
+        Some(Some(date("2026-12-02"))),
         "5 working days, Thanksgiving skipped: {}",
         court.decision.reason
     );

@@ -38,9 +38,13 @@ const RECORD_PREFIX: u8 = b'r';
 const NOTICE_PREFIX: u8 = b'n';
 /// When a notice was sent: `s` and the notice's key after its prefix; the value is the time.
 const SENT_PREFIX: u8 = b's';
+/// When the legal process a notice tells of became a matter of public record, and so when the
+/// notice is due (1.22(f)): `p` and the notice's key after its prefix; the value is the two
+/// dates, `YYYY-MM-DDYYYY-MM-DD` (public, due). Dates only, nothing about the individual.
+const PUBLIC_PREFIX: u8 = b'p';
 
 /// The key ranges of one accounting year (its entries, and its index), for the purge.
-pub(crate) fn year_ranges(year: u16) -> [(Vec<u8>, Vec<u8>); 7] {
+pub(crate) fn year_ranges(year: u16) -> [(Vec<u8>, Vec<u8>); 8] {
     let range = |prefix: u8| {
         (
             [&[prefix][..], &year.to_be_bytes()].concat(),
@@ -53,6 +57,7 @@ pub(crate) fn year_ranges(year: u16) -> [(Vec<u8>, Vec<u8>); 7] {
         range(INDEX_PREFIX),
         range(NOTICE_PREFIX),
         range(SENT_PREFIX),
+        range(PUBLIC_PREFIX),
         range(RECORD_PREFIX),
         // Privacy Act request case files and their index share the accounting's keys.
         range(crate::cases::CASE_PREFIX),
@@ -668,6 +673,10 @@ impl Vault {
         {
             let mut notice = decode_notice(&key, &self.open_in(&key, &value)?)?;
             notice.sent_ms = self.sent_at(&key)?;
+            if let Some((public_on, due)) = self.public_record(&key)? {
+                notice.public_on = Some(public_on);
+                notice.due = Some(due);
+            }
             notices.push(notice);
         }
         notices.sort_by_key(|notice| notice.created_ms);
@@ -680,10 +689,7 @@ impl Vault {
     /// Records that the notice `id` (as [`Notice::id`] gives it) was sent; logged.
     pub fn mark_notice_sent(&self, access: &Access, id: &str, now: DateTime<Utc>) -> Result<()> {
         access.validate()?;
-        let key = hex::decode(id)
-            .ok()
-            .filter(|key| key.first() == Some(&NOTICE_PREFIX) && key.len() == 11)
-            .ok_or_else(|| Error::Invalid("a notice id is 22 hexadecimal digits".into()))?;
+        let key = notice_key_of(id)?;
         let value = self
             .store
             .get(Column::Accounting, &key)?
@@ -702,6 +708,57 @@ impl Vault {
         draft.record_ids = vec![notice.record];
         draft.outcome = format!("notice {id} sent");
         self.log.commit(draft, batch).map(drop)
+    }
+
+    /// Records the day the legal process notice `id` tells of became a matter of public
+    /// record, and the day the notice is then due (both YYYY-MM-DD, the gate's reading of
+    /// 1.22(f)); once only, and only for a notice without a due date; logged.
+    pub fn record_notice_public(
+        &self,
+        access: &Access,
+        id: &str,
+        public_on: &str,
+        due: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        access.validate()?;
+        let is_date = |text: &str| chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok();
+        if !is_date(public_on) || !is_date(due) {
+            return Err(Error::Invalid("dates are YYYY-MM-DD".into()));
+        }
+        let key = notice_key_of(id)?;
+        let value = self
+            .store
+            .get(Column::Accounting, &key)?
+            .ok_or_else(|| Error::NotFound(format!("notice {id}")))?;
+        let notice = decode_notice(&key, &self.open_in(&key, &value)?)?;
+        if notice.due.is_some() || self.public_record(&key)?.is_some() {
+            return Err(Error::Invalid(format!(
+                "notice {id} has its due date already"
+            )));
+        }
+        let mut batch = WriteBatch::new();
+        batch.put(
+            Column::Accounting,
+            [&[PUBLIC_PREFIX][..], &key[1..]].concat(),
+            format!("{public_on}{due}").into_bytes(),
+        );
+        let mut draft = Draft::new(access, "notice.public", now.timestamp_millis());
+        draft.record_ids = vec![notice.record];
+        draft.outcome = format!("notice {id}: public record {public_on}, due {due}");
+        self.log.commit(draft, batch).map(drop)
+    }
+
+    fn public_record(&self, notice_key: &[u8]) -> Result<Option<(String, String)>> {
+        let marker = [&[PUBLIC_PREFIX][..], &notice_key[1..]].concat();
+        let Some(value) = self.store.get(Column::Accounting, &marker)? else {
+            return Ok(None);
+        };
+        let text = String::from_utf8(value)
+            .ok()
+            .filter(|text| text.len() == 20)
+            .ok_or_else(|| Error::corrupt("notice", "bad public-record marker"))?;
+        Ok(Some((text[..10].to_owned(), text[10..].to_owned())))
     }
 
     fn sent_at(&self, notice_key: &[u8]) -> Result<Option<i64>> {
@@ -796,6 +853,9 @@ pub struct Notice {
     pub due: Option<String>,
     /// When it was sent, once it was.
     pub sent_ms: Option<i64>,
+    /// For a notice due from a public record (a grand-jury subpoena, an ex parte order): the
+    /// day it became one, once recorded (YYYY-MM-DD).
+    pub public_on: Option<String>,
     /// What it must state (JSON), for a notice to the individual of layout 2.
     pub content: Option<String>,
     /// The officer it is assigned to (who authorized the release), for a notice to the
@@ -842,6 +902,14 @@ fn encode_notice(
     plain.0
 }
 
+/// A notice's stored key from its id.
+fn notice_key_of(id: &str) -> Result<Vec<u8>> {
+    hex::decode(id)
+        .ok()
+        .filter(|key| key.first() == Some(&NOTICE_PREFIX) && key.len() == 11)
+        .ok_or_else(|| Error::Invalid("a notice id is 22 hexadecimal digits".into()))
+}
+
 fn decode_notice(key: &[u8], plain: &[u8]) -> Result<Notice> {
     let mut reader = Reader::new(plain, "notice");
     let layout = reader.u8()?;
@@ -878,6 +946,7 @@ fn decode_notice(key: &[u8], plain: &[u8]) -> Result<Notice> {
         created_ms,
         due,
         sent_ms: None,
+        public_on: None,
         content,
         assigned_to,
     })

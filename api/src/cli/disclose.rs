@@ -80,6 +80,15 @@ pub struct DiscloseArgs {
     /// (b)(11): to whom the order or subpoena is returnable.
     #[arg(long, value_name = "TEXT")]
     returnable_to: Option<String>,
+    /// The compulsory legal process the release answers, whatever the basis (1.22(f)):
+    /// `subpoena`, `court-order`, `grand-jury-subpoena` or `ex-parte-order`. The individual's
+    /// notice states the court, the case, the date and to whom returnable.
+    #[arg(long, value_name = "KIND")]
+    process: Option<String>,
+    /// A grand-jury subpoena or ex parte order: the day it became a matter of public record,
+    /// YYYY-MM-DD, if it has (the notice is due five days after).
+    #[arg(long, value_name = "DATE")]
+    public_on: Option<String>,
     /// (b)(7): who signed the written request.
     #[arg(long, value_name = "TEXT")]
     signer: Option<String>,
@@ -175,6 +184,8 @@ pub(crate) fn disclose(args: DiscloseArgs) -> Result<(), Failure> {
         "court": args.court,
         "case_number": args.case_number,
         "returnable_to": args.returnable_to,
+        "process": args.process,
+        "public_on": args.public_on,
         "signer": args.signer,
         "agency": args.agency,
         "circumstances": args.circumstances,

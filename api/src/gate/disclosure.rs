@@ -233,10 +233,12 @@ impl Gate {
                     recipient_category: input.recipient_category.clone(),
                     package: package.clone(),
                     withheld_from_individual: decided.withheld_from_individual,
-                    individual_notice: decided
-                        .notice
-                        .as_ref()
-                        .map(|notice| (notice.kind.to_owned(), notice.due.to_string())),
+                    individual_notice: decided.notice.as_ref().map(|notice| {
+                        (
+                            notice.kind.to_owned(),
+                            notice.due.map(|due| due.to_string()).unwrap_or_default(),
+                        )
+                    }),
                     notice_scope: notice_scope(&decided.notice_exempt),
                     evidence: evidence_json(&decided.evidence),
                     notice_content: notice_content(
@@ -541,6 +543,48 @@ impl Gate {
         }
         Ok(self.vault.mark_notice_sent(&access, id, now)?)
     }
+
+    /// Records the day the grand-jury subpoena or ex parte order a notice of legal process
+    /// tells of became a matter of public record; the notice is then due five days after
+    /// (1.22(f)). Returns the due date. Refused (409) for any other notice, or once recorded.
+    pub fn notice_public(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        id: &str,
+        public_on: NaiveDate,
+    ) -> Result<NaiveDate, Refusal> {
+        let access = self.authorize_vault(caller, context, Action::AccountingSearch)?;
+        let now = self.now();
+        if public_on > now.date_naive() {
+            return Err(Refusal::Invalid(
+                "the day it became a matter of public record is not in the future".into(),
+            ));
+        }
+        let notice = self
+            .vault
+            .notices(&access, now)?
+            .into_iter()
+            .find(|notice| notice.id == id)
+            .ok_or_else(|| Refusal::NotFound("no such notice".into()))?;
+        let from_public = process_of(&notice)
+            .is_some_and(|process| policy::disclosure::due_from_public_record(&process));
+        if !from_public || notice.due.is_some() {
+            return Err(Refusal::Conflict(
+                "only a notice of a grand-jury subpoena or ex parte order without its due date is due from the day it became a matter of public record (31 CFR 1.22(f))".into(),
+            ));
+        }
+        let due = policy::disclosure::legal_process_due_after_public(public_on)
+            .ok_or_else(|| Refusal::Invalid("that day is out of range".into()))?;
+        self.vault.record_notice_public(
+            &access,
+            id,
+            &public_on.to_string(),
+            &due.to_string(),
+            now,
+        )?;
+        Ok(due)
+    }
 }
 
 /// Which released or corrected records get a notice, from the records a claim of exemption
@@ -553,6 +597,12 @@ pub(super) fn notice_scope(exempt: &policy::sorn::ExemptPortion) -> vault::accou
         ExemptPortion::Whole { .. } => NoticeScope::NoRecord,
         ExemptPortion::UnlessFrom { sources, .. } => NoticeScope::FromSources(sources.clone()),
     }
+}
+
+/// The legal process a notice to the individual tells of, from its content.
+fn process_of(notice: &vault::accounting::Notice) -> Option<String> {
+    let content: serde_json::Value = serde_json::from_str(notice.content.as_deref()?).ok()?;
+    content["process"].as_str().map(str::to_owned)
 }
 
 /// Who a record is about, for counting people rather than records: its subjects' identifiers
@@ -637,11 +687,13 @@ fn notice_content(
         Some(_) => {
             content["information_sought"] = serde_json::json!(input.purpose);
             for name in [
+                "process",
                 "court",
                 "case_number",
                 "dated",
                 "returnable_to",
                 "proceeding",
+                "public_on",
             ] {
                 if let Some(value) = element(name) {
                     content[name] = serde_json::json!(value);
@@ -672,7 +724,18 @@ fn missing_from_notice(notice: &vault::accounting::Notice) -> Option<&'static st
             "information_sought",
             "proceeding",
         ]
+    } else if content["process"] == "ex-parte-order" || content["process"] == "court-order" {
+        // "the date of and court issuing the ex parte order, the name and number of the case"
+        &[
+            "nature",
+            "date",
+            "information_sought",
+            "court",
+            "dated",
+            "case_number",
+        ]
     } else {
+        // "the date and authority to which the subpoena is, or was returnable"
         &[
             "nature",
             "date",
@@ -702,6 +765,7 @@ mod tests {
             created_ms: 0,
             due: None,
             sent_ms: None,
+            public_on: None,
             content: Some(content.to_string()),
             assigned_to: Some("officer".into()),
         }
@@ -724,6 +788,9 @@ mod tests {
             ("(b)(8), no circumstances", b8, serde_json::json!({"nature": "x", "recipient": "y", "date": "2026-11-24", "circumstances": " "}), Some("circumstances")),
             ("legal process, complete", process, full_process.clone(), None),
             ("legal process, no court", process, serde_json::json!({"nature": "x", "date": "2026-11-24", "information_sought": "litigation", "case_number": "n", "returnable_to": "r"}), Some("court")),
+            ("an ex parte order, no returnable_to needed", process, serde_json::json!({"nature": "x", "date": "2026-11-24", "information_sought": "litigation", "process": "ex-parte-order", "court": "c", "dated": "2026-11-20", "case_number": "n"}), None),
+            ("an ex parte order, no date", process, serde_json::json!({"nature": "x", "date": "2026-11-24", "information_sought": "litigation", "process": "ex-parte-order", "court": "c", "case_number": "n"}), Some("dated")),
+            ("a grand-jury subpoena, no returnable_to", process, serde_json::json!({"nature": "x", "date": "2026-11-24", "information_sought": "litigation", "process": "grand-jury-subpoena", "court": "c", "case_number": "n"}), Some("returnable_to")),
             ("paragraph 35, its proceeding", process, serde_json::json!({"nature": "x", "recipient": "y", "date": "2026-11-24", "information_sought": "counterterrorism", "proceeding": "United States v. Doe"}), None),
         ];
         for (what, kind, content, missing) in table {

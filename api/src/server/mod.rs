@@ -175,6 +175,7 @@ pub fn router(gate: Arc<Gate>, limits: Limits) -> Router {
             get(handlers::list_authorities).post(handlers::register_authority),
         )
         .route("/v1/notices/{id}/sent", post(handlers::notice_sent))
+        .route("/v1/notices/{id}/public", post(handlers::notice_public))
         .layer(DefaultBodyLimit::max(json_limit))
         .merge(ingest)
         .merge(open)

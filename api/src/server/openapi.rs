@@ -49,6 +49,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/designated-authorities"),
     ("post", "/v1/designated-authorities"),
     ("post", "/v1/notices/{id}/sent"),
+    ("post", "/v1/notices/{id}/public"),
 ];
 
 fn problem_responses(codes: &[&str]) -> Value {
@@ -334,6 +335,13 @@ pub fn document() -> Value {
                 "security": secured,
                 "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
                 "responses": with_problems(json!({"200": {"description": "marked"}}), &["400", "401", "403", "404", "503"])
+            }},
+            "/v1/notices/{id}/public": {"post": {
+                "summary": "Record the day the grand-jury subpoena or ex parte order a notice of legal process tells of became a matter of public record (`{\"on\": \"YYYY-MM-DD\"}`, not in the future): the notice is due five days after (31 CFR 1.22(f)). Once, for a notice without a due date; 409 otherwise. 200 with `public_on` and `due`.",
+                "security": secured,
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["on"], "additionalProperties": false, "properties": {"on": {"type": "string", "format": "date"}}}}}},
+                "responses": with_problems(json!({"200": {"description": "the public-record day and the due date"}}), &["400", "401", "403", "404", "409", "413", "415", "503"])
             }},
             "/v1/designated-authorities": {
                 "get": {"summary": "The designated authorities of a system (PNR), with their eligibility.", "security": secured,

@@ -77,6 +77,10 @@ pub(crate) struct BasisBody {
     court: Option<String>,
     case_number: Option<String>,
     returnable_to: Option<String>,
+    /// The compulsory legal process answered, whatever the basis (1.22(f)), and for a
+    /// grand-jury subpoena or ex parte order the day it became public record (YYYY-MM-DD).
+    process: Option<String>,
+    public_on: Option<String>,
     /// (b)(7): who signed the request, and the requesting agency.
     signer: Option<String>,
     agency: Option<String>,
@@ -145,6 +149,12 @@ pub(crate) fn basis_of(
             .map(|day| date(day, "approved_on"))
             .transpose()?,
         approval_reference: body.approval_reference.clone(),
+        process: body.process.clone(),
+        public_on: body
+            .public_on
+            .as_deref()
+            .map(|day| date(day, "public_on"))
+            .transpose()?,
     };
     if named != 1 {
         return Ok((None, evidence));
@@ -213,7 +223,7 @@ pub(crate) async fn disclose(
             "basis": package.basis,
             "accounted": package.accounted,
             "conditions": package.conditions,
-            "notice": package.notice.map(|notice| json!({"kind": notice.kind, "due": notice.due.to_string()})),
+            "notice": package.notice.map(|notice| json!({"kind": notice.kind, "due": notice.due.map(|due| due.to_string())})),
             "records": records,
             "table": package.table.map(|table| json!({
                 "dimensions": table.dimensions,
@@ -276,6 +286,7 @@ pub(crate) async fn notices(
                 "package": notice.package,
                 "created": crate::render::rfc3339(notice.created_ms),
                 "due": notice.due,
+                "public_on": notice.public_on,
                 "sent": notice.sent_ms.map(crate::render::rfc3339),
                 "assigned_to": notice.assigned_to,
                 "content": notice.content.as_deref().map(|text| serde_json::from_str::<serde_json::Value>(text).unwrap_or(serde_json::Value::Null)),
@@ -299,6 +310,32 @@ pub(crate) async fn notice_sent(
     Ok(json_response(
         StatusCode::OK,
         json!({"id": shown, "sent": true}),
+    ))
+}
+
+/// `{"on": "YYYY-MM-DD"}`: the day a grand-jury subpoena or ex parte order became a matter of
+/// public record.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PublicBody {
+    on: String,
+}
+
+pub(crate) async fn notice_public(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<PublicBody>,
+) -> Result<Response, Problem> {
+    let on = date(&body.on, "on")?;
+    let gate = Arc::clone(&state.gate);
+    let due = blocking(state.limits.operation, move || {
+        gate.notice_public(&authed.caller, &authed.context, &id, on)
+    })
+    .await?;
+    Ok(json_response(
+        StatusCode::OK,
+        json!({"public_on": on.to_string(), "due": due.to_string()}),
     ))
 }
 
