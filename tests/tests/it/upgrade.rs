@@ -261,3 +261,42 @@ fn accounting_entries_of_layout_1_read_beside_new_ones_that_seal_their_evidence(
     drop(vault);
     assert_eq!(verify_log_at(&data, &pinned, None).unwrap().problem, None);
 }
+
+/// Notices of layout 1 (made before notices to the individual sealed what they state and whom
+/// they are assigned to) read as they are beside the public-record marks of this build: the
+/// (b)(8) notice the old build wrote is listed with its kind and due date, no content and no
+/// officer, and is marked sent; it cannot take a public-record date (its due date is set).
+#[test]
+fn notices_of_layout_1_read_and_are_marked_sent() {
+    let name = "notices-v1";
+    let dir = fixture(name);
+    let pinned =
+        parse_public_key(&std::fs::read_to_string(dir.join("public-key.txt")).unwrap()).unwrap();
+    let anchor = parse_anchor(&std::fs::read_to_string(dir.join("anchor.txt")).unwrap()).unwrap();
+    let (_root, data, key_store) = copy_of(name);
+    assert_eq!(
+        verify_log_at(&data, &pinned, Some(&anchor))
+            .unwrap()
+            .problem,
+        None
+    );
+    let vault = Vault::open(&data, &key_store).unwrap();
+    // The fixture was made on its own day: read it after that, not at the tests' fixed now.
+    let today = chrono::Utc::now();
+    let notices = vault.notices(&access(), today).unwrap();
+    assert_eq!(notices.len(), 1);
+    let notice = &notices[0];
+    assert!(notice.kind.contains("(b)(8)"), "{}", notice.kind);
+    assert!(notice.due.is_some());
+    assert_eq!((&notice.content, &notice.assigned_to), (&None, &None));
+    assert_eq!(notice.sent_ms, None);
+    assert!(vault
+        .record_notice_public(&access(), &notice.id, "2026-11-20", "2026-11-25", today)
+        .is_err());
+    vault.mark_notice_sent(&access(), &notice.id, today).unwrap();
+    let after = vault.notices(&access(), today).unwrap();
+    assert!(after[0].sent_ms.is_some());
+    assert_eq!(after[0].public_on, None);
+    drop(vault);
+    assert_eq!(verify_log_at(&data, &pinned, None).unwrap().problem, None);
+}
