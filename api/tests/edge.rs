@@ -654,6 +654,18 @@ fn endpoints(id: &str) -> Vec<Endpoint> {
                 "basis": {"condition": "b7", "evidence": "L-1", "agency_head_request": true, "signer": "Director", "agency": "State Police", "dated": "2026-11-20", "portion": ["fields.amount"], "activity": "fraud"}
             })),
         ),
+        // A statistical release over a population (its period closed, March 2026).
+        e(
+            "POST",
+            "/v1/disclosures",
+            none.clone(),
+            Some(json!({
+                "population": {"system": "fincen-cbetf", "category": "transmittal", "period": "2026-03"},
+                "recipient": {"name": "Census Bureau", "address": "4600 Silver Hill Road", "category": "federal-agency"},
+                "purpose": "statistical-research", "case": "C-1", "accuracy_attested": true,
+                "basis": {"condition": "b5", "evidence": "sha256:assurance", "tabulate": ["currency"]}
+            })),
+        ),
         e(
             "POST",
             "/v1/accounting/search",

@@ -247,11 +247,12 @@ async fn a_b5_release_is_a_table_of_counts_with_small_cells_suppressed() {
     }
     let stored = summary(&api.ingest("ingester", &lines.join("\n"), None).await);
     assert_eq!(stored["ingested"], 25, "{stored}");
-    let release = |basis: Value| {
-        json!({"search": {"system": "fincen-cbetf", "identifier": {"type": "account", "value": "000123"}},
+    let over = |period: &str, basis: Value| {
+        json!({"population": {"system": "fincen-cbetf", "category": "transmittal", "period": period},
                "recipient": {"name": "Census Bureau", "address": "4600 Silver Hill Road", "category": "federal-agency"},
                "purpose": "statistical-research", "case": "STAT-1", "basis": basis})
     };
+    let release = |basis: Value| over("2026-03", basis);
     #[rustfmt::skip]
     let refusals: Vec<(&str, Value, StatusCode, &str)> = vec![
         ("without the written assurance", json!({"condition": "b5", "tabulate": ["currency"]}), StatusCode::FORBIDDEN, "statistics-assurance-missing"),
@@ -340,6 +341,83 @@ async fn a_b5_release_is_a_table_of_counts_with_small_cells_suppressed() {
             released.text
         );
     }
+    // The population is never chosen record by record, nor by an individual's identifier:
+    // two tables of sets differing by one record would tell that record's values.
+    let assured =
+        json!({"condition": "b5", "evidence": "sha256:assurance", "tabulate": ["currency"]});
+    for (what, mut body) in [
+        ("records chosen one by one", release(assured.clone())),
+        ("an individual's records", release(assured.clone())),
+    ] {
+        body.as_object_mut().unwrap().remove("population");
+        if what == "records chosen one by one" {
+            body["records"] = json!(["0001-019cb0fe9400-00000001-00000000"]);
+        } else {
+            body["search"] =
+                json!({"system": "fincen-cbetf", "identifier": {"type": "ssn", "value": ssns[0]}});
+        }
+        let answer = api.post("/v1/disclosures", Some("disclosure"), body).await;
+        assert_eq!(
+            (answer.status, answer.body["rule"].as_str()),
+            (StatusCode::FORBIDDEN, Some("statistics-population")),
+            "{what}: {}",
+            answer.text
+        );
+    }
+    // A period overlapping the one counted (or not yet ended) is refused; the same period over
+    // the same records may be counted again, by other fields.
+    type Row = (&'static str, StatusCode, Option<&'static str>);
+    let periods: [Row; 3] = [
+        ("2026-Q1", StatusCode::FORBIDDEN, Some("statistics-overlap")),
+        ("2026", StatusCode::FORBIDDEN, Some("statistics-period")),
+        ("2026-03", StatusCode::CREATED, None),
+    ];
+    for (period, status, rule) in periods {
+        let answer = api
+            .post("/v1/disclosures", Some("disclosure"), over(period, json!({"condition": "b5", "evidence": "sha256:assurance", "tabulate": ["direction"]})))
+            .await;
+        assert_eq!(
+            (answer.status, answer.body["rule"].as_str()),
+            (status, rule),
+            "{period}: {}",
+            answer.text
+        );
+    }
+    // A record more in March: the same period is now other records, refused.
+    summary(
+        &api.ingest(
+            "ingester",
+            &transmittal("LATE ARRIVAL", "123-45-6799", "USD", 30),
+            None,
+        )
+        .await,
+    );
+    let changed = api
+        .post(
+            "/v1/disclosures",
+            Some("disclosure"),
+            release(assured.clone()),
+        )
+        .await;
+    assert_eq!(
+        (changed.status, changed.body["rule"].as_str()),
+        (StatusCode::FORBIDDEN, Some("statistics-population-changed")),
+        "{}",
+        changed.text
+    );
+    let counted = api.entries("action=statistics.counted").await;
+    assert_eq!(counted.len(), 2, "{counted:?}");
+    assert!(counted[0]["outcome"]
+        .as_str()
+        .unwrap()
+        .starts_with("fincen-cbetf.transmittal.2026-03 for pkg-"));
+    // A population belongs to a statistical release only.
+    let mut not_b5 = release(json!({"routine_use": "A"}));
+    not_b5["purpose"] = json!("investigation");
+    let refused = api
+        .post("/v1/disclosures", Some("disclosure"), not_b5)
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text);
     // The accounting records what was released: one entry per record counted.
     let entries = api
         .post(
@@ -349,7 +427,7 @@ async fn a_b5_release_is_a_table_of_counts_with_small_cells_suppressed() {
         )
         .await;
     let entries = entries.body["entries"].as_array().unwrap();
-    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries.len(), 2, "{entries:?}");
     assert_eq!(entries[0]["basis"], "552a(b)(5)");
     assert_eq!(
         entries[0]["nature"],
@@ -562,6 +640,26 @@ async fn old_high_risk_flags_become_pending_designations_that_unlock_nothing() {
         .await;
     assert_eq!(confirm.status, StatusCode::OK, "{}", confirm.text);
     assert!(osi_shown(&upgraded, "cbp-analyst", &id).await);
+    // The sender's flag itself is never shown as if it were CBP's act: withheld, and named.
+    let read = upgraded
+        .get(
+            &format!("/v1/records/{id}?purpose=counterterrorism&case=PNR-1"),
+            Some("cbp-analyst"),
+        )
+        .await;
+    assert!(
+        read.body["fields"].get("high_risk").is_none(),
+        "{}",
+        read.text
+    );
+    assert!(
+        read.body["withheld_fields"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("high_risk")),
+        "{}",
+        read.text
+    );
 }
 
 /// 31 CFR 1.25(d)(2): "Access accountings of disclosure may be withheld from the individual
@@ -996,6 +1094,15 @@ async fn legal_process_makes_its_notice_whatever_the_basis() {
             "legal-process-basis",
             None,
         ),
+        (
+            with(
+                b.clone(),
+                json!({"process": "ex-parte-order", "public_on": "2027-01-01"}),
+            ),
+            StatusCode::FORBIDDEN,
+            "legal-process-public-date",
+            None,
+        ),
     ];
     let mut pending = None;
     for (n, (basis, status, rule, due)) in table.into_iter().enumerate() {
@@ -1044,12 +1151,21 @@ async fn legal_process_makes_its_notice_whatever_the_basis() {
         .into_iter()
         .filter(|entry| entry["decision"] == "deny")
         .collect();
-    assert_eq!(refusals.len(), 3, "{refusals:?}");
+    assert_eq!(refusals.len(), 4, "{refusals:?}");
     assert!(refusals
         .iter()
         .all(|entry| !entry.to_string().contains("123-45")));
-    // The grand-jury subpoena becomes public on 2026-11-23: due five days later, once.
+    // The grand-jury subpoena becomes public on 2026-11-23: due five days later, once. Until
+    // then its notice is not sent (the process may still be secret).
     let pending = pending.unwrap();
+    let early = api
+        .post(
+            &format!("/v1/notices/{pending}/sent"),
+            Some("privacy"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.text);
     let uri = format!("/v1/notices/{pending}/public");
     let future = api
         .post(&uri, Some("privacy"), json!({"on": "2027-01-01"}))
@@ -1093,6 +1209,14 @@ async fn legal_process_makes_its_notice_whatever_the_basis() {
         .await;
     assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.text);
     assert_eq!(api.entries("action=notice.public").await.len(), 1);
+    let sent = api
+        .post(
+            &format!("/v1/notices/{pending}/sent"),
+            Some("privacy"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.text);
 }
 
 /// Seed 000: "Pursuant to 5 U.S.C. 552a(j)(2) of the Privacy Act, portions of this system are
@@ -1107,7 +1231,7 @@ async fn ttar_skips_notices_only_for_the_exempt_portions() {
     // (source system, in the exempt portion)
     let table = [
         ("cbp-trade", false),
-        ("treasury-sdn", false),
+        ("treasury-sdn", true),
         ("commerce", false),
         ("foreign", true),
         ("ttar-analysis", true),
@@ -1194,6 +1318,129 @@ async fn ttar_skips_notices_only_for_the_exempt_portions() {
             made.text
         );
     }
+}
+
+/// A TTAR record stored before the notice listed its sources names none: it is not shown to
+/// come from a source that "already provides access and/or amendment" (seed 000), so the
+/// claims cover it; the gate counts such records once at start and logs them. A release whose
+/// records are all exempt announces no notice; a (b)(8) release of an exempt record still
+/// makes its notice (1.22(g) is not (e)(8)); a release of no exempt record logs no
+/// suppression.
+#[tokio::test]
+async fn ttar_records_without_a_source_keep_the_exemption_and_are_counted() {
+    let mut stored = Vec::new();
+    let api = api_after(policy::Policy::builtin().unwrap(), |vault| {
+        let contents = |n: usize, source: Option<&str>| {
+            let mut provenance: std::collections::BTreeMap<String, String> =
+                [("entry_number".to_owned(), format!("E-{n}"))].into();
+            if let Some(source) = source {
+                provenance.insert("system".into(), source.into());
+            }
+            vault::RecordContents {
+                system: vault::SystemId::new("dhs-ice-005-ttar").unwrap(),
+                category: "trade-financial".into(),
+                collected_at: now() - chrono::Duration::days(30),
+                source: provenance,
+                subjects: vec![vault::Subject {
+                    role: "importer".into(),
+                    name: Some("MARIA OKAFOR".into()),
+                    identifiers: vec![vault::Identifier::new(
+                        vault::IdentifierKind::ImporterExporterId,
+                        format!("12-345678{n}"),
+                    )],
+                }],
+                fields: [("goods_description".to_owned(), "GOLD JEWELRY".to_owned())].into(),
+            }
+        };
+        stored = vault
+            .ingest(
+                &vault::Access::offline("tester", "intake"),
+                &[
+                    contents(0, None),
+                    contents(1, Some("foreign")),
+                    contents(2, Some("cbp-trade")),
+                ],
+                now(),
+            )
+            .unwrap();
+    });
+    let [legacy, foreign, trade] = [0, 1, 2].map(|n| stored[n].to_string());
+    let counted = api.entries("action=sources.unknown").await;
+    assert_eq!(counted.len(), 1, "{counted:?}");
+    assert_eq!(counted[0]["record_ids"], json!([legacy]), "{}", counted[0]);
+    assert!(counted[0]["outcome"]
+        .as_str()
+        .unwrap()
+        .contains("1 name no source system"));
+    let court = |ids: &[&str]| {
+        json!({"records": ids, "recipient": {"name": "U.S. District Court", "address": "Washington, DC", "category": "court"},
+               "purpose": "litigation", "case": "DISC-1", "accuracy_attested": true,
+               "basis": {"condition": "b11", "evidence": "order-2026-55", "court": "U.S. District Court", "case_number": "United States v. Doe, 1:26-cr-00042", "dated": "2026-11-20", "returnable_to": "the Clerk of the Court"}})
+    };
+    let notices = || async {
+        api.get("/v1/notices", Some("ice-privacy")).await.body["notices"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    // (records released, notice announced, notices made, records logged as suppressed)
+    type Row<'a> = (Vec<&'a str>, bool, usize, Option<Vec<&'a str>>);
+    let table: Vec<Row<'_>> = vec![
+        (
+            vec![&legacy, &foreign],
+            false,
+            0,
+            Some(vec![&legacy, &foreign]),
+        ),
+        (vec![&trade], true, 1, None),
+        (vec![&legacy, &trade], true, 1, Some(vec![&legacy])),
+    ];
+    for (n, (ids, announced, made, suppressed)) in table.into_iter().enumerate() {
+        let before = notices().await;
+        let logged_before = api.entries("action=notice.suppressed").await.len();
+        let answer = api
+            .post("/v1/disclosures", Some("ice-disclosure"), court(&ids))
+            .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::CREATED,
+            "row {n}: {}",
+            answer.text
+        );
+        assert_eq!(
+            !answer.body["notice"].is_null(),
+            announced,
+            "row {n}: {}",
+            answer.text
+        );
+        assert_eq!(notices().await - before, made, "row {n}");
+        let logged = api.entries("action=notice.suppressed").await;
+        match suppressed {
+            None => assert_eq!(logged.len(), logged_before, "row {n}: {logged:?}"),
+            Some(expected) => {
+                assert_eq!(logged.len(), logged_before + 1, "row {n}");
+                assert_eq!(
+                    logged.last().unwrap()["record_ids"],
+                    json!(expected),
+                    "row {n}"
+                );
+            }
+        }
+    }
+    // (b)(8) is not (e)(8): the emergency notice goes out for an exempt record too.
+    let before = notices().await;
+    let emergency = api
+        .post(
+            "/v1/disclosures",
+            Some("ice-disclosure"),
+            json!({"records": [foreign], "recipient": {"name": "County Health Department", "address": "5 Clinic Road", "category": "state-agency"},
+                   "purpose": "health-or-safety", "case": "DISC-2", "accuracy_attested": true,
+                   "basis": {"condition": "b8", "evidence": "sha256:showing", "circumstances": "an imminent threat to the individual's life"}}),
+        )
+        .await;
+    assert_eq!(emergency.status, StatusCode::CREATED, "{}", emergency.text);
+    assert!(!emergency.body["notice"].is_null());
+    assert_eq!(notices().await, before + 1);
 }
 
 /// A record of a system that lists its sources names one of them; the refusal names the

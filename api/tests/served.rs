@@ -674,6 +674,56 @@ fn the_server_refuses_to_start_on_an_invalid_sorn_file() {
     assert!(!run.stdout.contains("serving"));
 }
 
+/// An upgraded vault keeps deciding on its own copy of the notices: the server says which of
+/// them differ from the ones this build ships (here, TTAR's before it listed its sources), and
+/// names no other.
+#[test]
+fn the_server_names_the_notices_that_differ_from_the_shipped_ones() {
+    let workspace = workspace();
+    let dir = workspace.path();
+    assert_eq!(offline(&["init"], dir).code, 0);
+    {
+        let vault = vault::Vault::open(&dir.join("data"), &dir.join("root.key")).unwrap();
+        let shipped = |name: &str| {
+            std::fs::read_to_string(
+                Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("../policy/sorn")
+                    .join(name),
+            )
+            .unwrap()
+        };
+        let ttar = shipped("dhs-ice-005-ttar.toml");
+        let before_sources = ttar[..ttar.find("[[source]]").unwrap()].to_owned()
+            + &ttar[ttar.find("# The schedule in force").unwrap()..];
+        vault
+            .replace_documents(
+                &vault::Access::offline("tester", "configuration"),
+                "sorn",
+                &[
+                    ("dhs-ice-005-ttar.toml".into(), before_sources.into_bytes()),
+                    ("cbp-pnr.toml".into(), shipped("cbp-pnr.toml").into_bytes()),
+                    (
+                        "fincen-cbetf.toml".into(),
+                        shipped("fincen-cbetf.toml").into_bytes(),
+                    ),
+                ],
+                chrono::Utc::now(),
+            )
+            .unwrap();
+    }
+    let (mut server, _) = serve(dir, None);
+    terminate(&mut server);
+    let log = std::fs::read_to_string(dir.join("server.log")).unwrap();
+    assert!(
+        log.contains(
+            "the vault's SORN file dhs-ice-005-ttar.toml differs from the one this build ships"
+        ),
+        "{log}"
+    );
+    assert!(!log.contains("cbp-pnr.toml differs"), "{log}");
+    assert!(!log.contains("fincen-cbetf.toml differs"), "{log}");
+}
+
 #[test]
 fn disclosures_and_the_accounting_from_the_command_line() {
     let workspace = workspace();
@@ -824,6 +874,50 @@ fn disclosures_and_the_accounting_from_the_command_line() {
         individual.stdout.contains("0 entries"),
         "{}",
         individual.stdout
+    );
+
+    // A statistical release counts a population, never named records: `--population` with a
+    // malformed value is a usage error; a record's one-record "population" is refused.
+    let statistical = [
+        "disclose",
+        "--recipient-name",
+        "Census Bureau",
+        "--recipient-address",
+        "4600 Silver Hill Road",
+        "--recipient-category",
+        "federal-agency",
+        "--purpose",
+        "statistical-research",
+        "--condition",
+        "b5",
+        "--evidence",
+        "request.pdf",
+        "--tabulate",
+        "currency",
+    ];
+    let malformed = client(
+        &[&statistical[..], &["--population", "fincen-cbetf"]].concat(),
+        dir,
+        &url,
+        "dis.token",
+    );
+    assert_eq!(malformed.code, 2, "{}", malformed.stderr);
+    assert!(
+        malformed.stderr.contains("SYSTEM/CATEGORY/PERIOD"),
+        "{}",
+        malformed.stderr
+    );
+    let by_record = client(
+        &[&statistical[..], &["--record", &id]].concat(),
+        dir,
+        &url,
+        "dis.token",
+    );
+    assert_eq!(by_record.code, 1, "{}", by_record.stderr);
+    assert!(
+        by_record.stderr.contains("statistics-population"),
+        "{}",
+        by_record.stderr
     );
     terminate(&mut server);
 }

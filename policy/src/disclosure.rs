@@ -436,6 +436,17 @@ impl Policy {
                     ),
                 );
             }
+            if release
+                .evidence
+                .public_on
+                .is_some_and(|day| day > release.today)
+            {
+                return refused(
+                    "legal-process-public-date",
+                    "the day the process became a matter of public record is not in the future"
+                        .into(),
+                );
+            }
             if matches!(basis, Basis::Condition(8)) {
                 return refused(
                     "legal-process-basis",

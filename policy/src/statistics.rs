@@ -2,8 +2,16 @@
 //! "a form that is not individually identifiable", so records become one table of counts over
 //! fields the system's notice marks `statistical`, every cell counting fewer than the minimum
 //! suppressed. Pure: the gate hands in each record's values and gets the table back.
+//!
+//! The records counted are a population the officer cannot pick one by one: one category's
+//! records collected in one closed calendar period (a month, a quarter, a year). Two tables of
+//! overlapping but different populations would give, by their difference, the counts of the
+//! records in one and not the other (a differencing attack), so [`check_ledger`] refuses a
+//! period that overlaps one released before unless it is the same period over the same records.
 
 use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate};
 
 use crate::{code, Decision, Policy};
 
@@ -21,6 +29,137 @@ pub const OTHER: &str = "(other)";
 
 /// What a record without the field counts as.
 pub const MISSING: &str = "(none)";
+
+/// Most records one statistical release counts (ours: each counted record gets its accounting
+/// entry in one batch).
+pub const MAX_POPULATION: usize = 10_000;
+
+/// A calendar period a statistical release counts: `YYYY`, `YYYY-Qn` or `YYYY-MM`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Period {
+    /// Its first day.
+    pub start: NaiveDate,
+    /// The day after its last.
+    pub end: NaiveDate,
+}
+
+impl Period {
+    /// The period `text` names, if it is one of the three forms.
+    pub fn parse(text: &str) -> Option<Period> {
+        let month_start = |year: i32, month: u32| NaiveDate::from_ymd_opt(year, month, 1);
+        let after = |year: i32, month: u32, months: u32| {
+            let index = year * 12 + month as i32 - 1 + months as i32;
+            month_start(index.div_euclid(12), index.rem_euclid(12) as u32 + 1)
+        };
+        let year = |digits: &str| {
+            (digits.len() == 4 && digits.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| digits.parse::<i32>().ok())
+                .flatten()
+                .filter(|year| (1970..=9998).contains(year))
+        };
+        let (start, end) = match text.split_once('-') {
+            None => {
+                let year = year(text)?;
+                (month_start(year, 1)?, after(year, 1, 12)?)
+            }
+            Some((y, quarter)) if quarter.len() == 2 && quarter.starts_with('Q') => {
+                let year = year(y)?;
+                let quarter: u32 = quarter[1..].parse().ok().filter(|q| (1..=4).contains(q))?;
+                let month = (quarter - 1) * 3 + 1;
+                (month_start(year, month)?, after(year, month, 3)?)
+            }
+            Some((y, month)) if month.len() == 2 && month.bytes().all(|b| b.is_ascii_digit()) => {
+                let year = year(y)?;
+                let month: u32 = month.parse().ok().filter(|m| (1..=12).contains(m))?;
+                (month_start(year, month)?, after(year, month, 1)?)
+            }
+            _ => return None,
+        };
+        Some(Period { start, end })
+    }
+
+    /// How it is written (`2026`, `2026-Q1`, `2026-03`).
+    pub fn name(&self) -> String {
+        let months = (self.end.year() - self.start.year()) * 12 + self.end.month() as i32
+            - self.start.month() as i32;
+        match months {
+            12 => format!("{}", self.start.year()),
+            3 => format!(
+                "{}-Q{}",
+                self.start.year(),
+                (self.start.month() - 1) / 3 + 1
+            ),
+            _ => format!("{}-{:02}", self.start.year(), self.start.month()),
+        }
+    }
+
+    /// Whether a record collected on `day` is in it.
+    pub fn contains(&self, day: NaiveDate) -> bool {
+        self.start <= day && day < self.end
+    }
+
+    /// Whether the two share a day.
+    pub fn overlaps(&self, other: &Period) -> bool {
+        self.start < other.end && other.start < self.end
+    }
+}
+
+/// One statistical release as the ledger keeps it: what was counted, never the counts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Counted {
+    /// The system.
+    pub system: String,
+    /// The category.
+    pub category: String,
+    /// The period, as written.
+    pub period: String,
+    /// A digest of the ids of the records counted (sorted), so the same period is known to be
+    /// the same records.
+    pub members: String,
+}
+
+/// Whether a statistical release of `asked` may follow the ones in `ledger`: its period is
+/// closed before `today` (records still arriving would change it), and it overlaps no period
+/// released before of the same system and category unless it is that period over the same
+/// records. Refused otherwise, naming the earlier period (a code, never a value).
+pub fn check_ledger(asked: &Counted, ledger: &[Counted], today: NaiveDate) -> Result<(), Decision> {
+    let period = Period::parse(&asked.period).ok_or_else(|| {
+        Decision::deny(
+            "statistics-period",
+            "a statistical release counts one calendar period: `YYYY`, `YYYY-Qn` or `YYYY-MM`",
+        )
+    })?;
+    if period.end > today {
+        return Err(Decision::deny(
+            "statistics-period",
+            format!(
+                "{} has not ended: a statistical release counts a closed period",
+                period.name()
+            ),
+        ));
+    }
+    for earlier in ledger
+        .iter()
+        .filter(|earlier| earlier.system == asked.system && earlier.category == asked.category)
+    {
+        let Some(before) = Period::parse(&earlier.period) else {
+            continue;
+        };
+        if before == period && earlier.members != asked.members {
+            return Err(Decision::deny(
+                "statistics-population-changed",
+                format!("{} was counted before over other records (some stored or destroyed since): a second table would tell the difference", period.name()),
+            ));
+        }
+        if before != period && before.overlaps(&period) {
+            return Err(Decision::deny(
+                "statistics-overlap",
+                format!("{} overlaps {}, counted before: the difference of the two tables would count the records of one and not the other", period.name(), before.name()),
+            ));
+        }
+    }
+    Ok(())
+}
 
 /// One table of a statistical release.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1392,6 +1392,61 @@ fn a_statistical_release_counts_only_statistical_fields() {
     }
 }
 
+/// 31 CFR 1.24(a)(5): "in a form that is not individually identifiable". Two tables of
+/// overlapping populations tell, by their difference, the records in one and not the other: a
+/// statistical release counts one closed calendar period, and a period overlapping one counted
+/// before (other than the same period over the same records) is refused.
+#[test]
+fn statistical_periods_never_overlap_a_period_counted_before() {
+    use crate::statistics::{check_ledger, Counted, Period};
+    let counted = |system: &str, category: &str, period: &str, members: &str| Counted {
+        system: system.into(),
+        category: category.into(),
+        period: period.into(),
+        members: members.into(),
+    };
+    let ledger = vec![
+        counted(CBETF, "transmittal", "2026-Q1", "a"),
+        counted(CBETF, "transmittal", "2025", "b"),
+    ];
+    let today = date("2027-02-01");
+    #[rustfmt::skip]
+    let table: Vec<(&str, Counted, Result<(), &str>)> = vec![
+        ("the same quarter, same records", counted(CBETF, "transmittal", "2026-Q1", "a"), Ok(())),
+        ("the same quarter, a record more", counted(CBETF, "transmittal", "2026-Q1", "a2"), Err("statistics-population-changed")),
+        ("a month of that quarter", counted(CBETF, "transmittal", "2026-02", "c"), Err("statistics-overlap")),
+        ("the year of that quarter", counted(CBETF, "transmittal", "2026", "d"), Err("statistics-overlap")),
+        ("a quarter of 2025", counted(CBETF, "transmittal", "2025-Q4", "e"), Err("statistics-overlap")),
+        ("the next quarter", counted(CBETF, "transmittal", "2026-Q2", "f"), Ok(())),
+        ("another category", counted(CBETF, "reports", "2026-02", "g"), Ok(())),
+        ("another system", counted("fincen-other", "transmittal", "2026-02", "h"), Ok(())),
+        ("a month not ended", counted(CBETF, "transmittal", "2027-02", "i"), Err("statistics-period")),
+        ("a week", counted(CBETF, "transmittal", "2026-W03", "j"), Err("statistics-period")),
+        ("a thirteenth month", counted(CBETF, "transmittal", "2026-13", "k"), Err("statistics-period")),
+    ];
+    for (what, asked, expected) in table {
+        let got = check_ledger(&asked, &ledger, today).map_err(|decision| decision.rule);
+        assert_eq!(got, expected.map_err(str::to_owned), "{what}");
+    }
+    type Row = (&'static str, &'static str, &'static str, &'static str);
+    let periods: [Row; 4] = [
+        ("2026", "2026-01-01", "2027-01-01", "2026"),
+        ("2026-Q4", "2026-10-01", "2027-01-01", "2026-Q4"),
+        ("2026-12", "2026-12-01", "2027-01-01", "2026-12"),
+        ("2024-02", "2024-02-01", "2024-03-01", "2024-02"),
+    ];
+    for (text, start, end, name) in periods {
+        let period = Period::parse(text).unwrap();
+        assert_eq!(
+            (period.start, period.end),
+            (date(start), date(end)),
+            "{text}"
+        );
+        assert_eq!(period.name(), name);
+        assert!(period.contains(date(start)) && !period.contains(date(end)));
+    }
+}
+
 /// Each basis's evidence is what the rules name, and a release missing an element is refused
 /// naming it: consent (who gave it and when), a court order (31 CFR 1.22(f): "the case name and
 /// number, the court, the date and authority to which the process is returnable"), the agency

@@ -64,6 +64,31 @@ impl Vault {
         self.log.commit(draft, batch).map(drop)
     }
 
+    /// Adds (or replaces) one document of `kind`, signed like the rest, in one logged batch
+    /// (`action`, with `outcome`, which names no personal data): for a ledger that grows a
+    /// document at a time (the statistical releases' populations).
+    pub fn put_document(
+        &self,
+        access: &Access,
+        kind: &str,
+        name: &str,
+        bytes: &[u8],
+        (action, outcome): (&str, String),
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        access.validate()?;
+        check_name("kind", kind)?;
+        check_name("name", name)?;
+        let signing = self.log_signing_key()?;
+        let key = [kind_prefix(kind).as_slice(), name.as_bytes()].concat();
+        let signature = signing.sign(&[SIGNATURE_CONTEXT, &key, bytes].concat());
+        let mut batch = WriteBatch::new();
+        batch.put(Column::Meta, key, [bytes, &signature].concat());
+        let mut draft = Draft::new(access, action, now.timestamp_millis());
+        draft.outcome = outcome;
+        self.log.commit(draft, batch).map(drop)
+    }
+
     /// The documents of `kind`, by name, each checked against the vault's signing key.
     pub fn documents(&self, kind: &str) -> Result<Vec<(String, Vec<u8>)>> {
         check_name("kind", kind)?;

@@ -12,10 +12,15 @@ use crate::client::{Client, ClientArgs};
 /// Arguments of `recvault disclose`.
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("basis").required(true).args(["routine_use", "condition", "consent", "designated_authority", "vital_interests", "legal_proceedings"])))]
+#[command(group(clap::ArgGroup::new("released").required(true).args(["records", "population"])))]
 pub struct DiscloseArgs {
     /// A record to release (repeat for several, all of one system).
-    #[arg(long = "record", value_name = "ID", required = true)]
+    #[arg(long = "record", value_name = "ID")]
     records: Vec<String>,
+    /// For a statistical release (b5) only: what it counts, `SYSTEM/CATEGORY/PERIOD` (one
+    /// category's records collected in one closed period: `YYYY`, `YYYY-Qn` or `YYYY-MM`).
+    #[arg(long, value_name = "SYSTEM/CATEGORY/PERIOD")]
+    population: Option<String>,
     /// The recipient's name.
     #[arg(long, value_name = "NAME")]
     recipient_name: String,
@@ -208,18 +213,32 @@ pub(crate) fn disclose(args: DiscloseArgs) -> Result<(), Failure> {
     } else if args.legal_proceedings {
         basis["legal_proceedings"] = json!(true);
     }
-    let package = client.post(
-        "/v1/disclosures",
-        &json!({
-            "records": args.records,
+    let population = match args
+        .population
+        .as_deref()
+        .map(|text| text.split('/').collect::<Vec<_>>())
+    {
+        None => None,
+        Some(parts) if parts.len() == 3 => {
+            Some(json!({"system": parts[0], "category": parts[1], "period": parts[2]}))
+        }
+        Some(_) => return Err(Failure::usage(
+            "--population is SYSTEM/CATEGORY/PERIOD (for example fincen-cbetf/transmittal/2026-03)",
+        )),
+    };
+    let mut body = json!({
+        "records": args.records,
             "recipient": {"name": args.recipient_name, "address": args.recipient_address, "category": args.recipient_category},
             "purpose": args.purpose,
             "case": args.case_id,
             "basis": basis,
             "accuracy_attested": args.accuracy_attested,
             "nature": args.outside.as_deref().unwrap_or("electronic"),
-        }),
-    )?;
+    });
+    if let Some(population) = population {
+        body["population"] = population;
+    }
+    let package = client.post("/v1/disclosures", &body)?;
     eprintln!(
         "recvault: released package {} under {}",
         package["package"].as_str().unwrap_or("?"),

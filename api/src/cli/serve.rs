@@ -78,6 +78,12 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
     vault.set_disk_reserve(args.disk_reserve_mib.saturating_mul(1 << 20));
     // The vault's own SORN files: an invalid one stops the server from starting.
     let catalog = crate::cli::sorn::vault_catalog(&vault)?;
+    // The vault decides on its own copy of the notices; say when the build ships newer ones.
+    for name in crate::cli::sorn::differing_from_shipped(&vault)? {
+        eprintln!(
+            "recvault: the vault's SORN file {name} differs from the one this build ships; `recvault sorn import --sorn-dir DIR` adopts the shipped files (docs/sorn-format.md)"
+        );
+    }
     let policy = policy::Policy::new(catalog).map_err(Failure::failed)?;
     let backup_dir = args.backup_dir.clone().unwrap_or_else(|| {
         // Beside the data directory (a trailing `/` dropped first, or it would go inside).

@@ -160,6 +160,21 @@ pub(crate) fn store(vault: &vault::Vault, texts: &[(String, String)]) -> Result<
     Ok(())
 }
 
+/// The vault's SORN files that differ from the ones this build ships under the same name: an
+/// upgraded vault keeps its own copy until `recvault sorn import` adopts the new ones.
+pub(crate) fn differing_from_shipped(vault: &vault::Vault) -> Result<Vec<String>, Failure> {
+    Ok(vault
+        .documents(SORN_DOCUMENTS)?
+        .into_iter()
+        .filter(|(name, bytes)| {
+            policy::sorn::BUILTIN
+                .iter()
+                .any(|(shipped, text)| shipped == name && text.as_bytes() != bytes.as_slice())
+        })
+        .map(|(name, _)| name)
+        .collect())
+}
+
 /// The catalog of the vault's SORN files.
 pub(crate) fn vault_catalog(vault: &vault::Vault) -> Result<Catalog, Failure> {
     let documents = vault.documents(SORN_DOCUMENTS)?;

@@ -16,7 +16,7 @@ use super::*;
 pub const MAX_REVIEW_DAYS: i64 = 366;
 
 /// The document kind recording which one-time migrations have run.
-const MIGRATIONS: &str = "migrations";
+pub(super) const MIGRATIONS: &str = "migrations";
 
 /// A designation's state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -321,15 +321,16 @@ impl Gate {
         let summary = format!(
             "{read} records read; {carried} subjects flagged high risk in a record field carried over to pending designations, which unlock nothing until a CBP officer confirms them"
         );
-        self.vault.replace_documents(
+        // One marker among the others (a whole-set replace would drop the other migrations'
+        // markers, and they would run again).
+        self.vault.put_document(
             &access,
             MIGRATIONS,
-            &[(
-                DONE.to_owned(),
-                serde_json::json!({"done": crate::render::rfc3339(now.timestamp_millis()), "read": read, "carried": carried})
-                    .to_string()
-                    .into_bytes(),
-            )],
+            DONE,
+            serde_json::json!({"done": crate::render::rfc3339(now.timestamp_millis()), "read": read, "carried": carried})
+                .to_string()
+                .as_bytes(),
+            ("config.documents", format!("{MIGRATIONS}: {DONE}")),
             now,
         )?;
         self.vault

@@ -14,9 +14,18 @@ impl Gate {
         context: &RequestContext,
         input: &DisclosureInput,
     ) -> Result<Package, Refusal> {
-        if input.records.is_empty() == input.search.is_none() || input.records.len() > 1000 {
+        let named = usize::from(!input.records.is_empty())
+            + usize::from(input.search.is_some())
+            + usize::from(input.population.is_some());
+        if named != 1 || input.records.len() > 1000 {
             return Err(Refusal::Invalid(
-                "a disclosure names 1 to 1000 records, or a search".into(),
+                "a disclosure names 1 to 1000 records, a search, or (a statistical release) a population".into(),
+            ));
+        }
+        let statistical = matches!(input.basis, Some(Basis::Condition(5)));
+        if input.population.is_some() && !statistical {
+            return Err(Refusal::Invalid(
+                "a population is counted only by a statistical release (condition b5)".into(),
             ));
         }
         if !["electronic", "paper", "oral"].contains(&input.nature.as_str()) {
@@ -24,13 +33,14 @@ impl Gate {
                 "the nature of a disclosure is `electronic` (through the vault), or `paper` or `oral` (made outside it and entered by hand)".into(),
             ));
         }
-        let ids: Vec<RecordId> = match &input.search {
-            None => input
+        let ids: Vec<RecordId> = match (&input.search, &input.population) {
+            (None, Some(population)) => self.population_of(caller, context, population, input)?,
+            (None, None) => input
                 .records
                 .iter()
                 .map(|id| id.parse())
                 .collect::<Result<_, _>>()?,
-            Some((system, key)) => {
+            (Some((system, key)), _) => {
                 self.check_release_purpose(caller, context, system, input)?;
                 let request = Request {
                     purpose: Some(&input.purpose),
@@ -59,7 +69,7 @@ impl Gate {
                 ids
             }
         };
-        if ids.len() > 1000 {
+        if ids.len() > 1000 && input.population.is_none() {
             return Err(Refusal::Invalid(
                 "a disclosure releases at most 1000 records".into(),
             ));
@@ -136,9 +146,34 @@ impl Gate {
                 decided.decision = Decision::deny(rule, reason);
             }
         }
-        // A statistical release (b)(5) counts fields the notice marks statistical, over records
-        // of one category, with cells under the minimum suppressed.
+        // A statistical release (b)(5) counts fields the notice marks statistical, over a
+        // population (one category, one closed calendar period) no earlier release's overlaps,
+        // with cells under the minimum suppressed.
         let mut dimensions = Vec::new();
+        let mut counted = None;
+        if decided.decision.allowed && decided.statistical {
+            match (&input.population, self.statistics_ledger()) {
+                (None, _) => {
+                    decided.decision = Decision::deny(
+                        "statistics-population",
+                        "a statistical release counts a population (one category of records collected in one closed calendar period), never records chosen one by one or by an individual's identifier",
+                    );
+                }
+                (Some(_), Err(refusal)) => return Err(refusal),
+                (Some(population), Ok(ledger)) => {
+                    let asked = policy::statistics::Counted {
+                        system: population.system.clone(),
+                        category: population.category.clone(),
+                        period: population.period.clone(),
+                        members: members_digest(&ids),
+                    };
+                    match policy::statistics::check_ledger(&asked, &ledger, today) {
+                        Ok(()) => counted = Some(asked),
+                        Err(decision) => decided.decision = decision,
+                    }
+                }
+            }
+        }
         if decided.decision.allowed && decided.statistical {
             let category = &placements[0].category;
             let checked = if placements
@@ -199,6 +234,11 @@ impl Gate {
         vault::crypto::fill_random(&mut package_bytes)?;
         let package = format!("pkg-{}", hex::encode(package_bytes));
         let now = self.now();
+        // The ledger first: a crash before the release leaves a period counted that was not
+        // released, which only refuses more.
+        if let Some(counted) = &counted {
+            self.record_counted(&access, counted, &package, now)?;
+        }
         let released: Vec<(Record, Vec<Annotation>)> = if decided.accounted {
             let records = ids
                 .iter()
@@ -278,6 +318,19 @@ impl Gate {
                     .record_listing(&access, "notice.suppressed", exempt, suppressed, now)?;
             }
         }
+        // The notice is announced only if it was made for at least one record.
+        let notified = released.iter().any(|(record, _)| {
+            !decided.notice_exempt.covers(
+                record
+                    .contents
+                    .source
+                    .get(vault::SOURCE_SYSTEM)
+                    .map(String::as_str),
+            )
+        });
+        if !notified {
+            decided.notice = None;
+        }
         // A disclosure made outside the vault (orally, on paper) is entered by hand for its
         // accounting (1.25(b)): the vault releases nothing itself.
         let mut table = None;
@@ -323,6 +376,172 @@ impl Gate {
             accounted: decided.accounted,
             notice: decided.notice,
         })
+    }
+
+    /// Counts, once per system whose notice lists its record sources, the records stored
+    /// before it did (naming no source): the notice's claims cover them, since they are not
+    /// shown to come from a source that gives access or amendment (seed 000). The count and
+    /// their ids are logged (`sources.unknown`) so privacy staff know which records keep the
+    /// exemption for want of a source; each record read is logged.
+    pub(super) fn count_records_without_source(&self) -> Result<(), Refusal> {
+        let access = Access::offline("recvault-migration", "administration");
+        let now = self.now();
+        let done = self.vault.documents(super::designations::MIGRATIONS)?;
+        for system in self.policy.catalog().systems() {
+            if system.sorn.sources.is_empty() {
+                continue;
+            }
+            let marker = format!("record-sources-{}.json", system.id);
+            if done.iter().any(|(name, _)| *name == marker) {
+                continue;
+            }
+            let mut unnamed = Vec::new();
+            let mut read = 0usize;
+            for (partition, stored_system, _) in self.vault.partitions()? {
+                if stored_system.as_str() != system.id {
+                    continue;
+                }
+                for id in self.vault.record_ids_in(partition)? {
+                    let record = match self.vault.read(&access, &id, now) {
+                        Ok(record) => record,
+                        // Destroyed or past its keys: nothing to count.
+                        Err(vault::Error::NotFound(_)) => continue,
+                        Err(err) => return Err(err.into()),
+                    };
+                    read += 1;
+                    if !record.contents.source.contains_key(vault::SOURCE_SYSTEM) {
+                        unnamed.push(id);
+                    }
+                }
+            }
+            let summary = format!(
+                "{read} records of `{}` read; {} name no source system: its claims of exemption cover them (not shown to come from a source that gives access or amendment)",
+                system.id,
+                unnamed.len()
+            );
+            self.vault.put_document(
+                &access,
+                super::designations::MIGRATIONS,
+                &marker,
+                serde_json::json!({"done": crate::render::rfc3339(now.timestamp_millis()), "read": read, "unnamed": unnamed.len()})
+                    .to_string()
+                    .as_bytes(),
+                ("config.documents", format!("migrations: {marker}")),
+                now,
+            )?;
+            self.vault
+                .record_listing(&access, "sources.unknown", unnamed, &summary, now)?;
+        }
+        Ok(())
+    }
+
+    /// The records of a statistical release's population: the category's records collected in
+    /// the period, in a phase that lets them out, each decided for the officer below. The
+    /// lookup is authorized like a search of the system.
+    fn population_of(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        population: &Population,
+        input: &DisclosureInput,
+    ) -> Result<Vec<RecordId>, Refusal> {
+        self.check_release_purpose(caller, context, &population.system, input)?;
+        let request = Request {
+            purpose: Some(&input.purpose),
+            case_id: input.case_id.as_deref(),
+            ..self.request(caller, Action::RecordDisclose, &population.system)
+        };
+        self.authorize(caller, context, &request)?;
+        let period = policy::statistics::Period::parse(&population.period).ok_or_else(|| {
+            Refusal::Invalid("a population's period is `YYYY`, `YYYY-Qn` or `YYYY-MM`".into())
+        })?;
+        let partition = self
+            .vault
+            .partitions()?
+            .into_iter()
+            .find(|(_, system, category)| {
+                system.as_str() == population.system && *category == population.category
+            })
+            .map(|(partition, _, _)| partition);
+        let mut ids = Vec::new();
+        for id in partition.map_or(Ok(Vec::new()), |partition| {
+            self.vault.record_ids_in(partition)
+        })? {
+            let collected = chrono::DateTime::from_timestamp_millis(id.collected_at_millis())
+                .map(|at| at.date_naive());
+            if !collected.is_some_and(|day| period.contains(day)) {
+                continue;
+            }
+            if let Some(Placement {
+                phase: Some((_, true)),
+                ..
+            }) = self.placement(&id)?
+            {
+                ids.push(id);
+            }
+            if ids.len() > policy::statistics::MAX_POPULATION {
+                return Err(Refusal::Invalid(format!(
+                    "a statistical release counts at most {} records: count a shorter period",
+                    policy::statistics::MAX_POPULATION
+                )));
+            }
+        }
+        if ids.is_empty() {
+            return Err(Refusal::NotFound(
+                "the population has no record to count".into(),
+            ));
+        }
+        Ok(ids)
+    }
+
+    /// The populations counted by statistical releases so far (the signed ledger).
+    fn statistics_ledger(&self) -> Result<Vec<policy::statistics::Counted>, Refusal> {
+        self.vault
+            .documents(STATISTICS_LEDGER)?
+            .into_iter()
+            .map(|(_, bytes)| {
+                let entry: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| {
+                    Refusal::Internal(
+                        "the statistics ledger holds a document that is not JSON".into(),
+                    )
+                })?;
+                let text = |name: &str| entry[name].as_str().unwrap_or_default().to_owned();
+                Ok(policy::statistics::Counted {
+                    system: text("system"),
+                    category: text("category"),
+                    period: text("period"),
+                    members: text("members"),
+                })
+            })
+            .collect()
+    }
+
+    /// Adds a counted population to the ledger, logged as `statistics.counted` with the
+    /// period and the package (no record, no count of a cell).
+    fn record_counted(
+        &self,
+        access: &Access,
+        counted: &policy::statistics::Counted,
+        package: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), Refusal> {
+        let name = format!("{}.{}.{}", counted.system, counted.category, counted.period);
+        let entry = serde_json::json!({
+            "system": counted.system,
+            "category": counted.category,
+            "period": counted.period,
+            "members": counted.members,
+            "package": package,
+        });
+        self.vault.put_document(
+            access,
+            STATISTICS_LEDGER,
+            &name,
+            entry.to_string().as_bytes(),
+            ("statistics.counted", format!("{name} for {package}")),
+            now,
+        )?;
+        Ok(())
     }
 
     /// A release states a purpose its system's notice names (a purpose of the system, of a
@@ -541,6 +760,18 @@ impl Gate {
                 "this notice cannot be marked sent until it states `{missing}` (31 CFR 1.22(f), (g))"
             )));
         }
+        // A grand-jury subpoena or ex parte order may be secret until it is a matter of public
+        // record: its notice waits for that day (1.22(f)).
+        let waiting = notice.as_ref().is_some_and(|notice| {
+            notice.due.is_none()
+                && process_of(notice)
+                    .is_some_and(|process| policy::disclosure::due_from_public_record(&process))
+        });
+        if waiting {
+            return Err(Refusal::Conflict(
+                "a notice of a grand-jury subpoena or ex parte order goes out once the process is a matter of public record: record that day first (31 CFR 1.22(f))".into(),
+            ));
+        }
         Ok(self.vault.mark_notice_sent(&access, id, now)?)
     }
 
@@ -585,6 +816,22 @@ impl Gate {
         )?;
         Ok(due)
     }
+}
+
+/// The document kind of the statistical releases' ledger (one signed document per population
+/// counted: system, category, period, the digest of its members, the package).
+const STATISTICS_LEDGER: &str = "statistics-ledger";
+
+/// A digest of the ids of the records counted (sorted): the same period over the same records
+/// has the same digest.
+fn members_digest(ids: &[RecordId]) -> String {
+    let mut sorted: Vec<&RecordId> = ids.iter().collect();
+    sorted.sort();
+    let bytes: Vec<u8> = sorted
+        .iter()
+        .flat_map(|id| id.as_bytes().to_vec())
+        .collect();
+    format!("sha256:{}", hex::encode(vault::crypto::sha256(&bytes)))
 }
 
 /// Which released or corrected records get a notice, from the records a claim of exemption

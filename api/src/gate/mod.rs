@@ -189,6 +189,8 @@ pub struct DisclosureInput {
     /// Or the records a search finds: the system and what to search by (the lookup is
     /// logged; records in phases out of the indexes are not found).
     pub search: Option<(String, SearchKey)>,
+    /// Or, for a statistical release (b)(5) and only for one, the population it counts.
+    pub population: Option<Population>,
     /// The recipient's name.
     pub recipient_name: String,
     /// The recipient's address.
@@ -211,6 +213,20 @@ pub struct DisclosureInput {
     pub nature: String,
     /// For a statistical release (b)(5): the fields to count by, and the minimum cell.
     pub statistics: StatisticsAsked,
+}
+
+/// The records a statistical release counts: one category of one system, collected in one
+/// calendar period (`policy::statistics::Period`). Never records picked one by one, nor an
+/// individual's: a table over a chosen set would tell, by its difference from another, the
+/// records in one and not the other.
+#[derive(Clone, Debug)]
+pub struct Population {
+    /// The system.
+    pub system: String,
+    /// The category.
+    pub category: String,
+    /// The period, as written (`2026`, `2026-Q1`, `2026-03`).
+    pub period: String,
 }
 
 /// What a statistical release (552a(b)(5)) asks to count.
@@ -382,6 +398,7 @@ impl Gate {
         };
         gate.migrate_accounts()?;
         gate.migrate_high_risk_flags()?;
+        gate.count_records_without_source()?;
         gate.reload_accounts()?;
         Ok(gate)
     }
@@ -804,6 +821,19 @@ impl Gate {
                     withheld.push(field);
                 }
             }
+        }
+        // A `high_risk` value a sender put in, in a record stored before designations, is not
+        // CBP's act (seed 001 paragraph 5: the subject "has been identified by CBP as high
+        // risk"): it was carried into a pending designation at start, and no view shows it as
+        // if it were one (the individual's own response reads the record as stored).
+        let gated = self
+            .policy
+            .catalog()
+            .system(record.contents.system.as_str())
+            .and_then(|known| known.sorn.category(&record.contents.category))
+            .is_some_and(|known| known.free_text_requires_high_risk);
+        if gated && record.contents.fields.remove("high_risk").is_some() {
+            withheld.push("high_risk".into());
         }
         let projection = decision.projection.as_deref();
         if let Some(projection) = projection {

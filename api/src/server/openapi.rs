@@ -247,8 +247,10 @@ pub fn document() -> Value {
             "/v1/disclosures": {"post": {
                 "summary": "Release records outside the agency on a legal basis (disclosure officers), writing one accounting entry per record in the same atomic batch; returns the package.",
                 "security": secured,
-                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["records", "recipient", "purpose", "basis"], "properties": {
-                    "records": {"type": "array", "items": {"type": "string"}},
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["recipient", "purpose", "basis"], "properties": {
+                    "records": {"type": "array", "items": {"type": "string"}, "description": "1 to 1000 record ids; or `search`; or, for a statistical release (b5) only, `population`"},
+                    "search": {"type": "object", "required": ["system", "identifier"], "properties": {"system": {"type": "string"}, "identifier": {"type": "object"}}},
+                    "population": {"type": "object", "required": ["system", "category", "period"], "description": "what a statistical release (condition b5) counts: one category's records collected in one closed calendar period (`YYYY`, `YYYY-Qn`, `YYYY-MM`); a period overlapping one counted before, or the same period over other records, is refused (403 statistics-overlap, statistics-population-changed)", "properties": {"system": {"type": "string"}, "category": {"type": "string"}, "period": {"type": "string"}}},
                     "recipient": {"type": "object", "required": ["name", "address", "category"], "properties": {"name": {"type": "string"}, "address": {"type": "string"}, "category": {"type": "string"}}},
                     "purpose": {"type": "string"}, "case": {"type": "string"},
                     "basis": {"type": "object", "description": "exactly one of routine_use (letter), condition (b1..b11, with evidence, agency_head_request, portion, activity as the condition needs), consent (the consent's reference), or for PNR a path of the Undertakings: designated_authority (name; with statute and violation, paragraph 30), vital_interests (true; with necessity, paragraph 34), legal_proceedings (true; with evidence and proceeding, paragraph 35). No basis, or two, is a logged refusal (403 basis-missing)"},

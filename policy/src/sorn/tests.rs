@@ -40,7 +40,7 @@ fn the_seeded_facts_are_there() {
         exempt,
         ExemptPortion::UnlessFrom {
             under: "552a(j)(2)".into(),
-            sources: vec!["cbp-trade".into(), "commerce".into(), "treasury-sdn".into()],
+            sources: vec!["cbp-trade".into(), "commerce".into()],
         }
     );
     type Row = (Option<&'static str>, bool);

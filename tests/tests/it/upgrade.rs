@@ -293,7 +293,9 @@ fn notices_of_layout_1_read_and_are_marked_sent() {
     assert!(vault
         .record_notice_public(&access(), &notice.id, "2026-11-20", "2026-11-25", today)
         .is_err());
-    vault.mark_notice_sent(&access(), &notice.id, today).unwrap();
+    vault
+        .mark_notice_sent(&access(), &notice.id, today)
+        .unwrap();
     let after = vault.notices(&access(), today).unwrap();
     assert!(after[0].sent_ms.is_some());
     assert_eq!(after[0].public_on, None);

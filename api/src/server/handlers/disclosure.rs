@@ -11,6 +11,8 @@ pub(crate) struct DisclosureBody {
     records: Vec<String>,
     /// Or a search: `{"system", "identifier": {...}}`.
     search: Option<DisclosureSearch>,
+    /// Or, for a statistical release (b)(5), a population: `{"system", "category", "period"}`.
+    population: Option<PopulationBody>,
     recipient: RecipientBody,
     purpose: String,
     case: Option<String>,
@@ -26,6 +28,16 @@ pub(crate) struct DisclosureBody {
 pub(crate) struct DisclosureSearch {
     system: String,
     identifier: IdentifierBody,
+}
+
+/// The records a statistical release counts: one category's records collected in one calendar
+/// period (`YYYY`, `YYYY-Qn`, `YYYY-MM`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PopulationBody {
+    system: String,
+    category: String,
+    period: String,
 }
 
 /// The recipient; a missing name or address is refused at the gate (and logged).
@@ -196,6 +208,11 @@ pub(crate) async fn disclose(
     let input = crate::gate::DisclosureInput {
         records: body.records,
         search,
+        population: body.population.map(|population| crate::gate::Population {
+            system: population.system,
+            category: population.category,
+            period: population.period,
+        }),
         recipient_name: body.recipient.name,
         recipient_address: body.recipient.address,
         recipient_category: body.recipient.category,
