@@ -266,7 +266,7 @@ pub struct Field {
     /// Its name in the import format.
     pub name: String,
     /// `identifier`, `free-text`, `sensitive` or `ordinary`.
-    pub kind: String,
+    pub kind: FieldKind,
     /// Whether a statistical release (552a(b)(5)) may tabulate it: an `ordinary` field whose
     /// values are categories (a currency, a direction, a country), never one that identifies.
     #[serde(default)]
@@ -326,17 +326,26 @@ pub struct RoutineUseVersion {
     pub condition: Option<UseConditionText>,
 }
 
-/// A routine use's condition as the file writes it: `{ kind = "approval", by = "..." }`.
+/// A routine use's condition as the file writes it: `{ kind = "approval", by = "..." }`, read
+/// into its type as the file is loaded (any other kind is a load error with its line).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UseConditionText {
     /// `approval` (the only kind so far).
-    pub kind: String,
+    pub kind: UseConditionKind,
     /// Whose approval, in the notice's words.
     pub by: String,
 }
 
-/// A routine use's condition, typed after the check.
+/// The kinds of condition a routine use may set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UseConditionKind {
+    /// A named official approves each release.
+    Approval,
+}
+
+/// A routine use's condition, typed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum UseCondition {
     /// A named official approves each release (who approved, when, and the approval's
@@ -350,11 +359,13 @@ pub enum UseCondition {
 impl UseConditionText {
     /// The typed condition (`None` for a kind the checker refuses).
     pub fn typed(&self) -> Option<UseCondition> {
-        match self.kind.as_str() {
-            "approval" if !self.by.trim().is_empty() => Some(UseCondition::Approval {
-                by: self.by.clone(),
-            }),
-            _ => None,
+        match self.kind {
+            UseConditionKind::Approval if !self.by.trim().is_empty() => {
+                Some(UseCondition::Approval {
+                    by: self.by.clone(),
+                })
+            }
+            UseConditionKind::Approval => None,
         }
     }
 }
@@ -523,32 +534,41 @@ pub struct Phase {
     /// Only records meeting this condition enter the phase (`manually-accessed`); the others
     /// are destroyed when the phase before ends.
     #[serde(default)]
-    pub only_if: Option<String>,
+    pub only_if: Option<PhaseCondition>,
     /// Whether records in it are in the search indexes.
     #[serde(default = "yes")]
     pub searchable: bool,
 }
 
-/// The condition of a conditional phase, typed after the check.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The condition of a conditional phase, read into its type as the file is loaded (any other
+/// value is a load error with its line).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum PhaseCondition {
     /// A person has read the record (PNR's deleted record file, seed 001 paragraph 15).
     ManuallyAccessed,
 }
 
-impl Phase {
-    /// The phase's condition (`None`: every record enters it; the checker refuses any value
-    /// but `manually-accessed`).
-    pub fn condition(&self) -> Option<PhaseCondition> {
-        match self.only_if.as_deref() {
-            Some("manually-accessed") => Some(PhaseCondition::ManuallyAccessed),
-            _ => None,
+impl PhaseCondition {
+    /// How the file writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            PhaseCondition::ManuallyAccessed => "manually-accessed",
         }
     }
 }
 
-/// The kind of a category's field, typed after the check.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+impl Phase {
+    /// The phase's condition (`None`: every record enters it).
+    pub fn condition(&self) -> Option<PhaseCondition> {
+        self.only_if
+    }
+}
+
+/// The kind of a category's field, read into its type as the file is loaded (any other value
+/// is a load error with its line).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum FieldKind {
     /// An identifying number.
     Identifier,
@@ -561,15 +581,9 @@ pub enum FieldKind {
 }
 
 impl Field {
-    /// The field's kind (the checker refuses any other value, so none is `Ordinary` by
-    /// mistake).
+    /// The field's kind.
     pub fn field_kind(&self) -> FieldKind {
-        match self.kind.as_str() {
-            "identifier" => FieldKind::Identifier,
-            "free-text" => FieldKind::FreeText,
-            "sensitive" => FieldKind::Sensitive,
-            _ => FieldKind::Ordinary,
-        }
+        self.kind
     }
 }
 
@@ -868,16 +882,6 @@ impl Sorn {
             }
             let mut names = BTreeSet::new();
             for field in &category.fields {
-                if !FIELD_KINDS.contains(&field.kind.as_str()) {
-                    error(
-                        span.clone(),
-                        format!(
-                            "field `{}`: kind must be one of {}",
-                            field.name,
-                            FIELD_KINDS.join(", ")
-                        ),
-                    );
-                }
                 if field.statistical && field.field_kind() != FieldKind::Ordinary {
                     error(
                         span.clone(),
@@ -1111,13 +1115,11 @@ impl Sorn {
             for (at, phase) in schedule.phases.iter().enumerate() {
                 // Only a last phase may be conditional, and only on a condition the gate and
                 // retention both read the same way.
-                if phase.only_if.is_some()
-                    && (phase.condition().is_none() || at + 1 != schedule.phases.len() || at == 0)
-                {
+                if phase.only_if.is_some() && (at + 1 != schedule.phases.len() || at == 0) {
                     error(
                         span.clone(),
                         format!(
-                            "schedule `{}`: phase `{}`: `only_if` is `manually-accessed`, on the last phase of two or more",
+                            "schedule `{}`: phase `{}`: `only_if` is on the last phase of two or more",
                             schedule.id, phase.name
                         ),
                     );

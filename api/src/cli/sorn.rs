@@ -248,10 +248,9 @@ fn list(catalog: &Catalog) {
                         age.years,
                         age.months,
                         age.days,
-                        phase
-                            .only_if
-                            .as_deref()
-                            .map_or(String::new(), |condition| format!(" (only if {condition})"))
+                        phase.only_if.map_or(String::new(), |condition| {
+                            format!(" (only if {})", condition.name())
+                        })
                     )
                 })
                 .collect();

@@ -151,6 +151,15 @@ impl Gate {
         // with cells under the minimum suppressed.
         let mut dimensions = Vec::new();
         let mut counted = None;
+        let _one_statistical_release = if decided.statistical {
+            Some(
+                self.statistics_writes
+                    .lock()
+                    .map_err(|_| Refusal::Internal("statistics lock poisoned".into()))?,
+            )
+        } else {
+            None
+        };
         if decided.decision.allowed && decided.statistical {
             match (&input.population, self.statistics_ledger()) {
                 (None, _) => {

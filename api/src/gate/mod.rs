@@ -310,12 +310,15 @@ pub struct Gate {
     streams: Mutex<HashSet<Vec<u8>>>,
     /// The background compaction after a destruction, and how far it has got.
     compaction: Arc<Mutex<retention::Compaction>>,
-    /// Taken while a request's file is read, changed and sealed again, so two events recorded
-    /// at once do not lose one.
     /// Held while an account is read, changed and written back (vetting, disabling), so two
     /// officers' changes never undo each other.
     account_writes: Mutex<()>,
+    /// Taken while a request's file is read, changed and sealed again, so two events recorded
+    /// at once do not lose one.
     case_writes: Mutex<()>,
+    /// Held from a statistical release's ledger check to its ledger entry, so two releases of
+    /// overlapping periods cannot both pass the check.
+    statistics_writes: Mutex<()>,
     /// Where `POST /v1/backup` writes (never inside the data directory); none: refused.
     backup_dir: Option<std::path::PathBuf>,
     /// Failed authentications counted since their last log entry, by client address, rule
@@ -383,6 +386,7 @@ impl Gate {
             streams: Mutex::new(HashSet::new()),
             compaction: Arc::new(Mutex::new(retention::Compaction::default())),
             case_writes: Mutex::new(()),
+            statistics_writes: Mutex::new(()),
             account_writes: Mutex::new(()),
             backup_dir: None,
             auth_failures: Mutex::new(HashMap::new()),

@@ -127,7 +127,7 @@ const MISTAKES: &[(&str, &str, &str, &str)] = &[
     ("bad role", "role = \"analyst\"", "role = \"wizard\"", "unknown role `wizard`"),
     ("bad action", "actions = [\"hold\", \"destroy\"]", "actions = [\"hold\", \"shred\"]", "unknown action `shred`"),
     ("bad phase", "phases = [\"production\"]\nactions = [\"hold\"", "phases = [\"limbo\"]\nactions = [\"hold\"", "no records schedule has a phase `limbo`"),
-    ("bad kind", "{ name = \"amount\", kind = \"ordinary\" }", "{ name = \"amount\", kind = \"secret\" }", "kind must be one of"),
+    ("bad kind", "{ name = \"amount\", kind = \"ordinary\" }", "{ name = \"amount\", kind = \"secret\" }", "unknown variant `secret`, expected one of `identifier`, `free-text`, `sensitive`, `ordinary`"),
     ("no basis", "basis = \"seed 002: 31 CFR part 1, subpart C\"", "basis = \"trust me\"", "basis must cite a seed"),
     ("wrong format", "format = \"recvault-sorn/1\"", "format = \"recvault-sorn/9\"", "format must be"),
     ("proposed in force", "status = \"approved\"\nin_force = true\nauthority = \"ours: no records-schedule authority is in the seeds\"\nbasis = \"ours: a configurable", "status = \"proposed\"\nin_force = true\nauthority = \"ours: no records-schedule authority is in the seeds\"\nbasis = \"ours: a configurable", "only an approved schedule can be in force"),
@@ -135,7 +135,9 @@ const MISTAKES: &[(&str, &str, &str, &str)] = &[
     ("notices skipped without a claim", "claims = [\n  { under = \"552a(j)(2)\", from = [\"552a(c)(3)\", \"552a(c)(4)\",", "claims = [\n  { under = \"552a(k)(2)\", from = [\"552a(c)(3)\", \"552a(c)(4)\",", "correction_notices = false needs a claim under 552a(j) from 552a(c)(4)"),
     ("a source twice", "# The period is configurable", "[[source]]\ncode = \"bank\"\nname = \"a bank\"\naccess = false\namendment = false\nbasis = \"ours: a test\"\n\n[[source]]\ncode = \"bank\"\nname = \"a bank\"\naccess = false\namendment = false\nbasis = \"ours: a test\"\n\n# The period is configurable", "source `bank` appears twice"),
     ("a source without its basis", "# The period is configurable", "[[source]]\ncode = \"bank\"\nname = \"a bank\"\naccess = false\namendment = false\nbasis = \"trust me\"\n\n# The period is configurable", "source `bank`: basis must cite a seed"),
-    ("a phase condition nobody reads", "{ name = \"production\", ends_after = { years = 5 } }", "{ name = \"production\", ends_after = { years = 5 }, only_if = \"read-twice\" }", "`only_if` is `manually-accessed`"),
+    ("a phase condition nobody reads", "{ name = \"production\", ends_after = { years = 5 } }", "{ name = \"production\", ends_after = { years = 5 }, only_if = \"read-twice\" }", "unknown variant `read-twice`, expected `manually-accessed`"),
+    ("a condition on the only phase", "{ name = \"production\", ends_after = { years = 5 } }", "{ name = \"production\", ends_after = { years = 5 }, only_if = \"manually-accessed\" }", "`only_if` is on the last phase of two or more"),
+    ("a routine use's condition of an unknown kind", "text = \"ours: to a congressional office", "condition = { kind = \"a nod\", by = \"someone\" }\ntext = \"ours: to a congressional office", "unknown variant `a nod`, expected `approval`"),
 ];
 
 #[test]
