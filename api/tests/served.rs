@@ -919,6 +919,21 @@ fn disclosures_and_the_accounting_from_the_command_line() {
         "{}",
         by_record.stderr
     );
+    let counted = client(
+        &[
+            &statistical[..],
+            &["--population", "fincen-cbetf/transmittal/2026-02"],
+        ]
+        .concat(),
+        dir,
+        &url,
+        "dis.token",
+    );
+    assert_eq!(counted.code, 0, "{}", counted.stderr);
+    let package: Value = serde_json::from_str(&counted.stdout).unwrap();
+    assert_eq!(package["records"], json!([]), "{}", counted.stdout);
+    assert_eq!(package["table"]["dimensions"], json!(["currency"]));
+    assert!(!counted.stdout.contains("PERSON"), "{}", counted.stdout);
     terminate(&mut server);
 }
 

@@ -116,12 +116,16 @@ pub struct Counted {
     /// A digest of the ids of the records counted (sorted), so the same period is known to be
     /// the same records.
     pub members: String,
+    /// The fields the table crossed: a second table of the same records by other fields would
+    /// give, by difference, a cell the first suppressed.
+    pub dimensions: Vec<String>,
 }
 
 /// Whether a statistical release of `asked` may follow the ones in `ledger`: its period is
 /// closed before `today` (records still arriving would change it), and it overlaps no period
 /// released before of the same system and category unless it is that period over the same
-/// records. Refused otherwise, naming the earlier period (a code, never a value).
+/// records by the same fields (the same table again). Refused otherwise, naming the earlier
+/// period (a code, never a value).
 pub fn check_ledger(asked: &Counted, ledger: &[Counted], today: NaiveDate) -> Result<(), Decision> {
     let period = Period::parse(&asked.period).ok_or_else(|| {
         Decision::deny(
@@ -148,7 +152,18 @@ pub fn check_ledger(asked: &Counted, ledger: &[Counted], today: NaiveDate) -> Re
         if before == period && earlier.members != asked.members {
             return Err(Decision::deny(
                 "statistics-population-changed",
-                format!("{} was counted before over other records (some stored or destroyed since): a second table would tell the difference", period.name()),
+                format!("{} was counted before over other records (some stored, destroyed or moved to another phase since): a second table would tell the difference", period.name()),
+            ));
+        }
+        let sorted = |fields: &[String]| {
+            let mut fields = fields.to_vec();
+            fields.sort();
+            fields
+        };
+        if before == period && sorted(&earlier.dimensions) != sorted(&asked.dimensions) {
+            return Err(Decision::deny(
+                "statistics-dimensions-changed",
+                format!("{} was counted before by {}: a table of the same records by other fields would give, by difference, a cell the first suppressed", period.name(), earlier.dimensions.join(", ")),
             ));
         }
         if before != period && before.overlaps(&period) {

@@ -1404,6 +1404,11 @@ fn statistical_periods_never_overlap_a_period_counted_before() {
         category: category.into(),
         period: period.into(),
         members: members.into(),
+        dimensions: vec!["currency".into()],
+    };
+    let by = |mut counted: Counted, fields: &[&str]| {
+        counted.dimensions = fields.iter().map(|field| (*field).to_owned()).collect();
+        counted
     };
     let ledger = vec![
         counted(CBETF, "transmittal", "2026-Q1", "a"),
@@ -1414,6 +1419,8 @@ fn statistical_periods_never_overlap_a_period_counted_before() {
     let table: Vec<(&str, Counted, Result<(), &str>)> = vec![
         ("the same quarter, same records", counted(CBETF, "transmittal", "2026-Q1", "a"), Ok(())),
         ("the same quarter, a record more", counted(CBETF, "transmittal", "2026-Q1", "a2"), Err("statistics-population-changed")),
+        ("the same quarter by one more field", by(counted(CBETF, "transmittal", "2026-Q1", "a"), &["currency", "direction"]), Err("statistics-dimensions-changed")),
+        ("the same quarter by another field", by(counted(CBETF, "transmittal", "2026-Q1", "a"), &["direction"]), Err("statistics-dimensions-changed")),
         ("a month of that quarter", counted(CBETF, "transmittal", "2026-02", "c"), Err("statistics-overlap")),
         ("the year of that quarter", counted(CBETF, "transmittal", "2026", "d"), Err("statistics-overlap")),
         ("a quarter of 2025", counted(CBETF, "transmittal", "2025-Q4", "e"), Err("statistics-overlap")),

@@ -117,6 +117,10 @@ pub struct Release {
     /// Which of the released records get that notice: a system exempt from it in portions
     /// (seed 000) still notifies for records of a source that gives access or amendment.
     pub notice_scope: NoticeScope,
+    /// A signed document (kind, name, bytes) written in the release's own batch: a statistical
+    /// release's ledger entry, so the ledger never names a release that was not made nor
+    /// misses one that was.
+    pub document: Option<(String, String, Vec<u8>)>,
     /// What the release's basis needed, as the gate encodes it (JSON): the consent, the court
     /// order, the agency head's request, the compelling circumstances, the statistical
     /// assurance, the PNR path's findings. Sealed with each entry, shown to privacy staff,
@@ -360,6 +364,10 @@ impl Vault {
             release.basis,
             release.records.len()
         );
+        if let Some((kind, name, bytes)) = &release.document {
+            self.put_signed_document(&mut batch, kind, name, bytes)?;
+            draft.outcome.push_str(&format!("; {kind} {name}"));
+        }
         self.log.commit(draft, batch)?;
         // Every release shows the record's annotations (31 CFR 1.25(a)(3), 1.27(e)(5)).
         records

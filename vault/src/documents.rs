@@ -20,7 +20,7 @@ fn kind_prefix(kind: &str) -> Vec<u8> {
 
 fn check_name(what: &str, name: &str) -> Result<()> {
     let ok = !name.is_empty()
-        && name.len() <= 128
+        && name.len() <= 200
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
@@ -28,7 +28,7 @@ fn check_name(what: &str, name: &str) -> Result<()> {
         Ok(())
     } else {
         Err(Error::Invalid(format!(
-            "a document {what} is 1 to 128 letters, digits, `-`, `_` and `.`"
+            "a document {what} is 1 to 200 letters, digits, `-`, `_` and `.`"
         )))
     }
 }
@@ -77,16 +77,29 @@ impl Vault {
         now: DateTime<Utc>,
     ) -> Result<()> {
         access.validate()?;
+        let mut batch = WriteBatch::new();
+        self.put_signed_document(&mut batch, kind, name, bytes)?;
+        let mut draft = Draft::new(access, action, now.timestamp_millis());
+        draft.outcome = outcome;
+        self.log.commit(draft, batch).map(drop)
+    }
+
+    /// Adds to `batch` one document of `kind`, signed: for a write that carries its own
+    /// document (a statistical release's ledger entry).
+    pub(crate) fn put_signed_document(
+        &self,
+        batch: &mut WriteBatch,
+        kind: &str,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<()> {
         check_name("kind", kind)?;
         check_name("name", name)?;
         let signing = self.log_signing_key()?;
         let key = [kind_prefix(kind).as_slice(), name.as_bytes()].concat();
         let signature = signing.sign(&[SIGNATURE_CONTEXT, &key, bytes].concat());
-        let mut batch = WriteBatch::new();
         batch.put(Column::Meta, key, [bytes, &signature].concat());
-        let mut draft = Draft::new(access, action, now.timestamp_millis());
-        draft.outcome = outcome;
-        self.log.commit(draft, batch).map(drop)
+        Ok(())
     }
 
     /// The documents of `kind`, by name, each checked against the vault's signing key.

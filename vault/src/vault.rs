@@ -763,8 +763,29 @@ impl Vault {
     /// The ids of every record stored in `partition`, oldest first: ids only (no contents), for
     /// a migration that must read each one through a logged read.
     pub fn record_ids_in(&self, partition: u16) -> Result<Vec<RecordId>> {
-        let end = crate::store::prefix_end(&partition.to_be_bytes());
-        let mut from = partition.to_be_bytes().to_vec();
+        self.record_ids_collected_in(partition, 0, RecordId::MAX_MILLIS + 1, usize::MAX)
+    }
+
+    /// The ids of partition `partition`'s records collected from `start_ms` (included) to
+    /// `end_ms` (excluded), at most `limit` of them: ids sort by partition, then collection
+    /// time, so this reads only that range.
+    pub fn record_ids_collected_in(
+        &self,
+        partition: u16,
+        start_ms: i64,
+        end_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<RecordId>> {
+        let bound = |ms: i64| {
+            let millis = ms.clamp(0, RecordId::MAX_MILLIS) as u64;
+            [&partition.to_be_bytes()[..], &millis.to_be_bytes()[2..8]].concat()
+        };
+        let end = if end_ms > RecordId::MAX_MILLIS {
+            crate::store::prefix_end(&partition.to_be_bytes())
+        } else {
+            bound(end_ms)
+        };
+        let mut from = bound(start_ms);
         let mut ids = Vec::new();
         // In chunks, so a large partition's ciphertexts are never all in memory at once.
         loop {
@@ -779,6 +800,10 @@ impl Vault {
                     .filter_map(|(key, _)| <[u8; 16]>::try_from(key.as_slice()).ok())
                     .map(RecordId::from_bytes),
             );
+            if ids.len() > limit {
+                ids.truncate(limit);
+                break;
+            }
         }
         Ok(ids)
     }

@@ -321,6 +321,8 @@ impl Gate {
         let summary = format!(
             "{read} records read; {carried} subjects flagged high risk in a record field carried over to pending designations, which unlock nothing until a CBP officer confirms them"
         );
+        self.vault
+            .record_listing(&access, "designations.migrate", Vec::new(), &summary, now)?;
         // One marker among the others (a whole-set replace would drop the other migrations'
         // markers, and they would run again).
         self.vault.put_document(
@@ -333,8 +335,6 @@ impl Gate {
             ("config.documents", format!("{MIGRATIONS}: {DONE}")),
             now,
         )?;
-        self.vault
-            .record_listing(&access, "designations.migrate", Vec::new(), &summary, now)?;
         Ok(())
     }
 

@@ -161,29 +161,6 @@ impl Gate {
             None
         };
         if decided.decision.allowed && decided.statistical {
-            match (&input.population, self.statistics_ledger()) {
-                (None, _) => {
-                    decided.decision = Decision::deny(
-                        "statistics-population",
-                        "a statistical release counts a population (one category of records collected in one closed calendar period), never records chosen one by one or by an individual's identifier",
-                    );
-                }
-                (Some(_), Err(refusal)) => return Err(refusal),
-                (Some(population), Ok(ledger)) => {
-                    let asked = policy::statistics::Counted {
-                        system: population.system.clone(),
-                        category: population.category.clone(),
-                        period: population.period.clone(),
-                        members: members_digest(&ids),
-                    };
-                    match policy::statistics::check_ledger(&asked, &ledger, today) {
-                        Ok(()) => counted = Some(asked),
-                        Err(decision) => decided.decision = decision,
-                    }
-                }
-            }
-        }
-        if decided.decision.allowed && decided.statistical {
             let category = &placements[0].category;
             let checked = if placements
                 .iter()
@@ -219,6 +196,33 @@ impl Gate {
                 "`tabulate` and `min_cell` belong to a statistical release (condition b5)".into(),
             ));
         }
+        if decided.decision.allowed && decided.statistical {
+            match (&input.population, self.statistics_ledger()) {
+                (None, _) => {
+                    decided.decision = Decision::deny(
+                        "statistics-population",
+                        "a statistical release counts a population (one category of records collected in one closed calendar period), never records chosen one by one or by an individual's identifier",
+                    );
+                }
+                (Some(_), Err(refusal)) => return Err(refusal),
+                (Some(population), Ok(ledger)) => {
+                    // Named from what the vault holds and the parsed period, never the
+                    // request's text.
+                    let asked = policy::statistics::Counted {
+                        system: system.clone(),
+                        category: placements[0].category.clone(),
+                        period: policy::statistics::Period::parse(&population.period)
+                            .map_or_else(|| population.period.clone(), |period| period.name()),
+                        members: members_digest(&ids),
+                        dimensions: dimensions.clone(),
+                    };
+                    match policy::statistics::check_ledger(&asked, &ledger, today) {
+                        Ok(()) => counted = Some(asked),
+                        Err(decision) => decided.decision = decision,
+                    }
+                }
+            }
+        }
         let access = self.access(
             caller,
             context,
@@ -243,11 +247,7 @@ impl Gate {
         vault::crypto::fill_random(&mut package_bytes)?;
         let package = format!("pkg-{}", hex::encode(package_bytes));
         let now = self.now();
-        // The ledger first: a crash before the release leaves a period counted that was not
-        // released, which only refuses more.
-        if let Some(counted) = &counted {
-            self.record_counted(&access, counted, &package, now)?;
-        }
+
         let released: Vec<(Record, Vec<Annotation>)> = if decided.accounted {
             let records = ids
                 .iter()
@@ -289,6 +289,10 @@ impl Gate {
                         )
                     }),
                     notice_scope: notice_scope(&decided.notice_exempt),
+                    // The ledger's entry, in the release's own batch.
+                    document: counted
+                        .as_ref()
+                        .map(|counted| ledger_entry(counted, &package)),
                     evidence: evidence_json(&decided.evidence),
                     notice_content: notice_content(
                         &decided,
@@ -428,6 +432,15 @@ impl Gate {
                 system.id,
                 unnamed.len()
             );
+            // The listing before the marker: a crash between them logs it again at the next
+            // start rather than never.
+            self.vault.record_listing(
+                &access,
+                "sources.unknown",
+                unnamed.clone(),
+                &summary,
+                now,
+            )?;
             self.vault.put_document(
                 &access,
                 super::designations::MIGRATIONS,
@@ -438,8 +451,6 @@ impl Gate {
                 ("config.documents", format!("migrations: {marker}")),
                 now,
             )?;
-            self.vault
-                .record_listing(&access, "sources.unknown", unnamed, &summary, now)?;
         }
         Ok(())
     }
@@ -460,7 +471,7 @@ impl Gate {
             case_id: input.case_id.as_deref(),
             ..self.request(caller, Action::RecordDisclose, &population.system)
         };
-        self.authorize(caller, context, &request)?;
+        let (access, _) = self.authorize(caller, context, &request)?;
         let period = policy::statistics::Period::parse(&population.period).ok_or_else(|| {
             Refusal::Invalid("a population's period is `YYYY`, `YYYY-Qn` or `YYYY-MM`".into())
         })?;
@@ -472,28 +483,55 @@ impl Gate {
                 system.as_str() == population.system && *category == population.category
             })
             .map(|(partition, _, _)| partition);
+        // Ids sort by partition, then collection time (UTC): only the period's range is read.
+        let millis = |day: NaiveDate| {
+            day.and_hms_opt(0, 0, 0)
+                .map_or(0, |at| at.and_utc().timestamp_millis())
+        };
+        let candidates = match partition {
+            Some(partition) => self.vault.record_ids_collected_in(
+                partition,
+                millis(period.start),
+                millis(period.end),
+                policy::statistics::MAX_POPULATION + 1,
+            )?,
+            None => Vec::new(),
+        };
+        let too_many = candidates.len() > policy::statistics::MAX_POPULATION;
         let mut ids = Vec::new();
-        for id in partition.map_or(Ok(Vec::new()), |partition| {
-            self.vault.record_ids_in(partition)
-        })? {
-            let collected = chrono::DateTime::from_timestamp_millis(id.collected_at_millis())
-                .map(|at| at.date_naive());
-            if !collected.is_some_and(|day| period.contains(day)) {
-                continue;
+        if !too_many {
+            for id in candidates {
+                if let Some(Placement {
+                    phase: Some((_, true)),
+                    ..
+                }) = self.placement(&id)?
+                {
+                    ids.push(id);
+                }
             }
-            if let Some(Placement {
-                phase: Some((_, true)),
-                ..
-            }) = self.placement(&id)?
-            {
-                ids.push(id);
-            }
-            if ids.len() > policy::statistics::MAX_POPULATION {
-                return Err(Refusal::Invalid(format!(
-                    "a statistical release counts at most {} records: count a shorter period",
-                    policy::statistics::MAX_POPULATION
-                )));
-            }
+        }
+        // The lookup is logged like a search's, in counts: what an officer learned of the
+        // population, even when nothing is released.
+        self.vault.record_listing(
+            &access,
+            "statistics.population",
+            Vec::new(),
+            &format!(
+                "{} records of one category collected in {}",
+                if too_many {
+                    format!("over {}", policy::statistics::MAX_POPULATION)
+                } else {
+                    ids.len().to_string()
+                },
+                period.name()
+            ),
+            self.now(),
+        )?;
+        if too_many {
+            return Err(Refusal::Invalid(format!(
+                "a statistical release counts at most {} records: count a shorter period",
+                policy::statistics::MAX_POPULATION
+            )));
         }
         if ids.is_empty() {
             return Err(Refusal::NotFound(
@@ -514,43 +552,37 @@ impl Gate {
                         "the statistics ledger holds a document that is not JSON".into(),
                     )
                 })?;
-                let text = |name: &str| entry[name].as_str().unwrap_or_default().to_owned();
+                let text = |name: &str| {
+                    entry[name]
+                        .as_str()
+                        .filter(|text| !text.is_empty())
+                        .map(str::to_owned)
+                        .ok_or_else(|| {
+                            Refusal::Internal(format!(
+                                "a statistics ledger entry lacks its `{name}`"
+                            ))
+                        })
+                };
+                let dimensions = entry["dimensions"]
+                    .as_array()
+                    .map(|fields| {
+                        fields
+                            .iter()
+                            .filter_map(|field| field.as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .ok_or_else(|| {
+                        Refusal::Internal("a statistics ledger entry lacks its `dimensions`".into())
+                    })?;
                 Ok(policy::statistics::Counted {
-                    system: text("system"),
-                    category: text("category"),
-                    period: text("period"),
-                    members: text("members"),
+                    system: text("system")?,
+                    category: text("category")?,
+                    period: text("period")?,
+                    members: text("members")?,
+                    dimensions,
                 })
             })
             .collect()
-    }
-
-    /// Adds a counted population to the ledger, logged as `statistics.counted` with the
-    /// period and the package (no record, no count of a cell).
-    fn record_counted(
-        &self,
-        access: &Access,
-        counted: &policy::statistics::Counted,
-        package: &str,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<(), Refusal> {
-        let name = format!("{}.{}.{}", counted.system, counted.category, counted.period);
-        let entry = serde_json::json!({
-            "system": counted.system,
-            "category": counted.category,
-            "period": counted.period,
-            "members": counted.members,
-            "package": package,
-        });
-        self.vault.put_document(
-            access,
-            STATISTICS_LEDGER,
-            &name,
-            entry.to_string().as_bytes(),
-            ("statistics.counted", format!("{name} for {package}")),
-            now,
-        )?;
-        Ok(())
     }
 
     /// A release states a purpose its system's notice names (a purpose of the system, of a
@@ -830,6 +862,24 @@ impl Gate {
 /// The document kind of the statistical releases' ledger (one signed document per population
 /// counted: system, category, period, the digest of its members, the package).
 const STATISTICS_LEDGER: &str = "statistics-ledger";
+
+/// A statistical release's entry in the ledger (kind, name, bytes): what was counted (system,
+/// category, period, the members' digest, the fields) and the package, never a count.
+fn ledger_entry(counted: &policy::statistics::Counted, package: &str) -> (String, String, Vec<u8>) {
+    let entry = serde_json::json!({
+        "system": counted.system,
+        "category": counted.category,
+        "period": counted.period,
+        "members": counted.members,
+        "dimensions": counted.dimensions,
+        "package": package,
+    });
+    (
+        STATISTICS_LEDGER.to_owned(),
+        format!("{}.{}.{}", counted.system, counted.category, counted.period),
+        entry.to_string().into_bytes(),
+    )
+}
 
 /// A digest of the ids of the records counted (sorted): the same period over the same records
 /// has the same digest.

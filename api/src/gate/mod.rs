@@ -829,15 +829,17 @@ impl Gate {
         // A `high_risk` value a sender put in, in a record stored before designations, is not
         // CBP's act (seed 001 paragraph 5: the subject "has been identified by CBP as high
         // risk"): it was carried into a pending designation at start, and no view shows it as
-        // if it were one (the individual's own response reads the record as stored).
+        // if it were one, nor says it was there (naming it withheld would tell the reader a
+        // sender flagged the passenger). It is not a field of the notice; the individual's own
+        // response reads the record as stored.
         let gated = self
             .policy
             .catalog()
             .system(record.contents.system.as_str())
             .and_then(|known| known.sorn.category(&record.contents.category))
             .is_some_and(|known| known.free_text_requires_high_risk);
-        if gated && record.contents.fields.remove("high_risk").is_some() {
-            withheld.push("high_risk".into());
+        if gated {
+            record.contents.fields.remove("high_risk");
         }
         let projection = decision.projection.as_deref();
         if let Some(projection) = projection {

@@ -405,6 +405,7 @@ impl Gate {
                 withheld_from_individual: false,
                 individual_notice: None,
                 notice_scope: Default::default(),
+                document: None,
                 // A routine use needs no evidence beyond the letter the basis names.
                 evidence: "{}".into(),
                 notice_content: String::new(),

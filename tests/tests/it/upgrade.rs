@@ -242,6 +242,7 @@ fn accounting_entries_of_layout_1_read_beside_new_ones_that_seal_their_evidence(
                 withheld_from_individual: false,
                 individual_notice: None,
                 notice_scope: Default::default(),
+                document: None,
                 evidence: r#"{"court":"U.S. District Court","document":"sha256:order"}"#.into(),
                 notice_content: String::new(),
             },

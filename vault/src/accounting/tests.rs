@@ -47,6 +47,7 @@ fn release(ids: &[RecordId], keep_until: u16) -> Release {
         withheld_from_individual: false,
         individual_notice: None,
         notice_scope: Default::default(),
+        document: None,
         evidence: r#"{"document":"letter-1"}"#.into(),
         notice_content: String::new(),
     }

@@ -486,3 +486,46 @@ fn reads_for_a_person_mark_the_record_and_automated_reads_do_not() {
         )
     );
 }
+
+/// A period's records are read by their ids' time range: the first millisecond of the range is
+/// in, its end is out, and the limit stops the scan (a statistical release's population).
+#[test]
+fn record_ids_collected_in_reads_only_the_range() {
+    let (vault, _, _) = memory_vault();
+    let ids = vault
+        .ingest(
+            &access(),
+            &[
+                transmittal("A", "123-45-0001", 1),
+                transmittal("B", "123-45-0002", 2),
+                transmittal("C", "123-45-0003", 3),
+                transmittal("D", "123-45-0004", 4),
+            ],
+            now(),
+        )
+        .unwrap();
+    let partition = ids[0].partition();
+    let day = |d: u32| {
+        Utc.with_ymd_and_hms(2026, 1, d, 0, 0, 0)
+            .unwrap()
+            .timestamp_millis()
+    };
+    type Row = (i64, i64, usize, &'static [usize]);
+    let table: [Row; 5] = [
+        (day(2), day(4), usize::MAX, &[1, 2]),
+        (day(1), day(5), usize::MAX, &[0, 1, 2, 3]),
+        (day(2), day(2), usize::MAX, &[]),
+        (day(1), day(5), 2, &[0, 1]),
+        (0, RecordId::MAX_MILLIS + 1, usize::MAX, &[0, 1, 2, 3]),
+    ];
+    for (start, end, limit, expected) in table {
+        let mut found = vault
+            .record_ids_collected_in(partition, start, end, limit)
+            .unwrap();
+        found.sort();
+        let mut want: Vec<RecordId> = expected.iter().map(|n| ids[*n]).collect();
+        want.sort();
+        assert_eq!(found, want, "{start}..{end} limit {limit}");
+    }
+    assert_eq!(vault.record_ids_in(partition).unwrap().len(), 4);
+}
