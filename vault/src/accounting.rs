@@ -697,12 +697,7 @@ impl Vault {
     /// Records that the notice `id` (as [`Notice::id`] gives it) was sent; logged.
     pub fn mark_notice_sent(&self, access: &Access, id: &str, now: DateTime<Utc>) -> Result<()> {
         access.validate()?;
-        let key = notice_key_of(id)?;
-        let value = self
-            .store
-            .get(Column::Accounting, &key)?
-            .ok_or_else(|| Error::NotFound(format!("notice {id}")))?;
-        let notice = decode_notice(&key, &self.open_in(&key, &value)?)?;
+        let (key, notice) = self.stored_notice(id)?;
         if self.sent_at(&key)?.is_some() {
             return Err(Error::Invalid(format!("notice {id} was sent already")));
         }
@@ -734,12 +729,7 @@ impl Vault {
         if !is_date(public_on) || !is_date(due) {
             return Err(Error::Invalid("dates are YYYY-MM-DD".into()));
         }
-        let key = notice_key_of(id)?;
-        let value = self
-            .store
-            .get(Column::Accounting, &key)?
-            .ok_or_else(|| Error::NotFound(format!("notice {id}")))?;
-        let notice = decode_notice(&key, &self.open_in(&key, &value)?)?;
+        let (key, notice) = self.stored_notice(id)?;
         if notice.due.is_some() || self.public_record(&key)?.is_some() {
             return Err(Error::Invalid(format!(
                 "notice {id} has its due date already"
@@ -755,6 +745,17 @@ impl Vault {
         draft.record_ids = vec![notice.record];
         draft.outcome = format!("notice {id}: public record {public_on}, due {due}");
         self.log.commit(draft, batch).map(drop)
+    }
+
+    /// The notice `id` as stored (its key, and the notice opened), or `NotFound`.
+    fn stored_notice(&self, id: &str) -> Result<(Vec<u8>, Notice)> {
+        let key = notice_key_of(id)?;
+        let value = self
+            .store
+            .get(Column::Accounting, &key)?
+            .ok_or_else(|| Error::NotFound(format!("notice {id}")))?;
+        let notice = decode_notice(&key, &self.open_in(&key, &value)?)?;
+        Ok((key, notice))
     }
 
     fn public_record(&self, notice_key: &[u8]) -> Result<Option<(String, String)>> {

@@ -264,60 +264,53 @@ impl Gate {
         let now = self.now();
         let catalog = self.policy.catalog();
         let (mut read, mut carried) = (0usize, 0usize);
-        for (partition, system, category) in self.vault.partitions()? {
-            let gated = catalog
+        let gated = |system: &vault::SystemId, category: &str| {
+            catalog
                 .system(system.as_str())
-                .and_then(|known| known.sorn.category(&category))
-                .is_some_and(|known| known.free_text_requires_high_risk);
-            if !gated {
-                continue;
+                .and_then(|known| known.sorn.category(category))
+                .is_some_and(|known| known.free_text_requires_high_risk)
+        };
+        self.for_each_record(&access, gated, |record| {
+            let (id, system) = (record.id, &record.contents.system);
+            read += 1;
+            let flagged = record
+                .contents
+                .fields
+                .get("high_risk")
+                .is_some_and(|flag| flag.eq_ignore_ascii_case("true"));
+            if !flagged {
+                return Ok(());
             }
-            for id in self.vault.record_ids_in(partition)? {
-                let record = match self.vault.read(&access, &id, now) {
-                    Ok(record) => record,
-                    // Destroyed or past its keys: nothing to carry over.
-                    Err(vault::Error::NotFound(_)) => continue,
-                    Err(err) => return Err(err.into()),
-                };
-                read += 1;
-                let flagged = record
-                    .contents
-                    .fields
-                    .get("high_risk")
-                    .is_some_and(|flag| flag.eq_ignore_ascii_case("true"));
-                if !flagged {
+            for subject in &record.contents.subjects {
+                let passports: Vec<vault::Identifier> = subject
+                    .identifiers
+                    .iter()
+                    .filter(|identifier| designates_one_person(identifier))
+                    .cloned()
+                    .collect();
+                if passports.is_empty() {
                     continue;
                 }
-                for subject in &record.contents.subjects {
-                    let passports: Vec<vault::Identifier> = subject
-                        .identifiers
-                        .iter()
-                        .filter(|identifier| designates_one_person(identifier))
-                        .cloned()
-                        .collect();
-                    if passports.is_empty() {
-                        continue;
-                    }
-                    let file = Designation {
-                        id: String::new(),
-                        system: system.as_str().to_owned(),
-                        subject: passports.iter().map(super::requests::text_of).collect(),
-                        purpose: None,
-                        reason: None,
-                        case: None,
-                        review_on: None,
-                        status: DesignationStatus::Pending,
-                        migrated_from: Some(id.to_string()),
-                        history: vec![event("migrated", "recvault-migration", now)],
-                    };
-                    let sealed = serde_json::to_vec(&file)
-                        .map_err(|_| Refusal::Internal("encoding a designation".into()))?;
-                    self.vault
-                        .open_designation(&access, &sealed, &passports, now)?;
-                    carried += 1;
-                }
+                let file = Designation {
+                    id: String::new(),
+                    system: system.as_str().to_owned(),
+                    subject: passports.iter().map(super::requests::text_of).collect(),
+                    purpose: None,
+                    reason: None,
+                    case: None,
+                    review_on: None,
+                    status: DesignationStatus::Pending,
+                    migrated_from: Some(id.to_string()),
+                    history: vec![event("migrated", "recvault-migration", now)],
+                };
+                let sealed = serde_json::to_vec(&file)
+                    .map_err(|_| Refusal::Internal("encoding a designation".into()))?;
+                self.vault
+                    .open_designation(&access, &sealed, &passports, now)?;
+                carried += 1;
             }
-        }
+            Ok(())
+        })?;
         let summary = format!(
             "{read} records read; {carried} subjects flagged high risk in a record field carried over to pending designations, which unlock nothing until a CBP officer confirms them"
         );
@@ -335,6 +328,32 @@ impl Gate {
             ("config.documents", format!("{MIGRATIONS}: {DONE}")),
             now,
         )?;
+        Ok(())
+    }
+
+    /// Hands `visit` every stored record of the partitions `wanted` picks (by system and
+    /// category), one at a time, each read through a logged read under `access`; destroyed
+    /// ones are skipped. For the one-time migrations at start, which read each record once.
+    pub(super) fn for_each_record(
+        &self,
+        access: &Access,
+        wanted: impl Fn(&vault::SystemId, &str) -> bool,
+        mut visit: impl FnMut(Record) -> Result<(), Refusal>,
+    ) -> Result<(), Refusal> {
+        let now = self.now();
+        for (partition, system, category) in self.vault.partitions()? {
+            if !wanted(&system, &category) {
+                continue;
+            }
+            for id in self.vault.record_ids_in(partition)? {
+                match self.vault.read(access, &id, now) {
+                    Ok(record) => visit(record)?,
+                    // Destroyed or past its keys: nothing to read.
+                    Err(vault::Error::NotFound(_)) => continue,
+                    Err(err) => return Err(err.into()),
+                }
+            }
+        }
         Ok(())
     }
 

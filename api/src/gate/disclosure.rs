@@ -408,25 +408,18 @@ impl Gate {
             if done.iter().any(|(name, _)| *name == marker) {
                 continue;
             }
-            let mut unnamed = Vec::new();
-            let mut read = 0usize;
-            for (partition, stored_system, _) in self.vault.partitions()? {
-                if stored_system.as_str() != system.id {
-                    continue;
-                }
-                for id in self.vault.record_ids_in(partition)? {
-                    let record = match self.vault.read(&access, &id, now) {
-                        Ok(record) => record,
-                        // Destroyed or past its keys: nothing to count.
-                        Err(vault::Error::NotFound(_)) => continue,
-                        Err(err) => return Err(err.into()),
-                    };
+            let (mut read, mut unnamed) = (0usize, Vec::new());
+            self.for_each_record(
+                &access,
+                |stored, _| stored.as_str() == system.id,
+                |record| {
                     read += 1;
                     if !record.contents.source.contains_key(vault::SOURCE_SYSTEM) {
-                        unnamed.push(id);
+                        unnamed.push(record.id);
                     }
-                }
-            }
+                    Ok(())
+                },
+            )?;
             let summary = format!(
                 "{read} records of `{}` read; {} name no source system: its claims of exemption cover them (not shown to come from a source that gives access or amendment)",
                 system.id,
