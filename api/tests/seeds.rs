@@ -527,6 +527,68 @@ async fn a_b5_release_is_a_table_of_counts_with_small_cells_suppressed() {
     );
 }
 
+/// A ledger entry written before the ledger kept the fields crossed (an earlier build of this
+/// issue) still protects its period and blocks nothing else.
+#[tokio::test]
+async fn a_ledger_entry_without_its_fields_still_protects_its_period() {
+    let api = api_after(policy::Policy::builtin().unwrap(), |vault| {
+        let entry = json!({"system": "fincen-cbetf", "category": "transmittal", "period": "2026-02",
+                           "members": "sha256:00", "package": "pkg-old"});
+        vault
+            .put_document(
+                &vault::Access::offline("tester", "disclosure"),
+                "statistics-ledger",
+                "fincen-cbetf.transmittal.2026-02",
+                entry.to_string().as_bytes(),
+                ("config.documents", "statistics-ledger: an old entry".into()),
+                now(),
+            )
+            .unwrap();
+    });
+    let lines: Vec<String> = (0..2)
+        .map(|n| {
+            let line = transmittal(
+                &format!("PERSON NUMBER{n}"),
+                &format!("123-45-{:04}", 6900 + n),
+                "USD",
+                n,
+            );
+            if n == 0 {
+                line.replace("2026-03-", "2026-02-")
+            } else {
+                line
+            }
+        })
+        .collect();
+    summary(&api.ingest("ingester", &lines.join("\n"), None).await);
+    for (period, status, rule) in [
+        (
+            "2026-02",
+            StatusCode::FORBIDDEN,
+            Some("statistics-population-changed"),
+        ),
+        ("2026-Q1", StatusCode::FORBIDDEN, Some("statistics-overlap")),
+        ("2026-03", StatusCode::CREATED, None),
+    ] {
+        let answer = api
+            .post(
+                "/v1/disclosures",
+                Some("disclosure"),
+                json!({"population": {"system": "fincen-cbetf", "category": "transmittal", "period": period},
+                       "recipient": {"name": "Census Bureau", "address": "4600 Silver Hill Road", "category": "federal-agency"},
+                       "purpose": "statistical-research", "case": "STAT-1",
+                       "basis": {"condition": "b5", "evidence": "sha256:assurance", "tabulate": ["currency"]}}),
+            )
+            .await;
+        assert_eq!(
+            (answer.status, answer.body["rule"].as_str()),
+            (status, rule),
+            "{period}: {}",
+            answer.text
+        );
+    }
+}
+
 /// A PNR of `passport`, optionally carrying a `high_risk` field.
 fn pnr_with(passport: &str, high_risk: Option<&str>) -> String {
     let mut line: Value = serde_json::from_str(&pnr_line("ANNE LOW", passport)).unwrap();

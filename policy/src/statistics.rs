@@ -146,9 +146,12 @@ pub fn check_ledger(asked: &Counted, ledger: &[Counted], today: NaiveDate) -> Re
         .iter()
         .filter(|earlier| earlier.system == asked.system && earlier.category == asked.category)
     {
-        let Some(before) = Period::parse(&earlier.period) else {
-            continue;
-        };
+        // The gate refuses a ledger whose period does not parse; here it protects the
+        // widest span rather than none.
+        let before = Period::parse(&earlier.period).unwrap_or(Period {
+            start: NaiveDate::MIN,
+            end: NaiveDate::MAX,
+        });
         if before == period && earlier.members != asked.members {
             return Err(Decision::deny(
                 "statistics-population-changed",

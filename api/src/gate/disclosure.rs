@@ -152,10 +152,11 @@ impl Gate {
         let mut dimensions = Vec::new();
         let mut counted = None;
         let _one_statistical_release = if decided.statistical {
+            // It guards no data, so a panic while it was held leaves nothing to distrust.
             Some(
                 self.statistics_writes
                     .lock()
-                    .map_err(|_| Refusal::Internal("statistics lock poisoned".into()))?,
+                    .unwrap_or_else(std::sync::PoisonError::into_inner),
             )
         } else {
             None
@@ -556,21 +557,36 @@ impl Gate {
                             ))
                         })
                 };
-                let dimensions = entry["dimensions"]
-                    .as_array()
-                    .map(|fields| {
-                        fields
-                            .iter()
-                            .filter_map(|field| field.as_str().map(str::to_owned))
-                            .collect()
-                    })
-                    .ok_or_else(|| {
-                        Refusal::Internal("a statistics ledger entry lacks its `dimensions`".into())
-                    })?;
+                // An entry from before the ledger kept the fields has none: it matches no
+                // request, so its period is counted again by no fields at all.
+                let dimensions = match &entry["dimensions"] {
+                    serde_json::Value::Null => Vec::new(),
+                    serde_json::Value::Array(fields) => fields
+                        .iter()
+                        .map(|field| field.as_str().map(str::to_owned))
+                        .collect::<Option<Vec<String>>>()
+                        .ok_or_else(|| {
+                            Refusal::Internal(
+                                "a statistics ledger entry's `dimensions` are not field names"
+                                    .into(),
+                            )
+                        })?,
+                    _ => {
+                        return Err(Refusal::Internal(
+                            "a statistics ledger entry's `dimensions` are not a list".into(),
+                        ))
+                    }
+                };
+                let period = text("period")?;
+                if policy::statistics::Period::parse(&period).is_none() {
+                    return Err(Refusal::Internal(
+                        "a statistics ledger entry's period is not a period".into(),
+                    ));
+                }
                 Ok(policy::statistics::Counted {
                     system: text("system")?,
                     category: text("category")?,
-                    period: text("period")?,
+                    period,
                     members: text("members")?,
                     dimensions,
                 })
