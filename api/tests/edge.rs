@@ -1312,6 +1312,14 @@ async fn every_listing_and_every_refusal_is_logged_and_a_raw_refusal_reads_nothi
         )
         .await;
     let request = opened.body["id"].as_str().unwrap().to_owned();
+    let verified = api
+        .post(
+            &format!("/v1/requests/{request}/events"),
+            Some("privacy"),
+            json!({"kind": "identity-verified", "method": "notarized", "on": "2026-11-23"}),
+        )
+        .await;
+    assert_eq!(verified.status, StatusCode::OK, "{}", verified.text);
     let records = api
         .get(&format!("/v1/requests/{request}/records"), Some("privacy"))
         .await;

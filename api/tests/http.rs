@@ -2537,6 +2537,79 @@ async fn the_whole_life_of_an_access_request_through_the_api() {
     }
 }
 
+/// 31 CFR part 1 appendix A paragraph 8 and 1.34 (issue 23 section 2): "Nothing about the
+/// requester is listed, searched for the officer or released before the verification is
+/// recorded". The request's records are listed only once the requester's identity is verified,
+/// and for a representative once the relationship is proven; each refusal is logged.
+#[tokio::test]
+async fn a_requests_records_are_listed_only_after_identity_is_verified() {
+    let api = api();
+    summary(
+        &api.ingest("ingester", &line("JOHN Q PUBLIC", "123-45-6789", 3), None)
+            .await,
+    );
+    // (a representative acts, the events recorded, the answer)
+    type Row = (bool, &'static [&'static str], StatusCode);
+    let table: [Row; 5] = [
+        (false, &[], StatusCode::FORBIDDEN),
+        (false, &["identity-verified"], StatusCode::OK),
+        (true, &[], StatusCode::FORBIDDEN),
+        (true, &["identity-verified"], StatusCode::FORBIDDEN),
+        (
+            true,
+            &["identity-verified", "relationship-proven"],
+            StatusCode::OK,
+        ),
+    ];
+    for (n, (representative, events, status)) in table.into_iter().enumerate() {
+        let mut body = json!({"kind": "access", "requester": "JOHN Q PUBLIC",
+                              "identifiers": [{"type": "ssn", "value": "123-45-6789"}],
+                              "systems": ["fincen-cbetf"], "received": "2026-11-20"});
+        if representative {
+            body["representative"] = json!("MARY PUBLIC");
+        }
+        let opened = api.post("/v1/requests", Some("privacy"), body).await;
+        assert_eq!(opened.status, StatusCode::CREATED, "{}", opened.text);
+        let id = opened.body["id"].as_str().unwrap().to_owned();
+        for event in events {
+            let body = match *event {
+                "identity-verified" => {
+                    json!({"kind": event, "method": "notarized", "on": "2026-11-23"})
+                }
+                _ => json!({"kind": event, "document": "birth-certificate", "on": "2026-11-23"}),
+            };
+            let answer = api
+                .post(&format!("/v1/requests/{id}/events"), Some("privacy"), body)
+                .await;
+            assert_eq!(answer.status, StatusCode::OK, "row {n}: {}", answer.text);
+        }
+        let listed = api
+            .get(&format!("/v1/requests/{id}/records"), Some("privacy"))
+            .await;
+        assert_eq!(listed.status, status, "row {n}: {}", listed.text);
+        if status == StatusCode::OK {
+            assert_eq!(
+                listed.body["records"].as_array().unwrap().len(),
+                1,
+                "row {n}"
+            );
+        } else {
+            assert_eq!(listed.body["rule"], "identity-not-verified", "row {n}");
+            assert!(!listed.text.contains("123-45"), "row {n}: {}", listed.text);
+        }
+    }
+    let refused: Vec<Value> = api
+        .entries("action=requests.records")
+        .await
+        .into_iter()
+        .filter(|entry| entry["decision"] == "deny")
+        .collect();
+    assert_eq!(refused.len(), 3, "{refused:?}");
+    assert!(refused
+        .iter()
+        .all(|entry| entry["rule"] == "identity-not-verified"));
+}
+
 /// Opens an access request for `ssn` in CBETF, verifies the requester and records the
 /// determination; returns its id.
 async fn determined_request(api: &Api, ssn: &str, outcome: &str, reasons: &str) -> String {

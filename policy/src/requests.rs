@@ -488,6 +488,20 @@ pub fn deadlines(case: &Case) -> Vec<Deadline> {
     out
 }
 
+/// Whether what a request is about may be shown to the officer yet: nothing about the
+/// requester is listed or searched for before the requester's identity is verified (31 CFR
+/// part 1 appendix A paragraph 8; 1.26(g)(3)), nor, for a representative, before the
+/// relationship is proven (1.34). The reason if not.
+pub fn may_show_records(case: &Case) -> Result<(), String> {
+    if last(case, "identity-verified").is_none() {
+        return Err("nothing about the requester is listed or searched for before the requester's identity is verified (31 CFR part 1 appendix A paragraph 8)".into());
+    }
+    if case.representative && last(case, "relationship-proven").is_none() {
+        return Err("nothing about the individual is listed or searched for a representative before the relationship is proven (31 CFR 1.34)".into());
+    }
+    Ok(())
+}
+
 /// Whether `event` may be added to `case` now; the reason if not. The order the regulations
 /// need: nothing after closing; a determination that releases anything only after the
 /// requester's identity (and a representative's authority) is verified; an appeal only after

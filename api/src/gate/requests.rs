@@ -346,6 +346,17 @@ impl Gate {
     ) -> Result<(Vec<FoundRecord>, Vec<String>), Refusal> {
         let access = self.authorize_vault(caller, context, Action::RequestsManage)?;
         let file = self.request_file(&access, id)?;
+        if let Err(reason) = requests::may_show_records(&file.case) {
+            let denied = Access {
+                rule: "identity-not-verified".into(),
+                ..access
+            };
+            self.log_denial(&denied, "requests.records", VAULT_SYSTEM, &reason)?;
+            return Err(Refusal::Denied {
+                rule: "identity-not-verified".into(),
+                reason,
+            });
+        }
         let identifiers = parse_identifiers(&file.identifiers)?;
         let mut found = Vec::new();
         let mut not_searched = Vec::new();
