@@ -354,7 +354,7 @@ pub fn check_shape(
         category: &record.category,
         subject_roles: &roles,
         fields: &fields,
-        source_system: record.source.get(vault::SOURCE_SYSTEM).map(String::as_str),
+        source_system: record.source_system(),
     })
 }
 

@@ -61,6 +61,24 @@ async fn disclosure_entries(api: &Api) -> Vec<Value> {
     entries
 }
 
+/// Stores JOHN Q PUBLIC's transmittal (SSN 123-45-6789) in the fixture system `test-open`
+/// (routine uses, no exemptions) and returns its id, found as the analyst would.
+async fn one_open_record(api: &Api) -> String {
+    let stored = line("JOHN Q PUBLIC", "123-45-6789", 3).replace("fincen-cbetf", "test-open");
+    assert_eq!(
+        summary(&api.ingest("ingester", &stored, None).await)["ingested"],
+        1
+    );
+    let found = api
+        .post(
+            "/v1/search",
+            Some("ana"),
+            json!({"system": "test-open", "identifier": {"type": "ssn", "value": "123-45-6789"}, "purpose": "investigation", "case": "CASE-1"}),
+        )
+        .await;
+    found.body["records"][0]["id"].as_str().unwrap().to_owned()
+}
+
 /// Typed into the evidence: never in the log, never in an answer.
 const VIOLATION: &str = "booking paid by card 4111111111111111";
 
@@ -819,19 +837,7 @@ async fn old_high_risk_flags_become_pending_designations_that_unlock_nothing() {
 #[tokio::test]
 async fn the_individual_sees_every_disclosure_but_b7_where_the_system_is_not_exempt() {
     let api = api_with(open_system_policy());
-    let stored = line("JOHN Q PUBLIC", "123-45-6789", 3).replace("fincen-cbetf", "test-open");
-    assert_eq!(
-        summary(&api.ingest("ingester", &stored, None).await)["ingested"],
-        1
-    );
-    let found = api
-        .post(
-            "/v1/search",
-            Some("ana"),
-            json!({"system": "test-open", "identifier": {"type": "ssn", "value": "123-45-6789"}, "purpose": "investigation", "case": "CASE-1"}),
-        )
-        .await;
-    let id = found.body["records"][0]["id"].as_str().unwrap().to_owned();
+    let id = one_open_record(&api).await;
     #[rustfmt::skip]
     let releases: Vec<(&str, &str, &str, Value)> = vec![
         ("Office of the State Prosecutor", "state-agency", "investigation", json!({"routine_use": "A"})),
@@ -1075,16 +1081,7 @@ async fn a_routine_use_with_a_condition_releases_only_with_its_evidence() {
 #[tokio::test]
 async fn notices_to_the_individual_state_what_their_rule_requires() {
     let api = api_with(open_system_policy());
-    let stored = line("JOHN Q PUBLIC", "123-45-6789", 3).replace("fincen-cbetf", "test-open");
-    summary(&api.ingest("ingester", &stored, None).await);
-    let found = api
-        .post(
-            "/v1/search",
-            Some("ana"),
-            json!({"system": "test-open", "identifier": {"type": "ssn", "value": "123-45-6789"}, "purpose": "investigation", "case": "CASE-1"}),
-        )
-        .await;
-    let id = found.body["records"][0]["id"].as_str().unwrap().to_owned();
+    let id = one_open_record(&api).await;
     let release = |category: &str, purpose: &str, basis: Value| {
         json!({"records": [id], "recipient": {"name": "County Health Department", "address": "5 Clinic Road", "category": category},
                "purpose": purpose, "case": "DISC-1", "basis": basis, "accuracy_attested": true})
@@ -1161,16 +1158,7 @@ async fn notices_to_the_individual_state_what_their_rule_requires() {
 #[tokio::test]
 async fn legal_process_makes_its_notice_whatever_the_basis() {
     let api = api_with(open_system_policy());
-    let stored = line("JOHN Q PUBLIC", "123-45-6789", 3).replace("fincen-cbetf", "test-open");
-    summary(&api.ingest("ingester", &stored, None).await);
-    let found = api
-        .post(
-            "/v1/search",
-            Some("ana"),
-            json!({"system": "test-open", "identifier": {"type": "ssn", "value": "123-45-6789"}, "purpose": "investigation", "case": "CASE-1"}),
-        )
-        .await;
-    let id = found.body["records"][0]["id"].as_str().unwrap().to_owned();
+    let id = one_open_record(&api).await;
     let order = json!({"evidence": "sha256:process", "court": "U.S. District Court", "case_number": "United States v. Doe, 1:26-cr-00042", "dated": "2026-11-20", "returnable_to": "the Grand Jury"});
     let with = |basis: Value, extra: Value| {
         let mut basis = basis;

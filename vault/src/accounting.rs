@@ -155,9 +155,8 @@ impl NoticeScope {
             NoticeScope::NoRecord => false,
             NoticeScope::FromSources(sources) => record
                 .contents
-                .source
-                .get(crate::SOURCE_SYSTEM)
-                .is_some_and(|source| sources.contains(source)),
+                .source_system()
+                .is_some_and(|source| sources.iter().any(|known| known == source)),
         }
     }
 }

@@ -420,6 +420,11 @@ pub const MAX_FIELDS: usize = 256;
 pub const MAX_VALUE_BYTES: usize = 16 * 1024;
 
 impl RecordContents {
+    /// The source system of records it came from (`source.system`), if it names one.
+    pub fn source_system(&self) -> Option<&str> {
+        self.source.get(SOURCE_SYSTEM).map(String::as_str)
+    }
+
     /// Checks everything a stored record must satisfy. `now` bounds dates that cannot be in
     /// the future. Messages say where the problem is and what rule it breaks, never the value.
     pub fn validate(&self, now: DateTime<Utc>) -> Result<()> {

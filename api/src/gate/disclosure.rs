@@ -312,38 +312,23 @@ impl Gate {
                 .collect::<Result<_, _>>()?
         };
         // (e)(8) exempted: the notice the basis calls for is not made for the records the claim
-        // covers, and the log names them and says why.
-        if let Some(suppressed) = &decided.notice_suppressed {
-            let exempt: Vec<RecordId> = released
-                .iter()
-                .filter(|(record, _)| {
-                    decided.notice_exempt.covers(
-                        record
-                            .contents
-                            .source
-                            .get(vault::SOURCE_SYSTEM)
-                            .map(String::as_str),
-                    )
-                })
-                .map(|(record, _)| record.id)
-                .collect();
-            if !exempt.is_empty() {
-                self.vault
-                    .record_listing(&access, "notice.suppressed", exempt, suppressed, now)?;
-            }
-        }
-        // The notice is announced only if it was made for at least one record.
-        let notified = released.iter().any(|(record, _)| {
-            !decided.notice_exempt.covers(
-                record
-                    .contents
-                    .source
-                    .get(vault::SOURCE_SYSTEM)
-                    .map(String::as_str),
-            )
-        });
-        if !notified {
+        // covers, and the log names them and says why; the package announces the notice only if
+        // it was made for at least one record.
+        let exempt: Vec<RecordId> = released
+            .iter()
+            .filter(|(record, _)| {
+                decided
+                    .notice_exempt
+                    .covers(record.contents.source_system())
+            })
+            .map(|(record, _)| record.id)
+            .collect();
+        if exempt.len() == released.len() {
             decided.notice = None;
+        }
+        if let (Some(suppressed), false) = (&decided.notice_suppressed, exempt.is_empty()) {
+            self.vault
+                .record_listing(&access, "notice.suppressed", exempt, suppressed, now)?;
         }
         // A disclosure made outside the vault (orally, on paper) is entered by hand for its
         // accounting (1.25(b)): the vault releases nothing itself.
@@ -415,7 +400,7 @@ impl Gate {
                 |stored, _| stored.as_str() == system.id,
                 |record| {
                     read += 1;
-                    if !record.contents.source.contains_key(vault::SOURCE_SYSTEM) {
+                    if record.contents.source_system().is_none() {
                         unnamed.push(record.id);
                     }
                     Ok(())

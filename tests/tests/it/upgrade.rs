@@ -28,6 +28,24 @@ fn copy_of(name: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
     (root, data, key_store)
 }
 
+/// A writable copy of a fixture vault of the current format whose log verifies against the
+/// key and the anchor the old build exported; with the pinned public key, to verify it again.
+fn verified_copy_of(name: &str) -> (tempfile::TempDir, PathBuf, PathBuf, [u8; 32]) {
+    let dir = fixture(name);
+    let pinned =
+        parse_public_key(&std::fs::read_to_string(dir.join("public-key.txt")).unwrap()).unwrap();
+    let anchor = parse_anchor(&std::fs::read_to_string(dir.join("anchor.txt")).unwrap()).unwrap();
+    let (root, data, key_store) = copy_of(name);
+    assert_eq!(
+        verify_log_at(&data, &pinned, Some(&anchor))
+            .unwrap()
+            .problem,
+        None,
+        "{name}"
+    );
+    (root, data, key_store, pinned)
+}
+
 /// The upgrades a fixture of `format` goes through at open, oldest first, by the start of
 /// their outcome.
 fn upgrades_from(format: u8) -> &'static [&'static str] {
@@ -188,17 +206,7 @@ fn every_earlier_format_opens_upgrades_verifies_and_reads() {
 #[test]
 fn accounting_entries_of_layout_1_read_beside_new_ones_that_seal_their_evidence() {
     let name = "accounting-entries-v1";
-    let dir = fixture(name);
-    let pinned =
-        parse_public_key(&std::fs::read_to_string(dir.join("public-key.txt")).unwrap()).unwrap();
-    let anchor = parse_anchor(&std::fs::read_to_string(dir.join("anchor.txt")).unwrap()).unwrap();
-    let (_root, data, key_store) = copy_of(name);
-    assert_eq!(
-        verify_log_at(&data, &pinned, Some(&anchor))
-            .unwrap()
-            .problem,
-        None
-    );
+    let (_root, data, key_store, pinned) = verified_copy_of(name);
     let vault = Vault::open(&data, &key_store).unwrap();
     // The fixture was made on its own day: read it after that, not at the tests' fixed now.
     let today = chrono::Utc::now();
@@ -270,17 +278,7 @@ fn accounting_entries_of_layout_1_read_beside_new_ones_that_seal_their_evidence(
 #[test]
 fn notices_of_layout_1_read_and_are_marked_sent() {
     let name = "notices-v1";
-    let dir = fixture(name);
-    let pinned =
-        parse_public_key(&std::fs::read_to_string(dir.join("public-key.txt")).unwrap()).unwrap();
-    let anchor = parse_anchor(&std::fs::read_to_string(dir.join("anchor.txt")).unwrap()).unwrap();
-    let (_root, data, key_store) = copy_of(name);
-    assert_eq!(
-        verify_log_at(&data, &pinned, Some(&anchor))
-            .unwrap()
-            .problem,
-        None
-    );
+    let (_root, data, key_store, pinned) = verified_copy_of(name);
     let vault = Vault::open(&data, &key_store).unwrap();
     // The fixture was made on its own day: read it after that, not at the tests' fixed now.
     let today = chrono::Utc::now();
