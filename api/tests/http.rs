@@ -2283,6 +2283,167 @@ fn hold_requests(id: &str) -> Vec<(&'static str, Value, StatusCode, &'static str
     ]
 }
 
+/// 31 CFR 1.5(m): "Under no circumstances shall records be destroyed while they are the
+/// subject of a pending request, appeal, or lawsuit under the FOIA" (kept for Privacy Act
+/// requests too, by our policy). A request preserves what it is about from receipt, records
+/// stored later included; names none of them before the requester's identity is verified; and
+/// lets go once its last window has passed, at the first retention run after.
+#[tokio::test]
+async fn an_open_request_keeps_its_records_past_their_schedule_until_it_is_no_longer_pending() {
+    let api = api();
+    summary(
+        &api.ingest("ingester", &line("JOHN Q PUBLIC", "123-45-6789", 3), None)
+            .await,
+    );
+    let opened = api
+        .post(
+            "/v1/requests",
+            Some("privacy"),
+            json!({
+                "kind": "access", "requester": "JOHN Q PUBLIC", "status": "citizen",
+                "identifiers": [{"type": "ssn", "value": "123-45-6789"}],
+                "systems": ["fincen-cbetf"]
+            }),
+        )
+        .await;
+    assert_eq!(opened.status, StatusCode::CREATED, "{}", opened.text);
+    // A record stored after receipt joins the preservation.
+    summary(
+        &api.ingest("ingester", &line("JOHN Q PUBLIC", "123-45-6789", 9), None)
+            .await,
+    );
+    let listed = api.get("/v1/holds", Some("auditor")).await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
+    let hold = &listed.body["holds"][0];
+    assert_eq!(
+        (
+            hold["id"].as_str(),
+            hold["reference"].as_str(),
+            hold["purpose"].as_str(),
+            hold["records"].as_u64()
+        ),
+        (
+            Some("H-1"),
+            Some("PA-2026-000001"),
+            Some("request"),
+            Some(2)
+        ),
+        "{}",
+        listed.text
+    );
+    // A count only until identity is verified: no listing, no search through the hold, no
+    // record id in its log entry, for any role.
+    for who in ["records", "auditor"] {
+        let ids = api.get("/v1/holds/H-1/records", Some(who)).await;
+        assert_eq!(ids.status, StatusCode::FORBIDDEN, "{who}: {}", ids.text);
+        assert!(ids.text.contains("identity-not-verified"), "{}", ids.text);
+    }
+    let searched = api
+        .post(
+            "/v1/holds/search",
+            Some("records"),
+            json!({"identifier": {"type": "ssn", "value": "123456789"}}),
+        )
+        .await;
+    assert_eq!(searched.body["held"], json!([]), "{}", searched.text);
+    let placed = api.entries("action=hold.place").await;
+    assert_eq!(placed.len(), 1);
+    assert_eq!(placed[0]["record_ids"], json!([]), "{:?}", placed[0]);
+    // Nobody releases it by hand while the request is pending.
+    let early = api
+        .post(
+            "/v1/holds/H-1/release",
+            Some("records"),
+            json!({"reason": "tidying up"}),
+        )
+        .await;
+    assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.text);
+    assert!(early.text.contains("1.5(m)"), "{}", early.text);
+
+    // 2032: both records' schedule has ended; the pending request keeps them, and the
+    // destruction's certificate names the hold that did.
+    let to_2032 = (Utc.with_ymd_and_hms(2032, 1, 5, 12, 0, 0).unwrap() - now()).num_days();
+    api.days_later.store(to_2032, Ordering::SeqCst);
+    let run = api
+        .post(
+            "/v1/retention/run",
+            Some("records"),
+            json!({"confirm_clock": true}),
+        )
+        .await;
+    assert_eq!(run.status, StatusCode::OK, "{}", run.text);
+    assert_eq!(
+        run.body["destroyed"][0]["kept_by"],
+        json!([{"keeper": "hold H-1 `PA-2026-000001`", "records": 2}]),
+        "{}",
+        run.text
+    );
+    let certificate = run.body["certificate"]["text"].as_str().unwrap();
+    assert!(
+        certificate.contains("hold H-1 `PA-2026-000001`"),
+        "{certificate}"
+    );
+    // Verified: the officer sees them, found through the request's own hold (their index
+    // period has ended), and so may the records officer.
+    let event = |body: Value| api.post("/v1/requests/PA-2026-000001/events", Some("privacy"), body);
+    let verified = event(json!({"kind": "identity-verified", "method": "notarized"})).await;
+    assert_eq!(verified.status, StatusCode::OK, "{}", verified.text);
+    let found = api
+        .get("/v1/requests/PA-2026-000001/records", Some("privacy"))
+        .await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.text);
+    assert_eq!(
+        found.body["records"].as_array().unwrap().len(),
+        2,
+        "{}",
+        found.text
+    );
+    let ids = api.get("/v1/holds/H-1/records", Some("records")).await;
+    assert_eq!(ids.status, StatusCode::OK, "{}", ids.text);
+    assert_eq!(ids.body["record_ids"].as_array().unwrap().len(), 2);
+
+    // Refused under the Privacy Act: no administrative appeal, so the request ends that day,
+    // and the first run after lets the records go.
+    let refused =
+        event(json!({"kind": "determined", "outcome": "denied", "reasons": "exempt"})).await;
+    assert_eq!(refused.status, StatusCode::OK, "{}", refused.text);
+    let same_day = api
+        .post("/v1/retention/run", Some("records"), json!({}))
+        .await;
+    assert_eq!(same_day.status, StatusCode::OK, "{}", same_day.text);
+    assert_eq!(
+        same_day.body["preservation"],
+        json!([]),
+        "{}",
+        same_day.text
+    );
+    assert_eq!(same_day.body["destroyed"], json!([]), "{}", same_day.text);
+    api.days_later.store(to_2032 + 1, Ordering::SeqCst);
+    let run = api
+        .post("/v1/retention/run", Some("records"), json!({}))
+        .await;
+    assert_eq!(run.status, StatusCode::OK, "{}", run.text);
+    let swept = run.body["preservation"][0].as_str().unwrap_or_default();
+    assert!(
+        swept.starts_with("H-1 of request PA-2026-000001 released (kept through 2032-01-05)"),
+        "{}",
+        run.text
+    );
+    assert_eq!(run.body["destroyed"][0]["records"], 2, "{}", run.text);
+    let released = api.entries("action=hold.release").await;
+    assert!(
+        released[0]["outcome"]
+            .as_str()
+            .is_some_and(|outcome| outcome.contains("hold H-1 `PA-2026-000001` released")),
+        "{:?}",
+        released
+    );
+    let gone = api
+        .post("/v1/search", Some("ana"), search_body("123-45-6789"))
+        .await;
+    assert_eq!(gone.body["records"], json!([]), "{}", gone.text);
+}
+
 #[tokio::test]
 async fn holds_keep_records_past_their_schedule_for_the_roles_they_name_until_released() {
     let api = api();
@@ -2431,6 +2592,112 @@ async fn holds_keep_records_past_their_schedule_for_the_roles_they_name_until_re
     // Past its schedule and no longer held: refused before anything is read.
     assert_eq!(read.status, StatusCode::FORBIDDEN, "{}", read.text);
     assert!(read.text.contains("past-retention"), "{}", read.text);
+}
+
+/// 31 CFR 1.26(g)(1): "If it is not possible to respond within 30 days, the designated officer
+/// shall inform the requester, stating the reason for the delay ... and when a response will be
+/// dispatched." A delay notice recorded weeks after the determination was due is refused and
+/// the deadline stays overdue; `requests due` shows what needs a notice or an answer soon.
+#[tokio::test]
+async fn a_late_delay_notice_is_refused_and_due_lists_what_needs_action() {
+    let api = api();
+    // (received, its determination's due date): 30 working days, holidays not counted.
+    for received in ["2026-11-20", "2026-11-24"] {
+        let opened = api
+            .post(
+                "/v1/requests",
+                Some("privacy"),
+                json!({
+                    "kind": "access", "requester": "JOHN Q PUBLIC", "status": "citizen",
+                    "identifiers": [{"type": "ssn", "value": "123-45-6789"}],
+                    "systems": ["fincen-cbetf"], "received": received
+                }),
+            )
+            .await;
+        assert_eq!(opened.status, StatusCode::CREATED, "{}", opened.text);
+    }
+    // (as_of, within, the requests listed with their state).
+    type Row = (&'static str, Option<u32>, Vec<(&'static str, &'static str)>);
+    let table: Vec<Row> = vec![
+        // Six weeks ahead of both: nothing needs action within five working days.
+        ("2026-11-24", None, vec![]),
+        // Twenty-nine working days ahead reach the first (due 2027-01-06), not the second
+        // (2027-01-08).
+        ("2026-11-24", Some(29), vec![("PA-2026-000001", "due")]),
+        // 2026-12-29 is five working days before 2027-01-06 (New Year's Day not counted).
+        ("2026-12-28", None, vec![]),
+        ("2026-12-29", None, vec![("PA-2026-000001", "due")]),
+        (
+            "2027-01-07",
+            None,
+            vec![("PA-2026-000001", "overdue"), ("PA-2026-000002", "due")],
+        ),
+    ];
+    for (as_of, within, expected) in table {
+        let query = match within {
+            Some(days) => format!("/v1/requests/due?as_of={as_of}&within={days}"),
+            None => format!("/v1/requests/due?as_of={as_of}"),
+        };
+        let due = api.get(&query, Some("auditor")).await;
+        assert_eq!(due.status, StatusCode::OK, "{}", due.text);
+        let listed: Vec<(&str, &str)> = due.body["due"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|item| {
+                (
+                    item["request"].as_str().unwrap(),
+                    item["state"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(listed, expected, "{query}: {}", due.text);
+    }
+    // Weeks after the first was due: its delay notice is refused, with the reason.
+    api.days_later.store(62, Ordering::SeqCst);
+    let late = api
+        .post(
+            "/v1/requests/PA-2026-000001/events",
+            Some("privacy"),
+            json!({"kind": "extended", "reason": "volume of records", "until": "2027-02-26"}),
+        )
+        .await;
+    assert_eq!(late.status, StatusCode::BAD_REQUEST, "{}", late.text);
+    assert!(
+        late.text
+            .contains("the determination was due on 2027-01-06")
+            && late.text.contains("1.26(g)(1)"),
+        "{}",
+        late.text
+    );
+    // The second, due 2027-01-08, got its notice in time: it waits for the promised date.
+    let in_time = api
+        .post(
+            "/v1/requests/PA-2026-000002/events",
+            Some("privacy"),
+            json!({"kind": "extended", "reason": "volume of records", "until": "2027-02-26", "on": "2027-01-08"}),
+        )
+        .await;
+    assert_eq!(in_time.status, StatusCode::OK, "{}", in_time.text);
+    let due = api.get("/v1/requests/due", Some("privacy")).await;
+    let listed: Vec<(&str, &str, &str)> = due.body["due"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| {
+            (
+                item["request"].as_str().unwrap(),
+                item["state"].as_str().unwrap(),
+                item["due"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [("PA-2026-000001", "overdue", "2027-01-06")],
+        "{}",
+        due.text
+    );
 }
 
 #[tokio::test]

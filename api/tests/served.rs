@@ -1147,7 +1147,12 @@ fn privacy_act_requests_from_the_command_line() {
         "{}",
         show.stdout
     );
-    let due = client(&["requests", "due", "--json"], dir, &url, "priv.token");
+    let due = client(
+        &["requests", "due", "--within", "30", "--json"],
+        dir,
+        &url,
+        "priv.token",
+    );
     assert_eq!(due.code, 0, "{}", due.stderr);
     let first: serde_json::Value =
         serde_json::from_str(due.stdout.lines().next().unwrap()).unwrap();

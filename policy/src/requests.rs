@@ -488,6 +488,142 @@ pub fn deadlines(case: &Case) -> Vec<Deadline> {
     out
 }
 
+/// The agency's deadlines of `case` that need action by `horizon`: not met, and overdue on
+/// `as_of` or due by `horizon`. A determination (or an appeal's decision) already given a delay
+/// notice is left out until its promised date has passed: the notice was sent in time, and a
+/// second one is still possible before that date. The requester's windows are not the
+/// agency's to act on.
+pub fn due_soon(case: &Case, as_of: NaiveDate, horizon: NaiveDate) -> Vec<Deadline> {
+    let extended_stages: Vec<&'static str> = {
+        let appealed = last(case, "appealed").map(|event| event.on);
+        case.events
+            .iter()
+            .filter(|event| event.kind.name() == "extended")
+            .map(|event| match appealed {
+                Some(appeal) if event.on >= appeal => "appeal-decision",
+                _ => "determination",
+            })
+            .collect()
+    };
+    deadlines(case)
+        .into_iter()
+        .filter(|deadline| !deadline.requester && deadline.met_on.is_none())
+        .filter(|deadline| {
+            let overdue = deadline.due < as_of;
+            let delayed = extended_stages.contains(&deadline.what);
+            overdue || (deadline.due <= horizon && !delayed)
+        })
+        .collect()
+}
+
+/// How long a request keeps what it is about from destruction: "Under no circumstances shall
+/// records be destroyed while they are the subject of a pending request, appeal, or lawsuit
+/// under the FOIA" (31 CFR 1.5(m)); Privacy Act requests are kept the same way by our policy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Preservation {
+    /// The request, or an appeal or an appeal window, is pending: keep.
+    Pending,
+    /// Kept through `until` (inclusive), released from the day after.
+    Ends {
+        /// The last day kept.
+        until: NaiveDate,
+        /// Why it ends then.
+        rule: &'static str,
+    },
+}
+
+/// How long `case` keeps what it is about. A request never perfected closes 30 days after its
+/// deficiency letter (31 CFR 1.5(a)(1)). Once determined, it keeps until the requester's
+/// administrative appeal window has passed: 35 days after a FOIA determination (1.5(i)) or
+/// an amendment's refusal (1.27(e)(1)); a Privacy Act access or notification refusal has none,
+/// so it ends with the refusal, and a grant keeps until the case is closed (the records are
+/// furnished). An appeal keeps until it is decided, and an appeal that upholds an amendment's
+/// refusal keeps through the 35 days for a statement of disagreement, which is filed with the
+/// record (1.27(e)(4)), as does a refused PNR rectification. A case closed without a
+/// determination (withdrawn) ends on the day it closed, and closing never cuts a window short.
+/// A lawsuit is a litigation hold of its own, placed by a records officer.
+pub fn preservation(case: &Case) -> Preservation {
+    let closed = last(case, "closed").map(|event| event.on);
+    let ends = |until: NaiveDate, rule: &'static str| Preservation::Ends {
+        until: closed.map_or(until, |on| on.max(until)),
+        rule,
+    };
+    let Some(receipt) = date_of_receipt(case) else {
+        // Never perfected (or not even received): the deficiency letter's 30 days.
+        return match last(case, "deficient").and_then(|event| add_calendar_days(event.on, 30)) {
+            Some(until) => ends(
+                closed.map_or(until, |on| on.min(until)),
+                "31 CFR 1.5(a)(1): a request not amended within 30 days of the deficiency letter is closed",
+            ),
+            None => closed.map_or(Preservation::Pending, |on| Preservation::Ends {
+                until: on,
+                rule: "ours: a request closed before it was complete",
+            }),
+        };
+    };
+    if let Some(appeal) = first_after(case, "appealed", receipt) {
+        let Some(decided) = first_after(case, "appeal-determined", appeal.on) else {
+            return Preservation::Pending;
+        };
+        let upheld = matches!(
+            decided.kind,
+            EventKind::AppealDetermined {
+                outcome: Outcome::Denied,
+                ..
+            }
+        );
+        if upheld && case.kind == RequestKind::Amendment {
+            if let Some(until) = add_calendar_days(decided.on, 35) {
+                return ends(
+                    until,
+                    "ours: kept through the 35 days for a statement of disagreement, filed with the record (31 CFR 1.27(e)(4))",
+                );
+            }
+        }
+        return ends(
+            decided.on,
+            "31 CFR 1.5(m): the appeal was decided; a lawsuit is a litigation hold of its own",
+        );
+    }
+    let Some(determined) = first_after(case, "determined", receipt) else {
+        return closed.map_or(Preservation::Pending, |on| Preservation::Ends {
+            until: on,
+            rule: "ours: the request was closed without a determination",
+        });
+    };
+    let EventKind::Determined { outcome, .. } = &determined.kind else {
+        return Preservation::Pending;
+    };
+    let refused = matches!(outcome, Outcome::Denied | Outcome::PartlyGranted);
+    let window = add_calendar_days(determined.on, 35);
+    match (case.route, case.kind, refused, window) {
+        (Route::Foia, _, true, Some(until)) => ends(
+            until,
+            "31 CFR 1.5(i): kept until the 35 days to appeal the determination have passed",
+        ),
+        (Route::PrivacyAct, RequestKind::Amendment, true, Some(until)) => ends(
+            until,
+            "31 CFR 1.27(e)(1): kept until the 35 days to appeal the refusal have passed",
+        ),
+        (Route::PrivacyAct, RequestKind::Rectification, true, Some(until)) => ends(
+            until,
+            "ours: kept through the 35 days for a statement of disagreement with a refused rectification",
+        ),
+        (Route::PrivacyAct, RequestKind::Access | RequestKind::Notification, true, _)
+            if *outcome == Outcome::Denied =>
+        {
+            ends(
+                determined.on,
+                "31 CFR 1.26: a Privacy Act access refusal has no administrative appeal",
+            )
+        }
+        _ => closed.map_or(Preservation::Pending, |on| Preservation::Ends {
+            until: on,
+            rule: "ours: kept until the case is closed (the records furnished)",
+        }),
+    }
+}
+
 /// Whether what a request is about may be shown to the officer yet: nothing about the
 /// requester is listed or searched for before the requester's identity is verified (31 CFR
 /// part 1 appendix A paragraph 8; 1.26(g)(3)), nor, for a representative, before the
@@ -617,6 +753,28 @@ pub fn check_event(case: &Case, event: &Event) -> Result<(), String> {
             }
             let appeal_pending = last(case, "appealed")
                 .is_some_and(|appeal| first_after(case, "appeal-determined", appeal.on).is_none());
+            // A delay notice tells the requester before the answer is late; recorded after the
+            // due date it would move a deadline already missed (31 CFR 1.26(g)(1), 1.5(j)(1),
+            // 1.27(e)(4)).
+            let stage = if appeal_pending {
+                "appeal-decision"
+            } else {
+                "determination"
+            };
+            let Some(deadline) = deadlines(case).into_iter().find(|due| due.what == stage) else {
+                return Err("no determination is due yet (the request is incomplete): a delay notice follows the date of receipt".into());
+            };
+            if let Some(met) = deadline.met_on {
+                return Err(format!(
+                    "the {stage} was made on {met}: there is nothing left to delay"
+                ));
+            }
+            if event.on > deadline.due {
+                return Err(format!(
+                    "the {stage} was due on {}: a delay notice, stating the reason and when a response will be dispatched, is sent before it is due, not after (31 CFR 1.26(g)(1)); this one is dated {}",
+                    deadline.due, event.on
+                ));
+            }
             if appeal_pending
                 && case.route == Route::PrivacyAct
                 && approved_by

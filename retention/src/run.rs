@@ -169,6 +169,8 @@ pub struct RunReport {
     pub reported: Vec<Due>,
     /// The certificate's name and text, and its signature, if anything was due.
     pub certificate: Option<vault::Certificate>,
+    /// What the caller did before the plan: requests' preservation holds released or placed.
+    pub preservation: Vec<String>,
 }
 
 /// The live period cohorts of `vault`, with their systems and categories.
@@ -349,14 +351,14 @@ pub fn plan_of(
     Ok(due)
 }
 
-/// Runs the schedule on `now` (the real clock: no option makes a run destroy early).
-pub fn run(
+/// Whether a run may rely on `now`: never behind the latest time a run relied on, and not
+/// further ahead of it than `options.max_jump` unless an operator confirmed the clock. What a
+/// run does before its plan (releasing holds whose time has passed) is checked with it too.
+pub fn check_clock(
     vault: &Vault,
-    catalog: &Catalog,
-    access: &Access,
     now: DateTime<Utc>,
     options: &RunOptions,
-) -> Result<RunReport, RunError> {
+) -> Result<(), RunError> {
     if let Some(trusted) = vault.trusted_time()? {
         if now < trusted {
             return Err(RunError::ClockBehind { trusted });
@@ -365,6 +367,18 @@ pub fn run(
             return Err(RunError::ClockJumped { trusted });
         }
     }
+    Ok(())
+}
+
+/// Runs the schedule on `now` (the real clock: no option makes a run destroy early).
+pub fn run(
+    vault: &Vault,
+    catalog: &Catalog,
+    access: &Access,
+    now: DateTime<Utc>,
+    options: &RunOptions,
+) -> Result<RunReport, RunError> {
+    check_clock(vault, now, options)?;
     let due = plan_of(vault, catalog, now)?;
     let counted = counted_plan(vault, catalog, now)?;
     let total: u64 = counted.iter().map(|(_, records, _)| records).sum();

@@ -24,7 +24,7 @@ use crate::error::{Error, Result};
 use crate::index::{index_forms, token, SearchKey};
 use crate::lifecycle::rewrap;
 use crate::log::{Access, Draft};
-use crate::record::{IdentifierKind, RecordId};
+use crate::record::{IdentifierKind, RecordId, SystemId};
 use crate::sealed::SealedRecord;
 use crate::store::{Column, WriteBatch};
 use crate::vault::{manual_access_key, meta_u32, poisoned, Vault};
@@ -158,6 +158,14 @@ pub enum HoldTarget<'a> {
     Records(&'a [RecordId]),
     /// Every record, stored now or later, with this subject identifier.
     Subject(&'a crate::record::Identifier),
+    /// Every record of `systems` (every system if empty), stored now or later, with any of
+    /// these subject identifiers: what a request is about.
+    Subjects {
+        /// The identifiers (at least one).
+        identifiers: &'a [crate::record::Identifier],
+        /// The systems searched and watched.
+        systems: &'a [String],
+    },
 }
 
 /// A hold's release.
@@ -248,13 +256,87 @@ pub struct HoldSummary {
     pub records: u64,
 }
 
-/// An active subject hold as ingest sees it: new records with this token join it.
+/// An active subject hold as ingest sees it: new records of its systems with one of its
+/// tokens join it.
 pub(crate) struct SubjectHold {
     pub(crate) hold: u32,
     pub(crate) cohort: CohortInfo,
     pub(crate) mac: std::sync::Arc<MacKey>,
-    pub(crate) kind: u8,
-    pub(crate) token: [u8; TOKEN_LEN],
+    /// Index kind and blind token of each subject identifier.
+    pub(crate) tokens: Vec<(u8, [u8; TOKEN_LEN])>,
+    /// The systems it watches; every system if empty.
+    pub(crate) systems: Vec<String>,
+}
+
+impl SubjectHold {
+    /// Whether a record of `system` with these index forms joins the hold.
+    pub(crate) fn catches(&self, system: &str, forms: &[(u8, String)]) -> bool {
+        (self.systems.is_empty() || self.systems.iter().any(|watched| watched == system))
+            && forms.iter().any(|(kind, form)| {
+                let probe = token(&self.mac, form);
+                self.tokens
+                    .iter()
+                    .any(|(held_kind, held)| held_kind == kind && *held == probe)
+            })
+    }
+}
+
+/// The version byte of a subject hold's value that lists several tokens and its systems; a
+/// value of exactly one index kind and one token (17 bytes) is the first layout, read as a
+/// hold on one identifier in every system.
+const SUBJECT_VERSION: u8 = 2;
+
+fn encode_subjects(tokens: &[(u8, [u8; TOKEN_LEN])], systems: &[String]) -> Vec<u8> {
+    let mut out = Writer(zeroize::Zeroizing::new(Vec::new()));
+    out.u8(SUBJECT_VERSION);
+    out.u32(tokens.len() as u32);
+    for (kind, subject_token) in tokens {
+        out.u8(*kind);
+        out.0.extend_from_slice(subject_token);
+    }
+    out.u32(systems.len() as u32);
+    for system in systems {
+        out.str(system);
+    }
+    out.0.to_vec()
+}
+
+type Subjects = (Vec<(u8, [u8; TOKEN_LEN])>, Vec<String>);
+
+fn decode_subjects(value: &[u8]) -> Result<Subjects> {
+    const WHAT: &str = "subject hold";
+    if value.len() == 1 + TOKEN_LEN {
+        let subject_token: [u8; TOKEN_LEN] = value[1..]
+            .try_into()
+            .map_err(|_| Error::corrupt(WHAT, "bad token"))?;
+        return Ok((vec![(value[0], subject_token)], Vec::new()));
+    }
+    let mut input = Reader::new(value, WHAT);
+    let version = input.u8()?;
+    if version != SUBJECT_VERSION {
+        return Err(Error::UnsupportedVersion {
+            what: WHAT,
+            version,
+        });
+    }
+    let mut tokens = Vec::new();
+    for _ in 0..input.u32()? {
+        let kind = input.u8()?;
+        let subject_token: [u8; TOKEN_LEN] = input
+            .take(TOKEN_LEN)?
+            .try_into()
+            .map_err(|_| Error::corrupt(WHAT, "bad token"))?;
+        tokens.push((kind, subject_token));
+    }
+    let mut systems = Vec::new();
+    for _ in 0..input.u32()? {
+        systems.push(input.string()?);
+    }
+    input.finish()?;
+    if tokens.is_empty() {
+        return Err(Error::corrupt(WHAT, "no subject"));
+    }
+    Ok((tokens, systems))
 }
 
 fn hold_key(id: u32) -> Vec<u8> {
@@ -618,15 +700,38 @@ impl Vault {
                 let key = SearchKey::Identifier(identifier.clone());
                 let (kind, form) = key.kind_and_form();
                 (
-                    self.subject_records(&key)?,
-                    Some((identifier.kind, kind, token(&mac, &form))),
+                    self.subject_records(&key, &[])?,
+                    Some((
+                        identifier.kind,
+                        vec![(kind, token(&mac, &form))],
+                        Vec::new(),
+                    )),
                 )
+            }
+            HoldTarget::Subjects {
+                identifiers,
+                systems,
+            } => {
+                let first = identifiers.first().ok_or_else(|| {
+                    Error::Invalid("a subject hold names at least one identifier".into())
+                })?;
+                let mut ids = Vec::new();
+                let mut tokens = Vec::new();
+                for identifier in identifiers {
+                    let key = SearchKey::Identifier(identifier.clone());
+                    let (kind, form) = key.kind_and_form();
+                    ids.extend(self.subject_records(&key, systems)?);
+                    tokens.push((kind, token(&mac, &form)));
+                }
+                ids.sort();
+                ids.dedup();
+                (ids, Some((first.kind, tokens, systems.to_vec())))
             }
         };
         let hold = Hold {
             id,
             spec: spec.clone(),
-            subject_kind: subject.map(|(kind, _, _)| kind),
+            subject_kind: subject.as_ref().map(|(kind, _, _)| *kind),
             cohort: cohort.id,
             placed_by: access.principal.clone(),
             placed_at: now,
@@ -635,16 +740,20 @@ impl Vault {
         let mut batch = WriteBatch::new();
         self.put_hold(&hold, &mut batch)?;
         batch.put(Column::Meta, META_HOLD_NEXT, next.to_be_bytes());
-        if let Some((_, kind, subject_token)) = &subject {
+        if let Some((_, tokens, systems)) = &subject {
             batch.put(
                 Column::Meta,
                 subject_key(id),
-                [&[*kind][..], subject_token].concat(),
+                encode_subjects(tokens, systems),
             );
         }
         let moved = self.hold_into(&hold, &cohort, &mac, &ids, &mut batch)?;
         let mut draft = Draft::new(access, "hold.place", now.timestamp_millis());
-        draft.record_ids = ids.clone();
+        // A request's preservation names no record: what a request finds is shown to nobody
+        // before the requester's identity is verified, the access log's readers included.
+        if spec.purpose != HoldPurpose::Request {
+            draft.record_ids = ids.clone();
+        }
         draft.cohorts = vec![cohort.id];
         draft.outcome = format!(
             "hold {} `{}` ({}, {}{}): {} records, {moved} moved to its cohort",
@@ -664,13 +773,19 @@ impl Vault {
         })
     }
 
-    /// Every stored record with this subject identifier: through the live index periods of
-    /// every system, and through every active hold's index (records whose period ended).
-    fn subject_records(&self, key: &SearchKey) -> Result<Vec<RecordId>> {
+    /// Every stored record of `systems` (every system if empty) with this subject identifier:
+    /// through the live index periods of each system, and through every active hold's index
+    /// (records whose period ended).
+    fn subject_records(&self, key: &SearchKey, systems: &[String]) -> Result<Vec<RecordId>> {
+        let wanted = |system: &SystemId| {
+            systems.is_empty() || systems.iter().any(|named| named == system.as_str())
+        };
         let mut ids = Vec::new();
         for (_, system) in self.systems()? {
-            let (hits, _) = self.index_hits(&*self.store, &system, key)?;
-            ids.extend(hits);
+            if wanted(&system) {
+                let (hits, _) = self.index_hits(&*self.store, &system, key)?;
+                ids.extend(hits);
+            }
         }
         let active: Vec<u32> = self.active_holds()?.iter().map(|hold| hold.id).collect();
         ids.extend(self.held_hits(key, &active)?.into_iter().map(|(id, _)| id));
@@ -678,7 +793,9 @@ impl Vault {
         ids.dedup();
         let mut stored = Vec::new();
         for id in ids {
-            if self.store.get(Column::Records, id.as_bytes())?.is_some() {
+            if self.store.get(Column::Records, id.as_bytes())?.is_some()
+                && (systems.is_empty() || wanted(&self.partition_of(&id)?.0))
+            {
                 stored.push(id);
             }
         }
@@ -945,12 +1062,7 @@ impl Vault {
                 .try_into()
                 .map_err(|_| Error::corrupt("subject hold", "bad hold id"))?;
             let hold = self.hold(u32::from_be_bytes(id_bytes))?;
-            let (kind, subject_token) = value
-                .split_first()
-                .ok_or_else(|| Error::corrupt("subject hold", "empty"))?;
-            let subject_token: [u8; TOKEN_LEN] = subject_token
-                .try_into()
-                .map_err(|_| Error::corrupt("subject hold", "bad token"))?;
+            let (tokens, systems) = decode_subjects(&value)?;
             let cohort = self
                 .cohort_info(hold.cohort)?
                 .ok_or_else(|| Error::corrupt("subject hold", "unknown cohort"))?;
@@ -963,8 +1075,8 @@ impl Vault {
                 hold: hold.id,
                 cohort,
                 mac,
-                kind: *kind,
-                token: subject_token,
+                tokens,
+                systems,
             });
         }
         Ok(out)

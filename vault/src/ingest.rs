@@ -476,12 +476,10 @@ impl Vault {
         // sealed under the hold's cohort from the start.
         let subject_holds = self.subject_holds()?;
         if !subject_holds.is_empty() {
-            for plan in &mut plans {
-                let matched = subject_holds.iter().position(|hold| {
-                    plan.forms.iter().any(|(kind, form)| {
-                        *kind == hold.kind && crate::index::token(&hold.mac, form) == hold.token
-                    })
-                });
+            for (record, plan) in records.iter().zip(&mut plans) {
+                let matched = subject_holds
+                    .iter()
+                    .position(|hold| hold.catches(record.system.as_str(), &plan.forms));
                 if let Some(position) = matched {
                     plan.held = Some((position, plan.cohort.id));
                     plan.cohort = subject_holds[position].cohort.clone();

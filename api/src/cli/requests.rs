@@ -109,11 +109,16 @@ enum Command {
         #[command(flatten)]
         client: ClientArgs,
     },
-    /// Every deadline not met, soonest first, with its state.
+    /// What the agency owes soon, soonest first: deadlines not met that are overdue or fall
+    /// due within `--within` working days (determinations given a delay notice wait for the
+    /// date it promised).
     Due {
         /// The day to judge by (YYYY-MM-DD; default today).
         #[arg(long, value_name = "YYYY-MM-DD")]
         as_of: Option<String>,
+        /// How many working days ahead to look (default 5, at most 65).
+        #[arg(long, value_name = "DAYS")]
+        within: Option<u32>,
         /// One JSON object per line.
         #[arg(long)]
         json: bool,
@@ -253,15 +258,21 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         }
         Command::Due {
             as_of,
+            within,
             json,
             client,
         } => {
-            let path = match &as_of {
-                Some(day) => format!(
-                    "/v1/requests/due?as_of={}",
-                    crate::cli::hold::path_segment(day)
-                ),
-                None => "/v1/requests/due".to_owned(),
+            let mut query = Vec::new();
+            if let Some(day) = &as_of {
+                query.push(format!("as_of={}", crate::cli::hold::path_segment(day)));
+            }
+            if let Some(days) = within {
+                query.push(format!("within={days}"));
+            }
+            let path = if query.is_empty() {
+                "/v1/requests/due".to_owned()
+            } else {
+                format!("/v1/requests/due?{}", query.join("&"))
             };
             let answer = Client::new(&client)?.get(&path)?;
             let due = answer["due"].as_array().cloned().unwrap_or_default();
@@ -279,7 +290,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                 }
             }
             if !json {
-                println!("{} deadlines not met", due.len());
+                println!("{} deadlines due or overdue", due.len());
             }
         }
     }

@@ -210,6 +210,7 @@ async fn daily_retention(gate: Arc<Gate>, at: chrono::NaiveTime) {
             Ok(Ok(report)) => tracing::info!(
                 destroyed = report.destroyed.len(),
                 reported = report.reported.len(),
+                preservation = report.preservation.len(),
                 "scheduled retention run"
             ),
             Ok(Err(refusal)) => tracing::warn!(%refusal, "scheduled retention run refused"),

@@ -108,6 +108,7 @@ impl Gate {
     ) -> Result<(Hold, ReleasedHold), Refusal> {
         let access = self.authorize_vault(caller, context, Action::HoldsRelease)?;
         let id = hold_id(id)?;
+        self.check_request_hold_release(&access, &self.vault.hold(id)?)?;
         let released = self.vault.release_hold(&access, id, reason, self.now())?;
         Ok((self.vault.hold(id)?, released))
     }
@@ -139,6 +140,22 @@ impl Gate {
         let access = self.authorize_vault(caller, context, Action::HoldsList)?;
         let id = hold_id(id)?;
         let (hold, records) = (self.vault.hold(id)?, self.vault.hold_records(id)?);
+        if !self.hold_shows_records(&access, &hold)? {
+            let reason = format!(
+                "hold H-{id} preserves request {}: it shows a count only ({} records) until the requester's identity is verified",
+                hold.spec.reference,
+                records.len()
+            );
+            let denied = Access {
+                rule: "identity-not-verified".into(),
+                ..access
+            };
+            self.log_denial(&denied, Action::HoldsList.name(), VAULT_SYSTEM, &reason)?;
+            return Err(Refusal::Denied {
+                rule: "identity-not-verified".into(),
+                reason,
+            });
+        }
         self.log_listing(
             &access,
             Action::HoldsList,
@@ -167,15 +184,17 @@ impl Gate {
             .collect())
     }
 
-    /// The active holds that let `caller` find their records through their own indexes.
+    /// The active holds that let `caller` find their records through their own indexes. A
+    /// request's preservation is not one of them: what it holds is found through the request,
+    /// once the requester's identity is verified.
     pub(super) fn holds_naming(&self, caller: &Caller) -> Result<Vec<u32>, Refusal> {
-        Ok(self
-            .vault
-            .active_holds()?
-            .into_iter()
-            .filter(|hold| hold.names_role(caller.role()))
-            .map(|hold| hold.id)
-            .collect())
+        let mut out = Vec::new();
+        for hold in self.vault.active_holds()? {
+            if hold.names_role(caller.role()) && !self.preserves_a_request(&hold)? {
+                out.push(hold.id);
+            }
+        }
+        Ok(out)
     }
 }
 

@@ -7,7 +7,7 @@
 use chrono::NaiveDate;
 use policy::requests::{self, Case, Deadline, Event, EventKind, RequestKind, RequesterStatus};
 use serde::{Deserialize, Serialize};
-use vault::Identifier;
+use vault::{Hold, HoldMode, HoldPurpose, HoldSpec, HoldTarget, Identifier};
 
 use super::*;
 
@@ -62,6 +62,13 @@ pub struct DeadlineView {
     /// `due`, `overdue`, `met`, `met-late`, `open` or `closed`.
     pub state: &'static str,
 }
+
+/// How far ahead `requests due` looks by default, in working days: a delay notice needs time
+/// to be written and sent before the answer is due (31 CFR 1.26(g)(1)).
+pub const DUE_WITHIN_WORKING_DAYS: u32 = 5;
+
+/// The farthest `requests due` looks ahead (a quarter of a year of working days).
+pub const MAX_DUE_WITHIN_WORKING_DAYS: u32 = 65;
 
 /// The purpose code privacy staff declare when they search and read for a request.
 pub(super) const PRIVACY_ACT_PURPOSE: &str = "privacy-act-request";
@@ -207,6 +214,10 @@ impl Gate {
                 "a rectification request is for PNR (`cbp-pnr`) only; other systems take amendment requests".into(),
             ));
         }
+        let _one_writer = self
+            .case_writes
+            .lock()
+            .map_err(|_| Refusal::Internal("case lock poisoned".into()))?;
         let now = self.now();
         let received = request.received.unwrap_or_else(|| now.date_naive());
         if received > now.date_naive() {
@@ -244,7 +255,128 @@ impl Gate {
         let sealed = serde_json::to_vec(&file).map_err(|err| Refusal::Internal(err.to_string()))?;
         self.vault
             .update_case(&access, &id, &sealed, "case.event received", now)?;
+        // From receipt, nothing the request is about is destroyed while it is pending. Should
+        // this fail or the process die here, the next retention run places the hold first.
+        self.preserve_request(&access, &file)?;
         Ok(file)
+    }
+
+    /// Places request `file`'s preservation hold: every record of its systems with one of its
+    /// identifiers, stored now or later, is kept while the request is pending (31 CFR 1.5(m);
+    /// ours for Privacy Act requests). A governance hold released only by
+    /// [`Gate::sweep_request_holds`] once the request's last window has passed. Its log entry
+    /// counts what it holds and names nothing.
+    fn preserve_request(&self, access: &Access, file: &RequestFile) -> Result<(), Refusal> {
+        let identifiers = parse_identifiers(&file.identifiers)?;
+        let spec = HoldSpec::new(
+            &file.id,
+            &format!(
+                "preserves what request {} is about while it is pending (31 CFR 1.5(m))",
+                file.id
+            ),
+            HoldPurpose::Request,
+            HoldMode::Governance,
+        );
+        let target = HoldTarget::Subjects {
+            identifiers: &identifiers,
+            systems: &file.systems,
+        };
+        self.vault.place_hold(access, &spec, target, self.now())?;
+        Ok(())
+    }
+
+    /// The active holds that preserve request `id`.
+    fn request_holds(&self, id: &str) -> Result<Vec<Hold>, Refusal> {
+        Ok(self
+            .vault
+            .active_holds()?
+            .into_iter()
+            .filter(|hold| hold.spec.purpose == HoldPurpose::Request && hold.spec.reference == id)
+            .collect())
+    }
+
+    /// Whether `hold` is the preservation hold of a request in the vault.
+    pub(super) fn preserves_a_request(&self, hold: &Hold) -> Result<bool, Refusal> {
+        Ok(hold.spec.purpose == HoldPurpose::Request
+            && self.vault.case_ids()?.contains(&hold.spec.reference))
+    }
+
+    /// Whether the records of `hold` may be named: a request's preservation shows a count
+    /// only until the requester's identity (and a representative's relationship) is verified.
+    pub(super) fn hold_shows_records(&self, access: &Access, hold: &Hold) -> Result<bool, Refusal> {
+        if !self.preserves_a_request(hold)? {
+            return Ok(true);
+        }
+        let file = self.request_file(access, &hold.spec.reference)?;
+        Ok(requests::may_show_records(&file.case).is_ok())
+    }
+
+    /// Brings every request's preservation up to date on today's date: releases the holds of
+    /// requests whose last window has passed (the reason names the last day kept and the rule),
+    /// and places the hold of a pending request that has none (one opened before requests were
+    /// preserved from receipt, or whose hold was cut off by a crash). Each step is logged by
+    /// the vault. Called by retention runs after their clock check, so a clock set forward
+    /// releases nothing. Returns one line per step.
+    pub(super) fn sweep_request_holds(&self, access: &Access) -> Result<Vec<String>, Refusal> {
+        let _one_writer = self
+            .case_writes
+            .lock()
+            .map_err(|_| Refusal::Internal("case lock poisoned".into()))?;
+        let today = self.now().date_naive();
+        let mut steps = Vec::new();
+        for id in self.vault.case_ids()? {
+            let file = self.request_file(access, &id)?;
+            let holds = self.request_holds(&id)?;
+            match requests::preservation(&file.case) {
+                requests::Preservation::Ends { until, rule } if until < today => {
+                    for hold in holds {
+                        let reason = format!(
+                            "request {id} no longer pending: kept through {until}, released on {today} ({rule})"
+                        );
+                        let released =
+                            self.vault
+                                .release_hold(access, hold.id, &reason, self.now())?;
+                        steps.push(format!(
+                            "{} of request {id} released (kept through {until}): {} records returned, {} still held, {} await destruction",
+                            hold.label(),
+                            released.returned,
+                            released.still_held,
+                            released.awaiting_destruction
+                        ));
+                    }
+                }
+                requests::Preservation::Ends { .. } => {}
+                requests::Preservation::Pending if holds.is_empty() => {
+                    self.preserve_request(access, &file)?;
+                    steps.push(format!("request {id} pending without a hold: preserved"));
+                }
+                requests::Preservation::Pending => {}
+            }
+        }
+        Ok(steps)
+    }
+
+    /// Refuses the early release of a request's preservation by hand while the request is
+    /// pending: it ends on its own once the request's last window has passed (31 CFR 1.5(m)).
+    pub(super) fn check_request_hold_release(
+        &self,
+        access: &Access,
+        hold: &Hold,
+    ) -> Result<(), Refusal> {
+        if !self.preserves_a_request(hold)? {
+            return Ok(());
+        }
+        let file = self.request_file(access, &hold.spec.reference)?;
+        match requests::preservation(&file.case) {
+            requests::Preservation::Ends { until, .. } if until < self.now().date_naive() => {
+                Ok(())
+            }
+            _ => Err(Refusal::Conflict(format!(
+                "hold {} preserves request {} while it is pending (31 CFR 1.5(m)); it is released by the first retention run after the request's last window has passed",
+                hold.label(),
+                hold.spec.reference
+            ))),
+        }
     }
 
     /// Records an event in a request's history, after checking it may come now.
@@ -296,16 +428,28 @@ impl Gate {
         Ok((file, deadlines))
     }
 
-    /// Every deadline of every open request that is not met, with its state on `as_of`
-    /// (default: today), soonest first.
+    /// What the agency owes soon, soonest first: every deadline of every open request that is
+    /// not met and is overdue on `as_of` (default: today) or falls due within `within` working
+    /// days (default [`DUE_WITHIN_WORKING_DAYS`]). A determination already given a delay notice
+    /// waits for its promised date and shows again only once that has passed; the requester's
+    /// own windows are shown with the request, not here.
     pub fn requests_due(
         &self,
         caller: &Caller,
         context: &RequestContext,
         as_of: Option<NaiveDate>,
+        within: Option<u32>,
     ) -> Result<Vec<DeadlineView>, Refusal> {
         let access = self.authorize_vault(caller, context, Action::RequestsView)?;
         let as_of = as_of.unwrap_or_else(|| self.now().date_naive());
+        let within = within.unwrap_or(DUE_WITHIN_WORKING_DAYS);
+        if within > MAX_DUE_WITHIN_WORKING_DAYS {
+            return Err(Refusal::Invalid(format!(
+                "`within` is at most {MAX_DUE_WITHIN_WORKING_DAYS} working days"
+            )));
+        }
+        let horizon = policy::calendar::add_working_days(as_of, within)
+            .ok_or_else(|| Refusal::Invalid("`as_of` is out of range".into()))?;
         let mut due = Vec::new();
         for id in self.vault.case_ids()? {
             let file = self.request_file(&access, &id)?;
@@ -317,12 +461,7 @@ impl Gate {
             {
                 continue;
             }
-            for deadline in requests::deadlines(&file.case) {
-                if deadline.met_on.is_some()
-                    || (deadline.requester && deadline.state(as_of) == "closed")
-                {
-                    continue;
-                }
+            for deadline in requests::due_soon(&file.case, as_of, horizon) {
                 due.push(DeadlineView {
                     request: id.clone(),
                     state: deadline.state(as_of),
@@ -433,14 +572,23 @@ impl Gate {
             return Ok(Err(decision.reason));
         }
         let system_id = SystemId::new(system)?;
+        // Records whose index period ended while the request preserved them are found through
+        // its own hold's index.
+        let own_holds: Vec<u32> = self.request_holds(id)?.iter().map(|hold| hold.id).collect();
         let mut ids = Vec::new();
         for identifier in identifiers {
-            ids.extend(self.vault.lookup(
-                &access,
-                &system_id,
-                &SearchKey::Identifier(identifier.clone()),
-                self.now(),
-            )?);
+            let key = SearchKey::Identifier(identifier.clone());
+            ids.extend(self.vault.lookup(&access, &system_id, &key, self.now())?);
+            if !own_holds.is_empty() {
+                for (held, _) in self
+                    .vault
+                    .lookup_held(&access, &key, &own_holds, self.now())?
+                {
+                    if self.vault.system_of(&held)? == system_id {
+                        ids.push(held);
+                    }
+                }
+            }
         }
         ids.sort();
         ids.dedup();

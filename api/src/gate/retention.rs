@@ -89,6 +89,7 @@ impl Gate {
     ) -> Result<Approval, Refusal> {
         let access = self.authorize_vault(caller, context, Action::RetentionRun)?;
         let now = self.now();
+        self.sweep_before_run(&access, &::retention::run::RunOptions::default())?;
         let (records, cohorts, plan_digest) =
             ::retention::run::plan_digest(&self.vault, self.policy.catalog(), now).map_err(
                 |err| match err {
@@ -184,14 +185,7 @@ impl Gate {
                 .load(std::sync::atomic::Ordering::SeqCst),
             ..::retention::run::RunOptions::default()
         };
-        let report = ::retention::run::run(
-            &self.vault,
-            self.policy.catalog(),
-            &access,
-            self.now(),
-            &options,
-        )
-        .map_err(|err| match err {
+        let run_error = |err: ::retention::run::RunError| match err {
             ::retention::run::RunError::Vault(err) => Refusal::from(err),
             refused => {
                 let rule = match refused {
@@ -202,11 +196,39 @@ impl Gate {
                 };
                 refuse(rule, &refused.to_string())
             }
-        })?;
+        };
+        let swept = match ::retention::run::check_clock(&self.vault, self.now(), &options) {
+            Ok(()) => self.sweep_request_holds(&access)?,
+            Err(err) => return Err(run_error(err)),
+        };
+        let mut report = ::retention::run::run(
+            &self.vault,
+            self.policy.catalog(),
+            &access,
+            self.now(),
+            &options,
+        )
+        .map_err(run_error)?;
+        report.preservation = swept;
         if !report.destroyed.is_empty() {
             self.start_compaction();
         }
         Ok(report)
+    }
+
+    /// Before a run's plan: the clock check, then the requests' preservation brought up to
+    /// date ([`Gate::sweep_request_holds`]), so a hold whose request's windows have all passed
+    /// no longer keeps what the run destroys.
+    fn sweep_before_run(
+        &self,
+        access: &Access,
+        options: &::retention::run::RunOptions,
+    ) -> Result<Vec<String>, Refusal> {
+        match ::retention::run::check_clock(&self.vault, self.now(), options) {
+            Ok(()) => self.sweep_request_holds(access),
+            Err(::retention::run::RunError::Vault(err)) => Err(Refusal::from(err)),
+            Err(refused) => Err(Refusal::Conflict(refused.to_string())),
+        }
     }
 
     /// Waits (at most `limit`) for a compaction in progress to finish: the server stops only
@@ -322,19 +344,24 @@ impl Gate {
             client: "local".into(),
             request_id: String::new(),
         };
-        let report = ::retention::run::run(
+        let options = ::retention::run::RunOptions {
+            max_records: self
+                .max_run_records
+                .load(std::sync::atomic::Ordering::SeqCst),
+            ..::retention::run::RunOptions::default()
+        };
+        let swept = self
+            .sweep_before_run(&access, &options)
+            .map_err(|refusal| format!("{refusal:?}"))?;
+        let mut report = ::retention::run::run(
             &self.vault,
             self.policy.catalog(),
             &access,
             self.now(),
-            &::retention::run::RunOptions {
-                max_records: self
-                    .max_run_records
-                    .load(std::sync::atomic::Ordering::SeqCst),
-                ..::retention::run::RunOptions::default()
-            },
+            &options,
         )
         .map_err(|err| err.to_string())?;
+        report.preservation = swept;
         if !report.destroyed.is_empty() {
             self.start_compaction();
         }

@@ -149,7 +149,9 @@ pub fn api_after(policy: policy::Policy, before: impl FnOnce(&Vault)) -> Api {
                     privacy_training: match *name {
                         "lapsed" => NaiveDate::from_ymd_opt(2024, 10, 23).unwrap(),
                         "cbp-ia" | "cbp-analyst" | "cbp-disclosure" | "auditor" | "records"
-                        | "records-2" | "ana" => NaiveDate::from_ymd_opt(2030, 9, 1).unwrap(),
+                        | "records-2" | "ana" | "privacy" => {
+                            NaiveDate::from_ymd_opt(2030, 9, 1).unwrap()
+                        }
                         _ => NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
                     },
                     disabled: *name == "gone",

@@ -474,3 +474,350 @@ fn routes_follow_the_procedures_and_the_requesters_status() {
         );
     }
 }
+
+/// 31 CFR 1.26(g)(1): "If it is not possible to respond within 30 days, the designated officer
+/// shall inform the requester, stating the reason for the delay ... and when a response will be
+/// dispatched." The notice is sent before the answer is late; dated after the due date it would
+/// move a deadline already missed.
+#[test]
+fn a_delay_notice_is_accepted_only_before_the_answer_is_due() {
+    let delay = |on, until| {
+        at(
+            EventKind::Extended {
+                reason: "scattered location of the records".into(),
+                until,
+                approved_by: None,
+            },
+            on,
+        )
+    };
+    let verified = |on| {
+        at(
+            EventKind::IdentityVerified {
+                method: IdentityMethod::Notarized,
+            },
+            on,
+        )
+    };
+    let grant = |on| {
+        at(
+            EventKind::Determined {
+                outcome: Outcome::Granted,
+                reasons: String::new(),
+            },
+            on,
+        )
+    };
+    let access = |route, received, more: Vec<Event>| {
+        let mut events = vec![at(EventKind::Received, received), verified(received)];
+        events.extend(more);
+        run(RequestKind::Access, route, events)
+    };
+    // (case, notice, the determination's due date after it, or the refusal's words). Received
+    // 2026-11-20, due 2027-01-06 (Thanksgiving, Christmas and New Year's Day not counted).
+    let pa = || access(Route::PrivacyAct, d(2026, 11, 20), Vec::new());
+    let table: Vec<(Case, Event, Result<NaiveDate, &str>)> = vec![
+        (
+            pa(),
+            delay(d(2027, 1, 5), d(2027, 1, 20)),
+            Ok(d(2027, 1, 20)),
+        ),
+        // On the last day it is still in time.
+        (
+            pa(),
+            delay(d(2027, 1, 6), d(2027, 1, 20)),
+            Ok(d(2027, 1, 20)),
+        ),
+        // The first working day after (a Thursday): too late.
+        (
+            pa(),
+            delay(d(2027, 1, 7), d(2027, 1, 20)),
+            Err("the determination was due on 2027-01-06"),
+        ),
+        // Weeks late, as the review tried: refused, and the deadline stays missed.
+        (
+            pa(),
+            delay(d(2027, 2, 1), d(2027, 3, 1)),
+            Err("is sent before it is due, not after"),
+        ),
+        // A second notice before the promised date is in time; after it, not.
+        (
+            access(
+                Route::PrivacyAct,
+                d(2026, 11, 20),
+                vec![delay(d(2027, 1, 5), d(2027, 1, 20))],
+            ),
+            delay(d(2027, 1, 20), d(2027, 2, 3)),
+            Ok(d(2027, 2, 3)),
+        ),
+        (
+            access(
+                Route::PrivacyAct,
+                d(2026, 11, 20),
+                vec![delay(d(2027, 1, 5), d(2027, 1, 20))],
+            ),
+            delay(d(2027, 1, 21), d(2027, 2, 3)),
+            Err("the determination was due on 2027-01-20"),
+        ),
+        // Once determined, nothing is left to delay.
+        (
+            access(
+                Route::PrivacyAct,
+                d(2026, 11, 20),
+                vec![grant(d(2026, 12, 1))],
+            ),
+            delay(d(2026, 12, 2), d(2027, 1, 20)),
+            Err("the determination was made on 2026-12-01"),
+        ),
+        // Incomplete: no clock runs, so there is nothing to delay.
+        (
+            access(
+                Route::PrivacyAct,
+                d(2026, 11, 20),
+                vec![at(
+                    EventKind::Deficient {
+                        missing: vec!["signature".into()],
+                    },
+                    d(2026, 11, 23),
+                )],
+            ),
+            delay(d(2026, 11, 24), d(2027, 1, 20)),
+            Err("no determination is due yet"),
+        ),
+        // FOIA (1.5(j)(1), "by written notice"): received 2026-12-24, due 2027-01-26.
+        (
+            access(Route::Foia, d(2026, 12, 24), Vec::new()),
+            delay(d(2027, 1, 26), d(2027, 2, 5)),
+            Ok(d(2027, 2, 5)),
+        ),
+        (
+            access(Route::Foia, d(2026, 12, 24), Vec::new()),
+            delay(d(2027, 1, 27), d(2027, 2, 5)),
+            Err("the determination was due on 2027-01-26"),
+        ),
+    ];
+    for (n, (built, notice, expected)) in table.into_iter().enumerate() {
+        match (check_event(&built, &notice), expected) {
+            (Ok(()), Ok(new_due)) => {
+                let mut after = built.clone();
+                after.events.push(notice);
+                assert_eq!(due(&after, "determination"), Some(new_due), "row {n}");
+            }
+            (Err(reason), Err(words)) => {
+                assert!(reason.contains(words), "row {n}: {reason}")
+            }
+            (got, want) => panic!("row {n}: got {got:?}, expected {want:?}"),
+        }
+    }
+}
+
+/// An appeal's decision (31 CFR 1.27(e)(4)) is extended before it is due, too.
+#[test]
+fn an_appeal_decision_is_extended_only_before_it_is_due() {
+    let built = run(
+        RequestKind::Amendment,
+        Route::PrivacyAct,
+        vec![
+            at(EventKind::Received, d(2026, 12, 18)),
+            at(
+                EventKind::IdentityVerified {
+                    method: IdentityMethod::Mail,
+                },
+                d(2026, 12, 18),
+            ),
+            at(
+                EventKind::Determined {
+                    outcome: Outcome::Denied,
+                    reasons: "accurate as reported".into(),
+                },
+                d(2027, 1, 8),
+            ),
+            at(
+                EventKind::Appealed {
+                    postmarked: d(2027, 2, 12),
+                },
+                d(2027, 2, 16),
+            ),
+        ],
+    );
+    assert_eq!(due(&built, "appeal-decision"), Some(d(2027, 3, 30)));
+    let extend = |on| {
+        at(
+            EventKind::Extended {
+                reason: "consultation with another agency".into(),
+                until: d(2027, 4, 15),
+                approved_by: Some("Deputy Assistant Secretary (Privacy)".into()),
+            },
+            on,
+        )
+    };
+    check_event(&built, &extend(d(2027, 3, 30))).unwrap();
+    assert!(check_event(&built, &extend(d(2027, 3, 31)))
+        .unwrap_err()
+        .contains("the appeal-decision was due on 2027-03-30"));
+}
+
+/// 31 CFR 1.5(m): "Under no circumstances shall records be destroyed while they are the
+/// subject of a pending request, appeal, or lawsuit under the FOIA." 1.5(a)(1): "If a
+/// requester does not respond within 30 days to a communication from a bureau to amend the
+/// request ..., the request file will be considered closed." 1.5(i) and 1.27(e)(1): 35 days to
+/// appeal.
+#[test]
+fn a_request_preserves_what_it_is_about_until_its_last_window_has_passed() {
+    let verified = |on| {
+        at(
+            EventKind::IdentityVerified {
+                method: IdentityMethod::Notarized,
+            },
+            on,
+        )
+    };
+    let determined = |outcome, on| {
+        at(
+            EventKind::Determined {
+                outcome,
+                reasons: "exempt in part".into(),
+            },
+            on,
+        )
+    };
+    let closed = |on| {
+        at(
+            EventKind::Closed {
+                reason: "done".into(),
+            },
+            on,
+        )
+    };
+    let deficient = |on| {
+        at(
+            EventKind::Deficient {
+                missing: vec!["signature".into()],
+            },
+            on,
+        )
+    };
+    let received = at(EventKind::Received, d(2026, 11, 20));
+    let ends = |until| Some(until);
+    // (kind, route, events after receipt, the last day kept, or None while pending).
+    let table: Vec<(RequestKind, Route, Vec<Event>, Option<NaiveDate>)> = vec![
+        // Received, nothing decided: pending.
+        (RequestKind::Access, Route::PrivacyAct, vec![], None),
+        // Deficient on 2026-11-23 and never answered: closed after 30 calendar days.
+        (
+            RequestKind::Access,
+            Route::Foia,
+            vec![deficient(d(2026, 11, 23))],
+            ends(d(2026, 12, 23)),
+        ),
+        // Deficient, then perfected: pending again.
+        (
+            RequestKind::Access,
+            Route::Foia,
+            vec![
+                deficient(d(2026, 11, 23)),
+                at(EventKind::Perfected, d(2026, 12, 1)),
+            ],
+            None,
+        ),
+        // A Privacy Act access refusal has no appeal: it ends with the refusal.
+        (
+            RequestKind::Access,
+            Route::PrivacyAct,
+            vec![determined(Outcome::Denied, d(2026, 12, 10))],
+            ends(d(2026, 12, 10)),
+        ),
+        // A grant keeps until the records are furnished and the case closed.
+        (
+            RequestKind::Access,
+            Route::PrivacyAct,
+            vec![
+                verified(d(2026, 11, 23)),
+                determined(Outcome::Granted, d(2026, 12, 10)),
+            ],
+            None,
+        ),
+        (
+            RequestKind::Access,
+            Route::PrivacyAct,
+            vec![
+                verified(d(2026, 11, 23)),
+                determined(Outcome::Granted, d(2026, 12, 10)),
+                closed(d(2026, 12, 14)),
+            ],
+            ends(d(2026, 12, 14)),
+        ),
+        // FOIA: refused in part on 2026-12-10, appealable for 35 days, to 2027-01-14; closing
+        // the case on 2026-12-14 does not cut the window short.
+        (
+            RequestKind::Access,
+            Route::Foia,
+            vec![
+                verified(d(2026, 11, 23)),
+                determined(Outcome::PartlyGranted, d(2026, 12, 10)),
+                closed(d(2026, 12, 14)),
+            ],
+            ends(d(2027, 1, 14)),
+        ),
+        // An amendment refused on 2026-12-10: its appeal window; appealed, pending until
+        // decided on 2027-01-20; upheld, the statement of disagreement's 35 days to 2027-02-24.
+        (
+            RequestKind::Amendment,
+            Route::PrivacyAct,
+            vec![determined(Outcome::Denied, d(2026, 12, 10))],
+            ends(d(2027, 1, 14)),
+        ),
+        (
+            RequestKind::Amendment,
+            Route::PrivacyAct,
+            vec![
+                determined(Outcome::Denied, d(2026, 12, 10)),
+                at(
+                    EventKind::Appealed {
+                        postmarked: d(2027, 1, 5),
+                    },
+                    d(2027, 1, 7),
+                ),
+            ],
+            None,
+        ),
+        (
+            RequestKind::Amendment,
+            Route::PrivacyAct,
+            vec![
+                determined(Outcome::Denied, d(2026, 12, 10)),
+                at(
+                    EventKind::Appealed {
+                        postmarked: d(2027, 1, 5),
+                    },
+                    d(2027, 1, 7),
+                ),
+                at(
+                    EventKind::AppealDetermined {
+                        outcome: Outcome::Denied,
+                        reasons: "upheld".into(),
+                    },
+                    d(2027, 1, 20),
+                ),
+            ],
+            ends(d(2027, 2, 24)),
+        ),
+        // Withdrawn before a determination: ends the day it closed.
+        (
+            RequestKind::Access,
+            Route::PrivacyAct,
+            vec![closed(d(2026, 12, 2))],
+            ends(d(2026, 12, 2)),
+        ),
+    ];
+    for (n, (kind, route, events, expected)) in table.into_iter().enumerate() {
+        let mut all = vec![received.clone()];
+        all.extend(events);
+        let built = run(kind, route, all);
+        let got = match preservation(&built) {
+            Preservation::Pending => None,
+            Preservation::Ends { until, .. } => Some(until),
+        };
+        assert_eq!(got, expected, "row {n}");
+    }
+}

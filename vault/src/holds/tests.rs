@@ -414,3 +414,105 @@ fn holds_are_refused_or_released_as_their_mode_says() {
     let tampered = vault.hold(compliance.hold.id).unwrap_err().to_string();
     assert!(tampered.contains("signature does not verify"), "{tampered}");
 }
+
+/// A request's preservation: several identifiers, only the systems it names, now and later;
+/// its log entry counts the records and names none.
+#[test]
+fn a_hold_on_several_subjects_watches_only_its_systems() {
+    let (vault, _) = new_vault();
+    let in_other_system = |name: &str, ssn_value: &str| {
+        let mut other = record(name, ssn_value, 2026, 2);
+        other.system = SystemId::new("other-system").unwrap();
+        other
+    };
+    let before = vault
+        .ingest(
+            &access(),
+            &[
+                record("A", "111-11-1111", 2026, 1),
+                record("A", "222-22-2222", 2026, 1),
+                in_other_system("A", "111-11-1111"),
+                record("B", "999-99-9999", 2026, 1),
+            ],
+            now(),
+        )
+        .unwrap();
+    let identifiers = [ssn("111-11-1111"), ssn("222-22-2222")];
+    let systems = ["fincen-cbetf".to_owned()];
+    let placed = vault
+        .place_hold(
+            &access(),
+            &HoldSpec::new(
+                "PA-2026-000001",
+                "preserves what request PA-2026-000001 is about",
+                HoldPurpose::Request,
+                HoldMode::Governance,
+            ),
+            HoldTarget::Subjects {
+                identifiers: &identifiers,
+                systems: &systems,
+            },
+            now(),
+        )
+        .unwrap();
+    assert_eq!(placed.records, 2);
+    assert_eq!(vault.hold_records(placed.hold.id).unwrap(), before[..2]);
+    let later = vault
+        .ingest(
+            &access(),
+            &[
+                record("A", "222222222", 2026, 4),
+                in_other_system("A", "222-22-2222"),
+            ],
+            now(),
+        )
+        .unwrap();
+    assert!(vault
+        .hold_records(placed.hold.id)
+        .unwrap()
+        .contains(&later[0]));
+    assert!(
+        vault.holds_of(&later[1]).unwrap().is_empty(),
+        "not its system"
+    );
+    assert!(
+        vault.holds_of(&before[2]).unwrap().is_empty(),
+        "not its system"
+    );
+    let logged = vault
+        .audit_search(
+            &access(),
+            &crate::audit::LogQuery {
+                action: Some("hold.place".into()),
+                ..Default::default()
+            },
+            now(),
+        )
+        .unwrap();
+    assert!(logged[0].record_ids.is_empty(), "{:?}", logged[0]);
+    assert!(
+        logged[0].outcome.contains("2 records"),
+        "{}",
+        logged[0].outcome
+    );
+}
+
+/// A subject hold's value in its first layout (one index kind and token, 17 bytes) reads as
+/// one identifier in every system: holds placed before several subjects were possible keep
+/// catching their subject's records.
+#[test]
+fn a_subject_value_of_the_first_layout_reads_unchanged() {
+    let subject_token = [7u8; TOKEN_LEN];
+    let first = [&[3u8][..], &subject_token].concat();
+    assert_eq!(
+        decode_subjects(&first).unwrap(),
+        (vec![(3, subject_token)], Vec::new())
+    );
+    let systems = vec!["fincen-cbetf".to_owned()];
+    let tokens = vec![(3, subject_token), (4, [9u8; TOKEN_LEN])];
+    assert_eq!(
+        decode_subjects(&encode_subjects(&tokens, &systems)).unwrap(),
+        (tokens, systems)
+    );
+    assert!(decode_subjects(&[SUBJECT_VERSION, 0, 0, 0, 0, 0, 0, 0, 0]).is_err());
+}

@@ -34,6 +34,7 @@ pub(crate) struct EventBody {
 #[serde(deny_unknown_fields)]
 pub(crate) struct DueParams {
     as_of: Option<NaiveDate>,
+    within: Option<u32>,
 }
 
 fn file_json(
@@ -142,7 +143,7 @@ pub(crate) async fn requests_due(
 ) -> Result<Response, Problem> {
     let gate = Arc::clone(&state.gate);
     let due = blocking(state.limits.operation, move || {
-        gate.requests_due(&authed.caller, &authed.context, params.as_of)
+        gate.requests_due(&authed.caller, &authed.context, params.as_of, params.within)
     })
     .await?;
     let due = serde_json::to_value(&due)

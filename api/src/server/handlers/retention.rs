@@ -111,6 +111,7 @@ pub(crate) async fn retention_run(
         json!({
             "destroyed": destroyed,
             "reported": reported,
+            "preservation": report.preservation,
             "certificate": report.certificate.map(|c| json!({"name": c.name, "text": c.text, "signature": c.signature})),
         }),
     ))
