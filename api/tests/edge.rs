@@ -768,7 +768,9 @@ fn endpoints(id: &str) -> Vec<Endpoint> {
             "POST",
             "/v1/requests/{request}/events",
             none.clone(),
-            Some(json!({"kind": "identity-verified", "method": "notarized"})),
+            Some(
+                json!({"kind": "identity-verified", "method": "notarized", "evidence": ["notarized-statement"]}),
+            ),
         ),
         e("GET", "/v1/requests/{request}/records", none.clone(), None),
         e(
@@ -1316,7 +1318,7 @@ async fn every_listing_and_every_refusal_is_logged_and_a_raw_refusal_reads_nothi
         .post(
             &format!("/v1/requests/{request}/events"),
             Some("privacy"),
-            json!({"kind": "identity-verified", "method": "notarized", "on": "2026-11-23"}),
+            json!({"kind": "identity-verified", "method": "notarized", "evidence": ["notarized-statement"], "on": "2026-11-23"}),
         )
         .await;
     assert_eq!(verified.status, StatusCode::OK, "{}", verified.text);

@@ -2386,7 +2386,7 @@ async fn an_open_request_keeps_its_records_past_their_schedule_until_it_is_no_lo
     // Verified: the officer sees them, found through the request's own hold (their index
     // period has ended), and so may the records officer.
     let event = |body: Value| api.post("/v1/requests/PA-2026-000001/events", Some("privacy"), body);
-    let verified = event(json!({"kind": "identity-verified", "method": "notarized"})).await;
+    let verified = event(json!({"kind": "identity-verified", "method": "notarized", "evidence": ["notarized-statement"]})).await;
     assert_eq!(verified.status, StatusCode::OK, "{}", verified.text);
     let found = api
         .get("/v1/requests/PA-2026-000001/records", Some("privacy"))
@@ -2700,6 +2700,247 @@ async fn a_late_delay_notice_is_refused_and_due_lists_what_needs_action() {
     );
 }
 
+/// Identity as each system's procedures require it, recorded with its evidence in the sealed
+/// case file. TTAR (seed 000): "You must first verify your identity, meaning that you must
+/// provide your full name, current address and date and place of birth. You must sign your
+/// request, and your signature must either be notarized or submitted under 28 U.S.C. § 1746".
+/// CBETF: 31 CFR part 1 appendix A paragraph 8.
+#[tokio::test]
+async fn identity_is_verified_as_the_systems_notice_requires_with_its_evidence_on_file() {
+    let api = api();
+    let open = |who: &'static str, system: &str| {
+        let body = json!({
+            "kind": "access", "requester": "JOHN Q PUBLIC", "status": "citizen",
+            "identifiers": [{"type": "ssn", "value": "123-45-6789"}],
+            "systems": [system], "received": "2026-11-20"
+        });
+        let api = &api;
+        async move { api.post("/v1/requests", Some(who), body).await }
+    };
+    let ttar = open("ice-privacy", "dhs-ice-005-ttar").await;
+    assert_eq!(ttar.status, StatusCode::CREATED, "{}", ttar.text);
+    let cbetf = open("privacy", "fincen-cbetf").await;
+    assert_eq!(cbetf.status, StatusCode::CREATED, "{}", cbetf.text);
+    let facts = json!([
+        "full-name",
+        "current-address",
+        "date-of-birth",
+        "place-of-birth"
+    ]);
+    // (request, who, body, status, fragment of the answer).
+    let table = [
+        (
+            "PA-2026-000001",
+            "ice-privacy",
+            json!({"kind": "identity-verified", "method": "mail", "evidence": ["signature", "address", "identifier-document"], "facts": facts}),
+            StatusCode::BAD_REQUEST,
+            "dhs-ice-005-ttar does not accept verification by `mail`",
+        ),
+        (
+            "PA-2026-000001",
+            "ice-privacy",
+            json!({"kind": "identity-verified", "method": "notarized", "evidence": ["notarized-statement"], "facts": ["full-name", "current-address"]}),
+            StatusCode::BAD_REQUEST,
+            "requires the requester's `date-of-birth`",
+        ),
+        (
+            "PA-2026-000001",
+            "ice-privacy",
+            json!({"kind": "identity-verified", "method": "perjury-statement", "facts": facts}),
+            StatusCode::BAD_REQUEST,
+            "needs 1 `perjury-statement` as evidence",
+        ),
+        (
+            "PA-2026-000001",
+            "ice-privacy",
+            json!({"kind": "identity-verified", "method": "perjury-statement", "evidence": ["perjury-statement"], "facts": facts, "on": "2026-11-23"}),
+            StatusCode::OK,
+            "identity-verified",
+        ),
+        // Appendix A: by mail, a signature, an address and one other identifier.
+        (
+            "PA-2026-000002",
+            "privacy",
+            json!({"kind": "identity-verified", "method": "mail", "evidence": ["signature", "address"]}),
+            StatusCode::BAD_REQUEST,
+            "needs 1 `identifier-document`",
+        ),
+        (
+            "PA-2026-000002",
+            "privacy",
+            json!({"kind": "identity-verified", "method": "perjury-statement", "evidence": ["perjury-statement"]}),
+            StatusCode::BAD_REQUEST,
+            "fincen-cbetf does not accept verification by `perjury-statement`",
+        ),
+        (
+            "PA-2026-000002",
+            "privacy",
+            json!({"kind": "identity-verified", "method": "in-person-two-documents", "evidence": ["name-and-signature-document", "name-and-signature-document"]}),
+            StatusCode::OK,
+            "identity-verified",
+        ),
+        (
+            "PA-2026-000002",
+            "privacy",
+            json!({"kind": "identity-verified", "method": "mail", "evidence": ["a-library-card"]}),
+            StatusCode::BAD_REQUEST,
+            "",
+        ),
+    ];
+    for (n, (request, who, body, status, fragment)) in table.into_iter().enumerate() {
+        let answer = api
+            .post(&format!("/v1/requests/{request}/events"), Some(who), body)
+            .await;
+        assert_eq!(answer.status, status, "row {n}: {}", answer.text);
+        assert!(answer.text.contains(fragment), "row {n}: {}", answer.text);
+        assert!(
+            !answer.text.contains("a-library-card"),
+            "row {n}: {}",
+            answer.text
+        );
+    }
+    // On file: how, on what evidence, by whom, when.
+    let shown = api
+        .get("/v1/requests/PA-2026-000001", Some("ice-privacy"))
+        .await;
+    assert_eq!(
+        shown.body["case"]["events"][1],
+        json!({"kind": "identity-verified", "method": "perjury-statement", "evidence": ["perjury-statement"], "facts": facts, "on": "2026-11-23", "by": "ice-privacy"}),
+        "{}",
+        shown.text
+    );
+}
+
+/// 31 CFR 1.26(g)(3): for "medical records, including psychological records", the official "may
+/// determine that such release could have an adverse effect on the individual and that release
+/// will be made only to a physician authorized in writing to have access to such records by
+/// the individual", who gets them "upon proper verification of identity". On a fixture system
+/// whose transmittals are marked medical.
+#[tokio::test]
+async fn medical_records_go_to_the_authorized_physician_once_the_official_so_decides() {
+    let api = api_with(medical_system_policy());
+    let line = line("JOHN Q PUBLIC", "123-45-6789", 3).replace("fincen-cbetf", "test-open");
+    summary(&api.ingest("ingester", &line, None).await);
+    let opened = api
+        .post(
+            "/v1/requests",
+            Some("privacy"),
+            json!({"kind": "access", "requester": "JOHN Q PUBLIC",
+                   "identifiers": [{"type": "ssn", "value": "123-45-6789"}],
+                   "systems": ["test-open"], "received": "2026-11-20"}),
+        )
+        .await;
+    assert_eq!(opened.status, StatusCode::CREATED, "{}", opened.text);
+    let api = &api;
+    let event = |body: Value| async move {
+        api.post("/v1/requests/PA-2026-000001/events", Some("privacy"), body)
+            .await
+    };
+    let physician = json!({"kind": "physician-authorized", "physician": "Dr. A. Jones, Columbus OH",
+                           "method": "in-person-photo", "evidence": ["photo-id"]});
+    // (event, status, fragment): the physician only after the official's determination, and
+    // only with the physician's identity verified.
+    let steps = [
+        (
+            json!({"kind": "identity-verified", "method": "notarized", "evidence": ["notarized-statement"]}),
+            StatusCode::OK,
+            "identity-verified",
+        ),
+        (physician.clone(), StatusCode::BAD_REQUEST, "adverse effect"),
+        (
+            json!({"kind": "determined", "outcome": "granted", "reasons": ""}),
+            StatusCode::OK,
+            "determined",
+        ),
+    ];
+    for (body, status, fragment) in steps {
+        let answer = event(body.clone()).await;
+        assert_eq!(answer.status, status, "{body}: {}", answer.text);
+        assert!(answer.text.contains(fragment), "{body}: {}", answer.text);
+    }
+    let found = api
+        .get("/v1/requests/PA-2026-000001/records", Some("privacy"))
+        .await;
+    let record = found.body["records"][0]["id"].as_str().unwrap().to_owned();
+    let respond = || async {
+        api.post(
+            "/v1/requests/PA-2026-000001/response",
+            Some("privacy"),
+            json!({"official": "J. Smith, Disclosure Officer", "release": [record]}),
+        )
+        .await
+    };
+    // The official may decide: without the determination, the individual gets them.
+    let direct = respond().await;
+    assert_eq!(direct.status, StatusCode::OK, "{}", direct.text);
+    assert_eq!(direct.body["records"].as_array().unwrap().len(), 1);
+    assert_eq!(direct.body["for_physician"], Value::Null);
+    let steps = [
+        (
+            json!({"kind": "adverse-effect-determined", "reasons": ""}),
+            StatusCode::BAD_REQUEST,
+            "states its reasons",
+        ),
+        (
+            json!({"kind": "adverse-effect-determined", "reasons": "the treating psychologist advises against direct release"}),
+            StatusCode::OK,
+            "adverse-effect-determined",
+        ),
+    ];
+    for (body, status, fragment) in steps {
+        let answer = event(body.clone()).await;
+        assert_eq!(answer.status, status, "{body}: {}", answer.text);
+        assert!(answer.text.contains(fragment), "{body}: {}", answer.text);
+    }
+    // Determined, but no physician on file: nothing goes out, and nothing is read.
+    let reads_before = api.entries("action=read").await.len();
+    let held_back = respond().await;
+    assert_eq!(
+        held_back.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        held_back.text
+    );
+    assert!(
+        held_back.text.contains("physician-authorized"),
+        "{}",
+        held_back.text
+    );
+    assert_eq!(api.entries("action=read").await.len(), reads_before);
+    let mut unverified = physician.clone();
+    unverified["evidence"] = json!([]);
+    let refused = event(unverified).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text);
+    assert!(
+        refused.text.contains("the physician's identity"),
+        "{}",
+        refused.text
+    );
+    let authorized = event(physician).await;
+    assert_eq!(authorized.status, StatusCode::OK, "{}", authorized.text);
+    let package = respond().await;
+    assert_eq!(package.status, StatusCode::OK, "{}", package.text);
+    assert_eq!(package.body["records"], json!([]), "{}", package.text);
+    assert_eq!(
+        package.body["for_physician"]["physician"],
+        "Dr. A. Jones, Columbus OH"
+    );
+    assert_eq!(
+        package.body["for_physician"]["records"][0]["id"],
+        json!(record),
+        "{}",
+        package.text
+    );
+    assert!(
+        package.body["letter"]
+            .as_str()
+            .unwrap()
+            .contains("1 medical or psychological records are sent to Dr. A. Jones, Columbus OH"),
+        "{}",
+        package.text
+    );
+}
+
 #[tokio::test]
 async fn the_whole_life_of_an_access_request_through_the_api() {
     let api = api();
@@ -2744,7 +2985,7 @@ async fn the_whole_life_of_an_access_request_through_the_api() {
             "identity is verified",
         ),
         (
-            json!({"kind": "identity-verified", "method": "notarized"}),
+            json!({"kind": "identity-verified", "method": "notarized", "evidence": ["notarized-statement"]}),
             StatusCode::OK,
             "identity-verified",
         ),
@@ -2841,7 +3082,7 @@ async fn a_requests_records_are_listed_only_after_identity_is_verified() {
         for event in events {
             let body = match *event {
                 "identity-verified" => {
-                    json!({"kind": event, "method": "notarized", "on": "2026-11-23"})
+                    json!({"kind": event, "method": "notarized", "evidence": ["notarized-statement"], "on": "2026-11-23"})
                 }
                 _ => json!({"kind": event, "document": "birth-certificate", "on": "2026-11-23"}),
             };
@@ -2892,7 +3133,7 @@ async fn determined_request(api: &Api, ssn: &str, outcome: &str, reasons: &str) 
     assert_eq!(opened.status, StatusCode::CREATED, "{}", opened.text);
     let id = opened.body["id"].as_str().unwrap().to_owned();
     for body in [
-        json!({"kind": "identity-verified", "method": "notarized", "on": "2026-11-23"}),
+        json!({"kind": "identity-verified", "method": "notarized", "evidence": ["notarized-statement"], "on": "2026-11-23"}),
         json!({"kind": "determined", "outcome": outcome, "reasons": reasons, "on": "2026-11-24"}),
     ] {
         let answer = api
@@ -3177,7 +3418,7 @@ async fn an_amendment_refused_appealed_upheld_and_disputed_reaches_both_prior_re
     // received after, upheld, then a statement of disagreement in its window.
     let steps = [
         (
-            json!({"kind": "identity-verified", "method": "in-person-photo", "on": "2026-09-01"}),
+            json!({"kind": "identity-verified", "method": "in-person-photo", "evidence": ["photo-id"], "on": "2026-09-01"}),
             "\"acknowledgment\"",
         ),
         (
@@ -3321,7 +3562,7 @@ async fn a_granted_pnr_rectification_reaches_both_designated_authorities() {
     assert_eq!(opened.body["case"]["route"], "privacy-act");
     let id = opened.body["id"].as_str().unwrap().to_owned();
     for body in [
-        json!({"kind": "identity-verified", "method": "mail", "on": "2026-11-17"}),
+        json!({"kind": "identity-verified", "method": "perjury-statement", "evidence": ["perjury-statement"], "facts": ["full-name", "current-address", "date-of-birth", "place-of-birth"], "on": "2026-11-17"}),
         json!({"kind": "determined", "outcome": "granted", "reasons": "", "on": "2026-11-20"}),
     ] {
         let answer = api

@@ -125,6 +125,185 @@ pub enum IdentityMethod {
     PerjuryStatement,
 }
 
+impl IdentityMethod {
+    /// Every method.
+    pub const ALL: [IdentityMethod; 5] = [
+        IdentityMethod::InPersonPhoto,
+        IdentityMethod::InPersonTwoDocuments,
+        IdentityMethod::Mail,
+        IdentityMethod::Notarized,
+        IdentityMethod::PerjuryStatement,
+    ];
+
+    /// Its name.
+    pub fn name(self) -> &'static str {
+        match self {
+            IdentityMethod::InPersonPhoto => "in-person-photo",
+            IdentityMethod::InPersonTwoDocuments => "in-person-two-documents",
+            IdentityMethod::Mail => "mail",
+            IdentityMethod::Notarized => "notarized",
+            IdentityMethod::PerjuryStatement => "perjury-statement",
+        }
+    }
+
+    /// The evidence the method needs, with how many of each (31 CFR part 1 appendix A ¶8):
+    /// "a single official document bearing a photograph"; "two items of identification which
+    /// do not bear a photograph but do bear both a name and signature"; by mail "a signature,
+    /// address, and one other identifier"; "a notarized statement"; or a statement under
+    /// penalty of perjury (28 U.S.C. 1746) where the system allows it.
+    pub fn needs(self) -> &'static [(IdentityEvidence, usize)] {
+        match self {
+            IdentityMethod::InPersonPhoto => &[(IdentityEvidence::PhotoId, 1)],
+            IdentityMethod::InPersonTwoDocuments => {
+                &[(IdentityEvidence::NameAndSignatureDocument, 2)]
+            }
+            IdentityMethod::Mail => &[
+                (IdentityEvidence::Signature, 1),
+                (IdentityEvidence::Address, 1),
+                (IdentityEvidence::IdentifierDocument, 1),
+            ],
+            IdentityMethod::Notarized => &[(IdentityEvidence::NotarizedStatement, 1)],
+            IdentityMethod::PerjuryStatement => &[(IdentityEvidence::PerjuryStatement, 1)],
+        }
+    }
+}
+
+/// A piece of evidence of identity, by kind (never its content: the documents stay in the
+/// paper file; the case file records what was seen).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IdentityEvidence {
+    /// An official document bearing a photograph (a passport, an identification badge).
+    PhotoId,
+    /// A document bearing name and signature but no photograph.
+    NameAndSignatureDocument,
+    /// The requester's signature.
+    Signature,
+    /// The requester's address.
+    Address,
+    /// Another identifier, such as a photocopy of an official document bearing the signature.
+    IdentifierDocument,
+    /// A notarized statement of identity, acknowledging the penalties of 5 U.S.C. 552a(i)(3).
+    NotarizedStatement,
+    /// A statement of identity under penalty of perjury (28 U.S.C. 1746).
+    PerjuryStatement,
+}
+
+impl IdentityEvidence {
+    /// Its name.
+    pub fn name(self) -> &'static str {
+        match self {
+            IdentityEvidence::PhotoId => "photo-id",
+            IdentityEvidence::NameAndSignatureDocument => "name-and-signature-document",
+            IdentityEvidence::Signature => "signature",
+            IdentityEvidence::Address => "address",
+            IdentityEvidence::IdentifierDocument => "identifier-document",
+            IdentityEvidence::NotarizedStatement => "notarized-statement",
+            IdentityEvidence::PerjuryStatement => "perjury-statement",
+        }
+    }
+}
+
+/// A fact about the requester a system's procedures require with any method.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IdentityFact {
+    /// Full name.
+    FullName,
+    /// Current address.
+    CurrentAddress,
+    /// Date of birth.
+    DateOfBirth,
+    /// Place of birth.
+    PlaceOfBirth,
+}
+
+impl IdentityFact {
+    /// Its name.
+    pub fn name(self) -> &'static str {
+        match self {
+            IdentityFact::FullName => "full-name",
+            IdentityFact::CurrentAddress => "current-address",
+            IdentityFact::DateOfBirth => "date-of-birth",
+            IdentityFact::PlaceOfBirth => "place-of-birth",
+        }
+    }
+}
+
+/// How a system's requesters prove who they are: the methods it accepts and the facts it
+/// requires with any of them. Read from the SORN file's `[procedures.identity]`; a notice that
+/// has none follows 31 CFR part 1 appendix A paragraph 8 ([`IdentityRequirements::default`]).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityRequirements {
+    /// The methods accepted.
+    pub methods: Vec<IdentityMethod>,
+    /// The facts required with any method.
+    #[serde(default)]
+    pub facts: Vec<IdentityFact>,
+    /// Where this comes from.
+    pub basis: String,
+}
+
+impl Default for IdentityRequirements {
+    /// 31 CFR part 1 appendix A paragraph 8: in person, a photo identification or two documents
+    /// with name and signature; by mail, signature, address and one other identifier; either
+    /// way, a notarized statement. A statement under 28 U.S.C. 1746 only where a notice allows
+    /// it.
+    fn default() -> Self {
+        IdentityRequirements {
+            methods: vec![
+                IdentityMethod::InPersonPhoto,
+                IdentityMethod::InPersonTwoDocuments,
+                IdentityMethod::Mail,
+                IdentityMethod::Notarized,
+            ],
+            facts: Vec::new(),
+            basis: "31 CFR part 1 appendix A paragraph 8 (the default)".into(),
+        }
+    }
+}
+
+/// Whether a verification by `method` on `evidence`, with the requester having given `facts`,
+/// satisfies every system a request names (`systems`: each system's id and requirements); the
+/// first shortfall if not, naming the system and its basis.
+pub fn check_identity(
+    method: IdentityMethod,
+    evidence: &[IdentityEvidence],
+    facts: &[IdentityFact],
+    systems: &[(&str, &IdentityRequirements)],
+) -> Result<(), String> {
+    for (wanted, count) in method.needs() {
+        let seen = evidence.iter().filter(|given| *given == wanted).count();
+        if seen < *count {
+            return Err(format!(
+                "verification by `{}` needs {count} `{}` as evidence (31 CFR part 1 appendix A paragraph 8); {seen} recorded",
+                method.name(),
+                wanted.name()
+            ));
+        }
+    }
+    for (system, required) in systems {
+        if !required.methods.contains(&method) {
+            let accepted: Vec<&str> = required.methods.iter().map(|m| m.name()).collect();
+            return Err(format!(
+                "{system} does not accept verification by `{}`; it accepts {} ({})",
+                method.name(),
+                accepted.join(", "),
+                required.basis
+            ));
+        }
+        if let Some(missing) = required.facts.iter().find(|fact| !facts.contains(fact)) {
+            return Err(format!(
+                "{system} requires the requester's `{}` with any method ({})",
+                missing.name(),
+                required.basis
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// What proves a parent's or guardian's authority (31 CFR 1.34).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -160,10 +339,34 @@ pub enum EventKind {
     },
     /// The request became complete: its date of receipt (1.26(f), 1.27(c)).
     Perfected,
-    /// The requester's identity was verified.
+    /// The requester's identity was verified (who verified it and when are the event's `by`
+    /// and `on`).
     IdentityVerified {
         /// How.
         method: IdentityMethod,
+        /// The evidence seen, by kind (a file opened before evidence was recorded has none).
+        #[serde(default)]
+        evidence: Vec<IdentityEvidence>,
+        /// The facts the requester gave that the systems' procedures require.
+        #[serde(default)]
+        facts: Vec<IdentityFact>,
+    },
+    /// The responsible official determined that releasing the medical or psychological
+    /// records directly could have an adverse effect on the individual: they go only to a
+    /// physician the individual authorized in writing (31 CFR 1.26(g)(3)).
+    AdverseEffectDetermined {
+        /// Why.
+        reasons: String,
+    },
+    /// The individual's written authorization of a physician is on file and the physician's
+    /// identity was verified ("upon proper verification of identity", 1.26(g)(3)).
+    PhysicianAuthorized {
+        /// The physician's name and practice.
+        physician: String,
+        /// How the physician's identity was verified.
+        method: IdentityMethod,
+        /// The evidence seen, by kind.
+        evidence: Vec<IdentityEvidence>,
     },
     /// A representative's authority was proven.
     RelationshipProven {
@@ -226,6 +429,8 @@ impl EventKind {
             EventKind::Deficient { .. } => "deficient",
             EventKind::Perfected => "perfected",
             EventKind::IdentityVerified { .. } => "identity-verified",
+            EventKind::AdverseEffectDetermined { .. } => "adverse-effect-determined",
+            EventKind::PhysicianAuthorized { .. } => "physician-authorized",
             EventKind::RelationshipProven { .. } => "relationship-proven",
             EventKind::Acknowledged => "acknowledged",
             EventKind::Extended { .. } => "extended",
@@ -788,11 +993,59 @@ pub fn check_event(case: &Case, event: &Event) -> Result<(), String> {
             }
             Ok(())
         }
+        EventKind::AdverseEffectDetermined { reasons } => {
+            if !matches!(case.kind, RequestKind::Access) {
+                return Err("an adverse-effect determination concerns the release of records to an access request".into());
+            }
+            if reasons.trim().is_empty() {
+                return Err(
+                    "an adverse-effect determination states its reasons (31 CFR 1.26(g)(3))".into(),
+                );
+            }
+            Ok(())
+        }
+        EventKind::PhysicianAuthorized {
+            physician,
+            method,
+            evidence,
+        } => {
+            if last(case, "adverse-effect-determined").is_none() {
+                return Err("a physician receives records only once the official has determined that direct release could have an adverse effect (31 CFR 1.26(g)(3))".into());
+            }
+            if physician.trim().is_empty() || physician.chars().any(char::is_control) {
+                return Err("the physician's name is required, on one line".into());
+            }
+            check_identity(*method, evidence, &[], &[])
+                .map_err(|reason| format!("the physician's identity: {reason}"))
+        }
         EventKind::ReferredToChiefPrivacyOfficer if case.kind != RequestKind::Rectification => {
             Err("only PNR rectification complaints go to the DHS Chief Privacy Officer".into())
         }
         _ => Ok(()),
     }
+}
+
+/// Who receives the medical or psychological records an access request releases: the
+/// individual, unless the official determined that direct release could have an adverse effect
+/// (31 CFR 1.26(g)(3)), then only the physician the individual authorized in writing, whose
+/// identity was verified; `Err` while that authorization is not on file.
+pub fn medical_recipient(case: &Case) -> Result<Option<String>, String> {
+    let Some(determined) = last(case, "adverse-effect-determined") else {
+        return Ok(None);
+    };
+    case.events
+        .iter()
+        .rev()
+        .find_map(|event| match &event.kind {
+            EventKind::PhysicianAuthorized { physician, .. } if event.on >= determined.on => {
+                Some(physician.clone())
+            }
+            _ => None,
+        })
+        .map(Some)
+        .ok_or_else(|| {
+            "the official determined that direct release of medical or psychological records could have an adverse effect: they go only to a physician the individual authorized in writing, once that authorization and the physician's identity are on file (31 CFR 1.26(g)(3)); record `physician-authorized` first".into()
+        })
 }
 
 /// What an individual's access or notification request gets from one system.

@@ -199,6 +199,9 @@ pub struct Procedures {
     pub first_party: Spanned<String>,
     /// Where this comes from.
     pub basis: Spanned<String>,
+    /// How requesters prove who they are (default: 31 CFR part 1 appendix A paragraph 8).
+    #[serde(default)]
+    pub identity: crate::requests::IdentityRequirements,
 }
 
 /// A category of records and its fields.
@@ -229,6 +232,11 @@ pub struct Category {
     /// and flagged. Without it, reports are not deduplicated.
     #[serde(default)]
     pub deduplicate_within_days: Option<u32>,
+    /// Whether its records are medical or psychological: the responsible official may decide
+    /// that releasing them to the individual directly could have an adverse effect, and then
+    /// they go only to a physician the individual authorized in writing (31 CFR 1.26(g)(3)).
+    #[serde(default)]
+    pub medical: bool,
 }
 
 impl Category {
@@ -852,6 +860,12 @@ impl Sorn {
             );
         }
         check_basis(&procedures.basis, error);
+        if procedures.identity.methods.is_empty() || procedures.identity.basis.trim().is_empty() {
+            error(
+                procedures.basis.span(),
+                "[procedures.identity] names at least one method and its basis".into(),
+            );
+        }
         for key in self.retrieved_by.get_ref() {
             if !RETRIEVAL_KEYS.contains(&key.as_str()) {
                 error(

@@ -74,6 +74,15 @@ enum Command {
         /// in-person-two-documents, mail, notarized, perjury-statement.
         #[arg(long)]
         method: Option<String>,
+        /// The evidence seen (identity-verified; repeat): photo-id,
+        /// name-and-signature-document, signature, address, identifier-document,
+        /// notarized-statement, perjury-statement.
+        #[arg(long)]
+        evidence: Vec<String>,
+        /// A fact the requester gave that the system requires (identity-verified; repeat):
+        /// full-name, current-address, date-of-birth, place-of-birth.
+        #[arg(long)]
+        fact: Vec<String>,
         /// The document proving a representative's authority (relationship-proven):
         /// birth-certificate, court-order.
         #[arg(long)]
@@ -212,6 +221,8 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             on,
             missing,
             method,
+            evidence,
+            fact,
             document,
             reason,
             until,
@@ -237,8 +248,14 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                     body[name] = json!(value);
                 }
             }
-            if !missing.is_empty() {
-                body["missing"] = json!(missing);
+            for (name, values) in [
+                ("missing", missing),
+                ("evidence", evidence),
+                ("facts", fact),
+            ] {
+                if !values.is_empty() {
+                    body[name] = json!(values);
+                }
             }
             let path = format!(
                 "/v1/requests/{}/events",

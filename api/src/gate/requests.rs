@@ -119,6 +119,9 @@ pub struct ResponsePackage {
     pub accounting: Vec<AccountingEntry>,
     /// The fee, in cents.
     pub fee_cents: u32,
+    /// Medical or psychological records the official decided go only to a physician the
+    /// individual authorized in writing (31 CFR 1.26(g)(3)): the physician and those records.
+    pub for_physician: Option<(String, Vec<Viewed>)>,
 }
 
 /// Identifiers as stored in a file (`TYPE=VALUE`, a passport `passport=CC:NUMBER`).
@@ -405,6 +408,26 @@ impl Gate {
                 "an event cannot be dated in the future".into(),
             ));
         }
+        if let EventKind::IdentityVerified {
+            method,
+            evidence,
+            facts,
+        } = &event.kind
+        {
+            // Every system named must accept the method, with the facts it requires.
+            let catalog = self.policy.catalog();
+            let required: Vec<(&str, &requests::IdentityRequirements)> = file
+                .systems
+                .iter()
+                .filter_map(|system| {
+                    catalog
+                        .system(system)
+                        .map(|found| (system.as_str(), &found.sorn.procedures.identity))
+                })
+                .collect();
+            requests::check_identity(*method, evidence, facts, &required)
+                .map_err(Refusal::Invalid)?;
+        }
         requests::check_event(&file.case, &event).map_err(Refusal::Invalid)?;
         let name = event.kind.name();
         file.case.events.push(event);
@@ -672,6 +695,7 @@ impl Gate {
                 }
             }
         }
+        let mut for_physician = None;
         let released = if matches!(outcome, requests::Outcome::Denied)
             || file.case.kind == RequestKind::Notification
         {
@@ -723,7 +747,22 @@ impl Gate {
                 }
                 chosen.push((record_id, placement));
             }
+            // Medical or psychological records (the SORN's `medical` categories) go to the
+            // physician when the official so decided, and nowhere before the physician's
+            // authorization is on file: checked before anything is read.
+            let medical = |placement: &Placement| {
+                catalog
+                    .system(&placement.system)
+                    .and_then(|found| found.sorn.category(&placement.category))
+                    .is_some_and(|category| category.medical)
+            };
+            let physician = if chosen.iter().any(|(_, placement)| medical(placement)) {
+                requests::medical_recipient(&file.case).map_err(Refusal::Invalid)?
+            } else {
+                None
+            };
             let mut viewed = Vec::new();
+            let mut to_physician = Vec::new();
             for (record_id, placement) in &chosen {
                 let request = Request {
                     purpose: Some(PRIVACY_ACT_PURPOSE),
@@ -735,8 +774,14 @@ impl Gate {
                     self.vault
                         .read_annotated(&read_access, record_id, self.now())?;
                 let shared = self.fields_not_for_a_co_party(&record);
-                viewed.push(individual_view(record, annotations, &identifiers, &shared));
+                let view = individual_view(record, annotations, &identifiers, &shared);
+                if physician.is_some() && medical(placement) {
+                    to_physician.push(view);
+                } else {
+                    viewed.push(view);
+                }
             }
+            for_physician = physician.map(|name| (name, to_physician));
             viewed
         };
         // Records found: the open systems' count goes in their answer; a closed one's never.
@@ -744,6 +789,7 @@ impl Gate {
             if under.is_none() {
                 let count = released
                     .iter()
+                    .chain(for_physician.iter().flat_map(|(_, records)| records))
                     .filter(|v| v.record.contents.system.as_str() == system)
                     .count();
                 let name = catalog
@@ -788,6 +834,13 @@ impl Gate {
             letter.push_str(text);
             letter.push('\n');
         }
+        if let Some((physician, records)) = &for_physician {
+            letter.push_str(&format!(
+                "Of these, {} medical or psychological records are sent to {}, the physician you authorized in writing, not to you directly (31 CFR 1.26(g)(3)).\n",
+                records.len(),
+                physician.trim()
+            ));
+        }
         letter.push_str(&if fee_cents == 0 {
             "Fee: none (copies are free when the total is under $3.00, and the first 100 pages are always free).\n".to_owned()
         } else {
@@ -808,6 +861,7 @@ impl Gate {
             records: released,
             accounting,
             fee_cents,
+            for_physician,
         })
     }
 

@@ -301,6 +301,16 @@ pub fn summary(answer: &Answer) -> Value {
 /// A fixture system, not a shipped one: CBETF's notice as `test-open`, claiming no exemptions
 /// and telling prior recipients of corrections and disputes.
 pub fn open_system_policy() -> policy::Policy {
+    fixture_system_policy(false)
+}
+
+/// `test-open` whose transmittals are marked medical or psychological (31 CFR 1.26(g)(3)): no
+/// shipped notice has such records.
+pub fn medical_system_policy() -> policy::Policy {
+    fixture_system_policy(true)
+}
+
+fn fixture_system_policy(medical: bool) -> policy::Policy {
     let mut texts: Vec<(String, String)> = policy::sorn::BUILTIN
         .iter()
         .map(|(file, text)| ((*file).to_owned(), (*text).to_owned()))
@@ -319,6 +329,14 @@ pub fn open_system_policy() -> policy::Policy {
         &cbetf[end..]
     )
     .replace("id = \"fincen-cbetf\"", "id = \"test-open\"");
+    let open = if medical {
+        open.replace(
+            "id = \"transmittal\"\n",
+            "id = \"transmittal\"\nmedical = true\n",
+        )
+    } else {
+        open
+    };
     texts.push(("test-open.toml".into(), open));
     policy::Policy::new(policy::Catalog::from_texts(&texts).unwrap()).unwrap()
 }

@@ -93,6 +93,8 @@ fn the_whole_life_of_an_access_request() {
     built.events.push(at(
         EventKind::IdentityVerified {
             method: IdentityMethod::Notarized,
+            evidence: Vec::new(),
+            facts: Vec::new(),
         },
         d(2026, 11, 23),
     ));
@@ -145,6 +147,8 @@ fn an_amendment_refused_appealed_by_postmark_upheld_and_disputed() {
             at(
                 EventKind::IdentityVerified {
                     method: IdentityMethod::Mail,
+                    evidence: Vec::new(),
+                    facts: Vec::new(),
                 },
                 d(2026, 12, 18),
             ),
@@ -277,6 +281,8 @@ fn events_out_of_order_or_without_their_grounds_are_refused() {
     representative.events.push(at(
         EventKind::IdentityVerified {
             method: IdentityMethod::InPersonPhoto,
+            evidence: Vec::new(),
+            facts: Vec::new(),
         },
         d(2026, 11, 20),
     ));
@@ -495,6 +501,8 @@ fn a_delay_notice_is_accepted_only_before_the_answer_is_due() {
         at(
             EventKind::IdentityVerified {
                 method: IdentityMethod::Notarized,
+                evidence: Vec::new(),
+                facts: Vec::new(),
             },
             on,
         )
@@ -622,6 +630,8 @@ fn an_appeal_decision_is_extended_only_before_it_is_due() {
             at(
                 EventKind::IdentityVerified {
                     method: IdentityMethod::Mail,
+                    evidence: Vec::new(),
+                    facts: Vec::new(),
                 },
                 d(2026, 12, 18),
             ),
@@ -668,6 +678,8 @@ fn a_request_preserves_what_it_is_about_until_its_last_window_has_passed() {
         at(
             EventKind::IdentityVerified {
                 method: IdentityMethod::Notarized,
+                evidence: Vec::new(),
+                facts: Vec::new(),
             },
             on,
         )
@@ -819,5 +831,133 @@ fn a_request_preserves_what_it_is_about_until_its_last_window_has_passed() {
             Preservation::Ends { until, .. } => Some(until),
         };
         assert_eq!(got, expected, "row {n}");
+    }
+}
+
+/// 31 CFR part 1 appendix A paragraph 8 (the default) and seed 000's own words for DHS systems:
+/// "You must first verify your identity, meaning that you must provide your full name, current
+/// address and date and place of birth. You must sign your request, and your signature must
+/// either be notarized or submitted under 28 U.S.C. § 1746".
+#[test]
+fn identity_is_verified_as_each_systems_procedures_require() {
+    use IdentityEvidence as E;
+    use IdentityFact as F;
+    use IdentityMethod as M;
+    let appendix_a = IdentityRequirements::default();
+    let dhs = IdentityRequirements {
+        methods: vec![M::Notarized, M::PerjuryStatement],
+        facts: vec![
+            F::FullName,
+            F::CurrentAddress,
+            F::DateOfBirth,
+            F::PlaceOfBirth,
+        ],
+        basis: "seed 000".into(),
+    };
+    let all_facts = [
+        F::FullName,
+        F::CurrentAddress,
+        F::DateOfBirth,
+        F::PlaceOfBirth,
+    ];
+    type Row<'a> = (
+        M,
+        Vec<E>,
+        &'a [F],
+        Vec<(&'a str, &'a IdentityRequirements)>,
+        Result<(), &'a str>,
+    );
+    let table: Vec<Row<'_>> = vec![
+        // In person: "a single official document bearing a photograph".
+        (
+            M::InPersonPhoto,
+            vec![E::PhotoId],
+            &[],
+            vec![("cbetf", &appendix_a)],
+            Ok(()),
+        ),
+        // "two items of identification which do not bear a photograph but do bear both a name
+        // and signature": one is not enough.
+        (
+            M::InPersonTwoDocuments,
+            vec![E::NameAndSignatureDocument],
+            &[],
+            vec![("cbetf", &appendix_a)],
+            Err("needs 2 `name-and-signature-document`"),
+        ),
+        (
+            M::InPersonTwoDocuments,
+            vec![E::NameAndSignatureDocument, E::NameAndSignatureDocument],
+            &[],
+            vec![("cbetf", &appendix_a)],
+            Ok(()),
+        ),
+        // By mail: "a signature, address, and one other identifier".
+        (
+            M::Mail,
+            vec![E::Signature, E::Address],
+            &[],
+            vec![("cbetf", &appendix_a)],
+            Err("needs 1 `identifier-document`"),
+        ),
+        (
+            M::Mail,
+            vec![E::Signature, E::Address, E::IdentifierDocument],
+            &[],
+            vec![("cbetf", &appendix_a)],
+            Ok(()),
+        ),
+        // A 28 U.S.C. 1746 statement only where the notice allows it.
+        (
+            M::PerjuryStatement,
+            vec![E::PerjuryStatement],
+            &[],
+            vec![("cbetf", &appendix_a)],
+            Err("cbetf does not accept verification by `perjury-statement`"),
+        ),
+        // DHS: never by mail alone, and always the four facts.
+        (
+            M::Mail,
+            vec![E::Signature, E::Address, E::IdentifierDocument],
+            &all_facts,
+            vec![("ttar", &dhs)],
+            Err("ttar does not accept verification by `mail`"),
+        ),
+        (
+            M::Notarized,
+            vec![E::NotarizedStatement],
+            &all_facts[..3],
+            vec![("ttar", &dhs)],
+            Err("ttar requires the requester's `place-of-birth`"),
+        ),
+        (
+            M::PerjuryStatement,
+            vec![E::PerjuryStatement],
+            &all_facts,
+            vec![("ttar", &dhs)],
+            Ok(()),
+        ),
+        // A request naming both systems meets both.
+        (
+            M::Notarized,
+            vec![E::NotarizedStatement],
+            &all_facts,
+            vec![("cbetf", &appendix_a), ("ttar", &dhs)],
+            Ok(()),
+        ),
+        (
+            M::Notarized,
+            vec![],
+            &all_facts,
+            vec![("cbetf", &appendix_a)],
+            Err("needs 1 `notarized-statement`"),
+        ),
+    ];
+    for (n, (method, evidence, facts, systems, expected)) in table.into_iter().enumerate() {
+        match (check_identity(method, &evidence, facts, &systems), expected) {
+            (Ok(()), Ok(())) => {}
+            (Err(reason), Err(words)) => assert!(reason.contains(words), "row {n}: {reason}"),
+            (got, want) => panic!("row {n}: got {got:?}, expected {want:?}"),
+        }
     }
 }

@@ -211,6 +211,10 @@ pub(crate) async fn request_response(
             "records": package.records.iter().map(viewed_json).collect::<Vec<_>>(),
             "accounting": package.accounting.iter().map(crate::render::accounting_json_for_individual).collect::<Vec<_>>(),
             "fee_cents": package.fee_cents,
+            "for_physician": package.for_physician.as_ref().map(|(physician, records)| json!({
+                "physician": physician,
+                "records": records.iter().map(viewed_json).collect::<Vec<_>>(),
+            })),
         }),
     ))
 }
