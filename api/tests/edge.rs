@@ -786,8 +786,21 @@ fn endpoints(id: &str) -> Vec<Endpoint> {
             "/v1/requests/{request}/response",
             none.clone(),
             Some(
-                json!({"release": [id], "waive": ["552a(j)(2)"], "official": "Officer Name", "pages": 1}),
+                json!({"release": [id], "waive": ["552a(j)(2)"], "waive_sources": ["cbp-tecs"], "official": "Officer Name", "pages": 1}),
             ),
+        ),
+        e("GET", "/v1/consultations", none.clone(), None),
+        e(
+            "POST",
+            "/v1/consultations",
+            none.clone(),
+            Some(json!({"owner": "dhs-cbp", "records": [id], "request": "PA-2026-000001"})),
+        ),
+        e(
+            "POST",
+            "/v1/consultations/{consultation}/answer",
+            none.clone(),
+            Some(json!({"answer": "release", "on": "2026-11-24"})),
         ),
         e(
             "GET",
@@ -1093,6 +1106,7 @@ async fn no_identifier_typed_into_any_field_reaches_the_log_a_refusal_or_the_tra
         ("request", request.as_str()),
         ("hold", "H-1"),
         ("notice", "N-1"),
+        ("consultation", "CN-1"),
         ("designation", "HR-2026-000001"),
         ("name", "nobody-1"),
         ("x", "x"),

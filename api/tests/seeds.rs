@@ -1675,3 +1675,234 @@ async fn a_designation_opens_only_its_own_passengers_records() {
         "the same birthday opens nothing"
     );
 }
+
+/// Seed 000, Notification procedure: "To the extent that a record is exempted in a source
+/// system, the exemption will continue to apply"; "After conferring with the appropriate
+/// component or agency, as applicable, DHS may waive applicable exemptions in appropriate
+/// circumstances"; "ICE and DHS are not exempting any records that were ingested or indexed by
+/// TTAR where the source system of records already provides access and/or amendment under the
+/// Privacy Act". 31 CFR 1.26(e): another agency's record goes out after consultation with it.
+/// Three records of one requester (a source that gives access, an exempt source waived after
+/// consultation, another agency's) and an exempt one whose existence the response never shows.
+#[tokio::test]
+async fn ttar_access_follows_each_records_source_and_reads_the_same_with_or_without_exempt_ones() {
+    let api = harness::api();
+    let ingest = |source: &'static str, entry: &'static str| {
+        let line = json!({
+            "system": "dhs-ice-005-ttar", "category": "trade-financial", "collected_at": "2026-05-02",
+            "source": {"entry_number": entry, "system": source},
+            "subjects": [{"role": "importer", "name": "MARIA OKAFOR", "identifiers": {"ssn": "123-45-6789"}}],
+            "fields": {"goods_description": "GOLD JEWELRY"}
+        })
+        .to_string();
+        let api = &api;
+        async move { summary(&api.ingest("ice-ingest", &line, None).await) }
+    };
+    for (source, entry) in [
+        ("cbp-trade", "E-1"),
+        ("cbp-tecs", "E-2"),
+        ("commerce", "E-3"),
+    ] {
+        assert_eq!(ingest(source, entry).await["ingested"], 1);
+    }
+    let facts = json!([
+        "full-name",
+        "current-address",
+        "date-of-birth",
+        "place-of-birth"
+    ]);
+    let mut requests = Vec::new();
+    for _ in 0..2 {
+        let opened = api
+            .post(
+                "/v1/requests",
+                Some("ice-privacy"),
+                json!({"kind": "access", "requester": "MARIA OKAFOR",
+                       "identifiers": [{"type": "ssn", "value": "123-45-6789"}],
+                       "systems": ["dhs-ice-005-ttar"], "received": "2026-11-20"}),
+            )
+            .await;
+        assert_eq!(opened.status, StatusCode::CREATED, "{}", opened.text);
+        let id = opened.body["id"].as_str().unwrap().to_owned();
+        for body in [
+            json!({"kind": "identity-verified", "method": "notarized", "evidence": ["notarized-statement"], "facts": facts}),
+            json!({"kind": "determined", "outcome": "partly-granted", "reasons": "exempt in part under 552a(j)(2)"}),
+        ] {
+            let answer = api
+                .post(
+                    &format!("/v1/requests/{id}/events"),
+                    Some("ice-privacy"),
+                    body,
+                )
+                .await;
+            assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+        }
+        requests.push(id);
+    }
+    let request = requests[0].clone();
+    // The officer sees each record's source, whether the claim covers it, and whom to consult.
+    let found = api
+        .get(
+            &format!("/v1/requests/{request}/records"),
+            Some("ice-privacy"),
+        )
+        .await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.text);
+    let mut by_source = std::collections::BTreeMap::new();
+    for item in found.body["records"].as_array().unwrap() {
+        by_source.insert(
+            item["source"].as_str().unwrap().to_owned(),
+            (
+                item["id"].as_str().unwrap().to_owned(),
+                item["exemption"].clone(),
+                item["consult"].clone(),
+            ),
+        );
+    }
+    let rows = [
+        ("cbp-trade", Value::Null, Value::Null),
+        ("cbp-tecs", json!("552a(j)(2)"), json!("dhs-cbp")),
+        ("commerce", Value::Null, json!("commerce")),
+    ];
+    for (source, exemption, consult) in rows {
+        let (_, got_exemption, got_consult) = &by_source[source];
+        assert_eq!(
+            (got_exemption, got_consult),
+            (&exemption, &consult),
+            "{source}: {}",
+            found.text
+        );
+    }
+    let id_of = |source: &str| by_source[source].0.clone();
+    let respond = |request: String, release: Vec<String>, waive_sources: Value| {
+        let api = &api;
+        async move {
+            api.post(
+                &format!("/v1/requests/{request}/response"),
+                Some("ice-privacy"),
+                json!({"official": "ICE FOIA Officer", "release": release, "waive_sources": waive_sources}),
+            )
+            .await
+        }
+    };
+    // (records named, sources waived, status, rule in the answer).
+    let table = [
+        (vec!["cbp-trade"], json!([]), StatusCode::OK, ""),
+        (
+            vec!["cbp-trade", "cbp-tecs"],
+            json!([]),
+            StatusCode::BAD_REQUEST,
+            "exempt from access under 552a(j)(2)",
+        ),
+        (
+            vec!["cbp-tecs"],
+            json!(["cbp-tecs"]),
+            StatusCode::BAD_REQUEST,
+            "only once dhs-cbp has been consulted",
+        ),
+        (
+            vec!["commerce"],
+            json!([]),
+            StatusCode::BAD_REQUEST,
+            "only once commerce has been consulted",
+        ),
+    ];
+    for (n, (named, waived, status, words)) in table.into_iter().enumerate() {
+        let release = named.iter().map(|source| id_of(source)).collect();
+        let answer = respond(request.clone(), release, waived).await;
+        assert_eq!(answer.status, status, "row {n}: {}", answer.text);
+        assert!(answer.text.contains(words), "row {n}: {}", answer.text);
+    }
+    let refusals = api.entries("action=request.response").await;
+    assert!(
+        refusals
+            .iter()
+            .any(|entry| entry["rule"] == "response-record-exempt"),
+        "{refusals:?}"
+    );
+    // One consultation per owner serves every request that finds its records.
+    for (owner, source) in [("dhs-cbp", "cbp-tecs"), ("commerce", "commerce")] {
+        let asked = api
+            .post(
+                "/v1/consultations",
+                Some("ice-privacy"),
+                json!({"owner": owner, "records": [id_of(source)], "request": request}),
+            )
+            .await;
+        assert_eq!(asked.status, StatusCode::CREATED, "{}", asked.text);
+        let consultation = asked.body["id"].as_str().unwrap().to_owned();
+        let answered = api
+            .post(
+                &format!("/v1/consultations/{consultation}/answer"),
+                Some("ice-privacy"),
+                json!({"answer": "release"}),
+            )
+            .await;
+        assert_eq!(answered.status, StatusCode::OK, "{}", answered.text);
+    }
+    let all = vec![id_of("cbp-trade"), id_of("cbp-tecs"), id_of("commerce")];
+    for request in &requests {
+        let answer = respond(request.clone(), all.clone(), json!(["cbp-tecs"])).await;
+        assert_eq!(answer.status, StatusCode::OK, "{request}: {}", answer.text);
+        assert_eq!(answer.body["records"].as_array().unwrap().len(), 3);
+    }
+    // The mixed response: the open record with the fixed words, byte for byte the same before
+    // and after an exempt record of the requester is stored.
+    let court_order = |record: String| {
+        json!({"records": [record], "recipient": {"name": "U.S. District Court", "address": "Washington, DC", "category": "court"},
+               "purpose": "litigation", "case": "DISC-1", "accuracy_attested": true,
+               "basis": {"condition": "b11", "evidence": "order-2026-55", "court": "U.S. District Court", "case_number": "United States v. Doe, 1:26-cr-00042", "dated": "2026-11-20", "returnable_to": "the Clerk of the Court"}})
+    };
+    let disclosed = api
+        .post(
+            "/v1/disclosures",
+            Some("ice-disclosure"),
+            court_order(id_of("cbp-trade")),
+        )
+        .await;
+    assert_eq!(disclosed.status, StatusCode::CREATED, "{}", disclosed.text);
+    let before = respond(request.clone(), vec![id_of("cbp-trade")], json!([])).await;
+    assert_eq!(before.status, StatusCode::OK, "{}", before.text);
+    // The open record's disclosure is accounted for (its source gives access); TTAR's claims
+    // from 552a(c)(3) cover only the rest.
+    assert_eq!(
+        before.body["accounting"].as_array().unwrap().len(),
+        1,
+        "{}",
+        before.text
+    );
+    assert!(
+        before.text.contains("beyond them, no record available to you pursuant to the Privacy Act of 1974 has been identified"),
+        "{}",
+        before.text
+    );
+    assert_eq!(ingest("foreign", "E-4").await["ingested"], 1);
+    // Disclosed under a court order: its accounting entry must not show either.
+    let listed = api
+        .get(
+            &format!("/v1/requests/{request}/records"),
+            Some("ice-privacy"),
+        )
+        .await;
+    let foreign = listed.body["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|item| item["source"] == "foreign")
+        .map(|item| item["id"].as_str().unwrap().to_owned())
+        .unwrap();
+    let disclosed = api
+        .post(
+            "/v1/disclosures",
+            Some("ice-disclosure"),
+            court_order(foreign),
+        )
+        .await;
+    assert_eq!(disclosed.status, StatusCode::CREATED, "{}", disclosed.text);
+    let after = respond(request.clone(), vec![id_of("cbp-trade")], json!([])).await;
+    assert_eq!(after.status, StatusCode::OK, "{}", after.text);
+    assert_eq!(
+        before.text, after.text,
+        "the exempt record shows in the response"
+    );
+}

@@ -1166,6 +1166,46 @@ fn privacy_act_requests_from_the_command_line() {
         (first["request"].as_str(), first["state"].as_str()),
         (Some(id.as_str()), Some("due"))
     );
+    // Consultations: none yet; an owner no notice names, or a consultation that does not
+    // exist, is a clear failure (the typed owner is not repeated).
+    let listed = client(&["requests", "consultations"], dir, &url, "priv.token");
+    assert_eq!(
+        (listed.code, listed.stdout.as_str()),
+        (0, ""),
+        "{}",
+        listed.stderr
+    );
+    let steps: [(&[&str], &str); 2] = [
+        (
+            &[
+                "requests",
+                "consult",
+                "--owner",
+                "123-45-6789",
+                "--record",
+                "0001-019de5fc2400-00000001-00000001",
+                "--request",
+                &id,
+            ],
+            "owns no source of any notice",
+        ),
+        (
+            &[
+                "requests",
+                "consultation-answer",
+                "CN-9",
+                "--answer",
+                "release",
+            ],
+            "there is no consultation",
+        ),
+    ];
+    for (args, words) in steps {
+        let failed = client(args, dir, &url, "priv.token");
+        assert_ne!(failed.code, 0, "{args:?}");
+        assert!(failed.stderr.contains(words), "{args:?}: {}", failed.stderr);
+        assert!(!failed.stderr.contains("123-45-6789"), "{}", failed.stderr);
+    }
     terminate(&mut server);
 }
 

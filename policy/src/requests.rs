@@ -1062,6 +1062,98 @@ pub enum SystemAnswer {
     Records,
 }
 
+/// Why a record found for an access request does not go to the individual.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Withheld {
+    /// Its system's exemption from access covers it, not waived: it is never named.
+    Exempt {
+        /// The claim.
+        under: String,
+    },
+    /// It may go only once a consultation with its source's owner, answered `release`, is on
+    /// file: another agency's record (31 CFR 1.26(e)), or a waiver of its source's exemption
+    /// ("after conferring with the appropriate component or agency", seed 000).
+    NeedsConsultation {
+        /// Whom to consult.
+        owner: String,
+        /// Why.
+        rule: &'static str,
+    },
+}
+
+/// What an officer decided for one access request about exemptions: the claims waived for the
+/// whole request, the sources whose records' exemption is waived case by case, and whether the
+/// requester showed a benefit denied ((k)(2)).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Waivers {
+    /// Claims waived for the request (`552a(j)(2)`).
+    pub claims: Vec<String>,
+    /// Sources whose records' exemption is waived for the request.
+    pub sources: Vec<String>,
+    /// Whether the requester showed that information was used to deny a right, privilege or
+    /// benefit.
+    pub benefit_denied: bool,
+}
+
+/// Whether one record of a system with notice `sorn`, from source `source` (its
+/// `source.system`), may go to the individual who asked for access. A notice that lists its
+/// sources exempts only the records of sources that give neither access nor amendment: "ICE and
+/// DHS are not exempting any records that were ingested or indexed by TTAR where the source
+/// system of records already provides access and/or amendment" and "To the extent that a
+/// record is exempted in a source system, the exemption will continue to apply" (seed 000); a
+/// record naming no known source stays exempt. A waived source's records go "after conferring
+/// with the appropriate component or agency" (`consulted`: a consultation with the source's
+/// owner answered `release` covers the record), and another agency's records only once it was
+/// consulted (31 CFR 1.26(e)). A notice without sources answers for the whole system.
+pub fn record_access(
+    sorn: &crate::sorn::Sorn,
+    source: Option<&str>,
+    waivers: &Waivers,
+    consulted: bool,
+) -> Result<(), Withheld> {
+    let claim =
+        |waived: &[String]| match access_answer(&sorn.exemptions, waived, waivers.benefit_denied) {
+            SystemAnswer::NeitherConfirmNorDeny { under } => Some(under),
+            SystemAnswer::Records => None,
+        };
+    // The notice's ceiling, and what is left of it after the request's waivers.
+    let (ceiling, left) = (claim(&[]), claim(&waivers.claims));
+    let known = source.and_then(|code| sorn.source(code));
+    if sorn.sources.is_empty() {
+        return left.map_or(Ok(()), |under| Err(Withheld::Exempt { under }));
+    }
+    let consult = |rule| match known.and_then(|found| found.owner.clone()) {
+        Some(owner) if !consulted => Err(Withheld::NeedsConsultation { owner, rule }),
+        _ => Ok(()),
+    };
+    if let Some(under) = ceiling {
+        if !known.is_some_and(crate::sorn::Source::open) {
+            // Waived for the request (every claim) or for this record's source; either way
+            // after conferring with the source's owner.
+            let waived =
+                left.is_none() || known.is_some_and(|found| waivers.sources.contains(&found.code));
+            if !waived {
+                return Err(Withheld::Exempt {
+                    under: left.unwrap_or(under),
+                });
+            }
+            consult("seed 000: an exemption is waived after conferring with the appropriate component or agency")?;
+        }
+    }
+    if known.is_some_and(|found| found.other_agency) {
+        consult("31 CFR 1.26(e): another agency's record goes to the individual only after consultation with it")?;
+    }
+    Ok(())
+}
+
+/// The fixed words of a system whose notice exempts some of its records by source: printed
+/// whatever the system holds, so the response reads the same with or without exempt records.
+pub fn portions_answer(system_name: &str, released: usize) -> String {
+    format!(
+        "{system_name}: {released} records released to you. Records from source systems that already give you access or amendment under the Privacy Act are released; beyond them, no record available to you pursuant to the Privacy Act of 1974 has been identified."
+    )
+}
+
 /// The words of a neither-confirm-nor-deny answer for a system: they never depend on whether
 /// a record exists (31 CFR 1.26(g)(6)(i)).
 pub fn neither_confirm_nor_deny(system_name: &str) -> String {

@@ -141,8 +141,25 @@ pub struct Source {
     pub access: bool,
     /// Whether it already gives individuals amendment of them.
     pub amendment: bool,
+    /// The component or agency that owns the source system (a code: `dhs-cbp`, `commerce`),
+    /// conferred with before an exemption is waived for its records (seed 000); none for the
+    /// system's own records.
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// Whether the owner is another agency (not a component of the system's own): its records
+    /// go to an individual only once a consultation with it is recorded (31 CFR 1.26(e)).
+    #[serde(default)]
+    pub other_agency: bool,
     /// Where this comes from.
     pub basis: String,
+}
+
+impl Source {
+    /// Whether the source system already gives individuals access or amendment: its records
+    /// are never withheld under the notice's exemptions (seed 000).
+    pub fn open(&self) -> bool {
+        self.access || self.amendment
+    }
 }
 
 /// Releases beyond the routine uses.
@@ -1228,6 +1245,25 @@ impl Sorn {
                     span.clone(),
                     format!(
                         "source `{}`: a code of lowercase letters, digits and dashes",
+                        source.code
+                    ),
+                );
+            }
+            if let Some(owner) = &source.owner {
+                if !is_token(owner) || owner.contains('_') {
+                    error(
+                        span.clone(),
+                        format!(
+                            "source `{}`: its owner is a code of lowercase letters, digits and dashes",
+                            source.code
+                        ),
+                    );
+                }
+            } else if source.other_agency {
+                error(
+                    span.clone(),
+                    format!(
+                        "source `{}`: other_agency names the agency as `owner`",
                         source.code
                     ),
                 );

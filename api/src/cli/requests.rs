@@ -108,6 +108,42 @@ enum Command {
         #[command(flatten)]
         client: ClientArgs,
     },
+    /// Record that a source's owner is consulted about releasing records (31 CFR 1.26(e));
+    /// prints the consultation's id.
+    Consult {
+        /// The component or agency (a notice's source owner: dhs-cbp, commerce...).
+        #[arg(long)]
+        owner: String,
+        /// A record it is about (repeat).
+        #[arg(long = "record", required = true)]
+        records: Vec<String>,
+        /// The request that prompted it.
+        #[arg(long)]
+        request: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Record a consultation's answer: release, withhold or referred.
+    ConsultationAnswer {
+        /// The consultation's id (CN-1).
+        id: String,
+        /// release, withhold or referred.
+        #[arg(long)]
+        answer: String,
+        /// The day it came (YYYY-MM-DD; default today).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        on: Option<String>,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Every consultation, one per line (id, owner, records, answer).
+    Consultations {
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
     /// A request's file, history and deadlines.
     Show {
         /// The request's id.
@@ -264,6 +300,59 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             let answer = Client::new(&client)?.post(&path, &body)?;
             print_file(&answer);
         }
+        Command::Consult {
+            owner,
+            records,
+            request,
+            client,
+        } => {
+            let answer = Client::new(&client)?.post(
+                "/v1/consultations",
+                &json!({"owner": owner, "records": records, "request": request}),
+            )?;
+            println!("{}", text_field(&answer, "id")?);
+        }
+        Command::ConsultationAnswer {
+            id,
+            answer,
+            on,
+            client,
+        } => {
+            let path = format!(
+                "/v1/consultations/{}/answer",
+                crate::cli::hold::path_segment(&id)
+            );
+            let mut body = json!({"answer": answer});
+            if let Some(on) = on {
+                body["on"] = json!(on);
+            }
+            let answered = Client::new(&client)?.post(&path, &body)?;
+            println!(
+                "{} answered {} on {}",
+                text_field(&answered, "id")?,
+                text_field(&answered, "answer")?,
+                text_field(&answered, "answered_on")?
+            );
+        }
+        Command::Consultations { json, client } => {
+            let answer = Client::new(&client)?.get("/v1/consultations")?;
+            let all = answer["consultations"].as_array().ok_or_else(|| {
+                Failure::failed("the server's answer has no `consultations` list")
+            })?;
+            for item in all {
+                if json {
+                    println!("{item}");
+                } else {
+                    println!(
+                        "{}  {}  {} records  {}",
+                        text_field(item, "id")?,
+                        text_field(item, "owner")?,
+                        item["records"].as_array().map_or(0, Vec::len),
+                        item["answer"].as_str().unwrap_or("(no answer yet)")
+                    );
+                }
+            }
+        }
         Command::Show { id, json, client } => {
             let path = format!("/v1/requests/{}", crate::cli::hold::path_segment(&id));
             let answer = Client::new(&client)?.get(&path)?;
@@ -312,4 +401,11 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// A text field of the server's answer; a clear failure, never a blank, when it is missing.
+fn text_field<'a>(answer: &'a Value, name: &str) -> Result<&'a str, Failure> {
+    answer[name]
+        .as_str()
+        .ok_or_else(|| Failure::failed(format!("the server's answer has no `{name}`")))
 }

@@ -642,24 +642,41 @@ impl Gate {
         key: &SearchKey,
         for_individual: bool,
     ) -> Result<Vec<AccountingEntry>, Refusal> {
+        if for_individual {
+            return self.accounting_for_individual(caller, context, key, &HashSet::new());
+        }
+        let access = self.authorize_vault(caller, context, Action::AccountingSearch)?;
+        Ok(self.vault.accounting_for(&access, key, self.now())?)
+    }
+
+    /// The accounting of disclosures about the subject `key` as the individual may see it:
+    /// nothing withheld from them, and nothing of a system exempt from 552a(c)(3), except, for
+    /// a notice that exempts by source, the disclosures of `released` (records already going
+    /// to the individual because their source gives access or amendment, seed 000).
+    pub(super) fn accounting_for_individual(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        key: &SearchKey,
+        released: &HashSet<RecordId>,
+    ) -> Result<Vec<AccountingEntry>, Refusal> {
         let access = self.authorize_vault(caller, context, Action::AccountingSearch)?;
         let entries = self.vault.accounting_for(&access, key, self.now())?;
-        if !for_individual {
-            return Ok(entries);
-        }
         let catalog = self.policy.catalog();
         Ok(entries
             .into_iter()
             .filter(|entry| !entry.withheld_from_individual)
             .filter(|entry| {
-                !catalog.system(&entry.system).is_some_and(|system| {
-                    system
-                        .sorn
-                        .exemptions
-                        .claims
-                        .iter()
-                        .any(|claim| claim.from.iter().any(|from| from == "552a(c)(3)"))
-                })
+                let Some(system) = catalog.system(&entry.system) else {
+                    return false;
+                };
+                let exempt = system
+                    .sorn
+                    .exemptions
+                    .claims
+                    .iter()
+                    .any(|claim| claim.from.iter().any(|from| from == "552a(c)(3)"));
+                !exempt || (!system.sorn.sources.is_empty() && released.contains(&entry.record))
             })
             .collect())
     }

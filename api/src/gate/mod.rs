@@ -31,6 +31,7 @@ use vault::{
 use crate::lines::{LineBatches, Rejected};
 
 mod admin;
+mod consultations;
 mod designations;
 mod disclosure;
 mod holds;
@@ -40,6 +41,7 @@ mod requests;
 mod retention;
 
 pub use admin::{check_account_fields, create_account};
+pub use consultations::{Consultation, ConsultationAnswer};
 pub use designations::{Designation, DesignationInput, DesignationStatus, MAX_REVIEW_DAYS};
 pub use holds::HoldRequest;
 pub use ingest::IngestPlan;

@@ -84,8 +84,14 @@ pub struct FoundRecord {
     pub category: String,
     /// Its retention phase today (`None` past its schedule).
     pub phase: Option<String>,
-    /// The exemption from access its system claims, unless waived (the ceiling).
+    /// The exemption from access that covers it, unless waived: its system's claim, or, for
+    /// a notice that lists its sources, the claim only if its source gives neither access nor
+    /// amendment.
     pub exemption: Option<String>,
+    /// Its source (`source.system`), for a notice that lists its sources.
+    pub source: Option<String>,
+    /// Whom to consult before it goes out (31 CFR 1.26(e), or a waiver of its exemption).
+    pub consult: Option<String>,
 }
 
 /// What the officer decides for a response package.
@@ -95,6 +101,9 @@ pub struct ResponseInput {
     pub release: Vec<String>,
     /// Exemption claims waived for this request (`552a(j)(2)`...).
     pub waive: Vec<String>,
+    /// Sources (a notice's `[[source]]` codes) whose records' exemption is waived for this
+    /// request, case by case; a source with an owner needs a consultation answered `release`.
+    pub waive_sources: Vec<String>,
     /// Whether the requester showed that information was used to deny a right, privilege or
     /// benefit (lifts a (k)(2) claim, 31 CFR 1.26(g)(6)(ii)(B)).
     pub benefit_denied: bool,
@@ -544,18 +553,67 @@ impl Gate {
                         requests::SystemAnswer::Records => None,
                     },
                 );
+            let by_source = self
+                .policy
+                .catalog()
+                .system(&system)
+                .is_some_and(|found| !found.sorn.sources.is_empty());
             for record in ids {
                 let placement = self.placement(&record)?;
-                found.push(FoundRecord {
+                let mut item = FoundRecord {
                     system: system.clone(),
                     id: record.to_string(),
                     category: placement
                         .as_ref()
                         .map(|p| p.category.clone())
                         .unwrap_or_default(),
-                    phase: placement.and_then(|p| p.phase).map(|(phase, _)| phase),
+                    phase: placement
+                        .as_ref()
+                        .and_then(|p| p.phase.clone())
+                        .map(|(phase, _)| phase),
                     exemption: ceiling.clone(),
-                });
+                    source: None,
+                    consult: None,
+                };
+                // A notice that lists its sources exempts record by record: the officer sees
+                // each record's source, whether the claim covers it, and whom to consult.
+                if let (true, Some(placement)) = (by_source, &placement) {
+                    // A read the policy refuses (logged) leaves the source unknown: covered.
+                    item.source =
+                        match self.read_for_request(caller, context, id, &record, placement) {
+                            Ok((read, _)) => read.contents.source_system().map(str::to_owned),
+                            Err(Refusal::Denied { .. }) => None,
+                            Err(other) => return Err(other),
+                        };
+                    if let Some(found) = self.policy.catalog().system(&system) {
+                        let owner = item
+                            .source
+                            .as_deref()
+                            .and_then(|code| found.sorn.source(code))
+                            .and_then(|known| known.owner.clone());
+                        let consulted = match &owner {
+                            Some(owner) => self.consulted(owner, &record)?,
+                            None => false,
+                        };
+                        match requests::record_access(
+                            &found.sorn,
+                            item.source.as_deref(),
+                            &requests::Waivers::default(),
+                            consulted,
+                        ) {
+                            Ok(()) => item.exemption = None,
+                            Err(requests::Withheld::Exempt { under }) => {
+                                item.exemption = Some(under);
+                                item.consult = owner;
+                            }
+                            Err(requests::Withheld::NeedsConsultation { owner, .. }) => {
+                                item.exemption = None;
+                                item.consult = Some(owner);
+                            }
+                        }
+                    }
+                }
+                found.push(item);
             }
         }
         Ok((found, not_searched))
@@ -673,6 +731,12 @@ impl Gate {
         let catalog = self.policy.catalog();
         let mut answers = Vec::new();
         let mut open_systems = Vec::new();
+        let mut portions = Vec::new();
+        let waivers = requests::Waivers {
+            claims: input.waive.clone(),
+            sources: input.waive_sources.clone(),
+            benefit_denied: input.benefit_denied,
+        };
         for system in &file.systems {
             let found = catalog.system(system).ok_or_else(|| {
                 Refusal::Internal(format!("request {id} names an unknown system"))
@@ -682,6 +746,15 @@ impl Gate {
                 &input.waive,
                 input.benefit_denied,
             ) {
+                // A notice that lists its sources exempts only some of its records: the rest
+                // go out, and the answer's words are fixed (requests::portions_answer).
+                requests::SystemAnswer::NeitherConfirmNorDeny { under }
+                    if !found.sorn.sources.is_empty() =>
+                {
+                    open_systems.push(system.clone());
+                    portions.push(system.clone());
+                    answers.push((system.clone(), String::new(), Some(under)));
+                }
                 requests::SystemAnswer::NeitherConfirmNorDeny { under } => {
                     answers.push((
                         system.clone(),
@@ -761,18 +834,19 @@ impl Gate {
             } else {
                 None
             };
+            // Each record is read (logged under the request), then checked against its
+            // source before anything goes out: exempt unless its source gives access or is
+            // waived, another agency's only after consultation (requests::record_access).
+            let mut read = Vec::with_capacity(chosen.len());
+            for (record_id, placement) in &chosen {
+                let (record, annotations) =
+                    self.read_for_request(caller, context, id, record_id, placement)?;
+                self.check_record_access(caller, context, id, &record, placement, &waivers)?;
+                read.push((record, annotations, placement));
+            }
             let mut viewed = Vec::new();
             let mut to_physician = Vec::new();
-            for (record_id, placement) in &chosen {
-                let request = Request {
-                    purpose: Some(PRIVACY_ACT_PURPOSE),
-                    case_id: Some(id),
-                    ..self.record_request(caller, Action::RecordRead, placement)
-                };
-                let (read_access, _) = self.authorize(caller, context, &request)?;
-                let (record, annotations) =
-                    self.vault
-                        .read_annotated(&read_access, record_id, self.now())?;
+            for (record, annotations, placement) in read {
                 let shared = self.fields_not_for_a_co_party(&record);
                 let view = individual_view(record, annotations, &identifiers, &shared);
                 if physician.is_some() && medical(placement) {
@@ -785,8 +859,14 @@ impl Gate {
             viewed
         };
         // Records found: the open systems' count goes in their answer; a closed one's never.
+        let released_ids: HashSet<RecordId> = released
+            .iter()
+            .chain(for_physician.iter().flat_map(|(_, records)| records))
+            .map(|viewed| viewed.record.id)
+            .collect();
         for (system, text, under) in &mut answers {
-            if under.is_none() {
+            let portion = portions.contains(system);
+            if under.is_none() || portion {
                 let count = released
                     .iter()
                     .chain(for_physician.iter().flat_map(|(_, records)| records))
@@ -795,18 +875,27 @@ impl Gate {
                 let name = catalog
                     .system(system)
                     .map_or(system.as_str(), |found| found.sorn.name.as_str());
-                *text = format!("{name}: {count} records released to you.");
+                *text = if portion {
+                    requests::portions_answer(name, count)
+                } else {
+                    format!("{name}: {count} records released to you.")
+                };
             }
         }
         let mut accounting = Vec::new();
         for identifier in parse_identifiers(&file.identifiers)? {
-            let entries =
-                self.accounting(caller, context, &SearchKey::Identifier(identifier), true)?;
-            accounting.extend(
-                entries
-                    .into_iter()
-                    .filter(|entry| open_systems.contains(&entry.system)),
-            );
+            let entries = self.accounting_for_individual(
+                caller,
+                context,
+                &SearchKey::Identifier(identifier),
+                &released_ids,
+            )?;
+            // A system exempt by source shows only the disclosures of the records released:
+            // the rest would name records it never confirms.
+            accounting.extend(entries.into_iter().filter(|entry| {
+                open_systems.contains(&entry.system)
+                    && (!portions.contains(&entry.system) || released_ids.contains(&entry.record))
+            }));
         }
         accounting.sort_by_key(|entry| entry.disclosed_ms);
         accounting.dedup_by(|a, b| {
@@ -947,6 +1036,79 @@ impl Gate {
             &format!("request {id}: {text}"),
             Some(PRIVACY_ACT_PURPOSE),
         )
+    }
+
+    /// Reads a record for request `id` as its officer (the policy decides; logged under the
+    /// request).
+    fn read_for_request(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        id: &str,
+        record_id: &RecordId,
+        placement: &Placement,
+    ) -> Result<(Record, Vec<Annotation>), Refusal> {
+        let request = Request {
+            purpose: Some(PRIVACY_ACT_PURPOSE),
+            case_id: Some(id),
+            ..self.record_request(caller, Action::RecordRead, placement)
+        };
+        let (read_access, _) = self.authorize(caller, context, &request)?;
+        Ok(self
+            .vault
+            .read_annotated(&read_access, record_id, self.now())?)
+    }
+
+    /// Whether `record` may go to the individual under `waivers`
+    /// (requests::record_access); refused (400, logged) with the rule if not.
+    fn check_record_access(
+        &self,
+        caller: &Caller,
+        context: &RequestContext,
+        id: &str,
+        record: &Record,
+        placement: &Placement,
+        waivers: &requests::Waivers,
+    ) -> Result<(), Refusal> {
+        let Some(found) = self.policy.catalog().system(&placement.system) else {
+            return Err(Refusal::Internal("a record of an unknown system".into()));
+        };
+        let source = record.contents.source_system();
+        let owner = source
+            .and_then(|code| found.sorn.source(code))
+            .and_then(|known| known.owner.clone());
+        let consulted = match &owner {
+            Some(owner) => self.consulted(owner, &record.id)?,
+            None => false,
+        };
+        let (rule, reason) = match requests::record_access(&found.sorn, source, waivers, consulted)
+        {
+            Ok(()) => return Ok(()),
+            Err(requests::Withheld::Exempt { under }) => (
+                "response-record-exempt",
+                format!(
+                    "record {} is exempt from access under {under}: its source gives neither access nor amendment (seed 000); waive its source (`waive_sources`) to release it",
+                    record.id
+                ),
+            ),
+            Err(requests::Withheld::NeedsConsultation { owner, rule }) => (
+                "response-needs-consultation",
+                format!(
+                    "record {} goes to the individual only once {owner} has been consulted and answered `release` (POST /v1/consultations; {rule})",
+                    record.id
+                ),
+            ),
+        };
+        let attempt = Attempt {
+            action: "request.response",
+            system: &placement.system,
+            purpose: Some(PRIVACY_ACT_PURPOSE),
+            case_id: Some(id),
+        };
+        Err(match self.deny(caller, context, &attempt, rule, &reason) {
+            Refusal::Denied { .. } => Refusal::Invalid(reason),
+            log_down => log_down,
+        })
     }
 
     fn request_file(&self, access: &Access, id: &str) -> Result<RequestFile, Refusal> {

@@ -171,6 +171,14 @@ pub fn router(gate: Arc<Gate>, limits: Limits) -> Router {
             post(handlers::request_response),
         )
         .route(
+            "/v1/consultations",
+            get(handlers::list_consultations).post(handlers::open_consultation),
+        )
+        .route(
+            "/v1/consultations/{id}/answer",
+            post(handlers::answer_consultation),
+        )
+        .route(
             "/v1/designated-authorities",
             get(handlers::list_authorities).post(handlers::register_authority),
         )

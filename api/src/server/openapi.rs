@@ -46,6 +46,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/requests/{id}/records"),
     ("post", "/v1/requests/{id}/response"),
     ("post", "/v1/requests/{id}/annotations"),
+    ("get", "/v1/consultations"),
+    ("post", "/v1/consultations"),
+    ("post", "/v1/consultations/{id}/answer"),
     ("get", "/v1/designated-authorities"),
     ("post", "/v1/designated-authorities"),
     ("post", "/v1/notices/{id}/sent"),
@@ -290,8 +293,21 @@ pub fn document() -> Value {
             "/v1/requests/{id}": {"get": {"summary": "A request's file, history and deadlines (privacy officers, auditors).", "security": secured, "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": with_problems(json!({"200": {"description": "the request"}}), &all)}},
             "/v1/requests/{id}/records": {"get": {"summary": "Every record of every system found for the request's identifiers, for the officer's decision: ids, systems, categories, phases, and each system's exemption ceiling; systems not searched with the reason (privacy officers). 403 identity-not-verified until the requester's identity (and a representative's relationship) is verified.", "security": secured, "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": with_problems(json!({"200": {"description": "the records found"}}), &all)}},
             "/v1/requests/{id}/annotations": {"post": {"summary": "Attach what an amendment or PNR rectification request decided to a `record` (privacy officers): a `correction` after a grant, a `dispute` after a refusal, a `statement-of-disagreement` after its filing, with `portions` and `text`; prior recipients are told as the system's notice says. 201 with the number and the notices queued.", "security": secured, "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": with_problems(json!({"201": {"description": "the annotation"}}), &all)}},
-            "/v1/requests/{id}/response": {"post": {"summary": "The response package of a determined access or notification request (privacy officers): `release` (record ids), `waive` (exemption claims waived), `benefit_denied`, `official`, `pages`. Per system, a neither-confirm-nor-deny answer (identical whether or not a record exists) or the released records with their annotations; the individual's accounting; the letter; the fee.", "security": secured, "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": with_problems(json!({"200": {"description": "the package"}}), &all)}},
+            "/v1/requests/{id}/response": {"post": {"summary": "The response package of a determined access or notification request (privacy officers): `release` (record ids), `waive` (exemption claims waived), `waive_sources` (sources whose records' exemption is waived; an owned source needs a consultation answered `release`), `benefit_denied`, `official`, `pages`. Per system, a neither-confirm-nor-deny answer (identical whether or not a record exists) or the released records with their annotations; the individual's accounting; the letter; the fee.", "security": secured, "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": with_problems(json!({"200": {"description": "the package"}}), &all)}},
             "/v1/requests/{id}/events": {"post": {"summary": "Record an event of the case (privacy officers): `kind` and its fields, `on` (default today); refused when the rules do not allow it now.", "security": secured, "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": with_problems(json!({"200": {"description": "the request"}}), &all)}},
+            "/v1/consultations": {
+                "get": {"summary": "Every consultation of a source's owner, with its answer (privacy officers, auditors).", "security": secured, "responses": with_problems(json!({"200": {"description": "`consultations`"}}), &all)},
+                "post": {"summary": "Record that the `owner` of records' source (a notice's `[[source]]` owner) is consulted about releasing `records` to individuals, prompted by `request` (privacy officers; 31 CFR 1.26(e); seed 000's conferring before a waiver). One consultation serves every request that finds these records. 201 with `id` (`CN-<n>`).", "security": secured,
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["owner", "records", "request"], "additionalProperties": false, "properties": {
+                        "owner": {"type": "string", "pattern": "^[a-z0-9-]{1,64}$"}, "records": {"type": "array", "minItems": 1, "maxItems": 1000, "items": {"type": "string"}}, "request": {"type": "string"}
+                    }}}}},
+                    "responses": with_problems(json!({"201": {"description": "the consultation"}}), &all)}
+            },
+            "/v1/consultations/{id}/answer": {"post": {"summary": "Record the owner's `answer` (`release`, `withhold` or `referred`) and the day `on` (default today), once (privacy officers).", "security": secured, "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["answer"], "additionalProperties": false, "properties": {
+                    "answer": {"type": "string", "enum": ["release", "withhold", "referred"]}, "on": {"type": "string", "format": "date"}
+                }}}}},
+                "responses": with_problems(json!({"200": {"description": "the consultation"}}), &all)}},
             "/v1/holds/search": {"post": {"summary": "The held records with an `identifier`, found through the indexes of the holds that name the caller's role (records officers: every hold); ids and holds only, logged.", "security": secured, "responses": with_problems(json!({"200": {"description": "record ids with their holds"}}), &all)}},
             "/v1/designations": {"post": {
                 "summary": "Designate a subject high risk (PNR, seed 001 paragraph 5; roles with the SORN's `designate` grant): the subject's identifier, a paragraph 3 purpose, the case, a reason and a review date within a year. Sealed, indexed by the subject, logged by id. Reads open the subject's free text while it is in force.",

@@ -178,6 +178,8 @@ pub(crate) struct ResponseBody {
     #[serde(default)]
     waive: Vec<String>,
     #[serde(default)]
+    waive_sources: Vec<String>,
+    #[serde(default)]
     benefit_denied: bool,
     official: String,
     #[serde(default)]
@@ -193,6 +195,7 @@ pub(crate) async fn request_response(
     let input = crate::gate::ResponseInput {
         release: body.release,
         waive: body.waive,
+        waive_sources: body.waive_sources,
         benefit_denied: body.benefit_denied,
         official: body.official,
         pages: body.pages,
@@ -254,4 +257,77 @@ pub(crate) async fn request_annotation(
         StatusCode::CREATED,
         json!({"record": record, "seq": seq, "notices": notices}),
     ))
+}
+
+/// A consultation asked of a source's owner.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ConsultationBody {
+    owner: String,
+    records: Vec<String>,
+    request: String,
+}
+
+/// The owner's answer.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ConsultationAnswerBody {
+    answer: crate::gate::ConsultationAnswer,
+    on: Option<NaiveDate>,
+}
+
+pub(crate) async fn open_consultation(
+    State(state): State<AppState>,
+    authed: Authed,
+    JsonBody(body): JsonBody<ConsultationBody>,
+) -> Result<Response, Problem> {
+    let gate = Arc::clone(&state.gate);
+    let consultation = blocking(state.limits.operation, move || {
+        gate.open_consultation(
+            &authed.caller,
+            &authed.context,
+            &body.owner,
+            &body.records,
+            &body.request,
+        )
+    })
+    .await?;
+    consultation_answer(StatusCode::CREATED, &consultation)
+}
+
+pub(crate) async fn answer_consultation(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ConsultationAnswerBody>,
+) -> Result<Response, Problem> {
+    let gate = Arc::clone(&state.gate);
+    let consultation = blocking(state.limits.operation, move || {
+        gate.answer_consultation(&authed.caller, &authed.context, &id, body.answer, body.on)
+    })
+    .await?;
+    consultation_answer(StatusCode::OK, &consultation)
+}
+
+pub(crate) async fn list_consultations(
+    State(state): State<AppState>,
+    authed: Authed,
+) -> Result<Response, Problem> {
+    let gate = Arc::clone(&state.gate);
+    let all = blocking(state.limits.operation, move || {
+        gate.list_consultations(&authed.caller, &authed.context)
+    })
+    .await?;
+    let all = serde_json::to_value(&all)
+        .map_err(|err| Problem::from(Refusal::Internal(err.to_string())))?;
+    Ok(json_response(StatusCode::OK, json!({"consultations": all})))
+}
+
+fn consultation_answer(
+    status: StatusCode,
+    consultation: &crate::gate::Consultation,
+) -> Result<Response, Problem> {
+    let value = serde_json::to_value(consultation)
+        .map_err(|err| Problem::from(Refusal::Internal(err.to_string())))?;
+    Ok(json_response(status, value))
 }
