@@ -2941,6 +2941,101 @@ async fn medical_records_go_to_the_authorized_physician_once_the_official_so_dec
     );
 }
 
+/// A PNR first-party request goes by the FOIA (seed 001 paragraph 37), with its fees: 31 CFR
+/// 1.7(e)(1), over the requester's limit "and that amount is less than $250, the requester
+/// shall be notified ... must provide an agreement to pay", and (e)(3) the time limits "shall
+/// begin only after ... a written agreement to pay fees has been provided". Fee terms on a
+/// Privacy Act request are refused.
+#[tokio::test]
+async fn a_foia_request_waits_for_the_fee_agreement_and_restarts_its_clock() {
+    let api = api();
+    let open = |systems: Value, fees: Value| {
+        let mut body = json!({"kind": "access", "requester": "JEAN DUPONT", "status": "other",
+               "identifiers": [{"type": "passport", "value": "P4000001", "country": "FR"}],
+               "systems": systems, "received": "2026-11-20"});
+        for (key, value) in fees.as_object().unwrap() {
+            body[key] = value.clone();
+        }
+        let api = &api;
+        async move { api.post("/v1/requests", Some("cbp-privacy"), body).await }
+    };
+    // (systems, fee terms, status, fragment).
+    let table = [
+        (
+            json!(["cbp-pnr"]),
+            json!({"fee_limit_cents": 2000}),
+            StatusCode::BAD_REQUEST,
+            "not less than $25",
+        ),
+        (
+            json!(["cbp-pnr"]),
+            json!({"fee_category": "astrologer"}),
+            StatusCode::BAD_REQUEST,
+            "",
+        ),
+        (
+            json!(["cbp-pnr"]),
+            json!({"fee_category": "first-party", "fee_limit_cents": 2500}),
+            StatusCode::CREATED,
+            "\"route\":\"foia\"",
+        ),
+    ];
+    for (n, (systems, fees, status, fragment)) in table.into_iter().enumerate() {
+        let answer = open(systems, fees).await;
+        assert_eq!(answer.status, status, "row {n}: {}", answer.text);
+        assert!(answer.text.contains(fragment), "row {n}: {}", answer.text);
+        assert!(!answer.text.contains("astrologer"), "{}", answer.text);
+    }
+    let privacy_act = api
+        .post(
+            "/v1/requests",
+            Some("privacy"),
+            json!({"kind": "access", "requester": "JOHN Q PUBLIC",
+                   "identifiers": [{"type": "ssn", "value": "123-45-6789"}],
+                   "systems": ["fincen-cbetf"], "fee_limit_cents": 5000}),
+        )
+        .await;
+    assert_eq!(
+        privacy_act.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        privacy_act.text
+    );
+    assert!(privacy_act.text.contains("fee terms are a FOIA request's"));
+
+    let api = &api;
+    let event = |body: Value| async move {
+        api.post(
+            "/v1/requests/PA-2026-000001/events",
+            Some("cbp-privacy"),
+            body,
+        )
+        .await
+    };
+    let determination = |answer: &Value| {
+        answer["deadlines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|deadline| deadline["what"] == "determination")
+            .map(|deadline| deadline["due"].as_str().unwrap().to_owned())
+    };
+    // Received 2026-11-20: 20 working days (Thanksgiving not counted) to 2026-12-21.
+    let shown = api
+        .get("/v1/requests/PA-2026-000001", Some("cbp-privacy"))
+        .await;
+    assert_eq!(determination(&shown.body).as_deref(), Some("2026-12-21"));
+    // $30.00 over a $25.00 limit: the clock stops until the requester agrees.
+    let estimated =
+        event(json!({"kind": "fee-estimated", "cents": 3000, "on": "2026-11-23"})).await;
+    assert_eq!(estimated.status, StatusCode::OK, "{}", estimated.text);
+    assert_eq!(determination(&estimated.body), None, "{}", estimated.text);
+    let agreed = event(json!({"kind": "fee-agreed", "on": "2026-11-24"})).await;
+    assert_eq!(agreed.status, StatusCode::OK, "{}", agreed.text);
+    // From 2026-11-24: Thanksgiving (11-26) not counted, 20 working days to 2026-12-23.
+    assert_eq!(determination(&agreed.body).as_deref(), Some("2026-12-23"));
+}
+
 #[tokio::test]
 async fn the_whole_life_of_an_access_request_through_the_api() {
     let api = api();

@@ -414,6 +414,43 @@ pub enum EventKind {
     },
     /// An unresolved PNR complaint went on to the DHS Chief Privacy Officer.
     ReferredToChiefPrivacyOfficer,
+    /// FOIA: the fees were estimated and the requester told (31 CFR 1.7(e)).
+    FeeEstimated {
+        /// The estimate, in cents (`foia_fee_cents`).
+        cents: u64,
+    },
+    /// FOIA: the requester agreed in writing to pay the estimate.
+    FeeAgreed,
+    /// FOIA: the requester paid.
+    FeesPaid {
+        /// How much, in cents.
+        cents: u64,
+    },
+    /// FOIA: the requester reformulated the request to reduce the fees.
+    Reformulated,
+    /// FOIA: the requester asked for a waiver or reduction of fees (1.7(d)).
+    FeeWaiverRequested,
+    /// FOIA: the waiver or reduction was decided ("before processing the request").
+    FeeWaiverDetermined {
+        /// Granted, granted in part (a reduction) or denied.
+        outcome: Outcome,
+        /// Why (required for a denial).
+        reasons: String,
+    },
+    /// FOIA: the requester asked for expedited processing (1.5(e)); `dated` is the request's
+    /// date, the event's day its receipt.
+    ExpeditedRequested {
+        /// The date of the request for expedited processing.
+        dated: NaiveDate,
+    },
+    /// FOIA: expedited processing was granted or denied, and the requester notified.
+    ExpeditedDetermined {
+        /// Whether granted.
+        granted: bool,
+    },
+    /// FOIA: a letter transmitting records released (the appeal window runs from the last,
+    /// 1.5(i)(1)(ii)).
+    RecordsReleased,
     /// The case is closed.
     Closed {
         /// Why.
@@ -440,6 +477,15 @@ impl EventKind {
             EventKind::AppealDetermined { .. } => "appeal-determined",
             EventKind::DisagreementFiled { .. } => "disagreement-filed",
             EventKind::ReferredToChiefPrivacyOfficer => "referred-to-chief-privacy-officer",
+            EventKind::FeeEstimated { .. } => "fee-estimated",
+            EventKind::FeeAgreed => "fee-agreed",
+            EventKind::FeesPaid { .. } => "fees-paid",
+            EventKind::Reformulated => "reformulated",
+            EventKind::FeeWaiverRequested => "fee-waiver-requested",
+            EventKind::FeeWaiverDetermined { .. } => "fee-waiver-determined",
+            EventKind::ExpeditedRequested { .. } => "expedited-requested",
+            EventKind::ExpeditedDetermined { .. } => "expedited-determined",
+            EventKind::RecordsReleased => "records-released",
             EventKind::Closed { .. } => "closed",
         }
     }
@@ -468,6 +514,129 @@ pub struct Case {
     pub representative: bool,
     /// The history, in order.
     pub events: Vec<Event>,
+    /// A FOIA-route request's fee terms (a file opened before they were kept has none: a
+    /// first-party requester with no stated limit).
+    #[serde(default)]
+    pub fees: Option<FeeTerms>,
+}
+
+/// Who pays what under the FOIA (31 CFR 1.5(b)(2), 1.7(a)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FeeCategory {
+    /// A person asking for records about themselves: duplication only, after the first 100
+    /// pages (1.7(a)(4)).
+    FirstParty,
+    /// Commercial use: search, review and duplication in full (1.7(a)(1)).
+    Commercial,
+    /// An educational or non-commercial scientific institution: duplication after the first
+    /// 100 pages (1.7(a)(2)).
+    EducationalOrScientific,
+    /// A representative of the news media: duplication after the first 100 pages (1.7(a)(2)).
+    NewsMedia,
+    /// Everyone else: search after the first two hours and duplication after the first 100
+    /// pages (1.7(a)(3)).
+    Other,
+}
+
+/// A FOIA request's fee terms: its requester's category and the limit the requester agreed
+/// to pay (1.5(b)(7): "not less than $25").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeeTerms {
+    /// The requester's category.
+    pub category: FeeCategory,
+    /// The most the requester agreed to pay, in cents, if stated.
+    pub limit_cents: Option<u32>,
+}
+
+/// The work a FOIA request takes, for its fee.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Work {
+    /// Pages duplicated.
+    pub pages: u32,
+    /// Minutes of search.
+    pub search_minutes: u32,
+    /// Minutes of review (charged to commercial requesters only).
+    pub review_minutes: u32,
+    /// The searcher's basic pay per hour, in cents (the rate adds 16 percent, 1.7(g)).
+    pub hourly_pay_cents: u32,
+}
+
+/// The fee of a FOIA request in cents: duplication at $0.20 a page (1.7(g)(1)(i)); search and
+/// review at the salary rate, "basic pay plus 16 percent" (1.7(g)); by category (1.7(a)):
+/// commercial requesters pay search, review and every page; educational, scientific and news
+/// media requesters, and the individual asking for records about themselves, pay duplication
+/// after the first 100 pages; everyone else pays search after the first two hours and
+/// duplication after the first 100 pages.
+pub fn foia_fee_cents(category: FeeCategory, work: Work) -> u64 {
+    let rate = u64::from(work.hourly_pay_cents) * 116 / 100;
+    let time = |minutes: u32| (u64::from(minutes) * rate).div_ceil(60);
+    let pages = |free: u32| u64::from(work.pages.saturating_sub(free)) * 20;
+    match category {
+        FeeCategory::Commercial => time(work.search_minutes) + time(work.review_minutes) + pages(0),
+        FeeCategory::FirstParty | FeeCategory::EducationalOrScientific | FeeCategory::NewsMedia => {
+            pages(100)
+        }
+        FeeCategory::Other => time(work.search_minutes.saturating_sub(120)) + pages(100),
+    }
+}
+
+/// What an estimate of fees requires before the request is processed (31 CFR 1.7(e)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FeeStep {
+    /// Nothing: within the requester's limit, or $250 or less with no limit stated.
+    Proceed,
+    /// "When the fees ... are estimated to exceed the limit set by the requester, and that
+    /// amount is less than $250, the requester shall be notified ... must provide an agreement
+    /// to pay ... [or] reformulate the request" (1.7(e)(1)).
+    Agreement,
+    /// "If the requester has failed to state a limit and the costs are estimated to exceed
+    /// $250.00, the requester ... must pre-pay" (1.7(e)(2)); ours: also over a stated limit
+    /// when the estimate is $250 or more.
+    Prepayment,
+}
+
+/// What an estimate of `estimate_cents` requires under the requester's `limit_cents`.
+pub fn fee_step(estimate_cents: u64, limit_cents: Option<u32>) -> FeeStep {
+    match limit_cents {
+        Some(limit) if estimate_cents > u64::from(limit) => {
+            if estimate_cents < 25_000 {
+                FeeStep::Agreement
+            } else {
+                FeeStep::Prepayment
+            }
+        }
+        None if estimate_cents > 25_000 => FeeStep::Prepayment,
+        _ => FeeStep::Proceed,
+    }
+}
+
+/// The day a FOIA request's 20 working days start from: its date of receipt, or, after an
+/// estimate that needs the requester's agreement or prepayment, "only after fees have been
+/// paid, a written agreement to pay fees has been provided, or a request has been
+/// reformulated" (1.7(e)(3)); `None` while that is awaited.
+pub fn foia_clock_start(case: &Case) -> Option<NaiveDate> {
+    let receipt = date_of_receipt(case)?;
+    let limit = case.fees.and_then(|terms| terms.limit_cents);
+    let waiting = case.events.iter().rev().find_map(|event| match event.kind {
+        EventKind::FeeEstimated { cents } if fee_step(cents, limit) != FeeStep::Proceed => {
+            Some(event.on)
+        }
+        _ => None,
+    });
+    let Some(estimated) = waiting else {
+        return Some(receipt);
+    };
+    case.events
+        .iter()
+        .find(|event| {
+            event.on >= estimated
+                && matches!(
+                    event.kind,
+                    EventKind::FeeAgreed | EventKind::FeesPaid { .. } | EventKind::Reformulated
+                )
+        })
+        .map(|event| event.on.max(receipt))
 }
 
 /// A deadline and where it stands.
@@ -611,7 +780,8 @@ pub fn deadlines(case: &Case) -> Vec<Deadline> {
             false,
         ),
         (_, Route::Foia) => {
-            let base = add_working_days(receipt, 20);
+            // No clock while an estimate awaits agreement, payment or reformulation.
+            let base = foia_clock_start(case).and_then(|start| add_working_days(start, 20));
             // Extensions total at most 10 working days (1.5(j)(2)).
             let cap = base.and_then(|base| add_working_days(base, 10));
             let due = extended(receipt, determined)
@@ -627,6 +797,9 @@ pub fn deadlines(case: &Case) -> Vec<Deadline> {
             );
         }
     }
+    if case.route == Route::Foia {
+        foia_side_deadlines(case, &mut out);
+    }
     // After a refusal: the requester's appeal window, then the appeal's clocks.
     let refused = refusal(case, false);
     if let Some(refused) = refused {
@@ -634,13 +807,13 @@ pub fn deadlines(case: &Case) -> Vec<Deadline> {
             Route::PrivacyAct => {
                 "31 CFR 1.27(e)(1): appeal mailed or delivered within 35 days of the refusal"
             }
-            Route::Foia => "31 CFR 1.5(i): appeal within 35 days of the determination",
+            Route::Foia => "31 CFR 1.5(i)(1)(ii): appeal within 35 days of the initial determination or the letter transmitting the last records released, whichever is later",
         };
         if matches!(case.kind, RequestKind::Amendment) || case.route == Route::Foia {
             push(
                 &mut out,
                 "appeal-window",
-                add_calendar_days(refused, 35),
+                appeal_window_closes(case, refused),
                 window,
                 None,
                 true,
@@ -802,10 +975,13 @@ pub fn preservation(case: &Case) -> Preservation {
     let refused = matches!(outcome, Outcome::Denied | Outcome::PartlyGranted);
     let window = add_calendar_days(determined.on, 35);
     match (case.route, case.kind, refused, window) {
-        (Route::Foia, _, true, Some(until)) => ends(
-            until,
-            "31 CFR 1.5(i): kept until the 35 days to appeal the determination have passed",
-        ),
+        (Route::Foia, _, true, Some(_)) => match appeal_window_closes(case, determined.on) {
+            Some(until) => ends(
+                until,
+                "31 CFR 1.5(i)(1)(ii): kept until the 35 days to appeal have passed, from the determination or the last letter releasing records",
+            ),
+            None => Preservation::Pending,
+        },
         (Route::PrivacyAct, RequestKind::Amendment, true, Some(until)) => ends(
             until,
             "31 CFR 1.27(e)(1): kept until the 35 days to appeal the refusal have passed",
@@ -826,6 +1002,78 @@ pub fn preservation(case: &Case) -> Preservation {
             until: on,
             rule: "ours: kept until the case is closed (the records furnished)",
         }),
+    }
+}
+
+/// The last day to appeal a refusal of `refused`: 35 days after it, or for a FOIA request
+/// after "the date of the initial determination or the date of the letter transmitting the
+/// last records released, whichever is later" (31 CFR 1.5(i)(1)(ii)).
+fn appeal_window_closes(case: &Case, refused: NaiveDate) -> Option<NaiveDate> {
+    let from = match case.route {
+        Route::PrivacyAct => refused,
+        Route::Foia => first_after(case, "records-released", refused)
+            .and(last(case, "records-released"))
+            .map_or(refused, |letter| letter.on.max(refused)),
+    };
+    add_calendar_days(from, 35)
+}
+
+/// A FOIA request's clocks besides its determination: the decision on expedited processing
+/// and the window to appeal its denial (1.5(e)(4), (5)), and the window to appeal a fee
+/// waiver's denial (1.5(i)(1)(C), 35 days).
+fn foia_side_deadlines(case: &Case, out: &mut Vec<Deadline>) {
+    if let Some(asked) = last(case, "expedited-requested") {
+        if let EventKind::ExpeditedRequested { dated } = asked.kind {
+            let due = add_calendar_days(dated, 10)
+                .zip(add_working_days(asked.on, 5))
+                .map(|(calendar, working)| calendar.max(working));
+            let decided = first_after(case, "expedited-determined", asked.on);
+            if let Some(due) = due {
+                out.push(Deadline {
+                    what: "expedited-decision",
+                    due,
+                    rule: "31 CFR 1.5(e)(4): within 10 calendar days of the date of the request, never fewer than 5 working days from its receipt",
+                    met_on: decided.map(|event| event.on),
+                    requester: false,
+                });
+            }
+            if let Some(denied) = decided.filter(|event| {
+                matches!(
+                    event.kind,
+                    EventKind::ExpeditedDetermined { granted: false }
+                )
+            }) {
+                if let Some(due) = add_calendar_days(denied.on, 10) {
+                    out.push(Deadline {
+                        what: "expedited-appeal-window",
+                        due,
+                        rule: "31 CFR 1.5(e)(5): an appeal of the denial within 10 calendar days of its letter",
+                        met_on: None,
+                        requester: true,
+                    });
+                }
+            }
+        }
+    }
+    let waiver_denied = case
+        .events
+        .iter()
+        .rev()
+        .find_map(|event| match &event.kind {
+            EventKind::FeeWaiverDetermined {
+                outcome: Outcome::Denied | Outcome::PartlyGranted,
+                ..
+            } => Some(event.on),
+            _ => None,
+        });
+    if let Some(due) = waiver_denied.and_then(|on| add_calendar_days(on, 35)) {
+        out.push(Deadline {
+            what: "fee-waiver-appeal-window",
+            due,
+            rule: "31 CFR 1.5(i)(1)(C), 1.7(d): an appeal of a fee waiver's denial within 35 days",
+            met_on: None,
+            requester: true,
+        });
     }
 }
 
@@ -884,6 +1132,9 @@ pub fn check_event(case: &Case, event: &Event) -> Result<(), String> {
                 return Err("the request is incomplete: perfect it first".into());
             }
             let releases = matches!(outcome, Outcome::Granted | Outcome::PartlyGranted);
+            if releases && case.route == Route::Foia && foia_clock_start(case).is_none() {
+                return Err("the estimated fees await the requester's agreement, payment or a reformulated request: nothing is processed before (31 CFR 1.7(e))".into());
+            }
             if releases && last(case, "identity-verified").is_none() {
                 return Err(
                     "nothing is released before the requester's identity is verified".into(),
@@ -904,12 +1155,17 @@ pub fn check_event(case: &Case, event: &Event) -> Result<(), String> {
             let Some(refused) = refusal(case, false) else {
                 return Err("there is no refusal to appeal".into());
             };
-            let Some(closes) = add_calendar_days(refused, 35) else {
+            let Some(closes) = appeal_window_closes(case, refused) else {
                 return Err("the appeal window is out of range".into());
             };
             if *postmarked > closes {
                 return Err(format!(
-                    "the appeal was mailed or delivered on {postmarked}, after its window closed on {closes} (35 days after the refusal of {refused})"
+                    "the appeal was mailed or delivered on {postmarked}, after its window closed on {closes} (35 days after the refusal of {refused}{})",
+                    if case.route == Route::Foia {
+                        " or the last letter releasing records, whichever is later"
+                    } else {
+                        ""
+                    }
                 ));
             }
             if *postmarked > event.on {
@@ -1017,6 +1273,64 @@ pub fn check_event(case: &Case, event: &Event) -> Result<(), String> {
             }
             check_identity(*method, evidence, &[], &[])
                 .map_err(|reason| format!("the physician's identity: {reason}"))
+        }
+        EventKind::FeeEstimated { .. }
+        | EventKind::FeeAgreed
+        | EventKind::FeesPaid { .. }
+        | EventKind::Reformulated
+        | EventKind::FeeWaiverRequested
+        | EventKind::FeeWaiverDetermined { .. }
+        | EventKind::ExpeditedRequested { .. }
+        | EventKind::ExpeditedDetermined { .. }
+        | EventKind::RecordsReleased
+            if case.route != Route::Foia =>
+        {
+            Err("fees, their waivers, expedited processing and release letters are FOIA steps (31 CFR 1.5, 1.7); this request follows the Privacy Act".into())
+        }
+        EventKind::FeeAgreed | EventKind::FeesPaid { .. } | EventKind::Reformulated => {
+            let limit = case.fees.and_then(|terms| terms.limit_cents);
+            let awaiting = case.events.iter().rev().find_map(|earlier| match earlier.kind {
+                EventKind::FeeEstimated { cents } => Some(fee_step(cents, limit)),
+                _ => None,
+            });
+            match awaiting {
+                Some(FeeStep::Agreement | FeeStep::Prepayment) if foia_clock_start(case).is_none() => Ok(()),
+                _ => Err("no estimate awaits the requester's agreement, payment or a reformulated request (31 CFR 1.7(e))".into()),
+            }
+        }
+        EventKind::FeeWaiverDetermined { outcome, reasons } => {
+            if last(case, "fee-waiver-requested").is_none() {
+                return Err("there is no fee waiver request to decide".into());
+            }
+            if !matches!(outcome, Outcome::Granted) && reasons.trim().is_empty() {
+                return Err("a fee waiver refused in whole or part states its reasons".into());
+            }
+            Ok(())
+        }
+        EventKind::ExpeditedRequested { dated } if *dated > event.on => {
+            Err("a request for expedited processing cannot be received before its date".into())
+        }
+        EventKind::ExpeditedDetermined { .. } if last(case, "expedited-requested").is_none() => {
+            Err("there is no request for expedited processing to decide".into())
+        }
+        EventKind::RecordsReleased => {
+            let releases = case.events.iter().any(|earlier| {
+                matches!(
+                    earlier.kind,
+                    EventKind::Determined {
+                        outcome: Outcome::Granted | Outcome::PartlyGranted,
+                        ..
+                    } | EventKind::AppealDetermined {
+                        outcome: Outcome::Granted | Outcome::PartlyGranted,
+                        ..
+                    }
+                )
+            });
+            if releases {
+                Ok(())
+            } else {
+                Err("records are released only after a determination that grants them".into())
+            }
         }
         EventKind::ReferredToChiefPrivacyOfficer if case.kind != RequestKind::Rectification => {
             Err("only PNR rectification complaints go to the DHS Chief Privacy Officer".into())

@@ -49,6 +49,13 @@ enum Command {
         /// The day it was received (YYYY-MM-DD; default today).
         #[arg(long, value_name = "YYYY-MM-DD")]
         received: Option<String>,
+        /// A FOIA request's fee category: first-party (default), commercial,
+        /// educational-or-scientific, news-media, other.
+        #[arg(long)]
+        fee_category: Option<String>,
+        /// The most the requester agreed to pay, in cents (at least 2500).
+        #[arg(long)]
+        fee_limit_cents: Option<u32>,
         /// Print the whole file as JSON.
         #[arg(long)]
         json: bool,
@@ -214,6 +221,8 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             identifier_stdin,
             systems,
             received,
+            fee_category,
+            fee_limit_cents,
             json,
             client,
         } => {
@@ -243,6 +252,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                     "kind": kind, "requester": requester, "status": status,
                     "representative": representative, "identifiers": identifiers,
                     "systems": systems, "received": received,
+                    "fee_category": fee_category, "fee_limit_cents": fee_limit_cents,
                 }),
             )?;
             if json {

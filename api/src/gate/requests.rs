@@ -49,6 +49,11 @@ pub struct NewRequest {
     pub systems: Vec<String>,
     /// The day it was received (default: today).
     pub received: Option<NaiveDate>,
+    /// A FOIA request's fee category (default: first party, the individual asking about
+    /// themselves).
+    pub fee_category: Option<requests::FeeCategory>,
+    /// The most the requester agreed to pay, in cents (at least $25, 31 CFR 1.5(b)(7)).
+    pub fee_limit_cents: Option<u32>,
 }
 
 /// A case's deadline as shown, with its state on the day asked.
@@ -237,6 +242,29 @@ impl Gate {
                 "`received` cannot be in the future".into(),
             ));
         }
+        let fees = match route {
+            requests::Route::Foia => {
+                if request.fee_limit_cents.is_some_and(|limit| limit < 2500) {
+                    return Err(Refusal::Invalid(
+                        "a requester's fee limit is not less than $25 (31 CFR 1.5(b)(7)): `fee_limit_cents` at least 2500".into(),
+                    ));
+                }
+                Some(requests::FeeTerms {
+                    category: request
+                        .fee_category
+                        .unwrap_or(requests::FeeCategory::FirstParty),
+                    limit_cents: request.fee_limit_cents,
+                })
+            }
+            requests::Route::PrivacyAct => {
+                if request.fee_category.is_some() || request.fee_limit_cents.is_some() {
+                    return Err(Refusal::Invalid(
+                        "fee terms are a FOIA request's; this request follows the Privacy Act, whose fees are duplication only (31 CFR 1.26(g)(2))".into(),
+                    ));
+                }
+                None
+            }
+        };
         let mut file = RequestFile {
             id: String::new(),
             requester: request.requester,
@@ -254,6 +282,7 @@ impl Gate {
                     on: received,
                     by: caller.name().to_owned(),
                 }],
+                fees,
             },
         };
         file.case.representative = file.representative.is_some();

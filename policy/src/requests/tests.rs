@@ -21,6 +21,7 @@ fn case(kind: RequestKind, route: Route, events: Vec<Event>) -> Case {
         route,
         representative: false,
         events,
+        fees: None,
     }
 }
 
@@ -771,6 +772,18 @@ fn a_request_preserves_what_it_is_about_until_its_last_window_has_passed() {
             ],
             ends(d(2027, 1, 14)),
         ),
+        // A later letter releasing records moves the FOIA window (1.5(i)(1)(ii)): 2026-12-20
+        // plus 35 days.
+        (
+            RequestKind::Access,
+            Route::Foia,
+            vec![
+                verified(d(2026, 11, 23)),
+                determined(Outcome::PartlyGranted, d(2026, 12, 10)),
+                at(EventKind::RecordsReleased, d(2026, 12, 20)),
+            ],
+            ends(d(2027, 1, 24)),
+        ),
         // An amendment refused on 2026-12-10: its appeal window; appealed, pending until
         // decided on 2027-01-20; upheld, the statement of disagreement's 35 days to 2027-02-24.
         (
@@ -960,4 +973,216 @@ fn identity_is_verified_as_each_systems_procedures_require() {
             (got, want) => panic!("row {n}: got {got:?}, expected {want:?}"),
         }
     }
+}
+
+/// 31 CFR 1.7(a) by category and 1.7(g)'s rates: duplication "$.20 per page"; search and
+/// review at "basic pay plus 16 percent". At $40.00 an hour the rate is $46.40.
+#[test]
+fn foia_fees_follow_the_requesters_category() {
+    use FeeCategory as C;
+    let work = |pages, search_minutes, review_minutes| Work {
+        pages,
+        search_minutes,
+        review_minutes,
+        hourly_pay_cents: 4000,
+    };
+    let table = [
+        // Commercial: 90 minutes of search ($69.60), 30 of review ($23.20), 50 pages ($10.00).
+        (C::Commercial, work(50, 90, 30), 10_280),
+        // Educational: duplication after the first 100 pages: 150 pages at $0.20.
+        (C::EducationalOrScientific, work(250, 600, 60), 3_000),
+        (C::NewsMedia, work(80, 600, 0), 0),
+        // Everyone else: search after two hours (60 minutes, $46.40) and 30 pages ($6.00).
+        (C::Other, work(130, 180, 45), 5_240),
+        (C::Other, work(90, 100, 0), 0),
+        // About themselves: "fees only for duplication, after the first 100 pages".
+        (C::FirstParty, work(300, 600, 60), 4_000),
+    ];
+    for (n, (category, work, cents)) in table.into_iter().enumerate() {
+        assert_eq!(foia_fee_cents(category, work), cents, "row {n}");
+    }
+}
+
+/// 31 CFR 1.7(e)(1): over the requester's limit "and that amount is less than $250", notice
+/// and agreement; (e)(2): no limit stated "and the costs are estimated to exceed $250.00",
+/// prepayment.
+#[test]
+fn an_estimate_over_the_limit_or_over_250_dollars_waits_for_the_requester() {
+    let table = [
+        (3_000, Some(2_500), FeeStep::Agreement),
+        (2_500, Some(2_500), FeeStep::Proceed),
+        (24_999, Some(5_000), FeeStep::Agreement),
+        (26_000, Some(5_000), FeeStep::Prepayment),
+        (25_000, None, FeeStep::Proceed),
+        (25_001, None, FeeStep::Prepayment),
+        (10_000, None, FeeStep::Proceed),
+    ];
+    for (n, (estimate, limit, step)) in table.into_iter().enumerate() {
+        assert_eq!(fee_step(estimate, limit), step, "row {n}");
+    }
+}
+
+/// 31 CFR 1.7(e)(3): the "time limits of 20 days ... shall begin only after fees have been
+/// paid, a written agreement to pay fees has been provided, or a request has been
+/// reformulated". Received 2026-12-24, due 2027-01-26; an estimate of $300 with no limit on
+/// 2027-01-04 stops the clock; paid on 2027-01-11 it starts again: 20 working days, Martin
+/// Luther King Jr.'s Birthday (2027-01-18) not counted, to 2027-02-09.
+#[test]
+fn fees_awaited_stop_the_foia_clock_until_paid_agreed_or_reformulated() {
+    let mut built = run(
+        RequestKind::Access,
+        Route::Foia,
+        vec![at(EventKind::Received, d(2026, 12, 24))],
+    );
+    assert_eq!(due(&built, "determination"), Some(d(2027, 1, 26)));
+    let early = at(EventKind::FeeAgreed, d(2027, 1, 4));
+    assert!(check_event(&built, &early)
+        .unwrap_err()
+        .contains("no estimate awaits"));
+    built
+        .events
+        .push(at(EventKind::FeeEstimated { cents: 30_000 }, d(2027, 1, 4)));
+    assert_eq!(due(&built, "determination"), None, "the clock is stopped");
+    let grant = at(
+        EventKind::Determined {
+            outcome: Outcome::Granted,
+            reasons: String::new(),
+        },
+        d(2027, 1, 6),
+    );
+    assert!(check_event(&built, &grant)
+        .unwrap_err()
+        .contains("await the requester's agreement, payment"));
+    // (what resolves it, and the new due date).
+    for kind in [
+        EventKind::FeesPaid { cents: 30_000 },
+        EventKind::FeeAgreed,
+        EventKind::Reformulated,
+    ] {
+        let mut resolved = built.clone();
+        let event = at(kind, d(2027, 1, 11));
+        check_event(&resolved, &event).unwrap();
+        resolved.events.push(event);
+        assert_eq!(due(&resolved, "determination"), Some(d(2027, 2, 9)));
+    }
+    // A Privacy Act request has no such steps.
+    let privacy = run(
+        RequestKind::Access,
+        Route::PrivacyAct,
+        vec![at(EventKind::Received, d(2026, 12, 24))],
+    );
+    let estimate = at(EventKind::FeeEstimated { cents: 100 }, d(2027, 1, 4));
+    assert!(check_event(&privacy, &estimate)
+        .unwrap_err()
+        .contains("are FOIA steps"));
+}
+
+/// 31 CFR 1.5(e)(4): expedited processing is decided "within 10 calendar days of the date of
+/// the request. However, in no event shall the bureau have fewer than five days (excluding
+/// Saturdays, Sundays, and legal public holidays) from the date of receipt"; (e)(5): a denial
+/// is appealed "within 10 calendar days of the date of the initial letter".
+#[test]
+fn expedited_processing_is_decided_by_the_later_of_its_two_clocks() {
+    // (dated, received, due): from 2026-12-22 five working days skip Christmas to 12-30.
+    let table = [
+        (d(2026, 12, 15), d(2026, 12, 22), d(2026, 12, 30)),
+        (d(2026, 12, 21), d(2026, 12, 22), d(2026, 12, 31)),
+        (d(2026, 12, 22), d(2026, 12, 22), d(2027, 1, 1)),
+    ];
+    for (n, (dated, received, expected)) in table.into_iter().enumerate() {
+        let built = run(
+            RequestKind::Access,
+            Route::Foia,
+            vec![
+                at(EventKind::Received, d(2026, 12, 14)),
+                at(EventKind::ExpeditedRequested { dated }, received),
+            ],
+        );
+        assert_eq!(due(&built, "expedited-decision"), Some(expected), "row {n}");
+    }
+    let denied = run(
+        RequestKind::Access,
+        Route::Foia,
+        vec![
+            at(EventKind::Received, d(2026, 12, 14)),
+            at(
+                EventKind::ExpeditedRequested {
+                    dated: d(2026, 12, 21),
+                },
+                d(2026, 12, 22),
+            ),
+            at(
+                EventKind::ExpeditedDetermined { granted: false },
+                d(2026, 12, 29),
+            ),
+        ],
+    );
+    assert_eq!(due(&denied, "expedited-appeal-window"), Some(d(2027, 1, 8)));
+    let future = at(
+        EventKind::ExpeditedRequested {
+            dated: d(2027, 1, 2),
+        },
+        d(2026, 12, 30),
+    );
+    assert!(check_event(&denied, &future).is_err());
+}
+
+/// 31 CFR 1.5(i)(1)(ii): a FOIA appeal "must be submitted within 35 days of the date of the
+/// initial determination or the date of the letter transmitting the last records released,
+/// whichever is later".
+#[test]
+fn a_foia_appeal_window_runs_from_the_last_release_letter() {
+    let mut built = run(
+        RequestKind::Access,
+        Route::Foia,
+        vec![
+            at(EventKind::Received, d(2026, 12, 1)),
+            at(
+                EventKind::IdentityVerified {
+                    method: IdentityMethod::Notarized,
+                    evidence: vec![IdentityEvidence::NotarizedStatement],
+                    facts: Vec::new(),
+                },
+                d(2026, 12, 1),
+            ),
+            at(
+                EventKind::Determined {
+                    outcome: Outcome::PartlyGranted,
+                    reasons: "552(b)(7)(E)".into(),
+                },
+                d(2027, 1, 5),
+            ),
+        ],
+    );
+    assert_eq!(due(&built, "appeal-window"), Some(d(2027, 2, 9)));
+    for on in [d(2027, 1, 5), d(2027, 1, 20)] {
+        let letter = at(EventKind::RecordsReleased, on);
+        check_event(&built, &letter).unwrap();
+        built.events.push(letter);
+    }
+    assert_eq!(due(&built, "appeal-window"), Some(d(2027, 2, 24)));
+    let appeal = |postmarked| at(EventKind::Appealed { postmarked }, d(2027, 2, 26));
+    check_event(&built, &appeal(d(2027, 2, 24))).unwrap();
+    assert!(check_event(&built, &appeal(d(2027, 2, 25)))
+        .unwrap_err()
+        .contains("last letter releasing records"));
+    // A fee waiver refused: 35 days to appeal it.
+    let mut waiver = built.clone();
+    for event in [
+        at(EventKind::FeeWaiverRequested, d(2027, 1, 21)),
+        at(
+            EventKind::FeeWaiverDetermined {
+                outcome: Outcome::Denied,
+                reasons: "primarily in the requester's commercial interest".into(),
+            },
+            d(2027, 1, 22),
+        ),
+    ] {
+        check_event(&waiver, &event).unwrap();
+        waiver.events.push(event);
+    }
+    assert_eq!(
+        due(&waiver, "fee-waiver-appeal-window"),
+        Some(d(2027, 2, 26))
+    );
 }

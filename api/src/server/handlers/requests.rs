@@ -18,6 +18,10 @@ pub(crate) struct OpenBody {
     systems: Vec<String>,
     /// YYYY-MM-DD (default: today).
     received: Option<NaiveDate>,
+    /// A FOIA request's fee category (default `first-party`).
+    fee_category: Option<policy::requests::FeeCategory>,
+    /// The most the requester agreed to pay, in cents.
+    fee_limit_cents: Option<u32>,
 }
 
 /// An event: its `kind` and fields (policy::requests::EventKind), and the day (`on`, default
@@ -86,6 +90,8 @@ pub(crate) async fn open_request(
         identifiers,
         systems: body.systems.clone(),
         received: body.received,
+        fee_category: body.fee_category,
+        fee_limit_cents: body.fee_limit_cents,
     };
     let gate = Arc::clone(&state.gate);
     let (file, today) = blocking(state.limits.operation, move || {
