@@ -113,6 +113,28 @@ impl Client {
         json_or_problem(response)
     }
 
+    /// GET `path`, expecting bytes (a letter's text or PDF); a problem document fails.
+    pub fn get_bytes(&self, path: &str) -> Result<Vec<u8>, Failure> {
+        let mut response = self
+            .agent
+            .get(self.url(path))
+            .header("Authorization", self.bearer().as_str())
+            .call()
+            .map_err(|err| self.unreachable(err))?;
+        let status = response.status().as_u16();
+        let bytes = response
+            .body_mut()
+            .with_config()
+            .limit(64 << 20)
+            .read_to_vec()
+            .map_err(|err| Failure::failed(format!("reading the server's answer: {err}")))?;
+        if status < 400 {
+            return Ok(bytes);
+        }
+        let problem: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Err(Failure::failed(problem_message(status, &problem)))
+    }
+
     /// POST `body` to `path`, expecting JSON.
     pub fn post(&self, path: &str, body: &Value) -> Result<Value, Failure> {
         let response = self

@@ -10,6 +10,7 @@
 //! - `import`: the JSON-lines import format, parsed into `vault::RecordContents`.
 //! - `intake_files`: files in the institutions' formats (MT, pacs, CBETF data items)
 //!   converted to import lines, with refusals, duplicates and flags by location.
+//! - `letters`: letters to requesters from editable templates, as text and as PDF.
 //! - `lines`: JSON-lines input cut into validated batches (offline and served ingest alike).
 //! - `render`: JSON renderings of records, log entries and accounts.
 //! - `server`: the HTTP API (axum), problem+json errors, limits, the listener and TLS.
@@ -23,6 +24,7 @@ pub mod client;
 pub mod gate;
 pub mod import;
 pub mod intake_files;
+pub mod letters;
 pub mod lines;
 pub mod render;
 pub mod server;

@@ -3911,3 +3911,277 @@ async fn a_banks_tin_report_and_a_carriers_pnrs_are_ingested_over_the_api_with_r
         .await;
     assert_eq!(raw.status, StatusCode::FORBIDDEN, "{}", raw.text);
 }
+
+/// The letters people receive, made from the case file, sealed in it, listed, and read back as
+/// text or PDF; the agency's templates replace the shipped ones. 31 CFR 1.27(d) and (e)(1): a
+/// refusal to amend states the right to appeal within 35 days; 1.27(e)(4): the final refusal
+/// states the right to file a statement of disagreement and to judicial review under 5 U.S.C.
+/// 552a(g)(1)(A); 1.5(a)(1): the deficiency letter says what is missing.
+#[tokio::test]
+async fn letters_come_from_the_case_file_and_editable_templates_as_text_and_pdf() {
+    let api = api();
+    let opened = api
+        .post(
+            "/v1/requests",
+            Some("privacy"),
+            json!({"kind": "amendment", "requester": "JOHN Q PUBLIC",
+                   "identifiers": [{"type": "ssn", "value": "123-45-6789"}],
+                   "systems": ["fincen-cbetf"], "received": "2026-09-01"}),
+        )
+        .await;
+    assert_eq!(opened.status, StatusCode::CREATED, "{}", opened.text);
+    let api = &api;
+    let event = |body: Value| async move {
+        api.post("/v1/requests/PA-2026-000001/events", Some("privacy"), body)
+            .await
+    };
+    let letter = |kind: &'static str| async move {
+        api.post(
+            "/v1/requests/PA-2026-000001/letters",
+            Some("privacy"),
+            json!({"kind": kind, "official": "JANE ROE, Disclosure Officer"}),
+        )
+        .await
+    };
+    // (an event first, the letter, status, what the letter says).
+    let steps: Vec<(Option<Value>, &str, StatusCode, Vec<&str>)> = vec![
+        (
+            None,
+            "deficiency",
+            StatusCode::BAD_REQUEST,
+            vec!["no deficiency notice"],
+        ),
+        (
+            Some(
+                json!({"kind": "deficient", "missing": ["signature", "a third identifier"], "on": "2026-09-02"}),
+            ),
+            "deficiency",
+            StatusCode::CREATED,
+            vec!["  - signature", "  - a third identifier", "30 days"],
+        ),
+        (
+            Some(json!({"kind": "perfected", "on": "2026-09-08"})),
+            "acknowledgment",
+            StatusCode::CREATED,
+            vec!["received on 2026-09-01", "JANE ROE"],
+        ),
+        (
+            Some(
+                json!({"kind": "identity-verified", "method": "notarized", "evidence": ["notarized-statement"], "on": "2026-09-08"}),
+            ),
+            "delay",
+            StatusCode::BAD_REQUEST,
+            vec!["no delay notice"],
+        ),
+        (
+            Some(
+                json!({"kind": "extended", "reason": "records at a field office", "until": "2026-10-30", "on": "2026-09-09"}),
+            ),
+            "delay",
+            StatusCode::CREATED,
+            vec!["records at a field office", "by 2026-10-30"],
+        ),
+        (
+            Some(
+                json!({"kind": "determined", "outcome": "denied", "reasons": "the record is accurate as reported", "on": "2026-09-15"}),
+            ),
+            "amendment-refusal",
+            StatusCode::CREATED,
+            vec![
+                "the record is accurate as reported",
+                "within 35 days",
+                "by 2026-10-20",
+            ],
+        ),
+        (
+            Some(json!({"kind": "appealed", "postmarked": "2026-10-01", "on": "2026-10-02"})),
+            "final-refusal",
+            StatusCode::BAD_REQUEST,
+            vec!["no appeal that upheld"],
+        ),
+        (
+            Some(
+                json!({"kind": "appeal-determined", "outcome": "denied", "reasons": "upheld", "on": "2026-10-20"}),
+            ),
+            "final-refusal",
+            StatusCode::CREATED,
+            vec![
+                "statement of why you disagree",
+                "by 2026-11-24",
+                "5 U.S.C. 552a(g)(1)(A)",
+            ],
+        ),
+        (
+            None,
+            "determination",
+            StatusCode::BAD_REQUEST,
+            vec!["comes with the response package"],
+        ),
+        (
+            None,
+            "a-sonnet",
+            StatusCode::BAD_REQUEST,
+            vec!["(not a code)"],
+        ),
+    ];
+    for (n, (before, kind, status, words)) in steps.into_iter().enumerate() {
+        if let Some(body) = before {
+            let recorded = event(body.clone()).await;
+            assert_eq!(
+                recorded.status,
+                StatusCode::OK,
+                "row {n}: {}",
+                recorded.text
+            );
+        }
+        let made = letter(kind).await;
+        assert_eq!(made.status, status, "row {n}: {}", made.text);
+        for word in words {
+            assert!(made.text.contains(word), "row {n}: {word}: {}", made.text);
+        }
+        assert!(!made.text.contains("a-sonnet"), "{}", made.text);
+    }
+    // Sealed in the case file, listed, read back: the text as made, the PDF the same each time.
+    let listed = api
+        .get("/v1/requests/PA-2026-000001/letters", Some("auditor"))
+        .await;
+    let kinds: Vec<&str> = listed.body["letters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|letter| letter["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "deficiency",
+            "acknowledgment",
+            "delay",
+            "amendment-refusal",
+            "final-refusal"
+        ]
+    );
+    let text = api
+        .get("/v1/requests/PA-2026-000001/letters/5", Some("auditor"))
+        .await;
+    assert_eq!(text.status, StatusCode::OK);
+    assert!(
+        text.text.starts_with("Department of the Treasury\n"),
+        "{}",
+        text.text
+    );
+    assert!(text
+        .text
+        .contains("Re: your amendment request PA-2026-000001"));
+    let pdf = |n: u32| async move {
+        api.get(
+            &format!("/v1/requests/PA-2026-000001/letters/{n}?format=pdf"),
+            Some("auditor"),
+        )
+        .await
+    };
+    let first = pdf(5).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text);
+    assert_eq!(first.content_type, "application/pdf");
+    assert!(first.bytes.starts_with(b"%PDF-"));
+    assert_eq!(first.bytes, pdf(5).await.bytes);
+    assert_ne!(first.bytes, pdf(4).await.bytes);
+    // The agency's letterhead replaces the shipped one; a template that does not render, or
+    // a letter the vault does not know, is refused.
+    for (kind, text, status) in [
+        (
+            "letterhead",
+            "U.S. DEPARTMENT OF THE TREASURY, FinCEN\n{{ today }}\nRe: {{ request }}",
+            StatusCode::OK,
+        ),
+        ("delay", "{% if %}", StatusCode::BAD_REQUEST),
+        ("a-sonnet", "text", StatusCode::BAD_REQUEST),
+    ] {
+        let stored = api
+            .post(
+                &format!("/v1/letters/templates/{kind}"),
+                Some("privacy"),
+                json!({"text": text}),
+            )
+            .await;
+        assert_eq!(stored.status, status, "{kind}: {}", stored.text);
+    }
+    let templates = api.get("/v1/letters/templates", Some("auditor")).await;
+    assert_eq!(templates.body["templates"][0]["source"], "agency");
+    let again = letter("acknowledgment").await;
+    assert!(
+        again.body["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("U.S. DEPARTMENT OF THE TREASURY, FinCEN"),
+        "{}",
+        again.text
+    );
+}
+
+/// 31 CFR 1.26(g)(6)(i): for records exempted under 552a(j) the agency "will neither confirm
+/// nor deny the existence of the record": the letter, and its PDF, are the same bytes whether
+/// or not the system holds a record about the requester.
+#[tokio::test]
+async fn the_neither_confirm_nor_deny_letter_is_the_same_bytes_with_or_without_a_record() {
+    let mut outputs = Vec::new();
+    for with_record in [true, false] {
+        let api = api();
+        if with_record {
+            summary(
+                &api.ingest("ingester", &line("JOHN Q PUBLIC", "123-45-6789", 3), None)
+                    .await,
+            );
+        }
+        let opened = api
+            .post(
+                "/v1/requests",
+                Some("privacy"),
+                json!({"kind": "access", "requester": "JOHN Q PUBLIC",
+                       "identifiers": [{"type": "ssn", "value": "123-45-6789"}],
+                       "systems": ["fincen-cbetf"], "received": "2026-11-20"}),
+            )
+            .await;
+        assert_eq!(opened.status, StatusCode::CREATED, "{}", opened.text);
+        for body in [
+            json!({"kind": "identity-verified", "method": "notarized", "evidence": ["notarized-statement"]}),
+            json!({"kind": "determined", "outcome": "denied", "reasons": "exempt under 552a(j)(2)"}),
+        ] {
+            let answer = api
+                .post("/v1/requests/PA-2026-000001/events", Some("privacy"), body)
+                .await;
+            assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+        }
+        let response = api
+            .post(
+                "/v1/requests/PA-2026-000001/response",
+                Some("privacy"),
+                json!({"official": "JANE ROE, Disclosure Officer"}),
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::OK, "{}", response.text);
+        let n = response.body["letter_number"].as_u64().unwrap();
+        let text = api
+            .get(
+                &format!("/v1/requests/PA-2026-000001/letters/{n}"),
+                Some("privacy"),
+            )
+            .await;
+        let pdf = api
+            .get(
+                &format!("/v1/requests/PA-2026-000001/letters/{n}?format=pdf"),
+                Some("privacy"),
+            )
+            .await;
+        assert!(
+            text.text.contains("no record available to you pursuant to the Privacy Act of 1974 has been identified"),
+            "{}",
+            text.text
+        );
+        assert!(pdf.bytes.starts_with(b"%PDF-"));
+        outputs.push((response.text, text.text, pdf.bytes));
+    }
+    assert_eq!(outputs[0].0, outputs[1].0, "the response package");
+    assert_eq!(outputs[0].1, outputs[1].1, "the letter's text");
+    assert_eq!(outputs[0].2, outputs[1].2, "the letter's PDF");
+}

@@ -1901,8 +1901,15 @@ async fn ttar_access_follows_each_records_source_and_reads_the_same_with_or_with
     assert_eq!(disclosed.status, StatusCode::CREATED, "{}", disclosed.text);
     let after = respond(request.clone(), vec![id_of("cbp-trade")], json!([])).await;
     assert_eq!(after.status, StatusCode::OK, "{}", after.text);
+    // Each response seals its letter as the case's next one; all else is the same bytes.
+    let unnumbered = |answer: &harness::Answer| {
+        let mut body = answer.body.clone();
+        body.as_object_mut().unwrap().remove("letter_number");
+        body.to_string()
+    };
     assert_eq!(
-        before.text, after.text,
+        unnumbered(&before),
+        unnumbered(&after),
         "the exempt record shows in the response"
     );
 }

@@ -1166,6 +1166,71 @@ fn privacy_act_requests_from_the_command_line() {
         (first["request"].as_str(), first["state"].as_str()),
         (Some(id.as_str()), Some("due"))
     );
+    // Letters: made and sealed, listed, read back as text and written as PDF.
+    let made = client(
+        &[
+            "requests",
+            "letter",
+            &id,
+            "--kind",
+            "acknowledgment",
+            "--official",
+            "JANE ROE, Disclosure Officer",
+        ],
+        dir,
+        &url,
+        "priv.token",
+    );
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    assert!(
+        made.stdout
+            .contains(&format!("has been assigned number {id}")),
+        "{}",
+        made.stdout
+    );
+    let listed = client(&["requests", "letters", &id], dir, &url, "priv.token");
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    assert!(
+        listed.stdout.trim_start().starts_with("1  acknowledgment"),
+        "{}",
+        listed.stdout
+    );
+    let read = client(
+        &["requests", "letters", &id, "--number", "1"],
+        dir,
+        &url,
+        "priv.token",
+    );
+    assert_eq!(read.stdout, made.stdout);
+    let pdf_path = dir.join("letter-1.pdf");
+    let written = client(
+        &[
+            "requests",
+            "letters",
+            &id,
+            "--number",
+            "1",
+            "--out",
+            pdf_path.to_str().unwrap(),
+        ],
+        dir,
+        &url,
+        "priv.token",
+    );
+    assert_eq!(written.code, 0, "{}", written.stderr);
+    assert!(std::fs::read(&pdf_path).unwrap().starts_with(b"%PDF-"));
+    let missing = client(
+        &["requests", "letters", &id, "--number", "9"],
+        dir,
+        &url,
+        "priv.token",
+    );
+    assert_ne!(missing.code, 0);
+    assert!(
+        missing.stderr.contains("no such letter"),
+        "{}",
+        missing.stderr
+    );
     // Consultations: none yet; an owner no notice names, or a consultation that does not
     // exist, is a clear failure (the typed owner is not repeated).
     let listed = client(&["requests", "consultations"], dir, &url, "priv.token");

@@ -151,6 +151,33 @@ enum Command {
         #[command(flatten)]
         client: ClientArgs,
     },
+    /// Make a letter from the request's case file and seal it there; prints its text.
+    Letter {
+        /// The request's id.
+        id: String,
+        /// acknowledgment, deficiency, delay, amendment-refusal or final-refusal.
+        #[arg(long)]
+        kind: String,
+        /// The responsible official's name and title.
+        #[arg(long)]
+        official: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// The letters of a request (number, kind, day, author, SHA-256), or with --number one
+    /// letter's text, or its PDF written to --out.
+    Letters {
+        /// The request's id.
+        id: String,
+        /// The letter to read.
+        #[arg(long)]
+        number: Option<u32>,
+        /// Write the letter as PDF to this file (with --number).
+        #[arg(long, requires = "number")]
+        out: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
     /// A request's file, history and deadlines.
     Show {
         /// The request's id.
@@ -360,6 +387,61 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                         item["records"].as_array().map_or(0, Vec::len),
                         item["answer"].as_str().unwrap_or("(no answer yet)")
                     );
+                }
+            }
+        }
+        Command::Letter {
+            id,
+            kind,
+            official,
+            client,
+        } => {
+            let path = format!(
+                "/v1/requests/{}/letters",
+                crate::cli::hold::path_segment(&id)
+            );
+            let letter =
+                Client::new(&client)?.post(&path, &json!({"kind": kind, "official": official}))?;
+            print!("{}", text_field(&letter, "text")?);
+        }
+        Command::Letters {
+            id,
+            number,
+            out,
+            client,
+        } => {
+            let base = format!(
+                "/v1/requests/{}/letters",
+                crate::cli::hold::path_segment(&id)
+            );
+            let client = Client::new(&client)?;
+            match (number, out) {
+                (None, _) => {
+                    let answer = client.get(&base)?;
+                    let letters = answer["letters"].as_array().ok_or_else(|| {
+                        Failure::failed("the server's answer has no `letters` list")
+                    })?;
+                    for letter in letters {
+                        println!(
+                            "{:>3}  {:<18} {}  {}  sha256:{}",
+                            letter["n"].as_u64().unwrap_or_default(),
+                            text_field(letter, "kind")?,
+                            text_field(letter, "on")?,
+                            text_field(letter, "by")?,
+                            text_field(letter, "sha256")?
+                        );
+                    }
+                }
+                (Some(n), None) => {
+                    let text = client.get_bytes(&format!("{base}/{n}"))?;
+                    print!("{}", String::from_utf8_lossy(&text));
+                }
+                (Some(n), Some(file)) => {
+                    let pdf = client.get_bytes(&format!("{base}/{n}?format=pdf"))?;
+                    std::fs::write(&file, &pdf).map_err(|err| {
+                        Failure::failed(format!("writing {}: {err}", file.display()))
+                    })?;
+                    println!("{} bytes of PDF written to {}", pdf.len(), file.display());
                 }
             }
         }

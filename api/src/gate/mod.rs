@@ -36,6 +36,7 @@ mod designations;
 mod disclosure;
 mod holds;
 mod ingest;
+mod letters;
 mod records;
 mod requests;
 mod retention;
@@ -45,6 +46,7 @@ pub use consultations::{Consultation, ConsultationAnswer};
 pub use designations::{Designation, DesignationInput, DesignationStatus, MAX_REVIEW_DAYS};
 pub use holds::HoldRequest;
 pub use ingest::IngestPlan;
+pub use letters::{Letter, Template};
 pub use requests::{
     DeadlineView, FoundRecord, NewRequest, RequestFile, ResponseInput, ResponsePackage,
 };

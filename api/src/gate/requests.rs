@@ -30,6 +30,9 @@ pub struct RequestFile {
     pub procedures: Vec<String>,
     /// The kind, route and history.
     pub case: Case,
+    /// The letters sent, in order (a file from before letters were kept has none).
+    #[serde(default)]
+    pub letters: Vec<super::letters::Letter>,
 }
 
 /// A new request.
@@ -125,6 +128,8 @@ pub struct ResponsePackage {
     pub request: String,
     /// The letter's text.
     pub letter: String,
+    /// Its number among the request's letters (sealed in the case file).
+    pub letter_number: u32,
     /// Per system named, its answer.
     pub answers: Vec<(String, String)>,
     /// The released records as the individual sees them, with their annotations.
@@ -284,6 +289,7 @@ impl Gate {
                 }],
                 fees,
             },
+            letters: Vec::new(),
         };
         file.case.representative = file.representative.is_some();
         // The id is the vault's; the file is sealed with it once known.
@@ -931,47 +937,66 @@ impl Gate {
             a.record == b.record && a.disclosed_ms == b.disclosed_ms && a.package == b.package
         });
         let fee_cents = requests::copy_fee_cents(input.pages);
-        let mut letter = format!(
-            "Privacy Act response to request {id}\nRequester: {}\n",
-            file.requester
-        );
-        letter.push_str(&format!(
-            "Determination: {}{}\n",
-            match outcome {
-                requests::Outcome::Granted => "granted",
-                requests::Outcome::PartlyGranted => "granted in part",
-                requests::Outcome::Denied => "denied",
-            },
-            if reasons.trim().is_empty() {
-                String::new()
-            } else {
-                format!("; reasons: {reasons}")
-            }
-        ));
-        for (_, text, _) in &answers {
-            letter.push_str(text);
-            letter.push('\n');
-        }
+        // The letter, from the agency's `determination` template (or the shipped one), with
+        // facts that never depend on records the response does not release.
+        let mut lines: Vec<String> = answers.iter().map(|(_, text, _)| text.clone()).collect();
         if let Some((physician, records)) = &for_physician {
-            letter.push_str(&format!(
-                "Of these, {} medical or psychological records are sent to {}, the physician you authorized in writing, not to you directly (31 CFR 1.26(g)(3)).\n",
+            lines.push(format!(
+                "Of these, {} medical or psychological records are sent to {}, the physician you authorized in writing, not to you directly (31 CFR 1.26(g)(3)).",
                 records.len(),
                 physician.trim()
             ));
         }
-        letter.push_str(&if fee_cents == 0 {
-            "Fee: none (copies are free when the total is under $3.00, and the first 100 pages are always free).\n".to_owned()
+        let mut exemptions: Vec<String> = answers
+            .iter()
+            .filter_map(|(_, _, under)| under.clone())
+            .collect();
+        exemptions.sort();
+        exemptions.dedup();
+        let foia = file.case.route == requests::Route::Foia;
+        let mut facts = self.letter_facts(&file, &input.official);
+        facts["route_title"] = serde_json::json!(if foia {
+            "Freedom of Information Act"
         } else {
-            format!("Fee: ${}.{:02} for copies beyond the first 100 pages.\n", fee_cents / 100, fee_cents % 100)
+            "Privacy Act"
         });
-        letter.push_str(&format!(
-            "Responsible official: {}\n",
-            input.official.trim()
-        ));
-        letter.push_str("You may file suit in accordance with 5 U.S.C. 552a(g)(1)(B).\n");
+        facts["outcome"] = serde_json::json!(match outcome {
+            requests::Outcome::Granted => "granted",
+            requests::Outcome::PartlyGranted => "granted in part",
+            requests::Outcome::Denied => "denied",
+        });
+        facts["reasons"] = serde_json::json!(reasons.trim());
+        facts["answers"] = serde_json::json!(lines);
+        facts["fee"] = serde_json::json!(if fee_cents == 0 {
+            "Fee: none (copies are free when the total is under $3.00, and the first 100 pages are always free).".to_owned()
+        } else {
+            format!(
+                "Fee: ${}.{:02} for copies beyond the first 100 pages.",
+                fee_cents / 100,
+                fee_cents % 100
+            )
+        });
+        facts["foia"] = serde_json::json!(foia);
+        facts["exemptions"] = serde_json::json!(if exemptions.is_empty() {
+            "none".to_owned()
+        } else {
+            exemptions.join(", ")
+        });
+        let letter = crate::letters::render(&self.agency_templates()?, "determination", &facts)
+            .map_err(Refusal::Internal)?;
+        // Sealed in the case file, as every letter is.
+        let sealed = {
+            let _one_writer = self
+                .case_writes
+                .lock()
+                .map_err(|_| Refusal::Internal("case lock poisoned".into()))?;
+            let mut current = self.request_file(&access, id)?;
+            self.seal_letter(&access, &mut current, "determination", letter.clone())?
+        };
         Ok(ResponsePackage {
             request: id.to_owned(),
             letter,
+            letter_number: sealed.n,
             answers: answers
                 .into_iter()
                 .map(|(system, text, _)| (system, text))
@@ -1140,7 +1165,7 @@ impl Gate {
         })
     }
 
-    fn request_file(&self, access: &Access, id: &str) -> Result<RequestFile, Refusal> {
+    pub(super) fn request_file(&self, access: &Access, id: &str) -> Result<RequestFile, Refusal> {
         let plain = self.vault.read_case(access, id, self.now())?;
         serde_json::from_slice(&plain)
             .map_err(|_| Refusal::Internal(format!("request {id}'s file does not parse")))

@@ -171,6 +171,16 @@ pub fn router(gate: Arc<Gate>, limits: Limits) -> Router {
             post(handlers::request_response),
         )
         .route(
+            "/v1/requests/{id}/letters",
+            get(handlers::list_letters).post(handlers::make_letter),
+        )
+        .route("/v1/requests/{id}/letters/{n}", get(handlers::read_letter))
+        .route("/v1/letters/templates", get(handlers::letter_templates))
+        .route(
+            "/v1/letters/templates/{kind}",
+            post(handlers::set_letter_template),
+        )
+        .route(
             "/v1/consultations",
             get(handlers::list_consultations).post(handlers::open_consultation),
         )

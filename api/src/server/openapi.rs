@@ -46,6 +46,11 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/requests/{id}/records"),
     ("post", "/v1/requests/{id}/response"),
     ("post", "/v1/requests/{id}/annotations"),
+    ("get", "/v1/requests/{id}/letters"),
+    ("post", "/v1/requests/{id}/letters"),
+    ("get", "/v1/requests/{id}/letters/{n}"),
+    ("get", "/v1/letters/templates"),
+    ("post", "/v1/letters/templates/{kind}"),
     ("get", "/v1/consultations"),
     ("post", "/v1/consultations"),
     ("post", "/v1/consultations/{id}/answer"),
@@ -295,6 +300,20 @@ pub fn document() -> Value {
             "/v1/requests/{id}/annotations": {"post": {"summary": "Attach what an amendment or PNR rectification request decided to a `record` (privacy officers): a `correction` after a grant, a `dispute` after a refusal, a `statement-of-disagreement` after its filing, with `portions` and `text`; prior recipients are told as the system's notice says. 201 with the number and the notices queued.", "security": secured, "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": with_problems(json!({"201": {"description": "the annotation"}}), &all)}},
             "/v1/requests/{id}/response": {"post": {"summary": "The response package of a determined access or notification request (privacy officers): `release` (record ids), `waive` (exemption claims waived), `waive_sources` (sources whose records' exemption is waived; an owned source needs a consultation answered `release`), `benefit_denied`, `official`, `pages`. Per system, a neither-confirm-nor-deny answer (identical whether or not a record exists) or the released records with their annotations; the individual's accounting; the letter; the fee.", "security": secured, "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": with_problems(json!({"200": {"description": "the package"}}), &all)}},
             "/v1/requests/{id}/events": {"post": {"summary": "Record an event of the case (privacy officers): `kind` and its fields, `on` (default today); refused when the rules do not allow it now. FOIA-route requests add fee-estimated (`cents`), fee-agreed, fees-paid (`cents`), reformulated, fee-waiver-requested, fee-waiver-determined (`outcome`, `reasons`), expedited-requested (`dated`), expedited-determined (`granted`), records-released.", "security": secured, "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": with_problems(json!({"200": {"description": "the request"}}), &all)}},
+            "/v1/requests/{id}/letters": {
+                "get": {"summary": "The letters of a request, in order: `n`, `kind`, `on`, `by`, `sha256` (privacy officers, auditors).", "security": secured, "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": with_problems(json!({"200": {"description": "`letters`"}}), &all)},
+                "post": {"summary": "Make a letter of `kind` (acknowledgment, deficiency, delay, amendment-refusal, final-refusal) from the case file, signed by `official`, from the agency's template or the shipped one, and seal it in the case file (privacy officers). The determination letter comes with the response package. 201 with its number and text.", "security": secured, "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["kind", "official"], "additionalProperties": false, "properties": {
+                        "kind": {"type": "string", "enum": ["acknowledgment", "deficiency", "delay", "amendment-refusal", "final-refusal"]}, "official": {"type": "string", "minLength": 1, "maxLength": 200}
+                    }}}}},
+                    "responses": with_problems(json!({"201": {"description": "the letter"}}), &all)}
+            },
+            "/v1/requests/{id}/letters/{n}": {"get": {"summary": "A letter as text (`format=text`, the default) or PDF (`format=pdf`); the same letter always gives the same bytes (privacy officers, auditors).", "security": secured, "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}, {"name": "n", "in": "path", "required": true, "schema": {"type": "string"}}, {"name": "format", "in": "query", "required": false, "schema": {"type": "string", "enum": ["text", "pdf"]}}],
+                "responses": with_problems(json!({"200": {"description": "the letter", "content": {"text/plain": {}, "application/pdf": {}}}}), &all)}},
+            "/v1/letters/templates": {"get": {"summary": "Every letter template, the agency's where it stored one (`source`: agency or shipped), with its text (privacy officers, auditors).", "security": secured, "responses": with_problems(json!({"200": {"description": "`templates`"}}), &all)}},
+            "/v1/letters/templates/{kind}": {"post": {"summary": "Replace the template of `kind` (letterhead, acknowledgment, deficiency, delay, amendment-refusal, final-refusal, determination) with the agency's `text` (minijinja; checked to render; at most 16 KiB), signed and logged with its SHA-256 (privacy officers).", "security": secured, "parameters": [{"name": "kind", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["text"], "additionalProperties": false, "properties": {"text": {"type": "string", "maxLength": 16384}}}}}},
+                "responses": with_problems(json!({"200": {"description": "stored"}}), &all)}},
             "/v1/consultations": {
                 "get": {"summary": "Every consultation of a source's owner, with its answer (privacy officers, auditors).", "security": secured, "responses": with_problems(json!({"200": {"description": "`consultations`"}}), &all)},
                 "post": {"summary": "Record that the `owner` of records' source (a notice's `[[source]]` owner) is consulted about releasing `records` to individuals, prompted by `request` (privacy officers; 31 CFR 1.26(e); seed 000's conferring before a waiver). One consultation serves every request that finds these records. 201 with `id` (`CN-<n>`).", "security": secured,

@@ -195,6 +195,8 @@ pub struct Answer {
     pub request_id: String,
     pub body: Value,
     pub text: String,
+    /// The body as sent (a PDF is not UTF-8).
+    pub bytes: Vec<u8>,
 }
 
 impl Api {
@@ -211,7 +213,10 @@ impl Api {
         let content_type = header("content-type");
         let request_id = header("x-request-id");
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        let text = String::from_utf8(bytes.to_vec()).unwrap();
+        let text = match content_type.as_str() {
+            "application/pdf" => String::from_utf8_lossy(&bytes).into_owned(),
+            _ => String::from_utf8(bytes.to_vec()).unwrap(),
+        };
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
         Answer {
             status,
@@ -219,6 +224,7 @@ impl Api {
             request_id,
             body,
             text,
+            bytes: bytes.to_vec(),
         }
     }
 

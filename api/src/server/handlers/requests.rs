@@ -216,6 +216,7 @@ pub(crate) async fn request_response(
         json!({
             "request": package.request,
             "letter": package.letter,
+            "letter_number": package.letter_number,
             "answers": package.answers.iter().map(|(system, answer)| json!({"system": system, "answer": answer})).collect::<Vec<_>>(),
             "records": package.records.iter().map(viewed_json).collect::<Vec<_>>(),
             "accounting": package.accounting.iter().map(crate::render::accounting_json_for_individual).collect::<Vec<_>>(),
@@ -336,4 +337,143 @@ fn consultation_answer(
     let value = serde_json::to_value(consultation)
         .map_err(|err| Problem::from(Refusal::Internal(err.to_string())))?;
     Ok(json_response(status, value))
+}
+
+/// A letter asked for.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LetterBody {
+    kind: String,
+    official: String,
+}
+
+/// How a letter is read back.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LetterFormat {
+    /// `text` (default) or `pdf`.
+    format: Option<String>,
+}
+
+/// An agency's template.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TemplateBody {
+    text: String,
+}
+
+fn letter_summary(letter: &crate::gate::Letter) -> serde_json::Value {
+    json!({
+        "n": letter.n, "kind": letter.kind, "on": letter.on.to_string(), "by": letter.by,
+        "sha256": hex::encode(vault::crypto::sha256(letter.text.as_bytes())),
+    })
+}
+
+pub(crate) async fn make_letter(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<LetterBody>,
+) -> Result<Response, Problem> {
+    let gate = Arc::clone(&state.gate);
+    let letter = blocking(state.limits.operation, move || {
+        gate.request_letter(
+            &authed.caller,
+            &authed.context,
+            &id,
+            &body.kind,
+            &body.official,
+        )
+    })
+    .await?;
+    let mut value = letter_summary(&letter);
+    value["text"] = json!(letter.text);
+    Ok(json_response(StatusCode::CREATED, value))
+}
+
+pub(crate) async fn list_letters(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let gate = Arc::clone(&state.gate);
+    let letters = blocking(state.limits.operation, move || {
+        gate.request_letters(&authed.caller, &authed.context, &id)
+    })
+    .await?;
+    Ok(json_response(
+        StatusCode::OK,
+        json!({"letters": letters.iter().map(letter_summary).collect::<Vec<_>>()}),
+    ))
+}
+
+pub(crate) async fn read_letter(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path((id, n)): Path<(String, String)>,
+    QueryParams(params): QueryParams<LetterFormat>,
+) -> Result<Response, Problem> {
+    let pdf = match params.format.as_deref() {
+        None | Some("text") => false,
+        Some("pdf") => true,
+        Some(_) => {
+            return Err(Problem::from(Refusal::Invalid(
+                "`format` is `text` or `pdf`".into(),
+            )))
+        }
+    };
+    let n: u32 = n
+        .parse()
+        .map_err(|_| Problem::from(Refusal::Invalid("a letter is named by its number".into())))?;
+    let gate = Arc::clone(&state.gate);
+    let letters = blocking(state.limits.operation, move || {
+        gate.request_letters(&authed.caller, &authed.context, &id)
+    })
+    .await?;
+    let letter = letters
+        .into_iter()
+        .find(|letter| letter.n == n)
+        .ok_or_else(|| Problem::from(Refusal::NotFound("no such letter".into())))?;
+    let (body, content_type) = if pdf {
+        (crate::letters::pdf(&letter.text), "application/pdf")
+    } else {
+        (letter.text.into_bytes(), "text/plain; charset=utf-8")
+    };
+    let mut response = axum::response::IntoResponse::into_response((StatusCode::OK, body));
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static(content_type),
+    );
+    Ok(response)
+}
+
+pub(crate) async fn letter_templates(
+    State(state): State<AppState>,
+    authed: Authed,
+) -> Result<Response, Problem> {
+    let gate = Arc::clone(&state.gate);
+    let templates = blocking(state.limits.operation, move || {
+        gate.letter_templates(&authed.caller, &authed.context)
+    })
+    .await?;
+    let templates = serde_json::to_value(&templates)
+        .map_err(|err| Problem::from(Refusal::Internal(err.to_string())))?;
+    Ok(json_response(
+        StatusCode::OK,
+        json!({"templates": templates}),
+    ))
+}
+
+pub(crate) async fn set_letter_template(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(kind): Path<String>,
+    JsonBody(body): JsonBody<TemplateBody>,
+) -> Result<Response, Problem> {
+    let gate = Arc::clone(&state.gate);
+    blocking(state.limits.operation, move || {
+        gate.set_letter_template(&authed.caller, &authed.context, &kind, &body.text)
+    })
+    .await?;
+    Ok(json_response(StatusCode::OK, json!({"stored": true})))
 }
