@@ -3034,6 +3034,32 @@ async fn a_foia_request_waits_for_the_fee_agreement_and_restarts_its_clock() {
     assert_eq!(agreed.status, StatusCode::OK, "{}", agreed.text);
     // From 2026-11-24: Thanksgiving (11-26) not counted, 20 working days to 2026-12-23.
     assert_eq!(determination(&agreed.body).as_deref(), Some("2026-12-23"));
+    // The FOIA letter: the exemptions relied on, and the appeal route PNR's notice names.
+    for body in [
+        json!({"kind": "identity-verified", "method": "notarized", "evidence": ["notarized-statement"],
+               "facts": ["full-name", "current-address", "date-of-birth", "place-of-birth"]}),
+        json!({"kind": "determined", "outcome": "granted", "reasons": ""}),
+    ] {
+        let answer = event(body).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    }
+    let response = api
+        .post(
+            "/v1/requests/PA-2026-000001/response",
+            Some("cbp-privacy"),
+            json!({"official": "CBP Disclosure Law Officer", "pages": 150}),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text);
+    let letter = response.body["letter"].as_str().unwrap();
+    for words in [
+        "Freedom of Information Act response to request PA-2026-000001",
+        "Exemptions relied on: none.",
+        "U.S. Customs and Border Protection, administratively under 19 CFR 103.7 to 103.9",
+        "Fee: $10.00 (31 CFR 1.7(a), (g)).",
+    ] {
+        assert!(letter.contains(words), "{words}: {letter}");
+    }
 }
 
 #[tokio::test]

@@ -216,6 +216,9 @@ pub struct Procedures {
     pub first_party: Spanned<String>,
     /// Where this comes from.
     pub basis: Spanned<String>,
+    /// Where and how a refusal is appealed, as the requester's letters name it.
+    #[serde(default)]
+    pub appeals: Option<String>,
     /// How requesters prove who they are (default: 31 CFR part 1 appendix A paragraph 8).
     #[serde(default)]
     pub identity: crate::requests::IdentityRequirements,

@@ -150,6 +150,7 @@ impl Gate {
         let catalog = self.policy.catalog();
         let mut agencies = Vec::new();
         let mut names = Vec::new();
+        let mut appeals = Vec::new();
         for system in &file.systems {
             if let Some(found) = catalog.system(system) {
                 let agency = match found.sorn.ownership.agency.as_str() {
@@ -161,6 +162,11 @@ impl Gate {
                     agencies.push(agency);
                 }
                 names.push(found.sorn.name.clone());
+                if let Some(to) = &found.sorn.procedures.appeals {
+                    if !appeals.contains(to) {
+                        appeals.push(to.clone());
+                    }
+                }
             }
         }
         let received = file
@@ -178,7 +184,11 @@ impl Gate {
             "kind": file.case.kind.name(),
             "received": received,
             "official": official.trim(),
-            "appeals_to": "the office named in the system's notice for appeals",
+            "appeals_to": if appeals.is_empty() {
+                "the office the system's notice names for appeals".to_owned()
+            } else {
+                appeals.join("; or ")
+            },
         })
     }
 

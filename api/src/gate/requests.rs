@@ -936,7 +936,18 @@ impl Gate {
         accounting.dedup_by(|a, b| {
             a.record == b.record && a.disclosed_ms == b.disclosed_ms && a.package == b.package
         });
-        let fee_cents = requests::copy_fee_cents(input.pages);
+        // A FOIA-route request pays by its category (1.7(a)); the response counts pages only.
+        let fee_cents = match (file.case.route, file.case.fees) {
+            (requests::Route::Foia, Some(terms)) => u32::try_from(requests::foia_fee_cents(
+                terms.category,
+                requests::Work {
+                    pages: input.pages,
+                    ..requests::Work::default()
+                },
+            ))
+            .unwrap_or(u32::MAX),
+            _ => requests::copy_fee_cents(input.pages),
+        };
         // The letter, from the agency's `determination` template (or the shipped one), with
         // facts that never depend on records the response does not release.
         let mut lines: Vec<String> = answers.iter().map(|(_, text, _)| text.clone()).collect();
@@ -967,8 +978,16 @@ impl Gate {
         });
         facts["reasons"] = serde_json::json!(reasons.trim());
         facts["answers"] = serde_json::json!(lines);
-        facts["fee"] = serde_json::json!(if fee_cents == 0 {
+        facts["fee"] = serde_json::json!(if fee_cents == 0 && foia {
+            "Fee: none (31 CFR 1.7(a)).".to_owned()
+        } else if fee_cents == 0 {
             "Fee: none (copies are free when the total is under $3.00, and the first 100 pages are always free).".to_owned()
+        } else if foia {
+            format!(
+                "Fee: ${}.{:02} (31 CFR 1.7(a), (g)).",
+                fee_cents / 100,
+                fee_cents % 100
+            )
         } else {
             format!(
                 "Fee: ${}.{:02} for copies beyond the first 100 pages.",
