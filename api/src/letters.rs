@@ -10,7 +10,7 @@ use minijinja::Environment;
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str};
 
 /// Every template, by kind: `letterhead` is included by the others.
-pub const KINDS: [&str; 7] = [
+pub const KINDS: [&str; 9] = [
     "letterhead",
     "acknowledgment",
     "deficiency",
@@ -18,6 +18,8 @@ pub const KINDS: [&str; 7] = [
     "amendment-refusal",
     "final-refusal",
     "determination",
+    "fee-notice",
+    "referral",
 ];
 
 /// The template shipped for `kind`.
@@ -30,6 +32,8 @@ pub fn shipped(kind: &str) -> Option<&'static str> {
         "amendment-refusal" => include_str!("../letters/amendment-refusal.txt"),
         "final-refusal" => include_str!("../letters/final-refusal.txt"),
         "determination" => include_str!("../letters/determination.txt"),
+        "fee-notice" => include_str!("../letters/fee-notice.txt"),
+        "referral" => include_str!("../letters/referral.txt"),
         _ => return None,
     })
 }
@@ -81,7 +85,8 @@ pub fn check(kind: &str, source: &str) -> Result<(), String> {
         "reasons": "reasons", "appeal_by": "2026-02-05", "appeals_to": "office",
         "statement_by": "2026-02-05", "route_title": "Privacy Act", "outcome": "denied",
         "answers": ["answer"], "fee": "Fee: none.", "foia": false, "exemptions": "none",
-        "due": "2026-02-01", "due_rule": "rule",
+        "due": "2026-02-01", "due_rule": "rule", "estimate": "$30.00", "limit": "$25.00",
+        "prepay": false, "referred_to": "another agency",
     });
     for name in KINDS {
         render(&agency, name, &sample)?;

@@ -3030,6 +3030,22 @@ async fn a_foia_request_waits_for_the_fee_agreement_and_restarts_its_clock() {
         event(json!({"kind": "fee-estimated", "cents": 3000, "on": "2026-11-23"})).await;
     assert_eq!(estimated.status, StatusCode::OK, "{}", estimated.text);
     assert_eq!(determination(&estimated.body), None, "{}", estimated.text);
+    // The fee notice says so, and offers to reformulate.
+    let notice = api
+        .post(
+            "/v1/requests/PA-2026-000001/letters",
+            Some("cbp-privacy"),
+            json!({"kind": "fee-notice", "official": "CBP Disclosure Law Officer"}),
+        )
+        .await;
+    assert_eq!(notice.status, StatusCode::CREATED, "{}", notice.text);
+    for words in [
+        "at $30.00, more than the $25.00 you agreed to pay",
+        "agree in writing",
+        "reformulate",
+    ] {
+        assert!(notice.text.contains(words), "{words}: {}", notice.text);
+    }
     let agreed = event(json!({"kind": "fee-agreed", "on": "2026-11-24"})).await;
     assert_eq!(agreed.status, StatusCode::OK, "{}", agreed.text);
     // From 2026-11-24: Thanksgiving (11-26) not counted, 20 working days to 2026-12-23.

@@ -1840,6 +1840,53 @@ async fn ttar_access_follows_each_records_source_and_reads_the_same_with_or_with
             .await;
         assert_eq!(answered.status, StatusCode::OK, "{}", answered.text);
     }
+    // A referral (31 CFR 1.26(e)): the other agency answers the requester directly, and the
+    // requester is told.
+    let none_yet = api
+        .post(
+            &format!("/v1/requests/{}/letters", requests[1]),
+            Some("ice-privacy"),
+            json!({"kind": "referral", "official": "ICE FOIA Officer"}),
+        )
+        .await;
+    assert_eq!(
+        none_yet.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        none_yet.text
+    );
+    let referred = api
+        .post(
+            "/v1/consultations",
+            Some("ice-privacy"),
+            json!({"owner": "commerce", "records": [id_of("commerce")], "request": requests[1]}),
+        )
+        .await;
+    assert_eq!(referred.status, StatusCode::CREATED, "{}", referred.text);
+    let answered = api
+        .post(
+            "/v1/consultations/CN-3/answer",
+            Some("ice-privacy"),
+            json!({"answer": "referred"}),
+        )
+        .await;
+    assert_eq!(answered.status, StatusCode::OK, "{}", answered.text);
+    let letter = api
+        .post(
+            &format!("/v1/requests/{}/letters", requests[1]),
+            Some("ice-privacy"),
+            json!({"kind": "referral", "official": "ICE FOIA Officer"}),
+        )
+        .await;
+    assert_eq!(letter.status, StatusCode::CREATED, "{}", letter.text);
+    assert!(
+        letter
+            .text
+            .contains("referred them to commerce for a direct response")
+            && letter.text.contains("this is not a denial"),
+        "{}",
+        letter.text
+    );
     let all = vec![id_of("cbp-trade"), id_of("cbp-tecs"), id_of("commerce")];
     for request in &requests {
         let answer = respond(request.clone(), all.clone(), json!(["cbp-tecs"])).await;

@@ -174,7 +174,7 @@ impl Gate {
         }))
     }
 
-    fn consultations(&self) -> Result<Vec<Consultation>, Refusal> {
+    pub(super) fn consultations(&self) -> Result<Vec<Consultation>, Refusal> {
         let mut all = self
             .vault
             .documents(CONSULTATIONS)?

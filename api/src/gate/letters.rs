@@ -127,6 +127,40 @@ impl Gate {
                 facts["statement_by"] = serde_json::json!(policy::calendar::add_calendar_days(on, 35)
                     .map(|day| day.to_string()));
             }
+            "fee-notice" => {
+                let limit = case.fees.and_then(|terms| terms.limit_cents);
+                let estimate = case.events.iter().rev().find_map(|event| match event.kind {
+                    EventKind::FeeEstimated { cents } => Some(cents),
+                    _ => None,
+                });
+                let step = estimate.map(|cents| policy::requests::fee_step(cents, limit));
+                match (estimate, step) {
+                    (Some(cents), Some(step)) if step != policy::requests::FeeStep::Proceed => {
+                        facts["estimate"] = serde_json::json!(dollars(cents));
+                        facts["limit"] = serde_json::json!(limit.map(|limit| dollars(u64::from(limit))));
+                        facts["prepay"] =
+                            serde_json::json!(step == policy::requests::FeeStep::Prepayment);
+                    }
+                    _ => return Err(missing_fact("estimate that needs the requester's agreement or prepayment")),
+                }
+            }
+            "referral" => {
+                let mut owners: Vec<String> = self
+                    .consultations()?
+                    .into_iter()
+                    .filter(|consultation| {
+                        consultation.request == id
+                            && consultation.answer == Some(super::ConsultationAnswer::Referred)
+                    })
+                    .map(|consultation| consultation.owner)
+                    .collect();
+                owners.sort();
+                owners.dedup();
+                if owners.is_empty() {
+                    return Err(missing_fact("consultation answered `referred`"));
+                }
+                facts["referred_to"] = serde_json::json!(owners.join(", "));
+            }
             "determination" => {
                 return Err(Refusal::Invalid(
                     "the determination letter comes with the response package (POST /v1/requests/{id}/response)".into(),
@@ -134,7 +168,7 @@ impl Gate {
             }
             _ => {
                 return Err(Refusal::Invalid(format!(
-                    "letters are acknowledgment, deficiency, delay, amendment-refusal, final-refusal; not `{}`",
+                    "letters are acknowledgment, deficiency, delay, amendment-refusal, final-refusal, fee-notice, referral; not `{}`",
                     policy::codes::known(kind, &crate::letters::KINDS)
                 )))
             }
@@ -312,4 +346,9 @@ impl Gate {
             })
             .collect()
     }
+}
+
+/// `cents` as dollars: `$30.00`.
+fn dollars(cents: u64) -> String {
+    format!("${}.{:02}", cents / 100, cents % 100)
 }
