@@ -2444,6 +2444,63 @@ async fn an_open_request_keeps_its_records_past_their_schedule_until_it_is_no_lo
     assert_eq!(gone.body["records"], json!([]), "{}", gone.text);
 }
 
+/// 31 CFR 1.5(a)(1): "If a requester does not respond within 30 days to a communication from
+/// a bureau to amend the request ..., the request file will be considered closed": the first
+/// retention run after closes the file and ends its preservation.
+#[tokio::test]
+async fn a_request_never_perfected_closes_thirty_days_after_its_deficiency_letter() {
+    let api = api();
+    summary(
+        &api.ingest("ingester", &line("JOHN Q PUBLIC", "123-45-6789", 3), None)
+            .await,
+    );
+    let opened = api
+        .post(
+            "/v1/requests",
+            Some("privacy"),
+            json!({"kind": "access", "requester": "JOHN Q PUBLIC",
+                   "identifiers": [{"type": "ssn", "value": "123-45-6789"}],
+                   "systems": ["fincen-cbetf"], "received": "2026-11-20"}),
+        )
+        .await;
+    assert_eq!(opened.status, StatusCode::CREATED, "{}", opened.text);
+    let deficient = api
+        .post(
+            "/v1/requests/PA-2026-000001/events",
+            Some("privacy"),
+            json!({"kind": "deficient", "missing": ["signature"], "on": "2026-11-23"}),
+        )
+        .await;
+    assert_eq!(deficient.status, StatusCode::OK, "{}", deficient.text);
+    // (days after 2026-11-24, what the run says about the request, whether it is closed).
+    for (days, preservation, closed) in [
+        (29, json!([]), false),
+        (
+            30,
+            json!([
+                "request PA-2026-000001 closed: not amended within 30 days of its deficiency letter",
+                "H-1 of request PA-2026-000001 released (kept through 2026-12-23): 1 records returned, 0 still held, 0 await destruction"
+            ]),
+            true,
+        ),
+    ] {
+        api.days_later.store(days, Ordering::SeqCst);
+        let run = api
+            .post("/v1/retention/run", Some("records"), json!({"confirm_clock": true}))
+            .await;
+        assert_eq!(run.status, StatusCode::OK, "{}", run.text);
+        assert_eq!(run.body["preservation"], preservation, "day {days}: {}", run.text);
+        let shown = api
+            .get("/v1/requests/PA-2026-000001", Some("privacy"))
+            .await;
+        let last = shown.body["case"]["events"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(last["kind"] == "closed", closed, "day {days}: {last}");
+        if closed {
+            assert_eq!(last["on"], "2026-12-24");
+        }
+    }
+}
+
 #[tokio::test]
 async fn holds_keep_records_past_their_schedule_for_the_roles_they_name_until_released() {
     let api = api();

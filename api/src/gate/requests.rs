@@ -376,6 +376,49 @@ impl Gate {
             let holds = self.request_holds(&id)?;
             match requests::preservation(&file.case) {
                 requests::Preservation::Ends { until, rule } if until < today => {
+                    // "If a requester does not respond within 30 days to a communication ...
+                    // to amend the request ..., the request file will be considered closed"
+                    // (31 CFR 1.5(a)(1)): the file says so.
+                    let unanswered = requests::date_of_receipt(&file.case).is_none()
+                        && file
+                            .case
+                            .events
+                            .iter()
+                            .any(|event| event.kind.name() == "deficient")
+                        && !file
+                            .case
+                            .events
+                            .iter()
+                            .any(|event| event.kind.name() == "closed");
+                    if unanswered {
+                        let mut closed = file.clone();
+                        closed.case.events.push(Event {
+                            kind: EventKind::Closed {
+                                reason: format!(
+                                    "not amended within 30 days of the deficiency letter (31 CFR 1.5(a)(1)); closed by the retention run of {today}"
+                                ),
+                            },
+                            on: file
+                                .case
+                                .events
+                                .last()
+                                .map_or(until, |last| last.on)
+                                .max(until.succ_opt().unwrap_or(until)),
+                            by: access.principal.clone(),
+                        });
+                        let sealed = serde_json::to_vec(&closed)
+                            .map_err(|err| Refusal::Internal(err.to_string()))?;
+                        self.vault.update_case(
+                            access,
+                            &id,
+                            &sealed,
+                            "case.event closed",
+                            self.now(),
+                        )?;
+                        steps.push(format!(
+                            "request {id} closed: not amended within 30 days of its deficiency letter"
+                        ));
+                    }
                     for hold in holds {
                         let reason = format!(
                             "request {id} no longer pending: kept through {until}, released on {today} ({rule})"
