@@ -94,6 +94,11 @@ pub fn check(kind: &str, source: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// `cents` as dollars, as letters print amounts: `$30.00`.
+pub fn dollars(cents: u64) -> String {
+    format!("${}.{:02}", cents / 100, cents % 100)
+}
+
 /// Page geometry: US Letter, one inch margins, Courier 10 point on 12 point lines.
 const PAGE: (f32, f32) = (612.0, 792.0);
 const MARGIN: f32 = 72.0;

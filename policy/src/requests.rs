@@ -126,15 +126,6 @@ pub enum IdentityMethod {
 }
 
 impl IdentityMethod {
-    /// Every method.
-    pub const ALL: [IdentityMethod; 5] = [
-        IdentityMethod::InPersonPhoto,
-        IdentityMethod::InPersonTwoDocuments,
-        IdentityMethod::Mail,
-        IdentityMethod::Notarized,
-        IdentityMethod::PerjuryStatement,
-    ];
-
     /// Its name.
     pub fn name(self) -> &'static str {
         match self {
@@ -910,6 +901,17 @@ pub enum Preservation {
     },
 }
 
+/// For a request never made complete, the last of the 30 days after its deficiency letter:
+/// "If a requester does not respond within 30 days to a communication from a bureau to amend
+/// the request ..., the request file will be considered closed" (31 CFR 1.5(a)(1)). `None`
+/// once perfected, or if no deficiency letter went out.
+pub fn unanswered_deficiency(case: &Case) -> Option<NaiveDate> {
+    if date_of_receipt(case).is_some() {
+        return None;
+    }
+    last(case, "deficient").and_then(|event| add_calendar_days(event.on, 30))
+}
+
 /// How long `case` keeps what it is about. A request never perfected closes 30 days after its
 /// deficiency letter (31 CFR 1.5(a)(1)). Once determined, it keeps until the requester's
 /// administrative appeal window has passed: 35 days after a FOIA determination (1.5(i)) or
@@ -928,15 +930,16 @@ pub fn preservation(case: &Case) -> Preservation {
     };
     let Some(receipt) = date_of_receipt(case) else {
         // Never perfected (or not even received): the deficiency letter's 30 days.
-        return match last(case, "deficient").and_then(|event| add_calendar_days(event.on, 30)) {
-            Some(until) => ends(
-                closed.map_or(until, |on| on.min(until)),
-                "31 CFR 1.5(a)(1): a request not amended within 30 days of the deficiency letter is closed",
-            ),
-            None => closed.map_or(Preservation::Pending, |on| Preservation::Ends {
+        return match (unanswered_deficiency(case), closed) {
+            (_, Some(on)) => Preservation::Ends {
                 until: on,
                 rule: "ours: a request closed before it was complete",
-            }),
+            },
+            (Some(until), None) => Preservation::Ends {
+                until,
+                rule: "31 CFR 1.5(a)(1): a request not amended within 30 days of the deficiency letter is closed",
+            },
+            (None, None) => Preservation::Pending,
         };
     };
     if let Some(appeal) = first_after(case, "appealed", receipt) {

@@ -164,16 +164,6 @@ impl Gate {
         Ok(all)
     }
 
-    /// Whether `owner` answered `release` about record `id` in some consultation.
-    pub(super) fn consulted(&self, owner: &str, id: &RecordId) -> Result<bool, Refusal> {
-        let id = id.to_string();
-        Ok(self.consultations()?.iter().any(|consultation| {
-            consultation.owner == owner
-                && consultation.answer == Some(ConsultationAnswer::Release)
-                && consultation.records.contains(&id)
-        }))
-    }
-
     pub(super) fn consultations(&self) -> Result<Vec<Consultation>, Refusal> {
         let mut all = self
             .vault
@@ -249,4 +239,14 @@ impl Gate {
         owners.dedup();
         owners
     }
+}
+
+/// Whether `owner` answered `release` about record `id` in one of `consultations`.
+pub(super) fn released_by(consultations: &[Consultation], owner: &str, id: &RecordId) -> bool {
+    let id = id.to_string();
+    consultations.iter().any(|consultation| {
+        consultation.owner == owner
+            && consultation.answer == Some(ConsultationAnswer::Release)
+            && consultation.records.contains(&id)
+    })
 }

@@ -70,6 +70,13 @@ impl Gate {
                 .rev()
                 .find(|event| event.kind.name() == name)
         };
+        // The requester's windows, as the case's deadlines compute them.
+        let window = |what: &str| {
+            policy::requests::deadlines(case)
+                .into_iter()
+                .find(|deadline| deadline.what == what)
+                .map(|deadline| deadline.due.to_string())
+        };
         let missing_fact = |what: &str| {
             Refusal::Invalid(format!(
                 "request {id} has no {what} to write a `{}` letter about",
@@ -102,30 +109,29 @@ impl Gate {
                     EventKind::Determined {
                         outcome: Outcome::Denied | Outcome::PartlyGranted,
                         reasons,
-                    } if case.kind == RequestKind::Amendment => Some((event.on, reasons)),
+                    } if case.kind == RequestKind::Amendment => Some(((), reasons)),
                     _ => None,
                 });
-                let Some((on, reasons)) = refused else {
+                let Some((_, reasons)) = refused else {
                     return Err(missing_fact("refusal of an amendment"));
                 };
                 facts["reasons"] = serde_json::json!(reasons);
-                facts["appeal_by"] = serde_json::json!(policy::calendar::add_calendar_days(on, 35)
-                    .map(|day| day.to_string()));
+                facts["appeal_by"] = serde_json::json!(window("appeal-window"));
             }
             "final-refusal" => {
                 let upheld = case.events.iter().rev().find_map(|event| match &event.kind {
                     EventKind::AppealDetermined {
                         outcome: Outcome::Denied,
                         reasons,
-                    } if case.kind == RequestKind::Amendment => Some((event.on, reasons)),
+                    } if case.kind == RequestKind::Amendment => Some(((), reasons)),
                     _ => None,
                 });
-                let Some((on, reasons)) = upheld else {
+                let Some((_, reasons)) = upheld else {
                     return Err(missing_fact("appeal that upheld a refusal to amend"));
                 };
                 facts["reasons"] = serde_json::json!(reasons);
-                facts["statement_by"] = serde_json::json!(policy::calendar::add_calendar_days(on, 35)
-                    .map(|day| day.to_string()));
+                facts["statement_by"] =
+                    serde_json::json!(window("statement-of-disagreement-window"));
             }
             "fee-notice" => {
                 let limit = case.fees.and_then(|terms| terms.limit_cents);
@@ -136,8 +142,8 @@ impl Gate {
                 let step = estimate.map(|cents| policy::requests::fee_step(cents, limit));
                 match (estimate, step) {
                     (Some(cents), Some(step)) if step != policy::requests::FeeStep::Proceed => {
-                        facts["estimate"] = serde_json::json!(dollars(cents));
-                        facts["limit"] = serde_json::json!(limit.map(|limit| dollars(u64::from(limit))));
+                        facts["estimate"] = serde_json::json!(crate::letters::dollars(cents));
+                        facts["limit"] = serde_json::json!(limit.map(|limit| crate::letters::dollars(u64::from(limit))));
                         facts["prepay"] =
                             serde_json::json!(step == policy::requests::FeeStep::Prepayment);
                     }
@@ -243,14 +249,7 @@ impl Gate {
             text,
         };
         file.letters.push(letter.clone());
-        let sealed = serde_json::to_vec(&file).map_err(|err| Refusal::Internal(err.to_string()))?;
-        self.vault.update_case(
-            access,
-            &file.id,
-            &sealed,
-            &format!("case.letter {kind}"),
-            self.now(),
-        )?;
+        self.save_file(access, file, &format!("case.letter {kind}"))?;
         Ok(letter)
     }
 
@@ -346,9 +345,4 @@ impl Gate {
             })
             .collect()
     }
-}
-
-/// `cents` as dollars: `$30.00`.
-fn dollars(cents: u64) -> String {
-    format!("${}.{:02}", cents / 100, cents % 100)
 }

@@ -299,9 +299,7 @@ impl Gate {
             .vault
             .open_case(&access, &placeholder, &request.identifiers, now)?;
         file.id = id.clone();
-        let sealed = serde_json::to_vec(&file).map_err(|err| Refusal::Internal(err.to_string()))?;
-        self.vault
-            .update_case(&access, &id, &sealed, "case.event received", now)?;
+        self.save_file(&access, &file, "case.event received")?;
         // From receipt, nothing the request is about is destroyed while it is pending. Should
         // this fail or the process die here, the next retention run places the hold first.
         self.preserve_request(&access, &file)?;
@@ -376,23 +374,18 @@ impl Gate {
             let holds = self.request_holds(&id)?;
             match requests::preservation(&file.case) {
                 requests::Preservation::Ends { until, rule } if until < today => {
-                    // "If a requester does not respond within 30 days to a communication ...
-                    // to amend the request ..., the request file will be considered closed"
-                    // (31 CFR 1.5(a)(1)): the file says so.
-                    let unanswered = requests::date_of_receipt(&file.case).is_none()
-                        && file
-                            .case
-                            .events
-                            .iter()
-                            .any(|event| event.kind.name() == "deficient")
-                        && !file
-                            .case
-                            .events
-                            .iter()
-                            .any(|event| event.kind.name() == "closed");
-                    if unanswered {
-                        let mut closed = file.clone();
-                        closed.case.events.push(Event {
+                    // "the request file will be considered closed" (31 CFR 1.5(a)(1)): the
+                    // file says so.
+                    let closed = file
+                        .case
+                        .events
+                        .iter()
+                        .any(|event| event.kind.name() == "closed");
+                    if let (Some(last_day), false) =
+                        (requests::unanswered_deficiency(&file.case), closed)
+                    {
+                        let mut closing = file.clone();
+                        closing.case.events.push(Event {
                             kind: EventKind::Closed {
                                 reason: format!(
                                     "not amended within 30 days of the deficiency letter (31 CFR 1.5(a)(1)); closed by the retention run of {today}"
@@ -402,19 +395,11 @@ impl Gate {
                                 .case
                                 .events
                                 .last()
-                                .map_or(until, |last| last.on)
-                                .max(until.succ_opt().unwrap_or(until)),
+                                .map_or(last_day, |last| last.on)
+                                .max(last_day.succ_opt().unwrap_or(last_day)),
                             by: access.principal.clone(),
                         });
-                        let sealed = serde_json::to_vec(&closed)
-                            .map_err(|err| Refusal::Internal(err.to_string()))?;
-                        self.vault.update_case(
-                            access,
-                            &id,
-                            &sealed,
-                            "case.event closed",
-                            self.now(),
-                        )?;
+                        self.save_file(access, &closing, "case.event closed")?;
                         steps.push(format!(
                             "request {id} closed: not amended within 30 days of its deficiency letter"
                         ));
@@ -518,9 +503,7 @@ impl Gate {
         requests::check_event(&file.case, &event).map_err(Refusal::Invalid)?;
         let name = event.kind.name();
         file.case.events.push(event);
-        let sealed = serde_json::to_vec(&file).map_err(|err| Refusal::Internal(err.to_string()))?;
-        self.vault
-            .update_case(&access, id, &sealed, &format!("case.event {name}"), now)?;
+        self.save_file(&access, &file, &format!("case.event {name}"))?;
         let deadlines = requests::deadlines(&file.case);
         Ok((file, deadlines))
     }
@@ -607,6 +590,7 @@ impl Gate {
             });
         }
         let identifiers = parse_identifiers(&file.identifiers)?;
+        let consultations = self.consultations()?;
         let mut found = Vec::new();
         let mut not_searched = Vec::new();
         let systems: Vec<String> = self
@@ -664,21 +648,14 @@ impl Gate {
                             Err(other) => return Err(other),
                         };
                     if let Some(found) = self.policy.catalog().system(&system) {
-                        let owner = item
-                            .source
-                            .as_deref()
-                            .and_then(|code| found.sorn.source(code))
-                            .and_then(|known| known.owner.clone());
-                        let consulted = match &owner {
-                            Some(owner) => self.consulted(owner, &record)?,
-                            None => false,
-                        };
-                        match requests::record_access(
+                        let (access, owner) = Self::source_access(
                             &found.sorn,
+                            &record,
                             item.source.as_deref(),
                             &requests::Waivers::default(),
-                            consulted,
-                        ) {
+                            &consultations,
+                        );
+                        match access {
                             Ok(()) => item.exemption = None,
                             Err(requests::Withheld::Exempt { under }) => {
                                 item.exemption = Some(under);
@@ -915,11 +892,23 @@ impl Gate {
             // Each record is read (logged under the request), then checked against its
             // source before anything goes out: exempt unless its source gives access or is
             // waived, another agency's only after consultation (requests::record_access).
+            let consultations = self.consultations()?;
             let mut read = Vec::with_capacity(chosen.len());
             for (record_id, placement) in &chosen {
                 let (record, annotations) =
                     self.read_for_request(caller, context, id, record_id, placement)?;
-                self.check_record_access(caller, context, id, &record, placement, &waivers)?;
+                let sorn = &catalog
+                    .system(&placement.system)
+                    .ok_or_else(|| Refusal::Internal("a record of an unknown system".into()))?
+                    .sorn;
+                let (verdict, _) = Self::source_access(
+                    sorn,
+                    &record.id,
+                    record.contents.source_system(),
+                    &waivers,
+                    &consultations,
+                );
+                self.refuse_withheld(caller, context, id, &record.id, placement, verdict)?;
                 read.push((record, annotations, placement));
             }
             let mut viewed = Vec::new();
@@ -1027,15 +1016,13 @@ impl Gate {
             "Fee: none (copies are free when the total is under $3.00, and the first 100 pages are always free).".to_owned()
         } else if foia {
             format!(
-                "Fee: ${}.{:02} (31 CFR 1.7(a), (g)).",
-                fee_cents / 100,
-                fee_cents % 100
+                "Fee: {} (31 CFR 1.7(a), (g)).",
+                crate::letters::dollars(u64::from(fee_cents))
             )
         } else {
             format!(
-                "Fee: ${}.{:02} for copies beyond the first 100 pages.",
-                fee_cents / 100,
-                fee_cents % 100
+                "Fee: {} for copies beyond the first 100 pages.",
+                crate::letters::dollars(u64::from(fee_cents))
             )
         });
         facts["foia"] = serde_json::json!(foia);
@@ -1175,43 +1162,31 @@ impl Gate {
             .read_annotated(&read_access, record_id, self.now())?)
     }
 
-    /// Whether `record` may go to the individual under `waivers`
-    /// (requests::record_access); refused (400, logged) with the rule if not.
-    fn check_record_access(
+    /// Refuses (400, logged with the rule) a record `verdict` withholds from the individual
+    /// (`Gate::source_access`).
+    fn refuse_withheld(
         &self,
         caller: &Caller,
         context: &RequestContext,
         id: &str,
-        record: &Record,
+        record: &RecordId,
         placement: &Placement,
-        waivers: &requests::Waivers,
+        verdict: Result<(), requests::Withheld>,
     ) -> Result<(), Refusal> {
-        let Some(found) = self.policy.catalog().system(&placement.system) else {
-            return Err(Refusal::Internal("a record of an unknown system".into()));
-        };
-        let source = record.contents.source_system();
-        let owner = source
-            .and_then(|code| found.sorn.source(code))
-            .and_then(|known| known.owner.clone());
-        let consulted = match &owner {
-            Some(owner) => self.consulted(owner, &record.id)?,
-            None => false,
-        };
-        let (rule, reason) = match requests::record_access(&found.sorn, source, waivers, consulted)
-        {
+        let (rule, reason) = match verdict {
             Ok(()) => return Ok(()),
             Err(requests::Withheld::Exempt { under }) => (
                 "response-record-exempt",
                 format!(
                     "record {} is exempt from access under {under}: its source gives neither access nor amendment (seed 000); waive its source (`waive_sources`) to release it",
-                    record.id
+                    record
                 ),
             ),
             Err(requests::Withheld::NeedsConsultation { owner, rule }) => (
                 "response-needs-consultation",
                 format!(
                     "record {} goes to the individual only once {owner} has been consulted and answered `release` (POST /v1/consultations; {rule})",
-                    record.id
+                    record
                 ),
             ),
         };
@@ -1225,6 +1200,41 @@ impl Gate {
             Refusal::Denied { .. } => Refusal::Invalid(reason),
             log_down => log_down,
         })
+    }
+
+    /// Seals request `file` in the vault as it now stands, logged as `what`.
+    pub(super) fn save_file(
+        &self,
+        access: &Access,
+        file: &RequestFile,
+        what: &str,
+    ) -> Result<(), Refusal> {
+        let sealed = serde_json::to_vec(file).map_err(|err| Refusal::Internal(err.to_string()))?;
+        Ok(self
+            .vault
+            .update_case(access, &file.id, &sealed, what, self.now())?)
+    }
+
+    /// Whether record `id` of a system with notice `sorn`, from `source`, may go to the
+    /// individual under `waivers`, given the consultations on file (requests::record_access);
+    /// with the source's owner, whom a waiver or a release may need consulted.
+    fn source_access(
+        sorn: &policy::sorn::Sorn,
+        id: &RecordId,
+        source: Option<&str>,
+        waivers: &requests::Waivers,
+        consultations: &[super::Consultation],
+    ) -> (Result<(), requests::Withheld>, Option<String>) {
+        let owner = source
+            .and_then(|code| sorn.source(code))
+            .and_then(|known| known.owner.clone());
+        let consulted = owner
+            .as_ref()
+            .is_some_and(|owner| super::consultations::released_by(consultations, owner, id));
+        (
+            requests::record_access(sorn, source, waivers, consulted),
+            owner,
+        )
     }
 
     pub(super) fn request_file(&self, access: &Access, id: &str) -> Result<RequestFile, Refusal> {
