@@ -4,7 +4,7 @@
 
 use std::io::{self, BufRead, Read};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use zeroize::Zeroizing;
 
 use crate::import::{parse_line, MAX_LINE_BYTES};
@@ -255,6 +255,8 @@ pub fn admit_record(
         vault::CONFLICTS_WITH_SOURCE,
         vault::COVERS_RECORDS_SOURCE,
         vault::COVERED_BY_SOURCE,
+        vault::scan::SCAN_SOURCE,
+        vault::RECEIPT_KEY_SOURCE,
     ] {
         if let Some(mut sent) = record.source.remove(key) {
             zeroize::Zeroize::zeroize(&mut sent);
@@ -289,6 +291,16 @@ pub fn admit_record(
             .source
             .insert(vault::VERSION_KEY_SOURCE.to_owned(), key);
     }
+    if category.is_some_and(|category| category.receipts_by_flight) {
+        key_flight_receipt(record)?;
+    }
+    // Which free text the vault's automated search scans is the notice's (seed 001 paragraph 5).
+    if let Some(category) = category.filter(|category| !category.scan_free_text.is_empty()) {
+        record.source.insert(
+            vault::scan::SCAN_SOURCE.to_owned(),
+            vault::scan::scan_entry(category.scan_free_text.iter().map(String::as_str)),
+        );
+    }
     let system = record.system.as_str().to_owned();
     // A raw message is kept only after the same filter (PNR, seed 001 paragraph 5).
     if let Some(raw) = record.source.get_mut(vault::RAW_SOURCE) {
@@ -304,6 +316,144 @@ pub fn admit_record(
         }
     }
     Ok(())
+}
+
+/// The `source` entries of a flight's receipt (seed 001 paragraph 14), checked, written in
+/// one form, and keyed: the receipt key (carrier, record locator, flight, departure) lets the
+/// vault count one flight's pulls of one PNR. Messages name the entry and its rule, never the
+/// value.
+fn key_flight_receipt(record: &mut vault::RecordContents) -> Result<(), String> {
+    let entry = |key: &str| record.source.get(key).map(|value| value.trim().to_owned());
+    let time = |key: &str| -> Result<Option<DateTime<Utc>>, String> {
+        entry(key)
+            .map(|text| {
+                DateTime::parse_from_rfc3339(&text)
+                    .map(|at| at.with_timezone(&Utc))
+                    .map_err(|_| format!("`source.{key}` is a time in RFC 3339"))
+            })
+            .transpose()
+    };
+    let flight = entry("flight")
+        .map(|flight| flight.to_ascii_uppercase())
+        .filter(|flight| {
+            let bytes = flight.as_bytes();
+            let digits = bytes.iter().skip(2).filter(|b| b.is_ascii_digit()).count();
+            (3..=8).contains(&bytes.len())
+                && bytes.iter().all(u8::is_ascii_alphanumeric)
+                && (1..=4).contains(&digits)
+        })
+        .ok_or("a PNR names its flight (`source.flight`: the carrier's code and the flight number, `XX100`), whose receipts paragraph 14 of seed 001 limits")?;
+    let departs_at = time("departs_at")?.ok_or(
+        "a PNR names its flight's departure (`source.departs_at`, RFC 3339): paragraph 14 of seed 001 times every receipt from it",
+    )?;
+    let arrives_at = time("arrives_at")?;
+    // Paragraph 13: CBP pulls until the carrier pushes.
+    let delivery = match entry("delivery") {
+        None => policy::pnr::Delivery::Pull,
+        Some(name) => policy::pnr::Delivery::from_name(&name)
+            .ok_or("`source.delivery` is `pull` or `push`")?,
+    };
+    match (entry("early_access"), entry("early_case")) {
+        (None, None) => {}
+        (Some(ground), Some(case)) => {
+            if ground != policy::pnr::EARLY_SPECIFIC_CONCERN {
+                return Err(format!(
+                    "`source.early_access` is `{}` (paragraph 14: advance information that persons of specific concern may be travelling)",
+                    policy::pnr::EARLY_SPECIFIC_CONCERN
+                ));
+            }
+            if !policy::codes::is_reference(&case) {
+                return Err("`source.early_case` is the reference of the case the advance information belongs to (letters first, at most two runs of up to 6 digits)".into());
+            }
+        }
+        _ => {
+            return Err("`source.early_access` and `source.early_case` go together: the ground and the case it is recorded in".into())
+        }
+    }
+    let carrier = entry("carrier").unwrap_or_default().to_ascii_uppercase();
+    let locator = record
+        .fields
+        .get("record_locator")
+        .map(|locator| locator.trim().to_ascii_uppercase())
+        .unwrap_or_default();
+    let stamp = |at: DateTime<Utc>| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    record
+        .source
+        .insert("delivery".into(), delivery.name().into());
+    record.source.insert("flight".into(), flight.clone());
+    record.source.insert("departs_at".into(), stamp(departs_at));
+    if let Some(arrives_at) = arrives_at {
+        record.source.insert("arrives_at".into(), stamp(arrives_at));
+    }
+    record.source.insert(
+        vault::RECEIPT_KEY_SOURCE.to_owned(),
+        format!(
+            "{carrier}|{locator}|{flight}|{}|{}",
+            stamp(departs_at),
+            delivery.name()
+        ),
+    );
+    Ok(())
+}
+
+/// Paragraph 14 of seed 001 on each flight receipt of a stream: the stored receipts of its
+/// flight, counted once per flight when first seen, plus the stream's own admitted since (so a
+/// batch committed meanwhile is not counted twice). Two streams pulling the same flight at
+/// the same moment each count only their own (docs/reliability.md).
+pub struct FlightReceipts {
+    vault: std::sync::Arc<vault::Vault>,
+    now: DateTime<Utc>,
+    counted: std::collections::HashMap<String, u32>,
+}
+
+impl FlightReceipts {
+    /// Receipts checked against `vault`'s stored ones, at `now`.
+    pub fn new(vault: std::sync::Arc<vault::Vault>, now: DateTime<Utc>) -> Self {
+        FlightReceipts {
+            vault,
+            now,
+            counted: std::collections::HashMap::new(),
+        }
+    }
+
+    /// Whether an admitted record's receipt may be kept (a record without a receipt key
+    /// passes).
+    pub fn check(&mut self, record: &vault::RecordContents) -> Result<(), String> {
+        let Some(key) = record.source.get(vault::RECEIPT_KEY_SOURCE) else {
+            return Ok(());
+        };
+        let time = |key: &str| {
+            record
+                .source
+                .get(key)
+                .and_then(|text| DateTime::parse_from_rfc3339(text).ok())
+                .map(|at| at.with_timezone(&Utc))
+        };
+        let delivery = record
+            .source
+            .get("delivery")
+            .and_then(|name| policy::pnr::Delivery::from_name(name))
+            .unwrap_or(policy::pnr::Delivery::Pull);
+        let earlier_pulls = match self.counted.get(key) {
+            Some(count) => *count,
+            None => self.vault.receipts_of(&record.system, key).map_err(|err| {
+                format!("the flight's earlier receipts could not be counted: {err}")
+            })?,
+        };
+        let receipt = policy::pnr::Receipt {
+            delivery,
+            received_at: record.collected_at,
+            now: self.now,
+            departs_at: time("departs_at").ok_or("`source.departs_at` is missing")?,
+            arrives_at: time("arrives_at"),
+            earlier_pulls,
+            early_ground: record.source.get("early_access").cloned(),
+        };
+        policy::pnr::receipt(&receipt)?;
+        // The key names the delivery: pulls are counted apart from pushes, which have no limit.
+        self.counted.insert(key.clone(), earlier_pulls + 1);
+        Ok(())
+    }
 }
 
 /// A raw message with the notice's sensitive-data filter applied (`None` if nothing was

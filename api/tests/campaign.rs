@@ -101,11 +101,15 @@ fn due_slots(today: NaiveDate) -> Vec<(&'static str, &'static str, NaiveDate)> {
 }
 
 fn pnr_file(round: usize, collected_at: &str) -> String {
+    // Pulled 12 hours before the flight leaves (seed 001 paragraph 14).
+    let pulled = chrono::DateTime::parse_from_rfc3339(collected_at).unwrap();
+    let departs_at = (pulled + chrono::Duration::hours(12)).to_rfc3339();
+    let arrives_at = (pulled + chrono::Duration::hours(20)).to_rfc3339();
     (1..=PNR_LINES)
         .map(|n| {
             serde_json::json!({
                 "system": "cbp-pnr", "category": "pnr", "collected_at": collected_at,
-                "source": {"carrier": "XX"},
+                "source": {"carrier": "XX", "flight": "XX100", "departs_at": departs_at, "arrives_at": arrives_at},
                 "subjects": [{"role": "passenger", "name": format!("PASSENGER {n}"),
                     "identifiers": {"passport": {"number": format!("P{round:05}{n:04}"), "country": "FR"}}}],
                 "fields": {"record_locator": format!("L{round:05}{n:04}")}

@@ -669,7 +669,7 @@ fn init_sets_each_systems_destruction_bucket_from_its_schedule() {
     // PNR's schedule asks for daily cohorts; the others keep months.
     let dir = workspace();
     init(dir.path());
-    let pnr = r#"{"system":"cbp-pnr","category":"pnr","collected_at":"2026-11-20T06:00:00Z","source":{"carrier":"XX"},"subjects":[{"role":"passenger","name":"ANNE EXAMPLE","identifiers":{"passport":{"number":"X1234567","country":"FR"}}}],"fields":{"record_locator":"ABC123"}}"#;
+    let pnr = r#"{"system":"cbp-pnr","category":"pnr","collected_at":"2026-11-20T06:00:00Z","source":{"carrier":"XX","flight":"XX100","departs_at":"2026-11-20T18:00:00Z","arrives_at":"2026-11-21T02:00:00Z"},"subjects":[{"role":"passenger","name":"ANNE EXAMPLE","identifiers":{"passport":{"number":"X1234567","country":"FR"}}}],"fields":{"record_locator":"ABC123"}}"#;
     fs::write(
         dir.path().join("two.jsonl"),
         format!("{pnr}\n{}", good_line("ALICE EXAMPLE", "123456789")),

@@ -398,7 +398,7 @@ async fn a_b7_portion_of_every_system_releases_only_what_it_names() {
     // subject CBP has not designated high risk, nor an annotation about that free text.
     let pnr = json!({
         "system": "cbp-pnr", "category": "pnr", "collected_at": "2026-11-24T06:00:00Z",
-        "source": {"carrier": "XX"},
+        "source": {"carrier": "XX", "flight": "XX100", "departs_at": "2026-11-24T18:00:00Z", "arrives_at": "2026-11-25T02:00:00Z"},
         "subjects": [{"role": "passenger", "name": "JEAN DUPONT", "identifiers": {"passport": {"number": "C0300598", "country": "FR"}}}],
         "fields": {"record_locator": "QWE123", "osi": "CTCE PASSENGER NOTE", "general_remarks": "SEAT REQUEST"}
     });
@@ -448,6 +448,14 @@ async fn a_b7_portion_of_every_system_releases_only_what_it_names() {
             "subject.passport",
             "source.carrier",
             "source.version_key",
+            // The flight it was received for, and the keys the vault counts receipts and
+            // scans free text by (seed 001 paragraphs 14 and 5).
+            "source.flight",
+            "source.departs_at",
+            "source.arrives_at",
+            "source.delivery",
+            "source.receipt_key",
+            "source.scan",
         ],
     )
     .check(record);

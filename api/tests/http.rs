@@ -797,7 +797,7 @@ async fn a_search_reads_at_most_its_limit_and_says_how_many_matched() {
 fn pnr_line(name: &str, passport: &str) -> String {
     json!({
         "system": "cbp-pnr", "category": "pnr", "collected_at": "2026-11-24T06:00:00Z",
-        "source": {"carrier": "XX"},
+        "source": {"carrier": "XX", "flight": "XX100", "departs_at": "2026-11-24T18:00:00Z", "arrives_at": "2026-11-25T02:00:00Z"},
         "subjects": [{"role": "passenger", "name": name, "identifiers": {"passport": {"number": passport, "country": "FR"}}}],
         "fields": {"record_locator": "ABC123", "osi": "CTCE PASSENGER NOTE", "general_remarks": "SEAT REQUEST"}
     })
@@ -820,6 +820,413 @@ async fn designate_high_risk(api: &Api, passport: &str) {
 
 fn pnr_search(passport: &str, purpose: &str) -> Value {
     json!({"system": "cbp-pnr", "identifier": {"type": "passport", "value": passport, "country": "FR"}, "purpose": purpose, "case": "PNR-1"})
+}
+
+/// Seed 001 paragraph 5: "CBP's automated system will search those fields [OSI and SSI/SSR]
+/// for any of the other data elements identified in Attachment A. CBP personnel will not be
+/// authorized to manually review the full OSI and SSI/SSR fields unless the individual ... has
+/// been identified by CBP as high risk". A telephone, an e-mail address, a travel document and
+/// an address written only in the free text find the record; nobody reads the text; a scan a
+/// sender asks for is not run; nothing found is on disk; the entries leave the index with the
+/// record when its period goes to the deleted record file.
+#[tokio::test]
+async fn an_automated_search_finds_attachment_a_elements_in_pnr_free_text_without_opening_it() {
+    let api = api();
+    let pnr = json!({
+        "system": "cbp-pnr", "category": "pnr", "collected_at": "2026-11-24T06:00:00Z",
+        "source": {"carrier": "XX", "scan": "1:history", "flight": "XX100", "departs_at": "2026-11-24T18:00:00Z", "arrives_at": "2026-11-25T02:00:00Z"},
+        "subjects": [{"role": "passenger", "name": "ANNE LOW", "identifiers": {"passport": {"number": "P1000001", "country": "FR"}}}],
+        "fields": {
+            "record_locator": "ABC123",
+            "osi": "OSI XX CTCM PAX 1 555 123 4567",
+            "ssi_ssr": "SSR DOCS XX HK1/P/GBR/987654321/GBR/12JUL64/F/23AUG29/LOWE/ANNETTE\nSSR DOCA XX HK1/R/US/12 Harbor Street/Boston/MA/02110",
+            "general_remarks": "SSR CTCE XX HK1/ANNE..LOW//EXAMPLE.ORG",
+            "history": "CALL +33 1 23 45 67 89"
+        }
+    });
+    let done = summary(&api.ingest("cbp-ingest", &pnr.to_string(), None).await);
+    assert_eq!(done["ingested"], 1, "{done}");
+    let search = |identifier: Value| json!({"system": "cbp-pnr", "identifier": identifier, "purpose": "counterterrorism", "case": "PNR-1"});
+    type Row = (&'static str, Value, u64);
+    let rows: Vec<Row> = vec![
+        (
+            "a mobile number in OSI",
+            json!({"type": "phone", "value": "1-555-123-4567"}),
+            1,
+        ),
+        (
+            "an e-mail address in the remarks",
+            json!({"type": "email", "value": "anne_low@example.org"}),
+            1,
+        ),
+        (
+            "the passport of an SSR DOCS",
+            json!({"type": "passport", "value": "987654321", "country": "GBR"}),
+            1,
+        ),
+        (
+            "the name of an SSR DOCS",
+            json!({"type": "name", "value": "Annette Lowe"}),
+            1,
+        ),
+        (
+            "the address of an SSR DOCA",
+            json!({"type": "address", "value": "12 Harbor St, Boston MA 02110"}),
+            1,
+        ),
+        // The notice scans OSI, SSI/SSR and the remarks, not what the sender asked for.
+        (
+            "a number in the history, which the notice does not scan",
+            json!({"type": "phone", "value": "+33 1 23 45 67 89"}),
+            0,
+        ),
+        (
+            "a number nowhere in the record",
+            json!({"type": "phone", "value": "1-555-123-4568"}),
+            0,
+        ),
+    ];
+    let mut id = String::new();
+    for (what, identifier, found) in &rows {
+        let answer = api
+            .post(
+                "/v1/search",
+                Some("cbp-analyst"),
+                search(identifier.clone()),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{what}: {}", answer.text);
+        assert_eq!(
+            answer.body["found"],
+            json!(found),
+            "{what}: {}",
+            answer.text
+        );
+        if *found == 1 {
+            let record = &answer.body["records"][0];
+            // Found by it, and still not read by a person: the subject is not high risk.
+            assert_eq!(
+                record["withheld_fields"],
+                json!(["general_remarks", "history", "osi", "ssi_ssr"]),
+                "{what}: {record}"
+            );
+            for secret in ["5551234567", "987654321", "HARBOR", "EXAMPLE.ORG", "LOWE"] {
+                assert!(
+                    !answer.text.contains(secret),
+                    "{what}: {secret} in {}",
+                    answer.text
+                );
+            }
+            id = record["id"].as_str().unwrap().to_owned();
+        }
+    }
+    // The entry the sender put in was replaced by the notice's.
+    assert!(!id.is_empty());
+    vault::testing::flush_and_compact(&api.vault).unwrap();
+    let needles = [
+        "5551234567",
+        "15551234567",
+        "987654321",
+        "ANNE_LOW@EXAMPLE.ORG",
+        "12 HARBOR ST",
+    ];
+    assert_eq!(files_holding(&api.data_dir, &needles), Vec::<String>::new());
+
+    // Four years on, past PNR's active period: the record is found by nothing found in its free
+    // text either.
+    api.days_later.store(4 * 365, Ordering::SeqCst);
+    let gone = api
+        .post(
+            "/v1/search",
+            Some("cbp-analyst"),
+            search(json!({"type": "phone", "value": "1-555-123-4567"})),
+        )
+        .await;
+    assert_eq!(
+        (gone.status, gone.body["found"].clone()),
+        (StatusCode::OK, json!(0)),
+        "{}",
+        gone.text
+    );
+}
+
+/// Seed 001 paragraph 14: "CBP will pull PNR data associated with a particular flight no
+/// earlier than 72 hours prior to the departure of that flight, and will re-check the systems
+/// no more than three (3) times between the initial pull, the departure of the flight from a
+/// foreign point and the flight's arrival in the United States ... all changes to the PNR data
+/// ... are also pushed to CBP ... In the unusual event that CBP obtains advance information
+/// that person(s) of specific concern may be travelling ... CBP may pull ... prior to 72 hours
+/// before departure". Each row is one ingest (the pulls counted across ingests and within
+/// one); a refused line is named in the receipt with its rule, and nothing of it is stored.
+#[tokio::test]
+async fn pnr_receipts_keep_to_the_72_hour_window_and_three_re_checks() {
+    let api = api();
+    // Flight XX100 leaves Paris 2026-11-24 18:00 UTC and lands in New York 2026-11-25 02:00;
+    // the tests' clock reads 2026-11-24 12:00.
+    let pnr = |locator: &str, pulled: &str, departs: &str, extra: Value| {
+        // Eight hours in the air.
+        let arrives = chrono::DateTime::parse_from_rfc3339(departs)
+            .map(|at| (at + chrono::Duration::hours(8)).to_rfc3339())
+            .unwrap_or_default();
+        let mut source = json!({"carrier": "XX", "flight": "XX100", "departs_at": departs, "arrives_at": arrives});
+        for (key, value) in extra.as_object().unwrap() {
+            source[key] = value.clone();
+        }
+        json!({
+            "system": "cbp-pnr", "category": "pnr", "collected_at": pulled,
+            "source": source,
+            "subjects": [{"role": "passenger", "name": "ANNE LOW", "identifiers": {"passport": {"number": "P1000001", "country": "FR"}}}],
+            "fields": {"record_locator": locator}
+        })
+        .to_string()
+    };
+    let today = "2026-11-24T18:00:00Z";
+    let later = "2026-11-29T10:00:00Z";
+    let none = json!({});
+    type Row = (&'static str, Vec<String>, u64, Vec<(u64, &'static str)>);
+    let rows: Vec<Row> = vec![
+        (
+            "the initial pull and the first re-check",
+            vec![
+                pnr("ABC123", "2026-11-24T06:00:00Z", today, none.clone()),
+                pnr("ABC123", "2026-11-24T08:00:00Z", today, none.clone()),
+            ],
+            2,
+            vec![],
+        ),
+        (
+            "the second and third re-checks, then a fourth in the same file",
+            vec![
+                pnr("ABC123", "2026-11-24T09:00:00Z", today, none.clone()),
+                pnr("ABC123", "2026-11-24T10:00:00Z", today, none.clone()),
+                pnr("ABC123", "2026-11-24T11:00:00Z", today, none.clone()),
+            ],
+            2,
+            vec![(
+                3,
+                "the initial pull and 3 re-checks of this flight's PNR were made",
+            )],
+        ),
+        (
+            "a fourth re-check in a later ingest",
+            vec![pnr("ABC123", "2026-11-24T11:30:00Z", today, none.clone())],
+            0,
+            vec![(1, "the initial pull and 3 re-checks")],
+        ),
+        (
+            "another PNR on the same flight has its own count",
+            vec![pnr("DEF456", "2026-11-24T11:30:00Z", today, none.clone())],
+            1,
+            vec![],
+        ),
+        (
+            "pushed changes are not re-checks",
+            (0..6)
+                .map(|n| {
+                    pnr(
+                        "GHI789",
+                        &format!("2026-11-24T0{n}:30:00Z"),
+                        today,
+                        json!({"delivery": "push"}),
+                    )
+                })
+                .collect(),
+            6,
+            vec![],
+        ),
+        (
+            "a pull five days before departure, without advance information",
+            vec![pnr("JKL012", "2026-11-24T06:00:00Z", later, none.clone())],
+            0,
+            vec![(
+                1,
+                "pulled earlier than 72 hours before the flight's departure",
+            )],
+        ),
+        (
+            "the same pull on advance information about persons of specific concern",
+            vec![pnr(
+                "JKL012",
+                "2026-11-24T06:00:00Z",
+                later,
+                json!({"early_access": "specific-concern", "early_case": "CT-2026-7"}),
+            )],
+            1,
+            vec![],
+        ),
+        (
+            "an early pull on a ground the paragraph does not give",
+            vec![pnr(
+                "JKL013",
+                "2026-11-24T06:00:00Z",
+                later,
+                json!({"early_access": "routine", "early_case": "CT-2026-7"}),
+            )],
+            0,
+            vec![(1, "`source.early_access` is `specific-concern`")],
+        ),
+        (
+            "a flight without its departure",
+            vec![pnr("MNO345", "2026-11-24T06:00:00Z", "", none.clone())
+                .replace(r#""departs_at":"","#, "")
+                .replace(r#""arrives_at":"","#, "")],
+            0,
+            vec![(1, "a PNR names its flight's departure")],
+        ),
+    ];
+    for (what, lines, ingested, rejected) in rows {
+        let done = summary(&api.ingest("cbp-ingest", &lines.join("\n"), None).await);
+        assert_eq!(done["ingested"], ingested, "{what}: {done}");
+        let got = done["rejected"].as_array().unwrap();
+        assert_eq!(got.len(), rejected.len(), "{what}: {done}");
+        for (answer, (line, reason)) in got.iter().zip(&rejected) {
+            assert_eq!(answer["line"], *line, "{what}: {done}");
+            assert!(
+                answer["reason"].as_str().unwrap().contains(reason),
+                "{what}: {done}"
+            );
+        }
+        assert!(!done.to_string().contains("CT-2026-7"), "{what}: {done}");
+    }
+    // A pull after the flight's arrival, when the clock has moved past it.
+    api.days_later.store(2, Ordering::SeqCst);
+    let done = summary(
+        &api.ingest(
+            "cbp-ingest",
+            &pnr("PQR678", "2026-11-25T03:00:00Z", today, none.clone()),
+            None,
+        )
+        .await,
+    );
+    assert_eq!(done["ingested"], 0, "{done}");
+    assert!(
+        done["rejected"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("received after the flight's arrival in the United States"),
+        "{done}"
+    );
+}
+
+/// Seed 000, Retrievability: records "may be retrieved by any of the personal identifiers
+/// stored in the system including name, business address, home address, importer ID, exporter
+/// ID, broker ID, manufacturer ID". Other systems are not retrieved by them.
+#[tokio::test]
+async fn ttar_records_are_found_by_broker_and_manufacturer_ids_and_addresses() {
+    let api = api();
+    let trade = json!({
+        "system": "dhs-ice-005-ttar", "category": "trade-financial", "collected_at": "2026-05-02",
+        "source": {"entry_number": "E-7", "system": "cbp-trade"},
+        "subjects": [
+            {"role": "importer", "name": "MARIA OKAFOR", "identifiers": {"importer_exporter_id": "12-3456789", "address": "1 Harbor Road, Newark NJ 07114"}},
+            {"role": "manufacturer", "name": "WIDGET WORKS", "identifiers": {"manufacturer_id": "MID-9", "address": "8 Factory Lane, Shenzhen"}},
+            {"role": "broker", "name": "FAST CUSTOMS", "identifiers": {"broker_id": "BR-77", "address": "2 Port Street, Suite 5"}}
+        ],
+        "fields": {"goods_description": "GOLD JEWELRY", "goods_value": "250000.00"}
+    });
+    let done = summary(&api.ingest("ice-ingest", &trade.to_string(), None).await);
+    assert_eq!(done["ingested"], 1, "{done}");
+    let search = |system: &str, identifier: Value| json!({"system": system, "identifier": identifier, "purpose": "investigation", "case": "TTU-9"});
+    type Row = (
+        &'static str,
+        &'static str,
+        &'static str,
+        Value,
+        StatusCode,
+        Option<u64>,
+    );
+    let rows: Vec<Row> = vec![
+        (
+            "broker id",
+            "ice-analyst",
+            "dhs-ice-005-ttar",
+            json!({"type": "broker_id", "value": "br 77"}),
+            StatusCode::OK,
+            Some(1),
+        ),
+        (
+            "manufacturer id",
+            "ice-analyst",
+            "dhs-ice-005-ttar",
+            json!({"type": "manufacturer_id", "value": "mid9"}),
+            StatusCode::OK,
+            Some(1),
+        ),
+        (
+            "business address",
+            "ice-analyst",
+            "dhs-ice-005-ttar",
+            json!({"type": "address", "value": "2 PORT ST STE 5"}),
+            StatusCode::OK,
+            Some(1),
+        ),
+        (
+            "importer's address",
+            "ice-analyst",
+            "dhs-ice-005-ttar",
+            json!({"type": "address", "value": "1 harbor rd newark nj 07114"}),
+            StatusCode::OK,
+            Some(1),
+        ),
+        (
+            "another broker",
+            "ice-analyst",
+            "dhs-ice-005-ttar",
+            json!({"type": "broker_id", "value": "BR-78"}),
+            StatusCode::OK,
+            Some(0),
+        ),
+        (
+            "CBP's analyst, whom the notice gives direct access",
+            "cbp-analyst",
+            "dhs-ice-005-ttar",
+            json!({"type": "broker_id", "value": "BR-77"}),
+            StatusCode::OK,
+            Some(1),
+        ),
+        (
+            "FinCEN's analyst, whom it does not",
+            "ana",
+            "dhs-ice-005-ttar",
+            json!({"type": "broker_id", "value": "BR-77"}),
+            StatusCode::FORBIDDEN,
+            None,
+        ),
+        (
+            "CBETF by broker id, which its notice does not retrieve by",
+            "ana",
+            "fincen-cbetf",
+            json!({"type": "broker_id", "value": "BR-77"}),
+            StatusCode::FORBIDDEN,
+            None,
+        ),
+    ];
+    for (what, who, system, identifier, status, found) in rows {
+        let answer = api
+            .post("/v1/search", Some(who), search(system, identifier))
+            .await;
+        assert_eq!(answer.status, status, "{what}: {}", answer.text);
+        match found {
+            Some(found) => assert_eq!(
+                answer.body["found"],
+                json!(found),
+                "{what}: {}",
+                answer.text
+            ),
+            None => assert!(!answer.text.contains("BR-77"), "{what}: {}", answer.text),
+        }
+    }
+    let refused = api
+        .post(
+            "/v1/search",
+            Some("ana"),
+            search(
+                "fincen-cbetf",
+                json!({"type": "broker_id", "value": "BR-77"}),
+            ),
+        )
+        .await;
+    assert_eq!(refused.body["rule"], "not-retrievable", "{}", refused.text);
 }
 
 #[tokio::test]
@@ -3976,7 +4383,7 @@ async fn a_banks_tin_report_and_a_carriers_pnrs_are_ingested_over_the_api_with_r
     // A carrier's push: two PNRs, one malformed.
     let pnrs = format!(
         "{}\n{}\n",
-        r#"{"carrier":"XX","pulled_at":"2026-11-20T06:00:00Z","record_locator":"ABC123","name":"ANNE EXAMPLE","osi":"PASSENGER IS PREGNANT","apis":{"passport_number":"X1234567","passport_country":"FR"}}"#,
+        r#"{"carrier":"XX","pulled_at":"2026-11-20T06:00:00Z","flight":"XX100","departs_at":"2026-11-20T18:00:00Z","arrives_at":"2026-11-21T02:00:00Z","record_locator":"ABC123","name":"ANNE EXAMPLE","osi":"PASSENGER IS PREGNANT","apis":{"passport_number":"X1234567","passport_country":"FR"}}"#,
         r#"{"carrier":"XX","name":"BEN EXAMPLE"}"#
     );
     let answer = post("format=pnr&filed_on=2026-11-20", &pnrs, "cbp-ingest").await;

@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 fn pnr_line(name: &str, passport: &str) -> String {
     json!({
         "system": "cbp-pnr", "category": "pnr", "collected_at": "2026-11-24T06:00:00Z",
-        "source": {"carrier": "XX"},
+        "source": {"carrier": "XX", "flight": "XX100", "departs_at": "2026-11-24T18:00:00Z", "arrives_at": "2026-11-25T02:00:00Z"},
         "subjects": [{"role": "passenger", "name": name, "identifiers": {"passport": {"number": passport, "country": "FR"}}}],
         "fields": {"record_locator": "ABC123", "osi": "CTCE PASSENGER NOTE", "general_remarks": "SEAT REQUEST"}
     })

@@ -6,7 +6,13 @@
 //! anything is stored.
 //!
 //! Besides the elements, a PNR names its `carrier` (IATA code, required) and may give
-//! `pulled_at` (RFC 3339: when CBP pulled it; default the filing day) and `crew: true`.
+//! `pulled_at` (RFC 3339: when CBP pulled it, or the carrier pushed it; default the filing
+//! day) and `crew: true`. Its receipt is timed and counted by paragraph 14 of seed 001 (the
+//! gate checks it): `flight` (`XX100`) and `departs_at` (RFC 3339), `arrives_at` for a flight
+//! to the United States, `delivery` (`pull`, the default, or `push`), and for a receipt
+//! earlier than 72 hours before departure `early_access` (`specific-concern`) with
+//! `early_case`, the case the advance information is recorded in. They become the record's
+//! `source` entries of the same names.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{json, Map, Value};
@@ -52,7 +58,27 @@ pub const ELEMENTS: [(u8, &str); 34] = [
 ];
 
 /// Keys a PNR may have besides the elements.
-const ENVELOPE: [&str; 3] = ["carrier", "pulled_at", "crew"];
+const ENVELOPE: [&str; 9] = [
+    "carrier",
+    "pulled_at",
+    "crew",
+    "flight",
+    "departs_at",
+    "arrives_at",
+    "delivery",
+    "early_access",
+    "early_case",
+];
+
+/// The envelope keys that become `source` entries as they are (the gate checks them).
+const RECEIPT_KEYS: [&str; 6] = [
+    "flight",
+    "departs_at",
+    "arrives_at",
+    "delivery",
+    "early_access",
+    "early_case",
+];
 
 /// Parses PNRs, one JSON object per line (blank lines skipped), into import records collected
 /// on `received_on` unless a PNR says when it was pulled. Each result comes with its line's
@@ -196,11 +222,20 @@ fn pnr(line: &str, received_on: NaiveDate) -> Result<Value, Failure> {
         }
     }
     let crew = object.get("crew").and_then(Value::as_bool).unwrap_or(false);
+    let mut source =
+        json!({"format": "pnr", "carrier": carrier, "received_on": received_on.to_string()});
+    for key in RECEIPT_KEYS {
+        match object.get(key) {
+            None | Some(Value::Null) => {}
+            Some(Value::String(text)) => source[key] = json!(text),
+            Some(_) => return Err((Some(key), format!("`{key}` is a string"))),
+        }
+    }
     Ok(json!({
         "system": "cbp-pnr",
         "category": "pnr",
         "collected_at": collected_at,
-        "source": {"format": "pnr", "carrier": carrier, "received_on": received_on.to_string()},
+        "source": source,
         "subjects": [{
             "role": if crew { "crew" } else { "passenger" },
             "name": name,

@@ -11,14 +11,19 @@ use serde_json::{json, Map, Value};
 use crate::ParseError;
 
 /// The columns a TTAR file may have.
-pub const COLUMNS: [&str; 16] = [
+pub const COLUMNS: [&str; 21] = [
     "importer_name",
     "importer_id",
+    "importer_address",
     "exporter_name",
     "exporter_id",
+    "exporter_address",
     "manufacturer_name",
     "manufacturer_id",
+    "manufacturer_address",
+    "broker_name",
     "broker_id",
+    "broker_address",
     "goods_description",
     "goods_value",
     "currency",
@@ -46,15 +51,20 @@ fn record(row: &BTreeMap<String, String>, received_on: NaiveDate) -> Result<Valu
             .filter(|value| !value.is_empty())
             .map(str::to_owned)
     };
+    // Each party with its name, its id and its address: the notice retrieves by "business
+    // address, home address, importer ID, exporter ID, broker ID, manufacturer ID" (seed 000,
+    // Retrievability), so they are the subject's identifiers, blind-indexed.
     let mut subjects = Vec::new();
-    for (role, name_column, id_column) in [
-        ("importer", "importer_name", Some("importer_id")),
-        ("exporter", "exporter_name", Some("exporter_id")),
-        ("manufacturer", "manufacturer_name", None),
+    for (role, id_kind) in [
+        ("importer", "importer_exporter_id"),
+        ("exporter", "importer_exporter_id"),
+        ("manufacturer", "manufacturer_id"),
+        ("broker", "broker_id"),
     ] {
-        let name = text(name_column);
-        let id = id_column.and_then(text);
-        if name.is_none() && id.is_none() {
+        let name = text(&format!("{role}_name"));
+        let id = text(&format!("{role}_id"));
+        let address = text(&format!("{role}_address"));
+        if name.is_none() && id.is_none() && address.is_none() {
             continue;
         }
         let mut subject = json!({"role": role, "identifiers": {}});
@@ -62,11 +72,17 @@ fn record(row: &BTreeMap<String, String>, received_on: NaiveDate) -> Result<Valu
             subject["name"] = json!(name);
         }
         if let Some(id) = id {
-            subject["identifiers"]["importer_exporter_id"] = json!(id);
+            subject["identifiers"][id_kind] = json!(id);
+        }
+        if let Some(address) = address {
+            subject["identifiers"]["address"] = json!(address);
         }
         subjects.push(subject);
     }
-    if !subjects.iter().any(|s| s["role"] != "manufacturer") {
+    if !subjects
+        .iter()
+        .any(|s| s["role"] == "importer" || s["role"] == "exporter")
+    {
         return Err((
             "importer_name",
             "a trade record names its importer or exporter (or gives an id)".into(),
@@ -111,12 +127,7 @@ fn record(row: &BTreeMap<String, String>, received_on: NaiveDate) -> Result<Valu
             .map_err(|_| ("transaction_date", "the date is YYYY-MM-DD".to_owned()))?;
         fields.insert("transaction_date".into(), json!(date));
     }
-    for column in [
-        "goods_description",
-        "manufacturer_id",
-        "broker_id",
-        "conveyance",
-    ] {
+    for column in ["goods_description", "conveyance"] {
         if let Some(value) = text(column) {
             fields.insert(column.into(), json!(value));
         }

@@ -10,6 +10,7 @@ mod catalog;
 pub mod codes;
 pub mod disclosure;
 mod enforcer;
+pub mod pnr;
 pub mod requests;
 pub mod sorn;
 pub mod statistics;

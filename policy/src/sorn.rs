@@ -63,7 +63,7 @@ pub const ACTIONS: [&str; 9] = [
 pub const FIELD_KINDS: [&str; 4] = ["identifier", "free-text", "sensitive", "ordinary"];
 
 /// What a subject may be searched by.
-pub const RETRIEVAL_KEYS: [&str; 8] = [
+pub const RETRIEVAL_KEYS: [&str; 13] = [
     "name",
     "ssn",
     "tin",
@@ -72,6 +72,11 @@ pub const RETRIEVAL_KEYS: [&str; 8] = [
     "dob",
     "importer_exporter_id",
     "alien_id",
+    "broker_id",
+    "manufacturer_id",
+    "address",
+    "phone",
+    "email",
 ];
 
 /// One system of records.
@@ -247,6 +252,17 @@ pub struct Category {
     /// clock running from the first receipt (PNR re-pulls; ours).
     #[serde(default)]
     pub versions_by: Vec<String>,
+    /// Free-text fields an automated search scans for the other data elements, which are
+    /// indexed with the record so it is found by them while nobody reads the text (PNR's OSI
+    /// and SSI/SSR, seed 001 paragraph 5). Each is a `free-text` field of the category.
+    #[serde(default)]
+    pub scan_free_text: Vec<String>,
+    /// Whether each record is one receipt of a flight's data, timed from the flight and
+    /// counted (PNR, seed 001 paragraph 14: no earlier than 72 hours before departure, at most
+    /// three re-checks after the initial pull, until arrival in or departure from the United
+    /// States; earlier only on advance information about persons of specific concern).
+    #[serde(default)]
+    pub receipts_by_flight: bool,
     /// Within how many days of each other two reports of one transfer (intake's transfer key)
     /// count as reports of it: a duplicate is linked and not stored, a disagreeing one kept
     /// and flagged. Without it, reports are not deduplicated.
@@ -943,6 +959,21 @@ impl Sorn {
                         category.id
                     ),
                 );
+            }
+            for name in &category.scan_free_text {
+                let free_text = category
+                    .fields
+                    .iter()
+                    .any(|field| &field.name == name && field.field_kind() == FieldKind::FreeText);
+                if !free_text {
+                    error(
+                        span.clone(),
+                        format!(
+                            "category `{}`: scan_free_text `{name}` must be a `free-text` field of the category",
+                            category.id
+                        ),
+                    );
+                }
             }
             for path in &category.versions_by {
                 let known = match path.split_once('.') {

@@ -19,7 +19,7 @@ use crate::codec::{Reader, Writer};
 use crate::cohort::CohortKind;
 use crate::crypto::{AeadKey, Envelope, KeyMaterial};
 use crate::error::{Error, Result};
-use crate::index::{index_forms, token, SearchKey};
+use crate::index::{subject_forms, token, SearchKey};
 use crate::log::{Access, Draft};
 use crate::record::{Record, RecordId};
 use crate::store::{Column, WriteBatch};
@@ -337,7 +337,7 @@ impl Vault {
                 Vec::new(),
             );
             let mac = keys.index_mac(info.id, info.key_version)?;
-            for (kind, form) in index_forms(&record.contents) {
+            for (kind, form) in subject_forms(&record.contents) {
                 let index_key = [
                     &[INDEX_PREFIX][..],
                     &year.to_be_bytes(),
@@ -540,7 +540,7 @@ impl Vault {
                 .concat(),
                 Vec::new(),
             );
-            for (kind, form) in index_forms(&record.contents) {
+            for (kind, form) in subject_forms(&record.contents) {
                 batch.put(
                     Column::Accounting,
                     [

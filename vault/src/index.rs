@@ -20,10 +20,17 @@ use crate::vault::{poisoned, Vault};
 
 /// Index entry layout version written by this build.
 pub const INDEX_LAYOUT_VERSION: u8 = 1;
-/// The index kind of names (identifier kinds use their own tags, 1 to 6).
+/// The index kind of names (identifier kinds use their own tags: 1 to 6, 11 to 16).
 pub(crate) const NAME_KIND: u8 = 7;
 /// The index kind of version keys: what makes two records versions of one (PNR re-pulls).
 pub(crate) const VERSION_KIND: u8 = 9;
+/// The index kind of receipt keys: one flight's receipts of one PNR, counted against the
+/// re-check limit (seed 001 paragraph 14).
+pub(crate) const RECEIPT_KIND: u8 = 17;
+/// The provenance entry holding a record's receipt key, set by intake from its notice (PNR:
+/// carrier, record locator, flight and departure); the vault indexes it so the receipts of one
+/// flight can be counted without reading a record.
+pub const RECEIPT_KEY_SOURCE: &str = "receipt_key";
 /// The provenance entry holding a record's version key, set by intake from its system's
 /// notice; the vault indexes it and stores a matching record as a new version.
 pub const VERSION_KEY_SOURCE: &str = "version_key";
@@ -68,6 +75,9 @@ pub fn index_kind_name(tag: u8) -> &'static str {
     if tag == VERSION_KIND {
         return "version";
     }
+    if tag == RECEIPT_KIND {
+        return "receipt";
+    }
     if tag == crate::reports::TRANSFER_KIND {
         return "transfer";
     }
@@ -99,6 +109,15 @@ pub(crate) fn token_prefix(system: u16, year: u16, kind: u8, token: &[u8; TOKEN_
     [&period_prefix(system, year)[..], &[kind], token].concat()
 }
 
+/// The normalized form of a record's receipt key, if it has one.
+pub(crate) fn receipt_form(record: &RecordContents) -> Option<String> {
+    record
+        .source
+        .get(RECEIPT_KEY_SOURCE)
+        .map(|key| key.trim().to_ascii_uppercase())
+        .filter(|key| !key.is_empty())
+}
+
 /// The normalized form of a record's version key, if it has one.
 pub(crate) fn version_form(record: &RecordContents) -> Option<String> {
     record
@@ -108,10 +127,22 @@ pub(crate) fn version_form(record: &RecordContents) -> Option<String> {
         .filter(|key| !key.is_empty())
 }
 
-/// Every (kind, normalized form) a record is indexed under: its subjects' names and
-/// identifiers, and its version key. (The transfer it reports has an index entry of its own:
-/// reports.rs.)
+/// Every (kind, normalized form) a record is searched by: its subjects' forms and what the
+/// scanner finds in the free text its `source.scan` names (scan.rs). (The transfer it reports
+/// has an index entry of its own: reports.rs.)
 pub(crate) fn index_forms(record: &RecordContents) -> Vec<(u8, String)> {
+    let mut forms = subject_forms(record);
+    forms.extend(crate::scan::scanned_forms(record));
+    forms.extend(receipt_form(record).map(|form| (RECEIPT_KIND, form)));
+    forms.sort();
+    forms.dedup();
+    forms
+}
+
+/// The forms of the people a record is about: its subjects' names and identifiers, and its
+/// version key. The accounting of a disclosure is indexed by these only: an element found in
+/// free text (a contact's telephone) does not make a disclosure one about its owner.
+pub(crate) fn subject_forms(record: &RecordContents) -> Vec<(u8, String)> {
     let mut forms: Vec<(u8, String)> = version_form(record)
         .map(|form| (VERSION_KIND, form))
         .into_iter()

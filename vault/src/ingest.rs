@@ -339,6 +339,32 @@ impl Vault {
         Ok(versions)
     }
 
+    /// How many stored records of `system` carry the receipt key `key` (`RECEIPT_KEY_SOURCE`:
+    /// one flight's receipts of one PNR, which paragraph 14 of seed 001 limits). It reads index
+    /// entries only, no record, and says nothing a caller could not know: the ingest account
+    /// asking sent those receipts. A record whose period went to its deleted record file or
+    /// was destroyed no longer counts.
+    pub fn receipts_of(&self, system: &crate::record::SystemId, key: &str) -> Result<u32> {
+        let Some(form) = Some(key.trim().to_ascii_uppercase()).filter(|form| !form.is_empty())
+        else {
+            return Ok(0);
+        };
+        let Some(system_no) = self.system_number(system)? else {
+            return Ok(0);
+        };
+        let (ids, _) =
+            self.period_hits(&*self.store, system_no, crate::index::RECEIPT_KIND, &form)?;
+        let mut count = 0;
+        for id in ids {
+            if self.period_cohort_live(&id)?
+                && self.store.get(Column::Records, id.as_bytes())?.is_some()
+            {
+                count += 1;
+            }
+        }
+        Ok(count)
+    }
+
     /// The collection time of the earliest stored record of `system` with version key `form`
     /// whose period cohort still lives.
     fn first_version(

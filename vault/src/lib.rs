@@ -15,6 +15,8 @@
 //! - `backup`: checkpoints, the key table exported after every key change, and restore.
 //! - `normalize`: the documented normalization of identifiers and names for search.
 //! - `index`: blind indexes: HMAC tokens per index period, written with each record; `lookup`.
+//! - `scan`: Attachment A elements found in free text (PNR OSI, SSI/SSR), indexed with the
+//!   record so it is found by them without the text being read.
 //! - `audit`: verifying the access log against a pinned key and anchors; audit search.
 //! - `log`: the access log: entries, the hash chain, signed checkpoints, the group-commit writer.
 //! - `holds`: holds on records or subjects, their own cohorts and indexes, and their release.
@@ -55,6 +57,7 @@ pub mod normalize;
 mod raw;
 mod record;
 mod reports;
+pub mod scan;
 mod sealed;
 mod signed_state;
 pub mod store;
@@ -75,7 +78,9 @@ pub use crate::holds::{
     parse_hold_id, Hold, HoldMode, HoldPurpose, HoldRelease, HoldSpec, HoldSummary, HoldTarget,
     PlacedHold, ReleasedHold,
 };
-pub use crate::index::{index_kind_name, SearchKey, INDEX_LAYOUT_VERSION, VERSION_KEY_SOURCE};
+pub use crate::index::{
+    index_kind_name, SearchKey, INDEX_LAYOUT_VERSION, RECEIPT_KEY_SOURCE, VERSION_KEY_SOURCE,
+};
 pub use crate::ingest::{Ingested, StreamKey};
 pub use crate::key_backend::{FileKeyBackend, KeyBackend, MemKeyBackend, RootKey};
 pub use crate::lifecycle::{Destruction, KeyStatus};

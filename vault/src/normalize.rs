@@ -5,7 +5,16 @@
 //! Every form starts with Unicode NFKC (full-width digits become ASCII digits, ligatures
 //! split) and upper case, then:
 //! - `ssn`, `tin`, `alien_id`: only the letters and digits are kept (`123-45-6789` = `123 45 6789` = `123456789`);
-//! - `account`, `importer_exporter_id`, passport numbers: spaces and dashes removed;
+//! - `account`, `importer_exporter_id`, `broker_id`, `manufacturer_id`, passport numbers:
+//!   spaces and dashes removed;
+//! - `phone`: only the digits, a leading international `00` dropped (`+44 20 7946 0000` =
+//!   `0044-20-7946-0000` = `442079460000`); a number written without its country code is a
+//!   different form (no country is guessed);
+//! - `email`: trimmed (upper case like the rest, so the match ignores case);
+//! - `address`: the name rule (punctuation and `#` become spaces, runs of spaces one space),
+//!   then each word of the USPS Publication 28 suffix, unit and direction tables that an
+//!   address most often spells out becomes its standard abbreviation (`123 Main Street,
+//!   Suite 4` = `123 MAIN ST STE 4`); `P.O. Box` is `PO BOX`. No geocoding, no reordering.
 //! - passports: the issuing country, `:`, the number (`US:X1234567`);
 //! - `dob`: the date as written (`YYYY-MM-DD`, checked at intake);
 //! - names: dashes, commas, periods and apostrophes become spaces, runs of spaces one space,
@@ -31,7 +40,7 @@ fn is_dash(c: char) -> bool {
     )
 }
 
-fn nfkc_upper(text: &str) -> String {
+pub(crate) fn nfkc_upper(text: &str) -> String {
     // ASCII is its own NFKC form: most identifiers skip the decomposition tables (a tenth of
     // the sealing thread's time before this shortcut).
     if text.is_ascii() {
@@ -47,7 +56,10 @@ pub fn identifier(identifier: &Identifier) -> String {
         IdentifierKind::Ssn | IdentifierKind::Tin | IdentifierKind::AlienId => {
             value.chars().filter(|c| c.is_alphanumeric()).collect()
         }
-        IdentifierKind::Account | IdentifierKind::ImporterExporterId => value
+        IdentifierKind::Account
+        | IdentifierKind::ImporterExporterId
+        | IdentifierKind::BrokerId
+        | IdentifierKind::ManufacturerId => value
             .chars()
             .filter(|c| !c.is_whitespace() && !is_dash(*c))
             .collect(),
@@ -59,8 +71,90 @@ pub fn identifier(identifier: &Identifier) -> String {
             let country = nfkc_upper(identifier.country.as_deref().unwrap_or_default());
             format!("{}:{number}", country.trim())
         }
-        IdentifierKind::DateOfBirth => value.trim().to_owned(),
+        IdentifierKind::DateOfBirth | IdentifierKind::Email => value.trim().to_owned(),
+        IdentifierKind::Phone => {
+            let digits: String = value.chars().filter(char::is_ascii_digit).collect();
+            match digits.strip_prefix("00") {
+                Some(rest) if value.trim_start().starts_with("00") => rest.to_owned(),
+                _ => digits,
+            }
+        }
+        IdentifierKind::Address => address(&value),
     }
+}
+
+/// Words an address spells out, and their USPS Publication 28 abbreviations (street suffixes,
+/// secondary unit designators, directionals): the ones most often written in full. A word is
+/// replaced only when it stands alone, so `NORTHGATE` stays.
+const ADDRESS_WORDS: [(&str, &str); 40] = [
+    ("ALLEY", "ALY"),
+    ("APARTMENT", "APT"),
+    ("AVENUE", "AVE"),
+    ("BOULEVARD", "BLVD"),
+    ("BUILDING", "BLDG"),
+    ("CENTER", "CTR"),
+    ("CIRCLE", "CIR"),
+    ("COURT", "CT"),
+    ("DEPARTMENT", "DEPT"),
+    ("DRIVE", "DR"),
+    ("EAST", "E"),
+    ("EXPRESSWAY", "EXPY"),
+    ("FLOOR", "FL"),
+    ("FREEWAY", "FWY"),
+    ("HEIGHTS", "HTS"),
+    ("HIGHWAY", "HWY"),
+    ("LANE", "LN"),
+    ("NORTH", "N"),
+    ("NORTHEAST", "NE"),
+    ("NORTHWEST", "NW"),
+    ("PARKWAY", "PKWY"),
+    ("PLACE", "PL"),
+    ("PLAZA", "PLZ"),
+    ("ROAD", "RD"),
+    ("ROOM", "RM"),
+    ("ROUTE", "RTE"),
+    ("SOUTH", "S"),
+    ("SOUTHEAST", "SE"),
+    ("SOUTHWEST", "SW"),
+    ("SQUARE", "SQ"),
+    ("STREET", "ST"),
+    ("SUITE", "STE"),
+    ("TERRACE", "TER"),
+    ("TRAIL", "TRL"),
+    ("TURNPIKE", "TPKE"),
+    ("UNIT", "UNIT"),
+    ("WAY", "WAY"),
+    ("WEST", "W"),
+    ("CRESCENT", "CRES"),
+    ("MOUNT", "MT"),
+];
+
+/// The indexed form of an address already in NFKC upper case.
+fn address(upper: &str) -> String {
+    let spaced: String = upper
+        .chars()
+        .map(|c| {
+            if is_dash(c) || matches!(c, ',' | '.' | '\'' | '\u{2019}' | '#' | ';' | ':' | '/') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    let words: Vec<&str> = spaced
+        .split_whitespace()
+        .map(|word| {
+            ADDRESS_WORDS
+                .iter()
+                .find(|(long, _)| *long == word)
+                .map_or(word, |(_, short)| short)
+        })
+        .collect();
+    let joined = words.join(" ");
+    // "P O BOX" (from "P.O. Box") and "POST OFFICE BOX" are one form.
+    joined
+        .replace("POST OFFICE BOX", "PO BOX")
+        .replace("P O BOX", "PO BOX")
 }
 
 /// The indexed form of a name.

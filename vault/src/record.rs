@@ -186,11 +186,22 @@ pub enum IdentifierKind {
     /// Alien identification number (CBETF item (xi), seed 003: "or, if none, the alien
     /// identification number").
     AlienId,
+    /// Customs broker identification (TTAR, seed 000 retrievability: "broker ID").
+    BrokerId,
+    /// Manufacturer identification (TTAR, seed 000 retrievability: "manufacturer ID").
+    ManufacturerId,
+    /// A postal address, business or home (seed 000 retrievability: "business address, home
+    /// address"; PNR Attachment A elements 6 and 8, also found in free text).
+    Address,
+    /// A telephone number (PNR Attachment A element 9, found in free text).
+    Phone,
+    /// An e-mail address (PNR Attachment A element 17, found in free text).
+    Email,
 }
 
 impl IdentifierKind {
     /// Every kind, in their stored order.
-    pub const ALL: [IdentifierKind; 7] = [
+    pub const ALL: [IdentifierKind; 12] = [
         IdentifierKind::Ssn,
         IdentifierKind::Tin,
         IdentifierKind::Passport,
@@ -198,6 +209,11 @@ impl IdentifierKind {
         IdentifierKind::DateOfBirth,
         IdentifierKind::ImporterExporterId,
         IdentifierKind::AlienId,
+        IdentifierKind::BrokerId,
+        IdentifierKind::ManufacturerId,
+        IdentifierKind::Address,
+        IdentifierKind::Phone,
+        IdentifierKind::Email,
     ];
 
     /// The name used in the import format and the API.
@@ -210,6 +226,11 @@ impl IdentifierKind {
             IdentifierKind::DateOfBirth => "dob",
             IdentifierKind::ImporterExporterId => "importer_exporter_id",
             IdentifierKind::AlienId => "alien_id",
+            IdentifierKind::BrokerId => "broker_id",
+            IdentifierKind::ManufacturerId => "manufacturer_id",
+            IdentifierKind::Address => "address",
+            IdentifierKind::Phone => "phone",
+            IdentifierKind::Email => "email",
         }
     }
 
@@ -229,6 +250,13 @@ impl IdentifierKind {
             IdentifierKind::ImporterExporterId => 6,
             // 7 to 10 tag the index's names, versions and transfers (`index.rs`).
             IdentifierKind::AlienId => 11,
+            // Added after the first format: a record of an earlier build never has them, so it
+            // reads unchanged; one written with them cannot be read by an earlier build.
+            IdentifierKind::BrokerId => 12,
+            IdentifierKind::ManufacturerId => 13,
+            IdentifierKind::Address => 14,
+            IdentifierKind::Phone => 15,
+            IdentifierKind::Email => 16,
         }
     }
 
@@ -291,6 +319,8 @@ impl Identifier {
             }
             IdentifierKind::Tin
             | IdentifierKind::ImporterExporterId
+            | IdentifierKind::BrokerId
+            | IdentifierKind::ManufacturerId
             | IdentifierKind::Account
             | IdentifierKind::AlienId => {
                 let max = if self.kind == IdentifierKind::Account {
@@ -326,6 +356,44 @@ impl Identifier {
                 })?;
                 if date > now.date_naive() {
                     return Err(format!("identifier `{kind}` is in the future"));
+                }
+            }
+            IdentifierKind::Address => {
+                if value.chars().count() > 200
+                    || !value.chars().any(char::is_alphanumeric)
+                    || value.chars().any(char::is_control)
+                {
+                    return Err(format!(
+                        "identifier `{kind}` must be 1 to 200 characters on one line, with letters or digits"
+                    ));
+                }
+            }
+            IdentifierKind::Phone => {
+                let digits = value.chars().filter(char::is_ascii_digit).count();
+                if !(7..=15).contains(&digits)
+                    || !value.chars().all(|c| {
+                        c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')' | '.')
+                    })
+                {
+                    return Err(format!(
+                        "identifier `{kind}` must have 7 to 15 digits (with `+`, `-`, `(`, `)`, `.` or spaces)"
+                    ));
+                }
+            }
+            IdentifierKind::Email => {
+                let well_formed = value.len() <= 254
+                    && value.split_once('@').is_some_and(|(local, domain)| {
+                        !local.is_empty()
+                            && domain.contains('.')
+                            && !domain.starts_with('.')
+                            && !domain.ends_with('.')
+                            && !domain.contains('@')
+                    })
+                    && !value.chars().any(|c| c.is_whitespace() || c.is_control());
+                if !well_formed {
+                    return Err(format!(
+                        "identifier `{kind}` must be an address like name@example.org (at most 254 characters)"
+                    ));
                 }
             }
         }

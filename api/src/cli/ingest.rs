@@ -205,7 +205,7 @@ fn open_input(file: &Path) -> Result<(Box<dyn Read + Send>, Option<u64>), Failur
 
 fn offline(source: Source<'_>, paths: &VaultPaths, batch_size: usize) -> Result<Stored, Failure> {
     let converted = matches!(source, Source::Converted { .. });
-    let vault = vault::Vault::open(&paths.data, &paths.key_store)?;
+    let vault = std::sync::Arc::new(vault::Vault::open(&paths.data, &paths.key_store)?);
     let (input, size) = open_source(&source)?;
     let progress = progress_bar(size);
     let reader = BufReader::with_capacity(1 << 20, progress.wrap_read(input));
@@ -214,8 +214,10 @@ fn offline(source: Source<'_>, paths: &VaultPaths, batch_size: usize) -> Result<
     let now = Utc::now();
     // Records are checked against the vault's SORN files, as the server checks them.
     let catalog = crate::cli::sorn::vault_catalog(&vault)?;
+    let mut receipts = crate::lines::FlightReceipts::new(std::sync::Arc::clone(&vault), now);
     let mut lines = LineBatches::new(reader, batch_size, now).admitting(Box::new(move |record| {
-        crate::lines::admit_record(&catalog, record)
+        crate::lines::admit_record(&catalog, record)?;
+        receipts.check(record)
     }));
     let mut stored = Stored::default();
     let mut reported: u64 = 0;

@@ -15,8 +15,9 @@ pub struct SearchArgs {
     /// The system of records (`fincen-cbetf`).
     #[arg(long)]
     system: String,
-    /// What to search by, `TYPE=VALUE`: ssn, tin, alien_id, account, dob, importer_exporter_id, name, or
-    /// passport=CC:NUMBER (issuing country first). Visible in `ps` and shell history: prefer
+    /// What to search by, `TYPE=VALUE`: ssn, tin, alien_id, account, dob, importer_exporter_id,
+    /// broker_id, manufacturer_id, address, phone, email, name, or passport=CC:NUMBER (issuing
+    /// country first). Visible in `ps` and shell history: prefer
     /// --identifier-stdin for anything sensitive.
     #[arg(
         long,

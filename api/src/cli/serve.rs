@@ -126,6 +126,9 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             .local_addr()
             .map_err(|err| Failure::failed(format!("listening on {}: {err}", args.listen)))?;
         let scheme = if tls.is_some() { "https" } else { "http" };
+        // The stop signals are taken before the line scripts wait for: a SIGTERM right after
+        // it stops the server cleanly instead of killing it (a test sent one under load).
+        let stop = StopSignals::install()?;
         // One line on standard output that scripts can wait for.
         println!("recvault serving {scheme}://{local}");
         tracing::info!(address = %local, tls = tls.is_some(), "serving");
@@ -133,7 +136,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             tokio::spawn(daily_retention(Arc::clone(&gate), at));
         }
         tokio::spawn(log_auth_failures(Arc::clone(&gate)));
-        listener::serve(listener, app, tls, caps, shutdown_signal()).await;
+        listener::serve(listener, app, tls, caps, stop.received()).await;
         let gate = Arc::clone(&gate);
         if let Ok(Err(refusal)) = tokio::task::spawn_blocking(move || {
             let flushed = gate.flush_auth_failures();
@@ -166,25 +169,52 @@ async fn log_auth_failures(gate: Arc<Gate>) {
     }
 }
 
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
+/// SIGINT and SIGTERM, their handlers installed when made.
+struct StopSignals {
     #[cfg(unix)]
-    {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = interrupt => {}
-                    _ = terminate.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = interrupt.await;
-            }
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn install() -> Result<Self, Failure> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let handler = |kind| {
+                signal(kind).map_err(|err| {
+                    Failure::failed(format!("installing the stop signal handlers: {err}"))
+                })
+            };
+            Ok(StopSignals {
+                interrupt: handler(SignalKind::interrupt())?,
+                terminate: handler(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(StopSignals {})
         }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = interrupt.await;
+
+    /// Resolves at the first stop signal.
+    async fn received(self) {
+        #[cfg(unix)]
+        {
+            let StopSignals {
+                mut interrupt,
+                mut terminate,
+            } = self;
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 

@@ -139,6 +139,7 @@ impl IngestPlan {
         let admit: crate::lines::Admit = {
             let seen = Arc::clone(&seen);
             let policy = Arc::clone(&gate.policy);
+            let mut receipts = crate::lines::FlightReceipts::new(Arc::clone(&gate.vault), now);
             Box::new(move |record: &mut vault::RecordContents| {
                 let system = record.system.as_str();
                 let decision = decisions.get(system).cloned().unwrap_or_else(|| {
@@ -155,7 +156,9 @@ impl IngestPlan {
                 if let Ok(mut seen) = seen.lock() {
                     seen.entry(system.to_owned()).or_insert(decision);
                 }
-                verdict.and_then(|()| crate::lines::admit_record(policy.catalog(), record))
+                verdict
+                    .and_then(|()| crate::lines::admit_record(policy.catalog(), record))
+                    .and_then(|()| receipts.check(record))
             })
         };
         let mut lines = LineBatches::new(input, batch_size, now)

@@ -18,7 +18,7 @@ fn reading_stops_after_too_many_rejected_lines() {
 #[test]
 fn admission_sets_a_pnr_version_key_from_the_notice_and_never_takes_the_senders() {
     let catalog = policy::Catalog::builtin().unwrap();
-    let line = r#"{"system":"cbp-pnr","category":"pnr","collected_at":"2026-11-20T06:00:00Z","source":{"carrier":"xx","version_key":"FORGED"},"subjects":[{"role":"passenger","name":"ANNE EXAMPLE","identifiers":{"passport":{"number":"X1234567","country":"FR"}}}],"fields":{"record_locator":"abc123"}}"#;
+    let line = r#"{"system":"cbp-pnr","category":"pnr","collected_at":"2026-11-20T06:00:00Z","source":{"carrier":"xx","version_key":"FORGED","flight":"XX100","departs_at":"2026-11-20T18:00:00Z","arrives_at":"2026-11-21T02:00:00Z"},"subjects":[{"role":"passenger","name":"ANNE EXAMPLE","identifiers":{"passport":{"number":"X1234567","country":"FR"}}}],"fields":{"record_locator":"abc123"}}"#;
     let mut record = parse_line(line).unwrap();
     admit_record(&catalog, &mut record).unwrap();
     assert_eq!(
@@ -38,7 +38,7 @@ fn admission_sets_a_pnr_version_key_from_the_notice_and_never_takes_the_senders(
 #[test]
 fn admission_filters_a_pnr_and_its_raw_message_before_anything_is_stored() {
     let catalog = policy::Catalog::builtin().unwrap();
-    let pnr = r#"{"carrier":"XX","record_locator":"ABC123","name":"ANNE EXAMPLE","ssi_ssr":"WCHR KOSHER MEAL","osi":"PASSENGER IS PREGNANT","general_remarks":"window"}"#;
+    let pnr = r#"{"carrier":"XX","flight":"XX100","departs_at":"2026-11-20T18:00:00Z","arrives_at":"2026-11-21T02:00:00Z","record_locator":"ABC123","name":"ANNE EXAMPLE","ssi_ssr":"WCHR KOSHER MEAL","osi":"PASSENGER IS PREGNANT","general_remarks":"window"}"#;
     let filing = intake::cbetf_map::Filing {
         reporter: None,
         reporter_type: intake::cbetf_map::ReporterType::Bank,

@@ -102,7 +102,7 @@ pub fn document() -> Value {
     let secured = json!([{"bearer": []}]);
     let all = ["400", "401", "403", "503"];
     let identifier = json!({"type": "object", "required": ["type", "value"], "properties": {
-        "type": {"type": "string", "enum": ["ssn", "tin", "passport", "account", "dob", "importer_exporter_id", "alien_id"]},
+        "type": {"type": "string", "enum": ["ssn", "tin", "passport", "account", "dob", "importer_exporter_id", "alien_id", "broker_id", "manufacturer_id", "address", "phone", "email"]},
         "value": {"type": "string", "minLength": 1},
         "country": {"type": "string", "description": "passports only"}
     }});
@@ -169,7 +169,7 @@ pub fn document() -> Value {
                     "properties": {
                         "system": {"type": "string"},
                         "identifier": {"type": "object", "required": ["type", "value"], "properties": {
-                            "type": {"type": "string", "enum": ["name", "ssn", "tin", "passport", "account", "dob", "importer_exporter_id", "alien_id"]},
+                            "type": {"type": "string", "enum": ["name", "ssn", "tin", "passport", "account", "dob", "importer_exporter_id", "alien_id", "broker_id", "manufacturer_id", "address", "phone", "email"]},
                             "value": {"type": "string"},
                             "country": {"type": "string", "description": "passports only"}
                         }},

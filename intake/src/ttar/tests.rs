@@ -22,6 +22,11 @@ fn a_trade_row_is_a_trade_financial_record_with_declared_fields_only() {
     );
     assert_eq!(record["subjects"][1]["name"], "SHENZHEN WIDGETS, LTD");
     assert_eq!(record["subjects"][2]["role"], "manufacturer");
+    assert_eq!(
+        record["subjects"][2]["identifiers"]["manufacturer_id"],
+        "MID-9"
+    );
+    assert_eq!(record["fields"].get("manufacturer_id"), None);
     assert_eq!(record["fields"]["goods_value"], "15000.00");
     const DECLARED: &str = include_str!("../../../policy/sorn/dhs-ice-005-ttar.toml");
     for field in record["fields"].as_object().unwrap().keys() {
@@ -30,6 +35,35 @@ fn a_trade_row_is_a_trade_financial_record_with_declared_fields_only() {
             "`{field}` is not in the notice"
         );
     }
+}
+
+/// Seed 000, Retrievability: "name, business address, home address, importer ID, exporter ID,
+/// broker ID, manufacturer ID": each party's id and address are its identifiers.
+#[test]
+fn a_rows_broker_manufacturer_and_addresses_are_identifiers_of_their_parties() {
+    let header = "importer_name,importer_address,manufacturer_name,manufacturer_id,manufacturer_address,broker_name,broker_id,broker_address";
+    let text = format!("{header}\nACME,\"1 Harbor Road, Newark NJ\",WIDGET WORKS,MID-9,\"8 Factory Lane, Shenzhen\",FAST CUSTOMS,BR-77,\"2 Port Street, Suite 5\"\n");
+    let record = parse_csv(&text, d(2026, 11, 24)).remove(0).unwrap();
+    let subjects = record["subjects"].as_array().unwrap();
+    let roles: Vec<&str> = subjects
+        .iter()
+        .map(|s| s["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, ["importer", "manufacturer", "broker"]);
+    let rows = [
+        (0, "address", "1 Harbor Road, Newark NJ"),
+        (1, "manufacturer_id", "MID-9"),
+        (1, "address", "8 Factory Lane, Shenzhen"),
+        (2, "broker_id", "BR-77"),
+        (2, "address", "2 Port Street, Suite 5"),
+    ];
+    for (subject, kind, value) in rows {
+        assert_eq!(subjects[subject]["identifiers"][kind], value, "{kind}");
+    }
+    assert_eq!(subjects[2]["name"], "FAST CUSTOMS");
+    // A broker alone is not a trade record's party: an importer or exporter is required.
+    let text = "broker_id\nBR-77\n";
+    assert!(parse_csv(text, d(2026, 11, 24)).remove(0).is_err());
 }
 
 #[test]

@@ -54,6 +54,58 @@ fn identifiers_normalize_as_documented() {
             None,
             "1980-02-29",
         ),
+        (IdentifierKind::BrokerId, "br-0042 77", None, "BR004277"),
+        (IdentifierKind::ManufacturerId, "mid 12-9", None, "MID129"),
+        (
+            IdentifierKind::Phone,
+            "+44 20 7946 0000",
+            None,
+            "442079460000",
+        ),
+        (
+            IdentifierKind::Phone,
+            "0044-20-7946-0000",
+            None,
+            "442079460000",
+        ),
+        (IdentifierKind::Phone, "(202) 555.0100", None, "2025550100"),
+        (IdentifierKind::Phone, "1 202 555 0100", None, "12025550100"),
+        (
+            IdentifierKind::Email,
+            " Jane.Doe@Example.org ",
+            None,
+            "JANE.DOE@EXAMPLE.ORG",
+        ),
+        (
+            IdentifierKind::Address,
+            "123 Main Street, Suite 4",
+            None,
+            "123 MAIN ST STE 4",
+        ),
+        (
+            IdentifierKind::Address,
+            "123 MAIN ST. #4",
+            None,
+            "123 MAIN ST 4",
+        ),
+        (
+            IdentifierKind::Address,
+            "P.O. Box 77, Northgate Road",
+            None,
+            "PO BOX 77 NORTHGATE RD",
+        ),
+        (
+            IdentifierKind::Address,
+            "Post Office Box 77 Northgate Rd",
+            None,
+            "PO BOX 77 NORTHGATE RD",
+        ),
+        (
+            IdentifierKind::Address,
+            "１２ North Avenue",
+            None,
+            "12 N AVE",
+        ),
     ];
     for (kind, value, country, expected) in cases {
         let id = Identifier {

@@ -216,6 +216,38 @@ fn invalid_records_are_refused_with_specific_messages() {
             "record 1: subject 1: identifier `dob` must be a date written YYYY-MM-DD",
         ),
         (
+            |r| {
+                r.subjects[0]
+                    .identifiers
+                    .push(Identifier::new(IdentifierKind::Phone, "555-01"))
+            },
+            "record 1: subject 1: identifier `phone` must have 7 to 15 digits",
+        ),
+        (
+            |r| {
+                r.subjects[0]
+                    .identifiers
+                    .push(Identifier::new(IdentifierKind::Email, "JOHN AT example"))
+            },
+            "record 1: subject 1: identifier `email` must be an address like",
+        ),
+        (
+            |r| {
+                r.subjects[0]
+                    .identifiers
+                    .push(Identifier::new(IdentifierKind::Address, "JOHN\n1 MAIN ST"))
+            },
+            "record 1: subject 1: identifier `address` must be 1 to 200 characters on one line",
+        ),
+        (
+            |r| {
+                r.subjects[0]
+                    .identifiers
+                    .push(Identifier::new(IdentifierKind::BrokerId, "JOHN*1"))
+            },
+            "record 1: subject 1: identifier `broker_id` must be 1 to 32 letters or digits",
+        ),
+        (
             |r| r.subjects[0].name = Some("JOHN\u{7}DOE".into()),
             "record 1: subject 1: name must not contain control characters",
         ),
