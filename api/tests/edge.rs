@@ -763,6 +763,18 @@ fn endpoints(id: &str) -> Vec<Endpoint> {
             json!({"as_of": "2026-12-01"}),
             None,
         ),
+        e(
+            "GET",
+            "/v1/reports/requests",
+            json!({"year": "2026", "format": "csv"}),
+            None,
+        ),
+        e(
+            "GET",
+            "/v1/reports/complaints",
+            json!({"year": "2026", "format": "json"}),
+            None,
+        ),
         e("GET", "/v1/requests/{request}", none.clone(), None),
         e(
             "POST",

@@ -4216,6 +4216,246 @@ async fn a_granted_pnr_rectification_reaches_both_designated_authorities() {
     assert_eq!(referred.status, StatusCode::OK, "{}", referred.text);
 }
 
+/// Seed 001 paragraphs 40-42: complaints "directly or via the relevant DPA (to the extent
+/// specifically authorized by the data subject)" go to CBP's Office of Field Operations; one
+/// CBP "cannot resolve" to the DHS Chief Privacy Officer; one a DPA refers after that to the
+/// Privacy Office "on an expedited basis", which "will report its conclusions"; and the Chief
+/// Privacy Officer reports "the number, the substance and the resolution of complaints" to
+/// Congress. Then the year's request statistics, as JSON and CSV, for privacy staff and
+/// auditors only.
+#[tokio::test]
+async fn complaints_go_from_cbp_to_the_chief_privacy_officer_and_are_reported_with_the_years_statistics(
+) {
+    let api = api();
+    let complaint = |extra: Value| {
+        let mut body = json!({"kind": "complaint", "requester": "ANNE LOW", "status": "other",
+               "identifiers": [{"type": "passport", "value": "P4000001", "country": "FR"}],
+               "systems": ["cbp-pnr"], "received": "2026-11-02", "substance": "use-or-sharing"});
+        for (key, value) in extra.as_object().unwrap() {
+            body[key] = value.clone();
+        }
+        body
+    };
+    type Row = (&'static str, Value, StatusCode, &'static str);
+    let rows: Vec<Row> = vec![
+        (
+            "through an authority without the subject's authorization on file",
+            complaint(json!({"through_authority": "CNIL"})),
+            StatusCode::BAD_REQUEST,
+            "specifically authorized by the data subject",
+        ),
+        (
+            "about a system whose notice has no complaint procedure",
+            complaint(json!({"systems": ["fincen-cbetf"]})),
+            StatusCode::BAD_REQUEST,
+            "provides no complaint procedure",
+        ),
+        (
+            "with a substance that is not a code",
+            complaint(json!({"substance": "123-45-6789"})),
+            StatusCode::BAD_REQUEST,
+            "names its `substance`, one of accuracy",
+        ),
+        (
+            "through an authority, authorized",
+            complaint(json!({"through_authority": "CNIL", "authority_authorized": true})),
+            StatusCode::CREATED,
+            "CNIL",
+        ),
+        (
+            "directly, about retention",
+            complaint(json!({"substance": "retention", "received": "2026-11-09"})),
+            StatusCode::CREATED,
+            "retention",
+        ),
+    ];
+    let mut ids = Vec::new();
+    for (what, body, status, words) in rows {
+        let answer = api.post("/v1/requests", Some("cbp-privacy"), body).await;
+        assert_eq!(answer.status, status, "{what}: {}", answer.text);
+        assert!(answer.text.contains(words), "{what}: {}", answer.text);
+        assert!(
+            !answer.text.contains("123-45-6789"),
+            "{what}: {}",
+            answer.text
+        );
+        if status == StatusCode::CREATED {
+            ids.push(answer.body["id"].as_str().unwrap().to_owned());
+        }
+    }
+    let event = |id: String, body: Value| {
+        let api = &api;
+        async move {
+            api.post(
+                &format!("/v1/requests/{id}/events"),
+                Some("cbp-privacy"),
+                body,
+            )
+            .await
+        }
+    };
+    // The first goes all the way: CBP, the Chief Privacy Officer, the authority's referral.
+    let steps: Vec<(Value, StatusCode)> = vec![
+        (
+            json!({"kind": "referred-to-chief-privacy-officer", "on": "2026-11-03"}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            json!({"kind": "determined", "outcome": "granted", "reasons": "", "on": "2026-11-03"}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            json!({"kind": "cbp-answered", "resolved": false, "answer": "the data were used as the Undertakings allow", "on": "2026-11-04"}),
+            StatusCode::OK,
+        ),
+        (
+            json!({"kind": "referred-to-chief-privacy-officer", "on": "2026-11-05"}),
+            StatusCode::OK,
+        ),
+        (
+            json!({"kind": "chief-privacy-officer-answered", "resolved": false, "answer": "reviewed", "on": "2026-11-10"}),
+            StatusCode::OK,
+        ),
+        (
+            json!({"kind": "dpa-referred", "authority": "CNIL", "on": "2026-11-13"}),
+            StatusCode::OK,
+        ),
+    ];
+    for (body, status) in steps {
+        let answer = event(ids[0].clone(), body.clone()).await;
+        assert_eq!(answer.status, status, "{body}: {}", answer.text);
+    }
+    // Referred on Friday 13 November: the conclusions are due ten working days on, Veterans
+    // Day already past and Thanksgiving (26 November) not counted: Monday 30 November.
+    let due = api
+        .get("/v1/requests/due?as_of=2026-11-24", Some("cbp-privacy"))
+        .await;
+    let conclusions = due.body["due"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|item| item["what"] == "dpa-conclusions")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(conclusions["due"], "2026-11-30", "{}", due.text);
+    let reported = event(
+        ids[0].clone(),
+        json!({"kind": "conclusions-reported", "conclusions": "handled as the Undertakings require", "actions": "none", "on": "2026-11-24"}),
+    )
+    .await;
+    assert_eq!(reported.status, StatusCode::OK, "{}", reported.text);
+    let resolved = event(
+        ids[1].clone(),
+        json!({"kind": "cbp-answered", "resolved": true, "answer": "the record was deleted on schedule", "on": "2026-11-20"}),
+    )
+    .await;
+    assert_eq!(resolved.status, StatusCode::OK, "{}", resolved.text);
+
+    // A Privacy Act request beside them, granted in 3 working days.
+    let request = api
+        .post(
+            "/v1/requests",
+            Some("privacy"),
+            json!({"kind": "accounting", "requester": "JOHN Q PUBLIC", "status": "citizen",
+                   "identifiers": [{"type": "ssn", "value": "123-45-6789"}],
+                   "systems": ["fincen-cbetf"], "received": "2026-11-16"}),
+        )
+        .await;
+    assert_eq!(request.status, StatusCode::CREATED, "{}", request.text);
+    let request_id = request.body["id"].as_str().unwrap().to_owned();
+    for body in [
+        json!({"kind": "identity-verified", "method": "notarized", "evidence": ["notarized-statement"], "on": "2026-11-17"}),
+        json!({"kind": "determined", "outcome": "granted", "reasons": "", "on": "2026-11-19"}),
+    ] {
+        let answer = api
+            .post(
+                &format!("/v1/requests/{request_id}/events"),
+                Some("privacy"),
+                body,
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    }
+
+    // The report to Congress.
+    let report = api
+        .get("/v1/reports/complaints?year=2026", Some("auditor"))
+        .await;
+    assert_eq!(report.status, StatusCode::OK, "{}", report.text);
+    let body = &report.body;
+    assert_eq!(
+        (
+            body["received"].clone(),
+            body["through_authority"].clone(),
+            body["by_substance"]["use-or-sharing"].clone(),
+            body["by_substance"]["retention"].clone(),
+            body["by_resolution"]["concluded-on-authority-referral"].clone(),
+            body["by_resolution"]["resolved-by-cbp"].clone(),
+            body["authority_referrals"].clone(),
+            body["referrals_concluded_late"].clone(),
+        ),
+        (
+            json!(2),
+            json!(1),
+            json!(1),
+            json!(1),
+            json!(1),
+            json!(1),
+            json!(1),
+            json!(0)
+        ),
+        "{}",
+        report.text
+    );
+    assert!(!report.text.contains("ANNE"), "{}", report.text);
+    // The statistics, as CSV: the complaints are not requests.
+    let csv = api
+        .get("/v1/reports/requests?year=2026&format=csv", Some("privacy"))
+        .await;
+    assert_eq!(csv.status, StatusCode::OK, "{}", csv.text);
+    assert_eq!(
+        csv.text,
+        "system,year,received,processed,granted,partly_granted,denied,exemptions,median_days,longest_days,pending,backlog,fees_cents\n\
+         fincen-cbetf,2026,1,1,1,0,0,,3,3,0,0,0\n"
+    );
+    // Only privacy staff and auditors; only years that have begun; only JSON or CSV.
+    type Refused = (&'static str, &'static str, StatusCode);
+    let refusals: Vec<Refused> = vec![
+        (
+            "ana",
+            "/v1/reports/requests?year=2026",
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "cbp-analyst",
+            "/v1/reports/complaints?year=2026",
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "privacy",
+            "/v1/reports/requests?year=2027",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "privacy",
+            "/v1/reports/requests?year=2026&format=xml",
+            StatusCode::BAD_REQUEST,
+        ),
+        ("privacy", "/v1/reports/requests", StatusCode::BAD_REQUEST),
+    ];
+    for (who, uri, status) in refusals {
+        let answer = api.get(uri, Some(who)).await;
+        assert_eq!(answer.status, status, "{who} {uri}: {}", answer.text);
+    }
+    // Every report read the case files under the reader's name, each read logged.
+    let reads = api.entries("action=case.read&principal=auditor").await;
+    assert_eq!(
+        reads.len(),
+        3,
+        "one read of each of the three files: {reads:?}"
+    );
+}
+
 #[tokio::test]
 async fn an_institutions_mt_file_is_ingested_over_the_api_with_a_receipt_by_location() {
     let api = api();

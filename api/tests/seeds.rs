@@ -1959,4 +1959,26 @@ async fn ttar_access_follows_each_records_source_and_reads_the_same_with_or_with
         unnumbered(&after),
         "the exempt record shows in the response"
     );
+    // The year's statistics count both requests under TTAR, partly granted, with the exemption
+    // each response applied.
+    let statistics = api
+        .get("/v1/reports/requests?year=2026", Some("auditor"))
+        .await;
+    assert_eq!(statistics.status, StatusCode::OK, "{}", statistics.text);
+    let ttar = statistics.body["systems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["system"] == "dhs-ice-005-ttar")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (
+            ttar["received"].clone(),
+            ttar["partly_granted"].clone(),
+            ttar["exemptions"].clone()
+        ),
+        (json!(2), json!(2), json!({"552a(j)(2)": 2})),
+        "{ttar}"
+    );
 }

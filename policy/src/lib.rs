@@ -11,6 +11,7 @@ pub mod codes;
 pub mod disclosure;
 mod enforcer;
 pub mod pnr;
+pub mod reports;
 pub mod requests;
 pub mod sorn;
 pub mod statistics;

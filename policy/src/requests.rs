@@ -22,16 +22,21 @@ pub enum RequestKind {
     Accounting,
     /// A PNR data subject's rectification request, decided by CBP (seed 001 paragraphs 39-41).
     Rectification,
+    /// A complaint about the handling of the individual's data, directly or through a data
+    /// protection authority: answered by CBP, then the DHS Chief Privacy Officer, then on a
+    /// data protection authority's referral the DHS Privacy Office (seed 001 paragraphs 40-42).
+    Complaint,
 }
 
 impl RequestKind {
     /// Every kind.
-    pub const ALL: [RequestKind; 5] = [
+    pub const ALL: [RequestKind; 6] = [
         RequestKind::Notification,
         RequestKind::Access,
         RequestKind::Amendment,
         RequestKind::Accounting,
         RequestKind::Rectification,
+        RequestKind::Complaint,
     ];
 
     /// Its name.
@@ -42,6 +47,7 @@ impl RequestKind {
             RequestKind::Amendment => "amendment",
             RequestKind::Accounting => "accounting",
             RequestKind::Rectification => "rectification",
+            RequestKind::Complaint => "complaint",
         }
     }
 
@@ -66,7 +72,8 @@ impl Route {
     /// by `first_party` (`privacy-act` or `foia`).
     pub fn of(kind: RequestKind, first_party: &str) -> Route {
         match (kind, first_party) {
-            (RequestKind::Rectification, _) => Route::PrivacyAct,
+            // Neither is a request under the FOIA; their clocks are CBP's (paragraphs 39-42).
+            (RequestKind::Rectification | RequestKind::Complaint, _) => Route::PrivacyAct,
             (_, "foia") => Route::Foia,
             _ => Route::PrivacyAct,
         }
@@ -405,6 +412,35 @@ pub enum EventKind {
     },
     /// An unresolved PNR complaint went on to the DHS Chief Privacy Officer.
     ReferredToChiefPrivacyOfficer,
+    /// CBP's Office of Field Operations answered a complaint (seed 001 paragraph 40).
+    CbpAnswered {
+        /// Whether CBP resolved it.
+        resolved: bool,
+        /// The answer, as sent.
+        answer: String,
+    },
+    /// The DHS Chief Privacy Officer answered a complaint CBP could not resolve (paragraph 41).
+    ChiefPrivacyOfficerAnswered {
+        /// Whether it was resolved.
+        resolved: bool,
+        /// The answer, as sent.
+        answer: String,
+    },
+    /// A data protection authority referred the complaint of a resident it acts for, not
+    /// satisfactorily dealt with by CBP or the Privacy Office, to the DHS Privacy Office, which
+    /// addresses it on an expedited basis (paragraph 42).
+    DpaReferred {
+        /// The authority.
+        authority: String,
+    },
+    /// The Privacy Office reported its conclusions to the authority and advised it of the
+    /// actions taken, if any (paragraph 42).
+    ConclusionsReported {
+        /// The conclusions.
+        conclusions: String,
+        /// The actions taken (`none` if none).
+        actions: String,
+    },
     /// FOIA: the fees were estimated and the requester told (31 CFR 1.7(e)).
     FeeEstimated {
         /// The estimate, in cents (`foia_fee_cents`).
@@ -468,6 +504,10 @@ impl EventKind {
             EventKind::AppealDetermined { .. } => "appeal-determined",
             EventKind::DisagreementFiled { .. } => "disagreement-filed",
             EventKind::ReferredToChiefPrivacyOfficer => "referred-to-chief-privacy-officer",
+            EventKind::CbpAnswered { .. } => "cbp-answered",
+            EventKind::ChiefPrivacyOfficerAnswered { .. } => "chief-privacy-officer-answered",
+            EventKind::DpaReferred { .. } => "dpa-referred",
+            EventKind::ConclusionsReported { .. } => "conclusions-reported",
             EventKind::FeeEstimated { .. } => "fee-estimated",
             EventKind::FeeAgreed => "fee-agreed",
             EventKind::FeesPaid { .. } => "fees-paid",
@@ -630,6 +670,10 @@ pub fn foia_clock_start(case: &Case) -> Option<NaiveDate> {
         .map(|event| event.on.max(receipt))
 }
 
+/// Working days the DHS Privacy Office takes to report its conclusions on a complaint a data
+/// protection authority referred (ours: paragraph 42 says "on an expedited basis").
+pub const COMPLAINT_EXPEDITED_WORKING_DAYS: u32 = 10;
+
 /// A deadline and where it stands.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Deadline {
@@ -736,6 +780,21 @@ pub fn deadlines(case: &Case) -> Vec<Deadline> {
         }
     };
     match (case.kind, case.route) {
+        (RequestKind::Complaint, _) => {
+            // The seed sets no time for CBP's or the Chief Privacy Officer's answer; a referral
+            // by a data protection authority is "on an expedited basis" (paragraph 42).
+            if let Some(referred) = last(case, "dpa-referred") {
+                push(
+                    &mut out,
+                    "dpa-conclusions",
+                    add_working_days(referred.on, COMPLAINT_EXPEDITED_WORKING_DAYS),
+                    "seed 001 paragraph 42: addressed on an expedited basis; ours: conclusions to the authority within 10 working days",
+                    last(case, "conclusions-reported").map(|event| event.on),
+                    false,
+                );
+            }
+            return out;
+        }
         (RequestKind::Amendment, Route::PrivacyAct) | (RequestKind::Rectification, _) => {
             let acknowledged = first_after(case, "acknowledged", receipt).map(|event| event.on);
             let ack_due = add_working_days(receipt, 10);
@@ -1123,6 +1182,7 @@ pub fn check_event(case: &Case, event: &Event) -> Result<(), String> {
             ));
         }
     }
+    complaint_steps(case, event)?;
     match &event.kind {
         EventKind::Deficient { missing } if missing.is_empty() => {
             Err("a deficiency notice lists what is missing".into())
@@ -1335,10 +1395,121 @@ pub fn check_event(case: &Case, event: &Event) -> Result<(), String> {
                 Err("records are released only after a determination that grants them".into())
             }
         }
-        EventKind::ReferredToChiefPrivacyOfficer if case.kind != RequestKind::Rectification => {
-            Err("only PNR rectification complaints go to the DHS Chief Privacy Officer".into())
+        EventKind::ReferredToChiefPrivacyOfficer
+            if !matches!(
+                case.kind,
+                RequestKind::Rectification | RequestKind::Complaint
+            ) =>
+        {
+            Err("only PNR rectifications and complaints go to the DHS Chief Privacy Officer".into())
         }
         _ => Ok(()),
+    }
+}
+
+/// The steps of a complaint (seed 001 paragraphs 40-42) and the events a complaint takes at
+/// all: it is answered, not determined, appealed, charged for or released.
+fn complaint_steps(case: &Case, event: &Event) -> Result<(), String> {
+    let complaint = case.kind == RequestKind::Complaint;
+    let step = matches!(
+        event.kind,
+        EventKind::CbpAnswered { .. }
+            | EventKind::ChiefPrivacyOfficerAnswered { .. }
+            | EventKind::DpaReferred { .. }
+            | EventKind::ConclusionsReported { .. }
+    );
+    if !complaint {
+        return if step {
+            Err(format!(
+                "`{}` is a step of a complaint (seed 001 paragraphs 40-42)",
+                event.kind.name()
+            ))
+        } else {
+            Ok(())
+        };
+    }
+    let answered = |name: &str| {
+        case.events
+            .iter()
+            .rev()
+            .find_map(|earlier| match &earlier.kind {
+                EventKind::CbpAnswered { resolved, .. } if name == "cbp-answered" => {
+                    Some(*resolved)
+                }
+                EventKind::ChiefPrivacyOfficerAnswered { resolved, .. }
+                    if name == "chief-privacy-officer-answered" =>
+                {
+                    Some(*resolved)
+                }
+                _ => None,
+            })
+    };
+    let once = |name: &str| {
+        if last(case, name).is_some() {
+            Err(format!("this complaint already has `{name}`"))
+        } else {
+            Ok(())
+        }
+    };
+    let stated = |text: &str, what: &str| {
+        if text.trim().is_empty() {
+            Err(format!("{what} is stated"))
+        } else {
+            Ok(())
+        }
+    };
+    match &event.kind {
+        EventKind::Received
+        | EventKind::Deficient { .. }
+        | EventKind::Perfected
+        | EventKind::IdentityVerified { .. }
+        | EventKind::RelationshipProven { .. }
+        | EventKind::Acknowledged
+        | EventKind::Closed { .. } => Ok(()),
+        EventKind::CbpAnswered { answer, .. } => {
+            once("cbp-answered")?;
+            stated(answer, "CBP's answer")
+        }
+        EventKind::ReferredToChiefPrivacyOfficer => {
+            once("referred-to-chief-privacy-officer")?;
+            match answered("cbp-answered") {
+                Some(false) => Ok(()),
+                Some(true) => Err("CBP resolved this complaint: paragraph 41 sends on only a complaint CBP cannot resolve".into()),
+                None => Err("paragraph 41: a complaint goes to the Chief Privacy Officer once CBP has answered it without resolving it".into()),
+            }
+        }
+        EventKind::ChiefPrivacyOfficerAnswered { answer, .. } => {
+            once("chief-privacy-officer-answered")?;
+            if last(case, "referred-to-chief-privacy-officer").is_none() {
+                return Err("the complaint was not referred to the Chief Privacy Officer".into());
+            }
+            stated(answer, "the Chief Privacy Officer's answer")
+        }
+        EventKind::DpaReferred { authority } => {
+            once("dpa-referred")?;
+            stated(authority, "the referring data protection authority")?;
+            if answered("cbp-answered").is_none()
+                && answered("chief-privacy-officer-answered").is_none()
+            {
+                return Err("paragraph 42: an authority refers a complaint CBP or the Privacy Office has dealt with, not satisfactorily in the resident's view; CBP has not answered this one".into());
+            }
+            Ok(())
+        }
+        EventKind::ConclusionsReported {
+            conclusions,
+            actions,
+        } => {
+            once("conclusions-reported")?;
+            if last(case, "dpa-referred").is_none() {
+                return Err("conclusions are reported to the authority that referred the complaint; none did".into());
+            }
+            stated(conclusions, "the Privacy Office's conclusions")?;
+            stated(actions, "the actions taken (`none` if none)")
+        }
+        other => Err(format!(
+            "a complaint is answered (seed 001 paragraphs 40-42), it takes no `{}`",
+            other.name()
+        )),
     }
 }
 

@@ -227,6 +227,10 @@ pub struct Procedures {
     /// How requesters prove who they are (default: 31 CFR part 1 appendix A paragraph 8).
     #[serde(default)]
     pub identity: crate::requests::IdentityRequirements,
+    /// Where complaints about the handling of the system's data go, and on to whom, if the
+    /// notice provides for them (PNR, seed 001 paragraphs 40-42); without it, none is opened.
+    #[serde(default)]
+    pub complaints: Option<String>,
 }
 
 /// A category of records and its fields.

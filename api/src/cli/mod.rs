@@ -23,6 +23,7 @@ pub(crate) mod hold;
 mod ingest;
 pub(crate) mod init;
 mod keys;
+mod reports;
 mod requests;
 mod retention;
 pub(crate) mod search;
@@ -125,7 +126,10 @@ enum Command {
     Hold(hold::Args),
     /// Privacy Act requests: open, record events, show, what is due (through the server, as
     /// privacy staff).
-    Requests(requests::Args),
+    Requests(Box<requests::Args>),
+    /// The privacy office's yearly reports: requests per system, complaints (through the
+    /// server, as privacy staff or an auditor).
+    Reports(reports::Args),
     /// Key hierarchy: status (ids, epochs, versions, ages) and root-key rotation.
     Keys(keys::Args),
     /// Show the vault's format, key epoch and record counts (never record contents).
@@ -274,7 +278,8 @@ pub fn main() -> ExitCode {
         Command::Accounting(args) => disclose::accounting(args),
         Command::Retention(args) => retention::run(args),
         Command::Hold(args) => hold::run(args),
-        Command::Requests(args) => requests::run(args),
+        Command::Requests(args) => requests::run(*args),
+        Command::Reports(args) => reports::run(args),
         Command::Keys(args) => keys::run(args),
         Command::Status(args) => status::run(args),
         Command::Verify(args) => verify::run(args),

@@ -21,7 +21,7 @@ pub struct Args {
 enum Command {
     /// Open a request; prints its id alone (or, with --json, the whole file).
     Open {
-        /// notification, access, amendment, accounting or rectification.
+        /// notification, access, amendment, accounting, rectification or complaint.
         #[arg(long)]
         kind: String,
         /// The requester's name.
@@ -56,6 +56,16 @@ enum Command {
         /// The most the requester agreed to pay, in cents (at least 2500).
         #[arg(long)]
         fee_limit_cents: Option<u32>,
+        /// A complaint's substance: accuracy, access, use-or-sharing, retention,
+        /// sensitive-data, security, other.
+        #[arg(long)]
+        substance: Option<String>,
+        /// The data protection authority a complaint came through.
+        #[arg(long, value_name = "NAME")]
+        through_authority: Option<String>,
+        /// The data subject's authorization of that authority is on file.
+        #[arg(long)]
+        authority_authorized: bool,
         /// Print the whole file as JSON.
         #[arg(long)]
         json: bool,
@@ -68,7 +78,9 @@ enum Command {
         id: String,
         /// received, deficient, perfected, identity-verified, relationship-proven,
         /// acknowledged, extended, determined, appealed, appeal-acknowledged,
-        /// appeal-determined, disagreement-filed, referred-to-chief-privacy-officer, closed.
+        /// appeal-determined, disagreement-filed, referred-to-chief-privacy-officer, closed; a
+        /// complaint's cbp-answered, chief-privacy-officer-answered, dpa-referred,
+        /// conclusions-reported.
         #[arg(long)]
         kind: String,
         /// The day (YYYY-MM-DD; default today).
@@ -112,6 +124,21 @@ enum Command {
         /// The postmark or delivery date (appealed, disagreement-filed).
         #[arg(long, value_name = "YYYY-MM-DD")]
         postmarked: Option<String>,
+        /// Whether the complaint was resolved (cbp-answered, chief-privacy-officer-answered).
+        #[arg(long)]
+        resolved: Option<bool>,
+        /// The answer sent (cbp-answered, chief-privacy-officer-answered).
+        #[arg(long)]
+        answer: Option<String>,
+        /// The referring data protection authority (dpa-referred).
+        #[arg(long)]
+        authority: Option<String>,
+        /// The Privacy Office's conclusions (conclusions-reported).
+        #[arg(long)]
+        conclusions: Option<String>,
+        /// The actions taken, `none` if none (conclusions-reported).
+        #[arg(long)]
+        actions: Option<String>,
         #[command(flatten)]
         client: ClientArgs,
     },
@@ -250,6 +277,9 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             received,
             fee_category,
             fee_limit_cents,
+            substance,
+            through_authority,
+            authority_authorized,
             json,
             client,
         } => {
@@ -280,6 +310,8 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                     "representative": representative, "identifiers": identifiers,
                     "systems": systems, "received": received,
                     "fee_category": fee_category, "fee_limit_cents": fee_limit_cents,
+                    "substance": substance, "through_authority": through_authority,
+                    "authority_authorized": authority_authorized,
                 }),
             )?;
             if json {
@@ -303,9 +335,17 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             outcome,
             reasons,
             postmarked,
+            resolved,
+            answer,
+            authority,
+            conclusions,
+            actions,
             client,
         } => {
             let mut body = json!({"kind": kind, "on": on});
+            if let Some(resolved) = resolved {
+                body["resolved"] = json!(resolved);
+            }
             let fields = [
                 ("method", method),
                 ("document", document),
@@ -315,6 +355,10 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                 ("outcome", outcome),
                 ("reasons", reasons),
                 ("postmarked", postmarked),
+                ("answer", answer),
+                ("authority", authority),
+                ("conclusions", conclusions),
+                ("actions", actions),
             ];
             for (name, value) in fields {
                 if let Some(value) = value {

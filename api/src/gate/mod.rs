@@ -9,8 +9,9 @@
 //! This module holds the types, authentication, the decision plumbing and what a caller may
 //! see of a record; the operations are in `records` (search, read, annotate, partner search),
 //! `ingest`, `disclosure` (releases, the accounting, designated authorities, notices),
-//! `retention`, `holds`, `requests` (Privacy Act requests) and `admin` (accounts, audit,
-//! backup).
+//! `retention`, `holds`, `requests` (Privacy Act requests and complaints), `consultations`,
+//! `letters`, `reports` (the yearly statistics and the complaint report) and `admin`
+//! (accounts, audit, backup).
 
 use std::collections::{HashMap, HashSet};
 use std::io::BufRead;
@@ -38,6 +39,7 @@ mod holds;
 mod ingest;
 mod letters;
 mod records;
+mod reports;
 mod requests;
 mod retention;
 

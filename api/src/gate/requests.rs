@@ -33,6 +33,23 @@ pub struct RequestFile {
     /// The letters sent, in order (a file from before letters were kept has none).
     #[serde(default)]
     pub letters: Vec<super::letters::Letter>,
+    /// The exemptions the response applied, for the yearly statistics (a file answered before
+    /// they were kept has none).
+    #[serde(default)]
+    pub exemptions_applied: Vec<String>,
+    /// A complaint's facts (seed 001 paragraphs 40-42).
+    #[serde(default)]
+    pub complaint: Option<ComplaintFacts>,
+}
+
+/// What a complaint is about and how it came.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ComplaintFacts {
+    /// What it is about: one of `policy::reports::SUBSTANCES`.
+    pub substance: String,
+    /// The data protection authority it came through, if any (paragraph 40: "to the extent
+    /// specifically authorized by the data subject").
+    pub through_authority: Option<String>,
 }
 
 /// A new request.
@@ -57,6 +74,56 @@ pub struct NewRequest {
     pub fee_category: Option<requests::FeeCategory>,
     /// The most the requester agreed to pay, in cents (at least $25, 31 CFR 1.5(b)(7)).
     pub fee_limit_cents: Option<u32>,
+    /// A complaint's substance (`policy::reports::SUBSTANCES`).
+    pub substance: Option<String>,
+    /// The data protection authority a complaint came through.
+    pub through_authority: Option<String>,
+    /// Whether the data subject's authorization of that authority is on file.
+    pub authority_authorized: bool,
+}
+
+/// A complaint's facts from a new request, checked: its substance is a known code; one that
+/// came through a data protection authority has the data subject's authorization on file
+/// (seed 001 paragraph 40); other requests take neither.
+fn complaint_facts(request: &NewRequest) -> Result<Option<ComplaintFacts>, Refusal> {
+    if request.kind != RequestKind::Complaint {
+        if request.substance.is_some() || request.through_authority.is_some() {
+            return Err(Refusal::Invalid(
+                "`substance` and `through_authority` are a complaint's".into(),
+            ));
+        }
+        return Ok(None);
+    }
+    let substance = request
+        .substance
+        .as_deref()
+        .filter(|substance| policy::reports::SUBSTANCES.contains(substance))
+        .ok_or_else(|| {
+            Refusal::Invalid(format!(
+                "a complaint names its `substance`, one of {}",
+                policy::reports::SUBSTANCES.join(", ")
+            ))
+        })?;
+    let through_authority = match request.through_authority.as_deref().map(str::trim) {
+        None => None,
+        Some(authority)
+            if authority.is_empty() || authority.len() > 200 || authority.chars().any(char::is_control) =>
+        {
+            return Err(Refusal::Invalid(
+                "`through_authority` names the data protection authority, on one line".into(),
+            ))
+        }
+        Some(_) if !request.authority_authorized => {
+            return Err(Refusal::Invalid(
+                "a complaint comes through a data protection authority only \"to the extent specifically authorized by the data subject\" (seed 001 paragraph 40): record that the authorization is on file (`authority_authorized`)".into(),
+            ))
+        }
+        Some(authority) => Some(authority.to_owned()),
+    };
+    Ok(Some(ComplaintFacts {
+        substance: substance.to_owned(),
+        through_authority,
+    }))
 }
 
 /// A case's deadline as shown, with its state on the day asked.
@@ -213,13 +280,18 @@ impl Gate {
                 )
                 .map_err(|reason| Refusal::Invalid(format!("{system}: {reason}")))?,
             );
+            if request.kind == RequestKind::Complaint && sorn_procedures.complaints.is_none() {
+                return Err(Refusal::Invalid(format!(
+                    "{system}: its notice provides no complaint procedure (complaints are PNR's, seed 001 paragraphs 40-42)"
+                )));
+            }
             procedures.push(format!(
                 "{system}: {} ({})",
                 sorn_procedures.privacy_act.get_ref(),
-                if request.kind == RequestKind::Rectification {
-                    "rectification decided by the owner"
-                } else {
-                    first_party
+                match request.kind {
+                    RequestKind::Rectification => "rectification decided by the owner",
+                    RequestKind::Complaint => "complaint to the owner, then on",
+                    _ => first_party,
                 }
             ));
         }
@@ -236,6 +308,7 @@ impl Gate {
                 "a rectification request is for PNR (`cbp-pnr`) only; other systems take amendment requests".into(),
             ));
         }
+        let complaint = complaint_facts(&request)?;
         let _one_writer = self
             .case_writes
             .lock()
@@ -290,6 +363,8 @@ impl Gate {
                 fees,
             },
             letters: Vec::new(),
+            exemptions_applied: Vec::new(),
+            complaint,
         };
         file.case.representative = file.representative.is_some();
         // The id is the vault's; the file is sealed with it once known.
@@ -1040,6 +1115,8 @@ impl Gate {
                 .lock()
                 .map_err(|_| Refusal::Internal("case lock poisoned".into()))?;
             let mut current = self.request_file(&access, id)?;
+            // Kept for the yearly statistics by exemption (policy::reports).
+            current.exemptions_applied = exemptions;
             self.seal_letter(&access, &mut current, "determination", letter.clone())?
         };
         Ok(ResponsePackage {

@@ -159,6 +159,8 @@ pub fn router(gate: Arc<Gate>, limits: Limits) -> Router {
         .route("/v1/holds/search", post(handlers::search_held))
         .route("/v1/requests", post(handlers::open_request))
         .route("/v1/requests/due", get(handlers::requests_due))
+        .route("/v1/reports/requests", get(handlers::request_statistics))
+        .route("/v1/reports/complaints", get(handlers::complaint_report))
         .route("/v1/requests/{id}", get(handlers::show_request))
         .route("/v1/requests/{id}/events", post(handlers::request_event))
         .route("/v1/requests/{id}/records", get(handlers::request_records))

@@ -1186,3 +1186,122 @@ fn a_foia_appeal_window_runs_from_the_last_release_letter() {
         Some(d(2027, 2, 26))
     );
 }
+
+/// Seed 001 paragraphs 40-42: a complaint "may be made, either directly or via the relevant
+/// DPA ... to the Assistant Commissioner, Office of Field Operations"; "In the event that a
+/// complaint cannot be resolved by CBP, the complaint may be directed ... to the Chief Privacy
+/// Officer"; "the DHS Privacy Office will address on an expedited basis complaints referred to
+/// it by DPAs ... not ... satisfactorily dealt with by CBP ... or the DHS Privacy Office. The
+/// Privacy Office will report its conclusions and advise the DPA". Each row adds one event to
+/// the history of the rows before it (when accepted).
+#[test]
+fn a_complaint_goes_from_cbp_to_the_chief_privacy_officer_to_the_privacy_office_in_order() {
+    let answer = |resolved| EventKind::CbpAnswered {
+        resolved,
+        answer: "reviewed the record".into(),
+    };
+    let cpo = |resolved| EventKind::ChiefPrivacyOfficerAnswered {
+        resolved,
+        answer: "reviewed the handling".into(),
+    };
+    let referred = EventKind::DpaReferred {
+        authority: "CNIL".into(),
+    };
+    let concluded = EventKind::ConclusionsReported {
+        conclusions: "the data were handled as the Undertakings require".into(),
+        actions: "none".into(),
+    };
+    type Row = (&'static str, EventKind, Option<&'static str>);
+    let rows: Vec<Row> = vec![
+        ("received", EventKind::Received, None),
+        (
+            "the Chief Privacy Officer before CBP answered",
+            EventKind::ReferredToChiefPrivacyOfficer,
+            Some("once CBP has answered it without resolving it"),
+        ),
+        (
+            "an authority's referral before anyone answered",
+            referred.clone(),
+            Some("CBP has not answered this one"),
+        ),
+        (
+            "a determination, as if it were a request",
+            EventKind::Determined {
+                outcome: Outcome::Granted,
+                reasons: String::new(),
+            },
+            Some("a complaint is answered"),
+        ),
+        (
+            "an answer with nothing in it",
+            EventKind::CbpAnswered {
+                resolved: false,
+                answer: " ".into(),
+            },
+            Some("CBP's answer is stated"),
+        ),
+        ("CBP could not resolve it", answer(false), None),
+        (
+            "CBP answers once",
+            answer(true),
+            Some("already has `cbp-answered`"),
+        ),
+        (
+            "conclusions with no referral",
+            concluded.clone(),
+            Some("none did"),
+        ),
+        (
+            "the Chief Privacy Officer's answer before the referral",
+            cpo(false),
+            Some("was not referred"),
+        ),
+        (
+            "on to the Chief Privacy Officer",
+            EventKind::ReferredToChiefPrivacyOfficer,
+            None,
+        ),
+        ("who could not resolve it either", cpo(false), None),
+        ("the resident's authority refers it", referred.clone(), None),
+        (
+            "and only once",
+            referred,
+            Some("already has `dpa-referred`"),
+        ),
+        (
+            "the Privacy Office reports its conclusions",
+            concluded,
+            None,
+        ),
+        (
+            "closed",
+            EventKind::Closed {
+                reason: "conclusions reported".into(),
+            },
+            None,
+        ),
+    ];
+    let mut built = case(RequestKind::Complaint, Route::PrivacyAct, Vec::new());
+    for (n, (what, kind, refused)) in rows.into_iter().enumerate() {
+        let event = at(kind, d(2026, 7, 1) + chrono::Days::new(n as u64));
+        match (check_event(&built, &event), refused) {
+            (Ok(()), None) => built.events.push(event),
+            (Err(reason), Some(expected)) => {
+                assert!(reason.contains(expected), "{what}: {reason}")
+            }
+            (got, expected) => panic!("{what}: {got:?}, expected {expected:?}"),
+        }
+    }
+    // Complaint steps on a request are refused; a request's CBP referral still is one of a
+    // rectification's.
+    let access = run(
+        RequestKind::Access,
+        Route::PrivacyAct,
+        vec![at(EventKind::Received, d(2026, 7, 1))],
+    );
+    let refused = check_event(&access, &at(answer(true), d(2026, 7, 2))).unwrap_err();
+    assert!(refused.contains("is a step of a complaint"), "{refused}");
+    // The authority referred it on Sunday 12 July 2026 (the events are a day apart): the
+    // conclusions were due ten working days on, Friday 24 July.
+    assert_eq!(due(&built, "dpa-conclusions"), Some(d(2026, 7, 24)));
+}

@@ -24,6 +24,7 @@ mod designations;
 mod disclosure;
 mod holds;
 mod records;
+mod reports;
 mod requests;
 mod retention;
 
@@ -33,6 +34,7 @@ pub(crate) use designations::*;
 pub(crate) use disclosure::*;
 pub(crate) use holds::*;
 pub(crate) use records::*;
+pub(crate) use reports::*;
 pub(crate) use requests::*;
 pub(crate) use retention::*;
 

@@ -22,6 +22,13 @@ pub(crate) struct OpenBody {
     fee_category: Option<policy::requests::FeeCategory>,
     /// The most the requester agreed to pay, in cents.
     fee_limit_cents: Option<u32>,
+    /// A complaint's substance (`policy::reports::SUBSTANCES`).
+    substance: Option<String>,
+    /// The data protection authority a complaint came through.
+    through_authority: Option<String>,
+    /// Whether the data subject's authorization of that authority is on file.
+    #[serde(default)]
+    authority_authorized: bool,
 }
 
 /// An event: its `kind` and fields (policy::requests::EventKind), and the day (`on`, default
@@ -66,7 +73,7 @@ pub(crate) async fn open_request(
 ) -> Result<Response, Problem> {
     let kind = RequestKind::from_name(&body.kind).ok_or_else(|| {
         Problem::invalid(format!(
-            "unknown request kind `{}`; kinds are notification, access, amendment, accounting, rectification",
+            "unknown request kind `{}`; kinds are notification, access, amendment, accounting, rectification, complaint",
             policy::code(&body.kind)
         ))
     })?;
@@ -92,6 +99,9 @@ pub(crate) async fn open_request(
         received: body.received,
         fee_category: body.fee_category,
         fee_limit_cents: body.fee_limit_cents,
+        substance: body.substance.clone(),
+        through_authority: body.through_authority.clone(),
+        authority_authorized: body.authority_authorized,
     };
     let gate = Arc::clone(&state.gate);
     let (file, today) = blocking(state.limits.operation, move || {

@@ -1,0 +1,158 @@
+//! Handlers of the privacy office's yearly reports: JSON, or CSV with `format=csv`.
+
+use policy::reports::{ComplaintReport, SystemYear};
+
+use super::*;
+
+/// Which year, in which form.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ReportParams {
+    year: i32,
+    /// `json` (default) or `csv`.
+    format: Option<String>,
+}
+
+fn wants_csv(params: &ReportParams) -> Result<bool, Problem> {
+    match params.format.as_deref() {
+        None | Some("json") => Ok(false),
+        Some("csv") => Ok(true),
+        Some(_) => Err(Problem::from(Refusal::Invalid(
+            "`format` is `json` or `csv`".into(),
+        ))),
+    }
+}
+
+fn csv_response(body: Vec<u8>) -> Response {
+    let mut response = axum::response::IntoResponse::into_response((StatusCode::OK, body));
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    response
+}
+
+fn internal(err: impl std::fmt::Display) -> Problem {
+    Problem::from(Refusal::Internal(err.to_string()))
+}
+
+/// Each system's requests of a year, one CSV row per system (exemptions as `code=count`
+/// joined by `;`).
+pub(crate) fn statistics_csv(rows: &[SystemYear]) -> Result<Vec<u8>, csv::Error> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record([
+        "system",
+        "year",
+        "received",
+        "processed",
+        "granted",
+        "partly_granted",
+        "denied",
+        "exemptions",
+        "median_days",
+        "longest_days",
+        "pending",
+        "backlog",
+        "fees_cents",
+    ])?;
+    let optional = |value: Option<u32>| value.map(|n| n.to_string()).unwrap_or_default();
+    for row in rows {
+        let exemptions: Vec<String> = row
+            .exemptions
+            .iter()
+            .map(|(code, n)| format!("{code}={n}"))
+            .collect();
+        out.write_record([
+            row.system.clone(),
+            row.year.to_string(),
+            row.received.to_string(),
+            row.processed.to_string(),
+            row.granted.to_string(),
+            row.partly_granted.to_string(),
+            row.denied.to_string(),
+            exemptions.join(";"),
+            optional(row.median_days),
+            optional(row.longest_days),
+            row.pending.to_string(),
+            row.backlog.to_string(),
+            row.fees_cents.to_string(),
+        ])?;
+    }
+    out.into_inner().map_err(|err| err.into_error().into())
+}
+
+/// The complaint report as CSV, one measure per row (`substance.accuracy`,
+/// `resolution.open`...).
+pub(crate) fn complaints_csv(report: &ComplaintReport) -> Result<Vec<u8>, csv::Error> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(["year", "measure", "count"])?;
+    let year = report.year.to_string();
+    let mut measures = vec![
+        ("received".to_owned(), report.received),
+        ("through_authority".to_owned(), report.through_authority),
+    ];
+    measures.extend(
+        report
+            .by_substance
+            .iter()
+            .map(|(substance, n)| (format!("substance.{substance}"), *n)),
+    );
+    measures.extend(
+        report
+            .by_resolution
+            .iter()
+            .map(|(resolution, n)| (format!("resolution.{resolution}"), *n)),
+    );
+    measures.push(("authority_referrals".into(), report.authority_referrals));
+    measures.push((
+        "referrals_concluded_late".into(),
+        report.referrals_concluded_late,
+    ));
+    for (measure, n) in measures {
+        out.write_record([year.as_str(), measure.as_str(), &n.to_string()])?;
+    }
+    out.into_inner().map_err(|err| err.into_error().into())
+}
+
+pub(crate) async fn request_statistics(
+    State(state): State<AppState>,
+    authed: Authed,
+    QueryParams(params): QueryParams<ReportParams>,
+) -> Result<Response, Problem> {
+    let csv = wants_csv(&params)?;
+    let gate = Arc::clone(&state.gate);
+    let year = params.year;
+    let rows = blocking(state.limits.operation, move || {
+        gate.request_statistics(&authed.caller, &authed.context, year)
+    })
+    .await?;
+    if csv {
+        return Ok(csv_response(statistics_csv(&rows).map_err(internal)?));
+    }
+    let rows = serde_json::to_value(&rows).map_err(internal)?;
+    Ok(json_response(
+        StatusCode::OK,
+        json!({"year": year, "systems": rows}),
+    ))
+}
+
+pub(crate) async fn complaint_report(
+    State(state): State<AppState>,
+    authed: Authed,
+    QueryParams(params): QueryParams<ReportParams>,
+) -> Result<Response, Problem> {
+    let csv = wants_csv(&params)?;
+    let gate = Arc::clone(&state.gate);
+    let year = params.year;
+    let report = blocking(state.limits.operation, move || {
+        gate.complaint_report(&authed.caller, &authed.context, year)
+    })
+    .await?;
+    if csv {
+        return Ok(csv_response(complaints_csv(&report).map_err(internal)?));
+    }
+    Ok(json_response(
+        StatusCode::OK,
+        serde_json::to_value(&report).map_err(internal)?,
+    ))
+}
