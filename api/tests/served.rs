@@ -1286,6 +1286,94 @@ fn privacy_act_requests_from_the_command_line() {
         assert!(failed.stderr.contains(words), "{args:?}: {}", failed.stderr);
         assert!(!failed.stderr.contains("123-45-6789"), "{}", failed.stderr);
     }
+    // A PNR complaint through a data protection authority, then the year's reports.
+    let complaint = client(
+        &[
+            "requests",
+            "open",
+            "--kind",
+            "complaint",
+            "--requester",
+            "ANNE LOW",
+            "--identifier",
+            "passport=FR:P4000001",
+            "--systems",
+            "cbp-pnr",
+            "--substance",
+            "accuracy",
+            "--through-authority",
+            "CNIL",
+            "--authority-authorized",
+        ],
+        dir,
+        &url,
+        "priv.token",
+    );
+    assert_eq!(complaint.code, 0, "{}", complaint.stderr);
+    let complaint_id = complaint.stdout.trim().to_owned();
+    let answered = client(
+        &[
+            "requests",
+            "event",
+            &complaint_id,
+            "--kind",
+            "cbp-answered",
+            "--resolved",
+            "true",
+            "--answer",
+            "the record was corrected by annotation",
+        ],
+        dir,
+        &url,
+        "priv.token",
+    );
+    assert_eq!(answered.code, 0, "{}", answered.stderr);
+    let year = chrono::Utc::now().format("%Y").to_string();
+    let report = client(
+        &["reports", "complaints", "--year", &year],
+        dir,
+        &url,
+        "priv.token",
+    );
+    assert_eq!(report.code, 0, "{}", report.stderr);
+    for words in [
+        "complaints received in",
+        ": 1",
+        "through a data protection authority: 1",
+        "resolved-by-cbp",
+    ] {
+        assert!(report.stdout.contains(words), "{words}: {}", report.stdout);
+    }
+    let csv = client(
+        &["reports", "requests", "--year", &year, "--csv"],
+        dir,
+        &url,
+        "priv.token",
+    );
+    assert_eq!(csv.code, 0, "{}", csv.stderr);
+    assert!(
+        csv.stdout
+            .starts_with("system,year,received,processed,granted,partly_granted,denied,"),
+        "{}",
+        csv.stdout
+    );
+    assert!(
+        csv.stdout.contains(&format!("\nfincen-cbetf,{year},1,")),
+        "{}",
+        csv.stdout
+    );
+    let future = client(
+        &["reports", "requests", "--year", "9999"],
+        dir,
+        &url,
+        "priv.token",
+    );
+    assert_ne!(future.code, 0);
+    assert!(
+        future.stderr.contains("`year` is from 1970"),
+        "{}",
+        future.stderr
+    );
     terminate(&mut server);
 }
 
