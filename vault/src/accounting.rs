@@ -625,6 +625,46 @@ impl Vault {
         Ok(entries)
     }
 
+    /// The stored (key, sealed value) pairs of record `id`'s accounting entries, for a
+    /// transfer package's copy (the entries stay here).
+    pub(crate) fn stored_accounting_of(&self, id: &RecordId) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        let years: Vec<u16> = self
+            .cohorts
+            .read()
+            .map_err(|_| poisoned("cohort registry"))?
+            .by_accounting
+            .keys()
+            .copied()
+            .collect();
+        let mut entries = Vec::new();
+        for year in years {
+            let prefix = [&[RECORD_PREFIX][..], &year.to_be_bytes(), id.as_bytes()].concat();
+            let end = crate::store::prefix_end(&prefix);
+            for (key, _) in self
+                .store
+                .scan(Column::Accounting, &prefix, Some(&end), usize::MAX)?
+            {
+                let suffix = &key[prefix.len()..];
+                let entry_key = [&[ENTRY_PREFIX][..], &year.to_be_bytes(), suffix].concat();
+                if let Some(value) = self.store.get(Column::Accounting, &entry_key)? {
+                    entries.push((entry_key, value));
+                }
+            }
+        }
+        Ok(entries)
+    }
+
+    /// Opens an accounting entry from its stored key and value (a transfer package's copy).
+    pub(crate) fn open_accounting_item(&self, key: &[u8], value: &[u8]) -> Result<AccountingEntry> {
+        let year = key
+            .get(1..3)
+            .filter(|_| key.first() == Some(&ENTRY_PREFIX))
+            .and_then(|bytes| bytes.try_into().ok())
+            .map(u16::from_be_bytes)
+            .ok_or_else(|| Error::corrupt("accounting entry", "bad key"))?;
+        self.open_entry(key, value, year)
+    }
+
     /// Adds to `batch` a notice to every prior recipient of record `id` (from its accounting)
     /// that annotation `seq` of `kind` was made (552a(c)(4), 31 CFR 1.25(a)(3)). Returns how
     /// many.

@@ -162,7 +162,11 @@ impl Vault {
             .annotation_count(id)?
             .checked_add(1)
             .ok_or_else(|| Error::corrupt("annotations", "too many annotations on one record"))?;
-        let key = self.annotation_key_for(id, seq)?;
+        let record = self
+            .store
+            .get(Column::Records, id.as_bytes())?
+            .ok_or_else(|| Error::NotFound(id.to_string()))?;
+        let key = self.annotation_key_for(id, &record, seq)?;
         let mut plain = Writer(zeroize::Zeroizing::new(Vec::new()));
         plain.u8(ANNOTATION_VERSION);
         plain.u8(kind.tag());
@@ -201,11 +205,33 @@ impl Vault {
     /// The annotations of record `id`, oldest first. Crate-internal: callers get them with a
     /// logged read ([`Vault::read_by_person`]).
     pub(crate) fn annotations_of(&self, id: &RecordId) -> Result<Vec<Annotation>> {
+        let stored = self.stored_annotations(id)?;
+        if stored.is_empty() {
+            return Ok(Vec::new());
+        }
+        let record = self
+            .store
+            .get(Column::Records, id.as_bytes())?
+            .ok_or_else(|| Error::NotFound(id.to_string()))?;
+        self.open_annotations(id, &record, stored)
+    }
+
+    /// The stored (key, sealed value) pairs of record `id`'s annotations, oldest first.
+    pub(crate) fn stored_annotations(&self, id: &RecordId) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
         let start = annotation_key(id, 0);
         let end = annotation_key(id, u32::MAX);
-        let stored = self
-            .store
-            .scan(Column::Annotations, &start, Some(&end), usize::MAX)?;
+        self.store
+            .scan(Column::Annotations, &start, Some(&end), usize::MAX)
+    }
+
+    /// Opens record `id`'s stored annotations with the data key in its stored value `record`
+    /// (the store's copy, or a transfer package's).
+    pub(crate) fn open_annotations(
+        &self,
+        id: &RecordId,
+        record: &[u8],
+        stored: Vec<(Vec<u8>, Vec<u8>)>,
+    ) -> Result<Vec<Annotation>> {
         let mut out = Vec::with_capacity(stored.len());
         for (key, value) in stored {
             let seq = key
@@ -214,7 +240,7 @@ impl Vault {
                 .map(u32::from_be_bytes)
                 .ok_or_else(|| Error::corrupt("annotation", "bad key"))?;
             let plain = self
-                .annotation_key_for(id, seq)?
+                .annotation_key_for(id, record, seq)?
                 .open(&annotation_aad(id, seq), &Envelope::parse(&value)?)?;
             let mut reader = Reader::new(&plain, "annotation");
             if reader.u8()? != ANNOTATION_VERSION {
@@ -259,12 +285,8 @@ impl Vault {
 
     /// The key sealing annotation `seq` of record `id`: derived from the record's data key,
     /// one per annotation, so each key seals once.
-    fn annotation_key_for(&self, id: &RecordId, seq: u32) -> Result<AeadKey> {
-        let value = self
-            .store
-            .get(Column::Records, id.as_bytes())?
-            .ok_or_else(|| Error::NotFound(id.to_string()))?;
-        let sealed = SealedRecord::parse(&value)?;
+    fn annotation_key_for(&self, id: &RecordId, record: &[u8], seq: u32) -> Result<AeadKey> {
+        let sealed = SealedRecord::parse(record)?;
         let data_key = self
             .keys
             .read()

@@ -388,6 +388,22 @@ impl KeyRing {
             )
     }
 
+    /// The key that wraps a transfer package's key under `cohort` key `version`: gone with the
+    /// cohort's key, so its destruction shreds every package made of it (transfer.rs).
+    pub(crate) fn transfer_key_wrapper(&self, cohort: u32, version: u32) -> Result<AeadKey> {
+        let cohort_key = self
+            .cohorts
+            .get(&(cohort, version))
+            .ok_or(Error::DecryptionFailed)?;
+        let context = [
+            crate::transfer::TRANSFER_WRAP_CONTEXT,
+            &cohort.to_be_bytes(),
+            &version.to_be_bytes(),
+        ]
+        .concat();
+        Ok(AeadKey::segment(cohort_key, &context, 0))
+    }
+
     /// The key that wraps data keys under `cohort` key `version` in `segment`.
     pub(crate) fn data_key_wrapper(
         &self,

@@ -23,6 +23,9 @@
 //! - `lifecycle`: cohort destruction, deferral to a deleted record file, root-key rotation:
 //!   the operations that change keys.
 //! - `sealed`: the stored layout of a record (wrapped data key plus sealed contents).
+//! - `transfer`: transfer packages carrying a cohort's records, annotations and accounting to a
+//!   records center, under a transfer key the cohort's destruction shreds, with a signed
+//!   manifest.
 //! - `store`: the `Store` trait, `RocksStore` (the only module naming RocksDB), `MemStore`.
 //! - `ingest`: validating, sealing and indexing batches, committed with their log entries.
 //! - `vault`: `Vault`, which ties them together: create, open, ingest, read.
@@ -61,6 +64,7 @@ pub mod scan;
 mod sealed;
 mod signed_state;
 pub mod store;
+pub mod transfer;
 mod vault;
 
 #[cfg(any(test, feature = "testing"))]

@@ -665,7 +665,12 @@ impl Vault {
             .store
             .get(Column::Records, id.as_bytes())?
             .ok_or_else(|| Error::NotFound(id.to_string()))?;
-        let sealed = SealedRecord::parse(&value)?;
+        self.open_record_value(id, &value)
+    }
+
+    /// Opens record `id` from its stored value (the store's copy, or a transfer package's).
+    pub(crate) fn open_record_value(&self, id: &RecordId, value: &[u8]) -> Result<Record> {
+        let sealed = SealedRecord::parse(value)?;
         if sealed.contents_version != CONTENTS_VERSION {
             return Err(Error::UnsupportedVersion {
                 what: "record contents",

@@ -1,0 +1,249 @@
+//! Transfer packages at the vault's boundary: a package verifies against its signed manifest
+//! and opens with the vault's keys, an altered or foreign package is refused, and once the
+//! cohort is destroyed on schedule the package opens with nothing that remains (31 CFR
+//! 1.25(b)(3): the accounting goes with the records; seed 000: 5 years in production, 5
+//! archived).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::TimeZone;
+
+use super::*;
+use crate::accounting::Release;
+use crate::annotations::AnnotationKind;
+use crate::cohort::CohortKind;
+use crate::key_backend::{KeyBackend, MemKeyBackend};
+use crate::record::{Identifier, IdentifierKind, RecordContents, Subject, SystemId};
+use crate::store::{MemStore, Store};
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
+}
+
+fn access() -> Access {
+    Access::offline("records-officer", "retention")
+}
+
+fn record(name: &str, ssn: &str, day: u32) -> RecordContents {
+    RecordContents {
+        system: SystemId::new("fincen-cbetf").unwrap(),
+        category: "transmittal".into(),
+        collected_at: Utc.with_ymd_and_hms(2026, 2, day, 0, 0, 0).unwrap(),
+        source: BTreeMap::from([("report_id".into(), format!("R-{day}"))]),
+        subjects: vec![Subject {
+            role: "transmittor".into(),
+            name: Some(name.into()),
+            identifiers: vec![Identifier::new(IdentifierKind::Ssn, ssn)],
+        }],
+        fields: BTreeMap::from([("amount".into(), "1500.00".into())]),
+    }
+}
+
+fn release(ids: &[RecordId]) -> Release {
+    Release {
+        records: ids.iter().map(|id| (*id, 2036)).collect(),
+        nature: "electronic".into(),
+        purpose: "investigation".into(),
+        basis: "routine use A".into(),
+        recipient_name: "US Attorney, District of Nowhere".into(),
+        recipient_address: "1 Court St".into(),
+        recipient_category: "federal-agency".into(),
+        package: "pkg-1".into(),
+        withheld_from_individual: false,
+        individual_notice: None,
+        notice_scope: Default::default(),
+        document: None,
+        evidence: r#"{"document":"letter-1"}"#.into(),
+        notice_content: String::new(),
+    }
+}
+
+fn vault() -> (Vault, Arc<dyn Store>) {
+    let store: Arc<dyn Store> = Arc::new(MemStore::new());
+    let backend: Arc<dyn KeyBackend> = Arc::new(MemKeyBackend::generate().unwrap());
+    (
+        Vault::create_with(Arc::clone(&store), backend).unwrap(),
+        store,
+    )
+}
+
+fn period_cohort(vault: &Vault) -> u32 {
+    vault
+        .key_status()
+        .unwrap()
+        .cohorts
+        .iter()
+        .find(|info| matches!(info.kind, CohortKind::Period { .. }) && info.is_live())
+        .unwrap()
+        .id
+}
+
+/// Two records of one month, one annotated and disclosed: the package carries both, the
+/// annotation and the accounting entry, and opens to the same contents.
+#[test]
+fn a_package_carries_the_records_annotations_and_accounting_and_opens_with_the_vaults_keys() {
+    let (vault, _) = vault();
+    let ids = vault
+        .ingest(
+            &access(),
+            &[
+                record("JOHN Q PUBLIC", "123-45-6789", 3),
+                record("JANE ROE", "987-65-4321", 4),
+            ],
+            now(),
+        )
+        .unwrap();
+    vault
+        .annotate(
+            &access(),
+            &ids[0],
+            AnnotationKind::Correction,
+            &["fields.amount".to_owned()],
+            "the amount was 150.00",
+            &Default::default(),
+            now(),
+        )
+        .unwrap();
+    vault
+        .disclose(&access(), &release(&ids[..1]), now())
+        .unwrap();
+    let cohort = period_cohort(&vault);
+    let package = vault.make_transfer(&access(), cohort, now()).unwrap();
+    let manifest = &package.manifest;
+    assert_eq!(
+        (
+            manifest.count(ItemKind::Record),
+            manifest.count(ItemKind::Annotation),
+            manifest.count(ItemKind::Accounting)
+        ),
+        (2, 1, 1)
+    );
+    // Nothing personal in the package in the clear.
+    for secret in ["JOHN Q PUBLIC", "123-45-6789", "150.00", "US Attorney"] {
+        assert!(
+            !package
+                .bytes
+                .windows(secret.len())
+                .any(|window| window == secret.as_bytes()),
+            "{secret} in the package"
+        );
+    }
+    // A records center checks it with the public key alone.
+    let public_key = vault.keys.read().unwrap().signing_key().public_key();
+    assert_eq!(
+        &verify_package(&package.bytes, &public_key).unwrap(),
+        manifest
+    );
+    let opened = vault
+        .open_transfer(&access(), &package.bytes, now())
+        .unwrap();
+    let originals: Vec<RecordContents> = ids
+        .iter()
+        .map(|id| vault.read(&access(), id, now()).unwrap().contents)
+        .collect();
+    let carried: Vec<RecordContents> = opened
+        .records
+        .iter()
+        .map(|(record, _)| record.contents.clone())
+        .collect();
+    assert_eq!(carried, originals);
+    assert_eq!(opened.records[0].1.len(), 1);
+    assert_eq!(opened.records[0].1[0].text, "the amount was 150.00");
+    assert_eq!(opened.accounting.len(), 1);
+    assert_eq!(opened.accounting[0].record, ids[0]);
+    // The accounting stays in the vault (1.25(a)(2)).
+    assert_eq!(
+        vault
+            .accounting_for(
+                &access(),
+                &crate::index::SearchKey::Identifier(Identifier::new(
+                    IdentifierKind::Ssn,
+                    "123-45-6789"
+                )),
+                now()
+            )
+            .unwrap()
+            .len(),
+        1
+    );
+    // Made and opened, each logged with the records' ids.
+    let logged: Vec<String> = vault
+        .audit_search(&access(), &crate::audit::LogQuery::default(), now())
+        .unwrap()
+        .into_iter()
+        .map(|entry| entry.action)
+        .filter(|action| action.starts_with("transfer."))
+        .collect();
+    assert_eq!(logged, ["transfer.make", "transfer.open"]);
+}
+
+/// A byte changed anywhere, an item dropped, or another vault's key: refused.
+#[test]
+fn an_altered_or_foreign_package_is_refused() {
+    let (vault, _) = vault();
+    vault
+        .ingest(
+            &access(),
+            &[record("JOHN Q PUBLIC", "123-45-6789", 3)],
+            now(),
+        )
+        .unwrap();
+    let package = vault
+        .make_transfer(&access(), period_cohort(&vault), now())
+        .unwrap();
+    let public_key = vault.keys.read().unwrap().signing_key().public_key();
+    let bytes = &package.bytes;
+    let flipped_at = |at: usize| {
+        let mut copy = bytes.clone();
+        copy[at] ^= 1;
+        copy
+    };
+    type Row = (&'static str, Vec<u8>);
+    let rows: Vec<Row> = vec![
+        ("a byte of the header", flipped_at(8)),
+        ("a byte of the last item", flipped_at(bytes.len() - 70)),
+        ("a byte of the signature", flipped_at(bytes.len() - 1)),
+        ("cut short", bytes[..bytes.len() - 80].to_vec()),
+        ("not a package", b"PK\x03\x04 a zip file".to_vec()),
+    ];
+    for (what, altered) in rows {
+        assert!(verify_package(&altered, &public_key).is_err(), "{what}");
+        assert!(
+            vault.open_transfer(&access(), &altered, now()).is_err(),
+            "{what}"
+        );
+    }
+    let (other, _) = self::vault();
+    let other_key = other.keys.read().unwrap().signing_key().public_key();
+    assert!(verify_package(bytes, &other_key).is_err());
+    assert!(other.open_transfer(&access(), bytes, now()).is_err());
+}
+
+/// The cohort is destroyed on schedule: the package made of it opens with nothing that
+/// remains, though it still verifies (its manifest is not secret).
+#[test]
+fn destroying_the_cohort_shreds_the_transferred_copy() {
+    let (vault, _) = vault();
+    vault
+        .ingest(
+            &access(),
+            &[record("JOHN Q PUBLIC", "123-45-6789", 3)],
+            now(),
+        )
+        .unwrap();
+    let cohort = period_cohort(&vault);
+    let package = vault.make_transfer(&access(), cohort, now()).unwrap();
+    assert!(vault
+        .open_transfer(&access(), &package.bytes, now())
+        .is_ok());
+    vault.destroy_cohort(&access(), cohort, now()).unwrap();
+    let public_key = vault.keys.read().unwrap().signing_key().public_key();
+    assert!(verify_package(&package.bytes, &public_key).is_ok());
+    assert!(matches!(
+        vault.open_transfer(&access(), &package.bytes, now()),
+        Err(Error::DecryptionFailed)
+    ));
+    // And no transfer is made of a destroyed cohort.
+    assert!(vault.make_transfer(&access(), cohort, now()).is_err());
+}
