@@ -69,8 +69,8 @@ fn short_retention_sorns(into: &Path) {
                     "id = \"records-in-force\"\nbucket = \"day\"\n",
                 ),
                 (
-                    "  { name = \"production\", ends_after = { years = 5 } },\n  { name = \"archive\", ends_after = { years = 10 } },\n",
-                    "  { name = \"production\", ends_after = { days = 2 } },\n  { name = \"archive\", ends_after = { days = 3 } },\n",
+                    "  { name = \"production\", ends_after = { years = 5 } },\n  { name = \"archive\", ends_after = { years = 10 }, transfer = true },\n",
+                    "  { name = \"production\", ends_after = { days = 2 } },\n  { name = \"archive\", ends_after = { days = 3 }, transfer = true },\n",
                 ),
             ] {
                 assert_eq!(text.matches(from).count(), 1, "the TTAR notice changed: {from}");

@@ -763,6 +763,25 @@ fn endpoints(id: &str) -> Vec<Endpoint> {
             json!({"as_of": "2026-12-01"}),
             None,
         ),
+        e("GET", "/v1/transfers", none.clone(), None),
+        e(
+            "POST",
+            "/v1/transfers",
+            none.clone(),
+            Some(json!({"cohort": 1})),
+        ),
+        e(
+            "GET",
+            "/v1/transfers/{transfer}/package",
+            none.clone(),
+            None,
+        ),
+        e(
+            "POST",
+            "/v1/transfers/{transfer}/recall",
+            none.clone(),
+            Some(json!({"purpose": "audit", "case": "AUD-1"})),
+        ),
         e(
             "GET",
             "/v1/reports/requests",
@@ -1145,6 +1164,7 @@ async fn no_identifier_typed_into_any_field_reaches_the_log_a_refusal_or_the_tra
         ("id", id.as_str()),
         ("request", request.as_str()),
         ("hold", "H-1"),
+        ("transfer", "T-1-1"),
         ("notice", "N-1"),
         ("consultation", "CN-1"),
         ("letter", "1"),

@@ -1982,3 +1982,276 @@ async fn ttar_access_follows_each_records_source_and_reads_the_same_with_or_with
         "{ttar}"
     );
 }
+
+/// Seed 000: TTAR's records are kept "five years in DARTTS, archived five more"; 31 CFR
+/// 1.25(b)(3): "When records are transferred to a Federal Records Center ... the accounting ...
+/// shall be transferred with the records"; 1.29(a): such records are still the component's,
+/// under the Act. A records officer transfers an archived cohort: its package verifies and
+/// opens with the vault's keys; a role the archive admits but a transfer does not (the
+/// disclosure officer) no longer finds its records; a request still finds and answers one, and
+/// its accounting is found by the individual's identifier; once the cohort is destroyed on
+/// schedule the package opens with nothing.
+#[tokio::test]
+async fn a_cohort_transferred_to_a_records_center_stays_under_the_act_and_dies_on_schedule() {
+    let api = harness::api();
+    let trade = |collected: &str, entry: &str| {
+        json!({
+            "system": "dhs-ice-005-ttar", "category": "trade-financial", "collected_at": collected,
+            "source": {"entry_number": entry, "system": "cbp-trade"},
+            "subjects": [{"role": "importer", "name": "MARIA OKAFOR", "identifiers": {"ssn": "123-45-6789"}}],
+            "fields": {"goods_description": "GOLD JEWELRY"}
+        })
+        .to_string()
+    };
+    let done = summary(
+        &api.ingest(
+            "ice-ingest",
+            &[trade("2020-03-02", "E-2020"), trade("2026-05-02", "E-2026")].join("\n"),
+            None,
+        )
+        .await,
+    );
+    assert_eq!(done["ingested"], 2, "{done}");
+    let search = json!({"system": "dhs-ice-005-ttar", "identifier": {"type": "ssn", "value": "123-45-6789"}, "purpose": "investigation", "case": "C-1"});
+    let before = api
+        .post("/v1/search", Some("ice-disclosure"), search.clone())
+        .await;
+    assert_eq!(
+        before.body["records"].as_array().unwrap().len(),
+        2,
+        "{}",
+        before.text
+    );
+    let id_of = |collected: &str| {
+        before.body["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|record| {
+                record["collected_at"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(collected)
+            })
+            .map(|record| record["id"].as_str().unwrap().to_owned())
+            .unwrap()
+    };
+    let (archived, current) = (id_of("2020"), id_of("2026"));
+    let disclosed = api
+        .post(
+            "/v1/disclosures",
+            Some("ice-disclosure"),
+            json!({"records": [archived], "recipient": {"name": "U.S. District Court", "address": "Washington, DC", "category": "court"},
+                   "purpose": "litigation", "case": "DISC-1", "accuracy_attested": true,
+                   "basis": {"condition": "b11", "evidence": "order-2026-55", "court": "U.S. District Court", "case_number": "United States v. Doe, 1:26-cr-00042", "dated": "2026-11-20", "returnable_to": "the Clerk of the Court"}}),
+        )
+        .await;
+    assert_eq!(disclosed.status, StatusCode::CREATED, "{}", disclosed.text);
+    let cohort_of = |id: &str| {
+        api.vault
+            .period_cohort_of(&id.parse().unwrap())
+            .unwrap()
+            .unwrap()
+    };
+    let transfer = |who: &'static str, cohort: u32| {
+        let api = &api;
+        async move {
+            api.post("/v1/transfers", Some(who), json!({"cohort": cohort}))
+                .await
+        }
+    };
+    // Only records officers; only a cohort wholly in a phase the notice lets go.
+    let refusals = [
+        (
+            "ice-analyst",
+            cohort_of(&archived),
+            StatusCode::FORBIDDEN,
+            "no rule",
+        ),
+        (
+            "records",
+            cohort_of(&current),
+            StatusCode::CONFLICT,
+            "today: production to production",
+        ),
+        (
+            "records",
+            999_999,
+            StatusCode::NOT_FOUND,
+            "no period cohort",
+        ),
+    ];
+    for (who, cohort, status, words) in refusals {
+        let answer = transfer(who, cohort).await;
+        assert_eq!(answer.status, status, "{who} {cohort}: {}", answer.text);
+        assert!(
+            answer.text.contains(words),
+            "{who} {cohort}: {}",
+            answer.text
+        );
+    }
+    let made = transfer("records", cohort_of(&archived)).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+    let id = made.body["transfer"].as_str().unwrap().to_owned();
+    assert!(
+        made.body["certificate"]
+            .as_str()
+            .unwrap()
+            .contains("1 records, 0 annotations, 1 accounting entries"),
+        "{}",
+        made.text
+    );
+    let again = transfer("records", cohort_of(&archived)).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text);
+    // The package verifies against the log's public key alone, and holds nothing in the clear.
+    let package = api
+        .get(&format!("/v1/transfers/{id}/package"), Some("records"))
+        .await;
+    assert_eq!(package.status, StatusCode::OK);
+    let manifest =
+        vault::transfer::verify_package(&package.bytes, &api.vault.log_public_key().unwrap())
+            .unwrap();
+    assert_eq!(manifest.transfer, id);
+    for secret in [
+        "MARIA OKAFOR",
+        "123-45-6789",
+        "GOLD JEWELRY",
+        "U.S. District Court",
+    ] {
+        assert!(
+            !package
+                .bytes
+                .windows(secret.len())
+                .any(|w| w == secret.as_bytes()),
+            "{secret} in the package"
+        );
+    }
+    // The disclosure officer, whom the archive admits, no longer finds the transferred record.
+    let after = api
+        .post("/v1/search", Some("ice-disclosure"), search.clone())
+        .await;
+    assert_eq!(
+        (after.body["found"].clone(), after.body["withheld"].clone()),
+        (json!(2), json!(1)),
+        "{}",
+        after.text
+    );
+    assert_eq!(after.body["records"][0]["id"], current.as_str());
+    // A request finds and answers it; its accounting is found by the requester's identifier.
+    let opened = api
+        .post(
+            "/v1/requests",
+            Some("ice-privacy"),
+            json!({"kind": "access", "requester": "MARIA OKAFOR",
+                   "identifiers": [{"type": "ssn", "value": "123-45-6789"}],
+                   "systems": ["dhs-ice-005-ttar"], "received": "2026-11-20"}),
+        )
+        .await;
+    let request = opened.body["id"].as_str().unwrap().to_owned();
+    for body in [
+        json!({"kind": "identity-verified", "method": "notarized", "evidence": ["notarized-statement"],
+               "facts": ["full-name", "current-address", "date-of-birth", "place-of-birth"]}),
+        json!({"kind": "determined", "outcome": "granted", "reasons": ""}),
+    ] {
+        let answer = api
+            .post(
+                &format!("/v1/requests/{request}/events"),
+                Some("ice-privacy"),
+                body,
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    }
+    let listed = api
+        .get(
+            &format!("/v1/requests/{request}/records"),
+            Some("ice-privacy"),
+        )
+        .await;
+    assert!(listed.text.contains(&archived), "{}", listed.text);
+    let response = api
+        .post(
+            &format!("/v1/requests/{request}/response"),
+            Some("ice-privacy"),
+            json!({"official": "ICE FOIA Officer", "release": [archived, current]}),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text);
+    assert_eq!(
+        response.body["records"].as_array().unwrap().len(),
+        2,
+        "{}",
+        response.text
+    );
+    let entries = api
+        .post(
+            "/v1/accounting/search",
+            Some("ice-privacy"),
+            json!({"identifier": {"type": "ssn", "value": "123-45-6789"}, "for_individual": false}),
+        )
+        .await;
+    assert_eq!(
+        entries.body["entries"].as_array().unwrap().len(),
+        1,
+        "{}",
+        entries.text
+    );
+    // Read back for the request, the hold or an audit, logged; by no one else.
+    let recall = |who: &'static str, purpose: &str, case: &str| {
+        let api = &api;
+        let body = json!({"purpose": purpose, "case": case});
+        let uri = format!("/v1/transfers/{id}/recall");
+        async move { api.post(&uri, Some(who), body).await }
+    };
+    let recalled = recall("ice-privacy", "privacy-act-request", &request).await;
+    assert_eq!(recalled.status, StatusCode::OK, "{}", recalled.text);
+    assert_eq!(
+        (
+            recalled.body["records"].clone(),
+            recalled.body["accounting_entries"].clone()
+        ),
+        (json!([archived]), json!(1)),
+        "{}",
+        recalled.text
+    );
+    for (who, purpose, status) in [
+        ("auditor", "audit", StatusCode::OK),
+        ("ice-analyst", "audit", StatusCode::FORBIDDEN),
+        ("auditor", "curiosity", StatusCode::BAD_REQUEST),
+    ] {
+        assert_eq!(
+            recall(who, purpose, "AUD-1").await.status,
+            status,
+            "{who} {purpose}"
+        );
+    }
+    let opened_log = api.entries("action=transfer.open").await;
+    assert_eq!(opened_log.len(), 2, "{opened_log:?}");
+    assert_eq!(opened_log[0]["purpose"], "privacy-act-request");
+    // Ten years after collection the cohort is destroyed on schedule (the request's hold keeps
+    // its own copy of the record): the package opens with nothing that remains.
+    let today = api
+        .post("/v1/retention/run", Some("records"), json!({}))
+        .await;
+    assert_eq!(today.status, StatusCode::OK, "{}", today.text);
+    let to_2030 = (chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2030, 4, 2, 12, 0, 0).unwrap()
+        - harness::now())
+    .num_days();
+    api.days_later
+        .store(to_2030, std::sync::atomic::Ordering::SeqCst);
+    let run = api
+        .post(
+            "/v1/retention/run",
+            Some("records"),
+            json!({"confirm_clock": true}),
+        )
+        .await;
+    assert_eq!(run.status, StatusCode::OK, "{}", run.text);
+    let gone = recall("auditor", "audit", "AUD-2").await;
+    assert_eq!(gone.status, StatusCode::CONFLICT, "{}", gone.text);
+    assert!(
+        gone.text.contains("opens with nothing that remains"),
+        "{}",
+        gone.text
+    );
+}

@@ -101,6 +101,10 @@ pub enum Action {
     RequestsManage,
     /// See Privacy Act requests and what is due.
     RequestsView,
+    /// Transfer a cohort in its archive phase to a records center (31 CFR 1.25(b)(3)).
+    TransfersMake,
+    /// Read a transferred cohort's package back, for a request, a hold or an audit.
+    TransfersRecall,
     /// Take a backup.
     VaultBackup,
     /// See the vault's status (counts, never contents).
@@ -109,7 +113,7 @@ pub enum Action {
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 27] = [
+    pub const ALL: [Action; 29] = [
         Action::RecordSearch,
         Action::RecordRead,
         Action::RecordReadFreeText,
@@ -135,6 +139,8 @@ impl Action {
         Action::HoldsList,
         Action::RequestsManage,
         Action::RequestsView,
+        Action::TransfersMake,
+        Action::TransfersRecall,
         Action::VaultBackup,
         Action::VaultStatus,
     ];
@@ -167,6 +173,8 @@ impl Action {
             Action::HoldsList => "holds.list",
             Action::RequestsManage => "requests.manage",
             Action::RequestsView => "requests.view",
+            Action::TransfersMake => "transfers.make",
+            Action::TransfersRecall => "transfers.recall",
             Action::VaultBackup => "vault.backup",
             Action::VaultStatus => "vault.status",
         }

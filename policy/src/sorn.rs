@@ -586,7 +586,15 @@ pub struct Phase {
     /// Whether records in it are in the search indexes.
     #[serde(default = "yes")]
     pub searchable: bool,
+    /// Whether its records may go to a records center or the agency's archive (a transfer,
+    /// 31 CFR 1.25(b)(3)); once they have, their phase is [`TRANSFERRED_PHASE`].
+    #[serde(default)]
+    pub transfer: bool,
 }
+
+/// The phase of records transferred to a records center: still the agency's, still under the
+/// Act (31 CFR 1.29(a)), reached only by the grants that name it (requests, holds, audits).
+pub const TRANSFERRED_PHASE: &str = "transferred";
 
 /// The condition of a conditional phase, read into its type as the file is loaded (any other
 /// value is a load error with its line).
@@ -1206,6 +1214,10 @@ impl Sorn {
                 last = age;
                 if schedule.artefact == "records" {
                     phases.insert(phase.name.as_str());
+                    // A phase that lets records go to a records center makes theirs a phase.
+                    if phase.transfer {
+                        phases.insert(TRANSFERRED_PHASE);
+                    }
                 }
             }
             if schedule.phases.is_empty() {

@@ -67,12 +67,7 @@ impl Vault {
         mut batch: WriteBatch,
         now: DateTime<Utc>,
     ) -> Result<String> {
-        let signature = self.log_signing_key()?.sign(text.as_bytes());
-        batch.put(
-            Column::Meta,
-            certificate_key(kind, name),
-            [text.as_bytes(), &signature].concat(),
-        );
+        let signature = self.certificate_into(&mut batch, kind, name, text)?;
         // Through the access log, so certificates are signed state (`signed_state`): one
         // deleted or put back on disk is refused at open.
         let mut draft = Draft::new(
@@ -86,6 +81,24 @@ impl Vault {
             hex::encode(crate::crypto::sha256(text.as_bytes()))
         );
         self.log.commit(draft, batch)?;
+        Ok(signature)
+    }
+
+    /// Signs `text` and adds it to `batch` as certificate `name` of `kind`, for an operation
+    /// that commits it with its own log entry (a transfer). Returns the signature (hex).
+    pub(crate) fn certificate_into(
+        &self,
+        batch: &mut WriteBatch,
+        kind: &str,
+        name: &str,
+        text: &str,
+    ) -> Result<String> {
+        let signature = self.log_signing_key()?.sign(text.as_bytes());
+        batch.put(
+            Column::Meta,
+            certificate_key(kind, name),
+            [text.as_bytes(), &signature].concat(),
+        );
         Ok(hex::encode(signature))
     }
 

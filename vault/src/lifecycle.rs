@@ -58,6 +58,21 @@ impl Vault {
             .cloned())
     }
 
+    /// The period cohort a record id falls in, if it was made (live or destroyed).
+    pub fn period_cohort_of(&self, id: &RecordId) -> Result<Option<u32>> {
+        let Ok((start_ms, _)) = self
+            .bucket_of(id.partition())?
+            .range(id.collected_at_millis())
+        else {
+            return Ok(None);
+        };
+        let cohorts = self
+            .cohorts
+            .read()
+            .map_err(|_| poisoned("cohort registry"))?;
+        Ok(cohorts.by_period.get(&(id.partition(), start_ms)).copied())
+    }
+
     /// Whether the period cohort a record id falls in still lives.
     pub(crate) fn period_cohort_live(&self, id: &RecordId) -> Result<bool> {
         let Ok((start_ms, _)) = self

@@ -111,14 +111,50 @@ impl Manifest {
     }
 }
 
-/// A package as made: its bytes and its manifest.
+/// A package as made: its bytes, its manifest and its certificate.
 #[derive(Clone)]
 pub struct TransferPackage {
     /// The package, to be written where the records go.
     pub bytes: Vec<u8>,
     /// What it holds.
     pub manifest: Manifest,
+    /// The signed certificate of the transfer, kept in the vault (kind `transfer`).
+    pub certificate: crate::certificates::Certificate,
 }
+
+/// A cohort transferred, as its certificate records it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Transferred {
+    /// The transfer's id.
+    pub transfer: String,
+    /// The cohort.
+    pub cohort: u32,
+    /// The certificate.
+    pub certificate: crate::certificates::Certificate,
+}
+
+/// Where a period cohort's records come from and when: what a transfer is decided on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CohortPeriod {
+    /// The system.
+    pub system: crate::record::SystemId,
+    /// The category.
+    pub category: String,
+    /// The first collection time it covers (Unix ms).
+    pub start_ms: i64,
+    /// The end of its range (Unix ms, exclusive).
+    pub end_ms: i64,
+    /// Whether its key lives.
+    pub live: bool,
+}
+
+/// The certificate name of a cohort's transfer.
+fn certificate_name(cohort: u32) -> String {
+    format!("cohort-{cohort:010}")
+}
+
+/// The first line of a transfer certificate: `Transfer <id>`.
+const CERTIFICATE_HEAD: &str = "Transfer ";
 
 impl std::fmt::Debug for TransferPackage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -285,15 +321,43 @@ pub fn verify_package(bytes: &[u8], public_key: &[u8; 32]) -> Result<Manifest> {
 }
 
 impl Vault {
-    /// Makes the transfer package of period cohort `cohort`: its records (not those moved to a
-    /// hold or a deleted record file), their annotations and a copy of their accounting, under
-    /// a fresh transfer key wrapped by the cohort's key, with the signed manifest. Logged as
-    /// `transfer.make` with the records' ids; nothing stored changes.
+    /// The system, category and collection range of period cohort `cohort`, and whether its
+    /// key lives; `None` for another kind of cohort or none.
+    pub fn cohort_period(&self, cohort: u32) -> Result<Option<CohortPeriod>> {
+        let Some(info) = self.cohort_info(cohort)? else {
+            return Ok(None);
+        };
+        let CohortKind::Period {
+            partition,
+            start_ms,
+            end_ms,
+        } = info.kind
+        else {
+            return Ok(None);
+        };
+        let (system, category) = self.partition_name(partition)?;
+        Ok(Some(CohortPeriod {
+            system,
+            category,
+            start_ms,
+            end_ms,
+            live: info.is_live(),
+        }))
+    }
+
+    /// Transfers period cohort `cohort`: makes its package (its records, not those moved to a
+    /// hold or a deleted record file, their annotations and a copy of their accounting, under
+    /// a fresh transfer key wrapped by the cohort's key, with the signed manifest), hands it to
+    /// `deliver` (which stores it durably where the records go), and only then keeps the
+    /// transfer's certificate with the `transfer.make` log entry naming the records. If
+    /// `deliver` fails, nothing is recorded. The vault keeps its own sealed copy until the
+    /// cohort's destruction.
     pub fn make_transfer(
         &self,
         access: &Access,
         cohort: u32,
         now: DateTime<Utc>,
+        deliver: impl FnOnce(&Manifest, &[u8]) -> Result<()>,
     ) -> Result<TransferPackage> {
         access.validate()?;
         let info = self
@@ -307,6 +371,16 @@ impl Vault {
         if !info.is_live() {
             return Err(Error::Invalid(format!(
                 "cohort {cohort} was destroyed: nothing is left to transfer"
+            )));
+        }
+        if let Some(done) = self
+            .transfers()?
+            .into_iter()
+            .find(|done| done.cohort == cohort)
+        {
+            return Err(Error::Invalid(format!(
+                "cohort {cohort} was transferred ({}): its package is read with `recall`",
+                done.transfer
             )));
         }
         let (system, _) = self.partition_name(partition)?;
@@ -381,22 +455,68 @@ impl Vault {
             items,
             digest,
         };
-        let mut draft = Draft::new(access, "transfer.make", made_ms);
-        draft.system = system.as_str().to_owned();
-        draft.record_ids = ids;
-        draft.cohorts = vec![cohort];
-        draft.outcome = format!(
-            "{transfer}: {} records, {} annotations, {} accounting entries; manifest {}",
+        let summary = format!(
+            "{} records, {} annotations, {} accounting entries; manifest sha256:{}",
             manifest.count(ItemKind::Record),
             manifest.count(ItemKind::Annotation),
             manifest.count(ItemKind::Accounting),
             hex::encode(digest)
         );
-        self.log.commit(draft, crate::store::WriteBatch::new())?;
+        let text = format!(
+            "{CERTIFICATE_HEAD}{transfer}\nSystem: {}\nCohort: {cohort} (key version {})\nMade: {}\nCarries: {summary}\nPackage: sha256:{}\nThe records, their annotations and a copy of their accounting are sealed under a transfer key wrapped by the cohort's key: the cohort's destruction on schedule makes the package unreadable. The accounting itself stays in the vault (31 CFR 1.25(a)(2), (b)(3)).\n",
+            manifest.system,
+            info.key_version,
+            manifest.made_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            hex::encode(sha256(&out.0)),
+        );
+        deliver(&manifest, &out.0)?;
+        let mut batch = crate::store::WriteBatch::new();
+        let name = certificate_name(cohort);
+        let signature = self.certificate_into(&mut batch, "transfer", &name, &text)?;
+        let mut draft = Draft::new(access, "transfer.make", made_ms);
+        draft.system = system.as_str().to_owned();
+        draft.record_ids = ids;
+        draft.cohorts = vec![cohort];
+        draft.outcome = format!("{transfer}: {summary}");
+        // The certificate commits with the entry: signed state, so deleting it on disk (to
+        // make the records look untransferred) is refused at open.
+        self.log.commit(draft, batch)?;
         Ok(TransferPackage {
             bytes: out.0.to_vec(),
             manifest,
+            certificate: crate::certificates::Certificate {
+                kind: "transfer".into(),
+                name,
+                text,
+                signature,
+            },
         })
+    }
+
+    /// Every cohort transferred, from its certificate.
+    pub fn transfers(&self) -> Result<Vec<Transferred>> {
+        self.certificates("transfer")?
+            .into_iter()
+            .map(|certificate| {
+                let cohort = certificate
+                    .name
+                    .strip_prefix("cohort-")
+                    .and_then(|n| n.parse().ok())
+                    .ok_or_else(|| Error::corrupt("transfer certificate", "bad name"))?;
+                let transfer = certificate
+                    .text
+                    .lines()
+                    .next()
+                    .and_then(|line| line.strip_prefix(CERTIFICATE_HEAD))
+                    .ok_or_else(|| Error::corrupt("transfer certificate", "bad text"))?
+                    .to_owned();
+                Ok(Transferred {
+                    transfer,
+                    cohort,
+                    certificate,
+                })
+            })
+            .collect()
     }
 
     /// Opens a package this vault made: checks it against the log's key, unwraps its transfer

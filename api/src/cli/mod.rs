@@ -30,6 +30,7 @@ pub(crate) mod search;
 mod serve;
 pub(crate) mod sorn;
 mod status;
+mod transfer;
 mod verify;
 
 /// recvault: a privacy- and retention-enforcing records vault.
@@ -130,6 +131,9 @@ enum Command {
     /// The privacy office's yearly reports: requests per system, complaints (through the
     /// server, as privacy staff or an auditor).
     Reports(reports::Args),
+    /// Transfers to a records center: make, list, download a package, read one back (through
+    /// the server), and check a package offline against the pinned public key.
+    Transfer(transfer::Args),
     /// Key hierarchy: status (ids, epochs, versions, ages) and root-key rotation.
     Keys(keys::Args),
     /// Show the vault's format, key epoch and record counts (never record contents).
@@ -280,6 +284,7 @@ pub fn main() -> ExitCode {
         Command::Hold(args) => hold::run(args),
         Command::Requests(args) => requests::run(*args),
         Command::Reports(args) => reports::run(args),
+        Command::Transfer(args) => transfer::run(args),
         Command::Keys(args) => keys::run(args),
         Command::Status(args) => status::run(args),
         Command::Verify(args) => verify::run(args),

@@ -10,7 +10,8 @@
 //! see of a record; the operations are in `records` (search, read, annotate, partner search),
 //! `ingest`, `disclosure` (releases, the accounting, designated authorities, notices),
 //! `retention`, `holds`, `requests` (Privacy Act requests and complaints), `consultations`,
-//! `letters`, `reports` (the yearly statistics and the complaint report) and `admin`
+//! `letters`, `reports` (the yearly statistics and the complaint report), `transfers` (to a
+//! records center) and `admin`
 //! (accounts, audit, backup).
 
 use std::collections::{HashMap, HashSet};
@@ -42,6 +43,7 @@ mod records;
 mod reports;
 mod requests;
 mod retention;
+mod transfers;
 
 pub use admin::{check_account_fields, create_account};
 pub use consultations::{Consultation, ConsultationAnswer};
@@ -344,6 +346,9 @@ pub struct Gate {
     approvals: Mutex<HashMap<String, retention::Approval>>,
     /// The most records one officer's run destroys without a second approval.
     max_run_records: std::sync::atomic::AtomicU64,
+    /// The period cohorts transferred to a records center (from their certificates), whose
+    /// records are in the phase `transferred`.
+    transferred: RwLock<HashSet<u32>>,
 }
 
 /// Whose failed authentications one log entry counts: the client's address (without its
@@ -405,7 +410,18 @@ impl Gate {
             max_run_records: std::sync::atomic::AtomicU64::new(
                 ::retention::run::RunOptions::default().max_records,
             ),
+            transferred: RwLock::new(HashSet::new()),
         };
+        let transferred: HashSet<u32> = gate
+            .vault
+            .transfers()?
+            .into_iter()
+            .map(|done| done.cohort)
+            .collect();
+        *gate
+            .transferred
+            .write()
+            .map_err(|_| Refusal::Internal("transfers lock poisoned".into()))? = transferred;
         gate.migrate_accounts()?;
         gate.migrate_high_risk_flags()?;
         gate.count_records_without_source()?;
@@ -754,7 +770,11 @@ impl Gate {
         {
             phase = None;
         }
-        let phase = phase.map(|phase| (phase.name.clone(), phase.searchable));
+        let mut phase = phase.map(|phase| (phase.name.clone(), phase.searchable));
+        // A transferred cohort's records (a held one lives in its hold's cohort instead).
+        if holds.is_empty() && phase.is_some() && self.in_transferred_cohort(id)? {
+            phase = Some((policy::sorn::TRANSFERRED_PHASE.to_owned(), true));
+        }
         Ok(Some(Placement {
             system: system.as_str().to_owned(),
             category,

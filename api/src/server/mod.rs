@@ -160,6 +160,15 @@ pub fn router(gate: Arc<Gate>, limits: Limits) -> Router {
         .route("/v1/requests", post(handlers::open_request))
         .route("/v1/requests/due", get(handlers::requests_due))
         .route("/v1/reports/requests", get(handlers::request_statistics))
+        .route(
+            "/v1/transfers",
+            get(handlers::list_transfers).post(handlers::make_transfer),
+        )
+        .route(
+            "/v1/transfers/{id}/package",
+            get(handlers::transfer_package),
+        )
+        .route("/v1/transfers/{id}/recall", post(handlers::recall_transfer))
         .route("/v1/reports/complaints", get(handlers::complaint_report))
         .route("/v1/requests/{id}", get(handlers::show_request))
         .route("/v1/requests/{id}/events", post(handlers::request_event))

@@ -42,6 +42,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/requests"),
     ("get", "/v1/requests/due"),
     ("get", "/v1/reports/requests"),
+    ("get", "/v1/transfers"),
+    ("post", "/v1/transfers"),
+    ("get", "/v1/transfers/{id}/package"),
+    ("post", "/v1/transfers/{id}/recall"),
     ("get", "/v1/reports/complaints"),
     ("get", "/v1/requests/{id}"),
     ("post", "/v1/requests/{id}/events"),
@@ -297,6 +301,12 @@ pub fn document() -> Value {
                     {"name": "as_of", "in": "query", "required": false, "schema": {"type": "string", "format": "date"}},
                     {"name": "within", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 0, "maximum": 65}}
                 ], "responses": with_problems(json!({"200": {"description": "deadlines, soonest first"}}), &all)}},
+            "/v1/transfers": {
+                "get": {"summary": "Every transfer to a records center, with its signed certificate (records officers, auditors).", "security": secured, "responses": with_problems(json!({"200": {"description": "the transfers"}}), &all)},
+                "post": {"summary": "Transfer period cohort `cohort` to a records center (records officers; 31 CFR 1.25(b)(3)): refused (409) unless every record of it is today in a phase its notice marks `transfer` (TTAR's archive). Its package (records, annotations and a copy of their accounting, under a transfer key wrapped by the cohort's key, with a manifest signed by the log's key) is written to the server's transfer directory before its certificate is kept; the records' phase becomes `transferred` (requests, holds, audits; not analysts). 201 with the transfer's id and certificate.", "security": secured, "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["cohort"], "properties": {"cohort": {"type": "integer", "minimum": 0, "maximum": 4294967295u64}}}}}}, "responses": with_problems(json!({"201": {"description": "the transfer"}, "404": {"description": "no such period cohort"}, "409": {"description": "not in a transferable phase, destroyed, already transferred, or no backup directory"}}), &all)}
+            },
+            "/v1/transfers/{id}/package": {"get": {"summary": "The package of transfer `id`, for the records center (records officers).", "security": secured, "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^T-[0-9]{1,10}-[0-9]{1,16}$"}}], "responses": with_problems(json!({"200": {"description": "the package", "content": {"application/octet-stream": {}}}, "404": {"description": "no package"}}), &all)}},
+            "/v1/transfers/{id}/recall": {"post": {"summary": "Read transfer `id`'s package back with the vault's keys, for a request (privacy officers, `privacy-act-request`), a hold (records officers, `hold`) or an audit (auditors, `audit`), with the `case`: checked against the log's signature, every item opened; logged with the records' ids. 409 once the cohort was destroyed on schedule (the package opens with nothing that remains).", "security": secured, "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^T-[0-9]{1,10}-[0-9]{1,16}$"}}], "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["purpose", "case"], "properties": {"purpose": {"type": "string", "enum": ["privacy-act-request", "hold", "audit"]}, "case": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9-]{0,63}$"}}}}}}, "responses": with_problems(json!({"200": {"description": "what the package carries, each item opened"}, "404": {"description": "no package"}, "409": {"description": "the cohort was destroyed"}}), &all)}},
             "/v1/reports/requests": {"get": {"summary": "Each system's Privacy Act and FOIA requests in a calendar `year` (privacy officers, auditors): received, processed, granted, partly granted, denied, requests by exemption applied, median and longest working days from receipt to processing, pending at the year's end and overdue among them (backlog), fees paid. Computed from the case files, each read logged. `format=csv` for CSV.", "security": secured, "parameters": [
                     {"name": "year", "in": "query", "required": true, "schema": {"type": "integer", "minimum": 1970, "maximum": 9999}},
                     {"name": "format", "in": "query", "required": false, "schema": {"type": "string", "enum": ["json", "csv"]}}

@@ -214,7 +214,9 @@ impl Api {
         let request_id = header("x-request-id");
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         let text = match content_type.as_str() {
-            "application/pdf" => String::from_utf8_lossy(&bytes).into_owned(),
+            "application/pdf" | "application/octet-stream" => {
+                String::from_utf8_lossy(&bytes).into_owned()
+            }
             _ => String::from_utf8(bytes.to_vec()).unwrap(),
         };
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);

@@ -109,7 +109,9 @@ fn a_package_carries_the_records_annotations_and_accounting_and_opens_with_the_v
         .disclose(&access(), &release(&ids[..1]), now())
         .unwrap();
     let cohort = period_cohort(&vault);
-    let package = vault.make_transfer(&access(), cohort, now()).unwrap();
+    let package = vault
+        .make_transfer(&access(), cohort, now(), |_, _| Ok(()))
+        .unwrap();
     let manifest = &package.manifest;
     assert_eq!(
         (
@@ -129,6 +131,20 @@ fn a_package_carries_the_records_annotations_and_accounting_and_opens_with_the_v
             "{secret} in the package"
         );
     }
+    // Certified in the vault (signed state), once per cohort.
+    let done = vault.transfers().unwrap();
+    assert_eq!(
+        (done.len(), done[0].cohort, done[0].transfer.as_str()),
+        (1, cohort, manifest.transfer.as_str())
+    );
+    assert!(done[0]
+        .certificate
+        .text
+        .contains("2 records, 1 annotations, 1 accounting entries"));
+    let again = vault
+        .make_transfer(&access(), cohort, now(), |_, _| Ok(()))
+        .unwrap_err();
+    assert!(again.to_string().contains("was transferred"), "{again}");
     // A records center checks it with the public key alone.
     let public_key = vault.keys.read().unwrap().signing_key().public_key();
     assert_eq!(
@@ -190,7 +206,7 @@ fn an_altered_or_foreign_package_is_refused() {
         )
         .unwrap();
     let package = vault
-        .make_transfer(&access(), period_cohort(&vault), now())
+        .make_transfer(&access(), period_cohort(&vault), now(), |_, _| Ok(()))
         .unwrap();
     let public_key = vault.keys.read().unwrap().signing_key().public_key();
     let bytes = &package.bytes;
@@ -233,7 +249,9 @@ fn destroying_the_cohort_shreds_the_transferred_copy() {
         )
         .unwrap();
     let cohort = period_cohort(&vault);
-    let package = vault.make_transfer(&access(), cohort, now()).unwrap();
+    let package = vault
+        .make_transfer(&access(), cohort, now(), |_, _| Ok(()))
+        .unwrap();
     assert!(vault
         .open_transfer(&access(), &package.bytes, now())
         .is_ok());
@@ -245,5 +263,30 @@ fn destroying_the_cohort_shreds_the_transferred_copy() {
         Err(Error::DecryptionFailed)
     ));
     // And no transfer is made of a destroyed cohort.
-    assert!(vault.make_transfer(&access(), cohort, now()).is_err());
+    assert!(vault
+        .make_transfer(&access(), cohort, now(), |_, _| Ok(()))
+        .is_err());
+}
+
+/// A package that could not be delivered is not a transfer: no certificate, no entry.
+#[test]
+fn a_package_not_delivered_records_nothing() {
+    let (vault, _) = vault();
+    vault
+        .ingest(
+            &access(),
+            &[record("JOHN Q PUBLIC", "123-45-6789", 3)],
+            now(),
+        )
+        .unwrap();
+    let cohort = period_cohort(&vault);
+    let failed = vault.make_transfer(&access(), cohort, now(), |_, _| {
+        Err(Error::Invalid("the disk is full".into()))
+    });
+    assert!(failed.is_err());
+    assert!(vault.transfers().unwrap().is_empty());
+    assert!(vault
+        .make_transfer(&access(), cohort, now(), |_, _| Ok(()))
+        .is_ok());
+    assert_eq!(vault.transfers().unwrap().len(), 1);
 }

@@ -27,6 +27,7 @@ mod records;
 mod reports;
 mod requests;
 mod retention;
+mod transfers;
 
 pub use admin::time_filter;
 pub(crate) use admin::*;
@@ -37,6 +38,7 @@ pub(crate) use records::*;
 pub(crate) use reports::*;
 pub(crate) use requests::*;
 pub(crate) use retention::*;
+pub(crate) use transfers::*;
 
 /// A date field of a request body (`YYYY-MM-DD`), named in the refusal.
 pub(crate) fn date(text: &str, name: &str) -> Result<NaiveDate, Refusal> {
