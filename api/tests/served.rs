@@ -1078,6 +1078,134 @@ fn retention_from_the_command_line() {
     terminate(&mut server);
 }
 
+/// A records officer transfers an archived TTAR cohort from the command line, downloads its
+/// package, and a records center checks it offline with the pinned public key; a package
+/// altered by one byte is refused, with a non-zero exit.
+#[test]
+fn a_transfer_from_the_command_line_and_its_offline_check() {
+    let workspace = workspace();
+    let dir = workspace.path();
+    let init = offline(&["init"], dir);
+    assert_eq!(init.code, 0, "{}", init.stderr);
+    let rec = add_account("rec", "records-officer");
+    assert_eq!(
+        offline(&rec.iter().map(String::as_str).collect::<Vec<_>>(), dir).code,
+        0
+    );
+    let ing = [
+        "accounts",
+        "add",
+        "ing",
+        "--role",
+        "ingest",
+        "--organization",
+        "dhs-ice",
+        "--background-investigation",
+        "2024-01-01",
+        "--training-date",
+        "2026-06-01",
+        "--new-token-file",
+        "ing.token",
+    ];
+    assert_eq!(offline(&ing, dir).code, 0);
+    // Seven years old: in TTAR's archive phase.
+    let old = json!({"system": "dhs-ice-005-ttar", "category": "trade-financial", "collected_at": "2019-03-02",
+        "source": {"entry_number": "E-2019", "system": "cbp-trade"},
+        "subjects": [{"role": "importer", "name": "MARIA OKAFOR", "identifiers": {"ssn": "123-45-6789"}}],
+        "fields": {"goods_description": "GOLD JEWELRY"}});
+    std::fs::write(dir.join("old.jsonl"), format!("{old}\n")).unwrap();
+    let (mut server, url) = serve(dir, None);
+    let ingested = client(&["ingest", "old.jsonl"], dir, &url, "ing.token");
+    assert_eq!(ingested.code, 0, "{}", ingested.stderr);
+    terminate(&mut server);
+    // The cohort's id, from the offline key status.
+    let status = offline(&["keys", "status"], dir);
+    assert_eq!(status.code, 0, "{}", status.stderr);
+    let cohort = status
+        .stdout
+        .lines()
+        .find(|line| line.contains("dhs-ice-005-ttar") && line.contains("2019"))
+        .and_then(|line| {
+            line.split(|c: char| !c.is_ascii_digit())
+                .find(|part| !part.is_empty())
+        })
+        .unwrap_or_else(|| panic!("no TTAR cohort of 2019 in: {}", status.stdout))
+        .to_owned();
+    let (mut server, url) = serve(dir, None);
+    let made = client(
+        &["transfer", "make", "--cohort", &cohort],
+        dir,
+        &url,
+        "rec.token",
+    );
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    let id = made.stdout.lines().next().unwrap().to_owned();
+    assert!(id.starts_with("T-"), "{}", made.stdout);
+    assert!(made.stdout.contains("1 records"), "{}", made.stdout);
+    let again = client(
+        &["transfer", "make", "--cohort", &cohort],
+        dir,
+        &url,
+        "rec.token",
+    );
+    assert_ne!(again.code, 0);
+    assert!(
+        again.stderr.contains("transferred already"),
+        "{}",
+        again.stderr
+    );
+    let listed = client(&["transfer", "list"], dir, &url, "rec.token");
+    assert!(listed.stdout.contains(&id), "{}", listed.stdout);
+    let fetched = client(
+        &["transfer", "package", &id, "--out", "package.rvtp"],
+        dir,
+        &url,
+        "rec.token",
+    );
+    assert_eq!(fetched.code, 0, "{}", fetched.stderr);
+    terminate(&mut server);
+    // The records center: the package and the public key `init` printed, nothing else.
+    let public_key = init
+        .stdout
+        .split("public key ")
+        .nth(1)
+        .and_then(|rest| rest.split(':').next())
+        .unwrap_or_else(|| panic!("no public key in: {}", init.stdout))
+        .to_owned();
+    let checked = recvault(
+        &[
+            "transfer",
+            "verify",
+            "package.rvtp",
+            "--public-key",
+            &public_key,
+        ],
+        dir,
+    );
+    assert_eq!(checked.code, 0, "{}", checked.stderr);
+    assert!(checked.stdout.contains(&id), "{}", checked.stdout);
+    let mut bytes = std::fs::read(dir.join("package.rvtp")).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 1;
+    std::fs::write(dir.join("altered.rvtp"), bytes).unwrap();
+    let refused = recvault(
+        &[
+            "transfer",
+            "verify",
+            "altered.rvtp",
+            "--public-key",
+            &public_key,
+        ],
+        dir,
+    );
+    assert_ne!(refused.code, 0);
+    assert!(
+        refused.stderr.contains("not signed by this vault's key"),
+        "{}",
+        refused.stderr
+    );
+}
+
 #[test]
 fn privacy_act_requests_from_the_command_line() {
     let workspace = workspace();
