@@ -4931,3 +4931,54 @@ async fn the_neither_confirm_nor_deny_letter_is_the_same_bytes_with_or_without_a
     assert_eq!(outputs[0].1, outputs[1].1, "the letter's text");
     assert_eq!(outputs[0].2, outputs[1].2, "the letter's PDF");
 }
+
+/// 31 CFR part 1 appendix A ¶8 and 1.26: nothing about the requester before identity is
+/// verified. A denial needs no verification, but its response package (which carries the
+/// accounting of disclosures for the identifiers typed in) is refused and logged until then.
+#[tokio::test]
+async fn a_response_waits_for_identity_even_after_a_denial() {
+    let api = api();
+    summary(
+        &api.ingest("ingester", &line("JOHN Q PUBLIC", "123-45-6789", 3), None)
+            .await,
+    );
+    let opened = api
+        .post(
+            "/v1/requests",
+            Some("privacy"),
+            json!({"kind": "access", "requester": "SOMEONE ELSE",
+                   "identifiers": [{"type": "ssn", "value": "123-45-6789"}],
+                   "systems": ["fincen-cbetf"], "received": "2026-11-20"}),
+        )
+        .await;
+    let id = opened.body["id"].as_str().unwrap().to_owned();
+    let denied = api
+        .post(
+            &format!("/v1/requests/{id}/events"),
+            Some("privacy"),
+            json!({"kind": "determined", "outcome": "denied", "reasons": "no records releasable"}),
+        )
+        .await;
+    assert_eq!(denied.status, StatusCode::OK, "{}", denied.text);
+    let response = api
+        .post(
+            &format!("/v1/requests/{id}/response"),
+            Some("privacy"),
+            json!({"official": "FinCEN Disclosure Officer"}),
+        )
+        .await;
+    assert_eq!(
+        (response.status, response.body["rule"].as_str()),
+        (StatusCode::FORBIDDEN, Some("identity-not-verified")),
+        "{}",
+        response.text
+    );
+    assert!(!response.text.contains("123-45-6789"), "{}", response.text);
+    let logged = api.entries("action=request.response").await;
+    assert!(
+        logged
+            .iter()
+            .any(|entry| entry["rule"] == "identity-not-verified"),
+        "{logged:?}"
+    );
+}

@@ -837,6 +837,19 @@ impl Gate {
     ) -> Result<ResponsePackage, Refusal> {
         let access = self.authorize_vault(caller, context, Action::RequestsManage)?;
         let file = self.request_file(&access, id)?;
+        // Nothing about the requester, the accounting included, before identity is verified
+        // (31 CFR 1.26(g)(3), appendix A ¶8): a denial needs no verification, its response does.
+        if let Err(reason) = requests::may_show_records(&file.case) {
+            let denied = Access {
+                rule: "identity-not-verified".into(),
+                ..access
+            };
+            self.log_denial(&denied, "request.response", VAULT_SYSTEM, &reason)?;
+            return Err(Refusal::Denied {
+                rule: "identity-not-verified".into(),
+                reason,
+            });
+        }
         if !matches!(
             file.case.kind,
             RequestKind::Access | RequestKind::Notification
