@@ -43,6 +43,15 @@ const SENT_PREFIX: u8 = b's';
 /// dates, `YYYY-MM-DDYYYY-MM-DD` (public, due). Dates only, nothing about the individual.
 const PUBLIC_PREFIX: u8 = b'p';
 
+/// The year of an entry's key (`e` | year | ...).
+fn entry_year(key: &[u8]) -> Result<u16> {
+    key.get(1..3)
+        .filter(|_| key.first() == Some(&ENTRY_PREFIX))
+        .and_then(|bytes| bytes.try_into().ok())
+        .map(u16::from_be_bytes)
+        .ok_or_else(|| Error::corrupt("accounting entry", "bad key"))
+}
+
 /// The key ranges of one accounting year (its entries, and its index), for the purge.
 pub(crate) fn year_ranges(year: u16) -> [(Vec<u8>, Vec<u8>); 8] {
     let range = |prefix: u8| {
@@ -597,32 +606,13 @@ impl Vault {
         &self,
         id: &RecordId,
     ) -> Result<Vec<(u16, AccountingEntry)>> {
-        let years: Vec<u16> = self
-            .cohorts
-            .read()
-            .map_err(|_| poisoned("cohort registry"))?
-            .by_accounting
-            .keys()
-            .copied()
-            .collect();
-        let mut entries = Vec::new();
-        for year in years {
-            let prefix = [&[RECORD_PREFIX][..], &year.to_be_bytes(), id.as_bytes()].concat();
-            let mut end = prefix.clone();
-            end.push(0xff);
-            for (key, _) in self
-                .store
-                .scan(Column::Accounting, &prefix, Some(&end), usize::MAX)?
-            {
-                let suffix = &key[prefix.len()..];
-                let entry_key = [&[ENTRY_PREFIX][..], &year.to_be_bytes(), suffix].concat();
-                // A year whose key was destroyed has been purged, index and all.
-                if let Some(value) = self.store.get(Column::Accounting, &entry_key)? {
-                    entries.push((year, self.open_entry(&entry_key, &value, year)?));
-                }
-            }
-        }
-        Ok(entries)
+        self.stored_accounting_of(id)?
+            .iter()
+            .map(|(key, value)| {
+                let entry = self.open_accounting_item(key, value)?;
+                Ok((entry_year(key)?, entry))
+            })
+            .collect()
     }
 
     /// The stored (key, sealed value) pairs of record `id`'s accounting entries, for a
@@ -646,6 +636,7 @@ impl Vault {
             {
                 let suffix = &key[prefix.len()..];
                 let entry_key = [&[ENTRY_PREFIX][..], &year.to_be_bytes(), suffix].concat();
+                // A year whose key was destroyed has been purged, index and all.
                 if let Some(value) = self.store.get(Column::Accounting, &entry_key)? {
                     entries.push((entry_key, value));
                 }
@@ -656,13 +647,7 @@ impl Vault {
 
     /// Opens an accounting entry from its stored key and value (a transfer package's copy).
     pub(crate) fn open_accounting_item(&self, key: &[u8], value: &[u8]) -> Result<AccountingEntry> {
-        let year = key
-            .get(1..3)
-            .filter(|_| key.first() == Some(&ENTRY_PREFIX))
-            .and_then(|bytes| bytes.try_into().ok())
-            .map(u16::from_be_bytes)
-            .ok_or_else(|| Error::corrupt("accounting entry", "bad key"))?;
-        self.open_entry(key, value, year)
+        self.open_entry(key, value, entry_year(key)?)
     }
 
     /// Adds to `batch` a notice to every prior recipient of record `id` (from its accounting)
