@@ -2733,17 +2733,24 @@ async fn an_open_request_keeps_its_records_past_their_schedule_until_it_is_no_lo
             Some("H-1"),
             Some("PA-2026-000001"),
             Some("request"),
-            Some(2)
+            Some(1)
         ),
         "{}",
         listed.text
     );
-    // A count only until identity is verified: no listing, no search through the hold, no
-    // record id in its log entry, for any role.
+    // A count only until identity is verified, and the count found at receipt: one that moved
+    // with each later ingest would tell the log's readers which stored record the request is
+    // about. No listing, no search through the hold, no record id in its log entry, for any
+    // role.
     for who in ["records", "auditor"] {
         let ids = api.get("/v1/holds/H-1/records", Some(who)).await;
         assert_eq!(ids.status, StatusCode::FORBIDDEN, "{who}: {}", ids.text);
         assert!(ids.text.contains("identity-not-verified"), "{}", ids.text);
+        assert!(
+            ids.text.contains("(1 records found at receipt)"),
+            "{}",
+            ids.text
+        );
     }
     let searched = api
         .post(
@@ -2808,6 +2815,8 @@ async fn an_open_request_keeps_its_records_past_their_schedule_until_it_is_no_lo
     let ids = api.get("/v1/holds/H-1/records", Some("records")).await;
     assert_eq!(ids.status, StatusCode::OK, "{}", ids.text);
     assert_eq!(ids.body["record_ids"].as_array().unwrap().len(), 2);
+    let listed = api.get("/v1/holds", Some("auditor")).await;
+    assert_eq!(listed.body["holds"][0]["records"], 2, "{}", listed.text);
 
     // Refused under the Privacy Act: no administrative appeal, so the request ends that day,
     // and the first run after lets the records go.
@@ -3134,15 +3143,42 @@ async fn a_late_delay_notice_is_refused_and_due_lists_what_needs_action() {
         "{}",
         late.text
     );
-    // The second, due 2027-01-08, got its notice in time: it waits for the promised date.
-    let in_time = api
+    // The attack: the second, due 2027-01-08, gets a notice entered weeks late but dated the
+    // day it was due. The clock counts from the day the vault recorded it: refused.
+    let backdated = api
         .post(
             "/v1/requests/PA-2026-000002/events",
             Some("privacy"),
             json!({"kind": "extended", "reason": "volume of records", "until": "2027-02-26", "on": "2027-01-08"}),
         )
         .await;
+    assert_eq!(
+        backdated.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        backdated.text
+    );
+    assert!(
+        backdated
+            .text
+            .contains("the determination was due on 2027-01-08")
+            && backdated
+                .text
+                .contains("is dated 2027-01-08 and was recorded on 2027-01-25"),
+        "{}",
+        backdated.text
+    );
+    // Entered on the day it was due, it is in time: it waits for the promised date.
+    api.days_later.store(45, Ordering::SeqCst);
+    let in_time = api
+        .post(
+            "/v1/requests/PA-2026-000002/events",
+            Some("privacy"),
+            json!({"kind": "extended", "reason": "volume of records", "until": "2027-02-26"}),
+        )
+        .await;
     assert_eq!(in_time.status, StatusCode::OK, "{}", in_time.text);
+    api.days_later.store(62, Ordering::SeqCst);
     let due = api.get("/v1/requests/due", Some("privacy")).await;
     let listed: Vec<(&str, &str, &str)> = due.body["due"]
         .as_array()
@@ -3263,13 +3299,13 @@ async fn identity_is_verified_as_the_systems_notice_requires_with_its_evidence_o
             answer.text
         );
     }
-    // On file: how, on what evidence, by whom, when.
+    // On file: how, on what evidence, by whom, when, and the day the vault recorded it.
     let shown = api
         .get("/v1/requests/PA-2026-000001", Some("ice-privacy"))
         .await;
     assert_eq!(
         shown.body["case"]["events"][1],
-        json!({"kind": "identity-verified", "method": "perjury-statement", "evidence": ["perjury-statement"], "facts": facts, "on": "2026-11-23", "by": "ice-privacy"}),
+        json!({"kind": "identity-verified", "method": "perjury-statement", "evidence": ["perjury-statement"], "facts": facts, "on": "2026-11-23", "by": "ice-privacy", "recorded": "2026-11-24"}),
         "{}",
         shown.text
     );
@@ -4048,6 +4084,8 @@ async fn an_amendment_refused_appealed_upheld_and_disputed_reaches_both_prior_re
         ),
     ];
     for (body, fragment) in steps {
+        // Each entered on the day it is dated.
+        api.set_day(body["on"].as_str().unwrap());
         let answer = api
             .post(
                 &format!("/v1/requests/{id}/events"),
@@ -4058,6 +4096,7 @@ async fn an_amendment_refused_appealed_upheld_and_disputed_reaches_both_prior_re
         assert_eq!(answer.status, StatusCode::OK, "{body}: {}", answer.text);
         assert!(answer.text.contains(fragment), "{body}: {}", answer.text);
     }
+    api.days_later.store(0, Ordering::SeqCst);
     let statement = api
         .post(
             &format!("/v1/requests/{id}/annotations"),
@@ -4367,6 +4406,8 @@ async fn complaints_go_from_cbp_to_the_chief_privacy_officer_and_are_reported_wi
         json!({"kind": "identity-verified", "method": "notarized", "evidence": ["notarized-statement"], "on": "2026-11-17"}),
         json!({"kind": "determined", "outcome": "granted", "reasons": "", "on": "2026-11-19"}),
     ] {
+        // Entered on the day it is dated: processing time counts to the day it was recorded.
+        api.set_day(body["on"].as_str().unwrap());
         let answer = api
             .post(
                 &format!("/v1/requests/{request_id}/events"),
@@ -4376,6 +4417,7 @@ async fn complaints_go_from_cbp_to_the_chief_privacy_officer_and_are_reported_wi
             .await;
         assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
     }
+    api.days_later.store(0, Ordering::SeqCst);
 
     // The report to Congress.
     let report = api
@@ -4772,6 +4814,8 @@ async fn letters_come_from_the_case_file_and_editable_templates_as_text_and_pdf(
     ];
     for (n, (before, kind, status, words)) in steps.into_iter().enumerate() {
         if let Some(body) = before {
+            // Entered on the day it is dated.
+            api.set_day(body["on"].as_str().unwrap());
             let recorded = event(body.clone()).await;
             assert_eq!(
                 recorded.status,

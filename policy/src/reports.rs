@@ -76,7 +76,7 @@ pub struct SystemYear {
 /// When a request was processed: its first determination, or its closing without one.
 fn processed_on(case: &Case) -> Option<NaiveDate> {
     case.events.iter().find_map(|event| match event.kind {
-        EventKind::Determined { .. } | EventKind::Closed { .. } => Some(event.on),
+        EventKind::Determined { .. } | EventKind::Closed { .. } => Some(event.counted()),
         _ => None,
     })
 }

@@ -528,10 +528,27 @@ pub struct Event {
     /// What happened.
     #[serde(flatten)]
     pub kind: EventKind,
-    /// The day it happened (the agency's stamp).
+    /// The day it happened (the agency's stamp, the date its letter bears).
     pub on: NaiveDate,
     /// Who recorded it.
     pub by: String,
+    /// The day the vault recorded it (the server's date, never the caller's). A file written
+    /// before this was kept has none, and its events count from `on`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded: Option<NaiveDate>,
+}
+
+impl Event {
+    /// The day this event counts from when it stops one of the agency's clocks (a
+    /// determination, an acknowledgment, a delay or deficiency notice) or opens one of the
+    /// requester's windows (a refusal, a release letter): the later of the day it is dated and
+    /// the day it was recorded. A letter may be entered after it went out, but a late entry
+    /// neither meets a deadline that had already passed nor shortens a window the requester
+    /// has (31 CFR 1.26(g)(1), 1.27(e)(1), 1.5(i)).
+    pub fn counted(&self) -> NaiveDate {
+        self.recorded
+            .map_or(self.on, |recorded| recorded.max(self.on))
+    }
 }
 
 /// A request and its history: what [`deadlines`] and [`check_event`] work on.
@@ -728,21 +745,18 @@ pub fn date_of_receipt(case: &Case) -> Option<NaiveDate> {
 
 /// The refusal a statement of disagreement or an appeal answers: the last refusal, if the case
 /// has one.
-fn refusal(case: &Case, appeal: bool) -> Option<NaiveDate> {
-    case.events
-        .iter()
-        .rev()
-        .find_map(|event| match &event.kind {
-            EventKind::Determined {
-                outcome: Outcome::Denied | Outcome::PartlyGranted,
-                ..
-            } if !appeal => Some(event.on),
-            EventKind::AppealDetermined {
-                outcome: Outcome::Denied,
-                ..
-            } if appeal => Some(event.on),
-            _ => None,
-        })
+fn refusal(case: &Case, appeal: bool) -> Option<&Event> {
+    case.events.iter().rev().find(|event| match &event.kind {
+        EventKind::Determined {
+            outcome: Outcome::Denied | Outcome::PartlyGranted,
+            ..
+        } => !appeal,
+        EventKind::AppealDetermined {
+            outcome: Outcome::Denied,
+            ..
+        } => appeal,
+        _ => false,
+    })
 }
 
 /// Every deadline of a case, in the order they arise: the agency's (determination,
@@ -753,7 +767,7 @@ pub fn deadlines(case: &Case) -> Vec<Deadline> {
     let Some(receipt) = date_of_receipt(case) else {
         return out;
     };
-    let determined = first_after(case, "determined", receipt).map(|event| event.on);
+    let determined = first_after(case, "determined", receipt).map(Event::counted);
     // An extension before the determination moves its due date (1.26(g)(1); 1.5(j)).
     let extended = |stage_start: NaiveDate, stage_end: Option<NaiveDate>| {
         case.events
@@ -789,14 +803,14 @@ pub fn deadlines(case: &Case) -> Vec<Deadline> {
                     "dpa-conclusions",
                     add_working_days(referred.on, COMPLAINT_EXPEDITED_WORKING_DAYS),
                     "seed 001 paragraph 42: addressed on an expedited basis; ours: conclusions to the authority within 10 working days",
-                    last(case, "conclusions-reported").map(|event| event.on),
+                    last(case, "conclusions-reported").map(Event::counted),
                     false,
                 );
             }
             return out;
         }
         (RequestKind::Amendment, Route::PrivacyAct) | (RequestKind::Rectification, _) => {
-            let acknowledged = first_after(case, "acknowledged", receipt).map(|event| event.on);
+            let acknowledged = first_after(case, "acknowledged", receipt).map(Event::counted);
             let ack_due = add_working_days(receipt, 10);
             // A determination dispatched within the 10 days is its own acknowledgment.
             let ack_met = acknowledged.or(determined.filter(|on| ack_due.is_some_and(|due| *on <= due)));
@@ -869,8 +883,8 @@ pub fn deadlines(case: &Case) -> Vec<Deadline> {
                 true,
             );
         }
-        if let Some(appeal) = first_after(case, "appealed", refused) {
-            let decided = first_after(case, "appeal-determined", appeal.on).map(|event| event.on);
+        if let Some(appeal) = first_after(case, "appealed", refused.on) {
+            let decided = first_after(case, "appeal-determined", appeal.on).map(Event::counted);
             let (ack, decision, decision_rule) = match case.route {
                 Route::PrivacyAct => (
                     add_working_days(appeal.on, 10),
@@ -884,7 +898,7 @@ pub fn deadlines(case: &Case) -> Vec<Deadline> {
                 ),
             };
             let acknowledged =
-                first_after(case, "appeal-acknowledged", appeal.on).map(|event| event.on);
+                first_after(case, "appeal-acknowledged", appeal.on).map(Event::counted);
             push(
                 &mut out,
                 "appeal-acknowledgment",
@@ -907,9 +921,9 @@ pub fn deadlines(case: &Case) -> Vec<Deadline> {
         push(
             &mut out,
             "statement-of-disagreement-window",
-            add_calendar_days(final_refusal, 35),
+            add_calendar_days(final_refusal.counted(), 35),
             "31 CFR 1.27(e)(4): a statement of disagreement within 35 days of the final refusal",
-            first_after(case, "disagreement-filed", final_refusal).map(|event| event.on),
+            first_after(case, "disagreement-filed", final_refusal.on).map(|event| event.on),
             true,
         );
     }
@@ -1013,7 +1027,7 @@ pub fn preservation(case: &Case) -> Preservation {
             }
         );
         if upheld && case.kind == RequestKind::Amendment {
-            if let Some(until) = add_calendar_days(decided.on, 35) {
+            if let Some(until) = add_calendar_days(decided.counted(), 35) {
                 return ends(
                     until,
                     "ours: kept through the 35 days for a statement of disagreement, filed with the record (31 CFR 1.27(e)(4))",
@@ -1021,7 +1035,7 @@ pub fn preservation(case: &Case) -> Preservation {
             }
         }
         return ends(
-            decided.on,
+            decided.counted(),
             "31 CFR 1.5(m): the appeal was decided; a lawsuit is a litigation hold of its own",
         );
     }
@@ -1035,9 +1049,9 @@ pub fn preservation(case: &Case) -> Preservation {
         return Preservation::Pending;
     };
     let refused = matches!(outcome, Outcome::Denied | Outcome::PartlyGranted);
-    let window = add_calendar_days(determined.on, 35);
+    let window = add_calendar_days(determined.counted(), 35);
     match (case.route, case.kind, refused, window) {
-        (Route::Foia, _, true, Some(_)) => match appeal_window_closes(case, determined.on) {
+        (Route::Foia, _, true, Some(_)) => match appeal_window_closes(case, determined) {
             Some(until) => ends(
                 until,
                 "31 CFR 1.5(i)(1)(ii): kept until the 35 days to appeal have passed, from the determination or the last letter releasing records",
@@ -1056,7 +1070,7 @@ pub fn preservation(case: &Case) -> Preservation {
             if *outcome == Outcome::Denied =>
         {
             ends(
-                determined.on,
+                determined.counted(),
                 "31 CFR 1.26: a Privacy Act access refusal has no administrative appeal",
             )
         }
@@ -1070,12 +1084,14 @@ pub fn preservation(case: &Case) -> Preservation {
 /// The last day to appeal a refusal of `refused`: 35 days after it, or for a FOIA request
 /// after "the date of the initial determination or the date of the letter transmitting the
 /// last records released, whichever is later" (31 CFR 1.5(i)(1)(ii)).
-fn appeal_window_closes(case: &Case, refused: NaiveDate) -> Option<NaiveDate> {
+fn appeal_window_closes(case: &Case, refused: &Event) -> Option<NaiveDate> {
     let from = match case.route {
-        Route::PrivacyAct => refused,
-        Route::Foia => first_after(case, "records-released", refused)
+        Route::PrivacyAct => refused.counted(),
+        Route::Foia => first_after(case, "records-released", refused.on)
             .and(last(case, "records-released"))
-            .map_or(refused, |letter| letter.on.max(refused)),
+            .map_or(refused.counted(), |letter| {
+                letter.counted().max(refused.counted())
+            }),
     };
     add_calendar_days(from, 35)
 }
@@ -1095,7 +1111,7 @@ fn foia_side_deadlines(case: &Case, out: &mut Vec<Deadline>) {
                     what: "expedited-decision",
                     due,
                     rule: "31 CFR 1.5(e)(4): within 10 calendar days of the date of the request, never fewer than 5 working days from its receipt",
-                    met_on: decided.map(|event| event.on),
+                    met_on: decided.map(Event::counted),
                     requester: false,
                 });
             }
@@ -1105,7 +1121,7 @@ fn foia_side_deadlines(case: &Case, out: &mut Vec<Deadline>) {
                     EventKind::ExpeditedDetermined { granted: false }
                 )
             }) {
-                if let Some(due) = add_calendar_days(denied.on, 10) {
+                if let Some(due) = add_calendar_days(denied.counted(), 10) {
                     out.push(Deadline {
                         what: "expedited-appeal-window",
                         due,
@@ -1125,7 +1141,7 @@ fn foia_side_deadlines(case: &Case, out: &mut Vec<Deadline>) {
             EventKind::FeeWaiverDetermined {
                 outcome: Outcome::Denied | Outcome::PartlyGranted,
                 ..
-            } => Some(event.on),
+            } => Some(event.counted()),
             _ => None,
         });
     if let Some(due) = waiver_denied.and_then(|on| add_calendar_days(on, 35)) {
@@ -1151,6 +1167,36 @@ pub fn may_show_records(case: &Case) -> Result<(), String> {
         return Err("nothing about the individual is listed or searched for a representative before the relationship is proven (31 CFR 1.34)".into());
     }
     Ok(())
+}
+
+/// How a refusal names an event's dates: the day it is dated, and the day it was recorded if
+/// later.
+fn stamped(event: &Event) -> String {
+    match event.recorded {
+        Some(recorded) if recorded > event.on => {
+            format!("is dated {} and was recorded on {recorded}", event.on)
+        }
+        _ => format!("is dated {}", event.on),
+    }
+}
+
+/// A notice that stops the determination's clock (a deficiency letter, a fee estimate that
+/// needs the requester's agreement or payment) goes out before the determination is due:
+/// recorded after, it would restart a clock the agency had already let run out (31 CFR
+/// 1.26(g)(1), 1.5(h)(1), 1.7(e)(3)).
+fn before_determination_due(case: &Case, event: &Event, notice: &str) -> Result<(), String> {
+    let overdue = deadlines(case)
+        .into_iter()
+        .find(|deadline| deadline.what == "determination" && deadline.met_on.is_none())
+        .filter(|deadline| event.counted() > deadline.due);
+    match overdue {
+        Some(deadline) => Err(format!(
+            "the determination was due on {}: a {notice} sent after that would move a deadline already missed; this one {}",
+            deadline.due,
+            stamped(event)
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Whether `event` may be added to `case` now; the reason if not. The order the regulations
@@ -1187,6 +1233,7 @@ pub fn check_event(case: &Case, event: &Event) -> Result<(), String> {
         EventKind::Deficient { missing } if missing.is_empty() => {
             Err("a deficiency notice lists what is missing".into())
         }
+        EventKind::Deficient { .. } => before_determination_due(case, event, "deficiency notice"),
         EventKind::Perfected if last(case, "deficient").is_none() => {
             Err("only a request found deficient is perfected later".into())
         }
@@ -1223,7 +1270,8 @@ pub fn check_event(case: &Case, event: &Event) -> Result<(), String> {
             };
             if *postmarked > closes {
                 return Err(format!(
-                    "the appeal was mailed or delivered on {postmarked}, after its window closed on {closes} (35 days after the refusal of {refused}{})",
+                    "the appeal was mailed or delivered on {postmarked}, after its window closed on {closes} (35 days after the refusal of {}{})",
+                    refused.counted(),
                     if case.route == Route::Foia {
                         " or the last letter releasing records, whichever is later"
                     } else {
@@ -1254,7 +1302,7 @@ pub fn check_event(case: &Case, event: &Event) -> Result<(), String> {
             }) else {
                 return Err("a statement of disagreement follows a final refusal".into());
             };
-            let Some(closes) = add_calendar_days(refused, 35) else {
+            let Some(closes) = add_calendar_days(refused.counted(), 35) else {
                 return Err("the window is out of range".into());
             };
             if *postmarked > closes {
@@ -1293,10 +1341,11 @@ pub fn check_event(case: &Case, event: &Event) -> Result<(), String> {
                     "the {stage} was made on {met}: there is nothing left to delay"
                 ));
             }
-            if event.on > deadline.due {
+            if event.counted() > deadline.due {
                 return Err(format!(
-                    "the {stage} was due on {}: a delay notice, stating the reason and when a response will be dispatched, is sent before it is due, not after (31 CFR 1.26(g)(1)); this one is dated {}",
-                    deadline.due, event.on
+                    "the {stage} was due on {}: a delay notice, stating the reason and when a response will be dispatched, is sent before it is due, not after (31 CFR 1.26(g)(1)); this one {}",
+                    deadline.due,
+                    stamped(event)
                 ));
             }
             if appeal_pending
@@ -1349,6 +1398,12 @@ pub fn check_event(case: &Case, event: &Event) -> Result<(), String> {
             if case.route != Route::Foia =>
         {
             Err("fees, their waivers, expedited processing and release letters are FOIA steps (31 CFR 1.5, 1.7); this request follows the Privacy Act".into())
+        }
+        EventKind::FeeEstimated { cents }
+            if fee_step(*cents, case.fees.and_then(|terms| terms.limit_cents))
+                != FeeStep::Proceed =>
+        {
+            before_determination_due(case, event, "fee estimate awaiting agreement or payment")
         }
         EventKind::FeeAgreed | EventKind::FeesPaid { .. } | EventKind::Reformulated => {
             let limit = case.fees.and_then(|terms| terms.limit_cents);

@@ -113,14 +113,24 @@ impl Gate {
         Ok((self.vault.hold(id)?, released))
     }
 
-    /// Every hold, with how many records each holds.
+    /// Every hold, with how many records each holds as far as it may be shown
+    /// ([`Gate::hold_count_shown`]: a request's preservation before the requester's identity is
+    /// verified shows the count found at receipt).
     pub fn holds(
         &self,
         caller: &Caller,
         context: &RequestContext,
-    ) -> Result<Vec<HoldSummary>, Refusal> {
+    ) -> Result<Vec<(Hold, Option<u64>)>, Refusal> {
         let access = self.authorize_vault(caller, context, Action::HoldsList)?;
-        let holds = self.vault.holds()?;
+        let holds = self
+            .vault
+            .holds()?
+            .into_iter()
+            .map(|HoldSummary { hold, records }| {
+                let shown = self.hold_count_shown(&access, &hold, records)?;
+                Ok((hold, shown))
+            })
+            .collect::<Result<Vec<_>, Refusal>>()?;
         self.log_listing(
             &access,
             Action::HoldsList,
@@ -141,10 +151,14 @@ impl Gate {
         let id = hold_id(id)?;
         let (hold, records) = (self.vault.hold(id)?, self.vault.hold_records(id)?);
         if !self.hold_shows_records(&access, &hold)? {
+            let count = self
+                .hold_count_shown(&access, &hold, records.len() as u64)?
+                .map_or_else(String::new, |count| {
+                    format!(" ({count} records found at receipt)")
+                });
             let reason = format!(
-                "hold H-{id} preserves request {}: it shows a count only ({} records) until the requester's identity is verified",
+                "hold H-{id} preserves request {}: it shows a count only{count} until the requester's identity is verified",
                 hold.spec.reference,
-                records.len()
             );
             let denied = Access {
                 rule: "identity-not-verified".into(),

@@ -40,6 +40,13 @@ pub struct RequestFile {
     /// A complaint's facts (seed 001 paragraphs 40-42).
     #[serde(default)]
     pub complaint: Option<ComplaintFacts>,
+    /// How many records the preservation search found when the hold was placed: the count its
+    /// hold shows until the requester's identity is verified. Records that join the hold later
+    /// (stored after receipt) are not counted then, so the count cannot be matched against
+    /// later ingests to tell which records the request is about. `None` in a file written
+    /// before it was kept, whose hold shows no count until then.
+    #[serde(default)]
+    pub preserved: Option<u64>,
 }
 
 /// What a complaint is about and how it came.
@@ -359,12 +366,14 @@ impl Gate {
                     kind: EventKind::Received,
                     on: received,
                     by: caller.name().to_owned(),
+                    recorded: Some(self.now().date_naive()),
                 }],
                 fees,
             },
             letters: Vec::new(),
             exemptions_applied: Vec::new(),
             complaint,
+            preserved: None,
         };
         file.case.representative = file.representative.is_some();
         // The id is the vault's; the file is sealed with it once known.
@@ -377,7 +386,7 @@ impl Gate {
         self.save_file(&access, &file, "case.event received")?;
         // From receipt, nothing the request is about is destroyed while it is pending. Should
         // this fail or the process die here, the next retention run places the hold first.
-        self.preserve_request(&access, &file)?;
+        self.preserve_request(&access, &mut file)?;
         Ok(file)
     }
 
@@ -385,8 +394,8 @@ impl Gate {
     /// identifiers, stored now or later, is kept while the request is pending (31 CFR 1.5(m);
     /// ours for Privacy Act requests). A governance hold released only by
     /// [`Gate::sweep_request_holds`] once the request's last window has passed. Its log entry
-    /// counts what it holds and names nothing.
-    fn preserve_request(&self, access: &Access, file: &RequestFile) -> Result<(), Refusal> {
+    /// counts what it holds and names nothing; the file keeps that count (`preserved`).
+    fn preserve_request(&self, access: &Access, file: &mut RequestFile) -> Result<(), Refusal> {
         let identifiers = parse_identifiers(&file.identifiers)?;
         let spec = HoldSpec::new(
             &file.id,
@@ -401,10 +410,30 @@ impl Gate {
             identifiers: &identifiers,
             systems: &file.systems,
         };
-        self.vault.place_hold(access, &spec, target, self.now())?;
-        Ok(())
+        let placed = self.vault.place_hold(access, &spec, target, self.now())?;
+        file.preserved = Some(placed.records);
+        self.save_file(access, file, "case.preserved")
     }
 
+    /// What a listing shows of `hold`'s `records` (its live count): until the requester's
+    /// identity is verified, a request's preservation shows the count its search found at
+    /// receipt, never a count that moves with later ingests, and never ids; `None` when not
+    /// even that may be shown (a file from before the count was kept).
+    pub(super) fn hold_count_shown(
+        &self,
+        access: &Access,
+        hold: &Hold,
+        records: u64,
+    ) -> Result<Option<u64>, Refusal> {
+        if !self.preserves_a_request(hold)? {
+            return Ok(Some(records));
+        }
+        let file = self.request_file(access, &hold.spec.reference)?;
+        Ok(match requests::may_show_records(&file.case) {
+            Ok(()) => Some(records),
+            Err(_) => file.preserved,
+        })
+    }
     /// The active holds that preserve request `id`.
     fn request_holds(&self, id: &str) -> Result<Vec<Hold>, Refusal> {
         Ok(self
@@ -473,6 +502,7 @@ impl Gate {
                                 .map_or(last_day, |last| last.on)
                                 .max(last_day.succ_opt().unwrap_or(last_day)),
                             by: access.principal.clone(),
+                            recorded: Some(today),
                         });
                         self.save_file(access, &closing, "case.event closed")?;
                         steps.push(format!(
@@ -497,7 +527,8 @@ impl Gate {
                 }
                 requests::Preservation::Ends { .. } => {}
                 requests::Preservation::Pending if holds.is_empty() => {
-                    self.preserve_request(access, &file)?;
+                    let mut file = file;
+                    self.preserve_request(access, &mut file)?;
                     steps.push(format!("request {id} pending without a hold: preserved"));
                 }
                 requests::Preservation::Pending => {}
@@ -549,6 +580,9 @@ impl Gate {
             kind,
             on: on.unwrap_or_else(|| now.date_naive()),
             by: caller.name().to_owned(),
+            // The server's day, never the caller's: what the clocks count from when an entry is
+            // dated earlier than it was made.
+            recorded: Some(now.date_naive()),
         };
         if event.on > now.date_naive() {
             return Err(Refusal::Invalid(

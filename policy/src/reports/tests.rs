@@ -14,6 +14,7 @@ fn at(kind: EventKind, on: NaiveDate) -> Event {
         kind,
         on,
         by: "privacy".into(),
+        recorded: None,
     }
 }
 

@@ -12,6 +12,15 @@ fn at(kind: EventKind, on: NaiveDate) -> Event {
         kind,
         on,
         by: "privacy".into(),
+        recorded: None,
+    }
+}
+
+/// `event` as the vault recorded it on `recorded` (the server's day).
+fn entered(event: Event, recorded: NaiveDate) -> Event {
+    Event {
+        recorded: Some(recorded),
+        ..event
     }
 }
 
@@ -548,6 +557,19 @@ fn a_delay_notice_is_accepted_only_before_the_answer_is_due() {
             pa(),
             delay(d(2027, 2, 1), d(2027, 3, 1)),
             Err("is sent before it is due, not after"),
+        ),
+        // Dated the last day but entered weeks later, the review's second try: the clock
+        // counts from the day the vault recorded it, so it is as late as if dated then.
+        (
+            pa(),
+            entered(delay(d(2027, 1, 6), d(2027, 1, 20)), d(2027, 1, 25)),
+            Err("is dated 2027-01-06 and was recorded on 2027-01-25"),
+        ),
+        // Entered on the day it is dated (what the gate stamps): in time.
+        (
+            pa(),
+            entered(delay(d(2027, 1, 6), d(2027, 1, 20)), d(2027, 1, 6)),
+            Ok(d(2027, 1, 20)),
         ),
         // A second notice before the promised date is in time; after it, not.
         (
@@ -1304,4 +1326,136 @@ fn a_complaint_goes_from_cbp_to_the_chief_privacy_officer_to_the_privacy_office_
     // The authority referred it on Sunday 12 July 2026 (the events are a day apart): the
     // conclusions were due ten working days on, Friday 24 July.
     assert_eq!(due(&built, "dpa-conclusions"), Some(d(2026, 7, 24)));
+}
+
+/// A letter may be entered after it went out, but the clocks count from the later of the day
+/// it is dated and the day the vault recorded it: a late entry neither stops a clock that had
+/// run out (31 CFR 1.26(g)(1): "the individual will be advised ... within 30 days"; 1.5(h)(1),
+/// 1.7(e)(3)), nor meets a deadline already missed, nor shortens the 35 days the requester has
+/// to appeal (1.27(e)(1): "within 35 days of the date of the initial denial").
+#[test]
+fn a_late_entry_moves_no_clock() {
+    let verified = |on| {
+        at(
+            EventKind::IdentityVerified {
+                method: IdentityMethod::Notarized,
+                evidence: Vec::new(),
+                facts: Vec::new(),
+            },
+            on,
+        )
+    };
+    let opened = |kind, route, received| {
+        run(
+            kind,
+            route,
+            vec![at(EventKind::Received, received), verified(received)],
+        )
+    };
+    // Privacy Act access received 2026-11-20: determination due 2027-01-06. FOIA received
+    // 2026-12-24: due 2027-01-26 (Christmas and New Year's Day not counted).
+    let pa = || opened(RequestKind::Access, Route::PrivacyAct, d(2026, 11, 20));
+    let foia = || opened(RequestKind::Access, Route::Foia, d(2026, 12, 24));
+    let deficient = |on| {
+        at(
+            EventKind::Deficient {
+                missing: vec!["signature".into()],
+            },
+            on,
+        )
+    };
+    let estimate = |on| at(EventKind::FeeEstimated { cents: 30_000 }, on);
+    // (case, notice that would stop the clock, the refusal's words or accepted).
+    let table: Vec<(Case, Event, Option<&str>)> = vec![
+        (pa(), entered(deficient(d(2026, 11, 23)), d(2027, 1, 6)), None),
+        (
+            pa(),
+            entered(deficient(d(2026, 11, 23)), d(2027, 1, 7)),
+            Some("the determination was due on 2027-01-06: a deficiency notice sent after that would move a deadline already missed; this one is dated 2026-11-23 and was recorded on 2027-01-07"),
+        ),
+        (foia(), entered(estimate(d(2027, 1, 20)), d(2027, 1, 26)), None),
+        (
+            foia(),
+            entered(estimate(d(2027, 1, 20)), d(2027, 1, 27)),
+            Some("the determination was due on 2027-01-26: a fee estimate awaiting agreement or payment sent after that"),
+        ),
+        // An estimate within the requester's means stops nothing, so it may come late.
+        (
+            foia(),
+            entered(
+                at(EventKind::FeeEstimated { cents: 1_000 }, d(2027, 1, 20)),
+                d(2027, 2, 1),
+            ),
+            None,
+        ),
+    ];
+    for (n, (built, notice, expected)) in table.into_iter().enumerate() {
+        match (check_event(&built, &notice), expected) {
+            (Ok(()), None) => {}
+            (Err(reason), Some(words)) => assert!(reason.contains(words), "row {n}: {reason}"),
+            (got, want) => panic!("row {n}: got {got:?}, expected {want:?}"),
+        }
+    }
+
+    // A determination dated the due day but entered two days later met it late.
+    let mut late = pa();
+    let grant = entered(
+        at(
+            EventKind::Determined {
+                outcome: Outcome::Granted,
+                reasons: String::new(),
+            },
+            d(2027, 1, 6),
+        ),
+        d(2027, 1, 8),
+    );
+    check_event(&late, &grant).unwrap();
+    late.events.push(grant);
+    let determination = deadlines(&late)
+        .into_iter()
+        .find(|deadline| deadline.what == "determination")
+        .unwrap();
+    assert_eq!(determination.met_on, Some(d(2027, 1, 8)));
+    assert_eq!(determination.state(d(2027, 1, 8)), "met-late");
+
+    // An amendment's refusal dated 2027-01-08 but entered 2027-02-01: the 35 days run from
+    // 2027-02-01 (to 2027-03-08), so an appeal mailed 2027-03-01 is in time, and what the
+    // request is about is kept through 2027-03-08.
+    let mut refused = opened(RequestKind::Amendment, Route::PrivacyAct, d(2026, 12, 18));
+    let denial = entered(
+        at(
+            EventKind::Determined {
+                outcome: Outcome::Denied,
+                reasons: "accurate as reported".into(),
+            },
+            d(2027, 1, 8),
+        ),
+        d(2027, 2, 1),
+    );
+    check_event(&refused, &denial).unwrap();
+    refused.events.push(denial);
+    assert_eq!(due(&refused, "appeal-window"), Some(d(2027, 3, 8)));
+    assert_eq!(
+        preservation(&refused),
+        Preservation::Ends {
+            until: d(2027, 3, 8),
+            rule: "31 CFR 1.27(e)(1): kept until the 35 days to appeal the refusal have passed",
+        }
+    );
+    let appeal = at(
+        EventKind::Appealed {
+            postmarked: d(2027, 3, 1),
+        },
+        d(2027, 3, 3),
+    );
+    check_event(&refused, &appeal).unwrap();
+    let after_window = at(
+        EventKind::Appealed {
+            postmarked: d(2027, 3, 9),
+        },
+        d(2027, 3, 10),
+    );
+    assert!(check_event(&refused, &after_window).unwrap_err().contains(
+        "after its window closed on 2027-03-08 (35 days after the refusal of 2027-02-01"
+    ));
 }

@@ -112,7 +112,7 @@ pub(crate) async fn list_holds(
     .await?;
     let holds: Vec<_> = holds
         .iter()
-        .map(|summary| hold_json(&summary.hold, Some(summary.records)))
+        .map(|(hold, records)| hold_json(hold, *records))
         .collect();
     Ok(json_response(StatusCode::OK, json!({"holds": holds})))
 }
