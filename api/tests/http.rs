@@ -3576,6 +3576,88 @@ async fn a_foia_request_waits_for_the_fee_agreement_and_restarts_its_clock() {
     ] {
         assert!(letter.contains(words), "{words}: {letter}");
     }
+
+    // A commercial requester pays search, review and every page (1.7(a)(1)), less the
+    // reduction decided on its request (1.7(d)): the reduction states how much.
+    let commercial = open(json!(["cbp-pnr"]), json!({"fee_category": "commercial"})).await;
+    assert_eq!(
+        commercial.status,
+        StatusCode::CREATED,
+        "{}",
+        commercial.text
+    );
+    let second = |body: Value| async move {
+        api.post(
+            "/v1/requests/PA-2026-000002/events",
+            Some("cbp-privacy"),
+            body,
+        )
+        .await
+    };
+    // (event, status, fragment).
+    let steps = [
+        (
+            json!({"kind": "extended", "reason": "records at the port", "until": "2026-12-28"}),
+            StatusCode::BAD_REQUEST,
+            "a FOIA extension needs one of the unusual circumstances",
+        ),
+        (
+            json!({"kind": "extended", "reason": "records at the port", "until": "2026-12-28", "circumstance": "field-facilities"}),
+            StatusCode::OK,
+            "\"circumstance\":\"field-facilities\"",
+        ),
+        (
+            json!({"kind": "fee-waiver-requested"}),
+            StatusCode::OK,
+            "fee-waiver-requested",
+        ),
+        (
+            json!({"kind": "fee-waiver-determined", "outcome": "partly-granted", "reasons": "in part commercial"}),
+            StatusCode::BAD_REQUEST,
+            "states the percentage taken off",
+        ),
+        (
+            json!({"kind": "fee-waiver-determined", "outcome": "partly-granted", "reasons": "in part commercial", "reduced_percent": 50}),
+            StatusCode::OK,
+            "\"reduced_percent\":50",
+        ),
+        (
+            json!({"kind": "identity-verified", "method": "notarized", "evidence": ["notarized-statement"],
+                   "facts": ["full-name", "current-address", "date-of-birth", "place-of-birth"]}),
+            StatusCode::OK,
+            "identity-verified",
+        ),
+        (
+            json!({"kind": "determined", "outcome": "granted", "reasons": ""}),
+            StatusCode::OK,
+            "determined",
+        ),
+    ];
+    for (n, (body, status, fragment)) in steps.into_iter().enumerate() {
+        let answer = second(body).await;
+        assert_eq!(answer.status, status, "step {n}: {}", answer.text);
+        assert!(answer.text.contains(fragment), "step {n}: {}", answer.text);
+    }
+    // Basic pay $40.00 an hour plus 16 percent is $46.40: an hour's search $46.40, half an
+    // hour's review $23.20, 10 pages $2.00; $71.60, half off: $35.80.
+    let response = api
+        .post(
+            "/v1/requests/PA-2026-000002/response",
+            Some("cbp-privacy"),
+            json!({"official": "CBP Disclosure Law Officer", "pages": 10, "search_minutes": 60,
+                   "review_minutes": 30, "hourly_pay_cents": 4000}),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text);
+    assert_eq!(response.body["fee_cents"], 3580, "{}", response.text);
+    assert!(
+        response.body["letter"]
+            .as_str()
+            .unwrap()
+            .contains("Fee: $35.80, after the reduction granted (31 CFR 1.7(d), (g))."),
+        "{}",
+        response.text
+    );
 }
 
 #[tokio::test]
@@ -3891,6 +3973,22 @@ async fn a_granted_access_request_releases_readable_records_with_the_fee_rule() 
         )
         .await;
     assert_eq!(cheap.body["fee_cents"], 0, "{}", cheap.text);
+    // Search time is a FOIA fee: a Privacy Act response charges copies only (1.26(g)(2)).
+    let searched = api
+        .post(
+            &format!("/v1/requests/{id}/response"),
+            Some("privacy"),
+            json!({"official": "JANE ROE, Disclosure Officer", "release": [record],
+                   "waive": ["552a(j)(2)"], "pages": 110, "search_minutes": 30}),
+        )
+        .await;
+    assert_eq!(
+        searched.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        searched.text
+    );
+    assert!(searched.text.contains("copies only"), "{}", searched.text);
 }
 
 #[tokio::test]

@@ -312,6 +312,24 @@ pub enum Relationship {
     CourtOrder,
 }
 
+/// The unusual circumstances that alone allow a FOIA determination's time to be extended:
+/// "(i) The need to search for and collect the requested records from field facilities or
+/// other establishments that are separate from the office processing the request; (ii) The
+/// need to search for, collect, and appropriately examine a voluminous amount of separate and
+/// distinct records ...; or (iii) The need for consultation ... with another agency ... or
+/// among two or more bureaus" (31 CFR 1.5(j)(1)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UnusualCircumstance {
+    /// (i) Records at field facilities or other establishments apart from the processing
+    /// office.
+    FieldFacilities,
+    /// (ii) A voluminous amount of separate and distinct records.
+    Voluminous,
+    /// (iii) Consultation with another agency or among bureaus.
+    Consultation,
+}
+
 /// A determination's outcome.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -383,6 +401,9 @@ pub enum EventKind {
         /// Who approved it: on appeal, the agency head or a delegate (31 CFR 1.27(e)(4)).
         #[serde(default)]
         approved_by: Option<String>,
+        /// On a FOIA-route request, the unusual circumstance that allows it (1.5(j)(1)).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        circumstance: Option<UnusualCircumstance>,
     },
     /// The determination was dispatched.
     Determined {
@@ -463,6 +484,9 @@ pub enum EventKind {
         outcome: Outcome,
         /// Why (required for a denial).
         reasons: String,
+        /// For a reduction (`partly-granted`), the percentage of the fee taken off (1 to 99).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reduced_percent: Option<u8>,
     },
     /// FOIA: the requester asked for expedited processing (1.5(e)); `dated` is the request's
     /// date, the event's day its receipt.
@@ -626,6 +650,30 @@ pub fn foia_fee_cents(category: FeeCategory, work: Work) -> u64 {
             pages(100)
         }
         FeeCategory::Other => time(work.search_minutes.saturating_sub(120)) + pages(100),
+    }
+}
+
+/// `fee_cents` after the case's fee waiver or reduction, if one was decided (1.7(d)): all of
+/// it for a waiver granted, the stated percentage off for a reduction, nothing for a denial.
+pub fn fee_after_waiver(case: &Case, fee_cents: u64) -> u64 {
+    let decided = case
+        .events
+        .iter()
+        .rev()
+        .find_map(|event| match &event.kind {
+            EventKind::FeeWaiverDetermined {
+                outcome,
+                reduced_percent,
+                ..
+            } => Some((*outcome, *reduced_percent)),
+            _ => None,
+        });
+    match decided {
+        Some((Outcome::Granted, _)) => 0,
+        Some((Outcome::PartlyGranted, Some(percent))) => {
+            fee_cents - fee_cents * u64::from(percent.min(100)) / 100
+        }
+        _ => fee_cents,
     }
 }
 
@@ -1010,7 +1058,11 @@ pub fn preservation(case: &Case) -> Preservation {
             },
             (Some(until), None) => Preservation::Ends {
                 until,
-                rule: "31 CFR 1.5(a)(1): a request not amended within 30 days of the deficiency letter is closed",
+                rule: match case.route {
+                    Route::Foia => "31 CFR 1.5(a)(1): a request not amended within 30 days of the deficiency letter is closed",
+                    // 1.5(a)(1) is the FOIA's; the Privacy Act rules set no such time.
+                    Route::PrivacyAct => "ours, as 31 CFR 1.5(a)(1) for the FOIA: a request not amended within 30 days of the deficiency letter is closed",
+                },
             },
             (None, None) => Preservation::Pending,
         };
@@ -1316,9 +1368,21 @@ pub fn check_event(case: &Case, event: &Event) -> Result<(), String> {
             reason,
             until,
             approved_by,
+            circumstance,
         } => {
             if reason.trim().is_empty() {
                 return Err("an extension states its reason".into());
+            }
+            match (case.route, circumstance) {
+                (Route::Foia, None) => return Err(
+                    "a FOIA extension needs one of the unusual circumstances (`circumstance`: `field-facilities`, `voluminous`, `consultation`; 31 CFR 1.5(j)(1))"
+                        .into(),
+                ),
+                (Route::PrivacyAct, Some(_)) => return Err(
+                    "`circumstance` is a FOIA extension's (31 CFR 1.5(j)(1)); a Privacy Act delay notice states its reason"
+                        .into(),
+                ),
+                _ => {}
             }
             if *until <= event.on {
                 return Err("an extension promises a later date".into());
@@ -1416,14 +1480,29 @@ pub fn check_event(case: &Case, event: &Event) -> Result<(), String> {
                 _ => Err("no estimate awaits the requester's agreement, payment or a reformulated request (31 CFR 1.7(e))".into()),
             }
         }
-        EventKind::FeeWaiverDetermined { outcome, reasons } => {
+        EventKind::FeeWaiverDetermined {
+            outcome,
+            reasons,
+            reduced_percent,
+        } => {
             if last(case, "fee-waiver-requested").is_none() {
                 return Err("there is no fee waiver request to decide".into());
             }
             if !matches!(outcome, Outcome::Granted) && reasons.trim().is_empty() {
                 return Err("a fee waiver refused in whole or part states its reasons".into());
             }
-            Ok(())
+            match (outcome, reduced_percent) {
+                (Outcome::PartlyGranted, Some(1..=99)) => Ok(()),
+                (Outcome::PartlyGranted, _) => Err(
+                    "a reduction of fees states the percentage taken off (`reduced_percent`, 1 to 99)"
+                        .into(),
+                ),
+                (_, Some(_)) => Err(
+                    "`reduced_percent` belongs to a reduction (`partly-granted`); a waiver takes off all, a denial none"
+                        .into(),
+                ),
+                (_, None) => Ok(()),
+            }
         }
         EventKind::ExpeditedRequested { dated } if *dated > event.on => {
             Err("a request for expedited processing cannot be received before its date".into())

@@ -17,6 +17,8 @@ pub struct Args {
     command: Command,
 }
 
+// Parsed once per process: the size of the `event` variant's many options costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, clap::Subcommand)]
 enum Command {
     /// Open a request; prints its id alone (or, with --json, the whole file).
@@ -139,6 +141,23 @@ enum Command {
         /// The actions taken, `none` if none (conclusions-reported).
         #[arg(long)]
         actions: Option<String>,
+        /// The unusual circumstance of a FOIA extension (extended): field-facilities,
+        /// voluminous, consultation.
+        #[arg(long)]
+        circumstance: Option<String>,
+        /// The percentage a fee reduction takes off, 1 to 99 (fee-waiver-determined,
+        /// partly-granted).
+        #[arg(long)]
+        reduced_percent: Option<u8>,
+        /// An amount in cents (fee-estimated, fees-paid).
+        #[arg(long)]
+        cents: Option<u64>,
+        /// The date of a request for expedited processing (expedited-requested).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        dated: Option<String>,
+        /// Whether expedited processing was granted (expedited-determined).
+        #[arg(long)]
+        granted: Option<bool>,
         #[command(flatten)]
         client: ClientArgs,
     },
@@ -340,11 +359,25 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             authority,
             conclusions,
             actions,
+            circumstance,
+            reduced_percent,
+            cents,
+            dated,
+            granted,
             client,
         } => {
             let mut body = json!({"kind": kind, "on": on});
             if let Some(resolved) = resolved {
                 body["resolved"] = json!(resolved);
+            }
+            if let Some(granted) = granted {
+                body["granted"] = json!(granted);
+            }
+            if let Some(reduced_percent) = reduced_percent {
+                body["reduced_percent"] = json!(reduced_percent);
+            }
+            if let Some(cents) = cents {
+                body["cents"] = json!(cents);
             }
             let fields = [
                 ("method", method),
@@ -359,6 +392,8 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                 ("authority", authority),
                 ("conclusions", conclusions),
                 ("actions", actions),
+                ("circumstance", circumstance),
+                ("dated", dated),
             ];
             for (name, value) in fields {
                 if let Some(value) = value {

@@ -193,6 +193,14 @@ pub struct ResponseInput {
     pub official: String,
     /// Pages of copies.
     pub pages: u32,
+    /// A FOIA-route request's minutes of search, of review, and the searcher's basic pay per
+    /// hour in cents (31 CFR 1.7(g)); charged by the requester's category. Zero on a Privacy
+    /// Act request, whose fees are copies only (1.26(g)(2)).
+    pub search_minutes: u32,
+    /// Minutes of review (commercial requesters only pay them).
+    pub review_minutes: u32,
+    /// The searcher's basic pay per hour, in cents.
+    pub hourly_pay_cents: u32,
 }
 
 /// The response package for the individual.
@@ -492,7 +500,11 @@ impl Gate {
                         closing.case.events.push(Event {
                             kind: EventKind::Closed {
                                 reason: format!(
-                                    "not amended within 30 days of the deficiency letter (31 CFR 1.5(a)(1)); closed by the retention run of {today}"
+                                    "not amended within 30 days of the deficiency letter ({}); closed by the retention run of {today}",
+                                    match file.case.route {
+                                        requests::Route::Foia => "31 CFR 1.5(a)(1)",
+                                        requests::Route::PrivacyAct => "ours, as 31 CFR 1.5(a)(1) for the FOIA",
+                                    }
                                 ),
                             },
                             on: file
@@ -900,6 +912,17 @@ impl Gate {
         }) else {
             return Err(Refusal::Invalid("record the determination first".into()));
         };
+        if file.case.route == requests::Route::PrivacyAct
+            && (
+                input.search_minutes,
+                input.review_minutes,
+                input.hourly_pay_cents,
+            ) != (0, 0, 0)
+        {
+            return Err(Refusal::Invalid(
+                "search and review are not charged under the Privacy Act, whose fees are copies only (31 CFR 1.26(g)(2)); `search_minutes`, `review_minutes` and `hourly_pay_cents` are a FOIA response's".into(),
+            ));
+        }
         if input.official.trim().is_empty() {
             return Err(Refusal::Invalid(
                 "the responsible official's name and title are required (31 CFR 1.26(g)(4))".into(),
@@ -946,6 +969,10 @@ impl Gate {
             }
         }
         let mut for_physician = None;
+        // The portion systems of which the search found a record not released: where an
+        // exemption was applied, for the statistics (the letter prints the same either way).
+        let mut withheld_in: HashSet<String> = HashSet::new();
+        let denied = matches!(outcome, requests::Outcome::Denied);
         let released = if matches!(outcome, requests::Outcome::Denied)
             || file.case.kind == RequestKind::Notification
         {
@@ -996,6 +1023,14 @@ impl Gate {
                     });
                 }
                 chosen.push((record_id, placement));
+            }
+            for record_id in &found {
+                if chosen.iter().all(|(id, _)| id != record_id) {
+                    let system = self.placement_or_unknown(record_id)?.system;
+                    if portions.contains(&system) {
+                        withheld_in.insert(system);
+                    }
+                }
             }
             // Medical or psychological records (the SORN's `medical` categories) go to the
             // physician when the official so decided, and nowhere before the physician's
@@ -1090,18 +1125,31 @@ impl Gate {
         accounting.dedup_by(|a, b| {
             a.record == b.record && a.disclosed_ms == b.disclosed_ms && a.package == b.package
         });
-        // A FOIA-route request pays by its category (1.7(a)); the response counts pages only.
+        // A FOIA-route request pays by its category (1.7(a)) for pages, search and review, less
+        // any waiver or reduction decided (1.7(d)); a Privacy Act request for copies only.
+        let work = requests::Work {
+            pages: input.pages,
+            search_minutes: input.search_minutes,
+            review_minutes: input.review_minutes,
+            hourly_pay_cents: input.hourly_pay_cents,
+        };
         let fee_cents = match (file.case.route, file.case.fees) {
-            (requests::Route::Foia, Some(terms)) => u32::try_from(requests::foia_fee_cents(
-                terms.category,
-                requests::Work {
-                    pages: input.pages,
-                    ..requests::Work::default()
-                },
+            (requests::Route::Foia, Some(terms)) => u32::try_from(requests::fee_after_waiver(
+                &file.case,
+                requests::foia_fee_cents(terms.category, work),
             ))
             .unwrap_or(u32::MAX),
             _ => requests::copy_fee_cents(input.pages),
         };
+        let waived = file.case.events.iter().any(|event| {
+            matches!(
+                event.kind,
+                EventKind::FeeWaiverDetermined {
+                    outcome: requests::Outcome::Granted | requests::Outcome::PartlyGranted,
+                    ..
+                }
+            )
+        });
         // The letter, from the agency's `determination` template (or the shipped one), with
         // facts that never depend on records the response does not release.
         let mut lines: Vec<String> = answers.iter().map(|(_, text, _)| text.clone()).collect();
@@ -1112,9 +1160,13 @@ impl Gate {
                 physician.trim()
             ));
         }
-        let mut exemptions: Vec<String> = answers
+        let answers_under: Vec<(String, String)> = answers
             .iter()
-            .filter_map(|(_, _, under)| under.clone())
+            .filter_map(|(system, _, under)| Some((system.clone(), under.clone()?)))
+            .collect();
+        let mut exemptions: Vec<String> = answers_under
+            .iter()
+            .map(|(_, under)| under.clone())
             .collect();
         exemptions.sort();
         exemptions.dedup();
@@ -1132,8 +1184,15 @@ impl Gate {
         });
         facts["reasons"] = serde_json::json!(reasons.trim());
         facts["answers"] = serde_json::json!(lines);
-        facts["fee"] = serde_json::json!(if fee_cents == 0 && foia {
+        facts["fee"] = serde_json::json!(if fee_cents == 0 && foia && waived {
+            "Fee: none: waived (31 CFR 1.7(d)).".to_owned()
+        } else if fee_cents == 0 && foia {
             "Fee: none (31 CFR 1.7(a)).".to_owned()
+        } else if foia && waived {
+            format!(
+                "Fee: {}, after the reduction granted (31 CFR 1.7(d), (g)).",
+                crate::letters::dollars(u64::from(fee_cents))
+            )
         } else if fee_cents == 0 {
             "Fee: none (copies are free when the total is under $3.00, and the first 100 pages are always free).".to_owned()
         } else if foia {
@@ -1162,8 +1221,20 @@ impl Gate {
                 .lock()
                 .map_err(|_| Refusal::Internal("case lock poisoned".into()))?;
             let mut current = self.request_file(&access, id)?;
-            // Kept for the yearly statistics by exemption (policy::reports).
-            current.exemptions_applied = exemptions;
+            // Kept for the yearly statistics by exemption (policy::reports): a system's claim
+            // counts where it withheld something (a system closed whole, a denial, or a record
+            // its search found and the response did not release), not merely because the
+            // letter's fixed paragraph names it.
+            let mut applied: Vec<String> = answers_under
+                .iter()
+                .filter(|(system, _)| {
+                    denied || !portions.contains(system) || withheld_in.contains(system)
+                })
+                .map(|(_, under)| under.clone())
+                .collect();
+            applied.sort();
+            applied.dedup();
+            current.exemptions_applied = applied;
             self.seal_letter(&access, &mut current, "determination", letter.clone())?
         };
         Ok(ResponsePackage {

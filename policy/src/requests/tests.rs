@@ -119,6 +119,7 @@ fn the_whole_life_of_an_access_request() {
             reason: "records at a field office".into(),
             until: d(2027, 1, 20),
             approved_by: None,
+            circumstance: None,
         },
         d(2027, 1, 5),
     );
@@ -203,6 +204,7 @@ fn an_amendment_refused_appealed_by_postmark_upheld_and_disputed() {
                 reason: "consultation with another agency".into(),
                 until: d(2027, 4, 15),
                 approved_by: approved_by.map(str::to_owned),
+                circumstance: None,
             },
             d(2027, 2, 17),
         )
@@ -264,6 +266,7 @@ fn first_party_foia_requests_follow_twenty_working_days_and_at_most_ten_more() {
             reason: "voluminous records".into(),
             until: d(2027, 3, 31),
             approved_by: None,
+            circumstance: None,
         },
         d(2027, 1, 20),
     ));
@@ -360,6 +363,7 @@ fn events_out_of_order_or_without_their_grounds_are_refused() {
                     reason: "busy".into(),
                     until: d(2026, 11, 24),
                     approved_by: None,
+                    circumstance: None,
                 },
                 d(2026, 11, 25),
             ),
@@ -503,6 +507,18 @@ fn a_delay_notice_is_accepted_only_before_the_answer_is_due() {
                 reason: "scattered location of the records".into(),
                 until,
                 approved_by: None,
+                circumstance: None,
+            },
+            on,
+        )
+    };
+    let foia_delay = |on, until| {
+        at(
+            EventKind::Extended {
+                reason: "records at the port of entry".into(),
+                until,
+                approved_by: None,
+                circumstance: Some(UnusualCircumstance::FieldFacilities),
             },
             on,
         )
@@ -615,16 +631,27 @@ fn a_delay_notice_is_accepted_only_before_the_answer_is_due() {
             delay(d(2026, 11, 24), d(2027, 1, 20)),
             Err("no determination is due yet"),
         ),
-        // FOIA (1.5(j)(1), "by written notice"): received 2026-12-24, due 2027-01-26.
+        // FOIA (1.5(j)(1), "by written notice"): received 2026-12-24, due 2027-01-26; only
+        // for one of the three unusual circumstances.
         (
             access(Route::Foia, d(2026, 12, 24), Vec::new()),
-            delay(d(2027, 1, 26), d(2027, 2, 5)),
+            foia_delay(d(2027, 1, 26), d(2027, 2, 5)),
             Ok(d(2027, 2, 5)),
         ),
         (
             access(Route::Foia, d(2026, 12, 24), Vec::new()),
-            delay(d(2027, 1, 27), d(2027, 2, 5)),
+            foia_delay(d(2027, 1, 27), d(2027, 2, 5)),
             Err("the determination was due on 2027-01-26"),
+        ),
+        (
+            access(Route::Foia, d(2026, 12, 24), Vec::new()),
+            delay(d(2027, 1, 26), d(2027, 2, 5)),
+            Err("a FOIA extension needs one of the unusual circumstances"),
+        ),
+        (
+            pa(),
+            foia_delay(d(2027, 1, 5), d(2027, 1, 20)),
+            Err("`circumstance` is a FOIA extension's"),
         ),
     ];
     for (n, (built, notice, expected)) in table.into_iter().enumerate() {
@@ -680,6 +707,7 @@ fn an_appeal_decision_is_extended_only_before_it_is_due() {
                 reason: "consultation with another agency".into(),
                 until: d(2027, 4, 15),
                 approved_by: Some("Deputy Assistant Secretary (Privacy)".into()),
+                circumstance: None,
             },
             on,
         )
@@ -1196,6 +1224,7 @@ fn a_foia_appeal_window_runs_from_the_last_release_letter() {
             EventKind::FeeWaiverDetermined {
                 outcome: Outcome::Denied,
                 reasons: "primarily in the requester's commercial interest".into(),
+                reduced_percent: None,
             },
             d(2027, 1, 22),
         ),
@@ -1458,4 +1487,53 @@ fn a_late_entry_moves_no_clock() {
     assert!(check_event(&refused, &after_window).unwrap_err().contains(
         "after its window closed on 2027-03-08 (35 days after the refusal of 2027-02-01"
     ));
+}
+
+/// 31 CFR 1.7(d): fees are "waived or reduced" where disclosure is in the public interest; a
+/// waiver takes off the whole fee, a reduction the share the decision states, a denial none.
+#[test]
+fn a_fee_waiver_or_reduction_applies_to_the_fee() {
+    let decided = |outcome, reduced_percent| {
+        case(
+            RequestKind::Access,
+            Route::Foia,
+            vec![
+                at(EventKind::Received, d(2026, 12, 1)),
+                at(EventKind::FeeWaiverRequested, d(2026, 12, 1)),
+                at(
+                    EventKind::FeeWaiverDetermined {
+                        outcome,
+                        reasons: "public understanding of the government's operations".into(),
+                        reduced_percent,
+                    },
+                    d(2026, 12, 3),
+                ),
+            ],
+        )
+    };
+    let none = case(RequestKind::Access, Route::Foia, Vec::new());
+    // (case, fee before, fee after): 7160 cents is an hour's search and half an hour's review
+    // at $40.00 basic pay plus 16 percent, and 10 pages.
+    let table = [
+        (none, 7160, 7160),
+        (decided(Outcome::Granted, None), 7160, 0),
+        (decided(Outcome::PartlyGranted, Some(50)), 7160, 3580),
+        (decided(Outcome::PartlyGranted, Some(25)), 7161, 5371),
+        (decided(Outcome::Denied, None), 7160, 7160),
+    ];
+    for (n, (built, before, after)) in table.into_iter().enumerate() {
+        assert_eq!(fee_after_waiver(&built, before), after, "row {n}");
+    }
+    assert_eq!(
+        foia_fee_cents(
+            FeeCategory::Commercial,
+            Work {
+                pages: 10,
+                search_minutes: 60,
+                review_minutes: 30,
+                hourly_pay_cents: 4000,
+            }
+        ),
+        7160
+    );
 }

@@ -200,6 +200,12 @@ pub(crate) struct ResponseBody {
     official: String,
     #[serde(default)]
     pages: u32,
+    #[serde(default)]
+    search_minutes: u32,
+    #[serde(default)]
+    review_minutes: u32,
+    #[serde(default)]
+    hourly_pay_cents: u32,
 }
 
 pub(crate) async fn request_response(
@@ -215,6 +221,9 @@ pub(crate) async fn request_response(
         benefit_denied: body.benefit_denied,
         official: body.official,
         pages: body.pages,
+        search_minutes: body.search_minutes,
+        review_minutes: body.review_minutes,
+        hourly_pay_cents: body.hourly_pay_cents,
     };
     let gate = Arc::clone(&state.gate);
     let package = blocking(state.limits.operation, move || {
