@@ -395,10 +395,13 @@ async fn a_b7_portion_of_every_system_releases_only_what_it_names() {
 
     // CBP PNR leaves only on the Undertakings' paths (no (b)(7) portion): to a designated
     // authority goes the whole record, its provenance included, but not the free text of a
-    // subject CBP has not designated high risk, nor an annotation about that free text.
+    // subject CBP has not designated high risk, nor an annotation about that free text, nor
+    // CBP's and the vault's bookkeeping: the ground and case of an early pull (paragraph 14),
+    // the receipt and scan keys.
     let pnr = json!({
-        "system": "cbp-pnr", "category": "pnr", "collected_at": "2026-11-24T06:00:00Z",
-        "source": {"carrier": "XX", "flight": "XX100", "departs_at": "2026-11-24T18:00:00Z", "arrives_at": "2026-11-25T02:00:00Z"},
+        "system": "cbp-pnr", "category": "pnr", "collected_at": "2026-11-20T06:00:00Z",
+        "source": {"carrier": "XX", "flight": "XX100", "departs_at": "2026-11-24T18:00:00Z", "arrives_at": "2026-11-25T02:00:00Z",
+                   "pulled_at": "2026-11-20T06:00:00Z", "early_access": "specific-concern", "early_case": "TECS-77"},
         "subjects": [{"role": "passenger", "name": "JEAN DUPONT", "identifiers": {"passport": {"number": "C0300598", "country": "FR"}}}],
         "fields": {"record_locator": "QWE123", "osi": "CTCE PASSENGER NOTE", "general_remarks": "SEAT REQUEST"}
     });
@@ -454,11 +457,23 @@ async fn a_b7_portion_of_every_system_releases_only_what_it_names() {
             "source.departs_at",
             "source.arrives_at",
             "source.delivery",
-            "source.receipt_key",
-            "source.scan",
+            "source.pulled_at",
         ],
     )
     .check(record);
+    for bookkeeping in [
+        "early_access",
+        "specific-concern",
+        "TECS-77",
+        "receipt_key",
+        "\"scan\"",
+    ] {
+        assert!(
+            !released.text.contains(bookkeeping),
+            "{bookkeeping} in {}",
+            released.text
+        );
+    }
     assert_eq!(
         record["annotations"].as_array().unwrap().len(),
         1,

@@ -2150,6 +2150,30 @@ async fn a_cohort_transferred_to_a_records_center_stays_under_the_act_and_dies_o
         )
         .await;
     let request = opened.body["id"].as_str().unwrap().to_owned();
+    // The request's preservation hold moves the vault's copy into the hold's cohort; the
+    // record is still the one at the records center, and the disclosure officer still does
+    // not find it.
+    let held = api
+        .post("/v1/search", Some("ice-disclosure"), search.clone())
+        .await;
+    assert_eq!(
+        (held.body["found"].clone(), held.body["withheld"].clone()),
+        (json!(2), json!(1)),
+        "{}",
+        held.text
+    );
+    // Nothing joins a transferred period: its package is what the records center holds.
+    let late = api
+        .ingest("ice-ingest", &trade("2020-03-05", "E-2020-LATE"), None)
+        .await;
+    assert!(
+        late.text.contains(
+            "was transferred to a records center: the package carries what the period held"
+        ),
+        "{}",
+        late.text
+    );
+    assert!(!late.text.contains("E-2020-LATE"), "{}", late.text);
     for body in [
         json!({"kind": "identity-verified", "method": "notarized", "evidence": ["notarized-statement"],
                "facts": ["full-name", "current-address", "date-of-birth", "place-of-birth"]}),
@@ -2216,19 +2240,53 @@ async fn a_cohort_transferred_to_a_records_center_stays_under_the_act_and_dies_o
         "{}",
         recalled.text
     );
-    for (who, purpose, status) in [
-        ("auditor", "audit", StatusCode::OK),
-        ("ice-analyst", "audit", StatusCode::FORBIDDEN),
-        ("auditor", "curiosity", StatusCode::BAD_REQUEST),
-    ] {
-        assert_eq!(
-            recall(who, purpose, "AUD-1").await.status,
-            status,
-            "{who} {purpose}"
+    // (who, purpose, case, status, rule): each role for its own purpose, on a case the vault
+    // has.
+    let table = [
+        ("auditor", "audit", "AUD-1", StatusCode::OK, ""),
+        ("ice-analyst", "audit", "AUD-1", StatusCode::FORBIDDEN, ""),
+        ("auditor", "curiosity", "AUD-1", StatusCode::BAD_REQUEST, ""),
+        (
+            "auditor",
+            "privacy-act-request",
+            request.as_str(),
+            StatusCode::FORBIDDEN,
+            "recall-purpose-not-the-roles",
+        ),
+        (
+            "ice-privacy",
+            "audit",
+            "AUD-1",
+            StatusCode::FORBIDDEN,
+            "recall-purpose-not-the-roles",
+        ),
+        (
+            "ice-privacy",
+            "privacy-act-request",
+            "PA-2026-000099",
+            StatusCode::FORBIDDEN,
+            "recall-case-unknown",
+        ),
+        (
+            "records",
+            "hold",
+            "H-99",
+            StatusCode::FORBIDDEN,
+            "recall-case-unknown",
+        ),
+        ("records", "hold", "H-1", StatusCode::OK, ""),
+    ];
+    for (who, purpose, case, status, rule) in table {
+        let answer = recall(who, purpose, case).await;
+        assert_eq!(answer.status, status, "{who} {purpose}: {}", answer.text);
+        assert!(
+            answer.text.contains(rule),
+            "{who} {purpose}: {}",
+            answer.text
         );
     }
     let opened_log = api.entries("action=transfer.open").await;
-    assert_eq!(opened_log.len(), 2, "{opened_log:?}");
+    assert_eq!(opened_log.len(), 3, "{opened_log:?}");
     assert_eq!(opened_log[0]["purpose"], "privacy-act-request");
     // Ten years after collection the cohort is destroyed on schedule (the request's hold keeps
     // its own copy of the record): the package opens with nothing that remains.

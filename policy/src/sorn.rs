@@ -596,6 +596,19 @@ pub struct Phase {
 /// Act (31 CFR 1.29(a)), reached only by the grants that name it (requests, holds, audits).
 pub const TRANSFERRED_PHASE: &str = "transferred";
 
+/// The one purpose for which each role that may recall a transfer package does so: a privacy
+/// officer for a Privacy Act or FOIA request (its case id), a records officer for a hold (its
+/// `H-<n>`), an auditor for an audit (31 CFR 1.29(a): the records stay under the Act). `None`
+/// for any other role.
+pub fn recall_purpose(role: &str) -> Option<&'static str> {
+    match role {
+        "privacy-officer" => Some("privacy-act-request"),
+        "records-officer" => Some("hold"),
+        "auditor" => Some("audit"),
+        _ => None,
+    }
+}
+
 /// The condition of a conditional phase, read into its type as the file is loaded (any other
 /// value is a load error with its line).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]

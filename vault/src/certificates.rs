@@ -29,7 +29,7 @@ pub struct Certificate {
     pub signature: String,
 }
 
-fn certificate_key(kind: &str, name: &str) -> Vec<u8> {
+pub(crate) fn certificate_key(kind: &str, name: &str) -> Vec<u8> {
     [META_CERTIFICATE, kind.as_bytes(), b"/", name.as_bytes()].concat()
 }
 

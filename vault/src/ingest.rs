@@ -284,6 +284,13 @@ impl Vault {
                     "a cohort of this batch was destroyed while the batch was being sealed; nothing was stored".into(),
                 ));
             }
+            // A transfer made while the batch was being sealed: its package lacks these.
+            let transferred = self.transferred_cohort_ids()?;
+            if prepared.cohorts.iter().any(|id| transferred.contains(id)) {
+                return Err(Error::Invalid(
+                    "a cohort of this batch was transferred to a records center while the batch was being sealed; nothing was stored".into(),
+                ));
+            }
         }
         let ticket = self.log.submit(prepared.draft, prepared.batch)?;
         if let Some(reports) = reports {
@@ -443,6 +450,7 @@ impl Vault {
         let mut raw_of = crate::raw::split_raw(&mut records);
         let mut dead_raws = Vec::new();
         let mut plans = Vec::with_capacity(records.len());
+        let transferred = self.transferred_cohort_ids()?;
         for (record_idx, record) in records.iter().enumerate() {
             let at_record = |err: Error| match err {
                 Error::Invalid(reason) => {
@@ -469,6 +477,12 @@ impl Vault {
                 }
                 Err(err) => return Err(at_record(err)),
             };
+            if transferred.contains(&cohort.id) {
+                return Err(at_record(Error::Invalid(format!(
+                    "its period (cohort {}) was transferred to a records center: the package carries what the period held, and nothing is added after (31 CFR 1.25(b)(3))",
+                    cohort.id
+                ))));
+            }
             let system = self
                 .system_number(&record.system)?
                 .ok_or_else(|| Error::corrupt("partition registry", "system without a number"))?;

@@ -129,6 +129,10 @@ pub struct Transferred {
     pub transfer: String,
     /// The cohort.
     pub cohort: u32,
+    /// The cohort's records its package does not carry: those in a hold's cohort when it was
+    /// made (the vault's own copy is the only one). Every other record of the cohort is in the
+    /// package, whatever hold it joins later.
+    pub held_back: Vec<RecordId>,
     /// The certificate.
     pub certificate: crate::certificates::Certificate,
 }
@@ -155,6 +159,10 @@ fn certificate_name(cohort: u32) -> String {
 
 /// The first line of a transfer certificate: `Transfer <id>`.
 const CERTIFICATE_HEAD: &str = "Transfer ";
+
+/// The line of a transfer certificate that lists the records held back (ids, comma
+/// separated; absent when none was).
+const HELD_BACK_HEAD: &str = "Held back (in a hold's cohort when transferred): ";
 
 impl std::fmt::Debug for TransferPackage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -360,6 +368,10 @@ impl Vault {
         deliver: impl FnOnce(&Manifest, &[u8]) -> Result<()>,
     ) -> Result<TransferPackage> {
         access.validate()?;
+        // Exclusive from the check to the commit: no second transfer of the cohort, no hold
+        // moving a record out of it, and no ingest adding one to it, while the package is made
+        // (ingest re-checks the transferred cohorts under the shared side of this lock).
+        let _exclusive = self.lifecycle.write().map_err(|_| poisoned("lifecycle"))?;
         let info = self
             .cohort_info(cohort)?
             .ok_or_else(|| Error::NotFound(format!("cohort {cohort}")))?;
@@ -387,8 +399,9 @@ impl Vault {
         let (start, end) = info
             .record_range()
             .ok_or_else(|| Error::corrupt("cohort", "a period cohort without a range"))?;
-        let moved: std::collections::HashSet<RecordId> =
-            self.moved_out_of(&info)?.into_iter().collect();
+        let mut held_back = self.moved_out_of(&info)?;
+        held_back.sort_unstable();
+        let moved: std::collections::HashSet<RecordId> = held_back.iter().copied().collect();
         let mut stored: Vec<(ItemKind, Vec<u8>, Vec<u8>)> = Vec::new();
         let mut ids = Vec::new();
         for (key, value) in self
@@ -462,8 +475,14 @@ impl Vault {
             manifest.count(ItemKind::Accounting),
             hex::encode(digest)
         );
+        let held_line = if held_back.is_empty() {
+            String::new()
+        } else {
+            let ids: Vec<String> = held_back.iter().map(ToString::to_string).collect();
+            format!("{HELD_BACK_HEAD}{}\n", ids.join(", "))
+        };
         let text = format!(
-            "{CERTIFICATE_HEAD}{transfer}\nSystem: {}\nCohort: {cohort} (key version {})\nMade: {}\nCarries: {summary}\nPackage: sha256:{}\nThe records, their annotations and a copy of their accounting are sealed under a transfer key wrapped by the cohort's key: the cohort's destruction on schedule makes the package unreadable. The accounting itself stays in the vault (31 CFR 1.25(a)(2), (b)(3)).\n",
+            "{CERTIFICATE_HEAD}{transfer}\nSystem: {}\nCohort: {cohort} (key version {})\nMade: {}\nCarries: {summary}\n{held_line}Package: sha256:{}\nThe records, their annotations and a copy of their accounting are sealed under a transfer key wrapped by the cohort's key: the cohort's destruction on schedule makes the package unreadable. The accounting itself stays in the vault (31 CFR 1.25(a)(2), (b)(3)).\n",
             manifest.system,
             info.key_version,
             manifest.made_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -493,6 +512,24 @@ impl Vault {
         })
     }
 
+    /// The ids of the cohorts transferred, from the names of their certificates alone (what
+    /// ingest checks on every batch; the certificates themselves are verified at open).
+    pub(crate) fn transferred_cohort_ids(&self) -> Result<std::collections::HashSet<u32>> {
+        let prefix = crate::certificates::certificate_key("transfer", "cohort-");
+        let mut end = prefix.clone();
+        end.push(0xff);
+        self.store
+            .scan(Column::Meta, &prefix, Some(&end), usize::MAX)?
+            .into_iter()
+            .map(|(key, _)| {
+                std::str::from_utf8(&key[prefix.len()..])
+                    .ok()
+                    .and_then(|n| n.parse().ok())
+                    .ok_or_else(|| Error::corrupt("transfer certificate", "bad name"))
+            })
+            .collect()
+    }
+
     /// Every cohort transferred, from its certificate.
     pub fn transfers(&self) -> Result<Vec<Transferred>> {
         self.certificates("transfer")?
@@ -510,9 +547,25 @@ impl Vault {
                     .and_then(|line| line.strip_prefix(CERTIFICATE_HEAD))
                     .ok_or_else(|| Error::corrupt("transfer certificate", "bad text"))?
                     .to_owned();
+                let held_back = certificate
+                    .text
+                    .lines()
+                    .find_map(|line| line.strip_prefix(HELD_BACK_HEAD))
+                    .map(|ids| {
+                        ids.split(", ")
+                            .map(|id| {
+                                id.parse().map_err(|_| {
+                                    Error::corrupt("transfer certificate", "bad held-back id")
+                                })
+                            })
+                            .collect::<Result<Vec<RecordId>>>()
+                    })
+                    .transpose()?
+                    .unwrap_or_default();
                 Ok(Transferred {
                     transfer,
                     cohort,
+                    held_back,
                     certificate,
                 })
             })

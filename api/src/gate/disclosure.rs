@@ -358,7 +358,10 @@ impl Gate {
                 .into_iter()
                 .zip(&reads)
                 .map(|((record, annotations), read)| {
-                    self.view(&access, read, &decided.decision, record, annotations)
+                    let mut viewed =
+                        self.view(&access, read, &decided.decision, record, annotations)?;
+                    keep_bookkeeping_in(&mut viewed);
+                    Ok::<_, Refusal>(viewed)
                 })
                 .collect::<Result<_, _>>()?
         };
@@ -873,6 +876,31 @@ impl Gate {
 /// The document kind of the statistical releases' ledger (one signed document per population
 /// counted: system, category, period, the digest of its members, the package).
 const STATISTICS_LEDGER: &str = "statistics-ledger";
+
+/// The provenance keys that are CBP's or the vault's own bookkeeping, never a recipient's: the
+/// ground and case of a pull earlier than 72 hours before departure (seed 001 paragraph 14: CBP's
+/// record of advance information that persons of specific concern may be travelling, a
+/// law-enforcement reference), and the keys the vault counts receipts and scans free text by.
+const BOOKKEEPING_SOURCE_KEYS: [&str; 4] = [
+    "early_access",
+    "early_case",
+    vault::RECEIPT_KEY_SOURCE,
+    vault::scan::SCAN_SOURCE,
+];
+
+/// Takes the bookkeeping keys out of a disclosed record, silently: naming them withheld would
+/// tell the recipient that advance information about a traveller was on file.
+fn keep_bookkeeping_in(viewed: &mut Viewed) {
+    viewed
+        .record
+        .contents
+        .source
+        .retain(|key, _| !BOOKKEEPING_SOURCE_KEYS.contains(&key.as_str()));
+    viewed.withheld.retain(|name| {
+        name.strip_prefix("source.")
+            .is_none_or(|key| !BOOKKEEPING_SOURCE_KEYS.contains(&key))
+    });
+}
 
 /// A statistical release's entry in the ledger (kind, name, bytes): what was counted (system,
 /// category, period, the members' digest, the fields) and the package, never a count.

@@ -347,8 +347,9 @@ pub struct Gate {
     /// The most records one officer's run destroys without a second approval.
     max_run_records: std::sync::atomic::AtomicU64,
     /// The period cohorts transferred to a records center (from their certificates), whose
-    /// records are in the phase `transferred`.
-    transferred: RwLock<HashSet<u32>>,
+    /// records are in the phase `transferred`, each with the records its package does not
+    /// carry (held when it was made).
+    transferred: RwLock<HashMap<u32, HashSet<RecordId>>>,
 }
 
 /// Whose failed authentications one log entry counts: the client's address (without its
@@ -410,18 +411,9 @@ impl Gate {
             max_run_records: std::sync::atomic::AtomicU64::new(
                 ::retention::run::RunOptions::default().max_records,
             ),
-            transferred: RwLock::new(HashSet::new()),
+            transferred: RwLock::new(HashMap::new()),
         };
-        let transferred: HashSet<u32> = gate
-            .vault
-            .transfers()?
-            .into_iter()
-            .map(|done| done.cohort)
-            .collect();
-        *gate
-            .transferred
-            .write()
-            .map_err(|_| Refusal::Internal("transfers lock poisoned".into()))? = transferred;
+        gate.reload_transferred()?;
         gate.migrate_accounts()?;
         gate.migrate_high_risk_flags()?;
         gate.count_records_without_source()?;
@@ -771,8 +763,9 @@ impl Gate {
             phase = None;
         }
         let mut phase = phase.map(|phase| (phase.name.clone(), phase.searchable));
-        // A transferred cohort's records (a held one lives in its hold's cohort instead).
-        if holds.is_empty() && phase.is_some() && self.in_transferred_cohort(id)? {
+        // A record its cohort's package carries is at the records center, whatever hold it
+        // joined after (one held when the package was made stays in the vault's own phase).
+        if phase.is_some() && self.in_transferred_cohort(id)? {
             phase = Some((policy::sorn::TRANSFERRED_PHASE.to_owned(), true));
         }
         Ok(Some(Placement {

@@ -72,11 +72,27 @@ impl Gate {
             .transferred
             .read()
             .map_err(|_| Refusal::Internal("transfers lock poisoned".into()))?
-            .contains(&cohort))
+            .contains_key(&cohort))
     }
 
-    /// Whether the period cohort of record `id` was transferred (and the record is still in
-    /// it: a held record lives in its hold's cohort).
+    /// Reads the transferred cohorts, and the records each package holds back, from their
+    /// certificates.
+    pub(super) fn reload_transferred(&self) -> Result<(), Refusal> {
+        let transferred: HashMap<u32, HashSet<vault::RecordId>> = self
+            .vault
+            .transfers()?
+            .into_iter()
+            .map(|done| (done.cohort, done.held_back.into_iter().collect()))
+            .collect();
+        *self
+            .transferred
+            .write()
+            .map_err(|_| Refusal::Internal("transfers lock poisoned".into()))? = transferred;
+        Ok(())
+    }
+
+    /// Whether record `id` is in its period cohort's transfer package: the cohort was
+    /// transferred and the record was not held back (in a hold's cohort) when it was made.
     pub(super) fn in_transferred_cohort(&self, id: &vault::RecordId) -> Result<bool, Refusal> {
         let transferred = self
             .transferred
@@ -88,7 +104,8 @@ impl Gate {
         Ok(self
             .vault
             .period_cohort_of(id)?
-            .is_some_and(|cohort| transferred.contains(&cohort)))
+            .and_then(|cohort| transferred.get(&cohort))
+            .is_some_and(|held_back| !held_back.contains(id)))
     }
 
     /// Transfers period cohort `cohort` (records officers): refused unless every record of it
@@ -142,10 +159,7 @@ impl Gate {
                 write_durably(&dir.join(format!("{}.rvtp", manifest.transfer)), bytes)
                     .map_err(|err| vault::Error::Invalid(format!("writing the package: {err}")))
             })?;
-        self.transferred
-            .write()
-            .map_err(|_| Refusal::Internal("transfers lock poisoned".into()))?
-            .insert(cohort);
+        self.reload_transferred()?;
         Ok(TransferView {
             transfer: package.manifest.transfer,
             cohort,
@@ -222,6 +236,65 @@ impl Gate {
         }
         policy::codes::validate_case_id(case_id).map_err(Refusal::Invalid)?;
         let mut access = self.authorize_vault(caller, context, Action::TransfersRecall)?;
+        // Each role recalls for its own purpose, and the case it names must be one the vault
+        // has: the request (its requester's identity verified), the hold in force, or an audit.
+        let refused = |rule: &str, reason: String| {
+            let denied = Access {
+                rule: rule.to_owned(),
+                ..access.clone()
+            };
+            match self.log_denial(
+                &denied,
+                Action::TransfersRecall.name(),
+                VAULT_SYSTEM,
+                &reason,
+            ) {
+                Ok(()) => Refusal::Denied {
+                    rule: rule.to_owned(),
+                    reason,
+                },
+                Err(log_down) => log_down,
+            }
+        };
+        if policy::sorn::recall_purpose(&caller.account.role) != Some(purpose) {
+            return Err(refused(
+                "recall-purpose-not-the-roles",
+                format!(
+                    "a {} recalls a package for {}, not for `{purpose}`",
+                    caller.account.role,
+                    policy::sorn::recall_purpose(&caller.account.role).unwrap_or("nothing")
+                ),
+            ));
+        }
+        match purpose {
+            "privacy-act-request" => {
+                if !self.vault.case_ids()?.iter().any(|id| id == case_id) {
+                    return Err(refused(
+                        "recall-case-unknown",
+                        "the case named is not a request of this vault".into(),
+                    ));
+                }
+                let file = self.request_file(&access, case_id)?;
+                if let Err(reason) = policy::requests::may_show_records(&file.case) {
+                    return Err(refused("identity-not-verified", reason));
+                }
+            }
+            "hold" => {
+                let active = vault::parse_hold_id(case_id)
+                    .map(|id| self.vault.hold(id))
+                    .transpose()
+                    .ok()
+                    .flatten()
+                    .is_some_and(|hold| hold.is_active());
+                if !active {
+                    return Err(refused(
+                        "recall-case-unknown",
+                        "the case named is not a hold in force (`H-<number>`)".into(),
+                    ));
+                }
+            }
+            _ => {}
+        }
         access.purpose = purpose.to_owned();
         access.case_id = case_id.to_owned();
         let bytes = self.read_package(id)?;

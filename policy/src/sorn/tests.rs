@@ -189,3 +189,20 @@ fn the_sensitive_filter_removes_codes_and_terms() {
         assert_eq!(filter.apply(text).as_deref(), expected, "{text}");
     }
 }
+
+/// A transfer package is recalled "for a request, a hold or an audit" (issue 24 §1), each by
+/// the role that has it: no role recalls for another's purpose.
+#[test]
+fn each_role_recalls_a_package_for_its_own_purpose() {
+    let table = [
+        ("privacy-officer", Some("privacy-act-request")),
+        ("records-officer", Some("hold")),
+        ("auditor", Some("audit")),
+        ("analyst", None),
+        ("disclosure-officer", None),
+        ("admin", None),
+    ];
+    for (role, purpose) in table {
+        assert_eq!(recall_purpose(role), purpose, "{role}");
+    }
+}

@@ -290,3 +290,73 @@ fn a_package_not_delivered_records_nothing() {
         .is_ok());
     assert_eq!(vault.transfers().unwrap().len(), 1);
 }
+
+/// A record already in a hold's cohort when the package is made is not carried: the
+/// certificate names it held back. Nothing is added to a transferred period afterwards, and two
+/// records officers transferring one cohort at once make one package, not two.
+#[test]
+fn a_held_record_is_held_back_and_a_transferred_period_takes_nothing_more() {
+    let (vault, _) = vault();
+    let ids = vault
+        .ingest(
+            &access(),
+            &[
+                record("JOHN Q PUBLIC", "123-45-6789", 3),
+                record("JANE ROE", "987-65-4321", 4),
+            ],
+            now(),
+        )
+        .unwrap();
+    let spec = crate::holds::HoldSpec::new(
+        "LIT-1",
+        "a suit",
+        crate::holds::HoldPurpose::Litigation,
+        crate::holds::HoldMode::Governance,
+    );
+    vault
+        .place_hold(
+            &access(),
+            &spec,
+            crate::holds::HoldTarget::Records(&ids[..1]),
+            now(),
+        )
+        .unwrap();
+    let cohort = period_cohort(&vault);
+    // Two at once: the second waits for the first and finds the cohort transferred.
+    let made: Vec<Result<TransferPackage>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..2)
+            .map(|_| {
+                scope.spawn(|| {
+                    vault.make_transfer(&access(), cohort, now(), |_, _| {
+                        std::thread::sleep(std::time::Duration::from_millis(50));
+                        Ok(())
+                    })
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(made.iter().filter(|made| made.is_ok()).count(), 1);
+    let refused = made.into_iter().find_map(Result::err).unwrap();
+    assert!(refused.to_string().contains("was transferred"), "{refused}");
+    let done = vault.transfers().unwrap();
+    assert_eq!(done.len(), 1);
+    assert_eq!(done[0].held_back, vec![ids[0]]);
+    assert!(done[0].certificate.text.contains(&format!(
+        "Held back (in a hold's cohort when transferred): {}",
+        ids[0]
+    )));
+    assert!(done[0].certificate.text.contains("Carries: 1 records"));
+    let late = vault
+        .ingest(
+            &access(),
+            &[record("JOHN Q PUBLIC", "123-45-6789", 5)],
+            now(),
+        )
+        .unwrap_err();
+    assert!(
+        late.to_string()
+            .contains("was transferred to a records center"),
+        "{late}"
+    );
+}
