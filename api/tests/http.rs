@@ -932,6 +932,40 @@ async fn an_automated_search_finds_attachment_a_elements_in_pnr_free_text_withou
     ];
     assert_eq!(files_holding(&api.data_dir, &needles), Vec::<String>::new());
 
+    // What the free text holds is not whom the record is about: a request by the SSR DOCS
+    // passport (another traveller's, or one a passenger typed in) finds nothing and preserves
+    // nothing, so no one is sent another person's PNR.
+    let opened = api
+        .post(
+            "/v1/requests",
+            Some("cbp-privacy"),
+            json!({"kind": "access", "requester": "ANNETTE LOWE", "status": "other",
+                   "identifiers": [{"type": "passport", "value": "987654321", "country": "GBR"}],
+                   "systems": ["cbp-pnr"]}),
+        )
+        .await;
+    assert_eq!(opened.status, StatusCode::CREATED, "{}", opened.text);
+    let request = opened.body["id"].as_str().unwrap().to_owned();
+    let verified = api
+        .post(
+            &format!("/v1/requests/{request}/events"),
+            Some("cbp-privacy"),
+            json!({"kind": "identity-verified", "method": "notarized", "evidence": ["notarized-statement"],
+                   "facts": ["full-name", "current-address", "date-of-birth", "place-of-birth"]}),
+        )
+        .await;
+    assert_eq!(verified.status, StatusCode::OK, "{}", verified.text);
+    let listed = api
+        .get(
+            &format!("/v1/requests/{request}/records"),
+            Some("cbp-privacy"),
+        )
+        .await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
+    assert_eq!(listed.body["records"], json!([]), "{}", listed.text);
+    let holds = api.get("/v1/holds", Some("auditor")).await;
+    assert_eq!(holds.body["holds"][0]["records"], 0, "{}", holds.text);
+
     // Four years on, past PNR's active period: the record is found by nothing found in its free
     // text either.
     api.days_later.store(4 * 365, Ordering::SeqCst);

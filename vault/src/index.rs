@@ -27,6 +27,11 @@ pub(crate) const VERSION_KIND: u8 = 9;
 /// The index kind of receipt keys: one flight's receipts of one PNR, counted against the
 /// re-check limit (seed 001 paragraph 14).
 pub(crate) const RECEIPT_KIND: u8 = 17;
+/// Set on the index kind of an element the scanner found in free text (scan.rs): a telephone
+/// in an OSI line is indexed apart from the telephones of the record's subjects, so a search
+/// for the people a record is about (a request, a hold, the accounting) never finds it, and an
+/// analyst's search finds it only by asking for free text too ([`Vault::lookup_with_free_text`]).
+pub(crate) const FREE_TEXT_FLAG: u8 = 0x80;
 /// The provenance entry holding a record's receipt key, set by intake from its notice (PNR:
 /// carrier, record locator, flight and departure); the vault indexes it so the receipts of one
 /// flight can be counted without reading a record.
@@ -69,6 +74,21 @@ impl SearchKey {
 
 /// The name of an index kind (its tag in the layout): an identifier kind's name, or `name`.
 pub fn index_kind_name(tag: u8) -> &'static str {
+    if tag & FREE_TEXT_FLAG != 0 {
+        let found = tag & !FREE_TEXT_FLAG;
+        return match found {
+            NAME_KIND => "free-text name",
+            _ => match crate::record::IdentifierKind::from_tag(found) {
+                Some(crate::record::IdentifierKind::Passport) => "free-text passport",
+                Some(crate::record::IdentifierKind::DateOfBirth) => "free-text dob",
+                Some(crate::record::IdentifierKind::Address) => "free-text address",
+                Some(crate::record::IdentifierKind::Phone) => "free-text phone",
+                Some(crate::record::IdentifierKind::Email) => "free-text email",
+                Some(crate::record::IdentifierKind::Account) => "free-text account",
+                _ => "free-text",
+            },
+        };
+    }
     if tag == NAME_KIND {
         return "name";
     }
@@ -234,8 +254,44 @@ impl Vault {
         key: &SearchKey,
         now: DateTime<Utc>,
     ) -> Result<Vec<RecordId>> {
+        self.lookup_kinds(access, system, key, now, false)
+    }
+
+    /// Like [`Vault::lookup`], and also the records whose free text holds `key` as the
+    /// scanner found it (seed 001 paragraph 5: CBP's automated system searches the OSI and
+    /// SSR fields for Attachment A elements): an analyst's search, never a search for the
+    /// people a record is about. One logged query with the tokens of both.
+    pub fn lookup_with_free_text(
+        &self,
+        access: &Access,
+        system: &SystemId,
+        key: &SearchKey,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<RecordId>> {
+        self.lookup_kinds(access, system, key, now, true)
+    }
+
+    fn lookup_kinds(
+        &self,
+        access: &Access,
+        system: &SystemId,
+        key: &SearchKey,
+        now: DateTime<Utc>,
+        free_text: bool,
+    ) -> Result<Vec<RecordId>> {
         access.validate()?;
-        let (hits, tokens) = self.index_hits(&*self.store, system, key)?;
+        let (mut hits, mut tokens) = self.index_hits(&*self.store, system, key)?;
+        if free_text {
+            if let Some(system_no) = self.system_number(system)? {
+                let (kind, form) = key.kind_and_form();
+                let (found, probed) =
+                    self.period_hits(&*self.store, system_no, kind | FREE_TEXT_FLAG, &form)?;
+                hits.extend(found);
+                hits.sort();
+                hits.dedup();
+                tokens.extend(probed);
+            }
+        }
         let mut ids = Vec::new();
         for id in hits {
             if self.may_still_exist(&id)? {

@@ -5,8 +5,8 @@
 //!
 //! Intake names the fields to scan in the record's `source.scan` entry (`1:osi,ssi_ssr`, from
 //! the category's `scan_free_text` in its notice); the vault indexes what the scanner finds
-//! with the record's other forms, under the same index period keys, and never stores it
-//! otherwise. The entry carries the scanner's version, so a later scanner that finds more
+//! with the record's other forms but under kinds of their own (`FREE_TEXT_FLAG`), which only
+//! an analyst's search probes, and never stores it otherwise. The entry carries the scanner's version, so a later scanner that finds more
 //! does not change the forms of a record indexed by this one (the forms are derived again when
 //! a record moves to a hold's index or to a deleted record file, and must match).
 //!
@@ -28,7 +28,7 @@
 
 use chrono::{DateTime, Datelike, Utc};
 
-use crate::index::NAME_KIND;
+use crate::index::{FREE_TEXT_FLAG, NAME_KIND};
 use crate::normalize;
 use crate::record::{Identifier, IdentifierKind, RecordContents};
 
@@ -92,10 +92,11 @@ impl std::fmt::Debug for Found {
 impl Found {
     fn into_form(self) -> (u8, String) {
         match self {
-            Found::Identifier(identifier) => {
-                (identifier.kind.tag(), normalize::identifier(&identifier))
-            }
-            Found::Name(name) => (NAME_KIND, normalize::name(&name)),
+            Found::Identifier(identifier) => (
+                identifier.kind.tag() | FREE_TEXT_FLAG,
+                normalize::identifier(&identifier),
+            ),
+            Found::Name(name) => (NAME_KIND | FREE_TEXT_FLAG, normalize::name(&name)),
         }
     }
 }

@@ -32,7 +32,11 @@ impl Gate {
         self.check_retrievable(caller, context, system, purpose, case_id, key)?;
         let system_id = SystemId::new(system)?;
         let now = self.now();
-        let mut ids = self.vault.lookup(&access, &system_id, key, now)?;
+        // Records whose free text holds the identifier are found too, without the text being
+        // shown (seed 001 paragraph 5); what a record is about is its subjects.
+        let mut ids = self
+            .vault
+            .lookup_with_free_text(&access, &system_id, key, now)?;
         // Held records whose index period has ended are found through their holds' own
         // indexes, by the roles those holds name.
         let holds = self.holds_naming(caller)?;

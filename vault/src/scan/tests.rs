@@ -27,60 +27,60 @@ fn the_scanner_finds_attachment_a_elements_in_free_text() {
         (
             "SSR DOCS YY HK1/P/GBR/123456789/GBR/12JUL64/M/23AUG29/SMITH/JOHN",
             &[
-                ("dob", "1964-07-12"),
-                ("name", "JOHN SMITH"),
-                ("name", "SMITH JOHN"),
-                ("passport", "GBR:123456789"),
+                ("free-text dob", "1964-07-12"),
+                ("free-text name", "JOHN SMITH"),
+                ("free-text name", "SMITH JOHN"),
+                ("free-text passport", "GBR:123456789"),
             ],
         ),
         // A year of birth after the collection's year is in the century before.
         (
             "ssr docs yy hk1/p/us/x1234567/us/01jan30/f/01jan31/doe/jane",
             &[
-                ("dob", "1930-01-01"),
-                ("name", "DOE JANE"),
-                ("name", "JANE DOE"),
-                ("passport", "US:X1234567"),
+                ("free-text dob", "1930-01-01"),
+                ("free-text name", "DOE JANE"),
+                ("free-text name", "JANE DOE"),
+                ("free-text passport", "US:X1234567"),
             ],
         ),
         (
             "SSR DOCS YY HK1/P/US/A7654321/US/05MAR26/M/01JAN31/ROE/RICHARD",
             &[
-                ("dob", "2026-03-05"),
-                ("name", "RICHARD ROE"),
-                ("name", "ROE RICHARD"),
-                ("passport", "US:A7654321"),
+                ("free-text dob", "2026-03-05"),
+                ("free-text name", "RICHARD ROE"),
+                ("free-text name", "ROE RICHARD"),
+                ("free-text passport", "US:A7654321"),
             ],
         ),
         // The demo's incomplete DOCS finds nothing.
         ("DOCS P/FR/", &[]),
         (
             "SSR DOCA YY HK1/R/US/123 Main Street/New York/NY/10001",
-            &[("address", "123 MAIN ST NEW YORK NY 10001")],
+            &[("free-text address", "123 MAIN ST NEW YORK NY 10001")],
         ),
         (
             "SSR CTCE YY HK1/JOHN..DOE./X//EXAMPLE.COM/EN",
-            &[("email", "JOHN_DOE-X@EXAMPLE.COM")],
+            &[("free-text email", "JOHN_DOE-X@EXAMPLE.COM")],
         ),
         (
             "PAX CONTACT jane.doe@example.org PLS CALL",
-            &[("email", "JANE.DOE@EXAMPLE.ORG")],
+            &[("free-text email", "JANE.DOE@EXAMPLE.ORG")],
         ),
         (
             "SSR CTCM YY HK1/15551234567/US",
-            &[("phone", "15551234567")],
+            &[("free-text phone", "15551234567")],
         ),
         (
             "OSI YY CTCP NYC 212-555-0100 HOME",
-            &[("phone", "2125550100")],
+            &[("free-text phone", "2125550100")],
         ),
         (
             "CALL +44 20 7946 0000 ON ARRIVAL",
-            &[("phone", "442079460000")],
+            &[("free-text phone", "442079460000")],
         ),
         (
             "FP CC VI4111 1111 1111 1111/0529",
-            &[("account", "4111111111111111")],
+            &[("free-text account", "4111111111111111")],
         ),
         // A ticket number (13 digits), a card number failing the Luhn check, a date, a seat, a
         // word containing a keyword, and too few digits after a keyword: nothing.
@@ -94,8 +94,8 @@ fn the_scanner_finds_attachment_a_elements_in_free_text() {
         (
             "SSR CTCM YY HK1/15551234567\nSSR DOCA YY HK1/D/US/1 OCEAN DRIVE/MIAMI/FL/33139",
             &[
-                ("address", "1 OCEAN DR MIAMI FL 33139"),
-                ("phone", "15551234567"),
+                ("free-text address", "1 OCEAN DR MIAMI FL 33139"),
+                ("free-text phone", "15551234567"),
             ],
         ),
     ];
@@ -134,12 +134,12 @@ fn only_the_fields_the_entry_names_are_scanned_by_the_scanner_it_names() {
     record
         .source
         .insert(SCAN_SOURCE.into(), scan_entry(["osi", "ssi_ssr"]));
-    assert_eq!(kinds(&record), ["phone", "email"]);
+    assert_eq!(kinds(&record), ["free-text phone", "free-text email"]);
     // A scanner this build does not have finds nothing (a record's forms never change).
     record.source.insert(SCAN_SOURCE.into(), "2:osi".into());
     assert!(kinds(&record).is_empty());
     record.source.insert(SCAN_SOURCE.into(), "1:osi".into());
-    assert_eq!(kinds(&record), ["phone"]);
+    assert_eq!(kinds(&record), ["free-text phone"]);
 }
 
 #[test]
