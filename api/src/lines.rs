@@ -370,7 +370,6 @@ fn key_flight_receipt(record: &mut vault::RecordContents) -> Result<(), String> 
             return Err("`source.early_access` and `source.early_case` go together: the ground and the case it is recorded in".into())
         }
     }
-    let carrier = entry("carrier").unwrap_or_default().to_ascii_uppercase();
     let locator = record
         .fields
         .get("record_locator")
@@ -385,15 +384,38 @@ fn key_flight_receipt(record: &mut vault::RecordContents) -> Result<(), String> 
     if let Some(arrives_at) = arrives_at {
         record.source.insert("arrives_at".into(), stamp(arrives_at));
     }
+    // One flight is its designator and number on its day of departure: `XX0100` and `XX100`
+    // are the same flight, and a departure restated a second later is the same departure, so
+    // neither spelling starts a new count of re-checks.
     record.source.insert(
         vault::RECEIPT_KEY_SOURCE.to_owned(),
+        // The carrier is the flight's designator: a `carrier` entry spelled otherwise would
+        // start a count of its own, so it is left out of the key.
         format!(
-            "{carrier}|{locator}|{flight}|{}|{}",
-            stamp(departs_at),
+            "{locator}|{}|{}|{}",
+            flight_number(&flight),
+            departs_at.date_naive(),
             delivery.name()
         ),
     );
     Ok(())
+}
+
+/// A flight as one spelling: the airline designator (two characters, IATA, or three letters,
+/// ICAO), the number without leading zeros, and the operational suffix letter if any
+/// (`XX0100` is `XX100`, `9W007A` is `9W7A`, `BAW0100` is `BAW100`).
+fn flight_number(flight: &str) -> String {
+    let icao = flight.len() > 3 && flight.bytes().take(3).all(|b| b.is_ascii_alphabetic());
+    let (designator, rest) = flight.split_at(if icao { 3 } else { flight.len().min(2) });
+    let digits_end = rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len());
+    let (digits, suffix) = rest.split_at(digits_end);
+    let number = digits.trim_start_matches('0');
+    format!(
+        "{designator}{}{suffix}",
+        if number.is_empty() { "0" } else { number }
+    )
 }
 
 /// Paragraph 14 of seed 001 on each flight receipt of a stream: the stored receipts of its

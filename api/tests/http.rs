@@ -1048,6 +1048,17 @@ async fn pnr_receipts_keep_to_the_72_hour_window_and_three_re_checks() {
             vec![(1, "the initial pull and 3 re-checks")],
         ),
         (
+            "the same flight spelled XX0100, its departure restated a second later, its carrier otherwise",
+            vec![pnr(
+                "ABC123",
+                "2026-11-24T11:40:00Z",
+                "2026-11-24T18:00:01Z",
+                json!({"flight": "XX0100", "carrier": "X-X"}),
+            )],
+            0,
+            vec![(1, "the initial pull and 3 re-checks")],
+        ),
+        (
             "another PNR on the same flight has its own count",
             vec![pnr("DEF456", "2026-11-24T11:30:00Z", today, none.clone())],
             1,
@@ -2820,9 +2831,11 @@ async fn an_open_request_keeps_its_records_past_their_schedule_until_it_is_no_lo
         )
         .await;
     assert_eq!(run.status, StatusCode::OK, "{}", run.text);
+    // Named, never counted: how many records a request's preservation kept would tell how
+    // many are about the person named.
     assert_eq!(
         run.body["destroyed"][0]["kept_by"],
-        json!([{"keeper": "hold H-1 `PA-2026-000001`", "records": 2}]),
+        json!([{"keeper": "hold H-1 `PA-2026-000001`", "records": null}]),
         "{}",
         run.text
     );
@@ -2914,6 +2927,8 @@ async fn a_request_never_perfected_closes_thirty_days_after_its_deficiency_lette
         )
         .await;
     assert_eq!(opened.status, StatusCode::CREATED, "{}", opened.text);
+    // Entered on the day it went out: the requester's 30 days run from the day it was entered.
+    api.set_day("2026-11-23");
     let deficient = api
         .post(
             "/v1/requests/PA-2026-000001/events",
@@ -2929,7 +2944,8 @@ async fn a_request_never_perfected_closes_thirty_days_after_its_deficiency_lette
             30,
             json!([
                 "request PA-2026-000001 closed: not amended within 30 days of its deficiency letter",
-                "H-1 of request PA-2026-000001 released (kept through 2026-12-23): 1 records returned, 0 still held, 0 await destruction"
+                // Never verified: released without a count.
+                "H-1 of request PA-2026-000001 released (kept through 2026-12-23); the requester's identity was never verified, so it counts nothing"
             ]),
             true,
         ),

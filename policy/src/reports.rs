@@ -25,7 +25,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 use crate::calendar::working_days_between;
-use crate::requests::{self, Case, EventKind, Outcome, RequestKind};
+use crate::requests::{self, Case, Event, EventKind, Outcome, RequestKind};
 
 /// One case file as the reports see it.
 #[derive(Clone, Debug)]
@@ -98,7 +98,7 @@ pub fn request_statistics(files: &[Filed<'_>], year: i32) -> Vec<SystemYear> {
             .events
             .iter()
             .find(|event| matches!(event.kind, EventKind::Received))
-            .map(|event| event.on)
+            .map(Event::counted)
         else {
             continue;
         };
@@ -106,21 +106,33 @@ pub fn request_statistics(files: &[Filed<'_>], year: i32) -> Vec<SystemYear> {
         let determinations: Vec<Outcome> = case
             .events
             .iter()
-            .filter(|event| in_year(event.on))
+            .filter(|event| in_year(event.counted()))
             .filter_map(|event| match event.kind {
                 EventKind::Determined { outcome, .. } => Some(outcome),
                 _ => None,
             })
             .collect();
         let pending = received <= year_end && processed.is_none_or(|on| on > year_end);
+        // The backlog as it stood at the year's end: only what the vault had recorded by
+        // then moves the clock, so a later year's entries never change a past year's figures.
+        // A determination due on 31 December is not yet late that day.
+        let as_it_stood = Case {
+            events: case
+                .events
+                .iter()
+                .filter(|event| event.counted() <= year_end)
+                .cloned()
+                .collect(),
+            ..case.clone()
+        };
         let overdue = pending
-            && requests::deadlines(case)
+            && requests::deadlines(&as_it_stood)
                 .iter()
                 .any(|deadline| deadline.what == "determination" && deadline.due < year_end);
         let fees: u64 = case
             .events
             .iter()
-            .filter(|event| in_year(event.on))
+            .filter(|event| in_year(event.counted()))
             .map(|event| match event.kind {
                 EventKind::FeesPaid { cents } => cents,
                 _ => 0,
@@ -220,7 +232,7 @@ pub struct ComplaintReport {
 /// A complaint's resolution as of `as_of`.
 pub fn resolution(case: &Case, as_of: NaiveDate) -> &'static str {
     let mut state = "open";
-    for event in case.events.iter().filter(|event| event.on <= as_of) {
+    for event in case.events.iter().filter(|event| event.counted() <= as_of) {
         state = match &event.kind {
             EventKind::CbpAnswered { resolved: true, .. } => "resolved-by-cbp",
             EventKind::ChiefPrivacyOfficerAnswered { resolved: true, .. } => {

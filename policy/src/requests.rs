@@ -714,23 +714,30 @@ pub fn fee_step(estimate_cents: u64, limit_cents: Option<u32>) -> FeeStep {
 pub fn foia_clock_start(case: &Case) -> Option<NaiveDate> {
     let receipt = date_of_receipt(case)?;
     let limit = case.fees.and_then(|terms| terms.limit_cents);
-    let waiting = case.events.iter().rev().find_map(|event| match event.kind {
-        EventKind::FeeEstimated { cents } if fee_step(cents, limit) != FeeStep::Proceed => {
-            Some(event.on)
-        }
-        _ => None,
-    });
+    // The last estimate that needs the requester's answer, by its place in the history: only
+    // an answer recorded after it restarts the clock (an agreement to an earlier estimate,
+    // whatever its date, does not answer a later one).
+    let waiting = case
+        .events
+        .iter()
+        .enumerate()
+        .rev()
+        .find_map(|(at, event)| match event.kind {
+            EventKind::FeeEstimated { cents } if fee_step(cents, limit) != FeeStep::Proceed => {
+                Some(at)
+            }
+            _ => None,
+        });
     let Some(estimated) = waiting else {
         return Some(receipt);
     };
-    case.events
+    case.events[estimated + 1..]
         .iter()
         .find(|event| {
-            event.on >= estimated
-                && matches!(
-                    event.kind,
-                    EventKind::FeeAgreed | EventKind::FeesPaid { .. } | EventKind::Reformulated
-                )
+            matches!(
+                event.kind,
+                EventKind::FeeAgreed | EventKind::FeesPaid { .. } | EventKind::Reformulated
+            )
         })
         .map(|event| event.on.max(receipt))
 }
@@ -807,6 +814,26 @@ fn refusal(case: &Case, appeal: bool) -> Option<&Event> {
     })
 }
 
+/// The stage of a case an extension recorded at position `at` of its history delays.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// The determination (no appeal recorded before it).
+    Determination,
+    /// An appeal's decision (recorded after the first appeal).
+    AppealDecision,
+}
+
+fn stage_of(case: &Case, at: usize) -> Stage {
+    let appealed = case
+        .events
+        .iter()
+        .position(|event| matches!(event.kind, EventKind::Appealed { .. }));
+    match appealed {
+        Some(appeal) if at > appeal => Stage::AppealDecision,
+        _ => Stage::Determination,
+    }
+}
+
 /// Every deadline of a case, in the order they arise: the agency's (determination,
 /// acknowledgment, appeal acknowledgment and decision) and the requester's windows (appeal,
 /// statement of disagreement). None runs before the date of receipt.
@@ -817,16 +844,16 @@ pub fn deadlines(case: &Case) -> Vec<Deadline> {
     };
     let determined = first_after(case, "determined", receipt).map(Event::counted);
     // An extension before the determination moves its due date (1.26(g)(1); 1.5(j)).
-    let extended = |stage_start: NaiveDate, stage_end: Option<NaiveDate>| {
+    // An extension belongs to the stage it was recorded in, by its place in the history (before
+    // the first appeal: the determination's; after it: the appeal's decision), never by the
+    // date it bears, which a caller chooses.
+    let extended = |stage: Stage| {
         case.events
             .iter()
+            .enumerate()
             .rev()
-            .find_map(|event| match &event.kind {
-                EventKind::Extended { until, .. }
-                    if event.on >= stage_start && stage_end.is_none_or(|end| event.on <= end) =>
-                {
-                    Some(*until)
-                }
+            .find_map(|(at, event)| match &event.kind {
+                EventKind::Extended { until, .. } if stage_of(case, at) == stage => Some(*until),
                 _ => None,
             })
     };
@@ -877,7 +904,7 @@ pub fn deadlines(case: &Case) -> Vec<Deadline> {
             push(
                 &mut out,
                 "determination",
-                extended(receipt, determined).or_else(|| add_working_days(receipt, 30)),
+                extended(Stage::Determination).or_else(|| add_working_days(receipt, 30)),
                 "31 CFR 1.27(d)(2): decide promptly; ours: 30 working days, as the IRS appendix",
                 determined,
                 false,
@@ -886,7 +913,7 @@ pub fn deadlines(case: &Case) -> Vec<Deadline> {
         (_, Route::PrivacyAct) => push(
             &mut out,
             "determination",
-            extended(receipt, determined).or_else(|| add_working_days(receipt, 30)),
+            extended(Stage::Determination).or_else(|| add_working_days(receipt, 30)),
             "31 CFR 1.26(g)(1): within 30 days excluding Saturdays, Sundays and legal public holidays",
             determined,
             false,
@@ -896,7 +923,7 @@ pub fn deadlines(case: &Case) -> Vec<Deadline> {
             let base = foia_clock_start(case).and_then(|start| add_working_days(start, 20));
             // Extensions total at most 10 working days (1.5(j)(2)).
             let cap = base.and_then(|base| add_working_days(base, 10));
-            let due = extended(receipt, determined)
+            let due = extended(Stage::Determination)
                 .map(|until| cap.map_or(until, |cap| until.min(cap)))
                 .or(base);
             push(
@@ -958,7 +985,7 @@ pub fn deadlines(case: &Case) -> Vec<Deadline> {
             push(
                 &mut out,
                 "appeal-decision",
-                extended(appeal.on, decided).or(decision),
+                extended(Stage::AppealDecision).or(decision),
                 decision_rule,
                 decided,
                 false,
@@ -984,17 +1011,16 @@ pub fn deadlines(case: &Case) -> Vec<Deadline> {
 /// second one is still possible before that date. The requester's windows are not the
 /// agency's to act on.
 pub fn due_soon(case: &Case, as_of: NaiveDate, horizon: NaiveDate) -> Vec<Deadline> {
-    let extended_stages: Vec<&'static str> = {
-        let appealed = last(case, "appealed").map(|event| event.on);
-        case.events
-            .iter()
-            .filter(|event| event.kind.name() == "extended")
-            .map(|event| match appealed {
-                Some(appeal) if event.on >= appeal => "appeal-decision",
-                _ => "determination",
-            })
-            .collect()
-    };
+    let extended_stages: Vec<&'static str> = case
+        .events
+        .iter()
+        .enumerate()
+        .filter(|(_, event)| event.kind.name() == "extended")
+        .map(|(at, _)| match stage_of(case, at) {
+            Stage::AppealDecision => "appeal-decision",
+            Stage::Determination => "determination",
+        })
+        .collect();
     deadlines(case)
         .into_iter()
         .filter(|deadline| !deadline.requester && deadline.met_on.is_none())
@@ -1030,7 +1056,7 @@ pub fn unanswered_deficiency(case: &Case) -> Option<NaiveDate> {
     if date_of_receipt(case).is_some() {
         return None;
     }
-    last(case, "deficient").and_then(|event| add_calendar_days(event.on, 30))
+    last(case, "deficient").and_then(|event| add_calendar_days(event.counted(), 30))
 }
 
 /// How long `case` keeps what it is about. A request never perfected closes 30 days after its
@@ -1237,6 +1263,13 @@ fn stamped(event: &Event) -> String {
 /// recorded after, it would restart a clock the agency had already let run out (31 CFR
 /// 1.26(g)(1), 1.5(h)(1), 1.7(e)(3)).
 fn before_determination_due(case: &Case, event: &Event, notice: &str) -> Result<(), String> {
+    // After the determination there is no clock left to stop: such a notice would only erase
+    // the deadlines and windows that followed it.
+    if last(case, "determined").is_some() {
+        return Err(format!(
+            "the request was determined: a {notice} comes before the determination, never after"
+        ));
+    }
     let overdue = deadlines(case)
         .into_iter()
         .find(|deadline| deadline.what == "determination" && deadline.met_on.is_none())

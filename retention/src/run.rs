@@ -24,6 +24,10 @@ use vault::{Access, CohortKind, Vault};
 
 use crate::plan::{plan, Due, PeriodCohort};
 
+/// Who keeps a cohort's survivors past its destruction, and how many each (`None` for a
+/// request's preservation, which is named but never counted: vault::Vault::survivors_by_keeper).
+pub type KeptBy = Vec<(String, Option<u64>)>;
+
 /// Limits a run respects.
 #[derive(Clone, Debug)]
 pub struct RunOptions {
@@ -148,14 +152,15 @@ pub struct Destroyed {
     pub records: u64,
     /// SHA-256 of their ids, in order.
     pub ids_digest: [u8; 32],
-    /// Held records that survived.
-    pub held: u64,
+    /// Held records that survived (`None` when a request's preservation kept some: never
+    /// counted).
+    pub held: Option<u64>,
     /// The root epoch the destruction started.
     pub new_epoch: u32,
     /// Records moved to the deferred cohort (a conditional phase) just before.
     pub deferred: u64,
     /// Where the survivors are kept (each hold, the deleted record file), with how many.
-    pub kept_by: Vec<(String, u64)>,
+    pub kept_by: KeptBy,
     /// Index-period keys destroyed with it (its system's year ended with it).
     pub index_keys_destroyed: usize,
 }
@@ -301,7 +306,7 @@ pub fn released_holds_due(
 #[derive(Clone, Debug, Default)]
 pub struct PlanView {
     /// The due cohorts, each with where its survivors would be kept.
-    pub due: Vec<(Due, Vec<(String, u64)>)>,
+    pub due: Vec<(Due, KeptBy)>,
     /// (system, phase of the cohort's last member, live cohorts); `past-retention` for those
     /// due.
     pub phases: Vec<(String, String, u64)>,
@@ -458,7 +463,12 @@ pub fn run(
             due: item,
             records,
             ids_digest,
-            held: destruction.survivors,
+            // No total when a request's preservation kept some: the total less the counted
+            // keepers would be its count.
+            held: kept_by
+                .iter()
+                .all(|(_, count)| count.is_some())
+                .then_some(destruction.survivors),
             new_epoch: destruction.new_epoch,
             deferred,
             kept_by,
@@ -488,7 +498,7 @@ fn destroyed_line(
     records: u64,
     ids_digest: &[u8; 32],
     deferred: u64,
-    kept_by: &[(String, u64)],
+    kept_by: &[(String, Option<u64>)],
 ) -> String {
     let mut line = format!(
         "destroyed: cohort {} of {}/{}{} collected {} to {}; schedule {} ({}, authority: {}); life ended {}; {} records, ids sha256 {}",
@@ -511,7 +521,10 @@ fn destroyed_line(
         ));
     }
     for (keeper, count) in kept_by {
-        line.push_str(&format!("; held: {count} kept by {keeper}"));
+        match count {
+            Some(count) => line.push_str(&format!("; held: {count} kept by {keeper}")),
+            None => line.push_str(&format!("; held: kept by {keeper}")),
+        }
     }
     line
 }

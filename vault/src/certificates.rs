@@ -228,21 +228,29 @@ impl Vault {
 
     /// The records of a period cohort that survive its destruction, by where they are kept:
     /// each hold (`H-<n> `reference``) or the deleted record file, with how many.
-    pub fn survivors_by_keeper(&self, cohort: u32) -> Result<Vec<(String, u64)>> {
+    pub fn survivors_by_keeper(&self, cohort: u32) -> Result<Vec<(String, Option<u64>)>> {
         let info = self
             .cohort_info(cohort)?
             .ok_or_else(|| Error::Invalid(format!("no cohort {cohort}")))?;
-        let mut by_keeper: std::collections::BTreeMap<String, u64> = Default::default();
+        let mut by_keeper: std::collections::BTreeMap<String, (u64, bool)> = Default::default();
         for id in self.moved_out_of(&info)? {
             let Some(keeper) = self.moved_to(&id)? else {
                 continue;
             };
-            let name = match self.hold_of_cohort(keeper)? {
-                Some(hold) => format!("hold {} `{}`", hold.label(), hold.spec.reference),
-                None => "the deleted record file".to_owned(),
+            let (name, counted) = match self.hold_of_cohort(keeper)? {
+                Some(hold) => (
+                    format!("hold {} `{}`", hold.label(), hold.spec.reference),
+                    hold.spec.purpose != crate::holds::HoldPurpose::Request,
+                ),
+                None => ("the deleted record file".to_owned(), true),
             };
-            *by_keeper.entry(name).or_default() += 1;
+            by_keeper.entry(name).or_insert((0, counted)).0 += 1;
         }
-        Ok(by_keeper.into_iter().collect())
+        // A request's preservation is named, never counted: how many records it kept would
+        // tell how many are about the person named, whose identity may never be verified.
+        Ok(by_keeper
+            .into_iter()
+            .map(|(name, (count, counted))| (name, counted.then_some(count)))
+            .collect())
     }
 }

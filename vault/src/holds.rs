@@ -976,14 +976,24 @@ impl Vault {
         self.put_hold(&hold, &mut batch)?;
         let mut draft = Draft::new(access, "hold.release", now.timestamp_millis());
         draft.cohorts = vec![hold.cohort];
-        draft.outcome = format!(
-            "hold {} `{}` released: {} returned, {} still held, {} await destruction",
-            hold.label(),
-            hold.spec.reference,
-            released.returned,
-            released.still_held,
-            released.awaiting_destruction
-        );
+        // A request's preservation counts nothing in the log: its counts move with what joined
+        // it, and the request may have ended before its requester's identity was verified.
+        draft.outcome = if hold.spec.purpose == HoldPurpose::Request {
+            format!(
+                "hold {} `{}` released: its records returned to their schedules",
+                hold.label(),
+                hold.spec.reference
+            )
+        } else {
+            format!(
+                "hold {} `{}` released: {} returned, {} still held, {} await destruction",
+                hold.label(),
+                hold.spec.reference,
+                released.returned,
+                released.still_held,
+                released.awaiting_destruction
+            )
+        };
         self.commit_key_change(draft, batch)?;
         self.export_key_table()?;
         Ok(released)

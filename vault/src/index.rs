@@ -167,6 +167,7 @@ pub(crate) fn subject_forms(record: &RecordContents) -> Vec<(u8, String)> {
         .map(|form| (VERSION_KIND, form))
         .into_iter()
         .collect();
+    forms.extend(legacy_party_forms(record));
     for subject in &record.subjects {
         if let Some(name) = &subject.name {
             forms.push((NAME_KIND, normalize::name(name)));
@@ -178,6 +179,27 @@ pub(crate) fn subject_forms(record: &RecordContents) -> Vec<(u8, String)> {
     forms.sort();
     forms.dedup();
     forms
+}
+
+/// The forms of the parties a record stored before format 4 names only in its fields: TTAR's
+/// `broker_id` and `manufacturer_id` (brokers and manufacturers became subjects with those
+/// identifiers in format 4; seed 000 retrieves by them). Indexed as the parties' ids, so an old
+/// record is found like a new one; the format 4 upgrade wrote their entries.
+pub(crate) fn legacy_party_forms(record: &RecordContents) -> Vec<(u8, String)> {
+    [
+        ("broker_id", crate::record::IdentifierKind::BrokerId),
+        (
+            "manufacturer_id",
+            crate::record::IdentifierKind::ManufacturerId,
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(field, kind)| {
+        let value = record.fields.get(field)?;
+        let identifier = crate::record::Identifier::new(kind, value.as_str());
+        Some((kind.tag(), normalize::identifier(&identifier)))
+    })
+    .collect()
 }
 
 /// The year of a collection time, as the index period.

@@ -756,9 +756,13 @@ impl Vault {
             );
         }
         draft.record_ids = planned.clone();
+        // Each record's sealing cohort, and for one a subject hold caught its period cohort too:
+        // checked again at commit (destroyed, or transferred meanwhile).
         let mut cohort_ids: Vec<u32> = plans
             .iter()
-            .map(|plan| plan.cohort.id)
+            .flat_map(|plan| {
+                std::iter::once(plan.cohort.id).chain(plan.held.map(|(_, origin)| origin))
+            })
             .chain(index_cohorts)
             .collect();
         cohort_ids.sort_unstable();

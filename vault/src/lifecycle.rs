@@ -243,7 +243,10 @@ impl Vault {
         let kept_by: Vec<String> = self
             .survivors_by_keeper(cohort)?
             .into_iter()
-            .map(|(keeper, count)| format!("{count} kept by {keeper}"))
+            .map(|(keeper, count)| match count {
+                Some(count) => format!("{count} kept by {keeper}"),
+                None => format!("kept by {keeper}"),
+            })
             .collect();
         // When this was the last live cohort of its system's year and the year is over, the
         // year's index keys die with it, in the same epoch change.

@@ -162,7 +162,7 @@ const CERTIFICATE_HEAD: &str = "Transfer ";
 
 /// The line of a transfer certificate that lists the records held back (ids, comma
 /// separated; absent when none was).
-const HELD_BACK_HEAD: &str = "Held back (in a hold's cohort when transferred): ";
+const HELD_BACK_HEAD: &str = "Held back (moved out of the period when transferred): ";
 
 impl std::fmt::Debug for TransferPackage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -395,6 +395,13 @@ impl Vault {
                 done.transfer
             )));
         }
+        // An ingest batch sealed before the lock may still be queued for the log's writer: the
+        // writer commits in order, so this entry is durable only once every batch queued
+        // before it is, and the scan below sees them all.
+        let mut begun = Draft::new(access, "transfer.begin", now.timestamp_millis());
+        begun.cohorts = vec![cohort];
+        begun.outcome = format!("cohort {cohort}: the package is being made");
+        self.log.commit(begun, crate::store::WriteBatch::new())?;
         let (system, _) = self.partition_name(partition)?;
         let (start, end) = info
             .record_range()

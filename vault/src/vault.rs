@@ -26,7 +26,12 @@ use crate::store::{Column, Durability, RocksStore, Store, WriteBatch};
 /// 3: every kind of signed state (accounts, documents, holds, settings) has a generation and
 /// a signed manifest, and every checkpoint carries the generations (`signed_state`). A version
 /// 2 vault gets its manifests at open, in one logged, checkpointed entry.
-pub const VAULT_FORMAT_VERSION: u8 = 3;
+/// 4: records may carry identifier kinds 12 to 16 (broker and manufacturer ids, addresses,
+/// telephones, e-mail addresses), PNR receipt keys are indexed (kind 17), and elements found in
+/// free text have index kinds of their own (`80` + the kind); a TTAR record stored before
+/// brokers and manufacturers were parties is indexed by the ids it carries as fields. A
+/// version 3 vault gets those index entries at open, in one logged, checkpointed batch.
+pub const VAULT_FORMAT_VERSION: u8 = 4;
 
 const META_FORMAT: &[u8] = b"format";
 const META_SESSION: &[u8] = b"session";
@@ -269,7 +274,7 @@ impl Vault {
         options: VaultOptions,
     ) -> Result<Vault> {
         let format = match store.get(Column::Meta, META_FORMAT)?.as_deref() {
-            Some([version @ (1 | 2 | VAULT_FORMAT_VERSION)]) => *version,
+            Some([version @ (1 | 2 | 3 | VAULT_FORMAT_VERSION)]) => *version,
             Some([version]) => {
                 return Err(Error::UnsupportedVersion {
                     what: "vault format",
@@ -326,6 +331,11 @@ impl Vault {
             vault.log_restore(format)?;
         }
         vault.finish_pending_purges()?;
+        // After the purges: a record whose cohort was destroyed just before a crash is gone,
+        // not read.
+        if format < 4 {
+            vault.upgrade_to_v4()?;
+        }
         Ok(vault)
     }
 
@@ -457,7 +467,7 @@ impl Vault {
     /// had signed item by item) and the checkpoint carries the generations.
     fn upgrade_to_v3(&self) -> Result<()> {
         let mut batch = WriteBatch::new();
-        batch.put(Column::Meta, META_FORMAT, [VAULT_FORMAT_VERSION]);
+        batch.put(Column::Meta, META_FORMAT, [3]);
         // The key check moves to a key derived from the root (the root itself is no longer
         // an HMAC key).
         batch.put(
@@ -481,6 +491,81 @@ impl Vault {
             .into();
         draft.force_checkpoint = true;
         draft.publish_manifests = true;
+        self.log.commit(draft, batch).map(drop)
+    }
+
+    /// Upgrades a version 3 vault in place: the TTAR records stored before brokers and
+    /// manufacturers were parties carry their ids as fields (`broker_id`, `manufacturer_id`),
+    /// which format 4 indexes as those parties' ids (`index::subject_forms`); their index
+    /// entries are written here, with the format and one logged, checkpointed entry counting
+    /// them, in one batch: the vault is upgraded wholly or not at all. A record in a hold's
+    /// cohort, or whose index period has ended, is left as it is (named in the count). The
+    /// entry carries the last entry's time: opening reads no clock.
+    fn upgrade_to_v4(&self) -> Result<()> {
+        const CHUNK: usize = 1024;
+        let at = self.log.head().last_time_ms;
+        let now = DateTime::<Utc>::from_timestamp_millis(at).unwrap_or_default();
+        let mut batch = WriteBatch::new();
+        batch.put(Column::Meta, META_FORMAT, [VAULT_FORMAT_VERSION]);
+        let (mut indexed, mut entries, mut left, mut unread) = (0u64, 0u64, 0u64, 0u64);
+        let mut start = Vec::new();
+        loop {
+            let chunk = self.store.scan(Column::Records, &start, None, CHUNK)?;
+            for (key, value) in &chunk {
+                let bytes = <[u8; 16]>::try_from(key.as_slice())
+                    .map_err(|_| Error::corrupt("records column", "key is not a record id"))?;
+                let id = RecordId::from_bytes(bytes);
+                // Only a record still in its live period is read: one moved to a hold or the
+                // deleted record file is indexed there, and one of an ended period goes with it.
+                if !self.period_cohort_live(&id)? || self.moved_to(&id)?.is_some() {
+                    unread += 1;
+                    continue;
+                }
+                let record = self.open_record_value(&id, value)?;
+                let forms = crate::index::legacy_party_forms(&record.contents);
+                if forms.is_empty() {
+                    continue;
+                }
+                let Some(system) = self.system_number(&record.contents.system)? else {
+                    left += 1;
+                    continue;
+                };
+                let year = crate::index::index_year(record.contents.collected_at)?;
+                let wanted: Vec<(u16, u8, u16)> = forms
+                    .iter()
+                    .map(|(kind, _)| (system, *kind, year))
+                    .collect();
+                let macs = match self.index_macs(&wanted, now) {
+                    Ok((macs, _)) => macs,
+                    // Its index period has ended: the record goes with its own period.
+                    Err(Error::Invalid(_)) => {
+                        left += 1;
+                        continue;
+                    }
+                    Err(err) => return Err(err),
+                };
+                for entry in crate::index::entry_keys(&id, system, year, &forms, &macs)? {
+                    batch.put(Column::Index, entry, []);
+                    entries += 1;
+                }
+                indexed += 1;
+            }
+            match chunk.last() {
+                Some((last, _)) if chunk.len() == CHUNK => {
+                    start = [last.as_slice(), &[0]].concat();
+                }
+                _ => break,
+            }
+        }
+        let mut draft = Draft::new(&Access::automatic(), "vault.upgrade", at);
+        draft.access.purpose = "format-upgrade".into();
+        draft.outcome = format!(
+            "format 3 to 4: identifier kinds 12 to 16, receipt keys and free-text index kinds; \
+             {indexed} records indexed by the broker and manufacturer ids they carry as fields \
+             ({entries} index entries), {left} left as they were (their index period ended); \
+             {unread} records not read (held, in the deleted record file, or of an ended period)"
+        );
+        draft.force_checkpoint = true;
         self.log.commit(draft, batch).map(drop)
     }
 

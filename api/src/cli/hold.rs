@@ -141,13 +141,20 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         Command::Release { id, reason, client } => {
             let path = format!("/v1/holds/{}/release", path_segment(&id));
             let answer = Client::new(&client)?.post(&path, &json!({"reason": reason}))?;
-            println!(
-                "hold {} released: {} records back in their cohorts, {} still held by other holds, {} to be destroyed at the next run",
-                answer["id"].as_str().unwrap_or(""),
-                answer["returned"],
-                answer["still_held"],
-                answer["awaiting_destruction"]
-            );
+            if answer["returned"].is_null() {
+                println!(
+                    "hold {} released (a request's preservation whose requester's identity was never verified: no counts)",
+                    answer["id"].as_str().unwrap_or("")
+                );
+            } else {
+                println!(
+                    "hold {} released: {} records back in their cohorts, {} still held by other holds, {} to be destroyed at the next run",
+                    answer["id"].as_str().unwrap_or(""),
+                    answer["returned"],
+                    answer["still_held"],
+                    answer["awaiting_destruction"]
+                );
+            }
         }
         Command::List { json, client } => {
             let answer = Client::new(&client)?.get("/v1/holds")?;

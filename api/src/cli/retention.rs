@@ -113,11 +113,13 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                         println!("    first: records read by a person move to the {phase} phase");
                     }
                     for kept in item["kept_by"].as_array().into_iter().flatten() {
-                        println!(
-                            "    kept: {} records by {}",
-                            kept["records"],
-                            kept["keeper"].as_str().unwrap_or("")
-                        );
+                        let keeper = kept["keeper"].as_str().unwrap_or("");
+                        match kept["records"].as_u64() {
+                            Some(records) => println!("    kept: {records} records by {keeper}"),
+                            None => println!(
+                                "    kept: by {keeper} (a request's preservation, not counted)"
+                            ),
+                        }
                     }
                 }
             }
@@ -161,12 +163,18 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                 &json!({"confirm_clock": confirm_clock, "approval": approval}),
             )?;
             for item in answer["destroyed"].as_array().into_iter().flatten() {
-                println!(
-                    "destroyed: {} ({} records, {} held kept)",
-                    due_line(item),
-                    item["records"],
-                    item["held"]
-                );
+                match item["held"].as_u64() {
+                    Some(held) => println!(
+                        "destroyed: {} ({} records, {held} held kept)",
+                        due_line(item),
+                        item["records"]
+                    ),
+                    None => println!(
+                        "destroyed: {} ({} records; held records kept, a request's preservation among them, not counted)",
+                        due_line(item),
+                        item["records"]
+                    ),
+                }
             }
             for item in answer["reported"].as_array().into_iter().flatten() {
                 println!("reported: {}", due_line(item));

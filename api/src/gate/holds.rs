@@ -98,19 +98,23 @@ impl Gate {
         Ok(self.vault.place_hold(&access, &spec, target, self.now())?)
     }
 
-    /// Releases hold `id` (`H-<n>`).
+    /// Releases hold `id` (`H-<n>`), with what it returned (none for a request's preservation
+    /// whose requester's identity was never verified).
     pub fn release_hold(
         &self,
         caller: &Caller,
         context: &RequestContext,
         id: &str,
         reason: &str,
-    ) -> Result<(Hold, ReleasedHold), Refusal> {
+    ) -> Result<(Hold, Option<ReleasedHold>), Refusal> {
         let access = self.authorize_vault(caller, context, Action::HoldsRelease)?;
         let id = hold_id(id)?;
-        self.check_request_hold_release(&access, &self.vault.hold(id)?)?;
+        let hold = self.vault.hold(id)?;
+        self.check_request_hold_release(&access, &hold)?;
+        // A request's preservation whose requester was never verified counts nothing.
+        let counts = self.hold_shows_records(&access, &hold)?;
         let released = self.vault.release_hold(&access, id, reason, self.now())?;
-        Ok((self.vault.hold(id)?, released))
+        Ok((self.vault.hold(id)?, counts.then_some(released)))
     }
 
     /// Every hold, with how many records each holds as far as it may be shown

@@ -521,6 +521,7 @@ impl Gate {
                             "request {id} closed: not amended within 30 days of its deficiency letter"
                         ));
                     }
+                    let verified = requests::may_show_records(&file.case).is_ok();
                     for hold in holds {
                         let reason = format!(
                             "request {id} no longer pending: kept through {until}, released on {today} ({rule})"
@@ -528,13 +529,22 @@ impl Gate {
                         let released =
                             self.vault
                                 .release_hold(access, hold.id, &reason, self.now())?;
-                        steps.push(format!(
-                            "{} of request {id} released (kept through {until}): {} records returned, {} still held, {} await destruction",
-                            hold.label(),
-                            released.returned,
-                            released.still_held,
-                            released.awaiting_destruction
-                        ));
+                        // Counts only once the requester's identity was verified: before, they
+                        // would tell how many records are about the person named.
+                        steps.push(if verified {
+                            format!(
+                                "{} of request {id} released (kept through {until}): {} records returned, {} still held, {} await destruction",
+                                hold.label(),
+                                released.returned,
+                                released.still_held,
+                                released.awaiting_destruction
+                            )
+                        } else {
+                            format!(
+                                "{} of request {id} released (kept through {until}); the requester's identity was never verified, so it counts nothing",
+                                hold.label()
+                            )
+                        });
                     }
                 }
                 requests::Preservation::Ends { .. } => {}

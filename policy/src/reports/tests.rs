@@ -18,6 +18,14 @@ fn at(kind: EventKind, on: NaiveDate) -> Event {
     }
 }
 
+/// `event` as the vault recorded it on `recorded`.
+fn entered(event: Event, recorded: NaiveDate) -> Event {
+    Event {
+        recorded: Some(recorded),
+        ..event
+    }
+}
+
 fn case(kind: RequestKind, route: Route, events: Vec<Event>) -> Case {
     Case {
         kind,
@@ -320,4 +328,44 @@ fn the_report_to_congress_counts_complaints_by_substance_and_resolution() {
             referrals_concluded_late: 1,
         }
     );
+}
+
+/// A year's backlog is what was pending past its due date on 31 December, as the vault had it
+/// recorded then: a determination due on the last day is not late yet, and one dated in the
+/// year but entered after it was still pending at the year's end.
+#[test]
+fn a_past_years_backlog_reads_as_it_stood_at_its_end() {
+    let access = |events| case(RequestKind::Access, Route::PrivacyAct, events);
+    // Received 17 November 2025: 30 working days (Thanksgiving, Christmas skipped) to
+    // 31 December 2025, the year's last day: not yet overdue.
+    let on_the_last_day = access(vec![at(EventKind::Received, d(2025, 11, 17))]);
+    // Received 14 November 2025: due 30 December 2025, overdue on the 31st.
+    let a_day_late = access(vec![at(EventKind::Received, d(2025, 11, 14))]);
+    // Received 14 November 2025 too, determined "on 29 December" but entered on 5 January
+    // 2026: pending and overdue at the end of 2025, processed in 2026.
+    let entered_late = access(vec![
+        at(EventKind::Received, d(2025, 11, 14)),
+        entered(determined(Outcome::Granted, d(2025, 12, 29)), d(2026, 1, 5)),
+    ]);
+    let systems = vec!["fincen-cbetf".to_owned()];
+    let none = Vec::new();
+    let cases = [on_the_last_day, a_day_late, entered_late];
+    let files: Vec<Filed<'_>> = cases
+        .iter()
+        .map(|case| Filed {
+            systems: &systems,
+            case,
+            exemptions: &none,
+            substance: None,
+            via_authority: false,
+        })
+        .collect();
+    let year = request_statistics(&files, 2025);
+    assert_eq!(
+        (year[0].pending, year[0].backlog, year[0].processed),
+        (3, 2, 0),
+        "{year:?}"
+    );
+    let next = request_statistics(&files, 2026);
+    assert_eq!((next[0].processed, next[0].granted), (1, 1), "{next:?}");
 }

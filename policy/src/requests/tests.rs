@@ -1537,3 +1537,89 @@ fn a_fee_waiver_or_reduction_applies_to_the_fee() {
         7160
     );
 }
+
+/// What a caller dates an event cannot move it to another stage or past the determination:
+/// an extension belongs to the stage it was recorded in (before the first appeal, the
+/// determination's; after, the appeal's decision), a deficiency notice or a fee estimate after
+/// the determination is refused (it would erase the deadlines that followed), and the 30 days
+/// to answer a deficiency letter run from the day it was entered.
+#[test]
+fn an_entry_keeps_to_its_place_in_the_history() {
+    let verified = |on| {
+        at(
+            EventKind::IdentityVerified {
+                method: IdentityMethod::Notarized,
+                evidence: Vec::new(),
+                facts: Vec::new(),
+            },
+            on,
+        )
+    };
+    let mut refused = run(
+        RequestKind::Amendment,
+        Route::PrivacyAct,
+        vec![
+            at(EventKind::Received, d(2026, 12, 18)),
+            verified(d(2026, 12, 18)),
+            entered(
+                at(
+                    EventKind::Determined {
+                        outcome: Outcome::Denied,
+                        reasons: "accurate as reported".into(),
+                    },
+                    d(2027, 1, 8),
+                ),
+                d(2027, 2, 1),
+            ),
+            at(
+                EventKind::Appealed {
+                    postmarked: d(2027, 1, 20),
+                },
+                d(2027, 1, 22),
+            ),
+        ],
+    );
+    let before = due(&refused, "determination");
+    let extension = at(
+        EventKind::Extended {
+            reason: "consultation with another agency".into(),
+            until: d(2027, 4, 15),
+            approved_by: Some("Deputy Assistant Secretary (Privacy)".into()),
+            circumstance: None,
+        },
+        d(2027, 1, 25),
+    );
+    check_event(&refused, &extension).unwrap();
+    refused.events.push(extension);
+    // Dated before the determination was entered, it still delays the appeal's decision only.
+    assert_eq!(due(&refused, "determination"), before);
+    assert_eq!(due(&refused, "appeal-decision"), Some(d(2027, 4, 15)));
+    let deficient = at(
+        EventKind::Deficient {
+            missing: vec!["signature".into()],
+        },
+        d(2027, 1, 26),
+    );
+    assert!(check_event(&refused, &deficient)
+        .unwrap_err()
+        .contains("the request was determined"));
+
+    // A deficiency letter dated 3 January but entered 1 February: the 30 days run to 3 March.
+    let incomplete = case(
+        RequestKind::Access,
+        Route::PrivacyAct,
+        vec![
+            at(EventKind::Received, d(2027, 1, 2)),
+            entered(
+                at(
+                    EventKind::Deficient {
+                        missing: vec!["signature".into()],
+                    },
+                    d(2027, 1, 3),
+                ),
+                d(2027, 2, 1),
+            ),
+        ],
+    );
+    assert_eq!(unanswered_deficiency(&incomplete), Some(d(2027, 3, 3)));
+}

@@ -106,7 +106,7 @@ fn a_run_leaves_nothing_of_what_it_destroyed_in_an_old_copy_or_on_disk() {
     assert_eq!(report.destroyed.len(), 1);
     assert_eq!(
         (report.destroyed[0].records, report.destroyed[0].held),
-        (2, 1)
+        (2, Some(1))
     );
     let mut progress = Vec::new();
     vault

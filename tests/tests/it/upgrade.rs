@@ -50,15 +50,16 @@ fn verified_copy_of(name: &str) -> (tempfile::TempDir, PathBuf, PathBuf, [u8; 32
 /// their outcome.
 fn upgrades_from(format: u8) -> &'static [&'static str] {
     match format {
-        1 => &["format 1 to 2", "format 2 to 3"],
-        2 => &["format 2 to 3"],
+        1 => &["format 1 to 2", "format 2 to 3", "format 3 to 4"],
+        2 => &["format 2 to 3", "format 3 to 4"],
+        3 => &["format 3 to 4"],
         _ => unreachable!("no fixture of format {format}"),
     }
 }
 
 #[test]
 fn every_earlier_format_opens_upgrades_verifies_and_reads() {
-    for format in [1u8, 2] {
+    for format in [1u8, 2, 3] {
         let name = format!("vault-format-{format}");
         let dir = fixture(&name);
         let pinned =
@@ -117,7 +118,14 @@ fn every_earlier_format_opens_upgrades_verifies_and_reads() {
                 upgrade.outcome
             );
             assert!(upgrade.checkpointed, "{name}: {outcome} is checkpointed");
-            assert_eq!(upgrade.seq, before.entries + 1 + at as u64, "{name}");
+            // Format 3's upgrade first makes the index periods of the broker and manufacturer
+            // ids of its trade records' year (each a logged key change of its own).
+            let periods_made = if format == 3 { 2 } else { 0 };
+            assert_eq!(
+                upgrade.seq,
+                before.entries + 1 + at as u64 + periods_made,
+                "{name}"
+            );
         }
         if format == 1 {
             assert!(
@@ -133,9 +141,35 @@ fn every_earlier_format_opens_upgrades_verifies_and_reads() {
         let verified = vault.verify(&access(), now()).unwrap();
         assert_eq!(
             (verified.records, verified.unreadable.len()),
-            (18, 0),
-            "{name}: 12 CBETF and 6 TTAR records"
+            (if format == 3 { 22 } else { 18 }, 0),
+            "{name}: 12 CBETF and 6 TTAR records (format 3: and 2 from a trade file, with the 2 raw rows they came from)"
         );
+        if format == 3 {
+            // Format 4 retrieves TTAR by broker and manufacturer ids (seed 000,
+            // Retrievability): the upgrade indexed the ones the old build kept as fields.
+            assert!(
+                upgrades[0]
+                    .outcome
+                    .contains("2 records indexed by the broker and manufacturer ids"),
+                "{}",
+                upgrades[0].outcome
+            );
+            let ttar = SystemId::new("dhs-ice-005-ttar").unwrap();
+            let by = |kind, value: &str| {
+                vault
+                    .lookup(
+                        &access(),
+                        &ttar,
+                        &SearchKey::Identifier(Identifier::new(kind, value)),
+                        now(),
+                    )
+                    .unwrap()
+                    .len()
+            };
+            assert_eq!(by(IdentifierKind::BrokerId, "BRK-7781"), 1);
+            assert_eq!(by(IdentifierKind::ManufacturerId, "MFR-0042"), 2);
+            assert_eq!(by(IdentifierKind::BrokerId, "BRK-0000"), 0);
+        }
         let ssn = SearchKey::Identifier(Identifier::new(IdentifierKind::Ssn, "241-87-8621"));
         let system = SystemId::new("fincen-cbetf").unwrap();
         let ids = vault.lookup(&access(), &system, &ssn, now()).unwrap();

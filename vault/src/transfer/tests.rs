@@ -191,7 +191,7 @@ fn a_package_carries_the_records_annotations_and_accounting_and_opens_with_the_v
         .map(|entry| entry.action)
         .filter(|action| action.starts_with("transfer."))
         .collect();
-    assert_eq!(logged, ["transfer.make", "transfer.open"]);
+    assert_eq!(logged, ["transfer.begin", "transfer.make", "transfer.open"]);
 }
 
 /// A byte changed anywhere, an item dropped, or another vault's key: refused.
@@ -343,7 +343,7 @@ fn a_held_record_is_held_back_and_a_transferred_period_takes_nothing_more() {
     assert_eq!(done.len(), 1);
     assert_eq!(done[0].held_back, vec![ids[0]]);
     assert!(done[0].certificate.text.contains(&format!(
-        "Held back (in a hold's cohort when transferred): {}",
+        "Held back (moved out of the period when transferred): {}",
         ids[0]
     )));
     assert!(done[0].certificate.text.contains("Carries: 1 records"));

@@ -95,9 +95,10 @@ pub(crate) async fn release_hold(
     })
     .await?;
     let mut value = hold_json(&hold, None);
-    value["returned"] = json!(released.returned);
-    value["still_held"] = json!(released.still_held);
-    value["awaiting_destruction"] = json!(released.awaiting_destruction);
+    value["returned"] = json!(released.as_ref().map(|counts| counts.returned));
+    value["still_held"] = json!(released.as_ref().map(|counts| counts.still_held));
+    value["awaiting_destruction"] =
+        json!(released.as_ref().map(|counts| counts.awaiting_destruction));
     Ok(json_response(StatusCode::OK, value))
 }
 

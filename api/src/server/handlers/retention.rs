@@ -26,7 +26,7 @@ fn due_json(due: &::retention::plan::Due) -> serde_json::Value {
     })
 }
 
-fn kept_json(kept: &[(String, u64)]) -> serde_json::Value {
+fn kept_json(kept: &[(String, Option<u64>)]) -> serde_json::Value {
     kept.iter()
         .map(|(keeper, records)| json!({"keeper": keeper, "records": records}))
         .collect()
