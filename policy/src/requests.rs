@@ -717,29 +717,32 @@ pub fn foia_clock_start(case: &Case) -> Option<NaiveDate> {
     // The last estimate that needs the requester's answer, by its place in the history: only
     // an answer recorded after it restarts the clock (an agreement to an earlier estimate,
     // whatever its date, does not answer a later one).
-    let waiting = case
-        .events
-        .iter()
-        .enumerate()
-        .rev()
-        .find_map(|(at, event)| match event.kind {
-            EventKind::FeeEstimated { cents } if fee_step(cents, limit) != FeeStep::Proceed => {
-                Some(at)
-            }
-            _ => None,
-        });
-    let Some(estimated) = waiting else {
+    // A revised estimate within what the requester agreed to pay ends any wait: the clock runs
+    // again from it.
+    let answer_after = |at: usize, until: usize| {
+        case.events[at + 1..until]
+            .iter()
+            .find(|event| {
+                matches!(
+                    event.kind,
+                    EventKind::FeeAgreed | EventKind::FeesPaid { .. } | EventKind::Reformulated
+                )
+            })
+            .map(|event| event.on.max(receipt))
+    };
+    let waits = |event: &Event| matches!(event.kind, EventKind::FeeEstimated { cents } if fee_step(cents, limit) != FeeStep::Proceed);
+    let Some(last_estimate) = last_position(case, "fee-estimated") else {
         return Some(receipt);
     };
-    case.events[estimated + 1..]
-        .iter()
-        .find(|event| {
-            matches!(
-                event.kind,
-                EventKind::FeeAgreed | EventKind::FeesPaid { .. } | EventKind::Reformulated
-            )
-        })
-        .map(|event| event.on.max(receipt))
+    if !waits(&case.events[last_estimate]) {
+        let earlier_wait = case.events[..last_estimate].iter().rposition(waits);
+        return Some(match earlier_wait {
+            None => receipt,
+            Some(at) => answer_after(at, last_estimate)
+                .unwrap_or_else(|| case.events[last_estimate].on.max(receipt)),
+        });
+    }
+    answer_after(last_estimate, case.events.len())
 }
 
 /// Working days the DHS Privacy Office takes to report its conclusions on a complaint a data
@@ -780,6 +783,13 @@ fn last<'a>(case: &'a Case, name: &str) -> Option<&'a Event> {
         .iter()
         .rev()
         .find(|event| event.kind.name() == name)
+}
+
+/// The position in the history of the last event named `name`.
+fn last_position(case: &Case, name: &str) -> Option<usize> {
+    case.events
+        .iter()
+        .rposition(|event| event.kind.name() == name)
 }
 
 fn first_after<'a>(case: &'a Case, name: &str, after: NaiveDate) -> Option<&'a Event> {
@@ -985,7 +995,15 @@ pub fn deadlines(case: &Case) -> Vec<Deadline> {
             push(
                 &mut out,
                 "appeal-decision",
-                extended(Stage::AppealDecision).or(decision),
+                // A FOIA appeal's extensions total at most 10 working days too (1.5(j)(2)).
+                match (case.route, extended(Stage::AppealDecision)) {
+                    (Route::Foia, Some(until)) => Some(
+                        decision
+                            .and_then(|due| add_working_days(due, 10))
+                            .map_or(until, |cap| until.min(cap)),
+                    ),
+                    (_, until) => until.or(decision),
+                },
                 decision_rule,
                 decided,
                 false,
@@ -1322,6 +1340,14 @@ pub fn check_event(case: &Case, event: &Event) -> Result<(), String> {
         EventKind::Perfected if last(case, "deficient").is_none() => {
             Err("only a request found deficient is perfected later".into())
         }
+        // Once per deficiency letter, before the determination: a second `perfected` would move
+        // the date of receipt, and with it every clock that followed.
+        EventKind::Perfected
+            if last_position(case, "perfected") > last_position(case, "deficient")
+                || last(case, "determined").is_some() =>
+        {
+            Err("the request was already perfected after its last deficiency letter".into())
+        }
         EventKind::Determined { outcome, reasons } => {
             if date_of_receipt(case).is_none() {
                 return Err("the request is incomplete: perfect it first".into());
@@ -1350,6 +1376,11 @@ pub fn check_event(case: &Case, event: &Event) -> Result<(), String> {
             let Some(refused) = refusal(case, false) else {
                 return Err("there is no refusal to appeal".into());
             };
+            // One administrative appeal (31 CFR 1.27(e), 1.5(i)); after its decision the next
+            // step is a statement of disagreement or the courts.
+            if last(case, "appealed").is_some() {
+                return Err("the refusal was appealed already: a request has one administrative appeal".into());
+            }
             let Some(closes) = appeal_window_closes(case, refused) else {
                 return Err("the appeal window is out of range".into());
             };

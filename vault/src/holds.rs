@@ -755,15 +755,27 @@ impl Vault {
             draft.record_ids = ids.clone();
         }
         draft.cohorts = vec![cohort.id];
-        draft.outcome = format!(
-            "hold {} `{}` ({}, {}{}): {} records, {moved} moved to its cohort",
-            hold.label(),
-            spec.reference,
-            spec.purpose.name(),
-            spec.mode.name(),
-            if subject.is_some() { ", subject" } else { "" },
-            ids.len(),
-        );
+        // A request's preservation counts nothing in the log (its count is the case file's).
+        draft.outcome = if spec.purpose == HoldPurpose::Request {
+            format!(
+                "hold {} `{}` ({}, {}{}): placed",
+                hold.label(),
+                spec.reference,
+                spec.purpose.name(),
+                spec.mode.name(),
+                if subject.is_some() { ", subject" } else { "" },
+            )
+        } else {
+            format!(
+                "hold {} `{}` ({}, {}{}): {} records, {moved} moved to its cohort",
+                hold.label(),
+                spec.reference,
+                spec.purpose.name(),
+                spec.mode.name(),
+                if subject.is_some() { ", subject" } else { "" },
+                ids.len(),
+            )
+        };
         self.commit_key_change(draft, batch)?;
         self.export_key_table()?;
         Ok(PlacedHold {

@@ -419,7 +419,9 @@ impl Gate {
             systems: &file.systems,
         };
         let placed = self.vault.place_hold(access, &spec, target, self.now())?;
-        file.preserved = Some(placed.records);
+        // The count found at receipt: a hold placed again later (a pending request found
+        // without one) does not refresh it, or it would tell what joined since.
+        file.preserved.get_or_insert(placed.records);
         self.save_file(access, file, "case.preserved")
     }
 

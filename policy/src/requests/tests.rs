@@ -1603,6 +1603,57 @@ fn an_entry_keeps_to_its_place_in_the_history() {
     assert!(check_event(&refused, &deficient)
         .unwrap_err()
         .contains("the request was determined"));
+    // One administrative appeal: a second would be ignored by the clocks, so it is refused.
+    let again = at(
+        EventKind::Appealed {
+            postmarked: d(2027, 1, 26),
+        },
+        d(2027, 1, 27),
+    );
+    assert!(check_event(&refused, &again)
+        .unwrap_err()
+        .contains("appealed already"));
+
+    // Perfected once per deficiency letter: a second would move the date of receipt.
+    let perfected = run(
+        RequestKind::Access,
+        Route::PrivacyAct,
+        vec![
+            at(EventKind::Received, d(2026, 11, 20)),
+            at(
+                EventKind::Deficient {
+                    missing: vec!["signature".into()],
+                },
+                d(2026, 11, 23),
+            ),
+            at(EventKind::Perfected, d(2026, 11, 24)),
+        ],
+    );
+    assert!(
+        check_event(&perfected, &at(EventKind::Perfected, d(2026, 12, 20)))
+            .unwrap_err()
+            .contains("already perfected")
+    );
+
+    // FOIA: $30.00 over a $25.00 limit stops the clock; revised to $20.00, within the limit,
+    // it runs again from the revision.
+    let mut revised = run(
+        RequestKind::Access,
+        Route::Foia,
+        vec![
+            at(EventKind::Received, d(2026, 12, 24)),
+            at(EventKind::FeeEstimated { cents: 3000 }, d(2027, 1, 4)),
+        ],
+    );
+    revised.fees = Some(FeeTerms {
+        category: FeeCategory::FirstParty,
+        limit_cents: Some(2500),
+    });
+    assert_eq!(foia_clock_start(&revised), None);
+    revised
+        .events
+        .push(at(EventKind::FeeEstimated { cents: 2000 }, d(2027, 1, 6)));
+    assert_eq!(foia_clock_start(&revised), Some(d(2027, 1, 6)));
 
     // A deficiency letter dated 3 January but entered 1 February: the 30 days run to 3 March.
     let incomplete = case(
