@@ -800,7 +800,11 @@ impl Vault {
             }
         }
         let active: Vec<u32> = self.active_holds()?.iter().map(|hold| hold.id).collect();
-        ids.extend(self.held_hits(key, &active)?.into_iter().map(|(id, _)| id));
+        ids.extend(
+            self.held_hits(key, &active, false)?
+                .into_iter()
+                .map(|(id, _)| id),
+        );
         ids.sort();
         ids.dedup();
         let mut stored = Vec::new();
@@ -1020,8 +1024,32 @@ impl Vault {
         holds: &[u32],
         now: DateTime<Utc>,
     ) -> Result<Vec<(RecordId, u32)>> {
+        self.lookup_held_kinds(access, key, holds, now, false)
+    }
+
+    /// Like [`Vault::lookup_held`], and also the held records whose free text holds `key` as
+    /// the scanner found it: an analyst's search (`Vault::lookup_with_free_text`), never one for
+    /// the people a record is about.
+    pub fn lookup_held_with_free_text(
+        &self,
+        access: &Access,
+        key: &SearchKey,
+        holds: &[u32],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(RecordId, u32)>> {
+        self.lookup_held_kinds(access, key, holds, now, true)
+    }
+
+    fn lookup_held_kinds(
+        &self,
+        access: &Access,
+        key: &SearchKey,
+        holds: &[u32],
+        now: DateTime<Utc>,
+        free_text: bool,
+    ) -> Result<Vec<(RecordId, u32)>> {
         access.validate()?;
-        let found = self.held_hits(key, holds)?;
+        let found = self.held_hits(key, holds, free_text)?;
         let mut draft = Draft::new(access, "lookup.held", now.timestamp_millis());
         draft.record_ids = found.iter().map(|(id, _)| *id).collect();
         draft.outcome = format!(
@@ -1033,8 +1061,18 @@ impl Vault {
         Ok(found)
     }
 
-    fn held_hits(&self, key: &SearchKey, holds: &[u32]) -> Result<Vec<(RecordId, u32)>> {
-        let (kind, form) = key.kind_and_form();
+    fn held_hits(
+        &self,
+        key: &SearchKey,
+        holds: &[u32],
+        free_text: bool,
+    ) -> Result<Vec<(RecordId, u32)>> {
+        let (subject_kind, form) = key.kind_and_form();
+        let kinds: &[u8] = if free_text {
+            &[subject_kind, subject_kind | crate::index::FREE_TEXT_FLAG]
+        } else {
+            &[subject_kind]
+        };
         let mut found = Vec::new();
         for hold_id in holds {
             let hold = self.hold(*hold_id)?;
@@ -1046,23 +1084,25 @@ impl Vault {
                 .read()
                 .map_err(|_| poisoned("key ring"))?
                 .index_mac(cohort.id, cohort.key_version)?;
-            let prefix = [
-                &hold_index_prefix(hold.id)[..],
-                &[kind],
-                &token(&mac, &form),
-            ]
-            .concat();
-            for (entry, _) in self.store.scan(
-                Column::Index,
-                &prefix,
-                Some(&prefix_end(&prefix)),
-                usize::MAX,
-            )? {
-                if let Some(id) = entry
-                    .get(prefix.len()..)
-                    .and_then(|rest| <[u8; 16]>::try_from(rest).ok())
-                {
-                    found.push((RecordId::from_bytes(id), hold.id));
+            for kind in kinds {
+                let prefix = [
+                    &hold_index_prefix(hold.id)[..],
+                    &[*kind],
+                    &token(&mac, &form),
+                ]
+                .concat();
+                for (entry, _) in self.store.scan(
+                    Column::Index,
+                    &prefix,
+                    Some(&prefix_end(&prefix)),
+                    usize::MAX,
+                )? {
+                    if let Some(id) = entry
+                        .get(prefix.len()..)
+                        .and_then(|rest| <[u8; 16]>::try_from(rest).ok())
+                    {
+                        found.push((RecordId::from_bytes(id), hold.id));
+                    }
                 }
             }
         }

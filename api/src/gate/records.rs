@@ -41,7 +41,10 @@ impl Gate {
         // indexes, by the roles those holds name.
         let holds = self.holds_naming(caller)?;
         if !holds.is_empty() {
-            for (id, _) in self.vault.lookup_held(&access, key, &holds, now)? {
+            for (id, _) in self
+                .vault
+                .lookup_held_with_free_text(&access, key, &holds, now)?
+            {
                 if self.vault.system_of(&id)? == system_id {
                     ids.push(id);
                 }

@@ -519,3 +519,43 @@ fn a_subject_value_of_the_first_layout_reads_unchanged() {
     );
     assert!(decode_subjects(&[SUBJECT_VERSION, 0, 0, 0, 0, 0, 0, 0, 0]).is_err());
 }
+
+/// A held record is found through its hold's index by what its free text holds only by an
+/// analyst's search (`lookup_held_with_free_text`), never by a search for the people it is
+/// about (`lookup_held`): the hold's index keeps the free-text kinds apart too.
+#[test]
+fn a_hold_keeps_free_text_forms_apart_from_its_subjects() {
+    let (vault, _) = new_vault();
+    let mut contents = record("JOHN Q PUBLIC", "123-45-6789", 2026, 3);
+    contents
+        .fields
+        .insert("memo".into(), "CALL TEL 1 555 123 4567".into());
+    contents.source.insert(
+        crate::scan::SCAN_SOURCE.into(),
+        crate::scan::scan_entry(["memo"]),
+    );
+    let ids = vault.ingest(&access(), &[contents], now()).unwrap();
+    let placed = vault
+        .place_hold(
+            &access(),
+            &spec("LIT-9", HoldMode::Governance, None),
+            HoldTarget::Records(&ids),
+            now(),
+        )
+        .unwrap();
+    let phone = SearchKey::Identifier(Identifier::new(
+        crate::record::IdentifierKind::Phone,
+        "1-555-123-4567",
+    ));
+    let holds = [placed.hold.id];
+    assert!(vault
+        .lookup_held(&access(), &phone, &holds, now())
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        vault
+            .lookup_held_with_free_text(&access(), &phone, &holds, now())
+            .unwrap(),
+        vec![(ids[0], placed.hold.id)]
+    );
+}
