@@ -653,11 +653,10 @@ pub fn foia_fee_cents(category: FeeCategory, work: Work) -> u64 {
     }
 }
 
-/// `fee_cents` after the case's fee waiver or reduction, if one was decided (1.7(d)): all of
-/// it for a waiver granted, the stated percentage off for a reduction, nothing for a denial.
-pub fn fee_after_waiver(case: &Case, fee_cents: u64) -> u64 {
-    let decided = case
-        .events
+/// The case's last fee waiver decision (1.7(d)): its outcome and, for a reduction, the
+/// percentage taken off.
+pub fn fee_waiver(case: &Case) -> Option<(Outcome, Option<u8>)> {
+    case.events
         .iter()
         .rev()
         .find_map(|event| match &event.kind {
@@ -667,8 +666,13 @@ pub fn fee_after_waiver(case: &Case, fee_cents: u64) -> u64 {
                 ..
             } => Some((*outcome, *reduced_percent)),
             _ => None,
-        });
-    match decided {
+        })
+}
+
+/// `fee_cents` after the case's fee waiver or reduction, if one was decided (1.7(d)): all of
+/// it for a waiver granted, the stated percentage off for a reduction, nothing for a denial.
+pub fn fee_after_waiver(case: &Case, fee_cents: u64) -> u64 {
+    match fee_waiver(case) {
         Some((Outcome::Granted, _)) => 0,
         Some((Outcome::PartlyGranted, Some(percent))) => {
             fee_cents - fee_cents * u64::from(percent.min(100)) / 100

@@ -240,7 +240,7 @@ impl Vault {
             let (name, counted) = match self.hold_of_cohort(keeper)? {
                 Some(hold) => (
                     format!("hold {} `{}`", hold.label(), hold.spec.reference),
-                    hold.spec.purpose != crate::holds::HoldPurpose::Request,
+                    hold.spec.purpose.shows_what_it_keeps(),
                 ),
                 None => ("the deleted record file".to_owned(), true),
             };

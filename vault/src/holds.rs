@@ -58,6 +58,13 @@ pub enum HoldPurpose {
 }
 
 impl HoldPurpose {
+    /// Whether the records a hold of this purpose keeps may be named and counted where others
+    /// read (the access log, certificates): not a request's preservation, which could be about
+    /// a person whose identity is never verified (its count is the case file's).
+    pub(crate) fn shows_what_it_keeps(self) -> bool {
+        self != HoldPurpose::Request
+    }
+
     const ALL: [HoldPurpose; 4] = [
         HoldPurpose::Litigation,
         HoldPurpose::Request,
@@ -751,31 +758,24 @@ impl Vault {
         let mut draft = Draft::new(access, "hold.place", now.timestamp_millis());
         // A request's preservation names no record: what a request finds is shown to nobody
         // before the requester's identity is verified, the access log's readers included.
-        if spec.purpose != HoldPurpose::Request {
+        let shown = spec.purpose.shows_what_it_keeps();
+        if shown {
             draft.record_ids = ids.clone();
         }
         draft.cohorts = vec![cohort.id];
-        // A request's preservation counts nothing in the log (its count is the case file's).
-        draft.outcome = if spec.purpose == HoldPurpose::Request {
-            format!(
-                "hold {} `{}` ({}, {}{}): placed",
-                hold.label(),
-                spec.reference,
-                spec.purpose.name(),
-                spec.mode.name(),
-                if subject.is_some() { ", subject" } else { "" },
-            )
+        let kept = if shown {
+            format!("{} records, {moved} moved to its cohort", ids.len())
         } else {
-            format!(
-                "hold {} `{}` ({}, {}{}): {} records, {moved} moved to its cohort",
-                hold.label(),
-                spec.reference,
-                spec.purpose.name(),
-                spec.mode.name(),
-                if subject.is_some() { ", subject" } else { "" },
-                ids.len(),
-            )
+            "placed".to_owned()
         };
+        draft.outcome = format!(
+            "hold {} `{}` ({}, {}{}): {kept}",
+            hold.label(),
+            spec.reference,
+            spec.purpose.name(),
+            spec.mode.name(),
+            if subject.is_some() { ", subject" } else { "" },
+        );
         self.commit_key_change(draft, batch)?;
         self.export_key_table()?;
         Ok(PlacedHold {
@@ -994,22 +994,19 @@ impl Vault {
         draft.cohorts = vec![hold.cohort];
         // A request's preservation counts nothing in the log: its counts move with what joined
         // it, and the request may have ended before its requester's identity was verified.
-        draft.outcome = if hold.spec.purpose == HoldPurpose::Request {
+        let kept = if hold.spec.purpose.shows_what_it_keeps() {
             format!(
-                "hold {} `{}` released: its records returned to their schedules",
-                hold.label(),
-                hold.spec.reference
+                "{} returned, {} still held, {} await destruction",
+                released.returned, released.still_held, released.awaiting_destruction
             )
         } else {
-            format!(
-                "hold {} `{}` released: {} returned, {} still held, {} await destruction",
-                hold.label(),
-                hold.spec.reference,
-                released.returned,
-                released.still_held,
-                released.awaiting_destruction
-            )
+            "its records returned to their schedules".to_owned()
         };
+        draft.outcome = format!(
+            "hold {} `{}` released: {kept}",
+            hold.label(),
+            hold.spec.reference
+        );
         self.commit_key_change(draft, batch)?;
         self.export_key_table()?;
         Ok(released)

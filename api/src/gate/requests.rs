@@ -1153,15 +1153,8 @@ impl Gate {
             .unwrap_or(u32::MAX),
             _ => requests::copy_fee_cents(input.pages),
         };
-        let waived = file.case.events.iter().any(|event| {
-            matches!(
-                event.kind,
-                EventKind::FeeWaiverDetermined {
-                    outcome: requests::Outcome::Granted | requests::Outcome::PartlyGranted,
-                    ..
-                }
-            )
-        });
+        let waived = requests::fee_waiver(&file.case)
+            .is_some_and(|(outcome, _)| outcome != requests::Outcome::Denied);
         // The letter, from the agency's `determination` template (or the shipped one), with
         // facts that never depend on records the response does not release.
         let mut lines: Vec<String> = answers.iter().map(|(_, text, _)| text.clone()).collect();

@@ -16,6 +16,18 @@ fn at(kind: EventKind, on: NaiveDate) -> Event {
     }
 }
 
+/// The requester's identity verified on `on`, by a notarized statement.
+fn verified(on: NaiveDate) -> Event {
+    at(
+        EventKind::IdentityVerified {
+            method: IdentityMethod::Notarized,
+            evidence: Vec::new(),
+            facts: Vec::new(),
+        },
+        on,
+    )
+}
+
 /// `event` as the vault recorded it on `recorded` (the server's day).
 fn entered(event: Event, recorded: NaiveDate) -> Event {
     Event {
@@ -1364,16 +1376,6 @@ fn a_complaint_goes_from_cbp_to_the_chief_privacy_officer_to_the_privacy_office_
 /// to appeal (1.27(e)(1): "within 35 days of the date of the initial denial").
 #[test]
 fn a_late_entry_moves_no_clock() {
-    let verified = |on| {
-        at(
-            EventKind::IdentityVerified {
-                method: IdentityMethod::Notarized,
-                evidence: Vec::new(),
-                facts: Vec::new(),
-            },
-            on,
-        )
-    };
     let opened = |kind, route, received| {
         run(
             kind,
@@ -1545,16 +1547,6 @@ fn a_fee_waiver_or_reduction_applies_to_the_fee() {
 /// to answer a deficiency letter run from the day it was entered.
 #[test]
 fn an_entry_keeps_to_its_place_in_the_history() {
-    let verified = |on| {
-        at(
-            EventKind::IdentityVerified {
-                method: IdentityMethod::Notarized,
-                evidence: Vec::new(),
-                facts: Vec::new(),
-            },
-            on,
-        )
-    };
     let mut refused = run(
         RequestKind::Amendment,
         Route::PrivacyAct,
