@@ -735,18 +735,19 @@ pub fn foia_clock_start(case: &Case) -> Option<NaiveDate> {
             .map(|event| event.on.max(receipt))
     };
     let waits = |event: &Event| matches!(event.kind, EventKind::FeeEstimated { cents } if fee_step(cents, limit) != FeeStep::Proceed);
-    let Some(last_estimate) = last_position(case, "fee-estimated") else {
+    let Some(waiting) = case.events.iter().rposition(waits) else {
         return Some(receipt);
     };
-    if !waits(&case.events[last_estimate]) {
-        let earlier_wait = case.events[..last_estimate].iter().rposition(waits);
-        return Some(match earlier_wait {
-            None => receipt,
-            Some(at) => answer_after(at, last_estimate)
-                .unwrap_or_else(|| case.events[last_estimate].on.max(receipt)),
-        });
+    // The first answer to it, or the first revision after it (within the limit, since it is the
+    // last estimate that waits): later revisions do not restart the clock again.
+    let revised = case.events[waiting + 1..]
+        .iter()
+        .find(|event| matches!(event.kind, EventKind::FeeEstimated { .. }))
+        .map(|event| event.on.max(receipt));
+    match (answer_after(waiting, case.events.len()), revised) {
+        (Some(answer), Some(revision)) => Some(answer.min(revision)),
+        (answer, revision) => answer.or(revision),
     }
-    answer_after(last_estimate, case.events.len())
 }
 
 /// Working days the DHS Privacy Office takes to report its conclusions on a complaint a data
@@ -806,10 +807,14 @@ fn first_after<'a>(case: &'a Case, name: &str, after: NaiveDate) -> Option<&'a E
 /// deficiency notice went out, otherwise the day it was received). `None` while incomplete.
 pub fn date_of_receipt(case: &Case) -> Option<NaiveDate> {
     let received = last(case, "received")?.on;
-    if last(case, "deficient").is_some() {
-        return last(case, "perfected").map(|event| event.on.max(received));
+    let Some(deficient) = last_position(case, "deficient") else {
+        return Some(received);
+    };
+    // Complete only once perfected after its last deficiency letter.
+    match last_position(case, "perfected") {
+        Some(perfected) if perfected > deficient => Some(case.events[perfected].on.max(received)),
+        _ => None,
     }
-    Some(received)
 }
 
 /// The refusal a statement of disagreement or an appeal answers: the last refusal, if the case
@@ -1353,6 +1358,10 @@ pub fn check_event(case: &Case, event: &Event) -> Result<(), String> {
             Err("the request was already perfected after its last deficiency letter".into())
         }
         EventKind::Determined { outcome, reasons } => {
+            // After an appeal, its decision is the agency's answer: one appeal, one answer.
+            if last(case, "appealed").is_some() {
+                return Err("the request was appealed: its decision (`appeal-determined`) is the answer now".into());
+            }
             if date_of_receipt(case).is_none() {
                 return Err("the request is incomplete: perfect it first".into());
             }
@@ -1531,12 +1540,9 @@ pub fn check_event(case: &Case, event: &Event) -> Result<(), String> {
         {
             Err("fees, their waivers, expedited processing and release letters are FOIA steps (31 CFR 1.5, 1.7); this request follows the Privacy Act".into())
         }
-        EventKind::FeeEstimated { cents }
-            if fee_step(*cents, case.fees.and_then(|terms| terms.limit_cents))
-                != FeeStep::Proceed =>
-        {
-            before_determination_due(case, event, "fee estimate awaiting agreement or payment")
-        }
+        // Every estimate, within the limit or not: a revision restarts a stopped clock, so one
+        // entered after the determination was due would move it.
+        EventKind::FeeEstimated { .. } => before_determination_due(case, event, "fee estimate"),
         EventKind::FeeAgreed | EventKind::FeesPaid { .. } | EventKind::Reformulated => {
             let limit = case.fees.and_then(|terms| terms.limit_cents);
             let awaiting = case.events.iter().rev().find_map(|earlier| match earlier.kind {

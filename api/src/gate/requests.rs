@@ -402,7 +402,7 @@ impl Gate {
     /// identifiers, stored now or later, is kept while the request is pending (31 CFR 1.5(m);
     /// ours for Privacy Act requests). A governance hold released only by
     /// [`Gate::sweep_request_holds`] once the request's last window has passed. Its log entry
-    /// counts what it holds and names nothing; the file keeps that count (`preserved`).
+    /// names and counts nothing; the file keeps the count found (`preserved`).
     fn preserve_request(&self, access: &Access, file: &mut RequestFile) -> Result<(), Refusal> {
         let identifiers = parse_identifiers(&file.identifiers)?;
         let spec = HoldSpec::new(

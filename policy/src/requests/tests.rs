@@ -1408,16 +1408,17 @@ fn a_late_entry_moves_no_clock() {
         (
             foia(),
             entered(estimate(d(2027, 1, 20)), d(2027, 1, 27)),
-            Some("the determination was due on 2027-01-26: a fee estimate awaiting agreement or payment sent after that"),
+            Some("the determination was due on 2027-01-26: a fee estimate sent after that"),
         ),
-        // An estimate within the requester's means stops nothing, so it may come late.
+        // Even one within the requester's means: as a revision it would restart a stopped
+        // clock.
         (
             foia(),
             entered(
                 at(EventKind::FeeEstimated { cents: 1_000 }, d(2027, 1, 20)),
                 d(2027, 2, 1),
             ),
-            None,
+            Some("a fee estimate sent after that"),
         ),
     ];
     for (n, (built, notice, expected)) in table.into_iter().enumerate() {
@@ -1646,6 +1647,38 @@ fn an_entry_keeps_to_its_place_in_the_history() {
         .events
         .push(at(EventKind::FeeEstimated { cents: 2000 }, d(2027, 1, 6)));
     assert_eq!(foia_clock_start(&revised), Some(d(2027, 1, 6)));
+    // A second revision restarts nothing: the clock ran from the first.
+    revised
+        .events
+        .push(at(EventKind::FeeEstimated { cents: 1500 }, d(2027, 1, 20)));
+    assert_eq!(foia_clock_start(&revised), Some(d(2027, 1, 6)));
+
+    // A second deficiency letter after the request was perfected makes it incomplete again:
+    // no clock, and its own 30 days to answer.
+    let mut again_deficient = perfected.clone();
+    again_deficient.events.push(at(
+        EventKind::Deficient {
+            missing: vec!["a third identifier".into()],
+        },
+        d(2026, 11, 25),
+    ));
+    assert_eq!(date_of_receipt(&again_deficient), None);
+    assert_eq!(
+        unanswered_deficiency(&again_deficient),
+        Some(d(2026, 12, 25))
+    );
+
+    // After an appeal, its decision is the answer: a new determination is refused.
+    let redetermined = at(
+        EventKind::Determined {
+            outcome: Outcome::Granted,
+            reasons: String::new(),
+        },
+        d(2027, 1, 28),
+    );
+    assert!(check_event(&refused, &redetermined)
+        .unwrap_err()
+        .contains("was appealed"));
 
     // A deficiency letter dated 3 January but entered 1 February: the 30 days run to 3 March.
     let incomplete = case(
