@@ -46,6 +46,11 @@ pub fn parse_line(line: &str) -> Result<RecordContents, String> {
         }
         Some(_) => return Err("`raw` must be a string (the message as received)".into()),
     }
+    // A flight's receipt is timed by paragraph 14 of seed 001 from its departure and arrival:
+    // a day alone would time it at midnight, before a pull made after the flight landed.
+    if source.contains_key("flight") && !required_str(&object, "collected_at", "")?.contains('T') {
+        return Err("a flight's receipt is timed to the second: `collected_at` is the RFC 3339 time CBP pulled it or the carrier pushed it (seed 001 paragraph 14)".into());
+    }
     let fields = string_map(object.get("fields"), "fields")?;
     let subjects = match object.get("subjects") {
         Some(Value::Array(items)) => items

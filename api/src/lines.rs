@@ -401,12 +401,54 @@ fn key_flight_receipt(record: &mut vault::RecordContents) -> Result<(), String> 
     Ok(())
 }
 
+/// The airline designator of a flight in its checked spelling (`XX100` is `XX`, `BAW0100` is
+/// `BAW`): the carrier paragraph 13's registry names.
+fn designator(flight: &str) -> &str {
+    let icao = flight.len() > 3 && flight.bytes().take(3).all(|b| b.is_ascii_alphabetic());
+    &flight[..if icao { 3 } else { flight.len().min(2) }]
+}
+
+/// The vault documents of the registry of carriers that push their PNR (seed 001 paragraph
+/// 13), one per system and carrier designator (`cbp-pnr.XX`).
+pub(crate) const CARRIER_DOCUMENTS: &str = "pnr-carriers";
+
+/// How one carrier's PNR comes to CBP, as a records officer recorded it: pushed since a day,
+/// or pulled (`pushes_since` empty, as every carrier before it is recorded).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CarrierDelivery {
+    /// The system whose receipts it governs.
+    pub system: String,
+    /// The carrier's designator (IATA, two characters, or ICAO, three letters), as flights
+    /// name it.
+    pub carrier: String,
+    /// The day (UTC) from which the carrier pushes; `None`: CBP pulls.
+    pub pushes_since: Option<chrono::NaiveDate>,
+    /// Why (the carrier's notice, the agreement): kept in the registry, never logged.
+    pub reason: String,
+    /// The day it was recorded.
+    pub recorded_on: chrono::NaiveDate,
+}
+
+/// The registry of carriers that push, every system's, as the vault keeps it (signed).
+pub(crate) fn carrier_registry(vault: &vault::Vault) -> Result<Vec<CarrierDelivery>, String> {
+    vault
+        .documents(CARRIER_DOCUMENTS)
+        .map_err(|err| format!("the registry of carriers that push could not be read: {err}"))?
+        .into_iter()
+        .map(|(_, bytes)| {
+            serde_json::from_slice(&bytes).map_err(|_| {
+                "an entry of the registry of carriers that push is not readable".to_owned()
+            })
+        })
+        .collect()
+}
+
 /// A flight as one spelling: the airline designator (two characters, IATA, or three letters,
 /// ICAO), the number without leading zeros, and the operational suffix letter if any
 /// (`XX0100` is `XX100`, `9W007A` is `9W7A`, `BAW0100` is `BAW100`).
 fn flight_number(flight: &str) -> String {
-    let icao = flight.len() > 3 && flight.bytes().take(3).all(|b| b.is_ascii_alphabetic());
-    let (designator, rest) = flight.split_at(if icao { 3 } else { flight.len().min(2) });
+    let (designator, rest) = flight.split_at(designator(flight).len());
     let digits_end = rest
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(rest.len());
@@ -421,11 +463,15 @@ fn flight_number(flight: &str) -> String {
 /// Paragraph 14 of seed 001 on each flight receipt of a stream: the stored receipts of its
 /// flight, counted once per flight when first seen, plus the stream's own admitted since (so a
 /// batch committed meanwhile is not counted twice). Two streams pulling the same flight at
-/// the same moment each count only their own (docs/reliability.md).
+/// the same moment each count only their own (docs/reliability.md). Which carriers push is
+/// read from the registry once, when the stream's first flight receipt is checked: a change
+/// to it applies from the next stream.
 pub struct FlightReceipts {
     vault: std::sync::Arc<vault::Vault>,
     now: DateTime<Utc>,
     counted: std::collections::HashMap<String, u32>,
+    /// By (system, designator): since when the carrier pushes.
+    pushing: Option<std::collections::HashMap<(String, String), DateTime<Utc>>>,
 }
 
 impl FlightReceipts {
@@ -435,7 +481,33 @@ impl FlightReceipts {
             vault,
             now,
             counted: std::collections::HashMap::new(),
+            pushing: None,
         }
+    }
+
+    /// Since when the carrier of `flight` (its checked spelling) pushes its PNR to `system`.
+    fn pushes_since(
+        &mut self,
+        system: &str,
+        flight: &str,
+    ) -> Result<Option<DateTime<Utc>>, String> {
+        if self.pushing.is_none() {
+            let registry = carrier_registry(&self.vault)?;
+            self.pushing = Some(
+                registry
+                    .into_iter()
+                    .filter_map(|entry| {
+                        let since = entry.pushes_since?.and_hms_opt(0, 0, 0)?.and_utc();
+                        Some(((entry.system, entry.carrier), since))
+                    })
+                    .collect(),
+            );
+        }
+        Ok(self.pushing.as_ref().and_then(|pushing| {
+            pushing
+                .get(&(system.to_owned(), designator(flight).to_owned()))
+                .copied()
+        }))
     }
 
     /// Whether an admitted record's receipt may be kept (a record without a receipt key
@@ -462,6 +534,11 @@ impl FlightReceipts {
                 format!("the flight's earlier receipts could not be counted: {err}")
             })?,
         };
+        let flight = record
+            .source
+            .get("flight")
+            .ok_or("`source.flight` is missing")?;
+        let pushes_since = self.pushes_since(record.system.as_str(), flight)?;
         let receipt = policy::pnr::Receipt {
             delivery,
             received_at: record.collected_at,
@@ -470,6 +547,7 @@ impl FlightReceipts {
             arrives_at: time("arrives_at"),
             earlier_pulls,
             early_ground: record.source.get("early_access").cloned(),
+            pushes_since,
         };
         policy::pnr::receipt(&receipt)?;
         // The key names the delivery: pulls are counted apart from pushes, which have no limit.

@@ -891,6 +891,20 @@ fn endpoints(id: &str) -> Vec<Endpoint> {
             ),
         ),
         e(
+            "GET",
+            "/v1/pnr-carriers",
+            json!({"system": "cbp-pnr"}),
+            None,
+        ),
+        e(
+            "POST",
+            "/v1/pnr-carriers",
+            none.clone(),
+            Some(
+                json!({"system": "cbp-pnr", "carrier": "YY", "pushes_since": "2026-11-20", "reason": "carrier notice"}),
+            ),
+        ),
+        e(
             "POST",
             "/v1/designations",
             none.clone(),
@@ -1333,6 +1347,13 @@ async fn every_listing_and_every_refusal_is_logged_and_a_raw_refusal_reads_nothi
             "/v1/designated-authorities?system=cbp-pnr",
             None,
             "designated-authorities.list",
+        ),
+        (
+            "cbp-records",
+            "GET",
+            "/v1/pnr-carriers?system=cbp-pnr",
+            None,
+            "receipts.list",
         ),
         (
             "records",

@@ -1017,6 +1017,17 @@ async fn pnr_receipts_keep_to_the_72_hour_window_and_three_re_checks() {
     let today = "2026-11-24T18:00:00Z";
     let later = "2026-11-29T10:00:00Z";
     let none = json!({});
+    // Paragraph 13: CBP pulls until a carrier pushes. Carrier YY pushes since 20 November, as
+    // CBP's records officer recorded; XX is pulled.
+    let recorded = api
+        .post(
+            "/v1/pnr-carriers",
+            Some("cbp-records"),
+            json!({"system": "cbp-pnr", "carrier": "yy", "pushes_since": "2026-11-20", "reason": "carrier notice 2026-11-02"}),
+        )
+        .await;
+    assert_eq!(recorded.status, StatusCode::OK, "{}", recorded.body);
+    let yy = json!({"flight": "YY100", "carrier": "YY", "delivery": "push"});
     type Row = (&'static str, Vec<String>, u64, Vec<(u64, &'static str)>);
     let rows: Vec<Row> = vec![
         (
@@ -1072,12 +1083,43 @@ async fn pnr_receipts_keep_to_the_72_hour_window_and_three_re_checks() {
                         "GHI789",
                         &format!("2026-11-24T0{n}:30:00Z"),
                         today,
-                        json!({"delivery": "push"}),
+                        yy.clone(),
                     )
                 })
                 .collect(),
             6,
             vec![],
+        ),
+        (
+            "a push from a carrier not recorded as pushing: the sender's word is not enough",
+            vec![pnr(
+                "GHI790",
+                "2026-11-24T06:30:00Z",
+                today,
+                json!({"delivery": "push"}),
+            )],
+            0,
+            vec![(
+                1,
+                "the flight's carrier is not recorded as pushing its PNR at that time",
+            )],
+        ),
+        (
+            "a pull from a carrier that pushes",
+            vec![pnr(
+                "GHI791",
+                "2026-11-24T06:30:00Z",
+                today,
+                json!({"flight": "YY100"}),
+            )],
+            0,
+            vec![(1, "pulled, but the flight's carrier pushes its PNR")],
+        ),
+        (
+            "a receipt timed by its day alone",
+            vec![pnr("GHI792", "2026-11-24", today, none.clone())],
+            0,
+            vec![(1, "a flight's receipt is timed to the second")],
         ),
         (
             "a pull five days before departure, without advance information",
@@ -1169,8 +1211,22 @@ async fn ttar_records_are_found_by_broker_and_manufacturer_ids_and_addresses() {
         ],
         "fields": {"goods_description": "GOLD JEWELRY", "goods_value": "250000.00"}
     });
-    let done = summary(&api.ingest("ice-ingest", &trade.to_string(), None).await);
-    assert_eq!(done["ingested"], 1, "{done}");
+    // The biographic and SDN categories hold a person's address as a field: found by it too.
+    let biographic = json!({
+        "system": "dhs-ice-005-ttar", "category": "biographic", "collected_at": "2026-05-03",
+        "source": {"system": "cbp-tecs"},
+        "subjects": [{"role": "subject", "name": "PAVEL NOVAK"}],
+        "fields": {"address": "14 Elm Street, Apt 3, Trenton NJ", "telephone": "609 555 0101"}
+    });
+    let sdn = json!({
+        "system": "dhs-ice-005-ttar", "category": "sdn", "collected_at": "2026-05-04",
+        "source": {"system": "treasury-sdn"},
+        "subjects": [{"role": "designated-person", "name": "IGOR VALE"}],
+        "fields": {"address": "Calle 9 No. 12, Panama City"}
+    });
+    let lines = [trade.to_string(), biographic.to_string(), sdn.to_string()].join("\n");
+    let done = summary(&api.ingest("ice-ingest", &lines, None).await);
+    assert_eq!(done["ingested"], 3, "{done}");
     let search = |system: &str, identifier: Value| json!({"system": system, "identifier": identifier, "purpose": "investigation", "case": "TTU-9"});
     type Row = (
         &'static str,
@@ -1212,6 +1268,30 @@ async fn ttar_records_are_found_by_broker_and_manufacturer_ids_and_addresses() {
             json!({"type": "address", "value": "1 harbor rd newark nj 07114"}),
             StatusCode::OK,
             Some(1),
+        ),
+        (
+            "home address, held as a biographic record's field",
+            "ice-analyst",
+            "dhs-ice-005-ttar",
+            json!({"type": "address", "value": "14 elm st apt 3 trenton nj"}),
+            StatusCode::OK,
+            Some(1),
+        ),
+        (
+            "an SDN entry's address field",
+            "ice-analyst",
+            "dhs-ice-005-ttar",
+            json!({"type": "address", "value": "CALLE 9 NO 12 PANAMA CITY"}),
+            StatusCode::OK,
+            Some(1),
+        ),
+        (
+            "a telephone field, which the notice does not retrieve by",
+            "ice-analyst",
+            "dhs-ice-005-ttar",
+            json!({"type": "phone", "value": "609 555 0101"}),
+            StatusCode::FORBIDDEN,
+            None,
         ),
         (
             "another broker",
@@ -5172,5 +5252,163 @@ async fn a_response_waits_for_identity_even_after_a_denial() {
             .iter()
             .any(|entry| entry["rule"] == "identity-not-verified"),
         "{logged:?}"
+    );
+}
+
+/// Paragraph 13 of seed 001: "CBP will 'pull' passenger information from air carrier
+/// reservation systems until such time as air carriers are able to implement a system to
+/// 'push' the data to CBP." Which carriers push is recorded by CBP's records officers, in a
+/// signed registry, every change logged; nobody else writes it, and what a caller types is not
+/// echoed.
+#[tokio::test]
+async fn cbps_records_officers_record_which_carriers_push() {
+    let api = api();
+    let body = |carrier: &str, since: Value, reason: &str| json!({"system": "cbp-pnr", "carrier": carrier, "pushes_since": since, "reason": reason});
+    // (who, body, status, what the problem says)
+    let rows: Vec<(&str, Value, StatusCode, &str)> = vec![
+        (
+            "records",
+            body("YY", json!("2026-11-20"), "notice"),
+            StatusCode::FORBIDDEN,
+            "",
+        ),
+        (
+            "cbp-analyst",
+            body("YY", json!("2026-11-20"), "notice"),
+            StatusCode::FORBIDDEN,
+            "",
+        ),
+        (
+            "cbp-ingest",
+            body("YY", json!("2026-11-20"), "notice"),
+            StatusCode::FORBIDDEN,
+            "",
+        ),
+        (
+            "cbp-records",
+            body("Y#Q9", json!("2026-11-20"), "notice"),
+            StatusCode::BAD_REQUEST,
+            "the carrier's designator",
+        ),
+        (
+            "cbp-records",
+            body("Y1Z", json!("2026-11-20"), "notice"),
+            StatusCode::BAD_REQUEST,
+            "ICAO (three letters)",
+        ),
+        (
+            "cbp-records",
+            body("YY", json!("1999-12-31"), "notice"),
+            StatusCode::BAD_REQUEST,
+            "from 2000-01-01",
+        ),
+        (
+            "cbp-records",
+            body("YY", json!("20 Nov"), "notice"),
+            StatusCode::BAD_REQUEST,
+            "`pushes_since` must be a date",
+        ),
+        (
+            "cbp-records",
+            body("YY", json!("2026-11-20"), "  "),
+            StatusCode::BAD_REQUEST,
+            "`reason` says why",
+        ),
+        (
+            "cbp-records",
+            json!({"system": "fincen-cbetf", "carrier": "YY", "pushes_since": "2026-11-20", "reason": "x"}),
+            StatusCode::FORBIDDEN,
+            "",
+        ),
+        (
+            "cbp-records",
+            body("YY", json!("2026-11-20"), "carrier notice 2026-11-02"),
+            StatusCode::OK,
+            "",
+        ),
+        (
+            "cbp-records",
+            body("BAW", json!(null), "ICAO designator, pulled"),
+            StatusCode::OK,
+            "",
+        ),
+    ];
+    for (who, sent, status, says) in rows {
+        let answer = api.post("/v1/pnr-carriers", Some(who), sent.clone()).await;
+        assert_eq!(answer.status, status, "{who} {sent}: {}", answer.body);
+        assert!(
+            answer.body.to_string().contains(says),
+            "{who} {sent}: {}",
+            answer.body
+        );
+        if status != StatusCode::OK {
+            assert!(!answer.body.to_string().contains("Y#Q9"), "{}", answer.body);
+            assert!(
+                !answer.body.to_string().contains("20 Nov"),
+                "{}",
+                answer.body
+            );
+        }
+    }
+    let listed = api
+        .get("/v1/pnr-carriers?system=cbp-pnr", Some("cbp-records"))
+        .await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+    let carriers = listed.body["carriers"].as_array().unwrap();
+    assert_eq!(carriers.len(), 2, "{}", listed.body);
+    let yy = carriers
+        .iter()
+        .find(|entry| entry["carrier"] == "YY")
+        .unwrap();
+    assert_eq!(yy["pushes_since"], "2026-11-20");
+    assert_eq!(yy["recorded_on"], "2026-11-24");
+    assert_eq!(
+        api.get("/v1/pnr-carriers?system=cbp-pnr", Some("cbp-analyst"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+
+    // A change is logged with the carrier and the day, never the reason.
+    let logged = api
+        .get(
+            "/v1/audit/entries?action=receipts.configure",
+            Some("auditor"),
+        )
+        .await;
+    let text = logged.body.to_string();
+    assert!(
+        text.contains("carrier YY of `cbp-pnr` pushes since 2026-11-20"),
+        "{text}"
+    );
+    assert!(
+        text.contains("carrier BAW of `cbp-pnr` is pulled"),
+        "{text}"
+    );
+    assert!(!text.contains("carrier notice"), "{text}");
+
+    // Withdrawn: YY is pulled again, and a push from it is refused.
+    let withdrawn = api
+        .post(
+            "/v1/pnr-carriers",
+            Some("cbp-records"),
+            body("YY", json!(null), "push suspended"),
+        )
+        .await;
+    assert_eq!(withdrawn.status, StatusCode::OK, "{}", withdrawn.body);
+    let pushed = json!({
+        "system": "cbp-pnr", "category": "pnr", "collected_at": "2026-11-24T06:00:00Z",
+        "source": {"carrier": "YY", "flight": "YY100", "delivery": "push", "departs_at": "2026-11-24T18:00:00Z", "arrives_at": "2026-11-25T02:00:00Z"},
+        "subjects": [{"role": "passenger", "name": "ANNE LOW", "identifiers": {"passport": {"number": "P1000001", "country": "FR"}}}],
+        "fields": {"record_locator": "ABC123"}
+    });
+    let done = summary(&api.ingest("cbp-ingest", &pushed.to_string(), None).await);
+    assert_eq!(done["ingested"], 0, "{done}");
+    assert!(
+        done["rejected"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("not recorded as pushing"),
+        "{done}"
     );
 }

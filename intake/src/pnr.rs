@@ -7,7 +7,7 @@
 //!
 //! Besides the elements, a PNR names its `carrier` (IATA code, required) and may give
 //! `pulled_at` (RFC 3339: when CBP pulled it, or the carrier pushed it; default the filing
-//! day) and `crew: true`. Its receipt is timed and counted by paragraph 14 of seed 001 (the
+//! day, and required for a PNR of a flight) and `crew: true`. Its receipt is timed and counted by paragraph 14 of seed 001 (the
 //! gate checks it): `flight` (`XX100`) and `departs_at` (RFC 3339), `arrives_at` for a flight
 //! to the United States, `delivery` (`pull`, the default, or `push`), and for a receipt
 //! earlier than 72 hours before departure `early_access` (`specific-concern`) with
@@ -165,6 +165,14 @@ fn pnr(line: &str, received_on: NaiveDate) -> Result<Value, Failure> {
         ))?
         .to_ascii_uppercase();
     let collected_at = match object.get("pulled_at") {
+        // Paragraph 14 of seed 001 times a flight's receipt from its departure and arrival: the
+        // filing day alone would time it at midnight, before a pull made after the flight landed.
+        None if object.contains_key("flight") => {
+            return Err((
+                Some("pulled_at"),
+                "a PNR of a flight gives `pulled_at`, the RFC 3339 time CBP pulled it or the carrier pushed it (seed 001 paragraph 14)".into(),
+            ))
+        }
         None => received_on.to_string(),
         Some(Value::String(text)) => DateTime::parse_from_rfc3339(text)
             .map_err(|_| (Some("pulled_at"), "the pull time is RFC 3339".to_owned()))?

@@ -101,6 +101,9 @@ pub enum Action {
     RequestsManage,
     /// See Privacy Act requests and what is due.
     RequestsView,
+    /// Record how a carrier's PNR comes to CBP (pulled, or pushed since a day: seed 001
+    /// paragraphs 13 and 14).
+    RecordConfigureReceipts,
     /// Transfer a cohort in its archive phase to a records center (31 CFR 1.25(b)(3)).
     TransfersMake,
     /// Read a transferred cohort's package back, for a request, a hold or an audit.
@@ -113,7 +116,7 @@ pub enum Action {
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 29] = [
+    pub const ALL: [Action; 30] = [
         Action::RecordSearch,
         Action::RecordRead,
         Action::RecordReadFreeText,
@@ -124,6 +127,7 @@ impl Action {
         Action::RecordDestroy,
         Action::RecordExport,
         Action::RecordIngest,
+        Action::RecordConfigureReceipts,
         Action::AccountsManage,
         Action::AccountsList,
         Action::AccountsVet,
@@ -158,6 +162,7 @@ impl Action {
             Action::RecordDestroy => "record.destroy",
             Action::RecordExport => "record.export",
             Action::RecordIngest => "record.ingest",
+            Action::RecordConfigureReceipts => "record.configure-receipts",
             Action::AccountsManage => "accounts.manage",
             Action::AccountsList => "accounts.list",
             Action::AccountsVet => "accounts.vet",
@@ -192,6 +197,7 @@ impl Action {
             "hold" => Action::RecordHold,
             "destroy" => Action::RecordDestroy,
             "export" => Action::RecordExport,
+            "configure-receipts" => Action::RecordConfigureReceipts,
             _ => return None,
         })
     }

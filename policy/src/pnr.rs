@@ -68,6 +68,10 @@ pub struct Receipt {
     pub earlier_pulls: u32,
     /// The recorded ground for receiving it earlier than 72 hours before departure, if any.
     pub early_ground: Option<String>,
+    /// Since when the flight's carrier pushes its PNR to CBP, as CBP's records officers
+    /// recorded it (`None`: it does not push). Paragraph 13: CBP pulls until a carrier pushes;
+    /// the sender's `delivery` is checked against this, never believed on its own.
+    pub pushes_since: Option<DateTime<Utc>>,
 }
 
 /// What the rules say of a receipt that may be kept.
@@ -96,6 +100,18 @@ pub fn receipt(receipt: &Receipt) -> Result<Accepted, String> {
             None => "received after the flight's departure from the United States: paragraph 14 allows re-checks and pushed changes only until then",
         }
         .into());
+    }
+    let pushing = receipt
+        .pushes_since
+        .is_some_and(|since| since <= receipt.received_at);
+    match receipt.delivery {
+        Delivery::Push if !pushing => {
+            return Err("pushed, but the flight's carrier is not recorded as pushing its PNR at that time (paragraph 13: CBP pulls until a carrier pushes; a records officer records the carriers that push)".into());
+        }
+        Delivery::Pull if pushing && receipt.early_ground.is_none() => {
+            return Err("pulled, but the flight's carrier pushes its PNR (paragraph 13: CBP pulls only until a carrier pushes; paragraph 14 leaves a pull to advance information about persons of specific concern, `early_access`)".into());
+        }
+        _ => {}
     }
     let opens_at = receipt.departs_at - Duration::hours(HOURS_BEFORE_DEPARTURE);
     let early = receipt.received_at < opens_at || receipt.now < opens_at;

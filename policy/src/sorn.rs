@@ -47,7 +47,7 @@ pub const RECIPIENT_CATEGORIES: [&str; 13] = [
 ];
 
 /// What a grant may allow in a phase.
-pub const ACTIONS: [&str; 9] = [
+pub const ACTIONS: [&str; 10] = [
     "search",
     "read",
     "read-free-text",
@@ -57,6 +57,7 @@ pub const ACTIONS: [&str; 9] = [
     "hold",
     "destroy",
     "export",
+    "configure-receipts",
 ];
 
 /// The kinds of field a category declares.

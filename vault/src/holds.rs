@@ -599,6 +599,31 @@ impl Vault {
         Ok(out)
     }
 
+    /// The entries that index `forms` of record `id` in the indexes of `holds` whose cohorts
+    /// are live (under each hold cohort's index key).
+    pub(crate) fn hold_index_entries(
+        &self,
+        id: &RecordId,
+        holds: &[Hold],
+        forms: &[(u8, String)],
+    ) -> Result<Vec<Vec<u8>>> {
+        let mut out = Vec::new();
+        for hold in holds {
+            let Some(cohort) = self.cohort_info(hold.cohort)?.filter(CohortInfo::is_live) else {
+                continue;
+            };
+            let mac = self
+                .keys
+                .read()
+                .map_err(|_| poisoned("key ring"))?
+                .index_mac(cohort.id, cohort.key_version)?;
+            for (kind, form) in forms {
+                out.push(hold_index_entry(hold.id, *kind, &token(&mac, form), id));
+            }
+        }
+        Ok(out)
+    }
+
     /// The records a hold holds, with the cohort each came from.
     fn members(&self, hold: u32) -> Result<Vec<(RecordId, u32)>> {
         let prefix = [META_HOLD_MEMBER, &hold.to_be_bytes()].concat();

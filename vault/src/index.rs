@@ -181,17 +181,30 @@ pub(crate) fn subject_forms(record: &RecordContents) -> Vec<(u8, String)> {
     forms
 }
 
-/// The forms of the parties a record stored before format 4 names only in its fields: TTAR's
-/// `broker_id` and `manufacturer_id` (brokers and manufacturers became subjects with those
-/// identifiers in format 4; seed 000 retrieves by them). Indexed as the parties' ids, so an old
-/// record is found like a new one; the format 4 upgrade wrote their entries.
+/// The system whose records name identifiers it is retrieved by in their fields (TTAR: before
+/// format 4 its intake wrote `broker_id` and `manufacturer_id` as fields, and its biographic
+/// and SDN categories hold an `address` field): the format 4 upgrade opens only its records.
+pub(crate) const LEGACY_PARTY_SYSTEM: &str = "dhs-ice-005-ttar";
+
+/// The forms of the identifiers a TTAR record names only in its fields: `broker_id` and
+/// `manufacturer_id` of a record stored before format 4 (brokers and manufacturers became
+/// subjects with those identifiers then), and the `address` of a biographic or SDN record.
+/// Seed 000 retrieves by all three ("name, business address, home address, importer ID,
+/// exporter ID, broker ID, manufacturer ID"); they are indexed as identifiers, so a record is
+/// found whichever way it was sent, and the format 4 upgrade wrote the stored ones' entries.
+/// Other systems' fields are never indexed (a PNR's address element is not the passenger's
+/// identifier by the notice).
 pub(crate) fn legacy_party_forms(record: &RecordContents) -> Vec<(u8, String)> {
+    if record.system.as_str() != LEGACY_PARTY_SYSTEM {
+        return Vec::new();
+    }
     [
         ("broker_id", crate::record::IdentifierKind::BrokerId),
         (
             "manufacturer_id",
             crate::record::IdentifierKind::ManufacturerId,
         ),
+        ("address", crate::record::IdentifierKind::Address),
     ]
     .into_iter()
     .filter_map(|(field, kind)| {

@@ -496,59 +496,39 @@ impl Vault {
 
     /// Upgrades a version 3 vault in place: the TTAR records stored before brokers and
     /// manufacturers were parties carry their ids as fields (`broker_id`, `manufacturer_id`),
-    /// which format 4 indexes as those parties' ids (`index::subject_forms`); their index
-    /// entries are written here, with the format and one logged, checkpointed entry counting
-    /// them, in one batch: the vault is upgraded wholly or not at all. A record in a hold's
-    /// cohort, or whose index period has ended, is left as it is (named in the count). The
+    /// which format 4 indexes as those parties' ids (`index::subject_forms`). Only that
+    /// system's records are opened ([`crate::index::LEGACY_PARTY_SYSTEM`]; no other intake
+    /// wrote those fields). A record still in its live period and not moved is indexed in its
+    /// period's index; a held one in each of its active holds' indexes (a hold's own index is
+    /// what finds a held record once its period has ended); one of an ended period goes with it.
+    ///
+    /// The entries are written chunk by chunk (a vault of millions of trade records would not
+    /// fit one batch); the format byte and one logged, checkpointed entry counting them come
+    /// last, in one batch. A crash before it leaves the vault at format 3 with some entries
+    /// written, and the next open writes the same entries again (an entry's key is a function
+    /// of the record and its cohort's key): the upgrade is done wholly or is done again. The
     /// entry carries the last entry's time: opening reads no clock.
     fn upgrade_to_v4(&self) -> Result<()> {
         const CHUNK: usize = 1024;
         let at = self.log.head().last_time_ms;
         let now = DateTime::<Utc>::from_timestamp_millis(at).unwrap_or_default();
-        let mut batch = WriteBatch::new();
-        batch.put(Column::Meta, META_FORMAT, [VAULT_FORMAT_VERSION]);
-        let (mut indexed, mut entries, mut left, mut unread) = (0u64, 0u64, 0u64, 0u64);
+        let mut count = LegacyIndexCount::default();
         let mut start = Vec::new();
         loop {
             let chunk = self.store.scan(Column::Records, &start, None, CHUNK)?;
+            let mut batch = WriteBatch::new();
             for (key, value) in &chunk {
                 let bytes = <[u8; 16]>::try_from(key.as_slice())
                     .map_err(|_| Error::corrupt("records column", "key is not a record id"))?;
                 let id = RecordId::from_bytes(bytes);
-                // Only a record still in its live period is read: one moved to a hold or the
-                // deleted record file is indexed there, and one of an ended period goes with it.
-                if !self.period_cohort_live(&id)? || self.moved_to(&id)?.is_some() {
-                    unread += 1;
+                let (system, _) = self.partition_of(&id)?;
+                if system.as_str() != crate::index::LEGACY_PARTY_SYSTEM {
                     continue;
                 }
-                let record = self.open_record_value(&id, value)?;
-                let forms = crate::index::legacy_party_forms(&record.contents);
-                if forms.is_empty() {
-                    continue;
-                }
-                let Some(system) = self.system_number(&record.contents.system)? else {
-                    left += 1;
-                    continue;
-                };
-                let year = crate::index::index_year(record.contents.collected_at)?;
-                let wanted: Vec<(u16, u8, u16)> = forms
-                    .iter()
-                    .map(|(kind, _)| (system, *kind, year))
-                    .collect();
-                let macs = match self.index_macs(&wanted, now) {
-                    Ok((macs, _)) => macs,
-                    // Its index period has ended: the record goes with its own period.
-                    Err(Error::Invalid(_)) => {
-                        left += 1;
-                        continue;
-                    }
-                    Err(err) => return Err(err),
-                };
-                for entry in crate::index::entry_keys(&id, system, year, &forms, &macs)? {
-                    batch.put(Column::Index, entry, []);
-                    entries += 1;
-                }
-                indexed += 1;
+                self.index_legacy_parties(&id, value, now, &mut batch, &mut count)?;
+            }
+            if !batch.is_empty() {
+                self.store.write(batch, Durability::Synced)?;
             }
             match chunk.last() {
                 Some((last, _)) if chunk.len() == CHUNK => {
@@ -557,16 +537,85 @@ impl Vault {
                 _ => break,
             }
         }
+        let mut batch = WriteBatch::new();
+        batch.put(Column::Meta, META_FORMAT, [VAULT_FORMAT_VERSION]);
+        let LegacyIndexCount {
+            read,
+            indexed,
+            held,
+            entries,
+            left,
+        } = count;
         let mut draft = Draft::new(&Access::automatic(), "vault.upgrade", at);
         draft.access.purpose = "format-upgrade".into();
         draft.outcome = format!(
             "format 3 to 4: identifier kinds 12 to 16, receipt keys and free-text index kinds; \
-             {indexed} records indexed by the broker and manufacturer ids they carry as fields \
-             ({entries} index entries), {left} left as they were (their index period ended); \
-             {unread} records not read (held, in the deleted record file, or of an ended period)"
+             {read} TTAR records read, {indexed} indexed in their period by the broker and \
+             manufacturer ids and addresses they carry as fields and {held} in their holds \
+             ({entries} index entries), {left} left as they were (their index period ended)"
         );
         draft.force_checkpoint = true;
         self.log.commit(draft, batch).map(drop)
+    }
+
+    /// For the format 4 upgrade: the index entries of one stored record's broker and
+    /// manufacturer ids, in its period's index if it is still live there and in each active
+    /// hold's index that holds it.
+    fn index_legacy_parties(
+        &self,
+        id: &RecordId,
+        value: &[u8],
+        now: DateTime<Utc>,
+        batch: &mut WriteBatch,
+        count: &mut LegacyIndexCount,
+    ) -> Result<()> {
+        let in_period = self.period_cohort_live(id)? && self.moved_to(id)?.is_none();
+        let holds = self.holds_of(id)?;
+        if !in_period && holds.is_empty() {
+            count.left += 1;
+            return Ok(());
+        }
+        let record = self.open_record_value(id, value)?;
+        count.read += 1;
+        let forms = crate::index::legacy_party_forms(&record.contents);
+        if forms.is_empty() {
+            return Ok(());
+        }
+        let held = self.hold_index_entries(id, &holds, &forms)?;
+        if !held.is_empty() {
+            count.held += 1;
+        }
+        for entry in held {
+            batch.put(Column::Index, entry, []);
+            count.entries += 1;
+        }
+        if !in_period {
+            return Ok(());
+        }
+        let Some(system) = self.system_number(&record.contents.system)? else {
+            count.left += 1;
+            return Ok(());
+        };
+        let year = crate::index::index_year(record.contents.collected_at)?;
+        let wanted: Vec<(u16, u8, u16)> = forms
+            .iter()
+            .map(|(kind, _)| (system, *kind, year))
+            .collect();
+        let macs = match self.index_macs(&wanted, now) {
+            Ok((macs, _)) => macs,
+            // Its index period has ended: the record goes with its own period.
+            Err(Error::Invalid(_)) => {
+                count.left += 1;
+                return Ok(());
+            }
+            Err(err) => return Err(err),
+        };
+        for entry in crate::index::entry_keys(id, system, year, &forms, &macs)? {
+            batch.put(Column::Index, entry, []);
+            count.entries += 1;
+        }
+        count.indexed += 1;
+        Ok(())
     }
 
     /// Logs a restore from an older copy (the open skipped the high-water mark and anchor
@@ -1154,6 +1203,21 @@ impl Vault {
             .cloned()
             .ok_or_else(|| Error::corrupt("stored record", "unknown partition"))
     }
+}
+
+/// What the format 4 upgrade did, for its log entry.
+#[derive(Default)]
+struct LegacyIndexCount {
+    /// TTAR records opened (in their live period or held).
+    read: u64,
+    /// Records indexed in their period's index.
+    indexed: u64,
+    /// Records indexed in at least one hold's index.
+    held: u64,
+    /// Index entries written.
+    entries: u64,
+    /// Records of an ended period, not read.
+    left: u64,
 }
 
 /// Metadata key marking a record whose contents were returned to a person (record id only).

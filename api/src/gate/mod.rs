@@ -8,7 +8,8 @@
 //!
 //! This module holds the types, authentication, the decision plumbing and what a caller may
 //! see of a record; the operations are in `records` (search, read, annotate, partner search),
-//! `ingest`, `disclosure` (releases, the accounting, designated authorities, notices),
+//! `ingest` (and `carriers`, the registry of carriers that push their PNR), `disclosure`
+//! (releases, the accounting, designated authorities, notices),
 //! `retention`, `holds`, `requests` (Privacy Act requests and complaints), `consultations`,
 //! `letters`, `reports` (the yearly statistics and the complaint report), `transfers` (to a
 //! records center) and `admin`
@@ -33,6 +34,7 @@ use vault::{
 use crate::lines::{LineBatches, Rejected};
 
 mod admin;
+mod carriers;
 mod consultations;
 mod designations;
 mod disclosure;
@@ -46,6 +48,7 @@ mod retention;
 mod transfers;
 
 pub use admin::{check_account_fields, create_account};
+pub use carriers::CarrierInput;
 pub use consultations::{Consultation, ConsultationAnswer};
 pub use designations::{Designation, DesignationInput, DesignationStatus, MAX_REVIEW_DAYS};
 pub use holds::HoldRequest;

@@ -38,7 +38,7 @@ fn admission_sets_a_pnr_version_key_from_the_notice_and_never_takes_the_senders(
 #[test]
 fn admission_filters_a_pnr_and_its_raw_message_before_anything_is_stored() {
     let catalog = policy::Catalog::builtin().unwrap();
-    let pnr = r#"{"carrier":"XX","flight":"XX100","departs_at":"2026-11-20T18:00:00Z","arrives_at":"2026-11-21T02:00:00Z","record_locator":"ABC123","name":"ANNE EXAMPLE","ssi_ssr":"WCHR KOSHER MEAL","osi":"PASSENGER IS PREGNANT","general_remarks":"window"}"#;
+    let pnr = r#"{"carrier":"XX","pulled_at":"2026-11-20T06:00:00Z","flight":"XX100","departs_at":"2026-11-20T18:00:00Z","arrives_at":"2026-11-21T02:00:00Z","record_locator":"ABC123","name":"ANNE EXAMPLE","ssi_ssr":"WCHR KOSHER MEAL","osi":"PASSENGER IS PREGNANT","general_remarks":"window"}"#;
     let filing = intake::cbetf_map::Filing {
         reporter: None,
         reporter_type: intake::cbetf_map::ReporterType::Bank,

@@ -203,6 +203,10 @@ pub fn router(gate: Arc<Gate>, limits: Limits) -> Router {
             "/v1/designated-authorities",
             get(handlers::list_authorities).post(handlers::register_authority),
         )
+        .route(
+            "/v1/pnr-carriers",
+            get(handlers::list_carriers).post(handlers::record_carrier),
+        )
         .route("/v1/notices/{id}/sent", post(handlers::notice_sent))
         .route("/v1/notices/{id}/public", post(handlers::notice_public))
         .layer(DefaultBodyLimit::max(json_limit))

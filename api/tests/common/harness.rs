@@ -102,6 +102,7 @@ pub const ACCOUNTS: &[(&str, &str, &str)] = &[
     ("ingester-2", "ingest", "treasury-fincen"),
     ("records-2", "records-officer", "treasury-fincen"),
     ("security", "security-officer", "treasury-fincen"),
+    ("cbp-records", "records-officer", "dhs-cbp"),
 ];
 
 pub fn now() -> chrono::DateTime<Utc> {

@@ -69,6 +69,13 @@ fn malformed_pnrs_are_answered_by_line_and_key_without_values() {
             "line 1, key pulled_at",
             "RFC 3339",
         ),
+        // Seed 001 paragraph 14 times a flight's receipt from its departure: the filing day
+        // would time a pull made after the flight landed at midnight, inside the window.
+        (
+            r#"{"carrier":"XX","record_locator":"A","name":"N","flight":"XX100","departs_at":"2026-11-20T18:00:00Z"}"#,
+            "line 1, key pulled_at",
+            "a PNR of a flight gives `pulled_at`",
+        ),
         (
             r#"{"carrier":"XX","record_locator":"A","name":"N","apis":{"passport_number":"X1"}}"#,
             "line 1, key apis",

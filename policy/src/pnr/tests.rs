@@ -19,6 +19,8 @@ fn inbound(delivery: Delivery, received_at: DateTime<Utc>, earlier_pulls: u32) -
         arrives_at: Some(at(10, 18, 0)),
         earlier_pulls,
         early_ground: None,
+        // The carrier of a push has pushed since the start of the month; a puller never has.
+        pushes_since: (delivery == Delivery::Push).then(|| at(1, 0, 0)),
     }
 }
 
@@ -118,6 +120,49 @@ fn paragraph_14_times_and_counts_every_receipt() {
                 ..inbound(Delivery::Pull, at(8, 0, 0), 0)
             },
             Err("the flight arrives before it departs"),
+        ),
+        // Paragraph 13: "CBP will 'pull' passenger information from air carrier reservation
+        // systems until such time as air carriers are able to implement a system to 'push' the
+        // data to CBP." Who pushes is the records officers' record, not the sender's word.
+        (
+            "a push from a carrier not recorded as pushing",
+            Receipt {
+                pushes_since: None,
+                ..inbound(Delivery::Push, at(8, 0, 0), 0)
+            },
+            Err("the flight's carrier is not recorded as pushing its PNR at that time"),
+        ),
+        (
+            "a push before the day its carrier began pushing",
+            Receipt {
+                pushes_since: Some(at(9, 0, 0)),
+                ..inbound(Delivery::Push, at(8, 0, 0), 0)
+            },
+            Err("not recorded as pushing its PNR at that time"),
+        ),
+        (
+            "a pull from a carrier that pushes",
+            Receipt {
+                pushes_since: Some(at(1, 0, 0)),
+                ..inbound(Delivery::Pull, at(8, 0, 0), 0)
+            },
+            Err("pulled, but the flight's carrier pushes its PNR"),
+        ),
+        (
+            "a pull from a pushing carrier on advance information about persons of specific concern",
+            Receipt {
+                pushes_since: Some(at(1, 0, 0)),
+                ..early(inbound(Delivery::Pull, at(5, 0, 0), 0), EARLY_SPECIFIC_CONCERN)
+            },
+            Ok(Accepted::Early),
+        ),
+        (
+            "a pull the day before its carrier begins pushing",
+            Receipt {
+                pushes_since: Some(at(9, 0, 0)),
+                ..inbound(Delivery::Pull, at(8, 0, 0), 0)
+            },
+            Ok(Accepted::InWindow),
         ),
     ];
     for (what, receipt_row, expected) in rows {

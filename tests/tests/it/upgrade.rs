@@ -150,7 +150,12 @@ fn every_earlier_format_opens_upgrades_verifies_and_reads() {
             assert!(
                 upgrades[0]
                     .outcome
-                    .contains("2 records indexed by the broker and manufacturer ids"),
+                    // Every TTAR record is opened (6 from JSON lines, the trade file's 2
+                    // and their 2 raw rows); the trade file's 2 carry the ids.
+                    .contains(
+                        "10 TTAR records read, 2 indexed in their period by the broker and \
+                         manufacturer ids"
+                    ),
                 "{}",
                 upgrades[0].outcome
             );

@@ -559,3 +559,153 @@ fn a_hold_keeps_free_text_forms_apart_from_its_subjects() {
         vec![(ids[0], placed.hold.id)]
     );
 }
+
+/// A store whose writes of the vault's format byte fail, as a crash just before them would
+/// leave it.
+#[derive(Debug)]
+struct RefusesFormat(Arc<dyn Store>);
+
+impl Store for RefusesFormat {
+    fn get(&self, column: Column, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.0.get(column, key)
+    }
+
+    fn write(&self, batch: WriteBatch, durability: crate::store::Durability) -> Result<()> {
+        if batch.ops().any(|op| {
+            matches!(op, crate::store::Op::Put { column: Column::Meta, key, .. } if key == b"format")
+        }) {
+            return Err(Error::Storage("the disk is gone".into()));
+        }
+        self.0.write(batch, durability)
+    }
+
+    fn scan(
+        &self,
+        column: Column,
+        start: &[u8],
+        end: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<crate::store::Entry>> {
+        self.0.scan(column, start, end, limit)
+    }
+
+    fn count(&self, column: Column, start: &[u8], end: Option<&[u8]>) -> Result<u64> {
+        self.0.count(column, start, end)
+    }
+
+    fn checkpoint(&self, to: &std::path::Path) -> Result<()> {
+        self.0.checkpoint(to)
+    }
+
+    fn flush(&self) -> Result<()> {
+        self.0.flush()
+    }
+
+    fn compact(&self) -> Result<()> {
+        self.0.compact()
+    }
+}
+
+/// A format 3 vault kept a TTAR record's broker and manufacturer ids as fields, unindexed; a
+/// record already moved to a hold then is found, once its period has ended, only through its
+/// hold's index. The format 4 upgrade writes that index's entries too (it wrote the period
+/// index's only, and a held trade record could not be found by its broker).
+#[test]
+fn the_format_4_upgrade_indexes_a_held_trade_record_in_its_hold() {
+    let store: Arc<dyn Store> = Arc::new(MemStore::new());
+    let backend = Arc::new(MemKeyBackend::generate().unwrap());
+    let vault = Vault::create_with(Arc::clone(&store), backend.clone()).unwrap();
+    let trade = RecordContents {
+        system: SystemId::new(crate::index::LEGACY_PARTY_SYSTEM).unwrap(),
+        category: "trade-financial".into(),
+        collected_at: Utc.with_ymd_and_hms(2025, 1, 15, 0, 0, 0).unwrap(),
+        source: BTreeMap::from([("entry_number".into(), "E-301".into())]),
+        subjects: vec![Subject {
+            role: "importer".into(),
+            name: Some("ACME IMPORTS".into()),
+            identifiers: vec![],
+        }],
+        fields: BTreeMap::from([
+            ("broker_id".into(), "BRK-7781".into()),
+            ("manufacturer_id".into(), "MFR-0042".into()),
+        ]),
+    };
+    let ids = vault.ingest(&access(), &[trade], now()).unwrap();
+    let placed = vault
+        .place_hold(
+            &access(),
+            &spec("LIT-TRADE", HoldMode::Governance, None),
+            HoldTarget::Records(&ids),
+            now(),
+        )
+        .unwrap();
+    for cohort in period_cohorts(&vault) {
+        vault.destroy_cohort(&access(), cohort, now()).unwrap();
+    }
+    let broker = SearchKey::Identifier(Identifier::new(IdentifierKind::BrokerId, "BRK-7781"));
+    let holds = [placed.hold.id];
+    let found = |vault: &Vault| {
+        vault
+            .lookup_held(&access(), &broker, &holds, now())
+            .unwrap()
+    };
+    assert_eq!(found(&vault), vec![(ids[0], placed.hold.id)]);
+    drop(vault);
+
+    // Back to what format 3 stored: no broker or manufacturer entries in the hold's index.
+    let party_kinds = [
+        IdentifierKind::BrokerId.tag(),
+        IdentifierKind::ManufacturerId.tag(),
+    ];
+    let prefix = hold_index_prefix(placed.hold.id);
+    let mut batch = WriteBatch::new();
+    let mut removed = 0;
+    for (key, _) in store
+        .scan(
+            Column::Index,
+            &prefix,
+            Some(&prefix_end(&prefix)),
+            usize::MAX,
+        )
+        .unwrap()
+    {
+        if party_kinds.contains(&key[prefix.len()]) {
+            batch.delete(Column::Index, key);
+            removed += 1;
+        }
+    }
+    assert_eq!(removed, 2);
+    batch.put(Column::Meta, b"format", [3]);
+    store
+        .write(batch, crate::store::Durability::Synced)
+        .unwrap();
+
+    // A crash before the upgrade's last batch (the format byte with its log entry): the open
+    // fails, the vault is still format 3, and the next open does the upgrade again.
+    let failing: Arc<dyn Store> = Arc::new(RefusesFormat(Arc::clone(&store)));
+    assert!(Vault::open_with(failing, backend.clone()).is_err());
+    assert_eq!(
+        store.get(Column::Meta, b"format").unwrap().as_deref(),
+        Some(&[3u8][..])
+    );
+    let vault = Vault::open_with(Arc::clone(&store), backend).unwrap();
+    assert_eq!(found(&vault), vec![(ids[0], placed.hold.id)]);
+    let upgrade = vault
+        .audit_search(
+            &access(),
+            &crate::audit::LogQuery {
+                action: Some("vault.upgrade".into()),
+                ..crate::audit::LogQuery::default()
+            },
+            now(),
+        )
+        .unwrap();
+    assert!(
+        upgrade[0].outcome.contains(
+            "1 TTAR records read, 0 indexed in their period by the broker and manufacturer ids \
+             and addresses they carry as fields and 1 in their holds (2 index entries)"
+        ),
+        "{}",
+        upgrade[0].outcome
+    );
+}

@@ -20,6 +20,7 @@ use crate::render::{account_json, entry_json, record_json, verification_json};
 use crate::server::{blocking, json_response, AppState, Authed, Problem};
 
 mod admin;
+mod carriers;
 mod designations;
 mod disclosure;
 mod holds;
@@ -31,6 +32,7 @@ mod transfers;
 
 pub use admin::time_filter;
 pub(crate) use admin::*;
+pub(crate) use carriers::*;
 pub(crate) use designations::*;
 pub(crate) use disclosure::*;
 pub(crate) use holds::*;
