@@ -5,7 +5,8 @@
 //! - `swift`: SWIFT FIN messages (MT 103, MT 202 COV), one or many in an RJE file.
 //! - `cbetf`: the CBETF data items of proposed 31 CFR 103.14(c), as CSV or JSON lines.
 //! - `pacs`: ISO 20022 pacs.008 and pacs.009 (COV) credit transfers.
-//! - `xml`: the small XML reader `pacs` uses (no DTDs, a depth limit).
+//! - `xml`: the element tree `pacs` reads, built on quick-xml's pull parser (no DTDs, no entity but
+//!   the five, a depth limit).
 //! - `cbetf_map`: parsed transmittals to CBETF records, with the intake rules of seed 003.
 //! - `ttar`: TTAR trade records as CSV, to `trade-financial` records.
 //! - `fuzzing`: a fuzz target per parser and the mutation engine that drives them.

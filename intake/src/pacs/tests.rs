@@ -151,12 +151,42 @@ fn malformed_documents_are_refused_with_their_line() {
             "unknown entity",
         ),
         ("<Document><FIToFICstmrCdtTrf>", "line 1", "not closed"),
+        // Where the hand-written reader was lax (the quick-xml one is not): a closing tag's
+        // name is checked whole, attributes are `name="value"` with a well-formed name, and a
+        // reference to the NUL character is no character.
+        (
+            "<Document>\n<a:Nm>x</a;:Nm></Document>",
+            "line 2",
+            "an element name is malformed",
+        ),
+        ("<Document>\n<Nm>x</ Nm></Document>", "line 2", "malformed"),
+        (
+            "<Document>\n<Amt Ccy'EUR'>1</Amt></Document>",
+            "line 2",
+            "an attribute is malformed",
+        ),
+        (
+            "<Document>\n<Amt C#y=\"EUR\">1</Amt></Document>",
+            "line 2",
+            "an attribute name is malformed",
+        ),
+        ("<Document>\n<Nm>&#0;</Nm></Document>", "line 2", "unknown entity"),
+        (
+            "<Document><!ENTITY a \"b\"></Document>",
+            "line 1",
+            "no comment or CDATA",
+        ),
     ];
     for (document, location, reason) in table {
         let err = parse(document).remove(0).unwrap_err();
         assert_eq!(err.location, location, "{document}: {err}");
         assert!(err.reason.contains(reason), "{document}: {err}");
     }
+    // A `>` inside a quoted attribute value is text (the old reader ended the tag there).
+    let root = crate::xml::parse("<Document><Amt Note=\"a>b\" Ccy='EUR'>1</Amt></Document>")
+        .unwrap();
+    assert_eq!(root.children[0].attribute("Note"), Some("a>b"));
+    assert_eq!(root.children[0].attribute("Ccy"), Some("EUR"));
     let deep = format!("{}{}", "<a>".repeat(100), "</a>".repeat(100));
     assert!(parse(&deep)[0]
         .as_ref()
