@@ -117,57 +117,6 @@ pub fn parse_csv(text: &str) -> Vec<Result<DataItems, ParseError>> {
     crate::csv_records(text, &COLUMNS, items)
 }
 
-/// A CSV row and the line it starts on.
-pub(crate) type Row = (usize, Vec<String>);
-
-/// The rows of a CSV text with the line each starts on: quoted cells may hold commas, quotes
-/// (doubled) and line breaks. An error names the line.
-pub(crate) fn csv_rows(text: &str) -> Result<Vec<Row>, (usize, String)> {
-    let mut rows = Vec::new();
-    let mut line = 1;
-    let mut start = 1;
-    let mut cells = Vec::new();
-    let mut cell = String::new();
-    let mut quoted = false;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                chars.next();
-                cell.push('"');
-            }
-            (true, '"') => quoted = false,
-            (false, '"') if cell.is_empty() => quoted = true,
-            (false, '"') => return Err((line, "a quote inside an unquoted cell".into())),
-            (false, ',') => cells.push(std::mem::take(&mut cell)),
-            (false, '\r') if chars.peek() == Some(&'\n') => {}
-            (false, '\n') => {
-                cells.push(std::mem::take(&mut cell));
-                if !(cells.len() == 1 && cells[0].is_empty()) {
-                    rows.push((start, std::mem::take(&mut cells)));
-                }
-                cells.clear();
-                line += 1;
-                start = line;
-            }
-            (_, c) => {
-                if c == '\n' {
-                    line += 1;
-                }
-                cell.push(c);
-            }
-        }
-    }
-    if quoted {
-        return Err((start, "a quoted cell is not closed".into()));
-    }
-    cells.push(cell);
-    if !(cells.len() == 1 && cells[0].is_empty()) {
-        rows.push((start, cells));
-    }
-    Ok(rows)
-}
-
 type Failure = (&'static str, String);
 
 /// The data items of one row or object, by column name.

@@ -9,6 +9,7 @@
 //!   the five, a depth limit).
 //! - `cbetf_map`: parsed transmittals to CBETF records, with the intake rules of seed 003.
 //! - `ttar`: TTAR trade records as CSV, to `trade-financial` records.
+//! - `table`: the rows of a CSV file (RFC 4180), read by the `csv` crate, each with its line.
 //! - `fuzzing`: a fuzz target per parser and the mutation engine that drives them.
 //! - `tin`: banks' annual TIN reports (proposed 103.14(e)), as CSV.
 //! - `pnr`: Passenger Name Records (seed 001, Attachment A), one JSON object per line.
@@ -19,6 +20,7 @@ pub mod fuzzing;
 pub mod pacs;
 pub mod pnr;
 pub mod swift;
+mod table;
 pub mod tin;
 pub mod ttar;
 pub mod xml;
@@ -50,7 +52,7 @@ pub(crate) fn decimal_cents(text: &str) -> Option<i64> {
 /// The text of each data row of a CSV file, after the header line: what the vault keeps as a
 /// row's raw message. Empty when the file's rows cannot be read.
 pub fn csv_raw_rows(text: &str) -> Vec<String> {
-    let Ok(rows) = cbetf::csv_rows(text) else {
+    let Ok(rows) = table::csv_rows(text) else {
         return Vec::new();
     };
     let lines: Vec<&str> = text.split('\n').collect();
@@ -83,7 +85,7 @@ pub(crate) fn csv_records<T>(
     columns: &[&str],
     row: impl Fn(&std::collections::BTreeMap<String, String>) -> Result<T, (&'static str, String)>,
 ) -> Vec<Result<T, ParseError>> {
-    let rows = match cbetf::csv_rows(text) {
+    let rows = match table::csv_rows(text) {
         Ok(rows) => rows,
         Err((line, reason)) => {
             return vec![Err(ParseError {

@@ -170,7 +170,11 @@ fn malformed_documents_are_refused_with_their_line() {
             "line 2",
             "an attribute name is malformed",
         ),
-        ("<Document>\n<Nm>&#0;</Nm></Document>", "line 2", "unknown entity"),
+        (
+            "<Document>\n<Nm>&#0;</Nm></Document>",
+            "line 2",
+            "unknown entity",
+        ),
         (
             "<Document><!ENTITY a \"b\"></Document>",
             "line 1",
@@ -183,8 +187,8 @@ fn malformed_documents_are_refused_with_their_line() {
         assert!(err.reason.contains(reason), "{document}: {err}");
     }
     // A `>` inside a quoted attribute value is text (the old reader ended the tag there).
-    let root = crate::xml::parse("<Document><Amt Note=\"a>b\" Ccy='EUR'>1</Amt></Document>")
-        .unwrap();
+    let root =
+        crate::xml::parse("<Document><Amt Note=\"a>b\" Ccy='EUR'>1</Amt></Document>").unwrap();
     assert_eq!(root.children[0].attribute("Note"), Some("a>b"));
     assert_eq!(root.children[0].attribute("Ccy"), Some("EUR"));
     let deep = format!("{}{}", "<a>".repeat(100), "</a>".repeat(100));
