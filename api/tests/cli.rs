@@ -669,7 +669,16 @@ fn init_sets_each_systems_destruction_bucket_from_its_schedule() {
     // PNR's schedule asks for daily cohorts; the others keep months.
     let dir = workspace();
     init(dir.path());
-    let pnr = r#"{"system":"cbp-pnr","category":"pnr","collected_at":"2026-11-20T06:00:00Z","source":{"carrier":"XX","flight":"XX100","departs_at":"2026-11-20T18:00:00Z","arrives_at":"2026-11-21T02:00:00Z"},"subjects":[{"role":"passenger","name":"ANNE EXAMPLE","identifiers":{"passport":{"number":"X1234567","country":"FR"}}}],"fields":{"record_locator":"ABC123"}}"#;
+    // The CLI reads the real clock: a flight today, pulled just now (paragraph 14's window).
+    let pulled = chrono::Utc::now() - chrono::Duration::minutes(10);
+    let day = pulled.date_naive();
+    let at = |hours: i64| (pulled + chrono::Duration::hours(hours)).to_rfc3339();
+    let pnr = format!(
+        r#"{{"system":"cbp-pnr","category":"pnr","collected_at":"{}","source":{{"carrier":"XX","flight":"XX100","departs_at":"{}","arrives_at":"{}"}},"subjects":[{{"role":"passenger","name":"ANNE EXAMPLE","identifiers":{{"passport":{{"number":"X1234567","country":"FR"}}}}}}],"fields":{{"record_locator":"ABC123"}}}}"#,
+        pulled.to_rfc3339(),
+        at(6),
+        at(14)
+    );
     fs::write(
         dir.path().join("two.jsonl"),
         format!("{pnr}\n{}", good_line("ALICE EXAMPLE", "123456789")),
@@ -681,7 +690,7 @@ fn init_sets_each_systems_destruction_bucket_from_its_schedule() {
     assert!(
         status
             .stdout
-            .contains("period cbp-pnr/pnr collected 2026-11-20  key v1")
+            .contains(&format!("period cbp-pnr/pnr collected {day}  key v1"))
             && status
                 .stdout
                 .contains("period fincen-cbetf/transmittal collected 2026-01  key v1"),

@@ -901,7 +901,7 @@ fn endpoints(id: &str) -> Vec<Endpoint> {
             "/v1/pnr-carriers",
             none.clone(),
             Some(
-                json!({"system": "cbp-pnr", "carrier": "YY", "pushes_since": "2026-11-20", "reason": "carrier notice"}),
+                json!({"system": "cbp-pnr", "carrier": "YY", "icao": "YYA", "pushes": true, "from": "2026-11-20", "reason": "carrier notice"}),
             ),
         ),
         e(

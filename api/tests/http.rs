@@ -1023,11 +1023,21 @@ async fn pnr_receipts_keep_to_the_72_hour_window_and_three_re_checks() {
         .post(
             "/v1/pnr-carriers",
             Some("cbp-records"),
-            json!({"system": "cbp-pnr", "carrier": "yy", "pushes_since": "2026-11-20", "reason": "carrier notice 2026-11-02"}),
+            json!({"system": "cbp-pnr", "carrier": "yy", "icao": "yya", "pushes": true, "from": "2026-11-20", "reason": "carrier notice 2026-11-02"}),
+        )
+        .await;
+    assert_eq!(recorded.status, StatusCode::OK, "{}", recorded.body);
+    // BA is pulled, and recorded with its ICAO designator BAW.
+    let recorded = api
+        .post(
+            "/v1/pnr-carriers",
+            Some("cbp-records"),
+            json!({"system": "cbp-pnr", "carrier": "BA", "icao": "BAW", "pushes": false, "from": "2026-01-01", "reason": "pulled"}),
         )
         .await;
     assert_eq!(recorded.status, StatusCode::OK, "{}", recorded.body);
     let yy = json!({"flight": "YY100", "carrier": "YY", "delivery": "push"});
+    let ba = |flight: &str| json!({"flight": flight, "carrier": "BA"});
     type Row = (&'static str, Vec<String>, u64, Vec<(u64, &'static str)>);
     let rows: Vec<Row> = vec![
         (
@@ -1116,6 +1126,30 @@ async fn pnr_receipts_keep_to_the_72_hour_window_and_three_re_checks() {
             vec![(1, "pulled, but the flight's carrier pushes its PNR")],
         ),
         (
+            "one flight under its carrier's IATA and ICAO designators: four pulls in all",
+            vec![
+                pnr("QRS111", "2026-11-24T06:00:00Z", today, ba("BA100")),
+                pnr("QRS111", "2026-11-24T07:00:00Z", today, ba("BAW100")),
+                pnr("QRS111", "2026-11-24T08:00:00Z", today, ba("BAW0100")),
+                pnr("QRS111", "2026-11-24T09:00:00Z", today, ba("BA100")),
+                pnr("QRS111", "2026-11-24T10:00:00Z", today, ba("BAW100")),
+            ],
+            4,
+            vec![(5, "the initial pull and 3 re-checks")],
+        ),
+        (
+            "a flight named by an ICAO designator nobody recorded",
+            vec![pnr("QRS112", "2026-11-24T06:00:00Z", today, json!({"flight": "XXX100"}))],
+            0,
+            vec![(1, "a flight named by an ICAO designator is received only for a carrier recorded with it")],
+        ),
+        (
+            "a flight number with two suffix letters",
+            vec![pnr("QRS113", "2026-11-24T06:00:00Z", today, json!({"flight": "XX100AB"}))],
+            0,
+            vec![(1, "at most one suffix letter")],
+        ),
+        (
             "a receipt timed by its day alone",
             vec![pnr("GHI792", "2026-11-24", today, none.clone())],
             0,
@@ -1191,6 +1225,24 @@ async fn pnr_receipts_keep_to_the_72_hour_window_and_three_re_checks() {
             .as_str()
             .unwrap()
             .contains("received after the flight's arrival in the United States"),
+        "{done}"
+    );
+    // The same pull stated as made before the arrival: the vault's own clock says it came
+    // more than 24 hours after the flight landed (ours), so the stated time is not taken.
+    let done = summary(
+        &api.ingest(
+            "cbp-ingest",
+            &pnr("PQR679", "2026-11-24T10:00:00Z", today, none.clone()),
+            None,
+        )
+        .await,
+    );
+    assert_eq!(done["ingested"], 0, "{done}");
+    assert!(
+        done["rejected"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("reached the vault more than 24 hours after the flight's arrival"),
         "{done}"
     );
 }
@@ -4893,10 +4945,10 @@ async fn a_banks_tin_report_and_a_carriers_pnrs_are_ingested_over_the_api_with_r
     // A carrier's push: two PNRs, one malformed.
     let pnrs = format!(
         "{}\n{}\n",
-        r#"{"carrier":"XX","pulled_at":"2026-11-20T06:00:00Z","flight":"XX100","departs_at":"2026-11-20T18:00:00Z","arrives_at":"2026-11-21T02:00:00Z","record_locator":"ABC123","name":"ANNE EXAMPLE","osi":"PASSENGER IS PREGNANT","apis":{"passport_number":"X1234567","passport_country":"FR"}}"#,
+        r#"{"carrier":"XX","pulled_at":"2026-11-24T06:00:00Z","flight":"XX100","departs_at":"2026-11-24T18:00:00Z","arrives_at":"2026-11-25T02:00:00Z","record_locator":"ABC123","name":"ANNE EXAMPLE","osi":"PASSENGER IS PREGNANT","apis":{"passport_number":"X1234567","passport_country":"FR"}}"#,
         r#"{"carrier":"XX","name":"BEN EXAMPLE"}"#
     );
-    let answer = post("format=pnr&filed_on=2026-11-20", &pnrs, "cbp-ingest").await;
+    let answer = post("format=pnr&filed_on=2026-11-24", &pnrs, "cbp-ingest").await;
     let receipt = summary(&answer);
     assert_eq!(receipt["accepted"], 1, "{receipt}");
     assert_eq!(
@@ -5257,80 +5309,105 @@ async fn a_response_waits_for_identity_even_after_a_denial() {
 
 /// Paragraph 13 of seed 001: "CBP will 'pull' passenger information from air carrier
 /// reservation systems until such time as air carriers are able to implement a system to
-/// 'push' the data to CBP." Which carriers push is recorded by CBP's records officers, in a
-/// signed registry, every change logged; nobody else writes it, and what a caller types is not
-/// echoed.
+/// 'push' the data to CBP." Which carriers push, and from when, is recorded by CBP's records
+/// officers in a signed registry that keeps every change, each logged; nobody else writes it,
+/// and what a caller types is not echoed.
 #[tokio::test]
 async fn cbps_records_officers_record_which_carriers_push() {
     let api = api();
-    let body = |carrier: &str, since: Value, reason: &str| json!({"system": "cbp-pnr", "carrier": carrier, "pushes_since": since, "reason": reason});
+    let body = |carrier: &str, icao: Value, pushes: bool, from: &str, reason: &str| json!({"system": "cbp-pnr", "carrier": carrier, "icao": icao, "pushes": pushes, "from": from, "reason": reason});
+    let none = Value::Null;
     // (who, body, status, what the problem says)
     let rows: Vec<(&str, Value, StatusCode, &str)> = vec![
         (
             "records",
-            body("YY", json!("2026-11-20"), "notice"),
+            body("YY", none.clone(), true, "2026-11-20", "notice"),
             StatusCode::FORBIDDEN,
             "",
         ),
         (
             "cbp-analyst",
-            body("YY", json!("2026-11-20"), "notice"),
+            body("YY", none.clone(), true, "2026-11-20", "notice"),
             StatusCode::FORBIDDEN,
             "",
         ),
         (
             "cbp-ingest",
-            body("YY", json!("2026-11-20"), "notice"),
+            body("YY", none.clone(), true, "2026-11-20", "notice"),
             StatusCode::FORBIDDEN,
             "",
         ),
         (
             "cbp-records",
-            body("Y#Q9", json!("2026-11-20"), "notice"),
+            body("Y#", none.clone(), true, "2026-11-20", "notice"),
             StatusCode::BAD_REQUEST,
-            "the carrier's designator",
+            "IATA designator",
         ),
         (
             "cbp-records",
-            body("Y1Z", json!("2026-11-20"), "notice"),
+            body("YYY", none.clone(), true, "2026-11-20", "notice"),
             StatusCode::BAD_REQUEST,
-            "ICAO (three letters)",
+            "IATA designator",
         ),
         (
             "cbp-records",
-            body("YY", json!("1999-12-31"), "notice"),
+            body("12", none.clone(), true, "2026-11-20", "notice"),
+            StatusCode::BAD_REQUEST,
+            "not both digits",
+        ),
+        (
+            "cbp-records",
+            body("YY", json!("Y1Z"), true, "2026-11-20", "notice"),
+            StatusCode::BAD_REQUEST,
+            "three letters",
+        ),
+        (
+            "cbp-records",
+            body("YY", none.clone(), true, "1999-12-31", "notice"),
             StatusCode::BAD_REQUEST,
             "from 2000-01-01",
         ),
         (
             "cbp-records",
-            body("YY", json!("20 Nov"), "notice"),
+            body("YY", none.clone(), true, "20 Nov", "notice"),
             StatusCode::BAD_REQUEST,
-            "`pushes_since` must be a date",
+            "`from` must be a date",
         ),
         (
             "cbp-records",
-            body("YY", json!("2026-11-20"), "  "),
+            body("YY", none.clone(), true, "2026-11-20", "  "),
             StatusCode::BAD_REQUEST,
             "`reason` says why",
         ),
         (
             "cbp-records",
-            json!({"system": "fincen-cbetf", "carrier": "YY", "pushes_since": "2026-11-20", "reason": "x"}),
+            json!({"system": "fincen-cbetf", "carrier": "YY", "pushes": true, "from": "2026-11-20", "reason": "x"}),
             StatusCode::FORBIDDEN,
             "",
         ),
         (
             "cbp-records",
-            body("YY", json!("2026-11-20"), "carrier notice 2026-11-02"),
+            body(
+                "YY",
+                json!("yya"),
+                true,
+                "2026-11-20",
+                "carrier notice 2026-11-02",
+            ),
             StatusCode::OK,
             "",
         ),
         (
             "cbp-records",
-            body("BAW", json!(null), "ICAO designator, pulled"),
+            body("BA", json!("BAW"), false, "2026-01-01", "pulled"),
             StatusCode::OK,
             "",
+        ),
+        (
+            "cbp-records",
+            body("ZB", json!("BAW"), false, "2026-01-01", "pulled"),
+            StatusCode::CONFLICT,
+            "another carrier",
         ),
     ];
     for (who, sent, status, says) in rows {
@@ -5341,13 +5418,8 @@ async fn cbps_records_officers_record_which_carriers_push() {
             "{who} {sent}: {}",
             answer.body
         );
-        if status != StatusCode::OK {
-            assert!(!answer.body.to_string().contains("Y#Q9"), "{}", answer.body);
-            assert!(
-                !answer.body.to_string().contains("20 Nov"),
-                "{}",
-                answer.body
-            );
+        for typed in ["Y#", "Y1Z", "20 Nov", "carrier notice"] {
+            assert!(!answer.body.to_string().contains(typed), "{}", answer.body);
         }
     }
     let listed = api
@@ -5356,12 +5428,11 @@ async fn cbps_records_officers_record_which_carriers_push() {
     assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
     let carriers = listed.body["carriers"].as_array().unwrap();
     assert_eq!(carriers.len(), 2, "{}", listed.body);
-    let yy = carriers
-        .iter()
-        .find(|entry| entry["carrier"] == "YY")
-        .unwrap();
-    assert_eq!(yy["pushes_since"], "2026-11-20");
-    assert_eq!(yy["recorded_on"], "2026-11-24");
+    let yy = carriers.iter().find(|entry| entry["iata"] == "YY").unwrap();
+    assert_eq!(yy["icao"], "YYA");
+    assert_eq!(yy["changes"][0]["from"], "2026-11-20");
+    assert_eq!(yy["changes"][0]["recorded_on"], "2026-11-24");
+    assert_eq!(yy["changes"][0]["reason"], "carrier notice 2026-11-02");
     assert_eq!(
         api.get("/v1/pnr-carriers?system=cbp-pnr", Some("cbp-analyst"))
             .await
@@ -5378,37 +5449,59 @@ async fn cbps_records_officers_record_which_carriers_push() {
         .await;
     let text = logged.body.to_string();
     assert!(
-        text.contains("carrier YY of `cbp-pnr` pushes since 2026-11-20"),
+        text.contains("carrier YY (YYA) of `cbp-pnr` pushes from 2026-11-20"),
         "{text}"
     );
     assert!(
-        text.contains("carrier BAW of `cbp-pnr` is pulled"),
+        text.contains("carrier BA (BAW) of `cbp-pnr` is pulled from 2026-01-01"),
         "{text}"
     );
     assert!(!text.contains("carrier notice"), "{text}");
 
-    // Withdrawn: YY is pulled again, and a push from it is refused.
+    // Withdrawn from the 24th: a push received on the 24th is refused; one received on the
+    // 23rd (in the days it pushed, which the withdrawal keeps) is kept, and a pull stated on the
+    // 23rd, backdated into those days, is refused.
     let withdrawn = api
         .post(
             "/v1/pnr-carriers",
             Some("cbp-records"),
-            body("YY", json!(null), "push suspended"),
+            body("YY", none.clone(), false, "2026-11-24", "push suspended"),
         )
         .await;
     assert_eq!(withdrawn.status, StatusCode::OK, "{}", withdrawn.body);
-    let pushed = json!({
-        "system": "cbp-pnr", "category": "pnr", "collected_at": "2026-11-24T06:00:00Z",
-        "source": {"carrier": "YY", "flight": "YY100", "delivery": "push", "departs_at": "2026-11-24T18:00:00Z", "arrives_at": "2026-11-25T02:00:00Z"},
-        "subjects": [{"role": "passenger", "name": "ANNE LOW", "identifiers": {"passport": {"number": "P1000001", "country": "FR"}}}],
-        "fields": {"record_locator": "ABC123"}
-    });
-    let done = summary(&api.ingest("cbp-ingest", &pushed.to_string(), None).await);
-    assert_eq!(done["ingested"], 0, "{done}");
+    assert_eq!(withdrawn.body["changes"].as_array().unwrap().len(), 2);
+    let receipt = |locator: &str, at: &str, delivery: &str| {
+        json!({
+            "system": "cbp-pnr", "category": "pnr", "collected_at": at,
+            "source": {"carrier": "YY", "flight": "YY100", "delivery": delivery, "departs_at": "2026-11-24T18:00:00Z", "arrives_at": "2026-11-25T02:00:00Z"},
+            "subjects": [{"role": "passenger", "name": "ANNE LOW", "identifiers": {"passport": {"number": "P1000001", "country": "FR"}}}],
+            "fields": {"record_locator": locator}
+        })
+        .to_string()
+    };
+    let lines = [
+        receipt("ABC123", "2026-11-24T06:00:00Z", "push"),
+        receipt("ABC124", "2026-11-23T20:00:00Z", "push"),
+        receipt("ABC125", "2026-11-23T20:00:00Z", "pull"),
+        receipt("ABC126", "2026-11-24T06:00:00Z", "pull"),
+    ];
+    let done = summary(&api.ingest("cbp-ingest", &lines.join("\n"), None).await);
+    assert_eq!(done["ingested"], 2, "{done}");
+    let rejected = done["rejected"].as_array().unwrap();
+    assert_eq!(rejected[0]["line"], 1, "{done}");
     assert!(
-        done["rejected"][0]["reason"]
+        rejected[0]["reason"]
             .as_str()
             .unwrap()
             .contains("not recorded as pushing"),
+        "{done}"
+    );
+    assert_eq!(rejected[1]["line"], 3, "{done}");
+    assert!(
+        rejected[1]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("pulled, but the flight's carrier pushes"),
         "{done}"
     );
 }

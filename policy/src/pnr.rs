@@ -19,6 +19,10 @@ use chrono::{DateTime, Duration, Utc};
 pub const HOURS_BEFORE_DEPARTURE: i64 = 72;
 /// Re-checks after the initial pull (paragraph 14: "no more than three (3) times").
 pub const RECHECKS: u32 = 3;
+/// How long after the window closes (arrival in, or departure from, the United States) the
+/// vault still takes a receipt (ours). The receipt's time is the sender's word; the vault's own
+/// clock bounds how far a pull made after the flight could be backdated into the window.
+pub const LATE_INGEST_HOURS: i64 = 24;
 
 /// How the data came.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,10 +72,10 @@ pub struct Receipt {
     pub earlier_pulls: u32,
     /// The recorded ground for receiving it earlier than 72 hours before departure, if any.
     pub early_ground: Option<String>,
-    /// Since when the flight's carrier pushes its PNR to CBP, as CBP's records officers
-    /// recorded it (`None`: it does not push). Paragraph 13: CBP pulls until a carrier pushes;
-    /// the sender's `delivery` is checked against this, never believed on its own.
-    pub pushes_since: Option<DateTime<Utc>>,
+    /// Whether the flight's carrier pushed its PNR to CBP at the receipt time, as CBP's records
+    /// officers recorded it. Paragraph 13: CBP pulls until a carrier pushes; the sender's
+    /// `delivery` is checked against this, never believed on its own.
+    pub carrier_pushes: bool,
 }
 
 /// What the rules say of a receipt that may be kept.
@@ -81,6 +85,9 @@ pub enum Accepted {
     InWindow,
     /// Before the window, on advance information about persons of specific concern.
     Early,
+    /// In the window, pulled from a carrier that pushes, on advance information about persons
+    /// of specific concern ("CBP may pull (or request a particular push)").
+    PulledOnSpecificConcern,
 }
 
 /// Whether a receipt may be kept, or why not (the message names the rule, never a value).
@@ -101,15 +108,23 @@ pub fn receipt(receipt: &Receipt) -> Result<Accepted, String> {
         }
         .into());
     }
-    let pushing = receipt
-        .pushes_since
-        .is_some_and(|since| since <= receipt.received_at);
+    if receipt.now > ends_at + Duration::hours(LATE_INGEST_HOURS) {
+        return Err(format!(
+            "reached the vault more than {LATE_INGEST_HOURS} hours after the flight's {}: its receipt time cannot be taken on the sender's word so long after paragraph 14's window closed",
+            if receipt.arrives_at.is_some() { "arrival in the United States" } else { "departure from the United States" }
+        ));
+    }
+    let specific_concern = receipt.early_ground.as_deref() == Some(EARLY_SPECIFIC_CONCERN);
+    let mut pulled_on_concern = false;
     match receipt.delivery {
-        Delivery::Push if !pushing => {
+        Delivery::Push if !receipt.carrier_pushes => {
             return Err("pushed, but the flight's carrier is not recorded as pushing its PNR at that time (paragraph 13: CBP pulls until a carrier pushes; a records officer records the carriers that push)".into());
         }
-        Delivery::Pull if pushing && receipt.early_ground.is_none() => {
-            return Err("pulled, but the flight's carrier pushes its PNR (paragraph 13: CBP pulls only until a carrier pushes; paragraph 14 leaves a pull to advance information about persons of specific concern, `early_access`)".into());
+        Delivery::Pull if receipt.carrier_pushes => {
+            if !specific_concern {
+                return Err(format!("pulled, but the flight's carrier pushes its PNR (paragraph 13: CBP pulls only until a carrier pushes; paragraph 14 leaves a pull to advance information about persons of specific concern, `early_access` `{EARLY_SPECIFIC_CONCERN}`)"));
+            }
+            pulled_on_concern = true;
         }
         _ => {}
     }
@@ -141,6 +156,8 @@ pub fn receipt(receipt: &Receipt) -> Result<Accepted, String> {
     }
     Ok(if early {
         Accepted::Early
+    } else if pulled_on_concern {
+        Accepted::PulledOnSpecificConcern
     } else {
         Accepted::InWindow
     })

@@ -894,7 +894,7 @@ impl Vault {
         Ok(moved)
     }
 
-    fn is_hold_cohort(&self, cohort: u32) -> bool {
+    pub(crate) fn is_hold_cohort(&self, cohort: u32) -> bool {
         self.cohorts.read().is_ok_and(|cohorts| {
             cohorts
                 .info

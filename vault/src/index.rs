@@ -167,7 +167,7 @@ pub(crate) fn subject_forms(record: &RecordContents) -> Vec<(u8, String)> {
         .map(|form| (VERSION_KIND, form))
         .into_iter()
         .collect();
-    forms.extend(legacy_party_forms(record));
+    forms.extend(field_forms(record));
     for subject in &record.subjects {
         if let Some(name) = &subject.name {
             forms.push((NAME_KIND, normalize::name(name)));
@@ -181,33 +181,39 @@ pub(crate) fn subject_forms(record: &RecordContents) -> Vec<(u8, String)> {
     forms
 }
 
-/// The system whose records name identifiers it is retrieved by in their fields (TTAR: before
-/// format 4 its intake wrote `broker_id` and `manufacturer_id` as fields, and its biographic
-/// and SDN categories hold an `address` field): the format 4 upgrade opens only its records.
-pub(crate) const LEGACY_PARTY_SYSTEM: &str = "dhs-ice-005-ttar";
+/// The system whose records hold identifiers it is retrieved by in their fields: the format 5
+/// upgrade opens only its records.
+pub(crate) const FIELD_IDENTIFIER_SYSTEM: &str = "dhs-ice-005-ttar";
 
-/// The forms of the identifiers a TTAR record names only in its fields: `broker_id` and
-/// `manufacturer_id` of a record stored before format 4 (brokers and manufacturers became
-/// subjects with those identifiers then), and the `address` of a biographic or SDN record.
+/// The forms of the identifiers a TTAR record holds only in its fields: `broker_id` and
+/// `manufacturer_id` of a trade record stored before format 4 (brokers and manufacturers
+/// became parties with those ids then), and the `address` of a biographic or SDN record.
 /// Seed 000 retrieves by all three ("name, business address, home address, importer ID,
-/// exporter ID, broker ID, manufacturer ID"); they are indexed as identifiers, so a record is
-/// found whichever way it was sent, and the format 4 upgrade wrote the stored ones' entries.
-/// Other systems' fields are never indexed (a PNR's address element is not the passenger's
-/// identifier by the notice).
-pub(crate) fn legacy_party_forms(record: &RecordContents) -> Vec<(u8, String)> {
-    if record.system.as_str() != LEGACY_PARTY_SYSTEM {
+/// exporter ID, broker ID, manufacturer ID"): they are indexed as identifiers of the record's
+/// subjects, so a record is found whichever way it was sent; the format 5 upgrade wrote the
+/// stored ones' entries. Other systems' fields are never indexed (a PNR's address element is
+/// found only by the free-text scan's kinds).
+pub(crate) fn field_forms(record: &RecordContents) -> Vec<(u8, String)> {
+    if record.system.as_str() != FIELD_IDENTIFIER_SYSTEM {
         return Vec::new();
     }
+    let address_held = matches!(record.category.as_str(), "biographic" | "sdn");
     [
-        ("broker_id", crate::record::IdentifierKind::BrokerId),
+        ("broker_id", crate::record::IdentifierKind::BrokerId, true),
         (
             "manufacturer_id",
             crate::record::IdentifierKind::ManufacturerId,
+            true,
         ),
-        ("address", crate::record::IdentifierKind::Address),
+        (
+            "address",
+            crate::record::IdentifierKind::Address,
+            address_held,
+        ),
     ]
     .into_iter()
-    .filter_map(|(field, kind)| {
+    .filter(|(_, _, indexed)| *indexed)
+    .filter_map(|(field, kind, _)| {
         let value = record.fields.get(field)?;
         let identifier = crate::record::Identifier::new(kind, value.as_str());
         Some((kind.tag(), normalize::identifier(&identifier)))

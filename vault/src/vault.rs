@@ -28,10 +28,13 @@ use crate::store::{Column, Durability, RocksStore, Store, WriteBatch};
 /// 2 vault gets its manifests at open, in one logged, checkpointed entry.
 /// 4: records may carry identifier kinds 12 to 16 (broker and manufacturer ids, addresses,
 /// telephones, e-mail addresses), PNR receipt keys are indexed (kind 17), and elements found in
-/// free text have index kinds of their own (`80` + the kind); a TTAR record stored before
-/// brokers and manufacturers were parties is indexed by the ids it carries as fields. A
-/// version 3 vault gets those index entries at open, in one logged, checkpointed batch.
-pub const VAULT_FORMAT_VERSION: u8 = 4;
+/// free text have index kinds of their own (`80` + the kind). A version 3 vault is marked so at
+/// open, in one logged, checkpointed entry.
+/// 5: a TTAR record is indexed by the identifiers it holds as fields (`index::field_forms`:
+/// broker and manufacturer ids of records stored before format 4, biographic and SDN
+/// addresses), in its period and in its holds. A version 4 vault gets those entries at open,
+/// written chunk by chunk, then the format and one logged, checkpointed entry.
+pub const VAULT_FORMAT_VERSION: u8 = 5;
 
 const META_FORMAT: &[u8] = b"format";
 const META_SESSION: &[u8] = b"session";
@@ -274,7 +277,7 @@ impl Vault {
         options: VaultOptions,
     ) -> Result<Vault> {
         let format = match store.get(Column::Meta, META_FORMAT)?.as_deref() {
-            Some([version @ (1 | 2 | 3 | VAULT_FORMAT_VERSION)]) => *version,
+            Some([version @ (1 | 2 | 3 | 4 | VAULT_FORMAT_VERSION)]) => *version,
             Some([version]) => {
                 return Err(Error::UnsupportedVersion {
                     what: "vault format",
@@ -335,6 +338,9 @@ impl Vault {
         // not read.
         if format < 4 {
             vault.upgrade_to_v4()?;
+        }
+        if format < 5 {
+            vault.upgrade_to_v5()?;
         }
         Ok(vault)
     }
@@ -494,25 +500,45 @@ impl Vault {
         self.log.commit(draft, batch).map(drop)
     }
 
-    /// Upgrades a version 3 vault in place: the TTAR records stored before brokers and
-    /// manufacturers were parties carry their ids as fields (`broker_id`, `manufacturer_id`),
-    /// which format 4 indexes as those parties' ids (`index::subject_forms`). Only that
-    /// system's records are opened ([`crate::index::LEGACY_PARTY_SYSTEM`]; no other intake
-    /// wrote those fields). A record still in its live period and not moved is indexed in its
-    /// period's index; a held one in each of its active holds' indexes (a hold's own index is
-    /// what finds a held record once its period has ended); one of an ended period goes with it.
+    /// Upgrades a version 3 vault to format 4: identifier kinds 12 to 16 (brokers and
+    /// manufacturers became parties with ids, addresses, telephones and e-mail addresses
+    /// identifiers), PNR receipt keys and the free-text index kinds, which only new records
+    /// use. One logged, checkpointed entry with the format; the records that name such
+    /// identifiers in their fields are indexed by the format 5 upgrade that follows.
+    fn upgrade_to_v4(&self) -> Result<()> {
+        let at = self.log.head().last_time_ms;
+        let mut batch = WriteBatch::new();
+        batch.put(Column::Meta, META_FORMAT, [4]);
+        let mut draft = Draft::new(&Access::automatic(), "vault.upgrade", at);
+        draft.access.purpose = "format-upgrade".into();
+        draft.outcome = "format 3 to 4: identifier kinds 12 to 16, receipt keys and free-text \
+                         index kinds; the records holding such identifiers as fields are indexed \
+                         by the format 5 upgrade"
+            .into();
+        draft.force_checkpoint = true;
+        self.log.commit(draft, batch).map(drop)
+    }
+
+    /// Upgrades a version 4 vault to format 5: the TTAR records that hold identifiers the
+    /// notice retrieves by in their fields (`broker_id` and `manufacturer_id` of records stored
+    /// before format 4, the `address` of a biographic or SDN record; `index::field_forms`) are
+    /// indexed by them. Only that system's records are opened
+    /// ([`crate::index::FIELD_IDENTIFIER_SYSTEM`]). A record whose period is live is indexed in
+    /// its period's index (a held one too: a hold keeps a record's period entries while the
+    /// period lasts), unless it moved to the deleted record file; a held one in each of its
+    /// active holds' indexes; one of an ended period goes with it.
     ///
     /// The entries are written chunk by chunk (a vault of millions of trade records would not
     /// fit one batch); the format byte and one logged, checkpointed entry counting them come
-    /// last, in one batch. A crash before it leaves the vault at format 3 with some entries
+    /// last, in one batch. A crash before it leaves the vault at format 4 with some entries
     /// written, and the next open writes the same entries again (an entry's key is a function
     /// of the record and its cohort's key): the upgrade is done wholly or is done again. The
     /// entry carries the last entry's time: opening reads no clock.
-    fn upgrade_to_v4(&self) -> Result<()> {
+    fn upgrade_to_v5(&self) -> Result<()> {
         const CHUNK: usize = 1024;
         let at = self.log.head().last_time_ms;
         let now = DateTime::<Utc>::from_timestamp_millis(at).unwrap_or_default();
-        let mut count = LegacyIndexCount::default();
+        let mut count = FieldIndexCount::default();
         let mut start = Vec::new();
         loop {
             let chunk = self.store.scan(Column::Records, &start, None, CHUNK)?;
@@ -522,10 +548,10 @@ impl Vault {
                     .map_err(|_| Error::corrupt("records column", "key is not a record id"))?;
                 let id = RecordId::from_bytes(bytes);
                 let (system, _) = self.partition_of(&id)?;
-                if system.as_str() != crate::index::LEGACY_PARTY_SYSTEM {
+                if system.as_str() != crate::index::FIELD_IDENTIFIER_SYSTEM {
                     continue;
                 }
-                self.index_legacy_parties(&id, value, now, &mut batch, &mut count)?;
+                self.index_field_identifiers(&id, value, now, &mut batch, &mut count)?;
             }
             if !batch.is_empty() {
                 self.store.write(batch, Durability::Synced)?;
@@ -538,46 +564,49 @@ impl Vault {
             }
         }
         let mut batch = WriteBatch::new();
-        batch.put(Column::Meta, META_FORMAT, [VAULT_FORMAT_VERSION]);
-        let LegacyIndexCount {
+        batch.put(Column::Meta, META_FORMAT, [5]);
+        let FieldIndexCount {
             read,
             indexed,
             held,
             entries,
-            left,
+            ended,
         } = count;
         let mut draft = Draft::new(&Access::automatic(), "vault.upgrade", at);
         draft.access.purpose = "format-upgrade".into();
         draft.outcome = format!(
-            "format 3 to 4: identifier kinds 12 to 16, receipt keys and free-text index kinds; \
-             {read} TTAR records read, {indexed} indexed in their period by the broker and \
-             manufacturer ids and addresses they carry as fields and {held} in their holds \
-             ({entries} index entries), {left} left as they were (their index period ended)"
+            "format 4 to 5: TTAR records indexed by the identifiers they hold as fields (broker \
+             and manufacturer ids, biographic and SDN addresses): {read} read, {indexed} \
+             indexed in their period and {held} in their holds ({entries} index entries), \
+             {ended} not read (their period ended, or they are in the deleted record file)"
         );
         draft.force_checkpoint = true;
         self.log.commit(draft, batch).map(drop)
     }
 
-    /// For the format 4 upgrade: the index entries of one stored record's broker and
-    /// manufacturer ids, in its period's index if it is still live there and in each active
-    /// hold's index that holds it.
-    fn index_legacy_parties(
+    /// For the format 5 upgrade: the index entries of the identifiers one stored TTAR record
+    /// holds as fields, in its period's index while the period is live (unless the record moved
+    /// to the deleted record file) and in each active hold's index that holds it.
+    fn index_field_identifiers(
         &self,
         id: &RecordId,
         value: &[u8],
         now: DateTime<Utc>,
         batch: &mut WriteBatch,
-        count: &mut LegacyIndexCount,
+        count: &mut FieldIndexCount,
     ) -> Result<()> {
-        let in_period = self.period_cohort_live(id)? && self.moved_to(id)?.is_none();
+        let in_period = self.period_cohort_live(id)?
+            && self
+                .moved_to(id)?
+                .is_none_or(|cohort| self.is_hold_cohort(cohort));
         let holds = self.holds_of(id)?;
         if !in_period && holds.is_empty() {
-            count.left += 1;
+            count.ended += 1;
             return Ok(());
         }
         let record = self.open_record_value(id, value)?;
         count.read += 1;
-        let forms = crate::index::legacy_party_forms(&record.contents);
+        let forms = crate::index::field_forms(&record.contents);
         if forms.is_empty() {
             return Ok(());
         }
@@ -593,8 +622,7 @@ impl Vault {
             return Ok(());
         }
         let Some(system) = self.system_number(&record.contents.system)? else {
-            count.left += 1;
-            return Ok(());
+            return Err(Error::corrupt("stored record", "its system has no number"));
         };
         let year = crate::index::index_year(record.contents.collected_at)?;
         let wanted: Vec<(u16, u8, u16)> = forms
@@ -603,11 +631,8 @@ impl Vault {
             .collect();
         let macs = match self.index_macs(&wanted, now) {
             Ok((macs, _)) => macs,
-            // Its index period has ended: the record goes with its own period.
-            Err(Error::Invalid(_)) => {
-                count.left += 1;
-                return Ok(());
-            }
+            // Its index period has ended (the cohort outlived it for a while): no new entries.
+            Err(Error::Invalid(_)) => return Ok(()),
             Err(err) => return Err(err),
         };
         for entry in crate::index::entry_keys(id, system, year, &forms, &macs)? {
@@ -632,6 +657,13 @@ impl Vault {
         );
         draft.force_checkpoint = true;
         self.log.commit(draft, WriteBatch::new()).map(drop)
+    }
+
+    /// An opaque value that changes with every committed change to signed state (accounts,
+    /// documents, holds, settings): what a cache of any of them compares to know it is fresh.
+    /// Reads nothing from the store and logs nothing.
+    pub fn signed_state_version(&self) -> Vec<u8> {
+        self.log.generations()
     }
 
     /// Reads one record for `access`. The access-log entry is durable before the record is
@@ -1205,9 +1237,9 @@ impl Vault {
     }
 }
 
-/// What the format 4 upgrade did, for its log entry.
+/// What the format 5 upgrade did, for its log entry.
 #[derive(Default)]
-struct LegacyIndexCount {
+struct FieldIndexCount {
     /// TTAR records opened (in their live period or held).
     read: u64,
     /// Records indexed in their period's index.
@@ -1216,8 +1248,8 @@ struct LegacyIndexCount {
     held: u64,
     /// Index entries written.
     entries: u64,
-    /// Records of an ended period, not read.
-    left: u64,
+    /// Records not read: of an ended period and in no hold, or in the deleted record file.
+    ended: u64,
 }
 
 /// Metadata key marking a record whose contents were returned to a person (record id only).

@@ -1,20 +1,25 @@
-//! The registry of carriers that push their PNR to CBP (seed 001 paragraph 13: "CBP will
-//! 'pull' passenger information from air carrier reservation systems until such time as air
-//! carriers are able to implement a system to 'push' the data to CBP"). CBP's records officers
-//! record which carrier pushes and since when; the receipt check (`lines::FlightReceipts`)
-//! reads it instead of the sender's `delivery`.
+//! The registry of carriers (seed 001 paragraph 13: "CBP will 'pull' passenger information
+//! from air carrier reservation systems until such time as air carriers are able to implement
+//! a system to 'push' the data to CBP"). CBP's records officers record each carrier's
+//! designators and from which day it pushes or is pulled; the receipt check
+//! (`lines::FlightReceipts`) reads it instead of the sender's `delivery`, and counts a flight
+//! named by either designator as one.
 
 use super::*;
-use crate::lines::{carrier_registry, CarrierDelivery, CARRIER_DOCUMENTS};
+use crate::lines::{carrier_registry, CarrierEntry, DeliveryChange, CARRIER_DOCUMENTS};
 
 /// What a records officer records of one carrier.
 pub struct CarrierInput<'a> {
     /// The system whose receipts it governs (one with receipts by flight).
     pub system: &'a str,
-    /// The carrier's designator: IATA (two letters or digits) or ICAO (three letters).
+    /// The carrier's IATA designator (two letters or digits).
     pub carrier: &'a str,
-    /// The day (UTC) from which it pushes; `None`: CBP pulls from it again.
-    pub pushes_since: Option<NaiveDate>,
+    /// Its ICAO designator (three letters), if it has one.
+    pub icao: Option<&'a str>,
+    /// Whether it pushes from `from` (else CBP pulls).
+    pub pushes: bool,
+    /// The day (UTC) from which it holds.
+    pub from: NaiveDate,
     /// Why (the carrier's notice, the agreement): at most 500 characters on one line.
     pub reason: &'a str,
 }
@@ -23,34 +28,45 @@ pub struct CarrierInput<'a> {
 const MAX_REASON: usize = 500;
 
 impl Gate {
-    /// Records how a carrier's PNR comes to CBP, as one logged, signed change of the registry
-    /// (the log names the system, the carrier's designator and the day, never the reason).
+    /// Records a change of how a carrier's PNR comes to CBP (appended to its history, never
+    /// rewriting it), as one logged, signed change of the registry. The log names the system,
+    /// the designators and the day, never the reason; a designator is two or three letters or
+    /// digits, which no personal identifier fits.
     pub fn record_carrier_delivery(
         &self,
         caller: &Caller,
         context: &RequestContext,
         input: &CarrierInput<'_>,
-    ) -> Result<CarrierDelivery, Refusal> {
+    ) -> Result<CarrierEntry, Refusal> {
         let request = self.request(caller, Action::RecordConfigureReceipts, input.system);
         let (access, _) = self.authorize(caller, context, &request)?;
         self.check_takes_flight_receipts(input.system)?;
-        let carrier = input.carrier.trim().to_ascii_uppercase();
-        let bytes = carrier.as_bytes();
-        let iata = bytes.len() == 2 && bytes.iter().all(u8::is_ascii_alphanumeric);
-        let icao = bytes.len() == 3 && bytes.iter().all(u8::is_ascii_alphabetic);
-        if !(iata || icao) {
+        let iata = input.carrier.trim().to_ascii_uppercase();
+        let iata_ok = iata.len() == 2
+            && iata.bytes().all(|b| b.is_ascii_alphanumeric())
+            && !iata.bytes().all(|b| b.is_ascii_digit());
+        if !iata_ok {
             return Err(Refusal::Invalid(
-                "`carrier` is the carrier's designator: IATA (two letters or digits) or ICAO (three letters)".into(),
+                "`carrier` is the carrier's IATA designator: two letters or digits, not both digits".into(),
             ));
         }
-        let today = self.now().date_naive();
-        if let Some(since) = input.pushes_since {
-            let earliest = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default();
-            if since < earliest || since > today + chrono::Days::new(366) {
-                return Err(Refusal::Invalid(
-                    "`pushes_since` is a day from 2000-01-01 to a year from today".into(),
-                ));
+        let icao = match input.icao.map(|code| code.trim().to_ascii_uppercase()) {
+            Some(code) if code.len() == 3 && code.bytes().all(|b| b.is_ascii_alphabetic()) => {
+                Some(code)
             }
+            Some(_) => {
+                return Err(Refusal::Invalid(
+                    "`icao` is the carrier's ICAO designator: three letters".into(),
+                ))
+            }
+            None => None,
+        };
+        let today = self.now().date_naive();
+        let earliest = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default();
+        if input.from < earliest || input.from > today + chrono::Days::new(366) {
+            return Err(Refusal::Invalid(
+                "`from` is a day from 2000-01-01 to a year from today".into(),
+            ));
         }
         let reason = input.reason.trim();
         if reason.is_empty()
@@ -61,26 +77,54 @@ impl Gate {
                 "`reason` says why (the carrier's notice, the agreement): 1 to {MAX_REASON} characters on one line"
             )));
         }
-        let entry = CarrierDelivery {
-            system: input.system.to_owned(),
-            carrier: carrier.clone(),
-            pushes_since: input.pushes_since,
+        let registry = carrier_registry(&self.vault).map_err(Refusal::Internal)?;
+        if let Some(code) = &icao {
+            let taken = registry.iter().any(|entry| {
+                entry.system == input.system
+                    && entry.iata != iata
+                    && entry.icao.as_deref() == Some(code.as_str())
+            });
+            if taken {
+                return Err(Refusal::Conflict(
+                    "that ICAO designator is recorded for another carrier".into(),
+                ));
+            }
+        }
+        let mut entry = registry
+            .into_iter()
+            .find(|entry| entry.system == input.system && entry.iata == iata)
+            .unwrap_or_else(|| CarrierEntry {
+                system: input.system.to_owned(),
+                iata: iata.clone(),
+                icao: None,
+                changes: Vec::new(),
+            });
+        if icao.is_some() {
+            entry.icao = icao;
+        }
+        entry.changes.push(DeliveryChange {
+            from: input.from,
+            pushes: input.pushes,
             reason: reason.to_owned(),
             recorded_on: today,
-        };
+        });
         let bytes = serde_json::to_vec(&entry)
             .map_err(|_| Refusal::Internal("a carrier's entry could not be written".into()))?;
-        let outcome = match input.pushes_since {
-            Some(since) => format!(
-                "carrier {carrier} of `{}` pushes since {since}",
-                input.system
-            ),
-            None => format!("carrier {carrier} of `{}` is pulled", input.system),
-        };
+        let outcome = format!(
+            "carrier {iata}{} of `{}` {} from {}",
+            entry
+                .icao
+                .as_deref()
+                .map(|code| format!(" ({code})"))
+                .unwrap_or_default(),
+            input.system,
+            if input.pushes { "pushes" } else { "is pulled" },
+            input.from
+        );
         self.vault.put_document(
             &access,
             CARRIER_DOCUMENTS,
-            &format!("{}.{carrier}", input.system),
+            &format!("{}.{iata}", input.system),
             &bytes,
             ("receipts.configure", outcome),
             self.now(),
@@ -88,17 +132,18 @@ impl Gate {
         Ok(entry)
     }
 
-    /// The carriers recorded for `system`, for its records officers (the listing is logged).
+    /// The carriers recorded for `system`, with their histories, for its records officers
+    /// (the listing is logged).
     pub fn carrier_deliveries(
         &self,
         caller: &Caller,
         context: &RequestContext,
         system: &str,
-    ) -> Result<Vec<CarrierDelivery>, Refusal> {
+    ) -> Result<Vec<CarrierEntry>, Refusal> {
         let request = self.request(caller, Action::RecordConfigureReceipts, system);
         let (access, _) = self.authorize(caller, context, &request)?;
         self.check_takes_flight_receipts(system)?;
-        let listed: Vec<CarrierDelivery> = carrier_registry(&self.vault)
+        let listed: Vec<CarrierEntry> = carrier_registry(&self.vault)
             .map_err(Refusal::Internal)?
             .into_iter()
             .filter(|entry| entry.system == system)

@@ -415,16 +415,18 @@ pub fn document() -> Value {
                          "responses": with_problems(json!({"200": {"description": "registered"}}), &all)}
             },
             "/v1/pnr-carriers": {
-                "get": {"summary": "The carriers recorded as pushing their PNR to a system with receipts by flight (seed 001 paragraph 13), with the day each began; role records-officer of the system's owner.", "security": secured,
+                "get": {"summary": "The carriers recorded for a system with receipts by flight (seed 001 paragraph 13): designators and every recorded change of whether each pushes its PNR; role records-officer of the system's owner.", "security": secured,
                         "parameters": [{"name": "system", "in": "query", "required": true, "schema": {"type": "string"}}],
-                        "responses": with_problems(json!({"200": {"description": "the registry: `carriers`, each `system`, `carrier`, `pushes_since`, `reason`, `recorded_on`"}}), &all)},
-                "post": {"summary": "Record that a carrier pushes its PNR from a day (`pushes_since`), or that CBP pulls from it again (null). A push from a carrier not recorded as pushing at the receipt time is refused, and so is a pull from one that pushes (unless on advance information about persons of specific concern).", "security": secured,
-                         "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["system", "carrier", "reason"], "additionalProperties": false, "properties": {
+                        "responses": with_problems(json!({"200": {"description": "the registry: `carriers`, each `system`, `iata`, `icao`, `changes` (`from`, `pushes`, `reason`, `recorded_on`)"}}), &all)},
+                "post": {"summary": "Record from which day (UTC) a carrier pushes its PNR (`pushes: true`) or is pulled (`false`), appended to its history; `icao` records its ICAO designator, under which its flights count as the same flights. A push from a carrier not recorded as pushing at the receipt time is refused, and so is a pull from one that pushes (unless on advance information about persons of specific concern); a flight named by an ICAO designator nobody recorded is refused. 409 if the ICAO designator is another carrier's.", "security": secured,
+                         "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["system", "carrier", "pushes", "from", "reason"], "additionalProperties": false, "properties": {
                              "system": {"type": "string"},
-                             "carrier": {"type": "string", "pattern": "^\\s*([A-Za-z0-9]{2}|[A-Za-z]{3})\\s*$", "description": "IATA (two letters or digits) or ICAO (three letters) designator"},
-                             "pushes_since": {"type": ["string", "null"], "format": "date"},
+                             "carrier": {"type": "string", "description": "IATA designator: two letters or digits"},
+                             "icao": {"type": "string", "description": "ICAO designator: three letters"},
+                             "pushes": {"type": "boolean"},
+                             "from": {"type": "string", "format": "date"},
                              "reason": {"type": "string", "minLength": 1, "maxLength": 500}}}}}},
-                         "responses": with_problems(json!({"200": {"description": "the carrier's entry: `system`, `carrier`, `pushes_since`, `recorded_on` (the reason is not echoed)"}}), &all)}
+                         "responses": with_problems(json!({"200": {"description": "the carrier: `system`, `carrier`, `icao`, `changes` (`from`, `pushes`, `recorded_on`; the reasons are not echoed)"}}), &all)}
             },
             "/v1/backup": {"post": {
                 "summary": "A live backup (a checkpoint of the encrypted store and the key table) into a new directory of the server's backup directory (role admin).",

@@ -19,8 +19,8 @@ fn inbound(delivery: Delivery, received_at: DateTime<Utc>, earlier_pulls: u32) -
         arrives_at: Some(at(10, 18, 0)),
         earlier_pulls,
         early_ground: None,
-        // The carrier of a push has pushed since the start of the month; a puller never has.
-        pushes_since: (delivery == Delivery::Push).then(|| at(1, 0, 0)),
+        // The carrier of a push pushes; a puller's does not.
+        carrier_pushes: delivery == Delivery::Push,
     }
 }
 
@@ -125,44 +125,61 @@ fn paragraph_14_times_and_counts_every_receipt() {
         // systems until such time as air carriers are able to implement a system to 'push' the
         // data to CBP." Who pushes is the records officers' record, not the sender's word.
         (
-            "a push from a carrier not recorded as pushing",
+            "a push from a carrier not recorded as pushing at the receipt time",
             Receipt {
-                pushes_since: None,
+                carrier_pushes: false,
                 ..inbound(Delivery::Push, at(8, 0, 0), 0)
             },
             Err("the flight's carrier is not recorded as pushing its PNR at that time"),
         ),
         (
-            "a push before the day its carrier began pushing",
-            Receipt {
-                pushes_since: Some(at(9, 0, 0)),
-                ..inbound(Delivery::Push, at(8, 0, 0), 0)
-            },
-            Err("not recorded as pushing its PNR at that time"),
-        ),
-        (
             "a pull from a carrier that pushes",
             Receipt {
-                pushes_since: Some(at(1, 0, 0)),
+                carrier_pushes: true,
                 ..inbound(Delivery::Pull, at(8, 0, 0), 0)
             },
             Err("pulled, but the flight's carrier pushes its PNR"),
         ),
         (
-            "a pull from a pushing carrier on advance information about persons of specific concern",
+            "a pull from a pushing carrier on any other ground",
             Receipt {
-                pushes_since: Some(at(1, 0, 0)),
+                carrier_pushes: true,
+                ..early(inbound(Delivery::Pull, at(8, 0, 0), 0), "routine")
+            },
+            Err("pulled, but the flight's carrier pushes its PNR"),
+        ),
+        (
+            "a pull from a pushing carrier in the window, on advance information about persons of specific concern",
+            Receipt {
+                carrier_pushes: true,
+                ..early(inbound(Delivery::Pull, at(8, 0, 0), 0), EARLY_SPECIFIC_CONCERN)
+            },
+            Ok(Accepted::PulledOnSpecificConcern),
+        ),
+        (
+            "the same before the window",
+            Receipt {
+                carrier_pushes: true,
                 ..early(inbound(Delivery::Pull, at(5, 0, 0), 0), EARLY_SPECIFIC_CONCERN)
             },
             Ok(Accepted::Early),
         ),
+        // Ours: the vault's own clock bounds a backdated receipt.
         (
-            "a pull the day before its carrier begins pushing",
+            "a pull stated before arrival that reaches the vault 24 hours after it",
             Receipt {
-                pushes_since: Some(at(9, 0, 0)),
-                ..inbound(Delivery::Pull, at(8, 0, 0), 0)
+                now: at(11, 18, 0),
+                ..inbound(Delivery::Pull, at(10, 17, 0), 1)
             },
             Ok(Accepted::InWindow),
+        ),
+        (
+            "the same a minute later",
+            Receipt {
+                now: at(11, 18, 1),
+                ..inbound(Delivery::Pull, at(10, 17, 0), 1)
+            },
+            Err("reached the vault more than 24 hours after the flight's arrival"),
         ),
     ];
     for (what, receipt_row, expected) in rows {

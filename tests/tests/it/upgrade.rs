@@ -50,16 +50,22 @@ fn verified_copy_of(name: &str) -> (tempfile::TempDir, PathBuf, PathBuf, [u8; 32
 /// their outcome.
 fn upgrades_from(format: u8) -> &'static [&'static str] {
     match format {
-        1 => &["format 1 to 2", "format 2 to 3", "format 3 to 4"],
-        2 => &["format 2 to 3", "format 3 to 4"],
-        3 => &["format 3 to 4"],
+        1 => &[
+            "format 1 to 2",
+            "format 2 to 3",
+            "format 3 to 4",
+            "format 4 to 5",
+        ],
+        2 => &["format 2 to 3", "format 3 to 4", "format 4 to 5"],
+        3 => &["format 3 to 4", "format 4 to 5"],
+        4 => &["format 4 to 5"],
         _ => unreachable!("no fixture of format {format}"),
     }
 }
 
 #[test]
 fn every_earlier_format_opens_upgrades_verifies_and_reads() {
-    for format in [1u8, 2, 3] {
+    for format in [1u8, 2, 3, 4] {
         let name = format!("vault-format-{format}");
         let dir = fixture(&name);
         let pinned =
@@ -118,9 +124,14 @@ fn every_earlier_format_opens_upgrades_verifies_and_reads() {
                 upgrade.outcome
             );
             assert!(upgrade.checkpointed, "{name}: {outcome} is checkpointed");
-            // Format 3's upgrade first makes the index periods of the broker and manufacturer
-            // ids of its trade records' year (each a logged key change of its own).
-            let periods_made = if format == 3 { 2 } else { 0 };
+            // The format 5 upgrade first makes the index periods of the identifiers it
+            // indexes for the year of the records holding them (each a logged key change of its
+            // own): format 3's broker and manufacturer ids, format 4's addresses.
+            let periods_made = match format {
+                3 if at + 1 == expected.len() => 2,
+                4 => 1,
+                _ => 0,
+            };
             assert_eq!(
                 upgrade.seq,
                 before.entries + 1 + at as u64 + periods_made,
@@ -141,36 +152,58 @@ fn every_earlier_format_opens_upgrades_verifies_and_reads() {
         let verified = vault.verify(&access(), now()).unwrap();
         assert_eq!(
             (verified.records, verified.unreadable.len()),
-            (if format == 3 { 22 } else { 18 }, 0),
-            "{name}: 12 CBETF and 6 TTAR records (format 3: and 2 from a trade file, with the 2 raw rows they came from)"
+            (
+                match format {
+                    3 => 22,
+                    4 => 20,
+                    _ => 18,
+                },
+                0
+            ),
+            "{name}: 12 CBETF and 6 TTAR records (format 3: and 2 from a trade file, with the 2 raw rows they came from; format 4: and a biographic and an SDN record)"
         );
+        let ttar = SystemId::new("dhs-ice-005-ttar").unwrap();
+        let by = |kind, value: &str| {
+            vault
+                .lookup(
+                    &access(),
+                    &ttar,
+                    &SearchKey::Identifier(Identifier::new(kind, value)),
+                    now(),
+                )
+                .unwrap()
+                .len()
+        };
+        if format == 4 {
+            // Format 5 retrieves a biographic or SDN record by the address it holds as a field
+            // (seed 000, Retrievability: "business address, home address"); the format 4 build
+            // had not indexed them.
+            assert!(
+                upgrades[0].outcome.contains(
+                    "8 read, 2 indexed in their period and 0 in their holds (2 index entries)"
+                ),
+                "{}",
+                upgrades[0].outcome
+            );
+            assert_eq!(by(IdentifierKind::Address, "14 elm st apt 3 trenton nj"), 1);
+            assert_eq!(by(IdentifierKind::Address, "CALLE 9 NO 12 PANAMA CITY"), 1);
+            assert_eq!(by(IdentifierKind::Address, "15 elm st"), 0);
+        }
         if format == 3 {
             // Format 4 retrieves TTAR by broker and manufacturer ids (seed 000,
-            // Retrievability): the upgrade indexed the ones the old build kept as fields.
+            // Retrievability): the format 5 upgrade indexed the ones the old build kept as
+            // fields.
             assert!(
-                upgrades[0]
+                upgrades[1]
                     .outcome
                     // Every TTAR record is opened (6 from JSON lines, the trade file's 2
                     // and their 2 raw rows); the trade file's 2 carry the ids.
                     .contains(
-                        "10 TTAR records read, 2 indexed in their period by the broker and \
-                         manufacturer ids"
+                        "10 read, 2 indexed in their period and 0 in their holds (4 index entries)"
                     ),
                 "{}",
-                upgrades[0].outcome
+                upgrades[1].outcome
             );
-            let ttar = SystemId::new("dhs-ice-005-ttar").unwrap();
-            let by = |kind, value: &str| {
-                vault
-                    .lookup(
-                        &access(),
-                        &ttar,
-                        &SearchKey::Identifier(Identifier::new(kind, value)),
-                        now(),
-                    )
-                    .unwrap()
-                    .len()
-            };
             assert_eq!(by(IdentifierKind::BrokerId, "BRK-7781"), 1);
             assert_eq!(by(IdentifierKind::ManufacturerId, "MFR-0042"), 2);
             assert_eq!(by(IdentifierKind::BrokerId, "BRK-0000"), 0);

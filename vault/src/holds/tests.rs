@@ -606,31 +606,39 @@ impl Store for RefusesFormat {
     }
 }
 
-/// A format 3 vault kept a TTAR record's broker and manufacturer ids as fields, unindexed; a
-/// record already moved to a hold then is found, once its period has ended, only through its
-/// hold's index. The format 4 upgrade writes that index's entries too (it wrote the period
-/// index's only, and a held trade record could not be found by its broker).
+/// Before format 5 a TTAR record's identifiers held as fields (a legacy record's broker and
+/// manufacturer ids) were indexed only where the format 4 upgrade reached: not for a record
+/// already in a hold while its period was live, nor in its hold's index. The format 5 upgrade
+/// indexes a held record in its period (while the period lasts) and in its hold, chunk by
+/// chunk, and is done again after a crash before its last batch.
 #[test]
-fn the_format_4_upgrade_indexes_a_held_trade_record_in_its_hold() {
+fn the_format_5_upgrade_indexes_held_trade_records_in_their_period_and_hold() {
     let store: Arc<dyn Store> = Arc::new(MemStore::new());
     let backend = Arc::new(MemKeyBackend::generate().unwrap());
     let vault = Vault::create_with(Arc::clone(&store), backend.clone()).unwrap();
-    let trade = RecordContents {
-        system: SystemId::new(crate::index::LEGACY_PARTY_SYSTEM).unwrap(),
+    let trade = |entry: &str, broker: &str, year: i32| RecordContents {
+        system: SystemId::new(crate::index::FIELD_IDENTIFIER_SYSTEM).unwrap(),
         category: "trade-financial".into(),
-        collected_at: Utc.with_ymd_and_hms(2025, 1, 15, 0, 0, 0).unwrap(),
-        source: BTreeMap::from([("entry_number".into(), "E-301".into())]),
+        collected_at: Utc.with_ymd_and_hms(year, 1, 15, 0, 0, 0).unwrap(),
+        source: BTreeMap::from([("entry_number".into(), entry.into())]),
         subjects: vec![Subject {
             role: "importer".into(),
             name: Some("ACME IMPORTS".into()),
             identifiers: vec![],
         }],
         fields: BTreeMap::from([
-            ("broker_id".into(), "BRK-7781".into()),
+            ("broker_id".into(), broker.into()),
             ("manufacturer_id".into(), "MFR-0042".into()),
         ]),
     };
-    let ids = vault.ingest(&access(), &[trade], now()).unwrap();
+    // E-1's year is over and its period cohort goes; E-2's period is live.
+    let ids = vault
+        .ingest(
+            &access(),
+            &[trade("E-1", "BRK-1", 2025), trade("E-2", "BRK-2", 2026)],
+            now(),
+        )
+        .unwrap();
     let placed = vault
         .place_hold(
             &access(),
@@ -639,58 +647,90 @@ fn the_format_4_upgrade_indexes_a_held_trade_record_in_its_hold() {
             now(),
         )
         .unwrap();
-    for cohort in period_cohorts(&vault) {
-        vault.destroy_cohort(&access(), cohort, now()).unwrap();
+    let year_2026 = Utc
+        .with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
+        .unwrap()
+        .timestamp_millis();
+    for info in vault.key_status().unwrap().cohorts {
+        if info.is_live()
+            && matches!(info.kind, CohortKind::Period { end_ms, .. } if end_ms <= year_2026)
+        {
+            vault.destroy_cohort(&access(), info.id, now()).unwrap();
+        }
     }
-    let broker = SearchKey::Identifier(Identifier::new(IdentifierKind::BrokerId, "BRK-7781"));
+    let broker =
+        |value: &str| SearchKey::Identifier(Identifier::new(IdentifierKind::BrokerId, value));
     let holds = [placed.hold.id];
-    let found = |vault: &Vault| {
+    let through_hold = |vault: &Vault, value: &str| {
         vault
-            .lookup_held(&access(), &broker, &holds, now())
+            .lookup_held(&access(), &broker(value), &holds, now())
             .unwrap()
     };
-    assert_eq!(found(&vault), vec![(ids[0], placed.hold.id)]);
+    let in_period = |vault: &Vault, value: &str| {
+        vault
+            .lookup(
+                &access(),
+                &SystemId::new(crate::index::FIELD_IDENTIFIER_SYSTEM).unwrap(),
+                &broker(value),
+                now(),
+            )
+            .unwrap()
+    };
+    assert_eq!(
+        through_hold(&vault, "BRK-1"),
+        vec![(ids[0], placed.hold.id)]
+    );
+    assert_eq!(in_period(&vault, "BRK-2"), vec![ids[1]]);
     drop(vault);
 
-    // Back to what format 3 stored: no broker or manufacturer entries in the hold's index.
+    // Back to what format 4 stored for them: no broker or manufacturer entries anywhere (the
+    // kind is the sixth byte of a period entry and of a hold entry alike).
     let party_kinds = [
         IdentifierKind::BrokerId.tag(),
         IdentifierKind::ManufacturerId.tag(),
     ];
-    let prefix = hold_index_prefix(placed.hold.id);
+    let party_entries = || -> Vec<Vec<u8>> {
+        store
+            .scan(Column::Index, &[], None, usize::MAX)
+            .unwrap()
+            .into_iter()
+            .map(|(key, _)| key)
+            .filter(|key| key.len() > 5 && party_kinds.contains(&key[5]))
+            .collect()
+    };
+    let stored = party_entries();
+    assert_eq!(stored.len(), 6, "2 in E-2's period, 4 in the hold");
     let mut batch = WriteBatch::new();
-    let mut removed = 0;
-    for (key, _) in store
-        .scan(
-            Column::Index,
-            &prefix,
-            Some(&prefix_end(&prefix)),
-            usize::MAX,
-        )
-        .unwrap()
-    {
-        if party_kinds.contains(&key[prefix.len()]) {
-            batch.delete(Column::Index, key);
-            removed += 1;
-        }
+    for key in &stored {
+        batch.delete(Column::Index, key);
     }
-    assert_eq!(removed, 2);
-    batch.put(Column::Meta, b"format", [3]);
+    batch.put(Column::Meta, b"format", [4]);
     store
         .write(batch, crate::store::Durability::Synced)
         .unwrap();
 
     // A crash before the upgrade's last batch (the format byte with its log entry): the open
-    // fails, the vault is still format 3, and the next open does the upgrade again.
+    // fails with the entries already written, the vault is still format 4, and the next open
+    // does the upgrade again.
     let failing: Arc<dyn Store> = Arc::new(RefusesFormat(Arc::clone(&store)));
     assert!(Vault::open_with(failing, backend.clone()).is_err());
     assert_eq!(
         store.get(Column::Meta, b"format").unwrap().as_deref(),
-        Some(&[3u8][..])
+        Some(&[4u8][..])
     );
+    assert_eq!(party_entries(), stored, "written before the crash");
     let vault = Vault::open_with(Arc::clone(&store), backend).unwrap();
-    assert_eq!(found(&vault), vec![(ids[0], placed.hold.id)]);
-    let upgrade = vault
+    assert_eq!(party_entries(), stored);
+    assert_eq!(
+        through_hold(&vault, "BRK-1"),
+        vec![(ids[0], placed.hold.id)]
+    );
+    assert_eq!(
+        through_hold(&vault, "BRK-2"),
+        vec![(ids[1], placed.hold.id)]
+    );
+    assert_eq!(in_period(&vault, "BRK-2"), vec![ids[1]]);
+    let upgrades = vault
         .audit_search(
             &access(),
             &crate::audit::LogQuery {
@@ -700,12 +740,16 @@ fn the_format_4_upgrade_indexes_a_held_trade_record_in_its_hold() {
             now(),
         )
         .unwrap();
+    assert_eq!(
+        upgrades.len(),
+        1,
+        "logged once, by the open that finished it"
+    );
     assert!(
-        upgrade[0].outcome.contains(
-            "1 TTAR records read, 0 indexed in their period by the broker and manufacturer ids \
-             and addresses they carry as fields and 1 in their holds (2 index entries)"
-        ),
+        upgrades[0]
+            .outcome
+            .contains("2 read, 1 indexed in their period and 2 in their holds (6 index entries)"),
         "{}",
-        upgrade[0].outcome
+        upgrades[0].outcome
     );
 }

@@ -1,15 +1,17 @@
-//! Handlers of the registry of carriers that push their PNR (seed 001 paragraph 13).
+//! Handlers of the registry of carriers (seed 001 paragraph 13).
 
 use super::*;
 
-/// How a carrier's PNR comes, as posted.
+/// A change of how a carrier's PNR comes, as posted.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CarrierBody {
     system: String,
     carrier: String,
-    /// `YYYY-MM-DD`, or null: CBP pulls from it.
-    pushes_since: Option<String>,
+    icao: Option<String>,
+    pushes: bool,
+    /// `YYYY-MM-DD`: the day (UTC) from which it holds.
+    from: String,
     reason: String,
 }
 
@@ -26,11 +28,7 @@ pub(crate) async fn record_carrier(
     JsonBody(body): JsonBody<CarrierBody>,
 ) -> Result<Response, Problem> {
     let gate = Arc::clone(&state.gate);
-    let pushes_since = body
-        .pushes_since
-        .as_deref()
-        .map(|text| date(text, "pushes_since"))
-        .transpose()?;
+    let from = date(&body.from, "from")?;
     let entry = blocking(state.limits.operation, move || {
         gate.record_carrier_delivery(
             &authed.caller,
@@ -38,16 +36,23 @@ pub(crate) async fn record_carrier(
             &crate::gate::CarrierInput {
                 system: &body.system,
                 carrier: &body.carrier,
-                pushes_since,
+                icao: body.icao.as_deref(),
+                pushes: body.pushes,
+                from,
                 reason: &body.reason,
             },
         )
     })
     .await?;
-    // The reason is the caller's own text: kept, listed to the records officers, not echoed.
+    // The reasons are the callers' own text: kept, listed to the records officers, not echoed.
+    let changes: Vec<_> = entry
+        .changes
+        .iter()
+        .map(|change| json!({"from": change.from, "pushes": change.pushes, "recorded_on": change.recorded_on}))
+        .collect();
     Ok(json_response(
         StatusCode::OK,
-        json!({"system": entry.system, "carrier": entry.carrier, "pushes_since": entry.pushes_since, "recorded_on": entry.recorded_on}),
+        json!({"system": entry.system, "carrier": entry.iata, "icao": entry.icao, "changes": changes}),
     ))
 }
 
