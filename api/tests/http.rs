@@ -1138,6 +1138,18 @@ async fn pnr_receipts_keep_to_the_72_hour_window_and_three_re_checks() {
             vec![(5, "the initial pull and 3 re-checks")],
         ),
         (
+            "the same under a record locator holding `|` and a flight's spelling",
+            vec![
+                pnr("Q|BAW100|", "2026-11-24T06:00:00Z", today, ba("BAW100")),
+                pnr("Q|BAW100|", "2026-11-24T07:00:00Z", today, ba("BA100")),
+                pnr("Q|BAW100|", "2026-11-24T08:00:00Z", today, ba("BAW100")),
+                pnr("Q|BAW100|", "2026-11-24T09:00:00Z", today, ba("BA100")),
+                pnr("Q|BAW100|", "2026-11-24T10:00:00Z", today, ba("BAW100")),
+            ],
+            4,
+            vec![(5, "the initial pull and 3 re-checks")],
+        ),
+        (
             "a flight named by an ICAO designator nobody recorded",
             vec![pnr("QRS112", "2026-11-24T06:00:00Z", today, json!({"flight": "XXX100"}))],
             0,
@@ -1338,7 +1350,7 @@ async fn ttar_records_are_found_by_broker_and_manufacturer_ids_and_addresses() {
             Some(1),
         ),
         (
-            "a telephone field, which the notice does not retrieve by",
+            "a telephone, which the notice does not retrieve by (refused before any index is read)",
             "ice-analyst",
             "dhs-ice-005-ttar",
             json!({"type": "phone", "value": "609 555 0101"}),
@@ -1404,6 +1416,37 @@ async fn ttar_records_are_found_by_broker_and_manufacturer_ids_and_addresses() {
         )
         .await;
     assert_eq!(refused.body["rule"], "not-retrievable", "{}", refused.text);
+    // An address finds records for staff to review, but the accounting given to an individual
+    // is not found by it: a housemate's disclosures would be in it.
+    let address = json!({"type": "address", "value": "14 elm st apt 3 trenton nj"});
+    let for_individual = api
+        .post(
+            "/v1/accounting/search",
+            Some("ice-privacy"),
+            json!({"identifier": address, "for_individual": true}),
+        )
+        .await;
+    assert_eq!(
+        for_individual.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        for_individual.text
+    );
+    assert!(
+        for_individual
+            .text
+            .contains("an address or an account may be another person's too"),
+        "{}",
+        for_individual.text
+    );
+    assert!(
+        !for_individual.text.contains("elm"),
+        "{}",
+        for_individual.text
+    );
+    assert!(accounting(&api, "ice-privacy", address, false)
+        .await
+        .is_empty());
 }
 
 #[tokio::test]

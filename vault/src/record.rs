@@ -200,6 +200,20 @@ pub enum IdentifierKind {
 }
 
 impl IdentifierKind {
+    /// Whether it is one person's alone: an SSN, a TIN, a passport, an alien number. Any other
+    /// (a date of birth, a household's address, telephone or e-mail address, a joint account,
+    /// a business's ids) finds records for an officer to review, but never by itself says a
+    /// record or its disclosures are one requester's.
+    pub fn is_personal(self) -> bool {
+        matches!(
+            self,
+            IdentifierKind::Ssn
+                | IdentifierKind::Tin
+                | IdentifierKind::Passport
+                | IdentifierKind::AlienId
+        )
+    }
+
     /// Every kind, in their stored order.
     pub const ALL: [IdentifierKind; 12] = [
         IdentifierKind::Ssn,

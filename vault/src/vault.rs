@@ -578,7 +578,8 @@ impl Vault {
             "format 4 to 5: TTAR records indexed by the identifiers they hold as fields (broker \
              and manufacturer ids, biographic and SDN addresses): {read} read, {indexed} \
              indexed in their period and {held} in their holds ({entries} index entries), \
-             {ended} not read (their period ended, or they are in the deleted record file)"
+             {ended} outside a live period (it ended, or they are in the deleted record file; \
+             read only for their holds)"
         );
         draft.force_checkpoint = true;
         self.log.commit(draft, batch).map(drop)
@@ -600,9 +601,11 @@ impl Vault {
                 .moved_to(id)?
                 .is_none_or(|cohort| self.is_hold_cohort(cohort));
         let holds = self.holds_of(id)?;
-        if !in_period && holds.is_empty() {
+        if !in_period {
             count.ended += 1;
-            return Ok(());
+            if holds.is_empty() {
+                return Ok(());
+            }
         }
         let record = self.open_record_value(id, value)?;
         count.read += 1;
@@ -632,7 +635,10 @@ impl Vault {
         let macs = match self.index_macs(&wanted, now) {
             Ok((macs, _)) => macs,
             // Its index period has ended (the cohort outlived it for a while): no new entries.
-            Err(Error::Invalid(_)) => return Ok(()),
+            Err(Error::Invalid(_)) => {
+                count.ended += 1;
+                return Ok(());
+            }
             Err(err) => return Err(err),
         };
         for entry in crate::index::entry_keys(id, system, year, &forms, &macs)? {
@@ -1248,7 +1254,8 @@ struct FieldIndexCount {
     held: u64,
     /// Index entries written.
     entries: u64,
-    /// Records not read: of an ended period and in no hold, or in the deleted record file.
+    /// Records not indexed in a period: it ended, or they are in the deleted record file (read
+    /// only if held).
     ended: u64,
 }
 

@@ -77,6 +77,11 @@ impl Gate {
                 "`reason` says why (the carrier's notice, the agreement): 1 to {MAX_REASON} characters on one line"
             )));
         }
+        // It guards no data, so a panic while it was held leaves nothing to distrust.
+        let _one_change_at_a_time = self
+            .carrier_writes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let registry = carrier_registry(&self.vault).map_err(Refusal::Internal)?;
         if let Some(code) = &icao {
             let taken = registry.iter().any(|entry| {

@@ -646,6 +646,13 @@ impl Gate {
         for_individual: bool,
     ) -> Result<Vec<AccountingEntry>, Refusal> {
         if for_individual {
+            let personal =
+                matches!(key, SearchKey::Identifier(identifier) if identifier.kind.is_personal());
+            if !personal {
+                return Err(Refusal::Invalid(
+                    "the accounting given to an individual is found by an identifier of theirs alone: `ssn`, `tin`, `passport` or `alien_id` (a name, a date of birth, an address or an account may be another person's too)".into(),
+                ));
+            }
             return self.accounting_for_individual(caller, context, key, &HashSet::new());
         }
         let access = self.authorize_vault(caller, context, Action::AccountingSearch)?;

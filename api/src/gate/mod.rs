@@ -330,6 +330,9 @@ pub struct Gate {
     /// Held from a statistical release's ledger check to its ledger entry, so two releases of
     /// overlapping periods cannot both pass the check.
     statistics_writes: Mutex<()>,
+    /// Held from reading the registry of carriers to writing a change of it, so two officers
+    /// recording at once do not lose one, nor record one ICAO designator for two carriers.
+    carrier_writes: Mutex<()>,
     /// Where `POST /v1/backup` writes (never inside the data directory); none: refused.
     backup_dir: Option<std::path::PathBuf>,
     /// Failed authentications counted since their last log entry, by client address, rule
@@ -402,6 +405,7 @@ impl Gate {
             compaction: Arc::new(Mutex::new(retention::Compaction::default())),
             case_writes: Mutex::new(()),
             statistics_writes: Mutex::new(()),
+            carrier_writes: Mutex::new(()),
             account_writes: Mutex::new(()),
             backup_dir: None,
             auth_failures: Mutex::new(HashMap::new()),

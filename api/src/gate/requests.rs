@@ -1120,6 +1120,10 @@ impl Gate {
         }
         let mut accounting = Vec::new();
         for identifier in parse_identifiers(&file.identifiers)? {
+            // An identifier that is not the requester's alone (a date of birth, an address, a
+            // joint account...) may find someone else's disclosures: by it, only those of the
+            // records released, which the officer has reviewed as the requester's.
+            let shared = !identifier.kind.is_personal();
             let entries = self.accounting_for_individual(
                 caller,
                 context,
@@ -1130,7 +1134,8 @@ impl Gate {
             // the rest would name records it never confirms.
             accounting.extend(entries.into_iter().filter(|entry| {
                 open_systems.contains(&entry.system)
-                    && (!portions.contains(&entry.system) || released_ids.contains(&entry.record))
+                    && (!(shared || portions.contains(&entry.system))
+                        || released_ids.contains(&entry.record))
             }));
         }
         accounting.sort_by_key(|entry| entry.disclosed_ms);

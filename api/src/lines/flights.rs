@@ -264,8 +264,15 @@ impl FlightReceipts {
         }
         let key = match &carrier {
             Some(entry) if entry.iata != named => {
+                // The key's parts from the right: the locator (the sender's text) may hold `|`.
+                let mut parts = key.rsplitn(4, '|');
+                let (Some(delivery), Some(day), Some(_), Some(locator)) =
+                    (parts.next(), parts.next(), parts.next(), parts.next())
+                else {
+                    return Err("the receipt key is malformed".into());
+                };
                 let canonical = format!("{}{}", entry.iata, &flight[named.len()..]);
-                let rekeyed = key.replacen(&format!("|{flight}|"), &format!("|{canonical}|"), 1);
+                let rekeyed = format!("{locator}|{canonical}|{day}|{delivery}");
                 record
                     .source
                     .insert(vault::RECEIPT_KEY_SOURCE.to_owned(), rekeyed.clone());
