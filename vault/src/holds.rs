@@ -599,6 +599,19 @@ impl Vault {
         Ok(out)
     }
 
+    /// The key of `hold`'s own index (its cohort's index key), or `None` once the cohort is
+    /// destroyed: its index is gone with it.
+    fn hold_index_mac(&self, hold: &Hold) -> Result<Option<std::sync::Arc<MacKey>>> {
+        let Some(cohort) = self.cohort_info(hold.cohort)?.filter(CohortInfo::is_live) else {
+            return Ok(None);
+        };
+        self.keys
+            .read()
+            .map_err(|_| poisoned("key ring"))?
+            .index_mac(cohort.id, cohort.key_version)
+            .map(Some)
+    }
+
     /// The entries that index `forms` of record `id` in the indexes of `holds` whose cohorts
     /// are live (under each hold cohort's index key).
     pub(crate) fn hold_index_entries(
@@ -609,14 +622,9 @@ impl Vault {
     ) -> Result<Vec<Vec<u8>>> {
         let mut out = Vec::new();
         for hold in holds {
-            let Some(cohort) = self.cohort_info(hold.cohort)?.filter(CohortInfo::is_live) else {
+            let Some(mac) = self.hold_index_mac(hold)? else {
                 continue;
             };
-            let mac = self
-                .keys
-                .read()
-                .map_err(|_| poisoned("key ring"))?
-                .index_mac(cohort.id, cohort.key_version)?;
             for (kind, form) in forms {
                 out.push(hold_index_entry(hold.id, *kind, &token(&mac, form), id));
             }
@@ -1098,14 +1106,9 @@ impl Vault {
         let mut found = Vec::new();
         for hold_id in holds {
             let hold = self.hold(*hold_id)?;
-            let Some(cohort) = self.cohort_info(hold.cohort)?.filter(CohortInfo::is_live) else {
+            let Some(mac) = self.hold_index_mac(&hold)? else {
                 continue;
             };
-            let mac = self
-                .keys
-                .read()
-                .map_err(|_| poisoned("key ring"))?
-                .index_mac(cohort.id, cohort.key_version)?;
             for kind in kinds {
                 let prefix = [
                     &hold_index_prefix(hold.id)[..],

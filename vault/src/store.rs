@@ -332,5 +332,62 @@ pub trait Store: Send + Sync + fmt::Debug {
     }
 }
 
+/// For tests: a store that passes everything to `inner` but refuses the writes `refuse` picks,
+/// as a disk that fails (or a crash just before the write) would leave it.
+#[cfg(test)]
+pub(crate) struct RefusingWrites {
+    pub(crate) inner: std::sync::Arc<dyn Store>,
+    pub(crate) refuse: Box<dyn Fn(&WriteBatch) -> bool + Send + Sync>,
+}
+
+#[cfg(test)]
+impl fmt::Debug for RefusingWrites {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RefusingWrites")
+    }
+}
+
+#[cfg(test)]
+impl Store for RefusingWrites {
+    fn get(&self, column: Column, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.inner.get(column, key)
+    }
+
+    fn write(&self, batch: WriteBatch, durability: Durability) -> Result<()> {
+        if (self.refuse)(&batch) {
+            return Err(crate::error::Error::Storage(
+                "injected: the write failed".into(),
+            ));
+        }
+        self.inner.write(batch, durability)
+    }
+
+    fn scan(
+        &self,
+        column: Column,
+        start: &[u8],
+        end: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<Entry>> {
+        self.inner.scan(column, start, end, limit)
+    }
+
+    fn count(&self, column: Column, start: &[u8], end: Option<&[u8]>) -> Result<u64> {
+        self.inner.count(column, start, end)
+    }
+
+    fn checkpoint(&self, to: &std::path::Path) -> Result<()> {
+        self.inner.checkpoint(to)
+    }
+
+    fn flush(&self) -> Result<()> {
+        self.inner.flush()
+    }
+
+    fn compact(&self) -> Result<()> {
+        self.inner.compact()
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -158,43 +158,17 @@ fn the_accounting_outlives_the_record_and_dies_with_its_year() {
 #[test]
 fn nothing_is_released_or_accounted_when_the_batch_cannot_be_written() {
     use std::sync::atomic::{AtomicBool, Ordering};
-    #[derive(Debug)]
-    struct Failing(MemStore, AtomicBool);
-    impl Store for Failing {
-        fn get(&self, column: Column, key: &[u8]) -> Result<Option<Vec<u8>>> {
-            self.0.get(column, key)
-        }
-        fn write(&self, batch: WriteBatch, durability: crate::store::Durability) -> Result<()> {
-            if self.1.load(Ordering::SeqCst) {
-                return Err(Error::Storage("injected".into()));
-            }
-            self.0.write(batch, durability)
-        }
-        fn scan(
-            &self,
-            column: Column,
-            start: &[u8],
-            end: Option<&[u8]>,
-            limit: usize,
-        ) -> Result<Vec<crate::store::Entry>> {
-            self.0.scan(column, start, end, limit)
-        }
-        fn count(&self, column: Column, start: &[u8], end: Option<&[u8]>) -> Result<u64> {
-            self.0.count(column, start, end)
-        }
-        fn checkpoint(&self, to: &std::path::Path) -> Result<()> {
-            self.0.checkpoint(to)
-        }
-        fn flush(&self) -> Result<()> {
-            Ok(())
-        }
-        fn compact(&self) -> Result<()> {
-            Ok(())
-        }
-    }
-    let store = Arc::new(Failing(MemStore::new(), AtomicBool::new(false)));
+    let inner: Arc<dyn Store> = Arc::new(MemStore::new());
+    let failing = Arc::new(AtomicBool::new(false));
+    let store: Arc<dyn Store> = Arc::new(crate::store::RefusingWrites {
+        inner: Arc::clone(&inner),
+        refuse: Box::new({
+            let failing = Arc::clone(&failing);
+            move |_| failing.load(Ordering::SeqCst)
+        }),
+    });
     let backend: Arc<dyn KeyBackend> = Arc::new(MemKeyBackend::generate().unwrap());
-    let vault = Vault::create_with(Arc::clone(&store) as Arc<dyn Store>, backend).unwrap();
+    let vault = Vault::create_with(store, backend).unwrap();
     let ids = vault
         .ingest(&access(), &[record("JOHN Q PUBLIC", "123-45-6789")], now())
         .unwrap();
@@ -202,16 +176,16 @@ fn nothing_is_released_or_accounted_when_the_batch_cannot_be_written() {
     vault
         .live_cohort(CohortKind::Accounting { year: 2031 }, "", now())
         .unwrap();
-    store.1.store(true, Ordering::SeqCst);
+    failing.store(true, Ordering::SeqCst);
     assert!(vault
         .disclose(&access(), &release(&ids, 2031), now())
         .is_err());
-    store.1.store(false, Ordering::SeqCst);
+    failing.store(false, Ordering::SeqCst);
     assert!(vault
         .accounting_for(&access(), &ssn("123-45-6789"), now())
         .unwrap()
         .is_empty());
-    assert_eq!(store.0.count(Column::Accounting, b"", None).unwrap(), 0);
+    assert_eq!(inner.count(Column::Accounting, b"", None).unwrap(), 0);
 }
 
 /// 31 CFR 1.25(a)(2): the accounting is kept "for at least five years or the life of the

@@ -560,52 +560,6 @@ fn a_hold_keeps_free_text_forms_apart_from_its_subjects() {
     );
 }
 
-/// A store whose writes of the vault's format byte fail, as a crash just before them would
-/// leave it.
-#[derive(Debug)]
-struct RefusesFormat(Arc<dyn Store>);
-
-impl Store for RefusesFormat {
-    fn get(&self, column: Column, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        self.0.get(column, key)
-    }
-
-    fn write(&self, batch: WriteBatch, durability: crate::store::Durability) -> Result<()> {
-        if batch.ops().any(|op| {
-            matches!(op, crate::store::Op::Put { column: Column::Meta, key, .. } if key == b"format")
-        }) {
-            return Err(Error::Storage("the disk is gone".into()));
-        }
-        self.0.write(batch, durability)
-    }
-
-    fn scan(
-        &self,
-        column: Column,
-        start: &[u8],
-        end: Option<&[u8]>,
-        limit: usize,
-    ) -> Result<Vec<crate::store::Entry>> {
-        self.0.scan(column, start, end, limit)
-    }
-
-    fn count(&self, column: Column, start: &[u8], end: Option<&[u8]>) -> Result<u64> {
-        self.0.count(column, start, end)
-    }
-
-    fn checkpoint(&self, to: &std::path::Path) -> Result<()> {
-        self.0.checkpoint(to)
-    }
-
-    fn flush(&self) -> Result<()> {
-        self.0.flush()
-    }
-
-    fn compact(&self) -> Result<()> {
-        self.0.compact()
-    }
-}
-
 /// Before format 5 a TTAR record's identifiers held as fields (a legacy record's broker and
 /// manufacturer ids) were indexed only where the format 4 upgrade reached: not for a record
 /// already in a hold while its period was live, nor in its hold's index. The format 5 upgrade
@@ -712,7 +666,14 @@ fn the_format_5_upgrade_indexes_held_trade_records_in_their_period_and_hold() {
     // A crash before the upgrade's last batch (the format byte with its log entry): the open
     // fails with the entries already written, the vault is still format 4, and the next open
     // does the upgrade again.
-    let failing: Arc<dyn Store> = Arc::new(RefusesFormat(Arc::clone(&store)));
+    let failing: Arc<dyn Store> = Arc::new(crate::store::RefusingWrites {
+        inner: Arc::clone(&store),
+        refuse: Box::new(|batch| {
+            batch.ops().any(|op| {
+                matches!(op, crate::store::Op::Put { column: Column::Meta, key, .. } if key == b"format")
+            })
+        }),
+    });
     assert!(Vault::open_with(failing, backend.clone()).is_err());
     assert_eq!(
         store.get(Column::Meta, b"format").unwrap().as_deref(),
