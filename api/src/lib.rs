@@ -3,15 +3,19 @@
 //! # Layout
 //! - `bench`: the benchmark (`recvault bench`): vault ingest and lookups against plain-RocksDB
 //!   baselines in the same run.
-//! - `cli`: subcommands (`init`, `ingest`, `status`), their arguments, output and exit codes.
+//! - `cli`: the subcommands (`init`, `serve`, `ingest`, `search`, `disclose`, `requests`,
+//!   `hold`, `retention`, `transfer`, `reports`, `audit`, `keys`, `accounts`, `backup`, `sorn`,
+//!   `calendar`, `status`, `verify`, `bench`), their arguments, output and exit codes.
 //! - `client`: the CLI as a client of the server (address, token, problem documents).
 //! - `gate`: the only way from the network to the vault: authentication, the policy decision
 //!   and its logging, then the vault operation.
 //! - `import`: the JSON-lines import format, parsed into `vault::RecordContents`.
-//! - `intake_files`: files in the institutions' formats (MT, pacs, CBETF data items)
-//!   converted to import lines, with refusals, duplicates and flags by location.
+//! - `intake_files`: files in the institutions' and carriers' formats (MT, pacs, CBETF data
+//!   items, TIN reports, PNR, TTAR trade records) converted to import lines, with refusals,
+//!   duplicates and flags by location.
 //! - `letters`: letters to requesters from editable templates, as text and as PDF.
-//! - `lines`: JSON-lines input cut into validated batches (offline and served ingest alike).
+//! - `lines`: JSON-lines input cut into validated batches (offline and served ingest alike),
+//!   and a flight's PNR receipts checked against paragraph 14 and the carrier registry.
 //! - `render`: JSON renderings of records, log entries and accounts.
 //! - `server`: the HTTP API (axum), problem+json errors, limits, the listener and TLS.
 

@@ -1,9 +1,20 @@
 //! Who may do what: the gate's decisions over casbin rules, the roles and organizations the
-//! vault knows, and the systems of records with their purposes (one built-in system until the
-//! systems-of-records issue loads SORN files).
+//! vault knows, the systems of records loaded from their SORN files, and the legal rules that
+//! are pure functions of dates and counts.
 //!
 //! [`Policy::decide`] answers every request with a [`Decision`] that names its rule, allowed or
 //! not: the access log records it either way. Any error while deciding is a denial.
+//!
+//! - `enforcer`: casbin over the vault's rules and the SORN grants' rows; `decide`.
+//! - `sorn`: a system of records notice as a file: parsing and every check.
+//! - `catalog`: the systems loaded from SORN files: owners, purposes, categories, phases.
+//! - `codes`: the grammars of the codes and references the vault logs.
+//! - `calendar`: the legal calendar (federal holidays, working days).
+//! - `disclosure`: the rules of a release (552a(b), routine uses, the PNR Undertakings).
+//! - `requests`: Privacy Act and FOIA requests: deadlines, events in order, fees, letters' facts.
+//! - `pnr`: when CBP may receive a flight's PNR (seed 001 paragraphs 13 and 14).
+//! - `statistics`: the suppression rule of statistical releases (552a(b)(5)).
+//! - `reports`: the yearly request statistics and the complaint report, as pure counts.
 
 pub mod calendar;
 mod catalog;

@@ -5,6 +5,9 @@
 //! disposition certificate.
 //!
 //! Rules never read the clock: `now` is an input everywhere.
+//!
+//! - `plan`: the due cohorts of a day, by the schedules (pure).
+//! - `run`: a plan carried out against a vault, with its certificate.
 
 pub mod plan;
 pub mod run;

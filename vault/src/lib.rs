@@ -4,6 +4,8 @@
 //! # Layout
 //! - `record`: the record model (`Record`, `RecordContents`, `Subject`, `Identifier`,
 //!   `RecordId`) and its validation rules.
+//! - `raw`: raw messages, sealed apart from the records made from them under their system's
+//!   raw-input schedule.
 //! - `codec`: the versioned binary encoding of record contents (the plaintext that is sealed).
 //! - `crypto`: the crypto provider, the only module that touches key bytes and primitives.
 //! - `key_backend`: key backends (`KeyBackend`, `FileKeyBackend`, `MemKeyBackend`): root keys
@@ -13,6 +15,19 @@
 //! - `cases`: Privacy Act request case files, sealed under the accounting's year keys, with
 //!   the requester's identifiers blind-indexed.
 //! - `backup`: checkpoints, the key table exported after every key change, and restore.
+//! - `accounting`: the accounting of disclosures (552a(c), 31 CFR 1.25), written with each
+//!   release, sealed under keys of its own that outlive the records, and its notices.
+//! - `annotations`: corrections, disputes and statements of disagreement, append-only, sealed
+//!   with the record's cohort.
+//! - `accounts`: the served vault's accounts (role, organization, vetting), signed.
+//! - `documents`: signed configuration documents (SORN files, registries, templates).
+//! - `signed_state`: generations and signed manifests of every kind of signed state, so none
+//!   can be rolled back, replayed or deleted item by item.
+//! - `high_water`: the high-water mark kept with the key store (the last signed checkpoint and
+//!   the generations), which catches a data directory replaced by an older copy.
+//! - `certificates`: signed certificates of what was destroyed, and retention's trusted time.
+//! - `reports`: reports of one funds transfer: deduplication, conflicts, cover payments.
+//! - `error`: the vault's error type, whose messages are safe to show.
 //! - `normalize`: the documented normalization of identifiers and names for search.
 //! - `index`: blind indexes: HMAC tokens per index period, written with each record; `lookup`.
 //! - `scan`: Attachment A elements found in free text (PNR OSI, SSI/SSR), indexed with the

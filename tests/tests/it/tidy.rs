@@ -2,7 +2,8 @@
 //!
 //! - the dependency table ("Dependency rules") against `cargo metadata`;
 //! - engine and secret types named only in their one module;
-//! - every Rust file opens with a `//!` line saying what it is for.
+//! - every Rust file opens with a `//!` line saying what it is for;
+//! - every crate root lists its modules in its top doc.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -294,4 +295,57 @@ fn the_http_layer_reaches_the_vault_only_through_the_gate() {
             );
         }
     }
+}
+
+/// The modules a crate root declares (not its test modules).
+fn declared_modules(lib: &str) -> Vec<String> {
+    let mut modules = Vec::new();
+    let mut test_only = false;
+    for line in lib.lines() {
+        let line = line.trim();
+        if line.starts_with("#[cfg(test)]") {
+            test_only = true;
+            continue;
+        }
+        let declared = line
+            .strip_prefix("pub mod ")
+            .or_else(|| line.strip_prefix("pub(crate) mod "))
+            .or_else(|| line.strip_prefix("mod "))
+            .and_then(|rest| rest.strip_suffix(';'));
+        if let Some(name) = declared {
+            if !test_only {
+                modules.push(name.trim().to_owned());
+            }
+        }
+        if !line.starts_with("#[") {
+            test_only = false;
+        }
+    }
+    modules
+}
+
+/// Every crate's top doc is its map: each module the crate root declares is listed there as
+/// "- `name`" (a module missing from the map is a module the next engineer cannot find).
+#[test]
+fn every_crate_root_lists_its_modules() {
+    let root = workspace_root();
+    let mut missing = Vec::new();
+    for krate in ["vault", "policy", "retention", "intake", "api"] {
+        let lib = fs::read_to_string(root.join(krate).join("src/lib.rs")).unwrap();
+        let doc: String = lib
+            .lines()
+            .take_while(|line| line.starts_with("//!"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        for module in declared_modules(&lib) {
+            if !doc.contains(&format!("- `{module}`")) {
+                missing.push(format!("{krate}: `{module}`"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "modules missing from their crate's top doc: {}",
+        missing.join(", ")
+    );
 }
