@@ -14,11 +14,12 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use crate::cohort::{CohortInfo, META_COHORT};
+use crate::cohort::{CohortInfo, META_COHORT, META_MOVED};
 use crate::crypto::sha256;
 use crate::error::{Error, Result};
 use crate::key_backend::{check_outside, write_private_file, FileKeyBackend, KeyBackend};
 use crate::keys::META_ROOT_EPOCH;
+use crate::lifecycle::META_PURGE_PENDING;
 use crate::log::{Access, Draft};
 use crate::store::{Column, Durability, RocksStore, Store, WriteBatch};
 use crate::vault::{poisoned, Vault};
@@ -28,8 +29,6 @@ pub(crate) const META_KEY_TABLE_DIR: &[u8] = b"config/key-table-dir";
 /// The key table's file name in that directory.
 pub const KEY_TABLE_FILE: &str = "key-table";
 const KEY_TABLE_MAGIC: &[u8] = b"recvault-key-table v1\n";
-const META_MOVED: &[u8] = b"moved/";
-const META_PURGE_PENDING: &[u8] = b"purge-pending/";
 
 /// The metadata that describes keys and where records live: a key table carries all of it.
 const KEY_META_PREFIXES: [&[u8]; 22] = [

@@ -20,7 +20,7 @@ use crate::vault::{meta_u32, poisoned, Vault};
 /// Metadata key: written after a compaction so the engine records one more version edit.
 const META_LAST_COMPACTION: &[u8] = b"store/compacted";
 /// Metadata key prefix: a destroyed cohort whose records still await their range deletes.
-const META_PURGE_PENDING: &[u8] = b"purge-pending/";
+pub(crate) const META_PURGE_PENDING: &[u8] = b"purge-pending/";
 
 /// What [`Vault::destroy_cohort`] did.
 #[derive(Clone, Debug, PartialEq, Eq)]
