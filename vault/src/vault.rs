@@ -461,11 +461,9 @@ impl Vault {
                 "; the truncation before entry {base} recorded (unverified: made before format 2)"
             ));
         }
-        let mut draft = Draft::new(&Access::automatic(), "vault.upgrade", time_ms);
-        draft.access.purpose = "format-upgrade".into();
-        draft.outcome = outcome;
-        draft.force_checkpoint = true;
-        self.log.commit(draft, batch).map(drop)
+        self.log
+            .commit(upgrade_entry(time_ms, outcome), batch)
+            .map(drop)
     }
 
     /// Upgrades a version 2 vault in place: one logged, checkpointed entry publishes every
@@ -484,18 +482,13 @@ impl Vault {
                 .map_err(|_| poisoned("key ring"))?
                 .key_check(),
         );
-        let mut draft = Draft::new(
-            &Access::automatic(),
-            "vault.upgrade",
+        let mut draft = upgrade_entry(
             self.log.head().last_time_ms,
+            "format 2 to 3: every kind of signed state (accounts, documents, holds, settings) \
+             has a generation and a signed manifest, and every checkpoint carries the \
+             generations; the key check is made under a key derived from the root"
+                .into(),
         );
-        draft.access.purpose = "format-upgrade".into();
-        draft.outcome = "format 2 to 3: every kind of signed state (accounts, documents, holds, \
-                         settings) has a generation and a signed manifest, and every checkpoint \
-                         carries the generations; the key check is made under a key derived \
-                         from the root"
-            .into();
-        draft.force_checkpoint = true;
         draft.publish_manifests = true;
         self.log.commit(draft, batch).map(drop)
     }
@@ -506,16 +499,14 @@ impl Vault {
     /// use. One logged, checkpointed entry with the format; the records that name such
     /// identifiers in their fields are indexed by the format 5 upgrade that follows.
     fn upgrade_to_v4(&self) -> Result<()> {
-        let at = self.log.head().last_time_ms;
         let mut batch = WriteBatch::new();
         batch.put(Column::Meta, META_FORMAT, [4]);
-        let mut draft = Draft::new(&Access::automatic(), "vault.upgrade", at);
-        draft.access.purpose = "format-upgrade".into();
-        draft.outcome = "format 3 to 4: identifier kinds 12 to 16, receipt keys and free-text \
-                         index kinds; the records holding such identifiers as fields are indexed \
-                         by the format 5 upgrade"
-            .into();
-        draft.force_checkpoint = true;
+        let draft = upgrade_entry(
+            self.log.head().last_time_ms,
+            "format 3 to 4: identifier kinds 12 to 16, receipt keys and free-text index kinds; \
+             the records holding such identifiers as fields are indexed by the format 5 upgrade"
+                .into(),
+        );
         self.log.commit(draft, batch).map(drop)
     }
 
@@ -539,28 +530,40 @@ impl Vault {
         let at = self.log.head().last_time_ms;
         let now = DateTime::<Utc>::from_timestamp_millis(at).unwrap_or_default();
         let mut count = FieldIndexCount::default();
-        let mut start = Vec::new();
-        loop {
-            let chunk = self.store.scan(Column::Records, &start, None, CHUNK)?;
-            let mut batch = WriteBatch::new();
-            for (key, value) in &chunk {
-                let bytes = <[u8; 16]>::try_from(key.as_slice())
-                    .map_err(|_| Error::corrupt("records column", "key is not a record id"))?;
-                let id = RecordId::from_bytes(bytes);
-                let (system, _) = self.partition_of(&id)?;
-                if system.as_str() != crate::index::FIELD_IDENTIFIER_SYSTEM {
-                    continue;
+        // A record id starts with its partition: only that system's partitions are scanned.
+        let mut partitions: Vec<u16> = self
+            .partitions
+            .read()
+            .map_err(|_| poisoned("partition"))?
+            .by_id
+            .iter()
+            .filter(|(_, (system, _))| system.as_str() == crate::index::FIELD_IDENTIFIER_SYSTEM)
+            .map(|(partition, _)| *partition)
+            .collect();
+        partitions.sort_unstable();
+        for partition in partitions {
+            let mut start = partition.to_be_bytes().to_vec();
+            let end = crate::store::prefix_end(&start);
+            loop {
+                let chunk = self
+                    .store
+                    .scan(Column::Records, &start, Some(&end), CHUNK)?;
+                let mut batch = WriteBatch::new();
+                for (key, value) in &chunk {
+                    let bytes = <[u8; 16]>::try_from(key.as_slice())
+                        .map_err(|_| Error::corrupt("records column", "key is not a record id"))?;
+                    let id = RecordId::from_bytes(bytes);
+                    self.index_field_identifiers(&id, value, now, &mut batch, &mut count)?;
                 }
-                self.index_field_identifiers(&id, value, now, &mut batch, &mut count)?;
-            }
-            if !batch.is_empty() {
-                self.store.write(batch, Durability::Synced)?;
-            }
-            match chunk.last() {
-                Some((last, _)) if chunk.len() == CHUNK => {
-                    start = [last.as_slice(), &[0]].concat();
+                if !batch.is_empty() {
+                    self.store.write(batch, Durability::Synced)?;
                 }
-                _ => break,
+                match chunk.last() {
+                    Some((last, _)) if chunk.len() == CHUNK => {
+                        start = [last.as_slice(), &[0]].concat();
+                    }
+                    _ => break,
+                }
             }
         }
         let mut batch = WriteBatch::new();
@@ -572,16 +575,16 @@ impl Vault {
             entries,
             ended,
         } = count;
-        let mut draft = Draft::new(&Access::automatic(), "vault.upgrade", at);
-        draft.access.purpose = "format-upgrade".into();
-        draft.outcome = format!(
+        let draft = upgrade_entry(
+            at,
+            format!(
             "format 4 to 5: TTAR records indexed by the identifiers they hold as fields (broker \
              and manufacturer ids, biographic and SDN addresses): {read} read, {indexed} \
              indexed in their period and {held} in their holds ({entries} index entries), \
              {ended} outside a live period (it ended, or they are in the deleted record file; \
              read only for their holds)"
+            ),
         );
-        draft.force_checkpoint = true;
         self.log.commit(draft, batch).map(drop)
     }
 
@@ -1241,6 +1244,16 @@ impl Vault {
             .cloned()
             .ok_or_else(|| Error::corrupt("stored record", "unknown partition"))
     }
+}
+
+/// The log entry of a format upgrade: the vault's own act, checkpointed, at `at_ms` (the last
+/// entry's time: opening reads no clock).
+fn upgrade_entry(at_ms: i64, outcome: String) -> Draft {
+    let mut draft = Draft::new(&Access::automatic(), "vault.upgrade", at_ms);
+    draft.access.purpose = "format-upgrade".into();
+    draft.outcome = outcome;
+    draft.force_checkpoint = true;
+    draft
 }
 
 /// What the format 5 upgrade did, for its log entry.

@@ -11,10 +11,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 /// `BAW100`). `None` for anything else.
 fn parse_flight(flight: &str) -> Option<String> {
     let flight = flight.trim().to_ascii_uppercase();
-    let bytes = flight.as_bytes();
-    let icao = bytes.len() > 3 && bytes[..3].iter().all(u8::is_ascii_alphabetic);
-    let split = if icao { 3 } else { 2 };
-    let (designator, rest) = (flight.get(..split)?, flight.get(split..)?);
+    if !flight.is_ascii() || flight.len() < 3 {
+        return None;
+    }
+    let (designator, rest) = flight.split_at(designator(&flight).len());
     if !designator.bytes().all(|b| b.is_ascii_alphanumeric())
         || designator.bytes().all(|b| b.is_ascii_digit())
     {
@@ -37,7 +37,8 @@ fn parse_flight(flight: &str) -> Option<String> {
     ))
 }
 
-/// The designator of a flight in its checked spelling (`XX100` is `XX`, `BAW100` is `BAW`).
+/// The designator of a flight (`XX100` is `XX`, `BAW100` is `BAW`): three letters before
+/// anything else are ICAO's, else the first two characters are IATA's.
 fn designator(flight: &str) -> &str {
     let icao = flight.len() > 3 && flight.bytes().take(3).all(|b| b.is_ascii_alphabetic());
     &flight[..if icao { 3 } else { flight.len().min(2) }]
@@ -110,18 +111,19 @@ pub(crate) fn key_flight_receipt(record: &mut vault::RecordContents) -> Result<(
     // `carrier` entry is left out: spelled otherwise, it would start a count of its own.
     record.source.insert(
         vault::RECEIPT_KEY_SOURCE.to_owned(),
-        receipt_key(&locator, &flight, departs_at.date_naive(), delivery),
+        receipt_key(
+            &locator,
+            &flight,
+            &departs_at.date_naive().to_string(),
+            delivery.name(),
+        ),
     );
     Ok(())
 }
 
-fn receipt_key(
-    locator: &str,
-    flight: &str,
-    departs_on: NaiveDate,
-    delivery: policy::pnr::Delivery,
-) -> String {
-    format!("{locator}|{flight}|{departs_on}|{}", delivery.name())
+/// A receipt key from its parts: record locator, flight, departure day, delivery.
+fn receipt_key(locator: &str, flight: &str, departs_on: &str, delivery: &str) -> String {
+    format!("{locator}|{flight}|{departs_on}|{delivery}")
 }
 
 /// The vault documents of the registry of carriers (seed 001 paragraph 13), one per system and
@@ -249,21 +251,22 @@ impl FlightReceipts {
             .get("flight")
             .cloned()
             .ok_or("`source.flight` is missing")?;
-        let system = record.system.as_str().to_owned();
         let named = designator(&flight).to_owned();
+        // What the registry says of the flight's carrier: its IATA designator, and whether it
+        // pushed at the receipt time.
         let carrier = self
             .registry()?
             .iter()
             .find(|entry| {
-                entry.system == system
+                entry.system == record.system.as_str()
                     && (entry.iata == named || entry.icao.as_deref() == Some(named.as_str()))
             })
-            .cloned();
+            .map(|entry| (entry.iata.clone(), entry.pushes_at(record.collected_at)));
         if named.len() == 3 && carrier.is_none() {
             return Err("a flight named by an ICAO designator is received only for a carrier recorded with it (`POST /v1/pnr-carriers`), so that its two designators count as one flight".into());
         }
         let key = match &carrier {
-            Some(entry) if entry.iata != named => {
+            Some((iata, _)) if *iata != named => {
                 // The key's parts from the right: the locator (the sender's text) may hold `|`.
                 let mut parts = key.rsplitn(4, '|');
                 let (Some(delivery), Some(day), Some(_), Some(locator)) =
@@ -271,8 +274,8 @@ impl FlightReceipts {
                 else {
                     return Err("the receipt key is malformed".into());
                 };
-                let canonical = format!("{}{}", entry.iata, &flight[named.len()..]);
-                let rekeyed = format!("{locator}|{canonical}|{day}|{delivery}");
+                let canonical = format!("{iata}{}", &flight[named.len()..]);
+                let rekeyed = receipt_key(locator, &canonical, day, delivery);
                 record
                     .source
                     .insert(vault::RECEIPT_KEY_SOURCE.to_owned(), rekeyed.clone());
@@ -307,7 +310,7 @@ impl FlightReceipts {
             arrives_at: time("arrives_at"),
             earlier_pulls,
             early_ground: record.source.get("early_access").cloned(),
-            carrier_pushes: carrier.is_some_and(|entry| entry.pushes_at(record.collected_at)),
+            carrier_pushes: carrier.is_some_and(|(_, pushes)| pushes),
         };
         policy::pnr::receipt(&receipt)?;
         // The key names the delivery: pulls are counted apart from pushes, which have no limit.
