@@ -18,10 +18,9 @@ pub use http::HttpLoad;
 pub use postgres::PostgresBaseline;
 
 use chrono::{DateTime, Datelike, TimeZone, Utc};
+use model::{Identifier, IdentifierKind, RecordContents, RecordId, Subject, SystemId};
 use vault::bench::{BaselineWrites, PlainBaseline};
-use vault::{
-    Identifier, IdentifierKind, RecordContents, RecordId, SearchKey, Subject, SystemId, Vault,
-};
+use vault::{SearchKey, Vault};
 
 /// What to run.
 #[derive(Clone, Debug)]

@@ -276,7 +276,7 @@ pub fn convert(format: &str, text: &str, filing: &Filing) -> Result<Conversion, 
         other => {
             return Err(format!(
                 "unknown format `{}`; formats are {}",
-                vault::display_token(other),
+                model::display_token(other),
                 FORMATS.join(", ")
             ))
         }

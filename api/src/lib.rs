@@ -9,7 +9,6 @@
 //! - `client`: the CLI as a client of the server (address, token, problem documents).
 //! - `gate`: the only way from the network to the vault: authentication, the policy decision
 //!   and its logging, then the vault operation.
-//! - `import`: the JSON-lines import format, parsed into `vault::RecordContents`.
 //! - `intake_files`: files in the institutions' and carriers' formats (MT, pacs, CBETF data
 //!   items, TIN reports, PNR, TTAR trade records) converted to import lines, with refusals,
 //!   duplicates and flags by location.
@@ -26,7 +25,6 @@ pub mod bench;
 pub mod cli;
 pub mod client;
 pub mod gate;
-pub mod import;
 pub mod intake_files;
 pub mod letters;
 pub mod lines;

@@ -7,7 +7,7 @@ use std::io::{self, BufRead, Read};
 use chrono::Utc;
 use zeroize::Zeroizing;
 
-use crate::import::{parse_line, MAX_LINE_BYTES};
+use model::import::{parse_line, MAX_LINE_BYTES};
 
 mod flights;
 
@@ -69,7 +69,7 @@ impl BatchLines {
         &self,
         through_line: u64,
         ingested: &vault::Ingested,
-    ) -> (Vec<(u64, vault::RecordId)>, Vec<(u64, vault::RecordId)>) {
+    ) -> (Vec<(u64, model::RecordId)>, Vec<(u64, model::RecordId)>) {
         let lines = self.take(through_line);
         let by_line = |positions: &[usize]| {
             positions
@@ -92,7 +92,7 @@ impl BatchLines {
 /// A check on each valid record before it joins a batch (the gate's, in the served vault),
 /// which may also change it (the sensitive-data filter): `Err` rejects the line with that
 /// reason.
-pub type Admit = Box<dyn FnMut(&mut vault::RecordContents) -> Result<(), String> + Send>;
+pub type Admit = Box<dyn FnMut(&mut model::RecordContents) -> Result<(), String> + Send>;
 
 impl<R: BufRead> LineBatches<R> {
     /// Batches of at most `batch_size` records from `reader`, validated against `now`.
@@ -136,7 +136,7 @@ impl<R: BufRead> LineBatches<R> {
 
     /// The next batch of valid records, tagged with the number of the last line it covers;
     /// `None` at the end of the input (or when reading fails: see `read_error`).
-    pub fn next_batch(&mut self) -> Option<(u64, Vec<vault::RecordContents>)> {
+    pub fn next_batch(&mut self) -> Option<(u64, Vec<model::RecordContents>)> {
         let mut batch = Vec::with_capacity(self.batch_size);
         let mut lines = Vec::with_capacity(self.batch_size);
         let mut line = Zeroizing::new(Vec::with_capacity(4096));
@@ -234,7 +234,7 @@ pub fn read_line(reader: &mut impl BufRead, line: &mut Vec<u8>) -> io::Result<Op
 pub fn parse_checked(
     line: &[u8],
     now: chrono::DateTime<Utc>,
-) -> Result<Option<vault::RecordContents>, String> {
+) -> Result<Option<model::RecordContents>, String> {
     let text = std::str::from_utf8(line)
         .map_err(|err| format!("not valid UTF-8 (at byte {})", err.valid_up_to()))?;
     if text.trim().is_empty() {
@@ -250,14 +250,14 @@ pub fn parse_checked(
 /// stored.
 pub fn admit_record(
     catalog: &policy::Catalog,
-    record: &mut vault::RecordContents,
+    record: &mut model::RecordContents,
 ) -> Result<(), String> {
     check_shape(catalog, record)?;
     // The version key, the deduplication window and the links to other reports are the
     // notice's and the vault's to set, never the sender's.
     for key in [
         vault::VERSION_KEY_SOURCE,
-        vault::RAW_RECORD_SOURCE,
+        model::RAW_RECORD_SOURCE,
         vault::TRANSFER_WINDOW_SOURCE,
         vault::CONFLICTS_WITH_SOURCE,
         vault::COVERS_RECORDS_SOURCE,
@@ -310,7 +310,7 @@ pub fn admit_record(
     }
     let system = record.system.as_str().to_owned();
     // A raw message is kept only after the same filter (PNR, seed 001 paragraph 5).
-    if let Some(raw) = record.source.get_mut(vault::RAW_SOURCE) {
+    if let Some(raw) = record.source.get_mut(model::RAW_SOURCE) {
         if let Some(filtered) = filter_raw_message(catalog, &system, raw) {
             zeroize::Zeroize::zeroize(raw);
             *raw = filtered;
@@ -360,7 +360,7 @@ fn filter_raw_message(catalog: &policy::Catalog, system: &str, raw: &str) -> Opt
 /// Checks a record against its system's notice (category, subject roles, fields).
 pub fn check_shape(
     catalog: &policy::Catalog,
-    record: &vault::RecordContents,
+    record: &model::RecordContents,
 ) -> Result<(), String> {
     let roles: Vec<&str> = record
         .subjects

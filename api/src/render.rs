@@ -2,10 +2,10 @@
 //! their id), access-log entries, accounts and verification reports.
 
 use chrono::{DateTime, Utc};
+use model::{IdentifierKind, Record};
 use serde_json::{json, Map, Value};
 use vault::accounts::Account;
 use vault::audit::LogVerification;
-use vault::{IdentifierKind, Record};
 
 /// A record as JSON: the import format's fields, plus `id`. Contains personal data: only the
 /// gate's callers get it.
@@ -16,7 +16,7 @@ pub fn record_json(record: &Record) -> Value {
 }
 
 /// Record contents as JSON in the import format.
-pub fn contents_json(contents: &vault::RecordContents) -> Value {
+pub fn contents_json(contents: &model::RecordContents) -> Value {
     let subjects: Vec<Value> = contents
         .subjects
         .iter()

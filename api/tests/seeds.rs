@@ -752,15 +752,15 @@ async fn old_high_risk_flags_become_pending_designations_that_unlock_nothing() {
     // this version's gate first starts.
     let mut stored = Vec::new();
     let upgraded = api_after(policy::Policy::builtin().unwrap(), |vault| {
-        let contents = vault::RecordContents {
-            system: vault::SystemId::new("cbp-pnr").unwrap(),
+        let contents = model::RecordContents {
+            system: model::SystemId::new("cbp-pnr").unwrap(),
             category: "pnr".into(),
             collected_at: now() - chrono::Duration::hours(6),
             source: [("carrier".to_owned(), "XX".to_owned())].into(),
-            subjects: vec![vault::Subject {
+            subjects: vec![model::Subject {
                 role: "passenger".into(),
                 name: Some("ANNE LOW".into()),
-                identifiers: vec![vault::Identifier::passport("P8100001", "FR")],
+                identifiers: vec![model::Identifier::passport("P8100001", "FR")],
             }],
             fields: [
                 ("record_locator", "ABC123"),
@@ -1472,16 +1472,16 @@ async fn ttar_records_without_a_source_keep_the_exemption_and_are_counted() {
             if let Some(source) = source {
                 provenance.insert("system".into(), source.into());
             }
-            vault::RecordContents {
-                system: vault::SystemId::new("dhs-ice-005-ttar").unwrap(),
+            model::RecordContents {
+                system: model::SystemId::new("dhs-ice-005-ttar").unwrap(),
                 category: "trade-financial".into(),
                 collected_at: now() - chrono::Duration::days(30),
                 source: provenance,
-                subjects: vec![vault::Subject {
+                subjects: vec![model::Subject {
                     role: "importer".into(),
                     name: Some("MARIA OKAFOR".into()),
-                    identifiers: vec![vault::Identifier::new(
-                        vault::IdentifierKind::ImporterExporterId,
+                    identifiers: vec![model::Identifier::new(
+                        model::IdentifierKind::ImporterExporterId,
                         format!("12-345678{n}"),
                     )],
                 }],

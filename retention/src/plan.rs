@@ -65,7 +65,7 @@ pub fn plan(catalog: &Catalog, cohorts: &[PeriodCohort], now: DateTime<Utc>) -> 
         let mut in_force_due = false;
         // Raw messages go under the raw-input schedules (the records' where the notice has
         // none), and never later than the records made from them may.
-        let raw = cohort.category == vault::RAW_CATEGORY;
+        let raw = cohort.category == model::RAW_CATEGORY;
         let artefact = if raw
             && system
                 .sorn

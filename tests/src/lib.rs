@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, TimeZone, Utc};
-use vault::{Identifier, IdentifierKind, RecordContents, Subject, SystemId, Vault};
+use model::{Identifier, IdentifierKind, RecordContents, Subject, SystemId};
+use vault::Vault;
 
 /// The access context of every test's operations (an offline operator).
 pub fn access() -> vault::Access {

@@ -21,9 +21,9 @@ use crate::crypto::{AeadKey, Envelope, KeyMaterial};
 use crate::error::{Error, Result};
 use crate::index::{subject_forms, token, SearchKey};
 use crate::log::{Access, Draft};
-use crate::record::{Record, RecordId};
 use crate::store::{Column, WriteBatch};
 use crate::vault::{poisoned, Vault};
+use model::{Record, RecordId};
 
 const ENTRY_VERSION: u8 = 1;
 /// The layout of an entry's sealed contents: 1 until the entries sealed their basis's evidence

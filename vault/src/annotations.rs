@@ -13,10 +13,10 @@ use crate::codec::{Reader, Writer};
 use crate::crypto::{AeadKey, Envelope};
 use crate::error::{Error, Result};
 use crate::log::{Access, Draft};
-use crate::record::RecordId;
 use crate::sealed::SealedRecord;
 use crate::store::{Column, WriteBatch};
 use crate::vault::{poisoned, Vault};
+use model::RecordId;
 
 const ANNOTATION_VERSION: u8 = 1;
 const ANNOTATION_KEY_CONTEXT: &[u8] = b"recvault/annotation/v1";
@@ -113,7 +113,7 @@ fn annotation_aad(id: &RecordId, seq: u32) -> Vec<u8> {
 /// keeps the log's copy of the portions free of anything a caller might type by mistake
 /// (an SSN is not a portion).
 fn check_portion(portion: &str) -> bool {
-    let name = |token: &str| crate::record::display_token(token) == format!("`{token}`");
+    let name = |token: &str| model::display_token(token) == format!("`{token}`");
     match portion.split('.').collect::<Vec<_>>().as_slice() {
         ["record"] => true,
         ["fields" | "source", key] => name(key),

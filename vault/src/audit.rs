@@ -12,9 +12,9 @@ use crate::log::{
     Draft, LogEntry, TruncationRecord, CHECKPOINT_KEYS, ENTRY_KEYS, MAX_CHECKPOINT_INTERVAL,
     TRUNCATION_KEYS,
 };
-use crate::record::RecordId;
 use crate::store::{Column, Store, WriteBatch};
 use crate::vault::Vault;
+use model::RecordId;
 
 const ANCHOR_HEADER_V1: &str = "recvault-log-checkpoint v1";
 const ANCHOR_HEADER_V2: &str = "recvault-log-checkpoint v2";

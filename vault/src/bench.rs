@@ -8,8 +8,8 @@ use std::path::Path;
 use crate::codec::encode_contents;
 use crate::error::Result;
 use crate::index::index_forms;
-use crate::record::{RecordContents, RecordId};
 use crate::store::{Column, Durability, RocksStore, Store, WriteBatch};
+use model::{RecordContents, RecordId};
 
 /// What a baseline writes per record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

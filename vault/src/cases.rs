@@ -13,9 +13,9 @@ use crate::cohort::CohortKind;
 use crate::error::{Error, Result};
 use crate::index::{token, SearchKey};
 use crate::log::{Access, Draft};
-use crate::record::Identifier;
 use crate::store::{Column, WriteBatch};
 use crate::vault::{meta_u32, poisoned, Vault};
+use model::Identifier;
 
 /// Key prefix (column `accounting`) of a case file.
 pub(crate) const CASE_PREFIX: u8 = b'q';

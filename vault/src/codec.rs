@@ -12,11 +12,49 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use zeroize::Zeroizing;
 
+use model::{Identifier, IdentifierKind, RecordContents, Subject, SystemId};
+
 use crate::error::{Error, Result};
-use crate::record::{Identifier, IdentifierKind, RecordContents, Subject, SystemId};
 
 /// The version of the contents encoding written by this build.
 pub const CONTENTS_VERSION: u8 = 1;
+
+/// The byte that tags an identifier kind in the stored body and in index tokens: a storage
+/// matter, so it lives here and not in the model.
+pub(crate) trait KindTag: Sized {
+    /// The kind's tag byte.
+    fn tag(self) -> u8;
+    /// The kind a tag byte stands for, if any.
+    fn from_tag(tag: u8) -> Option<Self>;
+}
+
+impl KindTag for IdentifierKind {
+    fn tag(self) -> u8 {
+        match self {
+            IdentifierKind::Ssn => 1,
+            IdentifierKind::Tin => 2,
+            IdentifierKind::Passport => 3,
+            IdentifierKind::Account => 4,
+            IdentifierKind::DateOfBirth => 5,
+            IdentifierKind::ImporterExporterId => 6,
+            // 7 to 10 tag the index's names, versions and transfers (`index.rs`).
+            IdentifierKind::AlienId => 11,
+            // Added after the first format: a record of an earlier build never has them, so it
+            // reads unchanged; one written with them cannot be read by an earlier build.
+            IdentifierKind::BrokerId => 12,
+            IdentifierKind::ManufacturerId => 13,
+            IdentifierKind::Address => 14,
+            IdentifierKind::Phone => 15,
+            IdentifierKind::Email => 16,
+        }
+    }
+
+    fn from_tag(tag: u8) -> Option<Self> {
+        IdentifierKind::ALL
+            .into_iter()
+            .find(|kind| kind.tag() == tag)
+    }
+}
 
 const WHAT: &str = "record contents";
 

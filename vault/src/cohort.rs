@@ -13,8 +13,8 @@ use chrono::{DateTime, Datelike, TimeZone, Utc};
 
 use crate::codec::{Reader, Writer};
 use crate::error::{Error, Result};
-use crate::record::RecordId;
 use crate::store::{Column, Store};
+use model::RecordId;
 
 /// Metadata key prefix: cohort id to its description.
 pub(crate) const META_COHORT: &[u8] = b"cohort/";

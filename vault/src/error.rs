@@ -127,3 +127,10 @@ impl Error {
 
 /// The vault's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A record the model refuses is refused by the vault with the same message.
+impl From<model::Invalid> for Error {
+    fn from(invalid: model::Invalid) -> Self {
+        Error::Invalid(invalid.0)
+    }
+}

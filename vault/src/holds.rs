@@ -17,6 +17,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::codec::KindTag;
 use crate::codec::{Reader, Writer};
 use crate::cohort::{moved_key, CohortInfo, CohortKind};
 use crate::crypto::MacKey;
@@ -24,10 +25,10 @@ use crate::error::{Error, Result};
 use crate::index::{index_forms, token, SearchKey};
 use crate::lifecycle::rewrap;
 use crate::log::{Access, Draft};
-use crate::record::{IdentifierKind, RecordId, SystemId};
 use crate::sealed::SealedRecord;
 use crate::store::{Column, WriteBatch};
 use crate::vault::{manual_access_key, meta_u32, poisoned, Vault};
+use model::{IdentifierKind, RecordId, SystemId};
 
 const META_HOLD: &[u8] = b"hold/";
 const META_HOLD_NEXT: &[u8] = b"hold-next";
@@ -164,12 +165,12 @@ pub enum HoldTarget<'a> {
     /// These records.
     Records(&'a [RecordId]),
     /// Every record, stored now or later, with this subject identifier.
-    Subject(&'a crate::record::Identifier),
+    Subject(&'a model::Identifier),
     /// Every record of `systems` (every system if empty), stored now or later, with any of
     /// these subject identifiers: what a request is about.
     Subjects {
         /// The identifiers (at least one).
-        identifiers: &'a [crate::record::Identifier],
+        identifiers: &'a [model::Identifier],
         /// The systems searched and watched.
         systems: &'a [String],
     },

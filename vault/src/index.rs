@@ -9,14 +9,15 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, Utc};
 
+use crate::codec::KindTag;
 use crate::cohort::{CohortInfo, CohortKind};
 use crate::crypto::MacKey;
 use crate::error::{Error, Result};
 use crate::log::{Access, Draft};
-use crate::normalize;
-use crate::record::{Identifier, RecordContents, RecordId, SystemId};
 use crate::store::Column;
 use crate::vault::{poisoned, Vault};
+use model::normalize;
+use model::{Identifier, RecordContents, RecordId, SystemId};
 
 /// Index entry layout version written by this build.
 pub const INDEX_LAYOUT_VERSION: u8 = 1;
@@ -78,13 +79,13 @@ pub fn index_kind_name(tag: u8) -> &'static str {
         let found = tag & !FREE_TEXT_FLAG;
         return match found {
             NAME_KIND => "free-text name",
-            _ => match crate::record::IdentifierKind::from_tag(found) {
-                Some(crate::record::IdentifierKind::Passport) => "free-text passport",
-                Some(crate::record::IdentifierKind::DateOfBirth) => "free-text dob",
-                Some(crate::record::IdentifierKind::Address) => "free-text address",
-                Some(crate::record::IdentifierKind::Phone) => "free-text phone",
-                Some(crate::record::IdentifierKind::Email) => "free-text email",
-                Some(crate::record::IdentifierKind::Account) => "free-text account",
+            _ => match model::IdentifierKind::from_tag(found) {
+                Some(model::IdentifierKind::Passport) => "free-text passport",
+                Some(model::IdentifierKind::DateOfBirth) => "free-text dob",
+                Some(model::IdentifierKind::Address) => "free-text address",
+                Some(model::IdentifierKind::Phone) => "free-text phone",
+                Some(model::IdentifierKind::Email) => "free-text email",
+                Some(model::IdentifierKind::Account) => "free-text account",
                 _ => "free-text",
             },
         };
@@ -102,7 +103,7 @@ pub fn index_kind_name(tag: u8) -> &'static str {
         return "transfer";
     }
 
-    crate::record::IdentifierKind::from_tag(tag).map_or("unknown", |kind| kind.name())
+    model::IdentifierKind::from_tag(tag).map_or("unknown", |kind| kind.name())
 }
 
 /// A token a query probed, with its index year (what the access log records of a lookup).
@@ -199,23 +200,19 @@ pub(crate) fn field_forms(record: &RecordContents) -> Vec<(u8, String)> {
     }
     let address_held = matches!(record.category.as_str(), "biographic" | "sdn");
     [
-        ("broker_id", crate::record::IdentifierKind::BrokerId, true),
+        ("broker_id", model::IdentifierKind::BrokerId, true),
         (
             "manufacturer_id",
-            crate::record::IdentifierKind::ManufacturerId,
+            model::IdentifierKind::ManufacturerId,
             true,
         ),
-        (
-            "address",
-            crate::record::IdentifierKind::Address,
-            address_held,
-        ),
+        ("address", model::IdentifierKind::Address, address_held),
     ]
     .into_iter()
     .filter(|(_, _, indexed)| *indexed)
     .filter_map(|(field, kind, _)| {
         let value = record.fields.get(field)?;
-        let identifier = crate::record::Identifier::new(kind, value.as_str());
+        let identifier = model::Identifier::new(kind, value.as_str());
         Some((kind.tag(), normalize::identifier(&identifier)))
     })
     .collect()

@@ -12,10 +12,10 @@ use crate::crypto::{AeadKey, KeyMaterial};
 use crate::error::{Error, Result};
 use crate::index::{entry_keys, index_forms, index_year};
 use crate::log::{Access, Draft, Ticket};
-use crate::record::{RecordContents, RecordId};
 use crate::sealed::{contents_aad, data_key_aad, SealedRecord};
 use crate::store::{Column, WriteBatch};
 use crate::vault::{poisoned, Vault};
+use model::{RecordContents, RecordId};
 
 /// Below this many records a batch is sealed on the calling thread; above, on every core.
 const PARALLEL_SEAL_THRESHOLD: usize = 64;
@@ -351,7 +351,7 @@ impl Vault {
     /// entries only, no record, and says nothing a caller could not know: the ingest account
     /// asking sent those receipts. A record whose period went to its deleted record file or
     /// was destroyed no longer counts.
-    pub fn receipts_of(&self, system: &crate::record::SystemId, key: &str) -> Result<u32> {
+    pub fn receipts_of(&self, system: &model::SystemId, key: &str) -> Result<u32> {
         let Some(form) = Some(key.trim().to_ascii_uppercase()).filter(|form| !form.is_empty())
         else {
             return Ok(0);
@@ -374,11 +374,7 @@ impl Vault {
 
     /// The collection time of the earliest stored record of `system` with version key `form`
     /// whose period cohort still lives.
-    fn first_version(
-        &self,
-        system: &crate::record::SystemId,
-        form: &str,
-    ) -> Result<Option<DateTime<Utc>>> {
+    fn first_version(&self, system: &model::SystemId, form: &str) -> Result<Option<DateTime<Utc>>> {
         let Some(system_no) = self.system_number(system)? else {
             return Ok(None);
         };
@@ -621,7 +617,7 @@ impl Vault {
         for (k, raw) in raw_of.iter().enumerate() {
             if let Some(raw) = raw {
                 records.to_mut()[k].source.insert(
-                    crate::raw::RAW_RECORD_SOURCE.to_owned(),
+                    model::RAW_RECORD_SOURCE.to_owned(),
                     planned[n_kept + raw].to_string(),
                 );
             }

@@ -10,9 +10,9 @@ use std::sync::{Arc, RwLock};
 use crate::crypto::{AeadKey, Envelope, KeyMaterial, MacKey, SigningKey};
 use crate::error::{Error, Result};
 use crate::key_backend::{KeyBackend, RootKey};
-use crate::record::RecordId;
 use crate::sealed::{data_key_aad, SealedRecord};
 use crate::store::{Column, Store, WriteBatch};
+use model::RecordId;
 
 /// The associated data of a wrapped cohort key, for the testing door's attacker.
 #[cfg(any(test, feature = "testing"))]

@@ -2,11 +2,10 @@
 //! key-value store, with no identifier or record contents ever on disk in the clear.
 //!
 //! # Layout
-//! - `record`: the record model (`Record`, `RecordContents`, `Subject`, `Identifier`,
-//!   `RecordId`) and its validation rules.
-//! - `raw`: raw messages, sealed apart from the records made from them under their system's
-//!   raw-input schedule.
-//! - `codec`: the versioned binary encoding of record contents (the plaintext that is sealed).
+//! - `raw`: raw messages split from their records at ingest and sealed apart under their
+//!   system's raw-input schedule.
+//! - `codec`: the versioned binary encoding of record contents (the plaintext that is sealed)
+//!   and the tag bytes of identifier kinds.
 //! - `crypto`: the crypto provider, the only module that touches key bytes and primitives.
 //! - `key_backend`: key backends (`KeyBackend`, `FileKeyBackend`, `MemKeyBackend`): root keys
 //!   by epoch, outside the data directory.
@@ -28,7 +27,6 @@
 //! - `certificates`: signed certificates of what was destroyed, and retention's trusted time.
 //! - `reports`: reports of one funds transfer: deduplication, conflicts, cover payments.
 //! - `error`: the vault's error type, whose messages are safe to show.
-//! - `normalize`: the documented normalization of identifiers and names for search.
 //! - `index`: blind indexes: HMAC tokens per index period, written with each record; `lookup`.
 //! - `scan`: Attachment A elements found in free text (PNR OSI, SSI/SSR), indexed with the
 //!   record so it is found by them without the text being read.
@@ -48,7 +46,8 @@
 //! - `bench`: a door for the benchmark (feature `bench`): plain-RocksDB baselines that make the
 //!   same logical writes without encryption or HMAC.
 //!
-//! Byte layouts are in `docs/storage-format.md`; the map of the workspace in
+//! Records are `model`'s (`model::RecordContents` and the rest): the vault seals, indexes and
+//! reads them. Byte layouts are in `docs/storage-format.md`; the map of the workspace in
 //! `docs/ARCHITECTURE.md`.
 
 pub mod accounting;
@@ -71,9 +70,7 @@ mod key_backend;
 mod keys;
 mod lifecycle;
 mod log;
-pub mod normalize;
 mod raw;
-mod record;
 mod reports;
 pub mod scan;
 mod sealed;
@@ -106,13 +103,6 @@ pub use crate::lifecycle::{Destruction, KeyStatus};
 pub use crate::log::{
     decode_entry, entry_hash, Access, Checkpoint, CheckpointLink, CheckpointPolicy, Decision,
     LogEntry, TruncationRecord, DEFAULT_LOG_TIMEOUT, LOG_ENTRY_VERSION, MAX_CHECKPOINT_INTERVAL,
-};
-pub use crate::raw::{
-    raw_record_of, MAX_RAW_BYTES, RAW_CATEGORY, RAW_MESSAGE_FIELD, RAW_RECORD_SOURCE, RAW_SOURCE,
-};
-pub use crate::record::{
-    display_token, Identifier, IdentifierKind, Record, RecordContents, RecordId, Subject, SystemId,
-    MAX_FIELDS, MAX_SUBJECTS, MAX_VALUE_BYTES, SOURCE_SYSTEM,
 };
 pub use crate::reports::{
     CONFLICTS_WITH_SOURCE, COVERED_BY_SOURCE, COVERS_RECORDS_SOURCE, COVERS_SOURCE,

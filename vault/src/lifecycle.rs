@@ -12,10 +12,10 @@ use crate::cohort::{
 use crate::error::{Error, Result};
 use crate::keys::{cohort_key_range, root_key_of};
 use crate::log::{Access, Draft};
-use crate::record::RecordId;
 use crate::sealed::{data_key_aad, SealedRecord};
 use crate::store::{Column, Durability, WriteBatch};
 use crate::vault::{meta_u32, poisoned, Vault};
+use model::RecordId;
 
 /// Metadata key: written after a compaction so the engine records one more version edit.
 const META_LAST_COMPACTION: &[u8] = b"store/compacted";

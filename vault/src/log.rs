@@ -15,9 +15,9 @@ use crate::crypto::{sha256, SigningKey};
 use crate::error::{Error, Result};
 use crate::high_water::Mark;
 use crate::key_backend::KeyBackend;
-use crate::record::RecordId;
 use crate::signed_state::SignedState;
 use crate::store::{Column, Durability, Store, WriteBatch};
+use model::RecordId;
 
 /// Entry layout version written by this build (2: the entry says whether a checkpoint was
 /// signed on it). Version 1 entries, written before, are still read and verified.

@@ -1,50 +1,14 @@
-//! Raw messages: the bytes a record came from, kept apart from the record under its system's
-//! raw-input schedule. Intake hands the message in with the record (provenance entry
-//! `raw_message`); the vault seals it as a record of its own in the system's `raw-input`
-//! partition (one per distinct message of a batch, so the transactions of one file share it),
-//! and leaves in the record only the raw record's id (`raw_record`). The retention plan ends a
-//! raw cohort no later than the records made from it may end, so a raw message never outlives
-//! every record derived from it (docs/retention.md).
+//! Raw messages split from their records at ingest: the vault seals each as a record of its
+//! own in the system's `raw-input` partition (one per distinct message of a batch, so the
+//! transactions of one file share it), and leaves in the record only the raw record's id
+//! (`model::RAW_RECORD_SOURCE`). The retention plan ends a raw cohort no later than the records
+//! made from it may end, so a raw message never outlives every record derived from it
+//! (docs/retention.md). The entries' names and the message's checks are `model::raw`'s.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
-use crate::error::{Error, Result};
-use crate::record::{RecordContents, RecordId};
-
-/// Provenance entry carrying the raw message in (removed before the record is sealed).
-pub const RAW_SOURCE: &str = "raw_message";
-/// Provenance entry the vault sets: the id of the raw record this record came from.
-pub const RAW_RECORD_SOURCE: &str = "raw_record";
-/// The category of raw records, in every system.
-pub const RAW_CATEGORY: &str = "raw-input";
-/// The field of a raw record holding the message.
-pub const RAW_MESSAGE_FIELD: &str = "message";
-/// The largest raw message kept: an import line's limit.
-pub const MAX_RAW_BYTES: usize = 1 << 20;
-
-/// Checks a raw message handed in with a record.
-pub(crate) fn check_raw(text: &str) -> Result<()> {
-    if text.trim().is_empty() {
-        return Err(Error::Invalid(format!(
-            "source: `{RAW_SOURCE}` must not be blank"
-        )));
-    }
-    if text.len() > MAX_RAW_BYTES {
-        return Err(Error::Invalid(format!(
-            "source: `{RAW_SOURCE}` must be at most {MAX_RAW_BYTES} bytes"
-        )));
-    }
-    Ok(())
-}
-
-/// The id of the raw record a record came from, if it has one.
-pub fn raw_record_of(record: &RecordContents) -> Option<RecordId> {
-    record
-        .source
-        .get(RAW_RECORD_SOURCE)
-        .and_then(|id| id.parse().ok())
-}
+use model::{RecordContents, RAW_CATEGORY, RAW_MESSAGE_FIELD, RAW_SOURCE};
 
 /// Moves the raw messages of `records` out of them into raw records appended after them, one
 /// per distinct message (by system, collection time and content). Returns, for each record

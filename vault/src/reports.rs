@@ -27,9 +27,9 @@ use chrono::{DateTime, Utc};
 
 use crate::error::{Error, Result};
 use crate::log::Ticket;
-use crate::record::{RecordContents, RecordId};
 use crate::store::Column;
 use crate::vault::Vault;
+use model::{RecordContents, RecordId};
 
 /// Provenance entry naming the transfer a record reports (set by intake).
 pub const TRANSFER_KEY_SOURCE: &str = "transfer_key";

@@ -28,9 +28,10 @@
 
 use chrono::{DateTime, Datelike, Utc};
 
+use crate::codec::KindTag;
 use crate::index::{FREE_TEXT_FLAG, NAME_KIND};
-use crate::normalize;
-use crate::record::{Identifier, IdentifierKind, RecordContents};
+use model::normalize;
+use model::{Identifier, IdentifierKind, RecordContents};
 
 /// The `source` entry that names the fields to scan, with the scanner's version.
 pub const SCAN_SOURCE: &str = "scan";

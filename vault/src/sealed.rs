@@ -7,7 +7,7 @@
 
 use crate::codec::Reader;
 use crate::error::{Error, Result};
-use crate::record::RecordId;
+use model::RecordId;
 
 const MAGIC: u8 = b'R';
 /// The record layout version written by this build.

@@ -55,7 +55,7 @@ pub fn count_decryptable(
         let Ok(id_bytes) = <[u8; 16]>::try_from(key.as_slice()) else {
             continue;
         };
-        let id = crate::record::RecordId::from_bytes(id_bytes);
+        let id = model::RecordId::from_bytes(id_bytes);
         let Ok(sealed) = SealedRecord::parse(&value) else {
             continue;
         };
@@ -111,8 +111,8 @@ pub fn count_decryptable(
 pub fn probe_copy_index(
     vault: &Vault,
     copy: &dyn crate::store::Store,
-    system: &crate::record::SystemId,
+    system: &model::SystemId,
     key: &crate::index::SearchKey,
-) -> Result<Vec<crate::record::RecordId>> {
+) -> Result<Vec<model::RecordId>> {
     Ok(vault.index_hits(copy, system, key)?.0)
 }

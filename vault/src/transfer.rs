@@ -27,9 +27,9 @@ use crate::cohort::CohortKind;
 use crate::crypto::{sha256, verify_signature, AeadKey, Envelope, KeyMaterial, Sha256};
 use crate::error::{Error, Result};
 use crate::log::{Access, Draft};
-use crate::record::{Record, RecordId};
 use crate::store::Column;
 use crate::vault::{poisoned, Vault};
+use model::{Record, RecordId};
 
 const MAGIC: &[u8; 4] = b"RVTP";
 /// The package layout this build writes and reads.
@@ -141,7 +141,7 @@ pub struct Transferred {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CohortPeriod {
     /// The system.
-    pub system: crate::record::SystemId,
+    pub system: model::SystemId,
     /// The category.
     pub category: String,
     /// The first collection time it covers (Unix ms).

@@ -15,9 +15,9 @@ use crate::error::{Error, Result};
 use crate::key_backend::{FileKeyBackend, KeyBackend};
 use crate::keys::KeyRing;
 use crate::log::{Access, AnchorExport, CheckpointPolicy, Draft, LogWriter, DEFAULT_LOG_TIMEOUT};
-use crate::record::{Record, RecordId, SystemId};
 use crate::sealed::{contents_aad, SealedRecord};
 use crate::store::{Column, Durability, RocksStore, Store, WriteBatch};
+use model::{Record, RecordId, SystemId};
 
 /// Version of the vault as a whole (the set of layouts in `docs/storage-format.md`).
 /// 2: access-log entries say whether they were checkpointed, checkpoints are chained and
@@ -1181,7 +1181,7 @@ impl Vault {
         if has_cohorts {
             return Err(Error::Invalid(format!(
                 "`{system}/{}` already has records: its destruction bucket is fixed",
-                crate::record::display_token(category).trim_matches('`')
+                model::display_token(category).trim_matches('`')
             )));
         }
         let mut batch = WriteBatch::new();

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use vault::{RecordId, Vault};
+use model::RecordId;
+use vault::Vault;
 
 use crate::gate::{Gate, NewAccount};
 use crate::server::{listener, router, Limits};

@@ -231,7 +231,7 @@ fn offline(source: Source<'_>, paths: &VaultPaths, batch_size: usize) -> Result<
         |through_line, ingested| {
             stored.accepted += ingested.stored() as u64;
             let (duplicates, conflicting) = batch_lines.reported(through_line, &ingested);
-            let text = |(line, id): (u64, vault::RecordId)| (line, id.to_string());
+            let text = |(line, id): (u64, model::RecordId)| (line, id.to_string());
             stored
                 .duplicates
                 .extend(duplicates.into_iter().map(|(line, id)| {

@@ -105,7 +105,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         else {
             continue;
         };
-        let system_id = vault::SystemId::new(&system.id)?;
+        let system_id = model::SystemId::new(&system.id)?;
         for category in &system.sorn.categories {
             vault.set_destruction_bucket(
                 &crate::cli::operator("configuration"),

@@ -54,7 +54,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             bucket,
             paths,
         } => {
-            let system = vault::SystemId::new(&system)?;
+            let system = model::SystemId::new(&system)?;
             let bucket = vault::Bucket::from_name(&bucket)
                 .ok_or_else(|| Failure::failed("the bucket must be `day`, `month` or `year`"))?;
             let vault = vault::Vault::open(&paths.data, &paths.key_store)?;

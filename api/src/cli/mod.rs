@@ -262,6 +262,12 @@ impl From<vault::Error> for Failure {
     }
 }
 
+impl From<model::Invalid> for Failure {
+    fn from(invalid: model::Invalid) -> Self {
+        Failure::failed(invalid)
+    }
+}
+
 /// Runs the command line of this process.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -264,7 +264,7 @@ impl Gate {
         let now = self.now();
         let catalog = self.policy.catalog();
         let (mut read, mut carried) = (0usize, 0usize);
-        let gated = |system: &vault::SystemId, category: &str| {
+        let gated = |system: &model::SystemId, category: &str| {
             catalog
                 .system(system.as_str())
                 .and_then(|known| known.sorn.category(category))
@@ -282,7 +282,7 @@ impl Gate {
                 return Ok(());
             }
             for subject in &record.contents.subjects {
-                let passports: Vec<vault::Identifier> = subject
+                let passports: Vec<model::Identifier> = subject
                     .identifiers
                     .iter()
                     .filter(|identifier| designates_one_person(identifier))
@@ -337,7 +337,7 @@ impl Gate {
     pub(super) fn for_each_record(
         &self,
         access: &Access,
-        wanted: impl Fn(&vault::SystemId, &str) -> bool,
+        wanted: impl Fn(&model::SystemId, &str) -> bool,
         mut visit: impl FnMut(Record) -> Result<(), Refusal>,
     ) -> Result<(), Refusal> {
         let now = self.now();
@@ -444,8 +444,8 @@ impl Gate {
 
 /// Whether an identifier names one person, as a designation's subject must: a passport with
 /// its issuing country.
-fn designates_one_person(identifier: &vault::Identifier) -> bool {
-    identifier.kind == vault::IdentifierKind::Passport && identifier.country.is_some()
+fn designates_one_person(identifier: &model::Identifier) -> bool {
+    identifier.kind == model::IdentifierKind::Passport && identifier.country.is_some()
 }
 
 fn decode(plain: &[u8]) -> Result<Designation, Refusal> {

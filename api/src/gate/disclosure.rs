@@ -972,7 +972,7 @@ fn person_of(record: &Record) -> String {
                     format!(
                         "{}:{}",
                         identifier.kind.name(),
-                        vault::normalize::identifier(identifier)
+                        model::normalize::identifier(identifier)
                     )
                 })
                 .collect();
@@ -980,7 +980,7 @@ fn person_of(record: &Record) -> String {
                 subject
                     .name
                     .iter()
-                    .map(|name| vault::normalize::name(name))
+                    .map(|name| model::normalize::name(name))
                     .collect()
             } else {
                 identifiers
@@ -1107,7 +1107,7 @@ mod tests {
     fn notice(kind: &str, content: serde_json::Value) -> vault::accounting::Notice {
         vault::accounting::Notice {
             id: "n".into(),
-            record: vault::RecordId::from_bytes([0; 16]),
+            record: model::RecordId::from_bytes([0; 16]),
             annotation: 0,
             kind: kind.into(),
             recipient_name: "the individual".into(),

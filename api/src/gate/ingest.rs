@@ -140,7 +140,7 @@ impl IngestPlan {
             let seen = Arc::clone(&seen);
             let policy = Arc::clone(&gate.policy);
             let mut receipts = crate::lines::FlightReceipts::new(Arc::clone(&gate.vault), now);
-            Box::new(move |record: &mut vault::RecordContents| {
+            Box::new(move |record: &mut model::RecordContents| {
                 let system = record.system.as_str();
                 let decision = decisions.get(system).cloned().unwrap_or_else(|| {
                     Decision::deny(

@@ -21,15 +21,14 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use model::{Record, RecordId, SystemId};
 use policy::disclosure::{Basis, Disclosure, Evidence, NoticeDue};
 use policy::{Action, Decision, Policy, Request, Vetting, VAULT_SYSTEM};
 use vault::accounting::{AccountingEntry, Release};
 use vault::accounts::{new_token, token_hash, Account, NewToken};
 use vault::annotations::{Annotation, AnnotationKind};
 use vault::audit::{LogQuery, LogVerification};
-use vault::{
-    Access, Checkpoint, LogEntry, Record, RecordId, SearchKey, StreamKey, SystemId, Vault,
-};
+use vault::{Access, Checkpoint, LogEntry, SearchKey, StreamKey, Vault};
 
 use crate::lines::{LineBatches, Rejected};
 
@@ -119,6 +118,13 @@ pub enum Refusal {
     InsufficientStorage(String),
     /// Something failed inside: the detail is logged by the HTTP layer, never returned.
     Internal(String),
+}
+
+/// A malformed record id, system id or record is refused with the model's message.
+impl From<model::Invalid> for Refusal {
+    fn from(invalid: model::Invalid) -> Self {
+        Refusal::Invalid(invalid.0)
+    }
 }
 
 impl From<vault::Error> for Refusal {
@@ -304,7 +310,7 @@ pub struct IngestSummary {
     pub duplicates: Vec<(u64, u64)>,
     /// Lines stored though they disagree with an earlier report of their transfer; with their
     /// id.
-    pub conflicting: Vec<(u64, vault::RecordId)>,
+    pub conflicting: Vec<(u64, model::RecordId)>,
     /// Why the run stopped early, if it did (everything before `committed_through_line` is
     /// stored; nothing after it).
     pub stopped: Option<Refusal>,

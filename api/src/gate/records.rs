@@ -201,7 +201,7 @@ impl Gate {
         }
         let now = self.now();
         let (record, _) = self.vault.read_annotated(&access, &id, now)?;
-        let raw_id = vault::raw_record_of(&record.contents).ok_or_else(|| {
+        let raw_id = model::raw_record_of(&record.contents).ok_or_else(|| {
             Refusal::NotFound(
                 "this record keeps no raw message (only records from institutions' files do)"
                     .into(),
@@ -220,7 +220,7 @@ impl Gate {
         let message = raw
             .contents
             .fields
-            .remove(vault::RAW_MESSAGE_FIELD)
+            .remove(model::RAW_MESSAGE_FIELD)
             .ok_or_else(|| Refusal::Internal("a raw record without its message".into()))?;
         Ok((raw_id, zeroize::Zeroizing::new(message)))
     }
@@ -475,7 +475,7 @@ impl Gate {
         purpose: Option<&str>,
         case_id: Option<&str>,
     ) -> Result<(), Refusal> {
-        if placement.category != vault::RAW_CATEGORY {
+        if placement.category != model::RAW_CATEGORY {
             return Ok(());
         }
         let reason =

@@ -5,9 +5,10 @@
 //! holds the case id and what happened, never the requester's identifiers.
 
 use chrono::NaiveDate;
+use model::Identifier;
 use policy::requests::{self, Case, Deadline, Event, EventKind, RequestKind, RequesterStatus};
 use serde::{Deserialize, Serialize};
-use vault::{Hold, HoldMode, HoldPurpose, HoldSpec, HoldTarget, Identifier};
+use vault::{Hold, HoldMode, HoldPurpose, HoldSpec, HoldTarget};
 
 use super::*;
 
@@ -232,9 +233,9 @@ fn parse_identifiers(texts: &[String]) -> Result<Vec<Identifier>, Refusal> {
         .map(|text| {
             let bad = || Refusal::Internal("a request file holds a malformed identifier".into());
             let (kind, value) = text.split_once('=').ok_or_else(bad)?;
-            let kind = vault::IdentifierKind::from_name(kind).ok_or_else(bad)?;
+            let kind = model::IdentifierKind::from_name(kind).ok_or_else(bad)?;
             Ok(match (kind, value.split_once(':')) {
-                (vault::IdentifierKind::Passport, Some((country, number))) => {
+                (model::IdentifierKind::Passport, Some((country, number))) => {
                     Identifier::passport(number.to_owned(), country.to_owned())
                 }
                 _ => Identifier::new(kind, value.to_owned()),
@@ -1460,7 +1461,7 @@ impl Gate {
 fn individual_view(
     record: Record,
     annotations: Vec<Annotation>,
-    identifiers: &[vault::Identifier],
+    identifiers: &[model::Identifier],
     shared: &[String],
 ) -> Viewed {
     let mut record = record;
@@ -1470,12 +1471,12 @@ fn individual_view(
     let mut own_roles = Vec::new();
     let asked: Vec<String> = identifiers
         .iter()
-        .map(vault::normalize::identifier)
+        .map(model::normalize::identifier)
         .collect();
     for (place, subject) in record.contents.subjects.iter_mut().enumerate() {
         let theirs = subject.identifiers.iter().any(|held| {
             identifiers.iter().zip(&asked).any(|(ask, form)| {
-                ask.kind == held.kind && *form == vault::normalize::identifier(held)
+                ask.kind == held.kind && *form == model::normalize::identifier(held)
             })
         });
         if theirs {

@@ -78,7 +78,7 @@ impl Gate {
     /// Reads the transferred cohorts, and the records each package holds back, from their
     /// certificates.
     pub(super) fn reload_transferred(&self) -> Result<(), Refusal> {
-        let transferred: HashMap<u32, HashSet<vault::RecordId>> = self
+        let transferred: HashMap<u32, HashSet<model::RecordId>> = self
             .vault
             .transfers()?
             .into_iter()
@@ -93,7 +93,7 @@ impl Gate {
 
     /// Whether record `id` is in its period cohort's transfer package: the cohort was
     /// transferred and the record was not held back (in a hold's cohort) when it was made.
-    pub(super) fn in_transferred_cohort(&self, id: &vault::RecordId) -> Result<bool, Refusal> {
+    pub(super) fn in_transferred_cohort(&self, id: &model::RecordId) -> Result<bool, Refusal> {
         let transferred = self
             .transferred
             .read()

@@ -48,7 +48,7 @@ fn designator(flight: &str) -> &str {
 /// one form, and keyed: the receipt key (record locator, flight, departure day, delivery) lets
 /// the vault count one flight's pulls of one PNR. Messages name the entry and its rule, never
 /// the value.
-pub(crate) fn key_flight_receipt(record: &mut vault::RecordContents) -> Result<(), String> {
+pub(crate) fn key_flight_receipt(record: &mut model::RecordContents) -> Result<(), String> {
     let entry = |key: &str| record.source.get(key).map(|value| value.trim().to_owned());
     let time = |key: &str| -> Result<Option<DateTime<Utc>>, String> {
         entry(key)
@@ -242,7 +242,7 @@ impl FlightReceipts {
     /// Whether an admitted record's receipt may be kept (a record without a receipt key
     /// passes). A flight named by a recorded carrier's ICAO designator is keyed under its IATA
     /// one, so the two spellings count as one flight.
-    pub fn check(&mut self, record: &mut vault::RecordContents) -> Result<(), String> {
+    pub fn check(&mut self, record: &mut model::RecordContents) -> Result<(), String> {
         let Some(key) = record.source.get(vault::RECEIPT_KEY_SOURCE).cloned() else {
             return Ok(());
         };

@@ -51,7 +51,7 @@ fn admission_filters_a_pnr_and_its_raw_message_before_anything_is_stored() {
     assert_eq!(record.fields["ssi_ssr"], "KOSHER MEAL");
     assert_eq!(record.fields["osi"], "PASSENGER IS");
     let raw: serde_json::Value =
-        serde_json::from_str(&record.source[vault::RAW_SOURCE]).expect("still JSON");
+        serde_json::from_str(&record.source[model::RAW_SOURCE]).expect("still JSON");
     assert_eq!(raw["ssi_ssr"], "KOSHER MEAL");
     assert_eq!(raw["osi"], "PASSENGER IS");
     assert_eq!(raw["general_remarks"], "window");
@@ -59,7 +59,7 @@ fn admission_filters_a_pnr_and_its_raw_message_before_anything_is_stored() {
     let forged = r#"{"system":"fincen-cbetf","category":"transmittal","collected_at":"2026-11-20","source":{"raw_record":"0001-000000000000-00000001-00000001","transfer_key":"uetr:x","transfer_match":"m","transfer_window_days":"3650"},"subjects":[{"role":"transmittor","identifiers":{"account":"1"}}]}"#;
     let mut record = parse_line(forged).unwrap();
     admit_record(&catalog, &mut record).unwrap();
-    assert_eq!(record.source.get(vault::RAW_RECORD_SOURCE), None);
+    assert_eq!(record.source.get(model::RAW_RECORD_SOURCE), None);
     assert_eq!(
         record
             .source

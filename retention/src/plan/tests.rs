@@ -158,7 +158,7 @@ fn pnr_period_cohorts_defer_at_three_and_a_half_years_and_the_deleted_record_fil
 #[test]
 fn raw_messages_go_under_their_schedule_and_never_after_the_records_made_from_them() {
     let catalog = Catalog::builtin().unwrap();
-    let raw = vault::RAW_CATEGORY;
+    let raw = model::RAW_CATEGORY;
     let cohorts = [
         // TTAR: raw input five years in force (ten proposed), records ten.
         month_cohort(1, "dhs-ice-005-ttar", raw, 2026, 1),

@@ -5,10 +5,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::TimeZone;
+use model::{Identifier, IdentifierKind, RecordContents, Subject, SystemId};
 use vault::store::{MemStore, Store};
-use vault::{
-    Identifier, IdentifierKind, KeyBackend, MemKeyBackend, RecordContents, Subject, SystemId,
-};
+use vault::{KeyBackend, MemKeyBackend};
 
 use super::*;
 
@@ -207,7 +206,7 @@ fn confirmed() -> RunOptions {
     }
 }
 
-fn found(vault: &Vault, system: &str, ssn: &str, now: DateTime<Utc>) -> Vec<vault::RecordId> {
+fn found(vault: &Vault, system: &str, ssn: &str, now: DateTime<Utc>) -> Vec<model::RecordId> {
     vault
         .lookup(
             &access(),
@@ -715,7 +714,7 @@ fn raw_messages_go_under_their_own_schedule_and_records_outlive_them() {
     let with_raw = |ssn: &str| {
         let mut record = record_of("dhs-ice-005-ttar", "trade-financial", ssn, collected);
         record.source.insert(
-            vault::RAW_SOURCE.into(),
+            model::RAW_SOURCE.into(),
             "entry_number,importer_id\r\nE-1,X\r\n".into(),
         );
         record
@@ -727,8 +726,8 @@ fn raw_messages_go_under_their_own_schedule_and_records_outlive_them() {
             day(2026, 1, 10),
         )
         .unwrap();
-    let raw_of = |id: &vault::RecordId| {
-        vault::raw_record_of(
+    let raw_of = |id: &model::RecordId| {
+        model::raw_record_of(
             &vault
                 .read(&access(), id, day(2026, 1, 11))
                 .unwrap()
@@ -740,11 +739,11 @@ fn raw_messages_go_under_their_own_schedule_and_records_outlive_them() {
     assert_eq!(raw, raw_of(&ids[1]), "one message, one raw record");
     let message = vault.read(&access(), &raw, day(2026, 1, 11)).unwrap();
     assert_eq!(
-        message.contents.fields[vault::RAW_MESSAGE_FIELD],
+        message.contents.fields[model::RAW_MESSAGE_FIELD],
         "entry_number,importer_id\r\nE-1,X\r\n",
         "kept exactly as received"
     );
-    assert_eq!(message.contents.category, vault::RAW_CATEGORY);
+    assert_eq!(message.contents.category, model::RAW_CATEGORY);
     let five = day(2031, 2, 1);
     run(&vault, &catalog, &access(), five, &confirmed()).unwrap();
     assert!(matches!(
@@ -761,8 +760,8 @@ fn raw_messages_go_under_their_own_schedule_and_records_outlive_them() {
         .ingest(&access(), &[with_raw("666-66-6666")], five)
         .unwrap();
     let late = vault.read(&access(), &late[0], five).unwrap();
-    assert_eq!(vault::raw_record_of(&late.contents), None);
-    assert_eq!(late.contents.source.get(vault::RAW_SOURCE), None);
+    assert_eq!(model::raw_record_of(&late.contents), None);
+    assert_eq!(late.contents.source.get(model::RAW_SOURCE), None);
     let ten = day(2036, 2, 1);
     run(&vault, &catalog, &access(), ten, &confirmed()).unwrap();
     assert!(vault.read(&access(), &ids[0], ten).is_err());

@@ -28,14 +28,14 @@ fn people() -> Vec<(String, String, String)> {
 fn needles_of(people: &[(String, String, String)]) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     for (name, ssn, account) in people {
-        let account_id = vault::Identifier::new(vault::IdentifierKind::Account, account.as_str());
+        let account_id = model::Identifier::new(model::IdentifierKind::Account, account.as_str());
         out.push(name.as_bytes().to_vec());
         out.push(name.to_lowercase().into_bytes());
-        out.push(vault::normalize::name(name).into_bytes());
+        out.push(model::normalize::name(name).into_bytes());
         out.push(ssn.as_bytes().to_vec());
         out.push(ssn.replace('-', "").into_bytes());
         out.push(account.as_bytes().to_vec());
-        out.push(vault::normalize::identifier(&account_id).into_bytes());
+        out.push(model::normalize::identifier(&account_id).into_bytes());
     }
     out.sort();
     out.dedup();

@@ -6,11 +6,12 @@ use std::fs;
 use std::path::Path;
 
 use chrono::{TimeZone, Utc};
+use model::RecordId;
 use tests::{now, transmittal, TestVault};
 use vault::store::RocksStore;
-use vault::{Error, FileKeyBackend, RecordId, Vault, KEY_TABLE_FILE};
+use vault::{Error, FileKeyBackend, Vault, KEY_TABLE_FILE};
 
-fn in_month(name: &str, month: u32) -> vault::RecordContents {
+fn in_month(name: &str, month: u32) -> model::RecordContents {
     let mut record = transmittal(name, "123-45-6789", "000123");
     record.collected_at = Utc.with_ymd_and_hms(2026, month, 10, 0, 0, 0).unwrap();
     record

@@ -9,7 +9,7 @@ use tests::{now, transmittal, TestVault};
 use vault::store::RocksStore;
 use vault::{Error, FileKeyBackend, Vault};
 
-fn in_month(name: &str, month: u32) -> vault::RecordContents {
+fn in_month(name: &str, month: u32) -> model::RecordContents {
     let mut record = transmittal(name, "123-45-6789", "000123");
     record.collected_at = Utc.with_ymd_and_hms(2026, month, 10, 0, 0, 0).unwrap();
     record
@@ -169,9 +169,9 @@ fn an_old_copy_cannot_be_probed_for_a_destroyed_person() {
     let copy_store = RocksStore::open(&old_copy).unwrap();
 
     let vault = Vault::open(&data_dir, &key_store).unwrap();
-    let system = vault::SystemId::new("fincen-cbetf").unwrap();
+    let system = model::SystemId::new("fincen-cbetf").unwrap();
     let ssn = |value: &str| {
-        vault::SearchKey::Identifier(vault::Identifier::new(vault::IdentifierKind::Ssn, value))
+        vault::SearchKey::Identifier(model::Identifier::new(model::IdentifierKind::Ssn, value))
     };
     let name = |value: &str| vault::SearchKey::Name(value.into());
     let probe = |vault: &Vault, key: &vault::SearchKey| {

@@ -57,7 +57,7 @@ impl Drop for SmallDisk {
     }
 }
 
-fn batch(first: usize) -> Vec<vault::RecordContents> {
+fn batch(first: usize) -> Vec<model::RecordContents> {
     (first..first + 500)
         .map(|n| {
             transmittal(

@@ -5,11 +5,12 @@
 //! record is the positive control: its ciphertext is still found, so the scan can see.
 
 use chrono::{TimeZone, Utc};
+use model::{Identifier, IdentifierKind, SystemId};
 use tests::{now, transmittal, TestVault};
 use vault::store::{Column, RocksStore, Store};
-use vault::{FileKeyBackend, Identifier, IdentifierKind, SearchKey, SystemId, Vault};
+use vault::{FileKeyBackend, SearchKey, Vault};
 
-fn collected(name: &str, ssn: &str, year: i32, month: u32) -> vault::RecordContents {
+fn collected(name: &str, ssn: &str, year: i32, month: u32) -> model::RecordContents {
     let mut record = transmittal(name, ssn, "000123");
     record.collected_at = Utc.with_ymd_and_hms(year, month, 10, 0, 0, 0).unwrap();
     record
@@ -69,7 +70,7 @@ fn a_run_leaves_nothing_of_what_it_destroyed_in_an_old_copy_or_on_disk() {
     // What the destroyed records look like on disk: a slice of each sealed record and each of
     // their index entries, taken from the copy. The held record's slice is the control.
     let copy_store = RocksStore::open(&old_copy).unwrap();
-    let sealed_slice = |id: &vault::RecordId| {
+    let sealed_slice = |id: &model::RecordId| {
         let value = copy_store
             .get(Column::Records, id.as_bytes())
             .unwrap()

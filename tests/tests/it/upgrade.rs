@@ -6,9 +6,10 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
+use model::{Identifier, IdentifierKind, SystemId};
 use tests::{access, now};
 use vault::audit::{parse_anchor, parse_public_key, verify_log_at, LogQuery};
-use vault::{Identifier, IdentifierKind, SearchKey, SystemId, Vault, VAULT_FORMAT_VERSION};
+use vault::{SearchKey, Vault, VAULT_FORMAT_VERSION};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -8,8 +8,8 @@ use chrono::TimeZone;
 
 use super::*;
 use crate::key_backend::{KeyBackend, MemKeyBackend};
-use crate::record::{Identifier, IdentifierKind, RecordContents, Subject, SystemId};
 use crate::store::{MemStore, Store};
+use model::{Identifier, IdentifierKind, RecordContents, Subject, SystemId};
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()

@@ -13,9 +13,9 @@ use super::*;
 use crate::crypto::{KeyMaterial, SigningKey};
 use crate::key_backend::{KeyBackend, MemKeyBackend};
 use crate::log::{checkpoint_key, encode_entry, entry_key, CheckpointPolicy, Decision};
-use crate::record::{Identifier, IdentifierKind, RecordContents, Subject, SystemId};
 use crate::store::{Durability, Entry, MemStore, Op, Store};
 use crate::{SearchKey, VaultOptions};
+use model::{Identifier, IdentifierKind, RecordContents, Subject, SystemId};
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()

@@ -7,8 +7,8 @@ use chrono::TimeZone;
 
 use super::*;
 use crate::key_backend::MemKeyBackend;
-use crate::record::IdentifierKind;
 use crate::store::{MemStore, Store};
+use model::IdentifierKind;
 
 fn access() -> Access {
     Access::offline("privacy", "privacy-act-request")

@@ -9,8 +9,8 @@ use chrono::{Duration, TimeZone};
 
 use super::*;
 use crate::key_backend::MemKeyBackend;
-use crate::record::{Identifier, RecordContents, Subject, SystemId};
 use crate::store::{MemStore, Store};
+use model::{Identifier, RecordContents, Subject, SystemId};
 
 fn access() -> Access {
     Access::offline("records-officer", "retention")
@@ -544,7 +544,7 @@ fn a_hold_keeps_free_text_forms_apart_from_its_subjects() {
         )
         .unwrap();
     let phone = SearchKey::Identifier(Identifier::new(
-        crate::record::IdentifierKind::Phone,
+        model::IdentifierKind::Phone,
         "1-555-123-4567",
     ));
     let holds = [placed.hold.id];

@@ -8,8 +8,8 @@ use chrono::TimeZone;
 
 use super::*;
 use crate::key_backend::{KeyBackend, MemKeyBackend};
-use crate::record::{IdentifierKind, Subject};
 use crate::store::{MemStore, Store};
+use model::{IdentifierKind, Subject};
 
 fn access() -> crate::log::Access {
     crate::log::Access::offline("tester", "testing")

@@ -9,8 +9,8 @@ use chrono::TimeZone;
 
 use super::*;
 use crate::key_backend::{KeyBackend, MemKeyBackend, RootKey};
-use crate::record::{Identifier, IdentifierKind, RecordContents, Subject, SystemId};
 use crate::store::{MemStore, Store};
+use model::{Identifier, IdentifierKind, RecordContents, Subject, SystemId};
 
 fn access() -> crate::log::Access {
     crate::log::Access::offline("tester", "testing")

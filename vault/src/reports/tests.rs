@@ -9,8 +9,8 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use super::*;
 use crate::key_backend::{KeyBackend, MemKeyBackend};
 use crate::log::Access;
-use crate::record::{Identifier, IdentifierKind, Subject, SystemId};
 use crate::store::{MemStore, Store};
+use model::{Identifier, IdentifierKind, Subject, SystemId};
 
 fn access() -> Access {
     Access::offline("tester", "testing")

@@ -112,7 +112,7 @@ fn the_scanner_finds_attachment_a_elements_in_free_text() {
 #[test]
 fn only_the_fields_the_entry_names_are_scanned_by_the_scanner_it_names() {
     let mut record = RecordContents {
-        system: crate::record::SystemId::new("cbp-pnr").unwrap(),
+        system: model::SystemId::new("cbp-pnr").unwrap(),
         category: "pnr".into(),
         collected_at: collected(),
         source: [("carrier".to_owned(), "ZZ".to_owned())].into(),

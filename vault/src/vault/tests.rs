@@ -7,8 +7,8 @@ use chrono::TimeZone;
 
 use super::*;
 use crate::key_backend::MemKeyBackend;
-use crate::record::{Identifier, IdentifierKind, RecordContents, Subject};
 use crate::store::MemStore;
+use model::{Identifier, IdentifierKind, RecordContents, Subject};
 
 fn access() -> crate::log::Access {
     crate::log::Access::offline("tester", "testing")

@@ -10,10 +10,11 @@ use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::NaiveDate;
+use model::{Identifier, IdentifierKind};
 use serde::Deserialize;
 use serde_json::json;
 use vault::audit::{parse_anchor, parse_public_key, LogQuery};
-use vault::{Identifier, IdentifierKind, SearchKey};
+use vault::SearchKey;
 
 use crate::gate::{NewAccount, Refusal};
 use crate::render::{account_json, entry_json, record_json, verification_json};
@@ -113,7 +114,7 @@ fn shape_error(text: &str) -> String {
         _ => path,
     };
     let schema_name = |name: &str| {
-        name.parse::<usize>().is_ok() || vault::display_token(name) == format!("`{name}`")
+        name.parse::<usize>().is_ok() || model::display_token(name) == format!("`{name}`")
     };
     let path = Some(path)
         .filter(|path| !path.is_empty() && *path != ".")

@@ -1,13 +1,14 @@
-//! The JSON-lines import format: one record per line, parsed into `vault::RecordContents`.
+//! The JSON-lines import format: one record per line, parsed into `RecordContents`.
 //!
 //! Errors say which field breaks which rule and never repeat the value, since a misplaced
 //! value may be a name or an SSN. The format is documented in `docs/import-format.md`.
 
 use std::collections::BTreeMap;
 
+use crate::raw::RAW_SOURCE;
+use crate::record::{display_token, Identifier, IdentifierKind, RecordContents, Subject, SystemId};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Map, Value};
-use vault::{display_token, Identifier, IdentifierKind, RecordContents, Subject, SystemId};
 
 /// Longest accepted line, in bytes.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
@@ -23,7 +24,7 @@ const TOP_LEVEL_FIELDS: [&str; 7] = [
 ];
 const SUBJECT_FIELDS: [&str; 3] = ["role", "name", "identifiers"];
 
-/// Parses one line into record contents, checking its shape (not yet the vault's rules).
+/// Parses one line into record contents, checking its shape (not yet `RecordContents::validate`'s rules).
 pub fn parse_line(line: &str) -> Result<RecordContents, String> {
     let value: Value = serde_json::from_str(line).map_err(|err| match err.classify() {
         serde_json::error::Category::Eof => "not valid JSON: the line ends too early".to_owned(),
@@ -38,11 +39,11 @@ pub fn parse_line(line: &str) -> Result<RecordContents, String> {
     let category = required_str(&object, "category", "")?.to_owned();
     let collected_at = parse_time(required_str(&object, "collected_at", "")?)?;
     let mut source = string_map(object.get("source"), "source")?;
-    // The message the record came from, as received: sealed apart by the vault (raw.rs).
+    // The message the record came from, as received: sealed apart by the vault.
     match object.get("raw") {
         None => {}
         Some(Value::String(raw)) => {
-            source.insert(vault::RAW_SOURCE.to_owned(), raw.clone());
+            source.insert(RAW_SOURCE.to_owned(), raw.clone());
         }
         Some(_) => return Err("`raw` must be a string (the message as received)".into()),
     }

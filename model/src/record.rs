@@ -7,7 +7,7 @@ use std::str::FromStr;
 use chrono::{DateTime, NaiveDate, Utc};
 use zeroize::Zeroize;
 
-use crate::error::{Error, Result};
+use crate::error::Invalid;
 
 /// A record's id: 16 bytes, time-ordered, unique by construction.
 ///
@@ -24,7 +24,9 @@ impl RecordId {
     /// Largest collection time an id can carry (2^48 - 1 ms after the epoch, year 10889).
     pub const MAX_MILLIS: i64 = (1 << 48) - 1;
 
-    pub(crate) fn new(partition: u16, collected_at_ms: i64, session: u32, seq: u32) -> Self {
+    /// The id of a record of `partition` collected at `collected_at_ms`, the `seq`th its
+    /// writer `session` hands out (the vault allocates sessions and partitions).
+    pub fn new(partition: u16, collected_at_ms: i64, session: u32, seq: u32) -> Self {
         let mut bytes = [0u8; 16];
         bytes[0..2].copy_from_slice(&partition.to_be_bytes());
         // Validation keeps collected_at within 0..=MAX_MILLIS, so the cast loses nothing.
@@ -80,12 +82,11 @@ impl fmt::Debug for RecordId {
 }
 
 impl FromStr for RecordId {
-    type Err = Error;
+    type Err = Invalid;
 
-    fn from_str(text: &str) -> Result<Self> {
-        let invalid = || {
-            Error::Invalid("record id must look like `0001-0193a1b2c3d4-00000001-0000002a`".into())
-        };
+    fn from_str(text: &str) -> Result<Self, Invalid> {
+        let invalid =
+            || Invalid("record id must look like `0001-0193a1b2c3d4-00000001-0000002a`".into());
         let groups: Vec<&str> = text.split('-').collect();
         let widths = [4, 12, 8, 8];
         if groups.len() != widths.len()
@@ -109,9 +110,8 @@ pub struct SystemId(String);
 impl SystemId {
     /// Checks the syntax: 1 to 64 characters of lowercase letters, digits and dashes, starting
     /// with a letter or digit.
-    pub fn new(id: &str) -> Result<Self> {
-        check_token(id, 64, false)
-            .map_err(|problem| Error::Invalid(format!("system id {problem}")))?;
+    pub fn new(id: &str) -> Result<Self, Invalid> {
+        check_token(id, 64, false).map_err(|problem| Invalid(format!("system id {problem}")))?;
         Ok(SystemId(id.to_owned()))
     }
 
@@ -251,31 +251,6 @@ impl IdentifierKind {
     /// The kind with this import-format name.
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|kind| kind.name() == name)
-    }
-
-    /// The byte that tags this kind in the stored body.
-    pub(crate) fn tag(self) -> u8 {
-        match self {
-            IdentifierKind::Ssn => 1,
-            IdentifierKind::Tin => 2,
-            IdentifierKind::Passport => 3,
-            IdentifierKind::Account => 4,
-            IdentifierKind::DateOfBirth => 5,
-            IdentifierKind::ImporterExporterId => 6,
-            // 7 to 10 tag the index's names, versions and transfers (`index.rs`).
-            IdentifierKind::AlienId => 11,
-            // Added after the first format: a record of an earlier build never has them, so it
-            // reads unchanged; one written with them cannot be read by an earlier build.
-            IdentifierKind::BrokerId => 12,
-            IdentifierKind::ManufacturerId => 13,
-            IdentifierKind::Address => 14,
-            IdentifierKind::Phone => 15,
-            IdentifierKind::Email => 16,
-        }
-    }
-
-    pub(crate) fn from_tag(tag: u8) -> Option<Self> {
-        Self::ALL.into_iter().find(|kind| kind.tag() == tag)
     }
 }
 
@@ -509,8 +484,8 @@ impl RecordContents {
 
     /// Checks everything a stored record must satisfy. `now` bounds dates that cannot be in
     /// the future. Messages say where the problem is and what rule it breaks, never the value.
-    pub fn validate(&self, now: DateTime<Utc>) -> Result<()> {
-        let invalid = |message: String| Err(Error::Invalid(message));
+    pub fn validate(&self, now: DateTime<Utc>) -> Result<(), Invalid> {
+        let invalid = |message: String| Err(Invalid(message));
         if let Err(problem) = check_token(&self.category, 64, true) {
             return invalid(format!("category {problem}"));
         }
@@ -550,8 +525,7 @@ impl RecordContents {
                 return invalid(format!("{}: role {problem}", at()));
             }
             if let Some(name) = &subject.name {
-                check_text(name)
-                    .map_err(|problem| Error::Invalid(format!("{}: name {problem}", at())))?;
+                check_text(name).map_err(|problem| Invalid(format!("{}: name {problem}", at())))?;
             }
             if subject.name.is_none() && subject.identifiers.is_empty() {
                 return invalid(format!("{}: needs a name or at least one identifier", at()));
@@ -569,28 +543,27 @@ impl RecordContents {
                 }
                 identifier
                     .validate(now)
-                    .map_err(|problem| Error::Invalid(format!("{}: {problem}", at())))?;
+                    .map_err(|problem| Invalid(format!("{}: {problem}", at())))?;
             }
         }
         Ok(())
     }
 }
 
-fn check_map(what: &str, map: &BTreeMap<String, String>) -> Result<()> {
+fn check_map(what: &str, map: &BTreeMap<String, String>) -> Result<(), Invalid> {
     if map.len() > MAX_FIELDS {
-        return Err(Error::Invalid(format!(
+        return Err(Invalid(format!(
             "{what} must hold at most {MAX_FIELDS} entries"
         )));
     }
     for (key, value) in map {
         if let Err(problem) = check_token(key, 64, true) {
-            return Err(Error::Invalid(format!(
+            return Err(Invalid(format!(
                 "{what}: key {} {problem}",
                 display_token(key)
             )));
         }
-        check_text(value)
-            .map_err(|problem| Error::Invalid(format!("{what}: `{key}` {problem}")))?;
+        check_text(value).map_err(|problem| Invalid(format!("{what}: `{key}` {problem}")))?;
     }
     Ok(())
 }

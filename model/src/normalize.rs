@@ -40,7 +40,8 @@ fn is_dash(c: char) -> bool {
     )
 }
 
-pub(crate) fn nfkc_upper(text: &str) -> String {
+/// Unicode NFKC, then upper case: the first step of every form (and of free-text scanning).
+pub fn nfkc_upper(text: &str) -> String {
     // ASCII is its own NFKC form: most identifiers skip the decomposition tables (a tenth of
     // the sealing thread's time before this shortcut).
     if text.is_ascii() {
