@@ -1,13 +1,14 @@
-//! Intake files in the formats institutions send (SWIFT MT, ISO 20022 pacs, the CBETF data
-//! items as CSV or JSON lines), converted to the generic import format before ingest: each
-//! message or row becomes a record line or a refusal with its location and reason, and flags
-//! (late, threshold unchecked) are kept with the record. The converted lines stay in memory
-//! (they hold personal data) and go through the same ingest as a JSON-lines file, where the
-//! vault finds the reports of a transfer already stored (reports.rs); the receipt tells every
-//! outcome by the location in the file.
+//! Intake files in the formats institutions and carriers send (SWIFT MT, ISO 20022 pacs, the
+//! CBETF data items as CSV or JSON lines, TIN reports, PNR, TTAR), converted to records before
+//! ingest: each message or row becomes a record (`model::RecordContents`, made by `intake`
+//! directly) or a refusal with its location and reason, and flags (late, threshold unchecked)
+//! are kept with the record. The records stay in memory (they hold personal data, wiped when
+//! dropped) and go through the same ingest as a JSON-lines file's, numbered as its lines, where
+//! the vault finds the reports of a transfer already stored (reports.rs); the receipt tells
+//! every outcome by the location in the file.
 
 use intake::cbetf_map::{self, Filing, Mapped};
-use zeroize::Zeroizing;
+use model::RecordContents;
 
 /// The formats `recvault ingest --format` takes.
 pub const FORMATS: [&str; 8] = [
@@ -21,20 +22,20 @@ pub const FORMATS: [&str; 8] = [
     "ttar-csv",
 ];
 
-/// A file converted to import lines.
+/// A file converted to records. Ingest numbers them as lines, from 1, in this order.
 #[derive(Default)]
 pub struct Conversion {
-    /// The record lines, one per line.
-    pub lines: Zeroizing<String>,
-    /// Where each line came from (`message 3`, `line 7`), by line.
+    /// The records, each with its raw message (`model::RAW_SOURCE`).
+    pub records: Vec<RecordContents>,
+    /// Where each record came from (`message 3`, `line 7`), by its number.
     pub origins: Vec<String>,
-    /// The flags intake put on each line's record (empty for none), by line.
+    /// The flags intake put on each record (empty for none), by its number.
     pub flags: Vec<String>,
     /// Messages or rows refused before ingest: location and reason.
     pub refused: Vec<(String, String)>,
 }
 
-/// What ingest did with a converted file's lines (by line number, from 1).
+/// What ingest did with a converted file's records (by their number, from 1).
 #[derive(Debug, Default)]
 pub struct Stored {
     /// Records stored.
@@ -166,7 +167,7 @@ pub fn check_filing(format: &str, filing: &Filing) -> Result<(), String> {
 
 /// Converts `text` of `format` (not `jsonl`) under `filing`.
 pub fn convert(format: &str, text: &str, filing: &Filing) -> Result<Conversion, String> {
-    // Each record line carries the raw message it came from (`raw`): the MT message, the pacs
+    // Each record carries the raw message it came from (`raw_message`): the MT message, the pacs
     // document, the CSV row under its header, the JSON line.
     check_filing(format, filing)?;
     let mut raws: Vec<Option<String>> = Vec::new();
@@ -287,10 +288,12 @@ pub fn convert(format: &str, text: &str, filing: &Filing) -> Result<Conversion, 
             Err(reason) => conversion.refused.push((location, reason)),
             Ok(mut mapped) => {
                 if let Some(Some(raw)) = raws.get_mut(index) {
-                    mapped.record["raw"] = serde_json::Value::String(std::mem::take(raw));
+                    mapped
+                        .record
+                        .source
+                        .insert(model::RAW_SOURCE.to_owned(), std::mem::take(raw));
                 }
-                conversion.lines.push_str(&mapped.record.to_string());
-                conversion.lines.push('\n');
+                conversion.records.push(mapped.record);
                 conversion.origins.push(location);
                 conversion.flags.push(mapped.flags.join(","));
             }

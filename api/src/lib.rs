@@ -10,7 +10,7 @@
 //! - `gate`: the only way from the network to the vault: authentication, the policy decision
 //!   and its logging, then the vault operation.
 //! - `intake_files`: files in the institutions' and carriers' formats (MT, pacs, CBETF data
-//!   items, TIN reports, PNR, TTAR trade records) converted to import lines, with refusals,
+//!   items, TIN reports, PNR, TTAR trade records) converted to records, with refusals,
 //!   duplicates and flags by location.
 //! - `letters`: letters to requesters from editable templates, as text and as PDF.
 //! - `lines`: JSON-lines input cut into validated batches (offline and served ingest alike),

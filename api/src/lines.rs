@@ -1,6 +1,8 @@
 //! Cutting a JSON-lines input into batches of valid records, the same way offline and in
 //! the served vault: line numbers, the line-length limit, rejected lines set aside with their
-//! reasons (never their values), lines a resumed stream already stored skipped unread.
+//! reasons (never their values), lines a resumed stream already stored skipped unread. A
+//! converted file's records (made by `intake`, not read from lines) are numbered and batched
+//! the same way.
 
 use std::io::{self, BufRead, Read};
 
@@ -29,10 +31,26 @@ pub struct Rejected {
     pub reason: String,
 }
 
+/// What a run of ingest reads: lines of the import format, or records an intake parser made
+/// from a converted file, each counted as one line, in order.
+pub enum Input<R> {
+    /// JSON lines, parsed and validated one by one.
+    Lines(R),
+    /// Records already made, validated one by one.
+    Records(std::vec::IntoIter<model::RecordContents>),
+}
+
+impl Input<io::Empty> {
+    /// Records to ingest as they are, numbered from 1.
+    pub fn records(records: Vec<model::RecordContents>) -> Self {
+        Input::Records(records.into_iter())
+    }
+}
+
 /// The input, cut into batches of valid records; rejected lines are set aside with their
 /// reasons. A batch is tagged with the number of the last line it covers.
 pub struct LineBatches<R> {
-    reader: R,
+    input: Input<R>,
     batch_size: usize,
     now: chrono::DateTime<Utc>,
     /// Lines up to this one were stored by an earlier run of the same stream: skipped unread.
@@ -95,10 +113,16 @@ impl BatchLines {
 pub type Admit = Box<dyn FnMut(&mut model::RecordContents) -> Result<(), String> + Send>;
 
 impl<R: BufRead> LineBatches<R> {
-    /// Batches of at most `batch_size` records from `reader`, validated against `now`.
+    /// Batches of at most `batch_size` records from the lines of `reader`, validated against
+    /// `now`.
     pub fn new(reader: R, batch_size: usize, now: chrono::DateTime<Utc>) -> Self {
+        Self::of(Input::Lines(reader), batch_size, now)
+    }
+
+    /// Batches of at most `batch_size` records from `input`, validated against `now`.
+    pub fn of(input: Input<R>, batch_size: usize, now: chrono::DateTime<Utc>) -> Self {
         LineBatches {
-            reader,
+            input,
             batch_size: batch_size.max(1),
             now,
             skip_through: 0,
@@ -141,23 +165,38 @@ impl<R: BufRead> LineBatches<R> {
         let mut lines = Vec::with_capacity(self.batch_size);
         let mut line = Zeroizing::new(Vec::with_capacity(4096));
         while batch.len() < self.batch_size {
-            line.clear();
-            let too_long = match read_line(&mut self.reader, &mut line) {
-                Ok(Some(too_long)) => too_long,
-                Ok(None) => break,
-                Err(err) => {
-                    self.read_error = Some(err);
-                    break;
+            let parsed = match &mut self.input {
+                Input::Lines(reader) => {
+                    line.clear();
+                    let too_long = match read_line(reader, &mut line) {
+                        Ok(Some(too_long)) => too_long,
+                        Ok(None) => break,
+                        Err(err) => {
+                            self.read_error = Some(err);
+                            break;
+                        }
+                    };
+                    self.line_no += 1;
+                    if self.line_no <= self.skip_through {
+                        continue;
+                    }
+                    if too_long {
+                        Err(format!("line is longer than {MAX_LINE_BYTES} bytes"))
+                    } else {
+                        parse_checked(&line, self.now)
+                    }
                 }
-            };
-            self.line_no += 1;
-            if self.line_no <= self.skip_through {
-                continue;
-            }
-            let parsed = if too_long {
-                Err(format!("line is longer than {MAX_LINE_BYTES} bytes"))
-            } else {
-                parse_checked(&line, self.now)
+                Input::Records(records) => {
+                    let Some(record) = records.next() else { break };
+                    self.line_no += 1;
+                    if self.line_no <= self.skip_through {
+                        continue;
+                    }
+                    record
+                        .validate(self.now)
+                        .map(|()| Some(record))
+                        .map_err(|invalid| invalid.to_string())
+                }
             };
             match parsed {
                 Ok(None) => {}

@@ -2,8 +2,8 @@
 //! their id), access-log entries, accounts and verification reports.
 
 use chrono::{DateTime, Utc};
-use model::{IdentifierKind, Record};
-use serde_json::{json, Map, Value};
+use model::Record;
+use serde_json::{json, Value};
 use vault::accounts::Account;
 use vault::audit::LogVerification;
 
@@ -15,39 +15,14 @@ pub fn record_json(record: &Record) -> Value {
     json
 }
 
-/// Record contents as JSON in the import format.
+/// Record contents as JSON in the import format, the time to the millisecond (as stored).
 pub fn contents_json(contents: &model::RecordContents) -> Value {
-    let subjects: Vec<Value> = contents
-        .subjects
-        .iter()
-        .map(|subject| {
-            let mut identifiers = Map::new();
-            for identifier in &subject.identifiers {
-                let value = match (identifier.kind, &identifier.country) {
-                    (IdentifierKind::Passport, Some(country)) => {
-                        json!({"number": identifier.value, "country": country})
-                    }
-                    _ => Value::String(identifier.value.clone()),
-                };
-                identifiers.insert(identifier.kind.name().to_owned(), value);
-            }
-            let mut out = Map::new();
-            out.insert("role".into(), Value::String(subject.role.clone()));
-            if let Some(name) = &subject.name {
-                out.insert("name".into(), Value::String(name.clone()));
-            }
-            out.insert("identifiers".into(), Value::Object(identifiers));
-            Value::Object(out)
-        })
-        .collect();
-    json!({
-        "system": contents.system.as_str(),
-        "category": contents.category,
-        "collected_at": contents.collected_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        "source": contents.source,
-        "subjects": subjects,
-        "fields": contents.fields,
-    })
+    let mut json = model::import::to_value(contents);
+    json["collected_at"] = contents
+        .collected_at
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        .into();
+    json
 }
 
 /// A time in Unix ms as RFC 3339 (UTC, milliseconds).

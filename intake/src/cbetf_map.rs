@@ -1,12 +1,15 @@
-//! From parsed transmittals to CBETF records in the generic import format, with the intake
+//! From parsed transmittals to CBETF records (`model::RecordContents`), with the intake
 //! rules of seed 003 (proposed 31 CFR 103.14): scope (a US institution at the border, first-in
 //! or last-out), the exemption of bank-to-bank transfers with no third-party customer, the
 //! money transmitters' thresholds, and timeliness (five business days). Pure: the filing date,
 //! the reporter and the legal calendar (`policy::calendar::add_working_days`, passed in so this
 //! crate stays free of the policy engine and its runtime) are inputs.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
-use serde_json::{json, Map, Value};
+use model::{Identifier, IdentifierKind, RecordContents, Subject};
+use serde_json::{json, Value};
 
 use crate::pacs::PacsTransfer;
 use crate::swift::{MtMessage, Party};
@@ -37,8 +40,8 @@ pub struct Filing {
 /// A record to store, and what intake noticed about it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Mapped {
-    /// The record, as one line of the generic import format.
-    pub record: Value,
+    /// The record.
+    pub record: RecordContents,
     /// Flags kept with the record (`late`...), also in its fields.
     pub flags: Vec<String>,
 }
@@ -88,29 +91,39 @@ impl TransferKey {
 
 /// What two reports of one transfer must agree on: value date, currency, amount, and the
 /// parties' names and accounts (case and spacing aside).
-fn transfer_match(fields: &Map<String, Value>, subjects: &[Value]) -> String {
-    let text = |value: Option<&Value>| value.and_then(Value::as_str).unwrap_or("").to_owned();
-    let mut parts = vec![
-        text(fields.get("value_date")),
-        text(fields.get("currency")),
-        text(fields.get("amount")),
-    ];
+fn transfer_match(fields: &BTreeMap<String, String>, subjects: &[Subject]) -> String {
+    let text = |name: &str| fields.get(name).cloned().unwrap_or_default();
+    let mut parts = vec![text("value_date"), text("currency"), text("amount")];
     for subject in subjects {
-        let name = text(subject.get("name"));
+        let name = subject.name.as_deref().unwrap_or("");
         parts.push(format!(
             "{}={}:{}",
-            text(subject.get("role")),
+            subject.role,
             name.split_whitespace()
                 .collect::<Vec<_>>()
                 .join(" ")
                 .to_uppercase(),
-            subject
-                .get("identifiers")
-                .map(Value::to_string)
-                .unwrap_or_default()
+            identifiers_json(&subject.identifiers)
         ));
     }
     parts.join("|")
+}
+
+/// A subject's identifiers as the import format writes them, as JSON (`{"account":"1"}`): how
+/// `transfer_match` has spelled them since the first stored report, so reports stored before
+/// and after compare alike.
+fn identifiers_json(identifiers: &[Identifier]) -> String {
+    let map: serde_json::Map<String, Value> = identifiers
+        .iter()
+        .map(|identifier| {
+            let value = match &identifier.country {
+                Some(country) => json!({"number": identifier.value, "country": country}),
+                None => json!(identifier.value),
+            };
+            (identifier.kind.name().to_owned(), value)
+        })
+        .collect();
+    Value::Object(map).to_string()
 }
 
 /// The country of a BIC (its 5th and 6th letters).
@@ -139,21 +152,18 @@ fn border(sender: &str, receiver: &str) -> Result<(&'static str, bool), String> 
     }
 }
 
-fn subject(role: &str, party: Option<&Party>) -> Option<Value> {
+fn subject(role: &str, party: Option<&Party>) -> Option<Subject> {
     let party = party?;
-    let mut identifiers = Map::new();
-    if let Some(account) = &party.account {
-        identifiers.insert("account".into(), json!(account));
-    }
+    let identifiers: Vec<Identifier> = party
+        .account
+        .iter()
+        .map(|account| Identifier::new(IdentifierKind::Account, account.as_str()))
+        .collect();
     let name = party.name.clone().or_else(|| party.bic.clone());
     if name.is_none() && identifiers.is_empty() {
         return None;
     }
-    let mut value = json!({"role": role, "identifiers": identifiers});
-    if let Some(name) = name {
-        value["name"] = json!(name);
-    }
-    Some(value)
+    Some(crate::subject(role, name, identifiers))
 }
 
 /// Whether two names of an institution are the same one: equal ignoring case, or two BICs of
@@ -177,9 +187,9 @@ fn address(party: Option<&Party>) -> Option<String> {
 fn record(
     filing: &Filing,
     format: &str,
-    fields: Map<String, Value>,
-    transmittor: Option<Value>,
-    recipient: Option<Value>,
+    fields: BTreeMap<String, String>,
+    transmittor: Option<Subject>,
+    recipient: Option<Subject>,
     cents: i64,
     currency: &str,
     transmitted_on: Option<(NaiveDate, &'static str)>,
@@ -190,7 +200,7 @@ fn record(
     let mut fields = fields;
     match filing.reporter_type {
         ReporterType::Bank => {
-            fields.insert("threshold_rule".into(), json!("bank: any amount"));
+            fields.insert("threshold_rule".into(), "bank: any amount".into());
         }
         ReporterType::MoneyTransmitter if currency == "USD" => {
             if cents < 100_000 {
@@ -201,11 +211,12 @@ fn record(
             }
             fields.insert(
                 "threshold_rule".into(),
-                json!(if cents >= 300_000 {
+                if cents >= 300_000 {
                     "money transmitter: $3,000 or more, TIN required"
                 } else {
                     "money transmitter: $1,000 or more"
-                }),
+                }
+                .into(),
             );
         }
         ReporterType::MoneyTransmitter => {
@@ -214,55 +225,68 @@ fn record(
             flags.push("threshold-unchecked".into());
             fields.insert(
                 "threshold_rule".into(),
-                json!(
-                    "money transmitter: not USD and no customer rate; review the $1,000 threshold"
-                ),
+                "money transmitter: not USD and no customer rate; review the $1,000 threshold"
+                    .into(),
             );
         }
     }
     if let Some((day, which)) = transmitted_on {
-        fields.insert("transmitted_on".into(), json!(day.to_string()));
-        fields.insert("transmitted_on_source".into(), json!(which));
+        fields.insert("transmitted_on".into(), day.to_string());
+        fields.insert("transmitted_on_source".into(), which.into());
         let due = (filing.business_days)(day, 5);
         if due.is_some_and(|due| filing.filed_on > due) {
             flags.push("late".into());
         }
     }
     if !flags.is_empty() {
-        fields.insert("flags".into(), json!(flags.join(",")));
+        fields.insert("flags".into(), flags.join(","));
     }
-    let subjects: Vec<Value> = [transmittor, recipient].into_iter().flatten().collect();
+    let subjects: Vec<Subject> = [transmittor, recipient].into_iter().flatten().collect();
     if subjects.is_empty() {
         return Err("neither the transmittor nor the recipient is named or has an account".into());
     }
     let matched = transfer_match(&fields, &subjects);
-    let mut record = json!({
-        "system": "fincen-cbetf",
-        "category": "transmittal",
-        "collected_at": filing.filed_on.to_string(),
-        "source": {
-            "transfer_key": transfer.key,
-            "transfer_match": matched,
-            "format": format,
-            "reporter": filing.reporter.clone().unwrap_or_else(|| reporter.to_owned()),
-            "reporter_type": match filing.reporter_type {
+    let mut source = BTreeMap::from([
+        ("transfer_key".to_owned(), transfer.key),
+        ("transfer_match".to_owned(), matched),
+        ("format".to_owned(), format.to_owned()),
+        (
+            "reporter".to_owned(),
+            filing
+                .reporter
+                .clone()
+                .unwrap_or_else(|| reporter.to_owned()),
+        ),
+        (
+            "reporter_type".to_owned(),
+            match filing.reporter_type {
                 ReporterType::Bank => "bank",
                 ReporterType::MoneyTransmitter => "money-transmitter",
-            },
-            "filed_on": filing.filed_on.to_string(),
-        },
-        "subjects": subjects,
-        "fields": fields,
-    });
+            }
+            .to_owned(),
+        ),
+        ("filed_on".to_owned(), filing.filed_on.to_string()),
+    ]);
     if let Some(covers) = transfer.covers {
-        record["source"]["covers"] = json!(covers);
+        source.insert("covers".to_owned(), covers);
     }
+    let record = crate::record(
+        CBETF_SYSTEM,
+        "transmittal",
+        crate::midnight(filing.filed_on),
+        source,
+        subjects,
+        fields,
+    )?;
     Ok(Mapped { record, flags })
 }
 
-fn put(fields: &mut Map<String, Value>, name: &str, value: Option<String>) {
+/// The CBETF system of records.
+const CBETF_SYSTEM: &str = "fincen-cbetf";
+
+fn put(fields: &mut BTreeMap<String, String>, name: &str, value: Option<String>) {
     if let Some(value) = value.filter(|value| !value.is_empty()) {
-        fields.insert(name.into(), json!(value));
+        fields.insert(name.into(), value);
     }
 }
 
@@ -281,23 +305,20 @@ pub fn map_mt(message: &MtMessage, filing: &Filing) -> Result<Mapped, String> {
     } else {
         &message.receiver_bic
     };
-    let mut fields = Map::new();
-    fields.insert(
-        "amount".into(),
-        json!(amount_text(message.value.amount_cents)),
-    );
-    fields.insert("currency".into(), json!(message.value.currency));
-    fields.insert("value_date".into(), json!(message.value.date.to_string()));
-    fields.insert("direction".into(), json!(direction));
+    let mut fields = BTreeMap::new();
+    fields.insert("amount".into(), amount_text(message.value.amount_cents));
+    fields.insert("currency".into(), message.value.currency.clone());
+    fields.insert("value_date".into(), message.value.date.to_string());
+    fields.insert("direction".into(), direction.into());
     fields.insert(
         "message_type".into(),
-        json!(if message.cover {
+        if message.cover {
             format!("MT{} COV", message.message_type)
         } else {
             format!("MT{}", message.message_type)
-        }),
+        },
     );
-    fields.insert("sender_reference".into(), json!(message.reference));
+    fields.insert("sender_reference".into(), message.reference.clone());
     put(&mut fields, "uti", message.uetr.clone());
     put(
         &mut fields,
@@ -409,16 +430,16 @@ pub fn map_pacs(transfer: &PacsTransfer, filing: &Filing) -> Result<Mapped, Stri
         .or_else(|| transfer.header_to.clone())
         .ok_or("the instructed agent (InstdAgt) or the header's receiver is needed to place the transfer")?;
     let (direction, us_sends) = border(&sender, &receiver)?;
-    let mut fields = Map::new();
-    fields.insert("amount".into(), json!(amount_text(transfer.amount_cents)));
-    fields.insert("currency".into(), json!(transfer.currency));
+    let mut fields = BTreeMap::new();
+    fields.insert("amount".into(), amount_text(transfer.amount_cents));
+    fields.insert("currency".into(), transfer.currency.clone());
     put(
         &mut fields,
         "value_date",
         transfer.settlement_date.map(|date| date.to_string()),
     );
-    fields.insert("direction".into(), json!(direction));
-    fields.insert("message_type".into(), json!(transfer.message_definition));
+    fields.insert("direction".into(), direction.into());
+    fields.insert("message_type".into(), transfer.message_definition.clone());
     put(&mut fields, "uti", transfer.uetr.clone());
     put(
         &mut fields,
@@ -518,9 +539,9 @@ pub fn map_items(items: &crate::cbetf::DataItems, filing: &Filing) -> Result<Map
         &items.recipient_account,
         &items.recipient_address,
     );
-    let mut fields = Map::new();
-    fields.insert("amount".into(), json!(amount_text(items.amount_cents)));
-    fields.insert("currency".into(), json!(items.currency));
+    let mut fields = BTreeMap::new();
+    fields.insert("amount".into(), amount_text(items.amount_cents));
+    fields.insert("currency".into(), items.currency.clone());
     put(
         &mut fields,
         "value_date",
@@ -528,7 +549,7 @@ pub fn map_items(items: &crate::cbetf::DataItems, filing: &Filing) -> Result<Map
     );
     fields.insert(
         "message_type".into(),
-        json!("data items (proposed 31 CFR 103.14(c))"),
+        "data items (proposed 31 CFR 103.14(c))".into(),
     );
     put(&mut fields, "uti", items.uetr.clone());
     put(
@@ -600,17 +621,20 @@ pub fn map_items(items: &crate::cbetf::DataItems, filing: &Filing) -> Result<Map
             crate::cbetf::TinParty::Transmittor => (&mut transmittor_subject, "transmittor"),
             crate::cbetf::TinParty::Recipient => (&mut recipient_subject, "recipient"),
         };
-        let subject = slot.get_or_insert_with(|| json!({"role": role, "identifiers": {}}));
+        let subject = slot.get_or_insert_with(|| crate::subject(role, None, Vec::new()));
         // Each kind of identifier as what it is, and each indexed as its own kind.
-        match tax {
-            crate::cbetf::TaxIdentifier::Tin(tin) => subject["identifiers"]["tin"] = json!(tin),
+        let identifier = match tax {
+            crate::cbetf::TaxIdentifier::Tin(tin) => {
+                Identifier::new(IdentifierKind::Tin, tin.as_str())
+            }
             crate::cbetf::TaxIdentifier::AlienId(id) => {
-                subject["identifiers"]["alien_id"] = json!(id)
+                Identifier::new(IdentifierKind::AlienId, id.as_str())
             }
             crate::cbetf::TaxIdentifier::Passport { number, country } => {
-                subject["identifiers"]["passport"] = json!({"number": number, "country": country})
+                Identifier::passport(number.as_str(), country.as_str())
             }
-        }
+        };
+        crate::add_identifier(subject, identifier);
     }
     if filing.reporter_type == ReporterType::MoneyTransmitter
         && items.currency == "USD"
@@ -681,21 +705,22 @@ pub fn map_tin(row: &crate::tin::TinRow, filing: &Filing) -> Result<Mapped, Stri
     let due = NaiveDate::from_ymd_opt(row.report_year + 1, 4, 15)
         .ok_or("the report year is out of range")?;
     let mut flags = Vec::new();
-    let mut fields = Map::new();
-    fields.insert("report_year".into(), json!(row.report_year.to_string()));
-    fields.insert("reporting_institution".into(), json!(reporter));
-    fields.insert("due_on".into(), json!(due.to_string()));
+    let mut fields = BTreeMap::new();
+    fields.insert("report_year".into(), row.report_year.to_string());
+    fields.insert("reporting_institution".into(), reporter.clone());
+    fields.insert("due_on".into(), due.to_string());
     if filing.filed_on > due {
         flags.push("late".to_owned());
-        fields.insert("flags".into(), json!("late"));
+        fields.insert("flags".into(), "late".into());
     }
-    let mut subject = json!({
-        "role": "accountholder",
-        "identifiers": {"account": row.account, "tin": row.tin},
-    });
-    if let Some(name) = &row.name {
-        subject["name"] = json!(name);
-    }
+    let subject = crate::subject(
+        "accountholder",
+        row.name.clone(),
+        vec![
+            Identifier::new(IdentifierKind::Account, row.account.as_str()),
+            Identifier::new(IdentifierKind::Tin, row.tin.as_str()),
+        ],
+    );
     let transfer = TransferKey {
         key: format!(
             "tin:{}/{}/{}",
@@ -705,21 +730,22 @@ pub fn map_tin(row: &crate::tin::TinRow, filing: &Filing) -> Result<Mapped, Stri
         ),
         covers: None,
     };
-    let matched = transfer_match(&Map::new(), std::slice::from_ref(&subject));
-    let record = json!({
-        "system": "fincen-cbetf",
-        "category": "tin-report",
-        "collected_at": filing.filed_on.to_string(),
-        "source": {
-            "format": "tin",
-            "reporter": reporter,
-            "filed_on": filing.filed_on.to_string(),
-            "transfer_key": transfer.key,
-            "transfer_match": matched,
-        },
-        "subjects": [subject],
-        "fields": fields,
-    });
+    let matched = transfer_match(&BTreeMap::new(), std::slice::from_ref(&subject));
+    let source = BTreeMap::from([
+        ("format".to_owned(), "tin".to_owned()),
+        ("reporter".to_owned(), reporter),
+        ("filed_on".to_owned(), filing.filed_on.to_string()),
+        ("transfer_key".to_owned(), transfer.key),
+        ("transfer_match".to_owned(), matched),
+    ]);
+    let record = crate::record(
+        CBETF_SYSTEM,
+        "tin-report",
+        crate::midnight(filing.filed_on),
+        source,
+        vec![subject],
+        fields,
+    )?;
     Ok(Mapped { record, flags })
 }
 

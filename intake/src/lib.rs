@@ -1,6 +1,7 @@
 //! Intake parsers: the files reporting institutions and carriers send, turned into typed
-//! messages with precise errors, before anything is mapped to records or stored. Free of
-//! storage, networking and async, so each parser can be tested and fuzzed on its own.
+//! messages with precise errors, then mapped to records (`model::RecordContents`) that go to
+//! the vault as they are, with no import-format text in between. Free of storage, networking
+//! and async, so each parser can be tested and fuzzed on its own.
 //!
 //! - `swift`: SWIFT FIN messages (MT 103, MT 202 COV), one or many in an RJE file.
 //! - `cbetf`: the CBETF data items of proposed 31 CFR 103.14(c), as CSV or JSON lines.
@@ -24,6 +25,77 @@ mod table;
 pub mod tin;
 pub mod ttar;
 pub mod xml;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use model::{Identifier, RecordContents, Subject, SystemId};
+
+/// A record of `system` made by intake (validation is the vault's, at ingest, as for any
+/// record).
+pub(crate) fn record(
+    system: &str,
+    category: &str,
+    collected_at: DateTime<Utc>,
+    source: BTreeMap<String, String>,
+    subjects: Vec<Subject>,
+    fields: BTreeMap<String, String>,
+) -> Result<RecordContents, String> {
+    Ok(RecordContents {
+        system: SystemId::new(system).map_err(|invalid| invalid.to_string())?,
+        category: category.to_owned(),
+        collected_at,
+        source,
+        subjects,
+        fields,
+    })
+}
+
+/// A subject with its identifiers in the order of their kinds' names: the order the import
+/// format has always read them in, so a record made here is the record its import line made
+/// (and is stored the same way).
+pub(crate) fn subject(role: &str, name: Option<String>, identifiers: Vec<Identifier>) -> Subject {
+    let mut subject = Subject {
+        role: role.to_owned(),
+        name,
+        identifiers,
+    };
+    subject
+        .identifiers
+        .sort_by_key(|identifier| identifier.kind.name());
+    subject
+}
+
+/// Adds an identifier to a subject, in its place (replacing one of the same kind).
+pub(crate) fn add_identifier(subject: &mut Subject, identifier: Identifier) {
+    subject
+        .identifiers
+        .retain(|existing| existing.kind != identifier.kind);
+    subject.identifiers.push(identifier);
+    subject
+        .identifiers
+        .sort_by_key(|identifier| identifier.kind.name());
+}
+
+/// A subject's identifier of the kind named `kind`, as text (a passport as `COUNTRY:NUMBER`),
+/// or empty: for tests, which compare it with what a row or message said.
+#[cfg(test)]
+pub(crate) fn identifier(subject: &Subject, kind: &str) -> String {
+    subject
+        .identifiers
+        .iter()
+        .find(|identifier| identifier.kind.name() == kind)
+        .map(|identifier| match &identifier.country {
+            Some(country) => format!("{country}:{}", identifier.value),
+            None => identifier.value.clone(),
+        })
+        .unwrap_or_default()
+}
+
+/// Midnight UTC of a day: the collection time of a record received that day.
+pub(crate) fn midnight(day: NaiveDate) -> DateTime<Utc> {
+    day.and_time(chrono::NaiveTime::MIN).and_utc()
+}
 
 /// A decimal amount with a point (`1500`, `1500.5`, `1500.50`) in cents: at most 13 digits
 /// before the point and two after.

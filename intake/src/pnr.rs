@@ -1,6 +1,6 @@
 //! Passenger Name Records as carriers push them (seed 001, Attachment A): one PNR per JSON
-//! line, keyed by the 34 data elements, mapped to `pnr` records of the CBP PNR system in the
-//! generic import format. The key names are ours (the Undertakings list the elements, not a
+//! line, keyed by the 34 data elements, mapped to `pnr` records of the CBP PNR system
+//! (`model::RecordContents`). The key names are ours (the Undertakings list the elements, not a
 //! format); each PNR is answered with its line and key. The sensitive-data filter is the
 //! notice's and is applied at admission, to the record and to the raw message alike, before
 //! anything is stored.
@@ -14,8 +14,11 @@
 //! `early_case`, the case the advance information is recorded in. They become the record's
 //! `source` entries of the same names.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
-use serde_json::{json, Map, Value};
+use model::{Identifier, IdentifierKind, RecordContents};
+use serde_json::Value;
 
 use crate::ParseError;
 
@@ -80,7 +83,7 @@ const RECEIPT_KEYS: [&str; 6] = [
     "early_case",
 ];
 
-/// Parses PNRs, one JSON object per line (blank lines skipped), into import records collected
+/// Parses PNRs, one JSON object per line (blank lines skipped), into records collected
 /// on `received_on` unless a PNR says when it was pulled. Each result comes with its line's
 /// text: the raw message, and its location (`line N`).
 pub fn parse(text: &str, received_on: NaiveDate) -> Vec<(Result<Located, ParseError>, String)> {
@@ -106,7 +109,7 @@ pub fn parse(text: &str, received_on: NaiveDate) -> Vec<(Result<Located, ParseEr
 type Failure = (Option<&'static str>, String);
 
 /// A record with its location (`line N`).
-pub type Located = (String, Value);
+pub type Located = (String, RecordContents);
 
 /// An element's value as text: strings as they are, numbers and booleans written out, lists
 /// one item per line, objects as compact JSON.
@@ -124,7 +127,7 @@ fn element_text(value: &Value) -> Option<String> {
     .filter(|text| !text.trim().is_empty())
 }
 
-fn pnr(line: &str, received_on: NaiveDate) -> Result<Value, Failure> {
+fn pnr(line: &str, received_on: NaiveDate) -> Result<RecordContents, Failure> {
     let value: Value = serde_json::from_str(line).map_err(|err| {
         (
             None,
@@ -173,11 +176,10 @@ fn pnr(line: &str, received_on: NaiveDate) -> Result<Value, Failure> {
                 "a PNR of a flight gives `pulled_at`, the RFC 3339 time CBP pulled it or the carrier pushed it (seed 001 paragraph 14)".into(),
             ))
         }
-        None => received_on.to_string(),
+        None => crate::midnight(received_on),
         Some(Value::String(text)) => DateTime::parse_from_rfc3339(text)
             .map_err(|_| (Some("pulled_at"), "the pull time is RFC 3339".to_owned()))?
-            .with_timezone(&Utc)
-            .to_rfc3339(),
+            .with_timezone(&Utc),
         Some(_) => return Err((Some("pulled_at"), "the pull time is RFC 3339".into())),
     };
     if object
@@ -194,16 +196,13 @@ fn pnr(line: &str, received_on: NaiveDate) -> Result<Value, Failure> {
         .get("name")
         .and_then(element_text)
         .ok_or((Some("name"), "element 4, the name, is required".to_owned()))?;
-    let mut identifiers = Map::new();
+    let mut identifiers = Vec::new();
     if let Some(apis) = object.get("apis").and_then(Value::as_object) {
         // APIS (element 33) carries the travel document: the subject's identifiers.
         let text = |key: &str| apis.get(key).and_then(Value::as_str).map(str::trim);
         match (text("passport_number"), text("passport_country")) {
             (Some(number), Some(country)) => {
-                identifiers.insert(
-                    "passport".into(),
-                    json!({"number": number, "country": country}),
-                );
+                identifiers.push(Identifier::passport(number, country));
             }
             (None, None) => {}
             _ => {
@@ -214,10 +213,10 @@ fn pnr(line: &str, received_on: NaiveDate) -> Result<Value, Failure> {
             }
         }
         if let Some(born) = text("date_of_birth") {
-            identifiers.insert("dob".into(), json!(born));
+            identifiers.push(Identifier::new(IdentifierKind::DateOfBirth, born));
         }
     }
-    let mut fields = Map::new();
+    let mut fields = BTreeMap::new();
     for (number, key) in ELEMENTS {
         if key == "name" {
             continue;
@@ -226,31 +225,34 @@ fn pnr(line: &str, received_on: NaiveDate) -> Result<Value, Failure> {
             if text.len() > 16 * 1024 {
                 return Err((Some(key), format!("element {number} is longer than 16 KiB")));
             }
-            fields.insert(key.into(), json!(text));
+            fields.insert(key.into(), text);
         }
     }
     let crew = object.get("crew").and_then(Value::as_bool).unwrap_or(false);
-    let mut source =
-        json!({"format": "pnr", "carrier": carrier, "received_on": received_on.to_string()});
+    let mut source = BTreeMap::from([
+        ("format".to_owned(), "pnr".to_owned()),
+        ("carrier".to_owned(), carrier),
+        ("received_on".to_owned(), received_on.to_string()),
+    ]);
     for key in RECEIPT_KEYS {
         match object.get(key) {
             None | Some(Value::Null) => {}
-            Some(Value::String(text)) => source[key] = json!(text),
+            Some(Value::String(text)) => {
+                source.insert(key.to_owned(), text.clone());
+            }
             Some(_) => return Err((Some(key), format!("`{key}` is a string"))),
         }
     }
-    Ok(json!({
-        "system": "cbp-pnr",
-        "category": "pnr",
-        "collected_at": collected_at,
-        "source": source,
-        "subjects": [{
-            "role": if crew { "crew" } else { "passenger" },
-            "name": name,
-            "identifiers": identifiers,
-        }],
-        "fields": fields,
-    }))
+    let role = if crew { "crew" } else { "passenger" };
+    crate::record(
+        "cbp-pnr",
+        "pnr",
+        collected_at,
+        source,
+        vec![crate::subject(role, Some(name), identifiers)],
+        fields,
+    )
+    .map_err(|reason| (None, reason))
 }
 
 #[cfg(test)]

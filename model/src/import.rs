@@ -1,4 +1,6 @@
-//! The JSON-lines import format: one record per line, parsed into `RecordContents`.
+//! The JSON-lines import format: one record per line, parsed into `RecordContents`
+//! (`parse_line`) and written from one (`to_value`, `to_line`: a converted file sent to a
+//! server, and records as the API shows them).
 //!
 //! Errors say which field breaks which rule and never repeat the value, since a misplaced
 //! value may be a name or an SSN. The format is documented in `docs/import-format.md`.
@@ -170,6 +172,71 @@ fn string_map(value: Option<&Value>, field: &str) -> Result<BTreeMap<String, Str
             )),
         })
         .collect()
+}
+
+/// One record as a line of the import format (without its newline): what `parse_line` reads
+/// back as the same record. The line holds the record's personal data, so it wipes itself
+/// when dropped.
+pub fn to_line(record: &RecordContents) -> zeroize::Zeroizing<String> {
+    zeroize::Zeroizing::new(to_value(record).to_string())
+}
+
+/// One record as the import format's JSON object. The raw message, if the record carries one,
+/// is the object's `raw`; the time is RFC 3339 in UTC, to the nanosecond it has.
+pub fn to_value(record: &RecordContents) -> Value {
+    let strings = |map: &BTreeMap<String, String>, leave_out: &str| -> Map<String, Value> {
+        map.iter()
+            .filter(|(key, _)| key.as_str() != leave_out)
+            .map(|(key, value)| (key.clone(), Value::String(value.clone())))
+            .collect()
+    };
+    let subjects: Vec<Value> = record
+        .subjects
+        .iter()
+        .map(|subject| {
+            let identifiers: Map<String, Value> = subject
+                .identifiers
+                .iter()
+                .map(|identifier| {
+                    let value = match &identifier.country {
+                        Some(country) => serde_json::json!({
+                            "number": identifier.value,
+                            "country": country,
+                        }),
+                        None => Value::String(identifier.value.clone()),
+                    };
+                    (identifier.kind.name().to_owned(), value)
+                })
+                .collect();
+            let mut object = Map::new();
+            object.insert("role".into(), Value::String(subject.role.clone()));
+            if let Some(name) = &subject.name {
+                object.insert("name".into(), Value::String(name.clone()));
+            }
+            object.insert("identifiers".into(), Value::Object(identifiers));
+            Value::Object(object)
+        })
+        .collect();
+    let mut object = Map::new();
+    object.insert("system".into(), record.system.as_str().into());
+    object.insert("category".into(), record.category.as_str().into());
+    object.insert(
+        "collected_at".into(),
+        record
+            .collected_at
+            .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+            .into(),
+    );
+    object.insert(
+        "source".into(),
+        Value::Object(strings(&record.source, RAW_SOURCE)),
+    );
+    object.insert("subjects".into(), Value::Array(subjects));
+    object.insert("fields".into(), Value::Object(strings(&record.fields, "")));
+    if let Some(raw) = record.source.get(RAW_SOURCE) {
+        object.insert("raw".into(), Value::String(raw.clone()));
+    }
+    Value::Object(object)
 }
 
 /// A date (`2026-01-15`, midnight UTC) or an RFC 3339 timestamp (any offset, kept as UTC).

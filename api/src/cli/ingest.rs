@@ -15,7 +15,7 @@ use serde_json::Value;
 use crate::cli::{Failure, Mode, VaultPaths};
 use crate::client::Client;
 use crate::intake_files::Stored;
-use crate::lines::{LineBatches, Rejected};
+use crate::lines::{Input, LineBatches, Rejected};
 use zeroize::Zeroizing;
 
 /// Arguments of `recvault ingest`.
@@ -53,10 +53,30 @@ pub struct Args {
     json: bool,
 }
 
-/// Where the records come from: a JSON-lines file, or a converted file's lines in memory.
+/// Where the records come from: a JSON-lines file, or a converted file's records in memory.
 enum Source<'a> {
     File(&'a Path),
-    Converted { lines: &'a [u8], key: String },
+    Converted {
+        records: Vec<model::RecordContents>,
+        key: String,
+    },
+}
+
+/// A converted file's records written as import lines, for the server, which reads nothing
+/// else; read from memory and wiped when dropped.
+struct WrittenLines {
+    text: Zeroizing<Vec<u8>>,
+    at: usize,
+}
+
+impl Read for WrittenLines {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let rest = self.text.get(self.at..).unwrap_or_default();
+        let count = rest.len().min(buf.len());
+        buf[..count].copy_from_slice(&rest[..count]);
+        self.at += count;
+        Ok(count)
+    }
 }
 
 /// Attempts of a served ingest before giving up (each resumes where the last stopped).
@@ -111,7 +131,7 @@ fn run_converted(args: &Args) -> Result<(), Failure> {
         .map_err(|err| Failure::failed(format!("reading `{}`: {err}", args.file.display())))?;
     let text = std::str::from_utf8(&raw)
         .map_err(|_| Failure::failed(format!("`{}` is not UTF-8 text", args.file.display())))?;
-    let conversion =
+    let mut conversion =
         crate::intake_files::convert(&args.format, text, &filing).map_err(Failure::usage)?;
     // The key covers the input and how it was read, so a re-run stores nothing twice.
     let mut hasher = vault::crypto::Sha256::new();
@@ -124,7 +144,7 @@ fn run_converted(args: &Args) -> Result<(), Failure> {
         .as_bytes(),
     );
     let source = Source::Converted {
-        lines: conversion.lines.as_bytes(),
+        records: std::mem::take(&mut conversion.records),
         key: format!("sha256:{}", hex::encode(hasher.finish())),
     };
     let stored = if conversion.origins.is_empty() {
@@ -186,10 +206,15 @@ fn run_converted(args: &Args) -> Result<(), Failure> {
 fn open_source(source: &Source<'_>) -> Result<(Box<dyn Read + Send>, Option<u64>), Failure> {
     match source {
         Source::File(file) => open_input(file),
-        Source::Converted { lines, .. } => Ok((
-            Box::new(io::Cursor::new(lines.to_vec())),
-            Some(lines.len() as u64),
-        )),
+        Source::Converted { records, .. } => {
+            let mut text = Zeroizing::new(Vec::new());
+            for record in records.iter() {
+                text.extend_from_slice(model::import::to_line(record).as_bytes());
+                text.push(b'\n');
+            }
+            let size = text.len() as u64;
+            Ok((Box::new(WrittenLines { text, at: 0 }), Some(size)))
+        }
     }
 }
 
@@ -206,16 +231,27 @@ fn open_input(file: &Path) -> Result<(Box<dyn Read + Send>, Option<u64>), Failur
 fn offline(source: Source<'_>, paths: &VaultPaths, batch_size: usize) -> Result<Stored, Failure> {
     let converted = matches!(source, Source::Converted { .. });
     let vault = std::sync::Arc::new(vault::Vault::open(&paths.data, &paths.key_store)?);
-    let (input, size) = open_source(&source)?;
-    let progress = progress_bar(size);
-    let reader = BufReader::with_capacity(1 << 20, progress.wrap_read(input));
+    // A converted file's records go in as they are; a file's lines are read as they come.
+    let (input, progress) = match source {
+        Source::Converted { records, .. } => (
+            Input::Records(records.into_iter()),
+            // Converted in memory already: the receipt, not a bar, tells what happened.
+            ProgressBar::hidden(),
+        ),
+        file @ Source::File(_) => {
+            let (input, size) = open_source(&file)?;
+            let progress = progress_bar(size);
+            let reader = BufReader::with_capacity(1 << 20, progress.wrap_read(input));
+            (Input::Lines(reader), progress)
+        }
+    };
 
     // The clock is read here, at the edge, once: validation takes it as an input.
     let now = Utc::now();
     // Records are checked against the vault's SORN files, as the server checks them.
     let catalog = crate::cli::sorn::vault_catalog(&vault)?;
     let mut receipts = crate::lines::FlightReceipts::new(std::sync::Arc::clone(&vault), now);
-    let mut lines = LineBatches::new(reader, batch_size, now).admitting(Box::new(move |record| {
+    let mut lines = LineBatches::of(input, batch_size, now).admitting(Box::new(move |record| {
         crate::lines::admit_record(&catalog, record)?;
         receipts.check(record)
     }));

@@ -110,14 +110,15 @@ impl IngestPlan {
         self.skip
     }
 
-    /// Reads `input` to its end, committing batches of `batch_size` records; each line names
+    /// Reads `input` (lines, or a converted file's records) to its end, committing batches of
+    /// `batch_size` records; each line names
     /// its system, which the gate decides on (once per system; a denied system's lines are
     /// rejected and the denial logged). `on_commit` hears of each durable batch with the last
     /// line it covers. Errors stop the run and are in the summary: everything through
     /// `committed_through_line` is stored, nothing after it.
     pub fn run(
         self,
-        input: impl BufRead,
+        input: crate::lines::Input<impl BufRead>,
         batch_size: usize,
         mut on_commit: impl FnMut(u64),
     ) -> IngestSummary {
@@ -161,7 +162,7 @@ impl IngestPlan {
                     .and_then(|()| receipts.check(record))
             })
         };
-        let mut lines = LineBatches::new(input, batch_size, now)
+        let mut lines = LineBatches::of(input, batch_size, now)
             .skipping_through(self.skip)
             .admitting(admit);
         let access = gate.access(

@@ -45,8 +45,8 @@ fn admission_filters_a_pnr_and_its_raw_message_before_anything_is_stored() {
         filed_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
         business_days: policy::calendar::add_working_days,
     };
-    let conversion = crate::intake_files::convert("pnr", pnr, &filing).unwrap();
-    let mut record = parse_line(conversion.lines.trim()).unwrap();
+    let mut conversion = crate::intake_files::convert("pnr", pnr, &filing).unwrap();
+    let mut record = conversion.records.remove(0);
     admit_record(&catalog, &mut record).unwrap();
     assert_eq!(record.fields["ssi_ssr"], "KOSHER MEAL");
     assert_eq!(record.fields["osi"], "PASSENGER IS");

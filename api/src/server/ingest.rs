@@ -24,6 +24,7 @@ use serde_json::json;
 use tokio::sync::mpsc;
 
 use crate::gate::{IngestSummary, Refusal};
+use crate::lines::Input;
 use crate::server::handlers::QueryParams;
 use crate::server::{blocking, AppState, Authed, Limits, Problem};
 
@@ -155,7 +156,7 @@ pub(crate) async fn ingest(
         };
         let Some((format, filing)) = filing else {
             let summary = plan.run(
-                BufReader::with_capacity(1 << 20, body),
+                Input::Lines(BufReader::with_capacity(1 << 20, body)),
                 batch_size,
                 progress,
             );
@@ -172,8 +173,8 @@ pub(crate) async fn ingest(
         let summary_line = match converted {
             Err(refusal) => summary_json(&IngestSummary::from(refusal)),
             Ok(mut conversion) => {
-                let lines = std::mem::take(&mut conversion.lines);
-                let summary = plan.run(io::Cursor::new(lines.as_bytes()), batch_size, progress);
+                let records = std::mem::take(&mut conversion.records);
+                let summary = plan.run(Input::records(records), batch_size, progress);
                 let mut line = summary_json(&summary);
                 let receipt =
                     conversion.receipt(&format, &crate::intake_files::Stored::from(&summary));

@@ -17,15 +17,18 @@ fn every_element_of_attachment_a_lands_in_the_record() {
     let (location, record) = record.as_ref().unwrap();
     assert_eq!(location, "line 1");
     assert_eq!(raw, FULL);
-    assert_eq!(record["system"], "cbp-pnr");
-    assert_eq!(record["source"]["carrier"], "XX");
-    assert_eq!(record["collected_at"], "2026-11-20T06:00:00+00:00");
-    let subject = &record["subjects"][0];
-    assert_eq!(subject["role"], "passenger");
-    assert_eq!(subject["name"], "ANNE EXAMPLE");
-    assert_eq!(subject["identifiers"]["passport"]["number"], "X1234567");
-    assert_eq!(subject["identifiers"]["dob"], "1980-02-03");
-    let fields = record["fields"].as_object().unwrap();
+    assert_eq!(record.system.as_str(), "cbp-pnr");
+    assert_eq!(record.source["carrier"], "XX");
+    assert_eq!(
+        record.collected_at.to_rfc3339(),
+        "2026-11-20T06:00:00+00:00"
+    );
+    let subject = &record.subjects[0];
+    assert_eq!(subject.role, "passenger");
+    assert_eq!(subject.name.as_deref(), Some("ANNE EXAMPLE"));
+    assert_eq!(crate::identifier(subject, "passport"), "FR:X1234567");
+    assert_eq!(crate::identifier(subject, "dob"), "1980-02-03");
+    let fields = &record.fields;
     // Every element but the name (the subject's) is a field.
     assert_eq!(fields.len(), 33);
     assert_eq!(fields["travel_dates"], "2026-12-01\n2026-12-09");

@@ -2,6 +2,7 @@
 //! per rule with its line and column.
 
 use super::*;
+use crate::identifier;
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
@@ -13,23 +14,23 @@ const HEADER: &str = "entry_number,importer_name,importer_id,exporter_name,manuf
 fn a_trade_row_is_a_trade_financial_record_with_declared_fields_only() {
     let text = format!("{HEADER}\nE-1,ACME IMPORTS,12-3456789,\"SHENZHEN WIDGETS, LTD\",WIDGET WORKS,MID-9,\"steel bolts, M8\",15000.00,USD,CN,HK,2026-11-02\n");
     let record = parse_csv(&text, d(2026, 11, 24)).remove(0).unwrap();
-    assert_eq!(record["system"], "dhs-ice-005-ttar");
-    assert_eq!(record["collected_at"], "2026-11-24");
-    assert_eq!(record["source"]["entry_number"], "E-1");
+    assert_eq!(record.system.as_str(), "dhs-ice-005-ttar");
+    assert_eq!(record.collected_at, crate::midnight(d(2026, 11, 24)));
+    assert_eq!(record.source["entry_number"], "E-1");
     assert_eq!(
-        record["subjects"][0]["identifiers"]["importer_exporter_id"],
+        identifier(&record.subjects[0], "importer_exporter_id"),
         "12-3456789"
     );
-    assert_eq!(record["subjects"][1]["name"], "SHENZHEN WIDGETS, LTD");
-    assert_eq!(record["subjects"][2]["role"], "manufacturer");
     assert_eq!(
-        record["subjects"][2]["identifiers"]["manufacturer_id"],
-        "MID-9"
+        record.subjects[1].name.as_deref().unwrap_or_default(),
+        "SHENZHEN WIDGETS, LTD"
     );
-    assert_eq!(record["fields"].get("manufacturer_id"), None);
-    assert_eq!(record["fields"]["goods_value"], "15000.00");
+    assert_eq!(record.subjects[2].role, "manufacturer");
+    assert_eq!(identifier(&record.subjects[2], "manufacturer_id"), "MID-9");
+    assert_eq!(record.fields.get("manufacturer_id"), None);
+    assert_eq!(record.fields["goods_value"], "15000.00");
     const DECLARED: &str = include_str!("../../../policy/sorn/dhs-ice-005-ttar.toml");
-    for field in record["fields"].as_object().unwrap().keys() {
+    for field in record.fields.keys() {
         assert!(
             DECLARED.contains(&format!("name = \"{field}\"")),
             "`{field}` is not in the notice"
@@ -44,11 +45,8 @@ fn a_rows_broker_manufacturer_and_addresses_are_identifiers_of_their_parties() {
     let header = "importer_name,importer_address,manufacturer_name,manufacturer_id,manufacturer_address,broker_name,broker_id,broker_address";
     let text = format!("{header}\nACME,\"1 Harbor Road, Newark NJ\",WIDGET WORKS,MID-9,\"8 Factory Lane, Shenzhen\",FAST CUSTOMS,BR-77,\"2 Port Street, Suite 5\"\n");
     let record = parse_csv(&text, d(2026, 11, 24)).remove(0).unwrap();
-    let subjects = record["subjects"].as_array().unwrap();
-    let roles: Vec<&str> = subjects
-        .iter()
-        .map(|s| s["role"].as_str().unwrap())
-        .collect();
+    let subjects = &record.subjects;
+    let roles: Vec<&str> = subjects.iter().map(|s| s.role.as_str()).collect();
     assert_eq!(roles, ["importer", "manufacturer", "broker"]);
     let rows = [
         (0, "address", "1 Harbor Road, Newark NJ"),
@@ -58,9 +56,9 @@ fn a_rows_broker_manufacturer_and_addresses_are_identifiers_of_their_parties() {
         (2, "address", "2 Port Street, Suite 5"),
     ];
     for (subject, kind, value) in rows {
-        assert_eq!(subjects[subject]["identifiers"][kind], value, "{kind}");
+        assert_eq!(identifier(&subjects[subject], kind), value, "{kind}");
     }
-    assert_eq!(subjects[2]["name"], "FAST CUSTOMS");
+    assert_eq!(subjects[2].name.as_deref(), Some("FAST CUSTOMS"));
     // A broker alone is not a trade record's party: an importer or exporter is required.
     let text = "broker_id\nBR-77\n";
     assert!(parse_csv(text, d(2026, 11, 24)).remove(0).is_err());
@@ -73,8 +71,8 @@ fn a_rows_source_system_is_its_provenance() {
     // record keeps which source it came from, so the gate can tell.
     let text = "importer_name,goods_value,currency,source_system\nACME IMPORTS,10.00,USD,cbp-trade\nBETA,10.00,USD,\n";
     let rows = parse_csv(text, d(2026, 11, 24));
-    assert_eq!(rows[0].as_ref().unwrap()["source"]["system"], "cbp-trade");
-    assert!(rows[1].as_ref().unwrap()["source"].get("system").is_none());
+    assert_eq!(rows[0].as_ref().unwrap().source["system"], "cbp-trade");
+    assert!(!rows[1].as_ref().unwrap().source.contains_key("system"));
 }
 
 #[test]
