@@ -1,4 +1,4 @@
-//! The `recvault` application: the command-line interface over the vault, and the HTTP API. The only crate that knows JSON and command lines.
+//! The `recvault` application: the command-line interface over the vault, and the HTTP API. The only crate that knows command lines and HTTP.
 //!
 //! # Layout
 //! - `bench`: the benchmark (`recvault bench`): vault ingest and lookups against plain-RocksDB

@@ -192,10 +192,16 @@ impl<R: BufRead> LineBatches<R> {
                     if self.line_no <= self.skip_through {
                         continue;
                     }
-                    record
-                        .validate(self.now)
-                        .map(|()| Some(record))
-                        .map_err(|invalid| invalid.to_string())
+                    // The limit of a line holds for a record made from a file, too: every path
+                    // (offline, the server's conversion, the CLI sending lines) answers alike.
+                    if model::import::written_len(&record) > MAX_LINE_BYTES {
+                        Err(format!("line is longer than {MAX_LINE_BYTES} bytes"))
+                    } else {
+                        record
+                            .validate(self.now)
+                            .map(|()| Some(record))
+                            .map_err(|invalid| invalid.to_string())
+                    }
                 }
             };
             match parsed {

@@ -17,7 +17,7 @@ pub fn record_json(record: &Record) -> Value {
 
 /// Record contents as JSON in the import format, the time to the millisecond (as stored).
 pub fn contents_json(contents: &model::RecordContents) -> Value {
-    let mut json = model::import::to_value(contents);
+    let mut json = model::import::stored_value(contents);
     json["collected_at"] = contents
         .collected_at
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)

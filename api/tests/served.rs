@@ -394,6 +394,51 @@ fn the_cli_as_a_client_of_the_server() {
         "{}",
         ingest.stdout
     );
+    // An institution's file converted by the CLI goes to the server as import lines, and its
+    // receipt reads as the offline one does (api/tests/cli.rs): by location in the file.
+    let mt = |uetr: &str, receiver: &str| {
+        format!("{{1:F01BANKUS33AXXX0000000000}}{{2:I103{receiver}XXXXN}}{{3:{{121:{uetr}}}}}{{4:\r\n:20:REF-1\r\n:32A:261110USD1500,50\r\n:50K:/000123\r\nJOHN Q PUBLIC\r\n:59:/DE89\r\nJANE EXAMPLE\r\n-}}")
+    };
+    std::fs::write(
+        dir.join("orders.rje"),
+        [
+            mt("0b6305c9-1f7f-49de-aed0-16487c27b42d", "BANKDEFF"),
+            mt("1b6305c9-1f7f-49de-aed0-16487c27b42d", "BANKUS44"),
+        ]
+        .join("$"),
+    )
+    .unwrap();
+    let converted = client(
+        &[
+            "ingest",
+            "orders.rje",
+            "--format",
+            "mt",
+            "--filed-on",
+            "2026-11-24",
+            "--json",
+        ],
+        dir,
+        &url,
+        "ing.token",
+    );
+    assert_eq!(
+        converted.code, 1,
+        "a rejection exits 1: {}",
+        converted.stderr
+    );
+    let receipt: serde_json::Value = serde_json::from_str(converted.stdout.trim()).unwrap();
+    assert_eq!(receipt["accepted"], 1, "{receipt}");
+    assert_eq!(receipt["flagged"][0]["location"], "message 1", "{receipt}");
+    assert_eq!(receipt["rejections"][0]["location"], "message 2");
+    assert!(receipt["rejections"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("both institutions are in the United States"));
+    assert!(
+        !converted.stdout.contains("JOHN"),
+        "receipts never repeat values"
+    );
 
     // Search by standard input: the SSN is in no argument.
     let mut search = Command::new(env!("CARGO_BIN_EXE_recvault"))

@@ -31,8 +31,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use model::{Identifier, RecordContents, Subject, SystemId};
 
-/// A record of `system` made by intake (validation is the vault's, at ingest, as for any
-/// record).
+/// A record of `system` made by intake (validated at ingest by `RecordContents::validate`, as
+/// every record is). `system` is one of intake's own constants, so the error never happens.
 pub(crate) fn record(
     system: &str,
     category: &str,
@@ -118,9 +118,6 @@ pub(crate) fn decimal_cents(text: &str) -> Option<i64> {
         .checked_add(fraction)
 }
 
-/// Reads a CSV text with a header row whose names are all among `columns`, and maps each data
-/// row (its cells by column name) with `row`. A malformed file or an unknown column is one
-/// error; otherwise each row is answered on its own, located `line N` or `line N, column C`.
 /// The text of each data row of a CSV file, after the header line: what the vault keeps as a
 /// row's raw message. Empty when the file's rows cannot be read.
 pub fn csv_raw_rows(text: &str) -> Vec<String> {
@@ -152,6 +149,9 @@ pub fn csv_raw_rows(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Reads a CSV text with a header row whose names are all among `columns`, and maps each data
+/// row (its cells by column name) with `row`. A malformed file or an unknown column is one
+/// error; otherwise each row is answered on its own, located `line N` or `line N, column C`.
 pub(crate) fn csv_records<T>(
     text: &str,
     columns: &[&str],

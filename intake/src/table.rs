@@ -16,6 +16,10 @@ pub(crate) fn csv_rows(text: &str) -> Result<Vec<Row>, (usize, String)> {
         .flexible(true)
         .from_reader(text.as_bytes());
     let mut rows = Vec::new();
+    // Line breaks counted so far, and up to which byte: rows come in order, so each row's line
+    // is counted on from the last (counting from the start for every row made a file of
+    // 20,000 rows take 20 seconds).
+    let (mut counted_to, mut line_breaks) = (0, 0);
     for record in reader.records() {
         let record = record.map_err(|err| {
             let line = err.position().map_or(1, |at| at.line());
@@ -34,11 +38,13 @@ pub(crate) fn csv_rows(text: &str) -> Result<Vec<Row>, (usize, String)> {
         while matches!(text.as_bytes().get(offset), Some(b'\r' | b'\n')) {
             offset += 1;
         }
-        let line = text.as_bytes()[..offset.min(text.len())]
+        let offset = offset.min(text.len()).max(counted_to);
+        line_breaks += text.as_bytes()[counted_to..offset]
             .iter()
             .filter(|byte| **byte == b'\n')
-            .count()
-            + 1;
+            .count();
+        counted_to = offset;
+        let line = line_breaks + 1;
         let cells: Vec<String> = record.iter().map(str::to_owned).collect();
         if cells.len() == 1 && cells[0].is_empty() {
             continue;

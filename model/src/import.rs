@@ -7,10 +7,13 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use serde_json::{Map, Value};
+
+use crate::error::Invalid;
 use crate::raw::RAW_SOURCE;
 use crate::record::{display_token, Identifier, IdentifierKind, RecordContents, Subject, SystemId};
-use chrono::{DateTime, NaiveDate, Utc};
-use serde_json::{Map, Value};
 
 /// Longest accepted line, in bytes.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
@@ -175,68 +178,180 @@ fn string_map(value: Option<&Value>, field: &str) -> Result<BTreeMap<String, Str
 }
 
 /// One record as a line of the import format (without its newline): what `parse_line` reads
-/// back as the same record. The line holds the record's personal data, so it wipes itself
-/// when dropped.
-pub fn to_line(record: &RecordContents) -> zeroize::Zeroizing<String> {
-    zeroize::Zeroizing::new(to_value(record).to_string())
+/// back as the same record, its identifiers in the order of their kinds' names. Written
+/// straight into a buffer that wipes itself when dropped (the line holds the record's personal
+/// data), sized first so it never grows and leaves a copy behind. A record the format cannot
+/// carry as it is (two identifiers of one kind in a subject, a country on an identifier other
+/// than a passport, a passport without one) is refused, as it would be at ingest.
+pub fn to_line(record: &RecordContents) -> Result<zeroize::Zeroizing<String>, Invalid> {
+    check_writable(record)?;
+    let mut line = zeroize::Zeroizing::new(Vec::with_capacity(written_len(record)));
+    serde_json::to_writer(&mut *line, &Line(record, true))
+        .map_err(|_| Invalid("the record could not be written as an import line".into()))?;
+    let text = String::from_utf8(std::mem::take(&mut *line))
+        .map_err(|_| Invalid("the record could not be written as an import line".into()))?;
+    Ok(zeroize::Zeroizing::new(text))
+}
+
+/// The length in bytes of `to_line`'s line for `record`, counted without writing it.
+pub fn written_len(record: &RecordContents) -> usize {
+    let mut counter = Counter(0);
+    // Writing into a counter cannot fail: every part of a record is a string.
+    let _ = serde_json::to_writer(&mut counter, &Line(record, true));
+    counter.0
 }
 
 /// One record as the import format's JSON object. The raw message, if the record carries one,
 /// is the object's `raw`; the time is RFC 3339 in UTC, to the nanosecond it has.
 pub fn to_value(record: &RecordContents) -> Value {
-    let strings = |map: &BTreeMap<String, String>, leave_out: &str| -> Map<String, Value> {
-        map.iter()
-            .filter(|(key, _)| key.as_str() != leave_out)
-            .map(|(key, value)| (key.clone(), Value::String(value.clone())))
-            .collect()
-    };
-    let subjects: Vec<Value> = record
-        .subjects
-        .iter()
-        .map(|subject| {
-            let identifiers: Map<String, Value> = subject
-                .identifiers
+    serde_json::to_value(Line(record, true)).unwrap_or(Value::Null)
+}
+
+/// A stored record in the import format's shape, its provenance as stored (a record stored
+/// before raw messages were sealed apart may still carry one there): how the API shows
+/// records.
+pub fn stored_value(record: &RecordContents) -> Value {
+    serde_json::to_value(Line(record, false)).unwrap_or(Value::Null)
+}
+
+/// What `to_line` cannot write so that it reads back as the same record.
+fn check_writable(record: &RecordContents) -> Result<(), Invalid> {
+    for (index, subject) in record.subjects.iter().enumerate() {
+        let at = || format!("subject {}", index + 1);
+        for (position, identifier) in subject.identifiers.iter().enumerate() {
+            let kind = identifier.kind.name();
+            if subject.identifiers[..position]
                 .iter()
-                .map(|identifier| {
-                    let value = match &identifier.country {
-                        Some(country) => serde_json::json!({
-                            "number": identifier.value,
-                            "country": country,
-                        }),
-                        None => Value::String(identifier.value.clone()),
-                    };
-                    (identifier.kind.name().to_owned(), value)
-                })
-                .collect();
-            let mut object = Map::new();
-            object.insert("role".into(), Value::String(subject.role.clone()));
-            if let Some(name) = &subject.name {
-                object.insert("name".into(), Value::String(name.clone()));
+                .any(|other| other.kind == identifier.kind)
+            {
+                return Err(Invalid(format!(
+                    "{}: identifier `{kind}` given twice",
+                    at()
+                )));
             }
-            object.insert("identifiers".into(), Value::Object(identifiers));
-            Value::Object(object)
-        })
-        .collect();
-    let mut object = Map::new();
-    object.insert("system".into(), record.system.as_str().into());
-    object.insert("category".into(), record.category.as_str().into());
-    object.insert(
-        "collected_at".into(),
-        record
-            .collected_at
-            .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
-            .into(),
-    );
-    object.insert(
-        "source".into(),
-        Value::Object(strings(&record.source, RAW_SOURCE)),
-    );
-    object.insert("subjects".into(), Value::Array(subjects));
-    object.insert("fields".into(), Value::Object(strings(&record.fields, "")));
-    if let Some(raw) = record.source.get(RAW_SOURCE) {
-        object.insert("raw".into(), Value::String(raw.clone()));
+            let passport = identifier.kind == IdentifierKind::Passport;
+            if passport != identifier.country.is_some() {
+                return Err(Invalid(format!(
+                    "{}: identifier `{kind}`: only a passport has a country, and it always does",
+                    at()
+                )));
+            }
+        }
     }
-    Value::Object(object)
+    Ok(())
+}
+
+/// A byte counter, for `written_len`.
+struct Counter(usize);
+
+impl std::io::Write for Counter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0 += bytes.len();
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A record, borrowed, serialized as an import line (with its raw message apart as `raw`, or
+/// left in its provenance): no copy of its values is made.
+struct Line<'a>(&'a RecordContents, bool);
+
+/// A string map, leaving out one key (the raw message, which the line carries as `raw`).
+struct Strings<'a>(&'a BTreeMap<String, String>, Option<&'a str>);
+
+struct Subjects<'a>(&'a [Subject]);
+
+struct Identifiers<'a>(&'a [Identifier]);
+
+/// A passport's number and country.
+struct Passport<'a>(&'a str, &'a str);
+
+impl Serialize for Line<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let Line(record, raw_apart) = *self;
+        let raw = record.source.get(RAW_SOURCE).filter(|_| raw_apart);
+        let mut map = serializer.serialize_map(Some(6 + usize::from(raw.is_some())))?;
+        map.serialize_entry("system", record.system.as_str())?;
+        map.serialize_entry("category", &record.category)?;
+        map.serialize_entry(
+            "collected_at",
+            &record
+                .collected_at
+                .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+        )?;
+        let leave_out = raw.map(|_| RAW_SOURCE);
+        map.serialize_entry("source", &Strings(&record.source, leave_out))?;
+        map.serialize_entry("subjects", &Subjects(&record.subjects))?;
+        map.serialize_entry("fields", &Strings(&record.fields, None))?;
+        if let Some(raw) = raw {
+            map.serialize_entry("raw", raw)?;
+        }
+        map.end()
+    }
+}
+
+impl Serialize for Strings<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let Strings(entries, leave_out) = self;
+        serializer.collect_map(
+            entries
+                .iter()
+                .filter(|(key, _)| Some(key.as_str()) != *leave_out),
+        )
+    }
+}
+
+impl Serialize for Subjects<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut list = serializer.serialize_seq(Some(self.0.len()))?;
+        for subject in self.0 {
+            list.serialize_element(&SubjectLine(subject))?;
+        }
+        list.end()
+    }
+}
+
+struct SubjectLine<'a>(&'a Subject);
+
+impl Serialize for SubjectLine<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let subject = self.0;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("role", &subject.role)?;
+        if let Some(name) = &subject.name {
+            map.serialize_entry("name", name)?;
+        }
+        map.serialize_entry("identifiers", &Identifiers(&subject.identifiers))?;
+        map.end()
+    }
+}
+
+impl Serialize for Identifiers<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for identifier in self.0 {
+            let kind = identifier.kind.name();
+            match &identifier.country {
+                Some(country) => {
+                    map.serialize_entry(kind, &Passport(&identifier.value, country))?
+                }
+                None => map.serialize_entry(kind, &identifier.value)?,
+            }
+        }
+        map.end()
+    }
+}
+
+impl Serialize for Passport<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry("number", self.0)?;
+        map.serialize_entry("country", self.1)?;
+        map.end()
+    }
 }
 
 /// A date (`2026-01-15`, midnight UTC) or an RFC 3339 timestamp (any offset, kept as UTC).

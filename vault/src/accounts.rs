@@ -11,11 +11,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::codec::{Reader, Writer};
 use crate::crypto::{fill_random, sha256, SigningKey};
 use crate::error::{Error, Result};
+use crate::keyspace::{account_key, META_ACCOUNT};
 use crate::log::{Access, Draft};
 use crate::store::{Column, WriteBatch};
 use crate::vault::{poisoned, Vault};
 
-const META_ACCOUNT: &[u8] = b"account/";
 /// Version 2 adds who created the account and who attested its vetting; a version 1 value
 /// still reads (its vetting carried over, see [`MIGRATED`]), and the gate rewrites it.
 const ACCOUNT_VERSION: u8 = 2;
@@ -198,10 +198,6 @@ impl Vault {
             .map_err(|_| poisoned("key ring"))?
             .signing_key())
     }
-}
-
-fn account_key(name: &str) -> Vec<u8> {
-    [META_ACCOUNT, name.as_bytes()].concat()
 }
 
 fn encode_account(signing: &SigningKey, key: &[u8], account: &Account) -> Vec<u8> {

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 use crate::error::{Error, Result};
+use crate::keyspace::{META_LOG_BASE, META_LOG_RETENTION};
 use crate::log::{
     decode_entry, entry_hash, truncation_key, Access, Checkpoint, CheckpointLink, CheckpointPolicy,
     Draft, LogEntry, TruncationRecord, CHECKPOINT_KEYS, ENTRY_KEYS, MAX_CHECKPOINT_INTERVAL,
@@ -18,11 +19,6 @@ use model::RecordId;
 
 const ANCHOR_HEADER_V1: &str = "recvault-log-checkpoint v1";
 const ANCHOR_HEADER_V2: &str = "recvault-log-checkpoint v2";
-/// Metadata key: the first entry kept after truncation (`u64`; 1 when never truncated). Kept
-/// for reading vaults made before version 2; the signed truncation records are what counts.
-pub(crate) const META_LOG_BASE: &[u8] = b"log-base";
-/// Metadata key: the log's retention period in days (`u32`).
-pub(crate) const META_LOG_RETENTION: &[u8] = b"config/log-retention-days";
 /// The log's retention period unless configured: 15 years. Our choice, not a legal rule: it
 /// outlives every record the seeded systems keep (PNR's deleted record file ends 11.5 years
 /// after collection), so the log still proves who saw a record when the record is gone.
@@ -558,7 +554,11 @@ pub(crate) fn verify_log_with(
                 .into(),
         );
     }
-    if report.entries == 0 && store.get(Column::Meta, b"format")?.is_some() {
+    if report.entries == 0
+        && store
+            .get(Column::Meta, crate::keyspace::META_FORMAT)?
+            .is_some()
+    {
         note(
             &mut problem,
             base,

@@ -14,47 +14,21 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use crate::cohort::{CohortInfo, META_COHORT, META_MOVED};
+use crate::cohort::CohortInfo;
 use crate::crypto::sha256;
 use crate::error::{Error, Result};
 use crate::key_backend::{check_outside, write_private_file, FileKeyBackend, KeyBackend};
-use crate::keys::META_ROOT_EPOCH;
-use crate::lifecycle::META_PURGE_PENDING;
+use crate::keyspace::{
+    purge_pending_key, KEY_TABLE_PREFIXES, META_COHORT, META_KEY_TABLE_DIR, META_MOVED,
+    META_ROOT_EPOCH,
+};
 use crate::log::{Access, Draft};
 use crate::store::{Column, Durability, RocksStore, Store, WriteBatch};
 use crate::vault::{poisoned, Vault};
 
-/// Metadata key: where the key table is exported (a directory outside the data directory).
-pub(crate) const META_KEY_TABLE_DIR: &[u8] = b"config/key-table-dir";
 /// The key table's file name in that directory.
 pub const KEY_TABLE_FILE: &str = "key-table";
 const KEY_TABLE_MAGIC: &[u8] = b"recvault-key-table v1\n";
-
-/// The metadata that describes keys and where records live: a key table carries all of it.
-const KEY_META_PREFIXES: [&[u8]; 22] = [
-    b"partition-bucket/",
-    b"root-epoch",
-    b"log-public-key",
-    b"key-check",
-    b"cohort/",
-    b"cohort-period/",
-    b"cohort-hold/",
-    b"cohort-index/",
-    b"cohort-accounting/",
-    b"system",
-    b"cohort-next",
-    b"partition/",
-    b"partition-id/",
-    b"partition-next",
-    b"session",
-    b"cohort-deferred/",
-    b"hold/",
-    b"hold-next",
-    b"hold-member/",
-    b"held/",
-    b"hold-subject/",
-    META_MOVED,
-];
 
 /// Serializes key-table exports, so the file on disk is never older than the last change.
 pub(crate) static EXPORTING: Mutex<()> = Mutex::new(());
@@ -118,7 +92,7 @@ impl Vault {
         )? {
             entries.push((Column::Index, key, value));
         }
-        for prefix in KEY_META_PREFIXES {
+        for prefix in KEY_TABLE_PREFIXES {
             for (key, value) in
                 self.store
                     .scan(Column::Meta, prefix, Some(&prefix_end(prefix)), usize::MAX)?
@@ -320,7 +294,7 @@ fn rewrite_keys(data_dir: &Path, table: &KeyTable) -> Result<()> {
     let store = RocksStore::open(data_dir)?;
     let mut batch = WriteBatch::new();
     batch.delete_range(Column::Keys, Vec::new(), vec![0xff; 64]);
-    for prefix in KEY_META_PREFIXES {
+    for prefix in KEY_TABLE_PREFIXES {
         batch.delete_range(Column::Meta, prefix, prefix_end(prefix));
     }
     let mut saw_epoch = false;
@@ -335,11 +309,7 @@ fn rewrite_keys(data_dir: &Path, table: &KeyTable) -> Result<()> {
         {
             let id = u32::from_be_bytes([key[7], key[8], key[9], key[10]]);
             if !CohortInfo::decode(id, value)?.is_live() {
-                batch.put(
-                    Column::Meta,
-                    [META_PURGE_PENDING, &id.to_be_bytes()].concat(),
-                    [],
-                );
+                batch.put(Column::Meta, purge_pending_key(id), []);
             }
         }
     }

@@ -12,6 +12,7 @@ use chrono::{DateTime, Datelike, Utc};
 use crate::cohort::CohortKind;
 use crate::error::{Error, Result};
 use crate::index::{token, SearchKey};
+use crate::keyspace::{case_counter_key, META_CASE_NEXT, META_DESIGNATION_NEXT};
 use crate::log::{Access, Draft};
 use crate::store::{Column, WriteBatch};
 use crate::vault::{meta_u32, poisoned, Vault};
@@ -25,8 +26,6 @@ pub(crate) const CASE_INDEX_PREFIX: u8 = b'k';
 /// Privacy Act request files 3 years after final action; the 2-year limit on suits under
 /// 552a(g)(5) and appeals come on top).
 pub const CASE_KEEP_YEARS: u16 = 7;
-const META_CASE_NEXT: &[u8] = b"case-next/";
-const META_DESIGNATION_NEXT: &[u8] = b"designation-next/";
 
 /// The kinds of case file, by the prefix of their ids.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -131,7 +130,7 @@ impl Vault {
         let opened =
             u16::try_from(now.year()).map_err(|_| Error::Invalid("year out of range".into()))?;
         let _numbering = self.lifecycle.write().map_err(|_| poisoned("lifecycle"))?;
-        let counter = [kind.counter(), &opened.to_be_bytes()].concat();
+        let counter = case_counter_key(kind.counter(), opened);
         let number = meta_u32(&*self.store, &counter, "case counter")?.unwrap_or(1);
         if number > 999_999 {
             return Err(Error::Invalid(format!(

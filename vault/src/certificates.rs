@@ -6,15 +6,10 @@
 use chrono::{DateTime, Utc};
 
 use crate::error::{Error, Result};
+use crate::keyspace::{certificate_key, META_RUN_JOURNAL, META_TRUSTED_TIME};
 use crate::log::{Access, Draft};
 use crate::store::{Column, Durability, WriteBatch};
 use crate::vault::Vault;
-
-const META_CERTIFICATE: &[u8] = b"certificate/";
-const META_TRUSTED_TIME: &[u8] = b"retention/trusted-time";
-/// The statement of a run in progress, so a run a crash interrupted is finished, and
-/// certified, by the next.
-const META_RUN_JOURNAL: &[u8] = b"retention/journal";
 
 /// A stored certificate.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,10 +22,6 @@ pub struct Certificate {
     pub text: String,
     /// Its Ed25519 signature by the log's key, hexadecimal.
     pub signature: String,
-}
-
-pub(crate) fn certificate_key(kind: &str, name: &str) -> Vec<u8> {
-    [META_CERTIFICATE, kind.as_bytes(), b"/", name.as_bytes()].concat()
 }
 
 impl Vault {

@@ -13,19 +13,9 @@ use chrono::{DateTime, Datelike, TimeZone, Utc};
 
 use crate::codec::{Reader, Writer};
 use crate::error::{Error, Result};
+use crate::keyspace::{cohorts_end, META_COHORT};
 use crate::store::{Column, Store};
 use model::RecordId;
-
-/// Metadata key prefix: cohort id to its description.
-pub(crate) const META_COHORT: &[u8] = b"cohort/";
-/// Metadata key prefix: partition and bucket start to the period cohort's id.
-pub(crate) const META_PERIOD_COHORT: &[u8] = b"cohort-period/";
-/// Metadata key prefix: hold reference to the hold cohort's id.
-pub(crate) const META_HOLD_COHORT: &[u8] = b"cohort-hold/";
-/// Metadata key: the next cohort id.
-pub(crate) const META_COHORT_NEXT: &[u8] = b"cohort-next";
-/// Metadata key prefix: a record moved out of its period cohort, to its destination cohort.
-pub(crate) const META_MOVED: &[u8] = b"moved/";
 
 /// What a cohort groups.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -319,59 +309,6 @@ fn month_bucket(collected_at_ms: i64) -> Result<(i64, i64)> {
     Ok((start.timestamp_millis(), end.timestamp_millis()))
 }
 
-pub(crate) fn cohort_key(id: u32) -> Vec<u8> {
-    [META_COHORT, &id.to_be_bytes()].concat()
-}
-
-pub(crate) fn period_key(partition: u16, start_ms: i64) -> Vec<u8> {
-    [
-        META_PERIOD_COHORT,
-        &partition.to_be_bytes(),
-        &start_ms.to_be_bytes(),
-    ]
-    .concat()
-}
-
-/// Metadata key prefix: system, kind and year to the index period's cohort id.
-pub(crate) const META_INDEX_COHORT: &[u8] = b"cohort-index/";
-
-pub(crate) fn index_cohort_key(system: u16, kind: u8, year: u16) -> Vec<u8> {
-    [
-        META_INDEX_COHORT,
-        &system.to_be_bytes(),
-        &[kind],
-        &year.to_be_bytes(),
-    ]
-    .concat()
-}
-
-/// Metadata key prefix: an accounting year to its cohort id.
-pub(crate) const META_ACCOUNTING_COHORT: &[u8] = b"cohort-accounting/";
-
-pub(crate) fn accounting_cohort_key(year: u16) -> Vec<u8> {
-    [META_ACCOUNTING_COHORT, &year.to_be_bytes()].concat()
-}
-
-/// Metadata key prefix: partition and bucket start to the deferred cohort's id.
-pub(crate) const META_DEFERRED_COHORT: &[u8] = b"cohort-deferred/";
-
-pub(crate) fn deferred_key(partition: u16, start_ms: i64) -> Vec<u8> {
-    [
-        META_DEFERRED_COHORT,
-        &partition.to_be_bytes(),
-        &start_ms.to_be_bytes(),
-    ]
-    .concat()
-}
-
-pub(crate) fn hold_key(reference: &str) -> Vec<u8> {
-    [META_HOLD_COHORT, reference.as_bytes()].concat()
-}
-
-pub(crate) fn moved_key(id: &RecordId) -> Vec<u8> {
-    [META_MOVED, id.as_bytes()].concat()
-}
-
 /// The cohort registry, loaded at open and kept in step with the `meta` column.
 #[derive(Debug, Default)]
 pub(crate) struct Cohorts {
@@ -389,7 +326,7 @@ pub(crate) struct Cohorts {
 impl Cohorts {
     pub(crate) fn load(store: &dyn Store) -> Result<Self> {
         let mut cohorts = Cohorts::default();
-        let end = [&b"cohort"[..], &[b'/' + 1]].concat();
+        let end = cohorts_end();
         for (key, value) in store.scan(Column::Meta, META_COHORT, Some(&end), usize::MAX)? {
             let id_bytes: [u8; 4] = key[META_COHORT.len()..]
                 .try_into()

@@ -7,16 +7,12 @@ use chrono::{DateTime, Utc};
 
 use crate::crypto::sha256;
 use crate::error::{Error, Result};
+use crate::keyspace::{document_key, document_prefix};
 use crate::log::{Access, Draft};
 use crate::store::{Column, WriteBatch};
 use crate::vault::Vault;
 
-const META_DOCUMENT: &[u8] = b"document/";
 const SIGNATURE_CONTEXT: &[u8] = b"recvault-document v1\0";
-
-fn kind_prefix(kind: &str) -> Vec<u8> {
-    [META_DOCUMENT, kind.as_bytes(), b"/"].concat()
-}
 
 fn check_name(what: &str, name: &str) -> Result<()> {
     let ok = !name.is_empty()
@@ -46,7 +42,7 @@ impl Vault {
         access.validate()?;
         check_name("kind", kind)?;
         let signing = self.log_signing_key()?;
-        let prefix = kind_prefix(kind);
+        let prefix = document_prefix(kind);
         let mut end = prefix.clone();
         end.push(0xff);
         let mut batch = WriteBatch::new();
@@ -54,7 +50,7 @@ impl Vault {
         let mut named = Vec::with_capacity(documents.len());
         for (name, bytes) in documents {
             check_name("name", name)?;
-            let key = [prefix.as_slice(), name.as_bytes()].concat();
+            let key = document_key(kind, name);
             let signature = signing.sign(&[SIGNATURE_CONTEXT, &key, bytes].concat());
             batch.put(Column::Meta, key, [bytes.as_slice(), &signature].concat());
             named.push(format!("{name} sha256:{}", hex::encode(sha256(bytes))));
@@ -96,7 +92,7 @@ impl Vault {
         check_name("kind", kind)?;
         check_name("name", name)?;
         let signing = self.log_signing_key()?;
-        let key = [kind_prefix(kind).as_slice(), name.as_bytes()].concat();
+        let key = document_key(kind, name);
         let signature = signing.sign(&[SIGNATURE_CONTEXT, &key, bytes].concat());
         batch.put(Column::Meta, key, [bytes, &signature].concat());
         Ok(())
@@ -106,7 +102,7 @@ impl Vault {
     pub fn documents(&self, kind: &str) -> Result<Vec<(String, Vec<u8>)>> {
         check_name("kind", kind)?;
         let public_key = self.log_signing_key()?.public_key();
-        let prefix = kind_prefix(kind);
+        let prefix = document_prefix(kind);
         let mut end = prefix.clone();
         end.push(0xff);
         self.store

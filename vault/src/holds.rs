@@ -19,25 +19,21 @@ use chrono::{DateTime, Utc};
 
 use crate::codec::KindTag;
 use crate::codec::{Reader, Writer};
-use crate::cohort::{moved_key, CohortInfo, CohortKind};
+use crate::cohort::{CohortInfo, CohortKind};
 use crate::crypto::MacKey;
 use crate::error::{Error, Result};
 use crate::index::{index_forms, token, SearchKey};
+use crate::keyspace::{
+    held_key, held_prefix, hold_key, hold_member_key, hold_members_prefix, hold_subject_key,
+    manual_access_key, moved_key, META_HOLD, META_HOLD_NEXT, META_HOLD_SUBJECT,
+};
 use crate::lifecycle::rewrap;
 use crate::log::{Access, Draft};
 use crate::sealed::SealedRecord;
 use crate::store::{Column, WriteBatch};
-use crate::vault::{manual_access_key, meta_u32, poisoned, Vault};
+use crate::vault::{meta_u32, poisoned, Vault};
 use model::{IdentifierKind, RecordId, SystemId};
 
-const META_HOLD: &[u8] = b"hold/";
-const META_HOLD_NEXT: &[u8] = b"hold-next";
-/// Hold id and record id to the cohort the record came from (`u32`).
-const META_HOLD_MEMBER: &[u8] = b"hold-member/";
-/// Record id and hold id: the holds on a record, found from the record.
-const META_HELD: &[u8] = b"held/";
-/// Hold id to the subject's index kind and blind token, while the hold is active.
-const META_HOLD_SUBJECT: &[u8] = b"hold-subject/";
 const HOLD_VERSION: u8 = 1;
 const SIGNATURE_CONTEXT: &[u8] = b"recvault hold v1\0";
 /// The first byte of a hold's index entries (period entries start with the layout version).
@@ -347,22 +343,6 @@ fn decode_subjects(value: &[u8]) -> Result<Subjects> {
     Ok((tokens, systems))
 }
 
-fn hold_key(id: u32) -> Vec<u8> {
-    [META_HOLD, &id.to_be_bytes()].concat()
-}
-
-fn member_key(hold: u32, record: &RecordId) -> Vec<u8> {
-    [META_HOLD_MEMBER, &hold.to_be_bytes(), record.as_bytes()].concat()
-}
-
-fn held_key(record: &RecordId, hold: u32) -> Vec<u8> {
-    [META_HELD, record.as_bytes(), &hold.to_be_bytes()].concat()
-}
-
-fn subject_key(hold: u32) -> Vec<u8> {
-    [META_HOLD_SUBJECT, &hold.to_be_bytes()].concat()
-}
-
 use crate::store::prefix_end;
 
 fn hold_index_prefix(hold: u32) -> Vec<u8> {
@@ -570,7 +550,7 @@ impl Vault {
     pub fn holds(&self) -> Result<Vec<HoldSummary>> {
         let mut out = Vec::new();
         for hold in self.all_holds()? {
-            let prefix = [META_HOLD_MEMBER, &hold.id.to_be_bytes()].concat();
+            let prefix = hold_members_prefix(hold.id);
             let records = self
                 .store
                 .count(Column::Meta, &prefix, Some(&prefix_end(&prefix)))?;
@@ -581,7 +561,7 @@ impl Vault {
 
     /// The active holds on a record.
     pub fn holds_of(&self, record: &RecordId) -> Result<Vec<Hold>> {
-        let prefix = [META_HELD, record.as_bytes()].concat();
+        let prefix = held_prefix(record);
         let mut out = Vec::new();
         for (key, _) in self.store.scan(
             Column::Meta,
@@ -635,7 +615,7 @@ impl Vault {
 
     /// The records a hold holds, with the cohort each came from.
     fn members(&self, hold: u32) -> Result<Vec<(RecordId, u32)>> {
-        let prefix = [META_HOLD_MEMBER, &hold.to_be_bytes()].concat();
+        let prefix = hold_members_prefix(hold);
         self.store
             .scan(
                 Column::Meta,
@@ -784,7 +764,7 @@ impl Vault {
         if let Some((_, tokens, systems)) = &subject {
             batch.put(
                 Column::Meta,
-                subject_key(id),
+                hold_subject_key(id),
                 encode_subjects(tokens, systems),
             );
         }
@@ -890,7 +870,11 @@ impl Vault {
                 batch.put(Column::Meta, moved_key(id), cohort.id.to_be_bytes());
                 moved += 1;
             }
-            batch.put(Column::Meta, member_key(hold.id, id), current.to_be_bytes());
+            batch.put(
+                Column::Meta,
+                hold_member_key(hold.id, id),
+                current.to_be_bytes(),
+            );
             batch.put(Column::Meta, held_key(id, hold.id), []);
             for (kind, form) in forms {
                 batch.put(
@@ -955,12 +939,12 @@ impl Vault {
         for (record, origin) in self.members(id)? {
             batch.delete(Column::Meta, held_key(&record, id));
             let Some(value) = self.store.get(Column::Records, record.as_bytes())? else {
-                batch.delete(Column::Meta, member_key(id, &record));
+                batch.delete(Column::Meta, hold_member_key(id, &record));
                 continue;
             };
             if SealedRecord::parse(&value)?.cohort != hold.cohort {
                 // Another hold's cohort keeps it.
-                batch.delete(Column::Meta, member_key(id, &record));
+                batch.delete(Column::Meta, hold_member_key(id, &record));
                 continue;
             }
             let next_hold = self
@@ -972,7 +956,7 @@ impl Vault {
                     // The next hold inherits where the record came from.
                     batch.put(
                         Column::Meta,
-                        member_key(other.id, &record),
+                        hold_member_key(other.id, &record),
                         origin.to_be_bytes(),
                     );
                     (live(other.cohort)?, true)
@@ -1002,7 +986,7 @@ impl Vault {
                 record.as_bytes(),
                 rewrap(&keys, &record, &value, &target, &wrapper)?,
             );
-            batch.delete(Column::Meta, member_key(id, &record));
+            batch.delete(Column::Meta, hold_member_key(id, &record));
             if still_moved || matches!(target.kind, CohortKind::Deferred { .. }) {
                 batch.put(Column::Meta, moved_key(&record), target.id.to_be_bytes());
             } else {
@@ -1017,7 +1001,7 @@ impl Vault {
         drop(keys);
         let prefix = hold_index_prefix(id);
         batch.delete_range(Column::Index, prefix.clone(), prefix_end(&prefix));
-        batch.delete(Column::Meta, subject_key(id));
+        batch.delete(Column::Meta, hold_subject_key(id));
         hold.released = Some(HoldRelease {
             by: access.principal.clone(),
             at: now,
@@ -1181,7 +1165,7 @@ impl Vault {
     ) {
         batch.put(
             Column::Meta,
-            member_key(hold.hold, id),
+            hold_member_key(hold.hold, id),
             origin.to_be_bytes(),
         );
         batch.put(Column::Meta, held_key(id, hold.hold), []);
@@ -1211,7 +1195,7 @@ impl Vault {
                 batch.delete(Column::Meta, moved_key(&id));
                 batch.delete(Column::Meta, manual_access_key(&id));
             }
-            batch.delete(Column::Meta, member_key(hold.id, &id));
+            batch.delete(Column::Meta, hold_member_key(hold.id, &id));
         }
         Ok(())
     }

@@ -11,6 +11,7 @@ use crate::cohort::{CohortInfo, CohortKind};
 use crate::crypto::{AeadKey, KeyMaterial};
 use crate::error::{Error, Result};
 use crate::index::{entry_keys, index_forms, index_year};
+use crate::keyspace::ingest_stream_key;
 use crate::log::{Access, Draft, Ticket};
 use crate::sealed::{contents_aad, data_key_aad, SealedRecord};
 use crate::store::{Column, WriteBatch};
@@ -816,7 +817,7 @@ impl StreamKey {
     }
 
     fn meta_key(&self) -> Vec<u8> {
-        [META_INGEST_STREAM, &self.0[..]].concat()
+        ingest_stream_key(&self.0)
     }
 }
 
@@ -825,6 +826,3 @@ impl std::fmt::Debug for StreamKey {
         write!(f, "StreamKey({})", hex::encode(&self.0[..6]))
     }
 }
-
-/// Metadata prefix of resumable streams' progress (stream key hash to last stored line).
-const META_INGEST_STREAM: &[u8] = b"ingest-stream/";

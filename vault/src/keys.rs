@@ -10,6 +10,10 @@ use std::sync::{Arc, RwLock};
 use crate::crypto::{AeadKey, Envelope, KeyMaterial, MacKey, SigningKey};
 use crate::error::{Error, Result};
 use crate::key_backend::{KeyBackend, RootKey};
+use crate::keyspace::{
+    wrapped_cohort_key, wrapped_cohort_keys, META_KEY_CHECK, META_LOG_PUBLIC_KEY, META_ROOT_EPOCH,
+    WRAPPED_SIGNING_KEY,
+};
 use crate::sealed::{data_key_aad, SealedRecord};
 use crate::store::{Column, Store, WriteBatch};
 use model::RecordId;
@@ -29,43 +33,12 @@ pub(crate) fn cohort_key_aad_for_testing(cohort: u32, version: u32, epoch: &[u8]
 /// HKDF context for segment keys that wrap data keys.
 const DATA_KEY_WRAP_CONTEXT: &[u8] = b"recvault/data-key-wrap/v1";
 
-/// The `keys` entry of the access log's wrapped signing seed.
-const SIGNING_KEY_ID: &[u8] = b"log-signing";
-/// Metadata key of the access log's public key.
-pub(crate) const META_LOG_PUBLIC_KEY: &[u8] = b"log-public-key";
-
 fn signing_key_aad(epoch: u32) -> Vec<u8> {
     [&b"recvault/log-signing/v1"[..], &epoch.to_be_bytes()].concat()
 }
 
 /// HKDF context for the HMAC keys of blind-index tokens.
 pub(crate) const INDEX_TOKEN_CONTEXT: &[u8] = b"recvault/index-token/v1";
-
-/// Metadata key of the key check.
-pub(crate) const META_KEY_CHECK: &[u8] = b"key-check";
-/// Metadata key of the current root epoch.
-pub(crate) const META_ROOT_EPOCH: &[u8] = b"root-epoch";
-const COHORT_KEY_PREFIX: &[u8] = b"cohort/";
-
-pub(crate) fn cohort_key_id(cohort: u32, version: u32) -> Vec<u8> {
-    [
-        COHORT_KEY_PREFIX,
-        &cohort.to_be_bytes(),
-        &version.to_be_bytes(),
-    ]
-    .concat()
-}
-
-/// The range of the `keys` column holding every version of one cohort's key.
-pub(crate) fn cohort_key_range(cohort: u32) -> (Vec<u8>, Vec<u8>) {
-    let start = [COHORT_KEY_PREFIX, &cohort.to_be_bytes()].concat();
-    let end = [
-        COHORT_KEY_PREFIX,
-        &(u64::from(cohort) + 1).to_be_bytes()[4..],
-    ]
-    .concat();
-    (start, end)
-}
 
 fn cohort_key_aad(cohort: u32, version: u32, epoch: u32) -> Vec<u8> {
     [
@@ -153,10 +126,7 @@ fn unwrap_all(store: &dyn Store, root: &RootKey) -> Result<(CohortKeys, KeyMater
     let epoch = root.epoch;
     let root_aead = AeadKey::direct(&root.key);
     let mut cohorts = HashMap::new();
-    let (start, end) = (
-        COHORT_KEY_PREFIX.to_vec(),
-        [&b"cohort"[..], &[b'/' + 1]].concat(),
-    );
+    let (start, end) = wrapped_cohort_keys();
     for (id, value) in store.scan(Column::Keys, &start, Some(&end), usize::MAX)? {
         let what = "wrapped cohort key";
         let numbers = id
@@ -175,7 +145,7 @@ fn unwrap_all(store: &dyn Store, root: &RootKey) -> Result<(CohortKeys, KeyMater
         cohorts.insert((cohort, version), cohort_key);
     }
     let value = store
-        .get(Column::Keys, SIGNING_KEY_ID)?
+        .get(Column::Keys, WRAPPED_SIGNING_KEY)?
         .ok_or_else(|| Error::corrupt("key ring", "log signing key missing"))?;
     let (wrapped_epoch, envelope) = value.split_at(value.len().min(4));
     if wrapped_epoch != epoch.to_be_bytes() {
@@ -211,7 +181,7 @@ impl KeyRing {
         let wrapped = AeadKey::direct(&root.key).wrap_key(&signing_key_aad(root.epoch), &seed)?;
         batch.put(
             Column::Keys,
-            SIGNING_KEY_ID,
+            WRAPPED_SIGNING_KEY,
             [&root.epoch.to_be_bytes()[..], &wrapped].concat(),
         );
         batch.put(Column::Meta, META_LOG_PUBLIC_KEY, public_key);
@@ -296,7 +266,7 @@ impl KeyRing {
         let wrapped = AeadKey::direct(&self.root.key)
             .wrap_key(&cohort_key_aad(cohort, version, self.root.epoch), &key)?;
         let value = [&self.root.epoch.to_be_bytes()[..], &wrapped].concat();
-        batch.put(Column::Keys, cohort_key_id(cohort, version), value);
+        batch.put(Column::Keys, wrapped_cohort_key(cohort, version), value);
         Ok(key)
     }
 
@@ -321,12 +291,12 @@ impl KeyRing {
             let wrapped =
                 new_aead.wrap_key(&cohort_key_aad(*cohort, *version, new_root.epoch), key)?;
             let value = [&new_root.epoch.to_be_bytes()[..], &wrapped].concat();
-            batch.put(Column::Keys, cohort_key_id(*cohort, *version), value);
+            batch.put(Column::Keys, wrapped_cohort_key(*cohort, *version), value);
         }
         let wrapped = new_aead.wrap_key(&signing_key_aad(new_root.epoch), &self.signing_seed)?;
         batch.put(
             Column::Keys,
-            SIGNING_KEY_ID,
+            WRAPPED_SIGNING_KEY,
             [&new_root.epoch.to_be_bytes()[..], &wrapped].concat(),
         );
         KeyRing::create(new_root, batch);

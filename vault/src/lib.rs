@@ -9,6 +9,8 @@
 //! - `crypto`: the crypto provider, the only module that touches key bytes and primitives.
 //! - `key_backend`: key backends (`KeyBackend`, `FileKeyBackend`, `MemKeyBackend`): root keys
 //!   by epoch, outside the data directory.
+//! - `keyspace`: every key the vault stores, by column: the constants and builders the other
+//!   modules name keys with.
 //! - `keys`: the key ring of cohort keys and the log's signing key, unwrapped by the root key.
 //! - `cohort`: cohorts (the records that die together) and their registry.
 //! - `cases`: Privacy Act request case files, sealed under the accounting's year keys, with
@@ -68,6 +70,7 @@ mod index;
 mod ingest;
 mod key_backend;
 mod keys;
+mod keyspace;
 mod lifecycle;
 mod log;
 mod raw;

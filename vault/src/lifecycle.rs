@@ -5,22 +5,19 @@
 
 use chrono::{DateTime, Datelike, Utc};
 
-use crate::cohort::{
-    cohort_key, hold_key, index_cohort_key, moved_key, period_key, CohortInfo, CohortKind,
-    META_COHORT_NEXT, META_MOVED,
-};
+use crate::cohort::{CohortInfo, CohortKind};
 use crate::error::{Error, Result};
-use crate::keys::{cohort_key_range, root_key_of};
+use crate::keys::root_key_of;
+use crate::keyspace::{
+    accounting_cohort_key, cohort_key, deferred_key, hold_cohort_key, index_cohort_key, moved_key,
+    moved_range, period_key, purge_pending_key, wrapped_cohort_key_range, META_COHORT_NEXT,
+    META_LAST_COMPACTION, META_MOVED, META_PURGE_PENDING,
+};
 use crate::log::{Access, Draft};
 use crate::sealed::{data_key_aad, SealedRecord};
-use crate::store::{Column, Durability, WriteBatch};
+use crate::store::{prefix_end, Column, Durability, WriteBatch};
 use crate::vault::{meta_u32, poisoned, Vault};
 use model::RecordId;
-
-/// Metadata key: written after a compaction so the engine records one more version edit.
-const META_LAST_COMPACTION: &[u8] = b"store/compacted";
-/// Metadata key prefix: a destroyed cohort whose records still await their range deletes.
-pub(crate) const META_PURGE_PENDING: &[u8] = b"purge-pending/";
 
 /// What [`Vault::destroy_cohort`] did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -171,25 +168,23 @@ impl Vault {
                 id.to_be_bytes(),
             ),
             CohortKind::Hold { reference } => {
-                batch.put(Column::Meta, hold_key(reference), id.to_be_bytes())
+                batch.put(Column::Meta, hold_cohort_key(reference), id.to_be_bytes())
             }
             CohortKind::IndexPeriod { system, kind, year } => batch.put(
                 Column::Meta,
                 index_cohort_key(*system, *kind, *year),
                 id.to_be_bytes(),
             ),
-            CohortKind::Accounting { year } => batch.put(
-                Column::Meta,
-                crate::cohort::accounting_cohort_key(*year),
-                id.to_be_bytes(),
-            ),
+            CohortKind::Accounting { year } => {
+                batch.put(Column::Meta, accounting_cohort_key(*year), id.to_be_bytes())
+            }
             CohortKind::Deferred {
                 partition,
                 start_ms,
                 ..
             } => batch.put(
                 Column::Meta,
-                crate::cohort::deferred_key(*partition, *start_ms),
+                deferred_key(*partition, *start_ms),
                 id.to_be_bytes(),
             ),
         }
@@ -255,18 +250,14 @@ impl Vault {
         let mut batch = WriteBatch::new();
         for cohort_info in &mut doomed {
             cohort_info.destroyed_ms = Some(now.timestamp_millis());
-            let (key_start, key_end) = cohort_key_range(cohort_info.id);
+            let (key_start, key_end) = wrapped_cohort_key_range(cohort_info.id);
             batch.delete_range(Column::Keys, key_start, key_end);
             batch.put(
                 Column::Meta,
                 cohort_key(cohort_info.id),
                 cohort_info.encode(),
             );
-            batch.put(
-                Column::Meta,
-                [META_PURGE_PENDING, &cohort_info.id.to_be_bytes()].concat(),
-                [],
-            );
+            batch.put(Column::Meta, purge_pending_key(cohort_info.id), []);
         }
         let dropped: Vec<u32> = doomed.iter().map(|cohort_info| cohort_info.id).collect();
         let mut draft = Draft::new(access, "cohort.destroy", now.timestamp_millis());
@@ -474,8 +465,8 @@ impl Vault {
         }
         let marks = self.store.scan(
             Column::Meta,
-            &crate::vault::manual_access_key(&RecordId::new(partition, start_ms, 0, 0)),
-            Some(&crate::vault::manual_access_key(&RecordId::new(
+            &crate::keyspace::manual_access_key(&RecordId::new(partition, start_ms, 0, 0)),
+            Some(&crate::keyspace::manual_access_key(&RecordId::new(
                 partition, end_ms, 0, 0,
             ))),
             usize::MAX,
@@ -568,12 +559,10 @@ impl Vault {
         let Some((start, end)) = info.record_range() else {
             return Ok(Vec::new());
         };
-        let entries = self.store.scan(
-            Column::Meta,
-            &[META_MOVED, &start].concat(),
-            Some(&[META_MOVED, &end].concat()),
-            usize::MAX,
-        )?;
+        let (from, to) = moved_range(&start, &end);
+        let entries = self
+            .store
+            .scan(Column::Meta, &from, Some(&to), usize::MAX)?;
         entries
             .iter()
             .map(|(key, _)| {
@@ -609,7 +598,7 @@ impl Vault {
                     [id.as_bytes().as_slice(), &[0xff; 5]].concat(),
                 );
                 batch.delete(Column::Meta, moved_key(&id));
-                batch.delete(Column::Meta, crate::vault::manual_access_key(&id));
+                batch.delete(Column::Meta, crate::keyspace::manual_access_key(&id));
             }
         }
         if let Some((start, end)) = info.record_range() {
@@ -625,20 +614,13 @@ impl Vault {
             batch.delete_range(Column::Records, from, end.clone());
             batch.delete_range(Column::Annotations, from_annotations, end);
         }
-        batch.delete(
-            Column::Meta,
-            [META_PURGE_PENDING, &info.id.to_be_bytes()].concat(),
-        );
+        batch.delete(Column::Meta, purge_pending_key(info.id));
         self.store.write(batch, Durability::Synced)
     }
 
     /// Finishes the purges of destructions that committed before a crash.
     pub(crate) fn finish_pending_purges(&self) -> Result<()> {
-        let end = [
-            &META_PURGE_PENDING[..META_PURGE_PENDING.len() - 1],
-            &[b'/' + 1],
-        ]
-        .concat();
+        let end = prefix_end(META_PURGE_PENDING);
         for (key, _) in self
             .store
             .scan(Column::Meta, META_PURGE_PENDING, Some(&end), usize::MAX)?

@@ -15,6 +15,7 @@ use crate::crypto::{sha256, SigningKey};
 use crate::error::{Error, Result};
 use crate::high_water::Mark;
 use crate::key_backend::KeyBackend;
+use crate::keyspace::META_LOG_HEAD;
 use crate::signed_state::SignedState;
 use crate::store::{Column, Durability, Store, WriteBatch};
 use model::RecordId;
@@ -22,8 +23,6 @@ use model::RecordId;
 /// Entry layout version written by this build (2: the entry says whether a checkpoint was
 /// signed on it). Version 1 entries, written before, are still read and verified.
 pub const LOG_ENTRY_VERSION: u8 = 2;
-/// Metadata key of the chain head.
-pub(crate) const META_LOG_HEAD: &[u8] = b"log-head";
 const ENTRY_PREFIX: u8 = b'e';
 const CHECKPOINT_PREFIX: u8 = b'c';
 const TRUNCATION_PREFIX: u8 = b't';

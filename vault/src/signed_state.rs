@@ -14,6 +14,10 @@ use std::collections::BTreeMap;
 use crate::codec::Reader;
 use crate::crypto::{sha256, SigningKey};
 use crate::error::{Error, Result};
+use crate::keyspace::{
+    manifest_key, META_ACCOUNT, META_AUTHORITY_DOCUMENTS, META_CERTIFICATE, META_CONFIG,
+    META_DOCUMENT, META_HOLD, META_HOLD_SUBJECT, META_SORN_DOCUMENTS, META_TRUSTED_TIME,
+};
 use crate::store::{prefix_end, Column, Op, Store, WriteBatch};
 
 /// A kind of signed state: a name for errors and the metadata prefix its items live under.
@@ -30,51 +34,45 @@ pub(crate) struct Kind {
 pub(crate) const KINDS: &[Kind] = &[
     Kind {
         name: "accounts",
-        prefix: b"account/",
+        prefix: META_ACCOUNT,
     },
     Kind {
         name: "SORN documents",
-        prefix: b"document/sorn/",
+        prefix: META_SORN_DOCUMENTS,
     },
     Kind {
         name: "designated-authority registry",
-        prefix: b"document/designated-authorities/",
+        prefix: META_AUTHORITY_DOCUMENTS,
     },
     Kind {
         name: "other documents",
-        prefix: b"document/",
+        prefix: META_DOCUMENT,
     },
     Kind {
         name: "holds",
-        prefix: b"hold/",
+        prefix: META_HOLD,
     },
     Kind {
         name: "hold subjects",
-        prefix: b"hold-subject/",
+        prefix: META_HOLD_SUBJECT,
     },
     Kind {
         name: "configuration",
-        prefix: b"config/",
+        prefix: META_CONFIG,
     },
     Kind {
         name: "destruction certificates",
-        prefix: b"certificate/",
+        prefix: META_CERTIFICATE,
     },
     Kind {
         name: "retention's trusted time",
-        prefix: b"retention/trusted-time",
+        prefix: META_TRUSTED_TIME,
     },
 ];
 
-/// Where a kind's manifest is kept (column Meta): this prefix and the kind's prefix.
-const META_MANIFEST: &[u8] = b"manifest/";
 const MANIFEST_CONTEXT: &[u8] = b"recvault-manifest v1\0";
 /// The version byte of the generation vector a checkpoint carries.
 const VECTOR_VERSION: u8 = 1;
-
-fn manifest_key(kind: &Kind) -> Vec<u8> {
-    [META_MANIFEST, kind.prefix].concat()
-}
 
 /// The kind `key` (column Meta) belongs to: the longest registered prefix it starts with.
 fn kind_of(key: &[u8]) -> Option<usize> {
@@ -223,7 +221,7 @@ impl SignedState {
                 }
             }
             let manifest = store
-                .get(Column::Meta, &manifest_key(kind))?
+                .get(Column::Meta, &manifest_key(kind.prefix))?
                 .map(|bytes| Manifest::decode(kind, &bytes, public_key))
                 .transpose()?;
             found.push(Found {
@@ -417,7 +415,7 @@ impl SignedState {
             };
             out.put(
                 Column::Meta,
-                manifest_key(kind),
+                manifest_key(kind.prefix),
                 manifest.encode(kind, signing),
             );
         }

@@ -30,7 +30,8 @@ pub fn count_decryptable(
 
     let roots = backend.root_keys()?;
     let mut cohort_keys = HashMap::new();
-    for (id, value) in store.scan(Column::Keys, b"cohort/", Some(b"cohort0"), usize::MAX)? {
+    let (start, end) = crate::keyspace::wrapped_cohort_keys();
+    for (id, value) in store.scan(Column::Keys, &start, Some(&end), usize::MAX)? {
         let (Some(cohort), Some(version)) = (id.get(7..11), id.get(11..15)) else {
             continue;
         };

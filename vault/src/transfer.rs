@@ -522,7 +522,7 @@ impl Vault {
     /// The ids of the cohorts transferred, from the names of their certificates alone (what
     /// ingest checks on every batch; the certificates themselves are verified at open).
     pub(crate) fn transferred_cohort_ids(&self) -> Result<std::collections::HashSet<u32>> {
-        let prefix = crate::certificates::certificate_key("transfer", "cohort-");
+        let prefix = crate::keyspace::certificate_key("transfer", "cohort-");
         let mut end = prefix.clone();
         end.push(0xff);
         self.store

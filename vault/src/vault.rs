@@ -14,9 +14,14 @@ use crate::crypto::{AeadKey, Envelope, SEGMENT_SEAL_LIMIT};
 use crate::error::{Error, Result};
 use crate::key_backend::{FileKeyBackend, KeyBackend};
 use crate::keys::KeyRing;
+use crate::keyspace::{
+    manual_access_key, partition_bucket_key, partition_id_key, partition_name_key, system_key,
+    META_ANCHOR_DIR, META_FORMAT, META_LOG_PROBE, META_PARTITION_BUCKET, META_PARTITION_BY_NAME,
+    META_PARTITION_NEXT, META_SESSION, META_SYSTEM, META_SYSTEM_NEXT,
+};
 use crate::log::{Access, AnchorExport, CheckpointPolicy, Draft, LogWriter, DEFAULT_LOG_TIMEOUT};
 use crate::sealed::{contents_aad, SealedRecord};
-use crate::store::{Column, Durability, RocksStore, Store, WriteBatch};
+use crate::store::{prefix_end, Column, Durability, RocksStore, Store, WriteBatch};
 use model::{Record, RecordId, SystemId};
 
 /// Version of the vault as a whole (the set of layouts in `docs/storage-format.md`).
@@ -35,23 +40,6 @@ use model::{Record, RecordId, SystemId};
 /// addresses), in its period and in its holds. A version 4 vault gets those entries at open,
 /// written chunk by chunk, then the format and one logged, checkpointed entry.
 pub const VAULT_FORMAT_VERSION: u8 = 5;
-
-const META_FORMAT: &[u8] = b"format";
-const META_SESSION: &[u8] = b"session";
-const META_PARTITION_NEXT: &[u8] = b"partition-next";
-const META_PARTITION_BY_NAME: &[u8] = b"partition/";
-const META_PARTITION_BY_ID: &[u8] = b"partition-id/";
-const META_SYSTEM: &[u8] = b"system/";
-/// Metadata key prefix: a partition's destruction bucket (`u8`), when not months.
-pub(crate) const META_PARTITION_BUCKET: &[u8] = b"partition-bucket/";
-/// Metadata key: the directory each signed checkpoint is exported to, if configured.
-pub(crate) const META_ANCHOR_DIR: &[u8] = b"config/anchor-dir";
-const META_SYSTEM_NEXT: &[u8] = b"system-next";
-/// Written by readiness probes (the time of the last probe).
-const META_LOG_PROBE: &[u8] = b"log-probe";
-/// Records whose contents were returned to a person, by id (the time of the first such read is
-/// not kept: the key is rewritten at each).
-const META_MANUAL_ACCESS: &[u8] = b"manual-access/";
 
 /// An open vault.
 ///
@@ -224,7 +212,7 @@ impl Vault {
                 let mut batch = WriteBatch::new();
                 batch.put(
                     Column::Meta,
-                    crate::backup::META_KEY_TABLE_DIR,
+                    crate::keyspace::META_KEY_TABLE_DIR,
                     dir.to_string_lossy().as_bytes(),
                 );
                 let mut draft = Draft::new(access, "vault.create", now.timestamp_millis());
@@ -422,7 +410,8 @@ impl Vault {
         let mut batch = WriteBatch::new();
         batch.put(Column::Meta, META_FORMAT, [2]);
         let time_ms = self.log.head().last_time_ms;
-        let base = crate::audit::read_u64(&*self.store, crate::audit::META_LOG_BASE)?.unwrap_or(1);
+        let base =
+            crate::audit::read_u64(&*self.store, crate::keyspace::META_LOG_BASE)?.unwrap_or(1);
         let mut outcome = format!(
             "format 1 to 2: entries say whether they are checkpointed, checkpoints are chained, \
              truncations are signed; the format 1 log verified with format 1's rules ({} \
@@ -476,7 +465,7 @@ impl Vault {
         // an HMAC key).
         batch.put(
             Column::Meta,
-            crate::keys::META_KEY_CHECK,
+            crate::keyspace::META_KEY_CHECK,
             self.keys
                 .read()
                 .map_err(|_| poisoned("key ring"))?
@@ -1116,7 +1105,7 @@ impl Vault {
                     .ok_or_else(|| Error::Invalid("no number left for a new system".into()))?;
                 batch.put(
                     Column::Meta,
-                    [META_SYSTEM, system.as_str().as_bytes()].concat(),
+                    system_key(system.as_str()),
                     system_no.to_be_bytes(),
                 );
                 batch.put(Column::Meta, META_SYSTEM_NEXT, following.to_be_bytes());
@@ -1127,7 +1116,7 @@ impl Vault {
         batch.put(Column::Meta, key, next.to_be_bytes());
         batch.put(
             Column::Meta,
-            [META_PARTITION_BY_ID, &next.to_be_bytes()].concat(),
+            partition_id_key(next),
             partition_name_key(system.as_str(), category),
         );
         batch.put(Column::Meta, META_PARTITION_NEXT, following.to_be_bytes());
@@ -1187,7 +1176,7 @@ impl Vault {
         let mut batch = WriteBatch::new();
         batch.put(
             Column::Meta,
-            [META_PARTITION_BUCKET, &partition.to_be_bytes()].concat(),
+            partition_bucket_key(partition),
             [bucket.tag()],
         );
         let mut draft = Draft::new(access, "config.bucket", now.timestamp_millis());
@@ -1272,11 +1261,6 @@ struct FieldIndexCount {
     ended: u64,
 }
 
-/// Metadata key marking a record whose contents were returned to a person (record id only).
-pub(crate) fn manual_access_key(id: &RecordId) -> Vec<u8> {
-    [META_MANUAL_ACCESS, &id.as_bytes()[..]].concat()
-}
-
 pub(crate) fn poisoned(what: &str) -> Error {
     Error::Storage(format!("{what} lock poisoned"))
 }
@@ -1291,17 +1275,6 @@ fn allocate_session(store: &dyn Store) -> Result<u32> {
     batch.put(Column::Meta, META_SESSION, next.to_be_bytes());
     store.write(batch, Durability::Synced)?;
     Ok(next)
-}
-
-fn partition_name_key(system: &str, category: &str) -> Vec<u8> {
-    // Neither name may contain a NUL byte (both are validated tokens), so it separates them.
-    [
-        META_PARTITION_BY_NAME,
-        system.as_bytes(),
-        b"\0",
-        category.as_bytes(),
-    ]
-    .concat()
 }
 
 /// A `u32` stored big-endian under `key` in the `meta` column (counters and numbers).
@@ -1326,7 +1299,7 @@ fn read_u16(bytes: &[u8], what: &'static str) -> Result<u16> {
 
 pub(crate) fn load_partitions(store: &dyn Store) -> Result<Partitions> {
     let mut partitions = Partitions::default();
-    let end = [META_PARTITION_BY_NAME, &[0xff]].concat();
+    let end = prefix_end(META_PARTITION_BY_NAME);
     for (key, value) in store.scan(Column::Meta, META_PARTITION_BY_NAME, Some(&end), usize::MAX)? {
         let what = "partition entry";
         let name = std::str::from_utf8(&key[META_PARTITION_BY_NAME.len()..])
@@ -1343,7 +1316,7 @@ pub(crate) fn load_partitions(store: &dyn Store) -> Result<Partitions> {
             .by_id
             .insert(id, (system_id, category.to_owned()));
     }
-    let end = [META_PARTITION_BUCKET, &[0xff]].concat();
+    let end = prefix_end(META_PARTITION_BUCKET);
     for (key, value) in store.scan(Column::Meta, META_PARTITION_BUCKET, Some(&end), usize::MAX)? {
         let what = "partition bucket";
         let partition = read_u16(&key[META_PARTITION_BUCKET.len()..], what)?;
@@ -1353,7 +1326,7 @@ pub(crate) fn load_partitions(store: &dyn Store) -> Result<Partitions> {
             .ok_or_else(|| Error::corrupt(what, "unknown bucket"))?;
         partitions.buckets.insert(partition, bucket);
     }
-    let end = [META_SYSTEM, &[0xff]].concat();
+    let end = prefix_end(META_SYSTEM);
     for (key, value) in store.scan(Column::Meta, META_SYSTEM, Some(&end), usize::MAX)? {
         let name = std::str::from_utf8(&key[META_SYSTEM.len()..])
             .map_err(|_| Error::corrupt("system entry", "bad name"))?;

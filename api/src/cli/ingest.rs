@@ -62,23 +62,6 @@ enum Source<'a> {
     },
 }
 
-/// A converted file's records written as import lines, for the server, which reads nothing
-/// else; read from memory and wiped when dropped.
-struct WrittenLines {
-    text: Zeroizing<Vec<u8>>,
-    at: usize,
-}
-
-impl Read for WrittenLines {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let rest = self.text.get(self.at..).unwrap_or_default();
-        let count = rest.len().min(buf.len());
-        buf[..count].copy_from_slice(&rest[..count]);
-        self.at += count;
-        Ok(count)
-    }
-}
-
 /// Attempts of a served ingest before giving up (each resumes where the last stopped).
 const ATTEMPTS: u32 = 3;
 
@@ -207,13 +190,20 @@ fn open_source(source: &Source<'_>) -> Result<(Box<dyn Read + Send>, Option<u64>
     match source {
         Source::File(file) => open_input(file),
         Source::Converted { records, .. } => {
-            let mut text = Zeroizing::new(Vec::new());
-            for record in records.iter() {
-                text.extend_from_slice(model::import::to_line(record).as_bytes());
+            // Sized first, so the buffer never grows and leaves a copy of its records behind.
+            let size = records
+                .iter()
+                .map(|record| model::import::written_len(record) + 1)
+                .sum();
+            let mut text = Zeroizing::new(Vec::with_capacity(size));
+            for (index, record) in records.iter().enumerate() {
+                let line = model::import::to_line(record).map_err(|invalid| {
+                    Failure::failed(format!("converted record {}: {invalid}", index + 1))
+                })?;
+                text.extend_from_slice(line.as_bytes());
                 text.push(b'\n');
             }
-            let size = text.len() as u64;
-            Ok((Box::new(WrittenLines { text, at: 0 }), Some(size)))
+            Ok((Box::new(io::Cursor::new(text)), Some(size as u64)))
         }
     }
 }

@@ -111,9 +111,8 @@ impl IngestPlan {
     }
 
     /// Reads `input` (lines, or a converted file's records) to its end, committing batches of
-    /// `batch_size` records; each line names
-    /// its system, which the gate decides on (once per system; a denied system's lines are
-    /// rejected and the denial logged). `on_commit` hears of each durable batch with the last
+    /// `batch_size` records; each line names its system, which the gate decides on (once per
+    /// system; a denied system's lines are rejected and the denial logged). `on_commit` hears of each durable batch with the last
     /// line it covers. Errors stop the run and are in the summary: everything through
     /// `committed_through_line` is stored, nothing after it.
     pub fn run(

@@ -69,3 +69,47 @@ fn admission_filters_a_pnr_and_its_raw_message_before_anything_is_stored() {
         "the notice's window"
     );
 }
+
+/// A converted file's records are held to the line limit as their lines would be: the same
+/// record is refused alike whether it comes as a record (offline, or the server converting a
+/// file) or as the line the CLI sends a server, and its neighbours are stored either way.
+#[test]
+fn a_converted_record_longer_than_a_line_is_refused_as_its_line_would_be() {
+    let now = Utc.with_ymd_and_hms(2026, 11, 24, 0, 0, 0).unwrap();
+    let small = parse_line(r#"{"system":"s","category":"c","collected_at":"2026-11-20","source":{"report_id":"R"},"subjects":[{"role":"r","name":"N"}]}"#).unwrap();
+    let mut large = small.clone();
+    // Each part within its own limit (16 KiB a field, 1 MiB the raw message), the whole over
+    // a line's.
+    for n in 0..40 {
+        large.fields.insert(format!("f{n}"), "x".repeat(15 * 1024));
+    }
+    large
+        .source
+        .insert(model::RAW_SOURCE.to_owned(), "y".repeat(600 * 1024));
+    assert!(model::import::written_len(&large) > MAX_LINE_BYTES);
+    assert!(large.validate(now).is_ok(), "valid but for its length");
+    let as_records = {
+        let input = Input::records(vec![small.clone(), large.clone(), small.clone()]);
+        let mut batches = LineBatches::of(input, 10, now);
+        let stored = batches.next_batch().map(|(_, batch)| batch.len());
+        (stored, batches.rejected)
+    };
+    let as_lines = {
+        let text: String = [&small, &large, &small]
+            .iter()
+            .map(|record| format!("{}\n", *model::import::to_line(record).unwrap()))
+            .collect();
+        let mut batches = LineBatches::new(text.as_bytes(), 10, now);
+        let stored = batches.next_batch().map(|(_, batch)| batch.len());
+        (stored, batches.rejected)
+    };
+    assert_eq!(as_records, as_lines);
+    assert_eq!(as_records.0, Some(2));
+    assert_eq!(
+        as_records.1,
+        vec![Rejected {
+            line: 2,
+            reason: format!("line is longer than {MAX_LINE_BYTES} bytes"),
+        }]
+    );
+}

@@ -301,6 +301,17 @@ fn item_xi_belongs_to_the_party_on_the_filers_side_as_its_own_kind() {
                     .find(|subject| subject.role == role)
                     .unwrap_or_else(|| panic!("{what}: no {role} in {record:?}"));
                 assert_eq!(crate::identifier(owner, kind), value, "{what}");
+                // How `transfer_match` spells the identifier: stored with every report and
+                // compared with reports stored before, so it never changes.
+                let spelled = match kind {
+                    "passport" => r#""passport":{"country":"FR","number":"X1234567"}"#.to_owned(),
+                    _ => format!(r#"{{"{kind}":"{value}"}}"#),
+                };
+                assert!(
+                    record.source["transfer_match"].contains(&spelled),
+                    "{what}: {}",
+                    record.source["transfer_match"]
+                );
                 for other in subjects.iter().filter(|subject| subject.role != role) {
                     for key in ["tin", "alien_id", "passport"] {
                         assert_eq!(crate::identifier(other, key), "", "{what}: {key}");
@@ -318,4 +329,30 @@ fn item_xi_belongs_to_the_party_on_the_filers_side_as_its_own_kind() {
             }
         }
     }
+}
+
+/// A TIN report row's `transfer_match` names its account and TIN as it always has (stored with
+/// the row and compared with the rows stored before).
+#[test]
+fn a_tin_report_rows_transfer_match_is_spelled_as_before() {
+    let row = crate::tin::TinRow {
+        report_year: 2025,
+        account: "000123".into(),
+        tin: "123456789".into(),
+        name: Some("John  q Public".into()),
+        exempt: None,
+    };
+    let filing = Filing {
+        reporter: Some("BANKUS33XXX".into()),
+        ..filing(ReporterType::Bank, d(2026, 4, 10))
+    };
+    let mapped = map_tin(&row, &filing).unwrap();
+    assert_eq!(
+        mapped.record.source["transfer_match"],
+        r#"|||accountholder=JOHN Q PUBLIC:{"account":"000123","tin":"123456789"}"#
+    );
+    assert_eq!(
+        mapped.record.source["transfer_key"],
+        "tin:BANKUS33XXX/2025/000123"
+    );
 }

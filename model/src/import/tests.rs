@@ -139,18 +139,47 @@ fn bad_lines_get_specific_messages_without_the_data() {
 }
 
 /// A converted file sent to a server goes as lines `to_line` writes: each must read back as
-/// the very record it was written from, whatever its time, identifiers, raw message or text.
+/// the very record it was written from, whatever its time, identifiers, raw message or text,
+/// and be as long as `written_len` says (the line limit is checked on that count).
 #[test]
 fn written_lines_read_back_as_the_same_record() {
     let timed = r#"{"system":"cbp-pnr","category":"pnr","collected_at":"2026-11-20T00:00:00Z","source":{"carrier":"XX","flight":"XX100"},"subjects":[{"role":"passenger","name":"ANNE EXAMPLE","identifiers":{"passport":{"number":"X1234567","country":"FR"},"dob":"1980-02-03"}}],"fields":{"record_locator":"ABC123"}}"#;
-    let offset = r#"{"system":"s","category":"c","collected_at":"2026-01-15T10:11:12.123456789+05:30","source":{"report_id":"R"},"subjects":[{"role":"r","identifiers":{"account":"007"}}],"fields":{"note":"two\nlines, \"quoted\", ünïcödé \u2028"}}"#;
+    let offset = r#"{"system":"s","category":"c","collected_at":"2026-01-15T10:11:12.123456789+05:30","source":{"report_id":"R"},"subjects":[{"role":"r","identifiers":{"account":"007"}}],"fields":{"note":"two\nlines, \"quoted\", ünïcödé \u2028","":"an empty key","raw_message":"a field of that name"}}"#;
     let raw = r#"{"system":"s","category":"c","collected_at":"2026-01-15","source":{"report_id":"R"},"subjects":[{"role":"r","name":"N"}],"raw":"{1:F01BANK}\r\n:20:REF\r\n-}"}"#;
     for line in [GOOD, timed, offset, raw] {
         let record = parse_line(line).unwrap();
-        let written = to_line(&record);
+        let written = to_line(&record).unwrap();
         assert_eq!(parse_line(&written).unwrap(), record, "{line}");
         assert!(!written.contains('\n'), "one line: {line}");
+        assert_eq!(written.len(), written_len(&record), "{line}");
     }
     // A flight's receipt pulled at midnight is still timed to the second.
-    assert!(to_line(&parse_line(timed).unwrap()).contains("T00:00:00Z"));
+    assert!(to_line(&parse_line(timed).unwrap())
+        .unwrap()
+        .contains("T00:00:00Z"));
+    // The API shows provenance as stored: a raw message kept there stays there.
+    let mut kept = parse_line(raw).unwrap();
+    assert_eq!(to_value(&kept)["raw"], "{1:F01BANK}\r\n:20:REF\r\n-}");
+    assert_eq!(
+        stored_value(&kept)["source"][RAW_SOURCE],
+        "{1:F01BANK}\r\n:20:REF\r\n-}"
+    );
+    assert!(stored_value(&kept).get("raw").is_none());
+    // What the format cannot carry as it is, is refused rather than changed on the way.
+    kept.subjects[0].identifiers.extend([
+        Identifier::new(IdentifierKind::Tin, "1"),
+        Identifier::new(IdentifierKind::Tin, "2"),
+    ]);
+    let twice = to_line(&kept).unwrap_err().to_string();
+    assert!(twice.contains("`tin` given twice"), "{twice}");
+    kept.subjects[0].identifiers = vec![Identifier {
+        kind: IdentifierKind::Ssn,
+        value: "123456789".into(),
+        country: Some("US".into()),
+    }];
+    let country = to_line(&kept).unwrap_err().to_string();
+    assert!(
+        country.contains("only a passport has a country"),
+        "{country}"
+    );
 }

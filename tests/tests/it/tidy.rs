@@ -364,3 +364,81 @@ fn every_crate_root_lists_its_modules() {
         missing.join(", ")
     );
 }
+
+/// The keyspace owns the keys: the byte strings that spell `meta` and `keys` column keys are
+/// written only in `vault/src/keyspace.rs`, and no other vault module defines a metadata key
+/// or builds one from a keyspace prefix by hand (`[META_…, …].concat()`). Tests may spell keys
+/// (an attacker's edits name bytes).
+#[test]
+fn only_the_keyspace_spells_storage_keys() {
+    let root = workspace_root();
+    let keyspace = fs::read_to_string(root.join("vault/src/keyspace.rs")).unwrap();
+    let literals: BTreeSet<String> = keyspace
+        .match_indices("b\"")
+        .filter_map(|(at, _)| {
+            let rest = &keyspace[at + 2..];
+            rest.find('"').map(|end| format!("b\"{}\"", &rest[..end]))
+        })
+        .filter(|literal| literal.len() > 4)
+        .collect();
+    assert!(literals.len() > 40, "{literals:?}");
+    let mut found = Vec::new();
+    for path in rust_files() {
+        let relative = path.strip_prefix(&root).unwrap().display().to_string();
+        let is_test = relative.contains("/tests") || relative.ends_with("testing.rs");
+        if !relative.starts_with("vault/src/") || relative.ends_with("keyspace.rs") || is_test {
+            continue;
+        }
+        let text = fs::read_to_string(&path).unwrap();
+        for literal in &literals {
+            if text.contains(literal.as_str()) {
+                found.push(format!("{relative} spells {literal}"));
+            }
+        }
+        if text.contains("const META_") {
+            found.push(format!("{relative} defines a metadata key"));
+        }
+        // `[META_X, …]` builds a key; `key[META_X.len()..]` only reads past a prefix.
+        let builds = text.match_indices("[META_").any(|(at, _)| {
+            !text[..at]
+                .chars()
+                .next_back()
+                .is_some_and(|before| before.is_alphanumeric() || before == '_')
+        });
+        if builds {
+            found.push(format!("{relative} builds a metadata key by hand"));
+        }
+    }
+    assert!(found.is_empty(), "keys outside the keyspace: {found:#?}");
+}
+
+/// serde_json keeps object keys sorted: reports stored since the first format carry a
+/// `transfer_match` with their identifiers written as sorted JSON (intake's `identifiers_json`),
+/// which deduplication compares byte for byte. `preserve_order` (insertion order), turned on by
+/// any crate of the build, would spell new reports differently from the stored ones.
+#[test]
+fn serde_json_keeps_object_keys_sorted() {
+    let metadata = cargo_metadata();
+    let packages: BTreeMap<&str, &Value> = metadata["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|package| (package["id"].as_str().unwrap(), package))
+        .collect();
+    let nodes = metadata["resolve"]["nodes"].as_array().unwrap();
+    let serde_json = nodes
+        .iter()
+        .find(|node| packages[node["id"].as_str().unwrap()]["name"] == "serde_json")
+        .expect("serde_json is in the build");
+    let features: Vec<&str> = serde_json["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(features.contains(&"std"), "{features:?}");
+    assert!(
+        !features.contains(&"preserve_order"),
+        "serde_json is built with {features:?}"
+    );
+}

@@ -6,6 +6,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 
 use super::*;
 use crate::key_backend::{KeyBackend, MemKeyBackend};
+use crate::keyspace::account_key;
 use crate::store::{Durability, MemStore, Store};
 
 fn vault() -> (Vault, Arc<dyn Store>) {

@@ -12,6 +12,7 @@ use chrono::TimeZone;
 use super::*;
 use crate::crypto::{KeyMaterial, SigningKey};
 use crate::key_backend::{KeyBackend, MemKeyBackend};
+use crate::keyspace::META_LOG_BASE;
 use crate::log::{checkpoint_key, encode_entry, entry_key, CheckpointPolicy, Decision};
 use crate::store::{Durability, Entry, MemStore, Op, Store};
 use crate::{SearchKey, VaultOptions};

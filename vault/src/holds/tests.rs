@@ -9,6 +9,7 @@ use chrono::{Duration, TimeZone};
 
 use super::*;
 use crate::key_backend::MemKeyBackend;
+use crate::keyspace::hold_key;
 use crate::store::{MemStore, Store};
 use model::{Identifier, RecordContents, Subject, SystemId};
 

@@ -9,6 +9,7 @@ use chrono::TimeZone;
 
 use super::*;
 use crate::key_backend::{KeyBackend, MemKeyBackend, RootKey};
+use crate::keyspace::META_MOVED;
 use crate::store::{MemStore, Store};
 use model::{Identifier, IdentifierKind, RecordContents, Subject, SystemId};
 

@@ -4,6 +4,7 @@
 //! table in docs/access-log.md says the same.
 
 use super::*;
+use crate::keyspace::META_LOG_BASE;
 
 /// The raw bytes of entry `seq`.
 fn raw(store: &dyn Store, seq: u64) -> Vec<u8> {

@@ -1,0 +1,382 @@
+//! The keyspace: every key the vault stores, by column, and what it means. Other modules
+//! name keys through these constants and builders, never by spelling bytes, so the layout is
+//! read in one place (docs/storage-format.md describes it) and a second storage engine, or a
+//! new index layout, has one module to follow.
+//!
+//! This module holds the `meta` column's keys and the `keys` column's; the other columns'
+//! builders still live with their modules (issue 25 moves them here next).
+//!
+//! Numbers in keys are big-endian, so keys sort as their numbers do and a range of them is
+//! one scan.
+
+use model::RecordId;
+
+use crate::store::prefix_end;
+
+// The vault: format, sessions, partitions, systems, readiness, manual access.
+
+/// Metadata key: the stored format version (`u8`).
+pub(crate) const META_FORMAT: &[u8] = b"format";
+/// Metadata key: the last writer session handed out (`u32`).
+pub(crate) const META_SESSION: &[u8] = b"session";
+/// Metadata key: the next partition number (`u16`).
+pub(crate) const META_PARTITION_NEXT: &[u8] = b"partition-next";
+/// Metadata key prefix: system and category to the partition number.
+pub(crate) const META_PARTITION_BY_NAME: &[u8] = b"partition/";
+/// Metadata key prefix: a partition number to its system and category.
+pub(crate) const META_PARTITION_BY_ID: &[u8] = b"partition-id/";
+/// Metadata key prefix: a system of records by id to its number.
+pub(crate) const META_SYSTEM: &[u8] = b"system/";
+/// Metadata key prefix: a partition's destruction bucket (`u8`), when not months.
+pub(crate) const META_PARTITION_BUCKET: &[u8] = b"partition-bucket/";
+/// Metadata key: the directory each signed checkpoint is exported to, if configured.
+pub(crate) const META_ANCHOR_DIR: &[u8] = b"config/anchor-dir";
+/// Metadata key: the next system number (`u16`).
+pub(crate) const META_SYSTEM_NEXT: &[u8] = b"system-next";
+/// Written by readiness probes (the time of the last probe).
+pub(crate) const META_LOG_PROBE: &[u8] = b"log-probe";
+/// Records whose contents were returned to a person, by id (the time of the first such read is
+/// not kept: the key is rewritten at each).
+pub(crate) const META_MANUAL_ACCESS: &[u8] = b"manual-access/";
+
+// Keys: the root epoch, the key check and the log's public key.
+
+/// Metadata key of the access log's public key.
+pub(crate) const META_LOG_PUBLIC_KEY: &[u8] = b"log-public-key";
+/// Metadata key of the key check.
+pub(crate) const META_KEY_CHECK: &[u8] = b"key-check";
+/// Metadata key of the current root epoch.
+pub(crate) const META_ROOT_EPOCH: &[u8] = b"root-epoch";
+
+// Cohorts: their descriptions, registries by period, hold, index period, accounting year, deferral, and moved records.
+
+/// Metadata key prefix: cohort id to its description.
+pub(crate) const META_COHORT: &[u8] = b"cohort/";
+/// Metadata key prefix: partition and bucket start to the period cohort's id.
+pub(crate) const META_PERIOD_COHORT: &[u8] = b"cohort-period/";
+/// Metadata key prefix: hold reference to the hold cohort's id.
+pub(crate) const META_HOLD_COHORT: &[u8] = b"cohort-hold/";
+/// Metadata key: the next cohort id.
+pub(crate) const META_COHORT_NEXT: &[u8] = b"cohort-next";
+/// Metadata key prefix: a record moved out of its period cohort, to its destination cohort.
+pub(crate) const META_MOVED: &[u8] = b"moved/";
+/// Metadata key prefix: system, kind and year to the index period's cohort id.
+pub(crate) const META_INDEX_COHORT: &[u8] = b"cohort-index/";
+/// Metadata key prefix: an accounting year to its cohort id.
+pub(crate) const META_ACCOUNTING_COHORT: &[u8] = b"cohort-accounting/";
+/// Metadata key prefix: partition and bucket start to the deferred cohort's id.
+pub(crate) const META_DEFERRED_COHORT: &[u8] = b"cohort-deferred/";
+
+// Holds: entries, membership, subjects.
+
+/// Metadata key prefix: a hold by id to its signed entry.
+pub(crate) const META_HOLD: &[u8] = b"hold/";
+/// Metadata key: the next hold id.
+pub(crate) const META_HOLD_NEXT: &[u8] = b"hold-next";
+/// Hold id and record id to the cohort the record came from (`u32`).
+pub(crate) const META_HOLD_MEMBER: &[u8] = b"hold-member/";
+/// Record id and hold id: the holds on a record, found from the record.
+pub(crate) const META_HELD: &[u8] = b"held/";
+/// Hold id to the subject's index kind and blind token, while the hold is active.
+pub(crate) const META_HOLD_SUBJECT: &[u8] = b"hold-subject/";
+
+// Destruction in progress and compaction.
+
+/// Metadata key: written after a compaction so the engine records one more version edit.
+pub(crate) const META_LAST_COMPACTION: &[u8] = b"store/compacted";
+/// Metadata key prefix: a destroyed cohort whose records still await their range deletes.
+pub(crate) const META_PURGE_PENDING: &[u8] = b"purge-pending/";
+
+// The access log: its base and retention.
+
+/// Metadata key: the first entry kept after truncation (`u64`; 1 when never truncated). Kept
+/// for reading vaults made before version 2; the signed truncation records are what counts.
+pub(crate) const META_LOG_BASE: &[u8] = b"log-base";
+/// Metadata key: the log's retention period in days (`u32`).
+pub(crate) const META_LOG_RETENTION: &[u8] = b"config/log-retention-days";
+
+// The access log's chain head.
+
+/// Metadata key of the chain head.
+pub(crate) const META_LOG_HEAD: &[u8] = b"log-head";
+
+// Backups: where the key table goes.
+
+/// Metadata key: where the key table is exported (a directory outside the data directory).
+pub(crate) const META_KEY_TABLE_DIR: &[u8] = b"config/key-table-dir";
+
+// Signed state's manifests.
+
+/// Where a kind's manifest is kept (column Meta): this prefix and the kind's prefix.
+pub(crate) const META_MANIFEST: &[u8] = b"manifest/";
+
+// Accounts.
+
+/// Metadata key prefix: an account by name to its signed entry.
+pub(crate) const META_ACCOUNT: &[u8] = b"account/";
+
+// Signed documents.
+
+/// Metadata key prefix: signed configuration documents, by kind and name.
+pub(crate) const META_DOCUMENT: &[u8] = b"document/";
+/// Metadata key prefix: the SORN documents (kind `sorn`).
+pub(crate) const META_SORN_DOCUMENTS: &[u8] = b"document/sorn/";
+/// Metadata key prefix: the designated-authority registry (kind `designated-authorities`).
+pub(crate) const META_AUTHORITY_DOCUMENTS: &[u8] = b"document/designated-authorities/";
+
+// Configuration: every key under `config/` is signed state.
+
+/// Metadata key prefix of the vault's configuration (the directories anchors and key tables
+/// are exported to, the log's retention).
+pub(crate) const META_CONFIG: &[u8] = b"config/";
+
+// Certificates, trusted time and the journal of a run.
+
+/// Metadata key prefix: signed certificates of destruction, by kind and name.
+pub(crate) const META_CERTIFICATE: &[u8] = b"certificate/";
+/// Metadata key: retention's trusted time (signed), which a run's clock may not go behind.
+pub(crate) const META_TRUSTED_TIME: &[u8] = b"retention/trusted-time";
+/// The statement of a run in progress, so a run a crash interrupted is finished, and
+/// certified, by the next.
+pub(crate) const META_RUN_JOURNAL: &[u8] = b"retention/journal";
+
+// Case files: their counters.
+
+/// Metadata key prefix: the next Privacy Act request number of a year.
+pub(crate) const META_CASE_NEXT: &[u8] = b"case-next/";
+/// Metadata key prefix: the next high-risk designation number of a year.
+pub(crate) const META_DESIGNATION_NEXT: &[u8] = b"designation-next/";
+
+// Resumable ingest streams.
+
+/// Metadata prefix of resumable streams' progress (stream key hash to last stored line).
+pub(crate) const META_INGEST_STREAM: &[u8] = b"ingest-stream/";
+
+// Builders of `meta` keys.
+
+/// A system of records by id.
+pub(crate) fn system_key(system: &str) -> Vec<u8> {
+    [META_SYSTEM, system.as_bytes()].concat()
+}
+
+/// A partition by system and category. Neither name may contain a NUL byte (both are
+/// validated tokens), so it separates them.
+pub(crate) fn partition_name_key(system: &str, category: &str) -> Vec<u8> {
+    [
+        META_PARTITION_BY_NAME,
+        system.as_bytes(),
+        b"\0",
+        category.as_bytes(),
+    ]
+    .concat()
+}
+
+/// A partition by number.
+pub(crate) fn partition_id_key(partition: u16) -> Vec<u8> {
+    [META_PARTITION_BY_ID, &partition.to_be_bytes()].concat()
+}
+
+/// A partition's destruction bucket.
+pub(crate) fn partition_bucket_key(partition: u16) -> Vec<u8> {
+    [META_PARTITION_BUCKET, &partition.to_be_bytes()].concat()
+}
+
+/// A record whose contents were returned to a person.
+pub(crate) fn manual_access_key(id: &RecordId) -> Vec<u8> {
+    [META_MANUAL_ACCESS, &id.as_bytes()[..]].concat()
+}
+
+/// A cohort's description.
+pub(crate) fn cohort_key(id: u32) -> Vec<u8> {
+    [META_COHORT, &id.to_be_bytes()].concat()
+}
+
+/// The end of the cohort descriptions' range (`cohort/` and nothing after it: the other
+/// `cohort-` prefixes sort before `cohort/`, since `-` is before `/`).
+pub(crate) fn cohorts_end() -> Vec<u8> {
+    prefix_end(META_COHORT)
+}
+
+/// The period cohort of a partition's bucket starting at `start_ms`.
+pub(crate) fn period_key(partition: u16, start_ms: i64) -> Vec<u8> {
+    [
+        META_PERIOD_COHORT,
+        &partition.to_be_bytes(),
+        &start_ms.to_be_bytes(),
+    ]
+    .concat()
+}
+
+/// The index period's cohort of a system's identifiers of one kind in one year.
+pub(crate) fn index_cohort_key(system: u16, kind: u8, year: u16) -> Vec<u8> {
+    [
+        META_INDEX_COHORT,
+        &system.to_be_bytes(),
+        &[kind],
+        &year.to_be_bytes(),
+    ]
+    .concat()
+}
+
+/// The accounting cohort of the year its entries may be destroyed from.
+pub(crate) fn accounting_cohort_key(year: u16) -> Vec<u8> {
+    [META_ACCOUNTING_COHORT, &year.to_be_bytes()].concat()
+}
+
+/// The deferred cohort of a partition's bucket starting at `start_ms`.
+pub(crate) fn deferred_key(partition: u16, start_ms: i64) -> Vec<u8> {
+    [
+        META_DEFERRED_COHORT,
+        &partition.to_be_bytes(),
+        &start_ms.to_be_bytes(),
+    ]
+    .concat()
+}
+
+/// The hold cohort of a hold reference.
+pub(crate) fn hold_cohort_key(reference: &str) -> Vec<u8> {
+    [META_HOLD_COHORT, reference.as_bytes()].concat()
+}
+
+/// A record moved out of its period cohort.
+pub(crate) fn moved_key(id: &RecordId) -> Vec<u8> {
+    [META_MOVED, id.as_bytes()].concat()
+}
+
+/// The moved records whose ids run from `start` to before `end` (id prefixes).
+pub(crate) fn moved_range(start: &[u8], end: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    ([META_MOVED, start].concat(), [META_MOVED, end].concat())
+}
+
+/// A destroyed cohort whose records still await their range deletion.
+pub(crate) fn purge_pending_key(cohort: u32) -> Vec<u8> {
+    [META_PURGE_PENDING, &cohort.to_be_bytes()].concat()
+}
+
+/// A hold's signed entry.
+pub(crate) fn hold_key(id: u32) -> Vec<u8> {
+    [META_HOLD, &id.to_be_bytes()].concat()
+}
+
+/// A record's membership in a hold.
+pub(crate) fn hold_member_key(hold: u32, record: &RecordId) -> Vec<u8> {
+    [META_HOLD_MEMBER, &hold.to_be_bytes(), record.as_bytes()].concat()
+}
+
+/// Every record of a hold.
+pub(crate) fn hold_members_prefix(hold: u32) -> Vec<u8> {
+    [META_HOLD_MEMBER, &hold.to_be_bytes()].concat()
+}
+
+/// A hold on a record, found from the record.
+pub(crate) fn held_key(record: &RecordId, hold: u32) -> Vec<u8> {
+    [META_HELD, record.as_bytes(), &hold.to_be_bytes()].concat()
+}
+
+/// Every hold on a record.
+pub(crate) fn held_prefix(record: &RecordId) -> Vec<u8> {
+    [META_HELD, record.as_bytes()].concat()
+}
+
+/// A subject hold's index kind and token.
+pub(crate) fn hold_subject_key(hold: u32) -> Vec<u8> {
+    [META_HOLD_SUBJECT, &hold.to_be_bytes()].concat()
+}
+
+/// A certificate of `kind` (a destruction, a run, a transfer) by name; with an empty name,
+/// the prefix of every certificate of that kind.
+pub(crate) fn certificate_key(kind: &str, name: &str) -> Vec<u8> {
+    [META_CERTIFICATE, kind.as_bytes(), b"/", name.as_bytes()].concat()
+}
+
+/// Every document of `kind`.
+pub(crate) fn document_prefix(kind: &str) -> Vec<u8> {
+    [META_DOCUMENT, kind.as_bytes(), b"/"].concat()
+}
+
+/// A document of `kind` by name.
+pub(crate) fn document_key(kind: &str, name: &str) -> Vec<u8> {
+    [document_prefix(kind).as_slice(), name.as_bytes()].concat()
+}
+
+/// An account by name.
+pub(crate) fn account_key(name: &str) -> Vec<u8> {
+    [META_ACCOUNT, name.as_bytes()].concat()
+}
+
+/// The manifest of the signed state whose items are under `prefix`.
+pub(crate) fn manifest_key(prefix: &[u8]) -> Vec<u8> {
+    [META_MANIFEST, prefix].concat()
+}
+
+/// A resumable ingest stream's progress, by the hash of its key.
+pub(crate) fn ingest_stream_key(stream: &[u8; 32]) -> Vec<u8> {
+    [META_INGEST_STREAM, &stream[..]].concat()
+}
+
+/// A case-file counter (requests or designations) of the year `opened`.
+pub(crate) fn case_counter_key(counter: &[u8], opened: u16) -> Vec<u8> {
+    [counter, &opened.to_be_bytes()].concat()
+}
+
+/// The `meta` keys that describe keys and where records live: a key table carries everything
+/// under these prefixes (backup.rs), so a restored vault finds every cohort, partition, hold
+/// and moved record its keys belong to.
+pub(crate) const KEY_TABLE_PREFIXES: [&[u8]; 22] = [
+    META_PARTITION_BUCKET,
+    META_ROOT_EPOCH,
+    META_LOG_PUBLIC_KEY,
+    META_KEY_CHECK,
+    META_COHORT,
+    META_PERIOD_COHORT,
+    META_HOLD_COHORT,
+    META_INDEX_COHORT,
+    META_ACCOUNTING_COHORT,
+    // `system` covers `system/` and `system-next`.
+    b"system",
+    META_COHORT_NEXT,
+    META_PARTITION_BY_NAME,
+    META_PARTITION_BY_ID,
+    META_PARTITION_NEXT,
+    META_SESSION,
+    META_DEFERRED_COHORT,
+    META_HOLD,
+    META_HOLD_NEXT,
+    META_HOLD_MEMBER,
+    META_HELD,
+    META_HOLD_SUBJECT,
+    META_MOVED,
+];
+
+// The `keys` column: wrapped keys.
+
+/// The `keys` entry of the access log's wrapped signing seed.
+pub(crate) const WRAPPED_SIGNING_KEY: &[u8] = b"log-signing";
+/// The `keys` prefix of wrapped cohort keys (cohort id, then version).
+const WRAPPED_COHORT_KEY: &[u8] = b"cohort/";
+
+/// Version `version` of cohort `cohort`'s wrapped key.
+pub(crate) fn wrapped_cohort_key(cohort: u32, version: u32) -> Vec<u8> {
+    [
+        WRAPPED_COHORT_KEY,
+        &cohort.to_be_bytes(),
+        &version.to_be_bytes(),
+    ]
+    .concat()
+}
+
+/// The range holding every version of one cohort's wrapped key.
+pub(crate) fn wrapped_cohort_key_range(cohort: u32) -> (Vec<u8>, Vec<u8>) {
+    let start = [WRAPPED_COHORT_KEY, &cohort.to_be_bytes()].concat();
+    let end = [
+        WRAPPED_COHORT_KEY,
+        &(u64::from(cohort) + 1).to_be_bytes()[4..],
+    ]
+    .concat();
+    (start, end)
+}
+
+/// The range holding every wrapped cohort key.
+pub(crate) fn wrapped_cohort_keys() -> (Vec<u8>, Vec<u8>) {
+    (WRAPPED_COHORT_KEY.to_vec(), prefix_end(WRAPPED_COHORT_KEY))
+}
