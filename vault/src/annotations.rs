@@ -12,6 +12,7 @@ use crate::accounting::NoticeScope;
 use crate::codec::{Reader, Writer};
 use crate::crypto::{AeadKey, Envelope};
 use crate::error::{Error, Result};
+use crate::keyspace::annotation_key;
 use crate::log::{Access, Draft};
 use crate::sealed::SealedRecord;
 use crate::store::{Column, WriteBatch};
@@ -93,10 +94,6 @@ impl std::fmt::Debug for Annotation {
             .field("text", &"[redacted]")
             .finish_non_exhaustive()
     }
-}
-
-fn annotation_key(id: &RecordId, seq: u32) -> Vec<u8> {
-    [&id.as_bytes()[..], &seq.to_be_bytes()].concat()
 }
 
 fn annotation_aad(id: &RecordId, seq: u32) -> Vec<u8> {

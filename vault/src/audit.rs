@@ -7,11 +7,13 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 use crate::error::{Error, Result};
-use crate::keyspace::{META_LOG_BASE, META_LOG_RETENTION};
+use crate::keyspace::{
+    log_truncation_key, LOG_CHECKPOINT_KEYS, LOG_ENTRY_KEYS, LOG_TRUNCATION_KEYS, META_LOG_BASE,
+    META_LOG_RETENTION,
+};
 use crate::log::{
-    decode_entry, entry_hash, truncation_key, Access, Checkpoint, CheckpointLink, CheckpointPolicy,
-    Draft, LogEntry, TruncationRecord, CHECKPOINT_KEYS, ENTRY_KEYS, MAX_CHECKPOINT_INTERVAL,
-    TRUNCATION_KEYS,
+    decode_entry, entry_hash, Access, Checkpoint, CheckpointLink, CheckpointPolicy, Draft,
+    LogEntry, TruncationRecord, MAX_CHECKPOINT_INTERVAL,
 };
 use crate::store::{Column, Store, WriteBatch};
 use crate::vault::Vault;
@@ -29,8 +31,8 @@ pub(crate) fn truncation_records(store: &dyn Store) -> Result<Vec<TruncationReco
     store
         .scan(
             Column::Log,
-            TRUNCATION_KEYS.0,
-            Some(TRUNCATION_KEYS.1),
+            LOG_TRUNCATION_KEYS.0,
+            Some(LOG_TRUNCATION_KEYS.1),
             usize::MAX,
         )?
         .iter()
@@ -92,9 +94,9 @@ fn for_each_entry(
     store: &dyn Store,
     mut visit: impl FnMut(&[u8], &[u8]) -> Result<bool>,
 ) -> Result<()> {
-    let mut start = ENTRY_KEYS.0.to_vec();
+    let mut start = LOG_ENTRY_KEYS.0.to_vec();
     loop {
-        let chunk = store.scan(Column::Log, &start, Some(ENTRY_KEYS.1), SCAN_CHUNK)?;
+        let chunk = store.scan(Column::Log, &start, Some(LOG_ENTRY_KEYS.1), SCAN_CHUNK)?;
         for (key, value) in &chunk {
             if !visit(key, value)? {
                 return Ok(());
@@ -132,8 +134,8 @@ fn load_checkpoints(
     let mut out = BTreeMap::new();
     for (key, value) in store.scan(
         Column::Log,
-        CHECKPOINT_KEYS.0,
-        Some(CHECKPOINT_KEYS.1),
+        LOG_CHECKPOINT_KEYS.0,
+        Some(LOG_CHECKPOINT_KEYS.1),
         usize::MAX,
     )? {
         let Some(seq) = key_seq(&key) else {
@@ -264,8 +266,8 @@ fn load_truncations(
     let mut records: Vec<TruncationRecord> = Vec::new();
     for (key, value) in store.scan(
         Column::Log,
-        TRUNCATION_KEYS.0,
-        Some(TRUNCATION_KEYS.1),
+        LOG_TRUNCATION_KEYS.0,
+        Some(LOG_TRUNCATION_KEYS.1),
         usize::MAX,
     )? {
         let Some(base) = key_seq(&key) else {
@@ -750,7 +752,7 @@ impl Vault {
         let seq = self.log.commit(draft, WriteBatch::new())?;
         let value = self
             .store
-            .get(Column::Log, &crate::log::checkpoint_key(seq))?
+            .get(Column::Log, &crate::keyspace::log_checkpoint_key(seq))?
             .ok_or_else(|| Error::corrupt("access log", "anchor checkpoint missing"))?;
         let public_key = self
             .keys
@@ -817,7 +819,7 @@ impl Vault {
         }
         if self
             .store
-            .get(Column::Log, &crate::log::checkpoint_key(at))?
+            .get(Column::Log, &crate::keyspace::log_checkpoint_key(at))?
             .is_none()
         {
             return Err(Error::Invalid(format!(
@@ -871,10 +873,10 @@ impl Vault {
         let mut batch = WriteBatch::new();
         batch.delete_range(
             Column::Log,
-            crate::log::entry_key(0),
-            crate::log::entry_key(at),
+            crate::keyspace::log_entry_key(0),
+            crate::keyspace::log_entry_key(at),
         );
-        batch.put(Column::Log, truncation_key(at), record.encode());
+        batch.put(Column::Log, log_truncation_key(at), record.encode());
         batch.put(Column::Meta, META_LOG_BASE, at.to_be_bytes());
         let mut draft = Draft::new(access, "audit.truncate", now.timestamp_millis());
         draft.outcome = format!("removed entries {base} to {}", at - 1);

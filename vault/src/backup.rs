@@ -83,13 +83,11 @@ impl Vault {
             entries.push((Column::Keys, key, value));
         }
         // Holds' own index entries: a hold placed after a backup must still find its records.
-        let hold_index = [crate::holds::HOLD_INDEX_TAG];
-        for (key, value) in self.store.scan(
-            Column::Index,
-            &hold_index,
-            Some(&prefix_end(&hold_index)),
-            usize::MAX,
-        )? {
+        let (holds_start, holds_end) = crate::keyspace::hold_indexes();
+        for (key, value) in
+            self.store
+                .scan(Column::Index, &holds_start, Some(&holds_end), usize::MAX)?
+        {
             entries.push((Column::Index, key, value));
         }
         for prefix in KEY_TABLE_PREFIXES {

@@ -57,23 +57,17 @@ impl PlainBaseline {
             if self.writes == BaselineWrites::RecordAndIndex {
                 let year = crate::index::index_year(record.collected_at)?;
                 for (kind, form) in index_forms(record) {
-                    let key = [
-                        &crate::index::period_prefix(1, year)[..],
-                        &[kind],
-                        form.as_bytes(),
-                        id.as_bytes(),
-                    ]
-                    .concat();
+                    let key = crate::keyspace::index_entry(1, year, kind, form.as_bytes(), &id);
                     index_entries.push(key);
                 }
                 // The transfer's entry: its key in the clear, the record and what it says.
                 if let Ok(Some(report)) = crate::reports::ReportKey::of(record) {
-                    let key = [
-                        &crate::index::period_prefix(1, year)[..],
-                        &[crate::reports::TRANSFER_KIND],
+                    let key = crate::keyspace::index_token_prefix(
+                        1,
+                        year,
+                        crate::reports::TRANSFER_KIND,
                         report.key.as_bytes(),
-                    ]
-                    .concat();
+                    );
                     let value = [id.as_bytes(), report.matched.as_bytes()].concat();
                     transfer_entries.push((key, value));
                 }

@@ -204,11 +204,15 @@ impl CohortInfo {
     pub(crate) fn index_range(&self) -> Option<(Vec<u8>, Vec<u8>)> {
         match self.kind {
             CohortKind::IndexPeriod { system, year, .. } => Some((
-                crate::index::period_prefix(system, year),
+                crate::keyspace::index_period_prefix(system, year),
                 // A tampered year of 65535 must not overflow: the end of its own prefix.
                 year.checked_add(1).map_or_else(
-                    || crate::store::prefix_end(&crate::index::period_prefix(system, year)),
-                    |next| crate::index::period_prefix(system, next),
+                    || {
+                        crate::store::prefix_end(&crate::keyspace::index_period_prefix(
+                            system, year,
+                        ))
+                    },
+                    |next| crate::keyspace::index_period_prefix(system, next),
                 ),
             )),
             _ => None,

@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::log::{checkpoint_key, entry_hash, entry_key, Checkpoint, Head};
+use crate::keyspace::{log_checkpoint_key, log_entry_key};
+use crate::log::{entry_hash, Checkpoint, Head};
 use crate::signed_state::{kind_name, Generation};
 use crate::store::{Column, Store};
 
@@ -118,7 +119,7 @@ pub(crate) fn check_mark(
         )));
     }
     let checkpoint = store
-        .get(Column::Log, &checkpoint_key(mark.seq))?
+        .get(Column::Log, &log_checkpoint_key(mark.seq))?
         .map(|bytes| Checkpoint::decode(&bytes))
         .transpose()?;
     if !checkpoint
@@ -130,7 +131,7 @@ pub(crate) fn check_mark(
             mark.seq
         )));
     }
-    match store.get(Column::Log, &entry_key(mark.seq))? {
+    match store.get(Column::Log, &log_entry_key(mark.seq))? {
         Some(entry) if entry_hash(&entry) != mark.hash => {
             return Err(Error::RolledBack(format!(
                 "access-log entry {} is not the one the key store saw (another copy of the vault)",
@@ -244,7 +245,7 @@ pub(crate) fn check_newest_anchor(
         )));
     }
     let stored = store
-        .get(Column::Log, &checkpoint_key(anchor.seq))?
+        .get(Column::Log, &log_checkpoint_key(anchor.seq))?
         .map(|bytes| Checkpoint::decode(&bytes))
         .transpose()?;
     // Checkpoints are kept through truncations, so a missing one was removed on disk.

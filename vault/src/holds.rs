@@ -24,8 +24,9 @@ use crate::crypto::MacKey;
 use crate::error::{Error, Result};
 use crate::index::{index_forms, token, SearchKey};
 use crate::keyspace::{
-    held_key, held_prefix, hold_key, hold_member_key, hold_members_prefix, hold_subject_key,
-    manual_access_key, moved_key, META_HOLD, META_HOLD_NEXT, META_HOLD_SUBJECT,
+    annotations_of_record, held_key, held_prefix, hold_index_entry, hold_index_prefix, hold_key,
+    hold_member_key, hold_members_prefix, hold_subject_key, hold_token_prefix, manual_access_key,
+    moved_key, META_HOLD, META_HOLD_NEXT, META_HOLD_SUBJECT,
 };
 use crate::lifecycle::rewrap;
 use crate::log::{Access, Draft};
@@ -36,8 +37,6 @@ use model::{IdentifierKind, RecordId, SystemId};
 
 const HOLD_VERSION: u8 = 1;
 const SIGNATURE_CONTEXT: &[u8] = b"recvault hold v1\0";
-/// The first byte of a hold's index entries (period entries start with the layout version).
-pub(crate) const HOLD_INDEX_TAG: u8 = 0x80;
 const TOKEN_LEN: usize = 16;
 
 /// Why records are held.
@@ -344,14 +343,6 @@ fn decode_subjects(value: &[u8]) -> Result<Subjects> {
 }
 
 use crate::store::prefix_end;
-
-fn hold_index_prefix(hold: u32) -> Vec<u8> {
-    [&[HOLD_INDEX_TAG][..], &hold.to_be_bytes()].concat()
-}
-
-fn hold_index_entry(hold: u32, kind: u8, token: &[u8; TOKEN_LEN], id: &RecordId) -> Vec<u8> {
-    [&hold_index_prefix(hold)[..], &[kind], token, id.as_bytes()].concat()
-}
 
 /// The cohort reference of hold `id`.
 fn cohort_reference(id: u32) -> String {
@@ -1095,12 +1086,7 @@ impl Vault {
                 continue;
             };
             for kind in kinds {
-                let prefix = [
-                    &hold_index_prefix(hold.id)[..],
-                    &[*kind],
-                    &token(&mac, &form),
-                ]
-                .concat();
+                let prefix = hold_token_prefix(hold.id, *kind, &token(&mac, &form));
                 for (entry, _) in self.store.scan(
                     Column::Index,
                     &prefix,
@@ -1187,11 +1173,8 @@ impl Vault {
         for (id, _) in self.members(hold.id)? {
             if self.moved_to(&id)? == Some(cohort) {
                 batch.delete(Column::Records, id.as_bytes());
-                batch.delete_range(
-                    Column::Annotations,
-                    id.as_bytes(),
-                    [id.as_bytes().as_slice(), &[0xff; 5]].concat(),
-                );
+                let (start, end) = annotations_of_record(&id);
+                batch.delete_range(Column::Annotations, start, end);
                 batch.delete(Column::Meta, moved_key(&id));
                 batch.delete(Column::Meta, manual_access_key(&id));
             }

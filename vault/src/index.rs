@@ -13,6 +13,7 @@ use crate::codec::KindTag;
 use crate::cohort::{CohortInfo, CohortKind};
 use crate::crypto::MacKey;
 use crate::error::{Error, Result};
+use crate::keyspace::{index_entry, index_token_prefix};
 use crate::log::{Access, Draft};
 use crate::store::Column;
 use crate::vault::{poisoned, Vault};
@@ -109,25 +110,11 @@ pub fn index_kind_name(tag: u8) -> &'static str {
 /// A token a query probed, with its index year (what the access log records of a lookup).
 pub(crate) type QueryToken = (u16, [u8; TOKEN_LEN]);
 
-/// The first bytes of every entry of one system's index period.
-pub(crate) fn period_prefix(system: u16, year: u16) -> Vec<u8> {
-    [
-        &[INDEX_LAYOUT_VERSION][..],
-        &system.to_be_bytes(),
-        &year.to_be_bytes(),
-    ]
-    .concat()
-}
-
 pub(crate) fn token(mac: &MacKey, form: &str) -> [u8; TOKEN_LEN] {
     let full = mac.mac(form.as_bytes());
     let mut token = [0u8; TOKEN_LEN];
     token.copy_from_slice(&full[..TOKEN_LEN]);
     token
-}
-
-pub(crate) fn token_prefix(system: u16, year: u16, kind: u8, token: &[u8; TOKEN_LEN]) -> Vec<u8> {
-    [&period_prefix(system, year)[..], &[kind], token].concat()
 }
 
 /// The normalized form of a record's receipt key, if it has one.
@@ -241,11 +228,7 @@ pub(crate) fn entry_keys(
             let mac = macs
                 .get(&(system, *kind, year))
                 .ok_or_else(|| Error::corrupt("key ring", "index key missing"))?;
-            Ok([
-                &token_prefix(system, year, *kind, &token(mac, form))[..],
-                id.as_bytes(),
-            ]
-            .concat())
+            Ok(index_entry(system, year, *kind, &token(mac, form), id))
         })
         .collect()
 }
@@ -405,7 +388,7 @@ impl Vault {
                 .index_mac(info.id, info.key_version)?;
             let query_token = token(&mac, form);
             tokens.push((year, query_token));
-            let prefix = token_prefix(system_no, year, kind, &query_token);
+            let prefix = index_token_prefix(system_no, year, kind, &query_token);
             for (entry, _) in store.scan_token(Column::Index, &prefix)? {
                 if let Some(id_bytes) = entry
                     .get(prefix.len()..)

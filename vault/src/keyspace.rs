@@ -3,15 +3,16 @@
 //! read in one place (docs/storage-format.md describes it) and a second storage engine, or a
 //! new index layout, has one module to follow.
 //!
-//! This module holds the `meta` column's keys and the `keys` column's; the other columns'
-//! builders still live with their modules (issue 25 moves them here next).
+//! This module holds every column's keys but the `accounting` column's (the accounting of
+//! disclosures and the case files, which move with the Privacy Act domain), and answers what
+//! each stored value is destroyed with (`destroyed_with`).
 //!
 //! Numbers in keys are big-endian, so keys sort as their numbers do and a range of them is
 //! one scan.
 
 use model::RecordId;
 
-use crate::store::prefix_end;
+use crate::store::{prefix_end, Column};
 
 // The vault: format, sessions, partitions, systems, readiness, manual access.
 
@@ -380,3 +381,190 @@ pub(crate) fn wrapped_cohort_key_range(cohort: u32) -> (Vec<u8>, Vec<u8>) {
 pub(crate) fn wrapped_cohort_keys() -> (Vec<u8>, Vec<u8>) {
     (WRAPPED_COHORT_KEY.to_vec(), prefix_end(WRAPPED_COHORT_KEY))
 }
+
+// The `log` column: the access log's entries, checkpoints and truncation records, each by a
+// tag byte and its number.
+
+const LOG_ENTRY: u8 = b'e';
+const LOG_CHECKPOINT: u8 = b'c';
+const LOG_TRUNCATION: u8 = b't';
+
+/// The range of the entries in the `log` column.
+pub(crate) const LOG_ENTRY_KEYS: (&[u8], &[u8]) = (&[LOG_ENTRY], &[LOG_ENTRY + 1]);
+/// The range of the checkpoints in the `log` column.
+pub(crate) const LOG_CHECKPOINT_KEYS: (&[u8], &[u8]) = (&[LOG_CHECKPOINT], &[LOG_CHECKPOINT + 1]);
+/// The range of the truncation records in the `log` column.
+pub(crate) const LOG_TRUNCATION_KEYS: (&[u8], &[u8]) = (&[LOG_TRUNCATION], &[LOG_TRUNCATION + 1]);
+
+/// Entry `seq` of the access log.
+pub(crate) fn log_entry_key(seq: u64) -> Vec<u8> {
+    [&[LOG_ENTRY][..], &seq.to_be_bytes()].concat()
+}
+
+/// The checkpoint made at entry `seq`.
+pub(crate) fn log_checkpoint_key(seq: u64) -> Vec<u8> {
+    [&[LOG_CHECKPOINT][..], &seq.to_be_bytes()].concat()
+}
+
+/// The truncation record whose first kept entry is `base`.
+pub(crate) fn log_truncation_key(base: u64) -> Vec<u8> {
+    [&[LOG_TRUNCATION][..], &base.to_be_bytes()].concat()
+}
+
+// The `index` column: blind-index entries. A period's entries start with the index layout
+// version, the system's number and the calendar year (one index period, destroyed with its
+// key), then the kind, the token and the record id; a hold's start with the hold tag and the
+// hold's id instead.
+
+/// The first byte of a hold's index entries (a period's start with the layout version).
+pub(crate) const HOLD_INDEX_TAG: u8 = 0x80;
+
+/// The first bytes of every entry of one system's index period.
+pub(crate) fn index_period_prefix(system: u16, year: u16) -> Vec<u8> {
+    [
+        &[crate::index::INDEX_LAYOUT_VERSION][..],
+        &system.to_be_bytes(),
+        &year.to_be_bytes(),
+    ]
+    .concat()
+}
+
+/// The entries of one token (of one kind) in an index period: the records it finds.
+pub(crate) fn index_token_prefix(system: u16, year: u16, kind: u8, token: &[u8]) -> Vec<u8> {
+    [&index_period_prefix(system, year)[..], &[kind], token].concat()
+}
+
+/// The entry that finds record `id` by `token` in an index period.
+pub(crate) fn index_entry(
+    system: u16,
+    year: u16,
+    kind: u8,
+    token: &[u8],
+    id: &RecordId,
+) -> Vec<u8> {
+    [
+        &index_token_prefix(system, year, kind, token)[..],
+        id.as_bytes(),
+    ]
+    .concat()
+}
+
+/// The first bytes of every entry of hold `hold`'s index.
+pub(crate) fn hold_index_prefix(hold: u32) -> Vec<u8> {
+    [&[HOLD_INDEX_TAG][..], &hold.to_be_bytes()].concat()
+}
+
+/// The entries of one token (of one kind) in a hold's index.
+pub(crate) fn hold_token_prefix(hold: u32, kind: u8, token: &[u8]) -> Vec<u8> {
+    [&hold_index_prefix(hold)[..], &[kind], token].concat()
+}
+
+/// The entry that finds record `id` by `token` in a hold's index.
+pub(crate) fn hold_index_entry(hold: u32, kind: u8, token: &[u8], id: &RecordId) -> Vec<u8> {
+    [&hold_token_prefix(hold, kind, token)[..], id.as_bytes()].concat()
+}
+
+/// The range of every hold's index entries.
+pub(crate) fn hold_indexes() -> (Vec<u8>, Vec<u8>) {
+    (vec![HOLD_INDEX_TAG], prefix_end(&[HOLD_INDEX_TAG]))
+}
+
+// The `records` column is keyed by record id alone (`RecordId::as_bytes`); the `annotations`
+// column by the record's id and a sequence, so a record's annotations are one range next to
+// nothing else.
+
+/// Annotation `seq` of record `id`.
+pub(crate) fn annotation_key(id: &RecordId, seq: u32) -> Vec<u8> {
+    [&id.as_bytes()[..], &seq.to_be_bytes()].concat()
+}
+
+/// The range holding every annotation of record `id` (and only its).
+pub(crate) fn annotations_of_record(id: &RecordId) -> (Vec<u8>, Vec<u8>) {
+    (
+        id.as_bytes().to_vec(),
+        [id.as_bytes().as_slice(), &[0xff; 5]].concat(),
+    )
+}
+
+// What destroys what.
+
+/// The unit a stored value dies with: what a backend that cannot delete ranges or compact (a
+/// networked one) must find and delete together when the vault destroys it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DestroyedWith {
+    /// A record and its annotations: destroyed with the cohort holding the record (its period
+    /// cohort, known from the id's partition and collection time, unless a `moved/` entry names
+    /// the hold or deferred cohort it moved to).
+    Record(RecordId),
+    /// Cohort `n`'s wrapped key, which its destruction deletes (the records it sealed become
+    /// unreadable at once; their ciphertext goes with their range).
+    CohortKey(u32),
+    /// An index period's entries: with the period's key (system number and calendar year).
+    IndexPeriod {
+        /// The system's number.
+        system: u16,
+        /// The calendar year of collection.
+        year: u16,
+    },
+    /// A hold's index entries: at the hold's release.
+    Hold(u32),
+    /// The accounting of disclosures (and the case files that share its keys) of the year it
+    /// may be destroyed from.
+    AccountingYear(u16),
+    /// An access-log entry, checkpoint or truncation record: by the log's retention, oldest
+    /// first.
+    LogRetention,
+    /// Vault metadata and the log's signing key: kept for the vault's life (each metadata entry
+    /// is removed by the operation that owns it).
+    VaultLife,
+}
+
+/// What the value stored under `key` in `column` dies with; `None` for a key this vault never
+/// writes.
+pub fn destroyed_with(column: Column, key: &[u8]) -> Option<DestroyedWith> {
+    let u16_at = |at: usize| {
+        key.get(at..at + 2)
+            .and_then(|bytes| bytes.try_into().ok())
+            .map(u16::from_be_bytes)
+    };
+    let u32_at = |at: usize| {
+        key.get(at..at + 4)
+            .and_then(|bytes| bytes.try_into().ok())
+            .map(u32::from_be_bytes)
+    };
+    let record_at_start = || {
+        key.get(..16)
+            .and_then(|bytes| bytes.try_into().ok())
+            .map(RecordId::from_bytes)
+    };
+    match column {
+        Column::Records if key.len() == 16 => record_at_start().map(DestroyedWith::Record),
+        Column::Annotations if key.len() == 20 => record_at_start().map(DestroyedWith::Record),
+        Column::Keys if key == WRAPPED_SIGNING_KEY => Some(DestroyedWith::VaultLife),
+        Column::Keys if key.starts_with(WRAPPED_COHORT_KEY) && key.len() == 15 => {
+            u32_at(WRAPPED_COHORT_KEY.len()).map(DestroyedWith::CohortKey)
+        }
+        Column::Index => match key.first() {
+            Some(&HOLD_INDEX_TAG) => u32_at(1).map(DestroyedWith::Hold),
+            Some(&crate::index::INDEX_LAYOUT_VERSION) => Some(DestroyedWith::IndexPeriod {
+                system: u16_at(1)?,
+                year: u16_at(3)?,
+            }),
+            _ => None,
+        },
+        // Every accounting key is a tag, then the year its entry may be destroyed from
+        // (`accounting::year_ranges`).
+        Column::Accounting => u16_at(1).map(DestroyedWith::AccountingYear),
+        Column::Log => match key.first() {
+            Some(&(LOG_ENTRY | LOG_CHECKPOINT | LOG_TRUNCATION)) if key.len() == 9 => {
+                Some(DestroyedWith::LogRetention)
+            }
+            _ => None,
+        },
+        Column::Meta if !key.is_empty() => Some(DestroyedWith::VaultLife),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -10,7 +10,7 @@
 //! - `key_backend`: key backends (`KeyBackend`, `FileKeyBackend`, `MemKeyBackend`): root keys
 //!   by epoch, outside the data directory.
 //! - `keyspace`: every key the vault stores, by column: the constants and builders the other
-//!   modules name keys with.
+//!   modules name keys with, and what each stored value is destroyed with (`destroyed_with`).
 //! - `keys`: the key ring of cohort keys and the log's signing key, unwrapped by the root key.
 //! - `cohort`: cohorts (the records that die together) and their registry.
 //! - `cases`: Privacy Act request case files, sealed under the accounting's year keys, with
@@ -102,6 +102,7 @@ pub use crate::index::{
 };
 pub use crate::ingest::{Ingested, StreamKey};
 pub use crate::key_backend::{FileKeyBackend, KeyBackend, MemKeyBackend, RootKey};
+pub use crate::keyspace::{destroyed_with, DestroyedWith};
 pub use crate::lifecycle::{Destruction, KeyStatus};
 pub use crate::log::{
     decode_entry, entry_hash, Access, Checkpoint, CheckpointLink, CheckpointPolicy, Decision,

@@ -9,9 +9,10 @@ use crate::cohort::{CohortInfo, CohortKind};
 use crate::error::{Error, Result};
 use crate::keys::root_key_of;
 use crate::keyspace::{
-    accounting_cohort_key, cohort_key, deferred_key, hold_cohort_key, index_cohort_key, moved_key,
-    moved_range, period_key, purge_pending_key, wrapped_cohort_key_range, META_COHORT_NEXT,
-    META_LAST_COMPACTION, META_MOVED, META_PURGE_PENDING,
+    accounting_cohort_key, annotations_of_record, cohort_key, deferred_key, hold_cohort_key,
+    index_cohort_key, moved_key, moved_range, period_key, purge_pending_key,
+    wrapped_cohort_key_range, META_COHORT_NEXT, META_LAST_COMPACTION, META_MOVED,
+    META_PURGE_PENDING,
 };
 use crate::log::{Access, Draft};
 use crate::sealed::{data_key_aad, SealedRecord};
@@ -592,11 +593,8 @@ impl Vault {
         if let CohortKind::Deferred { .. } = info.kind {
             for id in self.deferred_members(info)? {
                 batch.delete(Column::Records, id.as_bytes());
-                batch.delete_range(
-                    Column::Annotations,
-                    id.as_bytes(),
-                    [id.as_bytes().as_slice(), &[0xff; 5]].concat(),
-                );
+                let (start, end) = annotations_of_record(&id);
+                batch.delete_range(Column::Annotations, start, end);
                 batch.delete(Column::Meta, moved_key(&id));
                 batch.delete(Column::Meta, crate::keyspace::manual_access_key(&id));
             }
@@ -609,7 +607,7 @@ impl Vault {
                 batch.delete_range(Column::Annotations, from_annotations, survivor.as_bytes());
                 from = [survivor.as_bytes().as_slice(), &[0]].concat();
                 // A survivor's annotations are its id and a 4-byte sequence: skip them all.
-                from_annotations = [survivor.as_bytes().as_slice(), &[0xff; 5]].concat();
+                from_annotations = annotations_of_record(&survivor).1;
             }
             batch.delete_range(Column::Records, from, end.clone());
             batch.delete_range(Column::Annotations, from_annotations, end);

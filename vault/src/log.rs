@@ -15,7 +15,7 @@ use crate::crypto::{sha256, SigningKey};
 use crate::error::{Error, Result};
 use crate::high_water::Mark;
 use crate::key_backend::KeyBackend;
-use crate::keyspace::META_LOG_HEAD;
+use crate::keyspace::{log_checkpoint_key, log_entry_key, META_LOG_HEAD};
 use crate::signed_state::SignedState;
 use crate::store::{Column, Durability, Store, WriteBatch};
 use model::RecordId;
@@ -23,9 +23,6 @@ use model::RecordId;
 /// Entry layout version written by this build (2: the entry says whether a checkpoint was
 /// signed on it). Version 1 entries, written before, are still read and verified.
 pub const LOG_ENTRY_VERSION: u8 = 2;
-const ENTRY_PREFIX: u8 = b'e';
-const CHECKPOINT_PREFIX: u8 = b'c';
-const TRUNCATION_PREFIX: u8 = b't';
 const CHECKPOINT_MAGIC_V1: &[u8] = b"recvault-log-checkpoint v1";
 const CHECKPOINT_MAGIC_V2: &[u8] = b"recvault-log-checkpoint v2";
 const TRUNCATION_MAGIC: &[u8] = b"recvault-log-truncation v1";
@@ -362,19 +359,6 @@ pub fn decode_entry(bytes: &[u8]) -> Result<LogEntry> {
 /// The chain hash of an entry's stored bytes.
 pub fn entry_hash(bytes: &[u8]) -> [u8; 32] {
     sha256(&[&b"recvault/log/v1"[..], bytes].concat())
-}
-
-/// First key of the entries in the `log` column.
-pub(crate) const ENTRY_KEYS: (&[u8], &[u8]) = (&[ENTRY_PREFIX], &[ENTRY_PREFIX + 1]);
-/// First key of the checkpoints in the `log` column.
-pub(crate) const CHECKPOINT_KEYS: (&[u8], &[u8]) = (&[CHECKPOINT_PREFIX], &[CHECKPOINT_PREFIX + 1]);
-
-pub(crate) fn entry_key(seq: u64) -> Vec<u8> {
-    [&[ENTRY_PREFIX][..], &seq.to_be_bytes()].concat()
-}
-
-pub(crate) fn checkpoint_key(seq: u64) -> Vec<u8> {
-    [&[CHECKPOINT_PREFIX][..], &seq.to_be_bytes()].concat()
 }
 
 /// Where a version 2 checkpoint sits in the chain of checkpoints, and the rule it was made
@@ -719,14 +703,6 @@ impl Head {
     }
 }
 
-/// The key of the truncation record whose first kept entry is `base`.
-pub(crate) fn truncation_key(base: u64) -> Vec<u8> {
-    [&[TRUNCATION_PREFIX][..], &base.to_be_bytes()].concat()
-}
-
-/// The keys of the truncation records in the `log` column.
-pub(crate) const TRUNCATION_KEYS: (&[u8], &[u8]) = (&[TRUNCATION_PREFIX], &[TRUNCATION_PREFIX + 1]);
-
 /// When the writer signs a checkpoint: after this many entries, or when an entry comes this
 /// long after the last checkpoint. Fixed when the vault is made: every version 2 checkpoint
 /// carries it, and the verifier requires a checkpoint wherever the entry count puts one.
@@ -934,7 +910,7 @@ impl LogWriter {
             0 => None,
             seq => Some(
                 store
-                    .get(Column::Log, &checkpoint_key(seq))?
+                    .get(Column::Log, &log_checkpoint_key(seq))?
                     .map(|bytes| Checkpoint::decode(&bytes))
                     .transpose()?
                     .ok_or_else(|| {
@@ -952,7 +928,7 @@ impl LogWriter {
                     "the head's last checkpoint is not signed by this vault",
                 ));
             }
-            if let Some(entry) = store.get(Column::Log, &entry_key(checkpoint.seq))? {
+            if let Some(entry) = store.get(Column::Log, &log_entry_key(checkpoint.seq))? {
                 if entry_hash(&entry) != checkpoint.head {
                     return Err(Error::corrupt(
                         "access log",
@@ -963,8 +939,8 @@ impl LogWriter {
         }
         let later = store.scan(
             Column::Log,
-            &checkpoint_key(head.checkpoint_seq.saturating_add(1)),
-            Some(&checkpoint_key(u64::MAX)),
+            &log_checkpoint_key(head.checkpoint_seq.saturating_add(1)),
+            Some(&log_checkpoint_key(u64::MAX)),
             1,
         )?;
         if !later.is_empty() {
@@ -1001,7 +977,7 @@ impl LogWriter {
         // carried on from (and signed over).
         if head.seq > 0 {
             let last = store
-                .get(Column::Log, &entry_key(head.seq))?
+                .get(Column::Log, &log_entry_key(head.seq))?
                 .ok_or_else(|| {
                     Error::corrupt(
                         "access log",
@@ -1021,7 +997,7 @@ impl LogWriter {
             .seq
             .checked_add(1)
             .ok_or_else(|| Error::corrupt("log head", "sequence number exhausted"))?;
-        if store.get(Column::Log, &entry_key(after))?.is_some() {
+        if store.get(Column::Log, &log_entry_key(after))?.is_some() {
             return Err(Error::corrupt(
                 "access log",
                 "entries follow the head (the head was moved back)",
@@ -1382,7 +1358,7 @@ fn write_loop(
             let bytes = encode_entry(head.seq, &request.draft, due, &head.hash);
             head.hash = entry_hash(&bytes);
             head.last_time_ms = head.last_time_ms.max(request.draft.time_ms);
-            batch.put(Column::Log, entry_key(head.seq), bytes);
+            batch.put(Column::Log, log_entry_key(head.seq), bytes);
             batch.append(request.extra);
             batch.append(manifests);
             if due {
@@ -1399,7 +1375,11 @@ fn write_loop(
                     link,
                     state.signed.vector(),
                 );
-                batch.put(Column::Log, checkpoint_key(head.seq), checkpoint.encode());
+                batch.put(
+                    Column::Log,
+                    log_checkpoint_key(head.seq),
+                    checkpoint.encode(),
+                );
                 head.checkpoint_seq = head.seq;
                 head.checkpoint_time_ms = request.draft.time_ms;
                 head.checkpoint_digest = Some(checkpoint.digest());

@@ -135,7 +135,7 @@ fn match_token(mac: &crate::crypto::MacKey, matched: &str) -> [u8; 16] {
 
 /// The key of the transfer entry of `key` in an index period.
 fn entry_key(mac: &crate::crypto::MacKey, system: u16, year: u16, key: &str) -> Vec<u8> {
-    crate::index::token_prefix(system, year, TRANSFER_KIND, &crate::index::token(mac, key))
+    crate::keyspace::index_token_prefix(system, year, TRANSFER_KIND, &crate::index::token(mac, key))
 }
 
 /// The reports a transfer entry's value lists: record id and match token.

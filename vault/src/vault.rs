@@ -421,7 +421,7 @@ impl Vault {
         if base > 1 && crate::audit::truncation_records(&*self.store)?.is_empty() {
             let first = self
                 .store
-                .get(Column::Log, &crate::log::entry_key(base))?
+                .get(Column::Log, &crate::keyspace::log_entry_key(base))?
                 .ok_or_else(|| Error::corrupt("access log", "the first kept entry is missing"))?;
             let first = crate::log::decode_entry(&first)?;
             let signing = self
@@ -443,7 +443,7 @@ impl Vault {
             .sign(&signing);
             batch.put(
                 Column::Log,
-                crate::log::truncation_key(base),
+                crate::keyspace::log_truncation_key(base),
                 record.encode(),
             );
             outcome.push_str(&format!(

@@ -12,8 +12,8 @@ use chrono::TimeZone;
 use super::*;
 use crate::crypto::{KeyMaterial, SigningKey};
 use crate::key_backend::{KeyBackend, MemKeyBackend};
-use crate::keyspace::META_LOG_BASE;
-use crate::log::{checkpoint_key, encode_entry, entry_key, CheckpointPolicy, Decision};
+use crate::keyspace::{log_checkpoint_key, log_entry_key, LOG_ENTRY_KEYS, META_LOG_BASE};
+use crate::log::{encode_entry, CheckpointPolicy, Decision};
 use crate::store::{Durability, Entry, MemStore, Op, Store};
 use crate::{SearchKey, VaultOptions};
 use model::{Identifier, IdentifierKind, RecordContents, Subject, SystemId};
@@ -178,7 +178,13 @@ fn copy_of(store: &dyn Store) -> MemStore {
 }
 
 fn entry_at(store: &dyn Store, seq: u64) -> LogEntry {
-    decode_entry(&store.get(Column::Log, &entry_key(seq)).unwrap().unwrap()).unwrap()
+    decode_entry(
+        &store
+            .get(Column::Log, &log_entry_key(seq))
+            .unwrap()
+            .unwrap(),
+    )
+    .unwrap()
 }
 
 fn put(store: &dyn Store, key: Vec<u8>, value: Vec<u8>) {
@@ -189,7 +195,7 @@ fn put(store: &dyn Store, key: Vec<u8>, value: Vec<u8>) {
 
 fn last_seq(store: &dyn Store) -> u64 {
     store
-        .count(Column::Log, ENTRY_KEYS.0, Some(ENTRY_KEYS.1))
+        .count(Column::Log, LOG_ENTRY_KEYS.0, Some(LOG_ENTRY_KEYS.1))
         .unwrap()
 }
 
@@ -275,7 +281,7 @@ fn tampering_is_found_and_the_first_bad_entry_named() {
                 entry.access.principal = "someone-else".into();
                 put(
                     store,
-                    entry_key(7),
+                    log_entry_key(7),
                     encode_entry(7, &(&entry).into(), entry.checkpointed, &entry.prev_hash),
                 );
             },
@@ -289,7 +295,7 @@ fn tampering_is_found_and_the_first_bad_entry_named() {
                 entry.outcome = "nothing happened".into();
                 put(
                     store,
-                    entry_key(11),
+                    log_entry_key(11),
                     encode_entry(11, &(&entry).into(), entry.checkpointed, &entry.prev_hash),
                 );
             },
@@ -300,7 +306,7 @@ fn tampering_is_found_and_the_first_bad_entry_named() {
             "delete",
             |store| {
                 let mut batch = WriteBatch::new();
-                batch.delete(Column::Log, entry_key(6));
+                batch.delete(Column::Log, log_entry_key(6));
                 store.write(batch, Durability::Synced).unwrap();
             },
             6,
@@ -316,7 +322,7 @@ fn tampering_is_found_and_the_first_bad_entry_named() {
                     entry.seq = seq + 1;
                     put(
                         store,
-                        entry_key(seq + 1),
+                        log_entry_key(seq + 1),
                         encode_entry(
                             seq + 1,
                             &(&entry).into(),
@@ -326,10 +332,10 @@ fn tampering_is_found_and_the_first_bad_entry_named() {
                     );
                 }
                 let forged = entry_at(store, 5);
-                let prev = entry_hash(&store.get(Column::Log, &entry_key(5)).unwrap().unwrap());
+                let prev = entry_hash(&store.get(Column::Log, &log_entry_key(5)).unwrap().unwrap());
                 put(
                     store,
-                    entry_key(6),
+                    log_entry_key(6),
                     encode_entry(6, &(&forged).into(), false, &prev),
                 );
             },
@@ -340,11 +346,11 @@ fn tampering_is_found_and_the_first_bad_entry_named() {
             "reorder",
             |store| {
                 let (six, seven) = (
-                    store.get(Column::Log, &entry_key(6)).unwrap().unwrap(),
-                    store.get(Column::Log, &entry_key(7)).unwrap().unwrap(),
+                    store.get(Column::Log, &log_entry_key(6)).unwrap().unwrap(),
+                    store.get(Column::Log, &log_entry_key(7)).unwrap().unwrap(),
                 );
-                put(store, entry_key(6), seven);
-                put(store, entry_key(7), six);
+                put(store, log_entry_key(6), seven);
+                put(store, log_entry_key(7), six);
             },
             6,
             "entry 6 holds the entry numbered 7 (reordered or moved)",
@@ -353,7 +359,10 @@ fn tampering_is_found_and_the_first_bad_entry_named() {
             "re-signed with another key",
             |store| {
                 let forger = SigningKey::from_seed(&KeyMaterial::generate().unwrap()).unwrap();
-                let stored = store.get(Column::Log, &checkpoint_key(6)).unwrap().unwrap();
+                let stored = store
+                    .get(Column::Log, &log_checkpoint_key(6))
+                    .unwrap()
+                    .unwrap();
                 let stored = Checkpoint::decode(&stored).unwrap();
                 let forged = Checkpoint::sign(
                     &forger,
@@ -363,7 +372,7 @@ fn tampering_is_found_and_the_first_bad_entry_named() {
                     stored.link.unwrap(),
                     stored.state.clone(),
                 );
-                put(store, checkpoint_key(6), forged.encode());
+                put(store, log_checkpoint_key(6), forged.encode());
             },
             6,
             "the checkpoint at entry 6 is not signed by the pinned key",
@@ -372,7 +381,7 @@ fn tampering_is_found_and_the_first_bad_entry_named() {
             "truncated after a checkpoint",
             |store| {
                 let mut batch = WriteBatch::new();
-                batch.delete_range(Column::Log, entry_key(8), entry_key(u64::MAX));
+                batch.delete_range(Column::Log, log_entry_key(8), log_entry_key(u64::MAX));
                 store.write(batch, Durability::Synced).unwrap();
             },
             8,
@@ -417,7 +426,7 @@ fn the_unsigned_tail_needs_an_anchor() {
     let pinned = fixture.public_key;
     let cut = copy_of(&*fixture.store);
     let mut batch = WriteBatch::new();
-    batch.delete_range(Column::Log, entry_key(12), entry_key(u64::MAX));
+    batch.delete_range(Column::Log, log_entry_key(12), log_entry_key(u64::MAX));
     cut.write(batch, Durability::Synced).unwrap();
     assert_eq!(
         verify_log(&cut, &pinned, None).unwrap().problem,
@@ -597,7 +606,7 @@ fn truncation_only_at_a_checkpoint_past_retention_and_the_rest_still_verifies() 
     let copy = copy_of(&*fixture.store);
     let mut batch = WriteBatch::new();
     batch.put(Column::Meta, META_LOG_BASE, 12u64.to_be_bytes());
-    batch.delete_range(Column::Log, entry_key(0), entry_key(12));
+    batch.delete_range(Column::Log, log_entry_key(0), log_entry_key(12));
     copy.write(batch, Durability::Synced).unwrap();
     let problem = verify_log(&copy, &fixture.public_key, None)
         .unwrap()

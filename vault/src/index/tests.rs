@@ -8,6 +8,7 @@ use chrono::TimeZone;
 
 use super::*;
 use crate::key_backend::{KeyBackend, MemKeyBackend};
+use crate::keyspace::index_period_prefix;
 use crate::store::{MemStore, Store};
 use model::{IdentifierKind, Subject};
 
@@ -223,8 +224,8 @@ fn index_periods_end_with_their_last_cohort() {
         .store
         .scan(
             Column::Index,
-            &period_prefix(1, 2024),
-            Some(&period_prefix(1, 2025)),
+            &index_period_prefix(1, 2024),
+            Some(&index_period_prefix(1, 2025)),
             10
         )
         .unwrap()

@@ -4,17 +4,25 @@
 //! table in docs/access-log.md says the same.
 
 use super::*;
-use crate::keyspace::META_LOG_BASE;
+use crate::keyspace::{log_checkpoint_key, log_entry_key, LOG_ENTRY_KEYS, META_LOG_BASE};
 
 /// The raw bytes of entry `seq`.
 fn raw(store: &dyn Store, seq: u64) -> Vec<u8> {
-    store.get(Column::Log, &entry_key(seq)).unwrap().unwrap()
+    store
+        .get(Column::Log, &log_entry_key(seq))
+        .unwrap()
+        .unwrap()
 }
 
 /// The last entry's sequence number, whatever the first.
 fn last_entry(store: &dyn Store) -> u64 {
     let entries = store
-        .scan(Column::Log, ENTRY_KEYS.0, Some(ENTRY_KEYS.1), usize::MAX)
+        .scan(
+            Column::Log,
+            LOG_ENTRY_KEYS.0,
+            Some(LOG_ENTRY_KEYS.1),
+            usize::MAX,
+        )
         .unwrap();
     let (key, _) = entries.last().unwrap();
     u64::from_be_bytes(key[1..9].try_into().unwrap())
@@ -31,13 +39,17 @@ fn rechain(store: &dyn Store, from: u64, edit: impl Fn(&mut LogEntry)) {
         entry_hash(&raw(store, from - 1))
     };
     let mut batch = WriteBatch::new();
-    batch.delete_range(Column::Log, checkpoint_key(from), checkpoint_key(u64::MAX));
+    batch.delete_range(
+        Column::Log,
+        log_checkpoint_key(from),
+        log_checkpoint_key(u64::MAX),
+    );
     for seq in from..=last {
         let mut entry = entry_at(store, seq);
         edit(&mut entry);
         let bytes = encode_entry(seq, &(&entry).into(), false, &prev);
         prev = entry_hash(&bytes);
-        batch.put(Column::Log, entry_key(seq), bytes);
+        batch.put(Column::Log, log_entry_key(seq), bytes);
     }
     store.write(batch, Durability::Synced).unwrap();
 }
@@ -48,7 +60,11 @@ fn rewrite_in_layout_1(store: &dyn Store) {
     let last = last_entry(store);
     let mut prev = [0u8; 32];
     let mut batch = WriteBatch::new();
-    batch.delete_range(Column::Log, checkpoint_key(0), checkpoint_key(u64::MAX));
+    batch.delete_range(
+        Column::Log,
+        log_checkpoint_key(0),
+        log_checkpoint_key(u64::MAX),
+    );
     for seq in 1..=last {
         let v2 = raw(store, seq);
         // Version, sequence and time (17 bytes), the flag byte dropped, the rest less the link.
@@ -57,7 +73,7 @@ fn rewrite_in_layout_1(store: &dyn Store) {
         v1.extend_from_slice(&v2[18..v2.len() - 32]);
         v1.extend_from_slice(&prev);
         prev = entry_hash(&v1);
-        batch.put(Column::Log, entry_key(seq), v1);
+        batch.put(Column::Log, log_entry_key(seq), v1);
     }
     store.write(batch, Durability::Synced).unwrap();
 }
@@ -119,21 +135,21 @@ fn every_attack_on_the_signed_log_is_found_with_and_without_the_anchor() {
         (
             "every entry and checkpoint deleted",
             Box::new(|store| {
-                delete(store, entry_key(0), entry_key(u64::MAX));
-                delete(store, checkpoint_key(0), checkpoint_key(u64::MAX));
+                delete(store, log_entry_key(0), log_entry_key(u64::MAX));
+                delete(store, log_checkpoint_key(0), log_checkpoint_key(u64::MAX));
             }),
             1,
             "the vault's log is empty (deleted)",
         ),
         (
             "one middle checkpoint deleted",
-            Box::new(|store| delete(store, checkpoint_key(6), checkpoint_key(7))),
+            Box::new(|store| delete(store, log_checkpoint_key(6), log_checkpoint_key(7))),
             6,
             "the checkpoint at entry 6 is missing (deleted): the checkpoint at entry 11 names it",
         ),
         (
             "the anchor's checkpoint deleted",
-            Box::new(|store| delete(store, checkpoint_key(15), checkpoint_key(16))),
+            Box::new(|store| delete(store, log_checkpoint_key(15), log_checkpoint_key(16))),
             15,
             "entry 15 was checkpointed but its signed checkpoint is missing (deleted)",
         ),
@@ -141,8 +157,8 @@ fn every_attack_on_the_signed_log_is_found_with_and_without_the_anchor() {
             // The review's finding 2, which version 1 verified even with the newest anchor.
             "the front deleted up to the newest checkpoint and the base moved there",
             Box::new(|store| {
-                delete(store, entry_key(0), entry_key(15));
-                delete(store, checkpoint_key(0), checkpoint_key(15));
+                delete(store, log_entry_key(0), log_entry_key(15));
+                delete(store, log_checkpoint_key(0), log_checkpoint_key(15));
                 let mut batch = WriteBatch::new();
                 batch.put(Column::Meta, META_LOG_BASE, 15u64.to_be_bytes());
                 store.write(batch, Durability::Synced).unwrap();
@@ -152,7 +168,7 @@ fn every_attack_on_the_signed_log_is_found_with_and_without_the_anchor() {
         ),
         (
             "the front deleted, checkpoints kept",
-            Box::new(|store| delete(store, entry_key(0), entry_key(6))),
+            Box::new(|store| delete(store, log_entry_key(0), log_entry_key(6))),
             1,
             "entries 1 to 5 are missing and no signed truncation record removed them",
         ),
@@ -173,8 +189,8 @@ fn every_attack_on_the_signed_log_is_found_with_and_without_the_anchor() {
                     signature: [0; 64],
                 }
                 .sign(&signing);
-                put(store, crate::log::truncation_key(6), record.encode());
-                delete(store, entry_key(0), entry_key(6));
+                put(store, crate::keyspace::log_truncation_key(6), record.encode());
+                delete(store, log_entry_key(0), log_entry_key(6));
             }),
             5,
             "the truncation at entry 6 removed entries 1 to 5, some younger than the 5475-day \
@@ -196,8 +212,8 @@ fn every_attack_on_the_signed_log_is_found_with_and_without_the_anchor() {
                     signature: [0; 64],
                 }
                 .sign(&forger);
-                put(store, crate::log::truncation_key(6), record.encode());
-                delete(store, entry_key(0), entry_key(6));
+                put(store, crate::keyspace::log_truncation_key(6), record.encode());
+                delete(store, log_entry_key(0), log_entry_key(6));
             }),
             1,
             "entries 1 to 5 are missing and no signed truncation record removed them",
@@ -206,11 +222,11 @@ fn every_attack_on_the_signed_log_is_found_with_and_without_the_anchor() {
             "a checkpoint replaced by an older layout's",
             Box::new(|store| {
                 let mut old = Checkpoint::decode(
-                    &store.get(Column::Log, &checkpoint_key(11)).unwrap().unwrap(),
+                    &store.get(Column::Log, &log_checkpoint_key(11)).unwrap().unwrap(),
                 )
                 .unwrap();
                 old.link = None;
-                put(store, checkpoint_key(11), old.encode());
+                put(store, log_checkpoint_key(11), old.encode());
             }),
             11,
             "the checkpoint at entry 11 is not signed by the pinned key",
@@ -261,7 +277,7 @@ fn the_unsigned_tail_is_bounded_and_reported() {
     let report = verify_log(&*fixture.store, &fixture.public_key, None).unwrap();
     assert_eq!((report.unsigned_tail, report.signed_through), (2, 15));
     let copy = copy_of(&*fixture.store);
-    delete(&copy, entry_key(16), entry_key(u64::MAX));
+    delete(&copy, log_entry_key(16), log_entry_key(u64::MAX));
     assert_eq!(
         verify_log(&copy, &fixture.public_key, Some(&anchor))
             .unwrap()
@@ -290,8 +306,8 @@ fn the_unsigned_tail_is_bounded_and_reported() {
 fn a_cut_back_to_a_checkpoint_needs_an_anchor_newer_than_the_cut() {
     let (fixture, anchor) = anchored();
     let copy = copy_of(&*fixture.store);
-    delete(&copy, entry_key(7), entry_key(u64::MAX));
-    delete(&copy, checkpoint_key(7), checkpoint_key(u64::MAX));
+    delete(&copy, log_entry_key(7), log_entry_key(u64::MAX));
+    delete(&copy, log_checkpoint_key(7), log_checkpoint_key(u64::MAX));
     assert_eq!(
         verify_log(&copy, &fixture.public_key, None)
             .unwrap()
@@ -414,8 +430,8 @@ fn truncation_is_signed_and_anchors_before_it_still_verify() {
     let copy = copy_of(&*fixture.store);
     delete(
         &copy,
-        crate::log::truncation_key(0),
-        crate::log::truncation_key(u64::MAX),
+        crate::keyspace::log_truncation_key(0),
+        crate::keyspace::log_truncation_key(u64::MAX),
     );
     let problem = verify_log(&copy, &fixture.public_key, None)
         .unwrap()
@@ -424,7 +440,7 @@ fn truncation_is_signed_and_anchors_before_it_still_verify() {
     assert_eq!(problem.seq, 1, "{}", problem.reason);
     // Truncated further by the attacker, past the signed start.
     let copy = copy_of(&*fixture.store);
-    delete(&copy, entry_key(0), entry_key(20));
+    delete(&copy, log_entry_key(0), log_entry_key(20));
     let problem = verify_log(&copy, &fixture.public_key, None)
         .unwrap()
         .problem
@@ -439,8 +455,8 @@ fn truncation_is_signed_and_anchors_before_it_still_verify() {
     );
     // An anchor newer than the log (a directory rolled back) is found.
     let copy = copy_of(&*fixture.store);
-    delete(&copy, entry_key(19), entry_key(u64::MAX));
-    delete(&copy, checkpoint_key(19), checkpoint_key(u64::MAX));
+    delete(&copy, log_entry_key(19), log_entry_key(u64::MAX));
+    delete(&copy, log_checkpoint_key(19), log_checkpoint_key(u64::MAX));
     let (newest, _) = vault.anchor(&auditor, later).unwrap();
     let problem = verify_log(&copy, &fixture.public_key, Some(&newest))
         .unwrap()

@@ -1,0 +1,133 @@
+//! The keyspace's answer to what each key dies with: a table of keys made by its builders,
+//! and every key of a vault holding records.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use model::{Identifier, IdentifierKind, RecordContents, Subject, SystemId};
+
+use super::*;
+use crate::key_backend::{KeyBackend, MemKeyBackend};
+use crate::store::{MemStore, Store};
+use crate::vault::Vault;
+
+#[test]
+fn each_key_names_what_destroys_it() {
+    let id = RecordId::new(3, 1_767_225_600_000, 7, 42);
+    let token = [0xab; 16];
+    let accounting_entry = [&[b'e'][..], &2033u16.to_be_bytes(), &[1, 2, 3, 4]].concat();
+    let case_file = [&[b'q'][..], &2034u16.to_be_bytes(), b"PA-2026-000001"].concat();
+    let rows: Vec<(Column, Vec<u8>, Option<DestroyedWith>)> = vec![
+        (
+            Column::Records,
+            id.as_bytes().to_vec(),
+            Some(DestroyedWith::Record(id)),
+        ),
+        (
+            Column::Annotations,
+            annotation_key(&id, 9),
+            Some(DestroyedWith::Record(id)),
+        ),
+        (
+            Column::Keys,
+            wrapped_cohort_key(12, 1),
+            Some(DestroyedWith::CohortKey(12)),
+        ),
+        (
+            Column::Keys,
+            WRAPPED_SIGNING_KEY.to_vec(),
+            Some(DestroyedWith::VaultLife),
+        ),
+        (
+            Column::Index,
+            index_entry(2, 2026, 1, &token, &id),
+            Some(DestroyedWith::IndexPeriod {
+                system: 2,
+                year: 2026,
+            }),
+        ),
+        (
+            Column::Index,
+            hold_index_entry(5, 1, &token, &id),
+            Some(DestroyedWith::Hold(5)),
+        ),
+        (
+            Column::Accounting,
+            accounting_entry,
+            Some(DestroyedWith::AccountingYear(2033)),
+        ),
+        (
+            Column::Accounting,
+            case_file,
+            Some(DestroyedWith::AccountingYear(2034)),
+        ),
+        (
+            Column::Log,
+            log_entry_key(1),
+            Some(DestroyedWith::LogRetention),
+        ),
+        (
+            Column::Log,
+            log_checkpoint_key(64),
+            Some(DestroyedWith::LogRetention),
+        ),
+        (
+            Column::Log,
+            log_truncation_key(65),
+            Some(DestroyedWith::LogRetention),
+        ),
+        (Column::Meta, cohort_key(12), Some(DestroyedWith::VaultLife)),
+        (Column::Meta, moved_key(&id), Some(DestroyedWith::VaultLife)),
+        // Keys this vault never writes.
+        (Column::Records, id.as_bytes()[..15].to_vec(), None),
+        (Column::Index, vec![0x42, 0, 1], None),
+        (Column::Log, b"x".to_vec(), None),
+        (Column::Keys, b"cohort/1".to_vec(), None),
+    ];
+    for (column, key, expected) in rows {
+        assert_eq!(
+            destroyed_with(column, &key),
+            expected,
+            "{column:?} {key:02x?}"
+        );
+    }
+}
+
+/// Every key a vault writes when it stores records (records, index entries, cohort keys,
+/// metadata, the log) has an answer, and a record's is its own id.
+#[test]
+fn every_key_of_a_vault_with_records_names_what_destroys_it() {
+    let store: Arc<dyn Store> = Arc::new(MemStore::new());
+    let backend: Arc<dyn KeyBackend> = Arc::new(MemKeyBackend::generate().unwrap());
+    let vault = Vault::create_with(Arc::clone(&store), backend).unwrap();
+    let record = RecordContents {
+        system: SystemId::new("fincen-cbetf").unwrap(),
+        category: "transmittal".into(),
+        collected_at: Utc.with_ymd_and_hms(2026, 1, 15, 0, 0, 0).unwrap(),
+        source: BTreeMap::from([("report_id".into(), "R-1".into())]),
+        subjects: vec![Subject {
+            role: "transmittor".into(),
+            name: Some("JOHN Q PUBLIC".into()),
+            identifiers: vec![Identifier::new(IdentifierKind::Ssn, "123-45-6789")],
+        }],
+        fields: BTreeMap::new(),
+    };
+    let now = Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap();
+    let access = crate::log::Access::offline("tester", "testing");
+    let ids = vault.ingest(&access, &[record], now).unwrap();
+    let mut seen = BTreeMap::new();
+    for column in Column::ALL {
+        for (key, _) in store.scan(column, b"", None, usize::MAX).unwrap() {
+            let answer = destroyed_with(column, &key);
+            assert!(answer.is_some(), "{column:?} {key:02x?}");
+            if column == Column::Records {
+                assert_eq!(answer, Some(DestroyedWith::Record(ids[0])));
+            }
+            *seen.entry(format!("{column:?}")).or_insert(0) += 1;
+        }
+    }
+    for column in ["Records", "Index", "Keys", "Meta", "Log"] {
+        assert!(seen.contains_key(column), "{column}: {seen:?}");
+    }
+}
