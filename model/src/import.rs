@@ -178,7 +178,9 @@ fn string_map(value: Option<&Value>, field: &str) -> Result<BTreeMap<String, Str
 }
 
 /// One record as a line of the import format (without its newline): what `parse_line` reads
-/// back as the same record, its identifiers in the order of their kinds' names. Written
+/// back as the same record. Identifiers are written, and read back, in the order of their
+/// kinds' names (a record made with them in another order reads back with them in this one,
+/// as every record of the format does). Written
 /// straight into a buffer that wipes itself when dropped (the line holds the record's personal
 /// data), sized first so it never grows and leaves a copy behind. A record the format cannot
 /// carry as it is (two identifiers of one kind in a subject, a country on an identifier other
@@ -188,9 +190,16 @@ pub fn to_line(record: &RecordContents) -> Result<zeroize::Zeroizing<String>, In
     let mut line = zeroize::Zeroizing::new(Vec::with_capacity(written_len(record)));
     serde_json::to_writer(&mut *line, &Line(record, true))
         .map_err(|_| Invalid("the record could not be written as an import line".into()))?;
-    let text = String::from_utf8(std::mem::take(&mut *line))
-        .map_err(|_| Invalid("the record could not be written as an import line".into()))?;
-    Ok(zeroize::Zeroizing::new(text))
+    match String::from_utf8(std::mem::take(&mut *line)) {
+        Ok(text) => Ok(zeroize::Zeroizing::new(text)),
+        Err(err) => {
+            // JSON is UTF-8, so this does not happen; the bytes are wiped all the same.
+            zeroize::Zeroize::zeroize(&mut err.into_bytes());
+            Err(Invalid(
+                "the record could not be written as an import line".into(),
+            ))
+        }
+    }
 }
 
 /// The length in bytes of `to_line`'s line for `record`, counted without writing it.
@@ -332,7 +341,9 @@ impl Serialize for SubjectLine<'_> {
 impl Serialize for Identifiers<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for identifier in self.0 {
+        let mut sorted: Vec<&Identifier> = self.0.iter().collect();
+        sorted.sort_by_key(|identifier| identifier.kind.name());
+        for identifier in sorted {
             let kind = identifier.kind.name();
             match &identifier.country {
                 Some(country) => {

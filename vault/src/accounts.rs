@@ -170,8 +170,7 @@ impl Vault {
     /// altered or added on disk is refused as corruption, never trusted.
     pub fn accounts(&self) -> Result<Vec<Account>> {
         let public_key = self.log_signing_key()?.public_key();
-        let mut end = META_ACCOUNT.to_vec();
-        end.push(0xff);
+        let end = crate::store::prefix_end(META_ACCOUNT);
         self.store
             .scan(Column::Meta, META_ACCOUNT, Some(&end), usize::MAX)?
             .into_iter()

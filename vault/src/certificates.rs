@@ -113,8 +113,7 @@ impl Vault {
     /// The certificates of `kind`, in name order, each checked against the log's key.
     pub fn certificates(&self, kind: &str) -> Result<Vec<Certificate>> {
         let prefix = certificate_key(kind, "");
-        let mut end = prefix.clone();
-        end.push(0xff);
+        let end = crate::store::prefix_end(&prefix);
         let public_key = self.log_signing_key()?.public_key();
         self.store
             .scan(Column::Meta, &prefix, Some(&end), usize::MAX)?

@@ -43,8 +43,7 @@ impl Vault {
         check_name("kind", kind)?;
         let signing = self.log_signing_key()?;
         let prefix = document_prefix(kind);
-        let mut end = prefix.clone();
-        end.push(0xff);
+        let end = crate::store::prefix_end(&prefix);
         let mut batch = WriteBatch::new();
         batch.delete_range(Column::Meta, prefix.clone(), end);
         let mut named = Vec::with_capacity(documents.len());
@@ -103,8 +102,7 @@ impl Vault {
         check_name("kind", kind)?;
         let public_key = self.log_signing_key()?.public_key();
         let prefix = document_prefix(kind);
-        let mut end = prefix.clone();
-        end.push(0xff);
+        let end = crate::store::prefix_end(&prefix);
         self.store
             .scan(Column::Meta, &prefix, Some(&end), usize::MAX)?
             .into_iter()

@@ -187,6 +187,14 @@ pub(crate) fn manual_access_key(id: &RecordId) -> Vec<u8> {
     [META_MANUAL_ACCESS, &id.as_bytes()[..]].concat()
 }
 
+/// The marks of the records whose ids run from `start` to before `end` (id prefixes).
+pub(crate) fn manual_access_range(start: &[u8], end: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    (
+        [META_MANUAL_ACCESS, start].concat(),
+        [META_MANUAL_ACCESS, end].concat(),
+    )
+}
+
 /// A cohort's description.
 pub(crate) fn cohort_key(id: u32) -> Vec<u8> {
     [META_COHORT, &id.to_be_bytes()].concat()
@@ -473,6 +481,26 @@ pub(crate) fn hold_indexes() -> (Vec<u8>, Vec<u8>) {
 // column by the record's id and a sequence, so a record's annotations are one range next to
 // nothing else.
 
+/// The range of the `records` column holding a partition's records collected from `start_ms`
+/// to before `end_ms` (ids start with the partition and the collection time).
+pub(crate) fn records_collected_in(
+    partition: u16,
+    start_ms: i64,
+    end_ms: i64,
+) -> (Vec<u8>, Vec<u8>) {
+    let bound = |ms: i64| {
+        // Clamped to what an id can carry, so the cast loses nothing.
+        let millis = ms.clamp(0, RecordId::MAX_MILLIS) as u64;
+        [&partition.to_be_bytes()[..], &millis.to_be_bytes()[2..8]].concat()
+    };
+    let end = if end_ms > RecordId::MAX_MILLIS {
+        prefix_end(&partition.to_be_bytes())
+    } else {
+        bound(end_ms)
+    };
+    (bound(start_ms), end)
+}
+
 /// Annotation `seq` of record `id`.
 pub(crate) fn annotation_key(id: &RecordId, seq: u32) -> Vec<u8> {
     [&id.as_bytes()[..], &seq.to_be_bytes()].concat()
@@ -491,31 +519,37 @@ pub(crate) fn annotations_of_record(id: &RecordId) -> (Vec<u8>, Vec<u8>) {
 /// The unit a stored value dies with: what a backend that cannot delete ranges or compact (a
 /// networked one) must find and delete together when the vault destroys it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum DestroyedWith {
-    /// A record and its annotations: destroyed with the cohort holding the record (its period
-    /// cohort, known from the id's partition and collection time, unless a `moved/` entry names
-    /// the hold or deferred cohort it moved to).
+    /// A record, and what names it: its annotations, the mark of a person's read, the entry
+    /// saying which cohort it moved to. Destroyed with the cohort holding the record (its
+    /// period cohort, known from the id's partition and collection time, unless a `moved/`
+    /// entry names the hold or deferred cohort it moved to).
     Record(RecordId),
-    /// Cohort `n`'s wrapped key, which its destruction deletes (the records it sealed become
-    /// unreadable at once; their ciphertext goes with their range).
-    CohortKey(u32),
-    /// An index period's entries: with the period's key (system number and calendar year).
+    /// Cohort `n`: its wrapped keys, which its destruction deletes (the records it sealed become
+    /// unreadable at once; their ciphertext goes with their range), and the mark of its purge
+    /// still to finish.
+    Cohort(u32),
+    /// An index period's entries (every kind of the system's index for that year): with the
+    /// period's cohorts.
     IndexPeriod {
         /// The system's number.
         system: u16,
         /// The calendar year of collection.
         year: u16,
     },
-    /// A hold's index entries: at the hold's release.
+    /// What a hold keeps beside its cohort (its index entries, its members, its subject): at
+    /// the hold's release.
     Hold(u32),
     /// The accounting of disclosures (and the case files that share its keys) of the year it
     /// may be destroyed from.
     AccountingYear(u16),
-    /// An access-log entry, checkpoint or truncation record: by the log's retention, oldest
-    /// first.
+    /// An access-log entry: by the log's retention, oldest first.
     LogRetention,
-    /// Vault metadata and the log's signing key: kept for the vault's life (each metadata entry
-    /// is removed by the operation that owns it).
+    /// Kept for the vault's life: the registries of systems, partitions and cohorts, signed
+    /// state (accounts, documents, holds' signed entries, configuration, certificates), the
+    /// log's checkpoints and truncation records (the proof of what was cut) and its signing
+    /// key.
     VaultLife,
 }
 
@@ -542,7 +576,7 @@ pub fn destroyed_with(column: Column, key: &[u8]) -> Option<DestroyedWith> {
         Column::Annotations if key.len() == 20 => record_at_start().map(DestroyedWith::Record),
         Column::Keys if key == WRAPPED_SIGNING_KEY => Some(DestroyedWith::VaultLife),
         Column::Keys if key.starts_with(WRAPPED_COHORT_KEY) && key.len() == 15 => {
-            u32_at(WRAPPED_COHORT_KEY.len()).map(DestroyedWith::CohortKey)
+            u32_at(WRAPPED_COHORT_KEY.len()).map(DestroyedWith::Cohort)
         }
         Column::Index => match key.first() {
             Some(&HOLD_INDEX_TAG) => u32_at(1).map(DestroyedWith::Hold),
@@ -554,16 +588,51 @@ pub fn destroyed_with(column: Column, key: &[u8]) -> Option<DestroyedWith> {
         },
         // Every accounting key is a tag, then the year its entry may be destroyed from
         // (`accounting::year_ranges`).
-        Column::Accounting => u16_at(1).map(DestroyedWith::AccountingYear),
-        Column::Log => match key.first() {
-            Some(&(LOG_ENTRY | LOG_CHECKPOINT | LOG_TRUNCATION)) if key.len() == 9 => {
-                Some(DestroyedWith::LogRetention)
-            }
+        Column::Accounting if key.first().is_some_and(|tag| ACCOUNTING_TAGS.contains(tag)) => {
+            u16_at(1).map(DestroyedWith::AccountingYear)
+        }
+        Column::Log if key.len() == 9 => match key[0] {
+            LOG_ENTRY => Some(DestroyedWith::LogRetention),
+            LOG_CHECKPOINT | LOG_TRUNCATION => Some(DestroyedWith::VaultLife),
             _ => None,
         },
-        Column::Meta if !key.is_empty() => Some(DestroyedWith::VaultLife),
+        Column::Meta => meta_destroyed_with(key),
         _ => None,
     }
+}
+
+/// The first bytes of the `accounting` column's keys (entries, their index, notices, sent and
+/// public marks, records' entries, case files and their index), each followed by the year;
+/// `accounting::year_ranges` lists the same, which a test checks.
+pub(crate) const ACCOUNTING_TAGS: [u8; 8] = [b'e', b'i', b'n', b's', b'p', b'r', b'q', b'k'];
+
+/// What a `meta` entry dies with: most live as long as the vault; the ones about a record, a
+/// hold or a cohort in destruction go with it.
+fn meta_destroyed_with(key: &[u8]) -> Option<DestroyedWith> {
+    let after = |prefix: &[u8]| key.strip_prefix(prefix);
+    let record = |bytes: &[u8]| {
+        <[u8; 16]>::try_from(bytes.get(..16)?)
+            .ok()
+            .map(RecordId::from_bytes)
+    };
+    let number = |bytes: &[u8]| {
+        <[u8; 4]>::try_from(bytes.get(..4)?)
+            .ok()
+            .map(u32::from_be_bytes)
+    };
+    if let Some(rest) = after(META_MOVED).or_else(|| after(META_MANUAL_ACCESS)) {
+        return record(rest).map(DestroyedWith::Record);
+    }
+    if let Some(rest) = after(META_HOLD_MEMBER).or_else(|| after(META_HOLD_SUBJECT)) {
+        return number(rest).map(DestroyedWith::Hold);
+    }
+    if let Some(rest) = after(META_HELD) {
+        return number(rest.get(16..)?).map(DestroyedWith::Hold);
+    }
+    if let Some(rest) = after(META_PURGE_PENDING) {
+        return number(rest).map(DestroyedWith::Cohort);
+    }
+    (!key.is_empty()).then_some(DestroyedWith::VaultLife)
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::keys::root_key_of;
 use crate::keyspace::{
     accounting_cohort_key, annotations_of_record, cohort_key, deferred_key, hold_cohort_key,
-    index_cohort_key, moved_key, moved_range, period_key, purge_pending_key,
+    index_cohort_key, manual_access_range, moved_key, moved_range, period_key, purge_pending_key,
     wrapped_cohort_key_range, META_COHORT_NEXT, META_LAST_COMPACTION, META_MOVED,
     META_PURGE_PENDING,
 };
@@ -601,16 +601,25 @@ impl Vault {
         }
         if let Some((start, end)) = info.record_range() {
             let mut from = start.clone();
-            let mut from_annotations = start;
+            let mut from_annotations = start.clone();
+            // The marks of records a person read name the record (its id carries the collection
+            // time) and when: they go with the records, a survivor's staying with it.
+            let mut from_marks = start;
             for survivor in self.moved_out_of(info)? {
                 batch.delete_range(Column::Records, from, survivor.as_bytes());
                 batch.delete_range(Column::Annotations, from_annotations, survivor.as_bytes());
+                let (marks_start, marks_end) =
+                    manual_access_range(&from_marks, survivor.as_bytes());
+                batch.delete_range(Column::Meta, marks_start, marks_end);
                 from = [survivor.as_bytes().as_slice(), &[0]].concat();
                 // A survivor's annotations are its id and a 4-byte sequence: skip them all.
                 from_annotations = annotations_of_record(&survivor).1;
+                from_marks = from.clone();
             }
             batch.delete_range(Column::Records, from, end.clone());
-            batch.delete_range(Column::Annotations, from_annotations, end);
+            batch.delete_range(Column::Annotations, from_annotations, end.clone());
+            let (marks_start, marks_end) = manual_access_range(&from_marks, &end);
+            batch.delete_range(Column::Meta, marks_start, marks_end);
         }
         batch.delete(Column::Meta, purge_pending_key(info.id));
         self.store.write(batch, Durability::Synced)

@@ -523,8 +523,7 @@ impl Vault {
     /// ingest checks on every batch; the certificates themselves are verified at open).
     pub(crate) fn transferred_cohort_ids(&self) -> Result<std::collections::HashSet<u32>> {
         let prefix = crate::keyspace::certificate_key("transfer", "cohort-");
-        let mut end = prefix.clone();
-        end.push(0xff);
+        let end = crate::store::prefix_end(&prefix);
         self.store
             .scan(Column::Meta, &prefix, Some(&end), usize::MAX)?
             .into_iter()

@@ -15,9 +15,10 @@ use crate::error::{Error, Result};
 use crate::key_backend::{FileKeyBackend, KeyBackend};
 use crate::keys::KeyRing;
 use crate::keyspace::{
-    manual_access_key, partition_bucket_key, partition_id_key, partition_name_key, system_key,
-    META_ANCHOR_DIR, META_FORMAT, META_LOG_PROBE, META_PARTITION_BUCKET, META_PARTITION_BY_NAME,
-    META_PARTITION_NEXT, META_SESSION, META_SYSTEM, META_SYSTEM_NEXT,
+    manual_access_key, partition_bucket_key, partition_id_key, partition_name_key,
+    records_collected_in, system_key, META_ANCHOR_DIR, META_FORMAT, META_LOG_PROBE,
+    META_PARTITION_BUCKET, META_PARTITION_BY_NAME, META_PARTITION_NEXT, META_SESSION, META_SYSTEM,
+    META_SYSTEM_NEXT,
 };
 use crate::log::{Access, AnchorExport, CheckpointPolicy, Draft, LogWriter, DEFAULT_LOG_TIMEOUT};
 use crate::sealed::{contents_aad, SealedRecord};
@@ -945,16 +946,7 @@ impl Vault {
         end_ms: i64,
         limit: usize,
     ) -> Result<Vec<RecordId>> {
-        let bound = |ms: i64| {
-            let millis = ms.clamp(0, RecordId::MAX_MILLIS) as u64;
-            [&partition.to_be_bytes()[..], &millis.to_be_bytes()[2..8]].concat()
-        };
-        let end = if end_ms > RecordId::MAX_MILLIS {
-            crate::store::prefix_end(&partition.to_be_bytes())
-        } else {
-            bound(end_ms)
-        };
-        let mut from = bound(start_ms);
+        let (mut from, end) = records_collected_in(partition, start_ms, end_ms);
         let mut ids = Vec::new();
         // In chunks, so a large partition's ciphertexts are never all in memory at once.
         loop {

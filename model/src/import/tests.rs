@@ -165,6 +165,12 @@ fn written_lines_read_back_as_the_same_record() {
         "{1:F01BANK}\r\n:20:REF\r\n-}"
     );
     assert!(stored_value(&kept).get("raw").is_none());
+    // Identifiers made in another order are written in the format's, and read back so.
+    let mut unsorted = parse_line(timed).unwrap();
+    unsorted.subjects[0].identifiers.reverse();
+    let read_back = parse_line(&to_line(&unsorted).unwrap()).unwrap();
+    assert_eq!(read_back, parse_line(timed).unwrap());
+    assert_eq!(written_len(&unsorted), to_line(&unsorted).unwrap().len());
     // What the format cannot carry as it is, is refused rather than changed on the way.
     kept.subjects[0].identifiers.extend([
         Identifier::new(IdentifierKind::Tin, "1"),

@@ -9,6 +9,12 @@ use model::{Identifier, IdentifierKind, RecordContents, Subject, SystemId};
 
 use super::*;
 use crate::key_backend::{KeyBackend, MemKeyBackend};
+use crate::keyspace::{
+    account_key, annotation_key, cohort_key, held_key, hold_index_entry, hold_key, hold_member_key,
+    hold_subject_key, index_entry, log_checkpoint_key, log_entry_key, log_truncation_key,
+    manual_access_key, moved_key, purge_pending_key, wrapped_cohort_key, ACCOUNTING_TAGS,
+    WRAPPED_SIGNING_KEY,
+};
 use crate::store::{MemStore, Store};
 use crate::vault::Vault;
 
@@ -18,72 +24,40 @@ fn each_key_names_what_destroys_it() {
     let token = [0xab; 16];
     let accounting_entry = [&[b'e'][..], &2033u16.to_be_bytes(), &[1, 2, 3, 4]].concat();
     let case_file = [&[b'q'][..], &2034u16.to_be_bytes(), b"PA-2026-000001"].concat();
+    let period = DestroyedWith::IndexPeriod {
+        system: 2,
+        year: 2026,
+    };
+    #[rustfmt::skip]
     let rows: Vec<(Column, Vec<u8>, Option<DestroyedWith>)> = vec![
-        (
-            Column::Records,
-            id.as_bytes().to_vec(),
-            Some(DestroyedWith::Record(id)),
-        ),
-        (
-            Column::Annotations,
-            annotation_key(&id, 9),
-            Some(DestroyedWith::Record(id)),
-        ),
-        (
-            Column::Keys,
-            wrapped_cohort_key(12, 1),
-            Some(DestroyedWith::CohortKey(12)),
-        ),
-        (
-            Column::Keys,
-            WRAPPED_SIGNING_KEY.to_vec(),
-            Some(DestroyedWith::VaultLife),
-        ),
-        (
-            Column::Index,
-            index_entry(2, 2026, 1, &token, &id),
-            Some(DestroyedWith::IndexPeriod {
-                system: 2,
-                year: 2026,
-            }),
-        ),
-        (
-            Column::Index,
-            hold_index_entry(5, 1, &token, &id),
-            Some(DestroyedWith::Hold(5)),
-        ),
-        (
-            Column::Accounting,
-            accounting_entry,
-            Some(DestroyedWith::AccountingYear(2033)),
-        ),
-        (
-            Column::Accounting,
-            case_file,
-            Some(DestroyedWith::AccountingYear(2034)),
-        ),
-        (
-            Column::Log,
-            log_entry_key(1),
-            Some(DestroyedWith::LogRetention),
-        ),
-        (
-            Column::Log,
-            log_checkpoint_key(64),
-            Some(DestroyedWith::LogRetention),
-        ),
-        (
-            Column::Log,
-            log_truncation_key(65),
-            Some(DestroyedWith::LogRetention),
-        ),
+        (Column::Records, id.as_bytes().to_vec(), Some(DestroyedWith::Record(id))),
+        (Column::Annotations, annotation_key(&id, 9), Some(DestroyedWith::Record(id))),
+        (Column::Keys, wrapped_cohort_key(12, 1), Some(DestroyedWith::Cohort(12))),
+        (Column::Keys, WRAPPED_SIGNING_KEY.to_vec(), Some(DestroyedWith::VaultLife)),
+        (Column::Index, index_entry(2, 2026, 1, &token, &id), Some(period)),
+        (Column::Index, hold_index_entry(5, 1, &token, &id), Some(DestroyedWith::Hold(5))),
+        (Column::Accounting, accounting_entry, Some(DestroyedWith::AccountingYear(2033))),
+        (Column::Accounting, case_file, Some(DestroyedWith::AccountingYear(2034))),
+        (Column::Log, log_entry_key(1), Some(DestroyedWith::LogRetention)),
+        // Truncation cuts entries only: checkpoints and the signed record of the cut stay.
+        (Column::Log, log_checkpoint_key(64), Some(DestroyedWith::VaultLife)),
+        (Column::Log, log_truncation_key(65), Some(DestroyedWith::VaultLife)),
         (Column::Meta, cohort_key(12), Some(DestroyedWith::VaultLife)),
-        (Column::Meta, moved_key(&id), Some(DestroyedWith::VaultLife)),
+        (Column::Meta, hold_key(5), Some(DestroyedWith::VaultLife)),
+        (Column::Meta, account_key("alice"), Some(DestroyedWith::VaultLife)),
+        (Column::Meta, moved_key(&id), Some(DestroyedWith::Record(id))),
+        (Column::Meta, manual_access_key(&id), Some(DestroyedWith::Record(id))),
+        (Column::Meta, hold_member_key(5, &id), Some(DestroyedWith::Hold(5))),
+        (Column::Meta, held_key(&id, 5), Some(DestroyedWith::Hold(5))),
+        (Column::Meta, hold_subject_key(5), Some(DestroyedWith::Hold(5))),
+        (Column::Meta, purge_pending_key(12), Some(DestroyedWith::Cohort(12))),
         // Keys this vault never writes.
         (Column::Records, id.as_bytes()[..15].to_vec(), None),
         (Column::Index, vec![0x42, 0, 1], None),
         (Column::Log, b"x".to_vec(), None),
         (Column::Keys, b"cohort/1".to_vec(), None),
+        (Column::Accounting, [&[b'z'][..], &2033u16.to_be_bytes()].concat(), None),
+        (Column::Meta, Vec::new(), None),
     ];
     for (column, key, expected) in rows {
         assert_eq!(
@@ -130,4 +104,17 @@ fn every_key_of_a_vault_with_records_names_what_destroys_it() {
     for column in ["Records", "Index", "Keys", "Meta", "Log"] {
         assert!(seen.contains_key(column), "{column}: {seen:?}");
     }
+}
+
+/// The accounting's key ranges of a year start with exactly the tags `destroyed_with` knows.
+#[test]
+fn the_accounting_tags_are_the_year_ranges() {
+    let mut tags: Vec<u8> = crate::accounting::year_ranges(2033)
+        .iter()
+        .map(|(start, _)| start[0])
+        .collect();
+    let mut known = ACCOUNTING_TAGS.to_vec();
+    tags.sort_unstable();
+    known.sort_unstable();
+    assert_eq!(tags, known);
 }

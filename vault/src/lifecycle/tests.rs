@@ -473,3 +473,58 @@ fn destruction_buckets_are_set_per_category_before_its_first_record() {
 }
 
 mod stalls;
+
+/// A person's read of a record leaves a mark (the record's id, which carries its collection
+/// time, and when it was read). Destroying the record's period cohort takes the mark with the
+/// record; a held record keeps its own. Before, the marks of a period destroyed without a
+/// deferral stayed in the metadata for good.
+#[test]
+fn destroying_a_period_cohort_removes_the_marks_of_its_records_a_person_read() {
+    let Fixture {
+        vault,
+        store,
+        january,
+        february,
+        ..
+    } = fixture();
+    vault
+        .place_hold(
+            &access(),
+            &crate::HoldSpec::new(
+                "LIT-2026-002",
+                "litigation",
+                crate::HoldPurpose::Litigation,
+                crate::HoldMode::Governance,
+            ),
+            crate::HoldTarget::Records(&january[1..2]),
+            now(),
+        )
+        .unwrap();
+    for id in january.iter().chain(&february) {
+        vault.read_by_person(&access(), id, now()).unwrap();
+        assert!(vault.manually_accessed(id).unwrap());
+    }
+    vault
+        .destroy_cohort(&access(), period_cohort_of(&vault, 1), now())
+        .unwrap();
+    for (id, kept) in [
+        (january[0], false),
+        (january[1], true),
+        (january[2], false),
+        (february[0], true),
+        (february[1], true),
+    ] {
+        assert_eq!(vault.manually_accessed(&id).unwrap(), kept, "{id}");
+    }
+    let marks = store
+        .scan(
+            Column::Meta,
+            crate::keyspace::META_MANUAL_ACCESS,
+            Some(&crate::store::prefix_end(
+                crate::keyspace::META_MANUAL_ACCESS,
+            )),
+            usize::MAX,
+        )
+        .unwrap();
+    assert_eq!(marks.len(), 3);
+}
