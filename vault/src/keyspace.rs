@@ -182,6 +182,10 @@ pub(crate) fn partition_bucket_key(partition: u16) -> Vec<u8> {
     [META_PARTITION_BUCKET, &partition.to_be_bytes()].concat()
 }
 
+/// Metadata key: set once the marks of person reads left by destructions before 90c8cfc were
+/// swept (`Vault::sweep_orphaned_marks`).
+pub(crate) const META_MARKS_SWEPT: &[u8] = b"sweep/manual-access";
+
 /// A record whose contents were returned to a person.
 pub(crate) fn manual_access_key(id: &RecordId) -> Vec<u8> {
     [META_MANUAL_ACCESS, &id.as_bytes()[..]].concat()

@@ -11,8 +11,8 @@ use crate::keys::root_key_of;
 use crate::keyspace::{
     accounting_cohort_key, annotations_of_record, cohort_key, deferred_key, hold_cohort_key,
     index_cohort_key, manual_access_range, moved_key, moved_range, period_key, purge_pending_key,
-    wrapped_cohort_key_range, META_COHORT_NEXT, META_LAST_COMPACTION, META_MOVED,
-    META_PURGE_PENDING,
+    wrapped_cohort_key_range, META_COHORT_NEXT, META_LAST_COMPACTION, META_MANUAL_ACCESS,
+    META_MARKS_SWEPT, META_MOVED, META_PURGE_PENDING,
 };
 use crate::log::{Access, Draft};
 use crate::sealed::{data_key_aad, SealedRecord};
@@ -641,6 +641,40 @@ impl Vault {
             self.purge(&info)?;
         }
         Ok(())
+    }
+
+    /// Deletes, once, the marks of person reads whose records are gone: before 90c8cfc the purge
+    /// of a period cohort destroyed without a deferral left them behind, each naming a
+    /// destroyed record (its id carries the collection time) and when a person read it. Every
+    /// destruction since deletes the marks with their records, so one pass is enough; it runs
+    /// at the first open of a vault that has not had it, in one synced batch with the flag.
+    pub(crate) fn sweep_orphaned_marks(&self) -> Result<()> {
+        if self.store.get(Column::Meta, META_MARKS_SWEPT)?.is_some() {
+            return Ok(());
+        }
+        let marks = self.store.scan(
+            Column::Meta,
+            META_MANUAL_ACCESS,
+            Some(&prefix_end(META_MANUAL_ACCESS)),
+            usize::MAX,
+        )?;
+        let mut batch = WriteBatch::new();
+        for chunk in marks.chunks(4096) {
+            let ids: Vec<&[u8]> = chunk
+                .iter()
+                .map(|(key, _)| &key[META_MANUAL_ACCESS.len()..])
+                .collect();
+            for ((key, _), record) in chunk
+                .iter()
+                .zip(self.store.multi_get(Column::Records, &ids)?)
+            {
+                if record.is_none() {
+                    batch.delete(Column::Meta, key.clone());
+                }
+            }
+        }
+        batch.put(Column::Meta, META_MARKS_SWEPT, [1u8]);
+        self.store.write(batch, Durability::Synced)
     }
 
     /// Physically drops what destructions deleted: flushes, then compacts each column

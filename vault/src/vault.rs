@@ -323,6 +323,7 @@ impl Vault {
             vault.log_restore(format)?;
         }
         vault.finish_pending_purges()?;
+        vault.sweep_orphaned_marks()?;
         // After the purges: a record whose cohort was destroyed just before a crash is gone,
         // not read.
         if format < 4 {

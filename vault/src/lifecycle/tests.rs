@@ -528,3 +528,38 @@ fn destroying_a_period_cohort_removes_the_marks_of_its_records_a_person_read() {
         .unwrap();
     assert_eq!(marks.len(), 3);
 }
+
+/// A vault whose earlier build left the marks of destroyed records behind loses them at its
+/// next open, once; a live record's mark stays.
+#[test]
+fn marks_left_behind_by_earlier_destructions_are_swept_at_open() {
+    let Fixture {
+        vault,
+        store,
+        backend,
+        january,
+        ..
+    } = fixture();
+    vault.read_by_person(&access(), &january[0], now()).unwrap();
+    // What the purge before 90c8cfc left: a mark whose record is gone.
+    let gone = RecordId::new(january[0].partition(), 1_000, 1, 1);
+    let mut batch = WriteBatch::new();
+    batch.put(
+        Column::Meta,
+        crate::keyspace::manual_access_key(&gone),
+        now().timestamp_millis().to_be_bytes(),
+    );
+    batch.delete(Column::Meta, crate::keyspace::META_MARKS_SWEPT);
+    store
+        .write(batch, crate::store::Durability::Synced)
+        .unwrap();
+    assert!(vault.manually_accessed(&gone).unwrap());
+    drop(vault);
+    let vault = Vault::open_with(Arc::clone(&store), backend).unwrap();
+    assert!(!vault.manually_accessed(&gone).unwrap());
+    assert!(vault.manually_accessed(&january[0]).unwrap());
+    assert!(store
+        .get(Column::Meta, crate::keyspace::META_MARKS_SWEPT)
+        .unwrap()
+        .is_some());
+}
