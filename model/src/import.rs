@@ -186,10 +186,8 @@ fn string_map(value: Option<&Value>, field: &str) -> Result<BTreeMap<String, Str
 /// carry as it is (two identifiers of one kind in a subject, a country on an identifier other
 /// than a passport, a passport without one) is refused, as it would be at ingest.
 pub fn to_line(record: &RecordContents) -> Result<zeroize::Zeroizing<String>, Invalid> {
-    check_writable(record)?;
     let mut line = zeroize::Zeroizing::new(Vec::with_capacity(written_len(record)));
-    serde_json::to_writer(&mut *line, &Line(record, true))
-        .map_err(|_| Invalid("the record could not be written as an import line".into()))?;
+    write_line(record, &mut line)?;
     match String::from_utf8(std::mem::take(&mut *line)) {
         Ok(text) => Ok(zeroize::Zeroizing::new(text)),
         Err(err) => {
@@ -200,6 +198,15 @@ pub fn to_line(record: &RecordContents) -> Result<zeroize::Zeroizing<String>, In
             ))
         }
     }
+}
+
+/// Appends `to_line`'s line for `record` (without its newline) to `out`, refusing what
+/// `to_line` refuses. `out` holds personal data: the caller sizes it beforehand with
+/// `written_len`, so it never grows and leaves a copy behind, and wipes it.
+pub fn write_line(record: &RecordContents, out: &mut Vec<u8>) -> Result<(), Invalid> {
+    check_writable(record)?;
+    serde_json::to_writer(out, &Line(record, true))
+        .map_err(|_| Invalid("the record could not be written as an import line".into()))
 }
 
 /// The length in bytes of `to_line`'s line for `record`, counted without writing it.

@@ -196,11 +196,11 @@ fn open_source(source: &Source<'_>) -> Result<(Box<dyn Read + Send>, Option<u64>
                 .map(|record| model::import::written_len(record) + 1)
                 .sum();
             let mut text = Zeroizing::new(Vec::with_capacity(size));
+            // Each line is written straight into the buffer: no copy of it is made.
             for (index, record) in records.iter().enumerate() {
-                let line = model::import::to_line(record).map_err(|invalid| {
+                model::import::write_line(record, &mut text).map_err(|invalid| {
                     Failure::failed(format!("converted record {}: {invalid}", index + 1))
                 })?;
-                text.extend_from_slice(line.as_bytes());
                 text.push(b'\n');
             }
             Ok((Box::new(io::Cursor::new(text)), Some(size as u64)))
