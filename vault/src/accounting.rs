@@ -5,12 +5,9 @@
 //! (by the subject's identifiers and names, with keys of the same cohorts), so privacy staff
 //! can answer "what about me was disclosed, and to whom" after the record is destroyed.
 //!
-//! Layout (column `accounting`), every key after its one-byte prefix starting with the year
-//! its entries may be destroyed from, so a year's purge takes all of it: entries `e` | year |
-//! session `u32` | sequence `u32`; the index by subject `i` | year | kind `u8` | token `[16]` |
-//! session | sequence; the index by record `r` | year | record id | session | sequence;
-//! notices to prior recipients `n` | year | session | sequence, and when each was sent `s` |
-//! the same.
+//! Its keys (column `accounting`: entries, their indexes by subject and by record, notices and
+//! their marks) are the keyspace's, every one starting with the year its entry may be
+//! destroyed from, so a year's purge takes all of it.
 
 use chrono::{DateTime, Datelike, Utc};
 
@@ -20,6 +17,12 @@ use crate::cohort::CohortKind;
 use crate::crypto::{AeadKey, Envelope, KeyMaterial};
 use crate::error::{Error, Result};
 use crate::index::{subject_forms, token, SearchKey};
+use crate::keyspace::{
+    accounting_by_record, accounting_by_record_key, accounting_by_subject,
+    accounting_by_subject_key, accounting_entries_of_year, accounting_entry_key, accounting_year,
+    is_accounting_entry, is_notice_key, notice_key, notice_public_key, notice_sent_key, notices,
+    EntryNumber,
+};
 use crate::log::{Access, Draft};
 use crate::store::{Column, WriteBatch};
 use crate::vault::{poisoned, Vault};
@@ -32,46 +35,11 @@ const ENTRY_LAYOUT: u8 = 2;
 /// The layout of a notice's sealed contents: 1 until notices to the individual carried what
 /// the rules require them to state and the officer they are assigned to, 2 since.
 const NOTICE_LAYOUT: u8 = 2;
-const ENTRY_PREFIX: u8 = b'e';
-const INDEX_PREFIX: u8 = b'i';
-const RECORD_PREFIX: u8 = b'r';
-const NOTICE_PREFIX: u8 = b'n';
-/// When a notice was sent: `s` and the notice's key after its prefix; the value is the time.
-const SENT_PREFIX: u8 = b's';
-/// When the legal process a notice tells of became a matter of public record, and so when the
-/// notice is due (1.22(f)): `p` and the notice's key after its prefix; the value is the two
-/// dates, `YYYY-MM-DDYYYY-MM-DD` (public, due). Dates only, nothing about the individual.
-const PUBLIC_PREFIX: u8 = b'p';
-
-/// The year of an entry's key (`e` | year | ...).
+/// The year of an entry's key.
 fn entry_year(key: &[u8]) -> Result<u16> {
-    key.get(1..3)
-        .filter(|_| key.first() == Some(&ENTRY_PREFIX))
-        .and_then(|bytes| bytes.try_into().ok())
-        .map(u16::from_be_bytes)
+    accounting_year(key)
+        .filter(|_| is_accounting_entry(key))
         .ok_or_else(|| Error::corrupt("accounting entry", "bad key"))
-}
-
-/// The key ranges of one accounting year (its entries, and its index), for the purge.
-pub(crate) fn year_ranges(year: u16) -> [(Vec<u8>, Vec<u8>); 8] {
-    let range = |prefix: u8| {
-        (
-            [&[prefix][..], &year.to_be_bytes()].concat(),
-            // The end of the year's own prefix (year 65535 included, which would wrap).
-            crate::store::prefix_end(&[&[prefix][..], &year.to_be_bytes()].concat()),
-        )
-    };
-    [
-        range(ENTRY_PREFIX),
-        range(INDEX_PREFIX),
-        range(NOTICE_PREFIX),
-        range(SENT_PREFIX),
-        range(PUBLIC_PREFIX),
-        range(RECORD_PREFIX),
-        // Privacy Act request case files and their index share the accounting's keys.
-        range(crate::cases::CASE_PREFIX),
-        range(crate::cases::CASE_INDEX_PREFIX),
-    ]
 }
 
 /// Seals `plain` for the accounting key `key` under accounting cohort `cohort`: a fresh data
@@ -278,9 +246,11 @@ impl Vault {
         let mut batch = WriteBatch::new();
         for (offset, ((id, year), record)) in release.records.iter().zip(&records).enumerate() {
             let info = &cohorts[year];
-            let seq = (first_seq + offset as u64) as u32;
-            let suffix = [&session.to_be_bytes()[..], &seq.to_be_bytes()].concat();
-            let key = [&[ENTRY_PREFIX][..], &year.to_be_bytes(), &suffix].concat();
+            let number = EntryNumber {
+                session,
+                seq: (first_seq + offset as u64) as u32,
+            };
+            let key = accounting_entry_key(*year, number);
             let mut plain = Writer(zeroize::Zeroizing::new(Vec::new()));
             plain.u8(ENTRY_LAYOUT);
             plain.0.extend_from_slice(id.as_bytes());
@@ -306,7 +276,7 @@ impl Vault {
                 &release.individual_notice,
                 release.notice_scope.covers(record),
             ) {
-                let notice_key = [&[NOTICE_PREFIX][..], &year.to_be_bytes(), &suffix].concat();
+                let individual_notice = notice_key(*year, number);
                 let to_individual = AccountingEntry {
                     recipient_name: "the individual the record is about".into(),
                     recipient_address: "the individual's last known address".into(),
@@ -328,33 +298,20 @@ impl Vault {
                     info.id,
                     info.key_version,
                     session,
-                    &notice_key,
+                    &individual_notice,
                     &plain,
                 )?;
-                batch.put(Column::Accounting, notice_key, sealed);
+                batch.put(Column::Accounting, individual_notice, sealed);
             }
             // By record too, so the recipients of a record can be told of its corrections.
             batch.put(
                 Column::Accounting,
-                [
-                    &[RECORD_PREFIX][..],
-                    &year.to_be_bytes(),
-                    id.as_bytes(),
-                    &suffix,
-                ]
-                .concat(),
+                accounting_by_record_key(*year, id, number),
                 Vec::new(),
             );
             let mac = keys.index_mac(info.id, info.key_version)?;
             for (kind, form) in subject_forms(&record.contents) {
-                let index_key = [
-                    &[INDEX_PREFIX][..],
-                    &year.to_be_bytes(),
-                    &[kind],
-                    &token(&mac, &form),
-                    &suffix,
-                ]
-                .concat();
+                let index_key = accounting_by_subject_key(*year, kind, &token(&mac, &form), number);
                 batch.put(Column::Accounting, index_key, Vec::new());
             }
         }
@@ -401,15 +358,14 @@ impl Vault {
         let mut entries = Vec::new();
         let tokens = self.accounting_probes(&form)?;
         for &(year, probe) in &tokens {
-            let prefix = [&[INDEX_PREFIX][..], &year.to_be_bytes(), &[kind], &probe].concat();
-            let mut end = prefix.clone();
-            end.push(0xff);
+            let (start, end) = accounting_by_subject(year, kind, &probe);
             for (index_key, _) in
                 self.store
-                    .scan(Column::Accounting, &prefix, Some(&end), usize::MAX)?
+                    .scan(Column::Accounting, &start, Some(&end), usize::MAX)?
             {
-                let suffix = &index_key[prefix.len()..];
-                let entry_key = [&[ENTRY_PREFIX][..], &year.to_be_bytes(), suffix].concat();
+                let number = EntryNumber::at_end_of(&index_key)
+                    .ok_or_else(|| Error::corrupt("accounting index", "bad key"))?;
+                let entry_key = accounting_entry_key(year, number);
                 if let Some(value) = self.store.get(Column::Accounting, &entry_key)? {
                     entries.push(self.open_entry(&entry_key, &value, year)?);
                 }
@@ -475,7 +431,7 @@ impl Vault {
             // entries of a record that still lives (held, or not yet destroyed) move on to the
             // next year's cohort, re-sealed and re-indexed, before the year goes.
             let carried = self.carry_living_entries(access, year, now)?;
-            let [entries, ..] = year_ranges(year);
+            let entries = accounting_entries_of_year(year);
             let count = self
                 .store
                 .count(Column::Accounting, &entries.0, Some(&entries.1))?
@@ -504,7 +460,7 @@ impl Vault {
     /// record's subjects under its index key, with its by-record entry, in one batch with
     /// the log entry. Returns how many moved. Re-running after a crash rewrites the same keys.
     fn carry_living_entries(&self, access: &Access, year: u16, now: DateTime<Utc>) -> Result<u64> {
-        let [entries, ..] = year_ranges(year);
+        let entries = accounting_entries_of_year(year);
         let stored =
             self.store
                 .scan(Column::Accounting, &entries.0, Some(&entries.1), usize::MAX)?;
@@ -533,33 +489,21 @@ impl Vault {
         let mut batch = WriteBatch::new();
         let mut ids = Vec::with_capacity(living.len());
         for (key, value, record) in &living {
-            let suffix = &key[3..];
+            let number = EntryNumber::at_end_of(key)
+                .ok_or_else(|| Error::corrupt("accounting entry", "bad key"))?;
             let plain = self.open_in(key, value)?;
-            let moved = [&[ENTRY_PREFIX][..], &target.to_be_bytes(), suffix].concat();
+            let moved = accounting_entry_key(target, number);
             let sealed = seal_in(&keys, info.id, info.key_version, session, &moved, &plain)?;
             batch.put(Column::Accounting, moved, sealed);
             batch.put(
                 Column::Accounting,
-                [
-                    &[RECORD_PREFIX][..],
-                    &target.to_be_bytes(),
-                    record.id.as_bytes(),
-                    suffix,
-                ]
-                .concat(),
+                accounting_by_record_key(target, &record.id, number),
                 Vec::new(),
             );
             for (kind, form) in subject_forms(&record.contents) {
                 batch.put(
                     Column::Accounting,
-                    [
-                        &[INDEX_PREFIX][..],
-                        &target.to_be_bytes(),
-                        &[kind],
-                        &token(&mac, &form),
-                        suffix,
-                    ]
-                    .concat(),
+                    accounting_by_subject_key(target, kind, &token(&mac, &form), number),
                     Vec::new(),
                 );
             }
@@ -628,14 +572,14 @@ impl Vault {
             .collect();
         let mut entries = Vec::new();
         for year in years {
-            let prefix = [&[RECORD_PREFIX][..], &year.to_be_bytes(), id.as_bytes()].concat();
-            let end = crate::store::prefix_end(&prefix);
+            let (start, end) = accounting_by_record(year, id);
             for (key, _) in self
                 .store
-                .scan(Column::Accounting, &prefix, Some(&end), usize::MAX)?
+                .scan(Column::Accounting, &start, Some(&end), usize::MAX)?
             {
-                let suffix = &key[prefix.len()..];
-                let entry_key = [&[ENTRY_PREFIX][..], &year.to_be_bytes(), suffix].concat();
+                let number = EntryNumber::at_end_of(&key)
+                    .ok_or_else(|| Error::corrupt("accounting index", "bad key"))?;
+                let entry_key = accounting_entry_key(year, number);
                 // A year whose key was destroyed has been purged, index and all.
                 if let Some(value) = self.store.get(Column::Accounting, &entry_key)? {
                     entries.push((entry_key, value));
@@ -675,14 +619,11 @@ impl Vault {
             let info = cohorts
                 .find(&CohortKind::Accounting { year: *year })
                 .ok_or_else(|| Error::corrupt("accounting", "entry without its year"))?;
-            let number = (first + offset as u64) as u32;
-            let key = [
-                &[NOTICE_PREFIX][..],
-                &year.to_be_bytes(),
-                &session.to_be_bytes(),
-                &number.to_be_bytes(),
-            ]
-            .concat();
+            let number = EntryNumber {
+                session,
+                seq: (first + offset as u64) as u32,
+            };
+            let key = notice_key(*year, number);
             let plain = encode_notice(id, seq, kind, entry, now.timestamp_millis(), "", ("", ""));
             batch.put(
                 Column::Accounting,
@@ -696,12 +637,11 @@ impl Vault {
     /// Every notice to prior recipients whose year lives, oldest first; logged.
     pub fn notices(&self, access: &Access, now: DateTime<Utc>) -> Result<Vec<Notice>> {
         access.validate()?;
-        let prefix = [NOTICE_PREFIX];
-        let end = [NOTICE_PREFIX + 1];
+        let (start, end) = notices();
         let mut notices = Vec::new();
         for (key, value) in self
             .store
-            .scan(Column::Accounting, &prefix, Some(&end), usize::MAX)?
+            .scan(Column::Accounting, &start, Some(&end), usize::MAX)?
         {
             let mut notice = decode_notice(&key, &self.open_in(&key, &value)?)?;
             notice.sent_ms = self.sent_at(&key)?;
@@ -728,7 +668,7 @@ impl Vault {
         let mut batch = WriteBatch::new();
         batch.put(
             Column::Accounting,
-            [&[SENT_PREFIX][..], &key[1..]].concat(),
+            notice_sent_key(&key),
             now.timestamp_millis().to_be_bytes(),
         );
         let mut draft = Draft::new(access, "notice.sent", now.timestamp_millis());
@@ -762,7 +702,7 @@ impl Vault {
         let mut batch = WriteBatch::new();
         batch.put(
             Column::Accounting,
-            [&[PUBLIC_PREFIX][..], &key[1..]].concat(),
+            notice_public_key(&key),
             format!("{public_on}{due}").into_bytes(),
         );
         let mut draft = Draft::new(access, "notice.public", now.timestamp_millis());
@@ -783,8 +723,10 @@ impl Vault {
     }
 
     fn public_record(&self, notice_key: &[u8]) -> Result<Option<(String, String)>> {
-        let marker = [&[PUBLIC_PREFIX][..], &notice_key[1..]].concat();
-        let Some(value) = self.store.get(Column::Accounting, &marker)? else {
+        let Some(value) = self
+            .store
+            .get(Column::Accounting, &notice_public_key(notice_key))?
+        else {
             return Ok(None);
         };
         let text = String::from_utf8(value)
@@ -795,10 +737,9 @@ impl Vault {
     }
 
     fn sent_at(&self, notice_key: &[u8]) -> Result<Option<i64>> {
-        let marker = [&[SENT_PREFIX][..], &notice_key[1..]].concat();
         Ok(self
             .store
-            .get(Column::Accounting, &marker)?
+            .get(Column::Accounting, &notice_sent_key(notice_key))?
             .and_then(|value| value.try_into().ok())
             .map(i64::from_be_bytes))
     }
@@ -939,7 +880,7 @@ fn encode_notice(
 fn notice_key_of(id: &str) -> Result<Vec<u8>> {
     hex::decode(id)
         .ok()
-        .filter(|key| key.first() == Some(&NOTICE_PREFIX) && key.len() == 11)
+        .filter(|key| is_notice_key(key))
         .ok_or_else(|| Error::Invalid("a notice id is 22 hexadecimal digits".into()))
 }
 

@@ -12,16 +12,15 @@ use chrono::{DateTime, Datelike, Utc};
 use crate::cohort::CohortKind;
 use crate::error::{Error, Result};
 use crate::index::{token, SearchKey};
-use crate::keyspace::{case_counter_key, META_CASE_NEXT, META_DESIGNATION_NEXT};
+use crate::keyspace::{
+    case_by_identifier, case_by_identifier_key, case_counter_key, case_file_id, case_file_key,
+    case_files, META_CASE_NEXT, META_DESIGNATION_NEXT,
+};
 use crate::log::{Access, Draft};
 use crate::store::{Column, WriteBatch};
 use crate::vault::{meta_u32, poisoned, Vault};
 use model::Identifier;
 
-/// Key prefix (column `accounting`) of a case file.
-pub(crate) const CASE_PREFIX: u8 = b'q';
-/// Key prefix (column `accounting`) of a case's index entries.
-pub(crate) const CASE_INDEX_PREFIX: u8 = b'k';
 /// Years a case file is kept after the year it was opened (ours: GRS 4.2 item 020 keeps
 /// Privacy Act request files 3 years after final action; the 2-year limit on suits under
 /// 552a(g)(5) and appeals come on top).
@@ -90,7 +89,7 @@ fn opened_year(id: &str) -> Result<u16> {
 
 fn case_key(id: &str) -> Result<Vec<u8>> {
     let year = keep_year(opened_year(id)?);
-    Ok([&[CASE_PREFIX][..], &year.to_be_bytes(), id.as_bytes()].concat())
+    Ok(case_file_key(year, id))
 }
 
 impl Vault {
@@ -203,14 +202,7 @@ impl Vault {
                 let (kind, form) = SearchKey::Identifier(identifier.clone()).kind_and_form();
                 batch.put(
                     Column::Accounting,
-                    [
-                        &[CASE_INDEX_PREFIX][..],
-                        &year.to_be_bytes(),
-                        &[kind],
-                        &token(&mac, &form),
-                        id.as_bytes(),
-                    ]
-                    .concat(),
+                    case_by_identifier_key(year, kind, &token(&mac, &form), id),
                     Vec::new(),
                 );
             }
@@ -258,16 +250,12 @@ impl Vault {
     }
 
     fn file_ids(&self, kind: FileKind) -> Result<Vec<String>> {
+        let (start, end) = case_files();
         let mut ids: Vec<String> = self
             .store
-            .scan(
-                Column::Accounting,
-                &[CASE_PREFIX],
-                Some(&[CASE_PREFIX + 1]),
-                usize::MAX,
-            )?
+            .scan(Column::Accounting, &start, Some(&end), usize::MAX)?
             .into_iter()
-            .filter_map(|(key, _)| String::from_utf8(key.get(3..)?.to_vec()).ok())
+            .filter_map(|(key, _)| String::from_utf8(case_file_id(&key)?.to_vec()).ok())
             .filter(|id| FileKind::of(id) == Some(kind))
             .collect();
         ids.sort();
@@ -333,20 +321,12 @@ impl Vault {
             let (index_kind, form) = key.kind_and_form();
             let tokens = self.accounting_probes(&form)?;
             for &(year, probe) in &tokens {
-                let prefix = [
-                    &[CASE_INDEX_PREFIX][..],
-                    &year.to_be_bytes(),
-                    &[index_kind],
-                    &probe,
-                ]
-                .concat();
-                let mut end = prefix.clone();
-                end.push(0xff);
+                let (start, end) = case_by_identifier(year, index_kind, &probe);
                 for (index_key, _) in
                     self.store
-                        .scan(Column::Accounting, &prefix, Some(&end), usize::MAX)?
+                        .scan(Column::Accounting, &start, Some(&end), usize::MAX)?
                 {
-                    if let Ok(id) = String::from_utf8(index_key[prefix.len()..].to_vec()) {
+                    if let Ok(id) = String::from_utf8(index_key[start.len()..].to_vec()) {
                         if FileKind::of(&id) == Some(kind) {
                             ids.push(id);
                         }

@@ -3,9 +3,8 @@
 //! read in one place (docs/storage-format.md describes it) and a second storage engine, or a
 //! new index layout, has one module to follow.
 //!
-//! This module holds every column's keys but the `accounting` column's (the accounting of
-//! disclosures and the case files, which move with the Privacy Act domain), and answers what
-//! each stored value is destroyed with (`destroyed_with`).
+//! This module holds every column's keys, and answers what each stored value is destroyed
+//! with (`destroyed_with`).
 //!
 //! Numbers in keys are big-endian, so keys sort as their numbers do and a range of them is
 //! one scan.
@@ -590,11 +589,8 @@ pub fn destroyed_with(column: Column, key: &[u8]) -> Option<DestroyedWith> {
             }),
             _ => None,
         },
-        // Every accounting key is a tag, then the year its entry may be destroyed from
-        // (`accounting::year_ranges`).
-        Column::Accounting if key.first().is_some_and(|tag| ACCOUNTING_TAGS.contains(tag)) => {
-            u16_at(1).map(DestroyedWith::AccountingYear)
-        }
+        // Every accounting key is a tag, then the year its entry may be destroyed from.
+        Column::Accounting => accounting_year(key).map(DestroyedWith::AccountingYear),
         Column::Log if key.len() == 9 => match key[0] {
             LOG_ENTRY => Some(DestroyedWith::LogRetention),
             LOG_CHECKPOINT | LOG_TRUNCATION => Some(DestroyedWith::VaultLife),
@@ -605,10 +601,201 @@ pub fn destroyed_with(column: Column, key: &[u8]) -> Option<DestroyedWith> {
     }
 }
 
-/// The first bytes of the `accounting` column's keys (entries, their index, notices, sent and
-/// public marks, records' entries, case files and their index), each followed by the year;
-/// `accounting::year_ranges` lists the same, which a test checks.
-pub(crate) const ACCOUNTING_TAGS: [u8; 8] = [b'e', b'i', b'n', b's', b'p', b'r', b'q', b'k'];
+// The `accounting` column: the accounting of disclosures and the case files that share its
+// keys. Every key is a tag, then the year from which it may be destroyed (`u16`), so a year is
+// one range per tag (`accounting_year_ranges`) and its purge takes all of it.
+
+/// An accounting entry: `e` | year | number.
+const ACCOUNTING_ENTRY: u8 = b'e';
+/// The entries' index by subject: `i` | year | index kind `u8` | token `[16]` | number.
+const ACCOUNTING_BY_SUBJECT: u8 = b'i';
+/// A notice to a prior recipient or to the individual: `n` | year | number.
+const ACCOUNTING_NOTICE: u8 = b'n';
+/// When a notice was sent: `s` and the notice's key after its tag (value: the time, ms).
+const NOTICE_SENT: u8 = b's';
+/// When the legal process a notice tells of became public, and the notice's due date: `p` and
+/// the notice's key after its tag (value: `YYYY-MM-DDYYYY-MM-DD`).
+const NOTICE_PUBLIC: u8 = b'p';
+/// The entries' index by record: `r` | year | record id | number.
+const ACCOUNTING_BY_RECORD: u8 = b'r';
+/// A case file: `q` | year | the file's id (`PA-2026-000001`).
+const CASE_FILE: u8 = b'q';
+/// The case files' index by the identifiers of whom they are about: `k` | year | index kind
+/// `u8` | token `[16]` | the file's id.
+const CASE_BY_IDENTIFIER: u8 = b'k';
+
+/// The first bytes of the `accounting` column's keys, each followed by the year;
+/// `accounting_year_ranges` covers the same, which a test checks.
+pub(crate) const ACCOUNTING_TAGS: [u8; 8] = [
+    ACCOUNTING_ENTRY,
+    ACCOUNTING_BY_SUBJECT,
+    ACCOUNTING_NOTICE,
+    NOTICE_SENT,
+    NOTICE_PUBLIC,
+    ACCOUNTING_BY_RECORD,
+    CASE_FILE,
+    CASE_BY_IDENTIFIER,
+];
+
+/// The number an accounting entry or notice is known by within its year: the writer session
+/// that made it and a sequence number the session reserved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct EntryNumber {
+    pub(crate) session: u32,
+    pub(crate) seq: u32,
+}
+
+impl EntryNumber {
+    fn bytes(self) -> [u8; 8] {
+        let mut bytes = [0; 8];
+        bytes[..4].copy_from_slice(&self.session.to_be_bytes());
+        bytes[4..].copy_from_slice(&self.seq.to_be_bytes());
+        bytes
+    }
+
+    /// The number an accounting key ends with (an entry, an index entry, a notice).
+    pub(crate) fn at_end_of(key: &[u8]) -> Option<EntryNumber> {
+        let tail = key.len().checked_sub(8).and_then(|at| key.get(at..))?;
+        Some(EntryNumber {
+            session: u32::from_be_bytes(tail[..4].try_into().ok()?),
+            seq: u32::from_be_bytes(tail[4..].try_into().ok()?),
+        })
+    }
+}
+
+fn accounting_key(tag: u8, year: u16, parts: &[&[u8]]) -> Vec<u8> {
+    let mut key = Vec::with_capacity(3 + parts.iter().map(|part| part.len()).sum::<usize>());
+    key.push(tag);
+    key.extend_from_slice(&year.to_be_bytes());
+    for part in parts {
+        key.extend_from_slice(part);
+    }
+    key
+}
+
+fn prefix_range(prefix: Vec<u8>) -> (Vec<u8>, Vec<u8>) {
+    let end = prefix_end(&prefix);
+    (prefix, end)
+}
+
+/// The year an accounting key may be destroyed from, if it is one.
+pub(crate) fn accounting_year(key: &[u8]) -> Option<u16> {
+    key.first().filter(|tag| ACCOUNTING_TAGS.contains(tag))?;
+    key.get(1..3)
+        .and_then(|bytes| bytes.try_into().ok())
+        .map(u16::from_be_bytes)
+}
+
+/// The key ranges of one accounting year, every tag's: what the year's destruction purges.
+pub(crate) fn accounting_year_ranges(year: u16) -> [(Vec<u8>, Vec<u8>); 8] {
+    ACCOUNTING_TAGS.map(|tag| prefix_range(accounting_key(tag, year, &[])))
+}
+
+/// Accounting entry `number` of `year`.
+pub(crate) fn accounting_entry_key(year: u16, number: EntryNumber) -> Vec<u8> {
+    accounting_key(ACCOUNTING_ENTRY, year, &[&number.bytes()])
+}
+
+/// Whether `key` is an accounting entry's.
+pub(crate) fn is_accounting_entry(key: &[u8]) -> bool {
+    key.len() == 11 && key[0] == ACCOUNTING_ENTRY
+}
+
+/// Every accounting entry of `year`.
+pub(crate) fn accounting_entries_of_year(year: u16) -> (Vec<u8>, Vec<u8>) {
+    prefix_range(accounting_key(ACCOUNTING_ENTRY, year, &[]))
+}
+
+/// The index entry saying entry `number` of `year` is about a subject of index `kind` with
+/// `token`.
+pub(crate) fn accounting_by_subject_key(
+    year: u16,
+    kind: u8,
+    token: &[u8; 16],
+    number: EntryNumber,
+) -> Vec<u8> {
+    accounting_key(
+        ACCOUNTING_BY_SUBJECT,
+        year,
+        &[&[kind], token, &number.bytes()],
+    )
+}
+
+/// The index entries of `year` about a subject of index `kind` with `token`.
+pub(crate) fn accounting_by_subject(year: u16, kind: u8, token: &[u8; 16]) -> (Vec<u8>, Vec<u8>) {
+    prefix_range(accounting_key(
+        ACCOUNTING_BY_SUBJECT,
+        year,
+        &[&[kind], token],
+    ))
+}
+
+/// The index entry saying entry `number` of `year` is about record `id`.
+pub(crate) fn accounting_by_record_key(year: u16, id: &RecordId, number: EntryNumber) -> Vec<u8> {
+    accounting_key(
+        ACCOUNTING_BY_RECORD,
+        year,
+        &[id.as_bytes(), &number.bytes()],
+    )
+}
+
+/// The index entries of `year` about record `id`.
+pub(crate) fn accounting_by_record(year: u16, id: &RecordId) -> (Vec<u8>, Vec<u8>) {
+    prefix_range(accounting_key(ACCOUNTING_BY_RECORD, year, &[id.as_bytes()]))
+}
+
+/// Notice `number` of `year`.
+pub(crate) fn notice_key(year: u16, number: EntryNumber) -> Vec<u8> {
+    accounting_key(ACCOUNTING_NOTICE, year, &[&number.bytes()])
+}
+
+/// Whether `key` is a notice's (a notice's id is its key in hexadecimal).
+pub(crate) fn is_notice_key(key: &[u8]) -> bool {
+    key.len() == 11 && key[0] == ACCOUNTING_NOTICE
+}
+
+/// Every notice, of every year.
+pub(crate) fn notices() -> (Vec<u8>, Vec<u8>) {
+    (vec![ACCOUNTING_NOTICE], vec![ACCOUNTING_NOTICE + 1])
+}
+
+/// The mark saying when the notice stored under `notice_key` was sent.
+pub(crate) fn notice_sent_key(notice_key: &[u8]) -> Vec<u8> {
+    [&[NOTICE_SENT][..], &notice_key[1..]].concat()
+}
+
+/// The mark saying when the legal process the notice under `notice_key` tells of became
+/// public, and when the notice is due.
+pub(crate) fn notice_public_key(notice_key: &[u8]) -> Vec<u8> {
+    [&[NOTICE_PUBLIC][..], &notice_key[1..]].concat()
+}
+
+/// Case file `id`, which may be destroyed from `year`.
+pub(crate) fn case_file_key(year: u16, id: &str) -> Vec<u8> {
+    accounting_key(CASE_FILE, year, &[id.as_bytes()])
+}
+
+/// Every case file, of every year.
+pub(crate) fn case_files() -> (Vec<u8>, Vec<u8>) {
+    (vec![CASE_FILE], vec![CASE_FILE + 1])
+}
+
+/// The id of the case file stored under `key`.
+pub(crate) fn case_file_id(key: &[u8]) -> Option<&[u8]> {
+    key.get(3..).filter(|_| key.first() == Some(&CASE_FILE))
+}
+
+/// The index entry saying case file `id` of `year` is about someone with an identifier of
+/// index `kind` with `token`.
+pub(crate) fn case_by_identifier_key(year: u16, kind: u8, token: &[u8; 16], id: &str) -> Vec<u8> {
+    accounting_key(CASE_BY_IDENTIFIER, year, &[&[kind], token, id.as_bytes()])
+}
+
+/// The index entries of `year` about someone with an identifier of index `kind` with `token`:
+/// each key ends with the file's id.
+pub(crate) fn case_by_identifier(year: u16, kind: u8, token: &[u8; 16]) -> (Vec<u8>, Vec<u8>) {
+    prefix_range(accounting_key(CASE_BY_IDENTIFIER, year, &[&[kind], token]))
+}
 
 /// What a `meta` entry dies with: most live as long as the vault; the ones about a record, a
 /// hold or a cohort in destruction go with it.

@@ -9,10 +9,10 @@ use crate::cohort::{CohortInfo, CohortKind};
 use crate::error::{Error, Result};
 use crate::keys::root_key_of;
 use crate::keyspace::{
-    accounting_cohort_key, annotations_of_record, cohort_key, deferred_key, hold_cohort_key,
-    index_cohort_key, manual_access_range, moved_key, moved_range, period_key, purge_pending_key,
-    wrapped_cohort_key_range, META_COHORT_NEXT, META_LAST_COMPACTION, META_MANUAL_ACCESS,
-    META_MARKS_SWEPT, META_MOVED, META_PURGE_PENDING,
+    accounting_cohort_key, accounting_year_ranges, annotations_of_record, cohort_key, deferred_key,
+    hold_cohort_key, index_cohort_key, manual_access_range, moved_key, moved_range, period_key,
+    purge_pending_key, wrapped_cohort_key_range, META_COHORT_NEXT, META_LAST_COMPACTION,
+    META_MANUAL_ACCESS, META_MARKS_SWEPT, META_MOVED, META_PURGE_PENDING,
 };
 use crate::log::{Access, Draft};
 use crate::sealed::{data_key_aad, SealedRecord};
@@ -583,7 +583,7 @@ impl Vault {
             batch.delete_range(Column::Index, start, end);
         }
         if let CohortKind::Accounting { year } = info.kind {
-            for (start, end) in crate::accounting::year_ranges(year) {
+            for (start, end) in accounting_year_ranges(year) {
                 batch.delete_range(Column::Accounting, start, end);
             }
         }

@@ -109,7 +109,7 @@ fn every_key_of_a_vault_with_records_names_what_destroys_it() {
 /// The accounting's key ranges of a year start with exactly the tags `destroyed_with` knows.
 #[test]
 fn the_accounting_tags_are_the_year_ranges() {
-    let mut tags: Vec<u8> = crate::accounting::year_ranges(2033)
+    let mut tags: Vec<u8> = accounting_year_ranges(2033)
         .iter()
         .map(|(start, _)| start[0])
         .collect();
