@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use model::Record;
+use privacy::accounts::Account;
 use serde_json::{json, Value};
-use vault::accounts::Account;
 use vault::audit::LogVerification;
 
 /// A record as JSON: the import format's fields, plus `id`. Contains personal data: only the

@@ -19,6 +19,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use harness::*;
+use privacy::accounts::Accounts as _;
 use serde_json::{json, Value};
 
 /// What a released record may carry: its own keys, and the fields, subject parts
@@ -1808,7 +1809,7 @@ fn accounts_from_before_attestation_are_migrated_once_and_logged() {
             assert_eq!(account.created_by, "(before attestation)", "{account:?}");
             assert_eq!(
                 account.vetted_by.as_deref(),
-                Some(vault::accounts::MIGRATED)
+                Some(privacy::accounts::MIGRATED)
             );
             assert!(
                 account.attested(),

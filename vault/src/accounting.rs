@@ -12,23 +12,21 @@
 use chrono::{DateTime, Datelike, Utc};
 
 use crate::annotations::Annotation;
+use crate::change::Change;
 use crate::codec::{Reader, Writer};
-use crate::cohort::CohortKind;
-use crate::crypto::{AeadKey, Envelope, KeyMaterial};
 use crate::error::{Error, Result};
-use crate::index::{subject_forms, token, SearchKey};
+use crate::index::SearchKey;
 use crate::keyspace::{
     accounting_by_record, accounting_by_record_key, accounting_by_subject,
     accounting_by_subject_key, accounting_entries_of_year, accounting_entry_key, accounting_year,
     is_accounting_entry, is_notice_key, notice_key, notice_public_key, notice_sent_key, notices,
     EntryNumber,
 };
-use crate::log::{Access, Draft};
-use crate::store::{Column, WriteBatch};
-use crate::vault::{poisoned, Vault};
+use crate::log::Access;
+use crate::store::Column;
+use crate::vault::Vault;
 use model::{Record, RecordId};
 
-const ENTRY_VERSION: u8 = 1;
 /// The layout of an entry's sealed contents: 1 until the entries sealed their basis's evidence
 /// (still read, with no evidence: it was checked and not kept), 2 since.
 const ENTRY_LAYOUT: u8 = 2;
@@ -40,30 +38,6 @@ fn entry_year(key: &[u8]) -> Result<u16> {
     accounting_year(key)
         .filter(|_| is_accounting_entry(key))
         .ok_or_else(|| Error::corrupt("accounting entry", "bad key"))
-}
-
-/// Seals `plain` for the accounting key `key` under accounting cohort `cohort`: a fresh data
-/// key, wrapped by the cohort's segment key for `session`.
-pub(crate) fn seal_in(
-    keys: &crate::keys::KeyRing,
-    cohort: u32,
-    version: u32,
-    session: u32,
-    key: &[u8],
-    plain: &[u8],
-) -> Result<Vec<u8>> {
-    let data_key = KeyMaterial::generate()?;
-    let wrapper = keys.data_key_wrapper(cohort, version, session)?;
-    let wrapped = wrapper.wrap_key(&[entry_aad(key), b"key".to_vec()].concat(), &data_key)?;
-    let sealed = AeadKey::direct(&data_key).seal(&entry_aad(key), plain)?;
-    let mut value = Writer(zeroize::Zeroizing::new(Vec::new()));
-    value.u8(ENTRY_VERSION);
-    value.u32(cohort);
-    value.u32(version);
-    value.u32(wrapped.len() as u32);
-    value.0.extend_from_slice(&wrapped);
-    value.0.extend_from_slice(&sealed);
-    Ok(value.0.to_vec())
 }
 
 /// What a release is: the records and everything the accounting must say of it.
@@ -203,10 +177,6 @@ impl std::fmt::Debug for AccountingEntry {
     }
 }
 
-fn entry_aad(key: &[u8]) -> Vec<u8> {
-    [b"recvault-accounting v1\0".as_slice(), key].concat()
-}
-
 impl Vault {
     /// Releases records: reads each one and writes, in one atomic, synced batch, one
     /// accounting entry per record (with its blind-index entries by subject) and the
@@ -218,7 +188,7 @@ impl Vault {
         release: &Release,
         now: DateTime<Utc>,
     ) -> Result<Vec<(Record, Vec<Annotation>)>> {
-        access.validate()?;
+        let mut change = self.change(access, "disclose", now)?;
         if release.records.is_empty() {
             return Err(Error::Invalid(
                 "a disclosure names at least one record".into(),
@@ -227,29 +197,18 @@ impl Vault {
         let records: Vec<Record> = release
             .records
             .iter()
-            .map(|(id, _)| self.open_record(id))
+            .map(|(id, _)| change.open_record(id))
             .collect::<Result<_>>()?;
-        let mut years: Vec<u16> = release.records.iter().map(|(_, year)| *year).collect();
-        years.sort_unstable();
-        years.dedup();
-        let mut cohorts = std::collections::HashMap::new();
-        for year in years {
-            let info = self.live_cohort(
-                CohortKind::Accounting { year },
-                "its accounting year was destroyed",
-                now,
-            )?;
-            cohorts.insert(year, info);
+        let mut years = std::collections::HashMap::new();
+        for (_, year) in &release.records {
+            if !years.contains_key(year) {
+                let keys = self.ledger_year(*year, "its accounting year was destroyed", now)?;
+                years.insert(*year, keys);
+            }
         }
-        let (session, first_seq) = self.reserve_ids(release.records.len())?;
-        let keys = self.keys.read().map_err(|_| poisoned("key ring"))?;
-        let mut batch = WriteBatch::new();
-        for (offset, ((id, year), record)) in release.records.iter().zip(&records).enumerate() {
-            let info = &cohorts[year];
-            let number = EntryNumber {
-                session,
-                seq: (first_seq + offset as u64) as u32,
-            };
+        let numbers = self.entry_numbers(release.records.len())?;
+        for (((id, year), record), number) in release.records.iter().zip(&records).zip(numbers) {
+            let keys = &years[year];
             let key = accounting_entry_key(*year, number);
             let mut plain = Writer(zeroize::Zeroizing::new(Vec::new()));
             plain.u8(ENTRY_LAYOUT);
@@ -270,8 +229,7 @@ impl Vault {
             }
             plain.u8(u8::from(release.withheld_from_individual));
             plain.str(&release.evidence);
-            let value = seal_in(&keys, info.id, info.key_version, session, &key, &plain.0)?;
-            batch.put(Column::Accounting, key, value);
+            change.seal_in_year(keys, key, &plain.0)?;
             if let (Some((kind, due)), true) = (
                 &release.individual_notice,
                 release.notice_scope.covers(record),
@@ -293,47 +251,37 @@ impl Vault {
                     due,
                     (&release.notice_content, &access.principal),
                 );
-                let sealed = seal_in(
-                    &keys,
-                    info.id,
-                    info.key_version,
-                    session,
-                    &individual_notice,
-                    &plain,
-                )?;
-                batch.put(Column::Accounting, individual_notice, sealed);
+                change.seal_in_year(keys, individual_notice, &plain)?;
             }
             // By record too, so the recipients of a record can be told of its corrections.
-            batch.put(
+            change.put(
                 Column::Accounting,
                 accounting_by_record_key(*year, id, number),
-                Vec::new(),
+                [],
             );
-            let mac = keys.index_mac(info.id, info.key_version)?;
-            for (kind, form) in subject_forms(&record.contents) {
-                let index_key = accounting_by_subject_key(*year, kind, &token(&mac, &form), number);
-                batch.put(Column::Accounting, index_key, Vec::new());
+            for (kind, token) in self.year_tokens_of(keys, record)? {
+                change.put(
+                    Column::Accounting,
+                    accounting_by_subject_key(*year, kind, &token, number),
+                    [],
+                );
             }
         }
-        drop(keys);
-        let mut draft = Draft::new(access, "disclose", now.timestamp_millis());
-        draft.record_ids = release.records.iter().map(|(id, _)| *id).collect();
-        draft.system = records
-            .first()
-            .map(|record| record.contents.system.to_string())
-            .unwrap_or_default();
-        draft.outcome = format!(
+        if let Some(record) = records.first() {
+            change.set_system(record.contents.system.as_str());
+        }
+        change.set_outcome(format!(
             "package {} to a {} under {}; {} accounting entries",
             release.package,
             release.recipient_category,
             release.basis,
             release.records.len()
-        );
+        ));
         if let Some((kind, name, bytes)) = &release.document {
-            self.put_signed_document(&mut batch, kind, name, bytes)?;
-            draft.outcome.push_str(&format!("; {kind} {name}"));
+            self.put_signed_document(&mut change, kind, name, bytes)?;
+            change.extend_outcome(&format!("; {kind} {name}"));
         }
-        self.log.commit(draft, batch)?;
+        change.commit()?;
         // Every release shows the record's annotations (31 CFR 1.25(a)(3), 1.27(e)(5)).
         records
             .into_iter()
@@ -353,53 +301,26 @@ impl Vault {
         key: &SearchKey,
         now: DateTime<Utc>,
     ) -> Result<Vec<AccountingEntry>> {
-        access.validate()?;
+        let mut change = self.change(access, "accounting.search", now)?;
         let (kind, form) = key.kind_and_form();
         let mut entries = Vec::new();
-        let tokens = self.accounting_probes(&form)?;
+        let tokens = self.year_probes(&form)?;
         for &(year, probe) in &tokens {
             let (start, end) = accounting_by_subject(year, kind, &probe);
-            for (index_key, _) in
-                self.store
-                    .scan(Column::Accounting, &start, Some(&end), usize::MAX)?
-            {
+            for (index_key, _) in self.stored_range(Column::Accounting, (&start, &end))? {
                 let number = EntryNumber::at_end_of(&index_key)
                     .ok_or_else(|| Error::corrupt("accounting index", "bad key"))?;
                 let entry_key = accounting_entry_key(year, number);
-                if let Some(value) = self.store.get(Column::Accounting, &entry_key)? {
+                if let Some(value) = self.stored(Column::Accounting, &entry_key)? {
                     entries.push(self.open_entry(&entry_key, &value, year)?);
                 }
             }
         }
         entries.sort_by_key(|entry| entry.disclosed_ms);
-        let mut draft = Draft::new(access, "accounting.search", now.timestamp_millis());
-        draft.tokens = tokens;
-        draft.outcome = format!("{} entries", entries.len());
-        self.log.commit(draft, WriteBatch::new())?;
+        change.name_probes(tokens);
+        change.set_outcome(format!("{} entries", entries.len()));
+        change.commit()?;
         Ok(entries)
-    }
-
-    /// For every accounting year whose key lives, the token `form` has under that year's index
-    /// key: what a search of the accounting (or of request files) probes.
-    pub(crate) fn accounting_probes(&self, form: &str) -> Result<Vec<(u16, [u8; 16])>> {
-        let live: Vec<(u16, u32, u32)> = self
-            .cohorts
-            .read()
-            .map_err(|_| poisoned("cohort registry"))?
-            .info
-            .values()
-            .filter(|info| info.is_live())
-            .filter_map(|info| match info.kind {
-                CohortKind::Accounting { year } => Some((year, info.id, info.key_version)),
-                _ => None,
-            })
-            .collect();
-        let keys = self.keys.read().map_err(|_| poisoned("key ring"))?;
-        live.into_iter()
-            .map(|(year, cohort, version)| {
-                Ok((year, token(&*keys.index_mac(cohort, version)?, form)))
-            })
-            .collect()
     }
 
     /// Destroys the accounting years whose entries may all be destroyed by `now` (years up to
@@ -412,18 +333,10 @@ impl Vault {
         now: DateTime<Utc>,
     ) -> Result<Vec<AccountingCertificate>> {
         let due: Vec<(u16, u32)> = self
-            .cohorts
-            .read()
-            .map_err(|_| poisoned("cohort registry"))?
-            .info
-            .values()
-            .filter(|info| info.is_live())
-            .filter_map(|info| match info.kind {
-                CohortKind::Accounting { year } if i32::from(year) <= now.year() => {
-                    Some((year, info.id))
-                }
-                _ => None,
-            })
+            .live_ledger_years()?
+            .into_iter()
+            .filter(|keys| i32::from(keys.year) <= now.year())
+            .map(|keys| (keys.year, keys.cohort))
             .collect();
         let mut certificates = Vec::new();
         for (year, cohort) in due {
@@ -433,8 +346,7 @@ impl Vault {
             let carried = self.carry_living_entries(access, year, now)?;
             let entries = accounting_entries_of_year(year);
             let count = self
-                .store
-                .count(Column::Accounting, &entries.0, Some(&entries.1))?
+                .stored_count(Column::Accounting, (&entries.0, &entries.1))?
                 .saturating_sub(carried);
             let destruction = self.destroy_cohort(access, cohort, now)?;
             let text = format!(
@@ -461,14 +373,13 @@ impl Vault {
     /// the log entry. Returns how many moved. Re-running after a crash rewrites the same keys.
     fn carry_living_entries(&self, access: &Access, year: u16, now: DateTime<Utc>) -> Result<u64> {
         let entries = accounting_entries_of_year(year);
-        let stored =
-            self.store
-                .scan(Column::Accounting, &entries.0, Some(&entries.1), usize::MAX)?;
+        let stored = self.stored_range(Column::Accounting, (&entries.0, &entries.1))?;
+        let mut change = self.change(access, "accounting.carry", now)?;
         let mut living = Vec::new();
         for (key, value) in stored {
             let entry = self.open_entry(&key, &value, year)?;
             // A record that still opens still lives; one destroyed (its keys gone) does not.
-            if let Ok(record) = self.open_record(&entry.record) {
+            if let Ok(record) = change.open_record(&entry.record) {
                 living.push((key, value, record));
             }
         }
@@ -478,71 +389,36 @@ impl Vault {
         let target = u16::try_from(now.year() + 1)
             .unwrap_or(u16::MAX)
             .max(year + 1);
-        let info = self.live_cohort(
-            CohortKind::Accounting { year: target },
+        let keys = self.ledger_year(
+            target,
             "the next accounting year's keys were destroyed",
             now,
         )?;
-        let (session, _) = self.reserve_ids(1)?;
-        let keys = self.keys.read().map_err(|_| poisoned("key ring"))?;
-        let mac = keys.index_mac(info.id, info.key_version)?;
-        let mut batch = WriteBatch::new();
-        let mut ids = Vec::with_capacity(living.len());
         for (key, value, record) in &living {
             let number = EntryNumber::at_end_of(key)
                 .ok_or_else(|| Error::corrupt("accounting entry", "bad key"))?;
-            let plain = self.open_in(key, value)?;
-            let moved = accounting_entry_key(target, number);
-            let sealed = seal_in(&keys, info.id, info.key_version, session, &moved, &plain)?;
-            batch.put(Column::Accounting, moved, sealed);
-            batch.put(
+            let plain = self.open_in_year(key, value)?;
+            change.seal_in_year(&keys, accounting_entry_key(target, number), &plain)?;
+            change.put(
                 Column::Accounting,
                 accounting_by_record_key(target, &record.id, number),
-                Vec::new(),
+                [],
             );
-            for (kind, form) in subject_forms(&record.contents) {
-                batch.put(
+            for (kind, token) in self.year_tokens_of(&keys, record)? {
+                change.put(
                     Column::Accounting,
-                    accounting_by_subject_key(target, kind, &token(&mac, &form), number),
-                    Vec::new(),
+                    accounting_by_subject_key(target, kind, &token, number),
+                    [],
                 );
             }
-            ids.push(record.id);
         }
-        drop(keys);
-        let mut draft = Draft::new(access, "accounting.carry", now.timestamp_millis());
-        draft.record_ids = ids;
-        draft.cohorts = vec![info.id];
-        draft.outcome = format!(
+        change.name_cohort(keys.cohort);
+        change.set_outcome(format!(
             "{} entries of {year} moved to {target}: their records still live (31 CFR 1.25(a)(2))",
             living.len()
-        );
-        self.log.commit(draft, batch)?;
+        ));
+        change.commit()?;
         Ok(living.len() as u64)
-    }
-
-    pub(crate) fn open_in(&self, key: &[u8], value: &[u8]) -> Result<zeroize::Zeroizing<Vec<u8>>> {
-        let mut outer = Reader::new(value, "accounting entry");
-        if outer.u8()? != ENTRY_VERSION {
-            return Err(Error::UnsupportedVersion {
-                what: "accounting entry",
-                version: ENTRY_VERSION,
-            });
-        }
-        let cohort = outer.u32()?;
-        let version = outer.u32()?;
-        let wrapped_len = outer.u32()? as usize;
-        let wrapped = outer.take(wrapped_len)?;
-        let sealed = outer.rest();
-        let envelope = Envelope::parse(wrapped)?;
-        let segment = envelope.segment.ok_or(Error::DecryptionFailed)?;
-        let data_key = self
-            .keys
-            .read()
-            .map_err(|_| poisoned("key ring"))?
-            .data_key_wrapper(cohort, version, segment)?
-            .unwrap_key(&[entry_aad(key), b"key".to_vec()].concat(), &envelope)?;
-        AeadKey::direct(&data_key).open(&entry_aad(key), &Envelope::parse(sealed)?)
     }
 
     /// The accounting entries of record `id` (whose keys live): its prior recipients.
@@ -562,26 +438,15 @@ impl Vault {
     /// The stored (key, sealed value) pairs of record `id`'s accounting entries, for a
     /// transfer package's copy (the entries stay here).
     pub(crate) fn stored_accounting_of(&self, id: &RecordId) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
-        let years: Vec<u16> = self
-            .cohorts
-            .read()
-            .map_err(|_| poisoned("cohort registry"))?
-            .by_accounting
-            .keys()
-            .copied()
-            .collect();
         let mut entries = Vec::new();
-        for year in years {
+        for year in self.ledger_years()? {
             let (start, end) = accounting_by_record(year, id);
-            for (key, _) in self
-                .store
-                .scan(Column::Accounting, &start, Some(&end), usize::MAX)?
-            {
+            for (key, _) in self.stored_range(Column::Accounting, (&start, &end))? {
                 let number = EntryNumber::at_end_of(&key)
                     .ok_or_else(|| Error::corrupt("accounting index", "bad key"))?;
                 let entry_key = accounting_entry_key(year, number);
                 // A year whose key was destroyed has been purged, index and all.
-                if let Some(value) = self.store.get(Column::Accounting, &entry_key)? {
+                if let Some(value) = self.stored(Column::Accounting, &entry_key)? {
                     entries.push((entry_key, value));
                 }
             }
@@ -599,7 +464,7 @@ impl Vault {
     /// many.
     pub(crate) fn notices_for(
         &self,
-        batch: &mut WriteBatch,
+        change: &mut Change<'_>,
         id: &RecordId,
         seq: u32,
         kind: &str,
@@ -609,41 +474,24 @@ impl Vault {
         if recipients.is_empty() {
             return Ok(0);
         }
-        let (session, first) = self.reserve_ids(recipients.len())?;
-        let cohorts = self
-            .cohorts
-            .read()
-            .map_err(|_| poisoned("cohort registry"))?;
-        let keys = self.keys.read().map_err(|_| poisoned("key ring"))?;
-        for (offset, (year, entry)) in recipients.iter().enumerate() {
-            let info = cohorts
-                .find(&CohortKind::Accounting { year: *year })
+        let numbers = self.entry_numbers(recipients.len())?;
+        for ((year, entry), number) in recipients.iter().zip(numbers) {
+            let keys = self
+                .existing_ledger_year(*year)?
                 .ok_or_else(|| Error::corrupt("accounting", "entry without its year"))?;
-            let number = EntryNumber {
-                session,
-                seq: (first + offset as u64) as u32,
-            };
-            let key = notice_key(*year, number);
             let plain = encode_notice(id, seq, kind, entry, now.timestamp_millis(), "", ("", ""));
-            batch.put(
-                Column::Accounting,
-                key.clone(),
-                seal_in(&keys, info.id, info.key_version, session, &key, &plain)?,
-            );
+            change.seal_in_year(&keys, notice_key(*year, number), &plain)?;
         }
         Ok(recipients.len())
     }
 
     /// Every notice to prior recipients whose year lives, oldest first; logged.
     pub fn notices(&self, access: &Access, now: DateTime<Utc>) -> Result<Vec<Notice>> {
-        access.validate()?;
+        let mut change = self.change(access, "notices.list", now)?;
         let (start, end) = notices();
         let mut notices = Vec::new();
-        for (key, value) in self
-            .store
-            .scan(Column::Accounting, &start, Some(&end), usize::MAX)?
-        {
-            let mut notice = decode_notice(&key, &self.open_in(&key, &value)?)?;
+        for (key, value) in self.stored_range(Column::Accounting, (&start, &end))? {
+            let mut notice = decode_notice(&key, &self.open_in_year(&key, &value)?)?;
             notice.sent_ms = self.sent_at(&key)?;
             if let Some((public_on, due)) = self.public_record(&key)? {
                 notice.public_on = Some(public_on);
@@ -652,29 +500,26 @@ impl Vault {
             notices.push(notice);
         }
         notices.sort_by_key(|notice| notice.created_ms);
-        let mut draft = Draft::new(access, "notices.list", now.timestamp_millis());
-        draft.outcome = format!("{} notices", notices.len());
-        self.log.commit(draft, WriteBatch::new())?;
+        change.set_outcome(format!("{} notices", notices.len()));
+        change.commit()?;
         Ok(notices)
     }
 
     /// Records that the notice `id` (as [`Notice::id`] gives it) was sent; logged.
     pub fn mark_notice_sent(&self, access: &Access, id: &str, now: DateTime<Utc>) -> Result<()> {
-        access.validate()?;
+        let mut change = self.change(access, "notice.sent", now)?;
         let (key, notice) = self.stored_notice(id)?;
         if self.sent_at(&key)?.is_some() {
             return Err(Error::Invalid(format!("notice {id} was sent already")));
         }
-        let mut batch = WriteBatch::new();
-        batch.put(
+        change.put(
             Column::Accounting,
             notice_sent_key(&key),
             now.timestamp_millis().to_be_bytes(),
         );
-        let mut draft = Draft::new(access, "notice.sent", now.timestamp_millis());
-        draft.record_ids = vec![notice.record];
-        draft.outcome = format!("notice {id} sent");
-        self.log.commit(draft, batch).map(drop)
+        change.name_records([notice.record]);
+        change.set_outcome(format!("notice {id} sent"));
+        change.commit().map(drop)
     }
 
     /// Records the day the legal process notice `id` tells of became a matter of public
@@ -688,7 +533,7 @@ impl Vault {
         due: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        access.validate()?;
+        let mut change = self.change(access, "notice.public", now)?;
         let is_date = |text: &str| chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok();
         if !is_date(public_on) || !is_date(due) {
             return Err(Error::Invalid("dates are YYYY-MM-DD".into()));
@@ -699,34 +544,28 @@ impl Vault {
                 "notice {id} has its due date already"
             )));
         }
-        let mut batch = WriteBatch::new();
-        batch.put(
+        change.put(
             Column::Accounting,
             notice_public_key(&key),
             format!("{public_on}{due}").into_bytes(),
         );
-        let mut draft = Draft::new(access, "notice.public", now.timestamp_millis());
-        draft.record_ids = vec![notice.record];
-        draft.outcome = format!("notice {id}: public record {public_on}, due {due}");
-        self.log.commit(draft, batch).map(drop)
+        change.name_records([notice.record]);
+        change.set_outcome(format!("notice {id}: public record {public_on}, due {due}"));
+        change.commit().map(drop)
     }
 
     /// The notice `id` as stored (its key, and the notice opened), or `NotFound`.
     fn stored_notice(&self, id: &str) -> Result<(Vec<u8>, Notice)> {
         let key = notice_key_of(id)?;
         let value = self
-            .store
-            .get(Column::Accounting, &key)?
+            .stored(Column::Accounting, &key)?
             .ok_or_else(|| Error::NotFound(format!("notice {id}")))?;
-        let notice = decode_notice(&key, &self.open_in(&key, &value)?)?;
+        let notice = decode_notice(&key, &self.open_in_year(&key, &value)?)?;
         Ok((key, notice))
     }
 
     fn public_record(&self, notice_key: &[u8]) -> Result<Option<(String, String)>> {
-        let Some(value) = self
-            .store
-            .get(Column::Accounting, &notice_public_key(notice_key))?
-        else {
+        let Some(value) = self.stored(Column::Accounting, &notice_public_key(notice_key))? else {
             return Ok(None);
         };
         let text = String::from_utf8(value)
@@ -738,14 +577,13 @@ impl Vault {
 
     fn sent_at(&self, notice_key: &[u8]) -> Result<Option<i64>> {
         Ok(self
-            .store
-            .get(Column::Accounting, &notice_sent_key(notice_key))?
+            .stored(Column::Accounting, &notice_sent_key(notice_key))?
             .and_then(|value| value.try_into().ok())
             .map(i64::from_be_bytes))
     }
 
     fn open_entry(&self, key: &[u8], value: &[u8], year: u16) -> Result<AccountingEntry> {
-        let plain = self.open_in(key, value)?;
+        let plain = self.open_in_year(key, value)?;
         let mut reader = Reader::new(&plain, "accounting entry");
         let layout = reader.u8()?;
         if layout != 1 && layout != ENTRY_LAYOUT {

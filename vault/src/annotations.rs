@@ -13,9 +13,9 @@ use crate::codec::{Reader, Writer};
 use crate::crypto::{AeadKey, Envelope};
 use crate::error::{Error, Result};
 use crate::keyspace::annotation_key;
-use crate::log::{Access, Draft};
+use crate::log::Access;
 use crate::sealed::SealedRecord;
-use crate::store::{Column, WriteBatch};
+use crate::store::Column;
 use crate::vault::{poisoned, Vault};
 use model::RecordId;
 
@@ -143,7 +143,7 @@ impl Vault {
         notify_recipients: &NoticeScope,
         now: DateTime<Utc>,
     ) -> Result<(u32, usize)> {
-        access.validate()?;
+        let mut change = self.change(access, "annotate", now)?;
         if portions.is_empty() || !portions.iter().all(|portion| check_portion(portion)) {
             return Err(Error::Invalid(
                 "an annotation names the portions it concerns: `record`, `fields.NAME`, `source.KEY`, `subject.N.name` or `subject.N.IDENTIFIER`".into(),
@@ -175,8 +175,7 @@ impl Vault {
         plain.str(&access.principal);
         plain.i64(now.timestamp_millis());
         let sealed = key.seal(&annotation_aad(id, seq), &plain.0)?;
-        let mut batch = WriteBatch::new();
-        batch.put(Column::Annotations, annotation_key(id, seq), sealed);
+        change.put(Column::Annotations, annotation_key(id, seq), sealed);
         let notify = match notify_recipients {
             NoticeScope::Every => true,
             NoticeScope::NoRecord => false,
@@ -184,18 +183,17 @@ impl Vault {
             scope => scope.covers(&self.open_record(id)?),
         };
         let notices = if notify {
-            self.notices_for(&mut batch, id, seq, kind.name(), now)?
+            self.notices_for(&mut change, id, seq, kind.name(), now)?
         } else {
             0
         };
-        let mut draft = Draft::new(access, "annotate", now.timestamp_millis());
-        draft.record_ids = vec![*id];
-        draft.outcome = format!(
+        change.name_records([*id]);
+        change.set_outcome(format!(
             "{} #{seq} of {}; {notices} notices to prior recipients",
             kind.name(),
             portions.join(", ")
-        );
-        self.log.commit(draft, batch)?;
+        ));
+        change.commit()?;
         Ok((seq, notices))
     }
 

@@ -134,22 +134,27 @@ pub(crate) fn decode_contents(bytes: &[u8]) -> Result<RecordContents> {
 }
 
 /// Appends big-endian integers and length-prefixed strings.
-pub(crate) struct Writer(pub(crate) Zeroizing<Vec<u8>>);
+pub struct Writer(pub Zeroizing<Vec<u8>>);
 
 impl Writer {
-    pub(crate) fn u8(&mut self, value: u8) {
+    /// Appends a byte.
+    pub fn u8(&mut self, value: u8) {
         self.0.push(value);
     }
-    pub(crate) fn u32(&mut self, value: u32) {
+    /// Appends a big-endian `u32`.
+    pub fn u32(&mut self, value: u32) {
         self.0.extend_from_slice(&value.to_be_bytes());
     }
-    pub(crate) fn i64(&mut self, value: i64) {
+    /// Appends a big-endian `i64`.
+    pub fn i64(&mut self, value: i64) {
         self.0.extend_from_slice(&value.to_be_bytes());
     }
-    pub(crate) fn u64(&mut self, value: u64) {
+    /// Appends a big-endian `u64`.
+    pub fn u64(&mut self, value: u64) {
         self.0.extend_from_slice(&value.to_be_bytes());
     }
-    pub(crate) fn str(&mut self, value: &str) {
+    /// Appends a string: its length (`u32`) and its UTF-8 bytes.
+    pub fn str(&mut self, value: &str) {
         self.u32(value.len() as u32);
         self.0.extend_from_slice(value.as_bytes());
     }
@@ -172,17 +177,19 @@ impl Writer {
 }
 
 /// Reads what [`Writer`] wrote, refusing anything short, malformed or left over.
-pub(crate) struct Reader<'a> {
+pub struct Reader<'a> {
     bytes: &'a [u8],
     what: &'static str,
 }
 
 impl<'a> Reader<'a> {
-    pub(crate) fn new(bytes: &'a [u8], what: &'static str) -> Self {
+    /// Reads `bytes`; `what` names them in errors.
+    pub fn new(bytes: &'a [u8], what: &'static str) -> Self {
         Reader { bytes, what }
     }
 
-    pub(crate) fn take(&mut self, len: usize) -> Result<&'a [u8]> {
+    /// The next `len` bytes.
+    pub fn take(&mut self, len: usize) -> Result<&'a [u8]> {
         if self.bytes.len() < len {
             return Err(Error::corrupt(self.what, "truncated"));
         }
@@ -191,29 +198,36 @@ impl<'a> Reader<'a> {
         Ok(head)
     }
 
-    pub(crate) fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
+    /// The next `N` bytes.
+    pub fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
         let mut out = [0u8; N];
         out.copy_from_slice(self.take(N)?);
         Ok(out)
     }
 
-    pub(crate) fn u8(&mut self) -> Result<u8> {
+    /// The next byte.
+    pub fn u8(&mut self) -> Result<u8> {
         Ok(self.array::<1>()?[0])
     }
-    pub(crate) fn u16(&mut self) -> Result<u16> {
+    /// The next big-endian `u16`.
+    pub fn u16(&mut self) -> Result<u16> {
         Ok(u16::from_be_bytes(self.array()?))
     }
-    pub(crate) fn u32(&mut self) -> Result<u32> {
+    /// The next big-endian `u32`.
+    pub fn u32(&mut self) -> Result<u32> {
         Ok(u32::from_be_bytes(self.array()?))
     }
-    pub(crate) fn i64(&mut self) -> Result<i64> {
+    /// The next big-endian `i64`.
+    pub fn i64(&mut self) -> Result<i64> {
         Ok(i64::from_be_bytes(self.array()?))
     }
-    pub(crate) fn u64(&mut self) -> Result<u64> {
+    /// The next big-endian `u64`.
+    pub fn u64(&mut self) -> Result<u64> {
         Ok(u64::from_be_bytes(self.array()?))
     }
 
-    pub(crate) fn string(&mut self) -> Result<String> {
+    /// The next string, as [`Writer::str`] wrote it.
+    pub fn string(&mut self) -> Result<String> {
         let len = self.u32()? as usize;
         let bytes = self.take(len)?;
         String::from_utf8(bytes.to_vec()).map_err(|_| Error::corrupt(self.what, "invalid UTF-8"))
@@ -241,16 +255,17 @@ impl<'a> Reader<'a> {
     }
 
     /// How many bytes are left.
-    pub(crate) fn rest_len(&self) -> usize {
+    pub fn rest_len(&self) -> usize {
         self.bytes.len()
     }
 
     /// Everything that is left.
-    pub(crate) fn rest(&mut self) -> &'a [u8] {
+    pub fn rest(&mut self) -> &'a [u8] {
         std::mem::take(&mut self.bytes)
     }
 
-    pub(crate) fn finish(self) -> Result<()> {
+    /// Refuses anything left over.
+    pub fn finish(self) -> Result<()> {
         if self.bytes.is_empty() {
             Ok(())
         } else {

@@ -5,11 +5,12 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::change::Change;
 use crate::crypto::sha256;
 use crate::error::{Error, Result};
-use crate::keyspace::{document_key, document_prefix};
-use crate::log::{Access, Draft};
-use crate::store::{Column, WriteBatch};
+use crate::keyspace::{document_key, documents_of};
+use crate::log::Access;
+use crate::store::Column;
 use crate::vault::Vault;
 
 const SIGNATURE_CONTEXT: &[u8] = b"recvault-document v1\0";
@@ -39,24 +40,17 @@ impl Vault {
         documents: &[(String, Vec<u8>)],
         now: DateTime<Utc>,
     ) -> Result<()> {
-        access.validate()?;
+        let mut change = self.change(access, "config.documents", now)?;
         check_name("kind", kind)?;
-        let signing = self.log_signing_key()?;
-        let prefix = document_prefix(kind);
-        let end = crate::store::prefix_end(&prefix);
-        let mut batch = WriteBatch::new();
-        batch.delete_range(Column::Meta, prefix.clone(), end);
+        let (start, end) = documents_of(kind);
+        change.delete_range(Column::Meta, start, end);
         let mut named = Vec::with_capacity(documents.len());
         for (name, bytes) in documents {
-            check_name("name", name)?;
-            let key = document_key(kind, name);
-            let signature = signing.sign(&[SIGNATURE_CONTEXT, &key, bytes].concat());
-            batch.put(Column::Meta, key, [bytes.as_slice(), &signature].concat());
+            self.put_signed_document(&mut change, kind, name, bytes)?;
             named.push(format!("{name} sha256:{}", hex::encode(sha256(bytes))));
         }
-        let mut draft = Draft::new(access, "config.documents", now.timestamp_millis());
-        draft.outcome = format!("{kind}: {}", named.join(", "));
-        self.log.commit(draft, batch).map(drop)
+        change.set_outcome(format!("{kind}: {}", named.join(", ")));
+        change.commit().map(drop)
     }
 
     /// Adds (or replaces) one document of `kind`, signed like the rest, in one logged batch
@@ -71,52 +65,36 @@ impl Vault {
         (action, outcome): (&str, String),
         now: DateTime<Utc>,
     ) -> Result<()> {
-        access.validate()?;
-        let mut batch = WriteBatch::new();
-        self.put_signed_document(&mut batch, kind, name, bytes)?;
-        let mut draft = Draft::new(access, action, now.timestamp_millis());
-        draft.outcome = outcome;
-        self.log.commit(draft, batch).map(drop)
+        let mut change = self.change(access, action, now)?;
+        self.put_signed_document(&mut change, kind, name, bytes)?;
+        change.set_outcome(outcome);
+        change.commit().map(drop)
     }
 
-    /// Adds to `batch` one document of `kind`, signed: for a write that carries its own
+    /// Adds to `change` one document of `kind`, signed: for a write that carries its own
     /// document (a statistical release's ledger entry).
     pub(crate) fn put_signed_document(
         &self,
-        batch: &mut WriteBatch,
+        change: &mut Change<'_>,
         kind: &str,
         name: &str,
         bytes: &[u8],
     ) -> Result<()> {
         check_name("kind", kind)?;
         check_name("name", name)?;
-        let signing = self.log_signing_key()?;
-        let key = document_key(kind, name);
-        let signature = signing.sign(&[SIGNATURE_CONTEXT, &key, bytes].concat());
-        batch.put(Column::Meta, key, [bytes, &signature].concat());
-        Ok(())
+        change.put_signed(document_key(kind, name), SIGNATURE_CONTEXT, bytes)
     }
 
     /// The documents of `kind`, by name, each checked against the vault's signing key.
     pub fn documents(&self, kind: &str) -> Result<Vec<(String, Vec<u8>)>> {
         check_name("kind", kind)?;
-        let public_key = self.log_signing_key()?.public_key();
-        let prefix = document_prefix(kind);
-        let end = crate::store::prefix_end(&prefix);
-        self.store
-            .scan(Column::Meta, &prefix, Some(&end), usize::MAX)?
+        let (start, end) = documents_of(kind);
+        self.signed_items((&start, &end), SIGNATURE_CONTEXT, "document")?
             .into_iter()
-            .map(|(key, value)| {
-                let (body, _) = crate::codec::verified_signed(
-                    &public_key,
-                    SIGNATURE_CONTEXT,
-                    &key,
-                    &value,
-                    "document",
-                )?;
-                let name = String::from_utf8(key[prefix.len()..].to_vec())
+            .map(|(key, body)| {
+                let name = String::from_utf8(key[start.len()..].to_vec())
                     .map_err(|_| Error::corrupt("document", "name is not UTF-8"))?;
-                Ok((name, body.to_vec()))
+                Ok((name, body))
             })
             .collect()
     }

@@ -120,7 +120,8 @@ impl Error {
         }
     }
 
-    pub(crate) fn corrupt(what: &'static str, detail: &'static str) -> Self {
+    /// Stored bytes that do not read as `what` (`detail` says how; neither holds stored data).
+    pub fn corrupt(what: &'static str, detail: &'static str) -> Self {
         Error::Corrupt { what, detail }
     }
 }

@@ -307,12 +307,12 @@ pub(crate) fn document_prefix(kind: &str) -> Vec<u8> {
 }
 
 /// A document of `kind` by name.
-pub(crate) fn document_key(kind: &str, name: &str) -> Vec<u8> {
+pub fn document_key(kind: &str, name: &str) -> Vec<u8> {
     [document_prefix(kind).as_slice(), name.as_bytes()].concat()
 }
 
 /// An account by name.
-pub(crate) fn account_key(name: &str) -> Vec<u8> {
+pub fn account_key(name: &str) -> Vec<u8> {
     [META_ACCOUNT, name.as_bytes()].concat()
 }
 
@@ -326,9 +326,26 @@ pub(crate) fn ingest_stream_key(stream: &[u8; 32]) -> Vec<u8> {
     [META_INGEST_STREAM, &stream[..]].concat()
 }
 
-/// A case-file counter (requests or designations) of the year `opened`.
-pub(crate) fn case_counter_key(counter: &[u8], opened: u16) -> Vec<u8> {
-    [counter, &opened.to_be_bytes()].concat()
+/// The counter of the Privacy Act requests opened in year `opened` (the next number, `u32`).
+pub fn request_counter_key(opened: u16) -> Vec<u8> {
+    [META_CASE_NEXT, &opened.to_be_bytes()].concat()
+}
+
+/// The counter of the high-risk designations opened in year `opened` (the next number, `u32`).
+pub fn designation_counter_key(opened: u16) -> Vec<u8> {
+    [META_DESIGNATION_NEXT, &opened.to_be_bytes()].concat()
+}
+
+/// Every account.
+pub fn accounts() -> (Vec<u8>, Vec<u8>) {
+    (META_ACCOUNT.to_vec(), prefix_end(META_ACCOUNT))
+}
+
+/// Every document of `kind`.
+pub fn documents_of(kind: &str) -> (Vec<u8>, Vec<u8>) {
+    let prefix = document_prefix(kind);
+    let end = prefix_end(&prefix);
+    (prefix, end)
 }
 
 /// The `meta` keys that describe keys and where records live: a key table carries everything
@@ -640,9 +657,11 @@ pub(crate) const ACCOUNTING_TAGS: [u8; 8] = [
 /// The number an accounting entry or notice is known by within its year: the writer session
 /// that made it and a sequence number the session reserved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct EntryNumber {
-    pub(crate) session: u32,
-    pub(crate) seq: u32,
+pub struct EntryNumber {
+    /// The session.
+    pub session: u32,
+    /// The sequence number in it.
+    pub seq: u32,
 }
 
 impl EntryNumber {
@@ -654,7 +673,7 @@ impl EntryNumber {
     }
 
     /// The number an accounting key ends with (an entry, an index entry, a notice).
-    pub(crate) fn at_end_of(key: &[u8]) -> Option<EntryNumber> {
+    pub fn at_end_of(key: &[u8]) -> Option<EntryNumber> {
         let tail = key.len().checked_sub(8).and_then(|at| key.get(at..))?;
         Some(EntryNumber {
             session: u32::from_be_bytes(tail[..4].try_into().ok()?),
@@ -679,7 +698,7 @@ fn prefix_range(prefix: Vec<u8>) -> (Vec<u8>, Vec<u8>) {
 }
 
 /// The year an accounting key may be destroyed from, if it is one.
-pub(crate) fn accounting_year(key: &[u8]) -> Option<u16> {
+pub fn accounting_year(key: &[u8]) -> Option<u16> {
     key.first().filter(|tag| ACCOUNTING_TAGS.contains(tag))?;
     key.get(1..3)
         .and_then(|bytes| bytes.try_into().ok())
@@ -692,23 +711,23 @@ pub(crate) fn accounting_year_ranges(year: u16) -> [(Vec<u8>, Vec<u8>); 8] {
 }
 
 /// Accounting entry `number` of `year`.
-pub(crate) fn accounting_entry_key(year: u16, number: EntryNumber) -> Vec<u8> {
+pub fn accounting_entry_key(year: u16, number: EntryNumber) -> Vec<u8> {
     accounting_key(ACCOUNTING_ENTRY, year, &[&number.bytes()])
 }
 
 /// Whether `key` is an accounting entry's.
-pub(crate) fn is_accounting_entry(key: &[u8]) -> bool {
+pub fn is_accounting_entry(key: &[u8]) -> bool {
     key.len() == 11 && key[0] == ACCOUNTING_ENTRY
 }
 
 /// Every accounting entry of `year`.
-pub(crate) fn accounting_entries_of_year(year: u16) -> (Vec<u8>, Vec<u8>) {
+pub fn accounting_entries_of_year(year: u16) -> (Vec<u8>, Vec<u8>) {
     prefix_range(accounting_key(ACCOUNTING_ENTRY, year, &[]))
 }
 
 /// The index entry saying entry `number` of `year` is about a subject of index `kind` with
 /// `token`.
-pub(crate) fn accounting_by_subject_key(
+pub fn accounting_by_subject_key(
     year: u16,
     kind: u8,
     token: &[u8; 16],
@@ -722,7 +741,7 @@ pub(crate) fn accounting_by_subject_key(
 }
 
 /// The index entries of `year` about a subject of index `kind` with `token`.
-pub(crate) fn accounting_by_subject(year: u16, kind: u8, token: &[u8; 16]) -> (Vec<u8>, Vec<u8>) {
+pub fn accounting_by_subject(year: u16, kind: u8, token: &[u8; 16]) -> (Vec<u8>, Vec<u8>) {
     prefix_range(accounting_key(
         ACCOUNTING_BY_SUBJECT,
         year,
@@ -731,7 +750,7 @@ pub(crate) fn accounting_by_subject(year: u16, kind: u8, token: &[u8; 16]) -> (V
 }
 
 /// The index entry saying entry `number` of `year` is about record `id`.
-pub(crate) fn accounting_by_record_key(year: u16, id: &RecordId, number: EntryNumber) -> Vec<u8> {
+pub fn accounting_by_record_key(year: u16, id: &RecordId, number: EntryNumber) -> Vec<u8> {
     accounting_key(
         ACCOUNTING_BY_RECORD,
         year,
@@ -740,60 +759,60 @@ pub(crate) fn accounting_by_record_key(year: u16, id: &RecordId, number: EntryNu
 }
 
 /// The index entries of `year` about record `id`.
-pub(crate) fn accounting_by_record(year: u16, id: &RecordId) -> (Vec<u8>, Vec<u8>) {
+pub fn accounting_by_record(year: u16, id: &RecordId) -> (Vec<u8>, Vec<u8>) {
     prefix_range(accounting_key(ACCOUNTING_BY_RECORD, year, &[id.as_bytes()]))
 }
 
 /// Notice `number` of `year`.
-pub(crate) fn notice_key(year: u16, number: EntryNumber) -> Vec<u8> {
+pub fn notice_key(year: u16, number: EntryNumber) -> Vec<u8> {
     accounting_key(ACCOUNTING_NOTICE, year, &[&number.bytes()])
 }
 
 /// Whether `key` is a notice's (a notice's id is its key in hexadecimal).
-pub(crate) fn is_notice_key(key: &[u8]) -> bool {
+pub fn is_notice_key(key: &[u8]) -> bool {
     key.len() == 11 && key[0] == ACCOUNTING_NOTICE
 }
 
 /// Every notice, of every year.
-pub(crate) fn notices() -> (Vec<u8>, Vec<u8>) {
+pub fn notices() -> (Vec<u8>, Vec<u8>) {
     (vec![ACCOUNTING_NOTICE], vec![ACCOUNTING_NOTICE + 1])
 }
 
 /// The mark saying when the notice stored under `notice_key` was sent.
-pub(crate) fn notice_sent_key(notice_key: &[u8]) -> Vec<u8> {
+pub fn notice_sent_key(notice_key: &[u8]) -> Vec<u8> {
     [&[NOTICE_SENT][..], &notice_key[1..]].concat()
 }
 
 /// The mark saying when the legal process the notice under `notice_key` tells of became
 /// public, and when the notice is due.
-pub(crate) fn notice_public_key(notice_key: &[u8]) -> Vec<u8> {
+pub fn notice_public_key(notice_key: &[u8]) -> Vec<u8> {
     [&[NOTICE_PUBLIC][..], &notice_key[1..]].concat()
 }
 
 /// Case file `id`, which may be destroyed from `year`.
-pub(crate) fn case_file_key(year: u16, id: &str) -> Vec<u8> {
+pub fn case_file_key(year: u16, id: &str) -> Vec<u8> {
     accounting_key(CASE_FILE, year, &[id.as_bytes()])
 }
 
 /// Every case file, of every year.
-pub(crate) fn case_files() -> (Vec<u8>, Vec<u8>) {
+pub fn case_files() -> (Vec<u8>, Vec<u8>) {
     (vec![CASE_FILE], vec![CASE_FILE + 1])
 }
 
 /// The id of the case file stored under `key`.
-pub(crate) fn case_file_id(key: &[u8]) -> Option<&[u8]> {
+pub fn case_file_id(key: &[u8]) -> Option<&[u8]> {
     key.get(3..).filter(|_| key.first() == Some(&CASE_FILE))
 }
 
 /// The index entry saying case file `id` of `year` is about someone with an identifier of
 /// index `kind` with `token`.
-pub(crate) fn case_by_identifier_key(year: u16, kind: u8, token: &[u8; 16], id: &str) -> Vec<u8> {
+pub fn case_by_identifier_key(year: u16, kind: u8, token: &[u8; 16], id: &str) -> Vec<u8> {
     accounting_key(CASE_BY_IDENTIFIER, year, &[&[kind], token, id.as_bytes()])
 }
 
 /// The index entries of `year` about someone with an identifier of index `kind` with `token`:
 /// each key ends with the file's id.
-pub(crate) fn case_by_identifier(year: u16, kind: u8, token: &[u8; 16]) -> (Vec<u8>, Vec<u8>) {
+pub fn case_by_identifier(year: u16, kind: u8, token: &[u8; 16]) -> (Vec<u8>, Vec<u8>) {
     prefix_range(accounting_key(CASE_BY_IDENTIFIER, year, &[&[kind], token]))
 }
 

@@ -4,8 +4,12 @@
 //! # Layout
 //! - `raw`: raw messages split from their records at ingest and sealed apart under their
 //!   system's raw-input schedule.
-//! - `codec`: the versioned binary encoding of record contents (the plaintext that is sealed)
-//!   and the tag bytes of identifier kinds.
+//! - `change`: the kernel's transaction (`Change`): reads, seals, signed items and index
+//!   entries committed with their access-log entry in one atomic batch; the accounting years'
+//!   keys (`LedgerYear`) and signed metadata, the services the domain uses through it.
+//! - `codec`: the versioned binary encoding of record contents (the plaintext that is sealed),
+//!   the tag bytes of identifier kinds, and the `Reader` and `Writer` every stored value is
+//!   encoded with (the domain's too).
 //! - `crypto`: the crypto provider, the only module that touches key bytes and primitives.
 //! - `key_backend`: key backends (`KeyBackend`, `FileKeyBackend`, `MemKeyBackend`): root keys
 //!   by epoch, outside the data directory.
@@ -13,14 +17,11 @@
 //!   modules name keys with, and what each stored value is destroyed with (`destroyed_with`).
 //! - `keys`: the key ring of cohort keys and the log's signing key, unwrapped by the root key.
 //! - `cohort`: cohorts (the records that die together) and their registry.
-//! - `cases`: Privacy Act request case files, sealed under the accounting's year keys, with
-//!   the requester's identifiers blind-indexed.
 //! - `backup`: checkpoints, the key table exported after every key change, and restore.
 //! - `accounting`: the accounting of disclosures (552a(c), 31 CFR 1.25), written with each
 //!   release, sealed under keys of its own that outlive the records, and its notices.
 //! - `annotations`: corrections, disputes and statements of disagreement, append-only, sealed
 //!   with the record's cohort.
-//! - `accounts`: the served vault's accounts (role, organization, vetting), signed.
 //! - `documents`: signed configuration documents (SORN files, registries, templates).
 //! - `signed_state`: generations and signed manifests of every kind of signed state, so none
 //!   can be rolled back, replayed or deleted item by item.
@@ -53,13 +54,12 @@
 //! `docs/ARCHITECTURE.md`.
 
 pub mod accounting;
-pub mod accounts;
 pub mod annotations;
 pub mod audit;
 mod backup;
-mod cases;
 mod certificates;
-mod codec;
+mod change;
+pub mod codec;
 mod cohort;
 pub mod crypto;
 mod documents;
@@ -70,7 +70,7 @@ mod index;
 mod ingest;
 mod key_backend;
 mod keys;
-mod keyspace;
+pub mod keyspace;
 mod lifecycle;
 mod log;
 mod raw;
@@ -89,8 +89,8 @@ pub mod testing;
 pub mod bench;
 
 pub use crate::backup::{restore, BackupReport, RestoreReport, KEY_TABLE_FILE};
-pub use crate::cases::CASE_KEEP_YEARS;
 pub use crate::certificates::Certificate;
+pub use crate::change::{Change, LedgerYear};
 pub use crate::cohort::{Bucket, CohortInfo, CohortKind};
 pub use crate::error::{Error, Result};
 pub use crate::holds::{

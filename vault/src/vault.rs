@@ -1031,6 +1031,16 @@ impl Vault {
         &self.store
     }
 
+    /// The access log's signing key, which also signs accounts, documents, holds and
+    /// certificates.
+    pub(crate) fn log_signing_key(&self) -> Result<Arc<crate::crypto::SigningKey>> {
+        Ok(self
+            .keys
+            .read()
+            .map_err(|_| poisoned("key ring"))?
+            .signing_key())
+    }
+
     /// Takes `n` sequence numbers from the writer session, moving to a new session when this
     /// one would pass its limit (which also bounds the seals of its segment keys).
     pub(crate) fn reserve_ids(&self, n: usize) -> Result<(u32, u64)> {

@@ -202,7 +202,7 @@ pub fn create_account(
 
 /// Checks a new account's role, organization and dates.
 pub fn check_account_fields(new: &NewAccount) -> Result<(), Refusal> {
-    vault::accounts::validate_account_name(&new.name)?;
+    privacy::accounts::validate_account_name(&new.name)?;
     // An account's name is logged with everything it does: it must be a reference, which an
     // identifier cannot be.
     if !policy::codes::is_reference(&new.name) {

@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::*;
+use privacy::cases::Cases as _;
 
 /// The document kind consultations are kept under.
 const CONSULTATIONS: &str = "consultations";

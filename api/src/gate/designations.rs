@@ -10,6 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::*;
+use privacy::cases::Cases as _;
 
 /// The longest a designation runs before it must be reviewed (ours: the seed sets no term;
 /// a year keeps every designation under periodic review).

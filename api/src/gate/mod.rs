@@ -24,13 +24,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use model::{Record, RecordId, SystemId};
 use policy::disclosure::{Basis, Disclosure, Evidence, NoticeDue};
 use policy::{Action, Decision, Policy, Request, Vetting, VAULT_SYSTEM};
+use privacy::accounts::{new_token, token_hash, Account, NewToken};
 use vault::accounting::{AccountingEntry, Release};
-use vault::accounts::{new_token, token_hash, Account, NewToken};
 use vault::annotations::{Annotation, AnnotationKind};
 use vault::audit::{LogQuery, LogVerification};
 use vault::{Access, Checkpoint, LogEntry, SearchKey, StreamKey, Vault};
 
 use crate::lines::{LineBatches, Rejected};
+use privacy::accounts::Accounts as _;
 
 mod admin;
 mod carriers;
@@ -516,7 +517,7 @@ impl Gate {
                  administrator who created them, is carried over and marked `{}` until a \
                  security officer attests it",
                 old.len(),
-                vault::accounts::MIGRATED
+                privacy::accounts::MIGRATED
             ),
             self.now(),
         )?;

@@ -8,6 +8,7 @@ use chrono::Datelike;
 
 use super::requests::RequestFile;
 use super::*;
+use privacy::cases::Cases as _;
 
 impl Gate {
     /// Every request file, read under `access` (each read logged).

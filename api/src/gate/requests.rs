@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use vault::{Hold, HoldMode, HoldPurpose, HoldSpec, HoldTarget};
 
 use super::*;
+use privacy::cases::Cases as _;
 
 /// A request's file, as sealed in the vault.
 #[derive(Clone, Debug, Serialize, Deserialize)]

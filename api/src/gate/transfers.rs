@@ -8,6 +8,7 @@
 //! NARA accession is for permanent records; no seeded schedule has any (docs/retention.md).
 
 use super::*;
+use privacy::cases::Cases as _;
 
 /// A transfer as the API shows it.
 #[derive(Clone, Debug, serde::Serialize)]

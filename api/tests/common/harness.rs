@@ -13,6 +13,7 @@ use axum::http::{Request, StatusCode};
 use axum::Router;
 use chrono::{NaiveDate, TimeZone, Utc};
 use http_body_util::BodyExt;
+use privacy::accounts::Accounts as _;
 use recvault::gate::Gate;
 use serde_json::{json, Value};
 use tower::ServiceExt;
@@ -134,11 +135,11 @@ pub fn api_after(policy: policy::Policy, before: impl FnOnce(&Vault)) -> Api {
     let vault = Arc::new(Vault::create_with(store, backend).unwrap());
     let mut tokens = std::collections::HashMap::new();
     for (name, role, organization) in ACCOUNTS {
-        let token = vault::accounts::new_token().unwrap();
+        let token = privacy::accounts::new_token().unwrap();
         vault
             .put_account(
                 &Access::offline("tester", "administration"),
-                &vault::accounts::Account {
+                &privacy::accounts::Account {
                     name: (*name).into(),
                     role: (*role).into(),
                     organization: (*organization).into(),

@@ -9,8 +9,9 @@
 
 use std::path::Path;
 
+use privacy::accounts::Accounts as _;
+use privacy::accounts::{new_token, Account};
 use tests::{access, now, TestVault};
-use vault::accounts::{new_token, Account};
 use vault::store::{Column, Durability, RocksStore, Store, WriteBatch};
 use vault::{Error, HoldMode, HoldPurpose, HoldSpec, HoldTarget, Vault};
 

@@ -393,7 +393,9 @@ fn only_the_keyspace_spells_storage_keys() {
     for path in rust_files() {
         let relative = path.strip_prefix(&root).unwrap().display().to_string();
         let is_test = relative.contains("/tests") || relative.ends_with("testing.rs");
-        if !relative.starts_with("vault/src/") || relative.ends_with("keyspace.rs") || is_test {
+        let kernel_or_domain =
+            relative.starts_with("vault/src/") || relative.starts_with("privacy/src/");
+        if !kernel_or_domain || relative.ends_with("keyspace.rs") || is_test {
             continue;
         }
         let text = fs::read_to_string(&path).unwrap();
@@ -430,6 +432,50 @@ fn only_the_keyspace_spells_storage_keys() {
         }
     }
     assert!(found.is_empty(), "keys outside the keyspace: {found:#?}");
+}
+
+/// The domain stores only through the kernel's transaction: no module of `privacy` (tests
+/// aside, which attack the store) names the store, a batch or the crypto provider's keys, so
+/// everything it writes is sealed or signed by `vault::Change` and committed with its log entry.
+#[test]
+fn the_domain_writes_only_through_the_kernels_change() {
+    let root = workspace_root();
+    let forbidden = [
+        "Store",
+        "WriteBatch",
+        "AeadKey",
+        "KeyMaterial",
+        "SigningKey",
+        "Envelope",
+        "MacKey",
+    ];
+    let mut found = Vec::new();
+    let mut checked = 0;
+    for path in rust_files() {
+        let relative = path.strip_prefix(&root).unwrap().display().to_string();
+        if !relative.starts_with("privacy/src/") || relative.contains("/tests") {
+            continue;
+        }
+        checked += 1;
+        let text = fs::read_to_string(&path).unwrap();
+        for word in forbidden {
+            let named = text.match_indices(word).any(|(at, _)| {
+                let before = text[..at].chars().next_back();
+                let after = text[at + word.len()..].chars().next();
+                let part_of_word =
+                    |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+                !part_of_word(before) && !part_of_word(after)
+            });
+            if named {
+                found.push(format!("{relative} names {word}"));
+            }
+        }
+    }
+    assert!(checked >= 3, "privacy's modules were not found");
+    assert!(
+        found.is_empty(),
+        "the domain bypasses the kernel: {found:#?}"
+    );
 }
 
 /// serde_json keeps object keys sorted: reports stored since the first format carry a

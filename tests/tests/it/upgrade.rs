@@ -7,6 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use model::{Identifier, IdentifierKind, SystemId};
+use privacy::accounts::Accounts as _;
 use tests::{access, now};
 use vault::audit::{parse_anchor, parse_public_key, verify_log_at, LogQuery};
 use vault::{SearchKey, Vault, VAULT_FORMAT_VERSION};

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use chrono::TimeZone;
 
 use super::*;
+use crate::cohort::CohortKind;
 use crate::key_backend::{KeyBackend, MemKeyBackend};
 use crate::store::{MemStore, Store};
 use model::{Identifier, IdentifierKind, RecordContents, Subject, SystemId};

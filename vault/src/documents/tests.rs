@@ -6,7 +6,7 @@ use chrono::TimeZone;
 
 use super::*;
 use crate::key_backend::{KeyBackend, MemKeyBackend};
-use crate::store::{Durability, MemStore, Store};
+use crate::store::{Durability, MemStore, Store, WriteBatch};
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()

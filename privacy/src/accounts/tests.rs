@@ -3,11 +3,10 @@
 use std::sync::Arc;
 
 use chrono::{NaiveDate, TimeZone, Utc};
+use vault::store::{Column, Durability, MemStore, Store, WriteBatch};
+use vault::{KeyBackend, MemKeyBackend};
 
 use super::*;
-use crate::key_backend::{KeyBackend, MemKeyBackend};
-use crate::keyspace::account_key;
-use crate::store::{Durability, MemStore, Store};
 
 fn vault() -> (Vault, Arc<dyn Store>) {
     let store: Arc<dyn Store> = Arc::new(MemStore::new());

@@ -4,17 +4,11 @@
 //! without the root key. Tokens are never stored: only their SHA-256 (a token is 256 random
 //! bits, so a hash is enough; no salt or slow hash is needed against guessing).
 
-use std::sync::Arc;
-
 use chrono::{DateTime, NaiveDate, Utc};
-
-use crate::codec::{Reader, Writer};
-use crate::crypto::{fill_random, sha256, SigningKey};
-use crate::error::{Error, Result};
-use crate::keyspace::{account_key, META_ACCOUNT};
-use crate::log::{Access, Draft};
-use crate::store::{Column, WriteBatch};
-use crate::vault::{poisoned, Vault};
+use vault::codec::{Reader, Writer};
+use vault::crypto::{fill_random, sha256};
+use vault::keyspace::{account_key, accounts};
+use vault::{Access, Error, Result, Vault};
 
 /// Version 2 adds who created the account and who attested its vetting; a version 1 value
 /// still reads (its vetting carried over, see [`MIGRATED`]), and the gate rewrites it.
@@ -126,16 +120,23 @@ pub fn validate_account_name(name: &str) -> Result<()> {
     }
 }
 
-impl Vault {
+/// The accounts of a vault.
+pub trait Accounts {
     /// Creates or replaces `account` (a change of role, a disabling, a new token), logged as
     /// `accounts.put` with the account's name and what changed.
-    pub fn put_account(
-        &self,
-        access: &Access,
-        account: &Account,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
-        access.validate()?;
+    fn put_account(&self, access: &Access, account: &Account, now: DateTime<Utc>) -> Result<()>;
+
+    /// Every account, in name order, each checked against the vault's signing key: an account
+    /// altered or added on disk is refused as corruption, never trusted.
+    fn accounts(&self) -> Result<Vec<Account>>;
+
+    /// The account `name`, if there is one.
+    fn account(&self, name: &str) -> Result<Option<Account>>;
+}
+
+impl Accounts for Vault {
+    fn put_account(&self, access: &Access, account: &Account, now: DateTime<Utc>) -> Result<()> {
+        let mut change = self.change(access, "accounts.put", now)?;
         validate_account_name(&account.name)?;
         for (what, value) in [
             ("role", &account.role),
@@ -147,59 +148,39 @@ impl Vault {
                 )));
             }
         }
-        let signing = self.log_signing_key()?;
-        let key = account_key(&account.name);
-        let mut batch = WriteBatch::new();
-        batch.put(
-            Column::Meta,
-            key.clone(),
-            encode_account(&signing, &key, account),
-        );
-        let mut draft = Draft::new(access, "accounts.put", now.timestamp_millis());
-        draft.outcome = format!(
+        change.put_signed(
+            account_key(&account.name),
+            SIGNATURE_CONTEXT,
+            &encode_account(account),
+        )?;
+        change.set_outcome(format!(
             "account `{}`: role {}, organization {}{}",
             account.name,
             account.role,
             account.organization,
             if account.disabled { ", disabled" } else { "" }
-        );
-        self.log.commit(draft, batch).map(drop)
+        ));
+        change.commit().map(drop)
     }
 
-    /// Every account, in name order, each checked against the vault's signing key: an account
-    /// altered or added on disk is refused as corruption, never trusted.
-    pub fn accounts(&self) -> Result<Vec<Account>> {
-        let public_key = self.log_signing_key()?.public_key();
-        let end = crate::store::prefix_end(META_ACCOUNT);
-        self.store
-            .scan(Column::Meta, META_ACCOUNT, Some(&end), usize::MAX)?
+    fn accounts(&self) -> Result<Vec<Account>> {
+        let (start, end) = accounts();
+        self.signed_items((&start, &end), SIGNATURE_CONTEXT, "account")?
             .into_iter()
-            .map(|(key, value)| decode_account(&public_key, &key, &value))
+            .map(|(key, body)| decode_account(&key, &body))
             .collect()
     }
 
-    /// The account `name`, if there is one.
-    pub fn account(&self, name: &str) -> Result<Option<Account>> {
+    fn account(&self, name: &str) -> Result<Option<Account>> {
         validate_account_name(name)?;
-        let public_key = self.log_signing_key()?.public_key();
         let key = account_key(name);
-        self.store
-            .get(Column::Meta, &key)?
-            .map(|value| decode_account(&public_key, &key, &value))
+        self.signed_item(&key, SIGNATURE_CONTEXT, "account")?
+            .map(|body| decode_account(&key, &body))
             .transpose()
-    }
-
-    /// The access log's signing key, which also signs accounts and documents.
-    pub(crate) fn log_signing_key(&self) -> Result<Arc<SigningKey>> {
-        Ok(self
-            .keys
-            .read()
-            .map_err(|_| poisoned("key ring"))?
-            .signing_key())
     }
 }
 
-fn encode_account(signing: &SigningKey, key: &[u8], account: &Account) -> Vec<u8> {
+fn encode_account(account: &Account) -> zeroize::Zeroizing<Vec<u8>> {
     let mut writer = Writer(zeroize::Zeroizing::new(Vec::new()));
     writer.u8(ACCOUNT_VERSION);
     writer.str(&account.name);
@@ -224,15 +205,10 @@ fn encode_account(signing: &SigningKey, key: &[u8], account: &Account) -> Vec<u8
         }
         None => writer.u8(0),
     }
-    let mut value = writer.0.to_vec();
-    let signature = signing.sign(&[SIGNATURE_CONTEXT, key, &value].concat());
-    value.extend_from_slice(&signature);
-    value
+    writer.0
 }
 
-fn decode_account(public_key: &[u8; 32], key: &[u8], value: &[u8]) -> Result<Account> {
-    let (body, _) =
-        crate::codec::verified_signed(public_key, SIGNATURE_CONTEXT, key, value, "account")?;
+fn decode_account(key: &[u8], body: &[u8]) -> Result<Account> {
     let mut reader = Reader::new(body, "account");
     let version = reader.u8()?;
     if !(1..=ACCOUNT_VERSION).contains(&version) {

@@ -6,9 +6,9 @@ use std::sync::Arc;
 use chrono::TimeZone;
 
 use super::*;
-use crate::key_backend::MemKeyBackend;
-use crate::store::{MemStore, Store};
 use model::IdentifierKind;
+use vault::store::{Column, MemStore, Store};
+use vault::MemKeyBackend;
 
 fn access() -> Access {
     Access::offline("privacy", "privacy-act-request")

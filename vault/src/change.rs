@@ -1,0 +1,375 @@
+//! The kernel's transaction: one change to the vault (records it reads, values it seals and
+//! signs, index entries it writes) committed with its access-log entry in one atomic, synced
+//! batch. The Privacy Act domain (`privacy`) writes through it and nothing else, so no domain
+//! module repeats sealing, signing or the log's commit, and none can store anything without
+//! the entry that accounts for it.
+//!
+//! Also here, the kernel's services to the domain that a change uses: the accounting years'
+//! keys ([`LedgerYear`]: what is sealed and indexed under them dies with the year), and signed
+//! metadata (accounts, documents), checked against the vault's signing key when read.
+
+use chrono::{DateTime, Utc};
+use model::{Record, RecordId};
+
+use crate::cohort::CohortKind;
+use crate::crypto::{AeadKey, Envelope, KeyMaterial};
+use crate::error::{Error, Result};
+use crate::index::{subject_forms, token, QueryToken};
+use crate::keyspace::EntryNumber;
+use crate::log::{Access, Draft};
+use crate::store::{Column, WriteBatch};
+use crate::vault::{poisoned, Vault};
+
+/// A change in the making: commit it with [`Change::commit`]; dropped, it stores nothing.
+#[must_use = "a change stores nothing until it is committed"]
+pub struct Change<'v> {
+    vault: &'v Vault,
+    batch: WriteBatch,
+    draft: Draft,
+}
+
+impl std::fmt::Debug for Change<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Change")
+            .field("action", &self.draft.action)
+            .field("writes", &self.batch.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Vault {
+    /// Begins a change by `access`, logged as `action` at `now`. Refuses an access that does not
+    /// validate, so no change starts without a principal and a purpose the log can name.
+    pub fn change(&self, access: &Access, action: &str, now: DateTime<Utc>) -> Result<Change<'_>> {
+        access.validate()?;
+        Ok(Change {
+            vault: self,
+            batch: WriteBatch::new(),
+            draft: Draft::new(access, action, now.timestamp_millis()),
+        })
+    }
+}
+
+impl<'v> Change<'v> {
+    /// The vault it changes.
+    pub fn vault(&self) -> &'v Vault {
+        self.vault
+    }
+
+    /// Who makes it (the log's principal).
+    pub fn principal(&self) -> &str {
+        &self.draft.access.principal
+    }
+
+    /// When (Unix ms).
+    pub fn time_ms(&self) -> i64 {
+        self.draft.time_ms
+    }
+
+    /// Sets what the log entry says of the outcome (no personal data: the log is read by
+    /// auditors).
+    pub fn set_outcome(&mut self, outcome: String) {
+        self.draft.outcome = outcome;
+    }
+
+    /// Appends to the outcome.
+    pub fn extend_outcome(&mut self, more: &str) {
+        self.draft.outcome.push_str(more);
+    }
+
+    /// Names the system the change concerns in the log entry.
+    pub fn set_system(&mut self, system: &str) {
+        system.clone_into(&mut self.draft.system);
+    }
+
+    /// Names records in the log entry (a record read, annotated or disclosed).
+    pub fn name_records(&mut self, ids: impl IntoIterator<Item = RecordId>) {
+        self.draft.record_ids.extend(ids);
+    }
+
+    /// Names the index tokens probed in the log entry (never the identifier they stand for).
+    pub fn name_probes(&mut self, probes: impl IntoIterator<Item = QueryToken>) {
+        self.draft.tokens.extend(probes);
+    }
+
+    /// Names a cohort whose keys the change used.
+    pub fn name_cohort(&mut self, cohort: u32) {
+        self.draft.cohorts.push(cohort);
+    }
+
+    /// Stores `value` under `key` (a key the keyspace built).
+    pub fn put(&mut self, column: Column, key: Vec<u8>, value: impl AsRef<[u8]>) {
+        self.batch.put(column, key, value);
+    }
+
+    /// Deletes every key from `start` up to `end` (excluded).
+    pub fn delete_range(&mut self, column: Column, start: Vec<u8>, end: Vec<u8>) {
+        self.batch.delete_range(column, start, end);
+    }
+
+    /// Stores `body` under metadata key `key`, signed with the vault's signing key over
+    /// `context`, the key and the body: read back with [`Vault::signed_item`], which refuses
+    /// it if anything was altered on disk.
+    pub fn put_signed(&mut self, key: Vec<u8>, context: &[u8], body: &[u8]) -> Result<()> {
+        let signature = self
+            .vault
+            .log_signing_key()?
+            .sign(&[context, &key, body].concat());
+        self.batch
+            .put(Column::Meta, key, [body, &signature].concat());
+        Ok(())
+    }
+
+    /// Opens record `id` for the change, which names it in its log entry: the record is read
+    /// under that entry, and a caller returns it only once the change is committed.
+    pub fn open_record(&mut self, id: &RecordId) -> Result<Record> {
+        let record = self.vault.open_record(id)?;
+        self.draft.record_ids.push(*id);
+        Ok(record)
+    }
+
+    /// Seals `plain` under accounting year `year` and stores it under `key` (column
+    /// `accounting`): a fresh data key, wrapped by the year's key for this writer session, so
+    /// the year's destruction makes it unreadable. [`Vault::open_in_year`] opens it.
+    pub fn seal_in_year(&mut self, year: &LedgerYear, key: Vec<u8>, plain: &[u8]) -> Result<()> {
+        // One sequence number per seal, so a session's segment key seals no more than its limit.
+        let (session, _) = self.vault.reserve_ids(1)?;
+        let value = {
+            let keys = self.vault.keys.read().map_err(|_| poisoned("key ring"))?;
+            let data_key = KeyMaterial::generate()?;
+            let wrapper = keys.data_key_wrapper(year.cohort, year.key_version, session)?;
+            let wrapped = wrapper.wrap_key(&ledger_key_aad(&key), &data_key)?;
+            let sealed = AeadKey::direct(&data_key).seal(&ledger_aad(&key), plain)?;
+            let mut value = Vec::with_capacity(13 + wrapped.len() + sealed.len());
+            value.push(LEDGER_ITEM_VERSION);
+            value.extend_from_slice(&year.cohort.to_be_bytes());
+            value.extend_from_slice(&year.key_version.to_be_bytes());
+            value.extend_from_slice(&(wrapped.len() as u32).to_be_bytes());
+            value.extend_from_slice(&wrapped);
+            value.extend_from_slice(&sealed);
+            value
+        };
+        self.batch.put(Column::Accounting, key, value);
+        Ok(())
+    }
+
+    /// Commits the change: its writes and its log entry in one atomic, synced batch. Returns
+    /// the entry's sequence number; on failure nothing of the change is stored.
+    pub fn commit(self) -> Result<u64> {
+        self.vault.log.commit(self.draft, self.batch)
+    }
+}
+
+/// The layout of a value sealed in an accounting year: version `u8` | the year's cohort `u32` |
+/// its key version `u32` | the wrapped data key's length `u32` | the wrapped data key | the
+/// sealed contents.
+const LEDGER_ITEM_VERSION: u8 = 1;
+
+fn ledger_aad(key: &[u8]) -> Vec<u8> {
+    [b"recvault-accounting v1\0".as_slice(), key].concat()
+}
+
+fn ledger_key_aad(key: &[u8]) -> Vec<u8> {
+    [ledger_aad(key), b"key".to_vec()].concat()
+}
+
+/// The live keys of one accounting year: what is sealed or indexed under them may be destroyed
+/// from that year, and is, with them ([`Vault::destroy_year`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LedgerYear {
+    /// The year.
+    pub year: u16,
+    /// Its cohort.
+    pub cohort: u32,
+    key_version: u32,
+}
+
+impl Vault {
+    /// The keys of accounting year `year`, made on first use. Refused with `ended` once the
+    /// year was destroyed: what would be sealed in it has outlived it.
+    pub fn ledger_year(&self, year: u16, ended: &str, now: DateTime<Utc>) -> Result<LedgerYear> {
+        let info = self.live_cohort(CohortKind::Accounting { year }, ended, now)?;
+        Ok(LedgerYear {
+            year,
+            cohort: info.id,
+            key_version: info.key_version,
+        })
+    }
+
+    /// The accounting year `year`'s keys, if they exist and live (none are made).
+    pub fn existing_ledger_year(&self, year: u16) -> Result<Option<LedgerYear>> {
+        Ok(self
+            .cohorts
+            .read()
+            .map_err(|_| poisoned("cohort registry"))?
+            .find(&CohortKind::Accounting { year })
+            .filter(|info| info.is_live())
+            .map(|info| LedgerYear {
+                year,
+                cohort: info.id,
+                key_version: info.key_version,
+            }))
+    }
+
+    /// Every accounting year whose keys live, by year.
+    pub fn live_ledger_years(&self) -> Result<Vec<LedgerYear>> {
+        let mut years: Vec<LedgerYear> = self
+            .cohorts
+            .read()
+            .map_err(|_| poisoned("cohort registry"))?
+            .info
+            .values()
+            .filter(|info| info.is_live())
+            .filter_map(|info| match info.kind {
+                CohortKind::Accounting { year } => Some(LedgerYear {
+                    year,
+                    cohort: info.id,
+                    key_version: info.key_version,
+                }),
+                _ => None,
+            })
+            .collect();
+        years.sort_by_key(|year| year.year);
+        Ok(years)
+    }
+
+    /// Every accounting year the vault has had, live or destroyed.
+    pub fn ledger_years(&self) -> Result<Vec<u16>> {
+        Ok(self
+            .cohorts
+            .read()
+            .map_err(|_| poisoned("cohort registry"))?
+            .by_accounting
+            .keys()
+            .copied()
+            .collect())
+    }
+
+    /// The blind-index token of `form` under `year`'s index key.
+    pub fn year_token(&self, year: &LedgerYear, form: &str) -> Result<[u8; 16]> {
+        let keys = self.keys.read().map_err(|_| poisoned("key ring"))?;
+        Ok(token(
+            &*keys.index_mac(year.cohort, year.key_version)?,
+            form,
+        ))
+    }
+
+    /// The tokens, under `year`'s index key, of the people record `record` is about (its
+    /// subjects' names and identifiers, and its version key), by index kind: what a
+    /// disclosure's accounting is found by.
+    pub fn year_tokens_of(
+        &self,
+        year: &LedgerYear,
+        record: &Record,
+    ) -> Result<Vec<(u8, [u8; 16])>> {
+        let keys = self.keys.read().map_err(|_| poisoned("key ring"))?;
+        let mac = keys.index_mac(year.cohort, year.key_version)?;
+        Ok(subject_forms(&record.contents)
+            .into_iter()
+            .map(|(kind, form)| (kind, token(&mac, &form)))
+            .collect())
+    }
+
+    /// For every accounting year whose keys live, the token `form` has under that year's index
+    /// key: what a search of the accounting (or of case files) probes.
+    pub fn year_probes(&self, form: &str) -> Result<Vec<QueryToken>> {
+        self.live_ledger_years()?
+            .iter()
+            .map(|year| Ok((year.year, self.year_token(year, form)?)))
+            .collect()
+    }
+
+    /// Opens a value [`Change::seal_in_year`] stored under `key`.
+    pub fn open_in_year(&self, key: &[u8], value: &[u8]) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+        let mut outer = crate::codec::Reader::new(value, "accounting entry");
+        if outer.u8()? != LEDGER_ITEM_VERSION {
+            return Err(Error::UnsupportedVersion {
+                what: "accounting entry",
+                version: LEDGER_ITEM_VERSION,
+            });
+        }
+        let cohort = outer.u32()?;
+        let version = outer.u32()?;
+        let wrapped_len = outer.u32()? as usize;
+        let wrapped = outer.take(wrapped_len)?;
+        let sealed = outer.rest();
+        let envelope = Envelope::parse(wrapped)?;
+        let segment = envelope.segment.ok_or(Error::DecryptionFailed)?;
+        let data_key = self
+            .keys
+            .read()
+            .map_err(|_| poisoned("key ring"))?
+            .data_key_wrapper(cohort, version, segment)?
+            .unwrap_key(&ledger_key_aad(key), &envelope)?;
+        AeadKey::direct(&data_key).open(&ledger_aad(key), &Envelope::parse(sealed)?)
+    }
+
+    /// The value stored under `key` in `column`, as stored (sealed or signed: the domain opens
+    /// its own values with [`Vault::open_in_year`] or reads them with [`Vault::signed_item`]).
+    pub fn stored(&self, column: Column, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.store.get(column, key)
+    }
+
+    /// The keys and values stored in `column` from `start` up to `end` (excluded), by key.
+    pub fn stored_range(
+        &self,
+        column: Column,
+        (start, end): (&[u8], &[u8]),
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        self.store.scan(column, start, Some(end), usize::MAX)
+    }
+
+    /// How many keys `column` holds from `start` up to `end` (excluded).
+    pub fn stored_count(&self, column: Column, (start, end): (&[u8], &[u8])) -> Result<u64> {
+        self.store.count(column, start, Some(end))
+    }
+
+    /// Takes `n` numbers for accounting entries or notices, unique in the vault.
+    pub fn entry_numbers(&self, n: usize) -> Result<impl Iterator<Item = EntryNumber>> {
+        let (session, first) = self.reserve_ids(n)?;
+        Ok((0..n as u64).map(move |offset| EntryNumber {
+            session,
+            seq: (first + offset) as u32,
+        }))
+    }
+
+    /// The value stored under metadata key `key` by [`Change::put_signed`] with `context`, its
+    /// signature checked (`what` names it in an error): an item altered or added on disk is
+    /// refused as corruption, never trusted.
+    pub fn signed_item(
+        &self,
+        key: &[u8],
+        context: &[u8],
+        what: &'static str,
+    ) -> Result<Option<Vec<u8>>> {
+        let public_key = self.log_signing_key()?.public_key();
+        self.store
+            .get(Column::Meta, key)?
+            .map(|value| {
+                crate::codec::verified_signed(&public_key, context, key, &value, what)
+                    .map(|(body, _)| body.to_vec())
+            })
+            .transpose()
+    }
+
+    /// Every signed item from metadata key `start` up to `end` (excluded), by key, each checked
+    /// like [`Vault::signed_item`].
+    pub fn signed_items(
+        &self,
+        (start, end): (&[u8], &[u8]),
+        context: &[u8],
+        what: &'static str,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        let public_key = self.log_signing_key()?.public_key();
+        self.store
+            .scan(Column::Meta, start, Some(end), usize::MAX)?
+            .into_iter()
+            .map(|(key, value)| {
+                let (body, _) =
+                    crate::codec::verified_signed(&public_key, context, &key, &value, what)?;
+                let body = body.to_vec();
+                Ok((key, body))
+            })
+            .collect()
+    }
+}
