@@ -12,10 +12,9 @@ use std::sync::Mutex;
 use chrono::{DateTime, Datelike, Utc};
 use model::Identifier;
 use vault::keyspace::{
-    case_by_identifier, case_by_identifier_key, case_file_id, case_file_key, case_files,
-    designation_counter_key, request_counter_key,
+    case_by_identifier, case_by_identifier_key, case_file_id, case_file_indexed, case_file_key,
+    case_files, designation_counter_key, request_counter_key, CounterKey,
 };
-use vault::store::Column;
 use vault::{Access, Change, Error, Result, SearchKey, Vault};
 
 /// Years a case file is kept after the year it was opened (ours: GRS 4.2 item 020 keeps
@@ -49,7 +48,7 @@ impl FileKind {
     }
 
     /// The metadata key of the counter of this kind's files opened in year `opened`.
-    fn counter(self, opened: u16) -> Vec<u8> {
+    fn counter(self, opened: u16) -> CounterKey {
         match self {
             FileKind::Request => request_counter_key(opened),
             FileKind::Designation => designation_counter_key(opened),
@@ -191,7 +190,7 @@ impl Cases for Vault {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let change = self.change(access, what, now)?;
-        if self.stored(Column::Accounting, &case_key(id)?)?.is_none() {
+        if self.accounting_value(&case_key(id)?)?.is_none() {
             return Err(Error::Invalid("there is no such file".into()));
         }
         seal_case(change, id, plain, &[], now)
@@ -206,9 +205,9 @@ impl Cases for Vault {
         let mut change = self.change(access, "case.read", now)?;
         let key = case_key(id)?;
         let opened = self
-            .stored(Column::Accounting, &key)?
+            .accounting_value(&key)?
             .ok_or_else(|| Error::Invalid("there is no such file".into()))
-            .and_then(|value| self.open_in_year(&key, &value));
+            .and_then(|value| change.open_in_year(&key, &value));
         let noun = FileKind::of(id).map_or("file", FileKind::noun);
         change.set_outcome(match &opened {
             Ok(_) => format!("{noun} {id}"),
@@ -251,8 +250,8 @@ impl Cases for Vault {
         for id in ids {
             let key = case_key(&id)?;
             // A file destroyed with its year between the probe and the read is not in force.
-            if let Some(value) = self.stored(Column::Accounting, &key)? {
-                files.push((id, self.open_in_year(&key, &value)?));
+            if let Some(value) = self.accounting_value(&key)? {
+                files.push((id, change.open_in_year(&key, &value)?));
             }
         }
         change.set_outcome(format!("{} designations", files.len()));
@@ -281,12 +280,7 @@ fn open_file(
         .lock()
         .map_err(|_| Error::Storage("case numbering lock poisoned".into()))?;
     let counter = kind.counter(opened);
-    let number = match vault.stored(Column::Meta, &counter)? {
-        Some(bytes) => <[u8; 4]>::try_from(bytes.as_slice())
-            .map(u32::from_be_bytes)
-            .map_err(|_| Error::corrupt("case counter", "bad length"))?,
-        None => 1,
-    };
+    let number = vault.counter(&counter)?.unwrap_or(1);
     if number > 999_999 {
         return Err(Error::Invalid(format!(
             "no {} number left this year",
@@ -294,7 +288,7 @@ fn open_file(
         )));
     }
     let id = format!("{}-{opened}-{number:06}", kind.prefix());
-    change.put(Column::Meta, counter, (number + 1).to_be_bytes());
+    change.set_counter(&counter, number + 1);
     seal_case(change, &id, plain, identifiers, now)?;
     Ok(id)
 }
@@ -317,13 +311,8 @@ fn seal_case(
     )?;
     change.seal_in_year(&year, key, plain)?;
     for identifier in identifiers {
-        let (kind, form) = SearchKey::Identifier(identifier.clone()).kind_and_form();
-        let token = vault.year_token(&year, &form)?;
-        change.put(
-            Column::Accounting,
-            case_by_identifier_key(year.year, kind, &token, id),
-            [],
-        );
+        let (kind, token) = vault.year_token(&year, identifier)?;
+        change.put_index_entry(case_by_identifier_key(year.year, kind, &token, id))?;
     }
     change.set_outcome(format!(
         "{} {id}",
@@ -336,7 +325,7 @@ fn seal_case(
 fn file_ids(vault: &Vault, kind: FileKind) -> Result<Vec<String>> {
     let (start, end) = case_files();
     let mut ids: Vec<String> = vault
-        .stored_range(Column::Accounting, (&start, &end))?
+        .accounting_range((&start, &end))?
         .into_iter()
         .filter_map(|(key, _)| String::from_utf8(case_file_id(&key)?.to_vec()).ok())
         .filter(|id| FileKind::of(id) == Some(kind))
@@ -351,19 +340,18 @@ fn files_for(change: &mut Change<'_>, kind: FileKind, keys: &[SearchKey]) -> Res
     let vault = change.vault();
     let mut ids = Vec::new();
     for key in keys {
-        let (index_kind, form) = key.kind_and_form();
-        let probes = vault.year_probes(&form)?;
-        for &(year, probe) in &probes {
+        let (index_kind, probes) = change.probe(key)?;
+        for (year, probe) in probes {
             let (start, end) = case_by_identifier(year, index_kind, &probe);
-            for (index_key, _) in vault.stored_range(Column::Accounting, (&start, &end))? {
-                if let Ok(id) = String::from_utf8(index_key[start.len()..].to_vec()) {
+            for (index_key, _) in vault.accounting_range((&start, &end))? {
+                let id = case_file_indexed(&index_key).map(|id| String::from_utf8(id.to_vec()));
+                if let Some(Ok(id)) = id {
                     if FileKind::of(&id) == Some(kind) {
                         ids.push(id);
                     }
                 }
             }
         }
-        change.name_probes(probes);
     }
     ids.sort();
     ids.dedup();

@@ -1,7 +1,8 @@
 //! The Privacy Act domain, on the storage kernel (`vault`): what the Act and Treasury's rules
 //! make an agency keep beside its records, written only through the kernel's transaction
-//! (`vault::Change`), so every write here is sealed or signed by the kernel and committed with
-//! its access-log entry. The kernel stores these values without knowing what they mean.
+//! (`vault::Change`), whose typed methods seal or sign what is stored (or write an empty index
+//! entry, a notice's mark, a counter) and commit it with its access-log entry. The kernel
+//! stores these values without knowing what they mean.
 //!
 //! # Layout
 //! - `accounts`: the served vault's accounts (role, organization, vetting), signed.

@@ -199,12 +199,15 @@ impl Vault {
             .iter()
             .map(|(id, _)| change.open_record(id))
             .collect::<Result<_>>()?;
+        // Made in year order, as before the kernel's transaction, so cohort ids do not depend
+        // on the order of the release's records.
+        let mut wanted: Vec<u16> = release.records.iter().map(|(_, year)| *year).collect();
+        wanted.sort_unstable();
+        wanted.dedup();
         let mut years = std::collections::HashMap::new();
-        for (_, year) in &release.records {
-            if !years.contains_key(year) {
-                let keys = self.ledger_year(*year, "its accounting year was destroyed", now)?;
-                years.insert(*year, keys);
-            }
+        for year in wanted {
+            let keys = self.ledger_year(year, "its accounting year was destroyed", now)?;
+            years.insert(year, keys);
         }
         let numbers = self.entry_numbers(release.records.len())?;
         for (((id, year), record), number) in release.records.iter().zip(&records).zip(numbers) {
@@ -307,11 +310,11 @@ impl Vault {
         let tokens = self.year_probes(&form)?;
         for &(year, probe) in &tokens {
             let (start, end) = accounting_by_subject(year, kind, &probe);
-            for (index_key, _) in self.stored_range(Column::Accounting, (&start, &end))? {
+            for (index_key, _) in self.accounting_range((&start, &end))? {
                 let number = EntryNumber::at_end_of(&index_key)
                     .ok_or_else(|| Error::corrupt("accounting index", "bad key"))?;
                 let entry_key = accounting_entry_key(year, number);
-                if let Some(value) = self.stored(Column::Accounting, &entry_key)? {
+                if let Some(value) = self.accounting_value(&entry_key)? {
                     entries.push(self.open_entry(&entry_key, &value, year)?);
                 }
             }
@@ -346,7 +349,7 @@ impl Vault {
             let carried = self.carry_living_entries(access, year, now)?;
             let entries = accounting_entries_of_year(year);
             let count = self
-                .stored_count(Column::Accounting, (&entries.0, &entries.1))?
+                .accounting_count((&entries.0, &entries.1))?
                 .saturating_sub(carried);
             let destruction = self.destroy_cohort(access, cohort, now)?;
             let text = format!(
@@ -373,7 +376,7 @@ impl Vault {
     /// the log entry. Returns how many moved. Re-running after a crash rewrites the same keys.
     fn carry_living_entries(&self, access: &Access, year: u16, now: DateTime<Utc>) -> Result<u64> {
         let entries = accounting_entries_of_year(year);
-        let stored = self.stored_range(Column::Accounting, (&entries.0, &entries.1))?;
+        let stored = self.accounting_range((&entries.0, &entries.1))?;
         let mut change = self.change(access, "accounting.carry", now)?;
         let mut living = Vec::new();
         for (key, value) in stored {
@@ -441,12 +444,12 @@ impl Vault {
         let mut entries = Vec::new();
         for year in self.ledger_years()? {
             let (start, end) = accounting_by_record(year, id);
-            for (key, _) in self.stored_range(Column::Accounting, (&start, &end))? {
+            for (key, _) in self.accounting_range((&start, &end))? {
                 let number = EntryNumber::at_end_of(&key)
                     .ok_or_else(|| Error::corrupt("accounting index", "bad key"))?;
                 let entry_key = accounting_entry_key(year, number);
                 // A year whose key was destroyed has been purged, index and all.
-                if let Some(value) = self.stored(Column::Accounting, &entry_key)? {
+                if let Some(value) = self.accounting_value(&entry_key)? {
                     entries.push((entry_key, value));
                 }
             }
@@ -490,7 +493,7 @@ impl Vault {
         let mut change = self.change(access, "notices.list", now)?;
         let (start, end) = notices();
         let mut notices = Vec::new();
-        for (key, value) in self.stored_range(Column::Accounting, (&start, &end))? {
+        for (key, value) in self.accounting_range((&start, &end))? {
             let mut notice = decode_notice(&key, &self.open_in_year(&key, &value)?)?;
             notice.sent_ms = self.sent_at(&key)?;
             if let Some((public_on, due)) = self.public_record(&key)? {
@@ -558,14 +561,14 @@ impl Vault {
     fn stored_notice(&self, id: &str) -> Result<(Vec<u8>, Notice)> {
         let key = notice_key_of(id)?;
         let value = self
-            .stored(Column::Accounting, &key)?
+            .accounting_value(&key)?
             .ok_or_else(|| Error::NotFound(format!("notice {id}")))?;
         let notice = decode_notice(&key, &self.open_in_year(&key, &value)?)?;
         Ok((key, notice))
     }
 
     fn public_record(&self, notice_key: &[u8]) -> Result<Option<(String, String)>> {
-        let Some(value) = self.stored(Column::Accounting, &notice_public_key(notice_key))? else {
+        let Some(value) = self.accounting_value(&notice_public_key(notice_key))? else {
             return Ok(None);
         };
         let text = String::from_utf8(value)
@@ -577,7 +580,7 @@ impl Vault {
 
     fn sent_at(&self, notice_key: &[u8]) -> Result<Option<i64>> {
         Ok(self
-            .stored(Column::Accounting, &notice_sent_key(notice_key))?
+            .accounting_value(&notice_sent_key(notice_key))?
             .and_then(|value| value.try_into().ok())
             .map(i64::from_be_bytes))
     }

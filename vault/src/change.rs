@@ -8,14 +8,19 @@
 //! keys ([`LedgerYear`]: what is sealed and indexed under them dies with the year), and signed
 //! metadata (accounts, documents), checked against the vault's signing key when read.
 
+use std::sync::RwLockReadGuard;
+
 use chrono::{DateTime, Utc};
-use model::{Record, RecordId};
+use model::{Identifier, Record, RecordId};
 
 use crate::cohort::CohortKind;
 use crate::crypto::{AeadKey, Envelope, KeyMaterial};
 use crate::error::{Error, Result};
-use crate::index::{subject_forms, token, QueryToken};
-use crate::keyspace::EntryNumber;
+use crate::index::{subject_forms, token, QueryToken, SearchKey};
+use crate::keyspace::{
+    account_key, accounts, document_key, documents_of, is_accounting_index, is_notice_mark,
+    is_sealed_in_year, CounterKey, EntryNumber,
+};
 use crate::log::{Access, Draft};
 use crate::store::{Column, WriteBatch};
 use crate::vault::{poisoned, Vault};
@@ -26,6 +31,9 @@ pub struct Change<'v> {
     vault: &'v Vault,
     batch: WriteBatch,
     draft: Draft,
+    /// Taken at the first seal and held to the commit: no key changes (a year's destruction)
+    /// between sealing under a year's key and storing what was sealed.
+    writing: Option<RwLockReadGuard<'v, ()>>,
 }
 
 impl std::fmt::Debug for Change<'_> {
@@ -46,6 +54,7 @@ impl Vault {
             vault: self,
             batch: WriteBatch::new(),
             draft: Draft::new(access, action, now.timestamp_millis()),
+            writing: None,
         })
     }
 }
@@ -97,32 +106,79 @@ impl<'v> Change<'v> {
         self.draft.cohorts.push(cohort);
     }
 
-    /// Stores `value` under `key` (a key the keyspace built).
-    pub fn put(&mut self, column: Column, key: Vec<u8>, value: impl AsRef<[u8]>) {
+    /// Stores `value` under `key` as it is: for the kernel's own modules, which know their
+    /// columns (the domain writes through the typed methods below).
+    pub(crate) fn put(&mut self, column: Column, key: Vec<u8>, value: impl AsRef<[u8]>) {
         self.batch.put(column, key, value);
     }
 
-    /// Deletes every key from `start` up to `end` (excluded).
-    pub fn delete_range(&mut self, column: Column, start: Vec<u8>, end: Vec<u8>) {
+    /// Deletes every key from `start` up to `end` (excluded); the kernel's own modules only.
+    pub(crate) fn delete_range(&mut self, column: Column, start: Vec<u8>, end: Vec<u8>) {
         self.batch.delete_range(column, start, end);
     }
 
-    /// Stores `body` under metadata key `key`, signed with the vault's signing key over
-    /// `context`, the key and the body: read back with [`Vault::signed_item`], which refuses
-    /// it if anything was altered on disk.
-    pub fn put_signed(&mut self, key: Vec<u8>, context: &[u8], body: &[u8]) -> Result<()> {
+    /// Writes an index entry of the accounting column (by subject, by record, or a case file's
+    /// by identifier: a key the keyspace built, with an empty value). Refuses any other key.
+    pub fn put_index_entry(&mut self, key: Vec<u8>) -> Result<()> {
+        if !is_accounting_index(&key) {
+            return Err(Error::Invalid("not an accounting index key".into()));
+        }
+        self.batch.put(Column::Accounting, key, []);
+        Ok(())
+    }
+
+    /// Marks a notice (`notice_sent_key`: the time it was sent, Unix ms; `notice_public_key`:
+    /// the two dates `YYYY-MM-DDYYYY-MM-DD`). Refuses any other key or value.
+    pub fn put_notice_mark(&mut self, key: Vec<u8>, value: &[u8]) -> Result<()> {
+        if !is_notice_mark(&key) || !matches!(value.len(), 8 | 20) {
+            return Err(Error::Invalid("not a notice's mark".into()));
+        }
+        self.batch.put(Column::Accounting, key, value);
+        Ok(())
+    }
+
+    /// Sets counter `key` to `next`.
+    pub fn set_counter(&mut self, key: &CounterKey, next: u32) {
+        self.batch
+            .put(Column::Meta, key.as_bytes(), next.to_be_bytes());
+    }
+
+    /// Stores `body` as `item`, signed with the vault's signing key over the item's context,
+    /// its key and the body: read back with [`Vault::signed_item`], which refuses it if
+    /// anything was altered on disk.
+    pub fn put_signed(&mut self, item: &SignedItem<'_>, body: &[u8]) -> Result<()> {
+        let key = item.key();
         let signature = self
             .vault
             .log_signing_key()?
-            .sign(&[context, &key, body].concat());
+            .sign(&[item.context(), &key, body].concat());
         self.batch
             .put(Column::Meta, key, [body, &signature].concat());
         Ok(())
     }
 
+    /// Probes every live accounting year's index key for `search` and names the tokens in the
+    /// log entry (never the identifier): its index kind and the token of each year.
+    pub fn probe(&mut self, search: &SearchKey) -> Result<(u8, Vec<QueryToken>)> {
+        let (kind, form) = search.kind_and_form();
+        let probes = self.vault.year_probes(&form)?;
+        self.draft.tokens.extend(probes.iter().copied());
+        Ok((kind, probes))
+    }
+
+    /// Opens a value [`Change::seal_in_year`] stored under `key`, as part of this change (its
+    /// entry is what logs the read: commit it).
+    pub fn open_in_year(
+        &mut self,
+        key: &[u8],
+        value: &[u8],
+    ) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+        self.vault.open_in_year(key, value)
+    }
+
     /// Opens record `id` for the change, which names it in its log entry: the record is read
     /// under that entry, and a caller returns it only once the change is committed.
-    pub fn open_record(&mut self, id: &RecordId) -> Result<Record> {
+    pub(crate) fn open_record(&mut self, id: &RecordId) -> Result<Record> {
         let record = self.vault.open_record(id)?;
         self.draft.record_ids.push(*id);
         Ok(record)
@@ -132,6 +188,19 @@ impl<'v> Change<'v> {
     /// `accounting`): a fresh data key, wrapped by the year's key for this writer session, so
     /// the year's destruction makes it unreadable. [`Vault::open_in_year`] opens it.
     pub fn seal_in_year(&mut self, year: &LedgerYear, key: Vec<u8>, plain: &[u8]) -> Result<()> {
+        if !is_sealed_in_year(&key) || crate::keyspace::accounting_year(&key) != Some(year.year) {
+            return Err(Error::Invalid(
+                "not a key sealed in this accounting year".into(),
+            ));
+        }
+        if self.writing.is_none() {
+            let guard = self
+                .vault
+                .lifecycle
+                .read()
+                .map_err(|_| poisoned("lifecycle"))?;
+            self.writing = Some(guard);
+        }
         // One sequence number per seal, so a session's segment key seals no more than its limit.
         let (session, _) = self.vault.reserve_ids(1)?;
         let value = {
@@ -157,6 +226,80 @@ impl<'v> Change<'v> {
     /// the entry's sequence number; on failure nothing of the change is stored.
     pub fn commit(self) -> Result<u64> {
         self.vault.log.commit(self.draft, self.batch)
+    }
+}
+
+/// An item of signed metadata the domain keeps: its key and signature context are the
+/// kernel's, so no caller can sign another kind of state (a hold, a certificate) with the
+/// vault's key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignedItem<'a> {
+    /// An account, by name.
+    Account(&'a str),
+    /// A configuration document, by kind and name.
+    Document {
+        /// Its kind (`sorn`, `designated-authorities`...).
+        kind: &'a str,
+        /// Its name.
+        name: &'a str,
+    },
+}
+
+/// Every item of one kind of signed metadata.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignedKind<'a> {
+    /// Every account.
+    Accounts,
+    /// Every document of a kind.
+    Documents(&'a str),
+}
+
+const ACCOUNT_CONTEXT: &[u8] = b"recvault-account v1\0";
+const DOCUMENT_CONTEXT: &[u8] = b"recvault-document v1\0";
+
+impl SignedItem<'_> {
+    fn key(&self) -> Vec<u8> {
+        match self {
+            SignedItem::Account(name) => account_key(name),
+            SignedItem::Document { kind, name } => document_key(kind, name),
+        }
+    }
+
+    fn context(&self) -> &'static [u8] {
+        match self {
+            SignedItem::Account(_) => ACCOUNT_CONTEXT,
+            SignedItem::Document { .. } => DOCUMENT_CONTEXT,
+        }
+    }
+
+    fn what(&self) -> &'static str {
+        match self {
+            SignedItem::Account(_) => "account",
+            SignedItem::Document { .. } => "document",
+        }
+    }
+}
+
+impl SignedKind<'_> {
+    fn range(&self) -> (Vec<u8>, Vec<u8>) {
+        match self {
+            SignedKind::Accounts => accounts(),
+            SignedKind::Documents(kind) => documents_of(kind),
+        }
+    }
+
+    fn context(&self) -> &'static [u8] {
+        match self {
+            SignedKind::Accounts => ACCOUNT_CONTEXT,
+            SignedKind::Documents(_) => DOCUMENT_CONTEXT,
+        }
+    }
+
+    fn what(&self) -> &'static str {
+        match self {
+            SignedKind::Accounts => "account",
+            SignedKind::Documents(_) => "document",
+        }
     }
 }
 
@@ -245,13 +388,19 @@ impl Vault {
             .collect())
     }
 
-    /// The blind-index token of `form` under `year`'s index key.
-    pub fn year_token(&self, year: &LedgerYear, form: &str) -> Result<[u8; 16]> {
+    fn token_in_year(&self, year: &LedgerYear, form: &str) -> Result<[u8; 16]> {
         let keys = self.keys.read().map_err(|_| poisoned("key ring"))?;
         Ok(token(
             &*keys.index_mac(year.cohort, year.key_version)?,
             form,
         ))
+    }
+
+    /// The index kind of `identifier` and its token under `year`'s index key: what an entry
+    /// indexing something by the identifier is keyed by.
+    pub fn year_token(&self, year: &LedgerYear, identifier: &Identifier) -> Result<(u8, [u8; 16])> {
+        let (kind, form) = SearchKey::Identifier(identifier.clone()).kind_and_form();
+        Ok((kind, self.token_in_year(year, &form)?))
     }
 
     /// The tokens, under `year`'s index key, of the people record `record` is about (its
@@ -272,15 +421,20 @@ impl Vault {
 
     /// For every accounting year whose keys live, the token `form` has under that year's index
     /// key: what a search of the accounting (or of case files) probes.
-    pub fn year_probes(&self, form: &str) -> Result<Vec<QueryToken>> {
+    pub(crate) fn year_probes(&self, form: &str) -> Result<Vec<QueryToken>> {
         self.live_ledger_years()?
             .iter()
-            .map(|year| Ok((year.year, self.year_token(year, form)?)))
+            .map(|year| Ok((year.year, self.token_in_year(year, form)?)))
             .collect()
     }
 
-    /// Opens a value [`Change::seal_in_year`] stored under `key`.
-    pub fn open_in_year(&self, key: &[u8], value: &[u8]) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+    /// Opens a value [`Change::seal_in_year`] stored under `key` (the domain opens through
+    /// [`Change::open_in_year`], whose entry logs the read).
+    pub(crate) fn open_in_year(
+        &self,
+        key: &[u8],
+        value: &[u8],
+    ) -> Result<zeroize::Zeroizing<Vec<u8>>> {
         let mut outer = crate::codec::Reader::new(value, "accounting entry");
         if outer.u8()? != LEDGER_ITEM_VERSION {
             return Err(Error::UnsupportedVersion {
@@ -304,24 +458,29 @@ impl Vault {
         AeadKey::direct(&data_key).open(&ledger_aad(key), &Envelope::parse(sealed)?)
     }
 
-    /// The value stored under `key` in `column`, as stored (sealed or signed: the domain opens
-    /// its own values with [`Vault::open_in_year`] or reads them with [`Vault::signed_item`]).
-    pub fn stored(&self, column: Column, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        self.store.get(column, key)
+    /// The value stored under accounting key `key`, as stored (sealed values open with
+    /// [`Change::open_in_year`]).
+    pub fn accounting_value(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.store.get(Column::Accounting, key)
     }
 
-    /// The keys and values stored in `column` from `start` up to `end` (excluded), by key.
-    pub fn stored_range(
+    /// The keys and values the accounting column holds from `start` up to `end` (excluded).
+    pub fn accounting_range(
         &self,
-        column: Column,
         (start, end): (&[u8], &[u8]),
     ) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
-        self.store.scan(column, start, Some(end), usize::MAX)
+        self.store
+            .scan(Column::Accounting, start, Some(end), usize::MAX)
     }
 
-    /// How many keys `column` holds from `start` up to `end` (excluded).
-    pub fn stored_count(&self, column: Column, (start, end): (&[u8], &[u8])) -> Result<u64> {
-        self.store.count(column, start, Some(end))
+    /// How many keys the accounting column holds from `start` up to `end` (excluded).
+    pub fn accounting_count(&self, (start, end): (&[u8], &[u8])) -> Result<u64> {
+        self.store.count(Column::Accounting, start, Some(end))
+    }
+
+    /// The value of counter `key`, if it was ever set.
+    pub fn counter(&self, key: &CounterKey) -> Result<Option<u32>> {
+        crate::vault::meta_u32(&*self.store, key.as_bytes(), "counter")
     }
 
     /// Takes `n` numbers for accounting entries or notices, unique in the vault.
@@ -333,43 +492,48 @@ impl Vault {
         }))
     }
 
-    /// The value stored under metadata key `key` by [`Change::put_signed`] with `context`, its
-    /// signature checked (`what` names it in an error): an item altered or added on disk is
-    /// refused as corruption, never trusted.
-    pub fn signed_item(
-        &self,
-        key: &[u8],
-        context: &[u8],
-        what: &'static str,
-    ) -> Result<Option<Vec<u8>>> {
+    /// The body stored as `item` by [`Change::put_signed`], its signature checked: an item
+    /// altered on disk, or copied under another key, is refused as corruption, never trusted.
+    pub fn signed_item(&self, item: &SignedItem<'_>) -> Result<Option<Vec<u8>>> {
         let public_key = self.log_signing_key()?.public_key();
+        let key = item.key();
         self.store
-            .get(Column::Meta, key)?
+            .get(Column::Meta, &key)?
             .map(|value| {
-                crate::codec::verified_signed(&public_key, context, key, &value, what)
-                    .map(|(body, _)| body.to_vec())
+                crate::codec::verified_signed(
+                    &public_key,
+                    item.context(),
+                    &key,
+                    &value,
+                    item.what(),
+                )
+                .map(|(body, _)| body.to_vec())
             })
             .transpose()
     }
 
-    /// Every signed item from metadata key `start` up to `end` (excluded), by key, each checked
-    /// like [`Vault::signed_item`].
-    pub fn signed_items(
-        &self,
-        (start, end): (&[u8], &[u8]),
-        context: &[u8],
-        what: &'static str,
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+    /// Every item of `kind`, by name (its key after the kind's prefix), with its body, each
+    /// checked like [`Vault::signed_item`].
+    pub fn signed_items(&self, kind: &SignedKind<'_>) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
         let public_key = self.log_signing_key()?.public_key();
+        let (start, end) = kind.range();
         self.store
-            .scan(Column::Meta, start, Some(end), usize::MAX)?
+            .scan(Column::Meta, &start, Some(&end), usize::MAX)?
             .into_iter()
             .map(|(key, value)| {
-                let (body, _) =
-                    crate::codec::verified_signed(&public_key, context, &key, &value, what)?;
+                let (body, _) = crate::codec::verified_signed(
+                    &public_key,
+                    kind.context(),
+                    &key,
+                    &value,
+                    kind.what(),
+                )?;
                 let body = body.to_vec();
-                Ok((key, body))
+                Ok((key[start.len()..].to_vec(), body))
             })
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests;

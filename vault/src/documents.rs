@@ -5,15 +5,13 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::change::Change;
+use crate::change::{Change, SignedItem, SignedKind};
 use crate::crypto::sha256;
 use crate::error::{Error, Result};
-use crate::keyspace::{document_key, documents_of};
+use crate::keyspace::documents_of;
 use crate::log::Access;
 use crate::store::Column;
 use crate::vault::Vault;
-
-const SIGNATURE_CONTEXT: &[u8] = b"recvault-document v1\0";
 
 fn check_name(what: &str, name: &str) -> Result<()> {
     let ok = !name.is_empty()
@@ -82,17 +80,16 @@ impl Vault {
     ) -> Result<()> {
         check_name("kind", kind)?;
         check_name("name", name)?;
-        change.put_signed(document_key(kind, name), SIGNATURE_CONTEXT, bytes)
+        change.put_signed(&SignedItem::Document { kind, name }, bytes)
     }
 
     /// The documents of `kind`, by name, each checked against the vault's signing key.
     pub fn documents(&self, kind: &str) -> Result<Vec<(String, Vec<u8>)>> {
         check_name("kind", kind)?;
-        let (start, end) = documents_of(kind);
-        self.signed_items((&start, &end), SIGNATURE_CONTEXT, "document")?
+        self.signed_items(&SignedKind::Documents(kind))?
             .into_iter()
-            .map(|(key, body)| {
-                let name = String::from_utf8(key[start.len()..].to_vec())
+            .map(|(name, body)| {
+                let name = String::from_utf8(name)
                     .map_err(|_| Error::corrupt("document", "name is not UTF-8"))?;
                 Ok((name, body))
             })

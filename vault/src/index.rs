@@ -64,9 +64,7 @@ impl std::fmt::Debug for SearchKey {
 }
 
 impl SearchKey {
-    /// Its index kind and the form its token is made from (the normalized identifier or name:
-    /// personal data, which only a token made from it may leave the process as).
-    pub fn kind_and_form(&self) -> (u8, String) {
+    pub(crate) fn kind_and_form(&self) -> (u8, String) {
         match self {
             SearchKey::Identifier(identifier) => {
                 (identifier.kind.tag(), normalize::identifier(identifier))

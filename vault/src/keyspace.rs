@@ -307,12 +307,12 @@ pub(crate) fn document_prefix(kind: &str) -> Vec<u8> {
 }
 
 /// A document of `kind` by name.
-pub fn document_key(kind: &str, name: &str) -> Vec<u8> {
+pub(crate) fn document_key(kind: &str, name: &str) -> Vec<u8> {
     [document_prefix(kind).as_slice(), name.as_bytes()].concat()
 }
 
 /// An account by name.
-pub fn account_key(name: &str) -> Vec<u8> {
+pub(crate) fn account_key(name: &str) -> Vec<u8> {
     [META_ACCOUNT, name.as_bytes()].concat()
 }
 
@@ -326,23 +326,34 @@ pub(crate) fn ingest_stream_key(stream: &[u8; 32]) -> Vec<u8> {
     [META_INGEST_STREAM, &stream[..]].concat()
 }
 
-/// The counter of the Privacy Act requests opened in year `opened` (the next number, `u32`).
-pub fn request_counter_key(opened: u16) -> Vec<u8> {
-    [META_CASE_NEXT, &opened.to_be_bytes()].concat()
+/// The metadata key of a counter the domain numbers its files with (value: the next number,
+/// `u32`). Only this module makes one, so a counter is the only metadata a change sets plainly.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CounterKey(Vec<u8>);
+
+impl CounterKey {
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
 }
 
-/// The counter of the high-risk designations opened in year `opened` (the next number, `u32`).
-pub fn designation_counter_key(opened: u16) -> Vec<u8> {
-    [META_DESIGNATION_NEXT, &opened.to_be_bytes()].concat()
+/// The counter of the Privacy Act requests opened in year `opened`.
+pub fn request_counter_key(opened: u16) -> CounterKey {
+    CounterKey([META_CASE_NEXT, &opened.to_be_bytes()].concat())
+}
+
+/// The counter of the high-risk designations opened in year `opened`.
+pub fn designation_counter_key(opened: u16) -> CounterKey {
+    CounterKey([META_DESIGNATION_NEXT, &opened.to_be_bytes()].concat())
 }
 
 /// Every account.
-pub fn accounts() -> (Vec<u8>, Vec<u8>) {
+pub(crate) fn accounts() -> (Vec<u8>, Vec<u8>) {
     (META_ACCOUNT.to_vec(), prefix_end(META_ACCOUNT))
 }
 
 /// Every document of `kind`.
-pub fn documents_of(kind: &str) -> (Vec<u8>, Vec<u8>) {
+pub(crate) fn documents_of(kind: &str) -> (Vec<u8>, Vec<u8>) {
     let prefix = document_prefix(kind);
     let end = prefix_end(&prefix);
     (prefix, end)
@@ -794,6 +805,28 @@ pub fn case_file_key(year: u16, id: &str) -> Vec<u8> {
     accounting_key(CASE_FILE, year, &[id.as_bytes()])
 }
 
+/// Whether `key` is one a value is sealed under in its accounting year: an entry, a notice or
+/// a case file.
+pub(crate) fn is_sealed_in_year(key: &[u8]) -> bool {
+    accounting_year(key).is_some()
+        && matches!(key[0], ACCOUNTING_ENTRY | ACCOUNTING_NOTICE | CASE_FILE)
+}
+
+/// Whether `key` is an index entry of the accounting column (by subject, by record, or a case
+/// file's by identifier), whose value is empty.
+pub(crate) fn is_accounting_index(key: &[u8]) -> bool {
+    accounting_year(key).is_some()
+        && matches!(
+            key[0],
+            ACCOUNTING_BY_SUBJECT | ACCOUNTING_BY_RECORD | CASE_BY_IDENTIFIER
+        )
+}
+
+/// Whether `key` is a notice's mark (when it was sent, when it became due).
+pub(crate) fn is_notice_mark(key: &[u8]) -> bool {
+    key.len() == 11 && matches!(key[0], NOTICE_SENT | NOTICE_PUBLIC)
+}
+
 /// Every case file, of every year.
 pub fn case_files() -> (Vec<u8>, Vec<u8>) {
     (vec![CASE_FILE], vec![CASE_FILE + 1])
@@ -808,6 +841,12 @@ pub fn case_file_id(key: &[u8]) -> Option<&[u8]> {
 /// index `kind` with `token`.
 pub fn case_by_identifier_key(year: u16, kind: u8, token: &[u8; 16], id: &str) -> Vec<u8> {
     accounting_key(CASE_BY_IDENTIFIER, year, &[&[kind], token, id.as_bytes()])
+}
+
+/// The id of the case file a by-identifier index entry (`case_by_identifier_key`) names.
+pub fn case_file_indexed(key: &[u8]) -> Option<&[u8]> {
+    key.get(3 + 1 + 16..)
+        .filter(|_| key.first() == Some(&CASE_BY_IDENTIFIER))
 }
 
 /// The index entries of `year` about someone with an identifier of index `kind` with `token`:

@@ -90,7 +90,7 @@ pub mod bench;
 
 pub use crate::backup::{restore, BackupReport, RestoreReport, KEY_TABLE_FILE};
 pub use crate::certificates::Certificate;
-pub use crate::change::{Change, LedgerYear};
+pub use crate::change::{Change, LedgerYear, SignedItem, SignedKind};
 pub use crate::cohort::{Bucket, CohortInfo, CohortKind};
 pub use crate::error::{Error, Result};
 pub use crate::holds::{

@@ -94,12 +94,12 @@ fn accounts_altered_or_added_on_disk_are_refused() {
     vault
         .put_account(&access(), &account("alice", [1; 32]), now())
         .unwrap();
-    let key = account_key("alice");
+    let key = b"account/alice".to_vec();
     let stored = store.get(Column::Meta, &key).unwrap().unwrap();
 
     // An attacker copies alice's entry under a new name: the signature binds the key.
     let mut batch = WriteBatch::new();
-    batch.put(Column::Meta, account_key("mallory"), stored.clone());
+    batch.put(Column::Meta, b"account/mallory", stored.clone());
     store.write(batch, Durability::Synced).unwrap();
     assert!(vault.account("mallory").is_err());
     assert!(vault.accounts().is_err());

@@ -435,12 +435,15 @@ fn only_the_keyspace_spells_storage_keys() {
 }
 
 /// The domain stores only through the kernel's transaction: no module of `privacy` (tests
-/// aside, which attack the store) names the store, a batch or the crypto provider's keys, so
-/// everything it writes is sealed or signed by `vault::Change` and committed with its log entry.
+/// aside, which attack the store) names a column, the store, a batch or the crypto provider's
+/// keys, or builds bytes by concatenation (a key by hand), so what it writes goes through
+/// `vault::Change`'s typed methods and is committed with its log entry.
 #[test]
 fn the_domain_writes_only_through_the_kernels_change() {
     let root = workspace_root();
     let forbidden = [
+        "Column",
+        "concat",
         "Store",
         "WriteBatch",
         "AeadKey",
