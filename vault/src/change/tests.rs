@@ -103,3 +103,33 @@ fn a_change_that_is_not_committed_stores_nothing() {
     // Its hold on key changes went with it: a destruction is not blocked.
     vault.destroy_cohort(&access(), year.cohort, now()).unwrap();
 }
+
+/// A year destroyed while a change holds a value sealed under its key: the destruction waits
+/// for the change, then purges what it stored. Without the change's hold on key changes the
+/// destruction finished first and the commit left a value no key opens, listed as if it lived.
+#[test]
+fn a_destruction_waits_for_a_change_that_sealed_under_the_year() {
+    let vault = Arc::new(vault());
+    let year = vault.ledger_year(2033, "gone", now()).unwrap();
+    let entry = accounting_entry_key(2033, EntryNumber { session: 1, seq: 1 });
+    let mut change = vault.change(&access(), "test", now()).unwrap();
+    change.seal_in_year(&year, entry.clone(), b"x").unwrap();
+    let (done, finished) = std::sync::mpsc::channel();
+    let destroying = {
+        let vault = Arc::clone(&vault);
+        std::thread::spawn(move || {
+            let result = vault.destroy_cohort(&access(), year.cohort, now());
+            done.send(()).unwrap();
+            result
+        })
+    };
+    assert!(
+        finished
+            .recv_timeout(std::time::Duration::from_millis(300))
+            .is_err(),
+        "the destruction went ahead while a change held a value sealed under the year"
+    );
+    change.commit().unwrap();
+    destroying.join().unwrap().unwrap();
+    assert_eq!(vault.accounting_value(&entry).unwrap(), None);
+}
