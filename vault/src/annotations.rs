@@ -1,31 +1,22 @@
 //! Annotations: corrections, notations of dispute and statements of disagreement attached to
 //! a record. Append-only: the original is never altered (seed 001 footnote 10, 31 CFR 1.27);
-//! every read returns the record with them. Each is sealed under a key derived from its
-//! record's data key, so it lives and dies with the record (destroying the cohort shreds it),
-//! and it is stored beside the record (its id and a sequence), so the record's purge removes it.
-
-use std::sync::Mutex;
+//! every read returns the record with them. Each is one of the record's attachments (the
+//! kernel's `attachments`): sealed under a key derived from the record's data key, so it lives
+//! and dies with the record (destroying the cohort shreds it), and stored beside the record
+//! (its id and a sequence), so the record's purge removes it. This module says what one says.
 
 use chrono::{DateTime, Utc};
 
 use crate::accounting::NoticeScope;
 use crate::codec::{Reader, Writer};
-use crate::crypto::{AeadKey, Envelope};
 use crate::error::{Error, Result};
-use crate::keyspace::annotation_key;
 use crate::log::Access;
-use crate::sealed::SealedRecord;
-use crate::store::Column;
-use crate::vault::{poisoned, Vault};
+use crate::vault::Vault;
 use model::RecordId;
 
 const ANNOTATION_VERSION: u8 = 1;
-const ANNOTATION_KEY_CONTEXT: &[u8] = b"recvault/annotation/v1";
 /// Longest annotation text.
 pub const MAX_ANNOTATION_BYTES: usize = 16 * 1024;
-
-/// Serializes annotation writers, so two never take the same sequence number.
-pub(crate) static ANNOTATING: Mutex<()> = Mutex::new(());
 
 /// What an annotation is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,15 +87,6 @@ impl std::fmt::Debug for Annotation {
     }
 }
 
-fn annotation_aad(id: &RecordId, seq: u32) -> Vec<u8> {
-    [
-        b"recvault-annotation v1\0".as_slice(),
-        id.as_bytes(),
-        &seq.to_be_bytes(),
-    ]
-    .concat()
-}
-
 /// Whether `portion` names a part of a record: `record`, `fields.NAME`, `source.KEY` or
 /// `subject.N.PART` (N the subject's place, from 1), each name a schema token. The grammar
 /// keeps the log's copy of the portions free of anything a caller might type by mistake
@@ -154,16 +136,6 @@ impl Vault {
                 "an annotation's text is 1 to {MAX_ANNOTATION_BYTES} bytes"
             )));
         }
-        let _writing = ANNOTATING.lock().map_err(|_| poisoned("annotations"))?;
-        let seq = self
-            .annotation_count(id)?
-            .checked_add(1)
-            .ok_or_else(|| Error::corrupt("annotations", "too many annotations on one record"))?;
-        let record = self
-            .store
-            .get(Column::Records, id.as_bytes())?
-            .ok_or_else(|| Error::NotFound(id.to_string()))?;
-        let key = self.annotation_key_for(id, &record, seq)?;
         let mut plain = Writer(zeroize::Zeroizing::new(Vec::new()));
         plain.u8(ANNOTATION_VERSION);
         plain.u8(kind.tag());
@@ -174,8 +146,7 @@ impl Vault {
         plain.str(text);
         plain.str(&access.principal);
         plain.i64(now.timestamp_millis());
-        let sealed = key.seal(&annotation_aad(id, seq), &plain.0)?;
-        change.put(Column::Annotations, annotation_key(id, seq), sealed);
+        let seq = change.attach(id, &plain.0)?;
         let notify = match notify_recipients {
             NoticeScope::Every => true,
             NoticeScope::NoRecord => false,
@@ -200,95 +171,43 @@ impl Vault {
     /// The annotations of record `id`, oldest first. Crate-internal: callers get them with a
     /// logged read ([`Vault::read_by_person`]).
     pub(crate) fn annotations_of(&self, id: &RecordId) -> Result<Vec<Annotation>> {
-        let stored = self.stored_annotations(id)?;
-        if stored.is_empty() {
-            return Ok(Vec::new());
-        }
-        let record = self
-            .store
-            .get(Column::Records, id.as_bytes())?
-            .ok_or_else(|| Error::NotFound(id.to_string()))?;
-        self.open_annotations(id, &record, stored)
+        self.attachments_of(id)?
+            .iter()
+            .map(|(seq, plain)| decode_annotation(*seq, plain))
+            .collect()
     }
+}
 
-    /// The stored (key, sealed value) pairs of record `id`'s annotations, oldest first.
-    pub(crate) fn stored_annotations(&self, id: &RecordId) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
-        let start = annotation_key(id, 0);
-        let end = annotation_key(id, u32::MAX);
-        self.store
-            .scan(Column::Annotations, &start, Some(&end), usize::MAX)
+/// Annotation `seq` from its attachment's contents.
+pub(crate) fn decode_annotation(seq: u32, plain: &[u8]) -> Result<Annotation> {
+    let mut reader = Reader::new(plain, "annotation");
+    if reader.u8()? != ANNOTATION_VERSION {
+        return Err(Error::UnsupportedVersion {
+            what: "annotation",
+            version: ANNOTATION_VERSION,
+        });
     }
-
-    /// Opens record `id`'s stored annotations with the data key in its stored value `record`
-    /// (the store's copy, or a transfer package's).
-    pub(crate) fn open_annotations(
-        &self,
-        id: &RecordId,
-        record: &[u8],
-        stored: Vec<(Vec<u8>, Vec<u8>)>,
-    ) -> Result<Vec<Annotation>> {
-        let mut out = Vec::with_capacity(stored.len());
-        for (key, value) in stored {
-            let seq = key
-                .get(16..20)
-                .and_then(|bytes| bytes.try_into().ok())
-                .map(u32::from_be_bytes)
-                .ok_or_else(|| Error::corrupt("annotation", "bad key"))?;
-            let plain = self
-                .annotation_key_for(id, record, seq)?
-                .open(&annotation_aad(id, seq), &Envelope::parse(&value)?)?;
-            let mut reader = Reader::new(&plain, "annotation");
-            if reader.u8()? != ANNOTATION_VERSION {
-                return Err(Error::UnsupportedVersion {
-                    what: "annotation",
-                    version: ANNOTATION_VERSION,
-                });
-            }
-            let kind = match reader.u8()? {
-                1 => AnnotationKind::Correction,
-                2 => AnnotationKind::Dispute,
-                3 => AnnotationKind::Disagreement,
-                _ => return Err(Error::corrupt("annotation", "unknown kind")),
-            };
-            let n = reader.u32()? as usize;
-            let mut portions = Vec::with_capacity(n.min(64));
-            for _ in 0..n {
-                portions.push(reader.string()?);
-            }
-            let annotation = Annotation {
-                seq,
-                kind,
-                portions,
-                text: reader.string()?,
-                author: reader.string()?,
-                created_ms: reader.i64()?,
-            };
-            reader.finish()?;
-            out.push(annotation);
-        }
-        Ok(out)
+    let kind = match reader.u8()? {
+        1 => AnnotationKind::Correction,
+        2 => AnnotationKind::Dispute,
+        3 => AnnotationKind::Disagreement,
+        _ => return Err(Error::corrupt("annotation", "unknown kind")),
+    };
+    let n = reader.u32()? as usize;
+    let mut portions = Vec::with_capacity(n.min(64));
+    for _ in 0..n {
+        portions.push(reader.string()?);
     }
-
-    fn annotation_count(&self, id: &RecordId) -> Result<u32> {
-        let count = self.store.count(
-            Column::Annotations,
-            &annotation_key(id, 0),
-            Some(&annotation_key(id, u32::MAX)),
-        )?;
-        u32::try_from(count).map_err(|_| Error::Invalid("too many annotations".into()))
-    }
-
-    /// The key sealing annotation `seq` of record `id`: derived from the record's data key,
-    /// one per annotation, so each key seals once.
-    fn annotation_key_for(&self, id: &RecordId, record: &[u8], seq: u32) -> Result<AeadKey> {
-        let sealed = SealedRecord::parse(record)?;
-        let data_key = self
-            .keys
-            .read()
-            .map_err(|_| poisoned("key ring"))?
-            .unwrap_data_key(id, &sealed)?;
-        Ok(AeadKey::segment(&data_key, ANNOTATION_KEY_CONTEXT, seq))
-    }
+    let annotation = Annotation {
+        seq,
+        kind,
+        portions,
+        text: reader.string()?,
+        author: reader.string()?,
+        created_ms: reader.i64()?,
+    };
+    reader.finish()?;
+    Ok(annotation)
 }
 
 #[cfg(test)]

@@ -34,6 +34,10 @@ pub struct Change<'v> {
     /// Taken at the first seal and held to the commit: no key changes (a year's destruction)
     /// between sealing under a year's key and storing what was sealed.
     writing: Option<RwLockReadGuard<'v, ()>>,
+    /// Taken at the first attachment and held to the commit (`attachments`).
+    attaching: Option<std::sync::MutexGuard<'static, ()>>,
+    /// The records given attachments in this change, one entry per attachment.
+    attached: Vec<RecordId>,
 }
 
 impl std::fmt::Debug for Change<'_> {
@@ -55,6 +59,8 @@ impl Vault {
             batch: WriteBatch::new(),
             draft: Draft::new(access, action, now.timestamp_millis()),
             writing: None,
+            attaching: None,
+            attached: Vec::new(),
         })
     }
 }
@@ -94,6 +100,32 @@ impl<'v> Change<'v> {
     /// Names records in the log entry (a record read, annotated or disclosed).
     pub fn name_records(&mut self, ids: impl IntoIterator<Item = RecordId>) {
         self.draft.record_ids.extend(ids);
+    }
+
+    /// Names record `id` in the log entry unless it is named already.
+    pub(crate) fn name_record_once(&mut self, id: &RecordId) {
+        if !self.draft.record_ids.contains(id) {
+            self.draft.record_ids.push(*id);
+        }
+    }
+
+    pub(crate) fn hold_attachment_numbering(&mut self) -> Result<()> {
+        if self.attaching.is_none() {
+            self.attaching = Some(crate::attachments::lock_numbering()?);
+        }
+        Ok(())
+    }
+
+    /// How many attachments this change gave record `id` so far.
+    pub(crate) fn attached_to(&self, id: &RecordId) -> u32 {
+        self.attached
+            .iter()
+            .filter(|attached| *attached == id)
+            .count() as u32
+    }
+
+    pub(crate) fn note_attached(&mut self, id: RecordId) {
+        self.attached.push(id);
     }
 
     /// Names the index tokens probed in the log entry (never the identifier they stand for).

@@ -17,6 +17,8 @@
 //!   modules name keys with, and what each stored value is destroyed with (`destroyed_with`).
 //! - `keys`: the key ring of cohort keys and the log's signing key, unwrapped by the root key.
 //! - `cohort`: cohorts (the records that die together) and their registry.
+//! - `attachments`: values sealed beside a record under keys derived from its data key,
+//!   destroyed and purged with it (the domain's annotations), written through a `Change`.
 //! - `backup`: checkpoints, the key table exported after every key change, and restore.
 //! - `accounting`: the accounting of disclosures (552a(c), 31 CFR 1.25), written with each
 //!   release, sealed under keys of its own that outlive the records, and its notices.
@@ -55,6 +57,7 @@
 
 pub mod accounting;
 pub mod annotations;
+mod attachments;
 pub mod audit;
 mod backup;
 mod certificates;
@@ -88,6 +91,7 @@ pub mod testing;
 #[cfg(feature = "bench")]
 pub mod bench;
 
+pub use crate::attachments::Attachment;
 pub use crate::backup::{restore, BackupReport, RestoreReport, KEY_TABLE_FILE};
 pub use crate::certificates::Certificate;
 pub use crate::change::{Change, LedgerYear, SignedItem, SignedKind};

@@ -420,7 +420,7 @@ impl Vault {
                 continue;
             }
             stored.push((ItemKind::Record, key, value));
-            for (key, value) in self.stored_annotations(&id)? {
+            for (key, value) in self.stored_attachments(&id)? {
                 stored.push((ItemKind::Annotation, key, value));
             }
             for (key, value) in self.stored_accounting_of(&id)? {
@@ -625,7 +625,11 @@ impl Vault {
                 .filter(|(key, _)| key.starts_with(id.as_bytes()))
                 .cloned()
                 .collect();
-            let notes = self.open_annotations(id, value, own)?;
+            let notes = self
+                .open_attachments(id, value, own)?
+                .iter()
+                .map(|(seq, plain)| crate::annotations::decode_annotation(*seq, plain))
+                .collect::<Result<Vec<_>>>()?;
             opened.push((record, notes));
         }
         let entries = accounting

@@ -7,7 +7,7 @@ use chrono::TimeZone;
 
 use super::*;
 use crate::key_backend::{KeyBackend, MemKeyBackend};
-use crate::store::{MemStore, Store};
+use crate::store::{Column, MemStore, Store};
 use model::{Identifier, IdentifierKind, RecordContents, Subject, SystemId};
 
 fn now() -> DateTime<Utc> {
