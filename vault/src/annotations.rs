@@ -158,7 +158,6 @@ impl Vault {
         } else {
             0
         };
-        change.name_records([*id]);
         change.set_outcome(format!(
             "{} #{seq} of {}; {notices} notices to prior recipients",
             kind.name(),
@@ -173,7 +172,7 @@ impl Vault {
     pub(crate) fn annotations_of(&self, id: &RecordId) -> Result<Vec<Annotation>> {
         self.attachments_of(id)?
             .iter()
-            .map(|(seq, plain)| decode_annotation(*seq, plain))
+            .map(|attachment| decode_annotation(attachment.seq, &attachment.contents))
             .collect()
     }
 }

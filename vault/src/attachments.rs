@@ -21,8 +21,23 @@ const ATTACHMENT_KEY_CONTEXT: &[u8] = b"recvault/annotation/v1";
 /// Serializes attachment writers from numbering to commit.
 static ATTACHING: Mutex<()> = Mutex::new(());
 
-/// An attachment opened: its place among the record's, from 1, and its contents.
-pub type Attachment = (u32, zeroize::Zeroizing<Vec<u8>>);
+/// An attachment opened: its place among the record's, from 1, and its contents (wiped when
+/// dropped, never shown by `Debug`).
+pub struct Attachment {
+    /// Its place among the record's attachments, from 1.
+    pub seq: u32,
+    /// What it holds.
+    pub contents: zeroize::Zeroizing<Vec<u8>>,
+}
+
+impl std::fmt::Debug for Attachment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Attachment")
+            .field("seq", &self.seq)
+            .field("contents", &"[redacted]")
+            .finish()
+    }
+}
 
 fn attachment_aad(id: &RecordId, seq: u32) -> Vec<u8> {
     [
@@ -66,7 +81,10 @@ impl Vault {
                 let plain = self
                     .attachment_key(id, record, seq)?
                     .open(&attachment_aad(id, seq), &Envelope::parse(&value)?)?;
-                Ok((seq, plain))
+                Ok(Attachment {
+                    seq,
+                    contents: plain,
+                })
             })
             .collect()
     }
@@ -98,9 +116,10 @@ impl Vault {
 }
 
 impl Change<'_> {
-    /// Seals `plain` as record `id`'s next attachment (the caller names the record in the
-    /// change's entry). Returns its sequence number, from 1; the numbering is held to the
-    /// commit.
+    /// Seals `plain` as record `id`'s next attachment and names the record in the change's
+    /// entry (once). Returns its sequence number, from 1. The change holds off key changes and
+    /// the numbering to its commit, and its commit waits for the real outcome, so a commit in
+    /// doubt never lets the next attachment take the same number.
     pub fn attach(&mut self, id: &RecordId, plain: &[u8]) -> Result<u32> {
         self.hold_attachment_numbering()?;
         let vault = self.vault();
@@ -122,14 +141,8 @@ impl Change<'_> {
             .seal(&attachment_aad(id, seq), plain)?;
         self.put(Column::Annotations, annotation_key(id, seq), sealed);
         self.note_attached(*id);
-        Ok(seq)
-    }
-
-    /// Record `id`'s attachments, opened as part of this change (its entry names the record).
-    pub fn attachments_of(&mut self, id: &RecordId) -> Result<Vec<Attachment>> {
-        let attachments = self.vault().attachments_of(id)?;
         self.name_record_once(id);
-        Ok(attachments)
+        Ok(seq)
     }
 }
 

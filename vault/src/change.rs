@@ -38,6 +38,10 @@ pub struct Change<'v> {
     attaching: Option<std::sync::MutexGuard<'static, ()>>,
     /// The records given attachments in this change, one entry per attachment.
     attached: Vec<RecordId>,
+    /// The change takes a number the next change reads (an attachment's sequence, a counter):
+    /// its commit waits for the real outcome, so a commit in doubt never lets the next change
+    /// take the same number and overwrite what this one stored.
+    numbers: bool,
 }
 
 impl std::fmt::Debug for Change<'_> {
@@ -61,6 +65,7 @@ impl Vault {
             writing: None,
             attaching: None,
             attached: Vec::new(),
+            numbers: false,
         })
     }
 }
@@ -109,10 +114,27 @@ impl<'v> Change<'v> {
         }
     }
 
+    /// Holds off key changes (a cohort's or a year's destruction) until the commit, so nothing
+    /// is sealed under a key that goes before what was sealed is stored. Taken before the
+    /// attachment numbering (lock order: `lifecycle`, then the numbering).
+    fn hold_key_changes(&mut self) -> Result<()> {
+        if self.writing.is_none() {
+            let guard = self
+                .vault
+                .lifecycle
+                .read()
+                .map_err(|_| poisoned("lifecycle"))?;
+            self.writing = Some(guard);
+        }
+        Ok(())
+    }
+
     pub(crate) fn hold_attachment_numbering(&mut self) -> Result<()> {
+        self.hold_key_changes()?;
         if self.attaching.is_none() {
             self.attaching = Some(crate::attachments::lock_numbering()?);
         }
+        self.numbers = true;
         Ok(())
     }
 
@@ -171,6 +193,7 @@ impl<'v> Change<'v> {
 
     /// Sets counter `key` to `next`.
     pub fn set_counter(&mut self, key: &CounterKey, next: u32) {
+        self.numbers = true;
         self.batch
             .put(Column::Meta, key.as_bytes(), next.to_be_bytes());
     }
@@ -225,14 +248,7 @@ impl<'v> Change<'v> {
                 "not a key sealed in this accounting year".into(),
             ));
         }
-        if self.writing.is_none() {
-            let guard = self
-                .vault
-                .lifecycle
-                .read()
-                .map_err(|_| poisoned("lifecycle"))?;
-            self.writing = Some(guard);
-        }
+        self.hold_key_changes()?;
         // One sequence number per seal, so a session's segment key seals no more than its limit.
         let (session, _) = self.vault.reserve_ids(1)?;
         let value = {
@@ -257,7 +273,11 @@ impl<'v> Change<'v> {
     /// Commits the change: its writes and its log entry in one atomic, synced batch. Returns
     /// the entry's sequence number; on failure nothing of the change is stored.
     pub fn commit(self) -> Result<u64> {
-        self.vault.log.commit(self.draft, self.batch)
+        if self.numbers {
+            self.vault.commit_key_change(self.draft, self.batch)
+        } else {
+            self.vault.log.commit(self.draft, self.batch)
+        }
     }
 }
 

@@ -628,7 +628,9 @@ impl Vault {
             let notes = self
                 .open_attachments(id, value, own)?
                 .iter()
-                .map(|(seq, plain)| crate::annotations::decode_annotation(*seq, plain))
+                .map(|attachment| {
+                    crate::annotations::decode_annotation(attachment.seq, &attachment.contents)
+                })
                 .collect::<Result<Vec<_>>>()?;
             opened.push((record, notes));
         }

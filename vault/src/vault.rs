@@ -44,8 +44,9 @@ pub const VAULT_FORMAT_VERSION: u8 = 5;
 
 /// An open vault.
 ///
-/// Lock order, to rule out deadlock: `lifecycle`, then `cohorts`, then `keys`, then
-/// `partitions` or `session`.
+/// Lock order, to rule out deadlock: `lifecycle`, then the attachments' numbering (held by a
+/// `Change` that attaches), then `cohorts`, then `keys`, then `partitions` or `session`. The
+/// domain's own numbering (`privacy`'s case files) is taken before a change takes any of them.
 #[derive(Debug)]
 pub struct Vault {
     pub(crate) store: Arc<dyn Store>,

@@ -55,7 +55,7 @@ fn attachments_are_numbered_sealed_for_their_place_and_read_back() {
         .attachments_of(&ids[0])
         .unwrap()
         .into_iter()
-        .map(|(seq, plain)| (seq, plain.to_vec()))
+        .map(|attachment| (attachment.seq, attachment.contents.to_vec()))
         .collect();
     assert_eq!(
         read,
@@ -90,6 +90,7 @@ fn attachments_are_numbered_sealed_for_their_place_and_read_back() {
     {
         assert!(!value.windows(5).any(|window| window == b"first"));
     }
+    assert!(!format!("{:?}", vault.attachments_of(&ids[0]).unwrap()).contains("first"));
     // A record that is not there takes none.
     let missing = model::RecordId::new(9, 1_767_225_600_000, 1, 1);
     let mut change = vault.change(&access, "test", now()).unwrap();
@@ -97,4 +98,46 @@ fn attachments_are_numbered_sealed_for_their_place_and_read_back() {
         change.attach(&missing, b"x"),
         Err(Error::NotFound(_))
     ));
+}
+
+/// Two changes attaching to one record: the second takes its number only once the first has
+/// committed, so neither overwrites the other.
+#[test]
+fn a_second_attachment_waits_for_the_first_changes_commit() {
+    let store: Arc<dyn Store> = Arc::new(MemStore::new());
+    let vault = Arc::new(
+        Vault::create_with(
+            Arc::clone(&store),
+            Arc::new(MemKeyBackend::generate().unwrap()),
+        )
+        .unwrap(),
+    );
+    let access = Access::offline("privacy-office", "privacy-act-request");
+    let id = vault.ingest(&access, &[record()], now()).unwrap()[0];
+    let mut first = vault.change(&access, "test", now()).unwrap();
+    assert_eq!(first.attach(&id, b"first").unwrap(), 1);
+    let (done, finished) = std::sync::mpsc::channel();
+    let second = {
+        let vault = Arc::clone(&vault);
+        std::thread::spawn(move || {
+            let access = Access::offline("privacy-office", "privacy-act-request");
+            let mut change = vault.change(&access, "test", now()).unwrap();
+            let seq = change.attach(&id, b"second").unwrap();
+            change.commit().unwrap();
+            done.send(()).unwrap();
+            seq
+        })
+    };
+    assert!(finished
+        .recv_timeout(std::time::Duration::from_millis(300))
+        .is_err());
+    first.commit().unwrap();
+    assert_eq!(second.join().unwrap(), 2);
+    let seqs: Vec<u32> = vault
+        .attachments_of(&id)
+        .unwrap()
+        .iter()
+        .map(|attachment| attachment.seq)
+        .collect();
+    assert_eq!(seqs, [1, 2]);
 }
