@@ -88,7 +88,7 @@ pub fn verification_json(report: &LogVerification) -> Value {
 
 /// An accounting entry as JSON (31 CFR 1.25(a)(1): date, nature, purpose, name and address of
 /// the recipient; with the record, the basis and the package).
-pub fn accounting_json(entry: &vault::accounting::AccountingEntry) -> Value {
+pub fn accounting_json(entry: &privacy::accounting::AccountingEntry) -> Value {
     json!({
         "record": entry.record.to_string(),
         "system": entry.system,
@@ -110,7 +110,7 @@ pub fn accounting_json(entry: &vault::accounting::AccountingEntry) -> Value {
 /// An accounting entry as the individual it is about sees it: exactly the date, nature and
 /// purpose of the disclosure and the recipient's name and address (5 U.S.C. 552a(c)(1), 31
 /// CFR 1.25(d)); never the evidence, the officer, the package or the record's id.
-pub fn accounting_json_for_individual(entry: &vault::accounting::AccountingEntry) -> Value {
+pub fn accounting_json_for_individual(entry: &privacy::accounting::AccountingEntry) -> Value {
     json!({
         "date": rfc3339(entry.disclosed_ms),
         "nature": entry.nature,

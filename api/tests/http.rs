@@ -16,6 +16,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use chrono::{TimeZone, Utc};
+use privacy::accounting::Accounting as _;
 use serde_json::{json, Value};
 use vault::Access;
 

@@ -14,6 +14,7 @@ mod harness;
 
 use axum::http::StatusCode;
 use harness::*;
+use privacy::documents::Documents as _;
 use serde_json::{json, Value};
 
 fn pnr_line(name: &str, passport: &str) -> String {

@@ -17,6 +17,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use privacy::documents::Documents as _;
 use serde_json::{json, Value};
 
 const LINES: usize = 60_000;

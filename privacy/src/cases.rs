@@ -311,7 +311,7 @@ fn seal_case(
     )?;
     change.seal_in_year(&year, key, plain)?;
     for identifier in identifiers {
-        let (kind, token) = vault.year_token(&year, identifier)?;
+        let (kind, token) = change.year_token(&year, identifier)?;
         change.put_index_entry(case_by_identifier_key(year.year, kind, &token, id))?;
     }
     change.set_outcome(format!(

@@ -5,12 +5,23 @@
 //! stores these values without knowing what they mean.
 //!
 //! # Layout
+//! - `accounting`: the accounting of disclosures (552a(c), 31 CFR 1.25): releases, written in
+//!   the release's own batch, sealed under keys of their own that outlive the records, found
+//!   by the subject, carried while the record lives, destroyed by year; notices to the
+//!   individual and to prior recipients.
+//! - `annotations`: corrections, disputes and statements of disagreement, append-only, sealed
+//!   as the record's attachments; reads of records and transfer packages with them.
 //! - `accounts`: the served vault's accounts (role, organization, vetting), signed.
 //! - `cases`: Privacy Act request case files and high-risk designations, sealed under the
 //!   accounting's year keys, with the identifiers of whom they are about blind-indexed.
+//! - `documents`: signed configuration documents (SORN files, registries, templates, ledgers).
 //!
 //! Each module adds its operations to [`vault::Vault`] through a trait of its own
-//! ([`accounts::Accounts`], [`cases::Cases`]): bring the trait into scope to call them.
+//! ([`accounting::Accounting`], [`annotations::Annotations`], [`accounts::Accounts`],
+//! [`cases::Cases`], [`documents::Documents`]): bring the trait into scope to call them.
 
+pub mod accounting;
 pub mod accounts;
+pub mod annotations;
 pub mod cases;
+pub mod documents;

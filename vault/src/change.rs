@@ -13,13 +13,14 @@ use std::sync::RwLockReadGuard;
 use chrono::{DateTime, Utc};
 use model::{Identifier, Record, RecordId};
 
+use crate::attachments::Attachment;
 use crate::cohort::CohortKind;
 use crate::crypto::{AeadKey, Envelope, KeyMaterial};
 use crate::error::{Error, Result};
 use crate::index::{subject_forms, token, QueryToken, SearchKey};
 use crate::keyspace::{
-    account_key, accounts, document_key, documents_of, is_accounting_index, is_notice_mark,
-    is_sealed_in_year, CounterKey, EntryNumber,
+    account_key, accounting_by_record, accounting_entry_key, accounts, document_key, documents_of,
+    is_accounting_index, is_notice_mark, is_sealed_in_year, CounterKey, EntryNumber,
 };
 use crate::log::{Access, Draft};
 use crate::store::{Column, WriteBatch};
@@ -38,6 +39,9 @@ pub struct Change<'v> {
     attaching: Option<std::sync::MutexGuard<'static, ()>>,
     /// The records given attachments in this change, one entry per attachment.
     attached: Vec<RecordId>,
+    /// The records opened under this change ([`Change::open_record`]): the caller gets them
+    /// from [`Change::commit_releasing`], once the entry that logs the read is durable.
+    opened: Vec<Record>,
     /// The change takes a number the next change reads (an attachment's sequence, a counter):
     /// its commit waits for the real outcome, so a commit in doubt never lets the next change
     /// take the same number and overwrite what this one stored.
@@ -65,6 +69,7 @@ impl Vault {
             writing: None,
             attaching: None,
             attached: Vec::new(),
+            opened: Vec::new(),
             numbers: false,
         })
     }
@@ -166,11 +171,6 @@ impl<'v> Change<'v> {
         self.batch.put(column, key, value);
     }
 
-    /// Deletes every key from `start` up to `end` (excluded); the kernel's own modules only.
-    pub(crate) fn delete_range(&mut self, column: Column, start: Vec<u8>, end: Vec<u8>) {
-        self.batch.delete_range(column, start, end);
-    }
-
     /// Writes an index entry of the accounting column (by subject, by record, or a case file's
     /// by identifier: a key the keyspace built, with an empty value). Refuses any other key.
     pub fn put_index_entry(&mut self, key: Vec<u8>) -> Result<()> {
@@ -212,6 +212,12 @@ impl<'v> Change<'v> {
         Ok(())
     }
 
+    /// Deletes every item of `kind` (a whole set replaced in this change).
+    pub fn clear_signed(&mut self, kind: &SignedKind<'_>) {
+        let (start, end) = kind.range();
+        self.batch.delete_range(Column::Meta, start, end);
+    }
+
     /// Probes every live accounting year's index key for `search` and names the tokens in the
     /// log entry (never the identifier): its index kind and the token of each year.
     pub fn probe(&mut self, search: &SearchKey) -> Result<(u8, Vec<QueryToken>)> {
@@ -231,12 +237,51 @@ impl<'v> Change<'v> {
         self.vault.open_in_year(key, value)
     }
 
-    /// Opens record `id` for the change, which names it in its log entry: the record is read
-    /// under that entry, and a caller returns it only once the change is committed.
-    pub(crate) fn open_record(&mut self, id: &RecordId) -> Result<Record> {
+    /// Opens record `id` under the change, which names it in its log entry. The domain uses it
+    /// through the change (its id, system, source system, a year's tokens of it) and gets its
+    /// contents only from [`Change::commit_releasing`], once that entry is durable: no record
+    /// leaves a change that was not committed.
+    pub fn open_record(&mut self, id: &RecordId) -> Result<Opened> {
         let record = self.vault.open_record(id)?;
-        self.draft.record_ids.push(*id);
-        Ok(record)
+        self.name_record_once(id);
+        self.opened.push(record);
+        Ok(Opened(self.opened.len() - 1))
+    }
+
+    fn opened(&self, record: Opened) -> &Record {
+        &self.opened[record.0]
+    }
+
+    /// The id of a record opened under the change.
+    pub fn record_id(&self, record: Opened) -> RecordId {
+        self.opened(record).id
+    }
+
+    /// The system of records a record opened under the change belongs to.
+    pub fn record_system(&self, record: Opened) -> &str {
+        self.opened(record).contents.system.as_str()
+    }
+
+    /// The source system a record opened under the change names (`model::SOURCE_SYSTEM`), if
+    /// any: a code of the agency's, not personal data.
+    pub fn record_source_system(&self, record: Opened) -> Option<&str> {
+        self.opened(record).contents.source_system()
+    }
+
+    /// The index kind of `identifier` and its token under `year`'s index key: what an index
+    /// entry this change writes for something about the identifier is keyed by. Only within a
+    /// change: a search computes its tokens with [`Change::probe`], which names them in the
+    /// entry, so no token of a typed identifier reaches the domain without an access to log.
+    pub fn year_token(&self, year: &LedgerYear, identifier: &Identifier) -> Result<(u8, [u8; 16])> {
+        let (kind, form) = SearchKey::Identifier(identifier.clone()).kind_and_form();
+        Ok((kind, self.vault.token_in_year(year, &form)?))
+    }
+
+    /// The tokens, under `year`'s index key, of the people a record opened under the change is
+    /// about (its subjects' names and identifiers, and its version key), by index kind: what
+    /// something indexed in that year by the record's subjects is keyed by.
+    pub fn year_tokens_of(&self, year: &LedgerYear, record: Opened) -> Result<Vec<(u8, [u8; 16])>> {
+        self.vault.year_tokens_of(year, self.opened(record))
     }
 
     /// Seals `plain` under accounting year `year` and stores it under `key` (column
@@ -273,13 +318,42 @@ impl<'v> Change<'v> {
     /// Commits the change: its writes and its log entry in one atomic, synced batch. Returns
     /// the entry's sequence number; on failure nothing of the change is stored.
     pub fn commit(self) -> Result<u64> {
-        if self.numbers {
-            self.vault.commit_key_change(self.draft, self.batch)
+        self.finish().map(|(sequence, _)| sequence)
+    }
+
+    fn finish(self) -> Result<(u64, Vec<Record>)> {
+        let sequence = if self.numbers {
+            self.vault.commit_key_change(self.draft, self.batch)?
         } else {
-            self.vault.log.commit(self.draft, self.batch)
-        }
+            self.vault.log.commit(self.draft, self.batch)?
+        };
+        Ok((sequence, self.opened))
+    }
+
+    /// Commits the change like [`Change::commit`], then returns the records it opened, in the
+    /// order opened, each with its attachments (opened once the commit is durable, so what is
+    /// returned includes what this change attached).
+    pub fn commit_releasing(self) -> Result<(u64, Vec<Released>)> {
+        let vault = self.vault;
+        let (sequence, opened) = self.finish()?;
+        let released = opened
+            .into_iter()
+            .map(|record| {
+                let attachments = vault.attachments_of(&record.id)?;
+                Ok((record, attachments))
+            })
+            .collect::<Result<_>>()?;
+        Ok((sequence, released))
     }
 }
+
+/// A record a committed change opened, with its attachments.
+pub type Released = (Record, Vec<Attachment>);
+
+/// A record opened under a [`Change`]: a handle the change's methods take, never the record's
+/// contents, which the caller gets from [`Change::commit_releasing`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Opened(usize);
 
 /// An item of signed metadata the domain keeps: its key and signature context are the
 /// kernel's, so no caller can sign another kind of state (a hold, a certificate) with the
@@ -448,17 +522,9 @@ impl Vault {
         ))
     }
 
-    /// The index kind of `identifier` and its token under `year`'s index key: what an entry
-    /// indexing something by the identifier is keyed by.
-    pub fn year_token(&self, year: &LedgerYear, identifier: &Identifier) -> Result<(u8, [u8; 16])> {
-        let (kind, form) = SearchKey::Identifier(identifier.clone()).kind_and_form();
-        Ok((kind, self.token_in_year(year, &form)?))
-    }
-
-    /// The tokens, under `year`'s index key, of the people record `record` is about (its
-    /// subjects' names and identifiers, and its version key), by index kind: what a
-    /// disclosure's accounting is found by.
-    pub fn year_tokens_of(
+    /// The tokens, under `year`'s index key, of the people record `record` is about (the
+    /// domain reaches it through [`Change::year_tokens_of`]).
+    pub(crate) fn year_tokens_of(
         &self,
         year: &LedgerYear,
         record: &Record,
@@ -523,6 +589,26 @@ impl Vault {
     ) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
         self.store
             .scan(Column::Accounting, start, Some(end), usize::MAX)
+    }
+
+    /// The stored (key, sealed value) pairs of record `id`'s accounting entries in every
+    /// accounting year whose keys live (a year destroyed was purged, index and all): what a
+    /// transfer package copies and what notices to prior recipients are made from. Open each
+    /// with [`Change::open_in_year`].
+    pub fn accounting_items_of_record(&self, id: &RecordId) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        let mut entries = Vec::new();
+        for year in self.ledger_years()? {
+            let (start, end) = accounting_by_record(year, id);
+            for (key, _) in self.accounting_range((&start, &end))? {
+                let number = EntryNumber::at_end_of(&key)
+                    .ok_or_else(|| Error::corrupt("accounting index", "bad key"))?;
+                let entry_key = accounting_entry_key(year, number);
+                if let Some(value) = self.accounting_value(&entry_key)? {
+                    entries.push((entry_key, value));
+                }
+            }
+        }
+        Ok(entries)
     }
 
     /// How many keys the accounting column holds from `start` up to `end` (excluded).

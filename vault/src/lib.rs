@@ -20,11 +20,6 @@
 //! - `attachments`: values sealed beside a record under keys derived from its data key,
 //!   destroyed and purged with it (the domain's annotations), written through a `Change`.
 //! - `backup`: checkpoints, the key table exported after every key change, and restore.
-//! - `accounting`: the accounting of disclosures (552a(c), 31 CFR 1.25), written with each
-//!   release, sealed under keys of its own that outlive the records, and its notices.
-//! - `annotations`: corrections, disputes and statements of disagreement, append-only, sealed
-//!   with the record's cohort.
-//! - `documents`: signed configuration documents (SORN files, registries, templates).
 //! - `signed_state`: generations and signed manifests of every kind of signed state, so none
 //!   can be rolled back, replayed or deleted item by item.
 //! - `high_water`: the high-water mark kept with the key store (the last signed checkpoint and
@@ -55,8 +50,6 @@
 //! reads them. Byte layouts are in `docs/storage-format.md`; the map of the workspace in
 //! `docs/ARCHITECTURE.md`.
 
-pub mod accounting;
-pub mod annotations;
 mod attachments;
 pub mod audit;
 mod backup;
@@ -65,7 +58,6 @@ mod change;
 pub mod codec;
 mod cohort;
 pub mod crypto;
-mod documents;
 mod error;
 mod high_water;
 mod holds;
@@ -94,7 +86,7 @@ pub mod bench;
 pub use crate::attachments::Attachment;
 pub use crate::backup::{restore, BackupReport, RestoreReport, KEY_TABLE_FILE};
 pub use crate::certificates::Certificate;
-pub use crate::change::{Change, LedgerYear, SignedItem, SignedKind};
+pub use crate::change::{Change, LedgerYear, Opened, Released, SignedItem, SignedKind};
 pub use crate::cohort::{Bucket, CohortInfo, CohortKind};
 pub use crate::error::{Error, Result};
 pub use crate::holds::{

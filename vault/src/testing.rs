@@ -117,3 +117,63 @@ pub fn probe_copy_index(
 ) -> Result<Vec<model::RecordId>> {
     Ok(vault.index_hits(copy, system, key)?.0)
 }
+
+/// For tests: a store that passes everything to `inner` but refuses the writes `refuse` picks,
+/// as a disk that fails (or a crash just before the write) would leave it.
+pub struct RefusingWrites {
+    /// The store it passes to.
+    pub inner: std::sync::Arc<dyn crate::store::Store>,
+    /// Which writes it refuses.
+    pub refuse: Box<dyn Fn(&crate::store::WriteBatch) -> bool + Send + Sync>,
+}
+
+impl std::fmt::Debug for RefusingWrites {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RefusingWrites")
+    }
+}
+
+impl crate::store::Store for RefusingWrites {
+    fn get(&self, column: Column, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.inner.get(column, key)
+    }
+
+    fn write(
+        &self,
+        batch: crate::store::WriteBatch,
+        durability: crate::store::Durability,
+    ) -> Result<()> {
+        if (self.refuse)(&batch) {
+            return Err(crate::error::Error::Storage(
+                "injected: the write failed".into(),
+            ));
+        }
+        self.inner.write(batch, durability)
+    }
+
+    fn scan(
+        &self,
+        column: Column,
+        start: &[u8],
+        end: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<crate::store::Entry>> {
+        self.inner.scan(column, start, end, limit)
+    }
+
+    fn count(&self, column: Column, start: &[u8], end: Option<&[u8]>) -> Result<u64> {
+        self.inner.count(column, start, end)
+    }
+
+    fn checkpoint(&self, to: &std::path::Path) -> Result<()> {
+        self.inner.checkpoint(to)
+    }
+
+    fn flush(&self) -> Result<()> {
+        self.inner.flush()
+    }
+
+    fn compact(&self) -> Result<()> {
+        self.inner.compact()
+    }
+}

@@ -174,14 +174,24 @@ impl std::fmt::Debug for TransferPackage {
 }
 
 /// A package opened with the vault's keys.
-#[derive(Debug)]
 pub struct OpenedTransfer {
     /// Its manifest.
     pub manifest: Manifest,
-    /// The records, with their annotations.
-    pub records: Vec<(Record, Vec<crate::annotations::Annotation>)>,
-    /// The copy of their accounting.
-    pub accounting: Vec<crate::accounting::AccountingEntry>,
+    /// The records, with their attachments (the domain's annotations).
+    pub records: Vec<(Record, Vec<crate::Attachment>)>,
+    /// The copy of their accounting: each entry's key, and what was sealed under it, opened
+    /// (the domain decodes it; wiped when dropped).
+    pub accounting: Vec<(Vec<u8>, zeroize::Zeroizing<Vec<u8>>)>,
+}
+
+impl std::fmt::Debug for OpenedTransfer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenedTransfer")
+            .field("transfer", &self.manifest.transfer)
+            .field("records", &self.records.len())
+            .field("accounting", &self.accounting.len())
+            .finish_non_exhaustive()
+    }
 }
 
 struct Parsed<'a> {
@@ -423,7 +433,7 @@ impl Vault {
             for (key, value) in self.stored_attachments(&id)? {
                 stored.push((ItemKind::Annotation, key, value));
             }
-            for (key, value) in self.stored_accounting_of(&id)? {
+            for (key, value) in self.accounting_items_of_record(&id)? {
                 stored.push((ItemKind::Accounting, key, value));
             }
             ids.push(id);
@@ -625,18 +635,12 @@ impl Vault {
                 .filter(|(key, _)| key.starts_with(id.as_bytes()))
                 .cloned()
                 .collect();
-            let notes = self
-                .open_attachments(id, value, own)?
-                .iter()
-                .map(|attachment| {
-                    crate::annotations::decode_annotation(attachment.seq, &attachment.contents)
-                })
-                .collect::<Result<Vec<_>>>()?;
-            opened.push((record, notes));
+            let attachments = self.open_attachments(id, value, own)?;
+            opened.push((record, attachments));
         }
         let entries = accounting
             .iter()
-            .map(|(key, value)| self.open_accounting_item(key, value))
+            .map(|(key, value)| Ok((key.clone(), self.open_in_year(key, value)?)))
             .collect::<Result<Vec<_>>>()?;
         let mut draft = Draft::new(access, "transfer.open", now.timestamp_millis());
         draft.system = manifest.system.clone();

@@ -688,18 +688,17 @@ impl Vault {
         self.read_marked(access, id, now, true)
     }
 
-    /// Reads one record for a person with its annotations (corrections, disputes,
-    /// statements of disagreement), which every read must show: like
-    /// [`Vault::read_by_person`].
-    pub fn read_annotated(
+    /// Reads one record for a person with its attachments (the domain's annotations, which
+    /// every read must show): like [`Vault::read_by_person`].
+    pub fn read_attached(
         &self,
         access: &Access,
         id: &RecordId,
         now: DateTime<Utc>,
-    ) -> Result<(Record, Vec<crate::annotations::Annotation>)> {
+    ) -> Result<(Record, Vec<crate::Attachment>)> {
         let record = self.read_marked(access, id, now, true)?;
-        let annotations = self.annotations_of(id)?;
-        Ok((record, annotations))
+        let attachments = self.attachments_of(id)?;
+        Ok((record, attachments))
     }
 
     /// Whether a person has ever been given the record's contents.

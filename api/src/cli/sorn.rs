@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use policy::sorn::BUILTIN;
 use policy::Catalog;
+use privacy::documents::Documents as _;
 
 use crate::cli::{Failure, VaultPaths};
 

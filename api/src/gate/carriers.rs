@@ -7,6 +7,7 @@
 
 use super::*;
 use crate::lines::{carrier_registry, CarrierEntry, DeliveryChange, CARRIER_DOCUMENTS};
+use privacy::documents::Documents as _;
 
 /// What a records officer records of one carrier.
 pub struct CarrierInput<'a> {

@@ -4,6 +4,7 @@
 //! finds those records. Each is a signed document of the vault (kind `consultations`, named
 //! by its id), holding codes, record ids and dates only; opening and answering are logged.
 
+use privacy::documents::Documents as _;
 use serde::{Deserialize, Serialize};
 
 use super::*;

@@ -7,6 +7,7 @@
 //! decide free text on the designations in force for the record's subjects at the time of the
 //! read, so records stored before a designation are opened by it and closed by its withdrawal.
 
+use privacy::documents::Documents as _;
 use serde::{Deserialize, Serialize};
 
 use super::*;

@@ -2,6 +2,9 @@
 //! disclosures, designated authorities, notices, and the accounting's expiry.
 
 use super::*;
+use privacy::accounting::Accounting as _;
+use privacy::annotations::Annotations as _;
+use privacy::documents::Documents as _;
 
 impl Gate {
     /// Releases records outside the agency: each record is decided for the officer (its
@@ -787,7 +790,7 @@ impl Gate {
         &self,
         caller: &Caller,
         context: &RequestContext,
-    ) -> Result<Vec<vault::accounting::AccountingCertificate>, Refusal> {
+    ) -> Result<Vec<privacy::accounting::AccountingCertificate>, Refusal> {
         let access = self.authorize_vault(caller, context, Action::AccountingExpire)?;
         Ok(self.vault.expire_accounting(&access, self.now())?)
     }
@@ -797,7 +800,7 @@ impl Gate {
         &self,
         caller: &Caller,
         context: &RequestContext,
-    ) -> Result<Vec<vault::accounting::Notice>, Refusal> {
+    ) -> Result<Vec<privacy::accounting::Notice>, Refusal> {
         let access = self.authorize_vault(caller, context, Action::AccountingSearch)?;
         Ok(self.vault.notices(&access, self.now())?)
     }
@@ -941,9 +944,11 @@ fn members_digest(ids: &[RecordId]) -> String {
 
 /// Which released or corrected records get a notice, from the records a claim of exemption
 /// from it covers (by their source systems).
-pub(super) fn notice_scope(exempt: &policy::sorn::ExemptPortion) -> vault::accounting::NoticeScope {
+pub(super) fn notice_scope(
+    exempt: &policy::sorn::ExemptPortion,
+) -> privacy::accounting::NoticeScope {
     use policy::sorn::ExemptPortion;
-    use vault::accounting::NoticeScope;
+    use privacy::accounting::NoticeScope;
     match exempt {
         ExemptPortion::Nothing => NoticeScope::Every,
         ExemptPortion::Whole { .. } => NoticeScope::NoRecord,
@@ -952,7 +957,7 @@ pub(super) fn notice_scope(exempt: &policy::sorn::ExemptPortion) -> vault::accou
 }
 
 /// The legal process a notice to the individual tells of, from its content.
-fn process_of(notice: &vault::accounting::Notice) -> Option<String> {
+fn process_of(notice: &privacy::accounting::Notice) -> Option<String> {
     let content: serde_json::Value = serde_json::from_str(notice.content.as_deref()?).ok()?;
     content["process"].as_str().map(str::to_owned)
 }
@@ -1059,7 +1064,7 @@ fn notice_content(
 
 /// The first thing a notice to the individual must state and does not (`None` for a complete
 /// one, a notice to a prior recipient, or one made before notices carried their content).
-fn missing_from_notice(notice: &vault::accounting::Notice) -> Option<&'static str> {
+fn missing_from_notice(notice: &privacy::accounting::Notice) -> Option<&'static str> {
     let content: serde_json::Value = serde_json::from_str(notice.content.as_deref()?).ok()?;
     let given = |name: &str| {
         content[name]
@@ -1104,8 +1109,8 @@ fn missing_from_notice(notice: &vault::accounting::Notice) -> Option<&'static st
 mod tests {
     use super::missing_from_notice;
 
-    fn notice(kind: &str, content: serde_json::Value) -> vault::accounting::Notice {
-        vault::accounting::Notice {
+    fn notice(kind: &str, content: serde_json::Value) -> privacy::accounting::Notice {
+        privacy::accounting::Notice {
             id: "n".into(),
             record: model::RecordId::from_bytes([0; 16]),
             annotation: 0,

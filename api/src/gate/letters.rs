@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use policy::requests::{EventKind, Outcome, RequestKind};
+use privacy::documents::Documents as _;
 use serde::{Deserialize, Serialize};
 
 use super::requests::RequestFile;

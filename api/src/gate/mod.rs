@@ -24,9 +24,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use model::{Record, RecordId, SystemId};
 use policy::disclosure::{Basis, Disclosure, Evidence, NoticeDue};
 use policy::{Action, Decision, Policy, Request, Vetting, VAULT_SYSTEM};
+use privacy::accounting::{AccountingEntry, Release};
 use privacy::accounts::{new_token, token_hash, Account, NewToken};
-use vault::accounting::{AccountingEntry, Release};
-use vault::annotations::{Annotation, AnnotationKind};
+use privacy::annotations::{Annotation, AnnotationKind};
 use vault::audit::{LogQuery, LogVerification};
 use vault::{Access, Checkpoint, LogEntry, SearchKey, StreamKey, Vault};
 

@@ -2,6 +2,8 @@
 //! result a disclosure).
 
 use super::*;
+use privacy::accounting::Accounting as _;
+use privacy::annotations::Annotations as _;
 
 impl Gate {
     /// Searches `system` for records with `key`, for `purpose` under `case_id`, reading at most
@@ -261,9 +263,9 @@ impl Gate {
         // paragraph 39); TTAR's claim covers only the records of sources that give individuals
         // no access or amendment (seed 000), so the others' recipients are told.
         let notify = match self.policy.catalog().system(&placement.system) {
-            None => vault::accounting::NoticeScope::NoRecord,
+            None => privacy::accounting::NoticeScope::NoRecord,
             Some(system) if *system.sorn.exemptions.correction_notices.get_ref() => {
-                vault::accounting::NoticeScope::Every
+                privacy::accounting::NoticeScope::Every
             }
             Some(system) => {
                 super::disclosure::notice_scope(&system.sorn.exempt_portion("552a(c)(4)"))

@@ -7,6 +7,7 @@
 use chrono::NaiveDate;
 use model::Identifier;
 use policy::requests::{self, Case, Deadline, Event, EventKind, RequestKind, RequesterStatus};
+use privacy::annotations::Annotations as _;
 use serde::{Deserialize, Serialize};
 use vault::{Hold, HoldMode, HoldPurpose, HoldSpec, HoldTarget};
 

@@ -8,6 +8,7 @@
 //! NARA accession is for permanent records; no seeded schedule has any (docs/retention.md).
 
 use super::*;
+use privacy::annotations::Annotations as _;
 use privacy::cases::Cases as _;
 
 /// A transfer as the API shows it.
@@ -299,7 +300,7 @@ impl Gate {
         access.purpose = purpose.to_owned();
         access.case_id = case_id.to_owned();
         let bytes = self.read_package(id)?;
-        let opened = match self.vault.open_transfer(&access, &bytes, self.now()) {
+        let opened = match self.vault.open_annotated_transfer(&access, &bytes, self.now()) {
             Err(vault::Error::DecryptionFailed) => {
                 return Err(Refusal::Conflict(format!(
                     "{id}'s cohort was destroyed on schedule: its package opens with nothing that remains"

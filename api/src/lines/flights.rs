@@ -4,6 +4,7 @@
 //! check of each receipt of a stream against both.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use privacy::documents::Documents as _;
 
 /// A flight in one spelling: the airline designator (two letters or digits, IATA, or three
 /// letters, ICAO), the number without leading zeros (1 to 4 digits) and at most one

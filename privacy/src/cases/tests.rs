@@ -6,6 +6,7 @@ use std::sync::Arc;
 use chrono::TimeZone;
 
 use super::*;
+use crate::accounting::Accounting as _;
 use model::IdentifierKind;
 use vault::store::{Column, MemStore, Store};
 use vault::MemKeyBackend;

@@ -7,6 +7,7 @@
 //! was rolled back, so nothing is served. Before format 3 every one of these opened: items were
 //! signed one by one, with no generation and no manifest.
 
+use privacy::documents::Documents as _;
 use std::path::Path;
 
 use privacy::accounts::Accounts as _;

@@ -3,6 +3,7 @@
 //! build, is upgraded by a logged migration, verifies its log (with the anchor the old build
 //! exported) and reads its records. Agencies upgrade; they do not start over.
 
+use privacy::accounting::Accounting as _;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
@@ -312,7 +313,7 @@ fn accounting_entries_of_layout_1_read_beside_new_ones_that_seal_their_evidence(
     vault
         .disclose(
             &access(),
-            &vault::accounting::Release {
+            &privacy::accounting::Release {
                 records: vec![(ids[0], 2040)],
                 nature: "electronic".into(),
                 purpose: "litigation".into(),

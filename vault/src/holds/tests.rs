@@ -667,7 +667,7 @@ fn the_format_5_upgrade_indexes_held_trade_records_in_their_period_and_hold() {
     // A crash before the upgrade's last batch (the format byte with its log entry): the open
     // fails with the entries already written, the vault is still format 4, and the next open
     // does the upgrade again.
-    let failing: Arc<dyn Store> = Arc::new(crate::store::RefusingWrites {
+    let failing: Arc<dyn Store> = Arc::new(crate::testing::RefusingWrites {
         inner: Arc::clone(&store),
         refuse: Box::new(|batch| {
             batch.ops().any(|op| {

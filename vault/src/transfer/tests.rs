@@ -10,8 +10,6 @@ use std::sync::Arc;
 use chrono::TimeZone;
 
 use super::*;
-use crate::accounting::Release;
-use crate::annotations::AnnotationKind;
 use crate::cohort::CohortKind;
 use crate::key_backend::{KeyBackend, MemKeyBackend};
 use crate::store::{MemStore, Store};
@@ -40,23 +38,28 @@ fn record(name: &str, ssn: &str, day: u32) -> RecordContents {
     }
 }
 
-fn release(ids: &[RecordId]) -> Release {
-    Release {
-        records: ids.iter().map(|id| (*id, 2036)).collect(),
-        nature: "electronic".into(),
-        purpose: "investigation".into(),
-        basis: "routine use A".into(),
-        recipient_name: "US Attorney, District of Nowhere".into(),
-        recipient_address: "1 Court St".into(),
-        recipient_category: "federal-agency".into(),
-        package: "pkg-1".into(),
-        withheld_from_individual: false,
-        individual_notice: None,
-        notice_scope: Default::default(),
-        document: None,
-        evidence: r#"{"document":"letter-1"}"#.into(),
-        notice_content: String::new(),
-    }
+/// What the domain would attach to a record (an annotation) and account for it (an entry),
+/// made through the kernel's change as the domain makes them: the kernel carries both without
+/// knowing what they say (`privacy`'s tests read them back decoded).
+const ATTACHED: &[u8] = b"the amount was 150.00";
+const ACCOUNTED: &[u8] = b"disclosed to US Attorney, District of Nowhere";
+
+/// Attaches [`ATTACHED`] to record `id` and seals [`ACCOUNTED`] as its accounting item of 2036,
+/// indexed by the record. Returns the item's key.
+fn attach_and_account(vault: &Vault, id: &RecordId) -> Vec<u8> {
+    let mut change = vault.change(&access(), "annotate", now()).unwrap();
+    change.attach(id, ATTACHED).unwrap();
+    change.commit().unwrap();
+    let year = vault.ledger_year(2036, "destroyed", now()).unwrap();
+    let number = vault.entry_numbers(1).unwrap().next().unwrap();
+    let key = crate::keyspace::accounting_entry_key(2036, number);
+    let mut change = vault.change(&access(), "disclose", now()).unwrap();
+    change.seal_in_year(&year, key.clone(), ACCOUNTED).unwrap();
+    change
+        .put_index_entry(crate::keyspace::accounting_by_record_key(2036, id, number))
+        .unwrap();
+    change.commit().unwrap();
+    key
 }
 
 fn vault() -> (Vault, Arc<dyn Store>) {
@@ -94,20 +97,7 @@ fn a_package_carries_the_records_annotations_and_accounting_and_opens_with_the_v
             now(),
         )
         .unwrap();
-    vault
-        .annotate(
-            &access(),
-            &ids[0],
-            AnnotationKind::Correction,
-            &["fields.amount".to_owned()],
-            "the amount was 150.00",
-            &Default::default(),
-            now(),
-        )
-        .unwrap();
-    vault
-        .disclose(&access(), &release(&ids[..1]), now())
-        .unwrap();
+    let accounted = attach_and_account(&vault, &ids[0]);
     let cohort = period_cohort(&vault);
     let package = vault
         .make_transfer(&access(), cohort, now(), |_, _| Ok(()))
@@ -165,24 +155,21 @@ fn a_package_carries_the_records_annotations_and_accounting_and_opens_with_the_v
         .collect();
     assert_eq!(carried, originals);
     assert_eq!(opened.records[0].1.len(), 1);
-    assert_eq!(opened.records[0].1[0].text, "the amount was 150.00");
-    assert_eq!(opened.accounting.len(), 1);
-    assert_eq!(opened.accounting[0].record, ids[0]);
-    // The accounting stays in the vault (1.25(a)(2)).
     assert_eq!(
-        vault
-            .accounting_for(
-                &access(),
-                &crate::index::SearchKey::Identifier(Identifier::new(
-                    IdentifierKind::Ssn,
-                    "123-45-6789"
-                )),
-                now()
-            )
-            .unwrap()
-            .len(),
-        1
+        (
+            opened.records[0].1[0].seq,
+            &opened.records[0].1[0].contents[..]
+        ),
+        (1, ATTACHED)
     );
+    assert!(opened.records[1].1.is_empty());
+    assert_eq!(opened.accounting.len(), 1);
+    assert_eq!(
+        (&opened.accounting[0].0, &opened.accounting[0].1[..]),
+        (&accounted, ACCOUNTED)
+    );
+    // The accounting stays in the vault (1.25(a)(2)).
+    assert_eq!(vault.accounting_items_of_record(&ids[0]).unwrap().len(), 1);
     // Made and opened, each logged with the records' ids.
     let logged: Vec<String> = vault
         .audit_search(&access(), &crate::audit::LogQuery::default(), now())

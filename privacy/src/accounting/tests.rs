@@ -6,11 +6,11 @@ use std::sync::Arc;
 
 use chrono::TimeZone;
 
-use super::*;
-use crate::cohort::CohortKind;
-use crate::key_backend::{KeyBackend, MemKeyBackend};
-use crate::store::{MemStore, Store};
 use model::{Identifier, IdentifierKind, RecordContents, Subject, SystemId};
+use vault::store::{Column, MemStore, Store};
+use vault::{CohortKind, KeyBackend, MemKeyBackend};
+
+use super::*;
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
@@ -140,7 +140,7 @@ fn the_accounting_outlives_the_record_and_dies_with_its_year() {
     );
     let public_key = vault.log_public_key().unwrap();
     let signature = hex::decode(&certificates[0].signature).unwrap();
-    assert!(crate::crypto::verify_signature(
+    assert!(vault::crypto::verify_signature(
         &public_key,
         certificates[0].text.as_bytes(),
         &signature
@@ -161,7 +161,7 @@ fn nothing_is_released_or_accounted_when_the_batch_cannot_be_written() {
     use std::sync::atomic::{AtomicBool, Ordering};
     let inner: Arc<dyn Store> = Arc::new(MemStore::new());
     let failing = Arc::new(AtomicBool::new(false));
-    let store: Arc<dyn Store> = Arc::new(crate::store::RefusingWrites {
+    let store: Arc<dyn Store> = Arc::new(vault::testing::RefusingWrites {
         inner: Arc::clone(&inner),
         refuse: Box::new({
             let failing = Arc::clone(&failing);
@@ -174,9 +174,7 @@ fn nothing_is_released_or_accounted_when_the_batch_cannot_be_written() {
         .ingest(&access(), &[record("JOHN Q PUBLIC", "123-45-6789")], now())
         .unwrap();
     // The accounting year's key is made first, then the write of the release fails.
-    vault
-        .live_cohort(CohortKind::Accounting { year: 2031 }, "", now())
-        .unwrap();
+    vault.ledger_year(2031, "", now()).unwrap();
     failing.store(true, Ordering::SeqCst);
     assert!(vault
         .disclose(&access(), &release(&ids, 2031), now())

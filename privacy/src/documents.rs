@@ -4,14 +4,8 @@
 //! SHA-256.
 
 use chrono::{DateTime, Utc};
-
-use crate::change::{Change, SignedItem, SignedKind};
-use crate::crypto::sha256;
-use crate::error::{Error, Result};
-use crate::keyspace::documents_of;
-use crate::log::Access;
-use crate::store::Column;
-use crate::vault::Vault;
+use vault::crypto::sha256;
+use vault::{Access, Change, Error, Result, SignedItem, SignedKind, Vault};
 
 fn check_name(what: &str, name: &str) -> Result<()> {
     let ok = !name.is_empty()
@@ -28,10 +22,37 @@ fn check_name(what: &str, name: &str) -> Result<()> {
     }
 }
 
-impl Vault {
+/// The documents' operations on the vault.
+pub trait Documents {
     /// Replaces every document of `kind` with `documents` (name, bytes), atomically, logged
     /// as `config.documents` with each name and SHA-256.
-    pub fn replace_documents(
+    fn replace_documents(
+        &self,
+        access: &Access,
+        kind: &str,
+        documents: &[(String, Vec<u8>)],
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+
+    /// Adds (or replaces) one document of `kind`, signed like the rest, in one logged batch
+    /// (`action`, with `outcome`, which names no personal data): for a ledger that grows a
+    /// document at a time (the statistical releases' populations).
+    fn put_document(
+        &self,
+        access: &Access,
+        kind: &str,
+        name: &str,
+        bytes: &[u8],
+        action_and_outcome: (&str, String),
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+
+    /// The documents of `kind`, by name, each checked against the vault's signing key.
+    fn documents(&self, kind: &str) -> Result<Vec<(String, Vec<u8>)>>;
+}
+
+impl Documents for Vault {
+    fn replace_documents(
         &self,
         access: &Access,
         kind: &str,
@@ -40,21 +61,17 @@ impl Vault {
     ) -> Result<()> {
         let mut change = self.change(access, "config.documents", now)?;
         check_name("kind", kind)?;
-        let (start, end) = documents_of(kind);
-        change.delete_range(Column::Meta, start, end);
+        change.clear_signed(&SignedKind::Documents(kind));
         let mut named = Vec::with_capacity(documents.len());
         for (name, bytes) in documents {
-            self.put_signed_document(&mut change, kind, name, bytes)?;
+            put_signed_document(&mut change, kind, name, bytes)?;
             named.push(format!("{name} sha256:{}", hex::encode(sha256(bytes))));
         }
         change.set_outcome(format!("{kind}: {}", named.join(", ")));
         change.commit().map(drop)
     }
 
-    /// Adds (or replaces) one document of `kind`, signed like the rest, in one logged batch
-    /// (`action`, with `outcome`, which names no personal data): for a ledger that grows a
-    /// document at a time (the statistical releases' populations).
-    pub fn put_document(
+    fn put_document(
         &self,
         access: &Access,
         kind: &str,
@@ -64,27 +81,12 @@ impl Vault {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let mut change = self.change(access, action, now)?;
-        self.put_signed_document(&mut change, kind, name, bytes)?;
+        put_signed_document(&mut change, kind, name, bytes)?;
         change.set_outcome(outcome);
         change.commit().map(drop)
     }
 
-    /// Adds to `change` one document of `kind`, signed: for a write that carries its own
-    /// document (a statistical release's ledger entry).
-    pub(crate) fn put_signed_document(
-        &self,
-        change: &mut Change<'_>,
-        kind: &str,
-        name: &str,
-        bytes: &[u8],
-    ) -> Result<()> {
-        check_name("kind", kind)?;
-        check_name("name", name)?;
-        change.put_signed(&SignedItem::Document { kind, name }, bytes)
-    }
-
-    /// The documents of `kind`, by name, each checked against the vault's signing key.
-    pub fn documents(&self, kind: &str) -> Result<Vec<(String, Vec<u8>)>> {
+    fn documents(&self, kind: &str) -> Result<Vec<(String, Vec<u8>)>> {
         check_name("kind", kind)?;
         self.signed_items(&SignedKind::Documents(kind))?
             .into_iter()
@@ -95,6 +97,19 @@ impl Vault {
             })
             .collect()
     }
+}
+
+/// Adds to `change` one document of `kind`, signed: for a write that carries its own document
+/// (a statistical release's ledger entry).
+pub(crate) fn put_signed_document(
+    change: &mut Change<'_>,
+    kind: &str,
+    name: &str,
+    bytes: &[u8],
+) -> Result<()> {
+    check_name("kind", kind)?;
+    check_name("name", name)?;
+    change.put_signed(&SignedItem::Document { kind, name }, bytes)
 }
 
 #[cfg(test)]

@@ -5,10 +5,11 @@ use std::sync::Arc;
 
 use chrono::TimeZone;
 
-use super::*;
-use crate::key_backend::{KeyBackend, MemKeyBackend};
-use crate::store::{Column, MemStore, Store};
 use model::{Identifier, IdentifierKind, RecordContents, Subject, SystemId};
+use vault::store::{Column, MemStore, Store};
+use vault::{KeyBackend, MemKeyBackend};
+
+use super::*;
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
@@ -117,7 +118,7 @@ fn annotations_are_appended_and_read_with_the_record() {
     let logged = vault
         .audit_search(
             &access,
-            &crate::audit::LogQuery {
+            &vault::audit::LogQuery {
                 record: Some(id),
                 principal: None,
                 action: Some("annotate".into()),
@@ -129,4 +130,80 @@ fn annotations_are_appended_and_read_with_the_record() {
         .unwrap();
     assert_eq!(logged.len(), 2);
     assert!(logged.iter().all(|entry| !entry.outcome.contains("150.00")));
+}
+
+/// Moved from the kernel's transfer tests: a transfer package carries a record's annotations
+/// and a copy of its accounting, and opened they decode to what was written; the accounting
+/// stays in the vault (31 CFR 1.25(a)(2), (b)(3)).
+#[test]
+fn a_transfer_package_opens_with_its_annotations_and_accounting() {
+    use crate::accounting::{Accounting as _, Release};
+    let store: Arc<dyn Store> = Arc::new(MemStore::new());
+    let backend: Arc<dyn KeyBackend> = Arc::new(MemKeyBackend::generate().unwrap());
+    let vault = Vault::create_with(store, backend).unwrap();
+    let access = Access::offline("records-officer", "retention");
+    let id = vault.ingest(&access, &[record()], now()).unwrap()[0];
+    vault
+        .annotate(
+            &access,
+            &id,
+            AnnotationKind::Correction,
+            &["fields.amount".to_owned()],
+            "the amount was 150.00",
+            &NoticeScope::NoRecord,
+            now(),
+        )
+        .unwrap();
+    let release = Release {
+        records: vec![(id, 2036)],
+        nature: "electronic".into(),
+        purpose: "investigation".into(),
+        basis: "routine use A".into(),
+        recipient_name: "US Attorney, District of Nowhere".into(),
+        recipient_address: "1 Court St".into(),
+        recipient_category: "federal-agency".into(),
+        package: "pkg-1".into(),
+        withheld_from_individual: false,
+        individual_notice: None,
+        notice_scope: NoticeScope::Every,
+        document: None,
+        evidence: r#"{"document":"letter-1"}"#.into(),
+        notice_content: String::new(),
+    };
+    let released = vault.disclose(&access, &release, now()).unwrap();
+    assert_eq!(released.len(), 1);
+    assert_eq!(released[0].1.len(), 1, "a release shows the annotations");
+    let cohort = vault
+        .key_status()
+        .unwrap()
+        .cohorts
+        .iter()
+        .find(|info| matches!(info.kind, vault::CohortKind::Period { .. }))
+        .unwrap()
+        .id;
+    let package = vault
+        .make_transfer(&access, cohort, now(), |_, _| Ok(()))
+        .unwrap();
+    let opened = vault
+        .open_annotated_transfer(&access, &package.bytes, now())
+        .unwrap();
+    assert_eq!(opened.records.len(), 1);
+    assert_eq!(opened.records[0].0.contents, record());
+    let notes = &opened.records[0].1;
+    assert_eq!(
+        (notes.len(), notes[0].kind, notes[0].text.as_str()),
+        (1, AnnotationKind::Correction, "the amount was 150.00")
+    );
+    assert_eq!(opened.accounting.len(), 1);
+    let entry = &opened.accounting[0];
+    assert_eq!(
+        (entry.record, entry.basis.as_str(), entry.keep_until_year),
+        (id, "routine use A", 2036)
+    );
+    assert_eq!(
+        entry.recipient_name, "US Attorney, District of Nowhere",
+        "decoded as written"
+    );
+    let ssn = vault::SearchKey::Identifier(Identifier::new(IdentifierKind::Ssn, "123-45-6789"));
+    assert_eq!(vault.accounting_for(&access, &ssn, now()).unwrap().len(), 1);
 }

@@ -4,9 +4,10 @@ use std::sync::Arc;
 
 use chrono::TimeZone;
 
+use vault::store::{Column, Durability, MemStore, Store, WriteBatch};
+use vault::{KeyBackend, MemKeyBackend};
+
 use super::*;
-use crate::key_backend::{KeyBackend, MemKeyBackend};
-use crate::store::{Durability, MemStore, Store, WriteBatch};
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
@@ -35,7 +36,7 @@ fn documents_are_replaced_as_a_set_and_checked() {
     let logged = vault
         .audit_search(
             &access,
-            &crate::audit::LogQuery {
+            &vault::audit::LogQuery {
                 record: None,
                 principal: None,
                 action: Some("config.documents".into()),

@@ -1,18 +1,18 @@
 //! Annotations: corrections, notations of dispute and statements of disagreement attached to
 //! a record. Append-only: the original is never altered (seed 001 footnote 10, 31 CFR 1.27);
 //! every read returns the record with them. Each is one of the record's attachments (the
-//! kernel's `attachments`): sealed under a key derived from the record's data key, so it lives
-//! and dies with the record (destroying the cohort shreds it), and stored beside the record
-//! (its id and a sequence), so the record's purge removes it. This module says what one says.
+//! kernel's `vault::Attachment`): sealed under a key derived from the record's data key, so it
+//! lives and dies with the record (destroying the cohort shreds it), and stored beside the
+//! record (its id and a sequence), so the record's purge removes it. This module says what one
+//! says, and reads records and transfer packages with their annotations.
 
 use chrono::{DateTime, Utc};
+use model::{Record, RecordId};
+use vault::codec::{Reader, Writer};
+use vault::transfer::Manifest;
+use vault::{Access, Attachment, Error, Result, Vault};
 
-use crate::accounting::NoticeScope;
-use crate::codec::{Reader, Writer};
-use crate::error::{Error, Result};
-use crate::log::Access;
-use crate::vault::Vault;
-use model::RecordId;
+use crate::accounting::{decode_entry, notices_for, AccountingEntry, NoticeScope};
 
 const ANNOTATION_VERSION: u8 = 1;
 /// Longest annotation text.
@@ -106,7 +106,19 @@ fn check_portion(portion: &str) -> bool {
     }
 }
 
-impl Vault {
+/// A transfer package opened, its attachments and accounting decoded.
+#[derive(Debug)]
+pub struct AnnotatedTransfer {
+    /// Its manifest.
+    pub manifest: Manifest,
+    /// The records, with their annotations.
+    pub records: Vec<(Record, Vec<Annotation>)>,
+    /// The copy of their accounting.
+    pub accounting: Vec<AccountingEntry>,
+}
+
+/// The annotations' operations on the vault.
+pub trait Annotations {
     /// Appends an annotation to record `id`, logged as `annotate` with its kind and portions
     /// (never its text). When `notify_recipients` covers the record, the same batch holds a
     /// notice to every prior recipient in the record's accounting (552a(c)(4)). Returns its
@@ -115,7 +127,38 @@ impl Vault {
         clippy::too_many_arguments,
         reason = "each is one part of the annotation or its context"
     )]
-    pub fn annotate(
+    fn annotate(
+        &self,
+        access: &Access,
+        id: &RecordId,
+        kind: AnnotationKind,
+        portions: &[String],
+        text: &str,
+        notify_recipients: &NoticeScope,
+        now: DateTime<Utc>,
+    ) -> Result<(u32, usize)>;
+
+    /// Reads one record for a person with its annotations (corrections, disputes, statements
+    /// of disagreement), which every read must show: like [`Vault::read_by_person`].
+    fn read_annotated(
+        &self,
+        access: &Access,
+        id: &RecordId,
+        now: DateTime<Utc>,
+    ) -> Result<(Record, Vec<Annotation>)>;
+
+    /// Opens a transfer package with the vault's keys ([`Vault::open_transfer`], logged), its
+    /// records' annotations and its accounting decoded.
+    fn open_annotated_transfer(
+        &self,
+        access: &Access,
+        bytes: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<AnnotatedTransfer>;
+}
+
+impl Annotations for Vault {
+    fn annotate(
         &self,
         access: &Access,
         id: &RecordId,
@@ -151,10 +194,13 @@ impl Vault {
             NoticeScope::Every => true,
             NoticeScope::NoRecord => false,
             // Opened here only to read its source; nothing of it leaves.
-            scope => scope.covers(&self.open_record(id)?),
+            scope => {
+                let record = change.open_record(id)?;
+                scope.covers(change.record_source_system(record))
+            }
         };
         let notices = if notify {
-            self.notices_for(&mut change, id, seq, kind.name(), now)?
+            notices_for(&mut change, id, seq, kind.name(), now)?
         } else {
             0
         };
@@ -167,18 +213,51 @@ impl Vault {
         Ok((seq, notices))
     }
 
-    /// The annotations of record `id`, oldest first. Crate-internal: callers get them with a
-    /// logged read ([`Vault::read_by_person`]).
-    pub(crate) fn annotations_of(&self, id: &RecordId) -> Result<Vec<Annotation>> {
-        self.attachments_of(id)?
+    fn read_annotated(
+        &self,
+        access: &Access,
+        id: &RecordId,
+        now: DateTime<Utc>,
+    ) -> Result<(Record, Vec<Annotation>)> {
+        let (record, attachments) = self.read_attached(access, id, now)?;
+        Ok((record, decode_annotations(&attachments)?))
+    }
+
+    fn open_annotated_transfer(
+        &self,
+        access: &Access,
+        bytes: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<AnnotatedTransfer> {
+        let opened = self.open_transfer(access, bytes, now)?;
+        let records = opened
+            .records
+            .into_iter()
+            .map(|(record, attachments)| Ok((record, decode_annotations(&attachments)?)))
+            .collect::<Result<_>>()?;
+        let accounting = opened
+            .accounting
             .iter()
-            .map(|attachment| decode_annotation(attachment.seq, &attachment.contents))
-            .collect()
+            .map(|(key, plain)| decode_entry(key, plain))
+            .collect::<Result<_>>()?;
+        Ok(AnnotatedTransfer {
+            manifest: opened.manifest,
+            records,
+            accounting,
+        })
     }
 }
 
+/// The annotations a record's attachments hold, oldest first.
+pub(crate) fn decode_annotations(attachments: &[Attachment]) -> Result<Vec<Annotation>> {
+    attachments
+        .iter()
+        .map(|attachment| decode_annotation(attachment.seq, &attachment.contents))
+        .collect()
+}
+
 /// Annotation `seq` from its attachment's contents.
-pub(crate) fn decode_annotation(seq: u32, plain: &[u8]) -> Result<Annotation> {
+fn decode_annotation(seq: u32, plain: &[u8]) -> Result<Annotation> {
     let mut reader = Reader::new(plain, "annotation");
     if reader.u8()? != ANNOTATION_VERSION {
         return Err(Error::UnsupportedVersion {

@@ -10,22 +10,17 @@
 //! destroyed from, so a year's purge takes all of it.
 
 use chrono::{DateTime, Datelike, Utc};
-
-use crate::annotations::Annotation;
-use crate::change::Change;
-use crate::codec::{Reader, Writer};
-use crate::error::{Error, Result};
-use crate::index::SearchKey;
-use crate::keyspace::{
-    accounting_by_record, accounting_by_record_key, accounting_by_subject,
-    accounting_by_subject_key, accounting_entries_of_year, accounting_entry_key, accounting_year,
-    is_accounting_entry, is_notice_key, notice_key, notice_public_key, notice_sent_key, notices,
-    EntryNumber,
-};
-use crate::log::Access;
-use crate::store::Column;
-use crate::vault::Vault;
 use model::{Record, RecordId};
+use vault::codec::{Reader, Writer};
+use vault::keyspace::{
+    accounting_by_record_key, accounting_by_subject, accounting_by_subject_key,
+    accounting_entries_of_year, accounting_entry_key, accounting_year, is_accounting_entry,
+    is_notice_key, notice_key, notice_public_key, notice_sent_key, notices, EntryNumber,
+};
+use vault::{Access, Change, Error, Result, SearchKey, Vault};
+
+use crate::annotations::{decode_annotations, Annotation};
+use crate::documents::put_signed_document;
 
 /// The layout of an entry's sealed contents: 1 until the entries sealed their basis's evidence
 /// (still read, with no evidence: it was checked and not kept), 2 since.
@@ -85,7 +80,7 @@ pub struct Release {
 }
 
 /// Which records a notice goes out for, by the source system each names
-/// ([`crate::SOURCE_SYSTEM`]): the gate decides it from the notice's exemptions, the vault
+/// ([`model::SOURCE_SYSTEM`]): the gate decides it from the notice's exemptions, the vault
 /// applies it to each record as it writes, in the same batch.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum NoticeScope {
@@ -99,15 +94,14 @@ pub enum NoticeScope {
 }
 
 impl NoticeScope {
-    /// Whether the notice goes out for `record`.
-    pub fn covers(&self, record: &Record) -> bool {
+    /// Whether the notice goes out for a record of source system `source`.
+    pub fn covers(&self, source: Option<&str>) -> bool {
         match self {
             NoticeScope::Every => true,
             NoticeScope::NoRecord => false,
-            NoticeScope::FromSources(sources) => record
-                .contents
-                .source_system()
-                .is_some_and(|source| sources.iter().any(|known| known == source)),
+            NoticeScope::FromSources(sources) => {
+                source.is_some_and(|source| sources.iter().any(|known| known == source))
+            }
         }
     }
 }
@@ -177,12 +171,61 @@ impl std::fmt::Debug for AccountingEntry {
     }
 }
 
-impl Vault {
+/// The accounting's operations on the vault.
+pub trait Accounting {
     /// Releases records: reads each one and writes, in one atomic, synced batch, one
     /// accounting entry per record (with its blind-index entries by subject) and the
-    /// disclosure's log entry. The records are returned only once that batch is durable; if
-    /// it cannot be written, nothing is released and no entry exists.
-    pub fn disclose(
+    /// disclosure's log entry. The records are returned, with their annotations (every release
+    /// shows them, 31 CFR 1.25(a)(3), 1.27(e)(5)), only once that batch is durable; if it
+    /// cannot be written, nothing is released and no entry exists.
+    fn disclose(
+        &self,
+        access: &Access,
+        release: &Release,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(Record, Vec<Annotation>)>>;
+
+    /// The accounting entries of disclosures of records about the subject `key` (by
+    /// identifier or name), in every accounting year whose keys live, oldest first. Logged
+    /// with the tokens probed, never the identifier.
+    fn accounting_for(
+        &self,
+        access: &Access,
+        key: &SearchKey,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<AccountingEntry>>;
+
+    /// Destroys the accounting years whose entries may all be destroyed by `now` (years up to
+    /// and including the current one), as cohort destructions: their keys are deleted in an
+    /// epoch change and their entries purged. Returns a certificate per year, signed with the
+    /// log's key and kept in the vault's metadata.
+    fn expire_accounting(
+        &self,
+        access: &Access,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<AccountingCertificate>>;
+
+    /// Every notice to prior recipients whose year lives, oldest first; logged.
+    fn notices(&self, access: &Access, now: DateTime<Utc>) -> Result<Vec<Notice>>;
+
+    /// Records that the notice `id` (as [`Notice::id`] gives it) was sent; logged.
+    fn mark_notice_sent(&self, access: &Access, id: &str, now: DateTime<Utc>) -> Result<()>;
+
+    /// Records the day the legal process notice `id` tells of became a matter of public
+    /// record, and the day the notice is then due (both YYYY-MM-DD, the gate's reading of
+    /// 1.22(f)); once only, and only for a notice without a due date; logged.
+    fn record_notice_public(
+        &self,
+        access: &Access,
+        id: &str,
+        public_on: &str,
+        due: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+}
+
+impl Accounting for Vault {
+    fn disclose(
         &self,
         access: &Access,
         release: &Release,
@@ -194,11 +237,11 @@ impl Vault {
                 "a disclosure names at least one record".into(),
             ));
         }
-        let records: Vec<Record> = release
+        let records = release
             .records
             .iter()
             .map(|(id, _)| change.open_record(id))
-            .collect::<Result<_>>()?;
+            .collect::<Result<Vec<_>>>()?;
         // Made in year order, as before the kernel's transaction, so cohort ids do not depend
         // on the order of the release's records.
         let mut wanted: Vec<u16> = release.records.iter().map(|(_, year)| *year).collect();
@@ -216,7 +259,7 @@ impl Vault {
             let mut plain = Writer(zeroize::Zeroizing::new(Vec::new()));
             plain.u8(ENTRY_LAYOUT);
             plain.0.extend_from_slice(id.as_bytes());
-            plain.str(record.contents.system.as_str());
+            plain.str(change.record_system(*record));
             plain.i64(now.timestamp_millis());
             for text in [
                 &release.nature,
@@ -235,7 +278,9 @@ impl Vault {
             change.seal_in_year(keys, key, &plain.0)?;
             if let (Some((kind, due)), true) = (
                 &release.individual_notice,
-                release.notice_scope.covers(record),
+                release
+                    .notice_scope
+                    .covers(change.record_source_system(*record)),
             ) {
                 let individual_notice = notice_key(*year, number);
                 let to_individual = AccountingEntry {
@@ -257,21 +302,14 @@ impl Vault {
                 change.seal_in_year(keys, individual_notice, &plain)?;
             }
             // By record too, so the recipients of a record can be told of its corrections.
-            change.put(
-                Column::Accounting,
-                accounting_by_record_key(*year, id, number),
-                [],
-            );
-            for (kind, token) in self.year_tokens_of(keys, record)? {
-                change.put(
-                    Column::Accounting,
-                    accounting_by_subject_key(*year, kind, &token, number),
-                    [],
-                );
+            change.put_index_entry(accounting_by_record_key(*year, id, number))?;
+            for (kind, token) in change.year_tokens_of(keys, *record)? {
+                change.put_index_entry(accounting_by_subject_key(*year, kind, &token, number))?;
             }
         }
         if let Some(record) = records.first() {
-            change.set_system(record.contents.system.as_str());
+            let system = change.record_system(*record).to_owned();
+            change.set_system(&system);
         }
         change.set_outcome(format!(
             "package {} to a {} under {}; {} accounting entries",
@@ -281,56 +319,44 @@ impl Vault {
             release.records.len()
         ));
         if let Some((kind, name, bytes)) = &release.document {
-            self.put_signed_document(&mut change, kind, name, bytes)?;
+            put_signed_document(&mut change, kind, name, bytes)?;
             change.extend_outcome(&format!("; {kind} {name}"));
         }
-        change.commit()?;
-        // Every release shows the record's annotations (31 CFR 1.25(a)(3), 1.27(e)(5)).
-        records
+        let (_, released) = change.commit_releasing()?;
+        released
             .into_iter()
-            .map(|record| {
-                let annotations = self.annotations_of(&record.id)?;
-                Ok((record, annotations))
-            })
+            .map(|(record, attachments)| Ok((record, decode_annotations(&attachments)?)))
             .collect()
     }
 
-    /// The accounting entries of disclosures of records about the subject `key` (by
-    /// identifier or name), in every accounting year whose keys live, oldest first. Logged
-    /// with the tokens probed, never the identifier.
-    pub fn accounting_for(
+    fn accounting_for(
         &self,
         access: &Access,
         key: &SearchKey,
         now: DateTime<Utc>,
     ) -> Result<Vec<AccountingEntry>> {
         let mut change = self.change(access, "accounting.search", now)?;
-        let (kind, form) = key.kind_and_form();
+        let (kind, probes) = change.probe(key)?;
         let mut entries = Vec::new();
-        let tokens = self.year_probes(&form)?;
-        for &(year, probe) in &tokens {
+        for &(year, probe) in &probes {
             let (start, end) = accounting_by_subject(year, kind, &probe);
             for (index_key, _) in self.accounting_range((&start, &end))? {
                 let number = EntryNumber::at_end_of(&index_key)
                     .ok_or_else(|| Error::corrupt("accounting index", "bad key"))?;
                 let entry_key = accounting_entry_key(year, number);
                 if let Some(value) = self.accounting_value(&entry_key)? {
-                    entries.push(self.open_entry(&entry_key, &value, year)?);
+                    let plain = change.open_in_year(&entry_key, &value)?;
+                    entries.push(decode_entry(&entry_key, &plain)?);
                 }
             }
         }
         entries.sort_by_key(|entry| entry.disclosed_ms);
-        change.name_probes(tokens);
         change.set_outcome(format!("{} entries", entries.len()));
         change.commit()?;
         Ok(entries)
     }
 
-    /// Destroys the accounting years whose entries may all be destroyed by `now` (years up to
-    /// and including the current one), as cohort destructions: their keys are deleted in an
-    /// epoch change and their entries purged. Returns a certificate per year, signed with the
-    /// log's key and kept in the vault's metadata.
-    pub fn expire_accounting(
+    fn expire_accounting(
         &self,
         access: &Access,
         now: DateTime<Utc>,
@@ -346,7 +372,7 @@ impl Vault {
             // 1.25(a)(2): five years "or the life of the record, whichever is longer": the
             // entries of a record that still lives (held, or not yet destroyed) move on to the
             // next year's cohort, re-sealed and re-indexed, before the year goes.
-            let carried = self.carry_living_entries(access, year, now)?;
+            let carried = carry_living_entries(self, access, year, now)?;
             let entries = accounting_entries_of_year(year);
             let count = self
                 .accounting_count((&entries.0, &entries.1))?
@@ -370,133 +396,14 @@ impl Vault {
         Ok(certificates)
     }
 
-    /// Moves the entries of `year` whose records still live to the next year's accounting
-    /// cohort (the year after `now`): each re-sealed under that cohort, re-indexed by the
-    /// record's subjects under its index key, with its by-record entry, in one batch with
-    /// the log entry. Returns how many moved. Re-running after a crash rewrites the same keys.
-    fn carry_living_entries(&self, access: &Access, year: u16, now: DateTime<Utc>) -> Result<u64> {
-        let entries = accounting_entries_of_year(year);
-        let stored = self.accounting_range((&entries.0, &entries.1))?;
-        let mut change = self.change(access, "accounting.carry", now)?;
-        let mut living = Vec::new();
-        for (key, value) in stored {
-            let entry = self.open_entry(&key, &value, year)?;
-            // A record that still opens still lives; one destroyed (its keys gone) does not.
-            if let Ok(record) = change.open_record(&entry.record) {
-                living.push((key, value, record));
-            }
-        }
-        if living.is_empty() {
-            return Ok(0);
-        }
-        let target = u16::try_from(now.year() + 1)
-            .unwrap_or(u16::MAX)
-            .max(year + 1);
-        let keys = self.ledger_year(
-            target,
-            "the next accounting year's keys were destroyed",
-            now,
-        )?;
-        for (key, value, record) in &living {
-            let number = EntryNumber::at_end_of(key)
-                .ok_or_else(|| Error::corrupt("accounting entry", "bad key"))?;
-            let plain = self.open_in_year(key, value)?;
-            change.seal_in_year(&keys, accounting_entry_key(target, number), &plain)?;
-            change.put(
-                Column::Accounting,
-                accounting_by_record_key(target, &record.id, number),
-                [],
-            );
-            for (kind, token) in self.year_tokens_of(&keys, record)? {
-                change.put(
-                    Column::Accounting,
-                    accounting_by_subject_key(target, kind, &token, number),
-                    [],
-                );
-            }
-        }
-        change.name_cohort(keys.cohort);
-        change.set_outcome(format!(
-            "{} entries of {year} moved to {target}: their records still live (31 CFR 1.25(a)(2))",
-            living.len()
-        ));
-        change.commit()?;
-        Ok(living.len() as u64)
-    }
-
-    /// The accounting entries of record `id` (whose keys live): its prior recipients.
-    pub(crate) fn accounting_of_record(
-        &self,
-        id: &RecordId,
-    ) -> Result<Vec<(u16, AccountingEntry)>> {
-        self.stored_accounting_of(id)?
-            .iter()
-            .map(|(key, value)| {
-                let entry = self.open_accounting_item(key, value)?;
-                Ok((entry_year(key)?, entry))
-            })
-            .collect()
-    }
-
-    /// The stored (key, sealed value) pairs of record `id`'s accounting entries, for a
-    /// transfer package's copy (the entries stay here).
-    pub(crate) fn stored_accounting_of(&self, id: &RecordId) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
-        let mut entries = Vec::new();
-        for year in self.ledger_years()? {
-            let (start, end) = accounting_by_record(year, id);
-            for (key, _) in self.accounting_range((&start, &end))? {
-                let number = EntryNumber::at_end_of(&key)
-                    .ok_or_else(|| Error::corrupt("accounting index", "bad key"))?;
-                let entry_key = accounting_entry_key(year, number);
-                // A year whose key was destroyed has been purged, index and all.
-                if let Some(value) = self.accounting_value(&entry_key)? {
-                    entries.push((entry_key, value));
-                }
-            }
-        }
-        Ok(entries)
-    }
-
-    /// Opens an accounting entry from its stored key and value (a transfer package's copy).
-    pub(crate) fn open_accounting_item(&self, key: &[u8], value: &[u8]) -> Result<AccountingEntry> {
-        self.open_entry(key, value, entry_year(key)?)
-    }
-
-    /// Adds to `batch` a notice to every prior recipient of record `id` (from its accounting)
-    /// that annotation `seq` of `kind` was made (552a(c)(4), 31 CFR 1.25(a)(3)). Returns how
-    /// many.
-    pub(crate) fn notices_for(
-        &self,
-        change: &mut Change<'_>,
-        id: &RecordId,
-        seq: u32,
-        kind: &str,
-        now: DateTime<Utc>,
-    ) -> Result<usize> {
-        let recipients = self.accounting_of_record(id)?;
-        if recipients.is_empty() {
-            return Ok(0);
-        }
-        let numbers = self.entry_numbers(recipients.len())?;
-        for ((year, entry), number) in recipients.iter().zip(numbers) {
-            let keys = self
-                .existing_ledger_year(*year)?
-                .ok_or_else(|| Error::corrupt("accounting", "entry without its year"))?;
-            let plain = encode_notice(id, seq, kind, entry, now.timestamp_millis(), "", ("", ""));
-            change.seal_in_year(&keys, notice_key(*year, number), &plain)?;
-        }
-        Ok(recipients.len())
-    }
-
-    /// Every notice to prior recipients whose year lives, oldest first; logged.
-    pub fn notices(&self, access: &Access, now: DateTime<Utc>) -> Result<Vec<Notice>> {
+    fn notices(&self, access: &Access, now: DateTime<Utc>) -> Result<Vec<Notice>> {
         let mut change = self.change(access, "notices.list", now)?;
         let (start, end) = notices();
         let mut notices = Vec::new();
         for (key, value) in self.accounting_range((&start, &end))? {
-            let mut notice = decode_notice(&key, &self.open_in_year(&key, &value)?)?;
-            notice.sent_ms = self.sent_at(&key)?;
-            if let Some((public_on, due)) = self.public_record(&key)? {
+            let mut notice = decode_notice(&key, &change.open_in_year(&key, &value)?)?;
+            notice.sent_ms = sent_at(self, &key)?;
+            if let Some((public_on, due)) = public_record(self, &key)? {
                 notice.public_on = Some(public_on);
                 notice.due = Some(due);
             }
@@ -508,27 +415,19 @@ impl Vault {
         Ok(notices)
     }
 
-    /// Records that the notice `id` (as [`Notice::id`] gives it) was sent; logged.
-    pub fn mark_notice_sent(&self, access: &Access, id: &str, now: DateTime<Utc>) -> Result<()> {
+    fn mark_notice_sent(&self, access: &Access, id: &str, now: DateTime<Utc>) -> Result<()> {
         let mut change = self.change(access, "notice.sent", now)?;
-        let (key, notice) = self.stored_notice(id)?;
-        if self.sent_at(&key)?.is_some() {
+        let (key, notice) = stored_notice(&mut change, id)?;
+        if sent_at(self, &key)?.is_some() {
             return Err(Error::Invalid(format!("notice {id} was sent already")));
         }
-        change.put(
-            Column::Accounting,
-            notice_sent_key(&key),
-            now.timestamp_millis().to_be_bytes(),
-        );
+        change.put_notice_mark(notice_sent_key(&key), &now.timestamp_millis().to_be_bytes())?;
         change.name_records([notice.record]);
         change.set_outcome(format!("notice {id} sent"));
         change.commit().map(drop)
     }
 
-    /// Records the day the legal process notice `id` tells of became a matter of public
-    /// record, and the day the notice is then due (both YYYY-MM-DD, the gate's reading of
-    /// 1.22(f)); once only, and only for a notice without a due date; logged.
-    pub fn record_notice_public(
+    fn record_notice_public(
         &self,
         access: &Access,
         id: &str,
@@ -541,90 +440,173 @@ impl Vault {
         if !is_date(public_on) || !is_date(due) {
             return Err(Error::Invalid("dates are YYYY-MM-DD".into()));
         }
-        let (key, notice) = self.stored_notice(id)?;
-        if notice.due.is_some() || self.public_record(&key)?.is_some() {
+        let (key, notice) = stored_notice(&mut change, id)?;
+        if notice.due.is_some() || public_record(self, &key)?.is_some() {
             return Err(Error::Invalid(format!(
                 "notice {id} has its due date already"
             )));
         }
-        change.put(
-            Column::Accounting,
+        change.put_notice_mark(
             notice_public_key(&key),
-            format!("{public_on}{due}").into_bytes(),
-        );
+            format!("{public_on}{due}").as_bytes(),
+        )?;
         change.name_records([notice.record]);
         change.set_outcome(format!("notice {id}: public record {public_on}, due {due}"));
         change.commit().map(drop)
     }
+}
 
-    /// The notice `id` as stored (its key, and the notice opened), or `NotFound`.
-    fn stored_notice(&self, id: &str) -> Result<(Vec<u8>, Notice)> {
-        let key = notice_key_of(id)?;
-        let value = self
-            .accounting_value(&key)?
-            .ok_or_else(|| Error::NotFound(format!("notice {id}")))?;
-        let notice = decode_notice(&key, &self.open_in_year(&key, &value)?)?;
-        Ok((key, notice))
-    }
-
-    fn public_record(&self, notice_key: &[u8]) -> Result<Option<(String, String)>> {
-        let Some(value) = self.accounting_value(&notice_public_key(notice_key))? else {
-            return Ok(None);
-        };
-        let text = String::from_utf8(value)
-            .ok()
-            .filter(|text| text.len() == 20)
-            .ok_or_else(|| Error::corrupt("notice", "bad public-record marker"))?;
-        Ok(Some((text[..10].to_owned(), text[10..].to_owned())))
-    }
-
-    fn sent_at(&self, notice_key: &[u8]) -> Result<Option<i64>> {
-        Ok(self
-            .accounting_value(&notice_sent_key(notice_key))?
-            .and_then(|value| value.try_into().ok())
-            .map(i64::from_be_bytes))
-    }
-
-    fn open_entry(&self, key: &[u8], value: &[u8], year: u16) -> Result<AccountingEntry> {
-        let plain = self.open_in_year(key, value)?;
-        let mut reader = Reader::new(&plain, "accounting entry");
-        let layout = reader.u8()?;
-        if layout != 1 && layout != ENTRY_LAYOUT {
-            return Err(Error::corrupt("accounting entry", "bad version"));
+/// Moves the entries of `year` whose records still live to the next year's accounting cohort
+/// (the year after `now`): each re-sealed under that cohort, re-indexed by the record's
+/// subjects under its index key, with its by-record entry, in one batch with the log entry.
+/// Returns how many moved. Re-running after a crash rewrites the same keys.
+fn carry_living_entries(
+    vault: &Vault,
+    access: &Access,
+    year: u16,
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    let entries = accounting_entries_of_year(year);
+    let stored = vault.accounting_range((&entries.0, &entries.1))?;
+    let mut change = vault.change(access, "accounting.carry", now)?;
+    let mut living = Vec::new();
+    for (key, value) in stored {
+        let plain = change.open_in_year(&key, &value)?;
+        let entry = decode_entry(&key, &plain)?;
+        // A record that still opens still lives; one destroyed (its keys gone) does not.
+        if let Ok(record) = change.open_record(&entry.record) {
+            living.push((key, plain, record));
         }
-        let record = RecordId::from_bytes(reader.array()?);
-        let system = reader.string()?;
-        let disclosed_ms = reader.i64()?;
-        let mut texts = Vec::with_capacity(8);
-        for _ in 0..8 {
-            texts.push(reader.string()?);
-        }
-        let withheld_from_individual = reader.u8()? != 0;
-        let evidence = if layout >= 2 {
-            Some(reader.string()?)
-        } else {
-            None
-        };
-        reader.finish()?;
-        let mut texts = texts.into_iter();
-        let mut next = || texts.next().unwrap_or_default();
-        Ok(AccountingEntry {
-            record,
-            system,
-            disclosed_ms,
-            nature: next(),
-            purpose: next(),
-            basis: next(),
-            recipient_name: next(),
-            recipient_address: next(),
-            recipient_category: next(),
-            package: next(),
-            officer: next(),
-            withheld_from_individual,
-            keep_until_year: year,
-            evidence,
-        })
     }
+    if living.is_empty() {
+        return Ok(0);
+    }
+    let target = u16::try_from(now.year() + 1)
+        .unwrap_or(u16::MAX)
+        .max(year + 1);
+    let keys = vault.ledger_year(
+        target,
+        "the next accounting year's keys were destroyed",
+        now,
+    )?;
+    for (key, plain, record) in &living {
+        let number = EntryNumber::at_end_of(key)
+            .ok_or_else(|| Error::corrupt("accounting entry", "bad key"))?;
+        change.seal_in_year(&keys, accounting_entry_key(target, number), plain)?;
+        let id = change.record_id(*record);
+        change.put_index_entry(accounting_by_record_key(target, &id, number))?;
+        for (kind, token) in change.year_tokens_of(&keys, *record)? {
+            change.put_index_entry(accounting_by_subject_key(target, kind, &token, number))?;
+        }
+    }
+    change.name_cohort(keys.cohort);
+    change.set_outcome(format!(
+        "{} entries of {year} moved to {target}: their records still live (31 CFR 1.25(a)(2))",
+        living.len()
+    ));
+    change.commit()?;
+    Ok(living.len() as u64)
+}
+
+/// Adds to `change` a notice to every prior recipient of record `id` (from its accounting)
+/// that annotation `seq` of `kind` was made (552a(c)(4), 31 CFR 1.25(a)(3)). Returns how many.
+pub(crate) fn notices_for(
+    change: &mut Change<'_>,
+    id: &RecordId,
+    seq: u32,
+    kind: &str,
+    now: DateTime<Utc>,
+) -> Result<usize> {
+    let vault = change.vault();
+    let mut recipients = Vec::new();
+    for (key, value) in vault.accounting_items_of_record(id)? {
+        let plain = change.open_in_year(&key, &value)?;
+        recipients.push(decode_entry(&key, &plain)?);
+    }
+    if recipients.is_empty() {
+        return Ok(0);
+    }
+    let numbers = vault.entry_numbers(recipients.len())?;
+    for (entry, number) in recipients.iter().zip(numbers) {
+        let year = entry.keep_until_year;
+        let keys = vault
+            .existing_ledger_year(year)?
+            .ok_or_else(|| Error::corrupt("accounting", "entry without its year"))?;
+        let plain = encode_notice(id, seq, kind, entry, now.timestamp_millis(), "", ("", ""));
+        change.seal_in_year(&keys, notice_key(year, number), &plain)?;
+    }
+    Ok(recipients.len())
+}
+
+/// The notice `id` as stored (its key, and the notice opened under `change`), or `NotFound`.
+fn stored_notice(change: &mut Change<'_>, id: &str) -> Result<(Vec<u8>, Notice)> {
+    let key = notice_key_of(id)?;
+    let value = change
+        .vault()
+        .accounting_value(&key)?
+        .ok_or_else(|| Error::NotFound(format!("notice {id}")))?;
+    let notice = decode_notice(&key, &change.open_in_year(&key, &value)?)?;
+    Ok((key, notice))
+}
+
+fn public_record(vault: &Vault, notice_key: &[u8]) -> Result<Option<(String, String)>> {
+    let Some(value) = vault.accounting_value(&notice_public_key(notice_key))? else {
+        return Ok(None);
+    };
+    let text = String::from_utf8(value)
+        .ok()
+        .filter(|text| text.len() == 20)
+        .ok_or_else(|| Error::corrupt("notice", "bad public-record marker"))?;
+    Ok(Some((text[..10].to_owned(), text[10..].to_owned())))
+}
+
+fn sent_at(vault: &Vault, notice_key: &[u8]) -> Result<Option<i64>> {
+    Ok(vault
+        .accounting_value(&notice_sent_key(notice_key))?
+        .and_then(|value| value.try_into().ok())
+        .map(i64::from_be_bytes))
+}
+
+/// An accounting entry from its key and its opened contents.
+pub(crate) fn decode_entry(key: &[u8], plain: &[u8]) -> Result<AccountingEntry> {
+    let year = entry_year(key)?;
+    let mut reader = Reader::new(plain, "accounting entry");
+    let layout = reader.u8()?;
+    if layout != 1 && layout != ENTRY_LAYOUT {
+        return Err(Error::corrupt("accounting entry", "bad version"));
+    }
+    let record = RecordId::from_bytes(reader.array()?);
+    let system = reader.string()?;
+    let disclosed_ms = reader.i64()?;
+    let mut texts = Vec::with_capacity(8);
+    for _ in 0..8 {
+        texts.push(reader.string()?);
+    }
+    let withheld_from_individual = reader.u8()? != 0;
+    let evidence = if layout >= 2 {
+        Some(reader.string()?)
+    } else {
+        None
+    };
+    reader.finish()?;
+    let mut texts = texts.into_iter();
+    let mut next = || texts.next().unwrap_or_default();
+    Ok(AccountingEntry {
+        record,
+        system,
+        disclosed_ms,
+        nature: next(),
+        purpose: next(),
+        basis: next(),
+        recipient_name: next(),
+        recipient_address: next(),
+        recipient_category: next(),
+        package: next(),
+        officer: next(),
+        withheld_from_individual,
+        keep_until_year: year,
+        evidence,
+    })
 }
 
 #[cfg(test)]
