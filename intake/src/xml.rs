@@ -145,6 +145,8 @@ pub fn parse(text: &str) -> Result<Element, (usize, String)> {
     // when its element ends).
     reader.config_mut().check_end_names = false;
     let mut stack: Vec<Element> = Vec::new();
+    // The open elements' names as written (prefix and all): a closing tag matches the whole.
+    let mut open_names: Vec<String> = Vec::new();
     let mut root: Option<Element> = None;
     loop {
         let start = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
@@ -181,6 +183,7 @@ pub fn parse(text: &str) -> Result<Element, (usize, String)> {
                     finish(element, &mut stack, &mut root).map_err(|reason| fail(&reason))?;
                 } else {
                     stack.push(element);
+                    open_names.push(tag.name().as_ref().to_owned());
                 }
             }
             Event::End(tag) => {
@@ -189,7 +192,8 @@ pub fn parse(text: &str) -> Result<Element, (usize, String)> {
                     .ok_or_else(|| fail("a closing tag with nothing open"))?;
                 element.span.1 = end;
                 let name = local(tag.name().as_ref()).map_err(|reason| fail(&reason))?;
-                if element.name != name {
+                let opened_as = open_names.pop().unwrap_or_default();
+                if element.name != name || opened_as.as_str() != tag.name().as_ref() {
                     return Err(fail(&format!(
                         "`</{}>` closes `<{}>`",
                         crate::token(&name),

@@ -259,7 +259,7 @@ impl Accounting for Vault {
             let mut plain = Writer(zeroize::Zeroizing::new(Vec::new()));
             plain.u8(ENTRY_LAYOUT);
             plain.0.extend_from_slice(id.as_bytes());
-            plain.str(change.record_system(*record));
+            plain.str(change.record_system(*record)?);
             plain.i64(now.timestamp_millis());
             for text in [
                 &release.nature,
@@ -280,7 +280,7 @@ impl Accounting for Vault {
                 &release.individual_notice,
                 release
                     .notice_scope
-                    .covers(change.record_source_system(*record)),
+                    .covers(change.record_source_system(*record)?),
             ) {
                 let individual_notice = notice_key(*year, number);
                 let to_individual = AccountingEntry {
@@ -308,7 +308,7 @@ impl Accounting for Vault {
             }
         }
         if let Some(record) = records.first() {
-            let system = change.record_system(*record).to_owned();
+            let system = change.record_system(*record)?.to_owned();
             change.set_system(&system);
         }
         change.set_outcome(format!(
@@ -436,7 +436,10 @@ impl Accounting for Vault {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let mut change = self.change(access, "notice.public", now)?;
-        let is_date = |text: &str| chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok();
+        // Ten characters exactly: chrono also reads `2026-1-5`, which the mark cannot hold.
+        let is_date = |text: &str| {
+            text.len() == 10 && chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok()
+        };
         if !is_date(public_on) || !is_date(due) {
             return Err(Error::Invalid("dates are YYYY-MM-DD".into()));
         }
@@ -469,16 +472,29 @@ fn carry_living_entries(
     let entries = accounting_entries_of_year(year);
     let stored = vault.accounting_range((&entries.0, &entries.1))?;
     let mut change = vault.change(access, "accounting.carry", now)?;
+    let read = stored.len();
     let mut living = Vec::new();
     for (key, value) in stored {
         let plain = change.open_in_year(&key, &value)?;
         let entry = decode_entry(&key, &plain)?;
-        // A record that still opens still lives; one destroyed (its keys gone) does not.
-        if let Ok(record) = change.open_record(&entry.record) {
-            living.push((key, plain, record));
+        // A record that still opens still lives; one destroyed (its keys gone, or purged) does
+        // not. Any other error stops the expiry: an entry is never destroyed for a record that
+        // could not be read.
+        match change.open_record(&entry.record) {
+            Ok(record) => living.push((key, plain, record)),
+            Err(Error::DecryptionFailed | Error::NotFound(_)) => {}
+            Err(err) => return Err(err),
         }
     }
     if living.is_empty() {
+        if read == 0 {
+            return Ok(0);
+        }
+        // What it read (the year's entries) is logged even when nothing moves.
+        change.set_outcome(format!(
+            "no entry of {year} to move: their records are gone"
+        ));
+        change.commit()?;
         return Ok(0);
     }
     let target = u16::try_from(now.year() + 1)
@@ -493,7 +509,7 @@ fn carry_living_entries(
         let number = EntryNumber::at_end_of(key)
             .ok_or_else(|| Error::corrupt("accounting entry", "bad key"))?;
         change.seal_in_year(&keys, accounting_entry_key(target, number), plain)?;
-        let id = change.record_id(*record);
+        let id = change.record_id(*record)?;
         change.put_index_entry(accounting_by_record_key(target, &id, number))?;
         for (kind, token) in change.year_tokens_of(&keys, *record)? {
             change.put_index_entry(accounting_by_subject_key(target, kind, &token, number))?;

@@ -196,7 +196,7 @@ impl Annotations for Vault {
             // Opened here only to read its source; nothing of it leaves.
             scope => {
                 let record = change.open_record(id)?;
-                scope.covers(change.record_source_system(record))
+                scope.covers(change.record_source_system(record)?)
             }
         };
         let notices = if notify {

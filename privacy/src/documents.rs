@@ -61,7 +61,7 @@ impl Documents for Vault {
     ) -> Result<()> {
         let mut change = self.change(access, "config.documents", now)?;
         check_name("kind", kind)?;
-        change.clear_signed(&SignedKind::Documents(kind));
+        change.clear_documents(kind)?;
         let mut named = Vec::with_capacity(documents.len());
         for (name, bytes) in documents {
             put_signed_document(&mut change, kind, name, bytes)?;

@@ -104,7 +104,7 @@ fn for_each_entry(
         }
         match chunk.last() {
             Some((last, _)) if chunk.len() == SCAN_CHUNK => {
-                start = [last.as_slice(), &[0]].concat()
+                start = crate::keyspace::key_after(last)
             }
             _ => return Ok(()),
         }

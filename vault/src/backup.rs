@@ -291,7 +291,8 @@ fn copy_checkpoint(backup: &Path, data_dir: &Path) -> Result<u64> {
 fn rewrite_keys(data_dir: &Path, table: &KeyTable) -> Result<()> {
     let store = RocksStore::open(data_dir)?;
     let mut batch = WriteBatch::new();
-    batch.delete_range(Column::Keys, Vec::new(), vec![0xff; 64]);
+    let (start, end) = crate::keyspace::every_wrapped_key();
+    batch.delete_range(Column::Keys, start, end);
     for prefix in KEY_TABLE_PREFIXES {
         batch.delete_range(Column::Meta, prefix, prefix_end(prefix));
     }

@@ -89,7 +89,11 @@ impl PlainBaseline {
             logged_ids.extend_from_slice(
                 b"bench|local|operator|benchmark|offline-administration|local|ingest",
             );
-            batch.put(Column::Log, self.next_log_seq.to_be_bytes(), logged_ids);
+            batch.put(
+                Column::Log,
+                crate::keyspace::log_entry_key(self.next_log_seq),
+                logged_ids,
+            );
         }
         self.store.write(batch, Durability::Synced)
     }

@@ -201,7 +201,7 @@ impl Vault {
         loop {
             let chunk = self.store.scan(Column::Records, &from, Some(&end), 4096)?;
             let Some((last, _)) = chunk.last() else { break };
-            from = [last.as_slice(), &[0]].concat();
+            from = crate::keyspace::key_after(last);
             for (key, _) in &chunk {
                 if <[u8; 16]>::try_from(key.as_slice()).is_ok_and(|id| survivors.contains(&id)) {
                     continue;

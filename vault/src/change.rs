@@ -8,6 +8,7 @@
 //! keys ([`LedgerYear`]: what is sealed and indexed under them dies with the year), and signed
 //! metadata (accounts, documents), checked against the vault's signing key when read.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::RwLockReadGuard;
 
 use chrono::{DateTime, Utc};
@@ -26,10 +27,21 @@ use crate::log::{Access, Draft};
 use crate::store::{Column, WriteBatch};
 use crate::vault::{poisoned, Vault};
 
-/// A change in the making: commit it with [`Change::commit`]; dropped, it stores nothing.
+/// Numbers the changes of the process, so a handle of one ([`Opened`]) is refused by another.
+static NEXT_CHANGE: AtomicU64 = AtomicU64::new(1);
+
+/// A change in the making: commit it with [`Change::commit`]; dropped, it stores nothing, and
+/// if it read anything (opened a record, opened a value, probed, made a token) its entry is
+/// still written, saying it was not completed, so no read leaves a change unlogged.
 #[must_use = "a change stores nothing until it is committed"]
 pub struct Change<'v> {
     vault: &'v Vault,
+    /// This change's number among the process's ([`NEXT_CHANGE`]).
+    number: u64,
+    /// Whether it read something its entry must account for even if it is never committed.
+    read: bool,
+    /// Whether it was committed (or its commit was tried): its drop then logs nothing more.
+    finished: bool,
     batch: WriteBatch,
     draft: Draft,
     /// Taken at the first seal and held to the commit: no key changes (a year's destruction)
@@ -64,6 +76,9 @@ impl Vault {
         access.validate()?;
         Ok(Change {
             vault: self,
+            number: NEXT_CHANGE.fetch_add(1, Ordering::Relaxed),
+            read: false,
+            finished: false,
             batch: WriteBatch::new(),
             draft: Draft::new(access, action, now.timestamp_millis()),
             writing: None,
@@ -172,22 +187,40 @@ impl<'v> Change<'v> {
     }
 
     /// Writes an index entry of the accounting column (by subject, by record, or a case file's
-    /// by identifier: a key the keyspace built, with an empty value). Refuses any other key.
+    /// by identifier: a key the keyspace built, with an empty value). Refuses any other key, and
+    /// a key of a year whose keys were destroyed (it would outlive its year's purge).
     pub fn put_index_entry(&mut self, key: Vec<u8>) -> Result<()> {
         if !is_accounting_index(&key) {
             return Err(Error::Invalid("not an accounting index key".into()));
         }
+        self.hold_live_year(&key)?;
         self.batch.put(Column::Accounting, key, []);
         Ok(())
     }
 
     /// Marks a notice (`notice_sent_key`: the time it was sent, Unix ms; `notice_public_key`:
-    /// the two dates `YYYY-MM-DDYYYY-MM-DD`). Refuses any other key or value.
+    /// the two dates `YYYY-MM-DDYYYY-MM-DD`). Refuses any other key or value, and a mark of a
+    /// year whose keys were destroyed.
     pub fn put_notice_mark(&mut self, key: Vec<u8>, value: &[u8]) -> Result<()> {
         if !is_notice_mark(&key) || !matches!(value.len(), 8 | 20) {
             return Err(Error::Invalid("not a notice's mark".into()));
         }
+        self.hold_live_year(&key)?;
         self.batch.put(Column::Accounting, key, value);
+        Ok(())
+    }
+
+    /// Holds off key changes to the commit and checks that the year `key` belongs to lives, so
+    /// what is stored under it goes with the year's purge rather than outliving it.
+    fn hold_live_year(&mut self, key: &[u8]) -> Result<()> {
+        self.hold_key_changes()?;
+        let year = crate::keyspace::accounting_year(key)
+            .ok_or_else(|| Error::Invalid("not a key of an accounting year".into()))?;
+        if self.vault.existing_ledger_year(year)?.is_none() {
+            return Err(Error::Invalid(format!(
+                "the accounting year {year} was destroyed"
+            )));
+        }
         Ok(())
     }
 
@@ -212,10 +245,15 @@ impl<'v> Change<'v> {
         Ok(())
     }
 
-    /// Deletes every item of `kind` (a whole set replaced in this change).
-    pub fn clear_signed(&mut self, kind: &SignedKind<'_>) {
-        let (start, end) = kind.range();
+    /// Deletes every document of `kind` (a set replaced whole in this change). Refuses a kind
+    /// that is empty or holds `/`, which would reach into another kind's documents.
+    pub fn clear_documents(&mut self, kind: &str) -> Result<()> {
+        if kind.is_empty() || kind.contains('/') {
+            return Err(Error::Invalid("not a document kind".into()));
+        }
+        let (start, end) = SignedKind::Documents(kind).range();
         self.batch.delete_range(Column::Meta, start, end);
+        Ok(())
     }
 
     /// Probes every live accounting year's index key for `search` and names the tokens in the
@@ -223,6 +261,7 @@ impl<'v> Change<'v> {
     pub fn probe(&mut self, search: &SearchKey) -> Result<(u8, Vec<QueryToken>)> {
         let (kind, form) = search.kind_and_form();
         let probes = self.vault.year_probes(&form)?;
+        self.read = true;
         self.draft.tokens.extend(probes.iter().copied());
         Ok((kind, probes))
     }
@@ -234,6 +273,7 @@ impl<'v> Change<'v> {
         key: &[u8],
         value: &[u8],
     ) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+        self.read = true;
         self.vault.open_in_year(key, value)
     }
 
@@ -241,52 +281,67 @@ impl<'v> Change<'v> {
     /// through the change (its id, system, source system, a year's tokens of it) and gets its
     /// contents only from [`Change::commit_releasing`], once that entry is durable: no record
     /// leaves a change that was not committed.
+    /// A record opened twice is named once: an entry names the records a change touched.
     pub fn open_record(&mut self, id: &RecordId) -> Result<Opened> {
         let record = self.vault.open_record(id)?;
+        self.read = true;
         self.name_record_once(id);
         self.opened.push(record);
-        Ok(Opened(self.opened.len() - 1))
+        Ok(Opened {
+            change: self.number,
+            index: self.opened.len() - 1,
+        })
     }
 
-    fn opened(&self, record: Opened) -> &Record {
-        &self.opened[record.0]
+    fn opened(&self, record: Opened) -> Result<&Record> {
+        self.opened
+            .get(record.index)
+            .filter(|_| record.change == self.number)
+            .ok_or_else(|| Error::Invalid("a record opened under another change".into()))
     }
 
     /// The id of a record opened under the change.
-    pub fn record_id(&self, record: Opened) -> RecordId {
-        self.opened(record).id
+    pub fn record_id(&self, record: Opened) -> Result<RecordId> {
+        Ok(self.opened(record)?.id)
     }
 
     /// The system of records a record opened under the change belongs to.
-    pub fn record_system(&self, record: Opened) -> &str {
-        self.opened(record).contents.system.as_str()
+    pub fn record_system(&self, record: Opened) -> Result<&str> {
+        Ok(self.opened(record)?.contents.system.as_str())
     }
 
     /// The source system a record opened under the change names (`model::SOURCE_SYSTEM`), if
     /// any: a code of the agency's, not personal data.
-    pub fn record_source_system(&self, record: Opened) -> Option<&str> {
-        self.opened(record).contents.source_system()
+    pub fn record_source_system(&self, record: Opened) -> Result<Option<&str>> {
+        Ok(self.opened(record)?.contents.source_system())
     }
 
     /// The index kind of `identifier` and its token under `year`'s index key: what an index
     /// entry this change writes for something about the identifier is keyed by. Only within a
     /// change: a search computes its tokens with [`Change::probe`], which names them in the
     /// entry, so no token of a typed identifier reaches the domain without an access to log.
-    pub fn year_token(&self, year: &LedgerYear, identifier: &Identifier) -> Result<(u8, [u8; 16])> {
+    pub fn year_token(
+        &mut self,
+        year: &LedgerYear,
+        identifier: &Identifier,
+    ) -> Result<(u8, [u8; 16])> {
         let (kind, form) = SearchKey::Identifier(identifier.clone()).kind_and_form();
-        Ok((kind, self.vault.token_in_year(year, &form)?))
+        let token = self.vault.token_in_year(year, &form)?;
+        self.read = true;
+        self.draft.tokens.push((year.year, token));
+        Ok((kind, token))
     }
 
     /// The tokens, under `year`'s index key, of the people a record opened under the change is
     /// about (its subjects' names and identifiers, and its version key), by index kind: what
     /// something indexed in that year by the record's subjects is keyed by.
     pub fn year_tokens_of(&self, year: &LedgerYear, record: Opened) -> Result<Vec<(u8, [u8; 16])>> {
-        self.vault.year_tokens_of(year, self.opened(record))
+        self.vault.year_tokens_of(year, self.opened(record)?)
     }
 
     /// Seals `plain` under accounting year `year` and stores it under `key` (column
     /// `accounting`): a fresh data key, wrapped by the year's key for this writer session, so
-    /// the year's destruction makes it unreadable. [`Vault::open_in_year`] opens it.
+    /// the year's destruction makes it unreadable. [`Change::open_in_year`] opens it.
     pub fn seal_in_year(&mut self, year: &LedgerYear, key: Vec<u8>, plain: &[u8]) -> Result<()> {
         if !is_sealed_in_year(&key) || crate::keyspace::accounting_year(&key) != Some(year.year) {
             return Err(Error::Invalid(
@@ -321,13 +376,16 @@ impl<'v> Change<'v> {
         self.finish().map(|(sequence, _)| sequence)
     }
 
-    fn finish(self) -> Result<(u64, Vec<Record>)> {
+    fn finish(mut self) -> Result<(u64, Vec<Record>)> {
+        self.finished = true;
+        let draft = self.draft.clone();
+        let batch = std::mem::take(&mut self.batch);
         let sequence = if self.numbers {
-            self.vault.commit_key_change(self.draft, self.batch)?
+            self.vault.commit_key_change(draft, batch)?
         } else {
-            self.vault.log.commit(self.draft, self.batch)?
+            self.vault.log.commit(draft, batch)?
         };
-        Ok((sequence, self.opened))
+        Ok((sequence, std::mem::take(&mut self.opened)))
     }
 
     /// Commits the change like [`Change::commit`], then returns the records it opened, in the
@@ -347,13 +405,32 @@ impl<'v> Change<'v> {
     }
 }
 
+impl Drop for Change<'_> {
+    /// A change dropped after it read something still writes its entry (none of its writes,
+    /// its outcome replaced), so what it read is accounted for. A drop cannot return an error:
+    /// if the log cannot take this entry, the read goes unlogged, which is why the domain
+    /// returns what it read only from a committed change and commits on every such path.
+    fn drop(&mut self) {
+        if self.finished || !self.read || std::thread::panicking() {
+            return;
+        }
+        let mut draft = self.draft.clone();
+        draft.outcome = "not completed: nothing stored".into();
+        let _ = self.vault.log.commit(draft, WriteBatch::new());
+    }
+}
+
 /// A record a committed change opened, with its attachments.
 pub type Released = (Record, Vec<Attachment>);
 
-/// A record opened under a [`Change`]: a handle the change's methods take, never the record's
-/// contents, which the caller gets from [`Change::commit_releasing`].
+/// A record opened under a [`Change`]: a handle the change's methods take (refused by any other
+/// change), never the record's contents, which the caller gets from
+/// [`Change::commit_releasing`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Opened(usize);
+pub struct Opened {
+    change: u64,
+    index: usize,
+}
 
 /// An item of signed metadata the domain keeps: its key and signature context are the
 /// kernel's, so no caller can sign another kind of state (a hold, a certificate) with the
@@ -443,7 +520,7 @@ fn ledger_key_aad(key: &[u8]) -> Vec<u8> {
 }
 
 /// The live keys of one accounting year: what is sealed or indexed under them may be destroyed
-/// from that year, and is, with them ([`Vault::destroy_year`]).
+/// from that year, and is, with them (its cohort's destruction, [`Vault::destroy_cohort`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LedgerYear {
     /// The year.
@@ -455,7 +532,9 @@ pub struct LedgerYear {
 
 impl Vault {
     /// The keys of accounting year `year`, made on first use. Refused with `ended` once the
-    /// year was destroyed: what would be sealed in it has outlived it.
+    /// year was destroyed: what would be sealed in it has outlived it. Making a year's keys is
+    /// a key change, which waits for every change holding off key changes: a change takes the
+    /// keys of every year it needs before its first seal or index entry, never after.
     pub fn ledger_year(&self, year: u16, ended: &str, now: DateTime<Utc>) -> Result<LedgerYear> {
         let info = self.live_cohort(CohortKind::Accounting { year }, ended, now)?;
         Ok(LedgerYear {

@@ -15,7 +15,6 @@ use crate::codec::{Reader, Writer};
 use crate::error::{Error, Result};
 use crate::keyspace::{cohorts_end, META_COHORT};
 use crate::store::{Column, Store};
-use model::RecordId;
 
 /// What a cohort groups.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -188,10 +187,7 @@ impl CohortInfo {
                 partition,
                 start_ms,
                 end_ms,
-            } => Some((
-                RecordId::new(partition, start_ms, 0, 0).as_bytes().to_vec(),
-                RecordId::new(partition, end_ms, 0, 0).as_bytes().to_vec(),
-            )),
+            } => Some(crate::keyspace::period_records(partition, start_ms, end_ms)),
             CohortKind::Hold { .. }
             | CohortKind::Deferred { .. }
             | CohortKind::IndexPeriod { .. }

@@ -4,9 +4,11 @@
 //! # Layout
 //! - `raw`: raw messages split from their records at ingest and sealed apart under their
 //!   system's raw-input schedule.
-//! - `change`: the kernel's transaction (`Change`): reads, seals, signed items and index
-//!   entries committed with their access-log entry in one atomic batch; the accounting years'
-//!   keys (`LedgerYear`) and signed metadata, the services the domain uses through it.
+//! - `change`: the kernel's transaction (`Change`): records opened as handles, values sealed in
+//!   an accounting year, signed items and index entries, committed with their access-log entry
+//!   in one atomic batch (`commit_releasing` returns the opened records once it is durable; a
+//!   change dropped after it read still logs); the accounting years' keys (`LedgerYear`) and
+//!   signed metadata, the services the domain uses through it.
 //! - `codec`: the versioned binary encoding of record contents (the plaintext that is sealed),
 //!   the tag bytes of identifier kinds, and the `Reader` and `Writer` every stored value is
 //!   encoded with (the domain's too).
@@ -36,13 +38,14 @@
 //! - `lifecycle`: cohort destruction, deferral to a deleted record file, root-key rotation:
 //!   the operations that change keys.
 //! - `sealed`: the stored layout of a record (wrapped data key plus sealed contents).
-//! - `transfer`: transfer packages carrying a cohort's records, annotations and accounting to a
-//!   records center, under a transfer key the cohort's destruction shreds, with a signed
+//! - `transfer`: transfer packages carrying a cohort's records, their attachments and their
+//!   accounting items to a records center, under a transfer key the cohort's destruction shreds, with a signed
 //!   manifest.
 //! - `store`: the `Store` trait, `RocksStore` (the only module naming RocksDB), `MemStore`.
 //! - `ingest`: validating, sealing and indexing batches, committed with their log entries.
 //! - `vault`: `Vault`, which ties them together: create, open, ingest, read.
-//! - `testing`: a door for tests (feature `testing`): store flushes and attacker routines.
+//! - `testing`: a door for tests (feature `testing`): store flushes, attacker routines, the
+//!   fault injector `FaultyStore`, and a sample record.
 //! - `bench`: a door for the benchmark (feature `bench`): plain-RocksDB baselines that make the
 //!   same logical writes without encryption or HMAC.
 //!

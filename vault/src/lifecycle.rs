@@ -611,7 +611,7 @@ impl Vault {
                 let (marks_start, marks_end) =
                     manual_access_range(&from_marks, survivor.as_bytes());
                 batch.delete_range(Column::Meta, marks_start, marks_end);
-                from = [survivor.as_bytes().as_slice(), &[0]].concat();
+                from = crate::keyspace::key_after(survivor.as_bytes());
                 // A survivor's annotations are its id and a 4-byte sequence: skip them all.
                 from_annotations = annotations_of_record(&survivor).1;
                 from_marks = from.clone();

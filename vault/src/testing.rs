@@ -1,9 +1,12 @@
 //! The deliberate door for tests (feature `testing`): flushing a vault's store for at-rest
-//! scans, and the attacker routines that probe old copies with the keys that remain.
-//! Production code never enables this feature; only the `tests` crate does.
+//! scans, the attacker routines that probe old copies with the keys that remain, and the fault
+//! injector every failing-disk test wraps its store in (`FaultyStore`), and the sample record
+//! the unit tests store (`transmittal`). Production code never
+//! enables this feature; only tests do (the `tests` crate, and `api`'s and `privacy`'s as
+//! dev-dependencies).
 
 use crate::error::Result;
-use crate::store::Column;
+use crate::store::{Column, Durability, Entry, Op, Store, WriteBatch};
 use crate::vault::Vault;
 
 /// Flushes memtables and the write-ahead log to files, then compacts every column, so an
@@ -118,36 +121,92 @@ pub fn probe_copy_index(
     Ok(vault.index_hits(copy, system, key)?.0)
 }
 
-/// For tests: a store that passes everything to `inner` but refuses the writes `refuse` picks,
-/// as a disk that fails (or a crash just before the write) would leave it.
-pub struct RefusingWrites {
-    /// The store it passes to.
-    pub inner: std::sync::Arc<dyn crate::store::Store>,
-    /// Which writes it refuses.
-    pub refuse: Box<dyn Fn(&crate::store::WriteBatch) -> bool + Send + Sync>,
-}
-
-impl std::fmt::Debug for RefusingWrites {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("RefusingWrites")
+/// A funds-transfer record about one person (`name`, SSN `ssn`), collected on `day` of
+/// February 2026: the record the kernel's and the domain's unit tests store.
+#[allow(
+    clippy::expect_used,
+    reason = "a fixture of tests: its system and date are constants (a bad day fails the test)"
+)]
+pub fn transmittal(name: &str, ssn: &str, day: u32) -> model::RecordContents {
+    use chrono::TimeZone;
+    model::RecordContents {
+        system: model::SystemId::new("fincen-cbetf").expect("a known system"),
+        category: "transmittal".into(),
+        collected_at: chrono::Utc
+            .with_ymd_and_hms(2026, 2, day, 0, 0, 0)
+            .single()
+            .expect("a day of February"),
+        source: std::collections::BTreeMap::from([("report_id".into(), format!("R-{day}"))]),
+        subjects: vec![model::Subject {
+            role: "transmittor".into(),
+            name: Some(name.into()),
+            identifiers: vec![model::Identifier::new(model::IdentifierKind::Ssn, ssn)],
+        }],
+        fields: std::collections::BTreeMap::from([("amount".into(), "1500.00".into())]),
     }
 }
 
-impl crate::store::Store for RefusingWrites {
+/// A store that passes everything to `inner`, but first shows each write to `before_write`,
+/// which may stall it (a slow or frozen disk) or refuse it (a full or failing disk, or a crash
+/// just before the write; nothing of a refused batch is stored): the one fault injector of
+/// every test of a failing disk, which forwards every other method, so the store under test
+/// behaves as `inner` does.
+pub struct FaultyStore {
+    inner: std::sync::Arc<dyn Store>,
+    before_write: BeforeWrite,
+}
+
+type BeforeWrite = Box<dyn Fn(&WriteBatch) -> Result<()> + Send + Sync>;
+
+impl FaultyStore {
+    /// `inner`, with `before_write` called before each write.
+    pub fn new(
+        inner: std::sync::Arc<dyn Store>,
+        before_write: impl Fn(&WriteBatch) -> Result<()> + Send + Sync + 'static,
+    ) -> Self {
+        FaultyStore {
+            inner,
+            before_write: Box::new(before_write),
+        }
+    }
+}
+
+/// The error a refused write gives, as a failing disk's.
+pub fn injected_failure(what: &str) -> crate::Error {
+    crate::Error::Storage(format!("injected: {what}"))
+}
+
+/// Whether `batch` carries an access-log entry (every acknowledged change does; a test that
+/// stalls or fails the log's writes picks them by this).
+pub fn carries_log_entry(batch: &WriteBatch) -> bool {
+    batch.ops().any(|op| {
+        matches!(
+            op,
+            Op::Put {
+                column: Column::Log,
+                ..
+            }
+        )
+    })
+}
+
+impl std::fmt::Debug for FaultyStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FaultyStore")
+    }
+}
+
+impl Store for FaultyStore {
     fn get(&self, column: Column, key: &[u8]) -> Result<Option<Vec<u8>>> {
         self.inner.get(column, key)
     }
 
-    fn write(
-        &self,
-        batch: crate::store::WriteBatch,
-        durability: crate::store::Durability,
-    ) -> Result<()> {
-        if (self.refuse)(&batch) {
-            return Err(crate::error::Error::Storage(
-                "injected: the write failed".into(),
-            ));
-        }
+    fn multi_get(&self, column: Column, keys: &[&[u8]]) -> Result<Vec<Option<Vec<u8>>>> {
+        self.inner.multi_get(column, keys)
+    }
+
+    fn write(&self, batch: WriteBatch, durability: Durability) -> Result<()> {
+        (self.before_write)(&batch)?;
         self.inner.write(batch, durability)
     }
 
@@ -157,8 +216,12 @@ impl crate::store::Store for RefusingWrites {
         start: &[u8],
         end: Option<&[u8]>,
         limit: usize,
-    ) -> Result<Vec<crate::store::Entry>> {
+    ) -> Result<Vec<Entry>> {
         self.inner.scan(column, start, end, limit)
+    }
+
+    fn scan_token(&self, column: Column, prefix: &[u8]) -> Result<Vec<Entry>> {
+        self.inner.scan_token(column, prefix)
     }
 
     fn count(&self, column: Column, start: &[u8], end: Option<&[u8]>) -> Result<u64> {
@@ -173,7 +236,19 @@ impl crate::store::Store for RefusingWrites {
         self.inner.flush()
     }
 
+    fn recover(&self) -> Result<()> {
+        self.inner.recover()
+    }
+
+    fn available_bytes(&self) -> Result<Option<u64>> {
+        self.inner.available_bytes()
+    }
+
     fn compact(&self) -> Result<()> {
         self.inner.compact()
+    }
+
+    fn compact_column(&self, column: Column) -> Result<()> {
+        self.inner.compact_column(column)
     }
 }

@@ -624,7 +624,14 @@ impl Vault {
             match kind {
                 ItemKind::Record => records.push((record_id(key)?, value)),
                 ItemKind::Annotation => annotations.push((key.to_vec(), value)),
-                ItemKind::Accounting => accounting.push((key.to_vec(), value)),
+                ItemKind::Accounting => {
+                    // Checked before the package is logged as opened, as the decoding did when
+                    // the kernel decoded the accounting.
+                    if !crate::keyspace::is_accounting_entry(key) {
+                        return Err(Error::corrupt("transfer package", "bad accounting key"));
+                    }
+                    accounting.push((key.to_vec(), value))
+                }
             }
         }
         let mut opened = Vec::with_capacity(records.len());

@@ -552,7 +552,7 @@ impl Vault {
                 }
                 match chunk.last() {
                     Some((last, _)) if chunk.len() == CHUNK => {
-                        start = [last.as_slice(), &[0]].concat();
+                        start = crate::keyspace::key_after(last);
                     }
                     _ => break,
                 }
@@ -909,7 +909,7 @@ impl Vault {
             }
             match entries.last() {
                 Some((last, _)) if entries.len() == CHUNK => {
-                    start = [last.as_slice(), &[0]].concat()
+                    start = crate::keyspace::key_after(last)
                 }
                 _ => return Ok(report),
             }
@@ -955,7 +955,7 @@ impl Vault {
             let Some((last, _)) = chunk.last() else {
                 break;
             };
-            from = [last.as_slice(), &[0]].concat();
+            from = crate::keyspace::key_after(last);
             ids.extend(
                 chunk
                     .iter()

@@ -4,7 +4,6 @@
 
 #![allow(dead_code, reason = "each test file uses part of the harness")]
 
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -17,51 +16,9 @@ use privacy::accounts::Accounts as _;
 use recvault::gate::Gate;
 use serde_json::{json, Value};
 use tower::ServiceExt;
-use vault::store::{Column, Durability, Entry, RocksStore, Store, WriteBatch};
+use vault::store::{RocksStore, Store};
+use vault::testing::{injected_failure, FaultyStore};
 use vault::{Access, KeyBackend, MemKeyBackend, Vault};
-
-/// A store whose writes can be made to fail, as a full or failing disk would.
-#[derive(Debug)]
-pub struct FaultyStore {
-    inner: RocksStore,
-    fail_writes: Arc<AtomicBool>,
-}
-
-impl Store for FaultyStore {
-    fn get(&self, column: Column, key: &[u8]) -> vault::Result<Option<Vec<u8>>> {
-        self.inner.get(column, key)
-    }
-    fn write(&self, batch: WriteBatch, durability: Durability) -> vault::Result<()> {
-        if self.fail_writes.load(Ordering::SeqCst) {
-            return Err(vault::Error::Storage("injected write failure".into()));
-        }
-        self.inner.write(batch, durability)
-    }
-    fn scan(
-        &self,
-        column: Column,
-        start: &[u8],
-        end: Option<&[u8]>,
-        limit: usize,
-    ) -> vault::Result<Vec<Entry>> {
-        self.inner.scan(column, start, end, limit)
-    }
-    fn count(&self, column: Column, start: &[u8], end: Option<&[u8]>) -> vault::Result<u64> {
-        self.inner.count(column, start, end)
-    }
-    fn checkpoint(&self, to: &Path) -> vault::Result<()> {
-        self.inner.checkpoint(to)
-    }
-    fn flush(&self) -> vault::Result<()> {
-        self.inner.flush()
-    }
-    fn available_bytes(&self) -> vault::Result<Option<u64>> {
-        self.inner.available_bytes()
-    }
-    fn compact(&self) -> vault::Result<()> {
-        self.inner.compact()
-    }
-}
 
 pub struct Api {
     pub router: Router,
@@ -127,10 +84,20 @@ pub fn api_after(policy: policy::Policy, before: impl FnOnce(&Vault)) -> Api {
         .tempdir()
         .unwrap();
     let fail_writes = Arc::new(AtomicBool::new(false));
-    let store: Arc<dyn Store> = Arc::new(FaultyStore {
-        inner: RocksStore::create(&dir.path().join("data")).unwrap(),
-        fail_writes: Arc::clone(&fail_writes),
-    });
+    // Writes can be made to fail, as a full or failing disk would.
+    let store: Arc<dyn Store> = Arc::new(FaultyStore::new(
+        Arc::new(RocksStore::create(&dir.path().join("data")).unwrap()),
+        {
+            let fail_writes = Arc::clone(&fail_writes);
+            move |_| {
+                if fail_writes.load(Ordering::SeqCst) {
+                    Err(injected_failure("write failure"))
+                } else {
+                    Ok(())
+                }
+            }
+        },
+    ));
     let backend: Arc<dyn KeyBackend> = Arc::new(MemKeyBackend::generate().unwrap());
     let vault = Arc::new(Vault::create_with(store, backend).unwrap());
     let mut tokens = std::collections::HashMap::new();

@@ -130,6 +130,12 @@ fn malformed_documents_are_refused_with_their_line() {
             "line 1",
             "closes",
         ),
+        // Closing names are compared whole, prefix and all.
+        (
+            "<Document xmlns:a=\"u\" xmlns:b=\"v\"><a:Amt>1</b:Amt></Document>",
+            "line 1",
+            "closes",
+        ),
         (
             "<!DOCTYPE x [<!ENTITY a \"b\">]><Document/>",
             "line 1",
@@ -191,12 +197,13 @@ fn malformed_documents_are_refused_with_their_line() {
         crate::xml::parse("<Document><Amt Note=\"a>b\" Ccy='EUR'>1</Amt></Document>").unwrap();
     assert_eq!(root.children[0].attribute("Note"), Some("a>b"));
     assert_eq!(root.children[0].attribute("Ccy"), Some("EUR"));
-    let deep = format!("{}{}", "<a>".repeat(100), "</a>".repeat(100));
-    assert!(parse(&deep)[0]
-        .as_ref()
-        .unwrap_err()
-        .reason
-        .contains("deeper than"));
+    // Elements nest 64 deep at most: 64 parse, 65 are refused (as are 100).
+    let nested = |depth: usize| format!("{}{}", "<a>".repeat(depth), "</a>".repeat(depth));
+    assert!(crate::xml::parse(&nested(64)).is_ok());
+    for depth in [65, 100] {
+        let refused = crate::xml::parse(&nested(depth)).unwrap_err();
+        assert!(refused.1.contains("deeper than 64"), "{depth}: {refused:?}");
+    }
 }
 
 #[test]

@@ -161,13 +161,16 @@ fn nothing_is_released_or_accounted_when_the_batch_cannot_be_written() {
     use std::sync::atomic::{AtomicBool, Ordering};
     let inner: Arc<dyn Store> = Arc::new(MemStore::new());
     let failing = Arc::new(AtomicBool::new(false));
-    let store: Arc<dyn Store> = Arc::new(vault::testing::RefusingWrites {
-        inner: Arc::clone(&inner),
-        refuse: Box::new({
-            let failing = Arc::clone(&failing);
-            move |_| failing.load(Ordering::SeqCst)
-        }),
-    });
+    let store: Arc<dyn Store> = Arc::new(vault::testing::FaultyStore::new(Arc::clone(&inner), {
+        let failing = Arc::clone(&failing);
+        move |_| {
+            if failing.load(Ordering::SeqCst) {
+                Err(vault::testing::injected_failure("the write failed"))
+            } else {
+                Ok(())
+            }
+        }
+    }));
     let backend: Arc<dyn KeyBackend> = Arc::new(MemKeyBackend::generate().unwrap());
     let vault = Vault::create_with(store, backend).unwrap();
     let ids = vault

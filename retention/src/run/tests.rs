@@ -488,76 +488,37 @@ fn a_proposed_schedule_destroys_nothing_and_says_so() {
     assert!(vault.read(&access(), &ids[0], day(2029, 6, 1)).is_ok());
 }
 
-/// A store that fails the `n`th batch that destroys cohort keys, as a crash just before that
-/// destruction's commit would; everything before it is stored.
-#[derive(Debug)]
-struct CrashingStore {
-    inner: MemStore,
-    destructions_left: std::sync::atomic::AtomicI64,
-}
-
-impl Store for CrashingStore {
-    fn get(&self, column: vault::store::Column, key: &[u8]) -> vault::Result<Option<Vec<u8>>> {
-        self.inner.get(column, key)
+/// Fails the `n`th batch that destroys cohort keys, as a crash just before that destruction's
+/// commit would; everything before it is stored (the `before_write` of a `FaultyStore`).
+fn crash_at_destruction(
+    destructions_left: &std::sync::atomic::AtomicI64,
+    batch: &vault::store::WriteBatch,
+) -> vault::Result<()> {
+    let destroys_keys = batch.ops().any(|op| {
+        matches!(
+            op,
+            vault::store::Op::DeleteRange {
+                column: vault::store::Column::Keys,
+                ..
+            }
+        )
+    });
+    if destroys_keys && destructions_left.fetch_sub(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+        return Err(vault::testing::injected_failure("simulated crash"));
     }
-    fn write(
-        &self,
-        batch: vault::store::WriteBatch,
-        durability: vault::store::Durability,
-    ) -> vault::Result<()> {
-        let destroys_keys = batch.ops().any(|op| {
-            matches!(
-                op,
-                vault::store::Op::DeleteRange {
-                    column: vault::store::Column::Keys,
-                    ..
-                }
-            )
-        });
-        if destroys_keys
-            && self
-                .destructions_left
-                .fetch_sub(1, std::sync::atomic::Ordering::SeqCst)
-                == 0
-        {
-            return Err(vault::Error::Storage("simulated crash".into()));
-        }
-        self.inner.write(batch, durability)
-    }
-    fn scan(
-        &self,
-        column: vault::store::Column,
-        start: &[u8],
-        end: Option<&[u8]>,
-        limit: usize,
-    ) -> vault::Result<Vec<vault::store::Entry>> {
-        self.inner.scan(column, start, end, limit)
-    }
-    fn count(
-        &self,
-        column: vault::store::Column,
-        start: &[u8],
-        end: Option<&[u8]>,
-    ) -> vault::Result<u64> {
-        self.inner.count(column, start, end)
-    }
-    fn checkpoint(&self, to: &std::path::Path) -> vault::Result<()> {
-        self.inner.checkpoint(to)
-    }
-    fn flush(&self) -> vault::Result<()> {
-        self.inner.flush()
-    }
-    fn compact(&self) -> vault::Result<()> {
-        self.inner.compact()
-    }
+    Ok(())
 }
 
 #[test]
 fn a_run_interrupted_in_the_middle_is_finished_and_certified_by_the_next() {
-    let store = Arc::new(CrashingStore {
-        inner: MemStore::new(),
-        destructions_left: std::sync::atomic::AtomicI64::new(i64::MAX),
-    });
+    let destructions_left = Arc::new(std::sync::atomic::AtomicI64::new(i64::MAX));
+    let store = Arc::new(vault::testing::FaultyStore::new(
+        Arc::new(MemStore::new()),
+        {
+            let destructions_left = Arc::clone(&destructions_left);
+            move |batch| crash_at_destruction(&destructions_left, batch)
+        },
+    ));
     let backend: Arc<dyn KeyBackend> = Arc::new(MemKeyBackend::generate().unwrap());
     let vault = Vault::create_with(store.clone(), Arc::clone(&backend)).unwrap();
     let catalog = Catalog::builtin().unwrap();
@@ -581,9 +542,7 @@ fn a_run_interrupted_in_the_middle_is_finished_and_certified_by_the_next() {
         )
         .unwrap();
     // The second cohort's destruction fails before its commit: the run stops there.
-    store
-        .destructions_left
-        .store(1, std::sync::atomic::Ordering::SeqCst);
+    destructions_left.store(1, std::sync::atomic::Ordering::SeqCst);
     let crashed = run(&vault, &catalog, &access(), day(2031, 3, 5), &confirmed());
     assert!(crashed.is_err(), "{crashed:?}");
     drop(vault);

@@ -373,9 +373,10 @@ fn every_crate_root_lists_its_modules() {
 /// The keyspace owns the keys: the byte strings that spell `meta` and `keys` column keys are
 /// written only in `vault/src/keyspace.rs`, and no other vault module defines a metadata key,
 /// builds one from a keyspace prefix by hand (an array starting with a `META_` prefix, or a
-/// prefix copied with `.to_vec()`), or makes a scan's end by pushing `0xff` (`prefix_end` is
-/// the one way). Tests may spell keys (an attacker's edits name bytes). The `accounting`
-/// column's keys, still built in `accounting.rs` and `cases.rs`, are not checked yet.
+/// prefix copied with `.to_vec()`), makes a scan's end with `0xff` bytes (`prefix_end` is the
+/// one way) or the key after another by appending a zero (`keyspace::key_after`). Tests may
+/// spell keys (an attacker's edits name bytes). The `accounting` column's tags are private to
+/// the keyspace, so no other module can name them.
 #[test]
 fn only_the_keyspace_spells_storage_keys() {
     let root = workspace_root();
@@ -427,11 +428,70 @@ fn only_the_keyspace_spells_storage_keys() {
         if builds {
             found.push(format!("{relative} builds a metadata key by hand"));
         }
-        if text.contains("push(0xff)") {
+        if text.to_ascii_lowercase().contains("0xff") {
             found.push(format!("{relative} makes a scan's end by hand"));
+        }
+        if text.contains("&[0]].concat()") {
+            found.push(format!("{relative} makes the key after another by hand"));
         }
     }
     assert!(found.is_empty(), "keys outside the keyspace: {found:#?}");
+}
+
+/// The kernel knows no Privacy Act domain: no code of `vault` (comments and tests aside) names
+/// a disclosure, an annotation, a notice, a case file or their operations. What it keeps for
+/// the domain it keeps as attachments, values sealed in a year, signed items and index entries,
+/// whose meaning is `privacy`'s. (The keyspace still names the accounting column's key shapes,
+/// which destruction needs; those are layout, not meaning.)
+#[test]
+fn the_kernel_knows_no_privacy_act_domain() {
+    let root = workspace_root();
+    let domain = [
+        "disclose",
+        "annotate",
+        "Release",
+        "AccountingEntry",
+        "AccountingCertificate",
+        "Notice",
+        "NoticeScope",
+        "Annotation",
+        "AnnotationKind",
+        "CaseFile",
+        "accounting_for",
+        "expire_accounting",
+        "read_annotated",
+        "replace_documents",
+    ];
+    let mut found = Vec::new();
+    let mut checked = 0;
+    for path in rust_files() {
+        let relative = path.strip_prefix(&root).unwrap().display().to_string();
+        if !relative.starts_with("vault/src/") || relative.contains("/tests") {
+            continue;
+        }
+        checked += 1;
+        let code: String = fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .filter(|line| !line.trim_start().starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        for word in domain {
+            // The transfer package's item kind 2 is named `Annotation` in its stored format.
+            let exempt = relative == "vault/src/transfer.rs" && word == "Annotation";
+            let whole_word = code.match_indices(word).any(|(at, _)| {
+                let part_of_word =
+                    |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+                !part_of_word(code[..at].chars().next_back())
+                    && !part_of_word(code[at + word.len()..].chars().next())
+            });
+            if !exempt && whole_word {
+                found.push(format!("{relative} names {word}"));
+            }
+        }
+    }
+    assert!(checked >= 20, "the kernel's modules were not found");
+    assert!(found.is_empty(), "the kernel knows the domain: {found:#?}");
 }
 
 /// The domain stores only through the kernel's transaction: no module of `privacy` (tests

@@ -239,6 +239,17 @@ fn every_earlier_format_opens_upgrades_verifies_and_reads() {
                 (37, 2),
                 "{name}: key check version 2"
             );
+            // Every key the upgraded vault holds says what destroys it (`destroyed_with`, which
+            // a backend that cannot delete ranges will go by): none of an old build's keys is
+            // left without an answer.
+            for column in Column::ALL {
+                for (key, _) in store.scan(column, b"", None, usize::MAX).unwrap() {
+                    assert!(
+                        vault::destroyed_with(column, &key).is_some(),
+                        "{name}: {column:?} {key:02x?} has no answer"
+                    );
+                }
+            }
         }
 
         // After: the log verifies, extends the old build's anchor, and has no unsigned tail

@@ -14,7 +14,8 @@ use crate::crypto::{KeyMaterial, SigningKey};
 use crate::key_backend::{KeyBackend, MemKeyBackend};
 use crate::keyspace::{log_checkpoint_key, log_entry_key, LOG_ENTRY_KEYS, META_LOG_BASE};
 use crate::log::{encode_entry, CheckpointPolicy, Decision};
-use crate::store::{Durability, Entry, MemStore, Op, Store};
+use crate::store::{Durability, MemStore, Store};
+use crate::testing::FaultyStore;
 use crate::{SearchKey, VaultOptions};
 use model::{Identifier, IdentifierKind, RecordContents, Subject, SystemId};
 
@@ -50,57 +51,23 @@ fn record(name: &str) -> RecordContents {
     }
 }
 
-/// A store that can be told to fail or stall writes that carry access-log entries.
-#[derive(Debug)]
-struct FaultyStore {
-    inner: MemStore,
+/// Faults injected into the writes that carry access-log entries: failed, stalled, counted.
+#[derive(Debug, Default)]
+struct LogFaults {
     fail_log_writes: AtomicBool,
     stall_ms: AtomicU64,
     log_writes: AtomicU64,
 }
 
-impl Store for FaultyStore {
-    fn get(&self, column: Column, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        self.inner.get(column, key)
-    }
-    fn write(&self, batch: WriteBatch, durability: Durability) -> Result<()> {
-        let logs = batch.ops().any(|op| {
-            matches!(
-                op,
-                Op::Put {
-                    column: Column::Log,
-                    ..
-                }
-            )
-        });
-        if logs {
+impl LogFaults {
+    fn before_write(&self, batch: &crate::store::WriteBatch) -> Result<()> {
+        if crate::testing::carries_log_entry(batch) {
             self.log_writes.fetch_add(1, Ordering::SeqCst);
             std::thread::sleep(Duration::from_millis(self.stall_ms.load(Ordering::SeqCst)));
             if self.fail_log_writes.load(Ordering::SeqCst) {
-                return Err(Error::Storage("injected: no space left on device".into()));
+                return Err(crate::testing::injected_failure("no space left on device"));
             }
         }
-        self.inner.write(batch, durability)
-    }
-    fn scan(
-        &self,
-        column: Column,
-        start: &[u8],
-        end: Option<&[u8]>,
-        limit: usize,
-    ) -> Result<Vec<Entry>> {
-        self.inner.scan(column, start, end, limit)
-    }
-    fn count(&self, column: Column, start: &[u8], end: Option<&[u8]>) -> Result<u64> {
-        self.inner.count(column, start, end)
-    }
-    fn checkpoint(&self, to: &std::path::Path) -> Result<()> {
-        self.inner.checkpoint(to)
-    }
-    fn flush(&self) -> Result<()> {
-        Ok(())
-    }
-    fn compact(&self) -> Result<()> {
         Ok(())
     }
 }
@@ -108,16 +75,16 @@ impl Store for FaultyStore {
 struct Fixture {
     vault: Vault,
     store: Arc<FaultyStore>,
+    faults: Arc<LogFaults>,
     public_key: [u8; 32],
 }
 
 fn fixture(every_entries: u64) -> Fixture {
-    let store = Arc::new(FaultyStore {
-        inner: MemStore::new(),
-        fail_log_writes: AtomicBool::new(false),
-        stall_ms: AtomicU64::new(0),
-        log_writes: AtomicU64::new(0),
-    });
+    let faults = Arc::new(LogFaults::default());
+    let store = Arc::new(FaultyStore::new(Arc::new(MemStore::new()), {
+        let faults = Arc::clone(&faults);
+        move |batch| faults.before_write(batch)
+    }));
     let backend: Arc<dyn KeyBackend> = Arc::new(MemKeyBackend::generate().unwrap());
     drop(Vault::create_with(store.clone(), Arc::clone(&backend)).unwrap());
     let options = VaultOptions {
@@ -133,6 +100,7 @@ fn fixture(every_entries: u64) -> Fixture {
     Fixture {
         vault,
         store,
+        faults,
         public_key,
     }
 }
@@ -468,8 +436,13 @@ fn the_unsigned_tail_needs_an_anchor() {
 #[test]
 fn a_log_that_cannot_be_written_refuses_reads_and_recovers() {
     let (fixture, ids) = busy(5);
-    let Fixture { vault, store, .. } = fixture;
-    store.fail_log_writes.store(true, Ordering::SeqCst);
+    let Fixture {
+        vault,
+        store,
+        faults,
+        ..
+    } = fixture;
+    faults.fail_log_writes.store(true, Ordering::SeqCst);
     let refused = vault.read(&analyst(), &ids[0], now());
     assert!(
         matches!(refused, Err(Error::LogUnavailable(_))),
@@ -489,8 +462,8 @@ fn a_log_that_cannot_be_written_refuses_reads_and_recovers() {
 
     // A log that stalls beyond the bound answers instead of hanging: the read is refused, and
     // since its entry was handed to the store, the caller is told it is in doubt.
-    store.fail_log_writes.store(false, Ordering::SeqCst);
-    store.stall_ms.store(1_000, Ordering::SeqCst);
+    faults.fail_log_writes.store(false, Ordering::SeqCst);
+    faults.stall_ms.store(1_000, Ordering::SeqCst);
     let started = std::time::Instant::now();
     let stalled = vault.read(&analyst(), &ids[0], now());
     assert!(
@@ -500,7 +473,7 @@ fn a_log_that_cannot_be_written_refuses_reads_and_recovers() {
     assert!(started.elapsed() < Duration::from_millis(900));
 
     // Once the log can be written again, service resumes without a restart.
-    store.stall_ms.store(0, Ordering::SeqCst);
+    faults.stall_ms.store(0, Ordering::SeqCst);
     std::thread::sleep(Duration::from_millis(800)); // let the stalled write finish
     assert_eq!(
         vault
@@ -623,10 +596,11 @@ fn group_commit_shares_one_sync_among_concurrent_reads() {
     let Fixture {
         vault,
         store,
+        faults,
         public_key,
     } = fixture;
-    store.stall_ms.store(2, Ordering::SeqCst);
-    let before = store.log_writes.load(Ordering::SeqCst);
+    faults.stall_ms.store(2, Ordering::SeqCst);
+    let before = faults.log_writes.load(Ordering::SeqCst);
     std::thread::scope(|scope| {
         for _ in 0..8 {
             scope.spawn(|| {
@@ -636,7 +610,7 @@ fn group_commit_shares_one_sync_among_concurrent_reads() {
             });
         }
     });
-    let writes = store.log_writes.load(Ordering::SeqCst) - before;
+    let writes = faults.log_writes.load(Ordering::SeqCst) - before;
     assert!(writes < 100, "200 reads took {writes} synced writes");
     let report = verify_log(&*store, &public_key, None).unwrap();
     assert_eq!((report.problem, report.entries), (None, 14 + 200));

@@ -133,3 +133,198 @@ fn a_destruction_waits_for_a_change_that_sealed_under_the_year() {
     destroying.join().unwrap().unwrap();
     assert_eq!(vault.accounting_value(&entry).unwrap(), None);
 }
+
+fn entries_of(vault: &Vault, action: &str) -> Vec<crate::LogEntry> {
+    let query = crate::audit::LogQuery {
+        action: Some(action.into()),
+        ..Default::default()
+    };
+    vault.audit_search(&access(), &query, now()).unwrap()
+}
+
+/// Records opened under a change are handles: the change answers for them (id, system,
+/// source, tokens) and refuses another change's; their contents, with their attachments
+/// (this change's too), come out only from the committed change, whose entry names each record
+/// once.
+#[test]
+fn records_opened_under_a_change_come_out_only_with_its_committed_entry() {
+    let vault = vault();
+    let ids = vault
+        .ingest(
+            &access(),
+            &[
+                crate::testing::transmittal("JOHN Q PUBLIC", "123-45-6789", 3),
+                crate::testing::transmittal("JANE ROE", "987-65-4321", 4),
+            ],
+            now(),
+        )
+        .unwrap();
+    let year = vault.ledger_year(2033, "gone", now()).unwrap();
+    let mut other = vault.change(&access(), "test.other", now()).unwrap();
+    let foreign = other.open_record(&ids[1]).unwrap();
+    let mut change = vault.change(&access(), "test.open", now()).unwrap();
+    let first = change.open_record(&ids[0]).unwrap();
+    let again = change.open_record(&ids[0]).unwrap();
+    let second = change.open_record(&ids[1]).unwrap();
+    assert_eq!(change.record_id(second).unwrap(), ids[1]);
+    assert_eq!(change.record_system(first).unwrap(), "fincen-cbetf");
+    assert_eq!(change.record_source_system(first).unwrap(), None);
+    assert_eq!(
+        change.year_tokens_of(&year, first).unwrap(),
+        change.year_tokens_of(&year, again).unwrap()
+    );
+    assert_ne!(
+        change.year_tokens_of(&year, first).unwrap(),
+        change.year_tokens_of(&year, second).unwrap()
+    );
+    // Another change's handle is refused, never read as one of this change's records.
+    assert!(change.record_id(foreign).is_err());
+    assert!(change.year_tokens_of(&year, foreign).is_err());
+    assert!(change.open_record(&RecordId::new(9, 0, 0, 0)).is_err());
+    change.attach(&ids[1], b"made in this change").unwrap();
+    let (_, released) = change.commit_releasing().unwrap();
+    let order: Vec<RecordId> = released.iter().map(|(record, _)| record.id).collect();
+    assert_eq!(order, [ids[0], ids[0], ids[1]], "in the order opened");
+    assert_eq!(
+        released[1].0.contents,
+        crate::testing::transmittal("JOHN Q PUBLIC", "123-45-6789", 3)
+    );
+    assert!(released[0].1.is_empty());
+    assert_eq!(released[2].1.len(), 1);
+    assert_eq!(&released[2].1[0].contents[..], b"made in this change");
+    let logged = entries_of(&vault, "test.open");
+    assert_eq!(logged.len(), 1);
+    assert_eq!(logged[0].record_ids, [ids[0], ids[1]], "each record once");
+    other.commit().unwrap();
+}
+
+/// A change that read something and is dropped uncommitted still writes its entry, naming what
+/// it read, with nothing of its writes; one whose commit failed returns no record. Without the
+/// drop's entry a caller could open a record (or a year's value, or probe) and drop the change
+/// to leave no trace.
+#[test]
+fn a_change_that_read_leaves_its_entry_even_dropped() {
+    let refusing = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let store = Arc::new(crate::testing::FaultyStore::new(
+        Arc::new(MemStore::new()),
+        {
+            let refusing = Arc::clone(&refusing);
+            move |_| {
+                if refusing.load(std::sync::atomic::Ordering::SeqCst) {
+                    Err(crate::testing::injected_failure("the write failed"))
+                } else {
+                    Ok(())
+                }
+            }
+        },
+    ));
+    let vault = Vault::create_with(store, Arc::new(MemKeyBackend::generate().unwrap())).unwrap();
+    let ids = vault
+        .ingest(
+            &access(),
+            &[crate::testing::transmittal(
+                "JOHN Q PUBLIC",
+                "123-45-6789",
+                3,
+            )],
+            now(),
+        )
+        .unwrap();
+    let year = vault.ledger_year(2033, "gone", now()).unwrap();
+    let entry = accounting_entry_key(2033, EntryNumber { session: 1, seq: 1 });
+    {
+        let mut change = vault.change(&access(), "test.dropped", now()).unwrap();
+        change.open_record(&ids[0]).unwrap();
+        change.seal_in_year(&year, entry.clone(), b"x").unwrap();
+    }
+    let logged = entries_of(&vault, "test.dropped");
+    assert_eq!(logged.len(), 1, "the dropped change's read was not logged");
+    assert_eq!(
+        (logged[0].record_ids.as_slice(), logged[0].outcome.as_str()),
+        (&[ids[0]][..], "not completed: nothing stored")
+    );
+    assert_eq!(vault.accounting_value(&entry).unwrap(), None);
+    // A probe (and a token made for an index entry) is a read too; its tokens are named.
+    {
+        let mut change = vault.change(&access(), "test.probed", now()).unwrap();
+        let ssn = SearchKey::Identifier(Identifier::new(model::IdentifierKind::Ssn, "123-45-6789"));
+        let (_, probes) = change.probe(&ssn).unwrap();
+        let made = change
+            .year_token(
+                &year,
+                &Identifier::new(model::IdentifierKind::Ssn, "123-45-6789"),
+            )
+            .unwrap();
+        assert_eq!(probes, [(2033, made.1)]);
+    }
+    let logged = entries_of(&vault, "test.probed");
+    assert_eq!(logged.len(), 1);
+    assert_eq!(logged[0].tokens.len(), 2);
+    // A commit that fails returns nothing, and its drop adds no entry.
+    let mut change = vault.change(&access(), "test.failed", now()).unwrap();
+    change.open_record(&ids[0]).unwrap();
+    refusing.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert!(change.commit_releasing().is_err());
+    refusing.store(false, std::sync::atomic::Ordering::SeqCst);
+    assert!(entries_of(&vault, "test.failed").is_empty());
+}
+
+/// Once a year's keys are destroyed, nothing more is stored under it: a mark or an index entry
+/// written after its purge would outlive it.
+#[test]
+fn nothing_is_stored_under_a_destroyed_year() {
+    let vault = vault();
+    let year = vault.ledger_year(2033, "gone", now()).unwrap();
+    vault.destroy_cohort(&access(), year.cohort, now()).unwrap();
+    let number = EntryNumber { session: 1, seq: 1 };
+    let id = RecordId::new(3, 1_767_225_600_000, 7, 42);
+    let mut change = vault.change(&access(), "test", now()).unwrap();
+    let sent = notice_sent_key(&notice_key(2033, number));
+    assert!(change.put_notice_mark(sent, &[0; 8]).is_err());
+    assert!(change
+        .put_index_entry(accounting_by_record_key(2033, &id, number))
+        .is_err());
+    assert!(change
+        .seal_in_year(&year, accounting_entry_key(2033, number), b"x")
+        .is_err());
+}
+
+/// A set of documents is cleared by its kind alone: not another kind, not the accounts, and
+/// no kind that reaches into another's names.
+#[test]
+fn clearing_documents_clears_only_their_kind() {
+    let vault = vault();
+    let mut change = vault.change(&access(), "test", now()).unwrap();
+    for (kind, name) in [
+        ("sorn", "a"),
+        ("sorn", "b"),
+        ("sorn-x", "a"),
+        ("letters", "sorn"),
+    ] {
+        change
+            .put_signed(&SignedItem::Document { kind, name }, b"body")
+            .unwrap();
+    }
+    change
+        .put_signed(&SignedItem::Account("alice"), b"account")
+        .unwrap();
+    change.commit().unwrap();
+    let mut change = vault.change(&access(), "test", now()).unwrap();
+    for bad in ["", "sorn/a", "/"] {
+        assert!(change.clear_documents(bad).is_err(), "{bad:?}");
+    }
+    change.clear_documents("sorn").unwrap();
+    change.commit().unwrap();
+    let names = |kind| -> Vec<Vec<u8>> {
+        vault
+            .signed_items(&SignedKind::Documents(kind))
+            .unwrap()
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect()
+    };
+    assert!(names("sorn").is_empty());
+    assert_eq!(names("sorn-x"), [b"a".to_vec()]);
+    assert_eq!(names("letters"), [b"sorn".to_vec()]);
+    assert_eq!(vault.signed_items(&SignedKind::Accounts).unwrap().len(), 1);
+}

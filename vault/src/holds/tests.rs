@@ -667,14 +667,19 @@ fn the_format_5_upgrade_indexes_held_trade_records_in_their_period_and_hold() {
     // A crash before the upgrade's last batch (the format byte with its log entry): the open
     // fails with the entries already written, the vault is still format 4, and the next open
     // does the upgrade again.
-    let failing: Arc<dyn Store> = Arc::new(crate::testing::RefusingWrites {
-        inner: Arc::clone(&store),
-        refuse: Box::new(|batch| {
-            batch.ops().any(|op| {
+    let failing: Arc<dyn Store> = Arc::new(crate::testing::FaultyStore::new(
+        Arc::clone(&store),
+        |batch| {
+            let upgrades = batch.ops().any(|op| {
                 matches!(op, crate::store::Op::Put { column: Column::Meta, key, .. } if key == b"format")
-            })
-        }),
-    });
+            });
+            if upgrades {
+                Err(crate::testing::injected_failure("the write failed"))
+            } else {
+                Ok(())
+            }
+        },
+    ));
     assert!(Vault::open_with(failing, backend.clone()).is_err());
     assert_eq!(
         store.get(Column::Meta, b"format").unwrap().as_deref(),

@@ -346,6 +346,7 @@ fn a_clean_shutdown_checkpoints_the_tail_and_the_rule_stays_fixed() {
         vault,
         store,
         public_key,
+        ..
     } = fixture;
     let backend: Arc<dyn KeyBackend> = Arc::clone(&vault.backend);
     drop(vault);

@@ -11,20 +11,20 @@ use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
 use super::*;
-use crate::store::{Durability, Entry, Op, WriteBatch};
+use crate::store::WriteBatch;
+use crate::testing::FaultyStore;
 use crate::{StreamKey, VaultOptions};
 
-/// A store whose writes carrying log entries can be frozen: a frozen write blocks until the
-/// store thaws, then lands.
+/// What freezes the writes carrying log entries of a store (a `FaultyStore` around a
+/// `MemStore`): a frozen write blocks until the store thaws, then lands.
 #[derive(Debug, Default)]
-struct FreezableStore {
-    inner: MemStore,
+struct Freezer {
     frozen: Mutex<bool>,
     thawed: Condvar,
     blocked: AtomicU64,
 }
 
-impl FreezableStore {
+impl Freezer {
     fn freeze(&self) {
         *self.frozen.lock().unwrap() = true;
     }
@@ -36,29 +36,15 @@ impl FreezableStore {
 
     /// Thaws the store `after` from now, on another thread.
     fn thaw_after(self: &Arc<Self>, after: Duration) -> std::thread::JoinHandle<()> {
-        let store = Arc::clone(self);
+        let freezer = Arc::clone(self);
         std::thread::spawn(move || {
             std::thread::sleep(after);
-            store.thaw();
+            freezer.thaw();
         })
     }
-}
 
-impl Store for FreezableStore {
-    fn get(&self, column: Column, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        self.inner.get(column, key)
-    }
-    fn write(&self, batch: WriteBatch, durability: Durability) -> Result<()> {
-        let logs = batch.ops().any(|op| {
-            matches!(
-                op,
-                Op::Put {
-                    column: Column::Log,
-                    ..
-                }
-            )
-        });
-        if logs {
+    fn before_write(&self, batch: &WriteBatch) -> Result<()> {
+        if crate::testing::carries_log_entry(batch) {
             let mut frozen = self.frozen.lock().unwrap();
             if *frozen {
                 self.blocked.fetch_add(1, Ordering::SeqCst);
@@ -67,34 +53,13 @@ impl Store for FreezableStore {
                 frozen = self.thawed.wait(frozen).unwrap();
             }
         }
-        self.inner.write(batch, durability)
-    }
-    fn scan(
-        &self,
-        column: Column,
-        start: &[u8],
-        end: Option<&[u8]>,
-        limit: usize,
-    ) -> Result<Vec<Entry>> {
-        self.inner.scan(column, start, end, limit)
-    }
-    fn count(&self, column: Column, start: &[u8], end: Option<&[u8]>) -> Result<u64> {
-        self.inner.count(column, start, end)
-    }
-    fn checkpoint(&self, to: &std::path::Path) -> Result<()> {
-        self.inner.checkpoint(to)
-    }
-    fn flush(&self) -> Result<()> {
-        Ok(())
-    }
-    fn compact(&self) -> Result<()> {
         Ok(())
     }
 }
 
 /// Thaws the store when dropped: a failing assertion must not leave the log writer blocked on
 /// a frozen write forever (the vault's drop waits for it), turning a failure into a hang.
-struct ThawOnDrop(Arc<FreezableStore>);
+struct ThawOnDrop(Arc<Freezer>);
 
 impl Drop for ThawOnDrop {
     fn drop(&mut self) {
@@ -115,7 +80,8 @@ fn options() -> VaultOptions {
 
 struct Stalled {
     vault: Vault,
-    store: Arc<FreezableStore>,
+    store: Arc<FaultyStore>,
+    freezer: Arc<Freezer>,
     backend: Arc<MemKeyBackend>,
     january: Vec<RecordId>,
     february: Vec<RecordId>,
@@ -124,7 +90,11 @@ struct Stalled {
 /// A vault over a freezable store with three January and two February records, one January
 /// record read by a person (for the deferral), and a hold on one February record (to release).
 fn stalled() -> Stalled {
-    let store = Arc::new(FreezableStore::default());
+    let freezer = Arc::new(Freezer::default());
+    let store = Arc::new(FaultyStore::new(Arc::new(MemStore::new()), {
+        let freezer = Arc::clone(&freezer);
+        move |batch| freezer.before_write(batch)
+    }));
     let backend = Arc::new(MemKeyBackend::generate().unwrap());
     drop(Vault::create_with(store.clone(), backend.clone()).unwrap());
     let vault = Vault::open_with_options(store.clone(), backend.clone(), options()).unwrap();
@@ -155,6 +125,7 @@ fn stalled() -> Stalled {
     Stalled {
         vault,
         store,
+        freezer,
         backend,
         january,
         february,
@@ -212,7 +183,7 @@ fn restart(
     s: Stalled,
 ) -> (
     Vault,
-    Arc<FreezableStore>,
+    Arc<FaultyStore>,
     Arc<MemKeyBackend>,
     Vec<RecordId>,
     Vec<RecordId>,
@@ -223,6 +194,7 @@ fn restart(
         backend,
         january,
         february,
+        ..
     } = s;
     drop(vault);
     let vault = Vault::open_with_options(store.clone(), backend.clone(), options())
@@ -278,10 +250,10 @@ fn copy(store: &dyn Store) -> MemStore {
 fn a_key_change_stalled_past_the_log_timeout_waits_for_its_outcome() {
     for (name, change) in key_changes() {
         let s = stalled();
-        let _thaw = ThawOnDrop(s.store.clone());
+        let _thaw = ThawOnDrop(s.freezer.clone());
         let before = copy(&*s.store);
-        s.store.freeze();
-        let thaw = s.store.thaw_after(LOG_TIMEOUT * 3);
+        s.freezer.freeze();
+        let thaw = s.freezer.thaw_after(LOG_TIMEOUT * 3);
         let started = std::time::Instant::now();
         change(&s).unwrap_or_else(|err| panic!("{name}: {err}"));
         assert!(started.elapsed() >= LOG_TIMEOUT * 3, "{name}: it did stall");
@@ -303,9 +275,9 @@ fn a_key_change_stalled_past_the_log_timeout_waits_for_its_outcome() {
 fn a_key_change_the_store_never_answers_stops_writes_until_a_restart() {
     for (name, change) in key_changes() {
         let s = stalled();
-        let _thaw = ThawOnDrop(s.store.clone());
+        let _thaw = ThawOnDrop(s.freezer.clone());
         let before = copy(&*s.store);
-        s.store.freeze();
+        s.freezer.freeze();
         let outcome = change(&s);
         assert!(
             matches!(outcome, Err(Error::LogInDoubt(_))),
@@ -317,7 +289,7 @@ fn a_key_change_the_store_never_answers_stops_writes_until_a_restart() {
             matches!(refused, Err(Error::LogUnavailable(ref reason)) if reason.contains("stopped accepting writes")),
             "{name}: {refused:?}"
         );
-        s.store.thaw();
+        s.freezer.thaw();
         // The write has landed, but memory still holds the keys from before it: another key
         // change now would re-wrap them (a destroyed cohort's key among them) under a new
         // epoch. It is refused until the restart.
@@ -345,12 +317,12 @@ fn a_key_change_the_store_never_answers_stops_writes_until_a_restart() {
 #[test]
 fn a_request_withdrawn_before_the_store_took_it_never_lands() {
     let s = stalled();
-    let _thaw = ThawOnDrop(s.store.clone());
-    s.store.freeze();
+    let _thaw = ThawOnDrop(s.freezer.clone());
+    s.freezer.freeze();
     std::thread::scope(|scope| {
         // The first read's write is taken and frozen; the ingest queues behind it.
         scope.spawn(|| s.vault.read(&access(), &s.february[0], now()));
-        while s.store.blocked.load(Ordering::SeqCst) == 0 {
+        while s.freezer.blocked.load(Ordering::SeqCst) == 0 {
             std::thread::sleep(Duration::from_millis(5));
         }
         let refused = s.vault.ingest(&access(), &[record("JAN Z", 1)], now());
@@ -358,7 +330,7 @@ fn a_request_withdrawn_before_the_store_took_it_never_lands() {
             matches!(refused, Err(Error::LogUnavailable(ref reason)) if reason.contains("withdrawn")),
             "{refused:?}"
         );
-        s.store.thaw();
+        s.freezer.thaw();
     });
     assert_eq!(
         s.vault.verify_unlogged().unwrap().records,
@@ -372,11 +344,11 @@ fn a_request_withdrawn_before_the_store_took_it_never_lands() {
 #[test]
 fn closing_a_vault_whose_disk_stalls_returns_within_the_bound() {
     let s = stalled();
-    let _thaw = ThawOnDrop(s.store.clone());
-    s.store.freeze();
+    let _thaw = ThawOnDrop(s.freezer.clone());
+    s.freezer.freeze();
     let reading = std::thread::scope(|scope| {
         let reading = scope.spawn(|| s.vault.read(&access(), &s.february[0], now()).is_ok());
-        while s.store.blocked.load(Ordering::SeqCst) == 0 {
+        while s.freezer.blocked.load(Ordering::SeqCst) == 0 {
             std::thread::sleep(Duration::from_millis(5));
         }
         reading.join().unwrap()
@@ -398,7 +370,7 @@ fn closing_a_vault_whose_disk_stalls_returns_within_the_bound() {
 #[test]
 fn an_ingest_batch_in_doubt_is_stored_exactly_once() {
     let s = stalled();
-    let _thaw = ThawOnDrop(s.store.clone());
+    let _thaw = ThawOnDrop(s.freezer.clone());
     let key = StreamKey::new(b"the file's hash");
     let lines: Vec<(u64, Vec<RecordContents>)> = (1..=4)
         .map(|batch| {
@@ -415,7 +387,7 @@ fn an_ingest_batch_in_doubt_is_stored_exactly_once() {
                 committed = through;
                 // The disk freezes once the first batch is durable, before the second is queued.
                 if through == 3 {
-                    s.store.freeze();
+                    s.freezer.freeze();
                 }
             });
     assert!(matches!(outcome, Err(Error::LogInDoubt(_))), "{outcome:?}");
@@ -423,7 +395,7 @@ fn an_ingest_batch_in_doubt_is_stored_exactly_once() {
     // A retry while the disk is still frozen learns nothing and stores nothing.
     let early = s.vault.ingest_progress(&key);
     assert!(matches!(early, Err(Error::LogInDoubt(_))), "{early:?}");
-    s.store.thaw();
+    s.freezer.thaw();
     // The batch landed: the retry resumes after it.
     let progress = s.vault.ingest_progress(&key).unwrap();
     assert_eq!(progress, 6);
