@@ -193,11 +193,26 @@ pub fn parse(text: &str) -> Result<Element, (usize, String)> {
                 element.span.1 = end;
                 let name = local(tag.name().as_ref()).map_err(|reason| fail(&reason))?;
                 let opened_as = open_names.pop().unwrap_or_default();
-                if element.name != name || opened_as.as_str() != tag.name().as_ref() {
+                if element.name != name {
                     return Err(fail(&format!(
                         "`</{}>` closes `<{}>`",
                         crate::token(&name),
                         crate::token(&element.name)
+                    )));
+                }
+                if opened_as.as_str() != tag.name().as_ref() {
+                    // The same local name under another prefix: shown whole, each part only if
+                    // it is a plain token.
+                    let shown = |name: &str| {
+                        name.split(':')
+                            .map(crate::token)
+                            .collect::<Vec<_>>()
+                            .join(":")
+                    };
+                    return Err(fail(&format!(
+                        "`</{}>` closes `<{}>`",
+                        shown(tag.name().as_ref()),
+                        shown(&opened_as)
                     )));
                 }
                 finish(element, &mut stack, &mut root).map_err(|reason| fail(&reason))?;

@@ -417,10 +417,11 @@ impl Accounting for Vault {
 
     fn mark_notice_sent(&self, access: &Access, id: &str, now: DateTime<Utc>) -> Result<()> {
         let mut change = self.change(access, "notice.sent", now)?;
-        let (key, notice) = stored_notice(&mut change, id)?;
-        if sent_at(self, &key)?.is_some() {
+        // Checked before the notice is opened, so a refusal reads nothing.
+        if sent_at(self, &notice_key_of(id)?)?.is_some() {
             return Err(Error::Invalid(format!("notice {id} was sent already")));
         }
+        let (key, notice) = stored_notice(&mut change, id)?;
         change.put_notice_mark(notice_sent_key(&key), &now.timestamp_millis().to_be_bytes())?;
         change.name_records([notice.record]);
         change.set_outcome(format!("notice {id} sent"));

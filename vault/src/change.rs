@@ -218,7 +218,7 @@ impl<'v> Change<'v> {
             .ok_or_else(|| Error::Invalid("not a key of an accounting year".into()))?;
         if self.vault.existing_ledger_year(year)?.is_none() {
             return Err(Error::Invalid(format!(
-                "the accounting year {year} was destroyed"
+                "the accounting year {year} has no live keys (never made, or destroyed)"
             )));
         }
         Ok(())
@@ -414,7 +414,12 @@ impl Drop for Change<'_> {
         if self.finished || !self.read || std::thread::panicking() {
             return;
         }
+        // It writes nothing but its entry: the locks held for its writes go first, so a
+        // stalled log does not hold key changes or the attachment numbering while it waits.
+        self.attaching.take();
+        self.writing.take();
         let mut draft = self.draft.clone();
+        draft.decision = crate::Decision::Deny;
         draft.outcome = "not completed: nothing stored".into();
         let _ = self.vault.log.commit(draft, WriteBatch::new());
     }
@@ -532,9 +537,10 @@ pub struct LedgerYear {
 
 impl Vault {
     /// The keys of accounting year `year`, made on first use. Refused with `ended` once the
-    /// year was destroyed: what would be sealed in it has outlived it. Making a year's keys is
-    /// a key change, which waits for every change holding off key changes: a change takes the
-    /// keys of every year it needs before its first seal or index entry, never after.
+    /// year was destroyed: what would be sealed in it has outlived it. Safe at any point of a
+    /// change (it takes the cohort registry and the key ring, which come after `lifecycle` in
+    /// the lock order); what a change holding off key changes must never call is a `Vault`
+    /// method that takes `lifecycle` itself (ingest, a backup), which would wait on it.
     pub fn ledger_year(&self, year: u16, ended: &str, now: DateTime<Utc>) -> Result<LedgerYear> {
         let info = self.live_cohort(CohortKind::Accounting { year }, ended, now)?;
         Ok(LedgerYear {

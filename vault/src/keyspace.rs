@@ -903,52 +903,55 @@ fn meta_destroyed_with(key: &[u8]) -> Option<DestroyedWith> {
         return number(rest).map(DestroyedWith::Cohort);
     }
     // Everything else the vault keeps in `meta` lives as long as the vault: named here one by
-    // one, so a key of a new kind has no answer (and the tests that walk a vault's keys fail)
-    // until someone says what destroys it.
-    const VAULT_LIFE: &[&[u8]] = &[
+    // one (whole keys, and prefixes that end in `/`), so a key of a new kind has no answer
+    // (and the tests that walk a vault's keys fail) until someone says what destroys it.
+    const VAULT_LIFE_KEYS: &[&[u8]] = &[
         META_FORMAT,
         META_SESSION,
         META_PARTITION_NEXT,
-        META_PARTITION_BY_NAME,
-        META_PARTITION_BY_ID,
-        META_SYSTEM,
-        META_PARTITION_BUCKET,
         META_ANCHOR_DIR,
         META_SYSTEM_NEXT,
         META_LOG_PROBE,
         META_LOG_PUBLIC_KEY,
         META_KEY_CHECK,
         META_ROOT_EPOCH,
-        META_COHORT,
-        META_PERIOD_COHORT,
-        META_HOLD_COHORT,
         META_COHORT_NEXT,
-        META_INDEX_COHORT,
-        META_ACCOUNTING_COHORT,
-        META_DEFERRED_COHORT,
-        META_HOLD,
         META_HOLD_NEXT,
         META_LAST_COMPACTION,
         META_LOG_BASE,
         META_LOG_RETENTION,
         META_LOG_HEAD,
         META_KEY_TABLE_DIR,
+        META_TRUSTED_TIME,
+        META_RUN_JOURNAL,
+        META_MARKS_SWEPT,
+    ];
+    const VAULT_LIFE_PREFIXES: &[&[u8]] = &[
+        META_PARTITION_BY_NAME,
+        META_PARTITION_BY_ID,
+        META_SYSTEM,
+        META_PARTITION_BUCKET,
+        META_COHORT,
+        META_PERIOD_COHORT,
+        META_HOLD_COHORT,
+        META_INDEX_COHORT,
+        META_ACCOUNTING_COHORT,
+        META_DEFERRED_COHORT,
+        META_HOLD,
         META_MANIFEST,
         META_ACCOUNT,
         META_DOCUMENT,
         META_CONFIG,
         META_CERTIFICATE,
-        META_TRUSTED_TIME,
-        META_RUN_JOURNAL,
         META_CASE_NEXT,
         META_DESIGNATION_NEXT,
         META_INGEST_STREAM,
-        META_MARKS_SWEPT,
     ];
-    VAULT_LIFE
-        .iter()
-        .any(|prefix| key.starts_with(prefix))
-        .then_some(DestroyedWith::VaultLife)
+    let vault_life = VAULT_LIFE_KEYS.contains(&key)
+        || VAULT_LIFE_PREFIXES
+            .iter()
+            .any(|prefix| key.len() > prefix.len() && key.starts_with(prefix));
+    vault_life.then_some(DestroyedWith::VaultLife)
 }
 
 #[cfg(test)]

@@ -328,6 +328,9 @@ pub struct Gate {
     streams: Mutex<HashSet<Vec<u8>>>,
     /// The background compaction after a destruction, and how far it has got.
     compaction: Arc<Mutex<retention::Compaction>>,
+    /// The thread of the last compaction started, joined once it is done
+    /// ([`Gate::wait_for_compaction`]), so no thread holds the vault past its owner's end.
+    compaction_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     /// Held while an account is read, changed and written back (vetting, disabling), so two
     /// officers' changes never undo each other.
     account_writes: Mutex<()>,
@@ -410,6 +413,7 @@ impl Gate {
             accounts: RwLock::new(HashMap::new()),
             streams: Mutex::new(HashSet::new()),
             compaction: Arc::new(Mutex::new(retention::Compaction::default())),
+            compaction_thread: Mutex::new(None),
             case_writes: Mutex::new(()),
             statistics_writes: Mutex::new(()),
             carrier_writes: Mutex::new(()),

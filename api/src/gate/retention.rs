@@ -243,11 +243,26 @@ impl Gate {
                 .map(|status| status.state == "running")
                 .unwrap_or(false);
             if !running {
+                self.join_compaction_thread();
                 return;
             }
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
         tracing::warn!("stopping with a compaction still running");
+    }
+
+    /// Joins the last compaction's thread, which has set its status and only has its hold on
+    /// the vault left to drop: after this no thread of the gate's holds the vault (a process
+    /// that exits with one still inside RocksDB aborts).
+    fn join_compaction_thread(&self) {
+        let thread = self
+            .compaction_thread
+            .lock()
+            .ok()
+            .and_then(|mut thread| thread.take());
+        if let Some(thread) = thread {
+            let _ = thread.join();
+        }
     }
 
     /// Starts compacting the store in the background (unless a compaction is running), so
@@ -292,9 +307,21 @@ impl Gate {
                     }
                 }
             });
-        if let (Err(err), Ok(mut status)) = (spawned, self.compaction.lock()) {
-            status.state = "failed";
-            status.error = Some(format!("could not start: {err}"));
+        match spawned {
+            Ok(thread) => {
+                if let Ok(mut slot) = self.compaction_thread.lock() {
+                    // The one before has finished (this one would not have started otherwise).
+                    if let Some(done) = slot.replace(thread) {
+                        let _ = done.join();
+                    }
+                }
+            }
+            Err(err) => {
+                if let Ok(mut status) = self.compaction.lock() {
+                    status.state = "failed";
+                    status.error = Some(format!("could not start: {err}"));
+                }
+            }
         }
     }
 

@@ -168,6 +168,16 @@ pub struct Answer {
     pub bytes: Vec<u8>,
 }
 
+impl Drop for Api {
+    /// Waits for a compaction a retention run started (and joins its thread), so no thread
+    /// holds the vault's RocksDB past the test: a process that exits with one still inside
+    /// RocksDB aborts ("pthread lock: Invalid argument").
+    fn drop(&mut self) {
+        self.gate
+            .wait_for_compaction(std::time::Duration::from_secs(300));
+    }
+}
+
 impl Api {
     /// Sets the gate's clock to noon of `day` (`YYYY-MM-DD`), so an event is recorded on the
     /// day it is dated, as an officer entering it that day would.

@@ -204,13 +204,19 @@ fn records_opened_under_a_change_come_out_only_with_its_committed_entry() {
 /// to leave no trace.
 #[test]
 fn a_change_that_read_leaves_its_entry_even_dropped() {
-    let refusing = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    use std::sync::atomic::{AtomicU32, Ordering};
+    // How many of the next writes carrying a log entry fail (the ones after them land).
+    let refusals = Arc::new(AtomicU32::new(0));
     let store = Arc::new(crate::testing::FaultyStore::new(
         Arc::new(MemStore::new()),
         {
-            let refusing = Arc::clone(&refusing);
-            move |_| {
-                if refusing.load(std::sync::atomic::Ordering::SeqCst) {
+            let refusals = Arc::clone(&refusals);
+            move |batch| {
+                let refused = crate::testing::carries_log_entry(batch)
+                    && refusals
+                        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                        .is_ok();
+                if refused {
                     Err(crate::testing::injected_failure("the write failed"))
                 } else {
                     Ok(())
@@ -243,6 +249,11 @@ fn a_change_that_read_leaves_its_entry_even_dropped() {
         (logged[0].record_ids.as_slice(), logged[0].outcome.as_str()),
         (&[ids[0]][..], "not completed: nothing stored")
     );
+    assert_eq!(
+        logged[0].decision,
+        crate::Decision::Deny,
+        "it did not go ahead"
+    );
     assert_eq!(vault.accounting_value(&entry).unwrap(), None);
     // A probe (and a token made for an index entry) is a read too; its tokens are named.
     {
@@ -260,13 +271,23 @@ fn a_change_that_read_leaves_its_entry_even_dropped() {
     let logged = entries_of(&vault, "test.probed");
     assert_eq!(logged.len(), 1);
     assert_eq!(logged[0].tokens.len(), 2);
-    // A commit that fails returns nothing, and its drop adds no entry.
+    // A commit that fails returns nothing, and its drop adds no entry of its own (the store
+    // refuses only the commit's batch: an entry the drop wrote next would land).
     let mut change = vault.change(&access(), "test.failed", now()).unwrap();
     change.open_record(&ids[0]).unwrap();
-    refusing.store(true, std::sync::atomic::Ordering::SeqCst);
+    refusals.store(1, Ordering::SeqCst);
     assert!(change.commit_releasing().is_err());
-    refusing.store(false, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(
+        refusals.load(Ordering::SeqCst),
+        0,
+        "the commit's batch was refused"
+    );
     assert!(entries_of(&vault, "test.failed").is_empty());
+    // The log goes on: the next change lands.
+    let mut change = vault.change(&access(), "test.after", now()).unwrap();
+    change.open_record(&ids[0]).unwrap();
+    change.commit().unwrap();
+    assert_eq!(entries_of(&vault, "test.after").len(), 1);
 }
 
 /// Once a year's keys are destroyed, nothing more is stored under it: a mark or an index entry

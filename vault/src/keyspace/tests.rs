@@ -54,6 +54,9 @@ fn each_key_names_what_destroys_it() {
         (Column::Meta, purge_pending_key(12), Some(DestroyedWith::Cohort(12))),
         // A `meta` key of no known kind has no answer: nobody said what destroys it.
         (Column::Meta, b"mystery/12".to_vec(), None),
+        (Column::Meta, b"format-x".to_vec(), None),
+        (Column::Meta, b"log-head-v2".to_vec(), None),
+        (Column::Meta, b"hold/".to_vec(), None),
         // Keys this vault never writes.
         (Column::Records, id.as_bytes()[..15].to_vec(), None),
         (Column::Index, vec![0x42, 0, 1], None),
