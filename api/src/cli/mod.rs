@@ -251,8 +251,9 @@ pub(crate) fn refused(refusal: crate::gate::Refusal) -> Failure {
         | Refusal::NotFound(reason)
         | Refusal::Conflict(reason)
         | Refusal::Unavailable(reason)
-        | Refusal::InsufficientStorage(reason)
-        | Refusal::Internal(reason) => reason,
+        | Refusal::InsufficientStorage(reason) => reason,
+        // The operator's own terminal: the whole chain of causes.
+        Refusal::Internal(internal) => internal.to_string(),
     })
 }
 

@@ -83,7 +83,7 @@ impl Gate {
             .carrier_writes
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let registry = carrier_registry(&self.vault).map_err(Refusal::Internal)?;
+        let registry = carrier_registry(&self.vault).map_err(Refusal::internal)?;
         if let Some(code) = &icao {
             let taken = registry.iter().any(|entry| {
                 entry.system == input.system
@@ -150,7 +150,7 @@ impl Gate {
         let (access, _) = self.authorize(caller, context, &request)?;
         self.check_takes_flight_receipts(system)?;
         let listed: Vec<CarrierEntry> = carrier_registry(&self.vault)
-            .map_err(Refusal::Internal)?
+            .map_err(Refusal::internal)?
             .into_iter()
             .filter(|entry| entry.system == system)
             .collect();

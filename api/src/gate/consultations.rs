@@ -193,7 +193,7 @@ impl Gate {
         action: &str,
     ) -> Result<(), Refusal> {
         let bytes =
-            serde_json::to_vec(consultation).map_err(|err| Refusal::Internal(err.to_string()))?;
+            serde_json::to_vec(consultation).map_err(|err| Refusal::internal_error(&err))?;
         let outcome = format!(
             "{} with {} about {} records for request {}{}",
             consultation.id,

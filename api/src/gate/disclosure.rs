@@ -543,7 +543,7 @@ impl Gate {
                         .filter(|text| !text.is_empty())
                         .map(str::to_owned)
                         .ok_or_else(|| {
-                            Refusal::Internal(format!(
+                            Refusal::internal(format!(
                                 "a statistics ledger entry lacks its `{name}`"
                             ))
                         })

@@ -181,7 +181,7 @@ impl Gate {
             }
         }
         let text = crate::letters::render(&self.agency_templates()?, kind, &facts)
-            .map_err(Refusal::Internal)?;
+            .map_err(Refusal::internal)?;
         self.seal_letter(&access, &mut file, kind, text)
     }
 

@@ -117,8 +117,73 @@ pub enum Refusal {
     Unavailable(String),
     /// The data directory's free space is under the reserve: nothing more is stored (HTTP 507).
     InsufficientStorage(String),
-    /// Something failed inside: the detail is logged by the HTTP layer, never returned.
-    Internal(String),
+    /// Something failed inside: the detail, with its causes, is logged by the HTTP layer (or
+    /// printed by the CLI, the operator's own), never returned over HTTP.
+    Internal(Internal),
+}
+
+impl Refusal {
+    /// An internal failure described by `detail`.
+    pub fn internal(detail: impl Into<Internal>) -> Self {
+        Refusal::Internal(detail.into())
+    }
+
+    /// An internal failure: `err` and the causes behind it.
+    pub fn internal_error(err: &(dyn std::error::Error + 'static)) -> Self {
+        Refusal::Internal(Internal::of(err))
+    }
+}
+
+/// What failed inside, and why, cause by cause: an error's message and each of its sources'
+/// (`std::error::Error::source`), kept so the server's log can say why a request failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Internal {
+    /// What failed.
+    pub message: String,
+    /// Why, outermost cause first.
+    pub causes: Vec<String>,
+}
+
+impl Internal {
+    /// `err` and every cause behind it.
+    pub fn of(err: &(dyn std::error::Error + 'static)) -> Self {
+        let mut causes = Vec::new();
+        let mut source = err.source();
+        while let Some(cause) = source {
+            causes.push(cause.to_string());
+            source = cause.source();
+        }
+        Internal {
+            message: err.to_string(),
+            causes,
+        }
+    }
+}
+
+impl std::fmt::Display for Internal {
+    /// The message, then each cause after `: `.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)?;
+        for cause in &self.causes {
+            write!(f, ": {cause}")?;
+        }
+        Ok(())
+    }
+}
+
+impl From<String> for Internal {
+    fn from(message: String) -> Self {
+        Internal {
+            message,
+            causes: Vec::new(),
+        }
+    }
+}
+
+impl From<&str> for Internal {
+    fn from(message: &str) -> Self {
+        Internal::from(message.to_owned())
+    }
 }
 
 /// A malformed record id, system id or record is refused with the model's message.
@@ -147,7 +212,7 @@ impl From<vault::Error> for Refusal {
             vault::Error::AlreadyExists(path) => {
                 Refusal::Conflict(format!("`{}` already exists", path.display()))
             }
-            other => Refusal::Internal(other.to_string()),
+            other => Refusal::Internal(Internal::of(&other)),
         }
     }
 }
@@ -449,7 +514,7 @@ impl Gate {
     ) -> Result<Self, Refusal> {
         let data = data_dir
             .canonicalize()
-            .map_err(|err| Refusal::Internal(format!("resolving the data directory: {err}")))?;
+            .map_err(|err| Refusal::internal(format!("resolving the data directory: {err}")))?;
         let absolute = std::path::absolute(&dir)
             .map_err(|err| Refusal::Invalid(format!("resolving the backup directory: {err}")))?;
         // `..` resolved by hand before the check: canonicalizing stops at the first part that

@@ -388,8 +388,7 @@ impl Gate {
         };
         file.case.representative = file.representative.is_some();
         // The id is the vault's; the file is sealed with it once known.
-        let placeholder =
-            serde_json::to_vec(&file).map_err(|err| Refusal::Internal(err.to_string()))?;
+        let placeholder = serde_json::to_vec(&file).map_err(|err| Refusal::internal_error(&err))?;
         let id = self
             .vault
             .open_case(&access, &placeholder, &request.identifiers, now)?;
@@ -954,7 +953,7 @@ impl Gate {
         };
         for system in &file.systems {
             let found = catalog.system(system).ok_or_else(|| {
-                Refusal::Internal(format!("request {id} names an unknown system"))
+                Refusal::internal(format!("request {id} names an unknown system"))
             })?;
             match requests::access_answer(
                 &found.sorn.exemptions,
@@ -1226,7 +1225,7 @@ impl Gate {
             exemptions.join(", ")
         });
         let letter = crate::letters::render(&self.agency_templates()?, "determination", &facts)
-            .map_err(Refusal::Internal)?;
+            .map_err(Refusal::internal)?;
         // Sealed in the case file, as every letter is.
         let sealed = {
             let _one_writer = self
@@ -1417,7 +1416,7 @@ impl Gate {
         file: &RequestFile,
         what: &str,
     ) -> Result<(), Refusal> {
-        let sealed = serde_json::to_vec(file).map_err(|err| Refusal::Internal(err.to_string()))?;
+        let sealed = serde_json::to_vec(file).map_err(|err| Refusal::internal_error(&err))?;
         Ok(self
             .vault
             .update_case(access, &file.id, &sealed, what, self.now())?)
@@ -1448,7 +1447,7 @@ impl Gate {
     pub(super) fn request_file(&self, access: &Access, id: &str) -> Result<RequestFile, Refusal> {
         let plain = self.vault.read_case(access, id, self.now())?;
         serde_json::from_slice(&plain)
-            .map_err(|_| Refusal::Internal(format!("request {id}'s file does not parse")))
+            .map_err(|_| Refusal::internal(format!("request {id}'s file does not parse")))
     }
 }
 

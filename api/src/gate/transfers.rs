@@ -331,7 +331,7 @@ fn create_transfer_dir(dir: &Path) -> Result<(), Refusal> {
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
     builder
         .create(dir)
-        .map_err(|err| Refusal::Internal(format!("creating the transfer directory: {err}")))
+        .map_err(|err| Refusal::internal(format!("creating the transfer directory: {err}")))
 }
 
 /// Writes `bytes` to `path` as a new file, synced, then syncs the directory: the package is

@@ -230,7 +230,7 @@ pub struct ClientAddr(pub SocketAddr);
 
 /// Gives every request a fresh id (a client's own id is not trusted into the log), runs it in
 /// a tracing span carrying the id, and returns the id in the response's header.
-async fn request_id(mut request: Request, next: Next) -> Response {
+pub(crate) async fn request_id(mut request: Request, next: Next) -> Response {
     let id = new_request_id();
     let client = request
         .extensions()
@@ -256,6 +256,13 @@ async fn request_id(mut request: Request, next: Next) -> Response {
         route = %route
     );
     let mut response = next.run(request).instrument(span.clone()).await;
+    // An internal error's detail and causes, which its problem document left out, are logged
+    // here, in the request's span (so under its id), and go no further.
+    if let Some(internal) = response.extensions_mut().remove::<crate::gate::Internal>() {
+        span.in_scope(|| {
+            tracing::error!(error = %internal.message, causes = ?internal.causes, "internal error");
+        });
+    }
     span.in_scope(|| tracing::info!(status = response.status().as_u16(), "answered"));
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
@@ -355,7 +362,7 @@ pub(crate) async fn blocking<T: Send + 'static>(
     let task = tokio::task::spawn_blocking(operation);
     match tokio::time::timeout(limit, task).await {
         Ok(Ok(result)) => result.map_err(Problem::from),
-        Ok(Err(join)) => Err(Problem::from(Refusal::Internal(format!(
+        Ok(Err(join)) => Err(Problem::from(Refusal::internal(format!(
             "the operation's thread failed: {join}"
         )))),
         Err(_) => Err(Problem::new(

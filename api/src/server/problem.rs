@@ -5,7 +5,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::gate::Refusal;
+use crate::gate::{Internal, Refusal};
 
 /// The media type of problem documents.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -21,6 +21,9 @@ pub struct Problem {
     pub detail: String,
     /// The rule that denied it, for denials.
     pub rule: Option<String>,
+    /// For an internal error, what failed and why: never in the body; the response carries it
+    /// to the request's span, which logs it ([`super::request_id`]).
+    pub internal: Option<Internal>,
 }
 
 impl Problem {
@@ -31,6 +34,7 @@ impl Problem {
             kind,
             detail: detail.into(),
             rule: None,
+            internal: None,
         }
     }
 
@@ -76,16 +80,16 @@ impl From<Refusal> for Problem {
                 "insufficient-storage",
                 detail,
             ),
-            Refusal::Internal(detail) => {
-                // The detail may name files or engine errors: the operator's log gets it (with
-                // the request id from the span), the caller a pointer to it.
-                tracing::error!(error = %detail, "internal error");
-                Problem::new(
+            // The detail may name files or engine errors: it travels with the response to the
+            // request's span, which logs it under the request id; the caller gets a pointer.
+            Refusal::Internal(internal) => Problem {
+                internal: Some(internal),
+                ..Problem::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "internal",
                     "the request failed inside the vault; the server log has the detail under this request's id",
                 )
-            }
+            },
         }
     }
 }
@@ -93,6 +97,9 @@ impl From<Refusal> for Problem {
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let mut response = (self.status, self.body().to_string()).into_response();
+        if let Some(internal) = self.internal {
+            response.extensions_mut().insert(internal);
+        }
         response
             .headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
@@ -105,3 +112,6 @@ impl IntoResponse for Problem {
         response
     }
 }
+
+#[cfg(test)]
+mod tests;

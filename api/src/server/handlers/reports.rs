@@ -33,7 +33,7 @@ fn csv_response(body: Vec<u8>) -> Response {
 }
 
 fn internal(err: impl std::fmt::Display) -> Problem {
-    Problem::from(Refusal::Internal(err.to_string()))
+    Problem::from(Refusal::internal(err.to_string()))
 }
 
 /// Each system's requests of a year, one CSV row per system (exemptions as `code=count`

@@ -53,8 +53,8 @@ fn file_json(
     deadlines: &[policy::requests::Deadline],
     today: NaiveDate,
 ) -> Result<serde_json::Value, Problem> {
-    let mut value = serde_json::to_value(file)
-        .map_err(|err| Problem::from(Refusal::Internal(err.to_string())))?;
+    let mut value =
+        serde_json::to_value(file).map_err(|err| Problem::from(Refusal::internal_error(&err)))?;
     value["deadlines"] = deadlines
         .iter()
         .map(|deadline| {
@@ -162,8 +162,8 @@ pub(crate) async fn requests_due(
         gate.requests_due(&authed.caller, &authed.context, params.as_of, params.within)
     })
     .await?;
-    let due = serde_json::to_value(&due)
-        .map_err(|err| Problem::from(Refusal::Internal(err.to_string())))?;
+    let due =
+        serde_json::to_value(&due).map_err(|err| Problem::from(Refusal::internal_error(&err)))?;
     Ok(json_response(StatusCode::OK, json!({"due": due})))
 }
 
@@ -177,8 +177,8 @@ pub(crate) async fn request_records(
         gate.request_records(&authed.caller, &authed.context, &id)
     })
     .await?;
-    let found = serde_json::to_value(&found)
-        .map_err(|err| Problem::from(Refusal::Internal(err.to_string())))?;
+    let found =
+        serde_json::to_value(&found).map_err(|err| Problem::from(Refusal::internal_error(&err)))?;
     Ok(json_response(
         StatusCode::OK,
         json!({"records": found, "not_searched": not_searched}),
@@ -344,8 +344,8 @@ pub(crate) async fn list_consultations(
         gate.list_consultations(&authed.caller, &authed.context)
     })
     .await?;
-    let all = serde_json::to_value(&all)
-        .map_err(|err| Problem::from(Refusal::Internal(err.to_string())))?;
+    let all =
+        serde_json::to_value(&all).map_err(|err| Problem::from(Refusal::internal_error(&err)))?;
     Ok(json_response(StatusCode::OK, json!({"consultations": all})))
 }
 
@@ -354,7 +354,7 @@ fn consultation_answer(
     consultation: &crate::gate::Consultation,
 ) -> Result<Response, Problem> {
     let value = serde_json::to_value(consultation)
-        .map_err(|err| Problem::from(Refusal::Internal(err.to_string())))?;
+        .map_err(|err| Problem::from(Refusal::internal_error(&err)))?;
     Ok(json_response(status, value))
 }
 
@@ -476,7 +476,7 @@ pub(crate) async fn letter_templates(
     })
     .await?;
     let templates = serde_json::to_value(&templates)
-        .map_err(|err| Problem::from(Refusal::Internal(err.to_string())))?;
+        .map_err(|err| Problem::from(Refusal::internal_error(&err)))?;
     Ok(json_response(
         StatusCode::OK,
         json!({"templates": templates}),

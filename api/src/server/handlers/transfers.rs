@@ -19,7 +19,7 @@ pub(crate) struct RecallBody {
 }
 
 fn internal(err: impl std::fmt::Display) -> Problem {
-    Problem::from(Refusal::Internal(err.to_string()))
+    Problem::from(Refusal::internal(err.to_string()))
 }
 
 pub(crate) async fn make_transfer(
