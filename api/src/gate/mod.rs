@@ -145,12 +145,18 @@ pub struct Internal {
 }
 
 impl Internal {
-    /// `err` and every cause behind it.
+    /// `err` and every cause behind it (a cause its message already ends with is not
+    /// repeated). For errors whose messages quote no input: they go to the server's log.
     pub fn of(err: &(dyn std::error::Error + 'static)) -> Self {
         let mut causes = Vec::new();
+        let mut said = err.to_string();
         let mut source = err.source();
         while let Some(cause) = source {
-            causes.push(cause.to_string());
+            let text = cause.to_string();
+            if !said.ends_with(&text) {
+                causes.push(text.clone());
+            }
+            said = text;
             source = cause.source();
         }
         Internal {

@@ -143,7 +143,11 @@ pub(crate) async fn ingest(
         state.limits.ingest_idle,
     ));
     let progress_tx = lines_tx.clone();
+    // The request's span, carried onto the blocking thread (tokio does not), so what the
+    // ingest logs (an internal error that stopped it) is under the request's id.
+    let span = tracing::Span::current();
     tokio::task::spawn_blocking(move || {
+        let _in_request = span.enter();
         // Held until the file's conversion and ingest end.
         let _converting = converting;
         let body = ChannelReader {
@@ -160,6 +164,7 @@ pub(crate) async fn ingest(
                 batch_size,
                 progress,
             );
+            log_stopped(&summary);
             let _ = lines_tx.send(Bytes::from(format!("{}\n", summary_json(&summary))));
             return;
         };
@@ -175,6 +180,7 @@ pub(crate) async fn ingest(
             Ok(mut conversion) => {
                 let records = std::mem::take(&mut conversion.records);
                 let summary = plan.run(Input::records(records), batch_size, progress);
+                log_stopped(&summary);
                 let mut line = summary_json(&summary);
                 let receipt =
                     conversion.receipt(&format, &crate::intake_files::Stored::from(&summary));
@@ -200,6 +206,15 @@ pub(crate) async fn ingest(
         HeaderValue::from_static("application/x-ndjson"),
     );
     Ok(response)
+}
+
+/// Logs the internal error that stopped an ingest, if one did: its answer is a stream whose
+/// head passed the request-id middleware before the error happened, so the middleware never
+/// sees it (the caller is pointed to the log under the request's id all the same).
+pub(super) fn log_stopped(summary: &IngestSummary) {
+    if let Some(Refusal::Internal(internal)) = &summary.stopped {
+        internal.log();
+    }
 }
 
 /// The last line of an ingest response.

@@ -259,9 +259,7 @@ pub(crate) async fn request_id(mut request: Request, next: Next) -> Response {
     // An internal error's detail and causes, which its problem document left out, are logged
     // here, in the request's span (so under its id), and go no further.
     if let Some(internal) = response.extensions_mut().remove::<crate::gate::Internal>() {
-        span.in_scope(|| {
-            tracing::error!(error = %internal.message, causes = ?internal.causes, "internal error");
-        });
+        span.in_scope(|| internal.log());
     }
     span.in_scope(|| tracing::info!(status = response.status().as_u16(), "answered"));
     if let Ok(value) = HeaderValue::from_str(&id) {

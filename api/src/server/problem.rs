@@ -94,6 +94,14 @@ impl From<Refusal> for Problem {
     }
 }
 
+impl Internal {
+    /// Logs the detail and its causes (the operator's log only): once per failure, by whoever
+    /// answers with it (the request-id middleware, or a streamed answer's last line).
+    pub(crate) fn log(&self) {
+        tracing::error!(error = %self.message, causes = ?self.causes, "internal error");
+    }
+}
+
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let mut response = (self.status, self.body().to_string()).into_response();

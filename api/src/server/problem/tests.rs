@@ -104,3 +104,68 @@ async fn an_internal_errors_causes_reach_the_log_under_the_request_id_and_never_
         "logged once, by the request's span: {log}"
     );
 }
+
+fn capture() -> (Arc<Mutex<Vec<u8>>>, tracing::subscriber::DefaultGuard) {
+    let buffer = Arc::new(Mutex::new(Vec::new()));
+    let writer = Arc::clone(&buffer);
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_writer(move || Captured(Arc::clone(&writer)))
+        .finish();
+    (buffer, tracing::subscriber::set_default(subscriber))
+}
+
+/// Nothing logs inside a conversion: a refusal made a problem, and the problem an answer, log
+/// nothing (the middleware does, once), and the answer's headers carry none of the detail.
+#[test]
+fn converting_an_internal_error_logs_nothing_and_its_headers_hold_no_detail() {
+    let (buffer, _guard) = capture();
+    let err = vault::Error::Io {
+        context: "creating `/srv/vault/backup-7`".into(),
+        source: std::io::Error::other("Permission denied (os error 13)"),
+    };
+    let refusal = Refusal::from(err);
+    let Refusal::Internal(internal) = &refusal else {
+        panic!("{refusal:?}")
+    };
+    // The message already ends with its cause: said once.
+    assert_eq!(
+        internal.message,
+        "creating `/srv/vault/backup-7`: Permission denied (os error 13)"
+    );
+    assert!(internal.causes.is_empty(), "{internal:?}");
+    let response = Problem::from(refusal).into_response();
+    for (name, value) in response.headers() {
+        let value = value.to_str().unwrap_or_default();
+        assert!(!value.contains("backup-7"), "{name}: {value}");
+    }
+    assert!(
+        buffer.lock().unwrap().is_empty(),
+        "a conversion logged: {}",
+        String::from_utf8_lossy(&buffer.lock().unwrap())
+    );
+}
+
+/// An ingest stopped by an internal error answers with a stream whose head passed the
+/// middleware before the error: its detail is logged where the ingest ends, in the request's
+/// span (carried onto the ingest's thread).
+#[test]
+fn an_internal_error_that_stops_an_ingest_is_logged_under_its_request() {
+    let (buffer, _guard) = capture();
+    let span = tracing::info_span!("request", id = "req-42");
+    let _in_request = span.enter();
+    let summary = crate::gate::IngestSummary {
+        stopped: Some(Refusal::internal("the store refused batch 3")),
+        ..Default::default()
+    };
+    super::super::ingest::log_stopped(&summary);
+    let log = String::from_utf8(buffer.lock().unwrap().clone()).unwrap();
+    let line = log
+        .lines()
+        .find(|line| line.contains("internal error"))
+        .unwrap_or_else(|| panic!("not logged: {log}"));
+    assert!(
+        line.contains("the store refused batch 3") && line.contains("req-42"),
+        "{line}"
+    );
+}
