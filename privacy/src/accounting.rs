@@ -627,7 +627,7 @@ pub(crate) fn decode_entry(key: &[u8], plain: &[u8]) -> Result<AccountingEntry> 
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 /// A signed statement that a year of the accounting was destroyed, and how much of it.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -535,6 +535,17 @@ pub struct LedgerYear {
     key_version: u32,
 }
 
+impl LedgerYear {
+    /// The keys of accounting year `year`, which cohort `info` holds.
+    fn of(year: u16, info: &crate::cohort::CohortInfo) -> Self {
+        LedgerYear {
+            year,
+            cohort: info.id,
+            key_version: info.key_version,
+        }
+    }
+}
+
 impl Vault {
     /// The keys of accounting year `year`, made on first use. Refused with `ended` once the
     /// year was destroyed: what would be sealed in it has outlived it. Safe at any point of a
@@ -543,11 +554,7 @@ impl Vault {
     /// method that takes `lifecycle` itself (ingest, a backup), which would wait on it.
     pub fn ledger_year(&self, year: u16, ended: &str, now: DateTime<Utc>) -> Result<LedgerYear> {
         let info = self.live_cohort(CohortKind::Accounting { year }, ended, now)?;
-        Ok(LedgerYear {
-            year,
-            cohort: info.id,
-            key_version: info.key_version,
-        })
+        Ok(LedgerYear::of(year, &info))
     }
 
     /// The accounting year `year`'s keys, if they exist and live (none are made).
@@ -558,11 +565,7 @@ impl Vault {
             .map_err(|_| poisoned("cohort registry"))?
             .find(&CohortKind::Accounting { year })
             .filter(|info| info.is_live())
-            .map(|info| LedgerYear {
-                year,
-                cohort: info.id,
-                key_version: info.key_version,
-            }))
+            .map(|info| LedgerYear::of(year, info)))
     }
 
     /// Every accounting year whose keys live, by year.
@@ -575,11 +578,7 @@ impl Vault {
             .values()
             .filter(|info| info.is_live())
             .filter_map(|info| match info.kind {
-                CohortKind::Accounting { year } => Some(LedgerYear {
-                    year,
-                    cohort: info.id,
-                    key_version: info.key_version,
-                }),
+                CohortKind::Accounting { year } => Some(LedgerYear::of(year, info)),
                 _ => None,
             })
             .collect();

@@ -1,12 +1,11 @@
 //! The accounting: written with the release, found by the subject after the record is gone,
 //! destroyed with its own year, and never written without the release.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::TimeZone;
 
-use model::{Identifier, IdentifierKind, RecordContents, Subject, SystemId};
+use model::{Identifier, IdentifierKind, RecordContents};
 use vault::store::{Column, MemStore, Store};
 use vault::{CohortKind, KeyBackend, MemKeyBackend};
 
@@ -21,21 +20,12 @@ fn access() -> Access {
 }
 
 fn record(name: &str, ssn: &str) -> RecordContents {
-    RecordContents {
-        system: SystemId::new("fincen-cbetf").unwrap(),
-        category: "transmittal".into(),
-        collected_at: Utc.with_ymd_and_hms(2026, 2, 3, 0, 0, 0).unwrap(),
-        source: BTreeMap::from([("report_id".into(), "R-1".into())]),
-        subjects: vec![Subject {
-            role: "transmittor".into(),
-            name: Some(name.into()),
-            identifiers: vec![Identifier::new(IdentifierKind::Ssn, ssn)],
-        }],
-        fields: BTreeMap::from([("amount".into(), "1500.00".into())]),
-    }
+    vault::testing::transmittal(name, ssn, 3)
 }
 
-fn release(ids: &[RecordId], keep_until: u16) -> Release {
+/// A release of `ids` under routine use A to a federal agency, kept until `keep_until` (the
+/// annotations' tests use it too).
+pub(crate) fn release(ids: &[RecordId], keep_until: u16) -> Release {
     Release {
         records: ids.iter().map(|id| (*id, keep_until)).collect(),
         nature: "electronic".into(),

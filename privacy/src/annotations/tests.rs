@@ -1,11 +1,10 @@
 //! Annotations: appended, returned with reads, sealed, and gone with their record.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::TimeZone;
 
-use model::{Identifier, IdentifierKind, RecordContents, Subject, SystemId};
+use model::{Identifier, IdentifierKind, RecordContents};
 use vault::store::{Column, MemStore, Store};
 use vault::{KeyBackend, MemKeyBackend};
 
@@ -16,18 +15,7 @@ fn now() -> DateTime<Utc> {
 }
 
 fn record() -> RecordContents {
-    RecordContents {
-        system: SystemId::new("fincen-cbetf").unwrap(),
-        category: "transmittal".into(),
-        collected_at: Utc.with_ymd_and_hms(2026, 2, 3, 0, 0, 0).unwrap(),
-        source: BTreeMap::from([("report_id".into(), "R-1".into())]),
-        subjects: vec![Subject {
-            role: "transmittor".into(),
-            name: Some("JOHN Q PUBLIC".into()),
-            identifiers: vec![Identifier::new(IdentifierKind::Ssn, "123-45-6789")],
-        }],
-        fields: BTreeMap::from([("amount".into(), "1500.00".into())]),
-    }
+    vault::testing::transmittal("JOHN Q PUBLIC", "123-45-6789", 3)
 }
 
 #[test]
@@ -137,7 +125,7 @@ fn annotations_are_appended_and_read_with_the_record() {
 /// stays in the vault (31 CFR 1.25(a)(2), (b)(3)).
 #[test]
 fn a_transfer_package_opens_with_its_annotations_and_accounting() {
-    use crate::accounting::{Accounting as _, Release};
+    use crate::accounting::Accounting as _;
     let store: Arc<dyn Store> = Arc::new(MemStore::new());
     let backend: Arc<dyn KeyBackend> = Arc::new(MemKeyBackend::generate().unwrap());
     let vault = Vault::create_with(store, backend).unwrap();
@@ -154,22 +142,7 @@ fn a_transfer_package_opens_with_its_annotations_and_accounting() {
             now(),
         )
         .unwrap();
-    let release = Release {
-        records: vec![(id, 2036)],
-        nature: "electronic".into(),
-        purpose: "investigation".into(),
-        basis: "routine use A".into(),
-        recipient_name: "US Attorney, District of Nowhere".into(),
-        recipient_address: "1 Court St".into(),
-        recipient_category: "federal-agency".into(),
-        package: "pkg-1".into(),
-        withheld_from_individual: false,
-        individual_notice: None,
-        notice_scope: NoticeScope::Every,
-        document: None,
-        evidence: r#"{"document":"letter-1"}"#.into(),
-        notice_content: String::new(),
-    };
+    let release = crate::accounting::tests::release(&[id], 2036);
     let released = vault.disclose(&access, &release, now()).unwrap();
     assert_eq!(released.len(), 1);
     assert_eq!(released[0].1.len(), 1, "a release shows the annotations");

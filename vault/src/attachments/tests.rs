@@ -1,11 +1,10 @@
 //! Attachments at the kernel's boundary: numbered across changes and within one, sealed for
 //! their record and place, and refused for a record that is not there.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
-use model::{Identifier, IdentifierKind, RecordContents, Subject, SystemId};
+use model::RecordContents;
 
 use super::*;
 use crate::key_backend::MemKeyBackend;
@@ -17,18 +16,7 @@ fn now() -> DateTime<Utc> {
 }
 
 fn record() -> RecordContents {
-    RecordContents {
-        system: SystemId::new("fincen-cbetf").unwrap(),
-        category: "transmittal".into(),
-        collected_at: Utc.with_ymd_and_hms(2026, 2, 3, 0, 0, 0).unwrap(),
-        source: BTreeMap::from([("report_id".into(), "R-1".into())]),
-        subjects: vec![Subject {
-            role: "transmittor".into(),
-            name: Some("JOHN Q PUBLIC".into()),
-            identifiers: vec![Identifier::new(IdentifierKind::Ssn, "123-45-6789")],
-        }],
-        fields: BTreeMap::from([("amount".into(), "1500.00".into())]),
-    }
+    crate::testing::transmittal("JOHN Q PUBLIC", "123-45-6789", 3)
 }
 
 #[test]

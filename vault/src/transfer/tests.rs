@@ -4,7 +4,6 @@
 //! 1.25(b)(3): the accounting goes with the records; seed 000: 5 years in production, 5
 //! archived).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::TimeZone;
@@ -13,7 +12,8 @@ use super::*;
 use crate::cohort::CohortKind;
 use crate::key_backend::{KeyBackend, MemKeyBackend};
 use crate::store::{MemStore, Store};
-use model::{Identifier, IdentifierKind, RecordContents, Subject, SystemId};
+use crate::testing::transmittal;
+use model::RecordContents;
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
@@ -21,21 +21,6 @@ fn now() -> DateTime<Utc> {
 
 fn access() -> Access {
     Access::offline("records-officer", "retention")
-}
-
-fn record(name: &str, ssn: &str, day: u32) -> RecordContents {
-    RecordContents {
-        system: SystemId::new("fincen-cbetf").unwrap(),
-        category: "transmittal".into(),
-        collected_at: Utc.with_ymd_and_hms(2026, 2, day, 0, 0, 0).unwrap(),
-        source: BTreeMap::from([("report_id".into(), format!("R-{day}"))]),
-        subjects: vec![Subject {
-            role: "transmittor".into(),
-            name: Some(name.into()),
-            identifiers: vec![Identifier::new(IdentifierKind::Ssn, ssn)],
-        }],
-        fields: BTreeMap::from([("amount".into(), "1500.00".into())]),
-    }
 }
 
 /// What the domain would attach to a record (an annotation) and account for it (an entry),
@@ -91,8 +76,8 @@ fn a_package_carries_the_records_annotations_and_accounting_and_opens_with_the_v
         .ingest(
             &access(),
             &[
-                record("JOHN Q PUBLIC", "123-45-6789", 3),
-                record("JANE ROE", "987-65-4321", 4),
+                transmittal("JOHN Q PUBLIC", "123-45-6789", 3),
+                transmittal("JANE ROE", "987-65-4321", 4),
             ],
             now(),
         )
@@ -188,7 +173,7 @@ fn an_altered_or_foreign_package_is_refused() {
     vault
         .ingest(
             &access(),
-            &[record("JOHN Q PUBLIC", "123-45-6789", 3)],
+            &[transmittal("JOHN Q PUBLIC", "123-45-6789", 3)],
             now(),
         )
         .unwrap();
@@ -231,7 +216,7 @@ fn destroying_the_cohort_shreds_the_transferred_copy() {
     vault
         .ingest(
             &access(),
-            &[record("JOHN Q PUBLIC", "123-45-6789", 3)],
+            &[transmittal("JOHN Q PUBLIC", "123-45-6789", 3)],
             now(),
         )
         .unwrap();
@@ -262,7 +247,7 @@ fn a_package_not_delivered_records_nothing() {
     vault
         .ingest(
             &access(),
-            &[record("JOHN Q PUBLIC", "123-45-6789", 3)],
+            &[transmittal("JOHN Q PUBLIC", "123-45-6789", 3)],
             now(),
         )
         .unwrap();
@@ -288,8 +273,8 @@ fn a_held_record_is_held_back_and_a_transferred_period_takes_nothing_more() {
         .ingest(
             &access(),
             &[
-                record("JOHN Q PUBLIC", "123-45-6789", 3),
-                record("JANE ROE", "987-65-4321", 4),
+                transmittal("JOHN Q PUBLIC", "123-45-6789", 3),
+                transmittal("JANE ROE", "987-65-4321", 4),
             ],
             now(),
         )
@@ -337,7 +322,7 @@ fn a_held_record_is_held_back_and_a_transferred_period_takes_nothing_more() {
     let late = vault
         .ingest(
             &access(),
-            &[record("JOHN Q PUBLIC", "123-45-6789", 5)],
+            &[transmittal("JOHN Q PUBLIC", "123-45-6789", 5)],
             now(),
         )
         .unwrap_err();

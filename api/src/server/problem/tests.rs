@@ -48,14 +48,8 @@ impl std::io::Write for Captured {
 
 #[tokio::test]
 async fn an_internal_errors_causes_reach_the_log_under_the_request_id_and_never_the_answer() {
-    let buffer = Arc::new(Mutex::new(Vec::new()));
-    let writer = Arc::clone(&buffer);
-    let subscriber = tracing_subscriber::fmt()
-        .with_ansi(false)
-        .with_writer(move || Captured(Arc::clone(&writer)))
-        .finish();
     // This test's thread only (the test runtime runs the request on it).
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (buffer, _guard) = capture();
     let app = Router::new()
         .route(
             "/fails",
@@ -105,6 +99,7 @@ async fn an_internal_errors_causes_reach_the_log_under_the_request_id_and_never_
     );
 }
 
+/// Everything logged on this thread while the guard lives, in a buffer.
 fn capture() -> (Arc<Mutex<Vec<u8>>>, tracing::subscriber::DefaultGuard) {
     let buffer = Arc::new(Mutex::new(Vec::new()));
     let writer = Arc::clone(&buffer);
