@@ -1,11 +1,9 @@
 //! The `recvault` application: the command-line interface over the vault, and the HTTP API. The only crate that knows command lines and HTTP.
 //!
 //! # Layout
-//! - `bench`: the benchmark (`recvault bench`): vault ingest and lookups against plain-RocksDB
-//!   baselines in the same run.
 //! - `cli`: the subcommands (`init`, `serve`, `ingest`, `search`, `disclose`, `requests`,
 //!   `hold`, `retention`, `transfer`, `reports`, `audit`, `keys`, `accounts`, `backup`, `sorn`,
-//!   `calendar`, `status`, `verify`, `bench`), their arguments, output and exit codes.
+//!   `calendar`, `status`, `verify`), their arguments, output and exit codes.
 //! - `client`: the CLI as a client of the server (address, token, problem documents).
 //! - `gate`: the only way from the network to the vault: authentication, the policy decision
 //!   and its logging, then the vault operation.
@@ -21,7 +19,6 @@
 // The OpenAPI document is one `json!` literal, deeper than the default macro recursion limit.
 #![recursion_limit = "256"]
 
-pub mod bench;
 pub mod cli;
 pub mod client;
 pub mod gate;

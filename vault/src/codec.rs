@@ -59,7 +59,9 @@ impl KindTag for IdentifierKind {
 const WHAT: &str = "record contents";
 
 /// Encodes record contents. The buffer holds plaintext, so it zeroizes itself when dropped.
-pub(crate) fn encode_contents(contents: &RecordContents) -> Zeroizing<Vec<u8>> {
+/// Public for the benchmark's plain baselines (`recvault-bench`), which store what the vault
+/// seals; nothing in the vault writes it unsealed.
+pub fn encode_contents(contents: &RecordContents) -> Zeroizing<Vec<u8>> {
     let mut out = Writer(Zeroizing::new(Vec::with_capacity(512)));
     out.u8(CONTENTS_VERSION);
     out.str(contents.system.as_str());

@@ -147,6 +147,17 @@ pub(crate) fn index_forms(record: &RecordContents) -> Vec<(u8, String)> {
     forms
 }
 
+/// Every (kind, normalized form) ingest writes an entry of the index column for: the
+/// record's [`index_forms`] and the funds transfer it reports (reports.rs). What the
+/// benchmark's baselines index a record under, in the clear or as their own tokens.
+pub fn indexed_forms(record: &RecordContents) -> Vec<(u8, String)> {
+    let mut forms = index_forms(record);
+    if let Ok(Some(report)) = crate::reports::ReportKey::of(record) {
+        forms.push((crate::reports::TRANSFER_KIND, report.key));
+    }
+    forms
+}
+
 /// The forms of the people a record is about: its subjects' names and identifiers, and its
 /// version key. The accounting of a disclosure is indexed by these only: an element found in
 /// free text (a contact's telephone) does not make a disclosure one about its owner.

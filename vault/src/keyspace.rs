@@ -436,7 +436,7 @@ pub(crate) const LOG_CHECKPOINT_KEYS: (&[u8], &[u8]) = (&[LOG_CHECKPOINT], &[LOG
 pub(crate) const LOG_TRUNCATION_KEYS: (&[u8], &[u8]) = (&[LOG_TRUNCATION], &[LOG_TRUNCATION + 1]);
 
 /// Entry `seq` of the access log.
-pub(crate) fn log_entry_key(seq: u64) -> Vec<u8> {
+pub fn log_entry_key(seq: u64) -> Vec<u8> {
     [&[LOG_ENTRY][..], &seq.to_be_bytes()].concat()
 }
 
@@ -459,7 +459,7 @@ pub(crate) fn log_truncation_key(base: u64) -> Vec<u8> {
 pub(crate) const HOLD_INDEX_TAG: u8 = 0x80;
 
 /// The first bytes of every entry of one system's index period.
-pub(crate) fn index_period_prefix(system: u16, year: u16) -> Vec<u8> {
+pub fn index_period_prefix(system: u16, year: u16) -> Vec<u8> {
     [
         &[crate::index::INDEX_LAYOUT_VERSION][..],
         &system.to_be_bytes(),
@@ -469,18 +469,12 @@ pub(crate) fn index_period_prefix(system: u16, year: u16) -> Vec<u8> {
 }
 
 /// The entries of one token (of one kind) in an index period: the records it finds.
-pub(crate) fn index_token_prefix(system: u16, year: u16, kind: u8, token: &[u8]) -> Vec<u8> {
+pub fn index_token_prefix(system: u16, year: u16, kind: u8, token: &[u8]) -> Vec<u8> {
     [&index_period_prefix(system, year)[..], &[kind], token].concat()
 }
 
 /// The entry that finds record `id` by `token` in an index period.
-pub(crate) fn index_entry(
-    system: u16,
-    year: u16,
-    kind: u8,
-    token: &[u8],
-    id: &RecordId,
-) -> Vec<u8> {
+pub fn index_entry(system: u16, year: u16, kind: u8, token: &[u8], id: &RecordId) -> Vec<u8> {
     [
         &index_token_prefix(system, year, kind, token)[..],
         id.as_bytes(),

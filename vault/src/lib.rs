@@ -46,8 +46,6 @@
 //! - `vault`: `Vault`, which ties them together: create, open, ingest, read.
 //! - `testing`: a door for tests (feature `testing`): store flushes, attacker routines, the
 //!   fault injector `FaultyStore`, and a sample record.
-//! - `bench`: a door for the benchmark (feature `bench`): plain-RocksDB baselines that make the
-//!   same logical writes without encryption or HMAC.
 //!
 //! Records are `model`'s (`model::RecordContents` and the rest): the vault seals, indexes and
 //! reads them. Byte layouts are in `docs/storage-format.md`; the map of the workspace in
@@ -83,9 +81,6 @@ mod vault;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
-#[cfg(feature = "bench")]
-pub mod bench;
-
 pub use crate::attachments::Attachment;
 pub use crate::backup::{restore, BackupReport, RestoreReport, KEY_TABLE_FILE};
 pub use crate::certificates::Certificate;
@@ -97,7 +92,8 @@ pub use crate::holds::{
     PlacedHold, ReleasedHold,
 };
 pub use crate::index::{
-    index_kind_name, SearchKey, INDEX_LAYOUT_VERSION, RECEIPT_KEY_SOURCE, VERSION_KEY_SOURCE,
+    index_kind_name, indexed_forms, SearchKey, INDEX_LAYOUT_VERSION, RECEIPT_KEY_SOURCE,
+    VERSION_KEY_SOURCE,
 };
 pub use crate::ingest::{Ingested, StreamKey};
 pub use crate::key_backend::{FileKeyBackend, KeyBackend, MemKeyBackend, RootKey};
@@ -109,7 +105,7 @@ pub use crate::log::{
 };
 pub use crate::reports::{
     CONFLICTS_WITH_SOURCE, COVERED_BY_SOURCE, COVERS_RECORDS_SOURCE, COVERS_SOURCE,
-    TRANSFER_KEY_SOURCE, TRANSFER_MATCH_SOURCE, TRANSFER_WINDOW_SOURCE,
+    TRANSFER_KEY_SOURCE, TRANSFER_KIND, TRANSFER_MATCH_SOURCE, TRANSFER_WINDOW_SOURCE,
 };
 pub use crate::vault::{
     PartitionStatus, Vault, VaultOptions, VaultStatus, VerifyReport, DEFAULT_DISK_RESERVE,

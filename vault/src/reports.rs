@@ -48,7 +48,7 @@ pub const COVERS_RECORDS_SOURCE: &str = "covers_records";
 pub const COVERED_BY_SOURCE: &str = "covered_by_records";
 
 /// The index kind of transfer keys.
-pub(crate) const TRANSFER_KIND: u8 = 10;
+pub const TRANSFER_KIND: u8 = 10;
 /// Bytes of one report in a transfer entry's value: its record id and its match token.
 const REPORT_BYTES: usize = 16 + 16;
 /// The longest window a notice may set (ten years).

@@ -16,7 +16,6 @@ use clap::{Parser, Subcommand};
 mod accounts;
 mod audit;
 mod backup;
-mod bench;
 mod calendar;
 mod disclose;
 pub(crate) mod hold;
@@ -93,8 +92,6 @@ impl Mode {
 enum Command {
     /// Create a new vault: an empty data directory and, outside it, a key store with a fresh root key.
     Init(init::Args),
-    /// Measure durable ingest and lookups on a scratch vault against plain RocksDB.
-    Bench(bench::Args),
     /// The access log: anchors off the host, verification, audit search.
     Audit(audit::Args),
     /// Back up the encrypted store (a checkpoint) and export the current key table; no key bytes.
@@ -274,7 +271,6 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Init(args) => init::run(args),
-        Command::Bench(args) => bench::run(args),
         Command::Audit(args) => audit::run(args),
         Command::Backup(args) => backup::backup(args),
         Command::Restore(args) => backup::restore(args),

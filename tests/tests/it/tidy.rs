@@ -255,6 +255,47 @@ fn every_rust_file_says_what_it_is_for() {
     }
 }
 
+/// The benchmark stays apart from the product: outside the vault, only `recvault-bench` (its
+/// plain baselines) encodes a record's plaintext to store it, and only it starts a database
+/// that trusts local logins (`initdb --auth=trust`, baseline 2). Nothing depends on it: the
+/// dependency table has `api`, whose binary is the product, never reach `recvault-bench`.
+#[test]
+fn only_the_benchmark_stores_plaintext_or_trusts_local_logins() {
+    let root = workspace_root();
+    let mut found = Vec::new();
+    for path in rust_files() {
+        let relative = path.strip_prefix(&root).unwrap().display().to_string();
+        if relative.starts_with("bench/") || relative == "tests/tests/it/tidy.rs" {
+            continue;
+        }
+        let text = fs::read_to_string(&path).unwrap();
+        let rules = [
+            ("encode_contents", !relative.starts_with("vault/src/")),
+            ("initdb", true),
+            ("--auth=trust", true),
+        ];
+        for (needle, forbidden) in rules {
+            if forbidden && names_word(&text, needle) {
+                found.push(format!("{relative} names `{needle}`"));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "the benchmark's powers outside it: {found:#?}"
+    );
+    // The rule names what the benchmark does (so a rename cannot make it vacuous).
+    let baseline = fs::read_to_string(root.join("bench/src/baseline.rs")).unwrap();
+    let postgres = fs::read_to_string(root.join("bench/src/postgres.rs")).unwrap();
+    assert!(baseline.contains("encode_contents(") && postgres.contains("\"--auth=trust\""));
+    let rules = dependency_rules();
+    assert!(
+        rules["api"].never.contains("recvault-bench"),
+        "{:?}",
+        rules["api"]
+    );
+}
+
 /// Whether `needle` appears in `text` at the start of a word (so `ring::` is not found in
 /// `String::`).
 fn names_word(text: &str, needle: &str) -> bool {

@@ -1,8 +1,17 @@
-//! The benchmark behind `recvault bench`: durable ingest and lookups on a fresh vault, and in
-//! the same run the same logical writes to plain RocksDB (baselines), with the ratios.
-//! Records are deterministic CBETF-like transmittals: about 600 bytes, six identifiers and two
-//! names each, spread over a number of collection years (so lookups probe that many index
-//! periods).
+//! `recvault-bench`, the benchmark, apart from the product: durable ingest and lookups on a
+//! fresh vault, and in the same run the same logical writes to plain RocksDB and PostgreSQL
+//! (baselines), with the ratios. Records are deterministic CBETF-like transmittals: about 600
+//! bytes, six identifiers and two names each, spread over a number of collection years (so
+//! lookups probe that many index periods). Its own crate and binary because its baselines
+//! write records unsealed and start a PostgreSQL server with trust authentication: the
+//! `recvault` binary links neither (`docs/ARCHITECTURE.md`).
+//!
+//! # Layout
+//! - `baseline`: baselines 0 and 1, the vault's writes to plain RocksDB without cryptography.
+//! - `chart`: the SVG chart of throughput and latency against records stored.
+//! - `cli`: the command line of `recvault-bench`, its table and its line of JSON.
+//! - `http`: the served API on loopback over the benchmark's vault, read by concurrent clients.
+//! - `postgres`: baseline 2, a PostgreSQL server with pgcrypto started in the scratch directory.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -10,16 +19,18 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod baseline;
 mod chart;
+pub mod cli;
 mod http;
 mod postgres;
 
 pub use http::HttpLoad;
 pub use postgres::PostgresBaseline;
 
+use baseline::{BaselineWrites, PlainBaseline};
 use chrono::{DateTime, Datelike, TimeZone, Utc};
 use model::{Identifier, IdentifierKind, RecordContents, RecordId, Subject, SystemId};
-use vault::bench::{BaselineWrites, PlainBaseline};
 use vault::{SearchKey, Vault};
 
 /// What to run.
@@ -385,10 +396,10 @@ fn measure(config: &BenchConfig, progress: &dyn Fn(&str)) -> Result<BenchReport,
         records: config.records,
         arrival: config.arrival,
         index_periods: config.years,
-        plaintext_bytes_per_record: vault::bench::encoded_len(&sample),
+        plaintext_bytes_per_record: baseline::encoded_len(&sample),
         ..BenchReport::default()
     };
-    report.index_entries_per_record = vault::bench::index_entry_count(&sample);
+    report.index_entries_per_record = vault::indexed_forms(&sample).len();
     progress("timing policy decisions");
     report.decision_us = decision_latency()?;
 
@@ -510,8 +521,7 @@ fn measure(config: &BenchConfig, progress: &dyn Fn(&str)) -> Result<BenchReport,
             .map_err(|_| "the built-in SORN files are invalid".to_owned())?;
         let far = config.now + chrono::Duration::days(365 * 20);
         let started = Instant::now();
-        let plan =
-            ::retention::run::plan_of(&vault, &catalog, far).map_err(|err| err.to_string())?;
+        let plan = retention::run::plan_of(&vault, &catalog, far).map_err(|err| err.to_string())?;
         report.plan_ms = started.elapsed().as_secs_f64() * 1000.0;
         if !plan.iter().any(|due| due.cohort.id == largest.0) {
             return Err("the benchmark's largest cohort is not in the retention plan".into());
@@ -527,7 +537,9 @@ fn measure(config: &BenchConfig, progress: &dyn Fn(&str)) -> Result<BenchReport,
             .map_err(|err| err.to_string())?;
         report.destroy_ms = started.elapsed().as_secs_f64() * 1000.0;
         let started = Instant::now();
-        vault::bench::compact(&vault).map_err(|err| err.to_string())?;
+        vault
+            .compact_destroyed(&mut |_, _, _| {})
+            .map_err(|err| err.to_string())?;
         report.purge_compaction_s = started.elapsed().as_secs_f64();
         report.destroy_records = largest.1;
     }

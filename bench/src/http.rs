@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use model::RecordId;
 use vault::Vault;
 
-use crate::gate::{Gate, NewAccount};
-use crate::server::{listener, router, Limits};
+use recvault::gate::{Gate, NewAccount};
+use recvault::server::{listener, router, Limits};
 
 /// What the load measured.
 #[derive(Clone, Debug, Default)]
@@ -40,7 +40,7 @@ pub fn run(
         return Err("no records to read".into());
     }
     let vetted = now.date_naive() - chrono::Duration::days(30);
-    let token = crate::gate::create_account(
+    let token = recvault::gate::create_account(
         &vault,
         &vault::Access::offline("bench", "benchmark"),
         &NewAccount {

@@ -1,15 +1,18 @@
-//! `recvault bench`: runs the benchmark on a scratch vault and prints a table, then one line
-//! of JSON with every figure.
+//! The command line of `recvault-bench`: runs the benchmark on a scratch vault and prints a
+//! table, then one line of JSON with every figure.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use chrono::Utc;
+use clap::Parser;
 
-use crate::bench::{BenchConfig, BenchReport};
-use crate::cli::Failure;
+use crate::{Arrival, BenchConfig, BenchReport};
 
-/// Arguments of `recvault bench`.
-#[derive(Debug, clap::Args)]
+/// Measure durable ingest and lookups on a scratch vault against plain RocksDB and
+/// PostgreSQL, every figure in one run (docs/performance.md).
+#[derive(Debug, Parser)]
+#[command(name = "recvault-bench", version)]
 pub struct Args {
     /// Records to ingest.
     #[arg(long, default_value = "100000", value_name = "N")]
@@ -55,7 +58,7 @@ pub struct Args {
     /// reports are filed) or `shuffled` (collection times at random over the years: every batch
     /// writes across the whole key space).
     #[arg(long, default_value = "filed", value_name = "ORDER")]
-    arrival: crate::bench::Arrival,
+    arrival: Arrival,
     /// Write a chart of throughput and latency against records stored here (SVG).
     #[arg(long, value_name = "FILE")]
     chart: Option<PathBuf>,
@@ -68,7 +71,43 @@ enum Baseline {
     None,
 }
 
-pub(crate) fn run(args: Args) -> Result<(), Failure> {
+/// Why the run stopped: the message for the operator and the exit code.
+#[derive(Debug)]
+struct Failure {
+    message: String,
+    code: u8,
+}
+
+impl Failure {
+    /// The run failed (exit code 1).
+    fn failed(message: impl std::fmt::Display) -> Self {
+        Failure {
+            message: message.to_string(),
+            code: 1,
+        }
+    }
+
+    /// The command line was wrong (exit code 2, as clap's own refusals).
+    fn usage(message: impl std::fmt::Display) -> Self {
+        Failure {
+            message: message.to_string(),
+            code: 2,
+        }
+    }
+}
+
+/// Runs the command line of this process.
+pub fn main() -> ExitCode {
+    match run(Args::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("recvault-bench: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+fn run(args: Args) -> Result<(), Failure> {
     if args.records == 0 {
         return Err(Failure::failed("`--records` must be at least 1"));
     }
@@ -115,7 +154,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         now,
         arrival: args.arrival,
     };
-    let report = crate::bench::run(&config, &|step| eprintln!("recvault bench: {step}"))
+    let report = crate::run(&config, &|step| eprintln!("recvault-bench: {step}"))
         .map_err(Failure::failed)?;
     print_table(&config, &report);
     println!("{}", report.json());
@@ -124,7 +163,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
 
 fn print_table(config: &BenchConfig, report: &BenchReport) {
     println!(
-        "recvault bench: {} records of {} plaintext bytes, {} index entries each, in synced batches of {}; {} index period(s)",
+        "recvault-bench: {} records of {} plaintext bytes, {} index entries each, in synced batches of {}; {} index period(s)",
         report.records,
         report.plaintext_bytes_per_record,
         report.index_entries_per_record,
