@@ -41,7 +41,7 @@ pub struct Stored {
     /// Records stored.
     pub accepted: u64,
     /// Lines refused at ingest, with reasons.
-    pub rejected: Vec<crate::lines::Rejected>,
+    pub rejected: Vec<gate::lines::Rejected>,
     /// Lines reporting a transfer already reported identically, with the first report.
     pub duplicates: Vec<(u64, FirstReport)>,
     /// Lines stored though they disagree with an earlier report, with their id.
@@ -57,8 +57,8 @@ pub enum FirstReport {
     Line(u64),
 }
 
-impl From<&crate::gate::IngestSummary> for Stored {
-    fn from(summary: &crate::gate::IngestSummary) -> Self {
+impl From<&gate::IngestSummary> for Stored {
+    fn from(summary: &gate::IngestSummary) -> Self {
         Stored {
             accepted: summary.ingested,
             rejected: summary.rejected.clone(),

@@ -1796,7 +1796,7 @@ fn accounts_from_before_attestation_are_migrated_once_and_logged() {
     for start in 1..=2 {
         let vault =
             std::sync::Arc::new(vault::Vault::open(&dir.path().join("data"), &key_store).unwrap());
-        let gate = recvault::gate::Gate::new(
+        let gate = gate::Gate::new(
             std::sync::Arc::clone(&vault),
             policy::Policy::builtin().unwrap(),
             std::sync::Arc::new(chrono::Utc::now),

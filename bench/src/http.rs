@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use model::RecordId;
 use vault::Vault;
 
-use recvault::gate::{Gate, NewAccount};
+use gate::{Gate, NewAccount};
 use recvault::server::{listener, router, Limits};
 
 /// What the load measured.
@@ -40,7 +40,7 @@ pub fn run(
         return Err("no records to read".into());
     }
     let vetted = now.date_naive() - chrono::Duration::days(30);
-    let token = recvault::gate::create_account(
+    let token = gate::create_account(
         &vault,
         &vault::Access::offline("bench", "benchmark"),
         &NewAccount {

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::cli::{Failure, Mode};
 use crate::client::Client;
-use crate::gate::{check_account_fields, NewAccount};
+use gate::{check_account_fields, NewAccount};
 use privacy::accounts::Accounts as _;
 
 /// Arguments of `recvault accounts`.

@@ -15,7 +15,7 @@ use serde_json::Value;
 use crate::cli::{Failure, Mode, VaultPaths};
 use crate::client::Client;
 use crate::intake_files::Stored;
-use crate::lines::{Input, LineBatches, Rejected};
+use gate::lines::{Input, LineBatches, Rejected};
 use zeroize::Zeroizing;
 
 /// Arguments of `recvault ingest`.
@@ -240,9 +240,9 @@ fn offline(source: Source<'_>, paths: &VaultPaths, batch_size: usize) -> Result<
     let now = Utc::now();
     // Records are checked against the vault's SORN files, as the server checks them.
     let catalog = crate::cli::sorn::vault_catalog(&vault)?;
-    let mut receipts = crate::lines::FlightReceipts::new(std::sync::Arc::clone(&vault), now);
+    let mut receipts = gate::lines::FlightReceipts::new(std::sync::Arc::clone(&vault), now);
     let mut lines = LineBatches::of(input, batch_size, now).admitting(Box::new(move |record| {
-        crate::lines::admit_record(&catalog, record)?;
+        gate::lines::admit_record(&catalog, record)?;
         receipts.check(record)
     }));
     let mut stored = Stored::default();

@@ -6,7 +6,7 @@ use std::io::Write;
 use chrono::NaiveDate;
 
 use crate::cli::{Failure, VaultPaths};
-use crate::gate::{check_account_fields, NewAccount};
+use gate::{check_account_fields, NewAccount};
 
 /// Arguments of `recvault init`.
 #[derive(Debug, clap::Args)]
@@ -180,7 +180,7 @@ pub(crate) fn add_account(
     vault: &vault::Vault,
     new: &NewAccount,
 ) -> Result<zeroize::Zeroizing<String>, Failure> {
-    crate::gate::create_account(
+    gate::create_account(
         vault,
         &crate::cli::operator("administration"),
         new,

@@ -238,8 +238,8 @@ impl std::fmt::Display for Failure {
 }
 
 /// A gate refusal as a command failure.
-pub(crate) fn refused(refusal: crate::gate::Refusal) -> Failure {
-    use crate::gate::Refusal;
+pub(crate) fn refused(refusal: gate::Refusal) -> Failure {
+    use gate::Refusal;
     Failure::failed(match refusal {
         Refusal::Unauthenticated { rule, reason } | Refusal::Denied { rule, reason } => {
             format!("refused (rule `{rule}`): {reason}")

@@ -102,7 +102,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                     days("longest_days"),
                     count(row, "pending")?,
                     count(row, "backlog")?,
-                    crate::letters::dollars(count(row, "fees_cents")?),
+                    gate::templates::dollars(count(row, "fees_cents")?),
                     exemptions.join(", ")
                 );
             }

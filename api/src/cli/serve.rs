@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::cli::{Failure, VaultPaths};
-use crate::gate::Gate;
 use crate::server::{listener, router, Limits};
+use gate::Gate;
 
 /// Arguments of `recvault serve`.
 #[derive(Debug, clap::Args)]
@@ -156,7 +156,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
 /// Writes the counted failed authentications every interval (one entry per client address and
 /// rule): a crash loses at most one interval of counts.
 async fn log_auth_failures(gate: Arc<Gate>) {
-    let mut every = tokio::time::interval(crate::gate::AUTH_LOG_INTERVAL);
+    let mut every = tokio::time::interval(gate::AUTH_LOG_INTERVAL);
     every.tick().await;
     loop {
         every.tick().await;

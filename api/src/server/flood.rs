@@ -14,8 +14,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
-use crate::gate::RequestContext;
 use crate::server::Problem;
+use gate::RequestContext;
 
 /// How many requests a client address may make, per second and in a burst.
 #[derive(Clone, Copy, Debug)]

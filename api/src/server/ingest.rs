@@ -23,10 +23,10 @@ use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::mpsc;
 
-use crate::gate::{IngestSummary, Refusal};
-use crate::lines::Input;
 use crate::server::handlers::QueryParams;
 use crate::server::{blocking, AppState, Authed, Limits, Problem};
+use gate::lines::Input;
+use gate::{IngestSummary, Refusal};
 
 /// The header naming a resumable stream.
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
@@ -213,7 +213,7 @@ pub(crate) async fn ingest(
 /// sees it (the caller is pointed to the log under the request's id all the same).
 pub(super) fn log_stopped(summary: &IngestSummary) {
     if let Some(Refusal::Internal(internal)) = &summary.stopped {
-        internal.log();
+        super::problem::log_internal(internal);
     }
 }
 
@@ -358,14 +358,5 @@ impl Read for ChannelReader {
         out[..n].copy_from_slice(&self.current[..n]);
         let _ = self.current.split_to(n);
         Ok(n)
-    }
-}
-
-impl From<Refusal> for IngestSummary {
-    fn from(refusal: Refusal) -> Self {
-        IngestSummary {
-            stopped: Some(refusal),
-            ..IngestSummary::default()
-        }
     }
 }

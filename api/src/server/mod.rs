@@ -18,7 +18,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use tracing::Instrument;
 
-use crate::gate::{Caller, Gate, Refusal, RequestContext};
+use gate::{Caller, Gate, Refusal, RequestContext};
 
 pub mod flood;
 mod handlers;
@@ -258,8 +258,8 @@ pub(crate) async fn request_id(mut request: Request, next: Next) -> Response {
     let mut response = next.run(request).instrument(span.clone()).await;
     // An internal error's detail and causes, which its problem document left out, are logged
     // here, in the request's span (so under its id), and go no further.
-    if let Some(internal) = response.extensions_mut().remove::<crate::gate::Internal>() {
-        span.in_scope(|| internal.log());
+    if let Some(internal) = response.extensions_mut().remove::<gate::Internal>() {
+        span.in_scope(|| problem::log_internal(&internal));
     }
     span.in_scope(|| tracing::info!(status = response.status().as_u16(), "answered"));
     if let Ok(value) = HeaderValue::from_str(&id) {

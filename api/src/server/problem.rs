@@ -5,7 +5,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::gate::{Internal, Refusal};
+use gate::{Internal, Refusal};
 
 /// The media type of problem documents.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -94,12 +94,10 @@ impl From<Refusal> for Problem {
     }
 }
 
-impl Internal {
-    /// Logs the detail and its causes (the operator's log only): once per failure, by whoever
-    /// answers with it (the request-id middleware, or a streamed answer's last line).
-    pub(crate) fn log(&self) {
-        tracing::error!(error = %self.message, causes = ?self.causes, "internal error");
-    }
+/// Logs an internal error's detail and its causes (the operator's log only): once per failure,
+/// by whoever answers with it (the request-id middleware, or a streamed answer's last line).
+pub(crate) fn log_internal(internal: &Internal) {
+    tracing::error!(error = %internal.message, causes = ?internal.causes, "internal error");
 }
 
 impl IntoResponse for Problem {

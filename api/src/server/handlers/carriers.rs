@@ -33,7 +33,7 @@ pub(crate) async fn record_carrier(
         gate.record_carrier_delivery(
             &authed.caller,
             &authed.context,
-            &crate::gate::CarrierInput {
+            &gate::CarrierInput {
                 system: &body.system,
                 carrier: &body.carrier,
                 icao: body.icao.as_deref(),

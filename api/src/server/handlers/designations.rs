@@ -28,9 +28,9 @@ pub(crate) struct DesignationScope {
     case: String,
 }
 
-fn designation_input(body: &DesignationBody) -> Result<crate::gate::DesignationInput, Refusal> {
+fn designation_input(body: &DesignationBody) -> Result<gate::DesignationInput, Refusal> {
     let review_on = date(&body.review_on, "review_on")?;
-    Ok(crate::gate::DesignationInput {
+    Ok(gate::DesignationInput {
         system: body.system.clone(),
         purpose: body.purpose.clone(),
         case_id: body.case.clone(),
@@ -41,7 +41,7 @@ fn designation_input(body: &DesignationBody) -> Result<crate::gate::DesignationI
 
 /// A designation as its officers see it: the reason included, the subject's identifiers not
 /// (the caller named them).
-pub(crate) fn designation_json(designation: &crate::gate::Designation) -> serde_json::Value {
+pub(crate) fn designation_json(designation: &gate::Designation) -> serde_json::Value {
     json!({
         "id": designation.id,
         "system": designation.system,

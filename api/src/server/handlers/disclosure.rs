@@ -205,10 +205,10 @@ pub(crate) async fn disclose(
         Some(search) => Some((search.system.clone(), search_key(&search.identifier)?)),
         None => None,
     };
-    let input = crate::gate::DisclosureInput {
+    let input = gate::DisclosureInput {
         records: body.records,
         search,
-        population: body.population.map(|population| crate::gate::Population {
+        population: body.population.map(|population| gate::Population {
             system: population.system,
             category: population.category,
             period: population.period,
@@ -222,7 +222,7 @@ pub(crate) async fn disclose(
         evidence,
         accuracy_attested: body.accuracy_attested,
         nature: body.nature.unwrap_or_else(|| "electronic".into()),
-        statistics: crate::gate::StatisticsAsked {
+        statistics: gate::StatisticsAsked {
             tabulate: body.basis.tabulate.clone(),
             min_cell: body.basis.min_cell,
         },

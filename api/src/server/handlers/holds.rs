@@ -56,7 +56,7 @@ pub(crate) async fn place_hold(
         .map(search_key)
         .transpose()
         .map_err(Problem::from)?;
-    let request = crate::gate::HoldRequest {
+    let request = gate::HoldRequest {
         records: body.records,
         subject,
         reference: body.reference,

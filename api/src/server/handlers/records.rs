@@ -109,7 +109,7 @@ pub(crate) async fn search(
 
 /// A record as the caller may see it: the fields withheld from it named, its annotations, and
 /// the portions disputed (by a notation of dispute or a statement of disagreement).
-pub(crate) fn viewed_json(viewed: &crate::gate::Viewed) -> serde_json::Value {
+pub(crate) fn viewed_json(viewed: &gate::Viewed) -> serde_json::Value {
     use privacy::annotations::AnnotationKind;
     let mut value = record_json(&viewed.record);
     if !viewed.withheld.is_empty() {

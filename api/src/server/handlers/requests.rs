@@ -49,7 +49,7 @@ pub(crate) struct DueParams {
 }
 
 fn file_json(
-    file: &crate::gate::RequestFile,
+    file: &gate::RequestFile,
     deadlines: &[policy::requests::Deadline],
     today: NaiveDate,
 ) -> Result<serde_json::Value, Problem> {
@@ -89,7 +89,7 @@ pub(crate) async fn open_request(
         })
         .collect::<Result<Vec<_>, Refusal>>()
         .map_err(Problem::from)?;
-    let request = crate::gate::NewRequest {
+    let request = gate::NewRequest {
         kind,
         requester: body.requester.clone(),
         status: body.status.unwrap_or(RequesterStatus::Citizen),
@@ -214,7 +214,7 @@ pub(crate) async fn request_response(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<ResponseBody>,
 ) -> Result<Response, Problem> {
-    let input = crate::gate::ResponseInput {
+    let input = gate::ResponseInput {
         release: body.release,
         waive: body.waive,
         waive_sources: body.waive_sources,
@@ -298,7 +298,7 @@ pub(crate) struct ConsultationBody {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ConsultationAnswerBody {
-    answer: crate::gate::ConsultationAnswer,
+    answer: gate::ConsultationAnswer,
     on: Option<NaiveDate>,
 }
 
@@ -351,7 +351,7 @@ pub(crate) async fn list_consultations(
 
 fn consultation_answer(
     status: StatusCode,
-    consultation: &crate::gate::Consultation,
+    consultation: &gate::Consultation,
 ) -> Result<Response, Problem> {
     let value = serde_json::to_value(consultation)
         .map_err(|err| Problem::from(Refusal::internal_error(&err)))?;
@@ -381,7 +381,7 @@ pub(crate) struct TemplateBody {
     text: String,
 }
 
-fn letter_summary(letter: &crate::gate::Letter) -> serde_json::Value {
+fn letter_summary(letter: &gate::Letter) -> serde_json::Value {
     json!({
         "n": letter.n, "kind": letter.kind, "on": letter.on.to_string(), "by": letter.by,
         "sha256": hex::encode(vault::crypto::sha256(letter.text.as_bytes())),

@@ -149,7 +149,7 @@ fn an_internal_error_that_stops_an_ingest_is_logged_under_its_request() {
     let (buffer, _guard) = capture();
     let span = tracing::info_span!("request", id = "req-42");
     let _in_request = span.enter();
-    let summary = crate::gate::IngestSummary {
+    let summary = gate::IngestSummary {
         stopped: Some(Refusal::internal("the store refused batch 3")),
         ..Default::default()
     };

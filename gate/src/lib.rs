@@ -1,19 +1,32 @@
-//! The gate: the only way from the network to the vault. Every request is authenticated by
-//! its bearer token, decided by the policy (principal, organization, role, action, system,
-//! purpose, case) before the store is touched, and logged with the rule that decided it,
-//! allowed or denied. The HTTP layer holds a `Gate`, never a `Vault`.
+//! The gate: the use cases of the vault, and the only way from the network to it. Every
+//! request is authenticated by its bearer token, decided by the policy (principal,
+//! organization, role, action, system, purpose, case) before the store is touched, and logged
+//! with the rule that decided it, allowed or denied. It knows no HTTP: `recvault`'s server
+//! holds a `Gate`, never a `Vault`, and turns a `Refusal` into its status and problem document.
 //!
-//! Operations block (they sync the store and wait for the access log): the HTTP layer runs
-//! them on blocking threads.
+//! Operations block (they sync the store and wait for the access log): the server runs them on
+//! blocking threads.
 //!
-//! This module holds the types, authentication, the decision plumbing and what a caller may
-//! see of a record; the operations are in `records` (search, read, annotate, partner search),
-//! `ingest` (and `carriers`, the registry of carriers that push their PNR), `disclosure`
-//! (releases, the accounting, designated authorities, notices),
-//! `retention`, `holds`, `requests` (Privacy Act requests and complaints), `consultations`,
-//! `letters`, `reports` (the yearly statistics and the complaint report), `transfers` (to a
-//! records center) and `admin`
-//! (accounts, audit, backup).
+//! This root holds the types, authentication, the decision plumbing and what a caller may see
+//! of a record.
+//!
+//! # Layout
+//! - `records`: search, read, annotate, partner search.
+//! - `ingest`: an ingest's plan and run, admitting each record under the policy.
+//! - `carriers`: the registry of carriers that push their PNR.
+//! - `disclosure`: releases, the accounting, designated authorities, notices.
+//! - `designations`: high-risk designations of PNR subjects (seed 001 paragraph 5).
+//! - `retention`: plans, runs, approvals and the compaction after a destruction.
+//! - `holds`: holds placed, listed and released.
+//! - `requests`: Privacy Act requests and complaints: case files, events, responses.
+//! - `consultations`: consultations with other agencies.
+//! - `letters`: letters to requesters made from a case file, sealed in it.
+//! - `templates`: the letters' templates (shipped, or the agency's), rendered with minijinja.
+//! - `reports`: the yearly statistics and the complaint report.
+//! - `transfers`: transfers to a records center.
+//! - `admin`: accounts, audit, backup.
+//! - `lines`: JSON-lines input (or a converted file's records) cut into validated batches,
+//!   shared by the gate's ingest and `recvault`'s offline one; a flight's PNR receipts.
 
 use std::collections::{HashMap, HashSet};
 use std::io::BufRead;
@@ -41,23 +54,29 @@ mod disclosure;
 mod holds;
 mod ingest;
 mod letters;
+pub mod lines;
 mod records;
 mod reports;
 mod requests;
 mod retention;
+pub mod templates;
 mod transfers;
 
 pub use admin::{check_account_fields, create_account};
 pub use carriers::CarrierInput;
 pub use consultations::{Consultation, ConsultationAnswer};
-pub use designations::{Designation, DesignationInput, DesignationStatus, MAX_REVIEW_DAYS};
+pub use designations::{
+    Designation, DesignationEvent, DesignationInput, DesignationStatus, MAX_REVIEW_DAYS,
+};
 pub use holds::HoldRequest;
 pub use ingest::IngestPlan;
 pub use letters::{Letter, Template};
 pub use requests::{
-    DeadlineView, FoundRecord, NewRequest, RequestFile, ResponseInput, ResponsePackage,
+    ComplaintFacts, DeadlineView, FoundRecord, NewRequest, RequestFile, ResponseInput,
+    ResponsePackage, DUE_WITHIN_WORKING_DAYS, MAX_DUE_WITHIN_WORKING_DAYS,
 };
 pub use retention::{Approval, Compaction, RetentionStatus, APPROVAL_TTL_MINUTES};
+pub use transfers::{Recalled, TransferView};
 
 /// The clock the gate reads at the edge (injected, so tests fix time).
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
@@ -386,6 +405,22 @@ pub struct IngestSummary {
     /// Why the run stopped early, if it did (everything before `committed_through_line` is
     /// stored; nothing after it).
     pub stopped: Option<Refusal>,
+}
+
+impl From<Refusal> for IngestSummary {
+    fn from(refusal: Refusal) -> Self {
+        IngestSummary {
+            stopped: Some(refusal),
+            ..IngestSummary::default()
+        }
+    }
+}
+
+/// A time in milliseconds as RFC 3339 with milliseconds, as every answer writes it.
+pub(crate) fn rfc3339(ms: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .map(|time| time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        .unwrap_or_default()
 }
 
 /// The gate in front of one vault.
@@ -1008,7 +1043,7 @@ impl Gate {
     /// their kind in the notice); and contact and payment details (`address`, `email`,
     /// `telephone`, `payment`, `frequent_flyer`, `other_names`...), which the notice does not
     /// tie to one party (ours: a per-party field list in the SORN would be exact).
-    pub(super) fn fields_not_for_a_co_party(&self, record: &Record) -> Vec<String> {
+    pub(crate) fn fields_not_for_a_co_party(&self, record: &Record) -> Vec<String> {
         const CONTACT: [&str; 7] = [
             "address",
             "email",

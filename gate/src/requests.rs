@@ -1203,19 +1203,19 @@ impl Gate {
         } else if foia && waived {
             format!(
                 "Fee: {}, after the reduction granted (31 CFR 1.7(d), (g)).",
-                crate::letters::dollars(u64::from(fee_cents))
+                crate::templates::dollars(u64::from(fee_cents))
             )
         } else if fee_cents == 0 {
             "Fee: none (copies are free when the total is under $3.00, and the first 100 pages are always free).".to_owned()
         } else if foia {
             format!(
                 "Fee: {} (31 CFR 1.7(a), (g)).",
-                crate::letters::dollars(u64::from(fee_cents))
+                crate::templates::dollars(u64::from(fee_cents))
             )
         } else {
             format!(
                 "Fee: {} for copies beyond the first 100 pages.",
-                crate::letters::dollars(u64::from(fee_cents))
+                crate::templates::dollars(u64::from(fee_cents))
             )
         });
         facts["foia"] = serde_json::json!(foia);
@@ -1224,7 +1224,7 @@ impl Gate {
         } else {
             exemptions.join(", ")
         });
-        let letter = crate::letters::render(&self.agency_templates()?, "determination", &facts)
+        let letter = crate::templates::render(&self.agency_templates()?, "determination", &facts)
             .map_err(Refusal::internal)?;
         // Sealed in the case file, as every letter is.
         let sealed = {

@@ -39,14 +39,11 @@ fn admission_sets_a_pnr_version_key_from_the_notice_and_never_takes_the_senders(
 fn admission_filters_a_pnr_and_its_raw_message_before_anything_is_stored() {
     let catalog = policy::Catalog::builtin().unwrap();
     let pnr = r#"{"carrier":"XX","pulled_at":"2026-11-20T06:00:00Z","flight":"XX100","departs_at":"2026-11-20T18:00:00Z","arrives_at":"2026-11-21T02:00:00Z","record_locator":"ABC123","name":"ANNE EXAMPLE","ssi_ssr":"WCHR KOSHER MEAL","osi":"PASSENGER IS PREGNANT","general_remarks":"window"}"#;
-    let filing = intake::cbetf_map::Filing {
-        reporter: None,
-        reporter_type: intake::cbetf_map::ReporterType::Bank,
-        filed_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
-        business_days: policy::calendar::add_working_days,
-    };
-    let mut conversion = crate::intake_files::convert("pnr", pnr, &filing).unwrap();
-    let mut record = conversion.records.remove(0);
+    // As `recvault`'s intake files give it: the record, with its raw message.
+    let (parsed, raw) =
+        intake::pnr::parse(pnr, chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap()).remove(0);
+    let (_, mut record) = parsed.unwrap();
+    record.source.insert(model::RAW_SOURCE.to_owned(), raw);
     admit_record(&catalog, &mut record).unwrap();
     assert_eq!(record.fields["ssi_ssr"], "KOSHER MEAL");
     assert_eq!(record.fields["osi"], "PASSENGER IS");

@@ -430,7 +430,7 @@ impl Gate {
                 &access,
                 super::designations::MIGRATIONS,
                 &marker,
-                serde_json::json!({"done": crate::render::rfc3339(now.timestamp_millis()), "read": read, "unnamed": unnamed.len()})
+                serde_json::json!({"done": crate::rfc3339(now.timestamp_millis()), "read": read, "unnamed": unnamed.len()})
                     .to_string()
                     .as_bytes(),
                 ("config.documents", format!("migrations: {marker}")),

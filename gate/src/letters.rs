@@ -1,7 +1,7 @@
 //! The gate's letters to requesters: each made from the request's case file by
-//! `crate::letters` (the agency's template where it stored one, the shipped one otherwise),
+//! `crate::templates` (the agency's template where it stored one, the shipped one otherwise),
 //! sealed in the case file with its number, kind, day and author, listed, and read back as text
-//! or PDF. The agency's templates are signed documents of the vault (`letter-templates`).
+//! (`recvault` lays it out as PDF). The agency's templates are signed documents of the vault (`letter-templates`).
 
 use std::collections::BTreeMap;
 
@@ -20,7 +20,7 @@ const TEMPLATES: &str = "letter-templates";
 pub struct Letter {
     /// Its number in the case (1, 2...).
     pub n: u32,
-    /// Its kind (a template of `crate::letters::KINDS`).
+    /// Its kind (a template of `crate::templates::KINDS`).
     pub kind: String,
     /// The day it was made.
     pub on: NaiveDate,
@@ -81,7 +81,7 @@ impl Gate {
         let missing_fact = |what: &str| {
             Refusal::Invalid(format!(
                 "request {id} has no {what} to write a `{}` letter about",
-                policy::codes::known(kind, &crate::letters::KINDS)
+                policy::codes::known(kind, &crate::templates::KINDS)
             ))
         };
         match kind {
@@ -143,8 +143,8 @@ impl Gate {
                 let step = estimate.map(|cents| policy::requests::fee_step(cents, limit));
                 match (estimate, step) {
                     (Some(cents), Some(step)) if step != policy::requests::FeeStep::Proceed => {
-                        facts["estimate"] = serde_json::json!(crate::letters::dollars(cents));
-                        facts["limit"] = serde_json::json!(limit.map(|limit| crate::letters::dollars(u64::from(limit))));
+                        facts["estimate"] = serde_json::json!(crate::templates::dollars(cents));
+                        facts["limit"] = serde_json::json!(limit.map(|limit| crate::templates::dollars(u64::from(limit))));
                         facts["prepay"] =
                             serde_json::json!(step == policy::requests::FeeStep::Prepayment);
                     }
@@ -176,11 +176,11 @@ impl Gate {
             _ => {
                 return Err(Refusal::Invalid(format!(
                     "letters are acknowledgment, deficiency, delay, amendment-refusal, final-refusal, fee-notice, referral; not `{}`",
-                    policy::codes::known(kind, &crate::letters::KINDS)
+                    policy::codes::known(kind, &crate::templates::KINDS)
                 )))
             }
         }
-        let text = crate::letters::render(&self.agency_templates()?, kind, &facts)
+        let text = crate::templates::render(&self.agency_templates()?, kind, &facts)
             .map_err(Refusal::internal)?;
         self.seal_letter(&access, &mut file, kind, text)
     }
@@ -279,11 +279,11 @@ impl Gate {
             Vec::new(),
             &format!(
                 "{} letter templates, {} the agency's",
-                crate::letters::KINDS.len(),
+                crate::templates::KINDS.len(),
                 agency.len()
             ),
         )?;
-        Ok(crate::letters::KINDS
+        Ok(crate::templates::KINDS
             .iter()
             .map(|kind| match agency.get(*kind) {
                 Some(text) => Template {
@@ -294,7 +294,9 @@ impl Gate {
                 None => Template {
                     kind: (*kind).to_owned(),
                     source: "shipped",
-                    text: crate::letters::shipped(kind).unwrap_or_default().to_owned(),
+                    text: crate::templates::shipped(kind)
+                        .unwrap_or_default()
+                        .to_owned(),
                 },
             })
             .collect())
@@ -310,11 +312,11 @@ impl Gate {
         text: &str,
     ) -> Result<(), Refusal> {
         let access = self.authorize_vault(caller, context, Action::RequestsManage)?;
-        crate::letters::check(kind, text).map_err(|reason| {
-            Refusal::Invalid(if crate::letters::KINDS.contains(&kind) {
+        crate::templates::check(kind, text).map_err(|reason| {
+            Refusal::Invalid(if crate::templates::KINDS.contains(&kind) {
                 reason
             } else {
-                format!("letters are {}", crate::letters::KINDS.join(", "))
+                format!("letters are {}", crate::templates::KINDS.join(", "))
             })
         })?;
         self.vault.put_document(

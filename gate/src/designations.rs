@@ -324,7 +324,7 @@ impl Gate {
             &access,
             MIGRATIONS,
             DONE,
-            serde_json::json!({"done": crate::render::rfc3339(now.timestamp_millis()), "read": read, "carried": carried})
+            serde_json::json!({"done": crate::rfc3339(now.timestamp_millis()), "read": read, "carried": carried})
                 .to_string()
                 .as_bytes(),
             ("config.documents", format!("{MIGRATIONS}: {DONE}")),
@@ -459,6 +459,6 @@ fn event(what: &str, by: &str, at: DateTime<Utc>) -> DesignationEvent {
     DesignationEvent {
         what: what.to_owned(),
         by: by.to_owned(),
-        at: crate::render::rfc3339(at.timestamp_millis()),
+        at: crate::rfc3339(at.timestamp_millis()),
     }
 }
