@@ -267,10 +267,7 @@ impl Gate {
         let catalog = self.policy.catalog();
         let (mut read, mut carried) = (0usize, 0usize);
         let gated = |system: &model::SystemId, category: &str| {
-            catalog
-                .system(system.as_str())
-                .and_then(|known| known.sorn.category(category))
-                .is_some_and(|known| known.free_text_requires_high_risk)
+            catalog.free_text_gated(system.as_str(), category)
         };
         self.for_each_record(&access, gated, |record| {
             let (id, system) = (record.id, &record.contents.system);
@@ -278,8 +275,8 @@ impl Gate {
             let flagged = record
                 .contents
                 .fields
-                .get("high_risk")
-                .is_some_and(|flag| flag.eq_ignore_ascii_case("true"));
+                .get(policy::view::LEGACY_HIGH_RISK_FIELD)
+                .is_some_and(|flag| policy::view::legacy_high_risk_flag(flag));
             if !flagged {
                 return Ok(());
             }
@@ -374,18 +371,7 @@ impl Gate {
             ..self.request(caller, Action::RecordDesignate, &input.system)
         };
         let (access, _) = self.authorize(caller, context, &request)?;
-        let takes = self
-            .policy
-            .catalog()
-            .system(&input.system)
-            .is_some_and(|system| {
-                system
-                    .sorn
-                    .categories
-                    .iter()
-                    .any(|category| category.get_ref().free_text_requires_high_risk)
-            });
-        if !takes {
+        if !self.policy.catalog().takes_designations(&input.system) {
             return Err(Refusal::Invalid(
                 "only a system whose free text needs a high-risk designation takes designations"
                     .into(),

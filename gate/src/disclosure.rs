@@ -56,10 +56,9 @@ impl Gate {
                     .lookup(&access, &SystemId::new(system)?, key, self.now())?;
                 let mut ids = Vec::with_capacity(found.len());
                 for id in found {
-                    if let Some(Placement {
-                        phase: Some((_, true)),
-                        ..
-                    }) = self.placement(&id)?
+                    if self
+                        .placement(&id)?
+                        .is_some_and(|placement| placement.searchable())
                     {
                         ids.push(id);
                     }
@@ -486,10 +485,9 @@ impl Gate {
         let mut ids = Vec::new();
         if !too_many {
             for id in candidates {
-                if let Some(Placement {
-                    phase: Some((_, true)),
-                    ..
-                }) = self.placement(&id)?
+                if self
+                    .placement(&id)?
+                    .is_some_and(|placement| placement.searchable())
                 {
                     ids.push(id);
                 }

@@ -36,6 +36,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use chrono::{DateTime, NaiveDate, Utc};
 use model::{Record, RecordId, SystemId};
 use policy::disclosure::{Basis, Disclosure, Evidence, NoticeDue};
+use policy::view::{self, FreeText, Held, Projection, RecordPhase};
 use policy::{Action, Decision, Policy, Request, Vetting, VAULT_SYSTEM};
 use privacy::accounting::{AccountingEntry, Release};
 use privacy::accounts::{new_token, token_hash, Account, NewToken};
@@ -256,7 +257,14 @@ struct Attempt<'a> {
 struct Placement {
     system: String,
     category: String,
-    phase: Option<(String, bool)>,
+    phase: Option<RecordPhase>,
+}
+
+impl Placement {
+    /// Whether the record is in a phase search finds.
+    fn searchable(&self) -> bool {
+        self.phase.as_ref().is_some_and(|phase| phase.searchable)
+    }
 }
 
 /// A record as the caller may see it, and the fields withheld from it.
@@ -869,29 +877,25 @@ impl Gate {
         };
         let collected = DateTime::<Utc>::from_timestamp_millis(id.collected_at_millis())
             .ok_or_else(|| Refusal::Internal("a record id's time is out of range".into()))?;
-        let catalog = self.policy.catalog();
-        let now = self.now();
         let holds = self.vault.holds_of(id)?;
-        let mut phase = if holds.is_empty() {
-            catalog.phase_at(system.as_str(), collected, now)
-        } else {
-            let linked = holds
-                .iter()
-                .any(|hold| hold.spec.purpose == vault::HoldPurpose::EnforcementLink);
-            catalog.held_phase_at(system.as_str(), collected, now, linked)
-        };
-        if phase.is_some_and(|phase| {
-            phase.condition() == Some(policy::sorn::PhaseCondition::ManuallyAccessed)
-        }) && !self.vault.manually_accessed(id)?
+        let held = if holds.is_empty() {
+            Held::No
+        } else if holds
+            .iter()
+            .any(|hold| hold.spec.purpose == vault::HoldPurpose::EnforcementLink)
         {
-            phase = None;
-        }
-        let mut phase = phase.map(|phase| (phase.name.clone(), phase.searchable));
-        // A record its cohort's package carries is at the records center, whatever hold it
-        // joined after (one held when the package was made stays in the vault's own phase).
-        if phase.is_some() && self.in_transferred_cohort(id)? {
-            phase = Some((policy::sorn::TRANSFERRED_PHASE.to_owned(), true));
-        }
+            Held::ByEnforcementLink
+        } else {
+            Held::ByHold
+        };
+        let phase = self.policy.catalog().record_phase(
+            system.as_str(),
+            collected,
+            self.now(),
+            held,
+            || self.vault.manually_accessed(id).map_err(Refusal::from),
+            || self.in_transferred_cohort(id),
+        )?;
         Ok(Some(Placement {
             system: system.as_str().to_owned(),
             category,
@@ -919,12 +923,7 @@ impl Gate {
     ) -> Request<'a> {
         Request {
             category: Some(&placement.category),
-            phase: Some(
-                placement
-                    .phase
-                    .as_ref()
-                    .map_or("past-retention", |(phase, _)| phase.as_str()),
-            ),
+            phase: Some(RecordPhase::name_of(placement.phase.as_ref())),
             ..self.request(caller, action, &placement.system)
         }
     }
@@ -948,22 +947,18 @@ impl Gate {
         // Free text the policy opens only for a subject CBP designated high risk (PNR, seed
         // 001 paragraph 5): the designations in force now are looked up (and the probe logged)
         // only when they would change the answer.
-        let asked = |high_risk| {
-            self.policy.decide(&Request {
-                action: Action::RecordReadFreeText,
-                high_risk,
-                ..*request
-            })
+        let free_text_opens = match self.policy.free_text(request) {
+            FreeText::Open => true,
+            FreeText::IfDesignatedHighRisk => self.designated_high_risk(access, &record)?,
+            FreeText::Closed => false,
         };
-        let mut free_text = asked(false);
-        if !free_text.allowed
-            && asked(true).allowed
-            && self.designated_high_risk(access, &record)?
-        {
-            free_text = asked(true);
-        }
-        if !free_text.allowed {
-            for field in self.free_text_fields(&record) {
+        let (system, category) = (
+            record.contents.system.as_str().to_owned(),
+            record.contents.category.clone(),
+        );
+        let catalog = self.policy.catalog();
+        if !free_text_opens {
+            for field in catalog.free_text_fields(&system, &category) {
                 if record.contents.fields.remove(&field).is_some() {
                     withheld.push(field);
                 }
@@ -975,45 +970,36 @@ impl Gate {
         // if it were one, nor says it was there (naming it withheld would tell the reader a
         // sender flagged the passenger). It is not a field of the notice; the individual's own
         // response reads the record as stored.
-        let gated = self
-            .policy
-            .catalog()
-            .system(record.contents.system.as_str())
-            .and_then(|known| known.sorn.category(&record.contents.category))
-            .is_some_and(|known| known.free_text_requires_high_risk);
+        let gated = catalog.free_text_gated(&system, &category);
         if gated {
-            record.contents.fields.remove("high_risk");
+            record.contents.fields.remove(view::LEGACY_HIGH_RISK_FIELD);
         }
-        let projection = decision.projection.as_deref();
+        let projection = decision.projection.as_deref().map(Projection);
         if let Some(projection) = projection {
-            let keep = |name: &str| projection.iter().any(|field| field == name);
             let names: Vec<String> = record.contents.fields.keys().cloned().collect();
             for name in names {
-                // A field is named bare in a SORN projection, `fields.NAME` in a portion.
-                if !keep(&name) && !keep(&format!("fields.{name}")) {
+                if !projection.keeps_field(&name) {
                     record.contents.fields.remove(&name);
                     withheld.push(name);
                 }
             }
             for subject in &mut record.contents.subjects {
-                if !keep("subject.name") && subject.name.take().is_some() {
-                    withheld.push("subject.name".into());
+                if !projection.keeps_subject_name() && subject.name.take().is_some() {
+                    withheld.push(view::SUBJECT_NAME.into());
                 }
                 subject.identifiers.retain(|identifier| {
-                    let field = format!("subject.{}", identifier.kind.name());
-                    let kept = keep(&field);
+                    let kept = projection.keeps_identifier(identifier.kind.name());
                     if !kept {
-                        withheld.push(field);
+                        withheld.push(view::identifier_part(identifier.kind.name()));
                     }
                     kept
                 });
             }
             let keys: Vec<String> = record.contents.source.keys().cloned().collect();
             for key in keys {
-                let field = format!("source.{key}");
-                if !keep(&field) {
+                if !projection.keeps_source(&key) {
                     record.contents.source.remove(&key);
-                    withheld.push(field);
+                    withheld.push(view::source_part(&key));
                 }
             }
         }
@@ -1022,7 +1008,7 @@ impl Gate {
             let released = annotation
                 .portions
                 .iter()
-                .all(|portion| portion_released(portion, projection, &withheld));
+                .all(|portion| view::portion_released(portion, projection, &withheld));
             if released {
                 shown.push(annotation);
             } else {
@@ -1039,56 +1025,13 @@ impl Gate {
     }
 
     /// The fields of `record` a Privacy Act response withholds when the record names another
-    /// party besides the requester: free text; identifying numbers and sensitive data (by
-    /// their kind in the notice); and contact and payment details (`address`, `email`,
-    /// `telephone`, `payment`, `frequent_flyer`, `other_names`...), which the notice does not
-    /// tie to one party (ours: a per-party field list in the SORN would be exact).
+    /// party besides the requester (`Catalog::withheld_from_co_party`).
     pub(crate) fn fields_not_for_a_co_party(&self, record: &Record) -> Vec<String> {
-        const CONTACT: [&str; 7] = [
-            "address",
-            "email",
-            "telephone",
-            "phone",
-            "payment",
-            "frequent_flyer",
-            "names",
-        ];
-        let mut fields = self.free_text_fields(record);
-        let known = self
-            .policy
-            .catalog()
-            .system(record.contents.system.as_str())
-            .and_then(|system| system.sorn.category(&record.contents.category));
-        for name in record.contents.fields.keys() {
-            let kind = known
-                .and_then(|category| category.fields.iter().find(|field| field.name == *name))
-                .map(policy::sorn::Field::field_kind);
-            let identifying = matches!(
-                kind,
-                Some(policy::sorn::FieldKind::Identifier | policy::sorn::FieldKind::Sensitive)
-            );
-            if identifying || CONTACT.iter().any(|part| name.contains(part)) {
-                fields.push(name.clone());
-            }
-        }
-        fields
-    }
-
-    /// The free-text fields of `record`'s category (its SORN file's `free-text` kind).
-    fn free_text_fields(&self, record: &Record) -> Vec<String> {
-        self.policy
-            .catalog()
-            .system(record.contents.system.as_str())
-            .and_then(|system| system.sorn.category(&record.contents.category))
-            .map(|category| {
-                category
-                    .fields
-                    .iter()
-                    .filter(|field| field.field_kind() == policy::sorn::FieldKind::FreeText)
-                    .map(|field| field.name.clone())
-                    .collect()
-            })
-            .unwrap_or_default()
+        self.policy.catalog().withheld_from_co_party(
+            record.contents.system.as_str(),
+            &record.contents.category,
+            record.contents.fields.keys().map(String::as_str),
+        )
     }
 
     /// The `Access` a request is logged under. Only codes reach the log: a purpose the system
@@ -1267,26 +1210,5 @@ impl Gate {
     }
 }
 
-/// Whether an annotation's `portion` (`record`, `fields.NAME`, `subject.N.PART`,
-/// `source.KEY`) lies inside what is released: nothing withheld names it, and under a
-/// projection the projection names it (the whole `record` never lies inside one).
-fn portion_released(portion: &str, projection: Option<&[String]>, withheld: &[String]) -> bool {
-    // What the view calls the portion: `subject.2.name` is the `subject.name` part.
-    let named = match portion.split('.').collect::<Vec<_>>().as_slice() {
-        ["fields", name] => (*name).to_owned(),
-        ["subject", _, part] => format!("subject.{part}"),
-        _ => portion.to_owned(),
-    };
-    if withheld.contains(&named) {
-        return false;
-    }
-    // A note on the whole record may restate anything in it: it goes only with all of it.
-    if portion == "record" {
-        return withheld.is_empty() && projection.is_none();
-    }
-    let Some(projection) = projection else {
-        return true;
-    };
-    let keep = |name: &str| projection.iter().any(|field| field == name);
-    keep(&named) || keep(&format!("fields.{named}")) || keep(portion)
-}
+#[cfg(test)]
+mod tests;

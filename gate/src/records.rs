@@ -64,7 +64,11 @@ impl Gate {
             }
             let Some(Placement {
                 category,
-                phase: Some((phase, true)),
+                phase:
+                    Some(RecordPhase {
+                        name: phase,
+                        searchable: true,
+                    }),
                 ..
             }) = self.placement(&id)?
             else {
@@ -381,10 +385,9 @@ impl Gate {
         let mut result = SearchResult::default();
         let mut chosen = Vec::new();
         for id in ids {
-            if let Some(Placement {
-                phase: Some((_, true)),
-                ..
-            }) = self.placement(&id)?
+            if self
+                .placement(&id)?
+                .is_some_and(|placement| placement.searchable())
             {
                 result.found += 1;
                 if chosen.len() < limit {

@@ -766,8 +766,8 @@ impl Gate {
                         .unwrap_or_default(),
                     phase: placement
                         .as_ref()
-                        .and_then(|p| p.phase.clone())
-                        .map(|(phase, _)| phase),
+                        .and_then(|p| p.phase.as_ref())
+                        .map(|phase| phase.name.clone()),
                     exemption: ceiling.clone(),
                     source: None,
                     consult: None,

@@ -208,7 +208,9 @@ impl Catalog {
             // Seed 001 paragraph 5: the subject "has been identified by CBP as high risk": a
             // designation CBP makes, never a value a sender puts in (even where an older copy
             // of the notice still lists the field).
-            if category.free_text_requires_high_risk && *field == "high_risk" {
+            if category.free_text_requires_high_risk
+                && *field == crate::view::LEGACY_HIGH_RISK_FIELD
+            {
                 return Err(format!(
                     "field `high_risk` is refused: a subject of a `{}` record is high risk only when CBP designates it (seed 001 paragraph 5), through a designation, never at intake",
                     category.id

@@ -15,6 +15,8 @@
 //! - `pnr`: when CBP may receive a flight's PNR (seed 001 paragraphs 13 and 14).
 //! - `statistics`: the suppression rule of statistical releases (552a(b)(5)).
 //! - `reports`: the yearly request statistics and the complaint report, as pure counts.
+//! - `view`: what a caller may see of a record: its phase from its facts, free text, a
+//!   co-party's fields, and what a projection or portion releases.
 
 pub mod calendar;
 mod catalog;
@@ -26,6 +28,7 @@ pub mod reports;
 pub mod requests;
 pub mod sorn;
 pub mod statistics;
+pub mod view;
 
 #[cfg(test)]
 mod tests;

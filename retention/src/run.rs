@@ -334,7 +334,9 @@ pub fn plan_view(
         };
         let phase = catalog
             .phase_at(&cohort.system, last, as_of)
-            .map_or("past-retention", |phase| phase.name.as_str())
+            .map_or(policy::view::PAST_RETENTION_PHASE, |phase| {
+                phase.name.as_str()
+            })
             .to_owned();
         *phases.entry((cohort.system, phase)).or_default() += 1;
     }
