@@ -1,6 +1,6 @@
 //! The `recvault` application: the command-line interface over the vault, and the HTTP API
-//! over the gate (`recvault-gate`, the use cases). The only crate that knows command lines and
-//! HTTP.
+//! over the gate (`recvault-gate`, the use cases). The only crate of the product that knows
+//! command lines and HTTP (the benchmark, `recvault-bench`, is outside it).
 //!
 //! # Layout
 //! - `cli`: the subcommands (`init`, `serve`, `ingest`, `search`, `disclose`, `requests`,

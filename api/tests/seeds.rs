@@ -757,7 +757,17 @@ async fn old_high_risk_flags_become_pending_designations_that_unlock_nothing() {
             system: model::SystemId::new("cbp-pnr").unwrap(),
             category: "pnr".into(),
             collected_at: now() - chrono::Duration::hours(6),
-            source: [("carrier".to_owned(), "XX".to_owned())].into(),
+            // With its raw message, which the vault seals apart as a `raw-input` record: a
+            // category no notice gates, which the migration does not read.
+            source: [
+                ("carrier".to_owned(), "XX".to_owned()),
+                (
+                    model::RAW_SOURCE.to_owned(),
+                    r#"{"name":"ANNE LOW","osi":"CTCE PASSENGER NOTE","high_risk":"true"}"#
+                        .to_owned(),
+                ),
+            ]
+            .into(),
             subjects: vec![model::Subject {
                 role: "passenger".into(),
                 name: Some("ANNE LOW".into()),
@@ -799,6 +809,18 @@ async fn old_high_risk_flags_become_pending_designations_that_unlock_nothing() {
     assert_eq!(found[0]["migrated_from"], id.as_str());
     let migrated = upgraded.entries("action=designations.migrate").await;
     assert_eq!(migrated.len(), 1, "logged once");
+    // It read the flagged record alone: not its raw message (a category no notice gates).
+    let read: Vec<Value> = upgraded
+        .entries("principal=recvault-migration")
+        .await
+        .iter()
+        .flat_map(|entry| entry["record_ids"].as_array().cloned().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        read,
+        [json!(id)],
+        "the migration read only the flagged record"
+    );
     // Confirmed by a CBP officer, it opens the record.
     let confirm = upgraded
         .post(

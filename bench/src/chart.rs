@@ -41,7 +41,7 @@ pub fn svg(report: &BenchReport) -> String {
     );
     let _ = write!(
         out,
-        r#"<rect width="100%" height="100%" fill="white"/><text x="{LEFT}" y="20" font-size="14">recvault bench: {} records, {} index entries each, durable ingest and lookups by SSN</text>"#,
+        r#"<rect width="100%" height="100%" fill="white"/><text x="{LEFT}" y="20" font-size="14">recvault-bench: {} records, {} index entries each, durable ingest and lookups by SSN</text>"#,
         report.records, report.index_entries_per_record
     );
     let plot_width = WIDTH - LEFT - RIGHT;

@@ -232,7 +232,7 @@ pub fn check_account_fields(new: &NewAccount) -> Result<(), Refusal> {
 /// Creates `dir` (and its parents) if it is missing, readable by the server's user only.
 fn create_private_dir(dir: &Path) -> Result<(), Refusal> {
     let failed =
-        |err: std::io::Error| Refusal::internal(format!("creating the backup directory: {err}"));
+        |err: std::io::Error| Refusal::internal_because("creating the backup directory", &err);
     if !dir.exists() {
         let mut builder = std::fs::DirBuilder::new();
         builder.recursive(true);

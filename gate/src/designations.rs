@@ -267,7 +267,7 @@ impl Gate {
         let catalog = self.policy.catalog();
         let (mut read, mut carried) = (0usize, 0usize);
         let gated = |system: &model::SystemId, category: &str| {
-            catalog.free_text_gated(system.as_str(), category)
+            catalog.notice_gates_free_text(system.as_str(), category)
         };
         self.for_each_record(&access, gated, |record| {
             let (id, system) = (record.id, &record.contents.system);

@@ -225,12 +225,15 @@ impl IngestPlan {
         summary.rejected = std::mem::take(&mut lines.rejected);
         if let Err(err) = outcome {
             summary.stopped = Some(match err {
-                vault::Error::LogInDoubt(_) => Refusal::Unavailable(format!(
-                    "in doubt after line {}: the store did not confirm the next batch in time, \
-                     and it may still be stored; re-send the same input: the retry waits for \
-                     that batch's outcome, so each line is stored once",
-                    summary.committed_through_line
-                )),
+                err @ vault::Error::LogInDoubt(_) => Refusal::Unavailable {
+                    reason: format!(
+                        "in doubt after line {}: the store did not confirm the next batch in \
+                         time, and it may still be stored; re-send the same input: the retry \
+                         waits for that batch's outcome, so each line is stored once",
+                        summary.committed_through_line
+                    ),
+                    cause: Some(Internal::of(&err)),
+                },
                 other => other.into(),
             });
         } else if let Some(err) = lines.read_error.take() {

@@ -133,8 +133,15 @@ pub enum Refusal {
     NotFound(String),
     /// It conflicts with another request or the current state (HTTP 409).
     Conflict(String),
-    /// The access log cannot be written, so nothing is served (HTTP 503).
-    Unavailable(String),
+    /// The vault cannot serve this now (HTTP 503): the access log cannot be written, the store
+    /// did not confirm in time, a check waits on the store.
+    Unavailable {
+        /// What the caller is told.
+        reason: String,
+        /// The vault's detail, when it gave one: logged by the HTTP layer (or printed by the
+        /// CLI), never returned over HTTP.
+        cause: Option<Internal>,
+    },
     /// The data directory's free space is under the reserve: nothing more is stored (HTTP 507).
     InsufficientStorage(String),
     /// Something failed inside: the detail, with its causes, is logged by the HTTP layer (or
@@ -152,6 +159,19 @@ impl Refusal {
     pub fn internal_error(err: &(dyn std::error::Error + 'static)) -> Self {
         Refusal::Internal(Internal::of(err))
     }
+
+    /// An internal failure while doing `what`, because of `err` (and the causes behind it).
+    pub fn internal_because(what: &str, err: &(dyn std::error::Error + 'static)) -> Self {
+        Refusal::Internal(Internal::because(what, err))
+    }
+
+    /// Unavailable now, for `reason`, with no detail behind it.
+    pub fn unavailable(reason: impl Into<String>) -> Self {
+        Refusal::Unavailable {
+            reason: reason.into(),
+            cause: None,
+        }
+    }
 }
 
 /// What failed inside, and why, cause by cause: an error's message and each of its sources'
@@ -165,6 +185,15 @@ pub struct Internal {
 }
 
 impl Internal {
+    /// A failure while doing `what`, because of `err` and every cause behind it.
+    pub fn because(what: &str, err: &(dyn std::error::Error + 'static)) -> Self {
+        let cause = Internal::of(err);
+        Internal {
+            message: what.to_owned(),
+            causes: [cause.message].into_iter().chain(cause.causes).collect(),
+        }
+    }
+
     /// `err` and every cause behind it (a cause its message already ends with is not
     /// repeated). For errors whose messages quote no input: they go to the server's log.
     pub fn of(err: &(dyn std::error::Error + 'static)) -> Self {
@@ -224,17 +253,19 @@ impl From<vault::Error> for Refusal {
         match err {
             vault::Error::Invalid(reason) => Refusal::Invalid(reason),
             vault::Error::NotFound(what) => Refusal::NotFound(format!("no record `{what}`")),
-            vault::Error::LogUnavailable(_) => Refusal::Unavailable(
-                "the access log cannot be written, so the vault refuses to serve".into(),
-            ),
+            err @ vault::Error::LogUnavailable(_) => Refusal::Unavailable {
+                reason: "the access log cannot be written, so the vault refuses to serve".into(),
+                cause: Some(Internal::of(&err)),
+            },
             err @ vault::Error::InsufficientStorage { .. } => {
                 Refusal::InsufficientStorage(err.to_string())
             }
-            vault::Error::LogInDoubt(_) => Refusal::Unavailable(
-                "the store did not confirm the operation in time: it may still be stored; a \
-                 retry with the same idempotency key waits for its outcome"
+            err @ vault::Error::LogInDoubt(_) => Refusal::Unavailable {
+                reason: "the store did not confirm the operation in time: it may still be \
+                         stored; a retry with the same idempotency key waits for its outcome"
                     .into(),
-            ),
+                cause: Some(Internal::of(&err)),
+            },
             vault::Error::AlreadyExists(path) => {
                 Refusal::Conflict(format!("`{}` already exists", path.display()))
             }
@@ -563,7 +594,7 @@ impl Gate {
     ) -> Result<Self, Refusal> {
         let data = data_dir
             .canonicalize()
-            .map_err(|err| Refusal::internal(format!("resolving the data directory: {err}")))?;
+            .map_err(|err| Refusal::internal_because("resolving the data directory", &err))?;
         let absolute = std::path::absolute(&dir)
             .map_err(|err| Refusal::Invalid(format!("resolving the backup directory: {err}")))?;
         // `..` resolved by hand before the check: canonicalizing stops at the first part that
@@ -1168,8 +1199,8 @@ impl Gate {
                 if self.probing.load(std::sync::atomic::Ordering::SeqCst)
                     && probing_for >= READINESS_TTL.as_millis() as u64
                 {
-                    return Err(Refusal::Unavailable(
-                        "the readiness check is waiting on the store".into(),
+                    return Err(Refusal::unavailable(
+                        "the readiness check is waiting on the store",
                     ));
                 }
                 self.readiness

@@ -180,17 +180,7 @@ impl Gate {
         // field, so only a caller who may read all of them (free text on its own right, not
         // through a high-risk designation; no projection) sees it. A record whose free text
         // only a designation opens (PNR) has its raw message refused.
-        let free_text = self.policy.decide(&Request {
-            action: Action::RecordReadFreeText,
-            high_risk: false,
-            ..request
-        });
-        if !free_text.allowed || decision.projection.is_some() {
-            let rule = if free_text.allowed {
-                "raw-under-projection".to_owned()
-            } else {
-                free_text.rule
-            };
+        if let Err(rule) = self.policy.raw_message(&request, &decision) {
             let attempt = Attempt {
                 action: "record.read-raw",
                 system: &placement.system,

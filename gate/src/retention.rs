@@ -300,7 +300,8 @@ impl Gate {
                     match result {
                         Ok(()) => status.state = "done",
                         Err(err) => {
-                            tracing::error!(error = %err, "compaction after destruction failed");
+                            let internal = Internal::of(&err);
+                            tracing::error!(error = %internal.message, causes = ?internal.causes, "compaction after destruction failed");
                             status.state = "failed";
                             status.error = Some(err.to_string());
                         }
@@ -317,6 +318,7 @@ impl Gate {
                 }
             }
             Err(err) => {
+                tracing::error!(error = %err, "compaction after destruction could not start");
                 if let Ok(mut status) = self.compaction.lock() {
                     status.state = "failed";
                     status.error = Some(format!("could not start: {err}"));

@@ -28,6 +28,7 @@ const ACCOUNTS: &[(&str, &str, &str)] = &[
     ("cbp-ingest", "ingest", "dhs-cbp"),
     ("cbp-disclosure", "disclosure-officer", "dhs-cbp"),
     ("cbp-ia", "internal-affairs", "dhs-cbp"),
+    ("cbp-records", "records-officer", "dhs-cbp"),
 ];
 
 fn now() -> DateTime<Utc> {
@@ -47,8 +48,9 @@ impl Fixture {
         let vault = Arc::new(Vault::create_with(Arc::new(MemStore::new()), backend).unwrap());
         let operator = Access::offline("tester", "administration");
         let vetted = NaiveDate::from_ymd_opt(2026, 1, 10).unwrap();
-        // Training lapses a year after it is recorded; the rows move the clock up to twelve
-        // years on and are about phases, not vetting, so it is recorded as of the last of them.
+        // Training lapses two years after it is recorded (`policy::TRAINING_MONTHS`); the rows
+        // move the clock up to twelve years on and are about phases, not vetting, so it is
+        // recorded as of the last of them (the bootstrap takes the date as given).
         let trained = NaiveDate::from_ymd_opt(2038, 11, 1).unwrap();
         let tokens = ACCOUNTS
             .iter()
@@ -122,7 +124,8 @@ fn transmittal_line(ssn: &str) -> String {
     .to_string()
 }
 
-/// Three PNRs (one passenger CBP designates high risk) and one CBETF transmittal.
+/// Two PNRs (one passenger CBP designates high risk, until its review date in June 2027, and
+/// whose record is linked to an enforcement case) and one CBETF transmittal.
 fn stocked() -> Fixture {
     let fixture = Fixture::new();
     fixture.ingest(
@@ -146,6 +149,40 @@ fn stocked() -> Fixture {
                 case_id: "PNR-1".into(),
                 reason: "targeting rule match".into(),
                 review_on: NaiveDate::from_ymd_opt(2027, 6, 30).unwrap(),
+            },
+        )
+        .unwrap();
+    let linked = fixture
+        .gate
+        .search(
+            &analyst,
+            &RequestContext::default(),
+            "cbp-pnr",
+            Some("counterterrorism"),
+            Some("PNR-1"),
+            &passport("P1000002"),
+            10,
+        )
+        .unwrap()
+        .records[0]
+        .record
+        .id
+        .to_string();
+    let records_officer = fixture.caller("cbp-records").unwrap();
+    fixture
+        .gate
+        .place_hold(
+            &records_officer,
+            &RequestContext::default(),
+            crate::HoldRequest {
+                records: vec![linked],
+                subject: None,
+                reference: "ENF-2026-3".into(),
+                reason: "linked to enforcement case ENF-2026-3".into(),
+                purpose: "enforcement-link".into(),
+                mode: "governance".into(),
+                until: None,
+                roles: Vec::new(),
             },
         )
         .unwrap();
@@ -231,7 +268,9 @@ fn searches_are_decided_and_shown_by_role_purpose_phase_and_designation() {
         ("CBP's analyst after a week: the record is in the limited tier", 30, "cbp-analyst", "cbp-pnr", passport("P1000001"), "counterterrorism", found(0, 1, &[])),
         ("CBP's disclosure officer after a week, no designation", 30, "cbp-disclosure", "cbp-pnr", passport("P1000001"), "counterterrorism", found(1, 0, free_text)),
         ("CBP's disclosure officer after a week, a designated passenger", 30, "cbp-disclosure", "cbp-pnr", passport("P1000002"), "counterterrorism", found(1, 0, &[])),
-        ("after 3.5 years: out of the indexes", 4 * 365, "cbp-disclosure", "cbp-pnr", passport("P1000001"), "counterterrorism", found(0, 0, &[])),
+        ("after 3.5 years, read by a person: in the deleted record file, which search does not find", 4 * 365, "cbp-disclosure", "cbp-pnr", passport("P1000001"), "counterterrorism", found(0, 0, &[])),
+        ("after 3.5 years, linked to an enforcement record: still limited, and found; its designation lapsed at its review date", 4 * 365, "cbp-disclosure", "cbp-pnr", passport("P1000002"), "counterterrorism", found(1, 0, free_text)),
+        ("after 3.5 years, linked to an enforcement record: still not the analyst's tier", 4 * 365, "cbp-analyst", "cbp-pnr", passport("P1000002"), "counterterrorism", found(0, 1, &[])),
     ];
     for (what, days, account, system, key, purpose, expected) in table {
         fixture.days_later.store(days, Ordering::SeqCst);

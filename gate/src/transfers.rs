@@ -158,8 +158,12 @@ impl Gate {
         let package = self
             .vault
             .make_transfer(&access, cohort, now, |manifest, bytes| {
-                write_durably(&dir.join(format!("{}.rvtp", manifest.transfer)), bytes)
-                    .map_err(|err| vault::Error::Invalid(format!("writing the package: {err}")))
+                write_durably(&dir.join(format!("{}.rvtp", manifest.transfer)), bytes).map_err(
+                    |source| vault::Error::Io {
+                        context: "writing the transfer package".into(),
+                        source,
+                    },
+                )
             })?;
         self.reload_transferred()?;
         Ok(TransferView {
@@ -331,7 +335,7 @@ fn create_transfer_dir(dir: &Path) -> Result<(), Refusal> {
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
     builder
         .create(dir)
-        .map_err(|err| Refusal::internal(format!("creating the transfer directory: {err}")))
+        .map_err(|err| Refusal::internal_because("creating the transfer directory", &err))
 }
 
 /// Writes `bytes` to `path` as a new file, synced, then syncs the directory: the package is

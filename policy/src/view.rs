@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::sorn::{FieldKind, PhaseCondition, TRANSFERRED_PHASE};
-use crate::{Action, Catalog, Policy, Request};
+use crate::{Action, Catalog, Decision, Policy, Request};
 
 /// The phase of a record past its schedule (or of no known system): no grant names it.
 pub const PAST_RETENTION_PHASE: &str = "past-retention";
@@ -118,6 +118,17 @@ impl Catalog {
             .is_none_or(|category| category.free_text_requires_high_risk)
     }
 
+    /// Whether the notice of `system` names `category` as one whose free text is read only for
+    /// a subject designated high risk: what the gate's one-time migration of senders' flags
+    /// reads. Unlike [`Catalog::free_text_gated`] a category the notice does not name (a raw
+    /// message's `raw-input`, a category since dropped) is not: choosing what to read, the
+    /// safe answer is no.
+    pub fn notice_gates_free_text(&self, system: &str, category: &str) -> bool {
+        self.system(system)
+            .and_then(|system| system.sorn.category(category))
+            .is_some_and(|category| category.free_text_requires_high_risk)
+    }
+
     /// Whether `system` takes high-risk designations: some category of its notice gates its
     /// free text on one.
     pub fn takes_designations(&self, system: &str) -> bool {
@@ -201,6 +212,30 @@ impl Policy {
         }
     }
 }
+
+impl Policy {
+    /// Whether the caller of `request` (a read, decided as `read`) may read the record's raw
+    /// message, which holds every field: only a caller who may read the whole record, its free
+    /// text on its own right (not through a high-risk designation) and under no projection.
+    /// The rule that refuses it otherwise.
+    pub fn raw_message(&self, request: &Request<'_>, read: &Decision) -> Result<(), String> {
+        let free_text = self.decide(&Request {
+            action: Action::RecordReadFreeText,
+            high_risk: false,
+            ..*request
+        });
+        if !free_text.allowed {
+            return Err(free_text.rule);
+        }
+        if read.projection.is_some() {
+            return Err(RAW_UNDER_PROJECTION.to_owned());
+        }
+        Ok(())
+    }
+}
+
+/// The rule that refuses a raw message to a caller who reads its record under a projection.
+pub const RAW_UNDER_PROJECTION: &str = "raw-under-projection";
 
 /// A projection: the names of what a decision releases of a record. A SORN's field set
 /// names fields bare; a (b)(7) portion names `fields.NAME`; both name subject parts

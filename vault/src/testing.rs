@@ -2,8 +2,8 @@
 //! scans, the attacker routines that probe old copies with the keys that remain, and the fault
 //! injector every failing-disk test wraps its store in (`FaultyStore`), and the sample record
 //! the unit tests store (`transmittal`). Production code never
-//! enables this feature; only tests do (the `tests` crate, and `api`'s and `privacy`'s as
-//! dev-dependencies).
+//! enables this feature; only tests do, as dev-dependencies (of `tests`, `gate`, `api`,
+//! `privacy` and `retention`).
 
 use crate::error::Result;
 use crate::store::{Column, Durability, Entry, Op, Store, WriteBatch};

@@ -247,9 +247,16 @@ pub(crate) fn refused(refusal: gate::Refusal) -> Failure {
         Refusal::Invalid(reason)
         | Refusal::NotFound(reason)
         | Refusal::Conflict(reason)
-        | Refusal::Unavailable(reason)
+        | Refusal::Unavailable {
+            reason,
+            cause: None,
+        }
         | Refusal::InsufficientStorage(reason) => reason,
         // The operator's own terminal: the whole chain of causes.
+        Refusal::Unavailable {
+            reason,
+            cause: Some(cause),
+        } => format!("{reason} ({cause})"),
         Refusal::Internal(internal) => internal.to_string(),
     })
 }

@@ -18,7 +18,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use tracing::Instrument;
 
-use gate::{Caller, Gate, Refusal, RequestContext};
+use gate::{Caller, Gate, Internal, Refusal, RequestContext};
 
 pub mod flood;
 mod handlers;
@@ -352,26 +352,52 @@ impl FromRequestParts<AppState> for Authed {
 
 /// Runs a gate operation on a blocking thread, answering 503 if it outlives `limit`. The
 /// operation is not cancelled: it completes (or fails) atomically, and its log entry says
-/// which, so a time limit never leaves a batch half-committed.
+/// which, so a time limit never leaves a batch half-committed. An internal failure it meets
+/// after its answer has gone is logged when it comes, in the request's span (nobody else will).
 pub(crate) async fn blocking<T: Send + 'static>(
     limit: Duration,
     operation: impl FnOnce() -> Result<T, Refusal> + Send + 'static,
 ) -> Result<T, Problem> {
-    let task = tokio::task::spawn_blocking(operation);
-    match tokio::time::timeout(limit, task).await {
+    let mut task = tokio::task::spawn_blocking(operation);
+    match tokio::time::timeout(limit, &mut task).await {
         Ok(Ok(result)) => result.map_err(Problem::from),
-        Ok(Err(join)) => Err(Problem::from(Refusal::internal(format!(
-            "the operation's thread failed: {join}"
-        )))),
-        Err(_) => Err(Problem::new(
+        Ok(Err(join)) => Err(Problem::from(Refusal::internal_because(
+            "the operation's thread failed",
+            &join,
+        ))),
+        Err(_) => {
+            let span = tracing::Span::current();
+            tokio::spawn(tracing::Instrument::instrument(
+                async move {
+                    let late = match task.await {
+                        Ok(Err(refusal)) => Problem::from(refusal).internal,
+                        Ok(Ok(_)) => None,
+                        Err(join) => {
+                            Some(Internal::because("the operation's thread failed", &join))
+                        }
+                    };
+                    if let Some(internal) = late {
+                        tracing::warn!("an operation answered 503 (its time limit) has now failed");
+                        problem::log_internal(&internal);
+                    }
+                },
+                span,
+            ));
+            Err(timed_out(limit))
+        }
+    }
+}
+
+/// The answer to an operation that outlived its time limit.
+fn timed_out(limit: Duration) -> Problem {
+    Problem::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "timeout",
             format!(
                 "the operation did not finish within {} s; it completes or fails as a whole, and the access log records which",
                 limit.as_secs()
             ),
-        )),
-    }
+        )
 }
 
 /// A JSON response with a status.

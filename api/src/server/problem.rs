@@ -43,6 +43,11 @@ impl Problem {
         Problem::new(StatusCode::BAD_REQUEST, "invalid-request", detail)
     }
 
+    /// An answer that could not be rendered (JSON, CSV): internal, with its cause.
+    pub fn rendering(err: impl std::error::Error + 'static) -> Self {
+        Problem::from(Refusal::internal_because("rendering the answer", &err))
+    }
+
     /// The problem as JSON.
     pub fn body(&self) -> serde_json::Value {
         let mut body = json!({
@@ -72,9 +77,12 @@ impl From<Refusal> for Problem {
             Refusal::Invalid(detail) => Problem::invalid(detail),
             Refusal::NotFound(detail) => Problem::new(StatusCode::NOT_FOUND, "not-found", detail),
             Refusal::Conflict(detail) => Problem::new(StatusCode::CONFLICT, "conflict", detail),
-            Refusal::Unavailable(detail) => {
-                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", detail)
-            }
+            // The vault's detail (why the log cannot be written) is logged like an internal
+            // error's, under the request id; the caller gets the reason.
+            Refusal::Unavailable { reason, cause } => Problem {
+                internal: cause,
+                ..Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", reason)
+            },
             Refusal::InsufficientStorage(detail) => Problem::new(
                 StatusCode::INSUFFICIENT_STORAGE,
                 "insufficient-storage",

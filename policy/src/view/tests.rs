@@ -6,7 +6,7 @@ use std::cell::Cell;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 
 use super::*;
-use crate::Vetting;
+use crate::{Decision, Vetting};
 
 const PNR: &str = "cbp-pnr";
 const CBETF: &str = "fincen-cbetf";
@@ -112,17 +112,24 @@ fn a_records_phase_follows_its_schedule_holds_reads_and_transfer() {
 #[test]
 fn free_text_is_gated_by_category_and_listed_by_the_notice() {
     let catalog = Catalog::builtin().unwrap();
+    // (system, category, gated for a view, named gated by the notice)
     #[rustfmt::skip]
     let gated = [
-        (PNR, "pnr", true),
-        (PNR, "no-such-category", true),
-        ("no-such-system", "pnr", true),
-        (CBETF, "transmittal", false),
+        (PNR, "pnr", true, true),
+        (PNR, "no-such-category", true, false),
+        (PNR, "raw-input", true, false),
+        ("no-such-system", "pnr", true, false),
+        (CBETF, "transmittal", false, false),
     ];
-    for (system, category, expected) in gated {
+    for (system, category, view, notice) in gated {
         assert_eq!(
             catalog.free_text_gated(system, category),
-            expected,
+            view,
+            "{system}/{category}"
+        );
+        assert_eq!(
+            catalog.notice_gates_free_text(system, category),
+            notice,
             "{system}/{category}"
         );
     }
@@ -160,16 +167,42 @@ fn free_text_opens_now_only_with_a_designation_or_never() {
         fields: None,
         high_risk: false,
     };
+    // What opens, and whether the raw message (every field) may be read, or the rule refusing.
     #[rustfmt::skip]
     let table = [
-        ("a CBP analyst, PNR in production", request("analyst", "dhs-cbp", PNR, "pnr", "production", "counterterrorism"), FreeText::IfDesignatedHighRisk),
-        ("a CBP analyst, PNR in the limited tier", request("analyst", "dhs-cbp", PNR, "pnr", "limited", "counterterrorism"), FreeText::Closed),
-        ("a privacy officer, PNR", request("privacy-officer", "dhs-cbp", PNR, "pnr", "production", "privacy-act-request"), FreeText::Closed),
-        ("a FinCEN analyst, a CBETF transmittal", request("analyst", "treasury-fincen", CBETF, "transmittal", "production", "investigation"), FreeText::Open),
+        ("a CBP analyst, PNR in production", request("analyst", "dhs-cbp", PNR, "pnr", "production", "counterterrorism"), FreeText::IfDesignatedHighRisk, Err("free-text-not-high-risk")),
+        ("a CBP analyst, PNR in the limited tier (no read at all)", request("analyst", "dhs-cbp", PNR, "pnr", "limited", "counterterrorism"), FreeText::Closed, Err("free-text-not-high-risk")),
+        ("a CBP disclosure officer, PNR in the limited tier", request("disclosure-officer", "dhs-cbp", PNR, "pnr", "limited", "counterterrorism"), FreeText::IfDesignatedHighRisk, Err("free-text-not-high-risk")),
+        ("a CBP disclosure officer, a PNR category the notice does not name", request("disclosure-officer", "dhs-cbp", PNR, "no-such-category", "limited", "counterterrorism"), FreeText::IfDesignatedHighRisk, Err("free-text-not-high-risk")),
+        ("a privacy officer, PNR", request("privacy-officer", "dhs-cbp", PNR, "pnr", "production", "privacy-act-request"), FreeText::Closed, Err("free-text-not-high-risk")),
+        ("a FinCEN analyst, a CBETF transmittal", request("analyst", "treasury-fincen", CBETF, "transmittal", "production", "investigation"), FreeText::Open, Ok(())),
     ];
-    for (what, request, expected) in table {
+    for (what, request, expected, raw) in table {
         assert_eq!(policy.free_text(&request), expected, "{what}");
+        let read = policy.decide(&request);
+        assert_eq!(
+            policy.raw_message(&request, &read),
+            raw.map_err(str::to_owned),
+            "{what}: raw"
+        );
     }
+    // Under a projection the raw message would show what the projection cuts.
+    let cbetf = request(
+        "analyst",
+        "treasury-fincen",
+        CBETF,
+        "transmittal",
+        "production",
+        "investigation",
+    );
+    let projected = Decision {
+        projection: Some(vec!["amount".to_owned()]),
+        ..policy.decide(&cbetf)
+    };
+    assert_eq!(
+        policy.raw_message(&cbetf, &projected),
+        Err(RAW_UNDER_PROJECTION.to_owned())
+    );
 }
 
 /// A Privacy Act response to a record naming another party withholds its free text, its
@@ -177,35 +210,33 @@ fn free_text_opens_now_only_with_a_designation_or_never() {
 #[test]
 fn a_co_party_response_withholds_free_text_identifiers_and_contacts() {
     let catalog = Catalog::builtin().unwrap();
+    // Identifiers by their kind in the notice (`record_locator`, `ticket_number`), contacts and
+    // payment by name (`email`, `telephone`, `billing_address`), the rest kept.
     let fields = [
-        "osi",
-        "email_address",
+        "record_locator",
+        "email",
+        "seat_number",
+        "ticket_number",
         "telephone",
-        "payment_form",
-        "flight",
-        "seat",
+        "billing_address",
+        "itinerary",
     ];
-    let withheld = catalog.withheld_from_co_party(PNR, "pnr", fields);
-    for field in [
-        "osi",
-        "general_remarks",
-        "ssi_ssr",
-        "history",
-        "email_address",
-        "telephone",
-        "payment_form",
-    ] {
-        assert!(
-            withheld.iter().any(|name| name == field),
-            "{field}: {withheld:?}"
-        );
-    }
-    for field in ["flight", "seat"] {
-        assert!(
-            !withheld.iter().any(|name| name == field),
-            "{field}: {withheld:?}"
-        );
-    }
+    assert_eq!(
+        catalog.withheld_from_co_party(PNR, "pnr", fields),
+        [
+            // Every free-text field of the category first, in the notice's order...
+            "general_remarks",
+            "osi",
+            "ssi_ssr",
+            "history",
+            // ...then the record's own, in the order given.
+            "record_locator",
+            "email",
+            "ticket_number",
+            "telephone",
+            "billing_address",
+        ]
+    );
 }
 
 /// A projection names fields bare (a SORN's field set) or as `fields.NAME` (a (b)(7)

@@ -256,9 +256,11 @@ fn every_rust_file_says_what_it_is_for() {
 }
 
 /// The benchmark stays apart from the product: outside the vault, only `recvault-bench` (its
-/// plain baselines) encodes a record's plaintext to store it, and only it starts a database
-/// that trusts local logins (`initdb --auth=trust`, baseline 2). Nothing depends on it: the
-/// dependency table has `api`, whose binary is the product, never reach `recvault-bench`.
+/// plain baselines) encodes a record's plaintext or writes to a store of its own (`RocksStore`,
+/// `WriteBatch`; tests may, as an attacker would), and only it starts a database that trusts
+/// local logins (`initdb`, `pg_ctl`, `trust` authentication, baseline 2). Nothing depends on
+/// it: no workspace crate has `recvault-bench` as a normal dependency, and the dependency
+/// table has `api`, whose binary is the product, never reach it.
 #[test]
 fn only_the_benchmark_stores_plaintext_or_trusts_local_logins() {
     let root = workspace_root();
@@ -268,11 +270,18 @@ fn only_the_benchmark_stores_plaintext_or_trusts_local_logins() {
         if relative.starts_with("bench/") || relative == "tests/tests/it/tidy.rs" {
             continue;
         }
+        let in_vault = relative.starts_with("vault/src/");
+        let is_test = relative.contains("/tests") || relative.ends_with("testing.rs");
         let text = fs::read_to_string(&path).unwrap();
         let rules = [
-            ("encode_contents", !relative.starts_with("vault/src/")),
+            ("encode_contents", !in_vault),
+            ("RocksStore", !in_vault && !is_test),
+            ("WriteBatch", !in_vault && !is_test),
             ("initdb", true),
+            ("pg_ctl", true),
+            ("pg_hba", true),
             ("--auth=trust", true),
+            ("--auth-local=trust", true),
         ];
         for (needle, forbidden) in rules {
             if forbidden && names_word(&text, needle) {
@@ -294,6 +303,27 @@ fn only_the_benchmark_stores_plaintext_or_trusts_local_logins() {
         "{:?}",
         rules["api"]
     );
+    let metadata = cargo_metadata();
+    let packages = packages_by_id(&metadata);
+    for node in metadata["resolve"]["nodes"].as_array().unwrap() {
+        for dep in node["deps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|dep| is_normal(dep))
+        {
+            let name = packages[dep["pkg"].as_str().unwrap()]["name"]
+                .as_str()
+                .unwrap();
+            let dependent = packages[node["id"].as_str().unwrap()]["name"]
+                .as_str()
+                .unwrap();
+            assert_ne!(
+                name, "recvault-bench",
+                "`{dependent}` depends on the benchmark"
+            );
+        }
+    }
 }
 
 /// Whether `needle` appears in `text` at the start of a word (so `ring::` is not found in

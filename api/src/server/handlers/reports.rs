@@ -32,10 +32,6 @@ fn csv_response(body: Vec<u8>) -> Response {
     response
 }
 
-fn internal(err: impl std::fmt::Display) -> Problem {
-    Problem::from(Refusal::internal(err.to_string()))
-}
-
 /// Each system's requests of a year, one CSV row per system (exemptions as `code=count`
 /// joined by `;`).
 pub(crate) fn statistics_csv(rows: &[SystemYear]) -> Result<Vec<u8>, csv::Error> {
@@ -127,9 +123,11 @@ pub(crate) async fn request_statistics(
     })
     .await?;
     if csv {
-        return Ok(csv_response(statistics_csv(&rows).map_err(internal)?));
+        return Ok(csv_response(
+            statistics_csv(&rows).map_err(Problem::rendering)?,
+        ));
     }
-    let rows = serde_json::to_value(&rows).map_err(internal)?;
+    let rows = serde_json::to_value(&rows).map_err(Problem::rendering)?;
     Ok(json_response(
         StatusCode::OK,
         json!({"year": year, "systems": rows}),
@@ -149,10 +147,12 @@ pub(crate) async fn complaint_report(
     })
     .await?;
     if csv {
-        return Ok(csv_response(complaints_csv(&report).map_err(internal)?));
+        return Ok(csv_response(
+            complaints_csv(&report).map_err(Problem::rendering)?,
+        ));
     }
     Ok(json_response(
         StatusCode::OK,
-        serde_json::to_value(&report).map_err(internal)?,
+        serde_json::to_value(&report).map_err(Problem::rendering)?,
     ))
 }

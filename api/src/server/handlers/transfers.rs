@@ -18,10 +18,6 @@ pub(crate) struct RecallBody {
     case: String,
 }
 
-fn internal(err: impl std::fmt::Display) -> Problem {
-    Problem::from(Refusal::internal(err.to_string()))
-}
-
 pub(crate) async fn make_transfer(
     State(state): State<AppState>,
     authed: Authed,
@@ -34,7 +30,7 @@ pub(crate) async fn make_transfer(
     .await?;
     Ok(json_response(
         StatusCode::CREATED,
-        serde_json::to_value(&made).map_err(internal)?,
+        serde_json::to_value(&made).map_err(Problem::rendering)?,
     ))
 }
 
@@ -49,7 +45,7 @@ pub(crate) async fn list_transfers(
     .await?;
     Ok(json_response(
         StatusCode::OK,
-        json!({"transfers": serde_json::to_value(&list).map_err(internal)?}),
+        json!({"transfers": serde_json::to_value(&list).map_err(Problem::rendering)?}),
     ))
 }
 
@@ -90,6 +86,6 @@ pub(crate) async fn recall_transfer(
     .await?;
     Ok(json_response(
         StatusCode::OK,
-        serde_json::to_value(&recalled).map_err(internal)?,
+        serde_json::to_value(&recalled).map_err(Problem::rendering)?,
     ))
 }

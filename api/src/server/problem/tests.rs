@@ -164,3 +164,70 @@ fn an_internal_error_that_stops_an_ingest_is_logged_under_its_request() {
         "{line}"
     );
 }
+
+/// The vault's reason the access log cannot be written (or why a write is in doubt) reaches
+/// the server's log with the 503, like an internal error's causes, and not the answer.
+#[test]
+fn why_the_log_cannot_be_written_is_kept_for_the_log_and_kept_from_the_answer() {
+    for err in [
+        vault::Error::LogUnavailable("the log writer stopped: fsync failed (os error 5)".into()),
+        vault::Error::LogInDoubt("no answer from fsync in 30 s (os error 5)".into()),
+    ] {
+        let problem = Problem::from(Refusal::from(err));
+        assert_eq!(problem.status, StatusCode::SERVICE_UNAVAILABLE);
+        let internal = problem
+            .internal
+            .as_ref()
+            .expect("the vault's detail is kept");
+        assert!(internal.to_string().contains("os error 5"), "{internal}");
+        assert!(
+            !problem.body().to_string().contains("os error"),
+            "{}",
+            problem.body()
+        );
+    }
+}
+
+/// An operation that outlives its time limit is answered 503 at once; when it later fails
+/// inside, the failure is logged then, in the request's span: it has no answer left to ride.
+#[tokio::test]
+async fn an_operation_past_its_time_limit_logs_its_later_failure_under_the_request() {
+    let (buffer, _guard) = capture();
+    let span = tracing::info_span!("request", id = "req-late-7");
+    let answer = tracing::Instrument::instrument(
+        super::super::blocking(std::time::Duration::from_millis(20), || {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            Err::<(), _>(Refusal::internal_because(
+                "committing the batch",
+                &std::io::Error::other("Input/output error (os error 5)"),
+            ))
+        }),
+        span,
+    )
+    .await;
+    let problem = answer.expect_err("the limit answers first");
+    assert_eq!(
+        (problem.status, problem.kind),
+        (StatusCode::SERVICE_UNAVAILABLE, "timeout")
+    );
+    assert!(problem.internal.is_none());
+    let logged =
+        |buffer: &Arc<Mutex<Vec<u8>>>| String::from_utf8(buffer.lock().unwrap().clone()).unwrap();
+    for _ in 0..200 {
+        if logged(&buffer).contains("internal error") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let log = logged(&buffer);
+    let line = log
+        .lines()
+        .find(|line| line.contains("internal error"))
+        .unwrap_or_else(|| panic!("the late failure was not logged: {log}"));
+    assert!(
+        line.contains("committing the batch")
+            && line.contains("os error 5")
+            && line.contains("req-late-7"),
+        "{line}"
+    );
+}
