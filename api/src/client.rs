@@ -6,11 +6,14 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::Value;
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 use zeroize::Zeroizing;
 
 use crate::cli::Failure;
+use crate::wire;
 
 /// How to reach the server.
 #[derive(Debug, Clone, clap::Args)]
@@ -186,9 +189,108 @@ impl Client {
             .ok_or_else(|| Failure::connection("the server ended the response before its summary"))
     }
 
+    /// GET `path`, reading the answer as the wire type `R`.
+    fn get_typed<R: DeserializeOwned>(&self, path: &str) -> Result<R, Failure> {
+        let response = self
+            .agent
+            .get(self.url(path))
+            .header("Authorization", self.bearer().as_str())
+            .call()
+            .map_err(|err| self.unreachable(err))?;
+        typed_answer("GET", path, response)
+    }
+
+    /// POST `body` (a wire type) to `path`, reading the answer as the wire type `R`.
+    fn post_typed<R: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &impl Serialize,
+    ) -> Result<R, Failure> {
+        let body = serde_json::to_string(body)
+            .map_err(|err| Failure::failed(format!("encoding the request: {err}")))?;
+        let response = self
+            .agent
+            .post(self.url(path))
+            .header("Authorization", self.bearer().as_str())
+            .header("Content-Type", "application/json")
+            .send(body)
+            .map_err(|err| self.unreachable(err))?;
+        typed_answer("POST", path, response)
+    }
+
+    /// Every account (`GET /v1/accounts`).
+    pub fn accounts(&self) -> Result<wire::AccountList, Failure> {
+        self.get_typed("/v1/accounts")
+    }
+
+    /// Creates an account (`POST /v1/accounts`); the answer holds its token.
+    pub fn add_account(&self, new: &wire::NewAccount) -> Result<wire::AccountCreated, Failure> {
+        self.post_typed("/v1/accounts", new)
+    }
+
+    /// Attests the vetting of the account `name`; the answer holds its new token.
+    pub fn vet_account(
+        &self,
+        name: &str,
+        vetting: &wire::Vetting,
+    ) -> Result<wire::Vetted, Failure> {
+        self.post_typed(
+            &format!("/v1/accounts/{}/vetting", account_segment(name)?),
+            vetting,
+        )
+    }
+
+    /// Disables the account `name`.
+    pub fn disable_account(&self, name: &str) -> Result<wire::Disabled, Failure> {
+        self.post_typed(
+            &format!("/v1/accounts/{}/disable", account_segment(name)?),
+            &serde_json::json!({}),
+        )
+    }
+
     fn unreachable(&self, err: ureq::Error) -> Failure {
         Failure::connection(format!("cannot reach the server at {}: {err}", self.base))
     }
+}
+
+/// An account's name as a path segment: only a well-formed name goes into a URL.
+fn account_segment(name: &str) -> Result<&str, Failure> {
+    privacy::accounts::validate_account_name(name)
+        .map(|()| name)
+        .map_err(Failure::usage)
+}
+
+/// The answer to `method path` read as the wire type `R`; a problem document fails with its
+/// message, and an answer this client cannot read fails saying where, without repeating it
+/// (never a blank field printed as if the server had said nothing).
+fn typed_answer<R: DeserializeOwned>(
+    method: &str,
+    path: &str,
+    mut response: ureq::http::Response<ureq::Body>,
+) -> Result<R, Failure> {
+    let status = response.status().as_u16();
+    let text = response
+        .body_mut()
+        .with_config()
+        .limit(256 << 20)
+        .read_to_string()
+        .map_err(|err| Failure::failed(format!("reading the server's answer: {err}")))?;
+    if status >= 400 {
+        let problem: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        return Err(Failure::failed(problem_message(status, &problem)));
+    }
+    serde_json::from_str(&text).map_err(|err| unreadable(method, path, &err))
+}
+
+/// The failure of an answer this client cannot read: where it stopped reading, never what it
+/// read (the answer may hold a token or a record).
+fn unreadable(method: &str, path: &str, err: &serde_json::Error) -> Failure {
+    let route = path.split('?').next().unwrap_or(path);
+    Failure::failed(format!(
+        "the server's answer to {method} {route} is not what this client reads (line {}, column {}): are the server and this client the same version?",
+        err.line(),
+        err.column()
+    ))
 }
 
 /// The body of a successful response, or the problem of a failed one as the failure message

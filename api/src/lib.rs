@@ -12,7 +12,10 @@
 //!   duplicates and flags by location.
 //! - `letters`: letters to requesters as PDF (the gate renders their text).
 //! - `render`: JSON renderings of records, log entries and accounts.
-//! - `server`: the HTTP API (axum), problem+json errors, limits, the listener and TLS.
+//! - `server`: the HTTP API (axum), problem+json errors, limits, the listener and TLS, and the
+//!   OpenAPI document.
+//! - `wire`: the wire contract: typed request and response bodies shared by the server and the
+//!   CLI's client, with their schemas (utoipa).
 
 // The OpenAPI document is one `json!` literal, deeper than the default macro recursion limit.
 #![recursion_limit = "256"]
@@ -23,3 +26,4 @@ pub mod intake_files;
 pub mod letters;
 pub mod render;
 pub mod server;
+pub mod wire;

@@ -1,9 +1,8 @@
 //! JSON renderings shared by the CLI and the HTTP API: records (in the import format, with
-//! their id), access-log entries, accounts and verification reports.
+//! their id), access-log entries and verification reports (accounts are typed: `crate::wire`).
 
 use chrono::{DateTime, Utc};
 use model::Record;
-use privacy::accounts::Account;
 use serde_json::{json, Value};
 use vault::audit::LogVerification;
 
@@ -53,19 +52,6 @@ pub fn entry_json(entry: &vault::LogEntry) -> Value {
         "request_id": entry.access.request_id,
         "outcome": entry.outcome,
         "prev_hash": hex::encode(entry.prev_hash),
-    })
-}
-
-/// An account as JSON (never its token hash).
-pub fn account_json(account: &Account) -> Value {
-    json!({
-        "name": account.name,
-        "role": account.role,
-        "organization": account.organization,
-        "background_investigation": account.background_investigation.map(|date| date.to_string()),
-        "privacy_training": account.privacy_training.to_string(),
-        "disabled": account.disabled,
-        "created": rfc3339(account.created_ms),
     })
 }
 

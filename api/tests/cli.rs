@@ -1166,3 +1166,57 @@ fn receipts_are_as_the_old_readers_gave_them() {
         differ.join("\n")
     );
 }
+
+/// An answer the client cannot read (a server of another version, a proxy's page) fails with
+/// a clear message naming the route, exit code 1, and never prints a blank account; the
+/// answer itself (which may hold a token) is not repeated.
+#[test]
+fn an_answer_the_client_cannot_read_fails_clearly_and_prints_no_blanks() {
+    use std::io::{Read, Write};
+    let dir = workspace();
+    let token = dir.path().join("admin.token");
+    fs::write(&token, "rv_test-token\n").unwrap();
+    fs::set_permissions(&token, fs::Permissions::from_mode(0o600)).unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // One account without its role: an older server, or a renamed field.
+    let body = r#"{"accounts":[{"name":"ana","organization":"treasury-fincen","privacy_training":"2026-01-10","disabled":false,"created":"2026-01-10T00:00:00.000Z","secret":"rv_leaked"}]}"#;
+    let server = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut request = [0u8; 4096];
+        let _ = stream.read(&mut request).unwrap();
+        write!(
+            stream,
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+    });
+    let server_url = format!("http://127.0.0.1:{port}");
+    let token_path = token.display().to_string();
+    let run = recvault(
+        &[
+            "accounts",
+            "list",
+            "--server",
+            &server_url,
+            "--token-file",
+            &token_path,
+        ],
+        dir.path(),
+    );
+    server.join().unwrap();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "printed: {}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("the server's answer to GET /v1/accounts is not what this client reads"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("rv_leaked") && !run.stderr.contains("ana"),
+        "{}",
+        run.stderr
+    );
+}

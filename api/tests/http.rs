@@ -681,6 +681,43 @@ async fn the_openapi_document_lists_every_route() {
     }
 }
 
+/// The document the server serves is the one committed as `docs/openapi.json`, so a change to
+/// a wire type, a handler's annotation or a hand-written route shows in review. After an
+/// intended change: `RECVAULT_BLESS=1 cargo test --release -p recvault --test http openapi`
+/// rewrites the file.
+#[tokio::test]
+async fn the_served_openapi_document_is_the_committed_one() {
+    let api = api();
+    let answer = api.get("/openapi.json", None).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let generated = serde_json::to_string_pretty(&answer.body).unwrap() + "\n";
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/openapi.json");
+    if std::env::var_os("RECVAULT_BLESS").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "docs/openapi.json differs from the served document; if the change is intended, run RECVAULT_BLESS=1 cargo test --release -p recvault --test http openapi"
+    );
+    // The typed routes state the rules the server enforces.
+    let new_account = &answer.body["components"]["schemas"]["NewAccount"]["properties"];
+    assert_eq!(
+        new_account["name"]["pattern"],
+        recvault::wire::ACCOUNT_NAME_PATTERN
+    );
+    assert_eq!(new_account["role"]["enum"], json!(policy::ROLES));
+    let create = &answer.body["paths"]["/v1/accounts"]["post"]["responses"];
+    for status in [
+        "201", "400", "401", "403", "409", "413", "415", "429", "500", "503",
+    ] {
+        assert!(
+            create.get(status).is_some(),
+            "POST /v1/accounts answers {status}: {create}"
+        );
+    }
+}
+
 #[test]
 fn tls_through_a_real_socket() {
     let api = api();

@@ -5,10 +5,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use serde_json::json;
 
 use crate::cli::{Failure, Mode};
 use crate::client::Client;
+use crate::wire;
 use gate::{check_account_fields, NewAccount};
 use privacy::accounts::Accounts as _;
 
@@ -150,38 +150,34 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             Ok(())
         }
         Command::List { json, mode } => {
-            let accounts = match mode.offline()? {
+            let accounts: Vec<wire::AccountView> = match mode.offline()? {
                 Some(paths) => {
                     let vault = vault::Vault::open(&paths.data, &paths.key_store)?;
                     vault
                         .accounts()?
                         .iter()
-                        .map(crate::render::account_json)
+                        .map(wire::AccountView::of)
                         .collect()
                 }
-                None => {
-                    let answer = Client::new(&mode.client)?.get("/v1/accounts")?;
-                    answer["accounts"].as_array().cloned().unwrap_or_default()
-                }
+                None => Client::new(&mode.client)?.accounts()?.accounts,
             };
             for account in &accounts {
                 if json {
-                    println!("{account}");
+                    let line = serde_json::to_string(account)
+                        .map_err(|err| Failure::failed(format!("encoding an account: {err}")))?;
+                    println!("{line}");
                 } else {
                     println!(
                         "{:<24} {:<20} {:<16} bi {} training {}{}",
-                        account["name"].as_str().unwrap_or(""),
-                        account["role"].as_str().unwrap_or(""),
-                        account["organization"].as_str().unwrap_or(""),
-                        account["background_investigation"]
-                            .as_str()
+                        account.name,
+                        account.role,
+                        account.organization,
+                        account
+                            .background_investigation
+                            .as_deref()
                             .unwrap_or("PENDING"),
-                        account["privacy_training"].as_str().unwrap_or(""),
-                        if account["disabled"].as_bool() == Some(true) {
-                            "  DISABLED"
-                        } else {
-                            ""
-                        }
+                        account.privacy_training,
+                        if account.disabled { "  DISABLED" } else { "" }
                     );
                 }
             }
@@ -197,23 +193,20 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             // Claim the file first: a token is never made that cannot be handed over.
             let mut file = create_private(&new_token_file)?;
             let answer = Client::new(&client).and_then(|client| {
-                client.post(
-                    &format!("/v1/accounts/{name}/vetting"),
-                    &json!({
-                        "background_investigation": background_investigation.to_string(),
-                        "privacy_training": training_date.to_string(),
-                    }),
+                client.vet_account(
+                    &name,
+                    &wire::Vetting {
+                        background_investigation: background_investigation.to_string(),
+                        privacy_training: training_date.to_string(),
+                    },
                 )
             });
-            let token = match answer.map(|answer| answer["token"].as_str().map(str::to_owned)) {
-                Ok(Some(token)) => zeroize::Zeroizing::new(token),
-                failed => {
+            let token = match answer {
+                Ok(mut vetted) => zeroize::Zeroizing::new(std::mem::take(&mut vetted.token)),
+                Err(failure) => {
                     drop(file);
                     let _ = std::fs::remove_file(&new_token_file);
-                    return Err(match failed {
-                        Err(failure) => failure,
-                        _ => Failure::failed("the server's answer to the vetting holds no token"),
-                    });
+                    return Err(failure);
                 }
             };
             file.write_all(format!("{}\n", token.as_str()).as_bytes())
@@ -245,8 +238,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                     )?;
                 }
                 None => {
-                    Client::new(&mode.client)?
-                        .post(&format!("/v1/accounts/{name}/disable"), &json!({}))?;
+                    Client::new(&mode.client)?.disable_account(&name)?;
                 }
             }
             println!("disabled account `{name}`");
@@ -265,18 +257,12 @@ fn add_offline(
 }
 
 fn add_online(client: &Client, new: &NewAccount) -> Result<zeroize::Zeroizing<String>, Failure> {
-    let answer = client.post(
-        "/v1/accounts",
-        &json!({
-            "name": new.name,
-            "role": new.role,
-            "organization": new.organization,
-        }),
-    )?;
-    answer["token"]
-        .as_str()
-        .map(|token| zeroize::Zeroizing::new(token.to_owned()))
-        .ok_or_else(|| Failure::failed("the server's answer holds no token"))
+    let mut created = client.add_account(&wire::NewAccount {
+        name: new.name.clone(),
+        role: new.role.clone(),
+        organization: new.organization.clone(),
+    })?;
+    Ok(zeroize::Zeroizing::new(std::mem::take(&mut created.token)))
 }
 
 /// Creates `path` for writing with mode 0600; refuses if it exists.

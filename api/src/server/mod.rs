@@ -400,6 +400,14 @@ fn timed_out(limit: Duration) -> Problem {
         )
 }
 
+/// A typed answer of the wire contract (`crate::wire`) as JSON, with a status.
+pub(crate) fn typed_response(status: StatusCode, body: &impl serde::Serialize) -> Response {
+    match serde_json::to_value(body) {
+        Ok(value) => json_response(status, value),
+        Err(err) => Problem::rendering(err).into_response(),
+    }
+}
+
 /// A JSON response with a status.
 pub(crate) fn json_response(status: StatusCode, body: serde_json::Value) -> Response {
     let mut response = (status, body.to_string()).into_response();

@@ -1,7 +1,116 @@
-//! The OpenAPI 3.1 document of the API, served at `/openapi.json`. Written by hand next to
-//! the router; a test checks that every route is here and every path here is routed.
+//! The OpenAPI 3.1 document of the API, served at `/openapi.json` and committed as
+//! `docs/openapi.json` (a test fails when they differ). The typed routes' operations and
+//! schemas are generated from their handlers' annotations and `crate::wire` (utoipa); the rest
+//! are still written by hand here, and the two are merged. Every operation then gets the
+//! answers the server's layers give on any route (401, 429, 500, 503; 413 and 415 where it
+//! takes a body). A test checks that every route is here and every path here is routed.
 
 use serde_json::{json, Value};
+use utoipa::OpenApi;
+
+use crate::wire;
+
+/// The typed routes, generated from their handlers and the wire types.
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        super::handlers::list_accounts,
+        super::handlers::add_account,
+        super::handlers::disable_account,
+        super::handlers::vet_account,
+    ),
+    components(schemas(
+        wire::Problem,
+        wire::NewAccount,
+        wire::AccountCreated,
+        wire::AccountView,
+        wire::AccountList,
+        wire::Vetting,
+        wire::Vetted,
+        wire::Disabled,
+    ))
+)]
+struct Typed;
+
+/// Answers every route can give besides its own, by the layer that gives them.
+const EVERY_ROUTE: &[(&str, &str)] = &[
+    ("401", "no valid bearer token (logged)"),
+    ("429", "too many failed authentications from this address"),
+    (
+        "500",
+        "failed inside the vault; the server's log has the detail under the request id",
+    ),
+    (
+        "503",
+        "the access log cannot be written, or the operation outlived its time limit",
+    ),
+];
+
+/// Answers every route that takes a body can give.
+const WITH_A_BODY: &[(&str, &str)] = &[
+    ("413", "the body is larger than the server takes"),
+    (
+        "415",
+        "the body is not of the media type the operation takes",
+    ),
+];
+
+/// The document: the hand-written routes with the generated ones merged in, each operation
+/// with the answers every route gives.
+pub fn document() -> Value {
+    let mut document = hand_written();
+    let Ok(Value::Object(typed)) = serde_json::to_value(Typed::openapi()) else {
+        return document;
+    };
+    if let (Some(Value::Object(paths)), Some(Value::Object(typed_paths))) =
+        (document.get_mut("paths"), typed.get("paths"))
+    {
+        for (path, item) in typed_paths {
+            paths.insert(path.clone(), item.clone());
+        }
+    }
+    if let (Some(Value::Object(schemas)), Some(Value::Object(typed_schemas))) = (
+        document.pointer_mut("/components/schemas"),
+        typed
+            .get("components")
+            .and_then(|components| components.get("schemas")),
+    ) {
+        for (name, schema) in typed_schemas {
+            schemas.insert(name.clone(), schema.clone());
+        }
+    }
+    if let Some(Value::Object(paths)) = document.get_mut("paths") {
+        for item in paths.values_mut() {
+            let Value::Object(operations) = item else {
+                continue;
+            };
+            for operation in operations.values_mut() {
+                let secured = operation.get("security").is_some();
+                let has_body = operation.get("requestBody").is_some();
+                let Some(Value::Object(responses)) = operation.get_mut("responses") else {
+                    continue;
+                };
+                let mut add = |answers: &[(&str, &str)]| {
+                    for (status, description) in answers {
+                        responses.entry(*status).or_insert_with(|| {
+                            json!({
+                                "description": description,
+                                "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+                            })
+                        });
+                    }
+                };
+                if secured {
+                    add(EVERY_ROUTE);
+                }
+                if has_body {
+                    add(WITH_A_BODY);
+                }
+            }
+        }
+    }
+    document
+}
 
 /// Every route: method and path, as the router has them.
 pub const ROUTES: &[(&str, &str)] = &[
@@ -105,8 +214,8 @@ fn record_parameters() -> Value {
     ])
 }
 
-/// The document.
-pub fn document() -> Value {
+/// The routes still described by hand.
+fn hand_written() -> Value {
     let secured = json!([{"bearer": []}]);
     let all = ["400", "401", "403", "503"];
     let identifier = json!({"type": "object", "required": ["type", "value"], "properties": {
@@ -124,15 +233,6 @@ pub fn document() -> Value {
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {
-                "Problem": {
-                    "type": "object",
-                    "required": ["type", "title", "status", "detail"],
-                    "properties": {
-                        "type": {"type": "string"}, "title": {"type": "string"},
-                        "status": {"type": "integer"}, "detail": {"type": "string"},
-                        "rule": {"type": "string", "description": "the rule that denied the request"}
-                    }
-                },
                 "Record": {
                     "type": "object",
                     "description": "a record in the import format (docs/import-format.md) with its id",
@@ -141,15 +241,6 @@ pub fn document() -> Value {
                         "id": {"type": "string"}, "system": {"type": "string"}, "category": {"type": "string"},
                         "collected_at": {"type": "string", "format": "date-time"},
                         "source": {"type": "object"}, "subjects": {"type": "array"}, "fields": {"type": "object"}
-                    }
-                },
-                "Account": {
-                    "type": "object",
-                    "properties": {
-                        "name": {"type": "string"}, "role": {"type": "string"}, "organization": {"type": "string"},
-                        "background_investigation": {"type": "string", "format": "date"},
-                        "privacy_training": {"type": "string", "format": "date"},
-                        "disabled": {"type": "boolean"}, "created": {"type": "string", "format": "date-time"}
                     }
                 }
             }
@@ -216,31 +307,6 @@ pub fn document() -> Value {
                     "purpose": {"type": "string"}
                 }}}}},
                 "responses": with_problems(json!({"201": {"description": "appended; `seq` is its place among the record's annotations"}}), &["400", "401", "403", "404", "503"])
-            }},
-            "/v1/accounts": {
-                "get": {"summary": "Every account (role admin).", "security": secured, "responses": with_problems(json!({"200": {"description": "accounts", "content": {"application/json": {"schema": {"type": "object", "properties": {"accounts": {"type": "array", "items": {"$ref": "#/components/schemas/Account"}}}}}}}}), &all)},
-                "post": {
-                    "summary": "Create an account (role admin); the response holds its token, shown once. It works only once a security officer other than its creator attests its vetting (POST /v1/accounts/{name}/vetting).",
-                    "security": secured,
-                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["name", "role", "organization"], "additionalProperties": false, "properties": {
-                        "name": {"type": "string"}, "role": {"type": "string"}, "organization": {"type": "string"}
-                    }}}}},
-                    "responses": with_problems(json!({"201": {"description": "created; `token` is shown only here"}}), &["400", "401", "403", "409", "503"])
-                }
-            },
-            "/v1/accounts/{name}/disable": {"post": {
-                "summary": "Disable an account: its token is refused from now on (role admin).",
-                "security": secured,
-                "parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}],
-                "responses": with_problems(json!({"200": {"description": "disabled"}}), &["400", "401", "403", "404", "503"])
-            }},
-            "/v1/accounts/{name}/vetting": {"post": {
-                "summary": "Attest an account's vetting: the holder's background investigation and last privacy training (role security-officer; not the account's creator or holder). Logged.",
-                "security": secured,
-                "parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}],
-                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["background_investigation", "privacy_training"], "additionalProperties": false, "properties": {
-                    "background_investigation": {"type": "string", "format": "date"}, "privacy_training": {"type": "string", "format": "date"}}}}}},
-                "responses": with_problems(json!({"200": {"description": "attested"}}), &["400", "401", "403", "404", "409", "503"])
             }},
             "/v1/audit/entries": {"get": {
                 "summary": "Search the access log (roles auditor, internal-affairs, oig); the search is logged.",

@@ -2,31 +2,28 @@
 
 use super::*;
 
-/// A new account. Its vetting is not the administrator's to give: a security officer
-/// attests it (`POST /v1/accounts/{name}/vetting`).
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct AccountBody {
-    name: String,
-    role: String,
-    organization: String,
-}
-
-/// A security officer's attestation of an account's vetting.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct VettingBody {
-    /// YYYY-MM-DD.
-    background_investigation: String,
-    /// YYYY-MM-DD.
-    privacy_training: String,
-}
-
+/// Attest an account's vetting: the holder's background investigation and last privacy
+/// training (role security-officer; not the account's creator or holder). Logged. The answer
+/// holds the account's token from now on, replacing the one made at its creation.
+#[utoipa::path(
+    post,
+    path = "/v1/accounts/{name}/vetting",
+    tag = "accounts",
+    params(("name" = String, Path, description = "the account's name")),
+    request_body = wire::Vetting,
+    responses(
+        (status = 200, description = "attested; `token` is the account's from now on", body = wire::Vetted),
+        (status = 400, description = "a body that is not the schema's, a date that is not YYYY-MM-DD, or one in the future", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "denied by the policy, or the officer made or holds the account; `rule` names the rule", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such account", body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn vet_account(
     State(state): State<AppState>,
     authed: Authed,
     Path(name): Path<String>,
-    JsonBody(body): JsonBody<VettingBody>,
+    JsonBody(body): JsonBody<wire::Vetting>,
 ) -> Result<Response, Problem> {
     let background_investigation =
         date(&body.background_investigation, "background_investigation")?;
@@ -42,17 +39,34 @@ pub(crate) async fn vet_account(
         )
     })
     .await?;
-    // The account's token from now on, replacing the one made at its creation: for its holder.
-    Ok(json_response(
+    Ok(typed_response(
         StatusCode::OK,
-        json!({"vetted": true, "token": token.token.as_str()}),
+        &wire::Vetted {
+            vetted: true,
+            token: token.token.to_string(),
+        },
     ))
 }
 
+/// Create an account (role admin); the answer holds its token, shown once. It works only
+/// once a security officer other than its creator attests its vetting.
+#[utoipa::path(
+    post,
+    path = "/v1/accounts",
+    tag = "accounts",
+    request_body = wire::NewAccount,
+    responses(
+        (status = 201, description = "created; `token` is shown only here", body = wire::AccountCreated),
+        (status = 400, description = "a body that is not the schema's: a name outside the grammar, an unknown role or organization", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "denied by the policy; `rule` names the rule", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "an account of that name exists", body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn add_account(
     State(state): State<AppState>,
     authed: Authed,
-    JsonBody(body): JsonBody<AccountBody>,
+    JsonBody(body): JsonBody<wire::NewAccount>,
 ) -> Result<Response, Problem> {
     let gate = Arc::clone(&state.gate);
     let name = body.name.clone();
@@ -70,12 +84,26 @@ pub(crate) async fn add_account(
         )
     })
     .await?;
-    Ok(json_response(
+    Ok(typed_response(
         StatusCode::CREATED,
-        json!({"name": name, "token": token.token.as_str()}),
+        &wire::AccountCreated {
+            name,
+            token: token.token.to_string(),
+        },
     ))
 }
 
+/// Every account (role admin), never a token.
+#[utoipa::path(
+    get,
+    path = "/v1/accounts",
+    tag = "accounts",
+    responses(
+        (status = 200, description = "the accounts", body = wire::AccountList),
+        (status = 403, description = "denied by the policy; `rule` names the rule", body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn list_accounts(
     State(state): State<AppState>,
     authed: Authed,
@@ -85,10 +113,27 @@ pub(crate) async fn list_accounts(
         gate.list_accounts(&authed.caller, &authed.context)
     })
     .await?;
-    let accounts: Vec<_> = accounts.iter().map(account_json).collect();
-    Ok(json_response(StatusCode::OK, json!({"accounts": accounts})))
+    Ok(typed_response(
+        StatusCode::OK,
+        &wire::AccountList {
+            accounts: accounts.iter().map(wire::AccountView::of).collect(),
+        },
+    ))
 }
 
+/// Disable an account: its token is refused from now on (role admin).
+#[utoipa::path(
+    post,
+    path = "/v1/accounts/{name}/disable",
+    tag = "accounts",
+    params(("name" = String, Path, description = "the account's name")),
+    responses(
+        (status = 200, description = "disabled", body = wire::Disabled),
+        (status = 403, description = "denied by the policy; `rule` names the rule", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such account", body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn disable_account(
     State(state): State<AppState>,
     authed: Authed,
@@ -100,9 +145,12 @@ pub(crate) async fn disable_account(
         gate.disable_account(&authed.caller, &authed.context, &name)
     })
     .await?;
-    Ok(json_response(
+    Ok(typed_response(
         StatusCode::OK,
-        json!({"name": shown, "disabled": true}),
+        &wire::Disabled {
+            name: shown,
+            disabled: true,
+        },
     ))
 }
 
