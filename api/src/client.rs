@@ -257,7 +257,7 @@ impl Client {
 fn account_segment(name: &str) -> Result<&str, Failure> {
     privacy::accounts::validate_account_name(name)
         .map(|()| name)
-        .map_err(Failure::usage)
+        .map_err(Failure::failed)
 }
 
 /// The answer to `method path` read as the wire type `R`; a problem document fails with its

@@ -7,7 +7,7 @@
 //! committed (`docs/openapi.json`) is both, merged.
 
 use serde::{Deserialize, Serialize};
-use utoipa::openapi::schema::{Object, ObjectBuilder, SchemaFormat, Type};
+use utoipa::openapi::schema::{KnownFormat, Object, ObjectBuilder, SchemaFormat, SchemaType, Type};
 use utoipa::ToSchema;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
@@ -61,13 +61,30 @@ fn organization_schema() -> Object {
         .build()
 }
 
+/// The form of a date on the wire, which the server requires exactly.
+pub const DATE_PATTERN: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
+
 fn date_schema() -> Object {
     ObjectBuilder::new()
         .schema_type(Type::String)
-        .format(Some(SchemaFormat::KnownFormat(
-            utoipa::openapi::schema::KnownFormat::Date,
-        )))
-        .pattern(Some("^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)))
+        .pattern(Some(DATE_PATTERN))
+        .build()
+}
+
+/// A date, or `null` where there is none yet.
+fn nullable_date_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)))
+        .pattern(Some(DATE_PATTERN))
+        .build()
+}
+
+fn date_time_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
         .build()
 }
 
@@ -107,7 +124,7 @@ pub struct AccountView {
     /// Its organization.
     pub organization: String,
     /// The holder's background investigation (YYYY-MM-DD), or none yet: refused until there is.
-    #[schema(schema_with = date_schema, nullable)]
+    #[schema(schema_with = nullable_date_schema)]
     pub background_investigation: Option<String>,
     /// The holder's last privacy training (YYYY-MM-DD).
     #[schema(schema_with = date_schema)]
@@ -115,6 +132,7 @@ pub struct AccountView {
     /// Whether its token is refused.
     pub disabled: bool,
     /// When it was made (RFC 3339).
+    #[schema(schema_with = date_time_schema)]
     pub created: String,
 }
 

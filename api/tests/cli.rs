@@ -1180,7 +1180,7 @@ fn an_answer_the_client_cannot_read_fails_clearly_and_prints_no_blanks() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     // One account without its role: an older server, or a renamed field.
-    let body = r#"{"accounts":[{"name":"ana","organization":"treasury-fincen","privacy_training":"2026-01-10","disabled":false,"created":"2026-01-10T00:00:00.000Z","secret":"rv_leaked"}]}"#;
+    let body = r#"{"accounts":[{"name":"zelda-7q","organization":"treasury-fincen","privacy_training":"2026-01-10","disabled":false,"created":"2026-01-10T00:00:00.000Z","secret":"rv_leaked"}]}"#;
     let server = std::thread::spawn(move || {
         let (mut stream, _) = listener.accept().unwrap();
         let mut request = [0u8; 4096];
@@ -1215,7 +1215,7 @@ fn an_answer_the_client_cannot_read_fails_clearly_and_prints_no_blanks() {
         run.stderr
     );
     assert!(
-        !run.stderr.contains("rv_leaked") && !run.stderr.contains("ana"),
+        !run.stderr.contains("rv_leaked") && !run.stderr.contains("zelda-7q"),
         "{}",
         run.stderr
     );

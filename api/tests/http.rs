@@ -707,6 +707,20 @@ async fn the_served_openapi_document_is_the_committed_one() {
         recvault::wire::ACCOUNT_NAME_PATTERN
     );
     assert_eq!(new_account["role"]["enum"], json!(policy::ROLES));
+    // An account no security officer has vetted yet has no background investigation: null.
+    let view = &answer.body["components"]["schemas"]["AccountView"]["properties"];
+    assert_eq!(
+        view["background_investigation"]["type"],
+        json!(["string", "null"])
+    );
+    let listed = api.get("/v1/accounts", Some("admin")).await;
+    let pending = listed.body["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|account| account["name"] == "pending")
+        .unwrap();
+    assert!(pending["background_investigation"].is_null(), "{pending}");
     let create = &answer.body["paths"]["/v1/accounts"]["post"]["responses"];
     for status in [
         "201", "400", "401", "403", "409", "413", "415", "429", "500", "503",

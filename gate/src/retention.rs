@@ -5,6 +5,10 @@
 
 use super::*;
 
+/// What the retention status says of a failed compaction: the engine's error (paths, files)
+/// goes to the server's log, never to an answer.
+pub const COMPACTION_FAILED: &str = "the compaction failed; the server's log has the detail";
+
 /// How long a second approval of a retention run stays usable.
 pub const APPROVAL_TTL_MINUTES: i64 = 60;
 
@@ -40,7 +44,7 @@ pub struct Compaction {
     pub started: Option<DateTime<Utc>>,
     /// When it ended.
     pub finished: Option<DateTime<Utc>>,
-    /// Why it failed.
+    /// That it failed ([`COMPACTION_FAILED`]); why is in the server's log.
     pub error: Option<String>,
 }
 
@@ -295,15 +299,18 @@ impl Gate {
                         status.last_column = column.to_owned();
                     }
                 });
+                // The engine's error goes to the server's log only: the status is an answer.
+                if let Err(err) = &result {
+                    let internal = Internal::of(err);
+                    tracing::error!(error = %internal.message, causes = ?internal.causes, "compaction after destruction failed");
+                }
                 if let Ok(mut status) = status.lock() {
                     status.finished = Some(clock());
                     match result {
                         Ok(()) => status.state = "done",
-                        Err(err) => {
-                            let internal = Internal::of(&err);
-                            tracing::error!(error = %internal.message, causes = ?internal.causes, "compaction after destruction failed");
+                        Err(_) => {
                             status.state = "failed";
-                            status.error = Some(err.to_string());
+                            status.error = Some(COMPACTION_FAILED.to_owned());
                         }
                     }
                 }
@@ -321,7 +328,7 @@ impl Gate {
                 tracing::error!(error = %err, "compaction after destruction could not start");
                 if let Ok(mut status) = self.compaction.lock() {
                     status.state = "failed";
-                    status.error = Some(format!("could not start: {err}"));
+                    status.error = Some(COMPACTION_FAILED.to_owned());
                 }
             }
         }

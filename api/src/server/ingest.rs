@@ -208,11 +208,19 @@ pub(crate) async fn ingest(
     Ok(response)
 }
 
-/// Logs the internal error that stopped an ingest, if one did: its answer is a stream whose
-/// head passed the request-id middleware before the error happened, so the middleware never
-/// sees it (the caller is pointed to the log under the request's id all the same).
+/// Logs the internal error that stopped an ingest, or the vault's reason it became unavailable
+/// (a batch in doubt), if one did: its answer is a stream whose head passed the request-id
+/// middleware before the error happened, so the middleware never sees it (the caller is
+/// pointed to the log under the request's id all the same).
 pub(super) fn log_stopped(summary: &IngestSummary) {
-    if let Some(Refusal::Internal(internal)) = &summary.stopped {
+    if let Some(
+        Refusal::Internal(internal)
+        | Refusal::Unavailable {
+            cause: Some(internal),
+            ..
+        },
+    ) = &summary.stopped
+    {
         super::problem::log_internal(internal);
     }
 }

@@ -361,10 +361,7 @@ pub(crate) async fn blocking<T: Send + 'static>(
     let mut task = tokio::task::spawn_blocking(operation);
     match tokio::time::timeout(limit, &mut task).await {
         Ok(Ok(result)) => result.map_err(Problem::from),
-        Ok(Err(join)) => Err(Problem::from(Refusal::internal_because(
-            "the operation's thread failed",
-            &join,
-        ))),
+        Ok(Err(join)) => Err(Problem::from(Refusal::Internal(thread_failed(&join)))),
         Err(_) => {
             let span = tracing::Span::current();
             tokio::spawn(tracing::Instrument::instrument(
@@ -372,12 +369,12 @@ pub(crate) async fn blocking<T: Send + 'static>(
                     let late = match task.await {
                         Ok(Err(refusal)) => Problem::from(refusal).internal,
                         Ok(Ok(_)) => None,
-                        Err(join) => {
-                            Some(Internal::because("the operation's thread failed", &join))
-                        }
+                        Err(join) => Some(thread_failed(&join)),
                     };
                     if let Some(internal) = late {
-                        tracing::warn!("an operation answered 503 (its time limit) has now failed");
+                        tracing::warn!(
+                            "an operation answered 503 by its time limit has ended in an error"
+                        );
                         problem::log_internal(&internal);
                     }
                 },
@@ -386,6 +383,16 @@ pub(crate) async fn blocking<T: Send + 'static>(
             Err(timed_out(limit))
         }
     }
+}
+
+/// An operation's thread that did not return: whether it panicked, never the panic's message
+/// (a slicing panic quotes the string it sliced, which may be a record's).
+fn thread_failed(join: &tokio::task::JoinError) -> Internal {
+    Internal::from(if join.is_panic() {
+        "the operation's thread panicked"
+    } else {
+        "the operation's thread was cancelled"
+    })
 }
 
 /// The answer to an operation that outlived its time limit.

@@ -46,6 +46,10 @@ const EVERY_ROUTE: &[(&str, &str)] = &[
     ),
 ];
 
+/// Answers every route without a token can give (its own rate limit per address).
+const OPEN_ROUTES: &[(&str, &str)] =
+    &[("429", "too many requests without a token from this address")];
+
 /// Answers every route that takes a body can give.
 const WITH_A_BODY: &[(&str, &str)] = &[
     ("413", "the body is larger than the server takes"),
@@ -102,6 +106,8 @@ pub fn document() -> Value {
                 };
                 if secured {
                     add(EVERY_ROUTE);
+                } else {
+                    add(OPEN_ROUTES);
                 }
                 if has_body {
                     add(WITH_A_BODY);

@@ -93,7 +93,7 @@ pub(crate) async fn add_account(
     ))
 }
 
-/// Every account (role admin), never a token.
+/// Every account (roles admin and security-officer), never a token.
 #[utoipa::path(
     get,
     path = "/v1/accounts",
@@ -129,6 +129,7 @@ pub(crate) async fn list_accounts(
     params(("name" = String, Path, description = "the account's name")),
     responses(
         (status = 200, description = "disabled", body = wire::Disabled),
+        (status = 400, description = "a name no account can have", body = wire::Problem, content_type = "application/problem+json"),
         (status = 403, description = "denied by the policy; `rule` names the rule", body = wire::Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such account", body = wire::Problem, content_type = "application/problem+json"),
     ),

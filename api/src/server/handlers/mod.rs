@@ -46,8 +46,16 @@ pub(crate) use transfers::*;
 
 /// A date field of a request body (`YYYY-MM-DD`), named in the refusal.
 pub(crate) fn date(text: &str, name: &str) -> Result<NaiveDate, Refusal> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map_err(|_| Refusal::Invalid(format!("`{name}` must be a date, YYYY-MM-DD")))
+    // Exactly the documented form (`wire::DATE_PATTERN`): chrono alone also reads `2026-1-5`.
+    let exact = text.len() == 10
+        && text.bytes().enumerate().all(|(at, byte)| match at {
+            4 | 7 => byte == b'-',
+            _ => byte.is_ascii_digit(),
+        });
+    exact
+        .then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
+        .flatten()
+        .ok_or_else(|| Refusal::Invalid(format!("`{name}` must be a date, YYYY-MM-DD")))
 }
 
 /// A JSON body whose rejection is a problem document.
@@ -176,3 +184,6 @@ pub(crate) async fn method_not_allowed() -> Problem {
         "this endpoint does not take that method; see /openapi.json",
     )
 }
+
+#[cfg(test)]
+mod tests;
