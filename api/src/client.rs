@@ -105,25 +105,37 @@ impl Client {
         Zeroizing::new(format!("Bearer {}", self.token.as_str()))
     }
 
-    /// GET `path`, expecting JSON.
-    pub fn get(&self, path: &str) -> Result<Value, Failure> {
-        let response = self
-            .agent
+    /// Sends GET `path` with the token.
+    fn send_get(&self, path: &str) -> Result<ureq::http::Response<ureq::Body>, Failure> {
+        self.agent
             .get(self.url(path))
             .header("Authorization", self.bearer().as_str())
             .call()
-            .map_err(|err| self.unreachable(err))?;
-        json_or_problem(response)
+            .map_err(|err| self.unreachable(err))
+    }
+
+    /// Sends POST `path` with the token and `body` (JSON).
+    fn send_post(
+        &self,
+        path: &str,
+        body: String,
+    ) -> Result<ureq::http::Response<ureq::Body>, Failure> {
+        self.agent
+            .post(self.url(path))
+            .header("Authorization", self.bearer().as_str())
+            .header("Content-Type", "application/json")
+            .send(body)
+            .map_err(|err| self.unreachable(err))
+    }
+
+    /// GET `path`, expecting JSON.
+    pub fn get(&self, path: &str) -> Result<Value, Failure> {
+        json_or_problem(self.send_get(path)?)
     }
 
     /// GET `path`, expecting bytes (a letter's text or PDF); a problem document fails.
     pub fn get_bytes(&self, path: &str) -> Result<Vec<u8>, Failure> {
-        let mut response = self
-            .agent
-            .get(self.url(path))
-            .header("Authorization", self.bearer().as_str())
-            .call()
-            .map_err(|err| self.unreachable(err))?;
+        let mut response = self.send_get(path)?;
         let status = response.status().as_u16();
         let bytes = response
             .body_mut()
@@ -140,14 +152,7 @@ impl Client {
 
     /// POST `body` to `path`, expecting JSON.
     pub fn post(&self, path: &str, body: &Value) -> Result<Value, Failure> {
-        let response = self
-            .agent
-            .post(self.url(path))
-            .header("Authorization", self.bearer().as_str())
-            .header("Content-Type", "application/json")
-            .send(body.to_string())
-            .map_err(|err| self.unreachable(err))?;
-        json_or_problem(response)
+        json_or_problem(self.send_post(path, body.to_string())?)
     }
 
     /// Streams `input` to `/v1/ingest` under `idempotency_key`, calling `on_line` with each
@@ -191,13 +196,7 @@ impl Client {
 
     /// GET `path`, reading the answer as the wire type `R`.
     fn get_typed<R: DeserializeOwned>(&self, path: &str) -> Result<R, Failure> {
-        let response = self
-            .agent
-            .get(self.url(path))
-            .header("Authorization", self.bearer().as_str())
-            .call()
-            .map_err(|err| self.unreachable(err))?;
-        typed_answer("GET", path, response)
+        typed_answer("GET", path, self.send_get(path)?)
     }
 
     /// POST `body` (a wire type) to `path`, reading the answer as the wire type `R`.
@@ -208,14 +207,7 @@ impl Client {
     ) -> Result<R, Failure> {
         let body = serde_json::to_string(body)
             .map_err(|err| Failure::failed(format!("encoding the request: {err}")))?;
-        let response = self
-            .agent
-            .post(self.url(path))
-            .header("Authorization", self.bearer().as_str())
-            .header("Content-Type", "application/json")
-            .send(body)
-            .map_err(|err| self.unreachable(err))?;
-        typed_answer("POST", path, response)
+        typed_answer("POST", path, self.send_post(path, body)?)
     }
 
     /// Every account (`GET /v1/accounts`).
@@ -266,20 +258,31 @@ fn account_segment(name: &str) -> Result<&str, Failure> {
 fn typed_answer<R: DeserializeOwned>(
     method: &str,
     path: &str,
-    mut response: ureq::http::Response<ureq::Body>,
+    response: ureq::http::Response<ureq::Body>,
 ) -> Result<R, Failure> {
+    let text = answer_text(response)?;
+    serde_json::from_str(&text).map_err(|err| unreadable(method, path, &err))
+}
+
+/// The text of a successful answer (wiped when dropped: it may hold a token), or the problem
+/// of a failed one as the failure message (with the denying rule).
+fn answer_text(
+    mut response: ureq::http::Response<ureq::Body>,
+) -> Result<Zeroizing<String>, Failure> {
     let status = response.status().as_u16();
-    let text = response
-        .body_mut()
-        .with_config()
-        .limit(256 << 20)
-        .read_to_string()
-        .map_err(|err| Failure::failed(format!("reading the server's answer: {err}")))?;
+    let text = Zeroizing::new(
+        response
+            .body_mut()
+            .with_config()
+            .limit(256 << 20)
+            .read_to_string()
+            .map_err(|err| Failure::failed(format!("reading the server's answer: {err}")))?,
+    );
     if status >= 400 {
         let problem: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
         return Err(Failure::failed(problem_message(status, &problem)));
     }
-    serde_json::from_str(&text).map_err(|err| unreadable(method, path, &err))
+    Ok(text)
 }
 
 /// The failure of an answer this client cannot read: where it stopped reading, never what it
@@ -293,21 +296,11 @@ fn unreadable(method: &str, path: &str, err: &serde_json::Error) -> Failure {
     ))
 }
 
-/// The body of a successful response, or the problem of a failed one as the failure message
-/// (with the denying rule).
-fn json_or_problem(mut response: ureq::http::Response<ureq::Body>) -> Result<Value, Failure> {
-    let status = response.status().as_u16();
-    let text = response
-        .body_mut()
-        .with_config()
-        .limit(256 << 20)
-        .read_to_string()
-        .map_err(|err| Failure::failed(format!("reading the server's answer: {err}")))?;
-    let value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-    if status < 400 {
-        return Ok(value);
-    }
-    Err(Failure::failed(problem_message(status, &value)))
+/// The body of a successful response as JSON (`null` if it is not), or the problem of a failed
+/// one as the failure message (with the denying rule).
+fn json_or_problem(response: ureq::http::Response<ureq::Body>) -> Result<Value, Failure> {
+    let text = answer_text(response)?;
+    Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
 /// A problem document as one line: `denied (rule r): detail`.
