@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::sorn::{FieldKind, PhaseCondition, TRANSFERRED_PHASE};
+use crate::sorn::{Category, FieldKind, PhaseCondition, TRANSFERRED_PHASE};
 use crate::{Action, Catalog, Decision, Policy, Request};
 
 /// The phase of a record past its schedule (or of no known system): no grant names it.
@@ -94,10 +94,15 @@ impl Catalog {
         }))
     }
 
-    /// The free-text fields of `category` of `system` (its SORN file's `free-text` kind).
-    pub fn free_text_fields(&self, system: &str, category: &str) -> Vec<String> {
+    /// The category `category` as the notice of `system` describes it, if it does.
+    fn notice_category(&self, system: &str, category: &str) -> Option<&Category> {
         self.system(system)
             .and_then(|system| system.sorn.category(category))
+    }
+
+    /// The free-text fields of `category` of `system` (its SORN file's `free-text` kind).
+    pub fn free_text_fields(&self, system: &str, category: &str) -> Vec<String> {
+        self.notice_category(system, category)
             .map(|category| {
                 category
                     .fields
@@ -113,8 +118,7 @@ impl Catalog {
     /// designated high risk (seed 001 paragraph 5). A category the notice does not name is
     /// gated, as [`Policy::decide`] gates it: fail closed.
     pub fn free_text_gated(&self, system: &str, category: &str) -> bool {
-        self.system(system)
-            .and_then(|system| system.sorn.category(category))
+        self.notice_category(system, category)
             .is_none_or(|category| category.free_text_requires_high_risk)
     }
 
@@ -124,8 +128,7 @@ impl Catalog {
     /// message's `raw-input`, a category since dropped) is not: choosing what to read, the
     /// safe answer is no.
     pub fn notice_gates_free_text(&self, system: &str, category: &str) -> bool {
-        self.system(system)
-            .and_then(|system| system.sorn.category(category))
+        self.notice_category(system, category)
             .is_some_and(|category| category.free_text_requires_high_risk)
     }
 
@@ -163,9 +166,7 @@ impl Catalog {
             "names",
         ];
         let mut withheld = self.free_text_fields(system, category);
-        let known = self
-            .system(system)
-            .and_then(|known| known.sorn.category(category));
+        let known = self.notice_category(system, category);
         for name in fields {
             let kind = known
                 .and_then(|category| category.fields.iter().find(|field| field.name == name))
