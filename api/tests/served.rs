@@ -1869,3 +1869,55 @@ fn a_flood_from_many_addresses_leaves_the_log_and_the_disk_bounded_and_the_analy
     println!("data directory grew by {} KiB", grew >> 10);
     assert!(grew < 16 << 20, "the data directory grew by {grew} bytes");
 }
+
+/// The failed-authentication limit is the operator's to set (`--auth-failures-per-second`,
+/// `--auth-failure-burst`): behind a proxy every client shares one address. Twelve bad tokens
+/// at once from one address: past the default burst of 10 they are answered 429; with a
+/// burst of 100 every one is 401. A limit of 0 would refuse every bad token without logging
+/// why, so it is a usage error.
+#[test]
+fn the_failed_authentication_limit_is_the_operators_to_set() {
+    let workspace = workspace();
+    let dir = workspace.path();
+    assert_eq!(offline(&["init"], dir).code, 0);
+    let zero = offline(&["serve", "--auth-failures-per-second", "0"], dir);
+    assert_eq!(zero.code, 2, "{}", zero.stderr);
+    assert!(
+        zero.stderr.contains("--auth-failures-per-second"),
+        "{}",
+        zero.stderr
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    for (options, expected_401, expected_429) in [
+        (&[][..], 10, 2),
+        (
+            &[
+                "--auth-failures-per-second",
+                "1",
+                "--auth-failure-burst",
+                "100",
+            ][..],
+            12,
+            0,
+        ),
+    ] {
+        let (mut server, url) = serve_with(dir, None, options);
+        let to: std::net::SocketAddr = url.strip_prefix("http://").unwrap().parse().unwrap();
+        let statuses = runtime.block_on(flood_from(
+            std::net::IpAddr::from([127, 0, 0, 1]),
+            to,
+            12,
+            |n| format!("GET /v1/accounts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer rv1_bad{n}\r\n\r\n"),
+        ));
+        terminate(&mut server);
+        let count = |status: u16| statuses.iter().filter(|s| **s == status).count();
+        assert_eq!(
+            (count(401), count(429)),
+            (expected_401, expected_429),
+            "{options:?}: {statuses:?}"
+        );
+    }
+}

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::cli::{Failure, VaultPaths};
+use crate::server::flood::{FloodLimits, Rate};
 use crate::server::{listener, router, Limits};
 use gate::Gate;
 
@@ -53,6 +54,16 @@ pub struct Args {
     /// with HTTP 507 below it, so the store never meets a full disk in the middle of a write.
     #[arg(long, value_name = "MIB", default_value_t = vault::DEFAULT_DISK_RESERVE >> 20)]
     disk_reserve_mib: u64,
+    /// Failed authentications one client address may make per second before it is answered
+    /// 429 (they are logged either way). Raise it when many clients reach the server through
+    /// one address, such as a proxy.
+    #[arg(long, value_name = "N", default_value_t = FloodLimits::default().auth_failures.per_second,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    auth_failures_per_second: u32,
+    /// Failed authentications one client address may make at once after a quiet spell.
+    #[arg(long, value_name = "N", default_value_t = FloodLimits::default().auth_failures.burst,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    auth_failure_burst: u32,
 }
 
 pub(crate) fn run(args: Args) -> Result<(), Failure> {
@@ -98,6 +109,13 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
     let limits = Limits {
         ingest_batch: args.ingest_batch.clamp(1, 10_000),
         converted_upload_bytes: args.max_upload_mib.clamp(1, 64 << 10) << 20,
+        flood: FloodLimits {
+            auth_failures: Rate {
+                per_second: args.auth_failures_per_second,
+                burst: args.auth_failure_burst,
+            },
+            ..FloodLimits::default()
+        },
         ..Limits::default()
     };
     let retention_at = match args.retention_at.as_str() {

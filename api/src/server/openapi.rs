@@ -60,29 +60,14 @@ const WITH_A_BODY: &[(&str, &str)] = &[
 ];
 
 /// The document: the hand-written routes with the generated ones merged in, each operation
-/// with the answers every route gives.
-pub fn document() -> Value {
+/// with the answers every route gives; an error names what both describe (the tests serve the
+/// document, so no build that makes one passes them).
+pub fn document() -> Result<Value, String> {
     let mut document = hand_written();
-    let Ok(Value::Object(typed)) = serde_json::to_value(Typed::openapi()) else {
-        return document;
-    };
-    if let (Some(Value::Object(paths)), Some(Value::Object(typed_paths))) =
-        (document.get_mut("paths"), typed.get("paths"))
-    {
-        for (path, item) in typed_paths {
-            paths.insert(path.clone(), item.clone());
-        }
-    }
-    if let (Some(Value::Object(schemas)), Some(Value::Object(typed_schemas))) = (
-        document.pointer_mut("/components/schemas"),
-        typed
-            .get("components")
-            .and_then(|components| components.get("schemas")),
-    ) {
-        for (name, schema) in typed_schemas {
-            schemas.insert(name.clone(), schema.clone());
-        }
-    }
+    let typed = serde_json::to_value(Typed::openapi()).unwrap_or_default();
+    merge(&mut document, &typed).map_err(|clash| {
+        format!("the generated OpenAPI document and the hand-written one both describe {clash}")
+    })?;
     if let Some(Value::Object(paths)) = document.get_mut("paths") {
         for item in paths.values_mut() {
             let Value::Object(operations) = item else {
@@ -115,7 +100,46 @@ pub fn document() -> Value {
             }
         }
     }
-    document
+    Ok(document)
+}
+
+/// Merges the generated document's operations and schemas into `document`, one operation at
+/// a time: a path may be typed for one method and still hand-written for another. Describing
+/// an operation or a schema twice is an error naming it, never a silent replacement.
+fn merge(document: &mut Value, typed: &Value) -> Result<(), String> {
+    let empty = serde_json::Map::new();
+    let typed_paths = typed
+        .get("paths")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    for (path, item) in typed_paths {
+        let operations = item.as_object().unwrap_or(&empty);
+        for (method, operation) in operations {
+            let Some(Value::Object(paths)) = document.get_mut("paths") else {
+                return Err("no paths".to_owned());
+            };
+            let Value::Object(target) = paths.entry(path.clone()).or_insert_with(|| json!({}))
+            else {
+                return Err(format!("the path {path}"));
+            };
+            if target.insert(method.clone(), operation.clone()).is_some() {
+                return Err(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+    }
+    let typed_schemas = typed
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    for (name, schema) in typed_schemas {
+        let Some(Value::Object(schemas)) = document.pointer_mut("/components/schemas") else {
+            return Err("no schemas".to_owned());
+        };
+        if schemas.insert(name.clone(), schema.clone()).is_some() {
+            return Err(format!("the schema {name}"));
+        }
+    }
+    Ok(())
 }
 
 /// Every route: method and path, as the router has them.
@@ -508,4 +532,48 @@ fn hand_written() -> Value {
             }}
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merging_adds_operations_and_refuses_to_describe_one_twice() {
+        let hand = || json!({"paths": {"/v1/holds": {"get": {"summary": "hand"}}}, "components": {"schemas": {"Record": {}}}});
+        let cases = [
+            (
+                json!({"paths": {"/v1/holds": {"post": {"summary": "typed"}}}}),
+                Ok(()),
+            ),
+            (
+                json!({"paths": {"/v1/new": {"get": {}}}, "components": {"schemas": {"Hold": {}}}}),
+                Ok(()),
+            ),
+            (
+                json!({"paths": {"/v1/holds": {"get": {"summary": "typed"}}}}),
+                Err("GET /v1/holds".to_owned()),
+            ),
+            (
+                json!({"components": {"schemas": {"Record": {"type": "object"}}}}),
+                Err("the schema Record".to_owned()),
+            ),
+        ];
+        for (typed, expected) in cases {
+            let mut document = hand();
+            assert_eq!(merge(&mut document, &typed), expected, "{typed}");
+            if expected.is_ok() {
+                // Nothing hand-written is lost, and everything typed is there.
+                assert_eq!(document["paths"]["/v1/holds"]["get"]["summary"], "hand");
+                for (path, item) in typed["paths"].as_object().into_iter().flatten() {
+                    for method in item.as_object().into_iter().flatten().map(|(m, _)| m) {
+                        assert!(
+                            document["paths"][path].get(method).is_some(),
+                            "{method} {path}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 }

@@ -165,8 +165,10 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> Result<Response, Pr
     Ok(json_response(StatusCode::OK, json!({"status": "ready"})))
 }
 
-pub(crate) async fn openapi() -> Response {
-    json_response(StatusCode::OK, crate::server::openapi::document())
+pub(crate) async fn openapi() -> Result<Response, Problem> {
+    let document = crate::server::openapi::document()
+        .map_err(|clash| Problem::from(Refusal::internal(clash)))?;
+    Ok(json_response(StatusCode::OK, document))
 }
 
 pub(crate) async fn not_found() -> Problem {
