@@ -71,6 +71,20 @@ impl Gate {
                 policy::code(&request.mode)
             ))
         })?;
+        // The vault checks these too; here they are the caller's to fix, not a malformed body.
+        match (mode, request.until) {
+            (HoldMode::Compliance, None) => {
+                return Err(Refusal::Unprocessable(
+                    "a compliance hold needs a retain-until date (`until`)".into(),
+                ))
+            }
+            (_, Some(until)) if until <= self.now() => {
+                return Err(Refusal::Unprocessable(
+                    "a hold's retain-until date must be in the future".into(),
+                ))
+            }
+            _ => {}
+        }
         let spec = HoldSpec {
             until: request.until,
             roles: request.roles,
@@ -90,7 +104,7 @@ impl Gate {
             }
             (None, false) => HoldTarget::Records(&ids),
             _ => {
-                return Err(Refusal::Invalid(
+                return Err(Refusal::Unprocessable(
                     "a hold is placed on `records` or on a `subject`, exactly one".into(),
                 ))
             }

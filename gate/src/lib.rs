@@ -77,7 +77,7 @@ pub use requests::{
     ResponsePackage, DUE_WITHIN_WORKING_DAYS, MAX_DUE_WITHIN_WORKING_DAYS,
 };
 pub use retention::{Approval, Compaction, RetentionStatus, APPROVAL_TTL_MINUTES};
-pub use transfers::{Recalled, TransferView};
+pub use transfers::{is_transfer_id, Recalled, TransferView, RECALL_PURPOSES};
 
 /// The clock the gate reads at the edge (injected, so tests fix time).
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
@@ -127,8 +127,11 @@ pub enum Refusal {
         /// Why.
         reason: String,
     },
-    /// The request is malformed (HTTP 400).
+    /// The request is malformed: it breaks a rule the API's document states (HTTP 400).
     Invalid(String),
+    /// The request is well-formed but a rule the document cannot state refuses it: one that
+    /// joins two fields, or depends on the day (HTTP 422).
+    Unprocessable(String),
     /// Nothing there (HTTP 404).
     NotFound(String),
     /// It conflicts with another request or the current state (HTTP 409).
@@ -252,7 +255,11 @@ impl From<vault::Error> for Refusal {
     fn from(err: vault::Error) -> Self {
         match err {
             vault::Error::Invalid(reason) => Refusal::Invalid(reason),
-            vault::Error::NotFound(what) => Refusal::NotFound(format!("no record `{what}`")),
+            vault::Error::Conflict(reason) => Refusal::Conflict(reason),
+            vault::Error::NotFound(what) if what.parse::<RecordId>().is_ok() => {
+                Refusal::NotFound(format!("no record `{what}`"))
+            }
+            vault::Error::NotFound(what) => Refusal::NotFound(format!("there is no {what}")),
             err @ vault::Error::LogUnavailable(_) => Refusal::Unavailable {
                 reason: "the access log cannot be written, so the vault refuses to serve".into(),
                 cause: Some(Internal::of(&err)),

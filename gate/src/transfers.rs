@@ -43,8 +43,11 @@ pub struct Recalled {
     pub manifest: String,
 }
 
+/// The purposes a package is read back for: a request, a hold, an audit.
+pub const RECALL_PURPOSES: [&str; 3] = ["privacy-act-request", "hold", "audit"];
+
 /// Whether `id` is a transfer's id (`T-<cohort>-<ms>`), so it can name a file.
-fn is_transfer_id(id: &str) -> bool {
+pub fn is_transfer_id(id: &str) -> bool {
     id.strip_prefix("T-")
         .and_then(|rest| rest.split_once('-'))
         .is_some_and(|(cohort, ms)| {
@@ -233,11 +236,10 @@ impl Gate {
         purpose: &str,
         case_id: &str,
     ) -> Result<Recalled, Refusal> {
-        const PURPOSES: [&str; 3] = ["privacy-act-request", "hold", "audit"];
-        if !PURPOSES.contains(&purpose) {
+        if !RECALL_PURPOSES.contains(&purpose) {
             return Err(Refusal::Invalid(format!(
                 "a package is recalled for a request, a hold or an audit: `purpose` is one of {}",
-                PURPOSES.join(", ")
+                RECALL_PURPOSES.join(", ")
             )));
         }
         policy::codes::validate_case_id(case_id).map_err(Refusal::Invalid)?;

@@ -31,7 +31,12 @@ pub enum Error {
     /// A record, or a field of one, failed validation.
     #[error("{0}")]
     Invalid(String),
-    /// No record has this id (it never existed, or it was destroyed).
+    /// The operation conflicts with the vault's state now: a hold already released, a
+    /// compliance hold before its date.
+    #[error("{0}")]
+    Conflict(String),
+    /// No record has this id (it never existed, or it was destroyed); or, for what is not a
+    /// record id, no such thing (`hold H-3`, `cohort 7`).
     #[error("record `{0}` not found")]
     NotFound(String),
     /// The storage engine failed.

@@ -61,7 +61,8 @@ impl HoldPurpose {
         self != HoldPurpose::Request
     }
 
-    const ALL: [HoldPurpose; 4] = [
+    /// Every purpose.
+    pub const ALL: [HoldPurpose; 4] = [
         HoldPurpose::Litigation,
         HoldPurpose::Request,
         HoldPurpose::EnforcementLink,
@@ -511,7 +512,7 @@ impl Vault {
         let value = self
             .store
             .get(Column::Meta, &key)?
-            .ok_or_else(|| Error::Invalid(format!("there is no hold H-{id}")))?;
+            .ok_or_else(|| Error::NotFound(format!("hold H-{id}")))?;
         self.decode_signed_hold(&key, &value)
     }
 
@@ -910,11 +911,11 @@ impl Vault {
         let _exclusive = self.lifecycle.write().map_err(|_| poisoned("lifecycle"))?;
         let mut hold = self.hold(id)?;
         if !hold.is_active() {
-            return Err(Error::Invalid(format!("hold H-{id} is already released")));
+            return Err(Error::Conflict(format!("hold H-{id} is already released")));
         }
         if let (HoldMode::Compliance, Some(until)) = (hold.spec.mode, hold.spec.until) {
             if now < until {
-                return Err(Error::Invalid(format!(
+                return Err(Error::Conflict(format!(
                     "hold H-{id} is a compliance hold retained until {}; nobody can release it earlier",
                     until.format("%Y-%m-%d")
                 )));

@@ -245,6 +245,7 @@ pub(crate) fn refused(refusal: gate::Refusal) -> Failure {
             format!("refused (rule `{rule}`): {reason}")
         }
         Refusal::Invalid(reason)
+        | Refusal::Unprocessable(reason)
         | Refusal::NotFound(reason)
         | Refusal::Conflict(reason)
         | Refusal::Unavailable {

@@ -18,6 +18,15 @@ use crate::wire;
         super::handlers::add_account,
         super::handlers::disable_account,
         super::handlers::vet_account,
+        super::handlers::place_hold,
+        super::handlers::release_hold,
+        super::handlers::list_holds,
+        super::handlers::hold_records,
+        super::handlers::search_held,
+        super::handlers::make_transfer,
+        super::handlers::list_transfers,
+        super::handlers::transfer_package,
+        super::handlers::recall_transfer,
     ),
     components(schemas(
         wire::Problem,
@@ -28,6 +37,22 @@ use crate::wire;
         wire::Vetting,
         wire::Vetted,
         wire::Disabled,
+        wire::NewHold,
+        wire::HoldRelease,
+        wire::HeldSearch,
+        wire::Released,
+        wire::HoldView,
+        wire::PlacedHold,
+        wire::ReleasedHold,
+        wire::HoldList,
+        wire::HeldRecords,
+        wire::HeldRecord,
+        wire::HeldFound,
+        wire::NewTransfer,
+        wire::Recall,
+        wire::Transfer,
+        wire::TransferList,
+        wire::Recalled,
     ))
 )]
 struct Typed;
@@ -389,22 +414,11 @@ fn hand_written() -> Value {
             "/v1/retention/approvals": {"post": {"summary": "A second records officer approves, from their own session, the run the plan shows now: a single-use approval id bound to the plan's digest (the day, each due cohort and its records' digest), valid for an hour, logged.", "security": secured, "responses": with_problems(json!({"201": {"description": "the approval: id, approver, records, cohorts, plan_sha256, expires"}}), &["401", "403", "409", "503"])}},
             "/v1/retention/certificates": {"get": {"summary": "The disposition certificates (records officers, auditors).", "security": secured, "responses": with_problems(json!({"200": {"description": "certificates, oldest first"}}), &all)}},
             "/v1/retention/status": {"get": {"summary": "The trusted time, whether an interrupted run awaits the next, and the background compaction after a destruction with its progress (records officers).", "security": secured, "responses": with_problems(json!({"200": {"description": "the status"}}), &all)}},
-            "/v1/holds": {
-                "get": {"summary": "Every hold, active or released, with how many records it holds (records officers, auditors).", "security": secured, "responses": with_problems(json!({"200": {"description": "the holds"}}), &all)},
-                "post": {"summary": "Place a hold (records officers) on `records` (ids) or on a `subject` identifier (records stored later included): `reference`, `reason`, `purpose` (litigation, request, enforcement-link, declassification), `kind` (governance or compliance), `until` (required for compliance), `roles` that may find the held records.", "security": secured, "responses": with_problems(json!({"201": {"description": "the hold, with the records it holds"}}), &all)}
-            },
-            "/v1/holds/{id}/records": {"get": {"summary": "The ids of the records a hold holds, nothing decrypted (records officers, auditors).", "security": secured, "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": with_problems(json!({"200": {"description": "the hold and its record ids"}}), &all)}},
             "/v1/requests": {"post": {"summary": "Open a Privacy Act request (privacy officers): `kind` (notification, access, amendment, accounting, rectification, complaint), `requester`, `status`, `representative`, `identifiers` (blind-indexed, never logged), `systems`, `received`; for a FOIA-route request `fee_category` (first-party, the default; commercial; educational-or-scientific; news-media; other) and `fee_limit_cents` (at least 2500); for a complaint (PNR, seed 001 paragraphs 40-42) `substance` (accuracy, access, use-or-sharing, retention, sensitive-data, security, other), and if it came through a data protection authority `through_authority` with `authority_authorized: true` (the data subject's authorization is on file). The request's preservation hold is placed at receipt. 201 with the case file and its deadlines.", "security": secured, "responses": with_problems(json!({"201": {"description": "the request"}}), &all)}},
             "/v1/requests/due": {"get": {"summary": "What the agency owes soon (privacy officers, auditors): every deadline not met of every open request that is overdue on `as_of` or falls due within `within` working days (default 5), with its state; a determination given a delay notice shows again only once its promised date has passed.", "security": secured, "parameters": [
                     {"name": "as_of", "in": "query", "required": false, "schema": {"type": "string", "format": "date"}},
                     {"name": "within", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 0, "maximum": 65}}
                 ], "responses": with_problems(json!({"200": {"description": "deadlines, soonest first"}}), &all)}},
-            "/v1/transfers": {
-                "get": {"summary": "Every transfer to a records center, with its signed certificate (records officers, auditors).", "security": secured, "responses": with_problems(json!({"200": {"description": "the transfers"}}), &all)},
-                "post": {"summary": "Transfer period cohort `cohort` to a records center (records officers; 31 CFR 1.25(b)(3)): refused (409) unless every record of it is today in a phase its notice marks `transfer` (TTAR's archive). Its package (records, annotations and a copy of their accounting, under a transfer key wrapped by the cohort's key, with a manifest signed by the log's key) is written to the server's transfer directory before its certificate is kept; the records' phase becomes `transferred` (requests, holds, audits; not analysts). 201 with the transfer's id and certificate.", "security": secured, "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["cohort"], "properties": {"cohort": {"type": "integer", "minimum": 0, "maximum": 4294967295u64}}}}}}, "responses": with_problems(json!({"201": {"description": "the transfer"}, "404": {"description": "no such period cohort"}, "409": {"description": "not in a transferable phase, destroyed, already transferred, or no backup directory"}}), &all)}
-            },
-            "/v1/transfers/{id}/package": {"get": {"summary": "The package of transfer `id`, for the records center (records officers).", "security": secured, "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^T-[0-9]{1,10}-[0-9]{1,16}$"}}], "responses": with_problems(json!({"200": {"description": "the package", "content": {"application/octet-stream": {}}}, "404": {"description": "no package"}}), &all)}},
-            "/v1/transfers/{id}/recall": {"post": {"summary": "Read transfer `id`'s package back with the vault's keys, for a request (privacy officers, `privacy-act-request`), a hold (records officers, `hold`) or an audit (auditors, `audit`), with the `case`: checked against the log's signature, every item opened; logged with the records' ids. 409 once the cohort was destroyed on schedule (the package opens with nothing that remains).", "security": secured, "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^T-[0-9]{1,10}-[0-9]{1,16}$"}}], "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["purpose", "case"], "properties": {"purpose": {"type": "string", "enum": ["privacy-act-request", "hold", "audit"]}, "case": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9-]{0,63}$"}}}}}}, "responses": with_problems(json!({"200": {"description": "what the package carries, each item opened"}, "404": {"description": "no package"}, "409": {"description": "the cohort was destroyed"}}), &all)}},
             "/v1/reports/requests": {"get": {"summary": "Each system's Privacy Act and FOIA requests in a calendar `year` (privacy officers, auditors): received, processed, granted, partly granted, denied, requests by exemption applied, median and longest working days from receipt to processing, pending at the year's end and overdue among them (backlog), fees paid. Computed from the case files, each read logged. `format=csv` for CSV.", "security": secured, "parameters": [
                     {"name": "year", "in": "query", "required": true, "schema": {"type": "integer", "minimum": 1970, "maximum": 9999}},
                     {"name": "format", "in": "query", "required": false, "schema": {"type": "string", "enum": ["json", "csv"]}}
@@ -445,7 +459,6 @@ fn hand_written() -> Value {
                     "answer": {"type": "string", "enum": ["release", "withhold", "referred"]}, "on": {"type": "string", "format": "date"}
                 }}}}},
                 "responses": with_problems(json!({"200": {"description": "the consultation"}}), &all)}},
-            "/v1/holds/search": {"post": {"summary": "The held records with an `identifier`, found through the indexes of the holds that name the caller's role (records officers: every hold); ids and holds only, logged.", "security": secured, "responses": with_problems(json!({"200": {"description": "record ids with their holds"}}), &all)}},
             "/v1/designations": {"post": {
                 "summary": "Designate a subject high risk (PNR, seed 001 paragraph 5; roles with the SORN's `designate` grant): the subject's identifier, a paragraph 3 purpose, the case, a reason and a review date within a year. Sealed, indexed by the subject, logged by id. Reads open the subject's free text while it is in force.",
                 "security": secured,
@@ -482,7 +495,6 @@ fn hand_written() -> Value {
                 }}}}},
                 "responses": with_problems(json!({"200": {"description": "the designation"}}), &all)
             }},
-            "/v1/holds/{id}/release": {"post": {"summary": "Release a hold with a `reason` (records officers); a compliance hold only from its retain-until date. Its records go back to their cohorts, on to another hold, or to destruction at the next run once their lives have ended.", "security": secured, "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": with_problems(json!({"200": {"description": "the released hold and where its records went"}}), &all)}},
             "/v1/notices": {"get": {
                 "summary": "Notices to prior recipients of records later corrected or disputed (552a(c)(4)), pending and sent.",
                 "security": secured,

@@ -75,6 +75,11 @@ impl From<Refusal> for Problem {
                 ..Problem::new(StatusCode::FORBIDDEN, "denied", reason)
             },
             Refusal::Invalid(detail) => Problem::invalid(detail),
+            Refusal::Unprocessable(detail) => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unprocessable",
+                detail,
+            ),
             Refusal::NotFound(detail) => Problem::new(StatusCode::NOT_FOUND, "not-found", detail),
             Refusal::Conflict(detail) => Problem::new(StatusCode::CONFLICT, "conflict", detail),
             // The vault's detail (why the log cannot be written) is logged like an internal

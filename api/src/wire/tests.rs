@@ -56,3 +56,114 @@ fn tokens_are_kept_out_of_debug() {
         assert!(!shown.contains("secret"), "{shown}");
     }
 }
+
+/// Each id and reference pattern against the server's own check, value by value: what one
+/// accepts, the other accepts.
+#[test]
+fn the_id_and_reference_patterns_are_the_servers_rules() {
+    #[rustfmt::skip]
+    let values = [
+        "0001-0193a1b2c3d4-00000001-0000002a", "0001-0193A1B2C3D4-00000001-0000002A",
+        "0001-0193a1b2c3d4-00000001-0000002", "0001-0193a1b2c3d4-00000001-0000002g", "",
+        "H-1", "h-22", "H-123456", "H-1234567", "H-", "H-x", "H1", "H-+1",
+        "T-1-1700000000000", "T-12345678901-1", "T-1-", "T--1", "T-1-1-1",
+        "LIT-1", "PA-2026-000001", "a", "A.b_c-d", "a1b2c3", "a1234567", "1a", "a b",
+        "987-65-4329", "case-987-65-4329", "X12345678", "C0300598", "a-1", "a1b",
+        "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabc1",
+        "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcd1",
+    ];
+    let length = |max: usize| move |value: &str| value.len() <= max;
+    type Check = fn(&str) -> bool;
+    let rules: [(&str, &str, Check, usize); 5] = [
+        (
+            "record id",
+            RECORD_ID_PATTERN,
+            |value| value.parse::<model::RecordId>().is_ok(),
+            64,
+        ),
+        (
+            "reference",
+            REFERENCE_PATTERN,
+            policy::codes::is_reference,
+            64,
+        ),
+        (
+            "case id",
+            CASE_ID_PATTERN,
+            |value| policy::codes::validate_case_id(value).is_ok(),
+            64,
+        ),
+        (
+            "hold id",
+            HOLD_ID_PATTERN,
+            |value| policy::codes::is_reference(value) && vault::parse_hold_id(value).is_some(),
+            64,
+        ),
+        ("transfer id", TRANSFER_ID_PATTERN, gate::is_transfer_id, 64),
+    ];
+    for (what, pattern, check, max) in rules {
+        let regex = regex::Regex::new(pattern).unwrap();
+        for value in values {
+            let by_pattern = regex.is_match(value) && length(max)(value);
+            assert_eq!(
+                by_pattern,
+                check(value),
+                "{what} `{value}`: pattern {by_pattern}"
+            );
+        }
+    }
+}
+
+/// A reason's pattern against the vault's rule for a hold's or a release's reason, as
+/// `vault::holds` states it: one line of 1 to 500 characters, not only spaces.
+#[test]
+fn the_reason_pattern_is_the_vaults_rule() {
+    let regex = regex::Regex::new(ONE_LINE_PATTERN).unwrap();
+    let long = "x".repeat(501);
+    let reasons = [
+        "suit",
+        " suit ",
+        "",
+        " ",
+        "\t",
+        "a\nb",
+        "a\u{7f}",
+        "a\u{85}",
+        "\u{a0}",
+        "\u{3000}x",
+        "é",
+        &long,
+    ];
+    for reason in reasons {
+        let by_pattern = regex.is_match(reason) && reason.chars().count() <= 500;
+        let by_vault = !reason.trim().is_empty()
+            && reason.chars().count() <= 500
+            && !reason.chars().any(char::is_control);
+        assert_eq!(by_pattern, by_vault, "{reason:?}");
+    }
+}
+
+/// A whole number reads as JSON Schema counts one: `7.0` is 7; a fraction, a negative or a
+/// number past the type is refused.
+#[test]
+fn whole_numbers_are_read_as_the_schema_counts_them() {
+    let cases = [
+        ("7", Some(7)),
+        ("7.0", Some(7)),
+        ("4294967295", Some(u32::MAX)),
+        ("4294967295.0", Some(u32::MAX)),
+        ("4294967296", None),
+        ("7.5", None),
+        ("-1", None),
+        ("-0.0", Some(0)),
+        ("1e3", Some(1000)),
+        ("\"7\"", None),
+        ("null", None),
+    ];
+    for (text, expected) in cases {
+        let read = serde_json::from_str::<NewTransfer>(&format!("{{\"cohort\": {text}}}"))
+            .ok()
+            .map(|body| body.cohort);
+        assert_eq!(read, expected, "{text}");
+    }
+}

@@ -56,8 +56,13 @@ pub(crate) fn scan(dir: &Path, needles: &[Vec<u8>]) -> Vec<(String, String)> {
             );
             continue;
         }
+        // RocksDB may delete an obsolete file between the listing and the read (a purge after
+        // compaction runs in the background): a file gone from the disk holds nothing.
+        let bytes = match fs::read(&path) {
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => continue,
+            read => read.unwrap(),
+        };
         n_files += 1;
-        let bytes = fs::read(&path).unwrap();
         for needle in needles {
             if bytes
                 .windows(needle.len())

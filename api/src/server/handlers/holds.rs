@@ -2,50 +2,28 @@
 
 use super::*;
 
-/// A hold request: on `records` or on a `subject`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct HoldBody {
-    #[serde(default)]
-    records: Vec<String>,
-    subject: Option<IdentifierBody>,
-    reference: String,
-    reason: String,
-    /// `litigation` (default), `request`, `enforcement-link`, `declassification`.
-    purpose: Option<String>,
-    /// `governance` or `compliance`.
-    kind: String,
-    /// Retain until (a date or an RFC 3339 time).
-    until: Option<String>,
-    #[serde(default)]
-    roles: Vec<String>,
-}
+/// The answers of the holds' routes besides 200 and 201.
+const REFUSED: &str = "denied by the policy; `rule` names the rule";
 
-pub(crate) fn hold_json(hold: &vault::Hold, records: Option<u64>) -> serde_json::Value {
-    json!({
-        "id": hold.label(),
-        "reference": hold.spec.reference,
-        "reason": hold.spec.reason,
-        "purpose": hold.spec.purpose.name(),
-        "kind": hold.spec.mode.name(),
-        "until": hold.spec.until.map(|until| until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-        "roles": hold.spec.roles,
-        "subject_type": hold.subject_kind.map(|kind| kind.name()),
-        "placed_by": hold.placed_by,
-        "placed_at": hold.placed_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "released": hold.released.as_ref().map(|release| json!({
-            "by": release.by,
-            "at": release.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            "reason": release.reason,
-        })),
-        "records": records,
-    })
-}
-
+/// Place a hold (records officers) on records or on a subject's records, stored now or later.
+#[utoipa::path(
+    post,
+    path = "/v1/holds",
+    tag = "holds",
+    request_body = wire::NewHold,
+    responses(
+        (status = 201, description = "placed: the hold, the records it holds and how many moved into its cohort", body = wire::PlacedHold),
+        (status = 400, description = "a body that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = REFUSED, body = wire::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "a record named is not in the vault", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "both `records` and a `subject`, or neither; a compliance hold without `until`; `until` not in the future; a passport without its country, or a country for another kind", body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn place_hold(
     State(state): State<AppState>,
     authed: Authed,
-    JsonBody(body): JsonBody<HoldBody>,
+    JsonBody(body): JsonBody<wire::NewHold>,
 ) -> Result<Response, Problem> {
     let until = time_filter(body.until.as_deref(), "until")
         .map_err(Problem::from)?
@@ -57,51 +35,81 @@ pub(crate) async fn place_hold(
         .transpose()
         .map_err(Problem::from)?;
     let request = gate::HoldRequest {
-        records: body.records,
+        records: body.records.clone(),
         subject,
-        reference: body.reference,
-        reason: body.reason,
-        purpose: body.purpose.unwrap_or_else(|| "litigation".into()),
-        mode: body.kind,
+        reference: body.reference.clone(),
+        reason: body.reason.clone(),
+        purpose: body.purpose.clone().unwrap_or_else(|| "litigation".into()),
+        mode: body.kind.clone(),
         until,
-        roles: body.roles,
+        roles: body.roles.clone(),
     };
     let gate = Arc::clone(&state.gate);
     let placed = blocking(state.limits.operation, move || {
         gate.place_hold(&authed.caller, &authed.context, request)
     })
     .await?;
-    let mut value = hold_json(&placed.hold, Some(placed.records));
-    value["moved"] = json!(placed.moved);
-    Ok(json_response(StatusCode::CREATED, value))
+    Ok(typed_response(
+        StatusCode::CREATED,
+        &wire::PlacedHold {
+            hold: wire::HoldView::of(&placed.hold, Some(placed.records)),
+            moved: placed.moved,
+        },
+    ))
 }
 
-/// A release.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct ReleaseBody {
-    reason: String,
-}
-
+/// Release a hold with a reason (records officers); a compliance hold only from its
+/// retain-until date, whoever asks. Its records go back to their cohorts, on to another hold,
+/// or to destruction at the next run once their lives have ended.
+#[utoipa::path(
+    post,
+    path = "/v1/holds/{id}/release",
+    tag = "holds",
+    params(("id" = String, Path, pattern = r"^[Hh]-[0-9]{1,6}$", description = "the hold's id, `H-<n>`")),
+    request_body = wire::HoldRelease,
+    responses(
+        (status = 200, description = "released, and where its records went", body = wire::ReleasedHold),
+        (status = 400, description = "a body that is not the schema's, or an id that is no hold's", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = REFUSED, body = wire::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such hold", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "already released, or a compliance hold before its date", body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn release_hold(
     State(state): State<AppState>,
     authed: Authed,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody<ReleaseBody>,
+    JsonBody(body): JsonBody<wire::HoldRelease>,
 ) -> Result<Response, Problem> {
     let gate = Arc::clone(&state.gate);
     let (hold, released) = blocking(state.limits.operation, move || {
         gate.release_hold(&authed.caller, &authed.context, &id, &body.reason)
     })
     .await?;
-    let mut value = hold_json(&hold, None);
-    value["returned"] = json!(released.as_ref().map(|counts| counts.returned));
-    value["still_held"] = json!(released.as_ref().map(|counts| counts.still_held));
-    value["awaiting_destruction"] =
-        json!(released.as_ref().map(|counts| counts.awaiting_destruction));
-    Ok(json_response(StatusCode::OK, value))
+    Ok(typed_response(
+        StatusCode::OK,
+        &wire::ReleasedHold {
+            hold: wire::HoldView::of(&hold, None),
+            returned: released.as_ref().map(|counts| counts.returned),
+            still_held: released.as_ref().map(|counts| counts.still_held),
+            awaiting_destruction: released.as_ref().map(|counts| counts.awaiting_destruction),
+        },
+    ))
 }
 
+/// Every hold, active or released, with how many records it holds (records officers,
+/// auditors).
+#[utoipa::path(
+    get,
+    path = "/v1/holds",
+    tag = "holds",
+    responses(
+        (status = 200, description = "the holds", body = wire::HoldList),
+        (status = 403, description = REFUSED, body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn list_holds(
     State(state): State<AppState>,
     authed: Authed,
@@ -111,13 +119,31 @@ pub(crate) async fn list_holds(
         gate.holds(&authed.caller, &authed.context)
     })
     .await?;
-    let holds: Vec<_> = holds
-        .iter()
-        .map(|(hold, records)| hold_json(hold, *records))
-        .collect();
-    Ok(json_response(StatusCode::OK, json!({"holds": holds})))
+    Ok(typed_response(
+        StatusCode::OK,
+        &wire::HoldList {
+            holds: holds
+                .iter()
+                .map(|(hold, records)| wire::HoldView::of(hold, *records))
+                .collect(),
+        },
+    ))
 }
 
+/// The ids of the records a hold holds, nothing decrypted (records officers, auditors).
+#[utoipa::path(
+    get,
+    path = "/v1/holds/{id}/records",
+    tag = "holds",
+    params(("id" = String, Path, pattern = r"^[Hh]-[0-9]{1,6}$", description = "the hold's id, `H-<n>`")),
+    responses(
+        (status = 200, description = "the hold and its records' ids", body = wire::HeldRecords),
+        (status = 400, description = "an id that is no hold's", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = REFUSED, body = wire::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such hold", body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn hold_records(
     State(state): State<AppState>,
     authed: Authed,
@@ -128,23 +154,35 @@ pub(crate) async fn hold_records(
         gate.hold_records(&authed.caller, &authed.context, &id)
     })
     .await?;
-    let records: Vec<String> = records.iter().map(ToString::to_string).collect();
-    let mut value = hold_json(&hold, Some(records.len() as u64));
-    value["record_ids"] = json!(records);
-    Ok(json_response(StatusCode::OK, value))
+    let record_ids: Vec<String> = records.iter().map(ToString::to_string).collect();
+    Ok(typed_response(
+        StatusCode::OK,
+        &wire::HeldRecords {
+            hold: wire::HoldView::of(&hold, Some(record_ids.len() as u64)),
+            record_ids,
+        },
+    ))
 }
 
-/// A search of the holds' indexes.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct HeldSearchBody {
-    identifier: IdentifierBody,
-}
-
+/// The held records with an identifier, found through the indexes of the holds that name the
+/// caller's role (records officers: every hold); ids and holds only, logged.
+#[utoipa::path(
+    post,
+    path = "/v1/holds/search",
+    tag = "holds",
+    request_body = wire::HeldSearch,
+    responses(
+        (status = 200, description = "the records found, each with its hold", body = wire::HeldFound),
+        (status = 400, description = "a body that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = REFUSED, body = wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "a passport without its country, or a country for another kind", body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn search_held(
     State(state): State<AppState>,
     authed: Authed,
-    JsonBody(body): JsonBody<HeldSearchBody>,
+    JsonBody(body): JsonBody<wire::HeldSearch>,
 ) -> Result<Response, Problem> {
     let key = search_key(&body.identifier).map_err(Problem::from)?;
     let gate = Arc::clone(&state.gate);
@@ -152,9 +190,16 @@ pub(crate) async fn search_held(
         gate.search_held(&authed.caller, &authed.context, &key)
     })
     .await?;
-    let found: Vec<_> = found
-        .iter()
-        .map(|(id, hold)| json!({"record": id.to_string(), "hold": hold}))
-        .collect();
-    Ok(json_response(StatusCode::OK, json!({"held": found})))
+    Ok(typed_response(
+        StatusCode::OK,
+        &wire::HeldFound {
+            held: found
+                .into_iter()
+                .map(|(id, hold)| wire::HeldRecord {
+                    record: id.to_string(),
+                    hold,
+                })
+                .collect(),
+        },
+    ))
 }

@@ -33,22 +33,10 @@ pub(crate) const DEFAULT_SEARCH_LIMIT: usize = 100;
 pub(crate) const MAX_SEARCH_LIMIT: usize = 1000;
 
 /// What to search by: an identifier kind (or `name`), its value, and a passport's country.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct IdentifierBody {
-    #[serde(rename = "type")]
-    kind: String,
-    value: String,
-    country: Option<String>,
-}
+pub(crate) type IdentifierBody = wire::Identifier;
 
-impl Drop for IdentifierBody {
-    fn drop(&mut self) {
-        zeroize::Zeroize::zeroize(&mut self.value);
-    }
-}
-
-/// The search key of an identifier body; errors never repeat the value.
+/// The search key of an identifier body; errors never repeat the value. A passport without
+/// its country, or a country for another kind, is well-formed but cannot be searched (422).
 pub(crate) fn search_key(body: &IdentifierBody) -> Result<SearchKey, Refusal> {
     if body.value.trim().is_empty() {
         return Err(Refusal::Invalid("the identifier's value is empty".into()));
@@ -69,11 +57,15 @@ pub(crate) fn search_key(body: &IdentifierBody) -> Result<SearchKey, Refusal> {
             Identifier::passport(body.value.clone(), country.clone())
         }
         (IdentifierKind::Passport, None) => {
-            return Err(Refusal::Invalid(
+            return Err(Refusal::Unprocessable(
                 "a passport search needs the issuing `country`".into(),
             ))
         }
-        (_, Some(_)) => return Err(Refusal::Invalid("only a passport takes a `country`".into())),
+        (_, Some(_)) => {
+            return Err(Refusal::Unprocessable(
+                "only a passport takes a `country`".into(),
+            ))
+        }
         (kind, None) => Identifier::new(kind, body.value.clone()),
     };
     Ok(SearchKey::Identifier(identifier))
