@@ -46,15 +46,11 @@ pub const ACCOUNT_NAME_PATTERN: &str =
     "^[a-z][a-z._-]*(?:[0-9]{1,6}[a-z._-]+)?(?:[0-9]{1,6}[a-z._-]*)?$";
 
 fn account_name_schema() -> Object {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .pattern(Some(ACCOUNT_NAME_PATTERN))
-        .min_length(Some(1))
-        .max_length(Some(64))
-        .description(Some(
-            "a lowercase letter, then lowercase letters, digits, `.`, `-` and `_`, with at most two runs of digits of at most 6",
-        ))
-        .build()
+    pattern_schema(
+        ACCOUNT_NAME_PATTERN,
+        64,
+        "a lowercase letter, then lowercase letters, digits, `.`, `-` and `_`, with at most two runs of digits of at most 6",
+    )
 }
 
 fn role_schema() -> Object {
@@ -84,22 +80,12 @@ fn date_schema() -> Object {
 
 /// A date, or `null` where there is none yet.
 fn nullable_date_schema() -> Object {
-    ObjectBuilder::new()
-        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
-        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)))
-        .pattern(Some(DATE_PATTERN))
-        .build()
+    or_null(date_schema())
 }
 
-/// A schema that is not an object's, as a field's schema.
-trait IntoSchema {
-    fn into_schema(self) -> RefOr<utoipa::openapi::Schema>;
-}
-
-impl IntoSchema for utoipa::openapi::schema::AnyOf {
-    fn into_schema(self) -> RefOr<utoipa::openapi::Schema> {
-        RefOr::T(utoipa::openapi::Schema::AnyOf(self))
-    }
+/// Any of `schemas`, as a field's schema.
+fn any_of(schemas: AnyOfBuilder) -> RefOr<utoipa::openapi::Schema> {
+    RefOr::T(utoipa::openapi::Schema::AnyOf(schemas.build()))
 }
 
 /// Reads a whole number the way JSON Schema counts one: `7` and `7.0` alike (a client's JSON
@@ -149,20 +135,21 @@ fn or_null(mut schema: Object) -> Object {
 
 /// `schema`, or `null`, for a schema that is not one object's.
 fn any_or_null(schema: RefOr<utoipa::openapi::Schema>) -> RefOr<utoipa::openapi::Schema> {
-    AnyOfBuilder::new()
-        .item(schema)
-        .item(ObjectBuilder::new().schema_type(Type::Null))
-        .build()
-        .into_schema()
+    any_of(
+        AnyOfBuilder::new()
+            .item(schema)
+            .item(ObjectBuilder::new().schema_type(Type::Null)),
+    )
 }
 
-/// A string matching `pattern`, at most `max` characters.
-fn pattern_schema(pattern: &str, max: usize) -> Object {
+/// A string matching `pattern`, 1 to `max` characters, described in words.
+fn pattern_schema(pattern: &str, max: usize, description: &str) -> Object {
     ObjectBuilder::new()
         .schema_type(Type::String)
         .pattern(Some(pattern))
         .min_length(Some(1))
         .max_length(Some(max))
+        .description(Some(description))
         .build()
 }
 
@@ -189,12 +176,11 @@ pub const REFERENCE_PATTERN: &str =
     "^[A-Za-z][A-Za-z._-]*(?:[0-9]{1,6}[A-Za-z._-]+)?(?:[0-9]{1,6}[A-Za-z._-]*)?$";
 
 fn reference_schema() -> Object {
-    ObjectBuilder::new()
-        .description(Some(
-            "a reference: a letter, then letters, digits, `.`, `-` and `_`, with at most two runs of digits of at most 6",
-        ))
-        .build()
-        .into_pattern(REFERENCE_PATTERN, policy::codes::MAX_REFERENCE_LEN)
+    pattern_schema(
+        REFERENCE_PATTERN,
+        policy::codes::MAX_REFERENCE_LEN,
+        "a reference: a letter, then letters, digits, `.`, `-` and `_`, with at most two runs of digits of at most 6",
+    )
 }
 
 /// The grammar of a line of text a person writes (a reason): no control characters, not
@@ -202,38 +188,23 @@ fn reference_schema() -> Object {
 pub const ONE_LINE_PATTERN: &str = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$";
 
 fn reason_schema() -> Object {
-    ObjectBuilder::new()
-        .description(Some("one line of 1 to 500 characters, not only spaces"))
-        .build()
-        .into_pattern(ONE_LINE_PATTERN, 500)
-}
-
-/// A pattern and a length added to a string schema.
-trait IntoPattern {
-    fn into_pattern(self, pattern: &str, max: usize) -> Object;
-}
-
-impl IntoPattern for Object {
-    fn into_pattern(mut self, pattern: &str, max: usize) -> Object {
-        let typed = pattern_schema(pattern, max);
-        self.schema_type = typed.schema_type;
-        self.pattern = typed.pattern;
-        self.min_length = typed.min_length;
-        self.max_length = typed.max_length;
-        self
-    }
+    pattern_schema(
+        ONE_LINE_PATTERN,
+        500,
+        "one line of 1 to 500 characters, not only spaces",
+    )
 }
 
 /// A date (`YYYY-MM-DD`, midnight UTC) or an RFC 3339 time.
 fn date_or_time_schema() -> RefOr<utoipa::openapi::Schema> {
-    AnyOfBuilder::new()
-        .item(date_schema())
-        .item(date_time_schema())
-        .description(Some(
-            "a date (YYYY-MM-DD, midnight UTC) or an RFC 3339 time",
-        ))
-        .build()
-        .into_schema()
+    any_of(
+        AnyOfBuilder::new()
+            .item(date_schema())
+            .item(date_time_schema())
+            .description(Some(
+                "a date (YYYY-MM-DD, midnight UTC) or an RFC 3339 time",
+            )),
+    )
 }
 
 fn string_enum(values: &[&str]) -> Object {

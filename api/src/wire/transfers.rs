@@ -11,12 +11,11 @@ pub const CASE_ID_PATTERN: &str =
     "^[A-Za-z][A-Za-z._-]*(?:[0-9]{1,6}[A-Za-z._-]+)?[0-9]{1,6}[A-Za-z._-]*$";
 
 pub(crate) fn case_id_schema() -> Object {
-    ObjectBuilder::new()
-        .description(Some(
-            "a case id: a letter, then letters, digits, `.`, `-` and `_`, with one or two runs of digits of at most 6",
-        ))
-        .build()
-        .into_pattern(CASE_ID_PATTERN, policy::codes::MAX_REFERENCE_LEN)
+    pattern_schema(
+        CASE_ID_PATTERN,
+        policy::codes::MAX_REFERENCE_LEN,
+        "a case id: a letter, then letters, digits, `.`, `-` and `_`, with one or two runs of digits of at most 6",
+    )
 }
 
 /// A period cohort to transfer (`POST /v1/transfers`).

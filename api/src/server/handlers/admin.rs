@@ -58,7 +58,7 @@ pub(crate) async fn vet_account(
     responses(
         (status = 201, description = "created; `token` is shown only here", body = wire::AccountCreated),
         (status = 400, description = "a body that is not the schema's: a name outside the grammar, an unknown role or organization", body = wire::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "denied by the policy; `rule` names the rule", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
         (status = 409, description = "an account of that name exists", body = wire::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -100,7 +100,7 @@ pub(crate) async fn add_account(
     tag = "accounts",
     responses(
         (status = 200, description = "the accounts", body = wire::AccountList),
-        (status = 403, description = "denied by the policy; `rule` names the rule", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -130,7 +130,7 @@ pub(crate) async fn list_accounts(
     responses(
         (status = 200, description = "disabled", body = wire::Disabled),
         (status = 400, description = "a name no account can have", body = wire::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "denied by the policy; `rule` names the rule", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such account", body = wire::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))

@@ -2,9 +2,6 @@
 
 use super::*;
 
-/// The answers of the holds' routes besides 200 and 201.
-const REFUSED: &str = "denied by the policy; `rule` names the rule";
-
 /// Place a hold (records officers) on records or on a subject's records, stored now or later.
 #[utoipa::path(
     post,
@@ -14,7 +11,7 @@ const REFUSED: &str = "denied by the policy; `rule` names the rule";
     responses(
         (status = 201, description = "placed: the hold, the records it holds and how many moved into its cohort", body = wire::PlacedHold),
         (status = 400, description = "a body that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
-        (status = 403, description = REFUSED, body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
         (status = 404, description = "a record named is not in the vault", body = wire::Problem, content_type = "application/problem+json"),
         (status = 422, description = "both `records` and a `subject`, or neither; a compliance hold without `until`; `until` not in the future; a passport without its country, or a country for another kind", body = wire::Problem, content_type = "application/problem+json"),
     ),
@@ -35,14 +32,14 @@ pub(crate) async fn place_hold(
         .transpose()
         .map_err(Problem::from)?;
     let request = gate::HoldRequest {
-        records: body.records.clone(),
+        records: body.records,
         subject,
-        reference: body.reference.clone(),
-        reason: body.reason.clone(),
-        purpose: body.purpose.clone().unwrap_or_else(|| "litigation".into()),
-        mode: body.kind.clone(),
+        reference: body.reference,
+        reason: body.reason,
+        purpose: body.purpose.unwrap_or_else(|| "litigation".into()),
+        mode: body.kind,
         until,
-        roles: body.roles.clone(),
+        roles: body.roles,
     };
     let gate = Arc::clone(&state.gate);
     let placed = blocking(state.limits.operation, move || {
@@ -70,7 +67,7 @@ pub(crate) async fn place_hold(
     responses(
         (status = 200, description = "released, and where its records went", body = wire::ReleasedHold),
         (status = 400, description = "a body that is not the schema's, or an id that is no hold's", body = wire::Problem, content_type = "application/problem+json"),
-        (status = 403, description = REFUSED, body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such hold", body = wire::Problem, content_type = "application/problem+json"),
         (status = 409, description = "already released, or a compliance hold before its date", body = wire::Problem, content_type = "application/problem+json"),
     ),
@@ -106,7 +103,7 @@ pub(crate) async fn release_hold(
     tag = "holds",
     responses(
         (status = 200, description = "the holds", body = wire::HoldList),
-        (status = 403, description = REFUSED, body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -139,7 +136,7 @@ pub(crate) async fn list_holds(
     responses(
         (status = 200, description = "the hold and its records' ids", body = wire::HeldRecords),
         (status = 400, description = "an id that is no hold's", body = wire::Problem, content_type = "application/problem+json"),
-        (status = 403, description = REFUSED, body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such hold", body = wire::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -174,7 +171,7 @@ pub(crate) async fn hold_records(
     responses(
         (status = 200, description = "the records found, each with its hold", body = wire::HeldFound),
         (status = 400, description = "a body that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
-        (status = 403, description = REFUSED, body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
         (status = 422, description = "a passport without its country, or a country for another kind", body = wire::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))

@@ -18,7 +18,7 @@ use super::*;
     responses(
         (status = 201, description = "the transfer, with its signed certificate", body = wire::Transfer),
         (status = 400, description = "a body that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "denied by the policy; `rule` names the rule", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such period cohort", body = wire::Problem, content_type = "application/problem+json"),
         (status = 409, description = "not in a transferable phase, destroyed, already transferred, or no backup directory", body = wire::Problem, content_type = "application/problem+json"),
     ),
@@ -48,7 +48,7 @@ pub(crate) async fn make_transfer(
     tag = "transfers",
     responses(
         (status = 200, description = "the transfers", body = wire::TransferList),
-        (status = 403, description = "denied by the policy; `rule` names the rule", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -78,7 +78,7 @@ pub(crate) async fn list_transfers(
     responses(
         (status = 200, description = "the package", content_type = "application/octet-stream", body = Vec<u8>),
         (status = 400, description = "an id that is no transfer's", body = wire::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "denied by the policy; `rule` names the rule", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
         (status = 404, description = "no package", body = wire::Problem, content_type = "application/problem+json"),
         (status = 409, description = "no backup directory", body = wire::Problem, content_type = "application/problem+json"),
     ),
