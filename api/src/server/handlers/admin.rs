@@ -176,7 +176,8 @@ pub fn time_filter(text: Option<&str>, name: &str) -> Result<Option<i64>, Refusa
     if let Ok(time) = chrono::DateTime::parse_from_rfc3339(text) {
         return Ok(Some(time.timestamp_millis()));
     }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+    // A date in exactly the documented form (`wire::DATE_PATTERN`), as `date` reads it.
+    date(text, name)
         .ok()
         .and_then(|date| date.and_hms_opt(0, 0, 0))
         .map(|time| Some(time.and_utc().timestamp_millis()))

@@ -36,3 +36,31 @@ fn dates_are_read_in_exactly_the_documented_form() {
         }
     }
 }
+
+/// A time (`until`, `as_of`, an audit search's `from` and `to`) is a date in exactly the
+/// documented form, midnight UTC, or an RFC 3339 time: the document's anyOf of the two.
+#[test]
+fn times_are_a_documented_date_or_an_rfc3339_time() {
+    let midnight = |day: &str| {
+        NaiveDate::parse_from_str(day, "%Y-%m-%d")
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+            .and_utc()
+            .timestamp_millis()
+    };
+    let table = [
+        ("2026-01-05", Some(midnight("2026-01-05"))),
+        ("2026-01-05T00:00:00Z", Some(midnight("2026-01-05"))),
+        ("2026-01-05T01:00:00+01:00", Some(midnight("2026-01-05"))),
+        // Chrono alone reads `2026-1-5` as a date; the document does not allow it.
+        ("2026-1-5", None),
+        ("2026-02-30", None),
+        ("yesterday", None),
+    ];
+    for (text, expected) in table {
+        let read = time_filter(Some(text), "until").ok().flatten();
+        assert_eq!(read, expected, "`{text}`");
+    }
+    assert_eq!(time_filter(None, "until"), Ok(None));
+}
