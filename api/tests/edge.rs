@@ -1226,9 +1226,18 @@ async fn no_identifier_typed_into_any_field_reaches_the_log_a_refusal_or_the_tra
     }
     let callers: Vec<&str> = ACCOUNTS.iter().map(|(name, _, _)| *name).collect();
     let mut leaks = Vec::new();
+    // Every answer's status is one the document lists for its operation, typed or not (so
+    // Schemathesis's exemptions for the routes not yet typed hide no undocumented status).
+    let mut undocumented = std::collections::BTreeSet::new();
     let mut sent = 0;
     let mut turn = 0;
     for endpoint in &endpoints {
+        let responses = document.body["paths"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .find(|(route, _)| template(route) == template(endpoint.path))
+            .map(|(_, item)| item[endpoint.method.to_ascii_lowercase()]["responses"].clone());
         // Each value in each slot as each caller, then each caller with a value in every slot
         // at once.
         let mut probes: Vec<(Option<Slot>, &str, &str)> = Vec::new();
@@ -1248,6 +1257,16 @@ async fn no_identifier_typed_into_any_field_reaches_the_log_a_refusal_or_the_tra
                 .call(endpoint.request(&ids, slot.as_ref(), value, &api.tokens[caller]))
                 .await;
             sent += 1;
+            // (The unknown route of the table is in no document.)
+            if responses
+                .as_ref()
+                .is_some_and(|responses| responses.get(answer.status.as_str()).is_none())
+            {
+                undocumented.insert(format!(
+                    "{} {} answered {}",
+                    endpoint.method, endpoint.path, answer.status
+                ));
+            }
             let what = format!("{} {} {slot:?} as {caller}", endpoint.method, endpoint.path);
             if answer.status.is_client_error()
                 || answer.status.is_server_error()
@@ -1297,6 +1316,11 @@ async fn no_identifier_typed_into_any_field_reaches_the_log_a_refusal_or_the_tra
         "{} leaks in {sent} requests:\n{}",
         leaks.len(),
         leaks.join("\n")
+    );
+    assert!(
+        undocumented.is_empty(),
+        "statuses the document does not list:\n{}",
+        undocumented.into_iter().collect::<Vec<_>>().join("\n")
     );
 }
 

@@ -27,6 +27,11 @@ use crate::wire;
         super::handlers::list_transfers,
         super::handlers::transfer_package,
         super::handlers::recall_transfer,
+        super::handlers::retention_plan,
+        super::handlers::retention_run,
+        super::handlers::retention_certificates,
+        super::handlers::retention_status,
+        super::handlers::retention_approve,
     ),
     components(schemas(
         wire::Problem,
@@ -53,6 +58,20 @@ use crate::wire;
         wire::Transfer,
         wire::TransferList,
         wire::Recalled,
+        wire::PlanFor,
+        wire::RunNow,
+        wire::Keeper,
+        wire::DueCohort,
+        wire::PlannedCohort,
+        wire::SystemPhase,
+        wire::Plan,
+        wire::DestroyedCohort,
+        wire::SignedCertificate,
+        wire::RunDone,
+        wire::CertificateList,
+        wire::RunApproval,
+        wire::CompactionState,
+        wire::Status,
     ))
 )]
 struct Typed;
@@ -244,6 +263,7 @@ fn problem_responses(codes: &[&str]) -> Value {
                     "403" => "denied by the policy; `rule` names the rule (logged)",
                     "404" => "not found",
                     "409" => "conflicts with a running request or the current state",
+                    "422" => "a passport without its issuing country, or a country for another kind",
                     _ => "the access log cannot be written, or the operation outlived its time limit",
                 },
                 "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
@@ -273,6 +293,10 @@ fn record_parameters() -> Value {
 fn hand_written() -> Value {
     let secured = json!([{"bearer": []}]);
     let all = ["400", "401", "403", "503"];
+    // Routes that read an identifier refuse a passport without its country (422).
+    let identified = ["400", "401", "403", "422", "503"];
+    // Routes that name something that may not be there (404).
+    let found = ["400", "401", "403", "404", "503"];
     let identifier = json!({"type": "object", "required": ["type", "value"], "properties": {
         "type": {"type": "string", "enum": ["ssn", "tin", "passport", "account", "dob", "importer_exporter_id", "alien_id", "broker_id", "manufacturer_id", "address", "phone", "email"]},
         "value": {"type": "string", "minLength": 1},
@@ -331,13 +355,13 @@ fn hand_written() -> Value {
                         "limit": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}
                     }
                 }}}},
-                "responses": with_problems(json!({"200": {"description": "the records read (possibly none), oldest first; `found` counts every match, `truncated` says some were not read", "content": {"application/json": {"schema": {"type": "object", "properties": {"records": {"type": "array", "items": {"$ref": "#/components/schemas/Record"}}, "found": {"type": "integer"}, "truncated": {"type": "boolean"}}}}}}}), &all)
+                "responses": with_problems(json!({"200": {"description": "the records read (possibly none), oldest first; `found` counts every match, `truncated` says some were not read", "content": {"application/json": {"schema": {"type": "object", "properties": {"records": {"type": "array", "items": {"$ref": "#/components/schemas/Record"}}, "found": {"type": "integer"}, "truncated": {"type": "boolean"}}}}}}}), &identified)
             }},
             "/v1/partner/search": {"post": {
                 "summary": "A partner's search (Foreign DARTTS): the body of /v1/search; only the projected fields come back, and every record returned is a disclosure under the projection's routine use, with its accounting entry.",
                 "security": secured,
                 "requestBody": {"required": true, "content": {"application/json": {}}},
-                "responses": with_problems(json!({"200": {"description": "the records released"}}), &all)
+                "responses": with_problems(json!({"200": {"description": "the records released"}}), &identified)
             }},
             "/v1/records/{id}": {"get": {
                 "summary": "One record by id, for a purpose and a case (logged).",
@@ -394,27 +418,20 @@ fn hand_written() -> Value {
                     "accuracy_attested": {"type": "boolean", "description": "required before a release to anyone but a federal agency (1.22(d)(2))"},
                     "nature": {"type": "string", "default": "electronic"}
                 }}}}},
-                "responses": with_problems(json!({"201": {"description": "the package: id, basis, conditions, notice (if the release creates one), records as the recipient may see them"}}), &all)
+                "responses": with_problems(json!({"201": {"description": "the package: id, basis, conditions, notice (if the release creates one), records as the recipient may see them"}}), &["400", "401", "403", "404", "422", "503"])
             }},
             "/v1/accounting/search": {"post": {
                 "summary": "The accounting of disclosures about a subject (privacy officers, disclosure officers, auditors); `for_individual` leaves out what the individual is not told (1.25(d)(2)).",
                 "security": secured,
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["identifier"], "properties": {"identifier": {"type": "object"}, "for_individual": {"type": "boolean"}}}}}},
-                "responses": with_problems(json!({"200": {"description": "entries, oldest first"}}), &all)
+                "responses": with_problems(json!({"200": {"description": "entries, oldest first"}}), &identified)
             }},
             "/v1/accounting/expire": {"post": {
                 "summary": "Destroy the years of the accounting that are due (records officers), each with a certificate signed by the log's key.",
                 "security": secured,
                 "responses": with_problems(json!({"200": {"description": "the certificates"}}), &all)
             }},
-            "/v1/retention/plan": {"post": {"summary": "What the retention schedules would destroy (approved, in force) or report (proposed) on a day (`as_of`, default now); changes nothing (records officers).", "security": secured, "responses": with_problems(json!({"200": {"description": "the due cohorts"}}), &all)}},
-            "/v1/retention/run": {"post": {"summary": "Run the schedules now with the real clock (records officers): refused when the clock is behind the trusted time or jumped without `confirm_clock`, or when the volume needs a second officer's `approval` (an id from POST /v1/retention/approvals); ends with a signed disposition certificate.", "security": secured,
-                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "properties": {"confirm_clock": {"type": "boolean"}, "approval": {"type": "string"}}}}}},
-                "responses": with_problems(json!({"200": {"description": "what was destroyed and reported, and the certificate"}}), &["400", "401", "403", "409", "503"])}},
-            "/v1/retention/approvals": {"post": {"summary": "A second records officer approves, from their own session, the run the plan shows now: a single-use approval id bound to the plan's digest (the day, each due cohort and its records' digest), valid for an hour, logged.", "security": secured, "responses": with_problems(json!({"201": {"description": "the approval: id, approver, records, cohorts, plan_sha256, expires"}}), &["401", "403", "409", "503"])}},
-            "/v1/retention/certificates": {"get": {"summary": "The disposition certificates (records officers, auditors).", "security": secured, "responses": with_problems(json!({"200": {"description": "certificates, oldest first"}}), &all)}},
-            "/v1/retention/status": {"get": {"summary": "The trusted time, whether an interrupted run awaits the next, and the background compaction after a destruction with its progress (records officers).", "security": secured, "responses": with_problems(json!({"200": {"description": "the status"}}), &all)}},
-            "/v1/requests": {"post": {"summary": "Open a Privacy Act request (privacy officers): `kind` (notification, access, amendment, accounting, rectification, complaint), `requester`, `status`, `representative`, `identifiers` (blind-indexed, never logged), `systems`, `received`; for a FOIA-route request `fee_category` (first-party, the default; commercial; educational-or-scientific; news-media; other) and `fee_limit_cents` (at least 2500); for a complaint (PNR, seed 001 paragraphs 40-42) `substance` (accuracy, access, use-or-sharing, retention, sensitive-data, security, other), and if it came through a data protection authority `through_authority` with `authority_authorized: true` (the data subject's authorization is on file). The request's preservation hold is placed at receipt. 201 with the case file and its deadlines.", "security": secured, "responses": with_problems(json!({"201": {"description": "the request"}}), &all)}},
+            "/v1/requests": {"post": {"summary": "Open a Privacy Act request (privacy officers): `kind` (notification, access, amendment, accounting, rectification, complaint), `requester`, `status`, `representative`, `identifiers` (blind-indexed, never logged), `systems`, `received`; for a FOIA-route request `fee_category` (first-party, the default; commercial; educational-or-scientific; news-media; other) and `fee_limit_cents` (at least 2500); for a complaint (PNR, seed 001 paragraphs 40-42) `substance` (accuracy, access, use-or-sharing, retention, sensitive-data, security, other), and if it came through a data protection authority `through_authority` with `authority_authorized: true` (the data subject's authorization is on file). The request's preservation hold is placed at receipt. 201 with the case file and its deadlines.", "security": secured, "responses": with_problems(json!({"201": {"description": "the request"}}), &identified)}},
             "/v1/requests/due": {"get": {"summary": "What the agency owes soon (privacy officers, auditors): every deadline not met of every open request that is overdue on `as_of` or falls due within `within` working days (default 5), with its state; a determination given a delay notice shows again only once its promised date has passed.", "security": secured, "parameters": [
                     {"name": "as_of", "in": "query", "required": false, "schema": {"type": "string", "format": "date"}},
                     {"name": "within", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 0, "maximum": 65}}
@@ -441,7 +458,7 @@ fn hand_written() -> Value {
                     "responses": with_problems(json!({"201": {"description": "the letter"}}), &all)}
             },
             "/v1/requests/{id}/letters/{n}": {"get": {"summary": "A letter as text (`format=text`, the default) or PDF (`format=pdf`); the same letter always gives the same bytes (privacy officers, auditors).", "security": secured, "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}, {"name": "n", "in": "path", "required": true, "schema": {"type": "string"}}, {"name": "format", "in": "query", "required": false, "schema": {"type": "string", "enum": ["text", "pdf"]}}],
-                "responses": with_problems(json!({"200": {"description": "the letter", "content": {"text/plain": {}, "application/pdf": {}}}}), &all)}},
+                "responses": with_problems(json!({"200": {"description": "the letter", "content": {"text/plain": {}, "application/pdf": {}}}}), &found)}},
             "/v1/letters/templates": {"get": {"summary": "Every letter template, the agency's where it stored one (`source`: agency or shipped), with its text (privacy officers, auditors).", "security": secured, "responses": with_problems(json!({"200": {"description": "`templates`"}}), &all)}},
             "/v1/letters/templates/{kind}": {"post": {"summary": "Replace the template of `kind` (letterhead, acknowledgment, deficiency, delay, amendment-refusal, final-refusal, determination, fee-notice, referral) with the agency's `text` (minijinja; checked to render; at most 16 KiB), signed and logged with its SHA-256 (privacy officers).", "security": secured, "parameters": [{"name": "kind", "in": "path", "required": true, "schema": {"type": "string"}}],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["text"], "additionalProperties": false, "properties": {"text": {"type": "string", "maxLength": 16384}}}}}},
@@ -452,13 +469,13 @@ fn hand_written() -> Value {
                     "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["owner", "records", "request"], "additionalProperties": false, "properties": {
                         "owner": {"type": "string", "pattern": "^[a-z0-9-]{1,64}$"}, "records": {"type": "array", "minItems": 1, "maxItems": 1000, "items": {"type": "string"}}, "request": {"type": "string"}
                     }}}}},
-                    "responses": with_problems(json!({"201": {"description": "the consultation"}}), &all)}
+                    "responses": with_problems(json!({"201": {"description": "the consultation"}}), &found)}
             },
             "/v1/consultations/{id}/answer": {"post": {"summary": "Record the owner's `answer` (`release`, `withhold` or `referred`) and the day `on` (default today), once (privacy officers).", "security": secured, "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["answer"], "additionalProperties": false, "properties": {
                     "answer": {"type": "string", "enum": ["release", "withhold", "referred"]}, "on": {"type": "string", "format": "date"}
                 }}}}},
-                "responses": with_problems(json!({"200": {"description": "the consultation"}}), &all)}},
+                "responses": with_problems(json!({"200": {"description": "the consultation"}}), &found)}},
             "/v1/designations": {"post": {
                 "summary": "Designate a subject high risk (PNR, seed 001 paragraph 5; roles with the SORN's `designate` grant): the subject's identifier, a paragraph 3 purpose, the case, a reason and a review date within a year. Sealed, indexed by the subject, logged by id. Reads open the subject's free text while it is in force.",
                 "security": secured,
@@ -484,7 +501,7 @@ fn hand_written() -> Value {
                     "system": {"type": "string"}, "purpose": {"type": "string"}, "case": {"type": "string"},
                     "reason": {"type": "string", "minLength": 1, "maxLength": 2000}, "review_on": {"type": "string", "format": "date"}
                 }}}}},
-                "responses": with_problems(json!({"200": {"description": "the designation"}}), &all)
+                "responses": with_problems(json!({"200": {"description": "the designation"}}), &found)
             }},
             "/v1/designations/{id}/withdraw": {"post": {
                 "summary": "Withdraw a designation: from now on it unlocks nothing.",
@@ -493,7 +510,7 @@ fn hand_written() -> Value {
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["system", "purpose", "case"], "properties": {
                     "system": {"type": "string"}, "purpose": {"type": "string"}, "case": {"type": "string"}
                 }}}}},
-                "responses": with_problems(json!({"200": {"description": "the designation"}}), &all)
+                "responses": with_problems(json!({"200": {"description": "the designation"}}), &found)
             }},
             "/v1/notices": {"get": {
                 "summary": "Notices to prior recipients of records later corrected or disputed (552a(c)(4)), pending and sent.",

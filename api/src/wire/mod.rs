@@ -16,9 +16,11 @@ use utoipa::ToSchema;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 mod holds;
+mod retention;
 mod transfers;
 
 pub use holds::*;
+pub use retention::*;
 pub use transfers::*;
 
 /// A problem document (RFC 9457): the body of every error answer.

@@ -68,25 +68,43 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody
     type Rejection = Problem;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Problem> {
-        axum::Json::<T>::from_request(request, state)
+        // Every body the API takes is a JSON object; serde would also read a struct from an
+        // array of its fields (`[]` for one whose fields are all optional), which the document
+        // does not allow. The bytes are read once and handed on.
+        let (parts, body) = request.into_parts();
+        let bytes =
+            axum::body::Bytes::from_request(Request::from_parts(parts.clone(), body), state)
+                .await
+                .map_err(|rejection| json_problem(&JsonRejection::from(rejection)))?;
+        let is_object = bytes.iter().find(|byte| !byte.is_ascii_whitespace()) == Some(&b'{');
+        let request = Request::from_parts(parts, axum::body::Body::from(bytes));
+        let axum::Json(value) = axum::Json::<T>::from_request(request, state)
             .await
-            .map(|axum::Json(value)| JsonBody(value))
-            .map_err(|rejection: JsonRejection| {
-                let detail = match &rejection {
-                    JsonRejection::JsonSyntaxError(_) => "the body is not valid JSON".to_owned(),
-                    JsonRejection::MissingJsonContentType(_) => {
-                        "the body must be sent as `Content-Type: application/json`".to_owned()
-                    }
-                    _ => shape_error(&rejection.body_text()),
-                };
-                // One status for every malformed body (axum says 422 for a wrong shape).
-                let status = match rejection {
-                    JsonRejection::MissingJsonContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    _ => StatusCode::BAD_REQUEST,
-                };
-                Problem::new(status, "invalid-request", detail)
-            })
+            .map_err(|rejection| json_problem(&rejection))?;
+        if !is_object {
+            return Err(Problem::invalid(
+                "the body must be a JSON object (see /openapi.json)",
+            ));
+        }
+        Ok(JsonBody(value))
     }
+}
+
+/// A JSON body's rejection as a problem document.
+fn json_problem(rejection: &JsonRejection) -> Problem {
+    let detail = match rejection {
+        JsonRejection::JsonSyntaxError(_) => "the body is not valid JSON".to_owned(),
+        JsonRejection::MissingJsonContentType(_) => {
+            "the body must be sent as `Content-Type: application/json`".to_owned()
+        }
+        _ => shape_error(&rejection.body_text()),
+    };
+    // One status for every malformed body (axum says 422 for a wrong shape).
+    let status = match rejection {
+        JsonRejection::MissingJsonContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    Problem::new(status, "invalid-request", detail)
 }
 
 /// Query parameters whose rejection is a problem document.

@@ -1,41 +1,25 @@
-//! Handlers of retention: plans, runs, certificates.
+//! Handlers of retention: plans, runs, approvals, certificates and the status.
 
 use super::*;
 
-/// A retention plan request.
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct PlanBody {
-    /// A date (YYYY-MM-DD) or RFC 3339 time to plan for (default: now).
-    as_of: Option<String>,
-}
-
-fn due_json(due: &::retention::plan::Due) -> serde_json::Value {
-    json!({
-        "cohort": due.cohort.id,
-        "system": due.cohort.system,
-        "category": due.cohort.category,
-        "collected_from": crate::render::rfc3339(due.cohort.start_ms),
-        "collected_to": crate::render::rfc3339(due.cohort.end_ms),
-        "schedule": due.schedule,
-        "status": due.status,
-        "authority": due.authority,
-        "life_ended": due.life_ended.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "destroy": due.destroy,
-        "defer_to": due.defer_to,
-    })
-}
-
-fn kept_json(kept: &[(String, Option<u64>)]) -> serde_json::Value {
-    kept.iter()
-        .map(|(keeper, records)| json!({"keeper": keeper, "records": records}))
-        .collect()
-}
-
+/// What the retention schedules would destroy (approved, in force) or report (proposed) on a
+/// day (`as_of`, default now); changes nothing (records officers).
+#[utoipa::path(
+    post,
+    path = "/v1/retention/plan",
+    tag = "retention",
+    request_body = wire::PlanFor,
+    responses(
+        (status = 200, description = "the due cohorts and each system's phase", body = wire::Plan),
+        (status = 400, description = "a body that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn retention_plan(
     State(state): State<AppState>,
     authed: Authed,
-    JsonBody(body): JsonBody<PlanBody>,
+    JsonBody(body): JsonBody<wire::PlanFor>,
 ) -> Result<Response, Problem> {
     let as_of = time_filter(body.as_of.as_deref(), "as_of")
         .map_err(Problem::from)?
@@ -45,41 +29,32 @@ pub(crate) async fn retention_plan(
         gate.retention_plan(&authed.caller, &authed.context, as_of)
     })
     .await?;
-    let due: Vec<_> = plan
-        .due
-        .iter()
-        .map(|(item, kept)| {
-            let mut value = due_json(item);
-            value["kept_by"] = kept_json(kept);
-            value
-        })
-        .collect();
-    let phases: Vec<_> = plan
-        .phases
-        .iter()
-        .map(|(system, phase, cohorts)| json!({"system": system, "phase": phase, "cohorts": cohorts}))
-        .collect();
-    Ok(json_response(
-        StatusCode::OK,
-        json!({"due": due, "phases": phases}),
-    ))
+    Ok(typed_response(StatusCode::OK, &wire::Plan::of(&plan)))
 }
 
-/// A retention run request.
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RunBody {
-    #[serde(default)]
-    confirm_clock: bool,
-    /// A second records officer's approval of this plan (`POST /v1/retention/approvals`), for
-    /// a run larger than one officer may make alone.
-    approval: Option<String>,
-}
-
+/// Run the schedules now with the real clock (records officers); ends with a signed
+/// disposition certificate.
+///
+/// Refused when the clock is behind the trusted time, or jumped without `confirm_clock`, or
+/// when the volume needs a second officer's `approval` (an id from
+/// `POST /v1/retention/approvals`).
+#[utoipa::path(
+    post,
+    path = "/v1/retention/run",
+    tag = "retention",
+    request_body = wire::RunNow,
+    responses(
+        (status = 200, description = "what was destroyed and reported, and the certificate", body = wire::RunDone),
+        (status = 400, description = "a body that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "the clock is behind the trusted time, or jumped without `confirm_clock`; or the volume needs a second officer's approval and the one given is missing, unknown, used, expired or the caller's own (logged)", body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn retention_run(
     State(state): State<AppState>,
     authed: Authed,
-    JsonBody(body): JsonBody<RunBody>,
+    JsonBody(body): JsonBody<wire::RunNow>,
 ) -> Result<Response, Problem> {
     let gate = Arc::clone(&state.gate);
     let report = blocking(state.limits.operation, move || {
@@ -91,32 +66,20 @@ pub(crate) async fn retention_run(
         )
     })
     .await?;
-    let destroyed: Vec<_> = report
-        .destroyed
-        .iter()
-        .map(|item| {
-            let mut value = due_json(&item.due);
-            value["records"] = json!(item.records);
-            value["held"] = json!(item.held);
-            value["ids_sha256"] = json!(hex::encode(item.ids_digest));
-            value["deferred"] = json!(item.deferred);
-            value["kept_by"] = kept_json(&item.kept_by);
-            value["index_keys_destroyed"] = json!(item.index_keys_destroyed);
-            value
-        })
-        .collect();
-    let reported: Vec<_> = report.reported.iter().map(due_json).collect();
-    Ok(json_response(
-        StatusCode::OK,
-        json!({
-            "destroyed": destroyed,
-            "reported": reported,
-            "preservation": report.preservation,
-            "certificate": report.certificate.map(|c| json!({"name": c.name, "text": c.text, "signature": c.signature})),
-        }),
-    ))
+    Ok(typed_response(StatusCode::OK, &wire::RunDone::of(&report)))
 }
 
+/// The disposition certificates (records officers, auditors).
+#[utoipa::path(
+    get,
+    path = "/v1/retention/certificates",
+    tag = "retention",
+    responses(
+        (status = 200, description = "the certificates, oldest first", body = wire::CertificateList),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn retention_certificates(
     State(state): State<AppState>,
     authed: Authed,
@@ -126,16 +89,29 @@ pub(crate) async fn retention_certificates(
         gate.retention_certificates(&authed.caller, &authed.context)
     })
     .await?;
-    let certificates: Vec<_> = certificates
-        .iter()
-        .map(|c| json!({"name": c.name, "text": c.text, "signature": c.signature}))
-        .collect();
-    Ok(json_response(
+    Ok(typed_response(
         StatusCode::OK,
-        json!({"certificates": certificates}),
+        &wire::CertificateList {
+            certificates: certificates
+                .iter()
+                .map(wire::SignedCertificate::of)
+                .collect(),
+        },
     ))
 }
 
+/// The trusted time, whether an interrupted run awaits the next, and the background
+/// compaction after a destruction with its progress (records officers).
+#[utoipa::path(
+    get,
+    path = "/v1/retention/status",
+    tag = "retention",
+    responses(
+        (status = 200, description = "the status", body = wire::Status),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn retention_status(
     State(state): State<AppState>,
     authed: Authed,
@@ -145,28 +121,23 @@ pub(crate) async fn retention_status(
         gate.retention_status(&authed.caller, &authed.context)
     })
     .await?;
-    let time = |at: Option<chrono::DateTime<chrono::Utc>>| {
-        at.map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-    };
-    Ok(json_response(
-        StatusCode::OK,
-        json!({
-            "trusted_time": time(status.trusted_time),
-            "interrupted_run": status.interrupted_run,
-            "compaction": {
-                "state": status.compaction.state,
-                "columns_done": status.compaction.columns_done,
-                "columns": status.compaction.columns,
-                "last_column": status.compaction.last_column,
-                "started": time(status.compaction.started),
-                "finished": time(status.compaction.finished),
-                "error": status.compaction.error,
-            },
-        }),
-    ))
+    Ok(typed_response(StatusCode::OK, &wire::Status::of(&status)))
 }
 
-/// A second records officer approves the run the plan shows now.
+/// A second records officer approves, from their own session, the run the plan shows now: a
+/// single-use approval id bound to the plan's digest (the day, each due cohort and its
+/// records' digest), valid for an hour, logged.
+#[utoipa::path(
+    post,
+    path = "/v1/retention/approvals",
+    tag = "retention",
+    responses(
+        (status = 201, description = "the approval", body = wire::RunApproval),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "the clock is behind the trusted time or jumped, or the plan cannot be made now", body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn retention_approve(
     State(state): State<AppState>,
     authed: Authed,
@@ -176,15 +147,8 @@ pub(crate) async fn retention_approve(
         gate.approve_retention_run(&authed.caller, &authed.context)
     })
     .await?;
-    Ok(json_response(
+    Ok(typed_response(
         StatusCode::CREATED,
-        json!({
-            "id": approval.id,
-            "approver": approval.approver,
-            "records": approval.records,
-            "cohorts": approval.cohorts,
-            "plan_sha256": hex::encode(approval.plan_digest),
-            "expires": approval.expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        }),
+        &wire::RunApproval::of(&approval),
     ))
 }
