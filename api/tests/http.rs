@@ -2973,8 +2973,12 @@ fn hold_requests(id: &str) -> Vec<(&'static str, Value, StatusCode, &'static str
         ("records", json!({"records": [id], "subject": {"type": "ssn", "value": "123-45-6789"}, "reference": "LIT-1", "reason": "suit", "kind": "governance"}), StatusCode::UNPROCESSABLE_ENTITY, "exactly one"),
         ("records", json!({"subject": {"type": "name", "value": "JOHN Q PUBLIC"}, "reference": "LIT-1", "reason": "suit", "kind": "governance"}), StatusCode::BAD_REQUEST, "not a name"),
         ("records", json!({"records": [id], "reference": "JOHN Q PUBLIC", "reason": "suit", "kind": "governance"}), StatusCode::BAD_REQUEST, "a hold reference must be"),
+        ("records", json!({"records": [id], "reference": "LIT-2", "reason": "suit", "kind": "compliance", "until": "2020-01-01"}), StatusCode::UNPROCESSABLE_ENTITY, "must be in the future"),
+        // A body that breaks the document is refused 400 before a rule joining fields (422).
+        ("records", json!({"records": ["x"], "reference": "LIT-2", "reason": "suit", "kind": "compliance"}), StatusCode::BAD_REQUEST, "record id must look like"),
         ("records", json!({"records": [id], "reference": "LIT-2", "reason": "suit", "kind": "compliance", "until": "2027-06-01"}), StatusCode::CREATED, "\"id\":\"H-1\""),
-        ("records", json!({"records": [id], "reference": "LIT-3", "reason": "suit", "kind": "governance", "roles": ["analyst"]}), StatusCode::CREATED, "\"id\":\"H-2\""),
+        // `null` is an optional field left out, as the document's nullable fields say.
+        ("records", json!({"records": [id], "reference": "LIT-3", "reason": "suit", "kind": "governance", "roles": ["analyst"], "purpose": null, "until": null, "subject": null}), StatusCode::CREATED, "\"id\":\"H-2\""),
     ]
 }
 
@@ -3335,6 +3339,27 @@ async fn holds_keep_records_past_their_schedule_for_the_roles_they_name_until_re
         )
         .await;
     assert_eq!(release.body["awaiting_destruction"], 1, "{}", release.text);
+    // Once released it cannot be released again (409); a hold that never was is 404.
+    for (path, status, fragment) in [
+        (
+            "/v1/holds/H-2/release",
+            StatusCode::CONFLICT,
+            "already released",
+        ),
+        (
+            "/v1/holds/H-99/release",
+            StatusCode::NOT_FOUND,
+            "there is no hold H-99",
+        ),
+    ] {
+        let again = api
+            .post(path, Some("records"), json!({"reason": "case closed"}))
+            .await;
+        assert_eq!(again.status, status, "{path}: {}", again.text);
+        assert!(again.text.contains(fragment), "{path}: {}", again.text);
+    }
+    let unknown = api.get("/v1/holds/H-99/records", Some("records")).await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{}", unknown.text);
     let run = api
         .post("/v1/retention/run", Some("records"), json!({}))
         .await;

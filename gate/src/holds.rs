@@ -71,6 +71,18 @@ impl Gate {
                 policy::code(&request.mode)
             ))
         })?;
+        // What breaks the document (400) is refused before what only a rule joining fields
+        // or reading the day refuses (422).
+        let ids: Vec<RecordId> = request
+            .records
+            .iter()
+            .map(|id| id.parse())
+            .collect::<Result<_, _>>()?;
+        if matches!(request.subject, Some(SearchKey::Name(_))) {
+            return Err(Refusal::Invalid(
+                "a subject hold needs an identifier, not a name".into(),
+            ));
+        }
         // The vault checks these too; here they are the caller's to fix, not a malformed body.
         match (mode, request.until) {
             (HoldMode::Compliance, None) => {
@@ -90,18 +102,8 @@ impl Gate {
             roles: request.roles,
             ..HoldSpec::new(&request.reference, &request.reason, purpose, mode)
         };
-        let ids: Vec<RecordId> = request
-            .records
-            .iter()
-            .map(|id| id.parse())
-            .collect::<Result<_, _>>()?;
         let target = match (&request.subject, ids.is_empty()) {
             (Some(SearchKey::Identifier(identifier)), true) => HoldTarget::Subject(identifier),
-            (Some(SearchKey::Name(_)), true) => {
-                return Err(Refusal::Invalid(
-                    "a subject hold needs an identifier, not a name".into(),
-                ))
-            }
             (None, false) => HoldTarget::Records(&ids),
             _ => {
                 return Err(Refusal::Unprocessable(
@@ -232,7 +234,7 @@ impl Gate {
 
 /// A hold's id from `H-<number>`; a number longer than a reference's runs of digits is no
 /// hold's (and is not repeated: it may be an identifier typed in the wrong place).
-fn hold_id(text: &str) -> Result<u32, Refusal> {
+pub fn hold_id(text: &str) -> Result<u32, Refusal> {
     policy::codes::is_reference(text)
         .then(|| vault::parse_hold_id(text))
         .flatten()

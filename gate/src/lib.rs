@@ -69,7 +69,7 @@ pub use consultations::{Consultation, ConsultationAnswer};
 pub use designations::{
     Designation, DesignationEvent, DesignationInput, DesignationStatus, MAX_REVIEW_DAYS,
 };
-pub use holds::HoldRequest;
+pub use holds::{hold_id, HoldRequest};
 pub use ingest::IngestPlan;
 pub use letters::{Letter, Template};
 pub use requests::{

@@ -108,6 +108,9 @@ pub enum HoldMode {
 }
 
 impl HoldMode {
+    /// Every mode.
+    pub const ALL: [HoldMode; 2] = [HoldMode::Governance, HoldMode::Compliance];
+
     /// Its name on the command line and over the API.
     pub fn name(self) -> &'static str {
         match self {
@@ -118,9 +121,7 @@ impl HoldMode {
 
     /// The mode with this name.
     pub fn from_name(name: &str) -> Option<Self> {
-        [HoldMode::Governance, HoldMode::Compliance]
-            .into_iter()
-            .find(|mode| mode.name() == name)
+        Self::ALL.into_iter().find(|mode| mode.name() == name)
     }
 }
 
@@ -350,12 +351,17 @@ fn cohort_reference(id: u32) -> String {
     format!("hold-{id}")
 }
 
+/// Whether `reason` is a hold's or a release's reason: one line of 1 to 500 characters, not
+/// only spaces (the API's document states it as a pattern, tested against this).
+pub fn is_one_line(reason: &str) -> bool {
+    !reason.trim().is_empty()
+        && reason.chars().count() <= 500
+        && !reason.chars().any(char::is_control)
+}
+
 fn check_spec(spec: &HoldSpec, now: DateTime<Utc>) -> Result<()> {
     crate::lifecycle::check_hold_reference(&spec.reference)?;
-    let reason_ok = !spec.reason.trim().is_empty()
-        && spec.reason.chars().count() <= 500
-        && !spec.reason.chars().any(char::is_control);
-    if !reason_ok {
+    if !is_one_line(&spec.reason) {
         return Err(Error::Invalid(
             "a hold's reason must be 1 to 500 characters on one line".into(),
         ));
@@ -516,6 +522,15 @@ impl Vault {
         self.decode_signed_hold(&key, &value)
     }
 
+    /// Hold `id`, named by the store itself (a held record's entry, a cohort, a subject's
+    /// index): missing, the store is corrupt, which is no caller's 404.
+    fn stored_hold(&self, id: u32) -> Result<Hold> {
+        self.hold(id).map_err(|err| match err {
+            Error::NotFound(_) => Error::corrupt("hold", "an entry names a hold that is missing"),
+            other => other,
+        })
+    }
+
     /// The holds still in force (no counts: what every search consults).
     pub fn active_holds(&self) -> Result<Vec<Hold>> {
         Ok(self
@@ -564,7 +579,7 @@ impl Vault {
             let id_bytes: [u8; 4] = key[prefix.len()..]
                 .try_into()
                 .map_err(|_| Error::corrupt("held entry", "bad hold id"))?;
-            let hold = self.hold(u32::from_be_bytes(id_bytes))?;
+            let hold = self.stored_hold(u32::from_be_bytes(id_bytes))?;
             if hold.is_active() {
                 out.push(hold);
             }
@@ -660,7 +675,7 @@ impl Vault {
         else {
             return Ok(None);
         };
-        Ok(Some(self.hold(id)?))
+        Ok(Some(self.stored_hold(id)?))
     }
 
     /// Places a hold on records or on a subject. The records move into the hold's cohort
@@ -900,10 +915,7 @@ impl Vault {
         now: DateTime<Utc>,
     ) -> Result<ReleasedHold> {
         access.validate()?;
-        if reason.trim().is_empty()
-            || reason.chars().count() > 500
-            || reason.chars().any(char::is_control)
-        {
+        if !is_one_line(reason) {
             return Err(Error::Invalid(
                 "a release's reason must be 1 to 500 characters on one line".into(),
             ));
@@ -1082,7 +1094,7 @@ impl Vault {
         };
         let mut found = Vec::new();
         for hold_id in holds {
-            let hold = self.hold(*hold_id)?;
+            let hold = self.stored_hold(*hold_id)?;
             let Some(mac) = self.hold_index_mac(&hold)? else {
                 continue;
             };
@@ -1120,7 +1132,7 @@ impl Vault {
             let id_bytes: [u8; 4] = key[META_HOLD_SUBJECT.len()..]
                 .try_into()
                 .map_err(|_| Error::corrupt("subject hold", "bad hold id"))?;
-            let hold = self.hold(u32::from_be_bytes(id_bytes))?;
+            let hold = self.stored_hold(u32::from_be_bytes(id_bytes))?;
             let (tokens, systems) = decode_subjects(&value)?;
             let cohort = self
                 .cohort_info(hold.cohort)?

@@ -88,8 +88,8 @@ pub use crate::change::{Change, LedgerYear, Opened, Released, SignedItem, Signed
 pub use crate::cohort::{Bucket, CohortInfo, CohortKind};
 pub use crate::error::{Error, Result};
 pub use crate::holds::{
-    parse_hold_id, Hold, HoldMode, HoldPurpose, HoldRelease, HoldSpec, HoldSummary, HoldTarget,
-    PlacedHold, ReleasedHold,
+    is_one_line, parse_hold_id, Hold, HoldMode, HoldPurpose, HoldRelease, HoldSpec, HoldSummary,
+    HoldTarget, PlacedHold, ReleasedHold,
 };
 pub use crate::index::{
     index_kind_name, indexed_forms, SearchKey, INDEX_LAYOUT_VERSION, RECEIPT_KEY_SOURCE,

@@ -28,7 +28,8 @@ enum Command {
         /// A subject identifier, TYPE=VALUE (for example ssn=123-45-6789).
         #[arg(long, value_name = "TYPE=VALUE", conflicts_with = "records")]
         subject: Option<String>,
-        /// The case or matter (letters, digits, `-`, `_`, `.`, `/`; never a person's name).
+        /// The case or matter: a reference (a letter, then letters, digits, `-`, `_` and `.`, with
+        /// at most two runs of digits of at most 6; never a person's name).
         #[arg(long)]
         reference: String,
         /// Why, in words.

@@ -58,6 +58,7 @@ use crate::wire;
         wire::Transfer,
         wire::TransferList,
         wire::Recalled,
+        wire::Package,
         wire::PlanFor,
         wire::RunNow,
         wire::Keeper,
@@ -108,7 +109,8 @@ const WITH_A_BODY: &[(&str, &str)] = &[
 /// document, so no build that makes one passes them).
 pub fn document() -> Result<Value, String> {
     let mut document = hand_written();
-    let typed = serde_json::to_value(Typed::openapi()).unwrap_or_default();
+    let typed = serde_json::to_value(Typed::openapi())
+        .map_err(|err| format!("the generated OpenAPI document does not serialize: {err}"))?;
     merge(&mut document, &typed).map_err(|clash| {
         format!("the generated OpenAPI document and the hand-written one both describe {clash}")
     })?;
@@ -566,6 +568,43 @@ fn hand_written() -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The id patterns in the generated paths are the wire's constants, which the wire's tests
+    /// hold to the server's checks (utoipa takes only a literal in `params`).
+    #[test]
+    fn the_documents_path_patterns_are_the_wires() {
+        let document = document().unwrap();
+        let cases = [
+            (
+                "/v1/holds/{id}/release",
+                "post",
+                crate::wire::HOLD_ID_PATTERN,
+            ),
+            (
+                "/v1/holds/{id}/records",
+                "get",
+                crate::wire::HOLD_ID_PATTERN,
+            ),
+            (
+                "/v1/transfers/{id}/package",
+                "get",
+                crate::wire::TRANSFER_ID_PATTERN,
+            ),
+            (
+                "/v1/transfers/{id}/recall",
+                "post",
+                crate::wire::TRANSFER_ID_PATTERN,
+            ),
+        ];
+        for (path, method, pattern) in cases {
+            let parameters = &document["paths"][path][method]["parameters"];
+            assert_eq!(parameters[0]["name"], "id", "{method} {path}");
+            assert_eq!(
+                parameters[0]["schema"]["pattern"], pattern,
+                "{method} {path}"
+            );
+        }
+    }
 
     #[test]
     fn merging_adds_operations_and_refuses_to_describe_one_twice() {

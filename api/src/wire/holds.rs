@@ -20,12 +20,16 @@ fn optional_hold_purpose_schema() -> Object {
 }
 
 fn hold_kind_schema() -> Object {
-    string_enum(&["governance", "compliance"])
+    let kinds: Vec<&str> = vault::HoldMode::ALL
+        .iter()
+        .map(|mode| mode.name())
+        .collect();
+    string_enum(&kinds)
 }
 
 /// A hold to place (`POST /v1/holds`), on `records` or on a `subject` (exactly one, 422
 /// otherwise).
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewHold {
     /// The records to hold (by id), if not a subject.
@@ -61,7 +65,7 @@ pub struct NewHold {
 }
 
 /// A hold's release (`POST /v1/holds/{id}/release`).
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HoldRelease {
     /// Why, in words.
@@ -79,7 +83,7 @@ pub struct HeldSearch {
 }
 
 /// A hold's release, once released.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 pub struct Released {
     /// The records officer who released it.
     pub by: String,
@@ -91,7 +95,7 @@ pub struct Released {
 }
 
 /// A hold as it is shown.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 pub struct HoldView {
     /// `H-<n>`.
     #[schema(pattern = "^H-[0-9]+$")]
@@ -207,4 +211,48 @@ pub struct HeldRecord {
 pub struct HeldFound {
     /// The records, each with its hold.
     pub held: Vec<HeldRecord>,
+}
+
+// A reason is personal data (docs/api.md, "What a caller types"): `Debug` (a log line, a
+// panic's message) never shows it.
+impl std::fmt::Debug for NewHold {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewHold")
+            .field("records", &self.records)
+            .field("subject", &self.subject)
+            .field("reference", &self.reference)
+            .field("reason", &"REDACTED")
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for HoldRelease {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HoldRelease")
+            .field("reason", &"REDACTED")
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Released {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Released")
+            .field("by", &self.by)
+            .field("at", &self.at)
+            .field("reason", &"REDACTED")
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for HoldView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HoldView")
+            .field("id", &self.id)
+            .field("reference", &self.reference)
+            .field("reason", &"REDACTED")
+            .field("kind", &self.kind)
+            .field("released", &self.released)
+            .finish_non_exhaustive()
+    }
 }

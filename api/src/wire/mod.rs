@@ -186,8 +186,8 @@ fn reference_schema() -> Object {
 }
 
 /// The grammar of a line of text a person writes (a reason): no control characters, not
-/// only spaces.
-pub const ONE_LINE_PATTERN: &str = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$";
+/// only spaces (Unicode's, named one by one as in [`NOT_BLANK_PATTERN`]).
+pub const ONE_LINE_PATTERN: &str = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\u0000-\\u0020\\u007f-\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000-\\u001f\\u007f-\\u009f]*$";
 
 fn reason_schema() -> Object {
     pattern_schema(
@@ -228,8 +228,10 @@ fn identifier_kinds(with_name: bool) -> Vec<&'static str> {
         .collect()
 }
 
-/// The grammar of an identifier's value: anything but only spaces.
-pub const NOT_BLANK_PATTERN: &str = "\\S";
+/// The grammar of an identifier's value: anything but only spaces. The spaces are Unicode's
+/// (what Rust's `trim` takes off), named one by one: a regex's `\\s` differs by dialect
+/// (ECMAScript's takes U+FEFF too).
+pub const NOT_BLANK_PATTERN: &str = "[^\\u0009-\\u000d\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
 
 fn identifier_schema(with_name: bool) -> Object {
     ObjectBuilder::new()

@@ -41,6 +41,25 @@ fn the_account_name_pattern_is_the_gates_rule() {
     }
 }
 
+/// A reason (personal data) never shows in `Debug`, nor does an identifier's value.
+#[test]
+fn reasons_and_identifiers_are_kept_out_of_debug() {
+    let hold: NewHold = serde_json::from_value(serde_json::json!({
+        "subject": {"type": "ssn", "value": "987-65-4329"}, "reference": "LIT-1",
+        "reason": "secret matter", "kind": "governance"
+    }))
+    .unwrap();
+    let release = HoldRelease {
+        reason: "secret matter".into(),
+    };
+    for shown in [format!("{hold:?}"), format!("{release:?}")] {
+        assert!(
+            !shown.contains("secret") && !shown.contains("987"),
+            "{shown}"
+        );
+    }
+}
+
 /// A token never shows in `Debug` (a log line, a panic message).
 #[test]
 fn tokens_are_kept_out_of_debug() {
@@ -96,7 +115,7 @@ fn the_id_and_reference_patterns_are_the_servers_rules() {
         (
             "hold id",
             HOLD_ID_PATTERN,
-            |value| policy::codes::is_reference(value) && vault::parse_hold_id(value).is_some(),
+            |value| gate::hold_id(value).is_ok(),
             64,
         ),
         ("transfer id", TRANSFER_ID_PATTERN, gate::is_transfer_id, 64),
@@ -114,11 +133,12 @@ fn the_id_and_reference_patterns_are_the_servers_rules() {
     }
 }
 
-/// A reason's pattern against the vault's rule for a hold's or a release's reason, as
-/// `vault::holds` states it: one line of 1 to 500 characters, not only spaces.
+/// A reason's pattern against the vault's rule for a hold's or a release's reason
+/// (`vault::is_one_line`): one line of 1 to 500 characters, not only spaces.
 #[test]
 fn the_reason_pattern_is_the_vaults_rule() {
     let regex = regex::Regex::new(ONE_LINE_PATTERN).unwrap();
+    let not_blank = regex::Regex::new(NOT_BLANK_PATTERN).unwrap();
     let long = "x".repeat(501);
     let reasons = [
         "suit",
@@ -133,12 +153,19 @@ fn the_reason_pattern_is_the_vaults_rule() {
         "\u{3000}x",
         "é",
         &long,
+        "\u{feff}",
+        "\u{feff}x",
+        "\u{1c}",
     ];
     for reason in reasons {
         let by_pattern = regex.is_match(reason) && reason.chars().count() <= 500;
-        let by_vault = !reason.trim().is_empty()
-            && reason.chars().count() <= 500
-            && !reason.chars().any(char::is_control);
+        let by_vault = vault::is_one_line(reason);
+        // An identifier's value: not only spaces, as the handlers' `trim` reads it.
+        assert_eq!(
+            not_blank.is_match(reason),
+            !reason.trim().is_empty(),
+            "not blank: {reason:?}"
+        );
         assert_eq!(by_pattern, by_vault, "{reason:?}");
     }
 }

@@ -18,12 +18,27 @@ pub(crate) fn case_id_schema() -> Object {
     )
 }
 
+fn cohort_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(0))
+        .maximum(Some(u32::MAX))
+        .description(Some("the cohort (`recvault keys status` lists them)"))
+        .build()
+}
+
+/// A transfer's package (`GET /v1/transfers/{id}/package`): bytes for the records center.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct Package(pub Vec<u8>);
+
 /// A period cohort to transfer (`POST /v1/transfers`).
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTransfer {
     /// The cohort (`recvault keys status` lists them).
     #[serde(deserialize_with = "whole_number")]
+    #[schema(schema_with = cohort_schema)]
     pub cohort: u32,
 }
 

@@ -44,6 +44,23 @@ fn needles_of(people: &[(String, String, String)]) -> Vec<Vec<u8>> {
 
 /// Every needle found in any file under `dir`, with the file it was found in.
 pub(crate) fn scan(dir: &Path, needles: &[Vec<u8>]) -> Vec<(String, String)> {
+    // RocksDB may delete an obsolete file between the listing and the read (a purge after
+    // compaction runs in the background), having moved what it held into a file the listing
+    // did not see: a pass in which a file vanished is repeated until one sees every file.
+    for _ in 0..20 {
+        if let Some(found) = scan_once(dir, needles) {
+            return found;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!(
+        "files kept vanishing under {} during the scan",
+        dir.display()
+    )
+}
+
+/// One pass of [`scan`]: `None` if a file vanished between the listing and its read.
+fn scan_once(dir: &Path, needles: &[Vec<u8>]) -> Option<Vec<(String, String)>> {
     let mut found = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
     let mut n_files = 0;
@@ -56,10 +73,8 @@ pub(crate) fn scan(dir: &Path, needles: &[Vec<u8>]) -> Vec<(String, String)> {
             );
             continue;
         }
-        // RocksDB may delete an obsolete file between the listing and the read (a purge after
-        // compaction runs in the background): a file gone from the disk holds nothing.
         let bytes = match fs::read(&path) {
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return None,
             read => read.unwrap(),
         };
         n_files += 1;
@@ -80,7 +95,7 @@ pub(crate) fn scan(dir: &Path, needles: &[Vec<u8>]) -> Vec<(String, String)> {
         "the scan found only {n_files} files under {}",
         dir.display()
     );
-    found
+    Some(found)
 }
 
 fn file_names(dir: &Path) -> Vec<String> {

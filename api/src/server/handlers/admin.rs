@@ -173,7 +173,12 @@ pub fn time_filter(text: Option<&str>, name: &str) -> Result<Option<i64>, Refusa
     let Some(text) = text else {
         return Ok(None);
     };
-    if let Ok(time) = chrono::DateTime::parse_from_rfc3339(text) {
+    // RFC 3339 as the document's `date-time` has it: chrono would also take a space for `T`.
+    let rfc3339 = matches!(text.as_bytes().get(10), Some(b'T' | b't'));
+    if let Some(time) = chrono::DateTime::parse_from_rfc3339(text)
+        .ok()
+        .filter(|_| rfc3339)
+    {
         return Ok(Some(time.timestamp_millis()));
     }
     // A date in exactly the documented form (`wire::DATE_PATTERN`), as `date` reads it.

@@ -45,7 +45,7 @@ pub(crate) use retention::*;
 pub(crate) use transfers::*;
 
 /// What a route's 403 says in the document: the policy denied it, and `rule` names the rule.
-pub(crate) const DENIED: &str = "denied by the policy; `rule` names the rule";
+pub(crate) const DENIED: &str = "denied by the policy; `rule` names the rule (logged)";
 
 /// A date field of a request body (`YYYY-MM-DD`), named in the refusal.
 pub(crate) fn date(text: &str, name: &str) -> Result<NaiveDate, Refusal> {

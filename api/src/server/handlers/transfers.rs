@@ -76,7 +76,7 @@ pub(crate) async fn list_transfers(
     tag = "transfers",
     params(("id" = String, Path, pattern = r"^T-[0-9]{1,10}-[0-9]{1,16}$", description = "the transfer's id")),
     responses(
-        (status = 200, description = "the package", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 200, description = "the package", content_type = "application/octet-stream", body = wire::Package),
         (status = 400, description = "an id that is no transfer's", body = wire::Problem, content_type = "application/problem+json"),
         (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
         (status = 404, description = "no package", body = wire::Problem, content_type = "application/problem+json"),
