@@ -1877,3 +1877,66 @@ async fn an_unknown_word_in_a_vocabulary_field_is_never_echoed() {
         );
     }
 }
+
+/// The identifiers of a body made passports without their issuing country.
+fn passports_without_country(value: &mut Value) -> usize {
+    match value {
+        Value::Object(object) => {
+            let kinds: Vec<&str> = model::IdentifierKind::ALL
+                .iter()
+                .map(|kind| kind.name())
+                .collect();
+            let is_identifier = object.get("value").is_some_and(Value::is_string)
+                && object
+                    .get("type")
+                    .and_then(Value::as_str)
+                    .is_some_and(|kind| kinds.contains(&kind));
+            if is_identifier {
+                object.insert("type".into(), json!("passport"));
+                object.remove("country");
+                return 1;
+            }
+            object.values_mut().map(passports_without_country).sum()
+        }
+        Value::Array(items) => items.iter_mut().map(passports_without_country).sum(),
+        _ => 0,
+    }
+}
+
+/// Every route that reads an identifier refuses a passport without its issuing country with
+/// the 422 its operation documents (a rule joining two fields: the document allows the body).
+/// The routes come from the sweep's table: each body with an identifier in it, made a
+/// passport without its country.
+#[tokio::test]
+async fn every_route_that_reads_an_identifier_documents_the_passport_rule() {
+    let api = api();
+    let document = api.get("/openapi.json", None).await;
+    let mut routes = Vec::new();
+    for endpoint in endpoints("0001-0193a1b2c3d4-00000001-0000002a") {
+        let Some(mut body) = endpoint.body.clone() else {
+            continue;
+        };
+        if endpoint.path.contains('{') || passports_without_country(&mut body) == 0 {
+            continue;
+        }
+        let answer = api.post(endpoint.path, Some("ana"), body.clone()).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{} {body}: {}",
+            endpoint.path,
+            answer.text
+        );
+        assert!(answer.text.contains("country"), "{}", answer.text);
+        let responses = &document.body["paths"][endpoint.path]["post"]["responses"];
+        assert!(
+            responses.get("422").is_some(),
+            "POST {} answers 422 but its document does not list it",
+            endpoint.path
+        );
+        routes.push(endpoint.path);
+    }
+    routes.sort_unstable();
+    routes.dedup();
+    assert!(routes.len() >= 8, "only {routes:?} read an identifier");
+}

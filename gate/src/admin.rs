@@ -56,7 +56,8 @@ impl Gate {
             ));
         }
         if background_investigation > self.today() || privacy_training > self.today() {
-            return Err(Refusal::Invalid(
+            // Well-formed dates the day refuses (422), not a malformed body.
+            return Err(Refusal::Unprocessable(
                 "vetting dates cannot be in the future".into(),
             ));
         }

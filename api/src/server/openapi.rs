@@ -485,7 +485,7 @@ fn hand_written() -> Value {
                     "system": {"type": "string"}, "subject": identifier.clone(), "purpose": {"type": "string"}, "case": {"type": "string"},
                     "reason": {"type": "string", "minLength": 1, "maxLength": 2000}, "review_on": {"type": "string", "format": "date"}
                 }}}}},
-                "responses": with_problems(json!({"201": {"description": "`id`, `HR-<year>-<number>`"}}), &all)
+                "responses": with_problems(json!({"201": {"description": "`id`, `HR-<year>-<number>`"}}), &identified)
             }},
             "/v1/designations/search": {"post": {
                 "summary": "A subject's designations in a system, in force or not (roles with the `designate` grant), decided for a purpose and case.",
@@ -493,7 +493,7 @@ fn hand_written() -> Value {
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["system", "subject", "purpose", "case"], "properties": {
                     "system": {"type": "string"}, "subject": identifier.clone(), "purpose": {"type": "string"}, "case": {"type": "string"}
                 }}}}},
-                "responses": with_problems(json!({"200": {"description": "`designations`: id, status (pending, in-force, withdrawn), purpose, reason, case, review_on, migrated_from, history"}}), &all)
+                "responses": with_problems(json!({"200": {"description": "`designations`: id, status (pending, in-force, withdrawn), purpose, reason, case, review_on, migrated_from, history"}}), &identified)
             }},
             "/v1/designations/{id}/confirm": {"post": {
                 "summary": "Confirm a designation (one carried over from a record's old `high_risk` field is pending and unlocks nothing until confirmed; one past its review date is renewed), with purpose, case, reason and a new review date.",
@@ -595,10 +595,26 @@ mod tests {
                 "post",
                 crate::wire::TRANSFER_ID_PATTERN,
             ),
+            (
+                "/v1/accounts/{name}/vetting",
+                "post",
+                crate::wire::ACCOUNT_NAME_PATTERN,
+            ),
+            (
+                "/v1/accounts/{name}/disable",
+                "post",
+                crate::wire::ACCOUNT_NAME_PATTERN,
+            ),
         ];
         for (path, method, pattern) in cases {
             let parameters = &document["paths"][path][method]["parameters"];
-            assert_eq!(parameters[0]["name"], "id", "{method} {path}");
+            assert!(
+                path.contains(&format!(
+                    "{{{}}}",
+                    parameters[0]["name"].as_str().unwrap_or("?")
+                )),
+                "{method} {path}"
+            );
             assert_eq!(
                 parameters[0]["schema"]["pattern"], pattern,
                 "{method} {path}"

@@ -71,7 +71,7 @@ pub struct DueCohort {
     pub life_ended: String,
     /// Whether a run destroys it.
     pub destroy: bool,
-    /// The cohort its deferred records move to, if any.
+    /// The phase its deferred records move to, if any.
     pub defer_to: Option<String>,
 }
 
@@ -159,7 +159,8 @@ pub struct DestroyedCohort {
     pub due: DueCohort,
     /// Records destroyed.
     pub records: u64,
-    /// Records held, if any held.
+    /// Records a hold kept; `null` when a request's preservation kept some, which are never
+    /// counted.
     pub held: Option<u64>,
     /// The SHA-256 of the destroyed records' ids (hex), which the certificate names.
     pub ids_sha256: String,

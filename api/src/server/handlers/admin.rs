@@ -9,11 +9,12 @@ use super::*;
     post,
     path = "/v1/accounts/{name}/vetting",
     tag = "accounts",
-    params(("name" = String, Path, description = "the account's name")),
+    params(("name" = String, Path, pattern = r"^[a-z][a-z._-]*(?:[0-9]{1,6}[a-z._-]+)?(?:[0-9]{1,6}[a-z._-]*)?$", max_length = 64, description = "the account's name")),
     request_body = wire::Vetting,
     responses(
         (status = 200, description = "attested; `token` is the account's from now on", body = wire::Vetted),
-        (status = 400, description = "a body that is not the schema's, a date that is not YYYY-MM-DD, or one in the future", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "a body that is not the schema's, or a date that is not YYYY-MM-DD", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "a date in the future", body = wire::Problem, content_type = "application/problem+json"),
         (status = 403, description = "denied by the policy, or the officer made or holds the account; `rule` names the rule", body = wire::Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such account", body = wire::Problem, content_type = "application/problem+json"),
     ),
@@ -126,7 +127,7 @@ pub(crate) async fn list_accounts(
     post,
     path = "/v1/accounts/{name}/disable",
     tag = "accounts",
-    params(("name" = String, Path, description = "the account's name")),
+    params(("name" = String, Path, pattern = r"^[a-z][a-z._-]*(?:[0-9]{1,6}[a-z._-]+)?(?:[0-9]{1,6}[a-z._-]*)?$", max_length = 64, description = "the account's name")),
     responses(
         (status = 200, description = "disabled", body = wire::Disabled),
         (status = 400, description = "a name no account can have", body = wire::Problem, content_type = "application/problem+json"),
