@@ -240,9 +240,42 @@ impl Client {
         )
     }
 
+    /// Searches a system's records (`POST /v1/search`).
+    pub fn search(&self, search: &wire::Search) -> Result<wire::Found, Failure> {
+        self.post_typed("/v1/search", search)
+    }
+
+    /// Reads the record `id` for `purpose` and `case` (`GET /v1/records/{id}`).
+    pub fn record(&self, id: &str, purpose: &str, case: &str) -> Result<wire::RecordView, Failure> {
+        self.get_typed(&record_path(id, "", purpose, case)?)
+    }
+
+    /// The raw message the record `id` came from (`GET /v1/records/{id}/raw`).
+    pub fn raw_message(
+        &self,
+        id: &str,
+        purpose: &str,
+        case: &str,
+    ) -> Result<wire::RawMessage, Failure> {
+        self.get_typed(&record_path(id, "/raw", purpose, case)?)
+    }
+
     fn unreachable(&self, err: ureq::Error) -> Failure {
         Failure::connection(format!("cannot reach the server at {}: {err}", self.base))
     }
+}
+
+/// The path of a read of the record `id` (`then` after its id), its query escaped; a
+/// malformed id never goes into a URL.
+fn record_path(id: &str, then: &str, purpose: &str, case: &str) -> Result<String, Failure> {
+    let id: model::RecordId = id
+        .parse()
+        .map_err(|_| Failure::failed("a record id is four groups of hexadecimal digits, `0001-0193a1b2c3d4-00000001-0000002a`"))?;
+    Ok(format!(
+        "/v1/records/{id}{then}?purpose={}&case={}",
+        query_escape(purpose),
+        query_escape(case)
+    ))
 }
 
 /// An account's name as a path segment: only a well-formed name goes into a URL.

@@ -1,28 +1,9 @@
-//! JSON renderings shared by the CLI and the HTTP API: records (in the import format, with
-//! their id), access-log entries and verification reports (accounts are typed: `crate::wire`).
+//! JSON renderings shared by the CLI and the HTTP API of what is not yet typed in
+//! `crate::wire`: access-log entries, verification reports and accounting entries.
 
 use chrono::{DateTime, Utc};
-use model::Record;
 use serde_json::{json, Value};
 use vault::audit::LogVerification;
-
-/// A record as JSON: the import format's fields, plus `id`. Contains personal data: only the
-/// gate's callers get it.
-pub fn record_json(record: &Record) -> Value {
-    let mut json = contents_json(&record.contents);
-    json["id"] = Value::String(record.id.to_string());
-    json
-}
-
-/// Record contents as JSON in the import format, the time to the millisecond (as stored).
-pub fn contents_json(contents: &model::RecordContents) -> Value {
-    let mut json = model::import::stored_value(contents);
-    json["collected_at"] = contents
-        .collected_at
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-        .into();
-    json
-}
 
 /// A time in Unix ms as RFC 3339 (UTC, milliseconds).
 pub fn rfc3339(ms: i64) -> String {

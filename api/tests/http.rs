@@ -1862,6 +1862,29 @@ async fn annotations_are_appended_by_the_privacy_office_and_shown_with_every_rea
     );
     let bad = api.post(&uri, Some("privacy"), json!({"kind": "rumour", "portions": ["record"], "text": "x", "purpose": "privacy-act-request"})).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    // The text's limit: the schema counts 16,384 characters, the vault 16 KiB of UTF-8. Text
+    // the schema allows but past the vault's bytes is 422; past the schema's characters, 400.
+    for (text, status) in [
+        ("é".repeat(16_384), StatusCode::UNPROCESSABLE_ENTITY),
+        ("e".repeat(16_385), StatusCode::BAD_REQUEST),
+        ("é".repeat(8_193), StatusCode::UNPROCESSABLE_ENTITY),
+        ("   ".to_owned(), StatusCode::BAD_REQUEST),
+    ] {
+        let refused = api
+            .post(
+                &uri,
+                Some("privacy"),
+                json!({"kind": "dispute", "portions": ["record"], "text": text, "purpose": "privacy-act-request"}),
+            )
+            .await;
+        assert_eq!(
+            refused.status,
+            status,
+            "{} characters: {}",
+            text.chars().count(),
+            refused.text
+        );
+    }
 
     // The original is unchanged, and every read shows the annotations and the disputed portion.
     let read = api

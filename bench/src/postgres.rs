@@ -206,7 +206,7 @@ fn transaction(config: &BenchConfig, numbers: &[u64]) -> String {
     for &n in numbers {
         let record = super::record(n, config);
         // What it encrypts: the record in the import format, as the vault is given it.
-        let json = recvault::render::contents_json(&record).to_string();
+        let json = model::import::stored_value(&record).to_string();
         records.push(format!(
             "({n},pgp_sym_encrypt({},'bench-data-key','cipher-algo=aes256, compress-algo=0, s2k-mode=1'))",
             literal(&json)

@@ -30,6 +30,13 @@ pub enum AnnotationKind {
 }
 
 impl AnnotationKind {
+    /// Every kind.
+    pub const ALL: [AnnotationKind; 3] = [
+        AnnotationKind::Correction,
+        AnnotationKind::Dispute,
+        AnnotationKind::Disagreement,
+    ];
+
     /// Its name in the API and the log.
     pub fn name(self) -> &'static str {
         match self {
@@ -41,13 +48,7 @@ impl AnnotationKind {
 
     /// The kind with this name.
     pub fn from_name(name: &str) -> Option<Self> {
-        [
-            AnnotationKind::Correction,
-            AnnotationKind::Dispute,
-            AnnotationKind::Disagreement,
-        ]
-        .into_iter()
-        .find(|kind| kind.name() == name)
+        Self::ALL.into_iter().find(|kind| kind.name() == name)
     }
 
     fn tag(self) -> u8 {
@@ -91,7 +92,7 @@ impl std::fmt::Debug for Annotation {
 /// `subject.N.PART` (N the subject's place, from 1), each name a schema token. The grammar
 /// keeps the log's copy of the portions free of anything a caller might type by mistake
 /// (an SSN is not a portion).
-fn check_portion(portion: &str) -> bool {
+pub fn check_portion(portion: &str) -> bool {
     let name = |token: &str| model::display_token(token) == format!("`{token}`");
     match portion.split('.').collect::<Vec<_>>().as_slice() {
         ["record"] => true,

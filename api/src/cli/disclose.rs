@@ -250,7 +250,7 @@ pub(crate) fn disclose(args: DiscloseArgs) -> Result<(), Failure> {
 
 pub(crate) fn accounting(args: AccountingArgs) -> Result<(), Failure> {
     let client = Client::new(&args.client)?;
-    let identifier = crate::cli::search::identifier_json(&args.subject)?;
+    let identifier = crate::cli::identifier_arg(&args.subject)?;
     let answer = client.post(
         "/v1/accounting/search",
         &json!({"identifier": identifier, "for_individual": args.for_individual}),

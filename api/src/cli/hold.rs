@@ -117,7 +117,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         } => {
             let subject = subject
                 .as_deref()
-                .map(crate::cli::search::identifier_json)
+                .map(crate::cli::identifier_arg)
                 .transpose()?;
             let answer = Client::new(&client)?.post(
                 "/v1/holds",

@@ -262,6 +262,36 @@ pub(crate) fn refused(refusal: gate::Refusal) -> Failure {
     })
 }
 
+/// `TYPE=VALUE` (`passport=CC:NUMBER` for a passport) as the API's identifier; errors never
+/// repeat the value.
+pub(crate) fn identifier_arg(text: &str) -> Result<crate::wire::Identifier, Failure> {
+    let (kind, value) = text.split_once('=').ok_or_else(|| {
+        Failure::usage("an identifier is TYPE=VALUE, for example ssn=123-45-6789")
+    })?;
+    if value.is_empty() {
+        return Err(Failure::usage("the identifier's value is empty"));
+    }
+    let (value, country) = if kind == "passport" {
+        let (country, number) = value.split_once(':').ok_or_else(|| {
+            Failure::usage("a passport is passport=CC:NUMBER (issuing country, then number)")
+        })?;
+        (number, Some(country.to_owned()))
+    } else {
+        (value, None)
+    };
+    Ok(crate::wire::Identifier {
+        kind: kind.to_owned(),
+        value: value.to_owned(),
+        country,
+    })
+}
+
+/// `answer` as one line of JSON, for standard output.
+pub(crate) fn json_line(answer: &impl serde::Serialize) -> Result<String, Failure> {
+    serde_json::to_string(answer)
+        .map_err(|err| Failure::failed(format!("writing the answer as JSON: {err}")))
+}
+
 impl From<vault::Error> for Failure {
     fn from(err: vault::Error) -> Self {
         Failure::failed(err)

@@ -6,7 +6,6 @@ use std::io::BufRead;
 use serde_json::{json, Value};
 use zeroize::Zeroizing;
 
-use crate::cli::search::identifier_json;
 use crate::cli::Failure;
 use crate::client::{Client, ClientArgs};
 
@@ -315,7 +314,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             let identifiers = texts
                 .iter()
                 .filter(|text| !text.trim().is_empty())
-                .map(|text| identifier_json(text.trim()))
+                .map(|text| crate::cli::identifier_arg(text.trim()))
                 .collect::<Result<Vec<_>, _>>()?;
             let systems: Vec<String> = systems
                 .iter()

@@ -3,11 +3,11 @@
 
 use std::io::BufRead;
 
-use serde_json::{json, Value};
 use zeroize::Zeroizing;
 
-use crate::cli::Failure;
+use crate::cli::{identifier_arg, json_line, Failure};
 use crate::client::{Client, ClientArgs};
+use crate::wire;
 
 /// Arguments of `recvault search`.
 #[derive(Debug, clap::Args)]
@@ -73,24 +73,20 @@ pub(crate) fn search(args: SearchArgs) -> Result<(), Failure> {
             Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_owned())
         }
     };
-    let identifier = identifier_json(&text)?;
-    let answer = client.post(
-        "/v1/search",
-        &json!({
-            "system": args.system,
-            "identifier": identifier,
-            "purpose": args.purpose,
-            "case": args.case_id,
-            "limit": args.limit,
-        }),
-    )?;
-    for record in answer["records"].as_array().into_iter().flatten() {
-        println!("{record}");
+    let found = client.search(&wire::Search {
+        identifier: identifier_arg(&text)?,
+        system: args.system,
+        purpose: Some(args.purpose),
+        case: Some(args.case_id),
+        limit: Some(args.limit),
+    })?;
+    for record in &found.records {
+        println!("{}", json_line(record)?);
     }
-    if answer["truncated"].as_bool() == Some(true) {
+    if found.truncated {
         eprintln!(
             "recvault: {} records match; only the first {} were read (narrow the search, or raise --limit up to 1000)",
-            answer["found"], args.limit
+            found.found, args.limit
         );
     }
     Ok(())
@@ -112,33 +108,13 @@ pub(crate) fn get(args: GetArgs) -> Result<(), Failure> {
             )));
         }
     }
-    let path = if args.raw { "/raw" } else { "" };
-    let record = client.get(&format!(
-        "/v1/records/{}{path}?purpose={}&case={}",
-        args.id, args.purpose, args.case_id
-    ))?;
     if args.raw {
         // The message exactly as received, line ends included.
-        print!("{}", record["message"].as_str().unwrap_or(""));
+        let raw = client.raw_message(&args.id, &args.purpose, &args.case_id)?;
+        print!("{}", raw.message);
     } else {
-        println!("{record}");
+        let record = client.record(&args.id, &args.purpose, &args.case_id)?;
+        println!("{}", json_line(&record)?);
     }
     Ok(())
-}
-
-/// `TYPE=VALUE` as the API's identifier object; errors never repeat the value.
-pub(crate) fn identifier_json(text: &str) -> Result<Value, Failure> {
-    let (kind, value) = text.split_once('=').ok_or_else(|| {
-        Failure::usage("an identifier is TYPE=VALUE, for example ssn=123-45-6789")
-    })?;
-    if value.is_empty() {
-        return Err(Failure::usage("the identifier's value is empty"));
-    }
-    if kind == "passport" {
-        let (country, number) = value.split_once(':').ok_or_else(|| {
-            Failure::usage("a passport is passport=CC:NUMBER (issuing country, then number)")
-        })?;
-        return Ok(json!({"type": "passport", "value": number, "country": country}));
-    }
-    Ok(json!({"type": kind, "value": value}))
 }

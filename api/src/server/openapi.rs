@@ -32,6 +32,11 @@ use crate::wire;
         super::handlers::retention_certificates,
         super::handlers::retention_status,
         super::handlers::retention_approve,
+        super::handlers::search,
+        super::handlers::partner_search,
+        super::handlers::get_record,
+        super::handlers::get_raw,
+        super::handlers::annotate,
     ),
     components(schemas(
         wire::Problem,
@@ -73,6 +78,16 @@ use crate::wire;
         wire::RunApproval,
         wire::CompactionState,
         wire::Status,
+        wire::Search,
+        wire::Found,
+        wire::PartnerReleased,
+        wire::RecordView,
+        wire::SubjectView,
+        wire::IdentifierValue,
+        wire::AnnotationView,
+        wire::RawMessage,
+        wire::NewAnnotation,
+        wire::Annotated,
     ))
 )]
 struct Typed;
@@ -283,14 +298,6 @@ fn with_problems(ok: Value, codes: &[&str]) -> Value {
     responses
 }
 
-fn record_parameters() -> Value {
-    json!([
-        {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
-        {"name": "purpose", "in": "query", "required": true, "schema": {"type": "string"}, "description": "a purpose code of the record's system (`investigation`)"},
-        {"name": "case", "in": "query", "required": true, "schema": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9-]{0,63}$"}, "description": "the case the read serves"}
-    ])
-}
-
 /// The routes still described by hand.
 fn hand_written() -> Value {
     let secured = json!([{"bearer": []}]);
@@ -313,18 +320,7 @@ fn hand_written() -> Value {
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {
-                "Record": {
-                    "type": "object",
-                    "description": "a record in the import format (docs/import-format.md) with its id",
-                    "required": ["id", "system", "category", "collected_at", "source", "subjects", "fields"],
-                    "properties": {
-                        "id": {"type": "string"}, "system": {"type": "string"}, "category": {"type": "string"},
-                        "collected_at": {"type": "string", "format": "date-time"},
-                        "source": {"type": "object"}, "subjects": {"type": "array"}, "fields": {"type": "object"}
-                    }
-                }
-            }
+            "schemas": {}
         },
         "paths": {
             "/healthz": {"get": {"summary": "The process is up.", "responses": {"200": {"description": "up"}}}},
@@ -340,54 +336,6 @@ fn hand_written() -> Value {
                 ],
                 "requestBody": {"required": true, "content": {"application/x-ndjson": {}}},
                 "responses": with_problems(json!({"200": {"description": "progress lines, then the summary", "content": {"application/x-ndjson": {}}}}), &["400", "401", "403", "409", "503"])
-            }},
-            "/v1/search": {"post": {
-                "summary": "Records of a system with an identifier (or name), for a purpose and a case. The lookup and each record read are logged.",
-                "security": secured,
-                "requestBody": {"required": true, "content": {"application/json": {"schema": {
-                    "type": "object", "required": ["system", "identifier", "purpose", "case"],
-                    "properties": {
-                        "system": {"type": "string"},
-                        "identifier": {"type": "object", "required": ["type", "value"], "properties": {
-                            "type": {"type": "string", "enum": ["name", "ssn", "tin", "passport", "account", "dob", "importer_exporter_id", "alien_id", "broker_id", "manufacturer_id", "address", "phone", "email"]},
-                            "value": {"type": "string"},
-                            "country": {"type": "string", "description": "passports only"}
-                        }},
-                        "purpose": {"type": "string"}, "case": {"type": "string"},
-                        "limit": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}
-                    }
-                }}}},
-                "responses": with_problems(json!({"200": {"description": "the records read (possibly none), oldest first; `found` counts every match, `truncated` says some were not read", "content": {"application/json": {"schema": {"type": "object", "properties": {"records": {"type": "array", "items": {"$ref": "#/components/schemas/Record"}}, "found": {"type": "integer"}, "truncated": {"type": "boolean"}}}}}}}), &identified)
-            }},
-            "/v1/partner/search": {"post": {
-                "summary": "A partner's search (Foreign DARTTS): the body of /v1/search; only the projected fields come back, and every record returned is a disclosure under the projection's routine use, with its accounting entry.",
-                "security": secured,
-                "requestBody": {"required": true, "content": {"application/json": {}}},
-                "responses": with_problems(json!({"200": {"description": "the records released"}}), &identified)
-            }},
-            "/v1/records/{id}": {"get": {
-                "summary": "One record by id, for a purpose and a case (logged).",
-                "security": secured,
-                "parameters": record_parameters(),
-                "responses": with_problems(json!({"200": {"description": "the record", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Record"}}}}}), &["400", "401", "403", "404", "503"])
-            }},
-            "/v1/records/{id}/raw": {"get": {
-                "summary": "The raw message the record came from (the MT message, pacs document, CSV row or PNR push, PNR after the sensitive filter), for a caller who may read the whole record, free text included; both reads are logged. 404 when the record keeps none or the raw-input schedule has destroyed it.",
-                "security": secured,
-                "parameters": record_parameters(),
-                "responses": with_problems(json!({"200": {"description": "`record`, `raw_record` (its id) and `message`"}}), &["400", "401", "403", "404", "503"])
-            }},
-            "/v1/records/{id}/annotations": {"post": {
-                "summary": "Append a correction, a notation of dispute or a statement of disagreement to a record (per the SORN grants: privacy officers). The original is never altered; every later read shows it and marks disputed portions.",
-                "security": secured,
-                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
-                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["kind", "portions", "text"], "properties": {
-                    "kind": {"type": "string", "enum": ["correction", "dispute", "statement-of-disagreement"]},
-                    "portions": {"type": "array", "items": {"type": "string"}, "description": "`record`, `fields.NAME`, `subject.N.name`, `subject.N.IDENTIFIER`"},
-                    "text": {"type": "string", "maxLength": 16384},
-                    "purpose": {"type": "string"}
-                }}}}},
-                "responses": with_problems(json!({"201": {"description": "appended; `seq` is its place among the record's annotations"}}), &["400", "401", "403", "404", "503"])
             }},
             "/v1/audit/entries": {"get": {
                 "summary": "Search the access log (roles auditor, internal-affairs, oig); the search is logged.",
@@ -605,6 +553,17 @@ mod tests {
                 "post",
                 crate::wire::ACCOUNT_NAME_PATTERN,
             ),
+            ("/v1/records/{id}", "get", crate::wire::RECORD_ID_PATTERN),
+            (
+                "/v1/records/{id}/raw",
+                "get",
+                crate::wire::RECORD_ID_PATTERN,
+            ),
+            (
+                "/v1/records/{id}/annotations",
+                "post",
+                crate::wire::RECORD_ID_PATTERN,
+            ),
         ];
         for (path, method, pattern) in cases {
             let parameters = &document["paths"][path][method]["parameters"];
@@ -618,6 +577,20 @@ mod tests {
             assert_eq!(
                 parameters[0]["schema"]["pattern"], pattern,
                 "{method} {path}"
+            );
+        }
+        // A read's case is a case id.
+        for path in ["/v1/records/{id}", "/v1/records/{id}/raw"] {
+            let case = document["paths"][path]["get"]["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|parameter| parameter["name"] == "case")
+                .unwrap();
+            assert_eq!(
+                case["schema"]["pattern"],
+                crate::wire::CASE_ID_PATTERN,
+                "{path}"
             );
         }
     }

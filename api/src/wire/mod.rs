@@ -16,10 +16,12 @@ use utoipa::ToSchema;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 mod holds;
+mod records;
 mod retention;
 mod transfers;
 
 pub use holds::*;
+pub use records::*;
 pub use retention::*;
 pub use transfers::*;
 

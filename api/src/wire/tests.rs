@@ -194,3 +194,63 @@ fn whole_numbers_are_read_as_the_schema_counts_them() {
         assert_eq!(read, expected, "{text}");
     }
 }
+
+/// An annotation's portions: the patterns (each with its longest length) against the vault's
+/// own check, portion by portion.
+#[test]
+fn the_portion_patterns_are_the_vaults_rule() {
+    let patterns: Vec<(regex::Regex, usize)> = portion_patterns()
+        .into_iter()
+        .map(|(pattern, longest)| (regex::Regex::new(&pattern).unwrap(), longest))
+        .collect();
+    let long = "a".repeat(64);
+    let too_long = "a".repeat(65);
+    let with = |prefix: &str, token: &str| format!("{prefix}{token}");
+    #[rustfmt::skip]
+    let portions = [
+        "record".to_owned(), "fields.amount".to_owned(), "source.system".to_owned(),
+        "subject.1.name".to_owned(), "subject.12.ssn".to_owned(), "subject.999.passport".to_owned(),
+        "fields.a1b2".to_owned(), "fields.free_text".to_owned(), "fields.x-1".to_owned(),
+        with("fields.", &long), with("subject.999.", &long), with("source.", &long),
+        // Refused: a place of 0, past 999 or with a leading zero; three digits in a name; an
+        // uppercase name; a digit first; empty parts; other prefixes; too long.
+        "subject.0.name".to_owned(), "subject.1000.name".to_owned(), "subject.01.name".to_owned(),
+        "fields.a1b2c3".to_owned(), "fields.Amount".to_owned(), "fields.1a".to_owned(),
+        "fields.".to_owned(), "subject.1.".to_owned(), "record.x".to_owned(), "records".to_owned(),
+        "field.amount".to_owned(), "subject.name".to_owned(), "".to_owned(), "fields.a.b".to_owned(),
+        with("fields.", &too_long), with("subject.1.", &too_long), "fields.987-65-4329".to_owned(),
+    ];
+    for portion in portions {
+        let by_pattern = patterns.iter().any(|(pattern, longest)| {
+            pattern.is_match(&portion) && portion.chars().count() <= *longest
+        });
+        let by_vault = privacy::annotations::check_portion(&portion);
+        assert_eq!(
+            by_pattern, by_vault,
+            "`{portion}`: pattern {by_pattern}, vault {by_vault}"
+        );
+    }
+}
+
+/// A search's limit is read as JSON Schema counts it, and only a whole number.
+#[test]
+fn a_search_limit_is_a_whole_number_or_absent() {
+    let search = |limit: serde_json::Value| {
+        serde_json::from_value::<Search>(serde_json::json!({
+            "system": "fincen-cbetf", "identifier": {"type": "ssn", "value": "x"}, "limit": limit
+        }))
+        .map(|search| search.limit())
+        .ok()
+    };
+    let cases = [
+        (serde_json::json!(7), Some(7)),
+        (serde_json::json!(7.0), Some(7)),
+        (serde_json::Value::Null, Some(DEFAULT_SEARCH_LIMIT)),
+        (serde_json::json!(7.5), None),
+        (serde_json::json!(-1), None),
+        (serde_json::json!("7"), None),
+    ];
+    for (limit, expected) in cases {
+        assert_eq!(search(limit.clone()), expected, "{limit}");
+    }
+}

@@ -9,7 +9,7 @@ use super::*;
 pub(crate) struct DesignationBody {
     system: String,
     /// Only to designate: the subject's identifier.
-    subject: Option<IdentifierBody>,
+    subject: Option<wire::Identifier>,
     purpose: String,
     case: String,
     reason: String,
@@ -23,7 +23,7 @@ pub(crate) struct DesignationBody {
 pub(crate) struct DesignationScope {
     system: String,
     /// Only to list: the subject's identifier.
-    subject: Option<IdentifierBody>,
+    subject: Option<wire::Identifier>,
     purpose: String,
     case: String,
 }

@@ -27,7 +27,7 @@ pub(crate) struct DisclosureBody {
 #[serde(deny_unknown_fields)]
 pub(crate) struct DisclosureSearch {
     system: String,
-    identifier: IdentifierBody,
+    identifier: wire::Identifier,
 }
 
 /// The records a statistical release counts: one category's records collected in one calendar
@@ -256,7 +256,7 @@ pub(crate) async fn disclose(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AccountingBody {
-    identifier: IdentifierBody,
+    identifier: wire::Identifier,
     #[serde(default)]
     for_individual: bool,
 }

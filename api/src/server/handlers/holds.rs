@@ -172,7 +172,7 @@ pub(crate) async fn hold_records(
         (status = 200, description = "the records found, each with its hold", body = wire::HeldFound),
         (status = 400, description = "a body that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
         (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "a passport without its country, or a country for another kind", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = PASSPORT_RULE, body = wire::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]

@@ -16,7 +16,7 @@ use serde_json::json;
 use vault::audit::{parse_anchor, parse_public_key, LogQuery};
 use vault::SearchKey;
 
-use crate::render::{entry_json, record_json, verification_json};
+use crate::render::{entry_json, verification_json};
 use crate::server::{blocking, json_response, typed_response, AppState, Authed, Problem};
 use crate::wire;
 use gate::{NewAccount, Refusal};
@@ -46,6 +46,10 @@ pub(crate) use transfers::*;
 
 /// What a route's 403 says in the document: the policy denied it, and `rule` names the rule.
 pub(crate) const DENIED: &str = "denied by the policy; `rule` names the rule (logged)";
+
+/// What a route that reads an identifier answers 422 for.
+pub(crate) const PASSPORT_RULE: &str =
+    "a passport without its country, or a country for another kind";
 
 /// A date field of a request body (`YYYY-MM-DD`), named in the refusal.
 pub(crate) fn date(text: &str, name: &str) -> Result<NaiveDate, Refusal> {

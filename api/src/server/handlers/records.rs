@@ -2,42 +2,9 @@
 
 use super::*;
 
-/// A search request.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct SearchBody {
-    system: String,
-    identifier: IdentifierBody,
-    purpose: Option<String>,
-    case: Option<String>,
-    /// Most records to return (default 100, at most 1000).
-    limit: Option<usize>,
-}
-
-impl SearchBody {
-    /// The number of records asked for: default 100, at most 1000.
-    fn limit(&self) -> Result<usize, Problem> {
-        let limit = self.limit.unwrap_or(DEFAULT_SEARCH_LIMIT);
-        if limit == 0 || limit > MAX_SEARCH_LIMIT {
-            return Err(Problem::invalid(format!(
-                "`limit` must be 1 to {MAX_SEARCH_LIMIT}"
-            )));
-        }
-        Ok(limit)
-    }
-}
-
-/// Records a search returns unless it asks for another number.
-pub(crate) const DEFAULT_SEARCH_LIMIT: usize = 100;
-/// Most records one search may return: more is a bulk extract, not a retrieval.
-pub(crate) const MAX_SEARCH_LIMIT: usize = 1000;
-
-/// What to search by: an identifier kind (or `name`), its value, and a passport's country.
-pub(crate) type IdentifierBody = wire::Identifier;
-
 /// The search key of an identifier body; errors never repeat the value. A passport without
 /// its country, or a country for another kind, is well-formed but cannot be searched (422).
-pub(crate) fn search_key(body: &IdentifierBody) -> Result<SearchKey, Refusal> {
+pub(crate) fn search_key(body: &wire::Identifier) -> Result<SearchKey, Refusal> {
     if body.value.trim().is_empty() {
         return Err(Refusal::Invalid("the identifier's value is empty".into()));
     }
@@ -71,12 +38,40 @@ pub(crate) fn search_key(body: &IdentifierBody) -> Result<SearchKey, Refusal> {
     Ok(SearchKey::Identifier(identifier))
 }
 
+/// A search's limit: 1 to [`wire::MAX_SEARCH_LIMIT`].
+fn search_limit(search: &wire::Search) -> Result<usize, Problem> {
+    let limit = search.limit();
+    if limit == 0 || limit > wire::MAX_SEARCH_LIMIT {
+        return Err(Problem::invalid(format!(
+            "`limit` must be 1 to {}",
+            wire::MAX_SEARCH_LIMIT
+        )));
+    }
+    Ok(limit)
+}
+
+/// Records of a system with an identifier (or a name), for a purpose and a case: the search
+/// is decided, then each record found on its own category and phase. The lookup and each
+/// record read are logged.
+#[utoipa::path(
+    post,
+    path = "/v1/search",
+    tag = "records",
+    request_body = wire::Search,
+    responses(
+        (status = 200, description = "the records read (possibly none), oldest first; `found` counts every match, `withheld` those the caller may not read, `truncated` says some were not read", body = wire::Found),
+        (status = 400, description = "a body that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = PASSPORT_RULE, body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn search(
     State(state): State<AppState>,
     authed: Authed,
-    JsonBody(body): JsonBody<SearchBody>,
+    JsonBody(body): JsonBody<wire::Search>,
 ) -> Result<Response, Problem> {
-    let limit = body.limit()?;
+    let limit = search_limit(&body)?;
     let gate = Arc::clone(&state.gate);
     let result = blocking(state.limits.operation, move || {
         let key = search_key(&body.identifier)?;
@@ -92,74 +87,60 @@ pub(crate) async fn search(
     })
     .await?;
     let truncated = result.found > result.records.len() + result.withheld;
-    let records: Vec<_> = result.records.iter().map(viewed_json).collect();
-    Ok(json_response(
+    Ok(typed_response(
         StatusCode::OK,
-        json!({"records": records, "found": result.found, "withheld": result.withheld, "truncated": truncated}),
+        &wire::Found {
+            records: result.records.iter().map(wire::RecordView::of).collect(),
+            found: result.found,
+            withheld: result.withheld,
+            truncated,
+        },
     ))
 }
 
-/// A record as the caller may see it: the fields withheld from it named, its annotations, and
-/// the portions disputed (by a notation of dispute or a statement of disagreement).
+/// A record as the caller may see it, as JSON (the routes not yet typed).
 pub(crate) fn viewed_json(viewed: &gate::Viewed) -> serde_json::Value {
-    use privacy::annotations::AnnotationKind;
-    let mut value = record_json(&viewed.record);
-    if !viewed.withheld.is_empty() {
-        value["withheld_fields"] = json!(viewed.withheld);
-    }
-    if !viewed.annotations.is_empty() {
-        let annotations: Vec<_> = viewed
-            .annotations
-            .iter()
-            .map(|annotation| {
-                json!({
-                    "seq": annotation.seq,
-                    "kind": annotation.kind.name(),
-                    "portions": annotation.portions,
-                    "text": annotation.text,
-                    "author": annotation.author,
-                    "created": crate::render::rfc3339(annotation.created_ms),
-                })
-            })
-            .collect();
-        let mut disputed: Vec<&str> = viewed
-            .annotations
-            .iter()
-            .filter(|annotation| annotation.kind != AnnotationKind::Correction)
-            .flat_map(|annotation| annotation.portions.iter().map(String::as_str))
-            .collect();
-        disputed.sort_unstable();
-        disputed.dedup();
-        value["annotations"] = json!(annotations);
-        value["disputed"] = json!(disputed);
-    }
-    value
+    serde_json::to_value(wire::RecordView::of(viewed)).unwrap_or_default()
 }
 
-/// A new annotation.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct AnnotationBody {
-    kind: String,
-    portions: Vec<String>,
-    text: String,
-    purpose: Option<String>,
-}
-
-impl Drop for AnnotationBody {
-    fn drop(&mut self) {
-        zeroize::Zeroize::zeroize(&mut self.text);
-    }
-}
-
+/// Append a correction, a notation of dispute or a statement of disagreement to a record
+/// (per the system's notice: privacy officers). The original is never altered; every later
+/// read shows the annotation and marks the disputed portions, and prior recipients are told
+/// as the notice says.
+#[utoipa::path(
+    post,
+    path = "/v1/records/{id}/annotations",
+    tag = "records",
+    params(("id" = String, Path, pattern = "^[0-9a-fA-F]{4}-[0-9a-fA-F]{12}-[0-9a-fA-F]{8}-[0-9a-fA-F]{8}$", description = "the record's id")),
+    request_body = wire::NewAnnotation,
+    responses(
+        (status = 201, description = "appended; `seq` is its place among the record's annotations, `notices` the notices to prior recipients it queued", body = wire::Annotated),
+        (status = 400, description = "a body or an id that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "the record is not in the vault (destroyed)", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "a text within the schema's characters but past 16 KiB of UTF-8", body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn annotate(
     State(state): State<AppState>,
     authed: Authed,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody<AnnotationBody>,
+    JsonBody(body): JsonBody<wire::NewAnnotation>,
 ) -> Result<Response, Problem> {
+    // The schema counts characters; the vault holds the text to bytes. A text the schema
+    // allows but the vault does not is the 422 of a rule no schema states.
+    if body.text.chars().count() <= wire::MAX_ANNOTATION_CHARS
+        && body.text.len() > privacy::annotations::MAX_ANNOTATION_BYTES
+    {
+        return Err(Refusal::Unprocessable(format!(
+            "an annotation's text is at most {} bytes of UTF-8",
+            privacy::annotations::MAX_ANNOTATION_BYTES
+        ))
+        .into());
+    }
     let gate = Arc::clone(&state.gate);
-    let shown = id.clone();
+    let record = id.clone();
     let (seq, notices) = blocking(state.limits.operation, move || {
         gate.annotate(
             &authed.caller,
@@ -172,20 +153,50 @@ pub(crate) async fn annotate(
         )
     })
     .await?;
-    Ok(json_response(
+    Ok(typed_response(
         StatusCode::CREATED,
-        json!({"record": shown, "seq": seq, "notices": notices}),
+        &wire::Annotated {
+            record,
+            seq,
+            notices,
+        },
     ))
 }
 
 /// Purpose and case of a read.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ReadParams {
+    /// A purpose code of the record's system (`investigation`); one the system does not name
+    /// is denied (403).
     purpose: Option<String>,
+    /// The case the read serves, a case id (`C-1`).
+    #[param(
+        pattern = "^[A-Za-z][A-Za-z._-]*(?:[0-9]{1,6}[A-Za-z._-]+)?[0-9]{1,6}[A-Za-z._-]*$",
+        max_length = 64
+    )]
     case: Option<String>,
 }
 
+/// One record by id, for a purpose and a case, decided on its system, category and phase
+/// before it is read (logged).
+#[utoipa::path(
+    get,
+    path = "/v1/records/{id}",
+    tag = "records",
+    params(
+        ("id" = String, Path, pattern = "^[0-9a-fA-F]{4}-[0-9a-fA-F]{12}-[0-9a-fA-F]{8}-[0-9a-fA-F]{8}$", description = "the record's id"),
+        ReadParams,
+    ),
+    responses(
+        (status = 200, description = "the record as the caller may see it", body = wire::RecordView),
+        (status = 400, description = "an id or a parameter that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "the record is not in the vault (destroyed), or is a raw record (read through the record made from it)", body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn get_record(
     State(state): State<AppState>,
     authed: Authed,
@@ -203,10 +214,31 @@ pub(crate) async fn get_record(
         )
     })
     .await?;
-    Ok(json_response(StatusCode::OK, viewed_json(&record)))
+    Ok(typed_response(
+        StatusCode::OK,
+        &wire::RecordView::of(&record),
+    ))
 }
 
-/// `GET /v1/records/{id}/raw`: the raw message the record came from.
+/// The raw message a record came from (the MT message, pacs document, CSV row or PNR push,
+/// PNR after the sensitive filter), for a caller who may read the whole record, free text
+/// included; both reads are logged.
+#[utoipa::path(
+    get,
+    path = "/v1/records/{id}/raw",
+    tag = "records",
+    params(
+        ("id" = String, Path, pattern = "^[0-9a-fA-F]{4}-[0-9a-fA-F]{12}-[0-9a-fA-F]{8}-[0-9a-fA-F]{8}$", description = "the record's id"),
+        ReadParams,
+    ),
+    responses(
+        (status = 200, description = "the raw message", body = wire::RawMessage),
+        (status = 400, description = "an id or a parameter that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "the record is not in the vault, keeps no raw message, or its raw message was destroyed under the raw-input schedule", body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn get_raw(
     State(state): State<AppState>,
     authed: Authed,
@@ -225,18 +257,38 @@ pub(crate) async fn get_raw(
         )
     })
     .await?;
-    Ok(json_response(
+    Ok(typed_response(
         StatusCode::OK,
-        serde_json::json!({"record": record, "raw_record": raw_id.to_string(), "message": message.as_str()}),
+        &wire::RawMessage {
+            record,
+            raw_record: raw_id.to_string(),
+            message: message.as_str().to_owned(),
+        },
     ))
 }
 
+/// A partner's search (Foreign DARTTS): the body of `/v1/search`; only the projected fields
+/// come back, and every record returned is a disclosure under the projection's routine use,
+/// with its accounting entry.
+#[utoipa::path(
+    post,
+    path = "/v1/partner/search",
+    tag = "records",
+    request_body = wire::Search,
+    responses(
+        (status = 200, description = "the records released (possibly none), oldest first", body = wire::PartnerReleased),
+        (status = 400, description = "a body that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = PASSPORT_RULE, body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn partner_search(
     State(state): State<AppState>,
     authed: Authed,
-    JsonBody(body): JsonBody<SearchBody>,
+    JsonBody(body): JsonBody<wire::Search>,
 ) -> Result<Response, Problem> {
-    let limit = body.limit()?;
+    let limit = search_limit(&body)?;
     let gate = Arc::clone(&state.gate);
     let result = blocking(state.limits.operation, move || {
         let key = search_key(&body.identifier)?;
@@ -251,9 +303,12 @@ pub(crate) async fn partner_search(
         )
     })
     .await?;
-    let records: Vec<_> = result.records.iter().map(viewed_json).collect();
-    Ok(json_response(
+    Ok(typed_response(
         StatusCode::OK,
-        json!({"records": records, "found": result.found, "truncated": result.found > result.records.len()}),
+        &wire::PartnerReleased {
+            records: result.records.iter().map(wire::RecordView::of).collect(),
+            found: result.found,
+            truncated: result.found > result.records.len(),
+        },
     ))
 }

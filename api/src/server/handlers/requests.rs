@@ -14,7 +14,7 @@ pub(crate) struct OpenBody {
     status: Option<RequesterStatus>,
     /// A parent or guardian acting for the individual.
     representative: Option<String>,
-    identifiers: Vec<IdentifierBody>,
+    identifiers: Vec<wire::Identifier>,
     systems: Vec<String>,
     /// YYYY-MM-DD (default: today).
     received: Option<NaiveDate>,
