@@ -1864,17 +1864,72 @@ async fn annotations_are_appended_by_the_privacy_office_and_shown_with_every_rea
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     // The text's limit: the schema counts 16,384 characters, the vault 16 KiB of UTF-8. Text
     // the schema allows but past the vault's bytes is 422; past the schema's characters, 400.
-    for (text, status) in [
-        ("é".repeat(16_384), StatusCode::UNPROCESSABLE_ENTITY),
-        ("e".repeat(16_385), StatusCode::BAD_REQUEST),
-        ("é".repeat(8_193), StatusCode::UNPROCESSABLE_ENTITY),
-        ("   ".to_owned(), StatusCode::BAD_REQUEST),
+    // The 422 comes after every 400 and the policy's 403: a blank text (U+3000), an unknown
+    // kind or a bad portion is 400, an analyst's 403, whatever the text's length.
+    let wide = "é".repeat(8_193);
+    for (who, kind, portion, text, status) in [
+        (
+            "privacy",
+            "dispute",
+            "record",
+            "é".repeat(16_384),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "privacy",
+            "dispute",
+            "record",
+            "e".repeat(16_385),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "privacy",
+            "dispute",
+            "record",
+            wide.clone(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "privacy",
+            "dispute",
+            "record",
+            "   ".to_owned(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "privacy",
+            "dispute",
+            "record",
+            "\u{3000}".repeat(16_384),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "privacy",
+            "rumour",
+            "record",
+            wide.clone(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "privacy",
+            "dispute",
+            "subject..name",
+            wide.clone(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "ana",
+            "dispute",
+            "record",
+            wide.clone(),
+            StatusCode::FORBIDDEN,
+        ),
     ] {
         let refused = api
             .post(
                 &uri,
-                Some("privacy"),
-                json!({"kind": "dispute", "portions": ["record"], "text": text, "purpose": "privacy-act-request"}),
+                Some(who),
+                json!({"kind": kind, "portions": [portion], "text": text, "purpose": "privacy-act-request"}),
             )
             .await;
         assert_eq!(
@@ -1915,6 +1970,41 @@ async fn annotations_are_appended_by_the_privacy_office_and_shown_with_every_rea
     assert!(!logged
         .iter()
         .any(|entry| entry.to_string().contains("150.00")));
+    // A record with only a correction shows `disputed`, empty; one without annotations none.
+    summary(
+        &api.ingest("ingester", &line("JANE Q PUBLIC", "123-45-6790", 4), None)
+            .await,
+    );
+    // Case ids take the whole reference grammar, `_` and `.` too (the log once took only
+    // dashes, and answered 400 to a case the policy allowed).
+    let mut search = search_body("123-45-6790");
+    search["case"] = json!("TTU_2026.1");
+    let found = api.post("/v1/search", Some("ana"), search).await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.text);
+    let other = found.body["records"][0]["id"].as_str().unwrap().to_owned();
+    assert!(found.body["records"][0].get("disputed").is_none());
+    let correction = json!({"kind": "correction", "portions": ["fields.amount"], "text": "15.00", "purpose": "privacy-act-request"});
+    let made = api
+        .post(
+            &format!("/v1/records/{other}/annotations"),
+            Some("privacy"),
+            correction,
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+    let read = api
+        .get(
+            &format!("/v1/records/{other}?purpose=investigation&case=C_2.x"),
+            Some("ana"),
+        )
+        .await;
+    assert_eq!(read.body["disputed"], json!([]), "{}", read.text);
+    // The longest text in bytes is taken.
+    let longest = json!({"kind": "dispute", "portions": ["record"], "text": "é".repeat(8_192), "purpose": "privacy-act-request"});
+    assert_eq!(
+        api.post(&uri, Some("privacy"), longest).await.status,
+        StatusCode::CREATED
+    );
 }
 
 fn release(records: &[&str], category: &str, purpose: &str, basis: Value, attested: bool) -> Value {

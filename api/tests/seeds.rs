@@ -671,7 +671,11 @@ async fn high_risk_is_a_designation_by_cbp_not_a_field() {
             body
         }, StatusCode::FORBIDDEN, "no-rule"),
         ("no reason", "cbp-analyst", designation("P8000001", "2026-12-24", " "), StatusCode::BAD_REQUEST, ""),
-        ("a review date over a year away", "cbp-analyst", designation("P8000001", "2028-01-01", REASON), StatusCode::BAD_REQUEST, ""),
+        // The review date is a rule of the day (422), once the body is the schema's (400).
+        ("a review date over a year away", "cbp-analyst", designation("P8000001", "2028-01-01", REASON), StatusCode::UNPROCESSABLE_ENTITY, ""),
+        ("a review date of today", "cbp-analyst", designation("P8000001", "2026-11-24", REASON), StatusCode::UNPROCESSABLE_ENTITY, ""),
+        ("a reason of 2,001 characters", "cbp-analyst", designation("P8000001", "2026-12-24", &"x".repeat(2001)), StatusCode::BAD_REQUEST, ""),
+        ("a date out of form", "cbp-analyst", designation("P8000001", "2026-1-5", REASON), StatusCode::BAD_REQUEST, ""),
         ("a CBP analyst", "cbp-analyst", designation("P8000001", "2026-12-24", REASON), StatusCode::CREATED, ""),
     ];
     let mut id = String::new();

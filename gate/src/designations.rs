@@ -17,6 +17,9 @@ use privacy::cases::Cases as _;
 /// a year keeps every designation under periodic review).
 pub const MAX_REVIEW_DAYS: i64 = 366;
 
+/// Most characters of a designation's reason.
+pub const MAX_REASON_CHARS: usize = 2000;
+
 /// The document kind recording which one-time migrations have run.
 pub(super) const MIGRATIONS: &str = "migrations";
 
@@ -371,22 +374,24 @@ impl Gate {
             ..self.request(caller, Action::RecordDesignate, &input.system)
         };
         let (access, _) = self.authorize(caller, context, &request)?;
+        // What the request's form breaks (400) before what the system or the day refuses
+        // (422).
+        if input.reason.trim().is_empty() || input.reason.chars().count() > MAX_REASON_CHARS {
+            return Err(Refusal::Invalid(format!(
+                "a designation states its reason (1 to {MAX_REASON_CHARS} characters)"
+            )));
+        }
         if !self.policy.catalog().takes_designations(&input.system) {
-            return Err(Refusal::Invalid(
+            return Err(Refusal::Unprocessable(
                 "only a system whose free text needs a high-risk designation takes designations"
                     .into(),
-            ));
-        }
-        if input.reason.trim().is_empty() || input.reason.len() > 2000 {
-            return Err(Refusal::Invalid(
-                "a designation states its reason (1 to 2000 bytes)".into(),
             ));
         }
         let today = self.now().date_naive();
         if input.review_on <= today
             || input.review_on > today + chrono::Duration::days(MAX_REVIEW_DAYS)
         {
-            return Err(Refusal::Invalid(format!(
+            return Err(Refusal::Unprocessable(format!(
                 "a designation is reviewed after today and within {MAX_REVIEW_DAYS} days"
             )));
         }

@@ -67,7 +67,8 @@ pub use admin::{check_account_fields, create_account};
 pub use carriers::CarrierInput;
 pub use consultations::{Consultation, ConsultationAnswer};
 pub use designations::{
-    Designation, DesignationEvent, DesignationInput, DesignationStatus, MAX_REVIEW_DAYS,
+    Designation, DesignationEvent, DesignationInput, DesignationStatus, MAX_REASON_CHARS,
+    MAX_REVIEW_DAYS,
 };
 pub use holds::{hold_id, HoldRequest};
 pub use ingest::IngestPlan;

@@ -252,6 +252,23 @@ impl Gate {
             ..self.record_request(caller, Action::RecordAnnotate, &placement)
         };
         let (access, _) = self.authorize(caller, context, &request)?;
+        // The API's schema holds the text to MAX_ANNOTATION_BYTES characters, the vault to as
+        // many bytes of UTF-8: a request the schema allows (portions well-formed, text not
+        // blank and within the characters) but past the bytes breaks a rule no schema states
+        // (422). Anything else the vault refuses is malformed (400).
+        let max = privacy::annotations::MAX_ANNOTATION_BYTES;
+        if text.len() > max
+            && text.chars().count() <= max
+            && !text.trim().is_empty()
+            && !portions.is_empty()
+            && portions
+                .iter()
+                .all(|portion| privacy::annotations::check_portion(portion))
+        {
+            return Err(Refusal::Unprocessable(format!(
+                "an annotation's text is at most {max} bytes of UTF-8"
+            )));
+        }
         // Prior recipients are told of corrections and disputes unless the notice exempts the
         // record from it under (j) (PNR always tells the designated authorities, seed 001
         // paragraph 39); TTAR's claim covers only the records of sources that give individuals

@@ -98,7 +98,7 @@ pub fn check_portion(portion: &str) -> bool {
         ["record"] => true,
         ["fields" | "source", key] => name(key),
         ["subject", place, part] => {
-            place.len() <= 3
+            (1..=3).contains(&place.len())
                 && place.bytes().all(|b| b.is_ascii_digit())
                 && !place.starts_with('0')
                 && name(part)

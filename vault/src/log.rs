@@ -84,7 +84,9 @@ impl Access {
         }
     }
 
-    /// Checks the fields: printable, at most 128 bytes; the case id letters, digits and dashes.
+    /// Checks the fields: printable, at most 128 bytes; the case id letters, digits, `-`, `_`
+    /// and `.` (the characters of `policy::validate_case_id`'s grammar, which the gate holds
+    /// every logged case id to).
     pub fn validate(&self) -> Result<()> {
         let fields = [
             ("principal", &self.principal),
@@ -120,10 +122,10 @@ impl Access {
         if !self
             .case_id
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
         {
             return Err(Error::Invalid(
-                "case id must be letters, digits and dashes".into(),
+                "case id must be letters, digits, `-`, `_` and `.`".into(),
             ));
         }
         Ok(())

@@ -37,6 +37,10 @@ use crate::wire;
         super::handlers::get_record,
         super::handlers::get_raw,
         super::handlers::annotate,
+        super::handlers::designate,
+        super::handlers::confirm_designation,
+        super::handlers::withdraw_designation,
+        super::handlers::search_designations,
     ),
     components(schemas(
         wire::Problem,
@@ -88,6 +92,14 @@ use crate::wire;
         wire::RawMessage,
         wire::NewAnnotation,
         wire::Annotated,
+        wire::NewDesignation,
+        wire::DesignationConfirmation,
+        wire::DesignationScope,
+        wire::DesignationSearch,
+        wire::DesignationStep,
+        wire::DesignationView,
+        wire::Designated,
+        wire::DesignationList,
     ))
 )]
 struct Typed;
@@ -306,11 +318,6 @@ fn hand_written() -> Value {
     let identified = ["400", "401", "403", "422", "503"];
     // Routes that name something that may not be there (404).
     let found = ["400", "401", "403", "404", "503"];
-    let identifier = json!({"type": "object", "required": ["type", "value"], "properties": {
-        "type": {"type": "string", "enum": ["ssn", "tin", "passport", "account", "dob", "importer_exporter_id", "alien_id", "broker_id", "manufacturer_id", "address", "phone", "email"]},
-        "value": {"type": "string", "minLength": 1},
-        "country": {"type": "string", "description": "passports only"}
-    }});
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -426,42 +433,6 @@ fn hand_written() -> Value {
                     "answer": {"type": "string", "enum": ["release", "withhold", "referred"]}, "on": {"type": "string", "format": "date"}
                 }}}}},
                 "responses": with_problems(json!({"200": {"description": "the consultation"}}), &found)}},
-            "/v1/designations": {"post": {
-                "summary": "Designate a subject high risk (PNR, seed 001 paragraph 5; roles with the SORN's `designate` grant): the subject's identifier, a paragraph 3 purpose, the case, a reason and a review date within a year. Sealed, indexed by the subject, logged by id. Reads open the subject's free text while it is in force.",
-                "security": secured,
-                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["system", "subject", "purpose", "case", "reason", "review_on"], "properties": {
-                    "system": {"type": "string"}, "subject": identifier.clone(), "purpose": {"type": "string"}, "case": {"type": "string"},
-                    "reason": {"type": "string", "minLength": 1, "maxLength": 2000}, "review_on": {"type": "string", "format": "date"}
-                }}}}},
-                "responses": with_problems(json!({"201": {"description": "`id`, `HR-<year>-<number>`"}}), &identified)
-            }},
-            "/v1/designations/search": {"post": {
-                "summary": "A subject's designations in a system, in force or not (roles with the `designate` grant), decided for a purpose and case.",
-                "security": secured,
-                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["system", "subject", "purpose", "case"], "properties": {
-                    "system": {"type": "string"}, "subject": identifier.clone(), "purpose": {"type": "string"}, "case": {"type": "string"}
-                }}}}},
-                "responses": with_problems(json!({"200": {"description": "`designations`: id, status (pending, in-force, withdrawn), purpose, reason, case, review_on, migrated_from, history"}}), &identified)
-            }},
-            "/v1/designations/{id}/confirm": {"post": {
-                "summary": "Confirm a designation (one carried over from a record's old `high_risk` field is pending and unlocks nothing until confirmed; one past its review date is renewed), with purpose, case, reason and a new review date.",
-                "security": secured,
-                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
-                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["system", "purpose", "case", "reason", "review_on"], "properties": {
-                    "system": {"type": "string"}, "purpose": {"type": "string"}, "case": {"type": "string"},
-                    "reason": {"type": "string", "minLength": 1, "maxLength": 2000}, "review_on": {"type": "string", "format": "date"}
-                }}}}},
-                "responses": with_problems(json!({"200": {"description": "the designation"}}), &found)
-            }},
-            "/v1/designations/{id}/withdraw": {"post": {
-                "summary": "Withdraw a designation: from now on it unlocks nothing.",
-                "security": secured,
-                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
-                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["system", "purpose", "case"], "properties": {
-                    "system": {"type": "string"}, "purpose": {"type": "string"}, "case": {"type": "string"}
-                }}}}},
-                "responses": with_problems(json!({"200": {"description": "the designation"}}), &found)
-            }},
             "/v1/notices": {"get": {
                 "summary": "Notices to prior recipients of records later corrected or disputed (552a(c)(4)), pending and sent.",
                 "security": secured,
@@ -554,6 +525,16 @@ mod tests {
                 crate::wire::ACCOUNT_NAME_PATTERN,
             ),
             ("/v1/records/{id}", "get", crate::wire::RECORD_ID_PATTERN),
+            (
+                "/v1/designations/{id}/confirm",
+                "post",
+                crate::wire::DESIGNATION_ID_PATTERN,
+            ),
+            (
+                "/v1/designations/{id}/withdraw",
+                "post",
+                crate::wire::DESIGNATION_ID_PATTERN,
+            ),
             (
                 "/v1/records/{id}/raw",
                 "get",

@@ -15,11 +15,13 @@ use utoipa::openapi::RefOr;
 use utoipa::ToSchema;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
+mod designations;
 mod holds;
 mod records;
 mod retention;
 mod transfers;
 
+pub use designations::*;
 pub use holds::*;
 pub use records::*;
 pub use retention::*;
@@ -255,6 +257,26 @@ fn identifier_schema(with_name: bool) -> Object {
                 .build()),
         )
         .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+        .build()
+}
+
+/// A system of records, by its code (the catalog is the vault's, so no enum).
+fn system_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(
+            "a system of records (`fincen-cbetf`); one the vault does not keep is denied (403)",
+        ))
+        .build()
+}
+
+/// A purpose code of a system.
+fn purpose_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(
+            "a purpose code of the system (`investigation`); one the system does not name is denied (403)",
+        ))
         .build()
 }
 

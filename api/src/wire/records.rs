@@ -64,25 +64,7 @@ fn annotation_text_schema() -> Object {
         .pattern(Some(NOT_BLANK_PATTERN))
         .max_length(Some(MAX_ANNOTATION_CHARS))
         .description(Some(
-            "the correction or statement: not only spaces, at most 16 KiB of UTF-8 (422 past it)",
-        ))
-        .build()
-}
-
-fn system_schema() -> Object {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .description(Some(
-            "a system of records (`fincen-cbetf`); one the vault does not keep is denied (403)",
-        ))
-        .build()
-}
-
-fn purpose_schema() -> Object {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .description(Some(
-            "a purpose code of the system (`investigation`); one the system does not name is denied (403)",
+            "the correction or statement: not only spaces; besides the characters, at most 16 KiB of UTF-8 (422 past the bytes)",
         ))
         .build()
 }
@@ -130,7 +112,8 @@ where
 /// A search of a system's records by an identifier or a name (`POST /v1/search`, and
 /// `POST /v1/partner/search` for a partner). The example is the demo vault's (scripts/demo),
 /// so a client trying the document reaches a real answer.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+// No `Debug`: a purpose or a case is where an identifier typed by mistake lands.
+#[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "system": "fincen-cbetf",
@@ -245,9 +228,10 @@ pub struct RecordView {
     /// The annotations the caller may see, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub annotations: Vec<AnnotationView>,
-    /// The portions a notation of dispute or a statement of disagreement concerns.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub disputed: Vec<String>,
+    /// Where the record has annotations: the portions a notation of dispute or a statement
+    /// of disagreement concerns (possibly none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disputed: Option<Vec<String>>,
 }
 
 impl RecordView {
@@ -308,7 +292,7 @@ impl RecordView {
                     created: crate::render::rfc3339(annotation.created_ms),
                 })
                 .collect(),
-            disputed,
+            disputed: (!viewed.annotations.is_empty()).then_some(disputed),
         }
     }
 }

@@ -212,6 +212,7 @@ fn the_portion_patterns_are_the_vaults_rule() {
         "subject.1.name".to_owned(), "subject.12.ssn".to_owned(), "subject.999.passport".to_owned(),
         "fields.a1b2".to_owned(), "fields.free_text".to_owned(), "fields.x-1".to_owned(),
         with("fields.", &long), with("subject.999.", &long), with("source.", &long),
+        with("subject.1.", &long), with("subject.12.", &long),
         // Refused: a place of 0, past 999 or with a leading zero; three digits in a name; an
         // uppercase name; a digit first; empty parts; other prefixes; too long.
         "subject.0.name".to_owned(), "subject.1000.name".to_owned(), "subject.01.name".to_owned(),
@@ -219,6 +220,7 @@ fn the_portion_patterns_are_the_vaults_rule() {
         "fields.".to_owned(), "subject.1.".to_owned(), "record.x".to_owned(), "records".to_owned(),
         "field.amount".to_owned(), "subject.name".to_owned(), "".to_owned(), "fields.a.b".to_owned(),
         with("fields.", &too_long), with("subject.1.", &too_long), "fields.987-65-4329".to_owned(),
+        "subject..name".to_owned(), with("subject.12.", &too_long), with("subject.999.", &too_long),
     ];
     for portion in portions {
         let by_pattern = patterns.iter().any(|(pattern, longest)| {
@@ -246,6 +248,8 @@ fn a_search_limit_is_a_whole_number_or_absent() {
         (serde_json::json!(7), Some(7)),
         (serde_json::json!(7.0), Some(7)),
         (serde_json::Value::Null, Some(DEFAULT_SEARCH_LIMIT)),
+        (serde_json::json!(1000), Some(1000)),
+        (serde_json::json!(18_446_744_073_709_551_616.0_f64), None),
         (serde_json::json!(7.5), None),
         (serde_json::json!(-1), None),
         (serde_json::json!("7"), None),
@@ -253,4 +257,9 @@ fn a_search_limit_is_a_whole_number_or_absent() {
     for (limit, expected) in cases {
         assert_eq!(search(limit.clone()), expected, "{limit}");
     }
+    let absent: Search = serde_json::from_value(serde_json::json!({
+        "system": "fincen-cbetf", "identifier": {"type": "ssn", "value": "x"}
+    }))
+    .unwrap();
+    assert_eq!(absent.limit(), DEFAULT_SEARCH_LIMIT);
 }

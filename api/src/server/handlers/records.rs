@@ -128,17 +128,6 @@ pub(crate) async fn annotate(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<wire::NewAnnotation>,
 ) -> Result<Response, Problem> {
-    // The schema counts characters; the vault holds the text to bytes. A text the schema
-    // allows but the vault does not is the 422 of a rule no schema states.
-    if body.text.chars().count() <= wire::MAX_ANNOTATION_CHARS
-        && body.text.len() > privacy::annotations::MAX_ANNOTATION_BYTES
-    {
-        return Err(Refusal::Unprocessable(format!(
-            "an annotation's text is at most {} bytes of UTF-8",
-            privacy::annotations::MAX_ANNOTATION_BYTES
-        ))
-        .into());
-    }
     let gate = Arc::clone(&state.gate);
     let record = id.clone();
     let (seq, notices) = blocking(state.limits.operation, move || {
