@@ -6,6 +6,14 @@ use super::*;
 /// The grammar of a designation's id: `HR-<year>-<number>`.
 pub const DESIGNATION_ID_PATTERN: &str = "^HR-[0-9]{4}-[0-9]{6}$";
 
+fn designation_id_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(DESIGNATION_ID_PATTERN))
+        .description(Some("a designation's id, `HR-<year>-<number>`"))
+        .build()
+}
+
 fn designation_reason_schema() -> Object {
     ObjectBuilder::new()
         .schema_type(Type::String)
@@ -153,7 +161,7 @@ pub struct DesignationStep {
 #[derive(Clone, Serialize, Deserialize, ToSchema)]
 pub struct DesignationView {
     /// `HR-<year>-<number>`.
-    #[schema(pattern = "^HR-[0-9]{4}-[0-9]{6}$")]
+    #[schema(schema_with = designation_id_schema)]
     pub id: String,
     /// Its system.
     pub system: String,
@@ -210,7 +218,7 @@ impl DesignationView {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Designated {
     /// Its id.
-    #[schema(pattern = "^HR-[0-9]{4}-[0-9]{6}$")]
+    #[schema(schema_with = designation_id_schema)]
     pub id: String,
 }
 
