@@ -1494,9 +1494,10 @@ async fn ttar_records_are_found_by_broker_and_manufacturer_ids_and_addresses() {
             json!({"identifier": address, "for_individual": true}),
         )
         .await;
+    // The kind is the document's; that it is not the individual's alone joins two fields: 422.
     assert_eq!(
         for_individual.status,
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNPROCESSABLE_ENTITY,
         "{}",
         for_individual.text
     );
@@ -2161,10 +2162,45 @@ async fn disclosures_need_a_basis_and_write_exactly_one_accounting_entry_per_rec
             StatusCode::FORBIDDEN,
             "not-direct-access",
         ),
+        (
+            "a case that is not a case id (an SSN typed into it), where none is needed",
+            "disclosure",
+            {
+                let mut body = release(
+                    &ids,
+                    "federal-agency",
+                    "investigation",
+                    json!({"routine_use": "A"}),
+                    true,
+                );
+                body["case"] = json!("987-65-4321");
+                body
+            },
+            StatusCode::BAD_REQUEST,
+            "",
+        ),
+        (
+            "an empty case",
+            "disclosure",
+            {
+                let mut body = release(
+                    &ids,
+                    "federal-agency",
+                    "investigation",
+                    json!({"routine_use": "A"}),
+                    true,
+                );
+                body["case"] = json!("");
+                body
+            },
+            StatusCode::BAD_REQUEST,
+            "",
+        ),
     ];
     for (what, who, body, status, rule) in refusals {
         let answer = api.post("/v1/disclosures", Some(who), body).await;
         assert_eq!(answer.status, status, "{what}: {}", answer.text);
+        assert!(!answer.text.contains("987-65"), "{what}: {}", answer.text);
         if !rule.is_empty() {
             assert_eq!(answer.body["rule"], rule, "{what}: {}", answer.text);
         }
@@ -2531,7 +2567,7 @@ async fn a_rectification_notifies_prior_recipients_unless_the_system_is_exempt()
             json!({}),
         )
         .await;
-    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text);
     let after = api.get("/v1/notices", Some("privacy")).await;
     let pending = after.body["notices"]
         .as_array()
@@ -2867,12 +2903,13 @@ async fn a_disclosure_can_name_its_records_by_a_search() {
             .status,
         StatusCode::NOT_FOUND
     );
+    // Records and a search joins two fields the document cannot: 422.
     body["records"] = json!(["0001-019b76daa800-00000001-00000000"]);
     assert_eq!(
         api.post("/v1/disclosures", Some("disclosure"), body)
             .await
             .status,
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNPROCESSABLE_ENTITY,
         "ids or a search, not both"
     );
 }

@@ -522,13 +522,18 @@ async fn a_b5_release_is_a_table_of_counts_with_small_cells_suppressed() {
     assert!(looked_up
         .iter()
         .all(|entry| !entry.to_string().contains("123-45")));
-    // A population belongs to a statistical release only.
+    // A population belongs to a statistical release only: a rule joining two fields, 422.
     let mut not_b5 = release(json!({"routine_use": "A"}));
     not_b5["purpose"] = json!("investigation");
     let refused = api
         .post("/v1/disclosures", Some("disclosure"), not_b5)
         .await;
-    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text);
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.text
+    );
     // The accounting records what was released: one entry per record counted.
     let entries = api
         .post(
@@ -1329,11 +1334,27 @@ async fn legal_process_makes_its_notice_whatever_the_basis() {
         )
         .await;
     assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.text);
+    // The same id in capitals names the same notice, and meets the same checks (it used to
+    // miss the lookup the checks read, and was marked sent).
+    let shouted = api
+        .post(
+            &format!("/v1/notices/{}/sent", pending.to_uppercase()),
+            Some("privacy"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(shouted.status, StatusCode::CONFLICT, "{}", shouted.text);
     let uri = format!("/v1/notices/{pending}/public");
+    // A day in the future depends on the day: 422.
     let future = api
         .post(&uri, Some("privacy"), json!({"on": "2027-01-01"}))
         .await;
-    assert_eq!(future.status, StatusCode::BAD_REQUEST, "{}", future.text);
+    assert_eq!(
+        future.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        future.text
+    );
     let made = api
         .post(&uri, Some("privacy"), json!({"on": "2026-11-23"}))
         .await;

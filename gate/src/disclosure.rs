@@ -6,6 +6,9 @@ use privacy::accounting::Accounting as _;
 use privacy::annotations::Annotations as _;
 use privacy::documents::Documents as _;
 
+/// The longest name of a designated authority, in characters.
+pub const MAX_AUTHORITY_NAME_CHARS: usize = 200;
+
 impl Gate {
     /// Releases records outside the agency: each record is decided for the officer (its
     /// category and phase), then the legal basis (routine use, condition, consent, designated
@@ -20,14 +23,25 @@ impl Gate {
         let named = usize::from(!input.records.is_empty())
             + usize::from(input.search.is_some())
             + usize::from(input.population.is_some());
-        if named != 1 || input.records.len() > 1000 {
+        if input.records.len() > 1000 {
             return Err(Refusal::Invalid(
-                "a disclosure names 1 to 1000 records, a search, or (a statistical release) a population".into(),
+                "a disclosure names at most 1000 records".into(),
+            ));
+        }
+        // A case, where one is given, is a case id even when the policy needs none: it goes
+        // into the log and the accounting's evidence.
+        if let Some(case) = &input.case_id {
+            policy::validate_case_id(case).map_err(Refusal::Invalid)?;
+        }
+        // Which of the three is named joins fields: a rule the document cannot state (422).
+        if named != 1 {
+            return Err(Refusal::Unprocessable(
+                "a disclosure names records, a search, or (a statistical release) a population: exactly one of them".into(),
             ));
         }
         let statistical = matches!(input.basis, Some(Basis::Condition(5)));
         if input.population.is_some() && !statistical {
-            return Err(Refusal::Invalid(
+            return Err(Refusal::Unprocessable(
                 "a population is counted only by a statistical release (condition b5)".into(),
             ));
         }
@@ -72,7 +86,7 @@ impl Gate {
             }
         };
         if ids.len() > 1000 && input.population.is_none() {
-            return Err(Refusal::Invalid(
+            return Err(Refusal::Unprocessable(
                 "a disclosure releases at most 1000 records".into(),
             ));
         }
@@ -85,7 +99,7 @@ impl Gate {
             .iter()
             .any(|placement| placement.system != system)
         {
-            return Err(Refusal::Invalid(
+            return Err(Refusal::Unprocessable(
                 "one disclosure releases records of one system".into(),
             ));
         }
@@ -195,7 +209,7 @@ impl Gate {
         } else if decided.decision.allowed
             && (!input.statistics.tabulate.is_empty() || input.statistics.min_cell.is_some())
         {
-            return Err(Refusal::Invalid(
+            return Err(Refusal::Unprocessable(
                 "`tabulate` and `min_cell` belong to a statistical release (condition b5)".into(),
             ));
         }
@@ -511,7 +525,7 @@ impl Gate {
             self.now(),
         )?;
         if too_many {
-            return Err(Refusal::Invalid(format!(
+            return Err(Refusal::Unprocessable(format!(
                 "a statistical release counts at most {} records: count a shorter period",
                 policy::statistics::MAX_POPULATION
             )));
@@ -650,7 +664,7 @@ impl Gate {
             let personal =
                 matches!(key, SearchKey::Identifier(identifier) if identifier.kind.is_personal());
             if !personal {
-                return Err(Refusal::Invalid(
+                return Err(Refusal::Unprocessable(
                     "the accounting given to an individual is found by an identifier of theirs alone: `ssn`, `tin`, `passport` or `alien_id` (a name, a date of birth, an address or an account may be another person's too)".into(),
                 ));
             }
@@ -723,20 +737,23 @@ impl Gate {
     ) -> Result<(), Refusal> {
         let request = self.request(caller, Action::RecordDisclose, system);
         let (access, _) = self.authorize(caller, context, &request)?;
+        if name.trim().is_empty()
+            || name.chars().count() > MAX_AUTHORITY_NAME_CHARS
+            || address.trim().is_empty()
+        {
+            return Err(Refusal::Invalid(
+                "a designated authority has a name (at most 200 characters) and an address".into(),
+            ));
+        }
         let takes = self
             .policy
             .catalog()
             .system(system)
             .is_some_and(|known| known.sorn.disclosure.designated_authorities);
         if !takes {
-            return Err(Refusal::Invalid(format!(
+            return Err(Refusal::Unprocessable(format!(
                 "`{system}` does not release to designated authorities"
             )));
-        }
-        if name.trim().is_empty() || name.len() > 200 || address.trim().is_empty() {
-            return Err(Refusal::Invalid(
-                "a designated authority has a name (at most 200 characters) and an address".into(),
-            ));
         }
         let mut registry = self.authorities()?;
         registry.retain(|entry| !(entry["system"] == system && entry["name"] == name));
@@ -803,39 +820,52 @@ impl Gate {
         Ok(self.vault.notices(&access, self.now())?)
     }
 
-    /// Records that a notice was sent: a notice to the individual only once it states what its
-    /// rule requires (1.22(f), (g)).
+    /// Records that a notice was sent, once: a notice to the individual only once it states
+    /// what its rule requires (1.22(f), (g)). Returns the notice's id as stored.
     pub fn notice_sent(
         &self,
         caller: &Caller,
         context: &RequestContext,
         id: &str,
-    ) -> Result<(), Refusal> {
+    ) -> Result<String, Refusal> {
         let access = self.authorize_vault(caller, context, Action::AccountingSearch)?;
         let now = self.now();
-        let notice = self
-            .vault
-            .notices(&access, now)?
-            .into_iter()
-            .find(|notice| notice.id == id);
-        if let Some(missing) = notice.as_ref().and_then(missing_from_notice) {
+        let notice = self.notice(&access, id, now)?;
+        if notice.sent_ms.is_some() {
+            return Err(Refusal::Conflict("this notice was sent already".into()));
+        }
+        if let Some(missing) = missing_from_notice(&notice) {
             return Err(Refusal::Conflict(format!(
                 "this notice cannot be marked sent until it states `{missing}` (31 CFR 1.22(f), (g))"
             )));
         }
         // A grand-jury subpoena or ex parte order may be secret until it is a matter of public
         // record: its notice waits for that day (1.22(f)).
-        let waiting = notice.as_ref().is_some_and(|notice| {
-            notice.due.is_none()
-                && process_of(notice)
-                    .is_some_and(|process| policy::disclosure::due_from_public_record(&process))
-        });
+        let waiting = notice.due.is_none()
+            && process_of(&notice)
+                .is_some_and(|process| policy::disclosure::due_from_public_record(&process));
         if waiting {
             return Err(Refusal::Conflict(
                 "a notice of a grand-jury subpoena or ex parte order goes out once the process is a matter of public record: record that day first (31 CFR 1.22(f))".into(),
             ));
         }
-        Ok(self.vault.mark_notice_sent(&access, id, now)?)
+        self.vault.mark_notice_sent(&access, &notice.id, now)?;
+        Ok(notice.id)
+    }
+
+    /// The notice `id` (its hexadecimal digits in either case), or `NotFound`: every check
+    /// reads the notice the vault would change, so no spelling of its id skips one.
+    fn notice(
+        &self,
+        access: &Access,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<privacy::accounting::Notice, Refusal> {
+        self.vault
+            .notices(access, now)?
+            .into_iter()
+            .find(|notice| notice.id.eq_ignore_ascii_case(id))
+            .ok_or_else(|| Refusal::NotFound("no such notice".into()))
     }
 
     /// Records the day the grand-jury subpoena or ex parte order a notice of legal process
@@ -851,28 +881,23 @@ impl Gate {
         let access = self.authorize_vault(caller, context, Action::AccountingSearch)?;
         let now = self.now();
         if public_on > now.date_naive() {
-            return Err(Refusal::Invalid(
+            return Err(Refusal::Unprocessable(
                 "the day it became a matter of public record is not in the future".into(),
             ));
         }
-        let notice = self
-            .vault
-            .notices(&access, now)?
-            .into_iter()
-            .find(|notice| notice.id == id)
-            .ok_or_else(|| Refusal::NotFound("no such notice".into()))?;
+        let notice = self.notice(&access, id, now)?;
         let from_public = process_of(&notice)
             .is_some_and(|process| policy::disclosure::due_from_public_record(&process));
-        if !from_public || notice.due.is_some() {
+        if !from_public || notice.due.is_some() || notice.public_on.is_some() {
             return Err(Refusal::Conflict(
                 "only a notice of a grand-jury subpoena or ex parte order without its due date is due from the day it became a matter of public record (31 CFR 1.22(f))".into(),
             ));
         }
         let due = policy::disclosure::legal_process_due_after_public(public_on)
-            .ok_or_else(|| Refusal::Invalid("that day is out of range".into()))?;
+            .ok_or_else(|| Refusal::Unprocessable("that day is out of range".into()))?;
         self.vault.record_notice_public(
             &access,
-            id,
+            &notice.id,
             &public_on.to_string(),
             &due.to_string(),
             now,

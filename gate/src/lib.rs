@@ -70,6 +70,7 @@ pub use designations::{
     Designation, DesignationEvent, DesignationInput, DesignationStatus, MAX_REASON_CHARS,
     MAX_REVIEW_DAYS,
 };
+pub use disclosure::MAX_AUTHORITY_NAME_CHARS;
 pub use holds::{hold_id, HoldRequest};
 pub use ingest::IngestPlan;
 pub use letters::{Letter, Template};

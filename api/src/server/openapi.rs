@@ -41,6 +41,14 @@ use crate::wire;
         super::handlers::confirm_designation,
         super::handlers::withdraw_designation,
         super::handlers::search_designations,
+        super::handlers::disclose,
+        super::handlers::accounting,
+        super::handlers::notices,
+        super::handlers::notice_sent,
+        super::handlers::notice_public,
+        super::handlers::register_authority,
+        super::handlers::list_authorities,
+        super::handlers::expire_accounting,
     ),
     components(schemas(
         wire::Problem,
@@ -100,6 +108,30 @@ use crate::wire;
         wire::DesignationView,
         wire::Designated,
         wire::DesignationList,
+        wire::NewDisclosure,
+        wire::DisclosureSearch,
+        wire::Population,
+        wire::Recipient,
+        wire::ReleaseBasis,
+        wire::NoticeDueView,
+        wire::CellView,
+        wire::TableView,
+        wire::Disclosed,
+        wire::AccountingSearch,
+        wire::AccountedRecipient,
+        wire::AccountingEntryView,
+        wire::Accounting,
+        wire::AccountingCertificateView,
+        wire::AccountingExpired,
+        wire::NoticeView,
+        wire::Notices,
+        wire::NoticeSent,
+        wire::PublicRecord,
+        wire::PublicRecordDue,
+        wire::NewAuthority,
+        wire::AuthorityRegistered,
+        wire::AuthorityView,
+        wire::Authorities,
     ))
 )]
 struct Typed;
@@ -362,32 +394,6 @@ fn hand_written() -> Value {
                 "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object", "properties": {"public_key": {"type": "string"}, "anchor": {"type": "string", "description": "an anchor file's text"}}}}}},
                 "responses": with_problems(json!({"200": {"description": "the report; `ok` is false with `problem` naming the first bad entry"}}), &all)
             }},
-            "/v1/disclosures": {"post": {
-                "summary": "Release records outside the agency on a legal basis (disclosure officers), writing one accounting entry per record in the same atomic batch; returns the package.",
-                "security": secured,
-                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["recipient", "purpose", "basis"], "properties": {
-                    "records": {"type": "array", "items": {"type": "string"}, "description": "1 to 1000 record ids; or `search`; or, for a statistical release (b5) only, `population`"},
-                    "search": {"type": "object", "required": ["system", "identifier"], "properties": {"system": {"type": "string"}, "identifier": {"type": "object"}}},
-                    "population": {"type": "object", "required": ["system", "category", "period"], "description": "what a statistical release (condition b5) counts: one category's records collected in one closed calendar period (`YYYY`, `YYYY-Qn`, `YYYY-MM`); a period overlapping one counted before, or the same period over other records or by other fields, is refused (403 statistics-overlap, statistics-population-changed, statistics-dimensions-changed)", "properties": {"system": {"type": "string"}, "category": {"type": "string"}, "period": {"type": "string"}}},
-                    "recipient": {"type": "object", "required": ["name", "address", "category"], "properties": {"name": {"type": "string"}, "address": {"type": "string"}, "category": {"type": "string"}}},
-                    "purpose": {"type": "string"}, "case": {"type": "string"},
-                    "basis": {"type": "object", "description": "exactly one of routine_use (letter), condition (b1..b11, with evidence, agency_head_request, portion, activity as the condition needs), consent (the consent's reference), or for PNR a path of the Undertakings: designated_authority (name; with statute and violation, paragraph 30), vital_interests (true; with necessity, paragraph 34), legal_proceedings (true; with evidence and proceeding, paragraph 35). No basis, or two, is a logged refusal (403 basis-missing)"},
-                    "accuracy_attested": {"type": "boolean", "description": "required before a release to anyone but a federal agency (1.22(d)(2))"},
-                    "nature": {"type": "string", "default": "electronic"}
-                }}}}},
-                "responses": with_problems(json!({"201": {"description": "the package: id, basis, conditions, notice (if the release creates one), records as the recipient may see them"}}), &["400", "401", "403", "404", "422", "503"])
-            }},
-            "/v1/accounting/search": {"post": {
-                "summary": "The accounting of disclosures about a subject (privacy officers, disclosure officers, auditors); `for_individual` leaves out what the individual is not told (1.25(d)(2)).",
-                "security": secured,
-                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["identifier"], "properties": {"identifier": {"type": "object"}, "for_individual": {"type": "boolean"}}}}}},
-                "responses": with_problems(json!({"200": {"description": "entries, oldest first"}}), &identified)
-            }},
-            "/v1/accounting/expire": {"post": {
-                "summary": "Destroy the years of the accounting that are due (records officers), each with a certificate signed by the log's key.",
-                "security": secured,
-                "responses": with_problems(json!({"200": {"description": "the certificates"}}), &all)
-            }},
             "/v1/requests": {"post": {"summary": "Open a Privacy Act request (privacy officers): `kind` (notification, access, amendment, accounting, rectification, complaint), `requester`, `status`, `representative`, `identifiers` (blind-indexed, never logged), `systems`, `received`; for a FOIA-route request `fee_category` (first-party, the default; commercial; educational-or-scientific; news-media; other) and `fee_limit_cents` (at least 2500); for a complaint (PNR, seed 001 paragraphs 40-42) `substance` (accuracy, access, use-or-sharing, retention, sensitive-data, security, other), and if it came through a data protection authority `through_authority` with `authority_authorized: true` (the data subject's authorization is on file). The request's preservation hold is placed at receipt. 201 with the case file and its deadlines.", "security": secured, "responses": with_problems(json!({"201": {"description": "the request"}}), &identified)}},
             "/v1/requests/due": {"get": {"summary": "What the agency owes soon (privacy officers, auditors): every deadline not met of every open request that is overdue on `as_of` or falls due within `within` working days (default 5), with its state; a determination given a delay notice shows again only once its promised date has passed.", "security": secured, "parameters": [
                     {"name": "as_of", "in": "query", "required": false, "schema": {"type": "string", "format": "date"}},
@@ -433,33 +439,6 @@ fn hand_written() -> Value {
                     "answer": {"type": "string", "enum": ["release", "withhold", "referred"]}, "on": {"type": "string", "format": "date"}
                 }}}}},
                 "responses": with_problems(json!({"200": {"description": "the consultation"}}), &found)}},
-            "/v1/notices": {"get": {
-                "summary": "Notices to prior recipients of records later corrected or disputed (552a(c)(4)), pending and sent.",
-                "security": secured,
-                "responses": with_problems(json!({"200": {"description": "notices, oldest first; `sent` is null until marked"}}), &all)
-            }},
-            "/v1/notices/{id}/sent": {"post": {
-                "summary": "Record that a notice was sent.",
-                "security": secured,
-                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
-                "responses": with_problems(json!({"200": {"description": "marked"}}), &["400", "401", "403", "404", "503"])
-            }},
-            "/v1/notices/{id}/public": {"post": {
-                "summary": "Record the day the grand-jury subpoena or ex parte order a notice of legal process tells of became a matter of public record (`{\"on\": \"YYYY-MM-DD\"}`, not in the future): the notice is due five days after (31 CFR 1.22(f)). Once, for a notice without a due date; 409 otherwise. 200 with `public_on` and `due`.",
-                "security": secured,
-                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
-                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["on"], "additionalProperties": false, "properties": {"on": {"type": "string", "format": "date"}}}}}},
-                "responses": with_problems(json!({"200": {"description": "the public-record day and the due date"}}), &["400", "401", "403", "404", "409", "413", "415", "503"])
-            }},
-            "/v1/designated-authorities": {
-                "get": {"summary": "The designated authorities of a system (PNR), with their eligibility.", "security": secured,
-                        "parameters": [{"name": "system", "in": "query", "required": true, "schema": {"type": "string"}}],
-                        "responses": with_problems(json!({"200": {"description": "the registry"}}), &all)},
-                "post": {"summary": "Register a designated authority, or change its address or eligibility (with the reason); releases to an ineligible one are refused.", "security": secured,
-                         "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["system", "name", "address"], "properties": {
-                             "system": {"type": "string"}, "name": {"type": "string"}, "address": {"type": "string"}, "eligible": {"type": "boolean", "default": true}, "reason": {"type": "string"}}}}}},
-                         "responses": with_problems(json!({"200": {"description": "registered"}}), &all)}
-            },
             "/v1/pnr-carriers": {
                 "get": {"summary": "The carriers recorded for a system with receipts by flight (seed 001 paragraph 13): designators and every recorded change of whether each pushes its PNR; role records-officer of the system's owner.", "security": secured,
                         "parameters": [{"name": "system", "in": "query", "required": true, "schema": {"type": "string"}}],
@@ -539,6 +518,16 @@ mod tests {
                 "/v1/records/{id}/raw",
                 "get",
                 crate::wire::RECORD_ID_PATTERN,
+            ),
+            (
+                "/v1/notices/{id}/sent",
+                "post",
+                crate::wire::NOTICE_ID_PATTERN,
+            ),
+            (
+                "/v1/notices/{id}/public",
+                "post",
+                crate::wire::NOTICE_ID_PATTERN,
             ),
             (
                 "/v1/records/{id}/annotations",

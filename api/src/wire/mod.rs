@@ -16,12 +16,14 @@ use utoipa::ToSchema;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 mod designations;
+mod disclosure;
 mod holds;
 mod records;
 mod retention;
 mod transfers;
 
 pub use designations::*;
+pub use disclosure::*;
 pub use holds::*;
 pub use records::*;
 pub use retention::*;
@@ -125,6 +127,17 @@ where
     }
     let value = deserializer.deserialize_any(Whole)?;
     T::try_from(value).map_err(|_| serde::de::Error::custom("out of range"))
+}
+
+/// Reads an optional whole number as [`whole_number`] reads one.
+fn optional_whole_number<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<u64>,
+{
+    #[derive(Deserialize)]
+    struct Whole<T: TryFrom<u64>>(#[serde(deserialize_with = "whole_number")] T);
+    Ok(Option::<Whole<T>>::deserialize(deserializer)?.map(|Whole(value)| value))
 }
 
 /// `schema`, or `null`: an optional field's schema (serde reads `null` as absent).

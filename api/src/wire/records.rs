@@ -98,17 +98,6 @@ fn limit_schema() -> Object {
     )
 }
 
-/// Reads an optional whole number as [`whole_number`] reads one.
-fn optional_whole_number<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: TryFrom<u64>,
-{
-    #[derive(Deserialize)]
-    struct Whole<T: TryFrom<u64>>(#[serde(deserialize_with = "whole_number")] T);
-    Ok(Option::<Whole<T>>::deserialize(deserializer)?.map(|Whole(value)| value))
-}
-
 /// A search of a system's records by an identifier or a name (`POST /v1/search`, and
 /// `POST /v1/partner/search` for a partner). The example is the demo vault's (scripts/demo),
 /// so a client trying the document reaches a real answer.

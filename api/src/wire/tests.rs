@@ -263,3 +263,47 @@ fn a_search_limit_is_a_whole_number_or_absent() {
     .unwrap();
     assert_eq!(absent.limit(), DEFAULT_SEARCH_LIMIT);
 }
+
+/// A statistical release's period: the pattern takes exactly what `Period::parse` reads.
+#[test]
+fn the_period_pattern_is_the_statistics_rule() {
+    let pattern = regex::Regex::new(PERIOD_PATTERN).unwrap();
+    #[rustfmt::skip]
+    let periods = [
+        "2025", "2025-Q1", "2025-Q4", "2025-01", "2025-12", "1970", "9998", "9998-12", "1999",
+        "2000-Q3", "9899", "9989",
+        // Refused: out of 1970..=9998, a fifth quarter, a thirteenth month, other forms.
+        "1969", "9999", "9999-01", "0000", "2025-Q0", "2025-Q5", "2025-00", "2025-13",
+        "2025-1", "25", "2025-q1", "2025-Q1-01", "2025-", "", " 2025", "2025 ", "20250",
+        "2025-001", "2025-W1", "१९७०",
+    ];
+    for period in periods {
+        let by_pattern = pattern.is_match(period);
+        let by_rule = policy::statistics::Period::parse(period).is_some();
+        assert_eq!(
+            by_pattern, by_rule,
+            "`{period}`: pattern {by_pattern}, rule {by_rule}"
+        );
+    }
+}
+
+/// A notice's id: the pattern takes exactly the ids the vault can hold.
+#[test]
+fn the_notice_id_pattern_is_the_vaults() {
+    let pattern = regex::Regex::new(NOTICE_ID_PATTERN).unwrap();
+    #[rustfmt::skip]
+    let ids = [
+        "6e00000000000000000001", "6E0A0B0C0D0E0F10111213", "6effffffffffffffffffff",
+        // Refused: another prefix, a digit short or over, not hexadecimal.
+        "6f00000000000000000001", "6e000000000000000000001", "6e0000000000000000001",
+        "6e0000000000000000000g", "", "n", "6e 0000000000000000000",
+    ];
+    for id in ids {
+        let by_pattern = pattern.is_match(id);
+        let by_vault = hex::decode(id).is_ok_and(|key| vault::keyspace::is_notice_key(&key));
+        assert_eq!(
+            by_pattern, by_vault,
+            "`{id}`: pattern {by_pattern}, vault {by_vault}"
+        );
+    }
+}

@@ -3,117 +3,10 @@
 
 use super::*;
 
-/// A release, as posted.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct DisclosureBody {
-    #[serde(default)]
-    records: Vec<String>,
-    /// Or a search: `{"system", "identifier": {...}}`.
-    search: Option<DisclosureSearch>,
-    /// Or, for a statistical release (b)(5), a population: `{"system", "category", "period"}`.
-    population: Option<PopulationBody>,
-    recipient: RecipientBody,
-    purpose: String,
-    case: Option<String>,
-    basis: BasisBody,
-    #[serde(default)]
-    accuracy_attested: bool,
-    nature: Option<String>,
-}
-
-/// The records of a release, found by a search.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct DisclosureSearch {
-    system: String,
-    identifier: wire::Identifier,
-}
-
-/// The records a statistical release counts: one category's records collected in one calendar
-/// period (`YYYY`, `YYYY-Qn`, `YYYY-MM`).
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct PopulationBody {
-    system: String,
-    category: String,
-    period: String,
-}
-
-/// The recipient; a missing name or address is refused at the gate (and logged).
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RecipientBody {
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    address: String,
-    category: String,
-}
-
-/// `{"routine_use": "H"}`, `{"condition": "b7", ...evidence}`, `{"consent": "ref"}`, or a
-/// path of the PNR Undertakings: `{"designated_authority": "name", "statute", "violation"}`,
-/// `{"vital_interests": true, "necessity"}`, `{"legal_proceedings": true, "evidence",
-/// "proceeding"}`. No basis, or more than one, is refused at the gate (and logged).
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct BasisBody {
-    routine_use: Option<String>,
-    condition: Option<String>,
-    consent: Option<String>,
-    designated_authority: Option<String>,
-    #[serde(default)]
-    vital_interests: bool,
-    #[serde(default)]
-    legal_proceedings: bool,
-    /// The document on file (its reference or hash).
-    evidence: Option<String>,
-    #[serde(default)]
-    agency_head_request: bool,
-    #[serde(default)]
-    portion: Vec<String>,
-    activity: Option<String>,
-    /// Designated authority (paragraph 30): the statute the authority enforces.
-    statute: Option<String>,
-    /// Designated authority (paragraph 30): the indication of a violation.
-    violation: Option<String>,
-    /// Vital interests (paragraph 34): why the release is necessary.
-    necessity: Option<String>,
-    /// Legal proceedings (paragraph 35): the proceeding, or the law requiring the release.
-    proceeding: Option<String>,
-    /// Consent: who gave it.
-    given_by: Option<String>,
-    /// The date of the document on file, YYYY-MM-DD.
-    dated: Option<String>,
-    /// A court order or subpoena: the court, the case's name and number, to whom returnable.
-    court: Option<String>,
-    case_number: Option<String>,
-    returnable_to: Option<String>,
-    /// The compulsory legal process answered, whatever the basis (1.22(f)), and for a
-    /// grand-jury subpoena or ex parte order the day it became public record (YYYY-MM-DD).
-    process: Option<String>,
-    public_on: Option<String>,
-    /// (b)(7): who signed the request, and the requesting agency.
-    signer: Option<String>,
-    agency: Option<String>,
-    /// (b)(8): the compelling circumstances.
-    circumstances: Option<String>,
-    /// A routine use that needs an approval (TTAR's R): who approved, when (YYYY-MM-DD), and
-    /// the approval's reference.
-    approved_by: Option<String>,
-    approved_on: Option<String>,
-    approval_reference: Option<String>,
-    /// A statistical release (b)(5): the fields to count by.
-    #[serde(default)]
-    tabulate: Vec<String>,
-    /// A statistical release (b)(5): a higher minimum cell.
-    min_cell: Option<u32>,
-}
-
 /// The basis and evidence of a posted release: the basis is `None` unless exactly one is
 /// named, for the gate to refuse and log.
 pub(crate) fn basis_of(
-    body: &BasisBody,
+    body: &wire::ReleaseBasis,
 ) -> Result<
     (
         Option<policy::disclosure::Basis>,
@@ -195,10 +88,27 @@ pub(crate) fn basis_of(
     Ok((Some(basis), evidence))
 }
 
+/// Release records outside the agency on a legal basis (disclosure officers), writing one
+/// accounting entry per record in the same atomic batch; returns the package. A statistical
+/// release (b5) returns a table of counts instead of records.
+#[utoipa::path(
+    post,
+    path = "/v1/disclosures",
+    tag = "disclosure",
+    request_body = wire::NewDisclosure,
+    responses(
+        (status = 201, description = "the package: id, basis, conditions, the notice the release creates, the records as the recipient may see them (or a statistical release's table)", body = wire::Disclosed),
+        (status = 400, description = "a body that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "a record not in the vault, or a search or population that finds none", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "a passport without its country; not exactly one of `records`, `search` and `population`; a population, `tabulate` or `min_cell` with a basis other than b5; records of two systems; a search that finds over 1000 records, or a population over 10,000", body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn disclose(
     State(state): State<AppState>,
     authed: Authed,
-    JsonBody(body): JsonBody<DisclosureBody>,
+    JsonBody(body): JsonBody<wire::NewDisclosure>,
 ) -> Result<Response, Problem> {
     let (basis, evidence) = basis_of(&body.basis)?;
     let search = match &body.search {
@@ -232,39 +142,32 @@ pub(crate) async fn disclose(
         gate.disclose(&authed.caller, &authed.context, &input)
     })
     .await?;
-    let records: Vec<_> = package.records.iter().map(viewed_json).collect();
-    Ok(json_response(
+    Ok(typed_response(
         StatusCode::CREATED,
-        json!({
-            "package": package.id,
-            "basis": package.basis,
-            "accounted": package.accounted,
-            "conditions": package.conditions,
-            "notice": package.notice.map(|notice| json!({"kind": notice.kind, "due": notice.due.map(|due| due.to_string())})),
-            "records": records,
-            "table": package.table.map(|table| json!({
-                "dimensions": table.dimensions,
-                "cells": table.cells.iter().map(|cell| json!({"values": cell.values, "count": cell.count})).collect::<Vec<_>>(),
-                "suppressed_cells": table.suppressed_cells,
-                "min_cell": table.min_cell,
-            })),
-        }),
+        &wire::Disclosed::of(&package),
     ))
 }
 
-/// An accounting search.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct AccountingBody {
-    identifier: wire::Identifier,
-    #[serde(default)]
-    for_individual: bool,
-}
-
+/// The accounting of disclosures about a subject (privacy officers, disclosure officers,
+/// auditors), oldest first; `for_individual` leaves out what the individual is not told
+/// (31 CFR 1.25(d)(2)).
+#[utoipa::path(
+    post,
+    path = "/v1/accounting/search",
+    tag = "disclosure",
+    request_body = wire::AccountingSearch,
+    responses(
+        (status = 200, description = "the entries, oldest first", body = wire::Accounting),
+        (status = 400, description = "a body that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "a passport without its country; for the individual, an identifier that may be another person's too (a name, a date of birth, an address, an account)", body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn accounting(
     State(state): State<AppState>,
     authed: Authed,
-    JsonBody(body): JsonBody<AccountingBody>,
+    JsonBody(body): JsonBody<wire::AccountingSearch>,
 ) -> Result<Response, Problem> {
     let gate = Arc::clone(&state.gate);
     let for_individual = body.for_individual;
@@ -274,14 +177,31 @@ pub(crate) async fn accounting(
     })
     .await?;
     let render = if for_individual {
-        crate::render::accounting_json_for_individual
+        wire::AccountingEntryView::for_individual
     } else {
-        crate::render::accounting_json
+        wire::AccountingEntryView::of
     };
-    let entries: Vec<_> = entries.iter().map(render).collect();
-    Ok(json_response(StatusCode::OK, json!({"entries": entries})))
+    Ok(typed_response(
+        StatusCode::OK,
+        &wire::Accounting {
+            entries: entries.iter().map(render).collect(),
+        },
+    ))
 }
 
+/// The notices to prior recipients of records later corrected or disputed (552a(c)(4)), and
+/// to individuals of releases under compulsory legal process or in an emergency, pending and
+/// sent (privacy and disclosure officers).
+#[utoipa::path(
+    get,
+    path = "/v1/notices",
+    tag = "disclosure",
+    responses(
+        (status = 200, description = "the notices, oldest first; `sent` is null until marked", body = wire::Notices),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn notices(
     State(state): State<AppState>,
     authed: Authed,
@@ -291,58 +211,70 @@ pub(crate) async fn notices(
         gate.notices(&authed.caller, &authed.context)
     })
     .await?;
-    let notices: Vec<_> = notices
-        .iter()
-        .map(|notice| {
-            json!({
-                "id": notice.id,
-                "record": notice.record.to_string(),
-                "annotation": notice.annotation,
-                "kind": notice.kind,
-                "recipient": {"name": notice.recipient_name, "address": notice.recipient_address, "category": notice.recipient_category},
-                "package": notice.package,
-                "created": crate::render::rfc3339(notice.created_ms),
-                "due": notice.due,
-                "public_on": notice.public_on,
-                "sent": notice.sent_ms.map(crate::render::rfc3339),
-                "assigned_to": notice.assigned_to,
-                "content": notice.content.as_deref().map(|text| serde_json::from_str::<serde_json::Value>(text).unwrap_or(serde_json::Value::Null)),
-            })
-        })
-        .collect();
-    Ok(json_response(StatusCode::OK, json!({"notices": notices})))
+    Ok(typed_response(
+        StatusCode::OK,
+        &wire::Notices {
+            notices: notices.iter().map(wire::NoticeView::of).collect(),
+        },
+    ))
 }
 
+/// Record that a notice was sent: once, and a notice to the individual only once it states
+/// what its rule requires (31 CFR 1.22(f), (g)).
+#[utoipa::path(
+    post,
+    path = "/v1/notices/{id}/sent",
+    tag = "disclosure",
+    params(("id" = String, Path, pattern = "^6[eE][0-9a-fA-F]{20}$", description = "the notice's id")),
+    responses(
+        (status = 200, description = "marked", body = wire::NoticeSent),
+        (status = 400, description = "an id that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such notice", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "sent already; a notice to the individual that does not yet state what its rule requires; a notice of a grand-jury subpoena or ex parte order not yet a matter of public record", body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn notice_sent(
     State(state): State<AppState>,
     authed: Authed,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
     let gate = Arc::clone(&state.gate);
-    let shown = id.clone();
-    blocking(state.limits.operation, move || {
+    let id = blocking(state.limits.operation, move || {
         gate.notice_sent(&authed.caller, &authed.context, &id)
     })
     .await?;
-    Ok(json_response(
+    Ok(typed_response(
         StatusCode::OK,
-        json!({"id": shown, "sent": true}),
+        &wire::NoticeSent { id, sent: true },
     ))
 }
 
-/// `{"on": "YYYY-MM-DD"}`: the day a grand-jury subpoena or ex parte order became a matter of
-/// public record.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct PublicBody {
-    on: String,
-}
-
+/// Record the day the grand-jury subpoena or ex parte order a notice of legal process tells
+/// of became a matter of public record: the notice is due five working days after (31 CFR
+/// 1.22(f)). Once, for a notice without a due date.
+#[utoipa::path(
+    post,
+    path = "/v1/notices/{id}/public",
+    tag = "disclosure",
+    params(("id" = String, Path, pattern = "^6[eE][0-9a-fA-F]{20}$", description = "the notice's id")),
+    request_body = wire::PublicRecord,
+    responses(
+        (status = 200, description = "the public-record day and the due date", body = wire::PublicRecordDue),
+        (status = 400, description = "an id or a body that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such notice", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "not a notice of a grand-jury subpoena or ex parte order, or one with its due date already", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "a day in the future", body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn notice_public(
     State(state): State<AppState>,
     authed: Authed,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody<PublicBody>,
+    JsonBody(body): JsonBody<wire::PublicRecord>,
 ) -> Result<Response, Problem> {
     let on = date(&body.on, "on")?;
     let gate = Arc::clone(&state.gate);
@@ -350,36 +282,42 @@ pub(crate) async fn notice_public(
         gate.notice_public(&authed.caller, &authed.context, &id, on)
     })
     .await?;
-    Ok(json_response(
+    Ok(typed_response(
         StatusCode::OK,
-        json!({"public_on": on.to_string(), "due": due.to_string()}),
+        &wire::PublicRecordDue {
+            public_on: on.to_string(),
+            due: due.to_string(),
+        },
     ))
 }
 
-/// A designated authority's registration, or a change of its eligibility.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct AuthorityBody {
-    system: String,
-    name: String,
-    address: String,
-    #[serde(default = "eligible")]
-    eligible: bool,
-    #[serde(default)]
-    reason: String,
-}
-
-fn eligible() -> bool {
-    true
-}
-
+/// Register a designated authority of a PNR system, or change its address, or its eligibility
+/// with the reason (the system's disclosure officers); releases to an ineligible one are
+/// denied.
+#[utoipa::path(
+    post,
+    path = "/v1/designated-authorities",
+    tag = "disclosure",
+    request_body = wire::NewAuthority,
+    responses(
+        (status = 200, description = "registered", body = wire::AuthorityRegistered),
+        (status = 400, description = "a body that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "a system that does not release to designated authorities", body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn register_authority(
     State(state): State<AppState>,
     authed: Authed,
-    JsonBody(body): JsonBody<AuthorityBody>,
+    JsonBody(body): JsonBody<wire::NewAuthority>,
 ) -> Result<Response, Problem> {
     let gate = Arc::clone(&state.gate);
-    let shown = json!({"system": body.system, "name": body.name, "eligible": body.eligible});
+    let registered = wire::AuthorityRegistered {
+        system: body.system.clone(),
+        name: body.name.clone(),
+        eligible: body.eligible,
+    };
     blocking(state.limits.operation, move || {
         gate.register_authority(
             &authed.caller,
@@ -392,16 +330,32 @@ pub(crate) async fn register_authority(
         )
     })
     .await?;
-    Ok(json_response(StatusCode::OK, shown))
+    Ok(typed_response(StatusCode::OK, &registered))
 }
 
 /// Which system's authorities.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct AuthorityParams {
+    /// The PNR system (`cbp-pnr`).
     system: String,
 }
 
+/// The designated authorities of a PNR system, with their eligibility (its disclosure
+/// officers; the listing is logged).
+#[utoipa::path(
+    get,
+    path = "/v1/designated-authorities",
+    tag = "disclosure",
+    params(AuthorityParams),
+    responses(
+        (status = 200, description = "the registry", body = wire::Authorities),
+        (status = 400, description = "a parameter that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn list_authorities(
     State(state): State<AppState>,
     authed: Authed,
@@ -412,9 +366,31 @@ pub(crate) async fn list_authorities(
         gate.list_authorities(&authed.caller, &authed.context, &params.system)
     })
     .await?;
-    Ok(json_response(StatusCode::OK, json!({"authorities": list})))
+    let authorities = list
+        .into_iter()
+        .map(serde_json::from_value)
+        .collect::<Result<Vec<wire::AuthorityView>, _>>()
+        .map_err(|err| {
+            Refusal::internal_because("a designated authority is not in the registry's form", &err)
+        })?;
+    Ok(typed_response(
+        StatusCode::OK,
+        &wire::Authorities { authorities },
+    ))
 }
 
+/// Destroy the years of the accounting that are due (records officers), each with a
+/// certificate signed by the log's key.
+#[utoipa::path(
+    post,
+    path = "/v1/accounting/expire",
+    tag = "disclosure",
+    responses(
+        (status = 200, description = "a certificate per year destroyed", body = wire::AccountingExpired),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn expire_accounting(
     State(state): State<AppState>,
     authed: Authed,
@@ -424,14 +400,8 @@ pub(crate) async fn expire_accounting(
         gate.expire_accounting(&authed.caller, &authed.context)
     })
     .await?;
-    let certificates: Vec<_> = certificates
-        .iter()
-        .map(|certificate| {
-            json!({"year": certificate.year, "entries": certificate.entries, "text": certificate.text, "signature": certificate.signature})
-        })
-        .collect();
-    Ok(json_response(
+    Ok(typed_response(
         StatusCode::OK,
-        json!({"certificates": certificates}),
+        &wire::AccountingExpired::of(&certificates),
     ))
 }
