@@ -5650,8 +5650,22 @@ async fn cbps_records_officers_record_which_carriers_push() {
         (
             "cbp-records",
             body("YY", none.clone(), true, "1999-12-31", "notice"),
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "from 2000-01-01",
+        ),
+        (
+            "cbp-records",
+            body("YY", none.clone(), true, "2099-01-01", "notice"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "a year from today",
+        ),
+        // A designator is what the document's pattern takes: spaces around it are not
+        // trimmed any more.
+        (
+            "cbp-records",
+            body(" YY", none.clone(), true, "2026-11-20", "notice"),
+            StatusCode::BAD_REQUEST,
+            "IATA designator",
         ),
         (
             "cbp-records",

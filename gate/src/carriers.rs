@@ -9,6 +9,22 @@ use super::*;
 use crate::lines::{carrier_registry, CarrierEntry, DeliveryChange, CARRIER_DOCUMENTS};
 use privacy::documents::Documents as _;
 
+/// An IATA designator in capitals, or `None` if `text` is not one: two letters or digits, not
+/// both digits, in either case (no spaces around it).
+pub fn iata_designator(text: &str) -> Option<String> {
+    let ok = text.len() == 2
+        && text.bytes().all(|b| b.is_ascii_alphanumeric())
+        && !text.bytes().all(|b| b.is_ascii_digit());
+    ok.then(|| text.to_ascii_uppercase())
+}
+
+/// An ICAO designator in capitals, or `None` if `text` is not one: three letters, in either
+/// case.
+pub fn icao_designator(text: &str) -> Option<String> {
+    let ok = text.len() == 3 && text.bytes().all(|b| b.is_ascii_alphabetic());
+    ok.then(|| text.to_ascii_uppercase())
+}
+
 /// What a records officer records of one carrier.
 pub struct CarrierInput<'a> {
     /// The system whose receipts it governs (one with receipts by flight).
@@ -21,12 +37,10 @@ pub struct CarrierInput<'a> {
     pub pushes: bool,
     /// The day (UTC) from which it holds.
     pub from: NaiveDate,
-    /// Why (the carrier's notice, the agreement): at most 500 characters on one line.
+    /// Why (the carrier's notice, the agreement): 1 to 500 characters on one line
+    /// (`vault::is_one_line`).
     pub reason: &'a str,
 }
-
-/// The longest reason kept.
-const MAX_REASON: usize = 500;
 
 impl Gate {
     /// Records a change of how a carrier's PNR comes to CBP (appended to its history, never
@@ -41,42 +55,37 @@ impl Gate {
     ) -> Result<CarrierEntry, Refusal> {
         let request = self.request(caller, Action::RecordConfigureReceipts, input.system);
         let (access, _) = self.authorize(caller, context, &request)?;
-        self.check_takes_flight_receipts(input.system)?;
-        let iata = input.carrier.trim().to_ascii_uppercase();
-        let iata_ok = iata.len() == 2
-            && iata.bytes().all(|b| b.is_ascii_alphanumeric())
-            && !iata.bytes().all(|b| b.is_ascii_digit());
-        if !iata_ok {
-            return Err(Refusal::Invalid(
+        // What breaks the document's patterns (400) before the rules that depend on the
+        // catalog or the day (422). A designator is taken in either case, as written: no
+        // spaces around it.
+        let iata = iata_designator(input.carrier).ok_or_else(|| {
+            Refusal::Invalid(
                 "`carrier` is the carrier's IATA designator: two letters or digits, not both digits".into(),
-            ));
-        }
-        let icao = match input.icao.map(|code| code.trim().to_ascii_uppercase()) {
-            Some(code) if code.len() == 3 && code.bytes().all(|b| b.is_ascii_alphabetic()) => {
-                Some(code)
-            }
-            Some(_) => {
-                return Err(Refusal::Invalid(
-                    "`icao` is the carrier's ICAO designator: three letters".into(),
-                ))
-            }
-            None => None,
-        };
-        let today = self.now().date_naive();
-        let earliest = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default();
-        if input.from < earliest || input.from > today + chrono::Days::new(366) {
+            )
+        })?;
+        let icao = input
+            .icao
+            .map(|code| {
+                icao_designator(code).ok_or_else(|| {
+                    Refusal::Invalid(
+                        "`icao` is the carrier's ICAO designator: three letters".into(),
+                    )
+                })
+            })
+            .transpose()?;
+        if !vault::is_one_line(input.reason) {
             return Err(Refusal::Invalid(
-                "`from` is a day from 2000-01-01 to a year from today".into(),
+                "`reason` says why (the carrier's notice, the agreement): 1 to 500 characters on one line".into(),
             ));
         }
         let reason = input.reason.trim();
-        if reason.is_empty()
-            || reason.chars().count() > MAX_REASON
-            || reason.chars().any(char::is_control)
-        {
-            return Err(Refusal::Invalid(format!(
-                "`reason` says why (the carrier's notice, the agreement): 1 to {MAX_REASON} characters on one line"
-            )));
+        self.check_takes_flight_receipts(input.system)?;
+        let today = self.now().date_naive();
+        let earliest = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default();
+        if input.from < earliest || input.from > today + chrono::Days::new(366) {
+            return Err(Refusal::Unprocessable(
+                "`from` is a day from 2000-01-01 to a year from today".into(),
+            ));
         }
         // It guards no data, so a panic while it was held leaves nothing to distrust.
         let _one_change_at_a_time = self
@@ -176,7 +185,7 @@ impl Gate {
         if takes {
             Ok(())
         } else {
-            Err(Refusal::Invalid(format!(
+            Err(Refusal::Unprocessable(format!(
                 "`{system}` takes no receipts by flight"
             )))
         }

@@ -64,7 +64,7 @@ pub mod templates;
 mod transfers;
 
 pub use admin::{check_account_fields, create_account};
-pub use carriers::CarrierInput;
+pub use carriers::{iata_designator, icao_designator, CarrierInput};
 pub use consultations::{Consultation, ConsultationAnswer};
 pub use designations::{
     Designation, DesignationEvent, DesignationInput, DesignationStatus, MAX_REASON_CHARS,

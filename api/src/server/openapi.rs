@@ -49,6 +49,8 @@ use crate::wire;
         super::handlers::register_authority,
         super::handlers::list_authorities,
         super::handlers::expire_accounting,
+        super::handlers::record_carrier,
+        super::handlers::list_carriers,
     ),
     components(schemas(
         wire::Problem,
@@ -132,6 +134,12 @@ use crate::wire;
         wire::AuthorityRegistered,
         wire::AuthorityView,
         wire::Authorities,
+        wire::CarrierChange,
+        wire::RecordedChange,
+        wire::CarrierRecorded,
+        wire::ListedChange,
+        wire::CarrierView,
+        wire::Carriers,
     ))
 )]
 struct Typed;
@@ -439,20 +447,6 @@ fn hand_written() -> Value {
                     "answer": {"type": "string", "enum": ["release", "withhold", "referred"]}, "on": {"type": "string", "format": "date"}
                 }}}}},
                 "responses": with_problems(json!({"200": {"description": "the consultation"}}), &found)}},
-            "/v1/pnr-carriers": {
-                "get": {"summary": "The carriers recorded for a system with receipts by flight (seed 001 paragraph 13): designators and every recorded change of whether each pushes its PNR; role records-officer of the system's owner.", "security": secured,
-                        "parameters": [{"name": "system", "in": "query", "required": true, "schema": {"type": "string"}}],
-                        "responses": with_problems(json!({"200": {"description": "the registry: `carriers`, each `system`, `iata`, `icao`, `changes` (`from`, `pushes`, `reason`, `recorded_on`)"}}), &all)},
-                "post": {"summary": "Record from which day (UTC) a carrier pushes its PNR (`pushes: true`) or is pulled (`false`), appended to its history; `icao` records its ICAO designator, under which its flights count as the same flights. A push from a carrier not recorded as pushing at the receipt time is refused, and so is a pull from one that pushes (unless on advance information about persons of specific concern); a flight named by an ICAO designator nobody recorded is refused. 409 if the ICAO designator is another carrier's.", "security": secured,
-                         "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["system", "carrier", "pushes", "from", "reason"], "additionalProperties": false, "properties": {
-                             "system": {"type": "string"},
-                             "carrier": {"type": "string", "description": "IATA designator: two letters or digits"},
-                             "icao": {"type": "string", "description": "ICAO designator: three letters"},
-                             "pushes": {"type": "boolean"},
-                             "from": {"type": "string", "format": "date"},
-                             "reason": {"type": "string", "minLength": 1, "maxLength": 500}}}}}},
-                         "responses": with_problems(json!({"200": {"description": "the carrier: `system`, `carrier`, `icao`, `changes` (`from`, `pushes`, `recorded_on`; the reasons are not echoed)"}}), &all)}
-            },
             "/v1/backup": {"post": {
                 "summary": "A live backup (a checkpoint of the encrypted store and the key table) into a new directory of the server's backup directory (role admin).",
                 "security": secured,

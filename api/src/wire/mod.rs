@@ -15,6 +15,7 @@ use utoipa::openapi::RefOr;
 use utoipa::ToSchema;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
+mod carriers;
 mod designations;
 mod disclosure;
 mod holds;
@@ -22,6 +23,7 @@ mod records;
 mod retention;
 mod transfers;
 
+pub use carriers::*;
 pub use designations::*;
 pub use disclosure::*;
 pub use holds::*;

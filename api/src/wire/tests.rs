@@ -307,3 +307,27 @@ fn the_notice_id_pattern_is_the_vaults() {
         );
     }
 }
+
+/// A carrier's designators: the patterns take exactly what the gate reads.
+#[test]
+fn the_designator_patterns_are_the_gates() {
+    let iata = regex::Regex::new(IATA_PATTERN).unwrap();
+    let icao = regex::Regex::new(ICAO_PATTERN).unwrap();
+    #[rustfmt::skip]
+    let codes = [
+        "AA", "aa", "B6", "9W", "u2", "DAL", "dal", "AAL", "A", "", "12", "AAA", " AA", "AA ",
+        "A-", "ÅA", "Aa1", "DA1", "D L", "ΑΑ", "1AB",
+    ];
+    for code in codes {
+        assert_eq!(
+            iata.is_match(code),
+            gate::iata_designator(code).is_some(),
+            "IATA `{code}`"
+        );
+        assert_eq!(
+            icao.is_match(code),
+            gate::icao_designator(code).is_some(),
+            "ICAO `{code}`"
+        );
+    }
+}

@@ -2,30 +2,29 @@
 
 use super::*;
 
-/// A change of how a carrier's PNR comes, as posted.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct CarrierBody {
-    system: String,
-    carrier: String,
-    icao: Option<String>,
-    pushes: bool,
-    /// `YYYY-MM-DD`: the day (UTC) from which it holds.
-    from: String,
-    reason: String,
-}
-
-/// Which system's carriers.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct CarrierParams {
-    system: String,
-}
-
+/// Record from which day (UTC) a carrier pushes its PNR or is pulled, appended to its history
+/// (records officers of the system's owner). A push from a carrier not recorded as pushing at
+/// the receipt time is refused, and so is a pull from one that pushes (unless on advance
+/// information about persons of specific concern); a flight named by an ICAO designator
+/// nobody recorded is refused.
+#[utoipa::path(
+    post,
+    path = "/v1/pnr-carriers",
+    tag = "carriers",
+    request_body = wire::CarrierChange,
+    responses(
+        (status = 200, description = "the carrier, with every change recorded (the reasons are not echoed)", body = wire::CarrierRecorded),
+        (status = 400, description = "a body that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "the ICAO designator is another carrier's", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "a system without receipts by flight; a day before 2000-01-01 or more than a year from today", body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn record_carrier(
     State(state): State<AppState>,
     authed: Authed,
-    JsonBody(body): JsonBody<CarrierBody>,
+    JsonBody(body): JsonBody<wire::CarrierChange>,
 ) -> Result<Response, Problem> {
     let gate = Arc::clone(&state.gate);
     let from = date(&body.from, "from")?;
@@ -44,18 +43,37 @@ pub(crate) async fn record_carrier(
         )
     })
     .await?;
-    // The reasons are the callers' own text: kept, listed to the records officers, not echoed.
-    let changes: Vec<_> = entry
-        .changes
-        .iter()
-        .map(|change| json!({"from": change.from, "pushes": change.pushes, "recorded_on": change.recorded_on}))
-        .collect();
-    Ok(json_response(
+    Ok(typed_response(
         StatusCode::OK,
-        json!({"system": entry.system, "carrier": entry.iata, "icao": entry.icao, "changes": changes}),
+        &wire::CarrierRecorded::of(&entry),
     ))
 }
 
+/// Which system's carriers.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct CarrierParams {
+    /// A system with receipts by flight (`cbp-pnr`); another is 422.
+    system: String,
+}
+
+/// The carriers recorded for a system with receipts by flight: designators and every recorded
+/// change of whether each pushes its PNR (records officers of the system's owner; the listing
+/// is logged).
+#[utoipa::path(
+    get,
+    path = "/v1/pnr-carriers",
+    tag = "carriers",
+    params(CarrierParams),
+    responses(
+        (status = 200, description = "the registry", body = wire::Carriers),
+        (status = 400, description = "a parameter that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "a system without receipts by flight", body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn list_carriers(
     State(state): State<AppState>,
     authed: Authed,
@@ -66,5 +84,10 @@ pub(crate) async fn list_carriers(
         gate.carrier_deliveries(&authed.caller, &authed.context, &params.system)
     })
     .await?;
-    Ok(json_response(StatusCode::OK, json!({"carriers": list})))
+    Ok(typed_response(
+        StatusCode::OK,
+        &wire::Carriers {
+            carriers: list.iter().map(wire::CarrierView::of).collect(),
+        },
+    ))
 }
