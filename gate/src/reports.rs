@@ -23,12 +23,15 @@ impl Gate {
     /// The year asked: one that has begun (a report of the future counts nothing).
     fn report_year(&self, year: i32) -> Result<i32, Refusal> {
         let this_year = self.now().year();
-        if (1970..=this_year).contains(&year) {
-            Ok(year)
-        } else {
-            Err(Refusal::Invalid(format!(
-                "`year` is from 1970 to {this_year}"
+        if !(1970..=9999).contains(&year) {
+            Err(Refusal::Invalid("`year` is from 1970 to 9999".into()))
+        } else if year > this_year {
+            // A year to come depends on the day: 422.
+            Err(Refusal::Unprocessable(format!(
+                "`year` is from 1970 to {this_year}: a report counts a year begun"
             )))
+        } else {
+            Ok(year)
         }
     }
 

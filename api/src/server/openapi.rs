@@ -51,6 +51,8 @@ use crate::wire;
         super::handlers::expire_accounting,
         super::handlers::record_carrier,
         super::handlers::list_carriers,
+        super::handlers::request_statistics,
+        super::handlers::complaint_report,
     ),
     components(schemas(
         wire::Problem,
@@ -140,6 +142,9 @@ use crate::wire;
         wire::ListedChange,
         wire::CarrierView,
         wire::Carriers,
+        wire::SystemYearView,
+        wire::RequestStatistics,
+        wire::ComplaintReportView,
     ))
 )]
 struct Typed;
@@ -407,14 +412,6 @@ fn hand_written() -> Value {
                     {"name": "as_of", "in": "query", "required": false, "schema": {"type": "string", "format": "date"}},
                     {"name": "within", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 0, "maximum": 65}}
                 ], "responses": with_problems(json!({"200": {"description": "deadlines, soonest first"}}), &all)}},
-            "/v1/reports/requests": {"get": {"summary": "Each system's Privacy Act and FOIA requests in a calendar `year` (privacy officers, auditors): received, processed, granted, partly granted, denied, requests by exemption applied, median and longest working days from receipt to processing, pending at the year's end and overdue among them (backlog), fees paid. Computed from the case files, each read logged. `format=csv` for CSV.", "security": secured, "parameters": [
-                    {"name": "year", "in": "query", "required": true, "schema": {"type": "integer", "minimum": 1970, "maximum": 9999}},
-                    {"name": "format", "in": "query", "required": false, "schema": {"type": "string", "enum": ["json", "csv"]}}
-                ], "responses": with_problems(json!({"200": {"description": "one row per system", "content": {"application/json": {}, "text/csv": {}}}}), &all)}},
-            "/v1/reports/complaints": {"get": {"summary": "The complaints received in a calendar `year`, for the DHS Chief Privacy Officer's report to Congress (seed 001 paragraph 42; privacy officers, auditors): their number, how many came through a data protection authority, by substance, by resolution at the year's end, referrals by an authority and how many were concluded late. `format=csv` for CSV.", "security": secured, "parameters": [
-                    {"name": "year", "in": "query", "required": true, "schema": {"type": "integer", "minimum": 1970, "maximum": 9999}},
-                    {"name": "format", "in": "query", "required": false, "schema": {"type": "string", "enum": ["json", "csv"]}}
-                ], "responses": with_problems(json!({"200": {"description": "the report", "content": {"application/json": {}, "text/csv": {}}}}), &all)}},
             "/v1/requests/{id}": {"get": {"summary": "A request's file, history and deadlines (privacy officers, auditors).", "security": secured, "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": with_problems(json!({"200": {"description": "the request"}}), &all)}},
             "/v1/requests/{id}/records": {"get": {"summary": "Every record of every system found for the request's identifiers, for the officer's decision: ids, systems, categories, phases, and each system's exemption ceiling; systems not searched with the reason (privacy officers). 403 identity-not-verified until the requester's identity (and a representative's relationship) is verified.", "security": secured, "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": with_problems(json!({"200": {"description": "the records found"}}), &all)}},
             "/v1/requests/{id}/annotations": {"post": {"summary": "Attach what an amendment or PNR rectification request decided to a `record` (privacy officers): a `correction` after a grant, a `dispute` after a refusal, a `statement-of-disagreement` after its filing, with `portions` and `text`; prior recipients are told as the system's notice says. 201 with the number and the notices queued.", "security": secured, "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": with_problems(json!({"201": {"description": "the annotation"}}), &all)}},

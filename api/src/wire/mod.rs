@@ -20,6 +20,7 @@ mod designations;
 mod disclosure;
 mod holds;
 mod records;
+mod reports;
 mod retention;
 mod transfers;
 
@@ -28,6 +29,7 @@ pub use designations::*;
 pub use disclosure::*;
 pub use holds::*;
 pub use records::*;
+pub use reports::*;
 pub use retention::*;
 pub use transfers::*;
 

@@ -5,22 +5,30 @@ use policy::reports::{ComplaintReport, SystemYear};
 use super::*;
 
 /// Which year, in which form.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ReportParams {
+    /// The calendar year, from 1970; a year after this one is 422.
+    #[param(minimum = 1970, maximum = 9999)]
     year: i32,
-    /// `json` (default) or `csv`.
-    format: Option<String>,
+    /// `json` (the default) or `csv`.
+    #[param(inline)]
+    format: Option<ReportFormat>,
 }
 
-fn wants_csv(params: &ReportParams) -> Result<bool, Problem> {
-    match params.format.as_deref() {
-        None | Some("json") => Ok(false),
-        Some("csv") => Ok(true),
-        Some(_) => Err(Problem::from(Refusal::Invalid(
-            "`format` is `json` or `csv`".into(),
-        ))),
-    }
+/// The form of a report.
+#[derive(Deserialize, utoipa::ToSchema, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum ReportFormat {
+    /// JSON.
+    Json,
+    /// CSV.
+    Csv,
+}
+
+fn wants_csv(params: &ReportParams) -> bool {
+    params.format == Some(ReportFormat::Csv)
 }
 
 fn csv_response(body: Vec<u8>) -> Response {
@@ -110,12 +118,33 @@ pub(crate) fn complaints_csv(report: &ComplaintReport) -> Result<Vec<u8>, csv::E
     out.into_inner().map_err(|err| err.into_error().into())
 }
 
+/// Each system's Privacy Act and FOIA requests in a calendar year (privacy officers,
+/// auditors): received, processed, granted, partly granted, denied, requests by exemption
+/// applied, median and longest working days from receipt to processing, pending at the year's
+/// end and overdue among them (backlog), fees paid. Computed from the case files, each read
+/// logged.
+#[utoipa::path(
+    get,
+    path = "/v1/reports/requests",
+    tag = "reports",
+    params(ReportParams),
+    responses(
+        (status = 200, description = "one row per system, as JSON or (`format=csv`) CSV", content(
+            (wire::RequestStatistics = "application/json"),
+            (String = "text/csv"),
+        )),
+        (status = 400, description = "a parameter that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "a year after this one", body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn request_statistics(
     State(state): State<AppState>,
     authed: Authed,
     QueryParams(params): QueryParams<ReportParams>,
 ) -> Result<Response, Problem> {
-    let csv = wants_csv(&params)?;
+    let csv = wants_csv(&params);
     let gate = Arc::clone(&state.gate);
     let year = params.year;
     let rows = blocking(state.limits.operation, move || {
@@ -127,19 +156,41 @@ pub(crate) async fn request_statistics(
             statistics_csv(&rows).map_err(Problem::rendering)?,
         ));
     }
-    let rows = serde_json::to_value(&rows).map_err(Problem::rendering)?;
-    Ok(json_response(
+    Ok(typed_response(
         StatusCode::OK,
-        json!({"year": year, "systems": rows}),
+        &wire::RequestStatistics {
+            year,
+            systems: rows.iter().map(wire::SystemYearView::of).collect(),
+        },
     ))
 }
 
+/// The complaints received in a calendar year, for the DHS Chief Privacy Officer's report to
+/// Congress (seed 001 paragraph 42; privacy officers, auditors): their number, how many came
+/// through a data protection authority, by substance, by resolution at the year's end,
+/// referrals by an authority and how many were concluded late.
+#[utoipa::path(
+    get,
+    path = "/v1/reports/complaints",
+    tag = "reports",
+    params(ReportParams),
+    responses(
+        (status = 200, description = "the report, as JSON or (`format=csv`) CSV, one measure a row", content(
+            (wire::ComplaintReportView = "application/json"),
+            (String = "text/csv"),
+        )),
+        (status = 400, description = "a parameter that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "a year after this one", body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn complaint_report(
     State(state): State<AppState>,
     authed: Authed,
     QueryParams(params): QueryParams<ReportParams>,
 ) -> Result<Response, Problem> {
-    let csv = wants_csv(&params)?;
+    let csv = wants_csv(&params);
     let gate = Arc::clone(&state.gate);
     let year = params.year;
     let report = blocking(state.limits.operation, move || {
@@ -151,8 +202,8 @@ pub(crate) async fn complaint_report(
             complaints_csv(&report).map_err(Problem::rendering)?,
         ));
     }
-    Ok(json_response(
+    Ok(typed_response(
         StatusCode::OK,
-        serde_json::to_value(&report).map_err(Problem::rendering)?,
+        &wire::ComplaintReportView::of(&report),
     ))
 }
