@@ -260,6 +260,17 @@ impl Client {
         self.get_typed(&record_path(id, "/raw", purpose, case)?)
     }
 
+    /// The access log's entries a search finds (`GET /v1/audit/entries`); `query` is the
+    /// escaped query string, `?` included, or empty.
+    pub fn audit_entries(&self, query: &str) -> Result<wire::AuditEntries, Failure> {
+        self.get_typed(&format!("/v1/audit/entries{query}"))
+    }
+
+    /// Verifies the access log against `against` (`POST /v1/audit/verify`).
+    pub fn verify_log(&self, against: &wire::VerifyAgainst) -> Result<wire::Verification, Failure> {
+        self.post_typed("/v1/audit/verify", against)
+    }
+
     fn unreachable(&self, err: ureq::Error) -> Failure {
         Failure::connection(format!("cannot reach the server at {}: {err}", self.base))
     }

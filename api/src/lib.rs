@@ -11,7 +11,7 @@
 //!   items, TIN reports, PNR, TTAR trade records) converted to records, with refusals,
 //!   duplicates and flags by location.
 //! - `letters`: letters to requesters as PDF (the gate renders their text).
-//! - `render`: JSON renderings of records, log entries and accounts.
+//! - `render`: times as the API and the CLI write them.
 //! - `server`: the HTTP API (axum), problem+json errors, limits, the listener and TLS, and the
 //!   OpenAPI document.
 //! - `wire`: the wire contract: typed request and response bodies shared by the server and the

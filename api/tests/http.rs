@@ -606,6 +606,33 @@ async fn auditors_verify_the_log_and_admins_take_live_backups() {
         )
         .await;
     assert_eq!(wrong_key.body["ok"], false, "{}", wrong_key.text);
+    // (body, status): a key is exactly 64 hexadecimal digits (400 otherwise, as the document
+    // says); an anchor that is not one is 422; no body, or `null`, is the vault's own key.
+    let rows = [
+        (
+            json!({"public_key": format!(" {}", "00".repeat(32))}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            json!({"public_key": "00".repeat(31)}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            json!({"anchor": "not an anchor"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (json!({"anchor": "x", "extra": 1}), StatusCode::BAD_REQUEST),
+        // serde reads a struct from an array of its fields; the document takes an object.
+        (json!([null, null]), StatusCode::BAD_REQUEST),
+        (json!([]), StatusCode::BAD_REQUEST),
+        (Value::Null, StatusCode::OK),
+    ];
+    for (body, status) in rows {
+        let answer = api
+            .post("/v1/audit/verify", Some("auditor"), body.clone())
+            .await;
+        assert_eq!(answer.status, status, "{body}: {}", answer.text);
+    }
     // A backup goes only into the server's backup directory, made private on first use, in
     // a new directory named by a reference: no path, no climbing out, no identifier.
     let backups = api.data_dir.parent().unwrap().join("backups");

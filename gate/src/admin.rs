@@ -149,7 +149,8 @@ impl Gate {
                 "this server has no backup directory (recvault serve --backup-dir)".into(),
             ));
         };
-        if !policy::codes::is_reference(name) || name.contains("..") {
+        // A reference starts with a letter and holds no `/`: never `.`, `..` or a path.
+        if !policy::codes::is_reference(name) {
             return Err(Refusal::Invalid(
                 "a backup's name is a reference: letters, digits, dashes, dots and underscores, \
                  starting with a letter, with at most two runs of digits of at most 6 each"

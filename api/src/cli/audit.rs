@@ -6,10 +6,9 @@ use std::path::PathBuf;
 use chrono::Utc;
 use vault::audit::{anchor_text, parse_anchor, parse_public_key, verify_log_at, LogQuery};
 
-use serde_json::json;
-
 use crate::cli::{operator, Failure, Mode, VaultPaths};
 use crate::client::{Client, ClientArgs};
+use crate::wire;
 
 /// Arguments of `recvault audit`.
 #[derive(Debug, clap::Args)]
@@ -136,46 +135,18 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                             "offline verification needs --public-key (the key you pinned)",
                         )
                     })?;
-                    verify_log_at(&data, &parse_public_key(&public_key)?, anchor.as_ref())?
+                    wire::Verification::of(&verify_log_at(
+                        &data,
+                        &parse_public_key(&public_key)?,
+                        anchor.as_ref(),
+                    )?)
                 }
-                None => {
-                    let answer = Client::new(&client)?.post(
-                        "/v1/audit/verify",
-                        &json!({"public_key": public_key, "anchor": anchor_text}),
-                    )?;
-                    vault::audit::LogVerification {
-                        entries: answer["entries"].as_u64().unwrap_or(0),
-                        checkpoints: answer["checkpoints"].as_u64().unwrap_or(0),
-                        signed_through: answer["signed_through"].as_u64().unwrap_or(0),
-                        base: answer["base"].as_u64().unwrap_or(1),
-                        unsigned_tail: answer["unsigned_tail"].as_u64().unwrap_or(0),
-                        policy: answer["checkpoint_every_entries"]
-                            .as_u64()
-                            .map(|every_entries| {
-                                vault::CheckpointPolicy {
-                                    every_entries,
-                                    // The time rule is reported, not enforced: not needed here.
-                                    every_ms: 0,
-                                }
-                            }),
-                        truncations: answer["truncations"].as_u64().unwrap_or(0),
-                        time_rule_misses: answer["time_rule_misses"].as_u64().unwrap_or(0),
-                        extension: answer["extension"].as_str().map(str::to_owned),
-                        problem: answer["problem"].as_object().map(|problem| {
-                            vault::audit::LogProblem {
-                                seq: problem
-                                    .get("seq")
-                                    .and_then(serde_json::Value::as_u64)
-                                    .unwrap_or(0),
-                                reason: problem
-                                    .get("reason")
-                                    .and_then(serde_json::Value::as_str)
-                                    .unwrap_or("")
-                                    .to_owned(),
-                            }
-                        }),
-                    }
-                }
+                None => Client::new(&client)?.verify_log(&wire::VerifyAgainst {
+                    // The server takes the key's digits exactly; a key pasted with spaces
+                    // around it is the same key.
+                    public_key: public_key.map(|key| key.trim().to_owned()),
+                    anchor: anchor_text,
+                })?,
             };
             match report.problem {
                 None => {
@@ -186,8 +157,8 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                         report.checkpoints,
                         report.signed_through,
                         report.unsigned_tail,
-                        match report.policy {
-                            Some(rule) => format!(" (a checkpoint every {} entries)", rule.every_entries),
+                        match report.checkpoint_every_entries {
+                            Some(every) => format!(" (a checkpoint every {every} entries)"),
                             None => String::new(),
                         },
                         match report.truncations {
@@ -236,7 +207,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             to,
             json,
         } => {
-            let entries: Vec<serde_json::Value> = match mode.offline()? {
+            let entries: Vec<wire::LogEntryView> = match mode.offline()? {
                 Some(paths) => {
                     let time = |text: Option<String>, name: &str| {
                         crate::server::time_filter(text.as_deref(), name)
@@ -253,7 +224,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                     vault
                         .audit_search(&operator("audit"), &query, Utc::now())?
                         .iter()
-                        .map(crate::render::entry_json)
+                        .map(wire::LogEntryView::of)
                         .collect()
                 }
                 None => {
@@ -273,27 +244,24 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                             ));
                         }
                     }
-                    let answer =
-                        Client::new(&mode.client)?.get(&format!("/v1/audit/entries{query}"))?;
-                    answer["entries"].as_array().cloned().unwrap_or_default()
+                    Client::new(&mode.client)?.audit_entries(&query)?.entries
                 }
             };
             for entry in &entries {
                 if json {
-                    println!("{entry}");
+                    println!("{}", crate::cli::json_line(entry)?);
                 } else {
-                    let text = |name: &str| entry[name].as_str().unwrap_or("").to_owned();
                     println!(
                         "{:>8}  {}  {} ({}, {})  {} {}  {}  {}",
-                        entry["seq"].as_u64().unwrap_or(0),
-                        text("time"),
-                        text("principal"),
-                        text("organization"),
-                        text("role"),
-                        text("action"),
-                        text("system"),
-                        text("decision"),
-                        text("outcome")
+                        entry.seq,
+                        entry.time,
+                        entry.principal,
+                        entry.organization,
+                        entry.role,
+                        entry.action,
+                        entry.system,
+                        entry.decision,
+                        entry.outcome
                     );
                 }
             }

@@ -53,6 +53,9 @@ use crate::wire;
         super::handlers::list_carriers,
         super::handlers::request_statistics,
         super::handlers::complaint_report,
+        super::handlers::audit_search,
+        super::handlers::audit_verify,
+        super::handlers::backup,
     ),
     components(schemas(
         wire::Problem,
@@ -145,6 +148,14 @@ use crate::wire;
         wire::SystemYearView,
         wire::RequestStatistics,
         wire::ComplaintReportView,
+        wire::VerifyAgainst,
+        wire::LogProblemView,
+        wire::Verification,
+        wire::LogToken,
+        wire::LogEntryView,
+        wire::AuditEntries,
+        wire::NewBackup,
+        wire::BackupMade,
     ))
 )]
 struct Typed;
@@ -389,24 +400,6 @@ fn hand_written() -> Value {
                 "requestBody": {"required": true, "content": {"application/x-ndjson": {}}},
                 "responses": with_problems(json!({"200": {"description": "progress lines, then the summary", "content": {"application/x-ndjson": {}}}}), &["400", "401", "403", "409", "503"])
             }},
-            "/v1/audit/entries": {"get": {
-                "summary": "Search the access log (roles auditor, internal-affairs, oig); the search is logged.",
-                "security": secured,
-                "parameters": [
-                    {"name": "record", "in": "query", "schema": {"type": "string"}},
-                    {"name": "principal", "in": "query", "schema": {"type": "string"}},
-                    {"name": "action", "in": "query", "schema": {"type": "string"}},
-                    {"name": "from", "in": "query", "schema": {"type": "string"}, "description": "date or RFC 3339; at or after"},
-                    {"name": "to", "in": "query", "schema": {"type": "string"}, "description": "date or RFC 3339; before"}
-                ],
-                "responses": with_problems(json!({"200": {"description": "entries, oldest first"}}), &all)
-            }},
-            "/v1/audit/verify": {"post": {
-                "summary": "Verify the access log's chain and signatures (role auditor), against your pinned public key and an anchor if given.",
-                "security": secured,
-                "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object", "properties": {"public_key": {"type": "string"}, "anchor": {"type": "string", "description": "an anchor file's text"}}}}}},
-                "responses": with_problems(json!({"200": {"description": "the report; `ok` is false with `problem` naming the first bad entry"}}), &all)
-            }},
             "/v1/requests": {"post": {"summary": "Open a Privacy Act request (privacy officers): `kind` (notification, access, amendment, accounting, rectification, complaint), `requester`, `status`, `representative`, `identifiers` (blind-indexed, never logged), `systems`, `received`; for a FOIA-route request `fee_category` (first-party, the default; commercial; educational-or-scientific; news-media; other) and `fee_limit_cents` (at least 2500); for a complaint (PNR, seed 001 paragraphs 40-42) `substance` (accuracy, access, use-or-sharing, retention, sensitive-data, security, other), and if it came through a data protection authority `through_authority` with `authority_authorized: true` (the data subject's authorization is on file). The request's preservation hold is placed at receipt. 201 with the case file and its deadlines.", "security": secured, "responses": with_problems(json!({"201": {"description": "the request"}}), &identified)}},
             "/v1/requests/due": {"get": {"summary": "What the agency owes soon (privacy officers, auditors): every deadline not met of every open request that is overdue on `as_of` or falls due within `within` working days (default 5), with its state; a determination given a delay notice shows again only once its promised date has passed.", "security": secured, "parameters": [
                     {"name": "as_of", "in": "query", "required": false, "schema": {"type": "string", "format": "date"}},
@@ -443,13 +436,7 @@ fn hand_written() -> Value {
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["answer"], "additionalProperties": false, "properties": {
                     "answer": {"type": "string", "enum": ["release", "withhold", "referred"]}, "on": {"type": "string", "format": "date"}
                 }}}}},
-                "responses": with_problems(json!({"200": {"description": "the consultation"}}), &found)}},
-            "/v1/backup": {"post": {
-                "summary": "A live backup (a checkpoint of the encrypted store and the key table) into a new directory of the server's backup directory (role admin).",
-                "security": secured,
-                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9._-]{0,63}$", "description": "a new directory in the server's backup directory: a reference (at most two runs of digits of at most 6)"}}}}}},
-                "responses": with_problems(json!({"200": {"description": "where the backup went"}}), &["400", "401", "403", "409", "503"])
-            }}
+                "responses": with_problems(json!({"200": {"description": "the consultation"}}), &found)}}
         }
     })
 }

@@ -15,6 +15,7 @@ use utoipa::openapi::RefOr;
 use utoipa::ToSchema;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
+mod audit;
 mod carriers;
 mod designations;
 mod disclosure;
@@ -24,6 +25,7 @@ mod reports;
 mod retention;
 mod transfers;
 
+pub use audit::*;
 pub use carriers::*;
 pub use designations::*;
 pub use disclosure::*;
@@ -329,6 +331,11 @@ fn subject_identifier_schema() -> Object {
 /// [`subject_identifier_schema`] or `null`.
 fn optional_subject_identifier_schema() -> Object {
     or_null(identifier_schema(false))
+}
+
+/// [`date_or_time_schema`], for a query parameter.
+pub(crate) fn date_or_time_param_schema() -> RefOr<utoipa::openapi::Schema> {
+    date_or_time_schema()
 }
 
 /// [`date_or_time_schema`] or `null`.

@@ -156,19 +156,6 @@ pub(crate) async fn disable_account(
     ))
 }
 
-/// Filters of an audit search.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct AuditParams {
-    record: Option<String>,
-    principal: Option<String>,
-    action: Option<String>,
-    /// RFC 3339 or a date: entries at or after.
-    from: Option<String>,
-    /// RFC 3339 or a date: entries before.
-    to: Option<String>,
-}
-
 /// A time filter as Unix ms: an RFC 3339 timestamp or a date (midnight UTC).
 pub fn time_filter(text: Option<&str>, name: &str) -> Result<Option<i64>, Refusal> {
     let Some(text) = text else {
@@ -190,6 +177,44 @@ pub fn time_filter(text: Option<&str>, name: &str) -> Result<Option<i64>, Refusa
         .ok_or_else(|| Refusal::Invalid(format!("`{name}` must be a date or an RFC 3339 time")))
 }
 
+/// Filters of an audit search.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct AuditParams {
+    /// Entries that name this record.
+    #[param(pattern = "^[0-9a-fA-F]{4}-[0-9a-fA-F]{12}-[0-9a-fA-F]{8}-[0-9a-fA-F]{8}$")]
+    record: Option<String>,
+    /// Entries of this account.
+    principal: Option<String>,
+    /// Entries of this action (`record.read`, `disclose`, ...).
+    action: Option<String>,
+    /// Entries at or after: a date (midnight UTC) or an RFC 3339 time.
+    #[param(schema_with = time_filter_schema)]
+    from: Option<String>,
+    /// Entries before: a date (midnight UTC) or an RFC 3339 time.
+    #[param(schema_with = time_filter_schema)]
+    to: Option<String>,
+}
+
+fn time_filter_schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    wire::date_or_time_param_schema()
+}
+
+/// Search the access log (auditors, internal affairs, the inspector general); the search is
+/// logged.
+#[utoipa::path(
+    get,
+    path = "/v1/audit/entries",
+    tag = "audit",
+    params(AuditParams),
+    responses(
+        (status = 200, description = "the entries, oldest first", body = wire::AuditEntries),
+        (status = 400, description = "a parameter that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn audit_search(
     State(state): State<AppState>,
     authed: Authed,
@@ -207,39 +232,77 @@ pub(crate) async fn audit_search(
         gate.audit_search(&authed.caller, &authed.context, &query)
     })
     .await?;
-    let entries: Vec<_> = entries.iter().map(entry_json).collect();
-    Ok(json_response(StatusCode::OK, json!({"entries": entries})))
+    Ok(typed_response(
+        StatusCode::OK,
+        &wire::AuditEntries {
+            entries: entries.iter().map(wire::LogEntryView::of).collect(),
+        },
+    ))
 }
 
-/// What to verify against: the auditor's pinned public key and an anchor kept off the host.
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct VerifyBody {
-    public_key: Option<String>,
-    anchor: Option<String>,
-}
-
+/// Verify the access log's chain and signatures (auditors), against the public key the
+/// auditor pinned and an anchor kept off the host, if given. The body is optional: without
+/// one, the vault's own key and no anchor.
+#[utoipa::path(
+    post,
+    path = "/v1/audit/verify",
+    tag = "audit",
+    request_body(content = Option<wire::VerifyAgainst>, content_type = "application/json"),
+    responses(
+        (status = 200, description = "the report; `ok` is false with `problem` naming the first bad entry", body = wire::Verification),
+        (status = 400, description = "a body that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "an anchor whose text is not an anchor", body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn audit_verify(
     State(state): State<AppState>,
     authed: Authed,
     body: axum::body::Bytes,
 ) -> Result<Response, Problem> {
-    // The body is optional: empty means the vault's own key and no anchor.
-    let body: VerifyBody = if body.iter().all(u8::is_ascii_whitespace) {
-        VerifyBody::default()
+    // The body is optional: none (or `null`) means the vault's own key and no anchor. Else it
+    // is an object, as `JsonBody` takes it (serde would read the struct from an array too).
+    let first = body.iter().find(|byte| !byte.is_ascii_whitespace());
+    let body: wire::VerifyAgainst = if first.is_none() {
+        wire::VerifyAgainst::default()
+    } else if !matches!(first, Some(b'{' | b'n')) {
+        return Err(Problem::invalid(
+            "the body must be a JSON object with `public_key` and/or `anchor`",
+        ));
     } else {
-        serde_json::from_slice(&body).map_err(|_| {
-            Problem::invalid("the body must be a JSON object with `public_key` and/or `anchor`")
-        })?
+        serde_json::from_slice::<Option<wire::VerifyAgainst>>(&body)
+            .map_err(|_| {
+                Problem::invalid("the body must be a JSON object with `public_key` and/or `anchor`")
+            })?
+            .unwrap_or_default()
     };
+    let public_key = body
+        .public_key
+        .as_deref()
+        .map(|key| {
+            // Exactly the document's pattern: the parser alone also trims spaces.
+            let exact = key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit());
+            exact
+                .then(|| parse_public_key(key).ok())
+                .flatten()
+                .ok_or_else(|| Refusal::Invalid("a public key is 64 hexadecimal digits".into()))
+        })
+        .transpose()?;
+    // An anchor's text is a string to the document; that it is an anchor is a rule the
+    // document cannot state (422).
+    let anchor = body
+        .anchor
+        .as_deref()
+        .map(|text| {
+            parse_anchor(text).map_err(|err| match err {
+                vault::Error::Invalid(reason) => Refusal::Unprocessable(reason),
+                other => Refusal::from(other),
+            })
+        })
+        .transpose()?;
     let gate = Arc::clone(&state.gate);
     let report = blocking(state.limits.operation, move || {
-        let public_key = body
-            .public_key
-            .as_deref()
-            .map(parse_public_key)
-            .transpose()?;
-        let anchor = body.anchor.as_deref().map(parse_anchor).transpose()?;
         gate.audit_verify(
             &authed.caller,
             &authed.context,
@@ -248,32 +311,39 @@ pub(crate) async fn audit_verify(
         )
     })
     .await?;
-    Ok(json_response(StatusCode::OK, verification_json(&report)))
+    Ok(typed_response(
+        StatusCode::OK,
+        &wire::Verification::of(&report),
+    ))
 }
 
-/// The name of a new backup, a directory in the server's backup directory.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct BackupBody {
-    name: String,
-}
-
+/// A live backup (a checkpoint of the encrypted store and the key table) into a new directory
+/// of the server's backup directory (administrators).
+#[utoipa::path(
+    post,
+    path = "/v1/backup",
+    tag = "admin",
+    request_body = wire::NewBackup,
+    responses(
+        (status = 200, description = "where the backup went", body = wire::BackupMade),
+        (status = 400, description = "a body that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "the server has no backup directory, or the name is taken", body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn backup(
     State(state): State<AppState>,
     authed: Authed,
-    JsonBody(body): JsonBody<BackupBody>,
+    JsonBody(body): JsonBody<wire::NewBackup>,
 ) -> Result<Response, Problem> {
     let gate = Arc::clone(&state.gate);
     let report = blocking(state.limits.operation, move || {
         gate.backup(&authed.caller, &authed.context, &body.name)
     })
     .await?;
-    Ok(json_response(
+    Ok(typed_response(
         StatusCode::OK,
-        json!({
-            "checkpoint": report.checkpoint.display().to_string(),
-            "epoch": report.epoch,
-            "key_table": report.key_table.map(|path| path.display().to_string()),
-        }),
+        &wire::BackupMade::of(&report),
     ))
 }

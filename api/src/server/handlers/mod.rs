@@ -16,7 +16,6 @@ use serde_json::json;
 use vault::audit::{parse_anchor, parse_public_key, LogQuery};
 use vault::SearchKey;
 
-use crate::render::{entry_json, verification_json};
 use crate::server::{blocking, json_response, typed_response, AppState, Authed, Problem};
 use crate::wire;
 use gate::{NewAccount, Refusal};

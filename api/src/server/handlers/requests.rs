@@ -238,7 +238,7 @@ pub(crate) async fn request_response(
             "letter_number": package.letter_number,
             "answers": package.answers.iter().map(|(system, answer)| json!({"system": system, "answer": answer})).collect::<Vec<_>>(),
             "records": package.records.iter().map(viewed_json).collect::<Vec<_>>(),
-            "accounting": package.accounting.iter().map(crate::render::accounting_json_for_individual).collect::<Vec<_>>(),
+            "accounting": package.accounting.iter().map(wire::AccountingEntryView::for_individual).collect::<Vec<_>>(),
             "fee_cents": package.fee_cents,
             "for_physician": package.for_physician.as_ref().map(|(physician, records)| json!({
                 "physician": physician,
