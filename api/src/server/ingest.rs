@@ -34,20 +34,76 @@ pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 const MAX_BATCH: usize = 10_000;
 
 /// Options of an ingest.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct IngestParams {
+    /// Records per committed batch (default: the server's, 1000).
+    #[param(minimum = 1, maximum = 10000)]
     batch_size: Option<usize>,
-    /// An institution's format (default: JSON lines).
+    /// The body's format: `jsonl` (the default, docs/import-format.md), or an institution's
+    /// file (docs/import-format.md), converted whole.
+    #[param(schema_with = format_schema)]
     format: Option<String>,
-    /// The reporting institution's BIC.
+    /// The reporting institution's BIC, for an institution's file (a TIN report needs it: 422
+    /// without).
     reporter: Option<String>,
-    /// `bank` (default) or `money-transmitter`.
+    /// The reporting institution's kind, for an institution's file: `bank` (the default) or
+    /// `money-transmitter` (422 for a TIN report, which banks file).
+    #[param(schema_with = reporter_type_schema)]
     reporter_type: Option<String>,
-    /// The filing date (default: today).
-    filed_on: Option<chrono::NaiveDate>,
+    /// The filing date, for an institution's file (default today; 422 in the future).
+    #[param(schema_with = filed_on_schema)]
+    filed_on: Option<String>,
 }
 
+fn format_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(crate::intake_files::FORMATS))
+        .build()
+}
+
+fn reporter_type_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(["bank", "money-transmitter"]))
+        .build()
+}
+
+fn filed_on_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+            utoipa::openapi::KnownFormat::Date,
+        )))
+        .pattern(Some(crate::wire::DATE_PATTERN))
+        .build()
+}
+
+/// Load JSON lines (docs/import-format.md), or an institution's file, committed and synced
+/// batch by batch (role `ingest`). The answer streams one line per durable batch,
+/// `{"committed_through_line": N}`, then a summary line with `done`, `committed_through_line`,
+/// `lines`, `ingested`, `rejected` (line and reason) and, if the run stopped early, `error` (a
+/// problem). Re-sending the same input with the same Idempotency-Key skips what was stored.
+#[utoipa::path(
+    post,
+    path = "/v1/ingest",
+    tag = "ingest",
+    params(
+        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~](?:[ -~]*[!-~])?$", max_length = 200, description = "names the input (for a file: its hash): 1 to 200 printable ASCII characters; a retry with the same key resumes after the last stored line"),
+        IngestParams,
+    ),
+    request_body(content = Option<serde_json::Value>, content_type = "application/x-ndjson", description = "the records, one JSON object a line, or the institution's file; none is an empty input"),
+    responses(
+        (status = 200, description = "progress lines, then the summary", body = String, content_type = "application/x-ndjson"),
+        (status = 400, description = "a parameter that is not the schema's", body = crate::wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = super::handlers::DENIED, body = crate::wire::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "an ingest with this idempotency key is running", body = crate::wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "a TIN report without its reporter, or from a money transmitter; a filing date in the future", body = crate::wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn ingest(
     State(state): State<AppState>,
     authed: Authed,
@@ -61,6 +117,22 @@ pub(crate) async fn ingest(
             "batch_size must be 1 to {MAX_BATCH}"
         )));
     }
+    // The options are checked whenever given, as the document states them, though only an
+    // institution's file uses them.
+    let reporter_type = match params.reporter_type.as_deref() {
+        None | Some("bank") => intake::cbetf_map::ReporterType::Bank,
+        Some("money-transmitter") => intake::cbetf_map::ReporterType::MoneyTransmitter,
+        Some(_) => {
+            return Err(Problem::invalid(
+                "reporter_type is `bank` or `money-transmitter`",
+            ))
+        }
+    };
+    let today = state.gate.today();
+    let filed_on = match params.filed_on.as_deref() {
+        Some(text) => super::handlers::date(text, "filed_on")?,
+        None => today,
+    };
     let filing = match params.format.as_deref() {
         None | Some("jsonl") => None,
         Some(format) => {
@@ -70,19 +142,11 @@ pub(crate) async fn ingest(
                     crate::intake_files::FORMATS.join(", ")
                 )));
             }
-            let reporter_type = match params.reporter_type.as_deref() {
-                None | Some("bank") => intake::cbetf_map::ReporterType::Bank,
-                Some("money-transmitter") => intake::cbetf_map::ReporterType::MoneyTransmitter,
-                Some(_) => {
-                    return Err(Problem::invalid(
-                        "reporter_type is `bank` or `money-transmitter`",
-                    ))
-                }
-            };
-            let today = state.gate.today();
-            let filed_on = params.filed_on.unwrap_or(today);
+            // The day and the joined fields are rules the document cannot state (422).
             if filed_on > today {
-                return Err(Problem::invalid("filed_on cannot be in the future"));
+                return Err(
+                    Refusal::Unprocessable("filed_on cannot be in the future".into()).into(),
+                );
             }
             let filing = intake::cbetf_map::Filing {
                 reporter: params.reporter.clone(),
@@ -90,7 +154,8 @@ pub(crate) async fn ingest(
                 filed_on,
                 business_days: policy::calendar::add_working_days,
             };
-            crate::intake_files::check_filing(format, &filing).map_err(Problem::invalid)?;
+            crate::intake_files::check_filing(format, &filing)
+                .map_err(|reason| Problem::from(Refusal::Unprocessable(reason)))?;
             Some((format.to_owned(), filing))
         }
     };

@@ -56,6 +56,10 @@ use crate::wire;
         super::handlers::audit_search,
         super::handlers::audit_verify,
         super::handlers::backup,
+        super::handlers::healthz,
+        super::handlers::readyz,
+        super::handlers::openapi,
+        super::ingest::ingest,
     ),
     components(schemas(
         wire::Problem,
@@ -156,6 +160,7 @@ use crate::wire;
         wire::AuditEntries,
         wire::NewBackup,
         wire::BackupMade,
+        wire::Health,
     ))
 )]
 struct Typed;
@@ -386,20 +391,6 @@ fn hand_written() -> Value {
             "schemas": {}
         },
         "paths": {
-            "/healthz": {"get": {"summary": "The process is up.", "responses": {"200": {"description": "up"}}}},
-            "/readyz": {"get": {"summary": "Ready to serve: the access log can be written.", "responses": with_problems(json!({"200": {"description": "ready"}}), &["503"])}},
-            "/openapi.json": {"get": {"summary": "This document.", "responses": {"200": {"description": "the document"}}}},
-            "/v1/ingest": {"post": {
-                "summary": "Load JSON lines (docs/import-format.md), committed and synced batch by batch.",
-                "description": "The response streams one line per durable batch, {\"committed_through_line\": N}, then a summary line with `done`, `committed_through_line`, `lines`, `ingested`, `rejected` (line and reason) and, if the run stopped early, `error` (a problem). Re-sending the same input with the same Idempotency-Key skips what was stored. Role `ingest`.",
-                "security": secured,
-                "parameters": [
-                    {"name": "Idempotency-Key", "in": "header", "required": false, "schema": {"type": "string", "maxLength": 200}, "description": "names the input (for a file: its hash); a retry with the same key resumes after the last stored line"},
-                    {"name": "batch_size", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 10000}}
-                ],
-                "requestBody": {"required": true, "content": {"application/x-ndjson": {}}},
-                "responses": with_problems(json!({"200": {"description": "progress lines, then the summary", "content": {"application/x-ndjson": {}}}}), &["400", "401", "403", "409", "503"])
-            }},
             "/v1/requests": {"post": {"summary": "Open a Privacy Act request (privacy officers): `kind` (notification, access, amendment, accounting, rectification, complaint), `requester`, `status`, `representative`, `identifiers` (blind-indexed, never logged), `systems`, `received`; for a FOIA-route request `fee_category` (first-party, the default; commercial; educational-or-scientific; news-media; other) and `fee_limit_cents` (at least 2500); for a complaint (PNR, seed 001 paragraphs 40-42) `substance` (accuracy, access, use-or-sharing, retention, sensitive-data, security, other), and if it came through a data protection authority `through_authority` with `authority_authorized: true` (the data subject's authorization is on file). The request's preservation hold is placed at receipt. 201 with the case file and its deadlines.", "security": secured, "responses": with_problems(json!({"201": {"description": "the request"}}), &identified)}},
             "/v1/requests/due": {"get": {"summary": "What the agency owes soon (privacy officers, auditors): every deadline not met of every open request that is overdue on `as_of` or falls due within `within` working days (default 5), with its state; a determination given a delay notice shows again only once its promised date has passed.", "security": secured, "parameters": [
                     {"name": "as_of", "in": "query", "required": false, "schema": {"type": "string", "format": "date"}},

@@ -53,6 +53,18 @@ pub struct Problem {
     pub rule: Option<String>,
 }
 
+/// A health check's answer.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Health {
+    /// `ok` (up) or `ready` (ready to serve).
+    #[schema(schema_with = health_status_schema)]
+    pub status: String,
+}
+
+fn health_status_schema() -> Object {
+    string_enum(&["ok", "ready"])
+}
+
 /// The grammar of an account name: a reference (`policy::codes`: a letter first, at most two
 /// runs of digits of at most 6, so no identifier is one) in lowercase letters, digits, `.`,
 /// `-` and `_` (`privacy::accounts::validate_account_name`), 1 to 64 characters.

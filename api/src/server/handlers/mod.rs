@@ -172,11 +172,33 @@ fn shape_error(text: &str) -> String {
     format!("a field has the wrong type or form{at} (see /openapi.json)")
 }
 
+/// The process is up (no token).
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "health",
+    responses((status = 200, description = "up", body = wire::Health)),
+)]
 pub(crate) async fn healthz() -> Response {
-    json_response(StatusCode::OK, json!({"status": "ok"}))
+    typed_response(
+        StatusCode::OK,
+        &wire::Health {
+            status: "ok".into(),
+        },
+    )
 }
 
-/// Ready when the access log can be written: a vault that cannot log must not serve.
+/// Ready to serve: the access log can be written (no token). A vault that cannot log must not
+/// serve.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "health",
+    responses(
+        (status = 200, description = "ready", body = wire::Health),
+        (status = 503, description = "not ready: the access log cannot be written", body = wire::Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub(crate) async fn readyz(State(state): State<AppState>) -> Result<Response, Problem> {
     let gate = Arc::clone(&state.gate);
     blocking(state.limits.operation, move || gate.ready())
@@ -186,9 +208,21 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> Result<Response, Pr
             status: StatusCode::SERVICE_UNAVAILABLE,
             ..problem
         })?;
-    Ok(json_response(StatusCode::OK, json!({"status": "ready"})))
+    Ok(typed_response(
+        StatusCode::OK,
+        &wire::Health {
+            status: "ready".into(),
+        },
+    ))
 }
 
+/// This document (no token).
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "health",
+    responses((status = 200, description = "the OpenAPI document", body = Object)),
+)]
 pub(crate) async fn openapi() -> Result<Response, Problem> {
     let document = crate::server::openapi::document()
         .map_err(|clash| Problem::from(Refusal::internal(clash)))?;
