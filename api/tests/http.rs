@@ -2207,6 +2207,23 @@ async fn disclosures_need_a_basis_and_write_exactly_one_accounting_entry_per_rec
             "",
         ),
         (
+            "a malformed record id beside a search: the field's form (400) before the rule joining the two (422)",
+            "disclosure",
+            {
+                let mut body = release(
+                    &["not-a-record-id"],
+                    "federal-agency",
+                    "investigation",
+                    json!({"routine_use": "A"}),
+                    true,
+                );
+                body["search"] = json!({"system": "fincen-cbetf", "identifier": {"type": "ssn", "value": "123-45-6789"}});
+                body
+            },
+            StatusCode::BAD_REQUEST,
+            "",
+        ),
+        (
             "an empty case",
             "disclosure",
             {

@@ -201,6 +201,9 @@ async fn a_release_without_its_recipient_or_basis_is_a_logged_refusal() {
         ("a blank address", json!({"name": "FBI", "address": " ", "category": "federal-agency"}), json!({"routine_use": "A"}), "recipient-missing"),
         ("no basis", json!({"name": "FBI", "address": "1 Justice Way", "category": "federal-agency"}), json!({}), "basis-missing"),
         ("a condition that does not exist", json!({"name": "FBI", "address": "1 Justice Way", "category": "federal-agency"}), json!({"condition": "b12", "evidence": "x"}), "condition-unknown"),
+        // Conditions are exactly `b1` to `b11`: a number parser also read these as b7.
+        ("b07", json!({"name": "FBI", "address": "1 Justice Way", "category": "federal-agency"}), json!({"condition": "b07", "evidence": "x"}), "condition-unknown"),
+        ("b+7", json!({"name": "FBI", "address": "1 Justice Way", "category": "federal-agency"}), json!({"condition": "b+7", "evidence": "x"}), "condition-unknown"),
     ];
     for (what, recipient, basis, rule) in table {
         let answer = api
@@ -1344,6 +1347,24 @@ async fn legal_process_makes_its_notice_whatever_the_basis() {
         )
         .await;
     assert_eq!(shouted.status, StatusCode::CONFLICT, "{}", shouted.text);
+    // (uri, status): an id not of the document's form is 400 on either route; a well-formed
+    // id nobody holds 404.
+    for (uri, status) in [
+        ("/v1/notices/zz/sent".to_owned(), StatusCode::BAD_REQUEST),
+        ("/v1/notices/zz/public".to_owned(), StatusCode::BAD_REQUEST),
+        (
+            format!("/v1/notices/6e{}/sent", "0".repeat(20)),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            format!("/v1/notices/6e{}/public", "0".repeat(20)),
+            StatusCode::NOT_FOUND,
+        ),
+    ] {
+        let body = json!({"on": "2026-11-23"});
+        let answer = api.post(&uri, Some("privacy"), body).await;
+        assert_eq!(answer.status, status, "{uri}: {}", answer.text);
+    }
     let uri = format!("/v1/notices/{pending}/public");
     // A day in the future depends on the day: 422.
     let future = api
@@ -1919,6 +1940,76 @@ async fn ttar_access_follows_each_records_source_and_reads_the_same_with_or_with
         )
         .await;
     assert_eq!(answered.status, StatusCode::OK, "{}", answered.text);
+    // (uri, body, status): what breaks the document is 400; an owner no notice names, an
+    // answer dated in the future 422; an unknown consultation 404; a second answer 409.
+    let record = id_of("commerce");
+    let rows = [
+        (
+            "/v1/consultations",
+            json!({"owner": "nobody", "records": [record], "request": requests[1]}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "/v1/consultations",
+            json!({"owner": "commerce", "records": [record], "request": "HR-2026-000001"}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "/v1/consultations",
+            json!({"owner": "commerce", "records": [], "request": requests[1]}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "/v1/consultations",
+            json!({"owner": "commerce", "records": [record], "request": "PA-2026-999999"}),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "/v1/consultations/CN-3/answer",
+            json!({"answer": "release"}),
+            StatusCode::CONFLICT,
+        ),
+        (
+            "/v1/consultations/CN-99/answer",
+            json!({"answer": "release"}),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "/v1/consultations/CN-3/answer",
+            json!({"answer": "maybe"}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "/v1/consultations/CN-3/answer",
+            json!({"answer": "release", "on": "2026-1-5"}),
+            StatusCode::BAD_REQUEST,
+        ),
+    ];
+    for (uri, body, status) in rows {
+        let answer = api.post(uri, Some("ice-privacy"), body.clone()).await;
+        assert_eq!(answer.status, status, "{uri} {body}: {}", answer.text);
+    }
+    let asked = api
+        .post(
+            "/v1/consultations",
+            Some("ice-privacy"),
+            json!({"owner": "commerce", "records": [record], "request": requests[1]}),
+        )
+        .await;
+    let id = asked.body["id"].as_str().unwrap().to_owned();
+    let future = api
+        .post(
+            &format!("/v1/consultations/{id}/answer"),
+            Some("ice-privacy"),
+            json!({"answer": "release", "on": "2099-01-01"}),
+        )
+        .await;
+    assert_eq!(
+        future.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        future.text
+    );
     let letter = api
         .post(
             &format!("/v1/requests/{}/letters", requests[1]),

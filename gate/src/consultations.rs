@@ -25,6 +25,29 @@ pub enum ConsultationAnswer {
     Referred,
 }
 
+impl ConsultationAnswer {
+    /// Every answer.
+    pub const ALL: [ConsultationAnswer; 3] = [
+        ConsultationAnswer::Release,
+        ConsultationAnswer::Withhold,
+        ConsultationAnswer::Referred,
+    ];
+
+    /// Its name on the wire and in the log.
+    pub fn name(self) -> &'static str {
+        match self {
+            ConsultationAnswer::Release => "release",
+            ConsultationAnswer::Withhold => "withhold",
+            ConsultationAnswer::Referred => "referred",
+        }
+    }
+
+    /// The answer named `name`.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|answer| answer.name() == name)
+    }
+}
+
 /// One consultation, as kept.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Consultation {
@@ -59,22 +82,31 @@ impl Gate {
         request: &str,
     ) -> Result<Consultation, Refusal> {
         let access = self.authorize_vault(caller, context, Action::RequestsManage)?;
-        let owners = self.source_owners();
-        if !owners.iter().any(|known| known == owner) {
-            return Err(Refusal::Invalid(format!(
-                "`{}` owns no source of any notice; owners are {}",
-                policy::codes::known(owner, &owners),
-                owners.join(", ")
-            )));
-        }
+        // What breaks the document (400) before what the catalog or the store decides.
         if records.is_empty() || records.len() > 1000 {
             return Err(Refusal::Invalid(
                 "a consultation is about 1 to 1000 records".into(),
             ));
         }
+        let parsed = records
+            .iter()
+            .map(|record| record.parse::<RecordId>())
+            .collect::<Result<Vec<_>, _>>()?;
+        if !is_request_id(request) {
+            return Err(Refusal::Invalid(
+                "a request's id is `PA-<year>-<number>`".into(),
+            ));
+        }
+        let owners = self.source_owners();
+        if !owners.iter().any(|known| known == owner) {
+            return Err(Refusal::Unprocessable(format!(
+                "`{}` owns no source of any notice; owners are {}",
+                policy::codes::known(owner, &owners),
+                owners.join(", ")
+            )));
+        }
         let mut ids: Vec<String> = Vec::with_capacity(records.len());
-        for record in records {
-            let id: RecordId = record.parse()?;
+        for id in parsed {
             self.placement_or_unknown(&id)?;
             ids.push(id.to_string());
         }
@@ -138,7 +170,7 @@ impl Gate {
         let today = self.now().date_naive();
         let on = on.unwrap_or(today);
         if on > today || on < consultation.asked_on {
-            return Err(Refusal::Invalid(
+            return Err(Refusal::Unprocessable(
                 "an answer is dated between the day it was asked and today".into(),
             ));
         }
@@ -241,6 +273,19 @@ impl Gate {
         owners.dedup();
         owners
     }
+}
+
+/// Whether `id` is a Privacy Act request's id, `PA-<year>-<6 digits>` (a designation's file,
+/// `HR-`, is a case file too, but prompts no consultation).
+pub fn is_request_id(id: &str) -> bool {
+    let bytes = id.as_bytes();
+    bytes.len() == 14
+        && id.starts_with("PA-")
+        && bytes[7] == b'-'
+        && bytes[3..7]
+            .iter()
+            .chain(&bytes[8..])
+            .all(u8::is_ascii_digit)
 }
 
 /// Whether `owner` answered `release` about record `id` in one of `consultations`.

@@ -9,6 +9,9 @@ use privacy::documents::Documents as _;
 /// The longest name of a designated authority, in characters.
 pub const MAX_AUTHORITY_NAME_CHARS: usize = 200;
 
+/// The natures of a disclosure: through the vault, or made outside it and entered by hand.
+pub const NATURES: [&str; 3] = ["electronic", "paper", "oral"];
+
 impl Gate {
     /// Releases records outside the agency: each record is decided for the officer (its
     /// category and phase), then the legal basis (routine use, condition, consent, designated
@@ -33,6 +36,22 @@ impl Gate {
         if let Some(case) = &input.case_id {
             policy::validate_case_id(case).map_err(Refusal::Invalid)?;
         }
+        // Every field's own form (400) before the rules that join fields (422).
+        let listed: Vec<RecordId> = input
+            .records
+            .iter()
+            .map(|id| id.parse())
+            .collect::<Result<_, _>>()?;
+        if !NATURES.contains(&input.nature.as_str()) {
+            return Err(Refusal::Invalid(
+                "the nature of a disclosure is `electronic` (through the vault), or `paper` or `oral` (made outside it and entered by hand)".into(),
+            ));
+        }
+        if let Some(population) = &input.population {
+            policy::statistics::Period::parse(&population.period).ok_or_else(|| {
+                Refusal::Invalid("a population's period is `YYYY`, `YYYY-Qn` or `YYYY-MM`".into())
+            })?;
+        }
         // Which of the three is named joins fields: a rule the document cannot state (422).
         if named != 1 {
             return Err(Refusal::Unprocessable(
@@ -45,18 +64,9 @@ impl Gate {
                 "a population is counted only by a statistical release (condition b5)".into(),
             ));
         }
-        if !["electronic", "paper", "oral"].contains(&input.nature.as_str()) {
-            return Err(Refusal::Invalid(
-                "the nature of a disclosure is `electronic` (through the vault), or `paper` or `oral` (made outside it and entered by hand)".into(),
-            ));
-        }
         let ids: Vec<RecordId> = match (&input.search, &input.population) {
             (None, Some(population)) => self.population_of(caller, context, population, input)?,
-            (None, None) => input
-                .records
-                .iter()
-                .map(|id| id.parse())
-                .collect::<Result<_, _>>()?,
+            (None, None) => listed,
             (Some((system, key)), _) => {
                 self.check_release_purpose(caller, context, system, input)?;
                 let request = Request {
@@ -861,6 +871,12 @@ impl Gate {
         id: &str,
         now: DateTime<Utc>,
     ) -> Result<privacy::accounting::Notice, Refusal> {
+        // The id's form is the document's (400); a well-formed id nobody holds is 404.
+        if !hex::decode(id).is_ok_and(|key| vault::keyspace::is_notice_key(&key)) {
+            return Err(Refusal::Invalid(
+                "a notice's id is 22 hexadecimal digits".into(),
+            ));
+        }
         self.vault
             .notices(access, now)?
             .into_iter()
@@ -880,15 +896,15 @@ impl Gate {
     ) -> Result<NaiveDate, Refusal> {
         let access = self.authorize_vault(caller, context, Action::AccountingSearch)?;
         let now = self.now();
+        let notice = self.notice(&access, id, now)?;
         if public_on > now.date_naive() {
             return Err(Refusal::Unprocessable(
                 "the day it became a matter of public record is not in the future".into(),
             ));
         }
-        let notice = self.notice(&access, id, now)?;
         let from_public = process_of(&notice)
             .is_some_and(|process| policy::disclosure::due_from_public_record(&process));
-        if !from_public || notice.due.is_some() || notice.public_on.is_some() {
+        if !from_public || notice.due.is_some() {
             return Err(Refusal::Conflict(
                 "only a notice of a grand-jury subpoena or ex parte order without its due date is due from the day it became a matter of public record (31 CFR 1.22(f))".into(),
             ));

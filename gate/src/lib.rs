@@ -65,12 +65,12 @@ mod transfers;
 
 pub use admin::{check_account_fields, create_account};
 pub use carriers::{iata_designator, icao_designator, CarrierInput};
-pub use consultations::{Consultation, ConsultationAnswer};
+pub use consultations::{is_request_id, Consultation, ConsultationAnswer};
 pub use designations::{
     Designation, DesignationEvent, DesignationInput, DesignationStatus, MAX_REASON_CHARS,
     MAX_REVIEW_DAYS,
 };
-pub use disclosure::MAX_AUTHORITY_NAME_CHARS;
+pub use disclosure::{MAX_AUTHORITY_NAME_CHARS, NATURES};
 pub use holds::{hold_id, HoldRequest};
 pub use ingest::IngestPlan;
 pub use letters::{Letter, Template};

@@ -41,18 +41,16 @@ pub(crate) struct IngestParams {
     /// Records per committed batch (default: the server's, 1000).
     #[param(minimum = 1, maximum = 10000)]
     batch_size: Option<usize>,
-    /// The body's format: `jsonl` (the default, docs/import-format.md), or an institution's
-    /// file (docs/import-format.md), converted whole.
+    /// The body's format (the schema says more).
     #[param(schema_with = format_schema)]
     format: Option<String>,
     /// The reporting institution's BIC, for an institution's file (a TIN report needs it: 422
     /// without).
     reporter: Option<String>,
-    /// The reporting institution's kind, for an institution's file: `bank` (the default) or
-    /// `money-transmitter` (422 for a TIN report, which banks file).
+    /// The reporting institution's kind (the schema says more).
     #[param(schema_with = reporter_type_schema)]
     reporter_type: Option<String>,
-    /// The filing date, for an institution's file (default today; 422 in the future).
+    /// The filing date (the schema says more).
     #[param(schema_with = filed_on_schema)]
     filed_on: Option<String>,
 }
@@ -61,6 +59,7 @@ fn format_schema() -> utoipa::openapi::Object {
     utoipa::openapi::ObjectBuilder::new()
         .schema_type(utoipa::openapi::Type::String)
         .enum_values(Some(crate::intake_files::FORMATS))
+        .description(Some("the body's format: `jsonl` (the default, docs/import-format.md), or an institution's file, converted whole"))
         .build()
 }
 
@@ -68,6 +67,7 @@ fn reporter_type_schema() -> utoipa::openapi::Object {
     utoipa::openapi::ObjectBuilder::new()
         .schema_type(utoipa::openapi::Type::String)
         .enum_values(Some(["bank", "money-transmitter"]))
+        .description(Some("the reporting institution's kind, for an institution's file: `bank` (the default) or `money-transmitter` (422 for a TIN report, which banks file)"))
         .build()
 }
 
@@ -78,6 +78,9 @@ fn filed_on_schema() -> utoipa::openapi::Object {
             utoipa::openapi::KnownFormat::Date,
         )))
         .pattern(Some(crate::wire::DATE_PATTERN))
+        .description(Some(
+            "the filing date, for an institution's file (default today; 422 in the future)",
+        ))
         .build()
 }
 
@@ -101,6 +104,8 @@ fn filed_on_schema() -> utoipa::openapi::Object {
         (status = 403, description = super::handlers::DENIED, body = crate::wire::Problem, content_type = "application/problem+json"),
         (status = 409, description = "an ingest with this idempotency key is running", body = crate::wire::Problem, content_type = "application/problem+json"),
         (status = 422, description = "a TIN report without its reporter, or from a money transmitter; a filing date in the future", body = crate::wire::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "too many failed authentications from this address, or other institutions' files are being converted", body = crate::wire::Problem, content_type = "application/problem+json"),
+        (status = 507, description = "the data directory's free space is under the reserve: ingest is refused before anything is stored", body = crate::wire::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]

@@ -60,6 +60,9 @@ use crate::wire;
         super::handlers::readyz,
         super::handlers::openapi,
         super::ingest::ingest,
+        super::handlers::open_consultation,
+        super::handlers::answer_consultation,
+        super::handlers::list_consultations,
     ),
     components(schemas(
         wire::Problem,
@@ -161,6 +164,10 @@ use crate::wire;
         wire::NewBackup,
         wire::BackupMade,
         wire::Health,
+        wire::NewConsultation,
+        wire::ConsultationReply,
+        wire::ConsultationView,
+        wire::Consultations,
     ))
 )]
 struct Typed;
@@ -414,20 +421,7 @@ fn hand_written() -> Value {
             "/v1/letters/templates": {"get": {"summary": "Every letter template, the agency's where it stored one (`source`: agency or shipped), with its text (privacy officers, auditors).", "security": secured, "responses": with_problems(json!({"200": {"description": "`templates`"}}), &all)}},
             "/v1/letters/templates/{kind}": {"post": {"summary": "Replace the template of `kind` (letterhead, acknowledgment, deficiency, delay, amendment-refusal, final-refusal, determination, fee-notice, referral) with the agency's `text` (minijinja; checked to render; at most 16 KiB), signed and logged with its SHA-256 (privacy officers).", "security": secured, "parameters": [{"name": "kind", "in": "path", "required": true, "schema": {"type": "string"}}],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["text"], "additionalProperties": false, "properties": {"text": {"type": "string", "maxLength": 16384}}}}}},
-                "responses": with_problems(json!({"200": {"description": "stored"}}), &all)}},
-            "/v1/consultations": {
-                "get": {"summary": "Every consultation of a source's owner, with its answer (privacy officers, auditors).", "security": secured, "responses": with_problems(json!({"200": {"description": "`consultations`"}}), &all)},
-                "post": {"summary": "Record that the `owner` of records' source (a notice's `[[source]]` owner) is consulted about releasing `records` to individuals, prompted by `request` (privacy officers; 31 CFR 1.26(e); seed 000's conferring before a waiver). One consultation serves every request that finds these records. 201 with `id` (`CN-<n>`).", "security": secured,
-                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["owner", "records", "request"], "additionalProperties": false, "properties": {
-                        "owner": {"type": "string", "pattern": "^[a-z0-9-]{1,64}$"}, "records": {"type": "array", "minItems": 1, "maxItems": 1000, "items": {"type": "string"}}, "request": {"type": "string"}
-                    }}}}},
-                    "responses": with_problems(json!({"201": {"description": "the consultation"}}), &found)}
-            },
-            "/v1/consultations/{id}/answer": {"post": {"summary": "Record the owner's `answer` (`release`, `withhold` or `referred`) and the day `on` (default today), once (privacy officers).", "security": secured, "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
-                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["answer"], "additionalProperties": false, "properties": {
-                    "answer": {"type": "string", "enum": ["release", "withhold", "referred"]}, "on": {"type": "string", "format": "date"}
-                }}}}},
-                "responses": with_problems(json!({"200": {"description": "the consultation"}}), &found)}}
+                "responses": with_problems(json!({"200": {"description": "stored"}}), &all)}}
         }
     })
 }
@@ -497,6 +491,11 @@ mod tests {
                 "/v1/notices/{id}/public",
                 "post",
                 crate::wire::NOTICE_ID_PATTERN,
+            ),
+            (
+                "/v1/consultations/{id}/answer",
+                "post",
+                crate::wire::CONSULTATION_ID_PATTERN,
             ),
             (
                 "/v1/records/{id}/annotations",

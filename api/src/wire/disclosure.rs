@@ -11,16 +11,13 @@ pub const NOTICE_ID_PATTERN: &str = "^6[eE][0-9a-fA-F]{20}$";
 /// year from 1970 to 9998, a quarter of one (`2025-Q3`) or a month (`2025-07`).
 pub const PERIOD_PATTERN: &str = "^(?:19[7-9][0-9]|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])(?:-Q[1-4]|-0[1-9]|-1[0-2])?$";
 
-/// The natures of a disclosure: through the vault, or made outside it and entered by hand.
-pub const NATURES: [&str; 3] = ["electronic", "paper", "oral"];
-
 /// The conditions of 5 U.S.C. 552a(b).
 pub const CONDITIONS: [&str; 11] = [
     "b1", "b2", "b3", "b4", "b5", "b6", "b7", "b8", "b9", "b10", "b11",
 ];
 
 fn nature_schema() -> Object {
-    let mut schema = string_enum(&NATURES);
+    let mut schema = string_enum(&gate::NATURES);
     schema.default = Some("electronic".into());
     schema.description = Some(
         "`electronic` (through the vault), or `paper` or `oral` (made outside it and entered by hand for its accounting)"
@@ -30,7 +27,12 @@ fn nature_schema() -> Object {
 }
 
 fn condition_schema() -> Object {
-    or_null(string_enum(&CONDITIONS))
+    let mut schema = or_null(text_schema());
+    schema.description = Some(
+        "a condition of 552a(b), `b1` to `b11`; another is a logged refusal (403 condition-unknown)"
+            .into(),
+    );
+    schema
 }
 
 fn disclosure_record_ids_schema() -> utoipa::openapi::schema::Array {
@@ -49,10 +51,6 @@ fn period_schema() -> Object {
         7,
         "a closed calendar period: `YYYY`, `YYYY-Qn` or `YYYY-MM`",
     )
-}
-
-fn optional_date_schema() -> Object {
-    or_null(date_schema())
 }
 
 fn text_schema() -> Object {
@@ -277,7 +275,7 @@ pub struct ReleaseBasis {
     pub given_by: Option<String>,
     /// The date of the document on file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = optional_date_schema)]
+    #[schema(schema_with = nullable_date_schema)]
     pub dated: Option<String>,
     /// A court order or subpoena: the court.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -297,7 +295,7 @@ pub struct ReleaseBasis {
     pub process: Option<String>,
     /// A grand-jury subpoena or ex parte order: the day it became a matter of public record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = optional_date_schema)]
+    #[schema(schema_with = nullable_date_schema)]
     pub public_on: Option<String>,
     /// (b)(7): who signed the request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -317,7 +315,7 @@ pub struct ReleaseBasis {
     pub approved_by: Option<String>,
     /// A routine use that needs an approval: when.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = optional_date_schema)]
+    #[schema(schema_with = nullable_date_schema)]
     pub approved_on: Option<String>,
     /// A routine use that needs an approval: the approval's reference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -437,7 +435,7 @@ pub struct AccountingSearch {
 }
 
 /// A recipient as the accounting names it.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 pub struct AccountedRecipient {
     /// Its name.
     pub name: String,

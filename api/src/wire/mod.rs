@@ -17,6 +17,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 
 mod audit;
 mod carriers;
+mod consultations;
 mod designations;
 mod disclosure;
 mod holds;
@@ -27,6 +28,7 @@ mod transfers;
 
 pub use audit::*;
 pub use carriers::*;
+pub use consultations::*;
 pub use designations::*;
 pub use disclosure::*;
 pub use holds::*;

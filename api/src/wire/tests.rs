@@ -331,3 +331,18 @@ fn the_designator_patterns_are_the_gates() {
         );
     }
 }
+
+/// A request's id: the pattern takes exactly what the gate reads as one.
+#[test]
+fn the_request_id_pattern_is_the_gates() {
+    let pattern = regex::Regex::new(REQUEST_ID_PATTERN).unwrap();
+    #[rustfmt::skip]
+    let ids = [
+        "PA-2026-000001", "PA-1999-999999",
+        "HR-2026-000001", "pa-2026-000001", "PA-26-000001", "PA-2026-1", "PA-2026-0000001",
+        "PA-2026_000001", "PA-２０２６-000001", "", "PA-2026-000001 ",
+    ];
+    for id in ids {
+        assert_eq!(pattern.is_match(id), gate::is_request_id(id), "`{id}`");
+    }
+}

@@ -189,10 +189,10 @@ pub(crate) struct AuditParams {
     principal: Option<String>,
     /// Entries of this action (`record.read`, `disclose`, ...).
     action: Option<String>,
-    /// Entries at or after: a date (midnight UTC) or an RFC 3339 time.
+    /// Entries at or after.
     #[param(schema_with = time_filter_schema)]
     from: Option<String>,
-    /// Entries before: a date (midnight UTC) or an RFC 3339 time.
+    /// Entries before.
     #[param(schema_with = time_filter_schema)]
     to: Option<String>,
 }

@@ -67,12 +67,13 @@ pub(crate) fn basis_of(
     let basis = if let Some(letter) = &body.routine_use {
         Basis::RoutineUse(letter.clone())
     } else if let Some(condition) = &body.condition {
-        // A condition that does not exist (`b12`, `x`) is a basis the gate refuses and logs
+        // Exactly `b1` to `b11` (a number parser would also read `b07` and `b+7` as b7). A
+        // condition that does not exist (`b12`, `x`) is a basis the gate refuses and logs
         // (`condition-unknown`), like a missing one.
-        let n = condition
-            .strip_prefix('b')
-            .and_then(|n| n.parse::<u8>().ok())
-            .filter(|n| (1..=11).contains(n))
+        let n = wire::CONDITIONS
+            .iter()
+            .position(|known| known == condition)
+            .and_then(|at| u8::try_from(at + 1).ok())
             .unwrap_or(0);
         Basis::Condition(n)
     } else if let Some(consent) = &body.consent {
@@ -101,7 +102,7 @@ pub(crate) fn basis_of(
         (status = 400, description = "a body that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
         (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
         (status = 404, description = "a record not in the vault, or a search or population that finds none", body = wire::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "a passport without its country; not exactly one of `records`, `search` and `population`; a population, `tabulate` or `min_cell` with a basis other than b5; records of two systems; a search that finds over 1000 records, or a population over 10,000", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "a passport without its country, or a country for another kind; not exactly one of `records`, `search` and `population`; a population, `tabulate` or `min_cell` with a basis other than b5; records of two systems; a search that finds over 1000 records, or a population over 10,000", body = wire::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -160,7 +161,7 @@ pub(crate) async fn disclose(
         (status = 200, description = "the entries, oldest first", body = wire::Accounting),
         (status = 400, description = "a body that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
         (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "a passport without its country; for the individual, an identifier that may be another person's too (a name, a date of birth, an address, an account)", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "a passport without its country, or a country for another kind; for the individual, an identifier that is not theirs alone (any but `ssn`, `tin`, `passport` and `alien_id`)", body = wire::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]

@@ -285,27 +285,28 @@ pub(crate) async fn request_annotation(
     ))
 }
 
-/// A consultation asked of a source's owner.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct ConsultationBody {
-    owner: String,
-    records: Vec<String>,
-    request: String,
-}
-
-/// The owner's answer.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct ConsultationAnswerBody {
-    answer: gate::ConsultationAnswer,
-    on: Option<NaiveDate>,
-}
-
+/// Record that the owner of records' source (a notice's `[[source]]` owner) is consulted
+/// about releasing them to individuals, prompted by a request (privacy officers; 31 CFR
+/// 1.26(e); seed 000's conferring before a waiver). One consultation serves every request that
+/// finds these records.
+#[utoipa::path(
+    post,
+    path = "/v1/consultations",
+    tag = "requests",
+    request_body = wire::NewConsultation,
+    responses(
+        (status = 201, description = "the consultation, `CN-<n>`", body = wire::ConsultationView),
+        (status = 400, description = "a body that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "a record not in the vault, or no such request", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "an owner no notice names", body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn open_consultation(
     State(state): State<AppState>,
     authed: Authed,
-    JsonBody(body): JsonBody<ConsultationBody>,
+    JsonBody(body): JsonBody<wire::NewConsultation>,
 ) -> Result<Response, Problem> {
     let gate = Arc::clone(&state.gate);
     let consultation = blocking(state.limits.operation, move || {
@@ -318,23 +319,62 @@ pub(crate) async fn open_consultation(
         )
     })
     .await?;
-    consultation_answer(StatusCode::CREATED, &consultation)
+    Ok(typed_response(
+        StatusCode::CREATED,
+        &wire::ConsultationView::of(&consultation),
+    ))
 }
 
+/// Record the owner's answer and the day it came, once (privacy officers).
+#[utoipa::path(
+    post,
+    path = "/v1/consultations/{id}/answer",
+    tag = "requests",
+    params(("id" = String, Path, pattern = "^CN-[0-9]{1,10}$", description = "the consultation's id")),
+    request_body = wire::ConsultationReply,
+    responses(
+        (status = 200, description = "the consultation", body = wire::ConsultationView),
+        (status = 400, description = "an id or a body that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such consultation", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "answered already", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "a day before it was asked, or in the future", body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn answer_consultation(
     State(state): State<AppState>,
     authed: Authed,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody<ConsultationAnswerBody>,
+    JsonBody(body): JsonBody<wire::ConsultationReply>,
 ) -> Result<Response, Problem> {
+    let answer = gate::ConsultationAnswer::parse(&body.answer).ok_or_else(|| {
+        Refusal::Invalid("`answer` is `release`, `withhold` or `referred`".into())
+    })?;
+    let on = body.on.as_deref().map(|day| date(day, "on")).transpose()?;
     let gate = Arc::clone(&state.gate);
     let consultation = blocking(state.limits.operation, move || {
-        gate.answer_consultation(&authed.caller, &authed.context, &id, body.answer, body.on)
+        gate.answer_consultation(&authed.caller, &authed.context, &id, answer, on)
     })
     .await?;
-    consultation_answer(StatusCode::OK, &consultation)
+    Ok(typed_response(
+        StatusCode::OK,
+        &wire::ConsultationView::of(&consultation),
+    ))
 }
 
+/// Every consultation of a source's owner, with its answer (privacy officers, auditors; the
+/// listing is logged).
+#[utoipa::path(
+    get,
+    path = "/v1/consultations",
+    tag = "requests",
+    responses(
+        (status = 200, description = "the consultations, in the order opened", body = wire::Consultations),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn list_consultations(
     State(state): State<AppState>,
     authed: Authed,
@@ -344,18 +384,12 @@ pub(crate) async fn list_consultations(
         gate.list_consultations(&authed.caller, &authed.context)
     })
     .await?;
-    let all =
-        serde_json::to_value(&all).map_err(|err| Problem::from(Refusal::internal_error(&err)))?;
-    Ok(json_response(StatusCode::OK, json!({"consultations": all})))
-}
-
-fn consultation_answer(
-    status: StatusCode,
-    consultation: &gate::Consultation,
-) -> Result<Response, Problem> {
-    let value = serde_json::to_value(consultation)
-        .map_err(|err| Problem::from(Refusal::internal_error(&err)))?;
-    Ok(json_response(status, value))
+    Ok(typed_response(
+        StatusCode::OK,
+        &wire::Consultations {
+            consultations: all.iter().map(wire::ConsultationView::of).collect(),
+        },
+    ))
 }
 
 /// A letter asked for.
