@@ -5509,8 +5509,16 @@ async fn letters_come_from_the_case_file_and_editable_templates_as_text_and_pdf(
             "U.S. DEPARTMENT OF THE TREASURY, FinCEN\n{{ today }}\nRe: {{ request }}",
             StatusCode::OK,
         ),
-        ("delay", "{% if %}", StatusCode::BAD_REQUEST),
+        // Whether it renders is a rule no schema states (422); the kind is the document's enum
+        // (400), and so is the length in characters.
+        ("delay", "{% if %}", StatusCode::UNPROCESSABLE_ENTITY),
         ("a-sonnet", "text", StatusCode::BAD_REQUEST),
+        ("delay", &"x".repeat(16 * 1024 + 1), StatusCode::BAD_REQUEST),
+        (
+            "delay",
+            &"é".repeat(16 * 1024),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
     ] {
         let stored = api
             .post(

@@ -312,13 +312,21 @@ impl Gate {
         text: &str,
     ) -> Result<(), Refusal> {
         let access = self.authorize_vault(caller, context, Action::RequestsManage)?;
-        crate::templates::check(kind, text).map_err(|reason| {
-            Refusal::Invalid(if crate::templates::KINDS.contains(&kind) {
-                reason
-            } else {
-                format!("letters are {}", crate::templates::KINDS.join(", "))
-            })
-        })?;
+        // The document states the kinds and the length in characters (400); the bytes of
+        // UTF-8 and whether the template renders are rules it cannot state (422).
+        if !crate::templates::KINDS.contains(&kind) {
+            return Err(Refusal::Invalid(format!(
+                "letters are {}",
+                crate::templates::KINDS.join(", ")
+            )));
+        }
+        if text.chars().count() > crate::templates::MAX_TEMPLATE_BYTES {
+            return Err(Refusal::Invalid(format!(
+                "a template is at most {} characters",
+                crate::templates::MAX_TEMPLATE_BYTES
+            )));
+        }
+        crate::templates::check(kind, text).map_err(Refusal::Unprocessable)?;
         self.vault.put_document(
             &access,
             TEMPLATES,

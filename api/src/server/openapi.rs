@@ -63,6 +63,8 @@ use crate::wire;
         super::handlers::open_consultation,
         super::handlers::answer_consultation,
         super::handlers::list_consultations,
+        super::handlers::letter_templates,
+        super::handlers::set_letter_template,
     ),
     components(schemas(
         wire::Problem,
@@ -168,6 +170,10 @@ use crate::wire;
         wire::ConsultationReply,
         wire::ConsultationView,
         wire::Consultations,
+        wire::NewTemplate,
+        wire::TemplateStored,
+        wire::TemplateView,
+        wire::Templates,
     ))
 )]
 struct Typed;
@@ -417,11 +423,7 @@ fn hand_written() -> Value {
                     "responses": with_problems(json!({"201": {"description": "the letter"}}), &all)}
             },
             "/v1/requests/{id}/letters/{n}": {"get": {"summary": "A letter as text (`format=text`, the default) or PDF (`format=pdf`); the same letter always gives the same bytes (privacy officers, auditors).", "security": secured, "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}, {"name": "n", "in": "path", "required": true, "schema": {"type": "string"}}, {"name": "format", "in": "query", "required": false, "schema": {"type": "string", "enum": ["text", "pdf"]}}],
-                "responses": with_problems(json!({"200": {"description": "the letter", "content": {"text/plain": {}, "application/pdf": {}}}}), &found)}},
-            "/v1/letters/templates": {"get": {"summary": "Every letter template, the agency's where it stored one (`source`: agency or shipped), with its text (privacy officers, auditors).", "security": secured, "responses": with_problems(json!({"200": {"description": "`templates`"}}), &all)}},
-            "/v1/letters/templates/{kind}": {"post": {"summary": "Replace the template of `kind` (letterhead, acknowledgment, deficiency, delay, amendment-refusal, final-refusal, determination, fee-notice, referral) with the agency's `text` (minijinja; checked to render; at most 16 KiB), signed and logged with its SHA-256 (privacy officers).", "security": secured, "parameters": [{"name": "kind", "in": "path", "required": true, "schema": {"type": "string"}}],
-                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["text"], "additionalProperties": false, "properties": {"text": {"type": "string", "maxLength": 16384}}}}}},
-                "responses": with_problems(json!({"200": {"description": "stored"}}), &all)}}
+                "responses": with_problems(json!({"200": {"description": "the letter", "content": {"text/plain": {}, "application/pdf": {}}}}), &found)}}
         }
     })
 }

@@ -408,13 +408,6 @@ pub(crate) struct LetterFormat {
     format: Option<String>,
 }
 
-/// An agency's template.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct TemplateBody {
-    text: String,
-}
-
 fn letter_summary(letter: &gate::Letter) -> serde_json::Value {
     json!({
         "n": letter.n, "kind": letter.kind, "on": letter.on.to_string(), "by": letter.by,
@@ -500,6 +493,18 @@ pub(crate) async fn read_letter(
     Ok(response)
 }
 
+/// Every letter template in force, the agency's where it stored one, with its text (privacy
+/// officers, auditors).
+#[utoipa::path(
+    get,
+    path = "/v1/letters/templates",
+    tag = "requests",
+    responses(
+        (status = 200, description = "one template per kind", body = wire::Templates),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn letter_templates(
     State(state): State<AppState>,
     authed: Authed,
@@ -509,24 +514,52 @@ pub(crate) async fn letter_templates(
         gate.letter_templates(&authed.caller, &authed.context)
     })
     .await?;
-    let templates = serde_json::to_value(&templates)
-        .map_err(|err| Problem::from(Refusal::internal_error(&err)))?;
-    Ok(json_response(
+    Ok(typed_response(
         StatusCode::OK,
-        json!({"templates": templates}),
+        &wire::Templates {
+            templates: templates.iter().map(wire::TemplateView::of).collect(),
+        },
     ))
 }
 
+/// A template's kind, in its path.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub(crate) struct TemplateKind {
+    /// The letter's kind.
+    #[param(schema_with = wire::template_kind_schema)]
+    kind: String,
+}
+
+/// Replace the template of a kind with the agency's (checked to render), signed and logged
+/// with its SHA-256 (privacy officers).
+#[utoipa::path(
+    post,
+    path = "/v1/letters/templates/{kind}",
+    tag = "requests",
+    params(TemplateKind),
+    request_body = wire::NewTemplate,
+    responses(
+        (status = 200, description = "stored", body = wire::TemplateStored),
+        (status = 400, description = "a kind or a body that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "past 16 KiB of UTF-8, or a template that does not render", body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn set_letter_template(
     State(state): State<AppState>,
     authed: Authed,
-    Path(kind): Path<String>,
-    JsonBody(body): JsonBody<TemplateBody>,
+    Path(TemplateKind { kind }): Path<TemplateKind>,
+    JsonBody(body): JsonBody<wire::NewTemplate>,
 ) -> Result<Response, Problem> {
     let gate = Arc::clone(&state.gate);
     blocking(state.limits.operation, move || {
         gate.set_letter_template(&authed.caller, &authed.context, &kind, &body.text)
     })
     .await?;
-    Ok(json_response(StatusCode::OK, json!({"stored": true})))
+    Ok(typed_response(
+        StatusCode::OK,
+        &wire::TemplateStored { stored: true },
+    ))
 }
