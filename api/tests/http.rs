@@ -2075,6 +2075,18 @@ async fn disclosures_need_a_basis_and_write_exactly_one_accounting_entry_per_rec
         .await;
     let id = found.body["records"][0]["id"].as_str().unwrap().to_owned();
     let ids = [id.as_str()];
+    // A routine-use release to a federal agency, with one field set to `value`.
+    let federal_with = |records: &[&str], field: &str, value: Value| {
+        let mut body = release(
+            records,
+            "federal-agency",
+            "investigation",
+            json!({"routine_use": "A"}),
+            true,
+        );
+        body[field] = value;
+        body
+    };
     let b7 = json!({"condition": "b7", "evidence": "letter-2026-17", "agency_head_request": true, "signer": "Director", "agency": "State Police", "dated": "2026-11-20", "portion": ["fields.amount"], "activity": "structuring investigation"});
     // (what, who, body, status, rule)
     let refusals: Vec<(&str, &str, Value, StatusCode, &str)> = vec![
@@ -2192,51 +2204,25 @@ async fn disclosures_need_a_basis_and_write_exactly_one_accounting_entry_per_rec
         (
             "a case that is not a case id (an SSN typed into it), where none is needed",
             "disclosure",
-            {
-                let mut body = release(
-                    &ids,
-                    "federal-agency",
-                    "investigation",
-                    json!({"routine_use": "A"}),
-                    true,
-                );
-                body["case"] = json!("987-65-4321");
-                body
-            },
+            federal_with(&ids, "case", json!("987-65-4321")),
             StatusCode::BAD_REQUEST,
             "",
         ),
         (
             "a malformed record id beside a search: the field's form (400) before the rule joining the two (422)",
             "disclosure",
-            {
-                let mut body = release(
-                    &["not-a-record-id"],
-                    "federal-agency",
-                    "investigation",
-                    json!({"routine_use": "A"}),
-                    true,
-                );
-                body["search"] = json!({"system": "fincen-cbetf", "identifier": {"type": "ssn", "value": "123-45-6789"}});
-                body
-            },
+            federal_with(
+                &["not-a-record-id"],
+                "search",
+                json!({"system": "fincen-cbetf", "identifier": {"type": "ssn", "value": "123-45-6789"}}),
+            ),
             StatusCode::BAD_REQUEST,
             "",
         ),
         (
             "an empty case",
             "disclosure",
-            {
-                let mut body = release(
-                    &ids,
-                    "federal-agency",
-                    "investigation",
-                    json!({"routine_use": "A"}),
-                    true,
-                );
-                body["case"] = json!("");
-                body
-            },
+            federal_with(&ids, "case", json!("")),
             StatusCode::BAD_REQUEST,
             "",
         ),

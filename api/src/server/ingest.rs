@@ -42,46 +42,17 @@ pub(crate) struct IngestParams {
     #[param(minimum = 1, maximum = 10000)]
     batch_size: Option<usize>,
     /// The body's format (the schema says more).
-    #[param(schema_with = format_schema)]
+    #[param(schema_with = crate::wire::ingest_format_schema)]
     format: Option<String>,
     /// The reporting institution's BIC, for an institution's file (a TIN report needs it: 422
     /// without).
     reporter: Option<String>,
     /// The reporting institution's kind (the schema says more).
-    #[param(schema_with = reporter_type_schema)]
+    #[param(schema_with = crate::wire::reporter_type_schema)]
     reporter_type: Option<String>,
     /// The filing date (the schema says more).
-    #[param(schema_with = filed_on_schema)]
+    #[param(schema_with = crate::wire::filed_on_schema)]
     filed_on: Option<String>,
-}
-
-fn format_schema() -> utoipa::openapi::Object {
-    utoipa::openapi::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::Type::String)
-        .enum_values(Some(crate::intake_files::FORMATS))
-        .description(Some("the body's format: `jsonl` (the default, docs/import-format.md), or an institution's file, converted whole"))
-        .build()
-}
-
-fn reporter_type_schema() -> utoipa::openapi::Object {
-    utoipa::openapi::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::Type::String)
-        .enum_values(Some(["bank", "money-transmitter"]))
-        .description(Some("the reporting institution's kind, for an institution's file: `bank` (the default) or `money-transmitter` (422 for a TIN report, which banks file)"))
-        .build()
-}
-
-fn filed_on_schema() -> utoipa::openapi::Object {
-    utoipa::openapi::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::Type::String)
-        .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
-            utoipa::openapi::KnownFormat::Date,
-        )))
-        .pattern(Some(crate::wire::DATE_PATTERN))
-        .description(Some(
-            "the filing date, for an institution's file (default today; 422 in the future)",
-        ))
-        .build()
 }
 
 /// Load JSON lines (docs/import-format.md), or an institution's file, committed and synced

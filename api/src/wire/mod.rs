@@ -57,6 +57,29 @@ pub struct Problem {
     pub rule: Option<String>,
 }
 
+/// The format of an ingest's body (`?format=`).
+pub(crate) fn ingest_format_schema() -> Object {
+    let mut schema = string_enum(&crate::intake_files::FORMATS);
+    schema.description = Some("the body's format: `jsonl` (the default, docs/import-format.md), or an institution's file, converted whole".into());
+    schema
+}
+
+/// The kind of institution filing (`?reporter_type=`).
+pub(crate) fn reporter_type_schema() -> Object {
+    let mut schema = string_enum(&["bank", "money-transmitter"]);
+    schema.description = Some("the reporting institution's kind, for an institution's file: `bank` (the default) or `money-transmitter` (422 for a TIN report, which banks file)".into());
+    schema
+}
+
+/// The filing date of an institution's file (`?filed_on=`).
+pub(crate) fn filed_on_schema() -> Object {
+    let mut schema = date_schema();
+    schema.description = Some(
+        "the filing date, for an institution's file (default today; 422 in the future)".into(),
+    );
+    schema
+}
+
 /// A health check's answer.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Health {
@@ -237,7 +260,7 @@ fn reason_schema() -> Object {
 }
 
 /// A date (`YYYY-MM-DD`, midnight UTC) or an RFC 3339 time.
-fn date_or_time_schema() -> RefOr<utoipa::openapi::Schema> {
+pub(crate) fn date_or_time_schema() -> RefOr<utoipa::openapi::Schema> {
     any_of(
         AnyOfBuilder::new()
             .item(date_schema())
@@ -347,11 +370,6 @@ fn subject_identifier_schema() -> Object {
 /// [`subject_identifier_schema`] or `null`.
 fn optional_subject_identifier_schema() -> Object {
     or_null(identifier_schema(false))
-}
-
-/// [`date_or_time_schema`], for a query parameter.
-pub(crate) fn date_or_time_param_schema() -> RefOr<utoipa::openapi::Schema> {
-    date_or_time_schema()
 }
 
 /// [`date_or_time_schema`] or `null`.

@@ -190,15 +190,11 @@ pub(crate) struct AuditParams {
     /// Entries of this action (`record.read`, `disclose`, ...).
     action: Option<String>,
     /// Entries at or after.
-    #[param(schema_with = time_filter_schema)]
+    #[param(schema_with = wire::date_or_time_schema)]
     from: Option<String>,
     /// Entries before.
-    #[param(schema_with = time_filter_schema)]
+    #[param(schema_with = wire::date_or_time_schema)]
     to: Option<String>,
-}
-
-fn time_filter_schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
-    wire::date_or_time_param_schema()
 }
 
 /// Search the access log (auditors, internal affairs, the inspector general); the search is
