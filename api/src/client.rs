@@ -271,6 +271,101 @@ impl Client {
         self.post_typed("/v1/audit/verify", against)
     }
 
+    /// Opens a Privacy Act request (`POST /v1/requests`).
+    pub fn open_request(&self, new: &wire::NewRequest) -> Result<wire::RequestFileView, Failure> {
+        self.post_typed("/v1/requests", new)
+    }
+
+    /// Records an event of request `id` (`POST /v1/requests/{id}/events`).
+    pub fn request_event(
+        &self,
+        id: &str,
+        event: &wire::NewEvent,
+    ) -> Result<wire::RequestFileView, Failure> {
+        self.post_typed(
+            &format!("/v1/requests/{}/events", request_segment(id)?),
+            event,
+        )
+    }
+
+    /// Request `id`'s file, history and deadlines (`GET /v1/requests/{id}`).
+    pub fn request(&self, id: &str) -> Result<wire::RequestFileView, Failure> {
+        self.get_typed(&format!("/v1/requests/{}", request_segment(id)?))
+    }
+
+    /// What is due (`GET /v1/requests/due`) on `as_of` (default today), `within` working days.
+    pub fn requests_due(
+        &self,
+        as_of: Option<&str>,
+        within: Option<u32>,
+    ) -> Result<wire::Due, Failure> {
+        let mut query = Vec::new();
+        if let Some(day) = as_of {
+            query.push(format!("as_of={}", query_escape(day)));
+        }
+        if let Some(days) = within {
+            query.push(format!("within={days}"));
+        }
+        let query = if query.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", query.join("&"))
+        };
+        self.get_typed(&format!("/v1/requests/due{query}"))
+    }
+
+    /// Makes a letter of request `id` (`POST /v1/requests/{id}/letters`).
+    pub fn make_letter(
+        &self,
+        id: &str,
+        new: &wire::NewLetter,
+    ) -> Result<wire::LetterMade, Failure> {
+        self.post_typed(
+            &format!("/v1/requests/{}/letters", request_segment(id)?),
+            new,
+        )
+    }
+
+    /// Request `id`'s letters (`GET /v1/requests/{id}/letters`).
+    pub fn letters(&self, id: &str) -> Result<wire::LetterList, Failure> {
+        self.get_typed(&format!("/v1/requests/{}/letters", request_segment(id)?))
+    }
+
+    /// Letter `n` of request `id`, as text or as PDF (`GET /v1/requests/{id}/letters/{n}`).
+    pub fn letter(&self, id: &str, n: u32, pdf: bool) -> Result<Vec<u8>, Failure> {
+        let format = if pdf { "?format=pdf" } else { "" };
+        self.get_bytes(&format!(
+            "/v1/requests/{}/letters/{n}{format}",
+            request_segment(id)?
+        ))
+    }
+
+    /// Records a consultation of a source's owner (`POST /v1/consultations`).
+    pub fn open_consultation(
+        &self,
+        new: &wire::NewConsultation,
+    ) -> Result<wire::ConsultationView, Failure> {
+        self.post_typed("/v1/consultations", new)
+    }
+
+    /// Records the owner's answer to consultation `id`.
+    pub fn answer_consultation(
+        &self,
+        id: &str,
+        reply: &wire::ConsultationReply,
+    ) -> Result<wire::ConsultationView, Failure> {
+        let well_formed = is_consultation_id(id);
+        if !well_formed {
+            return Err(Failure::failed("a consultation's id is `CN-<number>`"));
+        }
+        self.post_typed(&format!("/v1/consultations/{id}/answer"), reply)
+    }
+
+    /// Every consultation (`GET /v1/consultations`).
+    pub fn consultations(&self) -> Result<wire::Consultations, Failure> {
+        self.get_typed("/v1/consultations")
+    }
+
     fn unreachable(&self, err: ureq::Error) -> Failure {
         Failure::connection(format!("cannot reach the server at {}: {err}", self.base))
     }
@@ -287,6 +382,23 @@ fn record_path(id: &str, then: &str, purpose: &str, case: &str) -> Result<String
         query_escape(purpose),
         query_escape(case)
     ))
+}
+
+/// A request's id as a path segment: only a well-formed id goes into a URL.
+fn request_segment(id: &str) -> Result<&str, Failure> {
+    if gate::is_request_id(id) {
+        Ok(id)
+    } else {
+        Err(Failure::failed("a request's id is `PA-<year>-<number>`"))
+    }
+}
+
+/// Whether `id` is a consultation's id, `CN-` and 1 to 10 digits
+/// (`wire::CONSULTATION_ID_PATTERN`).
+fn is_consultation_id(id: &str) -> bool {
+    id.strip_prefix("CN-").is_some_and(|number| {
+        (1..=10).contains(&number.len()) && number.bytes().all(|byte| byte.is_ascii_digit())
+    })
 }
 
 /// An account's name as a path segment: only a well-formed name goes into a URL.

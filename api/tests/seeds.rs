@@ -1860,19 +1860,19 @@ async fn ttar_access_follows_each_records_source_and_reads_the_same_with_or_with
         (
             vec!["cbp-trade", "cbp-tecs"],
             json!([]),
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "exempt from access under 552a(j)(2)",
         ),
         (
             vec!["cbp-tecs"],
             json!(["cbp-tecs"]),
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "only once dhs-cbp has been consulted",
         ),
         (
             vec!["commerce"],
             json!([]),
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "only once commerce has been consulted",
         ),
     ];
@@ -1920,7 +1920,7 @@ async fn ttar_access_follows_each_records_source_and_reads_the_same_with_or_with
         .await;
     assert_eq!(
         none_yet.status,
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNPROCESSABLE_ENTITY,
         "{}",
         none_yet.text
     );

@@ -15,6 +15,18 @@ use super::*;
 /// The document kind the agency's templates are kept under.
 const TEMPLATES: &str = "letter-templates";
 
+/// The letters made on request (`Gate::request_letter`); the determination letter comes with
+/// the response package, and the letterhead is part of every letter.
+pub const LETTER_KINDS: [&str; 7] = [
+    "acknowledgment",
+    "deficiency",
+    "delay",
+    "amendment-refusal",
+    "final-refusal",
+    "fee-notice",
+    "referral",
+];
+
 /// A letter as sealed in the case file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Letter {
@@ -53,10 +65,13 @@ impl Gate {
         official: &str,
     ) -> Result<Letter, Refusal> {
         let access = self.authorize_vault(caller, context, Action::RequestsManage)?;
-        if official.trim().is_empty() || official.chars().any(char::is_control) {
-            return Err(Refusal::Invalid(
-                "the responsible official's name and title are required, on one line".into(),
-            ));
+        super::requests::check_name(official, "official")?;
+        if !LETTER_KINDS.contains(&kind) {
+            return Err(Refusal::Invalid(format!(
+                "letters made on request are {}; not `{}` (the determination letter comes with the response package, POST /v1/requests/{{id}}/response)",
+                LETTER_KINDS.join(", "),
+                policy::codes::known(kind, &crate::templates::KINDS)
+            )));
         }
         let _one_writer = self
             .case_writes
@@ -79,7 +94,7 @@ impl Gate {
                 .map(|deadline| deadline.due.to_string())
         };
         let missing_fact = |what: &str| {
-            Refusal::Invalid(format!(
+            Refusal::Unprocessable(format!(
                 "request {id} has no {what} to write a `{}` letter about",
                 policy::codes::known(kind, &crate::templates::KINDS)
             ))
@@ -95,7 +110,9 @@ impl Gate {
                 }
             }
             "deficiency" => match last("deficient").map(|event| &event.kind) {
-                Some(EventKind::Deficient { missing }) => facts["missing"] = serde_json::json!(missing),
+                Some(EventKind::Deficient { missing }) => {
+                    facts["missing"] = serde_json::json!(missing)
+                }
                 _ => return Err(missing_fact("deficiency notice")),
             },
             "delay" => match last("extended").map(|event| &event.kind) {
@@ -106,13 +123,17 @@ impl Gate {
                 _ => return Err(missing_fact("delay notice")),
             },
             "amendment-refusal" => {
-                let refused = case.events.iter().rev().find_map(|event| match &event.kind {
-                    EventKind::Determined {
-                        outcome: Outcome::Denied | Outcome::PartlyGranted,
-                        reasons,
-                    } if case.kind == RequestKind::Amendment => Some(((), reasons)),
-                    _ => None,
-                });
+                let refused = case
+                    .events
+                    .iter()
+                    .rev()
+                    .find_map(|event| match &event.kind {
+                        EventKind::Determined {
+                            outcome: Outcome::Denied | Outcome::PartlyGranted,
+                            reasons,
+                        } if case.kind == RequestKind::Amendment => Some(((), reasons)),
+                        _ => None,
+                    });
                 let Some((_, reasons)) = refused else {
                     return Err(missing_fact("refusal of an amendment"));
                 };
@@ -120,13 +141,17 @@ impl Gate {
                 facts["appeal_by"] = serde_json::json!(window("appeal-window"));
             }
             "final-refusal" => {
-                let upheld = case.events.iter().rev().find_map(|event| match &event.kind {
-                    EventKind::AppealDetermined {
-                        outcome: Outcome::Denied,
-                        reasons,
-                    } if case.kind == RequestKind::Amendment => Some(((), reasons)),
-                    _ => None,
-                });
+                let upheld = case
+                    .events
+                    .iter()
+                    .rev()
+                    .find_map(|event| match &event.kind {
+                        EventKind::AppealDetermined {
+                            outcome: Outcome::Denied,
+                            reasons,
+                        } if case.kind == RequestKind::Amendment => Some(((), reasons)),
+                        _ => None,
+                    });
                 let Some((_, reasons)) = upheld else {
                     return Err(missing_fact("appeal that upheld a refusal to amend"));
                 };
@@ -144,11 +169,17 @@ impl Gate {
                 match (estimate, step) {
                     (Some(cents), Some(step)) if step != policy::requests::FeeStep::Proceed => {
                         facts["estimate"] = serde_json::json!(crate::templates::dollars(cents));
-                        facts["limit"] = serde_json::json!(limit.map(|limit| crate::templates::dollars(u64::from(limit))));
+                        facts["limit"] = serde_json::json!(
+                            limit.map(|limit| crate::templates::dollars(u64::from(limit)))
+                        );
                         facts["prepay"] =
                             serde_json::json!(step == policy::requests::FeeStep::Prepayment);
                     }
-                    _ => return Err(missing_fact("estimate that needs the requester's agreement or prepayment")),
+                    _ => {
+                        return Err(missing_fact(
+                            "estimate that needs the requester's agreement or prepayment",
+                        ))
+                    }
                 }
             }
             "referral" => {
@@ -168,17 +199,8 @@ impl Gate {
                 }
                 facts["referred_to"] = serde_json::json!(owners.join(", "));
             }
-            "determination" => {
-                return Err(Refusal::Invalid(
-                    "the determination letter comes with the response package (POST /v1/requests/{id}/response)".into(),
-                ))
-            }
-            _ => {
-                return Err(Refusal::Invalid(format!(
-                    "letters are acknowledgment, deficiency, delay, amendment-refusal, final-refusal, fee-notice, referral; not `{}`",
-                    policy::codes::known(kind, &crate::templates::KINDS)
-                )))
-            }
+            // LETTER_KINDS, checked above, are the arms before this one.
+            _ => return Err(Refusal::internal("a letter kind without its facts")),
         }
         let text = crate::templates::render(&self.agency_templates()?, kind, &facts)
             .map_err(Refusal::internal)?;

@@ -73,10 +73,10 @@ pub use designations::{
 pub use disclosure::{MAX_AUTHORITY_NAME_CHARS, NATURES};
 pub use holds::{hold_id, HoldRequest};
 pub use ingest::IngestPlan;
-pub use letters::{Letter, Template};
+pub use letters::{Letter, Template, LETTER_KINDS};
 pub use requests::{
-    ComplaintFacts, DeadlineView, FoundRecord, NewRequest, RequestFile, ResponseInput,
-    ResponsePackage, DUE_WITHIN_WORKING_DAYS, MAX_DUE_WITHIN_WORKING_DAYS,
+    check_name, ComplaintFacts, DeadlineView, FoundRecord, NewRequest, RequestFile, ResponseInput,
+    ResponsePackage, DUE_WITHIN_WORKING_DAYS, MAX_DUE_WITHIN_WORKING_DAYS, MAX_NAME_CHARS,
 };
 pub use retention::{Approval, Compaction, RetentionStatus, APPROVAL_TTL_MINUTES};
 pub use transfers::{is_transfer_id, Recalled, TransferView, RECALL_PURPOSES};

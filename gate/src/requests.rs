@@ -92,39 +92,83 @@ pub struct NewRequest {
     pub authority_authorized: bool,
 }
 
-/// A complaint's facts from a new request, checked: its substance is a known code; one that
-/// came through a data protection authority has the data subject's authorization on file
-/// (seed 001 paragraph 40); other requests take neither.
+/// The longest name the request routes take (a requester, a representative, an official, a
+/// data protection authority), in characters.
+pub const MAX_NAME_CHARS: usize = 200;
+
+/// Checks a name a request route takes, which letters print: one line of 1 to
+/// [`MAX_NAME_CHARS`] characters, not only spaces (the API's document states it as a
+/// pattern and a length). 400 otherwise, naming the field, never echoing it.
+pub fn check_name(name: &str, field: &str) -> Result<(), Refusal> {
+    if vault::is_one_line(name) && name.chars().count() <= MAX_NAME_CHARS {
+        Ok(())
+    } else {
+        Err(Refusal::Invalid(format!(
+            "`{field}` is one line of 1 to {MAX_NAME_CHARS} characters, not only spaces"
+        )))
+    }
+}
+
+/// A new request's fields, each by its own form (400): names on one line, a known substance,
+/// a fee limit of at least $25 (31 CFR 1.5(b)(7)). The rules that join them come later (422).
+fn check_forms(request: &NewRequest) -> Result<(), Refusal> {
+    check_name(&request.requester, "requester")?;
+    if let Some(representative) = &request.representative {
+        check_name(representative, "representative")?;
+    }
+    if let Some(authority) = &request.through_authority {
+        check_name(authority, "through_authority")?;
+    }
+    if request
+        .substance
+        .as_deref()
+        .is_some_and(|substance| !policy::reports::SUBSTANCES.contains(&substance))
+    {
+        return Err(Refusal::Invalid(format!(
+            "a complaint names its `substance`, one of {}",
+            policy::reports::SUBSTANCES.join(", ")
+        )));
+    }
+    if request.identifiers.is_empty() {
+        return Err(Refusal::Invalid(
+            "a request gives at least one identifier".into(),
+        ));
+    }
+    if request.systems.is_empty() {
+        return Err(Refusal::Invalid(
+            "a request names at least one system".into(),
+        ));
+    }
+    if request.fee_limit_cents.is_some_and(|limit| limit < 2500) {
+        return Err(Refusal::Invalid(
+            "a requester's fee limit is not less than $25 (31 CFR 1.5(b)(7)): `fee_limit_cents` at least 2500".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// A complaint's facts from a new request, checked: it names its substance; one that came
+/// through a data protection authority has the data subject's authorization on file (seed 001
+/// paragraph 40); other requests take neither (422: rules joining the fields to the kind).
 fn complaint_facts(request: &NewRequest) -> Result<Option<ComplaintFacts>, Refusal> {
     if request.kind != RequestKind::Complaint {
         if request.substance.is_some() || request.through_authority.is_some() {
-            return Err(Refusal::Invalid(
+            return Err(Refusal::Unprocessable(
                 "`substance` and `through_authority` are a complaint's".into(),
             ));
         }
         return Ok(None);
     }
-    let substance = request
-        .substance
-        .as_deref()
-        .filter(|substance| policy::reports::SUBSTANCES.contains(substance))
-        .ok_or_else(|| {
-            Refusal::Invalid(format!(
-                "a complaint names its `substance`, one of {}",
-                policy::reports::SUBSTANCES.join(", ")
-            ))
-        })?;
+    let substance = request.substance.as_deref().ok_or_else(|| {
+        Refusal::Unprocessable(format!(
+            "a complaint names its `substance`, one of {}",
+            policy::reports::SUBSTANCES.join(", ")
+        ))
+    })?;
     let through_authority = match request.through_authority.as_deref().map(str::trim) {
         None => None,
-        Some(authority)
-            if authority.is_empty() || authority.len() > 200 || authority.chars().any(char::is_control) =>
-        {
-            return Err(Refusal::Invalid(
-                "`through_authority` names the data protection authority, on one line".into(),
-            ))
-        }
         Some(_) if !request.authority_authorized => {
-            return Err(Refusal::Invalid(
+            return Err(Refusal::Unprocessable(
                 "a complaint comes through a data protection authority only \"to the extent specifically authorized by the data subject\" (seed 001 paragraph 40): record that the authorization is on file (`authority_authorized`)".into(),
             ))
         }
@@ -263,26 +307,12 @@ impl Gate {
         request: NewRequest,
     ) -> Result<RequestFile, Refusal> {
         let access = self.authorize_vault(caller, context, Action::RequestsManage)?;
-        if request.requester.trim().is_empty() || request.requester.chars().any(char::is_control) {
-            return Err(Refusal::Invalid(
-                "the requester's name is required, on one line".into(),
-            ));
-        }
-        if request.identifiers.is_empty() {
-            return Err(Refusal::Invalid(
-                "a request gives at least one identifier".into(),
-            ));
-        }
-        if request.systems.is_empty() {
-            return Err(Refusal::Invalid(
-                "a request names at least one system".into(),
-            ));
-        }
+        check_forms(&request)?;
         let mut routes = Vec::new();
         let mut procedures = Vec::new();
         for system in &request.systems {
             let found = self.policy.catalog().system(system).ok_or_else(|| {
-                Refusal::Invalid(format!(
+                Refusal::Unprocessable(format!(
                     "there is no system of records `{}`",
                     policy::code(system)
                 ))
@@ -296,10 +326,10 @@ impl Gate {
                     sorn_procedures.privacy_act.get_ref(),
                     first_party,
                 )
-                .map_err(|reason| Refusal::Invalid(format!("{system}: {reason}")))?,
+                .map_err(|reason| Refusal::Unprocessable(format!("{system}: {reason}")))?,
             );
             if request.kind == RequestKind::Complaint && sorn_procedures.complaints.is_none() {
-                return Err(Refusal::Invalid(format!(
+                return Err(Refusal::Unprocessable(format!(
                     "{system}: its notice provides no complaint procedure (complaints are PNR's, seed 001 paragraphs 40-42)"
                 )));
             }
@@ -315,14 +345,14 @@ impl Gate {
         }
         routes.dedup();
         let [route] = routes[..] else {
-            return Err(Refusal::Invalid(
+            return Err(Refusal::Unprocessable(
                 "these systems follow different procedures (Privacy Act and FOIA): open one request for each".into(),
             ));
         };
         if request.kind == RequestKind::Rectification
             && request.systems.iter().any(|system| system != "cbp-pnr")
         {
-            return Err(Refusal::Invalid(
+            return Err(Refusal::Unprocessable(
                 "a rectification request is for PNR (`cbp-pnr`) only; other systems take amendment requests".into(),
             ));
         }
@@ -334,27 +364,20 @@ impl Gate {
         let now = self.now();
         let received = request.received.unwrap_or_else(|| now.date_naive());
         if received > now.date_naive() {
-            return Err(Refusal::Invalid(
+            return Err(Refusal::Unprocessable(
                 "`received` cannot be in the future".into(),
             ));
         }
         let fees = match route {
-            requests::Route::Foia => {
-                if request.fee_limit_cents.is_some_and(|limit| limit < 2500) {
-                    return Err(Refusal::Invalid(
-                        "a requester's fee limit is not less than $25 (31 CFR 1.5(b)(7)): `fee_limit_cents` at least 2500".into(),
-                    ));
-                }
-                Some(requests::FeeTerms {
-                    category: request
-                        .fee_category
-                        .unwrap_or(requests::FeeCategory::FirstParty),
-                    limit_cents: request.fee_limit_cents,
-                })
-            }
+            requests::Route::Foia => Some(requests::FeeTerms {
+                category: request
+                    .fee_category
+                    .unwrap_or(requests::FeeCategory::FirstParty),
+                limit_cents: request.fee_limit_cents,
+            }),
             requests::Route::PrivacyAct => {
                 if request.fee_category.is_some() || request.fee_limit_cents.is_some() {
-                    return Err(Refusal::Invalid(
+                    return Err(Refusal::Unprocessable(
                         "fee terms are a FOIA request's; this request follows the Privacy Act, whose fees are duplication only (31 CFR 1.26(g)(2))".into(),
                     ));
                 }
@@ -611,7 +634,7 @@ impl Gate {
             recorded: Some(now.date_naive()),
         };
         if event.on > now.date_naive() {
-            return Err(Refusal::Invalid(
+            return Err(Refusal::Unprocessable(
                 "an event cannot be dated in the future".into(),
             ));
         }
@@ -633,9 +656,9 @@ impl Gate {
                 })
                 .collect();
             requests::check_identity(*method, evidence, facts, &required)
-                .map_err(Refusal::Invalid)?;
+                .map_err(Refusal::Unprocessable)?;
         }
-        requests::check_event(&file.case, &event).map_err(Refusal::Invalid)?;
+        requests::check_event(&file.case, &event).map_err(Refusal::Unprocessable)?;
         let name = event.kind.name();
         file.case.events.push(event);
         self.save_file(&access, &file, &format!("case.event {name}"))?;
@@ -677,7 +700,7 @@ impl Gate {
             )));
         }
         let horizon = policy::calendar::add_working_days(as_of, within)
-            .ok_or_else(|| Refusal::Invalid("`as_of` is out of range".into()))?;
+            .ok_or_else(|| Refusal::Unprocessable("`as_of` is out of range".into()))?;
         let mut due = Vec::new();
         for id in self.vault.case_ids()? {
             let file = self.request_file(&access, &id)?;
@@ -896,6 +919,12 @@ impl Gate {
         input: ResponseInput,
     ) -> Result<ResponsePackage, Refusal> {
         let access = self.authorize_vault(caller, context, Action::RequestsManage)?;
+        // The fields' own forms first (400): the official signs the letter (31 CFR
+        // 1.26(g)(4)); a release names records by their ids.
+        check_name(&input.official, "official")?;
+        for record in &input.release {
+            record.parse::<RecordId>()?;
+        }
         let file = self.request_file(&access, id)?;
         // Nothing about the requester, the accounting included, before identity is verified
         // (31 CFR 1.26(g)(3), appendix A ¶8): a denial needs no verification, its response does.
@@ -914,7 +943,7 @@ impl Gate {
             file.case.kind,
             RequestKind::Access | RequestKind::Notification
         ) {
-            return Err(Refusal::Invalid(
+            return Err(Refusal::Unprocessable(
                 "a response package answers an access or notification request".into(),
             ));
         }
@@ -924,7 +953,9 @@ impl Gate {
             EventKind::Determined { outcome, reasons } => Some((*outcome, reasons.clone())),
             _ => None,
         }) else {
-            return Err(Refusal::Invalid("record the determination first".into()));
+            return Err(Refusal::Unprocessable(
+                "record the determination first".into(),
+            ));
         };
         if file.case.route == requests::Route::PrivacyAct
             && (
@@ -933,13 +964,8 @@ impl Gate {
                 input.hourly_pay_cents,
             ) != (0, 0, 0)
         {
-            return Err(Refusal::Invalid(
+            return Err(Refusal::Unprocessable(
                 "search and review are not charged under the Privacy Act, whose fees are copies only (31 CFR 1.26(g)(2)); `search_minutes`, `review_minutes` and `hourly_pay_cents` are a FOIA response's".into(),
-            ));
-        }
-        if input.official.trim().is_empty() {
-            return Err(Refusal::Invalid(
-                "the responsible official's name and title are required (31 CFR 1.26(g)(4))".into(),
             ));
         }
         let catalog = self.policy.catalog();
@@ -991,7 +1017,7 @@ impl Gate {
             || file.case.kind == RequestKind::Notification
         {
             if !input.release.is_empty() {
-                return Err(Refusal::Invalid(
+                return Err(Refusal::Unprocessable(
                     "a denial or a notification releases no record".into(),
                 ));
             }
@@ -1030,9 +1056,9 @@ impl Gate {
                         purpose: Some(PRIVACY_ACT_PURPOSE),
                         case_id: Some(id),
                     };
-                    // Logged as a denial, answered as the invalid request it is (400).
+                    // Logged as a denial, answered as the request the case refuses (422).
                     return Err(match self.deny(caller, context, &attempt, rule, &reason) {
-                        Refusal::Denied { .. } => Refusal::Invalid(reason),
+                        Refusal::Denied { .. } => Refusal::Unprocessable(reason),
                         log_down => log_down,
                     });
                 }
@@ -1056,7 +1082,7 @@ impl Gate {
                     .is_some_and(|category| category.medical)
             };
             let physician = if chosen.iter().any(|(_, placement)| medical(placement)) {
-                requests::medical_recipient(&file.case).map_err(Refusal::Invalid)?
+                requests::medical_recipient(&file.case).map_err(Refusal::Unprocessable)?
             } else {
                 None
             };
@@ -1285,12 +1311,13 @@ impl Gate {
         text: &str,
     ) -> Result<(u32, usize), Refusal> {
         let access = self.authorize_vault(caller, context, Action::RequestsManage)?;
+        let record_id: RecordId = record.parse()?;
         let file = self.request_file(&access, id)?;
         if !matches!(
             file.case.kind,
             RequestKind::Amendment | RequestKind::Rectification
         ) {
-            return Err(Refusal::Invalid(
+            return Err(Refusal::Unprocessable(
                 "only an amendment or rectification request annotates records".into(),
             ));
         }
@@ -1322,18 +1349,17 @@ impl Gate {
             _ => false,
         };
         if !allowed {
-            return Err(Refusal::Invalid(format!(
+            return Err(Refusal::Unprocessable(format!(
                 "request {id} has no grounds for a `{}` yet: a correction follows a grant, a dispute a refusal, a statement of disagreement its filing",
-                policy::code(kind)
+                policy::codes::known(kind, &["correction", "dispute", "statement-of-disagreement"])
             )));
         }
-        let record_id: RecordId = record.parse()?;
         if !file.systems.iter().any(|system| {
             self.vault
                 .system_of(&record_id)
                 .is_ok_and(|found| found.as_str() == system)
         }) {
-            return Err(Refusal::Invalid(format!(
+            return Err(Refusal::Unprocessable(format!(
                 "record {record} is not in a system request {id} names"
             )));
         }
@@ -1369,7 +1395,7 @@ impl Gate {
             .read_annotated(&read_access, record_id, self.now())?)
     }
 
-    /// Refuses (400, logged with the rule) a record `verdict` withholds from the individual
+    /// Refuses (422, logged with the rule) a record `verdict` withholds from the individual
     /// (`Gate::source_access`).
     fn refuse_withheld(
         &self,
@@ -1404,7 +1430,7 @@ impl Gate {
             case_id: Some(id),
         };
         Err(match self.deny(caller, context, &attempt, rule, &reason) {
-            Refusal::Denied { .. } => Refusal::Invalid(reason),
+            Refusal::Denied { .. } => Refusal::Unprocessable(reason),
             log_down => log_down,
         })
     }

@@ -417,9 +417,10 @@ impl Accounting for Vault {
 
     fn mark_notice_sent(&self, access: &Access, id: &str, now: DateTime<Utc>) -> Result<()> {
         let mut change = self.change(access, "notice.sent", now)?;
-        // Checked before the notice is opened, so a refusal reads nothing.
+        // Checked before the notice is opened, so a refusal reads nothing. The gate checks it
+        // too; this one refuses the loser of two marks made at once (409, as the gate's).
         if sent_at(self, &notice_key_of(id)?)?.is_some() {
-            return Err(Error::Invalid(format!("notice {id} was sent already")));
+            return Err(Error::Conflict(format!("notice {id} was sent already")));
         }
         let (key, notice) = stored_notice(&mut change, id)?;
         change.put_notice_mark(notice_sent_key(&key), &now.timestamp_millis().to_be_bytes())?;

@@ -191,7 +191,8 @@ impl Cases for Vault {
     ) -> Result<()> {
         let change = self.change(access, what, now)?;
         if self.accounting_value(&case_key(id)?)?.is_none() {
-            return Err(Error::Invalid("there is no such file".into()));
+            let noun = FileKind::of(id).map_or("file", FileKind::noun);
+            return Err(Error::NotFound(format!("{noun} {id}")));
         }
         seal_case(change, id, plain, &[], now)
     }
@@ -204,13 +205,15 @@ impl Cases for Vault {
     ) -> Result<zeroize::Zeroizing<Vec<u8>>> {
         let mut change = self.change(access, "case.read", now)?;
         let key = case_key(id)?;
+        let noun = FileKind::of(id).map_or("file", FileKind::noun);
+        // No such file is 404 to the caller (`there is no request PA-...`).
         let opened = self
             .accounting_value(&key)?
-            .ok_or_else(|| Error::Invalid("there is no such file".into()))
+            .ok_or_else(|| Error::NotFound(format!("{noun} {id}")))
             .and_then(|value| change.open_in_year(&key, &value));
-        let noun = FileKind::of(id).map_or("file", FileKind::noun);
         change.set_outcome(match &opened {
             Ok(_) => format!("{noun} {id}"),
+            Err(Error::NotFound(_)) => format!("{noun} {id}: there is no such file"),
             Err(err) => format!("{noun} {id}: {err}"),
         });
         change.commit()?;

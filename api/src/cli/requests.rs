@@ -3,11 +3,12 @@
 
 use std::io::BufRead;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 use zeroize::Zeroizing;
 
 use crate::cli::Failure;
 use crate::client::{Client, ClientArgs};
+use crate::wire;
 
 /// Arguments of `recvault requests`.
 #[derive(Debug, clap::Args)]
@@ -251,35 +252,29 @@ enum Command {
     },
 }
 
-fn print_file(file: &Value) {
-    let text = |value: &Value| value.as_str().unwrap_or("").to_owned();
+fn print_file(file: &wire::RequestFileView) {
     println!(
         "{}  {} request by {} ({}), {} route",
-        text(&file["id"]),
-        text(&file["case"]["kind"]),
-        text(&file["requester"]),
-        text(&file["status"]),
-        text(&file["case"]["route"]),
+        file.id, file.case.kind, file.requester, file.status, file.case.route,
     );
-    for procedure in file["procedures"].as_array().into_iter().flatten() {
-        println!("  procedures: {}", text(procedure));
+    for procedure in &file.procedures {
+        println!("  procedures: {procedure}");
     }
-    for event in file["case"]["events"].as_array().into_iter().flatten() {
-        println!(
-            "  {}  {:<22} by {}",
-            text(&event["on"]),
-            text(&event["kind"]),
-            text(&event["by"])
-        );
+    for event in &file.case.events {
+        println!("  {}  {:<22} by {}", event.on, event.kind, event.by);
     }
-    for deadline in file["deadlines"].as_array().into_iter().flatten() {
+    for deadline in &file.deadlines {
         println!(
             "  due {}  {:<34} {}",
-            text(&deadline["due"]),
-            text(&deadline["what"]),
-            text(&deadline["state"])
+            deadline.due, deadline.what, deadline.state
         );
     }
+}
+
+/// `value` as one line of JSON, for `--json`.
+fn json_line(value: &impl serde::Serialize) -> Result<String, Failure> {
+    serde_json::to_string(value)
+        .map_err(|err| Failure::failed(format!("writing the answer as JSON: {err}")))
 }
 
 pub(crate) fn run(args: Args) -> Result<(), Failure> {
@@ -321,21 +316,24 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                 .flat_map(|system| system.split(','))
                 .map(str::to_owned)
                 .collect();
-            let answer = Client::new(&client)?.post(
-                "/v1/requests",
-                &json!({
-                    "kind": kind, "requester": requester, "status": status,
-                    "representative": representative, "identifiers": identifiers,
-                    "systems": systems, "received": received,
-                    "fee_category": fee_category, "fee_limit_cents": fee_limit_cents,
-                    "substance": substance, "through_authority": through_authority,
-                    "authority_authorized": authority_authorized,
-                }),
-            )?;
+            let file = Client::new(&client)?.open_request(&wire::NewRequest {
+                kind,
+                requester,
+                status: Some(status),
+                representative,
+                identifiers,
+                systems,
+                received,
+                fee_category,
+                fee_limit_cents,
+                substance,
+                through_authority,
+                authority_authorized,
+            })?;
             if json {
-                println!("{answer}");
+                println!("{}", json_line(&file)?);
             } else {
-                println!("{}", answer["id"].as_str().unwrap_or(""));
+                println!("{}", file.id);
             }
         }
         Command::Event {
@@ -365,20 +363,23 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             granted,
             client,
         } => {
-            let mut body = json!({"kind": kind, "on": on});
+            let mut fields = serde_json::Map::new();
+            let mut put = |name: &str, value: Value| {
+                fields.insert(name.to_owned(), value);
+            };
             if let Some(resolved) = resolved {
-                body["resolved"] = json!(resolved);
+                put("resolved", Value::from(resolved));
             }
             if let Some(granted) = granted {
-                body["granted"] = json!(granted);
+                put("granted", Value::from(granted));
             }
             if let Some(reduced_percent) = reduced_percent {
-                body["reduced_percent"] = json!(reduced_percent);
+                put("reduced_percent", Value::from(reduced_percent));
             }
             if let Some(cents) = cents {
-                body["cents"] = json!(cents);
+                put("cents", Value::from(cents));
             }
-            let fields = [
+            let texts = [
                 ("method", method),
                 ("document", document),
                 ("reason", reason),
@@ -394,9 +395,9 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                 ("circumstance", circumstance),
                 ("dated", dated),
             ];
-            for (name, value) in fields {
+            for (name, value) in texts {
                 if let Some(value) = value {
-                    body[name] = json!(value);
+                    put(name, Value::from(value));
                 }
             }
             for (name, values) in [
@@ -405,15 +406,12 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                 ("facts", fact),
             ] {
                 if !values.is_empty() {
-                    body[name] = json!(values);
+                    put(name, Value::from(values));
                 }
             }
-            let path = format!(
-                "/v1/requests/{}/events",
-                crate::cli::hold::path_segment(&id)
-            );
-            let answer = Client::new(&client)?.post(&path, &body)?;
-            print_file(&answer);
+            let file =
+                Client::new(&client)?.request_event(&id, &wire::NewEvent { kind, on, fields })?;
+            print_file(&file);
         }
         Command::Consult {
             owner,
@@ -421,11 +419,12 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             request,
             client,
         } => {
-            let answer = Client::new(&client)?.post(
-                "/v1/consultations",
-                &json!({"owner": owner, "records": records, "request": request}),
-            )?;
-            println!("{}", text_field(&answer, "id")?);
+            let consultation = Client::new(&client)?.open_consultation(&wire::NewConsultation {
+                owner,
+                records,
+                request,
+            })?;
+            println!("{}", consultation.id);
         }
         Command::ConsultationAnswer {
             id,
@@ -433,37 +432,27 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             on,
             client,
         } => {
-            let path = format!(
-                "/v1/consultations/{}/answer",
-                crate::cli::hold::path_segment(&id)
-            );
-            let mut body = json!({"answer": answer});
-            if let Some(on) = on {
-                body["on"] = json!(on);
-            }
-            let answered = Client::new(&client)?.post(&path, &body)?;
+            let answered = Client::new(&client)?
+                .answer_consultation(&id, &wire::ConsultationReply { answer, on })?;
             println!(
                 "{} answered {} on {}",
-                text_field(&answered, "id")?,
-                text_field(&answered, "answer")?,
-                text_field(&answered, "answered_on")?
+                answered.id,
+                answered.answer.as_deref().unwrap_or("(no answer)"),
+                answered.answered_on.as_deref().unwrap_or("(no day)")
             );
         }
         Command::Consultations { json, client } => {
-            let answer = Client::new(&client)?.get("/v1/consultations")?;
-            let all = answer["consultations"].as_array().ok_or_else(|| {
-                Failure::failed("the server's answer has no `consultations` list")
-            })?;
-            for item in all {
+            let all = Client::new(&client)?.consultations()?;
+            for item in &all.consultations {
                 if json {
-                    println!("{item}");
+                    println!("{}", json_line(item)?);
                 } else {
                     println!(
                         "{}  {}  {} records  {}",
-                        text_field(item, "id")?,
-                        text_field(item, "owner")?,
-                        item["records"].as_array().map_or(0, Vec::len),
-                        item["answer"].as_str().unwrap_or("(no answer yet)")
+                        item.id,
+                        item.owner,
+                        item.records.len(),
+                        item.answer.as_deref().unwrap_or("(no answer yet)")
                     );
                 }
             }
@@ -474,13 +463,9 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             official,
             client,
         } => {
-            let path = format!(
-                "/v1/requests/{}/letters",
-                crate::cli::hold::path_segment(&id)
-            );
             let letter =
-                Client::new(&client)?.post(&path, &json!({"kind": kind, "official": official}))?;
-            print!("{}", text_field(&letter, "text")?);
+                Client::new(&client)?.make_letter(&id, &wire::NewLetter { kind, official })?;
+            print!("{}", letter.text);
         }
         Command::Letters {
             id,
@@ -488,34 +473,22 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             out,
             client,
         } => {
-            let base = format!(
-                "/v1/requests/{}/letters",
-                crate::cli::hold::path_segment(&id)
-            );
             let client = Client::new(&client)?;
             match (number, out) {
                 (None, _) => {
-                    let answer = client.get(&base)?;
-                    let letters = answer["letters"].as_array().ok_or_else(|| {
-                        Failure::failed("the server's answer has no `letters` list")
-                    })?;
-                    for letter in letters {
+                    for letter in client.letters(&id)?.letters {
                         println!(
                             "{:>3}  {:<18} {}  {}  sha256:{}",
-                            letter["n"].as_u64().unwrap_or_default(),
-                            text_field(letter, "kind")?,
-                            text_field(letter, "on")?,
-                            text_field(letter, "by")?,
-                            text_field(letter, "sha256")?
+                            letter.n, letter.kind, letter.on, letter.by, letter.sha256
                         );
                     }
                 }
                 (Some(n), None) => {
-                    let text = client.get_bytes(&format!("{base}/{n}"))?;
+                    let text = client.letter(&id, n, false)?;
                     print!("{}", String::from_utf8_lossy(&text));
                 }
                 (Some(n), Some(file)) => {
-                    let pdf = client.get_bytes(&format!("{base}/{n}?format=pdf"))?;
+                    let pdf = client.letter(&id, n, true)?;
                     std::fs::write(&file, &pdf).map_err(|err| {
                         Failure::failed(format!("writing {}: {err}", file.display()))
                     })?;
@@ -524,12 +497,11 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             }
         }
         Command::Show { id, json, client } => {
-            let path = format!("/v1/requests/{}", crate::cli::hold::path_segment(&id));
-            let answer = Client::new(&client)?.get(&path)?;
+            let file = Client::new(&client)?.request(&id)?;
             if json {
-                println!("{answer}");
+                println!("{}", json_line(&file)?);
             } else {
-                print_file(&answer);
+                print_file(&file);
             }
         }
         Command::Due {
@@ -538,44 +510,21 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             json,
             client,
         } => {
-            let mut query = Vec::new();
-            if let Some(day) = &as_of {
-                query.push(format!("as_of={}", crate::cli::hold::path_segment(day)));
-            }
-            if let Some(days) = within {
-                query.push(format!("within={days}"));
-            }
-            let path = if query.is_empty() {
-                "/v1/requests/due".to_owned()
-            } else {
-                format!("/v1/requests/due?{}", query.join("&"))
-            };
-            let answer = Client::new(&client)?.get(&path)?;
-            let due = answer["due"].as_array().cloned().unwrap_or_default();
-            for item in &due {
+            let due = Client::new(&client)?.requests_due(as_of.as_deref(), within)?;
+            for item in &due.due {
                 if json {
-                    println!("{item}");
+                    println!("{}", json_line(item)?);
                 } else {
                     println!(
                         "{}  {:<8} {}  {}",
-                        item["due"].as_str().unwrap_or(""),
-                        item["state"].as_str().unwrap_or(""),
-                        item["request"].as_str().unwrap_or(""),
-                        item["what"].as_str().unwrap_or(""),
+                        item.deadline.due, item.deadline.state, item.request, item.deadline.what,
                     );
                 }
             }
             if !json {
-                println!("{} deadlines due or overdue", due.len());
+                println!("{} deadlines due or overdue", due.due.len());
             }
         }
     }
     Ok(())
-}
-
-/// A text field of the server's answer; a clear failure, never a blank, when it is missing.
-fn text_field<'a>(answer: &'a Value, name: &str) -> Result<&'a str, Failure> {
-    answer[name]
-        .as_str()
-        .ok_or_else(|| Failure::failed(format!("the server's answer has no `{name}`")))
 }

@@ -65,7 +65,7 @@ pub(crate) struct IngestParams {
     path = "/v1/ingest",
     tag = "ingest",
     params(
-        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~](?:[ -~]*[!-~])?$", max_length = 200, description = "names the input (for a file: its hash): 1 to 200 printable ASCII characters; a retry with the same key resumes after the last stored line"),
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, pattern = "^[!-~](?:[ -~]*[!-~])?$", max_length = 200, description = "names the input (for a file: its hash): 1 to 200 printable ASCII characters; a retry with the same key resumes after the last stored line"),
         IngestParams,
     ),
     request_body(content = Option<serde_json::Value>, content_type = "application/x-ndjson", description = "the records, one JSON object a line, or the institution's file; none is an empty input"),

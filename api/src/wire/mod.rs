@@ -24,6 +24,7 @@ mod holds;
 mod letters;
 mod records;
 mod reports;
+mod requests;
 mod retention;
 mod transfers;
 
@@ -36,6 +37,7 @@ pub use holds::*;
 pub use letters::*;
 pub use records::*;
 pub use reports::*;
+pub use requests::*;
 pub use retention::*;
 pub use transfers::*;
 

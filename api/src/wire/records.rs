@@ -32,7 +32,7 @@ pub fn portion_patterns() -> [(String, usize); 5] {
     ]
 }
 
-fn portions_schema() -> utoipa::openapi::schema::Array {
+pub(super) fn portions_schema() -> utoipa::openapi::schema::Array {
     let mut portion = AnyOfBuilder::new().description(Some(
         "`record`, `fields.NAME`, `source.KEY`, `subject.N.name` or `subject.N.IDENTIFIER` (N from 1)",
     ));
@@ -50,7 +50,7 @@ fn portions_schema() -> utoipa::openapi::schema::Array {
         .build()
 }
 
-fn annotation_kind_schema() -> Object {
+pub(super) fn annotation_kind_schema() -> Object {
     let kinds: Vec<&str> = privacy::annotations::AnnotationKind::ALL
         .iter()
         .map(|kind| kind.name())
@@ -58,7 +58,7 @@ fn annotation_kind_schema() -> Object {
     string_enum(&kinds)
 }
 
-fn annotation_text_schema() -> Object {
+pub(super) fn annotation_text_schema() -> Object {
     ObjectBuilder::new()
         .schema_type(Type::String)
         .pattern(Some(NOT_BLANK_PATTERN))

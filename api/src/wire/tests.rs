@@ -346,3 +346,87 @@ fn the_request_id_pattern_is_the_gates() {
         assert_eq!(pattern.is_match(id), gate::is_request_id(id), "`{id}`");
     }
 }
+
+/// A value of `form`, as the document allows it.
+fn sample(form: EventField) -> serde_json::Value {
+    match form {
+        EventField::Text => serde_json::json!("words"),
+        EventField::Date => serde_json::json!("2026-11-03"),
+        EventField::Flag => serde_json::json!(true),
+        EventField::Cents => serde_json::json!(2500),
+        EventField::Percent => serde_json::json!(50),
+        EventField::OneOf(values) => serde_json::json!(values[0]),
+        EventField::ListOf(values) => serde_json::json!(values),
+        EventField::Texts => serde_json::json!(["a signature"]),
+    }
+}
+
+/// Every event the document lists, with its required fields, is one the policy reads, by the
+/// same name; without a required field, or with a field it does not take, the policy refuses
+/// it (the table is the policy's enum, field for field).
+#[test]
+fn the_documents_events_are_the_policys() {
+    use policy::requests::EventKind;
+    for (kind, fields) in EVENT_KINDS {
+        let mut event = serde_json::json!({"kind": kind});
+        for (name, form, _) in *fields {
+            event[*name] = sample(*form);
+        }
+        let read: EventKind =
+            serde_json::from_value(event.clone()).unwrap_or_else(|err| panic!("{kind}: {err}"));
+        assert_eq!(read.name(), *kind);
+        // Every field is read back as written: none is ignored.
+        let mut written = serde_json::to_value(&read).unwrap();
+        for (name, form, _) in *fields {
+            assert_eq!(written[*name], sample(*form), "{kind}.{name}");
+            written.as_object_mut().unwrap().remove(*name);
+        }
+        assert_eq!(written, serde_json::json!({"kind": kind}), "{kind}");
+        for (name, _, required) in *fields {
+            let mut without = event.clone();
+            without.as_object_mut().unwrap().remove(*name);
+            assert_eq!(
+                serde_json::from_value::<EventKind>(without).is_ok(),
+                !required,
+                "{kind} without {name}"
+            );
+        }
+    }
+    assert!(
+        serde_json::from_value::<EventKind>(serde_json::json!({"kind": "teleported"})).is_err()
+    );
+}
+
+/// The document's enums are the policy's: each value reads as the policy's enum, and
+/// something else does not.
+#[test]
+fn the_documents_request_enums_are_the_policys() {
+    use policy::requests as p;
+    fn reads<T: serde::de::DeserializeOwned>(values: &[&str]) {
+        for value in values {
+            assert!(
+                serde_json::from_value::<T>(serde_json::json!(value)).is_ok(),
+                "{value}"
+            );
+        }
+        assert!(serde_json::from_value::<T>(serde_json::json!("teleported")).is_err());
+    }
+    reads::<p::RequestKind>(&request_kinds());
+    reads::<p::RequesterStatus>(&REQUESTER_STATUSES);
+    reads::<p::FeeCategory>(&FEE_CATEGORIES);
+    reads::<p::IdentityMethod>(&IDENTITY_METHODS);
+    reads::<p::IdentityEvidence>(&IDENTITY_EVIDENCE);
+    reads::<p::IdentityFact>(&IDENTITY_FACTS);
+    reads::<p::Relationship>(&RELATIONSHIPS);
+    reads::<p::UnusualCircumstance>(&UNUSUAL_CIRCUMSTANCES);
+    reads::<p::Outcome>(&OUTCOMES);
+    // The names the gate's names check and the document's pattern agree.
+    let regex = regex::Regex::new(ONE_LINE_PATTERN).unwrap();
+    for name in ["JANE ROE", " ", "A\nB", &"é".repeat(200), &"é".repeat(201)] {
+        assert_eq!(
+            gate::check_name(name, "official").is_ok(),
+            regex.is_match(name) && name.chars().count() <= gate::MAX_NAME_CHARS,
+            "{name:?}"
+        );
+    }
+}

@@ -381,6 +381,12 @@ fn notices_of_layout_1_read_and_are_marked_sent() {
     vault
         .mark_notice_sent(&access(), &notice.id, today)
         .unwrap();
+    // A second mark, as the loser of two made at once would make it (and spelled in capitals,
+    // which the document's pattern allows): a conflict, never a malformed request.
+    assert!(matches!(
+        vault.mark_notice_sent(&access(), &notice.id.to_uppercase(), today),
+        Err(vault::Error::Conflict(_))
+    ));
     let after = vault.notices(&access(), today).unwrap();
     assert!(after[0].sent_ms.is_some());
     assert_eq!(after[0].public_on, None);

@@ -255,10 +255,11 @@ pub(crate) async fn audit_search(
 pub(crate) async fn audit_verify(
     State(state): State<AppState>,
     authed: Authed,
-    body: axum::body::Bytes,
+    OptionalJsonBytes(body): OptionalJsonBytes,
 ) -> Result<Response, Problem> {
     // The body is optional: none (or `null`) means the vault's own key and no anchor. Else it
     // is an object, as `JsonBody` takes it (serde would read the struct from an array too).
+    let body = body.unwrap_or_default();
     let first = body.iter().find(|byte| !byte.is_ascii_whitespace());
     let body: wire::VerifyAgainst = if first.is_none() {
         wire::VerifyAgainst::default()

@@ -12,7 +12,6 @@ use axum::response::Response;
 use chrono::NaiveDate;
 use model::{Identifier, IdentifierKind};
 use serde::Deserialize;
-use serde_json::json;
 use vault::audit::{parse_anchor, parse_public_key, LogQuery};
 use vault::SearchKey;
 
@@ -64,6 +63,80 @@ pub(crate) fn date(text: &str, name: &str) -> Result<NaiveDate, Refusal> {
         .ok_or_else(|| Refusal::Invalid(format!("`{name}` must be a date, YYYY-MM-DD")))
 }
 
+/// Whether `headers` say the body is JSON (`application/json`, or an `application/*+json`
+/// type), as axum's own `Json` reads them.
+fn says_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(Ok(value)) = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .map(|value| value.to_str())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || essence
+            .strip_prefix("application/")
+            .is_some_and(|subtype| subtype.ends_with("+json"))
+}
+
+/// The 415 of a body not sent as JSON.
+fn not_json() -> Problem {
+    Problem::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "invalid-request",
+        "the body must be sent as `Content-Type: application/json`",
+    )
+}
+
+/// A request's body, read whole: one past the server's limit is 413, as the document says of
+/// every route that takes a body.
+pub(crate) struct BodyBytes(pub axum::body::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for BodyBytes {
+    type Rejection = Problem;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Problem> {
+        axum::body::Bytes::from_request(request, state)
+            .await
+            .map(BodyBytes)
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    Problem::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "payload-too-large",
+                        "the body is larger than the server takes",
+                    )
+                } else {
+                    Problem::invalid("the body could not be read")
+                }
+            })
+    }
+}
+
+/// An optional JSON body, read whole: none (empty) is `None`; one not sent as JSON is 415.
+pub(crate) struct OptionalJsonBytes(pub Option<axum::body::Bytes>);
+
+impl<S: Send + Sync> FromRequest<S> for OptionalJsonBytes {
+    type Rejection = Problem;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Problem> {
+        let json = says_json(request.headers());
+        let BodyBytes(bytes) = BodyBytes::from_request(request, state).await?;
+        if bytes.is_empty() {
+            Ok(OptionalJsonBytes(None))
+        } else if json {
+            Ok(OptionalJsonBytes(Some(bytes)))
+        } else {
+            Err(not_json())
+        }
+    }
+}
+
 /// A JSON body whose rejection is a problem document.
 pub(crate) struct JsonBody<T>(pub T);
 
@@ -71,14 +144,16 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody
     type Rejection = Problem;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Problem> {
-        // Every body the API takes is a JSON object; serde would also read a struct from an
-        // array of its fields (`[]` for one whose fields are all optional), which the document
-        // does not allow. The bytes are read once and handed on.
+        // The media type first, before anything is read (415); then the body, within the
+        // server's limit (413). Every body the API takes is a JSON object; serde would also
+        // read a struct from an array of its fields (`[]` for one whose fields are all
+        // optional), which the document does not allow. The bytes are read once and handed on.
+        if !says_json(request.headers()) {
+            return Err(not_json());
+        }
         let (parts, body) = request.into_parts();
-        let bytes =
-            axum::body::Bytes::from_request(Request::from_parts(parts.clone(), body), state)
-                .await
-                .map_err(|rejection| json_problem(&JsonRejection::from(rejection)))?;
+        let BodyBytes(bytes) =
+            BodyBytes::from_request(Request::from_parts(parts.clone(), body), state).await?;
         let is_object = bytes.iter().find(|byte| !byte.is_ascii_whitespace()) == Some(&b'{');
         let request = Request::from_parts(parts, axum::body::Body::from(bytes));
         let axum::Json(value) = axum::Json::<T>::from_request(request, state)

@@ -98,11 +98,6 @@ pub(crate) async fn search(
     ))
 }
 
-/// A record as the caller may see it, as JSON (the routes not yet typed).
-pub(crate) fn viewed_json(viewed: &gate::Viewed) -> serde_json::Value {
-    serde_json::to_value(wire::RecordView::of(viewed)).unwrap_or_default()
-}
-
 /// Append a correction, a notation of dispute or a statement of disagreement to a record
 /// (per the system's notice: privacy officers). The original is never altered; every later
 /// read shows the annotation and marks the disputed portions, and prior recipients are told

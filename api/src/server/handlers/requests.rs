@@ -1,82 +1,79 @@
-//! Handlers of Privacy Act requests: open, record an event, show, and what is due.
+//! Handlers of Privacy Act requests: open one, record an event, show it, what is due, the
+//! records found, the response package, annotations, letters; and the consultations and
+//! letter templates they use.
 
-use policy::requests::{EventKind, RequestKind, RequesterStatus};
+use policy::requests::{EventKind, RequestKind};
 
 use super::*;
 
-/// A new request.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct OpenBody {
-    kind: String,
-    requester: String,
-    /// `citizen`, `permanent-resident` or `other` (default `citizen`).
-    status: Option<RequesterStatus>,
-    /// A parent or guardian acting for the individual.
-    representative: Option<String>,
-    identifiers: Vec<wire::Identifier>,
-    systems: Vec<String>,
-    /// YYYY-MM-DD (default: today).
-    received: Option<NaiveDate>,
-    /// A FOIA request's fee category (default `first-party`).
-    fee_category: Option<policy::requests::FeeCategory>,
-    /// The most the requester agreed to pay, in cents.
-    fee_limit_cents: Option<u32>,
-    /// A complaint's substance (`policy::reports::SUBSTANCES`).
-    substance: Option<String>,
-    /// The data protection authority a complaint came through.
-    through_authority: Option<String>,
-    /// Whether the data subject's authorization of that authority is on file.
-    #[serde(default)]
-    authority_authorized: bool,
+/// The 404 of a route naming a request.
+const NO_SUCH_REQUEST: &str = "no such request";
+
+/// Refuses an id not of a request's form (400): the path's pattern.
+fn request_id(id: String) -> Result<String, Problem> {
+    if gate::is_request_id(&id) {
+        Ok(id)
+    } else {
+        Err(Problem::from(Refusal::Invalid(
+            "a request's id is `PA-<year>-<number>`".into(),
+        )))
+    }
 }
 
-/// An event: its `kind` and fields (policy::requests::EventKind), and the day (`on`, default
-/// today).
-#[derive(Deserialize)]
-pub(crate) struct EventBody {
-    #[serde(flatten)]
-    event: EventKind,
-    on: Option<NaiveDate>,
+/// A JSON value of one of `values` (a policy enum's serde name) as that enum, or 400 naming
+/// the field.
+fn one_of<T: serde::de::DeserializeOwned>(
+    text: &str,
+    field: &str,
+    values: &[&str],
+) -> Result<T, Refusal> {
+    serde_json::from_value(serde_json::Value::String(text.to_owned()))
+        .map_err(|_| Refusal::Invalid(format!("`{field}` is one of {}", values.join(", "))))
 }
 
-/// What is due on a day.
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct DueParams {
-    as_of: Option<NaiveDate>,
-    within: Option<u32>,
-}
-
-fn file_json(
-    file: &gate::RequestFile,
-    deadlines: &[policy::requests::Deadline],
-    today: NaiveDate,
-) -> Result<serde_json::Value, Problem> {
-    let mut value =
-        serde_json::to_value(file).map_err(|err| Problem::from(Refusal::internal_error(&err)))?;
-    value["deadlines"] = deadlines
-        .iter()
-        .map(|deadline| {
-            let mut shown = serde_json::to_value(deadline).unwrap_or_default();
-            shown["state"] = json!(deadline.state(today));
-            shown
-        })
-        .collect();
-    Ok(value)
-}
-
+/// Open a Privacy Act request (privacy officers). Its route (Privacy Act or FOIA) comes from
+/// the systems' notices; its preservation hold is placed at receipt; the identifiers are
+/// sealed in the case file and indexed blind, never logged. A FOIA-route request takes fee
+/// terms; a complaint (PNR, seed 001 paragraphs 40-42) its substance, and the data protection
+/// authority it came through with the data subject's authorization on file.
+#[utoipa::path(
+    post,
+    path = "/v1/requests",
+    tag = "requests",
+    request_body = wire::NewRequest,
+    responses(
+        (status = 201, description = "the request's file and deadlines", body = wire::RequestFileView),
+        (status = 400, description = "a body that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "a rule joining the fields: a system the vault does not keep or whose procedures do not take the request, systems under different procedures, rectification outside PNR, a complaint without its substance or its authority's authorization, fee terms on a Privacy Act request, a receipt in the future, a passport without its issuing country", body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn open_request(
     State(state): State<AppState>,
     authed: Authed,
-    JsonBody(body): JsonBody<OpenBody>,
+    JsonBody(body): JsonBody<wire::NewRequest>,
 ) -> Result<Response, Problem> {
     let kind = RequestKind::from_name(&body.kind).ok_or_else(|| {
-        Problem::invalid(format!(
-            "unknown request kind `{}`; kinds are notification, access, amendment, accounting, rectification, complaint",
-            policy::code(&body.kind)
+        Refusal::Invalid(format!(
+            "`kind` is one of {}",
+            wire::request_kinds().join(", ")
         ))
     })?;
+    let status = match body.status.as_deref() {
+        None => policy::requests::RequesterStatus::Citizen,
+        Some(status) => one_of(status, "status", &wire::REQUESTER_STATUSES)?,
+    };
+    let fee_category = body
+        .fee_category
+        .as_deref()
+        .map(|category| one_of(category, "fee_category", &wire::FEE_CATEGORIES))
+        .transpose()?;
+    let received = body
+        .received
+        .as_deref()
+        .map(|day| date(day, "received"))
+        .transpose()?;
     let identifiers = body
         .identifiers
         .iter()
@@ -87,17 +84,16 @@ pub(crate) async fn open_request(
                     .into(),
             )),
         })
-        .collect::<Result<Vec<_>, Refusal>>()
-        .map_err(Problem::from)?;
+        .collect::<Result<Vec<_>, Refusal>>()?;
     let request = gate::NewRequest {
         kind,
         requester: body.requester.clone(),
-        status: body.status.unwrap_or(RequesterStatus::Citizen),
+        status,
         representative: body.representative.clone(),
         identifiers,
         systems: body.systems.clone(),
-        received: body.received,
-        fee_category: body.fee_category,
+        received,
+        fee_category,
         fee_limit_cents: body.fee_limit_cents,
         substance: body.substance.clone(),
         through_authority: body.through_authority.clone(),
@@ -110,110 +106,256 @@ pub(crate) async fn open_request(
     })
     .await?;
     let deadlines = policy::requests::deadlines(&file.case);
-    Ok(json_response(
+    Ok(typed_response(
         StatusCode::CREATED,
-        file_json(&file, &deadlines, today)?,
+        &wire::RequestFileView::of(&file, &deadlines, today),
     ))
 }
 
+/// An event's kind and fields as the policy reads them, each field checked against the kind
+/// ([`wire::EVENT_KINDS`]) and its form (400): a field the kind does not take, a date not of
+/// the documented form, a number not whole.
+fn event_of(body: wire::NewEvent) -> Result<(EventKind, Option<NaiveDate>), Refusal> {
+    use wire::EventField;
+    let kind = body.kind.as_str();
+    let fields = wire::event_fields(kind).ok_or_else(|| {
+        let kinds: Vec<&str> = wire::EVENT_KINDS.iter().map(|(name, _)| *name).collect();
+        Refusal::Invalid(format!("`kind` is one of {}", kinds.join(", ")))
+    })?;
+    let takes = || {
+        let names: Vec<&str> = fields.iter().map(|(name, ..)| *name).collect();
+        if names.is_empty() {
+            format!("the `{kind}` event takes no fields but `on`")
+        } else {
+            format!("the `{kind}` event takes {} and `on`", names.join(", "))
+        }
+    };
+    let mut object = serde_json::Map::new();
+    for (name, value) in &body.fields {
+        // The caller's field name is never echoed: the message names the kind's own fields.
+        let (_, form, required) = fields
+            .iter()
+            .find(|(field, ..)| field == name)
+            .ok_or_else(|| Refusal::Invalid(takes()))?;
+        let listed = matches!(form, EventField::ListOf(_) | EventField::Texts);
+        if value.is_null() && !required && !listed {
+            continue;
+        }
+        let value = match form {
+            EventField::Date => {
+                date(value.as_str().unwrap_or_default(), name)?;
+                value.clone()
+            }
+            EventField::Cents | EventField::Percent => {
+                let whole: u64 = wire::whole_number(value.clone())
+                    .map_err(|_| Refusal::Invalid(format!("`{name}` is a whole number")))?;
+                serde_json::Value::from(whole)
+            }
+            _ => value.clone(),
+        };
+        object.insert((*name).to_owned(), value);
+    }
+    object.insert("kind".to_owned(), serde_json::Value::from(kind));
+    let event = serde_json::from_value(serde_json::Value::Object(object))
+        .map_err(|_| Refusal::Invalid(format!("{}, each of its form", takes())))?;
+    let on = body.on.as_deref().map(|day| date(day, "on")).transpose()?;
+    Ok((event, on))
+}
+
+/// Record an event of a case (privacy officers): its `kind`, the fields that kind takes, and
+/// `on` (default today); refused when the rules of the case do not allow it now. FOIA-route
+/// requests add the fee, waiver, expedition and release events; a complaint its answers,
+/// referrals and conclusions (seed 001 paragraphs 40-42).
+#[utoipa::path(
+    post,
+    path = "/v1/requests/{id}/events",
+    tag = "requests",
+    params(("id" = String, Path, pattern = "^PA-[0-9]{4}-[0-9]{6}$", example = "PA-2026-000001", description = "the request's id")),
+    request_body = wire::NewEvent,
+    responses(
+        (status = 200, description = "the request's file and deadlines", body = wire::RequestFileView),
+        (status = 400, description = "an id or a body that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
+        (status = 404, description = NO_SUCH_REQUEST, body = wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "an event the case's rules do not allow now (its order, its day, the identity a system requires, a refusal without reasons)", body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn request_event(
     State(state): State<AppState>,
     authed: Authed,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody<EventBody>,
+    JsonBody(body): JsonBody<wire::NewEvent>,
 ) -> Result<Response, Problem> {
+    let id = request_id(id)?;
+    let (event, on) = event_of(body)?;
     let gate = Arc::clone(&state.gate);
     let (file, deadlines, today) = blocking(state.limits.operation, move || {
         let (file, deadlines) =
-            gate.request_event(&authed.caller, &authed.context, &id, body.event, body.on)?;
+            gate.request_event(&authed.caller, &authed.context, &id, event, on)?;
         Ok((file, deadlines, gate.today()))
     })
     .await?;
-    Ok(json_response(
+    Ok(typed_response(
         StatusCode::OK,
-        file_json(&file, &deadlines, today)?,
+        &wire::RequestFileView::of(&file, &deadlines, today),
     ))
 }
 
+/// A request's file, history and deadlines (privacy officers, auditors).
+#[utoipa::path(
+    get,
+    path = "/v1/requests/{id}",
+    tag = "requests",
+    params(("id" = String, Path, pattern = "^PA-[0-9]{4}-[0-9]{6}$", example = "PA-2026-000001", description = "the request's id")),
+    responses(
+        (status = 200, description = "the request's file and deadlines", body = wire::RequestFileView),
+        (status = 400, description = "an id that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
+        (status = 404, description = NO_SUCH_REQUEST, body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn show_request(
     State(state): State<AppState>,
     authed: Authed,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
+    let id = request_id(id)?;
     let gate = Arc::clone(&state.gate);
     let (file, deadlines, today) = blocking(state.limits.operation, move || {
         let (file, deadlines) = gate.show_request(&authed.caller, &authed.context, &id)?;
         Ok((file, deadlines, gate.today()))
     })
     .await?;
-    Ok(json_response(
+    Ok(typed_response(
         StatusCode::OK,
-        file_json(&file, &deadlines, today)?,
+        &wire::RequestFileView::of(&file, &deadlines, today),
     ))
 }
 
+/// What is due on a day.
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct DueParams {
+    /// The day (default today).
+    #[param(value_type = Option<String>, format = Date, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    as_of: Option<String>,
+    /// How many working days ahead (default 5).
+    #[param(minimum = 0, maximum = 65)]
+    within: Option<u32>,
+}
+
+/// What the agency owes soon (privacy officers, auditors): every deadline not met of every
+/// open request that is overdue on `as_of` or falls due within `within` working days, with its
+/// state; a determination given a delay notice shows again only once its promised date has
+/// passed.
+#[utoipa::path(
+    get,
+    path = "/v1/requests/due",
+    tag = "requests",
+    params(DueParams),
+    responses(
+        (status = 200, description = "the deadlines, soonest first", body = wire::Due),
+        (status = 400, description = "a query that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "a day past the calendar's range", body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn requests_due(
     State(state): State<AppState>,
     authed: Authed,
     QueryParams(params): QueryParams<DueParams>,
 ) -> Result<Response, Problem> {
+    let as_of = params
+        .as_of
+        .as_deref()
+        .map(|day| date(day, "as_of"))
+        .transpose()?;
     let gate = Arc::clone(&state.gate);
     let due = blocking(state.limits.operation, move || {
-        gate.requests_due(&authed.caller, &authed.context, params.as_of, params.within)
+        gate.requests_due(&authed.caller, &authed.context, as_of, params.within)
     })
     .await?;
-    let due =
-        serde_json::to_value(&due).map_err(|err| Problem::from(Refusal::internal_error(&err)))?;
-    Ok(json_response(StatusCode::OK, json!({"due": due})))
+    Ok(typed_response(
+        StatusCode::OK,
+        &wire::Due {
+            due: due
+                .iter()
+                .map(|view| wire::DueDeadline {
+                    request: view.request.clone(),
+                    deadline: wire::DeadlineView::stated(&view.deadline, view.state),
+                })
+                .collect(),
+        },
+    ))
 }
 
+/// Every record of every system found for the request's identifiers, for the officer's
+/// decision: ids, systems, categories, phases, and each record's exemption; the systems not
+/// searched with the reason (privacy officers). Denied (`identity-not-verified`) until the
+/// requester's identity, and a representative's relationship, is verified.
+#[utoipa::path(
+    get,
+    path = "/v1/requests/{id}/records",
+    tag = "requests",
+    params(("id" = String, Path, pattern = "^PA-[0-9]{4}-[0-9]{6}$", example = "PA-2026-000001", description = "the request's id")),
+    responses(
+        (status = 200, description = "the records found", body = wire::RequestRecords),
+        (status = 400, description = "an id that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
+        (status = 404, description = NO_SUCH_REQUEST, body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn request_records(
     State(state): State<AppState>,
     authed: Authed,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
+    let id = request_id(id)?;
     let gate = Arc::clone(&state.gate);
     let (found, not_searched) = blocking(state.limits.operation, move || {
         gate.request_records(&authed.caller, &authed.context, &id)
     })
     .await?;
-    let found =
-        serde_json::to_value(&found).map_err(|err| Problem::from(Refusal::internal_error(&err)))?;
-    Ok(json_response(
+    Ok(typed_response(
         StatusCode::OK,
-        json!({"records": found, "not_searched": not_searched}),
+        &wire::RequestRecords {
+            records: found.iter().map(wire::FoundForRequest::of).collect(),
+            not_searched,
+        },
     ))
 }
 
-/// The officer's decisions for a response package.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct ResponseBody {
-    #[serde(default)]
-    release: Vec<String>,
-    #[serde(default)]
-    waive: Vec<String>,
-    #[serde(default)]
-    waive_sources: Vec<String>,
-    #[serde(default)]
-    benefit_denied: bool,
-    official: String,
-    #[serde(default)]
-    pages: u32,
-    #[serde(default)]
-    search_minutes: u32,
-    #[serde(default)]
-    review_minutes: u32,
-    #[serde(default)]
-    hourly_pay_cents: u32,
-}
-
+/// The response package of a determined access or notification request (privacy officers):
+/// per system, a neither-confirm-nor-deny answer (identical whether or not a record exists) or
+/// the released records with their annotations; the individual's accounting; the letter; the
+/// fee. Denied (`identity-not-verified`) until the requester's identity is verified.
+#[utoipa::path(
+    post,
+    path = "/v1/requests/{id}/response",
+    tag = "requests",
+    params(("id" = String, Path, pattern = "^PA-[0-9]{4}-[0-9]{6}$", example = "PA-2026-000001", description = "the request's id")),
+    request_body = wire::ResponseDecision,
+    responses(
+        (status = 200, description = "the package", body = wire::ResponsePackageView),
+        (status = 400, description = "an id or a body that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such request, or a record released that is not in the vault", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "a request that is not a determined access or notification request, a record not the request's or withheld (exempt, or its source's owner not consulted), search fees on a Privacy Act request, records released on a denial", body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn request_response(
     State(state): State<AppState>,
     authed: Authed,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody<ResponseBody>,
+    JsonBody(body): JsonBody<wire::ResponseDecision>,
 ) -> Result<Response, Problem> {
+    let id = request_id(id)?;
     let input = gate::ResponseInput {
         release: body.release,
         waive: body.waive,
@@ -230,41 +372,43 @@ pub(crate) async fn request_response(
         gate.request_response(&authed.caller, &authed.context, &id, input)
     })
     .await?;
-    Ok(json_response(
+    Ok(typed_response(
         StatusCode::OK,
-        json!({
-            "request": package.request,
-            "letter": package.letter,
-            "letter_number": package.letter_number,
-            "answers": package.answers.iter().map(|(system, answer)| json!({"system": system, "answer": answer})).collect::<Vec<_>>(),
-            "records": package.records.iter().map(viewed_json).collect::<Vec<_>>(),
-            "accounting": package.accounting.iter().map(wire::AccountingEntryView::for_individual).collect::<Vec<_>>(),
-            "fee_cents": package.fee_cents,
-            "for_physician": package.for_physician.as_ref().map(|(physician, records)| json!({
-                "physician": physician,
-                "records": records.iter().map(viewed_json).collect::<Vec<_>>(),
-            })),
-        }),
+        &wire::ResponsePackageView::of(&package),
     ))
 }
 
-/// An annotation a request decided.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RequestAnnotationBody {
-    record: String,
-    kind: String,
-    #[serde(default)]
-    portions: Vec<String>,
-    text: String,
-}
-
+/// Attach what an amendment or PNR rectification request decided to a record (privacy
+/// officers): a `correction` after a grant, a `dispute` after a refusal, a
+/// `statement-of-disagreement` after its filing; prior recipients are told as the system's
+/// notice says.
+#[utoipa::path(
+    post,
+    path = "/v1/requests/{id}/annotations",
+    tag = "requests",
+    params(("id" = String, Path, pattern = "^PA-[0-9]{4}-[0-9]{6}$", example = "PA-2026-000001", description = "the request's id")),
+    request_body = wire::RequestAnnotation,
+    responses(
+        (status = 201, description = "appended; `seq` is its place among the record's annotations, `notices` the notices to prior recipients it queued", body = wire::Annotated),
+        (status = 400, description = "an id or a body that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such request, or the record is not in the vault", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "a request that is not an amendment or rectification, an annotation before its grounds, a record outside the request's systems, a text past 16 KiB of UTF-8", body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn request_annotation(
     State(state): State<AppState>,
     authed: Authed,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody<RequestAnnotationBody>,
+    JsonBody(body): JsonBody<wire::RequestAnnotation>,
 ) -> Result<Response, Problem> {
+    let id = request_id(id)?;
+    if privacy::annotations::AnnotationKind::from_name(&body.kind).is_none() {
+        return Err(Problem::from(Refusal::Invalid(
+            "`kind` is `correction`, `dispute` or `statement-of-disagreement`".into(),
+        )));
+    }
     let gate = Arc::clone(&state.gate);
     let record = body.record.clone();
     let (seq, notices) = blocking(state.limits.operation, move || {
@@ -279,9 +423,13 @@ pub(crate) async fn request_annotation(
         )
     })
     .await?;
-    Ok(json_response(
+    Ok(typed_response(
         StatusCode::CREATED,
-        json!({"record": record, "seq": seq, "notices": notices}),
+        &wire::Annotated {
+            record,
+            seq,
+            notices,
+        },
     ))
 }
 
@@ -392,35 +540,31 @@ pub(crate) async fn list_consultations(
     ))
 }
 
-/// A letter asked for.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct LetterBody {
-    kind: String,
-    official: String,
-}
-
-/// How a letter is read back.
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct LetterFormat {
-    /// `text` (default) or `pdf`.
-    format: Option<String>,
-}
-
-fn letter_summary(letter: &gate::Letter) -> serde_json::Value {
-    json!({
-        "n": letter.n, "kind": letter.kind, "on": letter.on.to_string(), "by": letter.by,
-        "sha256": hex::encode(vault::crypto::sha256(letter.text.as_bytes())),
-    })
-}
-
+/// Make a letter from the case file, signed by `official`, from the agency's template or the
+/// shipped one, and seal it in the case file (privacy officers). The determination letter
+/// comes with the response package.
+#[utoipa::path(
+    post,
+    path = "/v1/requests/{id}/letters",
+    tag = "requests",
+    params(("id" = String, Path, pattern = "^PA-[0-9]{4}-[0-9]{6}$", example = "PA-2026-000001", description = "the request's id")),
+    request_body = wire::NewLetter,
+    responses(
+        (status = 201, description = "the letter, with its number and text", body = wire::LetterMade),
+        (status = 400, description = "an id or a body that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
+        (status = 404, description = NO_SUCH_REQUEST, body = wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "a letter the case has no facts for yet (no deficiency, no delay, no refusal, no estimate, no referral)", body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn make_letter(
     State(state): State<AppState>,
     authed: Authed,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody<LetterBody>,
+    JsonBody(body): JsonBody<wire::NewLetter>,
 ) -> Result<Response, Problem> {
+    let id = request_id(id)?;
     let gate = Arc::clone(&state.gate);
     let letter = blocking(state.limits.operation, move || {
         gate.request_letter(
@@ -432,33 +576,85 @@ pub(crate) async fn make_letter(
         )
     })
     .await?;
-    let mut value = letter_summary(&letter);
-    value["text"] = json!(letter.text);
-    Ok(json_response(StatusCode::CREATED, value))
+    Ok(typed_response(
+        StatusCode::CREATED,
+        &wire::LetterMade {
+            letter: wire::LetterSummary::of(&letter),
+            text: letter.text,
+        },
+    ))
 }
 
+/// The letters of a request, in order, each with the SHA-256 of its text (privacy officers,
+/// auditors).
+#[utoipa::path(
+    get,
+    path = "/v1/requests/{id}/letters",
+    tag = "requests",
+    params(("id" = String, Path, pattern = "^PA-[0-9]{4}-[0-9]{6}$", example = "PA-2026-000001", description = "the request's id")),
+    responses(
+        (status = 200, description = "the letters", body = wire::LetterList),
+        (status = 400, description = "an id that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
+        (status = 404, description = NO_SUCH_REQUEST, body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn list_letters(
     State(state): State<AppState>,
     authed: Authed,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
+    let id = request_id(id)?;
     let gate = Arc::clone(&state.gate);
     let letters = blocking(state.limits.operation, move || {
         gate.request_letters(&authed.caller, &authed.context, &id)
     })
     .await?;
-    Ok(json_response(
+    Ok(typed_response(
         StatusCode::OK,
-        json!({"letters": letters.iter().map(letter_summary).collect::<Vec<_>>()}),
+        &wire::LetterList {
+            letters: letters.iter().map(wire::LetterSummary::of).collect(),
+        },
     ))
 }
 
+/// How a letter is read back.
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct LetterFormat {
+    /// `text` (the default) or `pdf`.
+    #[param(schema_with = wire::letter_format_schema)]
+    format: Option<String>,
+}
+
+/// A letter as text or PDF; the same letter always gives the same bytes (privacy officers,
+/// auditors).
+#[utoipa::path(
+    get,
+    path = "/v1/requests/{id}/letters/{n}",
+    tag = "requests",
+    params(
+        ("id" = String, Path, pattern = "^PA-[0-9]{4}-[0-9]{6}$", example = "PA-2026-000001", description = "the request's id"),
+        ("n" = u32, Path, minimum = 1, description = "the letter's number in the case, from 1"),
+        LetterFormat,
+    ),
+    responses(
+        (status = 200, description = "the letter", content((String = "text/plain"), (String = "application/pdf"))),
+        (status = 400, description = "an id, a number or a format that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such request, or no such letter", body = wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn read_letter(
     State(state): State<AppState>,
     authed: Authed,
     Path((id, n)): Path<(String, String)>,
     QueryParams(params): QueryParams<LetterFormat>,
 ) -> Result<Response, Problem> {
+    let id = request_id(id)?;
     let pdf = match params.format.as_deref() {
         None | Some("text") => false,
         Some("pdf") => true,
@@ -468,9 +664,16 @@ pub(crate) async fn read_letter(
             )))
         }
     };
-    let n: u32 = n
-        .parse()
-        .map_err(|_| Problem::from(Refusal::Invalid("a letter is named by its number".into())))?;
+    // Digits only: Rust's parse also reads `+5`, which the document's integer is not.
+    let n: u32 = Some(n.as_str())
+        .filter(|n| !n.is_empty() && n.bytes().all(|byte| byte.is_ascii_digit()))
+        .and_then(|n| n.parse().ok())
+        .filter(|n| *n >= 1)
+        .ok_or_else(|| {
+            Problem::from(Refusal::Invalid(
+                "a letter is named by its number, from 1".into(),
+            ))
+        })?;
     let gate = Arc::clone(&state.gate);
     let letters = blocking(state.limits.operation, move || {
         gate.request_letters(&authed.caller, &authed.context, &id)
