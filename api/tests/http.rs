@@ -6023,6 +6023,33 @@ async fn request_routes_refuse_what_breaks_the_document_400_and_the_cases_rules_
             StatusCode::BAD_REQUEST,
             "`on` must be a date",
         ),
+        // What the document states of a field, the server holds it to (400, not the case's 422).
+        (
+            json!({"kind": "fee-waiver-determined", "outcome": "partly-granted", "reasons": "x", "reduced_percent": 100}),
+            StatusCode::BAD_REQUEST,
+            "`reduced_percent` is 1 to 99",
+        ),
+        (
+            json!({"kind": "deficient", "missing": []}),
+            StatusCode::BAD_REQUEST,
+            "`missing` lists at least one",
+        ),
+        (
+            json!({"kind": "physician-authorized", "physician": "DR A\nJONES", "method": "mail", "evidence": []}),
+            StatusCode::BAD_REQUEST,
+            "`physician` is one line",
+        ),
+        (
+            json!({"kind": "dpa-referred", "authority": "x".repeat(201)}),
+            StatusCode::BAD_REQUEST,
+            "`authority` is one line of 1 to 200",
+        ),
+        // A whole number may be written 7.0 (JSON Schema's integer): read, then the case's rule.
+        (
+            json!({"kind": "fee-estimated", "cents": 2500.0}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "",
+        ),
         (
             json!({"kind": "acknowledged", "on": "2026-12-01"}),
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -6127,15 +6154,41 @@ async fn request_routes_refuse_what_breaks_the_document_400_and_the_cases_rules_
         ),
         (
             format!("/v1/requests/{id}/annotations"),
-            json!({"record": "0001-019cb0fe9400-00000001-00000000", "kind": "praise", "text": "x"}),
+            json!({"record": "0001-019cb0fe9400-00000001-00000000", "kind": "praise", "portions": ["record"], "text": "x"}),
             StatusCode::BAD_REQUEST,
             "`kind` is `correction`",
         ),
         (
             format!("/v1/requests/{id}/annotations"),
+            json!({"record": "0001-019cb0fe9400-00000001-00000000", "kind": "correction", "portions": ["record"], "text": " "}),
+            StatusCode::BAD_REQUEST,
+            "`text` is 1 to 16384 characters",
+        ),
+        (
+            format!("/v1/requests/{id}/annotations"),
             json!({"record": "0001-019cb0fe9400-00000001-00000000", "kind": "correction", "text": "x"}),
+            StatusCode::BAD_REQUEST,
+            "(see /openapi.json)",
+        ),
+        // Within the document's characters, past the vault's bytes once the request's id
+        // precedes it.
+        (
+            format!("/v1/requests/{id}/annotations"),
+            json!({"record": "0001-019cb0fe9400-00000001-00000000", "kind": "correction", "portions": ["record"], "text": "x".repeat(16_384)}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "after the request's id",
+        ),
+        (
+            format!("/v1/requests/{id}/annotations"),
+            json!({"record": "0001-019cb0fe9400-00000001-00000000", "kind": "correction", "portions": ["record"], "text": "x"}),
             StatusCode::UNPROCESSABLE_ENTITY,
             "only an amendment or rectification request annotates records",
+        ),
+        (
+            format!("/v1/requests/{id}/response"),
+            json!({"official": "JANE ROE", "pages": 4_294_967_296_u64}),
+            StatusCode::BAD_REQUEST,
+            "",
         ),
     ];
     for (n, (uri, body, status, words)) in rows.into_iter().enumerate() {
@@ -6167,6 +6220,18 @@ async fn request_routes_refuse_what_breaks_the_document_400_and_the_cases_rules_
             .get(&format!("/v1/requests/{id}/letters/{n}"), Some("privacy"))
             .await;
         assert_eq!(answer.status, status, "letter {n}: {}", answer.text);
+    }
+    // `within` is digits, as the document's integer is (Rust's own parse also reads `+5`).
+    for (query, status) in [
+        ("within=5", StatusCode::OK),
+        ("within=+5", StatusCode::BAD_REQUEST),
+        ("within=66", StatusCode::BAD_REQUEST),
+        ("as_of=2026-11-2", StatusCode::BAD_REQUEST),
+    ] {
+        let answer = api
+            .get(&format!("/v1/requests/due?{query}"), Some("privacy"))
+            .await;
+        assert_eq!(answer.status, status, "{query}: {}", answer.text);
     }
     let shown = api
         .get(&format!("/v1/requests/{id}"), Some("privacy"))
@@ -6221,6 +6286,14 @@ async fn a_body_not_sent_as_json_is_415_and_one_past_the_limit_413() {
             "auditor",
             Some("text/plain"),
             "{}".into(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+        // Declared of another type: refused before a body past the limit is read.
+        (
+            "/v1/audit/verify",
+            "auditor",
+            Some("text/plain"),
+            big.clone(),
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
         ),
         (

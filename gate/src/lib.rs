@@ -77,6 +77,7 @@ pub use letters::{Letter, Template, LETTER_KINDS};
 pub use requests::{
     check_name, ComplaintFacts, DeadlineView, FoundRecord, NewRequest, RequestFile, ResponseInput,
     ResponsePackage, DUE_WITHIN_WORKING_DAYS, MAX_DUE_WITHIN_WORKING_DAYS, MAX_NAME_CHARS,
+    MIN_FEE_LIMIT_CENTS,
 };
 pub use retention::{Approval, Compaction, RetentionStatus, APPROVAL_TTL_MINUTES};
 pub use transfers::{is_transfer_id, Recalled, TransferView, RECALL_PURPOSES};

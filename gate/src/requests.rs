@@ -96,6 +96,10 @@ pub struct NewRequest {
 /// data protection authority), in characters.
 pub const MAX_NAME_CHARS: usize = 200;
 
+/// The least fee limit a requester may state, in cents: "not less than $25" (31 CFR
+/// 1.5(b)(7)).
+pub const MIN_FEE_LIMIT_CENTS: u32 = 2500;
+
 /// Checks a name a request route takes, which letters print: one line of 1 to
 /// [`MAX_NAME_CHARS`] characters, not only spaces (the API's document states it as a
 /// pattern and a length). 400 otherwise, naming the field, never echoing it.
@@ -139,10 +143,13 @@ fn check_forms(request: &NewRequest) -> Result<(), Refusal> {
             "a request names at least one system".into(),
         ));
     }
-    if request.fee_limit_cents.is_some_and(|limit| limit < 2500) {
-        return Err(Refusal::Invalid(
-            "a requester's fee limit is not less than $25 (31 CFR 1.5(b)(7)): `fee_limit_cents` at least 2500".into(),
-        ));
+    if request
+        .fee_limit_cents
+        .is_some_and(|limit| limit < MIN_FEE_LIMIT_CENTS)
+    {
+        return Err(Refusal::Invalid(format!(
+            "a requester's fee limit is not less than $25 (31 CFR 1.5(b)(7)): `fee_limit_cents` at least {MIN_FEE_LIMIT_CENTS}"
+        )));
     }
     Ok(())
 }
@@ -1312,6 +1319,21 @@ impl Gate {
     ) -> Result<(u32, usize), Refusal> {
         let access = self.authorize_vault(caller, context, Action::RequestsManage)?;
         let record_id: RecordId = record.parse()?;
+        // The caller's text by the document's rules (400): not blank, within the characters.
+        // The record keeps it after the request's id, and that whole must fit the vault's
+        // bytes: a text the document allows that does not is 422.
+        let max = privacy::annotations::MAX_ANNOTATION_BYTES;
+        if text.trim().is_empty() || text.chars().count() > max {
+            return Err(Refusal::Invalid(format!(
+                "`text` is 1 to {max} characters, not only spaces"
+            )));
+        }
+        let kept = format!("request {id}: {text}");
+        if kept.len() > max {
+            return Err(Refusal::Unprocessable(format!(
+                "an annotation's text, after the request's id, is at most {max} bytes of UTF-8"
+            )));
+        }
         let file = self.request_file(&access, id)?;
         if !matches!(
             file.case.kind,
@@ -1369,7 +1391,7 @@ impl Gate {
             record,
             kind,
             portions,
-            &format!("request {id}: {text}"),
+            &kept,
             Some(PRIVACY_ACT_PURPOSE),
         )
     }

@@ -29,6 +29,11 @@ const ACCOUNTS: &[(&str, &str, &str)] = &[
     ("cbp-disclosure", "disclosure-officer", "dhs-cbp"),
     ("cbp-ia", "internal-affairs", "dhs-cbp"),
     ("cbp-records", "records-officer", "dhs-cbp"),
+    ("admin", "admin", "treasury-fincen"),
+    ("security", "security-officer", "treasury-fincen"),
+    ("privacy", "privacy-officer", "treasury-fincen"),
+    ("auditor", "auditor", "treasury-fincen"),
+    ("retired", "analyst", "treasury-fincen"),
 ];
 
 fn now() -> DateTime<Utc> {
@@ -341,5 +346,169 @@ fn reads_follow_a_records_phase_over_its_life() {
             }
             (outcome, expected) => panic!("{what}: {outcome:?}, expected {expected:?}"),
         }
+    }
+}
+
+/// What the gate answered, in a word: `ok`, or the refusal's kind (with the rule of a denial or
+/// a failed authentication), which the HTTP layer turns into its status.
+fn verdict<T>(outcome: &Result<T, Refusal>) -> String {
+    match outcome {
+        Ok(_) => "ok".into(),
+        Err(Refusal::Unauthenticated { rule, .. }) => format!("unauthenticated {rule}"),
+        Err(Refusal::Denied { rule, .. }) => format!("denied {rule}"),
+        Err(Refusal::Invalid(_)) => "invalid".into(),
+        Err(Refusal::Unprocessable(_)) => "unprocessable".into(),
+        Err(Refusal::NotFound(_)) => "not-found".into(),
+        Err(Refusal::Conflict(_)) => "conflict".into(),
+        Err(other) => format!("{other:?}"),
+    }
+}
+
+/// An access request to FinCEN's transfers system, received today.
+fn access_request() -> crate::NewRequest {
+    crate::NewRequest {
+        kind: policy::requests::RequestKind::Access,
+        requester: "JOHN Q PUBLIC".into(),
+        status: policy::requests::RequesterStatus::Citizen,
+        representative: None,
+        identifiers: vec![Identifier::new(IdentifierKind::Ssn, "123-45-6789")],
+        systems: vec!["fincen-cbetf".into()],
+        received: None,
+        fee_category: None,
+        fee_limit_cents: None,
+        substance: None,
+        through_authority: None,
+        authority_authorized: false,
+    }
+}
+
+/// Authentication: a token is the account's until the account is disabled; a token of no
+/// account, or not of a token's form, is refused with its rule.
+#[test]
+fn a_token_authenticates_its_account_until_it_is_disabled() {
+    let fixture = Fixture::new();
+    let admin = fixture.caller("admin").unwrap();
+    fixture
+        .gate
+        .disable_account(&admin, &RequestContext::default(), "retired")
+        .unwrap();
+    let retired = fixture.tokens["retired"].clone();
+    #[rustfmt::skip]
+    let table: Vec<(&str, Option<&str>, &str)> = vec![
+        ("an account's token", Some(fixture.tokens["ana"].as_str()), "ok"),
+        ("a disabled account's token", Some(retired.as_str()), "unauthenticated account-disabled"),
+        ("a token of no account", Some("rv_not-a-token"), "unauthenticated token-unknown"),
+        ("no token", None, "unauthenticated token-missing"),
+    ];
+    for (what, token, expected) in table {
+        let outcome = fixture.gate.authenticate(token, &RequestContext::default());
+        assert_eq!(verdict(&outcome), expected, "{what}");
+    }
+}
+
+/// Administration and requests are decided by role before any input is looked at: the
+/// administrator manages accounts and the security officer vets them; privacy staff open and
+/// keep requests, auditors only read them; nobody else does either.
+#[test]
+fn accounts_and_requests_are_decided_by_role() {
+    let fixture = Fixture::new();
+    let context = RequestContext::default();
+    let gate = &fixture.gate;
+    #[rustfmt::skip]
+    let table: Vec<(&str, &str, &str)> = vec![
+        ("admin", "list accounts", "ok"),
+        ("security", "list accounts", "ok"),
+        ("auditor", "list accounts", "denied no-rule"),
+        ("ana", "list accounts", "denied no-rule"),
+        ("privacy", "list accounts", "denied no-rule"),
+        ("ana", "disable an account", "denied no-rule"),
+        ("security", "disable an account", "denied no-rule"),
+        ("admin", "disable an account", "not-found"),
+        ("privacy", "open a request", "ok"),
+        ("auditor", "open a request", "denied no-rule"),
+        ("ana", "open a request", "denied no-rule"),
+        ("admin", "open a request", "denied no-rule"),
+        ("privacy", "what is due", "ok"),
+        ("auditor", "what is due", "ok"),
+        ("ana", "what is due", "denied no-rule"),
+        ("auditor", "show a request", "ok"),
+        ("cbp-records", "show a request", "denied no-rule"),
+        ("auditor", "record an event", "denied no-rule"),
+        ("privacy", "record an event", "ok"),
+    ];
+    for (account, operation, expected) in table {
+        let caller = fixture.caller(account).unwrap();
+        let outcome = match operation {
+            "list accounts" => verdict(&gate.list_accounts(&caller, &context)),
+            "disable an account" => verdict(&gate.disable_account(&caller, &context, "nobody")),
+            "open a request" => verdict(&gate.open_request(&caller, &context, access_request())),
+            "what is due" => verdict(&gate.requests_due(&caller, &context, None, None)),
+            "show a request" => verdict(&gate.show_request(&caller, &context, "PA-2026-000001")),
+            "record an event" => verdict(&gate.request_event(
+                &caller,
+                &context,
+                "PA-2026-000001",
+                policy::requests::EventKind::Acknowledged,
+                None,
+            )),
+            other => panic!("no operation {other}"),
+        };
+        assert_eq!(outcome, expected, "{account}: {operation}");
+    }
+}
+
+/// A request's own forms are invalid (400 over HTTP) whatever the case; the rules joining its
+/// fields or depending on the day are unprocessable (422): the split the API's document states.
+#[test]
+fn a_requests_forms_are_invalid_and_its_rules_unprocessable() {
+    let fixture = Fixture::new();
+    let context = RequestContext::default();
+    let privacy = fixture.caller("privacy").unwrap();
+    let with = |change: &dyn Fn(&mut crate::NewRequest)| {
+        let mut request = access_request();
+        change(&mut request);
+        request
+    };
+    let day = |text: &str| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok();
+    #[rustfmt::skip]
+    let table: Vec<(&str, crate::NewRequest, &str)> = vec![
+        ("a requester on two lines", with(&|r| r.requester = "JOHN\nPUBLIC".into()), "invalid"),
+        ("a requester of only spaces", with(&|r| r.requester = " \u{3000} ".into()), "invalid"),
+        ("a representative past 200 characters", with(&|r| r.representative = Some("x".repeat(201))), "invalid"),
+        ("200 characters of two bytes each", with(&|r| r.representative = Some("é".repeat(200))), "ok"),
+        ("no identifier", with(&|r| r.identifiers.clear()), "invalid"),
+        ("no system", with(&|r| r.systems.clear()), "invalid"),
+        ("a substance not a code", with(&|r| r.substance = Some("123-45-6789".into())), "invalid"),
+        ("a fee limit under $25", with(&|r| r.fee_limit_cents = Some(2499)), "invalid"),
+        ("a system the vault does not keep", with(&|r| r.systems = vec!["nowhere".into()]), "unprocessable"),
+        ("received tomorrow", with(&|r| r.received = day("2026-11-25")), "unprocessable"),
+        ("fee terms on a Privacy Act request", with(&|r| r.fee_limit_cents = Some(2500)), "unprocessable"),
+        ("a substance on an access request", with(&|r| r.substance = Some("accuracy".into())), "unprocessable"),
+        ("rectification outside PNR", with(&|r| r.kind = policy::requests::RequestKind::Rectification), "unprocessable"),
+        ("received today", access_request(), "ok"),
+    ];
+    for (what, request, expected) in table {
+        let outcome = fixture.gate.open_request(&privacy, &context, request);
+        assert_eq!(verdict(&outcome), expected, "{what}");
+    }
+    // The case's rules: an event out of order, or dated in the future, is unprocessable; one
+    // about a request not on file is not found.
+    let opened = fixture
+        .gate
+        .open_request(&privacy, &context, access_request())
+        .unwrap();
+    #[rustfmt::skip]
+    let events: Vec<(&str, &str, policy::requests::EventKind, Option<NaiveDate>, &str)> = vec![
+        ("received twice", &opened.id, policy::requests::EventKind::Received, None, "unprocessable"),
+        ("dated tomorrow", &opened.id, policy::requests::EventKind::Acknowledged, day("2026-11-25"), "unprocessable"),
+        ("a request not on file", "PA-2026-999999", policy::requests::EventKind::Acknowledged, None, "not-found"),
+        ("acknowledged today", &opened.id, policy::requests::EventKind::Acknowledged, None, "ok"),
+        ("perfected without a deficiency", &opened.id, policy::requests::EventKind::Perfected, None, "unprocessable"),
+    ];
+    for (what, id, event, on, expected) in events {
+        let outcome = fixture
+            .gate
+            .request_event(&privacy, &context, id, event, on);
+        assert_eq!(verdict(&outcome), expected, "{what}");
     }
 }

@@ -27,9 +27,6 @@ pub const FEE_CATEGORIES: [&str; 5] = [
     "other",
 ];
 
-/// The least fee limit a requester may state, in cents (31 CFR 1.5(b)(7): not less than $25).
-pub const MIN_FEE_LIMIT_CENTS: u32 = 2500;
-
 /// How an identity was verified (`policy::requests::IdentityMethod`).
 pub const IDENTITY_METHODS: [&str; 5] = [
     "in-person-photo",
@@ -71,8 +68,10 @@ pub const OUTCOMES: [&str; 3] = ["granted", "partly-granted", "denied"];
 /// The fields of an event, by their form.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EventField {
-    /// Free text (a reason, an answer, a name).
+    /// Free text (a reason, an answer).
     Text,
+    /// A name a letter prints: one line of 1 to 200 characters (`gate::check_name`).
+    Name,
     /// A day, `YYYY-MM-DD`.
     Date,
     /// `true` or `false`.
@@ -113,7 +112,7 @@ pub const EVENT_KINDS: &[(&str, EventFields)] = &[
     (
         "physician-authorized",
         &[
-            ("physician", EventField::Text, true),
+            ("physician", EventField::Name, true),
             ("method", EventField::OneOf(&IDENTITY_METHODS), true),
             ("evidence", EventField::ListOf(&IDENTITY_EVIDENCE), true),
         ],
@@ -128,7 +127,7 @@ pub const EVENT_KINDS: &[(&str, EventFields)] = &[
         &[
             ("reason", EventField::Text, true),
             ("until", EventField::Date, true),
-            ("approved_by", EventField::Text, false),
+            ("approved_by", EventField::Name, false),
             (
                 "circumstance",
                 EventField::OneOf(&UNUSUAL_CIRCUMSTANCES),
@@ -171,7 +170,7 @@ pub const EVENT_KINDS: &[(&str, EventFields)] = &[
             ("answer", EventField::Text, true),
         ],
     ),
-    ("dpa-referred", &[("authority", EventField::Text, true)]),
+    ("dpa-referred", &[("authority", EventField::Name, true)]),
     (
         "conclusions-reported",
         &[
@@ -217,6 +216,7 @@ fn event_field_schema(form: EventField, required: bool) -> RefOr<Schema> {
                 "text (one the case requires, such as a refusal's reasons, is not only spaces: 422)",
             ))
             .build(),
+        EventField::Name => name_schema("a name"),
         EventField::Date => date_schema(),
         EventField::Flag => ObjectBuilder::new().schema_type(Type::Boolean).build(),
         EventField::Cents => ObjectBuilder::new()
@@ -378,7 +378,7 @@ fn fee_limit_schema() -> Object {
     let mut schema = or_null(
         ObjectBuilder::new()
             .schema_type(Type::Integer)
-            .minimum(Some(MIN_FEE_LIMIT_CENTS))
+            .minimum(Some(gate::MIN_FEE_LIMIT_CENTS))
             .maximum(Some(u32::MAX))
             .build(),
     );
@@ -458,6 +458,15 @@ pub struct NewRequest {
     pub authority_authorized: bool,
 }
 
+/// A whole number that fits 32 bits (default 0).
+fn count_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(0))
+        .maximum(Some(u32::MAX))
+        .build()
+}
+
 /// The officer's decisions for a response package (`POST /v1/requests/{id}/response`).
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -482,16 +491,20 @@ pub struct ResponseDecision {
     pub official: String,
     /// Pages of copies.
     #[serde(default, deserialize_with = "whole_number")]
+    #[schema(schema_with = count_schema)]
     pub pages: u32,
     /// A FOIA-route request's minutes of search (422 on a Privacy Act request, whose fees are
     /// copies only).
     #[serde(default, deserialize_with = "whole_number")]
+    #[schema(schema_with = count_schema)]
     pub search_minutes: u32,
     /// A FOIA-route request's minutes of review.
     #[serde(default, deserialize_with = "whole_number")]
+    #[schema(schema_with = count_schema)]
     pub review_minutes: u32,
     /// The searcher's basic pay per hour, in cents.
     #[serde(default, deserialize_with = "whole_number")]
+    #[schema(schema_with = count_schema)]
     pub hourly_pay_cents: u32,
 }
 
@@ -507,7 +520,6 @@ pub struct RequestAnnotation {
     #[schema(schema_with = super::records::annotation_kind_schema)]
     pub kind: String,
     /// The portions of the record it concerns.
-    #[serde(default)]
     #[schema(schema_with = super::records::portions_schema)]
     pub portions: Vec<String>,
     /// The correction or statement (sealed, never logged).
@@ -572,20 +584,20 @@ pub struct EventView {
 }
 
 impl EventView {
-    /// `event` as shown.
-    pub fn of(event: &policy::requests::Event) -> Self {
-        let mut fields = match serde_json::to_value(&event.kind) {
-            Ok(serde_json::Value::Object(fields)) => fields,
-            _ => serde_json::Map::new(),
+    /// `event` as shown; an error, never an event without its fields, if they do not
+    /// serialize as an object.
+    pub fn of(event: &policy::requests::Event) -> Result<Self, String> {
+        let Ok(serde_json::Value::Object(mut fields)) = serde_json::to_value(&event.kind) else {
+            return Err(format!("a `{}` event's fields", event.kind.name()));
         };
         fields.remove("kind");
-        EventView {
+        Ok(EventView {
             kind: event.kind.name().to_owned(),
             on: event.on.to_string(),
             by: event.by.clone(),
             recorded: event.recorded.map(|day| day.to_string()),
             fields,
-        }
+        })
     }
 }
 
@@ -761,38 +773,51 @@ impl Drop for RequestFileView {
     }
 }
 
-/// The wire name of a policy enum (its serde name).
-fn name_of<T: Serialize>(value: &T) -> String {
+/// The wire name of a policy enum (its serde name); an error, never a blank, for a value
+/// that does not serialize as a name.
+fn name_of<T: Serialize>(value: &T) -> Result<String, String> {
     match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(name)) => name,
-        _ => String::new(),
+        Ok(serde_json::Value::String(name)) => Ok(name),
+        _ => Err("a policy code that is not a name".to_owned()),
     }
 }
 
 impl RequestFileView {
-    /// `file` with its `deadlines` as they stand on `today`.
+    /// `file` with its `deadlines` as they stand on `today`; an error names what does not
+    /// serialize.
     pub fn of(
         file: &gate::RequestFile,
         deadlines: &[policy::requests::Deadline],
         today: chrono::NaiveDate,
-    ) -> Self {
-        RequestFileView {
+    ) -> Result<Self, String> {
+        Ok(RequestFileView {
             id: file.id.clone(),
             requester: file.requester.clone(),
-            status: name_of(&file.status),
+            status: name_of(&file.status)?,
             representative: file.representative.clone(),
             systems: file.systems.clone(),
             identifiers: file.identifiers.clone(),
             procedures: file.procedures.clone(),
             case: CaseView {
                 kind: file.case.kind.name().to_owned(),
-                route: name_of(&file.case.route),
+                route: name_of(&file.case.route)?,
                 representative: file.case.representative,
-                events: file.case.events.iter().map(EventView::of).collect(),
-                fees: file.case.fees.map(|fees| FeeTermsView {
-                    category: name_of(&fees.category),
-                    limit_cents: fees.limit_cents,
-                }),
+                events: file
+                    .case
+                    .events
+                    .iter()
+                    .map(EventView::of)
+                    .collect::<Result<_, _>>()?,
+                fees: file
+                    .case
+                    .fees
+                    .map(|fees| {
+                        Ok::<_, String>(FeeTermsView {
+                            category: name_of(&fees.category)?,
+                            limit_cents: fees.limit_cents,
+                        })
+                    })
+                    .transpose()?,
             },
             letters: file.letters.iter().map(LetterSummary::of).collect(),
             exemptions_applied: file.exemptions_applied.clone(),
@@ -805,7 +830,7 @@ impl RequestFileView {
                 .iter()
                 .map(|deadline| DeadlineView::of(deadline, today))
                 .collect(),
-        }
+        })
     }
 }
 

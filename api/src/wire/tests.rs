@@ -351,6 +351,7 @@ fn the_request_id_pattern_is_the_gates() {
 fn sample(form: EventField) -> serde_json::Value {
     match form {
         EventField::Text => serde_json::json!("words"),
+        EventField::Name => serde_json::json!("DR A. JONES"),
         EventField::Date => serde_json::json!("2026-11-03"),
         EventField::Flag => serde_json::json!(true),
         EventField::Cents => serde_json::json!(2500),
@@ -362,8 +363,8 @@ fn sample(form: EventField) -> serde_json::Value {
 }
 
 /// Every event the document lists, with its required fields, is one the policy reads, by the
-/// same name; without a required field, or with a field it does not take, the policy refuses
-/// it (the table is the policy's enum, field for field).
+/// same name, and writes back field for field; without a required field the policy refuses it.
+/// (The policy's enum ignores a field it does not take: the handler refuses those.)
 #[test]
 fn the_documents_events_are_the_policys() {
     use policy::requests::EventKind;
@@ -429,4 +430,122 @@ fn the_documents_request_enums_are_the_policys() {
             "{name:?}"
         );
     }
+}
+
+/// Each of the document's request enums lists every value of the policy's enum: the match
+/// below names every variant (a variant added to the policy fails to compile here until it is
+/// named), and the names are exactly the document's list.
+#[test]
+fn the_documents_request_enums_list_every_value() {
+    use policy::requests::{
+        FeeCategory as F, IdentityEvidence as E, IdentityFact as A, IdentityMethod as M,
+        Outcome as O, Relationship as R, RequesterStatus as S, UnusualCircumstance as U,
+    };
+    fn names<T: serde::Serialize + Copy>(all: &[T], name: fn(T) -> ()) -> Vec<String> {
+        all.iter()
+            .map(|value| {
+                name(*value);
+                serde_json::to_value(value)
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect()
+    }
+    fn listed(values: &[&str]) -> Vec<String> {
+        values.iter().map(|value| (*value).to_owned()).collect()
+    }
+    let status = names(
+        &[S::Citizen, S::PermanentResident, S::Other],
+        |value| match value {
+            S::Citizen | S::PermanentResident | S::Other => (),
+        },
+    );
+    assert_eq!(status, listed(&REQUESTER_STATUSES));
+    let fees = names(
+        &[
+            F::FirstParty,
+            F::Commercial,
+            F::EducationalOrScientific,
+            F::NewsMedia,
+            F::Other,
+        ],
+        |value| match value {
+            F::FirstParty
+            | F::Commercial
+            | F::EducationalOrScientific
+            | F::NewsMedia
+            | F::Other => (),
+        },
+    );
+    assert_eq!(fees, listed(&FEE_CATEGORIES));
+    let methods = names(
+        &[
+            M::InPersonPhoto,
+            M::InPersonTwoDocuments,
+            M::Mail,
+            M::Notarized,
+            M::PerjuryStatement,
+        ],
+        |value| match value {
+            M::InPersonPhoto
+            | M::InPersonTwoDocuments
+            | M::Mail
+            | M::Notarized
+            | M::PerjuryStatement => (),
+        },
+    );
+    assert_eq!(methods, listed(&IDENTITY_METHODS));
+    let evidence = names(
+        &[
+            E::PhotoId,
+            E::NameAndSignatureDocument,
+            E::Signature,
+            E::Address,
+            E::IdentifierDocument,
+            E::NotarizedStatement,
+            E::PerjuryStatement,
+        ],
+        |value| match value {
+            E::PhotoId
+            | E::NameAndSignatureDocument
+            | E::Signature
+            | E::Address
+            | E::IdentifierDocument
+            | E::NotarizedStatement
+            | E::PerjuryStatement => (),
+        },
+    );
+    assert_eq!(evidence, listed(&IDENTITY_EVIDENCE));
+    let facts = names(
+        &[
+            A::FullName,
+            A::CurrentAddress,
+            A::DateOfBirth,
+            A::PlaceOfBirth,
+        ],
+        |value| match value {
+            A::FullName | A::CurrentAddress | A::DateOfBirth | A::PlaceOfBirth => (),
+        },
+    );
+    assert_eq!(facts, listed(&IDENTITY_FACTS));
+    let relationships = names(&[R::BirthCertificate, R::CourtOrder], |value| match value {
+        R::BirthCertificate | R::CourtOrder => (),
+    });
+    assert_eq!(relationships, listed(&RELATIONSHIPS));
+    let circumstances = names(
+        &[U::FieldFacilities, U::Voluminous, U::Consultation],
+        |value| match value {
+            U::FieldFacilities | U::Voluminous | U::Consultation => (),
+        },
+    );
+    assert_eq!(circumstances, listed(&UNUSUAL_CIRCUMSTANCES));
+    let outcomes = names(
+        &[O::Granted, O::PartlyGranted, O::Denied],
+        |value| match value {
+            O::Granted | O::PartlyGranted | O::Denied => (),
+        },
+    );
+    assert_eq!(outcomes, listed(&OUTCOMES));
 }

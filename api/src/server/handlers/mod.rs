@@ -118,14 +118,22 @@ impl<S: Send + Sync> FromRequest<S> for BodyBytes {
     }
 }
 
-/// An optional JSON body, read whole: none (empty) is `None`; one not sent as JSON is 415.
+/// An optional JSON body, read whole: none (empty) is `None`. A body declared of another
+/// media type is 415 before it is read; one sent with no media type is read (within the
+/// limit) only to see that it is empty, and is 415 if it is not.
 pub(crate) struct OptionalJsonBytes(pub Option<axum::body::Bytes>);
 
 impl<S: Send + Sync> FromRequest<S> for OptionalJsonBytes {
     type Rejection = Problem;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Problem> {
+        let declared = request
+            .headers()
+            .contains_key(axum::http::header::CONTENT_TYPE);
         let json = says_json(request.headers());
+        if declared && !json {
+            return Err(not_json());
+        }
         let BodyBytes(bytes) = BodyBytes::from_request(request, state).await?;
         if bytes.is_empty() {
             Ok(OptionalJsonBytes(None))
@@ -170,19 +178,13 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody
 
 /// A JSON body's rejection as a problem document.
 fn json_problem(rejection: &JsonRejection) -> Problem {
+    // The media type and the body's size are checked before (`JsonBody`).
     let detail = match rejection {
         JsonRejection::JsonSyntaxError(_) => "the body is not valid JSON".to_owned(),
-        JsonRejection::MissingJsonContentType(_) => {
-            "the body must be sent as `Content-Type: application/json`".to_owned()
-        }
         _ => shape_error(&rejection.body_text()),
     };
     // One status for every malformed body (axum says 422 for a wrong shape).
-    let status = match rejection {
-        JsonRejection::MissingJsonContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        _ => StatusCode::BAD_REQUEST,
-    };
-    Problem::new(status, "invalid-request", detail)
+    Problem::new(StatusCode::BAD_REQUEST, "invalid-request", detail)
 }
 
 /// Query parameters whose rejection is a problem document.

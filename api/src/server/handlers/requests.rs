@@ -9,6 +9,14 @@ use super::*;
 /// The 404 of a route naming a request.
 const NO_SUCH_REQUEST: &str = "no such request";
 
+/// A number written in digits only, within `u32`: Rust's parse also reads `+5`, which the
+/// document's integer is not.
+fn digits(text: &str) -> Option<u32> {
+    Some(text)
+        .filter(|text| !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_digit()))
+        .and_then(|text| text.parse().ok())
+}
+
 /// Refuses an id not of a request's form (400): the path's pattern.
 fn request_id(id: String) -> Result<String, Problem> {
     if gate::is_request_id(&id) {
@@ -18,6 +26,16 @@ fn request_id(id: String) -> Result<String, Problem> {
             "a request's id is `PA-<year>-<number>`".into(),
         )))
     }
+}
+
+/// `file` as answered; one that does not serialize is an internal error, never a blank.
+fn file_view(
+    file: &gate::RequestFile,
+    deadlines: &[policy::requests::Deadline],
+    today: NaiveDate,
+) -> Result<wire::RequestFileView, Problem> {
+    wire::RequestFileView::of(file, deadlines, today)
+        .map_err(|what| Problem::from(Refusal::internal(format!("a request file: {what}"))))
 }
 
 /// A JSON value of one of `values` (a policy enum's serde name) as that enum, or 400 naming
@@ -45,7 +63,7 @@ fn one_of<T: serde::de::DeserializeOwned>(
         (status = 201, description = "the request's file and deadlines", body = wire::RequestFileView),
         (status = 400, description = "a body that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
         (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "a rule joining the fields: a system the vault does not keep or whose procedures do not take the request, systems under different procedures, rectification outside PNR, a complaint without its substance or its authority's authorization, fee terms on a Privacy Act request, a receipt in the future, a passport without its issuing country", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "a rule joining the fields: a system the vault does not keep or whose procedures do not take the request, systems under different procedures, rectification outside PNR, a complaint without its substance or its authority's authorization, fee terms on a Privacy Act request, a receipt in the future, and a passport without its issuing country or a country for another kind of identifier", body = wire::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -108,7 +126,7 @@ pub(crate) async fn open_request(
     let deadlines = policy::requests::deadlines(&file.case);
     Ok(typed_response(
         StatusCode::CREATED,
-        &wire::RequestFileView::of(&file, &deadlines, today),
+        &file_view(&file, &deadlines, today)?,
     ))
 }
 
@@ -146,10 +164,24 @@ fn event_of(body: wire::NewEvent) -> Result<(EventKind, Option<NaiveDate>), Refu
                 date(value.as_str().unwrap_or_default(), name)?;
                 value.clone()
             }
-            EventField::Cents | EventField::Percent => {
+            EventField::Name => {
+                gate::check_name(value.as_str().unwrap_or_default(), name)?;
+                value.clone()
+            }
+            EventField::Cents => {
                 let whole: u64 = wire::whole_number(value.clone())
                     .map_err(|_| Refusal::Invalid(format!("`{name}` is a whole number")))?;
                 serde_json::Value::from(whole)
+            }
+            EventField::Percent => {
+                let whole: u64 = wire::whole_number(value.clone())
+                    .ok()
+                    .filter(|percent| (1..=99).contains(percent))
+                    .ok_or_else(|| Refusal::Invalid(format!("`{name}` is 1 to 99")))?;
+                serde_json::Value::from(whole)
+            }
+            EventField::Texts if value.as_array().is_some_and(Vec::is_empty) => {
+                return Err(Refusal::Invalid(format!("`{name}` lists at least one")));
             }
             _ => value.clone(),
         };
@@ -198,7 +230,7 @@ pub(crate) async fn request_event(
     .await?;
     Ok(typed_response(
         StatusCode::OK,
-        &wire::RequestFileView::of(&file, &deadlines, today),
+        &file_view(&file, &deadlines, today)?,
     ))
 }
 
@@ -230,7 +262,7 @@ pub(crate) async fn show_request(
     .await?;
     Ok(typed_response(
         StatusCode::OK,
-        &wire::RequestFileView::of(&file, &deadlines, today),
+        &file_view(&file, &deadlines, today)?,
     ))
 }
 
@@ -243,8 +275,8 @@ pub(crate) struct DueParams {
     #[param(value_type = Option<String>, format = Date, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     as_of: Option<String>,
     /// How many working days ahead (default 5).
-    #[param(minimum = 0, maximum = 65)]
-    within: Option<u32>,
+    #[param(value_type = Option<u32>, minimum = 0, maximum = 65)]
+    within: Option<String>,
 }
 
 /// What the agency owes soon (privacy officers, auditors): every deadline not met of every
@@ -274,9 +306,16 @@ pub(crate) async fn requests_due(
         .as_deref()
         .map(|day| date(day, "as_of"))
         .transpose()?;
+    let within = params
+        .within
+        .as_deref()
+        .map(|days| {
+            digits(days).ok_or_else(|| Refusal::Invalid("`within` is a number of days".into()))
+        })
+        .transpose()?;
     let gate = Arc::clone(&state.gate);
     let due = blocking(state.limits.operation, move || {
-        gate.requests_due(&authed.caller, &authed.context, as_of, params.within)
+        gate.requests_due(&authed.caller, &authed.context, as_of, within)
     })
     .await?;
     Ok(typed_response(
@@ -392,8 +431,8 @@ pub(crate) async fn request_response(
         (status = 201, description = "appended; `seq` is its place among the record's annotations, `notices` the notices to prior recipients it queued", body = wire::Annotated),
         (status = 400, description = "an id or a body that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
         (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "no such request, or the record is not in the vault", body = wire::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "a request that is not an amendment or rectification, an annotation before its grounds, a record outside the request's systems, a text past 16 KiB of UTF-8", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 404, description = NO_SUCH_REQUEST, body = wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "a request that is not an amendment or rectification, an annotation before its grounds, a record not in the vault or outside the request's systems, a text past 16 KiB of UTF-8 after the request's id", body = wire::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -637,7 +676,7 @@ pub(crate) struct LetterFormat {
     tag = "requests",
     params(
         ("id" = String, Path, pattern = "^PA-[0-9]{4}-[0-9]{6}$", example = "PA-2026-000001", description = "the request's id"),
-        ("n" = u32, Path, minimum = 1, description = "the letter's number in the case, from 1"),
+        ("n" = u32, Path, minimum = 1, maximum = 4294967295_u64, description = "the letter's number in the case, from 1"),
         LetterFormat,
     ),
     responses(
@@ -664,16 +703,11 @@ pub(crate) async fn read_letter(
             )))
         }
     };
-    // Digits only: Rust's parse also reads `+5`, which the document's integer is not.
-    let n: u32 = Some(n.as_str())
-        .filter(|n| !n.is_empty() && n.bytes().all(|byte| byte.is_ascii_digit()))
-        .and_then(|n| n.parse().ok())
-        .filter(|n| *n >= 1)
-        .ok_or_else(|| {
-            Problem::from(Refusal::Invalid(
-                "a letter is named by its number, from 1".into(),
-            ))
-        })?;
+    let n = digits(&n).filter(|n| *n >= 1).ok_or_else(|| {
+        Problem::from(Refusal::Invalid(
+            "a letter is named by its number, from 1".into(),
+        ))
+    })?;
     let gate = Arc::clone(&state.gate);
     let letters = blocking(state.limits.operation, move || {
         gate.request_letters(&authed.caller, &authed.context, &id)
