@@ -12,7 +12,7 @@ use serde_json::Value;
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 use zeroize::Zeroizing;
 
-use crate::cli::Failure;
+use crate::failure::Failure;
 use crate::wire;
 
 /// How to reach the server.
@@ -271,6 +271,93 @@ impl Client {
         self.post_typed("/v1/audit/verify", against)
     }
 
+    /// Transfers cohort `cohort` to the National Archives (`POST /v1/transfers`).
+    pub fn make_transfer(&self, new: &wire::NewTransfer) -> Result<wire::Transfer, Failure> {
+        self.post_typed("/v1/transfers", new)
+    }
+
+    /// Every transfer made (`GET /v1/transfers`).
+    pub fn transfers(&self) -> Result<wire::TransferList, Failure> {
+        self.get_typed("/v1/transfers")
+    }
+
+    /// Transfer `id`'s package, as the archives receive it.
+    pub fn transfer_package(&self, id: &str) -> Result<Vec<u8>, Failure> {
+        self.get_bytes(&format!("/v1/transfers/{}/package", transfer_segment(id)?))
+    }
+
+    /// Recalls transfer `id` for `recall`'s purpose and case.
+    pub fn recall_transfer(
+        &self,
+        id: &str,
+        recall: &wire::Recall,
+    ) -> Result<wire::Recalled, Failure> {
+        self.post_typed(
+            &format!("/v1/transfers/{}/recall", transfer_segment(id)?),
+            recall,
+        )
+    }
+
+    /// What the schedules would do on `plan.as_of` (`POST /v1/retention/plan`).
+    pub fn retention_plan(&self, plan: &wire::PlanFor) -> Result<wire::Plan, Failure> {
+        self.post_typed("/v1/retention/plan", plan)
+    }
+
+    /// Approves the run today's plan describes (`POST /v1/retention/approvals`).
+    pub fn approve_retention_run(&self) -> Result<wire::RunApproval, Failure> {
+        self.post_typed("/v1/retention/approvals", &serde_json::json!({}))
+    }
+
+    /// Runs the schedules now (`POST /v1/retention/run`).
+    pub fn retention_run(&self, run: &wire::RunNow) -> Result<wire::RunDone, Failure> {
+        self.post_typed("/v1/retention/run", run)
+    }
+
+    /// Trusted time and compaction (`GET /v1/retention/status`).
+    pub fn retention_status(&self) -> Result<wire::Status, Failure> {
+        self.get_typed("/v1/retention/status")
+    }
+
+    /// The signed disposition certificates (`GET /v1/retention/certificates`).
+    pub fn retention_certificates(&self) -> Result<wire::CertificateList, Failure> {
+        self.get_typed("/v1/retention/certificates")
+    }
+
+    /// Releases records on a legal basis (`POST /v1/disclosures`).
+    pub fn disclose(&self, release: &wire::NewDisclosure) -> Result<wire::Disclosed, Failure> {
+        self.post_typed("/v1/disclosures", release)
+    }
+
+    /// The accounting of disclosures about a subject (`POST /v1/accounting/search`).
+    pub fn accounting(&self, search: &wire::AccountingSearch) -> Result<wire::Accounting, Failure> {
+        self.post_typed("/v1/accounting/search", search)
+    }
+
+    /// A live backup into the server's backup directory (`POST /v1/backup`).
+    pub fn backup(&self, new: &wire::NewBackup) -> Result<wire::BackupMade, Failure> {
+        self.post_typed("/v1/backup", new)
+    }
+
+    /// Places a hold (`POST /v1/holds`).
+    pub fn place_hold(&self, new: &wire::NewHold) -> Result<wire::PlacedHold, Failure> {
+        self.post_typed("/v1/holds", new)
+    }
+
+    /// Releases hold `id` (`POST /v1/holds/{id}/release`).
+    pub fn release_hold(
+        &self,
+        id: &str,
+        release: &wire::HoldRelease,
+    ) -> Result<wire::ReleasedHold, Failure> {
+        gate::hold_id(id).map_err(|_| Failure::failed("a hold's id is `H-<number>`"))?;
+        self.post_typed(&format!("/v1/holds/{id}/release"), release)
+    }
+
+    /// Every hold, active or released (`GET /v1/holds`).
+    pub fn holds(&self) -> Result<wire::HoldList, Failure> {
+        self.get_typed("/v1/holds")
+    }
+
     /// Opens a Privacy Act request (`POST /v1/requests`).
     pub fn open_request(&self, new: &wire::NewRequest) -> Result<wire::RequestFileView, Failure> {
         self.post_typed("/v1/requests", new)
@@ -382,6 +469,15 @@ fn record_path(id: &str, then: &str, purpose: &str, case: &str) -> Result<String
         query_escape(purpose),
         query_escape(case)
     ))
+}
+
+/// A transfer's id as a path segment: only a well-formed id goes into a URL.
+fn transfer_segment(id: &str) -> Result<&str, Failure> {
+    if gate::is_transfer_id(id) {
+        Ok(id)
+    } else {
+        Err(Failure::failed("a transfer's id is `T-<cohort>-<time>`"))
+    }
 }
 
 /// A request's id as a path segment: only a well-formed id goes into a URL.

@@ -6,7 +6,10 @@
 //! - `cli`: the subcommands (`init`, `serve`, `ingest`, `search`, `disclose`, `requests`,
 //!   `hold`, `retention`, `transfer`, `reports`, `audit`, `keys`, `accounts`, `backup`, `sorn`,
 //!   `calendar`, `status`, `verify`), their arguments, output and exit codes.
-//! - `client`: the CLI as a client of the server (address, token, problem documents).
+//! - `client`: the CLI as a client of the server (address, token, problem documents, typed
+//!   calls reading `wire` answers).
+//! - `failure`: a command's failure and exit code, shared by `cli` and `client` (neither
+//!   imports the other for it).
 //! - `intake_files`: files in the institutions' and carriers' formats (MT, pacs, CBETF data
 //!   items, TIN reports, PNR, TTAR trade records) converted to records, with refusals,
 //!   duplicates and flags by location.
@@ -17,11 +20,9 @@
 //! - `wire`: the wire contract: typed request and response bodies shared by the server and the
 //!   CLI's client, with their schemas (utoipa).
 
-// The OpenAPI document is one `json!` literal, deeper than the default macro recursion limit.
-#![recursion_limit = "256"]
-
 pub mod cli;
 pub mod client;
+pub mod failure;
 pub mod intake_files;
 pub mod letters;
 pub mod render;

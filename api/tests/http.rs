@@ -6170,6 +6170,24 @@ async fn request_routes_refuse_what_breaks_the_document_400_and_the_cases_rules_
             StatusCode::BAD_REQUEST,
             "(see /openapi.json)",
         ),
+        (
+            format!("/v1/requests/{id}/annotations"),
+            json!({"record": "0001-019cb0fe9400-00000001-00000000", "kind": "correction", "portions": [], "text": "x"}),
+            StatusCode::BAD_REQUEST,
+            "`portions` names at least one",
+        ),
+        (
+            format!("/v1/requests/{id}/annotations"),
+            json!({"record": "0001-019cb0fe9400-00000001-00000000", "kind": "correction", "portions": ["Bad"], "text": "x".repeat(16_384)}),
+            StatusCode::BAD_REQUEST,
+            "`portions` names at least one",
+        ),
+        (
+            "/v1/requests/PA-2026-999999/annotations".to_owned(),
+            json!({"record": "0001-019cb0fe9400-00000001-00000000", "kind": "correction", "portions": ["record"], "text": "x".repeat(16_384)}),
+            StatusCode::NOT_FOUND,
+            "there is no request",
+        ),
         // Within the document's characters, past the vault's bytes once the request's id
         // precedes it.
         (
@@ -6272,6 +6290,14 @@ async fn a_body_not_sent_as_json_is_415_and_one_past_the_limit_413() {
             Some("application/json"),
             big.clone(),
             StatusCode::PAYLOAD_TOO_LARGE,
+        ),
+        // A type axum's own parse refuses, though it names JSON: still 415.
+        (
+            "/v1/holds",
+            "records",
+            Some("application/json ;charset=utf-8"),
+            "{}".into(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
         ),
         // A `+json` type is JSON: read, and refused for its shape.
         (

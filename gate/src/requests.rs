@@ -1328,13 +1328,22 @@ impl Gate {
                 "`text` is 1 to {max} characters, not only spaces"
             )));
         }
+        if portions.is_empty()
+            || !portions
+                .iter()
+                .all(|portion| privacy::annotations::check_portion(portion))
+        {
+            return Err(Refusal::Invalid(
+                "`portions` names at least one: `record`, `fields.NAME`, `source.KEY`, `subject.N.name` or `subject.N.IDENTIFIER`".into(),
+            ));
+        }
+        let file = self.request_file(&access, id)?;
         let kept = format!("request {id}: {text}");
         if kept.len() > max {
             return Err(Refusal::Unprocessable(format!(
                 "an annotation's text, after the request's id, is at most {max} bytes of UTF-8"
             )));
         }
-        let file = self.request_file(&access, id)?;
         if !matches!(
             file.case.kind,
             RequestKind::Amendment | RequestKind::Rectification

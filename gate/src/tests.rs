@@ -383,7 +383,7 @@ fn access_request() -> crate::NewRequest {
 }
 
 /// Authentication: a token is the account's until the account is disabled; a token of no
-/// account, or not of a token's form, is refused with its rule.
+/// account (any text is hashed and looked up), and no token, are refused with their rules.
 #[test]
 fn a_token_authenticates_its_account_until_it_is_disabled() {
     let fixture = Fixture::new();
@@ -398,6 +398,7 @@ fn a_token_authenticates_its_account_until_it_is_disabled() {
         ("an account's token", Some(fixture.tokens["ana"].as_str()), "ok"),
         ("a disabled account's token", Some(retired.as_str()), "unauthenticated account-disabled"),
         ("a token of no account", Some("rv_not-a-token"), "unauthenticated token-unknown"),
+        ("an empty token", Some(""), "unauthenticated token-missing"),
         ("no token", None, "unauthenticated token-missing"),
     ];
     for (what, token, expected) in table {
@@ -406,9 +407,10 @@ fn a_token_authenticates_its_account_until_it_is_disabled() {
     }
 }
 
-/// Administration and requests are decided by role before any input is looked at: the
-/// administrator manages accounts and the security officer vets them; privacy staff open and
-/// keep requests, auditors only read them; nobody else does either.
+/// Administration and requests are decided by role first (an account that is not there is
+/// looked for only once the role may manage accounts): the administrator manages accounts,
+/// which the security officer may list; privacy staff open and keep requests, auditors only
+/// read them; nobody else does either.
 #[test]
 fn accounts_and_requests_are_decided_by_role() {
     let fixture = Fixture::new();
@@ -509,6 +511,80 @@ fn a_requests_forms_are_invalid_and_its_rules_unprocessable() {
         let outcome = fixture
             .gate
             .request_event(&privacy, &context, id, event, on);
+        assert_eq!(verdict(&outcome), expected, "{what}");
+    }
+}
+
+/// Holds (records officers): by role first; then what breaks the document's forms (invalid),
+/// then the rules joining the fields or reading the day (unprocessable); a compliance hold is
+/// released by nobody before its date, a governance hold by its officer.
+#[test]
+fn holds_are_decided_by_role_then_form_then_rule() {
+    let fixture = stocked();
+    let context = RequestContext::default();
+    let hold = |change: &dyn Fn(&mut crate::HoldRequest)| {
+        let mut request = crate::HoldRequest {
+            records: Vec::new(),
+            subject: Some(ssn("123-45-6789")),
+            reference: "LIT-1".into(),
+            reason: "a suit is pending".into(),
+            purpose: "litigation".into(),
+            mode: "governance".into(),
+            until: None,
+            roles: Vec::new(),
+        };
+        change(&mut request);
+        request
+    };
+    let later = now() + Duration::days(30);
+    #[rustfmt::skip]
+    let table: Vec<(&str, &str, crate::HoldRequest, &str)> = vec![
+        ("an analyst", "ana", hold(&|_| {}), "denied no-rule"),
+        ("a privacy officer", "privacy", hold(&|_| {}), "denied no-rule"),
+        ("a reference that is an identifier", "cbp-records", hold(&|h| h.reference = "123-45-6789".into()), "invalid"),
+        ("a role the vault does not know", "cbp-records", hold(&|h| h.roles = vec!["janitor".into()]), "invalid"),
+        ("a purpose not a code", "cbp-records", hold(&|h| h.purpose = "spite".into()), "invalid"),
+        ("a kind not a code", "cbp-records", hold(&|h| h.mode = "forever".into()), "invalid"),
+        ("a record id not of the form", "cbp-records", hold(&|h| { h.subject = None; h.records = vec!["R-1".into()]; }), "invalid"),
+        ("a subject by name", "cbp-records", hold(&|h| h.subject = Some(SearchKey::Name("MARIA EXAMPLE".into()))), "invalid"),
+        ("compliance without its date", "cbp-records", hold(&|h| h.mode = "compliance".into()), "unprocessable"),
+        ("a date already past", "cbp-records", hold(&|h| h.until = Some(now() - Duration::days(1))), "unprocessable"),
+        ("both records and a subject", "cbp-records", hold(&|h| h.records = vec!["0001-019cb0fe9400-00000001-00000000".into()]), "unprocessable"),
+        ("neither", "cbp-records", hold(&|h| h.subject = None), "unprocessable"),
+        ("a governance hold on a subject", "cbp-records", hold(&|_| {}), "ok"),
+        ("a compliance hold to a date", "cbp-records", hold(&|h| { h.mode = "compliance".into(); h.until = Some(later); }), "ok"),
+    ];
+    let mut placed = Vec::new();
+    for (what, account, request, expected) in table {
+        let caller = fixture.caller(account).unwrap();
+        let outcome = fixture.gate.place_hold(&caller, &context, request);
+        assert_eq!(verdict(&outcome), expected, "{what}");
+        if let Ok(hold) = outcome {
+            placed.push(hold.hold.label());
+        }
+    }
+    let [governance, compliance] = &placed[..] else {
+        panic!("two holds placed: {placed:?}");
+    };
+    let records = fixture.caller("cbp-records").unwrap();
+    #[rustfmt::skip]
+    let releases: Vec<(&str, &str, &str, &str)> = vec![
+        ("an analyst", "ana", governance, "denied no-rule"),
+        ("an id not of the form", "cbp-records", "H-one", "invalid"),
+        ("a hold that is not there", "cbp-records", "H-99", "not-found"),
+        ("a compliance hold before its date", "cbp-records", compliance, "conflict"),
+        ("a governance hold", "cbp-records", governance, "ok"),
+        ("the same hold again", "cbp-records", governance, "conflict"),
+    ];
+    for (what, account, id, expected) in releases {
+        let caller = if account == "cbp-records" {
+            records.clone()
+        } else {
+            fixture.caller(account).unwrap()
+        };
+        let outcome = fixture
+            .gate
+            .release_hold(&caller, &context, id, "the suit settled");
         assert_eq!(verdict(&outcome), expected, "{what}");
     }
 }

@@ -51,12 +51,13 @@ pub(crate) fn backup(args: BackupArgs) -> Result<(), Failure> {
                         "sent to a server, --to names a new directory in its backup directory (no `/`)",
                     )
                 })?;
-            let answer = Client::new(&args.mode.client)?
-                .post("/v1/backup", &serde_json::json!({"name": name}))?;
+            let made = Client::new(&args.mode.client)?.backup(&crate::wire::NewBackup {
+                name: name.to_owned(),
+            })?;
             vault::BackupReport {
-                checkpoint: PathBuf::from(answer["checkpoint"].as_str().unwrap_or("")),
-                key_table: answer["key_table"].as_str().map(PathBuf::from),
-                epoch: answer["epoch"].as_u64().unwrap_or(0) as u32,
+                checkpoint: PathBuf::from(made.checkpoint),
+                key_table: made.key_table.map(PathBuf::from),
+                epoch: made.epoch,
             }
         }
     };

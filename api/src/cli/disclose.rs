@@ -3,11 +3,11 @@
 
 use std::path::PathBuf;
 
-use serde_json::{json, Value};
 use zeroize::Zeroizing;
 
 use crate::cli::Failure;
 use crate::client::{Client, ClientArgs};
+use crate::wire;
 
 /// Arguments of `recvault disclose`.
 #[derive(Debug, clap::Args)]
@@ -175,111 +175,110 @@ fn file_reference(path: &PathBuf) -> Result<String, Failure> {
 pub(crate) fn disclose(args: DiscloseArgs) -> Result<(), Failure> {
     let client = Client::new(&args.client)?;
     let evidence = args.evidence.as_ref().map(file_reference).transpose()?;
-    let mut basis = json!({
-        "evidence": evidence,
-        "agency_head_request": args.agency_head_request,
-        "portion": args.portion,
-        "activity": args.activity,
-        "statute": args.statute,
-        "violation": args.violation,
-        "necessity": args.necessity,
-        "proceeding": args.proceeding,
-        "given_by": args.given_by,
-        "dated": args.dated,
-        "court": args.court,
-        "case_number": args.case_number,
-        "returnable_to": args.returnable_to,
-        "process": args.process,
-        "public_on": args.public_on,
-        "signer": args.signer,
-        "agency": args.agency,
-        "circumstances": args.circumstances,
-        "approved_by": args.approved_by,
-        "approved_on": args.approved_on,
-        "approval_reference": args.approval_reference,
-        "tabulate": args.tabulate,
-        "min_cell": args.min_cell,
-    });
-    if let Some(letter) = &args.routine_use {
-        basis["routine_use"] = json!(letter);
-    } else if let Some(condition) = &args.condition {
-        basis["condition"] = json!(condition);
-    } else if let Some(consent) = &args.consent {
-        basis["consent"] = json!(file_reference(consent)?);
-    } else if let Some(name) = &args.designated_authority {
-        basis["designated_authority"] = json!(name);
-    } else if args.vital_interests {
-        basis["vital_interests"] = json!(true);
-    } else if args.legal_proceedings {
-        basis["legal_proceedings"] = json!(true);
-    }
+    // Exactly one basis is given: the `basis` argument group takes one.
+    let basis = wire::ReleaseBasis {
+        routine_use: args.routine_use,
+        condition: args.condition,
+        consent: args.consent.as_ref().map(file_reference).transpose()?,
+        designated_authority: args.designated_authority,
+        vital_interests: args.vital_interests,
+        legal_proceedings: args.legal_proceedings,
+        evidence,
+        agency_head_request: args.agency_head_request,
+        portion: args.portion,
+        activity: args.activity,
+        statute: args.statute,
+        violation: args.violation,
+        necessity: args.necessity,
+        proceeding: args.proceeding,
+        given_by: args.given_by,
+        dated: args.dated,
+        court: args.court,
+        case_number: args.case_number,
+        returnable_to: args.returnable_to,
+        process: args.process,
+        public_on: args.public_on,
+        signer: args.signer,
+        agency: args.agency,
+        circumstances: args.circumstances,
+        approved_by: args.approved_by,
+        approved_on: args.approved_on,
+        approval_reference: args.approval_reference,
+        tabulate: args.tabulate,
+        min_cell: args.min_cell,
+    };
     let population = match args
         .population
         .as_deref()
         .map(|text| text.split('/').collect::<Vec<_>>())
     {
         None => None,
-        Some(parts) if parts.len() == 3 => {
-            Some(json!({"system": parts[0], "category": parts[1], "period": parts[2]}))
-        }
+        Some(parts) if parts.len() == 3 => Some(wire::Population {
+            system: parts[0].to_owned(),
+            category: parts[1].to_owned(),
+            period: parts[2].to_owned(),
+        }),
         Some(_) => return Err(Failure::usage(
             "--population is SYSTEM/CATEGORY/PERIOD (for example fincen-cbetf/transmittal/2026-03)",
         )),
     };
-    let mut body = json!({
-        "records": args.records,
-            "recipient": {"name": args.recipient_name, "address": args.recipient_address, "category": args.recipient_category},
-            "purpose": args.purpose,
-            "case": args.case_id,
-            "basis": basis,
-            "accuracy_attested": args.accuracy_attested,
-            "nature": args.outside.as_deref().unwrap_or("electronic"),
-    });
-    if let Some(population) = population {
-        body["population"] = population;
-    }
-    let package = client.post("/v1/disclosures", &body)?;
+    let disclosed = client.disclose(&wire::NewDisclosure {
+        records: args.records,
+        search: None,
+        population,
+        recipient: wire::Recipient {
+            name: args.recipient_name,
+            address: args.recipient_address,
+            category: args.recipient_category,
+        },
+        purpose: args.purpose,
+        case: args.case_id,
+        basis,
+        accuracy_attested: args.accuracy_attested,
+        nature: Some(args.outside.unwrap_or_else(|| "electronic".to_owned())),
+    })?;
     eprintln!(
         "recvault: released package {} under {}",
-        package["package"].as_str().unwrap_or("?"),
-        package["basis"].as_str().unwrap_or("?")
+        disclosed.package, disclosed.basis
     );
-    println!("{package}");
+    println!("{}", crate::cli::json_line(&disclosed)?);
     Ok(())
 }
 
 pub(crate) fn accounting(args: AccountingArgs) -> Result<(), Failure> {
     let client = Client::new(&args.client)?;
     let identifier = crate::cli::identifier_arg(&args.subject)?;
-    let answer = client.post(
-        "/v1/accounting/search",
-        &json!({"identifier": identifier, "for_individual": args.for_individual}),
-    )?;
-    let entries: Vec<Value> = answer["entries"].as_array().cloned().unwrap_or_default();
+    let entries = client
+        .accounting(&wire::AccountingSearch {
+            identifier,
+            for_individual: args.for_individual,
+        })?
+        .entries;
+    let or_blank = |text: &Option<String>| text.clone().unwrap_or_default();
     for entry in &entries {
         if args.json {
-            println!("{entry}");
+            println!("{}", crate::cli::json_line(entry)?);
         } else if args.for_individual {
             // What the individual is shown (552a(c)(1)): date, nature, purpose, recipient.
             println!(
                 "{}  {}  for {}  to {}, {}",
-                entry["date"].as_str().unwrap_or(""),
-                entry["nature"].as_str().unwrap_or(""),
-                entry["purpose"].as_str().unwrap_or(""),
-                entry["recipient"]["name"].as_str().unwrap_or(""),
-                entry["recipient"]["address"].as_str().unwrap_or("")
+                entry.date,
+                entry.nature,
+                entry.purpose,
+                entry.recipient.name,
+                entry.recipient.address
             );
         } else {
             println!(
                 "{}  record {}  {}  to {} ({}), {}  for {}  package {}",
-                entry["date"].as_str().unwrap_or(""),
-                entry["record"].as_str().unwrap_or(""),
-                entry["basis"].as_str().unwrap_or(""),
-                entry["recipient"]["name"].as_str().unwrap_or(""),
-                entry["recipient"]["category"].as_str().unwrap_or(""),
-                entry["recipient"]["address"].as_str().unwrap_or(""),
-                entry["purpose"].as_str().unwrap_or(""),
-                entry["package"].as_str().unwrap_or("")
+                entry.date,
+                or_blank(&entry.record),
+                or_blank(&entry.basis),
+                entry.recipient.name,
+                or_blank(&entry.recipient.category),
+                entry.recipient.address,
+                entry.purpose,
+                or_blank(&entry.package)
             );
         }
     }

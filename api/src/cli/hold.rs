@@ -1,10 +1,9 @@
 //! `recvault hold`: placing holds on records or on a subject, releasing them, and listing them,
 //! through the server as a records officer.
 
-use serde_json::{json, Value};
-
 use crate::cli::Failure;
 use crate::client::{Client, ClientArgs};
+use crate::wire;
 
 /// Arguments of `recvault hold`.
 #[derive(Debug, clap::Args)]
@@ -72,33 +71,28 @@ enum Command {
     },
 }
 
-fn hold_line(hold: &Value) -> String {
-    let text = |key: &str| hold[key].as_str().unwrap_or("").to_owned();
-    let state = match hold["released"].as_object() {
-        Some(release) => format!(
-            "released {} by {}",
-            release["at"].as_str().unwrap_or("").get(..10).unwrap_or(""),
-            release["by"].as_str().unwrap_or("")
-        ),
+fn hold_line(hold: &wire::HoldView) -> String {
+    let day = |at: &str| at.get(..10).unwrap_or(at).to_owned();
+    let state = match &hold.released {
+        Some(release) => format!("released {} by {}", day(&release.at), release.by),
         None => "active".to_owned(),
     };
     format!(
         "{:<6} {:<20} {:<16} {:<10} until {:<10}  {} records  {}{}  {}",
-        text("id"),
-        text("reference"),
-        text("purpose"),
-        text("kind"),
-        hold["until"]
-            .as_str()
-            .and_then(|u| u.get(..10))
-            .unwrap_or("-"),
-        hold["records"],
+        hold.id,
+        hold.reference,
+        hold.purpose,
+        hold.kind,
+        hold.until.as_deref().map_or_else(|| "-".to_owned(), day),
+        // A request's preservation shows no count until the requester's identity is verified.
+        hold.records
+            .map_or_else(|| "(not shown)".to_owned(), |count| count.to_string()),
         state,
-        hold["subject_type"]
-            .as_str()
+        hold.subject_type
+            .as_deref()
             .map(|kind| format!(" (subject by {kind})"))
             .unwrap_or_default(),
-        text("reason"),
+        hold.reason,
     )
 }
 
@@ -119,50 +113,49 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                 .as_deref()
                 .map(crate::cli::identifier_arg)
                 .transpose()?;
-            let answer = Client::new(&client)?.post(
-                "/v1/holds",
-                &json!({
-                    "records": records,
-                    "subject": subject,
-                    "reference": reference,
-                    "reason": reason,
-                    "kind": kind,
-                    "until": until,
-                    "purpose": purpose,
-                    "roles": roles,
-                }),
-            )?;
+            let placed = Client::new(&client)?.place_hold(&wire::NewHold {
+                records,
+                subject,
+                reference,
+                reason,
+                purpose: Some(purpose),
+                kind,
+                until,
+                roles,
+            })?;
             println!(
                 "hold {} placed: {} records held, {} moved to its cohort",
-                answer["id"].as_str().unwrap_or(""),
-                answer["records"],
-                answer["moved"]
+                placed.hold.id,
+                placed
+                    .hold
+                    .records
+                    .map_or_else(|| "(not shown)".to_owned(), |count| count.to_string()),
+                placed.moved
             );
         }
         Command::Release { id, reason, client } => {
-            let path = format!("/v1/holds/{}/release", path_segment(&id));
-            let answer = Client::new(&client)?.post(&path, &json!({"reason": reason}))?;
-            if answer["returned"].is_null() {
-                println!(
+            let released =
+                Client::new(&client)?.release_hold(&id, &wire::HoldRelease { reason })?;
+            match (
+                released.returned,
+                released.still_held,
+                released.awaiting_destruction,
+            ) {
+                (Some(returned), Some(still_held), Some(awaiting)) => println!(
+                    "hold {} released: {returned} records back in their cohorts, {still_held} still held by other holds, {awaiting} to be destroyed at the next run",
+                    released.hold.id
+                ),
+                _ => println!(
                     "hold {} released (a request's preservation whose requester's identity was never verified: no counts)",
-                    answer["id"].as_str().unwrap_or("")
-                );
-            } else {
-                println!(
-                    "hold {} released: {} records back in their cohorts, {} still held by other holds, {} to be destroyed at the next run",
-                    answer["id"].as_str().unwrap_or(""),
-                    answer["returned"],
-                    answer["still_held"],
-                    answer["awaiting_destruction"]
-                );
+                    released.hold.id
+                ),
             }
         }
         Command::List { json, client } => {
-            let answer = Client::new(&client)?.get("/v1/holds")?;
-            let holds = answer["holds"].as_array().cloned().unwrap_or_default();
+            let holds = Client::new(&client)?.holds()?.holds;
             for hold in &holds {
                 if json {
-                    println!("{hold}");
+                    println!("{}", crate::cli::json_line(hold)?);
                 } else {
                     println!("{}", hold_line(hold));
                 }
@@ -173,17 +166,4 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         }
     }
     Ok(())
-}
-
-/// Text as one path or query segment: only letters, digits and `-` pass unchanged.
-pub(crate) fn path_segment(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b == b'-' {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }

@@ -13,6 +13,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub use crate::failure::Failure;
+
 mod accounts;
 mod audit;
 mod backup;
@@ -178,65 +180,6 @@ fn user_name(uid: u32) -> Option<String> {
     })
 }
 
-/// A command's failure: the message for the operator and the exit code.
-#[derive(Debug)]
-pub struct Failure {
-    message: String,
-    code: u8,
-    /// The server could not be reached or the connection broke: a retry may succeed.
-    connection: bool,
-}
-
-impl Failure {
-    /// A failed command (exit code 1).
-    pub fn failed(message: impl std::fmt::Display) -> Self {
-        Failure {
-            message: message.to_string(),
-            code: 1,
-            connection: false,
-        }
-    }
-
-    /// The server could not be reached, or the connection broke (exit code 1).
-    pub fn connection(message: impl std::fmt::Display) -> Self {
-        Failure {
-            connection: true,
-            ..Failure::failed(message)
-        }
-    }
-
-    /// Whether this is a connection failure, which a retry may cure.
-    pub fn is_connection(&self) -> bool {
-        self.connection
-    }
-}
-
-impl Failure {
-    /// The command finished and has printed what needs attention (exit code 1).
-    pub fn reported() -> Self {
-        Failure {
-            message: String::new(),
-            code: 1,
-            connection: false,
-        }
-    }
-
-    /// The command line was wrong (exit code 2).
-    pub fn usage(message: impl std::fmt::Display) -> Self {
-        Failure {
-            message: message.to_string(),
-            code: 2,
-            connection: false,
-        }
-    }
-}
-
-impl std::fmt::Display for Failure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
 /// A gate refusal as a command failure.
 pub(crate) fn refused(refusal: gate::Refusal) -> Failure {
     use gate::Refusal;
@@ -292,18 +235,6 @@ pub(crate) fn json_line(answer: &impl serde::Serialize) -> Result<String, Failur
         .map_err(|err| Failure::failed(format!("writing the answer as JSON: {err}")))
 }
 
-impl From<vault::Error> for Failure {
-    fn from(err: vault::Error) -> Self {
-        Failure::failed(err)
-    }
-}
-
-impl From<model::Invalid> for Failure {
-    fn from(invalid: model::Invalid) -> Self {
-        Failure::failed(invalid)
-    }
-}
-
 /// Runs the command line of this process.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -333,10 +264,10 @@ pub fn main() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            if !failure.message.is_empty() {
-                eprintln!("recvault: {}", failure.message);
+            if !failure.message().is_empty() {
+                eprintln!("recvault: {}", failure.message());
             }
-            ExitCode::from(failure.code)
+            ExitCode::from(failure.code())
         }
     }
 }

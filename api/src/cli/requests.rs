@@ -271,12 +271,6 @@ fn print_file(file: &wire::RequestFileView) {
     }
 }
 
-/// `value` as one line of JSON, for `--json`.
-fn json_line(value: &impl serde::Serialize) -> Result<String, Failure> {
-    serde_json::to_string(value)
-        .map_err(|err| Failure::failed(format!("writing the answer as JSON: {err}")))
-}
-
 pub(crate) fn run(args: Args) -> Result<(), Failure> {
     match args.command {
         Command::Open {
@@ -331,7 +325,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                 authority_authorized,
             })?;
             if json {
-                println!("{}", json_line(&file)?);
+                println!("{}", crate::cli::json_line(&file)?);
             } else {
                 println!("{}", file.id);
             }
@@ -445,7 +439,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             let all = Client::new(&client)?.consultations()?;
             for item in &all.consultations {
                 if json {
-                    println!("{}", json_line(item)?);
+                    println!("{}", crate::cli::json_line(item)?);
                 } else {
                     println!(
                         "{}  {}  {} records  {}",
@@ -499,7 +493,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         Command::Show { id, json, client } => {
             let file = Client::new(&client)?.request(&id)?;
             if json {
-                println!("{}", json_line(&file)?);
+                println!("{}", crate::cli::json_line(&file)?);
             } else {
                 print_file(&file);
             }
@@ -513,7 +507,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             let due = Client::new(&client)?.requests_due(as_of.as_deref(), within)?;
             for item in &due.due {
                 if json {
-                    println!("{}", json_line(item)?);
+                    println!("{}", crate::cli::json_line(item)?);
                 } else {
                     println!(
                         "{}  {:<8} {}  {}",

@@ -2,10 +2,9 @@
 //! through the server, as a records officer), its `status` (trusted time, compaction), and the
 //! disposition certificates.
 
-use serde_json::{json, Value};
-
 use crate::cli::Failure;
 use crate::client::{Client, ClientArgs};
+use crate::wire;
 
 /// Arguments of `recvault retention`.
 #[derive(Debug, clap::Args)]
@@ -63,34 +62,23 @@ enum Command {
     },
 }
 
-fn due_line(due: &Value) -> String {
+fn due_line(due: &wire::DueCohort) -> String {
+    let day = |at: &str| at.get(..10).unwrap_or(at).to_owned();
     format!(
         "cohort {:>6}  {}/{} collected {} to {}  {} under {} ({}), life ended {}",
-        due["cohort"],
-        due["system"].as_str().unwrap_or(""),
-        due["category"].as_str().unwrap_or(""),
-        due["collected_from"]
-            .as_str()
-            .unwrap_or("")
-            .get(..10)
-            .unwrap_or(""),
-        due["collected_to"]
-            .as_str()
-            .unwrap_or("")
-            .get(..10)
-            .unwrap_or(""),
-        if due["destroy"].as_bool() == Some(true) {
+        due.cohort,
+        due.system,
+        due.category,
+        day(&due.collected_from),
+        day(&due.collected_to),
+        if due.destroy {
             "DESTROY"
         } else {
             "report only"
         },
-        due["schedule"].as_str().unwrap_or(""),
-        due["status"].as_str().unwrap_or(""),
-        due["life_ended"]
-            .as_str()
-            .unwrap_or("")
-            .get(..10)
-            .unwrap_or(""),
+        due.schedule,
+        due.status,
+        day(&due.life_ended),
     )
 }
 
@@ -101,56 +89,47 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             json,
             client,
         } => {
-            let answer =
-                Client::new(&client)?.post("/v1/retention/plan", &json!({"as_of": as_of}))?;
-            let due = answer["due"].as_array().cloned().unwrap_or_default();
-            for item in &due {
+            let plan = Client::new(&client)?.retention_plan(&wire::PlanFor { as_of })?;
+            for item in &plan.due {
                 if json {
-                    println!("{item}");
+                    println!("{}", crate::cli::json_line(item)?);
                 } else {
-                    println!("{}", due_line(item));
-                    if let Some(phase) = item["defer_to"].as_str() {
+                    println!("{}", due_line(&item.due));
+                    if let Some(phase) = &item.due.defer_to {
                         println!("    first: records read by a person move to the {phase} phase");
                     }
-                    for kept in item["kept_by"].as_array().into_iter().flatten() {
-                        let keeper = kept["keeper"].as_str().unwrap_or("");
-                        match kept["records"].as_u64() {
-                            Some(records) => println!("    kept: {records} records by {keeper}"),
+                    for kept in &item.kept_by {
+                        match kept.records {
+                            Some(records) => {
+                                println!("    kept: {records} records by {}", kept.keeper)
+                            }
                             None => println!(
-                                "    kept: by {keeper} (a request's preservation, not counted)"
+                                "    kept: by {} (a request's preservation, not counted)",
+                                kept.keeper
                             ),
                         }
                     }
                 }
             }
             if !json {
-                println!("{} cohorts due", due.len());
-                for phase in answer["phases"].as_array().into_iter().flatten() {
+                println!("{} cohorts due", plan.due.len());
+                for phase in &plan.phases {
                     println!(
                         "{}: {} cohorts in {}",
-                        phase["system"].as_str().unwrap_or(""),
-                        phase["cohorts"],
-                        phase["phase"].as_str().unwrap_or("")
+                        phase.system, phase.cohorts, phase.phase
                     );
                 }
             }
         }
         Command::Approve { client } => {
-            let answer = Client::new(&client)?.post("/v1/retention/approvals", &json!({}))?;
-            let field = |name: &str| {
-                answer[name]
-                    .as_str()
-                    .map(str::to_owned)
-                    .or_else(|| answer[name].as_u64().map(|n| n.to_string()))
-                    .ok_or_else(|| Failure::failed(format!("the server's answer has no `{name}`")))
-            };
+            let approval = Client::new(&client)?.approve_retention_run()?;
             println!(
                 "approval {} of a run of {} records in {} cohorts (plan sha256:{}), usable once until {}",
-                field("id")?,
-                field("records")?,
-                field("cohorts")?,
-                field("plan_sha256")?,
-                field("expires")?
+                approval.id,
+                approval.records,
+                approval.cohorts,
+                approval.plan_sha256,
+                approval.expires
             );
         }
         Command::Run {
@@ -158,73 +137,76 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             approval,
             client,
         } => {
-            let answer = Client::new(&client)?.post(
-                "/v1/retention/run",
-                &json!({"confirm_clock": confirm_clock, "approval": approval}),
-            )?;
-            for item in answer["destroyed"].as_array().into_iter().flatten() {
-                match item["held"].as_u64() {
+            let done = Client::new(&client)?.retention_run(&wire::RunNow {
+                confirm_clock,
+                approval,
+            })?;
+            for item in &done.destroyed {
+                match item.held {
                     Some(held) => println!(
                         "destroyed: {} ({} records, {held} held kept)",
-                        due_line(item),
-                        item["records"]
+                        due_line(&item.due),
+                        item.records
                     ),
                     None => println!(
                         "destroyed: {} ({} records; held records kept, a request's preservation among them, not counted)",
-                        due_line(item),
-                        item["records"]
+                        due_line(&item.due),
+                        item.records
                     ),
                 }
             }
-            for item in answer["reported"].as_array().into_iter().flatten() {
+            for item in &done.reported {
                 println!("reported: {}", due_line(item));
             }
-            match answer["certificate"]["name"].as_str() {
-                Some(name) => println!("certificate {name} signed and kept"),
+            match &done.certificate {
+                Some(certificate) => {
+                    println!("certificate {} signed and kept", certificate.name)
+                }
                 None => println!("nothing was due"),
             }
         }
         Command::Status { client } => {
-            let answer = Client::new(&client)?.get("/v1/retention/status")?;
+            let status = Client::new(&client)?.retention_status()?;
             println!(
                 "trusted time: {}",
-                answer["trusted_time"]
-                    .as_str()
+                status
+                    .trusted_time
+                    .as_deref()
                     .unwrap_or("none (no run yet)")
             );
-            if answer["interrupted_run"].as_bool() == Some(true) {
+            if status.interrupted_run {
                 println!(
                     "an interrupted run awaits the next run, which will finish and certify it"
                 );
             }
-            let compaction = &answer["compaction"];
+            let compaction = &status.compaction;
             println!(
                 "compaction: {} ({} of {} columns{}{})",
-                compaction["state"].as_str().unwrap_or(""),
-                compaction["columns_done"],
-                compaction["columns"],
-                compaction["started"]
-                    .as_str()
+                compaction.state,
+                compaction.columns_done,
+                compaction.columns,
+                compaction
+                    .started
+                    .as_deref()
                     .map(|at| format!(", started {at}"))
                     .unwrap_or_default(),
-                compaction["finished"]
-                    .as_str()
+                compaction
+                    .finished
+                    .as_deref()
                     .map(|at| format!(", finished {at}"))
                     .unwrap_or_default(),
             );
         }
         Command::Certificates { json, client } => {
-            let answer = Client::new(&client)?.get("/v1/retention/certificates")?;
-            for certificate in answer["certificates"].as_array().into_iter().flatten() {
+            for certificate in Client::new(&client)?.retention_certificates()?.certificates {
                 if json {
-                    println!("{certificate}");
+                    println!("{}", crate::cli::json_line(&certificate)?);
                 } else {
                     println!(
                         "== certificate {} (signature {})",
-                        certificate["name"].as_str().unwrap_or(""),
-                        certificate["signature"].as_str().unwrap_or("")
+                        certificate.name, certificate.signature
                     );
-                    print!("{}", certificate["text"].as_str().unwrap_or(""));
+                    print!("{}", certificate.text);
                 }
             }
         }

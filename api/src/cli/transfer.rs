@@ -5,10 +5,9 @@
 
 use std::path::PathBuf;
 
-use serde_json::{json, Value};
-
 use crate::cli::Failure;
 use crate::client::{Client, ClientArgs};
+use crate::wire;
 
 /// Arguments of `recvault transfer`.
 #[derive(Debug, clap::Args)]
@@ -65,34 +64,20 @@ enum Command {
     },
 }
 
-fn text<'a>(value: &'a Value, name: &str) -> Result<&'a str, Failure> {
-    value[name]
-        .as_str()
-        .ok_or_else(|| Failure::failed(format!("the server's answer has no `{name}`")))
-}
-
 pub(crate) fn run(args: Args) -> Result<(), Failure> {
     match args.command {
         Command::Make { cohort, client } => {
-            let answer = Client::new(&client)?.post("/v1/transfers", &json!({"cohort": cohort}))?;
-            println!("{}", text(&answer, "transfer")?);
-            print!("{}", text(&answer, "certificate")?);
+            let made = Client::new(&client)?.make_transfer(&wire::NewTransfer { cohort })?;
+            println!("{}", made.transfer);
+            print!("{}", made.certificate);
         }
         Command::List { client } => {
-            let answer = Client::new(&client)?.get("/v1/transfers")?;
-            let list = answer["transfers"].as_array().ok_or_else(|| {
-                Failure::failed("the server's answer has no `transfers`".to_owned())
-            })?;
-            for done in list {
-                println!("{}  cohort {}", text(done, "transfer")?, done["cohort"]);
+            for done in Client::new(&client)?.transfers()?.transfers {
+                println!("{}  cohort {}", done.transfer, done.cohort);
             }
         }
         Command::Package { id, out, client } => {
-            let path = format!(
-                "/v1/transfers/{}/package",
-                crate::cli::hold::path_segment(&id)
-            );
-            let bytes = Client::new(&client)?.get_bytes(&path)?;
+            let bytes = Client::new(&client)?.transfer_package(&id)?;
             std::fs::write(&out, &bytes)
                 .map_err(|err| Failure::failed(format!("writing `{}`: {err}", out.display())))?;
             println!("{} bytes to {}", bytes.len(), out.display());
@@ -103,22 +88,15 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             case,
             client,
         } => {
-            let path = format!(
-                "/v1/transfers/{}/recall",
-                crate::cli::hold::path_segment(&id)
-            );
-            let answer =
-                Client::new(&client)?.post(&path, &json!({"purpose": purpose, "case": case}))?;
-            let records = answer["records"].as_array().ok_or_else(|| {
-                Failure::failed("the server's answer has no `records`".to_owned())
-            })?;
+            let recalled =
+                Client::new(&client)?.recall_transfer(&id, &wire::Recall { purpose, case })?;
             println!(
                 "{}: {} records, {} annotations, {} accounting entries opened; manifest {}",
-                text(&answer, "transfer")?,
-                records.len(),
-                answer["annotations"],
-                answer["accounting_entries"],
-                text(&answer, "manifest")?
+                recalled.transfer,
+                recalled.records.len(),
+                recalled.annotations,
+                recalled.accounting_entries,
+                recalled.manifest
             );
         }
         Command::Verify {

@@ -464,6 +464,9 @@ fn count_schema() -> Object {
         .schema_type(Type::Integer)
         .minimum(Some(0))
         .maximum(Some(u32::MAX))
+        .description(Some(
+            "pages of copies; for a FOIA-route request, minutes of search and review and the searcher's pay per hour in cents (those three are 422 on a Privacy Act request, whose fees are copies only)",
+        ))
         .build()
 }
 
@@ -573,9 +576,9 @@ pub struct EventView {
     pub on: String,
     /// Who recorded it.
     pub by: String,
-    /// The day the vault recorded it (none in a file from before it was kept).
-    #[serde(default)]
-    #[schema(schema_with = nullable_date_schema)]
+    /// The day the vault recorded it (absent in a file from before it was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = date_schema)]
     pub recorded: Option<String>,
     /// The kind's fields.
     #[serde(flatten)]
@@ -790,34 +793,39 @@ impl RequestFileView {
         deadlines: &[policy::requests::Deadline],
         today: chrono::NaiveDate,
     ) -> Result<Self, String> {
+        let status = name_of(&file.status)?;
+        let route = name_of(&file.case.route)?;
+        let events = file
+            .case
+            .events
+            .iter()
+            .map(EventView::of)
+            .collect::<Result<_, _>>()?;
+        let fees = file
+            .case
+            .fees
+            .map(|fees| {
+                Ok::<_, String>(FeeTermsView {
+                    category: name_of(&fees.category)?,
+                    limit_cents: fees.limit_cents,
+                })
+            })
+            .transpose()?;
+        // Nothing fails from here: the identifiers are copied into a view that wipes them.
         Ok(RequestFileView {
             id: file.id.clone(),
             requester: file.requester.clone(),
-            status: name_of(&file.status)?,
+            status,
             representative: file.representative.clone(),
             systems: file.systems.clone(),
             identifiers: file.identifiers.clone(),
             procedures: file.procedures.clone(),
             case: CaseView {
                 kind: file.case.kind.name().to_owned(),
-                route: name_of(&file.case.route)?,
+                route,
                 representative: file.case.representative,
-                events: file
-                    .case
-                    .events
-                    .iter()
-                    .map(EventView::of)
-                    .collect::<Result<_, _>>()?,
-                fees: file
-                    .case
-                    .fees
-                    .map(|fees| {
-                        Ok::<_, String>(FeeTermsView {
-                            category: name_of(&fees.category)?,
-                            limit_cents: fees.limit_cents,
-                        })
-                    })
-                    .transpose()?,
+                events,
+                fees,
             },
             letters: file.letters.iter().map(LetterSummary::of).collect(),
             exemptions_applied: file.exemptions_applied.clone(),

@@ -432,9 +432,11 @@ fn the_documents_request_enums_are_the_policys() {
     }
 }
 
-/// Each of the document's request enums lists every value of the policy's enum: the match
-/// below names every variant (a variant added to the policy fails to compile here until it is
-/// named), and the names are exactly the document's list.
+/// Each of the document's request enums is exactly the names of the variants listed here, in
+/// order (a missing, extra or renamed value fails). The exhaustive matches only make a variant
+/// added to the policy fail to compile here, so that whoever adds it sees this list: they do
+/// not check that it was added to the array. A policy-side `ALL` (as `RequestKind::ALL`) would
+/// close that gap.
 #[test]
 fn the_documents_request_enums_list_every_value() {
     use policy::requests::{

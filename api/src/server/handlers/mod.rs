@@ -178,7 +178,11 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody
 
 /// A JSON body's rejection as a problem document.
 fn json_problem(rejection: &JsonRejection) -> Problem {
-    // The media type and the body's size are checked before (`JsonBody`).
+    // The media type is checked before (`says_json`), but axum's own parse of it is stricter
+    // (`application/json ;charset=utf-8`): what it refuses is still 415.
+    if let JsonRejection::MissingJsonContentType(_) = rejection {
+        return not_json();
+    }
     let detail = match rejection {
         JsonRejection::JsonSyntaxError(_) => "the body is not valid JSON".to_owned(),
         _ => shape_error(&rejection.body_text()),

@@ -384,7 +384,7 @@ pub(crate) async fn request_records(
         (status = 400, description = "an id or a body that is not the schema's", body = wire::Problem, content_type = "application/problem+json"),
         (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such request, or a record released that is not in the vault", body = wire::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "a request that is not a determined access or notification request, a record not the request's or withheld (exempt, or its source's owner not consulted), search fees on a Privacy Act request, records released on a denial", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "a request that is not a determined access or notification request, a record not the request's or withheld (exempt, or its source's owner not consulted), search fees on a Privacy Act request, records released on a denial, a medical record before the physician the individual authorized is on file", body = wire::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -676,7 +676,7 @@ pub(crate) struct LetterFormat {
     tag = "requests",
     params(
         ("id" = String, Path, pattern = "^PA-[0-9]{4}-[0-9]{6}$", example = "PA-2026-000001", description = "the request's id"),
-        ("n" = u32, Path, minimum = 1, maximum = 4294967295_u64, description = "the letter's number in the case, from 1"),
+        ("n" = u64, Path, minimum = 1, maximum = 4294967295_u64, description = "the letter's number in the case, from 1"),
         LetterFormat,
     ),
     responses(
