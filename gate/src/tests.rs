@@ -23,6 +23,9 @@ use crate::{
 const ACCOUNTS: &[(&str, &str, &str)] = &[
     ("ana", "analyst", "treasury-fincen"),
     ("ingester", "ingest", "treasury-fincen"),
+    ("disclosure", "disclosure-officer", "treasury-fincen"),
+    ("records", "records-officer", "treasury-fincen"),
+    ("records-2", "records-officer", "treasury-fincen"),
     ("ice-analyst", "analyst", "dhs-ice"),
     ("cbp-analyst", "analyst", "dhs-cbp"),
     ("cbp-ingest", "ingest", "dhs-cbp"),
@@ -586,5 +589,248 @@ fn holds_are_decided_by_role_then_form_then_rule() {
             .gate
             .release_hold(&caller, &context, id, "the suit settled");
         assert_eq!(verdict(&outcome), expected, "{what}");
+    }
+}
+
+/// The id of the record `account` finds under `key` in `system` (a search, logged).
+fn record_id(
+    fixture: &Fixture,
+    account: &str,
+    system: &str,
+    purpose: &str,
+    key: SearchKey,
+) -> String {
+    let caller = fixture.caller(account).unwrap();
+    fixture
+        .gate
+        .search(
+            &caller,
+            &RequestContext::default(),
+            system,
+            Some(purpose),
+            Some("PNR-1"),
+            &key,
+            10,
+        )
+        .unwrap()
+        .records[0]
+        .record
+        .id
+        .to_string()
+}
+
+/// A routine-use release of `records` to a state prosecutor, attested accurate.
+fn release(records: &[&str]) -> crate::DisclosureInput {
+    crate::DisclosureInput {
+        records: records.iter().map(|id| (*id).to_owned()).collect(),
+        search: None,
+        population: None,
+        recipient_name: "Office of the State Prosecutor".into(),
+        recipient_address: "1 Justice Way".into(),
+        recipient_category: "state-agency".into(),
+        purpose: "investigation".into(),
+        case_id: Some("DISC-1".into()),
+        basis: Some(policy::disclosure::Basis::RoutineUse("A".into())),
+        evidence: policy::disclosure::Evidence::default(),
+        accuracy_attested: true,
+        nature: "electronic".into(),
+        statistics: crate::StatisticsAsked::default(),
+    }
+}
+
+/// A (b)(7) request as the seed asks it: the head of the agency's written request, naming the
+/// portion wanted and the law-enforcement activity.
+fn b7_evidence() -> policy::disclosure::Evidence {
+    policy::disclosure::Evidence {
+        document: Some("letter-2026-17".into()),
+        agency_head_request: true,
+        signer: Some("Director".into()),
+        agency: Some("State Police".into()),
+        dated: NaiveDate::from_ymd_opt(2026, 11, 20),
+        portion: vec!["fields.amount".into()],
+        activity: Some("structuring investigation".into()),
+        ..policy::disclosure::Evidence::default()
+    }
+}
+
+/// Disclosures (the owner's disclosure officers): by role and organization; then the forms
+/// (invalid) before the rules that join fields (unprocessable); then the legal basis, each
+/// missing part its own rule. 5 U.S.C. 552a(b): "No agency shall disclose any record ...
+/// except pursuant to a written request by, or with the prior written consent of, the
+/// individual to whom the record pertains, unless disclosure of the record would be" one of
+/// the conditions; (b)(7): "if the activity is authorized by law, and if the head of the
+/// agency or instrumentality has made a written request to the agency which maintains the
+/// record specifying the particular portion desired and the law enforcement activity for which
+/// the record is sought".
+#[test]
+fn disclosures_are_decided_by_role_then_form_then_basis() {
+    let fixture = stocked();
+    let context = RequestContext::default();
+    let transmittal = record_id(
+        &fixture,
+        "ana",
+        "fincen-cbetf",
+        "investigation",
+        ssn("123-45-6789"),
+    );
+    let pnr = record_id(
+        &fixture,
+        "cbp-analyst",
+        "cbp-pnr",
+        "counterterrorism",
+        passport("P1000001"),
+    );
+    let ids = [transmittal.as_str()];
+    let with = |change: &dyn Fn(&mut crate::DisclosureInput)| {
+        let mut input = release(&ids);
+        change(&mut input);
+        input
+    };
+    let b7 = |change: &dyn Fn(&mut policy::disclosure::Evidence)| {
+        with(&|input| {
+            input.basis = Some(policy::disclosure::Basis::Condition(7));
+            input.evidence = b7_evidence();
+            change(&mut input.evidence);
+        })
+    };
+    #[rustfmt::skip]
+    let table: Vec<(&str, &str, crate::DisclosureInput, &str)> = vec![
+        ("an analyst", "ana", release(&ids), "denied no-rule"),
+        ("another organization's officer", "cbp-disclosure", release(&ids), "denied not-direct-access"),
+        ("a case that is an identifier, where none is needed", "disclosure", with(&|r| r.case_id = Some("987-65-4321".into())), "invalid"),
+        ("an empty case", "disclosure", with(&|r| r.case_id = Some(String::new())), "invalid"),
+        ("a record id not of the form beside a search: the form before the rule joining them", "disclosure", with(&|r| { r.records = vec!["not-a-record-id".into()]; r.search = Some(("fincen-cbetf".into(), ssn("123-45-6789"))); }), "invalid"),
+        ("a nature not a code", "disclosure", with(&|r| r.nature = "pigeon".into()), "invalid"),
+        ("more than 1000 records", "disclosure", with(&|r| r.records = vec![transmittal.clone(); 1001]), "invalid"),
+        ("both records and a search", "disclosure", with(&|r| r.search = Some(("fincen-cbetf".into(), ssn("123-45-6789")))), "unprocessable"),
+        ("neither records nor a search", "disclosure", with(&|r| r.records.clear()), "unprocessable"),
+        ("records of two systems", "disclosure", with(&|r| r.records.push(pnr.clone())), "unprocessable"),
+        ("a search that finds nothing", "disclosure", with(&|r| { r.records.clear(); r.search = Some(("fincen-cbetf".into(), ssn("987-65-4321"))); }), "not-found"),
+        ("a purpose the notice does not name", "disclosure", with(&|r| r.purpose = "curiosity".into()), "denied purpose-unknown"),
+        ("no basis", "disclosure", with(&|r| r.basis = None), "denied basis-missing"),
+        ("a routine use the notice does not publish", "disclosure", with(&|r| r.basis = Some(policy::disclosure::Basis::RoutineUse("Q".into()))), "denied routine-use-unknown"),
+        ("a recipient category the routine use does not name", "disclosure", with(&|r| r.recipient_category = "news-media".into()), "denied routine-use-recipient"),
+        ("a purpose the routine use does not name", "disclosure", with(&|r| r.purpose = "litigation".into()), "denied routine-use-purpose"),
+        ("a state prosecutor without the accuracy attestation", "disclosure", with(&|r| r.accuracy_attested = false), "denied accuracy-attestation-missing"),
+        ("(b)(7) without the head's request", "disclosure", b7(&|e| e.agency_head_request = false), "denied b7-request-missing"),
+        ("(b)(7) without the portion", "disclosure", b7(&|e| e.portion.clear()), "denied b7-portion-missing"),
+        ("a routine use", "disclosure", release(&ids), "ok"),
+        ("(b)(7) as the seed asks it", "disclosure", b7(&|_| {}), "ok"),
+    ];
+    for (what, account, input, expected) in table {
+        let caller = fixture.caller(account).unwrap();
+        let outcome = fixture.gate.disclose(&caller, &context, &input);
+        assert_eq!(verdict(&outcome), expected, "{what}");
+    }
+    // Exactly one accounting entry per record released; nothing refused was accounted.
+    let privacy = fixture.caller("privacy").unwrap();
+    let entries = fixture
+        .gate
+        .accounting(&privacy, &context, &ssn("123-45-6789"), false)
+        .unwrap();
+    let bases: Vec<String> = entries.iter().map(|entry| entry.basis.clone()).collect();
+    assert_eq!(bases, ["routine use A", "552a(b)(7)"]);
+}
+
+/// Retention runs (records officers): by role; a run refuses a clock that jumped forward
+/// until an officer confirms it, and one set back; a run larger than the server's limit needs
+/// a second records officer's approval, single-use and never the runner's own.
+#[test]
+fn retention_runs_are_decided_by_role_then_clock_then_second_approval() {
+    let fixture = Fixture::new();
+    let context = RequestContext::default();
+    // Two monthly cohorts of transmittals, a month apart.
+    let october = transmittal_line("123-45-6789").replace("2026-11-20", "2026-10-20");
+    fixture.ingest("ingester", &[october, transmittal_line("987-65-4321")]);
+    let records = fixture.caller("records").unwrap();
+    let due_on = |days: i64| {
+        let as_of = now() + Duration::days(days);
+        fixture
+            .gate
+            .retention_plan(&records, &context, Some(as_of))
+            .unwrap()
+            .due
+            .iter()
+            .filter(|(due, _)| due.destroy)
+            .count()
+    };
+    // The first day one cohort is due, and the first day both are.
+    let first = (0..4000).find(|&days| due_on(days) == 1).unwrap();
+    let second = (first..first + 62).find(|&days| due_on(days) == 2).unwrap();
+    let approvals = std::sync::Mutex::new(Vec::<String>::new());
+    let approved = |index: usize| approvals.lock().unwrap().get(index).cloned();
+    // (what, account, days later, operation, expected)
+    #[rustfmt::skip]
+    let steps: Vec<(&str, &str, i64, &str, &str)> = vec![
+        ("an analyst plans", "ana", 0, "plan", "denied no-rule"),
+        ("an auditor plans", "auditor", 0, "plan", "denied no-rule"),
+        ("an analyst runs", "ana", 0, "run", "denied no-rule"),
+        ("an analyst approves", "ana", 0, "approve", "denied no-rule"),
+        ("the records officer runs today: nothing is due, today is the trusted time", "records", 0, "run", "ok 0"),
+        ("years later, unconfirmed: the clock jumped forward", "records", first, "run", "conflict jumped"),
+        ("an approval across the jump", "records-2", first, "approve", "conflict jumped"),
+        ("confirmed: the first cohort goes", "records", first, "confirm", "ok 1"),
+        ("the clock set back", "records", first - 30, "confirm", "conflict behind"),
+        ("confirmed, the day before the second cohort is due: nothing goes", "records", second - 1, "confirm", "ok 0"),
+        ("the server's limit: 0 records without a second approval", "records", second, "limit 0", "ok"),
+        ("the second cohort, unapproved", "records", second, "run", "conflict needs approval"),
+        ("an approval that does not exist", "records", second, "run A-0", "conflict no approval"),
+        ("the runner's own approval", "records", second, "approve", "ok"),
+        ("run on it: refused, and it is used up", "records", second, "run approval 0", "conflict own approval"),
+        ("used again", "records", second, "run approval 0", "conflict no approval"),
+        ("another officer's approval", "records-2", second, "approve", "ok"),
+        ("run on it", "records", second, "run approval 1", "ok 1"),
+        ("used again", "records", second, "run approval 1", "conflict no approval"),
+    ];
+    // A conflict named by what its detail says.
+    fn conflict<T>(outcome: Result<T, Refusal>) -> String {
+        let Err(Refusal::Conflict(detail)) = &outcome else {
+            return verdict(&outcome);
+        };
+        let said = [
+            ("jumped forward", "jumped"),
+            ("reads earlier", "behind"),
+            ("a second records officer must approve", "needs approval"),
+            ("no such approval", "no approval"),
+            ("another records officer", "own approval"),
+        ];
+        let (_, name) = said
+            .iter()
+            .find(|(text, _)| detail.contains(text))
+            .unwrap_or_else(|| panic!("a conflict of no known kind: {detail}"));
+        format!("conflict {name}")
+    }
+    for (what, account, days, operation, expected) in steps {
+        fixture.days_later.store(days, Ordering::SeqCst);
+        let caller = fixture.caller(account).unwrap();
+        let ran = |outcome: Result<::retention::run::RunReport, Refusal>| match outcome {
+            Ok(report) => format!("ok {}", report.destroyed.len()),
+            refused => conflict(refused),
+        };
+        let gate = &fixture.gate;
+        let outcome = match operation {
+            "plan" => verdict(&gate.retention_plan(&caller, &context, None)),
+            "approve" => {
+                let outcome = gate.approve_retention_run(&caller, &context);
+                if let Ok(approval) = &outcome {
+                    approvals.lock().unwrap().push(approval.id.clone());
+                }
+                conflict(outcome)
+            }
+            "run" => ran(gate.retention_run(&caller, &context, false, None)),
+            "confirm" => ran(gate.retention_run(&caller, &context, true, None)),
+            "run A-0" => ran(gate.retention_run(&caller, &context, false, Some("A-0"))),
+            "run approval 0" | "run approval 1" => {
+                let index = usize::from(operation.ends_with('1'));
+                let id = approved(index).expect("approved");
+                ran(gate.retention_run(&caller, &context, false, Some(&id)))
+            }
+            "limit 0" => {
+                gate.set_max_run_records(0);
+                "ok".into()
+            }
+            other => panic!("no operation {other}"),
+        };
+        assert_eq!(outcome, expected, "{what}");
     }
 }
