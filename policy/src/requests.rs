@@ -8,9 +8,24 @@ use serde::{Deserialize, Serialize};
 
 use crate::calendar::{add_calendar_days, add_working_days};
 
+/// Every value of the enums below (`T::VARIANTS`) and their names as the API spells them
+/// (`<T as VariantNames>::VARIANTS`), derived from the variants so no list can miss one.
+pub use strum::{VariantArray, VariantNames};
+
 /// What the individual asks for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::VariantArray,
+    strum::VariantNames,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum RequestKind {
     /// Whether a system holds a record about them (1.26(a)).
     Notification,
@@ -29,15 +44,8 @@ pub enum RequestKind {
 }
 
 impl RequestKind {
-    /// Every kind.
-    pub const ALL: [RequestKind; 6] = [
-        RequestKind::Notification,
-        RequestKind::Access,
-        RequestKind::Amendment,
-        RequestKind::Accounting,
-        RequestKind::Rectification,
-        RequestKind::Complaint,
-    ];
+    /// Every kind, in the order declared.
+    pub const ALL: &'static [RequestKind] = <Self as VariantArray>::VARIANTS;
 
     /// Its name.
     pub fn name(self) -> &'static str {
@@ -53,7 +61,7 @@ impl RequestKind {
 
     /// The kind with this name.
     pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|kind| kind.name() == name)
+        Self::ALL.iter().copied().find(|kind| kind.name() == name)
     }
 }
 
@@ -105,8 +113,19 @@ pub fn route_for(
 
 /// The requester's status: DHS extends the Act's protections to all (seed 000), Treasury's
 /// systems to citizens and permanent residents.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::VariantArray,
+    strum::VariantNames,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum RequesterStatus {
     /// A United States citizen.
     Citizen,
@@ -117,8 +136,19 @@ pub enum RequesterStatus {
 }
 
 /// How the requester's identity was verified (31 CFR part 1 appendices; ACC-15).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::VariantArray,
+    strum::VariantNames,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum IdentityMethod {
     /// In person, one official document bearing a photograph.
     InPersonPhoto,
@@ -168,8 +198,19 @@ impl IdentityMethod {
 
 /// A piece of evidence of identity, by kind (never its content: the documents stay in the
 /// paper file; the case file records what was seen).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::VariantArray,
+    strum::VariantNames,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum IdentityEvidence {
     /// An official document bearing a photograph (a passport, an identification badge).
     PhotoId,
@@ -203,8 +244,19 @@ impl IdentityEvidence {
 }
 
 /// A fact about the requester a system's procedures require with any method.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::VariantArray,
+    strum::VariantNames,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum IdentityFact {
     /// Full name.
     FullName,
@@ -303,8 +355,19 @@ pub fn check_identity(
 }
 
 /// What proves a parent's or guardian's authority (31 CFR 1.34).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::VariantArray,
+    strum::VariantNames,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Relationship {
     /// A birth certificate showing parentage.
     BirthCertificate,
@@ -318,8 +381,19 @@ pub enum Relationship {
 /// need to search for, collect, and appropriately examine a voluminous amount of separate and
 /// distinct records ...; or (iii) The need for consultation ... with another agency ... or
 /// among two or more bureaus" (31 CFR 1.5(j)(1)).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::VariantArray,
+    strum::VariantNames,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum UnusualCircumstance {
     /// (i) Records at field facilities or other establishments apart from the processing
     /// office.
@@ -331,8 +405,19 @@ pub enum UnusualCircumstance {
 }
 
 /// A determination's outcome.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::VariantArray,
+    strum::VariantNames,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Outcome {
     /// Granted in full.
     Granted,
@@ -343,8 +428,14 @@ pub enum Outcome {
 }
 
 /// What happened in a case.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, strum::EnumDiscriminants)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
+#[strum_discriminants(
+    name(EventName),
+    doc = "An event's kind alone, without its fields: the names the API lists.",
+    derive(strum::VariantArray, strum::VariantNames),
+    strum(serialize_all = "kebab-case")
+)]
 pub enum EventKind {
     /// The request arrived (complete or not).
     Received,
@@ -593,8 +684,19 @@ pub struct Case {
 }
 
 /// Who pays what under the FOIA (31 CFR 1.5(b)(2), 1.7(a)).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::VariantArray,
+    strum::VariantNames,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum FeeCategory {
     /// A person asking for records about themselves: duplication only, after the first 100
     /// pages (1.7(a)(4)).

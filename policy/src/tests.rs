@@ -1679,3 +1679,41 @@ fn routine_uses_carry_their_conditions_and_are_decided_on_the_version_in_effect(
         "{errors:?}"
     );
 }
+
+/// A request enum's names as the API lists them (strum's, from the variants) are serde's, the
+/// names the requests are read and written by: variant for variant, in order.
+#[test]
+fn the_request_enums_names_are_the_ones_serde_reads() {
+    use crate::requests::{self as r, VariantArray, VariantNames};
+    fn agree<T: VariantArray + VariantNames + serde::Serialize + serde::de::DeserializeOwned>() {
+        let by_serde: Vec<String> = <T as VariantArray>::VARIANTS
+            .iter()
+            .map(|value| {
+                serde_json::to_value(value)
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        assert_eq!(
+            by_serde,
+            <T as VariantNames>::VARIANTS,
+            "{}",
+            std::any::type_name::<T>()
+        );
+        assert!(serde_json::from_value::<T>(serde_json::json!("teleported")).is_err());
+    }
+    agree::<r::RequestKind>();
+    agree::<r::RequesterStatus>();
+    agree::<r::FeeCategory>();
+    agree::<r::IdentityMethod>();
+    agree::<r::IdentityEvidence>();
+    agree::<r::IdentityFact>();
+    agree::<r::Relationship>();
+    agree::<r::UnusualCircumstance>();
+    agree::<r::Outcome>();
+    for kind in r::RequestKind::ALL {
+        assert_eq!(serde_json::to_value(kind).unwrap(), kind.name());
+    }
+}

@@ -5,65 +5,43 @@
 
 use utoipa::openapi::schema::{OneOfBuilder, Schema};
 
+use policy::requests::{self as p, VariantNames};
+
 use super::*;
 
-/// The kinds of a request (`policy::requests::RequestKind`).
-pub fn request_kinds() -> Vec<&'static str> {
-    policy::requests::RequestKind::ALL
-        .iter()
-        .map(|kind| kind.name())
-        .collect()
+/// The names of a request enum's values, as the document lists them: derived from the
+/// policy's variants, so no list can miss one.
+const fn names<T: VariantNames>() -> &'static [&'static str] {
+    <T as VariantNames>::VARIANTS
 }
 
+/// The kinds of a request (`policy::requests::RequestKind`).
+pub const REQUEST_KINDS: &[&str] = names::<p::RequestKind>();
+
 /// A requester's status (`policy::requests::RequesterStatus`).
-pub const REQUESTER_STATUSES: [&str; 3] = ["citizen", "permanent-resident", "other"];
+pub const REQUESTER_STATUSES: &[&str] = names::<p::RequesterStatus>();
 
 /// A FOIA requester's fee category (`policy::requests::FeeCategory`, 31 CFR 1.5(b)(2)).
-pub const FEE_CATEGORIES: [&str; 5] = [
-    "first-party",
-    "commercial",
-    "educational-or-scientific",
-    "news-media",
-    "other",
-];
+pub const FEE_CATEGORIES: &[&str] = names::<p::FeeCategory>();
 
 /// How an identity was verified (`policy::requests::IdentityMethod`).
-pub const IDENTITY_METHODS: [&str; 5] = [
-    "in-person-photo",
-    "in-person-two-documents",
-    "mail",
-    "notarized",
-    "perjury-statement",
-];
+pub const IDENTITY_METHODS: &[&str] = names::<p::IdentityMethod>();
 
 /// The evidence of an identity seen (`policy::requests::IdentityEvidence`).
-pub const IDENTITY_EVIDENCE: [&str; 7] = [
-    "photo-id",
-    "name-and-signature-document",
-    "signature",
-    "address",
-    "identifier-document",
-    "notarized-statement",
-    "perjury-statement",
-];
+pub const IDENTITY_EVIDENCE: &[&str] = names::<p::IdentityEvidence>();
 
 /// The facts a requester gives that a system's procedures require
 /// (`policy::requests::IdentityFact`).
-pub const IDENTITY_FACTS: [&str; 4] = [
-    "full-name",
-    "current-address",
-    "date-of-birth",
-    "place-of-birth",
-];
+pub const IDENTITY_FACTS: &[&str] = names::<p::IdentityFact>();
 
 /// What proves a representative's authority (`policy::requests::Relationship`).
-pub const RELATIONSHIPS: [&str; 2] = ["birth-certificate", "court-order"];
+pub const RELATIONSHIPS: &[&str] = names::<p::Relationship>();
 
 /// A FOIA delay's unusual circumstance (`policy::requests::UnusualCircumstance`, 1.5(j)(1)).
-pub const UNUSUAL_CIRCUMSTANCES: [&str; 3] = ["field-facilities", "voluminous", "consultation"];
+pub const UNUSUAL_CIRCUMSTANCES: &[&str] = names::<p::UnusualCircumstance>();
 
 /// A determination's outcome (`policy::requests::Outcome`).
-pub const OUTCOMES: [&str; 3] = ["granted", "partly-granted", "denied"];
+pub const OUTCOMES: &[&str] = names::<p::Outcome>();
 
 /// The fields of an event, by their form.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,9 +78,9 @@ pub const EVENT_KINDS: &[(&str, EventFields)] = &[
     (
         "identity-verified",
         &[
-            ("method", EventField::OneOf(&IDENTITY_METHODS), true),
-            ("evidence", EventField::ListOf(&IDENTITY_EVIDENCE), false),
-            ("facts", EventField::ListOf(&IDENTITY_FACTS), false),
+            ("method", EventField::OneOf(IDENTITY_METHODS), true),
+            ("evidence", EventField::ListOf(IDENTITY_EVIDENCE), false),
+            ("facts", EventField::ListOf(IDENTITY_FACTS), false),
         ],
     ),
     (
@@ -113,13 +91,13 @@ pub const EVENT_KINDS: &[(&str, EventFields)] = &[
         "physician-authorized",
         &[
             ("physician", EventField::Name, true),
-            ("method", EventField::OneOf(&IDENTITY_METHODS), true),
-            ("evidence", EventField::ListOf(&IDENTITY_EVIDENCE), true),
+            ("method", EventField::OneOf(IDENTITY_METHODS), true),
+            ("evidence", EventField::ListOf(IDENTITY_EVIDENCE), true),
         ],
     ),
     (
         "relationship-proven",
-        &[("document", EventField::OneOf(&RELATIONSHIPS), true)],
+        &[("document", EventField::OneOf(RELATIONSHIPS), true)],
     ),
     ("acknowledged", &[]),
     (
@@ -130,7 +108,7 @@ pub const EVENT_KINDS: &[(&str, EventFields)] = &[
             ("approved_by", EventField::Name, false),
             (
                 "circumstance",
-                EventField::OneOf(&UNUSUAL_CIRCUMSTANCES),
+                EventField::OneOf(UNUSUAL_CIRCUMSTANCES),
                 false,
             ),
         ],
@@ -138,7 +116,7 @@ pub const EVENT_KINDS: &[(&str, EventFields)] = &[
     (
         "determined",
         &[
-            ("outcome", EventField::OneOf(&OUTCOMES), true),
+            ("outcome", EventField::OneOf(OUTCOMES), true),
             ("reasons", EventField::Text, true),
         ],
     ),
@@ -147,7 +125,7 @@ pub const EVENT_KINDS: &[(&str, EventFields)] = &[
     (
         "appeal-determined",
         &[
-            ("outcome", EventField::OneOf(&OUTCOMES), true),
+            ("outcome", EventField::OneOf(OUTCOMES), true),
             ("reasons", EventField::Text, true),
         ],
     ),
@@ -186,7 +164,7 @@ pub const EVENT_KINDS: &[(&str, EventFields)] = &[
     (
         "fee-waiver-determined",
         &[
-            ("outcome", EventField::OneOf(&OUTCOMES), true),
+            ("outcome", EventField::OneOf(OUTCOMES), true),
             ("reasons", EventField::Text, true),
             ("reduced_percent", EventField::Percent, false),
         ],
@@ -302,7 +280,7 @@ impl utoipa::PartialSchema for NewEvent {
 impl ToSchema for NewEvent {}
 
 fn request_kind_schema() -> Object {
-    string_enum(&request_kinds())
+    string_enum(REQUEST_KINDS)
 }
 
 fn name_schema(what: &str) -> Object {
@@ -334,7 +312,7 @@ fn official_schema() -> Object {
 }
 
 fn requester_status_schema() -> Object {
-    let mut schema = or_null(string_enum(&REQUESTER_STATUSES));
+    let mut schema = or_null(string_enum(REQUESTER_STATUSES));
     schema.description = Some("the requester's status (default `citizen`)".into());
     schema
 }
@@ -366,7 +344,7 @@ fn received_schema() -> Object {
 }
 
 fn fee_category_schema() -> Object {
-    let mut schema = or_null(string_enum(&FEE_CATEGORIES));
+    let mut schema = or_null(string_enum(FEE_CATEGORIES));
     schema.description = Some(
         "a FOIA-route request's fee category (default `first-party`; 422 on a Privacy Act request)"
             .into(),
@@ -615,7 +593,7 @@ pub struct FeeTermsView {
 }
 
 fn fee_category_enum_schema() -> Object {
-    string_enum(&FEE_CATEGORIES)
+    string_enum(FEE_CATEGORIES)
 }
 
 /// A case: its kind, route, history and fee terms.
@@ -767,7 +745,7 @@ fn file_id_schema() -> Object {
 }
 
 fn requester_status_enum_schema() -> Object {
-    string_enum(&REQUESTER_STATUSES)
+    string_enum(REQUESTER_STATUSES)
 }
 
 impl Drop for RequestFileView {

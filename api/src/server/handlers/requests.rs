@@ -75,17 +75,17 @@ pub(crate) async fn open_request(
     let kind = RequestKind::from_name(&body.kind).ok_or_else(|| {
         Refusal::Invalid(format!(
             "`kind` is one of {}",
-            wire::request_kinds().join(", ")
+            wire::REQUEST_KINDS.join(", ")
         ))
     })?;
     let status = match body.status.as_deref() {
         None => policy::requests::RequesterStatus::Citizen,
-        Some(status) => one_of(status, "status", &wire::REQUESTER_STATUSES)?,
+        Some(status) => one_of(status, "status", wire::REQUESTER_STATUSES)?,
     };
     let fee_category = body
         .fee_category
         .as_deref()
-        .map(|category| one_of(category, "fee_category", &wire::FEE_CATEGORIES))
+        .map(|category| one_of(category, "fee_category", wire::FEE_CATEGORIES))
         .transpose()?;
     let received = body
         .received
