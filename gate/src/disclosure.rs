@@ -104,15 +104,9 @@ impl Gate {
         for id in &ids {
             placements.push(self.placement_or_unknown(id)?);
         }
+        // Each record is decided for the officer before the rule that joins them: a caller
+        // who may release none of them learns nothing of where they are kept.
         let system = placements[0].system.clone();
-        if placements
-            .iter()
-            .any(|placement| placement.system != system)
-        {
-            return Err(Refusal::Unprocessable(
-                "one disclosure releases records of one system".into(),
-            ));
-        }
         self.check_release_purpose(caller, context, &system, input)?;
         let purpose = Some(input.purpose.as_str());
         let case_id = input.case_id.as_deref();
@@ -128,6 +122,14 @@ impl Gate {
                 action: Action::RecordRead,
                 ..request
             });
+        }
+        if placements
+            .iter()
+            .any(|placement| placement.system != system)
+        {
+            return Err(Refusal::Unprocessable(
+                "one disclosure releases records of one system".into(),
+            ));
         }
         let today = self.now().date_naive();
         let decided = self.policy.decide_disclosure(&Disclosure {
@@ -671,6 +673,8 @@ impl Gate {
         for_individual: bool,
     ) -> Result<Vec<AccountingEntry>, Refusal> {
         if for_individual {
+            // Decided for the caller before the rule about the identifier is applied.
+            self.authorize_vault(caller, context, Action::AccountingSearch)?;
             let personal =
                 matches!(key, SearchKey::Identifier(identifier) if identifier.kind.is_personal());
             if !personal {

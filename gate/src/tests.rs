@@ -704,7 +704,9 @@ fn disclosures_are_decided_by_role_then_form_then_basis() {
         ("more than 1000 records", "disclosure", with(&|r| r.records = vec![transmittal.clone(); 1001]), "invalid"),
         ("both records and a search", "disclosure", with(&|r| r.search = Some(("fincen-cbetf".into(), ssn("123-45-6789")))), "unprocessable"),
         ("neither records nor a search", "disclosure", with(&|r| r.records.clear()), "unprocessable"),
-        ("records of two systems", "disclosure", with(&|r| r.records.push(pnr.clone())), "unprocessable"),
+        ("records of two systems: each is decided for the officer before the rule joining them", "disclosure", with(&|r| r.records.push(pnr.clone())), "denied not-direct-access"),
+        ("records of two systems, for an analyst: nothing tells where they are kept", "ana", with(&|r| r.records.push(pnr.clone())), "denied no-rule"),
+        ("an id of no record", "disclosure", with(&|r| r.records = vec!["0001-019cb0fe9400-00000009-00000000".into()]), "denied not-direct-access"),
         ("a search that finds nothing", "disclosure", with(&|r| { r.records.clear(); r.search = Some(("fincen-cbetf".into(), ssn("987-65-4321"))); }), "not-found"),
         ("a purpose the notice does not name", "disclosure", with(&|r| r.purpose = "curiosity".into()), "denied purpose-unknown"),
         ("no basis", "disclosure", with(&|r| r.basis = None), "denied basis-missing"),
@@ -730,6 +732,23 @@ fn disclosures_are_decided_by_role_then_form_then_basis() {
         .unwrap();
     let bases: Vec<String> = entries.iter().map(|entry| entry.basis.clone()).collect();
     assert_eq!(bases, ["routine use A", "552a(b)(7)"]);
+    // The accounting given to an individual is found by an identifier of theirs alone; the
+    // caller is decided first.
+    #[rustfmt::skip]
+    let searches: Vec<(&str, &str, SearchKey, bool, &str)> = vec![
+        ("an analyst", "ana", ssn("123-45-6789"), false, "denied no-rule"),
+        ("an analyst, by name, for the individual", "ana", SearchKey::Name("MARIA EXAMPLE".into()), true, "denied no-rule"),
+        ("privacy staff, by name, for the individual", "privacy", SearchKey::Name("MARIA EXAMPLE".into()), true, "unprocessable"),
+        ("privacy staff, by SSN, for the individual", "privacy", ssn("123-45-6789"), true, "ok"),
+        ("privacy staff, by name", "privacy", SearchKey::Name("MARIA EXAMPLE".into()), false, "ok"),
+    ];
+    for (what, account, key, for_individual, expected) in searches {
+        let caller = fixture.caller(account).unwrap();
+        let outcome = fixture
+            .gate
+            .accounting(&caller, &context, &key, for_individual);
+        assert_eq!(verdict(&outcome), expected, "{what}");
+    }
 }
 
 /// Retention runs (records officers): by role; a run refuses a clock that jumped forward
