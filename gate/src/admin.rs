@@ -96,6 +96,14 @@ impl Gate {
         name: &str,
     ) -> Result<(), Refusal> {
         let access = self.authorize_vault(caller, context, Action::AccountsManage)?;
+        // An administrator who disabled their own account could leave the vault with nobody
+        // to manage accounts but the operator's bootstrap on the server's disk.
+        if name == caller.name() {
+            return Err(Refusal::Conflict(
+                "an administrator does not disable their own account; another administrator does"
+                    .into(),
+            ));
+        }
         let _writing = self
             .account_writes
             .lock()

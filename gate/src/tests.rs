@@ -429,6 +429,7 @@ fn accounts_and_requests_are_decided_by_role() {
         ("ana", "disable an account", "denied no-rule"),
         ("security", "disable an account", "denied no-rule"),
         ("admin", "disable an account", "not-found"),
+        ("admin", "disable its own account", "conflict"),
         ("privacy", "open a request", "ok"),
         ("auditor", "open a request", "denied no-rule"),
         ("ana", "open a request", "denied no-rule"),
@@ -446,6 +447,7 @@ fn accounts_and_requests_are_decided_by_role() {
         let outcome = match operation {
             "list accounts" => verdict(&gate.list_accounts(&caller, &context)),
             "disable an account" => verdict(&gate.disable_account(&caller, &context, "nobody")),
+            "disable its own account" => verdict(&gate.disable_account(&caller, &context, "admin")),
             "open a request" => verdict(&gate.open_request(&caller, &context, access_request())),
             "what is due" => verdict(&gate.requests_due(&caller, &context, None, None)),
             "show a request" => verdict(&gate.show_request(&caller, &context, "PA-2026-000001")),

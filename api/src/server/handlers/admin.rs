@@ -133,6 +133,7 @@ pub(crate) async fn list_accounts(
         (status = 400, description = "a name no account can have", body = wire::Problem, content_type = "application/problem+json"),
         (status = 403, description = DENIED, body = wire::Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such account", body = wire::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "the caller's own account: another administrator disables it", body = wire::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
