@@ -328,6 +328,16 @@ impl Client {
         self.post_typed("/v1/disclosures", release)
     }
 
+    /// Each system's requests of `year` (`GET /v1/reports/requests`).
+    pub fn request_statistics(&self, year: i32) -> Result<wire::RequestStatistics, Failure> {
+        self.get_typed(&format!("/v1/reports/requests?year={year}"))
+    }
+
+    /// The complaints received in `year` (`GET /v1/reports/complaints`).
+    pub fn complaint_report(&self, year: i32) -> Result<wire::ComplaintReportView, Failure> {
+        self.get_typed(&format!("/v1/reports/complaints?year={year}"))
+    }
+
     /// The accounting of disclosures about a subject (`POST /v1/accounting/search`).
     pub fn accounting(&self, search: &wire::AccountingSearch) -> Result<wire::Accounting, Failure> {
         self.post_typed("/v1/accounting/search", search)
@@ -627,6 +637,24 @@ fn loopback(url: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    /// The client puts into a path only the consultation ids the document's pattern takes.
+    #[test]
+    fn a_consultation_id_is_the_documents() {
+        let pattern = regex::Regex::new(crate::wire::CONSULTATION_ID_PATTERN).unwrap();
+        #[rustfmt::skip]
+        let ids = [
+            "CN-1", "CN-0", "CN-1234567890", "CN-12345678901", "CN-", "cn-1", "CN-1 ", " CN-1",
+            "CN-+1", "CN--1", "CN-١", "CN-1/x", "", "CN1",
+        ];
+        for id in ids {
+            assert_eq!(
+                super::is_consultation_id(id),
+                pattern.is_match(id),
+                "`{id}`"
+            );
+        }
+    }
+
     #[test]
     fn plain_http_only_to_loopback() {
         for (url, ok) in [

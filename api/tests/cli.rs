@@ -1220,3 +1220,24 @@ fn an_answer_the_client_cannot_read_fails_clearly_and_prints_no_blanks() {
         run.stderr
     );
 }
+
+/// A reader that went away (`recvault calendar holidays --year 2027 | head -0`): the command
+/// ends quietly with 141, as a shell reports a writer stopped by SIGPIPE; `println!` panicked
+/// there ("failed printing to stdout: Broken pipe", exit 101).
+#[test]
+fn a_reader_that_went_away_ends_the_command_quietly() {
+    let dir = workspace();
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let run = Command::new(env!("CARGO_BIN_EXE_recvault"))
+        .args(["calendar", "holidays", "--year", "2027"])
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(141), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+}

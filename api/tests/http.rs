@@ -6137,15 +6137,28 @@ async fn request_routes_refuse_what_breaks_the_document_400_and_the_cases_rules_
             .await;
         assert_eq!(answer.status, status, "letter {n}: {}", answer.text);
     }
-    // `within` is digits, as the document's integer is (Rust's own parse also reads `+5`).
+    // A whole number of a query is digits, as the document's integer is (Rust's own parse also
+    // reads `+5`; a `+` not escaped is a space).
     for (query, status) in [
         ("within=5", StatusCode::OK),
         ("within=+5", StatusCode::BAD_REQUEST),
+        ("within=%2B5", StatusCode::BAD_REQUEST),
+        ("within=", StatusCode::BAD_REQUEST),
         ("within=66", StatusCode::BAD_REQUEST),
         ("as_of=2026-11-2", StatusCode::BAD_REQUEST),
     ] {
         let answer = api
             .get(&format!("/v1/requests/due?{query}"), Some("privacy"))
+            .await;
+        assert_eq!(answer.status, status, "{query}: {}", answer.text);
+    }
+    for (query, status) in [
+        ("year=2026", StatusCode::OK),
+        ("year=%2B2026", StatusCode::BAD_REQUEST),
+        ("year=2026.0", StatusCode::BAD_REQUEST),
+    ] {
+        let answer = api
+            .get(&format!("/v1/reports/requests?{query}"), Some("privacy"))
             .await;
         assert_eq!(answer.status, status, "{query}: {}", answer.text);
     }

@@ -140,7 +140,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                         new_token_file.display()
                     ))
                 })?;
-            println!(
+            outln!(
                 "created account `{}` ({} of {}); its token is in `{}` (mode 0600)",
                 new.name,
                 new.role,
@@ -165,9 +165,9 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                 if json {
                     let line = serde_json::to_string(account)
                         .map_err(|err| Failure::failed(format!("encoding an account: {err}")))?;
-                    println!("{line}");
+                    outln!("{line}");
                 } else {
-                    println!(
+                    outln!(
                         "{:<24} {:<20} {:<16} bi {} training {}{}",
                         account.name,
                         account.role,
@@ -217,7 +217,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                         new_token_file.display()
                     ))
                 })?;
-            println!(
+            outln!(
                 "attested the vetting of account `{name}`; its new token is in `{}` (mode 0600): hand it to the holder, the one made at creation no longer works",
                 new_token_file.display()
             );
@@ -241,7 +241,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                     Client::new(&mode.client)?.disable_account(&name)?;
                 }
             }
-            println!("disabled account `{name}`");
+            outln!("disabled account `{name}`");
             Ok(())
         }
     }

@@ -100,13 +100,13 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                     std::fs::write(&path, &text).map_err(|err| {
                         Failure::failed(format!("writing `{}`: {err}", path.display()))
                     })?;
-                    println!(
+                    outln!(
                         "anchored entry {} in `{}`: store it off this host",
                         checkpoint.seq,
                         path.display()
                     );
                 }
-                None => print!("{text}"),
+                None => out!("{text}"),
             }
             Ok(())
         }
@@ -150,7 +150,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             };
             match report.problem {
                 None => {
-                    println!(
+                    outln!(
                         "the access log verifies: {} entries from entry {}, {} signed checkpoints, signed through entry {}; {} entries in the unsigned tail{}{}",
                         report.entries,
                         report.base,
@@ -167,20 +167,21 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                         },
                     );
                     if report.time_rule_misses > 0 {
-                        println!(
+                        outln!(
                             "note: {} entries came a minute or more after the last checkpoint without one (entry times are the callers' clocks, so this is reported, not enforced)",
                             report.time_rule_misses
                         );
                     }
                     if let (Some(anchor), Some(how)) = (&anchor, &report.extension) {
-                        println!("the log extends the anchor at entry {}: {how}", anchor.seq);
+                        outln!("the log extends the anchor at entry {}: {how}", anchor.seq);
                     }
                     Ok(())
                 }
                 Some(problem) => {
-                    println!(
+                    outln!(
                         "the access log does NOT verify: first bad entry {}: {}",
-                        problem.seq, problem.reason
+                        problem.seq,
+                        problem.reason
                     );
                     Err(Failure::reported())
                 }
@@ -189,13 +190,13 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         Command::Truncate { at, paths } => {
             let vault = vault::Vault::open(&paths.data, &paths.key_store)?;
             let removed = vault.truncate_log(&operator("audit"), at, Utc::now())?;
-            println!("removed {removed} entries; the log now starts at entry {at}");
+            outln!("removed {removed} entries; the log now starts at entry {at}");
             Ok(())
         }
         Command::Retention { days, paths } => {
             let vault = vault::Vault::open(&paths.data, &paths.key_store)?;
             vault.set_log_retention_days(&operator("audit"), days, Utc::now())?;
-            println!("the access log keeps entries {days} days");
+            outln!("the access log keeps entries {days} days");
             Ok(())
         }
         Command::Search {
@@ -249,9 +250,9 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             };
             for entry in &entries {
                 if json {
-                    println!("{}", crate::cli::json_line(entry)?);
+                    outln!("{}", crate::cli::json_line(entry)?);
                 } else {
-                    println!(
+                    outln!(
                         "{:>8}  {}  {} ({}, {})  {} {}  {}  {}",
                         entry.seq,
                         entry.time,
@@ -266,7 +267,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                 }
             }
             if !json {
-                println!("{} entries", entries.len());
+                outln!("{} entries", entries.len());
             }
             Ok(())
         }

@@ -61,21 +61,21 @@ pub(crate) fn backup(args: BackupArgs) -> Result<(), Failure> {
             }
         }
     };
-    println!(
+    outln!(
         "backed up the encrypted store to `{}` (root epoch {})",
         report.checkpoint.display(),
         report.epoch
     );
     match report.key_table {
-        Some(path) => println!(
+        Some(path) => outln!(
             "the current key table is `{}`: keep it with the backups",
             path.display()
         ),
-        None => println!(
+        None => outln!(
             "this vault has no key-table directory: export one before relying on this backup"
         ),
     }
-    println!("no root-key bytes are in either");
+    outln!("no root-key bytes are in either");
     Ok(())
 }
 
@@ -86,7 +86,7 @@ pub(crate) fn restore(args: RestoreArgs) -> Result<(), Failure> {
         &args.paths.data,
         &args.paths.key_store,
     )?;
-    println!(
+    outln!(
         "restored {} records into `{}` under root epoch {}; {} records of the backup were destroyed since and are not restored",
         report.records,
         args.paths.data.display(),

@@ -47,19 +47,19 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         Command::BusinessDays { from, days } => {
             let due = add_working_days(from, days)
                 .ok_or_else(|| Failure::failed("the due date is beyond the calendar"))?;
-            println!("{due}");
+            outln!("{due}");
         }
         Command::CalendarDays { from, days } => {
             let due = add_calendar_days(from, days)
                 .ok_or_else(|| Failure::failed("the due date is beyond the calendar"))?;
-            println!("{due}");
+            outln!("{due}");
         }
         Command::Holidays { year } => {
             if !(1900..=9000).contains(&year) {
                 return Err(Failure::usage("the year must be 1900 to 9000"));
             }
             for (date, name) in holidays(year) {
-                println!("{date} {} {name}", date.format("%a"));
+                outln!("{date} {} {name}", date.format("%a"));
             }
         }
     }

@@ -241,7 +241,7 @@ pub(crate) fn disclose(args: DiscloseArgs) -> Result<(), Failure> {
         "recvault: released package {} under {}",
         disclosed.package, disclosed.basis
     );
-    println!("{}", crate::cli::json_line(&disclosed)?);
+    outln!("{}", crate::cli::json_line(&disclosed)?);
     Ok(())
 }
 
@@ -257,10 +257,10 @@ pub(crate) fn accounting(args: AccountingArgs) -> Result<(), Failure> {
     let or_blank = |text: &Option<String>| text.clone().unwrap_or_default();
     for entry in &entries {
         if args.json {
-            println!("{}", crate::cli::json_line(entry)?);
+            outln!("{}", crate::cli::json_line(entry)?);
         } else if args.for_individual {
             // What the individual is shown (552a(c)(1)): date, nature, purpose, recipient.
-            println!(
+            outln!(
                 "{}  {}  for {}  to {}, {}",
                 entry.date,
                 entry.nature,
@@ -269,7 +269,7 @@ pub(crate) fn accounting(args: AccountingArgs) -> Result<(), Failure> {
                 entry.recipient.address
             );
         } else {
-            println!(
+            outln!(
                 "{}  record {}  {}  to {} ({}), {}  for {}  package {}",
                 entry.date,
                 or_blank(&entry.record),
@@ -283,7 +283,7 @@ pub(crate) fn accounting(args: AccountingArgs) -> Result<(), Failure> {
         }
     }
     if !args.json {
-        println!("{} entries", entries.len());
+        outln!("{} entries", entries.len());
     }
     Ok(())
 }

@@ -123,7 +123,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                 until,
                 roles,
             })?;
-            println!(
+            outln!(
                 "hold {} placed: {} records held, {} moved to its cohort",
                 placed.hold.id,
                 placed
@@ -141,11 +141,11 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                 released.still_held,
                 released.awaiting_destruction,
             ) {
-                (Some(returned), Some(still_held), Some(awaiting)) => println!(
+                (Some(returned), Some(still_held), Some(awaiting)) => outln!(
                     "hold {} released: {returned} records back in their cohorts, {still_held} still held by other holds, {awaiting} to be destroyed at the next run",
                     released.hold.id
                 ),
-                _ => println!(
+                _ => outln!(
                     "hold {} released (a request's preservation whose requester's identity was never verified: no counts)",
                     released.hold.id
                 ),
@@ -155,13 +155,13 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             let holds = Client::new(&client)?.holds()?.holds;
             for hold in &holds {
                 if json {
-                    println!("{}", crate::cli::json_line(hold)?);
+                    outln!("{}", crate::cli::json_line(hold)?);
                 } else {
-                    println!("{}", hold_line(hold));
+                    outln!("{}", hold_line(hold));
                 }
             }
             if !json {
-                println!("{} holds", holds.len());
+                outln!("{} holds", holds.len());
             }
         }
     }

@@ -144,10 +144,10 @@ fn run_converted(args: &Args) -> Result<(), Failure> {
     };
     let receipt = conversion.receipt(&args.format, &stored);
     if args.json {
-        println!("{receipt}");
+        outln!("{receipt}");
     } else {
         let list = |name: &str| receipt[name].as_array().cloned().unwrap_or_default();
-        println!(
+        outln!(
             "{}: {} accepted, {} duplicates, {} flagged, {} rejected",
             args.format,
             stored.accepted,
@@ -157,21 +157,21 @@ fn run_converted(args: &Args) -> Result<(), Failure> {
         );
         let text = |value: &Value| value.as_str().unwrap_or("").to_owned();
         for duplicate in list("duplicates") {
-            println!(
+            outln!(
                 "  duplicate: {} reports the transfer of record {}; not stored again",
                 text(&duplicate["location"]),
                 text(&duplicate["first"])
             );
         }
         for flagged in list("flagged") {
-            println!(
+            outln!(
                 "  flagged: {}: {}",
                 text(&flagged["location"]),
                 text(&flagged["flags"])
             );
         }
         for rejection in list("rejections") {
-            println!(
+            outln!(
                 "  rejected: {}: {}",
                 text(&rejection["location"]),
                 text(&rejection["reason"])
@@ -270,7 +270,7 @@ fn offline(source: Source<'_>, paths: &VaultPaths, batch_size: usize) -> Result<
             reported = through_line;
             // A converted file's line numbers are not the user's: its receipt says it all.
             if !converted {
-                progress.suspend(|| println!("committed through line {through_line}"));
+                progress.suspend(|| outln!("committed through line {through_line}"));
             }
         },
     );
@@ -297,7 +297,7 @@ fn offline(source: Source<'_>, paths: &VaultPaths, batch_size: usize) -> Result<
         return Ok(stored);
     }
     if line_no > reported {
-        println!("committed through line {line_no}");
+        outln!("committed through line {line_no}");
     }
     stored.rejected = lines.rejected;
     summary(&stored, line_no).map(|()| stored)
@@ -330,7 +330,7 @@ fn served(source: Source<'_>, client: &Client, batch_size: usize) -> Result<Stor
             {
                 reported = through;
                 if !converted {
-                    progress.suspend(|| println!("committed through line {through}"));
+                    progress.suspend(|| outln!("committed through line {through}"));
                 }
             }
         });
@@ -340,10 +340,10 @@ fn served(source: Source<'_>, client: &Client, batch_size: usize) -> Result<Stor
                 let through = summary_line["committed_through_line"].as_u64().unwrap_or(0);
                 let skipped = summary_line["skipped_through_line"].as_u64().unwrap_or(0);
                 if skipped > 0 && !converted {
-                    println!("lines 1 to {skipped} were stored by an earlier run; skipped");
+                    outln!("lines 1 to {skipped} were stored by an earlier run; skipped");
                 }
                 if through > reported && !converted {
-                    println!("committed through line {through}");
+                    outln!("committed through line {through}");
                 }
                 let rejected: Vec<Rejected> = summary_line["rejected"]
                     .as_array()
@@ -431,7 +431,7 @@ fn file_hash(file: &Path) -> Result<String, Failure> {
 
 fn summary(stored: &Stored, lines: u64) -> Result<(), Failure> {
     let rejected = &stored.rejected;
-    println!(
+    outln!(
         "ingested {} records from {lines} lines ({} rejected)",
         stored.accepted,
         rejected.len()
@@ -439,26 +439,24 @@ fn summary(stored: &Stored, lines: u64) -> Result<(), Failure> {
     for (line, first) in &stored.duplicates {
         match first {
             crate::intake_files::FirstReport::Record(id) => {
-                println!(
-                    "  line {line}: reports the transfer of record {id} again; not stored again"
-                )
+                outln!("  line {line}: reports the transfer of record {id} again; not stored again")
             }
             crate::intake_files::FirstReport::Line(first) => {
-                println!(
+                outln!(
                     "  line {line}: reports the transfer of line {first} again; not stored again"
                 )
             }
         }
     }
     for (line, id) in &stored.conflicting {
-        println!("  line {line}: stored as {id}, flagged: disagrees with an earlier report of its transfer");
+        outln!("  line {line}: stored as {id}, flagged: disagrees with an earlier report of its transfer");
     }
     if rejected.is_empty() {
         return Ok(());
     }
-    println!("rejected lines:");
+    outln!("rejected lines:");
     for rejection in rejected {
-        println!("  line {}: {}", rejection.line, rejection.reason);
+        outln!("  line {}: {}", rejection.line, rejection.reason);
     }
     Err(Failure::reported())
 }

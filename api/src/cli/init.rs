@@ -121,7 +121,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         file.write_all(format!("{}\n", token.as_str()).as_bytes())
             .and_then(|()| file.sync_all())
             .map_err(|err| Failure::failed(format!("writing `{}`: {err}", path.display())))?;
-        println!(
+        outln!(
             "the administrator `admin` ({}) has its token in `{}` (mode 0600)",
             admin.organization,
             path.display()
@@ -137,7 +137,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         file.write_all(format!("{}\n", token.as_str()).as_bytes())
             .and_then(|()| file.sync_all())
             .map_err(|err| Failure::failed(format!("writing `{}`: {err}", path.display())))?;
-        println!(
+        outln!(
             "the security officer `security` ({}) has its token in `{}` (mode 0600): it attests \
              the vetting of every account an administrator creates",
             security.organization,
@@ -156,22 +156,22 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    println!("created a vault in `{}`", paths.data.display());
+    outln!("created a vault in `{}`", paths.data.display());
     let systems: Vec<&str> = catalog
         .systems()
         .iter()
         .map(|system| system.id.as_str())
         .collect();
-    println!("its systems of records: {}", systems.join(", "));
-    println!(
+    outln!("its systems of records: {}", systems.join(", "));
+    outln!(
         "its root key (epoch 1) is in `{}`: keep that file off the data directory's backups",
         paths.key_store.display()
     );
-    println!(
+    outln!(
         "its key table is exported to `{}` after every key change: back it up with the backups",
         key_table_dir.display()
     );
-    println!("its access log is signed with public key {public_key}: pin it (`recvault audit verify --public-key`)");
+    outln!("its access log is signed with public key {public_key}: pin it (`recvault audit verify --public-key`)");
     Ok(())
 }
 

@@ -65,7 +65,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                 bucket,
                 Utc::now(),
             )?;
-            println!(
+            outln!(
                 "`{system}/{category}` records die together by {}",
                 bucket.name()
             );
@@ -75,7 +75,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             let vault = vault::Vault::open(&paths.data, &paths.key_store)?;
             let epoch =
                 vault.rotate_root_key(&crate::cli::operator("key-management"), Utc::now())?;
-            println!(
+            outln!(
                 "rotated the root key: epoch {epoch} is in force and epoch {} is destroyed",
                 epoch - 1
             );
@@ -104,8 +104,8 @@ fn status(paths: &VaultPaths) -> Result<(), Failure> {
             )
         })
         .collect();
-    println!("root key epoch {}", keys.root_epoch);
-    println!("live cohort keys {}", keys.live_cohort_keys);
+    outln!("root key epoch {}", keys.root_epoch);
+    outln!("live cohort keys {}", keys.live_cohort_keys);
     for cohort in &keys.cohorts {
         let covers = match &cohort.kind {
             CohortKind::Period {
@@ -146,7 +146,7 @@ fn status(paths: &VaultPaths) -> Result<(), Failure> {
             Some(ms) => format!("destroyed {}", date(ms).format("%Y-%m-%d")),
             None => "live".to_owned(),
         };
-        println!(
+        outln!(
             "  cohort {:>6}  {covers}  key v{}  made {} ({} days ago)  {state}",
             cohort.id,
             cohort.key_version,

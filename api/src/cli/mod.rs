@@ -6,7 +6,8 @@
 //!
 //! Exit codes: 0 success; 1 refused or invalid input (the reason is on standard error;
 //! nothing beyond what the command reports was changed; an `ingest` that rejected lines
-//! stored every other line); 2 the command line was wrong.
+//! stored every other line); 2 the command line was wrong; 141 the reader of standard output
+//! went away (`recvault hold list | head -1`), as a shell reports a writer stopped by SIGPIPE.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,6 +15,42 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub use crate::failure::Failure;
+
+/// The exit code when standard output's reader went away: 128 and SIGPIPE's number.
+pub const BROKEN_PIPE_EXIT: i32 = 141;
+
+/// Writes to standard output. `println!` panics when the reader went away (Rust ignores
+/// SIGPIPE, and this crate forbids the `unsafe` that would restore it): this ends the command
+/// quietly with [`BROKEN_PIPE_EXIT`] instead, everything it did already done, and any other
+/// failure to write with a message and 1.
+pub(crate) fn write_out(text: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let Err(err) = std::io::stdout().lock().write_fmt(text) else {
+        return;
+    };
+    if err.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(BROKEN_PIPE_EXIT);
+    }
+    eprintln!("recvault: writing to standard output: {err}");
+    std::process::exit(1);
+}
+
+/// `println!` for the commands' output, through [`write_out`].
+macro_rules! outln {
+    () => {
+        $crate::cli::write_out(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::write_out(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `print!` for the commands' output, through [`write_out`].
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::write_out(format_args!($($arg)*))
+    };
+}
 
 mod accounts;
 mod audit;

@@ -253,20 +253,26 @@ enum Command {
 }
 
 fn print_file(file: &wire::RequestFileView) {
-    println!(
+    outln!(
         "{}  {} request by {} ({}), {} route",
-        file.id, file.case.kind, file.requester, file.status, file.case.route,
+        file.id,
+        file.case.kind,
+        file.requester,
+        file.status,
+        file.case.route,
     );
     for procedure in &file.procedures {
-        println!("  procedures: {procedure}");
+        outln!("  procedures: {procedure}");
     }
     for event in &file.case.events {
-        println!("  {}  {:<22} by {}", event.on, event.kind, event.by);
+        outln!("  {}  {:<22} by {}", event.on, event.kind, event.by);
     }
     for deadline in &file.deadlines {
-        println!(
+        outln!(
             "  due {}  {:<34} {}",
-            deadline.due, deadline.what, deadline.state
+            deadline.due,
+            deadline.what,
+            deadline.state
         );
     }
 }
@@ -325,9 +331,9 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                 authority_authorized,
             })?;
             if json {
-                println!("{}", crate::cli::json_line(&file)?);
+                outln!("{}", crate::cli::json_line(&file)?);
             } else {
-                println!("{}", file.id);
+                outln!("{}", file.id);
             }
         }
         Command::Event {
@@ -418,7 +424,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                 records,
                 request,
             })?;
-            println!("{}", consultation.id);
+            outln!("{}", consultation.id);
         }
         Command::ConsultationAnswer {
             id,
@@ -428,7 +434,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         } => {
             let answered = Client::new(&client)?
                 .answer_consultation(&id, &wire::ConsultationReply { answer, on })?;
-            println!(
+            outln!(
                 "{} answered {} on {}",
                 answered.id,
                 answered.answer.as_deref().unwrap_or("(no answer)"),
@@ -439,9 +445,9 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             let all = Client::new(&client)?.consultations()?;
             for item in &all.consultations {
                 if json {
-                    println!("{}", crate::cli::json_line(item)?);
+                    outln!("{}", crate::cli::json_line(item)?);
                 } else {
-                    println!(
+                    outln!(
                         "{}  {}  {} records  {}",
                         item.id,
                         item.owner,
@@ -459,7 +465,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         } => {
             let letter =
                 Client::new(&client)?.make_letter(&id, &wire::NewLetter { kind, official })?;
-            print!("{}", letter.text);
+            out!("{}", letter.text);
         }
         Command::Letters {
             id,
@@ -471,29 +477,33 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             match (number, out) {
                 (None, _) => {
                     for letter in client.letters(&id)?.letters {
-                        println!(
+                        outln!(
                             "{:>3}  {:<18} {}  {}  sha256:{}",
-                            letter.n, letter.kind, letter.on, letter.by, letter.sha256
+                            letter.n,
+                            letter.kind,
+                            letter.on,
+                            letter.by,
+                            letter.sha256
                         );
                     }
                 }
                 (Some(n), None) => {
                     let text = client.letter(&id, n, false)?;
-                    print!("{}", String::from_utf8_lossy(&text));
+                    out!("{}", String::from_utf8_lossy(&text));
                 }
                 (Some(n), Some(file)) => {
                     let pdf = client.letter(&id, n, true)?;
                     std::fs::write(&file, &pdf).map_err(|err| {
                         Failure::failed(format!("writing {}: {err}", file.display()))
                     })?;
-                    println!("{} bytes of PDF written to {}", pdf.len(), file.display());
+                    outln!("{} bytes of PDF written to {}", pdf.len(), file.display());
                 }
             }
         }
         Command::Show { id, json, client } => {
             let file = Client::new(&client)?.request(&id)?;
             if json {
-                println!("{}", crate::cli::json_line(&file)?);
+                outln!("{}", crate::cli::json_line(&file)?);
             } else {
                 print_file(&file);
             }
@@ -507,16 +517,19 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             let due = Client::new(&client)?.requests_due(as_of.as_deref(), within)?;
             for item in &due.due {
                 if json {
-                    println!("{}", crate::cli::json_line(item)?);
+                    outln!("{}", crate::cli::json_line(item)?);
                 } else {
-                    println!(
+                    outln!(
                         "{}  {:<8} {}  {}",
-                        item.deadline.due, item.deadline.state, item.request, item.deadline.what,
+                        item.deadline.due,
+                        item.deadline.state,
+                        item.request,
+                        item.deadline.what,
                     );
                 }
             }
             if !json {
-                println!("{} deadlines due or overdue", due.due.len());
+                outln!("{} deadlines due or overdue", due.due.len());
             }
         }
     }

@@ -92,18 +92,18 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             let plan = Client::new(&client)?.retention_plan(&wire::PlanFor { as_of })?;
             for item in &plan.due {
                 if json {
-                    println!("{}", crate::cli::json_line(item)?);
+                    outln!("{}", crate::cli::json_line(item)?);
                 } else {
-                    println!("{}", due_line(&item.due));
+                    outln!("{}", due_line(&item.due));
                     if let Some(phase) = &item.due.defer_to {
-                        println!("    first: records read by a person move to the {phase} phase");
+                        outln!("    first: records read by a person move to the {phase} phase");
                     }
                     for kept in &item.kept_by {
                         match kept.records {
                             Some(records) => {
-                                println!("    kept: {records} records by {}", kept.keeper)
+                                outln!("    kept: {records} records by {}", kept.keeper)
                             }
-                            None => println!(
+                            None => outln!(
                                 "    kept: by {} (a request's preservation, not counted)",
                                 kept.keeper
                             ),
@@ -112,18 +112,20 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                 }
             }
             if !json {
-                println!("{} cohorts due", plan.due.len());
+                outln!("{} cohorts due", plan.due.len());
                 for phase in &plan.phases {
-                    println!(
+                    outln!(
                         "{}: {} cohorts in {}",
-                        phase.system, phase.cohorts, phase.phase
+                        phase.system,
+                        phase.cohorts,
+                        phase.phase
                     );
                 }
             }
         }
         Command::Approve { client } => {
             let approval = Client::new(&client)?.approve_retention_run()?;
-            println!(
+            outln!(
                 "approval {} of a run of {} records in {} cohorts (plan sha256:{}), usable once until {}",
                 approval.id,
                 approval.records,
@@ -143,12 +145,12 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             })?;
             for item in &done.destroyed {
                 match item.held {
-                    Some(held) => println!(
+                    Some(held) => outln!(
                         "destroyed: {} ({} records, {held} held kept)",
                         due_line(&item.due),
                         item.records
                     ),
-                    None => println!(
+                    None => outln!(
                         "destroyed: {} ({} records; held records kept, a request's preservation among them, not counted)",
                         due_line(&item.due),
                         item.records
@@ -156,18 +158,18 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                 }
             }
             for item in &done.reported {
-                println!("reported: {}", due_line(item));
+                outln!("reported: {}", due_line(item));
             }
             match &done.certificate {
                 Some(certificate) => {
-                    println!("certificate {} signed and kept", certificate.name)
+                    outln!("certificate {} signed and kept", certificate.name)
                 }
-                None => println!("nothing was due"),
+                None => outln!("nothing was due"),
             }
         }
         Command::Status { client } => {
             let status = Client::new(&client)?.retention_status()?;
-            println!(
+            outln!(
                 "trusted time: {}",
                 status
                     .trusted_time
@@ -175,12 +177,10 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                     .unwrap_or("none (no run yet)")
             );
             if status.interrupted_run {
-                println!(
-                    "an interrupted run awaits the next run, which will finish and certify it"
-                );
+                outln!("an interrupted run awaits the next run, which will finish and certify it");
             }
             let compaction = &status.compaction;
-            println!(
+            outln!(
                 "compaction: {} ({} of {} columns{}{})",
                 compaction.state,
                 compaction.columns_done,
@@ -200,13 +200,14 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         Command::Certificates { json, client } => {
             for certificate in Client::new(&client)?.retention_certificates()?.certificates {
                 if json {
-                    println!("{}", crate::cli::json_line(&certificate)?);
+                    outln!("{}", crate::cli::json_line(&certificate)?);
                 } else {
-                    println!(
+                    outln!(
                         "== certificate {} (signature {})",
-                        certificate.name, certificate.signature
+                        certificate.name,
+                        certificate.signature
                     );
-                    print!("{}", certificate.text);
+                    out!("{}", certificate.text);
                 }
             }
         }

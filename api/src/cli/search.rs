@@ -81,7 +81,7 @@ pub(crate) fn search(args: SearchArgs) -> Result<(), Failure> {
         limit: Some(args.limit),
     })?;
     for record in &found.records {
-        println!("{}", json_line(record)?);
+        outln!("{}", json_line(record)?);
     }
     if found.truncated {
         eprintln!(
@@ -111,10 +111,10 @@ pub(crate) fn get(args: GetArgs) -> Result<(), Failure> {
     if args.raw {
         // The message exactly as received, line ends included.
         let raw = client.raw_message(&args.id, &args.purpose, &args.case_id)?;
-        print!("{}", raw.message);
+        out!("{}", raw.message);
     } else {
         let record = client.record(&args.id, &args.purpose, &args.case_id)?;
-        println!("{}", json_line(&record)?);
+        outln!("{}", json_line(&record)?);
     }
     Ok(())
 }

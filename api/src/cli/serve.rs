@@ -148,7 +148,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         // it stops the server cleanly instead of killing it (a test sent one under load).
         let stop = StopSignals::install()?;
         // One line on standard output that scripts can wait for.
-        println!("recvault serving {scheme}://{local}");
+        outln!("recvault serving {scheme}://{local}");
         tracing::info!(address = %local, tls = tls.is_some(), "serving");
         if let Some(at) = retention_at {
             tokio::spawn(daily_retention(Arc::clone(&gate), at));

@@ -63,7 +63,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                 texts.push((file.display().to_string(), text));
             }
             let catalog = catalog_of(&texts)?;
-            println!("{} SORN files valid: {}", texts.len(), system_ids(&catalog));
+            outln!("{} SORN files valid: {}", texts.len(), system_ids(&catalog));
             Ok(())
         }
         Command::List {
@@ -86,7 +86,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             let catalog = catalog_of(&texts)?;
             let vault = vault::Vault::open(&paths.data, &paths.key_store)?;
             store(&vault, &texts)?;
-            println!(
+            outln!(
                 "imported {} SORN files ({}); the server uses them from its next start",
                 texts.len(),
                 system_ids(&catalog)
@@ -203,19 +203,19 @@ fn system_ids(catalog: &Catalog) -> String {
 fn list(catalog: &Catalog) {
     for system in catalog.systems() {
         let sorn = &system.sorn;
-        println!("{}: {}", system.id, sorn.name);
-        println!(
+        outln!("{}: {}", system.id, sorn.name);
+        outln!(
             "  notice: {} ({})",
             sorn.notice.citation,
             sorn.notice.published.get_ref()
         );
-        println!(
+        outln!(
             "  owner {}; direct access: {} ({})",
             system.owner,
             system.direct_access.join(", "),
             sorn.ownership.basis.get_ref()
         );
-        println!(
+        outln!(
             "  requests: {}, first-party under {}",
             sorn.procedures.privacy_act.get_ref(),
             sorn.procedures.first_party.get_ref()
@@ -225,10 +225,10 @@ fn list(catalog: &Catalog) {
             .iter()
             .map(|category| category.get_ref().id.as_str())
             .collect();
-        println!("  categories: {}", categories.join(", "));
-        println!("  purposes: {}", system.purposes.join(", "));
+        outln!("  categories: {}", categories.join(", "));
+        outln!("  purposes: {}", system.purposes.join(", "));
         for routine_use in sorn.routine_uses.iter().map(|use_| use_.get_ref()) {
-            println!(
+            outln!(
                 "  routine use {} ({}; for {}; published {}): {}",
                 routine_use.letter,
                 routine_use.recipients.join(", "),
@@ -255,7 +255,7 @@ fn list(catalog: &Catalog) {
                     )
                 })
                 .collect();
-            println!(
+            outln!(
                 "  schedule {} for {}: {}{}; {}; then destroyed",
                 schedule.id,
                 schedule.artefact,

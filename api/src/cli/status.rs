@@ -12,10 +12,10 @@ pub struct Args {
 pub(crate) fn run(args: Args) -> Result<(), Failure> {
     let vault = vault::Vault::open(&args.paths.data, &args.paths.key_store)?;
     let status = vault.status()?;
-    println!("format version {}", status.format_version);
-    println!("root key epoch {}", status.root_epoch);
-    println!("access log entries {}", status.log_entries);
-    println!(
+    outln!("format version {}", status.format_version);
+    outln!("root key epoch {}", status.root_epoch);
+    outln!("access log entries {}", status.log_entries);
+    outln!(
         "records {}",
         status
             .partitions
@@ -24,9 +24,12 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             .sum::<u64>()
     );
     for partition in &status.partitions {
-        println!(
+        outln!(
             "  partition {:>4}  {}/{}: {} records",
-            partition.id, partition.system, partition.category, partition.records
+            partition.id,
+            partition.system,
+            partition.category,
+            partition.records
         );
     }
     Ok(())

@@ -68,19 +68,19 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
     match args.command {
         Command::Make { cohort, client } => {
             let made = Client::new(&client)?.make_transfer(&wire::NewTransfer { cohort })?;
-            println!("{}", made.transfer);
-            print!("{}", made.certificate);
+            outln!("{}", made.transfer);
+            out!("{}", made.certificate);
         }
         Command::List { client } => {
             for done in Client::new(&client)?.transfers()?.transfers {
-                println!("{}  cohort {}", done.transfer, done.cohort);
+                outln!("{}  cohort {}", done.transfer, done.cohort);
             }
         }
         Command::Package { id, out, client } => {
             let bytes = Client::new(&client)?.transfer_package(&id)?;
             std::fs::write(&out, &bytes)
                 .map_err(|err| Failure::failed(format!("writing `{}`: {err}", out.display())))?;
-            println!("{} bytes to {}", bytes.len(), out.display());
+            outln!("{} bytes to {}", bytes.len(), out.display());
         }
         Command::Recall {
             id,
@@ -90,7 +90,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         } => {
             let recalled =
                 Client::new(&client)?.recall_transfer(&id, &wire::Recall { purpose, case })?;
-            println!(
+            outln!(
                 "{}: {} records, {} annotations, {} accounting entries opened; manifest {}",
                 recalled.transfer,
                 recalled.records.len(),
@@ -110,7 +110,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             })?;
             let manifest = vault::transfer::verify_package(&bytes, &key)
                 .map_err(|err| Failure::failed(err.to_string()))?;
-            println!(
+            outln!(
                 "{}: {} items as the signed manifest lists them (system {}, cohort {}); manifest {}",
                 manifest.transfer,
                 manifest.items.len(),

@@ -12,7 +12,7 @@ pub struct Args {
 pub(crate) fn run(args: Args) -> Result<(), Failure> {
     let vault = vault::Vault::open(&args.paths.data, &args.paths.key_store)?;
     let report = vault.verify(&crate::cli::operator("verification"), chrono::Utc::now())?;
-    println!(
+    outln!(
         "verified {} records: {} readable, {} unreadable",
         report.records,
         report.records - report.unreadable.len() as u64,
@@ -22,7 +22,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         return Ok(());
     }
     for (id, reason) in &report.unreadable {
-        println!("  record {id}: {reason}");
+        outln!("  record {id}: {reason}");
     }
     Err(Failure::reported())
 }

@@ -40,6 +40,7 @@ const MAX_BATCH: usize = 10_000;
 pub(crate) struct IngestParams {
     /// Records per committed batch (default: the server's, 1000).
     #[param(minimum = 1, maximum = 10000)]
+    #[serde(default, deserialize_with = "crate::server::handlers::whole_or_none")]
     batch_size: Option<usize>,
     /// The body's format (the schema says more).
     #[param(schema_with = crate::wire::ingest_format_schema)]

@@ -194,6 +194,31 @@ fn json_problem(rejection: &JsonRejection) -> Problem {
 /// Query parameters whose rejection is a problem document.
 pub(crate) struct QueryParams<T>(pub T);
 
+/// A whole number of a query, written in digits only (`deserialize_with`): Rust's parse, which
+/// serde's query reader uses, also reads `+5`, which the document's integer is not.
+pub(crate) fn whole<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: std::str::FromStr,
+{
+    use serde::de::Error as _;
+    let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(deserializer)?;
+    if text.is_empty() || !text.bytes().all(|byte| byte.is_ascii_digit()) {
+        return Err(D::Error::custom("not a whole number in digits"));
+    }
+    text.parse()
+        .map_err(|_| D::Error::custom("a whole number out of range"))
+}
+
+/// [`whole`], for an optional parameter (with `#[serde(default)]`).
+pub(crate) fn whole_or_none<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: std::str::FromStr,
+{
+    whole(deserializer).map(Some)
+}
+
 impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for QueryParams<T> {
     type Rejection = Problem;
 

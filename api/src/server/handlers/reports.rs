@@ -11,6 +11,7 @@ use super::*;
 pub(crate) struct ReportParams {
     /// The calendar year, from 1970; a year after this one is 422.
     #[param(minimum = 1970, maximum = 9999)]
+    #[serde(deserialize_with = "super::whole")]
     year: i32,
     /// `json` (the default) or `csv`.
     #[param(inline)]

@@ -275,8 +275,9 @@ pub(crate) struct DueParams {
     #[param(value_type = Option<String>, format = Date, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     as_of: Option<String>,
     /// How many working days ahead (default 5).
-    #[param(value_type = Option<u32>, minimum = 0, maximum = 65)]
-    within: Option<String>,
+    #[param(minimum = 0, maximum = 65)]
+    #[serde(default, deserialize_with = "super::whole_or_none")]
+    within: Option<u32>,
 }
 
 /// What the agency owes soon (privacy officers, auditors): every deadline not met of every
@@ -306,13 +307,7 @@ pub(crate) async fn requests_due(
         .as_deref()
         .map(|day| date(day, "as_of"))
         .transpose()?;
-    let within = params
-        .within
-        .as_deref()
-        .map(|days| {
-            digits(days).ok_or_else(|| Refusal::Invalid("`within` is a number of days".into()))
-        })
-        .transpose()?;
+    let within = params.within;
     let gate = Arc::clone(&state.gate);
     let due = blocking(state.limits.operation, move || {
         gate.requests_due(&authed.caller, &authed.context, as_of, within)
