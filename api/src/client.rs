@@ -155,15 +155,15 @@ impl Client {
         json_or_problem(self.send_post(path, body.to_string())?)
     }
 
-    /// Streams `input` to `/v1/ingest` under `idempotency_key`, calling `on_line` with each
-    /// line of the streamed response (progress lines, then the summary).
+    /// Streams `input` to `/v1/ingest` under `idempotency_key`, calling `on_progress` with each
+    /// progress line of the streamed response; returns its summary line.
     pub fn ingest(
         &self,
         input: impl Read + Send + 'static,
         idempotency_key: &str,
         batch_size: usize,
-        mut on_line: impl FnMut(&Value),
-    ) -> Result<Value, Failure> {
+        mut on_progress: impl FnMut(&wire::IngestProgress),
+    ) -> Result<wire::IngestSummary, Failure> {
         let response = self
             .agent
             .post(self.url(&format!("/v1/ingest?batch_size={batch_size}")))
@@ -173,10 +173,9 @@ impl Client {
             .send(ureq::SendBody::from_owned_reader(input))
             .map_err(|err| self.unreachable(err))?;
         if response.status().as_u16() >= 400 {
-            return json_or_problem(response);
+            return typed_answer("POST", "/v1/ingest", response);
         }
         let reader = BufReader::new(response.into_body().into_reader());
-        let mut last = None;
         for line in reader.lines() {
             let line = line.map_err(|err| {
                 Failure::connection(format!("the connection to the server broke: {err}"))
@@ -184,14 +183,16 @@ impl Client {
             if line.trim().is_empty() {
                 continue;
             }
-            let value: Value = serde_json::from_str(&line).map_err(|_| {
-                Failure::failed("the server's progress report is not JSON".to_owned())
-            })?;
-            on_line(&value);
-            last = Some(value);
+            let read: wire::IngestLine = serde_json::from_str(&line)
+                .map_err(|err| unreadable("POST", "/v1/ingest", &err))?;
+            match read {
+                wire::IngestLine::Progress(progress) => on_progress(&progress),
+                wire::IngestLine::Summary(summary) => return Ok(summary),
+            }
         }
-        last.filter(|value| value.get("done").is_some())
-            .ok_or_else(|| Failure::connection("the server ended the response before its summary"))
+        Err(Failure::connection(
+            "the server ended the response before its summary",
+        ))
     }
 
     /// GET `path`, reading the answer as the wire type `R`.
@@ -571,7 +572,16 @@ pub fn problem_message(status: u16, problem: &Value) -> String {
         .get("detail")
         .and_then(Value::as_str)
         .unwrap_or("the server refused the request");
-    match problem.get("rule").and_then(Value::as_str) {
+    refused(status, problem.get("rule").and_then(Value::as_str), detail)
+}
+
+/// A problem document the server sent inside an answer (an ingest's stop) as a message.
+pub fn problem_text(problem: &wire::Problem) -> String {
+    refused(problem.status, problem.rule.as_deref(), &problem.detail)
+}
+
+fn refused(status: u16, rule: Option<&str>, detail: &str) -> String {
+    match rule {
         Some(rule) => format!("refused (HTTP {status}, rule `{rule}`): {detail}"),
         None => format!("refused (HTTP {status}): {detail}"),
     }

@@ -10,6 +10,8 @@
 use intake::cbetf_map::{self, Filing, Mapped};
 use model::RecordContents;
 
+use crate::wire;
+
 /// The formats `recvault ingest --format` takes.
 pub const FORMATS: [&str; 8] = [
     "jsonl",
@@ -89,20 +91,24 @@ impl Conversion {
     /// The intake receipt: accepted (stored, flagged ones included), duplicates (linked, not
     /// stored again), flagged (accepted ones that are late, unchecked or inconsistent with
     /// another report) and rejected, each with its location in the file.
-    pub fn receipt(&self, format: &str, stored: &Stored) -> serde_json::Value {
-        use serde_json::json;
-        let mut rejections: Vec<serde_json::Value> = self
+    pub fn receipt(&self, format: &str, stored: &Stored) -> wire::Receipt {
+        let mut rejections: Vec<wire::Rejection> = self
             .refused
             .iter()
-            .map(|(location, reason)| json!({"location": location, "reason": reason}))
+            .map(|(location, reason)| wire::Rejection {
+                location: location.clone(),
+                reason: reason.clone(),
+            })
             .collect();
         let mut not_stored = std::collections::HashSet::new();
         for rejected in &stored.rejected {
             not_stored.insert(rejected.line);
-            rejections
-                .push(json!({"location": self.location(rejected.line), "reason": rejected.reason}));
+            rejections.push(wire::Rejection {
+                location: self.location(rejected.line),
+                reason: rejected.reason.clone(),
+            });
         }
-        let duplicates: Vec<serde_json::Value> = stored
+        let duplicates: Vec<wire::ReceiptDuplicate> = stored
             .duplicates
             .iter()
             .map(|(line, first)| {
@@ -111,7 +117,10 @@ impl Conversion {
                     FirstReport::Record(id) => id.clone(),
                     FirstReport::Line(first) => self.location(*first),
                 };
-                json!({"location": self.location(*line), "first": first})
+                wire::ReceiptDuplicate {
+                    location: self.location(*line),
+                    first,
+                }
             })
             .collect();
         let conflicting: std::collections::HashMap<u64, &String> = stored
@@ -132,21 +141,22 @@ impl Conversion {
             if all.is_empty() {
                 continue;
             }
-            let mut entry = json!({"location": self.location(line), "flags": all.join(",")});
-            if let Some(id) = conflicting.get(&line) {
-                entry["record"] = json!(id);
-                entry["reason"] = json!("disagrees with an earlier report of the same transfer on amount, date or parties: both kept, linked by conflicts_with");
-            }
-            flagged.push(entry);
+            let conflict = conflicting.get(&line);
+            flagged.push(wire::Flagged {
+                location: self.location(line),
+                flags: all.join(","),
+                record: conflict.map(|id| (*id).clone()),
+                reason: conflict.map(|_| "disagrees with an earlier report of the same transfer on amount, date or parties: both kept, linked by conflicts_with".to_owned()),
+            });
         }
-        json!({
-            "format": format,
-            "accepted": stored.accepted,
-            "duplicates": duplicates,
-            "flagged": flagged,
-            "rejected": rejections.len(),
-            "rejections": rejections,
-        })
+        wire::Receipt {
+            format: format.to_owned(),
+            accepted: stored.accepted,
+            duplicates,
+            flagged,
+            rejected: rejections.len() as u64,
+            rejections,
+        }
     }
 }
 

@@ -174,10 +174,10 @@ async fn find(
 /// Uploads an institution's file through `?format=`, as `ingester`.
 async fn ingest_file(api: &Api, format: &str, body: String) {
     let done = file_as(api, "ingester", format, body).await;
-    assert_eq!(done["accepted"], 1, "{done}");
+    assert_eq!(done["receipt"]["accepted"], 1, "{done}");
 }
 
-/// Uploads an institution's file as `who`; its receipt.
+/// Uploads an institution's file as `who`; the summary line (its `receipt` the file's).
 async fn file_as(api: &Api, who: &str, format: &str, body: String) -> Value {
     let request = Request::builder()
         .method("POST")
@@ -1491,15 +1491,18 @@ async fn a_duplicate_of_another_filers_report_is_not_named_to_the_filer() {
     let fresh = MT103.replace("eb6305c9", "fb6305c9");
     let receipt = |value: &Value| {
         (
-            value["accepted"].clone(),
+            value["receipt"].clone(),
+            value["ingested"].clone(),
             value["duplicates"].clone(),
             value["conflicting"].clone(),
-            value["flagged"].clone(),
         )
     };
     let once = file_as(&api, "ingester-2", "mt", MT103.to_owned()).await;
     assert_eq!(
-        (once["accepted"].clone(), once["duplicates"].clone()),
+        (
+            once["receipt"]["accepted"].clone(),
+            once["receipt"]["duplicates"].clone()
+        ),
         (json!(1), json!([])),
         "{once}"
     );
@@ -1518,7 +1521,7 @@ async fn a_duplicate_of_another_filers_report_is_not_named_to_the_filer() {
         "{known_twice}\n{fresh_twice}"
     );
     assert_eq!(
-        known_twice["duplicates"],
+        known_twice["receipt"]["duplicates"],
         json!([{"location": "message 2", "first": "message 1"}]),
         "named by its line, never by a record id"
     );

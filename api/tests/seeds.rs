@@ -1009,7 +1009,12 @@ async fn item_xi_is_indexed_on_its_party_as_its_own_kind() {
         .unwrap();
     let answer = api.call(request).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
-    assert_eq!(summary(&answer)["accepted"], 1, "{}", answer.text);
+    assert_eq!(
+        summary(&answer)["receipt"]["accepted"],
+        1,
+        "{}",
+        answer.text
+    );
     let search = |kind: &str, value: &str| {
         api.post(
             "/v1/search",

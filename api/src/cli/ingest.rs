@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 
 use chrono::Utc;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use serde_json::Value;
 
 use crate::cli::{Failure, Mode, VaultPaths};
 use crate::client::Client;
@@ -144,42 +143,31 @@ fn run_converted(args: &Args) -> Result<(), Failure> {
     };
     let receipt = conversion.receipt(&args.format, &stored);
     if args.json {
-        outln!("{receipt}");
+        outln!("{}", crate::cli::json_line(&receipt)?);
     } else {
-        let list = |name: &str| receipt[name].as_array().cloned().unwrap_or_default();
         outln!(
             "{}: {} accepted, {} duplicates, {} flagged, {} rejected",
             args.format,
             stored.accepted,
-            list("duplicates").len(),
-            list("flagged").len(),
-            list("rejections").len()
+            receipt.duplicates.len(),
+            receipt.flagged.len(),
+            receipt.rejections.len()
         );
-        let text = |value: &Value| value.as_str().unwrap_or("").to_owned();
-        for duplicate in list("duplicates") {
+        for duplicate in &receipt.duplicates {
             outln!(
                 "  duplicate: {} reports the transfer of record {}; not stored again",
-                text(&duplicate["location"]),
-                text(&duplicate["first"])
+                duplicate.location,
+                duplicate.first
             );
         }
-        for flagged in list("flagged") {
-            outln!(
-                "  flagged: {}: {}",
-                text(&flagged["location"]),
-                text(&flagged["flags"])
-            );
+        for flagged in &receipt.flagged {
+            outln!("  flagged: {}: {}", flagged.location, flagged.flags);
         }
-        for rejection in list("rejections") {
-            outln!(
-                "  rejected: {}: {}",
-                text(&rejection["location"]),
-                text(&rejection["reason"])
-            );
+        for rejection in &receipt.rejections {
+            outln!("  rejected: {}: {}", rejection.location, rejection.reason);
         }
     }
-    let rejections = receipt["rejected"].as_u64().unwrap_or(0);
-    if rejections == 0 {
+    if receipt.rejected == 0 {
         Ok(())
     } else {
         Err(Failure::reported())
@@ -322,81 +310,60 @@ fn served(source: Source<'_>, client: &Client, batch_size: usize) -> Result<Stor
         let progress = progress_bar(size);
         let input = progress.wrap_read(input);
         let mut reported = 0;
-        let outcome = client.ingest(input, &key, batch_size, |line: &Value| {
-            if let Some(through) = line
-                .get("committed_through_line")
-                .and_then(Value::as_u64)
-                .filter(|_| line.get("done").is_none())
-            {
-                reported = through;
-                if !converted {
-                    progress.suspend(|| outln!("committed through line {through}"));
-                }
+        let outcome = client.ingest(input, &key, batch_size, |line| {
+            let through = line.committed_through_line;
+            reported = through;
+            if !converted {
+                progress.suspend(|| outln!("committed through line {through}"));
             }
         });
         progress.finish_and_clear();
         match outcome {
-            Ok(summary_line) => {
-                let through = summary_line["committed_through_line"].as_u64().unwrap_or(0);
-                let skipped = summary_line["skipped_through_line"].as_u64().unwrap_or(0);
+            Ok(last) => {
+                let through = last.committed_through_line;
+                let skipped = last.skipped_through_line;
                 if skipped > 0 && !converted {
                     outln!("lines 1 to {skipped} were stored by an earlier run; skipped");
                 }
                 if through > reported && !converted {
                     outln!("committed through line {through}");
                 }
-                let rejected: Vec<Rejected> = summary_line["rejected"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|item| Rejected {
-                        line: item["line"].as_u64().unwrap_or(0),
-                        reason: item["reason"].as_str().unwrap_or("").to_owned(),
-                    })
-                    .collect();
-                if let Some(problem) = summary_line.get("error") {
-                    let status = problem["status"].as_u64().unwrap_or(500) as u16;
+                if let Some(problem) = &last.error {
                     return Err(Failure::failed(format!(
                         "stopped after line {through}: {}; every line through {through} is stored, none after it",
-                        crate::client::problem_message(status, problem)
+                        crate::client::problem_text(problem)
                     )));
                 }
-                let lines = summary_line["lines"].as_u64().unwrap_or(0);
-                let by_line = |name: &str, id: &str| -> Vec<(u64, String)> {
-                    summary_line[name]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .map(|item| {
-                            (
-                                item["line"].as_u64().unwrap_or(0),
-                                item[id].as_str().unwrap_or("").to_owned(),
-                            )
-                        })
-                        .collect()
-                };
                 let stored = Stored {
-                    accepted: summary_line["ingested"].as_u64().unwrap_or(0),
-                    rejected,
-                    duplicates: summary_line["duplicates"]
-                        .as_array()
+                    accepted: last.ingested,
+                    rejected: last
+                        .rejected
                         .into_iter()
-                        .flatten()
-                        .map(|item| {
+                        .map(|rejected| Rejected {
+                            line: rejected.line,
+                            reason: rejected.reason,
+                        })
+                        .collect(),
+                    duplicates: last
+                        .duplicates
+                        .iter()
+                        .map(|duplicate| {
                             (
-                                item["line"].as_u64().unwrap_or(0),
-                                crate::intake_files::FirstReport::Line(
-                                    item["first_line"].as_u64().unwrap_or(0),
-                                ),
+                                duplicate.line,
+                                crate::intake_files::FirstReport::Line(duplicate.first_line),
                             )
                         })
                         .collect(),
-                    conflicting: by_line("conflicting", "record"),
+                    conflicting: last
+                        .conflicting
+                        .into_iter()
+                        .map(|conflicting| (conflicting.line, conflicting.record))
+                        .collect(),
                 };
                 if converted {
                     return Ok(stored);
                 }
-                return summary(&stored, lines).map(|()| stored);
+                return summary(&stored, last.lines).map(|()| stored);
             }
             Err(failure) if failure.is_connection() && attempt < ATTEMPTS => {
                 eprintln!(

@@ -14,13 +14,13 @@ use std::convert::Infallible;
 use std::io::{self, BufReader, Read};
 use std::sync::Arc;
 
+use crate::wire;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use futures_util::StreamExt;
 use serde::Deserialize;
-use serde_json::json;
 use tokio::sync::mpsc;
 
 use crate::server::handlers::QueryParams;
@@ -71,7 +71,7 @@ pub(crate) struct IngestParams {
     ),
     request_body(content = Option<serde_json::Value>, content_type = "application/x-ndjson", description = "the records, one JSON object a line, or the institution's file; none is an empty input"),
     responses(
-        (status = 200, description = "progress lines, then the summary", body = String, content_type = "application/x-ndjson"),
+        (status = 200, description = "JSON lines, each an `IngestLine`: a progress line after each committed batch, then the summary (with an institution's file, its `receipt`)", body = crate::wire::IngestLine, content_type = "application/x-ndjson"),
         (status = 400, description = "a parameter that is not the schema's", body = crate::wire::Problem, content_type = "application/problem+json"),
         (status = 403, description = super::handlers::DENIED, body = crate::wire::Problem, content_type = "application/problem+json"),
         (status = 409, description = "an ingest with this idempotency key is running", body = crate::wire::Problem, content_type = "application/problem+json"),
@@ -197,8 +197,10 @@ pub(crate) async fn ingest(
             current: Bytes::new(),
         };
         let progress = |through_line| {
-            let line = json!({"committed_through_line": through_line});
-            let _ = progress_tx.send(Bytes::from(format!("{line}\n")));
+            let line = wire::IngestProgress {
+                committed_through_line: through_line,
+            };
+            let _ = progress_tx.send(ndjson_line(&line));
         };
         let Some((format, filing)) = filing else {
             let summary = plan.run(
@@ -207,7 +209,7 @@ pub(crate) async fn ingest(
                 progress,
             );
             log_stopped(&summary);
-            let _ = lines_tx.send(Bytes::from(format!("{}\n", summary_json(&summary))));
+            let _ = lines_tx.send(ndjson_line(&summary_line(&summary)));
             return;
         };
         // An institution's file: read whole under its cap, converted in memory.
@@ -217,22 +219,21 @@ pub(crate) async fn ingest(
             .and_then(|text| {
                 crate::intake_files::convert(&format, text, &filing).map_err(Refusal::Invalid)
             });
-        let summary_line = match converted {
-            Err(refusal) => summary_json(&IngestSummary::from(refusal)),
+        let last = match converted {
+            Err(refusal) => summary_line(&IngestSummary::from(refusal)),
             Ok(mut conversion) => {
                 let records = std::mem::take(&mut conversion.records);
                 let summary = plan.run(Input::records(records), batch_size, progress);
                 log_stopped(&summary);
-                let mut line = summary_json(&summary);
-                let receipt =
-                    conversion.receipt(&format, &crate::intake_files::Stored::from(&summary));
-                if let (Some(line), Some(receipt)) = (line.as_object_mut(), receipt.as_object()) {
-                    line.extend(receipt.clone());
+                wire::IngestSummary {
+                    receipt: Some(
+                        conversion.receipt(&format, &crate::intake_files::Stored::from(&summary)),
+                    ),
+                    ..summary_line(&summary)
                 }
-                line
             }
         };
-        let _ = lines_tx.send(Bytes::from(format!("{summary_line}\n")));
+        let _ = lines_tx.send(ndjson_line(&last));
     });
 
     let stream = futures_util::stream::unfold(lines_rx, |mut lines| async move {
@@ -267,27 +268,50 @@ pub(super) fn log_stopped(summary: &IngestSummary) {
     }
 }
 
-/// The last line of an ingest response.
-fn summary_json(summary: &IngestSummary) -> serde_json::Value {
-    let rejected: Vec<_> = summary
-        .rejected
-        .iter()
-        .map(|rejected| json!({"line": rejected.line, "reason": rejected.reason}))
-        .collect();
-    let mut line = json!({
-        "done": summary.stopped.is_none(),
-        "committed_through_line": summary.committed_through_line,
-        "skipped_through_line": summary.skipped_through_line,
-        "lines": summary.lines,
-        "ingested": summary.ingested,
-        "rejected": rejected,
-        "duplicates": summary.duplicates.iter().map(|(line, first)| json!({"line": line, "first_line": first})).collect::<Vec<_>>(),
-        "conflicting": summary.conflicting.iter().map(|(line, record)| json!({"line": line, "record": record.to_string()})).collect::<Vec<_>>(),
-    });
-    if let Some(refusal) = &summary.stopped {
-        line["error"] = Problem::from(refusal.clone()).body();
+/// The last line of an ingest response (an institution's file adds its receipt).
+fn summary_line(summary: &IngestSummary) -> wire::IngestSummary {
+    wire::IngestSummary {
+        done: summary.stopped.is_none(),
+        committed_through_line: summary.committed_through_line,
+        skipped_through_line: summary.skipped_through_line,
+        lines: summary.lines,
+        ingested: summary.ingested,
+        rejected: summary
+            .rejected
+            .iter()
+            .map(|rejected| wire::RejectedLine {
+                line: rejected.line,
+                reason: rejected.reason.clone(),
+            })
+            .collect(),
+        duplicates: summary
+            .duplicates
+            .iter()
+            .map(|&(line, first_line)| wire::DuplicateLine { line, first_line })
+            .collect(),
+        conflicting: summary
+            .conflicting
+            .iter()
+            .map(|(line, record)| wire::ConflictingLine {
+                line: *line,
+                record: record.to_string(),
+            })
+            .collect(),
+        error: summary
+            .stopped
+            .as_ref()
+            .map(|refusal| Problem::from(refusal.clone()).wire()),
+        receipt: None,
     }
-    line
+}
+
+/// One line of the streamed answer. The wire types serialize without fail (no maps with
+/// non-string keys, no floats); should one ever not, the line says so in a problem document
+/// rather than the stream ending without its summary.
+fn ndjson_line(line: &impl serde::Serialize) -> Bytes {
+    let text = serde_json::to_string(line)
+        .unwrap_or_else(|err| Problem::rendering(err).body().to_string());
+    Bytes::from(format!("{text}\n"))
 }
 
 /// Reads an institution's file whole, refusing it with 413 as soon as it is larger than the

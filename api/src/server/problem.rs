@@ -3,7 +3,6 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
 use gate::{Internal, Refusal};
 
@@ -48,18 +47,20 @@ impl Problem {
         Problem::from(Refusal::internal_because("rendering the answer", &err))
     }
 
+    /// The problem document.
+    pub fn wire(&self) -> crate::wire::Problem {
+        crate::wire::Problem {
+            kind: format!("https://recvault.dev/problems/{}", self.kind),
+            title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+            rule: self.rule.clone(),
+        }
+    }
+
     /// The problem as JSON.
     pub fn body(&self) -> serde_json::Value {
-        let mut body = json!({
-            "type": format!("https://recvault.dev/problems/{}", self.kind),
-            "title": self.status.canonical_reason().unwrap_or("Error"),
-            "status": self.status.as_u16(),
-            "detail": self.detail,
-        });
-        if let Some(rule) = &self.rule {
-            body["rule"] = json!(rule);
-        }
-        body
+        serde_json::to_value(self.wire()).unwrap_or(serde_json::Value::Null)
     }
 }
 

@@ -21,6 +21,7 @@ mod consultations;
 mod designations;
 mod disclosure;
 mod holds;
+mod ingest;
 mod letters;
 mod records;
 mod reports;
@@ -34,6 +35,7 @@ pub use consultations::*;
 pub use designations::*;
 pub use disclosure::*;
 pub use holds::*;
+pub use ingest::*;
 pub use letters::*;
 pub use records::*;
 pub use reports::*;
@@ -42,7 +44,7 @@ pub use retention::*;
 pub use transfers::*;
 
 /// A problem document (RFC 9457): the body of every error answer.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Problem {
     /// `https://recvault.dev/problems/<kind>`.
     #[serde(rename = "type")]
