@@ -187,7 +187,7 @@ impl Client {
                 .map_err(|err| unreadable("POST", "/v1/ingest", &err))?;
             match read {
                 wire::IngestLine::Progress(progress) => on_progress(&progress),
-                wire::IngestLine::Summary(summary) => return Ok(summary),
+                wire::IngestLine::Summary(summary) => return Ok(*summary),
             }
         }
         Err(Failure::connection(

@@ -73,7 +73,8 @@ pub struct IngestSummary {
 #[serde(untagged)]
 pub enum IngestLine {
     /// The last line.
-    Summary(IngestSummary),
+    // Boxed: the many progress lines are one number each.
+    Summary(Box<IngestSummary>),
     /// A committed batch.
     Progress(IngestProgress),
 }
