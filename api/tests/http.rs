@@ -5933,6 +5933,21 @@ async fn request_routes_refuse_what_breaks_the_document_400_and_the_cases_rules_
             "`missing` lists at least one",
         ),
         (
+            json!({"kind": "deficient", "missing": vec!["a signature"; 101]}),
+            StatusCode::BAD_REQUEST,
+            "`missing` lists at most 100 items of at most 16384 characters",
+        ),
+        (
+            json!({"kind": "deficient", "missing": ["é".repeat(16_385)]}),
+            StatusCode::BAD_REQUEST,
+            "`missing` lists at most 100",
+        ),
+        (
+            json!({"kind": "closed", "reason": "x".repeat(16_385)}),
+            StatusCode::BAD_REQUEST,
+            "`reason` is at most 16384 characters",
+        ),
+        (
             json!({"kind": "physician-authorized", "physician": "DR A\nJONES", "method": "mail", "evidence": []}),
             StatusCode::BAD_REQUEST,
             "`physician` is one line",

@@ -43,6 +43,13 @@ pub const UNUSUAL_CIRCUMSTANCES: &[&str] = names::<p::UnusualCircumstance>();
 /// A determination's outcome (`policy::requests::Outcome`).
 pub const OUTCOMES: &[&str] = names::<p::Outcome>();
 
+/// The longest text of an event (a refusal's reasons, an answer, each missing item), in
+/// characters: what a letter prints, sealed in the case file.
+pub const MAX_EVENT_TEXT_CHARS: usize = 16_384;
+
+/// The most items a deficiency letter lists as missing.
+pub const MAX_EVENT_TEXTS: usize = 100;
+
 /// The fields of an event, by their form.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EventField {
@@ -190,6 +197,7 @@ fn event_field_schema(form: EventField, required: bool) -> RefOr<Schema> {
     let schema = match form {
         EventField::Text => ObjectBuilder::new()
             .schema_type(Type::String)
+            .max_length(Some(MAX_EVENT_TEXT_CHARS))
             .description(Some(
                 "text (one the case requires, such as a refusal's reasons, is not only spaces: 422)",
             ))
@@ -216,8 +224,13 @@ fn event_field_schema(form: EventField, required: bool) -> RefOr<Schema> {
         EventField::Texts => {
             return RefOr::T(Schema::Array(
                 ArrayBuilder::new()
-                    .items(ObjectBuilder::new().schema_type(Type::String))
+                    .items(
+                        ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .max_length(Some(MAX_EVENT_TEXT_CHARS)),
+                    )
                     .min_items(Some(1))
+                    .max_items(Some(MAX_EVENT_TEXTS))
                     .build(),
             ))
         }

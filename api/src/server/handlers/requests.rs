@@ -148,6 +148,12 @@ fn event_of(body: wire::NewEvent) -> Result<(EventKind, Option<NaiveDate>), Refu
             format!("the `{kind}` event takes {} and `on`", names.join(", "))
         }
     };
+    // A text past the document's length (a value of another type is refused when read).
+    let too_long = |value: &serde_json::Value| {
+        value
+            .as_str()
+            .is_some_and(|text| text.chars().count() > wire::MAX_EVENT_TEXT_CHARS)
+    };
     let mut object = serde_json::Map::new();
     for (name, value) in &body.fields {
         // The caller's field name is never echoed: the message names the kind's own fields.
@@ -182,6 +188,23 @@ fn event_of(body: wire::NewEvent) -> Result<(EventKind, Option<NaiveDate>), Refu
             }
             EventField::Texts if value.as_array().is_some_and(Vec::is_empty) => {
                 return Err(Refusal::Invalid(format!("`{name}` lists at least one")));
+            }
+            EventField::Texts => {
+                let items = value.as_array().map_or(&[][..], Vec::as_slice);
+                if items.len() > wire::MAX_EVENT_TEXTS || items.iter().any(too_long) {
+                    return Err(Refusal::Invalid(format!(
+                        "`{name}` lists at most {} items of at most {} characters",
+                        wire::MAX_EVENT_TEXTS,
+                        wire::MAX_EVENT_TEXT_CHARS
+                    )));
+                }
+                value.clone()
+            }
+            EventField::Text if too_long(value) => {
+                return Err(Refusal::Invalid(format!(
+                    "`{name}` is at most {} characters",
+                    wire::MAX_EVENT_TEXT_CHARS
+                )));
             }
             _ => value.clone(),
         };
