@@ -1241,3 +1241,49 @@ fn a_reader_that_went_away_ends_the_command_quietly() {
     assert_eq!(run.status.code(), Some(141), "{stderr}");
     assert!(stderr.is_empty(), "{stderr}");
 }
+
+/// The operator's bootstrap attests vetting that happened: a date to come is refused (a
+/// training date of 2062 for 2026 would never lapse), and no account or token is made.
+#[test]
+fn the_bootstrap_refuses_vetting_dates_to_come() {
+    let dir = workspace();
+    init(dir.path());
+    let tomorrow = (chrono::Utc::now().date_naive() + chrono::Duration::days(1)).to_string();
+    // (background investigation, training, exit code)
+    let table = [
+        ("2024-01-15", tomorrow.as_str(), 2),
+        (tomorrow.as_str(), "2026-09-30", 2),
+        ("2024-01-15", "2026-09-30", 0),
+    ];
+    for (n, (investigated, trained, code)) in table.into_iter().enumerate() {
+        let name = format!("ana{n}x");
+        let token = format!("{name}.token");
+        let run = on_vault(
+            &[
+                "accounts",
+                "add",
+                &name,
+                "--role",
+                "analyst",
+                "--organization",
+                "treasury-fincen",
+                "--background-investigation",
+                investigated,
+                "--training-date",
+                trained,
+                "--new-token-file",
+                &token,
+            ],
+            dir.path(),
+        );
+        assert_eq!(run.code, code, "{investigated} {trained}: {}", run.stderr);
+        assert_eq!(dir.path().join(&token).exists(), code == 0, "{token}");
+        if code != 0 {
+            assert!(
+                run.stderr.contains("cannot be in the future"),
+                "{}",
+                run.stderr
+            );
+        }
+    }
+}

@@ -95,6 +95,14 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             mode,
         } => {
             let offline = mode.offline()?;
+            // The bootstrap attests what happened: a date to come (a typo of 2062 for 2026)
+            // would keep training from ever lapsing.
+            let today = chrono::Utc::now().date_naive();
+            if background_investigation.is_some_and(|date| date > today)
+                || training_date.is_some_and(|date| date > today)
+            {
+                return Err(Failure::usage("vetting dates cannot be in the future"));
+            }
             let privacy_training = match (&offline, training_date) {
                 (Some(_), Some(date)) => date,
                 (Some(_), None) => {
