@@ -128,11 +128,6 @@ impl Client {
             .map_err(|err| self.unreachable(err))
     }
 
-    /// GET `path`, expecting JSON.
-    pub fn get(&self, path: &str) -> Result<Value, Failure> {
-        json_or_problem(self.send_get(path)?)
-    }
-
     /// GET `path`, expecting bytes (a letter's text or PDF); a problem document fails.
     pub fn get_bytes(&self, path: &str) -> Result<Vec<u8>, Failure> {
         let mut response = self.send_get(path)?;
@@ -148,11 +143,6 @@ impl Client {
         }
         let problem: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         Err(Failure::failed(problem_message(status, &problem)))
-    }
-
-    /// POST `body` to `path`, expecting JSON.
-    pub fn post(&self, path: &str, body: &Value) -> Result<Value, Failure> {
-        json_or_problem(self.send_post(path, body.to_string())?)
     }
 
     /// Streams `input` to `/v1/ingest` under `idempotency_key`, calling `on_progress` with each
@@ -557,13 +547,6 @@ fn unreadable(method: &str, path: &str, err: &serde_json::Error) -> Failure {
         err.line(),
         err.column()
     ))
-}
-
-/// The body of a successful response as JSON (`null` if it is not), or the problem of a failed
-/// one as the failure message (with the denying rule).
-fn json_or_problem(response: ureq::http::Response<ureq::Body>) -> Result<Value, Failure> {
-    let text = answer_text(response)?;
-    Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
 /// A problem document as one line: `denied (rule r): detail`.

@@ -672,9 +672,9 @@ impl Gate {
         key: &SearchKey,
         for_individual: bool,
     ) -> Result<Vec<AccountingEntry>, Refusal> {
+        // Decided for the caller before the rule about the identifier is applied.
+        let access = self.authorize_vault(caller, context, Action::AccountingSearch)?;
         if for_individual {
-            // Decided for the caller before the rule about the identifier is applied.
-            self.authorize_vault(caller, context, Action::AccountingSearch)?;
             let personal =
                 matches!(key, SearchKey::Identifier(identifier) if identifier.kind.is_personal());
             if !personal {
@@ -682,9 +682,8 @@ impl Gate {
                     "the accounting given to an individual is found by an identifier of theirs alone: `ssn`, `tin`, `passport` or `alien_id` (a name, a date of birth, an address or an account may be another person's too)".into(),
                 ));
             }
-            return self.accounting_for_individual(caller, context, key, &HashSet::new());
+            return self.individuals_view(&access, key, &HashSet::new());
         }
-        let access = self.authorize_vault(caller, context, Action::AccountingSearch)?;
         Ok(self.vault.accounting_for(&access, key, self.now())?)
     }
 
@@ -700,7 +699,17 @@ impl Gate {
         released: &HashSet<RecordId>,
     ) -> Result<Vec<AccountingEntry>, Refusal> {
         let access = self.authorize_vault(caller, context, Action::AccountingSearch)?;
-        let entries = self.vault.accounting_for(&access, key, self.now())?;
+        self.individuals_view(&access, key, released)
+    }
+
+    /// [`Gate::accounting_for_individual`], the caller decided already.
+    fn individuals_view(
+        &self,
+        access: &Access,
+        key: &SearchKey,
+        released: &HashSet<RecordId>,
+    ) -> Result<Vec<AccountingEntry>, Refusal> {
+        let entries = self.vault.accounting_for(access, key, self.now())?;
         let catalog = self.policy.catalog();
         Ok(entries
             .into_iter()

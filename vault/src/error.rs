@@ -37,7 +37,7 @@ pub enum Error {
     Conflict(String),
     /// No record has this id (it never existed, or it was destroyed); or, for what is not a
     /// record id, no such thing (`hold H-3`, `cohort 7`).
-    #[error("record `{0}` not found")]
+    #[error("{} not found", missing(.0))]
     NotFound(String),
     /// The storage engine failed.
     #[error("storage error: {0}")]
@@ -138,5 +138,14 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl From<model::Invalid> for Error {
     fn from(invalid: model::Invalid) -> Self {
         Error::Invalid(invalid.0)
+    }
+}
+
+/// What [`Error::NotFound`] names: a record by its id, anything else as it is named.
+fn missing(what: &str) -> String {
+    if what.parse::<model::RecordId>().is_ok() {
+        format!("record `{what}`")
+    } else {
+        what.to_owned()
     }
 }

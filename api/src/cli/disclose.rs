@@ -254,7 +254,15 @@ pub(crate) fn accounting(args: AccountingArgs) -> Result<(), Failure> {
             for_individual: args.for_individual,
         })?
         .entries;
-    let or_blank = |text: &Option<String>| text.clone().unwrap_or_default();
+    // The staff view has every field the individual's leaves out: one missing is an answer this
+    // client cannot read, never a blank.
+    let staff = |text: &Option<String>, field: &str| {
+        text.clone().ok_or_else(|| {
+            Failure::failed(format!(
+                "the server's accounting entry has no `{field}`: are the server and this client the same version?"
+            ))
+        })
+    };
     for entry in &entries {
         if args.json {
             outln!("{}", crate::cli::json_line(entry)?);
@@ -272,13 +280,13 @@ pub(crate) fn accounting(args: AccountingArgs) -> Result<(), Failure> {
             outln!(
                 "{}  record {}  {}  to {} ({}), {}  for {}  package {}",
                 entry.date,
-                or_blank(&entry.record),
-                or_blank(&entry.basis),
+                staff(&entry.record, "record")?,
+                staff(&entry.basis, "basis")?,
                 entry.recipient.name,
-                or_blank(&entry.recipient.category),
+                staff(&entry.recipient.category, "recipient.category")?,
                 entry.recipient.address,
                 entry.purpose,
-                or_blank(&entry.package)
+                staff(&entry.package, "package")?
             );
         }
     }

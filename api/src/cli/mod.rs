@@ -17,22 +17,25 @@ use clap::{Parser, Subcommand};
 pub use crate::failure::Failure;
 
 /// The exit code when standard output's reader went away: 128 and SIGPIPE's number.
-pub const BROKEN_PIPE_EXIT: i32 = 141;
+pub const BROKEN_PIPE_EXIT: u8 = 141;
+
+/// The first failure to write to standard output, if one happened: later output is dropped.
+static OUTPUT_FAILED: std::sync::OnceLock<std::io::ErrorKind> = std::sync::OnceLock::new();
 
 /// Writes to standard output. `println!` panics when the reader went away (Rust ignores
-/// SIGPIPE, and this crate forbids the `unsafe` that would restore it): this ends the command
-/// quietly with [`BROKEN_PIPE_EXIT`] instead, everything it did already done, and any other
-/// failure to write with a message and 1.
+/// SIGPIPE, and this crate forbids the `unsafe` that would restore it). Here the first failure
+/// is kept and later output dropped; the command runs to its end, so a vault it opened closes
+/// as it always does (the access log's closing checkpoint signed), and [`main`] then exits
+/// quietly with [`BROKEN_PIPE_EXIT`], or with a message and 1 for another failure (a full
+/// disk under a redirection). Exiting here would skip every destructor.
 pub(crate) fn write_out(text: std::fmt::Arguments<'_>) {
     use std::io::Write;
-    let Err(err) = std::io::stdout().lock().write_fmt(text) else {
+    if OUTPUT_FAILED.get().is_some() {
         return;
-    };
-    if err.kind() == std::io::ErrorKind::BrokenPipe {
-        std::process::exit(BROKEN_PIPE_EXIT);
     }
-    eprintln!("recvault: writing to standard output: {err}");
-    std::process::exit(1);
+    if let Err(err) = std::io::stdout().lock().write_fmt(text) {
+        let _ = OUTPUT_FAILED.set(err.kind());
+    }
 }
 
 /// `println!` for the commands' output, through [`write_out`].
@@ -298,9 +301,22 @@ pub fn main() -> ExitCode {
         Command::Status(args) => status::run(args),
         Command::Verify(args) => verify::run(args),
     };
-    match outcome {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(failure) => {
+    // A flush at exit could fail too: try now, while it can be reported.
+    if OUTPUT_FAILED.get().is_none() {
+        if let Err(err) = std::io::Write::flush(&mut std::io::stdout()) {
+            let _ = OUTPUT_FAILED.set(err.kind());
+        }
+    }
+    match (OUTPUT_FAILED.get(), outcome) {
+        (Some(std::io::ErrorKind::BrokenPipe), _) => ExitCode::from(BROKEN_PIPE_EXIT),
+        (Some(kind), Ok(())) => {
+            eprintln!(
+                "recvault: writing to standard output failed ({kind}); what the command did is done"
+            );
+            ExitCode::from(1)
+        }
+        (_, Ok(())) => ExitCode::SUCCESS,
+        (_, Err(failure)) => {
             if !failure.message().is_empty() {
                 eprintln!("recvault: {}", failure.message());
             }

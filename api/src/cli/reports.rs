@@ -30,7 +30,7 @@ struct ReportArgs {
     /// Print CSV (as the server makes it).
     #[arg(long, conflicts_with = "json")]
     csv: bool,
-    /// Print the server's JSON.
+    /// Print the report as JSON (the fields this client reads).
     #[arg(long)]
     json: bool,
     #[command(flatten)]

@@ -306,11 +306,16 @@ fn summary_line(summary: &IngestSummary) -> wire::IngestSummary {
 }
 
 /// One line of the streamed answer. The wire types serialize without fail (no maps with
-/// non-string keys, no floats); should one ever not, the line says so in a problem document
-/// rather than the stream ending without its summary.
+/// non-string keys, no floats); should one ever not, the line is a problem document and the
+/// cause goes to the server's log here (mid-stream, no middleware sees it).
 fn ndjson_line(line: &impl serde::Serialize) -> Bytes {
-    let text = serde_json::to_string(line)
-        .unwrap_or_else(|err| Problem::rendering(err).body().to_string());
+    let text = serde_json::to_string(line).unwrap_or_else(|err| {
+        let refusal = Refusal::internal_because("writing a line of the ingest's answer", &err);
+        if let Refusal::Internal(internal) = &refusal {
+            super::problem::log_internal(internal);
+        }
+        Problem::from(refusal).body().to_string()
+    });
     Bytes::from(format!("{text}\n"))
 }
 
