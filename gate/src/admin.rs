@@ -152,12 +152,8 @@ impl Gate {
         name: &str,
     ) -> Result<vault::BackupReport, Refusal> {
         let access = self.authorize_vault(caller, context, Action::VaultBackup)?;
-        let Some(dir) = &self.backup_dir else {
-            return Err(Refusal::Conflict(
-                "this server has no backup directory (recvault serve --backup-dir)".into(),
-            ));
-        };
-        // A reference starts with a letter and holds no `/`: never `.`, `..` or a path.
+        // A reference starts with a letter and holds no `/`: never `.`, `..` or a path. The
+        // name's form (400) comes before the server's state (409).
         if !policy::codes::is_reference(name) {
             return Err(Refusal::Invalid(
                 "a backup's name is a reference: letters, digits, dashes, dots and underscores, \
@@ -165,6 +161,11 @@ impl Gate {
                     .into(),
             ));
         }
+        let Some(dir) = &self.backup_dir else {
+            return Err(Refusal::Conflict(
+                "this server has no backup directory (recvault serve --backup-dir)".into(),
+            ));
+        };
         create_private_dir(dir)?;
         Ok(self.vault.backup(&access, &dir.join(name), self.now())?)
     }

@@ -919,3 +919,56 @@ fn one_release_is_of_one_system() {
         assert_eq!(verdict(&outcome), expected, "{what}");
     }
 }
+
+/// Accounts (administrators make them, security officers attest their vetting, never their
+/// own or one they made) and backups (administrators, into the server's backup directory):
+/// by role, then form, then the vault's state.
+#[test]
+fn accounts_are_made_and_vetted_and_backups_taken_by_their_rules() {
+    let fixture = Fixture::new();
+    let context = RequestContext::default();
+    let gate = &fixture.gate;
+    let newbie = |role: &str| NewAccount {
+        name: "newbie".into(),
+        role: role.into(),
+        organization: "treasury-fincen".into(),
+        background_investigation: None,
+        privacy_training: NaiveDate::default(),
+    };
+    let day = |text: &str| NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap();
+    #[rustfmt::skip]
+    let table: Vec<(&str, &str, &str)> = vec![
+        ("security", "add newbie", "denied no-rule"),
+        ("admin", "add a janitor", "invalid"),
+        ("admin", "add newbie", "ok"),
+        ("admin", "add newbie", "conflict"),
+        ("admin", "vet newbie", "denied no-rule"),
+        ("security", "vet nobody", "not-found"),
+        ("security", "vet itself", "denied vetting-self"),
+        ("security", "vet newbie, trained tomorrow", "unprocessable"),
+        ("security", "vet newbie", "ok"),
+        ("ana", "back up", "denied no-rule"),
+        ("admin", "back up as ../etc", "invalid"),
+        ("admin", "back up, with no backup directory", "conflict"),
+    ];
+    for (account, operation, expected) in table {
+        let caller = fixture.caller(account).unwrap();
+        let vet = |name: &str, trained: &str| {
+            verdict(&gate.vet_account(&caller, &context, name, day("2024-01-15"), day(trained)))
+        };
+        let outcome = match operation {
+            "add newbie" => verdict(&gate.add_account(&caller, &context, &newbie("analyst"))),
+            "add a janitor" => verdict(&gate.add_account(&caller, &context, &newbie("janitor"))),
+            "vet newbie" => vet("newbie", "2026-09-30"),
+            "vet nobody" => vet("nobody", "2026-09-30"),
+            "vet itself" => vet("security", "2026-09-30"),
+            "vet newbie, trained tomorrow" => vet("newbie", "2026-11-25"),
+            "back up" | "back up, with no backup directory" => {
+                verdict(&gate.backup(&caller, &context, "backup-1"))
+            }
+            "back up as ../etc" => verdict(&gate.backup(&caller, &context, "../etc")),
+            other => panic!("no operation {other}"),
+        };
+        assert_eq!(outcome, expected, "{account}: {operation}");
+    }
+}
