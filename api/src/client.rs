@@ -166,15 +166,21 @@ impl Client {
             return typed_answer("POST", "/v1/ingest", response);
         }
         let reader = BufReader::new(response.into_body().into_reader());
-        for line in reader.lines() {
+        for (index, line) in reader.lines().enumerate() {
             let line = line.map_err(|err| {
                 Failure::connection(format!("the connection to the server broke: {err}"))
             })?;
             if line.trim().is_empty() {
                 continue;
             }
-            let read: wire::IngestLine = serde_json::from_str(&line)
-                .map_err(|err| unreadable("POST", "/v1/ingest", &err))?;
+            // Named by its line in the stream, never repeated (it may hold a reason that
+            // quotes nothing, but a server of another version may send anything).
+            let read: wire::IngestLine = serde_json::from_str(&line).map_err(|_| {
+                Failure::failed(format!(
+                    "the server's answer to POST /v1/ingest is not what this client reads (line {} of the stream): are the server and this client the same version?",
+                    index + 1
+                ))
+            })?;
             match read {
                 wire::IngestLine::Progress(progress) => on_progress(&progress),
                 wire::IngestLine::Summary(summary) => return Ok(*summary),

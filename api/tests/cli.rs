@@ -1337,3 +1337,69 @@ fn the_bootstrap_refuses_vetting_dates_to_come() {
         }
     }
 }
+
+/// An ingest's streamed answer this client cannot read (a line after the first that is neither
+/// a progress line nor a summary) fails naming the line of the stream, repeating nothing of it,
+/// and is not retried as a broken connection would be.
+#[test]
+fn an_ingest_answer_the_client_cannot_read_fails_naming_its_line() {
+    use std::io::{Read, Write};
+    let dir = workspace();
+    let token = dir.path().join("ingest.token");
+    fs::write(&token, "rv_test-token\n").unwrap();
+    fs::set_permissions(&token, fs::Permissions::from_mode(0o600)).unwrap();
+    fs::write(
+        dir.path().join("one.jsonl"),
+        good_line("ALICE EXAMPLE", "123456789"),
+    )
+    .unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let body =
+        "{\"committed_through_line\":1}\n{\"committed_through_line\":1,\"secret\":\"rv_leaked\"}\n";
+    let server = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .unwrap();
+        // The whole request (its chunked body ends with an empty chunk), then the answer.
+        let mut request = Vec::new();
+        let mut chunk = [0u8; 4096];
+        while !request.ends_with(b"0\r\n\r\n") {
+            match stream.read(&mut chunk) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => request.extend_from_slice(&chunk[..n]),
+            }
+        }
+        write!(
+            stream,
+            "HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+    });
+    let server_url = format!("http://127.0.0.1:{port}");
+    let token_path = token.display().to_string();
+    let run = recvault(
+        &[
+            "ingest",
+            "one.jsonl",
+            "--server",
+            &server_url,
+            "--token-file",
+            &token_path,
+        ],
+        dir.path(),
+    );
+    server.join().unwrap();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "the server's answer to POST /v1/ingest is not what this client reads (line 2 of the stream)"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("rv_leaked"), "{}", run.stderr);
+    assert!(!run.stderr.contains("resuming"), "{}", run.stderr);
+}
