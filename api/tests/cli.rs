@@ -1167,32 +1167,61 @@ fn receipts_are_as_the_old_readers_gave_them() {
     );
 }
 
+/// A server on a loopback port that answers one request, read whole (a chunked body to its
+/// empty chunk), with `body` of `content_type`: an older server, or one sending what it
+/// should not. Its URL, and the thread to join.
+fn answer_once(
+    content_type: &'static str,
+    body: &'static str,
+) -> (String, std::thread::JoinHandle<()>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .unwrap();
+        let read_whole = |request: &[u8]| {
+            let chunked = String::from_utf8_lossy(request)
+                .to_ascii_lowercase()
+                .contains("transfer-encoding: chunked");
+            if chunked {
+                request.ends_with(b"0\r\n\r\n")
+            } else {
+                request.windows(4).any(|end| end == b"\r\n\r\n")
+            }
+        };
+        let mut request = Vec::new();
+        let mut chunk = [0u8; 4096];
+        while !read_whole(&request) {
+            match stream.read(&mut chunk) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => request.extend_from_slice(&chunk[..n]),
+            }
+        }
+        write!(
+            stream,
+            "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+    });
+    (format!("http://127.0.0.1:{port}"), server)
+}
+
 /// An answer the client cannot read (a server of another version, a proxy's page) fails with
 /// a clear message naming the route, exit code 1, and never prints a blank account; the
 /// answer itself (which may hold a token) is not repeated.
 #[test]
 fn an_answer_the_client_cannot_read_fails_clearly_and_prints_no_blanks() {
-    use std::io::{Read, Write};
     let dir = workspace();
     let token = dir.path().join("admin.token");
     fs::write(&token, "rv_test-token\n").unwrap();
     fs::set_permissions(&token, fs::Permissions::from_mode(0o600)).unwrap();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
     // One account without its role: an older server, or a renamed field.
     let body = r#"{"accounts":[{"name":"zelda-7q","organization":"treasury-fincen","privacy_training":"2026-01-10","disabled":false,"created":"2026-01-10T00:00:00.000Z","secret":"rv_leaked"}]}"#;
-    let server = std::thread::spawn(move || {
-        let (mut stream, _) = listener.accept().unwrap();
-        let mut request = [0u8; 4096];
-        let _ = stream.read(&mut request).unwrap();
-        write!(
-            stream,
-            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .unwrap();
-    });
-    let server_url = format!("http://127.0.0.1:{port}");
+    let (server_url, server) = answer_once("application/json", body);
     let token_path = token.display().to_string();
     let run = recvault(
         &[
@@ -1343,7 +1372,6 @@ fn the_bootstrap_refuses_vetting_dates_to_come() {
 /// and is not retried as a broken connection would be.
 #[test]
 fn an_ingest_answer_the_client_cannot_read_fails_naming_its_line() {
-    use std::io::{Read, Write};
     let dir = workspace();
     let token = dir.path().join("ingest.token");
     fs::write(&token, "rv_test-token\n").unwrap();
@@ -1353,32 +1381,9 @@ fn an_ingest_answer_the_client_cannot_read_fails_naming_its_line() {
         good_line("ALICE EXAMPLE", "123456789"),
     )
     .unwrap();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
     let body =
         "{\"committed_through_line\":1}\n{\"committed_through_line\":1,\"secret\":\"rv_leaked\"}\n";
-    let server = std::thread::spawn(move || {
-        let (mut stream, _) = listener.accept().unwrap();
-        stream
-            .set_read_timeout(Some(std::time::Duration::from_secs(5)))
-            .unwrap();
-        // The whole request (its chunked body ends with an empty chunk), then the answer.
-        let mut request = Vec::new();
-        let mut chunk = [0u8; 4096];
-        while !request.ends_with(b"0\r\n\r\n") {
-            match stream.read(&mut chunk) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => request.extend_from_slice(&chunk[..n]),
-            }
-        }
-        write!(
-            stream,
-            "HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .unwrap();
-    });
-    let server_url = format!("http://127.0.0.1:{port}");
+    let (server_url, server) = answer_once("application/x-ndjson", body);
     let token_path = token.display().to_string();
     let run = recvault(
         &[

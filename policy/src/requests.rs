@@ -23,6 +23,7 @@ pub use strum::{VariantArray, VariantNames};
     Deserialize,
     strum::VariantArray,
     strum::VariantNames,
+    strum::IntoStaticStr,
 )]
 #[serde(rename_all = "kebab-case")]
 #[strum(serialize_all = "kebab-case")]
@@ -49,14 +50,7 @@ impl RequestKind {
 
     /// Its name.
     pub fn name(self) -> &'static str {
-        match self {
-            RequestKind::Notification => "notification",
-            RequestKind::Access => "access",
-            RequestKind::Amendment => "amendment",
-            RequestKind::Accounting => "accounting",
-            RequestKind::Rectification => "rectification",
-            RequestKind::Complaint => "complaint",
-        }
+        self.into()
     }
 
     /// The kind with this name.
@@ -146,6 +140,7 @@ pub enum RequesterStatus {
     Deserialize,
     strum::VariantArray,
     strum::VariantNames,
+    strum::IntoStaticStr,
 )]
 #[serde(rename_all = "kebab-case")]
 #[strum(serialize_all = "kebab-case")]
@@ -165,13 +160,7 @@ pub enum IdentityMethod {
 impl IdentityMethod {
     /// Its name.
     pub fn name(self) -> &'static str {
-        match self {
-            IdentityMethod::InPersonPhoto => "in-person-photo",
-            IdentityMethod::InPersonTwoDocuments => "in-person-two-documents",
-            IdentityMethod::Mail => "mail",
-            IdentityMethod::Notarized => "notarized",
-            IdentityMethod::PerjuryStatement => "perjury-statement",
-        }
+        self.into()
     }
 
     /// The evidence the method needs, with how many of each (31 CFR part 1 appendix A ¶8):
@@ -208,6 +197,7 @@ impl IdentityMethod {
     Deserialize,
     strum::VariantArray,
     strum::VariantNames,
+    strum::IntoStaticStr,
 )]
 #[serde(rename_all = "kebab-case")]
 #[strum(serialize_all = "kebab-case")]
@@ -231,15 +221,7 @@ pub enum IdentityEvidence {
 impl IdentityEvidence {
     /// Its name.
     pub fn name(self) -> &'static str {
-        match self {
-            IdentityEvidence::PhotoId => "photo-id",
-            IdentityEvidence::NameAndSignatureDocument => "name-and-signature-document",
-            IdentityEvidence::Signature => "signature",
-            IdentityEvidence::Address => "address",
-            IdentityEvidence::IdentifierDocument => "identifier-document",
-            IdentityEvidence::NotarizedStatement => "notarized-statement",
-            IdentityEvidence::PerjuryStatement => "perjury-statement",
-        }
+        self.into()
     }
 }
 
@@ -254,6 +236,7 @@ impl IdentityEvidence {
     Deserialize,
     strum::VariantArray,
     strum::VariantNames,
+    strum::IntoStaticStr,
 )]
 #[serde(rename_all = "kebab-case")]
 #[strum(serialize_all = "kebab-case")]
@@ -271,12 +254,7 @@ pub enum IdentityFact {
 impl IdentityFact {
     /// Its name.
     pub fn name(self) -> &'static str {
-        match self {
-            IdentityFact::FullName => "full-name",
-            IdentityFact::CurrentAddress => "current-address",
-            IdentityFact::DateOfBirth => "date-of-birth",
-            IdentityFact::PlaceOfBirth => "place-of-birth",
-        }
+        self.into()
     }
 }
 
@@ -433,7 +411,7 @@ pub enum Outcome {
 #[strum_discriminants(
     name(EventName),
     doc = "An event's kind alone, without its fields: the names the API lists.",
-    derive(strum::VariantArray, strum::VariantNames),
+    derive(strum::VariantArray, strum::VariantNames, strum::IntoStaticStr),
     strum(serialize_all = "kebab-case")
 )]
 pub enum EventKind {
@@ -603,37 +581,7 @@ pub enum EventKind {
 impl EventKind {
     /// The event's name (its `kind`).
     pub fn name(&self) -> &'static str {
-        match self {
-            EventKind::Received => "received",
-            EventKind::Deficient { .. } => "deficient",
-            EventKind::Perfected => "perfected",
-            EventKind::IdentityVerified { .. } => "identity-verified",
-            EventKind::AdverseEffectDetermined { .. } => "adverse-effect-determined",
-            EventKind::PhysicianAuthorized { .. } => "physician-authorized",
-            EventKind::RelationshipProven { .. } => "relationship-proven",
-            EventKind::Acknowledged => "acknowledged",
-            EventKind::Extended { .. } => "extended",
-            EventKind::Determined { .. } => "determined",
-            EventKind::Appealed { .. } => "appealed",
-            EventKind::AppealAcknowledged => "appeal-acknowledged",
-            EventKind::AppealDetermined { .. } => "appeal-determined",
-            EventKind::DisagreementFiled { .. } => "disagreement-filed",
-            EventKind::ReferredToChiefPrivacyOfficer => "referred-to-chief-privacy-officer",
-            EventKind::CbpAnswered { .. } => "cbp-answered",
-            EventKind::ChiefPrivacyOfficerAnswered { .. } => "chief-privacy-officer-answered",
-            EventKind::DpaReferred { .. } => "dpa-referred",
-            EventKind::ConclusionsReported { .. } => "conclusions-reported",
-            EventKind::FeeEstimated { .. } => "fee-estimated",
-            EventKind::FeeAgreed => "fee-agreed",
-            EventKind::FeesPaid { .. } => "fees-paid",
-            EventKind::Reformulated => "reformulated",
-            EventKind::FeeWaiverRequested => "fee-waiver-requested",
-            EventKind::FeeWaiverDetermined { .. } => "fee-waiver-determined",
-            EventKind::ExpeditedRequested { .. } => "expedited-requested",
-            EventKind::ExpeditedDetermined { .. } => "expedited-determined",
-            EventKind::RecordsReleased => "records-released",
-            EventKind::Closed { .. } => "closed",
-        }
+        EventName::from(self).into()
     }
 }
 
