@@ -194,8 +194,15 @@ fn json_problem(rejection: &JsonRejection) -> Problem {
 /// Query parameters whose rejection is a problem document.
 pub(crate) struct QueryParams<T>(pub T);
 
-/// A whole number of a query, written in digits only (`deserialize_with`): Rust's parse, which
-/// serde's query reader uses, also reads `+5`, which the document's integer is not.
+/// A whole number of a query or a path, written in digits only and within `T`: Rust's parse
+/// also reads `+5`, which the document's integer is not.
+pub(crate) fn digits<T: std::str::FromStr>(text: &str) -> Option<T> {
+    Some(text)
+        .filter(|text| !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_digit()))
+        .and_then(|text| text.parse().ok())
+}
+
+/// [`digits`] as a query parameter's reader (`deserialize_with`), for serde's query reader.
 pub(crate) fn whole<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: serde::Deserializer<'de>,
@@ -203,11 +210,7 @@ where
 {
     use serde::de::Error as _;
     let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(deserializer)?;
-    if text.is_empty() || !text.bytes().all(|byte| byte.is_ascii_digit()) {
-        return Err(D::Error::custom("not a whole number in digits"));
-    }
-    text.parse()
-        .map_err(|_| D::Error::custom("a whole number out of range"))
+    digits(&text).ok_or_else(|| D::Error::custom("not a whole number in digits, within range"))
 }
 
 /// [`whole`], for an optional parameter (with `#[serde(default)]`).

@@ -9,14 +9,6 @@ use super::*;
 /// The 404 of a route naming a request.
 const NO_SUCH_REQUEST: &str = "no such request";
 
-/// A number written in digits only, within `u32`: Rust's parse also reads `+5`, which the
-/// document's integer is not.
-fn digits(text: &str) -> Option<u32> {
-    Some(text)
-        .filter(|text| !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_digit()))
-        .and_then(|text| text.parse().ok())
-}
-
 /// Refuses an id not of a request's form (400): the path's pattern.
 fn request_id(id: String) -> Result<String, Problem> {
     if gate::is_request_id(&id) {
@@ -721,11 +713,13 @@ pub(crate) async fn read_letter(
             )))
         }
     };
-    let n = digits(&n).filter(|n| *n >= 1).ok_or_else(|| {
-        Problem::from(Refusal::Invalid(
-            "a letter is named by its number, from 1".into(),
-        ))
-    })?;
+    let n = super::digits::<u32>(&n)
+        .filter(|n| *n >= 1)
+        .ok_or_else(|| {
+            Problem::from(Refusal::Invalid(
+                "a letter is named by its number, from 1".into(),
+            ))
+        })?;
     let gate = Arc::clone(&state.gate);
     let letters = blocking(state.limits.operation, move || {
         gate.request_letters(&authed.caller, &authed.context, &id)
